@@ -1,0 +1,21 @@
+/** Domain events other modules and clients react to. Data holds ids and figures, no personal data. */
+export type DomainEventType = 'lead.created' | 'lead.updated' | 'lead.scored' | 'lead.qualified';
+
+export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
+  'lead.created',
+  'lead.updated',
+  'lead.scored',
+  'lead.qualified',
+];
+
+export interface DomainEvent {
+  id: string;
+  /** Position in the workspace's stream; SSE uses it as the event id for resumption. */
+  seq: number;
+  workspaceId: string;
+  type: DomainEventType;
+  /** The id of what the event is about (a lead id). */
+  subject: string;
+  data: Record<string, unknown>;
+  at: number;
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+
+/** Kinds of identifiers; the prefix makes a pasted id self-describing (`lead_01J...`). */
+export type IdKind = 'org' | 'ws' | 'key' | 'whs' | 'evt' | 'job' | 'lead' | 'aud' | 'con' | 'req';
+
+export interface IdGenerator {
+  next(kind: IdKind): string;
+}
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function encodeTime(ms: number): string {
+  let out = '';
+  let value = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[value % 32] + out;
+    value = Math.floor(value / 32);
+  }
+  return out;
+}
+
+/**
+ * ULID-style ids: 48 bits of time then 80 random bits, Crockford base32, so ids sort by
+ * creation time (cursor pagination relies on that) and never collide across processes.
+ * Within one millisecond the random part is incremented, keeping the order monotonic.
+ */
+export function createIdGenerator(
+  options: { now?: () => number; random?: (bytes: number) => Uint8Array } = {},
+): IdGenerator {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? ((n: number) => randomBytes(n));
+  let lastTime = -1;
+  let lastRandom: number[] = [];
+  return {
+    next(kind) {
+      const time = now();
+      if (time === lastTime) {
+        for (let i = lastRandom.length - 1; i >= 0; i--) {
+          const digit = lastRandom[i] ?? 0;
+          if (digit < 31) {
+            lastRandom[i] = digit + 1;
+            break;
+          }
+          lastRandom[i] = 0;
+        }
+      } else {
+        lastTime = time;
+        const bytes = random(16);
+        lastRandom = Array.from({ length: 16 }, (_, i) => (bytes[i] ?? 0) % 32);
+      }
+      return `${kind}_${encodeTime(time)}${lastRandom.map((d) => ALPHABET[d]).join('')}`;
+    },
+  };
+}

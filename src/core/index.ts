@@ -1,0 +1,14 @@
+export { sleep } from './abort.ts';
+export type { Clock } from './clock.ts';
+export { createManualClock, systemClock } from './clock.ts';
+export type { DomainEvent, DomainEventType } from './domain-events.ts';
+export { DOMAIN_EVENT_TYPES } from './domain-events.ts';
+export type { ErrorCode, FieldIssue, LeadloopErrorOptions } from './errors.ts';
+export { assertNever, LeadloopError } from './errors.ts';
+export type { IdGenerator, IdKind } from './ids.ts';
+export { createIdGenerator } from './ids.ts';
+export type { Result } from './result.ts';
+export { err, ok } from './result.ts';
+export type { Actor, KeyScope, WorkspaceContext } from './tenant.ts';
+export { KEY_SCOPES } from './tenant.ts';
+export { parseInput, toFieldIssues } from './validation.ts';

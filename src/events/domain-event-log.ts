@@ -1,0 +1,92 @@
+import type { Clock, DomainEvent, DomainEventType, IdGenerator } from '../core/index.ts';
+import type { Db, Store } from '../store/index.ts';
+import { fromJson, toJson } from '../store/index.ts';
+
+export interface NewDomainEvent {
+  type: DomainEventType;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+export interface DomainEventLog {
+  /** Records events inside the caller's transaction (they exist only if the change committed). */
+  append(db: Db, workspaceId: string, events: NewDomainEvent[]): Promise<void>;
+  /** Events of one workspace after `afterSeq`, oldest first. */
+  readSince(workspaceId: string, afterSeq: number, limit?: number): Promise<DomainEvent[]>;
+  /** The newest position of a workspace's stream (0 when empty). */
+  latestSeq(workspaceId: string): Promise<number>;
+  /** Tells in-process listeners that a workspace has new events (call after commit). */
+  notify(workspaceId: string): void;
+  /** Returns an unsubscribe function. */
+  subscribe(workspaceId: string, listener: () => void): () => void;
+}
+
+export function createDomainEventLog(options: {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+}): DomainEventLog {
+  const { store, clock, ids } = options;
+  const listeners = new Map<string, Set<() => void>>();
+  return {
+    async append(db, workspaceId, events) {
+      if (events.length === 0) return;
+      const at = clock.now();
+      await db
+        .insertInto('domain_events')
+        .values(
+          events.map((e) => ({
+            id: ids.next('evt'),
+            workspace_id: workspaceId,
+            type: e.type,
+            subject: e.subject,
+            data: toJson(e.data),
+            created_at: at,
+          })),
+        )
+        .execute();
+    },
+    async readSince(workspaceId, afterSeq, limit = 100) {
+      const rows = await store.db
+        .selectFrom('domain_events')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        seq: Number(r.seq),
+        workspaceId: r.workspace_id,
+        type: r.type as DomainEventType,
+        subject: r.subject,
+        data: fromJson(r.data, {}),
+        at: Number(r.created_at),
+      }));
+    },
+    async latestSeq(workspaceId) {
+      const row = await store.db
+        .selectFrom('domain_events')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst();
+      return Number(row?.seq ?? 0);
+    },
+    notify(workspaceId) {
+      for (const listener of listeners.get(workspaceId) ?? []) listener();
+    },
+    subscribe(workspaceId, listener) {
+      let set = listeners.get(workspaceId);
+      if (!set) {
+        set = new Set();
+        listeners.set(workspaceId, set);
+      }
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(workspaceId);
+      };
+    },
+  };
+}

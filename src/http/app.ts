@@ -1,0 +1,148 @@
+import type { ServerResponse } from 'node:http';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { LeadloopError } from '../core/index.ts';
+import type { HttpDeps } from './deps.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { toProblem } from './problem.ts';
+import type { RouteCatalog } from './route.ts';
+import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerIngestRoutes } from './routes/ingest-routes.ts';
+import { registerOrgRoutes } from './routes/org-routes.ts';
+import { registerReadRoutes } from './routes/read-routes.ts';
+import { registerStreamRoute } from './routes/stream-route.ts';
+
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export interface HttpApp {
+  readonly app: FastifyInstance;
+  readonly catalog: RouteCatalog;
+  openApiDocument(): Record<string, unknown>;
+  /** Ends open event streams so that `app.close()` is not held up by them. */
+  closeStreams(): void;
+}
+
+/** Builds the Fastify app: problem+json errors, raw-JSON bodies (signatures need the exact bytes), routes, docs. */
+export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
+  const { logger, metrics } = deps;
+  let requestCounter = 0;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Per-request log lines would dominate at thousands of requests/s; errors are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const header = request.headers['x-request-id'];
+      if (typeof header === 'string' && REQUEST_ID.test(header)) return header;
+      requestCounter = (requestCounter + 1) % 1e9;
+      return `req_${Date.now().toString(36)}${requestCounter.toString(36)}`;
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Bodies stay raw strings: webhook signatures are over the exact bytes, and routes parse JSON
+  // themselves so that malformed JSON gets a problem+json answer naming the body.
+  app.removeAllContentTypeParsers();
+  for (const type of ['application/json', /^application\/[a-z0-9.+-]*\+json$/]) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequests.inc({
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: String(reply.statusCode),
+    });
+    if (reply.statusCode >= 500)
+      request.log.error(
+        { url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+        'request failed',
+      );
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { problem, retryAfterSeconds } = toProblem(
+      error,
+      request.url.split('?')[0] ?? request.url,
+      request.id,
+    );
+    if (problem.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+    reply
+      .status(problem.status)
+      .header('content-type', 'application/problem+json; charset=utf-8')
+      .send(JSON.stringify(problem));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { problem } = toProblem(
+      new LeadloopError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, {
+        issues: [{ field: 'path', reason: 'no such route; see /openapi.json' }],
+      }),
+      request.url,
+      request.id,
+    );
+    reply
+      .status(404)
+      .header('content-type', 'application/problem+json; charset=utf-8')
+      .send(JSON.stringify(problem));
+  });
+
+  const catalog: RouteCatalog = [];
+  const streams = new Set<ServerResponse>();
+  registerIngestRoutes(app, catalog, deps);
+  registerReadRoutes(app, catalog, deps);
+  registerStreamRoute(app, catalog, deps, streams);
+  registerAdminRoutes(app, catalog, deps);
+  registerOrgRoutes(app, catalog, deps);
+
+  let document: Record<string, unknown> | null = null;
+  const openApiDocument = () => {
+    document ??= buildOpenApiDocument(catalog, { version: deps.version });
+    return document;
+  };
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const state = deps.lifecycle.state();
+    let database = 'ok';
+    try {
+      await deps.store.ping();
+    } catch {
+      database = 'unreachable';
+    }
+    const ready = state === 'ready' && database === 'ok';
+    if (!ready) reply.status(503).header('retry-after', '5');
+    return { status: ready ? 'ready' : 'not_ready', state, database };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/openapi.json', async () => openApiDocument());
+
+  await app.register(fastifySwagger, {
+    mode: 'static',
+    specification: { document: openApiDocument() as never },
+  });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
+
+  return {
+    app,
+    catalog,
+    openApiDocument,
+    closeStreams() {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../compliance/index.ts';
+import type { Clock } from '../core/index.ts';
+import type { DomainEventLog } from '../events/index.ts';
+import type { IngestService } from '../ingest/index.ts';
+import type { Queue } from '../queue/index.ts';
+import type { RulesRepository } from '../scoring/index.ts';
+import type { Store } from '../store/index.ts';
+import type { Metrics } from '../telemetry/index.ts';
+import type { TenantsService } from '../tenants/index.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+export type LifecycleState = 'starting' | 'ready' | 'draining';
+
+/** What the HTTP layer needs; built by the composition root. */
+export interface HttpDeps {
+  store: Store;
+  tenants: TenantsService;
+  ingest: IngestService;
+  audit: AuditLog;
+  events: DomainEventLog;
+  rules: RulesRepository;
+  queue: Queue;
+  metrics: Metrics;
+  clock: Clock;
+  logger: Logger;
+  rateLimiter: RateLimiter;
+  lifecycle: { state(): LifecycleState };
+  version: string;
+  /** Body size limit in bytes; 256 KiB by default. */
+  bodyLimit?: number;
+  /** Milliseconds between database polls of an SSE stream (other processes' events). */
+  ssePollMs?: number;
+}

@@ -1,0 +1,128 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { KeyScope, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError, parseInput } from '../core/index.ts';
+import type { Principal, TenantsService } from '../tenants/index.ts';
+
+/** Who may call a route: nobody in particular, a signed webhook, or a key with one of the scopes. */
+export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'admin' | 'org';
+
+const SCOPES_FOR: Record<Exclude<RouteAuth, 'public' | 'webhook'>, readonly KeyScope[]> = {
+  read: ['read', 'admin'],
+  ingest: ['ingest', 'admin'],
+  admin: ['admin'],
+  org: ['org'],
+};
+
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  rawBody: string;
+  principal: Principal | null;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Fastify path syntax (`/v1/leads/:id`); the OpenAPI document shows `{id}`. */
+  url: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  auth: RouteAuth;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  /** Validated from JSON unless `rawBody` is set, in which case the handler validates. */
+  body?: z.ZodType<B>;
+  rawBody?: boolean;
+  /** Extra request headers worth documenting. */
+  headers?: { name: string; description: string; required?: boolean }[];
+  responses: Record<number, RouteResponse>;
+  handler(input: RouteInput<P, Q, B>): Promise<unknown>;
+}
+
+/** Collected at registration, so the OpenAPI document is generated from the same schemas that validate. */
+export type RouteCatalog = RouteSpec<unknown, unknown, unknown>[];
+
+export function workspaceOf(principal: Principal | null): WorkspaceContext {
+  if (principal?.kind !== 'workspace')
+    throw new LeadloopError('forbidden', 'this route needs a workspace key');
+  return principal.context;
+}
+
+async function authenticate(
+  tenants: TenantsService,
+  request: FastifyRequest,
+  auth: Exclude<RouteAuth, 'public' | 'webhook'>,
+): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (!header)
+    throw new LeadloopError('unauthenticated', 'send an API key as "Authorization: Bearer <key>"', {
+      issues: [{ field: 'header.authorization', reason: 'is missing' }],
+    });
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1])
+    throw new LeadloopError('unauthenticated', 'the Authorization header must be "Bearer <key>"', {
+      issues: [{ field: 'header.authorization', reason: 'is not a bearer token' }],
+    });
+  const principal = await tenants.authenticate(match[1]);
+  if (!principal)
+    throw new LeadloopError('unauthenticated', 'the API key is not valid or was revoked', {
+      issues: [{ field: 'header.authorization', reason: 'unknown or revoked key' }],
+    });
+  const allowed = SCOPES_FOR[auth];
+  if (!allowed.includes(principal.scope)) {
+    throw new LeadloopError(
+      'forbidden',
+      `this route needs a key with scope ${allowed.join(' or ')}; this key has scope ${principal.scope}`,
+      {
+        issues: [{ field: 'header.authorization', reason: `scope ${principal.scope} is not allowed here` }],
+      },
+    );
+  }
+  return principal;
+}
+
+export function registerRoute<P, Q, B>(
+  app: FastifyInstance,
+  catalog: RouteCatalog,
+  tenants: TenantsService,
+  spec: RouteSpec<P, Q, B>,
+): void {
+  catalog.push(spec as RouteSpec<unknown, unknown, unknown>);
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    handler: async (request, reply) => {
+      const principal =
+        spec.auth === 'public' || spec.auth === 'webhook'
+          ? null
+          : await authenticate(tenants, request, spec.auth);
+      const params = spec.params ? parseInput(spec.params, request.params, 'path') : (request.params as P);
+      const query = spec.query ? parseInput(spec.query, request.query, 'query') : (request.query as Q);
+      const rawBody = typeof request.body === 'string' ? request.body : '';
+      let body = undefined as B;
+      if (spec.body && !spec.rawBody) {
+        let parsed: unknown;
+        try {
+          parsed = rawBody === '' ? undefined : JSON.parse(rawBody);
+        } catch (error) {
+          throw new LeadloopError('malformed_json', 'the request body is not valid JSON', {
+            issues: [{ field: 'body', reason: error instanceof Error ? error.message : 'invalid JSON' }],
+          });
+        }
+        body = parseInput(spec.body, parsed, 'body');
+      }
+      return spec.handler({ params, query, body, rawBody, principal, request, reply });
+    },
+  });
+}

@@ -1,0 +1,188 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Actor } from '../../core/index.ts';
+import { ruleSetSchema } from '../../scoring/index.ts';
+import type { Principal } from '../../tenants/index.ts';
+import { workspaceSettingsSchema } from '../../tenants/index.ts';
+import type { HttpDeps } from '../deps.ts';
+import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { iso } from '../schemas.ts';
+
+const actorOf = (principal: Principal | null): Actor => ({
+  type: 'api_key',
+  id: principal?.keyId ?? 'unknown',
+});
+
+const storedRuleSetSchema = ruleSetSchema.extend({
+  version: z.number().int(),
+  updatedAt: z.iso.datetime().nullable(),
+});
+
+export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+  const { tenants, rules, store, queue } = deps;
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/workspace',
+    operationId: 'getWorkspace',
+    summary: "The key's workspace and its settings",
+    tag: 'Workspace',
+    auth: 'read',
+    responses: { 200: { description: 'The workspace' } },
+    async handler({ principal }) {
+      const ctx = workspaceOf(principal);
+      const workspace = await tenants.getWorkspace(ctx.workspaceId);
+      return { ...workspace, createdAt: iso(workspace?.createdAt ?? 0) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'PUT',
+    url: '/v1/workspace/settings',
+    operationId: 'updateWorkspaceSettings',
+    summary: 'Replace the workspace settings (ingestion rate limit)',
+    tag: 'Workspace',
+    auth: 'admin',
+    body: workspaceSettingsSchema,
+    responses: { 200: { description: 'The updated workspace' } },
+    async handler({ principal, body }) {
+      const ctx = workspaceOf(principal);
+      const workspace = await tenants.updateSettings(ctx.workspaceId, body, actorOf(principal));
+      return { ...workspace, createdAt: iso(workspace.createdAt) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/api-keys',
+    operationId: 'createApiKey',
+    summary: 'Create an API key for this workspace (shown once)',
+    tag: 'Workspace',
+    auth: 'admin',
+    body: z
+      .object({ scope: z.enum(['admin', 'ingest', 'read']), label: z.string().max(100).optional() })
+      .strict(),
+    responses: {
+      201: {
+        description: 'The new key',
+        schema: z.object({ id: z.string(), key: z.string(), scope: z.string() }),
+      },
+    },
+    async handler({ principal, body, reply }) {
+      const ctx = workspaceOf(principal);
+      const created = await tenants.createApiKey({
+        workspaceId: ctx.workspaceId,
+        scope: body.scope,
+        label: body.label,
+        actor: actorOf(principal),
+      });
+      reply.status(201);
+      return { ...created, scope: body.scope };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/webhook-secrets/rotate',
+    operationId: 'rotateWebhookSecret',
+    summary: 'Rotate the webhook signing secret; old secrets keep verifying during the overlap',
+    tag: 'Workspace',
+    auth: 'admin',
+    body: z
+      .object({
+        overlapSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(30 * 86_400)
+          .default(86_400),
+      })
+      .strict(),
+    responses: {
+      201: {
+        description: 'The new secret',
+        schema: z.object({ id: z.string(), secret: z.string(), previousExpiresAt: z.iso.datetime() }),
+      },
+    },
+    async handler({ principal, body, reply }) {
+      const ctx = workspaceOf(principal);
+      const rotated = await tenants.rotateSecret({
+        workspaceId: ctx.workspaceId,
+        overlapSeconds: body.overlapSeconds,
+        actor: actorOf(principal),
+      });
+      reply.status(201);
+      return { ...rotated, previousExpiresAt: iso(rotated.previousExpiresAt) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/scoring/rules',
+    operationId: 'getScoringRules',
+    summary: "The workspace's point rules and qualification threshold",
+    tag: 'Scoring',
+    auth: 'read',
+    responses: {
+      200: { description: 'Rules (version 0 = the built-in B2B defaults)', schema: storedRuleSetSchema },
+    },
+    async handler({ principal }) {
+      const stored = await rules.get(store.db, workspaceOf(principal));
+      return { ...stored, updatedAt: stored.updatedAt === null ? null : iso(stored.updatedAt) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'PUT',
+    url: '/v1/scoring/rules',
+    operationId: 'putScoringRules',
+    summary: 'Replace the point rules and threshold (applies to leads processed from now on)',
+    tag: 'Scoring',
+    auth: 'admin',
+    body: ruleSetSchema,
+    responses: { 200: { description: 'The stored rules', schema: storedRuleSetSchema } },
+    async handler({ principal, body }) {
+      const stored = await rules.put(workspaceOf(principal), body, actorOf(principal));
+      return { ...stored, updatedAt: stored.updatedAt === null ? null : iso(stored.updatedAt) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/jobs/dead',
+    operationId: 'listDeadJobs',
+    summary: 'Dead-lettered jobs of this workspace',
+    tag: 'Jobs',
+    auth: 'admin',
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+    responses: { 200: { description: 'Dead jobs, newest first' } },
+    async handler({ principal, query }) {
+      const ctx = workspaceOf(principal);
+      const dead = await queue.listDead({ workspaceId: ctx.workspaceId, limit: query.limit });
+      return {
+        items: dead.map(({ workspaceId: _ws, updatedAt, ...rest }) => ({
+          ...rest,
+          updatedAt: iso(updatedAt),
+        })),
+        nextCursor: null,
+      };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/jobs/dead/replay',
+    operationId: 'replayDeadJobs',
+    summary: 'Put dead jobs of this workspace back in the queue (all, or the given ids)',
+    tag: 'Jobs',
+    auth: 'admin',
+    body: z.object({ jobIds: z.array(z.string().max(64)).max(1000).optional() }).strict(),
+    responses: {
+      200: { description: 'How many were replayed', schema: z.object({ replayed: z.number().int() }) },
+    },
+    async handler({ principal, body }) {
+      const ctx = workspaceOf(principal);
+      return { replayed: await queue.replay({ workspaceId: ctx.workspaceId, jobIds: body.jobIds }) };
+    },
+  });
+}

@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { LeadloopError } from '../../core/index.ts';
+import {
+  findEventStatus,
+  findLead,
+  type Lead,
+  leadConsents,
+  leadHistory,
+  listLeads,
+} from '../../leads/index.ts';
+import type { HttpDeps } from '../deps.ts';
+import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import {
+  auditListSchema,
+  eventStatusSchema,
+  iso,
+  isoOrNull,
+  leadDetailSchema,
+  leadListSchema,
+} from '../schemas.ts';
+
+const idParam = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[0-9A-Z]{26}$`), `must be an id starting with ${prefix}_`);
+
+function leadJson(lead: Lead) {
+  const { workspaceId: _ws, createdAt, updatedAt, ...rest } = lead;
+  return { ...rest, createdAt: iso(createdAt), updatedAt: iso(updatedAt) };
+}
+
+export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+  const { tenants, store, audit } = deps;
+  const db = store.db;
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/leads/:id',
+    operationId: 'getLead',
+    summary: 'A lead with its score breakdown, status, history and consent records',
+    tag: 'Leads',
+    auth: 'read',
+    params: z.object({ id: idParam('lead') }),
+    responses: { 200: { description: 'The lead', schema: leadDetailSchema } },
+    async handler({ principal, params }) {
+      const ctx = workspaceOf(principal);
+      const lead = await findLead(db, ctx, params.id);
+      if (!lead)
+        throw new LeadloopError('not_found', `lead ${params.id} not found in this workspace`, {
+          issues: [{ field: 'path.id', reason: 'no such lead in this workspace' }],
+        });
+      const [history, consents] = await Promise.all([
+        leadHistory(db, ctx, lead.id),
+        leadConsents(db, ctx, lead.id),
+      ]);
+      return {
+        ...leadJson(lead),
+        history: history.map((h) => ({ ...h, at: iso(h.at) })),
+        consents: consents.map((c) => ({ ...c, givenAt: iso(c.givenAt) })),
+      };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/leads',
+    operationId: 'listLeads',
+    summary: 'Leads of the workspace, newest first, with cursor pagination',
+    tag: 'Leads',
+    auth: 'read',
+    query: z
+      .object({
+        email: z.string().max(320).optional(),
+        status: z.enum(['new', 'qualified']).optional(),
+        cursor: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      })
+      .strict(),
+    responses: { 200: { description: 'A page of leads', schema: leadListSchema } },
+    async handler({ principal, query }) {
+      const ctx = workspaceOf(principal);
+      const page = await listLeads(db, ctx, query);
+      return { items: page.items.map(leadJson), nextCursor: page.nextCursor };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/events/:eventId',
+    operationId: 'getEvent',
+    summary: 'Processing status of an accepted event',
+    tag: 'Events',
+    auth: 'read',
+    params: z.object({ eventId: idParam('evt') }),
+    responses: {
+      200: {
+        description: 'accepted, processed or failed; the lead id once known',
+        schema: eventStatusSchema,
+      },
+    },
+    async handler({ principal, params }) {
+      const ctx = workspaceOf(principal);
+      const event = await findEventStatus(db, ctx, params.eventId);
+      if (!event)
+        throw new LeadloopError('not_found', `event ${params.eventId} not found in this workspace`, {
+          issues: [{ field: 'path.eventId', reason: 'no such event in this workspace' }],
+        });
+      return { ...event, acceptedAt: iso(event.acceptedAt), processedAt: isoOrNull(event.processedAt) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/audit',
+    operationId: 'listAudit',
+    summary: "The workspace's hash-chained audit trail, newest first",
+    description:
+      'Entries hold references (ids, figures), never copies of personal data. `leadloop audit verify` re-checks the chain.',
+    tag: 'Audit',
+    auth: 'read',
+    query: z
+      .object({
+        subject: z.string().max(100).optional(),
+        cursor: z.string().regex(/^\d+$/, 'must be a cursor from a previous page').optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+      })
+      .strict(),
+    responses: { 200: { description: 'A page of audit entries', schema: auditListSchema } },
+    async handler({ principal, query }) {
+      const ctx = workspaceOf(principal);
+      const page = await audit.list(ctx.workspaceId, {
+        subject: query.subject,
+        cursor: query.cursor ? Number(query.cursor) : undefined,
+        limit: query.limit,
+      });
+      return {
+        items: page.items.map(({ workspaceId: _ws, at, ...rest }) => ({ ...rest, at: iso(at) })),
+        nextCursor: page.nextCursor === null ? null : String(page.nextCursor),
+      };
+    },
+  });
+}

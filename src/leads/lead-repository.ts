@@ -1,0 +1,206 @@
+import type { WorkspaceContext } from '../core/index.ts';
+import { isFreeEmailDomain } from '../ingest/index.ts';
+import type { ScoreLine } from '../scoring/index.ts';
+import type { Db, LeadsTable } from '../store/index.ts';
+import { fromJson } from '../store/index.ts';
+
+export type LeadStatus = 'new' | 'qualified';
+
+export interface Lead {
+  id: string;
+  workspaceId: string;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+  company: string | null;
+  companyDomain: string | null;
+  title: string | null;
+  country: string | null;
+  source: string | null;
+  utm: Record<string, string>;
+  attributes: Record<string, string | number | boolean | null>;
+  status: LeadStatus;
+  score: number;
+  scoreBreakdown: ScoreLine[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface LeadHistoryEntry {
+  eventId: string;
+  action: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  at: number;
+}
+
+export interface ConsentRecord {
+  id: string;
+  eventId: string;
+  purposes: string[];
+  textVersion: string;
+  givenAt: number;
+  method: string;
+}
+
+export function toLead(row: LeadsTable): Lead {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    email: row.email,
+    phone: row.phone,
+    name: row.name,
+    company: row.company,
+    companyDomain: row.company_domain,
+    title: row.title,
+    country: row.country,
+    source: row.source,
+    utm: fromJson(row.utm, {}),
+    attributes: fromJson(row.attributes, {}),
+    status: row.status as LeadStatus,
+    score: row.score,
+    scoreBreakdown: fromJson(row.score_breakdown, []),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export function isFreeEmail(email: string | null): boolean {
+  const domain = email?.split('@')[1];
+  return domain ? isFreeEmailDomain(domain) : false;
+}
+
+/** Every read names the workspace: a lead id from another workspace is simply not found. */
+export async function findLead(db: Db, ctx: WorkspaceContext, id: string): Promise<Lead | null> {
+  const row = await db
+    .selectFrom('leads')
+    .selectAll()
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toLead(row) : null;
+}
+
+export async function findLeadByEmailOrPhone(
+  db: Db,
+  ctx: WorkspaceContext,
+  key: { email: string | null; phone: string | null },
+): Promise<Lead | null> {
+  let query = db.selectFrom('leads').selectAll().where('workspace_id', '=', ctx.workspaceId);
+  if (key.email) query = query.where('email', '=', key.email);
+  else if (key.phone) query = query.where('phone', '=', key.phone);
+  else return null;
+  const row = await query.orderBy('id').executeTakeFirst();
+  return row ? toLead(row) : null;
+}
+
+export async function leadHistory(
+  db: Db,
+  ctx: WorkspaceContext,
+  leadId: string,
+): Promise<LeadHistoryEntry[]> {
+  const rows = await db
+    .selectFrom('lead_history')
+    .selectAll()
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('lead_id', '=', leadId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    eventId: r.event_id,
+    action: r.action,
+    changes: fromJson(r.changes, {}),
+    at: Number(r.created_at),
+  }));
+}
+
+export async function leadConsents(db: Db, ctx: WorkspaceContext, leadId: string): Promise<ConsentRecord[]> {
+  const rows = await db
+    .selectFrom('consent_records')
+    .selectAll()
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('lead_id', '=', leadId)
+    .orderBy('given_at')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    eventId: r.event_id,
+    purposes: fromJson(r.purposes, []),
+    textVersion: r.text_version,
+    givenAt: Number(r.given_at),
+    method: r.method,
+  }));
+}
+
+export interface LeadListQuery {
+  email?: string | undefined;
+  status?: LeadStatus | undefined;
+  /** Opaque cursor from a previous page. */
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string | null {
+  const id = Buffer.from(cursor, 'base64url').toString();
+  return /^lead_[0-9A-Z]{26}$/.test(id) ? id : null;
+}
+
+/** Newest first; the cursor is the last id seen (ids sort by creation time). */
+export async function listLeads(
+  db: Db,
+  ctx: WorkspaceContext,
+  query: LeadListQuery,
+): Promise<{ items: Lead[]; nextCursor: string | null }> {
+  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const rows = await db
+    .selectFrom('leads')
+    .selectAll()
+    .where('workspace_id', '=', ctx.workspaceId)
+    .$if(query.email !== undefined, (q) =>
+      q.where('email', '=', (query.email as string).trim().toLowerCase()),
+    )
+    .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
+    .$if(after !== null, (q) => q.where('id', '<', after as string))
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  const items = rows.slice(0, query.limit).map(toLead);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+}
+
+export interface EventStatus {
+  id: string;
+  status: 'accepted' | 'processed' | 'failed';
+  source: string;
+  leadId: string | null;
+  error: string | null;
+  acceptedAt: number;
+  processedAt: number | null;
+}
+
+export async function findEventStatus(
+  db: Db,
+  ctx: WorkspaceContext,
+  eventId: string,
+): Promise<EventStatus | null> {
+  const row = await db
+    .selectFrom('events')
+    .select(['id', 'status', 'source', 'lead_id', 'error', 'created_at', 'processed_at'])
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('id', '=', eventId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    status: row.status as EventStatus['status'],
+    source: row.source,
+    leadId: row.lead_id,
+    error: row.error,
+    acceptedAt: Number(row.created_at),
+    processedAt: row.processed_at === null ? null : Number(row.processed_at),
+  };
+}

@@ -1,0 +1,382 @@
+import type { AuditLog, AuditRecord } from '../compliance/index.ts';
+import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
+import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
+import { leadInputSchema, type NormalisedLead, normaliseLead } from '../ingest/index.ts';
+import type { JobContext } from '../queue/index.ts';
+import type { RulesRepository, ScoreResult } from '../scoring/index.ts';
+import { scoreLead } from '../scoring/index.ts';
+import type { Db, EventsTable, Store } from '../store/index.ts';
+import { fromJson, toJson } from '../store/index.ts';
+import { findLeadByEmailOrPhone, isFreeEmail, type Lead } from './lead-repository.ts';
+
+/** What each stage sees and may change while one event is processed, inside one transaction. */
+export interface StageContext {
+  readonly db: Db;
+  readonly tenant: WorkspaceContext;
+  readonly event: EventsTable;
+  readonly now: number;
+  /** Set by the normalise stage. */
+  input: NormalisedLead | null;
+  /** The lead before this event (null when new), then the merged draft. */
+  existing: Lead | null;
+  lead: Lead | null;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  score: ScoreResult | null;
+  emit(event: NewDomainEvent): void;
+  audit(record: Omit<AuditRecord, 'actor'>): void;
+}
+
+/**
+ * A pipeline stage. Later capabilities (chat transcripts, predictive scoring, council, workflows)
+ * add stages here instead of reshaping the pipeline. A stage that throws rolls the whole event back.
+ */
+export interface PipelineStage {
+  name: string;
+  run(ctx: StageContext): Promise<void>;
+}
+
+const WORKER: Actor = { type: 'worker', id: 'lead.process' };
+
+const MERGED_FIELDS = [
+  'email',
+  'phone',
+  'name',
+  'company',
+  'companyDomain',
+  'title',
+  'country',
+  'source',
+] as const;
+
+export const normaliseStage: PipelineStage = {
+  name: 'normalise',
+  async run(ctx) {
+    const parsed = leadInputSchema.safeParse(fromJson(ctx.event.payload, {}));
+    if (!parsed.success)
+      throw new LeadloopError('validation_failed', `stored payload is not a lead: ${parsed.error.message}`, {
+        retryable: false,
+      });
+    const normalised = normaliseLead(parsed.data);
+    if (!normalised.ok)
+      throw new LeadloopError(
+        'validation_failed',
+        normalised.error.map((i) => `${i.field} ${i.reason}`).join('; '),
+        { retryable: false },
+      );
+    ctx.input = normalised.value;
+  },
+};
+
+/** Finds the workspace's lead with the same email (or phone, when no email) and merges into it. */
+export const dedupeStage: PipelineStage = {
+  name: 'dedupe-merge',
+  async run(ctx) {
+    const input = ctx.input;
+    if (!input) return;
+    const existing = await findLeadByEmailOrPhone(ctx.db, ctx.tenant, input);
+    ctx.existing = existing;
+    const base: Lead = existing ?? {
+      id: '',
+      workspaceId: ctx.tenant.workspaceId,
+      email: null,
+      phone: null,
+      name: null,
+      company: null,
+      companyDomain: null,
+      title: null,
+      country: null,
+      source: null,
+      utm: {},
+      attributes: {},
+      status: 'new',
+      score: 0,
+      scoreBreakdown: [],
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+    };
+    const lead: Lead = {
+      ...base,
+      utm: { ...base.utm },
+      attributes: { ...base.attributes },
+      updatedAt: ctx.now,
+    };
+    for (const field of MERGED_FIELDS) {
+      const value = input[field];
+      if (value !== null && value !== lead[field]) {
+        ctx.changes[field] = { from: lead[field], to: value };
+        lead[field] = value;
+      }
+    }
+    for (const [key, value] of Object.entries(input.utm)) {
+      if (lead.utm[key] !== value) {
+        ctx.changes[`utm.${key}`] = { from: lead.utm[key] ?? null, to: value };
+        lead.utm[key] = value;
+      }
+    }
+    for (const [key, value] of Object.entries(input.attributes)) {
+      if (lead.attributes[key] !== value) {
+        ctx.changes[`attributes.${key}`] = { from: lead.attributes[key] ?? null, to: value };
+        lead.attributes[key] = value;
+      }
+    }
+    ctx.lead = lead;
+  },
+};
+
+export function createRuleScoringStage(rules: RulesRepository): PipelineStage {
+  return {
+    name: 'score-rules',
+    async run(ctx) {
+      const lead = ctx.lead;
+      if (!lead) return;
+      const ruleSet = await rules.get(ctx.db, ctx.tenant);
+      const consentPurposes = ctx.input?.consent?.purposes ?? [];
+      const result = scoreLead({ ...lead, consentPurposes, freeEmail: isFreeEmail(lead.email) }, ruleSet);
+      ctx.score = result;
+      const changed = ctx.existing === null || result.score !== ctx.existing.score;
+      lead.score = result.score;
+      lead.scoreBreakdown = result.breakdown;
+      if (changed) {
+        ctx.emit({
+          type: 'lead.scored',
+          subject: lead.id,
+          data: { score: result.score, previous: ctx.existing?.score ?? null, rulesVersion: ruleSet.version },
+        });
+        ctx.audit({
+          action: 'lead.scored',
+          subject: lead.id,
+          reason: `point rules v${ruleSet.version}: ${result.breakdown.map((l) => `${l.ruleId} ${l.points >= 0 ? '+' : ''}${l.points}`).join(', ') || 'no rule matched'} = ${result.score}`,
+          data: {
+            eventId: ctx.event.id,
+            model: 'point-rules',
+            rulesVersion: ruleSet.version,
+            score: result.score,
+            threshold: result.threshold,
+            breakdown: result.breakdown.map((l) => ({ ruleId: l.ruleId, points: l.points })),
+          },
+        });
+      }
+    },
+  };
+}
+
+export const qualifyStage: PipelineStage = {
+  name: 'qualify',
+  async run(ctx) {
+    const lead = ctx.lead;
+    if (!lead || !ctx.score) return;
+    if (lead.status === 'new' && ctx.score.qualified) {
+      lead.status = 'qualified';
+      ctx.changes.status = { from: 'new', to: 'qualified' };
+      ctx.emit({
+        type: 'lead.qualified',
+        subject: lead.id,
+        data: { score: ctx.score.score, threshold: ctx.score.threshold },
+      });
+      ctx.audit({
+        action: 'lead.qualified',
+        subject: lead.id,
+        reason: `score ${ctx.score.score} reached the qualification threshold ${ctx.score.threshold}`,
+        data: { eventId: ctx.event.id, score: ctx.score.score, threshold: ctx.score.threshold },
+      });
+    }
+  },
+};
+
+export interface LeadPipelineOptions {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditLog;
+  events: DomainEventLog;
+  rules: RulesRepository;
+  /** Defaults to normalise → dedupe-merge → score-rules → qualify. */
+  stages?: PipelineStage[];
+}
+
+export interface LeadPipeline {
+  /** The `lead.process` job handler: idempotent, since effects and the processed mark commit together. */
+  process(job: JobContext<'lead.process'>): Promise<void>;
+  readonly stages: readonly PipelineStage[];
+}
+
+export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
+  const { store, clock, ids, audit, events } = options;
+  const stages = options.stages ?? [
+    normaliseStage,
+    dedupeStage,
+    createRuleScoringStage(options.rules),
+    qualifyStage,
+  ];
+
+  async function markFailed(workspaceId: string, eventId: string, message: string): Promise<void> {
+    await store.transaction(async (trx) => {
+      await trx
+        .updateTable('events')
+        .set({ status: 'failed', error: message.slice(0, 2000), processed_at: clock.now() })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', eventId)
+        .where('status', '=', 'accepted')
+        .execute();
+      await audit.append(trx, workspaceId, {
+        actor: WORKER,
+        action: 'event.failed',
+        subject: eventId,
+        reason: message.slice(0, 500),
+      });
+    });
+  }
+
+  return {
+    stages,
+    async process(job) {
+      const { workspaceId } = job;
+      const { eventId } = job.payload;
+      let touched = false;
+      try {
+        touched = await store.transaction(async (trx) => {
+          const event = await trx
+            .selectFrom('events')
+            .selectAll()
+            .where('workspace_id', '=', workspaceId)
+            .where('id', '=', eventId)
+            .executeTakeFirst();
+          if (!event)
+            throw new LeadloopError('not_found', `event ${eventId} not found in workspace ${workspaceId}`, {
+              retryable: false,
+            });
+          // Already handled by an earlier run whose job ack was lost: nothing to do, nothing doubled.
+          if (event.status !== 'accepted') return false;
+          const workspace = await trx
+            .selectFrom('workspaces')
+            .select('organisation_id')
+            .where('id', '=', workspaceId)
+            .executeTakeFirstOrThrow();
+          const emitted: NewDomainEvent[] = [];
+          const audits: Omit<AuditRecord, 'actor'>[] = [];
+          const ctx: StageContext = {
+            db: trx,
+            tenant: { workspaceId, organisationId: workspace.organisation_id },
+            event,
+            now: clock.now(),
+            input: null,
+            existing: null,
+            lead: null,
+            changes: {},
+            score: null,
+            emit: (e) => emitted.push(e),
+            audit: (r) => audits.push(r),
+          };
+          // The lead id is known before the stages run, so events and audit entries can name it.
+          const draftId = ids.next('lead');
+          for (const stage of stages) {
+            await stage.run(ctx);
+            if (ctx.lead && ctx.lead.id === '') ctx.lead.id = draftId;
+          }
+          const lead = ctx.lead;
+          if (!lead) throw new LeadloopError('internal', 'pipeline produced no lead', { retryable: false });
+          await persistLead(trx, ctx, lead);
+          const created = ctx.existing === null;
+          const changedFields = Object.keys(ctx.changes);
+          if (created || changedFields.length > 0) {
+            emitted.unshift({
+              type: created ? 'lead.created' : 'lead.updated',
+              subject: lead.id,
+              data: { eventId, fields: changedFields },
+            });
+          }
+          await audit.append(trx, workspaceId, {
+            actor: WORKER,
+            action: created ? 'lead.created' : 'lead.merged',
+            subject: lead.id,
+            reason: created
+              ? `new lead from ${event.source} event`
+              : `merged ${event.source} event into the existing lead with the same ${ctx.input?.email ? 'email' : 'phone'}`,
+            data: { eventId, fields: changedFields },
+          });
+          for (const record of audits) await audit.append(trx, workspaceId, { ...record, actor: WORKER });
+          await events.append(
+            trx,
+            workspaceId,
+            emitted.map((e) => ({ ...e, subject: e.subject || lead.id })),
+          );
+          await trx
+            .updateTable('events')
+            .set({ status: 'processed', lead_id: lead.id, processed_at: ctx.now, attempts: job.attempt })
+            .where('id', '=', eventId)
+            .execute();
+          return true;
+        });
+      } catch (error) {
+        const permanent = error instanceof LeadloopError && !error.retryable;
+        if (permanent) {
+          await markFailed(workspaceId, eventId, error.message);
+          return;
+        }
+        throw error;
+      }
+      if (touched) events.notify(workspaceId);
+    },
+  };
+}
+
+async function persistLead(db: Db, ctx: StageContext, lead: Lead): Promise<void> {
+  const row = {
+    email: lead.email,
+    phone: lead.phone,
+    name: lead.name,
+    company: lead.company,
+    company_domain: lead.companyDomain,
+    title: lead.title,
+    country: lead.country,
+    source: lead.source,
+    utm: toJson(lead.utm),
+    attributes: toJson(lead.attributes),
+    status: lead.status,
+    score: lead.score,
+    score_breakdown: toJson(lead.scoreBreakdown),
+    updated_at: ctx.now,
+  };
+  if (ctx.existing === null) {
+    await db
+      .insertInto('leads')
+      .values({ ...row, id: lead.id, workspace_id: ctx.tenant.workspaceId, created_at: ctx.now })
+      .execute();
+  } else {
+    await db
+      .updateTable('leads')
+      .set(row)
+      .where('workspace_id', '=', ctx.tenant.workspaceId)
+      .where('id', '=', lead.id)
+      .execute();
+  }
+  await db
+    .insertInto('lead_history')
+    .values({
+      workspace_id: ctx.tenant.workspaceId,
+      lead_id: lead.id,
+      event_id: ctx.event.id,
+      action: ctx.existing === null ? 'created' : 'merged',
+      changes: toJson(ctx.changes),
+      created_at: ctx.now,
+    })
+    .execute();
+  const consent = ctx.input?.consent;
+  if (consent) {
+    await db
+      .insertInto('consent_records')
+      .values({
+        id: `con_${ctx.event.id.slice(4)}`,
+        workspace_id: ctx.tenant.workspaceId,
+        lead_id: lead.id,
+        event_id: ctx.event.id,
+        purposes: toJson(consent.purposes),
+        text_version: consent.textVersion,
+        given_at: Date.parse(consent.timestamp),
+        method: consent.method,
+        created_at: ctx.now,
+      })
+      .execute();
+  }
+}

@@ -1,0 +1,190 @@
+import type { KeyScope } from '../../core/index.ts';
+import { createRuntime } from '../runtime.ts';
+import { bool, type Command, dataDirOption, str } from './types.ts';
+
+const CLI_ACTOR = { type: 'cli', id: process.env.USER ?? 'cli' } as const;
+
+export const workspaceCommand: Command = {
+  summary: 'Create a workspace (and its organisation if new)',
+  usage: 'leadloop workspace create <name> [--org <org>] [--data-dir D] [--json]',
+  options: { ...dataDirOption, org: { type: 'string' }, json: { type: 'boolean' } },
+  logLevel: 'warn',
+  async run(context) {
+    const [sub, name] = context.positionals;
+    if (sub !== 'create' || !name) throw new Error(`usage: ${this.usage}`);
+    const runtime = await createRuntime(context.config);
+    try {
+      const created = await runtime.tenants.createWorkspace({
+        name,
+        organisation: str(context, 'org'),
+        actor: CLI_ACTOR,
+      });
+      const out = {
+        workspaceId: created.workspace.id,
+        organisationId: created.workspace.organisationId,
+        apiKey: created.apiKey,
+        webhookSecret: created.webhookSecret,
+      };
+      if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(out)}\n`);
+      else {
+        context.stdout.write(
+          `workspace ${out.workspaceId} created in organisation ${out.organisationId}\n  admin API key:  ${out.apiKey}\n  webhook secret: ${out.webhookSecret}\n(shown once; store them now)\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+export const keyCommand: Command = {
+  summary: 'Create an API key for a workspace, or an organisation key',
+  usage:
+    'leadloop key create (--workspace <id> --scope admin|ingest|read | --org <org>) [--label L] [--json]',
+  options: {
+    ...dataDirOption,
+    workspace: { type: 'string' },
+    scope: { type: 'string' },
+    org: { type: 'string' },
+    label: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  logLevel: 'warn',
+  async run(context) {
+    if (context.positionals[0] !== 'create') throw new Error(`usage: ${this.usage}`);
+    const workspaceId = str(context, 'workspace');
+    const org = str(context, 'org');
+    const scope = str(context, 'scope') ?? (org ? 'org' : undefined);
+    if (!workspaceId && !org) throw new Error('give --workspace <id> or --org <org>');
+    const runtime = await createRuntime(context.config);
+    try {
+      let created: { id: string; key: string };
+      if (org && !workspaceId) {
+        created = await runtime.tenants.createOrganisationKey({
+          organisationId: org,
+          label: str(context, 'label'),
+        });
+      } else {
+        if (scope !== 'admin' && scope !== 'ingest' && scope !== 'read')
+          throw new Error('--scope must be admin, ingest or read');
+        created = await runtime.tenants.createApiKey({
+          workspaceId: workspaceId as string,
+          scope: scope as Exclude<KeyScope, 'org'>,
+          label: str(context, 'label'),
+          actor: CLI_ACTOR,
+        });
+      }
+      if (bool(context, 'json')) context.stdout.write(`${JSON.stringify({ ...created, scope })}\n`);
+      else context.stdout.write(`key ${created.id} (${scope}): ${created.key}\n(shown once)\n`);
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+export const secretCommand: Command = {
+  summary: "Rotate a workspace's webhook secret (old one verifies during the overlap)",
+  usage: 'leadloop secret rotate --workspace <id> [--overlap-seconds 86400] [--json]',
+  options: {
+    ...dataDirOption,
+    workspace: { type: 'string' },
+    'overlap-seconds': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  logLevel: 'warn',
+  async run(context) {
+    const workspaceId = str(context, 'workspace');
+    if (context.positionals[0] !== 'rotate' || !workspaceId) throw new Error(`usage: ${this.usage}`);
+    const overlapSeconds = Number(str(context, 'overlap-seconds') ?? 86_400);
+    if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0)
+      throw new Error('--overlap-seconds must be a non-negative integer');
+    const runtime = await createRuntime(context.config);
+    try {
+      if (!(await runtime.tenants.getWorkspace(workspaceId)))
+        throw new Error(`workspace ${workspaceId} does not exist`);
+      const rotated = await runtime.tenants.rotateSecret({ workspaceId, overlapSeconds, actor: CLI_ACTOR });
+      if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(rotated)}\n`);
+      else
+        context.stdout.write(
+          `new webhook secret: ${rotated.secret}\nprevious secrets verify until ${new Date(rotated.previousExpiresAt).toISOString()}\n`,
+        );
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+export const auditCommand: Command = {
+  summary: 'Verify the hash-chained audit trail',
+  usage: 'leadloop audit verify [--workspace <id>] [--json]',
+  options: { ...dataDirOption, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  logLevel: 'warn',
+  async run(context) {
+    if (context.positionals[0] !== 'verify') throw new Error(`usage: ${this.usage}`);
+    const runtime = await createRuntime(context.config);
+    try {
+      const result = await runtime.audit.verify({ workspaceId: str(context, 'workspace') });
+      if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(result)}\n`);
+      else if (result.problems.length === 0)
+        context.stdout.write(
+          `audit trail intact: ${result.entries} entries in ${result.workspaces} workspace(s)\n`,
+        );
+      else {
+        context.stdout.write(
+          `audit trail BROKEN: ${result.problems.length} problem(s) in ${result.entries} entries\n`,
+        );
+        for (const p of result.problems)
+          context.stdout.write(`  ${p.workspaceId} #${p.seq} ${p.kind}: ${p.message}\n`);
+      }
+      return result.problems.length === 0 ? 0 : 3;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+export const jobsCommand: Command = {
+  summary: 'List or replay dead-lettered jobs',
+  usage:
+    'leadloop jobs dead [--workspace <id>] [--json] | leadloop jobs replay [--workspace <id>] [--id <jobId> ...]',
+  options: {
+    ...dataDirOption,
+    workspace: { type: 'string' },
+    id: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  },
+  logLevel: 'warn',
+  async run(context) {
+    const sub = context.positionals[0];
+    if (sub !== 'dead' && sub !== 'replay') throw new Error(`usage: ${this.usage}`);
+    const runtime = await createRuntime(context.config);
+    try {
+      const workspaceId = str(context, 'workspace');
+      if (sub === 'dead') {
+        const dead = await runtime.queue.listDead({ workspaceId, limit: 1000 });
+        if (bool(context, 'json')) context.stdout.write(`${JSON.stringify({ items: dead })}\n`);
+        else {
+          context.stdout.write(`${dead.length} dead job(s)\n`);
+          for (const job of dead)
+            context.stdout.write(
+              `  ${job.id} ${job.name} ${job.workspaceId} attempts=${job.attempts} ${job.lastError ?? ''}\n`,
+            );
+        }
+      } else {
+        const ids = context.values.id;
+        const replayed = await runtime.queue.replay({
+          workspaceId,
+          jobIds: Array.isArray(ids) ? ids.map(String) : undefined,
+        });
+        if (bool(context, 'json')) context.stdout.write(`${JSON.stringify({ replayed })}\n`);
+        else context.stdout.write(`${replayed} job(s) put back in the queue\n`);
+      }
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  },
+};

@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { parse } from 'csv-parse/sync';
+import { LeadloopError } from '../../core/index.ts';
+import { fingerprint, type LeadInput } from '../../ingest/index.ts';
+import { createRuntime } from '../runtime.ts';
+import { bool, type Command, dataDirOption, str } from './types.ts';
+
+const FIELD_ALIASES: Record<string, keyof LeadInput | `utm.${string}` | 'firstName' | 'lastName'> = {
+  email: 'email',
+  emailaddress: 'email',
+  mail: 'email',
+  name: 'name',
+  fullname: 'name',
+  firstname: 'firstName',
+  lastname: 'lastName',
+  phone: 'phone',
+  phonenumber: 'phone',
+  mobile: 'phone',
+  company: 'company',
+  companyname: 'company',
+  organisation: 'company',
+  organization: 'company',
+  title: 'title',
+  jobtitle: 'title',
+  role: 'title',
+  country: 'country',
+  countrycode: 'country',
+  source: 'source',
+  leadsource: 'source',
+  utmsource: 'utm.source',
+  utmmedium: 'utm.medium',
+  utmcampaign: 'utm.campaign',
+  utmterm: 'utm.term',
+  utmcontent: 'utm.content',
+};
+
+function sniffDelimiter(text: string): string {
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const counts = [',', ';', '\t', '|'].map((d) => [d, firstLine.split(d).length] as const);
+  counts.sort((a, b) => b[1] - a[1]);
+  return counts[0]?.[0] ?? ',';
+}
+
+/** Maps a CSV row onto the lead schema: known columns by name (case, spaces and _ ignored), the rest to attributes. */
+export function rowToLead(row: Record<string, string>): Record<string, unknown> {
+  const lead: Record<string, unknown> = {};
+  const utm: Record<string, string> = {};
+  const attributes: Record<string, string | number | boolean> = {};
+  let first = '';
+  let last = '';
+  for (const [column, raw] of Object.entries(row)) {
+    const value = raw.trim();
+    if (value === '') continue;
+    const field = FIELD_ALIASES[column.toLowerCase().replace(/[\s_-]/g, '')];
+    if (field === 'firstName') first = value;
+    else if (field === 'lastName') last = value;
+    else if (field?.startsWith('utm.')) utm[field.slice(4)] = value;
+    else if (field) lead[field] = value;
+    else attributes[column.trim().slice(0, 100)] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  if (!lead.name && (first || last)) lead.name = `${first} ${last}`.trim();
+  if (Object.keys(utm).length > 0) lead.utm = utm;
+  if (Object.keys(attributes).length > 0) lead.attributes = attributes;
+  return lead;
+}
+
+interface Rejection {
+  row: number;
+  reasons: string[];
+}
+
+export const importCommand: Command = {
+  summary: 'Ingest a CSV of leads through the pipeline, with progress and a summary',
+  usage: 'leadloop import <file.csv> [--workspace <id>] [--json] [--data-dir D]',
+  options: { ...dataDirOption, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  logLevel: 'warn',
+  async run(context) {
+    const file = context.positionals[0];
+    if (!file) throw new Error(`usage: ${this.usage}`);
+    const text = readFileSync(file, 'utf8');
+    const records = parse(text, {
+      columns: true,
+      bom: true,
+      delimiter: sniffDelimiter(text),
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as Record<string, string>[];
+    const fileHash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    const runtime = await createRuntime(context.config);
+    const json = bool(context, 'json');
+    try {
+      let workspaceId = str(context, 'workspace');
+      if (!workspaceId) {
+        const all = await runtime.store.db.selectFrom('workspaces').select('id').limit(2).execute();
+        if (all.length !== 1) throw new Error('give --workspace <id> (there is not exactly one workspace)');
+        workspaceId = all[0]?.id as string;
+      }
+      if (!(await runtime.tenants.getWorkspace(workspaceId)))
+        throw new Error(`workspace ${workspaceId} does not exist`);
+      runtime.startWorkers(context.config.LEADLOOP_WORKER_CONCURRENCY);
+
+      const bar = json
+        ? null
+        : new SingleBar({
+            format: '  {phase} [{bar}] {value}/{total} rows  {eta_formatted} left',
+            hideCursor: true,
+            stream: process.stderr,
+          });
+      bar?.start(records.length * 2, 0, { phase: 'accepting ' });
+      const rejected: Rejection[] = [];
+      const eventIds: string[] = [];
+      let replayed = 0;
+      const chunk = 500;
+      for (let start = 0; start < records.length; start += chunk) {
+        const submissions = records.slice(start, start + chunk).map(async (record, offset) => {
+          const rowNumber = start + offset + 2; // header is line 1
+          try {
+            const lead = runtime.ingest.validateLead(rowToLead(record), `row ${rowNumber}`);
+            const outcome = await runtime.writer.submit({
+              workspaceId: workspaceId as string,
+              source: 'import',
+              payload: lead,
+              idempotencyKey: `${fileHash}:${rowNumber}`,
+              requestHash: fingerprint(JSON.stringify(lead)),
+            });
+            if (outcome.kind === 'accepted') eventIds.push(outcome.eventId);
+            else replayed++;
+          } catch (error) {
+            if (!(error instanceof LeadloopError)) throw error;
+            rejected.push({
+              row: rowNumber,
+              reasons: error.issues.length
+                ? error.issues.map((i) => `${i.field.replace(/^row \d+\./, '')} ${i.reason}`)
+                : [error.message],
+            });
+          }
+        });
+        await Promise.all(submissions);
+        bar?.update(Math.min(records.length, start + chunk));
+      }
+
+      bar?.update(records.length, { phase: 'processing' });
+      const statuses = new Map<string, { status: string; lead: string | null; error: string | null }>();
+      for (;;) {
+        const pending = eventIds.filter(
+          (id) => statuses.get(id)?.status === undefined || statuses.get(id)?.status === 'accepted',
+        );
+        for (let i = 0; i < pending.length; i += 500) {
+          const rows = await runtime.store.db
+            .selectFrom('events')
+            .select(['id', 'status', 'lead_id', 'error'])
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', pending.slice(i, i + 500))
+            .execute();
+          for (const row of rows)
+            statuses.set(row.id, { status: row.status, lead: row.lead_id, error: row.error });
+        }
+        const done = eventIds.filter((id) => statuses.get(id)?.status !== 'accepted').length;
+        bar?.update(records.length - eventIds.length + done + eventIds.length);
+        if (done === eventIds.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      bar?.stop();
+
+      const history = new Map<string, string>();
+      for (let i = 0; i < eventIds.length; i += 500) {
+        const rows = await runtime.store.db
+          .selectFrom('lead_history')
+          .select(['event_id', 'action'])
+          .where('workspace_id', '=', workspaceId)
+          .where('event_id', 'in', eventIds.slice(i, i + 500))
+          .execute();
+        for (const row of rows) history.set(row.event_id, row.action);
+      }
+      const created = eventIds.filter((id) => history.get(id) === 'created').length;
+      const merged = eventIds.filter((id) => history.get(id) === 'merged').length;
+      const failed = eventIds.filter((id) => statuses.get(id)?.status === 'failed');
+      rejected.sort((a, b) => a.row - b.row);
+      const summary = {
+        file,
+        workspaceId,
+        rows: records.length,
+        accepted: eventIds.length,
+        created,
+        merged,
+        alreadyImported: replayed,
+        failed: failed.length,
+        rejected: rejected.length,
+        rejections: rejected,
+      };
+      if (json) context.stdout.write(`${JSON.stringify(summary)}\n`);
+      else {
+        context.stdout.write(
+          `\n${records.length} rows: ${eventIds.length} accepted (${created} new leads, ${merged} merged into existing leads), ${replayed} already imported, ${rejected.length} rejected, ${failed.length} failed in processing\n`,
+        );
+        for (const r of rejected.slice(0, 50))
+          context.stdout.write(`  row ${r.row}: ${r.reasons.join('; ')}\n`);
+        if (rejected.length > 50)
+          context.stdout.write(`  ... and ${rejected.length - 50} more (use --json for all)\n`);
+      }
+      return rejected.length > 0 || failed.length > 0 ? 1 : 0;
+    } finally {
+      await runtime.close();
+    }
+  },
+};

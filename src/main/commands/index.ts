@@ -1,0 +1,23 @@
+import { auditCommand, jobsCommand, keyCommand, secretCommand, workspaceCommand } from './admin-commands.ts';
+import { importCommand } from './import-command.ts';
+import { migrateCommand, serveCommand, workerCommand } from './server-commands.ts';
+import type { Command } from './types.ts';
+
+export type { Command, CommandContext } from './types.ts';
+
+export const commands: Record<string, Command> = {
+  serve: serveCommand,
+  worker: workerCommand,
+  migrate: migrateCommand,
+  workspace: workspaceCommand,
+  key: keyCommand,
+  secret: secretCommand,
+  audit: auditCommand,
+  jobs: jobsCommand,
+  import: importCommand,
+};
+
+export function usage(): string {
+  const lines = Object.values(commands).map((c) => `  ${c.usage}\n      ${c.summary}`);
+  return `leadloop: lead ingestion, qualification and scoring\n\nUsage:\n${lines.join('\n')}\n\nEnvironment: PORT, HOST, LEADLOOP_DATA_DIR, DATABASE_URL, LOG_LEVEL, LEADLOOP_WORKER_CONCURRENCY\n`;
+}

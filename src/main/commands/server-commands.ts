@@ -1,0 +1,50 @@
+import { createRuntime } from '../runtime.ts';
+import { serve } from '../serve.ts';
+import { type Command, dataDirOption, str } from './types.ts';
+
+export const serveCommand: Command = {
+  summary: 'Run the HTTP API (and, unless --role api, in-process workers)',
+  usage: 'leadloop serve [--port N] [--host H] [--data-dir D] [--role all|api]',
+  options: { ...dataDirOption, port: { type: 'string' }, host: { type: 'string' }, role: { type: 'string' } },
+  async run(context) {
+    const role = str(context, 'role') ?? 'all';
+    if (role !== 'all' && role !== 'api') throw new Error(`--role must be "all" or "api", not "${role}"`);
+    await serve(context.config, { role, printBanner: true, handleSignals: true });
+    return -1;
+  },
+};
+
+export const workerCommand: Command = {
+  summary: 'Run job workers only (no HTTP)',
+  usage: 'leadloop worker [--concurrency N] [--data-dir D]',
+  options: { ...dataDirOption, concurrency: { type: 'string' } },
+  async run(context) {
+    const concurrency = Number(str(context, 'concurrency') ?? context.config.LEADLOOP_WORKER_CONCURRENCY);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new Error('--concurrency must be a positive integer');
+    const runtime = await createRuntime(context.config);
+    runtime.startWorkers(concurrency);
+    runtime.lifecycle.set('ready');
+    runtime.logger.info({ concurrency, storage: runtime.store.dialect }, 'worker ready');
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        runtime.logger.info('worker stopping: in-flight jobs finish or are released');
+        void runtime.close().then(() => process.exit(0));
+      });
+    }
+    return -1;
+  },
+};
+
+export const migrateCommand: Command = {
+  summary: 'Create or upgrade the database schema',
+  usage: 'leadloop migrate [--data-dir D]',
+  options: { ...dataDirOption },
+  logLevel: 'warn',
+  async run(context) {
+    const runtime = await createRuntime(context.config);
+    context.stdout.write(`schema is up to date (${runtime.store.location})\n`);
+    await runtime.close();
+    return 0;
+  },
+};

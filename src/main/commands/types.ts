@@ -1,0 +1,32 @@
+import type { ParseArgsOptionsConfig } from 'node:util';
+import type { Config } from '../../config/index.ts';
+
+export interface CommandContext {
+  config: Config;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: Record<string, string | undefined>;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options: ParseArgsOptionsConfig;
+  /** Most commands keep logs quiet so that their output stays readable. */
+  logLevel?: Config['LOG_LEVEL'];
+  /** Exit code; -1 means "keep running" (servers). */
+  run(context: CommandContext): Promise<number>;
+}
+
+export const dataDirOption = { 'data-dir': { type: 'string' } } as const satisfies ParseArgsOptionsConfig;
+
+export function str(context: CommandContext, key: string): string | undefined {
+  const value = context.values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function bool(context: CommandContext, key: string): boolean {
+  return context.values[key] === true;
+}

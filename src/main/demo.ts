@@ -1,0 +1,69 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from './runtime.ts';
+
+export interface DemoCredentials {
+  workspaceId: string;
+  organisationId: string;
+  apiKey: string;
+  webhookSecret: string;
+}
+
+/**
+ * The first start of an empty database creates a demo workspace. Keys are stored hashed, so the
+ * plain credentials are kept in a 0600 file beside the data for the banner to show on every start.
+ */
+export async function ensureDemoWorkspace(
+  runtime: Runtime,
+  dataDir: string,
+): Promise<DemoCredentials | null> {
+  const file = join(dataDir, 'demo-credentials.json');
+  const any = await runtime.store.db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst();
+  if (any) {
+    if (!existsSync(file)) return null;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
+    return (await runtime.tenants.getWorkspace(saved.workspaceId)) ? saved : null;
+  }
+  const created = await runtime.tenants.createWorkspace({
+    name: 'Demo workspace',
+    organisation: 'Demo organisation',
+    actor: { type: 'system', id: 'first-run' },
+  });
+  const credentials: DemoCredentials = {
+    workspaceId: created.workspace.id,
+    organisationId: created.workspace.organisationId,
+    apiKey: created.apiKey,
+    webhookSecret: created.webhookSecret,
+  };
+  if (runtime.store.dialect === 'sqlite') {
+    writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return credentials;
+}
+
+export function banner(url: string, location: string, demo: DemoCredentials | null): string {
+  const lines = [
+    '',
+    `  Leadloop is running at ${url}`,
+    `  API docs:        ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+    `  Storage:         ${location}`,
+  ];
+  if (demo) {
+    lines.push(
+      '',
+      '  Demo workspace',
+      `    workspace id:   ${demo.workspaceId}`,
+      `    API key:        ${demo.apiKey}`,
+      `    webhook secret: ${demo.webhookSecret}`,
+      '',
+      '  Try it:',
+      `    curl -s -X POST ${url}/v1/leads \\`,
+      `      -H 'Authorization: Bearer ${demo.apiKey}' -H 'Content-Type: application/json' \\`,
+      `      -d '{"email":"ada@example-corp.com","name":"Ada Lovelace","title":"VP Engineering","company":"Example Corp","source":"demo-request"}'`,
+      `    curl -s ${url}/v1/leads -H 'Authorization: Bearer ${demo.apiKey}'`,
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
+}

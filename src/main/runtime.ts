@@ -1,0 +1,174 @@
+import pino, { type Logger } from 'pino';
+import { type AuditLog, createAuditLog } from '../compliance/index.ts';
+import type { Config } from '../config/index.ts';
+import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
+import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
+import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
+import {
+  createEventWriter,
+  createIngestService,
+  type EventWriter,
+  type IngestService,
+} from '../ingest/index.ts';
+import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import { createEmbeddedQueue, type JobHandlers, type Queue } from '../queue/index.ts';
+import { createRulesRepository, type RulesRepository } from '../scoring/index.ts';
+import { createStore, type Store } from '../store/index.ts';
+import { createMetrics, type Metrics } from '../telemetry/index.ts';
+import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+
+export const VERSION = '0.1.0';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  ids: IdGenerator;
+  store: Store;
+  queue: Queue;
+  audit: AuditLog;
+  events: DomainEventLog;
+  tenants: TenantsService;
+  rules: RulesRepository;
+  writer: EventWriter;
+  ingest: IngestService;
+  pipeline: LeadPipeline;
+  metrics: Metrics;
+  handlers: JobHandlers;
+  lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
+  /** Runs workers until `stopWorkers` (or the signal) ends them. */
+  startWorkers(concurrency: number): void;
+  stopWorkers(): Promise<void>;
+  createHttp(): Promise<HttpApp>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+  /** Tests pass `:memory:` or a schema name. */
+  sqliteFile?: string;
+  postgresSchema?: string;
+  /** Milliseconds; the embedded queue's idle poll. */
+  queuePollMs?: number;
+  visibilityTimeoutMs?: number;
+  random?: () => number;
+  ssePollMs?: number;
+}
+
+/** The composition root: builds every service from configuration. Nothing else wires modules together. */
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? createIdGenerator({ now: () => clock.now() });
+  const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'leadloop' } });
+  const store = createStore({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.LEADLOOP_DATA_DIR,
+    sqliteFile: options.sqliteFile,
+    schema: options.postgresSchema,
+  });
+  await store.migrate();
+
+  const queue = createEmbeddedQueue({
+    store,
+    clock,
+    ids,
+    idlePollMs: options.queuePollMs,
+    visibilityTimeoutMs: options.visibilityTimeoutMs,
+    random: options.random,
+  });
+  const audit = createAuditLog({ store, clock, ids });
+  const events = createDomainEventLog({ store, clock, ids });
+  const tenants = createTenantsService({ store, clock, ids, audit });
+  const rules = createRulesRepository({ store, clock, audit });
+  const metrics = createMetrics({ depth: () => queue.depth() });
+  const writer = createEventWriter({ store, queue, clock, ids });
+  const ingest = createIngestService({ tenants, writer, clock });
+  const pipeline = createLeadPipeline({ store, clock, ids, audit, events, rules });
+  const handlers: JobHandlers = { 'lead.process': (job) => pipeline.process(job) };
+
+  let state: LifecycleState = 'starting';
+  const lifecycle = {
+    state: () => state,
+    set(next: LifecycleState) {
+      state = next;
+    },
+  };
+  let workerAbort: AbortController | null = null;
+  let workerDone: Promise<void> | null = null;
+
+  const runtime: Runtime = {
+    config,
+    logger,
+    clock,
+    ids,
+    store,
+    queue,
+    audit,
+    events,
+    tenants,
+    rules,
+    writer,
+    ingest,
+    pipeline,
+    metrics,
+    handlers,
+    lifecycle,
+    startWorkers(concurrency) {
+      if (workerAbort) return;
+      workerAbort = new AbortController();
+      workerDone = queue.work({
+        handlers,
+        concurrency,
+        signal: workerAbort.signal,
+        onSettled: (outcome) => {
+          const labels = { job: outcome.name };
+          if (outcome.status === 'completed') metrics.eventsProcessed.inc(labels);
+          else if (outcome.status === 'retrying') metrics.eventsFailed.inc(labels);
+          else metrics.eventsDeadLettered.inc(labels);
+          metrics.jobLatency.observe(labels, outcome.latencyMs / 1000);
+          if (outcome.status !== 'completed')
+            logger.warn(
+              {
+                job: outcome.name,
+                workspaceId: outcome.workspaceId,
+                status: outcome.status,
+                error: outcome.error,
+              },
+              'job failed',
+            );
+        },
+      });
+    },
+    async stopWorkers() {
+      workerAbort?.abort(new Error('shutting down'));
+      await workerDone;
+      workerAbort = null;
+      workerDone = null;
+    },
+    createHttp: () =>
+      createHttpApp({
+        store,
+        tenants,
+        ingest,
+        audit,
+        events,
+        rules,
+        queue,
+        metrics,
+        clock,
+        logger,
+        rateLimiter: createMemoryRateLimiter(clock),
+        lifecycle,
+        version: VERSION,
+        ssePollMs: options.ssePollMs,
+      }),
+    async close() {
+      await writer.drain();
+      await runtime.stopWorkers();
+      await store.destroy();
+    },
+  };
+  return runtime;
+}

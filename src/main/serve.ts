@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import type { Config } from '../config/index.ts';
+import { banner, ensureDemoWorkspace } from './demo.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
+
+export interface ServeOptions extends RuntimeOptions {
+  /** `all` runs workers in-process; `api` only answers HTTP. */
+  role?: 'all' | 'api';
+  printBanner?: boolean;
+  handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  runtime: Runtime;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts HTTP and (unless role is api) in-process workers. Ingestion answers 503 until the
+ * database is migrated and the server listens, and again from the moment a stop begins.
+ */
+export async function serve(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  const runtime = await createRuntime(config, options);
+  const demo = await ensureDemoWorkspace(runtime, resolve(config.LEADLOOP_DATA_DIR));
+  const http = await runtime.createHttp();
+  await http.app.listen({ port: config.PORT, host: config.HOST });
+  const address = http.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  if (options.role !== 'api') runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY);
+  runtime.lifecycle.set('ready');
+  if (options.printBanner) process.stdout.write(`${banner(url, runtime.store.location, demo)}\n`);
+  runtime.logger.info({ url, role: options.role ?? 'all', storage: runtime.store.dialect }, 'ready');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      runtime.lifecycle.set('draining');
+      runtime.logger.info('draining: ingestion answers 503, in-flight work finishes');
+      const timer = setTimeout(() => {
+        runtime.logger.error('shutdown timed out; exiting (unfinished jobs are retried after their lease)');
+        process.exit(1);
+      }, config.LEADLOOP_SHUTDOWN_TIMEOUT_MS);
+      timer.unref();
+      http.closeStreams();
+      await http.app.close();
+      await runtime.close();
+      clearTimeout(timer);
+      runtime.logger.info('stopped');
+    })();
+    return stopping;
+  };
+  if (options.handleSignals) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        void stop().then(() => process.exit(0));
+      });
+    }
+  }
+  return { runtime, url, stop };
+}

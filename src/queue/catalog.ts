@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * Every job Leadloop runs, declared once: name, payload schema (ids only, never personal data),
+ * timeout and retry policy. Adding a job here makes a missing handler a compile error.
+ */
+export const jobCatalog = {
+  'lead.process': {
+    payload: z.object({ eventId: z.string() }).strict(),
+    timeoutMs: 30_000,
+    maxAttempts: 8,
+    backoffBaseMs: 500,
+  },
+} as const;
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['payload']>;
+
+export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
+
+/**
+ * Exponential backoff with full jitter: attempt 1 waits up to base, attempt 2 up to 2×base, ...
+ * capped at 10 minutes. `random` is injected so tests are deterministic.
+ */
+export function backoffDelayMs(name: JobName, attempt: number, random: () => number = Math.random): number {
+  const base = jobCatalog[name].backoffBaseMs;
+  const ceiling = Math.min(600_000, base * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

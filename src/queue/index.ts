@@ -1,0 +1,14 @@
+export type { JobName, JobPayload } from './catalog.ts';
+export { backoffDelayMs, JOB_NAMES, jobCatalog } from './catalog.ts';
+export type { EmbeddedQueueOptions } from './embedded/embedded-queue.ts';
+export { createEmbeddedQueue } from './embedded/embedded-queue.ts';
+export type {
+  DeadJob,
+  EnqueueRequest,
+  JobContext,
+  JobHandler,
+  JobHandlers,
+  JobOutcome,
+  Queue,
+  WorkerOptions,
+} from './port.ts';

@@ -1,0 +1,70 @@
+import type { Db } from '../store/index.ts';
+import type { JobName, JobPayload } from './catalog.ts';
+
+/** A job as a handler sees it. */
+export interface JobContext<N extends JobName = JobName> {
+  id: string;
+  name: N;
+  workspaceId: string;
+  payload: JobPayload<N>;
+  /** 1 on the first run. */
+  attempt: number;
+  /** Aborted on timeout or shutdown; long operations must honour it. */
+  signal: AbortSignal;
+}
+
+/** A handler must be idempotent: its effects and its "done" mark commit together. */
+export type JobHandler<N extends JobName> = (job: JobContext<N>) => Promise<void>;
+export type JobHandlers = { [N in JobName]: JobHandler<N> };
+
+export interface EnqueueRequest<N extends JobName = JobName> {
+  name: N;
+  workspaceId: string;
+  payload: JobPayload<N>;
+  /** Epoch ms; default now. */
+  runAt?: number;
+}
+
+export interface DeadJob {
+  id: string;
+  name: string;
+  workspaceId: string;
+  payload: unknown;
+  attempts: number;
+  lastError: string | null;
+  updatedAt: number;
+}
+
+export interface WorkerOptions {
+  handlers: JobHandlers;
+  concurrency: number;
+  signal: AbortSignal;
+  /** Called after each job, for metrics. */
+  onSettled?: (outcome: JobOutcome) => void;
+}
+
+export interface JobOutcome {
+  name: JobName;
+  workspaceId: string;
+  status: 'completed' | 'retrying' | 'dead';
+  /** From enqueue (run_at) to settle. */
+  latencyMs: number;
+  error?: string;
+}
+
+/** The queue port. Adapters: `embedded/` (jobs in the database); BullMQ on Redis comes with scale-out. */
+export interface Queue {
+  /**
+   * Records jobs inside the caller's transaction, so a job exists if and only if the work that
+   * created it committed.
+   */
+  enqueue(db: Db, jobs: EnqueueRequest[]): Promise<void>;
+  /** Runs jobs until the signal aborts; resolves once in-flight jobs finished or were released. */
+  work(options: WorkerOptions): Promise<void>;
+  /** Wakes idle workers in this process (new work was committed). */
+  notify(): void;
+  depth(): Promise<{ queued: number; active: number; dead: number }>;
+  listDead(options: { workspaceId?: string; limit?: number }): Promise<DeadJob[]>;
+  /** Puts dead jobs back in the queue; returns how many were replayed. */
+  replay(options: { workspaceId?: string; jobIds?: string[] }): Promise<number>;
+}

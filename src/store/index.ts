@@ -1,0 +1,14 @@
+export type { Db, Store, StoreOptions } from './database.ts';
+export { createStore } from './database.ts';
+export type { DialectName } from './dialect-name.ts';
+export { fromJson, toJson } from './json.ts';
+export type {
+  ApiKeysTable,
+  AuditLogTable,
+  Database,
+  DomainEventsTable,
+  EventsTable,
+  JobsTable,
+  LeadsTable,
+} from './schema.ts';
+export { TENANT_TABLES } from './schema.ts';

@@ -1,0 +1,26 @@
+import { PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+/**
+ * PostgreSQL through `pg`. int8 (bigint) columns hold epoch milliseconds, which fit a double
+ * exactly, so they are parsed to numbers; the SQLite dialect returns the same values.
+ */
+export function createPostgresDialect(
+  connectionString: string,
+  options: { max?: number } = {},
+): {
+  dialect: PostgresDialect;
+  pool: pg.Pool;
+} {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === 20) return (value: string) => Number(value);
+      // biome-ignore lint/suspicious/noExplicitAny: pg's overloads do not accept a union format
+      return pg.types.getTypeParser(oid, format as any);
+    },
+  };
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types });
+  // An idle client that loses its server must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return { dialect: new PostgresDialect({ pool }), pool };
+}

@@ -1,0 +1,206 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Table shapes shared by SQLite and PostgreSQL. Portable choices, so both dialects return the
+ * same JavaScript values: times are epoch milliseconds (bigint, parsed to number), JSON is text,
+ * booleans are 0/1 integers. Every tenant table carries `workspace_id`.
+ */
+
+export interface OrganisationsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  organisation_id: string;
+  name: string;
+  /** JSON: WorkspaceSettings (rate limit, qualification threshold, ...). */
+  settings: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organisation_id: string;
+  /** Null for organisation-level keys. */
+  workspace_id: string | null;
+  scope: string;
+  /** sha256 of the secret part; the key itself is shown once and never stored. */
+  hash: string;
+  /** The first characters, shown in listings so a person can tell keys apart. */
+  prefix: string;
+  label: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface WebhookSecretsTable {
+  id: string;
+  workspace_id: string;
+  /** `whsec_` + base64; HMAC needs the secret itself, so it is stored (see docs/decisions). */
+  secret: string;
+  created_at: number;
+  /** Set when rotated out: the old secret keeps verifying until then (overlap window). */
+  expires_at: number | null;
+}
+
+export interface EventsTable {
+  id: string;
+  workspace_id: string;
+  type: string;
+  source: string;
+  /** JSON of the accepted body; the only copy of the raw submission. */
+  payload: string;
+  status: string;
+  lead_id: string | null;
+  error: string | null;
+  attempts: number;
+  created_at: number;
+  processed_at: number | null;
+}
+
+export interface IdempotencyKeysTable {
+  workspace_id: string;
+  scope: string;
+  key: string;
+  request_hash: string;
+  response_status: number;
+  response_body: string;
+  created_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** JSON of ids only; never personal data. */
+  payload: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  locked_until: number | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LeadsTable {
+  id: string;
+  workspace_id: string;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+  company: string | null;
+  company_domain: string | null;
+  title: string | null;
+  country: string | null;
+  source: string | null;
+  utm: string;
+  attributes: string;
+  status: string;
+  score: number;
+  score_breakdown: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LeadHistoryTable {
+  id: Generated<number>;
+  workspace_id: string;
+  lead_id: string;
+  event_id: string;
+  action: string;
+  /** JSON: { field: { from, to } } for every value that changed. */
+  changes: string;
+  created_at: number;
+}
+
+export interface ConsentRecordsTable {
+  id: string;
+  workspace_id: string;
+  lead_id: string;
+  event_id: string;
+  purposes: string;
+  text_version: string;
+  given_at: number;
+  method: string;
+  created_at: number;
+}
+
+export interface ScoringRulesTable {
+  workspace_id: string;
+  version: number;
+  /** JSON: PointRule[]. */
+  rules: string;
+  threshold: number;
+  updated_at: number;
+}
+
+export interface DomainEventsTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  type: string;
+  subject: string;
+  /** JSON: ids and figures, no personal data. */
+  data: string;
+  created_at: number;
+}
+
+export interface AuditHeadsTable {
+  workspace_id: string;
+  seq: number;
+  hash: string;
+}
+
+export interface AuditLogTable {
+  workspace_id: string;
+  seq: number;
+  id: string;
+  at: number;
+  actor_type: string;
+  actor_id: string;
+  action: string;
+  subject: string;
+  reason: string;
+  /** JSON: references and figures; never copies of personal data. */
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  organisations: OrganisationsTable;
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  webhook_secrets: WebhookSecretsTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  jobs: JobsTable;
+  leads: LeadsTable;
+  lead_history: LeadHistoryTable;
+  consent_records: ConsentRecordsTable;
+  scoring_rules: ScoringRulesTable;
+  domain_events: DomainEventsTable;
+  audit_heads: AuditHeadsTable;
+  audit_log: AuditLogTable;
+}
+
+/** Tables holding one workspace's data; issue 3's row-level security test enumerates these. */
+export const TENANT_TABLES = [
+  'webhook_secrets',
+  'events',
+  'idempotency_keys',
+  'jobs',
+  'leads',
+  'lead_history',
+  'consent_records',
+  'scoring_rules',
+  'domain_events',
+  'audit_heads',
+  'audit_log',
+] as const satisfies readonly (keyof Database)[];

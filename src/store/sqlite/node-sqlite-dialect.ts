@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { CompiledQuery, type DatabaseConnection, SqliteDialect, SqliteDriver } from 'kysely';
+
+/** Kysely's SQLite statement shape, implemented over `node:sqlite` (built in; no native compile). */
+interface KyselySqliteStatement {
+  readonly reader: boolean;
+  all(parameters: ReadonlyArray<unknown>): unknown[];
+  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown>;
+}
+
+type SqlValue = null | number | bigint | string | Uint8Array;
+
+function toSqlValues(parameters: ReadonlyArray<unknown>): SqlValue[] {
+  return parameters.map((p) => {
+    if (p === undefined) return null;
+    if (typeof p === 'boolean') return p ? 1 : 0;
+    return p as SqlValue;
+  });
+}
+
+/** Wraps a node:sqlite database, caching prepared statements by SQL text. */
+function wrapDatabase(db: DatabaseSync) {
+  const cache = new Map<string, KyselySqliteStatement>();
+  const wrap = (statement: StatementSync): KyselySqliteStatement => ({
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...toSqlValues(parameters)),
+    run: (parameters) => statement.run(...toSqlValues(parameters)),
+    iterate: (parameters) => statement.iterate(...toSqlValues(parameters)) as IterableIterator<unknown>,
+  });
+  return {
+    close: () => db.close(),
+    prepare(sqlText: string): KyselySqliteStatement {
+      let statement = cache.get(sqlText);
+      if (!statement) {
+        statement = wrap(db.prepare(sqlText));
+        if (cache.size > 500) cache.clear();
+        cache.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/**
+ * Writers take the lock when the transaction begins (`BEGIN IMMEDIATE`): a deferred transaction that
+ * reads and then writes fails at once with SQLITE_BUSY when another process (the CLI beside a
+ * running server) wrote in between, whereas an immediate one waits on busy_timeout.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/**
+ * Opens (creating if needed) a SQLite file with WAL and synchronous=FULL, so a committed
+ * transaction survives power loss, and a busy timeout so other processes wait instead of failing.
+ * `:memory:` is accepted for tests.
+ */
+export function createNodeSqliteDialect(file: string): SqliteDialect {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec('pragma journal_mode = wal');
+  db.exec('pragma synchronous = full');
+  db.exec('pragma busy_timeout = 10000');
+  db.exec('pragma foreign_keys = on');
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's SqliteDatabase type is satisfied structurally
+  return new NodeSqliteDialect({ database: wrapDatabase(db) as any });
+}

@@ -1,0 +1,2 @@
+export type { Metrics } from './metrics.ts';
+export { createMetrics } from './metrics.ts';

@@ -1,0 +1,80 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  eventsAccepted: Counter<'source'>;
+  eventsProcessed: Counter<'job'>;
+  eventsFailed: Counter<'job'>;
+  eventsDeadLettered: Counter<'job'>;
+  jobLatency: Histogram<'job'>;
+  queueDepth: Gauge<'state'>;
+  httpRequests: Counter<'route' | 'method' | 'status'>;
+}
+
+/**
+ * One registry per process (not prom-client's global), so tests can build many apps side by side.
+ * `depth` is read at scrape time.
+ */
+export function createMetrics(
+  options: {
+    depth?: () => Promise<{ queued: number; active: number; dead: number }>;
+    defaultMetrics?: boolean;
+  } = {},
+): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'leadloop_' });
+  const depth = options.depth;
+  return {
+    registry,
+    eventsAccepted: new Counter({
+      name: 'leadloop_events_accepted_total',
+      help: 'Events durably accepted (answered 202).',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    eventsProcessed: new Counter({
+      name: 'leadloop_events_processed_total',
+      help: 'Jobs completed.',
+      labelNames: ['job'],
+      registers: [registry],
+    }),
+    eventsFailed: new Counter({
+      name: 'leadloop_events_failed_total',
+      help: 'Job runs that failed and will be retried.',
+      labelNames: ['job'],
+      registers: [registry],
+    }),
+    eventsDeadLettered: new Counter({
+      name: 'leadloop_events_dead_lettered_total',
+      help: 'Jobs moved to the dead-letter state.',
+      labelNames: ['job'],
+      registers: [registry],
+    }),
+    jobLatency: new Histogram({
+      name: 'leadloop_job_latency_seconds',
+      help: 'From when a job was due to when it settled.',
+      labelNames: ['job'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'leadloop_queue_depth',
+      help: 'Jobs by state.',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        if (!depth) return;
+        const d = await depth();
+        this.set({ state: 'queued' }, d.queued);
+        this.set({ state: 'active' }, d.active);
+        this.set({ state: 'dead' }, d.dead);
+      },
+    }),
+    httpRequests: new Counter({
+      name: 'leadloop_http_requests_total',
+      help: 'HTTP requests answered.',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
+  };
+}

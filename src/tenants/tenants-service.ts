@@ -1,0 +1,340 @@
+import type { AuditLog } from '../compliance/index.ts';
+import type { Actor, Clock, IdGenerator, KeyScope, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
+import { toJson } from '../store/index.ts';
+import { generateApiKey, generateWebhookSecret, hashApiKey } from './secrets.ts';
+import { parseSettings, type WorkspaceSettings, workspaceSettingsSchema } from './settings.ts';
+
+export interface Workspace {
+  id: string;
+  organisationId: string;
+  name: string;
+  settings: WorkspaceSettings;
+  createdAt: number;
+}
+
+export interface CreatedWorkspace {
+  workspace: Workspace;
+  /** Shown once; only its hash is stored. */
+  apiKey: string;
+  webhookSecret: string;
+}
+
+/** The result of authenticating an API key. */
+export type Principal =
+  | { kind: 'workspace'; keyId: string; scope: Exclude<KeyScope, 'org'>; context: WorkspaceContext }
+  | { kind: 'organisation'; keyId: string; scope: 'org'; organisationId: string };
+
+export interface ActiveSecret {
+  id: string;
+  secret: string;
+  expiresAt: number | null;
+}
+
+export interface TenantsService {
+  createWorkspace(input: { name: string; organisation?: string; actor: Actor }): Promise<CreatedWorkspace>;
+  getWorkspace(workspaceId: string): Promise<Workspace | null>;
+  listWorkspaces(organisationId: string): Promise<Workspace[]>;
+  createApiKey(input: {
+    workspaceId: string;
+    scope: Exclude<KeyScope, 'org'>;
+    label?: string;
+    actor: Actor;
+  }): Promise<{ id: string; key: string }>;
+  createOrganisationKey(input: {
+    organisationId: string;
+    label?: string;
+  }): Promise<{ id: string; key: string }>;
+  authenticate(key: string): Promise<Principal | null>;
+  /** Secrets that verify webhooks right now: the current one and any rotated out but still in overlap. */
+  activeSecrets(workspaceId: string): Promise<ActiveSecret[]>;
+  rotateSecret(input: {
+    workspaceId: string;
+    overlapSeconds: number;
+    actor: Actor;
+  }): Promise<{ id: string; secret: string; previousExpiresAt: number }>;
+  updateSettings(workspaceId: string, settings: WorkspaceSettings, actor: Actor): Promise<Workspace>;
+}
+
+export interface TenantsServiceOptions {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditLog;
+  /**
+   * How long authenticated keys and webhook secrets are cached in memory. Another process's
+   * rotation or revocation takes effect within this time.
+   */
+  cacheTtlMs?: number;
+}
+
+function toWorkspace(row: {
+  id: string;
+  organisation_id: string;
+  name: string;
+  settings: string;
+  created_at: number;
+}): Workspace {
+  return {
+    id: row.id,
+    organisationId: row.organisation_id,
+    name: row.name,
+    settings: parseSettings(row.settings),
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function createTenantsService(options: TenantsServiceOptions): TenantsService {
+  const { store, clock, ids, audit } = options;
+  const db = store.db;
+  const ttl = options.cacheTtlMs ?? 5_000;
+  const keyCache = new Map<string, { principal: Principal | null; until: number }>();
+  const secretCache = new Map<string, { secrets: ActiveSecret[]; until: number }>();
+  const workspaceCache = new Map<string, { workspace: Workspace | null; until: number }>();
+
+  async function insertKey(
+    trx: typeof db | Parameters<Parameters<Store['transaction']>[0]>[0],
+    row: { organisationId: string; workspaceId: string | null; scope: KeyScope; label: string },
+  ) {
+    const key = generateApiKey(row.scope);
+    const id = ids.next('key');
+    await trx
+      .insertInto('api_keys')
+      .values({
+        id,
+        organisation_id: row.organisationId,
+        workspace_id: row.workspaceId,
+        scope: row.scope,
+        hash: hashApiKey(key),
+        prefix: key.slice(0, 14),
+        label: row.label,
+        created_at: clock.now(),
+        revoked_at: null,
+      })
+      .execute();
+    return { id, key };
+  }
+
+  const service: TenantsService = {
+    async createWorkspace({ name, organisation, actor }) {
+      const now = clock.now();
+      return store.transaction(async (trx) => {
+        let organisationId: string;
+        const existing = organisation
+          ? await trx
+              .selectFrom('organisations')
+              .select('id')
+              .where((eb) => eb.or([eb('id', '=', organisation), eb('name', '=', organisation)]))
+              .executeTakeFirst()
+          : undefined;
+        if (existing) {
+          organisationId = existing.id;
+        } else {
+          organisationId = ids.next('org');
+          await trx
+            .insertInto('organisations')
+            .values({ id: organisationId, name: organisation ?? name, created_at: now })
+            .execute();
+        }
+        const settings = workspaceSettingsSchema.parse({});
+        const workspaceId = ids.next('ws');
+        await trx
+          .insertInto('workspaces')
+          .values({
+            id: workspaceId,
+            organisation_id: organisationId,
+            name,
+            settings: toJson(settings),
+            created_at: now,
+          })
+          .execute();
+        const { id: keyId, key } = await insertKey(trx, {
+          organisationId,
+          workspaceId,
+          scope: 'admin',
+          label: 'created with the workspace',
+        });
+        const webhookSecret = generateWebhookSecret();
+        const secretId = ids.next('whs');
+        await trx
+          .insertInto('webhook_secrets')
+          .values({
+            id: secretId,
+            workspace_id: workspaceId,
+            secret: webhookSecret,
+            created_at: now,
+            expires_at: null,
+          })
+          .execute();
+        await audit.append(trx, workspaceId, {
+          actor,
+          action: 'workspace.created',
+          subject: workspaceId,
+          reason: `workspace "${name}" created in organisation ${organisationId}`,
+          data: { organisationId, apiKeyId: keyId, webhookSecretId: secretId },
+        });
+        return {
+          workspace: { id: workspaceId, organisationId, name, settings, createdAt: now },
+          apiKey: key,
+          webhookSecret,
+        };
+      });
+    },
+
+    async getWorkspace(workspaceId) {
+      const cached = workspaceCache.get(workspaceId);
+      if (cached && cached.until > clock.now()) return cached.workspace;
+      const row = await db
+        .selectFrom('workspaces')
+        .selectAll()
+        .where('id', '=', workspaceId)
+        .executeTakeFirst();
+      const workspace = row ? toWorkspace(row) : null;
+      workspaceCache.set(workspaceId, { workspace, until: clock.now() + ttl });
+      return workspace;
+    },
+
+    async listWorkspaces(organisationId) {
+      const rows = await db
+        .selectFrom('workspaces')
+        .selectAll()
+        .where('organisation_id', '=', organisationId)
+        .orderBy('id')
+        .execute();
+      return rows.map(toWorkspace);
+    },
+
+    async createApiKey({ workspaceId, scope, label, actor }) {
+      const workspace = await service.getWorkspace(workspaceId);
+      if (!workspace) throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);
+      return store.transaction(async (trx) => {
+        const created = await insertKey(trx, {
+          organisationId: workspace.organisationId,
+          workspaceId,
+          scope,
+          label: label ?? '',
+        });
+        await audit.append(trx, workspaceId, {
+          actor,
+          action: 'api_key.created',
+          subject: created.id,
+          reason: `a ${scope} key was created`,
+          data: { scope },
+        });
+        return created;
+      });
+    },
+
+    async createOrganisationKey({ organisationId, label }) {
+      const org = await db
+        .selectFrom('organisations')
+        .select('id')
+        .where((eb) => eb.or([eb('id', '=', organisationId), eb('name', '=', organisationId)]))
+        .executeTakeFirst();
+      if (!org) throw new LeadloopError('not_found', `organisation ${organisationId} does not exist`);
+      return insertKey(db, { organisationId: org.id, workspaceId: null, scope: 'org', label: label ?? '' });
+    },
+
+    async authenticate(key) {
+      const hash = hashApiKey(key);
+      const cached = keyCache.get(hash);
+      if (cached && cached.until > clock.now()) return cached.principal;
+      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      let principal: Principal | null = null;
+      if (row && row.revoked_at === null) {
+        if (row.scope === 'org') {
+          principal = {
+            kind: 'organisation',
+            keyId: row.id,
+            scope: 'org',
+            organisationId: row.organisation_id,
+          };
+        } else if (row.workspace_id) {
+          principal = {
+            kind: 'workspace',
+            keyId: row.id,
+            scope: row.scope as Exclude<KeyScope, 'org'>,
+            context: { workspaceId: row.workspace_id, organisationId: row.organisation_id },
+          };
+        }
+      }
+      if (keyCache.size > 10_000) keyCache.clear();
+      keyCache.set(hash, { principal, until: clock.now() + ttl });
+      return principal;
+    },
+
+    async activeSecrets(workspaceId) {
+      const now = clock.now();
+      const cached = secretCache.get(workspaceId);
+      if (cached && cached.until > now)
+        return cached.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now);
+      const rows = await db
+        .selectFrom('webhook_secrets')
+        .select(['id', 'secret', 'expires_at'])
+        .where('workspace_id', '=', workspaceId)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .orderBy('created_at', 'desc')
+        .execute();
+      const secrets = rows.map((r) => ({
+        id: r.id,
+        secret: r.secret,
+        expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+      }));
+      if (secretCache.size > 10_000) secretCache.clear();
+      secretCache.set(workspaceId, { secrets, until: now + ttl });
+      return secrets;
+    },
+
+    async rotateSecret({ workspaceId, overlapSeconds, actor }) {
+      const now = clock.now();
+      const previousExpiresAt = now + overlapSeconds * 1000;
+      const secret = generateWebhookSecret();
+      const id = ids.next('whs');
+      await store.transaction(async (trx) => {
+        await trx
+          .updateTable('webhook_secrets')
+          .set({ expires_at: previousExpiresAt })
+          .where('workspace_id', '=', workspaceId)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
+          .execute();
+        await trx
+          .insertInto('webhook_secrets')
+          .values({ id, workspace_id: workspaceId, secret, created_at: now, expires_at: null })
+          .execute();
+        await audit.append(trx, workspaceId, {
+          actor,
+          action: 'webhook_secret.rotated',
+          subject: id,
+          reason: `webhook secret rotated; previous secrets verify until ${new Date(previousExpiresAt).toISOString()}`,
+          data: { overlapSeconds },
+        });
+      });
+      secretCache.delete(workspaceId);
+      return { id, secret, previousExpiresAt };
+    },
+
+    async updateSettings(workspaceId, settings, actor) {
+      const parsed = workspaceSettingsSchema.parse(settings);
+      await store.transaction(async (trx) => {
+        await trx
+          .updateTable('workspaces')
+          .set({ settings: toJson(parsed) })
+          .where('id', '=', workspaceId)
+          .execute();
+        await audit.append(trx, workspaceId, {
+          actor,
+          action: 'workspace.settings_updated',
+          subject: workspaceId,
+          reason: 'settings changed',
+          data: { settings: parsed },
+        });
+      });
+      workspaceCache.delete(workspaceId);
+      const updated = await service.getWorkspace(workspaceId);
+      if (!updated) throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);
+      return updated;
+    },
+  };
+  return service;
+}

@@ -1,0 +1,344 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { HttpApp } from '../src/http/index.ts';
+import { signWebhook } from '../src/ingest/index.ts';
+import { call, sendWebhook } from './support/http.ts';
+import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+
+const lead = {
+  email: 'grace@navy.example.org',
+  name: 'Grace Hopper',
+  title: 'Director of Engineering',
+  company: 'Navy',
+};
+
+for (const dialect of DIALECTS) {
+  describe(`ingestion (${dialect})`, () => {
+    let runtime: TestRuntime;
+    let http: HttpApp;
+    let ws: { workspaceId: string; apiKey: string; webhookSecret: string };
+
+    before(async () => {
+      runtime = await createTestRuntime(dialect);
+      http = await runtime.createHttp();
+      runtime.lifecycle.set('ready');
+      const created = await runtime.tenants.createWorkspace({
+        name: 'Acme',
+        actor: { type: 'system', id: 'test' },
+      });
+      ws = {
+        workspaceId: created.workspace.id,
+        apiKey: created.apiKey,
+        webhookSecret: created.webhookSecret,
+      };
+    });
+    after(async () => {
+      await http.app.close();
+      await runtime.dispose();
+    });
+
+    const count = async (table: 'events' | 'jobs' | 'idempotency_keys') =>
+      Number(
+        (
+          await runtime.store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    it('accepts a signed webhook with 202 and stores the event and its job before answering', async () => {
+      const response = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead);
+      assert.equal(response.status, 202);
+      const eventId = response.body.eventId as string;
+      assert.match(eventId, /^evt_/);
+      const stored = await runtime.store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '=', eventId)
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.status, 'accepted');
+      assert.equal(stored.workspace_id, ws.workspaceId);
+      const job = await runtime.store.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('payload', 'like', `%${eventId}%`)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(job.payload), { eventId });
+    });
+
+    it('answers a replayed webhook-id with the original response and stores nothing new', async () => {
+      const first = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead, {
+        id: 'msg_replay_1',
+      });
+      const events = await count('events');
+      const replay = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead, {
+        id: 'msg_replay_1',
+      });
+      assert.equal(replay.status, 202);
+      assert.deepEqual(replay.body, first.body);
+      assert.equal(replay.headers['webhook-replayed'], 'true');
+      assert.equal(await count('events'), events);
+    });
+
+    it('rejects a bad signature, an expired timestamp and missing headers with 401 naming the header', async () => {
+      const raw = JSON.stringify(lead);
+      const now = Math.floor(Date.now() / 1000);
+      const forged = await http.app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${ws.workspaceId}/leads`,
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'msg_x',
+          'webhook-timestamp': String(now),
+          'webhook-signature': signWebhook('whsec_d3Jvbmcgc2VjcmV0IGZvciB0ZXN0aW5nIQ==', 'msg_x', now, raw),
+        },
+        payload: raw,
+      });
+      assert.equal(forged.statusCode, 401);
+      assert.equal(forged.headers['content-type'], 'application/problem+json; charset=utf-8');
+      assert.equal(JSON.parse(forged.body).errors[0].field, 'header.webhook-signature');
+
+      const old = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead, {
+        timestamp: now - 301,
+      });
+      assert.equal(old.status, 401);
+      assert.equal(old.body.errors?.[0]?.field, 'header.webhook-timestamp');
+
+      const missing = await http.app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${ws.workspaceId}/leads`,
+        headers: { 'content-type': 'application/json' },
+        payload: raw,
+      });
+      assert.equal(missing.statusCode, 401);
+      assert.equal(JSON.parse(missing.body).errors[0].field, 'header.webhook-id');
+    });
+
+    it('answers 404 for an unknown workspace', async () => {
+      const response = await sendWebhook(http.app, 'ws_01M8GMDSZ7A0KEFJKE1S8CK68M', ws.webhookSecret, lead);
+      assert.equal(response.status, 404);
+      assert.equal(response.body.errors?.[0]?.field, 'path.workspaceId');
+    });
+
+    it('keeps verifying the previous secret during a rotation overlap, and stops with no overlap', async () => {
+      const rotated = await runtime.tenants.rotateSecret({
+        workspaceId: ws.workspaceId,
+        overlapSeconds: 3600,
+        actor: { type: 'system', id: 'test' },
+      });
+      assert.equal((await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 202);
+      assert.equal((await sendWebhook(http.app, ws.workspaceId, rotated.secret, lead)).status, 202);
+      const again = await runtime.tenants.rotateSecret({
+        workspaceId: ws.workspaceId,
+        overlapSeconds: 0,
+        actor: { type: 'system', id: 'test' },
+      });
+      assert.equal((await sendWebhook(http.app, ws.workspaceId, rotated.secret, lead)).status, 401);
+      assert.equal((await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 401);
+      assert.equal((await sendWebhook(http.app, ws.workspaceId, again.secret, lead)).status, 202);
+      ws.webhookSecret = again.secret;
+    });
+
+    it('implements Idempotency-Key: same body replays, another body is 422', async () => {
+      const headers = { 'idempotency-key': 'order-42' };
+      const first = await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers });
+      assert.equal(first.status, 202);
+      const events = await count('events');
+      const replay = await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers });
+      assert.equal(replay.status, 202);
+      assert.deepEqual(replay.body, first.body);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      const other = await call(http.app, 'POST', '/v1/leads', {
+        key: ws.apiKey,
+        body: { ...lead, name: 'Someone Else' },
+        headers,
+      });
+      assert.equal(other.status, 422);
+      assert.equal(other.body.errors?.[0]?.field, 'header.idempotency-key');
+      assert.equal(await count('events'), events);
+    });
+
+    it('answers 409 to a second request with the same key while the first is in flight', async () => {
+      const headers = { 'idempotency-key': 'concurrent-1' };
+      const [a, b] = await Promise.all([
+        call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers }),
+        call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers }),
+      ]);
+      assert.deepEqual([a.status, b.status].sort(), [202, 409]);
+      const conflict = a.status === 409 ? a : b;
+      assert.equal(conflict.headers['retry-after'], '1');
+    });
+
+    it('gives each kind of bad input its own problem+json answer and writes nothing', async () => {
+      const before = {
+        events: await count('events'),
+        jobs: await count('jobs'),
+        keys: await count('idempotency_keys'),
+      };
+      const cases: [string, Awaited<ReturnType<typeof call>>, number, string][] = [
+        [
+          'malformed JSON',
+          await call(http.app, 'POST', '/v1/leads', {
+            key: ws.apiKey,
+            body: '{"email": ',
+            headers: { 'idempotency-key': 'bad-1' },
+          }),
+          400,
+          'body',
+        ],
+        [
+          'wrong type',
+          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { email: 42 } }),
+          400,
+          'body.email',
+        ],
+        [
+          'unknown field',
+          await call(http.app, 'POST', '/v1/leads', {
+            key: ws.apiKey,
+            body: { email: 'a@b.co', emial: 'x' },
+          }),
+          400,
+          'body.emial',
+        ],
+        [
+          'invalid email',
+          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { email: 'nope' } }),
+          400,
+          'body.email',
+        ],
+        [
+          'invalid phone',
+          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { phone: '12' } }),
+          400,
+          'body.phone',
+        ],
+        [
+          'neither email nor phone',
+          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { name: 'x' } }),
+          400,
+          'body.email',
+        ],
+        [
+          'bad consent timestamp',
+          await call(http.app, 'POST', '/v1/leads', {
+            key: ws.apiKey,
+            body: {
+              email: 'a@b.co',
+              consent: { purposes: ['marketing'], textVersion: 'v1', timestamp: 'yesterday', method: 'form' },
+            },
+          }),
+          400,
+          'body.consent.timestamp',
+        ],
+        [
+          'not JSON',
+          await call(http.app, 'POST', '/v1/leads', {
+            key: ws.apiKey,
+            body: 'email=a@b.co',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          }),
+          415,
+          'header.content-type',
+        ],
+        [
+          'too large',
+          await call(http.app, 'POST', '/v1/leads', {
+            key: ws.apiKey,
+            body: { email: 'a@b.co', attributes: { blob: 'x'.repeat(300 * 1024) } },
+          }),
+          413,
+          'body',
+        ],
+        ['no key', await call(http.app, 'POST', '/v1/leads', { body: lead }), 401, 'header.authorization'],
+        [
+          'unknown key',
+          await call(http.app, 'POST', '/v1/leads', { key: 'll_admin_nope', body: lead }),
+          401,
+          'header.authorization',
+        ],
+      ];
+      for (const [name, response, status, field] of cases) {
+        assert.equal(response.status, status, `${name}: ${JSON.stringify(response.body)}`);
+        assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8', name);
+        assert.equal(response.body.status, status, name);
+        assert.ok(
+          response.body.errors?.some((e) => e.field === field),
+          `${name}: expected field ${field} in ${JSON.stringify(response.body.errors)}`,
+        );
+        assert.equal(typeof response.body.detail, 'string');
+      }
+      assert.deepEqual(
+        { events: await count('events'), jobs: await count('jobs'), keys: await count('idempotency_keys') },
+        before,
+      );
+    });
+
+    it('refuses a read-only key on the ingest route with 403', async () => {
+      const reader = await runtime.tenants.createApiKey({
+        workspaceId: ws.workspaceId,
+        scope: 'read',
+        actor: { type: 'system', id: 'test' },
+      });
+      const response = await call(http.app, 'POST', '/v1/leads', { key: reader.key, body: lead });
+      assert.equal(response.status, 403);
+      assert.equal(response.body.code, 'forbidden');
+    });
+
+    it('rate-limits a workspace with 429 and Retry-After, without affecting another workspace', async () => {
+      const small = await runtime.tenants.createWorkspace({
+        name: 'Small',
+        actor: { type: 'system', id: 'test' },
+      });
+      await runtime.tenants.updateSettings(
+        small.workspace.id,
+        { rateLimit: { perSecond: 1, burst: 2 } },
+        { type: 'system', id: 'test' },
+      );
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push((await call(http.app, 'POST', '/v1/leads', { key: small.apiKey, body: lead })).status);
+      assert.deepEqual(statuses, [202, 202, 429, 429]);
+      const limited = await call(http.app, 'POST', '/v1/leads', { key: small.apiKey, body: lead });
+      assert.equal(limited.headers['retry-after'], '1');
+      assert.equal(limited.body.code, 'rate_limited');
+      assert.equal((await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead })).status, 202);
+    });
+
+    it('answers 503 with Retry-After while starting or draining, and stores nothing', async () => {
+      const events = await count('events');
+      for (const state of ['starting', 'draining'] as const) {
+        runtime.lifecycle.set(state);
+        const api = await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead });
+        const hook = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead);
+        assert.equal(api.status, 503);
+        assert.equal(hook.status, 503);
+        assert.equal(api.headers['retry-after'], '5');
+        const ready = await call(http.app, 'GET', '/readyz');
+        assert.equal(ready.status, 503);
+      }
+      runtime.lifecycle.set('ready');
+      assert.equal(await count('events'), events);
+      assert.equal((await call(http.app, 'GET', '/readyz')).status, 200);
+    });
+
+    it('processes accepted events: GET /v1/events/{id} moves from accepted to processed with the lead id', async () => {
+      const accepted = await call(http.app, 'POST', '/v1/leads', {
+        key: ws.apiKey,
+        body: { email: 'status@check.example.com' },
+      });
+      const eventId = accepted.body.eventId as string;
+      const before = await call(http.app, 'GET', `/v1/events/${eventId}`, { key: ws.apiKey });
+      assert.equal(before.body.status, 'accepted');
+      assert.equal(before.body.leadId, null);
+      runtime.startWorkers(4);
+      const processed = await eventually(async () => {
+        const response = await call(http.app, 'GET', `/v1/events/${eventId}`, { key: ws.apiKey });
+        return response.body.status === 'processed' ? response : undefined;
+      });
+      assert.match(processed.body.leadId as string, /^lead_/);
+      await runtime.stopWorkers();
+    });
+  });
+}

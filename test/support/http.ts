@@ -1,0 +1,67 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { signWebhook } from '../../src/ingest/index.ts';
+
+export interface Json {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: Record<string, unknown> & {
+    errors?: { field: string; reason: string }[];
+    code?: string;
+    items?: unknown[];
+  };
+}
+
+export function json(response: LightMyRequestResponse): Json {
+  const text = response.body;
+  let body: Json['body'] = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.statusCode, headers: response.headers, body };
+}
+
+export async function call(
+  app: FastifyInstance,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  options: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Json> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let payload: string | undefined;
+  if (options.body !== undefined) {
+    payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  return json(await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) }));
+}
+
+let counter = 0;
+
+/** Sends a correctly signed Standard Webhooks request. */
+export async function sendWebhook(
+  app: FastifyInstance,
+  workspaceId: string,
+  secret: string,
+  body: unknown,
+  options: { id?: string; timestamp?: number } = {},
+): Promise<Json> {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const id = options.id ?? `msg_${Date.now()}_${counter++}`;
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return json(
+    await app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${workspaceId}/leads`,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(secret, id, timestamp, raw),
+      },
+      payload: raw,
+    }),
+  );
+}
