@@ -64,6 +64,8 @@ export function hashAuditEntry(entry: Omit<AuditEntry, 'hash' | 'seq'>): string 
 export interface AuditLog {
   /** Appends inside the caller's transaction, so the record commits with the action it describes. */
   append(db: Db, workspaceId: string, record: AuditRecord): Promise<AuditEntry>;
+  /** Appends several records in order, in one round of statements. */
+  appendMany(db: Db, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]>;
   list(
     workspaceId: string,
     options: { subject?: string; cursor?: number; limit?: number },
@@ -106,21 +108,31 @@ function toEntry(row: AuditRow): AuditEntry {
 export function createAuditLog(options: { store: Store; clock: Clock; ids: IdGenerator }): AuditLog {
   const { store, clock, ids } = options;
 
-  return {
-    async append(db, workspaceId, record) {
-      // The head row serialises appenders of one workspace (a row lock on PostgreSQL; SQLite
-      // transactions are already serial), so two writers can never chain onto the same entry.
+  async function appendMany(db: Db, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]> {
+    if (records.length === 0) return [];
+    // The head row serialises appenders of one workspace (a row lock on PostgreSQL; SQLite
+    // transactions are already serial), so two writers can never chain onto the same entry.
+    const readHead = () =>
+      db
+        .selectFrom('audit_heads')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .$if(store.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+    let head = await readHead();
+    if (!head) {
       await db
         .insertInto('audit_heads')
         .values({ workspace_id: workspaceId, seq: 0, hash: GENESIS_HASH })
         .onConflict((oc) => oc.column('workspace_id').doNothing())
         .execute();
-      const head = await db
-        .selectFrom('audit_heads')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .$if(store.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirstOrThrow();
+      head = await readHead();
+      if (!head) throw new Error(`audit head of ${workspaceId} could not be created`);
+    }
+    const entries: AuditEntry[] = [];
+    let prevHash = head.hash;
+    let seq = Number(head.seq);
+    for (const record of records) {
       const base = {
         id: ids.next('aud'),
         workspaceId,
@@ -130,12 +142,17 @@ export function createAuditLog(options: { store: Store; clock: Clock; ids: IdGen
         subject: record.subject,
         reason: record.reason,
         data: record.data ?? {},
-        prevHash: head.hash,
+        prevHash,
       };
-      const entry: AuditEntry = { ...base, seq: Number(head.seq) + 1, hash: hashAuditEntry(base) };
-      await db
-        .insertInto('audit_log')
-        .values({
+      seq += 1;
+      const entry: AuditEntry = { ...base, seq, hash: hashAuditEntry(base) };
+      entries.push(entry);
+      prevHash = entry.hash;
+    }
+    await db
+      .insertInto('audit_log')
+      .values(
+        entries.map((entry) => ({
           workspace_id: workspaceId,
           seq: entry.seq,
           id: entry.id,
@@ -148,15 +165,24 @@ export function createAuditLog(options: { store: Store; clock: Clock; ids: IdGen
           data: toJson(entry.data),
           prev_hash: entry.prevHash,
           hash: entry.hash,
-        })
-        .execute();
-      await db
-        .updateTable('audit_heads')
-        .set({ seq: entry.seq, hash: entry.hash })
-        .where('workspace_id', '=', workspaceId)
-        .execute();
-      return entry;
+        })),
+      )
+      .execute();
+    await db
+      .updateTable('audit_heads')
+      .set({ seq, hash: prevHash })
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    return entries;
+  }
+
+  return {
+    async append(db, workspaceId, record) {
+      const [entry] = await appendMany(db, workspaceId, [record]);
+      return entry as AuditEntry;
     },
+
+    appendMany,
 
     async list(workspaceId, { subject, cursor, limit = 50 }) {
       const rows = await store.db

@@ -39,6 +39,8 @@ export interface EventWriter {
   drain(): Promise<void>;
   /** Submissions waiting for a commit, for metrics. */
   pending(): number;
+  /** When the last submission arrived (clock ms), so workers can give ingestion priority. */
+  lastSubmitAt(): number;
 }
 
 export interface EventWriterOptions {
@@ -67,6 +69,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   const inFlight = new Map<string, string>();
   let flushing: Promise<void> | null = null;
   let scheduled = false;
+  let lastSubmit = 0;
 
   async function commit(batch: Pending[]): Promise<void> {
     const now = clock.now();
@@ -214,6 +217,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
 
   return {
     submit(submission) {
+      lastSubmit = clock.now();
       if (submission.idempotencyKey !== undefined) {
         const key = keyOf(submission);
         const pendingHash = inFlight.get(key);
@@ -251,5 +255,6 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       }
     },
     pending: () => waiting.length,
+    lastSubmitAt: () => lastSubmit,
   };
 }

@@ -6,8 +6,8 @@ import { leadInputSchema, type NormalisedLead, normaliseLead } from '../ingest/i
 import type { JobContext } from '../queue/index.ts';
 import type { RulesRepository, ScoreResult } from '../scoring/index.ts';
 import { scoreLead } from '../scoring/index.ts';
-import type { Db, EventsTable, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import type { Db, EventsTable } from '../store/index.ts';
+import { fromJson, toJson, withSavepoint } from '../store/index.ts';
 import { findLeadByEmailOrPhone, isFreeEmail, type Lead } from './lead-repository.ts';
 
 /** What each stage sees and may change while one event is processed, inside one transaction. */
@@ -185,7 +185,6 @@ export const qualifyStage: PipelineStage = {
 };
 
 export interface LeadPipelineOptions {
-  store: Store;
   clock: Clock;
   ids: IdGenerator;
   audit: AuditLog;
@@ -202,7 +201,7 @@ export interface LeadPipeline {
 }
 
 export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
-  const { store, clock, ids, audit, events } = options;
+  const { clock, ids, audit, events } = options;
   const stages = options.stages ?? [
     normaliseStage,
     dedupeStage,
@@ -210,22 +209,106 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     qualifyStage,
   ];
 
-  async function markFailed(workspaceId: string, eventId: string, message: string): Promise<void> {
-    await store.transaction(async (trx) => {
-      await trx
-        .updateTable('events')
-        .set({ status: 'failed', error: message.slice(0, 2000), processed_at: clock.now() })
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', eventId)
-        .where('status', '=', 'accepted')
-        .execute();
-      await audit.append(trx, workspaceId, {
-        actor: WORKER,
-        action: 'event.failed',
-        subject: eventId,
-        reason: message.slice(0, 500),
-      });
+  // A workspace never changes organisation, so the lookup is cached for the life of the process.
+  const organisations = new Map<string, string>();
+  async function organisationOf(db: Db, workspaceId: string): Promise<string> {
+    const cached = organisations.get(workspaceId);
+    if (cached) return cached;
+    const row = await db
+      .selectFrom('workspaces')
+      .select('organisation_id')
+      .where('id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
+    if (organisations.size > 10_000) organisations.clear();
+    organisations.set(workspaceId, row.organisation_id);
+    return row.organisation_id;
+  }
+
+  async function markFailed(db: Db, workspaceId: string, eventId: string, message: string): Promise<void> {
+    await db
+      .updateTable('events')
+      .set({ status: 'failed', error: message.slice(0, 2000), processed_at: clock.now() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', eventId)
+      .where('status', '=', 'accepted')
+      .execute();
+    await audit.append(db, workspaceId, {
+      actor: WORKER,
+      action: 'event.failed',
+      subject: eventId,
+      reason: message.slice(0, 500),
     });
+  }
+
+  /** Runs the stages for one event in `db`; false when the event was already handled. */
+  async function run(db: Db, workspaceId: string, eventId: string, attempt: number): Promise<boolean> {
+    const event = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', eventId)
+      .executeTakeFirst();
+    if (!event)
+      throw new LeadloopError('not_found', `event ${eventId} not found in workspace ${workspaceId}`, {
+        retryable: false,
+      });
+    // Already handled by an earlier run whose acknowledgement was lost: nothing to do, nothing doubled.
+    if (event.status !== 'accepted') return false;
+    const organisationId = await organisationOf(db, workspaceId);
+    const emitted: NewDomainEvent[] = [];
+    const audits: Omit<AuditRecord, 'actor'>[] = [];
+    const ctx: StageContext = {
+      db,
+      tenant: { workspaceId, organisationId },
+      event,
+      now: clock.now(),
+      input: null,
+      existing: null,
+      lead: null,
+      changes: {},
+      score: null,
+      emit: (e) => emitted.push(e),
+      audit: (r) => audits.push(r),
+    };
+    // The lead id is known before the stages run, so events and audit entries can name it.
+    const draftId = ids.next('lead');
+    for (const stage of stages) {
+      await stage.run(ctx);
+      if (ctx.lead && ctx.lead.id === '') ctx.lead.id = draftId;
+    }
+    const lead = ctx.lead;
+    if (!lead) throw new LeadloopError('internal', 'pipeline produced no lead', { retryable: false });
+    await persistLead(db, ctx, lead);
+    const created = ctx.existing === null;
+    const changedFields = Object.keys(ctx.changes);
+    if (created || changedFields.length > 0) {
+      emitted.unshift({
+        type: created ? 'lead.created' : 'lead.updated',
+        subject: lead.id,
+        data: { eventId, fields: changedFields },
+      });
+    }
+    await audit.append(db, workspaceId, {
+      actor: WORKER,
+      action: created ? 'lead.created' : 'lead.merged',
+      subject: lead.id,
+      reason: created
+        ? `new lead from ${event.source} event`
+        : `merged ${event.source} event into the existing lead with the same ${ctx.input?.email ? 'email' : 'phone'}`,
+      data: { eventId, fields: changedFields },
+    });
+    for (const record of audits) await audit.append(db, workspaceId, { ...record, actor: WORKER });
+    await events.append(
+      db,
+      workspaceId,
+      emitted.map((e) => ({ ...e, subject: e.subject || lead.id })),
+    );
+    await db
+      .updateTable('events')
+      .set({ status: 'processed', lead_id: lead.id, processed_at: ctx.now, attempts: attempt })
+      .where('id', '=', eventId)
+      .execute();
+    return true;
   }
 
   return {
@@ -233,90 +316,18 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     async process(job) {
       const { workspaceId } = job;
       const { eventId } = job.payload;
-      let touched = false;
       try {
-        touched = await store.transaction(async (trx) => {
-          const event = await trx
-            .selectFrom('events')
-            .selectAll()
-            .where('workspace_id', '=', workspaceId)
-            .where('id', '=', eventId)
-            .executeTakeFirst();
-          if (!event)
-            throw new LeadloopError('not_found', `event ${eventId} not found in workspace ${workspaceId}`, {
-              retryable: false,
-            });
-          // Already handled by an earlier run whose job ack was lost: nothing to do, nothing doubled.
-          if (event.status !== 'accepted') return false;
-          const workspace = await trx
-            .selectFrom('workspaces')
-            .select('organisation_id')
-            .where('id', '=', workspaceId)
-            .executeTakeFirstOrThrow();
-          const emitted: NewDomainEvent[] = [];
-          const audits: Omit<AuditRecord, 'actor'>[] = [];
-          const ctx: StageContext = {
-            db: trx,
-            tenant: { workspaceId, organisationId: workspace.organisation_id },
-            event,
-            now: clock.now(),
-            input: null,
-            existing: null,
-            lead: null,
-            changes: {},
-            score: null,
-            emit: (e) => emitted.push(e),
-            audit: (r) => audits.push(r),
-          };
-          // The lead id is known before the stages run, so events and audit entries can name it.
-          const draftId = ids.next('lead');
-          for (const stage of stages) {
-            await stage.run(ctx);
-            if (ctx.lead && ctx.lead.id === '') ctx.lead.id = draftId;
-          }
-          const lead = ctx.lead;
-          if (!lead) throw new LeadloopError('internal', 'pipeline produced no lead', { retryable: false });
-          await persistLead(trx, ctx, lead);
-          const created = ctx.existing === null;
-          const changedFields = Object.keys(ctx.changes);
-          if (created || changedFields.length > 0) {
-            emitted.unshift({
-              type: created ? 'lead.created' : 'lead.updated',
-              subject: lead.id,
-              data: { eventId, fields: changedFields },
-            });
-          }
-          await audit.append(trx, workspaceId, {
-            actor: WORKER,
-            action: created ? 'lead.created' : 'lead.merged',
-            subject: lead.id,
-            reason: created
-              ? `new lead from ${event.source} event`
-              : `merged ${event.source} event into the existing lead with the same ${ctx.input?.email ? 'email' : 'phone'}`,
-            data: { eventId, fields: changedFields },
-          });
-          for (const record of audits) await audit.append(trx, workspaceId, { ...record, actor: WORKER });
-          await events.append(
-            trx,
-            workspaceId,
-            emitted.map((e) => ({ ...e, subject: e.subject || lead.id })),
-          );
-          await trx
-            .updateTable('events')
-            .set({ status: 'processed', lead_id: lead.id, processed_at: ctx.now, attempts: job.attempt })
-            .where('id', '=', eventId)
-            .execute();
-          return true;
-        });
+        const touched = await withSavepoint(job.db, () => run(job.db, workspaceId, eventId, job.attempt));
+        if (touched) job.afterCommit(() => events.notify(workspaceId));
       } catch (error) {
-        const permanent = error instanceof LeadloopError && !error.retryable;
-        if (permanent) {
-          await markFailed(workspaceId, eventId, error.message);
+        // A permanent failure (bad stored payload) marks the event failed instead of retrying forever;
+        // the savepoint has already undone any partial effects.
+        if (error instanceof LeadloopError && !error.retryable) {
+          await markFailed(job.db, workspaceId, eventId, error.message);
           return;
         }
         throw error;
       }
-      if (touched) events.notify(workspaceId);
     },
   };
 }

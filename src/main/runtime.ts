@@ -85,7 +85,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
-  const pipeline = createLeadPipeline({ store, clock, ids, audit, events, rules });
+  const pipeline = createLeadPipeline({ clock, ids, audit, events, rules });
   const handlers: JobHandlers = { 'lead.process': (job) => pipeline.process(job) };
 
   let state: LifecycleState = 'starting';
@@ -122,6 +122,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         handlers,
         concurrency,
         signal: workerAbort.signal,
+        busy: () => clock.now() - writer.lastSubmitAt() < 100,
         onSettled: (outcome) => {
           const labels = { job: outcome.name };
           if (outcome.status === 'completed') metrics.eventsProcessed.inc(labels);

@@ -7,11 +7,20 @@ import { z } from 'zod';
 export const jobCatalog = {
   'lead.process': {
     payload: z.object({ eventId: z.string() }).strict(),
+    unitOfWork: 'batch',
     timeoutMs: 30_000,
     maxAttempts: 8,
     backoffBaseMs: 500,
   },
 } as const;
+
+/**
+ * `batch`: short, database-only jobs. Their effects go through `job.db`, and the adapter commits a
+ * batch of them together with their completion in one transaction (one disk flush for many jobs;
+ * a failing job is rolled back to its own savepoint). `none`: long jobs (model calls) that must not
+ * hold a transaction open; they manage their own transactions and are acknowledged separately.
+ */
+export type UnitOfWork = 'batch' | 'none';
 
 export type JobName = keyof typeof jobCatalog;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['payload']>;

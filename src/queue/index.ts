@@ -1,4 +1,4 @@
-export type { JobName, JobPayload } from './catalog.ts';
+export type { JobName, JobPayload, UnitOfWork } from './catalog.ts';
 export { backoffDelayMs, JOB_NAMES, jobCatalog } from './catalog.ts';
 export type { EmbeddedQueueOptions } from './embedded/embedded-queue.ts';
 export { createEmbeddedQueue } from './embedded/embedded-queue.ts';

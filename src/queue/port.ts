@@ -11,6 +11,13 @@ export interface JobContext<N extends JobName = JobName> {
   attempt: number;
   /** Aborted on timeout or shutdown; long operations must honour it. */
   signal: AbortSignal;
+  /**
+   * Where the job writes. For `batch` jobs this is the transaction that also records the job's
+   * completion, so effects and acknowledgement commit together or not at all.
+   */
+  db: Db;
+  /** Runs after the job's effects are committed (e.g. to wake event-stream listeners). */
+  afterCommit(fn: () => void): void;
 }
 
 /** A handler must be idempotent: its effects and its "done" mark commit together. */
@@ -39,6 +46,8 @@ export interface WorkerOptions {
   handlers: JobHandlers;
   concurrency: number;
   signal: AbortSignal;
+  /** True while the process is busy answering requests; batch workers then leave it room. */
+  busy?: () => boolean;
   /** Called after each job, for metrics. */
   onSettled?: (outcome: JobOutcome) => void;
 }

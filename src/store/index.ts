@@ -2,6 +2,7 @@ export type { Db, Store, StoreOptions } from './database.ts';
 export { createStore } from './database.ts';
 export type { DialectName } from './dialect-name.ts';
 export { fromJson, toJson } from './json.ts';
+export { withSavepoint } from './savepoint.ts';
 export type {
   ApiKeysTable,
   AuditLogTable,

@@ -10,7 +10,7 @@ export const workspaceSettingsSchema = z
         /** Requests allowed in a burst above the sustained rate. */
         burst: z.number().int().positive().max(1_000_000),
       })
-      .default({ perSecond: 2_000, burst: 4_000 }),
+      .default({ perSecond: 5_000, burst: 10_000 }),
   })
   .strict();
 

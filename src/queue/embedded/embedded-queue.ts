@@ -1,9 +1,17 @@
 import type { Clock, IdGenerator } from '../../core/index.ts';
 
 import type { Db, DialectName, JobsTable, Store } from '../../store/index.ts';
-import { fromJson, toJson } from '../../store/index.ts';
-import { backoffDelayMs, type JobName, jobCatalog } from '../catalog.ts';
-import type { DeadJob, EnqueueRequest, JobContext, JobHandler, Queue, WorkerOptions } from '../port.ts';
+import { fromJson, toJson, withSavepoint } from '../../store/index.ts';
+import { backoffDelayMs, JOB_NAMES, type JobName, jobCatalog, type UnitOfWork } from '../catalog.ts';
+import type {
+  DeadJob,
+  EnqueueRequest,
+  JobContext,
+  JobHandler,
+  JobOutcome,
+  Queue,
+  WorkerOptions,
+} from '../port.ts';
 
 export interface EmbeddedQueueOptions {
   store: Store;
@@ -15,6 +23,13 @@ export interface EmbeddedQueueOptions {
   idlePollMs?: number;
   random?: () => number;
   workerId?: string;
+  /** Most `batch` jobs committed in one transaction. */
+  batchSize?: number;
+  /**
+   * Target duration of one batch transaction. On SQLite a batch runs on the event loop, so this
+   * bounds how long HTTP requests can wait behind it; the batch size adapts to meet it.
+   */
+  batchBudgetMs?: number;
 }
 
 /**
@@ -29,41 +44,64 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const idlePollMs = options.idlePollMs ?? 250;
   const random = options.random ?? Math.random;
   const workerId = options.workerId ?? `${process.pid}`;
+  const batchSize = options.batchSize ?? 64;
+  const batchBudgetMs = options.batchBudgetMs ?? 8;
+  /** Moving average of milliseconds per batch job, to size the next batch to the budget. */
+  let msPerJob = 1;
   const wakers = new Set<() => void>();
 
-  async function claim(limit: number): Promise<JobsTable[]> {
+  /**
+   * Claims due jobs: marks them active with a lease and counts the attempt. Only queued jobs are
+   * considered, so the (status, run_at) index serves the query; expired leases are returned to the
+   * queue separately by `recoverStalled`.
+   */
+  async function claim(names: JobName[], limit: number): Promise<JobsTable[]> {
+    if (names.length === 0 || limit <= 0) return [];
     const now = clock.now();
     const due = db
       .selectFrom('jobs')
       .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]),
-          eb.and([eb('status', '=', 'active'), eb('locked_until', '<', now)]),
-        ]),
-      )
+      .where('status', '=', 'queued')
+      .where('run_at', '<=', now)
+      .where('name', 'in', names)
       .orderBy('run_at')
       .limit(limit)
       .$if(dialect === 'postgres', (q) => q.forUpdate().skipLocked());
-    return db
-      .updateTable('jobs')
-      .set((eb) => ({
-        status: 'active',
-        attempts: eb('attempts', '+', 1),
-        locked_until: now + visibilityMs,
-        locked_by: workerId,
-        updated_at: now,
-      }))
-      .where('id', 'in', due)
-      .returningAll()
-      .execute();
+    return (
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'active',
+          attempts: eb('attempts', '+', 1),
+          locked_until: now + visibilityMs,
+          locked_by: workerId,
+          updated_at: now,
+        }))
+        // Only the primary key here: a status condition makes SQLite scan the status index instead.
+        .where('id', 'in', due)
+        .returningAll()
+        .execute()
+    );
   }
 
-  async function settle(row: JobsTable, error: unknown): Promise<'completed' | 'retrying' | 'dead'> {
-    if (error === undefined) {
-      await db.deleteFrom('jobs').where('id', '=', row.id).where('locked_by', '=', workerId).execute();
-      return 'completed';
-    }
+  /** Jobs whose worker died (lease expired) go back to the queue; their attempt stays counted. */
+  async function recoverStalled(): Promise<number> {
+    const now = clock.now();
+    const result = await db
+      .updateTable('jobs')
+      .set({ status: 'queued', locked_until: null, locked_by: null, run_at: now, updated_at: now })
+      .where('status', '=', 'active')
+      .where('locked_until', '<', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  const unitOf = (name: JobName): UnitOfWork => jobCatalog[name].unitOfWork;
+  const batchNames = JOB_NAMES.filter((name) => unitOf(name) === 'batch');
+  const ownNames = JOB_NAMES.filter((name) => unitOf(name) === 'none');
+
+  /** Failure bookkeeping: back to the queue with backoff, or dead after the last attempt. */
+  function failureUpdate(row: JobsTable, error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
     const retryable = !(
       error &&
@@ -73,40 +111,133 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
     );
     const dead = !retryable || row.attempts >= row.max_attempts;
     const now = clock.now();
-    await db
-      .updateTable('jobs')
-      .set({
+    return {
+      dead,
+      message,
+      values: {
         status: dead ? 'dead' : 'queued',
         run_at: dead ? row.run_at : now + backoffDelayMs(row.name as JobName, row.attempts, random),
         locked_until: null,
         locked_by: null,
         last_error: message.slice(0, 2000),
         updated_at: now,
-      })
-      .where('id', '=', row.id)
-      .execute();
-    return dead ? 'dead' : 'retrying';
+      },
+    };
   }
 
-  async function runOne(row: JobsTable, opts: WorkerOptions): Promise<void> {
+  function contextFor(
+    row: JobsTable,
+    signal: AbortSignal,
+    trx: Db,
+    afterCommit: (fn: () => void) => void,
+  ): JobContext {
     const name = row.name as JobName;
     const definition = jobCatalog[name];
-    const timeout = AbortSignal.timeout(definition?.timeoutMs ?? 30_000);
-    const signal = AbortSignal.any([timeout, opts.signal]);
+    if (!definition) throw Object.assign(new Error(`unknown job ${row.name}`), { retryable: false });
+    return {
+      id: row.id,
+      name,
+      workspaceId: row.workspace_id,
+      payload: definition.payload.parse(fromJson(row.payload, {})),
+      attempt: row.attempts,
+      signal,
+      db: trx,
+      afterCommit,
+    };
+  }
+
+  function report(opts: WorkerOptions, row: JobsTable, status: JobOutcome['status'], error: unknown) {
+    opts.onSettled?.({
+      name: row.name as JobName,
+      workspaceId: row.workspace_id,
+      status,
+      latencyMs: Math.max(0, clock.now() - row.run_at),
+      ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+    });
+  }
+
+  /**
+   * Runs claimed `batch` jobs in one transaction: each inside its own savepoint, then the completed
+   * ones deleted and the failed ones rescheduled, all committed together.
+   */
+  async function runBatch(rows: JobsTable[], opts: WorkerOptions): Promise<void> {
+    const callbacks: (() => void)[] = [];
+    const settled: { row: JobsTable; status: JobOutcome['status']; error: unknown }[] = [];
+    try {
+      await store.transaction(async (trx) => {
+        const done: string[] = [];
+        for (const row of rows) {
+          const own: (() => void)[] = [];
+          try {
+            const context = contextFor(
+              row,
+              AbortSignal.any([
+                AbortSignal.timeout(jobCatalog[row.name as JobName]?.timeoutMs ?? 30_000),
+                opts.signal,
+              ]),
+              trx,
+              (fn) => own.push(fn),
+            );
+            const handler = opts.handlers[context.name] as JobHandler<JobName>;
+            await withSavepoint(trx, () => handler(context));
+            done.push(row.id);
+            callbacks.push(...own);
+            settled.push({ row, status: 'completed', error: undefined });
+          } catch (error) {
+            const failure = failureUpdate(row, error ?? new Error('job failed'));
+            await trx.updateTable('jobs').set(failure.values).where('id', '=', row.id).execute();
+            settled.push({ row, status: failure.dead ? 'dead' : 'retrying', error });
+          }
+        }
+        for (let i = 0; i < done.length; i += 500)
+          await trx
+            .deleteFrom('jobs')
+            .where('id', 'in', done.slice(i, i + 500))
+            .execute();
+      });
+    } catch (error) {
+      // The batch did not commit: nothing of it happened. Put the jobs back (their attempt counted).
+      const now = clock.now();
+      await db
+        .updateTable('jobs')
+        .set({
+          status: 'queued',
+          run_at: now + 1000,
+          locked_until: null,
+          locked_by: null,
+          last_error: String(error).slice(0, 2000),
+          updated_at: now,
+        })
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .where('locked_by', '=', workerId)
+        .execute()
+        .catch(() => {});
+      for (const row of rows) report(opts, row, 'retrying', error);
+      return;
+    }
+    for (const fn of callbacks) fn();
+    for (const { row, status, error } of settled) report(opts, row, status, error);
+  }
+
+  /** Runs one `none` job outside any transaction of ours, then acknowledges it. */
+  async function runOne(row: JobsTable, opts: WorkerOptions): Promise<void> {
+    const callbacks: (() => void)[] = [];
     let error: unknown;
     try {
-      if (!definition) throw Object.assign(new Error(`unknown job ${row.name}`), { retryable: false });
-      const payload = definition.payload.parse(fromJson(row.payload, {}));
-      const context: JobContext = {
-        id: row.id,
-        name,
-        workspaceId: row.workspace_id,
-        payload,
-        attempt: row.attempts,
-        signal,
-      };
-      const handler = opts.handlers[name] as JobHandler<JobName>;
-      await handler(context);
+      const context = contextFor(
+        row,
+        AbortSignal.any([
+          AbortSignal.timeout(jobCatalog[row.name as JobName]?.timeoutMs ?? 30_000),
+          opts.signal,
+        ]),
+        db,
+        (fn) => callbacks.push(fn),
+      );
+      await (opts.handlers[context.name] as JobHandler<JobName>)(context);
     } catch (caught) {
       error = caught ?? new Error('job failed');
     }
@@ -124,14 +255,15 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
         .execute();
       return;
     }
-    const status = await settle(row, error);
-    opts.onSettled?.({
-      name,
-      workspaceId: row.workspace_id,
-      status,
-      latencyMs: Math.max(0, clock.now() - row.run_at),
-      ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
-    });
+    if (error === undefined) {
+      await db.deleteFrom('jobs').where('id', '=', row.id).where('locked_by', '=', workerId).execute();
+      for (const fn of callbacks) fn();
+      report(opts, row, 'completed', undefined);
+      return;
+    }
+    const failure = failureUpdate(row, error);
+    await db.updateTable('jobs').set(failure.values).where('id', '=', row.id).execute();
+    report(opts, row, failure.dead ? 'dead' : 'retrying', error);
   }
 
   return {
@@ -165,19 +297,41 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
       let wake: () => void = () => {};
       const waker = () => wake();
       wakers.add(waker);
+      let nextRecovery = 0;
       try {
         while (!opts.signal.aborted) {
-          const free = opts.concurrency - inFlight.size;
-          const rows = free > 0 ? await claim(free) : [];
-          for (const row of rows) {
+          if (clock.now() >= nextRecovery) {
+            await recoverStalled();
+            nextRecovery = clock.now() + Math.max(1000, Math.min(visibilityMs / 4, 15_000));
+          }
+          const own = await claim(ownNames, opts.concurrency - inFlight.size);
+          for (const row of own) {
             const running: Promise<void> = runOne(row, opts).finally(() => {
               inFlight.delete(running);
               wake();
             });
             inFlight.add(running);
           }
-          if (rows.length > 0 && rows.length === free) continue;
-          // Idle or full: wait for a wake-up (new work, a finished job) or the poll interval.
+          // Under request load, size batches to the time budget; otherwise take as many as allowed.
+          const wanted = opts.busy?.()
+            ? Math.max(1, Math.min(batchSize, Math.floor(batchBudgetMs / msPerJob)))
+            : batchSize;
+          const batch = await claim(batchNames, wanted);
+          if (batch.length > 0) {
+            const started = performance.now();
+            await runBatch(batch, opts);
+            const elapsed = performance.now() - started;
+            msPerJob = 0.8 * msPerJob + (0.2 * elapsed) / batch.length;
+            if (batch.length === wanted) {
+              // More work is waiting. While requests are arriving, give them at least as much of the
+              // event loop as the batch took (ingestion first; the backlog drains when it is quiet).
+              if (opts.busy?.())
+                await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(elapsed))));
+              else await new Promise((resolve) => setImmediate(resolve));
+              continue;
+            }
+          }
+          // Idle: wait for a wake-up (new work, a finished job) or the poll interval.
           await new Promise<void>((resolve) => {
             const timer = setTimeout(done, idlePollMs);
             function done() {
