@@ -1,0 +1,484 @@
+import { type Clock, LeadloopError } from '../core/index.ts';
+import {
+  type Applied,
+  acknowledge,
+  advance,
+  applyExtraction,
+  ask,
+  askConsent,
+  askContact,
+  type EngineEvent,
+  finish,
+  questionOf,
+  recordConsent,
+  say,
+  type Turn,
+} from './dialog-steps.ts';
+import { detectIntents, type Intent } from './intents.ts';
+import { detectLanguage, languageOfLocale } from './language.ts';
+import { createOfflineExtractor } from './offline-extractor.ts';
+import { phrase } from './phrases.ts';
+import type { Playbook } from './playbook-schema.ts';
+import { type Reply, type ReplyPhraser, templatePhraser } from './reply-phraser.ts';
+import { assessMessage, checkMessage, MAX_MESSAGE_CHARS } from './safety.ts';
+import { type AgentRef, type SessionContext, type SessionState, slotValues } from './session-state.ts';
+import type { ExtractionContext, ExtractionField, SlotExtractor } from './slot-extractor.ts';
+
+/** What the engine is built with; only the clock is required. */
+export interface DialogEngineOptions {
+  clock: Clock;
+  /** Reads slots out of messages; the offline extractor by default. */
+  extractor?: SlotExtractor;
+  /** Words replies; the templates as they are by default. */
+  phraser?: ReplyPhraser;
+  /** Longest visitor message in characters (default 2,000). */
+  maxMessageChars?: number;
+  /** Visitor messages after which the conversation is closed (default 60). */
+  maxTurns?: number;
+  /** Refused messages (injection, abuse) after which the conversation is closed (default 3). */
+  maxStrikes?: number;
+  /** Messages in a row that move nothing forward before the conversation is closed (default 6). */
+  maxStalledTurns?: number;
+}
+
+/** The result of every engine call: the new state (the input is never mutated), replies, events. */
+export interface TurnResult {
+  state: SessionState;
+  replies: Reply[];
+  events: EngineEvent[];
+}
+
+/** Per-call options: an abort signal for model-backed extractors and phrasers. */
+export interface HandleOptions {
+  signal?: AbortSignal;
+}
+
+/** A per-session state machine for qualification chats. Holds no state of its own. */
+export interface DialogEngine {
+  /** Opens a conversation: greeting with the AI disclosure, then the first question. */
+  start(playbook: Playbook, context: SessionContext, options?: HandleOptions): Promise<TurnResult>;
+  /**
+   * Answers one visitor message. Throws `payload_too_large` / `validation_failed` for a message
+   * that is too long or empty (see `checkMessage`). While taken over, records it and stays silent.
+   */
+  handle(state: SessionState, text: string, options?: HandleOptions): Promise<TurnResult>;
+  /** A person takes over: the bot stays silent until `release`. Throws `conflict` if another agent holds it. */
+  takeOver(state: SessionState, agent: AgentRef): TurnResult;
+  /** Records what the agent who took over wrote. Throws `conflict` unless that agent holds the session. */
+  agentMessage(state: SessionState, agent: AgentRef, text: string): TurnResult;
+  /** Hands the conversation back to the bot, which picks up where it was. */
+  release(state: SessionState, options?: HandleOptions): Promise<TurnResult>;
+  /** Closes an open conversation (visitor gone, session expired), deciding the outcome from what is known. */
+  close(state: SessionState): TurnResult;
+}
+
+function hasContact(state: SessionState): boolean {
+  return (
+    state.contact.email !== undefined ||
+    (state.playbook.contact.ask === 'email_or_phone' && state.contact.phone !== undefined)
+  );
+}
+
+/**
+ * A copy of the state that a turn may change. Copy-on-write: the containers a turn writes to are
+ * copied; what it only replaces (filled slots, transcript entries, consent) or never touches (the
+ * playbook snapshot, the context) is shared, which keeps a turn cheap as transcripts grow.
+ */
+function copyState(state: SessionState): SessionState {
+  return {
+    ...state,
+    attempts: { ...state.attempts },
+    declined: [...state.declined],
+    slots: { ...state.slots },
+    contact: { ...state.contact },
+    transcript: [...state.transcript],
+  };
+}
+
+// A function, so TypeScript does not keep a narrowing of `phase` across the calls that change it.
+function isOpen(state: SessionState): boolean {
+  return state.phase !== 'ended';
+}
+
+function fieldsOf(playbook: Playbook): ExtractionField[] {
+  return playbook.questions.map((q) => {
+    const field: ExtractionField = { slot: q.slot, type: q.type, keywords: q.keywords };
+    if (q.type === 'role') field.subject = q.subject;
+    if (q.type === 'text') {
+      field.cue = q.cue;
+      field.minWords = q.validation.minWords;
+    }
+    if (q.type === 'money') field.defaultCurrency = q.defaultCurrency;
+    if (q.type === 'enum') {
+      field.options = q.options.map((o) => ({
+        value: o.value,
+        words: [o.value, ...o.synonyms, ...labelsOf(o.label)],
+      }));
+    }
+    return field;
+  });
+}
+
+function labelsOf(label: Playbook['questions'][number]['prompt']): string[] {
+  if (typeof label === 'string') return [label];
+  if (Array.isArray(label)) return label;
+  return Object.values(label).flatMap((v) => (typeof v === 'string' ? [v] : (v ?? [])));
+}
+
+/**
+ * Creates the dialog engine.
+ *
+ * @example
+ * const engine = createDialogEngine({ clock: systemClock });
+ * const { state, replies } = await engine.start(BUILT_IN_PLAYBOOKS.bant, { sessionId: 'ses_1' });
+ */
+export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
+  const { clock } = options;
+  const extractor = options.extractor ?? createOfflineExtractor();
+  const phraser = options.phraser ?? templatePhraser;
+  const maxChars = options.maxMessageChars ?? MAX_MESSAGE_CHARS;
+  const maxTurns = options.maxTurns ?? 60;
+  const maxStrikes = options.maxStrikes ?? 3;
+  const maxStalled = options.maxStalledTurns ?? 6;
+  const fieldCache = new WeakMap<Playbook, ExtractionField[]>();
+
+  const begin = (state: SessionState): Turn => ({
+    state: copyState(state),
+    replies: [],
+    events: [],
+    now: clock.now(),
+  });
+
+  const complete = async (turn: Turn, signal?: AbortSignal): Promise<TurnResult> => {
+    const { state } = turn;
+    const at = new Date(turn.now).toISOString();
+    const allowed = {
+      urls: state.playbook.meetingUrl === undefined ? [] : [state.playbook.meetingUrl],
+      emails: state.contact.email === undefined ? [] : [state.contact.email],
+    };
+    const replies: Reply[] = [];
+    for (const draft of turn.replies) {
+      const text =
+        phraser === templatePhraser
+          ? draft.text
+          : await phraser.phrase(
+              draft,
+              { language: state.language, sessionId: state.sessionId, turn: state.turn, allowed },
+              signal,
+            );
+      replies.push({ ...draft, text });
+      state.transcript.push({ role: 'bot', text, at });
+    }
+    state.updatedAt = at;
+    return { state, replies, events: turn.events };
+  };
+
+  const extractionContext = (state: SessionState, now: number): ExtractionContext => {
+    let fields = fieldCache.get(state.playbook);
+    if (fields === undefined) {
+      fields = fieldsOf(state.playbook);
+      fieldCache.set(state.playbook, fields);
+    }
+    return {
+      fields,
+      expecting: state.phase === 'questions' ? state.pending : null,
+      now,
+      language: state.language,
+      ...(state.context.locale !== undefined ? { locale: state.context.locale } : {}),
+      filled: slotValues(state),
+    };
+  };
+
+  const repeatPending = (turn: Turn) => {
+    const { pending } = turn.state;
+    const question = questionOf(turn.state, pending);
+    if (question !== undefined) ask(turn, question, false);
+    else if (pending === 'contact') askContact(turn, false);
+    else if (pending === 'consent') askConsent(turn, false);
+  };
+
+  const chitchat = (turn: Turn, intents: Intent[]) => {
+    if (intents.includes('bot_question')) say(turn, 'chitchat', 'bot_answer');
+    else if (intents.includes('greeting')) say(turn, 'chitchat', 'greeting_reply');
+    else if (intents.includes('thanks')) say(turn, 'chitchat', 'thanks_reply');
+    else if (intents.includes('question')) say(turn, 'chitchat', 'off_topic');
+  };
+
+  /** The answer to the pending question did not come: re-ask, or after too many tries move on. */
+  const failed = (
+    turn: Turn,
+    key: string,
+    retry: () => void,
+    giveUp: () => void,
+    limit = turn.state.playbook.maxAttempts,
+  ) => {
+    const { state } = turn;
+    state.attempts[key] = (state.attempts[key] ?? 0) + 1;
+    if ((state.attempts[key] ?? 0) >= limit) giveUp();
+    else retry();
+  };
+
+  const onQuestion = (turn: Turn, applied: Applied, intents: Intent[]) => {
+    const { state } = turn;
+    const question = questionOf(state, state.pending);
+    acknowledge(turn, applied);
+    if (question === undefined || state.slots[question.slot] !== undefined) {
+      advance(turn);
+      return;
+    }
+    // An optional question is asked once: an unusable answer moves on at once.
+    const attemptsFor = question.required ? state.playbook.maxAttempts : 1;
+    const declineAndMoveOn = (key: 'skip_ack' | 'move_on') => {
+      state.declined.push(question.slot);
+      turn.events.push({ type: 'slot_declined', slot: question.slot });
+      say(turn, 'ack', key);
+      if (key === 'move_on' && state.playbook.offerHuman && state.declined.length === 1)
+        say(turn, 'chitchat', 'offer_human');
+      advance(turn);
+    };
+    if (applied.invalid.includes(question.slot)) {
+      failed(
+        turn,
+        question.slot,
+        () => ask(turn, question, true),
+        () => declineAndMoveOn('move_on'),
+      );
+    } else if (intents.includes('skip') || (intents.includes('no') && !question.required)) {
+      declineAndMoveOn('skip_ack');
+    } else if (applied.filled.length > 0 || applied.corrected.length > 0 || applied.contact) {
+      ask(turn, question, false);
+    } else {
+      chitchat(turn, intents);
+      failed(
+        turn,
+        question.slot,
+        () => ask(turn, question, true),
+        () => declineAndMoveOn('move_on'),
+        attemptsFor,
+      );
+    }
+  };
+
+  const onContact = (turn: Turn, applied: Applied, intents: Intent[], malformed: boolean) => {
+    const { state } = turn;
+    acknowledge(turn, applied);
+    const giveUp = () => {
+      state.contactDeclined = true;
+      say(turn, 'ack', 'contact_declined');
+      advance(turn);
+    };
+    if (hasContact(state)) advance(turn);
+    else if (intents.includes('no') || intents.includes('skip')) giveUp();
+    else if (malformed) failed(turn, 'contact', () => askContact(turn, true), giveUp);
+    else {
+      chitchat(turn, intents);
+      failed(turn, 'contact', () => askContact(turn, false), giveUp);
+    }
+  };
+
+  const onConsent = (turn: Turn, applied: Applied, intents: Intent[], text: string) => {
+    const { state } = turn;
+    acknowledge(turn, applied);
+    const refuse = () => {
+      state.consentDecision = 'refused';
+      turn.events.push({ type: 'consent_refused' });
+      say(turn, 'ack', 'consent_refused');
+      advance(turn);
+    };
+    if (intents.includes('yes')) {
+      recordConsent(turn, text);
+      say(turn, 'ack', 'consent_recorded');
+      advance(turn);
+    } else if (intents.includes('no')) refuse();
+    else {
+      chitchat(turn, intents);
+      failed(turn, 'consent', () => askConsent(turn, true), refuse);
+    }
+  };
+
+  return {
+    async start(playbook, context, handleOptions = {}) {
+      const now = clock.now();
+      const at = new Date(now).toISOString();
+      const state: SessionState = {
+        version: 1,
+        sessionId: context.sessionId,
+        playbook,
+        context: structuredClone(context),
+        language: languageOfLocale(context.locale) ?? playbook.language,
+        phase: 'questions',
+        pending: null,
+        attempts: {},
+        declined: [],
+        slots: {},
+        contact: {},
+        contactDeclined: false,
+        consent: null,
+        consentDecision: null,
+        outcome: null,
+        endReason: null,
+        score: null,
+        takenOver: null,
+        handoffRequested: false,
+        strikes: 0,
+        stall: 0,
+        turn: 0,
+        transcript: [],
+        startedAt: at,
+        updatedAt: at,
+        endedAt: null,
+      };
+      const turn: Turn = { state, replies: [], events: [], now };
+      const seed = `${state.sessionId}:0`;
+      turn.replies.push({
+        kind: 'disclosure',
+        text: `${phrase(state.language, 'greeting', seed)} ${phrase(state.language, 'disclosure', seed)}`,
+      });
+      advance(turn);
+      return complete(turn, handleOptions.signal);
+    },
+
+    async handle(previous, text, handleOptions = {}) {
+      const checked = checkMessage(text, maxChars);
+      if (!checked.ok) throw checked.error;
+      const message = checked.value;
+      const turn = begin(previous);
+      const { state } = turn;
+      state.turn += 1;
+      const entry: SessionState['transcript'][number] = {
+        role: 'visitor',
+        text: message,
+        at: new Date(turn.now).toISOString(),
+      };
+      state.transcript.push(entry);
+      if (state.takenOver !== null) return complete(turn);
+
+      const verdict = assessMessage(message);
+      if (!verdict.safe) {
+        entry.flagged = verdict.category;
+        state.strikes += 1;
+        turn.events.push({ type: 'safety_refused', category: verdict.category });
+        if (state.phase === 'ended') say(turn, 'refusal', 'refusal');
+        else if (state.strikes >= maxStrikes) finish(turn, 'safety');
+        else {
+          say(turn, 'refusal', verdict.category === 'abuse' ? 'abuse' : 'refusal');
+          repeatPending(turn);
+        }
+        return complete(turn, handleOptions.signal);
+      }
+
+      const intents = detectIntents(message);
+      const detected = detectLanguage(message);
+      if (detected !== undefined) state.language = detected;
+
+      if (state.phase === 'ended') {
+        if (intents.includes('handoff') && !state.handoffRequested) {
+          state.handoffRequested = true;
+          turn.events.push({ type: 'handoff_requested' });
+          say(turn, 'handoff', 'handoff');
+        } else say(turn, 'closing', 'ended');
+        return complete(turn, handleOptions.signal);
+      }
+      if (state.turn > maxTurns) {
+        finish(turn, 'turn_limit');
+        return complete(turn, handleOptions.signal);
+      }
+      if (intents.includes('handoff')) {
+        if (!state.handoffRequested) turn.events.push({ type: 'handoff_requested' });
+        state.handoffRequested = true;
+        say(turn, 'handoff', 'handoff');
+        repeatPending(turn);
+        return complete(turn, handleOptions.signal);
+      }
+      if (intents.includes('bye')) {
+        finish(turn, 'visitor_left');
+        return complete(turn, handleOptions.signal);
+      }
+
+      const extraction = await extractor.extract(
+        message,
+        extractionContext(state, turn.now),
+        handleOptions.signal,
+      );
+      const applied = applyExtraction(turn, extraction, extractor.name);
+      const attemptsBefore = JSON.stringify(state.attempts);
+      const phaseBefore = state.phase;
+      const declinedBefore = state.declined.length;
+      if (state.phase === 'questions') onQuestion(turn, applied, intents);
+      else if (state.phase === 'contact') onContact(turn, applied, intents, extraction.malformedEmail);
+      else onConsent(turn, applied, intents, message);
+
+      const progressed =
+        applied.filled.length + applied.corrected.length > 0 ||
+        applied.contact ||
+        state.phase !== phaseBefore ||
+        (state.declined.length > declinedBefore && JSON.stringify(state.attempts) === attemptsBefore);
+      state.stall = progressed ? 0 : state.stall + 1;
+      if (isOpen(state) && state.stall >= maxStalled) {
+        turn.replies = [];
+        finish(turn, 'stalled');
+      }
+      return complete(turn, handleOptions.signal);
+    },
+
+    takeOver(previous, agent) {
+      if (previous.takenOver !== null && previous.takenOver.agent.id !== agent.id) {
+        throw new LeadloopError(
+          'conflict',
+          `the session is already taken over by ${previous.takenOver.agent.id}`,
+        );
+      }
+      const turn = begin(previous);
+      const at = new Date(turn.now).toISOString();
+      turn.state.takenOver = { agent: { ...agent }, since: at };
+      turn.state.transcript.push({
+        role: 'system',
+        text: `${agent.name ?? agent.id} joined the conversation`,
+        at,
+        agentId: agent.id,
+      });
+      turn.state.updatedAt = at;
+      turn.events.push({ type: 'taken_over', agent: { ...agent } });
+      return { state: turn.state, replies: [], events: turn.events };
+    },
+
+    agentMessage(previous, agent, text) {
+      if (previous.takenOver?.agent.id !== agent.id) {
+        throw new LeadloopError('conflict', 'only the agent who took over the session can write in it');
+      }
+      const checked = checkMessage(text, maxChars);
+      if (!checked.ok) throw checked.error;
+      const turn = begin(previous);
+      const at = new Date(turn.now).toISOString();
+      turn.state.transcript.push({ role: 'agent', text: checked.value, at, agentId: agent.id });
+      turn.state.updatedAt = at;
+      return { state: turn.state, replies: [], events: [] };
+    },
+
+    async release(previous, handleOptions = {}) {
+      const turn = begin(previous);
+      const { state } = turn;
+      if (state.takenOver === null) return { state, replies: [], events: [] };
+      const at = new Date(turn.now).toISOString();
+      state.transcript.push({
+        role: 'system',
+        text: `${state.takenOver.agent.name ?? state.takenOver.agent.id} left the conversation`,
+        at,
+      });
+      state.takenOver = null;
+      turn.events.push({ type: 'released' });
+      if (state.phase !== 'ended') {
+        say(turn, 'chitchat', 'resumed');
+        repeatPending(turn);
+      }
+      return complete(turn, handleOptions.signal);
+    },
+
+    close(previous) {
+      const turn = begin(previous);
+      if (turn.state.phase !== 'ended') finish(turn, 'closed');
+      turn.state.updatedAt = new Date(turn.now).toISOString();
+      return { state: turn.state, replies: [], events: turn.events };
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { extractRoles, selfAuthority } from './extract-role.ts';
+
+const own = (text: string, pending = true) => selfAuthority(extractRoles(text), pending)?.level;
+
+describe('extractRoles', () => {
+  it('maps titles to authority levels', () => {
+    assert.equal(own("I'm the CTO"), 'executive');
+    assert.equal(own('co-founder and CEO'), 'executive');
+    assert.equal(own('managing director'), 'executive');
+    assert.equal(own('VP of Sales'), 'vp');
+    assert.equal(own('Senior Director of RevOps'), 'director');
+    assert.equal(own('Head of Growth'), 'director');
+    assert.equal(own("I'm a marketing manager"), 'manager');
+    assert.equal(own('team lead, outbound'), 'manager');
+    assert.equal(own('data analyst'), 'individual');
+    assert.equal(own('individual contributor'), 'individual');
+  });
+
+  it('reads decision statements: signing off is executive, deferring to a boss is individual', () => {
+    assert.equal(own("I'm the one who signs off on tools like this", false), 'executive');
+    assert.equal(own('it is my call', false), 'executive');
+    assert.equal(own("I'd need to check with my boss", false), 'individual');
+  });
+
+  it('does not take a compound title apart: an account executive is not an executive', () => {
+    assert.equal(own('account executive'), 'individual');
+    assert.equal(own('SDR manager'), 'manager');
+    assert.equal(own('executive assistant'), 'individual');
+  });
+
+  it("tells the visitor's own role from someone else's", () => {
+    const roles = extractRoles("I'm a sales ops specialist, I report to the CEO");
+    assert.deepEqual(
+      roles.map((r) => [r.level, r.subject]),
+      [
+        ['individual', 'self'],
+        ['executive', 'other'],
+      ],
+    );
+    assert.equal(extractRoles('Our CFO signs off')[0]?.subject, 'other');
+  });
+
+  it('reads responsibility statements', () => {
+    assert.equal(own('I head up sales ops', false), 'director');
+    assert.equal(own("I'm in charge of the sales team", false), 'manager');
+  });
+
+  it('reads German, Spanish and French titles', () => {
+    assert.equal(own('Ich bin Geschäftsführer'), 'executive');
+    assert.equal(own('Ich bin Marketingleiterin'), 'director');
+    assert.equal(own('Teamleiterin im Vertrieb'), 'manager');
+    assert.equal(own('Soy gerente de ventas'), 'manager');
+    assert.equal(own('Je suis directrice commerciale'), 'director');
+    assert.equal(own('Ich leite den Vertrieb', false), 'director');
+  });
+
+  it('never throws and returns non-overlapping spans', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 160 }), (text) => {
+        const roles = extractRoles(text);
+        roles.forEach((role, i) => {
+          const next = roles[i + 1];
+          if (next !== undefined) assert.ok(role.end <= next.start);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

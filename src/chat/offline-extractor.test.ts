@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { extractOffline } from './offline-extractor.ts';
+import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
+
+const bant: ExtractionField[] = [
+  { slot: 'need', type: 'text', keywords: [], cue: 'need' },
+  { slot: 'authority', type: 'role', keywords: [], subject: 'self' },
+  { slot: 'timeline', type: 'timeline', keywords: [] },
+  { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
+];
+const context = (expecting: string | null, extra: Partial<ExtractionContext> = {}): ExtractionContext => ({
+  fields: bant,
+  expecting,
+  now: Date.UTC(2026, 10, 28, 10),
+  language: 'en',
+  filled: {},
+  ...extra,
+});
+
+describe('extractOffline', () => {
+  it('reads several slots from one message', () => {
+    const result = extractOffline(
+      "I'm the CTO of a 200-person company. We need a better way to route inbound leads, budget around $50k and we want to go live next quarter.",
+      context('need'),
+    );
+    assert.deepEqual(result.slots, {
+      timeline: { byDate: '2027-03-31' },
+      budget: { min: 50_000, max: 50_000, currency: 'USD' },
+      authority: 'executive',
+      need: 'a better way to route inbound leads',
+    });
+  });
+
+  it('marks corrections and keeps the earlier currency', () => {
+    const result = extractOffline(
+      'actually our budget is closer to 20k',
+      context('timeline', { filled: { budget: { min: 50_000, max: 50_000, currency: 'EUR' } } }),
+    );
+    assert.equal(result.correction, true);
+    assert.deepEqual(result.anchored, ['budget']);
+    assert.deepEqual(result.slots, { budget: { min: 20_000, max: 20_000, currency: 'EUR' } });
+  });
+
+  it('drops the value a visitor takes back ("by April, not February")', () => {
+    const result = extractOffline('sorry, I meant by April, not February', context('budget'));
+    assert.deepEqual(result.slots.timeline, { byDate: '2027-04-30' });
+  });
+
+  it('takes the later amount after a contrast', () => {
+    const result = extractOffline(
+      'our annual tooling budget is 200k but for this maybe 30k',
+      context('budget'),
+    );
+    assert.deepEqual(result.slots.budget, { min: 30_000, max: 30_000, currency: 'USD' });
+  });
+
+  it('reads bare answers only for the slot just asked', () => {
+    assert.deepEqual(extractOffline('about 15000', context('budget')).slots, {
+      budget: { min: 15_000, max: 15_000, currency: 'USD' },
+    });
+    assert.deepEqual(extractOffline('about 15000', context('need')).slots, {});
+    assert.deepEqual(extractOffline('Head of Sales', context('authority')).slots, { authority: 'director' });
+  });
+
+  it('does not take a skip, a greeting or a question as a free-text answer', () => {
+    assert.deepEqual(extractOffline('not sure yet', context('need')).slots, {});
+    assert.deepEqual(extractOffline('hello there', context('need')).slots, {});
+    assert.deepEqual(extractOffline('what is the weather like?', context('need')).slots, {});
+  });
+
+  it('shares values among several fields of one type by their keywords', () => {
+    const fields: ExtractionField[] = [
+      { slot: 'setup_budget', type: 'money', keywords: ['setup', 'one-off'], defaultCurrency: 'USD' },
+      {
+        slot: 'yearly_budget',
+        type: 'money',
+        keywords: ['per year', 'yearly', 'annual'],
+        defaultCurrency: 'USD',
+      },
+    ];
+    const result = extractOffline('annual budget is $40k and the setup 5k', context(null, { fields }));
+    assert.deepEqual(result.slots, {
+      yearly_budget: { min: 40_000, max: 40_000, currency: 'USD' },
+      setup_budget: { min: 5_000, max: 5_000, currency: 'USD' },
+    });
+  });
+
+  it('picks enum options by synonyms, short ones only when asked', () => {
+    const fields: ExtractionField[] = [
+      {
+        slot: 'industry',
+        type: 'enum',
+        keywords: [],
+        options: [
+          { value: 'saas', words: ['saas', 'software'] },
+          { value: 'ecommerce', words: ['ecommerce', 'online shop'] },
+        ],
+      },
+    ];
+    assert.deepEqual(extractOffline('we run an online shop', context(null, { fields })).slots, {
+      industry: 'ecommerce',
+    });
+    assert.deepEqual(extractOffline('saas', context(null, { fields })).slots, {});
+    assert.deepEqual(extractOffline('saas', context('industry', { fields })).slots, { industry: 'saas' });
+  });
+
+  it('never throws on arbitrary text, whatever is expected', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        fc.constantFrom(null, 'need', 'authority', 'timeline', 'budget'),
+        (text, expecting) => {
+          const result = extractOffline(text, context(expecting));
+          for (const slot of Object.keys(result.slots)) assert.ok(bant.some((f) => f.slot === slot));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,223 @@
+import { extractCompanySize } from './extract-company.ts';
+import { extractContact } from './extract-contact.ts';
+import { extractMoney } from './extract-money.ts';
+import { extractNeed } from './extract-need.ts';
+import { extractRoles, selfAuthority } from './extract-role.ts';
+import { extractTimeline } from './extract-timeline.ts';
+import { detectIntents, type Intent } from './intents.ts';
+import type { Extraction, ExtractionContext, ExtractionField, SlotExtractor } from './slot-extractor.ts';
+import { isMoney, type SlotType, type SlotValue } from './slot-values.ts';
+import { fold, mask, type Span } from './text.ts';
+
+const CORRECTION =
+  /(?:(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
+
+const CONTRAST = /\b(?:but|however|though|although|whereas|aber|jedoch|pero|sin embargo|mais|cependant)\b/;
+const NEGATED_BEFORE =
+  /\b(?:not|instead of|rather than|nicht|statt|no|pas|plutot que)\s+(?:by|in|at|around|about|bis|im|en|para)?\s*$/;
+
+const NOT_AN_ANSWER = new Set<Intent>(['skip', 'no', 'greeting', 'thanks', 'bot_question', 'handoff', 'bye']);
+
+const DEFAULT_KEYWORDS: Partial<Record<SlotType, readonly string[]>> = {
+  money: ['budget', 'spend', 'afford', 'invest', 'price', 'presupuesto'],
+  timeline: ['timeline', 'deadline', 'go live', 'launch', 'start', 'by when', 'zeitplan', 'plazo', 'delai'],
+  company_size: ['employees', 'people', 'team', 'company', 'headcount'],
+};
+
+interface Candidate extends Span {
+  value: SlotValue;
+  clear: boolean;
+}
+
+/**
+ * How far (in characters) the nearest keyword of the field is from the value: 45 characters
+ * before it or 12 after count. The type's default keywords count only when `withDefaults`.
+ */
+function keywordDistance(folded: string, span: Span, field: ExtractionField, withDefaults: boolean): number {
+  const words = [
+    ...field.keywords,
+    field.slot.replace(/_/g, ' '),
+    ...(withDefaults ? (DEFAULT_KEYWORDS[field.type] ?? []) : []),
+  ];
+  const from = Math.max(0, span.start - 45);
+  const before = folded.slice(from, span.start);
+  const after = folded.slice(span.end, Math.min(folded.length, span.end + 12));
+  let best = Number.POSITIVE_INFINITY;
+  for (const raw of words) {
+    const word = fold(raw);
+    if (word.length < 2) continue;
+    const b = before.lastIndexOf(word);
+    if (b >= 0) best = Math.min(best, before.length - b - word.length);
+    const a = after.indexOf(word);
+    if (a >= 0) best = Math.min(best, a);
+  }
+  return best;
+}
+
+function anchoredTo(folded: string, span: Span, field: ExtractionField): boolean {
+  return keywordDistance(folded, span, field, true) < Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Shares candidates of one type among the fields of that type: a keyword next to the value picks
+ * the field, then the field just asked about, then the first one still open. With a correction
+ * the last candidate wins, otherwise the first.
+ */
+function assign(
+  type: SlotType,
+  candidates: Candidate[],
+  context: ExtractionContext,
+  folded: string,
+  correction: boolean,
+  out: Extraction,
+): void {
+  const fields = context.fields.filter((f) => f.type === type);
+  if (fields.length === 0 || candidates.length === 0) return;
+  // "by April, not February": a negated value is what the visitor takes back.
+  let kept = candidates.filter((c) => !NEGATED_BEFORE.test(folded.slice(Math.max(0, c.start - 16), c.start)));
+  // "200k for tooling, but for this maybe 30k": after a contrast, the later value is the answer.
+  const contrast = kept.findLastIndex(
+    (c, i) => i > 0 && CONTRAST.test(folded.slice(kept[i - 1]?.end ?? 0, c.start)),
+  );
+  if (contrast > 0) kept = kept.slice(contrast);
+  const pool = kept.length > 0 ? kept : candidates;
+  const ordered = correction ? [...pool].reverse() : pool;
+  if (fields.length === 1) {
+    const field = fields[0] as ExtractionField;
+    const anchored = contrast > 0 ? undefined : ordered.find((c) => anchoredTo(folded, c, field));
+    const pick = anchored ?? ordered.find((c) => c.clear || context.expecting === field.slot);
+    if (pick === undefined) return;
+    out.slots[field.slot] = pick.value;
+    if (anchored !== undefined) out.anchored.push(field.slot);
+    return;
+  }
+  const taken = new Set<string>();
+  for (const candidate of ordered) {
+    const byKeyword = fields
+      .filter((f) => !taken.has(f.slot))
+      .map((f) => ({ f, distance: keywordDistance(folded, candidate, f, false) }))
+      .filter((x) => x.distance < Number.POSITIVE_INFINITY)
+      .sort((x, y) => x.distance - y.distance)[0]?.f;
+    const field =
+      byKeyword ??
+      fields.find((f) => !taken.has(f.slot) && f.slot === context.expecting) ??
+      fields.find((f) => !taken.has(f.slot) && context.filled[f.slot] === undefined && candidate.clear);
+    if (field === undefined) continue;
+    taken.add(field.slot);
+    out.slots[field.slot] = candidate.value;
+    if (byKeyword !== undefined) out.anchored.push(field.slot);
+  }
+}
+
+function matchEnum(folded: string, field: ExtractionField, expecting: boolean): string | undefined {
+  let best: { value: string; at: number } | undefined;
+  for (const option of field.options ?? []) {
+    for (const word of option.words) {
+      const w = fold(word).trim();
+      if (w.length === 0 || (!expecting && w.length < 5)) continue;
+      const at = folded.search(
+        new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'u'),
+      );
+      if (at >= 0 && (best === undefined || at < best.at)) best = { value: option.value, at };
+    }
+  }
+  return best?.value;
+}
+
+/** Reads every slot the playbook knows out of one message, without a model. Never throws. */
+export function extractOffline(text: string, context: ExtractionContext): Extraction {
+  const expecting = context.fields.find((f) => f.slot === context.expecting);
+  const out: Extraction = { slots: {}, anchored: [], correction: false, contact: {}, malformedEmail: false };
+  const folded = fold(text);
+  out.correction = CORRECTION.test(folded);
+  const claimed: Span[] = [];
+
+  const contact = extractContact(text, expecting?.type === 'phone');
+  out.malformedEmail = contact.malformedEmail;
+  const email = contact.emails[0];
+  const phone = contact.phones[0];
+  if (email !== undefined) out.contact.email = email.value;
+  if (phone !== undefined) out.contact.phone = phone.value;
+  claimed.push(...contact.emails, ...contact.phones);
+  for (const field of context.fields) {
+    if (field.type === 'email' && email !== undefined) out.slots[field.slot] = email.value;
+    if (field.type === 'phone' && phone !== undefined) out.slots[field.slot] = phone.value;
+  }
+
+  const timelines = extractTimeline(mask(text, claimed), {
+    now: context.now,
+    expecting: expecting?.type === 'timeline',
+    ...(context.locale ? { locale: context.locale } : {}),
+  });
+  assign(
+    'timeline',
+    timelines.map((t) => ({ ...t, clear: true })),
+    context,
+    folded,
+    out.correction,
+    out,
+  );
+  claimed.push(...timelines);
+
+  const moneyField = expecting?.type === 'money' ? expecting : context.fields.find((f) => f.type === 'money');
+  if (moneyField !== undefined) {
+    const previous = context.filled[moneyField.slot];
+    const money = extractMoney(mask(text, claimed), {
+      defaultCurrency: isMoney(previous) ? previous.currency : (moneyField.defaultCurrency ?? 'USD'),
+      expecting: expecting?.type === 'money',
+      language: context.language,
+    });
+    assign('money', money, context, folded, out.correction, out);
+    claimed.push(...money);
+  }
+
+  if (context.fields.some((f) => f.type === 'company_size')) {
+    const sizes = extractCompanySize(mask(text, claimed), expecting?.type === 'company_size');
+    assign('company_size', sizes, context, folded, out.correction, out);
+    claimed.push(...sizes);
+  }
+
+  const roles = extractRoles(mask(text, claimed));
+  for (const field of context.fields.filter((f) => f.type === 'role')) {
+    const pending = context.expecting === field.slot;
+    const pick =
+      field.subject === 'any'
+        ? (roles.find((r) => r.subject !== 'self') ?? roles[0])
+        : selfAuthority(roles, pending || roles.every((r) => r.subject === 'bare'));
+    if (pick !== undefined && (pending || pick.subject === 'self' || field.subject === 'any')) {
+      out.slots[field.slot] = pick.level;
+      claimed.push(pick);
+    }
+  }
+  claimed.push(...roles);
+
+  for (const field of context.fields.filter((f) => f.type === 'enum')) {
+    const value = matchEnum(fold(mask(text, claimed)), field, context.expecting === field.slot);
+    if (value !== undefined) out.slots[field.slot] = value;
+  }
+
+  const nulMasked = mask(text, claimed, '\u0000');
+  // A whole message is a free-text answer only if it is a statement, not a skip, a greeting or a question.
+  const statement = !/\?\s*$/.test(text) && !detectIntents(text).some((intent) => NOT_AN_ANSWER.has(intent));
+  for (const field of context.fields.filter((f) => f.type === 'text')) {
+    const pending = context.expecting === field.slot;
+    if (field.cue !== 'need' && !(pending && statement)) continue;
+    const need =
+      field.cue === 'need'
+        ? extractNeed(text, nulMasked, pending && statement, field.minWords ?? 2)
+        : extractNeed('', text, true, field.minWords ?? 2);
+    if (need !== undefined && (need.cued || pending)) out.slots[field.slot] = need.value;
+  }
+  return out;
+}
+
+/** The offline extractor as a {@link SlotExtractor}: rules and patterns, no network, deterministic. */
+export function createOfflineExtractor(): SlotExtractor {
+  return {
+    name: 'offline',
+    extract: async (text, context, signal) => {
+      signal?.throwIfAborted();
+      return extractOffline(text, context);
+    },
+  };
+}
