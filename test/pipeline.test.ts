@@ -16,7 +16,10 @@ for (const dialect of DIALECTS) {
       runtime = await createTestRuntime(dialect);
       http = await runtime.createHttp();
       runtime.lifecycle.set('ready');
-      const created = await runtime.tenants.createWorkspace({ name: 'Pipeline', actor: { type: 'system', id: 'test' } });
+      const created = await runtime.tenants.createWorkspace({
+        name: 'Pipeline',
+        actor: { type: 'system', id: 'test' },
+      });
       key = created.apiKey;
       workspaceId = created.workspace.id;
       runtime.startWorkers(4);
@@ -33,7 +36,9 @@ for (const dialect of DIALECTS) {
       return eventually(async () => {
         const event = await call(http.app, 'GET', `/v1/events/${eventId}`, { key });
         if (event.body.status === 'failed') throw new Error(`event failed: ${event.body.error}`);
-        return event.body.status === 'processed' ? { eventId, leadId: event.body.leadId as string } : undefined;
+        return event.body.status === 'processed'
+          ? { eventId, leadId: event.body.leadId as string }
+          : undefined;
       });
     }
 
@@ -47,7 +52,12 @@ for (const dialect of DIALECTS) {
         title: 'Chief Architect',
         source: 'demo-request',
         utm: { source: 'google', medium: 'cpc' },
-        consent: { purposes: ['sales_contact'], textVersion: 'v3', timestamp: '2026-11-01T10:00:00Z', method: 'form' },
+        consent: {
+          purposes: ['sales_contact'],
+          textVersion: 'v3',
+          timestamp: '2026-11-01T10:00:00Z',
+          method: 'form',
+        },
       });
       const lead = await call(http.app, 'GET', `/v1/leads/${leadId}`, { key });
       assert.equal(lead.status, 200);
@@ -61,27 +71,64 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(lead.body.score, 80);
       assert.equal(lead.body.status, 'qualified');
-      const history = lead.body.history as { eventId: string; action: string; changes: Record<string, unknown> }[];
+      const history = lead.body.history as {
+        eventId: string;
+        action: string;
+        changes: Record<string, unknown>;
+      }[];
       assert.equal(history.length, 1);
       assert.equal(history[0]?.action, 'created');
       assert.equal(history[0]?.eventId, eventId);
-      const consents = lead.body.consents as { purposes: string[]; textVersion: string; givenAt: string; method: string }[];
-      assert.deepEqual(consents.map(({ purposes, textVersion, givenAt, method }) => ({ purposes, textVersion, givenAt, method })), [
-        { purposes: ['sales_contact'], textVersion: 'v3', givenAt: '2026-11-01T10:00:00.000Z', method: 'form' },
-      ]);
+      const consents = lead.body.consents as {
+        purposes: string[];
+        textVersion: string;
+        givenAt: string;
+        method: string;
+      }[];
+      assert.deepEqual(
+        consents.map(({ purposes, textVersion, givenAt, method }) => ({
+          purposes,
+          textVersion,
+          givenAt,
+          method,
+        })),
+        [
+          {
+            purposes: ['sales_contact'],
+            textVersion: 'v3',
+            givenAt: '2026-11-01T10:00:00.000Z',
+            method: 'form',
+          },
+        ],
+      );
     });
 
     it('merges a second submission with the same email into one lead and keeps the old values in history', async () => {
-      const first = await submit({ email: 'margaret@apollo.example.com', title: 'Engineer', company: 'MIT', attributes: { employees: 20 } });
-      const second = await submit({ email: 'MARGARET@apollo.example.com', title: 'Director of Software', attributes: { employees: 400 } });
+      const first = await submit({
+        email: 'margaret@apollo.example.com',
+        title: 'Engineer',
+        company: 'MIT',
+        attributes: { employees: 20 },
+      });
+      const second = await submit({
+        email: 'MARGARET@apollo.example.com',
+        title: 'Director of Software',
+        attributes: { employees: 400 },
+      });
       assert.equal(second.leadId, first.leadId);
       const list = await call(http.app, 'GET', '/v1/leads?email=margaret@apollo.example.com', { key });
       assert.equal((list.body.items as unknown[]).length, 1);
       const lead = await call(http.app, 'GET', `/v1/leads/${first.leadId}`, { key });
       assert.equal(lead.body.title, 'Director of Software');
       assert.equal(lead.body.company, 'MIT');
-      const history = lead.body.history as { action: string; changes: Record<string, { from: unknown; to: unknown }> }[];
-      assert.deepEqual(history.map((h) => h.action), ['created', 'merged']);
+      const history = lead.body.history as {
+        action: string;
+        changes: Record<string, { from: unknown; to: unknown }>;
+      }[];
+      assert.deepEqual(
+        history.map((h) => h.action),
+        ['created', 'merged'],
+      );
       assert.deepEqual(history[1]?.changes.title, { from: 'Engineer', to: 'Director of Software' });
       assert.deepEqual(history[1]?.changes['attributes.employees'], { from: 20, to: 400 });
     });
@@ -95,7 +142,17 @@ for (const dialect of DIALECTS) {
     it('scores with the workspace rules set through the API, and audits the change', async () => {
       const put = await call(http.app, 'PUT', '/v1/scoring/rules', {
         key,
-        body: { threshold: 30, rules: [{ id: 'fintech', description: 'Fintech industry', when: { field: 'attributes.industry', op: 'eq', value: 'fintech' }, points: 40 }] },
+        body: {
+          threshold: 30,
+          rules: [
+            {
+              id: 'fintech',
+              description: 'Fintech industry',
+              when: { field: 'attributes.industry', op: 'eq', value: 'fintech' },
+              points: 40,
+            },
+          ],
+        },
       });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.version, 1);
@@ -106,20 +163,29 @@ for (const dialect of DIALECTS) {
       const audit = await call(http.app, 'GET', `/v1/audit?subject=${leadId}`, { key });
       const actions = (audit.body.items as { action: string; reason: string }[]).map((e) => e.action);
       assert.deepEqual(actions, ['lead.qualified', 'lead.scored', 'lead.created']);
-      const scored = (audit.body.items as { action: string; reason: string; data: Record<string, unknown> }[]).find((e) => e.action === 'lead.scored');
+      const scored = (
+        audit.body.items as { action: string; reason: string; data: Record<string, unknown> }[]
+      ).find((e) => e.action === 'lead.scored');
       assert.match(scored?.reason ?? '', /fintech \+40 = 40/);
-      assert.equal(scored?.data.rulesVersion, 1);
+      assert.equal(scored?.data.model, 'point-rules v1');
       const rulesAudit = await call(http.app, 'GET', `/v1/audit?subject=${workspaceId}`, { key });
-      assert.ok((rulesAudit.body.items as { action: string }[]).some((e) => e.action === 'scoring.rules_updated'));
+      assert.ok(
+        (rulesAudit.body.items as { action: string }[]).some((e) => e.action === 'scoring.rules_updated'),
+      );
       const restored = await call(http.app, 'PUT', '/v1/scoring/rules', { key, body: DEFAULT_RULE_SET });
       assert.equal(restored.status, 200);
     });
 
     it('writes audit entries that hold references, never personal data', async () => {
-      const { leadId } = await submit({ email: 'private.person@secret.example.com', name: 'Private Person', phone: '+442079460958' });
+      const { leadId } = await submit({
+        email: 'private.person@secret.example.com',
+        name: 'Private Person',
+        phone: '+442079460958',
+      });
       const audit = await call(http.app, 'GET', `/v1/audit?subject=${leadId}`, { key });
       const text = JSON.stringify(audit.body);
-      for (const secret of ['private.person', 'Private Person', '7946']) assert.ok(!text.includes(secret), `audit contains ${secret}`);
+      for (const secret of ['private.person', 'Private Person', '7946'])
+        assert.ok(!text.includes(secret), `audit contains ${secret}`);
       const verification = await runtime.audit.verify({ workspaceId });
       assert.deepEqual(verification.problems, []);
     });
@@ -127,23 +193,38 @@ for (const dialect of DIALECTS) {
     it('streams domain events over SSE, resuming after Last-Event-ID', async () => {
       const address = await http.app.listen({ port: 0, host: '127.0.0.1' });
       const controller = new AbortController();
-      const response = await fetch(`${address}/v1/events/stream`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+      const response = await fetch(`${address}/v1/events/stream`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: controller.signal,
+      });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();
       let buffer = '';
-      const { leadId } = await submit({ email: 'stream@sse.example.com', title: 'CEO', company: 'SSE', source: 'demo-request' });
+      const { leadId } = await submit({
+        email: 'stream@sse.example.com',
+        title: 'CEO',
+        company: 'SSE',
+        source: 'demo-request',
+      });
       const seen = await eventually(async () => {
         const chunk = await reader.read();
         buffer += decoder.decode(chunk.value ?? new Uint8Array());
-        const types = [...buffer.matchAll(/event: (\S+)\ndata: (.*)\n/g)].filter((m) => (m[2] ?? '').includes(leadId)).map((m) => m[1]);
+        const types = [...buffer.matchAll(/event: (\S+)\ndata: (.*)\n/g)]
+          .filter((m) => (m[2] ?? '').includes(leadId))
+          .map((m) => m[1]);
         return types.includes('lead.qualified') ? types : undefined;
       });
       assert.deepEqual(seen, ['lead.created', 'lead.scored', 'lead.qualified']);
       controller.abort();
-      const firstId = Number(/id: (\d+)\nevent: lead.created\ndata: [^\n]*stream/.exec(buffer)?.[1] ?? /id: (\d+)/.exec(buffer)?.[1]);
-      const resumed = await fetch(`${address}/v1/events/stream`, { headers: { authorization: `Bearer ${key}`, 'last-event-id': String(firstId) } });
+      const firstId = Number(
+        /id: (\d+)\nevent: lead.created\ndata: [^\n]*stream/.exec(buffer)?.[1] ??
+          /id: (\d+)/.exec(buffer)?.[1],
+      );
+      const resumed = await fetch(`${address}/v1/events/stream`, {
+        headers: { authorization: `Bearer ${key}`, 'last-event-id': String(firstId) },
+      });
       const resumedReader = (resumed.body as ReadableStream<Uint8Array>).getReader();
       let resumedText = '';
       await eventually(async () => {
@@ -161,7 +242,19 @@ for (const dialect of DIALECTS) {
       await runtime.store.transaction(async (trx) => {
         await trx
           .insertInto('events')
-          .values({ id: eventId, workspace_id: workspaceId, type: 'lead.submitted', source: 'api', payload: '{"email":"not an email"}', status: 'accepted', lead_id: null, error: null, attempts: 0, created_at: Date.now(), processed_at: null })
+          .values({
+            id: eventId,
+            workspace_id: workspaceId,
+            type: 'lead.submitted',
+            source: 'api',
+            payload: '{"email":"not an email"}',
+            status: 'accepted',
+            lead_id: null,
+            error: null,
+            attempts: 0,
+            created_at: Date.now(),
+            processed_at: null,
+          })
           .execute();
         await runtime.queue.enqueue(trx, [{ name: 'lead.process', workspaceId, payload: { eventId } }]);
       });

@@ -11,6 +11,19 @@
 
 export type { BuiltInPlaybookId } from './builtin-playbooks.ts';
 export { BANT_INPUT, BUILT_IN_PLAYBOOKS, CHAMP_INPUT, MEDDIC_INPUT } from './builtin-playbooks.ts';
+// Conversations as a service: storage, the widget's turns, human takeover, hand-off to the pipeline
+export type {
+  ChatMessage,
+  ChatService,
+  ChatServiceOptions,
+  ChatSessionView,
+  ChatTurn,
+  SessionStatus,
+} from './chat-service.ts';
+export { createChatService, leadFromSession, messagesSince } from './chat-service.ts';
+export { createChatScoringStage } from './chat-stage.ts';
+export type { ChatStore, StoredSession } from './chat-store.ts';
+export { createChatStore } from './chat-store.ts';
 // Dialog engine
 export type { DialogEngine, DialogEngineOptions, HandleOptions, TurnResult } from './dialog-engine.ts';
 export { createDialogEngine } from './dialog-engine.ts';
@@ -33,6 +46,7 @@ export type { RoleMatch } from './extract-role.ts';
 export { extractRoles } from './extract-role.ts';
 export type { TimelineMatch, TimelineOptions } from './extract-timeline.ts';
 export { ASAP_DAYS, extractTimeline } from './extract-timeline.ts';
+export { CHAT_EXTRACT_TASK, createChatExtractSkill, createModelSlotExtractor } from './model-extractor.ts';
 export { createOfflineExtractor, extractOffline } from './offline-extractor.ts';
 // Playbooks
 export type {

@@ -11,6 +11,13 @@ export const configSchema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEADLOOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** `offline` (default, no network), `openai:gpt-4o-mini`, `anthropic:<model>`, `ollama:llama3.1`, `openai-compatible:<model>`. */
+  LEADLOOP_MODEL: z.string().min(1).default('offline'),
+  /** Base URL for ollama / openai-compatible providers (or a proxy for openai / anthropic). */
+  LEADLOOP_MODEL_BASE_URL: z.url().optional(),
+  LEADLOOP_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /** How long a stopping process waits for in-flight requests and jobs. */
   LEADLOOP_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });

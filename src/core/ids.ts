@@ -1,7 +1,20 @@
 import { randomBytes } from 'node:crypto';
 
 /** Kinds of identifiers; the prefix makes a pasted id self-describing (`lead_01J...`). */
-export type IdKind = 'org' | 'ws' | 'key' | 'whs' | 'evt' | 'job' | 'lead' | 'aud' | 'con' | 'req';
+export type IdKind =
+  | 'org'
+  | 'ws'
+  | 'key'
+  | 'whs'
+  | 'evt'
+  | 'job'
+  | 'lead'
+  | 'aud'
+  | 'con'
+  | 'req'
+  | 'chat'
+  | 'dec'
+  | 'mdl';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

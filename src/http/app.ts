@@ -8,6 +8,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { toProblem } from './problem.ts';
 import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
@@ -101,6 +102,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerStreamRoute(app, catalog, deps, streams);
   registerAdminRoutes(app, catalog, deps);
   registerOrgRoutes(app, catalog, deps);
+  registerChatRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ChatService, ChatStore } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
@@ -20,6 +21,8 @@ export interface HttpDeps {
   audit: AuditLog;
   events: DomainEventLog;
   rules: RulesRepository;
+  chat: ChatService;
+  chats: ChatStore;
   queue: Queue;
   metrics: Metrics;
   clock: Clock;

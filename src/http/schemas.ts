@@ -41,6 +41,18 @@ export const leadDetailSchema = leadSchema.extend({
       method: z.string(),
     }),
   ),
+  conversations: z.array(
+    z.object({
+      sessionId: z.string(),
+      playbook: z.string(),
+      outcome: z.enum(['qualified', 'nurture', 'disqualified']).nullable(),
+      slots: z.record(z.string(), z.unknown()),
+      score: z.unknown(),
+      transcript: z.array(z.object({ role: z.string(), text: z.string(), at: z.string() })),
+      startedAt: z.string(),
+      endedAt: z.string().nullable(),
+    }),
+  ),
 });
 
 export const leadListSchema = z.object({ items: z.array(leadSchema), nextCursor: z.string().nullable() });

@@ -12,6 +12,7 @@ export {
   createLeadPipeline,
   createRuleScoringStage,
   dedupeStage,
+  finalizeScoreStage,
   normaliseStage,
   qualifyStage,
 } from './pipeline.ts';

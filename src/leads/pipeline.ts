@@ -4,7 +4,7 @@ import { LeadloopError } from '../core/index.ts';
 import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
 import { leadInputSchema, type NormalisedLead, normaliseLead } from '../ingest/index.ts';
 import type { JobContext } from '../queue/index.ts';
-import type { RulesRepository, ScoreResult } from '../scoring/index.ts';
+import type { RulesRepository, ScoreLine, ScoreResult } from '../scoring/index.ts';
 import { scoreLead } from '../scoring/index.ts';
 import type { Db, EventsTable } from '../store/index.ts';
 import { fromJson, toJson, withSavepoint } from '../store/index.ts';
@@ -22,6 +22,8 @@ export interface StageContext {
   existing: Lead | null;
   lead: Lead | null;
   changes: Record<string, { from: unknown; to: unknown }>;
+  /** Score lines contributed so far; the `score` stage sums them. */
+  scoring: { model: string; threshold: number; lines: ScoreLine[]; qualifiedBy: string | null } | null;
   score: ScoreResult | null;
   emit(event: NewDomainEvent): void;
   audit(record: Omit<AuditRecord, 'actor'>): void;
@@ -133,52 +135,86 @@ export function createRuleScoringStage(rules: RulesRepository): PipelineStage {
       const ruleSet = await rules.get(ctx.db, ctx.tenant);
       const consentPurposes = ctx.input?.consent?.purposes ?? [];
       const result = scoreLead({ ...lead, consentPurposes, freeEmail: isFreeEmail(lead.email) }, ruleSet);
-      ctx.score = result;
-      const changed = ctx.existing === null || result.score !== ctx.existing.score;
-      lead.score = result.score;
-      lead.scoreBreakdown = result.breakdown;
-      if (changed) {
-        ctx.emit({
-          type: 'lead.scored',
-          subject: lead.id,
-          data: { score: result.score, previous: ctx.existing?.score ?? null, rulesVersion: ruleSet.version },
-        });
-        ctx.audit({
-          action: 'lead.scored',
-          subject: lead.id,
-          reason: `point rules v${ruleSet.version}: ${result.breakdown.map((l) => `${l.ruleId} ${l.points >= 0 ? '+' : ''}${l.points}`).join(', ') || 'no rule matched'} = ${result.score}`,
-          data: {
-            eventId: ctx.event.id,
-            model: 'point-rules',
-            rulesVersion: ruleSet.version,
-            score: result.score,
-            threshold: result.threshold,
-            breakdown: result.breakdown.map((l) => ({ ruleId: l.ruleId, points: l.points })),
-          },
-        });
-      }
+      ctx.scoring = {
+        model: `point-rules v${ruleSet.version}`,
+        threshold: result.threshold,
+        lines: [...result.breakdown],
+        qualifiedBy: null,
+      };
     },
   };
 }
+
+/**
+ * Sums the lines every scoring stage contributed (rules, chat answers, later a predictive model),
+ * records the score with its reasons when it changed, and decides qualification.
+ */
+export const finalizeScoreStage: PipelineStage = {
+  name: 'score',
+  async run(ctx) {
+    const lead = ctx.lead;
+    const scoring = ctx.scoring;
+    if (!lead || !scoring) return;
+    const score = Math.max(
+      0,
+      scoring.lines.reduce((sum, line) => sum + line.points, 0),
+    );
+    ctx.score = {
+      score,
+      breakdown: scoring.lines,
+      threshold: scoring.threshold,
+      qualified: score >= scoring.threshold || scoring.qualifiedBy !== null,
+    };
+    const changed =
+      ctx.existing === null ||
+      score !== ctx.existing.score ||
+      JSON.stringify(scoring.lines) !== JSON.stringify(ctx.existing.scoreBreakdown);
+    lead.score = score;
+    lead.scoreBreakdown = scoring.lines;
+    if (!changed) return;
+    ctx.emit({
+      type: 'lead.scored',
+      subject: lead.id,
+      data: { score, previous: ctx.existing?.score ?? null, model: scoring.model },
+    });
+    ctx.audit({
+      action: 'lead.scored',
+      subject: lead.id,
+      reason: `${scoring.model}: ${scoring.lines.map((l) => `${l.ruleId} ${l.points >= 0 ? '+' : ''}${l.points}`).join(', ') || 'no rule matched'} = ${score}`,
+      data: {
+        eventId: ctx.event.id,
+        model: scoring.model,
+        score,
+        threshold: scoring.threshold,
+        breakdown: scoring.lines.map((l) => ({ ruleId: l.ruleId, points: l.points })),
+      },
+    });
+  },
+};
 
 export const qualifyStage: PipelineStage = {
   name: 'qualify',
   async run(ctx) {
     const lead = ctx.lead;
-    if (!lead || !ctx.score) return;
-    if (lead.status === 'new' && ctx.score.qualified) {
+    const score = ctx.score;
+    if (!lead || !score) return;
+    if (lead.status === 'new' && score.qualified) {
       lead.status = 'qualified';
       ctx.changes.status = { from: 'new', to: 'qualified' };
+      const reason =
+        score.score >= score.threshold
+          ? `score ${score.score} reached the qualification threshold ${score.threshold}`
+          : (ctx.scoring?.qualifiedBy ?? 'qualified');
       ctx.emit({
         type: 'lead.qualified',
         subject: lead.id,
-        data: { score: ctx.score.score, threshold: ctx.score.threshold },
+        data: { score: score.score, threshold: score.threshold },
       });
       ctx.audit({
         action: 'lead.qualified',
         subject: lead.id,
-        reason: `score ${ctx.score.score} reached the qualification threshold ${ctx.score.threshold}`,
-        data: { eventId: ctx.event.id, score: ctx.score.score, threshold: ctx.score.threshold },
+        reason,
+        data: { eventId: ctx.event.id, score: score.score, threshold: score.threshold },
       });
     }
   },
@@ -190,7 +226,9 @@ export interface LeadPipelineOptions {
   audit: AuditLog;
   events: DomainEventLog;
   rules: RulesRepository;
-  /** Defaults to normalise → dedupe-merge → score-rules → qualify. */
+  /** Stages that add score lines after the point rules (chat answers, predictive models). */
+  scoringStages?: PipelineStage[];
+  /** Replaces the whole default: normalise → dedupe-merge → score-rules → scoringStages → score → qualify. */
   stages?: PipelineStage[];
 }
 
@@ -206,6 +244,8 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     normaliseStage,
     dedupeStage,
     createRuleScoringStage(options.rules),
+    ...(options.scoringStages ?? []),
+    finalizeScoreStage,
     qualifyStage,
   ];
 
@@ -266,6 +306,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
       existing: null,
       lead: null,
       changes: {},
+      scoring: null,
       score: null,
       emit: (e) => emitted.push(e),
       audit: (r) => audits.push(r),

@@ -7,6 +7,7 @@ export interface DemoCredentials {
   organisationId: string;
   apiKey: string;
   webhookSecret: string;
+  widgetKey: string;
 }
 
 /**
@@ -34,6 +35,7 @@ export async function ensureDemoWorkspace(
     organisationId: created.workspace.organisationId,
     apiKey: created.apiKey,
     webhookSecret: created.webhookSecret,
+    widgetKey: created.widgetKey,
   };
   if (runtime.store.dialect === 'sqlite') {
     writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

@@ -1,4 +1,18 @@
 import pino, { type Logger } from 'pino';
+import {
+  CHAT_EXTRACT_TASK,
+  type ChatService,
+  type ChatStore,
+  createChatExtractSkill,
+  createChatScoringStage,
+  createChatService,
+  createChatStore,
+  createDialogEngine,
+  createFallbackExtractor,
+  createModelSlotExtractor,
+  createOfflineExtractor,
+  type DialogEngine,
+} from '../chat/index.ts';
 import { type AuditLog, createAuditLog } from '../compliance/index.ts';
 import type { Config } from '../config/index.ts';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
@@ -11,6 +25,7 @@ import {
   type IngestService,
 } from '../ingest/index.ts';
 import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import { createModelClient, createSkillRegistry, type ModelClient, parseModelSpec } from '../models/index.ts';
 import { createEmbeddedQueue, type JobHandlers, type Queue } from '../queue/index.ts';
 import { createRulesRepository, type RulesRepository } from '../scoring/index.ts';
 import { createStore, type Store } from '../store/index.ts';
@@ -35,6 +50,9 @@ export interface Runtime {
   pipeline: LeadPipeline;
   metrics: Metrics;
   handlers: JobHandlers;
+  models: ModelClient;
+  chats: ChatStore;
+  chat: ChatService;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /** Runs workers until `stopWorkers` (or the signal) ends them. */
   startWorkers(concurrency: number): void;
@@ -85,7 +103,58 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
-  const pipeline = createLeadPipeline({ clock, ids, audit, events, rules });
+
+  const spec = parseModelSpec(config.LEADLOOP_MODEL);
+  if (!spec.ok) throw new Error(`LEADLOOP_MODEL: ${spec.error}`);
+  const offlineExtractor = createOfflineExtractor();
+  const skills = createSkillRegistry();
+  skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
+  const baseURL = config.LEADLOOP_MODEL_BASE_URL;
+  const models = createModelClient({
+    model: spec.value,
+    skills,
+    timeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS,
+    metricsRegistry: metrics.registry,
+    clock,
+    providers: {
+      openai: { apiKey: config.OPENAI_API_KEY, ...(baseURL ? { baseURL } : {}) },
+      anthropic: { apiKey: config.ANTHROPIC_API_KEY, ...(baseURL ? { baseURL } : {}) },
+      ollama: baseURL ? { baseURL } : {},
+      openaiCompatible: { baseURL, apiKey: config.OPENAI_API_KEY },
+    },
+  });
+  // With the offline model, the offline extractor is the model: no detour through the port.
+  // With a real model, each workspace's extractor calls it (accounted to that workspace) and falls
+  // back to the offline extractor on failure, timeout or invalid output.
+  const offlineEngine = createDialogEngine({ clock });
+  const engines = new Map<string, DialogEngine>();
+  const engineFor = (workspaceId: string): DialogEngine => {
+    if (spec.value.provider === 'offline') return offlineEngine;
+    let engine = engines.get(workspaceId);
+    if (!engine) {
+      const primary = createModelSlotExtractor({ models, workspaceId, offline: offlineExtractor });
+      engine = createDialogEngine({
+        clock,
+        extractor: createFallbackExtractor({
+          primary,
+          fallback: offlineExtractor,
+          timeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS,
+        }),
+      });
+      engines.set(workspaceId, engine);
+    }
+    return engine;
+  };
+  const chats = createChatStore({ store, clock, audit });
+  const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  const pipeline = createLeadPipeline({
+    clock,
+    ids,
+    audit,
+    events,
+    rules,
+    scoringStages: [createChatScoringStage(chats)],
+  });
   const handlers: JobHandlers = { 'lead.process': (job) => pipeline.process(job) };
 
   let state: LifecycleState = 'starting';
@@ -114,6 +183,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     pipeline,
     metrics,
     handlers,
+    models,
+    chats,
+    chat,
     lifecycle,
     startWorkers(concurrency) {
       if (workerAbort) return;
@@ -156,6 +228,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         audit,
         events,
         rules,
+        chat,
+        chats,
         queue,
         metrics,
         clock,

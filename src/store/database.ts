@@ -81,6 +81,8 @@ export function createStore(options: StoreOptions): Store {
         provider: { getMigrations: async () => migrations },
         migrationTableName: 'leadloop_migrations',
         migrationLockTableName: 'leadloop_migrations_lock',
+        // Kysely looks the migration tables up by name across all schemas unless told which one.
+        ...(dialect === 'postgres' ? { migrationTableSchema: options.schema ?? 'public' } : {}),
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;

@@ -6,6 +6,7 @@ export { withSavepoint } from './savepoint.ts';
 export type {
   ApiKeysTable,
   AuditLogTable,
+  ChatSessionsTable,
   Database,
   DomainEventsTable,
   EventsTable,

@@ -173,6 +173,40 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface WidgetKeysTable {
+  /** `pk_...`: publishable (it ships in a script tag), so stored as is. */
+  key: string;
+  workspace_id: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface ChatSessionsTable {
+  id: string;
+  workspace_id: string;
+  playbook_id: string;
+  status: string;
+  outcome: string | null;
+  /** JSON: the dialog engine's SessionState. */
+  state: string;
+  /** Optimistic concurrency: each turn increments it. */
+  version: number;
+  /** The lead event submitted when the conversation ended. */
+  event_id: string | null;
+  lead_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlaybooksTable {
+  workspace_id: string;
+  id: string;
+  version: number;
+  /** JSON: a playbook definition. */
+  definition: string;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
@@ -188,6 +222,9 @@ export interface Database {
   domain_events: DomainEventsTable;
   audit_heads: AuditHeadsTable;
   audit_log: AuditLogTable;
+  widget_keys: WidgetKeysTable;
+  chat_sessions: ChatSessionsTable;
+  playbooks: PlaybooksTable;
 }
 
 /** Tables holding one workspace's data; issue 3's row-level security test enumerates these. */
@@ -203,4 +240,7 @@ export const TENANT_TABLES = [
   'domain_events',
   'audit_heads',
   'audit_log',
+  'widget_keys',
+  'chat_sessions',
+  'playbooks',
 ] as const satisfies readonly (keyof Database)[];

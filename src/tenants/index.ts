@@ -1,5 +1,5 @@
-export { generateApiKey, generateWebhookSecret, hashApiKey } from './secrets.ts';
-export type { WorkspaceSettings } from './settings.ts';
+export { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
+export type { WorkspaceSettings, WorkspaceSettingsInput } from './settings.ts';
 export { workspaceSettingsSchema } from './settings.ts';
 export type {
   ActiveSecret,

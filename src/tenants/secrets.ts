@@ -15,3 +15,8 @@ export function hashApiKey(key: string): string {
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
+
+/** Publishable widget key: identifies a workspace from a web page; grants only starting chats. */
+export function generateWidgetKey(): string {
+  return `pk_${randomBytes(18).toString('base64url')}`;
+}

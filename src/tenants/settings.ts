@@ -11,10 +11,22 @@ export const workspaceSettingsSchema = z
         burst: z.number().int().positive().max(1_000_000),
       })
       .default({ perSecond: 5_000, burst: 10_000 }),
+    widget: z
+      .object({
+        /** Origins (`https://www.example.com`) allowed to embed the chat widget; empty means any. */
+        allowedOrigins: z
+          .array(
+            z.url().refine((u) => new URL(u).origin === u, 'must be an origin like https://www.example.com'),
+          )
+          .max(100),
+      })
+      .default({ allowedOrigins: [] }),
   })
   .strict();
 
 export type WorkspaceSettings = z.infer<typeof workspaceSettingsSchema>;
+/** Settings as a client sends them: omitted groups take their defaults. */
+export type WorkspaceSettingsInput = z.input<typeof workspaceSettingsSchema>;
 
 export function parseSettings(json: string): WorkspaceSettings {
   return workspaceSettingsSchema.parse(JSON.parse(json || '{}'));

@@ -3,8 +3,13 @@ import type { Actor, Clock, IdGenerator, KeyScope, WorkspaceContext } from '../c
 import { LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
-import { generateApiKey, generateWebhookSecret, hashApiKey } from './secrets.ts';
-import { parseSettings, type WorkspaceSettings, workspaceSettingsSchema } from './settings.ts';
+import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
+import {
+  parseSettings,
+  type WorkspaceSettings,
+  type WorkspaceSettingsInput,
+  workspaceSettingsSchema,
+} from './settings.ts';
 
 export interface Workspace {
   id: string;
@@ -19,6 +24,8 @@ export interface CreatedWorkspace {
   /** Shown once; only its hash is stored. */
   apiKey: string;
   webhookSecret: string;
+  /** Publishable key for the chat widget's script tag. */
+  widgetKey: string;
 }
 
 /** The result of authenticating an API key. */
@@ -54,7 +61,9 @@ export interface TenantsService {
     overlapSeconds: number;
     actor: Actor;
   }): Promise<{ id: string; secret: string; previousExpiresAt: number }>;
-  updateSettings(workspaceId: string, settings: WorkspaceSettings, actor: Actor): Promise<Workspace>;
+  updateSettings(workspaceId: string, settings: WorkspaceSettingsInput, actor: Actor): Promise<Workspace>;
+  /** The workspace a publishable widget key belongs to, or null. */
+  resolveWidgetKey(key: string): Promise<Workspace | null>;
 }
 
 export interface TenantsServiceOptions {
@@ -92,6 +101,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
   const keyCache = new Map<string, { principal: Principal | null; until: number }>();
   const secretCache = new Map<string, { secrets: ActiveSecret[]; until: number }>();
   const workspaceCache = new Map<string, { workspace: Workspace | null; until: number }>();
+  const widgetCache = new Map<string, { workspaceId: string | null; until: number }>();
 
   async function insertKey(
     trx: typeof db | Parameters<Parameters<Store['transaction']>[0]>[0],
@@ -167,6 +177,11 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             expires_at: null,
           })
           .execute();
+        const widgetKey = generateWidgetKey();
+        await trx
+          .insertInto('widget_keys')
+          .values({ key: widgetKey, workspace_id: workspaceId, created_at: now, revoked_at: null })
+          .execute();
         await audit.append(trx, workspaceId, {
           actor,
           action: 'workspace.created',
@@ -178,6 +193,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
           workspace: { id: workspaceId, organisationId, name, settings, createdAt: now },
           apiKey: key,
           webhookSecret,
+          widgetKey,
         };
       });
     },
@@ -312,6 +328,22 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       });
       secretCache.delete(workspaceId);
       return { id, secret, previousExpiresAt };
+    },
+
+    async resolveWidgetKey(key) {
+      if (!/^pk_[A-Za-z0-9_-]{10,64}$/.test(key)) return null;
+      const cached = widgetCache.get(key);
+      if (cached && cached.until > clock.now())
+        return cached.workspaceId ? service.getWorkspace(cached.workspaceId) : null;
+      const row = await db
+        .selectFrom('widget_keys')
+        .select(['workspace_id', 'revoked_at'])
+        .where('key', '=', key)
+        .executeTakeFirst();
+      const workspaceId = row && row.revoked_at === null ? row.workspace_id : null;
+      if (widgetCache.size > 10_000) widgetCache.clear();
+      widgetCache.set(key, { workspaceId, until: clock.now() + ttl });
+      return workspaceId ? service.getWorkspace(workspaceId) : null;
     },
 
     async updateSettings(workspaceId, settings, actor) {

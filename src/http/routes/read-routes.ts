@@ -48,14 +48,29 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
         throw new LeadloopError('not_found', `lead ${params.id} not found in this workspace`, {
           issues: [{ field: 'path.id', reason: 'no such lead in this workspace' }],
         });
-      const [history, consents] = await Promise.all([
+      const [history, consents, sessions] = await Promise.all([
         leadHistory(db, ctx, lead.id),
         leadConsents(db, ctx, lead.id),
+        deps.chats.sessionsOfLead(db, ctx, lead.id),
       ]);
       return {
         ...leadJson(lead),
         history: history.map((h) => ({ ...h, at: iso(h.at) })),
         consents: consents.map((c) => ({ ...c, givenAt: iso(c.givenAt) })),
+        conversations: sessions.map(({ row, state }) => ({
+          sessionId: row.id,
+          playbook: state.playbook.id,
+          outcome: state.outcome,
+          slots: Object.fromEntries(
+            Object.entries(state.slots).map(([slot, filled]) => [slot, filled.value]),
+          ),
+          score: state.score,
+          transcript: state.transcript
+            .filter((t) => t.role !== 'system')
+            .map(({ role, text, at }) => ({ role, text, at })),
+          startedAt: state.startedAt,
+          endedAt: state.endedAt,
+        })),
       };
     },
   });

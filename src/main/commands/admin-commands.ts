@@ -24,11 +24,12 @@ export const workspaceCommand: Command = {
         organisationId: created.workspace.organisationId,
         apiKey: created.apiKey,
         webhookSecret: created.webhookSecret,
+        widgetKey: created.widgetKey,
       };
       if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(out)}\n`);
       else {
         context.stdout.write(
-          `workspace ${out.workspaceId} created in organisation ${out.organisationId}\n  admin API key:  ${out.apiKey}\n  webhook secret: ${out.webhookSecret}\n(shown once; store them now)\n`,
+          `workspace ${out.workspaceId} created in organisation ${out.organisationId}\n  admin API key:  ${out.apiKey}\n  webhook secret: ${out.webhookSecret}\n  widget key:     ${out.widgetKey}\n(the API key and secret are shown once; store them now)\n`,
         );
       }
       return 0;

@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { initialMigration } from './001-initial.ts';
+import { chatMigration } from './002-chat.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
+    '002-chat': chatMigration(),
   };
 }

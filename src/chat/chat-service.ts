@@ -1,0 +1,372 @@
+import type { AuditLog } from '../compliance/index.ts';
+import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
+import { type EventWriter, fingerprint, type IngestService } from '../ingest/index.ts';
+import type { Store } from '../store/index.ts';
+import type { TenantsService } from '../tenants/index.ts';
+import type { ChatStore, StoredSession } from './chat-store.ts';
+import type { DialogEngine, TurnResult } from './dialog-engine.ts';
+import type { Reply } from './reply-phraser.ts';
+import type { SessionContext, SessionState } from './session-state.ts';
+import { type SessionSummary, summarizeSession } from './summary.ts';
+
+/** A message as the widget and the API show it; `id` is its position in the transcript. */
+export interface ChatMessage {
+  id: string;
+  role: 'bot' | 'visitor' | 'agent';
+  text: string;
+  quickReplies?: string[];
+  link?: { url: string; label: string };
+  at: string;
+}
+
+export type SessionStatus = 'active' | 'taken_over' | 'ended';
+
+export interface ChatTurn {
+  sessionId: string;
+  state: SessionStatus;
+  outcome: SessionState['outcome'];
+  messages: ChatMessage[];
+}
+
+export interface ChatSessionView extends SessionSummary {
+  state: SessionStatus;
+  leadId: string | null;
+  eventId: string | null;
+  messages: ChatMessage[];
+}
+
+export interface ChatService {
+  start(input: {
+    widgetKey: string;
+    origin: string | undefined;
+    playbook?: string | undefined;
+    locale?: string | undefined;
+    context?: Omit<SessionContext, 'sessionId' | 'locale'> | undefined;
+    signal?: AbortSignal;
+  }): Promise<ChatTurn>;
+  message(input: {
+    sessionId: string;
+    widgetKey: string | undefined;
+    text: string;
+    signal?: AbortSignal;
+  }): Promise<ChatTurn>;
+  poll(input: {
+    sessionId: string;
+    widgetKey: string | undefined;
+    after?: string | undefined;
+  }): Promise<ChatTurn>;
+  /** The workspace a session belongs to, for CORS decisions; null when the key does not match. */
+  workspaceOfSession(sessionId: string, widgetKey: string | undefined): Promise<string | null>;
+  get(ctx: WorkspaceContext, sessionId: string): Promise<ChatSessionView>;
+  takeOver(
+    ctx: WorkspaceContext,
+    sessionId: string,
+    agent: { id: string; name?: string | undefined },
+    actor: Actor,
+  ): Promise<ChatTurn>;
+  agentMessage(
+    ctx: WorkspaceContext,
+    sessionId: string,
+    agent: { id: string; name?: string | undefined },
+    text: string,
+  ): Promise<ChatTurn>;
+  release(ctx: WorkspaceContext, sessionId: string, actor: Actor): Promise<ChatTurn>;
+}
+
+export interface ChatServiceOptions {
+  store: Store;
+  chats: ChatStore;
+  /** The dialog engine for a workspace (model-backed extraction is accounted per workspace). */
+  engineFor: (workspaceId: string) => DialogEngine;
+  tenants: TenantsService;
+  ingest: IngestService;
+  writer: EventWriter;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditLog;
+}
+
+const statusOf = (state: SessionState): SessionStatus =>
+  state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active';
+
+/** Transcript entries from `from` on, as messages; bot entries take the extras of this turn's replies in order. */
+export function messagesSince(state: SessionState, from: number, replies: Reply[] = []): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  let reply = 0;
+  state.transcript.forEach((entry, index) => {
+    if (index < from || entry.role === 'system') return;
+    const message: ChatMessage = { id: `m${index}`, role: entry.role, text: entry.text, at: entry.at };
+    if (entry.role === 'bot') {
+      const extras = replies[reply++];
+      if (extras?.quickReplies?.length) message.quickReplies = extras.quickReplies;
+      if (extras?.link) message.link = { url: extras.link, label: 'Book a meeting' };
+    }
+    messages.push(message);
+  });
+  return messages;
+}
+
+/** What an ended conversation contributes to the lead pipeline (no transcript: that stays with the session). */
+export function leadFromSession(
+  state: SessionState,
+  row: { id: string; playbook_id: string },
+): Record<string, unknown> | null {
+  const { email, phone } = state.contact;
+  if (!email && !phone) return null;
+  const attributes: Record<string, string | number | boolean> = {
+    chat_session: row.id,
+    chat_playbook: row.playbook_id,
+    chat_outcome: state.outcome ?? 'open',
+  };
+  for (const [slot, filled] of Object.entries(state.slots)) {
+    const value = filled.value as unknown;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      attributes[`chat_${slot}`] = typeof value === 'string' ? value.slice(0, 2000) : value;
+    else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (typeof inner === 'string' || typeof inner === 'number' || typeof inner === 'boolean')
+          attributes[`chat_${slot}_${key}`] = inner;
+      }
+    }
+  }
+  const utm = Object.fromEntries(
+    Object.entries(state.context.utm ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== ''),
+  );
+  return {
+    ...(email ? { email } : {}),
+    ...(phone ? { phone } : {}),
+    source: 'chat',
+    ...(Object.keys(utm).length ? { utm } : {}),
+    ...(state.consent && state.consentDecision === 'given'
+      ? {
+          consent: {
+            purposes: state.consent.purposes,
+            textVersion: state.consent.textVersion,
+            timestamp: state.consent.timestamp,
+            method: 'chat',
+          },
+        }
+      : {}),
+    attributes,
+  };
+}
+
+export function createChatService(options: ChatServiceOptions): ChatService {
+  const { chats, engineFor, tenants, ingest, writer, clock, ids, store, audit } = options;
+  const locks = new Map<string, Promise<unknown>>();
+
+  /** Turns of one session run one at a time in this process; the version check covers other processes. */
+  async function serialised<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = locks.get(sessionId) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => {});
+    locks.set(sessionId, tail);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(sessionId) === tail) locks.delete(sessionId);
+    }
+  }
+
+  async function forWidget(sessionId: string, widgetKey: string | undefined): Promise<StoredSession> {
+    const notFound = new LeadloopError('not_found', `chat session ${sessionId} not found`, {
+      issues: [{ field: 'path.id', reason: 'no such session for this widget key' }],
+    });
+    if (!widgetKey)
+      throw new LeadloopError('unauthenticated', 'send the widget key in the x-widget-key header', {
+        issues: [{ field: 'header.x-widget-key', reason: 'is missing' }],
+      });
+    const [stored, workspace] = await Promise.all([
+      chats.findSessionForWidget(sessionId),
+      tenants.resolveWidgetKey(widgetKey),
+    ]);
+    if (!stored || !workspace || workspace.id !== stored.row.workspace_id) throw notFound;
+    return stored;
+  }
+
+  async function forWorkspace(ctx: WorkspaceContext, sessionId: string): Promise<StoredSession> {
+    const stored = await chats.findSession(ctx, sessionId);
+    if (!stored)
+      throw new LeadloopError('not_found', `chat session ${sessionId} not found in this workspace`, {
+        issues: [{ field: 'path.id', reason: 'no such session in this workspace' }],
+      });
+    return stored;
+  }
+
+  /** An ended conversation with contact details enters the lead pipeline once (the session id is the idempotency key). */
+  async function submitIfEnded(stored: StoredSession): Promise<StoredSession> {
+    if (stored.state.phase !== 'ended' || stored.row.event_id) return stored;
+    const lead = leadFromSession(stored.state, stored.row);
+    if (!lead) return stored;
+    const validated = ingest.validateLead(lead, 'conversation');
+    const outcome = await writer.submit({
+      workspaceId: stored.row.workspace_id,
+      source: 'chat',
+      payload: validated,
+      idempotencyKey: stored.row.id,
+      requestHash: fingerprint(JSON.stringify(validated)),
+    });
+    const eventId =
+      outcome.kind === 'accepted'
+        ? outcome.eventId
+        : (JSON.parse(outcome.body) as { eventId: string }).eventId;
+    const row = await chats.saveSession(store.db, stored.row, stored.state, { event_id: eventId });
+    return { row, state: stored.state };
+  }
+
+  async function applyTurn(stored: StoredSession, turn: TurnResult): Promise<ChatTurn> {
+    const before = stored.state.transcript.length;
+    const row = await chats.saveSession(store.db, stored.row, turn.state);
+    await submitIfEnded({ row, state: turn.state });
+    return {
+      sessionId: row.id,
+      state: statusOf(turn.state),
+      outcome: turn.state.outcome,
+      messages: messagesSince(turn.state, before, turn.replies).filter((m) => m.role !== 'visitor'),
+    };
+  }
+
+  return {
+    async start({ widgetKey, origin, playbook, locale, context, signal }) {
+      const workspace = await tenants.resolveWidgetKey(widgetKey);
+      if (!workspace)
+        throw new LeadloopError('unauthenticated', 'the widget key is not valid', {
+          issues: [{ field: 'body.widgetKey', reason: 'unknown or revoked widget key' }],
+        });
+      const allowed = workspace.settings.widget.allowedOrigins;
+      if (allowed.length > 0 && (!origin || !allowed.includes(origin))) {
+        throw new LeadloopError(
+          'forbidden',
+          `origin ${origin ?? '(none)'} may not embed this workspace's widget`,
+          { issues: [{ field: 'header.origin', reason: 'is not in the workspace allow-list' }] },
+        );
+      }
+      const ctx = { workspaceId: workspace.id, organisationId: workspace.organisationId };
+      const chosen = await chats.playbook(ctx, playbook ?? 'bant');
+      if (!chosen)
+        throw new LeadloopError('validation_failed', `no playbook "${playbook}" in this workspace`, {
+          issues: [{ field: 'body.playbook', reason: 'no such playbook' }],
+        });
+      const sessionId = ids.next('chat');
+      const turn = await engineFor(workspace.id).start(
+        chosen,
+        { sessionId, ...(locale ? { locale } : {}), ...context },
+        signal ? { signal } : {},
+      );
+      const now = clock.now();
+      await chats.insertSession(store.db, {
+        id: sessionId,
+        workspace_id: workspace.id,
+        playbook_id: chosen.id,
+        status: statusOf(turn.state),
+        outcome: turn.state.outcome,
+        state: turn.state,
+        version: 1,
+        event_id: null,
+        lead_id: null,
+        created_at: now,
+        updated_at: now,
+      });
+      return {
+        sessionId,
+        state: statusOf(turn.state),
+        outcome: turn.state.outcome,
+        messages: messagesSince(turn.state, 0, turn.replies),
+      };
+    },
+
+    async message({ sessionId, widgetKey, text, signal }) {
+      return serialised(sessionId, async () => {
+        const stored = await forWidget(sessionId, widgetKey);
+        if (stored.state.phase === 'ended') {
+          await submitIfEnded(stored);
+          throw new LeadloopError('conflict', 'this conversation has ended; start a new one', {
+            issues: [{ field: 'path.id', reason: 'the session has ended' }],
+          });
+        }
+        return applyTurn(
+          stored,
+          await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),
+        );
+      });
+    },
+
+    async poll({ sessionId, widgetKey, after }) {
+      const stored = await forWidget(sessionId, widgetKey);
+      const from = after && /^m\d+$/.test(after) ? Number(after.slice(1)) + 1 : 0;
+      return {
+        sessionId,
+        state: statusOf(stored.state),
+        outcome: stored.state.outcome,
+        messages: messagesSince(stored.state, from),
+      };
+    },
+
+    async workspaceOfSession(sessionId, widgetKey) {
+      try {
+        return (await forWidget(sessionId, widgetKey)).row.workspace_id;
+      } catch {
+        return null;
+      }
+    },
+
+    async get(ctx, sessionId) {
+      const stored = await forWorkspace(ctx, sessionId);
+      return {
+        ...summarizeSession(stored.state, clock.now()),
+        state: statusOf(stored.state),
+        leadId: stored.row.lead_id,
+        eventId: stored.row.event_id,
+        messages: messagesSince(stored.state, 0),
+      };
+    },
+
+    async takeOver(ctx, sessionId, agent, actor) {
+      return serialised(sessionId, async () => {
+        const stored = await forWorkspace(ctx, sessionId);
+        const turn = engineFor(ctx.workspaceId).takeOver(stored.state, {
+          id: agent.id,
+          ...(agent.name ? { name: agent.name } : {}),
+        });
+        const result = await applyTurn(stored, turn);
+        await audit.append(store.db, ctx.workspaceId, {
+          actor,
+          action: 'chat.taken_over',
+          subject: sessionId,
+          reason: `agent ${agent.id} took over the conversation; the bot is silent until release`,
+          data: { agentId: agent.id },
+        });
+        return result;
+      });
+    },
+
+    async agentMessage(ctx, sessionId, agent, text) {
+      return serialised(sessionId, async () => {
+        const stored = await forWorkspace(ctx, sessionId);
+        return applyTurn(
+          stored,
+          engineFor(ctx.workspaceId).agentMessage(
+            stored.state,
+            { id: agent.id, ...(agent.name ? { name: agent.name } : {}) },
+            text,
+          ),
+        );
+      });
+    },
+
+    async release(ctx, sessionId, actor) {
+      return serialised(sessionId, async () => {
+        const stored = await forWorkspace(ctx, sessionId);
+        const result = await applyTurn(stored, await engineFor(ctx.workspaceId).release(stored.state));
+        await audit.append(store.db, ctx.workspaceId, {
+          actor,
+          action: 'chat.released',
+          subject: sessionId,
+          reason: 'the conversation was handed back to the bot',
+        });
+        return result;
+      });
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import type { AuditLog } from '../compliance/index.ts';
+import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
+import type { ChatSessionsTable, Db, Store } from '../store/index.ts';
+import { fromJson, toJson } from '../store/index.ts';
+import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
+import { type Playbook, parsePlaybook } from './playbook-schema.ts';
+import { parseSessionState, type SessionState } from './session-state.ts';
+
+export interface StoredSession {
+  row: ChatSessionsTable;
+  state: SessionState;
+}
+
+/** Conversations and playbooks in the database; every read names the workspace. */
+export interface ChatStore {
+  insertSession(db: Db, row: Omit<ChatSessionsTable, 'state'> & { state: SessionState }): Promise<void>;
+  /** A session by id alone: only for the public widget routes, which then check the widget key. */
+  findSessionForWidget(sessionId: string): Promise<StoredSession | null>;
+  findSession(ctx: WorkspaceContext, sessionId: string): Promise<StoredSession | null>;
+  /** Saves a new state if nobody saved another in between (optimistic concurrency). */
+  saveSession(
+    db: Db,
+    previous: ChatSessionsTable,
+    state: SessionState,
+    changes?: Partial<ChatSessionsTable>,
+  ): Promise<ChatSessionsTable>;
+  sessionsOfLead(db: Db, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
+  linkLead(db: Db, workspaceId: string, sessionId: string, leadId: string): Promise<void>;
+  playbook(ctx: WorkspaceContext, id: string): Promise<Playbook | null>;
+  listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
+  putPlaybook(ctx: WorkspaceContext, input: unknown, actor: Actor): Promise<Playbook>;
+}
+
+function toStored(row: ChatSessionsTable): StoredSession {
+  const parsed = parseSessionState(fromJson(row.state, null));
+  if (!parsed.ok)
+    throw new LeadloopError('internal', `stored chat session ${row.id} is not readable`, {
+      cause: parsed.error,
+    });
+  return {
+    row: {
+      ...row,
+      version: Number(row.version),
+      created_at: Number(row.created_at),
+      updated_at: Number(row.updated_at),
+    },
+    state: parsed.value,
+  };
+}
+
+export function createChatStore(options: { store: Store; clock: Clock; audit: AuditLog }): ChatStore {
+  const { store, clock, audit } = options;
+  const db = store.db;
+  return {
+    async insertSession(trx, row) {
+      await trx
+        .insertInto('chat_sessions')
+        .values({ ...row, state: toJson(row.state) })
+        .execute();
+    },
+    async findSessionForWidget(sessionId) {
+      const row = await db
+        .selectFrom('chat_sessions')
+        .selectAll()
+        .where('id', '=', sessionId)
+        .executeTakeFirst();
+      return row ? toStored(row) : null;
+    },
+    async findSession(ctx, sessionId) {
+      const row = await db
+        .selectFrom('chat_sessions')
+        .selectAll()
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('id', '=', sessionId)
+        .executeTakeFirst();
+      return row ? toStored(row) : null;
+    },
+    async saveSession(trx, previous, state, changes = {}) {
+      const next = {
+        ...changes,
+        state: toJson(state),
+        status: state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active',
+        outcome: state.outcome,
+        version: previous.version + 1,
+        updated_at: clock.now(),
+      };
+      const result = await trx
+        .updateTable('chat_sessions')
+        .set(next)
+        .where('workspace_id', '=', previous.workspace_id)
+        .where('id', '=', previous.id)
+        .where('version', '=', previous.version)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) {
+        throw new LeadloopError(
+          'conflict',
+          'the conversation changed while this message was handled; send it again',
+          { retryable: true, retryAfterSeconds: 1 },
+        );
+      }
+      return { ...previous, ...next };
+    },
+    async sessionsOfLead(trx, ctx, leadId) {
+      const rows = await trx
+        .selectFrom('chat_sessions')
+        .selectAll()
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('lead_id', '=', leadId)
+        .orderBy('created_at')
+        .execute();
+      return rows.map(toStored);
+    },
+    async linkLead(trx, workspaceId, sessionId, leadId) {
+      await trx
+        .updateTable('chat_sessions')
+        .set({ lead_id: leadId })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', sessionId)
+        .execute();
+    },
+    async playbook(ctx, id) {
+      const row = await db
+        .selectFrom('playbooks')
+        .select('definition')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row) {
+        const parsed = parsePlaybook(fromJson(row.definition, null));
+        if (parsed.ok) return parsed.value;
+      }
+      return (BUILT_IN_PLAYBOOKS as Record<string, Playbook>)[id] ?? null;
+    },
+    async listPlaybooks(ctx) {
+      const rows = await db
+        .selectFrom('playbooks')
+        .select('definition')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .orderBy('id')
+        .execute();
+      const custom = rows
+        .map((r) => parsePlaybook(fromJson(r.definition, null)))
+        .flatMap((r) => (r.ok ? [r.value] : []));
+      const customIds = new Set(custom.map((p) => p.id));
+      const builtIn = Object.values(BUILT_IN_PLAYBOOKS).filter((p) => !customIds.has(p.id));
+      return [
+        ...builtIn.map((playbook) => ({ playbook, builtIn: true })),
+        ...custom.map((playbook) => ({ playbook, builtIn: false })),
+      ];
+    },
+    async putPlaybook(ctx, input, actor) {
+      const parsed = parsePlaybook(input);
+      if (!parsed.ok) {
+        // Name fields as the client sent them: the playbook is the request body.
+        const issues = parsed.error.issues.map((i) => ({
+          ...i,
+          field: i.field.replace(/^playbook/, 'body'),
+        }));
+        throw new LeadloopError('validation_failed', parsed.error.message, { issues });
+      }
+      const playbook = parsed.value;
+      const now = clock.now();
+      await store.transaction(async (trx) => {
+        const current = await trx
+          .selectFrom('playbooks')
+          .select('version')
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('id', '=', playbook.id)
+          .executeTakeFirst();
+        const version = (current?.version ?? 0) + 1;
+        playbook.version = version;
+        if (current) {
+          await trx
+            .updateTable('playbooks')
+            .set({ version, definition: toJson(playbook), updated_at: now })
+            .where('workspace_id', '=', ctx.workspaceId)
+            .where('id', '=', playbook.id)
+            .execute();
+        } else {
+          await trx
+            .insertInto('playbooks')
+            .values({
+              workspace_id: ctx.workspaceId,
+              id: playbook.id,
+              version,
+              definition: toJson(playbook),
+              updated_at: now,
+            })
+            .execute();
+        }
+        await audit.append(trx, ctx.workspaceId, {
+          actor,
+          action: 'playbook.updated',
+          subject: `playbook:${playbook.id}`,
+          reason: `playbook ${playbook.id} set to version ${version} (${playbook.questions.length} questions); new conversations use it`,
+          data: { version, questions: playbook.questions.map((q) => q.slot) },
+        });
+      });
+      return playbook;
+    },
+  };
+}

@@ -1,0 +1,293 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ChatTurn } from '../../chat/index.ts';
+import { LeadloopError } from '../../core/index.ts';
+import { utmSchema } from '../../ingest/index.ts';
+import type { HttpDeps } from '../deps.ts';
+import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+
+const messageSchema = z.object({
+  id: z.string(),
+  role: z.enum(['bot', 'visitor', 'agent']),
+  text: z.string(),
+  quickReplies: z.array(z.string()).optional(),
+  link: z.object({ url: z.string(), label: z.string() }).optional(),
+  at: z.string(),
+});
+const turnSchema = z.object({
+  sessionId: z.string(),
+  state: z.enum(['active', 'taken_over', 'ended']),
+  outcome: z.enum(['qualified', 'nurture', 'disqualified']).nullable(),
+  messages: z.array(messageSchema),
+});
+const sessionParams = z.object({ id: z.string().regex(/^chat_[0-9A-Z]{26}$/, 'must be a chat session id') });
+const agentSchema = z
+  .object({ id: z.string().min(1).max(100), name: z.string().max(100).optional() })
+  .strict();
+
+const header = (request: FastifyRequest, name: string) => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Splits a reply into word groups for streaming: what a model's token stream would look like to the widget. */
+function chunks(text: string): string[] {
+  const words = text.split(/(?<=\s)/);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += 3) out.push(words.slice(i, i + 3).join(''));
+  return out;
+}
+
+export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+  const { tenants, chat, rateLimiter } = deps;
+
+  // The widget runs on customers' sites: answer preflights for the public chat routes, and let the
+  // browser read answers (errors included); the allow-list itself is enforced per request.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/v1/chat/sessions')) return;
+    const origin = header(request, 'origin');
+    if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+  });
+  app.options('/v1/chat/*', async (_request, reply) => {
+    reply
+      .status(204)
+      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+      .header('access-control-allow-headers', 'content-type, x-widget-key, accept')
+      .header('access-control-max-age', '600');
+    return '';
+  });
+
+  function limit(key: string, perSecond: number, burst: number): void {
+    const taken = rateLimiter.take(key, { perSecond, burst });
+    if (!taken.allowed)
+      throw new LeadloopError('rate_limited', 'too many chat requests; slow down', {
+        retryAfterSeconds: taken.retryAfterSeconds,
+      });
+  }
+
+  async function checkOrigin(request: FastifyRequest, workspaceId: string): Promise<void> {
+    const workspace = await tenants.getWorkspace(workspaceId);
+    const allowed = workspace?.settings.widget.allowedOrigins ?? [];
+    const origin = header(request, 'origin');
+    if (allowed.length > 0 && (!origin || !allowed.includes(origin))) {
+      throw new LeadloopError(
+        'forbidden',
+        `origin ${origin ?? '(none)'} may not use this workspace's widget`,
+        { issues: [{ field: 'header.origin', reason: 'is not in the workspace allow-list' }] },
+      );
+    }
+  }
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/chat/sessions',
+    operationId: 'startChat',
+    summary: 'Start a qualification conversation (public: authorised by the publishable widget key)',
+    description:
+      'The bot speaks first: the answer carries the greeting with the AI disclosure and the first question.',
+    tag: 'Chat',
+    auth: 'public',
+    body: z
+      .object({
+        widgetKey: z.string().min(1).max(100),
+        playbook: z.string().max(64).optional(),
+        locale: z.string().max(35).optional(),
+        context: z
+          .object({
+            pageUrl: z.string().max(2000).optional(),
+            referrer: z.string().max(2000).optional(),
+            utm: utmSchema.optional(),
+            gpc: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    responses: { 201: { description: 'The new session and the bot’s opening messages', schema: turnSchema } },
+    async handler({ body, request, reply }) {
+      limit(`chat-start:${request.ip}`, 1, 20);
+      const turn = await chat.start({
+        widgetKey: body.widgetKey,
+        origin: header(request, 'origin'),
+        playbook: body.playbook,
+        locale: body.locale,
+        context: body.context,
+      });
+      reply.status(201);
+      return turn;
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/chat/sessions/:id/messages',
+    operationId: 'sendChatMessage',
+    summary:
+      "Send the visitor's message; the bot's replies come back as JSON or, with Accept: text/event-stream, streamed",
+    tag: 'Chat',
+    auth: 'public',
+    params: sessionParams,
+    body: z.object({ text: z.string().max(10_000) }).strict(),
+    headers: [{ name: 'x-widget-key', description: 'The publishable widget key', required: true }],
+    responses: {
+      200: {
+        description: 'The replies of this turn (none while a person has taken over)',
+        schema: turnSchema,
+      },
+    },
+    async handler({ params, body, request, reply }) {
+      limit(`chat-ip:${request.ip}`, 20, 60);
+      limit(`chat-session:${params.id}`, 2, 10);
+      const widgetKey = header(request, 'x-widget-key');
+      const workspaceId = await chat.workspaceOfSession(params.id, widgetKey);
+      if (workspaceId) await checkOrigin(request, workspaceId);
+      const turn = await chat.message({ sessionId: params.id, widgetKey, text: body.text });
+      if (!(header(request, 'accept') ?? '').includes('text/event-stream')) return turn;
+      streamTurn(reply.raw, turn, request.id, header(request, 'origin'));
+      reply.hijack();
+      return undefined;
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/chat/sessions/:id/messages',
+    operationId: 'pollChatMessages',
+    summary: 'Messages after a given one (the widget polls this while a person has taken over)',
+    tag: 'Chat',
+    auth: 'public',
+    params: sessionParams,
+    query: z.object({ after: z.string().max(20).optional() }).strict(),
+    headers: [{ name: 'x-widget-key', description: 'The publishable widget key', required: true }],
+    responses: { 200: { description: 'Messages after `after`', schema: turnSchema } },
+    async handler({ params, query, request }) {
+      limit(`chat-ip:${request.ip}`, 20, 60);
+      return chat.poll({
+        sessionId: params.id,
+        widgetKey: header(request, 'x-widget-key'),
+        after: query.after,
+      });
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/chat/sessions/:id',
+    operationId: 'getChatSession',
+    summary: 'A conversation: transcript, slots, score, consent, state and the lead it produced',
+    tag: 'Chat',
+    auth: 'read',
+    params: sessionParams,
+    responses: { 200: { description: 'The session' } },
+    async handler({ principal, params }) {
+      return chat.get(workspaceOf(principal), params.id);
+    },
+  });
+
+  const actorOf = (principal: { keyId: string } | null) => ({
+    type: 'api_key' as const,
+    id: principal?.keyId ?? 'unknown',
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/chat/sessions/:id/takeover',
+    operationId: 'takeOverChat',
+    summary: 'A person takes over the conversation; the bot stays silent until release',
+    tag: 'Chat',
+    auth: 'admin',
+    params: sessionParams,
+    body: z.object({ agent: agentSchema }).strict(),
+    responses: { 200: { description: 'The session after takeover', schema: turnSchema } },
+    async handler({ principal, params, body }) {
+      return chat.takeOver(workspaceOf(principal), params.id, body.agent, actorOf(principal));
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/chat/sessions/:id/agent-messages',
+    operationId: 'sendAgentMessage',
+    summary: 'The person who took over writes to the visitor',
+    tag: 'Chat',
+    auth: 'admin',
+    params: sessionParams,
+    body: z.object({ agent: agentSchema, text: z.string().min(1).max(2000) }).strict(),
+    responses: { 200: { description: 'The agent message', schema: turnSchema } },
+    async handler({ principal, params, body }) {
+      return chat.agentMessage(workspaceOf(principal), params.id, body.agent, body.text);
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/chat/sessions/:id/release',
+    operationId: 'releaseChat',
+    summary: 'Hand the conversation back to the bot',
+    tag: 'Chat',
+    auth: 'admin',
+    params: sessionParams,
+    responses: { 200: { description: 'The bot’s next messages', schema: turnSchema } },
+    async handler({ principal, params }) {
+      return chat.release(workspaceOf(principal), params.id, actorOf(principal));
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/playbooks',
+    operationId: 'listPlaybooks',
+    summary: 'Playbooks available to this workspace: built-in (BANT, CHAMP, MEDDIC) and custom',
+    tag: 'Chat',
+    auth: 'read',
+    responses: { 200: { description: 'Playbooks' } },
+    async handler({ principal }) {
+      const items = await deps.chats.listPlaybooks(workspaceOf(principal));
+      return { items: items.map(({ playbook, builtIn }) => ({ ...playbook, builtIn })), nextCursor: null };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'PUT',
+    url: '/v1/playbooks/:id',
+    operationId: 'putPlaybook',
+    summary:
+      'Create or replace a custom playbook (ordered questions, slots, validation, re-ask messages, points, outcome rules)',
+    tag: 'Chat',
+    auth: 'admin',
+    params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lower-case slug') }),
+    body: z.record(z.string(), z.unknown()),
+    responses: { 200: { description: 'The stored playbook' } },
+    async handler({ principal, params, body }) {
+      if (body.id !== undefined && body.id !== params.id) {
+        throw new LeadloopError('validation_failed', 'the playbook id in the body differs from the path', {
+          issues: [{ field: 'body.id', reason: `must be "${params.id}" or absent` }],
+        });
+      }
+      return deps.chats.putPlaybook(workspaceOf(principal), { ...body, id: params.id }, actorOf(principal));
+    },
+  });
+}
+
+function streamTurn(
+  res: import('node:http').ServerResponse,
+  turn: ChatTurn,
+  requestId: string,
+  origin: string | undefined,
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': requestId,
+    ...(origin ? { 'access-control-allow-origin': origin, vary: 'origin' } : {}),
+  });
+  const send = (event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('typing', {});
+  for (const message of turn.messages) {
+    for (const text of chunks(message.text)) send('delta', { messageId: message.id, text });
+    send('message', message);
+  }
+  send('done', { state: turn.state, outcome: turn.outcome });
+  res.end();
+}
