@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { HttpApp } from '../src/http/index.ts';
+import { call, type Json, sendWebhook } from './support/http.ts';
+import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+
+/**
+ * Tenant isolation, route by route: a key of workspace B never reads or changes workspace A's data.
+ * The catalog check at the end fails when a route is added without a case here.
+ */
+for (const dialect of DIALECTS) {
+  describe(`tenant isolation (${dialect})`, () => {
+    let runtime: TestRuntime;
+    let http: HttpApp;
+    const A = {
+      workspaceId: '',
+      apiKey: '',
+      webhookSecret: '',
+      widgetKey: '',
+      leadId: '',
+      eventId: '',
+      sessionId: '',
+      deadJobId: '',
+      email: 'alice@a-corp.example.com',
+    };
+    const B = { workspaceId: '', apiKey: '', webhookSecret: '', widgetKey: '', organisation: '' };
+    const ACTOR = { type: 'system' as const, id: 'test' };
+
+    before(async () => {
+      runtime = await createTestRuntime(dialect);
+      http = await runtime.createHttp();
+      runtime.lifecycle.set('ready');
+      const a = await runtime.tenants.createWorkspace({ name: 'A', organisation: 'Org A', actor: ACTOR });
+      const b = await runtime.tenants.createWorkspace({ name: 'B', organisation: 'Org B', actor: ACTOR });
+      Object.assign(A, {
+        workspaceId: a.workspace.id,
+        apiKey: a.apiKey,
+        webhookSecret: a.webhookSecret,
+        widgetKey: a.widgetKey,
+      });
+      Object.assign(B, {
+        workspaceId: b.workspace.id,
+        apiKey: b.apiKey,
+        webhookSecret: b.webhookSecret,
+        widgetKey: b.widgetKey,
+        organisation: b.workspace.organisationId,
+      });
+      runtime.startWorkers(2);
+      const accepted = await call(http.app, 'POST', '/v1/leads', {
+        key: A.apiKey,
+        body: { email: A.email, title: 'CEO', company: 'A Corp' },
+      });
+      A.eventId = accepted.body.eventId as string;
+      A.leadId = await eventually(async () => {
+        const event = await call(http.app, 'GET', `/v1/events/${A.eventId}`, { key: A.apiKey });
+        return (event.body.leadId as string | null) ?? undefined;
+      });
+      const chat = await call(http.app, 'POST', '/v1/chat/sessions', { body: { widgetKey: A.widgetKey } });
+      A.sessionId = chat.body.sessionId as string;
+      await call(http.app, 'PUT', '/v1/scoring/rules', { key: A.apiKey, body: { threshold: 10, rules: [] } });
+      const { builtIn: _builtIn, ...template } = (
+        await call(http.app, 'GET', '/v1/playbooks', { key: A.apiKey })
+      ).body.items?.[0] as Record<string, unknown>;
+      const stored = await call(http.app, 'PUT', '/v1/playbooks/private-a', {
+        key: A.apiKey,
+        body: { ...template, id: 'private-a', name: 'Private A' },
+      });
+      assert.equal(stored.status, 200, JSON.stringify(stored.body));
+      A.deadJobId = runtime.ids.next('job');
+      await runtime.store.db
+        .insertInto('jobs')
+        .values({
+          id: A.deadJobId,
+          workspace_id: A.workspaceId,
+          name: 'lead.process',
+          payload: JSON.stringify({ eventId: A.eventId }),
+          status: 'dead',
+          attempts: 8,
+          max_attempts: 8,
+          run_at: 0,
+          locked_until: null,
+          locked_by: null,
+          last_error: 'test',
+          created_at: 0,
+          updated_at: 0,
+        })
+        .execute();
+    });
+    after(async () => {
+      await http.app.close();
+      await runtime.dispose();
+    });
+
+    const asB = (
+      method: 'GET' | 'POST' | 'PUT',
+      url: string,
+      body?: unknown,
+      headers?: Record<string, string>,
+    ) => call(http.app, method, url, { key: B.apiKey, body, ...(headers ? { headers } : {}) });
+    const leadCountOfA = async () =>
+      ((await call(http.app, 'GET', '/v1/leads', { key: A.apiKey })).body.items as unknown[]).length;
+    const notFound = (response: Json) => assert.equal(response.status, 404, JSON.stringify(response.body));
+    // B may hold its own lead with the same email (createLead below); A's lead is known by its id.
+    const mentionsA = (response: Json) => JSON.stringify(response.body).includes(A.leadId);
+
+    const cases: Record<string, () => Promise<void>> = {
+      async ingestWebhook() {
+        assert.equal(
+          (await sendWebhook(http.app, A.workspaceId, B.webhookSecret, { email: 'intruder@b.example.com' }))
+            .status,
+          401,
+        );
+      },
+      async createLead() {
+        const before = await leadCountOfA();
+        assert.equal(
+          (await asB('POST', '/v1/leads', { email: A.email, name: 'Overwrite attempt' })).status,
+          202,
+        );
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(await leadCountOfA(), before);
+        const lead = await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey });
+        assert.notEqual(lead.body.name, 'Overwrite attempt');
+      },
+      async getLead() {
+        notFound(await asB('GET', `/v1/leads/${A.leadId}`));
+      },
+      async listLeads() {
+        assert.ok(!mentionsA(await asB('GET', '/v1/leads')));
+        assert.ok(!mentionsA(await asB('GET', `/v1/leads?email=${A.email}`)));
+      },
+      async getEvent() {
+        notFound(await asB('GET', `/v1/events/${A.eventId}`));
+      },
+      async listAudit() {
+        const audit = await asB('GET', `/v1/audit?subject=${A.leadId}`);
+        assert.deepEqual(audit.body.items, []);
+        assert.ok(!JSON.stringify((await asB('GET', '/v1/audit?limit=500')).body).includes(A.leadId));
+      },
+      async streamEvents() {
+        const address = await http.app.listen({ port: 0, host: '127.0.0.1' });
+        const controller = new AbortController();
+        const response = await fetch(`${address}/v1/events/stream?after=0`, {
+          headers: { authorization: `Bearer ${B.apiKey}` },
+          signal: controller.signal,
+        });
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        let text = '';
+        const deadline = Date.now() + 300;
+        while (Date.now() < deadline) {
+          const chunk = await Promise.race([
+            reader.read(),
+            new Promise<{ value: undefined }>((r) => setTimeout(() => r({ value: undefined }), 100)),
+          ]);
+          if (chunk.value) text += new TextDecoder().decode(chunk.value);
+        }
+        controller.abort();
+        http.closeStreams();
+        assert.match(text, /connected/);
+        assert.ok(!text.includes(A.leadId), 'B’s stream carried A’s events');
+      },
+      async getWorkspace() {
+        assert.equal((await asB('GET', '/v1/workspace')).body.id, B.workspaceId);
+      },
+      async updateWorkspaceSettings() {
+        await asB('PUT', '/v1/workspace/settings', { rateLimit: { perSecond: 1, burst: 1 } });
+        const a = await runtime.tenants.getWorkspace(A.workspaceId);
+        assert.notEqual(a?.settings.rateLimit.perSecond, 1);
+        await asB('PUT', '/v1/workspace/settings', {});
+      },
+      async createApiKey() {
+        const created = await asB('POST', '/v1/api-keys', { scope: 'read' });
+        notFound(await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: created.body.key as string }));
+      },
+      async rotateWebhookSecret() {
+        assert.equal((await asB('POST', '/v1/webhook-secrets/rotate', { overlapSeconds: 0 })).status, 201);
+        assert.equal(
+          (
+            await sendWebhook(http.app, A.workspaceId, A.webhookSecret, {
+              email: 'still-works@a.example.com',
+            })
+          ).status,
+          202,
+        );
+      },
+      async getScoringRules() {
+        assert.equal((await asB('GET', '/v1/scoring/rules')).body.version, 0);
+      },
+      async putScoringRules() {
+        await asB('PUT', '/v1/scoring/rules', { threshold: 99, rules: [] });
+        assert.equal(
+          (await call(http.app, 'GET', '/v1/scoring/rules', { key: A.apiKey })).body.threshold,
+          10,
+        );
+      },
+      async listDeadJobs() {
+        assert.ok(!JSON.stringify((await asB('GET', '/v1/jobs/dead')).body).includes(A.deadJobId));
+      },
+      async replayDeadJobs() {
+        assert.equal((await asB('POST', '/v1/jobs/dead/replay', { jobIds: [A.deadJobId] })).body.replayed, 0);
+        const job = await runtime.store.db
+          .selectFrom('jobs')
+          .select('status')
+          .where('id', '=', A.deadJobId)
+          .executeTakeFirstOrThrow();
+        assert.equal(job.status, 'dead');
+      },
+      async orgAnalytics() {
+        const orgKey = await runtime.tenants.createOrganisationKey({ organisationId: B.organisation });
+        const analytics = await call(http.app, 'GET', '/v1/org/analytics', { key: orgKey.key });
+        assert.equal(analytics.status, 200);
+        assert.deepEqual(
+          (analytics.body.workspaces as { workspaceId: string }[]).map((w) => w.workspaceId),
+          [B.workspaceId],
+        );
+        assert.ok(!mentionsA(analytics));
+        // An organisation key reads aggregates only: no lead route accepts it.
+        assert.equal((await call(http.app, 'GET', '/v1/leads', { key: orgKey.key })).status, 403);
+      },
+      async startChat() {
+        const started = await call(http.app, 'POST', '/v1/chat/sessions', {
+          body: { widgetKey: B.widgetKey, playbook: 'private-a' },
+        });
+        assert.equal(started.status, 400, 'B’s widget must not start A’s private playbook');
+        assert.equal(
+          (
+            await call(http.app, 'POST', '/v1/chat/sessions', {
+              body: { widgetKey: A.widgetKey, playbook: 'private-a' },
+            })
+          ).status,
+          201,
+        );
+      },
+      async sendChatMessage() {
+        notFound(
+          await call(http.app, 'POST', `/v1/chat/sessions/${A.sessionId}/messages`, {
+            body: { text: 'hi' },
+            headers: { 'x-widget-key': B.widgetKey },
+          }),
+        );
+      },
+      async pollChatMessages() {
+        notFound(
+          await call(http.app, 'GET', `/v1/chat/sessions/${A.sessionId}/messages`, {
+            headers: { 'x-widget-key': B.widgetKey },
+          }),
+        );
+      },
+      async getChatSession() {
+        notFound(await asB('GET', `/v1/chat/sessions/${A.sessionId}`));
+      },
+      async takeOverChat() {
+        notFound(
+          await asB('POST', `/v1/chat/sessions/${A.sessionId}/takeover`, { agent: { id: 'b-agent' } }),
+        );
+      },
+      async sendAgentMessage() {
+        notFound(
+          await asB('POST', `/v1/chat/sessions/${A.sessionId}/agent-messages`, {
+            agent: { id: 'b-agent' },
+            text: 'hello',
+          }),
+        );
+      },
+      async releaseChat() {
+        notFound(await asB('POST', `/v1/chat/sessions/${A.sessionId}/release`));
+      },
+      async listPlaybooks() {
+        assert.ok(!JSON.stringify((await asB('GET', '/v1/playbooks')).body).includes('private-a'));
+      },
+      async putPlaybook() {
+        const { builtIn: _builtIn, ...own } = (await asB('GET', '/v1/playbooks')).body.items?.[0] as Record<
+          string,
+          unknown
+        >;
+        assert.equal(
+          (await asB('PUT', '/v1/playbooks/private-a', { ...own, id: 'private-a', name: 'B copy' })).status,
+          200,
+        );
+        const aList = (await call(http.app, 'GET', '/v1/playbooks', { key: A.apiKey })).body.items as {
+          id: string;
+          name: string;
+        }[];
+        assert.equal(aList.find((p) => p.id === 'private-a')?.name, 'Private A');
+      },
+    };
+
+    for (const [operationId, check] of Object.entries(cases)) {
+      it(`keeps workspace A's data from workspace B: ${operationId}`, check);
+    }
+
+    it('has an isolation case for every route in the API', () => {
+      const missing = http.catalog.map((r) => r.operationId).filter((id) => !(id in cases));
+      assert.deepEqual(missing, [], `routes without an isolation case: ${missing.join(', ')}`);
+    });
+
+    it('refuses keys whose scope is too narrow on every key-authenticated route, with 403', async () => {
+      const ingestOnly = await runtime.tenants.createApiKey({
+        workspaceId: A.workspaceId,
+        scope: 'ingest',
+        actor: ACTOR,
+      });
+      const readOnly = await runtime.tenants.createApiKey({
+        workspaceId: A.workspaceId,
+        scope: 'read',
+        actor: ACTOR,
+      });
+      const fill = (url: string) =>
+        url
+          .replace(
+            ':id',
+            url.includes('/chat/') ? A.sessionId : url.includes('playbooks') ? 'private-a' : A.leadId,
+          )
+          .replace(':eventId', A.eventId);
+      for (const route of http.catalog) {
+        const narrower =
+          route.auth === 'read'
+            ? ingestOnly.key
+            : route.auth === 'admin'
+              ? readOnly.key
+              : route.auth === 'ingest'
+                ? readOnly.key
+                : null;
+        if (!narrower || route.url === '/v1/events/stream') continue;
+        const response = await call(http.app, route.method, fill(route.url), {
+          key: narrower,
+          body: route.method === 'GET' ? undefined : {},
+        });
+        assert.equal(response.status, 403, `${route.method} ${route.url}: ${JSON.stringify(response.body)}`);
+      }
+    });
+  });
+}
