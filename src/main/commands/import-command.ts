@@ -107,6 +107,9 @@ export const importCommand: Command = {
             format: '  {phase} [{bar}] {value}/{total} rows  {eta_formatted} left',
             hideCursor: true,
             stream: process.stderr,
+            // Also report progress when stderr is a log file or a CI console, every half second.
+            noTTYOutput: true,
+            notTTYSchedule: 500,
           });
       bar?.start(records.length * 2, 0, { phase: 'accepting ' });
       const rejected: Rejection[] = [];

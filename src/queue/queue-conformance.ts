@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { Clock } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
+import type { JobContext, JobHandlers, Queue } from './port.ts';
+
+export interface ConformanceHarness {
+  store: Store;
+  queue: Queue;
+  clock: Clock & { advance(ms: number): void };
+  workspaceId: string;
+  close(): Promise<void>;
+}
+
+type Behaviour = (job: JobContext<'lead.process'>) => Promise<void>;
+
+/**
+ * The behaviour every queue adapter must show, run against a real store: exactly-once effects,
+ * rollback of a failed job's effects, retries with backoff, dead letters and replay, and recovery
+ * of jobs whose worker died. `make` builds a fresh adapter on a fresh database.
+ */
+export function queueConformance(name: string, make: () => Promise<ConformanceHarness>): void {
+  describe(`queue conformance: ${name}`, () => {
+    let h: ConformanceHarness;
+    let behaviour: Behaviour;
+    let controller: AbortController;
+    let running: Promise<void>;
+    const handlers: JobHandlers = { 'lead.process': (job) => behaviour(job) };
+
+    before(async () => {
+      h = await make();
+    });
+    after(async () => {
+      await h.close();
+    });
+    beforeEach(async () => {
+      await h.store.db.deleteFrom('jobs').execute();
+      await h.store.db.deleteFrom('domain_events').execute();
+    });
+
+    const startWorker = () => {
+      controller = new AbortController();
+      running = h.queue.work({ handlers, concurrency: 4, signal: controller.signal });
+    };
+    const stopWorker = async () => {
+      controller.abort();
+      await running;
+    };
+    const effect = (job: JobContext<'lead.process'>) =>
+      job.db
+        .insertInto('domain_events')
+        .values({
+          id: `evt_${job.payload.eventId}_${job.attempt}`,
+          workspace_id: job.workspaceId,
+          type: 'lead.created',
+          subject: job.payload.eventId,
+          data: '{}',
+          created_at: 0,
+        })
+        .execute();
+    const effects = async () =>
+      (await h.store.db.selectFrom('domain_events').select('subject').orderBy('subject').execute()).map(
+        (r) => r.subject,
+      );
+    const enqueue = (...eventIds: string[]) =>
+      h.store.transaction((trx) =>
+        h.queue.enqueue(
+          trx,
+          eventIds.map((eventId) => ({
+            name: 'lead.process' as const,
+            workspaceId: h.workspaceId,
+            payload: { eventId },
+          })),
+        ),
+      );
+    const until = async (check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 5000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error('condition not met in time');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const jobs = () => h.store.db.selectFrom('jobs').selectAll().execute();
+
+    it('runs each job once, commits its effects and removes it', async () => {
+      const seen: string[] = [];
+      behaviour = async (job) => {
+        seen.push(job.payload.eventId);
+        await effect(job);
+      };
+      await enqueue('e1', 'e2', 'e3');
+      startWorker();
+      await until(async () => (await jobs()).length === 0);
+      await stopWorker();
+      assert.deepEqual(seen.sort(), ['e1', 'e2', 'e3']);
+      assert.deepEqual(await effects(), ['e1', 'e2', 'e3']);
+    });
+
+    it("rolls back a failing job's effects alone and retries it later with backoff", async () => {
+      behaviour = async (job) => {
+        await effect(job);
+        if (job.payload.eventId === 'bad') throw new Error('boom');
+      };
+      await enqueue('good', 'bad');
+      startWorker();
+      await until(async () => (await jobs()).every((j) => j.status === 'queued' && j.attempts === 1));
+      await stopWorker();
+      assert.deepEqual(await effects(), ['good']);
+      const [retry] = await jobs();
+      assert.equal(retry?.last_error, 'boom');
+      assert.ok((retry?.run_at ?? 0) > h.clock.now(), 'the retry waits for its backoff');
+    });
+
+    it('dead-letters a job after its last attempt, and replays it on request', async () => {
+      let fail = true;
+      behaviour = async (job) => {
+        if (fail) throw new Error('always');
+        await effect(job);
+      };
+      await enqueue('poison');
+      startWorker();
+      for (let i = 0; i < 10 && (await jobs())[0]?.status !== 'dead'; i++) {
+        await until(async () => (await jobs())[0]?.status !== 'active');
+        h.clock.advance(600_000);
+        h.queue.notify();
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      const dead = await h.queue.listDead({ workspaceId: h.workspaceId });
+      assert.equal(dead.length, 1);
+      assert.equal(dead[0]?.attempts, 8);
+      assert.equal(dead[0]?.lastError, 'always');
+      assert.deepEqual(await h.queue.listDead({ workspaceId: 'ws_other' }), []);
+      fail = false;
+      assert.equal(await h.queue.replay({ workspaceId: h.workspaceId }), 1);
+      await until(async () => (await jobs()).length === 0);
+      await stopWorker();
+      assert.deepEqual(await effects(), ['poison']);
+    });
+
+    it('dead-letters at once an error marked not retryable', async () => {
+      behaviour = async () => {
+        throw Object.assign(new Error('bad payload'), { retryable: false });
+      };
+      await enqueue('hopeless');
+      startWorker();
+      await until(async () => (await jobs())[0]?.status === 'dead');
+      await stopWorker();
+      assert.equal((await jobs())[0]?.attempts, 1);
+    });
+
+    it('recovers a job whose worker died holding its lease', async () => {
+      behaviour = effect;
+      await enqueue('orphan');
+      // A worker claimed it and died: active, lease expired.
+      await h.store.db
+        .updateTable('jobs')
+        .set({ status: 'active', attempts: 1, locked_by: 'dead-worker', locked_until: h.clock.now() - 1 })
+        .execute();
+      startWorker();
+      await until(async () => (await jobs()).length === 0);
+      await stopWorker();
+      assert.deepEqual(await effects(), ['orphan']);
+    });
+
+    it('enqueues nothing when the transaction that enqueued rolls back', async () => {
+      await assert.rejects(
+        h.store.transaction(async (trx) => {
+          await h.queue.enqueue(trx, [
+            { name: 'lead.process', workspaceId: h.workspaceId, payload: { eventId: 'never' } },
+          ]);
+          throw new Error('rollback');
+        }),
+      );
+      assert.equal((await jobs()).length, 0);
+    });
+  });
+}

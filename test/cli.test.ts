@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, it } from 'node:test';
+
+const root = join(import.meta.dirname, '..');
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+  });
+
+describe('leadloop CLI (SQLite)', () => {
+  let dataDir: string;
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-cli-'));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('creates a workspace with --json beside a running server on the same data', async () => {
+    const server = spawn(
+      process.execPath,
+      [join(root, 'src/main/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0'],
+      { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout?.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /running at (http:\/\/\S+)/.exec(out);
+        if (m?.[1] && out.includes('Try it:')) resolve(m[1]);
+      });
+      server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    try {
+      const created = cli([
+        'workspace',
+        'create',
+        'Sales EU',
+        '--org',
+        'Acme',
+        '--data-dir',
+        dataDir,
+        '--json',
+      ]);
+      assert.equal(created.status, 0, created.stderr);
+      const out = JSON.parse(created.stdout) as Record<string, string>;
+      assert.deepEqual(Object.keys(out).sort(), [
+        'apiKey',
+        'organisationId',
+        'webhookSecret',
+        'widgetKey',
+        'workspaceId',
+      ]);
+      // The running server sees the new workspace at once.
+      const response = await fetch(`${url}/v1/workspace`, {
+        headers: { authorization: `Bearer ${out.apiKey}` },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { name: string }).name, 'Sales EU');
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+  });
+
+  it('imports a CSV through the pipeline and reports accepted, merged and rejected rows with reasons', () => {
+    const created = JSON.parse(
+      cli(['workspace', 'create', 'Importers', '--data-dir', dataDir, '--json']).stdout,
+    ) as { workspaceId: string };
+    const csv = join(dataDir, 'leads.csv');
+    writeFileSync(
+      csv,
+      [
+        'Email;First Name;Last Name;Job Title;Company;Country;Phone;Employees;utm_source',
+        'ada@engines.example.com;Ada;Lovelace;CTO;Engines;GB;+44 20 7946 0958;120;newsletter',
+        'grace@navy.example.org;Grace;Hopper;Director;Navy;US;;5000;',
+        'ADA@engines.example.com;Ada;King;Chief Technology Officer;Engines;GB;;;',
+        'not-an-email;Bad;Row;;;;;;',
+        ';No;Contact;;;;;;',
+      ].join('\n'),
+    );
+    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir, '--json']);
+    assert.equal(result.status, 1, 'rejected rows make the exit code non-zero');
+    const summary = JSON.parse(result.stdout) as {
+      rows: number;
+      accepted: number;
+      created: number;
+      merged: number;
+      rejected: number;
+      rejections: { row: number; reasons: string[] }[];
+    };
+    assert.equal(summary.rows, 5);
+    assert.equal(summary.accepted, 3);
+    assert.equal(summary.created, 2);
+    assert.equal(summary.merged, 1);
+    assert.equal(summary.rejected, 2);
+    assert.deepEqual(
+      summary.rejections.map((r) => r.row),
+      [5, 6],
+    );
+    assert.match(summary.rejections[0]?.reasons.join(' ') ?? '', /email is not a valid email/);
+    assert.match(summary.rejections[1]?.reasons.join(' ') ?? '', /required unless phone/);
+    // Importing the same file again changes nothing.
+    const again = JSON.parse(
+      cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir, '--json']).stdout,
+    ) as { accepted: number; alreadyImported: number };
+    assert.equal(again.accepted, 0);
+    assert.equal(again.alreadyImported, 3);
+    const db = new DatabaseSync(join(dataDir, 'leadloop.db'), { readOnly: true });
+    const lead = db
+      .prepare('select name, title, attributes, utm from leads where email = ?')
+      .get('ada@engines.example.com') as Record<string, string>;
+    db.close();
+    assert.equal(lead.name, 'Ada King');
+    assert.equal(lead.title, 'Chief Technology Officer');
+    assert.deepEqual(JSON.parse(lead.attributes), { Employees: 120 });
+    assert.deepEqual(JSON.parse(lead.utm), { source: 'newsletter' });
+  });
+
+  it('shows a progress bar and a human summary without --json', () => {
+    const created = JSON.parse(
+      cli(['workspace', 'create', 'Progress', '--data-dir', dataDir, '--json']).stdout,
+    ) as { workspaceId: string };
+    const csv = join(dataDir, 'progress.csv');
+    writeFileSync(
+      csv,
+      `email,company\n${Array.from({ length: 50 }, (_, i) => `p${i}@corp${i}.example.com,Corp ${i}`).join('\n')}\n`,
+    );
+    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /\[.*\] \d+\/100 rows/);
+    assert.match(result.stdout, /50 rows: 50 accepted \(50 new leads, 0 merged/);
+  });
+
+  it('verifies the audit trail and names an edited, a deleted and a reordered entry', () => {
+    const intact = cli(['audit', 'verify', '--data-dir', dataDir]);
+    assert.equal(intact.status, 0, intact.stdout + intact.stderr);
+    assert.match(intact.stdout, /audit trail intact: \d+ entries/);
+
+    const db = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    const ws = (
+      db
+        .prepare('select workspace_id from audit_log group by workspace_id having count(*) >= 6 limit 1')
+        .get() as { workspace_id: string }
+    ).workspace_id;
+    db.prepare("update audit_log set reason = 'nothing to see' where workspace_id = ? and seq = 2").run(ws);
+    let result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', dataDir]);
+    assert.equal(result.status, 3);
+    let problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
+    assert.deepEqual(
+      problems.map((p) => [p.seq, p.kind]),
+      [[2, 'edited']],
+    );
+
+    db.prepare('delete from audit_log where workspace_id = ? and seq = 2').run(ws);
+    result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', dataDir]);
+    problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
+    assert.deepEqual(
+      problems.map((p) => p.kind),
+      ['deleted'],
+    );
+
+    db.close();
+
+    // A fresh workspace with three entries (creation, two keys); then swap entries 2 and 3.
+    const fresh = JSON.parse(
+      cli(['workspace', 'create', 'Reorder', '--data-dir', dataDir, '--json']).stdout,
+    ) as { workspaceId: string };
+    for (const scope of ['read', 'ingest'])
+      assert.equal(
+        cli(['key', 'create', '--workspace', fresh.workspaceId, '--scope', scope, '--data-dir', dataDir])
+          .status,
+        0,
+      );
+    const db2 = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    db2.prepare('update audit_log set seq = -1 where workspace_id = ? and seq = 2').run(fresh.workspaceId);
+    db2.prepare('update audit_log set seq = 2 where workspace_id = ? and seq = 3').run(fresh.workspaceId);
+    db2.prepare('update audit_log set seq = 3 where workspace_id = ? and seq = -1').run(fresh.workspaceId);
+    db2.close();
+    result = cli(['audit', 'verify', '--workspace', fresh.workspaceId, '--json', '--data-dir', dataDir]);
+    assert.equal(result.status, 3);
+    problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
+    assert.ok(
+      problems.some((p) => p.kind === 'reordered'),
+      JSON.stringify(problems),
+    );
+  });
+
+  it('lists and replays dead-lettered jobs', () => {
+    const db = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    const ws = (db.prepare('select id from workspaces limit 1').get() as { id: string }).id;
+    db.prepare(
+      "insert into jobs (id, workspace_id, name, payload, status, attempts, max_attempts, run_at, created_at, updated_at, last_error) values ('job_DEAD1', ?, 'lead.process', '{\"eventId\":\"evt_x\"}', 'dead', 8, 8, 0, 0, 0, 'gave up')",
+    ).run(ws);
+    db.close();
+    const dead = cli(['jobs', 'dead', '--json', '--data-dir', dataDir]);
+    assert.equal(dead.status, 0, dead.stderr);
+    assert.deepEqual(
+      (JSON.parse(dead.stdout) as { items: { id: string; lastError: string }[] }).items.map((j) => [
+        j.id,
+        j.lastError,
+      ]),
+      [['job_DEAD1', 'gave up']],
+    );
+    const replay = cli(['jobs', 'replay', '--id', 'job_DEAD1', '--json', '--data-dir', dataDir]);
+    assert.deepEqual(JSON.parse(replay.stdout), { replayed: 1 });
+    assert.deepEqual(
+      (JSON.parse(cli(['jobs', 'dead', '--json', '--data-dir', dataDir]).stdout) as { items: unknown[] })
+        .items,
+      [],
+    );
+  });
+
+  it('explains bad usage and bad configuration instead of a stack trace', () => {
+    const unknown = cli(['frobnicate']);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    const badPort = cli(['migrate', '--data-dir', dataDir], { PORT: 'eighty' });
+    assert.equal(badPort.status, 2);
+    assert.match(badPort.stderr, /PORT="eighty"/);
+    const badDb = cli(['migrate'], { DATABASE_URL: 'mysql://nope' });
+    assert.match(badDb.stderr, /DATABASE_URL.*postgres/);
+    assert.ok(readFileSync(join(root, 'package.json'), 'utf8').includes('"leadloop"'));
+  });
+});

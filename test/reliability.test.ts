@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+
+const root = join(import.meta.dirname, '..');
+
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(root, 'src/main/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0'],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /running at (http:\/\/\S+)/.exec(out);
+      if (match?.[1] && out.includes('Try it:')) resolve(match[1]);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
+  });
+  return { child, url };
+}
+
+/**
+ * SIGKILL the server while thousands of events are being accepted and processed, restart it, and
+ * check the history: every event acknowledged with 202 is stored and processed exactly once in
+ * effect (one lead, one history entry, one score), none lost, none doubled.
+ */
+describe('crash safety (SIGKILL mid-flight, SQLite)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-crash-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('loses no acknowledged event and applies none twice across a SIGKILL', async () => {
+    let server = await startServer(dataDir);
+    const demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
+      apiKey: string;
+    };
+    const acknowledged = new Map<string, string>(); // eventId -> email
+    let sent = 0;
+    let killed = false;
+
+    const sendOne = async (n: number) => {
+      const email = `crash${n}@company${n % 50}.example.com`;
+      try {
+        const response = await fetch(`${server.url}/v1/leads`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${demo.apiKey}`,
+            'content-type': 'application/json',
+            'idempotency-key': `crash-${n}`,
+          },
+          body: JSON.stringify({
+            email,
+            title: n % 3 === 0 ? 'VP Sales' : 'Engineer',
+            company: `Company ${n % 50}`,
+            source: 'webinar',
+          }),
+        });
+        if (response.status === 202)
+          acknowledged.set(((await response.json()) as { eventId: string }).eventId, email);
+      } catch {
+        // The connection died with the server: this request was never acknowledged.
+      }
+    };
+
+    // Keep 32 requests in flight; kill the server once 1,500 are acknowledged (workers are mid-batch).
+    await new Promise<void>((resolve) => {
+      let inFlight = 0;
+      const pump = () => {
+        while (!killed && inFlight < 32 && sent < 5000) {
+          inFlight++;
+          void sendOne(sent++).finally(() => {
+            inFlight--;
+            if (!killed && acknowledged.size >= 1500) {
+              killed = true;
+              server.child.kill('SIGKILL');
+            }
+            if (inFlight === 0 && (killed || sent >= 5000)) resolve();
+            else pump();
+          });
+        }
+      };
+      pump();
+    });
+    await new Promise((r) =>
+      server.child.exitCode !== null || server.child.signalCode !== null
+        ? r(null)
+        : server.child.once('exit', r),
+    );
+
+    const file = join(dataDir, 'leadloop.db');
+    const countProcessed = () => {
+      const db = new DatabaseSync(file, { readOnly: true });
+      try {
+        return db.prepare("select count(*) as n from events where status = 'accepted'").get() as {
+          n: number;
+        };
+      } finally {
+        db.close();
+      }
+    };
+    const pendingAtCrash = countProcessed().n;
+
+    server = await startServer(dataDir);
+    const deadline = Date.now() + 60_000;
+    while (countProcessed().n > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      const missing: string[] = [];
+      const unprocessed: string[] = [];
+      const status = db.prepare('select status from events where id = ?');
+      for (const eventId of acknowledged.keys()) {
+        const row = status.get(eventId) as { status: string } | undefined;
+        if (!row) missing.push(eventId);
+        else if (row.status !== 'processed') unprocessed.push(eventId);
+      }
+      assert.deepEqual(missing, [], 'acknowledged events lost');
+      assert.deepEqual(unprocessed, [], 'acknowledged events never processed');
+      const doubled = db
+        .prepare('select event_id, count(*) as n from lead_history group by event_id having n > 1')
+        .all();
+      assert.deepEqual(doubled, [], 'events applied twice');
+      const stored = Number((db.prepare('select count(*) as n from events').get() as { n: number }).n);
+      const history = Number((db.prepare('select count(*) as n from lead_history').get() as { n: number }).n);
+      assert.equal(history, stored, 'one history entry per stored event');
+      const duplicateLeads = db
+        .prepare('select email, count(*) as n from leads group by workspace_id, email having n > 1')
+        .all();
+      assert.deepEqual(duplicateLeads, [], 'duplicate leads');
+      const leads = Number(
+        (db.prepare("select count(*) as n from leads where email like 'crash%'").get() as { n: number }).n,
+      );
+      assert.equal(leads, stored, 'each distinct email is one lead');
+      assert.ok(acknowledged.size >= 1500);
+      assert.ok(
+        pendingAtCrash > 0,
+        'the kill happened while events were still queued (otherwise the test proves little)',
+      );
+      const audit = db.prepare("select count(*) as n from audit_log where action = 'lead.created'").get() as {
+        n: number;
+      };
+      assert.equal(Number(audit.n), stored, 'one lead.created audit entry per lead');
+    } finally {
+      db.close();
+    }
+    const verify = spawnSync(
+      process.execPath,
+      [join(root, 'src/main/cli.ts'), 'audit', 'verify', '--data-dir', dataDir],
+      { encoding: 'utf8' },
+    );
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /audit trail intact/);
+  });
+});
