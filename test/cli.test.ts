@@ -113,7 +113,7 @@ describe('leadloop CLI (SQLite)', () => {
     const db = new DatabaseSync(join(dataDir, 'leadloop.db'), { readOnly: true });
     const lead = db
       .prepare('select name, title, attributes, utm from leads where email = ?')
-      .get('ada@engines.example.com') as Record<string, string>;
+      .get('ada@engines.example.com') as { name: string; title: string; attributes: string; utm: string };
     db.close();
     assert.equal(lead.name, 'Ada King');
     assert.equal(lead.title, 'Chief Technology Officer');

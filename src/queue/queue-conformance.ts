@@ -46,8 +46,8 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
       controller.abort();
       await running;
     };
-    const effect = (job: JobContext<'lead.process'>) =>
-      job.db
+    const effect = async (job: JobContext<'lead.process'>): Promise<void> => {
+      await job.db
         .insertInto('domain_events')
         .values({
           id: `evt_${job.payload.eventId}_${job.attempt}`,
@@ -58,6 +58,7 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
           created_at: 0,
         })
         .execute();
+    };
     const effects = async () =>
       (await h.store.db.selectFrom('domain_events').select('subject').orderBy('subject').execute()).map(
         (r) => r.subject,
