@@ -58,9 +58,11 @@ for (const dialect of DIALECTS) {
       const chat = await call(http.app, 'POST', '/v1/chat/sessions', { body: { widgetKey: A.widgetKey } });
       A.sessionId = chat.body.sessionId as string;
       await call(http.app, 'PUT', '/v1/scoring/rules', { key: A.apiKey, body: { threshold: 10, rules: [] } });
-      const { builtIn: _builtIn, ...template } = (
-        await call(http.app, 'GET', '/v1/playbooks', { key: A.apiKey })
-      ).body.items?.[0] as Record<string, unknown>;
+      const { builtIn: _builtIn, ...template } =
+        ((await call(http.app, 'GET', '/v1/playbooks', { key: A.apiKey })).body.items?.[0] as Record<
+          string,
+          unknown
+        >) ?? {};
       const stored = await call(http.app, 'PUT', '/v1/playbooks/private-a', {
         key: A.apiKey,
         body: { ...template, id: 'private-a', name: 'Private A' },
@@ -269,10 +271,8 @@ for (const dialect of DIALECTS) {
         assert.ok(!JSON.stringify((await asB('GET', '/v1/playbooks')).body).includes('private-a'));
       },
       async putPlaybook() {
-        const { builtIn: _builtIn, ...own } = (await asB('GET', '/v1/playbooks')).body.items?.[0] as Record<
-          string,
-          unknown
-        >;
+        const first = (await asB('GET', '/v1/playbooks')).body.items?.[0] as Record<string, unknown>;
+        const { builtIn: _builtIn, ...own } = first;
         assert.equal(
           (await asB('PUT', '/v1/playbooks/private-a', { ...own, id: 'private-a', name: 'B copy' })).status,
           200,
