@@ -12,6 +12,14 @@ export const jobCatalog = {
     maxAttempts: 8,
     backoffBaseMs: 500,
   },
+  /** Trains a workspace's predictive model from its outcomes (CPU-bound; holds no transaction). */
+  'scoring.retrain': {
+    payload: z.object({ trigger: z.string().max(100) }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 300_000,
+    maxAttempts: 3,
+    backoffBaseMs: 5_000,
+  },
 } as const;
 
 /**

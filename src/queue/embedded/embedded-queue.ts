@@ -17,7 +17,11 @@ export interface EmbeddedQueueOptions {
   store: Store;
   clock: Clock;
   ids: IdGenerator;
-  /** How long a claimed job stays invisible to other workers; renewed never, so keep above timeouts. */
+  /**
+   * How long a claimed job stays invisible to other workers. The worker renews the lease of jobs it
+   * still runs every third of this, so it bounds how soon a dead worker's jobs run again, not how
+   * long a job may take.
+   */
   visibilityTimeoutMs?: number;
   /** Poll interval when idle. */
   idlePollMs?: number;
@@ -40,7 +44,9 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const { store, clock, ids } = options;
   const db = store.db;
   const dialect: DialectName = store.dialect;
-  const visibilityMs = options.visibilityTimeoutMs ?? 60_000;
+  const visibilityMs = options.visibilityTimeoutMs ?? 15_000;
+  /** Jobs this worker holds a lease on, renewed by the heartbeat in `work`. */
+  const held = new Set<string>();
   const idlePollMs = options.idlePollMs ?? 250;
   const random = options.random ?? Math.random;
   const workerId = options.workerId ?? `${process.pid}`;
@@ -225,6 +231,15 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
 
   /** Runs one `none` job outside any transaction of ours, then acknowledges it. */
   async function runOne(row: JobsTable, opts: WorkerOptions): Promise<void> {
+    held.add(row.id);
+    try {
+      await runOneHeld(row, opts);
+    } finally {
+      held.delete(row.id);
+    }
+  }
+
+  async function runOneHeld(row: JobsTable, opts: WorkerOptions): Promise<void> {
     const callbacks: (() => void)[] = [];
     let error: unknown;
     try {
@@ -298,6 +313,21 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
       const waker = () => wake();
       wakers.add(waker);
       let nextRecovery = 0;
+      const heartbeat = setInterval(
+        () => {
+          if (held.size === 0) return;
+          const now = clock.now();
+          void db
+            .updateTable('jobs')
+            .set({ locked_until: now + visibilityMs, updated_at: now })
+            .where('id', 'in', [...held])
+            .where('locked_by', '=', workerId)
+            .where('status', '=', 'active')
+            .execute()
+            .catch(() => {});
+        },
+        Math.max(100, visibilityMs / 3),
+      );
       try {
         while (!opts.signal.aborted) {
           if (clock.now() >= nextRecovery) {
@@ -347,6 +377,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
       } finally {
         wakers.delete(waker);
         await Promise.allSettled([...inFlight]);
+        clearInterval(heartbeat);
       }
     },
 
