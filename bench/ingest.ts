@@ -191,6 +191,17 @@ while (final.processed + final.failed < final.events && Date.now() < drainDeadli
   final = counts(file);
 }
 const rss = child.pid ? peakRssMiB(child.pid) : null;
+// The server's own view of its memory, to tell V8 heap from native allocations.
+const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+const gauge = (name: string) =>
+  Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metricsText)?.[1] ?? Number.NaN) / 2 ** 20;
+const memory = {
+  heapUsedMiB: gauge('leadloop_nodejs_heap_size_used_bytes'),
+  heapTotalMiB: gauge('leadloop_nodejs_heap_size_total_bytes'),
+  externalMiB: gauge('leadloop_nodejs_external_memory_bytes'),
+  rssNowMiB: gauge('leadloop_process_resident_memory_bytes'),
+};
+process.stderr.write(`memory at the end: ${JSON.stringify(memory)}\n`);
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
 
@@ -237,6 +248,7 @@ const out = writeResult('ingest', {
     leads: final.leads,
   },
   peakRssMiB: rss,
+  memory,
   checks,
   targets: { acceptedPerSecond: 3000, p99Ms: 25, peakRssMiB: 250 },
 });

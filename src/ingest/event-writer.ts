@@ -3,7 +3,7 @@ import type { Clock, IdGenerator } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
-import { toJson } from '../store/index.ts';
+import { fixedChunks, toJson } from '../store/index.ts';
 
 export type IdempotencyScope = 'webhook' | 'api' | 'import' | 'chat';
 
@@ -78,22 +78,27 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       const keyed = batch.filter((p) => p.submission.idempotencyKey !== undefined);
       const fresh = new Set(batch.filter((p) => p.submission.idempotencyKey === undefined));
       if (keyed.length > 0) {
-        const inserted = await trx
-          .insertInto('idempotency_keys')
-          .values(
-            keyed.map((p) => ({
-              workspace_id: p.submission.workspaceId,
-              scope: p.submission.source,
-              key: p.submission.idempotencyKey as string,
-              request_hash: p.submission.requestHash,
-              response_status: 202,
-              response_body: toJson({ eventId: p.eventId }),
-              created_at: now,
-            })),
-          )
-          .onConflict((oc) => oc.columns(['workspace_id', 'scope', 'key']).doNothing())
-          .returning(['workspace_id', 'scope', 'key'])
-          .execute();
+        const inserted = [];
+        for (const chunk of fixedChunks(keyed)) {
+          inserted.push(
+            ...(await trx
+              .insertInto('idempotency_keys')
+              .values(
+                chunk.map((p) => ({
+                  workspace_id: p.submission.workspaceId,
+                  scope: p.submission.source,
+                  key: p.submission.idempotencyKey as string,
+                  request_hash: p.submission.requestHash,
+                  response_status: 202,
+                  response_body: toJson({ eventId: p.eventId }),
+                  created_at: now,
+                })),
+              )
+              .onConflict((oc) => oc.columns(['workspace_id', 'scope', 'key']).doNothing())
+              .returning(['workspace_id', 'scope', 'key'])
+              .execute()),
+          );
+        }
         const won = new Set(inserted.map((r) => `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`));
         for (const p of keyed) {
           if (won.has(keyOf(p.submission))) {
@@ -134,24 +139,26 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       }
       const accepted = batch.filter((p) => fresh.has(p));
       if (accepted.length === 0) return;
-      await trx
-        .insertInto('events')
-        .values(
-          accepted.map((p) => ({
-            id: p.eventId,
-            workspace_id: p.submission.workspaceId,
-            type: 'lead.submitted',
-            source: p.submission.source,
-            payload: toJson(p.submission.payload),
-            status: 'accepted',
-            lead_id: null,
-            error: null,
-            attempts: 0,
-            created_at: now,
-            processed_at: null,
-          })),
-        )
-        .execute();
+      for (const chunk of fixedChunks(accepted)) {
+        await trx
+          .insertInto('events')
+          .values(
+            chunk.map((p) => ({
+              id: p.eventId,
+              workspace_id: p.submission.workspaceId,
+              type: 'lead.submitted',
+              source: p.submission.source,
+              payload: toJson(p.submission.payload),
+              status: 'accepted',
+              lead_id: null,
+              error: null,
+              attempts: 0,
+              created_at: now,
+              processed_at: null,
+            })),
+          )
+          .execute();
+      }
       await queue.enqueue(
         trx,
         accepted.map((p) => ({

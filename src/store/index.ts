@@ -1,3 +1,4 @@
+export { fixedChunks } from './chunks.ts';
 export type { Db, Store, StoreOptions } from './database.ts';
 export { createStore } from './database.ts';
 export type { DialectName } from './dialect-name.ts';

@@ -1,7 +1,7 @@
 import type { Clock, IdGenerator } from '../../core/index.ts';
 
 import type { Db, DialectName, JobsTable, Store } from '../../store/index.ts';
-import { fromJson, toJson, withSavepoint } from '../../store/index.ts';
+import { fixedChunks, fromJson, toJson, withSavepoint } from '../../store/index.ts';
 import { backoffDelayMs, JOB_NAMES, type JobName, jobCatalog, type UnitOfWork } from '../catalog.ts';
 import type {
   DeadJob,
@@ -195,11 +195,8 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
             settled.push({ row, status: failure.dead ? 'dead' : 'retrying', error });
           }
         }
-        for (let i = 0; i < done.length; i += 500)
-          await trx
-            .deleteFrom('jobs')
-            .where('id', 'in', done.slice(i, i + 500))
-            .execute();
+        for (const chunk of fixedChunks(done))
+          await trx.deleteFrom('jobs').where('id', 'in', chunk).execute();
       });
     } catch (error) {
       // The batch did not commit: nothing of it happened. Put the jobs back (their attempt counted).
@@ -285,26 +282,28 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
     async enqueue(trx: Db, jobs: EnqueueRequest[]) {
       if (jobs.length === 0) return;
       const now = clock.now();
-      await trx
-        .insertInto('jobs')
-        .values(
-          jobs.map((job) => ({
-            id: ids.next('job'),
-            workspace_id: job.workspaceId,
-            name: job.name,
-            payload: toJson(job.payload),
-            status: 'queued',
-            attempts: 0,
-            max_attempts: jobCatalog[job.name].maxAttempts,
-            run_at: job.runAt ?? now,
-            locked_until: null,
-            locked_by: null,
-            last_error: null,
-            created_at: now,
-            updated_at: now,
-          })),
-        )
-        .execute();
+      for (const chunk of fixedChunks(jobs)) {
+        await trx
+          .insertInto('jobs')
+          .values(
+            chunk.map((job) => ({
+              id: ids.next('job'),
+              workspace_id: job.workspaceId,
+              name: job.name,
+              payload: toJson(job.payload),
+              status: 'queued',
+              attempts: 0,
+              max_attempts: jobCatalog[job.name].maxAttempts,
+              run_at: job.runAt ?? now,
+              locked_until: null,
+              locked_by: null,
+              last_error: null,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .execute();
+      }
     },
 
     async work(opts) {

@@ -2,11 +2,13 @@ import type { Migration } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { initialMigration } from './001-initial.ts';
 import { chatMigration } from './002-chat.ts';
+import { scoringMigration } from './003-scoring.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
     '001-initial': initialMigration(dialect),
     '002-chat': chatMigration(),
+    '003-scoring': scoringMigration(dialect),
   };
 }

@@ -36,7 +36,10 @@ function wrapDatabase(db: DatabaseSync) {
       let statement = cache.get(sqlText);
       if (!statement) {
         statement = wrap(db.prepare(sqlText));
-        if (cache.size > 500) cache.clear();
+        // Statements are finalised only when V8 collects them, which it does lazily since it does
+        // not see their native size; so they are kept and reused (multi-row statements come in
+        // fixed sizes, see fixedChunks) rather than prepared per call.
+        if (cache.size >= 500) cache.clear();
         cache.set(sqlText, statement);
       }
       return statement;
