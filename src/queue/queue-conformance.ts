@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Clock } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
+import { JOB_NAMES } from './catalog.ts';
 import type { JobContext, JobHandlers, Queue } from './port.ts';
 
 export interface ConformanceHarness {
@@ -25,7 +26,8 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
     let behaviour: Behaviour;
     let controller: AbortController;
     let running: Promise<void>;
-    const handlers: JobHandlers = { 'lead.process': (job) => behaviour(job) };
+    // Every job name runs the test's behaviour; the tests enqueue `lead.process` only.
+    const handlers = Object.fromEntries(JOB_NAMES.map((name) => [name, (job: JobContext<'lead.process'>) => behaviour(job)])) as unknown as JobHandlers;
 
     before(async () => {
       h = await make();
