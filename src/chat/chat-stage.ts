@@ -16,6 +16,8 @@ export function createChatScoringStage(chats: ChatStore): PipelineStage {
       const sessionId = ctx.event.source === 'chat' ? ctx.input?.attributes.chat_session : undefined;
       if (typeof sessionId === 'string')
         await chats.linkLead(ctx.db, ctx.tenant.workspaceId, sessionId, lead.id);
+      // A lead created by this event has no conversation unless this event is one.
+      else if (ctx.existing === null) return;
       const sessions = await chats.sessionsOfLead(ctx.db, ctx.tenant, lead.id);
       const latest = sessions.filter((s) => s.state.phase === 'ended').at(-1);
       if (!latest) return;

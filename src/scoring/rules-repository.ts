@@ -21,58 +21,79 @@ export function createRulesRepository(options: {
   audit: AuditLog;
 }): RulesRepository {
   const { store, clock, audit } = options;
+  // Every processed event reads its workspace's rules; a one-second cache saves that query while
+  // keeping another process's change visible within a second (this process's own at once).
+  const cache = new Map<string, { value: StoredRuleSet; until: number }>();
   return {
     async get(db, ctx) {
-      const row = await db
-        .selectFrom('scoring_rules')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .executeTakeFirst();
-      if (!row) return { ...DEFAULT_RULE_SET, version: 0, updatedAt: null };
-      return {
-        rules: fromJson<PointRule[]>(row.rules, []),
-        threshold: row.threshold,
-        version: row.version,
-        updatedAt: Number(row.updated_at),
-      };
+      const cached = cache.get(ctx.workspaceId);
+      if (cached && cached.until > clock.now()) return cached.value;
+      const value = await read(db, ctx);
+      if (cache.size > 10_000) cache.clear();
+      cache.set(ctx.workspaceId, { value, until: clock.now() + 1000 });
+      return value;
     },
     async put(ctx, ruleSet, actor) {
-      const parsed = ruleSetSchema.parse(ruleSet);
-      const now = clock.now();
-      return store.transaction(async (trx) => {
-        const current = await trx
-          .selectFrom('scoring_rules')
-          .select('version')
-          .where('workspace_id', '=', ctx.workspaceId)
-          .executeTakeFirst();
-        const version = (current?.version ?? 0) + 1;
-        if (current) {
-          await trx
-            .updateTable('scoring_rules')
-            .set({ version, rules: toJson(parsed.rules), threshold: parsed.threshold, updated_at: now })
-            .where('workspace_id', '=', ctx.workspaceId)
-            .execute();
-        } else {
-          await trx
-            .insertInto('scoring_rules')
-            .values({
-              workspace_id: ctx.workspaceId,
-              version,
-              rules: toJson(parsed.rules),
-              threshold: parsed.threshold,
-              updated_at: now,
-            })
-            .execute();
-        }
-        await audit.append(trx, ctx.workspaceId, {
-          actor,
-          action: 'scoring.rules_updated',
-          subject: ctx.workspaceId,
-          reason: `point rules set to version ${version} (${parsed.rules.length} rules, threshold ${parsed.threshold}); applies to leads processed from now on`,
-          data: { version, threshold: parsed.threshold, ruleIds: parsed.rules.map((r) => r.id) },
-        });
-        return { ...parsed, version, updatedAt: now };
-      });
+      cache.delete(ctx.workspaceId);
+      try {
+        return await write(ctx, ruleSet, actor);
+      } finally {
+        cache.delete(ctx.workspaceId);
+      }
     },
   };
+
+  async function read(db: Db, ctx: WorkspaceContext): Promise<StoredRuleSet> {
+    const row = await db
+      .selectFrom('scoring_rules')
+      .selectAll()
+      .where('workspace_id', '=', ctx.workspaceId)
+      .executeTakeFirst();
+    if (!row) return { ...DEFAULT_RULE_SET, version: 0, updatedAt: null };
+    return {
+      rules: fromJson<PointRule[]>(row.rules, []),
+      threshold: row.threshold,
+      version: row.version,
+      updatedAt: Number(row.updated_at),
+    };
+  }
+
+  async function write(ctx: WorkspaceContext, ruleSet: RuleSet, actor: Actor): Promise<StoredRuleSet> {
+    const parsed = ruleSetSchema.parse(ruleSet);
+    const now = clock.now();
+    return store.transaction(async (trx) => {
+      const current = await trx
+        .selectFrom('scoring_rules')
+        .select('version')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .executeTakeFirst();
+      const version = (current?.version ?? 0) + 1;
+      if (current) {
+        await trx
+          .updateTable('scoring_rules')
+          .set({ version, rules: toJson(parsed.rules), threshold: parsed.threshold, updated_at: now })
+          .where('workspace_id', '=', ctx.workspaceId)
+          .execute();
+      } else {
+        await trx
+          .insertInto('scoring_rules')
+          .values({
+            workspace_id: ctx.workspaceId,
+            version,
+            rules: toJson(parsed.rules),
+            threshold: parsed.threshold,
+            updated_at: now,
+          })
+          .execute();
+      }
+      await audit.append(trx, ctx.workspaceId, {
+        actor,
+        action: 'scoring.rules_updated',
+        subject: ctx.workspaceId,
+        reason: `point rules set to version ${version} (${parsed.rules.length} rules, threshold ${parsed.threshold}); applies to leads processed from now on`,
+        data: { version, threshold: parsed.threshold, ruleIds: parsed.rules.map((r) => r.id) },
+      });
+      return { ...parsed, version, updatedAt: now };
+    });
+  }
 }
