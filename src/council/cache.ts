@@ -1,0 +1,56 @@
+import type { Clock } from '../core/index.ts';
+import type { CouncilDecision } from './decision-record.ts';
+import { hashValue } from './hashing.ts';
+
+/**
+ * Reuse of decisions for an identical context. The key covers the workspace, the question, the
+ * strategy, the agent catalogue and the hashes of every fact the router read, plus the day (rules
+ * read "days until the timeline"); any change to the lead, its chat or its score is a new key.
+ */
+export interface DecisionCache {
+  get(key: string): Promise<CouncilDecision | undefined>;
+  set(key: string, decision: CouncilDecision, ttlMs: number): Promise<void>;
+}
+
+/** The parts of a cache key. */
+export interface CacheKeyParts {
+  workspaceId: string;
+  question: unknown;
+  strategy: unknown;
+  catalog: unknown;
+  factHashes: readonly (string | null)[];
+  day: string;
+}
+
+/** The cache key (sha256 of the parts' stable JSON, prefixed by the workspace for scanning). */
+export function decisionCacheKey(parts: CacheKeyParts): string {
+  return `${parts.workspaceId}:${hashValue(parts)}`;
+}
+
+/** An in-memory LRU cache with expiry. */
+export function createInMemoryDecisionCache(options: { clock: Clock; maxEntries?: number }): DecisionCache {
+  const maxEntries = options.maxEntries ?? 10_000;
+  const entries = new Map<string, { decision: CouncilDecision; expiresAt: number }>();
+  return {
+    async get(key) {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (entry.expiresAt <= options.clock.now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      entries.delete(key);
+      entries.set(key, entry);
+      return structuredClone(entry.decision);
+    },
+    async set(key, decision, ttlMs) {
+      entries.delete(key);
+      entries.set(key, { decision: structuredClone(decision), expiresAt: options.clock.now() + ttlMs });
+      while (entries.size > maxEntries) {
+        const oldest = entries.keys().next();
+        if (oldest.done) break;
+        entries.delete(oldest.value);
+      }
+    },
+  };
+}
