@@ -105,6 +105,29 @@ for (const dialect of DIALECTS) {
     // B may hold its own lead with the same email (createLead below); A's lead is known by its id.
     const mentionsA = (response: Json) => JSON.stringify(response.body).includes(A.leadId);
 
+    // A's own council decision about its lead (each call asks anew).
+    const councilDecisionOfA = async () => {
+      const asked = await call(http.app, 'POST', '/v1/council/questions', {
+        key: A.apiKey,
+        body: { type: 'lead.next_action', leadId: A.leadId },
+      });
+      assert.equal(asked.status, 200, JSON.stringify(asked.body));
+      return asked.body as { id: string; output: unknown };
+    };
+    const councilStatusOfA = async (id: string) =>
+      (
+        (await call(http.app, 'GET', `/v1/council/decisions/${id}`, { key: A.apiKey })).body.review as {
+          status: string;
+        }
+      ).status;
+    const councilAgentEnabled = async (key: string, id: string) =>
+      (
+        (await call(http.app, 'GET', '/v1/council/agents', { key })).body.items as {
+          id: string;
+          enabled: boolean;
+        }[]
+      ).find((agent) => agent.id === id)?.enabled;
+
     const cases: Record<string, () => Promise<void>> = {
       async ingestWebhook() {
         assert.equal(
@@ -270,6 +293,38 @@ for (const dialect of DIALECTS) {
       async listPlaybooks() {
         assert.ok(!JSON.stringify((await asB('GET', '/v1/playbooks')).body).includes('private-a'));
       },
+      async recordLeadOutcome() {
+        notFound(await asB('POST', `/v1/leads/${A.leadId}/outcome`, { converted: true }));
+      },
+      async getLeadScore() {
+        notFound(await asB('GET', `/v1/leads/${A.leadId}/score`));
+      },
+      async listModels() {
+        assert.deepEqual((await asB('GET', '/v1/models')).body.items, []);
+      },
+      async trainModel() {
+        assert.equal((await asB('POST', '/v1/models/train')).status, 202);
+      },
+      async promoteModel() {
+        notFound(await asB('POST', '/v1/models/1/promote', { reason: 'take over' }));
+      },
+      async rollbackModel() {
+        assert.equal((await asB('POST', '/v1/models/rollback', { reason: 'take over' })).status, 409);
+      },
+      async getScoringThresholds() {
+        assert.deepEqual((await asB('GET', '/v1/scoring/thresholds')).body.items, []);
+      },
+      async getScoringSettings() {
+        assert.equal((await asB('GET', '/v1/scoring/settings')).body.valuePerConversion, null);
+      },
+      async updateScoringSettings() {
+        await asB('PUT', '/v1/scoring/settings', { valuePerConversion: 5 });
+        const a = await call(http.app, 'GET', '/v1/scoring/settings', { key: A.apiKey });
+        assert.equal(a.body.valuePerConversion, null);
+      },
+      async getForecast() {
+        assert.equal((await asB('GET', '/v1/forecast?leads=10')).status, 409);
+      },
       async putPlaybook() {
         const first = (await asB('GET', '/v1/playbooks')).body.items?.[0] as Record<string, unknown>;
         const { builtIn: _builtIn, ...own } = first;
@@ -282,6 +337,50 @@ for (const dialect of DIALECTS) {
           name: string;
         }[];
         assert.equal(aList.find((p) => p.id === 'private-a')?.name, 'Private A');
+      },
+      async listCouncilAgents() {
+        await call(http.app, 'PUT', '/v1/council/agents/strategist-uk', {
+          key: A.apiKey,
+          body: { enabled: false },
+        });
+        assert.equal(await councilAgentEnabled(B.apiKey, 'strategist-uk'), true);
+      },
+      async putCouncilAgent() {
+        assert.equal(
+          (await asB('PUT', '/v1/council/agents/strategist-apac', { enabled: false })).status,
+          200,
+        );
+        assert.equal(await councilAgentEnabled(A.apiKey, 'strategist-apac'), true);
+      },
+      async askCouncil() {
+        notFound(await asB('POST', '/v1/council/questions', { type: 'lead.next_action', leadId: A.leadId }));
+      },
+      async listCouncilDecisions() {
+        await councilDecisionOfA();
+        assert.deepEqual((await asB('GET', `/v1/council/decisions?leadId=${A.leadId}`)).body.items, []);
+        assert.ok(!mentionsA(await asB('GET', '/v1/council/decisions')));
+      },
+      async getCouncilDecision() {
+        notFound(await asB('GET', `/v1/council/decisions/${(await councilDecisionOfA()).id}`));
+      },
+      async giveCouncilFeedback() {
+        const { id } = await councilDecisionOfA();
+        notFound(await asB('POST', `/v1/council/decisions/${id}/feedback`, { verdict: 'reject' }));
+        assert.equal(await councilStatusOfA(id), 'proposed');
+      },
+      async overrideCouncilDecision() {
+        const { id, output } = await councilDecisionOfA();
+        notFound(await asB('POST', `/v1/council/decisions/${id}/override`, { reason: 'take over', output }));
+        assert.equal(await councilStatusOfA(id), 'proposed');
+      },
+      async getCouncilRouterStats() {
+        const { id } = await councilDecisionOfA();
+        const given = await call(http.app, 'POST', `/v1/council/decisions/${id}/feedback`, {
+          key: A.apiKey,
+          body: { verdict: 'accept' },
+        });
+        assert.equal(given.status, 200);
+        assert.deepEqual((await asB('GET', '/v1/council/router/stats')).body.items, []);
       },
     };
 

@@ -58,6 +58,29 @@ export {
 export type { AskOptions, Council, CouncilOptions } from './council.ts';
 /** Create the council. */
 export { createCouncil } from './council.ts';
+/** The council as the application runs it: ask → store → audit, feedback, overrides, the pipeline job. */
+export type {
+  CouncilService,
+  CouncilServiceOptions,
+  DecisionView,
+  FeedbackResult,
+} from './council-service.ts';
+/** Create the council service. */
+export { createCouncilService } from './council-service.ts';
+/** The council's storage (decisions with their review, agent overrides, router stats) and its ports over the database. */
+export type {
+  CouncilTenant,
+  DecisionStatus,
+  DecisionTrigger,
+  StoredDecision,
+  StoredOverride,
+} from './council-store.ts';
+/** Database implementations of the agent directory and router stats ports. */
+export { createDbAgentDirectory, createDbRouterStatsStore } from './council-store.ts';
+/** The tools port over the database. */
+export type { DbCouncilToolsOptions } from './db-tools.ts';
+/** Create the database tools. */
+export { createDbCouncilTools } from './db-tools.ts';
 /** The decision record and its parts. */
 export type { AgentRunRecord, CouncilDecision, CouncilStrategy, ModelInfo, Vote } from './decision-record.ts';
 /** Schema and parser of a stored decision. */
@@ -81,6 +104,8 @@ export { createInMemoryCouncilTools } from './in-memory-tools.ts';
 export type { Available, Knowledge } from './knowledge.ts';
 /** Rule families of an agent; claim precedence per question type. */
 export { availableOf, knowledgeOf, PRECEDENCE } from './knowledge.ts';
+/** The pipeline reaction that queues `council.next_action` for a lead that just qualified. */
+export { createNextActionStage } from './next-action-stage.ts';
 /** Questions, answers and proposals. */
 export type {
   Answer,

@@ -9,10 +9,13 @@ import { toProblem } from './problem.ts';
 import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
+import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
+import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
+import { registerWebRoutes } from './routes/web-routes.ts';
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
@@ -103,6 +106,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerAdminRoutes(app, catalog, deps);
   registerOrgRoutes(app, catalog, deps);
   registerChatRoutes(app, catalog, deps);
+  registerCouncilRoutes(app, catalog, deps);
+  registerScoringRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {
@@ -128,6 +133,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     return metrics.registry.metrics();
   });
   app.get('/openapi.json', async () => openApiDocument());
+  registerWebRoutes(app, deps.demo ?? null);
 
   await app.register(fastifySwagger, {
     mode: 'static',

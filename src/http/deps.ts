@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { ChatService, ChatStore } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock } from '../core/index.ts';
+import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
 import type { Queue } from '../queue/index.ts';
-import type { RulesRepository } from '../scoring/index.ts';
+import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
@@ -21,8 +22,10 @@ export interface HttpDeps {
   audit: AuditLog;
   events: DomainEventLog;
   rules: RulesRepository;
+  predictive: PredictiveScoring;
   chat: ChatService;
   chats: ChatStore;
+  council: CouncilService;
   queue: Queue;
   metrics: Metrics;
   clock: Clock;
@@ -30,6 +33,8 @@ export interface HttpDeps {
   rateLimiter: RateLimiter;
   lifecycle: { state(): LifecycleState };
   version: string;
+  /** The demo workspace shown on `/demo` (first run with embedded storage), if any. */
+  demo?: { workspaceId: string; widgetKey: string } | null;
   /** Body size limit in bytes; 256 KiB by default. */
   bodyLimit?: number;
   /** Milliseconds between database polls of an SSE stream (other processes' events). */

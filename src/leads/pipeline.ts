@@ -230,6 +230,8 @@ export interface LeadPipelineOptions {
   scoringStages?: PipelineStage[];
   /** Replaces the whole default: normalise → dedupe-merge → score-rules → scoringStages → score → qualify. */
   stages?: PipelineStage[];
+  /** Run after qualify in the default list, in the same transaction: react to what changed (queue follow-ups). */
+  reactions?: PipelineStage[];
 }
 
 export interface LeadPipeline {
@@ -247,6 +249,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     ...(options.scoringStages ?? []),
     finalizeScoreStage,
     qualifyStage,
+    ...(options.reactions ?? []),
   ];
 
   // A workspace never changes organisation, so the lookup is cached for the life of the process.

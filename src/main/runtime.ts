@@ -16,6 +16,19 @@ import {
 import { type AuditLog, createAuditLog } from '../compliance/index.ts';
 import type { Config } from '../config/index.ts';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
+import {
+  type CouncilCost,
+  type CouncilService,
+  createCouncil,
+  createCouncilService,
+  createDbAgentDirectory,
+  createDbCouncilTools,
+  createDbRouterStatsStore,
+  createInMemoryCouncilBudget,
+  createInMemoryDecisionCache,
+  createNextActionStage,
+  registerCouncilSkills,
+} from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
 import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
 import {
@@ -27,12 +40,20 @@ import {
 import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
 import { createModelClient, createSkillRegistry, type ModelClient, parseModelSpec } from '../models/index.ts';
 import { createEmbeddedQueue, type JobHandlers, type Queue } from '../queue/index.ts';
-import { createRulesRepository, type RulesRepository } from '../scoring/index.ts';
+import {
+  createPredictiveScoring,
+  createRulesRepository,
+  type PredictiveScoring,
+  type RulesRepository,
+} from '../scoring/index.ts';
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
 
 export const VERSION = '0.1.0';
+
+/** Each workspace's council budget per day (model calls and tokens) unless `councilBudget` says otherwise. */
+export const COUNCIL_DAILY_BUDGET: CouncilCost = { calls: 2_000, tokens: 2_000_000 };
 
 export interface Runtime {
   config: Config;
@@ -45,6 +66,7 @@ export interface Runtime {
   events: DomainEventLog;
   tenants: TenantsService;
   rules: RulesRepository;
+  predictive: PredictiveScoring;
   writer: EventWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
@@ -53,11 +75,12 @@ export interface Runtime {
   models: ModelClient;
   chats: ChatStore;
   chat: ChatService;
+  council: CouncilService;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /** Runs workers until `stopWorkers` (or the signal) ends them. */
   startWorkers(concurrency: number): void;
   stopWorkers(): Promise<void>;
-  createHttp(): Promise<HttpApp>;
+  createHttp(options?: { demo?: { workspaceId: string; widgetKey: string } | null }): Promise<HttpApp>;
   close(): Promise<void>;
 }
 
@@ -73,6 +96,8 @@ export interface RuntimeOptions {
   visibilityTimeoutMs?: number;
   random?: () => number;
   ssePollMs?: number;
+  /** The council's per-workspace daily budget; default {@link COUNCIL_DAILY_BUDGET}. */
+  councilBudget?: CouncilCost | ((workspaceId: string) => CouncilCost);
 }
 
 /** The composition root: builds every service from configuration. Nothing else wires modules together. */
@@ -100,6 +125,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
+  const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
@@ -109,6 +135,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const offlineExtractor = createOfflineExtractor();
   const skills = createSkillRegistry();
   skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
+  registerCouncilSkills(skills);
   const baseURL = config.LEADLOOP_MODEL_BASE_URL;
   const models = createModelClient({
     model: spec.value,
@@ -147,15 +174,35 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   const chats = createChatStore({ store, clock, audit });
   const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  const council = createCouncilService({
+    store,
+    audit,
+    clock,
+    council: createCouncil({
+      models,
+      tools: createDbCouncilTools({ store, chats, rules, clock }),
+      agents: createDbAgentDirectory(store),
+      stats: createDbRouterStatsStore(store, clock),
+      budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
+      cache: createInMemoryDecisionCache({ clock }),
+      clock,
+      ids: () => ids.next('dec'),
+    }),
+  });
   const pipeline = createLeadPipeline({
     clock,
     ids,
     audit,
     events,
     rules,
-    scoringStages: [createChatScoringStage(chats)],
+    scoringStages: [createChatScoringStage(chats), predictive.stage],
+    reactions: [createNextActionStage(queue)],
   });
-  const handlers: JobHandlers = { 'lead.process': (job) => pipeline.process(job) };
+  const handlers: JobHandlers = {
+    'lead.process': (job) => pipeline.process(job),
+    'scoring.retrain': (job) => predictive.training.retrainJob(job),
+    'council.next_action': (job) => council.nextActionJob(job),
+  };
 
   let state: LifecycleState = 'starting';
   const lifecycle = {
@@ -178,6 +225,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events,
     tenants,
     rules,
+    predictive,
     writer,
     ingest,
     pipeline,
@@ -186,6 +234,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     models,
     chats,
     chat,
+    council,
     lifecycle,
     startWorkers(concurrency) {
       if (workerAbort) return;
@@ -220,16 +269,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       workerAbort = null;
       workerDone = null;
     },
-    createHttp: () =>
+    createHttp: (httpOptions) =>
       createHttpApp({
+        demo: httpOptions?.demo ?? null,
         store,
         tenants,
         ingest,
         audit,
         events,
         rules,
+        predictive,
         chat,
         chats,
+        council,
         queue,
         metrics,
         clock,

@@ -20,6 +20,14 @@ export const jobCatalog = {
     maxAttempts: 3,
     backoffBaseMs: 5_000,
   },
+  /** Asks the AI council what to do next with a lead that just qualified (model calls; holds no transaction). */
+  'council.next_action': {
+    payload: z.object({ leadId: z.string().max(100) }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 60_000,
+    maxAttempts: 3,
+    backoffBaseMs: 5_000,
+  },
 } as const;
 
 /**

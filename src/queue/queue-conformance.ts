@@ -27,7 +27,9 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
     let controller: AbortController;
     let running: Promise<void>;
     // Every job name runs the test's behaviour; the tests enqueue `lead.process` only.
-    const handlers = Object.fromEntries(JOB_NAMES.map((name) => [name, (job: JobContext<'lead.process'>) => behaviour(job)])) as unknown as JobHandlers;
+    const handlers = Object.fromEntries(
+      JOB_NAMES.map((name) => [name, (job: JobContext<'lead.process'>) => behaviour(job)]),
+    ) as unknown as JobHandlers;
 
     before(async () => {
       h = await make();

@@ -1,3 +1,18 @@
+export type { ForecastView, Insights, ThresholdsView, ThresholdView } from './insights.ts';
+export type { ScoringLeadFields, Seniority } from './lead-features.ts';
+export { leadRecord, seniorityOf } from './lead-features.ts';
+export type { EvaluationReport } from './learning.ts';
+export type { TrainingReport } from './ml/index.ts';
+export { readCsvFile, runCsvTraining } from './ml/index.ts';
+export type { ModelMetrics, ModelRegistry, ModelStatus, ModelVersionView } from './model-registry.ts';
+export type {
+  OutcomeImportSummary,
+  OutcomeInput,
+  OutcomeResult,
+  OutcomeService,
+  StoredOutcome,
+} from './outcomes.ts';
+export { outcomeInputSchema } from './outcomes.ts';
 export type { Condition, PointRule, RuleSet, ScorableLead, ScoreLine, ScoreResult } from './point-rules.ts';
 export {
   conditionSchema,
@@ -6,5 +21,16 @@ export {
   ruleSetSchema,
   scoreLead,
 } from './point-rules.ts';
+export type { ModelsOverview, PredictiveScoring, PredictiveScoringOptions } from './predictive-scoring.ts';
+export { createPredictiveScoring } from './predictive-scoring.ts';
+export type {
+  LeadScoreView,
+  Prediction,
+  PredictiveStage,
+  PredictiveStageContext,
+} from './predictive-stage.ts';
 export type { RulesRepository, StoredRuleSet } from './rules-repository.ts';
 export { createRulesRepository } from './rules-repository.ts';
+export type { ScoringSettings, ScoringSettingsInput } from './scoring-state.ts';
+export { scoringSettingsSchema } from './scoring-state.ts';
+export type { TrainingResult } from './training-service.ts';

@@ -281,6 +281,48 @@ export interface ScoringStateTable {
   updated_at: number;
 }
 
+export interface CouncilDecisionsTable {
+  id: string;
+  workspace_id: string;
+  question_type: string;
+  /** The lead the question is about (lead questions only). */
+  lead_id: string | null;
+  /** `api` (asked through the API) or `pipeline` (the `council.next_action` job). */
+  trigger: string;
+  /** The job that asked, so a job run twice stores its decision once. */
+  job_id: string | null;
+  decision_class: string;
+  confidence: number;
+  /** proposed | accepted | rejected | edited | overridden. */
+  status: string;
+  /** JSON: the council's CouncilDecision (references and hashes; its own explanation). */
+  record: string;
+  /** JSON: the feedback review, when given. */
+  review: string | null;
+  /** JSON: human overrides (GDPR Art. 22), oldest first; the last one is in force. */
+  overrides: string;
+  /** `type:id` of who asked. */
+  requested_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CouncilAgentsTable {
+  workspace_id: string;
+  agent_id: string;
+  /** JSON: the workspace's override or added agent, as validated. */
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CouncilRouterStatsTable {
+  workspace_id: string;
+  /** JSON: RouterStats (Beta counts per agent combination). */
+  stats: string;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
@@ -303,6 +345,9 @@ export interface Database {
   scoring_models: ScoringModelsTable;
   lead_scores: LeadScoresTable;
   scoring_state: ScoringStateTable;
+  council_decisions: CouncilDecisionsTable;
+  council_agents: CouncilAgentsTable;
+  council_router_stats: CouncilRouterStatsTable;
 }
 
 /** Tables holding one workspace's data; issue 3's row-level security test enumerates these. */
@@ -325,4 +370,7 @@ export const TENANT_TABLES = [
   'scoring_models',
   'lead_scores',
   'scoring_state',
+  'council_decisions',
+  'council_agents',
+  'council_router_stats',
 ] as const satisfies readonly (keyof Database)[];

@@ -1,5 +1,6 @@
 import { auditCommand, jobsCommand, keyCommand, secretCommand, workspaceCommand } from './admin-commands.ts';
 import { importCommand } from './import-command.ts';
+import { scoringCommands } from './scoring-commands.ts';
 import { migrateCommand, serveCommand, workerCommand } from './server-commands.ts';
 import type { Command } from './types.ts';
 
@@ -15,6 +16,10 @@ export const commands: Record<string, Command> = {
   audit: auditCommand,
   jobs: jobsCommand,
   import: importCommand,
+  train: scoringCommands.train,
+  models: scoringCommands.models,
+  evaluate: scoringCommands.evaluate,
+  outcomes: scoringCommands.outcomes,
 };
 
 export function usage(): string {

@@ -3,6 +3,7 @@ import type { DialectName } from '../dialect-name.ts';
 import { initialMigration } from './001-initial.ts';
 import { chatMigration } from './002-chat.ts';
 import { scoringMigration } from './003-scoring.ts';
+import { councilMigration } from './004-council.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -10,5 +11,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '001-initial': initialMigration(dialect),
     '002-chat': chatMigration(),
     '003-scoring': scoringMigration(dialect),
+    '004-council': councilMigration(dialect),
   };
 }

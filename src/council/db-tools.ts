@@ -1,0 +1,226 @@
+import { type ChatStore, type StoredSession, summarizeSession } from '../chat/index.ts';
+import type { Clock, WorkspaceContext } from '../core/index.ts';
+import { findLead, type Lead, leadConsents, leadHistory } from '../leads/index.ts';
+import type { RulesRepository } from '../scoring/index.ts';
+import type { Db, Store } from '../store/index.ts';
+import { performanceMetrics, segmentCounts } from './db-metrics.ts';
+import {
+  type ConversationSlots,
+  type ConversationSnapshot,
+  type CouncilTools,
+  conversationSnapshotSchema,
+  type LeadSnapshot,
+  type ScoreSnapshot,
+  type ToolScope,
+} from './tools-port.ts';
+
+/**
+ * The council's read-only tools over the database. Every method reads only rows of
+ * `scope.workspaceId` (the repositories take the workspace context; the aggregates filter on it),
+ * never writes, and returns values within the port's schemas (long text is cut, not refused).
+ */
+export interface DbCouncilToolsOptions {
+  store: Store;
+  chats: ChatStore;
+  rules: RulesRepository;
+  clock: Clock;
+}
+
+/** How long segment and funnel aggregates are reused. */
+const AGGREGATE_TTL_MS = 60_000;
+
+const cut = (value: string | null, max: number): string | null =>
+  value === null ? null : value.slice(0, max);
+
+function employeesOf(value: unknown): number | null {
+  const n = typeof value === 'string' && /^\d{1,9}$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.floor(n) : null;
+}
+
+function snapshotOf(lead: Lead, consentPurposes: string[]): LeadSnapshot {
+  const attributes: LeadSnapshot['attributes'] = {};
+  const put = (key: string, value: string | number | boolean | null) => {
+    if (key.length > 200 || Object.keys(attributes).length >= 200) return;
+    attributes[key] = typeof value === 'string' ? value.slice(0, 2000) : value;
+  };
+  for (const [key, value] of Object.entries(lead.attributes)) put(key, value);
+  for (const [key, value] of Object.entries(lead.utm)) put(`utm.${key}`, value);
+  const industry = lead.attributes.industry;
+  return {
+    id: lead.id,
+    workspaceId: lead.workspaceId,
+    contactName: cut(lead.name, 500),
+    company: cut(lead.company, 500),
+    companyDomain: cut(lead.companyDomain, 255),
+    title: cut(lead.title, 500),
+    country: cut(lead.country, 100),
+    source: cut(lead.source, 200),
+    industry: typeof industry === 'string' ? industry.slice(0, 200) : null,
+    employees: employeesOf(lead.attributes.employees),
+    consentPurposes: [...new Set(consentPurposes)].map((p) => p.slice(0, 100)).slice(0, 50),
+    attributes,
+    status: lead.status,
+    createdAt: new Date(lead.createdAt).toISOString(),
+  };
+}
+
+const slotSchemas = conversationSnapshotSchema.shape.slots.shape;
+
+/**
+ * The chat's slots under the names the council reads, by question type (money → budget, timeline,
+ * role → authority, company size) and, for the need, the playbook's `need` cue; values that do not
+ * fit the port's schema are left out.
+ */
+function councilSlots(session: StoredSession, values: Record<string, unknown>): ConversationSlots {
+  const slots: Record<string, unknown> = {};
+  const take = (name: keyof ConversationSlots, value: unknown) => {
+    if (slots[name] !== undefined || value === undefined) return;
+    const parsed = slotSchemas[name].safeParse(typeof value === 'string' ? value.slice(0, 2000) : value);
+    if (parsed.success) slots[name] = parsed.data;
+  };
+  for (const question of session.state.playbook.questions) {
+    const value = values[question.slot];
+    switch (question.type) {
+      case 'money':
+        take('budget', value);
+        break;
+      case 'timeline':
+        take('timeline', value);
+        break;
+      case 'role':
+        take('authority', value);
+        break;
+      case 'company_size':
+        take('companySize', value);
+        break;
+      case 'text':
+        if (question.cue === 'need') take('need', value);
+        break;
+      default:
+        break;
+    }
+  }
+  return slots as ConversationSlots;
+}
+
+/** Creates the database implementation of the council's tools port. */
+export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilTools {
+  const { store, chats, rules, clock } = options;
+  const db: Db = store.db;
+
+  // A workspace never changes organisation; the repositories want the full context.
+  const organisations = new Map<string, string>();
+  async function contextOf(scope: ToolScope): Promise<WorkspaceContext> {
+    scope.signal?.throwIfAborted();
+    let organisationId = organisations.get(scope.workspaceId);
+    if (organisationId === undefined) {
+      const row = await db
+        .selectFrom('workspaces')
+        .select('organisation_id')
+        .where('id', '=', scope.workspaceId)
+        .executeTakeFirst();
+      organisationId = row?.organisation_id ?? '';
+      if (organisations.size > 10_000) organisations.clear();
+      if (row) organisations.set(scope.workspaceId, organisationId);
+    }
+    return { workspaceId: scope.workspaceId, organisationId };
+  }
+
+  // Aggregates scan up to a window of leads; many decisions in a minute (a burst of qualified leads)
+  // share one scan. A minute-old count changes no rule's answer that a fresh one would not.
+  const aggregates = new Map<string, { until: number; value: Promise<unknown> }>();
+  function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const now = clock.now();
+    const hit = aggregates.get(key);
+    if (hit && hit.until > now) return hit.value as Promise<T>;
+    if (aggregates.size > 1_000) aggregates.clear();
+    const value = compute();
+    aggregates.set(key, { until: now + AGGREGATE_TTL_MS, value });
+    value.catch(() => aggregates.delete(key));
+    return value;
+  }
+
+  async function latestSession(ctx: WorkspaceContext, leadId: string): Promise<StoredSession | null> {
+    const sessions = await chats.sessionsOfLead(db, ctx, leadId);
+    return sessions.filter((s) => s.state.phase === 'ended').at(-1) ?? sessions.at(-1) ?? null;
+  }
+
+  return {
+    async getLead(scope, args) {
+      const ctx = await contextOf(scope);
+      const lead = await findLead(db, ctx, args.leadId);
+      if (!lead) return null;
+      const consents = await leadConsents(db, ctx, lead.id);
+      return snapshotOf(
+        lead,
+        consents.flatMap((c) => c.purposes),
+      );
+    },
+    async getLeadHistory(scope, args) {
+      const ctx = await contextOf(scope);
+      const history = await leadHistory(db, ctx, args.leadId);
+      return history.slice(-args.limit).map((entry) => ({
+        at: new Date(entry.at).toISOString(),
+        action: entry.action.slice(0, 100),
+        fields: Object.keys(entry.changes)
+          .map((field) => field.slice(0, 200))
+          .slice(0, 100),
+      }));
+    },
+    async getConversation(scope, args): Promise<ConversationSnapshot | null> {
+      const ctx = await contextOf(scope);
+      const session = await latestSession(ctx, args.leadId);
+      if (!session) return null;
+      const summary = summarizeSession(session.state, clock.now());
+      return {
+        sessionId: summary.sessionId.slice(0, 100),
+        playbookId: summary.playbook.id.slice(0, 100),
+        language: summary.language,
+        outcome: summary.outcome,
+        handoffRequested: summary.handoffRequested,
+        slots: councilSlots(session, summary.slots),
+        transcript: summary.transcript.slice(-500).map((entry) => ({
+          role: entry.role,
+          text: entry.text.slice(0, 5000),
+        })),
+        endedAt: summary.endedAt,
+      };
+    },
+    async getScore(scope, args): Promise<ScoreSnapshot | null> {
+      const ctx = await contextOf(scope);
+      const lead = await findLead(db, ctx, args.leadId);
+      if (!lead) return null;
+      const ruleSet = await rules.get(db, ctx);
+      const clamp = (n: number) => Math.min(100, Math.max(0, n));
+      return {
+        score: clamp(lead.score),
+        // Point rules and the predictive line give no interval; the council then treats the score as certain.
+        band: null,
+        threshold: clamp(ruleSet.threshold),
+        model: lead.scoreBreakdown.some((line) => line.ruleId.startsWith('model-v')) ? 'predictive' : 'rules',
+        factors: lead.scoreBreakdown
+          .map((line) => ({ label: line.description.slice(0, 300), points: line.points }))
+          .slice(0, 100),
+      };
+    },
+    async getSegmentStats(scope, args) {
+      const ctx = await contextOf(scope);
+      return cached(`${ctx.workspaceId}|segment|${JSON.stringify(args)}`, () =>
+        segmentCounts(db, ctx.workspaceId, args, clock.now()),
+      );
+    },
+    async getPerformanceMetrics(scope, args) {
+      const ctx = await contextOf(scope);
+      const ruleSet = await rules.get(db, ctx);
+      const query = { windowDays: args.windowDays, threshold: ruleSet.threshold };
+      return cached(`${ctx.workspaceId}|metrics|${JSON.stringify(query)}`, () =>
+        performanceMetrics(db, ctx.workspaceId, query, clock.now()),
+      );
+    },
+    async listWorkflows(scope) {
+      await contextOf(scope);
+      // Workflows (issue 7) are not stored yet: the workspace has none.
+      return [];
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import type { AuditLog } from '../compliance/index.ts';
+import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
+import type { Queue } from '../queue/index.ts';
+import type { Db, Store } from '../store/index.ts';
+import type { Insights } from './insights.ts';
+import { createInsights } from './insights.ts';
+import type { ScoringLeadFields } from './lead-features.ts';
+import type { EvaluationReport } from './learning.ts';
+import { createLearning, outcomeCounts, requirements } from './learning.ts';
+import type { ModelRegistry, ModelVersionView } from './model-registry.ts';
+import { createModelRegistry } from './model-registry.ts';
+import type { OutcomeService } from './outcomes.ts';
+import { createOutcomeService } from './outcomes.ts';
+import type { ScoreLine } from './point-rules.ts';
+import type { LeadScoreView, PredictiveStage, Predictor } from './predictive-stage.ts';
+import { createPredictiveStage, createPredictor, leadScoreView } from './predictive-stage.ts';
+import type { RulesRepository } from './rules-repository.ts';
+import type { LearningState, TrainingAttempt } from './scoring-state.ts';
+import { readState, writeState } from './scoring-state.ts';
+import type { TrainingService } from './training-service.ts';
+import { createTrainingService } from './training-service.ts';
+
+/** `GET /v1/models`: the registry, what scores leads now, and why. */
+export interface ModelsOverview {
+  items: ModelVersionView[];
+  /** What scores leads now: `model vN (kind)` or `point rules`. */
+  scorer: string;
+  champion: number | null;
+  challenger: number | null;
+  reason: string;
+  requirements: ReturnType<typeof requirements>;
+  training: TrainingAttempt | null;
+  learning: LearningState;
+}
+
+/** Predictive scoring for the rest of the application: one object built by the composition root. */
+export interface PredictiveScoring {
+  readonly registry: ModelRegistry;
+  readonly outcomes: OutcomeService;
+  readonly training: TrainingService;
+  readonly insights: Insights;
+  /** The pipeline stage that adds the champion's score line (`scoringStages`). */
+  readonly stage: PredictiveStage;
+  models(workspaceId: string): Promise<ModelsOverview>;
+  evaluate(workspaceId: string): Promise<EvaluationReport>;
+  /** Queues a retraining job now (the API's "train" button). */
+  requestTraining(workspaceId: string, actor: Actor): Promise<{ queued: boolean; reason: string }>;
+  leadScore(
+    ctx: WorkspaceContext,
+    lead: ScoringLeadFields & { score: number; scoreBreakdown: ScoreLine[] },
+    actor: Actor,
+  ): Promise<LeadScoreView>;
+}
+
+export interface PredictiveScoringOptions {
+  store: Store;
+  queue: Queue;
+  audit: AuditLog;
+  rules: RulesRepository;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+export function createPredictiveScoring(options: PredictiveScoringOptions): PredictiveScoring {
+  const { store, queue, audit, rules, clock, ids } = options;
+  const db = store.db;
+  const registry = createModelRegistry({ store, audit, clock, ids });
+  const predictor: Predictor = createPredictor(registry);
+  const learning = createLearning({ registry, queue, audit, clock });
+  const outcomes = createOutcomeService({ store, audit, clock, predictor, learning });
+  const training = createTrainingService({ store, registry, audit, clock });
+  const insights = createInsights({ store, audit, clock });
+  const stage = createPredictiveStage({ registry, predictor });
+
+  return {
+    registry,
+    outcomes,
+    training,
+    insights,
+    stage,
+    async models(workspaceId) {
+      const [items, state, counts] = await Promise.all([
+        registry.list(db, workspaceId),
+        readState(db, workspaceId),
+        outcomeCounts(db, workspaceId),
+      ]);
+      const champion = items.find((v) => v.status === 'champion') ?? null;
+      const challenger = items.find((v) => v.status === 'challenger') ?? null;
+      const need = requirements(state, counts);
+      let reason: string;
+      if (champion)
+        reason = `model v${champion.version} (${champion.kind}) scores leads after the point rules: ${champion.reason}`;
+      else if (!need.ready) reason = `the point rules score leads: ${need.reason}`;
+      else if (state.training)
+        reason = `the point rules score leads; latest training (${state.training.status}): ${state.training.reason}`;
+      else if (state.learning.retrainPending)
+        reason = `the point rules score leads until the queued training (${state.learning.retrainPending}) finishes`;
+      else
+        reason =
+          'the point rules score leads; enough outcomes to train: run `leadloop train --workspace` or POST /v1/models/train';
+      return {
+        items,
+        scorer: champion ? `model v${champion.version} (${champion.kind})` : 'point rules',
+        champion: champion?.version ?? null,
+        challenger: challenger?.version ?? null,
+        reason,
+        requirements: need,
+        training: state.training,
+        learning: state.learning,
+      };
+    },
+    evaluate: (workspaceId) => learning.report(db, workspaceId),
+    requestTraining(workspaceId, actor) {
+      return store.transaction(async (trx: Db) => {
+        const state = await readState(trx, workspaceId);
+        if (state.learning.retrainPending)
+          return {
+            queued: false,
+            reason: `a training job is already queued (${state.learning.retrainPending})`,
+          };
+        await queue.enqueue(trx, [
+          { name: 'scoring.retrain', workspaceId, payload: { trigger: 'requested' } },
+        ]);
+        await writeState(
+          trx,
+          workspaceId,
+          { learning: { ...state.learning, retrainPending: 'requested', pendingSince: clock.now() } },
+          clock.now(),
+        );
+        await audit.append(trx, workspaceId, {
+          actor,
+          action: 'scoring.retrain_queued',
+          subject: workspaceId,
+          reason: 'retraining requested',
+          data: { trigger: 'requested' },
+        });
+        return { queued: true, reason: 'a training job was queued; GET /v1/models shows its result' };
+      });
+    },
+    leadScore(ctx, lead, actor) {
+      // Scoring on request stores the prediction and its audit entry together.
+      return store.transaction(async (trx) => {
+        const ruleSet = await rules.get(trx, ctx);
+        return leadScoreView(
+          trx,
+          { predictor, registry },
+          ctx,
+          lead,
+          ruleSet.threshold,
+          actor,
+          clock.now(),
+          (record) => audit.append(trx, ctx.workspaceId, record),
+        );
+      });
+    },
+  };
+}

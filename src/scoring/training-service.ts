@@ -1,0 +1,291 @@
+import type { AuditLog } from '../compliance/index.ts';
+import type { Actor, Clock } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
+import type { JobContext } from '../queue/index.ts';
+import type { Store } from '../store/index.ts';
+import { fromJson } from '../store/index.ts';
+import { leadRecord, leadRecordSource, workspaceFeatureSpec } from './lead-features.ts';
+import { figures, outcomeCounts, requirements } from './learning.ts';
+import type { TrainingOutcome } from './ml/index.ts';
+import { applyCalibrator, auc, fitPlatt, trainScoringModel } from './ml/index.ts';
+import type { ModelMetrics, ModelRegistry, ModelStatus } from './model-registry.ts';
+import type { ScoreLine } from './point-rules.ts';
+import { isModelLine } from './predictive-stage.ts';
+import type { TrainingAttempt } from './scoring-state.ts';
+import { loadLeads, readState, touchesOf, writeState } from './scoring-state.ts';
+
+/** Training uses at most this many of the workspace's latest outcomes. */
+export const MAX_TRAINING_ROWS = 20_000;
+/** Outcomes that neither model trained on, needed to judge a challenger against the champion. */
+export const MIN_COMPARISON_OUTCOMES = 50;
+
+export interface TrainingResult {
+  status: TrainingAttempt['status'];
+  reason: string;
+  /** The version registered (also when it did not become champion). */
+  version: number | null;
+  modelStatus: ModelStatus | null;
+  metrics: ModelMetrics | null;
+  requirements: ReturnType<typeof requirements>;
+}
+
+export interface TrainOptions {
+  trigger: string;
+  actor: Actor;
+  signal?: AbortSignal;
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+export interface TrainingService {
+  /**
+   * Trains a model on the workspace's outcomes and registers it: champion when it beats the point
+   * rules (no champion yet) or the champion (on outcomes neither trained on), challenger otherwise.
+   * Too few outcomes or a failed training leave everything as it was and say why.
+   */
+  train(workspaceId: string, options: TrainOptions): Promise<TrainingResult>;
+  /** The `scoring.retrain` job handler. */
+  retrainJob(job: JobContext<'scoring.retrain'>): Promise<void>;
+}
+
+const fixed = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+function logLossAfterPlatt(margins: number[], labels: number[]): number {
+  const calibrator = fitPlatt(margins, labels);
+  let sum = 0;
+  for (let i = 0; i < margins.length; i++) {
+    const p = applyCalibrator(calibrator, margins[i]!);
+    sum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return sum / margins.length;
+}
+
+export function createTrainingService(options: {
+  store: Store;
+  registry: ModelRegistry;
+  audit: AuditLog;
+  clock: Clock;
+}): TrainingService {
+  const { store, registry, audit, clock } = options;
+  const db = store.db;
+
+  async function finish(
+    workspaceId: string,
+    attempt: TrainingAttempt,
+    actor: Actor,
+    action: string,
+  ): Promise<void> {
+    await store.transaction(async (trx) => {
+      const state = await readState(trx, workspaceId);
+      await writeState(
+        trx,
+        workspaceId,
+        {
+          training: attempt,
+          learning: { outcomesSinceTraining: 0, retrainPending: null, pendingSince: null },
+        },
+        clock.now(),
+      );
+      // Repeated identical refusals (every outcome below the minimum) would flood the trail.
+      if (action === 'scoring.training_skipped' && state.training?.reason === attempt.reason) return;
+      await audit.append(trx, workspaceId, {
+        actor,
+        action,
+        subject: workspaceId,
+        reason: `${attempt.trigger}: ${attempt.reason}`,
+        data: { status: attempt.status, labelled: attempt.labelled, conversions: attempt.conversions },
+      });
+    });
+  }
+
+  async function train(workspaceId: string, opts: TrainOptions): Promise<TrainingResult> {
+    const progress = opts.onProgress ?? (() => {});
+    const state = await readState(db, workspaceId);
+    const counts = await outcomeCounts(db, workspaceId);
+    const need = requirements(state, counts);
+    const attempt = (
+      status: TrainingAttempt['status'],
+      reason: string,
+      version: number | null,
+    ): TrainingAttempt => ({
+      status,
+      at: clock.now(),
+      trigger: opts.trigger,
+      reason,
+      version,
+      labelled: counts.labelled,
+      conversions: counts.conversions,
+    });
+    const none = { version: null, modelStatus: null, metrics: null, requirements: need };
+    if (!need.ready) {
+      const reason = `${need.reason}; the point rules keep scoring`;
+      await finish(
+        workspaceId,
+        attempt('insufficient', reason, null),
+        opts.actor,
+        'scoring.training_skipped',
+      );
+      return { status: 'insufficient', reason, ...none };
+    }
+
+    progress('load', 0);
+    const outcomes = (
+      await db
+        .selectFrom('lead_outcomes')
+        .select(['lead_id', 'converted', 'occurred_at', 'recorded_at'])
+        .where('workspace_id', '=', workspaceId)
+        .orderBy('occurred_at', 'desc')
+        .orderBy('recorded_at', 'desc')
+        .orderBy('lead_id', 'desc')
+        .limit(MAX_TRAINING_ROWS)
+        .execute()
+    ).reverse();
+    const ids = outcomes.map((o) => o.lead_id);
+    const [leads, touches] = await Promise.all([
+      loadLeads(db, workspaceId, ids),
+      touchesOf(db, workspaceId, ids),
+    ]);
+    const rows = outcomes.flatMap((o) => {
+      const found = leads.get(o.lead_id);
+      return found ? [{ outcome: o, ...found }] : [];
+    });
+    const records = rows.map((r) => leadRecord(r.lead, touches.get(r.lead.id) ?? 0));
+    const labels = Uint8Array.from(rows, (r) => (Number(r.outcome.converted) === 1 ? 1 : 0));
+    const source = leadRecordSource(records);
+    const spec = workspaceFeatureSpec(source);
+    progress('load', 1);
+
+    const { champion } = await registry.active(db, workspaceId);
+    let trained: TrainingOutcome;
+    try {
+      trained = trainScoringModel({
+        source,
+        labels,
+        spec,
+        // Outcomes are in time order: the latest validate, as the model will be judged from now on.
+        validation: 'latest',
+        validationFraction: 0.2,
+        seed: 1,
+        clock,
+        signal: opts.signal,
+        onProgress: progress,
+      });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      const reason = `training failed, nothing changed (${champion ? `champion v${champion.version} keeps` : 'the point rules keep'} scoring): ${why}`;
+      await finish(workspaceId, attempt('failed', reason, null), opts.actor, 'scoring.training_failed');
+      if (error instanceof LeadloopError && error.code === 'validation_failed')
+        return { status: 'failed', reason, ...none };
+      throw error;
+    }
+
+    const window = trained.validation;
+    const windowLabels = Array.from(window.labels);
+    const probabilities = Array.from(window.margins, (m) => applyCalibrator(trained.model.calibrator, m));
+    const rulePoints = Array.from(window.rows, (i) =>
+      fromJson<ScoreLine[]>(rows[i]!.row.score_breakdown, [])
+        .filter((l) => !isModelLine(l))
+        .reduce((s, l) => s + l.points, 0),
+    );
+    const at = (i: number | undefined) =>
+      i === undefined ? null : new Date(Number(rows[i]!.outcome.occurred_at)).toISOString();
+    const metrics: ModelMetrics = {
+      validation: {
+        ...figures(probabilities, windowLabels),
+        from: at(window.rows[0]),
+        to: at(window.rows[window.rows.length - 1]),
+      },
+      pointRules: { auc: finite(auc(rulePoints, windowLabels)) },
+      candidates: trained.model.metadata.candidates,
+      selection: trained.model.metadata.selection,
+      comparison: null,
+    };
+    const modelAuc = metrics.validation.auc;
+    const rulesAuc = metrics.pointRules.auc;
+    const n = window.rows.length;
+
+    let status: ModelStatus;
+    let reason: string;
+    if (!champion) {
+      const beats = modelAuc !== null && (rulesAuc === null || modelAuc > rulesAuc);
+      status = beats ? 'champion' : 'retired';
+      reason = beats
+        ? `AUC ${fixed(modelAuc)} beats the point rules' ${fixed(rulesAuc)} on the latest ${n} outcomes (${metrics.selection})`
+        : `AUC ${fixed(modelAuc)} does not beat the point rules' ${fixed(rulesAuc)} on the latest ${n} outcomes; the point rules keep scoring`;
+    } else {
+      // Judge both on outcomes recorded after the champion was trained: data neither has seen.
+      const fresh: number[] = [];
+      window.rows.forEach((row, position) => {
+        if (Number(rows[row]!.outcome.recorded_at) > champion.trainedAt) fresh.push(position);
+      });
+      const freshLabels = fresh.map((p) => windowLabels[p]!);
+      const positives = freshLabels.reduce((s, v) => s + v, 0);
+      if (fresh.length >= MIN_COMPARISON_OUTCOMES && positives > 0 && positives < fresh.length) {
+        const scorer = await registry.scorer(db, workspaceId, champion);
+        const championLoss = logLossAfterPlatt(
+          fresh.map((p) => scorer.marginOf(source.reader(window.rows[p]!))),
+          freshLabels,
+        );
+        const challengerLoss = logLossAfterPlatt(
+          fresh.map((p) => window.margins[p]!),
+          freshLabels,
+        );
+        const measure = 'log-loss, each recalibrated (Platt) on the same outcomes';
+        metrics.comparison = {
+          champion: champion.version,
+          outcomes: fresh.length,
+          championLogLoss: championLoss,
+          challengerLogLoss: challengerLoss,
+          measure,
+        };
+        status = challengerLoss < championLoss ? 'champion' : 'challenger';
+        reason =
+          status === 'champion'
+            ? `on the ${fresh.length} latest outcomes since v${champion.version} was trained, log-loss ${challengerLoss.toFixed(4)} beats the champion's ${championLoss.toFixed(4)}`
+            : `on the ${fresh.length} latest outcomes since v${champion.version} was trained, log-loss ${challengerLoss.toFixed(4)} does not beat the champion's ${championLoss.toFixed(4)}; scored in shadow beside it`;
+      } else {
+        status = 'challenger';
+        reason = `only ${fresh.length} outcomes of the validation window arrived after champion v${champion.version} was trained (${MIN_COMPARISON_OUTCOMES} with both kinds are needed to compare); scored in shadow beside it until it can be judged`;
+      }
+    }
+
+    const registered = await store.transaction(async (trx) => {
+      const view = await registry.register(
+        trx,
+        workspaceId,
+        { model: trained.model, spec, metrics, status, reason },
+        opts.actor,
+      );
+      await writeState(
+        trx,
+        workspaceId,
+        {
+          training: attempt('trained', reason, view.version),
+          learning: { outcomesSinceTraining: 0, retrainPending: null, pendingSince: null },
+        },
+        clock.now(),
+      );
+      return view;
+    });
+    progress('register', 1);
+    return {
+      status: 'trained',
+      reason,
+      version: registered.version,
+      modelStatus: status,
+      metrics,
+      requirements: need,
+    };
+  }
+
+  return {
+    train,
+    async retrainJob(job) {
+      await train(job.workspaceId, {
+        trigger: job.payload.trigger,
+        actor: { type: 'worker', id: 'scoring.retrain' },
+        signal: job.signal,
+      });
+    },
+  };
+}
