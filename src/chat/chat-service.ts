@@ -279,12 +279,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     async message({ sessionId, widgetKey, text, signal }) {
       return serialised(sessionId, async () => {
         const stored = await forWidget(sessionId, widgetKey);
-        if (stored.state.phase === 'ended') {
-          await submitIfEnded(stored);
-          throw new LeadloopError('conflict', 'this conversation has ended; start a new one', {
-            issues: [{ field: 'path.id', reason: 'the session has ended' }],
-          });
-        }
+        // An ended conversation still answers: the engine hands over to a person on request
+        // ("human") and otherwise says the conversation is over. The lead was submitted already.
         return applyTurn(
           stored,
           await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),

@@ -11,6 +11,8 @@ export interface NeedMatch extends Span {
 const WANT_CUES = [
   "(?:we|i)(?:'re| are|'m| am)?\\s+(?:really |urgently |mainly |basically |mostly |desperately |just |also )?(?:need(?:s)?|want(?:s)?|wanna|would like|would love|are looking|'re looking|am looking|'m looking|are hoping|'re hoping|hope|plan|are planning|'re planning|are trying|'re trying|am trying|'m trying|aim|are aiming|have to|must)(?:\\s+(?:for|to|with|is))?",
   "(?:we|i)'d (?:like|love)(?:\\s+to)?",
+  // The subject carried over from an earlier clause: "we have a budget of 50k and need a CRM".
+  '(?:and|but|so)\\s+(?:really |urgently |also )?(?:need|want)(?:\\s+(?:for|to|with))?',
   '(?:main |biggest |key |big )?(?:challenge|problem|pain point|pain|issue)s?\\s*:',
   '(?:(?:we|i)\\s+)?(?:looking for|looking to|looking into|need help with|need a way to|help (?:us|me)(?: with)?|interested in|in the market for|searching for|evaluating|shopping for|trying to|hoping to|want to|need to|goal is to)',
   '(?:our|my|the)\\s+(?:main |biggest |big |key |core |current |real |number one |#1 |primary )?(?:problem|challenge|pain(?: point)?|issue|goal|priority|need|bottleneck|struggle|headache|use case|objective|focus)s?\\s+(?:is|are|right now is|at the moment is|would be|being)(?:\\s+that)?:?',

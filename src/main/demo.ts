@@ -58,6 +58,7 @@ export function banner(url: string, location: string, demo: DemoCredentials | nu
       `    workspace id:   ${demo.workspaceId}`,
       `    API key:        ${demo.apiKey}`,
       `    webhook secret: ${demo.webhookSecret}`,
+      `    chat demo:      ${url}/demo`,
       '',
       '  Try it:',
       `    curl -s -X POST ${url}/v1/leads \\`,

@@ -23,7 +23,7 @@ export interface RunningServer {
 export async function serve(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const runtime = await createRuntime(config, options);
   const demo = await ensureDemoWorkspace(runtime, resolve(config.LEADLOOP_DATA_DIR));
-  const http = await runtime.createHttp();
+  const http = await runtime.createHttp({ demo });
   await http.app.listen({ port: config.PORT, host: config.HOST });
   const address = http.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -46,7 +46,12 @@ export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, 
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/chat/sessions')) return;
     const origin = header(request, 'origin');
-    if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+    // Retry-After must be readable by the widget on another origin, to time its retry after a 429.
+    if (origin)
+      reply
+        .header('access-control-allow-origin', origin)
+        .header('vary', 'origin')
+        .header('access-control-expose-headers', 'retry-after');
   });
   app.options('/v1/chat/*', async (_request, reply) => {
     reply

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { loadConfig } from '../../src/config/index.ts';
+import { type RunningServer, serve } from '../../src/main/serve.ts';
+import { eventually } from '../support/runtime.ts';
+import { browserSkipReason, launchChromium } from './support/chromium.ts';
+import { ensureWidgetBuilt, WIDGET_FILE, widgetSize } from './support/widget-build.ts';
+import { QUALIFYING, widgetDriver } from './support/widget-driver.ts';
+
+const skip = browserSkipReason();
+if (skip) console.log(`# skipping the widget browser tests: ${skip}`);
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Screenshots for review land here (gitignored). */
+const RESULTS = join(ROOT, 'test-results');
+
+/**
+ * The widget end to end: the real server in-process (temporary SQLite data dir, port 0), its demo
+ * page at /demo in Debian's Chromium, a conversation to qualification, then the lead through the
+ * API. Screenshots for review go to test-results/ (gitignored).
+ */
+describe('chat widget on the real server, in Chromium', { skip }, () => {
+  let browser: Browser;
+  let server: RunningServer;
+  let dataDir: string;
+  let demo: { workspaceId: string; apiKey: string; widgetKey: string };
+  let context: BrowserContext | undefined;
+  const api = async (path: string) => {
+    const response = await fetch(`${server.url}${path}`, {
+      headers: { authorization: `Bearer ${demo.apiKey}` },
+    });
+    assert.equal(response.status, 200, `GET ${path}: ${response.status} ${await response.clone().text()}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+
+  before(async () => {
+    await ensureWidgetBuilt();
+    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-widget-'));
+    const config = loadConfig(
+      {},
+      { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    );
+    server = await serve(
+      { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
+      { logger: pino({ level: 'silent' }), queuePollMs: 20 },
+    );
+    demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
+    mkdirSync(RESULTS, { recursive: true });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+
+  it('builds into one script under 30 KB gzipped, served at /widget.js', async () => {
+    const size = widgetSize(readFileSync(WIDGET_FILE));
+    console.log(`# widget.js: ${size.raw} B raw, ${size.gzipped} B gzipped`);
+    assert.ok(size.gzipped < 30 * 1024, `widget.js is ${size.gzipped} B gzipped`);
+    const served = await fetch(`${server.url}/widget.js`);
+    assert.equal(served.status, 200);
+    assert.match(served.headers.get('content-type') ?? '', /javascript/);
+    assert.equal(await served.text(), readFileSync(WIDGET_FILE, 'utf8'));
+  });
+
+  it("serves the demo page at /demo with the demo workspace's widget key in its script tag", async () => {
+    const response = await fetch(`${server.url}/demo`);
+    assert.equal(response.status, 200, 'GET /demo');
+    assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+    const html = await response.text();
+    assert.doesNotMatch(html, /__(WORKSPACE_ID|WIDGET_KEY|API_ORIGIN)__/);
+    assert.ok(html.includes(`data-key="${demo.widgetKey}"`), 'the widget key is injected');
+    assert.ok(html.includes(`data-workspace="${demo.workspaceId}"`), 'the workspace id is injected');
+  });
+
+  it('qualifies a visitor in the demo page; the lead shows up through the API with its slots and score', async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const widget = widgetDriver(page);
+    const started = page.waitForResponse(
+      (r) => r.url().endsWith('/v1/chat/sessions') && r.request().method() === 'POST',
+    );
+    await page.goto(`${server.url}/demo?utm_source=newsletter&utm_campaign=winter`);
+    await widget.open();
+    const { sessionId } = (await (await started).json()) as { sessionId: string };
+    await widget.waitForReplies(2);
+    assert.match((await widget.replyTexts())[0] ?? '', /automated assistant/i);
+
+    await widget.say(QUALIFYING);
+    await widget.say('ada@acme.example');
+    const asked = await widget.replies.count();
+    await page.getByRole('group', { name: 'Suggested replies' }).getByRole('button', { name: 'Yes' }).click();
+    await widget.waitForReplies(asked + 1);
+    await widget.settled();
+    await page.screenshot({ path: join(RESULTS, 'widget-desktop.png'), animations: 'disabled' });
+
+    const lead = await eventually(async () => {
+      const list = await api(`/v1/leads?email=${encodeURIComponent('ada@acme.example')}`);
+      return (list.items as Record<string, unknown>[])[0];
+    });
+    const session = await api(`/v1/chat/sessions/${sessionId}`);
+    assert.equal(session.outcome, 'qualified');
+    const slots = session.slots as Record<string, unknown>;
+    assert.deepEqual(slots.budget, { min: 50_000, max: 50_000, currency: 'USD' });
+    assert.equal(slots.authority, 'vp');
+    assert.match(String((slots.timeline as { byDate?: string })?.byDate), /^\d{4}-\d{2}-\d{2}$/);
+    assert.ok(slots.need, 'the need was captured');
+    const score = session.score as { total: number; lines: { points: number }[] };
+    assert.equal(
+      score.total,
+      score.lines.reduce((sum, line) => sum + line.points, 0),
+    );
+    assert.ok(score.total >= 60, `a qualified VP with budget scores high (${score.total})`);
+
+    assert.equal(lead.email, 'ada@acme.example');
+    assert.equal(lead.source, 'chat');
+    assert.deepEqual(lead.utm, { source: 'newsletter', campaign: 'winter' });
+    const attributes = lead.attributes as Record<string, unknown>;
+    assert.equal(attributes.chat_session, sessionId);
+    assert.equal(attributes.chat_outcome, 'qualified');
+    assert.equal(attributes.chat_budget_min, 50_000);
+    assert.equal(attributes.chat_authority, 'vp');
+    // The lead's score carries the conversation's points, line by line, beside the pipeline's own rules.
+    const breakdown = lead.scoreBreakdown as { ruleId: string; points: number }[];
+    const chatPoints = breakdown
+      .filter((line) => line.ruleId.startsWith('chat-'))
+      .reduce((sum, line) => sum + line.points, 0);
+    assert.equal(chatPoints, score.total);
+    assert.equal(
+      lead.score,
+      breakdown.reduce((sum, line) => sum + line.points, 0),
+    );
+    assert.equal(lead.status, 'qualified');
+    assert.equal(session.leadId, lead.id);
+
+    // Transcript and consent are reachable too: on the session, and as the lead's consent record.
+    const transcript = session.messages as { role: string; text: string }[];
+    assert.ok(transcript.some((m) => m.role === 'visitor' && m.text === QUALIFYING));
+    assert.match(String((session.consent as { textVersion?: string })?.textVersion), /\S/);
+    const detail = await api(`/v1/leads/${lead.id}`);
+    const consents = detail.consents as { purposes: string[] }[];
+    assert.ok(
+      consents.length > 0 && consents[0]!.purposes.length > 0,
+      'the consent given in the chat is on the lead',
+    );
+  });
+
+  it('fits a 375-px-wide phone screen', async () => {
+    context = await browser.newContext({
+      viewport: { width: 375, height: 812 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'en-US',
+    });
+    const page = await context.newPage();
+    const widget = widgetDriver(page);
+    await page.goto(`${server.url}/demo`);
+    await widget.launcher.waitFor();
+    await page.screenshot({ path: join(RESULTS, 'widget-phone-closed.png'), animations: 'disabled' });
+    await widget.launcher.tap();
+    await widget.waitForReplies(2);
+    await widget.say(QUALIFYING);
+    assert.deepEqual(await widget.panel.boundingBox(), { x: 0, y: 0, width: 375, height: 812 });
+    await page.screenshot({ path: join(RESULTS, 'widget-phone.png'), animations: 'disabled' });
+  });
+});
