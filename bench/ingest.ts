@@ -39,10 +39,19 @@ interface Demo {
   webhookSecret: string;
 }
 
+/** The Node flags of `npm start`, so the benchmark measures the server as users run it. */
+function startFlags(): string[] {
+  const start = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start;
+  return start.split(' ').filter((token) => token.startsWith('--'));
+}
+
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; demo: Demo }> {
   const child = spawn(
     process.execPath,
     [
+      ...startFlags(),
       ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       join(root, 'src/main/cli.ts'),
       'serve',
