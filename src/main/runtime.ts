@@ -184,7 +184,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       agents: createDbAgentDirectory(store),
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
-      cache: createInMemoryDecisionCache({ clock }),
+      // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small.
+      cache: createInMemoryDecisionCache({ clock, maxEntries: 500 }),
       clock,
       ids: () => ids.next('dec'),
     }),

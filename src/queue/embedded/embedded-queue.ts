@@ -333,7 +333,9 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
             await recoverStalled();
             nextRecovery = clock.now() + Math.max(1000, Math.min(visibilityMs / 4, 15_000));
           }
-          const own = await claim(ownNames, opts.concurrency - inFlight.size);
+          // Long jobs (model calls) also make way for requests: one at a time while requests arrive.
+          const ownLimit = opts.busy?.() ? Math.min(1, opts.concurrency) : opts.concurrency;
+          const own = await claim(ownNames, ownLimit - inFlight.size);
           for (const row of own) {
             const running: Promise<void> = runOne(row, opts).finally(() => {
               inFlight.delete(running);
