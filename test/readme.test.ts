@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { HttpApp } from '../src/http/index.ts';
+import { banner } from '../src/main/demo.ts';
+import { call } from './support/http.ts';
+import { createTestRuntime, eventually, type TestRuntime } from './support/runtime.ts';
+
+const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+
+/** The README's quick-start example must keep working: it is what a newcomer pastes first. */
+describe('README quick start', () => {
+  let runtime: TestRuntime;
+  let http: HttpApp;
+  before(async () => {
+    runtime = await createTestRuntime('sqlite');
+    http = await runtime.createHttp();
+    runtime.lifecycle.set('ready');
+    runtime.startWorkers(2);
+  });
+  after(async () => {
+    await http.app.close();
+    await runtime.dispose();
+  });
+
+  it('shows the same curl example the server prints, and that example qualifies a lead', async () => {
+    const body = /-d '(\{"email".*\})'/.exec(readme)?.[1];
+    assert.ok(body, 'the README has a curl -d example');
+    const printed = banner('http://127.0.0.1:3000', 'data/leadloop.db', {
+      workspaceId: 'ws_x',
+      organisationId: 'org_x',
+      apiKey: 'k',
+      webhookSecret: 's',
+      widgetKey: 'pk_x',
+    });
+    assert.ok(printed.includes(body), 'README and banner show the same example');
+    const created = await runtime.tenants.createWorkspace({
+      name: 'Readme',
+      actor: { type: 'system', id: 'test' },
+    });
+    const accepted = await call(http.app, 'POST', '/v1/leads', { key: created.apiKey, body });
+    assert.equal(accepted.status, 202);
+    const lead = await eventually(async () => {
+      const list = await call(http.app, 'GET', '/v1/leads', { key: created.apiKey });
+      return (list.body.items as { status: string; score: number }[])[0];
+    });
+    assert.equal(lead.status, 'qualified');
+  });
+
+  it('names only npm scripts that exist', () => {
+    const scripts = Object.keys(
+      (
+        JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts,
+    );
+    for (const [, name] of readme.matchAll(/npm run ([a-z:]+)/g))
+      assert.ok(scripts.includes(name as string), `npm run ${name}`);
+  });
+});
