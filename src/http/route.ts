@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { KeyScope, WorkspaceContext } from '../core/index.ts';
+import type { Actor, KeyScope, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError, parseInput } from '../core/index.ts';
 import type { Principal, TenantsService } from '../tenants/index.ts';
 
@@ -52,6 +52,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 
 /** Collected at registration, so the OpenAPI document is generated from the same schemas that validate. */
 export type RouteCatalog = RouteSpec<unknown, unknown, unknown>[];
+
+/** The audit actor for a request made with an API key. */
+export function actorOf(principal: Principal | null): Actor {
+  return { type: 'api_key', id: principal?.keyId ?? 'unknown' };
+}
 
 export function workspaceOf(principal: Principal | null): WorkspaceContext {
   if (principal?.kind !== 'workspace')

@@ -1,17 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Actor } from '../../core/index.ts';
 import { ruleSetSchema } from '../../scoring/index.ts';
-import type { Principal } from '../../tenants/index.ts';
 import { workspaceSettingsSchema } from '../../tenants/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
-
-const actorOf = (principal: Principal | null): Actor => ({
-  type: 'api_key',
-  id: principal?.keyId ?? 'unknown',
-});
 
 const storedRuleSetSchema = ruleSetSchema.extend({
   version: z.number().int(),

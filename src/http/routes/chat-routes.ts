@@ -4,7 +4,7 @@ import type { ChatTurn } from '../../chat/index.ts';
 import { LeadloopError } from '../../core/index.ts';
 import { utmSchema } from '../../ingest/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 
 const messageSchema = z.object({
   id: z.string(),
@@ -187,11 +187,6 @@ export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     async handler({ principal, params }) {
       return chat.get(workspaceOf(principal), params.id);
     },
-  });
-
-  const actorOf = (principal: { keyId: string } | null) => ({
-    type: 'api_key' as const,
-    id: principal?.keyId ?? 'unknown',
   });
 
   registerRoute(app, catalog, tenants, {

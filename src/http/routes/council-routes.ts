@@ -1,15 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Actor } from '../../core/index.ts';
 import { questionSchema, type RouterStats } from '../../council/index.ts';
-import type { Principal } from '../../tenants/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
-
-const actorOf = (principal: Principal | null): Actor => ({
-  type: 'api_key',
-  id: principal?.keyId ?? 'unknown',
-});
+import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 
 const decisionId = z.string().regex(/^dec_[0-9A-Z]{26}$/, 'must be an id starting with dec_');
 const agentId = z

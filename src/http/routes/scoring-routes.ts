@@ -1,19 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Actor } from '../../core/index.ts';
 import { LeadloopError } from '../../core/index.ts';
 import { findLead } from '../../leads/index.ts';
 import type { ModelVersionView, Prediction, StoredOutcome } from '../../scoring/index.ts';
 import { outcomeInputSchema, scoringSettingsSchema } from '../../scoring/index.ts';
-import type { Principal } from '../../tenants/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { iso, isoOrNull, scoreLineSchema } from '../schemas.ts';
-
-const actorOf = (principal: Principal | null): Actor => ({
-  type: 'api_key',
-  id: principal?.keyId ?? 'unknown',
-});
 
 const leadId = z.string().regex(/^lead_[0-9A-Z]{26}$/, 'must be an id starting with lead_');
 const reasonBody = z
