@@ -15,6 +15,8 @@ export const configSchema = z.object({
   LEADLOOP_MODEL: z.string().min(1).default('offline'),
   /** Base URL for ollama / openai-compatible providers (or a proxy for openai / anthropic). */
   LEADLOOP_MODEL_BASE_URL: z.url().optional(),
+  /** Model tokens each workspace may use per hour (chat extraction and the council together). */
+  LEADLOOP_MODEL_TOKENS_PER_HOUR: z.coerce.number().int().min(1).default(2_000_000),
   LEADLOOP_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),

@@ -38,7 +38,13 @@ import {
   type IngestService,
 } from '../ingest/index.ts';
 import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
-import { createModelClient, createSkillRegistry, type ModelClient, parseModelSpec } from '../models/index.ts';
+import {
+  createInMemoryTokenBudget,
+  createModelClient,
+  createSkillRegistry,
+  type ModelClient,
+  parseModelSpec,
+} from '../models/index.ts';
 import { createEmbeddedQueue, type JobHandlers, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
@@ -141,6 +147,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     model: spec.value,
     skills,
     timeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS,
+    // The offline model costs nothing, so only real providers are held to the token budget.
+    ...(spec.value.provider === 'offline'
+      ? {}
+      : {
+          budget: createInMemoryTokenBudget({
+            clock,
+            tokensPerWindow: config.LEADLOOP_MODEL_TOKENS_PER_HOUR,
+            windowMs: 3_600_000,
+          }),
+        }),
     metricsRegistry: metrics.registry,
     clock,
     providers: {
