@@ -35,10 +35,10 @@ export function createModelSlotExtractor(options: {
       });
       if (result.fallback)
         throw new Error(`model extraction fell back to offline: ${result.fallback.reason}`);
+      // The extraction schema wraps the values: `{ slots: { budget: …, authority: … } }`.
+      const values = (result.object as { slots?: Record<string, unknown> }).slots ?? {};
       const slots = Object.fromEntries(
-        Object.entries(result.object as Record<string, unknown>).filter(
-          ([, v]) => v !== undefined && v !== null,
-        ),
+        Object.entries(values).filter(([, v]) => v !== undefined && v !== null),
       );
       return {
         ...base,
@@ -57,8 +57,8 @@ export function createModelSlotExtractor(options: {
 export function createChatExtractSkill(offline: SlotExtractor): OfflineSkill {
   return async (input) => {
     const data = input.data as { text?: string; context?: ExtractionContext } | undefined;
-    if (!data?.context) return { type: 'object', object: {} };
+    if (!data?.context) return { type: 'object', object: { slots: {} } };
     const extraction = await offline.extract(data.text ?? input.lastUserText, data.context);
-    return { type: 'object', object: extraction.slots };
+    return { type: 'object', object: { slots: extraction.slots } };
   };
 }
