@@ -78,6 +78,11 @@ export interface CouncilService {
     tenant: CouncilTenant,
     query: { leadId?: string | undefined; limit: number },
   ): Promise<DecisionView[]>;
+  /**
+   * A lead's conversion outcome teaches the router which agent combination paid off: the lead's
+   * newest `lead.next_action` decision is rewarded (converted) or not. Returns its id, if any.
+   */
+  learnFromOutcome(tenant: CouncilTenant, leadId: string, converted: boolean): Promise<string | null>;
   /** Accept, reject or edit; once per decision. */
   feedback(
     tenant: CouncilTenant,
@@ -286,6 +291,15 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
 
     async decisions(tenant, query) {
       return (await listDecisions(store.db, tenant, query)).map(toView);
+    },
+
+    async learnFromOutcome(tenant, leadId, converted) {
+      const latest = (await listDecisions(store.db, tenant, { leadId, limit: 20 }))
+        .map(toView)
+        .find((d) => d.question.type === 'lead.next_action');
+      if (!latest) return null;
+      await council.recordOutcome(latest, { converted });
+      return latest.id;
     },
 
     async feedback(tenant, id, input, actor) {

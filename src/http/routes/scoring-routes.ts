@@ -146,6 +146,8 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     async handler({ principal, params, body }) {
       const ctx = workspaceOf(principal);
       const result = await predictive.outcomes.record(ctx, params.id, body, actorOf(principal), 'api');
+      // A new or changed outcome also tells the council's router whether its advice paid off.
+      if (result.change !== 'unchanged') await deps.council.learnFromOutcome(ctx, params.id, body.converted);
       return outcomeJson(result.outcome);
     },
   });
