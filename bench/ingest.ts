@@ -166,7 +166,11 @@ process.stderr.write(`server pid ${child.pid}; ${connections} connections for ${
 // The benchmark measures ingestion, not the per-workspace limiter: lift the demo workspace's limit.
 const settings = await fetch(`http://127.0.0.1:${port}/v1/workspace/settings`, {
   method: 'PUT',
-  headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
+  headers: {
+    authorization: `Bearer ${demo.apiKey}`,
+    'content-type': 'application/json',
+    connection: 'close',
+  },
   body: JSON.stringify({ rateLimit: { perSecond: 100_000, burst: 200_000 } }),
 });
 if (!settings.ok)
@@ -201,7 +205,13 @@ while (final.processed + final.failed < final.events && Date.now() < drainDeadli
 }
 const rss = child.pid ? peakRssMiB(child.pid) : null;
 // The server's own view of its memory, to tell V8 heap from native allocations.
-const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+// A fresh connection: an idle keep-alive socket from the settings call may have been closed by now.
+const metricsText = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } })
+  .then((r) => r.text())
+  .catch(() =>
+    fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text()),
+  )
+  .catch((error: unknown) => `# metrics unavailable: ${String(error)}`);
 const gauge = (name: string) =>
   Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metricsText)?.[1] ?? Number.NaN) / 2 ** 20;
 const memory = {

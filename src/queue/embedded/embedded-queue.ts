@@ -51,7 +51,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const random = options.random ?? Math.random;
   const workerId = options.workerId ?? `${process.pid}`;
   const batchSize = options.batchSize ?? 64;
-  const batchBudgetMs = options.batchBudgetMs ?? 4;
+  const batchBudgetMs = options.batchBudgetMs ?? 2;
   /** Moving average of milliseconds per batch job, to size the next batch to the budget. */
   let msPerJob = 1;
   const wakers = new Set<() => void>();
@@ -357,7 +357,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
               // More work is waiting. While requests are arriving, give them at least as much of the
               // event loop as the batch took (ingestion first; the backlog drains when it is quiet).
               if (opts.busy?.())
-                await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(2 * elapsed))));
+                await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(3 * elapsed))));
               else await new Promise((resolve) => setImmediate(resolve));
               continue;
             }
