@@ -40,6 +40,29 @@ export interface EmbeddedQueueOptions {
  * Durable queue in the application database: a job is a row, claimed with a lease
  * (`locked_until`). A worker that dies leaves its lease to expire, and the job is claimed again.
  */
+/**
+ * A job's abort signal: aborted at its timeout or when the worker stops. Released explicitly when
+ * the job ends, so no timer or listener outlives it; `AbortSignal.timeout` plus `AbortSignal.any`
+ * per job kept tens of thousands of timers and signals alive under load.
+ */
+function jobDeadline(stop: AbortSignal, timeoutMs: number): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onStop = () => controller.abort(stop.reason);
+  const timer = setTimeout(
+    () => controller.abort(new Error(`job timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+    },
+  };
+}
+
 export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const { store, clock, ids } = options;
   const db = store.db;
@@ -167,6 +190,21 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
    * ones deleted and the failed ones rescheduled, all committed together.
    */
   async function runBatch(rows: JobsTable[], opts: WorkerOptions): Promise<void> {
+    // One deadline for the batch (its jobs take milliseconds), released when it ends.
+    const timeoutMs = Math.max(...rows.map((r) => jobCatalog[r.name as JobName]?.timeoutMs ?? 30_000));
+    const deadline = jobDeadline(opts.signal, timeoutMs);
+    try {
+      await runBatchWithin(rows, opts, deadline);
+    } finally {
+      deadline.release();
+    }
+  }
+
+  async function runBatchWithin(
+    rows: JobsTable[],
+    opts: WorkerOptions,
+    deadline: { signal: AbortSignal },
+  ): Promise<void> {
     const callbacks: (() => void)[] = [];
     const settled: { row: JobsTable; status: JobOutcome['status']; error: unknown }[] = [];
     try {
@@ -175,15 +213,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
         for (const row of rows) {
           const own: (() => void)[] = [];
           try {
-            const context = contextFor(
-              row,
-              AbortSignal.any([
-                AbortSignal.timeout(jobCatalog[row.name as JobName]?.timeoutMs ?? 30_000),
-                opts.signal,
-              ]),
-              trx,
-              (fn) => own.push(fn),
-            );
+            const context = contextFor(row, deadline.signal, trx, (fn) => own.push(fn));
             const handler = opts.handlers[context.name] as JobHandler<JobName>;
             await withSavepoint(trx, () => handler(context));
             done.push(row.id);
@@ -239,19 +269,14 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   async function runOneHeld(row: JobsTable, opts: WorkerOptions): Promise<void> {
     const callbacks: (() => void)[] = [];
     let error: unknown;
+    const deadline = jobDeadline(opts.signal, jobCatalog[row.name as JobName]?.timeoutMs ?? 30_000);
     try {
-      const context = contextFor(
-        row,
-        AbortSignal.any([
-          AbortSignal.timeout(jobCatalog[row.name as JobName]?.timeoutMs ?? 30_000),
-          opts.signal,
-        ]),
-        db,
-        (fn) => callbacks.push(fn),
-      );
+      const context = contextFor(row, deadline.signal, db, (fn) => callbacks.push(fn));
       await (opts.handlers[context.name] as JobHandler<JobName>)(context);
     } catch (caught) {
       error = caught ?? new Error('job failed');
+    } finally {
+      deadline.release();
     }
     // A job interrupted by shutdown is released untouched for another worker, not counted as failed.
     if (error !== undefined && opts.signal.aborted) {
