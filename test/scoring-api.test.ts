@@ -347,7 +347,6 @@ for (const dialect of DIALECTS) {
 
     it('leaves the champion untouched when a training fails', async () => {
       await asA('PUT', '/v1/scoring/settings', { autoRetrain: false });
-      const before = (await asA('GET', '/v1/models')).body;
       // The latest outcomes (the validation window) all say "did not convert": nothing to validate on.
       const all = [...trainingIds, ...heldOutIds];
       for (const id of all.slice(0, 110)) {
@@ -357,6 +356,19 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(r.status, 200);
       }
+      // Earlier tests may have left a retraining job running, and these outcomes may complete a
+      // challenger's shadow evaluation: let both settle, then compare around the failing training.
+      const busy = async () =>
+        (
+          await runtime.store.db
+            .selectFrom('jobs')
+            .select('id')
+            .where('name', '=', 'scoring.retrain')
+            .where('status', 'in', ['queued', 'active'])
+            .execute()
+        ).length > 0;
+      for (let i = 0; i < 500 && (await busy()); i++) await new Promise((r) => setTimeout(r, 20));
+      const before = (await asA('GET', '/v1/models')).body;
       const result = await runtime.predictive.training.train(A.workspaceId, {
         trigger: 'test',
         actor: ACTOR,

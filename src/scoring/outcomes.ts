@@ -132,6 +132,17 @@ export function createOutcomeService(options: {
     const workspaceId = ctx.workspaceId;
     const lead = (await loadLeads(trx, workspaceId, [leadId])).get(leadId);
     if (!lead) throw notFound(leadId);
+    // Two first outcomes for one lead at once would both insert; on PostgreSQL the lead row's lock
+    // makes the second wait and then see the first (SQLite write transactions are already serial).
+    if (store.dialect === 'postgres') {
+      await trx
+        .selectFrom('leads')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', leadId)
+        .forUpdate()
+        .execute();
+    }
     const hash = hashOf(input);
     const existing = await trx
       .selectFrom('lead_outcomes')
