@@ -89,6 +89,7 @@ for (const dialect of DIALECTS) {
         .execute();
     });
     after(async () => {
+      http.closeStreams();
       await http.app.close();
       await runtime.dispose();
     });
