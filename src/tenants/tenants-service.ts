@@ -1,7 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, KeyScope, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
 import {
@@ -104,7 +104,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
   const widgetCache = new Map<string, { workspaceId: string | null; until: number }>();
 
   async function insertKey(
-    trx: typeof db | Parameters<Parameters<Store['transaction']>[0]>[0],
+    trx: Db,
     row: { organisationId: string; workspaceId: string | null; scope: KeyScope; label: string },
   ) {
     const key = generateApiKey(row.scope);

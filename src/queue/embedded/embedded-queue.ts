@@ -1,5 +1,4 @@
 import type { Clock, IdGenerator } from '../../core/index.ts';
-
 import type { Db, DialectName, JobsTable, Store } from '../../store/index.ts';
 import { fixedChunks, fromJson, toJson, withSavepoint } from '../../store/index.ts';
 import { backoffDelayMs, JOB_NAMES, type JobName, jobCatalog, type UnitOfWork } from '../catalog.ts';
