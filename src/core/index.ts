@@ -1,6 +1,8 @@
 export { sleep } from './abort.ts';
 export type { Clock } from './clock.ts';
 export { createManualClock, systemClock } from './clock.ts';
+export type { DataScope } from './data-scope.ts';
+export { asScheduler, currentDataScope, inWorkspace, withDataScope } from './data-scope.ts';
 export type { DomainEvent, DomainEventType } from './domain-events.ts';
 export { DOMAIN_EVENT_TYPES } from './domain-events.ts';
 export type { ErrorCode, FieldIssue, LeadloopErrorOptions } from './errors.ts';

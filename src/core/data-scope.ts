@@ -1,0 +1,36 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Whose rows the code running now may touch. PostgreSQL enforces it with row-level security: the
+ * store sets it on every transaction (`app.workspace_id`, or `app.scheduler`), so a query made
+ * outside any scope sees no tenant rows at all. SQLite has no row-level security; there the
+ * repositories' own `workspace_id` conditions are the only guard, as before.
+ *
+ * - `workspaces`: the request's or job's workspace (an organisation key: all of its workspaces).
+ * - `scheduler`: the queue's own bookkeeping across workspaces (claiming, relaying and recovering
+ *   jobs). Only the `jobs` table admits it; lead data stays invisible to it.
+ */
+export type DataScope = { kind: 'workspaces'; workspaceIds: readonly string[] } | { kind: 'scheduler' };
+
+const storage = new AsyncLocalStorage<DataScope>();
+
+/** Runs `fn` (and everything it awaits) in `scope`. */
+export function withDataScope<T>(scope: DataScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** Runs `fn` with one workspace's rows visible. */
+export function inWorkspace<T>(workspaceId: string, fn: () => T): T {
+  return storage.run({ kind: 'workspaces', workspaceIds: [workspaceId] }, fn);
+}
+
+/** Runs `fn` as the queue scheduler (jobs of every workspace, no tenant data). */
+export function asScheduler<T>(fn: () => T): T {
+  return storage.run(SCHEDULER, fn);
+}
+
+const SCHEDULER: DataScope = { kind: 'scheduler' };
+
+export function currentDataScope(): DataScope | undefined {
+  return storage.getStore();
+}
