@@ -40,7 +40,7 @@ for (const dialect of DIALECTS) {
     const count = async (table: 'events' | 'jobs' | 'idempotency_keys') =>
       Number(
         (
-          await runtime.store.db
+          await runtime.inspect
             .selectFrom(table)
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow()
@@ -52,14 +52,14 @@ for (const dialect of DIALECTS) {
       assert.equal(response.status, 202);
       const eventId = response.body.eventId as string;
       assert.match(eventId, /^evt_/);
-      const stored = await runtime.store.db
+      const stored = await runtime.inspect
         .selectFrom('events')
         .selectAll()
         .where('id', '=', eventId)
         .executeTakeFirstOrThrow();
       assert.equal(stored.status, 'accepted');
       assert.equal(stored.workspace_id, ws.workspaceId);
-      const job = await runtime.store.db
+      const job = await runtime.inspect
         .selectFrom('jobs')
         .selectAll()
         .where('payload', 'like', `%${eventId}%`)

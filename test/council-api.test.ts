@@ -92,7 +92,7 @@ for (const dialect of DIALECTS) {
     const decisionOf = (response: Json) => response.body as unknown as Decision;
     const councilJobsLeft = async () =>
       (
-        await runtime.store.db
+        await runtime.inspect
           .selectFrom('jobs')
           .select('id')
           .where('name', '=', 'council.next_action')

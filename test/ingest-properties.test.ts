@@ -48,7 +48,7 @@ describe('ingest routes under arbitrary input (property)', () => {
   const count = async () =>
     Number(
       (
-        await runtime.store.db
+        await runtime.inspect
           .selectFrom('events')
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .executeTakeFirstOrThrow()

@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(stored.status, 200, JSON.stringify(stored.body));
       A.deadJobId = runtime.ids.next('job');
-      await runtime.store.db
+      await runtime.inspect
         .insertInto('jobs')
         .values({
           id: A.deadJobId,
@@ -224,7 +224,7 @@ for (const dialect of DIALECTS) {
       },
       async replayDeadJobs() {
         assert.equal((await asB('POST', '/v1/jobs/dead/replay', { jobIds: [A.deadJobId] })).body.replayed, 0);
-        const job = await runtime.store.db
+        const job = await runtime.inspect
           .selectFrom('jobs')
           .select('status')
           .where('id', '=', A.deadJobId)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { DEFAULT_RULE_SET } from '../src/scoring/index.ts';
 import { call } from './support/http.ts';
@@ -191,7 +192,7 @@ for (const dialect of DIALECTS) {
       const text = JSON.stringify(audit.body);
       for (const secret of ['private.person', 'Private Person', '7946'])
         assert.ok(!text.includes(secret), `audit contains ${secret}`);
-      const verification = await runtime.audit.verify({ workspaceId });
+      const verification = await inWorkspace(workspaceId, () => runtime.audit.verify({ workspaceId }));
       assert.deepEqual(verification.problems, []);
     });
 
@@ -244,25 +245,28 @@ for (const dialect of DIALECTS) {
 
     it('marks an event whose stored payload is not a lead as failed instead of retrying forever', async () => {
       const eventId = runtime.ids.next('evt');
-      await runtime.store.transaction(async (trx) => {
-        await trx
-          .insertInto('events')
-          .values({
-            id: eventId,
-            workspace_id: workspaceId,
-            type: 'lead.submitted',
-            source: 'api',
-            payload: '{"email":"not an email"}',
-            status: 'accepted',
-            lead_id: null,
-            error: null,
-            attempts: 0,
-            created_at: Date.now(),
-            processed_at: null,
-          })
-          .execute();
-        await runtime.queue.enqueue(trx, [{ name: 'lead.process', workspaceId, payload: { eventId } }]);
-      });
+      // Written as the application, in the workspace's data scope (row-level security on PostgreSQL).
+      await inWorkspace(workspaceId, () =>
+        runtime.store.transaction(async (trx) => {
+          await trx
+            .insertInto('events')
+            .values({
+              id: eventId,
+              workspace_id: workspaceId,
+              type: 'lead.submitted',
+              source: 'api',
+              payload: '{"email":"not an email"}',
+              status: 'accepted',
+              lead_id: null,
+              error: null,
+              attempts: 0,
+              created_at: Date.now(),
+              processed_at: null,
+            })
+            .execute();
+          await runtime.queue.enqueue(trx, [{ name: 'lead.process', workspaceId, payload: { eventId } }]);
+        }),
+      );
       runtime.queue.notify();
       const failed = await eventually(async () => {
         const event = await call(http.app, 'GET', `/v1/events/${eventId}`, { key });

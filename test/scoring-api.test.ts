@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { auc } from '../src/scoring/ml/index.ts';
 import { call } from './support/http.ts';
@@ -26,7 +27,9 @@ for (const dialect of DIALECTS) {
       const entries = [];
       let cursor: number | undefined;
       do {
-        const page = await runtime.audit.list(A.workspaceId, { limit: 500, cursor });
+        const page = await inWorkspace(A.workspaceId, () =>
+          runtime.audit.list(A.workspaceId, { limit: 500, cursor }),
+        );
         entries.push(...page.items.filter((e) => e.action === action));
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
@@ -87,7 +90,7 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(foreign.status, 404);
       assert.equal((await call(http.app, 'GET', `/v1/leads/${lead}/score`, { key: B.key })).status, 404);
-      const stored = await runtime.store.db
+      const stored = await runtime.inspect
         .selectFrom('lead_outcomes')
         .select('workspace_id')
         .where('lead_id', '=', lead)
@@ -111,10 +114,12 @@ for (const dialect of DIALECTS) {
         models.body.reason as string,
         new RegExp(`${need.moreConversionsNeeded} more conversions`),
       );
-      const result = await runtime.predictive.training.train(A.workspaceId, {
-        trigger: 'test',
-        actor: ACTOR,
-      });
+      const result = await inWorkspace(A.workspaceId, () =>
+        runtime.predictive.training.train(A.workspaceId, {
+          trigger: 'test',
+          actor: ACTOR,
+        }),
+      );
       assert.equal(result.status, 'insufficient');
       assert.match(result.reason, /more conversions.*point rules keep scoring/);
       assert.equal((await asA('GET', '/v1/models')).body.items?.length, 0);
@@ -122,10 +127,12 @@ for (const dialect of DIALECTS) {
 
     it('trains a champion that beats the point rules on leads it has never seen', async () => {
       await reportOutcomes(http.app, A.key, trainingIds.slice(40), training.slice(40));
-      const result = await runtime.predictive.training.train(A.workspaceId, {
-        trigger: 'test',
-        actor: ACTOR,
-      });
+      const result = await inWorkspace(A.workspaceId, () =>
+        runtime.predictive.training.train(A.workspaceId, {
+          trigger: 'test',
+          actor: ACTOR,
+        }),
+      );
       assert.equal(result.status, 'trained', result.reason);
       assert.equal(result.modelStatus, 'champion', result.reason);
       const validation = result.metrics?.validation;
@@ -133,7 +140,7 @@ for (const dialect of DIALECTS) {
 
       // New leads, scored by the pipeline with the champion, outcomes drawn by the same hidden rule.
       heldOutIds = await submitLeads(http.app, runtime.store, A.key, A.workspaceId, heldOut);
-      const scores = await runtime.store.db
+      const scores = await runtime.inspect
         .selectFrom('lead_scores')
         .select(['lead_id', 'probability', 'model_version'])
         .where('workspace_id', '=', A.workspaceId)
@@ -141,7 +148,7 @@ for (const dialect of DIALECTS) {
         .execute();
       assert.equal(scores.length, heldOut.length, 'every new lead has a model prediction');
       const probability = new Map(scores.map((s) => [s.lead_id, Number(s.probability)]));
-      const leads = await runtime.store.db
+      const leads = await runtime.inspect
         .selectFrom('leads')
         .select(['id', 'score_breakdown'])
         .where('id', 'in', heldOutIds)
@@ -204,17 +211,19 @@ for (const dialect of DIALECTS) {
     it('promotes and rolls back model versions, each audited with its reason', async () => {
       // Outcomes of the unseen leads arrive; each is logged against the prediction made before it.
       await reportOutcomes(http.app, A.key, heldOutIds, heldOut);
-      const logged = await runtime.store.db
+      const logged = await runtime.inspect
         .selectFrom('lead_outcomes')
         .select(['probability', 'model_version'])
         .where('workspace_id', '=', A.workspaceId)
         .where('lead_id', 'in', heldOutIds)
         .execute();
       assert.ok(logged.every((o) => o.model_version === 1 && o.probability !== null));
-      const second = await runtime.predictive.training.train(A.workspaceId, {
-        trigger: 'test',
-        actor: ACTOR,
-      });
+      const second = await inWorkspace(A.workspaceId, () =>
+        runtime.predictive.training.train(A.workspaceId, {
+          trigger: 'test',
+          actor: ACTOR,
+        }),
+      );
       assert.equal(second.version, 2, second.reason);
       assert.ok(second.metrics?.comparison, 'judged against the champion on outcomes neither trained on');
       if (second.modelStatus !== 'champion') {
@@ -335,7 +344,7 @@ for (const dialect of DIALECTS) {
       }, 20_000);
       assert.equal((models.training as Body).trigger, 'new-outcomes');
       assert.equal((models.learning as Body).retrainPending, null);
-      const report = await runtime.predictive.evaluate(A.workspaceId);
+      const report = await inWorkspace(A.workspaceId, () => runtime.predictive.evaluate(A.workspaceId));
       assert.ok(report.predictions >= heldOut.length);
       assert.ok((report.overall?.auc ?? 0) > 0.7, JSON.stringify(report.overall));
       assert.deepEqual(
@@ -360,7 +369,7 @@ for (const dialect of DIALECTS) {
       // challenger's shadow evaluation: let both settle, then compare around the failing training.
       const busy = async () =>
         (
-          await runtime.store.db
+          await runtime.inspect
             .selectFrom('jobs')
             .select('id')
             .where('name', '=', 'scoring.retrain')
@@ -369,10 +378,12 @@ for (const dialect of DIALECTS) {
         ).length > 0;
       for (let i = 0; i < 500 && (await busy()); i++) await new Promise((r) => setTimeout(r, 20));
       const before = (await asA('GET', '/v1/models')).body;
-      const result = await runtime.predictive.training.train(A.workspaceId, {
-        trigger: 'test',
-        actor: ACTOR,
-      });
+      const result = await inWorkspace(A.workspaceId, () =>
+        runtime.predictive.training.train(A.workspaceId, {
+          trigger: 'test',
+          actor: ACTOR,
+        }),
+      );
       assert.equal(result.status, 'failed');
       assert.match(result.reason, /nothing changed .*keeps scoring.*validation window/);
       const after = (await asA('GET', '/v1/models')).body;

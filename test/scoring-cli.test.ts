@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseArgs } from 'node:util';
+import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import type { Command } from '../src/main/commands/index.ts';
 import { createScoringCommands } from '../src/main/commands/scoring-commands.ts';
@@ -135,10 +136,12 @@ for (const dialect of DIALECTS) {
         actor: { type: 'system', id: 'test' },
       });
       workspaceId = created.workspace.id;
-      await runtime.predictive.insights.putSettings(
-        workspaceId,
-        { minimumOutcomes: 100, minimumConversions: 10, autoRetrain: false },
-        { type: 'system', id: 'test' },
+      await inWorkspace(workspaceId, () =>
+        runtime.predictive.insights.putSettings(
+          workspaceId,
+          { minimumOutcomes: 100, minimumConversions: 10, autoRetrain: false },
+          { type: 'system', id: 'test' },
+        ),
       );
       runtime.startWorkers(2);
       await submitLeads(http.app, runtime.store, created.apiKey, workspaceId, leads);
@@ -239,7 +242,8 @@ for (const dialect of DIALECTS) {
         (await run(commands.models, runtime, ['list', '--workspace', workspaceId, '--json'])).stdout,
       );
       assert.equal(overview.champion, 1);
-      const audit = (await runtime.audit.list(workspaceId, { limit: 50 })).items;
+      const audit = (await inWorkspace(workspaceId, () => runtime.audit.list(workspaceId, { limit: 50 })))
+        .items;
       assert.ok(
         audit.some(
           (e) => e.action === 'scoring.model_rolled_back' && e.actor.type === 'cli' && /undo/.test(e.reason),

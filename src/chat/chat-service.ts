@@ -1,6 +1,6 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
-import { LeadloopError } from '../core/index.ts';
+import { inWorkspace, LeadloopError } from '../core/index.ts';
 import { type EventWriter, fingerprint, type IngestService } from '../ingest/index.ts';
 import type { Store } from '../store/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
@@ -177,12 +177,26 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       throw new LeadloopError('unauthenticated', 'send the widget key in the x-widget-key header', {
         issues: [{ field: 'header.x-widget-key', reason: 'is missing' }],
       });
-    const [stored, workspace] = await Promise.all([
-      chats.findSessionForWidget(sessionId),
-      tenants.resolveWidgetKey(widgetKey),
-    ]);
-    if (!stored || !workspace || workspace.id !== stored.row.workspace_id) throw notFound;
+    const workspace = await tenants.resolveWidgetKey(widgetKey);
+    if (!workspace) throw notFound;
+    const stored = await inWorkspace(workspace.id, () =>
+      chats.findSession({ workspaceId: workspace.id, organisationId: workspace.organisationId }, sessionId),
+    );
+    if (!stored) throw notFound;
     return stored;
+  }
+
+  /**
+   * Runs a visitor's request in the workspace its widget key names: the key, not the session id,
+   * decides which workspace's rows are visible.
+   */
+  async function withWidget<T>(
+    sessionId: string,
+    widgetKey: string | undefined,
+    fn: (stored: StoredSession) => Promise<T>,
+  ): Promise<T> {
+    const stored = await forWidget(sessionId, widgetKey);
+    return inWorkspace(stored.row.workspace_id, () => fn(stored));
   }
 
   async function forWorkspace(ctx: WorkspaceContext, sessionId: string): Promise<StoredSession> {
@@ -227,6 +241,46 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     };
   }
 
+  /** A new conversation in the widget key's workspace (run inside that workspace's data scope). */
+  async function startIn(
+    workspace: { id: string; organisationId: string },
+    input: Pick<Parameters<ChatService['start']>[0], 'playbook' | 'locale' | 'context' | 'signal'>,
+  ): Promise<ChatTurn> {
+    const { playbook, locale, context, signal } = input;
+    const ctx = { workspaceId: workspace.id, organisationId: workspace.organisationId };
+    const chosen = await chats.playbook(ctx, playbook ?? 'bant');
+    if (!chosen)
+      throw new LeadloopError('validation_failed', `no playbook "${playbook}" in this workspace`, {
+        issues: [{ field: 'body.playbook', reason: 'no such playbook' }],
+      });
+    const sessionId = ids.next('chat');
+    const turn = await engineFor(workspace.id).start(
+      chosen,
+      { sessionId, ...(locale ? { locale } : {}), ...context },
+      signal ? { signal } : {},
+    );
+    const now = clock.now();
+    await chats.insertSession(store.db, {
+      id: sessionId,
+      workspace_id: workspace.id,
+      playbook_id: chosen.id,
+      status: statusOf(turn.state),
+      outcome: turn.state.outcome,
+      state: turn.state,
+      version: 1,
+      event_id: null,
+      lead_id: null,
+      created_at: now,
+      updated_at: now,
+    });
+    return {
+      sessionId,
+      state: statusOf(turn.state),
+      outcome: turn.state.outcome,
+      messages: messagesSince(turn.state, 0, turn.replies),
+    };
+  }
+
   return {
     async start({ widgetKey, origin, playbook, locale, context, signal }) {
       const workspace = await tenants.resolveWidgetKey(widgetKey);
@@ -242,54 +296,25 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           { issues: [{ field: 'header.origin', reason: 'is not in the workspace allow-list' }] },
         );
       }
-      const ctx = { workspaceId: workspace.id, organisationId: workspace.organisationId };
-      const chosen = await chats.playbook(ctx, playbook ?? 'bant');
-      if (!chosen)
-        throw new LeadloopError('validation_failed', `no playbook "${playbook}" in this workspace`, {
-          issues: [{ field: 'body.playbook', reason: 'no such playbook' }],
-        });
-      const sessionId = ids.next('chat');
-      const turn = await engineFor(workspace.id).start(
-        chosen,
-        { sessionId, ...(locale ? { locale } : {}), ...context },
-        signal ? { signal } : {},
-      );
-      const now = clock.now();
-      await chats.insertSession(store.db, {
-        id: sessionId,
-        workspace_id: workspace.id,
-        playbook_id: chosen.id,
-        status: statusOf(turn.state),
-        outcome: turn.state.outcome,
-        state: turn.state,
-        version: 1,
-        event_id: null,
-        lead_id: null,
-        created_at: now,
-        updated_at: now,
-      });
-      return {
-        sessionId,
-        state: statusOf(turn.state),
-        outcome: turn.state.outcome,
-        messages: messagesSince(turn.state, 0, turn.replies),
-      };
+      return inWorkspace(workspace.id, () => startIn(workspace, { playbook, locale, context, signal }));
     },
 
     async message({ sessionId, widgetKey, text, signal }) {
-      return serialised(sessionId, async () => {
-        const stored = await forWidget(sessionId, widgetKey);
+      return serialised(sessionId, () =>
         // An ended conversation still answers: the engine hands over to a person on request
         // ("human") and otherwise says the conversation is over. The lead was submitted already.
-        return applyTurn(
-          stored,
-          await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),
-        );
-      });
+        withWidget(sessionId, widgetKey, async (stored) =>
+          applyTurn(
+            stored,
+            await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),
+          ),
+        ),
+      );
     },
 
     async poll({ sessionId, widgetKey, after }) {
       const stored = await forWidget(sessionId, widgetKey);
+      // Read-only from here: the stored session is all it needs.
       const from = after && /^m\d+$/.test(after) ? Number(after.slice(1)) + 1 : 0;
       return {
         sessionId,

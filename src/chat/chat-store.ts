@@ -15,8 +15,6 @@ export interface StoredSession {
 /** Conversations and playbooks in the database; every read names the workspace. */
 export interface ChatStore {
   insertSession(db: Db, row: Omit<ChatSessionsTable, 'state'> & { state: SessionState }): Promise<void>;
-  /** A session by id alone: only for the public widget routes, which then check the widget key. */
-  findSessionForWidget(sessionId: string): Promise<StoredSession | null>;
   findSession(ctx: WorkspaceContext, sessionId: string): Promise<StoredSession | null>;
   /** Saves a new state if nobody saved another in between (optimistic concurrency). */
   saveSession(
@@ -58,14 +56,6 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
         .insertInto('chat_sessions')
         .values({ ...row, state: toJson(row.state) })
         .execute();
-    },
-    async findSessionForWidget(sessionId) {
-      const row = await db
-        .selectFrom('chat_sessions')
-        .selectAll()
-        .where('id', '=', sessionId)
-        .executeTakeFirst();
-      return row ? toStored(row) : null;
     },
     async findSession(ctx, sessionId) {
       const row = await db

@@ -1,5 +1,5 @@
 import { type ChatStore, type StoredSession, summarizeSession } from '../chat/index.ts';
-import type { Clock, WorkspaceContext } from '../core/index.ts';
+import { type Clock, inWorkspace, type WorkspaceContext } from '../core/index.ts';
 import { findLead, type Lead, leadConsents, leadHistory } from '../leads/index.ts';
 import type { RulesRepository } from '../scoring/index.ts';
 import type { Db, Store } from '../store/index.ts';
@@ -145,7 +145,7 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
     return sessions.filter((s) => s.state.phase === 'ended').at(-1) ?? sessions.at(-1) ?? null;
   }
 
-  return {
+  const tools: CouncilTools = {
     async getLead(scope, args) {
       const ctx = await contextOf(scope);
       const lead = await findLead(db, ctx, args.leadId);
@@ -223,4 +223,15 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
       return [];
     },
   };
+  // Each call reads in the asking workspace's data scope: on PostgreSQL row-level security then
+  // holds even if a query here forgot its workspace condition.
+  return Object.fromEntries(
+    Object.entries(tools).map(([name, fn]) => [
+      name,
+      (scope: ToolScope, args: unknown) =>
+        inWorkspace(scope.workspaceId, () =>
+          (fn as (s: ToolScope, a: unknown) => Promise<unknown>)(scope, args),
+        ),
+    ]),
+  ) as unknown as CouncilTools;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Actor, KeyScope, WorkspaceContext } from '../core/index.ts';
-import { LeadloopError, parseInput } from '../core/index.ts';
+import type { Actor, DataScope, KeyScope, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError, parseInput, withDataScope } from '../core/index.ts';
 import type { Principal, TenantsService } from '../tenants/index.ts';
 
 /** Who may call a route: nobody in particular, a signed webhook, or a key with one of the scopes. */
@@ -97,6 +97,30 @@ async function authenticate(
   return principal;
 }
 
+/**
+ * The rows a request may touch, which PostgreSQL's row-level security then enforces: a workspace
+ * key's workspace; an organisation key's workspaces (its routes only aggregate); for a signed
+ * webhook, the workspace in its URL (whose secret it must then verify against). Public routes start
+ * with none and widen it themselves once a credential names a workspace (the chat widget's key).
+ */
+async function dataScopeOf(
+  tenants: TenantsService,
+  auth: RouteAuth,
+  principal: Principal | null,
+  params: unknown,
+): Promise<DataScope> {
+  if (principal?.kind === 'workspace')
+    return { kind: 'workspaces', workspaceIds: [principal.context.workspaceId] };
+  if (principal?.kind === 'organisation') {
+    const workspaces = await tenants.listWorkspaces(principal.organisationId);
+    return { kind: 'workspaces', workspaceIds: workspaces.map((w) => w.id) };
+  }
+  const fromPath = (params as { workspaceId?: unknown } | undefined)?.workspaceId;
+  if (auth === 'webhook' && typeof fromPath === 'string')
+    return { kind: 'workspaces', workspaceIds: [fromPath] };
+  return { kind: 'workspaces', workspaceIds: [] };
+}
+
 export function registerRoute<P, Q, B>(
   app: FastifyInstance,
   catalog: RouteCatalog,
@@ -127,7 +151,8 @@ export function registerRoute<P, Q, B>(
         }
         body = parseInput(spec.body, parsed, 'body');
       }
-      return spec.handler({ params, query, body, rawBody, principal, request, reply });
+      const run = () => spec.handler({ params, query, body, rawBody, principal, request, reply });
+      return withDataScope(await dataScopeOf(tenants, spec.auth, principal, params), run);
     },
   });
 }

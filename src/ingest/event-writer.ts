@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Clock, IdGenerator } from '../core/index.ts';
-import { LeadloopError } from '../core/index.ts';
+import type { Clock, DataScope, IdGenerator } from '../core/index.ts';
+import { LeadloopError, withDataScope } from '../core/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
 import { fixedChunks, toJson } from '../store/index.ts';
@@ -74,107 +74,115 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   async function commit(batch: Pending[]): Promise<void> {
     const now = clock.now();
     const outcomes = new Map<Pending, SubmissionOutcome>();
-    await store.transaction(async (trx) => {
-      const keyed = batch.filter((p) => p.submission.idempotencyKey !== undefined);
-      const fresh = new Set(batch.filter((p) => p.submission.idempotencyKey === undefined));
-      if (keyed.length > 0) {
-        const inserted = [];
-        for (const chunk of fixedChunks(keyed)) {
-          inserted.push(
-            ...(await trx
-              .insertInto('idempotency_keys')
-              .values(
-                chunk.map((p) => ({
-                  workspace_id: p.submission.workspaceId,
-                  scope: p.submission.source,
-                  key: p.submission.idempotencyKey as string,
-                  request_hash: p.submission.requestHash,
-                  response_status: 202,
-                  response_body: toJson({ eventId: p.eventId }),
-                  created_at: now,
-                })),
-              )
-              .onConflict((oc) => oc.columns(['workspace_id', 'scope', 'key']).doNothing())
-              .returning(['workspace_id', 'scope', 'key'])
-              .execute()),
-          );
-        }
-        const won = new Set(inserted.map((r) => `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`));
-        for (const p of keyed) {
-          if (won.has(keyOf(p.submission))) {
-            fresh.add(p);
-            continue;
-          }
-          const original = await trx
-            .selectFrom('idempotency_keys')
-            .select(['request_hash', 'response_status', 'response_body'])
-            .where('workspace_id', '=', p.submission.workspaceId)
-            .where('scope', '=', p.submission.source)
-            .where('key', '=', p.submission.idempotencyKey as string)
-            .executeTakeFirstOrThrow();
-          if (original.request_hash !== p.submission.requestHash) {
-            p.reject(
-              new LeadloopError(
-                'idempotency_key_reused',
-                'this idempotency key was already used with a different request body',
-                {
-                  issues: [
-                    {
-                      field:
-                        p.submission.source === 'webhook' ? 'header.webhook-id' : 'header.idempotency-key',
-                      reason: 'was already used with a different request body',
-                    },
-                  ],
-                },
-              ),
+    // One transaction carries the batch's requests, each already authenticated for its workspace;
+    // the scope admits exactly those workspaces.
+    const scope: DataScope = {
+      kind: 'workspaces',
+      workspaceIds: [...new Set(batch.map((p) => p.submission.workspaceId))],
+    };
+    await withDataScope(scope, () =>
+      store.transaction(async (trx) => {
+        const keyed = batch.filter((p) => p.submission.idempotencyKey !== undefined);
+        const fresh = new Set(batch.filter((p) => p.submission.idempotencyKey === undefined));
+        if (keyed.length > 0) {
+          const inserted = [];
+          for (const chunk of fixedChunks(keyed)) {
+            inserted.push(
+              ...(await trx
+                .insertInto('idempotency_keys')
+                .values(
+                  chunk.map((p) => ({
+                    workspace_id: p.submission.workspaceId,
+                    scope: p.submission.source,
+                    key: p.submission.idempotencyKey as string,
+                    request_hash: p.submission.requestHash,
+                    response_status: 202,
+                    response_body: toJson({ eventId: p.eventId }),
+                    created_at: now,
+                  })),
+                )
+                .onConflict((oc) => oc.columns(['workspace_id', 'scope', 'key']).doNothing())
+                .returning(['workspace_id', 'scope', 'key'])
+                .execute()),
             );
-          } else {
-            outcomes.set(p, {
-              kind: 'replayed',
-              status: original.response_status,
-              body: original.response_body,
-            });
+          }
+          const won = new Set(inserted.map((r) => `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`));
+          for (const p of keyed) {
+            if (won.has(keyOf(p.submission))) {
+              fresh.add(p);
+              continue;
+            }
+            const original = await trx
+              .selectFrom('idempotency_keys')
+              .select(['request_hash', 'response_status', 'response_body'])
+              .where('workspace_id', '=', p.submission.workspaceId)
+              .where('scope', '=', p.submission.source)
+              .where('key', '=', p.submission.idempotencyKey as string)
+              .executeTakeFirstOrThrow();
+            if (original.request_hash !== p.submission.requestHash) {
+              p.reject(
+                new LeadloopError(
+                  'idempotency_key_reused',
+                  'this idempotency key was already used with a different request body',
+                  {
+                    issues: [
+                      {
+                        field:
+                          p.submission.source === 'webhook' ? 'header.webhook-id' : 'header.idempotency-key',
+                        reason: 'was already used with a different request body',
+                      },
+                    ],
+                  },
+                ),
+              );
+            } else {
+              outcomes.set(p, {
+                kind: 'replayed',
+                status: original.response_status,
+                body: original.response_body,
+              });
+            }
           }
         }
-      }
-      const accepted = batch.filter((p) => fresh.has(p));
-      if (accepted.length === 0) return;
-      for (const chunk of fixedChunks(accepted)) {
-        await trx
-          .insertInto('events')
-          .values(
-            chunk.map((p) => ({
-              id: p.eventId,
-              workspace_id: p.submission.workspaceId,
-              type: 'lead.submitted',
-              source: p.submission.source,
-              payload: toJson(p.submission.payload),
-              status: 'accepted',
-              lead_id: null,
-              error: null,
-              attempts: 0,
-              created_at: now,
-              processed_at: null,
-            })),
-          )
-          .execute();
-      }
-      await queue.enqueue(
-        trx,
-        accepted.map((p) => ({
-          name: 'lead.process' as const,
-          workspaceId: p.submission.workspaceId,
-          payload: { eventId: p.eventId },
-        })),
-      );
-      for (const p of accepted)
-        outcomes.set(p, {
-          kind: 'accepted',
-          status: 202,
-          eventId: p.eventId,
-          body: toJson({ eventId: p.eventId }),
-        });
-    });
+        const accepted = batch.filter((p) => fresh.has(p));
+        if (accepted.length === 0) return;
+        for (const chunk of fixedChunks(accepted)) {
+          await trx
+            .insertInto('events')
+            .values(
+              chunk.map((p) => ({
+                id: p.eventId,
+                workspace_id: p.submission.workspaceId,
+                type: 'lead.submitted',
+                source: p.submission.source,
+                payload: toJson(p.submission.payload),
+                status: 'accepted',
+                lead_id: null,
+                error: null,
+                attempts: 0,
+                created_at: now,
+                processed_at: null,
+              })),
+            )
+            .execute();
+        }
+        await queue.enqueue(
+          trx,
+          accepted.map((p) => ({
+            name: 'lead.process' as const,
+            workspaceId: p.submission.workspaceId,
+            payload: { eventId: p.eventId },
+          })),
+        );
+        for (const p of accepted)
+          outcomes.set(p, {
+            kind: 'accepted',
+            status: 202,
+            eventId: p.eventId,
+            body: toJson({ eventId: p.eventId }),
+          });
+      }),
+    );
     const committed = [...outcomes.entries()].filter(([, o]) => o.kind === 'accepted');
     if (committed.length > 0) {
       options.onCommitted?.(

@@ -20,6 +20,11 @@ export interface StoreOptions {
   poolSize?: number | undefined;
 }
 
+export interface AppRole {
+  name: string;
+  password?: string | undefined;
+}
+
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
@@ -27,7 +32,14 @@ export interface Store {
   readonly location: string;
   /** Runs `fn` in one transaction; nested calls become savepoints of the outer one. */
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
-  migrate(): Promise<{ applied: string[] }>;
+  /**
+   * Applies pending migrations. On PostgreSQL, `appRole` also creates the application's role when
+   * missing (login, no BYPASSRLS, owns nothing) and grants it data access to this schema; run it
+   * connected as the schema's owner.
+   */
+  migrate(options?: { appRole?: AppRole | undefined }): Promise<{ applied: string[] }>;
+  /** The connected role, and whether row-level security binds it (null on SQLite, which has none). */
+  connectedRole(): Promise<{ name: string; bypassesRowSecurity: boolean } | null>;
   /** Quick liveness probe for /readyz. */
   ping(): Promise<void>;
   destroy(): Promise<void>;
@@ -71,7 +83,7 @@ export function createStore(options: StoreOptions): Store {
     dialect,
     location,
     transaction: (fn) => db.transaction().execute(fn),
-    async migrate() {
+    async migrate(migrateOptions) {
       if (dialect === 'postgres' && options.schema) {
         await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
       }
@@ -86,11 +98,52 @@ export function createStore(options: StoreOptions): Store {
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;
+      if (dialect === 'postgres' && migrateOptions?.appRole)
+        await provisionAppRole(db, options.schema ?? 'public', migrateOptions.appRole);
       return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+    },
+    async connectedRole() {
+      if (dialect !== 'postgres') return null;
+      const { rows } = await sql<{ name: string; bypasses: boolean }>`
+        select rolname as name, (rolsuper or rolbypassrls) as bypasses from pg_roles where rolname = current_user`.execute(
+        db,
+      );
+      const row = rows[0];
+      return row ? { name: row.name, bypassesRowSecurity: row.bypasses } : null;
     },
     async ping() {
       await sql`select 1`.execute(db);
     },
     destroy: () => db.destroy(),
   };
+}
+
+/**
+ * The application's role: it can log in and read and write data, but owns no table and has no
+ * BYPASSRLS, so every tenant table's policy binds it. Role creation is serialised with an advisory
+ * lock because roles are cluster-wide and several schemas may be migrated at once.
+ */
+async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppRole): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role.name)) throw new Error(`invalid role name "${role.name}"`);
+  const name = sql.id(role.name);
+  const target = sql.id(schema);
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('leadloop.app_role'))`.execute(trx);
+    const { rows } = await sql<{ bypasses: boolean }>`
+      select (rolsuper or rolbypassrls) as bypasses from pg_roles where rolname = ${role.name}`.execute(trx);
+    if (rows.length === 0)
+      await sql`create role ${name} login nosuperuser nocreatedb nocreaterole noinherit nobypassrls`.execute(
+        trx,
+      );
+    else if (rows[0]?.bypasses)
+      throw new Error(`role ${role.name} bypasses row-level security; the application must not use it`);
+    if (role.password) await sql`alter role ${name} password ${sql.lit(role.password)}`.execute(trx);
+    await sql`grant usage on schema ${target} to ${name}`.execute(trx);
+    await sql`grant select, insert, update, delete on all tables in schema ${target} to ${name}`.execute(trx);
+    await sql`grant usage, select on all sequences in schema ${target} to ${name}`.execute(trx);
+    // The migration bookkeeping is the owner's alone.
+    await sql`revoke insert, update, delete on ${sql.table(`${schema}.leadloop_migrations`)}, ${sql.table(
+      `${schema}.leadloop_migrations_lock`,
+    )} from ${name}`.execute(trx);
+  });
 }

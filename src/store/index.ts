@@ -1,5 +1,5 @@
 export { fixedChunks } from './chunks.ts';
-export type { Db, Store, StoreOptions } from './database.ts';
+export type { AppRole, Db, Store, StoreOptions } from './database.ts';
 export { createStore } from './database.ts';
 export type { DialectName } from './dialect-name.ts';
 export { fromJson, toJson } from './json.ts';
@@ -14,4 +14,4 @@ export type {
   JobsTable,
   LeadsTable,
 } from './schema.ts';
-export { TENANT_TABLES } from './schema.ts';
+export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';

@@ -350,7 +350,10 @@ export interface Database {
   council_router_stats: CouncilRouterStatsTable;
 }
 
-/** Tables holding one workspace's data; issue 3's row-level security test enumerates these. */
+/**
+ * Tables holding one workspace's data. On PostgreSQL each has row-level security (migration 005);
+ * the row-level security test checks every table of the schema is here or in `DIRECTORY_TABLES`.
+ */
 export const TENANT_TABLES = [
   'webhook_secrets',
   'events',
@@ -363,7 +366,6 @@ export const TENANT_TABLES = [
   'domain_events',
   'audit_heads',
   'audit_log',
-  'widget_keys',
   'chat_sessions',
   'playbooks',
   'lead_outcomes',
@@ -373,4 +375,15 @@ export const TENANT_TABLES = [
   'council_decisions',
   'council_agents',
   'council_router_stats',
+] as const satisfies readonly (keyof Database)[];
+
+/**
+ * Tables read before a workspace is known: they route a credential (API key hash, publishable
+ * widget key) or a URL to its workspace. They hold no lead data, so no row-level security.
+ */
+export const DIRECTORY_TABLES = [
+  'organisations',
+  'workspaces',
+  'api_keys',
+  'widget_keys',
 ] as const satisfies readonly (keyof Database)[];

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, KeyScope, WorkspaceContext } from '../core/index.ts';
-import { LeadloopError } from '../core/index.ts';
+import { inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
@@ -129,73 +129,76 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
   const service: TenantsService = {
     async createWorkspace({ name, organisation, actor }) {
       const now = clock.now();
-      return store.transaction(async (trx) => {
-        let organisationId: string;
-        const existing = organisation
-          ? await trx
-              .selectFrom('organisations')
-              .select('id')
-              .where((eb) => eb.or([eb('id', '=', organisation), eb('name', '=', organisation)]))
-              .executeTakeFirst()
-          : undefined;
-        if (existing) {
-          organisationId = existing.id;
-        } else {
-          organisationId = ids.next('org');
+      const workspaceId = ids.next('ws');
+      // The new workspace's own rows (secret, audit entry) are written in its data scope.
+      return inWorkspace(workspaceId, () =>
+        store.transaction(async (trx) => {
+          let organisationId: string;
+          const existing = organisation
+            ? await trx
+                .selectFrom('organisations')
+                .select('id')
+                .where((eb) => eb.or([eb('id', '=', organisation), eb('name', '=', organisation)]))
+                .executeTakeFirst()
+            : undefined;
+          if (existing) {
+            organisationId = existing.id;
+          } else {
+            organisationId = ids.next('org');
+            await trx
+              .insertInto('organisations')
+              .values({ id: organisationId, name: organisation ?? name, created_at: now })
+              .execute();
+          }
+          const settings = workspaceSettingsSchema.parse({});
           await trx
-            .insertInto('organisations')
-            .values({ id: organisationId, name: organisation ?? name, created_at: now })
+            .insertInto('workspaces')
+            .values({
+              id: workspaceId,
+              organisation_id: organisationId,
+              name,
+              settings: toJson(settings),
+              created_at: now,
+            })
             .execute();
-        }
-        const settings = workspaceSettingsSchema.parse({});
-        const workspaceId = ids.next('ws');
-        await trx
-          .insertInto('workspaces')
-          .values({
-            id: workspaceId,
-            organisation_id: organisationId,
-            name,
-            settings: toJson(settings),
-            created_at: now,
-          })
-          .execute();
-        const { id: keyId, key } = await insertKey(trx, {
-          organisationId,
-          workspaceId,
-          scope: 'admin',
-          label: 'created with the workspace',
-        });
-        const webhookSecret = generateWebhookSecret();
-        const secretId = ids.next('whs');
-        await trx
-          .insertInto('webhook_secrets')
-          .values({
-            id: secretId,
-            workspace_id: workspaceId,
-            secret: webhookSecret,
-            created_at: now,
-            expires_at: null,
-          })
-          .execute();
-        const widgetKey = generateWidgetKey();
-        await trx
-          .insertInto('widget_keys')
-          .values({ key: widgetKey, workspace_id: workspaceId, created_at: now, revoked_at: null })
-          .execute();
-        await audit.append(trx, workspaceId, {
-          actor,
-          action: 'workspace.created',
-          subject: workspaceId,
-          reason: `workspace "${name}" created in organisation ${organisationId}`,
-          data: { organisationId, apiKeyId: keyId, webhookSecretId: secretId },
-        });
-        return {
-          workspace: { id: workspaceId, organisationId, name, settings, createdAt: now },
-          apiKey: key,
-          webhookSecret,
-          widgetKey,
-        };
-      });
+          const { id: keyId, key } = await insertKey(trx, {
+            organisationId,
+            workspaceId,
+            scope: 'admin',
+            label: 'created with the workspace',
+          });
+          const webhookSecret = generateWebhookSecret();
+          const secretId = ids.next('whs');
+          await trx
+            .insertInto('webhook_secrets')
+            .values({
+              id: secretId,
+              workspace_id: workspaceId,
+              secret: webhookSecret,
+              created_at: now,
+              expires_at: null,
+            })
+            .execute();
+          const widgetKey = generateWidgetKey();
+          await trx
+            .insertInto('widget_keys')
+            .values({ key: widgetKey, workspace_id: workspaceId, created_at: now, revoked_at: null })
+            .execute();
+          await audit.append(trx, workspaceId, {
+            actor,
+            action: 'workspace.created',
+            subject: workspaceId,
+            reason: `workspace "${name}" created in organisation ${organisationId}`,
+            data: { organisationId, apiKeyId: keyId, webhookSecretId: secretId },
+          });
+          return {
+            workspace: { id: workspaceId, organisationId, name, settings, createdAt: now },
+            apiKey: key,
+            webhookSecret,
+            widgetKey,
+          };
+        }),
+      );
     },
 
     async getWorkspace(workspaceId) {
@@ -224,22 +227,24 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     async createApiKey({ workspaceId, scope, label, actor }) {
       const workspace = await service.getWorkspace(workspaceId);
       if (!workspace) throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);
-      return store.transaction(async (trx) => {
-        const created = await insertKey(trx, {
-          organisationId: workspace.organisationId,
-          workspaceId,
-          scope,
-          label: label ?? '',
-        });
-        await audit.append(trx, workspaceId, {
-          actor,
-          action: 'api_key.created',
-          subject: created.id,
-          reason: `a ${scope} key was created`,
-          data: { scope },
-        });
-        return created;
-      });
+      return inWorkspace(workspaceId, () =>
+        store.transaction(async (trx) => {
+          const created = await insertKey(trx, {
+            organisationId: workspace.organisationId,
+            workspaceId,
+            scope,
+            label: label ?? '',
+          });
+          await audit.append(trx, workspaceId, {
+            actor,
+            action: 'api_key.created',
+            subject: created.id,
+            reason: `a ${scope} key was created`,
+            data: { scope },
+          });
+          return created;
+        }),
+      );
     },
 
     async createOrganisationKey({ organisationId, label }) {
@@ -285,13 +290,15 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const cached = secretCache.get(workspaceId);
       if (cached && cached.until > now)
         return cached.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now);
-      const rows = await db
-        .selectFrom('webhook_secrets')
-        .select(['id', 'secret', 'expires_at'])
-        .where('workspace_id', '=', workspaceId)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .orderBy('created_at', 'desc')
-        .execute();
+      const rows = await inWorkspace(workspaceId, () =>
+        db
+          .selectFrom('webhook_secrets')
+          .select(['id', 'secret', 'expires_at'])
+          .where('workspace_id', '=', workspaceId)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+          .orderBy('created_at', 'desc')
+          .execute(),
+      );
       const secrets = rows.map((r) => ({
         id: r.id,
         secret: r.secret,
@@ -307,25 +314,27 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const previousExpiresAt = now + overlapSeconds * 1000;
       const secret = generateWebhookSecret();
       const id = ids.next('whs');
-      await store.transaction(async (trx) => {
-        await trx
-          .updateTable('webhook_secrets')
-          .set({ expires_at: previousExpiresAt })
-          .where('workspace_id', '=', workspaceId)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
-          .execute();
-        await trx
-          .insertInto('webhook_secrets')
-          .values({ id, workspace_id: workspaceId, secret, created_at: now, expires_at: null })
-          .execute();
-        await audit.append(trx, workspaceId, {
-          actor,
-          action: 'webhook_secret.rotated',
-          subject: id,
-          reason: `webhook secret rotated; previous secrets verify until ${new Date(previousExpiresAt).toISOString()}`,
-          data: { overlapSeconds },
-        });
-      });
+      await inWorkspace(workspaceId, () =>
+        store.transaction(async (trx) => {
+          await trx
+            .updateTable('webhook_secrets')
+            .set({ expires_at: previousExpiresAt })
+            .where('workspace_id', '=', workspaceId)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
+            .execute();
+          await trx
+            .insertInto('webhook_secrets')
+            .values({ id, workspace_id: workspaceId, secret, created_at: now, expires_at: null })
+            .execute();
+          await audit.append(trx, workspaceId, {
+            actor,
+            action: 'webhook_secret.rotated',
+            subject: id,
+            reason: `webhook secret rotated; previous secrets verify until ${new Date(previousExpiresAt).toISOString()}`,
+            data: { overlapSeconds },
+          });
+        }),
+      );
       secretCache.delete(workspaceId);
       return { id, secret, previousExpiresAt };
     },
@@ -348,20 +357,22 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
 
     async updateSettings(workspaceId, settings, actor) {
       const parsed = workspaceSettingsSchema.parse(settings);
-      await store.transaction(async (trx) => {
-        await trx
-          .updateTable('workspaces')
-          .set({ settings: toJson(parsed) })
-          .where('id', '=', workspaceId)
-          .execute();
-        await audit.append(trx, workspaceId, {
-          actor,
-          action: 'workspace.settings_updated',
-          subject: workspaceId,
-          reason: 'settings changed',
-          data: { settings: parsed },
-        });
-      });
+      await inWorkspace(workspaceId, () =>
+        store.transaction(async (trx) => {
+          await trx
+            .updateTable('workspaces')
+            .set({ settings: toJson(parsed) })
+            .where('id', '=', workspaceId)
+            .execute();
+          await audit.append(trx, workspaceId, {
+            actor,
+            action: 'workspace.settings_updated',
+            subject: workspaceId,
+            reason: 'settings changed',
+            data: { settings: parsed },
+          });
+        }),
+      );
       workspaceCache.delete(workspaceId);
       const updated = await service.getWorkspace(workspaceId);
       if (!updated) throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);

@@ -3,6 +3,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/main/runtime.ts';
+import { createStore, type Store } from '../../src/store/index.ts';
 
 export type TestDialect = 'sqlite' | 'postgres';
 
@@ -10,8 +11,22 @@ export type TestDialect = 'sqlite' | 'postgres';
 export const DIALECTS: TestDialect[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
 export interface TestRuntime extends Runtime {
+  /**
+   * The database as its owner sees it, for assertions about what was (not) stored. On PostgreSQL
+   * the runtime itself works as the application role, under row-level security, and sees only
+   * the rows of the data scope it runs in.
+   */
+  inspect: Store['db'];
   /** Drops the PostgreSQL schema created for the test. */
   dispose(): Promise<void>;
+}
+
+/** TEST_DATABASE_URL with the application role as the user (trust authentication here). */
+export function appRoleUrl(role = 'leadloop_app'): string {
+  const url = new URL(process.env.TEST_DATABASE_URL ?? '');
+  url.username = role;
+  url.password = '';
+  return url.toString();
 }
 
 /** A fresh, migrated runtime on an empty database: in-memory SQLite or a new PostgreSQL schema. */
@@ -22,7 +37,11 @@ export async function createTestRuntime(
   const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     LOG_LEVEL: 'silent',
-    ...(dialect === 'postgres' ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
+    // On PostgreSQL the runtime works as the application role, so every suite runs under row-level
+    // security; the superuser only migrates and grants, as `leadloop migrate` does.
+    ...(dialect === 'postgres'
+      ? { DATABASE_OWNER_URL: process.env.TEST_DATABASE_URL, DATABASE_URL: appRoleUrl() }
+      : {}),
     ...options.config,
   });
   const runtime = await createRuntime(config, {
@@ -32,9 +51,15 @@ export async function createTestRuntime(
     ...options,
     ...(dialect === 'sqlite' ? { sqliteFile: options.sqliteFile ?? ':memory:' } : { postgresSchema: schema }),
   });
+  const owner =
+    dialect === 'postgres'
+      ? createStore({ databaseUrl: process.env.TEST_DATABASE_URL, schema, poolSize: 2 })
+      : null;
   return Object.assign(runtime, {
+    inspect: owner?.db ?? runtime.store.db,
     async dispose() {
       await runtime.close().catch(() => {});
+      await owner?.destroy().catch(() => {});
       if (dialect === 'postgres') {
         const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
         await client.connect();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { inWorkspace } from '../../src/core/index.ts';
 import { createSeededRandom } from '../../src/scoring/ml/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { call } from './http.ts';
@@ -68,12 +69,14 @@ export async function submitLeads(
   const byEvent = new Map<string, string>();
   await eventually(async () => {
     for (let i = 0; i < eventIds.length; i += 500) {
-      const rows = await store.db
-        .selectFrom('events')
-        .select(['id', 'status', 'lead_id', 'error'])
-        .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', eventIds.slice(i, i + 500))
-        .execute();
+      const rows = await inWorkspace(workspaceId, () =>
+        store.db
+          .selectFrom('events')
+          .select(['id', 'status', 'lead_id', 'error'])
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', eventIds.slice(i, i + 500))
+          .execute(),
+      );
       for (const row of rows) {
         if (row.status === 'failed') throw new Error(`event ${row.id} failed: ${row.error}`);
         if (row.status === 'processed' && row.lead_id) byEvent.set(row.id, row.lead_id);

@@ -1,4 +1,5 @@
 import type { KeyScope } from '../../core/index.ts';
+import { withDataScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { bool, type Command, dataDirOption, str } from './types.ts';
 
@@ -127,7 +128,14 @@ export const auditCommand: Command = {
     if (context.positionals[0] !== 'verify') throw new Error(`usage: ${this.usage}`);
     const runtime = await createRuntime(context.config);
     try {
-      const result = await runtime.audit.verify({ workspaceId: str(context, 'workspace') });
+      // The operator verifies one workspace or all of them: the data scope names exactly those.
+      const only = str(context, 'workspace');
+      const workspaceIds = only
+        ? [only]
+        : (await runtime.store.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+      const result = await withDataScope({ kind: 'workspaces', workspaceIds }, () =>
+        runtime.audit.verify({ workspaceId: only }),
+      );
       if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(result)}\n`);
       else if (result.problems.length === 0)
         context.stdout.write(

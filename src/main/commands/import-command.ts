@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { parse } from 'csv-parse/sync';
-import { LeadloopError } from '../../core/index.ts';
+import { inWorkspace, LeadloopError } from '../../core/index.ts';
 import { fingerprint, type LeadInput } from '../../ingest/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { bool, type Command, dataDirOption, str } from './types.ts';
@@ -99,6 +99,12 @@ export const importCommand: Command = {
       }
       if (!(await runtime.tenants.getWorkspace(workspaceId)))
         throw new Error(`workspace ${workspaceId} does not exist`);
+      return await inWorkspace(workspaceId, () => importInto(workspaceId as string));
+    } finally {
+      await runtime.close();
+    }
+
+    async function importInto(workspaceId: string): Promise<number> {
       runtime.startWorkers(context.config.LEADLOOP_WORKER_CONCURRENCY);
 
       const bar = json
@@ -204,8 +210,6 @@ export const importCommand: Command = {
           context.stdout.write(`  ... and ${rejected.length - 50} more (use --json for all)\n`);
       }
       return rejected.length > 0 || failed.length > 0 ? 1 : 0;
-    } finally {
-      await runtime.close();
     }
   },
 };

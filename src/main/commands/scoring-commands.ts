@@ -1,6 +1,6 @@
 import type { Config } from '../../config/index.ts';
 import type { WorkspaceContext } from '../../core/index.ts';
-import { LeadloopError } from '../../core/index.ts';
+import { inWorkspace, LeadloopError } from '../../core/index.ts';
 import type { ModelVersionView, TrainingReport } from '../../scoring/index.ts';
 import { readCsvFile, runCsvTraining } from '../../scoring/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
@@ -88,8 +88,10 @@ async function workspaceContext(
 export function createScoringCommands(open: RuntimeOpener = (config) => createRuntime(config)) {
   async function withRuntime<T>(context: CommandContext, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
     const runtime = await open(context.config);
+    // A command works in the data scope its --workspace names (row-level security on PostgreSQL).
+    const workspaceId = str(context, 'workspace');
     try {
-      return await fn(runtime);
+      return await (workspaceId ? inWorkspace(workspaceId, () => fn(runtime)) : fn(runtime));
     } finally {
       await runtime.close();
     }

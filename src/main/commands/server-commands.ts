@@ -1,3 +1,4 @@
+import { createStore } from '../../store/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { serve } from '../serve.ts';
 import { type Command, dataDirOption, str } from './types.ts';
@@ -37,14 +38,33 @@ export const workerCommand: Command = {
 };
 
 export const migrateCommand: Command = {
-  summary: 'Create or upgrade the database schema',
+  summary: 'Create or upgrade the database schema; on PostgreSQL also the application role and its grants',
   usage: 'leadloop migrate [--data-dir D]',
   options: { ...dataDirOption },
   logLevel: 'warn',
   async run(context) {
-    const runtime = await createRuntime(context.config);
-    context.stdout.write(`schema is up to date (${runtime.store.location})\n`);
-    await runtime.close();
-    return 0;
+    const { config } = context;
+    const store = createStore({
+      databaseUrl: config.DATABASE_OWNER_URL ?? config.DATABASE_URL,
+      dataDir: config.LEADLOOP_DATA_DIR,
+      poolSize: 1,
+    });
+    try {
+      const appRole =
+        store.dialect === 'postgres'
+          ? { name: config.DATABASE_APP_ROLE, password: config.DATABASE_APP_PASSWORD }
+          : undefined;
+      const { applied } = await store.migrate({ appRole });
+      context.stdout.write(
+        `schema is up to date (${store.location}); applied ${applied.length === 0 ? 'nothing new' : applied.join(', ')}\n`,
+      );
+      if (appRole)
+        context.stdout.write(
+          `application role ${appRole.name}: may read and write data, owns nothing, bound by row-level security\n`,
+        );
+      return 0;
+    } finally {
+      await store.destroy();
+    }
   },
 };

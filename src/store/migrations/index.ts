@@ -4,6 +4,7 @@ import { initialMigration } from './001-initial.ts';
 import { chatMigration } from './002-chat.ts';
 import { scoringMigration } from './003-scoring.ts';
 import { councilMigration } from './004-council.ts';
+import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -12,5 +13,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '002-chat': chatMigration(),
     '003-scoring': scoringMigration(dialect),
     '004-council': councilMigration(dialect),
+    '005-row-level-security': rowLevelSecurityMigration(dialect),
   };
 }

@@ -1,15 +1,15 @@
-import { PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { ScopedPostgresDialect } from './scoped-driver.ts';
 
 /**
- * PostgreSQL through `pg`. int8 (bigint) columns hold epoch milliseconds, which fit a double
+ * PostgreSQL through `pg`, every query under the caller's data scope (see `scoped-driver.ts`). int8 (bigint) columns hold epoch milliseconds, which fit a double
  * exactly, so they are parsed to numbers; the SQLite dialect returns the same values.
  */
 export function createPostgresDialect(
   connectionString: string,
   options: { max?: number } = {},
 ): {
-  dialect: PostgresDialect;
+  dialect: ScopedPostgresDialect;
   pool: pg.Pool;
 } {
   const types = {
@@ -22,5 +22,5 @@ export function createPostgresDialect(
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types });
   // An idle client that loses its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  return { dialect: new PostgresDialect({ pool }), pool };
+  return { dialect: new ScopedPostgresDialect({ pool }), pool };
 }

@@ -1,0 +1,69 @@
+import { type Kysely, sql } from 'kysely';
+import type { DialectName } from '../dialect-name.ts';
+
+/** The tenant tables that existed when this migration was written (a later table brings its own policy). */
+const TABLES = [
+  'webhook_secrets',
+  'events',
+  'idempotency_keys',
+  'jobs',
+  'leads',
+  'lead_history',
+  'consent_records',
+  'scoring_rules',
+  'domain_events',
+  'audit_heads',
+  'audit_log',
+  'chat_sessions',
+  'playbooks',
+  'lead_outcomes',
+  'scoring_models',
+  'lead_scores',
+  'scoring_state',
+  'council_decisions',
+  'council_agents',
+  'council_router_stats',
+];
+
+/**
+ * Row-level security on one tenant table: a row is visible and writable only when its workspace
+ * is among those the transaction set in `app.workspace_id` (see `postgres/scoped-driver.ts`).
+ * FORCE makes the policy bind the table's owner too; only superusers and BYPASSRLS roles escape
+ * it, and the application's role is neither.
+ */
+export async function enableTenantIsolation(db: Kysely<unknown>, table: string): Promise<void> {
+  const t = sql.table(table);
+  await sql`alter table ${t} enable row level security`.execute(db);
+  await sql`alter table ${t} force row level security`.execute(db);
+  await sql`create policy tenant_isolation on ${t}
+    using (workspace_id = any (string_to_array(current_setting('app.workspace_id', true), ',')))
+    with check (workspace_id = any (string_to_array(current_setting('app.workspace_id', true), ',')))`.execute(
+    db,
+  );
+}
+
+/**
+ * PostgreSQL only (SQLite has no row-level security). The queue's scheduler may see every job
+ * (ids only, no personal data) so it can claim and relay fairly across workspaces; it sees nothing
+ * else.
+ */
+export function rowLevelSecurityMigration(dialect: DialectName) {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      if (dialect !== 'postgres') return;
+      for (const table of TABLES) await enableTenantIsolation(db, table);
+      await sql`create policy scheduler on jobs
+        using (current_setting('app.scheduler', true) = 'on')
+        with check (current_setting('app.scheduler', true) = 'on')`.execute(db);
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      if (dialect !== 'postgres') return;
+      await sql`drop policy scheduler on jobs`.execute(db);
+      for (const table of TABLES) {
+        await sql`drop policy tenant_isolation on ${sql.table(table)}`.execute(db);
+        await sql`alter table ${sql.table(table)} no force row level security`.execute(db);
+        await sql`alter table ${sql.table(table)} disable row level security`.execute(db);
+      }
+    },
+  };
+}
