@@ -2,8 +2,9 @@ import pg from 'pg';
 import { ScopedPostgresDialect } from './scoped-driver.ts';
 
 /**
- * PostgreSQL through `pg`, every query under the caller's data scope (see `scoped-driver.ts`). int8 (bigint) columns hold epoch milliseconds, which fit a double
- * exactly, so they are parsed to numbers; the SQLite dialect returns the same values.
+ * PostgreSQL through `pg`, every query under the caller's data scope (see `scoped-driver.ts`).
+ * int8 (bigint) columns hold epoch milliseconds, which fit a double exactly, so they are parsed
+ * to numbers; the SQLite dialect returns the same values.
  */
 export function createPostgresDialect(
   connectionString: string,
@@ -20,7 +21,10 @@ export function createPostgresDialect(
     },
   };
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types });
-  // An idle client that loses its server must not crash the process; the pool replaces it.
+  // A client that loses its server must not crash the process: the pool reports idle ones here,
+  // and a checked-out one (the pool removes its listener while lent) fails its query, is released
+  // as unusable and replaced. Found by killing the database sessions under load (scale-out test).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return { dialect: new ScopedPostgresDialect({ pool }), pool };
 }
