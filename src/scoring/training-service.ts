@@ -5,6 +5,7 @@ import type { JobContext } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
 import { leadRecord, leadRecordSource, workspaceFeatureSpec } from './lead-features.ts';
+import { historiesOf, leadAsOf } from './lead-snapshot.ts';
 import { figures, outcomeCounts, requirements } from './learning.ts';
 import type { TrainingOutcome } from './ml/index.ts';
 import { applyCalibrator, auc, fitPlatt, trainScoringModel } from './ml/index.ts';
@@ -12,7 +13,7 @@ import type { ModelMetrics, ModelRegistry, ModelStatus } from './model-registry.
 import type { ScoreLine } from './point-rules.ts';
 import { isModelLine } from './predictive-stage.ts';
 import type { TrainingAttempt } from './scoring-state.ts';
-import { loadLeads, readState, touchesOf, writeState } from './scoring-state.ts';
+import { loadLeads, readState, writeState } from './scoring-state.ts';
 
 /** Training uses at most this many of the workspace's latest outcomes. */
 export const MAX_TRAINING_ROWS = 20_000;
@@ -141,15 +142,21 @@ export function createTrainingService(options: {
         .execute()
     ).reverse();
     const ids = outcomes.map((o) => o.lead_id);
-    const [leads, touches] = await Promise.all([
+    const [leads, histories] = await Promise.all([
       loadLeads(db, workspaceId, ids),
-      touchesOf(db, workspaceId, ids),
+      historiesOf(db, workspaceId, ids),
     ]);
     const rows = outcomes.flatMap((o) => {
       const found = leads.get(o.lead_id);
       return found ? [{ outcome: o, ...found }] : [];
     });
-    const records = rows.map((r) => leadRecord(r.lead, touches.get(r.lead.id) ?? 0));
+    // Each example is the lead as it stood when its outcome happened (or was reported, if that was
+    // earlier): what came in afterwards may be a consequence of the outcome and would leak it.
+    const records = rows.map((r) => {
+      const cutoff = Math.min(Number(r.outcome.occurred_at), Number(r.outcome.recorded_at));
+      const snapshot = leadAsOf(r.lead, histories.get(r.lead.id) ?? [], cutoff);
+      return leadRecord(snapshot.lead, snapshot.touches);
+    });
     const labels = Uint8Array.from(rows, (r) => (Number(r.outcome.converted) === 1 ? 1 : 0));
     const source = leadRecordSource(records);
     const spec = workspaceFeatureSpec(source);

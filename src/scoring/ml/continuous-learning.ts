@@ -4,12 +4,16 @@ import type { CalibrationMethod, Calibrator } from './calibration.ts';
 import { applyCalibrator, fitCalibrator } from './calibration.ts';
 import type { ColumnReader, RowSource } from './dataset.ts';
 import type { FeatureSpec } from './feature-spec.ts';
+import type { ContinuousLearner, ModelVersion } from './learner-types.ts';
 import { logLoss } from './metrics.ts';
 import type { TrainModelOptions } from './model-training.ts';
 import { trainScoringModel } from './model-training.ts';
 import type { ScoringModel } from './model-types.ts';
-import type { LeadScore, Scorer } from './scorer.ts';
+import type { Scorer } from './scorer.ts';
 import { createScorer } from './scorer.ts';
+import { selectAmongWindows } from './window-selection.ts';
+
+export type { ContinuousLearner, ModelVersion } from './learner-types.ts';
 
 export interface ContinuousLearnerOptions {
   spec: FeatureSpec;
@@ -34,6 +38,14 @@ export interface ContinuousLearnerOptions {
    */
   recencyHalfLife?: number;
   /**
+   * Shorter training windows learnt beside `windowSize`, each by a learner of its own with the
+   * same settings. All of them score every outcome before it is revealed; the one with the lowest
+   * log-loss over the latest `selectionWindow` outcomes serves (`selectAmongWindows`).
+   */
+  shortWindows?: readonly number[];
+  /** Outcomes over which the windows compete; 1,000 when omitted. */
+  selectionWindow?: number;
+  /**
    * `better`: a retrained challenger replaces the champion only when its log-loss is lower on the
    * outcomes that arrived since the champion was trained (data neither model has seen).
    */
@@ -48,43 +60,21 @@ export interface ContinuousLearnerOptions {
 }
 
 /**
- * The streaming settings used by the benchmark, chosen on earlier stretches of the bank data
- * (rows 40–60% and 60–80%), never on the evaluated last 20% (docs/decisions/2026-11-28-scoring-models.md).
+ * The streaming settings used by the benchmark, chosen by an inner prequential run over rows
+ * 64–80% of the bank data (started from the rows before them) and checked on rows 40–60%, never
+ * on the evaluated last 20% (docs/scoring.md, "what we tried").
  */
 export const STREAM_DEFAULTS: Readonly<Omit<ContinuousLearnerOptions, 'spec'>> = {
   retrainEvery: 200,
   windowSize: 20_000,
+  shortWindows: [3000],
+  selectionWindow: 1000,
   recalibrateEvery: 10,
   calibrationWindow: 1000,
   shiftWindow: 150,
   recalibration: 'platt',
   training: { candidates: ['logistic'], validationFraction: 0.1 },
 };
-
-/** One event in the learner's registry. */
-export interface ModelVersion {
-  version: number;
-  trainedAt: string;
-  kind: ScoringModel['kind'] | null;
-  rows: number;
-  status: 'champion' | 'retired' | 'rejected' | 'failed' | 'rolled-back';
-  reason: string;
-}
-
-export interface ContinuousLearner {
-  /** The model now serving, with its latest calibrator. */
-  readonly champion: ScoringModel;
-  readonly versions: readonly ModelVersion[];
-  score(read: ColumnReader): LeadScore;
-  /** Calibrated probability without explanation: the fast path. */
-  probability(read: ColumnReader): number;
-  /** Records an outcome; may recalibrate or retrain (synchronously). */
-  observe(read: ColumnReader, converted: boolean): void;
-  /** Retrains now on the window; returns the registry entry of the attempt. */
-  retrain(reason: string): ModelVersion;
-  /** Restores the previous champion. */
-  rollback(): ModelVersion;
-}
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
@@ -140,9 +130,25 @@ interface Trained {
  * A model that follows its data: test-then-train on every outcome, periodic retraining on a
  * sliding window, recalibration on the latest out-of-sample outcomes in between, and a registry of
  * versions with champion/challenger promotion and rollback. A training failure (too few outcomes,
- * one class only) is recorded and the champion keeps serving.
+ * one class only) is recorded and the champion keeps serving. With `shortWindows`, one such
+ * learner per window, and the one doing best on the latest outcomes serves.
  */
 export function createContinuousLearner(
+  options: ContinuousLearnerOptions,
+  initial: { source: RowSource; labels: ArrayLike<number> },
+): ContinuousLearner {
+  const windows = [...new Set(options.shortWindows ?? [])].filter((w) => w !== options.windowSize);
+  if (windows.length === 0) return createWindowLearner(options, initial);
+  return selectAmongWindows(
+    [options.windowSize, ...windows].map((windowSize) =>
+      createWindowLearner({ ...options, windowSize }, initial),
+    ),
+    options.selectionWindow ?? 1000,
+  );
+}
+
+/** One learner on one sliding window (see `createContinuousLearner`). */
+export function createWindowLearner(
   options: ContinuousLearnerOptions,
   initial: { source: RowSource; labels: ArrayLike<number> },
 ): ContinuousLearner {
@@ -220,10 +226,11 @@ export function createContinuousLearner(
     }
   };
 
-  const register = (entry: Omit<ModelVersion, 'version' | 'trainedAt'>): ModelVersion => {
+  const register = (entry: Omit<ModelVersion, 'version' | 'trainedAt' | 'window'>): ModelVersion => {
     const version: ModelVersion = {
       version: versions.length + 1,
       trainedAt: new Date(clock.now()).toISOString(),
+      window: options.windowSize,
       ...entry,
     };
     versions.push(version);
@@ -319,6 +326,7 @@ export function createContinuousLearner(
     get champion() {
       return { ...current().model, calibrator };
     },
+    window: options.windowSize,
     versions,
     score(read) {
       const result = current().scoreRow(read);

@@ -69,6 +69,8 @@ export interface PrequentialResult {
   labels: Uint8Array;
   report: StreamReport;
   versions: ModelVersion[];
+  /** How many stream rows the model of each training window scored (one entry without short windows). */
+  servedBy: { window: number; rows: number }[];
   forecast: ForecastCoverage | null;
 }
 
@@ -98,6 +100,7 @@ export function runPrequential(options: PrequentialOptions): PrequentialResult {
   const frozen = new Float64Array(streamLength);
   let forecast: { lower: number; upper: number } | null = null;
   let realised = 0;
+  const served = new Map<number, number>();
   for (let i = initialRows; i < n; i++) {
     const t = i - initialRows;
     const read = source.reader(i);
@@ -115,6 +118,7 @@ export function runPrequential(options: PrequentialOptions): PrequentialResult {
       coverage.expected += made.expected;
     }
     probabilities[t] = learner.probability(read);
+    served.set(learner.window, (served.get(learner.window) ?? 0) + 1);
     const y = labels[i] === 1 ? 1 : 0;
     streamLabels[t] = y;
     learner.observe(read, y === 1);
@@ -134,6 +138,7 @@ export function runPrequential(options: PrequentialOptions): PrequentialResult {
     labels: streamLabels,
     report: streamReport(probabilities, streamLabels),
     versions: [...learner.versions],
+    servedBy: [...served].map(([window, rows]) => ({ window, rows })).sort((a, b) => b.window - a.window),
     forecast:
       block > 0
         ? {
