@@ -9,6 +9,34 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  /**
+   * The role that owns the schema and runs migrations, when `DATABASE_URL` connects as the
+   * application's role (which owns nothing and is bound by row-level security). Default: `DATABASE_URL`.
+   */
+  DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** The application's role that `leadloop migrate` creates and grants (login, no BYPASSRLS). */
+  DATABASE_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name')
+    .default('leadloop_app'),
+  /** Password `leadloop migrate` gives the application's role (omit with trust or certificate auth). */
+  DATABASE_APP_PASSWORD: z.string().min(1).optional(),
+  /**
+   * Redis for the BullMQ queue adapter (scale-out). Jobs are still recorded in the database; Redis
+   * only dispatches them to workers. Without it the database dispatches them too (embedded queue).
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of the queue's Redis keys; deployments sharing one Redis need distinct ones. */
+  LEADLOOP_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"')
+    .default('leadloop'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEADLOOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** `offline` (default, no network), `openai:gpt-4o-mini`, `anthropic:<model>`, `ollama:llama3.1`, `openai-compatible:<model>`. */

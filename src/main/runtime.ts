@@ -45,7 +45,7 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
-import { createEmbeddedQueue, type JobHandlers, type Queue } from '../queue/index.ts';
+import { createBullmqQueue, createEmbeddedQueue, type JobHandlers, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
   createRulesRepository,
@@ -106,6 +106,33 @@ export interface RuntimeOptions {
   councilBudget?: CouncilCost | ((workspaceId: string) => CouncilCost);
 }
 
+/**
+ * Migrates the schema. With `DATABASE_OWNER_URL`, the owner migrates and grants the application's
+ * role, and the process then works as that role, which row-level security binds; otherwise the one
+ * connection does both (fine on SQLite and for a development database, and said so in the log).
+ */
+async function migrateStore(config: Config, store: Store, schema: string | undefined, logger: Logger) {
+  const ownerUrl = config.DATABASE_OWNER_URL;
+  if (store.dialect === 'postgres' && ownerUrl && ownerUrl !== config.DATABASE_URL) {
+    const owner = createStore({ databaseUrl: ownerUrl, schema, poolSize: 1 });
+    try {
+      await owner.migrate({
+        appRole: { name: config.DATABASE_APP_ROLE, password: config.DATABASE_APP_PASSWORD },
+      });
+    } finally {
+      await owner.destroy();
+    }
+  } else {
+    await store.migrate();
+  }
+  const role = await store.connectedRole();
+  if (role?.bypassesRowSecurity)
+    logger.warn(
+      { role: role.name },
+      'connected as a role that bypasses row-level security; run `leadloop migrate` and connect as the application role (DATABASE_APP_ROLE) for tenant isolation in the database',
+    );
+}
+
 /** The composition root: builds every service from configuration. Nothing else wires modules together. */
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
@@ -117,16 +144,26 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     sqliteFile: options.sqliteFile,
     schema: options.postgresSchema,
   });
-  await store.migrate();
+  await migrateStore(config, store, options.postgresSchema, logger);
 
-  const queue = createEmbeddedQueue({
+  const queueOptions = {
     store,
     clock,
     ids,
     idlePollMs: options.queuePollMs,
     visibilityTimeoutMs: options.visibilityTimeoutMs,
     random: options.random,
-  });
+  };
+  // With Redis, the database stays the outbox and Redis dispatches; without, the database does both.
+  const bullmq = config.REDIS_URL
+    ? createBullmqQueue({
+        ...queueOptions,
+        redisUrl: config.REDIS_URL,
+        prefix: config.LEADLOOP_QUEUE_PREFIX,
+        onError: (error) => logger.warn({ err: error }, 'queue dispatch failed; jobs wait in the database'),
+      })
+    : null;
+  const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
   const audit = createAuditLog({ store, clock, ids });
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
@@ -311,6 +348,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     async close() {
       await writer.drain();
       await runtime.stopWorkers();
+      await bullmq?.close();
       await store.destroy();
     },
   };

@@ -1,3 +1,5 @@
+export type { BullmqQueue, BullmqQueueOptions } from './bullmq/bullmq-queue.ts';
+export { createBullmqQueue } from './bullmq/bullmq-queue.ts';
 export type { JobName, JobPayload, UnitOfWork } from './catalog.ts';
 export { backoffDelayMs, JOB_NAMES, jobCatalog } from './catalog.ts';
 export type { EmbeddedQueueOptions } from './embedded/embedded-queue.ts';

@@ -61,7 +61,10 @@ export interface JobOutcome {
   error?: string;
 }
 
-/** The queue port. Adapters: `embedded/` (jobs in the database); BullMQ on Redis comes with scale-out. */
+/**
+ * The queue port. Adapters: `embedded/` (the database stores and dispatches jobs) and `bullmq/` (the
+ * database stores them as an outbox, Redis dispatches them to workers across processes).
+ */
 export interface Queue {
   /**
    * Records jobs inside the caller's transaction, so a job exists if and only if the work that

@@ -4,12 +4,16 @@ import type { Clock } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { JOB_NAMES } from './catalog.ts';
 import type { JobContext, JobHandlers, Queue } from './port.ts';
+import { waitFor } from './queue-test-support.ts';
 
 export interface ConformanceHarness {
+  /** The test's own view of the database (sees every row); the queue may use a store bound by row-level security. */
   store: Store;
   queue: Queue;
   clock: Clock & { advance(ms: number): void };
   workspaceId: string;
+  /** A second workspace, for fairness between workspaces. */
+  otherWorkspaceId: string;
   close(): Promise<void>;
 }
 
@@ -17,8 +21,9 @@ type Behaviour = (job: JobContext<'lead.process'>) => Promise<void>;
 
 /**
  * The behaviour every queue adapter must show, run against a real store: exactly-once effects,
- * rollback of a failed job's effects, retries with backoff, dead letters and replay, and recovery
- * of jobs whose worker died. `make` builds a fresh adapter on a fresh database.
+ * rollback of a failed job's effects, retries with backoff, dead letters and replay, recovery of
+ * jobs whose worker died, and fairness between workspaces. `make` builds a fresh adapter on a fresh
+ * database.
  */
 export function queueConformance(name: string, make: () => Promise<ConformanceHarness>): void {
   describe(`queue conformance: ${name}`, () => {
@@ -67,24 +72,15 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
       (await h.store.db.selectFrom('domain_events').select('subject').orderBy('subject').execute()).map(
         (r) => r.subject,
       );
-    const enqueue = (...eventIds: string[]) =>
+    const enqueueIn = (workspaceId: string, eventIds: string[]) =>
       h.store.transaction((trx) =>
         h.queue.enqueue(
           trx,
-          eventIds.map((eventId) => ({
-            name: 'lead.process' as const,
-            workspaceId: h.workspaceId,
-            payload: { eventId },
-          })),
+          eventIds.map((eventId) => ({ name: 'lead.process' as const, workspaceId, payload: { eventId } })),
         ),
       );
-    const until = async (check: () => Promise<boolean>) => {
-      const deadline = Date.now() + 5000;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error('condition not met in time');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
+    const enqueue = (...eventIds: string[]) => enqueueIn(h.workspaceId, eventIds);
+    const until = waitFor;
     const jobs = () => h.store.db.selectFrom('jobs').selectAll().execute();
 
     it('runs each job once, commits its effects and removes it', async () => {
@@ -124,11 +120,14 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
       };
       await enqueue('poison');
       startWorker();
-      for (let i = 0; i < 10 && (await jobs())[0]?.status !== 'dead'; i++) {
-        await until(async () => (await jobs())[0]?.status !== 'active');
+      // Each attempt fails and waits for its backoff; moving the clock past it lets the next one run.
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        await until(async () => {
+          const [job] = await jobs();
+          return job?.attempts === attempt && (job.status === 'queued' || job.status === 'dead');
+        });
         h.clock.advance(600_000);
         h.queue.notify();
-        await new Promise((r) => setTimeout(r, 30));
       }
       const dead = await h.queue.listDead({ workspaceId: h.workspaceId });
       assert.equal(dead.length, 1);
@@ -165,6 +164,27 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
       await until(async () => (await jobs()).length === 0);
       await stopWorker();
       assert.deepEqual(await effects(), ['orphan']);
+    });
+
+    it("runs a small workspace's jobs before a large workspace's earlier backlog is half done", async () => {
+      const completed: string[] = [];
+      behaviour = async (job) => {
+        job.afterCommit(() => completed.push(job.workspaceId));
+      };
+      await enqueueIn(
+        h.workspaceId,
+        Array.from({ length: 400 }, (_, i) => `big${i}`),
+      );
+      // Strictly later, so a queue ordered by time alone would run all 400 first.
+      h.clock.advance(1);
+      await enqueueIn(h.otherWorkspaceId, ['small0', 'small1', 'small2', 'small3', 'small4']);
+      startWorker();
+      await until(async () => (await jobs()).length === 0, 30_000);
+      await stopWorker();
+      assert.equal(completed.length, 405);
+      const lastSmall = completed.lastIndexOf(h.otherWorkspaceId);
+      const bigBefore = completed.slice(0, lastSmall).filter((w) => w === h.workspaceId).length;
+      assert.ok(bigBefore < 200, `${bigBefore} of the large workspace's jobs completed first`);
     });
 
     it('enqueues nothing when the transaction that enqueued rolls back', async () => {

@@ -1,0 +1,265 @@
+import { asScheduler, type Clock, inWorkspace } from '../core/index.ts';
+import type { Db, JobsTable, Store } from '../store/index.ts';
+import { fixedChunks, fromJson, withSavepoint } from '../store/index.ts';
+import { type JobName, jobCatalog, type UnitOfWork } from './catalog.ts';
+import { failureValues, type JobStatus } from './job-rows.ts';
+import type { JobContext, JobHandler, JobOutcome, WorkerOptions } from './port.ts';
+
+/**
+ * Runs claimed job rows and settles them in the database: the part both adapters share once a
+ * worker holds a row (`active`, leased to `workerId`). Every settlement is fenced on
+ * `locked_by = workerId`, so a worker whose lease was taken over cannot settle the job twice.
+ */
+export interface JobRunner {
+  /**
+   * Runs `batch` jobs in one transaction: each inside its own savepoint, then the completed ones
+   * deleted and the failed ones rescheduled, all committed together.
+   */
+  runBatch(rows: JobsTable[], opts: WorkerOptions): Promise<void>;
+  /** Runs one `none` job outside any transaction of ours, then acknowledges it. */
+  runOne(row: JobsTable, opts: WorkerOptions): Promise<void>;
+  /** Renews the leases of running `none` jobs every third of the visibility timeout; returns stop. */
+  startHeartbeat(): () => void;
+}
+
+export interface JobRunnerOptions {
+  store: Store;
+  clock: Clock;
+  random: () => number;
+  workerId: string;
+  visibilityMs: number;
+}
+
+export const unitOf = (name: string): UnitOfWork => jobCatalog[name as JobName]?.unitOfWork ?? 'batch';
+const timeoutOf = (name: string): number => jobCatalog[name as JobName]?.timeoutMs ?? 30_000;
+
+/**
+ * A job's abort signal: aborted at its timeout or when the worker stops. Released explicitly when
+ * the job ends, so no timer or listener outlives it; `AbortSignal.timeout` plus `AbortSignal.any`
+ * per job kept tens of thousands of timers and signals alive under load.
+ */
+function jobDeadline(stop: AbortSignal, timeoutMs: number): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onStop = () => controller.abort(stop.reason);
+  const timer = setTimeout(
+    () => controller.abort(new Error(`job timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+    },
+  };
+}
+
+function contextFor(
+  row: JobsTable,
+  signal: AbortSignal,
+  trx: Db,
+  afterCommit: (fn: () => void) => void,
+): JobContext {
+  const name = row.name as JobName;
+  const definition = jobCatalog[name];
+  if (!definition) throw Object.assign(new Error(`unknown job ${row.name}`), { retryable: false });
+  return {
+    id: row.id,
+    name,
+    workspaceId: row.workspace_id,
+    payload: definition.payload.parse(fromJson(row.payload, {})),
+    attempt: row.attempts,
+    signal,
+    db: trx,
+    afterCommit,
+  };
+}
+
+/** Thrown inside a batch whose rows were taken over by another worker, to roll its effects back. */
+class LeaseLostError extends Error {
+  constructor() {
+    super('job lease lost to another worker');
+  }
+}
+
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const { store, clock, random, workerId, visibilityMs } = options;
+  const db = store.db;
+  /** `none` jobs this worker runs; the heartbeat renews their leases. */
+  const held = new Set<string>();
+
+  function report(opts: WorkerOptions, row: JobsTable, status: JobOutcome['status'], error: unknown) {
+    opts.onSettled?.({
+      name: row.name as JobName,
+      workspaceId: row.workspace_id,
+      status,
+      latencyMs: Math.max(0, clock.now() - row.run_at),
+      ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+    });
+  }
+
+  /** After-commit callbacks run in their job's workspace, like the job itself. */
+  const inJobScope = (row: JobsTable, fn: () => void) => () => inWorkspace(row.workspace_id, fn);
+
+  async function runBatchWithin(rows: JobsTable[], opts: WorkerOptions, signal: AbortSignal): Promise<void> {
+    const callbacks: (() => void)[] = [];
+    const settled: { row: JobsTable; status: JobOutcome['status']; error: unknown }[] = [];
+    try {
+      await asScheduler(() =>
+        store.transaction(async (trx) => {
+          const done: string[] = [];
+          for (const row of rows) {
+            const own: (() => void)[] = [];
+            try {
+              const context = contextFor(row, signal, trx, (fn) => own.push(inJobScope(row, fn)));
+              const handler = opts.handlers[context.name] as JobHandler<JobName>;
+              await inWorkspace(row.workspace_id, () => withSavepoint(trx, () => handler(context)));
+              done.push(row.id);
+              callbacks.push(...own);
+              settled.push({ row, status: 'completed', error: undefined });
+            } catch (error) {
+              const failure = failureValues(row, error ?? new Error('job failed'), clock.now(), random);
+              await trx
+                .updateTable('jobs')
+                .set(failure.values)
+                .where('id', '=', row.id)
+                .where('locked_by', '=', workerId)
+                .execute();
+              settled.push({ row, status: failure.dead ? 'dead' : 'retrying', error });
+            }
+          }
+          let deleted = 0;
+          for (const chunk of fixedChunks(done)) {
+            const result = await trx
+              .deleteFrom('jobs')
+              .where('id', 'in', chunk)
+              .where('locked_by', '=', workerId)
+              .executeTakeFirst();
+            deleted += Number(result.numDeletedRows);
+          }
+          // Another worker claimed one of these after our lease expired: its run counts, not ours.
+          if (deleted < done.length) throw new LeaseLostError();
+        }),
+      );
+    } catch (error) {
+      // The batch did not commit: nothing of it happened. Put the jobs back (their attempt counted).
+      const now = clock.now();
+      await asScheduler(() =>
+        db
+          .updateTable('jobs')
+          .set({
+            status: 'queued' satisfies JobStatus,
+            run_at: now + 1000,
+            locked_until: null,
+            locked_by: null,
+            last_error: String(error).slice(0, 2000),
+            updated_at: now,
+          })
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .where('locked_by', '=', workerId)
+          .execute(),
+      ).catch(() => {});
+      for (const row of rows) report(opts, row, 'retrying', error);
+      return;
+    }
+    for (const fn of callbacks) fn();
+    for (const { row, status, error } of settled) report(opts, row, status, error);
+  }
+
+  async function runOneHeld(row: JobsTable, opts: WorkerOptions): Promise<void> {
+    const callbacks: (() => void)[] = [];
+    let error: unknown;
+    const deadline = jobDeadline(opts.signal, timeoutOf(row.name));
+    try {
+      const context = contextFor(row, deadline.signal, db, (fn) => callbacks.push(inJobScope(row, fn)));
+      const handler = opts.handlers[context.name] as JobHandler<JobName>;
+      await inWorkspace(row.workspace_id, () => handler(context));
+    } catch (caught) {
+      error = caught ?? new Error('job failed');
+    } finally {
+      deadline.release();
+    }
+    // A job interrupted by shutdown is released untouched for another worker, not counted as failed.
+    if (error !== undefined && opts.signal.aborted) {
+      await asScheduler(() =>
+        db
+          .updateTable('jobs')
+          .set({
+            status: 'queued' satisfies JobStatus,
+            locked_until: null,
+            locked_by: null,
+            attempts: Math.max(0, row.attempts - 1),
+          })
+          .where('id', '=', row.id)
+          .where('locked_by', '=', workerId)
+          .execute(),
+      );
+      return;
+    }
+    if (error === undefined) {
+      await asScheduler(() =>
+        db.deleteFrom('jobs').where('id', '=', row.id).where('locked_by', '=', workerId).execute(),
+      );
+      for (const fn of callbacks) fn();
+      report(opts, row, 'completed', undefined);
+      return;
+    }
+    const failure = failureValues(row, error, clock.now(), random);
+    await asScheduler(() =>
+      db
+        .updateTable('jobs')
+        .set(failure.values)
+        .where('id', '=', row.id)
+        .where('locked_by', '=', workerId)
+        .execute(),
+    );
+    report(opts, row, failure.dead ? 'dead' : 'retrying', error);
+  }
+
+  return {
+    async runBatch(rows, opts) {
+      // One deadline for the batch (its jobs take milliseconds), released when it ends.
+      const deadline = jobDeadline(opts.signal, Math.max(...rows.map((r) => timeoutOf(r.name))));
+      try {
+        await runBatchWithin(rows, opts, deadline.signal);
+      } finally {
+        deadline.release();
+      }
+    },
+
+    async runOne(row, opts) {
+      held.add(row.id);
+      try {
+        await runOneHeld(row, opts);
+      } finally {
+        held.delete(row.id);
+      }
+    },
+
+    startHeartbeat() {
+      const timer = setInterval(
+        () => {
+          if (held.size === 0) return;
+          const now = clock.now();
+          void asScheduler(() =>
+            db
+              .updateTable('jobs')
+              .set({ locked_until: now + visibilityMs, updated_at: now })
+              .where('id', 'in', [...held])
+              .where('locked_by', '=', workerId)
+              .where('status', '=', 'active' satisfies JobStatus)
+              .execute(),
+          ).catch(() => {});
+        },
+        Math.max(100, visibilityMs / 3),
+      );
+      return () => clearInterval(timer);
+    },
+  };
+}
