@@ -96,7 +96,7 @@ for (const dialect of DIALECTS) {
           .selectFrom('jobs')
           .select('id')
           .where('name', '=', 'council.next_action')
-          .where('status', 'in', ['queued', 'active'])
+          .where('status', 'in', ['queued', 'sent', 'active'])
           .execute()
       ).length;
     const auditOf = async (who: Tenant, subject: string) =>

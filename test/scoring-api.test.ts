@@ -373,7 +373,7 @@ for (const dialect of DIALECTS) {
             .selectFrom('jobs')
             .select('id')
             .where('name', '=', 'scoring.retrain')
-            .where('status', 'in', ['queued', 'active'])
+            .where('status', 'in', ['queued', 'sent', 'active'])
             .execute()
         ).length > 0;
       for (let i = 0; i < 500 && (await busy()); i++) await new Promise((r) => setTimeout(r, 20));

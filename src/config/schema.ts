@@ -32,6 +32,10 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /** How long a claimed job stays invisible to other workers if its worker stops renewing the lease (a crash). */
+  LEADLOOP_QUEUE_VISIBILITY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(15_000),
+  /** With Redis: how long a job may sit in Redis unclaimed before the database sends it again (Redis lost it). */
+  LEADLOOP_QUEUE_RESEND_AFTER_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** Prefix of the queue's Redis keys; deployments sharing one Redis need distinct ones. */
   LEADLOOP_QUEUE_PREFIX: z
     .string()

@@ -151,7 +151,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     ids,
     idlePollMs: options.queuePollMs,
-    visibilityTimeoutMs: options.visibilityTimeoutMs,
+    visibilityTimeoutMs: options.visibilityTimeoutMs ?? config.LEADLOOP_QUEUE_VISIBILITY_MS,
     random: options.random,
   };
   // With Redis, the database stays the outbox and Redis dispatches; without, the database does both.
@@ -160,6 +160,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         ...queueOptions,
         redisUrl: config.REDIS_URL,
         prefix: config.LEADLOOP_QUEUE_PREFIX,
+        resendAfterMs: config.LEADLOOP_QUEUE_RESEND_AFTER_MS,
         onError: (error) => logger.warn({ err: error }, 'queue dispatch failed; jobs wait in the database'),
       })
     : null;

@@ -77,6 +77,10 @@ export interface JobsTable {
   name: string;
   /** JSON of ids only; never personal data. */
   payload: string;
+  /**
+   * `queued` (due at run_at; with Redis: in the outbox, not yet sent), `sent` (handed to Redis),
+   * `active` (claimed under a lease), `dead` (out of attempts). A completed job is deleted.
+   */
   status: string;
   attempts: number;
   max_attempts: number;

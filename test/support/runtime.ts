@@ -3,6 +3,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/main/runtime.ts';
+import { openBullmqProbe } from '../../src/queue/bullmq/bullmq-test-support.ts';
 import { createStore, type Store } from '../../src/store/index.ts';
 
 export type TestDialect = 'sqlite' | 'postgres';
@@ -42,6 +43,11 @@ export async function createTestRuntime(
     ...(dialect === 'postgres'
       ? { DATABASE_OWNER_URL: process.env.TEST_DATABASE_URL, DATABASE_URL: appRoleUrl() }
       : {}),
+    // Scaled out means PostgreSQL and Redis together: with TEST_REDIS_URL, the PostgreSQL runs
+    // dispatch jobs through BullMQ, each runtime under its own key prefix.
+    ...(dialect === 'postgres' && process.env.TEST_REDIS_URL
+      ? { REDIS_URL: process.env.TEST_REDIS_URL, LEADLOOP_QUEUE_PREFIX: `leadloop-test-${schema}` }
+      : {}),
     ...options.config,
   });
   const runtime = await createRuntime(config, {
@@ -60,6 +66,10 @@ export async function createTestRuntime(
     async dispose() {
       await runtime.close().catch(() => {});
       await owner?.destroy().catch(() => {});
+      if (config.REDIS_URL) {
+        const probe = openBullmqProbe(config.REDIS_URL, config.LEADLOOP_QUEUE_PREFIX);
+        await probe.close();
+      }
       if (dialect === 'postgres') {
         const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
         await client.connect();

@@ -5,6 +5,7 @@ import { chatMigration } from './002-chat.ts';
 import { scoringMigration } from './003-scoring.ts';
 import { councilMigration } from './004-council.ts';
 import { rowLevelSecurityMigration } from './005-row-level-security.ts';
+import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -14,5 +15,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '003-scoring': scoringMigration(dialect),
     '004-council': councilMigration(dialect),
     '005-row-level-security': rowLevelSecurityMigration(dialect),
+    '006-job-dispatch-index': jobDispatchIndexMigration(),
   };
 }
