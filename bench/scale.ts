@@ -9,10 +9,11 @@
  *      accepted → processed time;
  *   2. backlog: with no worker running, BACKLOG events are accepted; then the workers start and we
  *      time the drain.
- * Usage: node bench/scale.ts [--duration 15] [--connections 32] [--backlog 50000] [--only embedded,redis-1,redis-2]
+ * Leads are spread round-robin over --workspaces workspaces (default 4).
+ * Usage: node bench/scale.ts [--duration 15] [--connections 32] [--backlog 50000] [--workspaces 4] [--only embedded,redis-1,redis-2]
  * Needs BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL superuser URL) for the scaled modes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +29,11 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     backlog: { type: 'string', default: '50000' },
     only: { type: 'string' },
+    workspaces: { type: 'string', default: '4' },
   },
 });
+/** Leads are spread over this many workspaces: each workspace's audit chain is one serial order. */
+const WORKSPACES = Number(values.workspaces);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const backlog = Number(values.backlog);
@@ -43,7 +47,8 @@ const root = join(import.meta.dirname, '..');
 interface Deployment {
   name: string;
   url: string;
-  apiKey: string;
+  /** One admin key per workspace; the load is spread over them round-robin. */
+  apiKeys: string[];
   /** Events stored, processed, and the e2e figures over the processed ones. */
   stats(): Promise<{
     events: number;
@@ -57,7 +62,7 @@ interface Deployment {
   close(): Promise<void>;
 }
 
-function leadRequests(prefix: string) {
+function leadRequests(prefix: string, apiKeys: string[]) {
   let n = 0;
   const titles = ['VP Sales', 'Director of Marketing', 'Engineer', 'CEO', 'Student', 'Marketing Manager'];
   return (request: Request): Request => {
@@ -65,6 +70,7 @@ function leadRequests(prefix: string) {
     return {
       ...request,
       method: 'POST',
+      headers: headersFor(apiKeys[n % apiKeys.length] as string),
       body: JSON.stringify({
         email: `${prefix}${n}@company${n % 997}.example.com`,
         title: titles[n % titles.length],
@@ -148,10 +154,22 @@ async function embedded(withWorkers: boolean): Promise<Deployment> {
   let child = await startServe(dataDir, withWorkers ? 'all' : 'api', port);
   const demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as { apiKey: string };
   const file = join(dataDir, 'leadloop.db');
+  const apiKeys = [demo.apiKey];
+  for (let i = 1; i < WORKSPACES; i++) {
+    const created = spawnSync(
+      process.execPath,
+      [join(root, 'src/main/cli.ts'), 'workspace', 'create', `Bench ${i}`, '--json', '--data-dir', dataDir],
+      { env: embeddedEnv(), encoding: 'utf8' },
+    );
+    if (created.status !== 0) throw new Error(`workspace create failed: ${created.stderr}`);
+    apiKeys.push(
+      (JSON.parse(created.stdout.trim().split('\n').at(-1) as string) as { apiKey: string }).apiKey,
+    );
+  }
   return {
     name: 'embedded (SQLite, 1 process)',
     url: `http://127.0.0.1:${port}`,
-    apiKey: demo.apiKey,
+    apiKeys,
     async stats() {
       const db = new DatabaseSync(file, { readOnly: true });
       try {
@@ -194,7 +212,10 @@ async function scaled(workers: number, startNow: boolean): Promise<Deployment> {
   return {
     name: `PostgreSQL + Redis, 1 API + ${workers} worker${workers > 1 ? 's' : ''}`,
     url: cluster.apiUrl,
-    apiKey: cluster.workspace.apiKey,
+    apiKeys: [
+      cluster.workspace.apiKey,
+      ...Array.from({ length: WORKSPACES - 1 }, (_, i) => cluster.createWorkspace(`Bench ${i + 1}`).apiKey),
+    ],
     async stats() {
       const [row] = await cluster.query<Record<string, string | null>>(
         `select (select count(*) from events) as events, count(*) as processed,
@@ -253,14 +274,13 @@ async function measure(
   const live = await make(true);
   let load: Omit<ScaleResult, 'deployment' | 'drainSeconds' | 'drainPerSecond'>;
   try {
-    await liftRateLimit(live.url, live.apiKey);
+    for (const key of live.apiKeys) await liftRateLimit(live.url, key);
     const started = Date.now();
     const result = await autocannon({
       url: `${live.url}/v1/leads`,
       connections,
       duration,
-      headers: headersFor(live.apiKey),
-      requests: [{ setupRequest: leadRequests('load') }],
+      requests: [{ setupRequest: leadRequests('load', live.apiKeys) }],
     });
     const acceptedPerSecond = result['2xx'] / ((Date.now() - started) / 1000);
     const final = await drained(live, result['2xx']);
@@ -279,13 +299,12 @@ async function measure(
   const cold = await make(false);
   let drain: Pick<ScaleResult, 'drainSeconds' | 'drainPerSecond'>;
   try {
-    await liftRateLimit(cold.url, cold.apiKey);
+    for (const key of cold.apiKeys) await liftRateLimit(cold.url, key);
     const result = await autocannon({
       url: `${cold.url}/v1/leads`,
       connections,
       amount: backlog,
-      headers: headersFor(cold.apiKey),
-      requests: [{ setupRequest: leadRequests('backlog') }],
+      requests: [{ setupRequest: leadRequests('backlog', cold.apiKeys) }],
     });
     if (result['2xx'] !== backlog) throw new Error(`backlog: ${result['2xx']} of ${backlog} accepted`);
     const started = Date.now();
@@ -323,7 +342,8 @@ printTable(
   })),
 );
 const out = writeResult('scale', {
-  command: `node bench/scale.ts --duration ${duration} --connections ${connections} --backlog ${backlog}${values.only ? ` --only ${values.only}` : ''}`,
+  workspaces: WORKSPACES,
+  command: `node bench/scale.ts --duration ${duration} --connections ${connections} --backlog ${backlog} --workspaces ${WORKSPACES}${values.only ? ` --only ${values.only}` : ''}`,
   duration,
   connections,
   backlog,

@@ -21,6 +21,8 @@ export interface Cluster {
   /** Runs SQL as the owner (sees every row). */
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
   startWorker(): Promise<number>;
+  /** Another workspace, created with the CLI as the application role. */
+  createWorkspace(name: string): Cluster['workspace'];
   killWorker(index: number, signal?: NodeJS.Signals): Promise<void>;
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
@@ -160,12 +162,15 @@ export async function startCluster(adminUrl: string, options: ClusterOptions): P
     encoding: 'utf8',
   });
   if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stdout}${migrate.stderr}`);
-  const created = spawnSync(process.execPath, [cli, 'workspace', 'create', 'Scale', '--json'], {
-    env: { ...baseEnv, DATABASE_URL: appUrl('cli') },
-    encoding: 'utf8',
-  });
-  if (created.status !== 0) throw new Error(`workspace create failed: ${created.stdout}${created.stderr}`);
-  const workspace = JSON.parse(created.stdout.trim().split('\n').at(-1) as string) as Cluster['workspace'];
+  const createWorkspace = (name: string): Cluster['workspace'] => {
+    const created = spawnSync(process.execPath, [cli, 'workspace', 'create', name, '--json'], {
+      env: { ...baseEnv, DATABASE_URL: appUrl('cli') },
+      encoding: 'utf8',
+    });
+    if (created.status !== 0) throw new Error(`workspace create failed: ${created.stdout}${created.stderr}`);
+    return JSON.parse(created.stdout.trim().split('\n').at(-1) as string) as Cluster['workspace'];
+  };
+  const workspace = createWorkspace('Scale');
 
   const api = spawnLeadloop('api', ['serve', '--role', 'api', '--port', '0']);
   const apiUrl = await new Promise<string>((resolve, reject) => {
@@ -209,6 +214,7 @@ export async function startCluster(adminUrl: string, options: ClusterOptions): P
       return (await owner.query(text, values)).rows;
     },
     startWorker,
+    createWorkspace,
     async killWorker(index, signal = 'SIGKILL') {
       const child = workers[index];
       if (!child || child.exitCode !== null || child.signalCode !== null) return;

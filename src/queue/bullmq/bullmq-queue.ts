@@ -9,6 +9,7 @@ import { countJobs, insertJobs, listDeadJobs, recoverExpired, replayDeadJobs } f
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { Queue, WorkerOptions } from '../port.ts';
 import { createClaim, startConsumer } from './consumer.ts';
+import { createWorkspaceBatchers } from './delivery-batcher.ts';
 import { createRelay, type RelayedJob } from './relay.ts';
 
 /** The one BullMQ queue every job goes through (under the configured key prefix). */
@@ -42,6 +43,8 @@ export interface BullmqQueueOptions {
   /** Redis calls made while the relay holds a database transaction give up after this long. */
   redisTimeoutMs?: number;
   workerId?: string;
+  /** Most `batch` deliveries committed in one transaction (default 64). */
+  batchSize?: number;
   /** Redis and relay errors (connection loss, timeouts); the queue carries on and retries. */
   onError?: (error: unknown) => void;
 }
@@ -129,15 +132,28 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
     redisTimeoutMs: options.redisTimeoutMs ?? 5_000,
   });
 
-  const claim = createClaim({ store, clock, workerId, visibilityMs });
+  const claims = createClaim({ store, clock, workerId, visibilityMs });
 
-  /** Runs one delivery. Never throws for a job's failure: retries and dead letters live in the rows. */
-  async function deliver(job: Job<RelayedJob>, opts: WorkerOptions, alarm: Alarm): Promise<void> {
+  /**
+   * Runs one delivery. Never throws for a job's failure: retries and dead letters live in the rows.
+   * `batch` jobs of one workspace delivered at about the same time share one transaction, and
+   * different workspaces' batches run side by side (see delivery-batcher.ts).
+   */
+  async function deliver(
+    job: Job<RelayedJob>,
+    opts: WorkerOptions,
+    alarm: Alarm,
+    batched: (workspaceId: string, id: string) => Promise<void>,
+  ): Promise<void> {
     const id = job.data?.id;
     if (typeof id !== 'string') return;
-    const row = await claim(id);
-    if (!row) return;
     try {
+      if (unitOf(job.data.name) === 'batch') {
+        await batched(job.data.workspaceId, id);
+        return;
+      }
+      const row = await claims.claim(id);
+      if (!row) return;
       if (unitOf(row.name) === 'batch') await runner.runBatch([row], opts);
       else await runner.runOne(row, opts);
     } finally {
@@ -152,13 +168,17 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
     async work(opts) {
       const alarm = createAlarm();
       alarms.add(alarm);
+      const batched = createWorkspaceBatchers(async (ids) => {
+        const rows = await claims.claimMany(ids);
+        if (rows.length > 0) await runner.runBatch(rows, opts);
+      }, options.batchSize ?? 64);
       const consumer = startConsumer({
         queueName: BULLMQ_QUEUE_NAME,
         redisUrl,
         prefix,
         concurrency: opts.concurrency,
         visibilityMs,
-        deliver: (job) => deliver(job, opts, alarm),
+        deliver: (job) => deliver(job, opts, alarm, batched),
         onError,
       });
       const stopHeartbeat = runner.startHeartbeat();
