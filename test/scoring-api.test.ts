@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { auc } from '../src/scoring/ml/index.ts';
+import { auc, STREAM_DEFAULTS } from '../src/scoring/ml/index.ts';
 import { call } from './support/http.ts';
 import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
@@ -137,6 +137,14 @@ for (const dialect of DIALECTS) {
       assert.equal(result.modelStatus, 'champion', result.reason);
       const validation = result.metrics?.validation;
       assert.ok((validation?.auc ?? 0) > (result.metrics?.pointRules.auc ?? 1), result.reason);
+      // Fewer outcomes than the short window: one model on them all, nothing to choose between.
+      assert.deepEqual(result.metrics?.window, {
+        size: STREAM_DEFAULTS.windowSize,
+        rows: result.requirements.labelled,
+        selection: null,
+      });
+      assert.ok(result.requirements.labelled < (STREAM_DEFAULTS.shortWindows?.[0] ?? 0));
+      assert.match(result.reason, /^AUC /);
 
       // New leads, scored by the pipeline with the champion, outcomes drawn by the same hidden rule.
       heldOutIds = await submitLeads(http.app, runtime.store, A.key, A.workspaceId, heldOut);

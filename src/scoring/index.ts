@@ -4,7 +4,13 @@ export { leadRecord, seniorityOf } from './lead-features.ts';
 export type { EvaluationReport } from './learning.ts';
 export type { TrainingReport } from './ml/index.ts';
 export { readCsvFile, runCsvTraining } from './ml/index.ts';
-export type { ModelMetrics, ModelRegistry, ModelStatus, ModelVersionView } from './model-registry.ts';
+export type {
+  ModelMetrics,
+  ModelRegistry,
+  ModelStatus,
+  ModelVersionView,
+  TrainingWindow,
+} from './model-registry.ts';
 export type {
   OutcomeImportSummary,
   OutcomeInput,

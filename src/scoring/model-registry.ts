@@ -18,6 +18,24 @@ export interface ModelFigures {
   liftTopDecile: number | null;
 }
 
+/** Which of the workspace's latest outcomes a version learnt from, and why that window. */
+export interface TrainingWindow {
+  /** The window: at most this many of the latest outcomes (the long window, or a short one). */
+  size: number;
+  /** The latest outcomes it trained on: fewer than `size` while the workspace has fewer. */
+  rows: number;
+  /**
+   * The windows trained side by side and their log-loss on the same latest outcomes, which
+   * neither trained on before validation; null when the workspace had too few outcomes for more
+   * than one window.
+   */
+  selection: {
+    outcomes: number;
+    measure: string;
+    candidates: { size: number; rows: number; logLoss: number }[];
+  } | null;
+}
+
 /** What a version is judged by, as stored with it. */
 export interface ModelMetrics {
   /**
@@ -30,6 +48,8 @@ export interface ModelMetrics {
   pointRules: { auc: number | null };
   candidates: CandidateSummary[];
   selection: string;
+  /** The training window; null for versions stored before windows were recorded. */
+  window: TrainingWindow | null;
   /** The comparison with the champion of the time, on outcomes neither had trained on. */
   comparison: {
     champion: number;
@@ -140,6 +160,8 @@ const VIEW_COLUMNS = [
 function toView(row: Row): ModelVersionView {
   const spec = fromJson<FeatureSpec>(row.feature_spec, { features: [] });
   const nullableNumber = (v: number | null) => (v === null ? null : Number(v));
+  // Versions stored before training windows were recorded have none.
+  const metrics = fromJson<Partial<ModelMetrics>>(row.metrics, {}) as ModelMetrics;
   return {
     version: Number(row.version),
     id: row.id,
@@ -148,7 +170,7 @@ function toView(row: Row): ModelVersionView {
     trainedAt: Number(row.trained_at),
     rows: Number(row.rows),
     positives: Number(row.positives),
-    metrics: fromJson<ModelMetrics>(row.metrics, {} as ModelMetrics),
+    metrics: { ...metrics, window: metrics.window ?? null },
     features: spec.features.map((f) => ({ name: f.name, kind: f.kind, label: f.label ?? f.name })),
     reason: row.reason,
     replacesVersion: nullableNumber(row.replaces_version),
@@ -333,6 +355,7 @@ export function createModelRegistry(options: {
           validationAuc: v.auc,
           validationLogLoss: v.logLoss,
           pointRulesAuc: input.metrics.pointRules.auc,
+          window: input.metrics.window?.size ?? null,
         },
       });
       if (input.status === 'champion') return promoteIn(db, workspaceId, version, input.reason, actor);

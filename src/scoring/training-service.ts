@@ -7,16 +7,17 @@ import { fromJson } from '../store/index.ts';
 import { leadRecord, leadRecordSource, workspaceFeatureSpec } from './lead-features.ts';
 import { historiesOf, leadAsOf } from './lead-snapshot.ts';
 import { figures, outcomeCounts, requirements } from './learning.ts';
-import type { TrainingOutcome } from './ml/index.ts';
-import { applyCalibrator, auc, fitPlatt, trainScoringModel } from './ml/index.ts';
+import { applyCalibrator, auc, recalibratedLogLoss } from './ml/index.ts';
 import type { ModelMetrics, ModelRegistry, ModelStatus } from './model-registry.ts';
 import type { ScoreLine } from './point-rules.ts';
 import { isModelLine } from './predictive-stage.ts';
 import type { TrainingAttempt } from './scoring-state.ts';
 import { loadLeads, readState, writeState } from './scoring-state.ts';
+import type { WindowedTraining } from './training-windows.ts';
+import { COMPARISON_MEASURE, LONG_WINDOW, trainOnWindows } from './training-windows.ts';
 
-/** Training uses at most this many of the workspace's latest outcomes. */
-export const MAX_TRAINING_ROWS = 20_000;
+/** Training uses at most this many of the workspace's latest outcomes (the long window). */
+export const MAX_TRAINING_ROWS = LONG_WINDOW;
 /** Outcomes that neither model trained on, needed to judge a challenger against the champion. */
 export const MIN_COMPARISON_OUTCOMES = 50;
 
@@ -41,7 +42,9 @@ export interface TrainingService {
   /**
    * Trains a model on the workspace's outcomes and registers it: champion when it beats the point
    * rules (no champion yet) or the champion (on outcomes neither trained on), challenger otherwise.
-   * Too few outcomes or a failed training leave everything as it was and say why.
+   * With more outcomes than the short window, a model on the short window is trained too and
+   * the one with the lower recent log-loss goes on (`trainOnWindows`). Too few outcomes or a
+   * failed training leave everything as it was and say why.
    */
   train(workspaceId: string, options: TrainOptions): Promise<TrainingResult>;
   /** The `scoring.retrain` job handler. */
@@ -50,16 +53,6 @@ export interface TrainingService {
 
 const fixed = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
-
-function logLossAfterPlatt(margins: number[], labels: number[]): number {
-  const calibrator = fitPlatt(margins, labels);
-  let sum = 0;
-  for (let i = 0; i < margins.length; i++) {
-    const p = applyCalibrator(calibrator, margins[i]!);
-    sum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
-  }
-  return sum / margins.length;
-}
 
 export function createTrainingService(options: {
   store: Store;
@@ -163,20 +156,9 @@ export function createTrainingService(options: {
     progress('load', 1);
 
     const { champion } = await registry.active(db, workspaceId);
-    let trained: TrainingOutcome;
+    let windowed: WindowedTraining;
     try {
-      trained = trainScoringModel({
-        source,
-        labels,
-        spec,
-        // Outcomes are in time order: the latest validate, as the model will be judged from now on.
-        validation: 'latest',
-        validationFraction: 0.2,
-        seed: 1,
-        clock,
-        signal: opts.signal,
-        onProgress: progress,
-      });
+      windowed = trainOnWindows({ source, labels, spec, clock, signal: opts.signal, onProgress: progress });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       const reason = `training failed, nothing changed (${champion ? `champion v${champion.version} keeps` : 'the point rules keep'} scoring): ${why}`;
@@ -186,7 +168,9 @@ export function createTrainingService(options: {
       throw error;
     }
 
-    const window = trained.validation;
+    const { trained, offset } = windowed;
+    // Validation rows as positions among all the training rows, whichever window was chosen.
+    const window = { ...trained.validation, rows: Array.from(trained.validation.rows, (r) => r + offset) };
     const windowLabels = Array.from(window.labels);
     const probabilities = Array.from(window.margins, (m) => applyCalibrator(trained.model.calibrator, m));
     const rulePoints = Array.from(window.rows, (i) =>
@@ -205,6 +189,7 @@ export function createTrainingService(options: {
       pointRules: { auc: finite(auc(rulePoints, windowLabels)) },
       candidates: trained.model.metadata.candidates,
       selection: trained.model.metadata.selection,
+      window: windowed.window,
       comparison: null,
     };
     const modelAuc = metrics.validation.auc;
@@ -229,15 +214,17 @@ export function createTrainingService(options: {
       const positives = freshLabels.reduce((s, v) => s + v, 0);
       if (fresh.length >= MIN_COMPARISON_OUTCOMES && positives > 0 && positives < fresh.length) {
         const scorer = await registry.scorer(db, workspaceId, champion);
-        const championLoss = logLossAfterPlatt(
+        const championLoss = recalibratedLogLoss(
+          'platt',
           fresh.map((p) => scorer.marginOf(source.reader(window.rows[p]!))),
           freshLabels,
         );
-        const challengerLoss = logLossAfterPlatt(
+        const challengerLoss = recalibratedLogLoss(
+          'platt',
           fresh.map((p) => window.margins[p]!),
           freshLabels,
         );
-        const measure = 'log-loss, each recalibrated (Platt) on the same outcomes';
+        const measure = COMPARISON_MEASURE;
         metrics.comparison = {
           champion: champion.version,
           outcomes: fresh.length,
@@ -255,6 +242,9 @@ export function createTrainingService(options: {
         reason = `only ${fresh.length} outcomes of the validation window arrived after champion v${champion.version} was trained (${MIN_COMPARISON_OUTCOMES} with both kinds are needed to compare); scored in shadow beside it until it can be judged`;
       }
     }
+
+    // Which window, and why, comes first: the rest of the reason is about the chosen model.
+    if (windowed.reason) reason = `${windowed.reason}; ${reason}`;
 
     const registered = await store.transaction(async (trx) => {
       const view = await registry.register(

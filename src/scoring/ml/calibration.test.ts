@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { applyCalibrator, chooseCalibrator, fitIsotonic, fitPlatt } from './calibration.ts';
-import { expectedCalibrationError } from './metrics.ts';
+import {
+  applyCalibrator,
+  chooseCalibrator,
+  fitIsotonic,
+  fitPlatt,
+  recalibratedLogLoss,
+} from './calibration.ts';
+import { expectedCalibrationError, logLoss } from './metrics.ts';
 import { createSeededRandom } from './random.ts';
 
 function sample(n: number, seed: number, truth: (margin: number) => number) {
@@ -25,6 +31,22 @@ describe('calibration', () => {
     assert.equal(c.method, 'platt');
     if (c.method !== 'platt') return;
     assert.ok(Math.abs(c.a - 0.5) < 0.05 && Math.abs(c.b + 1) < 0.08, `a=${c.a} b=${c.b}`);
+  });
+
+  it('judges margins recalibrated on the outcomes themselves, so only how they rank and separate counts', () => {
+    const { margins, labels } = sample(5000, 3, (m) => sigmoid(m));
+    const platt = fitPlatt(margins, labels);
+    const direct = logLoss(
+      margins.map((m) => applyCalibrator(platt, m)),
+      labels,
+    );
+    assert.equal(recalibratedLogLoss('platt', margins, labels), direct);
+    // A model off by a scale and a shift (a stale calibrator) is judged the same...
+    const shifted = margins.map((m) => 0.3 * m + 2);
+    assert.ok(Math.abs(recalibratedLogLoss('platt', shifted, labels) - direct) < 1e-6);
+    // ...and one that ranks worse is judged worse.
+    const noisy = margins.map((m, i) => m + 3 * Math.sin(i * 12.9898));
+    assert.ok(recalibratedLogLoss('platt', noisy, labels) > direct + 0.02);
   });
 
   it('isotonic calibration is monotone, within (0, 1), and interpolates between blocks', () => {

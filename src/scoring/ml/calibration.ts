@@ -203,6 +203,23 @@ export function fitCalibrator(
   }
 }
 
+/**
+ * Log-loss of margins once recalibrated on the very outcomes they are judged on. Comparing two
+ * models this way puts them on an equal footing (each gets the same few fitted parameters), so
+ * the comparison is about how well they rank and separate, not about whose calibrator is older.
+ */
+export function recalibratedLogLoss(
+  method: CalibrationMethod,
+  margins: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): number {
+  const calibrator = fitCalibrator(method, margins, labels);
+  return logLoss(
+    Array.from(margins, (m) => applyCalibrator(calibrator, m)),
+    labels,
+  );
+}
+
 /** The calibrator chosen and the evidence for the choice. */
 export interface CalibrationChoice {
   calibrator: Calibrator;

@@ -1,11 +1,10 @@
 import type { Clock } from '../../core/index.ts';
 import { LeadloopError, systemClock } from '../../core/index.ts';
 import type { CalibrationMethod, Calibrator } from './calibration.ts';
-import { applyCalibrator, fitCalibrator } from './calibration.ts';
+import { applyCalibrator, fitCalibrator, recalibratedLogLoss } from './calibration.ts';
 import type { ColumnReader, RowSource } from './dataset.ts';
 import type { FeatureSpec } from './feature-spec.ts';
 import type { ContinuousLearner, ModelVersion } from './learner-types.ts';
-import { logLoss } from './metrics.ts';
 import type { TrainModelOptions } from './model-training.ts';
 import { trainScoringModel } from './model-training.ts';
 import type { ScoringModel } from './model-types.ts';
@@ -247,13 +246,7 @@ export function createWindowLearner(
     const { source } = windowSource();
     const from = challenger.rows.length - take;
     const outcomes = challenger.labels.slice(from);
-    const judge = (margins: number[]) => {
-      const c = fitCalibrator(method, margins, outcomes);
-      return logLoss(
-        margins.map((m) => applyCalibrator(c, m)),
-        outcomes,
-      );
-    };
+    const judge = (margins: number[]) => recalibratedLogLoss(method, margins, outcomes);
     return {
       champion: judge(challenger.rows.slice(from).map((i) => champion.marginOf(source.reader(i)))),
       challenger: judge(challenger.margins.slice(from)),

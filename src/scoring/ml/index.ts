@@ -17,7 +17,13 @@
 /** Probability calibration. */
 export type { CalibrationChoice, CalibrationMethod, Calibrator } from './calibration.ts';
 /** Fit, choose and apply calibrators. */
-export { applyCalibrator, chooseCalibrator, fitIsotonic, fitPlatt } from './calibration.ts';
+export {
+  applyCalibrator,
+  chooseCalibrator,
+  fitIsotonic,
+  fitPlatt,
+  recalibratedLogLoss,
+} from './calibration.ts';
 /** Continuous learning: sliding-window retraining, recalibration, champion/challenger, rollback. */
 export type { ContinuousLearner, ContinuousLearnerOptions, ModelVersion } from './continuous-learning.ts';
 /** Create a learner; the benchmark's streaming settings. */
@@ -92,3 +98,5 @@ export { createScorer } from './scorer.ts';
 export type { ScoredOutcome, SegmentThreshold, ThresholdOptions, ThresholdPolicy } from './thresholds.ts';
 /** Choose thresholds, look one up, measure realised profit per lead. */
 export { chooseSegmentThresholds, profitPerLead, thresholdFor } from './thresholds.ts';
+/** Choosing between training windows by recent log-loss (streaming, and its rule on its own). */
+export { lowestLoss, MIN_SELECTION_OUTCOMES, selectAmongWindows } from './window-selection.ts';

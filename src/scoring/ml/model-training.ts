@@ -29,6 +29,12 @@ export interface TrainModelOptions {
    */
   validation?: 'latest' | 'random';
   validationFraction?: number;
+  /**
+   * Exactly this many rows validate (instead of `validationFraction` of them), so that models
+   * trained on windows of different lengths can be validated, and compared, on the same latest
+   * outcomes.
+   */
+  validationRows?: number;
   /** Per-row weights, e.g. to favour recent outcomes. */
   weights?: Float64Array;
   candidates?: readonly ModelKind[];
@@ -142,7 +148,12 @@ export function trainScoringModel(options: TrainModelOptions): TrainingOutcome {
   } else {
     order = shuffledIndices(n, random);
   }
-  const validCount = Math.max(Math.ceil(n * fraction), 1);
+  if (options.validationRows !== undefined && !(options.validationRows >= 1 && options.validationRows < n))
+    fail('validationRows', `must be at least 1 and fewer than the ${n} rows`);
+  const validCount =
+    options.validationRows !== undefined
+      ? Math.floor(options.validationRows)
+      : Math.max(Math.ceil(n * fraction), 1);
   const fitIdx = order.slice(0, n - validCount).sort();
   const validIdx = order.slice(n - validCount).sort();
   const fitLabels = pick(labels, fitIdx);

@@ -162,6 +162,31 @@ describe('scoring model on the bank data', { skip: bankMissing }, () => {
     );
   });
 
+  it('validates on exactly the latest rows it is told to, and refuses a count it cannot hold out', () => {
+    const source = subsetSource(tableSource(table), trainRows);
+    const rowLabels = trainRows.map((i) => labels[i]!);
+    const latest = trainScoringModel({
+      source,
+      labels: rowLabels,
+      spec,
+      candidates: ['logistic'],
+      validation: 'latest',
+      validationRows: 700,
+    });
+    const rows = Array.from(latest.validation.rows);
+    assert.deepEqual(
+      rows,
+      Array.from({ length: 700 }, (_, i) => trainRows.length - 700 + i),
+    );
+    assert.equal(latest.model.metadata.validationRows, 700);
+    for (const count of [0, trainRows.length])
+      assert.throws(
+        () => trainScoringModel({ source, labels: rowLabels, spec, validationRows: count }),
+        (e) =>
+          e instanceof LeadloopError && e.code === 'validation_failed' && /validationRows/.test(e.message),
+      );
+  });
+
   it('stops when training is cancelled', () => {
     const controller = new AbortController();
     controller.abort();

@@ -8,7 +8,7 @@ import { recordSource } from './dataset.ts';
 import type { FeatureSpec } from './feature-spec.ts';
 import type { ContinuousLearner, ModelVersion } from './learner-types.ts';
 import { createSeededRandom } from './random.ts';
-import { MIN_SELECTION_OUTCOMES, selectAmongWindows } from './window-selection.ts';
+import { lowestLoss, MIN_SELECTION_OUTCOMES, selectAmongWindows } from './window-selection.ts';
 
 /** A learner that predicts what it is told and logs what happens to it. */
 function stubLearner(window: number, predict: (read: ColumnReader) => number, log: string[]) {
@@ -111,6 +111,14 @@ describe('window selection', () => {
       () => selector.rollback(),
       (e) => e instanceof LeadloopError && e.code === 'conflict',
     );
+  });
+
+  it('chooses the lowest loss, and the first member on a tie or against an undefined loss', () => {
+    assert.equal(lowestLoss([0.31, 0.29, 0.3]), 1);
+    assert.equal(lowestLoss([0.3, 0.3]), 0, 'a shorter window must be better to be chosen');
+    assert.equal(lowestLoss([0.3, 0.3 - 1e-12]), 0, 'rounding is no reason to switch');
+    assert.equal(lowestLoss([0.3, Number.NaN]), 0);
+    assert.equal(lowestLoss([0.4]), 0);
   });
 
   it('rejects an empty member list and a selection window below one outcome', () => {

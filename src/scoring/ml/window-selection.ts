@@ -5,6 +5,17 @@ import type { ContinuousLearner, ModelVersion } from './learner-types.ts';
 export const MIN_SELECTION_OUTCOMES = 50;
 
 /**
+ * The index of the lowest loss (mean or sum over the same outcomes). The first wins a tie, so with
+ * the longest window first, a shorter one is chosen only when it is better. The rule of
+ * `selectAmongWindows`, and of the app's retraining when it trains more than one window.
+ */
+export function lowestLoss(losses: readonly number[]): number {
+  let best = 0;
+  for (let k = 1; k < losses.length; k++) if (losses[k]! < losses[best]! - 1e-9) best = k;
+  return best;
+}
+
+/**
  * Serves, among learners that differ only in how far back they train, the one with the lowest
  * log-loss over the latest `selectionWindow` outcomes. Every outcome is scored by every member
  * before any of them learns it, so the comparison is test-then-train, and it is between models
@@ -31,10 +42,7 @@ export function selectAmongWindows(
 
   const reselect = () => {
     if (seen < MIN_SELECTION_OUTCOMES) return;
-    let best = 0;
-    // The first member keeps serving on a tie, so a switch always has a reason.
-    for (let k = 1; k < members.length; k++) if (sums[k]! < sums[best]! - 1e-9) best = k;
-    serving = best;
+    serving = lowestLoss(sums);
   };
 
   return {
