@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createIdGenerator, createManualClock, systemClock } from '../src/core/index.ts';
 import { type BullmqQueue, createBullmqQueue } from '../src/queue/bullmq/bullmq-queue.ts';
@@ -10,6 +10,7 @@ import { openBullmqProbe } from '../src/queue/bullmq/bullmq-test-support.ts';
 import { JOB_NAMES, type JobContext, type JobHandlers, type JobName } from '../src/queue/index.ts';
 import { testDatabases, uniquePrefix, waitFor } from '../src/queue/queue-test-support.ts';
 import type { Db, Store } from '../src/store/index.ts';
+import { freePort } from './support/cluster.ts';
 
 /*
  * The outbox's fault behaviour with the BullMQ adapter: a relay whose hand-over does not commit, a
@@ -303,14 +304,6 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
       }
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A private, memory-only Redis (never the machine's own), ready to accept connections. */

@@ -14,31 +14,7 @@ export function createClaim(options: { store: Store; clock: Clock; workerId: str
   const { store, clock, workerId, visibilityMs } = options;
   const db = store.db;
 
-  async function tryClaim(id: string): Promise<JobsTable | undefined> {
-    const now = clock.now();
-    return asScheduler(() =>
-      db
-        .updateTable('jobs')
-        .set((eb) => ({
-          status: 'active' satisfies JobStatus,
-          attempts: eb('attempts', '+', 1),
-          locked_until: now + visibilityMs,
-          locked_by: workerId,
-          updated_at: now,
-        }))
-        .where('id', '=', id)
-        .where((eb) =>
-          eb.or([
-            eb('status', '=', 'sent' satisfies JobStatus),
-            eb.and([eb('status', '=', 'active' satisfies JobStatus), eb('locked_until', '<', now)]),
-          ]),
-        )
-        .returningAll()
-        .executeTakeFirst(),
-    );
-  }
-
-  async function tryClaimMany(ids: string[]): Promise<JobsTable[]> {
+  async function tryClaim(ids: string[]): Promise<JobsTable[]> {
     const now = clock.now();
     return asScheduler(() =>
       db
@@ -62,32 +38,26 @@ export function createClaim(options: { store: Store; clock: Clock; workerId: str
     );
   }
 
-  async function claim(id: string): Promise<JobsTable | undefined> {
-    const taken = await tryClaim(id);
-    if (taken || store.dialect !== 'postgres') return taken;
+  /** Claims delivered jobs in one statement; returns the rows taken (missing ones: no-op deliveries). */
+  async function claimMany(ids: string[]): Promise<JobsTable[]> {
+    const taken = await tryClaim(ids);
+    if (taken.length === ids.length || store.dialect !== 'postgres') return taken;
     // Redis can deliver before the relay's transaction commits the hand-over, and an update does not
     // wait for a row whose committed version does not match. Waiting for the relay's row lock and
     // trying again settles it: `sent` if the relay committed, still `queued` if it rolled back.
-    await asScheduler(() => db.selectFrom('jobs').select('id').where('id', '=', id).forUpdate().execute());
-    return tryClaim(id);
+    const got = new Set(taken.map((r) => r.id));
+    for (const id of ids) {
+      if (got.has(id)) continue;
+      await asScheduler(() => db.selectFrom('jobs').select('id').where('id', '=', id).forUpdate().execute());
+      taken.push(...(await tryClaim([id])));
+    }
+    return taken;
   }
 
   return {
-    claim,
-    /** Claims several delivered jobs in one statement; the ones it misses go through `claim`. */
-    async claimMany(ids: string[]): Promise<JobsTable[]> {
-      const taken =
-        ids.length === 1
-          ? [await tryClaim(ids[0] as string)].filter((r) => r !== undefined)
-          : await tryClaimMany(ids);
-      if (taken.length === ids.length || store.dialect !== 'postgres') return taken;
-      const got = new Set(taken.map((r) => r.id));
-      for (const id of ids) {
-        if (got.has(id)) continue;
-        const row = await claim(id);
-        if (row) taken.push(row);
-      }
-      return taken;
+    claimMany,
+    async claim(id: string): Promise<JobsTable | undefined> {
+      return (await claimMany([id]))[0];
     },
   };
 }
