@@ -1,13 +1,16 @@
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DatabaseIntrospector,
   type Driver,
+  type Kysely,
   PostgresDialect,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
 import { currentDataScope, type DataScope } from '../../core/index.ts';
+import { SearchPathIntrospector } from './search-path-introspector.ts';
 
 /*
  * Row-level security reads two transaction-local settings. Setting them with `is_local = true`
@@ -144,5 +147,9 @@ class ScopedDriver implements Driver {
 export class ScopedPostgresDialect extends PostgresDialect {
   override createDriver(): Driver {
     return new ScopedDriver(super.createDriver());
+  }
+
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SearchPathIntrospector(db);
   }
 }
