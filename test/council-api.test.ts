@@ -209,6 +209,26 @@ for (const dialect of DIALECTS) {
       assert.ok(!JSON.stringify(listed.body).includes(leadA));
     });
 
+    it('dead-letters the next-action job of a lead that qualifies once the budget is used up, on its first try', async () => {
+      const lead = await submit(poor, qualifyingLead('pia@poor.example.com', { company: 'Poor GmbH' }));
+      const dead = await eventually(async () => {
+        const listed = await call(http.app, 'GET', '/v1/jobs/dead', { key: poor.apiKey });
+        const items = listed.body.items as {
+          name: string;
+          payload: { leadId: string };
+          attempts: number;
+          lastError: string;
+        }[];
+        return items.find((job) => job.name === 'council.next_action' && job.payload.leadId === lead);
+      });
+      assert.equal(dead.attempts, 1);
+      assert.match(dead.lastError, /council budget/);
+      const decisions = await call(http.app, 'GET', `/v1/council/decisions?leadId=${lead}`, {
+        key: poor.readKey,
+      });
+      assert.deepEqual(decisions.body.items, []);
+    });
+
     it('answers 429 with Retry-After when the workspace’s council budget is used up', async () => {
       const response = await ask(poor, { type: 'performance.review' });
       assert.equal(response.status, 429, JSON.stringify(response.body));

@@ -26,6 +26,8 @@ export type CouncilBudgetDecision =
 export interface CouncilBudget {
   reserve(workspaceId: string, cost: CouncilCost): Promise<CouncilBudgetDecision>;
   settle(grant: CouncilBudgetGrant, used: CouncilCost): Promise<void>;
+  /** What is left in the workspace's current window, and when the next one starts. */
+  remaining(workspaceId: string): Promise<CouncilCost & { retryAfterMs: number }>;
 }
 
 /** Limits of {@link createInMemoryCouncilBudget}; a function gives per-workspace limits. */
@@ -79,5 +81,14 @@ export function createInMemoryCouncilBudget(options: InMemoryCouncilBudgetOption
       };
     },
     used: (workspaceId) => ({ ...current(workspaceId).used }),
+    async remaining(workspaceId) {
+      const window = current(workspaceId);
+      const limit = limitOf(workspaceId);
+      return {
+        calls: Math.max(0, limit.calls - window.used.calls),
+        tokens: Math.max(0, limit.tokens - window.used.tokens),
+        retryAfterMs: window.start + windowMs - options.clock.now(),
+      };
+    },
   };
 }

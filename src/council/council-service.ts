@@ -384,6 +384,14 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
     async nextActionJob(job) {
       const tenant: CouncilTenant = { workspaceId: job.workspaceId };
       if (await decisionIdOfJob(store.db, tenant, job.id)) return;
+      // With the day's budget used up, dead-letter at once (as a refused ask would, below) rather
+      // than read the lead's context first: under a flood of qualified leads, that wasted work was
+      // most of the worker's time.
+      const budget = await council.canCallModels(job.workspaceId);
+      if (!budget.ok)
+        throw new LeadloopError('rate_limited', `workspace ${job.workspaceId} has used its council budget`, {
+          retryable: false,
+        });
       try {
         await askAndStore(
           tenant,

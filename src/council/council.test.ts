@@ -168,6 +168,9 @@ describe('council on the offline model', () => {
     const refused = await empty.council.ask(question, { workspaceId: 'ws_a' });
     assert.equal(refused.ok, false);
     assert.equal(!refused.ok && refused.error.code, 'rate_limited');
+    const none = await empty.council.canCallModels('ws_a');
+    assert.equal(none.ok, false);
+    assert.ok(!none.ok && none.retryAfterMs > 0 && none.retryAfterMs <= 86_400_000);
 
     const budget = createInMemoryCouncilBudget({ limits: { calls: 1, tokens: 100_000 }, clock });
     const tight = testCouncil({ ws_a: dachSaas }, { budget });
@@ -177,6 +180,8 @@ describe('council on the offline model', () => {
     assert.equal(limited.value.routing.budgetLimited, true);
     assert.match(limited.value.explanation, /budget ran out/);
     assert.equal(budget.used('ws_a').calls, 1);
+    assert.equal((await tight.council.canCallModels('ws_a')).ok, false, 'the one call is spent');
+    assert.equal((await tight.council.canCallModels('ws_b')).ok, true, 'another workspace has its own');
     assert.ok(budget.used('ws_a').tokens > 0 && budget.used('ws_a').tokens < 100_000);
   });
 

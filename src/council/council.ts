@@ -21,7 +21,7 @@ import {
   runGeneralist,
 } from './deliberation.ts';
 import { explain } from './explanation.ts';
-import { hashValue } from './hashing.ts';
+import { hashImmutableList } from './hashing.ts';
 import { availableOf } from './knowledge.ts';
 import { guardRecord } from './output-guard.ts';
 import { readContext } from './question-context.ts';
@@ -95,6 +95,13 @@ export interface Council {
   recordOutcome(decision: CouncilDecision, outcome: { converted: boolean }): Promise<void>;
   /** What the router learned in a workspace (serialisable). */
   routerStats(workspaceId: string): Promise<RouterStats>;
+  /**
+   * Whether the workspace's budget still allows a model call (always, without a budget). A cached
+   * answer costs nothing, so `ask` can still answer when this is false; a caller that would only
+   * queue fresh work (the pipeline's reaction) checks it first instead of gathering context for
+   * nothing.
+   */
+  canCallModels(workspaceId: string): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 }
 
 /**
@@ -145,7 +152,7 @@ export function createCouncil(options: CouncilOptions): Council {
       workspaceId,
       question,
       strategy,
-      catalog: hashValue(agents),
+      catalog: hashImmutableList(agents),
       factHashes: gateway.records().map((call) => call.resultHash),
       day: asOf,
     });
@@ -325,5 +332,12 @@ export function createCouncil(options: CouncilOptions): Council {
       );
     },
     routerStats: (workspaceId) => statsStore.get(workspaceId),
+    async canCallModels(workspaceId) {
+      if (!options.budget) return { ok: true };
+      const left = await options.budget.remaining(workspaceId);
+      return left.calls >= 1 && left.tokens >= 1
+        ? { ok: true }
+        : { ok: false, retryAfterMs: left.retryAfterMs };
+    },
   };
 }

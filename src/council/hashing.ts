@@ -19,3 +19,22 @@ export function sha256(text: string): string {
 export function hashValue(value: unknown): string {
   return sha256(stableJson(value));
 }
+
+const itemHashes = new WeakMap<object, string>();
+
+/**
+ * Hash of a list of immutable objects, each hashed once per object: the built-in agents are the
+ * same objects on every ask, and hashing the whole catalog's stable JSON per decision was a
+ * tenth of the council's time under load.
+ */
+export function hashImmutableList(items: readonly object[]): string {
+  const hashes = items.map((item) => {
+    let hash = itemHashes.get(item);
+    if (hash === undefined) {
+      hash = hashValue(item);
+      itemHashes.set(item, hash);
+    }
+    return hash;
+  });
+  return sha256(hashes.join(','));
+}

@@ -120,6 +120,9 @@ export function createToolGateway(options: ToolGatewayOptions): ToolGateway {
   const memo = new Map<string, Promise<Result<unknown, ToolCallFailure>>>();
 
   async function invoke(tool: ToolName, args: unknown): Promise<Result<unknown, ToolCallFailure>> {
+    // On SQLite the tools' queries run synchronously: one turn of the event loop per tool call
+    // keeps a decision from holding the loop (and waiting HTTP requests) for its whole length.
+    await new Promise((resolve) => setImmediate(resolve));
     const port = options.tools;
     switch (tool) {
       case 'getLead':

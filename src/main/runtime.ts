@@ -45,7 +45,7 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
-import { createBullmqQueue, createEmbeddedQueue, type JobHandlers, type Queue } from '../queue/index.ts';
+import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
   createRulesRepository,
@@ -156,7 +156,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   // With Redis, the database stays the outbox and Redis dispatches; without, the database does both.
   const bullmq = config.REDIS_URL
-    ? createBullmqQueue({
+    ? (await loadBullmqQueue())({
         ...queueOptions,
         redisUrl: config.REDIS_URL,
         prefix: config.LEADLOOP_QUEUE_PREFIX,

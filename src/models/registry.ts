@@ -1,6 +1,7 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createRequire } from 'node:module';
+import type * as AnthropicSdk from '@ai-sdk/anthropic';
+import type * as OpenAiSdk from '@ai-sdk/openai';
+import type * as OpenAiCompatibleSdk from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { LeadloopError } from '../core/index.ts';
 import {
@@ -16,6 +17,18 @@ import {
   type ModelSpec,
   parseModelSpec,
 } from './spec.ts';
+
+/*
+ * Provider SDKs load when a model of theirs is first resolved: a server on the offline model (the
+ * default) does not carry three HTTP clients it never calls (about 14 MiB of heap between them).
+ * `require` because resolving a model is synchronous; Node 24 loads these ES modules with it.
+ */
+const load = createRequire(import.meta.url);
+const sdk = {
+  openai: () => load('@ai-sdk/openai') as typeof OpenAiSdk,
+  anthropic: () => load('@ai-sdk/anthropic') as typeof AnthropicSdk,
+  openaiCompatible: () => load('@ai-sdk/openai-compatible') as typeof OpenAiCompatibleSdk,
+};
 
 /** Endpoints used when a provider's `baseURL` is not set (Ollama's OpenAI-compatible API on this host). */
 export const DEFAULT_BASE_URLS = {
@@ -103,50 +116,62 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
     openai: (spec) => {
       const settings = providers.openai ?? {};
       if (!settings.apiKey) throw missing(spec, 'an API key (providers.openai.apiKey)');
-      return createOpenAI({
-        apiKey: settings.apiKey,
-        baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.openai,
-        ...(settings.organization === undefined ? {} : { organization: settings.organization }),
-        ...(settings.project === undefined ? {} : { project: settings.project }),
-        ...(settings.headers === undefined ? {} : { headers: settings.headers }),
-        ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-        // Chat Completions rather than the Responses API: it is what OpenAI-compatible servers speak too.
-      }).chat(spec.model);
+      return sdk
+        .openai()
+        .createOpenAI({
+          apiKey: settings.apiKey,
+          baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.openai,
+          ...(settings.organization === undefined ? {} : { organization: settings.organization }),
+          ...(settings.project === undefined ? {} : { project: settings.project }),
+          ...(settings.headers === undefined ? {} : { headers: settings.headers }),
+          ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
+          // Chat Completions rather than the Responses API: it is what OpenAI-compatible servers speak too.
+        })
+        .chat(spec.model);
     },
     anthropic: (spec) => {
       const settings = providers.anthropic ?? {};
       if (!settings.apiKey) throw missing(spec, 'an API key (providers.anthropic.apiKey)');
-      return createAnthropic({
-        apiKey: settings.apiKey,
-        baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.anthropic,
-        ...(settings.headers === undefined ? {} : { headers: settings.headers }),
-        ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-      }).languageModel(spec.model);
+      return sdk
+        .anthropic()
+        .createAnthropic({
+          apiKey: settings.apiKey,
+          baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.anthropic,
+          ...(settings.headers === undefined ? {} : { headers: settings.headers }),
+          ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
+        })
+        .languageModel(spec.model);
     },
     ollama: (spec) => {
       const settings = providers.ollama ?? {};
-      return createOpenAICompatible({
-        name: 'ollama',
-        baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.ollama,
-        ...(settings.apiKey === undefined ? {} : { apiKey: settings.apiKey }),
-        ...(settings.headers === undefined ? {} : { headers: settings.headers }),
-        ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-        includeUsage: true,
-        supportsStructuredOutputs: true,
-      }).chatModel(spec.model);
+      return sdk
+        .openaiCompatible()
+        .createOpenAICompatible({
+          name: 'ollama',
+          baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.ollama,
+          ...(settings.apiKey === undefined ? {} : { apiKey: settings.apiKey }),
+          ...(settings.headers === undefined ? {} : { headers: settings.headers }),
+          ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
+          includeUsage: true,
+          supportsStructuredOutputs: true,
+        })
+        .chatModel(spec.model);
     },
     'openai-compatible': (spec) => {
       const settings = providers.openaiCompatible ?? {};
       if (!settings.baseURL) throw missing(spec, 'a base URL (providers.openaiCompatible.baseURL)');
-      return createOpenAICompatible({
-        name: settings.name ?? 'openai-compatible',
-        baseURL: settings.baseURL,
-        ...(settings.apiKey === undefined ? {} : { apiKey: settings.apiKey }),
-        ...(settings.headers === undefined ? {} : { headers: settings.headers }),
-        ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-        includeUsage: true,
-        supportsStructuredOutputs: settings.supportsStructuredOutputs ?? false,
-      }).chatModel(spec.model);
+      return sdk
+        .openaiCompatible()
+        .createOpenAICompatible({
+          name: settings.name ?? 'openai-compatible',
+          baseURL: settings.baseURL,
+          ...(settings.apiKey === undefined ? {} : { apiKey: settings.apiKey }),
+          ...(settings.headers === undefined ? {} : { headers: settings.headers }),
+          ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
+          includeUsage: true,
+          supportsStructuredOutputs: settings.supportsStructuredOutputs ?? false,
+        })
+        .chatModel(spec.model);
     },
   };
 

@@ -1,5 +1,13 @@
 export type { BullmqQueue, BullmqQueueOptions } from './bullmq/bullmq-queue.ts';
-export { createBullmqQueue } from './bullmq/bullmq-queue.ts';
+/**
+ * The BullMQ adapter, loaded on demand: a server without Redis never loads bullmq and ioredis
+ * (about 6 MiB of heap and their code).
+ */
+export async function loadBullmqQueue(): Promise<
+  typeof import('./bullmq/bullmq-queue.ts').createBullmqQueue
+> {
+  return (await import('./bullmq/bullmq-queue.ts')).createBullmqQueue;
+}
 export type { JobName, JobPayload, UnitOfWork } from './catalog.ts';
 export { backoffDelayMs, JOB_NAMES, jobCatalog } from './catalog.ts';
 export type { EmbeddedQueueOptions } from './embedded/embedded-queue.ts';

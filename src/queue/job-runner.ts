@@ -18,6 +18,8 @@ export interface JobRunner {
   runBatch(rows: JobsTable[], opts: WorkerOptions): Promise<void>;
   /** Runs one `none` job outside any transaction of ours, then acknowledges it. */
   runOne(row: JobsTable, opts: WorkerOptions): Promise<void>;
+  /** Puts claimed rows that never ran back in the queue, their attempt not counted (at shutdown). */
+  release(rows: readonly JobsTable[]): Promise<void>;
   /** Renews the leases of running `none` jobs every third of the visibility timeout; returns stop. */
   startHeartbeat(): () => void;
 }
@@ -187,24 +189,16 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
     // A job interrupted by shutdown is released untouched for another worker, not counted as failed.
     if (error !== undefined && opts.signal.aborted) {
-      await asScheduler(() =>
-        db
-          .updateTable('jobs')
-          .set({
-            status: 'queued' satisfies JobStatus,
-            locked_until: null,
-            locked_by: null,
-            attempts: Math.max(0, row.attempts - 1),
-          })
-          .where('id', '=', row.id)
-          .where('locked_by', '=', workerId)
-          .execute(),
-      );
+      await release([row]);
       return;
     }
+    // Settling a long job need not wait for the disk: if a power cut forgets it, the job runs again,
+    // which its handler must absorb anyway (a crash before this point has the same effect).
     if (error === undefined) {
       await asScheduler(() =>
-        db.deleteFrom('jobs').where('id', '=', row.id).where('locked_by', '=', workerId).execute(),
+        store.unsynced((runner) =>
+          runner.deleteFrom('jobs').where('id', '=', row.id).where('locked_by', '=', workerId).execute(),
+        ),
       );
       for (const fn of callbacks) fn();
       report(opts, row, 'completed', undefined);
@@ -212,17 +206,41 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
     const failure = failureValues(row, error, clock.now(), random);
     await asScheduler(() =>
-      db
-        .updateTable('jobs')
-        .set(failure.values)
-        .where('id', '=', row.id)
-        .where('locked_by', '=', workerId)
-        .execute(),
+      store.unsynced((runner) =>
+        runner
+          .updateTable('jobs')
+          .set(failure.values)
+          .where('id', '=', row.id)
+          .where('locked_by', '=', workerId)
+          .execute(),
+      ),
     );
     report(opts, row, failure.dead ? 'dead' : 'retrying', error);
   }
 
+  /** Puts claimed rows back in the queue as they were, their attempt not counted. */
+  async function release(rows: readonly JobsTable[]): Promise<void> {
+    await asScheduler(() =>
+      store.unsynced(async (runner) => {
+        for (const row of rows)
+          await runner
+            .updateTable('jobs')
+            .set({
+              status: 'queued' satisfies JobStatus,
+              locked_until: null,
+              locked_by: null,
+              attempts: Math.max(0, row.attempts - 1),
+            })
+            .where('id', '=', row.id)
+            .where('locked_by', '=', workerId)
+            .execute();
+      }),
+    );
+  }
+
   return {
+    release,
+
     async runBatch(rows, opts) {
       // One deadline for the batch (its jobs take milliseconds), released when it ends.
       const deadline = jobDeadline(opts.signal, Math.max(...rows.map((r) => timeoutOf(r.name))));

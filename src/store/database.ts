@@ -33,6 +33,14 @@ export interface Store {
   /** Runs `fn` in one transaction; nested calls become savepoints of the outer one. */
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**
+   * Runs `fn`'s writes without waiting for the disk at their commit. Both databases write one
+   * sequential log, so a power loss can forget these writes only together with everything
+   * committed after them, and the next ordinary commit makes them durable. For bookkeeping whose
+   * loss is harmless (a job's claim and lease, which a crash gives up anyway), never for anything a
+   * caller is told has been stored. `fn` must use the runner it is given, not `db`.
+   */
+  unsynced<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
    * Applies pending migrations. On PostgreSQL, `appRole` also creates the application's role when
    * missing (login, no BYPASSRLS, owns nothing) and grants it data access to this schema; run it
    * connected as the schema's owner.
@@ -83,6 +91,21 @@ export function createStore(options: StoreOptions): Store {
     dialect,
     location,
     transaction: (fn) => db.transaction().execute(fn),
+    unsynced: (fn) =>
+      dialect === 'postgres'
+        ? db.transaction().execute(async (trx) => {
+            await sql`set local synchronous_commit = off`.execute(trx);
+            return fn(trx);
+          })
+        : // One connection held throughout, so no other caller's commit runs while the setting is off.
+          db.connection().execute(async (connection) => {
+            await sql`pragma synchronous = normal`.execute(connection);
+            try {
+              return await fn(connection);
+            } finally {
+              await sql`pragma synchronous = full`.execute(connection);
+            }
+          }),
     async migrate(migrateOptions) {
       if (dialect === 'postgres' && options.schema) {
         await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);

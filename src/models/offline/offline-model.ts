@@ -197,6 +197,10 @@ export function createOfflineModel(options: OfflineModelOptions = {}): OfflineLa
   }
 
   async function answer(call: LanguageModelV3CallOptions): Promise<Answer> {
+    // A remote model answers after a network round trip, which lets the server's event loop serve
+    // requests meanwhile; this one computes at once, so it gives the loop that turn explicitly.
+    // Without it, a council decision ran as one uninterrupted stretch of tens of milliseconds.
+    await new Promise((resolve) => setImmediate(resolve));
     call.abortSignal?.throwIfAborted();
     const prompt = parsePrompt(call.prompt);
     const mode: SkillInput['mode'] = call.responseFormat?.type === 'json' ? 'object' : 'text';

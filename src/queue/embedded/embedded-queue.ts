@@ -82,20 +82,24 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
             .forUpdate()
             .skipLocked()
         : fair;
+    // A claim need not wait for the disk: losing it in a power cut only releases the jobs early,
+    // and their effects commit later, synced, which makes the claim durable first (see `unsynced`).
     return asScheduler(() =>
-      db
-        .updateTable('jobs')
-        .set((eb) => ({
-          status: 'active' satisfies JobStatus,
-          attempts: eb('attempts', '+', 1),
-          locked_until: now + visibilityMs,
-          locked_by: workerId,
-          updated_at: now,
-        }))
-        // Only the primary key here: a status condition makes SQLite scan the status index instead.
-        .where('id', 'in', due)
-        .returningAll()
-        .execute(),
+      store.unsynced((runner) =>
+        runner
+          .updateTable('jobs')
+          .set((eb) => ({
+            status: 'active' satisfies JobStatus,
+            attempts: eb('attempts', '+', 1),
+            locked_until: now + visibilityMs,
+            locked_by: workerId,
+            updated_at: now,
+          }))
+          // Only the primary key here: a status condition makes SQLite scan the status index instead.
+          .where('id', 'in', due)
+          .returningAll()
+          .execute(),
+      ),
     );
   }
 
@@ -127,25 +131,29 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
             });
             inFlight.add(running);
           }
-          // Under request load, size batches to the time budget; otherwise take as many as allowed.
-          const wanted = opts.busy?.()
-            ? Math.max(1, Math.min(batchSize, Math.floor(batchBudgetMs / msPerJob)))
-            : batchSize;
-          const batch = await claim(batchNames, wanted);
-          if (batch.length > 0) {
-            const started = performance.now();
-            await runner.runBatch(batch, opts);
-            const elapsed = performance.now() - started;
-            msPerJob = 0.8 * msPerJob + (0.2 * elapsed) / batch.length;
-            if (batch.length === wanted) {
-              // More work is waiting. While requests are arriving, give them at least as much of the
-              // event loop as the batch took (ingestion first; the backlog drains when it is quiet).
-              if (opts.busy?.())
-                await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(3 * elapsed))));
-              else await new Promise((resolve) => setImmediate(resolve));
-              continue;
+          // One claim takes up to `batchSize` jobs. While requests arrive they run in transactions
+          // sized to the time budget, and after each, requests get at least as much of the event
+          // loop as it took (ingestion first; the backlog drains when it is quiet).
+          const batch = await claim(batchNames, batchSize);
+          let next = 0;
+          while (next < batch.length) {
+            if (opts.signal.aborted) {
+              await runner.release(batch.slice(next));
+              break;
             }
+            const busy = opts.busy?.() ?? false;
+            const size = busy ? Math.max(1, Math.floor(batchBudgetMs / msPerJob)) : batch.length;
+            const part = batch.slice(next, next + size);
+            next += part.length;
+            const started = performance.now();
+            await runner.runBatch(part, opts);
+            const elapsed = performance.now() - started;
+            msPerJob = 0.8 * msPerJob + (0.2 * elapsed) / part.length;
+            if (busy)
+              await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(3 * elapsed))));
+            else await new Promise((resolve) => setImmediate(resolve));
           }
+          if (batch.length === batchSize) continue;
           // Idle: wait for a wake-up (new work, a finished job) or the poll interval.
           await alarm.sleep(idlePollMs, opts.signal);
         }
