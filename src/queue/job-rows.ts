@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import { asScheduler, type Clock, type IdGenerator, inWorkspace } from '../core/index.ts';
-import type { Db, JobsTable } from '../store/index.ts';
+import type { Database, Db, JobsTable } from '../store/index.ts';
 import { fixedChunks, fromJson, toJson } from '../store/index.ts';
 import { backoffDelayMs, type JobName, jobCatalog } from './catalog.ts';
 import type { DeadJob, EnqueueRequest } from './port.ts';
@@ -81,6 +82,17 @@ export function fairDueIds(
     .orderBy('turn')
     .orderBy('run_at')
     .limit(options.limit);
+}
+
+/** The columns a claim sets: the job is active, leased to `workerId`, and this attempt counts. */
+export function claimValues(now: number, visibilityMs: number, workerId: string) {
+  return (eb: ExpressionBuilder<Database, 'jobs'>) => ({
+    status: 'active' satisfies JobStatus,
+    attempts: eb('attempts', '+', 1),
+    locked_until: now + visibilityMs,
+    locked_by: workerId,
+    updated_at: now,
+  });
 }
 
 /** Sorts rows into round-robin order across workspaces (rank within the workspace, then age). */

@@ -2,7 +2,7 @@ import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { asScheduler, type Clock } from '../../core/index.ts';
 import type { JobsTable, Store } from '../../store/index.ts';
-import type { JobStatus } from '../job-rows.ts';
+import { claimValues, type JobStatus } from '../job-rows.ts';
 import type { RelayedJob } from './relay.ts';
 
 /**
@@ -19,13 +19,7 @@ export function createClaim(options: { store: Store; clock: Clock; workerId: str
     return asScheduler(() =>
       db
         .updateTable('jobs')
-        .set((eb) => ({
-          status: 'active' satisfies JobStatus,
-          attempts: eb('attempts', '+', 1),
-          locked_until: now + visibilityMs,
-          locked_by: workerId,
-          updated_at: now,
-        }))
+        .set(claimValues(now, visibilityMs, workerId))
         .where('id', 'in', ids)
         .where((eb) =>
           eb.or([

@@ -3,6 +3,7 @@ import type { DialectName, JobsTable, Store } from '../../store/index.ts';
 import { type Alarm, createAlarm } from '../alarm.ts';
 import { JOB_NAMES, type JobName } from '../catalog.ts';
 import {
+  claimValues,
   countJobs,
   fairDueIds,
   insertJobs,
@@ -88,13 +89,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
       store.unsynced((runner) =>
         runner
           .updateTable('jobs')
-          .set((eb) => ({
-            status: 'active' satisfies JobStatus,
-            attempts: eb('attempts', '+', 1),
-            locked_until: now + visibilityMs,
-            locked_by: workerId,
-            updated_at: now,
-          }))
+          .set(claimValues(now, visibilityMs, workerId))
           // Only the primary key here: a status condition makes SQLite scan the status index instead.
           .where('id', 'in', due)
           .returningAll()
