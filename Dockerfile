@@ -20,6 +20,7 @@ COPY --from=build /app/web/demo ./web/demo
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-# Heap flags as in `npm start`: a smaller young generation keeps RSS low under load.
-ENTRYPOINT ["node", "--max-semi-space-size=8", "src/main/cli.ts"]
+# Heap flags as in `npm start`: a small young generation and slower old-generation growth keep
+# RSS low under load (docs/decisions/2026-11-28-ingest-latency-and-memory.md).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "src/main/cli.ts"]
 CMD ["serve"]

@@ -238,8 +238,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       agents: createDbAgentDirectory(store),
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
-      // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small.
-      cache: createInMemoryDecisionCache({ clock, maxEntries: 500 }),
+      // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
+      // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
+      cache: createInMemoryDecisionCache({ clock, maxEntries: 100 }),
       clock,
       ids: () => ids.next('dec'),
     }),
