@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Clock, DomainEvent, DomainEventType, IdGenerator } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
@@ -31,6 +32,15 @@ export function createDomainEventLog(options: {
   return {
     async append(db, workspaceId, events) {
       if (events.length === 0) return;
+      // A reader moves its cursor to the last position it saw, so positions must become visible
+      // in order. PostgreSQL hands out sequence values at insert, not at commit: a transaction that
+      // took position 10 and committed after another's 11 would be skipped for good. Writers of a
+      // workspace's events therefore take positions one transaction at a time (released at commit).
+      // SQLite has one writer at a time anyway.
+      if (store.dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`domain_events:${workspaceId}`}, 0))`.execute(
+          db,
+        );
       const at = clock.now();
       await db
         .insertInto('domain_events')

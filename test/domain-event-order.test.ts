@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
+import { createTestRuntime, type TestRuntime } from './support/runtime.ts';
+
+/**
+ * A stream reader keeps the last position it saw, so a workspace's events must become visible in
+ * position order. On PostgreSQL positions come from a sequence at insert time; without ordering,
+ * a slow transaction's earlier position appeared after a reader had moved past it (an SSE test
+ * lost its events under CI load).
+ */
+const enabled = Boolean(process.env.TEST_DATABASE_URL);
+
+describe('domain event positions (postgres)', {
+  skip: enabled ? false : 'TEST_DATABASE_URL is not set',
+}, () => {
+  let runtime: TestRuntime;
+  let workspaceId = '';
+
+  before(async () => {
+    runtime = await createTestRuntime('postgres');
+    const created = await runtime.tenants.createWorkspace({
+      name: 'Order',
+      actor: { type: 'system', id: 't' },
+    });
+    workspaceId = created.workspace.id;
+  });
+  after(async () => {
+    await runtime.dispose();
+  });
+
+  it('makes a later writer wait for the earlier one, so no reader skips a position', async () => {
+    const event = (subject: string) => [{ type: 'lead.created' as const, subject, data: {} }];
+    let releaseFirst: () => void = () => {};
+    const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstAppended: () => void = () => {};
+    const firstIn = new Promise<void>((resolve) => (firstAppended = resolve));
+    const first = inWorkspace(workspaceId, () =>
+      runtime.store.transaction(async (trx) => {
+        await runtime.events.append(trx, workspaceId, event('first'));
+        firstAppended();
+        await firstHolds;
+      }),
+    );
+    await firstIn;
+    let secondDone = false;
+    const second = inWorkspace(workspaceId, () =>
+      runtime.store.transaction(async (trx) => {
+        await runtime.events.append(trx, workspaceId, event('second'));
+      }),
+    ).then(() => {
+      secondDone = true;
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(secondDone, false, 'the second writer waits while the first is open');
+      const midway = await inWorkspace(workspaceId, () => runtime.events.readSince(workspaceId, 0));
+      assert.deepEqual(midway, [], 'nothing is visible before the first commits');
+    } finally {
+      // Closes the first transaction even when an assertion failed, so the test ends.
+      releaseFirst();
+    }
+    await Promise.all([first, second]);
+    const all = await inWorkspace(workspaceId, () => runtime.events.readSince(workspaceId, 0));
+    assert.deepEqual(
+      all.map((e) => e.subject),
+      ['first', 'second'],
+    );
+    assert.ok((all[0]?.seq ?? 0) < (all[1]?.seq ?? 0));
+  });
+});
