@@ -25,7 +25,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
 import { openLoop } from './open-loop.ts';
-import { peakRssMiB, printTable, writeResult } from './support.ts';
+import { peakRssMiB, printTable, startFlags, writeResult } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,14 +48,6 @@ interface Demo {
   workspaceId: string;
   apiKey: string;
   webhookSecret: string;
-}
-
-/** The Node flags of `npm start`, so the benchmark measures the server as users run it. */
-function startFlags(): string[] {
-  const start = (
-    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
-  ).scripts.start;
-  return start.split(' ').filter((token) => token.startsWith('--'));
 }
 
 /** BENCH_SERVER_LOG=FILE keeps the server's stdout (e.g. with BENCH_NODE_ARGS=--trace-gc). */

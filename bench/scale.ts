@@ -21,7 +21,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
 import { type Cluster, freePort, startCluster } from '../test/support/cluster.ts';
-import { printTable, writeResult } from './support.ts';
+import { printTable, startFlags, writeResult } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -98,11 +98,7 @@ async function liftRateLimit(url: string, apiKey: string): Promise<void> {
 // --- embedded: one `leadloop serve` process on SQLite -------------------------------------------
 
 async function startServe(dataDir: string, role: 'all' | 'api', port: number): Promise<ChildProcess> {
-  const flags = (
-    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
-  ).scripts.start
-    .split(' ')
-    .filter((t) => t.startsWith('--'));
+  const flags = startFlags();
   const child = spawn(
     process.execPath,
     [

@@ -44,3 +44,13 @@ export function peakRssMiB(pid: number): number | null {
     return null;
   }
 }
+
+/** The Node flags of `npm start`, so a benchmark measures the server as users run it. */
+export function startFlags(): string[] {
+  const start = (
+    JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    }
+  ).scripts.start;
+  return start.split(' ').filter((token) => token.startsWith('--'));
+}
