@@ -22,5 +22,5 @@ USER node
 EXPOSE 3000
 # Heap flags as in `npm start`: a small young generation and slower old-generation growth keep
 # RSS low under load (docs/decisions/2026-11-28-ingest-latency-and-memory.md).
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "src/main/cli.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "bin/leadloop.js"]
 CMD ["serve"]

@@ -25,7 +25,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
 import { openLoop } from './open-loop.ts';
-import { peakRssMiB, printTable, startFlags, writeResult } from './support.ts';
+import { benchLeadBody, peakRssMiB, printTable, startArgs, writeResult } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +42,6 @@ const duration = Number(values.duration);
 const connections = Number(values.connections);
 const rate = Number(values.rate);
 const port = Number(values.port);
-const root = join(import.meta.dirname, '..');
 
 interface Demo {
   workspaceId: string;
@@ -57,9 +56,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; demo
   const child = spawn(
     process.execPath,
     [
-      ...startFlags(),
-      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      join(root, 'src/main/cli.ts'),
+      ...startArgs(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       'serve',
       '--data-dir',
       dataDir,
@@ -89,20 +86,9 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; demo
 function signer(secret: string) {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
   let n = 0;
-  const titles = ['VP Sales', 'Director of Marketing', 'Engineer', 'CEO', 'Student', 'Marketing Manager'];
-  const sources = ['demo-request', 'webinar', 'referral', 'newsletter'];
   return (request: Request): Request => {
     n++;
-    // One lead in five repeats an earlier email, so the dedupe/merge path is exercised too.
-    const person = n % 5 === 0 ? Math.floor(n / 2) : n;
-    const body = JSON.stringify({
-      email: `person${person}@company${person % 997}.example.com`,
-      name: `Person ${person}`,
-      title: titles[n % titles.length],
-      company: `Company ${person % 997}`,
-      source: sources[n % sources.length],
-      attributes: { employees: (n * 37) % 5000 },
-    });
+    const body = benchLeadBody(n);
     const id = `msg_bench_${process.pid}_${n}`;
     const timestamp = Math.floor(Date.now() / 1000);
     const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');

@@ -21,7 +21,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
 import { type Cluster, freePort, startCluster } from '../test/support/cluster.ts';
-import { printTable, startFlags, writeResult } from './support.ts';
+import { printTable, startArgs, writeResult } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -98,20 +98,9 @@ async function liftRateLimit(url: string, apiKey: string): Promise<void> {
 // --- embedded: one `leadloop serve` process on SQLite -------------------------------------------
 
 async function startServe(dataDir: string, role: 'all' | 'api', port: number): Promise<ChildProcess> {
-  const flags = startFlags();
   const child = spawn(
     process.execPath,
-    [
-      ...flags,
-      join(root, 'src/main/cli.ts'),
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--port',
-      String(port),
-      '--role',
-      role,
-    ],
+    [...startArgs(), 'serve', '--data-dir', dataDir, '--port', String(port), '--role', role],
     { env: embeddedEnv(), stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {

@@ -45,12 +45,38 @@ export function peakRssMiB(pid: number): number | null {
   }
 }
 
-/** The Node flags of `npm start`, so a benchmark measures the server as users run it. */
-export function startFlags(): string[] {
+/**
+ * `npm start`'s Node flags and entry file (absolute), so a benchmark runs the server as users do:
+ * `[...flags, ...extraFlags, entry]`, to be followed by the command and its options.
+ */
+export function startArgs(extraFlags: string[] = []): string[] {
+  const root = join(import.meta.dirname, '..');
   const start = (
-    JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       scripts: { start: string };
     }
   ).scripts.start;
-  return start.split(' ').filter((token) => token.startsWith('--'));
+  const tokens = start.split(' ');
+  const entry = tokens.find((token) => /\.(js|ts)$/.test(token));
+  if (!entry) throw new Error(`no entry file in npm start: ${start}`);
+  return [...tokens.filter((token) => token.startsWith('--')), ...extraFlags, join(root, entry)];
+}
+
+const TITLES = ['VP Sales', 'Director of Marketing', 'Engineer', 'CEO', 'Student', 'Marketing Manager'];
+const SOURCES = ['demo-request', 'webinar', 'referral', 'newsletter'];
+
+/**
+ * The JSON body of the n-th lead (from 1) of the benchmarks' mix. One lead in five repeats an
+ * earlier email, so the dedupe/merge path is exercised too.
+ */
+export function benchLeadBody(n: number): string {
+  const person = n % 5 === 0 ? Math.floor(n / 2) : n;
+  return JSON.stringify({
+    email: `person${person}@company${person % 997}.example.com`,
+    name: `Person ${person}`,
+    title: TITLES[n % TITLES.length],
+    company: `Company ${person % 997}`,
+    source: SOURCES[n % SOURCES.length],
+    attributes: { employees: (n * 37) % 5000 },
+  });
 }

@@ -8,4 +8,10 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// Node strips TypeScript types with a WebAssembly compiler that stays loaded (about 18 MB RSS).
+// The module compile cache keeps each file's stripped, compiled form, so later starts never load
+// it (docs/decisions/2026-11-28-ingest-latency-and-memory.md). NODE_COMPILE_CACHE chooses the
+// directory, NODE_DISABLE_COMPILE_CACHE=1 turns it off; the default is the OS temp directory.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 await import('../src/main/cli.ts');

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
-import type { Actor, Clock, IdGenerator } from '../core/index.ts';
+import { type Actor, type Clock, canonicalJson, type IdGenerator } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import { fromJson, prepared, preparedRows, toJson } from '../store/index.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -45,7 +44,7 @@ export interface AuditVerification {
  * still hashes correctly but breaks the link, which tells "reordered" apart from "edited".
  */
 export function hashAuditEntry(entry: Omit<AuditEntry, 'hash' | 'seq'>): string {
-  const canonical = canonicalize({
+  const canonical = canonicalJson({
     id: entry.id,
     workspaceId: entry.workspaceId,
     at: entry.at,
@@ -56,9 +55,7 @@ export function hashAuditEntry(entry: Omit<AuditEntry, 'hash' | 'seq'>): string 
     data: entry.data,
     prevHash: entry.prevHash,
   });
-  return createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+  return createHash('sha256').update(canonical).digest('hex');
 }
 
 export interface AuditLog {
@@ -89,6 +86,21 @@ type AuditRow = {
   hash: string;
 };
 
+const AUDIT_COLUMNS = [
+  'workspace_id',
+  'seq',
+  'id',
+  'at',
+  'actor_type',
+  'actor_id',
+  'action',
+  'subject',
+  'reason',
+  'data',
+  'prev_hash',
+  'hash',
+] as const satisfies readonly (keyof AuditRow)[];
+
 function toEntry(row: AuditRow): AuditEntry {
   return {
     id: row.id,
@@ -108,25 +120,34 @@ function toEntry(row: AuditRow): AuditEntry {
 export function createAuditLog(options: { store: Store; clock: Clock; ids: IdGenerator }): AuditLog {
   const { store, clock, ids } = options;
 
+  // Prepared once: every processed lead appends, so the head read, the insert and the head update
+  // are built and compiled once per database handle rather than per call.
+  const readHead = prepared<{ workspaceId: string }>()((db, v) =>
+    db
+      .selectFrom('audit_heads')
+      .selectAll()
+      .where('workspace_id', '=', v.workspaceId)
+      .$if(store.dialect === 'postgres', (q) => q.forUpdate()),
+  );
+  const insertRows = preparedRows<AuditRow>(AUDIT_COLUMNS)((db, rows) =>
+    db.insertInto('audit_log').values(rows),
+  );
+  const moveHead = prepared<{ workspaceId: string; seq: number; hash: string }>()((db, v) =>
+    db.updateTable('audit_heads').set({ seq: v.seq, hash: v.hash }).where('workspace_id', '=', v.workspaceId),
+  );
+
   async function appendMany(db: Db, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]> {
     if (records.length === 0) return [];
     // The head row serialises appenders of one workspace (a row lock on PostgreSQL; SQLite
     // transactions are already serial), so two writers can never chain onto the same entry.
-    const readHead = () =>
-      db
-        .selectFrom('audit_heads')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .$if(store.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirst();
-    let head = await readHead();
+    let [head] = (await readHead.execute(db, { workspaceId })).rows;
     if (!head) {
       await db
         .insertInto('audit_heads')
         .values({ workspace_id: workspaceId, seq: 0, hash: GENESIS_HASH })
         .onConflict((oc) => oc.column('workspace_id').doNothing())
         .execute();
-      head = await readHead();
+      [head] = (await readHead.execute(db, { workspaceId })).rows;
       if (!head) throw new Error(`audit head of ${workspaceId} could not be created`);
     }
     const entries: AuditEntry[] = [];
@@ -149,30 +170,24 @@ export function createAuditLog(options: { store: Store; clock: Clock; ids: IdGen
       entries.push(entry);
       prevHash = entry.hash;
     }
-    await db
-      .insertInto('audit_log')
-      .values(
-        entries.map((entry) => ({
-          workspace_id: workspaceId,
-          seq: entry.seq,
-          id: entry.id,
-          at: entry.at,
-          actor_type: entry.actor.type,
-          actor_id: entry.actor.id,
-          action: entry.action,
-          subject: entry.subject,
-          reason: entry.reason,
-          data: toJson(entry.data),
-          prev_hash: entry.prevHash,
-          hash: entry.hash,
-        })),
-      )
-      .execute();
-    await db
-      .updateTable('audit_heads')
-      .set({ seq, hash: prevHash })
-      .where('workspace_id', '=', workspaceId)
-      .execute();
+    await insertRows.execute(
+      db,
+      entries.map((entry) => ({
+        workspace_id: workspaceId,
+        seq: entry.seq,
+        id: entry.id,
+        at: entry.at,
+        actor_type: entry.actor.type,
+        actor_id: entry.actor.id,
+        action: entry.action,
+        subject: entry.subject,
+        reason: entry.reason,
+        data: toJson(entry.data),
+        prev_hash: entry.prevHash,
+        hash: entry.hash,
+      })),
+    );
+    await moveHead.execute(db, { workspaceId, seq, hash: prevHash });
     return entries;
   }
 

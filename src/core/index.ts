@@ -1,4 +1,5 @@
 export { sleep } from './abort.ts';
+export { canonicalJson } from './canonical-json.ts';
 export type { Clock } from './clock.ts';
 export { createManualClock, systemClock } from './clock.ts';
 export type { DataScope } from './data-scope.ts';

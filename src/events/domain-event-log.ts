@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Clock, DomainEvent, DomainEventType, IdGenerator } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import type { Db, DomainEventsTable, Store } from '../store/index.ts';
+import { fromJson, preparedRows, toJson } from '../store/index.ts';
 
 export interface NewDomainEvent {
   type: DomainEventType;
@@ -29,6 +29,15 @@ export function createDomainEventLog(options: {
 }): DomainEventLog {
   const { store, clock, ids } = options;
   const listeners = new Map<string, Set<() => void>>();
+  // Every processed lead appends: prepared once (store/prepared.ts).
+  const insertRows = preparedRows<Omit<Insertable<DomainEventsTable>, 'seq'>>([
+    'id',
+    'workspace_id',
+    'type',
+    'subject',
+    'data',
+    'created_at',
+  ])((db, rows) => db.insertInto('domain_events').values(rows));
   return {
     async append(db, workspaceId, events) {
       if (events.length === 0) return;
@@ -42,19 +51,17 @@ export function createDomainEventLog(options: {
           db,
         );
       const at = clock.now();
-      await db
-        .insertInto('domain_events')
-        .values(
-          events.map((e) => ({
-            id: ids.next('evt'),
-            workspace_id: workspaceId,
-            type: e.type,
-            subject: e.subject,
-            data: toJson(e.data),
-            created_at: at,
-          })),
-        )
-        .execute();
+      await insertRows.execute(
+        db,
+        events.map((e) => ({
+          id: ids.next('evt'),
+          workspace_id: workspaceId,
+          type: e.type,
+          subject: e.subject,
+          data: toJson(e.data),
+          created_at: at,
+        })),
+      );
     },
     async readSince(workspaceId, afterSeq, limit = 100) {
       const rows = await store.db

@@ -3,6 +3,7 @@ import { isFreeEmailDomain } from '../ingest/index.ts';
 import type { ScoreLine } from '../scoring/index.ts';
 import type { Db, LeadsTable } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
+import { selectLeadByEmail, selectLeadByPhone } from './lead-statements.ts';
 
 export type LeadStatus = 'new' | 'qualified';
 
@@ -85,11 +86,13 @@ export async function findLeadByEmailOrPhone(
   ctx: WorkspaceContext,
   key: { email: string | null; phone: string | null },
 ): Promise<Lead | null> {
-  let query = db.selectFrom('leads').selectAll().where('workspace_id', '=', ctx.workspaceId);
-  if (key.email) query = query.where('email', '=', key.email);
-  else if (key.phone) query = query.where('phone', '=', key.phone);
-  else return null;
-  const row = await query.orderBy('id').executeTakeFirst();
+  const { workspaceId } = ctx;
+  const found = key.email
+    ? await selectLeadByEmail.execute(db, { workspaceId, value: key.email })
+    : key.phone
+      ? await selectLeadByPhone.execute(db, { workspaceId, value: key.phone })
+      : null;
+  const row = found?.rows[0];
   return row ? toLead(row) : null;
 }
 

@@ -9,6 +9,7 @@ import { scoreLead } from '../scoring/index.ts';
 import type { Db, EventsTable } from '../store/index.ts';
 import { fromJson, toJson, withSavepoint } from '../store/index.ts';
 import { findLeadByEmailOrPhone, isFreeEmail, type Lead } from './lead-repository.ts';
+import { insertHistory, insertLead, markEventProcessed, selectEvent, updateLead } from './lead-statements.ts';
 
 /** What each stage sees and may change while one event is processed, inside one transaction. */
 export interface StageContext {
@@ -285,12 +286,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
 
   /** Runs the stages for one event in `db`; false when the event was already handled. */
   async function run(db: Db, workspaceId: string, eventId: string, attempt: number): Promise<boolean> {
-    const event = await db
-      .selectFrom('events')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', eventId)
-      .executeTakeFirst();
+    const [event] = (await selectEvent.execute(db, { workspaceId, id: eventId })).rows;
     if (!event)
       throw new LeadloopError('not_found', `event ${eventId} not found in workspace ${workspaceId}`, {
         retryable: false,
@@ -332,26 +328,31 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
         data: { eventId, fields: changedFields },
       });
     }
-    await audit.append(db, workspaceId, {
-      actor: WORKER,
-      action: created ? 'lead.created' : 'lead.merged',
-      subject: lead.id,
-      reason: created
-        ? `new lead from ${event.source} event`
-        : `merged ${event.source} event into the existing lead with the same ${ctx.input?.email ? 'email' : 'phone'}`,
-      data: { eventId, fields: changedFields },
-    });
-    for (const record of audits) await audit.append(db, workspaceId, { ...record, actor: WORKER });
+    // One append for the lead's entries: a single read and update of the chain head instead of one each.
+    await audit.appendMany(db, workspaceId, [
+      {
+        actor: WORKER,
+        action: created ? 'lead.created' : 'lead.merged',
+        subject: lead.id,
+        reason: created
+          ? `new lead from ${event.source} event`
+          : `merged ${event.source} event into the existing lead with the same ${ctx.input?.email ? 'email' : 'phone'}`,
+        data: { eventId, fields: changedFields },
+      },
+      ...audits.map((record) => ({ ...record, actor: WORKER })),
+    ]);
     await events.append(
       db,
       workspaceId,
       emitted.map((e) => ({ ...e, subject: e.subject || lead.id })),
     );
-    await db
-      .updateTable('events')
-      .set({ status: 'processed', lead_id: lead.id, processed_at: ctx.now, attempts: attempt })
-      .where('id', '=', eventId)
-      .execute();
+    await markEventProcessed.execute(db, {
+      workspaceId,
+      id: eventId,
+      leadId: lead.id,
+      processedAt: ctx.now,
+      attempts: attempt,
+    });
     return true;
   }
 
@@ -393,30 +394,20 @@ async function persistLead(db: Db, ctx: StageContext, lead: Lead): Promise<void>
     score_breakdown: toJson(lead.scoreBreakdown),
     updated_at: ctx.now,
   };
+  const workspaceId = ctx.tenant.workspaceId;
   if (ctx.existing === null) {
-    await db
-      .insertInto('leads')
-      .values({ ...row, id: lead.id, workspace_id: ctx.tenant.workspaceId, created_at: ctx.now })
-      .execute();
+    await insertLead.execute(db, { ...row, id: lead.id, workspace_id: workspaceId, created_at: ctx.now });
   } else {
-    await db
-      .updateTable('leads')
-      .set(row)
-      .where('workspace_id', '=', ctx.tenant.workspaceId)
-      .where('id', '=', lead.id)
-      .execute();
+    await updateLead.execute(db, { ...row, id: lead.id, workspace_id: workspaceId });
   }
-  await db
-    .insertInto('lead_history')
-    .values({
-      workspace_id: ctx.tenant.workspaceId,
-      lead_id: lead.id,
-      event_id: ctx.event.id,
-      action: ctx.existing === null ? 'created' : 'merged',
-      changes: toJson(ctx.changes),
-      created_at: ctx.now,
-    })
-    .execute();
+  await insertHistory.execute(db, {
+    workspaceId,
+    leadId: lead.id,
+    eventId: ctx.event.id,
+    action: ctx.existing === null ? 'created' : 'merged',
+    changes: toJson(ctx.changes),
+    createdAt: ctx.now,
+  });
   const consent = ctx.input?.consent;
   if (consent) {
     await db

@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { banner, ensureDemoWorkspace } from './demo.ts';
@@ -30,6 +31,9 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   if (options.role !== 'api') runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY);
   runtime.lifecycle.set('ready');
+  // Every module is loaded by now: write the compile cache (see bin/leadloop.js) at once rather than
+  // at exit, which a killed process never reaches. A no-op when the cache is off.
+  flushCompileCache();
   if (options.printBanner) process.stdout.write(`${banner(url, runtime.store.location, demo)}\n`);
   runtime.logger.info({ url, role: options.role ?? 'all', storage: runtime.store.dialect }, 'ready');
 

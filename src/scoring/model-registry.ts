@@ -2,7 +2,7 @@ import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import { fromJson, prepared, toJson } from '../store/index.ts';
 import type { CandidateSummary, FeatureKind, FeatureSpec, Scorer, ScoringModel } from './ml/index.ts';
 import { createScorer, parseScoringModel, serializeModel } from './ml/index.ts';
 
@@ -181,6 +181,15 @@ function toView(row: Row): ModelVersionView {
 
 const MAX_CACHED_SCORERS = 200;
 
+/** Read for every lead the predictive stage scores: prepared once (store/prepared.ts). */
+const activeModels = prepared<{ workspaceId: string }>()((db, v) =>
+  db
+    .selectFrom('scoring_models')
+    .select(['version', 'id', 'status', 'kind', 'trained_at'])
+    .where('workspace_id', '=', v.workspaceId)
+    .where('status', 'in', ['champion', 'challenger']),
+);
+
 export function createModelRegistry(options: {
   store: Store;
   audit: AuditLog;
@@ -275,12 +284,7 @@ export function createModelRegistry(options: {
     },
     get,
     async active(db, workspaceId) {
-      const rows = await db
-        .selectFrom('scoring_models')
-        .select(['version', 'id', 'status', 'kind', 'trained_at'])
-        .where('workspace_id', '=', workspaceId)
-        .where('status', 'in', ['champion', 'challenger'])
-        .execute();
+      const { rows } = await activeModels.execute(db, { workspaceId });
       const pick = (status: ModelStatus): ActiveModel | null => {
         const row = rows.filter((r) => r.status === status).sort((a, b) => b.version - a.version)[0];
         return row

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
-import { LeadloopError } from '../core/index.ts';
+import { canonicalJson, LeadloopError } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import type { Learning } from './learning.ts';
 import type { CsvTable } from './ml/index.ts';
@@ -75,14 +74,12 @@ export interface OutcomeService {
 
 /** The same outcome sent twice hashes the same; an omitted field differs from any given value. */
 function hashOf(input: OutcomeInput): string {
-  const canonical = canonicalize({
+  const canonical = canonicalJson({
     converted: input.converted,
     value: input.value ?? null,
     occurredAt: input.occurredAt ? Date.parse(input.occurredAt) : null,
   });
-  return createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+  return createHash('sha256').update(canonical).digest('hex');
 }
 
 type OutcomeRow = {

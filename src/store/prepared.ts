@@ -1,0 +1,130 @@
+import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Db } from './database.ts';
+
+/**
+ * Stand-ins for a prepared query's values while it is built. They are typed `never` so that they
+ * fit any column, which keeps the builder's checks on tables, columns and operators.
+ */
+export type Slots<V> = { readonly [K in keyof V]: never };
+
+export interface Prepared<V, O> {
+  /** Runs the query in `db` (a transaction or the database) with these values. */
+  execute(db: Db, values: V): Promise<QueryResult<O>>;
+}
+
+export interface PreparedRows<R, O> {
+  /** Runs the query for these rows (none: nothing runs), in chunks of at most `maxRows`. */
+  execute(db: Db, rows: readonly R[]): Promise<void>;
+  /** For a single chunk, when the caller needs the result (e.g. `returning`). */
+  executeOne(db: Db, rows: readonly R[]): Promise<QueryResult<O>>;
+}
+
+/** Where a parameter's value comes from: row `row` (or the values, -1) under `key`; null: a constant. */
+type Source = { row: number; key: string } | null;
+
+class Slot {
+  readonly source: { row: number; key: string };
+  constructor(source: { row: number; key: string }) {
+    this.source = source;
+  }
+}
+
+function slotsFor(row: number): Record<string, never> {
+  const cache: Record<string, Slot> = {};
+  return new Proxy(cache, {
+    get: (target, key) => {
+      if (typeof key !== 'string') return undefined;
+      target[key] ??= new Slot({ row, key });
+      return target[key];
+    },
+  }) as unknown as Record<string, never>;
+}
+
+interface Template {
+  query: CompiledQuery<unknown>;
+  sources: Source[];
+}
+
+function compileTemplate(query: CompiledQuery<unknown>): Template {
+  return { query, sources: query.parameters.map((p) => (p instanceof Slot ? p.source : null)) };
+}
+
+function bind<O>(
+  template: Template,
+  pick: (source: { row: number; key: string }) => unknown,
+): CompiledQuery<O> {
+  const { query, sources } = template;
+  const parameters = sources.map((source, i) => (source === null ? query.parameters[i] : pick(source)));
+  return { ...query, parameters } as CompiledQuery<O>;
+}
+
+/**
+ * A query built and compiled once per database handle, then executed with new values: what a
+ * worker runs for every lead. Kysely builds an immutable tree and compiles it to SQL on every call,
+ * which was two fifths of all allocation while the workers drained a backlog (npm run bench:drain);
+ * a prepared query skips both and hands the same SQL text to the driver, whose statement cache
+ * then finds it. Compiled SQL depends on the dialect, so it is kept per handle: the database, and
+ * each transaction (a worker's transaction runs a batch of jobs, so it compiles once per batch).
+ *
+ * `const q = prepared<{ id: string }>()((db, v) => db.selectFrom('events').selectAll().where('id', '=', v.id));`
+ * then `(await q.execute(db, { id })).rows`. Only values given as slots vary; anything else written
+ * in the builder is fixed at the first call.
+ */
+export function prepared<V extends Record<string, unknown>>() {
+  return <O>(build: (db: Db, values: Slots<V>) => Compilable<O>): Prepared<V, O> => {
+    const templates = new WeakMap<Db, Template>();
+    const slots = slotsFor(-1) as Slots<V>;
+    return {
+      execute(db, values) {
+        let template = templates.get(db);
+        if (!template) {
+          template = compileTemplate(build(db, slots).compile() as CompiledQuery<unknown>);
+          templates.set(db, template);
+        }
+        return db.executeQuery(bind<O>(template, ({ key }) => values[key]));
+      },
+    };
+  };
+}
+
+/**
+ * A multi-row statement (an insert of several rows) prepared for each row count up to `maxRows`;
+ * more rows run in chunks of `maxRows`. The stand-in rows have exactly `columns` as their keys, so
+ * `db.insertInto(table).values(rows)` writes those columns.
+ */
+export function preparedRows<R extends Record<string, unknown>>(
+  columns: readonly (keyof R & string)[],
+  maxRows = 16,
+) {
+  return <O>(build: (db: Db, rows: Slots<R>[]) => Compilable<O>): PreparedRows<R, O> => {
+    const templates = new WeakMap<Db, Template[]>();
+    const rowSlots = Array.from(
+      { length: maxRows },
+      (_, row) => Object.fromEntries(columns.map((key) => [key, new Slot({ row, key })])) as Slots<R>,
+    );
+    const executeOne = async (db: Db, rows: readonly R[]): Promise<QueryResult<O>> => {
+      if (rows.length === 0 || rows.length > maxRows)
+        throw new RangeError(`1 to ${maxRows} rows, not ${rows.length}`);
+      let byCount = templates.get(db);
+      if (!byCount) {
+        byCount = [];
+        templates.set(db, byCount);
+      }
+      let template = byCount[rows.length];
+      if (!template) {
+        template = compileTemplate(
+          build(db, rowSlots.slice(0, rows.length)).compile() as CompiledQuery<unknown>,
+        );
+        byCount[rows.length] = template;
+      }
+      return db.executeQuery(bind<O>(template, ({ row, key }) => rows[row]?.[key]));
+    };
+    return {
+      executeOne,
+      async execute(db, rows) {
+        for (let start = 0; start < rows.length; start += maxRows)
+          await executeOne(db, rows.slice(start, start + maxRows));
+      },
+    };
+  };
+}
