@@ -125,6 +125,42 @@ for (const dialect of DIALECTS) {
       assert.deepEqual({ ...row }, { status: 'processed', lead_id: 'lead_1' });
     });
 
+    it('rolls a transaction back when a prepared statement fails in it', async () => {
+      const attempt = store.transaction(async (trx) => {
+        await insertEvent.execute(trx, [{ id: 'evt_r1', workspace_id: 'ws_b', payload: '{}' }]);
+        await insertEvent.execute(trx, [{ id: 'evt_0', workspace_id: 'ws_b', payload: '{}' }]); // duplicate key
+      });
+      await assert.rejects(attempt);
+      const ids = (await eventsOf.execute(store.db, { workspaceId: 'ws_b' })).rows.map((r) => r.id);
+      assert.deepEqual(ids, ['evt_5', 'evt_6']);
+    });
+
+    it('never runs a query of another caller inside an open transaction', async () => {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let inside = () => {};
+      const entered = new Promise<void>((resolve) => {
+        inside = resolve;
+      });
+      const writer = store.transaction(async (trx) => {
+        await insertEvent.execute(trx, [{ id: 'evt_t1', workspace_id: 'ws_b', payload: '{}' }]);
+        inside();
+        await held;
+        throw new Error('roll back');
+      });
+      await entered;
+      // Started while the transaction is open: it must not see (or join) the uncommitted insert.
+      const reader = eventsOf.execute(store.db, { workspaceId: 'ws_b' });
+      release();
+      await assert.rejects(writer, /roll back/);
+      assert.deepEqual(
+        (await reader).rows.map((r) => r.id),
+        ['evt_5', 'evt_6'],
+      );
+    });
+
     it('refuses a chunk it was not prepared for', async () => {
       await assert.rejects(() => insertEvent.executeOne(store.db, []), RangeError);
       await insertEvent.execute(store.db, []);

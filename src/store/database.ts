@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import type { DialectName } from './dialect-name.ts';
+import { attachDirectRunner, type DirectRunner } from './direct-runner.ts';
 import { migrationsFor } from './migrations/index.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import type { Database } from './schema.ts';
-import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
+import { createNodeSqlite } from './sqlite/node-sqlite-dialect.ts';
 
 /** A query runner: the database itself or an open transaction. Repositories accept either. */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -68,6 +69,7 @@ export function createStore(options: StoreOptions): Store {
   let db: Kysely<Database>;
   let dialect: DialectName;
   let location: string;
+  let direct: DirectRunner | null = null;
   if (options.databaseUrl) {
     dialect = 'postgres';
     let url = options.databaseUrl;
@@ -82,7 +84,9 @@ export function createStore(options: StoreOptions): Store {
   } else {
     dialect = 'sqlite';
     const file = options.sqliteFile ?? join(options.dataDir ?? './data', 'leadloop.db');
-    db = new Kysely<Database>({ dialect: createNodeSqliteDialect(file) });
+    const sqlite = createNodeSqlite(file);
+    db = new Kysely<Database>({ dialect: sqlite.dialect });
+    direct = sqlite.run;
     location = file;
   }
 
@@ -90,7 +94,11 @@ export function createStore(options: StoreOptions): Store {
     db,
     dialect,
     location,
-    transaction: (fn) => db.transaction().execute(fn),
+    transaction: (fn) =>
+      db.transaction().execute((trx) => {
+        if (direct) attachDirectRunner(trx, direct);
+        return fn(trx);
+      }),
     unsynced: (fn) =>
       dialect === 'postgres'
         ? db.transaction().execute(async (trx) => {

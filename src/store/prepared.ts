@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { Db } from './database.ts';
+import { executeCompiled } from './direct-runner.ts';
 
 /**
  * Stand-ins for a prepared query's values while it is built. They are typed `never` so that they
@@ -49,13 +50,15 @@ function compileTemplate(query: CompiledQuery<unknown>): Template {
   return { query, sources: query.parameters.map((p) => (p instanceof Slot ? p.source : null)) };
 }
 
-function bind<O>(
+/** Runs the template with values from `pick` (on the connection directly when `db` holds it). */
+function run<O>(
+  db: Db,
   template: Template,
   pick: (source: { row: number; key: string }) => unknown,
-): CompiledQuery<O> {
+): Promise<QueryResult<O>> {
   const { query, sources } = template;
   const parameters = sources.map((source, i) => (source === null ? query.parameters[i] : pick(source)));
-  return { ...query, parameters } as CompiledQuery<O>;
+  return executeCompiled(db, { ...query, parameters } as CompiledQuery<O>);
 }
 
 /**
@@ -81,7 +84,7 @@ export function prepared<V extends Record<string, unknown>>() {
           template = compileTemplate(build(db, slots).compile() as CompiledQuery<unknown>);
           templates.set(db, template);
         }
-        return db.executeQuery(bind<O>(template, ({ key }) => values[key]));
+        return run<O>(db, template, ({ key }) => values[key]);
       },
     };
   };
@@ -117,7 +120,7 @@ export function preparedRows<R extends Record<string, unknown>>(
         );
         byCount[rows.length] = template;
       }
-      return db.executeQuery(bind<O>(template, ({ row, key }) => rows[row]?.[key]));
+      return run<O>(db, template, ({ row, key }) => rows[row]?.[key]);
     };
     return {
       executeOne,

@@ -1,5 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import type { Db } from './database.ts';
+import { executeCompiled } from './direct-runner.ts';
 
 /*
  * One savepoint name for every level: nested savepoints may share a name, and ROLLBACK TO / RELEASE
@@ -18,14 +19,14 @@ const ROLLBACK = CompiledQuery.raw('rollback to savepoint leadloop_sp');
  * aborts the whole transaction).
  */
 export async function withSavepoint<T>(db: Db, fn: () => Promise<T>): Promise<T> {
-  await db.executeQuery(SAVE);
+  await executeCompiled(db, SAVE);
   try {
     const result = await fn();
-    await db.executeQuery(RELEASE);
+    await executeCompiled(db, RELEASE);
     return result;
   } catch (error) {
-    await db.executeQuery(ROLLBACK);
-    await db.executeQuery(RELEASE);
+    await executeCompiled(db, ROLLBACK);
+    await executeCompiled(db, RELEASE);
     throw error;
   }
 }

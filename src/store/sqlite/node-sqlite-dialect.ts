@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { CompiledQuery, type DatabaseConnection, SqliteDialect, SqliteDriver } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type QueryResult,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
 
 /** Kysely's SQLite statement shape, implemented over `node:sqlite` (built in; no native compile). */
 interface KyselySqliteStatement {
@@ -69,18 +75,29 @@ class NodeSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Runs one compiled statement at once on the connection, as Kysely's SQLite connection would. */
+export type SqliteRunner = (sqlText: string, parameters: ReadonlyArray<unknown>) => QueryResult<unknown>;
+
 /**
  * Opens (creating if needed) a SQLite file with WAL and synchronous=FULL, so a committed
  * transaction survives power loss, and a busy timeout so other processes wait instead of failing.
- * `:memory:` is accepted for tests.
+ * `:memory:` is accepted for tests. `run` executes on the same connection and statement cache
+ * without Kysely's executor, for a caller that holds the connection (see store/direct-runner.ts).
  */
-export function createNodeSqliteDialect(file: string): SqliteDialect {
+export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: SqliteRunner } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   db.exec('pragma journal_mode = wal');
   db.exec('pragma synchronous = full');
   db.exec('pragma busy_timeout = 10000');
   db.exec('pragma foreign_keys = on');
+  const wrapped = wrapDatabase(db);
+  const run: SqliteRunner = (sqlText, parameters) => {
+    const statement = wrapped.prepare(sqlText);
+    if (statement.reader) return { rows: statement.all(parameters) };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  };
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's SqliteDatabase type is satisfied structurally
-  return new NodeSqliteDialect({ database: wrapDatabase(db) as any });
+  return { dialect: new NodeSqliteDialect({ database: wrapped as any }), run };
 }
