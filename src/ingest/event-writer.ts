@@ -3,7 +3,52 @@ import type { Clock, DataScope, IdGenerator } from '../core/index.ts';
 import { LeadloopError, withDataScope } from '../core/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
-import { fixedChunks, toJson } from '../store/index.ts';
+import { fixedChunks, preparedRows, toJson } from '../store/index.ts';
+
+/*
+ * The group commit's statements, prepared once (store/prepared.ts) for the chunk sizes
+ * fixedChunks yields.
+ */
+const insertKeys = preparedRows<{
+  workspace_id: string;
+  scope: string;
+  key: string;
+  request_hash: string;
+  response_body: string;
+  created_at: number;
+}>(
+  ['workspace_id', 'scope', 'key', 'request_hash', 'response_body', 'created_at'],
+  64,
+)((db, rows) =>
+  db
+    .insertInto('idempotency_keys')
+    .values(rows.map((r) => ({ ...r, response_status: 202 })))
+    .onConflict((oc) => oc.columns(['workspace_id', 'scope', 'key']).doNothing())
+    .returning(['workspace_id', 'scope', 'key']),
+);
+
+const insertEvents = preparedRows<{
+  id: string;
+  workspace_id: string;
+  source: string;
+  payload: string;
+  created_at: number;
+}>(
+  ['id', 'workspace_id', 'source', 'payload', 'created_at'],
+  64,
+)((db, rows) =>
+  db.insertInto('events').values(
+    rows.map((r) => ({
+      ...r,
+      type: 'lead.submitted',
+      status: 'accepted',
+      lead_id: null,
+      error: null,
+      attempts: 0,
+      processed_at: null,
+    })),
+  ),
+);
 
 export type IdempotencyScope = 'webhook' | 'api' | 'import' | 'chat';
 
@@ -87,24 +132,15 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         if (keyed.length > 0) {
           const inserted = [];
           for (const chunk of fixedChunks(keyed)) {
-            inserted.push(
-              ...(await trx
-                .insertInto('idempotency_keys')
-                .values(
-                  chunk.map((p) => ({
-                    workspace_id: p.submission.workspaceId,
-                    scope: p.submission.source,
-                    key: p.submission.idempotencyKey as string,
-                    request_hash: p.submission.requestHash,
-                    response_status: 202,
-                    response_body: toJson({ eventId: p.eventId }),
-                    created_at: now,
-                  })),
-                )
-                .onConflict((oc) => oc.columns(['workspace_id', 'scope', 'key']).doNothing())
-                .returning(['workspace_id', 'scope', 'key'])
-                .execute()),
-            );
+            const rows = chunk.map((p) => ({
+              workspace_id: p.submission.workspaceId,
+              scope: p.submission.source,
+              key: p.submission.idempotencyKey as string,
+              request_hash: p.submission.requestHash,
+              response_body: toJson({ eventId: p.eventId }),
+              created_at: now,
+            }));
+            inserted.push(...(await insertKeys.executeOne(trx, rows)).rows);
           }
           const won = new Set(inserted.map((r) => `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`));
           for (const p of keyed) {
@@ -147,24 +183,14 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         const accepted = batch.filter((p) => fresh.has(p));
         if (accepted.length === 0) return;
         for (const chunk of fixedChunks(accepted)) {
-          await trx
-            .insertInto('events')
-            .values(
-              chunk.map((p) => ({
-                id: p.eventId,
-                workspace_id: p.submission.workspaceId,
-                type: 'lead.submitted',
-                source: p.submission.source,
-                payload: toJson(p.submission.payload),
-                status: 'accepted',
-                lead_id: null,
-                error: null,
-                attempts: 0,
-                created_at: now,
-                processed_at: null,
-              })),
-            )
-            .execute();
+          const rows = chunk.map((p) => ({
+            id: p.eventId,
+            workspace_id: p.submission.workspaceId,
+            source: p.submission.source,
+            payload: toJson(p.submission.payload),
+            created_at: now,
+          }));
+          await insertEvents.executeOne(trx, rows);
         }
         await queue.enqueue(
           trx,

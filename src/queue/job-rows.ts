@@ -1,7 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import { asScheduler, type Clock, type IdGenerator, inWorkspace } from '../core/index.ts';
 import type { Database, Db, JobsTable } from '../store/index.ts';
-import { fixedChunks, fromJson, toJson } from '../store/index.ts';
+import { fixedChunks, fromJson, preparedRows, toJson } from '../store/index.ts';
 import { backoffDelayMs, type JobName, jobCatalog } from './catalog.ts';
 import type { DeadJob, EnqueueRequest } from './port.ts';
 
@@ -18,6 +18,32 @@ export type JobStatus = 'queued' | 'sent' | 'active' | 'dead';
  */
 export const DEFAULT_FAIRNESS_WINDOW = 1024;
 
+/** Every accepted event enqueues: prepared once (store/prepared.ts) for fixedChunks' sizes. */
+const insertRows = preparedRows<{
+  id: string;
+  workspace_id: string;
+  name: string;
+  payload: string;
+  max_attempts: number;
+  run_at: number;
+  created_at: number;
+  updated_at: number;
+}>(
+  ['id', 'workspace_id', 'name', 'payload', 'max_attempts', 'run_at', 'created_at', 'updated_at'],
+  64,
+)((db, rows) =>
+  db.insertInto('jobs').values(
+    rows.map((r) => ({
+      ...r,
+      status: 'queued' satisfies JobStatus,
+      attempts: 0,
+      locked_until: null,
+      locked_by: null,
+      last_error: null,
+    })),
+  ),
+);
+
 /** Inserts job rows in the caller's transaction: the job exists iff that transaction commits. */
 export async function insertJobs(
   trx: Db,
@@ -27,26 +53,19 @@ export async function insertJobs(
   if (jobs.length === 0) return;
   const now = deps.clock.now();
   for (const chunk of fixedChunks(jobs)) {
-    await trx
-      .insertInto('jobs')
-      .values(
-        chunk.map((job) => ({
-          id: deps.ids.next('job'),
-          workspace_id: job.workspaceId,
-          name: job.name,
-          payload: toJson(job.payload),
-          status: 'queued' satisfies JobStatus,
-          attempts: 0,
-          max_attempts: jobCatalog[job.name].maxAttempts,
-          run_at: job.runAt ?? now,
-          locked_until: null,
-          locked_by: null,
-          last_error: null,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .execute();
+    await insertRows.executeOne(
+      trx,
+      chunk.map((job) => ({
+        id: deps.ids.next('job'),
+        workspace_id: job.workspaceId,
+        name: job.name,
+        payload: toJson(job.payload),
+        max_attempts: jobCatalog[job.name].maxAttempts,
+        run_at: job.runAt ?? now,
+        created_at: now,
+        updated_at: now,
+      })),
+    );
   }
 }
 
