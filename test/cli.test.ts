@@ -226,4 +226,23 @@ describe('leadloop CLI (SQLite)', () => {
     assert.match(badDb.stderr, /DATABASE_URL.*postgres/);
     assert.ok(readFileSync(join(root, 'package.json'), 'utf8').includes('"leadloop"'));
   });
+
+  it('keeps compiled modules between runs when started through bin/leadloop.js', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'leadloop-compile-cache-'));
+    try {
+      const run = (env: Record<string, string>) =>
+        spawnSync(process.execPath, [join(root, 'bin/leadloop.js'), 'migrate', '--data-dir', dataDir], {
+          encoding: 'utf8',
+          env: { ...process.env, LOG_LEVEL: 'warn', NODE_COMPILE_CACHE: cache, ...env },
+        });
+      const cachedFiles = () => spawnSync('find', [cache, '-type', 'f'], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(run({ NODE_DISABLE_COMPILE_CACHE: '1' }).status, 0);
+      assert.equal(cachedFiles(), '', 'disabled: nothing cached');
+      assert.equal(run({}).status, 0);
+      // One entry per loaded module, TypeScript sources included (their stripped, compiled form).
+      assert.ok(cachedFiles().split('\n').length > 100, 'the modules of a run are cached');
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
 });
