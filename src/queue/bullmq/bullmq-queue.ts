@@ -5,9 +5,10 @@ import { Redis } from 'ioredis';
 import type { Clock, IdGenerator } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import { type Alarm, createAlarm } from '../alarm.ts';
-import { countJobs, insertJobs, listDeadJobs, recoverExpired, replayDeadJobs } from '../job-rows.ts';
+import { insertJobs, recoverExpired } from '../job-rows.ts';
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { Queue, WorkerOptions } from '../port.ts';
+import { createTableMethods } from '../table-methods.ts';
 import { createClaim, startConsumer } from './consumer.ts';
 import { createWorkspaceBatchers } from './delivery-batcher.ts';
 import { createRelay, type RelayedJob } from './relay.ts';
@@ -97,10 +98,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   const workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const onError = throttled(options.onError ?? (() => {}), clock);
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });
-  const alarms = new Set<Alarm>();
-  const wakeAll = () => {
-    for (const alarm of alarms) alarm.wake();
-  };
+  const { alarms, methods } = createTableMethods(db, clock);
 
   // Made on first use: a process that only enqueues (the API role) never connects to Redis.
   let producer: { redis: Redis; queue: BullQueue<RelayedJob, void, string> } | null = null;
@@ -204,17 +202,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
       }
     },
 
-    notify: wakeAll,
-
-    depth: () => countJobs(db),
-
-    listDead: (query) => listDeadJobs(db, query),
-
-    async replay(query) {
-      const replayed = await replayDeadJobs(db, clock.now(), query);
-      if (replayed > 0) wakeAll();
-      return replayed;
-    },
+    ...methods,
 
     async close() {
       if (!producer) return;

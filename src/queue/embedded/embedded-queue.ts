@@ -1,19 +1,11 @@
 import { asScheduler, type Clock, type IdGenerator } from '../../core/index.ts';
 import type { DialectName, JobsTable, Store } from '../../store/index.ts';
-import { type Alarm, createAlarm } from '../alarm.ts';
+import { createAlarm } from '../alarm.ts';
 import { JOB_NAMES, type JobName } from '../catalog.ts';
-import {
-  claimValues,
-  countJobs,
-  fairDueIds,
-  insertJobs,
-  type JobStatus,
-  listDeadJobs,
-  recoverExpired,
-  replayDeadJobs,
-} from '../job-rows.ts';
+import { claimValues, fairDueIds, insertJobs, type JobStatus, recoverExpired } from '../job-rows.ts';
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { EnqueueRequest, Queue } from '../port.ts';
+import { createTableMethods } from '../table-methods.ts';
 
 export interface EmbeddedQueueOptions {
   store: Store;
@@ -57,10 +49,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });
   /** Moving average of milliseconds per batch job, to size the next batch to the budget. */
   let msPerJob = 1;
-  const alarms = new Set<Alarm>();
-  const wakeAll = () => {
-    for (const alarm of alarms) alarm.wake();
-  };
+  const { alarms, methods } = createTableMethods(db, clock);
 
   /**
    * Claims due jobs, round-robin across workspaces: marks them active with a lease and counts the
@@ -159,16 +148,6 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
       }
     },
 
-    notify: wakeAll,
-
-    depth: () => countJobs(db),
-
-    listDead: (query) => listDeadJobs(db, query),
-
-    async replay(query) {
-      const replayed = await replayDeadJobs(db, clock.now(), query);
-      if (replayed > 0) wakeAll();
-      return replayed;
-    },
+    ...methods,
   };
 }
