@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Actor, type Clock, canonicalJson, type IdGenerator } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
+import type { AuditLogTable, Db, Store } from '../store/index.ts';
 import { fromJson, prepared, preparedRows, toJson } from '../store/index.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -71,20 +71,8 @@ export interface AuditLog {
   verify(options?: { workspaceId?: string }): Promise<AuditVerification>;
 }
 
-type AuditRow = {
-  workspace_id: string;
-  seq: number;
-  id: string;
-  at: number;
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  subject: string;
-  reason: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-};
+// A type literal (not the interface itself), so it fits prepared rows' `Record<string, unknown>`.
+type AuditRow = { [K in keyof AuditLogTable]: AuditLogTable[K] };
 
 const AUDIT_COLUMNS = [
   'workspace_id',
