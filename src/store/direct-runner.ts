@@ -10,6 +10,7 @@ export type DirectRunner = (sqlText: string, parameters: ReadonlyArray<unknown>)
  * per statement; prepared queries (store/prepared.ts) skip it on such handles. Nothing is attached
  * to the database handle itself or to PostgreSQL handles: those share a pool or a queue.
  */
+
 /** What a handle must do here: run a compiled query (a Kysely database or transaction does). */
 interface QueryHandle {
   executeQuery<O>(query: CompiledQuery<O>): Promise<QueryResult<O>>;

@@ -71,7 +71,8 @@ function run<O>(
  *
  * `const q = prepared<{ id: string }>()((db, v) => db.selectFrom('events').selectAll().where('id', '=', v.id));`
  * then `(await q.execute(db, { id })).rows`. Only values given as slots vary; anything else written
- * in the builder is fixed at the first call.
+ * in the builder is fixed at the first call. A slot stands for one value: a list (`in`) or a limit
+ * that changes the statement's shape must be written in the builder, not given as a slot.
  */
 export function prepared<V extends Record<string, unknown>>() {
   return <O>(build: (db: Db, values: Slots<V>) => Compilable<O>): Prepared<V, O> => {
