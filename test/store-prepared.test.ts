@@ -161,6 +161,23 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('refuses a transaction handle kept past its transaction, as Kysely does', async () => {
+      let kept: Parameters<Parameters<Store['transaction']>[0]>[0] | undefined;
+      await store.transaction(async (trx) => {
+        kept = trx;
+        await eventsOf.execute(trx, { workspaceId: 'ws_a' });
+      });
+      await assert.rejects(
+        () =>
+          insertEvent.execute(kept as NonNullable<typeof kept>, [
+            { id: 'evt_late', workspace_id: 'ws_a', payload: '{}' },
+          ]),
+        /committed/,
+      );
+      const late = await store.db.selectFrom('events').select('id').where('id', '=', 'evt_late').execute();
+      assert.equal(late.length, 0);
+    });
+
     it('refuses a chunk it was not prepared for', async () => {
       await assert.rejects(() => insertEvent.executeOne(store.db, []), RangeError);
       await insertEvent.execute(store.db, []);

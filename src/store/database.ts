@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import type { DialectName } from './dialect-name.ts';
-import { attachDirectRunner, type DirectRunner } from './direct-runner.ts';
+import { type DirectRunner, withDirectRunner } from './direct-runner.ts';
 import { migrationsFor } from './migrations/index.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import type { Database } from './schema.ts';
@@ -95,10 +95,7 @@ export function createStore(options: StoreOptions): Store {
     dialect,
     location,
     transaction: (fn) =>
-      db.transaction().execute((trx) => {
-        if (direct) attachDirectRunner(trx, direct);
-        return fn(trx);
-      }),
+      db.transaction().execute((trx) => (direct ? withDirectRunner(trx, direct, () => fn(trx)) : fn(trx))),
     unsynced: (fn) =>
       dialect === 'postgres'
         ? db.transaction().execute(async (trx) => {

@@ -18,8 +18,22 @@ interface QueryHandle {
 
 const runners = new WeakMap<QueryHandle, DirectRunner>();
 
-export function attachDirectRunner(db: QueryHandle, runner: DirectRunner): void {
+/**
+ * Runs `fn` with `runner` attached to the transaction handle `db`, and detaches it when `fn` ends:
+ * a handle kept past its transaction then goes through Kysely, which refuses it, instead of
+ * running on a connection another transaction may hold by then.
+ */
+export async function withDirectRunner<T>(
+  db: QueryHandle,
+  runner: DirectRunner,
+  fn: () => Promise<T>,
+): Promise<T> {
   runners.set(db, runner);
+  try {
+    return await fn();
+  } finally {
+    runners.delete(db);
+  }
 }
 
 /** Executes a compiled query: directly when `db` holds its connection, else through Kysely. */
