@@ -205,41 +205,30 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let buffer = '';
+      const stream = streamText(response.body as ReadableStream<Uint8Array>);
       const { leadId } = await submit({
         email: 'stream@sse.example.com',
         title: 'CEO',
         company: 'SSE',
         source: 'demo-request',
       });
-      const seen = await eventually(async () => {
-        const chunk = await reader.read();
-        buffer += decoder.decode(chunk.value ?? new Uint8Array());
-        const types = [...buffer.matchAll(/event: (\S+)\ndata: (.*)\n/g)]
+      const typesOf = (text: string) =>
+        [...text.matchAll(/event: (\S+)\ndata: (.*)\n/g)]
           .filter((m) => (m[2] ?? '').includes(leadId))
           .map((m) => m[1]);
-        return types.includes('lead.qualified') ? types : undefined;
-      });
-      assert.deepEqual(seen, ['lead.created', 'lead.scored', 'lead.qualified']);
+      const seen = await stream.until((text) => typesOf(text).includes('lead.qualified'));
+      assert.deepEqual(typesOf(seen), ['lead.created', 'lead.scored', 'lead.qualified']);
       controller.abort();
       const firstId = Number(
-        /id: (\d+)\nevent: lead.created\ndata: [^\n]*stream/.exec(buffer)?.[1] ??
-          /id: (\d+)/.exec(buffer)?.[1],
+        /id: (\d+)\nevent: lead.created\ndata: [^\n]*stream/.exec(seen)?.[1] ?? /id: (\d+)/.exec(seen)?.[1],
       );
       const resumed = await fetch(`${address}/v1/events/stream`, {
         headers: { authorization: `Bearer ${key}`, 'last-event-id': String(firstId) },
       });
-      const resumedReader = (resumed.body as ReadableStream<Uint8Array>).getReader();
-      let resumedText = '';
-      await eventually(async () => {
-        const chunk = await resumedReader.read();
-        resumedText += decoder.decode(chunk.value ?? new Uint8Array());
-        return resumedText.includes('lead.qualified') ? true : undefined;
-      });
+      const resumedStream = streamText(resumed.body as ReadableStream<Uint8Array>);
+      const resumedText = await resumedStream.until((text) => text.includes('lead.qualified'));
       assert.ok(!resumedText.includes(`id: ${firstId}\n`), 'resumes after the given id');
-      await resumedReader.cancel();
+      await resumedStream.cancel();
       http.closeStreams();
     });
 
@@ -276,4 +265,41 @@ for (const dialect of DIALECTS) {
       assert.equal((await runtime.queue.depth()).dead, 0);
     });
   });
+}
+
+/**
+ * Reads a server-sent event stream as text until `done` holds, giving up after `timeoutMs` with
+ * what arrived in the message. One read stays pending across polls, so no chunk is lost to a
+ * read that timed out.
+ */
+function streamText(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  return {
+    async until(done: (text: string) => boolean, timeoutMs = 20_000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      while (!done(text)) {
+        const left = deadline - Date.now();
+        if (left <= 0)
+          assert.fail(`the stream did not show what was expected in ${timeoutMs} ms; it sent:\n${text}`);
+        pending ??= reader.read();
+        let timer: NodeJS.Timeout | undefined;
+        const result = await Promise.race([
+          pending,
+          new Promise<null>((resolve) => {
+            timer = setTimeout(() => resolve(null), Math.min(left, 500));
+          }),
+        ]);
+        clearTimeout(timer);
+        if (result === null) continue;
+        pending = null;
+        if (result.done) assert.fail(`the stream ended early; it sent:\n${text}`);
+        text += decoder.decode(result.value, { stream: true });
+      }
+      return text;
+    },
+    cancel: () => reader.cancel(),
+  };
 }
