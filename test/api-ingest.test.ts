@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { signWebhook } from '../src/ingest/index.ts';
 import { call, sendWebhook } from './support/http.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const lead = {
   email: 'grace@navy.example.org',
@@ -19,9 +19,7 @@ for (const dialect of DIALECTS) {
     let ws: { workspaceId: string; apiKey: string; webhookSecret: string };
 
     before(async () => {
-      runtime = await createTestRuntime(dialect);
-      http = await runtime.createHttp();
-      runtime.lifecycle.set('ready');
+      ({ runtime, http } = await startTestApp(dialect));
       const created = await runtime.tenants.createWorkspace({
         name: 'Acme',
         actor: { type: 'system', id: 'test' },
@@ -33,8 +31,7 @@ for (const dialect of DIALECTS) {
       };
     });
     after(async () => {
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     const count = async (table: 'events' | 'jobs' | 'idempotency_keys') =>

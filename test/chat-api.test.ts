@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const OPENING =
   "Hi, I'm the CTO of a 200-person logistics company. We need a better way to route inbound leads to the right rep. Budget is around $50k and we'd like to go live next quarter.";
@@ -15,9 +15,7 @@ for (const dialect of DIALECTS) {
     let other: { apiKey: string; widgetKey: string };
 
     before(async () => {
-      runtime = await createTestRuntime(dialect);
-      http = await runtime.createHttp();
-      runtime.lifecycle.set('ready');
+      ({ runtime, http } = await startTestApp(dialect));
       const a = await runtime.tenants.createWorkspace({
         name: 'Chat A',
         actor: { type: 'system', id: 'test' },
@@ -31,8 +29,7 @@ for (const dialect of DIALECTS) {
       runtime.startWorkers(2);
     });
     after(async () => {
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     const start = (body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>

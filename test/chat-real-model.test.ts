@@ -7,7 +7,7 @@ import {
   startProtocolServer,
 } from '../src/models/testing/protocol-server.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, type TestRuntime } from './support/runtime.ts';
+import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 /**
  * The chat with a real provider configured (`LEADLOOP_MODEL=openai:…`), against a local server that
@@ -24,16 +24,14 @@ describe('chat extraction through a real provider (OpenAI protocol, local server
 
   before(async () => {
     server = await startProtocolServer();
-    runtime = await createTestRuntime('sqlite', {
+    ({ runtime, http } = await startTestApp('sqlite', {
       config: {
         LEADLOOP_MODEL: 'openai:gpt-4o-mini',
         OPENAI_API_KEY: 'sk-test',
         LEADLOOP_MODEL_BASE_URL: `${server.url}/v1`,
         LEADLOOP_MODEL_TIMEOUT_MS: '2000',
       },
-    });
-    http = await runtime.createHttp();
-    runtime.lifecycle.set('ready');
+    }));
     const created = await runtime.tenants.createWorkspace({
       name: 'Real model',
       actor: { type: 'system', id: 'test' },
@@ -42,8 +40,7 @@ describe('chat extraction through a real provider (OpenAI protocol, local server
     apiKey = created.apiKey;
   });
   after(async () => {
-    await http.app.close();
-    await runtime.dispose();
+    await stopTestApp({ runtime, http });
     await server.close();
   });
 

@@ -10,7 +10,7 @@ import {
 import type { HttpApp } from '../src/http/index.ts';
 import { COUNCIL_DAILY_BUDGET } from '../src/main/runtime.ts';
 import { call, type Json } from './support/http.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 interface Decision {
   id: string;
@@ -104,12 +104,10 @@ for (const dialect of DIALECTS) {
         .items as { action: string; actor: { type: string; id: string }; data: Record<string, unknown> }[];
 
     before(async () => {
-      runtime = await createTestRuntime(dialect, {
+      ({ runtime, http } = await startTestApp(dialect, {
         councilBudget: (workspaceId) =>
           workspaceId === poor.workspaceId ? { calls: 0, tokens: 0 } : COUNCIL_DAILY_BUDGET,
-      });
-      http = await runtime.createHttp();
-      runtime.lifecycle.set('ready');
+      }));
       await tenant('Council A', A);
       await tenant('Council B', B);
       await tenant('Council poor', poor);
@@ -118,8 +116,7 @@ for (const dialect of DIALECTS) {
       leadB = await submit(B, qualifyingLead('bert@b-corp.example.com', { company: 'B Corp' }));
     });
     after(async () => {
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     it('gives a lead that qualifies in the pipeline an explained, audited next-action decision from its job', async () => {

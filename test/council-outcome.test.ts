@@ -2,21 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, eventually, type TestRuntime } from './support/runtime.ts';
+import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 /** A lead's conversion outcome rewards the agents whose next-action advice it followed. */
 describe('council learns from conversion outcomes', () => {
   let runtime: TestRuntime;
   let http: HttpApp;
   before(async () => {
-    runtime = await createTestRuntime('sqlite');
-    http = await runtime.createHttp();
-    runtime.lifecycle.set('ready');
+    ({ runtime, http } = await startTestApp('sqlite'));
     runtime.startWorkers(2);
   });
   after(async () => {
-    await http.app.close();
-    await runtime.dispose();
+    await stopTestApp({ runtime, http });
   });
 
   it('rewards the combination behind a qualified lead’s next-action decision when the lead converts', async () => {

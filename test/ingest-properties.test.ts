@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { HttpApp } from '../src/http/index.ts';
 import { signWebhook } from '../src/ingest/index.ts';
-import { createTestRuntime, type TestRuntime } from './support/runtime.ts';
+import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const fieldValue = fc.oneof(
   fc.string(),
@@ -56,9 +56,7 @@ describe('ingest routes under arbitrary input (property)', () => {
     );
 
   before(async () => {
-    runtime = await createTestRuntime('sqlite');
-    http = await runtime.createHttp();
-    runtime.lifecycle.set('ready');
+    ({ runtime, http } = await startTestApp('sqlite'));
     const created = await runtime.tenants.createWorkspace({
       name: 'Props',
       actor: { type: 'system', id: 'test' },
@@ -71,8 +69,7 @@ describe('ingest routes under arbitrary input (property)', () => {
     );
   });
   after(async () => {
-    await http.app.close();
-    await runtime.dispose();
+    await stopTestApp({ runtime, http });
   });
 
   it('POST /v1/leads never answers 5xx, and stores exactly one event per 202 and none otherwise', async () => {

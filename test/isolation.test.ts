@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { call, type Json, sendWebhook } from './support/http.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 /**
  * Tenant isolation, route by route: a key of workspace B never reads or changes workspace A's data.
@@ -27,9 +27,7 @@ for (const dialect of DIALECTS) {
     const ACTOR = { type: 'system' as const, id: 'test' };
 
     before(async () => {
-      runtime = await createTestRuntime(dialect);
-      http = await runtime.createHttp();
-      runtime.lifecycle.set('ready');
+      ({ runtime, http } = await startTestApp(dialect));
       const a = await runtime.tenants.createWorkspace({ name: 'A', organisation: 'Org A', actor: ACTOR });
       const b = await runtime.tenants.createWorkspace({ name: 'B', organisation: 'Org B', actor: ACTOR });
       Object.assign(A, {
@@ -89,9 +87,7 @@ for (const dialect of DIALECTS) {
         .execute();
     });
     after(async () => {
-      http.closeStreams();
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     const asB = (

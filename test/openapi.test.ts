@@ -5,19 +5,16 @@ import type { HttpApp } from '../src/http/index.ts';
 import { leadDetailSchema, leadListSchema } from '../src/http/schemas.ts';
 import { leadInputSchema } from '../src/ingest/index.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, eventually, type TestRuntime } from './support/runtime.ts';
+import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 describe('OpenAPI document and docs page', () => {
   let runtime: TestRuntime;
   let http: HttpApp;
   before(async () => {
-    runtime = await createTestRuntime('sqlite');
-    http = await runtime.createHttp();
-    runtime.lifecycle.set('ready');
+    ({ runtime, http } = await startTestApp('sqlite'));
   });
   after(async () => {
-    await http.app.close();
-    await runtime.dispose();
+    await stopTestApp({ runtime, http });
   });
 
   it('describes every registered route, from the schemas that validate requests', async () => {

@@ -4,7 +4,7 @@ import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { DEFAULT_RULE_SET } from '../src/scoring/index.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 for (const dialect of DIALECTS) {
   describe(`lead pipeline (${dialect})`, () => {
@@ -14,9 +14,7 @@ for (const dialect of DIALECTS) {
     let workspaceId: string;
 
     before(async () => {
-      runtime = await createTestRuntime(dialect);
-      http = await runtime.createHttp();
-      runtime.lifecycle.set('ready');
+      ({ runtime, http } = await startTestApp(dialect));
       const created = await runtime.tenants.createWorkspace({
         name: 'Pipeline',
         actor: { type: 'system', id: 'test' },
@@ -26,10 +24,7 @@ for (const dialect of DIALECTS) {
       runtime.startWorkers(4);
     });
     after(async () => {
-      // An event stream left open by a failed test must not keep the server (and the run) alive.
-      http.closeStreams();
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     async function submit(body: unknown): Promise<{ eventId: string; leadId: string }> {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { banner } from '../src/main/demo.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, eventually, type TestRuntime } from './support/runtime.ts';
+import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 
@@ -14,14 +14,11 @@ describe('README quick start', () => {
   let runtime: TestRuntime;
   let http: HttpApp;
   before(async () => {
-    runtime = await createTestRuntime('sqlite');
-    http = await runtime.createHttp();
-    runtime.lifecycle.set('ready');
+    ({ runtime, http } = await startTestApp('sqlite'));
     runtime.startWorkers(2);
   });
   after(async () => {
-    await http.app.close();
-    await runtime.dispose();
+    await stopTestApp({ runtime, http });
   });
 
   it('shows the same curl example the server prints, and that example qualifies a lead', async () => {

@@ -4,7 +4,7 @@ import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { auc, STREAM_DEFAULTS } from '../src/scoring/ml/index.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
 type Body = Record<string, unknown>;
@@ -37,9 +37,7 @@ for (const dialect of DIALECTS) {
     };
 
     before(async () => {
-      runtime = await createTestRuntime(dialect);
-      http = await runtime.createHttp();
-      runtime.lifecycle.set('ready');
+      ({ runtime, http } = await startTestApp(dialect));
       const a = await runtime.tenants.createWorkspace({ name: 'A', organisation: 'Org A', actor: ACTOR });
       const b = await runtime.tenants.createWorkspace({ name: 'B', organisation: 'Org B', actor: ACTOR });
       Object.assign(A, { workspaceId: a.workspace.id, key: a.apiKey });
@@ -51,8 +49,7 @@ for (const dialect of DIALECTS) {
       trainingIds = await submitLeads(http.app, runtime.store, A.key, A.workspaceId, training);
     });
     after(async () => {
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     it('records an outcome idempotently: the same body gets the same answer, a different one replaces it and is audited', async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
 for (const dialect of DIALECTS) {
@@ -13,14 +13,11 @@ for (const dialect of DIALECTS) {
     const ACTOR = { type: 'system' as const, id: 'test' };
 
     before(async () => {
-      runtime = await createTestRuntime(dialect);
-      http = await runtime.createHttp();
-      runtime.lifecycle.set('ready');
+      ({ runtime, http } = await startTestApp(dialect));
       runtime.startWorkers(2);
     });
     after(async () => {
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     it('trains on each lead as it stood when its outcome happened, not on what arrived afterwards', async () => {

@@ -5,7 +5,7 @@ import type { HttpApp } from '../src/http/index.ts';
 import type { ModelVersionView } from '../src/scoring/index.ts';
 import { createSeededRandom, STREAM_DEFAULTS } from '../src/scoring/ml/index.ts';
 import { call } from './support/http.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 /**
  * The app's retraining follows the streaming policy the benchmark validates: beside the long
@@ -149,9 +149,7 @@ for (const dialect of DIALECTS) {
 
     before(
       async () => {
-        runtime = await createTestRuntime(dialect);
-        http = await runtime.createHttp();
-        runtime.lifecycle.set('ready');
+        ({ runtime, http } = await startTestApp(dialect));
         const created = await runtime.tenants.createWorkspace({
           name: 'Windows',
           organisation: 'Org W',
@@ -172,8 +170,7 @@ for (const dialect of DIALECTS) {
     );
 
     after(async () => {
-      await http.app.close();
-      await runtime.dispose();
+      await stopTestApp({ runtime, http });
     });
 
     it('keeps the long window when nothing drifts, and says it beat the short one on the latest outcomes', async () => {

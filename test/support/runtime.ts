@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
+import type { HttpApp } from '../../src/http/index.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/main/runtime.ts';
 import { openBullmqProbe } from '../../src/queue/bullmq/bullmq-test-support.ts';
 import { createStore, type Store } from '../../src/store/index.ts';
@@ -89,4 +90,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A test runtime with its HTTP app, ready for requests (workers are the test's to start). */
+export async function startTestApp(
+  dialect: TestDialect,
+  options: Parameters<typeof createTestRuntime>[1] = {},
+): Promise<{ runtime: TestRuntime; http: HttpApp }> {
+  const runtime = await createTestRuntime(dialect, options);
+  const http = await runtime.createHttp();
+  runtime.lifecycle.set('ready');
+  return { runtime, http };
+}
+
+/** Undoes {@link startTestApp}; an event stream left open by a failed test must not keep the run alive. */
+export async function stopTestApp(app: { runtime: TestRuntime; http: HttpApp }): Promise<void> {
+  app.http.closeStreams();
+  await app.http.app.close();
+  await app.runtime.dispose();
 }
