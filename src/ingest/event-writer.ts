@@ -3,12 +3,9 @@ import type { Clock, DataScope, IdGenerator } from '../core/index.ts';
 import { LeadloopError, withDataScope } from '../core/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
-import { fixedChunks, preparedRows, toJson } from '../store/index.ts';
+import { preparedRows, toJson } from '../store/index.ts';
 
-/*
- * The group commit's statements, prepared once (store/prepared.ts) for the chunk sizes
- * fixedChunks yields.
- */
+/* The group commit's statements, prepared once (store/prepared.ts). */
 const insertKeys = preparedRows<{
   workspace_id: string;
   scope: string;
@@ -16,10 +13,7 @@ const insertKeys = preparedRows<{
   request_hash: string;
   response_body: string;
   created_at: number;
-}>(
-  ['workspace_id', 'scope', 'key', 'request_hash', 'response_body', 'created_at'],
-  64,
-)((db, rows) =>
+}>(['workspace_id', 'scope', 'key', 'request_hash', 'response_body', 'created_at'])((db, rows) =>
   db
     .insertInto('idempotency_keys')
     .values(rows.map((r) => ({ ...r, response_status: 202 })))
@@ -33,10 +27,7 @@ const insertEvents = preparedRows<{
   source: string;
   payload: string;
   created_at: number;
-}>(
-  ['id', 'workspace_id', 'source', 'payload', 'created_at'],
-  64,
-)((db, rows) =>
+}>(['id', 'workspace_id', 'source', 'payload', 'created_at'])((db, rows) =>
   db.insertInto('events').values(
     rows.map((r) => ({
       ...r,
@@ -130,18 +121,17 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         const keyed = batch.filter((p) => p.submission.idempotencyKey !== undefined);
         const fresh = new Set(batch.filter((p) => p.submission.idempotencyKey === undefined));
         if (keyed.length > 0) {
-          const inserted = [];
-          for (const chunk of fixedChunks(keyed)) {
-            const rows = chunk.map((p) => ({
+          const inserted = await insertKeys.execute(
+            trx,
+            keyed.map((p) => ({
               workspace_id: p.submission.workspaceId,
               scope: p.submission.source,
               key: p.submission.idempotencyKey as string,
               request_hash: p.submission.requestHash,
               response_body: toJson({ eventId: p.eventId }),
               created_at: now,
-            }));
-            inserted.push(...(await insertKeys.executeOne(trx, rows)).rows);
-          }
+            })),
+          );
           const won = new Set(inserted.map((r) => `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`));
           for (const p of keyed) {
             if (won.has(keyOf(p.submission))) {
@@ -182,16 +172,16 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
         }
         const accepted = batch.filter((p) => fresh.has(p));
         if (accepted.length === 0) return;
-        for (const chunk of fixedChunks(accepted)) {
-          const rows = chunk.map((p) => ({
+        await insertEvents.execute(
+          trx,
+          accepted.map((p) => ({
             id: p.eventId,
             workspace_id: p.submission.workspaceId,
             source: p.submission.source,
             payload: toJson(p.submission.payload),
             created_at: now,
-          }));
-          await insertEvents.executeOne(trx, rows);
-        }
+          })),
+        );
         await queue.enqueue(
           trx,
           accepted.map((p) => ({

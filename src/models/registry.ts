@@ -111,6 +111,30 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
     return model;
   };
 
+  /** An OpenAI-compatible server (Ollama, vLLM, ...), settled settings in hand. */
+  const compatible = (
+    spec: ModelSpec,
+    settings: {
+      name: string;
+      baseURL: string;
+      apiKey?: string | undefined;
+      headers?: Record<string, string> | undefined;
+      supportsStructuredOutputs: boolean;
+    },
+  ): LanguageModelV3 =>
+    sdk
+      .openaiCompatible()
+      .createOpenAICompatible({
+        name: settings.name,
+        baseURL: settings.baseURL,
+        ...(settings.apiKey === undefined ? {} : { apiKey: settings.apiKey }),
+        ...(settings.headers === undefined ? {} : { headers: settings.headers }),
+        ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
+        includeUsage: true,
+        supportsStructuredOutputs: settings.supportsStructuredOutputs,
+      })
+      .chatModel(spec.model);
+
   const factories: Record<ModelProvider, (spec: ModelSpec) => LanguageModelV3> = {
     offline: (spec) => offlineModel(spec.model),
     openai: (spec) => {
@@ -144,34 +168,22 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
     },
     ollama: (spec) => {
       const settings = providers.ollama ?? {};
-      return sdk
-        .openaiCompatible()
-        .createOpenAICompatible({
-          name: 'ollama',
-          baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.ollama,
-          ...(settings.apiKey === undefined ? {} : { apiKey: settings.apiKey }),
-          ...(settings.headers === undefined ? {} : { headers: settings.headers }),
-          ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-          includeUsage: true,
-          supportsStructuredOutputs: true,
-        })
-        .chatModel(spec.model);
+      return compatible(spec, {
+        ...settings,
+        name: 'ollama',
+        baseURL: settings.baseURL ?? DEFAULT_BASE_URLS.ollama,
+        supportsStructuredOutputs: true,
+      });
     },
     'openai-compatible': (spec) => {
       const settings = providers.openaiCompatible ?? {};
       if (!settings.baseURL) throw missing(spec, 'a base URL (providers.openaiCompatible.baseURL)');
-      return sdk
-        .openaiCompatible()
-        .createOpenAICompatible({
-          name: settings.name ?? 'openai-compatible',
-          baseURL: settings.baseURL,
-          ...(settings.apiKey === undefined ? {} : { apiKey: settings.apiKey }),
-          ...(settings.headers === undefined ? {} : { headers: settings.headers }),
-          ...(fetchFn === undefined ? {} : { fetch: fetchFn }),
-          includeUsage: true,
-          supportsStructuredOutputs: settings.supportsStructuredOutputs ?? false,
-        })
-        .chatModel(spec.model);
+      return compatible(spec, {
+        ...settings,
+        name: settings.name ?? 'openai-compatible',
+        baseURL: settings.baseURL,
+        supportsStructuredOutputs: settings.supportsStructuredOutputs ?? false,
+      });
     },
   };
 

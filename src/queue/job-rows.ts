@@ -1,7 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import { asScheduler, type Clock, type IdGenerator, inWorkspace } from '../core/index.ts';
 import type { Database, Db, JobsTable } from '../store/index.ts';
-import { fixedChunks, fromJson, preparedRows, toJson } from '../store/index.ts';
+import { fromJson, preparedRows, toJson } from '../store/index.ts';
 import { backoffDelayMs, type JobName, jobCatalog } from './catalog.ts';
 import type { DeadJob, EnqueueRequest } from './port.ts';
 
@@ -18,7 +18,7 @@ export type JobStatus = 'queued' | 'sent' | 'active' | 'dead';
  */
 export const DEFAULT_FAIRNESS_WINDOW = 1024;
 
-/** Every accepted event enqueues: prepared once (store/prepared.ts) for fixedChunks' sizes. */
+/** Every accepted event enqueues: prepared once (store/prepared.ts). */
 const insertRows = preparedRows<{
   id: string;
   workspace_id: string;
@@ -28,20 +28,18 @@ const insertRows = preparedRows<{
   run_at: number;
   created_at: number;
   updated_at: number;
-}>(
-  ['id', 'workspace_id', 'name', 'payload', 'max_attempts', 'run_at', 'created_at', 'updated_at'],
-  64,
-)((db, rows) =>
-  db.insertInto('jobs').values(
-    rows.map((r) => ({
-      ...r,
-      status: 'queued' satisfies JobStatus,
-      attempts: 0,
-      locked_until: null,
-      locked_by: null,
-      last_error: null,
-    })),
-  ),
+}>(['id', 'workspace_id', 'name', 'payload', 'max_attempts', 'run_at', 'created_at', 'updated_at'])(
+  (db, rows) =>
+    db.insertInto('jobs').values(
+      rows.map((r) => ({
+        ...r,
+        status: 'queued' satisfies JobStatus,
+        attempts: 0,
+        locked_until: null,
+        locked_by: null,
+        last_error: null,
+      })),
+    ),
 );
 
 /** Inserts job rows in the caller's transaction: the job exists iff that transaction commits. */
@@ -52,21 +50,19 @@ export async function insertJobs(
 ): Promise<void> {
   if (jobs.length === 0) return;
   const now = deps.clock.now();
-  for (const chunk of fixedChunks(jobs)) {
-    await insertRows.executeOne(
-      trx,
-      chunk.map((job) => ({
-        id: deps.ids.next('job'),
-        workspace_id: job.workspaceId,
-        name: job.name,
-        payload: toJson(job.payload),
-        max_attempts: jobCatalog[job.name].maxAttempts,
-        run_at: job.runAt ?? now,
-        created_at: now,
-        updated_at: now,
-      })),
-    );
-  }
+  await insertRows.execute(
+    trx,
+    jobs.map((job) => ({
+      id: deps.ids.next('job'),
+      workspace_id: job.workspaceId,
+      name: job.name,
+      payload: toJson(job.payload),
+      max_attempts: jobCatalog[job.name].maxAttempts,
+      run_at: job.runAt ?? now,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import { fixedChunks } from './chunks.ts';
 import type { Db } from './database.ts';
 import { executeCompiled } from './direct-runner.ts';
 
@@ -14,8 +15,11 @@ export interface Prepared<V, O> {
 }
 
 export interface PreparedRows<R, O> {
-  /** Runs the query for these rows (none: nothing runs), in chunks of at most `maxRows`. */
-  execute(db: Db, rows: readonly R[]): Promise<void>;
+  /**
+   * Runs the query for these rows (none: nothing runs) in fixedChunks' sizes up to `maxRows`, so
+   * only a few statement texts exist; returns the rows of every chunk's result (`returning`).
+   */
+  execute(db: Db, rows: readonly R[]): Promise<O[]>;
   /** For a single chunk, when the caller needs the result (e.g. `returning`). */
   executeOne(db: Db, rows: readonly R[]): Promise<QueryResult<O>>;
 }
@@ -92,13 +96,13 @@ export function prepared<V extends Record<string, unknown>>() {
 }
 
 /**
- * A multi-row statement (an insert of several rows) prepared for each row count up to `maxRows`;
- * more rows run in chunks of `maxRows`. The stand-in rows have exactly `columns` as their keys, so
+ * A multi-row statement (an insert of several rows), prepared for each chunk size it runs in (see
+ * `execute`). The stand-in rows have exactly `columns` as their keys, so
  * `db.insertInto(table).values(rows)` writes those columns.
  */
 export function preparedRows<R extends Record<string, unknown>>(
   columns: readonly (keyof R & string)[],
-  maxRows = 16,
+  maxRows = 64,
 ) {
   return <O>(build: (db: Db, rows: Slots<R>[]) => Compilable<O>): PreparedRows<R, O> => {
     const templates = new WeakMap<Db, Template[]>();
@@ -126,8 +130,9 @@ export function preparedRows<R extends Record<string, unknown>>(
     return {
       executeOne,
       async execute(db, rows) {
-        for (let start = 0; start < rows.length; start += maxRows)
-          await executeOne(db, rows.slice(start, start + maxRows));
+        const results: O[] = [];
+        for (const chunk of fixedChunks(rows, maxRows)) results.push(...(await executeOne(db, chunk)).rows);
+        return results;
       },
     };
   };

@@ -1,13 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  type QueryResult,
-  SqliteDialect,
-  SqliteDriver,
-} from 'kysely';
+import { CompiledQuery, type DatabaseConnection, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DirectRunner } from '../direct-runner.ts';
 
 /** Kysely's SQLite statement shape, implemented over `node:sqlite` (built in; no native compile). */
 interface KyselySqliteStatement {
@@ -75,16 +70,13 @@ class NodeSqliteDialect extends SqliteDialect {
   }
 }
 
-/** Runs one compiled statement at once on the connection, as Kysely's SQLite connection would. */
-export type SqliteRunner = (sqlText: string, parameters: ReadonlyArray<unknown>) => QueryResult<unknown>;
-
 /**
  * Opens (creating if needed) a SQLite file with WAL and synchronous=FULL, so a committed
  * transaction survives power loss, and a busy timeout so other processes wait instead of failing.
  * `:memory:` is accepted for tests. `run` executes on the same connection and statement cache
  * without Kysely's executor, for a caller that holds the connection (see store/direct-runner.ts).
  */
-export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: SqliteRunner } {
+export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: DirectRunner } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   db.exec('pragma journal_mode = wal');
@@ -92,7 +84,8 @@ export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: S
   db.exec('pragma busy_timeout = 10000');
   db.exec('pragma foreign_keys = on');
   const wrapped = wrapDatabase(db);
-  const run: SqliteRunner = (sqlText, parameters) => {
+  // As Kysely's SQLite connection runs a statement, minus its promise.
+  const run: DirectRunner = (sqlText, parameters) => {
     const statement = wrapped.prepare(sqlText);
     if (statement.reader) return { rows: statement.all(parameters) };
     const { changes, lastInsertRowid } = statement.run(parameters);
