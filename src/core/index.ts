@@ -12,6 +12,8 @@ export type { IdGenerator, IdKind } from './ids.ts';
 export { createIdGenerator } from './ids.ts';
 export type { Result } from './result.ts';
 export { err, ok } from './result.ts';
+export type { SecretBox } from './secret-box.ts';
+export { createSecretBox, generateSecretKey, isSealed } from './secret-box.ts';
 export type { Actor, KeyScope, WorkspaceContext } from './tenant.ts';
 export { KEY_SCOPES } from './tenant.ts';
 export { parseInput, toFieldIssues } from './validation.ts';
