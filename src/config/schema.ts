@@ -54,6 +54,15 @@ export const configSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /** How long a stopping process waits for in-flight requests and jobs. */
   LEADLOOP_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  /**
+   * 32 random bytes, base64: seals per-subject keys (crypto-shredding), signs preference links and
+   * peppers the suppression list. Never stored in the database. Without it, a key file
+   * (`master.key`) is created in the data directory; processes sharing PostgreSQL need the same key.
+   */
+  LEADLOOP_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').byteLength === 32, 'must be 32 random bytes, base64-encoded')
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

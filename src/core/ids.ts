@@ -14,7 +14,8 @@ export type IdKind =
   | 'req'
   | 'chat'
   | 'dec'
-  | 'mdl';
+  | 'mdl'
+  | 'dsr';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

@@ -45,6 +45,7 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
+import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
@@ -55,6 +56,14 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import {
+  chatEventGpc,
+  contactNormaliser,
+  erasureHooks,
+  privacyMasterKey,
+  registerPersonalDataHolders,
+  retentionTargets,
+} from './privacy-wiring.ts';
 
 export const VERSION = '0.1.0';
 
@@ -82,6 +91,7 @@ export interface Runtime {
   chats: ChatStore;
   chat: ChatService;
   council: CouncilService;
+  privacy: Privacy;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /** Runs workers until `stopWorkers` (or the signal) ends them. */
   startWorkers(concurrency: number): void;
@@ -104,6 +114,8 @@ export interface RuntimeOptions {
   ssePollMs?: number;
   /** The council's per-workspace daily budget; default {@link COUNCIL_DAILY_BUDGET}. */
   councilBudget?: CouncilCost | ((workspaceId: string) => CouncilCost);
+  /** The privacy master key; default from configuration (see `privacyMasterKey`). */
+  masterKey?: Uint8Array;
 }
 
 /**
@@ -245,19 +257,42 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ids: () => ids.next('dec'),
     }),
   });
+  const privacy = createPrivacy({
+    store,
+    clock,
+    ids,
+    audit,
+    queue,
+    masterKey:
+      options.masterKey ??
+      privacyMasterKey(config, options.sqliteFile === ':memory:' || options.postgresSchema !== undefined),
+    normalise: contactNormaliser,
+    retentionTargets,
+    eventGpc: chatEventGpc(chats),
+    hooks: erasureHooks(queue),
+  });
+  registerPersonalDataHolders(privacy.holders);
   const pipeline = createLeadPipeline({
     clock,
     ids,
     audit,
     events,
     rules,
-    scoringStages: [createChatScoringStage(chats), predictive.stage],
+    // Consent first (so a withdrawal in the same submission already counts), then the scoring
+    // stages only for leads that may be profiled, and the gate that strips the rules' lines.
+    scoringStages: [
+      privacy.stages.consent,
+      privacy.stages.whenProfilingAllowed(createChatScoringStage(chats)),
+      privacy.stages.whenProfilingAllowed(predictive.stage),
+      privacy.stages.profilingGate,
+    ],
     reactions: [createNextActionStage(queue)],
   });
   const handlers: JobHandlers = {
     'lead.process': (job) => pipeline.process(job),
     'scoring.retrain': (job) => predictive.training.retrainJob(job),
     'council.next_action': (job) => council.nextActionJob(job),
+    'privacy.retention': (job) => privacy.retentionJob(job),
   };
 
   let state: LifecycleState = 'starting';
@@ -291,6 +326,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chats,
     chat,
     council,
+    privacy,
     lifecycle,
     startWorkers(concurrency) {
       if (workerAbort) return;
@@ -338,6 +374,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         chat,
         chats,
         council,
+        privacy,
         queue,
         metrics,
         clock,

@@ -28,6 +28,14 @@ export const jobCatalog = {
     maxAttempts: 3,
     backoffBaseMs: 5_000,
   },
+  /** A workspace's retention sweep; reschedules itself daily (batches of its own transactions). */
+  'privacy.retention': {
+    payload: z.object({ trigger: z.string().max(100) }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 600_000,
+    maxAttempts: 5,
+    backoffBaseMs: 30_000,
+  },
 } as const;
 
 /**

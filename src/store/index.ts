@@ -10,10 +10,12 @@ export type {
   ApiKeysTable,
   AuditLogTable,
   ChatSessionsTable,
+  ConsentEventsTable,
   Database,
   DomainEventsTable,
   EventsTable,
   JobsTable,
   LeadsTable,
+  PrivacyRequestsTable,
 } from './schema.ts';
 export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';

@@ -327,6 +327,99 @@ export interface CouncilRouterStatsTable {
   updated_at: number;
 }
 
+/** Append-only consent ledger: one row per grant or withdrawal of one purpose; never updated. */
+export interface ConsentEventsTable {
+  id: string;
+  workspace_id: string;
+  lead_id: string;
+  /** email_marketing | phone | sms | profiling | sale_or_share | processing, or a workspace's own. */
+  purpose: string;
+  /** grant | withdraw. */
+  action: string;
+  notice_version: string | null;
+  /** sha256 of the notice text shown, when known. */
+  notice_hash: string | null;
+  /** form | chat | import | api | preference_page | gpc | objection | suppression | request. */
+  method: string;
+  /** Where it was captured: the event source, `preference_page`, a request id. */
+  source: string;
+  /** 1 when the browser sent Global Privacy Control. */
+  gpc: number;
+  /** A reference (event, session or request id), never personal data. */
+  evidence: string | null;
+  occurred_at: number;
+  recorded_at: number;
+}
+
+export interface PrivacyRequestsTable {
+  id: string;
+  workspace_id: string;
+  /** access | erasure | rectification | restriction | objection | opt_out. */
+  type: string;
+  /** gdpr | ccpa | other. */
+  jurisdiction: string;
+  /** received | in_progress | completed | rejected. */
+  status: string;
+  /** api | cli | preference_page | delete_route | retention. */
+  origin: string;
+  /** The subject as given (email/phone/lead id), sealed; cleared when the request completes. */
+  subject_sealed: string | null;
+  /** Rectification changes, sealed; cleared when the request completes. */
+  changes_sealed: string | null;
+  /** JSON: the lead ids matched (references only). */
+  lead_ids: string;
+  /** JSON: each step taken, with per-holder counts (the execution log). */
+  steps: string;
+  /** JSON: the outcome (counts, reason of a rejection). */
+  result: string | null;
+  received_at: number;
+  /** Confirmation due (CCPA: 10 business days). */
+  ack_due_at: number;
+  due_at: number;
+  /** The latest the deadline can be extended to (GDPR +2 months, CCPA +45 days). */
+  extended_due_at: number;
+  completed_at: number | null;
+  updated_at: number;
+}
+
+/** A random data key per subject (lead or request), sealed by the master key; deleting it shreds. */
+export interface PrivacySubjectKeysTable {
+  workspace_id: string;
+  subject: string;
+  key_sealed: string;
+  created_at: number;
+}
+
+/** HMAC(pepper, normalised email or phone) of erased or objecting people; no lead id beside it. */
+export interface PrivacySuppressionsTable {
+  workspace_id: string;
+  hash: string;
+  /** email | phone. */
+  kind: string;
+  /** erasure | objection. */
+  reason: string;
+  created_at: number;
+}
+
+export interface PrivacyRetentionTable {
+  workspace_id: string;
+  /** JSON: RetentionPolicy. */
+  policy: string;
+  version: number;
+  last_run_at: number | null;
+  /** JSON: the last sweep's report. */
+  last_report: string | null;
+  updated_at: number;
+}
+
+/** Request signals (Sec-GPC) recorded at acceptance, applied when the event's lead is known. */
+export interface PrivacySignalsTable {
+  workspace_id: string;
+  event_id: string;
+  gpc: number;
+  created_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
@@ -352,6 +445,12 @@ export interface Database {
   council_decisions: CouncilDecisionsTable;
   council_agents: CouncilAgentsTable;
   council_router_stats: CouncilRouterStatsTable;
+  consent_events: ConsentEventsTable;
+  privacy_requests: PrivacyRequestsTable;
+  privacy_subject_keys: PrivacySubjectKeysTable;
+  privacy_suppressions: PrivacySuppressionsTable;
+  privacy_retention: PrivacyRetentionTable;
+  privacy_signals: PrivacySignalsTable;
 }
 
 /**
@@ -379,6 +478,12 @@ export const TENANT_TABLES = [
   'council_decisions',
   'council_agents',
   'council_router_stats',
+  'consent_events',
+  'privacy_requests',
+  'privacy_subject_keys',
+  'privacy_suppressions',
+  'privacy_retention',
+  'privacy_signals',
 ] as const satisfies readonly (keyof Database)[];
 
 /**

@@ -83,6 +83,9 @@ export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: D
   db.exec('pragma synchronous = full');
   db.exec('pragma busy_timeout = 10000');
   db.exec('pragma foreign_keys = on');
+  // Deleted rows are overwritten with zeros, not left in free pages (erasure; Node's SQLite is
+  // built without SQLITE_SECURE_DELETE and the setting is per connection).
+  db.exec('pragma secure_delete = on');
   const wrapped = wrapDatabase(db);
   // As Kysely's SQLite connection runs a statement, minus its promise.
   const run: DirectRunner = (sqlText, parameters) => {

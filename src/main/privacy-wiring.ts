@@ -1,0 +1,309 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChatStore } from '../chat/index.ts';
+import type { Config } from '../config/index.ts';
+import { generateSecretKey, type WorkspaceContext } from '../core/index.ts';
+import { normaliseEmail, normalisePhone } from '../ingest/index.ts';
+import {
+  columnHolder,
+  type ContactNormaliser,
+  type ErasureHooks,
+  type HolderRegistry,
+  mentionHolder,
+  type RetentionTargets,
+} from '../privacy/index.ts';
+import type { Queue } from '../queue/index.ts';
+import { type Db, fromJson } from '../store/index.ts';
+
+/**
+ * The master key: `LEADLOOP_MASTER_KEY`, else a key file in the data directory (created 0600 on
+ * first start). Tests on in-memory databases get a fresh key per runtime.
+ */
+export function privacyMasterKey(config: Config, ephemeral: boolean): Uint8Array {
+  if (config.LEADLOOP_MASTER_KEY) return Buffer.from(config.LEADLOOP_MASTER_KEY, 'base64');
+  if (ephemeral) return generateSecretKey();
+  const file = join(config.LEADLOOP_DATA_DIR, 'master.key');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  mkdirSync(config.LEADLOOP_DATA_DIR, { recursive: true });
+  const key = generateSecretKey();
+  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+export const contactNormaliser: ContactNormaliser = {
+  email(raw) {
+    const result = normaliseEmail(raw);
+    return result.ok ? result.value : null;
+  },
+  phone(raw) {
+    const result = normalisePhone(raw, undefined);
+    return result.ok ? result.value : null;
+  },
+};
+
+/**
+ * Every table that can hold a person, by the capability that owns it. A table added later must
+ * be registered here (or declared clean): the erasure scan test enumerates the schema and fails
+ * on a table nobody covers.
+ */
+export function registerPersonalDataHolders(holders: HolderRegistry): void {
+  // Lead kernel and ingestion.
+  holders.register(columnHolder({ name: 'leads', table: 'leads', column: 'id', match: 'lead' }));
+  holders.register(
+    columnHolder({ name: 'leads.history', table: 'lead_history', column: 'lead_id', match: 'lead' }),
+  );
+  holders.register(
+    columnHolder({
+      name: 'leads.consent_records',
+      table: 'consent_records',
+      column: 'lead_id',
+      match: 'lead',
+    }),
+  );
+  holders.register(columnHolder({ name: 'ingest.events', table: 'events', column: 'id', match: 'event' }));
+  holders.register(
+    mentionHolder({
+      name: 'ingest.idempotency',
+      table: 'idempotency_keys',
+      column: 'response_body',
+      ids: (s) => s.eventIds,
+    }),
+  );
+  holders.register(
+    mentionHolder({
+      name: 'queue.jobs',
+      table: 'jobs',
+      column: 'payload',
+      ids: (s) => [...s.eventIds, ...s.leadIds],
+    }),
+  );
+  holders.register(
+    columnHolder({ name: 'events.domain', table: 'domain_events', column: 'subject', match: 'lead' }),
+  );
+  // Chat, scoring, council.
+  holders.register(
+    columnHolder({
+      name: 'chat.sessions',
+      table: 'chat_sessions',
+      column: 'lead_id',
+      match: 'lead',
+      alsoEventColumn: 'event_id',
+    }),
+  );
+  holders.register(
+    columnHolder({ name: 'scoring.outcomes', table: 'lead_outcomes', column: 'lead_id', match: 'lead' }),
+  );
+  holders.register(
+    columnHolder({ name: 'scoring.scores', table: 'lead_scores', column: 'lead_id', match: 'lead' }),
+  );
+  holders.register(
+    columnHolder({ name: 'council.decisions', table: 'council_decisions', column: 'lead_id', match: 'lead' }),
+  );
+  // Privacy's own: the ledger (the request row stays as the minimal proof), pending signals, keys.
+  holders.register(
+    columnHolder({ name: 'privacy.consents', table: 'consent_events', column: 'lead_id', match: 'lead' }),
+  );
+  holders.register(
+    columnHolder({ name: 'privacy.signals', table: 'privacy_signals', column: 'event_id', match: 'event' }),
+  );
+  holders.register(
+    columnHolder({
+      name: 'privacy.subject_keys',
+      table: 'privacy_subject_keys',
+      column: 'subject',
+      match: 'lead',
+    }),
+  );
+  holders.register({
+    name: 'compliance.audit',
+    tables: ['audit_log'],
+    action: 'keep_references',
+    async export(scope) {
+      if (scope.leadIds.length === 0) return [];
+      return scope.db
+        .selectFrom('audit_log')
+        .select(['seq', 'at', 'actor_type', 'action', 'subject', 'reason', 'data'])
+        .where('workspace_id', '=', scope.ctx.workspaceId)
+        .where('subject', 'in', [...scope.leadIds])
+        .orderBy('seq')
+        .execute();
+    },
+    // References and figures only; personal data in it is sealed with the subject's key, shredded above.
+    erase: async () => 0,
+  });
+  holders.register({
+    name: 'privacy.requests',
+    tables: ['privacy_requests'],
+    action: 'keep_references',
+    async export(scope) {
+      if (scope.leadIds.length === 0) return [];
+      const rows = await scope.db
+        .selectFrom('privacy_requests')
+        .select([
+          'id',
+          'type',
+          'jurisdiction',
+          'status',
+          'origin',
+          'lead_ids',
+          'received_at',
+          'due_at',
+          'completed_at',
+        ])
+        .where('workspace_id', '=', scope.ctx.workspaceId)
+        .execute();
+      return rows.filter((r) => fromJson<string[]>(r.lead_ids, []).some((id) => scope.leadIds.includes(id)));
+    },
+    // The request row is the proof the erasure happened; its sealed subject is cleared on completion.
+    erase: async () => 0,
+  });
+
+  holders.declareClean('webhook_secrets', 'signing secrets');
+  holders.declareClean('scoring_rules', 'configuration');
+  holders.declareClean('audit_heads', 'the newest hash per workspace');
+  holders.declareClean('playbooks', 'configuration');
+  holders.declareClean(
+    'scoring_models',
+    'trained parameters and aggregate figures; retrained without erased outcomes',
+  );
+  holders.declareClean('scoring_state', 'settings and training bookkeeping (counts)');
+  holders.declareClean('council_agents', 'configuration');
+  holders.declareClean('council_router_stats', 'aggregate counts per agent combination');
+  holders.declareClean('privacy_suppressions', 'peppered hashes with no lead id beside them');
+  holders.declareClean('privacy_retention', 'configuration and sweep counts');
+  for (const table of ['organisations', 'workspaces', 'api_keys', 'widget_keys'])
+    holders.declareClean(table, 'directory: tenants and credentials');
+}
+
+/** Whether the conversation that produced an event ran with Global Privacy Control on. */
+export function chatEventGpc(chats: ChatStore) {
+  void chats;
+  return async (db: Db, ctx: WorkspaceContext, eventId: string): Promise<boolean> => {
+    const row = await db
+      .selectFrom('chat_sessions')
+      .select('state')
+      .where('workspace_id', '=', ctx.workspaceId)
+      .where('event_id', '=', eventId)
+      .executeTakeFirst();
+    if (!row) return false;
+    const state = fromJson<{ context?: { gpc?: boolean }; consent?: { gpc?: boolean } | null }>(
+      row.state,
+      {},
+    );
+    return state.context?.gpc === true || state.consent?.gpc === true;
+  };
+}
+
+export const retentionTargets: RetentionTargets = {
+  async unconvertedLeads(db, ctx, olderThan, limit) {
+    const rows = await db
+      .selectFrom('leads')
+      .select('id')
+      .where('workspace_id', '=', ctx.workspaceId)
+      .where('updated_at', '<', olderThan)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('lead_outcomes')
+              .select('lead_id')
+              .whereRef('lead_outcomes.lead_id', '=', 'leads.id')
+              .where('lead_outcomes.workspace_id', '=', ctx.workspaceId)
+              .where('lead_outcomes.converted', '=', 1),
+          ),
+        ),
+      )
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  },
+  transcripts: {
+    // Whole sessions go: the lead keeps the answers the pipeline took from them (chat_* attributes).
+    async sweep(db, ctx, olderThan, limit) {
+      const rows = await db
+        .selectFrom('chat_sessions')
+        .select('id')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('updated_at', '<', olderThan)
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return 0;
+      await db
+        .deleteFrom('chat_sessions')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('id', 'in', rows.map((r) => r.id))
+        .execute();
+      return rows.length;
+    },
+  },
+  rawPayloads: {
+    async sweep(db, ctx, olderThan, limit) {
+      const events = await db
+        .selectFrom('events')
+        .select('id')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('created_at', '<', olderThan)
+        .where('status', '!=', 'accepted')
+        .where('payload', '!=', '{}')
+        .limit(limit)
+        .execute();
+      if (events.length > 0)
+        await db
+          .updateTable('events')
+          .set({ payload: '{}', error: null })
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where(
+            'id',
+            'in',
+            events.map((e) => e.id),
+          )
+          .execute();
+      const keys = await db
+        .deleteFrom('idempotency_keys')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('created_at', '<', olderThan)
+        .executeTakeFirst();
+      return events.length + Number(keys.numDeletedRows);
+    },
+  },
+  decisions: {
+    async sweep(db, ctx, olderThan, limit) {
+      const rows = await db
+        .selectFrom('council_decisions')
+        .select('id')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('created_at', '<', olderThan)
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return 0;
+      await db
+        .deleteFrom('council_decisions')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      return rows.length;
+    },
+  },
+};
+
+/** After an erasure: the next model leaves the erased outcomes out, and its version says why. */
+export function erasureHooks(queue: Queue): ErasureHooks {
+  return {
+    async inTransaction(db, ctx, erased) {
+      const outcomes = erased.counts['scoring.outcomes'] ?? 0;
+      if (outcomes === 0) return;
+      await queue.enqueue(db, [
+        {
+          name: 'scoring.retrain',
+          workspaceId: ctx.workspaceId,
+          payload: {
+            trigger: `privacy erasure ${erased.requestId}: ${outcomes} outcome(s) of erased subjects excluded`,
+          },
+        },
+      ]);
+    },
+  };
+}
