@@ -125,6 +125,24 @@ for (const dialect of DIALECTS) {
         }[]
       ).find((agent) => agent.id === id)?.enabled;
 
+    const consentHistoryOfA = async () =>
+      (
+        (await call(http.app, 'GET', `/v1/leads/${A.leadId}/consents`, { key: A.apiKey })).body
+          .history as unknown[]
+      ).length;
+    let accessRequest: string | null = null;
+    const accessRequestOfA = async () => {
+      if (accessRequest) return accessRequest;
+      const filed = await call(http.app, 'POST', '/v1/privacy/requests', {
+        key: A.apiKey,
+        body: { type: 'access', subject: { leadId: A.leadId }, jurisdiction: 'gdpr' },
+      });
+      assert.equal(filed.status, 201, JSON.stringify(filed.body));
+      accessRequest = filed.body.id as string;
+      return accessRequest;
+    };
+    const app = (url: string) => http.app.inject({ method: 'GET', url });
+
     const cases: Record<string, () => Promise<void>> = {
       async ingestWebhook() {
         assert.equal(
@@ -378,6 +396,108 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(given.status, 200);
         assert.deepEqual((await asB('GET', '/v1/council/router/stats')).body.items, []);
+      },
+      // Privacy: B's key never reads, changes, erases or files requests about A's person.
+      async getLeadConsents() {
+        notFound(await asB('GET', `/v1/leads/${A.leadId}/consents`));
+      },
+      async recordLeadConsents() {
+        const before = await consentHistoryOfA();
+        notFound(
+          await asB('POST', `/v1/leads/${A.leadId}/consents`, {
+            entries: [{ purpose: 'email_marketing', action: 'withdraw' }],
+          }),
+        );
+        assert.equal(await consentHistoryOfA(), before);
+      },
+      async eraseLead() {
+        notFound(await call(http.app, 'DELETE', `/v1/leads/${A.leadId}`, { key: B.apiKey }));
+        assert.equal((await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey })).status, 200);
+      },
+      async createPrivacyRequest() {
+        const response = await asB('POST', '/v1/privacy/requests', {
+          type: 'erasure',
+          subject: { leadId: A.leadId },
+          jurisdiction: 'gdpr',
+        });
+        notFound(response);
+        assert.equal((await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey })).status, 200);
+        assert.equal(mentionsA(await asB('GET', '/v1/privacy/requests')), false);
+      },
+      async listPrivacyRequests() {
+        await accessRequestOfA();
+        const listed = await asB('GET', '/v1/privacy/requests');
+        assert.equal(listed.status, 200);
+        assert.equal(mentionsA(listed), false);
+      },
+      async getPrivacyRequest() {
+        notFound(await asB('GET', `/v1/privacy/requests/${await accessRequestOfA()}`));
+      },
+      async exportPrivacyRequest() {
+        const id = await accessRequestOfA();
+        notFound(await asB('GET', `/v1/privacy/requests/${id}/export`));
+        notFound(await asB('GET', `/v1/privacy/requests/${id}/export?format=csv`));
+      },
+      async getRetention() {
+        const put = await call(http.app, 'PUT', '/v1/privacy/retention', {
+          key: A.apiKey,
+          body: {
+            unconvertedLeadsDays: 3000,
+            transcriptsDays: null,
+            rawPayloadsDays: null,
+            decisionsDays: null,
+          },
+        });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        const ofB = await asB('GET', '/v1/privacy/retention');
+        assert.equal(ofB.status, 200);
+        assert.equal(ofB.body.isDefault, true);
+      },
+      async putRetention() {
+        const policy = {
+          unconvertedLeadsDays: 10,
+          transcriptsDays: 10,
+          rawPayloadsDays: 10,
+          decisionsDays: 10,
+        };
+        assert.equal((await asB('PUT', '/v1/privacy/retention', policy)).status, 200);
+        const ofA = await call(http.app, 'GET', '/v1/privacy/retention', { key: A.apiKey });
+        assert.notDeepEqual(ofA.body.policy, policy);
+      },
+      async createPreferenceLink() {
+        notFound(await asB('POST', `/v1/leads/${A.leadId}/preference-link`, {}));
+      },
+      async preferencePage() {
+        const link = await call(http.app, 'POST', `/v1/leads/${A.leadId}/preference-link`, {
+          key: A.apiKey,
+          body: {},
+        });
+        const token = link.body.token as string;
+        // The same claims re-signed for B's workspace by someone without the key: refused, reveals nothing.
+        const forged = token.replace(A.workspaceId.slice(3), B.workspaceId.slice(3));
+        assert.notEqual(forged, token);
+        const page = await app(`/p/${forged}`);
+        assert.equal(page.statusCode, 400);
+        assert.equal(page.body.includes(A.leadId), false);
+        assert.equal((await app(`/p/${token}`)).statusCode, 200);
+      },
+      async preferenceAction() {
+        const before = await consentHistoryOfA();
+        const link = await call(http.app, 'POST', `/v1/leads/${A.leadId}/preference-link`, {
+          key: A.apiKey,
+          body: {},
+        });
+        const token = link.body.token as string;
+        const tampered = token.replace(A.leadId.slice(5), B.workspaceId.slice(3));
+        const refused = await call(http.app, 'POST', `/p/${tampered}`, {
+          body: { action: 'grant', purpose: 'sms' },
+        });
+        assert.equal(refused.status, 401, JSON.stringify(refused.body));
+        assert.equal(await consentHistoryOfA(), before);
+      },
+      async gpcSupport() {
+        const response = await call(http.app, 'GET', '/.well-known/gpc.json');
+        assert.deepEqual(response.body, { gpc: true, lastUpdate: '2026-12-06' });
       },
     };
 

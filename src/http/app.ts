@@ -12,6 +12,7 @@ import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
+import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
@@ -108,6 +109,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerChatRoutes(app, catalog, deps);
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
+  registerPrivacyRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

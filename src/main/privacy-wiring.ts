@@ -5,8 +5,8 @@ import type { Config } from '../config/index.ts';
 import { generateSecretKey, type WorkspaceContext } from '../core/index.ts';
 import { normaliseEmail, normalisePhone } from '../ingest/index.ts';
 import {
-  columnHolder,
   type ContactNormaliser,
+  columnHolder,
   type ErasureHooks,
   type HolderRegistry,
   mentionHolder,
@@ -230,7 +230,11 @@ export const retentionTargets: RetentionTargets = {
       await db
         .deleteFrom('chat_sessions')
         .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', 'in', rows.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .execute();
       return rows.length;
     },

@@ -11,7 +11,7 @@ const LABELS: Record<string, string> = {
   processing: 'Any processing beyond storage (withdrawing it restricts processing)',
 };
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -21,7 +21,7 @@ h1{font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{padding:.5re
 .requests button{margin-right:.5rem}#status{margin-top:1rem;min-height:1.5rem}.note{color:#56606b;font-size:.9rem}`;
 
 function page(title: string, body: string, script = ''): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex"><title>${escape(title)}</title><style>${STYLE}</style></head><body>${body}${script ? `<script>${script}</script>` : ''}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}${script ? `<script>${script}</script>` : ''}</body></html>`;
 }
 
 /** The page behind a valid link: consent per purpose with its last change, and the two requests. */
@@ -35,9 +35,9 @@ export function renderPreferencePage(
     const since = p?.since ? new Date(p.since).toISOString().slice(0, 10) : null;
     const detail =
       p?.basis === 'recorded'
-        ? `${allowed ? 'given' : 'withdrawn'} ${since} (${escape(p.method ?? '')}${p.noticeVersion ? `, notice ${escape(p.noticeVersion)}` : ''})`
-        : escape(p?.basis ?? '');
-    return `<tr><td>${escape(LABELS[purpose] ?? purpose)}</td><td class="${allowed ? 'on' : 'off'}" data-purpose="${purpose}">${allowed ? 'Allowed' : 'Not allowed'}</td><td class="note">${detail}</td><td><button type="button" data-action="${allowed ? 'withdraw' : 'grant'}" data-purpose="${purpose}">${allowed ? 'Withdraw' : 'Allow'}</button></td></tr>`;
+        ? `${allowed ? 'given' : 'withdrawn'} ${since} (${escapeHtml(p.method ?? '')}${p.noticeVersion ? `, notice ${escapeHtml(p.noticeVersion)}` : ''})`
+        : escapeHtml(p?.basis ?? '');
+    return `<tr><td>${escapeHtml(LABELS[purpose] ?? purpose)}</td><td class="${allowed ? 'on' : 'off'}" data-purpose="${purpose}">${allowed ? 'Allowed' : 'Not allowed'}</td><td class="note">${detail}</td><td><button type="button" data-action="${allowed ? 'withdraw' : 'grant'}" data-purpose="${purpose}">${allowed ? 'Withdraw' : 'Allow'}</button></td></tr>`;
   }).join('');
   const body = `<h1>Your privacy choices</h1>
 <p>Change what we may do with your data. A change takes effect at once.</p>
@@ -65,6 +65,6 @@ const PROBLEMS: Record<TokenProblem, string> = {
 export function renderLinkProblem(problem: TokenProblem): string {
   return page(
     'Link not valid',
-    `<h1>This link can’t be used</h1><p id="problem">${escape(PROBLEMS[problem])}</p>`,
+    `<h1>This link can’t be used</h1><p id="problem">${escapeHtml(PROBLEMS[problem])}</p>`,
   );
 }

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../core/index.ts';
 
 /** What a preference link carries: opaque ids only, no personal data. */
@@ -16,7 +16,12 @@ export interface PreferenceTokens {
   verify(token: string): Result<PreferenceClaims, TokenProblem>;
 }
 
-/** HMAC-SHA256 over `(workspace, lead, expiry, nonce)` with a key derived from the master key. */
+const ULID = /^[0-9A-Z]{26}$/;
+
+/**
+ * `<workspace ulid><lead ulid><expiry, base36 seconds>.<HMAC-SHA256, first 128 bits>`: opaque ids
+ * only, under 100 characters (a URL path segment), keyed by a key derived from the master key.
+ */
 export function createPreferenceTokens(options: {
   masterKey: Uint8Array;
   clock: { now(): number };
@@ -24,37 +29,28 @@ export function createPreferenceTokens(options: {
   const key = Buffer.from(
     hkdfSync('sha256', Buffer.from(options.masterKey), Buffer.alloc(0), 'leadloop preference link', 32),
   );
-  const sign = (body: string) => createHmac('sha256', key).update(body).digest('base64url');
+  const sign = (body: string) =>
+    createHmac('sha256', key).update(body).digest().subarray(0, 16).toString('base64url');
   return {
     issue(claims, ttlMs) {
       const expiresAt = options.clock.now() + ttlMs;
-      const body = Buffer.from(
-        JSON.stringify({
-          w: claims.workspaceId,
-          l: claims.leadId,
-          e: expiresAt,
-          n: randomBytes(6).toString('base64url'),
-        }),
-      ).toString('base64url');
-      return { token: `${body}.${sign(body)}`, expiresAt };
+      const ws = claims.workspaceId.replace(/^ws_/, '');
+      const lead = claims.leadId.replace(/^lead_/, '');
+      if (!ULID.test(ws) || !ULID.test(lead))
+        throw new Error('preference links name a workspace and a lead by id');
+      const body = `${ws}${lead}${Math.ceil(expiresAt / 1000).toString(36)}`;
+      return { token: `${body}.${sign(body)}`, expiresAt: Math.ceil(expiresAt / 1000) * 1000 };
     },
     verify(token) {
-      const parts = token.split('.');
-      if (parts.length !== 2 || !parts[0] || !parts[1] || token.length > 600) return err('malformed');
-      const [body, signature] = parts as [string, string];
-      const expected = Buffer.from(sign(body));
+      const match = /^([0-9A-Z]{26})([0-9A-Z]{26})([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})$/.exec(token);
+      if (!match) return err('malformed');
+      const [, ws, lead, exp, signature] = match as unknown as [string, string, string, string, string];
+      const expected = Buffer.from(sign(`${ws}${lead}${exp}`));
       const given = Buffer.from(signature);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) return err('bad_signature');
-      let claims: { w?: unknown; l?: unknown; e?: unknown };
-      try {
-        claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-      } catch {
-        return err('malformed');
-      }
-      if (typeof claims.w !== 'string' || typeof claims.l !== 'string' || typeof claims.e !== 'number')
-        return err('malformed');
-      if (claims.e < options.clock.now()) return err('expired');
-      return ok({ workspaceId: claims.w, leadId: claims.l, expiresAt: claims.e });
+      const expiresAt = Number.parseInt(exp, 36) * 1000;
+      if (expiresAt < options.clock.now()) return err('expired');
+      return ok({ workspaceId: `ws_${ws}`, leadId: `lead_${lead}`, expiresAt });
     },
   };
 }

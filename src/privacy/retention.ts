@@ -12,7 +12,9 @@ const days = z.number().int().min(1).max(36_500).nullable();
 export const retentionPolicySchema = z
   .object({
     unconvertedLeadsDays: days.describe('Erase leads with no conversion and no change for this many days.'),
-    transcriptsDays: days.describe('Delete chat sessions (transcripts) older than this; the lead keeps the answers taken from them.'),
+    transcriptsDays: days.describe(
+      'Delete chat sessions (transcripts) older than this; the lead keeps the answers taken from them.',
+    ),
     rawPayloadsDays: days.describe('Blank stored submission bodies and idempotency answers older than this.'),
     decisionsDays: days.describe('Delete council decisions (prompts, tool calls) older than this.'),
   })

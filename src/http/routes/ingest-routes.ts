@@ -76,6 +76,8 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
         rawBody,
       });
       if (outcome.kind === 'accepted') metrics.eventsAccepted.inc({ source: 'webhook' });
+      if (outcome.kind === 'accepted' && header('sec-gpc') === '1')
+        await deps.privacy.recordGpcSignal(params.workspaceId, outcome.eventId);
       return answer(reply, outcome, 'webhook-replayed');
     },
   });
@@ -112,6 +114,9 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
         idempotencyKey: key,
       });
       if (outcome.kind === 'accepted') metrics.eventsAccepted.inc({ source: 'api' });
+      // Global Privacy Control: an opt-out of sale/share, applied once the event's lead is known.
+      if (outcome.kind === 'accepted' && request.headers['sec-gpc'] === '1')
+        await deps.privacy.recordGpcSignal(ctx.workspaceId, outcome.eventId);
       return answer(reply, outcome, 'idempotent-replayed');
     },
   });

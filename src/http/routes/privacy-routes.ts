@@ -1,0 +1,430 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { LeadloopError } from '../../core/index.ts';
+import {
+  CONSENT_METHODS,
+  type ConsentEntry,
+  type ConsentState,
+  exportCsv,
+  type PrivacyRequest,
+  preferenceActionSchema,
+  purposeSchema,
+  REQUEST_STATUSES,
+  requestInputSchema,
+  retentionPolicySchema,
+} from '../../privacy/index.ts';
+import type { HttpDeps } from '../deps.ts';
+import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { iso, isoOrNull } from '../schemas.ts';
+
+const leadParams = z.object({
+  id: z.string().regex(/^lead_[0-9A-Z]{26}$/, 'must be an id starting with lead_'),
+});
+const requestParams = z.object({
+  id: z.string().regex(/^dsr_[0-9A-Z]{26}$/, 'must be an id starting with dsr_'),
+});
+
+const purposeStateSchema = z.object({
+  purpose: z.string(),
+  allowed: z.boolean(),
+  basis: z.string(),
+  since: z.iso.datetime().nullable(),
+  method: z.string().nullable(),
+  noticeVersion: z.string().nullable(),
+});
+const consentStateSchema = z.object({
+  leadId: z.string(),
+  purposes: z.record(z.string(), purposeStateSchema),
+  restricted: z.boolean(),
+  saleOrShareOptOut: z.boolean(),
+  gpc: z.boolean(),
+  profilingAllowed: z.boolean(),
+});
+const consentEntrySchema = z.object({
+  id: z.string(),
+  purpose: z.string(),
+  action: z.enum(['grant', 'withdraw']),
+  noticeVersion: z.string().nullable(),
+  noticeHash: z.string().nullable(),
+  method: z.string(),
+  source: z.string(),
+  gpc: z.boolean(),
+  evidence: z.string().nullable(),
+  occurredAt: z.iso.datetime(),
+  recordedAt: z.iso.datetime(),
+});
+const requestSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  jurisdiction: z.string(),
+  status: z.enum(REQUEST_STATUSES),
+  origin: z.string(),
+  leadIds: z.array(z.string()),
+  steps: z.array(
+    z.object({ at: z.iso.datetime(), step: z.string(), detail: z.record(z.string(), z.unknown()) }),
+  ),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  receivedAt: z.iso.datetime(),
+  ackDueAt: z.iso.datetime(),
+  dueAt: z.iso.datetime(),
+  extendedDueAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+});
+
+function stateJson(state: ConsentState) {
+  return {
+    ...state,
+    purposes: Object.fromEntries(
+      Object.entries(state.purposes).map(([k, p]) => [k, { ...p, since: isoOrNull(p.since) }]),
+    ),
+  };
+}
+const entryJson = (e: ConsentEntry) => {
+  const { leadId: _lead, ...rest } = e;
+  return { ...rest, occurredAt: iso(e.occurredAt), recordedAt: iso(e.recordedAt) };
+};
+const requestJson = (r: PrivacyRequest) => {
+  const { workspaceId: _ws, ...rest } = r;
+  return {
+    ...rest,
+    steps: r.steps.map((s) => ({ ...s, at: iso(s.at) })),
+    receivedAt: iso(r.receivedAt),
+    ackDueAt: iso(r.ackDueAt),
+    dueAt: iso(r.dueAt),
+    extendedDueAt: iso(r.extendedDueAt),
+    completedAt: isoOrNull(r.completedAt),
+  };
+};
+
+const consentBody = z
+  .object({
+    entries: z
+      .array(
+        z
+          .object({
+            purpose: purposeSchema,
+            action: z.enum(['grant', 'withdraw']),
+            noticeVersion: z.string().trim().min(1).max(64).optional(),
+            noticeText: z.string().min(1).max(20_000).optional().describe('Only its sha256 is kept.'),
+            method: z.enum(CONSENT_METHODS).default('api'),
+            source: z.string().trim().min(1).max(100).default('api'),
+            occurredAt: z.iso.datetime({ offset: true }).optional().describe('Default: now.'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20),
+  })
+  .strict();
+
+const retentionSchema = z.object({
+  policy: retentionPolicySchema,
+  version: z.number().int(),
+  isDefault: z.boolean(),
+  lastRunAt: z.iso.datetime().nullable(),
+  lastReport: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+  const { tenants, privacy, clock, store, queue } = deps;
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/leads/:id/consents',
+    operationId: 'getLeadConsents',
+    summary: 'A lead’s consent: current state per purpose (derived) and the append-only history',
+    tag: 'Privacy',
+    auth: 'read',
+    params: leadParams,
+    responses: {
+      200: {
+        description: 'State and history',
+        schema: z.object({ state: consentStateSchema, history: z.array(consentEntrySchema) }),
+      },
+    },
+    async handler({ principal, params }) {
+      const { state, history } = await privacy.consentsOf(workspaceOf(principal), params.id);
+      return { state: stateJson(state), history: history.map(entryJson) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/leads/:id/consents',
+    operationId: 'recordLeadConsents',
+    summary: 'Record grants or withdrawals (appended to the ledger; effective at once)',
+    description: 'A `Sec-GPC: 1` header adds an opt-out of sale/share.',
+    tag: 'Privacy',
+    auth: 'ingest',
+    params: leadParams,
+    body: consentBody,
+    responses: {
+      201: {
+        description: 'Recorded; the new state',
+        schema: z.object({ state: consentStateSchema, recorded: z.array(consentEntrySchema) }),
+      },
+    },
+    async handler({ principal, params, body, request, reply }) {
+      const now = clock.now();
+      const entries = body.entries.map((e) => ({
+        purpose: e.purpose,
+        action: e.action,
+        noticeVersion: e.noticeVersion ?? null,
+        noticeText: e.noticeText ?? null,
+        method: e.method,
+        source: e.source,
+        gpc: false,
+        occurredAt: e.occurredAt ? Date.parse(e.occurredAt) : now,
+      }));
+      if (request.headers['sec-gpc'] === '1')
+        entries.push({
+          purpose: 'sale_or_share',
+          action: 'withdraw',
+          noticeVersion: null,
+          noticeText: null,
+          method: 'gpc',
+          source: 'api',
+          gpc: true,
+          occurredAt: now,
+        });
+      const result = await privacy.recordConsent(
+        workspaceOf(principal),
+        params.id,
+        entries,
+        actorOf(principal),
+      );
+      reply.status(201);
+      return { state: stateJson(result.state), recorded: result.recorded.map(entryJson) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'DELETE',
+    url: '/v1/leads/:id',
+    operationId: 'eraseLead',
+    summary: 'Erase a lead and everyone it is (same email or phone): files and runs an erasure request',
+    tag: 'Privacy',
+    auth: 'admin',
+    params: leadParams,
+    responses: { 200: { description: 'The completed erasure request', schema: requestSchema } },
+    async handler({ principal, params }) {
+      const request = await privacy.requests.submit(
+        workspaceOf(principal),
+        { type: 'erasure', subject: { leadId: params.id }, jurisdiction: 'gdpr' },
+        { actor: actorOf(principal), origin: 'delete_route' },
+      );
+      return requestJson(request);
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/privacy/requests',
+    operationId: 'createPrivacyRequest',
+    summary:
+      'File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out',
+    description:
+      'The subject is matched by normalised email or phone (every lead of the workspace, merged ones included) or by lead id. An unknown subject is 404 and nothing is stored.',
+    tag: 'Privacy',
+    auth: 'admin',
+    body: requestInputSchema,
+    responses: {
+      201: { description: 'Filed (and carried out); `dueAt` is the legal deadline', schema: requestSchema },
+    },
+    async handler({ principal, body, reply }) {
+      const request = await privacy.requests.submit(workspaceOf(principal), body, {
+        actor: actorOf(principal),
+        origin: 'api',
+      });
+      reply.status(201);
+      return requestJson(request);
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/privacy/requests',
+    operationId: 'listPrivacyRequests',
+    summary: 'Data-subject requests, newest first',
+    tag: 'Privacy',
+    auth: 'admin',
+    query: z
+      .object({
+        status: z.enum(REQUEST_STATUSES).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      })
+      .strict(),
+    responses: { 200: { description: 'Requests', schema: z.object({ items: z.array(requestSchema) }) } },
+    async handler({ principal, query }) {
+      const items = await privacy.requests.list(workspaceOf(principal), query);
+      return { items: items.map(requestJson) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/privacy/requests/:id',
+    operationId: 'getPrivacyRequest',
+    summary: 'One data-subject request with its steps and deadlines',
+    tag: 'Privacy',
+    auth: 'admin',
+    params: requestParams,
+    responses: { 200: { description: 'The request', schema: requestSchema } },
+    async handler({ principal, params }) {
+      const request = await privacy.requests.get(workspaceOf(principal), params.id);
+      if (!request)
+        throw new LeadloopError('not_found', `privacy request ${params.id} not found in this workspace`, {
+          issues: [{ field: 'path.id', reason: 'no such request in this workspace' }],
+        });
+      return requestJson(request);
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/privacy/requests/:id/export',
+    operationId: 'exportPrivacyRequest',
+    summary: 'The access bundle: every table that holds the person, as JSON or CSV',
+    tag: 'Privacy',
+    auth: 'admin',
+    params: requestParams,
+    query: z.object({ format: z.enum(['json', 'csv']).default('json') }).strict(),
+    responses: {
+      200: {
+        description: 'JSON bundle (or text/csv: table,row,column,value)',
+        schema: z.record(z.string(), z.unknown()),
+      },
+    },
+    async handler({ principal, params, query, reply }) {
+      const bundle = await privacy.requests.exportOf(workspaceOf(principal), params.id);
+      if (query.format === 'csv') {
+        reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${params.id}.csv"`);
+        return exportCsv(bundle);
+      }
+      return bundle;
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/privacy/retention',
+    operationId: 'getRetention',
+    summary: 'The workspace’s retention policy and its last sweep',
+    tag: 'Privacy',
+    auth: 'admin',
+    responses: { 200: { description: 'Policy and last report', schema: retentionSchema } },
+    async handler({ principal }) {
+      const current = await privacy.retention.get(store.db, workspaceOf(principal));
+      return {
+        ...current,
+        lastRunAt: isoOrNull(current.lastRunAt),
+        lastReport: current.lastReport as Record<string, unknown> | null,
+      };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'PUT',
+    url: '/v1/privacy/retention',
+    operationId: 'putRetention',
+    summary: 'Set the retention policy (days per category; null keeps); the sweep runs now and then daily',
+    tag: 'Privacy',
+    auth: 'admin',
+    body: retentionPolicySchema,
+    responses: { 200: { description: 'The new version', schema: z.object({ version: z.number().int() }) } },
+    async handler({ principal, body }) {
+      const ctx = workspaceOf(principal);
+      const version = await store.transaction(async (trx) => {
+        const v = await privacy.retention.put(trx, ctx, body, actorOf(principal));
+        await queue.enqueue(trx, [
+          { name: 'privacy.retention', workspaceId: ctx.workspaceId, payload: { trigger: `policy v${v}` } },
+        ]);
+        return v;
+      });
+      queue.notify();
+      return { version };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/leads/:id/preference-link',
+    operationId: 'createPreferenceLink',
+    summary: 'A signed, expiring link to the lead’s preference page (to put in messages)',
+    tag: 'Privacy',
+    auth: 'admin',
+    params: leadParams,
+    body: z
+      .object({ ttlDays: z.number().int().min(1).max(90).default(30) })
+      .strict()
+      .optional(),
+    responses: {
+      201: {
+        description: 'The link',
+        schema: z.object({ path: z.string(), token: z.string(), expiresAt: z.iso.datetime() }),
+      },
+    },
+    async handler({ principal, params, body, reply }) {
+      const link = await privacy.preferenceLink(workspaceOf(principal), params.id, body?.ttlDays ?? 30);
+      reply.status(201);
+      return { path: `/p/${link.token}`, token: link.token, expiresAt: iso(link.expiresAt) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/p/:token',
+    operationId: 'preferencePage',
+    summary: 'The person’s preference page (public; the signed link is the credential)',
+    tag: 'Privacy',
+    auth: 'public',
+    params: z.object({ token: z.string().min(1).max(600) }),
+    responses: {
+      200: { description: 'HTML page', contentType: 'text/html' },
+      400: { description: 'Invalid link (HTML)', contentType: 'text/html' },
+      410: { description: 'Expired link (HTML)', contentType: 'text/html' },
+    },
+    async handler({ params, request, reply }) {
+      const page = await privacy.preferencePage(params.token, request.headers['sec-gpc'] === '1');
+      reply
+        .status(page.status)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('x-frame-options', 'DENY');
+      return page.html;
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/p/:token',
+    operationId: 'preferenceAction',
+    summary: 'From the preference page: grant or withdraw a purpose, or ask for access or erasure',
+    tag: 'Privacy',
+    auth: 'public',
+    params: z.object({ token: z.string().min(1).max(600) }),
+    body: preferenceActionSchema,
+    responses: { 200: { description: 'Done', schema: z.record(z.string(), z.unknown()) } },
+    async handler({ params, body, reply }) {
+      reply.header('cache-control', 'no-store');
+      return privacy.preferenceAction(params.token, body);
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/.well-known/gpc.json',
+    operationId: 'gpcSupport',
+    summary: 'Global Privacy Control support resource',
+    tag: 'Privacy',
+    auth: 'public',
+    responses: {
+      200: { description: 'GPC honoured', schema: z.object({ gpc: z.boolean(), lastUpdate: z.string() }) },
+    },
+    async handler() {
+      return { gpc: true, lastUpdate: '2026-12-06' };
+    },
+  });
+}
