@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import type { Store } from '../../src/store/index.ts';
+
+/** Every table of the database, read from the catalog (not a hand-written list). */
+export async function schemaTables(db: Store['db'], dialect: 'sqlite' | 'postgres'): Promise<string[]> {
+  const { rows } =
+    dialect === 'sqlite'
+      ? await sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
+      : await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(
+          db,
+        );
+  return rows.map((r) => r.name).sort();
+}
+
+/** Each table whose rows (any workspace, as the owner sees them) contain one of the needles. */
+export async function findInTables(
+  db: Store['db'],
+  tables: readonly string[],
+  needles: readonly string[],
+): Promise<{ table: string; needle: string; excerpt: string }[]> {
+  const found: { table: string; needle: string; excerpt: string }[] = [];
+  for (const table of tables) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
+    const text = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)).toLowerCase();
+    for (const needle of needles) {
+      const at = text.indexOf(needle.toLowerCase());
+      if (at >= 0) found.push({ table, needle, excerpt: text.slice(Math.max(0, at - 120), at + 60) });
+    }
+  }
+  return found;
+}
+
+/** Needles found in raw files (the SQLite database, its WAL), compared case-insensitively as bytes. */
+export function findInFiles(
+  files: readonly string[],
+  needles: readonly string[],
+): { file: string; needle: string }[] {
+  const found: { file: string; needle: string }[] = [];
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      continue;
+    }
+    const text = bytes.toString('latin1').toLowerCase();
+    for (const needle of needles) if (text.includes(needle.toLowerCase())) found.push({ file, needle });
+  }
+  return found;
+}
