@@ -8,7 +8,7 @@ import type { HttpApp } from '../src/http/index.ts';
 import { fingerprint } from '../src/ingest/index.ts';
 import { rowToLead } from '../src/main/commands/import-command.ts';
 import { call, sendWebhook } from './support/http.ts';
-import { findInFiles, findInTables, schemaTables } from './support/privacy-scan.ts';
+import { findInFiles, findInRedis, findInTables, schemaTables } from './support/privacy-scan.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
@@ -242,7 +242,8 @@ for (const dialect of DIALECTS) {
       assert.equal(erased.status, 200, JSON.stringify(erased.body));
       assert.equal(erased.body.status, 'completed');
       const removed = (erased.body.result as { removed: Record<string, number> }).removed;
-      assert.ok((removed.leads ?? 0) === 1 && (removed['ingest.events'] ?? 0) === 4, JSON.stringify(removed));
+      assert.equal(removed.leads, 1, JSON.stringify(removed));
+      assert.equal(removed['ingest.events'], 4, JSON.stringify(removed));
       // Work queued by the erasure (a retrain without the erased outcome) runs, then we look.
       await eventually(async () => {
         const left = await runtime.inspect
@@ -267,7 +268,19 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(findInFiles([file, `${file}-wal`], NEEDLES), []);
       }
 
-      const verification = await runtime.audit.verify({ workspaceId: A.workspaceId });
+      if (runtime.config.REDIS_URL) {
+        const redis = await findInRedis(
+          runtime.config.REDIS_URL,
+          runtime.config.LEADLOOP_QUEUE_PREFIX,
+          NEEDLES,
+        );
+        assert.ok(redis.ours > 0, 'the queue used this Redis');
+        assert.deepEqual(redis.found, []);
+      }
+
+      const verification = await inWorkspace(A.workspaceId, () =>
+        runtime.audit.verify({ workspaceId: A.workspaceId }),
+      );
       assert.deepEqual(verification.problems, []);
       assert.ok(verification.entries > 0);
 

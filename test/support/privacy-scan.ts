@@ -53,3 +53,48 @@ export function findInFiles(
   }
   return found;
 }
+
+/** Every key of the Redis database (all types), searched for the needles; also how many keys carry `prefix`. */
+export async function findInRedis(
+  url: string,
+  prefix: string,
+  needles: readonly string[],
+): Promise<{ found: { key: string; needle: string }[]; scanned: number; ours: number }> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const found: { key: string; needle: string }[] = [];
+  let scanned = 0;
+  let ours = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'COUNT', '500');
+      cursor = next;
+      for (const key of keys) {
+        scanned++;
+        if (key.startsWith(prefix)) ours++;
+        const type = await redis.type(key);
+        const value =
+          type === 'string'
+            ? await redis.get(key)
+            : type === 'hash'
+              ? await redis.hgetall(key)
+              : type === 'list'
+                ? await redis.lrange(key, 0, -1)
+                : type === 'set'
+                  ? await redis.smembers(key)
+                  : type === 'zset'
+                    ? await redis.zrange(key, 0, -1)
+                    : type === 'stream'
+                      ? await redis.xrange(key, '-', '+')
+                      : null;
+        const text = `${key} ${JSON.stringify(value)}`.toLowerCase();
+        for (const needle of needles) if (text.includes(needle.toLowerCase())) found.push({ key, needle });
+      }
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return { found, scanned, ours };
+}
