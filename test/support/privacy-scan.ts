@@ -85,7 +85,7 @@ export async function findInRedis(
                 : type === 'set'
                   ? await redis.smembers(key)
                   : type === 'zset'
-                    ? await redis.zrange(key, 0, -1)
+                    ? await redis.zrange(key, '0', '-1')
                     : type === 'stream'
                       ? await redis.xrange(key, '-', '+')
                       : null;
