@@ -1,5 +1,6 @@
 import { auditCommand, jobsCommand, keyCommand, secretCommand, workspaceCommand } from './admin-commands.ts';
 import { importCommand } from './import-command.ts';
+import { createPrivacyCommand } from './privacy-command.ts';
 import { scoringCommands } from './scoring-commands.ts';
 import { migrateCommand, serveCommand, workerCommand } from './server-commands.ts';
 import type { Command } from './types.ts';
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   models: scoringCommands.models,
   evaluate: scoringCommands.evaluate,
   outcomes: scoringCommands.outcomes,
+  privacy: createPrivacyCommand(),
 };
 
 export function usage(): string {

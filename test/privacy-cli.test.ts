@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const root = join(import.meta.dirname, '..');
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'warn', LEADLOOP_MASTER_KEY: '' },
+  });
+
+describe('leadloop privacy (CLI)', () => {
+  let dataDir = '';
+  let workspaceId = '';
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-privacy-cli-'));
+    workspaceId = (
+      JSON.parse(cli(['workspace', 'create', 'Privacy', '--data-dir', dataDir, '--json']).stdout) as {
+        workspaceId: string;
+      }
+    ).workspaceId;
+    const csv = join(dataDir, 'leads.csv');
+    writeFileSync(
+      csv,
+      'email,name,company\nann.erase@cli.example,Ann Erase,Erase Corp\nbob.keep@cli.example,Bob Keep,Keep Corp\n',
+    );
+    const imported = cli(['import', csv, '--workspace', workspaceId, '--data-dir', dataDir, '--json']);
+    assert.equal(imported.status, 0, imported.stderr);
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('files an access request, exports the bundle to a private file, erases, and lists both', () => {
+    const out = join(dataDir, 'ann.json');
+    const exported = cli([
+      'privacy',
+      'export',
+      '--workspace',
+      workspaceId,
+      '--email',
+      'Ann.Erase@cli.example',
+      '--out',
+      out,
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(exported.status, 0, exported.stderr);
+    const bundle = JSON.parse(readFileSync(out, 'utf8')) as { tables: Record<string, { email?: string }[]> };
+    assert.equal(bundle.tables.leads?.[0]?.email, 'ann.erase@cli.example');
+    assert.equal(statSync(out).mode & 0o077, 0, 'the export file is readable by its owner only');
+    assert.ok(
+      statSync(join(dataDir, 'master.key')).isFile(),
+      'a master key file was created in the data directory',
+    );
+
+    const erased = cli([
+      'privacy',
+      'erase',
+      '--workspace',
+      workspaceId,
+      '--email',
+      'ann.erase@cli.example',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    assert.equal(erased.status, 0, erased.stderr);
+    assert.equal((JSON.parse(erased.stdout) as { status: string }).status, 'completed');
+    const listed = cli(['privacy', 'list', '--workspace', workspaceId, '--data-dir', dataDir]);
+    assert.match(listed.stdout, /erasure\s+gdpr\s+completed/);
+    assert.match(listed.stdout, /access\s+gdpr\s+completed/);
+    const again = cli([
+      'privacy',
+      'erase',
+      '--workspace',
+      workspaceId,
+      '--email',
+      'ann.erase@cli.example',
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /body.subject: matches no lead of this workspace/);
+    const kept = cli([
+      'privacy',
+      'request',
+      '--type',
+      'access',
+      '--workspace',
+      workspaceId,
+      '--email',
+      'bob.keep@cli.example',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    assert.equal(
+      (JSON.parse(kept.stdout) as { leadIds: string[] }).leadIds.length,
+      1,
+      'the other person is untouched',
+    );
+  });
+});
