@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { Browser } from 'playwright-core';
+import { loadConfig } from '../../src/config/index.ts';
+import { type RunningServer, serve } from '../../src/main/serve.ts';
+import { eventually } from '../support/runtime.ts';
+import { browserSkipReason, launchChromium } from './support/chromium.ts';
+
+const skip = browserSkipReason();
+if (skip) console.log(`# skipping the preference page browser test: ${skip}`);
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const RESULTS = join(ROOT, 'test-results');
+
+/** The preference page on the real server in Chromium: choices, a withdrawal, a request, GPC, a bad link. */
+describe('preference page in Chromium', { skip }, () => {
+  let browser: Browser;
+  let server: RunningServer;
+  let dataDir: string;
+  let demo: { workspaceId: string; apiKey: string };
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${demo.apiKey}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-preferences-'));
+    const config = loadConfig(
+      {},
+      { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    );
+    server = await serve(
+      { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
+      { logger: pino({ level: 'silent' }), queuePollMs: 20 },
+    );
+    demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
+    mkdirSync(RESULTS, { recursive: true });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows consent per purpose, takes a grant at once, files an erasure request, honours GPC, and explains a bad link', async () => {
+    const accepted = await api('POST', '/v1/leads', {
+      email: 'pat.page@prefs.example',
+      name: 'Pat Page',
+      consent: {
+        purposes: ['sms'],
+        textVersion: 'notice-v4',
+        timestamp: '2026-12-01T09:00:00Z',
+        method: 'form',
+      },
+    });
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    const leadId = await eventually(async () => {
+      const event = await api('GET', `/v1/events/${accepted.body.eventId}`);
+      return (event.body.leadId as string | null) ?? undefined;
+    });
+    const link = await api('POST', `/v1/leads/${leadId}/preference-link`, { ttlDays: 7 });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+
+    const context = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => dialog.accept());
+    const response = await page.goto(`${server.url}${link.body.path}`);
+    assert.equal(response?.status(), 200);
+    assert.equal(await page.locator('td[data-purpose="sms"]').textContent(), 'Allowed');
+    assert.equal(await page.locator('td[data-purpose="email_marketing"]').textContent(), 'Not allowed');
+    assert.match((await page.locator('#gpc').textContent()) ?? '', /Global Privacy Control/);
+    assert.equal(
+      (await page.content()).includes('pat.page@prefs.example'),
+      false,
+      'the page shows choices, not the person',
+    );
+    await page.screenshot({ path: join(RESULTS, 'preference-page.png'), fullPage: true });
+
+    await page.locator('button[data-purpose="email_marketing"]').click();
+    await page.waitForFunction(
+      () => document.querySelector('td[data-purpose="email_marketing"]')?.textContent === 'Allowed',
+    );
+    const state = (await api('GET', `/v1/leads/${leadId}/consents`)).body.state as {
+      purposes: Record<string, { allowed: boolean; method: string }>;
+      saleOrShareOptOut: boolean;
+    };
+    assert.equal(state.purposes.email_marketing?.allowed, true);
+    assert.equal(state.purposes.email_marketing?.method, 'preference_page');
+    assert.equal(state.saleOrShareOptOut, true, 'the GPC header on the page opted out of sale/share');
+
+    await page.locator('button[data-request="erasure"]').click();
+    await page.waitForFunction(() =>
+      /Request received/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    await page.screenshot({ path: join(RESULTS, 'preference-page-request.png'), fullPage: true });
+    const filed = (await api('GET', '/v1/privacy/requests?status=received')).body.items as {
+      type: string;
+      origin: string;
+    }[];
+    assert.ok(filed.some((r) => r.type === 'erasure' && r.origin === 'preference_page'));
+
+    const token = String(link.body.token);
+    const bad = await page.goto(`${server.url}/p/${token.slice(0, -3)}AAA`);
+    assert.equal(bad?.status(), 400);
+    assert.match((await page.locator('#problem').textContent()) ?? '', /not valid/);
+    await page.screenshot({ path: join(RESULTS, 'preference-page-bad-link.png'), fullPage: true });
+    await context.close();
+  });
+});
