@@ -13,7 +13,7 @@ import {
   type RetentionTargets,
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
-import { type Db, fromJson } from '../store/index.ts';
+import { type Db, fromJson, toJson } from '../store/index.ts';
 
 /**
  * The master key: `LEADLOOP_MASTER_KEY`, else a key file in the data directory (created 0600 on
@@ -67,6 +67,8 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
       table: 'idempotency_keys',
       column: 'response_body',
       ids: (s) => s.eventIds,
+      // The stored answer is exactly the 202 body (see ingest's event writer).
+      exact: (eventId) => toJson({ eventId }),
     }),
   );
   holders.register(

@@ -121,31 +121,49 @@ export function mentionHolder(options: {
   table: string;
   column: string;
   ids: (scope: SubjectScope) => readonly string[];
+  /** When the column holds exactly a known rendering of one id (a stored answer), match it with `in`: no scan per id. */
+  exact?: (id: string) => string;
 }): PersonalDataHolder {
-  const { table, column } = options;
-  const where = (scope: SubjectScope) => {
+  const { table, column, exact } = options;
+  // LIKE alternatives become one expression each: keep the OR chain well under SQLite's depth limit.
+  const CHUNK = 200;
+  const conditions = (scope: SubjectScope) => {
     const ids = options.ids(scope);
-    if (ids.length === 0) return null;
-    const likes = ids.map((id) => sql`${sql.ref(column)} like ${`%${id}%`}`);
-    return sql`workspace_id = ${scope.ctx.workspaceId} and (${sql.join(likes, sql` or `)})`;
+    const out = [];
+    for (let i = 0; i < ids.length; i += exact ? 5_000 : CHUNK) {
+      const part = ids.slice(i, i + (exact ? 5_000 : CHUNK));
+      out.push(
+        exact
+          ? sql`workspace_id = ${scope.ctx.workspaceId} and ${sql.ref(column)} in (${sql.join(part.map((id) => sql`${exact(id)}`))})`
+          : sql`workspace_id = ${scope.ctx.workspaceId} and (${sql.join(
+              part.map((id) => sql`${sql.ref(column)} like ${`%${id}%`}`),
+              sql` or `,
+            )})`,
+      );
+    }
+    return out;
   };
   return {
     name: options.name,
     tables: [table],
     action: 'delete',
     async export(scope) {
-      const condition = where(scope);
-      if (!condition) return [];
-      const { rows } = await sql<
-        Record<string, unknown>
-      >`select * from ${sql.table(table)} where ${condition}`.execute(scope.db);
+      const rows: Record<string, unknown>[] = [];
+      for (const condition of conditions(scope)) {
+        const result = await sql<
+          Record<string, unknown>
+        >`select * from ${sql.table(table)} where ${condition}`.execute(scope.db);
+        rows.push(...result.rows);
+      }
       return rows;
     },
     async erase(scope) {
-      const condition = where(scope);
-      if (!condition) return 0;
-      const result = await sql`delete from ${sql.table(table)} where ${condition}`.execute(scope.db);
-      return Number(result.numAffectedRows ?? 0);
+      let removed = 0;
+      for (const condition of conditions(scope)) {
+        const result = await sql`delete from ${sql.table(table)} where ${condition}`.execute(scope.db);
+        removed += Number(result.numAffectedRows ?? 0);
+      }
+      return removed;
     },
   };
 }
