@@ -65,7 +65,7 @@ await inWorkspace(ws, async () => {
             id: r.id,
             workspace_id: ws,
             email: r.email,
-            phone: `+1415555${String(r.i).padStart(4, '0').slice(-4)}`,
+            phone: `+1415${String(r.i).padStart(7, '0')}`,
             name: `Person ${r.i}`,
             company: `Company ${r.i % 997}`,
             company_domain: `company${r.i % 997}.example.com`,
