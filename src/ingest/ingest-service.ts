@@ -1,5 +1,6 @@
 import type { Clock } from '../core/index.ts';
 import { LeadloopError, parseInput } from '../core/index.ts';
+import { type LeadInput, leadInputSchema, normaliseLead } from '../leads/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import {
   type EventWriter,
@@ -7,8 +8,6 @@ import {
   type IdempotencyScope,
   type SubmissionOutcome,
 } from './event-writer.ts';
-import { type LeadInput, leadInputSchema } from './lead-schema.ts';
-import { normaliseLead } from './normalise.ts';
 import { describeSignatureFailure, type SignatureHeaders, verifyWebhook } from './webhook-signature.ts';
 
 export interface IngestService {

@@ -1,31 +1,8 @@
 import type { WorkspaceContext } from '../core/index.ts';
-import { isFreeEmailDomain } from '../ingest/index.ts';
-import type { ScoreLine } from '../scoring/index.ts';
 import type { Db, LeadsTable } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
+import type { Lead, LeadStatus } from './lead.ts';
 import { selectLeadByEmail, selectLeadByPhone } from './lead-statements.ts';
-
-export type LeadStatus = 'new' | 'qualified';
-
-export interface Lead {
-  id: string;
-  workspaceId: string;
-  email: string | null;
-  phone: string | null;
-  name: string | null;
-  company: string | null;
-  companyDomain: string | null;
-  title: string | null;
-  country: string | null;
-  source: string | null;
-  utm: Record<string, string>;
-  attributes: Record<string, string | number | boolean | null>;
-  status: LeadStatus;
-  score: number;
-  scoreBreakdown: ScoreLine[];
-  createdAt: number;
-  updatedAt: number;
-}
 
 export interface LeadHistoryEntry {
   eventId: string;
@@ -63,11 +40,6 @@ export function toLead(row: LeadsTable): Lead {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
-}
-
-export function isFreeEmail(email: string | null): boolean {
-  const domain = email?.split('@')[1];
-  return domain ? isFreeEmailDomain(domain) : false;
 }
 
 /** Every read names the workspace: a lead id from another workspace is simply not found. */

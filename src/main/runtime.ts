@@ -48,6 +48,7 @@ import {
 import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
+  createRuleScoringStage,
   createRulesRepository,
   type PredictiveScoring,
   type RulesRepository,
@@ -250,8 +251,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ids,
     audit,
     events,
-    rules,
-    scoringStages: [createChatScoringStage(chats), predictive.stage],
+    scoringStages: [createRuleScoringStage(rules), createChatScoringStage(chats), predictive.stage],
     reactions: [createNextActionStage(queue)],
   });
   const handlers: JobHandlers = {

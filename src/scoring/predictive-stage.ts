@@ -1,11 +1,10 @@
 import type { Actor, WorkspaceContext } from '../core/index.ts';
+import type { PipelineStage, ScoreLine, ScoringLeadFields } from '../leads/index.ts';
 import type { Db } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
-import type { ScoringLeadFields } from './lead-features.ts';
 import { leadRecord, segmentOf } from './lead-features.ts';
 import type { ScoreFactor } from './ml/index.ts';
 import type { ActiveModel, ModelRegistry } from './model-registry.ts';
-import type { ScoreLine } from './point-rules.ts';
 import type { ScoringState } from './scoring-state.ts';
 import { readState, touchesOf } from './scoring-state.ts';
 
@@ -25,25 +24,6 @@ export interface Prediction {
   /** The challenger's probability, scored in shadow; it does not affect the lead. */
   challenger: { version: number; probability: number } | null;
   scoredAt: number;
-}
-
-/**
- * What the stage reads and changes of the pipeline's context. The leads module's `StageContext`
- * has this shape; scoring declares it itself because the leads module depends on scoring.
- */
-export interface PredictiveStageContext {
-  readonly db: Db;
-  readonly tenant: WorkspaceContext;
-  readonly now: number;
-  readonly existing: { id: string } | null;
-  lead: ScoringLeadFields | null;
-  scoring: { model: string; threshold: number; lines: ScoreLine[]; qualifiedBy: string | null } | null;
-  audit(record: { action: string; subject: string; reason: string; data?: Record<string, unknown> }): void;
-}
-
-export interface PredictiveStage {
-  name: string;
-  run(ctx: PredictiveStageContext): Promise<void>;
 }
 
 export interface Predictor {
@@ -193,7 +173,7 @@ function changed(previous: Prediction | null, next: Prediction): boolean {
 export function createPredictiveStage(options: {
   registry: ModelRegistry;
   predictor: Predictor;
-}): PredictiveStage {
+}): PipelineStage {
   const { registry, predictor } = options;
   return {
     name: 'score-model',

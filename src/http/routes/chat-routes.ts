@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ChatTurn } from '../../chat/index.ts';
 import { LeadloopError } from '../../core/index.ts';
-import { utmSchema } from '../../ingest/index.ts';
+import { utmSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 
