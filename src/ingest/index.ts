@@ -10,6 +10,6 @@ export type {
 } from './event-writer.ts';
 export { createEventWriter, fingerprint } from './event-writer.ts';
 export type { IngestService } from './ingest-service.ts';
-export { createIngestService, parseJsonBody } from './ingest-service.ts';
+export { createIngestService, eventIdOf, parseJsonBody } from './ingest-service.ts';
 export type { SignatureFailure, SignatureHeaders } from './webhook-signature.ts';
 export { SIGNATURE_TOLERANCE_SECONDS, signWebhook, verifyWebhook } from './webhook-signature.ts';

@@ -3,6 +3,7 @@ import {
   CHAT_EXTRACT_TASK,
   type ChatService,
   type ChatStore,
+  type ConversationLeadSink,
   createChatExtractSkill,
   createChatScoringStage,
   createChatService,
@@ -22,7 +23,6 @@ import {
   createCouncil,
   createCouncilService,
   createDbAgentDirectory,
-  createDbCouncilTools,
   createDbRouterStatsStore,
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
@@ -35,6 +35,7 @@ import {
   createEventWriter,
   createIngestService,
   type EventWriter,
+  eventIdOf,
   type IngestService,
 } from '../ingest/index.ts';
 import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
@@ -56,6 +57,7 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createDbCouncilTools } from './council-tools/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -228,7 +230,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     return engine;
   };
   const chats = createChatStore({ store, clock, audit });
-  const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  // Chat's port to ingestion: a finished conversation is submitted like any other lead.
+  const conversationLeads: ConversationLeadSink = {
+    async submit({ workspaceId, sessionId, lead }) {
+      const outcome = await ingest.acceptParsed({
+        workspaceId,
+        source: 'chat',
+        lead,
+        idempotencyKey: sessionId,
+        prefix: 'conversation',
+      });
+      return { eventId: eventIdOf(outcome) };
+    },
+  };
+  const chat = createChatService({
+    store,
+    chats,
+    engineFor,
+    tenants,
+    leads: conversationLeads,
+    clock,
+    ids,
+    audit,
+  });
   const council = createCouncilService({
     store,
     audit,
