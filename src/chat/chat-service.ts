@@ -5,6 +5,7 @@ import type { Store } from '../store/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
+import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
 import type { SessionContext, SessionState } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
@@ -58,6 +59,12 @@ export interface ChatService {
   /** The workspace a session belongs to, for CORS decisions; null when the key does not match. */
   workspaceOfSession(sessionId: string, widgetKey: string | undefined): Promise<string | null>;
   get(ctx: WorkspaceContext, sessionId: string): Promise<ChatSessionView>;
+  /** The workspace's playbooks, built-in ones included. */
+  listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
+  /** Creates or replaces a playbook (validated; audited). */
+  putPlaybook(ctx: WorkspaceContext, input: unknown, actor: Actor): Promise<Playbook>;
+  /** The conversations tied to a lead, oldest first. */
+  conversationsOfLead(ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
   takeOver(
     ctx: WorkspaceContext,
     sessionId: string,
@@ -335,6 +342,9 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       }
     },
 
+    listPlaybooks: (ctx) => chats.listPlaybooks(ctx),
+    putPlaybook: (ctx, input, actor) => chats.putPlaybook(ctx, input, actor),
+    conversationsOfLead: (ctx, leadId) => chats.sessionsOfLead(store.db, ctx, leadId),
     async get(ctx, sessionId) {
       const stored = await forWorkspace(ctx, sessionId);
       return {

@@ -13,6 +13,8 @@ export type {
   ScorableLead,
   ScoringLeadFields,
 } from './lead.ts';
+export type { LeadFigures, LeadReader } from './lead-reader.ts';
+export { createLeadReader } from './lead-reader.ts';
 export type {
   ConsentRecord,
   EventStatus,

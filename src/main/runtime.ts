@@ -38,7 +38,7 @@ import {
   eventIdOf,
   type IngestService,
 } from '../ingest/index.ts';
-import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import { createLeadPipeline, createLeadReader, type LeadPipeline, type LeadReader } from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
@@ -79,6 +79,7 @@ export interface Runtime {
   writer: EventWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
+  leads: LeadReader;
   metrics: Metrics;
   handlers: JobHandlers;
   models: ModelClient;
@@ -172,7 +173,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
-  const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
+  const predictive = createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await council.learnFromOutcome(ctx, leadId, converted);
+    },
+  });
+  const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
@@ -309,6 +323,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     writer,
     ingest,
     pipeline,
+    leads,
     metrics,
     handlers,
     models,
@@ -352,15 +367,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     createHttp: (httpOptions) =>
       createHttpApp({
         demo: httpOptions?.demo ?? null,
-        store,
+        ping: () => store.ping(),
         tenants,
+        leads,
         ingest,
         audit,
         events,
         rules,
         predictive,
         chat,
-        chats,
         council,
         queue,
         metrics,

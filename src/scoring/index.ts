@@ -13,6 +13,7 @@ export type {
 export type {
   OutcomeImportSummary,
   OutcomeInput,
+  OutcomeListener,
   OutcomeResult,
   OutcomeService,
   StoredOutcome,

@@ -10,7 +10,7 @@ import { createLearning, outcomeCounts, requirements } from './learning.ts';
 import type { ModelRegistry, ModelVersionView } from './model-registry.ts';
 import { createModelRegistry } from './model-registry.ts';
 import type { OutcomeService } from './outcomes.ts';
-import { createOutcomeService } from './outcomes.ts';
+import { createOutcomeService, type OutcomeListener } from './outcomes.ts';
 import type { LeadScoreView, Predictor } from './predictive-stage.ts';
 import { createPredictiveStage, createPredictor, leadScoreView } from './predictive-stage.ts';
 import type { RulesRepository } from './rules-repository.ts';
@@ -58,6 +58,8 @@ export interface PredictiveScoringOptions {
   rules: RulesRepository;
   clock: Clock;
   ids: IdGenerator;
+  /** Told of every new or changed outcome (wired in main: the council's router learns from it). */
+  onOutcome?: OutcomeListener;
 }
 
 export function createPredictiveScoring(options: PredictiveScoringOptions): PredictiveScoring {
@@ -66,7 +68,14 @@ export function createPredictiveScoring(options: PredictiveScoringOptions): Pred
   const registry = createModelRegistry({ store, audit, clock, ids });
   const predictor: Predictor = createPredictor(registry);
   const learning = createLearning({ registry, queue, audit, clock });
-  const outcomes = createOutcomeService({ store, audit, clock, predictor, learning });
+  const outcomes = createOutcomeService({
+    store,
+    audit,
+    clock,
+    predictor,
+    learning,
+    onOutcome: options.onOutcome,
+  });
   const training = createTrainingService({ store, registry, audit, clock });
   const insights = createInsights({ store, audit, clock });
   const stage = createPredictiveStage({ registry, predictor });

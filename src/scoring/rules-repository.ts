@@ -11,7 +11,10 @@ export interface StoredRuleSet extends RuleSet {
 }
 
 export interface RulesRepository {
+  /** The rules as `db` (the caller's transaction) sees them; cached for a second per workspace. */
   get(db: Db, ctx: WorkspaceContext): Promise<StoredRuleSet>;
+  /** The rules now, outside any transaction (API and CLI reads). */
+  current(ctx: WorkspaceContext): Promise<StoredRuleSet>;
   put(ctx: WorkspaceContext, ruleSet: RuleSet, actor: Actor): Promise<StoredRuleSet>;
 }
 
@@ -24,7 +27,8 @@ export function createRulesRepository(options: {
   // Every processed event reads its workspace's rules; a one-second cache saves that query while
   // keeping another process's change visible within a second (this process's own at once).
   const cache = new Map<string, { value: StoredRuleSet; until: number }>();
-  return {
+  const repository: RulesRepository = {
+    current: (ctx) => repository.get(store.db, ctx),
     async get(db, ctx) {
       const cached = cache.get(ctx.workspaceId);
       if (cached && cached.until > clock.now()) return cached.value;
@@ -42,6 +46,7 @@ export function createRulesRepository(options: {
       }
     },
   };
+  return repository;
 
   async function read(db: Db, ctx: WorkspaceContext): Promise<StoredRuleSet> {
     const row = await db
