@@ -4,7 +4,7 @@ import { LeadloopError } from '../core/index.ts';
 import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
 import type { JobContext } from '../queue/index.ts';
 import type { Db } from '../store/index.ts';
-import { fromJson, toJson, withSavepoint } from '../store/index.ts';
+import { dbOf, fromJson, toJson, withSavepoint } from '../store/index.ts';
 import type { Lead } from './lead.ts';
 import { findLeadByEmailOrPhone } from './lead-repository.ts';
 import { leadInputSchema } from './lead-schema.ts';
@@ -316,14 +316,15 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     async process(job) {
       const { workspaceId } = job;
       const { eventId } = job.payload;
+      const db = dbOf(job.db);
       try {
-        const touched = await withSavepoint(job.db, () => run(job.db, workspaceId, eventId, job.attempt));
+        const touched = await withSavepoint(db, () => run(db, workspaceId, eventId, job.attempt));
         if (touched) job.afterCommit(() => events.notify(workspaceId));
       } catch (error) {
         // A permanent failure (bad stored payload) marks the event failed instead of retrying forever;
         // the savepoint has already undone any partial effects.
         if (error instanceof LeadloopError && !error.retryable) {
-          await markFailed(job.db, workspaceId, eventId, error.message);
+          await markFailed(db, workspaceId, eventId, error.message);
           return;
         }
         throw error;

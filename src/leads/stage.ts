@@ -1,13 +1,14 @@
 import type { AuditRecord } from '../compliance/index.ts';
 import type { WorkspaceContext } from '../core/index.ts';
 import type { NewDomainEvent } from '../events/index.ts';
-import type { Db, EventsTable } from '../store/index.ts';
+import type { EventsTable, UnitOfWork } from '../store/index.ts';
 import type { Lead, NormalisedLead } from './lead.ts';
 import type { ScoreResult, ScoringDraft } from './score.ts';
 
 /** What each stage sees and may change while one event is processed, inside one transaction. */
 export interface StageContext {
-  readonly db: Db;
+  /** The transaction the event is processed in: pass it to ports and repositories. */
+  readonly db: UnitOfWork;
   readonly tenant: WorkspaceContext;
   /** The stored submission being processed. */
   readonly event: EventsTable;
