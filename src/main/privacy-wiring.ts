@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ChatStore } from '../chat/index.ts';
 import type { Config } from '../config/index.ts';
 import { generateSecretKey, type WorkspaceContext } from '../core/index.ts';
-import { normaliseEmail, normalisePhone } from '../ingest/index.ts';
+import { normaliseEmail, normalisePhone } from '../leads/index.ts';
 import {
   type ContactNormaliser,
   columnHolder,

@@ -3,6 +3,7 @@ import {
   CHAT_EXTRACT_TASK,
   type ChatService,
   type ChatStore,
+  type ConversationLeadSink,
   createChatExtractSkill,
   createChatScoringStage,
   createChatService,
@@ -22,7 +23,6 @@ import {
   createCouncil,
   createCouncilService,
   createDbAgentDirectory,
-  createDbCouncilTools,
   createDbRouterStatsStore,
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
@@ -35,9 +35,10 @@ import {
   createEventWriter,
   createIngestService,
   type EventWriter,
+  eventIdOf,
   type IngestService,
 } from '../ingest/index.ts';
-import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import { createLeadPipeline, createLeadReader, type LeadPipeline, type LeadReader } from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
@@ -49,6 +50,7 @@ import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
+  createRuleScoringStage,
   createRulesRepository,
   type PredictiveScoring,
   type RulesRepository,
@@ -56,6 +58,7 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createDbCouncilTools } from './council-tools/index.ts';
 import {
   chatEventGpc,
   contactNormaliser,
@@ -85,6 +88,7 @@ export interface Runtime {
   writer: EventWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
+  leads: LeadReader;
   metrics: Metrics;
   handlers: JobHandlers;
   models: ModelClient;
@@ -181,7 +185,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
-  const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
+  const predictive = createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await council.learnFromOutcome(ctx, leadId, converted);
+    },
+  });
+  const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
@@ -239,7 +256,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     return engine;
   };
   const chats = createChatStore({ store, clock, audit });
-  const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  // Chat's port to ingestion: a finished conversation is submitted like any other lead.
+  const conversationLeads: ConversationLeadSink = {
+    async submit({ workspaceId, sessionId, lead }) {
+      const outcome = await ingest.acceptParsed({
+        workspaceId,
+        source: 'chat',
+        lead,
+        idempotencyKey: sessionId,
+        prefix: 'conversation',
+      });
+      return { eventId: eventIdOf(outcome) };
+    },
+  };
+  const chat = createChatService({
+    store,
+    chats,
+    engineFor,
+    tenants,
+    leads: conversationLeads,
+    clock,
+    ids,
+    audit,
+  });
   const council = createCouncilService({
     store,
     audit,
@@ -277,11 +316,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ids,
     audit,
     events,
-    rules,
     // Consent first (so a withdrawal in the same submission already counts), then the scoring
-    // stages only for leads that may be profiled, and the gate that strips the rules' lines.
+    // stages: chat and the model only for leads that may be profiled, and a gate that strips the
+    // point rules' lines from a lead that may not.
     scoringStages: [
       privacy.stages.consent,
+      createRuleScoringStage(rules),
       privacy.stages.whenProfilingAllowed(createChatScoringStage(chats)),
       privacy.stages.whenProfilingAllowed(predictive.stage),
       privacy.stages.profilingGate,
@@ -320,6 +360,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     writer,
     ingest,
     pipeline,
+    leads,
     metrics,
     handlers,
     models,
@@ -364,15 +405,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     createHttp: (httpOptions) =>
       createHttpApp({
         demo: httpOptions?.demo ?? null,
-        store,
+        ping: () => store.ping(),
         tenants,
+        leads,
         ingest,
         audit,
         events,
         rules,
         predictive,
         chat,
-        chats,
         council,
         privacy,
         queue,

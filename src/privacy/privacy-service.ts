@@ -27,7 +27,7 @@ import { createPrivacyStages, type EventGpcReader, type PrivacyStages } from './
 import { PURPOSES } from './purposes.ts';
 import type { PrivacyRequest } from './request-schema.ts';
 import { createPrivacyRequests, type ErasureHooks, type PrivacyRequests } from './requests.ts';
-import { createRetention, type Retention, type RetentionTargets } from './retention.ts';
+import { createRetention, type Retention, type RetentionPolicy, type RetentionTargets } from './retention.ts';
 import { createSubjectKeys, type SubjectKeys } from './subject-keys.ts';
 import type { ContactNormaliser } from './subject-scope.ts';
 
@@ -89,6 +89,9 @@ export interface Privacy {
   /** The page for a token: 200 with the choices, or 400/410 with a plain explanation. */
   preferencePage(token: string, gpc: boolean): Promise<{ status: number; html: string }>;
   preferenceAction(token: string, action: PreferenceAction): Promise<Record<string, unknown>>;
+  retentionPolicy(ctx: WorkspaceContext): ReturnType<Retention['get']>;
+  /** Saves a policy and queues a sweep now (then daily), in one transaction. */
+  setRetention(ctx: WorkspaceContext, policy: RetentionPolicy, actor: Actor): Promise<number>;
   /** The `privacy.retention` job: sweeps, finishes interrupted requests, schedules the next run. */
   retentionJob(job: JobContext<'privacy.retention'>): Promise<void>;
   /** SQLite: overwrite freed pages and empty the WAL, so erased bytes leave the files. */
@@ -340,6 +343,18 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
           issues: [{ field: 'path.token', reason: 'is not a valid link' }],
         });
       return result;
+    },
+    retentionPolicy: (ctx) => retention.get(db, ctx),
+    async setRetention(ctx, policy, actor) {
+      const version = await store.transaction(async (trx) => {
+        const v = await retention.put(trx, ctx, policy, actor);
+        await queue.enqueue(trx, [
+          { name: 'privacy.retention', workspaceId: ctx.workspaceId, payload: { trigger: `policy v${v}` } },
+        ]);
+        return v;
+      });
+      queue.notify();
+      return version;
     },
     async retentionJob(job) {
       const ws = await db

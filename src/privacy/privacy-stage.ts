@@ -1,6 +1,6 @@
 import type { Actor, WorkspaceContext } from '../core/index.ts';
 import type { PipelineStage, StageContext } from '../leads/index.ts';
-import type { Db } from '../store/index.ts';
+import { type Db, dbOf } from '../store/index.ts';
 import type { ConsentEntryInput, ConsentLedger, ConsentState } from './consent-ledger.ts';
 import { CONTACT_PURPOSES, purposeOf } from './purposes.ts';
 import type { SubjectKeys } from './subject-keys.ts';
@@ -45,7 +45,7 @@ export function createPrivacyStages(options: {
     if (!ctx.lead) return null;
     const cached = states.get(ctx);
     if (cached) return cached;
-    const state = await ledger.state(ctx.db, ctx.tenant, ctx.lead.id);
+    const state = await ledger.state(dbOf(ctx.db), ctx.tenant, ctx.lead.id);
     states.set(ctx, state);
     return state;
   }
@@ -58,7 +58,7 @@ export function createPrivacyStages(options: {
       ...(input.phone ? [keys.suppressionHash(ctx.tenant, 'phone', input.phone)] : []),
     ];
     if (hashes.length === 0) return null;
-    const row = await ctx.db
+    const row = await dbOf(ctx.db)
       .selectFrom('privacy_suppressions')
       .select((eb) => eb.fn.max('created_at').as('at'))
       .where('workspace_id', '=', ctx.tenant.workspaceId)
@@ -109,7 +109,8 @@ export function createPrivacyStages(options: {
             occurredAt: Number.isFinite(at) ? at : ctx.now,
           });
       }
-      const signal = await ctx.db
+      const db = dbOf(ctx.db);
+      const signal = await db
         .selectFrom('privacy_signals')
         .select('gpc')
         .where('workspace_id', '=', ctx.tenant.workspaceId)
@@ -117,7 +118,7 @@ export function createPrivacyStages(options: {
         .executeTakeFirst();
       const gpc =
         signal?.gpc === 1 ||
-        (event.source === 'chat' && (await options.eventGpc?.(ctx.db, ctx.tenant, event.id)) === true);
+        (event.source === 'chat' && (await options.eventGpc?.(db, ctx.tenant, event.id)) === true);
       if (gpc)
         entries.push({
           purpose: 'sale_or_share',
@@ -129,12 +130,12 @@ export function createPrivacyStages(options: {
           occurredAt: ctx.now,
         });
       if (signal)
-        await ctx.db
+        await db
           .deleteFrom('privacy_signals')
           .where('workspace_id', '=', ctx.tenant.workspaceId)
           .where('event_id', '=', event.id)
           .execute();
-      if (entries.length > 0) await ledger.record(ctx.db, ctx.tenant, lead.id, entries, WORKER);
+      if (entries.length > 0) await ledger.record(db, ctx.tenant, lead.id, entries, WORKER);
     },
   };
 

@@ -19,3 +19,5 @@ export type {
   PrivacyRequestsTable,
 } from './schema.ts';
 export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';
+export type { UnitOfWork } from './unit-of-work.ts';
+export { dbOf } from './unit-of-work.ts';

@@ -126,7 +126,7 @@ const retentionSchema = z.object({
 });
 
 export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, privacy, clock, store, queue } = deps;
+  const { tenants, privacy, clock } = deps;
 
   registerRoute(app, catalog, tenants, {
     method: 'GET',
@@ -316,7 +316,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     auth: 'admin',
     responses: { 200: { description: 'Policy and last report', schema: retentionSchema } },
     async handler({ principal }) {
-      const current = await privacy.retention.get(store.db, workspaceOf(principal));
+      const current = await privacy.retentionPolicy(workspaceOf(principal));
       return {
         ...current,
         lastRunAt: isoOrNull(current.lastRunAt),
@@ -335,15 +335,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     body: retentionPolicySchema,
     responses: { 200: { description: 'The new version', schema: z.object({ version: z.number().int() }) } },
     async handler({ principal, body }) {
-      const ctx = workspaceOf(principal);
-      const version = await store.transaction(async (trx) => {
-        const v = await privacy.retention.put(trx, ctx, body, actorOf(principal));
-        await queue.enqueue(trx, [
-          { name: 'privacy.retention', workspaceId: ctx.workspaceId, payload: { trigger: `policy v${v}` } },
-        ]);
-        return v;
-      });
-      queue.notify();
+      const version = await privacy.setRetention(workspaceOf(principal), body, actorOf(principal));
       return { version };
     },
   });
