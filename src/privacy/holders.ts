@@ -82,32 +82,45 @@ export function columnHolder(options: {
   alsoEventColumn?: string;
 }): PersonalDataHolder {
   const { table, column, match, alsoEventColumn } = options;
-  const where = (scope: SubjectScope) => {
+  // One statement per column: an OR across two indexed columns would scan the workspace's rows.
+  const conditions = (scope: SubjectScope) => {
     const ids = match === 'lead' ? scope.leadIds : scope.eventIds;
-    const clauses = [];
-    if (ids.length > 0) clauses.push(sql`${sql.ref(column)} in (${sql.join(ids.map((id) => sql`${id}`))})`);
+    const out = [];
+    if (ids.length > 0)
+      out.push(
+        sql`workspace_id = ${scope.ctx.workspaceId} and ${sql.ref(column)} in (${sql.join(ids.map((id) => sql`${id}`))})`,
+      );
     if (alsoEventColumn && scope.eventIds.length > 0)
-      clauses.push(sql`${sql.ref(alsoEventColumn)} in (${sql.join(scope.eventIds.map((id) => sql`${id}`))})`);
-    if (clauses.length === 0) return null;
-    return sql`workspace_id = ${scope.ctx.workspaceId} and (${sql.join(clauses, sql` or `)})`;
+      out.push(
+        sql`workspace_id = ${scope.ctx.workspaceId} and ${sql.ref(alsoEventColumn)} in (${sql.join(scope.eventIds.map((id) => sql`${id}`))})`,
+      );
+    return out;
   };
   return {
     name: options.name,
     tables: [table],
     action: 'delete',
     async export(scope) {
-      const condition = where(scope);
-      if (!condition) return [];
-      const { rows } = await sql<
-        Record<string, unknown>
-      >`select * from ${sql.table(table)} where ${condition}`.execute(scope.db);
-      return rows;
+      const rows = new Map<string, Record<string, unknown>>();
+      for (const condition of conditions(scope)) {
+        const result = await sql<
+          Record<string, unknown>
+        >`select * from ${sql.table(table)} where ${condition}`.execute(scope.db);
+        for (const row of result.rows)
+          rows.set(
+            JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
+            row,
+          );
+      }
+      return [...rows.values()];
     },
     async erase(scope) {
-      const condition = where(scope);
-      if (!condition) return 0;
-      const result = await sql`delete from ${sql.table(table)} where ${condition}`.execute(scope.db);
-      return Number(result.numAffectedRows ?? 0);
+      let removed = 0;
+      for (const condition of conditions(scope)) {
+        const result = await sql`delete from ${sql.table(table)} where ${condition}`.execute(scope.db);
+        removed += Number(result.numAffectedRows ?? 0);
+      }
+      return removed;
     },
   };
 }

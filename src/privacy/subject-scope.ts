@@ -36,18 +36,26 @@ export async function resolveSubject(
   if (ref.leadId) leadIds.add(ref.leadId);
 
   for (let round = 0; round < 2; round++) {
-    const rows = await db
-      .selectFrom('leads')
-      .select(['id', 'email', 'phone'])
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where((eb) =>
-        eb.or([
-          ...(emails.size > 0 ? [eb('email', 'in', [...emails])] : []),
-          ...(phones.size > 0 ? [eb('phone', 'in', [...phones])] : []),
-          ...(leadIds.size > 0 ? [eb('id', 'in', [...leadIds])] : []),
-        ]),
-      )
-      .execute();
+    // One indexed lookup per key: an OR across columns would scan the workspace's leads.
+    const base = () =>
+      db.selectFrom('leads').select(['id', 'email', 'phone']).where('workspace_id', '=', ctx.workspaceId);
+    const rows = [
+      ...(emails.size > 0
+        ? await base()
+            .where('email', 'in', [...emails])
+            .execute()
+        : []),
+      ...(phones.size > 0
+        ? await base()
+            .where('phone', 'in', [...phones])
+            .execute()
+        : []),
+      ...(leadIds.size > 0
+        ? await base()
+            .where('id', 'in', [...leadIds])
+            .execute()
+        : []),
+    ];
     const before = leadIds.size + emails.size + phones.size;
     for (const row of rows) {
       leadIds.add(row.id);

@@ -107,9 +107,9 @@ export function privacyMigration(dialect: DialectName) {
 
       // Retention sweeps and erasure look leads, events and sessions up by age and by lead.
       await db.schema
-        .createIndex('leads_ws_status_updated')
+        .createIndex('leads_ws_updated')
         .on('leads')
-        .columns(['workspace_id', 'status', 'updated_at'])
+        .columns(['workspace_id', 'updated_at'])
         .execute();
       await db.schema
         .createIndex('events_ws_lead')
