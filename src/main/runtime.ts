@@ -227,7 +227,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     return engine;
   };
   const chats = createChatStore({ store, clock, audit });
-  const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  const chat = createChatService({
+    store,
+    chats,
+    engineFor,
+    tenants,
+    ingest,
+    writer,
+    clock,
+    ids,
+    audit,
+    events,
+  });
   const council = createCouncilService({
     store,
     audit,

@@ -49,6 +49,19 @@ export interface ChatApi {
   send(sessionId: string, text: string, handlers: TurnHandlers): Promise<void>;
   /** Messages after `after` (all of them without it). */
   poll(sessionId: string, after?: string): Promise<ChatUpdate>;
+  /**
+   * Follows the conversation live (a person's messages arrive as they are written) until the server
+   * ends the stream or `signal` aborts. Rejects with `ApiError` when refused, `StreamError` when cut.
+   */
+  follow(
+    sessionId: string,
+    after: string | undefined,
+    handlers: {
+      message(message: ChatMessage): void;
+      state(state: ChatState, outcome: ChatOutcome | null, agent: { name: string } | undefined): void;
+    },
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 /** Seconds or an HTTP date, as `Retry-After` allows; undefined when absent or unreadable. */
@@ -118,6 +131,43 @@ export function createChatApi(options: { origin: string; widgetKey: string; fetc
         headers: { 'x-widget-key': options.widgetKey, accept: 'application/json' },
       });
       return json(response);
+    },
+
+    async follow(sessionId, after, handlers, signal) {
+      const query = after ? `?after=${encodeURIComponent(after)}` : '';
+      const response = await request(`${base}/${encodeURIComponent(sessionId)}/stream${query}`, {
+        method: 'GET',
+        headers: { 'x-widget-key': options.widgetKey, accept: 'text/event-stream' },
+        signal,
+      });
+      if (!response.body) throw new StreamError(new Error('no stream'));
+      const parser = createSseParser(({ event, data }) => {
+        let payload: Record<string, unknown>;
+        try {
+          payload = JSON.parse(data);
+        } catch {
+          return;
+        }
+        if (event === 'message') handlers.message(payload as unknown as ChatMessage);
+        else if (event === 'state')
+          handlers.state(
+            payload.state as ChatState,
+            (payload.outcome ?? null) as ChatOutcome | null,
+            payload.agent as { name: string } | undefined,
+          );
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          parser.push(value);
+        }
+        parser.end();
+      } catch (cause) {
+        if (signal.aborted) return;
+        throw new StreamError(cause);
+      }
     },
 
     async send(sessionId, text, handlers) {
