@@ -91,6 +91,32 @@ export class StreamError extends Error {
   }
 }
 
+/**
+ * Reads a `text/event-stream` body to its end, handing each event's JSON payload to `onEvent`
+ * (events whose data is not JSON are skipped). A handler that throws `StreamError` ends the read.
+ */
+async function readEventStream(
+  body: NonNullable<Response['body']>,
+  onEvent: (event: string, payload: Record<string, unknown>) => void,
+): Promise<void> {
+  const parser = createSseParser(({ event, data }) => {
+    let payload: Record<string, unknown>;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      return;
+    }
+    onEvent(event, payload);
+  });
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parser.push(value);
+  }
+  parser.end();
+}
+
 /** The widget's HTTP client: credential-less CORS requests to the widget's own origin only. */
 export function createChatApi(options: { origin: string; widgetKey: string; fetch?: typeof fetch }): ChatApi {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
@@ -141,29 +167,16 @@ export function createChatApi(options: { origin: string; widgetKey: string; fetc
         signal,
       });
       if (!response.body) throw new StreamError(new Error('no stream'));
-      const parser = createSseParser(({ event, data }) => {
-        let payload: Record<string, unknown>;
-        try {
-          payload = JSON.parse(data);
-        } catch {
-          return;
-        }
-        if (event === 'message') handlers.message(payload as unknown as ChatMessage);
-        else if (event === 'state')
-          handlers.state(
-            payload.state as ChatState,
-            (payload.outcome ?? null) as ChatOutcome | null,
-            payload.agent as { name: string } | undefined,
-          );
-      });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          parser.push(value);
-        }
-        parser.end();
+        await readEventStream(response.body, (event, payload) => {
+          if (event === 'message') handlers.message(payload as unknown as ChatMessage);
+          else if (event === 'state')
+            handlers.state(
+              payload.state as ChatState,
+              (payload.outcome ?? null) as ChatOutcome | null,
+              payload.agent as { name: string } | undefined,
+            );
+        });
       } catch (cause) {
         if (signal.aborted) return;
         throw new StreamError(cause);
@@ -188,29 +201,16 @@ export function createChatApi(options: { origin: string; widgetKey: string; fetc
         return;
       }
       let finished = false;
-      const parser = createSseParser(({ event, data }) => {
-        let payload: Record<string, unknown>;
-        try {
-          payload = JSON.parse(data);
-        } catch {
-          return;
-        }
-        if (event === 'typing') handlers.typing();
-        else if (event === 'delta') handlers.delta(String(payload.messageId), String(payload.text ?? ''));
-        else if (event === 'message') handlers.message(payload as unknown as ChatMessage);
-        else if (event === 'done') {
-          finished = true;
-          handlers.done(payload.state as ChatState, (payload.outcome ?? null) as ChatOutcome | null);
-        } else if (event === 'error') throw new StreamError(payload);
-      });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          parser.push(value);
-        }
-        parser.end();
+        await readEventStream(response.body, (event, payload) => {
+          if (event === 'typing') handlers.typing();
+          else if (event === 'delta') handlers.delta(String(payload.messageId), String(payload.text ?? ''));
+          else if (event === 'message') handlers.message(payload as unknown as ChatMessage);
+          else if (event === 'done') {
+            finished = true;
+            handlers.done(payload.state as ChatState, (payload.outcome ?? null) as ChatOutcome | null);
+          } else if (event === 'error') throw new StreamError(payload);
+        });
       } catch (cause) {
         throw cause instanceof StreamError ? cause : new StreamError(cause);
       }

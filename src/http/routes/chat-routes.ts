@@ -5,6 +5,7 @@ import { LeadloopError } from '../../core/index.ts';
 import { utmSchema } from '../../ingest/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { writeEventStreamHead } from './stream-route.ts';
 
 const messageSchema = z.object({
   id: z.string(),
@@ -234,14 +235,11 @@ export function registerChatRoutes(
       reply.hijack();
       const res = reply.raw;
       const origin = header(request, 'origin');
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-        ...(origin ? { 'access-control-allow-origin': origin, vary: 'origin' } : {}),
-      });
+      writeEventStreamHead(
+        res,
+        request.id,
+        origin ? { 'access-control-allow-origin': origin, vary: 'origin' } : {},
+      );
       res.write('retry: 2000\n\n');
       streams.add(res);
       let closed = false;
