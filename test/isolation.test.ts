@@ -282,7 +282,9 @@ for (const dialect of DIALECTS) {
         const listed = await asB('GET', '/v1/chat/sessions');
         assert.equal(listed.status, 200);
         assert.ok(!JSON.stringify(listed.body).includes(A.sessionId));
-        assert.ok(!JSON.stringify((await asB('GET', '/v1/chat/sessions?status=live')).body).includes(A.sessionId));
+        assert.ok(
+          !JSON.stringify((await asB('GET', '/v1/chat/sessions?status=live')).body).includes(A.sessionId),
+        );
       },
       async takeOverChat() {
         notFound(
