@@ -169,12 +169,13 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
       const { store, probe, open } = await setUp();
       const deliverAgain = async (job: { id: string; workspaceId: string; name: string }, tag: string) => {
         const jobId = `${tag}-${job.id}`;
-        await probe.queue.add(
+        const queue = probe.queueFor(job.name as JobName);
+        await queue.add(
           job.name,
           { id: job.id, workspaceId: job.workspaceId, name: job.name },
           { jobId, removeOnComplete: true, removeOnFail: true },
         );
-        await until(async () => (await probe.queue.getJob(jobId)) === undefined);
+        await until(async () => (await queue.getJob(jobId)) === undefined);
       };
       let runs = 0;
       let ran: JobContext | undefined;

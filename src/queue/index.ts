@@ -8,8 +8,8 @@ export async function loadBullmqQueue(): Promise<
 > {
   return (await import('./bullmq/bullmq-queue.ts')).createBullmqQueue;
 }
-export type { JobName, JobPayload, UnitOfWork } from './catalog.ts';
-export { backoffDelayMs, JOB_NAMES, jobCatalog } from './catalog.ts';
+export type { JobName, JobPayload, JobPool, UnitOfWork } from './catalog.ts';
+export { backoffDelayMs, JOB_NAMES, JOB_POOLS, jobCatalog, jobNamesOf, parsePools } from './catalog.ts';
 export type { EmbeddedQueueOptions } from './embedded/embedded-queue.ts';
 export { createEmbeddedQueue } from './embedded/embedded-queue.ts';
 export type {
