@@ -18,11 +18,13 @@ export interface LinkOptions<T> {
 export interface Link<T> {
   /** What `open` made on the live connection, or null while there is none (asking starts an attempt). */
   get(): T | null;
+  /** The same, without starting an attempt. */
+  peek(): T | null;
   /** Stops reconnecting and closes the connection (giving up on a broker that does not answer). */
   close(): Promise<void>;
 }
 
-const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<void> =>
+export const settlesWithin = (promise: Promise<unknown>, ms: number): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     void promise.finally(() => {
@@ -96,6 +98,7 @@ export function createLink<T>(options: LinkOptions<T>): Link<T> {
       if (!live) attempt();
       return live?.value ?? null;
     },
+    peek: () => live?.value ?? null,
     async close() {
       closed = true;
       clearTimeout(timer);

@@ -7,8 +7,8 @@ import {
   type OutboxQueue,
   type OutboxQueueOptions,
 } from '../outbox/outbox-queue.ts';
-import { createLink } from './link.ts';
-import { declareTopology, topologyFor } from './topology.ts';
+import { createLink, settlesWithin } from './link.ts';
+import { DEFAULT_DELIVERY_LIMIT, declareTopology, topologyFor } from './topology.ts';
 
 export interface RabbitmqQueueOptions extends OutboxQueueOptions {
   /** `amqp://` or `amqps://` URL of the RabbitMQ that dispatches jobs. */
@@ -81,7 +81,7 @@ function consumeWith(options: RabbitmqQueueOptions, consume: ConsumeOptions): { 
         channel.on('close', () => {
           if (!stopping) void model.close().catch(() => {});
         });
-        await declareTopology(channel, topology, [pool], options.deliveryLimit ?? 5);
+        await declareTopology(channel, topology, [pool], options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT);
         await channel.prefetch(consume.concurrency);
         const { consumerTag } = await channel.consume(
           topology.queueOf(pool),
@@ -101,7 +101,12 @@ function consumeWith(options: RabbitmqQueueOptions, consume: ConsumeOptions): { 
       stopping = true;
       // No new deliveries; the ones running finish and are acknowledged before the connection closes
       // (a closed connection would hand them to another consumer, which the claim would turn away).
-      for (const { channel, tag } of link.get() ?? []) await channel.cancel(tag).catch(() => {});
+      // Bounded: a connection the broker dropped without a word may never answer the cancel.
+      for (const { channel, tag } of link.peek() ?? [])
+        await settlesWithin(
+          channel.cancel(tag).catch(() => {}),
+          1_000,
+        );
       await Promise.allSettled([...running]);
       await link.close();
     },
@@ -125,7 +130,7 @@ function createRabbitmqBroker(options: RabbitmqQueueOptions): Broker {
         const confirm = await model.createConfirmChannel();
         confirm.on('error', onError);
         confirm.on('close', () => void model.close().catch(() => {}));
-        await declareTopology(confirm, topology, JOB_POOLS, options.deliveryLimit ?? 5);
+        await declareTopology(confirm, topology, JOB_POOLS, options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT);
         return confirm;
       },
     });

@@ -25,6 +25,9 @@ export function topologyFor(prefix: string): Topology {
  */
 const DEAD_LETTER_MAX = 10_000;
 
+/** Deliveries of one job the broker makes before dead-lettering it, unless configured otherwise. */
+export const DEFAULT_DELIVERY_LIMIT = 5;
+
 /**
  * Declares the exchanges and queues (idempotent; every connection does it before use). Quorum
  * queues replicate and survive a broker restart; a delivery redelivered `deliveryLimit` times (its
