@@ -66,7 +66,9 @@ export async function createTestRuntime(
     // Scaled out means PostgreSQL and a broker together: with TEST_REDIS_URL, the PostgreSQL runs
     // dispatch jobs through BullMQ (with TEST_BROKER=rabbitmq and TEST_AMQP_URL, through RabbitMQ),
     // each runtime under its own prefix.
-    ...(dialect === 'postgres' ? brokerConfig(`leadloop-test-${schema}`) : {}),
+    ...(dialect === 'postgres' && !options.config?.REDIS_URL && !options.config?.QUEUE_URL
+      ? brokerConfig(`leadloop-test-${schema}`)
+      : {}),
     ...options.config,
   });
   const runtime = await createRuntime(config, {
