@@ -8,7 +8,7 @@ import {
   type Queue,
 } from '../../src/queue/index.ts';
 import { waitFor } from '../../src/queue/queue-test-support.ts';
-import type { Db, Store } from '../../src/store/index.ts';
+import { dbOf, type Store, type UnitOfWork } from '../../src/store/index.ts';
 
 /*
  * What the outbox fault suites of every broker share. Each job's effect is a domain event with a
@@ -19,10 +19,10 @@ type Handler = (job: JobContext) => Promise<void>;
 export const handlersOf = (run: Handler) =>
   Object.fromEntries(JOB_NAMES.map((name) => [name, run])) as unknown as JobHandlers;
 
-export async function effect(db: Db, job: JobContext): Promise<void> {
+export async function effect(unit: UnitOfWork, job: JobContext): Promise<void> {
   const subject =
     'eventId' in job.payload ? job.payload.eventId : 'leadId' in job.payload ? job.payload.leadId : '';
-  await db
+  await dbOf(unit)
     .insertInto('domain_events')
     .values({
       id: `evt_${randomUUID()}`,

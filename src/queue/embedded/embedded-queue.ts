@@ -1,5 +1,5 @@
 import { asScheduler, type Clock, type IdGenerator } from '../../core/index.ts';
-import type { DialectName, JobsTable, Store } from '../../store/index.ts';
+import { type DialectName, dbOf, type JobsTable, type Store } from '../../store/index.ts';
 import { createAlarm } from '../alarm.ts';
 import { type JobName, jobNamesOf } from '../catalog.ts';
 import { claimValues, fairDueIds, insertJobs, type JobStatus, recoverExpired } from '../job-rows.ts';
@@ -97,7 +97,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   }
 
   return {
-    enqueue: (trx, jobs: EnqueueRequest[]) => insertJobs(trx, jobs, { clock, ids }),
+    enqueue: (unit, jobs: EnqueueRequest[]) => insertJobs(dbOf(unit), jobs, { clock, ids }),
 
     async work(opts) {
       // Only the pools this worker runs (all of them in the embedded server).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock, IdGenerator } from '../../core/index.ts';
-import type { Store } from '../../store/index.ts';
+import { dbOf, type Store } from '../../store/index.ts';
 import { type Alarm, createAlarm } from '../alarm.ts';
 import { JOB_POOLS } from '../catalog.ts';
 import { insertJobs, recoverExpired } from '../job-rows.ts';
@@ -133,7 +133,7 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
   }
 
   return {
-    enqueue: (trx, jobs) => insertJobs(trx, jobs, { clock, ids }),
+    enqueue: (unit, jobs) => insertJobs(dbOf(unit), jobs, { clock, ids }),
 
     async work(opts) {
       const pools = opts.pools ?? JOB_POOLS;
