@@ -16,4 +16,5 @@ export type { SecretBox } from './secret-box.ts';
 export { createSecretBox, generateSecretKey, isSealed } from './secret-box.ts';
 export type { Actor, KeyScope, WorkspaceContext } from './tenant.ts';
 export { KEY_SCOPES } from './tenant.ts';
+export type { UnknownFieldHint } from './validation.ts';
 export { parseInput, toFieldIssues } from './validation.ts';
