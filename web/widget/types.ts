@@ -1,25 +1,13 @@
 /** The chat API's wire types, as the widget sees them. */
 
-export type ChatState = 'active' | 'taken_over' | 'ended';
-export type ChatOutcome = 'qualified' | 'nurture' | 'disqualified';
+// The wire types are the server's own (type-only imports: nothing of the server reaches the bundle).
+import type { ChatMessage, ChatTurn, SessionStatus } from '../../src/chat/index.ts';
 
-/** One message of the conversation. */
-export interface ChatMessage {
-  id: string;
-  role: 'bot' | 'visitor' | 'agent';
-  text: string;
-  quickReplies?: string[];
-  link?: { url: string; label: string };
-  at: string;
-}
-
+export type { ChatMessage };
+export type ChatState = SessionStatus;
+export type ChatOutcome = NonNullable<ChatTurn['outcome']>;
 /** What session start, a turn and a poll answer. */
-export interface ChatUpdate {
-  sessionId: string;
-  state: ChatState;
-  outcome: ChatOutcome | null;
-  messages: ChatMessage[];
-}
+export type ChatUpdate = ChatTurn;
 
 /** What the host page tells the server when a session starts. */
 export interface PageContext {
