@@ -1,13 +1,29 @@
 /** The chat API's wire types, as the widget sees them. */
 
-// The wire types are the server's own (type-only imports: nothing of the server reaches the bundle).
-import type { ChatMessage, ChatTurn, SessionStatus } from '../../src/chat/index.ts';
+export type ChatState = 'active' | 'taken_over' | 'ended';
+export type ChatOutcome = 'qualified' | 'nurture' | 'disqualified';
 
-export type { ChatMessage };
-export type ChatState = SessionStatus;
-export type ChatOutcome = NonNullable<ChatTurn['outcome']>;
+/** One message of the conversation. */
+export interface ChatMessage {
+  id: string;
+  role: 'bot' | 'visitor' | 'agent';
+  text: string;
+  /** The display name of the person who wrote an `agent` message. */
+  author?: string;
+  quickReplies?: string[];
+  link?: { url: string; label: string };
+  at: string;
+}
+
 /** What session start, a turn and a poll answer. */
-export type ChatUpdate = ChatTurn;
+export interface ChatUpdate {
+  sessionId: string;
+  state: ChatState;
+  outcome: ChatOutcome | null;
+  /** The person in the conversation while it is taken over. */
+  agent?: { name: string };
+  messages: ChatMessage[];
+}
 
 /** What the host page tells the server when a session starts. */
 export interface PageContext {
