@@ -272,6 +272,20 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('says where custom data goes when a lead has an unknown field', async () => {
+      const response = await call(http.app, 'POST', '/v1/leads', {
+        key: ws.apiKey,
+        body: { email: 'a@b.co', industry: 'saas' },
+      });
+      assert.equal(response.status, 400);
+      const issue = response.body.errors?.find((e) => e.field === 'body.industry');
+      assert.match(issue?.reason ?? '', /^is not a known field; .*send custom fields inside attributes/);
+      assert.match(
+        issue?.reason ?? '',
+        /email, name, phone, company, title, country, source, utm, consent, attributes/,
+      );
+    });
+
     it('refuses a read-only key on the ingest route with 403', async () => {
       const reader = await runtime.tenants.createApiKey({
         workspaceId: ws.workspaceId,

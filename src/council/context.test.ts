@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { wilsonInterval } from '../core/index.ts';
 import {
   authorityFromTitle,
   daysBetween,
@@ -12,7 +13,6 @@ import {
   regionOf,
 } from './context.ts';
 import { conversation, lead, metrics, score } from './test-support.ts';
-import { wilsonInterval } from './wilson.ts';
 
 describe('normalising untrusted lead fields', () => {
   test('maps whole industry values and synonyms, case and spacing ignored', () => {
@@ -116,11 +116,12 @@ describe('metric signals and intervals', () => {
   });
 
   test('the Wilson interval is [0, 1] without data and brackets the rate', () => {
-    assert.deepEqual(wilsonInterval(0, 0), { low: 0, high: 1 });
+    const empty = wilsonInterval(0, 0);
+    assert.deepEqual([empty.lower, empty.upper], [0, 1]);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5000 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, p) => {
         const k = Math.round(n * p);
-        const { low, high } = wilsonInterval(k, n);
+        const { lower: low, upper: high } = wilsonInterval(k, n);
         assert.ok(low >= 0 && high <= 1 && low <= k / n + 1e-12 && high >= k / n - 1e-12);
       }),
     );

@@ -238,4 +238,4 @@ export {
   TOOL_NAMES,
 } from './vocabulary.ts';
 /** Wilson score interval. */
-export { rateWithInterval, wilsonInterval } from './wilson.ts';
+export { rateWithInterval } from './wilson.ts';

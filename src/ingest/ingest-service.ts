@@ -1,6 +1,6 @@
 import type { Clock } from '../core/index.ts';
 import { LeadloopError, parseInput } from '../core/index.ts';
-import { type LeadInput, leadInputSchema, normaliseLead } from '../leads/index.ts';
+import { type LeadInput, leadInputSchema, normaliseLead, unknownLeadFieldHint } from '../leads/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import {
   type EventWriter,
@@ -64,7 +64,7 @@ export function createIngestService(options: {
   const { tenants, writer, clock } = options;
 
   function validateLead(value: unknown, prefix = 'body'): LeadInput {
-    const lead = parseInput(leadInputSchema, value, prefix);
+    const lead = parseInput(leadInputSchema, value, prefix, unknownLeadFieldHint);
     const normalised = normaliseLead(lead);
     if (!normalised.ok) {
       throw new LeadloopError('validation_failed', `the ${prefix} is not a valid lead`, {

@@ -30,7 +30,7 @@ export {
   toLead,
 } from './lead-repository.ts';
 export type { ConsentInput, LeadInput } from './lead-schema.ts';
-export { consentSchema, leadInputSchema, utmSchema } from './lead-schema.ts';
+export { consentSchema, leadInputSchema, unknownLeadFieldHint, utmSchema } from './lead-schema.ts';
 export {
   isFreeEmail,
   isFreeEmailDomain,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { UnknownFieldHint } from '../core/index.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -68,3 +69,12 @@ export const leadInputSchema = z
 
 export type LeadInput = z.infer<typeof leadInputSchema>;
 export type ConsentInput = z.infer<typeof consentSchema>;
+
+/**
+ * The hint for an unknown top-level field of a lead: the known fields, and `attributes` for custom
+ * data (the most common cause is a custom field sent beside the standard ones).
+ */
+export const unknownLeadFieldHint: UnknownFieldHint = (path) =>
+  path.length === 0
+    ? `a lead's fields are ${Object.keys(leadInputSchema.shape).join(', ')}; send custom fields inside attributes, e.g. {"attributes": {"industry": "saas"}}`
+    : undefined;

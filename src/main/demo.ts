@@ -58,6 +58,7 @@ export function banner(url: string, location: string, demo: DemoCredentials | nu
       `    workspace id:   ${demo.workspaceId}`,
       `    API key:        ${demo.apiKey}`,
       `    webhook secret: ${demo.webhookSecret}`,
+      `    widget key:     ${demo.widgetKey}   (the embed tag's data-key)`,
       `    chat demo:      ${url}/demo`,
       '',
       '  Try it:',

@@ -42,6 +42,8 @@ export interface ActiveSecret {
 export interface TenantsService {
   createWorkspace(input: { name: string; organisation?: string; actor: Actor }): Promise<CreatedWorkspace>;
   getWorkspace(workspaceId: string): Promise<Workspace | null>;
+  /** The deployment's only workspace; null when it has none or several (CLI defaults). */
+  soleWorkspace(): Promise<Workspace | null>;
   listWorkspaces(organisationId: string): Promise<Workspace[]>;
   createApiKey(input: {
     workspaceId: string;
@@ -201,6 +203,10 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       );
     },
 
+    async soleWorkspace() {
+      const rows = await db.selectFrom('workspaces').selectAll().orderBy('id').limit(2).execute();
+      return rows.length === 1 && rows[0] ? toWorkspace(rows[0]) : null;
+    },
     async getWorkspace(workspaceId) {
       const cached = workspaceCache.get(workspaceId);
       if (cached && cached.until > clock.now()) return cached.workspace;

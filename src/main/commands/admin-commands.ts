@@ -1,9 +1,7 @@
 import type { KeyScope } from '../../core/index.ts';
 import { withDataScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption, str } from './types.ts';
-
-const CLI_ACTOR = { type: 'cli', id: process.env.USER ?? 'cli' } as const;
+import { bool, type Command, cliActor, dataDirOption, str } from './types.ts';
 
 export const workspaceCommand: Command = {
   summary: 'Create a workspace (and its organisation if new)',
@@ -18,7 +16,7 @@ export const workspaceCommand: Command = {
       const created = await runtime.tenants.createWorkspace({
         name,
         organisation: str(context, 'org'),
-        actor: CLI_ACTOR,
+        actor: cliActor(context),
       });
       const out = {
         workspaceId: created.workspace.id,
@@ -74,7 +72,7 @@ export const keyCommand: Command = {
           workspaceId: workspaceId as string,
           scope: scope as Exclude<KeyScope, 'org'>,
           label: str(context, 'label'),
-          actor: CLI_ACTOR,
+          actor: cliActor(context),
         });
       }
       if (bool(context, 'json')) context.stdout.write(`${JSON.stringify({ ...created, scope })}\n`);
@@ -106,7 +104,11 @@ export const secretCommand: Command = {
     try {
       if (!(await runtime.tenants.getWorkspace(workspaceId)))
         throw new Error(`workspace ${workspaceId} does not exist`);
-      const rotated = await runtime.tenants.rotateSecret({ workspaceId, overlapSeconds, actor: CLI_ACTOR });
+      const rotated = await runtime.tenants.rotateSecret({
+        workspaceId,
+        overlapSeconds,
+        actor: cliActor(context),
+      });
       if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(rotated)}\n`);
       else
         context.stdout.write(

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { parse } from 'csv-parse/sync';
 import { inWorkspace, LeadloopError } from '../../core/index.ts';
-import { fingerprint } from '../../ingest/index.ts';
 import type { LeadInput } from '../../leads/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { bool, type Command, dataDirOption, str } from './types.ts';
+import { count, resolveWorkspace } from './workspace-option.ts';
 
 const FIELD_ALIASES: Record<string, keyof LeadInput | `utm.${string}` | 'firstName' | 'lastName'> = {
   email: 'email',
@@ -74,7 +74,8 @@ interface Rejection {
 
 export const importCommand: Command = {
   summary: 'Ingest a CSV of leads through the pipeline, with progress and a summary',
-  usage: 'leadloop import <file.csv> [--workspace <id>] [--json] [--data-dir D]',
+  usage:
+    'leadloop import <file.csv> [--workspace <id>] [--json] [--data-dir D]   (exit 1 when any row is rejected or fails; accepted rows are kept)',
   options: { ...dataDirOption, workspace: { type: 'string' }, json: { type: 'boolean' } },
   logLevel: 'warn',
   async run(context) {
@@ -92,15 +93,8 @@ export const importCommand: Command = {
     const runtime = await createRuntime(context.config);
     const json = bool(context, 'json');
     try {
-      let workspaceId = str(context, 'workspace');
-      if (!workspaceId) {
-        const all = await runtime.store.db.selectFrom('workspaces').select('id').limit(2).execute();
-        if (all.length !== 1) throw new Error('give --workspace <id> (there is not exactly one workspace)');
-        workspaceId = all[0]?.id as string;
-      }
-      if (!(await runtime.tenants.getWorkspace(workspaceId)))
-        throw new Error(`workspace ${workspaceId} does not exist`);
-      return await inWorkspace(workspaceId, () => importInto(workspaceId as string));
+      const { workspaceId } = await resolveWorkspace(runtime, str(context, 'workspace'));
+      return await inWorkspace(workspaceId, () => importInto(workspaceId));
     } finally {
       await runtime.close();
     }
@@ -111,14 +105,15 @@ export const importCommand: Command = {
       const bar = json
         ? null
         : new SingleBar({
-            format: '  {phase} [{bar}] {value}/{total} rows  {eta_formatted} left',
+            format: '  {phase} [{bar}] {value}/{total} rows  {percentage}%',
             hideCursor: true,
             stream: process.stderr,
             // Also report progress when stderr is a log file or a CI console, every half second.
             noTTYOutput: true,
             notTTYSchedule: 500,
           });
-      bar?.start(records.length * 2, 0, { phase: 'accepting ' });
+      // Two phases over different totals: rows accepted, then accepted rows processed.
+      bar?.start(records.length, 0, { phase: 'accepting ' });
       const rejected: Rejection[] = [];
       const eventIds: string[] = [];
       let replayed = 0;
@@ -127,13 +122,12 @@ export const importCommand: Command = {
         const submissions = records.slice(start, start + chunk).map(async (record, offset) => {
           const rowNumber = start + offset + 2; // header is line 1
           try {
-            const lead = runtime.ingest.validateLead(rowToLead(record), `row ${rowNumber}`);
-            const outcome = await runtime.writer.submit({
-              workspaceId: workspaceId as string,
+            const outcome = await runtime.ingest.acceptParsed({
+              workspaceId,
               source: 'import',
-              payload: lead,
+              lead: rowToLead(record),
               idempotencyKey: `${fileHash}:${rowNumber}`,
-              requestHash: fingerprint(JSON.stringify(lead)),
+              prefix: `row ${rowNumber}`,
             });
             if (outcome.kind === 'accepted') eventIds.push(outcome.eventId);
             else replayed++;
@@ -151,7 +145,8 @@ export const importCommand: Command = {
         bar?.update(Math.min(records.length, start + chunk));
       }
 
-      bar?.update(records.length, { phase: 'processing' });
+      bar?.setTotal(eventIds.length);
+      bar?.update(0, { phase: 'processing' });
       const statuses = new Map<string, { status: string; lead: string | null; error: string | null }>();
       for (;;) {
         const pending = eventIds.filter(
@@ -168,7 +163,7 @@ export const importCommand: Command = {
             statuses.set(row.id, { status: row.status, lead: row.lead_id, error: row.error });
         }
         const done = eventIds.filter((id) => statuses.get(id)?.status !== 'accepted').length;
-        bar?.update(records.length - eventIds.length + done + eventIds.length);
+        bar?.update(done);
         if (done === eventIds.length) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -203,13 +198,15 @@ export const importCommand: Command = {
       if (json) context.stdout.write(`${JSON.stringify(summary)}\n`);
       else {
         context.stdout.write(
-          `\n${records.length} rows: ${eventIds.length} accepted (${created} new leads, ${merged} merged into existing leads), ${replayed} already imported, ${rejected.length} rejected, ${failed.length} failed in processing\n`,
+          `\n${count(records.length, 'row')}: ${eventIds.length} accepted (${count(created, 'new lead')}, ${merged} merged into existing leads), ${replayed} already imported, ${rejected.length} rejected, ${failed.length} failed in processing\n`,
         );
         for (const r of rejected.slice(0, 50))
           context.stdout.write(`  row ${r.row}: ${r.reasons.join('; ')}\n`);
         if (rejected.length > 50)
           context.stdout.write(`  ... and ${rejected.length - 50} more (use --json for all)\n`);
       }
+      if (!json && (rejected.length > 0 || failed.length > 0))
+        context.stdout.write('exit code 1: some rows were not imported (the accepted rows are kept)\n');
       return rejected.length > 0 || failed.length > 0 ? 1 : 0;
     }
   },

@@ -4,12 +4,11 @@ import { inWorkspace, LeadloopError } from '../../core/index.ts';
 import type { ModelVersionView, TrainingReport } from '../../scoring/index.ts';
 import { readCsvFile, runCsvTraining } from '../../scoring/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
-import { bool, type Command, type CommandContext, dataDirOption, str } from './types.ts';
+import { bool, type Command, type CommandContext, cliActor, dataDirOption, str } from './types.ts';
+import { count, resolveWorkspace } from './workspace-option.ts';
 
 /** Opens the application for a command; tests pass one that reuses their runtime. */
 export type RuntimeOpener = (config: Config) => Promise<Runtime>;
-
-const cliActor = (context: CommandContext) => ({ type: 'cli', id: context.env.USER ?? 'cli' }) as const;
 
 const f = (x: number | null | undefined, digits = 4) =>
   x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
@@ -74,24 +73,17 @@ function modelLine(v: ModelVersionView): string {
   return `  v${v.version} ${v.status.padEnd(10)} ${v.kind.padEnd(8)} rows ${v.rows}  AUC ${f(m.auc, 3)} (point rules ${f(v.metrics.pointRules.auc, 3)})  log-loss ${f(m.logLoss, 3)}  trained ${new Date(v.trainedAt).toISOString()}\n      ${v.reason}\n`;
 }
 
-async function workspaceContext(
-  runtime: Runtime,
-  workspaceId: string | undefined,
-): Promise<WorkspaceContext> {
-  if (!workspaceId) throw new Error('give --workspace <id>');
-  const workspace = await runtime.tenants.getWorkspace(workspaceId);
-  if (!workspace) throw new Error(`workspace ${workspaceId} does not exist`);
-  return { workspaceId, organisationId: workspace.organisationId };
-}
-
 /** The predictive-scoring commands, over a runtime opener (the real one by default). */
 export function createScoringCommands(open: RuntimeOpener = (config) => createRuntime(config)) {
-  async function withRuntime<T>(context: CommandContext, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  /** Opens the runtime and runs `fn` in the command's workspace (row-level security scope on PostgreSQL). */
+  async function withWorkspace<T>(
+    context: CommandContext,
+    fn: (runtime: Runtime, ctx: WorkspaceContext) => Promise<T>,
+  ): Promise<T> {
     const runtime = await open(context.config);
-    // A command works in the data scope its --workspace names (row-level security on PostgreSQL).
-    const workspaceId = str(context, 'workspace');
     try {
-      return await (workspaceId ? inWorkspace(workspaceId, () => fn(runtime)) : fn(runtime));
+      const ctx = await resolveWorkspace(runtime, str(context, 'workspace'));
+      return await inWorkspace(ctx.workspaceId, () => fn(runtime, ctx));
     } finally {
       await runtime.close();
     }
@@ -100,7 +92,7 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
   const train: Command = {
     summary: "Train a model on a CSV file (report on a holdout), or on a workspace's outcomes",
     usage:
-      'leadloop train --csv FILE --target COLUMN [--drop COL,COL] [--time-column COL] [--seed N] [--json] | leadloop train --workspace <id> [--json]',
+      'leadloop train --csv FILE --target COLUMN [--drop COL,COL] [--time-column COL] [--seed N] [--json] | leadloop train [--workspace <id>] [--json]',
     options: {
       ...dataDirOption,
       csv: { type: 'string' },
@@ -144,11 +136,7 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
         context.stdout.write(json ? `${JSON.stringify(csvReportJson(report))}\n` : csvReportText(report));
         return 0;
       }
-      const workspaceId = str(context, 'workspace');
-      if (!workspaceId)
-        throw new Error(`give --csv FILE --target COLUMN or --workspace <id>\nusage: ${this.usage}`);
-      return withRuntime(context, async (runtime) => {
-        await workspaceContext(runtime, workspaceId);
+      return withWorkspace(context, async (runtime, { workspaceId }) => {
         const result = await runtime.predictive.training.train(workspaceId, {
           trigger: 'cli',
           actor: cliActor(context),
@@ -171,7 +159,7 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
   const models: Command = {
     summary: "List a workspace's model versions, promote one, or roll back the champion",
     usage:
-      'leadloop models list --workspace <id> [--json] | models promote <version> --workspace <id> --reason R | models rollback --workspace <id> --reason R',
+      'leadloop models list [--workspace <id>] [--json] | models promote <version> [--workspace <id>] --reason R | models rollback [--workspace <id>] --reason R (--workspace may be left out when there is exactly one)',
     options: {
       ...dataDirOption,
       workspace: { type: 'string' },
@@ -183,8 +171,7 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
       const [sub, versionText] = context.positionals;
       if (sub !== 'list' && sub !== 'promote' && sub !== 'rollback') throw new Error(`usage: ${this.usage}`);
       const json = bool(context, 'json');
-      return withRuntime(context, async (runtime) => {
-        const { workspaceId } = await workspaceContext(runtime, str(context, 'workspace'));
+      return withWorkspace(context, async (runtime, { workspaceId }) => {
         if (sub === 'list') {
           const overview = await runtime.predictive.models(workspaceId);
           if (json) context.stdout.write(`${JSON.stringify(overview)}\n`);
@@ -224,12 +211,11 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
 
   const evaluate: Command = {
     summary: "Prequential (test-then-train) report of a workspace's model on the outcomes that followed",
-    usage: 'leadloop evaluate --workspace <id> [--json]',
+    usage: 'leadloop evaluate [--workspace <id>] [--json]',
     options: { ...dataDirOption, workspace: { type: 'string' }, json: { type: 'boolean' } },
     logLevel: 'warn',
     async run(context) {
-      return withRuntime(context, async (runtime) => {
-        const { workspaceId } = await workspaceContext(runtime, str(context, 'workspace'));
+      return withWorkspace(context, async (runtime, { workspaceId }) => {
         const report = await runtime.predictive.evaluate(workspaceId);
         if (bool(context, 'json')) {
           context.stdout.write(`${JSON.stringify(report)}\n`);
@@ -259,20 +245,19 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
 
   const outcomes: Command = {
     summary: 'Import conversion outcomes from a CSV (email or leadId, converted, value, occurredAt)',
-    usage: 'leadloop outcomes import <file.csv> --workspace <id> [--json]',
+    usage: 'leadloop outcomes import <file.csv> [--workspace <id>] [--json] (exit 1 when a row is rejected)',
     options: { ...dataDirOption, workspace: { type: 'string' }, json: { type: 'boolean' } },
     logLevel: 'warn',
     async run(context) {
       const [sub, file] = context.positionals;
       if (sub !== 'import' || !file) throw new Error(`usage: ${this.usage}`);
       const table = await readCsvFile(file);
-      return withRuntime(context, async (runtime) => {
-        const ctx = await workspaceContext(runtime, str(context, 'workspace'));
+      return withWorkspace(context, async (runtime, ctx) => {
         const summary = await runtime.predictive.outcomes.importTable(ctx, table, file, cliActor(context));
         if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(summary)}\n`);
         else {
           context.stdout.write(
-            `${summary.rows} rows: ${summary.recorded} recorded, ${summary.replaced} replaced, ${summary.unchanged} unchanged, ${summary.rejected} rejected${summary.retrainQueued ? `; retraining queued (${summary.retrainQueued})` : ''}\n`,
+            `${count(summary.rows, 'row')}: ${summary.recorded} recorded, ${summary.replaced} replaced, ${summary.unchanged} unchanged, ${summary.rejected} rejected${summary.retrainQueued ? `; retraining queued (${summary.retrainQueued})` : ''}\n`,
           );
           for (const r of summary.rejections.slice(0, 50))
             context.stdout.write(`  row ${r.row}: ${r.reason}\n`);

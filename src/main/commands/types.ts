@@ -30,3 +30,7 @@ export function str(context: CommandContext, key: string): string | undefined {
 export function bool(context: CommandContext, key: string): boolean {
   return context.values[key] === true;
 }
+
+/** Who a command acts as in the audit trail: the invoking user (from the command's environment). */
+export const cliActor = (context: CommandContext) =>
+  ({ type: 'cli', id: context.env.USER ?? 'cli' }) as const;

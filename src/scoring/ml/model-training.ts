@@ -298,10 +298,7 @@ export function trainScoringModel(options: TrainModelOptions): TrainingOutcome {
     if (summaries[i]!.validationAuc > summaries[winner]!.validationAuc) winner = i;
   const chosen = summaries[winner]!;
   const others = summaries.filter((_, i) => i !== winner);
-  const selection =
-    others.length === 0
-      ? `${chosen.kind} was the only candidate`
-      : `${chosen.kind} had the higher validation AUC (${chosen.validationAuc.toFixed(4)} vs ${others.map((o) => `${o.kind} ${o.validationAuc.toFixed(4)}`).join(', ')})`;
+  const selection = selectionReason(chosen, others);
   for (const model of models) model.metadata = { ...model.metadata, candidates: summaries, selection };
   return {
     model: models[winner]!,
@@ -317,4 +314,22 @@ function sigmoidOf(z: number): number {
 /** Encodes rows with a model's own pipeline (for batch scoring and evaluation). */
 export function encodeWithModel(model: ScoringModel, source: RowSource): EncodedRows {
   return createEncoder(model.pipeline).encode(source);
+}
+
+/**
+ * Why the chosen candidate won, in words. Candidates whose AUC is the same to the four decimals
+ * shown are reported as a tie (never as "higher"), saying which was kept and why.
+ */
+export function selectionReason(
+  chosen: { kind: string; validationAuc: number },
+  others: readonly { kind: string; validationAuc: number }[],
+): string {
+  if (others.length === 0) return `${chosen.kind} was the only candidate`;
+  const shown = chosen.validationAuc.toFixed(4);
+  const tied = others.filter((o) => o.validationAuc.toFixed(4) === shown);
+  if (tied.length > 0) {
+    const exact = tied.every((o) => o.validationAuc === chosen.validationAuc);
+    return `${[chosen, ...tied].map((c) => c.kind).join(' and ')} tied on validation AUC (${shown}); ${chosen.kind} kept ${exact ? 'as the first candidate' : 'by a margin below the fourth decimal'}`;
+  }
+  return `${chosen.kind} had the higher validation AUC (${shown} vs ${others.map((o) => `${o.kind} ${o.validationAuc.toFixed(4)}`).join(', ')})`;
 }

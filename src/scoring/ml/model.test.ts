@@ -11,7 +11,7 @@ import { inferFeatureSpec } from './feature-spec.ts';
 import { evaluateProbabilities, logLoss } from './metrics.ts';
 import { parseScoringModel, serializeModel } from './model-json.ts';
 import type { TrainingOutcome } from './model-training.ts';
-import { trainScoringModel } from './model-training.ts';
+import { selectionReason, trainScoringModel } from './model-training.ts';
 import { createScorer } from './scorer.ts';
 import { BANK_SMALL, bankMissing } from './test-fixtures.ts';
 
@@ -52,6 +52,22 @@ describe('scoring model on the bank data', { skip: bankMissing }, () => {
     assert.equal(outcome.model.kind, best.kind);
     assert.match(outcome.model.metadata.selection, /higher validation AUC/);
     assert.equal(outcome.model.metadata.trainedAt, '2026-11-28T00:00:00.000Z');
+  });
+
+  it('reports equal validation AUCs as a tie, never as "higher"', () => {
+    const logistic = { kind: 'logistic', validationAuc: 0.56351 };
+    assert.equal(
+      selectionReason(logistic, [{ kind: 'boosted', validationAuc: 0.56351 }]),
+      'logistic and boosted tied on validation AUC (0.5635); logistic kept as the first candidate',
+    );
+    assert.match(
+      selectionReason(logistic, [{ kind: 'boosted', validationAuc: 0.563504 }]),
+      /tied on validation AUC \(0\.5635\); logistic kept by a margin below the fourth decimal/,
+    );
+    assert.equal(
+      selectionReason(logistic, [{ kind: 'boosted', validationAuc: 0.5 }]),
+      'logistic had the higher validation AUC (0.5635 vs boosted 0.5000)',
+    );
   });
 
   it('beats the base rate on held-out leads for both kinds', () => {
