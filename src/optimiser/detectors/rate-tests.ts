@@ -50,13 +50,19 @@ export function poissonCdf(k: number, mean: number): number {
 }
 
 /**
- * One-sided z-test that a proportion fell: `successes` of `trials` against a reference rate.
+ * z-statistic of `successes` of `trials` against a reference rate (negative when the proportion fell).
  * The 6-hour batch in the simulator uses it; the loop itself uses sequential tests, since a
  * fixed-horizon p-value read every minute is not valid (docs/optimiser.md).
  */
-export function proportionDropZ(successes: number, trials: number, reference: number): number {
+export function proportionDropZ(
+  successes: number,
+  trials: number,
+  reference: number,
+  referenceTrials = Number.POSITIVE_INFINITY,
+): number {
   if (trials === 0 || reference <= 0 || reference >= 1) return 0;
-  const se = Math.sqrt((reference * (1 - reference)) / trials);
+  // A reference measured on referenceTrials carries its own noise (a two-sample test).
+  const se = Math.sqrt(reference * (1 - reference) * (1 / trials + 1 / referenceTrials));
   return (successes / trials - reference) / se;
 }
 
