@@ -1,5 +1,6 @@
 /** Layering rules from shared/CONVENTIONS.md, checked in `npm run lint`. */
-const capabilities = '(ingest|leads|tenants|compliance|events|chat|scoring|council|workflows|optimizer|optimiser|analytics)';
+const capabilities =
+  '(ingest|leads|tenants|compliance|events|chat|scoring|council|workflows|optimizer|optimiser|analytics)';
 module.exports = {
   forbidden: [
     { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AnalyticsService } from '../analytics/index.ts';
 import type { ChatService, ChatStore } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock } from '../core/index.ts';
@@ -26,6 +27,7 @@ export interface HttpDeps {
   chat: ChatService;
   chats: ChatStore;
   council: CouncilService;
+  analytics: AnalyticsService;
   queue: Queue;
   metrics: Metrics;
   clock: Clock;

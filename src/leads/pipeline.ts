@@ -209,7 +209,7 @@ export const qualifyStage: PipelineStage = {
       ctx.emit({
         type: 'lead.qualified',
         subject: lead.id,
-        data: { score: score.score, threshold: score.threshold },
+        data: { score: score.score, threshold: score.threshold, source: lead.source },
       });
       ctx.audit({
         action: 'lead.qualified',
@@ -325,7 +325,8 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
       emitted.unshift({
         type: created ? 'lead.created' : 'lead.updated',
         subject: lead.id,
-        data: { eventId, fields: changedFields },
+        // The source lets metrics segment arrivals without reading the lead (no personal data).
+        data: { eventId, fields: changedFields, source: lead.source },
       });
     }
     // One append for the lead's entries: a single read and update of the chain head instead of one each.

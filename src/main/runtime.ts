@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { type AnalyticsService, createAnalyticsService } from '../analytics/index.ts';
 import {
   CHAT_EXTRACT_TASK,
   type ChatService,
@@ -82,6 +83,7 @@ export interface Runtime {
   chats: ChatStore;
   chat: ChatService;
   council: CouncilService;
+  analytics: AnalyticsService;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /** Runs workers until `stopWorkers` (or the signal) ends them. */
   startWorkers(concurrency: number): void;
@@ -228,6 +230,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   const chats = createChatStore({ store, clock, audit });
   const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  const analytics = createAnalyticsService({ store, feed: events, clock });
   const council = createCouncilService({
     store,
     audit,
@@ -291,6 +294,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chats,
     chat,
     council,
+    analytics,
     lifecycle,
     startWorkers(concurrency) {
       if (workerAbort) return;
@@ -338,6 +342,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         chat,
         chats,
         council,
+        analytics,
         queue,
         metrics,
         clock,

@@ -327,6 +327,25 @@ export interface CouncilRouterStatsTable {
   updated_at: number;
 }
 
+/** Per-minute metric rollups (migration 060): a window is the sum of its minutes. */
+export interface MetricRollupsTable {
+  workspace_id: string;
+  metric: string;
+  /** `all` or `<dimension>:<value>`, such as `source:web`. */
+  segment: string;
+  /** Minutes since the epoch. */
+  minute: number;
+  count: number;
+  total: number;
+}
+
+/** How far each workspace's domain-event stream has been rolled up. */
+export interface MetricCursorsTable {
+  workspace_id: string;
+  seq: number;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
@@ -352,6 +371,8 @@ export interface Database {
   council_decisions: CouncilDecisionsTable;
   council_agents: CouncilAgentsTable;
   council_router_stats: CouncilRouterStatsTable;
+  metric_rollups: MetricRollupsTable;
+  metric_cursors: MetricCursorsTable;
 }
 
 /**
@@ -379,6 +400,8 @@ export const TENANT_TABLES = [
   'council_decisions',
   'council_agents',
   'council_router_stats',
+  'metric_rollups',
+  'metric_cursors',
 ] as const satisfies readonly (keyof Database)[];
 
 /**
