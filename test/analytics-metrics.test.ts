@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAnalyticsService } from '../src/analytics/index.ts';
+import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
@@ -69,9 +70,12 @@ for (const dialect of DIALECTS) {
         clock: runtime.clock,
       });
       assert.equal(await again.catchUp(workspaceId), 0, 'the cursor persisted: nothing left to consume');
-      const series = await again.series(
-        { workspaceId, organisationId: '' },
-        { metric: 'arrivals', segment: 'all', window: '15m' },
+      // Outside a request the caller sets the data scope (row-level security on PostgreSQL).
+      const series = await inWorkspace(workspaceId, () =>
+        again.series(
+          { workspaceId, organisationId: '' },
+          { metric: 'arrivals', segment: 'all', window: '15m' },
+        ),
       );
       assert.equal(
         series.points.reduce((a, p) => a + p.count, 0),
