@@ -1,4 +1,6 @@
 import { parseBankCsv, prepareBankMaterial } from './bank-stream.ts';
+import type { GuaranteeBacktest } from './guarantee.ts';
+import { backtestGuarantee } from './guarantee.ts';
 import type { LoopParams } from './loop-policy.ts';
 import { INITIAL_LOOP_PARAMS } from './loop-policy.ts';
 import type { PolicyName, RunResult } from './run.ts';
@@ -27,6 +29,8 @@ export interface BenchReport {
   firstRun: { params: LoopParams; scenarios: ScenarioReport[] };
   tuning: TuningReport;
   tuned: { params: LoopParams; scenarios: ScenarioReport[] };
+  /** Weekly guarantees at the 10% lower quantile, backtested on the no-change weeks with no policy. */
+  guarantee: GuaranteeBacktest;
 }
 
 /** Runs the whole bench: first run, tuning on tuning seeds, tuned run on the report seeds. */
@@ -44,7 +48,7 @@ export function runScenarioSet(
     seeds(s).map((seed) => simulateRun(material, s, seed, policy, params));
   // The batch and the no-policy runs do not depend on loop settings: run them once.
   const batch = new Map(scenarios.map((s) => [s.name, runAll(s, 'batch', INITIAL_LOOP_PARAMS)]));
-  const none = new Map(scenarios.map((s) => [s.name, s.fault ? runAll(s, 'none', INITIAL_LOOP_PARAMS) : []]));
+  const none = new Map(scenarios.map((s) => [s.name, runAll(s, 'none', INITIAL_LOOP_PARAMS)]));
   options.log('batch and unmitigated runs done');
   const report = (params: LoopParams, label: string): ScenarioReport[] =>
     scenarios.map((s) => {
@@ -69,6 +73,9 @@ export function runScenarioSet(
       );
       return line;
     });
+  const noChangeRuns = none.get('no-change') ?? [];
+  const guarantee = backtestGuarantee(noChangeRuns, 0.1);
+  options.log(`guarantee (weekly, 10% lower quantile): held ${guarantee.held}/${guarantee.periods}`);
   const firstRun = { params: INITIAL_LOOP_PARAMS, scenarios: report(INITIAL_LOOP_PARAMS, 'first run') };
   const noChange = scenarios.find((s) => !s.fault) ?? scenarios[0];
   if (!noChange) throw new Error('no scenarios');
@@ -80,5 +87,6 @@ export function runScenarioSet(
     firstRun,
     tuning,
     tuned: { params: tuning.chosen, scenarios: report(tuning.chosen, 'tuned') },
+    guarantee,
   };
 }

@@ -36,6 +36,9 @@ export interface RunResult {
   rolledBack: number;
   /** Conversions lost against the counterfactual with no fault and no change (the oracle loses none). */
   lostConversions: number;
+  /** Conversions realised by leads that arrived while monitored, and during the warm-up day. */
+  conversions: number;
+  warmUpConversions: number;
 }
 
 /** A change on a qualification stream is watched this long by a one-sided sequential test. */
@@ -93,12 +96,15 @@ export function simulateRun(
     changes: 0,
     rolledBack: 0,
     lostConversions: 0,
+    conversions: 0,
+    warmUpConversions: warmUp.filter((o) => o.converted).length,
   };
   let scopeEvents = 0;
   for (let minute = WARM_UP_MINUTES; minute < end; minute++) {
     const observations = generateMinute(material, random, minute).map((lead) => observe(world, lead));
     for (const o of observations) {
       if (o.wouldConvert && !o.converted) result.lostConversions += 1;
+      if (o.converted) result.conversions += 1;
       if (minute >= world.onset && minute < world.mitigatedAt && inFaultScope(world, o)) scopeEvents += 1;
       if (o.qualified) {
         const list = pending.get(o.lead.revealMinute) ?? [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSeededRandom } from '../../core/index.ts';
 import { parseBankCsv, prepareBankMaterial } from './bank-stream.ts';
+import { backtestGuarantee, guaranteeLevel } from './guarantee.ts';
 import { INITIAL_LOOP_PARAMS } from './loop-policy.ts';
 import { simulateRun } from './run.ts';
 import { SCENARIOS } from './scenarios.ts';
@@ -106,5 +107,22 @@ describe('optimiser simulator', () => {
     assert.ok(loud.falseAlarms > 20, `defaults: ${loud.falseAlarms} false alarms`);
     assert.ok(calm.falseAlarms <= 3, `tuned: ${calm.falseAlarms} false alarms`);
     assert.ok(loud.rolledBack > 0, 'harmful changes made on noise are rolled back by the watcher');
+  });
+});
+
+describe('guarantee backtest', () => {
+  it('guarantees a lower quantile that realised weeks reach about as often as promised', () => {
+    const runs = [1, 2, 3, 4, 5, 6].map((seed) =>
+      simulateRun(material, scenario('no-change'), seed, 'none', quiet),
+    );
+    const backtest = backtestGuarantee(runs, 0.1);
+    assert.equal(backtest.periods, 6);
+    assert.ok(backtest.meanGuaranteed < backtest.meanRealised, 'the guarantee sits below what is expected');
+    assert.ok(backtest.held >= 4, `held ${backtest.held} of 6`);
+    assert.ok(guaranteeLevel(100, 1440, 0.1) < 100 && guaranteeLevel(100, 1440, 0.1) > 70);
+    assert.ok(
+      guaranteeLevel(100, 1440, 0.01) < guaranteeLevel(100, 1440, 0.1),
+      'a stricter quantile guarantees less',
+    );
   });
 });
