@@ -83,6 +83,38 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('gives the organisation a trend per business unit from the same rollups', async () => {
+      const org = (
+        await runtime.store.db
+          .selectFrom('workspaces')
+          .select('organisation_id')
+          .where('id', '=', workspaceId)
+          .executeTakeFirstOrThrow()
+      ).organisation_id;
+      const orgKey = await runtime.tenants.createOrganisationKey({ organisationId: org });
+      const plain = await call(http.app, 'GET', '/v1/org/analytics', { key: orgKey.key });
+      assert.equal(plain.status, 200);
+      assert.equal((plain.body.total as Record<string, unknown>).trend, undefined, 'no window, no trend');
+      const withTrend = await call(http.app, 'GET', '/v1/org/analytics?window=1h&periods=24', {
+        key: orgKey.key,
+      });
+      assert.equal(withTrend.status, 200, JSON.stringify(withTrend.body));
+      const trend = (withTrend.body.total as { trend: { arrivals: number; qualified: number }[] }).trend;
+      assert.equal(
+        trend.reduce((a, p) => a + p.arrivals, 0),
+        6,
+      );
+      const unit = (withTrend.body.workspaces as { workspaceId: string; trend: { arrivals: number }[] }[])[0];
+      assert.equal(unit?.workspaceId, workspaceId);
+      assert.equal(
+        unit?.trend.reduce((a, p) => a + p.arrivals, 0),
+        6,
+      );
+      const bad = await call(http.app, 'GET', '/v1/org/analytics?window=2h', { key: orgKey.key });
+      assert.equal(bad.status, 400);
+      assert.match(JSON.stringify(bad.body), /query\.window/);
+    });
+
     it('answers problem+json naming the field for a bad metric or too many points', async () => {
       const bad = await call(http.app, 'GET', '/v1/analytics/metrics?metric=nope', { key: apiKey });
       assert.equal(bad.status, 400);
