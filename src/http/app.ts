@@ -122,7 +122,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     const state = deps.lifecycle.state();
     let database = 'ok';
     try {
-      await deps.store.ping();
+      await deps.ping();
     } catch {
       database = 'unreachable';
     }

@@ -4,6 +4,7 @@ import {
   CHAT_EXTRACT_TASK,
   type ChatService,
   type ChatStore,
+  type ConversationLeadSink,
   createChatExtractSkill,
   createChatScoringStage,
   createChatService,
@@ -23,7 +24,6 @@ import {
   createCouncil,
   createCouncilService,
   createDbAgentDirectory,
-  createDbCouncilTools,
   createDbRouterStatsStore,
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
@@ -36,9 +36,10 @@ import {
   createEventWriter,
   createIngestService,
   type EventWriter,
+  eventIdOf,
   type IngestService,
 } from '../ingest/index.ts';
-import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import { createLeadPipeline, createLeadReader, type LeadPipeline, type LeadReader } from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
@@ -49,6 +50,7 @@ import {
 import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
+  createRuleScoringStage,
   createRulesRepository,
   type PredictiveScoring,
   type RulesRepository,
@@ -56,6 +58,7 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createDbCouncilTools } from './council-tools/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -77,6 +80,7 @@ export interface Runtime {
   writer: EventWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
+  leads: LeadReader;
   metrics: Metrics;
   handlers: JobHandlers;
   models: ModelClient;
@@ -171,7 +175,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
-  const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
+  const predictive = createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await council.learnFromOutcome(ctx, leadId, converted);
+    },
+  });
+  const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
@@ -229,7 +246,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     return engine;
   };
   const chats = createChatStore({ store, clock, audit });
-  const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  // Chat's port to ingestion: a finished conversation is submitted like any other lead.
+  const conversationLeads: ConversationLeadSink = {
+    async submit({ workspaceId, sessionId, lead }) {
+      const outcome = await ingest.acceptParsed({
+        workspaceId,
+        source: 'chat',
+        lead,
+        idempotencyKey: sessionId,
+        prefix: 'conversation',
+      });
+      return { eventId: eventIdOf(outcome) };
+    },
+  };
+  const chat = createChatService({
+    store,
+    chats,
+    engineFor,
+    tenants,
+    leads: conversationLeads,
+    clock,
+    ids,
+    audit,
+  });
   const analytics = createAnalyticsService({ store, feed: events, clock });
   const council = createCouncilService({
     store,
@@ -253,8 +292,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ids,
     audit,
     events,
-    rules,
-    scoringStages: [createChatScoringStage(chats), predictive.stage],
+    scoringStages: [createRuleScoringStage(rules), createChatScoringStage(chats), predictive.stage],
     reactions: [createNextActionStage(queue)],
   });
   const handlers: JobHandlers = {
@@ -288,6 +326,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     writer,
     ingest,
     pipeline,
+    leads,
     metrics,
     handlers,
     models,
@@ -332,15 +371,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     createHttp: (httpOptions) =>
       createHttpApp({
         demo: httpOptions?.demo ?? null,
-        store,
+        ping: () => store.ping(),
         tenants,
+        leads,
         ingest,
         audit,
         events,
         rules,
         predictive,
         chat,
-        chats,
         council,
         analytics,
         queue,

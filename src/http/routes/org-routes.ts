@@ -34,7 +34,7 @@ interface TrendPoint {
 
 /** Aggregates only: an organisation key never sees a lead's personal data. */
 export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, store } = deps;
+  const { tenants, leads } = deps;
   registerRoute(app, catalog, tenants, {
     method: 'GET',
     url: '/v1/org/analytics',
@@ -106,55 +106,16 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
         });
         return { trend: points };
       };
-      const ids = workspaces.map((w) => w.id);
-      const leadRows = ids.length
-        ? await store.db
-            .selectFrom('leads')
-            .select([
-              'workspace_id',
-              'status',
-              (eb) => eb.fn.countAll<number>().as('n'),
-              (eb) => eb.fn.sum<number>('score').as('scores'),
-            ])
-            .where('workspace_id', 'in', ids)
-            .groupBy(['workspace_id', 'status'])
-            .execute()
-        : [];
-      const eventRows = ids.length
-        ? await store.db
-            .selectFrom('events')
-            .select(['workspace_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-            .where('workspace_id', 'in', ids)
-            .groupBy(['workspace_id', 'status'])
-            .execute()
-        : [];
-      const figures = (filter: (workspaceId: string) => boolean) => {
-        const leads = leadRows.filter((r) => filter(r.workspace_id));
-        const total = leads.reduce((s, r) => s + Number(r.n), 0);
-        const qualified = leads.filter((r) => r.status === 'qualified').reduce((s, r) => s + Number(r.n), 0);
-        const scores = leads.reduce((s, r) => s + Number(r.scores ?? 0), 0);
-        const events = eventRows.filter((r) => filter(r.workspace_id));
-        const count = (status: string) =>
-          events.filter((r) => r.status === status).reduce((s, r) => s + Number(r.n), 0);
-        const processed = count('processed');
-        const failed = count('failed');
-        return {
-          leads: total,
-          qualified,
-          qualificationRate: total ? qualified / total : null,
-          averageScore: total ? scores / total : null,
-          events: { accepted: processed + failed + count('accepted'), processed, failed },
-        };
-      };
+      const { byWorkspace, total } = await leads.figures(workspaces.map((w) => w.id));
       return {
         organisationId: principal.organisationId,
         workspaces: workspaces.map((w) => ({
           workspaceId: w.id,
           name: w.name,
-          ...figures((id) => id === w.id),
+          ...byWorkspace.get(w.id),
           ...trendOf([w.id]),
         })),
-        total: { ...figures(() => true), ...trendOf(workspaces.map((w) => w.id)) },
+        total: { ...total, ...trendOf(workspaces.map((w) => w.id)) },
       };
     },
   });
