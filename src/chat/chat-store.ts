@@ -27,6 +27,14 @@ export interface ChatStore {
     changes?: Partial<ChatSessionsTable>,
   ): Promise<ChatSessionsTable>;
   sessionsOfLead(unit: UnitOfWork, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
+  /**
+   * Sessions by operator status, latest activity first, one more than `limit` when more follow.
+   * `cursor` is `updatedAt|id` of the last session of the previous page.
+   */
+  listSessions(
+    ctx: WorkspaceContext,
+    query: { status?: 'waiting' | 'live' | 'ended' | undefined; limit: number; cursor?: string | undefined },
+  ): Promise<StoredSession[]>;
   linkLead(unit: UnitOfWork, ctx: WorkspaceContext, sessionId: string, leadId: string): Promise<void>;
   playbook(ctx: WorkspaceContext, id: string): Promise<Playbook | null>;
   listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
@@ -48,6 +56,15 @@ function toStored(row: ChatSessionsTable): StoredSession {
     },
     state: parsed.value,
   };
+}
+
+/**
+ * The status column operators filter on: `waiting` while a visitor's request for a person is unanswered
+ * (even after the conversation ended), else `taken_over`, `active` or `ended`.
+ */
+export function rowStatus(state: SessionState): 'waiting' | 'taken_over' | 'active' | 'ended' {
+  if (state.handoffRequestedAt !== null && state.takenOver === null) return 'waiting';
+  return state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active';
 }
 
 export function createChatStore(options: { store: Store; clock: Clock; audit: AuditLog }): ChatStore {
@@ -75,7 +92,7 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
       const next = {
         ...changes,
         state: toJson(state),
-        status: state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active',
+        status: rowStatus(state),
         outcome: state.outcome,
         version: previous.version + 1,
         updated_at: clock.now(),
@@ -104,6 +121,26 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
         .where('workspace_id', '=', ctx.workspaceId)
         .where('lead_id', '=', leadId)
         .orderBy('created_at')
+        .execute();
+      return rows.map(toStored);
+    },
+    async listSessions(ctx, query) {
+      let select = db.selectFrom('chat_sessions').selectAll().where('workspace_id', '=', ctx.workspaceId);
+      if (query.status === 'waiting') select = select.where('status', '=', 'waiting');
+      else if (query.status === 'live') select = select.where('status', 'in', ['active', 'taken_over']);
+      else if (query.status === 'ended') select = select.where('status', '=', 'ended');
+      const cursor = /^(\d+)\|(chat_[0-9A-Z]{26})$/.exec(query.cursor ?? '');
+      if (cursor) {
+        const at = Number(cursor[1]);
+        const id = cursor[2] as string;
+        select = select.where((eb) =>
+          eb.or([eb('updated_at', '<', at), eb.and([eb('updated_at', '=', at), eb('id', '<', id)])]),
+        );
+      }
+      const rows = await select
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(query.limit + 1)
         .execute();
       return rows.map(toStored);
     },

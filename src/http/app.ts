@@ -106,7 +106,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerStreamRoute(app, catalog, deps, streams);
   registerAdminRoutes(app, catalog, deps);
   registerOrgRoutes(app, catalog, deps);
-  registerChatRoutes(app, catalog, deps);
+  registerChatRoutes(app, catalog, deps, streams);
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerAnalyticsRoutes(app, catalog, deps);

@@ -16,7 +16,7 @@ import {
   type DialogEngine,
 } from '../chat/index.ts';
 import { type AuditLog, createAuditLog } from '../compliance/index.ts';
-import type { Config } from '../config/index.ts';
+import { type Config, ConfigError } from '../config/index.ts';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
 import {
   type CouncilCost,
@@ -47,7 +47,14 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
-import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
+import {
+  createEmbeddedQueue,
+  type JobHandlers,
+  type JobPool,
+  loadBullmqQueue,
+  loadRabbitmqQueue,
+  type Queue,
+} from '../queue/index.ts';
 import {
   createPredictiveScoring,
   createRuleScoringStage,
@@ -89,8 +96,10 @@ export interface Runtime {
   council: CouncilService;
   analytics: AnalyticsService;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
-  /** Runs workers until `stopWorkers` (or the signal) ends them. */
-  startWorkers(concurrency: number): void;
+  /**
+   * Runs workers until `stopWorkers` ends them: every pool, or only `pools` (`leadloop worker --only`).
+   */
+  startWorkers(concurrency: number, pools?: readonly JobPool[]): void;
   stopWorkers(): Promise<void>;
   createHttp(options?: { demo?: { workspaceId: string; widgetKey: string } | null }): Promise<HttpApp>;
   close(): Promise<void>;
@@ -160,16 +169,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? config.LEADLOOP_QUEUE_VISIBILITY_MS,
     random: options.random,
   };
-  // With Redis, the database stays the outbox and Redis dispatches; without, the database does both.
+  // With a broker (Redis or RabbitMQ), the database stays the outbox and the broker dispatches;
+  // without, the database does both.
+  if (config.REDIS_URL && config.QUEUE_URL)
+    throw new ConfigError(
+      'invalid configuration:\n  REDIS_URL and QUEUE_URL are both set: choose one broker',
+    );
+  const brokerOptions = {
+    ...queueOptions,
+    prefix: config.LEADLOOP_QUEUE_PREFIX,
+    resendAfterMs: config.LEADLOOP_QUEUE_RESEND_AFTER_MS,
+    onError: (error: unknown) =>
+      logger.warn({ err: error }, 'queue dispatch failed; jobs wait in the database'),
+  };
   const bullmq = config.REDIS_URL
-    ? (await loadBullmqQueue())({
-        ...queueOptions,
-        redisUrl: config.REDIS_URL,
-        prefix: config.LEADLOOP_QUEUE_PREFIX,
-        resendAfterMs: config.LEADLOOP_QUEUE_RESEND_AFTER_MS,
-        onError: (error) => logger.warn({ err: error }, 'queue dispatch failed; jobs wait in the database'),
-      })
-    : null;
+    ? (await loadBullmqQueue())({ ...brokerOptions, redisUrl: config.REDIS_URL })
+    : config.QUEUE_URL
+      ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
+      : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
   const audit = createAuditLog({ store, clock, ids });
   const events = createDomainEventLog({ store, clock, ids });
@@ -268,6 +285,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     ids,
     audit,
+    events,
   });
   const analytics = createAnalyticsService({ store, feed: events, clock });
   const council = createCouncilService({
@@ -335,12 +353,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     council,
     analytics,
     lifecycle,
-    startWorkers(concurrency) {
+    startWorkers(concurrency, pools) {
       if (workerAbort) return;
       workerAbort = new AbortController();
       workerDone = queue.work({
         handlers,
         concurrency,
+        ...(pools ? { pools } : {}),
         signal: workerAbort.signal,
         busy: () => clock.now() - writer.lastSubmitAt() < 100,
         onSettled: (outcome) => {

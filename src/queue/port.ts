@@ -1,5 +1,5 @@
 import type { UnitOfWork } from '../store/index.ts';
-import type { JobName, JobPayload } from './catalog.ts';
+import type { JobName, JobPayload, JobPool } from './catalog.ts';
 
 /** A job as a handler sees it. */
 export interface JobContext<N extends JobName = JobName> {
@@ -47,6 +47,12 @@ export interface WorkerOptions {
   handlers: JobHandlers;
   concurrency: number;
   signal: AbortSignal;
+  /**
+   * The pools this worker runs (`leadloop worker --only`); default every pool. With a broker each
+   * pool has its own broker queue and its own `concurrency`, so one pool's backlog never holds
+   * another's deliveries.
+   */
+  pools?: readonly JobPool[];
   /** True while the process is busy answering requests; batch workers then leave it room. */
   busy?: () => boolean;
   /** Called after each job, for metrics. */
