@@ -514,6 +514,19 @@ for (const dialect of DIALECTS) {
         const response = await call(http.app, 'GET', '/.well-known/gpc.json');
         assert.deepEqual(response.body, { gpc: true, lastUpdate: '2026-12-06' });
       },
+      async getMetricSeries() {
+        const mine = await call(http.app, 'GET', '/v1/analytics/metrics?metric=arrivals&window=1h', {
+          key: A.apiKey,
+        });
+        const countOf = (body: Json['body']) =>
+          (body.points as { count: number }[]).reduce((a, p) => a + p.count, 0);
+        assert.ok(countOf(mine.body) >= 1, 'A sees its own arrivals');
+        const theirs = await asB('GET', '/v1/analytics/metrics?metric=arrivals&window=1h');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        // B counts only its own leads (the createLead case may have given it one).
+        const ownLeads = ((await asB('GET', '/v1/leads')).body.items as unknown[]).length;
+        assert.equal(countOf(theirs.body), ownLeads);
+      },
     };
 
     for (const [operationId, check] of Object.entries(cases)) {

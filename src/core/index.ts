@@ -10,6 +10,8 @@ export type { ErrorCode, FieldIssue, LeadloopErrorOptions } from './errors.ts';
 export { assertNever, LeadloopError } from './errors.ts';
 export type { IdGenerator, IdKind } from './ids.ts';
 export { createIdGenerator } from './ids.ts';
+export type { Random } from './random.ts';
+export { createSeededRandom } from './random.ts';
 export type { Result } from './result.ts';
 export { err, ok } from './result.ts';
 export type { SecretBox } from './secret-box.ts';

@@ -8,6 +8,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { toProblem } from './problem.ts';
 import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerAnalyticsRoutes } from './routes/analytics-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
@@ -110,6 +111,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerPrivacyRoutes(app, catalog, deps);
+  registerAnalyticsRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

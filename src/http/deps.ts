@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AnalyticsService } from '../analytics/index.ts';
 import type { ChatService } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock } from '../core/index.ts';
@@ -29,6 +30,7 @@ export interface HttpDeps {
   chat: ChatService;
   council: CouncilService;
   privacy: Privacy;
+  analytics: AnalyticsService;
   queue: Queue;
   metrics: Metrics;
   clock: Clock;

@@ -163,7 +163,7 @@ export const qualifyStage: PipelineStage = {
       ctx.emit({
         type: 'lead.qualified',
         subject: lead.id,
-        data: { score: score.score, threshold: score.threshold },
+        data: { score: score.score, threshold: score.threshold, source: lead.source },
       });
       ctx.audit({
         action: 'lead.qualified',
@@ -280,7 +280,8 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
       emitted.unshift({
         type: created ? 'lead.created' : 'lead.updated',
         subject: lead.id,
-        data: { eventId, fields: changedFields },
+        // The source lets metrics segment arrivals without reading the lead (no personal data).
+        data: { eventId, fields: changedFields, source: lead.source },
       });
     }
     // One append for the lead's entries: a single read and update of the chain head instead of one each.

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { type AnalyticsService, createAnalyticsService } from '../analytics/index.ts';
 import {
   CHAT_EXTRACT_TASK,
   type ChatService,
@@ -103,6 +104,7 @@ export interface Runtime {
   chat: ChatService;
   council: CouncilService;
   privacy: Privacy;
+  analytics: AnalyticsService;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /**
    * Runs workers until `stopWorkers` ends them: every pool, or only `pools` (`leadloop worker --only`).
@@ -297,6 +299,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     audit,
     events,
   });
+  const analytics = createAnalyticsService({ store, feed: events, clock });
   const council = createCouncilService({
     store,
     audit,
@@ -386,6 +389,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chat,
     council,
     privacy,
+    analytics,
     lifecycle,
     startWorkers(concurrency, pools) {
       if (workerAbort) return;
@@ -435,6 +439,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         chat,
         council,
         privacy,
+        analytics,
         queue,
         metrics,
         clock,

@@ -420,6 +420,25 @@ export interface PrivacySignalsTable {
   created_at: number;
 }
 
+/** Per-minute metric rollups (migration 060): a window is the sum of its minutes. */
+export interface MetricRollupsTable {
+  workspace_id: string;
+  metric: string;
+  /** `all` or `<dimension>:<value>`, such as `source:web`. */
+  segment: string;
+  /** Minutes since the epoch. */
+  minute: number;
+  count: number;
+  total: number;
+}
+
+/** How far each workspace's domain-event stream has been rolled up. */
+export interface MetricCursorsTable {
+  workspace_id: string;
+  seq: number;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
@@ -451,6 +470,8 @@ export interface Database {
   privacy_suppressions: PrivacySuppressionsTable;
   privacy_retention: PrivacyRetentionTable;
   privacy_signals: PrivacySignalsTable;
+  metric_rollups: MetricRollupsTable;
+  metric_cursors: MetricCursorsTable;
 }
 
 /**
@@ -484,6 +505,8 @@ export const TENANT_TABLES = [
   'privacy_suppressions',
   'privacy_retention',
   'privacy_signals',
+  'metric_rollups',
+  'metric_cursors',
 ] as const satisfies readonly (keyof Database)[];
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { WINDOWS, type WindowName } from '../../analytics/index.ts';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute } from '../route.ts';
@@ -10,7 +11,26 @@ const workspaceFiguresSchema = z.object({
   qualificationRate: z.number().nullable(),
   averageScore: z.number().nullable(),
   events: z.object({ accepted: z.number().int(), processed: z.number().int(), failed: z.number().int() }),
+  trend: z
+    .array(
+      z.object({
+        start: z.string(),
+        arrivals: z.number().int(),
+        qualified: z.number().int(),
+        qualificationRate: z.number().nullable(),
+      }),
+    )
+    .optional()
+    .describe('With `window`: arrivals and qualified leads per bucket, from the streaming metrics'),
 });
+
+const windowNames = Object.keys(WINDOWS) as [WindowName, ...WindowName[]];
+
+interface TrendPoint {
+  start: number;
+  arrivals: number;
+  qualified: number;
+}
 
 /** Aggregates only: an organisation key never sees a lead's personal data. */
 export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
@@ -22,6 +42,18 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
     summary: "Aggregated figures across the organisation's workspaces (no personal data)",
     tag: 'Organisation',
     auth: 'org',
+    query: z
+      .object({
+        window: z.enum(windowNames).optional().describe('Adds a trend per business unit over this window'),
+        periods: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(1440)
+          .default(24)
+          .describe('How many windows the trend covers'),
+      })
+      .strict(),
     responses: {
       200: {
         description: 'Per-workspace and total counts',
@@ -32,10 +64,48 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
         }),
       },
     },
-    async handler({ principal }) {
+    async handler({ principal, query }) {
       if (principal?.kind !== 'organisation')
         throw new LeadloopError('forbidden', 'this route needs an organisation key');
       const workspaces = await tenants.listWorkspaces(principal.organisationId);
+      const trends = new Map<string, TrendPoint[]>();
+      if (query.window) {
+        const window = query.window;
+        const to = deps.clock.now();
+        const from = to - WINDOWS[window] * query.periods * 60_000;
+        for (const w of workspaces) {
+          await deps.analytics.catchUp(w.id);
+          const ctx = { workspaceId: w.id, organisationId: principal.organisationId };
+          const [arrivals, qualified] = await Promise.all(
+            (['arrivals', 'qualified'] as const).map((metric) =>
+              deps.analytics.series(ctx, { metric, segment: 'all', window, from, to }),
+            ),
+          );
+          trends.set(
+            w.id,
+            (arrivals?.points ?? []).map((p, i) => ({
+              start: p.start,
+              arrivals: p.count,
+              qualified: qualified?.points[i]?.count ?? 0,
+            })),
+          );
+        }
+      }
+      const trendOf = (ids: readonly string[]) => {
+        if (!query.window) return {};
+        const lists = ids.map((id) => trends.get(id) ?? []);
+        const points = (lists[0] ?? []).map((p, i) => {
+          const arrivals = lists.reduce((a, l) => a + (l[i]?.arrivals ?? 0), 0);
+          const qualified = lists.reduce((a, l) => a + (l[i]?.qualified ?? 0), 0);
+          return {
+            start: new Date(p.start).toISOString(),
+            arrivals,
+            qualified,
+            qualificationRate: arrivals ? qualified / arrivals : null,
+          };
+        });
+        return { trend: points };
+      };
       const { byWorkspace, total } = await leads.figures(workspaces.map((w) => w.id));
       return {
         organisationId: principal.organisationId,
@@ -43,8 +113,9 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
           workspaceId: w.id,
           name: w.name,
           ...byWorkspace.get(w.id),
+          ...trendOf([w.id]),
         })),
-        total,
+        total: { ...total, ...trendOf(workspaces.map((w) => w.id)) },
       };
     },
   });

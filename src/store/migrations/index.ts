@@ -7,6 +7,7 @@ import { councilMigration } from './004-council.ts';
 import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
 import { privacyMigration } from './030-privacy.ts';
+import { analyticsMigration } from './060-analytics.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
@@ -19,6 +20,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '005-row-level-security': rowLevelSecurityMigration(dialect),
     '006-job-dispatch-index': jobDispatchIndexMigration(),
     '030-privacy': privacyMigration(dialect),
+    '060-analytics': analyticsMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),
   };
 }

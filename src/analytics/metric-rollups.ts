@@ -1,0 +1,86 @@
+import { sql } from 'kysely';
+import type { WorkspaceContext } from '../core/index.ts';
+import type { Db } from '../store/index.ts';
+
+/** What one minute of one metric in one segment adds: how many, and the sum of their values. */
+export interface RollupIncrement {
+  metric: string;
+  segment: string;
+  minute: number;
+  count: number;
+  total: number;
+}
+
+/** Adds increments to the per-minute rows (insert or add), inside the caller's transaction. */
+export async function addRollups(
+  db: Db,
+  workspaceId: string,
+  increments: readonly RollupIncrement[],
+): Promise<void> {
+  for (const inc of increments) {
+    await db
+      .insertInto('metric_rollups')
+      .values({ workspace_id: workspaceId, ...inc })
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'metric', 'segment', 'minute']).doUpdateSet({
+          count: sql`metric_rollups.count + excluded.count`,
+          total: sql`metric_rollups.total + excluded.total`,
+        }),
+      )
+      .execute();
+  }
+}
+
+export interface Bucket {
+  /** First minute of the bucket (minutes since the epoch). */
+  minute: number;
+  count: number;
+  total: number;
+}
+
+/** Sums of one metric and segment per bucket of `bucketMinutes`, for minutes in [from, to). */
+export async function readBuckets(
+  db: Db,
+  ctx: WorkspaceContext,
+  query: { metric: string; segment: string; from: number; to: number; bucketMinutes: number },
+): Promise<Bucket[]> {
+  const rows = await db
+    .selectFrom('metric_rollups')
+    .select(['minute', 'count', 'total'])
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('metric', '=', query.metric)
+    .where('segment', '=', query.segment)
+    .where('minute', '>=', query.from)
+    .where('minute', '<', query.to)
+    .execute();
+  const buckets = new Map<number, Bucket>();
+  for (const row of rows) {
+    const minute = Number(row.minute);
+    const start = query.from + Math.floor((minute - query.from) / query.bucketMinutes) * query.bucketMinutes;
+    const b = buckets.get(start) ?? { minute: start, count: 0, total: 0 };
+    b.count += Number(row.count);
+    b.total += Number(row.total);
+    buckets.set(start, b);
+  }
+  return [...buckets.values()];
+}
+
+/** The segments a metric has rows for in [from, to) (for discovery in the API). */
+export async function listSegments(
+  db: Db,
+  ctx: WorkspaceContext,
+  metric: string,
+  from: number,
+  to: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('metric_rollups')
+    .select('segment')
+    .distinct()
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('metric', '=', metric)
+    .where('minute', '>=', from)
+    .where('minute', '<', to)
+    .execute();
+  return rows.map((r) => r.segment).sort();
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { METRIC_NAMES, WINDOWS, type WindowName } from '../../analytics/index.ts';
+import type { HttpDeps } from '../deps.ts';
+import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { iso } from '../schemas.ts';
+
+const SEGMENT = /^(all|source:[A-Za-z0-9_.:-]{1,100})$/;
+const windowNames = Object.keys(WINDOWS) as [WindowName, ...WindowName[]];
+
+const metricSeriesSchema = z.object({
+  metric: z.enum(METRIC_NAMES),
+  segment: z.string(),
+  window: z.enum(windowNames),
+  from: z.string().describe('Start of the first bucket (ISO 8601)'),
+  to: z.string(),
+  points: z.array(
+    z.object({
+      start: z.string(),
+      value: z.number().nullable().describe('null when the bucket has no events behind a rate or mean'),
+      count: z.number().int(),
+    }),
+  ),
+  segments: z.array(z.string()).describe('Segments with data for this metric in the range'),
+});
+
+export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+  const { tenants, analytics } = deps;
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/analytics/metrics',
+    operationId: 'getMetricSeries',
+    summary: 'A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment',
+    description:
+      'Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). ' +
+      'Metrics: arrivals, qualified, qualification_rate, scored, mean_score. Segments: all, source:<source>.',
+    tag: 'Analytics',
+    auth: 'read',
+    query: z
+      .object({
+        metric: z.enum(METRIC_NAMES),
+        segment: z.string().regex(SEGMENT, 'must be all or source:<source>').default('all'),
+        window: z.enum(windowNames).default('1h'),
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+      })
+      .strict(),
+    responses: { 200: { description: 'The series', schema: metricSeriesSchema } },
+    async handler({ principal, query }) {
+      const ctx = workspaceOf(principal);
+      await analytics.catchUp(ctx.workspaceId);
+      const series = await analytics.series(ctx, {
+        metric: query.metric,
+        segment: query.segment,
+        window: query.window,
+        from: query.from ? Date.parse(query.from) : undefined,
+        to: query.to ? Date.parse(query.to) : undefined,
+      });
+      return {
+        ...series,
+        from: iso(series.from),
+        to: iso(series.to),
+        points: series.points.map((p) => ({ ...p, start: iso(p.start) })),
+      };
+    },
+  });
+}

@@ -1,0 +1,166 @@
+import { createAdwin } from '../detectors/adwin.ts';
+import type { Cusum } from '../detectors/cusum.ts';
+import { bernoulliLlr, createCusum } from '../detectors/cusum.ts';
+import { createPageHinkley } from '../detectors/page-hinkley.ts';
+import { binIndex, psi, psiCriticalValue, quantileEdges } from '../detectors/psi.ts';
+import { silenceMinutesNeeded } from '../detectors/rate-tests.ts';
+import type { Baseline } from './baseline.ts';
+import type { Alarm, AlarmFamily, Observation } from './world.ts';
+
+/** The real-time loop's detector settings: what the simulator tunes. */
+export interface LoopParams {
+  /** Relative drop in qualification a stream's CUSUM is tuned for, and its threshold. */
+  qualShift: number;
+  qualH: number;
+  /** Absolute rise in a question's drop-off, and threshold. */
+  dropShift: number;
+  dropH: number;
+  bounceShift: number;
+  bounceH: number;
+  /** False alarms per week the silence test may spend across all sources. */
+  silenceBudget: number;
+  conversionDelta: number;
+  conversionThreshold: number;
+  adwinDelta: number;
+  psiQuantile: number;
+  psiMinLeads: number;
+  psiWindowMinutes: number;
+  /** Segments with fewer completed chats per minute are left to the pooled streams (a thin reference is noise). */
+  minStreamPerMinute: number;
+  /** A stream that fired stays quiet this long (ADWIN fires twice on one change: river#574). */
+  cooldownMinutes: number;
+}
+
+/** Anchor-based starting point (docs/optimiser.md): the "first run" the report keeps. */
+export const INITIAL_LOOP_PARAMS: LoopParams = {
+  qualShift: 0.33,
+  qualH: 5,
+  dropShift: 0.1,
+  dropH: 5,
+  bounceShift: 0.1,
+  bounceH: 5,
+  silenceBudget: 0.1,
+  conversionDelta: 0.0075,
+  conversionThreshold: 25,
+  adwinDelta: 0.002,
+  psiQuantile: 0.9999,
+  psiMinLeads: 340,
+  psiWindowMinutes: 60,
+  minStreamPerMinute: 0.5,
+  cooldownMinutes: 60,
+};
+
+export interface Policy {
+  observeMinute(
+    minute: number,
+    observations: readonly Observation[],
+    revealed: readonly Observation[],
+  ): Alarm[];
+}
+
+interface Stream {
+  key: string;
+  family: AlarmFamily;
+  cusum: Cusum;
+  /** Log-likelihood ratios of a hit and a miss, computed once: the loop adds millions of them. */
+  llrHit: number;
+  llrMiss: number;
+}
+
+export function createLoopPolicy(
+  params: LoopParams,
+  baseline: Baseline,
+  trainingScores: readonly number[],
+): Policy {
+  const cooldownUntil = new Map<string, number>();
+  const bernoulli = (key: string, family: AlarmFamily, p0: number, p1: number, h: number): Stream => {
+    const alternative = Math.min(0.999, Math.max(0.001, p1));
+    return {
+      key,
+      family,
+      llrHit: bernoulliLlr(true, p0, alternative),
+      llrMiss: bernoulliLlr(false, p0, alternative),
+      cusum: createCusum({ slack: 0, threshold: h, mode: 'up' }),
+    };
+  };
+  const qual = new Map<string, Stream>();
+  for (const key of baseline.qualificationStreams) {
+    if ((baseline.qualificationTrials.get(key) ?? 0) / baseline.minutes < params.minStreamPerMinute) continue;
+    // Watched as the rate of NOT qualifying, so a drop in qualification is a rise.
+    const q0 = baseline.qualification.get(key) ?? 0;
+    qual.set(key, bernoulli(key, 'qualification', 1 - q0, 1 - q0 * (1 - params.qualShift), params.qualH));
+  }
+  // The pooled stream also gets a CUSUM for a third of the shift: slow drifts cross it first.
+  const q0 = baseline.qualification.get('all') ?? 0;
+  const small = bernoulli('all', 'qualification', 1 - q0, 1 - q0 * (1 - params.qualShift / 3), params.qualH);
+  const questions = baseline.dropoff.map((p0, i) =>
+    bernoulli(`question:${i + 1}`, 'question', p0, p0 + params.dropShift, params.dropH),
+  );
+  const variants = new Map<string, Stream>();
+  for (const [key, p0] of baseline.bounce)
+    variants.set(key, bernoulli(key, 'workflow', p0, p0 + params.bounceShift, params.bounceH));
+  const sources = [...baseline.arrivalsPerMinute.entries()];
+  const lastArrival = new Map<string, number>();
+  const silenceBudget = { testsPerWeek: 10_080 * sources.length, falseAlarmsPerWeek: params.silenceBudget };
+  const ph = createPageHinkley({
+    mode: 'down',
+    alpha: 1,
+    delta: params.conversionDelta,
+    threshold: params.conversionThreshold,
+    minInstances: 30,
+  });
+  const adwin = createAdwin({ delta: params.adwinDelta });
+  const edges = quantileEdges(trainingScores);
+  const reference = new Array<number>(edges.length + 1).fill(0);
+  for (const s of trainingScores) reference[binIndex(edges, s)] = (reference[binIndex(edges, s)] ?? 0) + 1;
+  const window: number[][] = [];
+
+  return {
+    observeMinute(minute, observations, revealed) {
+      const alarms: Alarm[] = [];
+      for (const [key] of sources) if (!lastArrival.has(key)) lastArrival.set(key, minute - 1);
+      const raise = (family: AlarmFamily, stream: string, statistic: number) => {
+        if ((cooldownUntil.get(stream) ?? -1) > minute) return;
+        cooldownUntil.set(stream, minute + params.cooldownMinutes);
+        alarms.push({ minute, family, stream, statistic });
+      };
+      const feed = (s: Stream | undefined, hit: boolean) => {
+        if (s?.cusum.update(hit ? s.llrHit : s.llrMiss)) raise(s.family, s.key, s.cusum.statistic());
+      };
+      const bins = new Array<number>(edges.length + 1).fill(0);
+      for (const o of observations) {
+        if (!o.arrived) continue;
+        lastArrival.set(`source:${o.lead.source}`, minute);
+        bins[binIndex(edges, o.lead.score)] = (bins[binIndex(edges, o.lead.score)] ?? 0) + 1;
+        const reached = o.droppedAt === 0 ? 4 : o.droppedAt;
+        for (let q = 0; q < reached; q++) feed(questions[q], o.droppedAt === q + 1);
+        if (!o.completed) continue;
+        feed(qual.get('all'), !o.qualified);
+        feed(small, !o.qualified);
+        feed(qual.get(`industry:${o.lead.industry}`), !o.qualified);
+        feed(qual.get(`source:${o.lead.source}`), !o.qualified);
+        if (o.qualified) feed(variants.get(`variant:${o.lead.variant}`), o.bounced);
+      }
+      for (const [key, rate] of sources) {
+        const silentFor = minute - (lastArrival.get(key) ?? minute);
+        if (silentFor >= silenceMinutesNeeded(rate, silenceBudget)) raise('silence', key, silentFor * rate);
+      }
+      for (const o of revealed) {
+        const x = o.converted ? 1 : 0;
+        if (ph.update(x)) raise('conversion', 'all', 0);
+        if (adwin.update(x)) raise('conversion', 'all:adwin', adwin.mean());
+      }
+      window.push(bins);
+      if (window.length > params.psiWindowMinutes) window.shift();
+      const current = new Array<number>(bins.length).fill(0);
+      for (const w of window) for (let i = 0; i < w.length; i++) current[i] = (current[i] ?? 0) + (w[i] ?? 0);
+      const n = current.reduce((a, b) => a + b, 0);
+      if (n >= params.psiMinLeads) {
+        const value = psi(reference, current);
+        if (value > psiCriticalValue(trainingScores.length, n, bins.length, params.psiQuantile))
+          raise('psi', 'all:psi', value);
+      }
+      return alarms;
+    },
+  };
+}
