@@ -10,6 +10,7 @@ import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
+import type { UsersService } from '../users/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export type LifecycleState = 'starting' | 'ready' | 'draining';
@@ -18,6 +19,8 @@ export type LifecycleState = 'starting' | 'ready' | 'draining';
 export interface HttpDeps {
   store: Store;
   tenants: TenantsService;
+  /** Console accounts and sessions (the second way in, beside API keys). */
+  users: UsersService;
   ingest: IngestService;
   audit: AuditLog;
   events: DomainEventLog;

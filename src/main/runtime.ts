@@ -55,6 +55,7 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createUsersService, type UsersService } from '../users/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -71,6 +72,7 @@ export interface Runtime {
   audit: AuditLog;
   events: DomainEventLog;
   tenants: TenantsService;
+  users: UsersService;
   rules: RulesRepository;
   predictive: PredictiveScoring;
   writer: EventWriter;
@@ -168,6 +170,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const audit = createAuditLog({ store, clock, ids });
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
+  const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
   const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
   const metrics = createMetrics({ depth: () => queue.depth() });
@@ -280,6 +283,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     audit,
     events,
     tenants,
+    users,
     rules,
     predictive,
     writer,
@@ -330,6 +334,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         demo: httpOptions?.demo ?? null,
         store,
         tenants,
+        users,
         ingest,
         audit,
         events,
