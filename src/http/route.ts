@@ -48,7 +48,7 @@ export type SessionAuthenticator = (request: FastifyRequest) => Promise<SessionI
 const sessionAuthenticators = new WeakMap<FastifyInstance, SessionAuthenticator>();
 
 /** Makes console sessions a second way in, beside API keys, on every key-authenticated route. */
-export function useSessionAuth(app: FastifyInstance, authenticator: SessionAuthenticator): void {
+export function setSessionAuthenticator(app: FastifyInstance, authenticator: SessionAuthenticator): void {
   sessionAuthenticators.set(app, authenticator);
 }
 

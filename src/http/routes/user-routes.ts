@@ -4,7 +4,7 @@ import { LeadloopError } from '../../core/index.ts';
 import type { UserSession, UsersService } from '../../users/index.ts';
 import { ROLES } from '../../users/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, useSessionAuth, workspaceOf } from '../route.ts';
+import { actorOf, type RouteCatalog, registerRoute, setSessionAuthenticator, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 export const SESSION_COOKIE = 'leadloop_session';
@@ -65,7 +65,7 @@ async function sessionBody(users: UsersService, session: UserSession) {
 /** Sign-in, sign-out, password and invitations for the console; users of a workspace for admins. */
 export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
   const { tenants, users } = deps;
-  useSessionAuth(app, async (request) => {
+  setSessionAuthenticator(app, async (request) => {
     const token = cookieOf(request);
     const session = token ? await users.authenticate(token) : null;
     return session ? { ...session, userId: session.user.id } : null;
