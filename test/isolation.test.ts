@@ -195,6 +195,7 @@ for (const dialect of DIALECTS) {
       async listLeads() {
         assert.ok(!mentionsA(await asB('GET', '/v1/leads')));
         assert.ok(!mentionsA(await asB('GET', `/v1/leads?email=${A.email}`)));
+        assert.ok(!mentionsA(await asB('GET', '/v1/leads?q=a-corp&minScore=0')));
       },
       async getEvent() {
         notFound(await asB('GET', `/v1/events/${A.eventId}`));
@@ -488,6 +489,11 @@ for (const dialect of DIALECTS) {
         const mole = await signIn(http.app, `mole-${as}@example.com`, 'mole-password-1');
         assert.equal(mole.body.workspaceId, B.workspaceId);
         notFound(await callWithSession(http.app, mole, 'GET', `/v1/leads/${A.leadId}`));
+      },
+      async listChatSessions() {
+        const listed = await asB('GET', '/v1/chat/sessions');
+        assert.equal(listed.status, 200);
+        assert.ok(!JSON.stringify(listed.body).includes(A.sessionId));
       },
       async acceptInvitation() {
         const forged = await call(http.app, 'POST', '/v1/users/invitations/accept', {

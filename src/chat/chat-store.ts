@@ -24,6 +24,11 @@ export interface ChatStore {
     changes?: Partial<ChatSessionsTable>,
   ): Promise<ChatSessionsTable>;
   sessionsOfLead(db: Db, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
+  /** The workspace's conversations, most recently active first (the console's live list). */
+  listSessions(
+    ctx: WorkspaceContext,
+    query: { status?: 'active' | 'taken_over' | 'ended' | undefined; limit: number },
+  ): Promise<StoredSession[]>;
   linkLead(db: Db, workspaceId: string, sessionId: string, leadId: string): Promise<void>;
   playbook(ctx: WorkspaceContext, id: string): Promise<Playbook | null>;
   listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
@@ -98,6 +103,17 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
         .where('workspace_id', '=', ctx.workspaceId)
         .where('lead_id', '=', leadId)
         .orderBy('created_at')
+        .execute();
+      return rows.map(toStored);
+    },
+    async listSessions(ctx, query) {
+      const rows = await db
+        .selectFrom('chat_sessions')
+        .selectAll()
+        .where('workspace_id', '=', ctx.workspaceId)
+        .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
+        .orderBy('updated_at', 'desc')
+        .limit(query.limit)
         .execute();
       return rows.map(toStored);
     },

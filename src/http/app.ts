@@ -9,6 +9,7 @@ import { toProblem } from './problem.ts';
 import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
+import { registerConsoleRoutes } from './routes/console-routes.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
@@ -110,6 +111,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);
+  registerConsoleRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

@@ -44,7 +44,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Conversations, most recently active first, with a preview of the last message
+         * @description Previews only: the transcript is at GET /v1/chat/sessions/{id}.
+         */
+        get: operations["listChatSessions"];
         put?: never;
         /**
          * Start a qualification conversation (public: authorised by the publishable widget key)
@@ -1062,6 +1066,58 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listChatSessions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: "active" | "taken_over" | "ended";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Conversations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            lastMessage: {
+                                at: string;
+                                role: string;
+                                text: string;
+                            } | null;
+                            leadId: string | null;
+                            messages: number;
+                            outcome: string | null;
+                            playbook: string;
+                            /** @enum {string} */
+                            status: "active" | "taken_over" | "ended";
+                            takenOverBy: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
                     };
                 };
             };
@@ -2499,6 +2555,10 @@ export interface operations {
                 cursor?: string;
                 email?: string;
                 limit?: number;
+                maxScore?: number;
+                minScore?: number;
+                q?: string;
+                source?: string;
                 status?: "new" | "qualified";
             };
             header?: never;
