@@ -10,6 +10,7 @@ import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConsoleRoutes } from './routes/console-routes.ts';
+import { registerConsoleWeb } from './routes/console-web.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
@@ -138,6 +139,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   });
   app.get('/openapi.json', async () => openApiDocument());
   registerWebRoutes(app, deps.demo ?? null);
+  registerConsoleWeb(app);
 
   await app.register(fastifySwagger, {
     mode: 'static',
