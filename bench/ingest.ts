@@ -11,7 +11,9 @@
  *     that throughput (the target is p99 at 3,000/s).
  * After each load the script waits until every accepted event is processed (normalised,
  * deduplicated, scored, audited, council consulted), reads the database, and reports end-to-end
- * processed leads/s from the first request to the last processed event.
+ * processed leads/s from the first request to the last processed event. From the events' own
+ * timestamps it also reports what holds while the load lasts: events processed during the load per
+ * second, the backlog at its end, the drain rate after it, and accepted → processed p50/p99.
  * Checks: 2xx answers == events stored == events processed (nothing lost, nothing doubled), and
  * peak RSS of each server process.
  * Usage: node bench/ingest.ts [--duration 20] [--connections 64] [--rate 3000] [--runs saturation,rated]
@@ -153,6 +155,39 @@ function counts(file: string): {
   }
 }
 
+/**
+ * What happened while the load lasted, from the events' own timestamps: how many of the events
+ * accepted during the load were processed before it ended (the rate that holds), the backlog left at
+ * its end, the drain rate after it, and accepted → processed latency (p50/p99) of every event.
+ */
+function sustained(file: string, started: number, loadEnded: number) {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const rows = db
+      .prepare(
+        'select created_at as c, processed_at as p from events where created_at >= ? and processed_at is not null',
+      )
+      .all(started) as { c: number; p: number }[];
+    const during = rows.filter((r) => r.c <= loadEnded);
+    const processedDuring = during.filter((r) => r.p <= loadEnded).length;
+    const after = rows.filter((r) => r.p > loadEnded);
+    const lastProcessed = Math.max(loadEnded, ...after.map((r) => r.p));
+    const waits = rows.map((r) => r.p - r.c).sort((a, b) => a - b);
+    const at = (q: number) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))] ?? 0;
+    const loadSeconds = (loadEnded - started) / 1000;
+    return {
+      loadSeconds,
+      acceptedDuringLoad: during.length,
+      processedDuringLoadPerSecond: processedDuring / loadSeconds,
+      backlogAtLoadEnd: during.length - processedDuring,
+      drainPerSecond: after.length > 0 ? after.length / ((lastProcessed - loadEnded) / 1000) : null,
+      acceptedToProcessedMs: { p50: at(0.5), p99: at(0.99), max: waits[waits.length - 1] ?? 0 },
+    };
+  } finally {
+    db.close();
+  }
+}
+
 interface LoadResult {
   ok: number;
   non2xx: number;
@@ -245,7 +280,8 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
   const result = overallRate
     ? await paced(url, sign, onResponse, overallRate)
     : await saturate(url, sign, onResponse);
-  const acceptedPerSecond = result.ok / ((Date.now() - started) / 1000);
+  const loadEnded = Date.now();
+  const acceptedPerSecond = result.ok / ((loadEnded - started) / 1000);
 
   process.stderr.write(`${label}: load done; waiting for every accepted event to be processed\n`);
   let final = counts(file);
@@ -265,6 +301,7 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
   // Every 202 the load generator saw (warm-up included) must be a stored, processed event. Requests
   // still in flight when autocannon stops may be stored without their answer being counted.
   const accepted = statusOf(file, acceptedIds);
+  const held = sustained(file, started, loadEnded);
   rmSync(dataDir, { recursive: true, force: true });
   const checks = {
     everyAcceptedEventStored: accepted.stored === acceptedIds.length,
@@ -281,6 +318,11 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
     'non-2xx': result.non2xx,
     errors: result.errors,
     'processed e2e/s': Math.round(measured / endToEndSeconds),
+    'processed during load/s': Math.round(held.processedDuringLoadPerSecond),
+    'backlog at end': held.backlogAtLoadEnd,
+    'drain/s': held.drainPerSecond === null ? 'n/a' : Math.round(held.drainPerSecond),
+    'acc→proc p50 ms': held.acceptedToProcessedMs.p50,
+    'acc→proc p99 ms': held.acceptedToProcessedMs.p99,
     'peak RSS MiB': rss === null ? 'n/a' : Math.round(rss),
   };
   const json = {
@@ -301,6 +343,7 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
       processedPerSecond: measured / endToEndSeconds,
       leads: final.leads,
     },
+    sustained: held,
     peakRssMiB: rss,
     memory,
     checks,

@@ -10,7 +10,7 @@
  *   2. backlog: with no worker running, BACKLOG events are accepted; then the workers start and we
  *      time the drain.
  * Leads are spread round-robin over --workspaces workspaces (default 4).
- * Usage: node bench/scale.ts [--duration 15] [--connections 32] [--backlog 50000] [--workspaces 4] [--only embedded,redis-1,redis-2]
+ * Usage: node bench/scale.ts [--duration 15] [--connections 32] [--backlog 50000] [--workspaces 4] [--only embedded,redis-1,redis-2,rabbitmq-1]
  * Needs BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL superuser URL) for the scaled modes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
+import { deleteRabbitmqTopology } from '../src/queue/rabbitmq/rabbitmq-test-support.ts';
 import { type Cluster, freePort, startCluster } from '../test/support/cluster.ts';
 import { printTable, startArgs, writeResult } from './support.ts';
 
@@ -42,6 +43,9 @@ const adminUrl =
   process.env.TEST_DATABASE_URL ??
   'postgres://postgres@127.0.0.1:5432/test';
 const root = join(import.meta.dirname, '..');
+/** The RabbitMQ the `rabbitmq-1` mode dispatches through (the machine's own; a prefix per run). */
+const amqpUrl =
+  process.env.BENCH_AMQP_URL ?? process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /** What the benchmark needs of a running deployment, whatever its storage. */
 interface Deployment {
@@ -187,16 +191,21 @@ async function embedded(withWorkers: boolean): Promise<Deployment> {
   };
 }
 
-// --- scaled: PostgreSQL + Redis, 1 API process and N worker processes -----------------------------
+// --- scaled: PostgreSQL + Redis or RabbitMQ, 1 API process and N worker processes -----------------
 
-async function scaled(workers: number, startNow: boolean): Promise<Deployment> {
+async function scaled(
+  workers: number,
+  startNow: boolean,
+  broker: 'redis' | 'rabbitmq' = 'redis',
+): Promise<Deployment> {
   const cluster: Cluster = await startCluster(adminUrl, {
-    redis: true,
+    redis: broker === 'redis',
+    ...(broker === 'rabbitmq' ? { env: { QUEUE_URL: amqpUrl } } : {}),
     workers: startNow ? workers : 0,
     workerConcurrency: 16,
   });
   return {
-    name: `PostgreSQL + Redis, 1 API + ${workers} worker${workers > 1 ? 's' : ''}`,
+    name: `PostgreSQL + ${broker === 'redis' ? 'Redis' : 'RabbitMQ'}, 1 API + ${workers} worker${workers > 1 ? 's' : ''}`,
     url: cluster.apiUrl,
     apiKeys: [
       cluster.workspace.apiKey,
@@ -220,7 +229,12 @@ async function scaled(workers: number, startNow: boolean): Promise<Deployment> {
     async startWorkers() {
       for (let i = 0; i < workers; i++) await cluster.startWorker();
     },
-    close: () => cluster.close(),
+    async close() {
+      await cluster.close();
+      // The cluster's queue prefix is its database's name; its RabbitMQ queues go with it.
+      if (broker === 'rabbitmq')
+        await deleteRabbitmqTopology(amqpUrl, new URL(cluster.ownerUrl).pathname.slice(1)).catch(() => {});
+    },
   };
 }
 
@@ -308,6 +322,7 @@ const modes: Record<string, [string, (startWorkers: boolean) => Promise<Deployme
   embedded: ['embedded (SQLite, 1 process)', (w) => embedded(w)],
   'redis-1': ['PostgreSQL + Redis, 1 API + 1 worker', (w) => scaled(1, w)],
   'redis-2': ['PostgreSQL + Redis, 1 API + 2 workers', (w) => scaled(2, w)],
+  'rabbitmq-1': ['PostgreSQL + RabbitMQ, 1 API + 1 worker', (w) => scaled(1, w, 'rabbitmq')],
 };
 const chosen = values.only ? values.only.split(',') : Object.keys(modes);
 const results: ScaleResult[] = [];

@@ -8,6 +8,27 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// The server and workers allocate many short-lived objects per request: a small young generation
+// and a slowly growing heap keep their RSS down (docs/decisions/2026-11-28-ingest-latency-and-memory.md;
+// without them `npx leadloop serve` peaked at 358 MiB where `npm start` stayed under 250). So the
+// long-running commands replace this process with one that has the flags: same pid, no parent left
+// holding memory. A flag already given (command line or NODE_OPTIONS) wins; LEADLOOP_NODE_FLAGS=0
+// turns this off.
+const MEMORY_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
+if (
+  ['serve', 'worker'].includes(process.argv[2]) &&
+  process.env.LEADLOOP_NODE_FLAGS !== '0' &&
+  typeof process.execve === 'function'
+) {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const missing = MEMORY_FLAGS.filter((flag) => !given.some((g) => g.split('=')[0] === flag.split('=')[0]));
+  if (missing.length > 0)
+    process.execve(
+      process.execPath,
+      [process.execPath, ...process.execArgv, ...missing, ...process.argv.slice(1)],
+      process.env,
+    );
+}
 // Node strips TypeScript types with a WebAssembly compiler that stays loaded (about 18 MB RSS).
 // The module compile cache keeps each file's stripped, compiled form, so later starts never load
 // it (docs/decisions/2026-11-28-ingest-latency-and-memory.md). NODE_COMPILE_CACHE chooses the

@@ -317,6 +317,21 @@ for (const dialect of DIALECTS) {
       async getChatSession() {
         notFound(await asB('GET', `/v1/chat/sessions/${A.sessionId}`));
       },
+      async streamChatSession() {
+        notFound(
+          await call(http.app, 'GET', `/v1/chat/sessions/${A.sessionId}/stream`, {
+            headers: { 'x-widget-key': B.widgetKey },
+          }),
+        );
+      },
+      async listChatSessions() {
+        const listed = await asB('GET', '/v1/chat/sessions');
+        assert.equal(listed.status, 200);
+        assert.ok(!JSON.stringify(listed.body).includes(A.sessionId));
+        assert.ok(
+          !JSON.stringify((await asB('GET', '/v1/chat/sessions?status=live')).body).includes(A.sessionId),
+        );
+      },
       async takeOverChat() {
         notFound(
           await asB('POST', `/v1/chat/sessions/${A.sessionId}/takeover`, { agent: { id: 'b-agent' } }),
@@ -489,11 +504,6 @@ for (const dialect of DIALECTS) {
         const mole = await signIn(http.app, `mole-${as}@example.com`, 'mole-password-1');
         assert.equal(mole.body.workspaceId, B.workspaceId);
         notFound(await callWithSession(http.app, mole, 'GET', `/v1/leads/${A.leadId}`));
-      },
-      async listChatSessions() {
-        const listed = await asB('GET', '/v1/chat/sessions');
-        assert.equal(listed.status, 200);
-        assert.ok(!JSON.stringify(listed.body).includes(A.sessionId));
       },
       async acceptInvitation() {
         const forged = await call(http.app, 'POST', '/v1/users/invitations/accept', {

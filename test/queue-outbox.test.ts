@@ -1,98 +1,33 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createIdGenerator, createManualClock, systemClock } from '../src/core/index.ts';
 import { type BullmqQueue, createBullmqQueue } from '../src/queue/bullmq/bullmq-queue.ts';
 import { openBullmqProbe } from '../src/queue/bullmq/bullmq-test-support.ts';
-import { JOB_NAMES, type JobContext, type JobHandlers, type JobName } from '../src/queue/index.ts';
-import { testDatabases, uniquePrefix, waitFor } from '../src/queue/queue-test-support.ts';
-import type { Db, Store } from '../src/store/index.ts';
+import type { JobContext, JobName } from '../src/queue/index.ts';
+import { testDatabases, uniquePrefix } from '../src/queue/queue-test-support.ts';
+import type { Store } from '../src/store/index.ts';
 import { freePort } from './support/cluster.ts';
+import {
+  assertEachOnce,
+  effect,
+  effectCounts,
+  enqueue,
+  handlersOf,
+  jobsLeft,
+  startWorker,
+  until,
+} from './support/outbox.ts';
 
 /*
  * The outbox's fault behaviour with the BullMQ adapter: a relay whose hand-over does not commit, a
- * Redis that goes away and comes back empty, and a job delivered twice. Each job's effect is a
- * domain event with a fresh id, so a job that ran twice shows up as two events for its subject.
+ * Redis that goes away and comes back empty, and a job delivered twice (helpers: support/outbox.ts).
  */
 
 const redisUrl = process.env.TEST_REDIS_URL;
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-
-type Handler = (job: JobContext) => Promise<void>;
-const handlersOf = (run: Handler) =>
-  Object.fromEntries(JOB_NAMES.map((name) => [name, run])) as unknown as JobHandlers;
-
-async function effect(db: Db, job: JobContext): Promise<void> {
-  const subject =
-    'eventId' in job.payload ? job.payload.eventId : 'leadId' in job.payload ? job.payload.leadId : '';
-  await db
-    .insertInto('domain_events')
-    .values({
-      id: `evt_${randomUUID()}`,
-      workspace_id: job.workspaceId,
-      type: 'lead.created',
-      subject,
-      data: '{}',
-      created_at: 0,
-    })
-    .execute();
-}
-
-/** How many times each subject's effect was committed. */
-async function effectCounts(store: Store): Promise<Map<string, number>> {
-  const rows = await store.db
-    .selectFrom('domain_events')
-    .select(['subject', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('subject')
-    .execute();
-  return new Map(rows.map((r) => [r.subject, Number(r.n)]));
-}
-
-function assertEachOnce(counts: Map<string, number>, subjects: string[]): void {
-  assert.deepEqual(
-    [...counts.entries()].sort(),
-    subjects.map((s) => [s, 1]).sort(),
-    'every job had its effect exactly once',
-  );
-}
-
-async function enqueue(store: Store, queue: BullmqQueue, name: JobName, subjects: string[]): Promise<void> {
-  await store.transaction((trx) =>
-    queue.enqueue(
-      trx,
-      subjects.map((s) =>
-        name === 'lead.process'
-          ? { name, workspaceId: 'ws_1', payload: { eventId: s } }
-          : { name: 'council.next_action' as const, workspaceId: 'ws_1', payload: { leadId: s } },
-      ),
-    ),
-  );
-  queue.notify();
-}
-
-const until = (check: () => Promise<boolean>, timeoutMs = 15_000) => waitFor(check, timeoutMs);
-
-const jobsLeft = async (store: Store) =>
-  Number(
-    (
-      await store.db
-        .selectFrom('jobs')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirst()
-    )?.n,
-  );
-
-function startWorker(queue: BullmqQueue, handlers: JobHandlers, concurrency = 4) {
-  const controller = new AbortController();
-  const running = queue.work({ handlers, concurrency, signal: controller.signal });
-  return async () => {
-    controller.abort();
-    await running;
-  };
-}
 
 for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
   describe(`outbox with BullMQ (${database.label})`, {
@@ -169,12 +104,13 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
       const { store, probe, open } = await setUp();
       const deliverAgain = async (job: { id: string; workspaceId: string; name: string }, tag: string) => {
         const jobId = `${tag}-${job.id}`;
-        await probe.queue.add(
+        const queue = probe.queueFor(job.name as JobName);
+        await queue.add(
           job.name,
           { id: job.id, workspaceId: job.workspaceId, name: job.name },
           { jobId, removeOnComplete: true, removeOnFail: true },
         );
-        await until(async () => (await probe.queue.getJob(jobId)) === undefined);
+        await until(async () => (await queue.getJob(jobId)) === undefined);
       };
       let runs = 0;
       let ran: JobContext | undefined;

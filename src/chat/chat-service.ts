@@ -1,11 +1,12 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
 import { inWorkspace, LeadloopError } from '../core/index.ts';
-import { type EventWriter, fingerprint, type IngestService } from '../ingest/index.ts';
-import type { Store } from '../store/index.ts';
+import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
+import type { Store, UnitOfWork } from '../store/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
+import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
 import type { SessionContext, SessionState } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
@@ -15,6 +16,8 @@ export interface ChatMessage {
   id: string;
   role: 'bot' | 'visitor' | 'agent';
   text: string;
+  /** The display name of the person who wrote an `agent` message. */
+  author?: string;
   quickReplies?: string[];
   link?: { url: string; label: string };
   at: string;
@@ -26,7 +29,31 @@ export interface ChatTurn {
   sessionId: string;
   state: SessionStatus;
   outcome: SessionState['outcome'];
+  /** The person in the conversation while it is taken over (the widget's header names them). */
+  agent?: { name: string };
   messages: ChatMessage[];
+}
+
+/** Which conversations an operator lists: asking for a person, running, or over. */
+export type ChatListStatus = 'waiting' | 'live' | 'ended';
+
+/** A conversation in an operator's list. */
+export interface ChatListItem {
+  id: string;
+  state: SessionStatus;
+  /** The visitor asked for a person and nobody has taken over yet. */
+  waiting: boolean;
+  waitingSince: string | null;
+  /** Nobody took over in time and the visitor was told so. */
+  handoffTimedOut: boolean;
+  playbook: string;
+  outcome: SessionState['outcome'];
+  agent: { id: string; name?: string } | null;
+  messageCount: number;
+  lastMessage: { role: ChatMessage['role']; text: string; at: string } | null;
+  leadId: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface ChatSessionView extends SessionSummary {
@@ -59,6 +86,12 @@ export interface ChatService {
   /** The workspace a session belongs to, for CORS decisions; null when the key does not match. */
   workspaceOfSession(sessionId: string, widgetKey: string | undefined): Promise<string | null>;
   get(ctx: WorkspaceContext, sessionId: string): Promise<ChatSessionView>;
+  /** The workspace's playbooks, built-in ones included. */
+  listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
+  /** Creates or replaces a playbook (validated; audited). */
+  putPlaybook(ctx: WorkspaceContext, input: unknown, actor: Actor): Promise<Playbook>;
+  /** The conversations tied to a lead, oldest first. */
+  conversationsOfLead(ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
   takeOver(
     ctx: WorkspaceContext,
     sessionId: string,
@@ -72,6 +105,25 @@ export interface ChatService {
     text: string,
   ): Promise<ChatTurn>;
   release(ctx: WorkspaceContext, sessionId: string, actor: Actor): Promise<ChatTurn>;
+  /** Conversations for operators, newest activity first; `cursor` is the last item's `updatedAt|id`. */
+  list(
+    ctx: WorkspaceContext,
+    query: { status?: ChatListStatus | undefined; limit: number; cursor?: string | undefined },
+  ): Promise<{ items: ChatListItem[]; nextCursor: string | null }>;
+  /** Calls `listener` after each saved change of a session in this process; returns an unsubscribe function. */
+  subscribe(sessionId: string, listener: () => void): () => void;
+}
+
+/**
+ * The port through which a finished conversation becomes a lead submission. Chat declares it; the
+ * composition root wires it to ingestion (validation, idempotency, the durable event writer).
+ */
+export interface ConversationLeadSink {
+  /**
+   * Validates the lead (throws `validation_failed` naming `conversation.<field>`) and accepts it
+   * durably; `sessionId` is the idempotency key, so a retry returns the first event id.
+   */
+  submit(input: { workspaceId: string; sessionId: string; lead: unknown }): Promise<{ eventId: string }>;
 }
 
 export interface ChatServiceOptions {
@@ -80,11 +132,12 @@ export interface ChatServiceOptions {
   /** The dialog engine for a workspace (model-backed extraction is accounted per workspace). */
   engineFor: (workspaceId: string) => DialogEngine;
   tenants: TenantsService;
-  ingest: IngestService;
-  writer: EventWriter;
+  leads: ConversationLeadSink;
   clock: Clock;
   ids: IdGenerator;
   audit: AuditLog;
+  /** Hand-off requests and takeovers become domain events, so operators' streams see them at once. */
+  events: DomainEventLog;
 }
 
 const statusOf = (state: SessionState): SessionStatus =>
@@ -97,6 +150,7 @@ export function messagesSince(state: SessionState, from: number, replies: Reply[
   state.transcript.forEach((entry, index) => {
     if (index < from || entry.role === 'system') return;
     const message: ChatMessage = { id: `m${index}`, role: entry.role, text: entry.text, at: entry.at };
+    if (entry.role === 'agent') message.author = entry.agentName ?? 'Team member';
     if (entry.role === 'bot') {
       const extras = replies[reply++];
       if (extras?.quickReplies?.length) message.quickReplies = extras.quickReplies;
@@ -153,8 +207,86 @@ export function leadFromSession(
 }
 
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { chats, engineFor, tenants, ingest, writer, clock, ids, store, audit } = options;
+  const { chats, engineFor, tenants, leads, clock, ids, store, audit, events } = options;
   const locks = new Map<string, Promise<unknown>>();
+  const listeners = new Map<string, Set<() => void>>();
+
+  function changed(sessionId: string, workspaceId: string, notifyEvents: boolean): void {
+    for (const listener of listeners.get(sessionId) ?? []) listener();
+    if (notifyEvents) events.notify(workspaceId);
+  }
+
+  /** Domain events and audit entries for what a turn did that operators must hear about. */
+  async function record(
+    trx: UnitOfWork,
+    row: { id: string; workspace_id: string },
+    turn: TurnResult,
+  ): Promise<boolean> {
+    const domain: NewDomainEvent[] = [];
+    const data = { sessionId: row.id, phase: turn.state.phase, playbook: turn.state.playbook.id };
+    for (const event of turn.events) {
+      if (event.type === 'handoff_requested') {
+        domain.push({ type: 'chat.handoff_requested', subject: row.id, data });
+        await audit.append(trx, row.workspace_id, {
+          actor: { type: 'system', id: 'chat' },
+          action: 'chat.handoff_requested',
+          subject: row.id,
+          reason: 'the visitor asked to talk to a person; the conversation waits for an operator',
+          data: { phase: turn.state.phase },
+        });
+      } else if (event.type === 'handoff_timed_out') {
+        domain.push({ type: 'chat.handoff_timed_out', subject: row.id, data });
+        await audit.append(trx, row.workspace_id, {
+          actor: { type: 'system', id: 'chat' },
+          action: 'chat.handoff_timed_out',
+          subject: row.id,
+          reason:
+            'nobody took over within the workspace hand-off time; the visitor was told and offered a follow-up',
+          data: { requestedAt: turn.state.handoffRequestedAt },
+        });
+      } else if (event.type === 'taken_over') domain.push({ type: 'chat.taken_over', subject: row.id, data });
+      else if (event.type === 'released') domain.push({ type: 'chat.released', subject: row.id, data });
+    }
+    await events.append(trx, row.workspace_id, domain);
+    return domain.length > 0;
+  }
+
+  /** Tells the visitor honestly when nobody took over in the workspace's hand-off time. */
+  async function checkHandoff(stored: StoredSession): Promise<StoredSession> {
+    const requested = stored.state.handoffRequestedAt;
+    if (requested === null || stored.state.takenOver !== null || stored.state.handoffTimedOut) return stored;
+    const workspace = await tenants.getWorkspace(stored.row.workspace_id);
+    const waitMs = (workspace?.settings.chat?.handoffTimeoutSeconds ?? 120) * 1000;
+    if (clock.now() - Date.parse(requested) < waitMs) return stored;
+    return serialised(stored.row.id, async () => {
+      const current = (await chats.findSession(
+        { workspaceId: stored.row.workspace_id, organisationId: '' },
+        stored.row.id,
+      )) as StoredSession;
+      const turn = await engineFor(stored.row.workspace_id).handoffTimeout(current.state);
+      if (turn.events.length === 0) return current;
+      await save(current, turn);
+      return (await chats.findSession(
+        { workspaceId: stored.row.workspace_id, organisationId: '' },
+        stored.row.id,
+      )) as StoredSession;
+    });
+  }
+
+  /** Saves a turn's state with its domain events and audit entries in one transaction, then wakes listeners. */
+  async function save(stored: StoredSession, turn: TurnResult) {
+    let notify = false;
+    const row = await store.transaction(async (trx) => {
+      const saved = await chats.saveSession(trx, stored.row, turn.state);
+      notify = await record(trx, saved, turn);
+      return saved;
+    });
+    changed(row.id, row.workspace_id, notify);
+    return row;
+  }
+
+  const agentOf = (state: SessionState) =>
+    state.takenOver ? { agent: { name: state.takenOver.agent.name ?? 'Team member' } } : {};
 
   /** Turns of one session run one at a time in this process; the version check covers other processes. */
   async function serialised<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
@@ -213,30 +345,24 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     if (stored.state.phase !== 'ended' || stored.row.event_id) return stored;
     const lead = leadFromSession(stored.state, stored.row);
     if (!lead) return stored;
-    const validated = ingest.validateLead(lead, 'conversation');
-    const outcome = await writer.submit({
+    const { eventId } = await leads.submit({
       workspaceId: stored.row.workspace_id,
-      source: 'chat',
-      payload: validated,
-      idempotencyKey: stored.row.id,
-      requestHash: fingerprint(JSON.stringify(validated)),
+      sessionId: stored.row.id,
+      lead,
     });
-    const eventId =
-      outcome.kind === 'accepted'
-        ? outcome.eventId
-        : (JSON.parse(outcome.body) as { eventId: string }).eventId;
     const row = await chats.saveSession(store.db, stored.row, stored.state, { event_id: eventId });
     return { row, state: stored.state };
   }
 
   async function applyTurn(stored: StoredSession, turn: TurnResult): Promise<ChatTurn> {
     const before = stored.state.transcript.length;
-    const row = await chats.saveSession(store.db, stored.row, turn.state);
+    const row = await save(stored, turn);
     await submitIfEnded({ row, state: turn.state });
     return {
       sessionId: row.id,
       state: statusOf(turn.state),
       outcome: turn.state.outcome,
+      ...agentOf(turn.state),
       messages: messagesSince(turn.state, before, turn.replies).filter((m) => m.role !== 'visitor'),
     };
   }
@@ -313,13 +439,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     },
 
     async poll({ sessionId, widgetKey, after }) {
-      const stored = await forWidget(sessionId, widgetKey);
-      // Read-only from here: the stored session is all it needs.
+      const stored = await withWidget(sessionId, widgetKey, checkHandoff);
       const from = after && /^m\d+$/.test(after) ? Number(after.slice(1)) + 1 : 0;
       return {
         sessionId,
         state: statusOf(stored.state),
         outcome: stored.state.outcome,
+        ...agentOf(stored.state),
         messages: messagesSince(stored.state, from),
       };
     },
@@ -332,6 +458,9 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       }
     },
 
+    listPlaybooks: (ctx) => chats.listPlaybooks(ctx),
+    putPlaybook: (ctx, input, actor) => chats.putPlaybook(ctx, input, actor),
+    conversationsOfLead: (ctx, leadId) => chats.sessionsOfLead(store.db, ctx, leadId),
     async get(ctx, sessionId) {
       const stored = await forWorkspace(ctx, sessionId);
       return {
@@ -374,6 +503,45 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           ),
         );
       });
+    },
+
+    async list(ctx, query) {
+      for (const stored of await chats.listSessions(ctx, { status: 'waiting', limit: 200 }))
+        await checkHandoff(stored).catch(() => undefined);
+      const page = await chats.listSessions(ctx, query);
+      const items = page.slice(0, query.limit).map(({ row, state }): ChatListItem => {
+        const visible = state.transcript.filter((entry) => entry.role !== 'system');
+        const last = visible.at(-1);
+        return {
+          id: row.id,
+          state: statusOf(state),
+          waiting: state.handoffRequestedAt !== null && state.takenOver === null,
+          waitingSince: state.takenOver === null ? state.handoffRequestedAt : null,
+          handoffTimedOut: state.handoffTimedOut,
+          playbook: row.playbook_id,
+          outcome: state.outcome,
+          agent: state.takenOver ? { ...state.takenOver.agent } : null,
+          messageCount: visible.length,
+          lastMessage: last
+            ? { role: last.role as ChatMessage['role'], text: last.text.slice(0, 200), at: last.at }
+            : null,
+          leadId: row.lead_id,
+          createdAt: new Date(row.created_at).toISOString(),
+          updatedAt: new Date(row.updated_at).toISOString(),
+        };
+      });
+      const tail = page.length > query.limit ? items.at(-1) : undefined;
+      return { items, nextCursor: tail ? `${Date.parse(tail.updatedAt)}|${tail.id}` : null };
+    },
+
+    subscribe(sessionId, listener) {
+      const set = listeners.get(sessionId) ?? new Set<() => void>();
+      listeners.set(sessionId, set);
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(sessionId);
+      };
     },
 
     async release(ctx, sessionId, actor) {

@@ -1,8 +1,8 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
-import type { ChatSessionsTable, Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import type { ChatSessionsTable, Store, UnitOfWork } from '../store/index.ts';
+import { dbOf, fromJson, toJson } from '../store/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
 import { type Playbook, parsePlaybook } from './playbook-schema.ts';
 import { parseSessionState, type SessionState } from './session-state.ts';
@@ -14,22 +14,28 @@ export interface StoredSession {
 
 /** Conversations and playbooks in the database; every read names the workspace. */
 export interface ChatStore {
-  insertSession(db: Db, row: Omit<ChatSessionsTable, 'state'> & { state: SessionState }): Promise<void>;
+  insertSession(
+    unit: UnitOfWork,
+    row: Omit<ChatSessionsTable, 'state'> & { state: SessionState },
+  ): Promise<void>;
   findSession(ctx: WorkspaceContext, sessionId: string): Promise<StoredSession | null>;
   /** Saves a new state if nobody saved another in between (optimistic concurrency). */
   saveSession(
-    db: Db,
+    unit: UnitOfWork,
     previous: ChatSessionsTable,
     state: SessionState,
     changes?: Partial<ChatSessionsTable>,
   ): Promise<ChatSessionsTable>;
-  sessionsOfLead(db: Db, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
-  /** The workspace's conversations, most recently active first (the console's live list). */
+  sessionsOfLead(unit: UnitOfWork, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
+  /**
+   * Sessions by operator status, latest activity first, one more than `limit` when more follow.
+   * `cursor` is `updatedAt|id` of the last session of the previous page.
+   */
   listSessions(
     ctx: WorkspaceContext,
-    query: { status?: 'active' | 'taken_over' | 'ended' | undefined; limit: number },
+    query: { status?: 'waiting' | 'live' | 'ended' | undefined; limit: number; cursor?: string | undefined },
   ): Promise<StoredSession[]>;
-  linkLead(db: Db, workspaceId: string, sessionId: string, leadId: string): Promise<void>;
+  linkLead(unit: UnitOfWork, ctx: WorkspaceContext, sessionId: string, leadId: string): Promise<void>;
   playbook(ctx: WorkspaceContext, id: string): Promise<Playbook | null>;
   listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
   putPlaybook(ctx: WorkspaceContext, input: unknown, actor: Actor): Promise<Playbook>;
@@ -52,11 +58,21 @@ function toStored(row: ChatSessionsTable): StoredSession {
   };
 }
 
+/**
+ * The status column operators filter on: `waiting` while a visitor's request for a person is unanswered
+ * (even after the conversation ended), else `taken_over`, `active` or `ended`.
+ */
+export function rowStatus(state: SessionState): 'waiting' | 'taken_over' | 'active' | 'ended' {
+  if (state.handoffRequestedAt !== null && state.takenOver === null) return 'waiting';
+  return state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active';
+}
+
 export function createChatStore(options: { store: Store; clock: Clock; audit: AuditLog }): ChatStore {
   const { store, clock, audit } = options;
   const db = store.db;
   return {
-    async insertSession(trx, row) {
+    async insertSession(unit, row) {
+      const trx = dbOf(unit);
       await trx
         .insertInto('chat_sessions')
         .values({ ...row, state: toJson(row.state) })
@@ -71,11 +87,12 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
         .executeTakeFirst();
       return row ? toStored(row) : null;
     },
-    async saveSession(trx, previous, state, changes = {}) {
+    async saveSession(unit, previous, state, changes = {}) {
+      const trx = dbOf(unit);
       const next = {
         ...changes,
         state: toJson(state),
-        status: state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active',
+        status: rowStatus(state),
         outcome: state.outcome,
         version: previous.version + 1,
         updated_at: clock.now(),
@@ -96,7 +113,8 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
       }
       return { ...previous, ...next };
     },
-    async sessionsOfLead(trx, ctx, leadId) {
+    async sessionsOfLead(unit, ctx, leadId) {
+      const trx = dbOf(unit);
       const rows = await trx
         .selectFrom('chat_sessions')
         .selectAll()
@@ -107,17 +125,27 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
       return rows.map(toStored);
     },
     async listSessions(ctx, query) {
-      const rows = await db
-        .selectFrom('chat_sessions')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
+      let select = db.selectFrom('chat_sessions').selectAll().where('workspace_id', '=', ctx.workspaceId);
+      if (query.status === 'waiting') select = select.where('status', '=', 'waiting');
+      else if (query.status === 'live') select = select.where('status', 'in', ['active', 'taken_over']);
+      else if (query.status === 'ended') select = select.where('status', '=', 'ended');
+      const cursor = /^(\d+)\|(chat_[0-9A-Z]{26})$/.exec(query.cursor ?? '');
+      if (cursor) {
+        const at = Number(cursor[1]);
+        const id = cursor[2] as string;
+        select = select.where((eb) =>
+          eb.or([eb('updated_at', '<', at), eb.and([eb('updated_at', '=', at), eb('id', '<', id)])]),
+        );
+      }
+      const rows = await select
         .orderBy('updated_at', 'desc')
-        .limit(query.limit)
+        .orderBy('id', 'desc')
+        .limit(query.limit + 1)
         .execute();
       return rows.map(toStored);
     },
-    async linkLead(trx, workspaceId, sessionId, leadId) {
+    async linkLead(unit, { workspaceId }, sessionId, leadId) {
+      const trx = dbOf(unit);
       await trx
         .updateTable('chat_sessions')
         .set({ lead_id: leadId })

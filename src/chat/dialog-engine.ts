@@ -68,6 +68,11 @@ export interface DialogEngine {
   agentMessage(state: SessionState, agent: AgentRef, text: string): TurnResult;
   /** Hands the conversation back to the bot, which picks up where it was. */
   release(state: SessionState, options?: HandleOptions): Promise<TurnResult>;
+  /**
+   * Nobody took over after the visitor asked for a person: say so honestly and offer to take contact
+   * details (once; a no-op when no hand-off is pending).
+   */
+  handoffTimeout(state: SessionState): Promise<TurnResult>;
   /** Closes an open conversation (visitor gone, session expired), deciding the outcome from what is known. */
   close(state: SessionState): TurnResult;
 }
@@ -132,6 +137,14 @@ function labelsOf(label: Playbook['questions'][number]['prompt']): string[] {
  * const engine = createDialogEngine({ clock: systemClock });
  * const { state, replies } = await engine.start(BUILT_IN_PLAYBOOKS.bant, { sessionId: 'ses_1' });
  */
+/** The visitor asked for a person: operators see the chat as waiting from now until someone takes over. */
+function requestHandoff(turn: Turn): void {
+  turn.state.handoffRequested = true;
+  turn.state.handoffRequestedAt = new Date(turn.now).toISOString();
+  turn.state.handoffTimedOut = false;
+  turn.events.push({ type: 'handoff_requested' });
+}
+
 export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
   const { clock } = options;
   const extractor = options.extractor ?? createOfflineExtractor();
@@ -320,6 +333,8 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         score: null,
         takenOver: null,
         handoffRequested: false,
+        handoffTimedOut: false,
+        handoffRequestedAt: null,
         strikes: 0,
         stall: 0,
         turn: 0,
@@ -372,9 +387,8 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       if (detected !== undefined) state.language = detected;
 
       if (state.phase === 'ended') {
-        if (intents.includes('handoff') && !state.handoffRequested) {
-          state.handoffRequested = true;
-          turn.events.push({ type: 'handoff_requested' });
+        if (intents.includes('handoff') && state.handoffRequestedAt === null) {
+          requestHandoff(turn);
           say(turn, 'handoff', 'handoff');
         } else say(turn, 'closing', 'ended');
         return complete(turn, handleOptions.signal);
@@ -384,8 +398,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         return complete(turn, handleOptions.signal);
       }
       if (intents.includes('handoff')) {
-        if (!state.handoffRequested) turn.events.push({ type: 'handoff_requested' });
-        state.handoffRequested = true;
+        if (state.handoffRequestedAt === null) requestHandoff(turn);
         say(turn, 'handoff', 'handoff');
         repeatPending(turn);
         return complete(turn, handleOptions.signal);
@@ -431,6 +444,9 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       const turn = begin(previous);
       const at = new Date(turn.now).toISOString();
       turn.state.takenOver = { agent: { ...agent }, since: at };
+      // The request is answered: a later one is a new request (with its own wait and timeout).
+      turn.state.handoffRequestedAt = null;
+      turn.state.handoffTimedOut = false;
       turn.state.transcript.push({
         role: 'system',
         text: `${agent.name ?? agent.id} joined the conversation`,
@@ -450,7 +466,13 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       if (!checked.ok) throw checked.error;
       const turn = begin(previous);
       const at = new Date(turn.now).toISOString();
-      turn.state.transcript.push({ role: 'agent', text: checked.value, at, agentId: agent.id });
+      turn.state.transcript.push({
+        role: 'agent',
+        text: checked.value,
+        at,
+        agentId: agent.id,
+        ...(agent.name ? { agentName: agent.name } : {}),
+      });
       turn.state.updatedAt = at;
       return { state: turn.state, replies: [], events: [] };
     },
@@ -472,6 +494,18 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         repeatPending(turn);
       }
       return complete(turn, handleOptions.signal);
+    },
+
+    async handoffTimeout(previous) {
+      if (previous.handoffRequestedAt === null || previous.takenOver !== null || previous.handoffTimedOut)
+        return { state: previous, replies: [], events: [] };
+      const turn = begin(previous);
+      turn.state.handoffTimedOut = true;
+      const email = turn.state.contact.email;
+      if (email) say(turn, 'handoff', 'handoff_unavailable_known', { email });
+      else say(turn, 'handoff', 'handoff_unavailable');
+      turn.events.push({ type: 'handoff_timed_out' });
+      return complete(turn);
     },
 
     close(previous) {

@@ -27,6 +27,7 @@ export type EngineEvent =
   | { type: 'consent_recorded'; record: ConsentRecord }
   | { type: 'consent_refused' }
   | { type: 'handoff_requested' }
+  | { type: 'handoff_timed_out' }
   | { type: 'safety_refused'; category: SafetyCategory }
   | { type: 'taken_over'; agent: AgentRef }
   | { type: 'released' }

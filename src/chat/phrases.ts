@@ -18,6 +18,8 @@ export type PhraseKey =
   | 'refusal'
   | 'abuse'
   | 'handoff'
+  | 'handoff_unavailable'
+  | 'handoff_unavailable_known'
   | 'ask_email'
   | 'ask_email_or_phone'
   | 'invalid_email'
@@ -68,6 +70,12 @@ const EN: Table = {
   handoff: [
     "I've asked someone from our team to join this chat. They'll be with you as soon as they can.",
     "Sure, I've let a colleague know you'd like to talk to a person. They'll join here shortly.",
+  ],
+  handoff_unavailable: [
+    'Sorry, nobody from our team is free to join right now. If you leave your email address here, someone will get back to you.',
+  ],
+  handoff_unavailable_known: [
+    'Sorry, nobody from our team is free to join right now. Someone will get back to you at {email}.',
   ],
   ask_email: [
     "What's the best email address to reach you?",
@@ -125,6 +133,12 @@ const DE: Table = {
   handoff: [
     'Ich habe jemanden aus unserem Team gebeten, dazuzukommen. Sie werden so bald wie möglich betreut.',
   ],
+  handoff_unavailable: [
+    'Leider ist gerade niemand aus unserem Team frei. Wenn Sie hier Ihre E-Mail-Adresse hinterlassen, meldet sich jemand bei Ihnen.',
+  ],
+  handoff_unavailable_known: [
+    'Leider ist gerade niemand aus unserem Team frei. Jemand meldet sich unter {email} bei Ihnen.',
+  ],
   ask_email: ['Unter welcher E-Mail-Adresse erreichen wir Sie am besten?'],
   ask_email_or_phone: ['Unter welcher E-Mail-Adresse oder Telefonnummer erreichen wir Sie am besten?'],
   invalid_email: ['Das sieht nicht nach einer vollständigen E-Mail-Adresse aus. Können Sie sie prüfen?'],
@@ -172,6 +186,12 @@ const ES: Table = {
   refusal: ['No puedo ayudar con eso. Estoy aquí para entender lo que necesitas.'],
   abuse: ['Mantengamos una conversación respetuosa, por favor.'],
   handoff: ['He pedido a alguien de nuestro equipo que se una al chat. Te atenderán lo antes posible.'],
+  handoff_unavailable: [
+    'Lo siento, ahora mismo no hay nadie del equipo disponible. Si dejas aquí tu correo electrónico, alguien se pondrá en contacto contigo.',
+  ],
+  handoff_unavailable_known: [
+    'Lo siento, ahora mismo no hay nadie del equipo disponible. Alguien te escribirá a {email}.',
+  ],
   ask_email: ['¿Cuál es el mejor correo electrónico para contactarte?'],
   ask_email_or_phone: ['¿Cuál es el mejor correo o teléfono para contactarte?'],
   invalid_email: ['Eso no parece un correo electrónico completo. ¿Puedes revisarlo?'],
@@ -214,6 +234,12 @@ const FR: Table = {
   abuse: ['Je souhaite que cette conversation reste respectueuse.'],
   handoff: [
     'J’ai demandé à une personne de notre équipe de rejoindre ce chat. Elle arrive dès que possible.',
+  ],
+  handoff_unavailable: [
+    'Désolé, personne de notre équipe n’est disponible pour le moment. Si vous laissez votre adresse e-mail ici, quelqu’un vous recontactera.',
+  ],
+  handoff_unavailable_known: [
+    'Désolé, personne de notre équipe n’est disponible pour le moment. Quelqu’un vous recontactera à {email}.',
   ],
   ask_email: ['Quelle est la meilleure adresse e-mail pour vous joindre ?'],
   ask_email_or_phone: ['Quelle adresse e-mail ou quel numéro de téléphone pour vous joindre ?'],

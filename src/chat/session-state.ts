@@ -44,6 +44,8 @@ export interface TranscriptEntry {
   /** ISO 8601 time from the session clock. */
   at: string;
   agentId?: string;
+  /** The display name of the person who wrote an `agent` message. */
+  agentName?: string;
   /** Set on visitor messages the safety check refused; their content was not read for slots. */
   flagged?: SafetyCategory;
 }
@@ -117,6 +119,10 @@ export interface SessionState {
   score: ScoreBreakdown | null;
   takenOver: { agent: AgentRef; since: string } | null;
   handoffRequested: boolean;
+  /** Nobody took over within the workspace's hand-off time, and the visitor was told so. */
+  handoffTimedOut: boolean;
+  /** When the visitor asked for a person; null once someone took over (or when nobody was asked for). */
+  handoffRequestedAt: string | null;
   /** Refused messages (injection, abuse) so far. */
   strikes: number;
   /** Consecutive visitor messages that moved nothing forward. */
@@ -202,6 +208,8 @@ export const sessionStateSchema = z
       .nullable(),
     takenOver: z.object({ agent: agentSchema, since: iso }).strict().nullable(),
     handoffRequested: z.boolean(),
+    handoffTimedOut: z.boolean().default(false),
+    handoffRequestedAt: iso.nullable().default(null),
     strikes: z.number().int().nonnegative(),
     stall: z.number().int().nonnegative(),
     turn: z.number().int().nonnegative(),
@@ -212,6 +220,7 @@ export const sessionStateSchema = z
           text: z.string(),
           at: iso,
           agentId: z.string().optional(),
+          agentName: z.string().optional(),
           flagged: z
             .enum([
               'instruction_override',

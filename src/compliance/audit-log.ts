@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { type Actor, type Clock, canonicalJson, type IdGenerator } from '../core/index.ts';
-import type { AuditLogTable, Db, Store } from '../store/index.ts';
-import { fromJson, prepared, preparedRows, toJson } from '../store/index.ts';
+import {
+  type AuditLogTable,
+  dbOf,
+  fromJson,
+  prepared,
+  preparedRows,
+  type Store,
+  toJson,
+  type UnitOfWork,
+} from '../store/index.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -60,9 +68,9 @@ export function hashAuditEntry(entry: Omit<AuditEntry, 'hash' | 'seq'>): string 
 
 export interface AuditLog {
   /** Appends inside the caller's transaction, so the record commits with the action it describes. */
-  append(db: Db, workspaceId: string, record: AuditRecord): Promise<AuditEntry>;
+  append(unit: UnitOfWork, workspaceId: string, record: AuditRecord): Promise<AuditEntry>;
   /** Appends several records in order, in one round of statements. */
-  appendMany(db: Db, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]>;
+  appendMany(unit: UnitOfWork, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]>;
   list(
     workspaceId: string,
     options: { subject?: string; cursor?: number; limit?: number },
@@ -124,7 +132,12 @@ export function createAuditLog(options: { store: Store; clock: Clock; ids: IdGen
     db.updateTable('audit_heads').set({ seq: v.seq, hash: v.hash }).where('workspace_id', '=', v.workspaceId),
   );
 
-  async function appendMany(db: Db, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]> {
+  async function appendMany(
+    unit: UnitOfWork,
+    workspaceId: string,
+    records: AuditRecord[],
+  ): Promise<AuditEntry[]> {
+    const db = dbOf(unit);
     if (records.length === 0) return [];
     // The head row serialises appenders of one workspace (a row lock on PostgreSQL; SQLite
     // transactions are already serial), so two writers can never chain onto the same entry.
@@ -180,8 +193,8 @@ export function createAuditLog(options: { store: Store; clock: Clock; ids: IdGen
   }
 
   return {
-    async append(db, workspaceId, record) {
-      const [entry] = await appendMany(db, workspaceId, [record]);
+    async append(unit, workspaceId, record) {
+      const [entry] = await appendMany(unit, workspaceId, [record]);
       return entry as AuditEntry;
     },
 

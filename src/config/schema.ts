@@ -32,6 +32,14 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /**
+   * RabbitMQ for the queue (scale-out), as an alternative to `REDIS_URL` (set one of the two). Jobs
+   * are still recorded in the database; RabbitMQ only dispatches them to workers.
+   */
+  QUEUE_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL (RabbitMQ; Redis goes in REDIS_URL)')
+    .optional(),
   /** How long a claimed job stays invisible to other workers if its worker stops renewing the lease (a crash). */
   LEADLOOP_QUEUE_VISIBILITY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(15_000),
   /** With Redis: how long a job may sit in Redis unclaimed before the database sends it again (Redis lost it). */

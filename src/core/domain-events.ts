@@ -1,11 +1,23 @@
 /** Domain events other modules and clients react to. Data holds ids and figures, no personal data. */
-export type DomainEventType = 'lead.created' | 'lead.updated' | 'lead.scored' | 'lead.qualified';
+export type DomainEventType =
+  | 'lead.created'
+  | 'lead.updated'
+  | 'lead.scored'
+  | 'lead.qualified'
+  | 'chat.handoff_requested'
+  | 'chat.handoff_timed_out'
+  | 'chat.taken_over'
+  | 'chat.released';
 
 export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
   'lead.created',
   'lead.updated',
   'lead.scored',
   'lead.qualified',
+  'chat.handoff_requested',
+  'chat.handoff_timed_out',
+  'chat.taken_over',
+  'chat.released',
 ];
 
 export interface DomainEvent {
@@ -14,7 +26,7 @@ export interface DomainEvent {
   seq: number;
   workspaceId: string;
   type: DomainEventType;
-  /** The id of what the event is about (a lead id). */
+  /** The id of what the event is about (a lead id, or a chat session id for `chat.*`). */
   subject: string;
   data: Record<string, unknown>;
   at: number;

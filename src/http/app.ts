@@ -9,7 +9,6 @@ import { toProblem } from './problem.ts';
 import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
-import { registerConsoleRoutes } from './routes/console-routes.ts';
 import { registerConsoleWeb } from './routes/console-web.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
@@ -108,11 +107,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerStreamRoute(app, catalog, deps, streams);
   registerAdminRoutes(app, catalog, deps);
   registerOrgRoutes(app, catalog, deps);
-  registerChatRoutes(app, catalog, deps);
+  registerChatRoutes(app, catalog, deps, streams);
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);
-  registerConsoleRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {
@@ -125,7 +123,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     const state = deps.lifecycle.state();
     let database = 'ok';
     try {
-      await deps.store.ping();
+      await deps.ping();
     } catch {
       database = 'unreachable';
     }

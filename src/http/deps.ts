@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import type { ChatService, ChatStore } from '../chat/index.ts';
+import type { ChatService } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
+import type { LeadReader } from '../leads/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
-import type { Store } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { UsersService } from '../users/index.ts';
@@ -17,17 +17,18 @@ export type LifecycleState = 'starting' | 'ready' | 'draining';
 
 /** What the HTTP layer needs; built by the composition root. */
 export interface HttpDeps {
-  store: Store;
+  /** Readiness: resolves when the database answers. */
+  ping(): Promise<void>;
   tenants: TenantsService;
   /** Console accounts and sessions (the second way in, beside API keys). */
   users: UsersService;
+  leads: LeadReader;
   ingest: IngestService;
   audit: AuditLog;
   events: DomainEventLog;
   rules: RulesRepository;
   predictive: PredictiveScoring;
   chat: ChatService;
-  chats: ChatStore;
   council: CouncilService;
   queue: Queue;
   metrics: Metrics;

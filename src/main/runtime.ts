@@ -3,6 +3,7 @@ import {
   CHAT_EXTRACT_TASK,
   type ChatService,
   type ChatStore,
+  type ConversationLeadSink,
   createChatExtractSkill,
   createChatScoringStage,
   createChatService,
@@ -14,7 +15,7 @@ import {
   type DialogEngine,
 } from '../chat/index.ts';
 import { type AuditLog, createAuditLog } from '../compliance/index.ts';
-import type { Config } from '../config/index.ts';
+import { type Config, ConfigError } from '../config/index.ts';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
 import {
   type CouncilCost,
@@ -22,7 +23,6 @@ import {
   createCouncil,
   createCouncilService,
   createDbAgentDirectory,
-  createDbCouncilTools,
   createDbRouterStatsStore,
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
@@ -35,9 +35,10 @@ import {
   createEventWriter,
   createIngestService,
   type EventWriter,
+  eventIdOf,
   type IngestService,
 } from '../ingest/index.ts';
-import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import { createLeadPipeline, createLeadReader, type LeadPipeline, type LeadReader } from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
@@ -45,9 +46,17 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
-import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
+import {
+  createEmbeddedQueue,
+  type JobHandlers,
+  type JobPool,
+  loadBullmqQueue,
+  loadRabbitmqQueue,
+  type Queue,
+} from '../queue/index.ts';
 import {
   createPredictiveScoring,
+  createRuleScoringStage,
   createRulesRepository,
   type PredictiveScoring,
   type RulesRepository,
@@ -56,6 +65,7 @@ import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
+import { createDbCouncilTools } from './council-tools/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -78,6 +88,7 @@ export interface Runtime {
   writer: EventWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
+  leads: LeadReader;
   metrics: Metrics;
   handlers: JobHandlers;
   models: ModelClient;
@@ -85,8 +96,10 @@ export interface Runtime {
   chat: ChatService;
   council: CouncilService;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
-  /** Runs workers until `stopWorkers` (or the signal) ends them. */
-  startWorkers(concurrency: number): void;
+  /**
+   * Runs workers until `stopWorkers` ends them: every pool, or only `pools` (`leadloop worker --only`).
+   */
+  startWorkers(concurrency: number, pools?: readonly JobPool[]): void;
   stopWorkers(): Promise<void>;
   createHttp(options?: { demo?: { workspaceId: string; widgetKey: string } | null }): Promise<HttpApp>;
   close(): Promise<void>;
@@ -156,23 +169,44 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? config.LEADLOOP_QUEUE_VISIBILITY_MS,
     random: options.random,
   };
-  // With Redis, the database stays the outbox and Redis dispatches; without, the database does both.
+  // With a broker (Redis or RabbitMQ), the database stays the outbox and the broker dispatches;
+  // without, the database does both.
+  if (config.REDIS_URL && config.QUEUE_URL)
+    throw new ConfigError(
+      'invalid configuration:\n  REDIS_URL and QUEUE_URL are both set: choose one broker',
+    );
+  const brokerOptions = {
+    ...queueOptions,
+    prefix: config.LEADLOOP_QUEUE_PREFIX,
+    resendAfterMs: config.LEADLOOP_QUEUE_RESEND_AFTER_MS,
+    onError: (error: unknown) =>
+      logger.warn({ err: error }, 'queue dispatch failed; jobs wait in the database'),
+  };
   const bullmq = config.REDIS_URL
-    ? (await loadBullmqQueue())({
-        ...queueOptions,
-        redisUrl: config.REDIS_URL,
-        prefix: config.LEADLOOP_QUEUE_PREFIX,
-        resendAfterMs: config.LEADLOOP_QUEUE_RESEND_AFTER_MS,
-        onError: (error) => logger.warn({ err: error }, 'queue dispatch failed; jobs wait in the database'),
-      })
-    : null;
+    ? (await loadBullmqQueue())({ ...brokerOptions, redisUrl: config.REDIS_URL })
+    : config.QUEUE_URL
+      ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
+      : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
   const audit = createAuditLog({ store, clock, ids });
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
   const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
-  const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
+  const predictive = createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await council.learnFromOutcome(ctx, leadId, converted);
+    },
+  });
+  const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
@@ -230,7 +264,30 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     return engine;
   };
   const chats = createChatStore({ store, clock, audit });
-  const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  // Chat's port to ingestion: a finished conversation is submitted like any other lead.
+  const conversationLeads: ConversationLeadSink = {
+    async submit({ workspaceId, sessionId, lead }) {
+      const outcome = await ingest.acceptParsed({
+        workspaceId,
+        source: 'chat',
+        lead,
+        idempotencyKey: sessionId,
+        prefix: 'conversation',
+      });
+      return { eventId: eventIdOf(outcome) };
+    },
+  };
+  const chat = createChatService({
+    store,
+    chats,
+    engineFor,
+    tenants,
+    leads: conversationLeads,
+    clock,
+    ids,
+    audit,
+    events,
+  });
   const council = createCouncilService({
     store,
     audit,
@@ -253,8 +310,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ids,
     audit,
     events,
-    rules,
-    scoringStages: [createChatScoringStage(chats), predictive.stage],
+    scoringStages: [createRuleScoringStage(rules), createChatScoringStage(chats), predictive.stage],
     reactions: [createNextActionStage(queue)],
   });
   const handlers: JobHandlers = {
@@ -289,6 +345,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     writer,
     ingest,
     pipeline,
+    leads,
     metrics,
     handlers,
     models,
@@ -296,12 +353,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chat,
     council,
     lifecycle,
-    startWorkers(concurrency) {
+    startWorkers(concurrency, pools) {
       if (workerAbort) return;
       workerAbort = new AbortController();
       workerDone = queue.work({
         handlers,
         concurrency,
+        ...(pools ? { pools } : {}),
         signal: workerAbort.signal,
         busy: () => clock.now() - writer.lastSubmitAt() < 100,
         onSettled: (outcome) => {
@@ -332,16 +390,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     createHttp: (httpOptions) =>
       createHttpApp({
         demo: httpOptions?.demo ?? null,
-        store,
+        ping: () => store.ping(),
         tenants,
         users,
+        leads,
         ingest,
         audit,
         events,
         rules,
         predictive,
         chat,
-        chats,
         council,
         queue,
         metrics,

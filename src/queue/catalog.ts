@@ -7,6 +7,7 @@ import { z } from 'zod';
 export const jobCatalog = {
   'lead.process': {
     payload: z.object({ eventId: z.string() }).strict(),
+    pool: 'pipeline',
     unitOfWork: 'batch',
     timeoutMs: 30_000,
     maxAttempts: 8,
@@ -15,6 +16,7 @@ export const jobCatalog = {
   /** Trains a workspace's predictive model from its outcomes (CPU-bound; holds no transaction). */
   'scoring.retrain': {
     payload: z.object({ trigger: z.string().max(100) }).strict(),
+    pool: 'scoring',
     unitOfWork: 'none',
     timeoutMs: 300_000,
     maxAttempts: 3,
@@ -23,6 +25,7 @@ export const jobCatalog = {
   /** Asks the AI council what to do next with a lead that just qualified (model calls; holds no transaction). */
   'council.next_action': {
     payload: z.object({ leadId: z.string().max(100) }).strict(),
+    pool: 'council',
     unitOfWork: 'none',
     timeoutMs: 60_000,
     maxAttempts: 3,
@@ -42,6 +45,38 @@ export type JobName = keyof typeof jobCatalog;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['payload']>;
 
 export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
+
+/**
+ * A worker pool: the job kinds one `leadloop worker --only <pool>` process runs, so a slow kind (the
+ * council's model calls) never starves another (the pipeline) and each scales on its own. Pools come
+ * from the catalog's `pool` fields: a job declared with a new pool makes a new pool.
+ */
+export type JobPool = (typeof jobCatalog)[JobName]['pool'];
+
+/** Every pool, in catalog order. */
+export const JOB_POOLS: readonly JobPool[] = [...new Set(JOB_NAMES.map((name) => jobCatalog[name].pool))];
+
+/** The job kinds of the given pools (all of them when `pools` is undefined). */
+export function jobNamesOf(pools: readonly JobPool[] | undefined): JobName[] {
+  return pools === undefined
+    ? [...JOB_NAMES]
+    : JOB_NAMES.filter((name) => pools.includes(jobCatalog[name].pool));
+}
+
+/** Parses a `--only` list (`pipeline,council`); says which names are not pools. */
+export function parsePools(list: string): { ok: true; value: JobPool[] } | { ok: false; error: string } {
+  const names = list
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  const unknown = names.filter((name) => !(JOB_POOLS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0)
+    return {
+      ok: false,
+      error: `${unknown.length > 0 ? `unknown pool ${unknown.map((u) => `"${u}"`).join(', ')}` : 'no pool given'}; pools are ${JOB_POOLS.join(', ')}`,
+    };
+  return { ok: true, value: [...new Set(names)] as JobPool[] };
+}
 
 /**
  * Exponential backoff with full jitter: attempt 1 waits up to base, attempt 2 up to 2×base, ...

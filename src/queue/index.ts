@@ -8,8 +8,15 @@ export async function loadBullmqQueue(): Promise<
 > {
   return (await import('./bullmq/bullmq-queue.ts')).createBullmqQueue;
 }
-export type { JobName, JobPayload, UnitOfWork } from './catalog.ts';
-export { backoffDelayMs, JOB_NAMES, jobCatalog } from './catalog.ts';
+export type { RabbitmqQueue, RabbitmqQueueOptions } from './rabbitmq/rabbitmq-queue.ts';
+/** The RabbitMQ adapter, loaded on demand like BullMQ's: a server without RabbitMQ never loads amqplib. */
+export async function loadRabbitmqQueue(): Promise<
+  typeof import('./rabbitmq/rabbitmq-queue.ts').createRabbitmqQueue
+> {
+  return (await import('./rabbitmq/rabbitmq-queue.ts')).createRabbitmqQueue;
+}
+export type { JobName, JobPayload, JobPool, UnitOfWork } from './catalog.ts';
+export { backoffDelayMs, JOB_NAMES, JOB_POOLS, jobCatalog, jobNamesOf, parsePools } from './catalog.ts';
 export type { EmbeddedQueueOptions } from './embedded/embedded-queue.ts';
 export { createEmbeddedQueue } from './embedded/embedded-queue.ts';
 export type {

@@ -1,5 +1,5 @@
-import type { Db } from '../store/index.ts';
-import type { JobName, JobPayload } from './catalog.ts';
+import type { UnitOfWork } from '../store/index.ts';
+import type { JobName, JobPayload, JobPool } from './catalog.ts';
 
 /** A job as a handler sees it. */
 export interface JobContext<N extends JobName = JobName> {
@@ -13,9 +13,10 @@ export interface JobContext<N extends JobName = JobName> {
   signal: AbortSignal;
   /**
    * Where the job writes. For `batch` jobs this is the transaction that also records the job's
-   * completion, so effects and acknowledgement commit together or not at all.
+   * completion, so effects and acknowledgement commit together or not at all. Pass it to ports;
+   * a handler's own repository code opens it with `dbOf`.
    */
-  db: Db;
+  db: UnitOfWork;
   /** Runs after the job's effects are committed (e.g. to wake event-stream listeners). */
   afterCommit(fn: () => void): void;
 }
@@ -46,6 +47,12 @@ export interface WorkerOptions {
   handlers: JobHandlers;
   concurrency: number;
   signal: AbortSignal;
+  /**
+   * The pools this worker runs (`leadloop worker --only`); default every pool. With a broker each
+   * pool has its own broker queue and its own `concurrency`, so one pool's backlog never holds
+   * another's deliveries.
+   */
+  pools?: readonly JobPool[];
   /** True while the process is busy answering requests; batch workers then leave it room. */
   busy?: () => boolean;
   /** Called after each job, for metrics. */
@@ -70,7 +77,7 @@ export interface Queue {
    * Records jobs inside the caller's transaction, so a job exists if and only if the work that
    * created it committed.
    */
-  enqueue(db: Db, jobs: EnqueueRequest[]): Promise<void>;
+  enqueue(unit: UnitOfWork, jobs: EnqueueRequest[]): Promise<void>;
   /** Runs jobs until the signal aborts; resolves once in-flight jobs finished or were released. */
   work(options: WorkerOptions): Promise<void>;
   /** Wakes idle workers in this process (new work was committed). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Clock } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
-import { JOB_NAMES } from './catalog.ts';
+import { dbOf, type Store } from '../store/index.ts';
+import { JOB_NAMES, type JobPool } from './catalog.ts';
 import type { JobContext, JobHandlers, Queue } from './port.ts';
 import { waitFor } from './queue-test-support.ts';
 
@@ -47,16 +47,21 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
       await h.store.db.deleteFrom('domain_events').execute();
     });
 
-    const startWorker = () => {
+    const startWorker = (pools?: readonly JobPool[]) => {
       controller = new AbortController();
-      running = h.queue.work({ handlers, concurrency: 4, signal: controller.signal });
+      running = h.queue.work({
+        handlers,
+        concurrency: 4,
+        signal: controller.signal,
+        ...(pools ? { pools } : {}),
+      });
     };
     const stopWorker = async () => {
       controller.abort();
       await running;
     };
     const effect = async (job: JobContext<'lead.process'>): Promise<void> => {
-      await job.db
+      await dbOf(job.db)
         .insertInto('domain_events')
         .values({
           id: `evt_${job.payload.eventId}_${job.attempt}`,
@@ -185,6 +190,36 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
       const lastSmall = completed.lastIndexOf(h.otherWorkspaceId);
       const bigBefore = completed.slice(0, lastSmall).filter((w) => w === h.workspaceId).length;
       assert.ok(bigBefore < 200, `${bigBefore} of the large workspace's jobs completed first`);
+    });
+
+    it('runs only the pools a worker is given: a council worker never runs a pipeline job, and vice versa', async () => {
+      const ran: string[] = [];
+      behaviour = async (job) => {
+        job.afterCommit(() => ran.push(job.name));
+      };
+      const enqueueBoth = () =>
+        h.store.transaction((trx) =>
+          h.queue.enqueue(trx, [
+            { name: 'lead.process', workspaceId: h.workspaceId, payload: { eventId: 'e1' } },
+            { name: 'council.next_action', workspaceId: h.workspaceId, payload: { leadId: 'lead_1' } },
+          ]),
+        );
+      const left = async () => (await jobs()).map((j) => `${j.name}:${j.attempts}`);
+      for (const [pool, runs, stays] of [
+        ['council', 'council.next_action', 'lead.process'],
+        ['pipeline', 'lead.process', 'council.next_action'],
+      ] as const) {
+        ran.length = 0;
+        await h.store.db.deleteFrom('jobs').execute();
+        await enqueueBoth();
+        startWorker([pool]);
+        await until(async () => (await jobs()).length === 1);
+        // Give a wrongly configured worker time to take the other job too.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await stopWorker();
+        assert.deepEqual(ran, [runs], `a ${pool} worker ran only ${runs}`);
+        assert.deepEqual(await left(), [`${stays}:0`], `the ${stays} job was never claimed`);
+      }
     });
 
     it('enqueues nothing when the transaction that enqueued rolls back', async () => {

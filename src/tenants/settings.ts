@@ -21,6 +21,12 @@ export const workspaceSettingsSchema = z
           .max(100),
       })
       .default({ allowedOrigins: [] }),
+    chat: z
+      .object({
+        /** Seconds a visitor who asked for a person waits before the bot says nobody is free and offers a follow-up. */
+        handoffTimeoutSeconds: z.number().int().min(10).max(86_400),
+      })
+      .default({ handoffTimeoutSeconds: 120 }),
   })
   .strict();
 

@@ -84,6 +84,47 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
     assert.ok(html.includes(`data-workspace="${demo.workspaceId}"`), 'the workspace id is injected');
   });
 
+  it('hands over to a person live: the reply arrives over the stream, named, with the header saying who joined', async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const widget = widgetDriver(page);
+    const started = page.waitForResponse(
+      (r) => r.url().endsWith('/v1/chat/sessions') && r.request().method() === 'POST',
+    );
+    await page.goto(`${server.url}/demo`);
+    await widget.open();
+    const { sessionId } = (await (await started).json()) as { sessionId: string };
+    await widget.waitForReplies(2);
+    await widget.say('Can I talk to a real person?');
+    const waiting = await api('/v1/chat/sessions?status=waiting');
+    assert.ok((waiting.items as { id: string }[]).some((item) => item.id === sessionId));
+
+    // From here on, a poll would be the slow path: count them to show the reply came another way.
+    const polls: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && request.url().includes(`/${sessionId}/messages`))
+        polls.push(request.url());
+    });
+    const operator = async (path: string, body: unknown) => {
+      const response = await fetch(`${server.url}/v1/chat/sessions/${sessionId}/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 200, await response.text());
+    };
+    const agent = { id: 'u_dana', name: 'Dana' };
+    await operator('takeover', { agent });
+    await widget.host.getByText('Dana from our team has joined the chat.').waitFor({ timeout: 10_000 });
+    assert.match((await widget.panel.textContent()) ?? '', /You are chatting with Dana from our team/);
+    await operator('agent-messages', { agent, text: 'Hi, Dana here. What can I do for you?' });
+    const bubble = widget.host.locator('.msg.agent');
+    await bubble.waitFor({ timeout: 10_000 });
+    assert.match((await bubble.textContent()) ?? '', /Dana\s*Hi, Dana here/);
+    assert.deepEqual(polls, [], 'the reply came over the live stream, not a poll');
+    await page.screenshot({ path: join(RESULTS, 'widget-handoff.png'), animations: 'disabled' });
+  });
+
   it('qualifies a visitor in the demo page; the lead shows up through the API with its slots and score', async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     const page = await context.newPage();

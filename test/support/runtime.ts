@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import type { HttpApp } from '../../src/http/index.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/main/runtime.ts';
 import { openBullmqProbe } from '../../src/queue/bullmq/bullmq-test-support.ts';
+import { deleteRabbitmqTopology } from '../../src/queue/rabbitmq/rabbitmq-test-support.ts';
 import { createStore, type Store } from '../../src/store/index.ts';
 
 export type TestDialect = 'sqlite' | 'postgres';
@@ -31,6 +32,24 @@ export function appRoleUrl(role = 'leadloop_app'): string {
   return url.toString();
 }
 
+/** The broker PostgreSQL suites dispatch through: TEST_BROKER (`redis` by default, or `rabbitmq`). */
+export const TEST_BROKER: 'redis' | 'rabbitmq' | null =
+  process.env.TEST_BROKER === 'rabbitmq'
+    ? process.env.TEST_AMQP_URL
+      ? 'rabbitmq'
+      : null
+    : process.env.TEST_REDIS_URL
+      ? 'redis'
+      : null;
+
+function brokerConfig(prefix: string): Record<string, string> {
+  if (TEST_BROKER === 'redis')
+    return { REDIS_URL: process.env.TEST_REDIS_URL as string, LEADLOOP_QUEUE_PREFIX: prefix };
+  if (TEST_BROKER === 'rabbitmq')
+    return { QUEUE_URL: process.env.TEST_AMQP_URL as string, LEADLOOP_QUEUE_PREFIX: prefix };
+  return {};
+}
+
 /** A fresh, migrated runtime on an empty database: in-memory SQLite or a new PostgreSQL schema. */
 export async function createTestRuntime(
   dialect: TestDialect,
@@ -44,10 +63,11 @@ export async function createTestRuntime(
     ...(dialect === 'postgres'
       ? { DATABASE_OWNER_URL: process.env.TEST_DATABASE_URL, DATABASE_URL: appRoleUrl() }
       : {}),
-    // Scaled out means PostgreSQL and Redis together: with TEST_REDIS_URL, the PostgreSQL runs
-    // dispatch jobs through BullMQ, each runtime under its own key prefix.
-    ...(dialect === 'postgres' && process.env.TEST_REDIS_URL
-      ? { REDIS_URL: process.env.TEST_REDIS_URL, LEADLOOP_QUEUE_PREFIX: `leadloop-test-${schema}` }
+    // Scaled out means PostgreSQL and a broker together: with TEST_REDIS_URL, the PostgreSQL runs
+    // dispatch jobs through BullMQ (with TEST_BROKER=rabbitmq and TEST_AMQP_URL, through RabbitMQ),
+    // each runtime under its own prefix.
+    ...(dialect === 'postgres' && !options.config?.REDIS_URL && !options.config?.QUEUE_URL
+      ? brokerConfig(`leadloop-test-${schema}`)
       : {}),
     ...options.config,
   });
@@ -71,6 +91,8 @@ export async function createTestRuntime(
         const probe = openBullmqProbe(config.REDIS_URL, config.LEADLOOP_QUEUE_PREFIX);
         await probe.close();
       }
+      if (config.QUEUE_URL)
+        await deleteRabbitmqTopology(config.QUEUE_URL, config.LEADLOOP_QUEUE_PREFIX).catch(() => {});
       if (dialect === 'postgres') {
         const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
         await client.connect();

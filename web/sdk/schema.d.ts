@@ -44,10 +44,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Conversations, most recently active first, with a preview of the last message
-         * @description Previews only: the transcript is at GET /v1/chat/sessions/{id}.
-         */
+        /** Conversations for operators: waiting for a person, live, or ended; latest activity first */
         get: operations["listChatSessions"];
         put?: never;
         /**
@@ -124,6 +121,26 @@ export interface paths {
         put?: never;
         /** Hand the conversation back to the bot */
         post: operations["releaseChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/sessions/{id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent events of one conversation for the widget: new messages (a person’s as soon as they are written) and state changes
+         * @description Events: `message` (a ChatMessage), `state` ({ state, outcome, agent? }). The event id is the message id; `Last-Event-ID` or `?after=` resumes after it. The stream ends after a few minutes; the widget reconnects.
+         */
+        get: operations["streamChatSession"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1083,8 +1100,9 @@ export interface operations {
     listChatSessions: {
         parameters: {
             query?: {
+                cursor?: string;
                 limit?: number;
-                status?: "active" | "taken_over" | "ended";
+                status?: "waiting" | "live" | "ended";
             };
             header?: never;
             path?: never;
@@ -1092,7 +1110,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Conversations */
+            /** @description A page of conversations */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1100,24 +1118,30 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            /** Format: date-time */
+                            agent: {
+                                id: string;
+                                name?: string;
+                            } | null;
                             createdAt: string;
+                            handoffTimedOut: boolean;
                             id: string;
                             lastMessage: {
                                 at: string;
-                                role: string;
+                                /** @enum {string} */
+                                role: "bot" | "visitor" | "agent";
                                 text: string;
                             } | null;
                             leadId: string | null;
-                            messages: number;
-                            outcome: string | null;
+                            messageCount: number;
+                            outcome: ("qualified" | "nurture" | "disqualified") | null;
                             playbook: string;
                             /** @enum {string} */
-                            status: "active" | "taken_over" | "ended";
-                            takenOverBy: string | null;
-                            /** Format: date-time */
+                            state: "active" | "taken_over" | "ended";
                             updatedAt: string;
+                            waiting: boolean;
+                            waitingSince: string | null;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -1168,8 +1192,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        agent?: {
+                            name: string;
+                        };
                         messages: {
                             at: string;
+                            author?: string;
                             id: string;
                             link?: {
                                 label: string;
@@ -1255,8 +1283,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        agent?: {
+                            name: string;
+                        };
                         messages: {
                             at: string;
+                            author?: string;
                             id: string;
                             link?: {
                                 label: string;
@@ -1308,8 +1340,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        agent?: {
+                            name: string;
+                        };
                         messages: {
                             at: string;
+                            author?: string;
                             id: string;
                             link?: {
                                 label: string;
@@ -1365,8 +1401,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        agent?: {
+                            name: string;
+                        };
                         messages: {
                             at: string;
+                            author?: string;
                             id: string;
                             link?: {
                                 label: string;
@@ -1413,8 +1453,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        agent?: {
+                            name: string;
+                        };
                         messages: {
                             at: string;
+                            author?: string;
                             id: string;
                             link?: {
                                 label: string;
@@ -1430,6 +1474,42 @@ export interface operations {
                         /** @enum {string} */
                         state: "active" | "taken_over" | "ended";
                     };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamChatSession: {
+        parameters: {
+            query?: {
+                after?: string;
+            };
+            header: {
+                /** @description The publishable widget key */
+                "x-widget-key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
                 };
             };
             /** @description An error, as RFC 9457 problem details */
@@ -1470,8 +1550,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        agent?: {
+                            name: string;
+                        };
                         messages: {
                             at: string;
+                            author?: string;
                             id: string;
                             link?: {
                                 label: string;
@@ -4063,6 +4147,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @default {
+                     *       "handoffTimeoutSeconds": 120
+                     *     }
+                     */
+                    chat?: {
+                        handoffTimeoutSeconds: number;
+                    };
                     /**
                      * @default {
                      *       "perSecond": 5000,

@@ -49,6 +49,19 @@ export interface ChatApi {
   send(sessionId: string, text: string, handlers: TurnHandlers): Promise<void>;
   /** Messages after `after` (all of them without it). */
   poll(sessionId: string, after?: string): Promise<ChatUpdate>;
+  /**
+   * Follows the conversation live (a person's messages arrive as they are written) until the server
+   * ends the stream or `signal` aborts. Rejects with `ApiError` when refused, `StreamError` when cut.
+   */
+  follow(
+    sessionId: string,
+    after: string | undefined,
+    handlers: {
+      message(message: ChatMessage): void;
+      state(state: ChatState, outcome: ChatOutcome | null, agent: { name: string } | undefined): void;
+    },
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 /** Seconds or an HTTP date, as `Retry-After` allows; undefined when absent or unreadable. */
@@ -76,6 +89,32 @@ export class StreamError extends Error {
     super('the reply stream broke off', { cause });
     this.name = 'StreamError';
   }
+}
+
+/**
+ * Reads a `text/event-stream` body to its end, handing each event's JSON payload to `onEvent`
+ * (events whose data is not JSON are skipped). A handler that throws `StreamError` ends the read.
+ */
+async function readEventStream(
+  body: NonNullable<Response['body']>,
+  onEvent: (event: string, payload: Record<string, unknown>) => void,
+): Promise<void> {
+  const parser = createSseParser(({ event, data }) => {
+    let payload: Record<string, unknown>;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      return;
+    }
+    onEvent(event, payload);
+  });
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parser.push(value);
+  }
+  parser.end();
 }
 
 /** The widget's HTTP client: credential-less CORS requests to the widget's own origin only. */
@@ -120,6 +159,30 @@ export function createChatApi(options: { origin: string; widgetKey: string; fetc
       return json(response);
     },
 
+    async follow(sessionId, after, handlers, signal) {
+      const query = after ? `?after=${encodeURIComponent(after)}` : '';
+      const response = await request(`${base}/${encodeURIComponent(sessionId)}/stream${query}`, {
+        method: 'GET',
+        headers: { 'x-widget-key': options.widgetKey, accept: 'text/event-stream' },
+        signal,
+      });
+      if (!response.body) throw new StreamError(new Error('no stream'));
+      try {
+        await readEventStream(response.body, (event, payload) => {
+          if (event === 'message') handlers.message(payload as unknown as ChatMessage);
+          else if (event === 'state')
+            handlers.state(
+              payload.state as ChatState,
+              (payload.outcome ?? null) as ChatOutcome | null,
+              payload.agent as { name: string } | undefined,
+            );
+        });
+      } catch (cause) {
+        if (signal.aborted) return;
+        throw new StreamError(cause);
+      }
+    },
+
     async send(sessionId, text, handlers) {
       const response = await request(`${base}/${encodeURIComponent(sessionId)}/messages`, {
         method: 'POST',
@@ -138,29 +201,16 @@ export function createChatApi(options: { origin: string; widgetKey: string; fetc
         return;
       }
       let finished = false;
-      const parser = createSseParser(({ event, data }) => {
-        let payload: Record<string, unknown>;
-        try {
-          payload = JSON.parse(data);
-        } catch {
-          return;
-        }
-        if (event === 'typing') handlers.typing();
-        else if (event === 'delta') handlers.delta(String(payload.messageId), String(payload.text ?? ''));
-        else if (event === 'message') handlers.message(payload as unknown as ChatMessage);
-        else if (event === 'done') {
-          finished = true;
-          handlers.done(payload.state as ChatState, (payload.outcome ?? null) as ChatOutcome | null);
-        } else if (event === 'error') throw new StreamError(payload);
-      });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          parser.push(value);
-        }
-        parser.end();
+        await readEventStream(response.body, (event, payload) => {
+          if (event === 'typing') handlers.typing();
+          else if (event === 'delta') handlers.delta(String(payload.messageId), String(payload.text ?? ''));
+          else if (event === 'message') handlers.message(payload as unknown as ChatMessage);
+          else if (event === 'done') {
+            finished = true;
+            handlers.done(payload.state as ChatState, (payload.outcome ?? null) as ChatOutcome | null);
+          } else if (event === 'error') throw new StreamError(payload);
+        });
       } catch (cause) {
         throw cause instanceof StreamError ? cause : new StreamError(cause);
       }

@@ -56,6 +56,15 @@ class ChatController {
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private countdown: ReturnType<typeof setInterval> | undefined;
   private retry: (() => void) | null = null;
+  private agentName: string | undefined;
+  /** The live stream of this conversation while one is open (see `follow`). */
+  private follower: AbortController | null = null;
+  private followFailures = 0;
+  private followTimer: ReturnType<typeof setTimeout> | undefined;
+  /** No reconnect before this time (backoff after a failed stream). */
+  private followRetryAt = 0;
+  /** The server has no live stream (an older Leadloop): polling alone, as before. */
+  private streamUnsupported = false;
 
   constructor(host: HTMLElement, config: WidgetConfig) {
     this.host = host;
@@ -77,6 +86,7 @@ class ChatController {
   pause(): void {
     clearTimeout(this.pollTimer);
     clearInterval(this.countdown);
+    this.unfollow();
   }
 
   resume(): void {
@@ -203,6 +213,7 @@ class ChatController {
   }
 
   private forget(): void {
+    this.streamUnsupported = false;
     this.sessionId = null;
     this.lastId = undefined;
     this.memory.save({ sessionId: undefined });
@@ -306,7 +317,7 @@ class ChatController {
 
   private apply(update: ChatUpdate, includeVisitor = false): void {
     // State first, so "a member of our team has joined" comes before what that person wrote.
-    this.setState(update.state);
+    this.setState(update.state, update.agent?.name);
     for (const message of update.messages) {
       // The visitor's own messages are shown as they are sent; only a reload draws them from the server.
       if (message.role === 'visitor' && !includeVisitor) {
@@ -354,14 +365,84 @@ class ChatController {
     for (const node of nodes) this.view.log.insertBefore(node, this.view.typing);
   }
 
-  private setState(state: ChatState): void {
+  private setState(state: ChatState, agentName?: string): void {
     if (state !== this.state) {
-      if (state === 'taken_over') this.note(this.t.joined);
+      if (state === 'taken_over') this.note(agentName ? this.t.joinedBy(agentName) : this.t.joined);
       else if (this.state === 'taken_over') this.note(this.t.back);
     }
     this.state = state;
-    this.view.subtitle.textContent = state === 'taken_over' ? this.t.subtitleHuman : this.t.subtitle;
+    this.agentName = state === 'taken_over' ? (agentName ?? this.agentName) : undefined;
+    this.view.subtitle.textContent =
+      state !== 'taken_over'
+        ? this.t.subtitle
+        : this.agentName
+          ? this.t.subtitleWith(this.agentName)
+          : this.t.subtitleHuman;
     this.schedulePoll();
+  }
+
+  /** Whether a live stream is worth keeping open: someone is looking, or a person is in the chat. */
+  private wantsStream(): boolean {
+    return (
+      this.sessionId !== null &&
+      !document.hidden &&
+      this.host.isConnected &&
+      (!this.view.panel.hidden || this.state === 'taken_over')
+    );
+  }
+
+  /**
+   * Keeps one live stream of the conversation open while it is wanted, so a person's reply shows at
+   * once; reconnects when the server ends it, backs off when it fails (polling covers the gap).
+   */
+  private follow(): void {
+    if (this.follower || this.streamUnsupported || !this.wantsStream()) return;
+    if (Date.now() < this.followRetryAt) return;
+    clearTimeout(this.followTimer);
+    const controller = new AbortController();
+    this.follower = controller;
+    const sessionId = this.sessionId as string;
+    void this.api
+      .follow(
+        sessionId,
+        this.lastId,
+        {
+          message: (message) => {
+            this.followFailures = 0;
+            if (message.role === 'visitor') this.lastId = message.id;
+            // A turn in flight brings the bot's replies itself, with their suggested replies.
+            else if (!(this.busy && message.role === 'bot')) this.render(message);
+          },
+          state: (state, _outcome, agent) => this.setState(state, agent?.name),
+        },
+        controller.signal,
+      )
+      .then(
+        () => false,
+        (error: unknown) => {
+          if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
+            // Either the session is gone (polling will say so) or the server has no stream.
+            this.streamUnsupported = true;
+          }
+          return true;
+        },
+      )
+      .then((failed) => {
+        if (this.follower !== controller) return;
+        this.follower = null;
+        if (controller.signal.aborted) return;
+        this.followFailures = failed ? this.followFailures + 1 : 0;
+        const wait = failed ? Math.min(30_000, 1000 * 2 ** this.followFailures) : 500;
+        this.followRetryAt = Date.now() + wait;
+        this.followTimer = setTimeout(() => this.follow(), wait);
+        this.schedulePoll();
+      });
+  }
+
+  private unfollow(): void {
+    clearTimeout(this.followTimer);
+    this.follower?.abort();
+    this.follower = null;
   }
 
   private note(text: string): void {
@@ -371,6 +452,10 @@ class ChatController {
 
   private schedulePoll(delayMs?: number): void {
     clearTimeout(this.pollTimer);
+    if (this.wantsStream()) this.follow();
+    else this.unfollow();
+    // While the stream is open it brings every message; polling is the fallback when it fails.
+    if (this.follower && this.followFailures === 0 && !this.streamUnsupported) return;
     if (!this.sessionId || document.hidden || !this.host.isConnected) return;
     const every =
       this.state === 'taken_over' ? POLL_TAKEN_OVER_MS : this.view.panel.hidden ? undefined : POLL_IDLE_MS;

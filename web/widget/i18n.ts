@@ -5,6 +5,7 @@ export interface Strings {
   close: string;
   subtitle: string;
   subtitleHuman: string;
+  subtitleWith: (name: string) => string;
   log: string;
   you: string;
   assistant: string;
@@ -23,6 +24,7 @@ export interface Strings {
   failed: string;
   notSent: string;
   joined: string;
+  joinedBy: (name: string) => string;
   back: string;
   newTab: string;
   ended: string;
@@ -35,6 +37,7 @@ const en: Strings = {
   close: 'Close chat',
   subtitle: 'Automated assistant · a person can join',
   subtitleHuman: 'You are chatting with our team',
+  subtitleWith: (name) => `You are chatting with ${name} from our team`,
   log: 'Conversation',
   you: 'You:',
   assistant: 'Assistant:',
@@ -53,6 +56,7 @@ const en: Strings = {
   failed: 'Something went wrong on our side. Please try again.',
   notSent: 'Not sent',
   joined: 'A member of our team has joined the chat.',
+  joinedBy: (name) => `${name} from our team has joined the chat.`,
   back: 'You are back with the automated assistant.',
   newTab: '(opens in a new tab)',
   ended: 'This conversation has ended.',
@@ -65,6 +69,7 @@ const de: Strings = {
   close: 'Chat schließen',
   subtitle: 'Automatisierter Assistent · ein Mensch kann dazukommen',
   subtitleHuman: 'Sie chatten mit unserem Team',
+  subtitleWith: (name) => `Sie chatten mit ${name} aus unserem Team`,
   log: 'Unterhaltung',
   you: 'Sie:',
   assistant: 'Assistent:',
@@ -83,6 +88,7 @@ const de: Strings = {
   failed: 'Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es erneut.',
   notSent: 'Nicht gesendet',
   joined: 'Ein Mitglied unseres Teams ist dem Chat beigetreten.',
+  joinedBy: (name) => `${name} aus unserem Team ist dem Chat beigetreten.`,
   back: 'Sie sind wieder beim automatisierten Assistenten.',
   newTab: '(öffnet in neuem Tab)',
   ended: 'Diese Unterhaltung ist beendet.',
@@ -95,6 +101,7 @@ const es: Strings = {
   close: 'Cerrar chat',
   subtitle: 'Asistente automático · una persona puede unirse',
   subtitleHuman: 'Estás hablando con nuestro equipo',
+  subtitleWith: (name) => `Estás hablando con ${name}, de nuestro equipo`,
   log: 'Conversación',
   you: 'Tú:',
   assistant: 'Asistente:',
@@ -113,6 +120,7 @@ const es: Strings = {
   failed: 'Algo salió mal por nuestra parte. Inténtalo de nuevo.',
   notSent: 'No enviado',
   joined: 'Un miembro de nuestro equipo se ha unido al chat.',
+  joinedBy: (name) => `${name}, de nuestro equipo, se ha unido al chat.`,
   back: 'Vuelves a estar con el asistente automático.',
   newTab: '(se abre en una pestaña nueva)',
   ended: 'Esta conversación ha terminado.',
@@ -125,6 +133,7 @@ const fr: Strings = {
   close: 'Fermer le chat',
   subtitle: 'Assistant automatisé · une personne peut rejoindre',
   subtitleHuman: 'Vous discutez avec notre équipe',
+  subtitleWith: (name) => `Vous discutez avec ${name}, de notre équipe`,
   log: 'Conversation',
   you: 'Vous :',
   assistant: 'Assistant :',
@@ -143,6 +152,7 @@ const fr: Strings = {
   failed: 'Un problème est survenu de notre côté. Veuillez réessayer.',
   notSent: 'Non envoyé',
   joined: 'Un membre de notre équipe a rejoint la conversation.',
+  joinedBy: (name) => `${name}, de notre équipe, a rejoint la conversation.`,
   back: "Vous êtes de retour avec l'assistant automatisé.",
   newTab: '(s’ouvre dans un nouvel onglet)',
   ended: 'Cette conversation est terminée.',

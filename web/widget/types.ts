@@ -8,6 +8,8 @@ export interface ChatMessage {
   id: string;
   role: 'bot' | 'visitor' | 'agent';
   text: string;
+  /** The display name of the person who wrote an `agent` message. */
+  author?: string;
   quickReplies?: string[];
   link?: { url: string; label: string };
   at: string;
@@ -18,6 +20,8 @@ export interface ChatUpdate {
   sessionId: string;
   state: ChatState;
   outcome: ChatOutcome | null;
+  /** The person in the conversation while it is taken over. */
+  agent?: { name: string };
   messages: ChatMessage[];
 }
 

@@ -105,7 +105,7 @@ export function messageNodes(
   let text = message.text;
   if (url && message.link) text = text.replace(message.link.url, '').replace(/\s+$/, '');
   const bubble = h('div', { class: `msg ${message.role}`, 'data-id': message.id });
-  if (message.role === 'agent') bubble.append(h('span', { class: 'by' }, t.agent));
+  if (message.role === 'agent') bubble.append(h('span', { class: 'by' }, message.author ?? t.agent));
   else bubble.append(h('span', { class: 'sr' }, `${message.role === 'visitor' ? t.you : t.assistant} `));
   bubble.append(text);
   const nodes: HTMLElement[] = [bubble];

@@ -2,14 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ChatTurn } from '../../chat/index.ts';
 import { LeadloopError } from '../../core/index.ts';
-import { utmSchema } from '../../ingest/index.ts';
+import { utmSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { writeEventStreamHead } from './stream-route.ts';
 
 const messageSchema = z.object({
   id: z.string(),
   role: z.enum(['bot', 'visitor', 'agent']),
   text: z.string(),
+  author: z.string().optional(),
   quickReplies: z.array(z.string()).optional(),
   link: z.object({ url: z.string(), label: z.string() }).optional(),
   at: z.string(),
@@ -18,7 +20,25 @@ const turnSchema = z.object({
   sessionId: z.string(),
   state: z.enum(['active', 'taken_over', 'ended']),
   outcome: z.enum(['qualified', 'nurture', 'disqualified']).nullable(),
+  agent: z.object({ name: z.string() }).optional(),
   messages: z.array(messageSchema),
+});
+const listItemSchema = z.object({
+  id: z.string(),
+  state: z.enum(['active', 'taken_over', 'ended']),
+  waiting: z.boolean(),
+  waitingSince: z.string().nullable(),
+  handoffTimedOut: z.boolean(),
+  playbook: z.string(),
+  outcome: z.enum(['qualified', 'nurture', 'disqualified']).nullable(),
+  agent: z.object({ id: z.string(), name: z.string().optional() }).nullable(),
+  messageCount: z.number(),
+  lastMessage: z
+    .object({ role: z.enum(['bot', 'visitor', 'agent']), text: z.string(), at: z.string() })
+    .nullable(),
+  leadId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 const sessionParams = z.object({ id: z.string().regex(/^chat_[0-9A-Z]{26}$/, 'must be a chat session id') });
 const agentSchema = z
@@ -38,7 +58,13 @@ function chunks(text: string): string[] {
   return out;
 }
 
-export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+/** `streams` holds the open live streams, which shutdown ends (as it ends the event stream's). */
+export function registerChatRoutes(
+  app: FastifyInstance,
+  catalog: RouteCatalog,
+  deps: HttpDeps,
+  streams: Set<import('node:http').ServerResponse>,
+): void {
   const { tenants, chat, rateLimiter } = deps;
 
   // The widget runs on customers' sites: answer preflights for the public chat routes, and let the
@@ -177,6 +203,116 @@ export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, 
 
   registerRoute(app, catalog, tenants, {
     method: 'GET',
+    url: '/v1/chat/sessions/:id/stream',
+    operationId: 'streamChatSession',
+    summary:
+      'Server-sent events of one conversation for the widget: new messages (a person’s as soon as they are written) and state changes',
+    description:
+      'Events: `message` (a ChatMessage), `state` ({ state, outcome, agent? }). The event id is the message id; ' +
+      '`Last-Event-ID` or `?after=` resumes after it. The stream ends after a few minutes; the widget reconnects.',
+    tag: 'Chat',
+    auth: 'public',
+    params: sessionParams,
+    query: z
+      .object({
+        after: z
+          .string()
+          .regex(/^m\d{1,9}$/, 'must be a message id such as m4')
+          .optional(),
+      })
+      .strict(),
+    headers: [{ name: 'x-widget-key', description: 'The publishable widget key', required: true }],
+    responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' } },
+    async handler({ params, query, request, reply }) {
+      limit(`chat-ip:${request.ip}`, 20, 60);
+      const widgetKey = header(request, 'x-widget-key');
+      const workspaceId = await chat.workspaceOfSession(params.id, widgetKey);
+      if (workspaceId) await checkOrigin(request, workspaceId);
+      const lastEventId = header(request, 'last-event-id');
+      let after = lastEventId && /^m\d{1,9}$/.test(lastEventId) ? lastEventId : query.after;
+      // Validates the key and the session before the stream opens (errors are problem+json).
+      const first = await chat.poll({ sessionId: params.id, widgetKey, after });
+      reply.hijack();
+      const res = reply.raw;
+      const origin = header(request, 'origin');
+      writeEventStreamHead(
+        res,
+        request.id,
+        origin ? { 'access-control-allow-origin': origin, vary: 'origin' } : {},
+      );
+      res.write('retry: 2000\n\n');
+      streams.add(res);
+      let closed = false;
+      let lastState = '';
+      const send = (turn: ChatTurn) => {
+        const state = JSON.stringify({ state: turn.state, outcome: turn.outcome, agent: turn.agent });
+        if (state !== lastState) {
+          res.write(`event: state\ndata: ${state}\n\n`);
+          lastState = state;
+        }
+        for (const message of turn.messages) {
+          res.write(`id: ${message.id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
+          after = message.id;
+        }
+      };
+      send(first);
+      let pumping = Promise.resolve();
+      const pump = () => {
+        pumping = pumping.then(async () => {
+          if (closed) return;
+          try {
+            send(await chat.poll({ sessionId: params.id, widgetKey, after }));
+          } catch (error) {
+            request.log.warn({ err: error }, 'chat stream read failed');
+          }
+        });
+      };
+      // In-process changes arrive at once; another process's (a scaled-out API) within a second.
+      const unsubscribe = chat.subscribe(params.id, pump);
+      const poll = setInterval(pump, deps.ssePollMs ?? 1000);
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      const end = setTimeout(() => res.end(), 5 * 60_000);
+      res.on('close', () => {
+        closed = true;
+        streams.delete(res);
+        unsubscribe();
+        clearInterval(poll);
+        clearInterval(heartbeat);
+        clearTimeout(end);
+      });
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/chat/sessions',
+    operationId: 'listChatSessions',
+    summary: 'Conversations for operators: waiting for a person, live, or ended; latest activity first',
+    tag: 'Chat',
+    auth: 'read',
+    query: z
+      .object({
+        status: z.enum(['waiting', 'live', 'ended']).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z
+          .string()
+          .regex(/^\d{1,16}\|chat_[0-9A-Z]{26}$/, 'must be the nextCursor of a previous page')
+          .optional(),
+      })
+      .strict(),
+    responses: {
+      200: {
+        description: 'A page of conversations',
+        schema: z.object({ items: z.array(listItemSchema), nextCursor: z.string().nullable() }),
+      },
+    },
+    async handler({ principal, query }) {
+      return chat.list(workspaceOf(principal), query);
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
     url: '/v1/chat/sessions/:id',
     operationId: 'getChatSession',
     summary: 'A conversation: transcript, slots, score, consent, state and the lead it produced',
@@ -242,7 +378,7 @@ export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     auth: 'read',
     responses: { 200: { description: 'Playbooks' } },
     async handler({ principal }) {
-      const items = await deps.chats.listPlaybooks(workspaceOf(principal));
+      const items = await deps.chat.listPlaybooks(workspaceOf(principal));
       return { items: items.map(({ playbook, builtIn }) => ({ ...playbook, builtIn })), nextCursor: null };
     },
   });
@@ -264,7 +400,7 @@ export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, 
           issues: [{ field: 'body.id', reason: `must be "${params.id}" or absent` }],
         });
       }
-      return deps.chats.putPlaybook(workspaceOf(principal), { ...body, id: params.id }, actorOf(principal));
+      return deps.chat.putPlaybook(workspaceOf(principal), { ...body, id: params.id }, actorOf(principal));
     },
   });
 }

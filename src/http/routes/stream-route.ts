@@ -10,6 +10,22 @@ import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
  * database (so events written by worker processes arrive too), woken early by in-process commits.
  * `Last-Event-ID` (or `?after=`) resumes after a position; otherwise only new events are sent.
  */
+/** Starts a server-sent event stream that proxies neither buffer nor cache. */
+export function writeEventStreamHead(
+  res: ServerResponse,
+  requestId: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': requestId,
+    ...headers,
+  });
+}
+
 export function registerStreamRoute(
   app: FastifyInstance,
   catalog: RouteCatalog,
@@ -46,13 +62,7 @@ export function registerStreamRoute(
       let cursor = resume ?? (await events.latestSeq(ctx.workspaceId));
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
+      writeEventStreamHead(res, request.id);
       res.write(`retry: 2000\n: connected at position ${cursor}\n\n`);
       open.add(res);
       let closed = false;

@@ -1,3 +1,4 @@
+import { parsePools } from '../../queue/index.ts';
 import { createStore } from '../../store/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { serve } from '../serve.ts';
@@ -16,17 +17,23 @@ export const serveCommand: Command = {
 };
 
 export const workerCommand: Command = {
-  summary: 'Run job workers only (no HTTP)',
-  usage: 'leadloop worker [--concurrency N] [--data-dir D]',
-  options: { ...dataDirOption, concurrency: { type: 'string' } },
+  summary: 'Run job workers only (no HTTP); --only runs some pools (pipeline, scoring, council)',
+  usage: 'leadloop worker [--only pipeline,council,...] [--concurrency N] [--data-dir D]',
+  options: { ...dataDirOption, concurrency: { type: 'string' }, only: { type: 'string' } },
   async run(context) {
     const concurrency = Number(str(context, 'concurrency') ?? context.config.LEADLOOP_WORKER_CONCURRENCY);
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new Error('--concurrency must be a positive integer');
+    const only = str(context, 'only');
+    const pools = only === undefined ? undefined : parsePools(only);
+    if (pools && !pools.ok) throw new Error(`--only: ${pools.error}`);
     const runtime = await createRuntime(context.config);
-    runtime.startWorkers(concurrency);
+    runtime.startWorkers(concurrency, pools?.value);
     runtime.lifecycle.set('ready');
-    runtime.logger.info({ concurrency, storage: runtime.store.dialect }, 'worker ready');
+    runtime.logger.info(
+      { concurrency, pools: pools?.value ?? 'all', storage: runtime.store.dialect },
+      'worker ready',
+    );
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         runtime.logger.info('worker stopping: in-flight jobs finish or are released');

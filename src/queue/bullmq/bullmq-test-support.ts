@@ -1,27 +1,38 @@
 import { Queue as BullQueue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BULLMQ_QUEUE_NAME } from './bullmq-queue.ts';
-import type { RelayedJob } from './relay.ts';
+import { JOB_POOLS, type JobName, type JobPool, jobCatalog } from '../catalog.ts';
+import type { Delivery } from '../outbox/broker.ts';
+import { bullmqQueueName } from './bullmq-queue.ts';
 
 /**
- * Test support (not exported from the queue's index): a BullMQ queue beside the adapter's, to look
- * into Redis or to deliver jobs the way a relay would. `close` also obliterates the queue's keys.
+ * Test support (not exported from the queue's index): BullMQ queues beside the adapter's (one per
+ * pool), to look into Redis or to deliver jobs the way a relay would. `close` also obliterates their
+ * keys.
  */
-export function openBullmqProbe(redisUrl: string, prefix: string) {
+export function openBullmqProbe(redisUrl: string, prefix: string, pool: JobPool = 'pipeline') {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => {});
-  // No metadata write of its own, which could land after `obliterate` and leave a key behind.
-  const queue = new BullQueue<RelayedJob, void, string>(BULLMQ_QUEUE_NAME, {
-    connection: redis,
-    prefix,
-    skipMetasUpdate: true,
+  // No metadata write of their own, which could land after `obliterate` and leave a key behind.
+  const queues = JOB_POOLS.map((each) => {
+    const queue = new BullQueue<Delivery, void, string>(bullmqQueueName(each), {
+      connection: redis,
+      prefix,
+      skipMetasUpdate: true,
+    });
+    queue.on('error', () => {});
+    return queue;
   });
-  queue.on('error', () => {});
   return {
-    queue,
+    /** The given pool's queue. */
+    queue: queues[JOB_POOLS.indexOf(pool)] as BullQueue<Delivery, void, string>,
+    /** The queue of the given job kind's pool. */
+    queueFor: (name: JobName) =>
+      queues[JOB_POOLS.indexOf(jobCatalog[name].pool)] as BullQueue<Delivery, void, string>,
     async close() {
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
+      for (const queue of queues) {
+        await queue.obliterate({ force: true }).catch(() => {});
+        await queue.close();
+      }
       redis.disconnect();
     },
   };

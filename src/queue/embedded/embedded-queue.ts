@@ -1,7 +1,7 @@
 import { asScheduler, type Clock, type IdGenerator } from '../../core/index.ts';
-import type { DialectName, JobsTable, Store } from '../../store/index.ts';
+import { type DialectName, dbOf, type JobsTable, type Store } from '../../store/index.ts';
 import { createAlarm } from '../alarm.ts';
-import { JOB_NAMES, type JobName } from '../catalog.ts';
+import { type JobName, jobNamesOf } from '../catalog.ts';
 import { claimValues, fairDueIds, insertJobs, type JobStatus, recoverExpired } from '../job-rows.ts';
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { EnqueueRequest, Queue } from '../port.ts';
@@ -96,13 +96,14 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
     );
   }
 
-  const batchNames = JOB_NAMES.filter((name) => unitOf(name) === 'batch');
-  const ownNames = JOB_NAMES.filter((name) => unitOf(name) === 'none');
-
   return {
-    enqueue: (trx, jobs: EnqueueRequest[]) => insertJobs(trx, jobs, { clock, ids }),
+    enqueue: (unit, jobs: EnqueueRequest[]) => insertJobs(dbOf(unit), jobs, { clock, ids }),
 
     async work(opts) {
+      // Only the pools this worker runs (all of them in the embedded server).
+      const names = jobNamesOf(opts.pools);
+      const batchNames = names.filter((name) => unitOf(name) === 'batch');
+      const ownNames = names.filter((name) => unitOf(name) === 'none');
       const inFlight = new Set<Promise<void>>();
       const alarm = createAlarm();
       alarms.add(alarm);

@@ -8,6 +8,7 @@ import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
+import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -20,5 +21,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '006-job-dispatch-index': jobDispatchIndexMigration(),
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
+    '070-chat-operator-list': chatOperatorListMigration(),
   };
 }

@@ -118,12 +118,14 @@ export function Conversations() {
           {list.data?.items.map((c) => (
             <li key={c.id} className={c.id === id ? 'selected' : undefined}>
               <Link to={`/conversations/${c.id}`} aria-current={c.id === id ? 'page' : undefined}>
-                <span className={`badge ${c.status}`}>{STATE_LABEL[c.status]}</span>{' '}
+                <span className={`badge ${c.state}`}>
+                  {c.waiting ? 'Waiting for a person' : STATE_LABEL[c.state]}
+                </span>{' '}
                 {c.lastMessage?.text ?? '…'}
               </Link>
               <div className="muted small">
-                {c.messages} messages · {new Date(c.updatedAt).toLocaleTimeString()}
-                {c.takenOverBy && ` · with ${c.takenOverBy}`}
+                {c.messageCount} messages · {new Date(c.updatedAt).toLocaleTimeString()}
+                {c.agent && ` · with ${c.agent.name ?? c.agent.id}`}
               </div>
             </li>
           ))}
