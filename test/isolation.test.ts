@@ -3,10 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { call, type Json, sendWebhook } from './support/http.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { callWithSession, createOperator, signIn, type TestSession } from './support/session.ts';
 
 /**
- * Tenant isolation, route by route: a key of workspace B never reads or changes workspace A's data.
- * The catalog check at the end fails when a route is added without a case here.
+ * Tenant isolation, route by route: a key of workspace B never reads or changes workspace A's data,
+ * and neither does a console session of B's admin (every case runs both ways). The catalog check
+ * at the end fails when a route is added without a case here.
  */
 for (const dialect of DIALECTS) {
   describe(`tenant isolation (${dialect})`, () => {
@@ -24,6 +26,24 @@ for (const dialect of DIALECTS) {
       email: 'alice@a-corp.example.com',
     };
     const B = { workspaceId: '', apiKey: '', webhookSecret: '', widgetKey: '', organisation: '' };
+    // The cases run twice: as B with its API key, then as a fresh workspace C (in B's place, so
+    // that the first run's changes to B do not matter) through its admin's console session.
+    let bSession: TestSession = { cookie: '', csrfToken: '', body: {} };
+    let address: string | undefined;
+    let as: 'key' | 'session' = 'key';
+    const operatorA = { id: '', email: 'operator@a.example.com', password: 'a-password-of-A' };
+    const operatorB = { email: 'admin@b.example.com', password: 'a-password-of-B' };
+    const viaKey = { B: { ...B }, operator: { ...operatorB } };
+    const viaSession = {
+      B: { ...B },
+      operator: { email: 'admin@c.example.com', password: 'a-password-of-C' },
+    };
+    const actAs = (mode: 'key' | 'session') => {
+      as = mode;
+      const side = mode === 'key' ? viaKey : viaSession;
+      Object.assign(B, side.B);
+      Object.assign(operatorB, side.operator);
+    };
     const ACTOR = { type: 'system' as const, id: 'test' };
 
     before(async () => {
@@ -43,6 +63,21 @@ for (const dialect of DIALECTS) {
         widgetKey: b.widgetKey,
         organisation: b.workspace.organisationId,
       });
+      const c = await runtime.tenants.createWorkspace({ name: 'C', organisation: 'Org C', actor: ACTOR });
+      Object.assign(viaKey.B, B);
+      Object.assign(viaSession.B, {
+        workspaceId: c.workspace.id,
+        apiKey: c.apiKey,
+        webhookSecret: c.webhookSecret,
+        widgetKey: c.widgetKey,
+        organisation: c.workspace.organisationId,
+      });
+      await createOperator(runtime, { ...viaSession.operator, workspaceId: c.workspace.id, role: 'admin' });
+      Object.assign(
+        operatorA,
+        await createOperator(runtime, { ...operatorA, workspaceId: A.workspaceId, role: 'admin' }),
+      );
+      await createOperator(runtime, { ...operatorB, workspaceId: B.workspaceId, role: 'admin' });
       runtime.startWorkers(2);
       const accepted = await call(http.app, 'POST', '/v1/leads', {
         key: A.apiKey,
@@ -91,11 +126,21 @@ for (const dialect of DIALECTS) {
     });
 
     const asB = (
-      method: 'GET' | 'POST' | 'PUT',
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE',
       url: string,
       body?: unknown,
       headers?: Record<string, string>,
-    ) => call(http.app, method, url, { key: B.apiKey, body, ...(headers ? { headers } : {}) });
+    ) =>
+      as === 'session'
+        ? call(http.app, method, url, {
+            body,
+            headers: {
+              ...headers,
+              cookie: bSession.cookie,
+              ...(method === 'GET' ? {} : { 'x-csrf-token': bSession.csrfToken }),
+            },
+          })
+        : call(http.app, method, url, { key: B.apiKey, body, ...(headers ? { headers } : {}) });
     const leadCountOfA = async () =>
       ((await call(http.app, 'GET', '/v1/leads', { key: A.apiKey })).body.items as unknown[]).length;
     const notFound = (response: Json) => assert.equal(response.status, 404, JSON.stringify(response.body));
@@ -168,6 +213,7 @@ for (const dialect of DIALECTS) {
       async listLeads() {
         assert.ok(!mentionsA(await asB('GET', '/v1/leads')));
         assert.ok(!mentionsA(await asB('GET', `/v1/leads?email=${A.email}`)));
+        assert.ok(!mentionsA(await asB('GET', '/v1/leads?q=a-corp&minScore=0')));
       },
       async getEvent() {
         notFound(await asB('GET', `/v1/events/${A.eventId}`));
@@ -178,10 +224,10 @@ for (const dialect of DIALECTS) {
         assert.ok(!JSON.stringify((await asB('GET', '/v1/audit?limit=500')).body).includes(A.leadId));
       },
       async streamEvents() {
-        const address = await http.app.listen({ port: 0, host: '127.0.0.1' });
+        address ??= await http.app.listen({ port: 0, host: '127.0.0.1' });
         const controller = new AbortController();
         const response = await fetch(`${address}/v1/events/stream?after=0`, {
-          headers: { authorization: `Bearer ${B.apiKey}` },
+          headers: as === 'session' ? { cookie: bSession.cookie } : { authorization: `Bearer ${B.apiKey}` },
           signal: controller.signal,
         });
         const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -527,10 +573,94 @@ for (const dialect of DIALECTS) {
         const ownLeads = ((await asB('GET', '/v1/leads')).body.items as unknown[]).length;
         assert.equal(countOf(theirs.body), ownLeads);
       },
+      async signIn() {
+        const intoA = await call(http.app, 'POST', '/v1/session', {
+          body: { ...operatorB, workspaceId: A.workspaceId },
+        });
+        assert.equal(intoA.status, 403, 'B’s admin cannot open a session in A');
+      },
+      async getSession() {
+        const session = await asB('GET', '/v1/session');
+        if (as === 'session') assert.equal(session.body.workspaceId, B.workspaceId);
+        assert.ok(!JSON.stringify(session.body).includes(A.workspaceId));
+      },
+      async switchWorkspace() {
+        const switched = await callWithSession(http.app, bSession, 'PUT', '/v1/session/workspace', {
+          workspaceId: A.workspaceId,
+        });
+        assert.equal(switched.status, 403, JSON.stringify(switched.body));
+        assert.equal(
+          (await callWithSession(http.app, bSession, 'GET', '/v1/session')).body.workspaceId,
+          B.workspaceId,
+        );
+      },
+      async signOut() {
+        const aSession = await signIn(http.app, operatorA.email, operatorA.password);
+        // B's cookie with A's CSRF token ends nothing, and A's session lives on.
+        const crossed = await call(http.app, 'DELETE', '/v1/session', {
+          headers: { cookie: bSession.cookie, 'x-csrf-token': aSession.csrfToken },
+        });
+        assert.equal(crossed.status, 403);
+        assert.equal((await callWithSession(http.app, aSession, 'GET', '/v1/leads')).status, 200);
+      },
+      async signOutEverywhere() {
+        const aSession = await signIn(http.app, operatorA.email, operatorA.password);
+        const other = await signIn(http.app, operatorB.email, operatorB.password);
+        assert.equal(
+          (await callWithSession(http.app, other, 'POST', '/v1/session/sign-out-everywhere')).status,
+          200,
+        );
+        assert.equal((await callWithSession(http.app, aSession, 'GET', '/v1/leads')).status, 200);
+        bSession = await signIn(http.app, operatorB.email, operatorB.password);
+      },
+      async changePassword() {
+        const other = await signIn(http.app, operatorB.email, operatorB.password);
+        const changed = await callWithSession(http.app, other, 'PUT', '/v1/session/password', {
+          currentPassword: operatorA.password,
+          newPassword: 'taken-over-password',
+        });
+        assert.equal(changed.status, 403, 'A’s password is not B’s current password');
+        await signIn(http.app, operatorA.email, operatorA.password);
+      },
+      async listUsers() {
+        assert.ok(!JSON.stringify((await asB('GET', '/v1/users')).body).includes(operatorA.email));
+      },
+      async inviteUser() {
+        const invited = await asB('POST', '/v1/users/invitations', {
+          email: `mole-${as}@example.com`,
+          role: 'admin',
+        });
+        assert.equal(invited.status, 201);
+        await call(http.app, 'POST', '/v1/users/invitations/accept', {
+          body: { token: invited.body.token, password: 'mole-password-1' },
+        });
+        const mole = await signIn(http.app, `mole-${as}@example.com`, 'mole-password-1');
+        assert.equal(mole.body.workspaceId, B.workspaceId);
+        notFound(await callWithSession(http.app, mole, 'GET', `/v1/leads/${A.leadId}`));
+      },
+      async acceptInvitation() {
+        const forged = await call(http.app, 'POST', '/v1/users/invitations/accept', {
+          body: { token: 'x'.repeat(43), password: 'whatever-long' },
+        });
+        notFound(forged);
+      },
     };
 
     for (const [operationId, check] of Object.entries(cases)) {
-      it(`keeps workspace A's data from workspace B: ${operationId}`, check);
+      it(`keeps workspace A's data from workspace B: ${operationId}`, async () => {
+        actAs('key');
+        if (!bSession.cookie) bSession = await signIn(http.app, operatorB.email, operatorB.password);
+        await check();
+      });
+    }
+    for (const [operationId, check] of Object.entries(cases)) {
+      it(`keeps workspace A's data from a console session of another workspace: ${operationId}`, async () => {
+        if (as === 'key') {
+          actAs('session');
+          bSession = await signIn(http.app, operatorB.email, operatorB.password);
+        }
+        await check();
+      });
     }
 
     it('has an isolation case for every route in the API', () => {
@@ -560,7 +690,7 @@ for (const dialect of DIALECTS) {
         const narrower =
           route.auth === 'read'
             ? ingestOnly.key
-            : route.auth === 'admin'
+            : route.auth === 'admin' || route.auth === 'operate'
               ? readOnly.key
               : route.auth === 'ingest'
                 ? readOnly.key

@@ -15,7 +15,9 @@ export type IdKind =
   | 'chat'
   | 'dec'
   | 'mdl'
-  | 'dsr';
+  | 'dsr'
+  | 'usr'
+  | 'inv';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

@@ -19,6 +19,6 @@ export const KEY_SCOPES: readonly KeyScope[] = ['admin', 'ingest', 'read', 'org'
 
 /** Who did something, as recorded in the audit trail. */
 export interface Actor {
-  type: 'api_key' | 'webhook' | 'system' | 'cli' | 'worker';
+  type: 'api_key' | 'webhook' | 'system' | 'cli' | 'worker' | 'user';
   id: string;
 }

@@ -10,6 +10,7 @@ import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerAnalyticsRoutes } from './routes/analytics-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
+import { registerConsoleWeb } from './routes/console-web.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
@@ -17,6 +18,7 @@ import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
+import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -112,6 +114,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerScoringRoutes(app, catalog, deps);
   registerPrivacyRoutes(app, catalog, deps);
   registerAnalyticsRoutes(app, catalog, deps);
+  registerUserRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {
@@ -138,6 +141,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   });
   app.get('/openapi.json', async () => openApiDocument());
   registerWebRoutes(app, deps.demo ?? null);
+  registerConsoleWeb(app);
 
   await app.register(fastifySwagger, {
     mode: 'static',

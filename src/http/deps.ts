@@ -12,6 +12,7 @@ import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
+import type { UsersService } from '../users/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export type LifecycleState = 'starting' | 'ready' | 'draining';
@@ -21,6 +22,8 @@ export interface HttpDeps {
   /** Readiness: resolves when the database answers. */
   ping(): Promise<void>;
   tenants: TenantsService;
+  /** Console accounts and sessions (the second way in, beside API keys). */
+  users: UsersService;
   leads: LeadReader;
   ingest: IngestService;
   audit: AuditLog;

@@ -4,15 +4,95 @@ import type { Actor, DataScope, KeyScope, WorkspaceContext } from '../core/index
 import { LeadloopError, parseInput, withDataScope } from '../core/index.ts';
 import type { Principal, TenantsService } from '../tenants/index.ts';
 
-/** Who may call a route: nobody in particular, a signed webhook, or a key with one of the scopes. */
-export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'admin' | 'org';
+/**
+ * Who may call a route: nobody in particular, a signed webhook, or a key with one of the scopes.
+ * `operate` is the day-to-day work of an operator (take over a chat, review a decision): admin
+ * keys, and console members as well as admins.
+ */
+export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'operate' | 'admin' | 'org';
 
-const SCOPES_FOR: Record<Exclude<RouteAuth, 'public' | 'webhook'>, readonly KeyScope[]> = {
+type KeyAuth = Exclude<RouteAuth, 'public' | 'webhook'>;
+
+const SCOPES_FOR: Record<KeyAuth, readonly KeyScope[]> = {
   read: ['read', 'admin'],
   ingest: ['ingest', 'admin'],
+  operate: ['admin'],
   admin: ['admin'],
   org: ['org'],
 };
+
+/** The console's roles, for the same routes (an organisation role opens `org`). */
+const ROLES_FOR: Record<KeyAuth, readonly SessionRole[]> = {
+  read: ['admin', 'member', 'viewer'],
+  ingest: ['admin', 'member'],
+  operate: ['admin', 'member'],
+  admin: ['admin'],
+  org: ['admin', 'member', 'viewer'],
+};
+
+type SessionRole = 'admin' | 'member' | 'viewer';
+
+/** The console session behind a cookie, as the HTTP layer needs it (see src/users). */
+export interface SessionIdentity {
+  userId: string;
+  workspaceId: string;
+  organisationId: string;
+  role: SessionRole;
+  organisationRole: SessionRole | null;
+  csrfToken: string;
+}
+
+/** Resolves the session cookie of a request, or null when there is none or it has ended. */
+export type SessionAuthenticator = (request: FastifyRequest) => Promise<SessionIdentity | null>;
+
+const sessionAuthenticators = new WeakMap<FastifyInstance, SessionAuthenticator>();
+
+/** Makes console sessions a second way in, beside API keys, on every key-authenticated route. */
+export function setSessionAuthenticator(app: FastifyInstance, authenticator: SessionAuthenticator): void {
+  sessionAuthenticators.set(app, authenticator);
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+async function authenticateSession(request: FastifyRequest, auth: KeyAuth): Promise<Principal | null> {
+  const authenticator = sessionAuthenticators.get(request.server);
+  const session = authenticator ? await authenticator(request) : null;
+  if (!session) return null;
+  // The cookie travels with any request the browser makes, so a change also needs the token that
+  // only the console's own script was given (synchronizer token; the cookie is HttpOnly).
+  const header = request.headers['x-csrf-token'];
+  if (!SAFE_METHODS.has(request.method) && header !== session.csrfToken)
+    throw new LeadloopError('forbidden', 'a console request that changes something needs its CSRF token', {
+      issues: [
+        { field: 'header.x-csrf-token', reason: header ? 'does not match the session' : 'is missing' },
+      ],
+    });
+  const role = auth === 'org' ? session.organisationRole : session.role;
+  if (!role || !ROLES_FOR[auth].includes(role))
+    throw new LeadloopError('forbidden', `this needs the role ${ROLES_FOR[auth].join(' or ')}`, {
+      issues: [
+        {
+          field: 'cookie.leadloop_session',
+          reason: role ? `role ${role} is not allowed here` : 'no organisation role',
+        },
+      ],
+    });
+  if (auth === 'org')
+    return {
+      kind: 'organisation',
+      keyId: `user:${session.userId}`,
+      scope: 'org',
+      organisationId: session.organisationId,
+      userId: session.userId,
+    };
+  return {
+    kind: 'workspace',
+    keyId: `user:${session.userId}`,
+    scope: role === 'admin' ? 'admin' : 'read',
+    context: { workspaceId: session.workspaceId, organisationId: session.organisationId },
+    userId: session.userId,
+  };
+}
 
 export interface RouteResponse {
   description: string;
@@ -53,8 +133,9 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 /** Collected at registration, so the OpenAPI document is generated from the same schemas that validate. */
 export type RouteCatalog = RouteSpec<unknown, unknown, unknown>[];
 
-/** The audit actor for a request made with an API key. */
+/** The audit actor of a request: the signed-in user, or the API key. */
 export function actorOf(principal: Principal | null): Actor {
+  if (principal?.userId) return { type: 'user', id: principal.userId };
   return { type: 'api_key', id: principal?.keyId ?? 'unknown' };
 }
 
@@ -67,13 +148,18 @@ export function workspaceOf(principal: Principal | null): WorkspaceContext {
 async function authenticate(
   tenants: TenantsService,
   request: FastifyRequest,
-  auth: Exclude<RouteAuth, 'public' | 'webhook'>,
+  auth: KeyAuth,
 ): Promise<Principal> {
   const header = request.headers.authorization;
-  if (!header)
-    throw new LeadloopError('unauthenticated', 'send an API key as "Authorization: Bearer <key>"', {
-      issues: [{ field: 'header.authorization', reason: 'is missing' }],
-    });
+  if (!header) {
+    const fromSession = await authenticateSession(request, auth);
+    if (fromSession) return fromSession;
+    throw new LeadloopError(
+      'unauthenticated',
+      'send an API key as "Authorization: Bearer <key>" (or sign in to the console)',
+      { issues: [{ field: 'header.authorization', reason: 'is missing' }] },
+    );
+  }
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1])
     throw new LeadloopError('unauthenticated', 'the Authorization header must be "Bearer <key>"', {

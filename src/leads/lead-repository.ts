@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
 import { dbOf, fromJson } from '../store/index.ts';
@@ -117,6 +118,12 @@ export async function leadConsents(
 export interface LeadListQuery {
   email?: string | undefined;
   status?: LeadStatus | undefined;
+  source?: string | undefined;
+  /** Score band, inclusive. */
+  minScore?: number | undefined;
+  maxScore?: number | undefined;
+  /** Words matched against e-mail, name and company (case-insensitive substring). */
+  q?: string | undefined;
   /** Opaque cursor from a previous page. */
   cursor?: string | undefined;
   limit: number;
@@ -147,6 +154,23 @@ export async function listLeads(
       q.where('email', '=', (query.email as string).trim().toLowerCase()),
     )
     .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
+    .$if(query.source !== undefined, (q) => q.where('source', '=', query.source as string))
+    .$if(query.minScore !== undefined, (q) => q.where('score', '>=', query.minScore as number))
+    .$if(query.maxScore !== undefined, (q) => q.where('score', '<=', query.maxScore as number))
+    .$if(Boolean(query.q?.trim()), (q) => {
+      // Newest first by id, so a search walks the id index and stops at a page of matches.
+      const like = `%${(query.q as string)
+        .trim()
+        .toLowerCase()
+        .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return q.where((eb) =>
+        eb.or(
+          (['email', 'name', 'company'] as const).map((column) =>
+            eb(sql`lower(${sql.ref(column)})`, 'like', sql`${like} escape '\\'`),
+          ),
+        ),
+      );
+    })
     .$if(after !== null, (q) => q.where('id', '<', after as string))
     .orderBy('id', 'desc')
     .limit(query.limit + 1)

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generatePassword } from '../users/index.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface DemoCredentials {
@@ -8,6 +9,44 @@ export interface DemoCredentials {
   apiKey: string;
   webhookSecret: string;
   widgetKey: string;
+  /** The console's demo admin (sign in at /app). */
+  adminEmail?: string;
+  adminPassword?: string;
+}
+
+export const DEMO_ADMIN_EMAIL = 'admin@leadloop.local';
+
+/** The demo workspace's admin account, created once (also for data directories from before the console). */
+async function ensureDemoAdmin(runtime: Runtime, credentials: DemoCredentials): Promise<DemoCredentials> {
+  if (credentials.adminEmail && (await runtime.users.findUser(credentials.adminEmail))) return credentials;
+  if (await runtime.users.findUser(DEMO_ADMIN_EMAIL)) return credentials;
+  const actor = { type: 'system' as const, id: 'first-run' };
+  const adminPassword = generatePassword();
+  const user = await runtime.users.createUser({
+    email: DEMO_ADMIN_EMAIL,
+    name: 'Demo admin',
+    password: adminPassword,
+    actor,
+  });
+  await runtime.users.grantRole({
+    userId: user.id,
+    workspaceId: credentials.workspaceId,
+    role: 'admin',
+    actor,
+  });
+  await runtime.users.grantRole({
+    userId: user.id,
+    organisationId: credentials.organisationId,
+    role: 'admin',
+    actor,
+  });
+  return { ...credentials, adminEmail: DEMO_ADMIN_EMAIL, adminPassword };
+}
+
+function save(runtime: Runtime, file: string, credentials: DemoCredentials): void {
+  if (runtime.store.dialect !== 'sqlite') return;
+  writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 /**
@@ -23,24 +62,24 @@ export async function ensureDemoWorkspace(
   if (any) {
     if (!existsSync(file)) return null;
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
-    return (await runtime.tenants.getWorkspace(saved.workspaceId)) ? saved : null;
+    if (!(await runtime.tenants.getWorkspace(saved.workspaceId))) return null;
+    const withAdmin = await ensureDemoAdmin(runtime, saved);
+    if (withAdmin !== saved) save(runtime, file, withAdmin);
+    return withAdmin;
   }
   const created = await runtime.tenants.createWorkspace({
     name: 'Demo workspace',
     organisation: 'Demo organisation',
     actor: { type: 'system', id: 'first-run' },
   });
-  const credentials: DemoCredentials = {
+  const credentials = await ensureDemoAdmin(runtime, {
     workspaceId: created.workspace.id,
     organisationId: created.workspace.organisationId,
     apiKey: created.apiKey,
     webhookSecret: created.webhookSecret,
     widgetKey: created.widgetKey,
-  };
-  if (runtime.store.dialect === 'sqlite') {
-    writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
+  });
+  save(runtime, file, credentials);
   return credentials;
 }
 
@@ -60,6 +99,14 @@ export function banner(url: string, location: string, demo: DemoCredentials | nu
       `    webhook secret: ${demo.webhookSecret}`,
       `    widget key:     ${demo.widgetKey}   (the embed tag's data-key)`,
       `    chat demo:      ${url}/demo`,
+      ...(demo.adminEmail && demo.adminPassword
+        ? [
+            '',
+            `  Console: ${url}/app`,
+            `    e-mail:         ${demo.adminEmail}`,
+            `    password:       ${demo.adminPassword}`,
+          ]
+        : []),
       '',
       '  Try it:',
       `    curl -s -X POST ${url}/v1/leads \\`,

@@ -66,6 +66,7 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createUsersService, type UsersService } from '../users/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
 import {
   chatEventGpc,
@@ -91,6 +92,7 @@ export interface Runtime {
   audit: AuditLog;
   events: DomainEventLog;
   tenants: TenantsService;
+  users: UsersService;
   rules: RulesRepository;
   predictive: PredictiveScoring;
   writer: EventWriter;
@@ -203,6 +205,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const audit = createAuditLog({ store, clock, ids });
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
+  const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
   const predictive = createPredictiveScoring({
     store,
@@ -376,6 +379,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     audit,
     events,
     tenants,
+    users,
     rules,
     predictive,
     writer,
@@ -430,6 +434,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         demo: httpOptions?.demo ?? null,
         ping: () => store.ping(),
         tenants,
+        users,
         leads,
         ingest,
         audit,

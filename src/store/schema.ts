@@ -439,6 +439,50 @@ export interface MetricCursorsTable {
   updated_at: number;
 }
 
+/** An operator account of the console (migration 050). */
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  /** `scrypt$N$r$p$salt$hash`, base64url parts. */
+  password_hash: string;
+  failed_logins: number;
+  locked_until: number | null;
+  created_at: number;
+  password_changed_at: number;
+}
+
+/** A user's role in one workspace (workspace_id set) or in a whole organisation (workspace_id null). */
+export interface UserMembershipsTable {
+  user_id: string;
+  workspace_id: string | null;
+  organisation_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface UserSessionsTable {
+  /** sha256 of the session cookie's token. */
+  id: string;
+  user_id: string;
+  workspace_id: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface UserInvitationsTable {
+  id: string;
+  token_hash: string;
+  email: string;
+  workspace_id: string;
+  role: string;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
@@ -472,6 +516,10 @@ export interface Database {
   privacy_signals: PrivacySignalsTable;
   metric_rollups: MetricRollupsTable;
   metric_cursors: MetricCursorsTable;
+  users: UsersTable;
+  user_memberships: UserMembershipsTable;
+  user_sessions: UserSessionsTable;
+  user_invitations: UserInvitationsTable;
 }
 
 /**
@@ -518,4 +566,8 @@ export const DIRECTORY_TABLES = [
   'workspaces',
   'api_keys',
   'widget_keys',
+  'users',
+  'user_memberships',
+  'user_sessions',
+  'user_invitations',
 ] as const satisfies readonly (keyof Database)[];

@@ -30,8 +30,15 @@ export interface CreatedWorkspace {
 
 /** The result of authenticating an API key. */
 export type Principal =
-  | { kind: 'workspace'; keyId: string; scope: Exclude<KeyScope, 'org'>; context: WorkspaceContext }
-  | { kind: 'organisation'; keyId: string; scope: 'org'; organisationId: string };
+  | {
+      kind: 'workspace';
+      keyId: string;
+      scope: Exclude<KeyScope, 'org'>;
+      context: WorkspaceContext;
+      /** Set when a console session (not an API key) made the request: the audit actor. */
+      userId?: string;
+    }
+  | { kind: 'organisation'; keyId: string; scope: 'org'; organisationId: string; userId?: string };
 
 export interface ActiveSecret {
   id: string;

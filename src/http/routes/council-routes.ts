@@ -206,7 +206,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     description:
       'Once per decision (409 afterwards). `edit` needs `output`, validated against the question type. Audited; the answer shows what the router now believes about the combination consulted.',
     tag: 'Council',
-    auth: 'admin',
+    auth: 'operate',
     params: z.object({ id: decisionId }),
     body: z
       .object({
@@ -237,7 +237,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     description:
       'Needs a reason and the new answer (validated against the question type). The override is stored on the decision, is what `inForce` shows from then on, and lands in the audit trail with both classes and output hashes. Decisions not about a lead answer 409.',
     tag: 'Council',
-    auth: 'admin',
+    auth: 'operate',
     params: z.object({ id: decisionId }),
     body: z.object({ reason: z.string().max(1000), output: z.unknown() }).strict(),
     responses: { 200: { description: 'The decision with the override', schema: decisionResponse } },

@@ -78,6 +78,10 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
       .object({
         email: z.string().max(320).optional(),
         status: z.enum(['new', 'qualified']).optional(),
+        source: z.string().max(200).optional(),
+        minScore: z.coerce.number().optional(),
+        maxScore: z.coerce.number().optional(),
+        q: z.string().max(200).optional().describe('Search e-mail, name and company'),
         cursor: z.string().max(200).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
       })

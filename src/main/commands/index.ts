@@ -4,6 +4,7 @@ import { createPrivacyCommand } from './privacy-command.ts';
 import { scoringCommands } from './scoring-commands.ts';
 import { migrateCommand, serveCommand, workerCommand } from './server-commands.ts';
 import type { Command } from './types.ts';
+import { userCommand } from './user-commands.ts';
 
 export type { Command, CommandContext } from './types.ts';
 
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
   evaluate: scoringCommands.evaluate,
   outcomes: scoringCommands.outcomes,
   privacy: createPrivacyCommand(),
+  user: userCommand,
 };
 
 export function usage(): string {

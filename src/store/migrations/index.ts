@@ -7,6 +7,8 @@ import { councilMigration } from './004-council.ts';
 import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
 import { privacyMigration } from './030-privacy.ts';
+import { usersMigration } from './050-users.ts';
+import { leadFiltersMigration } from './051-lead-filters.ts';
 import { analyticsMigration } from './060-analytics.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 
@@ -21,6 +23,8 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '006-job-dispatch-index': jobDispatchIndexMigration(),
     '030-privacy': privacyMigration(dialect),
     '060-analytics': analyticsMigration(dialect),
+    '050-users': usersMigration(),
+    '051-lead-filters': leadFiltersMigration(),
     '070-chat-operator-list': chatOperatorListMigration(),
   };
 }

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { loadConfig } from '../../src/config/index.ts';
+import { type RunningServer, serve } from '../../src/main/serve.ts';
+import { eventually } from '../support/runtime.ts';
+import { browserSkipReason, launchChromium } from './support/chromium.ts';
+import { widgetDriver } from './support/widget-driver.ts';
+
+const skip = browserSkipReason();
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SHOTS = join(ROOT, 'docs', 'images', 'console');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * The operator console end to end on the real server (temporary SQLite data, port 0) in Debian's
+ * Chromium: sign in with the printed demo admin, triage the inbox by keyboard, open a lead, take
+ * over a chat that a second browser context (the visitor, on /demo) sees in the widget, review and
+ * override a decision, rotate the webhook secret, sign out; a viewer gets no buttons and the API
+ * refuses. Every view is scanned with axe-core and photographed at 1440×900 and 390×844.
+ */
+describe('operator console in Chromium', { skip }, () => {
+  let browser: Browser;
+  let server: RunningServer;
+  let dataDir: string;
+  let demo: { apiKey: string; adminEmail: string; adminPassword: string; workspaceId: string };
+  let admin: BrowserContext;
+  let page: Page;
+  let leadId = '';
+  const violations: string[] = [];
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return (await response.json()) as Record<string, unknown>;
+  };
+
+  /** axe-core in the page (evaluated through the debugging protocol: the CSP forbids inline script). */
+  const scan = async (p: Page, view: string) => {
+    await p.evaluate(`${AXE}\n;0`);
+    const result = (await p.evaluate(() =>
+      (
+        globalThis as unknown as {
+          axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
+        }
+      ).axe.run(),
+    )) as { violations: { id: string; impact: string; nodes: unknown[] }[] };
+    for (const v of result.violations)
+      if (v.impact === 'serious' || v.impact === 'critical')
+        violations.push(`${view}: ${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+  };
+
+  const shoot = async (p: Page, name: string) => {
+    await p.setViewportSize(DESKTOP);
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: join(SHOTS, `${name}-1440x900.png`) });
+    await p.setViewportSize(PHONE);
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: join(SHOTS, `${name}-390x844.png`) });
+    await p.setViewportSize(DESKTOP);
+    await scan(p, name);
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-console-'));
+    const config = loadConfig(
+      {},
+      { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    );
+    server = await serve(
+      { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
+      { logger: pino({ level: 'silent' }), queuePollMs: 20, ssePollMs: 200 },
+    );
+    demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
+    const people = [
+      {
+        email: 'ada@analytical.example.com',
+        name: 'Ada Lovelace',
+        title: 'VP Engineering',
+        company: 'Analytical',
+        source: 'demo-request',
+      },
+      {
+        email: 'grace@navy.example.com',
+        name: 'Grace Hopper',
+        title: 'CTO',
+        company: 'Navy',
+        source: 'webinar',
+      },
+      {
+        email: 'alan@bletchley.example.com',
+        name: 'Alan Turing',
+        title: 'Researcher',
+        company: 'Bletchley',
+        source: 'ads',
+      },
+    ];
+    for (const person of people) await api('POST', '/v1/leads', person);
+    leadId = await eventually(async () => {
+      const items = (await api('GET', '/v1/leads')).items as { id: string; name: string }[];
+      return items.length === 3 ? items.find((l) => l.name === 'Ada Lovelace')?.id : undefined;
+    });
+    for (const id of [leadId, leadId])
+      await api('POST', '/v1/council/questions', { type: 'lead.next_action', leadId: id });
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await launchChromium();
+    admin = await browser.newContext({ viewport: DESKTOP });
+    page = await admin.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves /app with a strict CSP and cacheable assets', async () => {
+    const response = await fetch(`${server.url}/app/leads/x`);
+    assert.equal(response.status, 200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.ok(!csp.includes('unsafe-inline'));
+    const html = await response.text();
+    assert.ok(
+      !/<script>(?!<\/script>)/.test(html) && !/<script(?![^>]*src=)[^>]*>/.test(html),
+      'no inline script',
+    );
+    const asset = /src="(\/app\/assets\/[^"]+\.js)"/.exec(html)?.[1] as string;
+    const served = await fetch(`${server.url}${asset}`);
+    assert.match(served.headers.get('cache-control') ?? '', /immutable/);
+  });
+
+  it('signs in with the printed demo admin and triages the inbox by keyboard', async () => {
+    await page.goto(`${server.url}/app`);
+    await shoot(page, 'sign-in');
+    await page.getByLabel('E-mail').fill(demo.adminEmail);
+    await page.getByLabel('Password').fill(demo.adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+    assert.equal(
+      await page.evaluate(() => document.cookie),
+      '',
+      'the session cookie is not readable by script',
+    );
+    await shoot(page, 'inbox');
+    await page.getByRole('grid').focus();
+    // Newest first: Alan, Grace, Ada. Two steps down, then Enter.
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+    assert.match(page.url(), new RegExp(`/app/leads/${leadId}$`));
+    await page.getByRole('heading', { name: 'Council decisions' }).waitFor();
+    await shoot(page, 'lead');
+  });
+
+  it('takes over a chat that the visitor sees in the widget', async () => {
+    const visitorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const visitor = await visitorContext.newPage();
+    await visitor.goto(`${server.url}/demo`);
+    const widget = widgetDriver(visitor);
+    await widget.open();
+    await widget.waitForReplies(1);
+    await widget.say('Hello, can a person help me with pricing?');
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.getByRole('link', { name: /Bot/ }).first().click();
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByLabel('Reply to the visitor').fill('Hi, this is Sam from sales. Happy to help.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await visitor.waitForFunction(
+      () =>
+        [...(document.querySelector('leadloop-chat')?.shadowRoot?.querySelectorAll('.msg.agent') ?? [])].some(
+          (m) => m.textContent?.includes('Sam from sales'),
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    await page.getByText('Sam from sales').first().waitFor();
+    await shoot(page, 'conversations');
+    await visitorContext.close();
+  });
+
+  it('gives feedback on one decision and overrides it with a reason', async () => {
+    await page.getByRole('link', { name: 'Decisions' }).click();
+    await page.getByRole('tab', { name: /^All \(/ }).click();
+    const card = page.getByRole('article').first();
+    await card.getByRole('button', { name: 'Accept' }).click();
+    await card.getByText('Feedback recorded').waitFor();
+    await card.getByRole('button', { name: 'Override…' }).click();
+    await card.getByLabel('New action').selectOption('disqualify');
+    await card.getByLabel(/Reason/).fill('Known competitor, not a buyer');
+    await card.getByRole('button', { name: 'Apply override' }).click();
+    await page.getByText('Overridden.').waitFor();
+    const decisions = (await api('GET', `/v1/council/decisions?leadId=${leadId}`)).items as {
+      review: { status: string; overrides: { reason: string }[] };
+    }[];
+    assert.ok(
+      decisions.some((d) => d.review.overrides.some((o) => o.reason === 'Known competitor, not a buyer')),
+    );
+    await shoot(page, 'decisions');
+  });
+
+  it('rotates the webhook secret, shows analytics and the views still to come', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByText(/New webhook secret/).waitFor();
+    await shoot(page, 'settings');
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { name: 'Model card' }).waitFor();
+    await page.getByRole('cell', { name: 'Demo workspace' }).waitFor();
+    await shoot(page, 'analytics');
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page.getByText(/Not available yet|being built/).waitFor();
+    await shoot(page, 'workflows');
+  });
+
+  it('signs out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Leadloop' }).waitFor();
+    const after = await page.evaluate(async () => (await fetch('/v1/leads')).status);
+    assert.equal(after, 401);
+  });
+
+  it('gives a viewer no buttons that change things, and the API refuses them', async () => {
+    const users = server.runtime.users;
+    const actor = { type: 'system' as const, id: 'test' };
+    const viewer = await users.createUser({
+      email: 'viewer@example.com',
+      password: 'viewer-password',
+      actor,
+    });
+    await users.grantRole({ userId: viewer.id, workspaceId: demo.workspaceId, role: 'viewer', actor });
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const p = await context.newPage();
+    await p.goto(`${server.url}/app/settings`);
+    await p.getByLabel('E-mail').fill('viewer@example.com');
+    await p.getByLabel('Password').fill('viewer-password');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Settings' }).waitFor();
+    assert.equal(await p.getByRole('button', { name: 'Rotate secret' }).count(), 0);
+    await p.getByRole('link', { name: 'Decisions' }).click();
+    await p.getByRole('tab', { name: /^All \(/ }).click();
+    await p.getByRole('article').first().waitFor();
+    assert.equal(await p.getByRole('button', { name: /Accept|Reject|Override/ }).count(), 0);
+    const refused = await p.evaluate(async () => {
+      const session = (await (await fetch('/v1/session')).json()) as { csrfToken: string };
+      const response = await fetch('/v1/webhook-secrets/rotate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({ overlapSeconds: 0 }),
+      });
+      return response.status;
+    });
+    assert.equal(refused, 403);
+    await context.close();
+  });
+
+  it('has no serious or critical axe-core violation in any view', () => {
+    assert.deepEqual(violations, []);
+  });
+});

@@ -1,0 +1,107 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
+import { BrowserRouter, NavLink, Route, Routes } from 'react-router';
+import { api, unwrap } from './api.ts';
+import { useLiveEvents } from './live.ts';
+import { SessionGate, useSession } from './session.tsx';
+import { Conversations } from './views/conversations.tsx';
+import { Decisions } from './views/decisions.tsx';
+import { Inbox } from './views/inbox.tsx';
+import { LeadPage } from './views/lead.tsx';
+import { NotYet } from './views/not-yet.tsx';
+import { Settings } from './views/settings.tsx';
+import { SignIn } from './views/sign-in.tsx';
+
+// Charts are the heaviest part: they load when the analytics view opens, not with the console.
+const Analytics = lazy(() => import('./views/analytics.tsx'));
+
+/** Views of capabilities other teams are building: shown when the API has their routes. */
+const UPCOMING = [
+  { path: 'workflows', label: 'Workflows', probe: '/v1/workflows' },
+  { path: 'privacy', label: 'Privacy', probe: '/v1/privacy' },
+  { path: 'optimiser', label: 'Optimiser', probe: '/v1/optimiser' },
+] as const;
+
+function Shell() {
+  const session = useSession();
+  const client = useQueryClient();
+  const live = useLiveEvents();
+  const openapi = useQuery({
+    queryKey: ['openapi-paths'],
+    queryFn: async () =>
+      Object.keys(((await (await fetch('/openapi.json')).json()) as { paths: object }).paths),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const signOut = async () => {
+    await unwrap(api.DELETE('/v1/session'));
+    client.setQueryData(['session'], null);
+  };
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <span className="brand">Leadloop</span>
+        <nav aria-label="Main">
+          <NavLink to="/" end>
+            Inbox
+          </NavLink>
+          <NavLink to="/conversations">Conversations</NavLink>
+          <NavLink to="/decisions">Decisions</NavLink>
+          <NavLink to="/analytics">Analytics</NavLink>
+          {UPCOMING.map((view) => (
+            <NavLink key={view.path} to={`/${view.path}`}>
+              {view.label}
+            </NavLink>
+          ))}
+          <NavLink to="/settings">Settings</NavLink>
+        </nav>
+        <span className="who">
+          <span className={`dot ${live}`} title={`live updates: ${live}`} />
+          <span className="visually-hidden">live updates {live}</span>
+          {session.user.email} · {session.role}
+          <button type="button" className="link" onClick={signOut}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main id="main">
+        <Suspense fallback={<p className="loading">Loading…</p>}>
+          <Routes>
+            <Route path="/" element={<Inbox />} />
+            <Route path="/leads/:id" element={<LeadPage />} />
+            <Route path="/conversations" element={<Conversations />} />
+            <Route path="/conversations/:id" element={<Conversations />} />
+            <Route path="/decisions" element={<Decisions />} />
+            <Route path="/analytics" element={<Analytics />} />
+            <Route path="/settings" element={<Settings />} />
+            {UPCOMING.map((view) => (
+              <Route
+                key={view.path}
+                path={`/${view.path}`}
+                element={
+                  <NotYet
+                    label={view.label}
+                    available={openapi.data?.some((path) => path.startsWith(view.probe)) ?? false}
+                  />
+                }
+              />
+            ))}
+            <Route path="*" element={<p>Nothing here. Use the navigation above.</p>} />
+          </Routes>
+        </Suspense>
+      </main>
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <BrowserRouter basename="/app">
+      <SessionGate signIn={<SignIn />}>
+        <Shell />
+      </SessionGate>
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,141 @@
+import { useQuery } from '@tanstack/react-query';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { api, unwrap } from '../api.ts';
+import { useSession } from '../session.tsx';
+
+function Card(props: { title: string; children: React.ReactNode }) {
+  return (
+    <div className="card">
+      <h2>{props.title}</h2>
+      {props.children}
+    </div>
+  );
+}
+
+export default function Analytics() {
+  const session = useSession();
+  const org = useQuery({
+    queryKey: ['org-analytics'],
+    queryFn: () => unwrap(api.GET('/v1/org/analytics')),
+    enabled: session.organisationRole !== null,
+  });
+  const models = useQuery({ queryKey: ['models'], queryFn: () => unwrap(api.GET('/v1/models')) });
+  const thresholds = useQuery({
+    queryKey: ['thresholds'],
+    queryFn: () => unwrap(api.GET('/v1/scoring/thresholds')),
+  });
+  const units = ((
+    org.data as { workspaces?: { name: string; leads: number; qualified: number }[] } | undefined
+  )?.workspaces ?? []) as {
+    name: string;
+    leads: number;
+    qualified: number;
+    qualificationRate: number | null;
+  }[];
+  return (
+    <section aria-labelledby="analytics-title">
+      <h1 id="analytics-title">Analytics</h1>
+      <p className="small muted">
+        Definitions: a lead is <em>qualified</em> when its score reaches the workspace threshold; the
+        qualification rate is qualified ÷ leads.
+      </p>
+      <Card title="Business units">
+        {session.organisationRole === null ? (
+          <p className="muted">Needs an organisation role.</p>
+        ) : org.isError ? (
+          <p>N/A: {org.error.message}</p>
+        ) : (
+          <>
+            <div className="chart" role="img" aria-label="Leads and qualified leads per business unit">
+              <ResponsiveContainer width="100%" height={240}>
+                <BarChart data={units}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis dataKey="name" />
+                  <YAxis allowDecimals={false} />
+                  <Tooltip />
+                  <Legend />
+                  <Bar dataKey="leads" name="Leads" fill="var(--chart-1)" />
+                  <Bar dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
+                </BarChart>
+              </ResponsiveContainer>
+            </div>
+            <table className="grid small">
+              <caption>The same figures as a table</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Unit</th>
+                  <th scope="col" className="num">
+                    Leads
+                  </th>
+                  <th scope="col" className="num">
+                    Qualified
+                  </th>
+                  <th scope="col" className="num">
+                    Rate
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {units.map((u) => (
+                  <tr key={u.name}>
+                    <td>{u.name}</td>
+                    <td className="num">{u.leads}</td>
+                    <td className="num">{u.qualified}</td>
+                    <td className="num">
+                      {u.qualificationRate === null ? '—' : `${Math.round(u.qualificationRate * 100)}%`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Card>
+      <Card title="Model card">
+        {models.data ? (
+          <>
+            <p>
+              Scoring with <strong>{models.data.scorer}</strong>. {models.data.reason}
+            </p>
+            <table className="grid small">
+              <caption>
+                Versions (champion {models.data.champion ?? '—'}, challenger {models.data.challenger ?? '—'})
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Version</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Metrics</th>
+                </tr>
+              </thead>
+              <tbody>
+                {models.data.items.map((m) => {
+                  const model = m as unknown as { version: number; status: string; metrics?: unknown };
+                  return (
+                    <tr key={model.version}>
+                      <td>{model.version}</td>
+                      <td>{model.status}</td>
+                      <td>
+                        <code className="small">{JSON.stringify(model.metrics ?? {}).slice(0, 120)}</code>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            {models.data.items.length === 0 && <p className="muted small">No trained model yet.</p>}
+          </>
+        ) : (
+          <p className="loading">Loading…</p>
+        )}
+      </Card>
+      <Card title="Per-segment thresholds">
+        {thresholds.data && (thresholds.data.items as unknown[]).length === 0 ? (
+          <p className="muted">No segment thresholds yet: they appear once a model is trained on outcomes.</p>
+        ) : (
+          <pre className="small">{JSON.stringify(thresholds.data?.items ?? [], null, 2)}</pre>
+        )}
+      </Card>
+    </section>
+  );
+}

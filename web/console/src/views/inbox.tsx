@@ -1,0 +1,180 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, unwrap } from '../api.ts';
+
+interface Band {
+  minScore?: number;
+  maxScore?: number;
+  label: string;
+}
+
+const BANDS: Record<string, Band> = {
+  '': { label: 'Any score' },
+  hot: { minScore: 70, label: 'Hot (70+)' },
+  warm: { minScore: 40, maxScore: 69.999, label: 'Warm (40–69)' },
+  cold: { maxScore: 39.999, label: 'Cold (under 40)' },
+};
+
+/** The inbox's filters live in the URL, so a filtered view can be shared and reloaded. */
+function useFilters() {
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status');
+  const filters = {
+    q: params.get('q') ?? '',
+    status: (status === 'new' || status === 'qualified' ? status : '') as 'new' | 'qualified' | '',
+    band: params.get('band') && BANDS[params.get('band') as string] ? (params.get('band') as string) : '',
+    source: params.get('source') ?? '',
+  };
+  const set = (name: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  };
+  return { filters, set };
+}
+
+export function Inbox() {
+  const { filters, set } = useFilters();
+  const navigate = useNavigate();
+  const [selected, setSelected] = useState(0);
+  const tableRef = useRef<HTMLTableElement>(null);
+  const band: Partial<Band> = BANDS[filters.band] ?? {};
+  const leads = useInfiniteQuery({
+    queryKey: ['leads', filters],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET('/v1/leads', {
+          params: {
+            query: {
+              limit: 50,
+              ...(pageParam ? { cursor: pageParam } : {}),
+              ...(filters.q ? { q: filters.q } : {}),
+              ...(filters.status ? { status: filters.status } : {}),
+              ...(filters.source ? { source: filters.source } : {}),
+              ...(band.minScore !== undefined ? { minScore: band.minScore } : {}),
+              ...(band.maxScore !== undefined ? { maxScore: band.maxScore } : {}),
+            },
+          },
+        }),
+      ),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
+  const rows = leads.data?.pages.flatMap((page) => page.items) ?? [];
+  useEffect(() => {
+    document.title = `Inbox (${rows.length}${leads.hasNextPage ? '+' : ''}) · Leadloop`;
+  }, [rows.length, leads.hasNextPage]);
+
+  // j/k (or arrows) move the selection by data index, Enter opens: live only while the list has focus.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'j' || event.key === 'ArrowDown') setSelected((i) => Math.min(rows.length - 1, i + 1));
+    else if (event.key === 'k' || event.key === 'ArrowUp') setSelected((i) => Math.max(0, i - 1));
+    else if (event.key === 'Enter' && rows[selected]) navigate(`/leads/${rows[selected].id}`);
+    else return;
+    event.preventDefault();
+  };
+  useEffect(() => {
+    tableRef.current?.querySelector(`[data-index="${selected}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
+
+  return (
+    <section aria-labelledby="inbox-title">
+      <h1 id="inbox-title">Inbox</h1>
+      <search className="filters">
+        <label>
+          Search
+          <input
+            type="search"
+            defaultValue={filters.q}
+            placeholder="E-mail, name or company"
+            onChange={(e) => set('q', e.target.value)}
+          />
+        </label>
+        <label>
+          Status
+          <select value={filters.status} onChange={(e) => set('status', e.target.value)}>
+            <option value="">Any status</option>
+            <option value="new">New</option>
+            <option value="qualified">Qualified</option>
+          </select>
+        </label>
+        <label>
+          Score
+          <select value={filters.band} onChange={(e) => set('band', e.target.value)}>
+            {Object.entries(BANDS).map(([value, b]) => (
+              <option key={value} value={value}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Source
+          <input
+            defaultValue={filters.source}
+            placeholder="any"
+            onChange={(e) => set('source', e.target.value)}
+          />
+        </label>
+      </search>
+      <p className="muted small" id="inbox-help">
+        Newest first, updated live. Keys: j / k or arrows to move, Enter to open.
+      </p>
+      {leads.isError && <p role="alert">Could not load leads: {String(leads.error.message)}</p>}
+      <table
+        ref={tableRef}
+        className="grid"
+        // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: a data grid with keyboard selection (aria-activedescendant), per the ARIA grid pattern
+        role="grid"
+        tabIndex={0}
+        aria-describedby="inbox-help"
+        aria-activedescendant={rows[selected] ? `lead-row-${rows[selected].id}` : undefined}
+        onKeyDown={onKeyDown}
+      >
+        <thead>
+          <tr>
+            <th scope="col">Lead</th>
+            <th scope="col">Company</th>
+            <th scope="col">Source</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Score
+            </th>
+            <th scope="col">Arrived</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((lead, index) => (
+            <tr
+              key={lead.id}
+              id={`lead-row-${lead.id}`}
+              data-index={index}
+              aria-selected={index === selected}
+              className={index === selected ? 'selected' : undefined}
+            >
+              <td>
+                <Link to={`/leads/${lead.id}`}>{lead.name ?? lead.email ?? lead.phone ?? lead.id}</Link>
+                <div className="muted small">{lead.email}</div>
+              </td>
+              <td>{lead.company ?? '—'}</td>
+              <td>{lead.source ?? '—'}</td>
+              <td>
+                <span className={`badge ${lead.status}`}>{lead.status}</span>
+              </td>
+              <td className="num">{Math.round(lead.score)}</td>
+              <td>{new Date(lead.createdAt).toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length === 0 && !leads.isPending && <p className="muted">No leads match.</p>}
+      {leads.hasNextPage && (
+        <button type="button" onClick={() => leads.fetchNextPage()} disabled={leads.isFetchingNextPage}>
+          {leads.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,142 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { ApiError, api, unwrap } from '../api.ts';
+import { useCan, useSession } from '../session.tsx';
+
+function Secret(props: { label: string; value: string }) {
+  return (
+    <p role="status" className="secret">
+      {props.label} (shown once, copy it now): <code>{props.value}</code>
+    </p>
+  );
+}
+
+export function Settings() {
+  const session = useSession();
+  const can = useCan();
+  const [error, setError] = useState<string | null>(null);
+  const onError = (e: unknown) => setError(e instanceof ApiError ? e.problem.detail : String(e));
+  const workspace = useQuery({ queryKey: ['workspace'], queryFn: () => unwrap(api.GET('/v1/workspace')) });
+  const rules = useQuery({ queryKey: ['rules'], queryFn: () => unwrap(api.GET('/v1/scoring/rules')) });
+  const playbooks = useQuery({ queryKey: ['playbooks'], queryFn: () => unwrap(api.GET('/v1/playbooks')) });
+  const users = useQuery({ queryKey: ['users'], queryFn: () => unwrap(api.GET('/v1/users')) });
+  const createKey = useMutation({
+    mutationFn: (scope: 'admin' | 'ingest' | 'read') =>
+      unwrap(api.POST('/v1/api-keys', { body: { scope, label: 'created in the console' } })),
+    onError,
+  });
+  const rotate = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/webhook-secrets/rotate', { body: { overlapSeconds: 86_400 } })),
+    onError,
+  });
+  const invite = useMutation({
+    mutationFn: (body: { email: string; role: 'admin' | 'member' | 'viewer' }) =>
+      unwrap(api.POST('/v1/users/invitations', { body })),
+    onError,
+  });
+  const onInvite = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    invite.mutate({ email: String(form.get('email')), role: String(form.get('role')) as 'member' });
+  };
+  const origin = window.location.origin;
+  const snippet = `<script src="${origin}/widget.js" data-leadloop-key="WIDGET_KEY" async></script>`;
+  return (
+    <section aria-labelledby="settings-title" className="settings">
+      <h1 id="settings-title">Settings</h1>
+      {error && <p role="alert">{error}</p>}
+      <div className="card">
+        <h2>Workspace</h2>
+        <p>
+          {(workspace.data as { name?: string } | undefined)?.name} · <code>{session.workspaceId}</code>
+        </p>
+      </div>
+      <div className="card">
+        <h2>API keys</h2>
+        <p className="small muted">Keys are stored hashed: a new key is shown once.</p>
+        {can.administer ? (
+          <div className="actions">
+            <button type="button" onClick={() => createKey.mutate('read')}>
+              Create read key
+            </button>
+            <button type="button" onClick={() => createKey.mutate('ingest')}>
+              Create ingest key
+            </button>
+          </div>
+        ) : (
+          <p className="muted small">Only admins create keys.</p>
+        )}
+        {createKey.data && <Secret label={`New ${createKey.data.scope} key`} value={createKey.data.key} />}
+      </div>
+      <div className="card">
+        <h2>Webhook signing secret</h2>
+        <p className="small muted">After a rotation the previous secret still verifies for 24 hours.</p>
+        {can.administer && (
+          <button type="button" onClick={() => rotate.mutate()} disabled={rotate.isPending}>
+            Rotate secret
+          </button>
+        )}
+        {rotate.data && <Secret label="New webhook secret" value={rotate.data.secret} />}
+      </div>
+      <div className="card">
+        <h2>Chat widget</h2>
+        <p className="small">
+          Paste before &lt;/body&gt; on your site (the widget key was printed with the workspace):
+        </p>
+        <pre>
+          <code>{snippet}</code>
+        </pre>
+      </div>
+      <div className="card">
+        <h2>Scoring</h2>
+        <p>
+          Threshold {rules.data?.threshold} · {rules.data?.rules.length ?? 0} rules · version{' '}
+          {rules.data?.version}
+        </p>
+        <p className="small muted">Edit with PUT /v1/scoring/rules (see /docs).</p>
+      </div>
+      <div className="card">
+        <h2>Playbooks</h2>
+        <ul>
+          {(
+            playbooks.data as unknown as
+              | { items: { id: string; name: string; builtIn: boolean }[] }
+              | undefined
+          )?.items?.map((p) => (
+            <li key={p.id}>
+              {p.name} <span className="muted small">{p.builtIn ? 'built in' : p.id}</span>
+            </li>
+          ))}
+        </ul>
+      </div>
+      <div className="card">
+        <h2>People</h2>
+        <ul>
+          {users.data?.items.map((u) => (
+            <li key={u.id}>
+              {u.email} · {u.role}
+            </li>
+          ))}
+        </ul>
+        {can.administer && (
+          <form onSubmit={onInvite} className="inline">
+            <label>
+              E-mail
+              <input name="email" type="email" required />
+            </label>
+            <label>
+              Role
+              <select name="role" defaultValue="member">
+                <option value="admin">admin</option>
+                <option value="member">member</option>
+                <option value="viewer">viewer</option>
+              </select>
+            </label>
+            <button type="submit">Invite</button>
+          </form>
+        )}
+        {invite.data && <Secret label="Invitation link" value={`${origin}${invite.data.link}`} />}
+      </div>
+    </section>
+  );
+}
