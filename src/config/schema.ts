@@ -52,6 +52,17 @@ export const configSchema = z.object({
   LEADLOOP_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  /**
+   * The master key (base64 of 32 bytes) that seals webhook secrets at rest and authenticates the
+   * audit trail. Without it, one is generated into `LEADLOOP_DATA_DIR/master.key` (mode 0600) on
+   * first start; every process of one deployment needs the same key.
+   */
+  LEADLOOP_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').byteLength === 32, 'must be base64 of 32 random bytes')
+    .optional(),
+  /** Bearer token `/metrics` asks for; without it, `/metrics` answers 404. */
+  LEADLOOP_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How long a stopping process waits for in-flight requests and jobs. */
   LEADLOOP_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });

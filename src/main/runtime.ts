@@ -13,7 +13,7 @@ import {
   createOfflineExtractor,
   type DialogEngine,
 } from '../chat/index.ts';
-import { type AuditLog, createAuditLog } from '../compliance/index.ts';
+import { type AuditLog, createAuditKeys, createAuditLog } from '../compliance/index.ts';
 import type { Config } from '../config/index.ts';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
 import {
@@ -55,6 +55,7 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { loadMasterKey } from './master-key.ts';
 
 export const VERSION = '0.1.0';
 
@@ -165,7 +166,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       })
     : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
-  const audit = createAuditLog({ store, clock, ids });
+  const masterKey = loadMasterKey({
+    configured: config.LEADLOOP_MASTER_KEY,
+    dataDir: config.LEADLOOP_DATA_DIR,
+    logger,
+  });
+  const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });

@@ -169,6 +169,15 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
     await sql`grant usage on schema ${target} to ${name}`.execute(trx);
     await sql`grant select, insert, update, delete on all tables in schema ${target} to ${name}`.execute(trx);
     await sql`grant usage, select on all sequences in schema ${target} to ${name}`.execute(trx);
+    // The audit trail is append-only for the application: appends go through the definer
+    // functions of migration 010, which only continue a chain (see docs/security.md).
+    await sql`revoke insert, update, delete, truncate on ${sql.table(`${schema}.audit_log`)}, ${sql.table(
+      `${schema}.audit_heads`,
+    )} from ${name}`.execute(trx);
+    for (const fn of ['audit_lock_head(text)', 'audit_append(text, jsonb, text)'])
+      await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
+        trx,
+      );
     // The migration bookkeeping is the owner's alone.
     await sql`revoke insert, update, delete on ${sql.table(`${schema}.leadloop_migrations`)}, ${sql.table(
       `${schema}.leadloop_migrations_lock`,

@@ -159,6 +159,8 @@ export interface AuditHeadsTable {
   workspace_id: string;
   seq: number;
   hash: string;
+  /** HMAC of (workspace, seq, hash) with a key derived from the master key (migration 010). */
+  mac: string | null;
 }
 
 export interface AuditLogTable {
@@ -175,6 +177,8 @@ export interface AuditLogTable {
   data: string;
   prev_hash: string;
   hash: string;
+  /** HMAC of (workspace, seq, hash) with a key derived from the master key (migration 010). */
+  mac: string | null;
 }
 
 export interface WidgetKeysTable {
