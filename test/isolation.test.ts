@@ -401,13 +401,23 @@ for (const dialect of DIALECTS) {
         scope: 'read',
         actor: ACTOR,
       });
+      // Ids of the right format for each path: ids are checked before the key (issue 12).
       const fill = (url: string) =>
         url
           .replace(
             ':id',
-            url.includes('/chat/') ? A.sessionId : url.includes('playbooks') ? 'private-a' : A.leadId,
+            url.includes('/chat/')
+              ? A.sessionId
+              : url.includes('playbooks')
+                ? 'private-a'
+                : url.includes('/council/agents')
+                  ? 'strategist-uk'
+                  : url.includes('/council/decisions')
+                    ? `dec_${'0'.repeat(26)}`
+                    : A.leadId,
           )
-          .replace(':eventId', A.eventId);
+          .replace(':eventId', A.eventId)
+          .replace(':version', '1');
       for (const route of http.catalog) {
         const narrower =
           route.auth === 'read'

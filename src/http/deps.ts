@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChatService, ChatStore } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
-import type { Clock } from '../core/index.ts';
+import type { Clock, SecretBox } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
@@ -31,6 +31,10 @@ export interface HttpDeps {
   clock: Clock;
   logger: Logger;
   rateLimiter: RateLimiter;
+  /** Seals values the HTTP layer hands out and takes back (event stream cursors). */
+  secretBox: SecretBox;
+  /** Bearer token `/metrics` asks for; without one, `/metrics` is not served. */
+  metricsToken?: string | undefined;
   lifecycle: { state(): LifecycleState };
   version: string;
   /** The demo workspace shown on `/demo` (first run with embedded storage), if any. */

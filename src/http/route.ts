@@ -132,11 +132,12 @@ export function registerRoute<P, Q, B>(
     method: spec.method,
     url: spec.url,
     handler: async (request, reply) => {
+      // Path ids first: a malformed id never reaches a key lookup or a data scope.
+      const params = spec.params ? parseInput(spec.params, request.params, 'path') : (request.params as P);
       const principal =
         spec.auth === 'public' || spec.auth === 'webhook'
           ? null
           : await authenticate(tenants, request, spec.auth);
-      const params = spec.params ? parseInput(spec.params, request.params, 'path') : (request.params as P);
       const query = spec.query ? parseInput(spec.query, request.query, 'query') : (request.query as Q);
       const rawBody = typeof request.body === 'string' ? request.body : '';
       let body = undefined as B;

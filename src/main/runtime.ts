@@ -15,7 +15,13 @@ import {
 } from '../chat/index.ts';
 import { type AuditLog, createAuditKeys, createAuditLog } from '../compliance/index.ts';
 import type { Config } from '../config/index.ts';
-import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
+import {
+  type Clock,
+  createIdGenerator,
+  createSecretBox,
+  type IdGenerator,
+  systemClock,
+} from '../core/index.ts';
 import {
   type CouncilCost,
   type CouncilService,
@@ -172,6 +178,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
   });
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
+  const secretBox = createSecretBox(masterKey);
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
@@ -349,6 +356,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         clock,
         logger,
         rateLimiter: createMemoryRateLimiter(clock),
+        secretBox,
+        metricsToken: config.LEADLOOP_METRICS_TOKEN,
         lifecycle,
         version: VERSION,
         ssePollMs: options.ssePollMs,
