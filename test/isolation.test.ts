@@ -422,7 +422,7 @@ for (const dialect of DIALECTS) {
         const narrower =
           route.auth === 'read'
             ? ingestOnly.key
-            : route.auth === 'admin'
+            : route.auth === 'admin' || route.auth === 'advise'
               ? readOnly.key
               : route.auth === 'ingest'
                 ? readOnly.key

@@ -5,10 +5,12 @@ import { LeadloopError, parseInput, withDataScope } from '../core/index.ts';
 import type { Principal, TenantsService } from '../tenants/index.ts';
 
 /** Who may call a route: nobody in particular, a signed webhook, or a key with one of the scopes. */
-export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'admin' | 'org';
+export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'advise' | 'admin' | 'org';
 
 const SCOPES_FOR: Record<Exclude<RouteAuth, 'public' | 'webhook'>, readonly KeyScope[]> = {
-  read: ['read', 'admin'],
+  read: ['read', 'advise', 'admin'],
+  // Council questions spend model calls and budget: a read key must not be able to.
+  advise: ['advise', 'admin'],
   ingest: ['ingest', 'admin'],
   admin: ['admin'],
   org: ['org'],

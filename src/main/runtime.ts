@@ -217,6 +217,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       openaiCompatible: { baseURL, apiKey: config.OPENAI_API_KEY },
     },
   });
+  // The council's fallback for pipeline decisions once a workspace's budget is used up.
+  const offlineModels =
+    spec.value.provider === 'offline' ? models : createModelClient({ model: 'offline', skills, clock });
   // With the offline model, the offline extractor is the model: no detour through the port.
   // With a real model, each workspace's extractor calls it (accounted to that workspace) and falls
   // back to the offline extractor on failure, timeout or invalid output.
@@ -251,6 +254,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       agents: createDbAgentDirectory(store),
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
+      offlineModels,
       // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
       // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
       cache: createInMemoryDecisionCache({ clock, maxEntries: 100 }),

@@ -42,7 +42,7 @@ export const workspaceCommand: Command = {
 export const keyCommand: Command = {
   summary: 'Create an API key for a workspace, or an organisation key',
   usage:
-    'leadloop key create (--workspace <id> --scope admin|ingest|read | --org <org>) [--label L] [--json]',
+    'leadloop key create (--workspace <id> --scope admin|ingest|read|advise | --org <org>) [--label L] [--json]',
   options: {
     ...dataDirOption,
     workspace: { type: 'string' },
@@ -67,8 +67,8 @@ export const keyCommand: Command = {
           label: str(context, 'label'),
         });
       } else {
-        if (scope !== 'admin' && scope !== 'ingest' && scope !== 'read')
-          throw new Error('--scope must be admin, ingest or read');
+        if (scope !== 'admin' && scope !== 'ingest' && scope !== 'read' && scope !== 'advise')
+          throw new Error('--scope must be admin, ingest, read or advise');
         created = await runtime.tenants.createApiKey({
           workspaceId: workspaceId as string,
           scope: scope as Exclude<KeyScope, 'org'>,
