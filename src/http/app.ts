@@ -11,6 +11,7 @@ import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
+import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
@@ -148,6 +149,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerChatRoutes(app, catalog, deps);
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
+  registerIdentityRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

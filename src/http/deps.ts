@@ -5,6 +5,7 @@ import type { Clock, SecretBox } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
+import type { IdentityClaims } from '../leads/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
@@ -26,6 +27,8 @@ export interface HttpDeps {
   chat: ChatService;
   chats: ChatStore;
   council: CouncilService;
+  /** Chat visitors' unverified claims to be existing leads. */
+  claims: IdentityClaims;
   queue: Queue;
   metrics: Metrics;
   clock: Clock;

@@ -1,3 +1,7 @@
+export type { ConsentStatement } from './consent-writes.ts';
+export { recordConsent } from './consent-writes.ts';
+export type { IdentityClaim, IdentityClaimStatus, IdentityClaims } from './identity-claims.ts';
+export { createIdentityClaims } from './identity-claims.ts';
 export type {
   ConsentRecord,
   EventStatus,

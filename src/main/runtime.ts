@@ -43,7 +43,7 @@ import {
   type EventWriter,
   type IngestService,
 } from '../ingest/index.ts';
-import { createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import { createIdentityClaims, createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
@@ -355,6 +355,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         chat,
         chats,
         council,
+        claims: createIdentityClaims({ store, audit, clock }),
         queue,
         metrics,
         clock,

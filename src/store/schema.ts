@@ -135,6 +135,24 @@ export interface ConsentRecordsTable {
   created_at: number;
 }
 
+/** A chat's unverified claim to be an existing lead (migration 011). */
+export interface IdentityClaimsTable {
+  id: string;
+  workspace_id: string;
+  /** The chat's own lead, which claims to be `claimed_lead_id`. */
+  lead_id: string;
+  claimed_lead_id: string;
+  event_id: string;
+  /** `email` or `phone`. */
+  matched_on: string;
+  /** `pending`, `confirmed` or `rejected`. */
+  status: string;
+  created_at: number;
+  decided_at: number | null;
+  /** The actor (`api_key:key_...`) that confirmed or rejected it. */
+  decided_by: string | null;
+}
+
 export interface ScoringRulesTable {
   workspace_id: string;
   version: number;
@@ -356,6 +374,7 @@ export interface Database {
   council_decisions: CouncilDecisionsTable;
   council_agents: CouncilAgentsTable;
   council_router_stats: CouncilRouterStatsTable;
+  identity_claims: IdentityClaimsTable;
 }
 
 /**
@@ -383,6 +402,7 @@ export const TENANT_TABLES = [
   'council_decisions',
   'council_agents',
   'council_router_stats',
+  'identity_claims',
 ] as const satisfies readonly (keyof Database)[];
 
 /**

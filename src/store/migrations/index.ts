@@ -7,6 +7,7 @@ import { councilMigration } from './004-council.ts';
 import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
 import { auditAppendMigration } from './010-audit-append.ts';
+import { identityClaimsMigration } from './011-identity-claims.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -18,5 +19,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '005-row-level-security': rowLevelSecurityMigration(dialect),
     '006-job-dispatch-index': jobDispatchIndexMigration(),
     '010-audit-append': auditAppendMigration(dialect),
+    '011-identity-claims': identityClaimsMigration(dialect),
   };
 }
