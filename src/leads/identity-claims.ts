@@ -1,7 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
+import type { Db, IdentityClaimsTable, Store } from '../store/index.ts';
 
 export type IdentityClaimStatus = 'pending' | 'confirmed' | 'rejected';
 
@@ -62,17 +62,7 @@ export interface IdentityClaims {
   ): Promise<IdentityClaim>;
 }
 
-type Row = {
-  id: string;
-  lead_id: string;
-  claimed_lead_id: string;
-  event_id: string;
-  matched_on: string;
-  status: string;
-  created_at: number;
-  decided_at: number | null;
-  decided_by: string | null;
-};
+type Row = IdentityClaimsTable;
 
 function toClaim(row: Row): IdentityClaim {
   return {

@@ -13,6 +13,7 @@ export type {
   Database,
   DomainEventsTable,
   EventsTable,
+  IdentityClaimsTable,
   JobsTable,
   LeadsTable,
 } from './schema.ts';
