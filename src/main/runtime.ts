@@ -180,7 +180,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
   const secretBox = createSecretBox(masterKey);
   const events = createDomainEventLog({ store, clock, ids });
-  const tenants = createTenantsService({ store, clock, ids, audit });
+  const tenants = createTenantsService({ store, clock, ids, audit, secretBox });
   const rules = createRulesRepository({ store, clock, audit });
   const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
   const metrics = createMetrics({ depth: () => queue.depth() });

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../compliance/index.ts';
-import type { Actor, Clock, IdGenerator, KeyScope, WorkspaceContext } from '../core/index.ts';
-import { inWorkspace, LeadloopError } from '../core/index.ts';
+import type { Actor, Clock, IdGenerator, KeyScope, SecretBox, WorkspaceContext } from '../core/index.ts';
+import { inWorkspace, isSealed, LeadloopError } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
@@ -76,6 +76,13 @@ export interface TenantsServiceOptions {
    * rotation or revocation takes effect within this time.
    */
   cacheTtlMs?: number;
+  /**
+   * Seals webhook secrets at rest (the master key's box). HMAC verification needs the secret
+   * itself, so it cannot be hashed like an API key; sealed with the workspace and secret id as
+   * context, a row copied into another workspace does not open. Without a box (tests of this
+   * service alone), secrets are stored as given.
+   */
+  secretBox?: SecretBox;
 }
 
 function toWorkspace(row: {
@@ -95,7 +102,13 @@ function toWorkspace(row: {
 }
 
 export function createTenantsService(options: TenantsServiceOptions): TenantsService {
-  const { store, clock, ids, audit } = options;
+  const { store, clock, ids, audit, secretBox } = options;
+  const secretContext = (workspaceId: string, id: string) => `webhook-secret:${workspaceId}:${id}`;
+  const seal = (workspaceId: string, id: string, secret: string) =>
+    secretBox ? secretBox.seal(secret, secretContext(workspaceId, id)) : secret;
+  // Rows written before sealing existed open as they are.
+  const unseal = (workspaceId: string, id: string, stored: string) =>
+    secretBox && isSealed(stored) ? secretBox.open(stored, secretContext(workspaceId, id)) : stored;
   const db = store.db;
   const ttl = options.cacheTtlMs ?? 5_000;
   const keyCache = new Map<string, { principal: Principal | null; until: number }>();
@@ -174,7 +187,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             .values({
               id: secretId,
               workspace_id: workspaceId,
-              secret: webhookSecret,
+              secret: seal(workspaceId, secretId, webhookSecret),
               created_at: now,
               expires_at: null,
             })
@@ -299,11 +312,15 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
           .orderBy('created_at', 'desc')
           .execute(),
       );
-      const secrets = rows.map((r) => ({
-        id: r.id,
-        secret: r.secret,
-        expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-      }));
+      // A row that does not open (copied from another workspace, altered) verifies nothing.
+      const secrets = rows.flatMap((r) => {
+        try {
+          const secret = unseal(workspaceId, r.id, r.secret);
+          return [{ id: r.id, secret, expiresAt: r.expires_at === null ? null : Number(r.expires_at) }];
+        } catch {
+          return [];
+        }
+      });
       if (secretCache.size > 10_000) secretCache.clear();
       secretCache.set(workspaceId, { secrets, until: now + ttl });
       return secrets;
@@ -324,7 +341,13 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             .execute();
           await trx
             .insertInto('webhook_secrets')
-            .values({ id, workspace_id: workspaceId, secret, created_at: now, expires_at: null })
+            .values({
+              id,
+              workspace_id: workspaceId,
+              secret: seal(workspaceId, id, secret),
+              created_at: now,
+              expires_at: null,
+            })
             .execute();
           await audit.append(trx, workspaceId, {
             actor,
