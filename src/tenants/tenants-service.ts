@@ -3,6 +3,7 @@ import type { Actor, Clock, IdGenerator, KeyScope, SecretBox, WorkspaceContext }
 import { inWorkspace, isSealed, LeadloopError } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
+import { insertApiKey, insertWidgetKey, lookupApiKey, lookupWidgetKey } from './credential-statements.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
 import {
   parseSettings,
@@ -122,20 +123,17 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
   ) {
     const key = generateApiKey(row.scope);
     const id = ids.next('key');
-    await trx
-      .insertInto('api_keys')
-      .values({
-        id,
-        organisation_id: row.organisationId,
-        workspace_id: row.workspaceId,
-        scope: row.scope,
-        hash: hashApiKey(key),
-        prefix: key.slice(0, 14),
-        label: row.label,
-        created_at: clock.now(),
-        revoked_at: null,
-      })
-      .execute();
+    await insertApiKey(trx, store.dialect, {
+      id,
+      organisation_id: row.organisationId,
+      workspace_id: row.workspaceId,
+      scope: row.scope,
+      hash: hashApiKey(key),
+      prefix: key.slice(0, 14),
+      label: row.label,
+      created_at: clock.now(),
+      revoked_at: null,
+    });
     return { id, key };
   }
 
@@ -193,10 +191,11 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             })
             .execute();
           const widgetKey = generateWidgetKey();
-          await trx
-            .insertInto('widget_keys')
-            .values({ key: widgetKey, workspace_id: workspaceId, created_at: now, revoked_at: null })
-            .execute();
+          await insertWidgetKey(trx, store.dialect, {
+            key: widgetKey,
+            workspace_id: workspaceId,
+            created_at: now,
+          });
           await audit.append(trx, workspaceId, {
             actor,
             action: 'workspace.created',
@@ -274,7 +273,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const hash = hashApiKey(key);
       const cached = keyCache.get(hash);
       if (cached && cached.until > clock.now()) return cached.principal;
-      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      const row = await lookupApiKey(db, store.dialect, hash);
       let principal: Principal | null = null;
       if (row && row.revoked_at === null) {
         if (row.scope === 'org') {
@@ -367,11 +366,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const cached = widgetCache.get(key);
       if (cached && cached.until > clock.now())
         return cached.workspaceId ? service.getWorkspace(cached.workspaceId) : null;
-      const row = await db
-        .selectFrom('widget_keys')
-        .select(['workspace_id', 'revoked_at'])
-        .where('key', '=', key)
-        .executeTakeFirst();
+      const row = await lookupWidgetKey(db, store.dialect, key);
       const workspaceId = row && row.revoked_at === null ? row.workspace_id : null;
       if (widgetCache.size > 10_000) widgetCache.clear();
       widgetCache.set(key, { workspaceId, until: clock.now() + ttl });

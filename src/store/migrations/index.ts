@@ -8,6 +8,7 @@ import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
 import { auditAppendMigration } from './010-audit-append.ts';
 import { identityClaimsMigration } from './011-identity-claims.ts';
+import { credentialFunctionsMigration } from './012-credential-functions.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -20,5 +21,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '006-job-dispatch-index': jobDispatchIndexMigration(),
     '010-audit-append': auditAppendMigration(dialect),
     '011-identity-claims': identityClaimsMigration(dialect),
+    '012-credential-functions': credentialFunctionsMigration(dialect),
   };
 }
