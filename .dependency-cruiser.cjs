@@ -1,5 +1,26 @@
 /** Layering rules from shared/CONVENTIONS.md, checked in `npm run lint`. */
-const capabilities = '(ingest|leads|tenants|compliance|events|chat|scoring|council|workflows|optimizer)';
+/**
+ * Capabilities stand side by side: each may import the lead kernel and infrastructure, never a
+ * sibling. A new capability is one more name in this list (and a folder under src/).
+ */
+const CAPABILITIES = [
+  'ingest',
+  'chat',
+  'scoring',
+  'council',
+  'privacy',
+  'workflows',
+  'optimiser',
+  'analytics',
+  'users',
+  'console',
+];
+/** The lead kernel: the one Lead type, its schema, score types, the stage contract, lead vocabulary. */
+const KERNEL = ['leads'];
+/** Infrastructure every capability may use; it knows neither the kernel nor any capability. */
+const INFRASTRUCTURE = ['core', 'store', 'queue', 'models', 'events', 'telemetry', 'tenants', 'compliance'];
+const anyOf = (names) => `(${names.join('|')})`;
+const capabilities = anyOf([...CAPABILITIES, ...KERNEL, 'tenants', 'compliance', 'events']);
 module.exports = {
   forbidden: [
     { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
@@ -26,6 +47,26 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(store|queue|models|telemetry|config)/' },
       to: { path: `^src/${capabilities}/` },
+    },
+    {
+      name: 'capabilities-stand-side-by-side',
+      comment:
+        'A capability imports the lead kernel and infrastructure only; where it needs a sibling it declares a port and src/main wires an adapter.',
+      severity: 'error',
+      from: { path: `^src/${anyOf(CAPABILITIES)}/` },
+      to: { path: '^src/', pathNot: ['^src/$1/', `^src/${anyOf([...KERNEL, ...INFRASTRUCTURE])}/`] },
+    },
+    {
+      name: 'kernel-imports-no-capability',
+      severity: 'error',
+      from: { path: `^src/${anyOf(KERNEL)}/` },
+      to: { path: `^src/${anyOf([...CAPABILITIES, 'http', 'config'])}/` },
+    },
+    {
+      name: 'infrastructure-does-not-know-the-kernel',
+      severity: 'error',
+      from: { path: `^src/${anyOf([...INFRASTRUCTURE, 'config'])}/` },
+      to: { path: `^src/${anyOf([...KERNEL, ...CAPABILITIES])}/` },
     },
     {
       name: 'import-other-folders-through-index',

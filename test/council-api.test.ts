@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  type CouncilTools,
-  createCouncil,
-  createDbCouncilTools,
-  NEXT_ACTIONS,
-  type ToolScope,
-} from '../src/council/index.ts';
+import { type CouncilTools, createCouncil, NEXT_ACTIONS, type ToolScope } from '../src/council/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
+import { createDbCouncilTools } from '../src/main/council-tools/index.ts';
 import { COUNCIL_DAILY_BUDGET } from '../src/main/runtime.ts';
 import { call, type Json } from './support/http.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';

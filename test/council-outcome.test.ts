@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
+import { createScoringCommands } from '../src/main/commands/scoring-commands.ts';
+import { runCommand } from './support/cli.ts';
 import { call } from './support/http.ts';
 import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
@@ -16,20 +21,15 @@ describe('council learns from conversion outcomes', () => {
     await stopTestApp({ runtime, http });
   });
 
-  it('rewards the combination behind a qualified lead’s next-action decision when the lead converts', async () => {
-    const { apiKey } = await runtime.tenants.createWorkspace({
+  /** A qualified lead with its next-action decision, and a router that has learnt nothing yet. */
+  async function decidedLead(email: string) {
+    const { apiKey, workspace } = await runtime.tenants.createWorkspace({
       name: 'Learner',
       actor: { type: 'system', id: 'test' },
     });
     const accepted = await call(http.app, 'POST', '/v1/leads', {
       key: apiKey,
-      body: {
-        email: 'cfo@fjord-bank.example.no',
-        title: 'CFO',
-        company: 'Fjord Bank',
-        country: 'NO',
-        source: 'demo-request',
-      },
+      body: { email, title: 'CFO', company: 'Fjord Bank', country: 'NO', source: 'demo-request' },
     });
     const leadId = await eventually(
       async () =>
@@ -48,6 +48,11 @@ describe('council learns from conversion outcomes', () => {
       (await call(http.app, 'GET', '/v1/council/router/stats', { key: apiKey })).body.items,
       [],
     );
+    return { apiKey, workspaceId: workspace.id, leadId, decision };
+  }
+
+  it('rewards the combination behind a qualified lead’s next-action decision when the lead converts', async () => {
+    const { apiKey, leadId, decision } = await decidedLead('cfo@fjord-bank.example.no');
 
     const outcome = await call(http.app, 'POST', `/v1/leads/${leadId}/outcome`, {
       key: apiKey,
@@ -67,5 +72,31 @@ describe('council learns from conversion outcomes', () => {
       (await call(http.app, 'GET', '/v1/council/router/stats', { key: apiKey })).body.items,
       stats,
     );
+  });
+
+  it('teaches the router the same way when the outcome comes from `leadloop outcomes import`', async () => {
+    const { apiKey, workspaceId, decision } = await decidedLead('cfo@fjord-bank-two.example.no');
+    const dir = mkdtempSync(join(tmpdir(), 'leadloop-learn-'));
+    try {
+      const file = join(dir, 'outcomes.csv');
+      writeFileSync(file, 'email,converted\ncfo@fjord-bank-two.example.no,yes\n');
+      const commands = createScoringCommands(async () => ({ ...runtime, close: async () => {} }));
+      const imported = await runCommand(commands.outcomes, runtime, [
+        'import',
+        file,
+        '--workspace',
+        workspaceId,
+        '--json',
+      ]);
+      assert.equal(imported.code, 0, imported.stdout + imported.stderr);
+      assert.equal(JSON.parse(imported.stdout).recorded, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const stats = (await call(http.app, 'GET', '/v1/council/router/stats', { key: apiKey })).body.items as {
+      alpha: number;
+    }[];
+    assert.equal(stats.length, 1, `one combination rewarded for decision ${decision.id}`);
+    assert.ok((stats[0]?.alpha ?? 0) > 0);
   });
 });

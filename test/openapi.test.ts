@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import type { HttpApp } from '../src/http/index.ts';
 import { leadDetailSchema, leadListSchema } from '../src/http/schemas.ts';
-import { leadInputSchema } from '../src/ingest/index.ts';
+import { leadInputSchema } from '../src/leads/index.ts';
 import { call } from './support/http.ts';
 import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 

@@ -9,7 +9,7 @@ import { type BullmqQueue, createBullmqQueue } from '../src/queue/bullmq/bullmq-
 import { openBullmqProbe } from '../src/queue/bullmq/bullmq-test-support.ts';
 import { JOB_NAMES, type JobContext, type JobHandlers, type JobName } from '../src/queue/index.ts';
 import { testDatabases, uniquePrefix, waitFor } from '../src/queue/queue-test-support.ts';
-import type { Db, Store } from '../src/store/index.ts';
+import { type Db, dbOf, type Store } from '../src/store/index.ts';
 import { freePort } from './support/cluster.ts';
 
 /*
@@ -156,7 +156,7 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
       await enqueue(store, queue, 'lead.process', subjects);
       const stop = startWorker(
         queue,
-        handlersOf((job) => effect(job.db, job)),
+        handlersOf((job) => effect(dbOf(job.db), job)),
       );
       await until(async () => (await jobsLeft(store)) === 0);
       await stop();
@@ -183,7 +183,7 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         ran = job;
         // While this run holds the job, a second delivery of it arrives and finishes.
         if (runs === 1) await deliverAgain(job, 'dup');
-        await effect(job.db, job);
+        await effect(dbOf(job.db), job);
       });
       const a = open();
       const stopA = startWorker(a, handlers, 2);
@@ -214,7 +214,7 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
       let runs = 0;
       const handlers = handlersOf(async (job) => {
         runs++;
-        await effect(job.db, job);
+        await effect(dbOf(job.db), job);
         if (runs === 1) {
           started();
           await gate;
@@ -268,7 +268,7 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         queue,
         handlersOf(async (job) => {
           if (job.name === 'council.next_action') await gate;
-          await effect(job.db, job);
+          await effect(dbOf(job.db), job);
         }),
         1,
       );

@@ -4,11 +4,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseArgs } from 'node:util';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import type { Command } from '../src/main/commands/index.ts';
 import { createScoringCommands } from '../src/main/commands/scoring-commands.ts';
+import { runCommand } from './support/cli.ts';
 import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
 import { submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
@@ -79,41 +78,7 @@ describe('leadloop train --csv', () => {
   });
 });
 
-/** Runs a command in this process, parsing arguments as `cli.ts` does. */
-async function run(
-  command: Command,
-  runtime: TestRuntime,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: command.options,
-    allowPositionals: true,
-    strict: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    ({
-      write(chunk: string) {
-        append(chunk);
-        return true;
-      },
-    }) as unknown as NodeJS.WritableStream;
-  const code = await command.run({
-    config: runtime.config,
-    values,
-    positionals,
-    stdout: sink((t) => {
-      stdout += t;
-    }),
-    stderr: sink((t) => {
-      stderr += t;
-    }),
-    env: { USER: 'tester' },
-  });
-  return { code, stdout, stderr };
-}
+const run = runCommand;
 
 for (const dialect of DIALECTS) {
   describe(`leadloop outcomes, train --workspace, models, evaluate (${dialect})`, () => {

@@ -1,11 +1,11 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
 import { inWorkspace, LeadloopError } from '../core/index.ts';
-import { type EventWriter, fingerprint, type IngestService } from '../ingest/index.ts';
 import type { Store } from '../store/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
+import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
 import type { SessionContext, SessionState } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
@@ -59,6 +59,12 @@ export interface ChatService {
   /** The workspace a session belongs to, for CORS decisions; null when the key does not match. */
   workspaceOfSession(sessionId: string, widgetKey: string | undefined): Promise<string | null>;
   get(ctx: WorkspaceContext, sessionId: string): Promise<ChatSessionView>;
+  /** The workspace's playbooks, built-in ones included. */
+  listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
+  /** Creates or replaces a playbook (validated; audited). */
+  putPlaybook(ctx: WorkspaceContext, input: unknown, actor: Actor): Promise<Playbook>;
+  /** The conversations tied to a lead, oldest first. */
+  conversationsOfLead(ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
   takeOver(
     ctx: WorkspaceContext,
     sessionId: string,
@@ -74,14 +80,25 @@ export interface ChatService {
   release(ctx: WorkspaceContext, sessionId: string, actor: Actor): Promise<ChatTurn>;
 }
 
+/**
+ * The port through which a finished conversation becomes a lead submission. Chat declares it; the
+ * composition root wires it to ingestion (validation, idempotency, the durable event writer).
+ */
+export interface ConversationLeadSink {
+  /**
+   * Validates the lead (throws `validation_failed` naming `conversation.<field>`) and accepts it
+   * durably; `sessionId` is the idempotency key, so a retry returns the first event id.
+   */
+  submit(input: { workspaceId: string; sessionId: string; lead: unknown }): Promise<{ eventId: string }>;
+}
+
 export interface ChatServiceOptions {
   store: Store;
   chats: ChatStore;
   /** The dialog engine for a workspace (model-backed extraction is accounted per workspace). */
   engineFor: (workspaceId: string) => DialogEngine;
   tenants: TenantsService;
-  ingest: IngestService;
-  writer: EventWriter;
+  leads: ConversationLeadSink;
   clock: Clock;
   ids: IdGenerator;
   audit: AuditLog;
@@ -153,7 +170,7 @@ export function leadFromSession(
 }
 
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { chats, engineFor, tenants, ingest, writer, clock, ids, store, audit } = options;
+  const { chats, engineFor, tenants, leads, clock, ids, store, audit } = options;
   const locks = new Map<string, Promise<unknown>>();
 
   /** Turns of one session run one at a time in this process; the version check covers other processes. */
@@ -213,18 +230,11 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     if (stored.state.phase !== 'ended' || stored.row.event_id) return stored;
     const lead = leadFromSession(stored.state, stored.row);
     if (!lead) return stored;
-    const validated = ingest.validateLead(lead, 'conversation');
-    const outcome = await writer.submit({
+    const { eventId } = await leads.submit({
       workspaceId: stored.row.workspace_id,
-      source: 'chat',
-      payload: validated,
-      idempotencyKey: stored.row.id,
-      requestHash: fingerprint(JSON.stringify(validated)),
+      sessionId: stored.row.id,
+      lead,
     });
-    const eventId =
-      outcome.kind === 'accepted'
-        ? outcome.eventId
-        : (JSON.parse(outcome.body) as { eventId: string }).eventId;
     const row = await chats.saveSession(store.db, stored.row, stored.state, { event_id: eventId });
     return { row, state: stored.state };
   }
@@ -332,6 +342,9 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       }
     },
 
+    listPlaybooks: (ctx) => chats.listPlaybooks(ctx),
+    putPlaybook: (ctx, input, actor) => chats.putPlaybook(ctx, input, actor),
+    conversationsOfLead: (ctx, leadId) => chats.sessionsOfLead(store.db, ctx, leadId),
     async get(ctx, sessionId) {
       const stored = await forWorkspace(ctx, sessionId);
       return {

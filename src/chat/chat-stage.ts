@@ -14,8 +14,7 @@ export function createChatScoringStage(chats: ChatStore): PipelineStage {
       const scoring = ctx.scoring;
       if (!lead || !scoring) return;
       const sessionId = ctx.event.source === 'chat' ? ctx.input?.attributes.chat_session : undefined;
-      if (typeof sessionId === 'string')
-        await chats.linkLead(ctx.db, ctx.tenant.workspaceId, sessionId, lead.id);
+      if (typeof sessionId === 'string') await chats.linkLead(ctx.db, ctx.tenant, sessionId, lead.id);
       // A lead created by this event has no conversation unless this event is one.
       else if (ctx.existing === null) return;
       const sessions = await chats.sessionsOfLead(ctx.db, ctx.tenant, lead.id);

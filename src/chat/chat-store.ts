@@ -1,8 +1,8 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
-import type { ChatSessionsTable, Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import type { ChatSessionsTable, Store, UnitOfWork } from '../store/index.ts';
+import { dbOf, fromJson, toJson } from '../store/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
 import { type Playbook, parsePlaybook } from './playbook-schema.ts';
 import { parseSessionState, type SessionState } from './session-state.ts';
@@ -14,17 +14,20 @@ export interface StoredSession {
 
 /** Conversations and playbooks in the database; every read names the workspace. */
 export interface ChatStore {
-  insertSession(db: Db, row: Omit<ChatSessionsTable, 'state'> & { state: SessionState }): Promise<void>;
+  insertSession(
+    unit: UnitOfWork,
+    row: Omit<ChatSessionsTable, 'state'> & { state: SessionState },
+  ): Promise<void>;
   findSession(ctx: WorkspaceContext, sessionId: string): Promise<StoredSession | null>;
   /** Saves a new state if nobody saved another in between (optimistic concurrency). */
   saveSession(
-    db: Db,
+    unit: UnitOfWork,
     previous: ChatSessionsTable,
     state: SessionState,
     changes?: Partial<ChatSessionsTable>,
   ): Promise<ChatSessionsTable>;
-  sessionsOfLead(db: Db, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
-  linkLead(db: Db, workspaceId: string, sessionId: string, leadId: string): Promise<void>;
+  sessionsOfLead(unit: UnitOfWork, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
+  linkLead(unit: UnitOfWork, ctx: WorkspaceContext, sessionId: string, leadId: string): Promise<void>;
   playbook(ctx: WorkspaceContext, id: string): Promise<Playbook | null>;
   listPlaybooks(ctx: WorkspaceContext): Promise<{ playbook: Playbook; builtIn: boolean }[]>;
   putPlaybook(ctx: WorkspaceContext, input: unknown, actor: Actor): Promise<Playbook>;
@@ -51,7 +54,8 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
   const { store, clock, audit } = options;
   const db = store.db;
   return {
-    async insertSession(trx, row) {
+    async insertSession(unit, row) {
+      const trx = dbOf(unit);
       await trx
         .insertInto('chat_sessions')
         .values({ ...row, state: toJson(row.state) })
@@ -66,7 +70,8 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
         .executeTakeFirst();
       return row ? toStored(row) : null;
     },
-    async saveSession(trx, previous, state, changes = {}) {
+    async saveSession(unit, previous, state, changes = {}) {
+      const trx = dbOf(unit);
       const next = {
         ...changes,
         state: toJson(state),
@@ -91,7 +96,8 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
       }
       return { ...previous, ...next };
     },
-    async sessionsOfLead(trx, ctx, leadId) {
+    async sessionsOfLead(unit, ctx, leadId) {
+      const trx = dbOf(unit);
       const rows = await trx
         .selectFrom('chat_sessions')
         .selectAll()
@@ -101,7 +107,8 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
         .execute();
       return rows.map(toStored);
     },
-    async linkLead(trx, workspaceId, sessionId, leadId) {
+    async linkLead(unit, { workspaceId }, sessionId, leadId) {
+      const trx = dbOf(unit);
       await trx
         .updateTable('chat_sessions')
         .set({ lead_id: leadId })

@@ -18,6 +18,7 @@ export type {
   ChatServiceOptions,
   ChatSessionView,
   ChatTurn,
+  ConversationLeadSink,
   SessionStatus,
 } from './chat-service.ts';
 export { createChatService, leadFromSession, messagesSince } from './chat-service.ts';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { assertNever } from '../core/index.ts';
 
-/** Decision-making levels of the `authority` slot, highest first. */
-export const AUTHORITY_LEVELS = ['executive', 'vp', 'director', 'manager', 'individual'] as const;
-/** A decision-making level of the `authority` slot. */
-export type AuthorityLevel = (typeof AUTHORITY_LEVELS)[number];
+import { AUTHORITY_LEVELS, type AuthorityLevel } from '../leads/index.ts';
+
+// The `authority` slot holds the kernel's decision-making levels (shared with the council).
+export { AUTHORITY_LEVELS, type AuthorityLevel };
 
 /** The kinds of answer a playbook question can expect. */
 export const SLOT_TYPES = [

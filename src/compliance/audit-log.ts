@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import type { Clock, IdGenerator } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
-import { prepared, preparedRows, toJson } from '../store/index.ts';
+import {
+  type Db,
+  dbOf,
+  prepared,
+  preparedRows,
+  type Store,
+  toJson,
+  type UnitOfWork,
+} from '../store/index.ts';
 import {
   type AuditEntry,
   type AuditRecord,
@@ -16,9 +23,9 @@ import { type AuditCheckpoint, signCheckpoint, verifyAuditTrail } from './audit-
 
 export interface AuditLog {
   /** Appends inside the caller's transaction, so the record commits with the action it describes. */
-  append(db: Db, workspaceId: string, record: AuditRecord): Promise<AuditEntry>;
+  append(unit: UnitOfWork, workspaceId: string, record: AuditRecord): Promise<AuditEntry>;
   /** Appends several records in order, in one round of statements. */
-  appendMany(db: Db, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]>;
+  appendMany(unit: UnitOfWork, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]>;
   list(
     workspaceId: string,
     options: { subject?: string; cursor?: number; limit?: number },
@@ -99,7 +106,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     return { seq: Number(head.seq), hash: head.hash };
   }
 
-  async function appendMany(db: Db, workspaceId: string, records: AuditRecord[]): Promise<AuditEntry[]> {
+  async function appendMany(
+    unit: UnitOfWork,
+    workspaceId: string,
+    records: AuditRecord[],
+  ): Promise<AuditEntry[]> {
+    const db = dbOf(unit);
     if (records.length === 0) return [];
     // The head row serialises appenders of one workspace (a row lock on PostgreSQL; SQLite
     // transactions are already serial), so two writers can never chain onto the same entry.
@@ -151,8 +163,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   }
 
   return {
-    async append(db, workspaceId, record) {
-      const [entry] = await appendMany(db, workspaceId, [record]);
+    async append(unit, workspaceId, record) {
+      const [entry] = await appendMany(unit, workspaceId, [record]);
       return entry as AuditEntry;
     },
 

@@ -1,6 +1,11 @@
 /**
- * Who is acting, on behalf of which workspace. Every repository function that touches tenant
- * data takes one of these, so there is no way to query tenant rows without naming the tenant.
+ * Which tenant an operation acts for. The parameter convention (docs/architecture.md, "Tenant
+ * context"): a repository or service that reads or changes a workspace's data on someone's behalf
+ * takes `(unit?, tenant: WorkspaceContext, …)`: the unit of work first when it joins the caller's
+ * transaction, the tenant second. Records that only file an entry under a workspace (audit log,
+ * domain events, queued jobs) take the bare `workspaceId`: they never read across tenants and
+ * need no organisation. New code follows this; older scoring and council internals that still take
+ * a bare id are converted when touched.
  */
 export interface WorkspaceContext {
   readonly workspaceId: string;

@@ -48,6 +48,7 @@ export type { LeadFacts } from './context.ts';
 /** Normalisers of untrusted lead fields (whole-value matches only). */
 export {
   authorityFromTitle,
+  dealBandOf,
   deriveLeadFacts,
   normaliseCountry,
   normaliseIndustry,
@@ -77,10 +78,6 @@ export type {
 } from './council-store.ts';
 /** Database implementations of the agent directory and router stats ports. */
 export { createDbAgentDirectory, createDbRouterStatsStore } from './council-store.ts';
-/** The tools port over the database. */
-export type { DbCouncilToolsOptions } from './db-tools.ts';
-/** Create the database tools. */
-export { createDbCouncilTools } from './db-tools.ts';
 /** The decision record and its parts. */
 export type { AgentRunRecord, CouncilDecision, CouncilStrategy, ModelInfo, Vote } from './decision-record.ts';
 /** Schema and parser of a stored decision. */

@@ -80,10 +80,8 @@ export const DEAL_BANDS = ['small', 'mid', 'enterprise'] as const;
 /** A deal size band. */
 export type DealBand = (typeof DEAL_BANDS)[number];
 
-/** Decision-making levels, highest first (the chat engine's `authority` slot). */
-export const AUTHORITY_LEVELS = ['executive', 'vp', 'director', 'manager', 'individual'] as const;
-/** An authority level. */
-export type AuthorityLevel = (typeof AUTHORITY_LEVELS)[number];
+// Decision-making levels are the lead kernel's (the chat engine's `authority` slot uses the same list).
+export { AUTHORITY_LEVELS, type AuthorityLevel } from '../leads/index.ts';
 
 /** `lead.next_action` decisions. */
 export const NEXT_ACTIONS = ['route_to_rep', 'start_nurture', 'ask_for_info', 'disqualify'] as const;

@@ -1,7 +1,7 @@
 import { type Insertable, sql } from 'kysely';
 import type { Clock, DomainEvent, DomainEventType, IdGenerator } from '../core/index.ts';
-import type { Db, DomainEventsTable, Store } from '../store/index.ts';
-import { fromJson, preparedRows, toJson } from '../store/index.ts';
+import type { DomainEventsTable, Store, UnitOfWork } from '../store/index.ts';
+import { dbOf, fromJson, preparedRows, toJson } from '../store/index.ts';
 
 export interface NewDomainEvent {
   type: DomainEventType;
@@ -11,7 +11,7 @@ export interface NewDomainEvent {
 
 export interface DomainEventLog {
   /** Records events inside the caller's transaction (they exist only if the change committed). */
-  append(db: Db, workspaceId: string, events: NewDomainEvent[]): Promise<void>;
+  append(unit: UnitOfWork, workspaceId: string, events: NewDomainEvent[]): Promise<void>;
   /** Events of one workspace after `afterSeq`, oldest first. */
   readSince(workspaceId: string, afterSeq: number, limit?: number): Promise<DomainEvent[]>;
   /** The newest position of a workspace's stream (0 when empty). */
@@ -39,8 +39,9 @@ export function createDomainEventLog(options: {
     'created_at',
   ])((db, rows) => db.insertInto('domain_events').values(rows));
   return {
-    async append(db, workspaceId, events) {
+    async append(unit, workspaceId, events) {
       if (events.length === 0) return;
+      const db = dbOf(unit);
       // A reader moves its cursor to the last position it saw, so positions must become visible
       // in order. PostgreSQL hands out sequence values at insert, not at commit: a transaction that
       // took position 10 and committed after another's 11 would be skipped for good. Writers of a

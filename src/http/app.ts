@@ -162,7 +162,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     const state = deps.lifecycle.state();
     let database = 'ok';
     try {
-      await deps.store.ping();
+      await deps.ping();
     } catch {
       database = 'unreachable';
     }

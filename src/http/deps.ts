@@ -1,14 +1,13 @@
 import type { Logger } from 'pino';
-import type { ChatService, ChatStore } from '../chat/index.ts';
+import type { ChatService } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock, SecretBox } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
-import type { IdentityClaims } from '../leads/index.ts';
+import type { IdentityClaims, LeadReader } from '../leads/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
-import type { Store } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -17,15 +16,16 @@ export type LifecycleState = 'starting' | 'ready' | 'draining';
 
 /** What the HTTP layer needs; built by the composition root. */
 export interface HttpDeps {
-  store: Store;
+  /** Readiness: resolves when the database answers. */
+  ping(): Promise<void>;
   tenants: TenantsService;
+  leads: LeadReader;
   ingest: IngestService;
   audit: AuditLog;
   events: DomainEventLog;
   rules: RulesRepository;
   predictive: PredictiveScoring;
   chat: ChatService;
-  chats: ChatStore;
   council: CouncilService;
   /** Chat visitors' unverified claims to be existing leads. */
   claims: IdentityClaims;

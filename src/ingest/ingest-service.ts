@@ -1,5 +1,6 @@
 import type { Clock } from '../core/index.ts';
 import { LeadloopError, parseInput } from '../core/index.ts';
+import { type LeadInput, leadInputSchema, normaliseLead } from '../leads/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import {
   type EventWriter,
@@ -7,8 +8,6 @@ import {
   type IdempotencyScope,
   type SubmissionOutcome,
 } from './event-writer.ts';
-import { type LeadInput, leadInputSchema } from './lead-schema.ts';
-import { normaliseLead } from './normalise.ts';
 import { describeSignatureFailure, type SignatureHeaders, verifyWebhook } from './webhook-signature.ts';
 
 export interface IngestService {
@@ -27,8 +26,26 @@ export interface IngestService {
     rawBody: string;
     idempotencyKey?: string | undefined;
   }): Promise<SubmissionOutcome>;
+  /**
+   * A lead already parsed (a finished conversation, an import row): validated with `prefix` naming
+   * its fields, then accepted like `acceptLead`; the idempotency fingerprint is of the validated lead.
+   */
+  acceptParsed(input: {
+    workspaceId: string;
+    source: IdempotencyScope;
+    lead: unknown;
+    idempotencyKey?: string | undefined;
+    prefix?: string;
+  }): Promise<SubmissionOutcome>;
   /** Validates a lead already parsed from JSON; throws `validation_failed` naming each field. */
   validateLead(value: unknown, prefix?: string): LeadInput;
+}
+
+/** The event id an outcome names: the new event's, or the one a replay answered with first. */
+export function eventIdOf(outcome: SubmissionOutcome): string {
+  return outcome.kind === 'accepted'
+    ? outcome.eventId
+    : (JSON.parse(outcome.body) as { eventId: string }).eventId;
 }
 
 export function parseJsonBody(rawBody: string): unknown {
@@ -77,6 +94,18 @@ export function createIngestService(options: {
 
   return {
     validateLead,
+    acceptParsed({ workspaceId, source, lead, idempotencyKey, prefix }) {
+      return Promise.resolve().then(() => {
+        const validated = validateLead(lead, prefix);
+        return writer.submit({
+          workspaceId,
+          source,
+          payload: validated,
+          idempotencyKey,
+          requestHash: fingerprint(JSON.stringify(validated)),
+        });
+      });
+    },
     async acceptWebhook({ workspaceId, headers, rawBody, admit }) {
       const workspace = await tenants.getWorkspace(workspaceId);
       if (!workspace)

@@ -1,22 +1,58 @@
+/**
+ * The lead kernel: the one `Lead` type and its derived views, the submission schema and its
+ * normalisation, score result types, the pipeline's stage contract and runner, the lead vocabulary
+ * (authority levels, seniority), and the lead repository. Every capability may import it; it imports
+ * no capability, only infrastructure.
+ */
+
 export type { ConsentStatement } from './consent-writes.ts';
 export { recordConsent } from './consent-writes.ts';
 export type { IdentityClaim, IdentityClaimStatus, IdentityClaims } from './identity-claims.ts';
 export { createIdentityClaims } from './identity-claims.ts';
 export type {
+  Lead,
+  LeadAttributes,
+  LeadFields,
+  LeadStatus,
+  NormalisedLead,
+  ScorableLead,
+  ScoringLeadFields,
+} from './lead.ts';
+export type { LeadFigures, LeadReader } from './lead-reader.ts';
+export { createLeadReader } from './lead-reader.ts';
+export type {
   ConsentRecord,
   EventStatus,
-  Lead,
   LeadHistoryEntry,
   LeadListQuery,
-  LeadStatus,
 } from './lead-repository.ts';
-export { findEventStatus, findLead, leadConsents, leadHistory, listLeads } from './lead-repository.ts';
-export type { LeadPipeline, LeadPipelineOptions, PipelineStage, StageContext } from './pipeline.ts';
+export {
+  findEventStatus,
+  findLead,
+  leadConsents,
+  leadHistory,
+  listLeads,
+  toLead,
+} from './lead-repository.ts';
+export type { ConsentInput, LeadInput } from './lead-schema.ts';
+export { consentSchema, leadInputSchema, utmSchema } from './lead-schema.ts';
+export {
+  isFreeEmail,
+  isFreeEmailDomain,
+  normaliseEmail,
+  normaliseLead,
+  normalisePhone,
+} from './normalise.ts';
+export type { LeadPipeline, LeadPipelineOptions } from './pipeline.ts';
 export {
   createLeadPipeline,
-  createRuleScoringStage,
   dedupeStage,
   finalizeScoreStage,
   normaliseStage,
   qualifyStage,
 } from './pipeline.ts';
+export type { ScoreLine, ScoreResult, ScoringDraft } from './score.ts';
+export type { PipelineStage, StageContext } from './stage.ts';
+export { runStageOverBatch } from './stage.ts';
+export type { AuthorityLevel, Seniority } from './vocabulary.ts';
+export { AUTHORITY_LEVELS, seniorityOf } from './vocabulary.ts';

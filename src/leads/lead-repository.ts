@@ -1,31 +1,8 @@
 import type { WorkspaceContext } from '../core/index.ts';
-import { isFreeEmailDomain } from '../ingest/index.ts';
-import type { ScoreLine } from '../scoring/index.ts';
-import type { Db, LeadsTable } from '../store/index.ts';
-import { fromJson } from '../store/index.ts';
+import type { LeadsTable, UnitOfWork } from '../store/index.ts';
+import { dbOf, fromJson } from '../store/index.ts';
+import type { Lead, LeadStatus } from './lead.ts';
 import { selectLeadByEmail, selectLeadByPhone } from './lead-statements.ts';
-
-export type LeadStatus = 'new' | 'qualified';
-
-export interface Lead {
-  id: string;
-  workspaceId: string;
-  email: string | null;
-  phone: string | null;
-  name: string | null;
-  company: string | null;
-  companyDomain: string | null;
-  title: string | null;
-  country: string | null;
-  source: string | null;
-  utm: Record<string, string>;
-  attributes: Record<string, string | number | boolean | null>;
-  status: LeadStatus;
-  score: number;
-  scoreBreakdown: ScoreLine[];
-  createdAt: number;
-  updatedAt: number;
-}
 
 export interface LeadHistoryEntry {
   eventId: string;
@@ -65,13 +42,9 @@ export function toLead(row: LeadsTable): Lead {
   };
 }
 
-export function isFreeEmail(email: string | null): boolean {
-  const domain = email?.split('@')[1];
-  return domain ? isFreeEmailDomain(domain) : false;
-}
-
 /** Every read names the workspace: a lead id from another workspace is simply not found. */
-export async function findLead(db: Db, ctx: WorkspaceContext, id: string): Promise<Lead | null> {
+export async function findLead(unit: UnitOfWork, ctx: WorkspaceContext, id: string): Promise<Lead | null> {
+  const db = dbOf(unit);
   const row = await db
     .selectFrom('leads')
     .selectAll()
@@ -82,10 +55,11 @@ export async function findLead(db: Db, ctx: WorkspaceContext, id: string): Promi
 }
 
 export async function findLeadByEmailOrPhone(
-  db: Db,
+  unit: UnitOfWork,
   ctx: WorkspaceContext,
   key: { email: string | null; phone: string | null },
 ): Promise<Lead | null> {
+  const db = dbOf(unit);
   const { workspaceId } = ctx;
   const found = key.email
     ? await selectLeadByEmail.execute(db, { workspaceId, value: key.email })
@@ -97,10 +71,11 @@ export async function findLeadByEmailOrPhone(
 }
 
 export async function leadHistory(
-  db: Db,
+  unit: UnitOfWork,
   ctx: WorkspaceContext,
   leadId: string,
 ): Promise<LeadHistoryEntry[]> {
+  const db = dbOf(unit);
   const rows = await db
     .selectFrom('lead_history')
     .selectAll()
@@ -116,7 +91,12 @@ export async function leadHistory(
   }));
 }
 
-export async function leadConsents(db: Db, ctx: WorkspaceContext, leadId: string): Promise<ConsentRecord[]> {
+export async function leadConsents(
+  unit: UnitOfWork,
+  ctx: WorkspaceContext,
+  leadId: string,
+): Promise<ConsentRecord[]> {
+  const db = dbOf(unit);
   const rows = await db
     .selectFrom('consent_records')
     .selectAll()
@@ -153,10 +133,11 @@ export function decodeCursor(cursor: string): string | null {
 
 /** Newest first; the cursor is the last id seen (ids sort by creation time). */
 export async function listLeads(
-  db: Db,
+  unit: UnitOfWork,
   ctx: WorkspaceContext,
   query: LeadListQuery,
 ): Promise<{ items: Lead[]; nextCursor: string | null }> {
+  const db = dbOf(unit);
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   const rows = await db
     .selectFrom('leads')
@@ -186,10 +167,11 @@ export interface EventStatus {
 }
 
 export async function findEventStatus(
-  db: Db,
+  unit: UnitOfWork,
   ctx: WorkspaceContext,
   eventId: string,
 ): Promise<EventStatus | null> {
+  const db = dbOf(unit);
   const row = await db
     .selectFrom('events')
     .select(['id', 'status', 'source', 'lead_id', 'error', 'created_at', 'processed_at'])

@@ -1,50 +1,18 @@
 import type { AuditLog, AuditRecord } from '../compliance/index.ts';
-import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
+import type { Actor, Clock, IdGenerator } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
-import { leadInputSchema, type NormalisedLead, normaliseLead } from '../ingest/index.ts';
 import type { JobContext } from '../queue/index.ts';
-import type { RulesRepository, ScoreLine, ScoreResult } from '../scoring/index.ts';
-import { scoreLead } from '../scoring/index.ts';
-import type { Db, EventsTable } from '../store/index.ts';
-import { fromJson, toJson, withSavepoint } from '../store/index.ts';
+import type { Db } from '../store/index.ts';
+import { dbOf, fromJson, toJson, withSavepoint } from '../store/index.ts';
 import { recordConsent } from './consent-writes.ts';
 import { insertClaim } from './identity-claims.ts';
-import { findLeadByEmailOrPhone, isFreeEmail, type Lead } from './lead-repository.ts';
+import type { Lead } from './lead.ts';
+import { findLeadByEmailOrPhone } from './lead-repository.ts';
+import { leadInputSchema } from './lead-schema.ts';
 import { insertHistory, insertLead, markEventProcessed, selectEvent, updateLead } from './lead-statements.ts';
-
-/** What each stage sees and may change while one event is processed, inside one transaction. */
-export interface StageContext {
-  readonly db: Db;
-  readonly tenant: WorkspaceContext;
-  readonly event: EventsTable;
-  readonly now: number;
-  /** Set by the normalise stage. */
-  input: NormalisedLead | null;
-  /** The lead before this event (null when new), then the merged draft. */
-  existing: Lead | null;
-  /**
-   * An unverified source (the chat widget) named an existing lead's e-mail or phone: this event
-   * makes a lead of its own, linked to that one as a claim for an operator to confirm.
-   */
-  claim: { leadId: string; matchedOn: 'email' | 'phone' } | null;
-  lead: Lead | null;
-  changes: Record<string, { from: unknown; to: unknown }>;
-  /** Score lines contributed so far; the `score` stage sums them. */
-  scoring: { model: string; threshold: number; lines: ScoreLine[]; qualifiedBy: string | null } | null;
-  score: ScoreResult | null;
-  emit(event: NewDomainEvent): void;
-  audit(record: Omit<AuditRecord, 'actor'>): void;
-}
-
-/**
- * A pipeline stage. Later capabilities (chat transcripts, predictive scoring, council, workflows)
- * add stages here instead of reshaping the pipeline. A stage that throws rolls the whole event back.
- */
-export interface PipelineStage {
-  name: string;
-  run(ctx: StageContext): Promise<void>;
-}
+import { normaliseLead } from './normalise.ts';
+import type { PipelineStage, StageContext } from './stage.ts';
 
 const WORKER: Actor = { type: 'worker', id: 'lead.process' };
 
@@ -149,25 +117,6 @@ export const dedupeStage: PipelineStage = {
   },
 };
 
-export function createRuleScoringStage(rules: RulesRepository): PipelineStage {
-  return {
-    name: 'score-rules',
-    async run(ctx) {
-      const lead = ctx.lead;
-      if (!lead) return;
-      const ruleSet = await rules.get(ctx.db, ctx.tenant);
-      const consentPurposes = ctx.input?.consent?.purposes ?? [];
-      const result = scoreLead({ ...lead, consentPurposes, freeEmail: isFreeEmail(lead.email) }, ruleSet);
-      ctx.scoring = {
-        model: `point-rules v${ruleSet.version}`,
-        threshold: result.threshold,
-        lines: [...result.breakdown],
-        qualifiedBy: null,
-      };
-    },
-  };
-}
-
 /**
  * Sums the lines every scoring stage contributed (rules, chat answers, later a predictive model),
  * records the score with its reasons when it changed, and decides qualification.
@@ -248,10 +197,12 @@ export interface LeadPipelineOptions {
   ids: IdGenerator;
   audit: AuditLog;
   events: DomainEventLog;
-  rules: RulesRepository;
-  /** Stages that add score lines after the point rules (chat answers, predictive models). */
+  /**
+   * Stages that contribute score lines, in order (point rules first: the first one starts
+   * `ctx.scoring`; then chat answers, predictive models). Wired in `src/main/`.
+   */
   scoringStages?: PipelineStage[];
-  /** Replaces the whole default: normalise → dedupe-merge → score-rules → scoringStages → score → qualify. */
+  /** Replaces the whole default: normalise → dedupe-merge → scoringStages → score → qualify → reactions. */
   stages?: PipelineStage[];
   /** Run after qualify in the default list, in the same transaction: react to what changed (queue follow-ups). */
   reactions?: PipelineStage[];
@@ -268,7 +219,6 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
   const stages = options.stages ?? [
     normaliseStage,
     dedupeStage,
-    createRuleScoringStage(options.rules),
     ...(options.scoringStages ?? []),
     finalizeScoreStage,
     qualifyStage,
@@ -395,14 +345,15 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     async process(job) {
       const { workspaceId } = job;
       const { eventId } = job.payload;
+      const db = dbOf(job.db);
       try {
-        const touched = await withSavepoint(job.db, () => run(job.db, workspaceId, eventId, job.attempt));
+        const touched = await withSavepoint(db, () => run(db, workspaceId, eventId, job.attempt));
         if (touched) job.afterCommit(() => events.notify(workspaceId));
       } catch (error) {
         // A permanent failure (bad stored payload) marks the event failed instead of retrying forever;
         // the savepoint has already undone any partial effects.
         if (error instanceof LeadloopError && !error.retryable) {
-          await markFailed(job.db, workspaceId, eventId, error.message);
+          await markFailed(db, workspaceId, eventId, error.message);
           return;
         }
         throw error;

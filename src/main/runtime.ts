@@ -3,6 +3,7 @@ import {
   CHAT_EXTRACT_TASK,
   type ChatService,
   type ChatStore,
+  type ConversationLeadSink,
   createChatExtractSkill,
   createChatScoringStage,
   createChatService,
@@ -28,7 +29,6 @@ import {
   createCouncil,
   createCouncilService,
   createDbAgentDirectory,
-  createDbCouncilTools,
   createDbRouterStatsStore,
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
@@ -41,9 +41,16 @@ import {
   createEventWriter,
   createIngestService,
   type EventWriter,
+  eventIdOf,
   type IngestService,
 } from '../ingest/index.ts';
-import { createIdentityClaims, createLeadPipeline, type LeadPipeline } from '../leads/index.ts';
+import {
+  createIdentityClaims,
+  createLeadPipeline,
+  createLeadReader,
+  type LeadPipeline,
+  type LeadReader,
+} from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
@@ -54,6 +61,7 @@ import {
 import { createEmbeddedQueue, type JobHandlers, loadBullmqQueue, type Queue } from '../queue/index.ts';
 import {
   createPredictiveScoring,
+  createRuleScoringStage,
   createRulesRepository,
   type PredictiveScoring,
   type RulesRepository,
@@ -61,6 +69,7 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createDbCouncilTools } from './council-tools/index.ts';
 import { loadMasterKey } from './master-key.ts';
 
 export const VERSION = '0.1.0';
@@ -83,6 +92,7 @@ export interface Runtime {
   writer: EventWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
+  leads: LeadReader;
   metrics: Metrics;
   handlers: JobHandlers;
   models: ModelClient;
@@ -182,7 +192,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit, secretBox });
   const rules = createRulesRepository({ store, clock, audit });
-  const predictive = createPredictiveScoring({ store, queue, audit, rules, clock, ids });
+  const predictive = createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await council.learnFromOutcome(ctx, leadId, converted);
+    },
+  });
+  const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
@@ -243,7 +266,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     return engine;
   };
   const chats = createChatStore({ store, clock, audit });
-  const chat = createChatService({ store, chats, engineFor, tenants, ingest, writer, clock, ids, audit });
+  // Chat's port to ingestion: a finished conversation is submitted like any other lead.
+  const conversationLeads: ConversationLeadSink = {
+    async submit({ workspaceId, sessionId, lead }) {
+      const outcome = await ingest.acceptParsed({
+        workspaceId,
+        source: 'chat',
+        lead,
+        idempotencyKey: sessionId,
+        prefix: 'conversation',
+      });
+      return { eventId: eventIdOf(outcome) };
+    },
+  };
+  const chat = createChatService({
+    store,
+    chats,
+    engineFor,
+    tenants,
+    leads: conversationLeads,
+    clock,
+    ids,
+    audit,
+  });
   const council = createCouncilService({
     store,
     audit,
@@ -267,8 +312,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ids,
     audit,
     events,
-    rules,
-    scoringStages: [createChatScoringStage(chats), predictive.stage],
+    scoringStages: [createRuleScoringStage(rules), createChatScoringStage(chats), predictive.stage],
     reactions: [createNextActionStage(queue)],
   });
   const handlers: JobHandlers = {
@@ -302,6 +346,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     writer,
     ingest,
     pipeline,
+    leads,
     metrics,
     handlers,
     models,
@@ -345,15 +390,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     createHttp: (httpOptions) =>
       createHttpApp({
         demo: httpOptions?.demo ?? null,
-        store,
+        ping: () => store.ping(),
         tenants,
+        leads,
         ingest,
         audit,
         events,
         rules,
         predictive,
         chat,
-        chats,
         council,
         claims: createIdentityClaims({ store, audit, clock }),
         queue,

@@ -1,4 +1,4 @@
-import type { Db } from '../store/index.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { JobName, JobPayload } from './catalog.ts';
 
 /** A job as a handler sees it. */
@@ -13,9 +13,10 @@ export interface JobContext<N extends JobName = JobName> {
   signal: AbortSignal;
   /**
    * Where the job writes. For `batch` jobs this is the transaction that also records the job's
-   * completion, so effects and acknowledgement commit together or not at all.
+   * completion, so effects and acknowledgement commit together or not at all. Pass it to ports;
+   * a handler's own repository code opens it with `dbOf`.
    */
-  db: Db;
+  db: UnitOfWork;
   /** Runs after the job's effects are committed (e.g. to wake event-stream listeners). */
   afterCommit(fn: () => void): void;
 }
@@ -70,7 +71,7 @@ export interface Queue {
    * Records jobs inside the caller's transaction, so a job exists if and only if the work that
    * created it committed.
    */
-  enqueue(db: Db, jobs: EnqueueRequest[]): Promise<void>;
+  enqueue(unit: UnitOfWork, jobs: EnqueueRequest[]): Promise<void>;
   /** Runs jobs until the signal aborts; resolves once in-flight jobs finished or were released. */
   work(options: WorkerOptions): Promise<void>;
   /** Wakes idle workers in this process (new work was committed). */

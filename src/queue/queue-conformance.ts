@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Clock } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import { dbOf, type Store } from '../store/index.ts';
 import { JOB_NAMES } from './catalog.ts';
 import type { JobContext, JobHandlers, Queue } from './port.ts';
 import { waitFor } from './queue-test-support.ts';
@@ -56,7 +56,7 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
       await running;
     };
     const effect = async (job: JobContext<'lead.process'>): Promise<void> => {
-      await job.db
+      await dbOf(job.db)
         .insertInto('domain_events')
         .values({
           id: `evt_${job.payload.eventId}_${job.attempt}`,

@@ -1,6 +1,5 @@
 export type { ForecastView, Insights, ThresholdsView, ThresholdView } from './insights.ts';
-export type { ScoringLeadFields, Seniority } from './lead-features.ts';
-export { leadRecord, seniorityOf } from './lead-features.ts';
+export { leadRecord } from './lead-features.ts';
 export type { EvaluationReport } from './learning.ts';
 export type { TrainingReport } from './ml/index.ts';
 export { readCsvFile, runCsvTraining } from './ml/index.ts';
@@ -14,12 +13,13 @@ export type {
 export type {
   OutcomeImportSummary,
   OutcomeInput,
+  OutcomeListener,
   OutcomeResult,
   OutcomeService,
   StoredOutcome,
 } from './outcomes.ts';
 export { outcomeInputSchema } from './outcomes.ts';
-export type { Condition, PointRule, RuleSet, ScorableLead, ScoreLine, ScoreResult } from './point-rules.ts';
+export type { Condition, PointRule, RuleSet } from './point-rules.ts';
 export {
   conditionSchema,
   DEFAULT_RULE_SET,
@@ -29,12 +29,8 @@ export {
 } from './point-rules.ts';
 export type { ModelsOverview, PredictiveScoring, PredictiveScoringOptions } from './predictive-scoring.ts';
 export { createPredictiveScoring } from './predictive-scoring.ts';
-export type {
-  LeadScoreView,
-  Prediction,
-  PredictiveStage,
-  PredictiveStageContext,
-} from './predictive-stage.ts';
+export type { LeadScoreView, Prediction } from './predictive-stage.ts';
+export { createRuleScoringStage } from './rule-scoring-stage.ts';
 export type { RulesRepository, StoredRuleSet } from './rules-repository.ts';
 export { createRulesRepository } from './rules-repository.ts';
 export type { ScoringSettings, ScoringSettingsInput } from './scoring-state.ts';

@@ -46,7 +46,7 @@ export interface ForecastView extends ConversionForecast {
 }
 
 export interface Insights {
-  getSettings(db: Db, workspaceId: string): Promise<ScoringSettings & { version: number }>;
+  getSettings(workspaceId: string): Promise<ScoringSettings & { version: number }>;
   putSettings(
     workspaceId: string,
     input: ScoringSettingsInput,
@@ -204,8 +204,8 @@ export function createInsights(options: { store: Store; audit: AuditLog; clock: 
   }
 
   return {
-    async getSettings(db, workspaceId) {
-      const state = await readState(db, workspaceId);
+    async getSettings(workspaceId) {
+      const state = await readState(store.db, workspaceId);
       return { ...state.settings, version: state.settingsVersion };
     },
     putSettings(workspaceId, input, actor) {

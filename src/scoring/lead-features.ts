@@ -1,3 +1,4 @@
+import { type ScoringLeadFields, seniorityOf } from '../leads/index.ts';
 import type {
   ColumnReader,
   FeatureDeclaration,
@@ -7,45 +8,6 @@ import type {
   RowSource,
 } from './ml/index.ts';
 import { inferFeatureSpec } from './ml/index.ts';
-
-/**
- * What predictive scoring reads of a lead. The leads module's `Lead` fits this shape; scoring
- * declares its own so that it does not depend on the module that depends on it.
- */
-export interface ScoringLeadFields {
-  id: string;
-  email: string | null;
-  phone: string | null;
-  company: string | null;
-  title: string | null;
-  country: string | null;
-  source: string | null;
-  utm: Record<string, string>;
-  attributes: Record<string, string | number | boolean | null>;
-  status: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type Seniority = 'executive' | 'director' | 'manager' | 'individual' | 'not-a-buyer';
-
-// Order matters: "Head of Sales Intern" is an intern, "Sales Director" a director.
-const SENIORITY_PATTERNS: readonly [RegExp, Seniority][] = [
-  [/\b(student|intern|internship|trainee|job seeker|unemployed)\b/i, 'not-a-buyer'],
-  [
-    /\b(ceo|cto|cfo|coo|cmo|cio|cro|chief|founder|co-founder|owner|president|vp|vice president|head of|partner|managing director|geschäftsführer)\b/i,
-    'executive',
-  ],
-  [/\b(director)\b/i, 'director'],
-  [/\b(manager|team lead|lead|supervisor)\b/i, 'manager'],
-];
-
-/** Seniority from a job title; null when there is no title. */
-export function seniorityOf(title: string | null): Seniority | null {
-  if (!title || title.trim() === '') return null;
-  for (const [pattern, level] of SENIORITY_PATTERNS) if (pattern.test(title)) return level;
-  return 'individual';
-}
 
 /** Attribute keys read as company size, first present wins (lead API, CSV import, chat slots). */
 const COMPANY_SIZE_KEYS = ['employees', 'company_size', 'companySize', 'chat_company_size'] as const;

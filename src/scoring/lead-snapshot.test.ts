@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ScoringLeadFields } from './lead-features.ts';
+import type { ScoringLeadFields } from '../leads/index.ts';
 import { leadRecord } from './lead-features.ts';
 import type { LeadHistoryEntry } from './lead-snapshot.ts';
 import { leadAsOf } from './lead-snapshot.ts';

@@ -1,6 +1,6 @@
+import type { ScoringLeadFields } from '../leads/index.ts';
 import type { Db } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
-import type { ScoringLeadFields } from './lead-features.ts';
 
 /** One row of `lead_history`: what an event changed, and when. */
 export interface LeadHistoryEntry {

@@ -55,6 +55,13 @@ export interface OutcomeImportSummary {
   retrainQueued: string | null;
 }
 
+/**
+ * Who else learns from an outcome (the council's router, later the optimiser). Scoring declares the
+ * port; `src/main/` wires the listeners, so the API and `leadloop outcomes import` teach the same
+ * things. Called after the outcome committed, once per new or changed outcome.
+ */
+export type OutcomeListener = (ctx: WorkspaceContext, leadId: string, converted: boolean) => Promise<void>;
+
 export interface OutcomeService {
   record(
     ctx: WorkspaceContext,
@@ -115,8 +122,23 @@ export function createOutcomeService(options: {
   clock: Clock;
   predictor: Predictor;
   learning: Learning;
+  /** Told of every new or changed outcome after it committed. */
+  onOutcome?: OutcomeListener | undefined;
 }): OutcomeService {
   const { store, audit, clock, predictor, learning } = options;
+  const onOutcome = options.onOutcome ?? (async () => {});
+
+  async function recordCommitted(
+    ctx: WorkspaceContext,
+    leadId: string,
+    input: OutcomeInput,
+    actor: Actor,
+    source: string,
+  ): Promise<OutcomeResult> {
+    const result = await store.transaction((trx) => recordIn(trx, ctx, leadId, input, actor, source));
+    if (result.change !== 'unchanged') await onOutcome(ctx, leadId, input.converted);
+    return result;
+  }
 
   async function recordIn(
     trx: Db,
@@ -263,8 +285,7 @@ export function createOutcomeService(options: {
   }
 
   return {
-    record: (ctx, leadId, input, actor, source = 'api') =>
-      store.transaction((trx) => recordIn(trx, ctx, leadId, input, actor, source)),
+    record: (ctx, leadId, input, actor, source = 'api') => recordCommitted(ctx, leadId, input, actor, source),
 
     async importTable(ctx, table, file, actor) {
       const column = (name: string) =>
@@ -342,19 +363,16 @@ export function createOutcomeService(options: {
           leadId = found.id;
         }
         try {
-          const result = await store.transaction((trx) =>
-            recordIn(
-              trx,
-              ctx,
-              leadId,
-              {
-                converted: converted === 1,
-                ...(value === undefined ? {} : { value }),
-                ...(occurredMs === undefined ? {} : { occurredAt: new Date(occurredMs).toISOString() }),
-              },
-              actor,
-              'csv',
-            ),
+          const result = await recordCommitted(
+            ctx,
+            leadId,
+            {
+              converted: converted === 1,
+              ...(value === undefined ? {} : { value }),
+              ...(occurredMs === undefined ? {} : { occurredAt: new Date(occurredMs).toISOString() }),
+            },
+            actor,
+            'csv',
           );
           summary[result.change]++;
           summary.retrainQueued ??= result.retrain;

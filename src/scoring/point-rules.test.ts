@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_RULE_SET, ruleSetSchema, type ScorableLead, scoreLead } from './point-rules.ts';
+import type { ScorableLead } from '../leads/index.ts';
+import { DEFAULT_RULE_SET, ruleSetSchema, scoreLead } from './point-rules.ts';
 
 const lead = (overrides: Partial<ScorableLead> = {}): ScorableLead => ({
   email: null,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ScorableLead, ScoreLine, ScoreResult } from '../leads/index.ts';
 
 /**
  * Mautic-style point rules: conditions on lead fields add or remove points. They are the
@@ -93,35 +94,6 @@ export const ruleSetSchema = z
   .strict();
 
 export type RuleSet = z.infer<typeof ruleSetSchema>;
-
-/** What the rules see of a lead: normalised fields and derived flags. */
-export interface ScorableLead {
-  email: string | null;
-  phone: string | null;
-  name: string | null;
-  company: string | null;
-  companyDomain: string | null;
-  title: string | null;
-  country: string | null;
-  source: string | null;
-  utm: Record<string, string>;
-  consentPurposes: string[];
-  attributes: Record<string, string | number | boolean | null>;
-  freeEmail: boolean;
-}
-
-export interface ScoreLine {
-  ruleId: string;
-  description: string;
-  points: number;
-}
-
-export interface ScoreResult {
-  score: number;
-  breakdown: ScoreLine[];
-  qualified: boolean;
-  threshold: number;
-}
 
 type Value = string | number | boolean | string[] | null;
 

@@ -1,18 +1,17 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
+import type { PipelineStage, ScoreLine, ScoringLeadFields } from '../leads/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import type { Insights } from './insights.ts';
 import { createInsights } from './insights.ts';
-import type { ScoringLeadFields } from './lead-features.ts';
 import type { EvaluationReport } from './learning.ts';
 import { createLearning, outcomeCounts, requirements } from './learning.ts';
 import type { ModelRegistry, ModelVersionView } from './model-registry.ts';
 import { createModelRegistry } from './model-registry.ts';
 import type { OutcomeService } from './outcomes.ts';
-import { createOutcomeService } from './outcomes.ts';
-import type { ScoreLine } from './point-rules.ts';
-import type { LeadScoreView, PredictiveStage, Predictor } from './predictive-stage.ts';
+import { createOutcomeService, type OutcomeListener } from './outcomes.ts';
+import type { LeadScoreView, Predictor } from './predictive-stage.ts';
 import { createPredictiveStage, createPredictor, leadScoreView } from './predictive-stage.ts';
 import type { RulesRepository } from './rules-repository.ts';
 import type { LearningState, TrainingAttempt } from './scoring-state.ts';
@@ -40,7 +39,7 @@ export interface PredictiveScoring {
   readonly training: TrainingService;
   readonly insights: Insights;
   /** The pipeline stage that adds the champion's score line (`scoringStages`). */
-  readonly stage: PredictiveStage;
+  readonly stage: PipelineStage;
   models(workspaceId: string): Promise<ModelsOverview>;
   evaluate(workspaceId: string): Promise<EvaluationReport>;
   /** Queues a retraining job now (the API's "train" button). */
@@ -59,6 +58,8 @@ export interface PredictiveScoringOptions {
   rules: RulesRepository;
   clock: Clock;
   ids: IdGenerator;
+  /** Told of every new or changed outcome (wired in main: the council's router learns from it). */
+  onOutcome?: OutcomeListener;
 }
 
 export function createPredictiveScoring(options: PredictiveScoringOptions): PredictiveScoring {
@@ -67,7 +68,14 @@ export function createPredictiveScoring(options: PredictiveScoringOptions): Pred
   const registry = createModelRegistry({ store, audit, clock, ids });
   const predictor: Predictor = createPredictor(registry);
   const learning = createLearning({ registry, queue, audit, clock });
-  const outcomes = createOutcomeService({ store, audit, clock, predictor, learning });
+  const outcomes = createOutcomeService({
+    store,
+    audit,
+    clock,
+    predictor,
+    learning,
+    onOutcome: options.onOutcome,
+  });
   const training = createTrainingService({ store, registry, audit, clock });
   const insights = createInsights({ store, audit, clock });
   const stage = createPredictiveStage({ registry, predictor });

@@ -1,11 +1,10 @@
 import type { Actor, WorkspaceContext } from '../core/index.ts';
+import type { PipelineStage, ScoreLine, ScoringLeadFields } from '../leads/index.ts';
 import type { Db } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
-import type { ScoringLeadFields } from './lead-features.ts';
+import { dbOf, fromJson, toJson } from '../store/index.ts';
 import { leadRecord, segmentOf } from './lead-features.ts';
 import type { ScoreFactor } from './ml/index.ts';
 import type { ActiveModel, ModelRegistry } from './model-registry.ts';
-import type { ScoreLine } from './point-rules.ts';
 import type { ScoringState } from './scoring-state.ts';
 import { readState, touchesOf } from './scoring-state.ts';
 
@@ -25,25 +24,6 @@ export interface Prediction {
   /** The challenger's probability, scored in shadow; it does not affect the lead. */
   challenger: { version: number; probability: number } | null;
   scoredAt: number;
-}
-
-/**
- * What the stage reads and changes of the pipeline's context. The leads module's `StageContext`
- * has this shape; scoring declares it itself because the leads module depends on scoring.
- */
-export interface PredictiveStageContext {
-  readonly db: Db;
-  readonly tenant: WorkspaceContext;
-  readonly now: number;
-  readonly existing: { id: string } | null;
-  lead: ScoringLeadFields | null;
-  scoring: { model: string; threshold: number; lines: ScoreLine[]; qualifiedBy: string | null } | null;
-  audit(record: { action: string; subject: string; reason: string; data?: Record<string, unknown> }): void;
-}
-
-export interface PredictiveStage {
-  name: string;
-  run(ctx: PredictiveStageContext): Promise<void>;
 }
 
 export interface Predictor {
@@ -193,7 +173,7 @@ function changed(previous: Prediction | null, next: Prediction): boolean {
 export function createPredictiveStage(options: {
   registry: ModelRegistry;
   predictor: Predictor;
-}): PredictiveStage {
+}): PipelineStage {
   const { registry, predictor } = options;
   return {
     name: 'score-model',
@@ -202,11 +182,12 @@ export function createPredictiveStage(options: {
       const scoring = ctx.scoring;
       if (!lead || !scoring) return;
       const workspaceId = ctx.tenant.workspaceId;
-      const { champion } = await registry.active(ctx.db, workspaceId);
+      const db = dbOf(ctx.db);
+      const { champion } = await registry.active(db, workspaceId);
       if (!champion) return;
       // The event being processed is not in the history yet: it is this lead's next submission.
-      const before = ctx.existing ? ((await touchesOf(ctx.db, workspaceId, [lead.id])).get(lead.id) ?? 0) : 0;
-      const prediction = await predictor.predict(ctx.db, workspaceId, lead, {
+      const before = ctx.existing ? ((await touchesOf(db, workspaceId, [lead.id])).get(lead.id) ?? 0) : 0;
+      const prediction = await predictor.predict(db, workspaceId, lead, {
         touches: before + 1,
         now: ctx.now,
       });
@@ -218,8 +199,8 @@ export function createPredictiveStage(options: {
         prediction.probability >= prediction.threshold
       )
         scoring.qualifiedBy = `model v${prediction.modelVersion}: probability ${pct(prediction.probability)} reached the ${pct(prediction.threshold)} threshold of segment "${prediction.segment}"`;
-      const previous = await predictor.stored(ctx.db, workspaceId, lead.id);
-      await predictor.save(ctx.db, workspaceId, lead.id, prediction);
+      const previous = await predictor.stored(db, workspaceId, lead.id);
+      await predictor.save(db, workspaceId, lead.id, prediction);
       if (changed(previous, prediction)) ctx.audit(predictor.auditRecord(lead.id, prediction));
     },
   };

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import type { Db, Store, UnitOfWork } from '../store/index.ts';
+import { dbOf, fromJson, toJson } from '../store/index.ts';
 import { DEFAULT_RULE_SET, type PointRule, type RuleSet, ruleSetSchema } from './point-rules.ts';
 
 export interface StoredRuleSet extends RuleSet {
@@ -11,7 +11,10 @@ export interface StoredRuleSet extends RuleSet {
 }
 
 export interface RulesRepository {
-  get(db: Db, ctx: WorkspaceContext): Promise<StoredRuleSet>;
+  /** The rules as `db` (the caller's transaction) sees them; cached for a second per workspace. */
+  get(unit: UnitOfWork, ctx: WorkspaceContext): Promise<StoredRuleSet>;
+  /** The rules now, outside any transaction (API and CLI reads). */
+  current(ctx: WorkspaceContext): Promise<StoredRuleSet>;
   put(ctx: WorkspaceContext, ruleSet: RuleSet, actor: Actor): Promise<StoredRuleSet>;
 }
 
@@ -24,11 +27,12 @@ export function createRulesRepository(options: {
   // Every processed event reads its workspace's rules; a one-second cache saves that query while
   // keeping another process's change visible within a second (this process's own at once).
   const cache = new Map<string, { value: StoredRuleSet; until: number }>();
-  return {
-    async get(db, ctx) {
+  const repository: RulesRepository = {
+    current: (ctx) => repository.get(store.db, ctx),
+    async get(unit, ctx) {
       const cached = cache.get(ctx.workspaceId);
       if (cached && cached.until > clock.now()) return cached.value;
-      const value = await read(db, ctx);
+      const value = await read(dbOf(unit), ctx);
       if (cache.size > 10_000) cache.clear();
       cache.set(ctx.workspaceId, { value, until: clock.now() + 1000 });
       return value;
@@ -42,6 +46,7 @@ export function createRulesRepository(options: {
       }
     },
   };
+  return repository;
 
   async function read(db: Db, ctx: WorkspaceContext): Promise<StoredRuleSet> {
     const row = await db

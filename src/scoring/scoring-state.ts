@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { type ScoringLeadFields, toLead } from '../leads/index.ts';
 import type { Db, LeadsTable } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
-import type { ScoringLeadFields } from './lead-features.ts';
 
 const SEGMENT_BY =
   /^(source|country|seniority|utm\.(source|medium|campaign|term|content)|attributes\.[A-Za-z0-9_.-]{1,100})$/;
@@ -149,21 +149,9 @@ export async function writeState(
   return next;
 }
 
+/** A stored lead as scoring reads it (the kernel's one row mapping). */
 export function toScoringLead(row: LeadsTable): ScoringLeadFields {
-  return {
-    id: row.id,
-    email: row.email,
-    phone: row.phone,
-    company: row.company,
-    title: row.title,
-    country: row.country,
-    source: row.source,
-    utm: fromJson(row.utm, {}),
-    attributes: fromJson(row.attributes, {}),
-    status: row.status,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
+  return toLead(row);
 }
 
 const CHUNK = 500;

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
+import type { ScoreLine } from '../leads/index.ts';
 import type { JobContext } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
@@ -9,7 +10,6 @@ import { historiesOf, leadAsOf } from './lead-snapshot.ts';
 import { figures, outcomeCounts, requirements } from './learning.ts';
 import { applyCalibrator, auc, recalibratedLogLoss } from './ml/index.ts';
 import type { ModelMetrics, ModelRegistry, ModelStatus } from './model-registry.ts';
-import type { ScoreLine } from './point-rules.ts';
 import { isModelLine } from './predictive-stage.ts';
 import type { TrainingAttempt } from './scoring-state.ts';
 import { loadLeads, readState, writeState } from './scoring-state.ts';

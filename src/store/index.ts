@@ -18,3 +18,5 @@ export type {
   LeadsTable,
 } from './schema.ts';
 export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';
+export type { UnitOfWork } from './unit-of-work.ts';
+export { dbOf } from './unit-of-work.ts';

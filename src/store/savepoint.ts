@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
-import type { Db } from './database.ts';
 import { executeCompiled } from './direct-runner.ts';
+import { dbOf, type UnitOfWork } from './unit-of-work.ts';
 
 /*
  * One savepoint name for every level: nested savepoints may share a name, and ROLLBACK TO / RELEASE
@@ -18,7 +18,8 @@ const ROLLBACK = CompiledQuery.raw('rollback to savepoint leadloop_sp');
  * the error rethrown, while the outer transaction stays usable (on PostgreSQL an error otherwise
  * aborts the whole transaction).
  */
-export async function withSavepoint<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+export async function withSavepoint<T>(unit: UnitOfWork, fn: () => Promise<T>): Promise<T> {
+  const db = dbOf(unit);
   await executeCompiled(db, SAVE);
   try {
     const result = await fn();

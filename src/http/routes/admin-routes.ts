@@ -12,7 +12,7 @@ const storedRuleSetSchema = ruleSetSchema.extend({
 });
 
 export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, rules, store, queue } = deps;
+  const { tenants, rules, queue } = deps;
 
   registerRoute(app, catalog, tenants, {
     method: 'GET',
@@ -120,7 +120,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
       200: { description: 'Rules (version 0 = the built-in B2B defaults)', schema: storedRuleSetSchema },
     },
     async handler({ principal }) {
-      const stored = await rules.get(store.db, workspaceOf(principal));
+      const stored = await rules.current(workspaceOf(principal));
       return { ...stored, updatedAt: stored.updatedAt === null ? null : iso(stored.updatedAt) };
     },
   });

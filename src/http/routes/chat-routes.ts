@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ChatTurn } from '../../chat/index.ts';
 import { LeadloopError } from '../../core/index.ts';
-import { utmSchema } from '../../ingest/index.ts';
+import { utmSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 
@@ -244,7 +244,7 @@ export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     auth: 'read',
     responses: { 200: { description: 'Playbooks' } },
     async handler({ principal }) {
-      const items = await deps.chats.listPlaybooks(workspaceOf(principal));
+      const items = await deps.chat.listPlaybooks(workspaceOf(principal));
       return { items: items.map(({ playbook, builtIn }) => ({ ...playbook, builtIn })), nextCursor: null };
     },
   });
@@ -266,7 +266,7 @@ export function registerChatRoutes(app: FastifyInstance, catalog: RouteCatalog, 
           issues: [{ field: 'body.id', reason: `must be "${params.id}" or absent` }],
         });
       }
-      return deps.chats.putPlaybook(workspaceOf(principal), { ...body, id: params.id }, actorOf(principal));
+      return deps.chat.putPlaybook(workspaceOf(principal), { ...body, id: params.id }, actorOf(principal));
     },
   });
 }

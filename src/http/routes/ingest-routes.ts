@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
-import { acceptedSchema, leadInputSchema, type SubmissionOutcome } from '../../ingest/index.ts';
+import { acceptedSchema, type SubmissionOutcome } from '../../ingest/index.ts';
+import { leadInputSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { RouteCatalog } from '../route.ts';
 import { registerRoute, workspaceOf } from '../route.ts';

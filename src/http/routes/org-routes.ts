@@ -14,7 +14,7 @@ const workspaceFiguresSchema = z.object({
 
 /** Aggregates only: an organisation key never sees a lead's personal data. */
 export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, store } = deps;
+  const { tenants, leads } = deps;
   registerRoute(app, catalog, tenants, {
     method: 'GET',
     url: '/v1/org/analytics',
@@ -36,54 +36,15 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
       if (principal?.kind !== 'organisation')
         throw new LeadloopError('forbidden', 'this route needs an organisation key');
       const workspaces = await tenants.listWorkspaces(principal.organisationId);
-      const ids = workspaces.map((w) => w.id);
-      const leadRows = ids.length
-        ? await store.db
-            .selectFrom('leads')
-            .select([
-              'workspace_id',
-              'status',
-              (eb) => eb.fn.countAll<number>().as('n'),
-              (eb) => eb.fn.sum<number>('score').as('scores'),
-            ])
-            .where('workspace_id', 'in', ids)
-            .groupBy(['workspace_id', 'status'])
-            .execute()
-        : [];
-      const eventRows = ids.length
-        ? await store.db
-            .selectFrom('events')
-            .select(['workspace_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-            .where('workspace_id', 'in', ids)
-            .groupBy(['workspace_id', 'status'])
-            .execute()
-        : [];
-      const figures = (filter: (workspaceId: string) => boolean) => {
-        const leads = leadRows.filter((r) => filter(r.workspace_id));
-        const total = leads.reduce((s, r) => s + Number(r.n), 0);
-        const qualified = leads.filter((r) => r.status === 'qualified').reduce((s, r) => s + Number(r.n), 0);
-        const scores = leads.reduce((s, r) => s + Number(r.scores ?? 0), 0);
-        const events = eventRows.filter((r) => filter(r.workspace_id));
-        const count = (status: string) =>
-          events.filter((r) => r.status === status).reduce((s, r) => s + Number(r.n), 0);
-        const processed = count('processed');
-        const failed = count('failed');
-        return {
-          leads: total,
-          qualified,
-          qualificationRate: total ? qualified / total : null,
-          averageScore: total ? scores / total : null,
-          events: { accepted: processed + failed + count('accepted'), processed, failed },
-        };
-      };
+      const { byWorkspace, total } = await leads.figures(workspaces.map((w) => w.id));
       return {
         organisationId: principal.organisationId,
         workspaces: workspaces.map((w) => ({
           workspaceId: w.id,
           name: w.name,
-          ...figures((id) => id === w.id),
+          ...byWorkspace.get(w.id),
         })),
-        total: figures(() => true),
+        total,
       };
     },
   });

@@ -1,14 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
-import {
-  findEventStatus,
-  findLead,
-  type Lead,
-  leadConsents,
-  leadHistory,
-  listLeads,
-} from '../../leads/index.ts';
+import type { Lead } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import {
@@ -27,8 +20,7 @@ function leadJson(lead: Lead) {
 }
 
 export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, store, audit } = deps;
-  const db = store.db;
+  const { tenants, leads, audit } = deps;
 
   registerRoute(app, catalog, tenants, {
     method: 'GET',
@@ -41,15 +33,15 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     responses: { 200: { description: 'The lead', schema: leadDetailSchema } },
     async handler({ principal, params }) {
       const ctx = workspaceOf(principal);
-      const lead = await findLead(db, ctx, params.id);
+      const lead = await leads.find(ctx, params.id);
       if (!lead)
         throw new LeadloopError('not_found', `lead ${params.id} not found in this workspace`, {
           issues: [{ field: 'path.id', reason: 'no such lead in this workspace' }],
         });
       const [history, consents, sessions] = await Promise.all([
-        leadHistory(db, ctx, lead.id),
-        leadConsents(db, ctx, lead.id),
-        deps.chats.sessionsOfLead(db, ctx, lead.id),
+        leads.history(ctx, lead.id),
+        leads.consents(ctx, lead.id),
+        deps.chat.conversationsOfLead(ctx, lead.id),
       ]);
       return {
         ...leadJson(lead),
@@ -91,7 +83,7 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     responses: { 200: { description: 'A page of leads', schema: leadListSchema } },
     async handler({ principal, query }) {
       const ctx = workspaceOf(principal);
-      const page = await listLeads(db, ctx, query);
+      const page = await leads.list(ctx, query);
       return { items: page.items.map(leadJson), nextCursor: page.nextCursor };
     },
   });
@@ -112,7 +104,7 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
     async handler({ principal, params }) {
       const ctx = workspaceOf(principal);
-      const event = await findEventStatus(db, ctx, params.eventId);
+      const event = await leads.eventStatus(ctx, params.eventId);
       if (!event)
         throw new LeadloopError('not_found', `event ${params.eventId} not found in this workspace`, {
           issues: [{ field: 'path.eventId', reason: 'no such event in this workspace' }],

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
-import { findLead } from '../../leads/index.ts';
 import type { ModelVersionView, Prediction, StoredOutcome } from '../../scoring/index.ts';
 import { outcomeInputSchema, scoringSettingsSchema } from '../../scoring/index.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -129,7 +128,7 @@ const notFound = (id: string) =>
 
 /** Predictive scoring: outcomes, the model registry, explanations, thresholds, forecasts. */
 export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, predictive, store } = deps;
+  const { tenants, predictive } = deps;
 
   registerRoute(app, catalog, tenants, {
     method: 'POST',
@@ -146,8 +145,6 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     async handler({ principal, params, body }) {
       const ctx = workspaceOf(principal);
       const result = await predictive.outcomes.record(ctx, params.id, body, actorOf(principal), 'api');
-      // A new or changed outcome also tells the council's router whether its advice paid off.
-      if (result.change !== 'unchanged') await deps.council.learnFromOutcome(ctx, params.id, body.converted);
       return outcomeJson(result.outcome);
     },
   });
@@ -165,7 +162,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     responses: { 200: { description: 'The score and its reasons', schema: leadScoreSchema } },
     async handler({ principal, params }) {
       const ctx = workspaceOf(principal);
-      const lead = await findLead(store.db, ctx, params.id);
+      const lead = await deps.leads.find(ctx, params.id);
       if (!lead) throw notFound(params.id);
       const view = await predictive.leadScore(ctx, lead, actorOf(principal));
       return { ...view, model: predictionJson(view.model) };
@@ -310,7 +307,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     responses: { 200: { description: 'The settings', schema: settingsSchema } },
     async handler({ principal }) {
       const ctx = workspaceOf(principal);
-      return predictive.insights.getSettings(store.db, ctx.workspaceId);
+      return predictive.insights.getSettings(ctx.workspaceId);
     },
   });
 

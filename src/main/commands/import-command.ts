@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { parse } from 'csv-parse/sync';
 import { inWorkspace, LeadloopError } from '../../core/index.ts';
-import { fingerprint, type LeadInput } from '../../ingest/index.ts';
+import { fingerprint } from '../../ingest/index.ts';
+import type { LeadInput } from '../../leads/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { bool, type Command, dataDirOption, str } from './types.ts';
 

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Queue as BullQueue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Clock, IdGenerator } from '../../core/index.ts';
-import type { Store } from '../../store/index.ts';
+import { dbOf, type Store } from '../../store/index.ts';
 import { type Alarm, createAlarm } from '../alarm.ts';
 import { insertJobs, recoverExpired } from '../job-rows.ts';
 import { createJobRunner, unitOf } from '../job-runner.ts';
@@ -161,7 +161,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   }
 
   return {
-    enqueue: (trx, jobs) => insertJobs(trx, jobs, { clock, ids }),
+    enqueue: (unit, jobs) => insertJobs(dbOf(unit), jobs, { clock, ids }),
 
     async work(opts) {
       const alarm = createAlarm();

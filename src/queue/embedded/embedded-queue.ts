@@ -1,5 +1,5 @@
 import { asScheduler, type Clock, type IdGenerator } from '../../core/index.ts';
-import type { DialectName, JobsTable, Store } from '../../store/index.ts';
+import { type DialectName, dbOf, type JobsTable, type Store } from '../../store/index.ts';
 import { createAlarm } from '../alarm.ts';
 import { JOB_NAMES, type JobName } from '../catalog.ts';
 import { claimValues, fairDueIds, insertJobs, type JobStatus, recoverExpired } from '../job-rows.ts';
@@ -100,7 +100,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const ownNames = JOB_NAMES.filter((name) => unitOf(name) === 'none');
 
   return {
-    enqueue: (trx, jobs: EnqueueRequest[]) => insertJobs(trx, jobs, { clock, ids }),
+    enqueue: (unit, jobs: EnqueueRequest[]) => insertJobs(dbOf(unit), jobs, { clock, ids }),
 
     async work(opts) {
       const inFlight = new Set<Promise<void>>();

@@ -3,7 +3,8 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/
 import { z } from 'zod';
 import type { FieldIssue, Result } from '../core/index.ts';
 import { err, ok } from '../core/index.ts';
-import type { ConsentInput, LeadInput } from './lead-schema.ts';
+import type { NormalisedLead } from './lead.ts';
+import type { LeadInput } from './lead-schema.ts';
 
 const FREE_DOMAINS = new Set<string>([
   ...freeEmailDomains,
@@ -15,26 +16,14 @@ const FREE_DOMAINS = new Set<string>([
 ]);
 const emailSchema = z.email();
 
-/** A lead after validation and normalisation: what the pipeline stores. */
-export interface NormalisedLead {
-  email: string | null;
-  phone: string | null;
-  name: string | null;
-  company: string | null;
-  /** Derived from a business email; null for free-mail domains. */
-  companyDomain: string | null;
-  title: string | null;
-  country: string | null;
-  source: string | null;
-  utm: Record<string, string>;
-  consent: ConsentInput | null;
-  attributes: Record<string, string | number | boolean | null>;
-  /** Derived: the email's domain is a free-mail provider. */
-  freeEmail: boolean;
-}
-
 export function isFreeEmailDomain(domain: string): boolean {
   return FREE_DOMAINS.has(domain.toLowerCase());
+}
+
+/** Whether an email address is at a free-mail provider (false without an email). */
+export function isFreeEmail(email: string | null): boolean {
+  const domain = email?.split('@')[1];
+  return domain ? isFreeEmailDomain(domain) : false;
 }
 
 /** Lower-cases and trims; the local part is kept as given otherwise (no provider-specific rewriting). */

@@ -1,9 +1,5 @@
-import { type ChatStore, type StoredSession, summarizeSession } from '../chat/index.ts';
-import { type Clock, inWorkspace, type WorkspaceContext } from '../core/index.ts';
-import { findLead, type Lead, leadConsents, leadHistory } from '../leads/index.ts';
-import type { RulesRepository } from '../scoring/index.ts';
-import type { Db, Store } from '../store/index.ts';
-import { performanceMetrics, segmentCounts } from './db-metrics.ts';
+import { type ChatStore, type StoredSession, summarizeSession } from '../../chat/index.ts';
+import { type Clock, inWorkspace, type WorkspaceContext } from '../../core/index.ts';
 import {
   type ConversationSlots,
   type ConversationSnapshot,
@@ -12,7 +8,11 @@ import {
   type LeadSnapshot,
   type ScoreSnapshot,
   type ToolScope,
-} from './tools-port.ts';
+} from '../../council/index.ts';
+import { findLead, type Lead, leadConsents, leadHistory } from '../../leads/index.ts';
+import type { RulesRepository } from '../../scoring/index.ts';
+import type { Db, Store } from '../../store/index.ts';
+import { performanceMetrics, segmentCounts } from './db-metrics.ts';
 
 /**
  * The council's read-only tools over the database. Every method reads only rows of

@@ -1,9 +1,18 @@
-import { parseSessionState, type SessionState } from '../chat/index.ts';
-import type { Db } from '../store/index.ts';
-import { fromJson } from '../store/index.ts';
-import { dealBandOf, normaliseCountry, normaliseIndustry, normaliseSource, regionOf } from './context.ts';
-import type { PerformanceMetrics, Segment, SegmentCounts } from './tools-port.ts';
-import type { Channel, Source } from './vocabulary.ts';
+import { parseSessionState, type SessionState } from '../../chat/index.ts';
+import {
+  type Channel,
+  dealBandOf,
+  normaliseCountry,
+  normaliseIndustry,
+  normaliseSource,
+  type PerformanceMetrics,
+  regionOf,
+  type Segment,
+  type SegmentCounts,
+  type Source,
+} from '../../council/index.ts';
+import type { Db } from '../../store/index.ts';
+import { fromJson } from '../../store/index.ts';
 
 /**
  * Aggregates the council reads from the database: segment conversion counts and the funnel's

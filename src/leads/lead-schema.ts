@@ -68,6 +68,3 @@ export const leadInputSchema = z
 
 export type LeadInput = z.infer<typeof leadInputSchema>;
 export type ConsentInput = z.infer<typeof consentSchema>;
-
-/** The 202 answer to an accepted lead. */
-export const acceptedSchema = z.object({ eventId: z.string() });

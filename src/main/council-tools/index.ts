@@ -1,0 +1,7 @@
+/**
+ * Adapters that give the council what it reads of other capabilities: leads (the kernel), chat
+ * conversations and scoring's rules, over the database. The council declares the port
+ * (`CouncilTools`); only the composition root knows both sides.
+ */
+export type { DbCouncilToolsOptions } from './db-tools.ts';
+export { createDbCouncilTools } from './db-tools.ts';
