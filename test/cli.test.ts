@@ -192,6 +192,44 @@ describe('leadloop CLI (SQLite)', () => {
     );
   });
 
+  it('writes a signed checkpoint, and verify against it names a truncation since', () => {
+    const file = join(dataDir, 'audit-checkpoint.json');
+    const written = cli(['audit', 'checkpoint', '--out', file, '--data-dir', dataDir]);
+    assert.equal(written.status, 0, written.stdout + written.stderr);
+    const fresh = JSON.parse(
+      cli(['workspace', 'create', 'Checkpointed', '--data-dir', dataDir, '--json']).stdout,
+    ) as { workspaceId: string };
+    assert.equal(cli(['audit', 'checkpoint', '--out', file, '--data-dir', dataDir]).status, 0);
+    const clean = cli([
+      'audit',
+      'verify',
+      '--workspace',
+      fresh.workspaceId,
+      '--checkpoint',
+      file,
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+    const db = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    db.prepare('delete from audit_log where workspace_id = ?').run(fresh.workspaceId);
+    db.prepare('delete from audit_heads where workspace_id = ?').run(fresh.workspaceId);
+    db.prepare('delete from api_keys where workspace_id = ?').run(fresh.workspaceId);
+    db.prepare('delete from webhook_secrets where workspace_id = ?').run(fresh.workspaceId);
+    db.prepare('delete from widget_keys where workspace_id = ?').run(fresh.workspaceId);
+    db.prepare('delete from workspaces where id = ?').run(fresh.workspaceId);
+    db.close();
+    // Gone from the directory, the heads and the log: only the checkpoint still knows it.
+    const result = cli(['audit', 'verify', '--checkpoint', file, '--json', '--data-dir', dataDir]);
+    assert.equal(result.status, 3, result.stdout + result.stderr);
+    const problems = (JSON.parse(result.stdout) as { problems: { workspaceId: string; kind: string }[] })
+      .problems;
+    assert.ok(
+      problems.some((p) => p.workspaceId === fresh.workspaceId && p.kind === 'missing_chain'),
+      JSON.stringify(problems),
+    );
+  });
+
   it('lists and replays dead-lettered jobs', () => {
     const db = new DatabaseSync(join(dataDir, 'leadloop.db'));
     const ws = (db.prepare('select id from workspaces limit 1').get() as { id: string }).id;

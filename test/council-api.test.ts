@@ -28,6 +28,8 @@ interface Tenant {
   workspaceId: string;
   apiKey: string;
   readKey: string;
+  /** An `advise` key: council questions need one (or admin) since issue 12. */
+  adviseKey?: string;
 }
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -69,7 +71,17 @@ for (const dialect of DIALECTS) {
         scope: 'read',
         actor: ACTOR,
       });
-      Object.assign(into, { workspaceId: created.workspace.id, apiKey: created.apiKey, readKey: read.key });
+      const advise = await runtime.tenants.createApiKey({
+        workspaceId: created.workspace.id,
+        scope: 'advise',
+        actor: ACTOR,
+      });
+      Object.assign(into, {
+        workspaceId: created.workspace.id,
+        apiKey: created.apiKey,
+        readKey: read.key,
+        adviseKey: advise.key,
+      });
     }
 
     async function submit(who: Tenant, body: unknown): Promise<string> {
@@ -82,7 +94,7 @@ for (const dialect of DIALECTS) {
       });
     }
 
-    const ask = (who: Tenant, body: unknown, key = who.readKey) =>
+    const ask = (who: Tenant, body: unknown, key = who.adviseKey) =>
       call(http.app, 'POST', '/v1/council/questions', { key, body });
     const decisionOf = (response: Json) => response.body as unknown as Decision;
     const councilJobsLeft = async () =>
@@ -201,24 +213,29 @@ for (const dialect of DIALECTS) {
       assert.ok(!JSON.stringify(listed.body).includes(leadA));
     });
 
-    it('dead-letters the next-action job of a lead that qualifies once the budget is used up, on its first try', async () => {
+    it('decides a qualifying lead’s next action with the offline model once the budget is used up, and says so', async () => {
       const lead = await submit(poor, qualifyingLead('pia@poor.example.com', { company: 'Poor GmbH' }));
-      const dead = await eventually(async () => {
-        const listed = await call(http.app, 'GET', '/v1/jobs/dead', { key: poor.apiKey });
-        const items = listed.body.items as {
-          name: string;
-          payload: { leadId: string };
-          attempts: number;
-          lastError: string;
-        }[];
-        return items.find((job) => job.name === 'council.next_action' && job.payload.leadId === lead);
+      const decision = await eventually(async () => {
+        const list = await call(http.app, 'GET', `/v1/council/decisions?leadId=${lead}`, {
+          key: poor.readKey,
+        });
+        return (list.body.items as Decision[]).find((d) => d.trigger === 'pipeline');
       });
-      assert.equal(dead.attempts, 1);
-      assert.match(dead.lastError, /council budget/);
-      const decisions = await call(http.app, 'GET', `/v1/council/decisions?leadId=${lead}`, {
-        key: poor.readKey,
-      });
-      assert.deepEqual(decisions.body.items, []);
+      assert.equal(decision.model.provider, 'offline');
+      assert.match(
+        decision.explanation,
+        /budget for today was used up, so the offline model made this decision/,
+      );
+      const dead = await call(http.app, 'GET', '/v1/jobs/dead', { key: poor.apiKey });
+      assert.deepEqual(
+        (dead.body.items as { name: string }[]).filter((job) => job.name === 'council.next_action'),
+        [],
+      );
+    });
+
+    it('refuses council questions from a read key: they need advise or admin', async () => {
+      const response = await ask(A, { type: 'performance.review' }, A.readKey);
+      assert.equal(response.status, 403, JSON.stringify(response.body));
     });
 
     it('answers 429 with Retry-After when the workspace’s council budget is used up', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call, type Json, sendWebhook } from './support/http.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
@@ -187,6 +188,31 @@ for (const dialect of DIALECTS) {
       return accessRequest;
     };
     const app = (url: string) => http.app.inject({ method: 'GET', url });
+    /** A pending identity claim in A (a chat lead claiming A's lead), written as the pipeline would. */
+    let claimA: string | null = null;
+    async function claimOfA(): Promise<string> {
+      if (claimA) return claimA;
+      const id = `idc_${'1'.repeat(26)}`;
+      await inWorkspace(A.workspaceId, () =>
+        runtime.store.db
+          .insertInto('identity_claims')
+          .values({
+            id,
+            workspace_id: A.workspaceId,
+            lead_id: A.leadId,
+            claimed_lead_id: A.leadId,
+            event_id: A.eventId,
+            matched_on: 'email',
+            status: 'pending',
+            created_at: Date.now(),
+            decided_at: null,
+            decided_by: null,
+          })
+          .execute(),
+      );
+      claimA = id;
+      return id;
+    }
 
     const cases: Record<string, () => Promise<void>> = {
       async ingestWebhook() {
@@ -449,6 +475,27 @@ for (const dialect of DIALECTS) {
         notFound(await asB('POST', `/v1/council/decisions/${id}/override`, { reason: 'take over', output }));
         assert.equal(await councilStatusOfA(id), 'proposed');
       },
+      async listIdentityClaims() {
+        await claimOfA();
+        assert.equal(
+          (await call(http.app, 'GET', '/v1/identity-claims', { key: A.apiKey })).body.items?.length,
+          1,
+        );
+        assert.deepEqual((await asB('GET', '/v1/identity-claims')).body.items, []);
+      },
+      async confirmIdentityClaim() {
+        notFound(
+          await asB('POST', `/v1/identity-claims/${await claimOfA()}/confirm`, { reason: 'not mine' }),
+        );
+      },
+      async rejectIdentityClaim() {
+        notFound(await asB('POST', `/v1/identity-claims/${await claimOfA()}/reject`, { reason: 'not mine' }));
+        const [claim] = (await call(http.app, 'GET', '/v1/identity-claims', { key: A.apiKey })).body
+          .items as {
+          status: string;
+        }[];
+        assert.equal(claim?.status, 'pending');
+      },
       async getCouncilRouterStats() {
         const { id } = await councilDecisionOfA();
         const given = await call(http.app, 'POST', `/v1/council/decisions/${id}/feedback`, {
@@ -679,18 +726,30 @@ for (const dialect of DIALECTS) {
         scope: 'read',
         actor: ACTOR,
       });
+      // Ids of the right format for each path: ids are checked before the key (issue 12).
       const fill = (url: string) =>
         url
           .replace(
             ':id',
-            url.includes('/chat/') ? A.sessionId : url.includes('playbooks') ? 'private-a' : A.leadId,
+            url.includes('/chat/')
+              ? A.sessionId
+              : url.includes('playbooks')
+                ? 'private-a'
+                : url.includes('/identity-claims')
+                  ? `idc_${'0'.repeat(26)}`
+                  : url.includes('/council/agents')
+                    ? 'strategist-uk'
+                    : url.includes('/council/decisions')
+                      ? `dec_${'0'.repeat(26)}`
+                      : A.leadId,
           )
-          .replace(':eventId', A.eventId);
+          .replace(':eventId', A.eventId)
+          .replace(':version', '1');
       for (const route of http.catalog) {
         const narrower =
           route.auth === 'read'
             ? ingestOnly.key
-            : route.auth === 'admin' || route.auth === 'operate'
+            : route.auth === 'admin' || route.auth === 'operate' || route.auth === 'advise'
               ? readOnly.key
               : route.auth === 'ingest'
                 ? readOnly.key

@@ -214,8 +214,8 @@ for (const dialect of DIALECTS) {
       const seen = await stream.until((text) => typesOf(text).includes('lead.qualified'));
       assert.deepEqual(typesOf(seen), ['lead.created', 'lead.scored', 'lead.qualified']);
       controller.abort();
-      const firstId = Number(
-        /id: (\d+)\nevent: lead.created\ndata: [^\n]*stream/.exec(seen)?.[1] ?? /id: (\d+)/.exec(seen)?.[1],
+      const firstId = String(
+        /id: (\S+)\nevent: lead.created\ndata: [^\n]*stream/.exec(seen)?.[1] ?? /id: (\S+)/.exec(seen)?.[1],
       );
       const resumed = await fetch(`${address}/v1/events/stream`, {
         headers: { authorization: `Bearer ${key}`, 'last-event-id': String(firstId) },

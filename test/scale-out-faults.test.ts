@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Cluster, startCluster } from './support/cluster.ts';
+import { TEST_MASTER_KEY } from './support/runtime.ts';
 
 /**
  * Faults across processes, checked like Jepsen checks a database: a client records every event the
@@ -157,7 +158,13 @@ describe('scale-out faults (PostgreSQL, app role, API + worker processes)', {
       process.execPath,
       [join(import.meta.dirname, '..', 'src/main/cli.ts'), 'audit', 'verify'],
       {
-        env: { ...process.env, DATABASE_URL: cluster.appUrl, DATABASE_OWNER_URL: cluster.ownerUrl },
+        env: {
+          ...process.env,
+          DATABASE_URL: cluster.appUrl,
+          DATABASE_OWNER_URL: cluster.ownerUrl,
+          // The cluster's key: the audit MACs were written with it.
+          LEADLOOP_MASTER_KEY: TEST_MASTER_KEY,
+        },
         encoding: 'utf8',
       },
     );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AuditEntry, GENESIS_HASH, hashAuditEntry, verifyChain } from './audit-log.ts';
+import { type AuditEntry, GENESIS_HASH, hashAuditEntry, verifyChain } from './audit-chain.ts';
 
 function chain(n: number): AuditEntry[] {
   const entries: AuditEntry[] = [];

@@ -60,17 +60,20 @@ export const configSchema = z.object({
   LEADLOOP_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
-  /** How long a stopping process waits for in-flight requests and jobs. */
-  LEADLOOP_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   /**
-   * 32 random bytes, base64: seals per-subject keys (crypto-shredding), signs preference links and
-   * peppers the suppression list. Never stored in the database. Without it, a key file
-   * (`master.key`) is created in the data directory; processes sharing PostgreSQL need the same key.
+   * The master key (base64 of 32 bytes) that seals webhook secrets at rest, authenticates the
+   * audit trail, seals per-subject keys (crypto-shredding), signs preference links and peppers the
+   * suppression list. Without it, one is generated into `LEADLOOP_DATA_DIR/master.key` (mode 0600) on
+   * first start; every process of one deployment needs the same key.
    */
   LEADLOOP_MASTER_KEY: z
     .string()
-    .refine((v) => Buffer.from(v, 'base64').byteLength === 32, 'must be 32 random bytes, base64-encoded')
+    .refine((v) => Buffer.from(v, 'base64').byteLength === 32, 'must be base64 of 32 random bytes')
     .optional(),
+  /** Bearer token `/metrics` asks for; without it, `/metrics` answers 404. */
+  LEADLOOP_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How long a stopping process waits for in-flight requests and jobs. */
+  LEADLOOP_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

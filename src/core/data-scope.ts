@@ -14,14 +14,28 @@ export type DataScope = { kind: 'workspaces'; workspaceIds: readonly string[] } 
 
 const storage = new AsyncLocalStorage<DataScope>();
 
-/** Runs `fn` (and everything it awaits) in `scope`. */
+/**
+ * What a workspace id in a scope may look like. PostgreSQL receives the scope as one
+ * comma-joined setting, so an id with a comma (say from a URL) would widen it to other workspaces.
+ */
+const SCOPE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function checked(workspaceIds: readonly string[]): readonly string[] {
+  for (const id of workspaceIds)
+    if (!SCOPE_ID.test(id))
+      throw new Error(`not a workspace id for a data scope: ${JSON.stringify(id.slice(0, 80))}`);
+  return workspaceIds;
+}
+
+/** Runs `fn` (and everything it awaits) in `scope`. Throws on an id that is not a workspace id. */
 export function withDataScope<T>(scope: DataScope, fn: () => T): T {
+  if (scope.kind === 'workspaces') checked(scope.workspaceIds);
   return storage.run(scope, fn);
 }
 
 /** Runs `fn` with one workspace's rows visible. */
 export function inWorkspace<T>(workspaceId: string, fn: () => T): T {
-  return storage.run({ kind: 'workspaces', workspaceIds: [workspaceId] }, fn);
+  return storage.run({ kind: 'workspaces', workspaceIds: checked([workspaceId]) }, fn);
 }
 
 /** Runs `fn` as the queue scheduler (jobs of every workspace, no tenant data). */

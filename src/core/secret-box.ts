@@ -46,7 +46,8 @@ export function createSecretBox(key: Uint8Array): SecretBox {
         Buffer,
         Buffer,
       ];
-      const decipher = createDecipheriv('aes-256-gcm', dataKey(salt), iv);
+      // A full 16-byte tag only: Node would accept a truncated one (DEP0182), weakening forgery resistance.
+      const decipher = createDecipheriv('aes-256-gcm', dataKey(salt), iv, { authTagLength: 16 });
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');

@@ -13,9 +13,10 @@ export interface WorkspaceContext {
 }
 
 /** The scopes an API key may carry. `org` keys read aggregated analytics only. */
-export type KeyScope = 'admin' | 'ingest' | 'read' | 'org';
+/** `advise`: may ask the council (and read); `admin` may do everything in its workspace. */
+export type KeyScope = 'admin' | 'ingest' | 'read' | 'advise' | 'org';
 
-export const KEY_SCOPES: readonly KeyScope[] = ['admin', 'ingest', 'read', 'org'];
+export const KEY_SCOPES: readonly KeyScope[] = ['admin', 'ingest', 'read', 'advise', 'org'];
 
 /** Who did something, as recorded in the audit trail. */
 export interface Actor {

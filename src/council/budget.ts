@@ -6,6 +6,12 @@ export interface CouncilCost {
   tokens: number;
 }
 
+/**
+ * Who spends: the pipeline's own decisions (`council.next_action` jobs) or questions asked through
+ * the API. API questions may not spend the pipeline's reserved share of the budget.
+ */
+export type CouncilBudgetPurpose = 'pipeline' | 'api';
+
 /** A reservation against a workspace's council budget. Opaque to callers. */
 export interface CouncilBudgetGrant {
   readonly workspaceId: string;
@@ -24,15 +30,27 @@ export type CouncilBudgetDecision =
  * and settles with what the call used; when refused mid-cascade it stops consulting and says so.
  */
 export interface CouncilBudget {
-  reserve(workspaceId: string, cost: CouncilCost): Promise<CouncilBudgetDecision>;
+  reserve(
+    workspaceId: string,
+    cost: CouncilCost,
+    purpose?: CouncilBudgetPurpose,
+  ): Promise<CouncilBudgetDecision>;
   settle(grant: CouncilBudgetGrant, used: CouncilCost): Promise<void>;
   /** What is left in the workspace's current window, and when the next one starts. */
-  remaining(workspaceId: string): Promise<CouncilCost & { retryAfterMs: number }>;
+  remaining(
+    workspaceId: string,
+    purpose?: CouncilBudgetPurpose,
+  ): Promise<CouncilCost & { retryAfterMs: number }>;
 }
 
 /** Limits of {@link createInMemoryCouncilBudget}; a function gives per-workspace limits. */
 export interface InMemoryCouncilBudgetOptions {
   limits: CouncilCost | ((workspaceId: string) => CouncilCost);
+  /**
+   * The share of each window that only the pipeline may spend (default 0.25): API questions stop
+   * at the rest, so a flood of them cannot starve qualified leads' decisions.
+   */
+  pipelineShare?: number;
   /** Fixed windows aligned to the epoch. Default one day. */
   windowMs?: number;
   clock: Clock;
@@ -47,7 +65,14 @@ export interface InMemoryCouncilBudget extends CouncilBudget {
 export function createInMemoryCouncilBudget(options: InMemoryCouncilBudgetOptions): InMemoryCouncilBudget {
   const windowMs = options.windowMs ?? 86_400_000;
   const limitOf = typeof options.limits === 'function' ? options.limits : () => options.limits as CouncilCost;
+  const share = options.pipelineShare ?? 0.25;
   const windows = new Map<string, { start: number; used: CouncilCost }>();
+  /** What `purpose` may spend of the window: all of it for the pipeline, less the reserve for the API. */
+  const limitFor = (workspaceId: string, purpose: CouncilBudgetPurpose): CouncilCost => {
+    const limit = limitOf(workspaceId);
+    if (purpose === 'pipeline') return limit;
+    return { calls: Math.floor(limit.calls * (1 - share)), tokens: Math.floor(limit.tokens * (1 - share)) };
+  };
   const current = (workspaceId: string) => {
     const start = Math.floor(options.clock.now() / windowMs) * windowMs;
     let window = windows.get(workspaceId);
@@ -58,9 +83,9 @@ export function createInMemoryCouncilBudget(options: InMemoryCouncilBudgetOption
     return window;
   };
   return {
-    async reserve(workspaceId, cost) {
+    async reserve(workspaceId, cost, purpose = 'api') {
       const window = current(workspaceId);
-      const limit = limitOf(workspaceId);
+      const limit = limitFor(workspaceId, purpose);
       if (window.used.calls + cost.calls > limit.calls || window.used.tokens + cost.tokens > limit.tokens) {
         return {
           ok: false,
@@ -81,9 +106,9 @@ export function createInMemoryCouncilBudget(options: InMemoryCouncilBudgetOption
       };
     },
     used: (workspaceId) => ({ ...current(workspaceId).used }),
-    async remaining(workspaceId) {
+    async remaining(workspaceId, purpose = 'api') {
       const window = current(workspaceId);
-      const limit = limitOf(workspaceId);
+      const limit = limitFor(workspaceId, purpose);
       return {
         calls: Math.max(0, limit.calls - window.used.calls),
         tokens: Math.max(0, limit.tokens - window.used.tokens),

@@ -193,12 +193,24 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
   async function askAndStore(
     tenant: CouncilTenant,
     question: unknown,
-    context: { trigger: DecisionTrigger; jobId: string | null; actor: Actor; signal?: AbortSignal },
+    context: {
+      trigger: DecisionTrigger;
+      jobId: string | null;
+      actor: Actor;
+      signal?: AbortSignal;
+      offline?: boolean;
+    },
   ): Promise<StoredDecision> {
+    const pipeline = context.trigger === 'pipeline';
     const result = await council.ask(question, {
       workspaceId: tenant.workspaceId,
+      purpose: pipeline ? 'pipeline' : 'api',
+      ...(context.offline ? { offline: true } : {}),
       ...(context.signal === undefined ? {} : { signal: context.signal }),
     });
+    // The budget ran out between the check and the calls: the pipeline still gets its decision.
+    if (!result.ok && pipeline && !context.offline && result.error.code === 'rate_limited')
+      return askAndStore(tenant, question, { ...context, offline: true });
     if (!result.ok) throw askError(result.error, question);
     const decision = result.value;
     const requestedBy = actorRef(context.actor);
@@ -384,19 +396,15 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
     async nextActionJob(job) {
       const tenant: CouncilTenant = { workspaceId: job.workspaceId };
       if (await decisionIdOfJob(store.db, tenant, job.id)) return;
-      // With the day's budget used up, dead-letter at once (as a refused ask would, below) rather
-      // than read the lead's context first: under a flood of qualified leads, that wasted work was
-      // most of the worker's time.
-      const budget = await council.canCallModels(job.workspaceId);
-      if (!budget.ok)
-        throw new LeadloopError('rate_limited', `workspace ${job.workspaceId} has used its council budget`, {
-          retryable: false,
-        });
+      // With the day's budget used up (API questions cannot spend the pipeline's reserved share),
+      // the offline model decides, and the decision says so: a qualified lead is never left
+      // without a next action, and no model call is spent.
+      const budget = await council.canCallModels(job.workspaceId, 'pipeline');
       try {
         await askAndStore(
           tenant,
           { type: 'lead.next_action', leadId: job.payload.leadId },
-          { trigger: 'pipeline', jobId: job.id, actor: PIPELINE, signal: job.signal },
+          { trigger: 'pipeline', jobId: job.id, actor: PIPELINE, signal: job.signal, offline: !budget.ok },
         );
       } catch (error) {
         if (!(error instanceof LeadloopError)) throw error;

@@ -172,7 +172,12 @@ describe('council on the offline model', () => {
     assert.equal(none.ok, false);
     assert.ok(!none.ok && none.retryAfterMs > 0 && none.retryAfterMs <= 86_400_000);
 
-    const budget = createInMemoryCouncilBudget({ limits: { calls: 1, tokens: 100_000 }, clock });
+    // No reserved share here: this is about the cascade stopping, not about whose share it is.
+    const budget = createInMemoryCouncilBudget({
+      limits: { calls: 1, tokens: 100_000 },
+      pipelineShare: 0,
+      clock,
+    });
     const tight = testCouncil({ ws_a: dachSaas }, { budget });
     const limited = await tight.council.ask(question, { workspaceId: 'ws_a' });
     assert.ok(limited.ok);

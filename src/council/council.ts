@@ -10,7 +10,7 @@ import {
 import type { ModelClient } from '../models/index.ts';
 import { type AgentDirectory, createStaticAgentDirectory } from './agent-catalog.ts';
 import type { Agent } from './agent-schema.ts';
-import type { CouncilBudget } from './budget.ts';
+import type { CouncilBudget, CouncilBudgetPurpose } from './budget.ts';
 import { type DecisionCache, decisionCacheKey } from './cache.ts';
 import type { CouncilDecision, CouncilStrategy } from './decision-record.ts';
 import {
@@ -49,6 +49,11 @@ export interface CouncilOptions {
   agents?: AgentDirectory;
   /** Per-workspace budget of model calls and tokens; default: unlimited. */
   budget?: CouncilBudget;
+  /**
+   * The offline model, for pipeline decisions once the budget is used up (`AskOptions.offline`):
+   * they still get a decision, said to be the offline model's, instead of a dead letter.
+   */
+  offlineModels?: ModelClient;
   /** Reuse of decisions for identical contexts; default: none. */
   cache?: DecisionCache;
   /** How long a cached decision is reused. Default 15 minutes. */
@@ -76,6 +81,10 @@ export interface AskOptions {
   strategy?: CouncilStrategy;
   /** Default true when a cache is configured. */
   useCache?: boolean;
+  /** Whose share of the budget this question spends; default `api`. */
+  purpose?: CouncilBudgetPurpose;
+  /** Decide with the offline model and no budget (the pipeline, once its budget is used up). */
+  offline?: boolean;
 }
 
 /** The council. */
@@ -101,7 +110,10 @@ export interface Council {
    * queue fresh work (the pipeline's reaction) checks it first instead of gathering context for
    * nothing.
    */
-  canCallModels(workspaceId: string): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+  canCallModels(
+    workspaceId: string,
+    purpose?: CouncilBudgetPurpose,
+  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 }
 
 /**
@@ -177,10 +189,13 @@ export function createCouncil(options: CouncilOptions): Council {
         new LeadloopError('unavailable', `no enabled agent applies to ${question.type} in this workspace`),
       );
     }
+    const offline = askOptions.offline === true && options.offlineModels !== undefined;
+    const models = offline ? (options.offlineModels as ModelClient) : options.models;
     const deps: DeliberationDeps = {
-      models: options.models,
+      models,
       gateway,
-      budget: options.budget,
+      budget: offline ? undefined : options.budget,
+      purpose: askOptions.purpose ?? 'api',
       workspaceId,
       question,
       asOf,
@@ -243,7 +258,7 @@ export function createCouncil(options: CouncilOptions): Council {
     );
     const fallbacks = result.runs.filter((run) => run.model.fallback !== null);
     const firstFallback = fallbacks[0]?.model.fallback ?? null;
-    const [configuredProvider = 'offline', ...configuredModel] = options.models.model.split(':');
+    const [configuredProvider = 'offline', ...configuredModel] = models.model.split(':');
     const decision: CouncilDecision = {
       id: options.ids(),
       workspaceId,
@@ -264,6 +279,7 @@ export function createCouncil(options: CouncilOptions): Council {
         critique: result.critique,
         unanswered: result.unanswered,
         budgetLimited: result.budgetLimited,
+        offlineForBudget: offline,
         fallbackCalls: fallbacks.length,
         fallbackReason: firstFallback?.reason ?? null,
         guardReplaced: guarded.replacedInOutput,
@@ -332,9 +348,9 @@ export function createCouncil(options: CouncilOptions): Council {
       );
     },
     routerStats: (workspaceId) => statsStore.get(workspaceId),
-    async canCallModels(workspaceId) {
+    async canCallModels(workspaceId, purpose) {
       if (!options.budget) return { ok: true };
-      const left = await options.budget.remaining(workspaceId);
+      const left = await options.budget.remaining(workspaceId, purpose);
       return left.calls >= 1 && left.tokens >= 1
         ? { ok: true }
         : { ok: false, retryAfterMs: left.retryAfterMs };

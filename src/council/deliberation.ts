@@ -2,7 +2,7 @@ import { LeadloopError } from '../core/index.ts';
 import { estimateTokens, type ModelClient } from '../models/index.ts';
 import { type Agent, agentTask } from './agent-schema.ts';
 import type { QuestionContext } from './applies-when.ts';
-import type { CouncilBudget } from './budget.ts';
+import type { CouncilBudget, CouncilBudgetPurpose } from './budget.ts';
 import type { AgentRunRecord } from './decision-record.ts';
 import type { Available } from './knowledge.ts';
 import { buildPrompt, type PeerView } from './prompts.ts';
@@ -25,6 +25,8 @@ export interface DeliberationDeps {
   models: ModelClient;
   gateway: ToolGateway;
   budget: CouncilBudget | undefined;
+  /** Whose share of the budget the calls spend. */
+  purpose: CouncilBudgetPurpose;
   workspaceId: string;
   question: Question;
   asOf: string;
@@ -128,7 +130,7 @@ export async function consult(
   };
   const estimate = estimateTokens(`${prompt.system}\n${prompt.prompt}`) + deps.maxOutputTokens;
   const reservation = deps.budget
-    ? await deps.budget.reserve(deps.workspaceId, { calls: 1, tokens: estimate })
+    ? await deps.budget.reserve(deps.workspaceId, { calls: 1, tokens: estimate }, deps.purpose)
     : null;
   if (reservation && !reservation.ok) {
     return {

@@ -84,6 +84,8 @@ export function explain(options: {
   critique: boolean;
   unanswered: readonly Factor[];
   budgetLimited: boolean;
+  /** The budget was used up before this decision, so the offline model made it. */
+  offlineForBudget: boolean;
   fallbackCalls: number;
   fallbackReason: string | null;
   guardReplaced: number;
@@ -112,6 +114,10 @@ export function explain(options: {
   }
   if (options.budgetLimited)
     lines.push('The council budget ran out, so fewer agents were consulted than planned.');
+  if (options.offlineForBudget)
+    lines.push(
+      "The workspace's council budget for today was used up, so the offline model made this decision (no model calls).",
+    );
   if (options.fallbackCalls > 0) {
     lines.push(
       `The configured model failed on ${options.fallbackCalls} call(s) (${options.fallbackReason ?? 'error'}); the offline model answered instead.`,

@@ -4,6 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { LeadloopError } from '../core/index.ts';
 import type { HttpDeps } from './deps.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { toProblem } from './problem.ts';
 import type { RouteCatalog } from './route.ts';
@@ -12,6 +13,7 @@ import { registerAnalyticsRoutes } from './routes/analytics-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConsoleWeb } from './routes/console-web.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
+import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
 import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
@@ -24,6 +26,13 @@ import { registerWebRoutes } from './routes/web-routes.ts';
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Failed authentication (401: unknown key, bad webhook signature) per client address, in a bucket
+ * of its own: a flood of unsigned requests throttles its sender, never the workspace it names.
+ */
+export const AUTH_FAILURE_LIMIT = { perSecond: 1, burst: 30 };
+const authFailureKey = (ip: string) => `auth-failures:${ip}`;
 
 export interface HttpApp {
   readonly app: FastifyInstance;
@@ -50,6 +59,30 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       return `req_${Date.now().toString(36)}${requestCounter.toString(36)}`;
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Node answers malformed requests and oversized headers (431) before Fastify sees them; answer
+    // those in problem+json too, like every other error.
+    clientErrorHandler: (error, socket) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const title = status === 431 ? 'Request header fields too large' : 'Bad request';
+      const body = JSON.stringify({
+        type: `urn:leadloop:problem:${status === 431 ? 'headers-too-large' : 'bad-request'}`,
+        title,
+        status,
+        detail: status === 431 ? 'the request headers exceed 16 KiB' : 'the request could not be parsed',
+        instance: '',
+        code: status === 431 ? 'headers_too_large' : 'bad_request',
+        errors: [
+          { field: 'header', reason: status === 431 ? 'total size over 16 KiB' : 'malformed request' },
+        ],
+        requestId: '',
+      });
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      else socket.destroy(error);
+    },
   });
 
   // Bodies stay raw strings: webhook signatures are over the exact bytes, and routes parse JSON
@@ -61,6 +94,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Before any work (body, key lookup, signature): an address over its failure budget waits.
+    if (!request.url.startsWith('/v1/')) return;
+    const wait = deps.rateLimiter.wait(authFailureKey(request.ip), AUTH_FAILURE_LIMIT);
+    if (wait > 0)
+      throw new LeadloopError('rate_limited', 'too many failed authentication attempts from this address', {
+        retryAfterSeconds: wait,
+      });
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
@@ -82,6 +122,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
       request.id,
     );
     if (problem.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    if (problem.status === 401) deps.rateLimiter.take(authFailureKey(request.ip), AUTH_FAILURE_LIMIT);
     if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
     reply
       .status(problem.status)
@@ -115,6 +156,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerPrivacyRoutes(app, catalog, deps);
   registerAnalyticsRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);
+  registerIdentityRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {
@@ -135,10 +177,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     if (!ready) reply.status(503).header('retry-after', '5');
     return { status: ready ? 'ready' : 'not_ready', state, database };
   });
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  registerMetricsRoute(app, metrics, deps.metricsToken);
   app.get('/openapi.json', async () => openApiDocument());
   registerWebRoutes(app, deps.demo ?? null);
   registerConsoleWeb(app);

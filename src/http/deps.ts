@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { AnalyticsService } from '../analytics/index.ts';
 import type { ChatService } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
-import type { Clock } from '../core/index.ts';
+import type { Clock, SecretBox } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
-import type { LeadReader } from '../leads/index.ts';
+import type { IdentityClaims, LeadReader } from '../leads/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
@@ -34,11 +34,17 @@ export interface HttpDeps {
   council: CouncilService;
   privacy: Privacy;
   analytics: AnalyticsService;
+  /** Chat visitors' unverified claims to be existing leads. */
+  claims: IdentityClaims;
   queue: Queue;
   metrics: Metrics;
   clock: Clock;
   logger: Logger;
   rateLimiter: RateLimiter;
+  /** Seals values the HTTP layer hands out and takes back (event stream cursors). */
+  secretBox: SecretBox;
+  /** Bearer token `/metrics` asks for; without one, `/metrics` is not served. */
+  metricsToken?: string | undefined;
   lifecycle: { state(): LifecycleState };
   version: string;
   /** The demo workspace shown on `/demo` (first run with embedded storage), if any. */

@@ -7,14 +7,16 @@ import type { Principal, TenantsService } from '../tenants/index.ts';
 /**
  * Who may call a route: nobody in particular, a signed webhook, or a key with one of the scopes.
  * `operate` is the day-to-day work of an operator (take over a chat, review a decision): admin
- * keys, and console members as well as admins.
+ * keys, and console members as well as admins. `advise` spends the council's model budget.
  */
-export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'operate' | 'admin' | 'org';
+export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'advise' | 'operate' | 'admin' | 'org';
 
 type KeyAuth = Exclude<RouteAuth, 'public' | 'webhook'>;
 
 const SCOPES_FOR: Record<KeyAuth, readonly KeyScope[]> = {
-  read: ['read', 'admin'],
+  read: ['read', 'advise', 'admin'],
+  // Council questions spend model calls and budget: a read key must not be able to.
+  advise: ['advise', 'admin'],
   ingest: ['ingest', 'admin'],
   operate: ['admin'],
   admin: ['admin'],
@@ -25,6 +27,7 @@ const SCOPES_FOR: Record<KeyAuth, readonly KeyScope[]> = {
 const ROLES_FOR: Record<KeyAuth, readonly SessionRole[]> = {
   read: ['admin', 'member', 'viewer'],
   ingest: ['admin', 'member'],
+  advise: ['admin', 'member'],
   operate: ['admin', 'member'],
   admin: ['admin'],
   org: ['admin', 'member', 'viewer'],
@@ -218,11 +221,12 @@ export function registerRoute<P, Q, B>(
     method: spec.method,
     url: spec.url,
     handler: async (request, reply) => {
+      // Path ids first: a malformed id never reaches a key lookup or a data scope.
+      const params = spec.params ? parseInput(spec.params, request.params, 'path') : (request.params as P);
       const principal =
         spec.auth === 'public' || spec.auth === 'webhook'
           ? null
           : await authenticate(tenants, request, spec.auth);
-      const params = spec.params ? parseInput(spec.params, request.params, 'path') : (request.params as P);
       const query = spec.query ? parseInput(spec.query, request.query, 'query') : (request.query as Q);
       const rawBody = typeof request.body === 'string' ? request.body : '';
       let body = undefined as B;

@@ -16,6 +16,8 @@ export interface IngestService {
     workspaceId: string;
     headers: SignatureHeaders;
     rawBody: string;
+    /** Runs once the signature verified, before anything is stored (the workspace's rate limit). */
+    admit?: () => Promise<void>;
   }): Promise<SubmissionOutcome>;
   /** An authenticated submission (API, import, chat); `rawBody` is what the client sent, for the idempotency fingerprint. */
   acceptLead(input: {
@@ -104,7 +106,7 @@ export function createIngestService(options: {
         });
       });
     },
-    async acceptWebhook({ workspaceId, headers, rawBody }) {
+    async acceptWebhook({ workspaceId, headers, rawBody, admit }) {
       const workspace = await tenants.getWorkspace(workspaceId);
       if (!workspace)
         throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`, {
@@ -122,6 +124,7 @@ export function createIngestService(options: {
           issues: [describeSignatureFailure(verified.error)],
         });
       }
+      await admit?.();
       return accept(workspaceId, 'webhook', rawBody, verified.value.id);
     },
     acceptLead({ workspaceId, source, rawBody, idempotencyKey }) {

@@ -4,6 +4,11 @@
  * (authority levels, seniority), and the lead repository. Every capability may import it; it imports
  * no capability, only infrastructure.
  */
+
+export type { ConsentStatement } from './consent-writes.ts';
+export { recordConsent } from './consent-writes.ts';
+export type { IdentityClaim, IdentityClaimStatus, IdentityClaims } from './identity-claims.ts';
+export { createIdentityClaims } from './identity-claims.ts';
 export type {
   Lead,
   LeadAttributes,

@@ -5,6 +5,8 @@ import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
 import type { JobContext } from '../queue/index.ts';
 import type { Db } from '../store/index.ts';
 import { dbOf, fromJson, toJson, withSavepoint } from '../store/index.ts';
+import { recordConsent } from './consent-writes.ts';
+import { insertClaim } from './identity-claims.ts';
 import type { Lead } from './lead.ts';
 import { findLeadByEmailOrPhone } from './lead-repository.ts';
 import { leadInputSchema } from './lead-schema.ts';
@@ -13,6 +15,9 @@ import { normaliseLead } from './normalise.ts';
 import type { PipelineStage, StageContext } from './stage.ts';
 
 const WORKER: Actor = { type: 'worker', id: 'lead.process' };
+
+/** Sources whose contact details nobody verified (a visitor types them into the widget). */
+const UNVERIFIED_SOURCES = new Set(['chat']);
 
 const MERGED_FIELDS = [
   'email',
@@ -50,7 +55,19 @@ export const dedupeStage: PipelineStage = {
   async run(ctx) {
     const input = ctx.input;
     if (!input) return;
-    const existing = await findLeadByEmailOrPhone(ctx.db, ctx.tenant, input);
+    const found = await findLeadByEmailOrPhone(ctx.db, ctx.tenant, input);
+    // Anyone can type someone else's e-mail into a chat widget: an unverified source never merges
+    // into (nor changes the score or consents of) an existing lead. It claims it instead.
+    const existing = found && UNVERIFIED_SOURCES.has(ctx.event.source) ? null : found;
+    if (found && !existing) {
+      ctx.claim = { leadId: found.id, matchedOn: input.email ? 'email' : 'phone' };
+      input.attributes = {
+        ...input.attributes,
+        ...(input.email ? { claimed_email: input.email } : { claimed_phone: input.phone }),
+      };
+      // The e-mail is unique per workspace and belongs to the claimed lead until confirmed.
+      if (input.email) input.email = null;
+    }
     ctx.existing = existing;
     const base: Lead = existing ?? {
       id: '',
@@ -258,6 +275,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
       now: clock.now(),
       input: null,
       existing: null,
+      claim: null,
       lead: null,
       changes: {},
       scoring: null,
@@ -295,6 +313,17 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
           : `merged ${event.source} event into the existing lead with the same ${ctx.input?.email ? 'email' : 'phone'}`,
         data: { eventId, fields: changedFields },
       },
+      ...(ctx.claim
+        ? [
+            {
+              actor: WORKER,
+              action: 'lead.identity_claimed',
+              subject: lead.id,
+              reason: `an unverified ${event.source} gave the ${ctx.claim.matchedOn} of lead ${ctx.claim.leadId}; kept as a separate lead until an operator confirms`,
+              data: { eventId, claimedLeadId: ctx.claim.leadId, matchedOn: ctx.claim.matchedOn },
+            },
+          ]
+        : []),
       ...audits.map((record) => ({ ...record, actor: WORKER })),
     ]);
     await events.append(
@@ -365,21 +394,19 @@ async function persistLead(db: Db, ctx: StageContext, lead: Lead): Promise<void>
     changes: toJson(ctx.changes),
     createdAt: ctx.now,
   });
-  const consent = ctx.input?.consent;
-  if (consent) {
-    await db
-      .insertInto('consent_records')
-      .values({
-        id: `con_${ctx.event.id.slice(4)}`,
-        workspace_id: ctx.tenant.workspaceId,
-        lead_id: lead.id,
-        event_id: ctx.event.id,
-        purposes: toJson(consent.purposes),
-        text_version: consent.textVersion,
-        given_at: Date.parse(consent.timestamp),
-        method: consent.method,
-        created_at: ctx.now,
-      })
-      .execute();
-  }
+  await recordConsent(
+    db,
+    { workspaceId, leadId: lead.id, eventId: ctx.event.id, now: ctx.now },
+    ctx.input?.consent,
+  );
+  if (ctx.claim)
+    await insertClaim(db, {
+      id: `idc_${ctx.event.id.slice(4)}`,
+      workspaceId,
+      leadId: lead.id,
+      claimedLeadId: ctx.claim.leadId,
+      eventId: ctx.event.id,
+      matchedOn: ctx.claim.matchedOn,
+      now: ctx.now,
+    });
 }

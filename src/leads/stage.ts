@@ -17,6 +17,11 @@ export interface StageContext {
   input: NormalisedLead | null;
   /** The lead before this event (null when new), then the merged draft. */
   existing: Lead | null;
+  /**
+   * An unverified source (the chat widget) named an existing lead's e-mail or phone: this event
+   * makes a lead of its own, linked to that one as a claim for an operator to confirm.
+   */
+  claim: { leadId: string; matchedOn: 'email' | 'phone' } | null;
   lead: Lead | null;
   changes: Record<string, { from: unknown; to: unknown }>;
   /** Score lines contributed so far; the `score` stage sums them. */

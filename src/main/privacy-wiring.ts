@@ -1,8 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ChatStore } from '../chat/index.ts';
-import type { Config } from '../config/index.ts';
-import { generateSecretKey, type WorkspaceContext } from '../core/index.ts';
+import type { WorkspaceContext } from '../core/index.ts';
 import { normaliseEmail, normalisePhone } from '../leads/index.ts';
 import {
   type ContactNormaliser,
@@ -14,21 +11,6 @@ import {
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import { type Db, fromJson, toJson } from '../store/index.ts';
-
-/**
- * The master key: `LEADLOOP_MASTER_KEY`, else a key file in the data directory (created 0600 on
- * first start). Tests on in-memory databases get a fresh key per runtime.
- */
-export function privacyMasterKey(config: Config, ephemeral: boolean): Uint8Array {
-  if (config.LEADLOOP_MASTER_KEY) return Buffer.from(config.LEADLOOP_MASTER_KEY, 'base64');
-  if (ephemeral) return generateSecretKey();
-  const file = join(config.LEADLOOP_DATA_DIR, 'master.key');
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  mkdirSync(config.LEADLOOP_DATA_DIR, { recursive: true });
-  const key = generateSecretKey();
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  return key;
-}
 
 export const contactNormaliser: ContactNormaliser = {
   email(raw) {

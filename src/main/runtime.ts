@@ -15,9 +15,15 @@ import {
   createOfflineExtractor,
   type DialogEngine,
 } from '../chat/index.ts';
-import { type AuditLog, createAuditLog } from '../compliance/index.ts';
+import { type AuditLog, createAuditKeys, createAuditLog } from '../compliance/index.ts';
 import { type Config, ConfigError } from '../config/index.ts';
-import { type Clock, createIdGenerator, type IdGenerator, systemClock } from '../core/index.ts';
+import {
+  type Clock,
+  createIdGenerator,
+  createSecretBox,
+  type IdGenerator,
+  systemClock,
+} from '../core/index.ts';
 import {
   type CouncilCost,
   type CouncilService,
@@ -39,7 +45,13 @@ import {
   eventIdOf,
   type IngestService,
 } from '../ingest/index.ts';
-import { createLeadPipeline, createLeadReader, type LeadPipeline, type LeadReader } from '../leads/index.ts';
+import {
+  createIdentityClaims,
+  createLeadPipeline,
+  createLeadReader,
+  type LeadPipeline,
+  type LeadReader,
+} from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
@@ -68,11 +80,11 @@ import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
+import { loadMasterKey } from './master-key.ts';
 import {
   chatEventGpc,
   contactNormaliser,
   erasureHooks,
-  privacyMasterKey,
   registerPersonalDataHolders,
   retentionTargets,
 } from './privacy-wiring.ts';
@@ -202,9 +214,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
       : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
-  const audit = createAuditLog({ store, clock, ids });
+  const masterKey = loadMasterKey({
+    configured: config.LEADLOOP_MASTER_KEY,
+    dataDir: config.LEADLOOP_DATA_DIR,
+    logger,
+  });
+  const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
+  const secretBox = createSecretBox(masterKey);
   const events = createDomainEventLog({ store, clock, ids });
-  const tenants = createTenantsService({ store, clock, ids, audit });
+  const tenants = createTenantsService({ store, clock, ids, audit, secretBox });
   const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
   const predictive = createPredictiveScoring({
@@ -255,6 +273,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       openaiCompatible: { baseURL, apiKey: config.OPENAI_API_KEY },
     },
   });
+  // The council's fallback for pipeline decisions once a workspace's budget is used up.
+  const offlineModels =
+    spec.value.provider === 'offline' ? models : createModelClient({ model: 'offline', skills, clock });
   // With the offline model, the offline extractor is the model: no detour through the port.
   // With a real model, each workspace's extractor calls it (accounted to that workspace) and falls
   // back to the offline extractor on failure, timeout or invalid output.
@@ -313,6 +334,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       agents: createDbAgentDirectory(store),
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
+      offlineModels,
       // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
       // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
       cache: createInMemoryDecisionCache({ clock, maxEntries: 100 }),
@@ -326,9 +348,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ids,
     audit,
     queue,
-    masterKey:
-      options.masterKey ??
-      privacyMasterKey(config, options.sqliteFile === ':memory:' || options.postgresSchema !== undefined),
+    masterKey: options.masterKey ?? masterKey,
     normalise: contactNormaliser,
     retentionTargets,
     eventGpc: chatEventGpc(chats),
@@ -445,11 +465,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         council,
         privacy,
         analytics,
+        claims: createIdentityClaims({ store, audit, clock }),
         queue,
         metrics,
         clock,
         logger,
         rateLimiter: createMemoryRateLimiter(clock),
+        secretBox,
+        metricsToken: config.LEADLOOP_METRICS_TOKEN,
         lifecycle,
         version: VERSION,
         ssePollMs: options.ssePollMs,

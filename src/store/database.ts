@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import type { DialectName } from './dialect-name.ts';
 import { type DirectRunner, withDirectRunner } from './direct-runner.ts';
+import { CREDENTIAL_FUNCTIONS } from './migrations/012-credential-functions.ts';
 import { migrationsFor } from './migrations/index.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import type { Database } from './schema.ts';
@@ -169,6 +170,23 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
     await sql`grant usage on schema ${target} to ${name}`.execute(trx);
     await sql`grant select, insert, update, delete on all tables in schema ${target} to ${name}`.execute(trx);
     await sql`grant usage, select on all sequences in schema ${target} to ${name}`.execute(trx);
+    // The audit trail is append-only for the application: appends go through the definer
+    // functions of migration 010, which only continue a chain (see docs/security.md).
+    await sql`revoke insert, update, delete, truncate on ${sql.table(`${schema}.audit_log`)}, ${sql.table(
+      `${schema}.audit_heads`,
+    )} from ${name}`.execute(trx);
+    for (const fn of ['audit_lock_head(text)', 'audit_append(text, jsonb, text)'])
+      await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
+        trx,
+      );
+    // Keys are reached only through the definer functions of migration 012 (one row per hash).
+    await sql`revoke all on ${sql.table(`${schema}.api_keys`)}, ${sql.table(`${schema}.widget_keys`)} from ${name}, public`.execute(
+      trx,
+    );
+    for (const fn of CREDENTIAL_FUNCTIONS)
+      await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
+        trx,
+      );
     // The migration bookkeeping is the owner's alone.
     await sql`revoke insert, update, delete on ${sql.table(`${schema}.leadloop_migrations`)}, ${sql.table(
       `${schema}.leadloop_migrations_lock`,

@@ -14,6 +14,7 @@ export type {
   Database,
   DomainEventsTable,
   EventsTable,
+  IdentityClaimsTable,
   JobsTable,
   LeadsTable,
   PrivacyRequestsTable,

@@ -135,6 +135,24 @@ export interface ConsentRecordsTable {
   created_at: number;
 }
 
+/** A chat's unverified claim to be an existing lead (migration 011). */
+export interface IdentityClaimsTable {
+  id: string;
+  workspace_id: string;
+  /** The chat's own lead, which claims to be `claimed_lead_id`. */
+  lead_id: string;
+  claimed_lead_id: string;
+  event_id: string;
+  /** `email` or `phone`. */
+  matched_on: string;
+  /** `pending`, `confirmed` or `rejected`. */
+  status: string;
+  created_at: number;
+  decided_at: number | null;
+  /** The actor (`api_key:key_...`) that confirmed or rejected it. */
+  decided_by: string | null;
+}
+
 export interface ScoringRulesTable {
   workspace_id: string;
   version: number;
@@ -159,6 +177,8 @@ export interface AuditHeadsTable {
   workspace_id: string;
   seq: number;
   hash: string;
+  /** HMAC of (workspace, seq, hash) with a key derived from the master key (migration 010). */
+  mac: string | null;
 }
 
 export interface AuditLogTable {
@@ -175,6 +195,8 @@ export interface AuditLogTable {
   data: string;
   prev_hash: string;
   hash: string;
+  /** HMAC of (workspace, seq, hash) with a key derived from the master key (migration 010). */
+  mac: string | null;
 }
 
 export interface WidgetKeysTable {
@@ -520,6 +542,7 @@ export interface Database {
   user_memberships: UserMembershipsTable;
   user_sessions: UserSessionsTable;
   user_invitations: UserInvitationsTable;
+  identity_claims: IdentityClaimsTable;
 }
 
 /**
@@ -555,6 +578,7 @@ export const TENANT_TABLES = [
   'privacy_signals',
   'metric_rollups',
   'metric_cursors',
+  'identity_claims',
 ] as const satisfies readonly (keyof Database)[];
 
 /**

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 
+/** Zod runs refinements even after `url()` failed, so this must not throw on a non-URL. */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Per-workspace settings, stored as JSON on the workspace row. */
 export const workspaceSettingsSchema = z
   .object({
@@ -15,9 +24,7 @@ export const workspaceSettingsSchema = z
       .object({
         /** Origins (`https://www.example.com`) allowed to embed the chat widget; empty means any. */
         allowedOrigins: z
-          .array(
-            z.url().refine((u) => new URL(u).origin === u, 'must be an origin like https://www.example.com'),
-          )
+          .array(z.url().refine(isOrigin, 'must be an origin like https://www.example.com'))
           .max(100),
       })
       .default({ allowedOrigins: [] }),

@@ -1,8 +1,9 @@
 import type { AuditLog } from '../compliance/index.ts';
-import type { Actor, Clock, IdGenerator, KeyScope, WorkspaceContext } from '../core/index.ts';
-import { inWorkspace, LeadloopError } from '../core/index.ts';
+import type { Actor, Clock, IdGenerator, KeyScope, SecretBox, WorkspaceContext } from '../core/index.ts';
+import { inWorkspace, isSealed, LeadloopError } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
+import { insertApiKey, insertWidgetKey, lookupApiKey, lookupWidgetKey } from './credential-statements.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
 import {
   parseSettings,
@@ -85,6 +86,13 @@ export interface TenantsServiceOptions {
    * rotation or revocation takes effect within this time.
    */
   cacheTtlMs?: number;
+  /**
+   * Seals webhook secrets at rest (the master key's box). HMAC verification needs the secret
+   * itself, so it cannot be hashed like an API key; sealed with the workspace and secret id as
+   * context, a row copied into another workspace does not open. Without a box (tests of this
+   * service alone), secrets are stored as given.
+   */
+  secretBox?: SecretBox;
 }
 
 function toWorkspace(row: {
@@ -104,7 +112,13 @@ function toWorkspace(row: {
 }
 
 export function createTenantsService(options: TenantsServiceOptions): TenantsService {
-  const { store, clock, ids, audit } = options;
+  const { store, clock, ids, audit, secretBox } = options;
+  const secretContext = (workspaceId: string, id: string) => `webhook-secret:${workspaceId}:${id}`;
+  const seal = (workspaceId: string, id: string, secret: string) =>
+    secretBox ? secretBox.seal(secret, secretContext(workspaceId, id)) : secret;
+  // Rows written before sealing existed open as they are.
+  const unseal = (workspaceId: string, id: string, stored: string) =>
+    secretBox && isSealed(stored) ? secretBox.open(stored, secretContext(workspaceId, id)) : stored;
   const db = store.db;
   const ttl = options.cacheTtlMs ?? 5_000;
   const keyCache = new Map<string, { principal: Principal | null; until: number }>();
@@ -118,20 +132,17 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
   ) {
     const key = generateApiKey(row.scope);
     const id = ids.next('key');
-    await trx
-      .insertInto('api_keys')
-      .values({
-        id,
-        organisation_id: row.organisationId,
-        workspace_id: row.workspaceId,
-        scope: row.scope,
-        hash: hashApiKey(key),
-        prefix: key.slice(0, 14),
-        label: row.label,
-        created_at: clock.now(),
-        revoked_at: null,
-      })
-      .execute();
+    await insertApiKey(trx, store.dialect, {
+      id,
+      organisation_id: row.organisationId,
+      workspace_id: row.workspaceId,
+      scope: row.scope,
+      hash: hashApiKey(key),
+      prefix: key.slice(0, 14),
+      label: row.label,
+      created_at: clock.now(),
+      revoked_at: null,
+    });
     return { id, key };
   }
 
@@ -183,16 +194,17 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             .values({
               id: secretId,
               workspace_id: workspaceId,
-              secret: webhookSecret,
+              secret: seal(workspaceId, secretId, webhookSecret),
               created_at: now,
               expires_at: null,
             })
             .execute();
           const widgetKey = generateWidgetKey();
-          await trx
-            .insertInto('widget_keys')
-            .values({ key: widgetKey, workspace_id: workspaceId, created_at: now, revoked_at: null })
-            .execute();
+          await insertWidgetKey(trx, store.dialect, {
+            key: widgetKey,
+            workspace_id: workspaceId,
+            created_at: now,
+          });
           await audit.append(trx, workspaceId, {
             actor,
             action: 'workspace.created',
@@ -274,7 +286,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const hash = hashApiKey(key);
       const cached = keyCache.get(hash);
       if (cached && cached.until > clock.now()) return cached.principal;
-      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      const row = await lookupApiKey(db, store.dialect, hash);
       let principal: Principal | null = null;
       if (row && row.revoked_at === null) {
         if (row.scope === 'org') {
@@ -312,11 +324,15 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
           .orderBy('created_at', 'desc')
           .execute(),
       );
-      const secrets = rows.map((r) => ({
-        id: r.id,
-        secret: r.secret,
-        expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-      }));
+      // A row that does not open (copied from another workspace, altered) verifies nothing.
+      const secrets = rows.flatMap((r) => {
+        try {
+          const secret = unseal(workspaceId, r.id, r.secret);
+          return [{ id: r.id, secret, expiresAt: r.expires_at === null ? null : Number(r.expires_at) }];
+        } catch {
+          return [];
+        }
+      });
       if (secretCache.size > 10_000) secretCache.clear();
       secretCache.set(workspaceId, { secrets, until: now + ttl });
       return secrets;
@@ -337,7 +353,13 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             .execute();
           await trx
             .insertInto('webhook_secrets')
-            .values({ id, workspace_id: workspaceId, secret, created_at: now, expires_at: null })
+            .values({
+              id,
+              workspace_id: workspaceId,
+              secret: seal(workspaceId, id, secret),
+              created_at: now,
+              expires_at: null,
+            })
             .execute();
           await audit.append(trx, workspaceId, {
             actor,
@@ -357,11 +379,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const cached = widgetCache.get(key);
       if (cached && cached.until > clock.now())
         return cached.workspaceId ? service.getWorkspace(cached.workspaceId) : null;
-      const row = await db
-        .selectFrom('widget_keys')
-        .select(['workspace_id', 'revoked_at'])
-        .where('key', '=', key)
-        .executeTakeFirst();
+      const row = await lookupWidgetKey(db, store.dialect, key);
       const workspaceId = row && row.revoked_at === null ? row.workspace_id : null;
       if (widgetCache.size > 10_000) widgetCache.clear();
       widgetCache.set(key, { workspaceId, until: clock.now() + ttl });

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { TEST_MASTER_KEY } from './runtime.ts';
 
 /**
  * Leadloop as it runs when scaled out: a fresh PostgreSQL database migrated by `leadloop migrate`
@@ -95,6 +96,8 @@ export async function startCluster(adminUrl: string, options: ClusterOptions): P
     LOG_LEVEL: 'warn',
     DATABASE_OWNER_URL: ownerUrl,
     LEADLOOP_QUEUE_PREFIX: database,
+    // One master key for every process of the cluster, as a deployment must have.
+    LEADLOOP_MASTER_KEY: TEST_MASTER_KEY,
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     ...options.env,
   };

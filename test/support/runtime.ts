@@ -24,6 +24,9 @@ export interface TestRuntime extends Runtime {
   dispose(): Promise<void>;
 }
 
+/** The master key every test runtime uses (base64 of 32 bytes). */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
 /** TEST_DATABASE_URL with the application role as the user (trust authentication here). */
 export function appRoleUrl(role = 'leadloop_app'): string {
   const url = new URL(process.env.TEST_DATABASE_URL ?? '');
@@ -58,6 +61,8 @@ export async function createTestRuntime(
   const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     LOG_LEVEL: 'silent',
+    // A fixed key, so no suite writes a generated one into ./data.
+    LEADLOOP_MASTER_KEY: TEST_MASTER_KEY,
     // On PostgreSQL the runtime works as the application role, so every suite runs under row-level
     // security; the superuser only migrates and grants, as `leadloop migrate` does.
     ...(dialect === 'postgres'

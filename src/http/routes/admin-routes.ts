@@ -53,7 +53,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     tag: 'Workspace',
     auth: 'admin',
     body: z
-      .object({ scope: z.enum(['admin', 'ingest', 'read']), label: z.string().max(100).optional() })
+      .object({ scope: z.enum(['admin', 'ingest', 'read', 'advise']), label: z.string().max(100).optional() })
       .strict(),
     responses: {
       201: {

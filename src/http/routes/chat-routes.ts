@@ -193,6 +193,8 @@ export function registerChatRoutes(
     responses: { 200: { description: 'Messages after `after`', schema: turnSchema } },
     async handler({ params, query, request }) {
       limit(`chat-ip:${request.ip}`, 20, 60);
+      const workspaceId = await chat.workspaceOfSession(params.id, header(request, 'x-widget-key'));
+      if (workspaceId) await checkOrigin(request, workspaceId);
       return chat.poll({
         sessionId: params.id,
         widgetKey: header(request, 'x-widget-key'),

@@ -153,9 +153,9 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     operationId: 'askCouncil',
     summary: 'Ask the council a question and get its stored, audited decision',
     description:
-      'Types: `lead.next_action` and `lead.research` (`leadId`), `segment.strategy` (`segment`), `performance.review` (`windowDays`). The router consults only the agents the question needs; the decision is stored and audited before it is returned. Read keys may ask: a question reads data the key can already read and only adds a decision record; the per-workspace council budget (calls and tokens per day) bounds the cost, answering 429 with Retry-After when it is used up.',
+      'Types: `lead.next_action` and `lead.research` (`leadId`), `segment.strategy` (`segment`), `performance.review` (`windowDays`). The router consults only the agents the question needs; the decision is stored and audited before it is returned. Needs an `advise` or `admin` key: each question spends model calls. The per-workspace council budget (calls and tokens per day) bounds the cost, answering 429 with Retry-After when API questions have used their part; a share of it is reserved for the pipeline’s own decisions.',
     tag: 'Council',
-    auth: 'read',
+    auth: 'advise',
     body: questionSchema,
     responses: {
       200: { description: 'The decision', schema: decisionResponse },

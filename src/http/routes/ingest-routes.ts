@@ -6,6 +6,10 @@ import { leadInputSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { RouteCatalog } from '../route.ts';
 import { registerRoute, workspaceOf } from '../route.ts';
+import { idParam } from '../schemas.ts';
+
+/** Standard Webhooks message ids are short; a long one would only bloat the idempotency table. */
+const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
 
 function answer(reply: FastifyReply, outcome: SubmissionOutcome, replayHeader: string): string {
   reply.status(outcome.status).header('content-type', 'application/json');
@@ -16,7 +20,7 @@ function answer(reply: FastifyReply, outcome: SubmissionOutcome, replayHeader: s
 export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
   const { tenants, ingest, lifecycle, rateLimiter, metrics } = deps;
 
-  async function admit(workspaceId: string): Promise<void> {
+  function ready(): void {
     if (lifecycle.state() !== 'ready') {
       throw new LeadloopError(
         'unavailable',
@@ -24,6 +28,10 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
         { retryAfterSeconds: 5 },
       );
     }
+  }
+
+  /** Charges the workspace's bucket: only ever after its key or signature was verified. */
+  async function admit(workspaceId: string): Promise<void> {
     const workspace = await tenants.getWorkspace(workspaceId);
     if (!workspace)
       throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`, {
@@ -48,7 +56,7 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
       'Signed per the Standard Webhooks spec: `webhook-signature: v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` with the workspace secret (base64 after `whsec_`), timestamps within 300 s. A replayed `webhook-id` returns the original answer and stores nothing. The event is durable before the 202.',
     tag: 'Ingestion',
     auth: 'webhook',
-    params: z.object({ workspaceId: z.string().min(1).max(64) }),
+    params: z.object({ workspaceId: idParam('ws') }),
     body: leadInputSchema,
     rawBody: true,
     headers: [
@@ -62,12 +70,18 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
     ],
     responses: { 202: { description: 'Accepted and durable', schema: acceptedSchema } },
     async handler({ params, rawBody, request, reply }) {
-      await admit(params.workspaceId);
+      ready();
       const header = (name: string) => {
         const value = request.headers[name];
         return Array.isArray(value) ? value[0] : value;
       };
+      const webhookId = header('webhook-id');
+      if (webhookId !== undefined && !WEBHOOK_ID.test(webhookId))
+        throw new LeadloopError('validation_failed', 'the webhook-id header is not a message id', {
+          issues: [{ field: 'header.webhook-id', reason: 'must be 1 to 255 visible ASCII characters' }],
+        });
       const outcome = await ingest.acceptWebhook({
+        admit: () => admit(params.workspaceId),
         workspaceId: params.workspaceId,
         headers: {
           id: header('webhook-id'),
@@ -98,6 +112,7 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
     responses: { 202: { description: 'Accepted and durable', schema: acceptedSchema } },
     async handler({ principal, rawBody, request, reply }) {
       const ctx = workspaceOf(principal);
+      ready();
       await admit(ctx.workspaceId);
       const raw = request.headers['idempotency-key'];
       const key = Array.isArray(raw) ? raw[0] : raw;

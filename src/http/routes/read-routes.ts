@@ -7,14 +7,12 @@ import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import {
   auditListSchema,
   eventStatusSchema,
+  idParam,
   iso,
   isoOrNull,
   leadDetailSchema,
   leadListSchema,
 } from '../schemas.ts';
-
-const idParam = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}_[0-9A-Z]{26}$`), `must be an id starting with ${prefix}_`);
 
 function leadJson(lead: Lead) {
   const { workspaceId: _ws, createdAt, updatedAt, ...rest } = lead;

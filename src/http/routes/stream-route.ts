@@ -1,9 +1,35 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { LeadloopError } from '../../core/index.ts';
+import { LeadloopError, type SecretBox } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+
+/** Open streams one key may hold; more is a client bug or an attempt to tie up the server. */
+export const MAX_STREAMS_PER_KEY = 10;
+
+/**
+ * Event ids are sealed positions bound to the workspace: the domain event sequence is shared by
+ * all tenants, so a bare number would show each tenant the others' volume, and a cursor taken from
+ * one workspace does not open in another.
+ */
+function cursorCodec(box: SecretBox, workspaceId: string) {
+  const context = `sse-cursor:${workspaceId}`;
+  return {
+    seal: (seq: number) => box.seal(String(seq), context),
+    open(id: string, field: string): number {
+      try {
+        const seq = Number(box.open(id, context));
+        if (Number.isSafeInteger(seq) && seq >= 0) return seq;
+      } catch {
+        // A cursor of another workspace, a number from before, or garbage: all the same answer.
+      }
+      throw new LeadloopError('validation_failed', 'not an event id of this stream', {
+        issues: [{ field, reason: 'must be an id this workspace’s stream sent' }],
+      });
+    },
+  };
+}
 
 /**
  * Server-sent events of the caller's workspace's domain events. The stream is read from the
@@ -32,7 +58,8 @@ export function registerStreamRoute(
   deps: HttpDeps,
   open: Set<ServerResponse>,
 ): void {
-  const { tenants, events } = deps;
+  const { tenants, events, secretBox } = deps;
+  const perKey = new Map<string, number>();
   const pollMs = deps.ssePollMs ?? 1000;
   registerRoute(app, catalog, tenants, {
     method: 'GET',
@@ -41,29 +68,39 @@ export function registerStreamRoute(
     summary: 'Server-sent events: lead.created, lead.updated, lead.scored, lead.qualified',
     tag: 'Events',
     auth: 'read',
-    query: z.object({ after: z.coerce.number().int().min(0).optional() }).strict(),
-    headers: [{ name: 'Last-Event-ID', description: 'Resume after this event position' }],
+    query: z
+      .object({
+        after: z.string().max(200).optional().describe('An event id to resume after, or 0 for the beginning'),
+      })
+      .strict(),
+    headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
     responses: {
       200: {
-        description: 'An event stream; each event id is its position',
+        description: `An event stream; event ids are opaque cursors (at most ${MAX_STREAMS_PER_KEY} open streams per key)`,
         contentType: 'text/event-stream',
       },
     },
     async handler({ principal, query, request, reply }) {
       const ctx = workspaceOf(principal);
+      const keyId = principal?.keyId ?? '';
+      const cursors = cursorCodec(secretBox, ctx.workspaceId);
       const lastEventId = request.headers['last-event-id'];
-      const resume =
-        typeof lastEventId === 'string' && lastEventId !== '' ? Number(lastEventId) : query.after;
-      if (resume !== undefined && !Number.isSafeInteger(resume)) {
-        throw new LeadloopError('validation_failed', 'Last-Event-ID must be an event position', {
-          issues: [{ field: 'header.last-event-id', reason: 'must be an integer' }],
+      let cursor: number;
+      if (typeof lastEventId === 'string' && lastEventId !== '')
+        cursor = cursors.open(lastEventId, 'header.last-event-id');
+      else if (query.after === '0') cursor = 0;
+      else if (query.after !== undefined) cursor = cursors.open(query.after, 'query.after');
+      else cursor = await events.latestSeq(ctx.workspaceId);
+      const streams = perKey.get(keyId) ?? 0;
+      if (streams >= MAX_STREAMS_PER_KEY)
+        throw new LeadloopError('rate_limited', `this key already has ${streams} open event streams`, {
+          retryAfterSeconds: 5,
         });
-      }
-      let cursor = resume ?? (await events.latestSeq(ctx.workspaceId));
+      perKey.set(keyId, streams + 1);
       reply.hijack();
       const res = reply.raw;
       writeEventStreamHead(res, request.id);
-      res.write(`retry: 2000\n: connected at position ${cursor}\n\n`);
+      res.write('retry: 2000\n: connected\n\n');
       open.add(res);
       let closed = false;
       let pumping = false;
@@ -83,7 +120,7 @@ export function registerStreamRoute(
                 if (closed) return;
                 const { workspaceId: _ws, ...payload } = event;
                 res.write(
-                  `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...payload, at: new Date(event.at).toISOString() })}\n\n`,
+                  `id: ${cursors.seal(event.seq)}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...payload, at: new Date(event.at).toISOString() })}\n\n`,
                 );
                 cursor = event.seq;
               }
@@ -102,6 +139,9 @@ export function registerStreamRoute(
       const close = () => {
         if (closed) return;
         closed = true;
+        const left = (perKey.get(keyId) ?? 1) - 1;
+        if (left > 0) perKey.set(keyId, left);
+        else perKey.delete(keyId);
         unsubscribe();
         clearInterval(poll);
         clearInterval(heartbeat);

@@ -1,5 +1,4 @@
 import type { KeyScope } from '../../core/index.ts';
-import { withDataScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { bool, type Command, cliActor, dataDirOption, str } from './types.ts';
 
@@ -41,7 +40,7 @@ export const workspaceCommand: Command = {
 export const keyCommand: Command = {
   summary: 'Create an API key for a workspace, or an organisation key',
   usage:
-    'leadloop key create (--workspace <id> --scope admin|ingest|read | --org <org>) [--label L] [--json]',
+    'leadloop key create (--workspace <id> --scope admin|ingest|read|advise | --org <org>) [--label L] [--json]',
   options: {
     ...dataDirOption,
     workspace: { type: 'string' },
@@ -66,8 +65,8 @@ export const keyCommand: Command = {
           label: str(context, 'label'),
         });
       } else {
-        if (scope !== 'admin' && scope !== 'ingest' && scope !== 'read')
-          throw new Error('--scope must be admin, ingest or read');
+        if (scope !== 'admin' && scope !== 'ingest' && scope !== 'read' && scope !== 'advise')
+          throw new Error('--scope must be admin, ingest, read or advise');
         created = await runtime.tenants.createApiKey({
           workspaceId: workspaceId as string,
           scope: scope as Exclude<KeyScope, 'org'>,
@@ -115,42 +114,6 @@ export const secretCommand: Command = {
           `new webhook secret: ${rotated.secret}\nprevious secrets verify until ${new Date(rotated.previousExpiresAt).toISOString()}\n`,
         );
       return 0;
-    } finally {
-      await runtime.close();
-    }
-  },
-};
-
-export const auditCommand: Command = {
-  summary: 'Verify the hash-chained audit trail',
-  usage: 'leadloop audit verify [--workspace <id>] [--json]',
-  options: { ...dataDirOption, workspace: { type: 'string' }, json: { type: 'boolean' } },
-  logLevel: 'warn',
-  async run(context) {
-    if (context.positionals[0] !== 'verify') throw new Error(`usage: ${this.usage}`);
-    const runtime = await createRuntime(context.config);
-    try {
-      // The operator verifies one workspace or all of them: the data scope names exactly those.
-      const only = str(context, 'workspace');
-      const workspaceIds = only
-        ? [only]
-        : (await runtime.store.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
-      const result = await withDataScope({ kind: 'workspaces', workspaceIds }, () =>
-        runtime.audit.verify({ workspaceId: only }),
-      );
-      if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(result)}\n`);
-      else if (result.problems.length === 0)
-        context.stdout.write(
-          `audit trail intact: ${result.entries} entries in ${result.workspaces} workspace(s)\n`,
-        );
-      else {
-        context.stdout.write(
-          `audit trail BROKEN: ${result.problems.length} problem(s) in ${result.entries} entries\n`,
-        );
-        for (const p of result.problems)
-          context.stdout.write(`  ${p.workspaceId} #${p.seq} ${p.kind}: ${p.message}\n`);
-      }
-      return result.problems.length === 0 ? 0 : 3;
     } finally {
       await runtime.close();
     }

@@ -1,4 +1,5 @@
-import { auditCommand, jobsCommand, keyCommand, secretCommand, workspaceCommand } from './admin-commands.ts';
+import { jobsCommand, keyCommand, secretCommand, workspaceCommand } from './admin-commands.ts';
+import { auditCommand } from './audit-command.ts';
 import { importCommand } from './import-command.ts';
 import { createPrivacyCommand } from './privacy-command.ts';
 import { scoringCommands } from './scoring-commands.ts';

@@ -6,6 +6,9 @@ import { scoringMigration } from './003-scoring.ts';
 import { councilMigration } from './004-council.ts';
 import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
+import { auditAppendMigration } from './010-audit-append.ts';
+import { identityClaimsMigration } from './011-identity-claims.ts';
+import { credentialFunctionsMigration } from './012-credential-functions.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
@@ -26,5 +29,8 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
     '070-chat-operator-list': chatOperatorListMigration(),
+    '010-audit-append': auditAppendMigration(dialect),
+    '011-identity-claims': identityClaimsMigration(dialect),
+    '012-credential-functions': credentialFunctionsMigration(dialect),
   };
 }

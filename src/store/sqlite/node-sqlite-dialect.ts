@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { CompiledQuery, type DatabaseConnection, SqliteDialect, SqliteDriver } from 'kysely';
@@ -71,13 +71,26 @@ class NodeSqliteDialect extends SqliteDialect {
 }
 
 /**
+ * The database holds every tenant's leads: only its owner may read it. SQLite creates files 0644
+ * less the umask and gives `-wal` and `-shm` the main file's mode, so the file is created (or an
+ * existing one tightened) 0600 before SQLite opens it; a chmod after opening would race the
+ * sidecars' creation. Sidecars left from an earlier run are tightened too.
+ */
+function restrictFiles(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`])
+    if (existsSync(path)) chmodSync(path, 0o600);
+}
+
+/**
  * Opens (creating if needed) a SQLite file with WAL and synchronous=FULL, so a committed
  * transaction survives power loss, and a busy timeout so other processes wait instead of failing.
  * `:memory:` is accepted for tests. `run` executes on the same connection and statement cache
  * without Kysely's executor, for a caller that holds the connection (see store/direct-runner.ts).
  */
 export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: DirectRunner } {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') restrictFiles(file);
   const db = new DatabaseSync(file);
   db.exec('pragma journal_mode = wal');
   db.exec('pragma synchronous = full');
