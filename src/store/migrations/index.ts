@@ -6,6 +6,7 @@ import { scoringMigration } from './003-scoring.ts';
 import { councilMigration } from './004-council.ts';
 import { rowLevelSecurityMigration } from './005-row-level-security.ts';
 import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
+import { workflowsMigration } from './040-workflows.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -16,5 +17,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '004-council': councilMigration(dialect),
     '005-row-level-security': rowLevelSecurityMigration(dialect),
     '006-job-dispatch-index': jobDispatchIndexMigration(),
+    '040-workflows': workflowsMigration(dialect),
   };
 }
