@@ -52,6 +52,23 @@ export const configSchema = z.object({
   LEADLOOP_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  /** Base64 of 32 random bytes sealing secrets at rest (workflow credentials). Default with embedded storage: a key file in the data directory. */
+  LEADLOOP_SECRET_KEY: z
+    .string()
+    .refine(
+      (v) => Buffer.from(v, 'base64').byteLength === 32,
+      'must be base64 of 32 bytes (openssl rand -base64 32)',
+    )
+    .optional(),
+  /** SMTP server workflow e-mail goes through, e.g. smtp://user:pass@smtp.example.com:587. Without it e-mail steps fail. */
+  LEADLOOP_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  /** The public base URL of this server, for links in e-mail (unsubscribe). Default http://HOST:PORT. */
+  LEADLOOP_PUBLIC_URL: z.url().optional(),
+  /** Timeout of a workflow step's HTTP call (redirects included). */
+  LEADLOOP_WORKFLOW_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /** How long a stopping process waits for in-flight requests and jobs. */
   LEADLOOP_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });

@@ -14,7 +14,9 @@ export type IdKind =
   | 'req'
   | 'chat'
   | 'dec'
-  | 'mdl';
+  | 'mdl'
+  | 'wf'
+  | 'wfr';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

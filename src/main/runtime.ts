@@ -55,6 +55,8 @@ import {
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { verifyWorkflow } from '../workflows/index.ts';
+import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
 export const VERSION = '0.1.0';
 
@@ -82,6 +84,7 @@ export interface Runtime {
   chats: ChatStore;
   chat: ChatService;
   council: CouncilService;
+  workflows: WorkflowWiring;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /** Runs workers until `stopWorkers` (or the signal) ends them. */
   startWorkers(concurrency: number): void;
@@ -245,6 +248,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ids: () => ids.next('dec'),
     }),
   });
+  const workflows = wireWorkflows({
+    config,
+    store,
+    queue,
+    clock,
+    ids,
+    audit,
+    council,
+    verify: (workflow) => verifyWorkflow(workflow),
+    inMemory: options.sqliteFile === ':memory:' || options.postgresSchema !== undefined,
+    ...(options.random ? { random: options.random } : {}),
+  });
   const pipeline = createLeadPipeline({
     clock,
     ids,
@@ -252,12 +267,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events,
     rules,
     scoringStages: [createChatScoringStage(chats), predictive.stage],
-    reactions: [createNextActionStage(queue)],
+    reactions: [createNextActionStage(queue), workflows.engine.triggerStage],
   });
   const handlers: JobHandlers = {
     'lead.process': (job) => pipeline.process(job),
     'scoring.retrain': (job) => predictive.training.retrainJob(job),
     'council.next_action': (job) => council.nextActionJob(job),
+    'workflow.step': (job) => workflows.engine.stepJob(job),
   };
 
   let state: LifecycleState = 'starting';
@@ -291,6 +307,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chats,
     chat,
     council,
+    workflows,
     lifecycle,
     startWorkers(concurrency) {
       if (workerAbort) return;

@@ -15,5 +15,7 @@ export type {
   EventsTable,
   JobsTable,
   LeadsTable,
+  WorkflowRunsTable,
+  WorkflowStepsTable,
 } from './schema.ts';
 export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';

@@ -1,7 +1,9 @@
 /**
- * Workflows: what happens to a lead after it arrives. Actions with real components (SMTP e-mail,
- * signed webhooks, HTTP requests that cannot reach the host, Slack/Teams, HubSpot/Salesforce), a
- * credential store sealed at rest, and the ports the capability needs from the rest of Leadloop.
+ * Workflows: what happens to a lead after it arrives. The durable engine (steps as jobs, memoised,
+ * timers as due rows, retries, cancellation, limits), the workflow service (versions, verification
+ * before activation, runs), actions with real components (SMTP e-mail, signed webhooks, HTTP
+ * requests that cannot reach the host, Slack/Teams, HubSpot/Salesforce), a credential store sealed
+ * at rest, and the ports the capability needs from the rest of Leadloop.
  */
 
 export type { CrmRecord, EffectResult, WebhookSigner } from './actions/connectors.ts';
@@ -19,6 +21,8 @@ export { createEmailSender, messageIdFor } from './actions/email.ts';
 export type { OutboundRequest, OutboundResponse, SafeHttp, SafeHttpOptions } from './actions/safe-http.ts';
 export { createSafeHttp, OutboundError } from './actions/safe-http.ts';
 export { renderTemplate, templateError } from './actions/templates.ts';
+export type { Finding, Verification, VerifyOptions } from './compliance/index.ts';
+export { verifyWorkflow } from './compliance/index.ts';
 export type {
   CredentialInput,
   CredentialKind,
@@ -26,12 +30,14 @@ export type {
   CredentialSummary,
 } from './credentials/credential-store.ts';
 export { createCredentialStore, credentialInputSchema } from './credentials/credential-store.ts';
-export type { SettingsStore, WorkflowSettings } from './credentials/settings-store.ts';
+export type { SettingsStore, WorkspaceWorkflowSettings } from './credentials/settings-store.ts';
 export {
   createSettingsStore,
-  DEFAULT_WORKFLOW_SETTINGS,
-  workflowSettingsSchema,
+  DEFAULT_WORKSPACE_WORKFLOW_SETTINGS,
+  workspaceWorkflowSettingsSchema,
 } from './credentials/settings-store.ts';
+export type { StartRunInput, WorkflowEngine, WorkflowEngineOptions } from './engine/engine.ts';
+export { createWorkflowEngine, ENGINE_SEMANTICS_VERSION } from './engine/engine.ts';
 export type {
   ConsentPort,
   ConsentState,
@@ -41,3 +47,13 @@ export type {
   WorkflowLead,
   WorkspaceRef,
 } from './ports.ts';
+export type {
+  RunStep,
+  RunSummary,
+  VerificationResult,
+  Verify,
+  WorkflowDetail,
+  WorkflowService,
+  WorkflowSummary,
+} from './workflow-service.ts';
+export { createWorkflowService } from './workflow-service.ts';

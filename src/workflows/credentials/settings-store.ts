@@ -5,7 +5,7 @@ import { fromJson } from '../../store/index.ts';
 import type { WorkspaceRef } from '../ports.ts';
 
 /** A workspace's workflow settings: where steps may send, who e-mail comes from, limits. */
-export const workflowSettingsSchema = z
+export const workspaceWorkflowSettingsSchema = z
   .object({
     /** Private hosts, addresses or CIDRs steps may reach (`127.0.0.1`, `10.0.0.0/8`, `crm.internal`). */
     egressAllow: z.array(z.string().min(1).max(255)).max(100).default([]),
@@ -31,13 +31,14 @@ export const workflowSettingsSchema = z
   })
   .strict();
 
-export type WorkflowSettings = z.infer<typeof workflowSettingsSchema>;
+export type WorkspaceWorkflowSettings = z.infer<typeof workspaceWorkflowSettingsSchema>;
 
-export const DEFAULT_WORKFLOW_SETTINGS: WorkflowSettings = workflowSettingsSchema.parse({});
+export const DEFAULT_WORKSPACE_WORKFLOW_SETTINGS: WorkspaceWorkflowSettings =
+  workspaceWorkflowSettingsSchema.parse({});
 
 export interface SettingsStore {
-  get(db: Db, ctx: WorkspaceRef): Promise<WorkflowSettings>;
-  put(db: Db, ctx: WorkspaceRef, settings: WorkflowSettings): Promise<void>;
+  get(db: Db, ctx: WorkspaceRef): Promise<WorkspaceWorkflowSettings>;
+  put(db: Db, ctx: WorkspaceRef, settings: WorkspaceWorkflowSettings): Promise<void>;
 }
 
 export function createSettingsStore(options: { clock: Clock }): SettingsStore {
@@ -48,9 +49,9 @@ export function createSettingsStore(options: { clock: Clock }): SettingsStore {
         .select('settings')
         .where('workspace_id', '=', ctx.workspaceId)
         .executeTakeFirst();
-      if (!row) return DEFAULT_WORKFLOW_SETTINGS;
-      const parsed = workflowSettingsSchema.safeParse(fromJson(row.settings, {}));
-      return parsed.success ? parsed.data : DEFAULT_WORKFLOW_SETTINGS;
+      if (!row) return DEFAULT_WORKSPACE_WORKFLOW_SETTINGS;
+      const parsed = workspaceWorkflowSettingsSchema.safeParse(fromJson(row.settings, {}));
+      return parsed.success ? parsed.data : DEFAULT_WORKSPACE_WORKFLOW_SETTINGS;
     },
     async put(db, ctx, settings) {
       const now = options.clock.now();
