@@ -67,6 +67,7 @@ export type { Trigger, TriggerType } from './triggers.ts';
 export { STEP_ID_PATTERN, TRIGGER_TYPES, triggerSchema } from './triggers.ts';
 export type { ParsedWorkflow, Workflow, WorkflowIssue, WorkflowSettings } from './workflow.ts';
 export {
+  findUnboundedCycle,
   parseWorkflow,
   stepMap,
   WORKFLOW_SCHEMA_VERSION,

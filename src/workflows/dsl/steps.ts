@@ -25,7 +25,10 @@ export type JsonTemplate =
   | { [key: string]: JsonTemplate };
 export const jsonTemplateSchema: z.ZodType<JsonTemplate> = z.lazy(() =>
   z.union([
-    scalarSchema,
+    templateSchema,
+    z.number(),
+    z.boolean(),
+    z.null(),
     z.array(jsonTemplateSchema).max(1000),
     z.record(z.string().max(200), jsonTemplateSchema),
   ]),

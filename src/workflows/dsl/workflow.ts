@@ -205,6 +205,14 @@ function findCycleAvoidingLoops(steps: Map<string, Step>): string[] | null {
   return null;
 }
 
+/**
+ * A cycle of step ids that passes through no loop step (`[a, b, a]`), or null. For converters
+ * that must bound cycles (n8n imports) before {@link parseWorkflow} accepts the graph.
+ */
+export function findUnboundedCycle(workflow: Workflow): string[] | null {
+  return findCycleAvoidingLoops(stepMap(workflow));
+}
+
 /** The workflow document's JSON Schema (draft 2020-12), for `GET /v1/workflows/schema` and structured model output. */
 export function workflowJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(workflowSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
