@@ -16,6 +16,7 @@ import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
+import { registerWorkflowRoutes } from './routes/workflow-routes.ts';
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
@@ -108,6 +109,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerChatRoutes(app, catalog, deps);
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
+  registerWorkflowRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

@@ -10,7 +10,17 @@ import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
+import type { CredentialStore, SettingsStore, WorkflowService } from '../workflows/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+
+/** What the workflow routes use; built in `src/main/workflow-wiring.ts`. */
+export interface WorkflowHttp {
+  service: WorkflowService;
+  settings: SettingsStore;
+  credentials: CredentialStore;
+  verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
+  unsubscribe(workspaceId: string, leadId: string): Promise<void>;
+}
 
 export type LifecycleState = 'starting' | 'ready' | 'draining';
 
@@ -35,6 +45,8 @@ export interface HttpDeps {
   version: string;
   /** The demo workspace shown on `/demo` (first run with embedded storage), if any. */
   demo?: { workspaceId: string; widgetKey: string } | null;
+  /** Workflows (absent in processes that do not serve them). */
+  workflows?: WorkflowHttp;
   /** Body size limit in bytes; 256 KiB by default. */
   bodyLimit?: number;
   /** Milliseconds between database polls of an SSE stream (other processes' events). */

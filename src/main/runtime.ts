@@ -363,6 +363,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         lifecycle,
         version: VERSION,
         ssePollMs: options.ssePollMs,
+        workflows,
       }),
     async close() {
       await writer.drain();

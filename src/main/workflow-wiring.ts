@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Config } from '../config/index.ts';
-import { type Clock, createSecretBox, generateSecretKey, type IdGenerator } from '../core/index.ts';
+import {
+  type Clock,
+  createSecretBox,
+  generateSecretKey,
+  type IdGenerator,
+  inWorkspace,
+  LeadloopError,
+} from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import { signWebhook } from '../ingest/index.ts';
 import { findLead } from '../leads/index.ts';
@@ -187,6 +194,8 @@ export interface WorkflowWiring {
   settings: SettingsStore;
   /** Checks the token of an unsubscribe link. */
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
+  /** Marks the lead unsubscribed (marketing steps skip it from now on), audited. */
+  unsubscribe(workspaceId: string, leadId: string): Promise<void>;
 }
 
 export function wireWorkflows(options: {
@@ -233,6 +242,23 @@ export function wireWorkflows(options: {
     service,
     credentials,
     settings,
+    unsubscribe: (workspaceId, leadId) =>
+      inWorkspace(workspaceId, () =>
+        store.db.transaction().execute(async (trx) => {
+          if (!(await leads.find(trx, { workspaceId }, leadId)))
+            throw new LeadloopError('not_found', 'the lead of this link no longer exists', {
+              issues: [{ field: 'path.leadId', reason: 'no such lead' }],
+            });
+          await leads.update(
+            trx,
+            { workspaceId },
+            leadId,
+            { attributes: { unsubscribed: true } },
+            { type: 'webhook', id: 'unsubscribe-link' },
+            'the recipient unsubscribed with the link in a workflow e-mail',
+          );
+        }),
+      ),
     verifyUnsubscribe: (workspaceId, leadId, token) => {
       const expected = Buffer.from(unsubscribeToken(key, workspaceId, leadId));
       const offered = Buffer.from(token);

@@ -36,6 +36,7 @@ export {
   DEFAULT_WORKSPACE_WORKFLOW_SETTINGS,
   workspaceWorkflowSettingsSchema,
 } from './credentials/settings-store.ts';
+export { workflowJsonSchema } from './dsl/index.ts';
 export type { StartRunInput, WorkflowEngine, WorkflowEngineOptions } from './engine/engine.ts';
 export { createWorkflowEngine, ENGINE_SEMANTICS_VERSION } from './engine/engine.ts';
 export type {
