@@ -55,7 +55,8 @@ export function createSettingsStore(options: { clock: Clock }): SettingsStore {
     },
     async put(db, ctx, settings) {
       const now = options.clock.now();
-      const json = JSON.stringify(settings);
+      // Validated here too, so a caller bypassing the route cannot store settings `get` would ignore.
+      const json = JSON.stringify(workspaceWorkflowSettingsSchema.parse(settings));
       await db
         .insertInto('workflow_settings')
         .values({ workspace_id: ctx.workspaceId, settings: json, updated_at: now })

@@ -3,10 +3,11 @@ import type { Actor, Clock, IdGenerator } from '../../core/index.ts';
 import type { PipelineStage } from '../../leads/index.ts';
 import type { JobContext, Queue } from '../../queue/index.ts';
 import type { Db, Store, WorkflowRunsTable, WorkflowStepsTable } from '../../store/index.ts';
+import { withSavepoint } from '../../store/index.ts';
 import type { SettingsStore, WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import { EFFECT_CLASS, type Step, type Trigger, type Workflow } from '../dsl/index.ts';
 import type { ConsentPort, LeadPort, WorkflowLead } from '../ports.ts';
-import { createDefinitionCache, type DefinitionCache } from './definitions.ts';
+import { createDefinitionCache, type DefinitionCache, type LoadedVersion } from './definitions.ts';
 import { evaluate, leadView, type RunScope, readsConsent } from './evaluate.ts';
 import { type ExecutorDeps, executeStep, StepFailure, type StepOutcome } from './executors.ts';
 import { createRateLimiter } from './limits.ts';
@@ -252,7 +253,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     ws: WorkspaceWorkflowSettings,
   ): Promise<boolean> {
     const limit = wf.settings?.maxConcurrentRuns ?? ws.concurrencyPerWorkflow;
-    return store.db.transaction().execute(async (trx) => {
+    // Unsynced: a power cut that forgets the admission only lets the run be admitted again.
+    return store.unsynced(async (trx) => {
       const running = await trx
         .selectFrom('workflow_runs')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -277,20 +279,50 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     ]);
   }
 
-  /** Records the step's outcome, its audit entry and the next job (or the run's end) in one transaction. */
+  /**
+   * Steps whose only effects are database writes (conditions, variables, lead updates, assignment,
+   * loops, starting another workflow) run inside the transaction that records the step before them:
+   * their effect and their memo commit together, so they cannot half-happen, and a run pays one
+   * commit and one job for each external effect instead of one per step.
+   */
+  const INLINE: ReadonlySet<Step['type']> = new Set<Step['type']>([
+    'condition',
+    'switch',
+    'set_vars',
+    'noop',
+    'loop',
+    'update_lead',
+    'assign_owner',
+    'add_to_sequence',
+    'start_workflow',
+  ]);
+
+  function absorb(scope: RunScope, step: Step, output: Record<string, unknown>): void {
+    scope.steps[step.id] = output;
+    if (step.type === 'set_vars' && output.vars && typeof output.vars === 'object')
+      Object.assign(scope.vars, output.vars);
+    if (typeof output.saveAs === 'string') scope.vars[output.saveAs] = output.response;
+    if (step.type === 'loop' && output.entered)
+      scope.loop[step.id] = { index: Number(output.index), item: output.item ?? null };
+  }
+
+  /** Records the step's outcome, its audit entry, the inline steps after it and the next job (or the run's end) in one transaction. */
   async function settle(
     job: JobContext<'workflow.step'>,
     run: WorkflowRunsTable,
+    wf: LoadedVersion,
     step: Step,
     attempts: number,
     outcome: StepOutcome,
     ws: WorkspaceWorkflowSettings,
     stepError: string | null,
+    chain: { scope: RunScope; rows: WorkflowStepsTable[] } | null,
   ): Promise<void> {
     const now = clock.now();
     const { stepKey } = job.payload;
     const effect = EFFECT_CLASS[step.type];
-    await store.db.transaction().execute(async (trx) => {
+    const hasLoop = wf.workflow.steps.some((s) => s.type === 'loop');
+    await store.transaction(async (trx) => {
       const base = {
         workspaceId: run.workspace_id,
         runId: run.id,
@@ -351,24 +383,89 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
           },
         });
       }
-      if (outcome.next) {
-        const visit = await nextVisit(trx, run.workspace_id, run.id, outcome.next);
+      let next = outcome.next;
+      if (chain && status !== 'failed') absorb(chain.scope, step, outcome.output);
+      for (let inlined = 0; next && chain && inlined < 200; inlined++) {
+        const nextStep = wf.steps.get(next);
+        if (!nextStep || !INLINE.has(nextStep.type)) break;
+        const key = stepKeyOf(next, hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1);
+        const rt = {
+          db: trx,
+          workspaceId: run.workspace_id,
+          run,
+          workflow: wf.workflow,
+          stepKey: key,
+          scope: chain.scope,
+          settings: ws,
+          idempotencyKey: `${run.id}:${key}`,
+          now,
+          signal: job.signal,
+        };
+        let inline: StepOutcome;
+        try {
+          inline = await withSavepoint(trx, () =>
+            nextStep.type === 'loop'
+              ? Promise.resolve(loopOutcome(nextStep, chain.rows, chain.scope))
+              : executeStep(nextStep, rt, deps),
+          );
+        } catch {
+          break; // it runs as its own job, with its retries and error edge
+        }
+        if (inline.kind !== 'continue') break;
+        const output = truncateOutput(inline.output, ws.maxStepOutputBytes);
+        await writeStep(trx, {
+          workspaceId: run.workspace_id,
+          runId: run.id,
+          stepKey: key,
+          stepId: nextStep.id,
+          type: nextStep.type,
+          status: 'completed',
+          attempts: 1,
+          output,
+          error: null,
+          wakeAt: null,
+          now,
+          final: true,
+        });
+        chain.rows.push({
+          workspace_id: run.workspace_id,
+          run_id: run.id,
+          step_key: key,
+          step_id: nextStep.id,
+          type: nextStep.type,
+          seq: 0,
+          status: 'completed',
+          attempts: 1,
+          output,
+          error: null,
+          wake_at: null,
+          started_at: now,
+          finished_at: now,
+        });
+        absorb(chain.scope, nextStep, inline.output);
+        if (
+          (nextStep.type === 'update_lead' ||
+            nextStep.type === 'assign_owner' ||
+            nextStep.type === 'add_to_sequence') &&
+          run.lead_id
+        ) {
+          const lead = await leads.find(trx, { workspaceId: run.workspace_id }, run.lead_id);
+          chain.scope.lead = lead ? leadView(lead) : null;
+        }
+        next = inline.next;
+      }
+      if (next) {
+        const visit = hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1;
         await queue.enqueue(trx, [
           {
             name: 'workflow.step',
             workspaceId: run.workspace_id,
-            payload: { runId: run.id, stepKey: stepKeyOf(outcome.next, visit) },
+            payload: { runId: run.id, stepKey: stepKeyOf(next, visit) },
           },
         ]);
       } else {
         await finishRun(trx, run.workspace_id, run.id, 'completed', null, now);
       }
-      await trx
-        .updateTable('workflow_runs')
-        .set({ updated_at: now })
-        .where('workspace_id', '=', run.workspace_id)
-        .where('id', '=', run.id)
-        .execute();
     });
     queue.notify();
   }
@@ -376,6 +473,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   async function fail(
     job: JobContext<'workflow.step'>,
     run: WorkflowRunsTable,
+    wf: LoadedVersion,
     step: Step,
     attempts: number,
     error: string,
@@ -385,16 +483,18 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       await settle(
         job,
         run,
+        wf,
         step,
         attempts,
         { kind: 'continue', next: step.onError, output: { error: error.slice(0, 300) } },
         ws,
         error,
+        null,
       );
       return;
     }
     const now = clock.now();
-    await store.db.transaction().execute(async (trx) => {
+    await store.transaction(async (trx) => {
       await writeStep(trx, {
         workspaceId: run.workspace_id,
         runId: run.id,
@@ -426,6 +526,17 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     });
   }
 
+  /** Settings change rarely and every step reads them: cached per workspace for a second. */
+  const settingsCache = new Map<string, { at: number; value: WorkspaceWorkflowSettings }>();
+  async function settingsOf(db: Db, workspaceId: string): Promise<WorkspaceWorkflowSettings> {
+    const hit = settingsCache.get(workspaceId);
+    if (hit && clock.now() - hit.at < 1000) return hit.value;
+    const value = await settings.get(db, { workspaceId });
+    if (settingsCache.size > 10_000) settingsCache.clear();
+    settingsCache.set(workspaceId, { at: clock.now(), value });
+    return value;
+  }
+
   async function stepJob(job: JobContext<'workflow.step'>): Promise<void> {
     const { runId, stepKey } = job.payload;
     const workspaceId = job.workspaceId;
@@ -433,7 +544,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     let run = await findRun(db, workspaceId, runId);
     if (!run || FINAL_RUN.has(run.status)) return;
     const wf = await definitions.version(db, workspaceId, run.workflow_id, run.version);
-    const ws = await settings.get(db, { workspaceId });
+    const ws = await settingsOf(db, workspaceId);
     const step = wf?.steps.get(stepIdOf(stepKey));
     if (!wf || !step) {
       await finishRun(
@@ -462,9 +573,11 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       if (wakeAt > clock.now()) return; // an earlier timer job; the due one is queued
       const timedOut = step.type === 'wait' && step.wait.kind === 'event';
       const next = step.type === 'wait' ? (timedOut ? step.onTimeout : step.next) : undefined;
+      const scope = await scopeOf(db, run, rows);
       await settle(
         job,
         run,
+        wf,
         step,
         row.attempts,
         {
@@ -478,6 +591,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         },
         ws,
         null,
+        { scope, rows },
       );
       return;
     }
@@ -491,22 +605,25 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     }
     const attempts = (row?.attempts ?? 0) + 1;
     const now = clock.now();
-    // The attempt is recorded before the effect, so a crash in the middle shows as an attempt.
+    // The attempt is recorded before the effect, so a crash in the middle shows as an attempt
+    // (unsynced: a power cut that forgets it undercounts attempts, nothing else).
     if (effect)
-      await writeStep(db, {
-        workspaceId,
-        runId,
-        stepKey,
-        stepId: step.id,
-        type: step.type,
-        status: 'running',
-        attempts,
-        output: null,
-        error: row?.error ?? null,
-        wakeAt: null,
-        now,
-        final: false,
-      });
+      await store.unsynced((u) =>
+        writeStep(u, {
+          workspaceId,
+          runId,
+          stepKey,
+          stepId: step.id,
+          type: step.type,
+          status: 'running',
+          attempts,
+          output: null,
+          error: row?.error ?? null,
+          wakeAt: null,
+          now,
+          final: false,
+        }),
+      );
     const scope = await scopeOf(db, run, rows);
     const suppressed = suppression(step, wf.workflow, rows, scope);
     if (suppressed) {
@@ -514,11 +631,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       await settle(
         job,
         run,
+        wf,
         step,
         attempts,
         { kind: 'continue', next, status: 'skipped', output: { suppressed } },
         ws,
         null,
+        { scope, rows },
       );
       return;
     }
@@ -552,7 +671,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       const maxAttempts = step.retry?.maxAttempts ?? (effect ? defaultRetry.maxAttempts : 1);
       if (retryable && attempts < maxAttempts && !job.signal.aborted) {
         const runAt = clock.now() + backoff(step, attempts);
-        await store.db.transaction().execute(async (trx) => {
+        await store.transaction(async (trx) => {
           await writeStep(trx, {
             workspaceId,
             runId,
@@ -572,10 +691,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         return;
       }
       if (job.signal.aborted) throw error;
-      await fail(job, run, step, attempts, message, ws);
+      await fail(job, run, wf, step, attempts, message, ws);
       return;
     }
-    await settle(job, run, step, attempts, outcome, ws, null);
+    await settle(job, run, wf, step, attempts, outcome, ws, null, { scope, rows });
   }
 
   async function deliverEvent(

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, WorkflowRunsTable, WorkflowStepsTable } from '../../store/index.ts';
 import { fromJson } from '../../store/index.ts';
 
@@ -92,14 +93,11 @@ export interface StepWrite {
   final: boolean;
 }
 
-/** Inserts or updates a step row; the sequence number is the row's position in the run. */
+/**
+ * Inserts or updates a step row in one statement; a new row's sequence number is its position in
+ * the run (the run's steps are written one at a time, so the count is stable).
+ */
 export async function writeStep(db: Db, w: StepWrite): Promise<void> {
-  const existing = await db
-    .selectFrom('workflow_steps')
-    .select(['seq'])
-    .where('run_id', '=', w.runId)
-    .where('step_key', '=', w.stepKey)
-    .executeTakeFirst();
   const values = {
     status: w.status,
     attempts: w.attempts,
@@ -108,21 +106,6 @@ export async function writeStep(db: Db, w: StepWrite): Promise<void> {
     wake_at: w.wakeAt,
     finished_at: w.final ? w.now : null,
   };
-  if (existing) {
-    await db
-      .updateTable('workflow_steps')
-      .set(values)
-      .where('run_id', '=', w.runId)
-      .where('step_key', '=', w.stepKey)
-      .execute();
-    return;
-  }
-  const count = await db
-    .selectFrom('workflow_steps')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', w.workspaceId)
-    .where('run_id', '=', w.runId)
-    .executeTakeFirstOrThrow();
   await db
     .insertInto('workflow_steps')
     .values({
@@ -131,10 +114,11 @@ export async function writeStep(db: Db, w: StepWrite): Promise<void> {
       step_key: w.stepKey,
       step_id: w.stepId,
       type: w.type,
-      seq: Number(count.n) + 1,
+      seq: sql<number>`(select count(*) + 1 from workflow_steps where run_id = ${w.runId})`,
       started_at: w.now,
       ...values,
     })
+    .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(values))
     .execute();
 }
 
