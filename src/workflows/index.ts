@@ -21,8 +21,15 @@ export { createEmailSender, messageIdFor } from './actions/email.ts';
 export type { OutboundRequest, OutboundResponse, SafeHttp, SafeHttpOptions } from './actions/safe-http.ts';
 export { createSafeHttp, OutboundError } from './actions/safe-http.ts';
 export { renderTemplate, templateError } from './actions/templates.ts';
-export type { Finding, Verification, VerifyOptions } from './compliance/index.ts';
-export { verifyWorkflow } from './compliance/index.ts';
+export type {
+  AddedGuard,
+  ComplianceRule,
+  Finding,
+  GuardedWorkflow,
+  Verification,
+  VerifyOptions,
+} from './compliance/index.ts';
+export { COMPLIANCE_RULES, insertGuards, verifyWorkflow } from './compliance/index.ts';
 export type {
   CredentialInput,
   CredentialKind,
@@ -36,9 +43,34 @@ export {
   DEFAULT_WORKSPACE_WORKFLOW_SETTINGS,
   workspaceWorkflowSettingsSchema,
 } from './credentials/settings-store.ts';
-export { workflowJsonSchema } from './dsl/index.ts';
+/** WF-A: the DSL's parser and types, compliance guards, generation from a goal, n8n import/export. */
+export type { Step, StepType, Trigger, Workflow, WorkflowIssue } from './dsl/index.ts';
+export { parseWorkflow, regionOf, STEP_TYPES, workflowJsonSchema, workflowSchema } from './dsl/index.ts';
 export type { StartRunInput, WorkflowEngine, WorkflowEngineOptions } from './engine/engine.ts';
 export { createWorkflowEngine, ENGINE_SEMANTICS_VERSION } from './engine/engine.ts';
+export type {
+  GenerateConstraints,
+  GeneratedWorkflow,
+  GenerateOptions,
+  GenerateRequest,
+  GenerationRefusal,
+  StepExplanation,
+} from './generator/index.ts';
+export { GENERATE_TASK, generateWorkflow, workflowGenerationSkill } from './generator/index.ts';
+export type {
+  ImportedFile,
+  ImportReport,
+  ImportResult,
+  ImportSummary,
+  N8nWorkflowJson,
+} from './n8n/index.ts';
+export {
+  exportN8nWorkflow,
+  importN8nFiles,
+  importN8nFilesDetailed,
+  importN8nWorkflow,
+  isN8nWorkflow,
+} from './n8n/index.ts';
 export type {
   ConsentPort,
   ConsentState,
