@@ -63,7 +63,7 @@ function build(nodes: { kind: Kind; a?: number; b?: number; err?: number }[]): W
         return { ...base, type: 'noop', ...next };
       case 'setCountry':
         return { ...base, type: 'update_lead', set: { country: 'DE' }, ...next };
-      case 'mail':
+      default:
         return {
           ...base,
           type: 'send_email',
