@@ -102,15 +102,19 @@ function refusal(goal: string, constraints: GenerateConstraints): string | null 
 
 /** Guards, verification and explanations for a draft: shared by the offline and model paths. */
 function finish(workflow: Workflow, reasons: Map<string, string>, verify: VerifyOptions | undefined) {
+  const before = new Map(
+    verifyWorkflow(workflow, verify).findings.map((f) => [`${f.rule}:${f.step}`, f.path]),
+  );
   const guarded = insertGuards(workflow, verify);
   const added = new Map(guarded.added.map((a) => [a.change, a.message]));
   const explanation = guarded.workflow.steps.map((s) => ({
     step: s.id,
     reason: added.get(s.id) ?? reasons.get(s.id) ?? 'part of the requested flow',
   }));
+  // The path is the one the verifier found unguarded before the guard was added.
   const findings: Finding[] = guarded.added.map((a) => ({
     rule: a.rule,
-    path: [],
+    path: before.get(`${a.rule}:${a.step}`) ?? [],
     step: a.step,
     message: a.message,
   }));

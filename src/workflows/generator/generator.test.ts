@@ -49,8 +49,8 @@ describe('offline generation over the goal fixtures', () => {
       consent: { purposes: ['email_marketing'] },
     });
     assert.deepEqual(
-      result.value.findings.map((f) => f.rule),
-      ['gdpr.marketing_email_consent'],
+      result.value.findings.map((f) => [f.rule, f.path]),
+      [['gdpr.marketing_email_consent', ['trigger:lead.created', 'email']]],
     );
     assert.match(result.value.explanation[0]?.reason ?? '', /added a check/);
   });
