@@ -307,8 +307,29 @@ describe('n8n export', () => {
     const { workflow: n8n, report } = exportN8nWorkflow(native);
     assert.deepEqual(Object.keys(n8n).sort(), ['connections', 'name', 'nodes', 'settings']);
     assert.deepEqual(n8n.settings, { executionOrder: 'v1', timezone: 'Europe/Berlin' });
+    // n8n's public API (`spec/schemas/node.yml`, additionalProperties: false) accepts only these node fields.
+    const nodeFields = new Set([
+      'id',
+      'name',
+      'webhookId',
+      'disabled',
+      'notesInFlow',
+      'notes',
+      'type',
+      'typeVersion',
+      'executeOnce',
+      'alwaysOutputData',
+      'retryOnFail',
+      'maxTries',
+      'waitBetweenTries',
+      'onError',
+      'position',
+      'parameters',
+      'credentials',
+    ]);
     const names = new Set<string>();
     for (const node of n8n.nodes) {
+      for (const key of Object.keys(node)) assert.ok(nodeFields.has(key), `node field ${key}`);
       assert.match(String(node.id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
       assert.equal(typeof node.type, 'string');
       assert.equal(typeof node.typeVersion, 'number');
