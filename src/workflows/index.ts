@@ -56,7 +56,12 @@ export type {
   GenerationRefusal,
   StepExplanation,
 } from './generator/index.ts';
-export { GENERATE_TASK, generateWorkflow, workflowGenerationSkill } from './generator/index.ts';
+export {
+  GENERATE_TASK,
+  generateRequestSchema,
+  generateWorkflow,
+  workflowGenerationSkill,
+} from './generator/index.ts';
 export type {
   ImportedFile,
   ImportReport,

@@ -58,6 +58,25 @@ export interface GenerationRefusal {
 
 export const MAX_REPAIR_ROUNDS = 2;
 
+/** The request body of `POST /v1/workflows/generate`, for the route's validation and OpenAPI. */
+export const generateRequestSchema = z
+  .object({
+    goal: z.string().trim().min(3).max(2000),
+    constraints: z
+      .object({
+        regions: z.array(z.string().min(2).max(16)).max(50).optional(),
+        industry: z.enum(['general', 'healthcare']).optional(),
+        crm: z.enum(['hubspot', 'salesforce']).optional(),
+        chat: z.enum(['slack', 'teams']).optional(),
+        timezone: z.string().max(64).optional(),
+        owners: z.array(z.string().min(1).max(100)).max(100).optional(),
+        postalAddress: z.string().max(500).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** The offline-skill task name the model port uses for generation. */
 export const GENERATE_TASK = 'workflows.generate';
 

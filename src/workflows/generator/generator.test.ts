@@ -9,7 +9,12 @@ import {
   startProtocolServer,
 } from '../../models/testing/protocol-server.ts';
 import { parseWorkflow, type Workflow } from '../dsl/index.ts';
-import { GENERATE_TASK, generateWorkflow, workflowGenerationSkill } from './generate.ts';
+import {
+  GENERATE_TASK,
+  generateRequestSchema,
+  generateWorkflow,
+  workflowGenerationSkill,
+} from './generate.ts';
 import { type GoalFixture, unmetProperties } from './goal-properties.ts';
 import { PLAYS } from './plays.ts';
 
@@ -53,6 +58,23 @@ describe('offline generation over the goal fixtures', () => {
       [['gdpr.marketing_email_consent', ['trigger:lead.created', 'email']]],
     );
     assert.match(result.value.explanation[0]?.reason ?? '', /added a check/);
+  });
+
+  test('the request schema names the field of a bad request', () => {
+    assert.ok(
+      generateRequestSchema.safeParse({ goal: 'Route qualified leads', constraints: { crm: 'hubspot' } })
+        .success,
+    );
+    const bad = generateRequestSchema.safeParse({
+      goal: '',
+      constraints: { crm: 'pipedrive', colour: 'red' },
+    });
+    assert.equal(bad.success, false);
+    const paths = bad.error?.issues.map((i) => i.path.join('.')) ?? [];
+    assert.ok(
+      paths.includes('goal') && paths.includes('constraints.crm') && paths.includes('constraints'),
+      paths.join(),
+    );
   });
 
   test('the library holds at least 20 plays', () => {

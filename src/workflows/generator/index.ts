@@ -12,6 +12,7 @@ export type {
 export {
   GENERATE_TASK,
   generateOffline,
+  generateRequestSchema,
   generateWorkflow,
   generationOutputSchema,
   MAX_REPAIR_ROUNDS,
