@@ -408,6 +408,38 @@ for (const dialect of DIALECTS) {
         assert.equal(verified.status, 200);
         assert.ok(!JSON.stringify(verified.body).includes(A.workflowId));
       },
+      async generateWorkflow() {
+        const draft = await asB('POST', '/v1/workflows/generate', {
+          goal: 'When a lead qualifies, notify sales on Slack and assign an owner round robin',
+        });
+        assert.equal(draft.status, 200, JSON.stringify(draft.body));
+        assert.ok(!JSON.stringify(draft.body).includes(A.workflowId));
+        const listA = (await call(http.app, 'GET', '/v1/workflows', { key: A.apiKey })).body
+          .items as unknown[];
+        assert.equal(listA.length >= 1, true);
+      },
+      async importN8nWorkflows() {
+        const n8n = {
+          name: 'From n8n',
+          nodes: [
+            {
+              id: '1',
+              name: 'Start',
+              type: 'n8n-nodes-base.manualTrigger',
+              typeVersion: 1,
+              position: [0, 0],
+              parameters: {},
+            },
+          ],
+          connections: {},
+        };
+        const imported = await asB('POST', '/v1/workflows/import/n8n', n8n);
+        assert.equal(imported.status, 200, JSON.stringify(imported.body));
+        const listA = (await call(http.app, 'GET', '/v1/workflows', { key: A.apiKey })).body.items as {
+          name: string;
+        }[];
+        assert.ok(!listA.some((w) => w.name === 'From n8n'), 'the import landed in B only');
+      },
       async createWorkflow() {
         const created = await asB('POST', '/v1/workflows', {
           schemaVersion: 1,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChatService, ChatStore } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
-import type { Clock } from '../core/index.ts';
+import type { Clock, Result } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
@@ -10,7 +10,14 @@ import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
-import type { CredentialStore, SettingsStore, WorkflowService } from '../workflows/index.ts';
+import type {
+  CredentialStore,
+  GeneratedWorkflow,
+  GenerateRequest,
+  GenerationRefusal,
+  SettingsStore,
+  WorkflowService,
+} from '../workflows/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** What the workflow routes use; built in `src/main/workflow-wiring.ts`. */
@@ -20,6 +27,12 @@ export interface WorkflowHttp {
   credentials: CredentialStore;
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   unsubscribe(workspaceId: string, leadId: string): Promise<void>;
+  /** A draft workflow from a goal (the configured model, or the offline play library). */
+  generate(
+    workspaceId: string,
+    request: GenerateRequest,
+    signal: AbortSignal,
+  ): Promise<Result<GeneratedWorkflow, GenerationRefusal>>;
 }
 
 export type LifecycleState = 'starting' | 'ready' | 'draining';

@@ -257,6 +257,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     audit,
     council,
     verify: (workflow) => verifyWorkflow(workflow),
+    ...(spec.value.provider === 'offline' ? {} : { models }),
     inMemory: options.sqliteFile === ':memory:' || options.postgresSchema !== undefined,
     ...(options.random ? { random: options.random } : {}),
   });

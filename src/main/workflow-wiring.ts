@@ -11,10 +11,12 @@ import {
   type IdGenerator,
   inWorkspace,
   LeadloopError,
+  type Result,
 } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import { signWebhook } from '../ingest/index.ts';
 import { findLead } from '../leads/index.ts';
+import type { ModelClient } from '../models/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
@@ -28,6 +30,10 @@ import {
   createSettingsStore,
   createWorkflowEngine,
   createWorkflowService,
+  type GeneratedWorkflow,
+  type GenerateRequest,
+  type GenerationRefusal,
+  generateWorkflow,
   type LeadPort,
   type SettingsStore,
   type Verify,
@@ -196,6 +202,11 @@ export interface WorkflowWiring {
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   /** Marks the lead unsubscribed (marketing steps skip it from now on), audited. */
   unsubscribe(workspaceId: string, leadId: string): Promise<void>;
+  generate(
+    workspaceId: string,
+    request: GenerateRequest,
+    signal: AbortSignal,
+  ): Promise<Result<GeneratedWorkflow, GenerationRefusal>>;
 }
 
 export function wireWorkflows(options: {
@@ -207,6 +218,8 @@ export function wireWorkflows(options: {
   audit: AuditLog;
   council: CouncilService;
   verify: Verify;
+  /** The model port for generation; absent: the offline play library. */
+  models?: ModelClient;
   inMemory: boolean;
   random?: () => number;
 }): WorkflowWiring {
@@ -242,6 +255,12 @@ export function wireWorkflows(options: {
     service,
     credentials,
     settings,
+    generate: (workspaceId, request, signal) =>
+      generateWorkflow(request, {
+        ...(options.models ? { model: options.models } : {}),
+        workspaceId,
+        signal,
+      }),
     unsubscribe: (workspaceId, leadId) =>
       inWorkspace(workspaceId, () =>
         store.db.transaction().execute(async (trx) => {

@@ -334,13 +334,14 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         error: stepError,
       };
       if (outcome.kind === 'wait') {
-        await writeStep(trx, {
+        const opened = await writeStep(trx, {
           ...base,
           status: 'waiting',
           output: truncateOutput(outcome.output, ws.maxStepOutputBytes),
           wakeAt: outcome.wakeAt,
           final: false,
         });
+        if (!opened) return;
         await queue.enqueue(trx, [
           {
             name: 'workflow.step',
@@ -352,13 +353,15 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         return;
       }
       const status = stepError ? 'failed' : (outcome.status ?? 'completed');
-      await writeStep(trx, {
+      const settled = await writeStep(trx, {
         ...base,
         status,
         output: truncateOutput(outcome.output, ws.maxStepOutputBytes),
         wakeAt: null,
         final: true,
       });
+      // Another execution of this job settled the step first: its successor is already queued.
+      if (!settled) return;
       if (effect && effect !== 'ai') {
         await audit.append(trx, run.workspace_id, {
           actor: { type: 'worker', id: `workflow:${run.workflow_id}` },
@@ -495,7 +498,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     }
     const now = clock.now();
     await store.transaction(async (trx) => {
-      await writeStep(trx, {
+      const settled = await writeStep(trx, {
         workspaceId: run.workspace_id,
         runId: run.id,
         stepKey: job.payload.stepKey,
@@ -509,6 +512,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         now,
         final: true,
       });
+      if (!settled) return;
       await finishRun(trx, run.workspace_id, run.id, 'failed', `step ${step.id}: ${error}`, now);
       await audit.append(trx, run.workspace_id, {
         actor: WORKER,

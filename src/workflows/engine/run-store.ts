@@ -93,11 +93,13 @@ export interface StepWrite {
   final: boolean;
 }
 
+const OPEN_STEP = ['running', 'retrying', 'waiting'] as const;
+
 /**
  * Inserts or updates a step row in one statement; a new row's sequence number is its position in
  * the run (the run's steps are written one at a time, so the count is stable).
  */
-export async function writeStep(db: Db, w: StepWrite): Promise<void> {
+export async function writeStep(db: Db, w: StepWrite): Promise<boolean> {
   const values = {
     status: w.status,
     attempts: w.attempts,
@@ -106,7 +108,7 @@ export async function writeStep(db: Db, w: StepWrite): Promise<void> {
     wake_at: w.wakeAt,
     finished_at: w.final ? w.now : null,
   };
-  await db
+  const result = await db
     .insertInto('workflow_steps')
     .values({
       workspace_id: w.workspaceId,
@@ -118,8 +120,16 @@ export async function writeStep(db: Db, w: StepWrite): Promise<void> {
       started_at: w.now,
       ...values,
     })
-    .onConflict((oc) => oc.columns(['run_id', 'step_key']).doUpdateSet(values))
-    .execute();
+    // A finished step is never rewritten: a second execution of the same job (a lease that
+    // expired under load, a crash before the job's deletion) cannot reopen or re-settle it.
+    .onConflict((oc) =>
+      oc
+        .columns(['run_id', 'step_key'])
+        .doUpdateSet(values)
+        .where('workflow_steps.status', 'in', [...OPEN_STEP]),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 export async function finishRun(
