@@ -161,7 +161,7 @@ describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
       )[0]?.n ?? 0;
 
     server = await startServer(dataDir);
-    const deadline = Date.now() + 480_000;
+    const deadline = Date.now() + Math.max(480_000, RUNS * 600);
     while (Date.now() < deadline) {
       const open =
         query<{ n: number }>(

@@ -3,6 +3,7 @@ import { importCommand } from './import-command.ts';
 import { scoringCommands } from './scoring-commands.ts';
 import { migrateCommand, serveCommand, workerCommand } from './server-commands.ts';
 import type { Command } from './types.ts';
+import { createWorkflowCommand } from './workflow-commands.ts';
 
 export type { Command, CommandContext } from './types.ts';
 
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   models: scoringCommands.models,
   evaluate: scoringCommands.evaluate,
   outcomes: scoringCommands.outcomes,
+  workflows: createWorkflowCommand(),
 };
 
 export function usage(): string {
