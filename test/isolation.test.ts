@@ -24,6 +24,8 @@ for (const dialect of DIALECTS) {
       eventId: '',
       sessionId: '',
       deadJobId: '',
+      workflowId: '',
+      runId: '',
       email: 'alice@a-corp.example.com',
     };
     const B = { workspaceId: '', apiKey: '', webhookSecret: '', widgetKey: '', organisation: '' };
@@ -121,6 +123,28 @@ for (const dialect of DIALECTS) {
           updated_at: 0,
         })
         .execute();
+      const workflow = await call(http.app, 'POST', '/v1/workflows', {
+        key: A.apiKey,
+        body: {
+          schemaVersion: 1,
+          name: 'Private workflow A',
+          triggers: [{ type: 'manual' }],
+          start: 'pause',
+          steps: [{ id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 } }],
+        },
+      });
+      assert.equal(workflow.status, 201, JSON.stringify(workflow.body));
+      A.workflowId = workflow.body.id as string;
+      const run = await call(http.app, 'POST', `/v1/workflows/${A.workflowId}/runs`, {
+        key: A.apiKey,
+        body: { leadId: A.leadId },
+      });
+      assert.equal(run.status, 202, JSON.stringify(run.body));
+      A.runId = run.body.runId as string;
+      await call(http.app, 'PUT', '/v1/workflow-credentials/a-secret', {
+        key: A.apiKey,
+        body: { kind: 'bearer_token', token: 'a-private-token' },
+      });
     });
     after(async () => {
       await stopTestApp({ runtime, http });
@@ -495,6 +519,178 @@ for (const dialect of DIALECTS) {
           status: string;
         }[];
         assert.equal(claim?.status, 'pending');
+      },
+      async getWorkflowSchema() {
+        assert.equal((await asB('GET', '/v1/workflows/schema')).status, 200);
+      },
+      async verifyWorkflow() {
+        const verified = await asB('POST', '/v1/workflows/verify', {
+          schemaVersion: 1,
+          name: 'x',
+          triggers: [{ type: 'manual' }],
+          start: 'n',
+          steps: [{ id: 'n', type: 'noop' }],
+        });
+        assert.equal(verified.status, 200);
+        assert.ok(!JSON.stringify(verified.body).includes(A.workflowId));
+      },
+      async generateWorkflow() {
+        const draft = await asB('POST', '/v1/workflows/generate', {
+          goal: 'When a lead qualifies, notify sales on Slack and assign an owner round robin',
+        });
+        assert.equal(draft.status, 200, JSON.stringify(draft.body));
+        assert.ok(!JSON.stringify(draft.body).includes(A.workflowId));
+        const listA = (await call(http.app, 'GET', '/v1/workflows', { key: A.apiKey })).body
+          .items as unknown[];
+        assert.equal(listA.length >= 1, true);
+      },
+      async importN8nWorkflows() {
+        const n8n = {
+          name: 'From n8n',
+          nodes: [
+            {
+              id: '1',
+              name: 'Start',
+              type: 'n8n-nodes-base.manualTrigger',
+              typeVersion: 1,
+              position: [0, 0],
+              parameters: {},
+            },
+          ],
+          connections: {},
+        };
+        const imported = await asB('POST', '/v1/workflows/import/n8n', n8n);
+        assert.equal(imported.status, 200, JSON.stringify(imported.body));
+        const listA = (await call(http.app, 'GET', '/v1/workflows', { key: A.apiKey })).body.items as {
+          name: string;
+        }[];
+        assert.ok(!listA.some((w) => w.name === 'From n8n'), 'the import landed in B only');
+      },
+      async createWorkflow() {
+        const created = await asB('POST', '/v1/workflows', {
+          schemaVersion: 1,
+          name: 'B own',
+          triggers: [{ type: 'manual' }],
+          start: 'n',
+          steps: [{ id: 'n', type: 'noop' }],
+        });
+        assert.equal(created.status, 201);
+        const listA = (await call(http.app, 'GET', '/v1/workflows', { key: A.apiKey })).body.items as {
+          name: string;
+        }[];
+        assert.ok(!listA.some((w) => w.name === 'B own'));
+      },
+      async listWorkflows() {
+        assert.ok(!JSON.stringify((await asB('GET', '/v1/workflows')).body).includes(A.workflowId));
+      },
+      async getWorkflow() {
+        notFound(await asB('GET', `/v1/workflows/${A.workflowId}`));
+      },
+      async updateWorkflow() {
+        notFound(
+          await asB('PUT', `/v1/workflows/${A.workflowId}`, {
+            schemaVersion: 1,
+            name: 'hijack',
+            triggers: [{ type: 'manual' }],
+            start: 'n',
+            steps: [{ id: 'n', type: 'noop' }],
+          }),
+        );
+        const a = await call(http.app, 'GET', `/v1/workflows/${A.workflowId}`, { key: A.apiKey });
+        assert.equal(a.body.name, 'Private workflow A');
+      },
+      async deleteWorkflow() {
+        notFound(await call(http.app, 'DELETE', `/v1/workflows/${A.workflowId}`, { key: B.apiKey }));
+        assert.equal(
+          (await call(http.app, 'GET', `/v1/workflows/${A.workflowId}`, { key: A.apiKey })).status,
+          200,
+        );
+      },
+      async activateWorkflow() {
+        notFound(await asB('POST', `/v1/workflows/${A.workflowId}/activate`, {}));
+        assert.equal(
+          (await call(http.app, 'GET', `/v1/workflows/${A.workflowId}`, { key: A.apiKey })).body.status,
+          'inactive',
+        );
+      },
+      async deactivateWorkflow() {
+        notFound(await asB('POST', `/v1/workflows/${A.workflowId}/deactivate`));
+      },
+      async runWorkflow() {
+        notFound(await asB('POST', `/v1/workflows/${A.workflowId}/runs`, { leadId: null }));
+        const own = await asB('POST', '/v1/workflows', {
+          schemaVersion: 1,
+          name: 'B run',
+          triggers: [{ type: 'manual' }],
+          start: 'n',
+          steps: [{ id: 'n', type: 'noop' }],
+        });
+        notFound(await asB('POST', `/v1/workflows/${own.body.id}/runs`, { leadId: A.leadId }));
+      },
+      async listWorkflowRuns() {
+        notFound(await asB('GET', `/v1/workflows/${A.workflowId}/runs`));
+      },
+      async getWorkflowRun() {
+        notFound(await asB('GET', `/v1/workflow-runs/${A.runId}`));
+      },
+      async cancelWorkflowRun() {
+        notFound(await asB('POST', `/v1/workflow-runs/${A.runId}/cancel`, { reason: 'intrusion' }));
+        const run = await call(http.app, 'GET', `/v1/workflow-runs/${A.runId}`, { key: A.apiKey });
+        assert.notEqual(run.body.status, 'cancelled');
+      },
+      async getWorkflowSettings() {
+        await call(http.app, 'PUT', '/v1/workflow-settings', {
+          key: A.apiKey,
+          body: { egressAllow: ['10.1.2.3'] },
+        });
+        assert.deepEqual((await asB('GET', '/v1/workflow-settings')).body.egressAllow, []);
+      },
+      async putWorkflowSettings() {
+        assert.equal((await asB('PUT', '/v1/workflow-settings', { egressAllow: ['127.0.0.1'] })).status, 200);
+        const a = await call(http.app, 'GET', '/v1/workflow-settings', { key: A.apiKey });
+        assert.ok(!(a.body.egressAllow as string[]).includes('127.0.0.1'));
+      },
+      async listWorkflowCredentials() {
+        const listed = await asB('GET', '/v1/workflow-credentials');
+        assert.ok(!JSON.stringify(listed.body).includes('a-secret'));
+        const own = await call(http.app, 'GET', '/v1/workflow-credentials', { key: A.apiKey });
+        assert.ok(!JSON.stringify(own.body).includes('a-private-token'), 'values are never returned');
+      },
+      async putWorkflowCredential() {
+        assert.equal(
+          (await asB('PUT', '/v1/workflow-credentials/a-secret', { kind: 'bearer_token', token: 'b-token' }))
+            .status,
+          200,
+        );
+        const stored = await runtime.inspect
+          .selectFrom('workflow_credentials')
+          .select(['workspace_id', 'sealed'])
+          .where('name', '=', 'a-secret')
+          .execute();
+        assert.equal(stored.length, 2, 'each workspace has its own credential of that name');
+        assert.ok(
+          stored.every((r) => !r.sealed.includes('token')),
+          'sealed at rest',
+        );
+      },
+      async deleteWorkflowCredential() {
+        assert.equal(
+          (await call(http.app, 'DELETE', '/v1/workflow-credentials/a-secret', { key: B.apiKey })).status,
+          204,
+        );
+        const own = await call(http.app, 'GET', '/v1/workflow-credentials', { key: A.apiKey });
+        assert.ok(JSON.stringify(own.body).includes('a-secret'));
+      },
+      async unsubscribe() {
+        const forged = await call(
+          http.app,
+          'POST',
+          `/v1/unsubscribe/${A.workspaceId}/${A.leadId}?t=forged-token-of-b`,
+          { body: '' },
+        );
+        assert.equal(forged.status, 403);
+        const lead = await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey });
+        assert.notEqual((lead.body.attributes as Record<string, unknown>).unsubscribed, true);
       },
       async getCouncilRouterStats() {
         const { id } = await councilDecisionOfA();

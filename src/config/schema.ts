@@ -72,6 +72,15 @@ export const configSchema = z.object({
     .optional(),
   /** Bearer token `/metrics` asks for; without it, `/metrics` answers 404. */
   LEADLOOP_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** SMTP server workflow e-mail goes through, e.g. smtp://user:pass@smtp.example.com:587. Without it e-mail steps fail. */
+  LEADLOOP_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  /** The public base URL of this server, for links in e-mail (unsubscribe). Default http://HOST:PORT. */
+  LEADLOOP_PUBLIC_URL: z.url().optional(),
+  /** Timeout of a workflow step's HTTP call (redirects included). */
+  LEADLOOP_WORKFLOW_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /** How long a stopping process waits for in-flight requests and jobs. */
   LEADLOOP_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });

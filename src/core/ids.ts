@@ -17,7 +17,9 @@ export type IdKind =
   | 'mdl'
   | 'dsr'
   | 'usr'
-  | 'inv';
+  | 'inv'
+  | 'wf'
+  | 'wfr';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

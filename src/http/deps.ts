@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AnalyticsService } from '../analytics/index.ts';
 import type { ChatService } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
-import type { Clock, SecretBox } from '../core/index.ts';
+import type { Clock, Result, SecretBox } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
@@ -10,10 +10,38 @@ import type { IdentityClaims, LeadReader } from '../leads/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
+import type { Db } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { UsersService } from '../users/index.ts';
+import type {
+  CredentialStore,
+  GeneratedWorkflow,
+  GenerateRequest,
+  GenerationRefusal,
+  SettingsStore,
+  WorkflowService,
+} from '../workflows/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+
+/** What the workflow routes use; built in `src/main/workflow-wiring.ts`. */
+export interface WorkflowHttp {
+  service: WorkflowService;
+  /** Runs `fn` in one transaction of the caller's workspace (a change commits with its audit entry). */
+  transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Runs reads of the caller's workspace. */
+  read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  settings: SettingsStore;
+  credentials: CredentialStore;
+  verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
+  unsubscribe(workspaceId: string, leadId: string): Promise<void>;
+  /** A draft workflow from a goal (the configured model, or the offline play library). */
+  generate(
+    workspaceId: string,
+    request: GenerateRequest,
+    signal: AbortSignal,
+  ): Promise<Result<GeneratedWorkflow, GenerationRefusal>>;
+}
 
 export type LifecycleState = 'starting' | 'ready' | 'draining';
 
@@ -49,6 +77,8 @@ export interface HttpDeps {
   version: string;
   /** The demo workspace shown on `/demo` (first run with embedded storage), if any. */
   demo?: { workspaceId: string; widgetKey: string } | null;
+  /** Workflows (absent in processes that do not serve them). */
+  workflows?: WorkflowHttp;
   /** Body size limit in bytes; 256 KiB by default. */
   bodyLimit?: number;
   /** Milliseconds between database polls of an SSE stream (other processes' events). */

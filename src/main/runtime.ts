@@ -79,6 +79,7 @@ import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
+import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
 import { loadMasterKey } from './master-key.ts';
 import {
@@ -88,6 +89,7 @@ import {
   registerPersonalDataHolders,
   retentionTargets,
 } from './privacy-wiring.ts';
+import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
 export const VERSION = '0.1.0';
 
@@ -119,6 +121,7 @@ export interface Runtime {
   council: CouncilService;
   privacy: Privacy;
   analytics: AnalyticsService;
+  workflows: WorkflowWiring;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /**
    * Runs workers until `stopWorkers` ends them: every pool, or only `pools` (`leadloop worker --only`).
@@ -355,6 +358,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     hooks: erasureHooks(queue),
   });
   registerPersonalDataHolders(privacy.holders);
+  const workflows = wireWorkflows({
+    config,
+    store,
+    queue,
+    clock,
+    ids,
+    audit,
+    council,
+    verify: (workflow) => verifyWorkflow(workflow),
+    ...(spec.value.provider === 'offline' ? {} : { models }),
+    masterKey: options.masterKey ?? masterKey,
+    ...(options.random ? { random: options.random } : {}),
+  });
   const pipeline = createLeadPipeline({
     clock,
     ids,
@@ -370,13 +386,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       privacy.stages.whenProfilingAllowed(predictive.stage),
       privacy.stages.profilingGate,
     ],
-    reactions: [createNextActionStage(queue)],
+    reactions: [createNextActionStage(queue), workflows.engine.triggerStage],
   });
   const handlers: JobHandlers = {
     'lead.process': (job) => pipeline.process(job),
     'scoring.retrain': (job) => predictive.training.retrainJob(job),
     'council.next_action': (job) => council.nextActionJob(job),
     'privacy.retention': (job) => privacy.retentionJob(job),
+    'workflow.step': (job) => workflows.engine.stepJob(job),
   };
 
   let state: LifecycleState = 'starting';
@@ -414,6 +431,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     council,
     privacy,
     analytics,
+    workflows,
     lifecycle,
     startWorkers(concurrency, pools) {
       if (workerAbort) return;
@@ -476,6 +494,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         lifecycle,
         version: VERSION,
         ssePollMs: options.ssePollMs,
+        workflows,
       }),
     async close() {
       await writer.drain();

@@ -40,6 +40,19 @@ export const jobCatalog = {
     maxAttempts: 5,
     backoffBaseMs: 30_000,
   },
+  /**
+   * Runs one step of a workflow run (its result memoised in `workflow_steps`, so a repeated job
+   * never repeats a finished step). The engine retries steps itself with the step's own policy;
+   * these attempts only cover a crash or a database failure around a step.
+   */
+  'workflow.step': {
+    pool: 'workflows',
+    payload: z.object({ runId: z.string().max(100), stepKey: z.string().max(200) }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 120_000,
+    maxAttempts: 10,
+    backoffBaseMs: 1_000,
+  },
 } as const;
 
 /**

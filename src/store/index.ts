@@ -18,6 +18,8 @@ export type {
   JobsTable,
   LeadsTable,
   PrivacyRequestsTable,
+  WorkflowRunsTable,
+  WorkflowStepsTable,
 } from './schema.ts';
 export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';
 export type { UnitOfWork } from './unit-of-work.ts';

@@ -505,6 +505,88 @@ export interface UserInvitationsTable {
   accepted_at: number | null;
 }
 
+export interface WorkflowsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** inactive | active */
+  status: string;
+  latest_version: number;
+  /** The version new runs start on while active. */
+  active_version: number | null;
+  /** JSON: the active version's trigger types, so the trigger stage reads no definitions. */
+  triggers: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface WorkflowVersionsTable {
+  workspace_id: string;
+  workflow_id: string;
+  version: number;
+  /** JSON: the workflow definition as validated; never changed once written. */
+  definition: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface WorkflowRunsTable {
+  id: string;
+  workspace_id: string;
+  workflow_id: string;
+  /** The version the run started on and keeps to its end. */
+  version: number;
+  engine_version: number;
+  lead_id: string | null;
+  trigger: string;
+  dedupe_key: string;
+  /** running | completed | failed | cancelled */
+  status: string;
+  /** JSON: the trigger's ids and figures (no personal data). */
+  input: string;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface WorkflowStepsTable {
+  workspace_id: string;
+  run_id: string;
+  /** The step id, suffixed with loop iterations (`send#2`): memoisation is by identity, not position. */
+  step_key: string;
+  step_id: string;
+  type: string;
+  seq: number;
+  /** running | waiting | completed | failed | skipped | cancelled */
+  status: string;
+  attempts: number;
+  /** JSON, truncated: the memoised result a resumed run reads instead of acting again. */
+  output: string | null;
+  error: string | null;
+  wake_at: number | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+export interface WorkflowCredentialsTable {
+  workspace_id: string;
+  name: string;
+  kind: string;
+  /** SecretBox-sealed JSON; the plaintext never reaches the database or a response. */
+  sealed: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WorkflowSettingsTable {
+  workspace_id: string;
+  /** JSON: WorkflowSettings (egress allow-list, sender identity, limits). */
+  settings: string;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
@@ -543,6 +625,12 @@ export interface Database {
   user_sessions: UserSessionsTable;
   user_invitations: UserInvitationsTable;
   identity_claims: IdentityClaimsTable;
+  workflows: WorkflowsTable;
+  workflow_versions: WorkflowVersionsTable;
+  workflow_runs: WorkflowRunsTable;
+  workflow_steps: WorkflowStepsTable;
+  workflow_credentials: WorkflowCredentialsTable;
+  workflow_settings: WorkflowSettingsTable;
 }
 
 /**
@@ -579,6 +667,12 @@ export const TENANT_TABLES = [
   'metric_rollups',
   'metric_cursors',
   'identity_claims',
+  'workflows',
+  'workflow_versions',
+  'workflow_runs',
+  'workflow_steps',
+  'workflow_credentials',
+  'workflow_settings',
 ] as const satisfies readonly (keyof Database)[];
 
 /**

@@ -6,6 +6,7 @@ import { scoringCommands } from './scoring-commands.ts';
 import { migrateCommand, serveCommand, workerCommand } from './server-commands.ts';
 import type { Command } from './types.ts';
 import { userCommand } from './user-commands.ts';
+import { createWorkflowCommand } from './workflow-commands.ts';
 
 export type { Command, CommandContext } from './types.ts';
 
@@ -25,6 +26,7 @@ export const commands: Record<string, Command> = {
   outcomes: scoringCommands.outcomes,
   privacy: createPrivacyCommand(),
   user: userCommand,
+  workflows: createWorkflowCommand(),
 };
 
 export function usage(): string {

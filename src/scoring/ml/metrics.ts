@@ -1,4 +1,3 @@
-import { normalQuantile } from '../../core/index.ts';
 /** Binary outcomes as 0/1 bytes: compact, and unambiguous where booleans would need conversion. */
 export type Labels = ArrayLike<number>;
 

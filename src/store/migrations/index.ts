@@ -10,6 +10,7 @@ import { auditAppendMigration } from './010-audit-append.ts';
 import { identityClaimsMigration } from './011-identity-claims.ts';
 import { credentialFunctionsMigration } from './012-credential-functions.ts';
 import { privacyMigration } from './030-privacy.ts';
+import { workflowsMigration } from './040-workflows.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { analyticsMigration } from './060-analytics.ts';
@@ -24,13 +25,14 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '004-council': councilMigration(dialect),
     '005-row-level-security': rowLevelSecurityMigration(dialect),
     '006-job-dispatch-index': jobDispatchIndexMigration(),
-    '030-privacy': privacyMigration(dialect),
-    '060-analytics': analyticsMigration(dialect),
-    '050-users': usersMigration(),
-    '051-lead-filters': leadFiltersMigration(),
-    '070-chat-operator-list': chatOperatorListMigration(),
     '010-audit-append': auditAppendMigration(dialect),
     '011-identity-claims': identityClaimsMigration(dialect),
     '012-credential-functions': credentialFunctionsMigration(dialect),
+    '030-privacy': privacyMigration(dialect),
+    '040-workflows': workflowsMigration(dialect),
+    '050-users': usersMigration(),
+    '051-lead-filters': leadFiltersMigration(),
+    '060-analytics': analyticsMigration(dialect),
+    '070-chat-operator-list': chatOperatorListMigration(),
   };
 }

@@ -1,0 +1,284 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type { AuditLog } from '../compliance/index.ts';
+import type { Config } from '../config/index.ts';
+import {
+  type Clock,
+  createSecretBox,
+  type IdGenerator,
+  inWorkspace,
+  LeadloopError,
+  type Result,
+} from '../core/index.ts';
+import type { CouncilService } from '../council/index.ts';
+import { signWebhook } from '../ingest/index.ts';
+import { findLead } from '../leads/index.ts';
+import type { ModelClient } from '../models/index.ts';
+import type { Queue } from '../queue/index.ts';
+import type { Db, Store } from '../store/index.ts';
+import { fromJson } from '../store/index.ts';
+import {
+  type ConsentPort,
+  type CouncilPort,
+  type CredentialStore,
+  createCredentialStore,
+  createEmailSender,
+  createSafeHttp,
+  createSettingsStore,
+  createWorkflowEngine,
+  createWorkflowService,
+  type GeneratedWorkflow,
+  type GenerateRequest,
+  type GenerationRefusal,
+  generateWorkflow,
+  type LeadPort,
+  type SettingsStore,
+  type Verify,
+  type WorkflowEngine,
+  type WorkflowService,
+} from '../workflows/index.ts';
+
+/** The lead port over the lead kernel: reads with `findLead`, writes attributes/status with history. */
+export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog }): LeadPort {
+  return {
+    async find(db, ctx, leadId) {
+      return findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
+    },
+    async update(db, ctx, leadId, patch, actor, reason) {
+      const lead = await findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
+      if (!lead) throw new Error(`lead ${leadId} not found`);
+      const attributes = { ...lead.attributes };
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const set = (key: string, value: string | number | boolean | null) => {
+        if (attributes[key] === value) return;
+        changes[`attributes.${key}`] = { from: attributes[key] ?? null, to: value };
+        if (value === null) delete attributes[key];
+        else attributes[key] = value;
+      };
+      for (const [key, value] of Object.entries(patch.attributes ?? {})) set(key, value);
+      if (patch.owner !== undefined) set('owner', patch.owner);
+      if (patch.tagsAdd || patch.tagsRemove) {
+        const tags = new Set(
+          typeof attributes.tags === 'string' && attributes.tags ? attributes.tags.split(',') : [],
+        );
+        for (const t of patch.tagsAdd ?? []) tags.add(t);
+        for (const t of patch.tagsRemove ?? []) tags.delete(t);
+        set('tags', tags.size > 0 ? [...tags].join(',') : null);
+      }
+      const status = patch.status ?? lead.status;
+      if (status !== lead.status) changes.status = { from: lead.status, to: status };
+      if (Object.keys(changes).length === 0) return;
+      const now = options.clock.now();
+      await db
+        .updateTable('leads')
+        .set({ attributes: JSON.stringify(attributes), status, updated_at: now })
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('id', '=', leadId)
+        .execute();
+      await db
+        .insertInto('lead_history')
+        .values({
+          workspace_id: ctx.workspaceId,
+          lead_id: leadId,
+          event_id: actor.id,
+          action: 'workflow.update',
+          changes: JSON.stringify(changes),
+          created_at: now,
+        })
+        .execute();
+      await options.audit.append(db, ctx.workspaceId, {
+        actor,
+        action: 'lead.updated',
+        subject: leadId,
+        reason,
+        data: { fields: Object.keys(changes) },
+      });
+    },
+    async countOpenByOwner(db, ctx, owners) {
+      const rows = await db
+        .selectFrom('leads')
+        .select(['attributes'])
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('status', 'in', ['new', 'qualified'])
+        .execute();
+      const counts: Record<string, number> = Object.fromEntries(owners.map((o) => [o, 0]));
+      for (const row of rows) {
+        const owner = fromJson<Record<string, unknown>>(row.attributes, {}).owner;
+        if (typeof owner === 'string' && owner in counts) counts[owner] = (counts[owner] ?? 0) + 1;
+      }
+      return counts;
+    },
+  };
+}
+
+/**
+ * The default consent adapter, over today's consent data: purposes from the lead's consent records
+ * (checkbox and form captures count as written), opt-outs from lead attributes (`unsubscribed`,
+ * `doNotSell`, `gpc`). The privacy capability's ledger replaces it when it lands.
+ */
+export function createDefaultConsentPort(): ConsentPort {
+  return {
+    async stateOf(db: Db, ctx, leadId) {
+      const records = await db
+        .selectFrom('consent_records')
+        .select(['purposes', 'method'])
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('lead_id', '=', leadId)
+        .execute();
+      const lead = await db
+        .selectFrom('leads')
+        .select('attributes')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('id', '=', leadId)
+        .executeTakeFirst();
+      const attributes = fromJson<Record<string, unknown>>(lead?.attributes, {});
+      const purposes = new Set<string>();
+      const written = new Set<string>();
+      for (const r of records) {
+        for (const p of fromJson<string[]>(r.purposes, [])) {
+          purposes.add(p);
+          if (r.method === 'checkbox' || r.method === 'form') written.add(p);
+        }
+      }
+      const yes = (v: unknown) => v === true || v === 'true';
+      return {
+        purposes: [...purposes],
+        writtenPurposes: [...written],
+        saleShareOptOut: yes(attributes.doNotSell) || yes(attributes.gpc),
+        unsubscribed: yes(attributes.unsubscribed),
+      };
+    },
+  };
+}
+
+export function createCouncilPort(council: CouncilService): CouncilPort {
+  return {
+    async ask(ctx, input) {
+      const decision = (await council.ask(
+        { workspaceId: ctx.workspaceId, organisationId: '' } as never,
+        { type: 'lead.next_action', leadId: input.leadId },
+        { actor: { type: 'worker', id: 'workflow.ask_council' }, signal: input.signal },
+      )) as unknown as {
+        id: string;
+        decisionClass?: string;
+        confidence?: number;
+        output?: { action?: string };
+        explanation?: string;
+      };
+      return {
+        decisionId: decision.id,
+        decision: decision.decisionClass ?? decision.output?.action ?? 'unknown',
+        confidence: decision.confidence ?? 0,
+        explanation: typeof decision.explanation === 'string' ? decision.explanation : '',
+      };
+    },
+  };
+}
+
+export interface WorkflowWiring {
+  engine: WorkflowEngine;
+  service: WorkflowService;
+  transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  credentials: CredentialStore;
+  settings: SettingsStore;
+  /** Checks the token of an unsubscribe link. */
+  verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
+  /** Marks the lead unsubscribed (marketing steps skip it from now on), audited. */
+  unsubscribe(workspaceId: string, leadId: string): Promise<void>;
+  generate(
+    workspaceId: string,
+    request: GenerateRequest,
+    signal: AbortSignal,
+  ): Promise<Result<GeneratedWorkflow, GenerationRefusal>>;
+}
+
+export function wireWorkflows(options: {
+  config: Config;
+  store: Store;
+  queue: Queue;
+  clock: Clock;
+  ids: IdGenerator;
+  audit: AuditLog;
+  council: CouncilService;
+  verify: Verify;
+  /** The model port for generation; absent: the offline play library. */
+  models?: ModelClient;
+  /** The master key: credentials are sealed with its box (bound to workspace and name); unsubscribe links are signed with a key derived from it. */
+  masterKey: Uint8Array;
+  random?: () => number;
+}): WorkflowWiring {
+  const { config, store, queue, clock, ids, audit } = options;
+  const credentials = createCredentialStore({ box: createSecretBox(options.masterKey), clock });
+  const key = Buffer.from(
+    hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'leadloop unsubscribe links', 32),
+  );
+  const settings = createSettingsStore({ clock });
+  const leads = createWorkflowLeadPort({ clock, audit });
+  const smtp = config.LEADLOOP_SMTP_URL;
+  const engine = createWorkflowEngine({
+    store,
+    queue,
+    clock,
+    ids,
+    audit,
+    leads,
+    consent: createDefaultConsentPort(),
+    council: createCouncilPort(options.council),
+    credentials,
+    settings,
+    http: createSafeHttp({ timeoutMs: config.LEADLOOP_WORKFLOW_HTTP_TIMEOUT_MS }),
+    email: smtp ? createEmailSender(nodemailer.createTransport(smtp)) : null,
+    sign: signWebhook,
+    unsubscribeUrl: (workspaceId, leadId) => {
+      const base = (config.LEADLOOP_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+      return `${base}/v1/unsubscribe/${encodeURIComponent(workspaceId)}/${encodeURIComponent(leadId)}?t=${unsubscribeToken(key, workspaceId, leadId)}`;
+    },
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const service = createWorkflowService({ store, engine, audit, clock, ids, verify: options.verify, leads });
+  return {
+    engine,
+    service,
+    transaction: (fn) => store.transaction((trx) => fn(trx)),
+    read: (fn) => fn(store.db),
+    credentials,
+    settings,
+    generate: (workspaceId, request, signal) =>
+      generateWorkflow(request, {
+        ...(options.models ? { model: options.models } : {}),
+        workspaceId,
+        signal,
+      }),
+    unsubscribe: (workspaceId, leadId) =>
+      inWorkspace(workspaceId, () =>
+        store.db.transaction().execute(async (trx) => {
+          if (!(await leads.find(trx, { workspaceId }, leadId)))
+            throw new LeadloopError('not_found', 'the lead of this link no longer exists', {
+              issues: [{ field: 'path.leadId', reason: 'no such lead' }],
+            });
+          await leads.update(
+            trx,
+            { workspaceId },
+            leadId,
+            { attributes: { unsubscribed: true } },
+            { type: 'webhook', id: 'unsubscribe-link' },
+            'the recipient unsubscribed with the link in a workflow e-mail',
+          );
+        }),
+      ),
+    verifyUnsubscribe: (workspaceId, leadId, token) => {
+      const expected = Buffer.from(unsubscribeToken(key, workspaceId, leadId));
+      const offered = Buffer.from(token);
+      return offered.length === expected.length && timingSafeEqual(offered, expected);
+    },
+  };
+}
+
+/** An unguessable, per-lead token: only the recipient of the e-mail can unsubscribe the address. */
+function unsubscribeToken(key: Uint8Array, workspaceId: string, leadId: string): string {
+  return createHmac('sha256', key)
+    .update(`unsubscribe:${workspaceId}:${leadId}`)
+    .digest('base64url')
+    .slice(0, 32);
+}

@@ -1,0 +1,62 @@
+import type { TestRuntime } from './runtime.ts';
+
+export const WEBHOOK_SECRET = `whsec_${Buffer.from('workflow-endpoint-secret-32bytes').toString('base64')}`;
+
+/**
+ * A lead qualifies → consent and sale/share are checked → a signed webhook to a sink → a marketing
+ * e-mail → the lead is tagged. Verifies under the compliance rules (guards dominate both actions).
+ */
+export function qualifiedLeadWorkflow(sinkUrl: string) {
+  return {
+    schemaVersion: 1,
+    name: 'Qualified lead follow-up',
+    triggers: [{ type: 'lead.qualified' }],
+    start: 'check',
+    steps: [
+      {
+        id: 'check',
+        type: 'condition',
+        when: { all: [{ consent: { purposes: ['email_marketing'] } }, { privacy: 'sale_share_allowed' }] },
+        onTrue: 'hook',
+      },
+      {
+        id: 'hook',
+        type: 'webhook',
+        url: `${sinkUrl}/hooks/lead`,
+        event: 'lead.qualified',
+        secret: 'sink-secret',
+        sharing: 'first_party',
+        payload: { leadId: '{{lead.id}}', company: '{{lead.company}}' },
+        next: 'mail',
+      },
+      {
+        id: 'mail',
+        type: 'send_email',
+        to: 'lead',
+        purpose: 'marketing',
+        subject: 'Welcome, {{lead.name}}',
+        body: 'Hello {{lead.name}}, thanks for your interest in Acme.',
+        next: 'tag',
+      },
+      { id: 'tag', type: 'update_lead', addTags: ['nurtured'], set: { 'attributes.stage': 'nurture' } },
+    ],
+  };
+}
+
+/** Egress to local sinks, a sender with a postal address, and the sink's signing secret. */
+export async function prepareWorkspace(runtime: TestRuntime, workspaceId: string): Promise<void> {
+  const ws = { workspaceId };
+  await runtime.workflows.settings.put(runtime.store.db, ws, {
+    egressAllow: ['127.0.0.1'],
+    sender: { from: 'Acme <hello@acme.example>', postalAddress: 'Acme Inc., 1 Main St, Springfield, USA' },
+    unsubscribeBaseUrl: null,
+    concurrencyPerWorkflow: 100,
+    ratePerConnector: 10_000,
+    maxStepOutputBytes: 4096,
+    runRetentionDays: 90,
+  });
+  await runtime.workflows.credentials.put(runtime.store.db, ws, 'sink-secret', {
+    kind: 'webhook_secret',
+    secret: WEBHOOK_SECRET,
+  });
+}

@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, it } from 'node:test';
+import { type HttpSink, startHttpSink } from './support/sinks.ts';
+
+const root = join(import.meta.dirname, '..');
+/** Runs started before the kill; WORKFLOW_CRASH_RUNS=2000 reproduces the issue's figure (slow on a shared machine). */
+const RUNS = Number(process.env.WORKFLOW_CRASH_RUNS ?? 300);
+const SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
+
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(root, 'src/main/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0'],
+    {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        LEADLOOP_SECRET_KEY: SECRET_KEY,
+        LEADLOOP_QUEUE_VISIBILITY_MS: '1000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /running at (http:\/\/\S+)/.exec(out);
+      if (match?.[1] && out.includes('Try it:')) resolve(match[1]);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
+  });
+  return { child, url };
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r),
+  );
+
+async function api(url: string, key: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
+  };
+}
+
+function query<T>(dataDir: string, sql: string): T[] {
+  const db = new DatabaseSync(join(dataDir, 'leadloop.db'), { readOnly: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+async function setUp(url: string, key: string, workflow: unknown): Promise<string> {
+  const settings = await api(url, key, 'PUT', '/v1/workflow-settings', {
+    egressAllow: ['127.0.0.1'],
+    ratePerConnector: 10_000,
+  });
+  assert.equal(settings.status, 200, JSON.stringify(settings.body));
+  const created = await api(url, key, 'POST', '/v1/workflows', workflow);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const activated = await api(url, key, 'POST', `/v1/workflows/${created.body.id}/activate`, {});
+  assert.equal(activated.status, 200, JSON.stringify(activated.body));
+  return created.body.id as string;
+}
+
+describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
+  let sink: HttpSink;
+  const dirs: string[] = [];
+  before(async () => {
+    sink = await startHttpSink();
+  });
+  after(async () => {
+    await sink.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`finishes every run and the sink sees each idempotency key once in effect (${RUNS} runs, kill mid-flight)`, {
+    timeout: 600_000,
+  }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-wf-crash-'));
+    dirs.push(dataDir);
+    let server = await startServer(dataDir);
+    const { apiKey } = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
+      apiKey: string;
+    };
+    const workflowId = await setUp(server.url, apiKey, {
+      schemaVersion: 1,
+      name: 'Crash test',
+      triggers: [{ type: 'manual' }],
+      start: 'check',
+      steps: [
+        { id: 'check', type: 'condition', when: { field: 'trigger.n', op: 'gte', value: 0 }, onTrue: 'call' },
+        {
+          id: 'call',
+          type: 'http_request',
+          method: 'POST',
+          url: `${sink.url}/effect`,
+          sharing: 'first_party',
+          body: { n: '{{trigger.n}}' },
+          retry: { maxAttempts: 10, backoffMs: 100 },
+          next: 'mark',
+        },
+        { id: 'mark', type: 'set_vars', values: { done: 'yes' } },
+      ],
+    });
+    const accepted: string[] = [];
+    let killed = false;
+    let next = 0;
+    await new Promise<void>((resolve) => {
+      let inFlight = 0;
+      const pump = () => {
+        while (!killed && inFlight < 16 && next < RUNS) {
+          inFlight++;
+          const n = next++;
+          void api(server.url, apiKey, 'POST', `/v1/workflows/${workflowId}/runs`, {
+            leadId: null,
+            data: { n },
+          })
+            .then((r) => {
+              if (r.status === 202) accepted.push(r.body.runId as string);
+            })
+            .catch(() => {})
+            .finally(() => {
+              inFlight--;
+              if (inFlight === 0 && next >= RUNS) resolve();
+              else pump();
+            });
+        }
+      };
+      pump();
+    });
+    // Every run is started; kill once half of them reached the sink, while the rest execute.
+    while (sink.requests.length < accepted.length / 2) await new Promise((r) => setTimeout(r, 5));
+    server.child.kill('SIGKILL');
+    killed = true;
+    await exited(server.child);
+    const unfinishedAtKill =
+      query<{ n: number }>(
+        dataDir,
+        "select count(*) as n from workflow_runs where status in ('queued','running')",
+      )[0]?.n ?? 0;
+
+    server = await startServer(dataDir);
+    const deadline = Date.now() + Math.max(480_000, RUNS * 600);
+    while (Date.now() < deadline) {
+      const open =
+        query<{ n: number }>(
+          dataDir,
+          "select count(*) as n from workflow_runs where status in ('queued','running')",
+        )[0]?.n ?? 0;
+      if (open === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+
+    const runs = query<{ id: string; status: string }>(dataDir, 'select id, status from workflow_runs');
+    const statuses: Record<string, number> = {};
+    for (const r of runs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    assert.deepEqual(statuses, { completed: runs.length }, 'every run finished');
+    const ids = new Set(runs.map((r) => r.id));
+    for (const id of accepted) assert.ok(ids.has(id), `accepted run ${id} exists`);
+    const keys = sink.requests.map((r) => String(r.headers['idempotency-key']));
+    const distinct = new Set(keys);
+    assert.equal(distinct.size, runs.length, 'one distinct idempotency key per run at the sink');
+    for (const id of ids) assert.ok(distinct.has(`${id}:call#1`), `run ${id} reached the sink`);
+    const steps = query<{ n: number }>(
+      dataDir,
+      "select count(*) as n from workflow_steps where step_id = 'call' and status = 'completed'",
+    )[0]?.n;
+    assert.equal(steps, runs.length, 'one completed call step per run');
+    assert.ok(unfinishedAtKill > 0, 'the kill happened while runs were in flight');
+    process.stderr.write(
+      `workflow crash test: ${runs.length} runs (${accepted.length} acknowledged), ${unfinishedAtKill} unfinished at the kill, ${keys.length} requests at the sink for ${distinct.size} keys (${keys.length - distinct.size} repeated deliveries, deduplicated by key)\n`,
+    );
+  });
+
+  it('fires timers after a restart, within 1 s of due', { timeout: 300_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-wf-timers-'));
+    dirs.push(dataDir);
+    let server = await startServer(dataDir);
+    const { apiKey } = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
+      apiKey: string;
+    };
+    const workflowId = await setUp(server.url, apiKey, {
+      schemaVersion: 1,
+      name: 'Timers',
+      triggers: [{ type: 'manual' }],
+      start: 'pause',
+      steps: [
+        { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 25_000 }, next: 'call' },
+        {
+          id: 'call',
+          type: 'http_request',
+          method: 'POST',
+          url: `${sink.url}/timer`,
+          sharing: 'first_party',
+        },
+      ],
+    });
+    for (let i = 0; i < 20; i++)
+      assert.equal(
+        (await api(server.url, apiKey, 'POST', `/v1/workflows/${workflowId}/runs`, { leadId: null })).status,
+        202,
+      );
+    for (;;) {
+      const waiting =
+        query<{ n: number }>(dataDir, "select count(*) as n from workflow_steps where status = 'waiting'")[0]
+          ?.n ?? 0;
+      if (waiting === 20) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    server.child.kill('SIGKILL');
+    await exited(server.child);
+    server = await startServer(dataDir);
+    const readyAt = Date.now();
+    const deadline = Date.now() + 120_000;
+    while (
+      (query<{ n: number }>(dataDir, "select count(*) as n from workflow_runs where status = 'completed'")[0]
+        ?.n ?? 0) < 20 &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+    const waits = query<{ output: string; finished_at: number }>(
+      dataDir,
+      "select output, finished_at from workflow_steps where step_id = 'pause'",
+    );
+    assert.equal(waits.length, 20);
+    const fired = query<{ n: number }>(
+      dataDir,
+      "select count(*) as n from workflow_runs where status = 'completed'",
+    )[0]?.n;
+    assert.equal(fired, 20, 'every timer fired after the restart');
+    const late = waits.map((w) => (JSON.parse(w.output) as { lateMs: number }).lateMs);
+    // Timers due while the server was still starting fire as a backlog at start-up; the others
+    // within 1 s of due.
+    waits.forEach((w, i) => {
+      const lateMs = late[i] as number;
+      const due = Number(w.finished_at) - lateMs;
+      const allowed = due >= readyAt ? 1000 : readyAt - due + 5000;
+      assert.ok(lateMs < allowed, `timer ${i} fired ${lateMs} ms after due (allowed ${allowed})`);
+    });
+    process.stderr.write(
+      `workflow timers after restart: late by max ${Math.max(...late)} ms, median ${late.sort((a, b) => a - b)[10]} ms\n`,
+    );
+  });
+});
