@@ -927,19 +927,25 @@ for (const dialect of DIALECTS) {
         url
           .replace(
             ':id',
-            url.includes('/chat/')
-              ? A.sessionId
-              : url.includes('playbooks')
-                ? 'private-a'
-                : url.includes('/identity-claims')
-                  ? `idc_${'0'.repeat(26)}`
-                  : url.includes('/council/agents')
-                    ? 'strategist-uk'
-                    : url.includes('/council/decisions')
-                      ? `dec_${'0'.repeat(26)}`
-                      : A.leadId,
+            url.includes('/privacy/requests')
+              ? `dsr_${'0'.repeat(26)}`
+              : url.includes('/workflows/')
+                ? `wf_${'0'.repeat(26)}`
+                : url.includes('/chat/')
+                  ? A.sessionId
+                  : url.includes('playbooks')
+                    ? 'private-a'
+                    : url.includes('/identity-claims')
+                      ? `idc_${'0'.repeat(26)}`
+                      : url.includes('/council/agents')
+                        ? 'strategist-uk'
+                        : url.includes('/council/decisions')
+                          ? `dec_${'0'.repeat(26)}`
+                          : A.leadId,
           )
           .replace(':eventId', A.eventId)
+          .replace(':runId', `wfr_${'0'.repeat(26)}`)
+          .replace(':name', 'crm')
           .replace(':version', '1');
       for (const route of http.catalog) {
         const narrower =

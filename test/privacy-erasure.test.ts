@@ -35,6 +35,8 @@ for (const dialect of DIALECTS) {
     let dir = '';
     const A = { workspaceId: '', apiKey: '', webhookSecret: '', widgetKey: '' };
     let leadId = '';
+    /** The chat's own lead: an unverified chat claims the existing lead instead of merging into it. */
+    let chatLeadId = '';
     let exportBody = '';
     let exportCsvText = '';
 
@@ -118,10 +120,18 @@ for (const dialect of DIALECTS) {
       await say(PERSON.email.toLowerCase());
       const last = await say('yes');
       assert.equal(last.body.outcome, 'qualified', JSON.stringify(last.body));
-      await eventually(async () => {
+      chatLeadId = await eventually(async () => {
         const session = await call(http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: A.apiKey });
-        return session.body.leadId === leadId ? true : undefined;
+        const id = session.body.leadId as string | null;
+        return id && id !== leadId ? id : undefined;
       }, 30_000);
+      const claims = await call(http.app, 'GET', '/v1/identity-claims', { key: A.apiKey });
+      assert.ok(
+        (claims.body.items as { leadId: string; claimedLeadId: string }[]).some(
+          (c) => c.leadId === chatLeadId && c.claimedLeadId === leadId,
+        ),
+        'the chat lead claims the existing one',
+      );
 
       // The CSV import path: the same mapping and writer call as `leadloop import`.
       const row = rowToLead({
@@ -174,8 +184,15 @@ for (const dialect of DIALECTS) {
       assert.equal(state.saleOrShareOptOut, true, 'Sec-GPC and the widget GPC flag opt out of sale/share');
       assert.equal(state.gpc, true);
       const methods = new Set((consents.body.history as { method: string }[]).map((h) => h.method));
-      for (const method of ['form', 'api', 'chat', 'gpc'])
+      for (const method of ['form', 'api', 'gpc'])
         assert.ok(methods.has(method), `ledger has a ${method} entry: ${[...methods]}`);
+      // The chat's consent lands on the chat's own lead, never on the lead it claims.
+      assert.ok(!methods.has('chat'), 'an unverified chat records no consent on the claimed lead');
+      const chatConsents = await call(http.app, 'GET', `/v1/leads/${chatLeadId}/consents`, { key: A.apiKey });
+      assert.ok(
+        (chatConsents.body.history as { method: string }[]).some((h) => h.method === 'chat'),
+        'the chat lead has its chat consent',
+      );
     });
 
     it('exports, before erasure, everything every entry point stored', async () => {
@@ -185,7 +202,7 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(filed.status, 201, JSON.stringify(filed.body));
       assert.equal(filed.body.status, 'completed');
-      assert.deepEqual(filed.body.leadIds, [leadId]);
+      assert.deepEqual([...(filed.body.leadIds as string[])].sort(), [leadId, chatLeadId].sort());
       const receivedAt = Date.parse(filed.body.receivedAt as string);
       assert.equal(Date.parse(filed.body.dueAt as string) - receivedAt, 45 * 86_400_000, 'CCPA: 45 days');
       const exported = await call(http.app, 'GET', `/v1/privacy/requests/${filed.body.id}/export`, {
@@ -242,7 +259,9 @@ for (const dialect of DIALECTS) {
       assert.equal(erased.status, 200, JSON.stringify(erased.body));
       assert.equal(erased.body.status, 'completed');
       const removed = (erased.body.result as { removed: Record<string, number> }).removed;
-      assert.equal(removed.leads, 1, JSON.stringify(removed));
+      // The person's lead and the chat's lead that claimed it.
+      assert.equal(removed.leads, 2, JSON.stringify(removed));
+      assert.equal(removed['leads.identity_claims'], 1, JSON.stringify(removed));
       assert.equal(removed['ingest.events'], 4, JSON.stringify(removed));
       // Work queued by the erasure (a retrain without the erased outcome) runs, then we look.
       await eventually(async () => {
@@ -303,6 +322,7 @@ for (const dialect of DIALECTS) {
         /privacy erasure dsr_\w+: 1 outcome\(s\) of erased subjects excluded/,
       );
       assert.equal((await call(http.app, 'GET', `/v1/leads/${leadId}`, { key: A.apiKey })).status, 404);
+      assert.equal((await call(http.app, 'GET', `/v1/leads/${chatLeadId}`, { key: A.apiKey })).status, 404);
     });
 
     it('is idempotent: erasing again changes nothing and a later submission of the person is flagged, not contactable', async () => {

@@ -39,9 +39,9 @@ export function loadMasterKey(options: {
   } finally {
     closeSync(fd);
   }
-  options.logger.warn(
-    { file },
-    'generated a master key (it seals webhook secrets and authenticates the audit trail): back it up, and give every process of this deployment the same key (LEADLOOP_MASTER_KEY)',
+  // stderr, not the log: a CLI command's stdout carries its result (`workspace create --json`).
+  process.stderr.write(
+    `leadloop: generated a master key in ${file} (it seals secrets and authenticates the audit trail): back it up, and give every process of this deployment the same key (LEADLOOP_MASTER_KEY)\n`,
   );
   return key;
 }

@@ -157,6 +157,73 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('privacy_retention', 'configuration and sweep counts');
   for (const table of ['organisations', 'workspaces', 'api_keys', 'widget_keys'])
     holders.declareClean(table, 'directory: tenants and credentials');
+
+  // Hardening: a chat visitor's claim to be an existing lead links two leads by id only.
+  holders.register(
+    columnHolder({
+      name: 'leads.identity_claims',
+      table: 'identity_claims',
+      column: 'lead_id',
+      match: 'lead',
+    }),
+  );
+  holders.register(
+    columnHolder({
+      name: 'leads.identity_claims.claimed',
+      table: 'identity_claims',
+      column: 'claimed_lead_id',
+      match: 'lead',
+    }),
+  );
+  // Workflows: a run and its steps' inputs and outputs (e-mails sent, HTTP answers) belong to its lead.
+  holders.register(
+    columnHolder({ name: 'workflows.runs', table: 'workflow_runs', column: 'lead_id', match: 'lead' }),
+  );
+  holders.register({
+    name: 'workflows.steps',
+    tables: ['workflow_steps'],
+    action: 'delete',
+    async export(scope) {
+      if (scope.leadIds.length === 0) return [];
+      return scope.db
+        .selectFrom('workflow_steps')
+        .selectAll()
+        .where('workspace_id', '=', scope.ctx.workspaceId)
+        .where('run_id', 'in', (eb) =>
+          eb
+            .selectFrom('workflow_runs')
+            .select('id')
+            .where('workspace_id', '=', scope.ctx.workspaceId)
+            .where('lead_id', 'in', [...scope.leadIds]),
+        )
+        .execute();
+    },
+    async erase(scope) {
+      if (scope.leadIds.length === 0) return 0;
+      const result = await scope.db
+        .deleteFrom('workflow_steps')
+        .where('workspace_id', '=', scope.ctx.workspaceId)
+        .where('run_id', 'in', (eb) =>
+          eb
+            .selectFrom('workflow_runs')
+            .select('id')
+            .where('workspace_id', '=', scope.ctx.workspaceId)
+            .where('lead_id', 'in', [...scope.leadIds]),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows ?? 0);
+    },
+  });
+  holders.declareClean('workflows', 'workflow definitions (configuration)');
+  holders.declareClean('workflow_versions', 'workflow definitions (configuration)');
+  holders.declareClean('workflow_credentials', 'connector credentials, sealed');
+  holders.declareClean('workflow_settings', 'configuration');
+  // Analytics: per-minute aggregate counts by segment, no lead ids.
+  holders.declareClean('metric_rollups', 'aggregate counts per minute and segment');
+  holders.declareClean('metric_cursors', 'stream positions');
+  // Console operators are the workspace's staff, not the people its leads are about.
+  for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
+    holders.declareClean(table, 'operator accounts of the console (staff, not lead subjects)');
 }
 
 /** Whether the conversation that produced an event ran with Global Privacy Control on. */

@@ -62,6 +62,20 @@ export async function resolveSubject(
       if (row.email) emails.add(row.email);
       if (row.phone) phones.add(row.phone);
     }
+    // A chat visitor who gave this person's e-mail got a lead of their own that claims theirs
+    // (and keeps the e-mail as `claimed_email`): both sides of a claim are the person's.
+    if (leadIds.size > 0) {
+      const claims = await db
+        .selectFrom('identity_claims')
+        .select(['lead_id', 'claimed_lead_id'])
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where((eb) => eb.or([eb('lead_id', 'in', [...leadIds]), eb('claimed_lead_id', 'in', [...leadIds])]))
+        .execute();
+      for (const claim of claims) {
+        leadIds.add(claim.lead_id);
+        leadIds.add(claim.claimed_lead_id);
+      }
+    }
     if (leadIds.size + emails.size + phones.size === before) break;
   }
   // A lead id given alone that names no lead of this workspace matches nothing.
