@@ -1,6 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { generateSecretKey } from '../core/index.ts';
 
 /**
@@ -8,11 +7,7 @@ import { generateSecretKey } from '../core/index.ts';
  * there (0600, created exclusively so two processes starting together end up with one key).
  * It never enters the database: the database holds only what it seals and MACs.
  */
-export function loadMasterKey(options: {
-  configured: string | undefined;
-  dataDir: string;
-  logger: Logger;
-}): Buffer {
+export function loadMasterKey(options: { configured: string | undefined; dataDir: string }): Buffer {
   if (options.configured) return Buffer.from(options.configured, 'base64');
   const file = join(options.dataDir, 'master.key');
   const read = () => {

@@ -8,6 +8,7 @@ import {
   type HolderRegistry,
   mentionHolder,
   type RetentionTargets,
+  type SubjectScope,
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import { type Db, fromJson, toJson } from '../store/index.ts';
@@ -179,6 +180,13 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.register(
     columnHolder({ name: 'workflows.runs', table: 'workflow_runs', column: 'lead_id', match: 'lead' }),
   );
+  // The subject's workflow runs, as a subquery (steps are keyed by run, not by lead).
+  const runsOf = (scope: SubjectScope) =>
+    scope.db
+      .selectFrom('workflow_runs')
+      .select('id')
+      .where('workspace_id', '=', scope.ctx.workspaceId)
+      .where('lead_id', 'in', [...scope.leadIds]);
   holders.register({
     name: 'workflows.steps',
     tables: ['workflow_steps'],
@@ -189,13 +197,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
         .selectFrom('workflow_steps')
         .selectAll()
         .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('run_id', 'in', (eb) =>
-          eb
-            .selectFrom('workflow_runs')
-            .select('id')
-            .where('workspace_id', '=', scope.ctx.workspaceId)
-            .where('lead_id', 'in', [...scope.leadIds]),
-        )
+        .where('run_id', 'in', runsOf(scope))
         .execute();
     },
     async erase(scope) {
@@ -203,13 +205,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
       const result = await scope.db
         .deleteFrom('workflow_steps')
         .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('run_id', 'in', (eb) =>
-          eb
-            .selectFrom('workflow_runs')
-            .select('id')
-            .where('workspace_id', '=', scope.ctx.workspaceId)
-            .where('lead_id', 'in', [...scope.leadIds]),
-        )
+        .where('run_id', 'in', runsOf(scope))
         .executeTakeFirst();
       return Number(result.numDeletedRows ?? 0);
     },

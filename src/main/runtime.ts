@@ -220,7 +220,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const masterKey = loadMasterKey({
     configured: config.LEADLOOP_MASTER_KEY,
     dataDir: config.LEADLOOP_DATA_DIR,
-    logger,
   });
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
   const secretBox = createSecretBox(masterKey);
