@@ -22,6 +22,7 @@ import {
   createIdGenerator,
   createSecretBox,
   type IdGenerator,
+  LeadloopError,
   systemClock,
 } from '../core/index.ts';
 import {
@@ -246,7 +247,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);
-  if (!spec.ok) throw new Error(`LEADLOOP_MODEL: ${spec.error}`);
+  if (!spec.ok) throw new LeadloopError('validation_failed', `LEADLOOP_MODEL: ${spec.error}`);
   const offlineExtractor = createOfflineExtractor();
   const skills = createSkillRegistry();
   skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
@@ -461,7 +462,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       });
     },
     async stopWorkers() {
-      workerAbort?.abort(new Error('shutting down'));
+      workerAbort?.abort(new LeadloopError('unavailable', 'shutting down', { retryable: true }));
       await workerDone;
       workerAbort = null;
       workerDone = null;
