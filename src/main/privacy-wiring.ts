@@ -338,7 +338,41 @@ export const retentionTargets: RetentionTargets = {
       return rows.length;
     },
   },
+  workflowRuns: {
+    // Only finished runs: a running or waiting run still needs its memoised steps to resume.
+    async sweep(db, ctx, olderThan, limit) {
+      const rows = await db
+        .selectFrom('workflow_runs')
+        .select('id')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('status', 'in', ['completed', 'failed', 'cancelled'])
+        .where((eb) => eb(eb.fn.coalesce('finished_at', 'updated_at'), '<', olderThan))
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return 0;
+      await deleteRuns(
+        db,
+        ctx,
+        rows.map((r) => r.id),
+      );
+      return rows.length;
+    },
+  },
 };
+
+/** Deletes `runIds`' steps, then the runs (steps are keyed by run). */
+async function deleteRuns(db: Db, ctx: WorkspaceContext, runIds: string[]): Promise<void> {
+  await db
+    .deleteFrom('workflow_steps')
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('run_id', 'in', runIds)
+    .execute();
+  await db
+    .deleteFrom('workflow_runs')
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('id', 'in', runIds)
+    .execute();
+}
 
 /** After an erasure: the next model leaves the erased outcomes out, and its version says why. */
 export function erasureHooks(queue: Queue): ErasureHooks {
