@@ -7,11 +7,13 @@ import {
   type ErasureHooks,
   type HolderRegistry,
   mentionHolder,
+  type Privacy,
   type RetentionTargets,
   type SubjectScope,
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import { type Db, fromJson, toJson } from '../store/index.ts';
+import type { WorkflowPrivacy } from './workflow-wiring.ts';
 
 export const contactNormaliser: ContactNormaliser = {
   email(raw) {
@@ -389,6 +391,19 @@ export function erasureHooks(queue: Queue): ErasureHooks {
           },
         },
       ]);
+    },
+  };
+}
+
+/** Workflows' view of the ledger: the derived consent state, and a one-click unsubscribe recorded in it. */
+export function workflowPrivacy(privacy: Privacy): WorkflowPrivacy {
+  return {
+    consentState: privacy.consentState,
+    async record(db, ctx, leadId, entries) {
+      await privacy.ledger.record(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId, entries, {
+        type: 'webhook',
+        id: 'unsubscribe-link',
+      });
     },
   };
 }

@@ -88,6 +88,7 @@ import {
   erasureHooks,
   registerPersonalDataHolders,
   retentionTargets,
+  workflowPrivacy,
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
@@ -369,6 +370,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ...(spec.value.provider === 'offline' ? {} : { models }),
     masterKey: options.masterKey ?? masterKey,
     ...(options.random ? { random: options.random } : {}),
+    privacy: workflowPrivacy(privacy),
   });
   const pipeline = createLeadPipeline({
     clock,
