@@ -1,5 +1,6 @@
 import type { ChatStore } from '../chat/index.ts';
 import type { WorkspaceContext } from '../core/index.ts';
+import type { DecisionCache } from '../council/index.ts';
 import { normaliseEmail, normalisePhone } from '../leads/index.ts';
 import {
   type ContactNormaliser,
@@ -376,9 +377,15 @@ async function deleteRuns(db: Db, ctx: WorkspaceContext, runIds: string[]): Prom
     .execute();
 }
 
-/** After an erasure: the next model leaves the erased outcomes out, and its version says why. */
-export function erasureHooks(queue: Queue): ErasureHooks {
+/**
+ * After an erasure: the next model leaves the erased outcomes out, and its version says why; the
+ * council's reuse cache drops every decision that mentions an erased lead.
+ */
+export function erasureHooks(queue: Queue, decisionCache: DecisionCache): ErasureHooks {
   return {
+    async afterCommit(ctx, erased) {
+      await decisionCache.forget(ctx.workspaceId, erased.leadIds);
+    },
     async inTransaction(db, ctx, erased) {
       const outcomes = erased.counts['scoring.outcomes'] ?? 0;
       if (outcomes === 0) return;
