@@ -35,6 +35,7 @@ import {
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
   createNextActionStage,
+  type DecisionCache,
   registerCouncilSkills,
 } from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
@@ -89,6 +90,7 @@ import {
   erasureHooks,
   registerPersonalDataHolders,
   retentionTargets,
+  workflowPrivacy,
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
@@ -120,6 +122,8 @@ export interface Runtime {
   chats: ChatStore;
   chat: ChatService;
   council: CouncilService;
+  /** The council's reuse cache; erasure purges the erased leads' decisions from it. */
+  decisionCache: DecisionCache;
   privacy: Privacy;
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
@@ -327,6 +331,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events,
   });
   const analytics = createAnalyticsService({ store, feed: events, clock });
+  // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
+  // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
+  const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
   const council = createCouncilService({
     store,
     audit,
@@ -338,9 +345,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
       offlineModels,
-      // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
-      // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
-      cache: createInMemoryDecisionCache({ clock, maxEntries: 100 }),
+      cache: decisionCache,
       clock,
       ids: () => ids.next('dec'),
     }),
@@ -355,7 +360,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     normalise: contactNormaliser,
     retentionTargets,
     eventGpc: chatEventGpc(chats),
-    hooks: erasureHooks(queue),
+    hooks: erasureHooks(queue, decisionCache),
   });
   registerPersonalDataHolders(privacy.holders);
   const workflows = wireWorkflows({
@@ -370,6 +375,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ...(spec.value.provider === 'offline' ? {} : { models }),
     masterKey: options.masterKey ?? masterKey,
     ...(options.random ? { random: options.random } : {}),
+    privacy: workflowPrivacy(privacy),
   });
   const pipeline = createLeadPipeline({
     clock,
@@ -429,6 +435,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chats,
     chat,
     council,
+    decisionCache,
     privacy,
     analytics,
     workflows,
