@@ -51,6 +51,7 @@ import {
   createIdentityClaims,
   createLeadPipeline,
   createLeadReader,
+  createNormalisedLeads,
   type LeadPipeline,
   type LeadReader,
 } from '../leads/index.ts';
@@ -63,6 +64,7 @@ import {
 } from '../models/index.ts';
 import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import {
+  type BatchJobHandlers,
   createEmbeddedQueue,
   type JobHandlers,
   type JobPool,
@@ -247,7 +249,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
-  const writer = createEventWriter({ store, queue, clock, ids });
+  // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
+  const normalisedLeads = createNormalisedLeads();
+  const writer = createEventWriter({ store, queue, clock, ids, normalisedLeads });
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);
@@ -378,6 +382,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     privacy: workflowPrivacy(privacy),
   });
   const pipeline = createLeadPipeline({
+    normalisedLeads,
     clock,
     ids,
     audit,
@@ -400,6 +405,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     'council.next_action': (job) => council.nextActionJob(job),
     'privacy.retention': (job) => privacy.retentionJob(job),
     'workflow.step': (job) => workflows.engine.stepJob(job),
+  };
+  const batchHandlers: BatchJobHandlers = {
+    'lead.process': (jobs) => pipeline.processBatch(jobs),
   };
 
   let state: LifecycleState = 'starting';
@@ -445,6 +453,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       workerAbort = new AbortController();
       workerDone = queue.work({
         handlers,
+        batchHandlers,
         concurrency,
         ...(pools ? { pools } : {}),
         signal: workerAbort.signal,
