@@ -3767,7 +3767,7 @@ export interface operations {
                          * @default api
                          * @enum {string}
                          */
-                        method?: "form" | "chat" | "import" | "api" | "preference_page" | "gpc" | "objection" | "suppression" | "request" | "checkbox" | "verbal";
+                        method?: "form" | "chat" | "import" | "api" | "preference_page" | "gpc" | "objection" | "suppression" | "request" | "checkbox" | "verbal" | "unsubscribe";
                         /** @description Only its sha256 is kept. */
                         noticeText?: string;
                         noticeVersion?: string;
