@@ -3,10 +3,10 @@ import { LeadloopError, parseInput } from '../core/index.ts';
 import { type LeadInput, leadInputSchema, normaliseLead, unknownLeadFieldHint } from '../leads/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import {
-  type EventWriter,
   fingerprint,
   type IdempotencyScope,
   type SubmissionOutcome,
+  type SubmissionWriter,
 } from './event-writer.ts';
 import { describeSignatureFailure, type SignatureHeaders, verifyWebhook } from './webhook-signature.ts';
 
@@ -60,7 +60,7 @@ export function parseJsonBody(rawBody: string): unknown {
 
 export function createIngestService(options: {
   tenants: TenantsService;
-  writer: EventWriter;
+  writer: SubmissionWriter;
   clock: Clock;
 }): IngestService {
   const { tenants, writer, clock } = options;

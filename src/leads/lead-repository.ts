@@ -180,7 +180,7 @@ export async function listLeads(
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
 }
 
-export interface EventStatus {
+export interface SubmissionStatus {
   id: string;
   status: 'accepted' | 'processed' | 'failed';
   source: string;
@@ -194,7 +194,7 @@ export async function findEventStatus(
   unit: UnitOfWork,
   ctx: WorkspaceContext,
   eventId: string,
-): Promise<EventStatus | null> {
+): Promise<SubmissionStatus | null> {
   const db = dbOf(unit);
   const row = await db
     .selectFrom('events')
@@ -205,7 +205,7 @@ export async function findEventStatus(
   if (!row) return null;
   return {
     id: row.id,
-    status: row.status as EventStatus['status'],
+    status: row.status as SubmissionStatus['status'],
     source: row.source,
     leadId: row.lead_id,
     error: row.error,

@@ -40,11 +40,11 @@ import {
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
 import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
 import {
-  createEventWriter,
   createIngestService,
-  type EventWriter,
+  createSubmissionWriter,
   eventIdOf,
   type IngestService,
+  type SubmissionWriter,
 } from '../ingest/index.ts';
 import {
   createIdentityClaims,
@@ -110,7 +110,7 @@ export interface Runtime {
   users: UsersService;
   rules: RulesRepository;
   predictive: PredictiveScoring;
-  writer: EventWriter;
+  writer: SubmissionWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
   leads: LeadReader;
@@ -243,7 +243,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
-  const writer = createEventWriter({ store, queue, clock, ids });
+  const writer = createSubmissionWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);

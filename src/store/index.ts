@@ -13,11 +13,11 @@ export type {
   ConsentEventsTable,
   Database,
   DomainEventsTable,
-  EventsTable,
   IdentityClaimsTable,
   JobsTable,
   LeadsTable,
   PrivacyRequestsTable,
+  SubmissionsTable,
   WorkflowRunsTable,
   WorkflowStepsTable,
 } from './schema.ts';

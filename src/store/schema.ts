@@ -46,7 +46,7 @@ export interface WebhookSecretsTable {
   expires_at: number | null;
 }
 
-export interface EventsTable {
+export interface SubmissionsTable {
   id: string;
   workspace_id: string;
   type: string;
@@ -592,7 +592,7 @@ export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
   webhook_secrets: WebhookSecretsTable;
-  events: EventsTable;
+  events: SubmissionsTable;
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
   leads: LeadsTable;
