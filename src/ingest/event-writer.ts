@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock, DataScope, IdGenerator } from '../core/index.ts';
 import { LeadloopError, withDataScope } from '../core/index.ts';
+import type { NormalisedLead, NormalisedLeads } from '../leads/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
 import { preparedRows, toJson } from '../store/index.ts';
@@ -48,6 +49,8 @@ export interface Submission {
   source: IdempotencyScope;
   /** The validated body, stored as the event payload. */
   payload: unknown;
+  /** The payload's normalised form, handed to the pipeline in this process once the event commits. */
+  normalised?: NormalisedLead | undefined;
   /** `webhook-id` or `Idempotency-Key`; absent when the caller gave none. */
   idempotencyKey?: string | undefined;
   /** Fingerprint of the request body, to tell a replay from a key reused for a different body. */
@@ -86,6 +89,8 @@ export interface SubmissionWriterOptions {
   ids: IdGenerator;
   /** Upper bound of one group commit. */
   maxBatch?: number;
+  /** Where accepted submissions' normalised leads go for the pipeline (so it does not normalise again). */
+  normalisedLeads?: NormalisedLeads;
   onCommitted?: (count: number, workspaceIds: string[]) => void;
 }
 
@@ -200,6 +205,9 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
       }),
     );
     const committed = [...outcomes.entries()].filter(([, o]) => o.kind === 'accepted');
+    if (options.normalisedLeads)
+      for (const [p] of committed)
+        if (p.submission.normalised) options.normalisedLeads.put(p.eventId, p.submission.normalised);
     if (committed.length > 0) {
       options.onCommitted?.(
         committed.length,

@@ -43,6 +43,8 @@ export {
   normaliseLead,
   normalisePhone,
 } from './normalise.ts';
+export type { NormalisedLeads } from './normalised-leads.ts';
+export { createNormalisedLeads } from './normalised-leads.ts';
 export type { LeadPipeline, LeadPipelineOptions } from './pipeline.ts';
 export {
   createLeadPipeline,

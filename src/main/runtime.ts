@@ -35,6 +35,7 @@ import {
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
   createNextActionStage,
+  type DecisionCache,
   registerCouncilSkills,
 } from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
@@ -50,6 +51,7 @@ import {
   createIdentityClaims,
   createLeadPipeline,
   createLeadReader,
+  createNormalisedLeads,
   type LeadPipeline,
   type LeadReader,
 } from '../leads/index.ts';
@@ -62,6 +64,7 @@ import {
 } from '../models/index.ts';
 import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import {
+  type BatchJobHandlers,
   createEmbeddedQueue,
   type JobHandlers,
   type JobPool,
@@ -89,6 +92,7 @@ import {
   erasureHooks,
   registerPersonalDataHolders,
   retentionTargets,
+  workflowPrivacy,
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
@@ -120,6 +124,8 @@ export interface Runtime {
   chats: ChatStore;
   chat: ChatService;
   council: CouncilService;
+  /** The council's reuse cache; erasure purges the erased leads' decisions from it. */
+  decisionCache: DecisionCache;
   privacy: Privacy;
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
@@ -243,7 +249,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
-  const writer = createSubmissionWriter({ store, queue, clock, ids });
+  // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
+  const normalisedLeads = createNormalisedLeads();
+  const writer = createSubmissionWriter({ store, queue, clock, ids, normalisedLeads });
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);
@@ -327,6 +335,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events,
   });
   const analytics = createAnalyticsService({ store, feed: events, clock });
+  // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
+  // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
+  const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
   const council = createCouncilService({
     store,
     audit,
@@ -338,9 +349,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
       offlineModels,
-      // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
-      // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
-      cache: createInMemoryDecisionCache({ clock, maxEntries: 100 }),
+      cache: decisionCache,
       clock,
       ids: () => ids.next('dec'),
     }),
@@ -355,7 +364,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     normalise: contactNormaliser,
     retentionTargets,
     eventGpc: chatEventGpc(chats),
-    hooks: erasureHooks(queue),
+    hooks: erasureHooks(queue, decisionCache),
   });
   registerPersonalDataHolders(privacy.holders);
   const workflows = wireWorkflows({
@@ -370,8 +379,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ...(spec.value.provider === 'offline' ? {} : { models }),
     masterKey: options.masterKey ?? masterKey,
     ...(options.random ? { random: options.random } : {}),
+    privacy: workflowPrivacy(privacy),
   });
   const pipeline = createLeadPipeline({
+    normalisedLeads,
     clock,
     ids,
     audit,
@@ -394,6 +405,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     'council.next_action': (job) => council.nextActionJob(job),
     'privacy.retention': (job) => privacy.retentionJob(job),
     'workflow.step': (job) => workflows.engine.stepJob(job),
+  };
+  const batchHandlers: BatchJobHandlers = {
+    'lead.process': (jobs) => pipeline.processBatch(jobs),
   };
 
   let state: LifecycleState = 'starting';
@@ -429,6 +443,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chats,
     chat,
     council,
+    decisionCache,
     privacy,
     analytics,
     workflows,
@@ -438,6 +453,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       workerAbort = new AbortController();
       workerDone = queue.work({
         handlers,
+        batchHandlers,
         concurrency,
         ...(pools ? { pools } : {}),
         signal: workerAbort.signal,

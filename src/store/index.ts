@@ -13,6 +13,7 @@ export type {
   ConsentEventsTable,
   Database,
   DomainEventsTable,
+  EventsTable,
   IdentityClaimsTable,
   JobsTable,
   LeadsTable,

@@ -61,6 +61,12 @@ export interface SubmissionsTable {
   processed_at: number | null;
 }
 
+/**
+ * The old name of {@link SubmissionsTable}, kept while the pipeline files (reworked by the
+ * throughput change) still use it; remove once they say `SubmissionsTable`.
+ */
+export type EventsTable = SubmissionsTable;
+
 export interface IdempotencyKeysTable {
   workspace_id: string;
   scope: string;
