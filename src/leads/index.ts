@@ -22,9 +22,9 @@ export type { LeadFigures, LeadReader } from './lead-reader.ts';
 export { createLeadReader } from './lead-reader.ts';
 export type {
   ConsentRecord,
-  EventStatus,
   LeadHistoryEntry,
   LeadListQuery,
+  SubmissionStatus,
 } from './lead-repository.ts';
 export {
   findEventStatus,

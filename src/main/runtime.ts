@@ -41,11 +41,11 @@ import {
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
 import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
 import {
-  createEventWriter,
   createIngestService,
-  type EventWriter,
+  createSubmissionWriter,
   eventIdOf,
   type IngestService,
+  type SubmissionWriter,
 } from '../ingest/index.ts';
 import {
   createIdentityClaims,
@@ -114,7 +114,7 @@ export interface Runtime {
   users: UsersService;
   rules: RulesRepository;
   predictive: PredictiveScoring;
-  writer: EventWriter;
+  writer: SubmissionWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
   leads: LeadReader;
@@ -251,7 +251,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const metrics = createMetrics({ depth: () => queue.depth() });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
   const normalisedLeads = createNormalisedLeads();
-  const writer = createEventWriter({ store, queue, clock, ids, normalisedLeads });
+  const writer = createSubmissionWriter({ store, queue, clock, ids, normalisedLeads });
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);

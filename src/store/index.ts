@@ -18,6 +18,7 @@ export type {
   JobsTable,
   LeadsTable,
   PrivacyRequestsTable,
+  SubmissionsTable,
   WorkflowRunsTable,
   WorkflowStepsTable,
 } from './schema.ts';
