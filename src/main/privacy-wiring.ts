@@ -161,6 +161,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('privacy_retention', 'configuration and sweep counts');
   for (const table of ['organisations', 'workspaces', 'api_keys', 'widget_keys'])
     holders.declareClean(table, 'directory: tenants and credentials');
+  holders.declareClean('scope_keys', 'the data-scope signing key (PostgreSQL, owner only)');
 
   // Hardening: a chat visitor's claim to be an existing lead links two leads by id only.
   holders.register(

@@ -162,10 +162,16 @@ export interface RuntimeOptions {
  * role, and the process then works as that role, which row-level security binds; otherwise the one
  * connection does both (fine on SQLite and for a development database, and said so in the log).
  */
-async function migrateStore(config: Config, store: Store, schema: string | undefined, logger: Logger) {
+async function migrateStore(
+  config: Config,
+  store: Store,
+  schema: string | undefined,
+  logger: Logger,
+  masterKey: Uint8Array,
+) {
   const ownerUrl = config.DATABASE_OWNER_URL;
   if (store.dialect === 'postgres' && ownerUrl && ownerUrl !== config.DATABASE_URL) {
-    const owner = createStore({ databaseUrl: ownerUrl, schema, poolSize: 1 });
+    const owner = createStore({ databaseUrl: ownerUrl, schema, poolSize: 1, masterKey });
     try {
       await owner.migrate({
         appRole: { name: config.DATABASE_APP_ROLE, password: config.DATABASE_APP_PASSWORD },
@@ -176,6 +182,10 @@ async function migrateStore(config: Config, store: Store, schema: string | undef
   } else {
     await store.migrate();
   }
+  if ((await store.acceptsDataScope()) === false)
+    throw new ConfigError(
+      "the database does not accept this process's data scope: it holds no scope key of this master key. Run `leadloop migrate` with the same LEADLOOP_MASTER_KEY as the server",
+    );
   const role = await store.connectedRole();
   if (role?.bypassesRowSecurity)
     logger.warn(
@@ -189,13 +199,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createIdGenerator({ now: () => clock.now() });
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'leadloop' } });
+  const masterKey = loadMasterKey({
+    configured: config.LEADLOOP_MASTER_KEY,
+    dataDir: config.LEADLOOP_DATA_DIR,
+  });
   const store = createStore({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LEADLOOP_DATA_DIR,
     sqliteFile: options.sqliteFile,
     schema: options.postgresSchema,
+    masterKey,
   });
-  await migrateStore(config, store, options.postgresSchema, logger);
+  await migrateStore(config, store, options.postgresSchema, logger, masterKey);
 
   const queueOptions = {
     store,
@@ -224,10 +239,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
       : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
-  const masterKey = loadMasterKey({
-    configured: config.LEADLOOP_MASTER_KEY,
-    dataDir: config.LEADLOOP_DATA_DIR,
-  });
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
   const secretBox = createSecretBox(masterKey);
   const events = createDomainEventLog({ store, clock, ids });

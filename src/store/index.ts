@@ -22,6 +22,6 @@ export type {
   WorkflowRunsTable,
   WorkflowStepsTable,
 } from './schema.ts';
-export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';
+export { DIRECTORY_TABLES, OWNER_TABLES, TENANT_TABLES } from './schema.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';

@@ -695,3 +695,10 @@ export const DIRECTORY_TABLES = [
   'user_sessions',
   'user_invitations',
 ] as const satisfies readonly (keyof Database)[];
+
+/**
+ * PostgreSQL only, and only the owner's (and so the definer functions') to read: the data-scope
+ * signing key (migration 013). The application's role has no privilege on them; the repositories
+ * never touch them, so they are not in {@link Database}.
+ */
+export const OWNER_TABLES = ['scope_keys'] as const;
