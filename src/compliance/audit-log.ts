@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Clock, IdGenerator } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
 import {
   type Db,
   dbOf,
@@ -90,7 +91,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const { rows } = await sql<{ seq: string; hash: string }>`
         select seq, hash from audit_lock_head(${workspaceId})`.execute(db);
       const row = rows[0];
-      if (!row) throw new Error(`audit head of ${workspaceId} could not be locked`);
+      if (!row)
+        throw new LeadloopError('internal', `audit head of ${workspaceId} could not be locked`, {
+          retryable: true,
+        });
       return { seq: Number(row.seq), hash: row.hash };
     }
     let [head] = (await readHead.execute(db, { workspaceId })).rows;
@@ -101,7 +105,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .onConflict((oc) => oc.column('workspace_id').doNothing())
         .execute();
       [head] = (await readHead.execute(db, { workspaceId })).rows;
-      if (!head) throw new Error(`audit head of ${workspaceId} could not be created`);
+      if (!head)
+        throw new LeadloopError('internal', `audit head of ${workspaceId} could not be created`, {
+          retryable: true,
+        });
     }
     return { seq: Number(head.seq), hash: head.hash };
   }

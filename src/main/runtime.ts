@@ -22,6 +22,7 @@ import {
   createIdGenerator,
   createSecretBox,
   type IdGenerator,
+  LeadloopError,
   systemClock,
 } from '../core/index.ts';
 import {
@@ -34,6 +35,7 @@ import {
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
   createNextActionStage,
+  type DecisionCache,
   registerCouncilSkills,
 } from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
@@ -90,6 +92,7 @@ import {
   erasureHooks,
   registerPersonalDataHolders,
   retentionTargets,
+  workflowPrivacy,
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
@@ -121,6 +124,8 @@ export interface Runtime {
   chats: ChatStore;
   chat: ChatService;
   council: CouncilService;
+  /** The council's reuse cache; erasure purges the erased leads' decisions from it. */
+  decisionCache: DecisionCache;
   privacy: Privacy;
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
@@ -250,7 +255,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);
-  if (!spec.ok) throw new Error(`LEADLOOP_MODEL: ${spec.error}`);
+  if (!spec.ok) throw new LeadloopError('validation_failed', `LEADLOOP_MODEL: ${spec.error}`);
   const offlineExtractor = createOfflineExtractor();
   const skills = createSkillRegistry();
   skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
@@ -330,6 +335,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events,
   });
   const analytics = createAnalyticsService({ store, feed: events, clock });
+  // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
+  // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
+  const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
   const council = createCouncilService({
     store,
     audit,
@@ -341,9 +349,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
       offlineModels,
-      // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
-      // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
-      cache: createInMemoryDecisionCache({ clock, maxEntries: 100 }),
+      cache: decisionCache,
       clock,
       ids: () => ids.next('dec'),
     }),
@@ -358,7 +364,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     normalise: contactNormaliser,
     retentionTargets,
     eventGpc: chatEventGpc(chats),
-    hooks: erasureHooks(queue),
+    hooks: erasureHooks(queue, decisionCache),
   });
   registerPersonalDataHolders(privacy.holders);
   const workflows = wireWorkflows({
@@ -373,6 +379,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ...(spec.value.provider === 'offline' ? {} : { models }),
     masterKey: options.masterKey ?? masterKey,
     ...(options.random ? { random: options.random } : {}),
+    privacy: workflowPrivacy(privacy),
   });
   const pipeline = createLeadPipeline({
     normalisedLeads,
@@ -436,6 +443,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chats,
     chat,
     council,
+    decisionCache,
     privacy,
     analytics,
     workflows,
@@ -470,7 +478,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       });
     },
     async stopWorkers() {
-      workerAbort?.abort(new Error('shutting down'));
+      workerAbort?.abort(new LeadloopError('unavailable', 'shutting down', { retryable: true }));
       await workerDone;
       workerAbort = null;
       workerDone = null;

@@ -1,4 +1,4 @@
-import { asScheduler, type Clock, inWorkspace } from '../core/index.ts';
+import { asScheduler, type Clock, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Db, JobsTable, Store } from '../store/index.ts';
 import { fixedChunks, fromJson, withSavepoint } from '../store/index.ts';
 import { type JobName, jobCatalog, type UnitOfWork } from './catalog.ts';
@@ -11,6 +11,9 @@ import type {
   JobOutcome,
   WorkerOptions,
 } from './port.ts';
+
+/** What a job failed with when its handler threw nothing usable (`throw undefined`). */
+const jobFailed = () => new LeadloopError('internal', 'job failed', { retryable: true });
 
 /**
  * Runs claimed job rows and settles them in the database: the part both adapters share once a
@@ -51,7 +54,10 @@ function jobDeadline(stop: AbortSignal, timeoutMs: number): { signal: AbortSigna
   const controller = new AbortController();
   const onStop = () => controller.abort(stop.reason);
   const timer = setTimeout(
-    () => controller.abort(new Error(`job timed out after ${timeoutMs} ms`)),
+    () =>
+      controller.abort(
+        new LeadloopError('unavailable', `job timed out after ${timeoutMs} ms`, { retryable: true }),
+      ),
     timeoutMs,
   );
   if (stop.aborted) onStop();
@@ -73,7 +79,7 @@ function contextFor(
 ): JobContext {
   const name = row.name as JobName;
   const definition = jobCatalog[name];
-  if (!definition) throw Object.assign(new Error(`unknown job ${row.name}`), { retryable: false });
+  if (!definition) throw new LeadloopError('internal', `unknown job ${row.name}`, { retryable: false });
   return {
     id: row.id,
     name,
@@ -179,7 +185,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
               callbacks.push(...own);
               settled.push({ row, status: 'completed', error: undefined });
             } catch (error) {
-              const failure = failureValues(row, error ?? new Error('job failed'), clock.now(), random);
+              const failure = failureValues(row, error ?? jobFailed(), clock.now(), random);
               await trx
                 .updateTable('jobs')
                 .set(failure.values)
@@ -252,7 +258,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const handler = opts.handlers[context.name] as JobHandler<JobName>;
       await inWorkspace(row.workspace_id, () => handler(context));
     } catch (caught) {
-      error = caught ?? new Error('job failed');
+      error = caught ?? jobFailed();
     } finally {
       deadline.release();
     }

@@ -4717,6 +4717,11 @@ export interface operations {
                             transcriptsDays: number | null;
                             /** @description Erase leads with no conversion and no change for this many days. */
                             unconvertedLeadsDays: number | null;
+                            /**
+                             * @description Delete finished workflow runs and their steps (e-mails sent, HTTP answers) this many days after they ended; default 90.
+                             * @default 90
+                             */
+                            workflowRunsDays: number | null;
                         };
                         version: number;
                     };
@@ -4751,6 +4756,11 @@ export interface operations {
                     transcriptsDays: number | null;
                     /** @description Erase leads with no conversion and no change for this many days. */
                     unconvertedLeadsDays: number | null;
+                    /**
+                     * @description Delete finished workflow runs and their steps (e-mails sent, HTTP answers) this many days after they ended; default 90.
+                     * @default 90
+                     */
+                    workflowRunsDays?: number | null;
                 };
             };
         };

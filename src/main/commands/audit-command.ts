@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { type AuditCheckpoint, parseCheckpoint } from '../../compliance/index.ts';
 import { withDataScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption, str } from './types.ts';
+import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
 
 export const auditCommand: Command = {
   summary: 'Verify the hash-chained audit trail, or write a signed checkpoint of its heads',
@@ -18,7 +18,7 @@ export const auditCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const sub = context.positionals[0];
-    if (sub !== 'verify' && sub !== 'checkpoint') throw new Error(`usage: ${this.usage}`);
+    if (sub !== 'verify' && sub !== 'checkpoint') throw usageError(`usage: ${this.usage}`);
     const file = str(context, 'checkpoint');
     const checkpoint: AuditCheckpoint | undefined = file
       ? parseCheckpoint(readFileSync(file, 'utf8'))

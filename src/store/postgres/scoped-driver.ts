@@ -9,7 +9,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { currentDataScope, type DataScope } from '../../core/index.ts';
+import { currentDataScope, type DataScope, unreachable } from '../../core/index.ts';
 import { SearchPathIntrospector } from './search-path-introspector.ts';
 
 /*
@@ -78,7 +78,7 @@ class ScopedConnection implements DatabaseConnection {
 
   streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     if (scopeKey(currentDataScope()) !== '' && !this.inTransaction)
-      throw new Error('streamed queries with a data scope must run inside a transaction');
+      unreachable('streamed queries with a data scope must run inside a transaction');
     return this.inner.streamQuery<R>(query, chunkSize);
   }
 }
