@@ -55,6 +55,6 @@ export {
 } from './pipeline.ts';
 export type { ScoreLine, ScoreResult, ScoringDraft } from './score.ts';
 export type { PipelineStage, StageContext } from './stage.ts';
-export { runStageOverBatch } from './stage.ts';
+export { contextsByWorkspace, runStageOverBatch } from './stage.ts';
 export type { AuthorityLevel, Seniority } from './vocabulary.ts';
 export { AUTHORITY_LEVELS, seniorityOf } from './vocabulary.ts';
