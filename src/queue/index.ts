@@ -29,3 +29,5 @@ export type {
   Queue,
   WorkerOptions,
 } from './port.ts';
+export type { PeriodicJob, Schedules } from './schedules.ts';
+export { createSchedules } from './schedules.ts';
