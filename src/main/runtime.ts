@@ -62,15 +62,18 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
+import type { LiveOptimiser } from '../optimiser/index.ts';
 import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import {
   type BatchJobHandlers,
   createEmbeddedQueue,
+  createSchedules,
   type JobHandlers,
   type JobPool,
   loadBullmqQueue,
   loadRabbitmqQueue,
   type Queue,
+  type Schedules,
 } from '../queue/index.ts';
 import {
   createPredictiveScoring,
@@ -86,6 +89,7 @@ import { createUsersService, type UsersService } from '../users/index.ts';
 import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
 import { loadMasterKey } from './master-key.ts';
+import { wireOptimiser } from './optimiser-wiring.ts';
 import {
   chatEventGpc,
   contactNormaliser,
@@ -129,6 +133,10 @@ export interface Runtime {
   privacy: Privacy;
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
+  /** The live optimiser: monitor, alerts, guarded adjustments, guarantee report. */
+  optimiser: LiveOptimiser;
+  /** Durable per-workspace schedules (the optimiser's minute; ticked by every worker process). */
+  schedules: Schedules;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /**
    * Runs workers until `stopWorkers` ends them: every pool, or only `pools` (`leadloop worker --only`).
@@ -155,6 +163,8 @@ export interface RuntimeOptions {
   councilBudget?: CouncilCost | ((workspaceId: string) => CouncilCost);
   /** The privacy master key; default from configuration (see `privacyMasterKey`). */
   masterKey?: Uint8Array;
+  /** Milliseconds between schedule ticks in a worker process (default 5 s; tests tick by hand). */
+  scheduleTickMs?: number;
 }
 
 /**
@@ -410,12 +420,32 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ],
     reactions: [createNextActionStage(queue), workflows.engine.triggerStage],
   });
+  const optimiser = wireOptimiser({
+    store,
+    queue,
+    audit,
+    events,
+    clock,
+    ids,
+    analytics,
+    predictive,
+    council,
+  });
+  const schedules = createSchedules({
+    store,
+    queue,
+    clock,
+    onError: (error) => logger.warn({ err: error }, 'schedule tick failed; retried at the next tick'),
+  });
   const handlers: JobHandlers = {
     'lead.process': (job) => pipeline.process(job),
     'scoring.retrain': (job) => predictive.training.retrainJob(job),
     'council.next_action': (job) => council.nextActionJob(job),
     'privacy.retention': (job) => privacy.retentionJob(job),
     'workflow.step': (job) => workflows.engine.stepJob(job),
+    'optimiser.monitor': (job) => optimiser.monitorJob(job),
+    'optimiser.review': (job) => optimiser.reviewJob(job),
+    'optimiser.housekeeping': (job) => optimiser.housekeepingJob(job),
   };
   const batchHandlers: BatchJobHandlers = {
     'lead.process': (jobs) => pipeline.processBatch(jobs),
@@ -430,6 +460,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   let workerAbort: AbortController | null = null;
   let workerDone: Promise<void> | null = null;
+  let ticking: Promise<void> | null = null;
 
   const runtime: Runtime = {
     config,
@@ -458,10 +489,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     privacy,
     analytics,
     workflows,
+    optimiser,
+    schedules,
     lifecycle,
     startWorkers(concurrency, pools) {
       if (workerAbort) return;
       workerAbort = new AbortController();
+      // Every worker process ticks the schedules; the compare-and-set on each due row keeps one
+      // enqueue per slot however many tick, and a restart loses nothing (the rows are durable).
+      if (options.scheduleTickMs !== 0)
+        ticking = schedules.run({
+          periodic: optimiser.periodicJobs,
+          everyMs: options.scheduleTickMs ?? 5_000,
+          signal: workerAbort.signal,
+        });
       workerDone = queue.work({
         handlers,
         batchHandlers,
@@ -491,6 +532,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     async stopWorkers() {
       workerAbort?.abort(new LeadloopError('unavailable', 'shutting down', { retryable: true }));
       await workerDone;
+      await ticking;
+      ticking = null;
       workerAbort = null;
       workerDone = null;
     },
@@ -522,6 +565,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         version: VERSION,
         ssePollMs: options.ssePollMs,
         workflows,
+        optimiser,
       }),
     async close() {
       await writer.drain();

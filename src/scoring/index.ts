@@ -1,4 +1,4 @@
-export type { ForecastView, Insights, ThresholdsView, ThresholdView } from './insights.ts';
+export type { ForecastView, Insights, ThresholdLevels, ThresholdsView, ThresholdView } from './insights.ts';
 export { leadRecord } from './lead-features.ts';
 export type { EvaluationReport } from './learning.ts';
 export type { TrainingReport } from './ml/index.ts';
@@ -19,6 +19,7 @@ export type {
   StoredOutcome,
 } from './outcomes.ts';
 export { outcomeInputSchema } from './outcomes.ts';
+export type { PeriodForecast } from './period-forecast.ts';
 export type { Condition, PointRule, RuleSet } from './point-rules.ts';
 export {
   conditionSchema,

@@ -17,6 +17,8 @@ export type {
   IdentityClaimsTable,
   JobsTable,
   LeadsTable,
+  OptimiserAdjustmentsTable,
+  OptimiserAlertsTable,
   PrivacyRequestsTable,
   SubmissionsTable,
   WorkflowRunsTable,
