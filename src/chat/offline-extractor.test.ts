@@ -29,7 +29,7 @@ describe('extractOffline', () => {
       timeline: { byDate: '2027-03-31' },
       budget: { min: 50_000, max: 50_000, currency: 'USD' },
       authority: 'executive',
-      need: 'a better way to route inbound leads',
+      need: 'We need a better way to route inbound leads',
     });
   });
 

@@ -54,5 +54,7 @@ export {
 export type { ScoreLine, ScoreResult, ScoringDraft } from './score.ts';
 export type { PipelineStage, StageContext } from './stage.ts';
 export { runStageOverBatch } from './stage.ts';
+export type { TitleMatch } from './titles.ts';
+export { authorityOfTitle, findTitles, TITLE_RULES } from './titles.ts';
 export type { AuthorityLevel, Seniority } from './vocabulary.ts';
 export { AUTHORITY_LEVELS, seniorityOf } from './vocabulary.ts';
