@@ -425,6 +425,15 @@ function toIso(date: Ymd): string {
   return toIsoDate(date);
 }
 
+// "500 euros a month", "2k per year": the period of an amount, not a deadline.
+const AMOUNT_BEFORE =
+  /(?:\d|\d\s*(?:k|m|mil|grand|thousand)|[$€£¥]|euros?|dollars?|bucks|pounds?|quid|usd|eur|gbp|chf|francs?)\s*(?:(?:per|a|an|each|every|\/)\s*(?:user|seat|head|license|licence)s?\s*)?$/;
+
+function perPeriodOfAmount(folded: string, m: RegExpExecArray): boolean {
+  if (!/^\s*(?:a|an|one|per|each|every)\s/.test(m[0])) return false;
+  return AMOUNT_BEFORE.test(folded.slice(Math.max(0, m.index - 30), m.index).trimEnd());
+}
+
 const CHRONO_HINT = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(st|nd|rd|th))\b/;
 
 /**
@@ -444,7 +453,7 @@ export function extractTimeline(text: string, options: TimelineOptions): Timelin
         continue;
       }
       const span = { start: m.index, end: m.index + m[0].trimEnd().length };
-      if (found.some((f) => overlaps(f, span))) continue;
+      if (found.some((f) => overlaps(f, span)) || perPeriodOfAmount(folded, m)) continue;
       const raw = rule.resolve(m, today, options, folded);
       if (raw === undefined) continue;
       const resolved = 'period' in raw ? endOfPeriod(today, raw.period, raw.offset) : raw;

@@ -1,4 +1,4 @@
-import { authorityOfTitle } from '../leads/index.ts';
+import { annualised, authorityOfTitle } from '../leads/index.ts';
 import type { SignalName } from './agent-schema.ts';
 import type {
   ConversationSnapshot,
@@ -208,7 +208,7 @@ function dealSize(lead: LeadSnapshot | null, conversation: ConversationSnapshot 
   const budget = conversation?.slots.budget;
   if (budget) {
     const rate = USD_RATES[budget.currency];
-    if (rate !== undefined) return Math.round(budget.max * rate);
+    if (rate !== undefined) return Math.round(annualised(budget.max, budget.period) * rate);
   }
   const declared = lead?.attributes.dealSizeUsd;
   return typeof declared === 'number' && Number.isFinite(declared) && declared >= 0 ? declared : null;

@@ -36,6 +36,8 @@ export {
 } from './lead-repository.ts';
 export type { ConsentInput, LeadInput } from './lead-schema.ts';
 export { consentSchema, leadInputSchema, unknownLeadFieldHint, utmSchema } from './lead-schema.ts';
+export type { BudgetPeriod } from './money.ts';
+export { annualised, BUDGET_PERIODS } from './money.ts';
 export {
   isFreeEmail,
   isFreeEmailDomain,
