@@ -40,6 +40,7 @@ const { values } = parseArgs({
     postgres: { type: 'boolean', default: false },
     broker: { type: 'string', default: 'none' },
     only: { type: 'string' },
+    concurrency: { type: 'string' },
   },
 });
 const POSTGRES = values.postgres;
@@ -126,6 +127,7 @@ async function run(): Promise<{
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     LEADLOOP_DATA_DIR: dir,
+    ...(values.concurrency ? { LEADLOOP_WORKER_CONCURRENCY: values.concurrency } : {}),
     ...(POSTGRES
       ? { DATABASE_OWNER_URL: adminUrl, DATABASE_URL: appRoleUrl(), ...brokerEnv(`leadloop-drain-${schema}`) }
       : {}),
@@ -277,7 +279,7 @@ for (const [text, n] of top)
 const file = writeResult(
   `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}`,
   {
-    command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}`,
+    command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.concurrency ? ` --concurrency ${values.concurrency}` : ''}`,
     database,
     roundTripsPerLead: POSTGRES ? summary.statementsPerLead : 0,
     leads: LEADS,
