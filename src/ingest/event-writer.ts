@@ -44,7 +44,7 @@ const insertEvents = preparedRows<{
 
 export type IdempotencyScope = 'webhook' | 'api' | 'import' | 'chat';
 
-export interface EventSubmission {
+export interface Submission {
   workspaceId: string;
   source: IdempotencyScope;
   /** The validated body, stored as the event payload. */
@@ -66,14 +66,14 @@ export function fingerprint(body: string | Buffer): string {
 }
 
 interface Pending {
-  submission: EventSubmission;
+  submission: Submission;
   eventId: string;
   resolve: (outcome: SubmissionOutcome) => void;
   reject: (error: unknown) => void;
 }
 
-export interface EventWriter {
-  submit(submission: EventSubmission): Promise<SubmissionOutcome>;
+export interface SubmissionWriter {
+  submit(submission: Submission): Promise<SubmissionOutcome>;
   /** Resolves once every submission received so far is committed or failed. */
   drain(): Promise<void>;
   /** Submissions waiting for a commit, for metrics. */
@@ -82,7 +82,7 @@ export interface EventWriter {
   lastSubmitAt(): number;
 }
 
-export interface EventWriterOptions {
+export interface SubmissionWriterOptions {
   store: Store;
   queue: Queue;
   clock: Clock;
@@ -94,7 +94,7 @@ export interface EventWriterOptions {
   onCommitted?: (count: number, workspaceIds: string[]) => void;
 }
 
-const keyOf = (s: EventSubmission) => `${s.workspaceId}\u0000${s.source}\u0000${s.idempotencyKey}`;
+const keyOf = (s: Submission) => `${s.workspaceId}\u0000${s.source}\u0000${s.idempotencyKey}`;
 
 /**
  * Group commit: submissions that arrive while a commit is running are written together in the
@@ -102,7 +102,7 @@ const keyOf = (s: EventSubmission) => `${s.workspaceId}\u0000${s.source}\u0000${
  * One fsync then carries a whole batch, which is what lifts the durable ingest rate past the
  * disk's per-commit latency.
  */
-export function createEventWriter(options: EventWriterOptions): EventWriter {
+export function createSubmissionWriter(options: SubmissionWriterOptions): SubmissionWriter {
   const { store, queue, clock, ids } = options;
   const maxBatch = options.maxBatch ?? 256;
   let waiting: Pending[] = [];

@@ -9,10 +9,10 @@ import {
 } from '../leads/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import {
-  type EventWriter,
   fingerprint,
   type IdempotencyScope,
   type SubmissionOutcome,
+  type SubmissionWriter,
 } from './event-writer.ts';
 import { describeSignatureFailure, type SignatureHeaders, verifyWebhook } from './webhook-signature.ts';
 
@@ -66,7 +66,7 @@ export function parseJsonBody(rawBody: string): unknown {
 
 export function createIngestService(options: {
   tenants: TenantsService;
-  writer: EventWriter;
+  writer: SubmissionWriter;
   clock: Clock;
 }): IngestService {
   const { tenants, writer, clock } = options;

@@ -209,7 +209,7 @@ export async function listLeads(
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
 }
 
-export interface EventStatus {
+export interface SubmissionStatus {
   id: string;
   status: 'accepted' | 'processed' | 'failed';
   source: string;
@@ -223,7 +223,7 @@ export async function findEventStatus(
   unit: UnitOfWork,
   ctx: WorkspaceContext,
   eventId: string,
-): Promise<EventStatus | null> {
+): Promise<SubmissionStatus | null> {
   const db = dbOf(unit);
   const row = await db
     .selectFrom('events')
@@ -234,7 +234,7 @@ export async function findEventStatus(
   if (!row) return null;
   return {
     id: row.id,
-    status: row.status as EventStatus['status'],
+    status: row.status as SubmissionStatus['status'],
     source: row.source,
     leadId: row.lead_id,
     error: row.error,

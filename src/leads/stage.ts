@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../compliance/index.ts';
 import type { WorkspaceContext } from '../core/index.ts';
 import type { NewDomainEvent } from '../events/index.ts';
-import type { EventsTable, UnitOfWork } from '../store/index.ts';
+import type { SubmissionsTable, UnitOfWork } from '../store/index.ts';
 import type { Lead, NormalisedLead } from './lead.ts';
 import type { ScoreResult, ScoringDraft } from './score.ts';
 
@@ -11,7 +11,7 @@ export interface StageContext {
   readonly db: UnitOfWork;
   readonly tenant: WorkspaceContext;
   /** The stored submission being processed. */
-  readonly event: EventsTable;
+  readonly event: SubmissionsTable;
   readonly now: number;
   /** Set by the normalise stage. */
   input: NormalisedLead | null;

@@ -19,7 +19,7 @@ import type {
   TextResult,
   TextStream,
 } from './port.ts';
-import { createModelRegistry, type ProviderSettings } from './registry.ts';
+import { createAiProviderRegistry, type ProviderSettings } from './provider-registry.ts';
 import { DEFAULT_RETRY_POLICY, type RetryEvent, type RetryPolicy, withRetries } from './retry.ts';
 import {
   DEFAULT_OFFLINE_MODEL_ID,
@@ -136,7 +136,7 @@ function resolveSpec(model: string | ModelSpec): ModelSpec {
 export function createModelClient(options: ModelClientOptions = {}): ModelClient {
   const spec = resolveSpec(options.model ?? 'offline');
   const clock = options.clock ?? systemClock;
-  const registry = createModelRegistry({
+  const registry = createAiProviderRegistry({
     ...(options.providers === undefined ? {} : { providers: options.providers }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     offline: {

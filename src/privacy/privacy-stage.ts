@@ -14,7 +14,7 @@ import type { SubjectKeys } from './subject-keys.ts';
 const WORKER: Actor = { type: 'worker', id: 'lead.process' };
 
 /** Port: whether the conversation that produced an event ran with Global Privacy Control on (wired to chat). */
-export type EventGpcReader = (db: Db, ctx: WorkspaceContext, eventId: string) => Promise<boolean>;
+export type SubmissionGpcReader = (db: Db, ctx: WorkspaceContext, eventId: string) => Promise<boolean>;
 
 const METHOD_OF: Record<string, ConsentEntryInput['method']> = {
   checkbox: 'checkbox',
@@ -42,7 +42,7 @@ export interface PrivacyStages {
 export function createPrivacyStages(options: {
   ledger: ConsentLedger;
   keys: SubjectKeys;
-  eventGpc?: EventGpcReader;
+  eventGpc?: SubmissionGpcReader;
 }): PrivacyStages {
   const { ledger, keys } = options;
   const states = new WeakMap<StageContext, ConsentState>();

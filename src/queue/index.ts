@@ -31,3 +31,5 @@ export type {
   Queue,
   WorkerOptions,
 } from './port.ts';
+export type { PeriodicJob, Schedules } from './schedules.ts';
+export { createSchedules } from './schedules.ts';

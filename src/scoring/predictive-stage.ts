@@ -4,7 +4,7 @@ import type { Db } from '../store/index.ts';
 import { dbOf, fromJson, toJson } from '../store/index.ts';
 import { leadRecord, segmentOf } from './lead-features.ts';
 import type { ScoreFactor } from './ml/index.ts';
-import type { ActiveModel, ModelRegistry } from './model-registry.ts';
+import type { ActiveModel, ModelVersionRegistry } from './model-version-registry.ts';
 import type { ScoringState } from './scoring-state.ts';
 import { readState, touchesOf } from './scoring-state.ts';
 
@@ -60,7 +60,7 @@ export function predictionLine(prediction: Prediction): ScoreLine {
 /** Whether a score line came from a predictive model rather than the point rules or chat. */
 export const isModelLine = (line: ScoreLine): boolean => line.ruleId.startsWith('model-v');
 
-export function createPredictor(registry: ModelRegistry): Predictor {
+export function createPredictor(registry: ModelVersionRegistry): Predictor {
   const scoreWith = async (
     db: Db,
     workspaceId: string,
@@ -171,7 +171,7 @@ function changed(previous: Prediction | null, next: Prediction): boolean {
  * explanation, and audits the decision when it changed.
  */
 export function createPredictiveStage(options: {
-  registry: ModelRegistry;
+  registry: ModelVersionRegistry;
   predictor: Predictor;
 }): PipelineStage {
   const { registry, predictor } = options;
@@ -238,7 +238,7 @@ export interface LeadScoreView {
 /** The lead's score and explanation; scores it with the champion first when it has no current prediction. */
 export async function leadScoreView(
   db: Db,
-  deps: { predictor: Predictor; registry: ModelRegistry },
+  deps: { predictor: Predictor; registry: ModelVersionRegistry },
   ctx: WorkspaceContext,
   lead: ScoringLeadFields & { score: number; scoreBreakdown: ScoreLine[] },
   rulesThreshold: number,
