@@ -20,7 +20,8 @@ export const auditCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const sub = context.positionals[0];
-    if (sub !== 'verify' && sub !== 'checkpoint' && sub !== 'reseal') throw usageError(`usage: ${this.usage}`);
+    if (sub !== 'verify' && sub !== 'checkpoint' && sub !== 'reseal')
+      throw usageError(`usage: ${this.usage}`);
     if (sub === 'reseal' && !str(context, 'workspace') === !bool(context, 'all'))
       throw usageError('audit reseal needs --workspace <id> or --all (one of them)');
     const file = str(context, 'checkpoint');
