@@ -207,7 +207,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
 
     async reseal(workspaceId, actor) {
-      if (!keys) throw new Error('resealing needs the audit key (the master key)');
+      if (!keys) throw new LeadloopError('unavailable', 'resealing needs the audit key (the master key)');
       return store.transaction(async (trx) => {
         const head = await lockHead(trx, workspaceId);
         const rows = await trx

@@ -10,7 +10,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { currentDataScope, type DataScope, unreachable } from '../../core/index.ts';
+import { currentDataScope, type DataScope, invariant, unreachable } from '../../core/index.ts';
 import { SCHEDULER_SUBJECT, type ScopeKey, scopeProof } from './scope-signature.ts';
 import { SearchPathIntrospector } from './search-path-introspector.ts';
 
@@ -40,10 +40,10 @@ interface ScopeSigning {
 }
 
 async function setScope(signing: ScopeSigning, connection: DatabaseConnection, key: string): Promise<void> {
-  if (!signing.key)
-    throw new Error(
-      'a data scope on PostgreSQL is signed with the master key: pass `masterKey` to createStore',
-    );
+  invariant(
+    signing.key,
+    'a data scope on PostgreSQL is signed with the master key: pass `masterKey` to createStore',
+  );
   let pid = signing.pids.get(connection);
   if (pid === undefined) {
     const { rows } = await connection.executeQuery<{ pid: number }>(BACKEND_PID);
