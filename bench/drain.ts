@@ -8,17 +8,28 @@
  * ingest service into a fresh SQLite file, then starts the workers and counts, until every event
  * is processed: statements by SQL text (node:sqlite's statement methods, wrapped), and bytes
  * allocated (V8's sampling heap profiler, counting objects already collected).
- * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12]
+ * With --postgres the runtime runs on PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, a
+ * superuser URL; a fresh schema per run, the application role under row-level security, as the
+ * test suites do), with --broker redis|rabbitmq dispatching through TEST_REDIS_URL / TEST_AMQP_URL,
+ * and counts every query the pg driver sends: one round trip each (node-postgres sends a
+ * parameterised query as one parse/bind/execute/sync exchange and does not pipeline).
+ * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq]
  */
+
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatementSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
+import { inWorkspace } from '../src/core/index.ts';
+import type { PipelineStage } from '../src/leads/index.ts';
 import { createRuntime } from '../src/main/runtime.ts';
+import { parsePools } from '../src/queue/index.ts';
 import { benchLeadBody, printTable, writeResult } from './support.ts';
 
 const { values } = parseArgs({
@@ -26,8 +37,21 @@ const { values } = parseArgs({
     leads: { type: 'string', default: '3000' },
     runs: { type: 'string', default: '3' },
     top: { type: 'string', default: '12' },
+    postgres: { type: 'boolean', default: false },
+    broker: { type: 'string', default: 'none' },
+    only: { type: 'string' },
+    concurrency: { type: 'string' },
   },
 });
+const POSTGRES = values.postgres;
+/** `--only pipeline`: only the pipeline's pool runs (the council's follow-up jobs wait), so the figures are the pipeline's. */
+const parsedPools = values.only === undefined ? undefined : parsePools(values.only);
+if (parsedPools && !parsedPools.ok) throw new Error(parsedPools.error);
+const ONLY = parsedPools?.ok ? parsedPools.value : undefined;
+const adminUrl =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
 const LEADS = Number(values.leads);
 
 const statements = new Map<string, number>();
@@ -49,6 +73,41 @@ for (const method of ['all', 'run', 'get', 'iterate'] as const) {
   };
 }
 
+// PostgreSQL: every query the driver sends (Kysely's pg driver calls Client#query once per statement).
+type QueryMethod = (this: pg.Client, ...args: unknown[]) => unknown;
+const clientProto = pg.Client.prototype as unknown as { query: QueryMethod };
+const originalQuery = clientProto.query;
+clientProto.query = function (this: pg.Client, ...args: unknown[]) {
+  if (counting) {
+    const first = args[0] as string | { text?: string };
+    const raw = typeof first === 'string' ? first : (first?.text ?? '');
+    const text = raw.replace(/\(\$\d+(, \$\d+)*\)(, \(\$\d+(, \$\d+)*\))*/g, '(…)').replace(/\$\d+/g, '$');
+    statements.set(text, (statements.get(text) ?? 0) + 1);
+  }
+  return originalQuery.apply(this, args);
+};
+
+function appRoleUrl(): string {
+  const url = new URL(adminUrl);
+  url.username = 'leadloop_app';
+  url.password = '';
+  return url.toString();
+}
+
+function brokerEnv(prefix: string): Record<string, string> {
+  if (values.broker === 'redis')
+    return {
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      LEADLOOP_QUEUE_PREFIX: prefix,
+    };
+  if (values.broker === 'rabbitmq')
+    return {
+      QUEUE_URL: process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      LEADLOOP_QUEUE_PREFIX: prefix,
+    };
+  return {};
+}
+
 interface ProfileNode {
   selfSize: number;
   children: ProfileNode[];
@@ -56,12 +115,26 @@ interface ProfileNode {
 const allocated = (node: ProfileNode): number =>
   node.children.reduce((sum, child) => sum + allocated(child), node.selfSize);
 
-async function run(): Promise<{ leadsPerSecond: number; statementsPerLead: number; kibPerLead: number }> {
+async function run(): Promise<{
+  leadsPerSecond: number;
+  statementsPerLead: number;
+  kibPerLead: number;
+  cpuMsPerLead: number;
+  stageCpuMsPerLead: Record<string, number>;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'leadloop-drain-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', LEADLOOP_DATA_DIR: dir });
+  const schema = `drain_${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    LEADLOOP_DATA_DIR: dir,
+    ...(values.concurrency ? { LEADLOOP_WORKER_CONCURRENCY: values.concurrency } : {}),
+    ...(POSTGRES
+      ? { DATABASE_OWNER_URL: adminUrl, DATABASE_URL: appRoleUrl(), ...brokerEnv(`leadloop-drain-${schema}`) }
+      : {}),
+  });
   const runtime = await createRuntime(config, {
     logger: pino({ level: 'silent' }),
-    sqliteFile: join(dir, 'leadloop.db'),
+    ...(POSTGRES ? { postgresSchema: schema } : { sqliteFile: join(dir, 'leadloop.db') }),
   });
   try {
     const { workspace } = await runtime.tenants.createWorkspace({
@@ -92,19 +165,50 @@ async function run(): Promise<{ leadsPerSecond: number; statementsPerLead: numbe
       includeObjectsCollectedByMinorGC: true,
     });
     statements.clear();
+    // CPU time (not wall time: the machine may be shared) per stage, and of the whole process.
+    const stageCpu = new Map<string, number>();
+    const cpuMs = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    const stages = runtime.pipeline.stages as PipelineStage[];
+    stages.forEach((stage, i) => {
+      const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+        const before = cpuMs();
+        try {
+          return await fn();
+        } finally {
+          stageCpu.set(stage.name, (stageCpu.get(stage.name) ?? 0) + cpuMs() - before);
+        }
+      };
+      stages[i] = {
+        name: stage.name,
+        run: (ctx) => timed(() => stage.run(ctx)),
+        ...(stage.runBatch
+          ? {
+              runBatch: (batch) =>
+                timed(() => (stage.runBatch as NonNullable<PipelineStage['runBatch']>)(batch)),
+            }
+          : {}),
+      };
+    });
+    const cpuBefore = cpuMs();
     counting = true;
     const started = performance.now();
-    runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY);
+    runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY, ONLY);
     for (;;) {
-      const row = await runtime.store.db
-        .selectFrom('events')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('status', '=', 'accepted')
-        .executeTakeFirstOrThrow();
+      const row = await inWorkspace(workspace.id, () =>
+        runtime.store.db
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', 'accepted')
+          .executeTakeFirstOrThrow(),
+      );
       if (Number(row.n) === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const elapsed = performance.now() - started;
+    const cpuPerLead = (cpuMs() - cpuBefore) / LEADS;
     counting = false;
     const { profile } = await session.post('HeapProfiler.stopSampling');
     session.disconnect();
@@ -114,13 +218,25 @@ async function run(): Promise<{ leadsPerSecond: number; statementsPerLead: numbe
       leadsPerSecond: Math.round((LEADS / elapsed) * 1000),
       statementsPerLead: total / LEADS,
       kibPerLead: allocated(profile.head as unknown as ProfileNode) / LEADS / 1024,
+      cpuMsPerLead: cpuPerLead,
+      stageCpuMsPerLead: Object.fromEntries(
+        [...stageCpu].map(([name, ms]) => [name, Number((ms / LEADS).toFixed(4))]),
+      ),
     };
   } finally {
     await runtime.close();
     rmSync(dir, { recursive: true, force: true });
+    if (POSTGRES) {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    }
   }
 }
 
+const database = POSTGRES ? `postgres${values.broker === 'none' ? '' : ` + ${values.broker}`}` : 'sqlite';
+process.stderr.write(`database: ${database}\n`);
 const runs: Awaited<ReturnType<typeof run>>[] = [];
 for (let i = 1; i <= Number(values.runs); i++) {
   process.stderr.write(`run ${i}/${values.runs}: ${LEADS} leads\n`);
@@ -132,28 +248,44 @@ const median = (pick: (r: (typeof runs)[number]) => number) => {
 };
 const summary = {
   leadsPerSecond: median((r) => r.leadsPerSecond),
-  statementsPerLead: Number(median((r) => r.statementsPerLead).toFixed(1)),
+  statementsPerLead: Number(median((r) => r.statementsPerLead).toFixed(2)),
   kibAllocatedPerLead: Math.round(median((r) => r.kibPerLead)),
+  cpuMsPerLead: Number(median((r) => r.cpuMsPerLead).toFixed(3)),
 };
 printTable(
   runs.map((r, i) => ({
     run: i + 1,
     'drained leads/s': r.leadsPerSecond,
-    'statements/lead': r.statementsPerLead.toFixed(1),
+    [POSTGRES ? 'statements (= round trips)/lead' : 'statements/lead (in-process, no round trips)']:
+      r.statementsPerLead.toFixed(2),
     'KiB allocated/lead': Math.round(r.kibPerLead),
+    'CPU ms/lead (process)': r.cpuMsPerLead.toFixed(3),
   })),
 );
+const last = runs.at(-1);
+if (last) {
+  process.stdout.write(
+    '\nCPU ms per lead by pipeline stage in the last run (the rest: runner, persistence, queue):\n',
+  );
+  for (const [name, ms] of Object.entries(last.stageCpuMsPerLead))
+    process.stdout.write(`${ms.toFixed(4).padStart(8)}  ${name}\n`);
+}
 process.stdout.write(
   `\nstatements per lead in the last run (of ${Math.round(summary.statementsPerLead * LEADS)}):\n`,
 );
 const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
 for (const [text, n] of top)
   process.stdout.write(`${(n / LEADS).toFixed(2).padStart(6)}  ${text.slice(0, 110)}\n`);
-const file = writeResult('drain', {
-  command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}`,
-  leads: LEADS,
-  median: summary,
-  runs,
-  topStatements: top.map(([sql, n]) => ({ sql, perLead: Number((n / LEADS).toFixed(2)) })),
-});
+const file = writeResult(
+  `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}`,
+  {
+    command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.concurrency ? ` --concurrency ${values.concurrency}` : ''}`,
+    database,
+    roundTripsPerLead: POSTGRES ? summary.statementsPerLead : 0,
+    leads: LEADS,
+    median: summary,
+    runs,
+    topStatements: top.map(([sql, n]) => ({ sql, perLead: Number((n / LEADS).toFixed(2)) })),
+  },
+);
 process.stdout.write(`wrote ${file}\n`);
