@@ -18,20 +18,20 @@ export type {
   ScorableLead,
   ScoringLeadFields,
 } from './lead.ts';
+export type { ConsentFilterPort, LeadListOptions, LeadListQuery, LeadSegment } from './lead-list.ts';
+export { listLeads } from './lead-list.ts';
 export type { LeadFigures, LeadReader } from './lead-reader.ts';
 export { createLeadReader } from './lead-reader.ts';
 export type {
   ConsentRecord,
   EventStatus,
   LeadHistoryEntry,
-  LeadListQuery,
 } from './lead-repository.ts';
 export {
   findEventStatus,
   findLead,
   leadConsents,
   leadHistory,
-  listLeads,
   toLead,
 } from './lead-repository.ts';
 export type { ConsentInput, LeadInput } from './lead-schema.ts';

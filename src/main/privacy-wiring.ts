@@ -1,9 +1,10 @@
 import type { ChatStore } from '../chat/index.ts';
 import type { WorkspaceContext } from '../core/index.ts';
-import { normaliseEmail, normalisePhone } from '../leads/index.ts';
+import { type ConsentFilterPort, normaliseEmail, normalisePhone } from '../leads/index.ts';
 import {
   type ContactNormaliser,
   columnHolder,
+  createConsentLeadFilter,
   type ErasureHooks,
   type HolderRegistry,
   mentionHolder,
@@ -11,7 +12,7 @@ import {
   type SubjectScope,
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
-import { type Db, fromJson, toJson } from '../store/index.ts';
+import { type Db, dbOf, fromJson, toJson } from '../store/index.ts';
 
 export const contactNormaliser: ContactNormaliser = {
   email(raw) {
@@ -143,6 +144,16 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
     erase: async () => 0,
   });
 
+  // SQLite's inbox search index (052): an external-content FTS5 table over leads, kept in step by
+  // triggers with secure-delete, so erasing a lead's row removes its words; it stores no row copy.
+  for (const table of [
+    'leads_fts',
+    'leads_fts_data',
+    'leads_fts_idx',
+    'leads_fts_docsize',
+    'leads_fts_config',
+  ])
+    holders.declareClean(table, 'the search index of leads, erased with the lead row by triggers');
   holders.declareClean('webhook_secrets', 'signing secrets');
   holders.declareClean('scoring_rules', 'configuration');
   holders.declareClean('audit_heads', 'the newest hash per workspace');
@@ -356,5 +367,14 @@ export function erasureHooks(queue: Queue): ErasureHooks {
         },
       ]);
     },
+  };
+}
+
+/** The inbox's consent filter (a port of the lead kernel), answered by the privacy ledger. */
+export function leadConsentFilter(): ConsentFilterPort {
+  const filter = createConsentLeadFilter();
+  return {
+    latest: (unit, workspaceId, purpose, action) => filter.latest(dbOf(unit), workspaceId, purpose, action),
+    defaultAllowed: (purpose) => filter.defaultAllowed(purpose),
   };
 }

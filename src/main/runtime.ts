@@ -86,6 +86,7 @@ import {
   chatEventGpc,
   contactNormaliser,
   erasureHooks,
+  leadConsentFilter,
   registerPersonalDataHolders,
   retentionTargets,
 } from './privacy-wiring.ts';
@@ -240,7 +241,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await council.learnFromOutcome(ctx, leadId, converted);
     },
   });
-  const leads = createLeadReader({ store });
+  const leads = createLeadReader({ store, consent: leadConsentFilter() });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
   const ingest = createIngestService({ tenants, writer, clock });
