@@ -42,8 +42,22 @@ export function QualificationOverTime() {
             <YAxis yAxisId="r" orientation="right" domain={[0, 1]} tickFormatter={(v) => pct(v)} />
             <Tooltip />
             <Legend />
-            <Line yAxisId="n" dataKey="arrivals" name="Arrived" stroke="var(--chart-1)" dot={false} />
-            <Line yAxisId="r" dataKey="rate" name="Qualified share" stroke="var(--chart-2)" connectNulls />
+            <Line
+              isAnimationActive={false}
+              yAxisId="n"
+              dataKey="arrivals"
+              name="Arrived"
+              stroke="var(--chart-1)"
+              dot={false}
+            />
+            <Line
+              isAnimationActive={false}
+              yAxisId="r"
+              dataKey="rate"
+              name="Qualified share"
+              stroke="var(--chart-2)"
+              connectNulls
+            />
           </LineChart>
         </ResponsiveContainer>
       </div>
@@ -112,8 +126,20 @@ export function ForecastChart() {
             <YAxis allowDecimals={false} />
             <Tooltip />
             <Legend />
-            <Area dataKey="band" name="90% interval" fill="var(--chart-1)" fillOpacity={0.15} stroke="none" />
-            <Line dataKey="expected" name="Expected conversions" stroke="var(--chart-1)" />
+            <Area
+              isAnimationActive={false}
+              dataKey="band"
+              name="90% interval"
+              fill="var(--chart-1)"
+              fillOpacity={0.15}
+              stroke="none"
+            />
+            <Line
+              isAnimationActive={false}
+              dataKey="expected"
+              name="Expected conversions"
+              stroke="var(--chart-1)"
+            />
           </ComposedChart>
         </ResponsiveContainer>
       </div>

@@ -61,8 +61,8 @@ export default function Analytics() {
                   <YAxis allowDecimals={false} />
                   <Tooltip />
                   <Legend />
-                  <Bar dataKey="leads" name="Leads" fill="var(--chart-1)" />
-                  <Bar dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
+                  <Bar isAnimationActive={false} dataKey="leads" name="Leads" fill="var(--chart-1)" />
+                  <Bar isAnimationActive={false} dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
                 </BarChart>
               </ResponsiveContainer>
             </div>

@@ -44,42 +44,44 @@ export function Privacy() {
         </p>
         {requests.isError && <p role="alert">Could not load requests: {requests.error.message}</p>}
         {items.length === 0 && requests.isSuccess && <p className="muted">No requests.</p>}
-        <div className="table-scroll">
-          <table className="grid small">
-            <thead>
-              <tr>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Received</th>
-                <th scope="col">Due</th>
-                <th scope="col">Leads</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => {
-                const left = daysLeft(r.dueAt, now);
-                return (
-                  <tr key={r.id}>
-                    <td>
-                      {r.type} <span className="muted">({r.jurisdiction})</span>
-                    </td>
-                    <td>{r.status}</td>
-                    <td>{day(r.receivedAt)}</td>
-                    <td>
-                      {day(r.dueAt)}{' '}
-                      {!r.completedAt && (
-                        <span className={left < 0 ? 'badge danger' : 'muted'}>
-                          {left < 0 ? `${-left} days overdue` : `${left} days left`}
-                        </span>
-                      )}
-                    </td>
-                    <td>{r.leadIds.length}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        {items.length > 0 && (
+          <div className="table-scroll">
+            <table className="grid small">
+              <thead>
+                <tr>
+                  <th scope="col">Type</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Received</th>
+                  <th scope="col">Due</th>
+                  <th scope="col">Leads</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((r) => {
+                  const left = daysLeft(r.dueAt, now);
+                  return (
+                    <tr key={r.id}>
+                      <td>
+                        {r.type} <span className="muted">({r.jurisdiction})</span>
+                      </td>
+                      <td>{r.status}</td>
+                      <td>{day(r.receivedAt)}</td>
+                      <td>
+                        {day(r.dueAt)}{' '}
+                        {!r.completedAt && (
+                          <span className={left < 0 ? 'badge danger' : 'muted'}>
+                            {left < 0 ? `${-left} days overdue` : `${left} days left`}
+                          </span>
+                        )}
+                      </td>
+                      <td>{r.leadIds.length}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
       </div>
       <div className="card">
         <h2>Retention</h2>

@@ -165,38 +165,40 @@ export function Workflows() {
       {list.data && list.data.items.length === 0 && (
         <p className="muted">No workflows yet: create one with POST /v1/workflows or `leadloop workflow`.</p>
       )}
-      <div className="table-scroll">
-        <table className="grid">
-          <thead>
-            <tr>
-              <th scope="col">Workflow</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">
-                Versions
-              </th>
-              <th scope="col">Triggers</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((w) => (
-              <tr key={w.id} className={open === w.id ? 'selected' : undefined}>
-                <td>
-                  <button type="button" className="link" onClick={() => setOpen(w.id)}>
-                    {w.name}
-                  </button>
-                </td>
-                <td>
-                  <span className={`badge ${w.status}`}>{w.status}</span>
-                </td>
-                <td className="num">{w.latestVersion}</td>
-                <td>{w.triggers.join(', ')}</td>
-                <td>{when(w.updatedAt)}</td>
+      {(list.data?.items.length ?? 0) > 0 && (
+        <div className="table-scroll">
+          <table className="grid">
+            <thead>
+              <tr>
+                <th scope="col">Workflow</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Versions
+                </th>
+                <th scope="col">Triggers</th>
+                <th scope="col">Updated</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {list.data?.items.map((w) => (
+                <tr key={w.id} className={open === w.id ? 'selected' : undefined}>
+                  <td>
+                    <button type="button" className="link" onClick={() => setOpen(w.id)}>
+                      {w.name}
+                    </button>
+                  </td>
+                  <td>
+                    <span className={`badge ${w.status}`}>{w.status}</span>
+                  </td>
+                  <td className="num">{w.latestVersion}</td>
+                  <td>{w.triggers.join(', ')}</td>
+                  <td>{when(w.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {open && <WorkflowDetail id={open} />}
     </section>
   );
