@@ -4,12 +4,12 @@ import type { Lead } from './lead.ts';
 import { type ConsentFilterPort, type LeadListQuery, listLeads } from './lead-list.ts';
 import {
   type ConsentRecord,
-  type EventStatus,
   findEventStatus,
   findLead,
   type LeadHistoryEntry,
   leadConsents,
   leadHistory,
+  type SubmissionStatus,
 } from './lead-repository.ts';
 
 /** Lead and event counts of one workspace or several (no personal data). */
@@ -27,7 +27,7 @@ export interface LeadReader {
   list(ctx: WorkspaceContext, query: LeadListQuery): Promise<{ items: Lead[]; nextCursor: string | null }>;
   history(ctx: WorkspaceContext, leadId: string): Promise<LeadHistoryEntry[]>;
   consents(ctx: WorkspaceContext, leadId: string): Promise<ConsentRecord[]>;
-  eventStatus(ctx: WorkspaceContext, eventId: string): Promise<EventStatus | null>;
+  eventStatus(ctx: WorkspaceContext, eventId: string): Promise<SubmissionStatus | null>;
   /**
    * Figures per workspace and in total, for an organisation's overview. The caller passes the
    * workspaces it is allowed to see (those of the organisation key's organisation).

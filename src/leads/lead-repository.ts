@@ -2,7 +2,12 @@ import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
 import { dbOf, fromJson } from '../store/index.ts';
 import type { Lead, LeadStatus } from './lead.ts';
-import { selectLeadByEmail, selectLeadByPhone } from './lead-statements.ts';
+import {
+  selectLeadByEmail,
+  selectLeadByPhone,
+  selectLeadsByEmail,
+  selectLeadsByPhone,
+} from './lead-statements.ts';
 
 export interface LeadHistoryEntry {
   eventId: string;
@@ -70,6 +75,30 @@ export async function findLeadByEmailOrPhone(
   return row ? toLead(row) : null;
 }
 
+/**
+ * The workspace's leads with any of `emails` or `phones`, ordered by id (a key's first row is what
+ * `findLeadByEmailOrPhone` finds): one statement per chunk of keys, for a batch of events.
+ */
+export async function findLeadsByEmailOrPhone(
+  unit: UnitOfWork,
+  workspaceId: string,
+  emails: readonly string[],
+  phones: readonly string[],
+): Promise<LeadsTable[]> {
+  const db = dbOf(unit);
+  const rows = [
+    ...(await selectLeadsByEmail.execute(
+      db,
+      emails.map((value) => ({ workspaceId, value })),
+    )),
+    ...(await selectLeadsByPhone.execute(
+      db,
+      phones.map((value) => ({ workspaceId, value })),
+    )),
+  ];
+  return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 export async function leadHistory(
   unit: UnitOfWork,
   ctx: WorkspaceContext,
@@ -114,7 +143,7 @@ export async function leadConsents(
   }));
 }
 
-export interface EventStatus {
+export interface SubmissionStatus {
   id: string;
   status: 'accepted' | 'processed' | 'failed';
   source: string;
@@ -128,7 +157,7 @@ export async function findEventStatus(
   unit: UnitOfWork,
   ctx: WorkspaceContext,
   eventId: string,
-): Promise<EventStatus | null> {
+): Promise<SubmissionStatus | null> {
   const db = dbOf(unit);
   const row = await db
     .selectFrom('events')
@@ -139,7 +168,7 @@ export async function findEventStatus(
   if (!row) return null;
   return {
     id: row.id,
-    status: row.status as EventStatus['status'],
+    status: row.status as SubmissionStatus['status'],
     source: row.source,
     leadId: row.lead_id,
     error: row.error,
