@@ -40,8 +40,9 @@ describe('API reads added for the console', () => {
     assert.deepEqual(await emails('source=ads'), ['alan@bletchley.example.com', 'grace@navy.example.com']);
     assert.deepEqual(await emails('q=HOPPER'), ['grace@navy.example.com']);
     assert.deepEqual(await emails('q=analytical'), ['ada@analytical.example.com']);
-    // `_` and `%` are searched literally, not as wildcards.
-    assert.deepEqual(await emails('q=y_p'), ['alan@bletchley.example.com']);
+    // Words, not substrings: punctuation separates words and is never a wildcard.
+    assert.deepEqual(await emails('q=bletch%20park'), ['alan@bletchley.example.com']);
+    assert.deepEqual(await emails('q=y_p'), []);
     assert.deepEqual(await emails('q=%25'), []);
     const scores = (
       (await call(http.app, 'GET', '/v1/leads', { key })).body.items as { score: number }[]

@@ -18,12 +18,13 @@ export type {
   ScorableLead,
   ScoringLeadFields,
 } from './lead.ts';
+export type { ConsentFilterPort, LeadListOptions, LeadListQuery, LeadSegment } from './lead-list.ts';
+export { listLeads } from './lead-list.ts';
 export type { LeadFigures, LeadReader } from './lead-reader.ts';
 export { createLeadReader } from './lead-reader.ts';
 export type {
   ConsentRecord,
   LeadHistoryEntry,
-  LeadListQuery,
   SubmissionStatus,
 } from './lead-repository.ts';
 export {
@@ -31,7 +32,6 @@ export {
   findLead,
   leadConsents,
   leadHistory,
-  listLeads,
   toLead,
 } from './lead-repository.ts';
 export type { ConsentInput, LeadInput } from './lead-schema.ts';

@@ -1,15 +1,14 @@
 import type { WorkspaceContext } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Lead } from './lead.ts';
+import { type ConsentFilterPort, type LeadListQuery, listLeads } from './lead-list.ts';
 import {
   type ConsentRecord,
   findEventStatus,
   findLead,
   type LeadHistoryEntry,
-  type LeadListQuery,
   leadConsents,
   leadHistory,
-  listLeads,
   type SubmissionStatus,
 } from './lead-repository.ts';
 
@@ -38,11 +37,16 @@ export interface LeadReader {
   ): Promise<{ byWorkspace: Map<string, LeadFigures>; total: LeadFigures }>;
 }
 
-export function createLeadReader(options: { store: Store }): LeadReader {
+export function createLeadReader(options: {
+  store: Store;
+  /** The privacy ledger's consent filter (wired in main); without it a consent filter is ignored. */
+  consent?: ConsentFilterPort | undefined;
+}): LeadReader {
   const { store } = options;
   return {
     find: (ctx, id) => findLead(store.db, ctx, id),
-    list: (ctx, query) => listLeads(store.db, ctx, query),
+    list: (ctx, query) =>
+      listLeads(store.db, ctx, query, { dialect: store.dialect, consent: options.consent }),
     history: (ctx, leadId) => leadHistory(store.db, ctx, leadId),
     consents: (ctx, leadId) => leadConsents(store.db, ctx, leadId),
     eventStatus: (ctx, eventId) => findEventStatus(store.db, ctx, eventId),

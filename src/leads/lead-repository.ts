@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
 import { dbOf, fromJson } from '../store/index.ts';
@@ -142,71 +141,6 @@ export async function leadConsents(
     givenAt: Number(r.given_at),
     method: r.method,
   }));
-}
-
-export interface LeadListQuery {
-  email?: string | undefined;
-  status?: LeadStatus | undefined;
-  source?: string | undefined;
-  /** Score band, inclusive. */
-  minScore?: number | undefined;
-  maxScore?: number | undefined;
-  /** Words matched against e-mail, name and company (case-insensitive substring). */
-  q?: string | undefined;
-  /** Opaque cursor from a previous page. */
-  cursor?: string | undefined;
-  limit: number;
-}
-
-export function encodeCursor(id: string): string {
-  return Buffer.from(id).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): string | null {
-  const id = Buffer.from(cursor, 'base64url').toString();
-  return /^lead_[0-9A-Z]{26}$/.test(id) ? id : null;
-}
-
-/** Newest first; the cursor is the last id seen (ids sort by creation time). */
-export async function listLeads(
-  unit: UnitOfWork,
-  ctx: WorkspaceContext,
-  query: LeadListQuery,
-): Promise<{ items: Lead[]; nextCursor: string | null }> {
-  const db = dbOf(unit);
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
-  const rows = await db
-    .selectFrom('leads')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .$if(query.email !== undefined, (q) =>
-      q.where('email', '=', (query.email as string).trim().toLowerCase()),
-    )
-    .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
-    .$if(query.source !== undefined, (q) => q.where('source', '=', query.source as string))
-    .$if(query.minScore !== undefined, (q) => q.where('score', '>=', query.minScore as number))
-    .$if(query.maxScore !== undefined, (q) => q.where('score', '<=', query.maxScore as number))
-    .$if(Boolean(query.q?.trim()), (q) => {
-      // Newest first by id, so a search walks the id index and stops at a page of matches.
-      const like = `%${(query.q as string)
-        .trim()
-        .toLowerCase()
-        .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return q.where((eb) =>
-        eb.or(
-          (['email', 'name', 'company'] as const).map((column) =>
-            eb(sql`lower(${sql.ref(column)})`, 'like', sql`${like} escape '\\'`),
-          ),
-        ),
-      );
-    })
-    .$if(after !== null, (q) => q.where('id', '<', after as string))
-    .orderBy('id', 'desc')
-    .limit(query.limit + 1)
-    .execute();
-  const items = rows.slice(0, query.limit).map(toLead);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
 }
 
 export interface SubmissionStatus {

@@ -1,10 +1,11 @@
 import type { ChatStore } from '../chat/index.ts';
 import type { WorkspaceContext } from '../core/index.ts';
 import type { DecisionCache } from '../council/index.ts';
-import { normaliseEmail, normalisePhone } from '../leads/index.ts';
+import { type ConsentFilterPort, normaliseEmail, normalisePhone } from '../leads/index.ts';
 import {
   type ContactNormaliser,
   columnHolder,
+  createConsentLeadFilter,
   type ErasureHooks,
   type HolderRegistry,
   mentionHolder,
@@ -13,7 +14,7 @@ import {
   type SubjectScope,
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
-import { type Db, fromJson, toJson } from '../store/index.ts';
+import { type Db, dbOf, fromJson, toJson } from '../store/index.ts';
 import type { WorkflowPrivacy } from './workflow-wiring.ts';
 
 export const contactNormaliser: ContactNormaliser = {
@@ -146,6 +147,16 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
     erase: async () => 0,
   });
 
+  // SQLite's inbox search index (052): an external-content FTS5 table over leads, kept in step by
+  // triggers with secure-delete, so erasing a lead's row removes its words; it stores no row copy.
+  for (const table of [
+    'leads_fts',
+    'leads_fts_data',
+    'leads_fts_idx',
+    'leads_fts_docsize',
+    'leads_fts_config',
+  ])
+    holders.declareClean(table, 'the search index of leads, erased with the lead row by triggers');
   holders.declareClean('webhook_secrets', 'signing secrets');
   holders.declareClean('scoring_rules', 'configuration');
   holders.declareClean('audit_heads', 'the newest hash per workspace');
@@ -405,6 +416,15 @@ export function erasureHooks(queue: Queue, decisionCache: DecisionCache): Erasur
         },
       ]);
     },
+  };
+}
+
+/** The inbox's consent filter (a port of the lead kernel), answered by the privacy ledger. */
+export function leadConsentFilter(): ConsentFilterPort {
+  const filter = createConsentLeadFilter();
+  return {
+    latest: (unit, workspaceId, purpose, action) => filter.latest(dbOf(unit), workspaceId, purpose, action),
+    defaultAllowed: (purpose) => filter.defaultAllowed(purpose),
   };
 }
 

@@ -94,6 +94,7 @@ import {
   chatEventGpc,
   contactNormaliser,
   erasureHooks,
+  leadConsentFilter,
   registerPersonalDataHolders,
   retentionTargets,
   workflowPrivacy,
@@ -268,7 +269,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await council.learnFromOutcome(ctx, leadId, converted);
     },
   });
-  const leads = createLeadReader({ store });
+  const leads = createLeadReader({ store, consent: leadConsentFilter() });
   const metrics = createMetrics({ depth: () => queue.depth() });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
   const normalisedLeads = createNormalisedLeads();

@@ -9,6 +9,9 @@
  * privacy.holders.register(columnHolder({ name: 'leads', table: 'leads', column: 'id', match: 'lead' }));
  * await privacy.requests.submit(ctx, { type: 'erasure', subject: { email }, jurisdiction: 'gdpr' }, { actor, origin: 'api' });
  */
+
+export type { ConsentLeadFilter } from './consent-filter.ts';
+export { createConsentLeadFilter } from './consent-filter.ts';
 export type {
   ConsentEntry,
   ConsentEntryInput,

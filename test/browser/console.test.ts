@@ -15,7 +15,11 @@ import { widgetDriver } from './support/widget-driver.ts';
 
 const skip = browserSkipReason();
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SHOTS = join(ROOT, 'docs', 'images', 'console');
+// Screenshots go to test-results/ on every run; `npm run docs:screenshots` (LEADLOOP_DOCS_SCREENSHOTS=1)
+// refreshes the documented copies in docs/images/console/ on purpose.
+const SHOTS = process.env.LEADLOOP_DOCS_SCREENSHOTS
+  ? join(ROOT, 'docs', 'images', 'console')
+  : join(ROOT, 'test-results', 'console');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -211,18 +215,41 @@ describe('operator console in Chromium', { skip }, () => {
     await shoot(page, 'decisions');
   });
 
-  it('rotates the webhook secret, shows analytics and the views still to come', async () => {
+  it('rotates the webhook secret, edits settings, shows analytics, workflows and privacy', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     await page.getByText(/New webhook secret/).waitFor();
+    // The rules editor validates as you type and saves through the API (audited, the user as actor).
+    const rules = page.getByLabel(/Point rules and threshold/);
+    const before = await rules.inputValue();
+    await rules.fill(`${before}x`);
+    await page.getByText(/Not valid JSON/).waitFor();
+    const edited = JSON.parse(before) as { threshold: number };
+    await rules.fill(JSON.stringify({ ...edited, threshold: edited.threshold + 1 }, null, 2));
+    await page.getByRole('button', { name: 'Save', exact: true }).first().click();
+    await page.getByText(/Point rules and threshold \(version [1-9]/).waitFor();
+    const stored = await api('GET', '/v1/scoring/rules');
+    assert.equal(stored.threshold, edited.threshold + 1);
+    const audit = await api('GET', '/v1/audit?limit=20');
+    const entry = (audit.items as { action: string; actor: { type: string } }[]).find((a) =>
+      a.action.startsWith('scoring.rules'),
+    );
+    assert.equal(entry?.actor.type, 'user', JSON.stringify(audit.items));
+    await page.getByLabel(/Sites allowed to embed the widget/).fill('https://shop.example.com');
+    await page.getByRole('button', { name: 'Save origins' }).click();
+    await page.getByText(/1 origins\. Saved\./).waitFor();
     await shoot(page, 'settings');
     await page.getByRole('link', { name: 'Analytics' }).click();
     await page.getByRole('heading', { name: 'Model card' }).waitFor();
     await page.getByRole('cell', { name: 'Demo workspace' }).waitFor();
+    await page.getByRole('heading', { name: 'Forecast' }).waitFor();
     await shoot(page, 'analytics');
     await page.getByRole('link', { name: 'Workflows' }).click();
-    await page.getByText(/Not available yet|being built/).waitFor();
+    await page.getByRole('heading', { name: 'Workflows' }).waitFor();
     await shoot(page, 'workflows');
+    await page.getByRole('link', { name: 'Privacy' }).click();
+    await page.getByRole('heading', { name: 'Requests' }).waitFor();
+    await shoot(page, 'privacy');
   });
 
   it('signs out', async () => {

@@ -3823,12 +3823,15 @@ export interface operations {
     listLeads: {
         parameters: {
             query?: {
+                consent?: string;
                 cursor?: string;
                 email?: string;
                 limit?: number;
                 maxScore?: number;
                 minScore?: number;
+                owner?: string;
                 q?: string;
+                segment?: string;
                 source?: string;
                 status?: "new" | "qualified";
             };

@@ -79,7 +79,23 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
         source: z.string().max(200).optional(),
         minScore: z.coerce.number().optional(),
         maxScore: z.coerce.number().optional(),
-        q: z.string().max(200).optional().describe('Search e-mail, name and company'),
+        q: z
+          .string()
+          .max(200)
+          .optional()
+          .describe('Search: every word begins a word of the e-mail, name or company'),
+        owner: z.string().min(1).max(200).optional().describe('attributes.owner, as workflows assign it'),
+        segment: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe("A segment value under the scoring settings' segmentBy (`(none)` for no value)"),
+        consent: z
+          .string()
+          .regex(/^[a-z_]{1,40}:(allowed|denied)$/, 'purpose:allowed or purpose:denied')
+          .optional()
+          .describe("The privacy ledger's current state of a purpose, e.g. email_marketing:allowed"),
         cursor: z.string().max(200).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
       })
@@ -87,7 +103,16 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     responses: { 200: { description: 'A page of leads', schema: leadListSchema } },
     async handler({ principal, query }) {
       const ctx = workspaceOf(principal);
-      const page = await leads.list(ctx, query);
+      const { segment, consent, ...rest } = query;
+      const segmentBy = segment
+        ? (await deps.predictive.insights.getSettings(ctx.workspaceId)).segmentBy
+        : '';
+      const [purpose, state] = consent ? consent.split(':') : [];
+      const page = await leads.list(ctx, {
+        ...rest,
+        segment: segment ? { by: segmentBy, value: segment } : undefined,
+        consent: purpose ? { purpose, allowed: state === 'allowed' } : undefined,
+      });
       return { items: page.items.map(leadJson), nextCursor: page.nextCursor };
     },
   });

@@ -16,6 +16,7 @@ import { privacyMigration } from './030-privacy.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
+import { inboxSpeedMigration } from './052-inbox-speed.ts';
 import { analyticsMigration } from './060-analytics.ts';
 import { optimiserMigration } from './061-optimiser.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
@@ -39,6 +40,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '040-workflows': workflowsMigration(dialect),
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
+    '052-inbox-speed': inboxSpeedMigration(dialect),
     '060-analytics': analyticsMigration(dialect),
     '061-optimiser': optimiserMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),

@@ -9,18 +9,16 @@ import { Decisions } from './views/decisions.tsx';
 import { Inbox } from './views/inbox.tsx';
 import { LeadPage } from './views/lead.tsx';
 import { NotYet } from './views/not-yet.tsx';
+import { Privacy } from './views/privacy.tsx';
 import { Settings } from './views/settings.tsx';
 import { SignIn } from './views/sign-in.tsx';
+import { Workflows } from './views/workflows.tsx';
 
 // Charts are the heaviest part: they load when the analytics view opens, not with the console.
 const Analytics = lazy(() => import('./views/analytics.tsx'));
 
 /** Views of capabilities other teams are building: shown when the API has their routes. */
-const UPCOMING = [
-  { path: 'workflows', label: 'Workflows', probe: '/v1/workflows' },
-  { path: 'privacy', label: 'Privacy', probe: '/v1/privacy' },
-  { path: 'optimiser', label: 'Optimiser', probe: '/v1/optimiser' },
-] as const;
+const UPCOMING = [{ path: 'optimiser', label: 'Optimiser', probe: '/v1/optimiser' }] as const;
 
 function Shell() {
   const session = useSession();
@@ -50,6 +48,8 @@ function Shell() {
           <NavLink to="/conversations">Conversations</NavLink>
           <NavLink to="/decisions">Decisions</NavLink>
           <NavLink to="/analytics">Analytics</NavLink>
+          <NavLink to="/workflows">Workflows</NavLink>
+          <NavLink to="/privacy">Privacy</NavLink>
           {UPCOMING.map((view) => (
             <NavLink key={view.path} to={`/${view.path}`}>
               {view.label}
@@ -76,6 +76,8 @@ function Shell() {
             <Route path="/decisions" element={<Decisions />} />
             <Route path="/analytics" element={<Analytics />} />
             <Route path="/settings" element={<Settings />} />
+            <Route path="/workflows" element={<Workflows />} />
+            <Route path="/privacy" element={<Privacy />} />
             {UPCOMING.map((view) => (
               <Route
                 key={view.path}

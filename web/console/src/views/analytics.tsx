@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { ForecastChart, QualificationOverTime, Rollback } from './analytics-charts.tsx';
 
 function Card(props: { title: string; children: React.ReactNode }) {
   return (
@@ -39,6 +40,12 @@ export default function Analytics() {
         Definitions: a lead is <em>qualified</em> when its score reaches the workspace threshold; the
         qualification rate is qualified ÷ leads.
       </p>
+      <Card title="Arrivals and qualification over time">
+        <QualificationOverTime />
+      </Card>
+      <Card title="Forecast">
+        <ForecastChart />
+      </Card>
       <Card title="Business units">
         {session.organisationRole === null ? (
           <p className="muted">Needs an organisation role.</p>
@@ -54,8 +61,8 @@ export default function Analytics() {
                   <YAxis allowDecimals={false} />
                   <Tooltip />
                   <Legend />
-                  <Bar dataKey="leads" name="Leads" fill="var(--chart-1)" />
-                  <Bar dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
+                  <Bar isAnimationActive={false} dataKey="leads" name="Leads" fill="var(--chart-1)" />
+                  <Bar isAnimationActive={false} dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
                 </BarChart>
               </ResponsiveContainer>
             </div>
@@ -124,6 +131,7 @@ export default function Analytics() {
               </tbody>
             </table>
             {models.data.items.length === 0 && <p className="muted small">No trained model yet.</p>}
+            <Rollback champion={models.data.champion} />
           </>
         ) : (
           <p className="loading">Loading…</p>

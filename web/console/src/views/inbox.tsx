@@ -16,6 +16,16 @@ const BANDS: Record<string, Band> = {
   cold: { maxScore: 39.999, label: 'Cold (under 40)' },
 };
 
+/** The privacy ledger's current state of a purpose (derived from its latest entry). */
+const CONSENTS: Record<string, string> = {
+  '': 'Any consent',
+  'email_marketing:allowed': 'E-mail marketing: yes',
+  'email_marketing:denied': 'E-mail marketing: no',
+  'phone:allowed': 'Phone: yes',
+  'profiling:denied': 'Objected to profiling',
+  'processing:denied': 'Restricted (Art. 18)',
+};
+
 /** The inbox's filters live in the URL, so a filtered view can be shared and reloaded. */
 function useFilters() {
   const [params, setParams] = useSearchParams();
@@ -25,6 +35,9 @@ function useFilters() {
     status: (status === 'new' || status === 'qualified' ? status : '') as 'new' | 'qualified' | '',
     band: params.get('band') && BANDS[params.get('band') as string] ? (params.get('band') as string) : '',
     source: params.get('source') ?? '',
+    owner: params.get('owner') ?? '',
+    segment: params.get('segment') ?? '',
+    consent: CONSENTS[params.get('consent') ?? ''] ? (params.get('consent') as string) : '',
   };
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -54,6 +67,9 @@ export function Inbox() {
               ...(filters.q ? { q: filters.q } : {}),
               ...(filters.status ? { status: filters.status } : {}),
               ...(filters.source ? { source: filters.source } : {}),
+              ...(filters.owner ? { owner: filters.owner } : {}),
+              ...(filters.segment ? { segment: filters.segment } : {}),
+              ...(filters.consent ? { consent: filters.consent } : {}),
               ...(band.minScore !== undefined ? { minScore: band.minScore } : {}),
               ...(band.maxScore !== undefined ? { maxScore: band.maxScore } : {}),
             },
@@ -110,65 +126,81 @@ export function Inbox() {
             ))}
           </select>
         </label>
+        {(['source', 'segment', 'owner'] as const).map((name) => (
+          <label key={name}>
+            {name[0]?.toUpperCase()}
+            {name.slice(1)}
+            <input
+              defaultValue={filters[name]}
+              placeholder="any"
+              onChange={(e) => set(name, e.target.value)}
+            />
+          </label>
+        ))}
         <label>
-          Source
-          <input
-            defaultValue={filters.source}
-            placeholder="any"
-            onChange={(e) => set('source', e.target.value)}
-          />
+          Consent
+          <select value={filters.consent} onChange={(e) => set('consent', e.target.value)}>
+            {Object.entries(CONSENTS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
         </label>
       </search>
       <p className="muted small" id="inbox-help">
-        Newest first, updated live. Keys: j / k or arrows to move, Enter to open.
+        Newest first, updated live. Search matches words that begin with what you type; the segment is a value
+        of the scoring settings' segment field. Keys: j / k or arrows to move, Enter to open.
       </p>
       {leads.isError && <p role="alert">Could not load leads: {String(leads.error.message)}</p>}
-      <table
-        ref={tableRef}
-        className="grid"
-        // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: a data grid with keyboard selection (aria-activedescendant), per the ARIA grid pattern
-        role="grid"
-        tabIndex={0}
-        aria-describedby="inbox-help"
-        aria-activedescendant={rows[selected] ? `lead-row-${rows[selected].id}` : undefined}
-        onKeyDown={onKeyDown}
-      >
-        <thead>
-          <tr>
-            <th scope="col">Lead</th>
-            <th scope="col">Company</th>
-            <th scope="col">Source</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Score
-            </th>
-            <th scope="col">Arrived</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((lead, index) => (
-            <tr
-              key={lead.id}
-              id={`lead-row-${lead.id}`}
-              data-index={index}
-              aria-selected={index === selected}
-              className={index === selected ? 'selected' : undefined}
-            >
-              <td>
-                <Link to={`/leads/${lead.id}`}>{lead.name ?? lead.email ?? lead.phone ?? lead.id}</Link>
-                <div className="muted small">{lead.email}</div>
-              </td>
-              <td>{lead.company ?? '—'}</td>
-              <td>{lead.source ?? '—'}</td>
-              <td>
-                <span className={`badge ${lead.status}`}>{lead.status}</span>
-              </td>
-              <td className="num">{Math.round(lead.score)}</td>
-              <td>{new Date(lead.createdAt).toLocaleString()}</td>
+      <div className="table-scroll">
+        <table
+          ref={tableRef}
+          className="grid inbox"
+          // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: a data grid with keyboard selection (aria-activedescendant), per the ARIA grid pattern
+          role="grid"
+          tabIndex={0}
+          aria-describedby="inbox-help"
+          aria-activedescendant={rows[selected] ? `lead-row-${rows[selected].id}` : undefined}
+          onKeyDown={onKeyDown}
+        >
+          <thead>
+            <tr>
+              <th scope="col">Lead</th>
+              <th scope="col">Company</th>
+              <th scope="col">Source</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">
+                Score
+              </th>
+              <th scope="col">Arrived</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((lead, index) => (
+              <tr
+                key={lead.id}
+                id={`lead-row-${lead.id}`}
+                data-index={index}
+                aria-selected={index === selected}
+                className={index === selected ? 'selected' : undefined}
+              >
+                <td>
+                  <Link to={`/leads/${lead.id}`}>{lead.name ?? lead.email ?? lead.phone ?? lead.id}</Link>
+                  <div className="muted small">{lead.email}</div>
+                </td>
+                <td>{lead.company ?? '—'}</td>
+                <td>{lead.source ?? '—'}</td>
+                <td>
+                  <span className={`badge ${lead.status}`}>{lead.status}</span>
+                </td>
+                <td className="num">{Math.round(lead.score)}</td>
+                <td>{new Date(lead.createdAt).toLocaleString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {rows.length === 0 && !leads.isPending && <p className="muted">No leads match.</p>}
       {leads.hasNextPage && (
         <button type="button" onClick={() => leads.fetchNextPage()} disabled={leads.isFetchingNextPage}>

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api, unwrap } from '../api.ts';
 import { useCan, useSession } from '../session.tsx';
+import { OriginsEditor, PlaybookEditor, RulesEditor } from './settings-editors.tsx';
 
 function Secret(props: { label: string; value: string }) {
   return (
@@ -86,6 +87,7 @@ export function Settings() {
         <pre>
           <code>{snippet}</code>
         </pre>
+        {can.administer && <OriginsEditor />}
       </div>
       <div className="card">
         <h2>Scoring</h2>
@@ -93,7 +95,7 @@ export function Settings() {
           Threshold {rules.data?.threshold} · {rules.data?.rules.length ?? 0} rules · version{' '}
           {rules.data?.version}
         </p>
-        <p className="small muted">Edit with PUT /v1/scoring/rules (see /docs).</p>
+        {can.administer ? <RulesEditor /> : <p className="small muted">Only admins edit the rules.</p>}
       </div>
       <div className="card">
         <h2>Playbooks</h2>
@@ -108,6 +110,7 @@ export function Settings() {
             </li>
           ))}
         </ul>
+        {can.administer && <PlaybookEditor />}
       </div>
       <div className="card">
         <h2>People</h2>

@@ -1,0 +1,102 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../api.ts';
+import { useCan } from '../session.tsx';
+
+const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
+
+/** Days until a deadline (negative: overdue), so the queue reads by urgency. */
+function daysLeft(iso: string, now: number): number {
+  return Math.ceil((Date.parse(iso) - now) / 86_400_000);
+}
+
+export function Privacy() {
+  const can = useCan();
+  const requests = useQuery({
+    queryKey: ['privacy-requests'],
+    queryFn: () => unwrap(api.GET('/v1/privacy/requests', { params: { query: { limit: 100 } } })),
+    enabled: can.administer,
+  });
+  const retention = useQuery({
+    queryKey: ['privacy-retention'],
+    queryFn: () => unwrap(api.GET('/v1/privacy/retention')),
+    enabled: can.administer,
+  });
+  if (!can.administer)
+    return (
+      <section aria-labelledby="privacy-title">
+        <h1 id="privacy-title">Privacy</h1>
+        <p className="muted">Data-subject requests are visible to admins only.</p>
+      </section>
+    );
+  const now = Date.now();
+  const items = [...(requests.data?.items ?? [])].sort((a, b) => {
+    const open = (r: typeof a) => (r.completedAt ? 1 : 0);
+    return open(a) - open(b) || Date.parse(a.dueAt) - Date.parse(b.dueAt);
+  });
+  return (
+    <section aria-labelledby="privacy-title">
+      <h1 id="privacy-title">Privacy</h1>
+      <div className="card">
+        <h2>Requests</h2>
+        <p className="small muted">
+          Open requests first, by legal deadline. File one with POST /v1/privacy/requests or `leadloop
+          privacy`.
+        </p>
+        {requests.isError && <p role="alert">Could not load requests: {requests.error.message}</p>}
+        {items.length === 0 && requests.isSuccess && <p className="muted">No requests.</p>}
+        {items.length > 0 && (
+          <div className="table-scroll">
+            <table className="grid small">
+              <thead>
+                <tr>
+                  <th scope="col">Type</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Received</th>
+                  <th scope="col">Due</th>
+                  <th scope="col">Leads</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((r) => {
+                  const left = daysLeft(r.dueAt, now);
+                  return (
+                    <tr key={r.id}>
+                      <td>
+                        {r.type} <span className="muted">({r.jurisdiction})</span>
+                      </td>
+                      <td>{r.status}</td>
+                      <td>{day(r.receivedAt)}</td>
+                      <td>
+                        {day(r.dueAt)}{' '}
+                        {!r.completedAt && (
+                          <span className={left < 0 ? 'badge danger' : 'muted'}>
+                            {left < 0 ? `${-left} days overdue` : `${left} days left`}
+                          </span>
+                        )}
+                      </td>
+                      <td>{r.leadIds.length}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+      <div className="card">
+        <h2>Retention</h2>
+        {retention.data ? (
+          <>
+            <p className="small">
+              Policy version {retention.data.version}
+              {retention.data.isDefault ? ' (the default)' : ''} · last run {day(retention.data.lastRunAt)}
+            </p>
+            <pre className="small">{JSON.stringify(retention.data.policy, null, 2)}</pre>
+          </>
+        ) : (
+          <p className="loading">Loading…</p>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,205 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiError, api, unwrap } from '../api.ts';
+import { useCan } from '../session.tsx';
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+const took = (start: string, end: string | null) =>
+  end ? `${Math.max(0, Date.parse(end) - Date.parse(start))} ms` : 'running';
+
+/** One run, step by step: what each step did, how long it took, how often it was tried. */
+function RunSteps(props: { runId: string }) {
+  const run = useQuery({
+    queryKey: ['workflow-run', props.runId],
+    queryFn: () => unwrap(api.GET('/v1/workflow-runs/{runId}', { params: { path: { runId: props.runId } } })),
+  });
+  if (!run.data) return <p className="loading">Loading run…</p>;
+  return (
+    <div className="table-scroll">
+      <table className="grid small">
+        <caption>
+          Run {run.data.id} · {run.data.status}
+          {run.data.error ? ` · ${run.data.error}` : ''}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Type</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Attempts
+            </th>
+            <th scope="col">Time</th>
+            <th scope="col">Output or error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.data.steps.map((step) => (
+            <tr key={step.stepKey}>
+              <td>{step.stepId}</td>
+              <td>{step.type}</td>
+              <td>{step.status}</td>
+              <td className="num">{step.attempts}</td>
+              <td>{took(step.startedAt, step.finishedAt)}</td>
+              <td>
+                <code className="small">
+                  {step.error ?? JSON.stringify(step.output ?? null).slice(0, 160)}
+                </code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function WorkflowDetail(props: { id: string }) {
+  const can = useCan();
+  const client = useQueryClient();
+  const [version, setVersion] = useState<number | undefined>(undefined);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const detail = useQuery({
+    queryKey: ['workflow', props.id, version],
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/workflows/{id}', {
+          params: { path: { id: props.id }, query: version ? { version } : {} },
+        }),
+      ),
+  });
+  const runs = useQuery({
+    queryKey: ['workflow-runs', props.id],
+    queryFn: () =>
+      unwrap(
+        api.GET('/v1/workflows/{id}/runs', { params: { path: { id: props.id }, query: { limit: 20 } } }),
+      ),
+  });
+  const toggle = useMutation({
+    mutationFn: (activate: boolean) =>
+      activate
+        ? unwrap(
+            api.POST('/v1/workflows/{id}/activate', {
+              params: { path: { id: props.id } },
+              body: detail.data ? { version: detail.data.version } : {},
+            }),
+          )
+        : unwrap(api.POST('/v1/workflows/{id}/deactivate', { params: { path: { id: props.id } } })),
+    onSuccess: () => {
+      setError(null);
+      void client.invalidateQueries({ queryKey: ['workflows'] });
+      void client.invalidateQueries({ queryKey: ['workflow', props.id] });
+    },
+    onError: (e) => setError(e instanceof ApiError ? e.problem.detail : String(e)),
+  });
+  const w = detail.data;
+  if (!w) return <p className="loading">Loading…</p>;
+  return (
+    <div className="card">
+      <h2>{w.name}</h2>
+      <p>
+        {w.status === 'active' ? `Active (version ${w.activeVersion})` : 'Inactive'} · triggers{' '}
+        {w.triggers.join(', ') || '—'}
+      </p>
+      <label>
+        Version
+        <select value={w.version} onChange={(e) => setVersion(Number(e.target.value))}>
+          {Array.from({ length: w.latestVersion }, (_, i) => w.latestVersion - i).map((v) => (
+            <option key={v} value={v}>
+              {v}
+              {v === w.activeVersion ? ' (active)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      {can.administer && (
+        <div className="actions">
+          <button type="button" onClick={() => toggle.mutate(true)} disabled={toggle.isPending}>
+            Activate version {w.version}
+          </button>
+          {w.status === 'active' && (
+            <button type="button" onClick={() => toggle.mutate(false)} disabled={toggle.isPending}>
+              Deactivate
+            </button>
+          )}
+        </div>
+      )}
+      {error && <p role="alert">{error}</p>}
+      {w.warnings.length > 0 && (
+        <ul className="small">
+          {w.warnings.map((warning) => (
+            <li key={`${warning.code}-${warning.path}`}>
+              {warning.path}: {warning.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <details>
+        <summary>Definition of version {w.version}</summary>
+        <pre className="small">{JSON.stringify(w.definition, null, 2)}</pre>
+      </details>
+      <h3>Runs</h3>
+      {runs.data && runs.data.items.length === 0 && <p className="muted small">No runs yet.</p>}
+      <ul className="small">
+        {runs.data?.items.map((run) => (
+          <li key={run.id}>
+            <button type="button" className="link" onClick={() => setRunId(run.id)}>
+              {when(run.createdAt)} · v{run.version} · {run.trigger} · {run.status}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {runId && <RunSteps runId={runId} />}
+    </div>
+  );
+}
+
+export function Workflows() {
+  const [open, setOpen] = useState<string | null>(null);
+  const list = useQuery({ queryKey: ['workflows'], queryFn: () => unwrap(api.GET('/v1/workflows')) });
+  return (
+    <section aria-labelledby="workflows-title">
+      <h1 id="workflows-title">Workflows</h1>
+      {list.isError && <p role="alert">Could not load workflows: {list.error.message}</p>}
+      {list.data && list.data.items.length === 0 && (
+        <p className="muted">No workflows yet: create one with POST /v1/workflows or `leadloop workflow`.</p>
+      )}
+      {(list.data?.items.length ?? 0) > 0 && (
+        <div className="table-scroll">
+          <table className="grid">
+            <thead>
+              <tr>
+                <th scope="col">Workflow</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">
+                  Versions
+                </th>
+                <th scope="col">Triggers</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data?.items.map((w) => (
+                <tr key={w.id} className={open === w.id ? 'selected' : undefined}>
+                  <td>
+                    <button type="button" className="link" onClick={() => setOpen(w.id)}>
+                      {w.name}
+                    </button>
+                  </td>
+                  <td>
+                    <span className={`badge ${w.status}`}>{w.status}</span>
+                  </td>
+                  <td className="num">{w.latestVersion}</td>
+                  <td>{w.triggers.join(', ')}</td>
+                  <td>{when(w.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {open && <WorkflowDetail id={open} />}
+    </section>
+  );
+}
