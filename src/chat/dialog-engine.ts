@@ -195,6 +195,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
     return {
       fields,
       expecting: state.phase === 'questions' ? state.pending : null,
+      contactPending: state.phase === 'contact',
       now,
       language: state.language,
       ...(state.context.locale !== undefined ? { locale: state.context.locale } : {}),

@@ -22,6 +22,8 @@ export type PhraseKey =
   | 'handoff_unavailable_known'
   | 'ask_email'
   | 'ask_email_or_phone'
+  | 'ask_email_and_name'
+  | 'ask_email_or_phone_and_name'
   | 'invalid_email'
   | 'contact_declined'
   | 'consent_recorded'
@@ -82,6 +84,10 @@ const EN: Table = {
     'Which email address should our team use to follow up?',
   ],
   ask_email_or_phone: ["What's the best email address or phone number to reach you?"],
+  ask_email_and_name: ['Who am I speaking with? Your name and the best email address to reach you, please.'],
+  ask_email_or_phone_and_name: [
+    'Who am I speaking with? Your name and an email address or phone number to reach you, please.',
+  ],
   invalid_email: ["That doesn't look like a complete email address. Could you check it?"],
   contact_declined: ["No problem, we'll leave it there."],
   consent_recorded: ['Thank you, noted.', 'Thanks, noted.'],
@@ -141,6 +147,12 @@ const DE: Table = {
   ],
   ask_email: ['Unter welcher E-Mail-Adresse erreichen wir Sie am besten?'],
   ask_email_or_phone: ['Unter welcher E-Mail-Adresse oder Telefonnummer erreichen wir Sie am besten?'],
+  ask_email_and_name: [
+    'Mit wem spreche ich? Ihr Name und die E-Mail-Adresse, unter der wir Sie erreichen, bitte.',
+  ],
+  ask_email_or_phone_and_name: [
+    'Mit wem spreche ich? Ihr Name und eine E-Mail-Adresse oder Telefonnummer, bitte.',
+  ],
   invalid_email: ['Das sieht nicht nach einer vollständigen E-Mail-Adresse aus. Können Sie sie prüfen?'],
   contact_declined: ['Kein Problem, dann belassen wir es dabei.'],
   consent_recorded: ['Vielen Dank, notiert.'],
@@ -194,6 +206,10 @@ const ES: Table = {
   ],
   ask_email: ['¿Cuál es el mejor correo electrónico para contactarte?'],
   ask_email_or_phone: ['¿Cuál es el mejor correo o teléfono para contactarte?'],
+  ask_email_and_name: ['¿Con quién hablo? Tu nombre y el mejor correo para contactarte, por favor.'],
+  ask_email_or_phone_and_name: [
+    '¿Con quién hablo? Tu nombre y un correo o teléfono para contactarte, por favor.',
+  ],
   invalid_email: ['Eso no parece un correo electrónico completo. ¿Puedes revisarlo?'],
   contact_declined: ['No pasa nada, lo dejamos así.'],
   consent_recorded: ['Gracias, anotado.'],
@@ -243,6 +259,12 @@ const FR: Table = {
   ],
   ask_email: ['Quelle est la meilleure adresse e-mail pour vous joindre ?'],
   ask_email_or_phone: ['Quelle adresse e-mail ou quel numéro de téléphone pour vous joindre ?'],
+  ask_email_and_name: [
+    'À qui ai-je le plaisir de parler ? Votre nom et votre adresse e-mail, s’il vous plaît.',
+  ],
+  ask_email_or_phone_and_name: [
+    'À qui ai-je le plaisir de parler ? Votre nom et une adresse e-mail ou un numéro, s’il vous plaît.',
+  ],
   invalid_email: ['Cela ne ressemble pas à une adresse e-mail complète. Pouvez-vous vérifier ?'],
   contact_declined: ['Pas de souci, restons-en là.'],
   consent_recorded: ['Merci, c’est noté.'],
