@@ -23,6 +23,16 @@ describe('extractPerson', () => {
     });
   });
 
+  it('reads signatures and "<name> from <company>" openings', () => {
+    assert.deepEqual(extractPerson('Dana Whitfield, CMO at Acme Corp'), {
+      name: 'Dana Whitfield',
+      company: 'Acme Corp',
+    });
+    assert.deepEqual(extractPerson('Hi there, Olu from Brightside'), { name: 'Olu', company: 'Brightside' });
+    assert.deepEqual(extractPerson('Name: Kofi Mensah'), { name: 'Kofi Mensah' });
+    assert.deepEqual(extractPerson('Greetings from Berlin'), {});
+  });
+
   it('never reads a title, a verb or a greeting as a name', () => {
     assert.deepEqual(extractPerson("I'm looking for a CRM"), {});
     assert.deepEqual(extractPerson('Head of Growth here'), {});

@@ -22,6 +22,14 @@ const NAME_CUES: Array<[string, string]> = [
   ],
   ["\\b(?:i'm|i am|im)\\s+", '(?=\\s*(?:[,.!;]|$|\\s+(?:from|at|with|and|here|of)\\b))'],
   ['(?:^|[.!?]\\s+|^(?:hi|hello|hey)[,!]?\\s+)', ',?\\s+here\\b'],
+  // "Dana from Acme", "Dana Whitfield, CMO at Acme", "Name: Dana"
+  ['^(?:(?:hi|hello|hey)(?: there)?[,!.]?\\s+)?', '\\s+(?:from|at|with)\\s+[A-Z0-9]'],
+  [
+    '^(?:(?:hi|hello|hey)(?: there)?[,!.]?\\s+)?',
+    '\\s*,\\s*(?:the\\s+)?(?=[A-Za-z][\\p{L} -]{1,40}\\b(?:at|of|for|from|here)\\b)',
+  ],
+  ['\\b(?:name)\\s*:\\s*', ''],
+  ['(?:^|\\s)[-–—]\\s*', '\\s*$'],
   [
     '(?:^|\\n)\\s*(?:thanks|thank you|cheers|best|regards|best regards|kind regards|saludos|gracias|merci|danke|grüße)[,!.]?\\s+',
     '\\s*[.!]?\\s*$',
@@ -113,13 +121,14 @@ function capitaliseAfterNameCue(text: string): string {
 
 /** Whether compromise's lexicon reads the words as a person's name (it knows common first names). */
 function looksLikePerson(text: string, candidate: string): boolean {
+  const first = candidate.split(/\s+/)[0]?.toLowerCase() ?? '';
   const people = nlp(text).people().out('array') as string[];
-  return people.some((p) =>
-    p
-      .replace(/[,.!]+$/u, '')
-      .toLowerCase()
-      .includes(candidate.split(/\s+/)[0]?.toLowerCase() ?? ''),
-  );
+  if (people.some((p) => p.toLowerCase().includes(first))) return true;
+  // Names the lexicon does not know ("Priya", "Kofi") read as plain singular nouns; words that are
+  // verbs, adjectives or mass nouns ("Looking", "Happy", "Here") are not names.
+  const tags = (nlp(candidate.split(/\s+/)[0] ?? '').json() as Array<{ terms: Array<{ tags: string[] }> }>)[0]
+    ?.terms[0]?.tags;
+  return tags !== undefined && tags.every((tag) => ['Noun', 'Singular', 'ProperNoun'].includes(tag));
 }
 
 /**
@@ -142,7 +151,7 @@ export function extractPerson(text: string, expecting?: 'name' | 'contact'): Per
     const capitalised = /^[A-ZÀ-Ý]/u.test(raw);
     if (!capitalised && !strongCue) continue;
     // "this is", "it's", "soy", "je suis" are weak: the lexicon must know the name.
-    const weak = index === 1 || (index === 0 && !strongCue);
+    const weak = !strongCue && ![2, 5, 7].includes(index);
     const name = cleanName(strongCue ? raw.replace(/^\p{Ll}/u, (c) => c.toUpperCase()) : raw);
     if (name === undefined || (weak && !looksLikePerson(text, name))) continue;
     found.name = name.split(/\s+/).slice(0, 3).join(' ');
