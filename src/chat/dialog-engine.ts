@@ -15,6 +15,7 @@ import {
   type Turn,
 } from './dialog-steps.ts';
 import { detectIntents, type Intent } from './intents.ts';
+import { isQuestion, type KnowledgeAnswer } from './knowledge.ts';
 import { detectLanguage, languageOfLocale } from './language.ts';
 import { createOfflineExtractor } from './offline-extractor.ts';
 import { phrase } from './phrases.ts';
@@ -39,6 +40,10 @@ export interface DialogEngineOptions {
   maxStrikes?: number;
   /** Messages in a row that move nothing forward before the conversation is closed (default 6). */
   maxStalledTurns?: number;
+  /** Answers visitors' questions from the workspace's content (see `createKnowledgeBase`). */
+  knowledge?: {
+    answer(question: string): KnowledgeAnswer | null | Promise<KnowledgeAnswer | null>;
+  };
 }
 
 /** The result of every engine call: the new state (the input is never mutated), replies, events. */
@@ -212,6 +217,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
   };
 
   const chitchat = (turn: Turn, intents: Intent[]) => {
+    if (turn.answered === true) return;
     if (intents.includes('bot_question')) say(turn, 'chitchat', 'bot_answer');
     else if (intents.includes('greeting')) say(turn, 'chitchat', 'greeting_reply');
     else if (intents.includes('thanks')) say(turn, 'chitchat', 'thanks_reply');
@@ -259,7 +265,13 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       );
     } else if (intents.includes('skip') || (intents.includes('no') && !question.required)) {
       declineAndMoveOn('skip_ack');
-    } else if (applied.filled.length > 0 || applied.corrected.length > 0 || applied.contact) {
+    } else if (
+      applied.filled.length > 0 ||
+      applied.corrected.length > 0 ||
+      applied.contact ||
+      turn.answered
+    ) {
+      // After an answer to the visitor's own question the playbook goes on: that is no failed attempt.
       ask(turn, question, false);
     } else {
       chitchat(turn, intents);
@@ -409,6 +421,12 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         return complete(turn, handleOptions.signal);
       }
 
+      if (options.knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
+        const found = await options.knowledge.answer(message);
+        if (found === null) say(turn, 'chitchat', 'unknown_answer');
+        else turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
+        turn.answered = true;
+      }
       const extraction = await extractor.extract(
         message,
         extractionContext(state, turn.now),

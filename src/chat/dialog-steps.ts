@@ -39,6 +39,8 @@ export interface Turn {
   replies: Reply[];
   events: EngineEvent[];
   now: number;
+  /** The visitor's question was answered from the workspace's content (or declined) this turn. */
+  answered?: boolean;
 }
 
 export function seedOf(turn: Turn, key: string): string {

@@ -128,7 +128,7 @@ function looksLikePerson(text: string, candidate: string): boolean {
   // verbs, adjectives or mass nouns ("Looking", "Happy", "Here") are not names.
   const tags = (nlp(candidate.split(/\s+/)[0] ?? '').json() as Array<{ terms: Array<{ tags: string[] }> }>)[0]
     ?.terms[0]?.tags;
-  return tags !== undefined && tags.every((tag) => ['Noun', 'Singular', 'ProperNoun'].includes(tag));
+  return tags?.every((tag) => ['Noun', 'Singular', 'ProperNoun'].includes(tag)) === true;
 }
 
 /**

@@ -12,6 +12,7 @@ export type PhraseKey =
   | 'skip_ack'
   | 'offer_human'
   | 'off_topic'
+  | 'unknown_answer'
   | 'bot_answer'
   | 'greeting_reply'
   | 'thanks_reply'
@@ -61,6 +62,9 @@ const EN: Table = {
   ],
   bot_answer: [
     'I\'m an automated assistant, not a person. Type "human" any time to reach someone from our team.',
+  ],
+  unknown_answer: [
+    'I don\'t know that from our material, and I would rather not guess. A person from our team can answer it: type "human" to ask for one.',
   ],
   greeting_reply: ['Hello!', 'Hi!'],
   thanks_reply: ["You're welcome!", 'My pleasure!'],
@@ -129,6 +133,9 @@ const DE: Table = {
   skip_ack: ['Kein Problem.'],
   offer_human: ['Wenn Sie lieber mit einer Person sprechen möchten, schreiben Sie einfach „Mensch“.'],
   off_topic: ['Das kann ich hier leider nicht beantworten, aber ein Kollege kann sich dazu melden.'],
+  unknown_answer: [
+    'Das weiß ich aus unseren Unterlagen nicht, und raten möchte ich nicht. Schreiben Sie „Mensch“, dann beantwortet es jemand aus dem Team.',
+  ],
   bot_answer: [
     'Ich bin ein automatisierter Assistent, keine Person. Schreiben Sie „Mensch“, um jemanden aus dem Team zu erreichen.',
   ],
@@ -190,6 +197,9 @@ const ES: Table = {
   skip_ack: ['No pasa nada.'],
   offer_human: ['Si prefieres hablar con una persona, escribe «humano».'],
   off_topic: ['No puedo responder a eso aquí, pero un compañero puede ayudarte después.'],
+  unknown_answer: [
+    'No lo sé por nuestro material y prefiero no adivinar. Escribe «humano» y alguien del equipo te responderá.',
+  ],
   bot_answer: [
     'Soy un asistente automatizado, no una persona. Escribe «humano» para hablar con alguien del equipo.',
   ],
@@ -241,6 +251,9 @@ const FR: Table = {
   skip_ack: ['Pas de souci.'],
   offer_human: ['Si vous préférez parler à une personne, écrivez simplement « humain ».'],
   off_topic: ['Je ne peux pas répondre à cela ici, mais un collègue pourra vous répondre.'],
+  unknown_answer: [
+    'Je ne le sais pas d’après nos documents et je préfère ne pas deviner. Écrivez « humain » et quelqu’un de l’équipe vous répondra.',
+  ],
   bot_answer: [
     'Je suis un assistant automatisé, pas une personne. Écrivez « humain » pour joindre quelqu’un de l’équipe.',
   ],
