@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createManualClock } from '../core/index.ts';
+import { createManualClock, LeadloopError } from '../core/index.ts';
 import { annualised } from '../leads/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
 import { createDialogEngine, type DialogEngineOptions } from './dialog-engine.ts';
@@ -46,7 +46,7 @@ export async function loadConversationFixtures(dir: string): Promise<Conversatio
   const fixtures: ConversationFixture[] = [];
   for (const name of names) {
     const parsed = conversationFixtureSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8')));
-    if (!parsed.success) throw new Error(`${name}: ${parsed.error.message}`);
+    if (!parsed.success) throw new LeadloopError('validation_failed', `${name}: ${parsed.error.message}`);
     fixtures.push(parsed.data);
   }
   return fixtures;

@@ -12,7 +12,7 @@ import {
   normaliseSource,
   regionOf,
 } from './context.ts';
-import { conversation, lead, metrics, score } from './test-support.ts';
+import { conversation, lead, metrics, score } from './testing/test-support.ts';
 
 describe('normalising untrusted lead fields', () => {
   test('maps whole industry values and synonyms, case and spacing ignored', () => {
