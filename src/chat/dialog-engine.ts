@@ -208,6 +208,31 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
     };
   };
 
+  /**
+   * "Sorry, I meant 20k" after the end: the slot takes the new value and the conversation re-opens
+   * where the playbook now stands (a budget corrected upwards may turn a disqualification into a
+   * qualified lead, which then asks for contact details). Not after a safety close or a turn limit.
+   */
+  const reopenOnCorrection = async (turn: Turn, message: string, signal?: AbortSignal): Promise<boolean> => {
+    const { state } = turn;
+    if (state.endReason === 'safety' || state.endReason === 'turn_limit' || state.endReason === 'closed')
+      return false;
+    const extraction = await extractor.extract(message, extractionContext(state, turn.now), signal);
+    if (Object.keys(extraction.slots).length === 0) return false;
+    const applied = applyExtraction(turn, { ...extraction, correction: true }, extractor.name);
+    if (applied.filled.length + applied.corrected.length === 0) return false;
+    acknowledge(turn, applied);
+    turn.events.push({ type: 'reopened' });
+    state.phase = 'questions';
+    state.pending = null;
+    state.outcome = null;
+    state.endReason = null;
+    state.score = null;
+    state.endedAt = null;
+    advance(turn);
+    return true;
+  };
+
   const repeatPending = (turn: Turn) => {
     const { pending } = turn.state;
     const question = questionOf(turn.state, pending);
@@ -403,7 +428,8 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         if (intents.includes('handoff') && state.handoffRequestedAt === null) {
           requestHandoff(turn);
           say(turn, 'handoff', 'handoff');
-        } else say(turn, 'closing', 'ended');
+        } else if (!(await reopenOnCorrection(turn, message, handleOptions.signal)))
+          say(turn, 'closing', 'ended');
         return complete(turn, handleOptions.signal);
       }
       if (state.turn > maxTurns) {

@@ -24,6 +24,7 @@ export type EngineEvent =
   | { type: 'slot_corrected'; slot: string; from: SlotValue; to: SlotValue }
   | { type: 'slot_declined'; slot: string }
   | { type: 'contact_captured'; email?: string; phone?: string }
+  | { type: 'reopened' }
   | { type: 'consent_recorded'; record: ConsentRecord }
   | { type: 'consent_refused' }
   | { type: 'handoff_requested' }
