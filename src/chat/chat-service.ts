@@ -190,6 +190,8 @@ export function leadFromSession(
   return {
     ...(email ? { email } : {}),
     ...(phone ? { phone } : {}),
+    ...(state.contact.name ? { name: state.contact.name } : {}),
+    ...(state.contact.company ? { company: state.contact.company } : {}),
     source: 'chat',
     ...(Object.keys(utm).length ? { utm } : {}),
     ...(state.consent && state.consentDecision === 'given'

@@ -15,6 +15,7 @@ import {
   type Turn,
 } from './dialog-steps.ts';
 import { detectIntents, type Intent } from './intents.ts';
+import { isQuestion, type KnowledgeAnswer } from './knowledge.ts';
 import { detectLanguage, languageOfLocale } from './language.ts';
 import { createOfflineExtractor } from './offline-extractor.ts';
 import { phrase } from './phrases.ts';
@@ -39,6 +40,10 @@ export interface DialogEngineOptions {
   maxStrikes?: number;
   /** Messages in a row that move nothing forward before the conversation is closed (default 6). */
   maxStalledTurns?: number;
+  /** Answers visitors' questions from the workspace's content (see `createKnowledgeBase`). */
+  knowledge?: {
+    answer(question: string): KnowledgeAnswer | null | Promise<KnowledgeAnswer | null>;
+  };
 }
 
 /** The result of every engine call: the new state (the input is never mutated), replies, events. */
@@ -195,11 +200,37 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
     return {
       fields,
       expecting: state.phase === 'questions' ? state.pending : null,
+      contactPending: state.phase === 'contact',
       now,
       language: state.language,
       ...(state.context.locale !== undefined ? { locale: state.context.locale } : {}),
       filled: slotValues(state),
     };
+  };
+
+  /**
+   * "Sorry, I meant 20k" after the end: the slot takes the new value and the conversation re-opens
+   * where the playbook now stands (a budget corrected upwards may turn a disqualification into a
+   * qualified lead, which then asks for contact details). Not after a safety close or a turn limit.
+   */
+  const reopenOnCorrection = async (turn: Turn, message: string, signal?: AbortSignal): Promise<boolean> => {
+    const { state } = turn;
+    if (state.endReason === 'safety' || state.endReason === 'turn_limit' || state.endReason === 'closed')
+      return false;
+    const extraction = await extractor.extract(message, extractionContext(state, turn.now), signal);
+    if (Object.keys(extraction.slots).length === 0) return false;
+    const applied = applyExtraction(turn, { ...extraction, correction: true }, extractor.name);
+    if (applied.filled.length + applied.corrected.length === 0) return false;
+    acknowledge(turn, applied);
+    turn.events.push({ type: 'reopened' });
+    state.phase = 'questions';
+    state.pending = null;
+    state.outcome = null;
+    state.endReason = null;
+    state.score = null;
+    state.endedAt = null;
+    advance(turn);
+    return true;
   };
 
   const repeatPending = (turn: Turn) => {
@@ -211,6 +242,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
   };
 
   const chitchat = (turn: Turn, intents: Intent[]) => {
+    if (turn.answered === true) return;
     if (intents.includes('bot_question')) say(turn, 'chitchat', 'bot_answer');
     else if (intents.includes('greeting')) say(turn, 'chitchat', 'greeting_reply');
     else if (intents.includes('thanks')) say(turn, 'chitchat', 'thanks_reply');
@@ -258,7 +290,13 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       );
     } else if (intents.includes('skip') || (intents.includes('no') && !question.required)) {
       declineAndMoveOn('skip_ack');
-    } else if (applied.filled.length > 0 || applied.corrected.length > 0 || applied.contact) {
+    } else if (
+      applied.filled.length > 0 ||
+      applied.corrected.length > 0 ||
+      applied.contact ||
+      turn.answered
+    ) {
+      // After an answer to the visitor's own question the playbook goes on: that is no failed attempt.
       ask(turn, question, false);
     } else {
       chitchat(turn, intents);
@@ -390,7 +428,8 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         if (intents.includes('handoff') && state.handoffRequestedAt === null) {
           requestHandoff(turn);
           say(turn, 'handoff', 'handoff');
-        } else say(turn, 'closing', 'ended');
+        } else if (!(await reopenOnCorrection(turn, message, handleOptions.signal)))
+          say(turn, 'closing', 'ended');
         return complete(turn, handleOptions.signal);
       }
       if (state.turn > maxTurns) {
@@ -408,6 +447,12 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         return complete(turn, handleOptions.signal);
       }
 
+      if (options.knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
+        const found = await options.knowledge.answer(message);
+        if (found === null) say(turn, 'chitchat', 'unknown_answer');
+        else turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
+        turn.answered = true;
+      }
       const extraction = await extractor.extract(
         message,
         extractionContext(state, turn.now),

@@ -24,6 +24,7 @@ export type EngineEvent =
   | { type: 'slot_corrected'; slot: string; from: SlotValue; to: SlotValue }
   | { type: 'slot_declined'; slot: string }
   | { type: 'contact_captured'; email?: string; phone?: string }
+  | { type: 'reopened' }
   | { type: 'consent_recorded'; record: ConsentRecord }
   | { type: 'consent_refused' }
   | { type: 'handoff_requested' }
@@ -39,6 +40,8 @@ export interface Turn {
   replies: Reply[];
   events: EngineEvent[];
   now: number;
+  /** The visitor's question was answered from the workspace's content (or declined) this turn. */
+  answered?: boolean;
 }
 
 export function seedOf(turn: Turn, key: string): string {
@@ -135,7 +138,12 @@ export function applyExtraction(turn: Turn, extraction: Extraction, source: stri
     }
     state.declined = state.declined.filter((s) => s !== slot);
   }
-  const { email, phone } = extraction.contact;
+  const { email, phone, name, company } = extraction.contact;
+  // A name or company said later replaces the earlier one only as a correction.
+  if (name !== undefined && (state.contact.name === undefined || extraction.correction))
+    state.contact.name = name;
+  if (company !== undefined && (state.contact.company === undefined || extraction.correction))
+    state.contact.company = company;
   const newEmail = email !== undefined && email !== state.contact.email;
   const newPhone = phone !== undefined && phone !== state.contact.phone;
   if (newEmail) state.contact.email = email;
@@ -219,12 +227,12 @@ export function askConsent(turn: Turn, again: boolean): void {
 export function askContact(turn: Turn, again: boolean): void {
   turn.state.pending = 'contact';
   if (again) say(turn, 'reask', 'invalid_email');
-  else
-    say(
-      turn,
-      'question',
-      turn.state.playbook.contact.ask === 'email_or_phone' ? 'ask_email_or_phone' : 'ask_email',
-    );
+  else {
+    // The name is asked with the address, so a missing name costs no extra turn.
+    const named = turn.state.contact.name !== undefined;
+    const key = turn.state.playbook.contact.ask === 'email_or_phone' ? 'ask_email_or_phone' : 'ask_email';
+    say(turn, 'question', named ? key : `${key}_and_name`);
+  }
 }
 
 export function recordConsent(turn: Turn, answer: string): void {

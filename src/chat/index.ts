@@ -48,6 +48,9 @@ export type { RoleMatch } from './extract-role.ts';
 export { extractRoles } from './extract-role.ts';
 export type { TimelineMatch, TimelineOptions } from './extract-timeline.ts';
 export { ASAP_DAYS, extractTimeline } from './extract-timeline.ts';
+// Answers to visitors' questions from the workspace's content
+export type { KnowledgeAnswer, KnowledgeBase, KnowledgeDocument } from './knowledge.ts';
+export { createKnowledgeBase, isQuestion, splitSections } from './knowledge.ts';
 export { CHAT_EXTRACT_TASK, createChatExtractSkill, createModelSlotExtractor } from './model-extractor.ts';
 export { createOfflineExtractor, extractOffline } from './offline-extractor.ts';
 // Playbooks

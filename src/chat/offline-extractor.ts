@@ -2,6 +2,7 @@ import { extractCompanySize } from './extract-company.ts';
 import { extractContact } from './extract-contact.ts';
 import { extractMoney } from './extract-money.ts';
 import { extractNeed, wholeAnswer } from './extract-need.ts';
+import { extractPerson } from './extract-person.ts';
 import { extractRoles, selfAuthority } from './extract-role.ts';
 import { extractTimeline } from './extract-timeline.ts';
 import { detectIntents, type Intent } from './intents.ts';
@@ -139,6 +140,9 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   if (email !== undefined) out.contact.email = email.value;
   if (phone !== undefined) out.contact.phone = phone.value;
   claimed.push(...contact.emails, ...contact.phones);
+  const person = extractPerson(text, context.contactPending === true ? 'contact' : undefined);
+  if (person.name !== undefined) out.contact.name = person.name;
+  if (person.company !== undefined) out.contact.company = person.company;
   for (const field of context.fields) {
     if (field.type === 'email' && email !== undefined) out.slots[field.slot] = email.value;
     if (field.type === 'phone' && phone !== undefined) out.slots[field.slot] = phone.value;

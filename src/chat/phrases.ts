@@ -12,6 +12,7 @@ export type PhraseKey =
   | 'skip_ack'
   | 'offer_human'
   | 'off_topic'
+  | 'unknown_answer'
   | 'bot_answer'
   | 'greeting_reply'
   | 'thanks_reply'
@@ -22,6 +23,8 @@ export type PhraseKey =
   | 'handoff_unavailable_known'
   | 'ask_email'
   | 'ask_email_or_phone'
+  | 'ask_email_and_name'
+  | 'ask_email_or_phone_and_name'
   | 'invalid_email'
   | 'contact_declined'
   | 'consent_recorded'
@@ -60,6 +63,9 @@ const EN: Table = {
   bot_answer: [
     'I\'m an automated assistant, not a person. Type "human" any time to reach someone from our team.',
   ],
+  unknown_answer: [
+    'I don\'t know that from our material, and I would rather not guess. A person from our team can answer it: type "human" to ask for one.',
+  ],
   greeting_reply: ['Hello!', 'Hi!'],
   thanks_reply: ["You're welcome!", 'My pleasure!'],
   refusal: [
@@ -82,6 +88,10 @@ const EN: Table = {
     'Which email address should our team use to follow up?',
   ],
   ask_email_or_phone: ["What's the best email address or phone number to reach you?"],
+  ask_email_and_name: ['Who am I speaking with? Your name and the best email address to reach you, please.'],
+  ask_email_or_phone_and_name: [
+    'Who am I speaking with? Your name and an email address or phone number to reach you, please.',
+  ],
   invalid_email: ["That doesn't look like a complete email address. Could you check it?"],
   contact_declined: ["No problem, we'll leave it there."],
   consent_recorded: ['Thank you, noted.', 'Thanks, noted.'],
@@ -123,6 +133,9 @@ const DE: Table = {
   skip_ack: ['Kein Problem.'],
   offer_human: ['Wenn Sie lieber mit einer Person sprechen möchten, schreiben Sie einfach „Mensch“.'],
   off_topic: ['Das kann ich hier leider nicht beantworten, aber ein Kollege kann sich dazu melden.'],
+  unknown_answer: [
+    'Das weiß ich aus unseren Unterlagen nicht, und raten möchte ich nicht. Schreiben Sie „Mensch“, dann beantwortet es jemand aus dem Team.',
+  ],
   bot_answer: [
     'Ich bin ein automatisierter Assistent, keine Person. Schreiben Sie „Mensch“, um jemanden aus dem Team zu erreichen.',
   ],
@@ -141,6 +154,12 @@ const DE: Table = {
   ],
   ask_email: ['Unter welcher E-Mail-Adresse erreichen wir Sie am besten?'],
   ask_email_or_phone: ['Unter welcher E-Mail-Adresse oder Telefonnummer erreichen wir Sie am besten?'],
+  ask_email_and_name: [
+    'Mit wem spreche ich? Ihr Name und die E-Mail-Adresse, unter der wir Sie erreichen, bitte.',
+  ],
+  ask_email_or_phone_and_name: [
+    'Mit wem spreche ich? Ihr Name und eine E-Mail-Adresse oder Telefonnummer, bitte.',
+  ],
   invalid_email: ['Das sieht nicht nach einer vollständigen E-Mail-Adresse aus. Können Sie sie prüfen?'],
   contact_declined: ['Kein Problem, dann belassen wir es dabei.'],
   consent_recorded: ['Vielen Dank, notiert.'],
@@ -178,6 +197,9 @@ const ES: Table = {
   skip_ack: ['No pasa nada.'],
   offer_human: ['Si prefieres hablar con una persona, escribe «humano».'],
   off_topic: ['No puedo responder a eso aquí, pero un compañero puede ayudarte después.'],
+  unknown_answer: [
+    'No lo sé por nuestro material y prefiero no adivinar. Escribe «humano» y alguien del equipo te responderá.',
+  ],
   bot_answer: [
     'Soy un asistente automatizado, no una persona. Escribe «humano» para hablar con alguien del equipo.',
   ],
@@ -194,6 +216,10 @@ const ES: Table = {
   ],
   ask_email: ['¿Cuál es el mejor correo electrónico para contactarte?'],
   ask_email_or_phone: ['¿Cuál es el mejor correo o teléfono para contactarte?'],
+  ask_email_and_name: ['¿Con quién hablo? Tu nombre y el mejor correo para contactarte, por favor.'],
+  ask_email_or_phone_and_name: [
+    '¿Con quién hablo? Tu nombre y un correo o teléfono para contactarte, por favor.',
+  ],
   invalid_email: ['Eso no parece un correo electrónico completo. ¿Puedes revisarlo?'],
   contact_declined: ['No pasa nada, lo dejamos así.'],
   consent_recorded: ['Gracias, anotado.'],
@@ -225,6 +251,9 @@ const FR: Table = {
   skip_ack: ['Pas de souci.'],
   offer_human: ['Si vous préférez parler à une personne, écrivez simplement « humain ».'],
   off_topic: ['Je ne peux pas répondre à cela ici, mais un collègue pourra vous répondre.'],
+  unknown_answer: [
+    'Je ne le sais pas d’après nos documents et je préfère ne pas deviner. Écrivez « humain » et quelqu’un de l’équipe vous répondra.',
+  ],
   bot_answer: [
     'Je suis un assistant automatisé, pas une personne. Écrivez « humain » pour joindre quelqu’un de l’équipe.',
   ],
@@ -243,6 +272,12 @@ const FR: Table = {
   ],
   ask_email: ['Quelle est la meilleure adresse e-mail pour vous joindre ?'],
   ask_email_or_phone: ['Quelle adresse e-mail ou quel numéro de téléphone pour vous joindre ?'],
+  ask_email_and_name: [
+    'À qui ai-je le plaisir de parler ? Votre nom et votre adresse e-mail, s’il vous plaît.',
+  ],
+  ask_email_or_phone_and_name: [
+    'À qui ai-je le plaisir de parler ? Votre nom et une adresse e-mail ou un numéro, s’il vous plaît.',
+  ],
   invalid_email: ['Cela ne ressemble pas à une adresse e-mail complète. Pouvez-vous vérifier ?'],
   contact_declined: ['Pas de souci, restons-en là.'],
   consent_recorded: ['Merci, c’est noté.'],

@@ -12,7 +12,8 @@ export type ReplyKind =
   | 'handoff'
   | 'consent'
   | 'outcome'
-  | 'closing';
+  | 'closing'
+  | 'answer';
 
 /** A bot message as the engine sends it. */
 export interface Reply {
@@ -22,6 +23,8 @@ export interface Reply {
   quickReplies?: string[];
   /** The meeting link, when the reply offers one. */
   link?: string;
+  /** For an `answer`: the section of the workspace's content it was taken from. */
+  source?: { file: string; heading: string };
 }
 
 /** What a phraser may see: the language, the session (for variety) and what it may mention. */
@@ -50,7 +53,8 @@ export const templatePhraser: ReplyPhraser = {
 };
 
 /** Kinds whose text must reach the visitor exactly as drafted. */
-export const FIXED_KINDS: readonly ReplyKind[] = ['disclosure', 'consent'];
+// Answers quote the workspace's own content: a phraser must not reword (or embellish) them.
+export const FIXED_KINDS: readonly ReplyKind[] = ['disclosure', 'consent', 'answer'];
 
 const LEAK_MARKERS =
   /\b(?:system prompt|my instructions|i was instructed|i am instructed|as an ai language model|playbook|minPoints|qualification rules?|lead score|points)\b|[{}]|```/i;

@@ -109,7 +109,8 @@ export interface SessionState {
   /** Questions skipped: declined by the visitor or given up after too many attempts. */
   declined: string[];
   slots: Record<string, FilledSlot>;
-  contact: { email?: string; phone?: string };
+  /** Contact details; `name` and `company` as the visitor gave them. */
+  contact: { email?: string; phone?: string; name?: string; company?: string };
   contactDeclined: boolean;
   consent: ConsentRecord | null;
   consentDecision: 'given' | 'refused' | null;
@@ -181,7 +182,14 @@ export const sessionStateSchema = z
         })
         .strict(),
     ),
-    contact: z.object({ email: z.string().optional(), phone: z.string().optional() }).strict(),
+    contact: z
+      .object({
+        email: z.string().optional(),
+        phone: z.string().optional(),
+        name: z.string().max(200).optional(),
+        company: z.string().max(200).optional(),
+      })
+      .strict(),
     contactDeclined: z.boolean(),
     consent: z
       .object({

@@ -32,6 +32,8 @@ export interface ExtractionContext {
   fields: readonly ExtractionField[];
   /** The slot the visitor was just asked about, if any: bare answers ("50", "CTO") go there. */
   expecting: string | null;
+  /** Contact details were just asked for: a short capitalised answer beside the address is a name. */
+  contactPending?: boolean;
   /** Session clock (ms since epoch) that relative dates resolve against. */
   now: number;
   language: Language;
@@ -49,7 +51,8 @@ export interface Extraction {
   anchored: string[];
   /** The message corrects an earlier answer ("actually", "sorry, I meant"). */
   correction: boolean;
-  contact: { email?: string; phone?: string };
+  /** Contact details; `name` and `company` when the visitor states them ("I'm Jane from Acme"). */
+  contact: { email?: string; phone?: string; name?: string; company?: string };
   /** The visitor tried to give an email address that is not one. */
   malformedEmail: boolean;
 }

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createManualClock } from '../core/index.ts';
+import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
+import { createDialogEngine } from './dialog-engine.ts';
+import { createKnowledgeBase, isQuestion, splitSections } from './knowledge.ts';
+
+// Written for this test from the issue's examples (per-seat pricing, integrations, a trial).
+const DOCUMENTS = [
+  {
+    file: 'pricing.md',
+    markdown:
+      '# Pricing\n\n## Plans\nStarter is $49 per seat per month, Growth $99 per seat per month; Enterprise is priced on request.\n\n## Per-seat billing\nAll plans are billed per seat. A seat is one user who logs in. Seats can be added or removed at any time.\n\n## Discounts\nAnnual billing saves 20%. Nonprofits get 30% off.\n',
+  },
+  {
+    file: 'faq.md',
+    markdown:
+      '# FAQ\n\n## Integrations\nWe integrate with HubSpot and Salesforce; a Zapier app covers other tools.\n\n## Free trial\nEvery plan starts with a 14-day free trial, no credit card needed.\n\n## Data residency\nAll data is stored in the EU (Frankfurt).\n',
+  },
+];
+
+describe('createKnowledgeBase', () => {
+  const kb = createKnowledgeBase(DOCUMENTS);
+
+  it('splits markdown on "## " headings and keeps the file name', () => {
+    const sections = splitSections(DOCUMENTS);
+    assert.deepEqual(
+      sections.map((s) => `${s.file}#${s.heading}`),
+      [
+        'pricing.md#Plans',
+        'pricing.md#Per-seat billing',
+        'pricing.md#Discounts',
+        'faq.md#Integrations',
+        'faq.md#Free trial',
+        'faq.md#Data residency',
+      ],
+    );
+  });
+
+  it('answers from the best section and cites it', () => {
+    const seat = kb.answer('Does your pricing work per seat?');
+    assert.deepEqual(seat?.source, { file: 'pricing.md', heading: 'Per-seat billing' });
+    assert.match(seat?.text ?? '', /billed per seat/);
+    assert.equal(kb.answer('How much does it cost?')?.source.heading, 'Plans');
+    assert.equal(kb.answer('Is there a free trial?')?.source.heading, 'Free trial');
+    assert.equal(kb.answer('where do you store our data?')?.source.heading, 'Data residency');
+    assert.match(kb.answer('Do you integrate with Salesforce?')?.text ?? '', /Salesforce/);
+  });
+
+  it('says it does not know instead of answering from a loosely related section', () => {
+    assert.equal(kb.answer('Do you integrate with Pipedrive?'), null);
+    assert.equal(kb.answer('Do you have a mobile app?'), null);
+    assert.equal(kb.answer('What is the capital of France?'), null);
+  });
+
+  it('tells questions from statements', () => {
+    assert.equal(isQuestion('Does your pricing work per seat?'), true);
+    assert.equal(isQuestion('how long does onboarding take'), true);
+    assert.equal(isQuestion('We need better lead routing'), false);
+  });
+});
+
+describe('the dialog engine answers questions, then goes on with the playbook', () => {
+  it('answers from the content, offers a person when it does not know, and asks the pending question again', async () => {
+    const clock = createManualClock(Date.parse('2026-12-06T10:00:00Z'));
+    const engine = createDialogEngine({ clock, knowledge: createKnowledgeBase(DOCUMENTS) });
+    const opened = await engine.start(BUILT_IN_PLAYBOOKS.bant, { sessionId: 'ses_kb' });
+    const asked = await engine.handle(opened.state, 'Does your pricing work per seat?');
+    const answer = asked.replies.find((r) => r.kind === 'answer');
+    assert.deepEqual(answer?.source, { file: 'pricing.md', heading: 'Per-seat billing' });
+    assert.equal(asked.replies.at(-1)?.kind, 'question');
+    assert.equal(asked.state.pending, opened.state.pending);
+    assert.equal(asked.state.attempts[opened.state.pending ?? ''] ?? 0, 0);
+    const unknown = await engine.handle(asked.state, 'Do you have a mobile app?');
+    assert.match(unknown.replies[0]?.text ?? '', /human/);
+    assert.equal(unknown.replies.at(-1)?.kind, 'question');
+  });
+});

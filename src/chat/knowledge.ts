@@ -1,0 +1,216 @@
+import MiniSearch from 'minisearch';
+import { contentWords, fold } from './text.ts';
+
+/** A workspace document: a markdown file as given (FAQ, pricing notes, pages). */
+export interface KnowledgeDocument {
+  file: string;
+  markdown: string;
+}
+
+/** An answer taken from the workspace's content, with the section it came from. */
+export interface KnowledgeAnswer {
+  text: string;
+  source: { file: string; heading: string };
+}
+
+/** Answers visitors' questions from a workspace's documents; `null` means "I don't know". */
+export interface KnowledgeBase {
+  answer(question: string): KnowledgeAnswer | null;
+  /** How many sections were indexed. */
+  readonly sections: number;
+}
+
+interface Section {
+  id: number;
+  file: string;
+  heading: string;
+  text: string;
+}
+
+// Words a visitor uses for the same thing the content names differently ("cost" for "pricing").
+const SYNONYMS: Record<string, string> = {
+  cost: 'price',
+  costs: 'price',
+  pricing: 'price',
+  prices: 'price',
+  priced: 'price',
+  charge: 'price',
+  fee: 'price',
+  fees: 'price',
+  expensive: 'price',
+  pay: 'price',
+  plan: 'plan',
+  plans: 'plan',
+  tier: 'plan',
+  tiers: 'plan',
+  user: 'seat',
+  users: 'seat',
+  seats: 'seat',
+  licence: 'seat',
+  license: 'seat',
+  licenses: 'seat',
+  cancel: 'cancel',
+  cancellation: 'cancel',
+  terminate: 'cancel',
+  integrate: 'integration',
+  integrates: 'integration',
+  integrations: 'integration',
+  connect: 'integration',
+  connects: 'integration',
+  sync: 'integration',
+  refunds: 'refund',
+  refunded: 'refund',
+  trial: 'trial',
+  gdpr: 'gdpr',
+  onboard: 'onboarding',
+  setup: 'onboarding',
+  implementation: 'onboarding',
+  implement: 'onboarding',
+  languages: 'language',
+  support: 'support',
+  contracts: 'contract',
+  commitment: 'contract',
+  discounts: 'discount',
+  host: 'hosting',
+  hosted: 'hosting',
+  data: 'data',
+  anytime: 'time',
+  whenever: 'time',
+};
+
+// Question words and generic verbs that say nothing about the topic.
+const QUESTION_WORDS = new Set(
+  (
+    'what which who whom whose when where why how can could would will should does did do is are was were ' +
+    'there any anything tell know please much many offer offered provide available work works use using get ' +
+    'need want like able possible also still happen happens'
+  ).split(' '),
+);
+
+const stem = (word: string) => (word.length > 4 ? word.replace(/(?:ing|ed|es|e|s)$/u, '') : word);
+
+/** Folded, stop-worded, stemmed terms with synonyms mapped to one word. */
+function termsOf(text: string): string[] {
+  return contentWords(text)
+    .filter((word) => !QUESTION_WORDS.has(word))
+    .map((word) => SYNONYMS[word] ?? stem(word));
+}
+
+/** Splits markdown files into sections on `## ` headings; the text before the first one is its own section. */
+export function splitSections(documents: readonly KnowledgeDocument[]): Section[] {
+  const sections: Section[] = [];
+  for (const { file, markdown } of documents) {
+    let heading = '';
+    let lines: string[] = [];
+    const flush = () => {
+      const text = lines
+        .join('\n')
+        .replace(/^#\s+.*$/gmu, '')
+        .trim();
+      if (text !== '' || heading !== '') sections.push({ id: sections.length, file, heading, text });
+      lines = [];
+    };
+    for (const line of markdown.split(/\r?\n/)) {
+      const match = /^##\s+(.+?)\s*#*\s*$/u.exec(line);
+      if (match !== null && !line.startsWith('###')) {
+        flush();
+        heading = match[1] ?? '';
+      } else lines.push(line);
+    }
+    flush();
+  }
+  return sections;
+}
+
+/** Plain sentences of a markdown section (bullets and emphasis removed). */
+function sentencesOf(text: string): string[] {
+  return text
+    .replace(/^\s*(?:[-*+]|\d+\.)\s+/gmu, '')
+    .replace(/[*_`]+/g, '')
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    .split(/(?<=[.!?])\s+|\n+/u)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !/^#+\s/u.test(s));
+}
+
+const MAX_WHOLE_SECTION = 500;
+
+/**
+ * A knowledge base over markdown documents: sections split on `## ` headings, ranked with BM25
+ * (MiniSearch) on heading and text. It answers only when the best section covers at least half of
+ * the question's topic words and every specific word of the question (a name, a number, a word the
+ * content never uses) is in the content; otherwise `null`, and the bot offers a person. Offline the
+ * answer is extractive: a short section whole, otherwise its sentences that share most words with the
+ * question, in their order.
+ */
+export function createKnowledgeBase(documents: readonly KnowledgeDocument[]): KnowledgeBase {
+  const sections = splitSections(documents);
+  const index = new MiniSearch<Section>({
+    fields: ['heading', 'text'],
+    storeFields: ['file', 'heading', 'text'],
+    processTerm: (term) => {
+      const [mapped] = termsOf(term);
+      return mapped ?? null;
+    },
+    searchOptions: { boost: { heading: 2 }, prefix: (term) => term.length >= 5, fuzzy: 0.15 },
+  });
+  index.addAll(sections);
+  const vocabulary = new Set(sections.flatMap((s) => termsOf(`${s.heading} ${s.text}`)));
+
+  return {
+    sections: sections.length,
+    answer(question) {
+      const terms = [...new Set(termsOf(question))];
+      if (terms.length === 0) return null;
+      // A word the content never uses, written with a capital or digits, names something it does not cover.
+      const specific = contentWords(question).filter((word) => {
+        const original = new RegExp(`\\b${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'iu').exec(
+          question,
+        )?.[0];
+        return (
+          original !== undefined &&
+          (/\d/.test(original) || /^\p{Lu}/u.test(original)) &&
+          question.indexOf(original) > 0
+        );
+      });
+      if (specific.some((word) => !vocabulary.has(SYNONYMS[word] ?? stem(word)))) return null;
+      const [best] = index.search(terms.join(' '), { combineWith: 'OR' });
+      if (best === undefined) return null;
+      const section = sections[best.id as number] as Section;
+      const have = new Set(termsOf(`${section.heading} ${section.text}`));
+      const covered = terms.filter(
+        (t) => have.has(t) || [...have].some((h) => h.startsWith(t) && t.length >= 5),
+      );
+      // More than half of the topic words: "mobile app" is not answered by a section about a Zapier app.
+      if (covered.length / terms.length <= 0.5) return null;
+      return { text: extract(section, terms), source: { file: section.file, heading: section.heading } };
+    },
+  };
+}
+
+function extract(section: Section, terms: readonly string[]): string {
+  const sentences = sentencesOf(section.text);
+  const whole = sentences.join(' ');
+  if (whole.length <= MAX_WHOLE_SECTION) return whole;
+  const wanted = new Set(terms);
+  const scored = sentences.map((sentence, i) => ({
+    i,
+    score: termsOf(sentence).filter((t) => wanted.has(t)).length,
+  }));
+  const top = scored
+    .filter((s) => s.score > 0)
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, 3)
+    .sort((a, b) => a.i - b.i);
+  const chosen = (top.length > 0 ? top : scored.slice(0, 2)).map((s) => sentences[s.i] as string);
+  return chosen.join(' ');
+}
+
+/** Whether a visitor message asks the bot something (a question mark, or a question opening). */
+export function isQuestion(text: string): boolean {
+  const folded = fold(text).trim();
+  return (
+    /\?\s*$/u.test(folded) ||
+    /^(?:do|does|can|could|is|are|how|what|which|will|would|when|where|why|who)\b.{8,}$/u.test(folded)
+  );
+}
