@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Actor, Clock, IdGenerator } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
 import {
   type Db,
   dbOf,
@@ -104,7 +105,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const { rows } = await sql<{ seq: string; hash: string }>`
         select seq, hash from audit_lock_head(${workspaceId})`.execute(db);
       const row = rows[0];
-      if (!row) throw new Error(`audit head of ${workspaceId} could not be locked`);
+      if (!row)
+        throw new LeadloopError('internal', `audit head of ${workspaceId} could not be locked`, {
+          retryable: true,
+        });
       return { seq: Number(row.seq), hash: row.hash };
     }
     let [head] = (await readHead.execute(db, { workspaceId })).rows;
@@ -115,7 +119,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .onConflict((oc) => oc.column('workspace_id').doNothing())
         .execute();
       [head] = (await readHead.execute(db, { workspaceId })).rows;
-      if (!head) throw new Error(`audit head of ${workspaceId} could not be created`);
+      if (!head)
+        throw new LeadloopError('internal', `audit head of ${workspaceId} could not be created`, {
+          retryable: true,
+        });
     }
     return { seq: Number(head.seq), hash: head.hash };
   }
@@ -200,7 +207,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
 
     async reseal(workspaceId, actor) {
-      if (!keys) throw new Error('resealing needs the audit key (the master key)');
+      if (!keys) throw new LeadloopError('unavailable', 'resealing needs the audit key (the master key)');
       return store.transaction(async (trx) => {
         const head = await lockHead(trx, workspaceId);
         const rows = await trx

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson } from '../core/index.ts';
+import { canonicalJson, LeadloopError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { type AuditProblem, type AuditVerification, toEntry, verifyChain } from './audit-chain.ts';
 import { type AuditKeys, macVerifies } from './audit-keys.ts';
@@ -34,7 +34,11 @@ const checkpointSchema = z
 /** Parses a checkpoint file's text; throws with a readable message when it is not one. */
 export function parseCheckpoint(text: string): AuditCheckpoint {
   const parsed = checkpointSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`not an audit checkpoint: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new LeadloopError(
+      'validation_failed',
+      `not an audit checkpoint: ${parsed.error.issues[0]?.message}`,
+    );
   return parsed.data;
 }
 
@@ -47,7 +51,8 @@ export function signCheckpoint(
   createdAt: number,
   heads: AuditCheckpoint['heads'],
 ): AuditCheckpoint {
-  if (!keys) throw new Error('a checkpoint needs the audit key (the master key)');
+  if (!keys)
+    throw new LeadloopError('validation_failed', 'a checkpoint needs the audit key (the master key)');
   const body = { version: 1 as const, createdAt, keyId: keys.keyId, heads };
   return { ...body, signature: keys.sign(checkpointBody(body)) };
 }

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { invariant, LeadloopError } from './errors.ts';
 
 /**
  * Authenticated encryption for secrets and personal data at rest (AES-256-GCM).
@@ -39,7 +40,7 @@ export function masterKeyId(key: Uint8Array): string {
  */
 export function createSecretBox(key: Uint8Array, previous: readonly Uint8Array[] = []): SecretBox {
   const keys = [key, ...previous].map((k) => {
-    if (k.byteLength !== 32) throw new Error('secret box key must be 32 bytes');
+    invariant(k.byteLength === 32, 'secret box key must be 32 bytes');
     const master = Buffer.from(k);
     return {
       id: masterKeyId(master),
@@ -69,10 +70,15 @@ export function createSecretBox(key: Uint8Array, previous: readonly Uint8Array[]
       const parts = sealed.split('.');
       if (parts.length === 6 && parts[0] === PREFIX) {
         const key = keys.find((k) => k.id === parts[1]);
-        if (!key) throw new Error(`sealed with master key ${parts[1]}, which this process does not hold`);
+        if (!key)
+          throw new LeadloopError(
+            'validation_failed',
+            `sealed with master key ${parts[1]}, which this process does not hold`,
+          );
         return decrypt(key.dataKey(Buffer.from(parts[2] as string, 'base64url')), parts.slice(3), context);
       }
-      if (parts.length !== 5 || parts[0] !== LEGACY_PREFIX) throw new Error('not a sealed value');
+      if (parts.length !== 5 || parts[0] !== LEGACY_PREFIX)
+        throw new LeadloopError('validation_failed', 'not a sealed value');
       const salt = Buffer.from(parts[1] as string, 'base64url');
       let failure: unknown;
       for (const key of keys) {

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSecretKey } from '../core/index.ts';
+import { generateSecretKey, LeadloopError } from '../core/index.ts';
 
 /** The earlier master keys of `LEADLOOP_PREVIOUS_MASTER_KEYS` (comma-separated base64), during a rotation. */
 export function loadPreviousMasterKeys(configured: string | undefined): Buffer[] {
@@ -21,7 +21,8 @@ export function loadMasterKey(options: { configured: string | undefined; dataDir
   const file = join(options.dataDir, 'master.key');
   const read = () => {
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.byteLength !== 32) throw new Error(`${file} does not hold base64 of 32 bytes`);
+    if (key.byteLength !== 32)
+      throw new LeadloopError('validation_failed', `${file} does not hold base64 of 32 bytes`);
     return key;
   };
   try {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Kysely, Migrator, sql, type Transaction } from 'kysely';
-import { inWorkspace } from '../core/index.ts';
+import { inWorkspace, LeadloopError } from '../core/index.ts';
 import { APP_ROLE_GRANTS } from './app-role-grants.ts';
 import type { DialectName } from './dialect-name.ts';
 import { type DirectRunner, withDirectRunner } from './direct-runner.ts';
@@ -183,7 +183,8 @@ export function createStore(options: StoreOptions): Store {
  * lock because roles are cluster-wide and several schemas may be migrated at once.
  */
 async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppRole): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role.name)) throw new Error(`invalid role name "${role.name}"`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role.name))
+    throw new LeadloopError('validation_failed', `invalid role name "${role.name}"`);
   const name = sql.id(role.name);
   const target = sql.id(schema);
   await db.transaction().execute(async (trx) => {
@@ -195,7 +196,10 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
         trx,
       );
     else if (rows[0]?.bypasses)
-      throw new Error(`role ${role.name} bypasses row-level security; the application must not use it`);
+      throw new LeadloopError(
+        'forbidden',
+        `role ${role.name} bypasses row-level security; the application must not use it`,
+      );
     if (role.password) await sql`alter role ${name} password ${sql.lit(role.password)}`.execute(trx);
     await sql`grant usage on schema ${target} to ${name}`.execute(trx);
     // Grants come from one allow-list (app-role-grants.ts); a table without a decision gets nothing.

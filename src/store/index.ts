@@ -17,7 +17,10 @@ export type {
   IdentityClaimsTable,
   JobsTable,
   LeadsTable,
+  OptimiserAdjustmentsTable,
+  OptimiserAlertsTable,
   PrivacyRequestsTable,
+  SubmissionsTable,
   WorkflowRunsTable,
   WorkflowStepsTable,
 } from './schema.ts';

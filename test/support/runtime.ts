@@ -4,8 +4,8 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import type { HttpApp } from '../../src/http/index.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/main/runtime.ts';
-import { openBullmqProbe } from '../../src/queue/bullmq/bullmq-test-support.ts';
-import { deleteRabbitmqTopology } from '../../src/queue/rabbitmq/rabbitmq-test-support.ts';
+import { openBullmqProbe } from '../../src/queue/testing/bullmq-test-support.ts';
+import { deleteRabbitmqTopology } from '../../src/queue/testing/rabbitmq-test-support.ts';
 import { createStore, type Store } from '../../src/store/index.ts';
 
 export type TestDialect = 'sqlite' | 'postgres';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { type AuditCheckpoint, parseCheckpoint } from '../../compliance/index.ts';
 import { withDataScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption, str } from './types.ts';
+import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
 
 export const auditCommand: Command = {
   summary:
@@ -20,9 +20,10 @@ export const auditCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const sub = context.positionals[0];
-    if (sub !== 'verify' && sub !== 'checkpoint' && sub !== 'reseal') throw new Error(`usage: ${this.usage}`);
+    if (sub !== 'verify' && sub !== 'checkpoint' && sub !== 'reseal')
+      throw usageError(`usage: ${this.usage}`);
     if (sub === 'reseal' && !str(context, 'workspace') === !bool(context, 'all'))
-      throw new Error('audit reseal needs --workspace <id> or --all (one of them)');
+      throw usageError('audit reseal needs --workspace <id> or --all (one of them)');
     const file = str(context, 'checkpoint');
     const checkpoint: AuditCheckpoint | undefined = file
       ? parseCheckpoint(readFileSync(file, 'utf8'))

@@ -17,6 +17,7 @@ import { workflowsMigration } from './040-workflows.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { analyticsMigration } from './060-analytics.ts';
+import { optimiserMigration } from './061-optimiser.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
@@ -39,6 +40,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
     '060-analytics': analyticsMigration(dialect),
+    '061-optimiser': optimiserMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),
   };
 }

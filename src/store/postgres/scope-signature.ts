@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
+import { invariant } from '../../core/index.ts';
 
 /**
  * The data scope a transaction presents to PostgreSQL is signed, so that a session holding only
@@ -28,7 +29,7 @@ export const SCOPE_PROOF_TTL_SECONDS = 300;
 
 /** The data-scope signing key derived from the 32-byte master key. */
 export function deriveScopeKey(masterKey: Uint8Array): ScopeKey {
-  if (masterKey.byteLength !== 32) throw new Error('the master key must be 32 bytes');
+  invariant(masterKey.byteLength === 32, 'the master key must be 32 bytes');
   const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'leadloop data scope', 32));
   const id = createHmac('sha256', key).update('key id').digest('hex').slice(0, 16);
   return {

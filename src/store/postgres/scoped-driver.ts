@@ -10,7 +10,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { currentDataScope, type DataScope } from '../../core/index.ts';
+import { currentDataScope, type DataScope, invariant, unreachable } from '../../core/index.ts';
 import { SCHEDULER_SUBJECT, type ScopeKey, scopeProof } from './scope-signature.ts';
 import { SearchPathIntrospector } from './search-path-introspector.ts';
 
@@ -40,10 +40,10 @@ interface ScopeSigning {
 }
 
 async function setScope(signing: ScopeSigning, connection: DatabaseConnection, key: string): Promise<void> {
-  if (!signing.key)
-    throw new Error(
-      'a data scope on PostgreSQL is signed with the master key: pass `masterKey` to createStore',
-    );
+  invariant(
+    signing.key,
+    'a data scope on PostgreSQL is signed with the master key: pass `masterKey` to createStore',
+  );
   let pid = signing.pids.get(connection);
   if (pid === undefined) {
     const { rows } = await connection.executeQuery<{ pid: number }>(BACKEND_PID);
@@ -104,7 +104,7 @@ class ScopedConnection implements DatabaseConnection {
 
   streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     if (scopeKey(currentDataScope()) !== '' && !this.inTransaction)
-      throw new Error('streamed queries with a data scope must run inside a transaction');
+      unreachable('streamed queries with a data scope must run inside a transaction');
     return this.inner.streamQuery<R>(query, chunkSize);
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { createStore, type Store } from '../store/index.ts';
+import { createStore, type Store } from '../../store/index.ts';
 
 /** A database a queue test runs against: in-memory SQLite always, PostgreSQL when a URL is given. */
 export interface TestDatabase {
