@@ -167,7 +167,7 @@ for (const dialect of DIALECTS) {
       );
       assert.ok(entry);
       assert.equal(JSON.stringify(audit.body).includes('Smiht'), false);
-      assert.match(String(entry.data.sealed), /^sb1\./);
+      assert.match(String(entry.data.sealed), /^sb2\./);
       const request = await call(http.app, 'GET', `/v1/privacy/requests/${fixed.body.id}`, { key: A.apiKey });
       assert.deepEqual(
         (request.body.steps as { step: string }[]).map((s) => s.step),

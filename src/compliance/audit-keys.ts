@@ -16,6 +16,11 @@ export interface AuditKeys {
   matches(stored: string | null, expected: string): boolean;
   /** Identifies the key (not secret): a checkpoint signed with another key says so instead of "forged". */
   readonly keyId: string;
+  /**
+   * The keys of earlier master keys (still configured during and after a rotation): entries, heads
+   * and checkpoints they authenticated keep verifying. New MACs use this key only.
+   */
+  readonly previous: readonly AuditKeys[];
 }
 
 function derive(master: Uint8Array, purpose: string): Buffer {
@@ -23,7 +28,10 @@ function derive(master: Uint8Array, purpose: string): Buffer {
 }
 
 /** Audit keys derived from the 32-byte master key. */
-export function createAuditKeys(masterKey: Uint8Array): AuditKeys {
+export function createAuditKeys(
+  masterKey: Uint8Array,
+  previousMasterKeys: readonly Uint8Array[] = [],
+): AuditKeys {
   invariant(masterKey.byteLength === 32, 'the audit master key must be 32 bytes');
   const entryKey = derive(masterKey, 'entry mac');
   const headKey = derive(masterKey, 'head mac');
@@ -38,5 +46,15 @@ export function createAuditKeys(masterKey: Uint8Array): AuditKeys {
       return timingSafeEqual(Buffer.from(stored), Buffer.from(expected));
     },
     keyId: mac(derive(masterKey, 'key id'), 'leadloop').slice(0, 16),
+    previous: previousMasterKeys.map((key) => createAuditKeys(key)),
   };
+}
+
+/** Whether `stored` is the MAC that this key or one of its predecessors computes with `compute`. */
+export function macVerifies(
+  keys: AuditKeys,
+  stored: string | null,
+  compute: (k: AuditKeys) => string,
+): boolean {
+  return [keys, ...keys.previous].some((k) => k.matches(stored, compute(k)));
 }

@@ -21,7 +21,7 @@ import {
   toEntry,
   verifyChain,
 } from './audit-chain.ts';
-import type { AuditKeys } from './audit-keys.ts';
+import { type AuditKeys, macVerifies } from './audit-keys.ts';
 import { type AuditCheckpoint, signCheckpoint, verifyAuditTrail } from './audit-verify.ts';
 
 export interface AuditLog {
@@ -220,7 +220,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         for (const row of rows)
           if (
             row.mac !== null &&
-            !keys.matches(row.mac, keys.entryMac(workspaceId, Number(row.seq), row.hash))
+            !macVerifies(keys, row.mac, (k) => k.entryMac(workspaceId, Number(row.seq), row.hash))
           )
             problems.push({
               workspaceId,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { canonicalJson, LeadloopError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { type AuditProblem, type AuditVerification, toEntry, verifyChain } from './audit-chain.ts';
-import type { AuditKeys } from './audit-keys.ts';
+import { type AuditKeys, macVerifies } from './audit-keys.ts';
 
 /**
  * A signed record of every chain's head at one moment (in the spirit of a C2SP checkpoint). Kept
@@ -66,9 +66,10 @@ function checkpointProblem(checkpoint: AuditCheckpoint, keys: AuditKeys | undefi
     message,
   });
   if (!keys) return problem('the checkpoint cannot be checked without the audit key');
-  if (checkpoint.keyId !== keys.keyId)
+  const signer = [keys, ...keys.previous].find((k) => k.keyId === checkpoint.keyId);
+  if (!signer)
     return problem(`the checkpoint was signed with another key (${checkpoint.keyId}, not ${keys.keyId})`);
-  if (!keys.matches(checkpoint.signature, keys.sign(checkpointBody(checkpoint))))
+  if (!signer.matches(checkpoint.signature, signer.sign(checkpointBody(checkpoint))))
     return problem('the checkpoint signature does not verify: the file was altered');
   return null;
 }
@@ -147,7 +148,7 @@ export async function verifyAuditTrail(options: {
     }
     if (keys) {
       for (const row of rows) {
-        if (!keys.matches(row.mac, keys.entryMac(ws, Number(row.seq), row.hash)))
+        if (!macVerifies(keys, row.mac, (k) => k.entryMac(ws, Number(row.seq), row.hash)))
           fail(
             'forged',
             Number(row.seq),
@@ -155,7 +156,7 @@ export async function verifyAuditTrail(options: {
             `entry ${row.seq} (${row.id}) is not authenticated by this installation's audit key: it was written or recomputed outside Leadloop`,
           );
       }
-      if (head && !keys.matches(head.mac, keys.headMac(ws, Number(head.seq), head.hash)))
+      if (head && !macVerifies(keys, head.mac, (k) => k.headMac(ws, Number(head.seq), head.hash)))
         fail(
           'forged',
           Number(head.seq),

@@ -70,6 +70,18 @@ export const configSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').byteLength === 32, 'must be base64 of 32 random bytes')
     .optional(),
+  /**
+   * Earlier master keys, comma-separated base64, kept while `leadloop keys rotate-master` re-seals
+   * what they sealed: secrets they sealed still open, audit MACs and checkpoints they made still
+   * verify. Nothing new is sealed or MAC'd with them.
+   */
+  LEADLOOP_PREVIOUS_MASTER_KEYS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').byteLength === 32),
+      'must be comma-separated base64 keys of 32 bytes each',
+    )
+    .optional(),
   /** Bearer token `/metrics` asks for; without it, `/metrics` answers 404. */
   LEADLOOP_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** SMTP server workflow e-mail goes through, e.g. smtp://user:pass@smtp.example.com:587. Without it e-mail steps fail. */

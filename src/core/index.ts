@@ -15,7 +15,7 @@ export { createSeededRandom } from './random.ts';
 export type { Result } from './result.ts';
 export { err, ok } from './result.ts';
 export type { SecretBox } from './secret-box.ts';
-export { createSecretBox, generateSecretKey, isSealed } from './secret-box.ts';
+export { createSecretBox, generateSecretKey, isSealed, masterKeyId } from './secret-box.ts';
 export type { RateInterval } from './statistics.ts';
 export { normalQuantile, wilsonInterval } from './statistics.ts';
 export type { Actor, KeyScope, WorkspaceContext } from './tenant.ts';

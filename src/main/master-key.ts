@@ -2,6 +2,15 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs
 import { join } from 'node:path';
 import { generateSecretKey, LeadloopError } from '../core/index.ts';
 
+/** The earlier master keys of `LEADLOOP_PREVIOUS_MASTER_KEYS` (comma-separated base64), during a rotation. */
+export function loadPreviousMasterKeys(configured: string | undefined): Buffer[] {
+  return (configured ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '')
+    .map((k) => Buffer.from(k, 'base64'));
+}
+
 /**
  * The master key: from `LEADLOOP_MASTER_KEY`, else from `<dataDir>/master.key`, else generated
  * there (0600, created exclusively so two processes starting together end up with one key).

@@ -88,7 +88,8 @@ import { createTenantsService, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
 import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
-import { loadMasterKey } from './master-key.ts';
+import { loadMasterKey, loadPreviousMasterKeys } from './master-key.ts';
+import { type MasterKeyRotation, rotateMasterKey } from './master-key-rotation.ts';
 import { wireOptimiser } from './optimiser-wiring.ts';
 import {
   chatEventGpc,
@@ -145,6 +146,8 @@ export interface Runtime {
   startWorkers(concurrency: number, pools?: readonly JobPool[]): void;
   stopWorkers(): Promise<void>;
   createHttp(options?: { demo?: { workspaceId: string; widgetKey: string } | null }): Promise<HttpApp>;
+  /** Re-seals every master-key-sealed value under the current master key (`leadloop keys rotate-master`). */
+  rotateMasterKey(options?: { afterValue?: () => void }): Promise<MasterKeyRotation>;
   close(): Promise<void>;
 }
 
@@ -250,8 +253,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
       : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
-  const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
-  const secretBox = createSecretBox(masterKey);
+  const previousMasterKeys = loadPreviousMasterKeys(config.LEADLOOP_PREVIOUS_MASTER_KEYS);
+  const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey, previousMasterKeys) });
+  const secretBox = createSecretBox(masterKey, previousMasterKeys);
   const events = createDomainEventLog({ store, clock, ids });
   const tenants = createTenantsService({ store, clock, ids, audit, secretBox });
   const users = createUsersService({ store, clock, ids, audit });
@@ -383,6 +387,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     audit,
     queue,
     masterKey: options.masterKey ?? masterKey,
+    previousMasterKeys,
     normalise: contactNormaliser,
     retentionTargets,
     eventGpc: chatEventGpc(chats),
@@ -400,6 +405,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     verify: (workflow) => verifyWorkflow(workflow),
     ...(spec.value.provider === 'offline' ? {} : { models }),
     masterKey: options.masterKey ?? masterKey,
+    previousMasterKeys,
     ...(options.random ? { random: options.random } : {}),
     privacy: workflowPrivacy(privacy),
   });
@@ -464,6 +470,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   let ticking: Promise<void> | null = null;
 
   const runtime: Runtime = {
+    rotateMasterKey: (rotation) => rotateMasterKey({ store, box: secretBox, ...rotation }),
     config,
     logger,
     clock,

@@ -264,12 +264,17 @@ export function wireWorkflows(options: {
   models?: ModelClient;
   /** The master key: credentials are sealed with its box (bound to workspace and name); unsubscribe links are signed with a key derived from it. */
   masterKey: Uint8Array;
+  /** Earlier master keys during a rotation: credentials they sealed still open. */
+  previousMasterKeys?: readonly Uint8Array[];
   random?: () => number;
   /** The privacy ledger; absent, the engine reads the older consent records and attributes. */
   privacy?: WorkflowPrivacy;
 }): WorkflowWiring {
   const { config, store, queue, clock, ids, audit } = options;
-  const credentials = createCredentialStore({ box: createSecretBox(options.masterKey), clock });
+  const credentials = createCredentialStore({
+    box: createSecretBox(options.masterKey, options.previousMasterKeys),
+    clock,
+  });
   const key = Buffer.from(
     hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'leadloop unsubscribe links', 32),
   );

@@ -50,6 +50,8 @@ export interface PrivacyOptions {
   queue: Queue;
   /** 32 bytes from configuration; never stored in the database. */
   masterKey: Uint8Array;
+  /** Earlier master keys during a rotation: what they sealed still opens. */
+  previousMasterKeys?: readonly Uint8Array[];
   normalise: ContactNormaliser;
   retentionTargets: RetentionTargets;
   eventGpc?: SubmissionGpcReader;
@@ -100,7 +102,11 @@ export interface Privacy {
 
 export function createPrivacy(options: PrivacyOptions): Privacy {
   const { store, clock, ids, audit, queue } = options;
-  const keys = createSubjectKeys({ masterKey: options.masterKey, clock });
+  const keys = createSubjectKeys({
+    masterKey: options.masterKey,
+    previousMasterKeys: options.previousMasterKeys ?? [],
+    clock,
+  });
   const ledger = createConsentLedger({ clock, ids, audit });
   const holders = createHolderRegistry();
   const tokens = createPreferenceTokens({ masterKey: options.masterKey, clock });

@@ -26,8 +26,12 @@ export interface SubjectKeys {
   suppressionHash(ctx: WorkspaceContext, kind: 'email' | 'phone', value: string): string;
 }
 
-export function createSubjectKeys(options: { masterKey: Uint8Array; clock: { now(): number } }): SubjectKeys {
-  const master = createSecretBox(options.masterKey);
+export function createSubjectKeys(options: {
+  masterKey: Uint8Array;
+  previousMasterKeys?: readonly Uint8Array[];
+  clock: { now(): number };
+}): SubjectKeys {
+  const master = createSecretBox(options.masterKey, options.previousMasterKeys);
   const pepper = Buffer.from(
     hkdfSync('sha256', Buffer.from(options.masterKey), Buffer.alloc(0), 'leadloop suppression pepper', 32),
   );

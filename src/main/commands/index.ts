@@ -1,6 +1,7 @@
 import { jobsCommand, keyCommand, secretCommand, workspaceCommand } from './admin-commands.ts';
 import { auditCommand } from './audit-command.ts';
 import { importCommand } from './import-command.ts';
+import { masterKeyCommand } from './master-key-command.ts';
 import { createPrivacyCommand } from './privacy-command.ts';
 import { scoringCommands } from './scoring-commands.ts';
 import { migrateCommand, serveCommand, workerCommand } from './server-commands.ts';
@@ -27,6 +28,7 @@ export const commands: Record<string, Command> = {
   privacy: createPrivacyCommand(),
   user: userCommand,
   workflows: createWorkflowCommand(),
+  'master-key': masterKeyCommand,
 };
 
 export function usage(): string {

@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import { inWorkspace, isSealed, type SecretBox } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
+
+/**
+ * Every column that holds a value sealed directly by the master key's box, with the context it
+ * was sealed under (the owners' own context strings: a mismatch makes the rotation stop on that
+ * row with an error rather than write anything). Values sealed by per-subject keys (privacy) are
+ * not here: those keys are themselves sealed by the master key (`privacy_subject_keys`), so
+ * re-wrapping them re-keys everything under them.
+ */
+const SEALED_COLUMNS: readonly {
+  table: string;
+  column: string;
+  key: readonly string[];
+  context: (row: Record<string, string>) => string;
+}[] = [
+  {
+    table: 'webhook_secrets',
+    column: 'secret',
+    key: ['id'],
+    context: (r) => `webhook-secret:${r.workspace_id}:${r.id}`,
+  },
+  {
+    table: 'workflow_credentials',
+    column: 'sealed',
+    key: ['workspace_id', 'name'],
+    context: (r) => `workflow-credential:${r.workspace_id}:${r.name}`,
+  },
+  {
+    table: 'privacy_subject_keys',
+    column: 'key_sealed',
+    key: ['workspace_id', 'subject'],
+    context: (r) => `${r.workspace_id}|subject-key|${r.subject}`,
+  },
+  {
+    table: 'privacy_requests',
+    column: 'subject_sealed',
+    key: ['id'],
+    context: (r) => `${r.workspace_id}|privacy_request|${r.id}|subject`,
+  },
+  {
+    table: 'privacy_requests',
+    column: 'changes_sealed',
+    key: ['id'],
+    context: (r) => `${r.workspace_id}|privacy_request|${r.id}|changes`,
+  },
+];
+
+/** What a rotation re-sealed, per column; `current` were already under the new key. */
+export interface MasterKeyRotation {
+  columns: { table: string; column: string; resealed: number; current: number }[];
+}
+
+/**
+ * Re-seals every master-key-sealed value under the current key (`LEADLOOP_MASTER_KEY`), opening
+ * it with whichever key sealed it (the box holds `LEADLOOP_PREVIOUS_MASTER_KEYS` too).
+ *
+ * Crash-safe and idempotent by construction: each value is replaced by its own compare-and-set
+ * update (`where <key> and <column> = <old value>`), committed alone, so at any moment every row
+ * holds either its old value (the previous key opens it) or its new one (the current key does);
+ * values already under the current key are skipped, so a second run after a crash finishes the
+ * rest. A value changed by someone else meanwhile is left alone (the update matches nothing).
+ */
+export async function rotateMasterKey(options: {
+  store: Store;
+  box: SecretBox;
+  /** Called after each value is re-sealed (tests stop a rotation halfway here). */
+  afterValue?: () => void;
+}): Promise<MasterKeyRotation> {
+  const { store, box } = options;
+  const workspaces = (await store.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+  const columns: MasterKeyRotation['columns'] = [];
+  for (const spec of SEALED_COLUMNS) {
+    const tally = { table: spec.table, column: spec.column, resealed: 0, current: 0 };
+    for (const workspaceId of workspaces) {
+      await inWorkspace(workspaceId, async () => {
+        const { rows } = await sql<Record<string, string>>`
+          select * from ${sql.table(spec.table)}
+           where workspace_id = ${workspaceId} and ${sql.ref(spec.column)} is not null`.execute(store.db);
+        for (const row of rows) {
+          const old = row[spec.column] as string;
+          if (!isSealed(old)) continue;
+          if (box.isCurrent(old)) {
+            tally.current += 1;
+            continue;
+          }
+          const context = spec.context(row);
+          const next = box.seal(box.open(old, context), context);
+          const where = spec.key.map((k) => sql`${sql.ref(k)} = ${row[k]}`);
+          await sql`update ${sql.table(spec.table)} set ${sql.ref(spec.column)} = ${next}
+             where ${sql.join(where, sql` and `)} and ${sql.ref(spec.column)} = ${old}`.execute(store.db);
+          tally.resealed += 1;
+          options.afterValue?.();
+        }
+      });
+    }
+    columns.push(tally);
+  }
+  return { columns };
+}

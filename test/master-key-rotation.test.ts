@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { loadConfig } from '../src/config/index.ts';
+import { createSecretBox, inWorkspace, masterKeyId, withDataScope } from '../src/core/index.ts';
+import { createRuntime, type Runtime } from '../src/main/runtime.ts';
+import { createStore, type Store } from '../src/store/index.ts';
+import {
+  appRoleUrl,
+  createTestRuntime,
+  DIALECTS,
+  TEST_MASTER_KEY,
+  TEST_MASTER_KEY_BYTES,
+  type TestRuntime,
+} from './support/runtime.ts';
+
+/**
+ * Issue 12: master-key rotation. A second key takes over sealing while the first still opens
+ * what it sealed; `rotateMasterKey` re-seals every value, a crash halfway leaves every value
+ * readable, a second run finishes, a third changes nothing, and afterwards the new key alone
+ * opens everything. The audit trail MAC'd with the old key verifies while it is configured.
+ */
+const ACTOR = { type: 'system' as const, id: 'rotation-test' };
+const NEW_KEY = Buffer.alloc(32, 9);
+
+for (const dialect of DIALECTS) {
+  describe(`master-key rotation (${dialect})`, () => {
+    let first: TestRuntime;
+    let dir = '';
+    const workspaces: string[] = [];
+    /** The database as its owner sees it (on SQLite a second handle on the file: the runtime closes). */
+    let inspect: Store | null = null;
+    const db = () => inspect?.db ?? first.inspect;
+
+    /** A runtime on the same database with `key` current and `previous` kept. */
+    async function reopen(key: Buffer, previous: Buffer[]): Promise<Runtime> {
+      const { rows } =
+        dialect === 'postgres'
+          ? await sql<{ schema: string }>`select current_schema() as schema`.execute(db())
+          : { rows: [] };
+      const config = loadConfig({
+        LOG_LEVEL: 'silent',
+        LEADLOOP_DATA_DIR: dir,
+        LEADLOOP_MASTER_KEY: key.toString('base64'),
+        ...(previous.length > 0
+          ? { LEADLOOP_PREVIOUS_MASTER_KEYS: previous.map((k) => k.toString('base64')).join(',') }
+          : {}),
+        ...(dialect === 'postgres'
+          ? { DATABASE_OWNER_URL: process.env.TEST_DATABASE_URL as string, DATABASE_URL: appRoleUrl() }
+          : {}),
+      });
+      return createRuntime(config, {
+        logger: pino({ level: 'silent' }),
+        ...(dialect === 'postgres'
+          ? { postgresSchema: rows[0]?.schema as string }
+          : { sqliteFile: join(dir, 'leadloop.db') }),
+      });
+    }
+
+    /** Every sealed value of the rotated columns, with its context. */
+    async function sealedValues(): Promise<{ value: string; context: string }[]> {
+      const secrets = await db()
+        .selectFrom('webhook_secrets')
+        .select(['id', 'workspace_id', 'secret'])
+        .execute();
+      const credentials = await db()
+        .selectFrom('workflow_credentials')
+        .select(['workspace_id', 'name', 'sealed'])
+        .execute();
+      return [
+        ...secrets.map((s) => ({ value: s.secret, context: `webhook-secret:${s.workspace_id}:${s.id}` })),
+        ...credentials.map((c) => ({
+          value: c.sealed,
+          context: `workflow-credential:${c.workspace_id}:${c.name}`,
+        })),
+      ];
+    }
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'leadloop-rotation-'));
+      first = await createTestRuntime(dialect, {
+        ...(dialect === 'sqlite' ? { sqliteFile: join(dir, 'leadloop.db') } : {}),
+        config: { LEADLOOP_DATA_DIR: dir, LEADLOOP_MASTER_KEY: TEST_MASTER_KEY },
+      });
+      for (const name of ['A', 'B', 'C']) {
+        const { workspace } = await first.tenants.createWorkspace({ name, actor: ACTOR });
+        workspaces.push(workspace.id);
+        await inWorkspace(workspace.id, () =>
+          first.workflows.transaction((db) =>
+            first.workflows.credentials.put(db, { workspaceId: workspace.id }, 'crm', {
+              kind: 'bearer_token',
+              token: `token-of-${name}`,
+            }),
+          ),
+        );
+      }
+      await first.close();
+      if (dialect === 'sqlite') inspect = createStore({ sqliteFile: join(dir, 'leadloop.db') });
+    });
+    after(async () => {
+      await inspect?.destroy();
+      await first.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('re-seals every secret under the new key; a crash halfway leaves all readable; reruns finish and then do nothing', async () => {
+      const before = await sealedValues();
+      assert.equal(before.length, 6);
+      const oldId = masterKeyId(TEST_MASTER_KEY_BYTES);
+      const rotating = await reopen(NEW_KEY, [Buffer.from(TEST_MASTER_KEY_BYTES)]);
+      try {
+        let done = 0;
+        await assert.rejects(
+          rotating.rotateMasterKey({
+            afterValue: () => {
+              if (++done === 2) throw new Error('killed halfway');
+            },
+          }),
+          /killed halfway/,
+        );
+        const halfway = await sealedValues();
+        const both = createSecretBox(NEW_KEY, [TEST_MASTER_KEY_BYTES]);
+        for (const { value, context } of halfway) assert.doesNotThrow(() => both.open(value, context));
+        const underNew = halfway.filter((v) => both.isCurrent(v.value)).length;
+        assert.equal(underNew, 2, 'two values re-sealed before the crash, the rest untouched');
+        // The services keep working mid-rotation: webhook secrets and credentials open.
+        for (const ws of workspaces) {
+          assert.equal((await rotating.tenants.activeSecrets(ws)).length, 1);
+          const token = await inWorkspace(ws, () =>
+            rotating.workflows.read((db) =>
+              rotating.workflows.credentials.reveal(db, { workspaceId: ws }, 'crm', 'bearer_token'),
+            ),
+          );
+          assert.match(String(token?.token), /^token-of-/);
+        }
+
+        const finished = await rotating.rotateMasterKey();
+        const total = (key: 'resealed' | 'current') => finished.columns.reduce((n, c) => n + c[key], 0);
+        assert.equal(total('resealed'), 4);
+        assert.equal(total('current'), 2);
+        const again = await rotating.rotateMasterKey();
+        assert.equal(
+          again.columns.reduce((n, c) => n + c.resealed, 0),
+          0,
+          'idempotent',
+        );
+
+        const after = await sealedValues();
+        const onlyNew = createSecretBox(NEW_KEY);
+        const onlyOld = createSecretBox(TEST_MASTER_KEY_BYTES);
+        for (const { value, context } of after) {
+          assert.doesNotThrow(() => onlyNew.open(value, context));
+          assert.throws(() => onlyOld.open(value, context), new RegExp(masterKeyId(NEW_KEY)));
+          assert.ok(!value.includes(oldId));
+        }
+
+        // Audit entries MAC'd with the old key verify while it stays configured.
+        const verified = await withDataScope({ kind: 'workspaces', workspaceIds: workspaces }, () =>
+          rotating.audit.verify(),
+        );
+        assert.deepEqual(verified.problems, []);
+      } finally {
+        await rotating.close();
+      }
+      // Without the old key, they no longer do: the documented reason to keep it listed.
+      const forgetful = await reopen(NEW_KEY, []);
+      try {
+        const verified = await withDataScope({ kind: 'workspaces', workspaceIds: workspaces }, () =>
+          forgetful.audit.verify(),
+        );
+        assert.ok(verified.problems.some((p) => p.kind === 'forged'));
+        assert.equal((await forgetful.tenants.activeSecrets(workspaces[0] as string)).length, 1);
+      } finally {
+        await forgetful.close();
+      }
+    });
+  });
+}
