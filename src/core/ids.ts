@@ -19,7 +19,8 @@ export type IdKind =
   | 'usr'
   | 'inv'
   | 'wf'
-  | 'wfr';
+  | 'wfr'
+  | 'wfs';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

@@ -11,6 +11,7 @@ import { identityClaimsMigration } from './011-identity-claims.ts';
 import { credentialFunctionsMigration } from './012-credential-functions.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { workflowsMigration } from './040-workflows.ts';
+import { workflowTriggersMigration } from './041-workflow-triggers.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { analyticsMigration } from './060-analytics.ts';
@@ -30,6 +31,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '012-credential-functions': credentialFunctionsMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '040-workflows': workflowsMigration(dialect),
+    '041-workflow-triggers': workflowTriggersMigration(dialect),
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
     '060-analytics': analyticsMigration(dialect),
