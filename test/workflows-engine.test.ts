@@ -8,7 +8,12 @@ import { workflowSummaries } from '../src/main/council-tools/db-workflows.ts';
 import { call } from './support/http.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
-import { prepareWorkspace, qualifiedLeadWorkflow, WEBHOOK_SECRET } from './support/workflow-fixtures.ts';
+import {
+  prepareWorkspace,
+  qualifiedLeadWorkflow,
+  WEBHOOK_SECRET,
+  waitingWorkflow,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -258,20 +263,7 @@ for (const dialect of DIALECTS) {
     it(
       'a timer waits as a due row; cancelling a waiting run stops it',
       scoped(async () => {
-        const created = await runtime.workflows.service.create(
-          ws,
-          {
-            schemaVersion: 1,
-            name: 'Wait',
-            triggers: [{ type: 'manual' }],
-            start: 'pause',
-            steps: [
-              { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 60_000 }, next: 'done' },
-              { id: 'done', type: 'noop' },
-            ],
-          },
-          ACTOR,
-        );
+        const created = await runtime.workflows.service.create(ws, waitingWorkflow(60_000), ACTOR);
         const { runId } = await runtime.workflows.service.run(ws, created.id, { leadId: null }, ACTOR);
         const waiting = await eventually(async () => {
           const r = await runtime.workflows.service.getRun(ws, runId);
