@@ -43,12 +43,30 @@ import {
 } from '../workflows/index.ts';
 
 /** The lead port over the lead kernel: reads with `findLead`, writes attributes/status with history. */
-export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog }): LeadPort {
+export function createWorkflowLeadPort(options: {
+  clock: Clock;
+  audit: AuditLog;
+  dialect?: Store['dialect'];
+}): LeadPort {
   return {
     async find(db, ctx, leadId) {
       return findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
     },
-    async update(db, ctx, leadId, patch, actor, reason) {
+    async update(outer, ctx, leadId, patch, actor, reason) {
+      // A step run as its own job passes the pool: the read-modify-write needs a transaction.
+      if (!outer.isTransaction)
+        return outer.transaction().execute((trx) => this.update(trx, ctx, leadId, patch, actor, reason));
+      const db = outer;
+      // Read-modify-write of the attributes: two runs updating one lead at once must not lose a
+      // tag, so on PostgreSQL the row is locked first (SQLite write transactions are serial).
+      if (options.dialect === 'postgres')
+        await db
+          .selectFrom('leads')
+          .select('id')
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('id', '=', leadId)
+          .forUpdate()
+          .execute();
       const lead = await findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
       if (!lead) throw new LeadloopError('not_found', `lead ${leadId} not found`);
       const attributes = { ...lead.attributes };
@@ -290,7 +308,7 @@ export function wireWorkflows(options: {
     hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'leadloop unsubscribe links', 32),
   );
   const settings = createSettingsStore({ clock });
-  const leads = createWorkflowLeadPort({ clock, audit });
+  const leads = createWorkflowLeadPort({ clock, audit, dialect: store.dialect });
   const smtp = config.LEADLOOP_SMTP_URL;
   const consent = options.privacy ? createLedgerConsentPort(options.privacy) : createDefaultConsentPort();
   const engine = createWorkflowEngine({
