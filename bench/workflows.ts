@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { inWorkspace } from '../src/core/index.ts';
 import { createRuntime, type Runtime } from '../src/main/runtime.ts';
 import { startHttpSink } from '../test/support/sinks.ts';
+import { waitingWorkflow } from '../test/support/workflow-fixtures.ts';
 import { benchLeadBody, printTable, writeResult } from './support.ts';
 
 const { values } = parseArgs({
@@ -204,20 +205,7 @@ async function timerLateness(target: Target): Promise<Record<string, number>> {
   const ws = { workspaceId: workspace.id };
   try {
     const workflowId = await inWorkspace(workspace.id, async () => {
-      const created = await runtime.workflows.service.create(
-        ws,
-        {
-          schemaVersion: 1,
-          name: 'Wait',
-          triggers: [{ type: 'manual' }],
-          start: 'pause',
-          steps: [
-            { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 1500 }, next: 'done' },
-            { id: 'done', type: 'noop' },
-          ],
-        },
-        ACTOR,
-      );
+      const created = await runtime.workflows.service.create(ws, waitingWorkflow(1500), ACTOR);
       await runtime.workflows.service.activate(ws, created.id, ACTOR);
       return created.id;
     });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
+import { signWebhook } from '../src/ingest/index.ts';
 import { call, type Json, sendWebhook } from './support/http.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { callWithSession, createOperator, signIn, type TestSession } from './support/session.ts';
@@ -207,6 +208,7 @@ for (const dialect of DIALECTS) {
       await stopTestApp({ runtime, http });
     });
 
+    let hookCases = 0;
     const asB = (
       method: 'GET' | 'POST' | 'PUT' | 'DELETE',
       url: string,
@@ -737,6 +739,58 @@ for (const dialect of DIALECTS) {
         );
         const own = await call(http.app, 'GET', '/v1/workflow-credentials', { key: A.apiKey });
         assert.ok(JSON.stringify(own.body).includes('a-secret'));
+      },
+      async listWorkflowHooks() {
+        hookCases++;
+        const hooked = await call(http.app, 'POST', '/v1/workflows', {
+          key: A.apiKey,
+          body: {
+            schemaVersion: 1,
+            name: 'A hook',
+            triggers: [{ type: 'webhook', path: `a-hook-list-${hookCases}` }],
+            start: 'n',
+            steps: [{ id: 'n', type: 'noop' }],
+          },
+        });
+        await call(http.app, 'POST', `/v1/workflows/${hooked.body.id}/activate`, { key: A.apiKey, body: {} });
+        const own = await call(http.app, 'GET', `/v1/workflows/${hooked.body.id}/hooks`, { key: A.apiKey });
+        assert.equal((own.body.items as unknown[]).length, 1);
+        notFound(await asB('GET', `/v1/workflows/${hooked.body.id}/hooks`));
+      },
+      async receiveWorkflowHook() {
+        hookCases++;
+        const path = `shared-path-${hookCases}`;
+        const hookDoc = (name: string) => ({
+          schemaVersion: 1,
+          name,
+          triggers: [{ type: 'webhook', path }],
+          start: 'n',
+          steps: [{ id: 'n', type: 'noop' }],
+        });
+        const a = await call(http.app, 'POST', '/v1/workflows', { key: A.apiKey, body: hookDoc('A in') });
+        await call(http.app, 'POST', `/v1/workflows/${a.body.id}/activate`, { key: A.apiKey, body: {} });
+        // B has an endpoint of the same path; its secret must not start A's workflow.
+        const b = await asB('POST', '/v1/workflows', hookDoc('B in'));
+        await asB('POST', `/v1/workflows/${b.body.id}/activate`, {});
+        const bHooks = await asB('GET', `/v1/workflows/${b.body.id}/hooks`);
+        const bSecret = (bHooks.body.items as { secret: string }[])[0]?.secret ?? '';
+        assert.ok(bSecret.startsWith('whsec_'));
+        const raw = '{"x":1}';
+        const ts = Math.floor(Date.now() / 1000);
+        const response = await http.app.inject({
+          method: 'POST',
+          url: `/v1/hooks/${A.workspaceId}/${path}`,
+          headers: {
+            'content-type': 'application/json',
+            'webhook-id': 'intrusion-1',
+            'webhook-timestamp': String(ts),
+            'webhook-signature': signWebhook(bSecret, 'intrusion-1', ts, raw),
+          },
+          payload: raw,
+        });
+        assert.equal(response.statusCode, 401);
+        const runs = await call(http.app, 'GET', `/v1/workflows/${a.body.id}/runs`, { key: A.apiKey });
+        assert.equal((runs.body.items as unknown[]).length, 0, "B's secret started nothing in A");
       },
       async unsubscribe() {
         const forged = await call(

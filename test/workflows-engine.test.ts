@@ -3,10 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { verifyWebhook } from '../src/ingest/index.ts';
+import { emailSteps } from '../src/main/council-tools/db-metrics.ts';
+import { workflowSummaries } from '../src/main/council-tools/db-workflows.ts';
 import { call } from './support/http.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
-import { prepareWorkspace, qualifiedLeadWorkflow, WEBHOOK_SECRET } from './support/workflow-fixtures.ts';
+import {
+  prepareWorkspace,
+  qualifiedLeadWorkflow,
+  WEBHOOK_SECRET,
+  waitingWorkflow,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -119,6 +126,25 @@ for (const dialect of DIALECTS) {
           'webhook and e-mail audited',
         );
         await runtime.workflows.service.deactivate(ws, created.id, ACTOR);
+      }),
+    );
+
+    it(
+      "the council's workflow tool and e-mail metrics read the workspace's real workflows and runs",
+      scoped(async () => {
+        const listed = await workflowSummaries(runtime.store.db, ws.workspaceId);
+        const followUp = listed.find((w) => w.name === 'Qualified lead follow-up');
+        assert.ok(followUp, JSON.stringify(listed));
+        assert.equal(followUp.trigger, 'lead.qualified');
+        assert.deepEqual(
+          followUp.steps.map((s) => s.kind),
+          ['condition', 'webhook', 'send_email', 'update_lead'],
+        );
+        assert.ok(!JSON.stringify(listed).includes('hooks/lead'), 'no URLs or templates reach the council');
+        const email = await emailSteps(runtime.store.db, ws.workspaceId, 0);
+        const mail = email?.steps.find((s) => s.workflowId === followUp.id && s.stepId === 'mail');
+        assert.equal(mail?.sent, 1);
+        assert.equal(mail?.bounced, 0);
       }),
     );
 
@@ -237,20 +263,7 @@ for (const dialect of DIALECTS) {
     it(
       'a timer waits as a due row; cancelling a waiting run stops it',
       scoped(async () => {
-        const created = await runtime.workflows.service.create(
-          ws,
-          {
-            schemaVersion: 1,
-            name: 'Wait',
-            triggers: [{ type: 'manual' }],
-            start: 'pause',
-            steps: [
-              { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 60_000 }, next: 'done' },
-              { id: 'done', type: 'noop' },
-            ],
-          },
-          ACTOR,
-        );
+        const created = await runtime.workflows.service.create(ws, waitingWorkflow(60_000), ACTOR);
         const { runId } = await runtime.workflows.service.run(ws, created.id, { leadId: null }, ACTOR);
         const waiting = await eventually(async () => {
           const r = await runtime.workflows.service.getRun(ws, runId);

@@ -23,6 +23,7 @@ export type IdKind =
   | 'inv'
   | 'wf'
   | 'wfr'
+  | 'wfs'
   | 'alr'
   | 'adj';
 

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import { type Actor, type Clock, type FieldIssue, LeadloopError } from '../core/index.ts';
 import type { JobContext } from '../queue/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Db, Store } from '../store/index.ts';
 import { mergeAgents } from './agent-catalog.ts';
 import type { Agent } from './agent-schema.ts';
 import { BUILT_IN_AGENTS } from './builtin-agents.ts';
@@ -13,6 +13,7 @@ import {
   decisionIdOfJob,
   findDecision,
   insertDecision,
+  leadOfDecision,
   listDecisions,
   putAgentOverride,
   readRouterStats,
@@ -109,7 +110,18 @@ export interface CouncilServiceOptions {
   clock: Clock;
   /** The council budget's window, for `Retry-After` when it is used up. Default one day. */
   budgetWindowMs?: number;
+  /**
+   * Told of every stored decision about a lead inside the transaction that stores it (workflows
+   * start `council.decided` runs there, so a run starts if and only if the decision committed).
+   */
+  onDecided?: DecisionReaction;
 }
+
+export type DecisionReaction = (
+  db: Db,
+  workspaceId: string,
+  decision: { decisionId: string; leadId: string; decisionClass: string; confidence: number },
+) => Promise<void>;
 
 const PIPELINE: Actor = { type: 'worker', id: 'council.next_action' };
 
@@ -222,6 +234,14 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
         { decision, trigger: context.trigger, jobId: context.jobId, requestedBy },
         now,
       );
+      const leadId = leadOfDecision(decision);
+      if (inserted && leadId && options.onDecided)
+        await options.onDecided(trx, tenant.workspaceId, {
+          decisionId: decision.id,
+          leadId,
+          decisionClass: decision.decisionClass,
+          confidence: decision.confidence,
+        });
       if (inserted) {
         const record = decisionAuditRecord(decision);
         await audit.append(trx, tenant.workspaceId, {

@@ -63,6 +63,7 @@ export { createCouncil } from './council.ts';
 export type {
   CouncilService,
   CouncilServiceOptions,
+  DecisionReaction,
   DecisionView,
   FeedbackResult,
 } from './council-service.ts';

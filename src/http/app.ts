@@ -23,6 +23,7 @@ import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
+import { registerWorkflowHookRoutes } from './routes/workflow-hook-routes.ts';
 import { registerWorkflowRoutes } from './routes/workflow-routes.ts';
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -174,6 +175,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerUserRoutes(app, catalog, deps);
   registerIdentityRoutes(app, catalog, deps);
   registerWorkflowRoutes(app, catalog, deps);
+  registerWorkflowHookRoutes(app, catalog, deps);
   registerOptimiserRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;

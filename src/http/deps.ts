@@ -36,6 +36,18 @@ export interface WorkflowHttp {
   credentials: CredentialStore;
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   unsubscribe(workspaceId: string, leadId: string): Promise<void>;
+  /** An inbound call to a workflow's own endpoint, verified before anything else; durable before it returns. */
+  receiveHook(
+    workspaceId: string,
+    path: string,
+    headers: { id: string | undefined; timestamp: string | undefined; signature: string | undefined },
+    rawBody: string,
+  ): Promise<{ runId: string; replayed: boolean }>;
+  /** A workflow's inbound endpoints: path, URL and signing secret. */
+  hooksOf(
+    workspaceId: string,
+    workflowId: string,
+  ): Promise<{ path: string; workflowId: string; url: string; secret: string }[]>;
   /** A draft workflow from a goal (the configured model, or the offline play library). */
   generate(
     workspaceId: string,

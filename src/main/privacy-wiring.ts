@@ -229,6 +229,8 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('workflow_versions', 'workflow definitions (configuration)');
   holders.declareClean('workflow_credentials', 'connector credentials, sealed');
   holders.declareClean('workflow_settings', 'configuration');
+  holders.declareClean('workflow_schedules', 'schedule triggers: cron, time zone, next fire time');
+  holders.declareClean('workflow_hooks', 'inbound endpoints: path and sealed signing secret');
   // Analytics: per-minute aggregate counts by segment, no lead ids.
   holders.declareClean('metric_rollups', 'aggregate counts per minute and segment');
   holders.declareClean('metric_cursors', 'stream positions');

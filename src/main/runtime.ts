@@ -272,6 +272,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     onOutcome: async (ctx, leadId, converted) => {
       await council.learnFromOutcome(ctx, leadId, converted);
     },
+    // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
+    outcomeReactions: [
+      (db, ctx, outcome) =>
+        workflows.engine.fire(db, ctx.workspaceId, {
+          type: 'outcome.recorded',
+          leadId: outcome.leadId,
+          occurrence: `${outcome.leadId}:${outcome.revision}`,
+          value: outcome.converted ? 'won' : 'lost',
+          data: {
+            outcome: outcome.converted ? 'won' : 'lost',
+            amount: outcome.value,
+            revision: outcome.revision,
+          },
+        }),
+    ],
   });
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
   const metrics = createMetrics({ depth: () => queue.depth() });
@@ -368,6 +383,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     store,
     audit,
     clock,
+    // Workflows with a `council.decided` trigger start in the decision's own transaction.
+    onDecided: (db, workspaceId, decision) =>
+      workflows.engine.fire(db, workspaceId, {
+        type: 'council.decided',
+        leadId: decision.leadId,
+        occurrence: decision.decisionId,
+        value: decision.decisionClass,
+        data: {
+          decisionId: decision.decisionId,
+          decision: decision.decisionClass,
+          confidence: decision.confidence,
+        },
+      }),
     council: createCouncil({
       models,
       tools: createDbCouncilTools({ store, chats, rules, clock }),
@@ -450,6 +478,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     'council.next_action': (job) => council.nextActionJob(job),
     'privacy.retention': (job) => privacy.retentionJob(job),
     'workflow.step': (job) => workflows.engine.stepJob(job),
+    'workflow.schedule': (job) => workflows.engine.scheduleJob(job),
     'optimiser.monitor': (job) => optimiser.monitorJob(job),
     'optimiser.review': (job) => optimiser.reviewJob(job),
     'optimiser.housekeeping': (job) => optimiser.housekeepingJob(job),

@@ -11,7 +11,8 @@ import {
   type Result,
 } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
-import { signWebhook } from '../ingest/index.ts';
+import type { WorkflowHttp } from '../http/index.ts';
+import { signWebhook, verifyWebhook } from '../ingest/index.ts';
 import { findLead } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
 import type { ConsentEntryInput, ConsentStateReader } from '../privacy/index.ts';
@@ -24,6 +25,7 @@ import {
   type CredentialStore,
   createCredentialStore,
   createEmailSender,
+  createHookStore,
   createSafeHttp,
   createSettingsStore,
   createWorkflowEngine,
@@ -32,6 +34,7 @@ import {
   type GenerateRequest,
   type GenerationRefusal,
   generateWorkflow,
+  type HookStore,
   type LeadPort,
   type SettingsStore,
   type Verify,
@@ -40,12 +43,30 @@ import {
 } from '../workflows/index.ts';
 
 /** The lead port over the lead kernel: reads with `findLead`, writes attributes/status with history. */
-export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog }): LeadPort {
+export function createWorkflowLeadPort(options: {
+  clock: Clock;
+  audit: AuditLog;
+  dialect?: Store['dialect'];
+}): LeadPort {
   return {
     async find(db, ctx, leadId) {
       return findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
     },
-    async update(db, ctx, leadId, patch, actor, reason) {
+    async update(outer, ctx, leadId, patch, actor, reason) {
+      // A step run as its own job passes the pool: the read-modify-write needs a transaction.
+      if (!outer.isTransaction)
+        return outer.transaction().execute((trx) => this.update(trx, ctx, leadId, patch, actor, reason));
+      const db = outer;
+      // Read-modify-write of the attributes: two runs updating one lead at once must not lose a
+      // tag, so on PostgreSQL the row is locked first (SQLite write transactions are serial).
+      if (options.dialect === 'postgres')
+        await db
+          .selectFrom('leads')
+          .select('id')
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('id', '=', leadId)
+          .forUpdate()
+          .execute();
       const lead = await findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
       if (!lead) throw new LeadloopError('not_found', `lead ${leadId} not found`);
       const attributes = { ...lead.attributes };
@@ -94,6 +115,17 @@ export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog 
         reason,
         data: { fields: Object.keys(changes) },
       });
+    },
+    async listIds(db, ctx, limit) {
+      const rows = await db
+        .selectFrom('leads')
+        .select('id')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
     },
     async countOpenByOwner(db, ctx, owners) {
       const rows = await db
@@ -233,13 +265,15 @@ export function createCouncilPort(council: CouncilService): CouncilPort {
   };
 }
 
-export interface WorkflowWiring {
+/** What HTTP needs of workflows (`WorkflowHttp`), plus the engine and stores for the runtime. */
+export interface WorkflowWiring extends Pick<WorkflowHttp, 'receiveHook' | 'hooksOf'> {
   engine: WorkflowEngine;
   service: WorkflowService;
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   credentials: CredentialStore;
   settings: SettingsStore;
+  hooks: HookStore;
   /** Checks the token of an unsubscribe link. */
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   /** Marks the lead unsubscribed (marketing steps skip it from now on), audited. */
@@ -279,7 +313,7 @@ export function wireWorkflows(options: {
     hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'leadloop unsubscribe links', 32),
   );
   const settings = createSettingsStore({ clock });
-  const leads = createWorkflowLeadPort({ clock, audit });
+  const leads = createWorkflowLeadPort({ clock, audit, dialect: store.dialect });
   const smtp = config.LEADLOOP_SMTP_URL;
   const consent = options.privacy ? createLedgerConsentPort(options.privacy) : createDefaultConsentPort();
   const engine = createWorkflowEngine({
@@ -302,10 +336,82 @@ export function wireWorkflows(options: {
     },
     ...(options.random ? { random: options.random } : {}),
   });
-  const service = createWorkflowService({ store, engine, audit, clock, ids, verify: options.verify, leads });
+  const hooks = createHookStore({ box: createSecretBox(options.masterKey), clock });
+  const service = createWorkflowService({
+    store,
+    engine,
+    audit,
+    clock,
+    ids,
+    verify: options.verify,
+    leads,
+    hooks,
+  });
+  const publicBase = () =>
+    (config.LEADLOOP_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
   return {
     engine,
     service,
+    hooks,
+    async hooksOf(workspaceId, workflowId) {
+      const list = await hooks.ofWorkflow(store.db, { workspaceId }, workflowId);
+      return list.map((h) => ({ ...h, url: `${publicBase()}/v1/hooks/${workspaceId}/${h.path}` }));
+    },
+    async receiveHook(workspaceId, path, headers, rawBody) {
+      const ctx = { workspaceId };
+      const hook = await hooks.find(store.db, ctx, path);
+      const verified = hook ? verifyWebhook(headers, rawBody, [hook.secret], clock.now()) : null;
+      // An unknown path and a bad signature answer alike: the answer does not reveal which paths exist.
+      if (!hook || !verified?.ok)
+        throw new LeadloopError('signature_invalid', 'the signature does not verify for this endpoint', {
+          issues: [
+            {
+              field: 'header.webhook-signature',
+              reason:
+                verified && !verified.ok ? verified.error.reason : 'no endpoint with this path and secret',
+            },
+          ],
+        });
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody);
+      } catch (error) {
+        throw new LeadloopError('malformed_json', 'the request body is not valid JSON', {
+          issues: [{ field: 'body', reason: (error as Error).message }],
+        });
+      }
+      if (body === null || typeof body !== 'object' || Array.isArray(body))
+        throw new LeadloopError('validation_failed', 'the body must be a JSON object', {
+          issues: [{ field: 'body', reason: "expected an object; its fields are the run's trigger.body" }],
+        });
+      const fields = body as Record<string, unknown>;
+      return store.transaction(async (trx) => {
+        const leadId =
+          typeof fields.leadId === 'string' && (await leads.find(trx, ctx, fields.leadId))
+            ? fields.leadId
+            : null;
+        const started = await engine.startRun(trx, workspaceId, {
+          workflowId: hook.workflowId,
+          trigger: 'webhook',
+          leadId,
+          dedupeKey: `webhook:${verified.value.id}`,
+          input: { webhookId: verified.value.id, body: fields },
+        });
+        if (!started)
+          throw new LeadloopError('conflict', `workflow ${hook.workflowId} is not active`, {
+            issues: [{ field: 'path.path', reason: "the endpoint's workflow is deactivated" }],
+          });
+        if (started.created)
+          await audit.append(trx, workspaceId, {
+            actor: { type: 'webhook', id: `workflow-hook:${path}` },
+            action: 'workflow.run_started',
+            subject: started.runId,
+            reason: `inbound webhook ${verified.value.id} on /v1/hooks/${workspaceId}/${path}`,
+            data: { workflowId: hook.workflowId, trigger: 'webhook' },
+          });
+        return { runId: started.runId, replayed: !started.created };
+      });
+    },
     transaction: (fn) => store.transaction((trx) => fn(trx)),
     read: (fn) => fn(store.db),
     credentials,

@@ -54,6 +54,18 @@ export const jobCatalog = {
     backoffBaseMs: 1_000,
   },
   /**
+   * Fires one occurrence of a workflow's schedule trigger (`dueAt`) and queues the next; a job for
+   * an occurrence the schedule row has moved past (a duplicate, a deactivated schedule) does nothing.
+   */
+  'workflow.schedule': {
+    pool: 'workflows',
+    payload: z.object({ scheduleId: z.string().max(100), dueAt: z.number().int() }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 120_000,
+    maxAttempts: 10,
+    backoffBaseMs: 1_000,
+  },
+  /**
    * A workspace's optimiser minute (from its schedule): rolls up metrics, runs the detectors,
    * opens and resolves alerts, refreshes stale thresholds and watches guarded adjustments.
    * `slot` is the due time it stands for, so a repeated job never evaluates a minute twice.

@@ -14,6 +14,7 @@ export type {
   OutcomeImportSummary,
   OutcomeInput,
   OutcomeListener,
+  OutcomeReaction,
   OutcomeResult,
   OutcomeService,
   StoredOutcome,

@@ -62,6 +62,16 @@ export interface OutcomeImportSummary {
  */
 export type OutcomeListener = (ctx: WorkspaceContext, leadId: string, converted: boolean) => Promise<void>;
 
+/**
+ * Told of every new or changed outcome inside the transaction that records it (workflows start
+ * `outcome.recorded` runs there, so a run starts if and only if the outcome committed).
+ */
+export type OutcomeReaction = (
+  db: Db,
+  ctx: WorkspaceContext,
+  outcome: StoredOutcome & { change: 'recorded' | 'replaced' },
+) => Promise<void>;
+
 export interface OutcomeService {
   record(
     ctx: WorkspaceContext,
@@ -124,6 +134,8 @@ export function createOutcomeService(options: {
   learning: Learning;
   /** Told of every new or changed outcome after it committed. */
   onOutcome?: OutcomeListener | undefined;
+  /** Told of every new or changed outcome in its transaction. */
+  reactions?: readonly OutcomeReaction[] | undefined;
 }): OutcomeService {
   const { store, audit, clock, predictor, learning } = options;
   const onOutcome = options.onOutcome ?? (async () => {});
@@ -277,6 +289,7 @@ export function createOutcomeService(options: {
         },
       });
     }
+    for (const react of options.reactions ?? []) await react(trx, ctx, { ...stored, change });
     const labelChanged = !existing || Number(existing.converted) !== converted;
     const after = labelChanged
       ? await learning.afterOutcome(trx, workspaceId)

@@ -10,7 +10,7 @@ import { createLearning, outcomeCounts, requirements } from './learning.ts';
 import type { ModelVersionRegistry, ModelVersionView } from './model-version-registry.ts';
 import { createModelVersionRegistry } from './model-version-registry.ts';
 import type { OutcomeService } from './outcomes.ts';
-import { createOutcomeService, type OutcomeListener } from './outcomes.ts';
+import { createOutcomeService, type OutcomeListener, type OutcomeReaction } from './outcomes.ts';
 import type { LeadScoreView, Predictor } from './predictive-stage.ts';
 import { createPredictiveStage, createPredictor, leadScoreView } from './predictive-stage.ts';
 import type { RulesRepository } from './rules-repository.ts';
@@ -60,6 +60,8 @@ export interface PredictiveScoringOptions {
   ids: IdGenerator;
   /** Told of every new or changed outcome (wired in main: the council's router learns from it). */
   onOutcome?: OutcomeListener;
+  /** Told of every new or changed outcome in its transaction (wired in main: workflow triggers). */
+  outcomeReactions?: readonly OutcomeReaction[];
 }
 
 export function createPredictiveScoring(options: PredictiveScoringOptions): PredictiveScoring {
@@ -75,6 +77,7 @@ export function createPredictiveScoring(options: PredictiveScoringOptions): Pred
     predictor,
     learning,
     onOutcome: options.onOutcome,
+    reactions: options.outcomeReactions,
   });
   const training = createTrainingService({ store, registry, audit, clock });
   const insights = createInsights({ store, audit, clock });

@@ -593,6 +593,33 @@ export interface WorkflowSettingsTable {
   updated_at: number;
 }
 
+export interface WorkflowSchedulesTable {
+  id: string;
+  workspace_id: string;
+  workflow_id: string;
+  /** The active version whose schedule trigger this row fires. */
+  version: number;
+  /** Index of the trigger in the version's `triggers`. */
+  trigger_index: number;
+  cron: string;
+  timezone: string;
+  /** The next fire time; the fire job for it carries the same value. */
+  next_at: number;
+  last_fired_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WorkflowHooksTable {
+  workspace_id: string;
+  /** The endpoint's path segment, unique per workspace. */
+  path: string;
+  workflow_id: string;
+  /** SecretBox-sealed Standard Webhooks secret (`whsec_…`). */
+  sealed_secret: string;
+  created_at: number;
+}
+
 /** A durable schedule: one due row per workspace and name (migration 061). */
 export interface SchedulesTable {
   workspace_id: string;
@@ -705,6 +732,8 @@ export interface Database {
   workflow_steps: WorkflowStepsTable;
   workflow_credentials: WorkflowCredentialsTable;
   workflow_settings: WorkflowSettingsTable;
+  workflow_schedules: WorkflowSchedulesTable;
+  workflow_hooks: WorkflowHooksTable;
   schedules: SchedulesTable;
   optimiser_state: OptimiserStateTable;
   optimiser_alerts: OptimiserAlertsTable;
@@ -752,6 +781,8 @@ export const TENANT_TABLES = [
   'workflow_steps',
   'workflow_credentials',
   'workflow_settings',
+  'workflow_schedules',
+  'workflow_hooks',
   'schedules',
   'optimiser_state',
   'optimiser_alerts',

@@ -48,6 +48,8 @@ export type { Step, StepType, Trigger, Workflow, WorkflowIssue } from './dsl/ind
 export { parseWorkflow, regionOf, STEP_TYPES, workflowJsonSchema, workflowSchema } from './dsl/index.ts';
 export type { StartRunInput, WorkflowEngine, WorkflowEngineOptions } from './engine/engine.ts';
 export { createWorkflowEngine, ENGINE_SEMANTICS_VERSION } from './engine/engine.ts';
+export { nextFire } from './engine/schedules.ts';
+export type { LeadEvent } from './engine/triggers.ts';
 export type {
   GenerateConstraints,
   GeneratedWorkflow,
@@ -62,6 +64,8 @@ export {
   generateWorkflow,
   workflowGenerationSkill,
 } from './generator/index.ts';
+export type { HookStore, InboundHook } from './inbound/hook-store.ts';
+export { createHookStore, hookPathOf } from './inbound/hook-store.ts';
 export type {
   ImportedFile,
   ImportReport,

@@ -3,6 +3,7 @@ import { type Actor, type Clock, type IdGenerator, LeadloopError } from '../core
 import type { Store } from '../store/index.ts';
 import { parseWorkflow, type Workflow, type WorkflowIssue } from './dsl/index.ts';
 import type { WorkflowEngine } from './engine/engine.ts';
+import type { HookStore } from './inbound/hook-store.ts';
 import type { LeadPort, WorkspaceRef } from './ports.ts';
 
 /** What a verifier answers; the workflows' compliance verifier in production. */
@@ -104,8 +105,10 @@ export function createWorkflowService(options: {
   ids: IdGenerator;
   verify: Verify;
   leads: LeadPort;
+  /** Inbound endpoints of `webhook` triggers; absent: such triggers get no endpoint. */
+  hooks?: HookStore;
 }): WorkflowService {
-  const { store, engine, audit, clock, ids, verify, leads } = options;
+  const { store, engine, audit, clock, ids, verify, leads, hooks } = options;
   const db = store.db;
 
   async function row(ws: WorkspaceRef, id: string) {
@@ -181,6 +184,45 @@ export function createWorkflowService(options: {
   async function activeTriggers(workflowId: string, ws: WorkspaceRef, version: number): Promise<string> {
     const v = await engine.definitions.version(db, ws.workspaceId, workflowId, version);
     return JSON.stringify(v?.workflow.triggers ?? []);
+  }
+
+  /**
+   * Activation, deactivation and deletion: the workflow's row, its schedule rows and inbound
+   * endpoints, and the audit entry change in one transaction.
+   */
+  async function changeState(
+    ws: WorkspaceRef,
+    id: string,
+    actor: Actor,
+    change: {
+      set: { status: 'active' | 'inactive'; active_version?: number; triggers?: string; deleted_at?: number };
+      /** The version that is active afterwards; null when none is. */
+      active: { version: number; definition: Workflow } | null;
+      deleted?: boolean;
+      action: string;
+      reason: string;
+      data?: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('workflows')
+        .set({ ...change.set, updated_at: clock.now() })
+        .where('workspace_id', '=', ws.workspaceId)
+        .where('id', '=', id)
+        .execute();
+      await engine.syncSchedules(trx, ws.workspaceId, id, change.active?.version ?? null);
+      if (change.active) await hooks?.sync(trx, ws, id, change.active.definition);
+      else if (change.deleted) await hooks?.sync(trx, ws, id, null);
+      await audit.append(trx, ws.workspaceId, {
+        actor,
+        action: change.action,
+        subject: id,
+        reason: change.reason,
+        ...(change.data ? { data: change.data } : {}),
+      });
+    });
+    engine.invalidate(ws.workspaceId);
   }
 
   return {
@@ -296,64 +338,38 @@ export function createWorkflowService(options: {
             })),
           },
         );
-      const now = clock.now();
-      const triggers = await activeTriggers(id, ws, detail.version);
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('workflows')
-          .set({ status: 'active', active_version: detail.version, triggers, updated_at: now })
-          .where('workspace_id', '=', ws.workspaceId)
-          .where('id', '=', id)
-          .execute();
-        await audit.append(trx, ws.workspaceId, {
-          actor,
-          action: 'workflow.activated',
-          subject: id,
-          reason: `version ${detail.version} verified and activated; runs already started keep their version`,
-          data: { version: detail.version },
-        });
+      await changeState(ws, id, actor, {
+        set: {
+          status: 'active',
+          active_version: detail.version,
+          triggers: await activeTriggers(id, ws, detail.version),
+        },
+        active: detail,
+        action: 'workflow.activated',
+        reason: `version ${detail.version} verified and activated; runs already started keep their version`,
+        data: { version: detail.version },
       });
-      engine.invalidate(ws.workspaceId);
       return get(ws, id, detail.version);
     },
     async deactivate(ws, id, actor) {
       await row(ws, id);
-      const now = clock.now();
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('workflows')
-          .set({ status: 'inactive', updated_at: now })
-          .where('workspace_id', '=', ws.workspaceId)
-          .where('id', '=', id)
-          .execute();
-        await audit.append(trx, ws.workspaceId, {
-          actor,
-          action: 'workflow.deactivated',
-          subject: id,
-          reason: 'no new runs start; runs in progress finish on their version',
-        });
+      await changeState(ws, id, actor, {
+        set: { status: 'inactive' },
+        active: null,
+        action: 'workflow.deactivated',
+        reason: 'no new runs start; runs in progress finish on their version',
       });
-      engine.invalidate(ws.workspaceId);
       return get(ws, id);
     },
     async remove(ws, id, actor) {
       await row(ws, id);
-      const now = clock.now();
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('workflows')
-          .set({ status: 'inactive', deleted_at: now, updated_at: now })
-          .where('workspace_id', '=', ws.workspaceId)
-          .where('id', '=', id)
-          .execute();
-        await audit.append(trx, ws.workspaceId, {
-          actor,
-          action: 'workflow.deleted',
-          subject: id,
-          reason: 'deleted; its versions and run history are kept for the audit trail',
-        });
+      await changeState(ws, id, actor, {
+        set: { status: 'inactive', deleted_at: clock.now() },
+        active: null,
+        deleted: true,
+        action: 'workflow.deleted',
+        reason: 'deleted; its versions and run history are kept for the audit trail',
       });
-      engine.invalidate(ws.workspaceId);
     },
     async run(ws, id, input, actor) {
       const r = await row(ws, id);

@@ -43,6 +43,20 @@ export function qualifiedLeadWorkflow(sinkUrl: string) {
   };
 }
 
+/** A manual workflow that waits `ms` (a timer as a due row) and ends: timers in the engine test and the bench. */
+export function waitingWorkflow(ms: number) {
+  return {
+    schemaVersion: 1,
+    name: 'Wait',
+    triggers: [{ type: 'manual' }],
+    start: 'pause',
+    steps: [
+      { id: 'pause', type: 'wait', wait: { kind: 'duration', ms }, next: 'done' },
+      { id: 'done', type: 'noop' },
+    ],
+  };
+}
+
 /** Egress to local sinks, a sender with a postal address, and the sink's signing secret. */
 export async function prepareWorkspace(runtime: TestRuntime, workspaceId: string): Promise<void> {
   const ws = { workspaceId };

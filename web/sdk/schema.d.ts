@@ -472,6 +472,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hooks/{workspaceId}/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a run of a workflow through its own signed endpoint
+         * @description Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else; the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.
+         */
+        post: operations["receiveWorkflowHook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/identity-claims": {
         parameters: {
             query?: never;
@@ -1340,6 +1360,26 @@ export interface paths {
         put?: never;
         /** Stop new runs (runs in progress finish on their version) */
         post: operations["deactivateWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{id}/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A workflow's inbound endpoints with their signing secrets
+         * @description An endpoint exists for each `webhook` trigger once the workflow was activated; its secret stays the same across versions.
+         */
+        get: operations["listWorkflowHooks"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3572,6 +3612,48 @@ export interface operations {
                         reason: string;
                         segment: string | null;
                         upper: number;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveWorkflowHook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique message id; the idempotency key */
+                "webhook-id": string;
+                /** @description v1,<base64 signature> */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+            };
+            path: {
+                path: string;
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run is stored and queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        replayed: boolean;
+                        runId: string;
                     };
                 };
             };
@@ -7250,6 +7332,45 @@ export interface operations {
                             code: string;
                             message: string;
                             path: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWorkflowHooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            path: string;
+                            /** @description Standard Webhooks secret (whsec_…) the sender signs with */
+                            secret: string;
+                            url: string;
+                            workflowId: string;
                         }[];
                     };
                 };

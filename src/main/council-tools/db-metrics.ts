@@ -158,7 +158,8 @@ function chatFunnel(states: SessionState[]): NonNullable<PerformanceMetrics['cha
 /**
  * The funnel over the window. "Routed" are qualified leads (the pipeline hands those to sales);
  * "near threshold" are unqualified leads scoring within 10 points below the threshold; paid
- * channels come from normalised lead sources. No e-mail workflows exist yet, so `email` is null.
+ * channels come from normalised lead sources; `email` counts the workflows' e-mail steps (null when
+ * none ran in the window).
  */
 export async function performanceMetrics(
   db: Db,
@@ -211,7 +212,60 @@ export async function performanceMetrics(
     nearThreshold,
     organic,
     chat: states.length > 0 ? chatFunnel(states) : null,
-    email: null,
+    email: await emailSteps(db, workspaceId, since),
     paid: paid.size > 0 ? { channels: [...paid].map(([channel, c]) => ({ channel, ...c })) } : null,
   };
+}
+
+/**
+ * Per workflow e-mail step over the window: `sent` are completed sends, `bounced` sends the SMTP
+ * server refused (the step failed), `unsubscribed` recipients who are unsubscribed now. Replies are
+ * not observed (no inbound mailbox), so `replied` stays 0.
+ */
+export async function emailSteps(
+  db: Db,
+  workspaceId: string,
+  since: number,
+): Promise<PerformanceMetrics['email']> {
+  const rows = await db
+    .selectFrom('workflow_steps as s')
+    .innerJoin('workflow_runs as r', (j) => j.onRef('r.id', '=', 's.run_id'))
+    .leftJoin('leads as l', (j) => j.onRef('l.id', '=', 'r.lead_id').on('l.workspace_id', '=', workspaceId))
+    .select(['r.workflow_id', 's.step_id', 's.status', 'l.attributes'])
+    .where('s.workspace_id', '=', workspaceId)
+    .where('r.workspace_id', '=', workspaceId)
+    .where('s.type', '=', 'send_email')
+    .where('s.started_at', '>=', since)
+    .limit(MAX_ROWS)
+    .execute();
+  if (rows.length === 0) return null;
+  const steps = new Map<
+    string,
+    {
+      workflowId: string;
+      stepId: string;
+      sent: number;
+      bounced: number;
+      unsubscribed: number;
+      replied: number;
+    }
+  >();
+  for (const row of rows) {
+    const key = `${row.workflow_id}|${row.step_id}`;
+    const step = steps.get(key) ?? {
+      workflowId: row.workflow_id,
+      stepId: row.step_id,
+      sent: 0,
+      bounced: 0,
+      unsubscribed: 0,
+      replied: 0,
+    };
+    if (row.status === 'completed') {
+      step.sent++;
+      const unsubscribed = fromJson<Record<string, unknown>>(row.attributes, {}).unsubscribed;
+      if (unsubscribed === true || unsubscribed === 'true') step.unsubscribed++;
+    } else if (row.status === 'failed') step.bounced++;
+    steps.set(key, step);
+  }
+  return { steps: [...steps.values()].slice(0, 200) };
 }

@@ -13,6 +13,7 @@ import { findLead, type Lead, leadConsents, leadHistory } from '../../leads/inde
 import type { RulesRepository } from '../../scoring/index.ts';
 import type { Db, Store } from '../../store/index.ts';
 import { performanceMetrics, segmentCounts } from './db-metrics.ts';
+import { workflowSummaries } from './db-workflows.ts';
 
 /**
  * The council's read-only tools over the database. Every method reads only rows of
@@ -218,9 +219,8 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
       );
     },
     async listWorkflows(scope) {
-      await contextOf(scope);
-      // Workflows (issue 7) are not stored yet: the workspace has none.
-      return [];
+      const ctx = await contextOf(scope);
+      return workflowSummaries(db, ctx.workspaceId);
     },
   };
   // Each call reads in the asking workspace's data scope: on PostgreSQL row-level security then

@@ -14,6 +14,7 @@ import { directoryRowSecurityMigration } from './014-directory-row-security.ts';
 import { auditResealMigration } from './015-audit-reseal.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { workflowsMigration } from './040-workflows.ts';
+import { workflowTriggersMigration } from './041-workflow-triggers.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { inboxSpeedMigration } from './052-inbox-speed.ts';
@@ -38,6 +39,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '015-audit-reseal': auditResealMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '040-workflows': workflowsMigration(dialect),
+    '041-workflow-triggers': workflowTriggersMigration(dialect),
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
     '052-inbox-speed': inboxSpeedMigration(dialect),

@@ -3,11 +3,12 @@ import type { Actor, Clock, IdGenerator } from '../../core/index.ts';
 import type { PipelineStage } from '../../leads/index.ts';
 import type { JobContext, Queue } from '../../queue/index.ts';
 import type { Db, Store, WorkflowRunsTable, WorkflowStepsTable } from '../../store/index.ts';
-import { dbOf, withSavepoint } from '../../store/index.ts';
+import { withSavepoint } from '../../store/index.ts';
 import type { SettingsStore, WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
-import { EFFECT_CLASS, type Step, type Trigger, type Workflow } from '../dsl/index.ts';
+import { EFFECT_CLASS, type Step, type Workflow } from '../dsl/index.ts';
 import type { ConsentPort, LeadPort, WorkflowLead } from '../ports.ts';
 import { createDefinitionCache, type DefinitionCache, type LoadedVersion } from './definitions.ts';
+import type { StartRunInput } from './engine-types.ts';
 import { evaluate, leadView, type RunScope, readsConsent } from './evaluate.ts';
 import { type ExecutorDeps, executeStep, StepFailure, type StepOutcome } from './executors.ts';
 import { createRateLimiter } from './limits.ts';
@@ -24,26 +25,25 @@ import {
   truncateOutput,
   writeStep,
 } from './run-store.ts';
+import { createSchedules } from './schedules.ts';
+import { createLeadTriggers, type LeadEvent } from './triggers.ts';
 
 /** Recorded on every run: how the engine interpreted the definition, should that ever change. */
 export const ENGINE_SEMANTICS_VERSION = 1;
 
-export interface StartRunInput {
-  workflowId: string;
-  /** A pinned version; default the workflow's active version. */
-  version?: number;
-  trigger: string;
-  leadId: string | null;
-  /** One run per workflow and key: the trigger occurrence (`lead.qualified:<event id>`). */
-  dedupeKey: string;
-  input?: Record<string, unknown>;
-}
+export type { StartRunInput } from './engine-types.ts';
 
 export interface WorkflowEngine {
   /** The `workflow.step` job handler. */
   stepJob(job: JobContext<'workflow.step'>): Promise<void>;
   /** A lead-pipeline reaction: starts the runs of active workflows whose triggers this event fires, in the event's transaction. */
   readonly triggerStage: PipelineStage;
+  /** Starts the runs a lead event recorded outside the pipeline triggers (and wakes runs waiting for it), in `db`: the event's transaction. */
+  fire(db: Db, workspaceId: string, event: LeadEvent): Promise<void>;
+  /** The `workflow.schedule` job handler. */
+  scheduleJob(job: JobContext<'workflow.schedule'>): Promise<void>;
+  /** Makes the workflow's schedule rows match its active version (null: none), in `db`: the activation's transaction. */
+  syncSchedules(db: Db, workspaceId: string, workflowId: string, activeVersion: number | null): Promise<void>;
   /** Starts a run in `db` (the caller's transaction); null when the workflow is not runnable, `created: false` for a duplicate. */
   startRun(
     db: Db,
@@ -334,6 +334,15 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         error: stepError,
       };
       if (outcome.kind === 'wait') {
+        // Waiting for a child run: the same lock `resumeParent` takes, so the child's end is not missed.
+        if (typeof outcome.output.waitingForRun === 'string' && store.dialect === 'postgres')
+          await trx
+            .selectFrom('workflow_runs')
+            .select('id')
+            .where('workspace_id', '=', run.workspace_id)
+            .where('id', '=', run.id)
+            .forUpdate()
+            .execute();
         const opened = await writeStep(trx, {
           ...base,
           status: 'waiting',
@@ -350,6 +359,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
             runAt: outcome.wakeAt,
           },
         ]);
+        // The child may have ended before this step started waiting: then it resumes now.
+        const childId = outcome.output.waitingForRun;
+        if (typeof childId === 'string') {
+          const child = await findRun(trx, run.workspace_id, childId);
+          if (child && FINAL_RUN.has(child.status)) await resumeParent(trx, child, now);
+        }
         return;
       }
       const status = stepError ? 'failed' : (outcome.status ?? 'completed');
@@ -468,9 +483,79 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         ]);
       } else {
         await finishRun(trx, run.workspace_id, run.id, 'completed', null, now);
+        await resumeParent(trx, { ...run, status: 'completed', error: null }, now);
       }
     });
     queue.notify();
+  }
+
+  /**
+   * A run that ends wakes the parent step waiting for it (`start_workflow` with `wait: true`), in
+   * the transaction that ends it. The parent run's row is locked first (PostgreSQL), and the parent
+   * takes the same lock before it starts waiting, so one of the two always sees the other.
+   */
+  async function resumeParent(
+    trx: Db,
+    child: Pick<WorkflowRunsTable, 'workspace_id' | 'id' | 'input' | 'status' | 'error'>,
+    now: number,
+  ): Promise<void> {
+    const parentRunId = (JSON.parse(child.input) as { parentRunId?: unknown }).parentRunId;
+    if (typeof parentRunId !== 'string') return;
+    const workspaceId = child.workspace_id;
+    let lock = trx
+      .selectFrom('workflow_runs')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', parentRunId);
+    if (store.dialect === 'postgres') lock = lock.forUpdate();
+    const parent = await lock.executeTakeFirst();
+    if (!parent || FINAL_RUN.has(parent.status)) return;
+    const waiting = await trx
+      .selectFrom('workflow_steps')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('run_id', '=', parentRunId)
+      .where('status', '=', 'waiting')
+      .where('type', '=', 'start_workflow')
+      .execute();
+    const row = waiting.find((r) => parseOutput(r).waitingForRun === child.id);
+    if (!row) return;
+    const wf = await definitions.version(trx, workspaceId, parent.workflow_id, parent.version);
+    const step = wf?.steps.get(row.step_id);
+    if (step?.type !== 'start_workflow') return;
+    const ok = child.status === 'completed';
+    const next = ok ? step.next : step.onError;
+    const error = ok ? null : `child run ${child.id} ${child.status}${child.error ? `: ${child.error}` : ''}`;
+    await writeStep(trx, {
+      workspaceId,
+      runId: parentRunId,
+      stepKey: row.step_key,
+      stepId: row.step_id,
+      type: row.type,
+      status: ok || step.onError ? 'completed' : 'failed',
+      attempts: row.attempts,
+      output: JSON.stringify({ ...parseOutput(row), childStatus: child.status, waited: true }),
+      error,
+      wakeAt: null,
+      now,
+      final: true,
+    });
+    if (!ok && !step.onError) {
+      await finishRun(trx, workspaceId, parentRunId, 'failed', `step ${step.id}: ${error}`, now);
+      await resumeParent(trx, { ...parent, status: 'failed', error }, now);
+    } else if (next) {
+      const visit = await nextVisit(trx, workspaceId, parentRunId, next);
+      await queue.enqueue(trx, [
+        {
+          name: 'workflow.step',
+          workspaceId,
+          payload: { runId: parentRunId, stepKey: stepKeyOf(next, visit) },
+        },
+      ]);
+    } else {
+      await finishRun(trx, workspaceId, parentRunId, 'completed', null, now);
+      await resumeParent(trx, { ...parent, status: 'completed', error: null }, now);
+    }
   }
 
   async function fail(
@@ -514,6 +599,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       });
       if (!settled) return;
       await finishRun(trx, run.workspace_id, run.id, 'failed', `step ${step.id}: ${error}`, now);
+      await resumeParent(trx, { ...run, status: 'failed', error }, now);
       await audit.append(trx, run.workspace_id, {
         actor: WORKER,
         action: 'workflow.run_failed',
@@ -575,6 +661,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     if (row?.status === 'waiting') {
       const wakeAt = Number(row.wake_at ?? 0);
       if (wakeAt > clock.now()) return; // an earlier timer job; the due one is queued
+      if (step.type === 'start_workflow') {
+        await fail(job, run, wf, step, row.attempts, 'the child run did not finish before its deadline', ws);
+        return;
+      }
       const timedOut = step.type === 'wait' && step.wait.kind === 'event';
       const next = step.type === 'wait' ? (timedOut ? step.onTimeout : step.next) : undefined;
       const scope = await scopeOf(db, run, rows);
@@ -753,63 +843,37 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
             payload: { runId: row.run_id, stepKey: stepKeyOf(step.next, visit) },
           },
         ]);
-      } else await finishRun(db, workspaceId, row.run_id, 'completed', null, now);
+      } else {
+        await finishRun(db, workspaceId, row.run_id, 'completed', null, now);
+        const ended = await findRun(db, workspaceId, row.run_id);
+        if (ended) await resumeParent(db, ended, now);
+      }
       delivered++;
     }
     return delivered;
   }
 
-  const triggerStage: PipelineStage = {
-    name: 'workflow-triggers',
-    async run(ctx) {
-      const lead = ctx.lead;
-      if (!lead) return;
-      const fired: { type: Trigger['type']; data: Record<string, unknown> }[] = [];
-      if (ctx.existing === null) fired.push({ type: 'lead.created', data: { eventId: ctx.event.id } });
-      if (ctx.changes.status?.to === 'qualified')
-        fired.push({
-          type: 'lead.qualified',
-          data: { eventId: ctx.event.id, score: ctx.score?.score ?? lead.score },
-        });
-      const before = ctx.existing?.score ?? 0;
-      const after = ctx.score?.score ?? lead.score;
-      const workspaceId = ctx.tenant.workspaceId;
-      if (ctx.existing && ctx.changes.status?.to === 'qualified')
-        await deliverEvent(dbOf(ctx.db), workspaceId, lead.id, 'lead.qualified', { score: after });
-      const active = await definitions.active(dbOf(ctx.db), workspaceId);
-      if (active.length === 0) return;
-      const view = leadView(lead);
-      for (const wf of active) {
-        for (const trigger of wf.workflow.triggers) {
-          let data: Record<string, unknown> | null = fired.find((f) => f.type === trigger.type)?.data ?? null;
-          if (trigger.type === 'score.crossed') {
-            const up = (trigger.direction ?? 'up') === 'up';
-            const crossed = up
-              ? before < trigger.threshold && after >= trigger.threshold
-              : before >= trigger.threshold && after < trigger.threshold;
-            data = crossed
-              ? { eventId: ctx.event.id, from: before, to: after, threshold: trigger.threshold }
-              : null;
-          }
-          if (!data) continue;
-          const scope: RunScope = { lead: view, trigger: data, vars: {}, steps: {}, loop: {}, consent: null };
-          if (trigger.filter && !evaluate(trigger.filter, scope)) continue;
-          await startRun(dbOf(ctx.db), workspaceId, {
-            workflowId: wf.id,
-            version: wf.version,
-            trigger: trigger.type,
-            leadId: lead.id,
-            dedupeKey: `${trigger.type}:${ctx.event.id}`,
-            input: data,
-          });
-        }
-      }
-    },
-  };
+  const triggers = createLeadTriggers({ definitions, leads, startRun, deliverEvent });
+  const schedules = createSchedules({
+    store,
+    queue,
+    clock,
+    ids,
+    leads,
+    version: definitions.version,
+    startRun,
+  });
 
   return {
     stepJob,
-    triggerStage,
+    triggerStage: triggers.triggerStage,
+    fire: triggers.fire,
+    scheduleJob: schedules.fireJob,
+    async syncSchedules(db, workspaceId, workflowId, activeVersion) {
+      const loaded =
+        activeVersion === null ? null : await definitions.version(db, workspaceId, workflowId, activeVersion);
+      await schedules.sync(db, workspaceId, workflowId, loaded);
+    },
     startRun,
     deliverEvent,
     definitions,
@@ -820,6 +884,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         const run = await findRun(trx, workspaceId, runId);
         if (!run || FINAL_RUN.has(run.status)) return false;
         await finishRun(trx, workspaceId, runId, 'cancelled', reason, now);
+        await resumeParent(trx, { ...run, status: 'cancelled', error: reason }, now);
         await trx
           .updateTable('workflow_steps')
           .set({ status: 'cancelled', finished_at: now })

@@ -17,6 +17,9 @@ import type { CouncilPort, LeadPatch, LeadPort } from '../ports.ts';
 import { evaluate, type RunScope, renderJson, renderText, templateView } from './evaluate.ts';
 import { nextTimeOfDay } from './time.ts';
 
+/** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
+export const CHILD_RUN_DEADLINE_MS = 30 * 86_400_000;
+
 /** What one step does next: continue along an edge (or end), or wait until a due time. */
 export type StepOutcome =
   | {
@@ -430,6 +433,13 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
         parentRunId: rt.run.id,
       });
       if (!child) throw new StepFailure(`workflow ${step.workflowId} is not active in this workspace`, false);
+      // Waiting: the child's end wakes this step (the engine's `resumeParent`); the timer is its deadline.
+      if (step.wait)
+        return {
+          kind: 'wait',
+          wakeAt: rt.now + CHILD_RUN_DEADLINE_MS,
+          output: { childRunId: child, waitingForRun: child },
+        };
       return go(step.next, { childRunId: child, waited: false });
     }
     case 'loop':

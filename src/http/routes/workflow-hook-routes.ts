@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { LeadloopError } from '../../core/index.ts';
+import type { HttpDeps } from '../deps.ts';
+import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+
+const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
+const hookSchema = z.object({
+  path: z.string(),
+  workflowId: z.string(),
+  url: z.string(),
+  secret: z.string().describe('Standard Webhooks secret (whsec_…) the sender signs with'),
+});
+
+/** Each workflow's own inbound endpoint (`webhook` trigger) and how its owner reads the endpoint's secret. */
+export function registerWorkflowHookRoutes(
+  app: FastifyInstance,
+  catalog: RouteCatalog,
+  deps: HttpDeps,
+): void {
+  const { tenants } = deps;
+  const wf = () => {
+    if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
+    return deps.workflows;
+  };
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/hooks/:workspaceId/:path',
+    operationId: 'receiveWorkflowHook',
+    summary: 'Start a run of a workflow through its own signed endpoint',
+    description:
+      "Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else; the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.",
+    tag: 'workflows',
+    auth: 'webhook',
+    params: z.object({
+      workspaceId: z.string().regex(/^ws_[0-9A-Z]{26}$/),
+      path: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+    }),
+    rawBody: true,
+    headers: [
+      { name: 'webhook-id', description: 'Unique message id; the idempotency key', required: true },
+      { name: 'webhook-timestamp', description: 'Seconds since the epoch', required: true },
+      { name: 'webhook-signature', description: 'v1,<base64 signature>', required: true },
+    ],
+    responses: {
+      202: {
+        description: 'The run is stored and queued',
+        schema: z.object({ runId: z.string(), replayed: z.boolean() }),
+      },
+    },
+    async handler({ params, rawBody, request, reply }) {
+      const header = (name: string) => {
+        const value = request.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      const id = header('webhook-id');
+      if (id !== undefined && !WEBHOOK_ID.test(id))
+        throw new LeadloopError('validation_failed', 'the webhook-id header is not a message id', {
+          issues: [{ field: 'header.webhook-id', reason: 'must be 1 to 255 visible ASCII characters' }],
+        });
+      const result = await wf().receiveHook(
+        params.workspaceId,
+        params.path,
+        { id, timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
+        rawBody,
+      );
+      reply.status(202);
+      return result;
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/workflows/:id/hooks',
+    operationId: 'listWorkflowHooks',
+    summary: "A workflow's inbound endpoints with their signing secrets",
+    description:
+      'An endpoint exists for each `webhook` trigger once the workflow was activated; its secret stays the same across versions.',
+    tag: 'workflows',
+    auth: 'admin',
+    params: z.object({ id: z.string().regex(/^wf_[0-9A-Z]{26}$/, 'must be an id starting with wf_') }),
+    responses: { 200: { description: 'Endpoints', schema: z.object({ items: z.array(hookSchema) }) } },
+    handler: async ({ principal, params }) => {
+      const ws = workspaceOf(principal);
+      await wf().service.get(ws, params.id);
+      return { items: await wf().hooksOf(ws.workspaceId, params.id) };
+    },
+  });
+}
