@@ -81,7 +81,7 @@ import {
 } from '../scoring/index.ts';
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
-import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createTenantsService, createWorkspaceDirectory, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
 import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
@@ -231,7 +231,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
   const secretBox = createSecretBox(masterKey);
   const events = createDomainEventLog({ store, clock, ids });
-  const tenants = createTenantsService({ store, clock, ids, audit, secretBox });
+  // One workspace-directory cache for the process: the tenants service and the pipeline share it.
+  const directory = createWorkspaceDirectory({ clock });
+  const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
   const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
   const predictive = createPredictiveScoring({
@@ -383,6 +385,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const pipeline = createLeadPipeline({
     normalisedLeads,
+    organisationOf: directory.organisationOf,
     clock,
     ids,
     audit,

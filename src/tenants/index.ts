@@ -7,6 +7,7 @@ export type {
   Principal,
   TenantsService,
   TenantsServiceOptions,
-  Workspace,
 } from './tenants-service.ts';
 export { createTenantsService } from './tenants-service.ts';
+export type { Workspace, WorkspaceDirectory } from './workspace-directory.ts';
+export { createWorkspaceDirectory } from './workspace-directory.ts';
