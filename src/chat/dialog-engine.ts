@@ -49,7 +49,7 @@ export interface TurnResult {
 }
 
 /** Per-call options: an abort signal for model-backed extractors and phrasers. */
-export interface HandleOptions {
+interface HandleOptions {
   signal?: AbortSignal;
 }
 

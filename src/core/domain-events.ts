@@ -9,17 +9,6 @@ export type DomainEventType =
   | 'chat.taken_over'
   | 'chat.released';
 
-export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
-  'lead.created',
-  'lead.updated',
-  'lead.scored',
-  'lead.qualified',
-  'chat.handoff_requested',
-  'chat.handoff_timed_out',
-  'chat.taken_over',
-  'chat.released',
-];
-
 export interface DomainEvent {
   id: string;
   /** Position in the workspace's stream; SSE uses it as the event id for resumption. */

@@ -34,7 +34,7 @@ import { comboKey, posterior, type RouterStats, recordReward } from './router-st
  */
 
 /** A stored decision as the API shows it: the council's record plus its review. */
-export interface DecisionView extends CouncilDecision {
+interface DecisionView extends CouncilDecision {
   leadId: string | null;
   trigger: DecisionTrigger;
   requestedBy: string;
@@ -52,7 +52,7 @@ export interface DecisionView extends CouncilDecision {
 }
 
 /** Feedback's answer: the decision and what the router now believes about the agents consulted. */
-export interface FeedbackResult {
+interface FeedbackResult {
   decision: DecisionView;
   router: { combination: string; mean: number; observations: number };
 }

@@ -25,7 +25,7 @@ import type {
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** What the workflow routes use; built in `src/main/workflow-wiring.ts`. */
-export interface WorkflowHttp {
+interface WorkflowHttp {
   service: WorkflowService;
   /** Runs `fn` in one transaction of the caller's workspace (a change commits with its audit entry). */
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;

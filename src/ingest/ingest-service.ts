@@ -57,7 +57,7 @@ export function eventIdOf(outcome: SubmissionOutcome): string {
     : (JSON.parse(outcome.body) as { eventId: string }).eventId;
 }
 
-export function parseJsonBody(rawBody: string): unknown {
+function parseJsonBody(rawBody: string): unknown {
   try {
     return JSON.parse(rawBody);
   } catch (error) {

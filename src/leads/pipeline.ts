@@ -13,8 +13,6 @@ import type { NormalisedLeads } from './normalised-leads.ts';
 import { type PipelineStage, runStageOverBatch, type StageContext } from './stage.ts';
 import { dedupeStage, finalizeScoreStage, normaliseEvent, normaliseStage, qualifyStage } from './stages.ts';
 
-export { dedupeStage, finalizeScoreStage, normaliseStage, qualifyStage } from './stages.ts';
-
 const WORKER: Actor = { type: 'worker', id: 'lead.process' };
 
 export interface LeadPipelineOptions {

@@ -96,7 +96,7 @@ import {
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
-export const VERSION = '0.1.0';
+const VERSION = '0.1.0';
 
 /** Each workspace's council budget per day (model calls and tokens) unless `councilBudget` says otherwise. */
 export const COUNCIL_DAILY_BUDGET: CouncilCost = { calls: 2_000, tokens: 2_000_000 };

@@ -40,7 +40,7 @@ import {
 } from '../workflows/index.ts';
 
 /** The lead port over the lead kernel: reads with `findLead`, writes attributes/status with history. */
-export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog }): LeadPort {
+function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog }): LeadPort {
   return {
     async find(db, ctx, leadId) {
       return findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
@@ -117,7 +117,7 @@ export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog 
  * (checkbox and form captures count as written), opt-outs from lead attributes (`unsubscribed`,
  * `doNotSell`, `gpc`). Used only when no privacy ledger is wired (`createLedgerConsentPort`).
  */
-export function createDefaultConsentPort(): ConsentPort {
+function createDefaultConsentPort(): ConsentPort {
   return {
     async stateOf(db: Db, ctx, leadId) {
       const records = await db
@@ -170,7 +170,7 @@ const LEGACY_NAMES: Record<string, string[]> = {
  * run). Restriction (Art. 18) leaves no purpose granted; an explicit e-mail withdrawal is an
  * unsubscribe; GPC counts as a sale/share opt-out.
  */
-export function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
+function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
   return {
     async stateOf(db, ctx, leadId) {
       const state = await privacy.consentState(
@@ -209,7 +209,7 @@ export function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
   };
 }
 
-export function createCouncilPort(council: CouncilService): CouncilPort {
+function createCouncilPort(council: CouncilService): CouncilPort {
   return {
     async ask(ctx, input) {
       const decision = (await council.ask(

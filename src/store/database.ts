@@ -23,7 +23,7 @@ export interface StoreOptions {
   poolSize?: number | undefined;
 }
 
-export interface AppRole {
+interface AppRole {
   name: string;
   password?: string | undefined;
 }

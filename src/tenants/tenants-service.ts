@@ -5,7 +5,7 @@ import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import { insertApiKey, insertWidgetKey, lookupApiKey, lookupWidgetKey } from './credential-statements.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
-import { type WorkspaceSettings, type WorkspaceSettingsInput, workspaceSettingsSchema } from './settings.ts';
+import { type WorkspaceSettingsInput, workspaceSettingsSchema } from './settings.ts';
 import {
   createWorkspaceDirectory,
   toWorkspace,
@@ -13,7 +13,7 @@ import {
   type WorkspaceDirectory,
 } from './workspace-directory.ts';
 
-export interface CreatedWorkspace {
+interface CreatedWorkspace {
   workspace: Workspace;
   /** Shown once; only its hash is stored. */
   apiKey: string;
@@ -34,7 +34,7 @@ export type Principal =
     }
   | { kind: 'organisation'; keyId: string; scope: 'org'; organisationId: string; userId?: string };
 
-export interface ActiveSecret {
+interface ActiveSecret {
   id: string;
   secret: string;
   expiresAt: number | null;

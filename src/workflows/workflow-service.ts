@@ -6,7 +6,7 @@ import type { WorkflowEngine } from './engine/engine.ts';
 import type { LeadPort, WorkspaceRef } from './ports.ts';
 
 /** What a verifier answers; the workflows' compliance verifier in production. */
-export interface VerificationResult {
+interface VerificationResult {
   ok: boolean;
   findings: { rule: string; path: string[]; step: string; message: string }[];
 }
@@ -30,7 +30,7 @@ export interface WorkflowDetail extends WorkflowSummary {
   warnings: WorkflowIssue[];
 }
 
-export interface RunSummary {
+interface RunSummary {
   id: string;
   workflowId: string;
   version: number;
@@ -42,7 +42,7 @@ export interface RunSummary {
   finishedAt: number | null;
 }
 
-export interface RunStep {
+interface RunStep {
   stepKey: string;
   stepId: string;
   type: string;

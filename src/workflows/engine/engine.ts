@@ -26,9 +26,9 @@ import {
 } from './run-store.ts';
 
 /** Recorded on every run: how the engine interpreted the definition, should that ever change. */
-export const ENGINE_SEMANTICS_VERSION = 1;
+const ENGINE_SEMANTICS_VERSION = 1;
 
-export interface StartRunInput {
+interface StartRunInput {
   workflowId: string;
   /** A pinned version; default the workflow's active version. */
   version?: number;
