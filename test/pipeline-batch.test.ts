@@ -97,7 +97,8 @@ for (const dialect of DIALECTS) {
         const done = await eventually(async () => {
           const all = await Promise.all(ids.map(statusOf));
           return all.every((e) => e.status === 'processed') ? all : undefined;
-        });
+          // A loaded CI machine on PostgreSQL can take several seconds; the assertion is about sets, not speed.
+        }, 60_000);
         assert.ok(Math.max(...sizes) > 1, `sets of ${sizes.join(', ')}`);
         const same = new Set(done.slice(10).map((e) => e.leadId));
         assert.equal(same.size, 1, 'the three events of one person made one lead');

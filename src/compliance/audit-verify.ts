@@ -108,6 +108,7 @@ export async function verifyAuditTrail(options: {
   );
   const all = [...new Set([...directory, ...heads.keys(), ...logged, ...anchored.keys()])].sort();
   let entries = 0;
+  const resealed: AuditVerification['resealed'] = [];
   for (const ws of all) {
     const rows = await db
       .selectFrom('audit_log')
@@ -125,6 +126,9 @@ export async function verifyAuditTrail(options: {
     }
     const chained = rows.map(toEntry);
     const last = chained.at(-1);
+    for (const entry of chained)
+      if (entry.action === 'audit.resealed' && typeof entry.data.upTo === 'number')
+        resealed.push({ workspaceId: ws, upTo: entry.data.upTo, seq: entry.seq, at: entry.at });
     if (!head) {
       if (rows.length > 0)
         fail(
@@ -184,5 +188,6 @@ export async function verifyAuditTrail(options: {
     problems,
     authenticated: keys !== undefined,
     checkpoint: checkpoint ? { createdAt: checkpoint.createdAt, workspaces: checkpoint.heads.length } : null,
+    resealed,
   };
 }

@@ -22,7 +22,9 @@ type IdKind =
   | 'usr'
   | 'inv'
   | 'wf'
-  | 'wfr';
+  | 'wfr'
+  | 'alr'
+  | 'adj';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

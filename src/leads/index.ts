@@ -24,6 +24,8 @@ export {
 } from './lead-repository.ts';
 export type { LeadInput } from './lead-schema.ts';
 export { leadInputSchema, unknownLeadFieldHint, utmSchema } from './lead-schema.ts';
+export type { BudgetPeriod } from './money.ts';
+export { annualised, BUDGET_PERIODS } from './money.ts';
 export {
   isFreeEmail,
   normaliseEmail,
@@ -36,6 +38,7 @@ export type { LeadPipeline } from './pipeline.ts';
 export { createLeadPipeline } from './pipeline.ts';
 export type { ScoreLine, ScoreResult } from './score.ts';
 export type { PipelineStage, StageContext } from './stage.ts';
-
+export { contextsByWorkspace, runStageOverBatch } from './stage.ts';
+export { authorityOfTitle, findTitles } from './titles.ts';
 export type { AuthorityLevel } from './vocabulary.ts';
 export { AUTHORITY_LEVELS, seniorityOf } from './vocabulary.ts';

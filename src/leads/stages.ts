@@ -5,7 +5,7 @@ import type { Lead, NormalisedLead } from './lead.ts';
 import { findLeadsByEmailOrPhone, toLead } from './lead-repository.ts';
 import { leadInputSchema } from './lead-schema.ts';
 import { normaliseLead } from './normalise.ts';
-import type { PipelineStage, StageContext } from './stage.ts';
+import { contextsByWorkspace, type PipelineStage, type StageContext } from './stage.ts';
 
 /** Sources whose contact details nobody verified (a visitor types them into the widget). */
 const UNVERIFIED_SOURCES = new Set(['chat']);
@@ -125,15 +125,9 @@ export const dedupeStage: PipelineStage = {
     await dedupeStage.runBatch?.([ctx]);
   },
   async runBatch(batch) {
-    const byWorkspace = new Map<string, StageContext[]>();
-    for (const ctx of batch) {
-      if (!ctx.input) continue;
-      const group = byWorkspace.get(ctx.tenant.workspaceId);
-      if (group) group.push(ctx);
-      else byWorkspace.set(ctx.tenant.workspaceId, [ctx]);
-    }
-    for (const [workspaceId, group] of byWorkspace) {
+    for (const group of contextsByWorkspace(batch.filter((ctx) => ctx.input))) {
       const first = group[0] as StageContext;
+      const workspaceId = first.tenant.workspaceId;
       const emails: string[] = [];
       const phones: string[] = [];
       for (const { input } of group) {

@@ -23,3 +23,5 @@ export type {
   JobHandlers,
   Queue,
 } from './port.ts';
+export type { PeriodicJob, Schedules } from './schedules.ts';
+export { createSchedules } from './schedules.ts';

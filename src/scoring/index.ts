@@ -3,7 +3,6 @@ export { readCsvFile, runCsvTraining } from './ml/index.ts';
 export type { ModelVersionView } from './model-version-registry.ts';
 export type { StoredOutcome } from './outcomes.ts';
 export { outcomeInputSchema } from './outcomes.ts';
-
 export {
   DEFAULT_RULE_SET,
   ruleSetSchema,

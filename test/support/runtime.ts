@@ -27,6 +27,9 @@ export interface TestRuntime extends Runtime {
 /** The master key every test runtime uses (base64 of 32 bytes). */
 export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
+/** The same key as bytes, for stores a test opens itself (PostgreSQL signs data scopes with it). */
+export const TEST_MASTER_KEY_BYTES: Uint8Array = Buffer.from(TEST_MASTER_KEY, 'base64');
+
 /** TEST_DATABASE_URL with the application role as the user (trust authentication here). */
 export function appRoleUrl(role = 'leadloop_app'): string {
   const url = new URL(process.env.TEST_DATABASE_URL ?? '');
@@ -85,7 +88,12 @@ export async function createTestRuntime(
   });
   const owner =
     dialect === 'postgres'
-      ? createStore({ databaseUrl: process.env.TEST_DATABASE_URL, schema, poolSize: 2 })
+      ? createStore({
+          databaseUrl: process.env.TEST_DATABASE_URL,
+          schema,
+          poolSize: 2,
+          masterKey: TEST_MASTER_KEY_BYTES,
+        })
       : null;
   return Object.assign(runtime, {
     inspect: owner?.db ?? runtime.store.db,

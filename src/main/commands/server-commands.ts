@@ -1,5 +1,6 @@
 import { parsePools } from '../../queue/index.ts';
 import { createStore } from '../../store/index.ts';
+import { loadMasterKey } from '../master-key.ts';
 import { createRuntime } from '../runtime.ts';
 import { serve } from '../serve.ts';
 import { type Command, dataDirOption, str, usageError } from './types.ts';
@@ -55,6 +56,8 @@ export const migrateCommand: Command = {
       databaseUrl: config.DATABASE_OWNER_URL ?? config.DATABASE_URL,
       dataDir: config.LEADLOOP_DATA_DIR,
       poolSize: 1,
+      // The data scope's signing key is derived from it and provisioned for the definer functions.
+      masterKey: loadMasterKey({ configured: config.LEADLOOP_MASTER_KEY, dataDir: config.LEADLOOP_DATA_DIR }),
     });
     try {
       const appRole =
