@@ -4,10 +4,6 @@
  */
 export type {
   AnalyticsService,
-  MetricEventFeed,
-  MetricName,
-  MetricSeries,
-  SeriesQuery,
   WindowName,
 } from './metrics-service.ts';
 export { createAnalyticsService, METRIC_NAMES, WINDOWS } from './metrics-service.ts';

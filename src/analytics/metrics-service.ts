@@ -10,12 +10,12 @@ export interface MetricEventFeed {
 }
 
 export const METRIC_NAMES = ['arrivals', 'qualified', 'qualification_rate', 'scored', 'mean_score'] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+type MetricName = (typeof METRIC_NAMES)[number];
 
 export const WINDOWS = { '1m': 1, '15m': 15, '1h': 60, '1d': 1440 } as const;
 export type WindowName = keyof typeof WINDOWS;
 
-export interface SeriesQuery {
+interface SeriesQuery {
   metric: MetricName;
   segment: string;
   window: WindowName;
@@ -24,14 +24,14 @@ export interface SeriesQuery {
   to?: number;
 }
 
-export interface SeriesPoint {
+interface SeriesPoint {
   start: number;
   value: number | null;
   /** Events behind the value (the denominator of a rate). */
   count: number;
 }
 
-export interface MetricSeries {
+interface MetricSeries {
   metric: MetricName;
   segment: string;
   window: WindowName;
@@ -186,7 +186,7 @@ export function createAnalyticsService(options: {
 }
 
 /** Per-minute increments of the stored metrics, each under `all` and its source segment. */
-export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
+function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
   const sums = new Map<string, RollupIncrement>();
   const add = (metric: string, segment: string, minute: number, value: number) => {
     const key = `${metric}\u0000${segment}\u0000${minute}`;

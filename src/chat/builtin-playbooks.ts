@@ -125,7 +125,7 @@ export const BANT_INPUT: PlaybookInput = {
 };
 
 /** CHAMP: challenges first, then authority, money and prioritisation. */
-export const CHAMP_INPUT: PlaybookInput = {
+const CHAMP_INPUT: PlaybookInput = {
   id: 'champ',
   name: 'CHAMP',
   questions: [
@@ -177,7 +177,7 @@ export const CHAMP_INPUT: PlaybookInput = {
 };
 
 /** MEDDIC: pain, metrics, economic buyer, decision criteria and process, champion. */
-export const MEDDIC_INPUT: PlaybookInput = {
+const MEDDIC_INPUT: PlaybookInput = {
   id: 'meddic',
   name: 'MEDDIC',
   questions: [

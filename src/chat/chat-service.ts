@@ -12,7 +12,7 @@ import type { SessionContext, SessionState } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
 
 /** A message as the widget and the API show it; `id` is its position in the transcript. */
-export interface ChatMessage {
+interface ChatMessage {
   id: string;
   role: 'bot' | 'visitor' | 'agent';
   text: string;
@@ -23,7 +23,7 @@ export interface ChatMessage {
   at: string;
 }
 
-export type SessionStatus = 'active' | 'taken_over' | 'ended';
+type SessionStatus = 'active' | 'taken_over' | 'ended';
 
 export interface ChatTurn {
   sessionId: string;
@@ -35,10 +35,10 @@ export interface ChatTurn {
 }
 
 /** Which conversations an operator lists: asking for a person, running, or over. */
-export type ChatListStatus = 'waiting' | 'live' | 'ended';
+type ChatListStatus = 'waiting' | 'live' | 'ended';
 
 /** A conversation in an operator's list. */
-export interface ChatListItem {
+interface ChatListItem {
   id: string;
   state: SessionStatus;
   /** The visitor asked for a person and nobody has taken over yet. */
@@ -56,7 +56,7 @@ export interface ChatListItem {
   updatedAt: string;
 }
 
-export interface ChatSessionView extends SessionSummary {
+interface ChatSessionView extends SessionSummary {
   state: SessionStatus;
   leadId: string | null;
   eventId: string | null;
@@ -144,7 +144,7 @@ const statusOf = (state: SessionState): SessionStatus =>
   state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active';
 
 /** Transcript entries from `from` on, as messages; bot entries take the extras of this turn's replies in order. */
-export function messagesSince(state: SessionState, from: number, replies: Reply[] = []): ChatMessage[] {
+function messagesSince(state: SessionState, from: number, replies: Reply[] = []): ChatMessage[] {
   const messages: ChatMessage[] = [];
   let reply = 0;
   state.transcript.forEach((entry, index) => {
@@ -162,7 +162,7 @@ export function messagesSince(state: SessionState, from: number, replies: Reply[
 }
 
 /** What an ended conversation contributes to the lead pipeline (no transcript: that stays with the session). */
-export function leadFromSession(
+function leadFromSession(
   state: SessionState,
   row: { id: string; playbook_id: string },
 ): Record<string, unknown> | null {

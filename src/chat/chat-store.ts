@@ -62,7 +62,7 @@ function toStored(row: ChatSessionsTable): StoredSession {
  * The status column operators filter on: `waiting` while a visitor's request for a person is unanswered
  * (even after the conversation ended), else `taken_over`, `active` or `ended`.
  */
-export function rowStatus(state: SessionState): 'waiting' | 'taken_over' | 'active' | 'ended' {
+function rowStatus(state: SessionState): 'waiting' | 'taken_over' | 'active' | 'ended' {
   if (state.handoffRequestedAt !== null && state.takenOver === null) return 'waiting';
   return state.phase === 'ended' ? 'ended' : state.takenOver ? 'taken_over' : 'active';
 }

@@ -54,7 +54,7 @@ export interface TurnResult {
 }
 
 /** Per-call options: an abort signal for model-backed extractors and phrasers. */
-export interface HandleOptions {
+interface HandleOptions {
   signal?: AbortSignal;
 }
 

@@ -44,7 +44,7 @@ export interface Turn {
   answered?: boolean;
 }
 
-export function seedOf(turn: Turn, key: string): string {
+function seedOf(turn: Turn, key: string): string {
   return `${turn.state.sessionId}:${turn.state.turn}:${key}`;
 }
 
@@ -61,7 +61,7 @@ export function questionOf(state: SessionState, slot: string | null): Question |
 }
 
 /** Why a value cannot fill the slot, or undefined when it can. */
-export function invalidReason(question: Question, value: SlotValue, now: number): string | undefined {
+function invalidReason(question: Question, value: SlotValue, now: number): string | undefined {
   if (!slotValueSchema(question.type).safeParse(value).success) return 'malformed';
   switch (question.type) {
     case 'money': {

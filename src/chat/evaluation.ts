@@ -11,7 +11,7 @@ import { isCompanySize, isMoney, isTimeline, type SlotValue } from './slot-value
 import { contentWords } from './text.ts';
 
 /** A scripted conversation: what the visitor says, and what the engine should end with. */
-export const conversationFixtureSchema = z
+const conversationFixtureSchema = z
   .object({
     id: z.string().min(1),
     title: z.string().min(1),
@@ -141,7 +141,7 @@ export function valueMatches(type: EvalType, actual: SlotValue, expected: unknow
 }
 
 /** Counts for one slot type. */
-export interface SlotScore {
+interface SlotScore {
   tp: number;
   fp: number;
   fn: number;
@@ -150,7 +150,7 @@ export interface SlotScore {
   f1: number;
 }
 
-export interface FixtureResult {
+interface FixtureResult {
   id: string;
   split: 'dev' | 'holdout-1' | 'holdout-2';
   outcome: Outcome | null;

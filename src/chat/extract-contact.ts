@@ -1,7 +1,7 @@
 import { emailValueSchema } from './slot-values.ts';
 import { fold, type Span } from './text.ts';
 
-export interface EmailMatch extends Span {
+interface EmailMatch extends Span {
   value: string;
 }
 

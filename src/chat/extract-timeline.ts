@@ -31,7 +31,7 @@ export interface TimelineOptions {
 }
 
 /** How many days "as soon as possible" means. */
-export const ASAP_DAYS = 30;
+const ASAP_DAYS = 30;
 
 const MONTHS: Record<string, number> = {
   january: 1,

@@ -382,7 +382,7 @@ const AUTHORITY_LABELS: Record<Language, Record<AuthorityLevel, string>> = {
 };
 
 /** Picks one of several variants, the same one for the same session, turn and key. */
-export function pick<T>(variants: readonly T[], seed: string): T {
+function pick<T>(variants: readonly T[], seed: string): T {
   const index = hash32(seed) % variants.length;
   return variants[index] as T;
 }

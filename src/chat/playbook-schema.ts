@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { err, LeadloopError, ok, type Result, toFieldIssues } from '../core/index.ts';
-import { AUTHORITY_LEVELS, type AuthorityLevel, currencySchema } from './slot-values.ts';
+import { AUTHORITY_LEVELS, currencySchema } from './slot-values.ts';
 
 /** Languages the engine's fixed phrases are written in. */
 export const LANGUAGES = ['en', 'de', 'es', 'fr'] as const;
@@ -19,7 +19,7 @@ const variants = z.union([phrase, z.array(phrase).min(1).max(10)]);
  * Text shown to the visitor: one string, several variants (one is picked per session, seeded by
  * its id), or either of those per language (`{ "en": "...", "de": ["...", "..."] }`).
  */
-export const localizedTextSchema = z.union([
+const localizedTextSchema = z.union([
   variants,
   z
     .partialRecord(z.enum(LANGUAGES), variants)
@@ -148,7 +148,7 @@ const textQuestion = z
   .strict();
 
 /** One question of a playbook, discriminated by `type`. */
-export const questionSchema = z.discriminatedUnion('type', [
+const questionSchema = z.discriminatedUnion('type', [
   moneyQuestion,
   timelineQuestion,
   roleQuestion,
@@ -162,7 +162,6 @@ export const questionSchema = z.discriminatedUnion('type', [
 export type Question = z.output<typeof questionSchema>;
 /** A question as written, before defaults. */
 export type QuestionInput = z.input<typeof questionSchema>;
-export type QuestionOfType<T extends Question['type']> = Extract<Question, { type: T }>;
 
 /**
  * A condition of a qualification rule. Money and company-size comparisons use the top of the
@@ -181,7 +180,7 @@ export type Condition =
   | { any: Condition[] }
   | { not: Condition };
 
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
     z.object({ minPoints: z.number() }).strict(),
     z.object({ maxPoints: z.number() }).strict(),
@@ -316,9 +315,4 @@ export function parsePlaybook(input: unknown): Result<Playbook, LeadloopError> {
       issues: toFieldIssues(parsed.error, 'playbook'),
     }),
   );
-}
-
-/** Points a role earns, or 0. */
-export function rolePoints(question: QuestionOfType<'role'>, level: AuthorityLevel): number {
-  return question.points.levels[level] ?? 0;
 }

@@ -54,13 +54,13 @@ export const templatePhraser: ReplyPhraser = {
 
 /** Kinds whose text must reach the visitor exactly as drafted. */
 // Answers quote the workspace's own content: a phraser must not reword (or embellish) them.
-export const FIXED_KINDS: readonly ReplyKind[] = ['disclosure', 'consent', 'answer'];
+const FIXED_KINDS: readonly ReplyKind[] = ['disclosure', 'consent', 'answer'];
 
 const LEAK_MARKERS =
   /\b(?:system prompt|my instructions|i was instructed|i am instructed|as an ai language model|playbook|minPoints|qualification rules?|lead score|points)\b|[{}]|```/i;
 
 /** Why a phrased reply was thrown away, or undefined when it may be sent. */
-export function rejectPhrasing(text: string, draft: Reply, context: PhrasingContext): string | undefined {
+function rejectPhrasing(text: string, draft: Reply, context: PhrasingContext): string | undefined {
   const trimmed = text.trim();
   if (trimmed.length === 0) return 'empty';
   if (trimmed.length > Math.max(600, draft.text.length * 3)) return 'too long';

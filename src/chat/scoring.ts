@@ -12,7 +12,7 @@ import {
 } from './slot-values.ts';
 
 /** Points one slot earned toward the lead score, and why. */
-export interface PointsLine {
+interface PointsLine {
   slot: string;
   points: number;
   /** The most this question can earn. */
@@ -31,7 +31,7 @@ export interface ScoreBreakdown {
  * Approximate US dollars per unit, used only to compare budgets with point tiers when the visitor
  * answers in another currency than the playbook's. A playbook can pin its own rates.
  */
-export const APPROXIMATE_USD_RATES: Readonly<Record<string, number>> = {
+const APPROXIMATE_USD_RATES: Readonly<Record<string, number>> = {
   USD: 1,
   EUR: 1.08,
   GBP: 1.27,
@@ -191,7 +191,7 @@ function numeric(playbook: Playbook, value: SlotValue | undefined): number | und
 }
 
 /** Whether a rule's condition holds. */
-export function holds(condition: Condition, playbook: Playbook, input: RuleInput): boolean {
+function holds(condition: Condition, playbook: Playbook, input: RuleInput): boolean {
   const filled = (slot: string) =>
     slot === 'email' && input.slots.email === undefined
       ? input.contact.email !== undefined

@@ -51,7 +51,7 @@ export interface TranscriptEntry {
 }
 
 /** A filled slot and where it came from. */
-export interface FilledSlot {
+interface FilledSlot {
   value: SlotValue;
   /** The visitor turn (1-based) that gave or last corrected it. */
   turn: number;
@@ -151,7 +151,7 @@ const pointsLine = z
   .strict();
 
 /** The zod schema of a stored session state. */
-export const sessionStateSchema = z
+const sessionStateSchema = z
   .object({
     version: z.literal(1),
     sessionId: z.string().min(1),

@@ -7,16 +7,7 @@ import { AUTHORITY_LEVELS, type AuthorityLevel, BUDGET_PERIODS } from '../leads/
 export { AUTHORITY_LEVELS, type AuthorityLevel };
 
 /** The kinds of answer a playbook question can expect. */
-export const SLOT_TYPES = [
-  'money',
-  'timeline',
-  'role',
-  'company_size',
-  'enum',
-  'email',
-  'phone',
-  'text',
-] as const;
+const SLOT_TYPES = ['money', 'timeline', 'role', 'company_size', 'enum', 'email', 'phone', 'text'] as const;
 /** A kind of answer: `money`, `timeline`, `role`, `company_size`, `enum`, `email`, `phone`, `text`. */
 export type SlotType = (typeof SLOT_TYPES)[number];
 
@@ -46,7 +37,7 @@ export const timelineValueSchema = z.object({ byDate: z.iso.date() }).strict();
 /** A deadline value. */
 export type TimelineValue = z.infer<typeof timelineValueSchema>;
 
-export const authorityValueSchema = z.enum(AUTHORITY_LEVELS);
+const authorityValueSchema = z.enum(AUTHORITY_LEVELS);
 
 /** Head count of the visitor's company; `min = max` for a single figure. */
 export const companySizeValueSchema = z
@@ -59,7 +50,7 @@ export type CompanySizeValue = z.infer<typeof companySizeValueSchema>;
 export const emailValueSchema = z.email().max(254);
 /** E.164 when a country code was given (`+4930123456`), otherwise the digits as typed. */
 export const phoneValueSchema = z.string().regex(/^\+?[0-9]{6,15}$/, 'must be 6 to 15 digits');
-export const textValueSchema = z.string().trim().min(1).max(300);
+const textValueSchema = z.string().trim().min(1).max(300);
 
 /** Any value a slot can hold once filled. Plain JSON, so session state stores as is. */
 export type SlotValue = MoneyValue | TimelineValue | AuthorityLevel | CompanySizeValue | string;

@@ -158,7 +158,7 @@ export function parseNumber(raw: string): number | undefined {
 }
 
 /** Words that carry little meaning, for comparing short texts and detecting empty answers. */
-export const STOP_WORDS = new Set(
+const STOP_WORDS = new Set(
   (
     'a an the and or but so of to in on at for with by from about as is are was were be been am i we you ' +
     'our my your us me it its this that these those there here have has had do does did not no yes just ' +

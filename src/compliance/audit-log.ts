@@ -51,7 +51,7 @@ export interface AuditLog {
 }
 
 /** What a reseal did: entries sealed (up to `upTo`), or the problems that stopped it. */
-export type AuditReseal =
+type AuditReseal =
   | { ok: true; workspaceId: string; sealed: number; upTo: number; entry: AuditEntry | null }
   | { ok: false; workspaceId: string; problems: AuditProblem[] };
 

@@ -1,2 +1,2 @@
 export type { Config } from './schema.ts';
-export { ConfigError, configSchema, loadConfig } from './schema.ts';
+export { ConfigError, loadConfig } from './schema.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Environment variables Leadloop reads, validated once at boot. */
-export const configSchema = z.object({
+const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   LEADLOOP_DATA_DIR: z.string().min(1).default('./data'),

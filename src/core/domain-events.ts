@@ -15,23 +15,6 @@ export type DomainEventType =
   | 'optimiser.adjusted'
   | 'optimiser.adjustment_settled';
 
-export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
-  'lead.created',
-  'lead.updated',
-  'lead.scored',
-  'lead.qualified',
-  'chat.handoff_requested',
-  'chat.handoff_timed_out',
-  'chat.taken_over',
-  'chat.released',
-  'alert.opened',
-  'alert.acknowledged',
-  'alert.resolved',
-  'metrics.evaluated',
-  'optimiser.adjusted',
-  'optimiser.adjustment_settled',
-];
-
 export interface DomainEvent {
   id: string;
   /** Position in the workspace's stream; SSE uses it as the event id for resumption. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Kinds of identifiers; the prefix makes a pasted id self-describing (`lead_01J...`). */
-export type IdKind =
+type IdKind =
   | 'org'
   | 'ws'
   | 'key'

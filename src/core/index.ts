@@ -5,10 +5,10 @@ export { createManualClock, systemClock } from './clock.ts';
 export type { DataScope } from './data-scope.ts';
 export { asScheduler, currentDataScope, inWorkspace, withDataScope } from './data-scope.ts';
 export type { DomainEvent, DomainEventType } from './domain-events.ts';
-export { DOMAIN_EVENT_TYPES } from './domain-events.ts';
-export type { ErrorCode, FieldIssue, LeadloopErrorOptions } from './errors.ts';
+
+export type { ErrorCode, FieldIssue } from './errors.ts';
 export { assertNever, invariant, LeadloopError, unreachable } from './errors.ts';
-export type { IdGenerator, IdKind } from './ids.ts';
+export type { IdGenerator } from './ids.ts';
 export { createIdGenerator } from './ids.ts';
 export type { Random } from './random.ts';
 export { createSeededRandom } from './random.ts';
@@ -19,6 +19,6 @@ export { createSecretBox, generateSecretKey, isSealed, masterKeyId } from './sec
 export type { RateInterval } from './statistics.ts';
 export { normalQuantile, wilsonInterval } from './statistics.ts';
 export type { Actor, KeyScope, WorkspaceContext } from './tenant.ts';
-export { KEY_SCOPES } from './tenant.ts';
+
 export type { UnknownFieldHint } from './validation.ts';
 export { parseInput, toFieldIssues } from './validation.ts';

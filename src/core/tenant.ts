@@ -16,8 +16,6 @@ export interface WorkspaceContext {
 /** `advise`: may ask the council (and read); `admin` may do everything in its workspace. */
 export type KeyScope = 'admin' | 'ingest' | 'read' | 'advise' | 'org';
 
-export const KEY_SCOPES: readonly KeyScope[] = ['admin', 'ingest', 'read', 'advise', 'org'];
-
 /** Who did something, as recorded in the audit trail. */
 export interface Actor {
   type: 'api_key' | 'webhook' | 'system' | 'cli' | 'worker' | 'user';

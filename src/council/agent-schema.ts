@@ -6,7 +6,7 @@ const slug = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, "-" or "_" (at most 64)');
 
 /** Metric signals the router can read before consulting anyone (cheap, from the performance metrics). */
-export const SIGNAL_NAMES = [
+const SIGNAL_NAMES = [
   'chat.sessions',
   'chat.maxDropOff',
   'email.sent',
@@ -32,7 +32,7 @@ const signalConditionSchema = z
  * constrains and fails when the question's context does not know the value (an industry specialist
  * does not apply to a lead of unknown industry).
  */
-export const conditionSetSchema = z
+const conditionSetSchema = z
   .object({
     questionTypes: z.array(z.enum(QUESTION_TYPES)).min(1),
     industries: z.array(slug).min(1).optional(),
@@ -57,14 +57,12 @@ export const conditionSetSchema = z
 export type ConditionSet = z.infer<typeof conditionSetSchema>;
 
 /** An agent's specialty: an industry, a region, an optimizer domain, or none (`general`). */
-export const specialtySchema = z
+const specialtySchema = z
   .object({ kind: z.enum(SPECIALTY_KINDS), value: slug })
   .strict()
   .refine((s) => (s.kind === 'general') === (s.value === 'general'), {
     message: 'a general specialty has value "general", and only a general specialty does',
   });
-/** A specialty. */
-export type Specialty = z.infer<typeof specialtySchema>;
 
 const SKILL_NAME = /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$/;
 
@@ -110,8 +108,6 @@ export const agentSchema = z
   });
 /** An agent, as validated (with `enabled` defaulted). */
 export type Agent = z.output<typeof agentSchema>;
-/** An agent as written (before defaults). */
-export type AgentInput = z.input<typeof agentSchema>;
 
 /** The task an agent runs on the model port. */
 export function agentTask(agent: Pick<Agent, 'role' | 'task'>): string {

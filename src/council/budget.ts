@@ -13,14 +13,14 @@ export interface CouncilCost {
 export type CouncilBudgetPurpose = 'pipeline' | 'api';
 
 /** A reservation against a workspace's council budget. Opaque to callers. */
-export interface CouncilBudgetGrant {
+interface CouncilBudgetGrant {
   readonly workspaceId: string;
   readonly reserved: CouncilCost;
   readonly windowStart: number;
 }
 
 /** A grant, or a refusal with the window's standing. */
-export type CouncilBudgetDecision =
+type CouncilBudgetDecision =
   | { ok: true; grant: CouncilBudgetGrant }
   | { ok: false; limit: CouncilCost; used: CouncilCost; retryAfterMs: number };
 

@@ -89,7 +89,7 @@ const SOURCE_LOOKUP: Record<string, Source> = {
 };
 
 /** Approximate USD value of one unit (deal sizes need the order of magnitude, not the day's rate). */
-export const USD_RATES: Readonly<Record<string, number>> = {
+const USD_RATES: Readonly<Record<string, number>> = {
   USD: 1,
   EUR: 1.08,
   GBP: 1.27,
@@ -202,7 +202,7 @@ export interface LeadFacts {
 }
 
 /** A score is uncertain when its 95% interval is 30 points wide or more. */
-export const UNCERTAIN_BAND_WIDTH = 30;
+const UNCERTAIN_BAND_WIDTH = 30;
 
 function dealSize(lead: LeadSnapshot | null, conversation: ConversationSnapshot | null): number | null {
   const budget = conversation?.slots.budget;

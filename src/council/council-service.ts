@@ -35,7 +35,7 @@ import { comboKey, posterior, type RouterStats, recordReward } from './router-st
  */
 
 /** A stored decision as the API shows it: the council's record plus its review. */
-export interface DecisionView extends CouncilDecision {
+interface DecisionView extends CouncilDecision {
   leadId: string | null;
   trigger: DecisionTrigger;
   requestedBy: string;
@@ -53,7 +53,7 @@ export interface DecisionView extends CouncilDecision {
 }
 
 /** Feedback's answer: the decision and what the router now believes about the agents consulted. */
-export interface FeedbackResult {
+interface FeedbackResult {
   decision: DecisionView;
   router: { combination: string; mean: number; observations: number };
 }
@@ -117,7 +117,7 @@ export interface CouncilServiceOptions {
   onDecided?: DecisionReaction;
 }
 
-export type DecisionReaction = (
+type DecisionReaction = (
   db: Db,
   workspaceId: string,
   decision: { decisionId: string; leadId: string; decisionClass: string; confidence: number },

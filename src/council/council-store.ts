@@ -180,7 +180,7 @@ export async function updateDecisionReview(
 }
 
 /** The workspace's stored agent overrides and additions, in the order they were first stored. */
-export async function listAgentOverrides(db: Db, tenant: CouncilTenant): Promise<Record<string, unknown>[]> {
+async function listAgentOverrides(db: Db, tenant: CouncilTenant): Promise<Record<string, unknown>[]> {
   const rows = await db
     .selectFrom('council_agents')
     .select('definition')
@@ -231,7 +231,7 @@ export async function putAgentOverride(
  * Built-ins merged with the overrides. Overrides were validated when stored; one that no longer
  * validates (the agent schema changed since) is skipped rather than taking the council down.
  */
-export function mergeStoredAgents(overrides: readonly unknown[]): Agent[] {
+function mergeStoredAgents(overrides: readonly unknown[]): Agent[] {
   let agents: Agent[] = [...BUILT_IN_AGENTS];
   for (const override of overrides) {
     const merged = mergeAgents([override], agents);

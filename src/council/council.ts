@@ -76,7 +76,7 @@ export interface CouncilOptions {
 }
 
 /** Per-question options. */
-export interface AskOptions {
+interface AskOptions {
   workspaceId: string;
   signal?: AbortSignal;
   strategy?: CouncilStrategy;

@@ -14,7 +14,7 @@ export type CouncilStrategy =
   | { kind: 'self_consistency'; samples: number };
 
 /** Which model answered a call (or, on the decision, the configured model and any fallback). */
-export interface ModelInfo {
+interface ModelInfo {
   provider: ModelProvider | string;
   model: string;
   fallback: { from: string; reason: string; message: string } | null;

@@ -38,12 +38,12 @@ export interface DeliberationDeps {
 }
 
 /** The outcome of consulting one agent. */
-export type ConsultResult =
+type ConsultResult =
   | { ok: true; run: AgentRunRecord }
   | { ok: false; reason: 'budget' | 'failed'; message: string };
 
 /** The tool calls an agent's inputs mean for this question: arguments come from the question only. */
-export function planInputs(question: Question, leadSegment: Segment | null, inputs: readonly ToolName[]) {
+function planInputs(question: Question, leadSegment: Segment | null, inputs: readonly ToolName[]) {
   const plan: Array<{ tool: ToolName; args: Record<string, unknown> }> = [];
   const wants = new Set(inputs);
   const add = (tool: ToolName, args: Record<string, unknown>) => {
@@ -83,7 +83,7 @@ async function gatherFacts(deps: DeliberationDeps, agent: Agent): Promise<Record
 }
 
 /** Consults one agent: inputs, prompt, budget, model call, validated proposal. */
-export async function consult(
+async function consult(
   deps: DeliberationDeps,
   agent: Agent,
   options: { round: 'proposal' | 'critique'; peers?: readonly AgentRunRecord[]; sample?: number } = {

@@ -17,7 +17,7 @@ import {
  * The labelled question set (test/fixtures/council/questions): each fixture is one workspace's
  * data, a question, and the expected decision class and relevant agents.
  */
-export const questionFixtureSchema = z.object({
+const questionFixtureSchema = z.object({
   id: z.string(),
   workspaceId: z.string(),
   asOf: z.iso.date(),

@@ -30,7 +30,7 @@ export interface InMemoryWorkspace {
 }
 
 /** A call the fake received: which workspace the gateway passed, for scope assertions. */
-export interface ReceivedCall {
+interface ReceivedCall {
   tool: ToolName;
   workspaceId: string;
   args: unknown;

@@ -7,7 +7,6 @@ import {
   FACTORS,
   FIT_CLASSES,
   NEXT_ACTIONS,
-  QUESTION_TYPES,
   type QuestionType,
   REVIEW_KINDS,
 } from './vocabulary.ts';
@@ -33,11 +32,9 @@ export const questionSchema = z.discriminatedUnion('type', [
 ]);
 /** A validated question. */
 export type Question = z.output<typeof questionSchema>;
-/** A question as written. */
-export type QuestionInput = z.input<typeof questionSchema>;
 
 /** The drafted message of a next action. */
-export const draftedMessageSchema = z.object({
+const draftedMessageSchema = z.object({
   channel: z.enum(['email', 'chat', 'task']),
   subject: z.string().max(200).nullable(),
   body: text(2000),
@@ -48,7 +45,7 @@ export const draftedMessageSchema = z.object({
 export type DraftedMessage = z.infer<typeof draftedMessageSchema>;
 
 /** `lead.next_action`: what to do with the lead, with a drafted message and the reasons. */
-export const nextActionAnswerSchema = z.object({
+const nextActionAnswerSchema = z.object({
   action: z.enum(NEXT_ACTIONS),
   message: draftedMessageSchema,
   reasons: z.array(text(400)).min(1).max(10),
@@ -58,7 +55,7 @@ export const nextActionAnswerSchema = z.object({
 export type NextActionAnswer = z.infer<typeof nextActionAnswerSchema>;
 
 /** `lead.research`: an account brief from the data held. */
-export const researchAnswerSchema = z.object({
+const researchAnswerSchema = z.object({
   fit: z.enum(FIT_CLASSES),
   summary: text(1500),
   firmographics: z.object({
@@ -81,7 +78,7 @@ export const researchAnswerSchema = z.object({
 export type ResearchAnswer = z.infer<typeof researchAnswerSchema>;
 
 /** `segment.strategy`: messaging and channel plan. */
-export const segmentAnswerSchema = z.object({
+const segmentAnswerSchema = z.object({
   primaryChannel: z.enum(CHANNELS),
   tone: z.enum(['formal', 'neutral', 'casual']),
   messaging: z.array(text(300)).min(1).max(10),
@@ -97,7 +94,7 @@ export const segmentAnswerSchema = z.object({
 export type SegmentAnswer = z.infer<typeof segmentAnswerSchema>;
 
 /** One recommended change of a performance review. */
-export const recommendationSchema = z.object({
+const recommendationSchema = z.object({
   kind: z.enum(REVIEW_KINDS),
   target: text(200),
   change: text(500),
@@ -108,7 +105,7 @@ export const recommendationSchema = z.object({
 export type Recommendation = z.infer<typeof recommendationSchema>;
 
 /** `performance.review`: what to change (thresholds, playbook questions, workflow steps) and why. */
-export const reviewAnswerSchema = z.object({
+const reviewAnswerSchema = z.object({
   primary: z.enum(REVIEW_KINDS),
   recommendations: z.array(recommendationSchema).max(12),
 });
@@ -116,7 +113,7 @@ export const reviewAnswerSchema = z.object({
 export type ReviewAnswer = z.infer<typeof reviewAnswerSchema>;
 
 /** Answer type per question type. */
-export interface AnswerOf {
+interface AnswerOf {
   'lead.next_action': NextActionAnswer;
   'lead.research': ResearchAnswer;
   'segment.strategy': SegmentAnswer;
@@ -150,7 +147,7 @@ export function decisionClass(type: QuestionType, answer: Answer): string {
 }
 
 /** A rule an agent applied, cited by id with a sentence for people. */
-export const ruleNoteSchema = z.object({ id: text(80), text: text(400) });
+const ruleNoteSchema = z.object({ id: text(80), text: text(400) });
 /** A rule note. */
 export type RuleNote = z.infer<typeof ruleNoteSchema>;
 
@@ -172,6 +169,3 @@ export interface Proposal {
   rules: RuleNote[];
   openQuestions: Array<(typeof FACTORS)[number]>;
 }
-
-/** Question types as a list (for validation messages and loops). */
-export const ALL_QUESTION_TYPES: readonly QuestionType[] = QUESTION_TYPES;

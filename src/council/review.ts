@@ -19,7 +19,7 @@ import { ANSWER_SCHEMAS, type Answer, decisionClass } from './question-schemas.t
  */
 
 /** Feedback on a decision (`POST /v1/council/decisions/{id}/feedback`). */
-export const feedbackSchema = z
+const feedbackSchema = z
   .object({
     verdict: z.enum(['accept', 'reject', 'edit']),
     /** Who gave it (a user id; not a name). */
@@ -30,7 +30,7 @@ export const feedbackSchema = z
   })
   .strict();
 /** Feedback as received. */
-export type Feedback = z.infer<typeof feedbackSchema>;
+type Feedback = z.infer<typeof feedbackSchema>;
 
 /** A review as stored beside the decision. */
 export interface DecisionReview {

@@ -23,7 +23,7 @@ export interface BetaCounts {
 const countsSchema = z.object({ alpha: z.number().nonnegative(), beta: z.number().nonnegative() }).strict();
 
 /** Schema of stored stats. */
-export const routerStatsSchema = z
+const routerStatsSchema = z
   .object({
     version: z.literal(1),
     combos: z.record(z.string().max(500), countsSchema),

@@ -111,7 +111,7 @@ export function initialChoice(
 }
 
 /** Whether an agent can answer a factor. */
-export function covers(agent: Agent, factor: Factor): boolean {
+function covers(agent: Agent, factor: Factor): boolean {
   if (factor === 'metrics') return agent.role === 'optimizer';
   return factorOf(agent) === factor;
 }

@@ -28,7 +28,7 @@ const claim = (action: NextAction, basis: Basis, rule: RuleNote, missing: string
 });
 
 /** A budget below 1,000 USD (or a declared deal that small) disqualifies. */
-export function disqualifyRule(f: LeadFacts): ActionClaim | null {
+function disqualifyRule(f: LeadFacts): ActionClaim | null {
   if (f.dealSizeUsd === null || f.dealSizeUsd >= 1000) return null;
   return claim('disqualify', 'disqualify', {
     id: 'general.min-budget',
@@ -37,7 +37,7 @@ export function disqualifyRule(f: LeadFacts): ActionClaim | null {
 }
 
 /** A visitor who asked for a person gets one; the request is also consent to be contacted. */
-export function handoffRule(f: LeadFacts): ActionClaim | null {
+function handoffRule(f: LeadFacts): ActionClaim | null {
   if (!f.handoffRequested) return null;
   return claim('route_to_rep', 'handoff', {
     id: 'general.handoff',
@@ -46,13 +46,13 @@ export function handoffRule(f: LeadFacts): ActionClaim | null {
 }
 
 /** Whether the general rule reached the score step (where statistics can change the answer). */
-export function reachesScoreStep(f: LeadFacts): boolean {
+function reachesScoreStep(f: LeadFacts): boolean {
   const enterprise = f.dealSizeUsd !== null && f.dealSizeUsd >= 100_000 && f.needKnown;
   return !enterprise && f.needKnown && f.authority !== null;
 }
 
 /** The general rule; with `useMetrics` an uncertain score is settled by the segment's conversion. */
-export function generalRule(f: LeadFacts, useMetrics: boolean): ActionClaim {
+function generalRule(f: LeadFacts, useMetrics: boolean): ActionClaim {
   if (f.dealSizeUsd !== null && f.dealSizeUsd >= 100_000 && f.needKnown) {
     return claim('route_to_rep', 'general', {
       id: 'general.enterprise',
@@ -99,7 +99,7 @@ function inPeakFreeze(date: string): boolean {
 }
 
 /** The industry rule, when it fires (it replaces the general answer). */
-export function industryRule(f: LeadFacts, industry: Industry): ActionClaim | null {
+function industryRule(f: LeadFacts, industry: Industry): ActionClaim | null {
   switch (industry) {
     case 'healthcare':
       if (f.authority === null || !authorityAtLeast(f.authority, 'director')) {
@@ -157,7 +157,7 @@ export function industryRule(f: LeadFacts, industry: Industry): ActionClaim | nu
 }
 
 /** Regional commercial rules: they transform the general answer (never an industry one). */
-export function regionRule(f: LeadFacts, region: Region, general: ActionClaim): ActionClaim | null {
+function regionRule(f: LeadFacts, region: Region, general: ActionClaim): ActionClaim | null {
   const score = f.score ?? 0;
   const days = f.timelineDays;
   switch (region) {
@@ -193,7 +193,7 @@ export function regionRule(f: LeadFacts, region: Region, general: ActionClaim): 
 }
 
 /** Regional consent rules: a contact the lead has not consented to becomes a request for consent. */
-export function legalRule(f: LeadFacts, region: Region, current: ActionClaim): ActionClaim {
+function legalRule(f: LeadFacts, region: Region, current: ActionClaim): ActionClaim {
   const ask = (id: string, text: string): ActionClaim => ({
     action: 'ask_for_info',
     basis: 'legal',
@@ -232,7 +232,7 @@ export function legalRule(f: LeadFacts, region: Region, current: ActionClaim): A
 }
 
 /** The full pipeline for one agent, given the best general answer and industry claim it can use. */
-export function compose(
+function compose(
   f: LeadFacts,
   k: Knowledge,
   general: ActionClaim,
@@ -246,7 +246,7 @@ export function compose(
 }
 
 /** The factors this agent cannot assess and someone at the table could. */
-export function uncoveredFactors(f: LeadFacts, k: Knowledge, available: Available): Factor[] {
+function uncoveredFactors(f: LeadFacts, k: Knowledge, available: Available): Factor[] {
   const open: Factor[] = [];
   if (f.industry !== null && k.industry !== f.industry && available.industries.includes(f.industry)) {
     open.push('industry');
@@ -263,7 +263,7 @@ const ACTIONS_OPEN: NextAction[] = ['route_to_rep', 'start_nurture', 'ask_for_in
  * Whether the agent's answer holds whatever the uncovered factors turn out to be: every industry
  * answer, either statistical answer, any regional transform. Used to stop the cascade early.
  */
-export function isRobust(f: LeadFacts, k: Knowledge, open: readonly Factor[], general: ActionClaim): boolean {
+function isRobust(f: LeadFacts, k: Knowledge, open: readonly Factor[], general: ActionClaim): boolean {
   if (disqualifyRule(f) || handoffRule(f)) return true;
   const generals: NextAction[] =
     open.includes('metrics') && reachesScoreStep(f) ? ['route_to_rep', 'start_nurture'] : [general.action];
@@ -297,7 +297,7 @@ const BASE_CONFIDENCE: Record<Basis, number> = {
 };
 
 /** Confidence of a claim: by its basis, sharper when the statistics are far from the bar. */
-export function claimConfidence(f: LeadFacts, c: ActionClaim, robust: boolean): number {
+function claimConfidence(f: LeadFacts, c: ActionClaim, robust: boolean): number {
   let confidence = BASE_CONFIDENCE[c.basis];
   if (c.basis === 'metrics' && f.segmentConversion) {
     confidence = 0.7 + Math.min(0.2, Math.abs(f.segmentConversion.low - 0.2) * 2);

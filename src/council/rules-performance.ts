@@ -107,7 +107,7 @@ export function reviewFindings(m: PerformanceMetrics, k: Knowledge): Recommendat
 }
 
 /** The primary change among recommendations, in fix-first order. */
-export function primaryOf(recommendations: readonly Recommendation[]): ReviewKind {
+function primaryOf(recommendations: readonly Recommendation[]): ReviewKind {
   const kinds = new Set(recommendations.map((r) => r.kind));
   return REVIEW_KINDS.find((kind) => kinds.has(kind)) ?? 'no_change';
 }

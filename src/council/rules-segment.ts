@@ -134,7 +134,7 @@ function generalChannel(s: SegmentFacts): ChannelClaim {
 }
 
 /** Channels regional law rules out for cold outreach. */
-export function excludedChannels(s: SegmentFacts, k: Knowledge): Set<Channel> {
+function excludedChannels(s: SegmentFacts, k: Knowledge): Set<Channel> {
   return k.region === 'dach' && s.region === 'dach' ? new Set(['sales_outreach', 'email']) : new Set();
 }
 

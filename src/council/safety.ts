@@ -24,7 +24,7 @@ const INJECTION_MARKERS: RegExp[] = [
 ];
 
 /** `true` when text carries an instruction-like pattern (for flags and for refusing to quote it). */
-export function looksLikeInjection(text: string): boolean {
+function looksLikeInjection(text: string): boolean {
   return INJECTION_MARKERS.some((pattern) => pattern.test(text));
 }
 

@@ -51,7 +51,7 @@ const peerSchema = z.object({
 });
 
 /** What the council sends the offline skills (JSON). */
-export const skillDataSchema = z.object({
+const skillDataSchema = z.object({
   stage: z.enum(['propose', 'critique']),
   agent: z.object({
     id: z.string(),
@@ -252,7 +252,7 @@ export function runCouncilSkill(raw: unknown): Proposal {
 }
 
 /** The offline skill of a role (the role itself is read from the input's agent). */
-export const councilSkill: OfflineSkill = (input) => {
+const councilSkill: OfflineSkill = (input) => {
   if (input.data === undefined) {
     unreachable(`council skill "${input.skill}" needs the council's skillInput`);
   }

@@ -30,7 +30,7 @@ export interface Synthesis {
 }
 
 /** The last run of each agent (its critique if it critiqued), in consultation order. */
-export function finalRuns(runs: readonly AgentRunRecord[]): AgentRunRecord[] {
+function finalRuns(runs: readonly AgentRunRecord[]): AgentRunRecord[] {
   const latest = new Map<string, AgentRunRecord>();
   for (const run of runs) latest.set(run.sample === null ? run.agentId : `${run.agentId}#${run.sample}`, run);
   return [...latest.values()];

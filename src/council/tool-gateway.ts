@@ -33,13 +33,13 @@ export interface ToolCallRecord {
 }
 
 /** Why a tool call was refused or failed. */
-export interface ToolCallFailure {
+interface ToolCallFailure {
   status: Exclude<ToolCallRecord['status'], 'ok'>;
   message: string;
 }
 
 /** The tools one caller may use, bound to the question's workspace. */
-export interface ScopedTools {
+interface ScopedTools {
   call<N extends ToolName>(tool: N, args: unknown): Promise<Result<ToolResults[N], ToolCallFailure>>;
   /** For names that come from outside (a model's tool call): unknown names are refused and recorded. */
   callByName(tool: string, args: unknown): Promise<Result<unknown, ToolCallFailure>>;

@@ -54,7 +54,7 @@ const moneySchema = z.object({
 });
 
 /** Slots as the chat engine extracts them (`SlotValues` of `src/chat`, the BANT-style names). */
-export const conversationSlotsSchema = z.object({
+const conversationSlotsSchema = z.object({
   need: z.string().max(2000).optional(),
   authority: z.enum(AUTHORITY_LEVELS).optional(),
   timeline: z.object({ byDate: z.iso.date() }).optional(),
@@ -222,10 +222,10 @@ export const TOOL_ARGS = {
 } satisfies Record<ToolName, z.ZodType>;
 
 /** Parsed arguments of each tool. */
-export type ToolArgs = { [K in ToolName]: z.output<(typeof TOOL_ARGS)[K]> };
+type ToolArgs = { [K in ToolName]: z.output<(typeof TOOL_ARGS)[K]> };
 
 /** What the port returns per tool (`null` when the lead or its conversation/score does not exist). */
-export interface ToolPortResults {
+interface ToolPortResults {
   getLead: LeadSnapshot | null;
   getLeadHistory: LeadHistoryItem[];
   getConversation: ConversationSnapshot | null;

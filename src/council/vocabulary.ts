@@ -20,8 +20,6 @@ export type AgentRole = (typeof AGENT_ROLES)[number];
 
 /** The kinds of specialty an agent can have. */
 export const SPECIALTY_KINDS = ['industry', 'region', 'domain', 'general'] as const;
-/** A specialty kind. */
-export type SpecialtyKind = (typeof SPECIALTY_KINDS)[number];
 
 /** The read-only tools of the council; the lead implements them against the database. */
 export const TOOL_NAMES = [
@@ -62,7 +60,7 @@ export const DOMAINS = ['outbound_email', 'paid_acquisition', 'chat_conversion']
 export type Domain = (typeof DOMAINS)[number];
 
 /** Normalised lead sources. */
-export const SOURCES = [
+const SOURCES = [
   'chat',
   'outbound_email',
   'paid_search',

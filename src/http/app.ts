@@ -26,7 +26,7 @@ import { registerWebRoutes } from './routes/web-routes.ts';
 import { registerWorkflowHookRoutes } from './routes/workflow-hook-routes.ts';
 import { registerWorkflowRoutes } from './routes/workflow-routes.ts';
 
-export const DEFAULT_BODY_LIMIT = 256 * 1024;
+const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -34,7 +34,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  * Failed authentication (401: unknown key, bad webhook signature) per client address, in a bucket
  * of its own: a flood of unsigned requests throttles its sender, never the workspace it names.
  */
-export const AUTH_FAILURE_LIMIT = { perSecond: 1, burst: 30 };
+const AUTH_FAILURE_LIMIT = { perSecond: 1, burst: 30 };
 const authFailureKey = (ip: string) => `auth-failures:${ip}`;
 /** The one-click unsubscribe route (RFC 8058), the only one that takes a form body. */
 const ONE_CLICK_UNSUBSCRIBE_PREFIX = '/v1/unsubscribe/';

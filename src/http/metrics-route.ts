@@ -8,7 +8,7 @@ import type { Metrics } from '../telemetry/index.ts';
  * (only counters carry it). Tenant ids are unbounded label values, and a scrape is readable by
  * whoever operates the monitoring: ids stay out unless asked for.
  */
-export function withoutWorkspaceIds(text: string): string {
+function withoutWorkspaceIds(text: string): string {
   const sums = new Map<string, number>();
   const out: string[] = [];
   for (const line of text.split('\n')) {

@@ -2,7 +2,7 @@ import type { ErrorCode, FieldIssue } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 
 /** The one place where error codes become HTTP statuses. */
-export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation_failed: 400,
   malformed_json: 400,
   unsupported_media_type: 415,
@@ -107,5 +107,3 @@ export function toProblem(
     retryAfterSeconds: leadloopError.retryAfterSeconds ?? (code === 'unavailable' ? 5 : undefined),
   };
 }
-
-export { TITLE_BY_CODE };

@@ -9,7 +9,7 @@ import type { Principal, TenantsService } from '../tenants/index.ts';
  * `operate` is the day-to-day work of an operator (take over a chat, review a decision): admin
  * keys, and console members as well as admins. `advise` spends the council's model budget.
  */
-export type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'advise' | 'operate' | 'admin' | 'org';
+type RouteAuth = 'public' | 'webhook' | 'read' | 'ingest' | 'advise' | 'operate' | 'admin' | 'org';
 
 type KeyAuth = Exclude<RouteAuth, 'public' | 'webhook'>;
 
@@ -36,7 +36,7 @@ const ROLES_FOR: Record<KeyAuth, readonly SessionRole[]> = {
 type SessionRole = 'admin' | 'member' | 'viewer';
 
 /** The console session behind a cookie, as the HTTP layer needs it (see src/users). */
-export interface SessionIdentity {
+interface SessionIdentity {
   userId: string;
   workspaceId: string;
   organisationId: string;
@@ -97,13 +97,13 @@ async function authenticateSession(request: FastifyRequest, auth: KeyAuth): Prom
   };
 }
 
-export interface RouteResponse {
+interface RouteResponse {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
 }
 
-export interface RouteInput<P, Q, B> {
+interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;

@@ -5,7 +5,7 @@ export const scoreLineSchema = z
   .object({ ruleId: z.string(), description: z.string(), points: z.number() })
   .meta({ id: 'ScoreLine' });
 
-export const leadSchema = z
+const leadSchema = z
   .object({
     id: z.string(),
     email: z.string().nullable(),
@@ -73,7 +73,7 @@ export const eventStatusSchema = z.object({
   processedAt: z.iso.datetime().nullable(),
 });
 
-export const auditEntrySchema = z
+const auditEntrySchema = z
   .object({
     id: z.string(),
     seq: z.number().int(),

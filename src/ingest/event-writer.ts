@@ -44,7 +44,7 @@ const insertEvents = preparedRows<{
 
 export type IdempotencyScope = 'webhook' | 'api' | 'import' | 'chat';
 
-export interface Submission {
+interface Submission {
   workspaceId: string;
   source: IdempotencyScope;
   /** The validated body, stored as the event payload. */

@@ -7,7 +7,7 @@ import {
   normaliseLead,
   unknownLeadFieldHint,
 } from '../leads/index.ts';
-import type { TenantsService } from '../tenants/index.ts';
+import type { TenantsService, Workspace } from '../tenants/index.ts';
 import {
   fingerprint,
   type IdempotencyScope,
@@ -22,8 +22,11 @@ export interface IngestService {
     workspaceId: string;
     headers: SignatureHeaders;
     rawBody: string;
-    /** Runs once the signature verified, before anything is stored (the workspace's rate limit). */
-    admit?: () => Promise<void>;
+    /**
+     * Runs once the signature verified, before anything is stored (the workspace's rate limit). It
+     * gets the workspace this call already looked up, so the webhook path reads it once.
+     */
+    admit?: (workspace: Workspace) => Promise<void>;
   }): Promise<SubmissionOutcome>;
   /** An authenticated submission (API, import, chat); `rawBody` is what the client sent, for the idempotency fingerprint. */
   acceptLead(input: {
@@ -54,7 +57,7 @@ export function eventIdOf(outcome: SubmissionOutcome): string {
     : (JSON.parse(outcome.body) as { eventId: string }).eventId;
 }
 
-export function parseJsonBody(rawBody: string): unknown {
+function parseJsonBody(rawBody: string): unknown {
   try {
     return JSON.parse(rawBody);
   } catch (error) {
@@ -133,7 +136,7 @@ export function createIngestService(options: {
           issues: [describeSignatureFailure(verified.error)],
         });
       }
-      await admit?.();
+      await admit?.(workspace);
       return accept(workspaceId, 'webhook', rawBody, verified.value.id);
     },
     acceptLead({ workspaceId, source, rawBody, idempotencyKey }) {

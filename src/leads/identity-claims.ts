@@ -3,7 +3,7 @@ import type { Actor, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { Db, IdentityClaimsTable, Store } from '../store/index.ts';
 
-export type IdentityClaimStatus = 'pending' | 'confirmed' | 'rejected';
+type IdentityClaimStatus = 'pending' | 'confirmed' | 'rejected';
 
 /** A chat lead's unverified claim to be an existing lead. */
 export interface IdentityClaim {

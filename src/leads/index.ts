@@ -5,60 +5,42 @@
  * no capability, only infrastructure.
  */
 
-export type { ConsentStatement } from './consent-writes.ts';
-export { recordConsent } from './consent-writes.ts';
-export type { IdentityClaim, IdentityClaimStatus, IdentityClaims } from './identity-claims.ts';
+export type { IdentityClaim, IdentityClaims } from './identity-claims.ts';
 export { createIdentityClaims } from './identity-claims.ts';
 export type {
   Lead,
-  LeadAttributes,
-  LeadFields,
-  LeadStatus,
   NormalisedLead,
   ScorableLead,
   ScoringLeadFields,
 } from './lead.ts';
-export type { ConsentFilterPort, LeadListOptions, LeadListQuery, LeadSegment } from './lead-list.ts';
-export { listLeads } from './lead-list.ts';
-export type { LeadFigures, LeadReader } from './lead-reader.ts';
+export type { ConsentFilterPort } from './lead-list.ts';
+
+export type { LeadReader } from './lead-reader.ts';
 export { createLeadReader } from './lead-reader.ts';
-export type {
-  ConsentRecord,
-  LeadHistoryEntry,
-  SubmissionStatus,
-} from './lead-repository.ts';
+
 export {
-  findEventStatus,
   findLead,
   leadConsents,
   leadHistory,
   toLead,
 } from './lead-repository.ts';
-export type { ConsentInput, LeadInput } from './lead-schema.ts';
-export { consentSchema, leadInputSchema, unknownLeadFieldHint, utmSchema } from './lead-schema.ts';
+export type { LeadInput } from './lead-schema.ts';
+export { leadInputSchema, unknownLeadFieldHint, utmSchema } from './lead-schema.ts';
 export type { BudgetPeriod } from './money.ts';
 export { annualised, BUDGET_PERIODS } from './money.ts';
 export {
   isFreeEmail,
-  isFreeEmailDomain,
   normaliseEmail,
   normaliseLead,
   normalisePhone,
 } from './normalise.ts';
 export type { NormalisedLeads } from './normalised-leads.ts';
 export { createNormalisedLeads } from './normalised-leads.ts';
-export type { LeadPipeline, LeadPipelineOptions } from './pipeline.ts';
-export {
-  createLeadPipeline,
-  dedupeStage,
-  finalizeScoreStage,
-  normaliseStage,
-  qualifyStage,
-} from './pipeline.ts';
-export type { ScoreLine, ScoreResult, ScoringDraft } from './score.ts';
+export type { LeadPipeline } from './pipeline.ts';
+export { createLeadPipeline } from './pipeline.ts';
+export type { ScoreLine, ScoreResult } from './score.ts';
 export type { PipelineStage, StageContext } from './stage.ts';
 export { contextsByWorkspace, runStageOverBatch } from './stage.ts';
-export type { TitleMatch } from './titles.ts';
-export { authorityOfTitle, findTitles, TITLE_RULES } from './titles.ts';
-export type { AuthorityLevel, Seniority } from './vocabulary.ts';
+export { authorityOfTitle, findTitles } from './titles.ts';
+export type { AuthorityLevel } from './vocabulary.ts';
 export { AUTHORITY_LEVELS, seniorityOf } from './vocabulary.ts';

@@ -7,7 +7,7 @@ import { toLead } from './lead-repository.ts';
 import { seniorityOf } from './vocabulary.ts';
 
 /** A segment as scoring draws it: `segmentBy` (source, country, seniority, utm.<key>, attributes.<key>) and a value. */
-export interface LeadSegment {
+interface LeadSegment {
   by: string;
   /** `(none)` is the segment of leads without a value, as scoring names it. */
   value: string;
@@ -62,17 +62,17 @@ interface Position {
   id: string;
 }
 
-export function encodeCursor(position: Position): string {
+function encodeCursor(position: Position): string {
   return Buffer.from(`${position.createdAt}.${position.id}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): Position | null {
+function decodeCursor(cursor: string): Position | null {
   const match = /^(\d{1,16})\.(lead_[0-9A-Z]{26})$/.exec(Buffer.from(cursor, 'base64url').toString());
   return match ? { createdAt: Number(match[1]), id: match[2] as string } : null;
 }
 
 /** The words of a search, as both databases' indexes split text (letters and digits). */
-export function searchWords(q: string): string[] {
+function searchWords(q: string): string[] {
   return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
 }
 

@@ -13,7 +13,7 @@ import {
 } from './lead-repository.ts';
 
 /** Lead and event counts of one workspace or several (no personal data). */
-export interface LeadFigures {
+interface LeadFigures {
   leads: number;
   qualified: number;
   qualificationRate: number | null;

@@ -2,12 +2,7 @@ import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
 import { dbOf, fromJson } from '../store/index.ts';
 import type { Lead, LeadStatus } from './lead.ts';
-import {
-  selectLeadByEmail,
-  selectLeadByPhone,
-  selectLeadsByEmail,
-  selectLeadsByPhone,
-} from './lead-statements.ts';
+import { selectLeadsByEmail, selectLeadsByPhone } from './lead-statements.ts';
 
 export interface LeadHistoryEntry {
   eventId: string;
@@ -56,22 +51,6 @@ export async function findLead(unit: UnitOfWork, ctx: WorkspaceContext, id: stri
     .where('workspace_id', '=', ctx.workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
-  return row ? toLead(row) : null;
-}
-
-export async function findLeadByEmailOrPhone(
-  unit: UnitOfWork,
-  ctx: WorkspaceContext,
-  key: { email: string | null; phone: string | null },
-): Promise<Lead | null> {
-  const db = dbOf(unit);
-  const { workspaceId } = ctx;
-  const found = key.email
-    ? await selectLeadByEmail.execute(db, { workspaceId, value: key.email })
-    : key.phone
-      ? await selectLeadByPhone.execute(db, { workspaceId, value: key.phone })
-      : null;
-  const row = found?.rows[0];
   return row ? toLead(row) : null;
 }
 

@@ -3,7 +3,7 @@ import type { UnknownFieldHint } from '../core/index.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const consentSchema = z
+const consentSchema = z
   .object({
     purposes: z
       .array(text(64))

@@ -5,7 +5,7 @@ import type { ScoreLine } from './score.ts';
 export type LeadStatus = 'new' | 'qualified';
 
 /** Free-form fields of a lead: what `attributes` in a submission holds. */
-export type LeadAttributes = Record<string, string | number | boolean | null>;
+type LeadAttributes = Record<string, string | number | boolean | null>;
 
 /**
  * The lead: one type for every capability. Narrower views are derived from it (`Pick`) rather than
@@ -33,7 +33,7 @@ export interface Lead {
 }
 
 /** The fields a submission sets, after validation and normalisation. */
-export type LeadFields = Pick<
+type LeadFields = Pick<
   Lead,
   | 'email'
   | 'phone'

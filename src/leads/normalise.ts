@@ -16,7 +16,7 @@ const FREE_DOMAINS = new Set<string>([
 ]);
 const emailSchema = z.email();
 
-export function isFreeEmailDomain(domain: string): boolean {
+function isFreeEmailDomain(domain: string): boolean {
   return FREE_DOMAINS.has(domain.toLowerCase());
 }
 

@@ -13,8 +13,6 @@ import type { NormalisedLeads } from './normalised-leads.ts';
 import { type PipelineStage, runStageOverBatch, type StageContext } from './stage.ts';
 import { dedupeStage, finalizeScoreStage, normaliseEvent, normaliseStage, qualifyStage } from './stages.ts';
 
-export { dedupeStage, finalizeScoreStage, normaliseStage, qualifyStage } from './stages.ts';
-
 const WORKER: Actor = { type: 'worker', id: 'lead.process' };
 
 export interface LeadPipelineOptions {
@@ -31,6 +29,11 @@ export interface LeadPipelineOptions {
   stages?: PipelineStage[];
   /** Run after qualify in the default list, in the same transaction: react to what changed (queue follow-ups). */
   reactions?: PipelineStage[];
+  /**
+   * A workspace's organisation, through the process's one workspace-directory cache (wired in
+   * `src/main/`), read with the pipeline's own connection or transaction.
+   */
+  organisationOf: (db: Db, workspaceId: string) => Promise<string>;
   /** Leads ingestion already normalised in this process (taken instead of normalising the payload again). */
   normalisedLeads?: NormalisedLeads;
 }
@@ -91,20 +94,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     ...(options.reactions ?? []),
   ];
 
-  // A workspace never changes organisation, so the lookup is cached for the life of the process.
-  const organisations = new Map<string, string>();
-  async function organisationOf(db: Db, workspaceId: string): Promise<string> {
-    const cached = organisations.get(workspaceId);
-    if (cached) return cached;
-    const row = await db
-      .selectFrom('workspaces')
-      .select('organisation_id')
-      .where('id', '=', workspaceId)
-      .executeTakeFirstOrThrow();
-    if (organisations.size > 10_000) organisations.clear();
-    organisations.set(workspaceId, row.organisation_id);
-    return row.organisation_id;
-  }
+  const { organisationOf } = options;
 
   async function markFailed(db: Db, workspaceId: string, eventId: string, message: string): Promise<void> {
     await db

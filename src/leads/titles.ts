@@ -11,7 +11,7 @@ import type { AuthorityLevel } from './vocabulary.ts';
  * leads and SDR/BDR managers; reps, analysts, coordinators, specialists, interns and procurement
  * or purchasing staff are `individual`. English, German, Spanish and French.
  */
-export const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
+const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   {
     level: 'individual',
     source:

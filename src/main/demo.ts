@@ -14,7 +14,7 @@ export interface DemoCredentials {
   adminPassword?: string;
 }
 
-export const DEMO_ADMIN_EMAIL = 'admin@leadloop.local';
+const DEMO_ADMIN_EMAIL = 'admin@leadloop.local';
 
 /** The demo workspace's admin account, created once (also for data directories from before the console). */
 async function ensureDemoAdmin(runtime: Runtime, credentials: DemoCredentials): Promise<DemoCredentials> {

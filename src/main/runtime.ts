@@ -84,7 +84,7 @@ import {
 } from '../scoring/index.ts';
 import { createStore, type Store } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
-import { createTenantsService, type TenantsService } from '../tenants/index.ts';
+import { createTenantsService, createWorkspaceDirectory, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
 import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
@@ -102,7 +102,7 @@ import {
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
-export const VERSION = '0.1.0';
+const VERSION = '0.1.0';
 
 /** Each workspace's council budget per day (model calls and tokens) unless `councilBudget` says otherwise. */
 export const COUNCIL_DAILY_BUDGET: CouncilCost = { calls: 2_000, tokens: 2_000_000 };
@@ -257,7 +257,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey, previousMasterKeys) });
   const secretBox = createSecretBox(masterKey, previousMasterKeys);
   const events = createDomainEventLog({ store, clock, ids });
-  const tenants = createTenantsService({ store, clock, ids, audit, secretBox });
+  // One workspace-directory cache for the process: the tenants service and the pipeline share it.
+  const directory = createWorkspaceDirectory({ clock });
+  const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
   const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
   const predictive = createPredictiveScoring({
@@ -439,6 +441,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const pipeline = createLeadPipeline({
     normalisedLeads,
+    organisationOf: directory.organisationOf,
     clock,
     ids,
     audit,

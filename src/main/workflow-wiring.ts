@@ -43,7 +43,7 @@ import {
 } from '../workflows/index.ts';
 
 /** The lead port over the lead kernel: reads with `findLead`, writes attributes/status with history. */
-export function createWorkflowLeadPort(options: {
+function createWorkflowLeadPort(options: {
   clock: Clock;
   audit: AuditLog;
   dialect?: Store['dialect'];
@@ -149,7 +149,7 @@ export function createWorkflowLeadPort(options: {
  * (checkbox and form captures count as written), opt-outs from lead attributes (`unsubscribed`,
  * `doNotSell`, `gpc`). Used only when no privacy ledger is wired (`createLedgerConsentPort`).
  */
-export function createDefaultConsentPort(): ConsentPort {
+function createDefaultConsentPort(): ConsentPort {
   return {
     async stateOf(db: Db, ctx, leadId) {
       const records = await db
@@ -202,7 +202,7 @@ const LEGACY_NAMES: Record<string, string[]> = {
  * run). Restriction (Art. 18) leaves no purpose granted; an explicit e-mail withdrawal is an
  * unsubscribe; GPC counts as a sale/share opt-out.
  */
-export function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
+function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
   return {
     async stateOf(db, ctx, leadId) {
       const state = await privacy.consentState(
@@ -241,7 +241,7 @@ export function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
   };
 }
 
-export function createCouncilPort(council: CouncilService): CouncilPort {
+function createCouncilPort(council: CouncilService): CouncilPort {
   return {
     async ask(ctx, input) {
       const decision = (await council.ask(

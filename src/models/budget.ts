@@ -9,7 +9,7 @@ export interface BudgetReservation {
 }
 
 /** A reservation, or a refusal with the window's limit, what it has used and when it resets. */
-export type BudgetDecision =
+type BudgetDecision =
   | { ok: true; reservation: BudgetReservation }
   | { ok: false; limit: number; used: number; retryAfterMs: number };
 
@@ -25,7 +25,7 @@ export interface TokenBudget {
 }
 
 /** Where a workspace stands in the current window. */
-export interface BudgetStatus {
+interface BudgetStatus {
   limit: number;
   used: number;
   remaining: number;

@@ -5,7 +5,7 @@ import { estimateTokens } from './offline/text-utils.ts';
 import type { ModelMessage, ModelPrompt, ModelTool } from './port.ts';
 
 /** A JSON-safe copy (drops `undefined`, turns dates into strings), as provider payloads require. */
-export function toJson(value: unknown): JSONValue {
+function toJson(value: unknown): JSONValue {
   return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JSONValue);
 }
 

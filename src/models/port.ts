@@ -10,7 +10,7 @@ export interface ModelToolCall {
 }
 
 /** The result of a tool the caller ran, sent back to the model. `output` must be JSON-serialisable. */
-export interface ModelToolResult {
+interface ModelToolResult {
   toolCallId: string;
   toolName: string;
   output: unknown;
@@ -67,7 +67,7 @@ export type TextRequest = ModelCallOptions &
   };
 
 /** A structured-output call: the answer is an object validated by `schema`. */
-export type ObjectRequest<T> = ModelCallOptions &
+type ObjectRequest<T> = ModelCallOptions &
   ModelPrompt & {
     /** The object is validated against it; a real model's invalid object falls back to the offline skill. */
     schema: z.ZodType<T>;
@@ -107,7 +107,7 @@ export interface ModelFallback {
 export type ModelFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
 
 /** What every result says about who answered, at what cost, and whether it was a fallback. */
-export interface ModelResultBase {
+interface ModelResultBase {
   /** Who answered: the configured provider, or `offline` after a fallback. */
   provider: ModelProvider;
   model: string;

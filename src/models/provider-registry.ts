@@ -31,7 +31,7 @@ const sdk = {
 };
 
 /** Endpoints used when a provider's `baseURL` is not set (Ollama's OpenAI-compatible API on this host). */
-export const DEFAULT_BASE_URLS = {
+const DEFAULT_BASE_URLS = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com/v1',
   ollama: 'http://127.0.0.1:11434/v1',

@@ -7,18 +7,8 @@ import { Counter, type Registry } from 'prom-client';
  */
 export type ModelCallOutcome = 'ok' | 'error' | 'timeout' | 'aborted' | 'rate_limited' | 'fallback';
 
-/** Every {@link ModelCallOutcome}, for dashboards and tests. */
-export const MODEL_CALL_OUTCOMES: readonly ModelCallOutcome[] = [
-  'ok',
-  'error',
-  'timeout',
-  'aborted',
-  'rate_limited',
-  'fallback',
-];
-
 /** One provider call as the meter records it. */
-export interface ModelCallRecord {
+interface ModelCallRecord {
   workspaceId: string;
   /** Leadloop provider name (`openai`, `offline`, ...). */
   provider: string;

@@ -5,7 +5,7 @@ import type { ConsentEventsTable, Db } from '../store/index.ts';
 import { fixedChunks } from '../store/index.ts';
 import { type ConsentMethod, DEFAULT_ALLOWED, DEFAULT_BASIS, PURPOSES, type Purpose } from './purposes.ts';
 
-export type ConsentAction = 'grant' | 'withdraw';
+type ConsentAction = 'grant' | 'withdraw';
 
 /** One grant or withdrawal of one purpose, as a caller records it. */
 export interface ConsentEntryInput {
@@ -39,7 +39,7 @@ export interface ConsentEntry {
   recordedAt: number;
 }
 
-export interface PurposeState {
+interface PurposeState {
   purpose: string;
   allowed: boolean;
   /** `recorded` (from the ledger) or the default's legal basis. */
@@ -66,7 +66,7 @@ export interface ConsentState {
 /** The port other capabilities use (scoring features, council tools, workflows): read at the moment of use. */
 export type ConsentStateReader = (db: Db, ctx: WorkspaceContext, leadId: string) => Promise<ConsentState>;
 
-export function noticeHash(text: string): string {
+function noticeHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 

@@ -2,7 +2,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { err, LeadloopError, ok, type Result } from '../core/index.ts';
 
 /** What a preference link carries: opaque ids only, no personal data. */
-export interface PreferenceClaims {
+interface PreferenceClaims {
   workspaceId: string;
   leadId: string;
   /** Epoch ms. */

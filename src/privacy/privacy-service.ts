@@ -40,7 +40,7 @@ export const preferenceActionSchema = z.union([
   z.object({ action: z.enum(['grant', 'withdraw']), purpose: z.enum(PURPOSES) }).strict(),
   z.object({ request: z.enum(['access', 'erasure']) }).strict(),
 ]);
-export type PreferenceAction = z.infer<typeof preferenceActionSchema>;
+type PreferenceAction = z.infer<typeof preferenceActionSchema>;
 
 export interface PrivacyOptions {
   store: Store;

@@ -5,20 +5,13 @@ import { JURISDICTIONS } from './deadlines.ts';
  * GDPR Art. 15/20 access, 17 erasure, 16 rectification, 18 restriction, 21 objection; CCPA know
  * (= access), delete (= erasure), correct (= rectification) and opt-out of sale/share.
  */
-export const REQUEST_TYPES = [
-  'access',
-  'erasure',
-  'rectification',
-  'restriction',
-  'objection',
-  'opt_out',
-] as const;
+const REQUEST_TYPES = ['access', 'erasure', 'rectification', 'restriction', 'objection', 'opt_out'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
 export const REQUEST_STATUSES = ['received', 'in_progress', 'completed', 'rejected'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
-export const subjectSchema = z
+const subjectSchema = z
   .object({
     email: z.string().trim().min(3).max(320).optional(),
     phone: z.string().trim().min(3).max(40).optional(),
@@ -32,7 +25,7 @@ export const subjectSchema = z
     message: 'give email, phone or leadId',
   });
 
-export const changesSchema = z
+const changesSchema = z
   .object({
     email: z.string().trim().min(3).max(320).optional(),
     phone: z.string().trim().min(3).max(40).optional(),

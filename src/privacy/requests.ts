@@ -48,7 +48,7 @@ export interface PrivacyRequestsOptions {
   hooks?: ErasureHooks;
 }
 
-export interface SubmitOptions {
+interface SubmitOptions {
   actor: Actor;
   origin: 'api' | 'cli' | 'preference_page' | 'delete_route' | 'retention';
   /** Run it now (default): the request is filed, then carried out. */

@@ -32,7 +32,7 @@ export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
  * normalised values; the body is only needed to reprocess a failed event) and for finished
  * workflow runs (their step outputs hold the e-mails and HTTP answers sent about a person).
  */
-export const DEFAULT_RETENTION: RetentionPolicy = {
+const DEFAULT_RETENTION: RetentionPolicy = {
   unconvertedLeadsDays: 730,
   transcriptsDays: 365,
   rawPayloadsDays: 90,
@@ -41,7 +41,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
 };
 
 /** One category's sweep, wired in `src/main` by the capability that owns the table. Idempotent; at most `limit` rows a call. */
-export interface RetentionTarget {
+interface RetentionTarget {
   sweep(db: Db, ctx: WorkspaceContext, olderThan: number, limit: number): Promise<number>;
 }
 
@@ -55,7 +55,7 @@ export interface RetentionTargets {
   workflowRuns: RetentionTarget;
 }
 
-export interface RetentionReport {
+interface RetentionReport {
   startedAt: number;
   finishedAt: number;
   policyVersion: number;

@@ -16,7 +16,7 @@ export type JobStatus = 'queued' | 'sent' | 'active' | 'dead';
  * whose jobs are all younger than this many others waits until the backlog ahead shrinks to it.
  * The bound keeps the pick a short range scan of the (status, run_at) index whatever the backlog.
  */
-export const DEFAULT_FAIRNESS_WINDOW = 1024;
+const DEFAULT_FAIRNESS_WINDOW = 1024;
 
 /** Every accepted event enqueues: prepared once (store/prepared.ts). */
 const insertRows = preparedRows<{

@@ -11,7 +11,7 @@ import type { ScoringSettings, ScoringSettingsInput, StoredThresholds } from './
 import { loadLeads, readState, scoringSettingsSchema, writeState } from './scoring-state.ts';
 
 /** One segment's qualification threshold with its evidence. */
-export interface ThresholdView {
+interface ThresholdView {
   segment: string;
   /** Pursue (qualify) a lead of this segment when its calibrated probability is at least this. */
   threshold: number;
@@ -26,7 +26,7 @@ export interface ThresholdView {
   reason: string;
 }
 
-export interface ThresholdsView {
+interface ThresholdsView {
   segmentBy: string;
   valuePerConversion: number | null;
   costPerLead: number | null;
@@ -39,7 +39,7 @@ export interface ThresholdsView {
   reason: string;
 }
 
-export interface ForecastView extends ConversionForecast {
+interface ForecastView extends ConversionForecast {
   segment: string | null;
   /** `model`: the probabilities of recent qualified leads; `observed-rate`: no model yet. */
   basis: 'model' | 'observed-rate';
@@ -80,7 +80,7 @@ export interface Insights {
 }
 
 /** The thresholds themselves: the workspace's and each segment's. */
-export interface ThresholdLevels {
+interface ThresholdLevels {
   workspace: number;
   segments: Record<string, number>;
 }

@@ -53,7 +53,7 @@ export function leadRecord(lead: ScoringLeadFields, touches: number): LeadRecord
 }
 
 /** The features every workspace model starts from: lead fields, source/UTM, behaviour, recency. */
-export const BASE_FEATURES: readonly FeatureDeclaration[] = [
+const BASE_FEATURES: readonly FeatureDeclaration[] = [
   {
     name: 'seniority',
     kind: 'categorical',

@@ -11,9 +11,9 @@ import { readState, writeState } from './scoring-state.ts';
 const SYSTEM: Actor = { type: 'system', id: 'scoring.learning' };
 
 /** Outcomes a challenger needs, scored in shadow beside the champion, before it can be promoted. */
-export const MIN_SHADOW_OUTCOMES = 50;
+const MIN_SHADOW_OUTCOMES = 50;
 /** The recent window continuous learning watches. */
-export const RECENT_WINDOW = 200;
+const RECENT_WINDOW = 200;
 /** Outcomes of the champion's predictions needed before a performance drop is believed. */
 const MIN_DRIFT_OUTCOMES = 50;
 /** A retraining job queued longer ago than this is presumed lost. */

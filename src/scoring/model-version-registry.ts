@@ -84,7 +84,7 @@ export interface ActiveModel {
   trainedAt: number;
 }
 
-export interface NewModelVersion {
+interface NewModelVersion {
   model: ScoringModel;
   spec: FeatureSpec;
   metrics: ModelMetrics;

@@ -22,7 +22,7 @@ export const outcomeInputSchema = z
   })
   .strict();
 
-export type OutcomeInput = z.infer<typeof outcomeInputSchema>;
+type OutcomeInput = z.infer<typeof outcomeInputSchema>;
 
 export interface StoredOutcome {
   leadId: string;
@@ -34,7 +34,7 @@ export interface StoredOutcome {
   revision: number;
 }
 
-export interface OutcomeResult {
+interface OutcomeResult {
   outcome: StoredOutcome;
   /** `unchanged`: the same outcome was sent again and nothing happened. */
   change: 'recorded' | 'replaced' | 'unchanged';
@@ -44,7 +44,7 @@ export interface OutcomeResult {
   promoted: number | null;
 }
 
-export interface OutcomeImportSummary {
+interface OutcomeImportSummary {
   file: string;
   rows: number;
   recorded: number;

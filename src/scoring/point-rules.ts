@@ -16,7 +16,7 @@ const fieldPath = z
 
 const scalar = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
 
-export type Condition =
+type Condition =
   | { field: string; op: 'exists' | 'missing' }
   | { field: string; op: 'eq' | 'neq'; value: string | number | boolean }
   | { field: string; op: 'in' | 'notIn'; values: (string | number)[] }
@@ -36,7 +36,7 @@ function isValidPattern(pattern: string): boolean {
   }
 }
 
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
     z.object({ field: fieldPath, op: z.enum(['exists', 'missing']) }).strict(),
     z.object({ field: fieldPath, op: z.enum(['eq', 'neq']), value: scalar }).strict(),
@@ -73,7 +73,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   ]),
 );
 
-export const pointRuleSchema = z
+const pointRuleSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lower-case letters, digits and dashes'),
     description: z.string().min(1).max(200),

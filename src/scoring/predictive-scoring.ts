@@ -20,7 +20,7 @@ import type { TrainingService } from './training-service.ts';
 import { createTrainingService } from './training-service.ts';
 
 /** `GET /v1/models`: the registry, what scores leads now, and why. */
-export interface ModelsOverview {
+interface ModelsOverview {
   items: ModelVersionView[];
   /** What scores leads now: `model vN (kind)` or `point rules`. */
   scorer: string;

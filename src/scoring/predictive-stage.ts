@@ -48,7 +48,7 @@ const pct = (p: number) => `${(100 * p).toFixed(p < 0.1 ? 1 : 0)}%`;
 const signed = (x: number) => `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(2)}`;
 
 /** The score line a prediction adds after the point rules. */
-export function predictionLine(prediction: Prediction): ScoreLine {
+function predictionLine(prediction: Prediction): ScoreLine {
   const reasons = prediction.factors.map((f) => f.text).join('; ');
   return {
     ruleId: `model-v${prediction.modelVersion}`,

@@ -4,7 +4,7 @@ import type { Db, Store, UnitOfWork } from '../store/index.ts';
 import { dbOf, fromJson, toJson } from '../store/index.ts';
 import { DEFAULT_RULE_SET, type PointRule, type RuleSet, ruleSetSchema } from './point-rules.ts';
 
-export interface StoredRuleSet extends RuleSet {
+interface StoredRuleSet extends RuleSet {
   /** 0 while the workspace uses the built-in defaults. */
   version: number;
   updatedAt: number | null;

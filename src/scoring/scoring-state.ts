@@ -56,7 +56,7 @@ export const scoringSettingsSchema = z
 export type ScoringSettings = z.infer<typeof scoringSettingsSchema>;
 export type ScoringSettingsInput = z.input<typeof scoringSettingsSchema>;
 
-export const DEFAULT_SCORING_SETTINGS: ScoringSettings = scoringSettingsSchema.parse({});
+const DEFAULT_SCORING_SETTINGS: ScoringSettings = scoringSettingsSchema.parse({});
 
 /** The latest training attempt, successful or not, and why it ended as it did. */
 export interface TrainingAttempt {
@@ -150,7 +150,7 @@ export async function writeState(
 }
 
 /** A stored lead as scoring reads it (the kernel's one row mapping). */
-export function toScoringLead(row: LeadsTable): ScoringLeadFields {
+function toScoringLead(row: LeadsTable): ScoringLeadFields {
   return toLead(row);
 }
 

@@ -17,11 +17,11 @@ import type { WindowedTraining } from './training-windows.ts';
 import { COMPARISON_MEASURE, LONG_WINDOW, trainOnWindows } from './training-windows.ts';
 
 /** Training uses at most this many of the workspace's latest outcomes (the long window). */
-export const MAX_TRAINING_ROWS = LONG_WINDOW;
+const MAX_TRAINING_ROWS = LONG_WINDOW;
 /** Outcomes that neither model trained on, needed to judge a challenger against the champion. */
-export const MIN_COMPARISON_OUTCOMES = 50;
+const MIN_COMPARISON_OUTCOMES = 50;
 
-export interface TrainingResult {
+interface TrainingResult {
   status: TrainingAttempt['status'];
   reason: string;
   /** The version registered (also when it did not become champion). */
@@ -31,7 +31,7 @@ export interface TrainingResult {
   requirements: ReturnType<typeof requirements>;
 }
 
-export interface TrainOptions {
+interface TrainOptions {
   trigger: string;
   actor: Actor;
   signal?: AbortSignal;

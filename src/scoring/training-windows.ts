@@ -14,11 +14,11 @@ import type { TrainingWindow } from './model-version-registry.ts';
 /** The long window: training uses at most this many of the workspace's latest outcomes. */
 export const LONG_WINDOW = STREAM_DEFAULTS.windowSize;
 /** Shorter windows, each trained beside the long one once the workspace has more outcomes. */
-export const SHORT_WINDOWS: readonly number[] = STREAM_DEFAULTS.shortWindows ?? [];
+const SHORT_WINDOWS: readonly number[] = STREAM_DEFAULTS.shortWindows ?? [];
 /** The latest outcomes the windows validate on and are compared on. */
 export const SELECTION_WINDOW = STREAM_DEFAULTS.selectionWindow ?? 1000;
 /** The latest share of a lone window's outcomes that validates it. */
-export const VALIDATION_FRACTION = 0.2;
+const VALIDATION_FRACTION = 0.2;
 /** How candidates are compared, here and against the champion. */
 export const COMPARISON_MEASURE = 'log-loss, each recalibrated (Platt) on the same outcomes';
 

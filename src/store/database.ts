@@ -32,7 +32,7 @@ export interface StoreOptions {
   masterKey?: Uint8Array | undefined;
 }
 
-export interface AppRole {
+interface AppRole {
   name: string;
   password?: string | undefined;
 }

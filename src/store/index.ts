@@ -1,14 +1,13 @@
 export { fixedChunks } from './chunks.ts';
-export type { AppRole, Db, Store, StoreOptions } from './database.ts';
+export type { Db, Store } from './database.ts';
 export { createStore } from './database.ts';
 export type { DialectName } from './dialect-name.ts';
 export { fromJson, toJson } from './json.ts';
-export { LEAD_SEARCH_DOCUMENT_PG } from './migrations/052-inbox-speed.ts';
-export type { Prepared, PreparedRows, Slots } from './prepared.ts';
+
+export type { Slots } from './prepared.ts';
 export { prepared, preparedRows } from './prepared.ts';
 export { withSavepoint } from './savepoint.ts';
 export type {
-  ApiKeysTable,
   AuditLogTable,
   ChatSessionsTable,
   ConsentEventsTable,

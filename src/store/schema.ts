@@ -6,13 +6,13 @@ import type { Generated } from 'kysely';
  * booleans are 0/1 integers. Every tenant table carries `workspace_id`.
  */
 
-export interface OrganisationsTable {
+interface OrganisationsTable {
   id: string;
   name: string;
   created_at: number;
 }
 
-export interface WorkspacesTable {
+interface WorkspacesTable {
   id: string;
   organisation_id: string;
   name: string;
@@ -21,7 +21,7 @@ export interface WorkspacesTable {
   created_at: number;
 }
 
-export interface ApiKeysTable {
+interface ApiKeysTable {
   id: string;
   organisation_id: string;
   /** Null for organisation-level keys. */
@@ -36,7 +36,7 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
-export interface WebhookSecretsTable {
+interface WebhookSecretsTable {
   id: string;
   workspace_id: string;
   /** `whsec_` + base64; HMAC needs the secret itself, so it is stored (see docs/decisions). */
@@ -67,7 +67,7 @@ export interface SubmissionsTable {
  */
 export type EventsTable = SubmissionsTable;
 
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   workspace_id: string;
   scope: string;
   key: string;
@@ -118,7 +118,7 @@ export interface LeadsTable {
   updated_at: number;
 }
 
-export interface LeadHistoryTable {
+interface LeadHistoryTable {
   id: Generated<number>;
   workspace_id: string;
   lead_id: string;
@@ -129,7 +129,7 @@ export interface LeadHistoryTable {
   created_at: number;
 }
 
-export interface ConsentRecordsTable {
+interface ConsentRecordsTable {
   id: string;
   workspace_id: string;
   lead_id: string;
@@ -159,7 +159,7 @@ export interface IdentityClaimsTable {
   decided_by: string | null;
 }
 
-export interface ScoringRulesTable {
+interface ScoringRulesTable {
   workspace_id: string;
   version: number;
   /** JSON: PointRule[]. */
@@ -179,7 +179,7 @@ export interface DomainEventsTable {
   created_at: number;
 }
 
-export interface AuditHeadsTable {
+interface AuditHeadsTable {
   workspace_id: string;
   seq: number;
   hash: string;
@@ -205,7 +205,7 @@ export interface AuditLogTable {
   mac: string | null;
 }
 
-export interface WidgetKeysTable {
+interface WidgetKeysTable {
   /** `pk_...`: publishable (it ships in a script tag), so stored as is. */
   key: string;
   workspace_id: string;
@@ -230,7 +230,7 @@ export interface ChatSessionsTable {
   updated_at: number;
 }
 
-export interface PlaybooksTable {
+interface PlaybooksTable {
   workspace_id: string;
   id: string;
   version: number;
@@ -239,7 +239,7 @@ export interface PlaybooksTable {
   updated_at: number;
 }
 
-export interface LeadOutcomesTable {
+interface LeadOutcomesTable {
   workspace_id: string;
   lead_id: string;
   /** 0/1. */
@@ -261,7 +261,7 @@ export interface LeadOutcomesTable {
   challenger_version: number | null;
 }
 
-export interface ScoringModelsTable {
+interface ScoringModelsTable {
   workspace_id: string;
   version: number;
   id: string;
@@ -284,7 +284,7 @@ export interface ScoringModelsTable {
   retired_at: number | null;
 }
 
-export interface LeadScoresTable {
+interface LeadScoresTable {
   workspace_id: string;
   lead_id: string;
   model_version: number;
@@ -299,7 +299,7 @@ export interface LeadScoresTable {
   scored_at: number;
 }
 
-export interface ScoringStateTable {
+interface ScoringStateTable {
   workspace_id: string;
   /** JSON: ScoringSettings. */
   settings: string;
@@ -313,7 +313,7 @@ export interface ScoringStateTable {
   updated_at: number;
 }
 
-export interface CouncilDecisionsTable {
+interface CouncilDecisionsTable {
   id: string;
   workspace_id: string;
   question_type: string;
@@ -339,7 +339,7 @@ export interface CouncilDecisionsTable {
   updated_at: number;
 }
 
-export interface CouncilAgentsTable {
+interface CouncilAgentsTable {
   workspace_id: string;
   agent_id: string;
   /** JSON: the workspace's override or added agent, as validated. */
@@ -348,7 +348,7 @@ export interface CouncilAgentsTable {
   updated_at: number;
 }
 
-export interface CouncilRouterStatsTable {
+interface CouncilRouterStatsTable {
   workspace_id: string;
   /** JSON: RouterStats (Beta counts per agent combination). */
   stats: string;
@@ -411,7 +411,7 @@ export interface PrivacyRequestsTable {
 }
 
 /** A random data key per subject (lead or request), sealed by the master key; deleting it shreds. */
-export interface PrivacySubjectKeysTable {
+interface PrivacySubjectKeysTable {
   workspace_id: string;
   subject: string;
   key_sealed: string;
@@ -419,7 +419,7 @@ export interface PrivacySubjectKeysTable {
 }
 
 /** HMAC(pepper, normalised email or phone) of erased or objecting people; no lead id beside it. */
-export interface PrivacySuppressionsTable {
+interface PrivacySuppressionsTable {
   workspace_id: string;
   hash: string;
   /** email | phone. */
@@ -429,7 +429,7 @@ export interface PrivacySuppressionsTable {
   created_at: number;
 }
 
-export interface PrivacyRetentionTable {
+interface PrivacyRetentionTable {
   workspace_id: string;
   /** JSON: RetentionPolicy. */
   policy: string;
@@ -441,7 +441,7 @@ export interface PrivacyRetentionTable {
 }
 
 /** Request signals (Sec-GPC) recorded at acceptance, applied when the event's lead is known. */
-export interface PrivacySignalsTable {
+interface PrivacySignalsTable {
   workspace_id: string;
   event_id: string;
   gpc: number;
@@ -449,7 +449,7 @@ export interface PrivacySignalsTable {
 }
 
 /** Per-minute metric rollups (migration 060): a window is the sum of its minutes. */
-export interface MetricRollupsTable {
+interface MetricRollupsTable {
   workspace_id: string;
   metric: string;
   /** `all` or `<dimension>:<value>`, such as `source:web`. */
@@ -461,14 +461,14 @@ export interface MetricRollupsTable {
 }
 
 /** How far each workspace's domain-event stream has been rolled up. */
-export interface MetricCursorsTable {
+interface MetricCursorsTable {
   workspace_id: string;
   seq: number;
   updated_at: number;
 }
 
 /** An operator account of the console (migration 050). */
-export interface UsersTable {
+interface UsersTable {
   id: string;
   email: string;
   name: string;
@@ -481,7 +481,7 @@ export interface UsersTable {
 }
 
 /** A user's role in one workspace (workspace_id set) or in a whole organisation (workspace_id null). */
-export interface UserMembershipsTable {
+interface UserMembershipsTable {
   user_id: string;
   workspace_id: string | null;
   organisation_id: string;
@@ -489,7 +489,7 @@ export interface UserMembershipsTable {
   created_at: number;
 }
 
-export interface UserSessionsTable {
+interface UserSessionsTable {
   /** sha256 of the session cookie's token. */
   id: string;
   user_id: string;
@@ -499,7 +499,7 @@ export interface UserSessionsTable {
   expires_at: number;
 }
 
-export interface UserInvitationsTable {
+interface UserInvitationsTable {
   id: string;
   token_hash: string;
   email: string;
@@ -511,7 +511,7 @@ export interface UserInvitationsTable {
   accepted_at: number | null;
 }
 
-export interface WorkflowsTable {
+interface WorkflowsTable {
   id: string;
   workspace_id: string;
   name: string;
@@ -527,7 +527,7 @@ export interface WorkflowsTable {
   deleted_at: number | null;
 }
 
-export interface WorkflowVersionsTable {
+interface WorkflowVersionsTable {
   workspace_id: string;
   workflow_id: string;
   version: number;
@@ -576,7 +576,7 @@ export interface WorkflowStepsTable {
   finished_at: number | null;
 }
 
-export interface WorkflowCredentialsTable {
+interface WorkflowCredentialsTable {
   workspace_id: string;
   name: string;
   kind: string;
@@ -586,14 +586,14 @@ export interface WorkflowCredentialsTable {
   updated_at: number;
 }
 
-export interface WorkflowSettingsTable {
+interface WorkflowSettingsTable {
   workspace_id: string;
   /** JSON: WorkflowSettings (egress allow-list, sender identity, limits). */
   settings: string;
   updated_at: number;
 }
 
-export interface WorkflowSchedulesTable {
+interface WorkflowSchedulesTable {
   id: string;
   workspace_id: string;
   workflow_id: string;
@@ -610,7 +610,7 @@ export interface WorkflowSchedulesTable {
   updated_at: number;
 }
 
-export interface WorkflowHooksTable {
+interface WorkflowHooksTable {
   workspace_id: string;
   /** The endpoint's path segment, unique per workspace. */
   path: string;
@@ -621,7 +621,7 @@ export interface WorkflowHooksTable {
 }
 
 /** A durable schedule: one due row per workspace and name (migration 061). */
-export interface SchedulesTable {
+interface SchedulesTable {
   workspace_id: string;
   name: string;
   /** The job enqueued when due (a name of the job catalog). */
@@ -633,7 +633,7 @@ export interface SchedulesTable {
 }
 
 /** A workspace's detector state, JSON (migration 061). */
-export interface OptimiserStateTable {
+interface OptimiserStateTable {
   workspace_id: string;
   state: string;
   updated_at: number;
@@ -681,7 +681,7 @@ export interface OptimiserAdjustmentsTable {
 }
 
 /** A workspace's adjustment policy, JSON (migration 061). */
-export interface OptimiserPoliciesTable {
+interface OptimiserPoliciesTable {
   workspace_id: string;
   policy: string;
   version: number;

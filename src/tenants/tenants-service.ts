@@ -5,22 +5,15 @@ import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import { insertApiKey, insertWidgetKey, lookupApiKey, lookupWidgetKey } from './credential-statements.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
+import { type WorkspaceSettingsInput, workspaceSettingsSchema } from './settings.ts';
 import {
-  parseSettings,
-  type WorkspaceSettings,
-  type WorkspaceSettingsInput,
-  workspaceSettingsSchema,
-} from './settings.ts';
+  createWorkspaceDirectory,
+  toWorkspace,
+  type Workspace,
+  type WorkspaceDirectory,
+} from './workspace-directory.ts';
 
-export interface Workspace {
-  id: string;
-  organisationId: string;
-  name: string;
-  settings: WorkspaceSettings;
-  createdAt: number;
-}
-
-export interface CreatedWorkspace {
+interface CreatedWorkspace {
   workspace: Workspace;
   /** Shown once; only its hash is stored. */
   apiKey: string;
@@ -41,7 +34,7 @@ export type Principal =
     }
   | { kind: 'organisation'; keyId: string; scope: 'org'; organisationId: string; userId?: string };
 
-export interface ActiveSecret {
+interface ActiveSecret {
   id: string;
   secret: string;
   expiresAt: number | null;
@@ -86,6 +79,8 @@ export interface TenantsServiceOptions {
    * rotation or revocation takes effect within this time.
    */
   cacheTtlMs?: number;
+  /** The process's one workspace-directory cache (main shares it with the lead pipeline). */
+  directory?: WorkspaceDirectory;
   /**
    * Seals webhook secrets at rest (the master key's box). HMAC verification needs the secret
    * itself, so it cannot be hashed like an API key; sealed with the workspace and secret id as
@@ -93,22 +88,6 @@ export interface TenantsServiceOptions {
    * service alone), secrets are stored as given.
    */
   secretBox?: SecretBox;
-}
-
-function toWorkspace(row: {
-  id: string;
-  organisation_id: string;
-  name: string;
-  settings: string;
-  created_at: number;
-}): Workspace {
-  return {
-    id: row.id,
-    organisationId: row.organisation_id,
-    name: row.name,
-    settings: parseSettings(row.settings),
-    createdAt: Number(row.created_at),
-  };
 }
 
 export function createTenantsService(options: TenantsServiceOptions): TenantsService {
@@ -123,7 +102,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
   const ttl = options.cacheTtlMs ?? 5_000;
   const keyCache = new Map<string, { principal: Principal | null; until: number }>();
   const secretCache = new Map<string, { secrets: ActiveSecret[]; until: number }>();
-  const workspaceCache = new Map<string, { workspace: Workspace | null; until: number }>();
+  const directory = options.directory ?? createWorkspaceDirectory({ clock, ttlMs: ttl });
   const widgetCache = new Map<string, { workspaceId: string | null; until: number }>();
 
   async function insertKey(
@@ -226,17 +205,8 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const rows = await db.selectFrom('workspaces').selectAll().orderBy('id').limit(2).execute();
       return rows.length === 1 && rows[0] ? toWorkspace(rows[0]) : null;
     },
-    async getWorkspace(workspaceId) {
-      const cached = workspaceCache.get(workspaceId);
-      if (cached && cached.until > clock.now()) return cached.workspace;
-      const row = await db
-        .selectFrom('workspaces')
-        .selectAll()
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
-      const workspace = row ? toWorkspace(row) : null;
-      workspaceCache.set(workspaceId, { workspace, until: clock.now() + ttl });
-      return workspace;
+    getWorkspace(workspaceId) {
+      return directory.workspace(db, workspaceId);
     },
 
     async listWorkspaces(organisationId) {
@@ -408,7 +378,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
           });
         }),
       );
-      workspaceCache.delete(workspaceId);
+      directory.forget(workspaceId);
       const updated = await service.getWorkspace(workspaceId);
       if (!updated) throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);
       return updated;

@@ -6,14 +6,14 @@ import type { Store } from '../store/index.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
 import { isRole, type Role, strongerRole } from './roles.ts';
 
-export interface User {
+interface User {
   id: string;
   email: string;
   name: string;
 }
 
 /** One workspace a user may work in, with the role they hold there. */
-export interface UserWorkspace {
+interface UserWorkspace {
   workspaceId: string;
   workspaceName: string;
   organisationId: string;
@@ -35,7 +35,7 @@ export interface UserSession {
   expiresAt: number;
 }
 
-export interface SignedIn {
+interface SignedIn {
   /** The cookie's value; only its hash is stored. */
   token: string;
   session: UserSession;

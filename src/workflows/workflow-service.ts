@@ -7,7 +7,7 @@ import type { HookStore } from './inbound/hook-store.ts';
 import type { LeadPort, WorkspaceRef } from './ports.ts';
 
 /** What a verifier answers; the workflows' compliance verifier in production. */
-export interface VerificationResult {
+interface VerificationResult {
   ok: boolean;
   findings: { rule: string; path: string[]; step: string; message: string }[];
 }
@@ -31,7 +31,7 @@ export interface WorkflowDetail extends WorkflowSummary {
   warnings: WorkflowIssue[];
 }
 
-export interface RunSummary {
+interface RunSummary {
   id: string;
   workflowId: string;
   version: number;
@@ -43,7 +43,7 @@ export interface RunSummary {
   finishedAt: number | null;
 }
 
-export interface RunStep {
+interface RunStep {
   stepKey: string;
   stepId: string;
   type: string;

@@ -33,7 +33,7 @@ export class ApiError extends Error {
 }
 
 /** Callbacks for a streamed turn; a JSON answer calls `message` for each message, then `done`. */
-export interface TurnHandlers {
+interface TurnHandlers {
   typing(): void;
   delta(messageId: string, text: string): void;
   message(message: ChatMessage): void;

@@ -7,8 +7,8 @@ import type { ChatMessage, ChatState, ChatUpdate, WidgetConfig } from './types.t
 import { buildView, messageNodes, type View } from './view.ts';
 
 /** How often the widget asks for a human agent's messages: often during a takeover, rarely otherwise. */
-export const POLL_TAKEN_OVER_MS = 3000;
-export const POLL_IDLE_MS = 15000;
+const POLL_TAKEN_OVER_MS = 3000;
+const POLL_IDLE_MS = 15000;
 
 /**
  * `<leadloop-chat data-key="pk_..." data-api="https://HOST">`: the chat widget. The script

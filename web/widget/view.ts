@@ -21,7 +21,7 @@ export interface View {
 }
 
 /** Largest message the API accepts. */
-export const MAX_CHARS = 2000;
+const MAX_CHARS = 2000;
 
 export function buildView(root: ShadowRoot, title: string, t: Strings): View {
   const badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });

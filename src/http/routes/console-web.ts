@@ -8,7 +8,7 @@ const CONSOLE_DIST = join(import.meta.dirname, '..', '..', '..', 'web', 'dist', 
  * No inline script or style element, nothing from other origins, never framed. React sets styles
  * through the DOM (allowed); the stream and the API are same-origin.
  */
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import { acceptedSchema, type SubmissionOutcome } from '../../ingest/index.ts';
 import { leadInputSchema } from '../../leads/index.ts';
+import type { Workspace } from '../../tenants/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { RouteCatalog } from '../route.ts';
 import { registerRoute, workspaceOf } from '../route.ts';
@@ -30,9 +31,12 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
     }
   }
 
-  /** Charges the workspace's bucket: only ever after its key or signature was verified. */
-  async function admit(workspaceId: string): Promise<void> {
-    const workspace = await tenants.getWorkspace(workspaceId);
+  /**
+   * Charges the workspace's bucket: only ever after its key or signature was verified. The webhook
+   * path passes the workspace the ingest service already read; the API path reads it here.
+   */
+  async function admit(workspaceId: string, known?: Workspace): Promise<void> {
+    const workspace = known ?? (await tenants.getWorkspace(workspaceId));
     if (!workspace)
       throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`, {
         issues: [{ field: 'path.workspaceId', reason: 'no such workspace' }],
@@ -81,7 +85,7 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
           issues: [{ field: 'header.webhook-id', reason: 'must be 1 to 255 visible ASCII characters' }],
         });
       const outcome = await ingest.acceptWebhook({
-        admit: () => admit(params.workspaceId),
+        admit: (workspace) => admit(params.workspaceId, workspace),
         workspaceId: params.workspaceId,
         headers: {
           id: header('webhook-id'),

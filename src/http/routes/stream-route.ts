@@ -6,7 +6,7 @@ import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 
 /** Open streams one key may hold; more is a client bug or an attempt to tie up the server. */
-export const MAX_STREAMS_PER_KEY = 10;
+const MAX_STREAMS_PER_KEY = 10;
 
 /**
  * Event ids are sealed positions bound to the workspace: the domain event sequence is shared by

@@ -7,7 +7,7 @@ import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, setSessionAuthenticator, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
-export const SESSION_COOKIE = 'leadloop_session';
+const SESSION_COOKIE = 'leadloop_session';
 
 const roleSchema = z.enum(ROLES as ['admin', 'member', 'viewer']);
 

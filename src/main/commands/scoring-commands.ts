@@ -36,7 +36,7 @@ function progressReporter(stderr: NodeJS.WritableStream): (stage: string, fracti
 }
 
 /** What `train --csv --json` prints: the figures of both candidates, not the model itself. */
-export function csvReportJson(report: TrainingReport): Record<string, unknown> {
+function csvReportJson(report: TrainingReport): Record<string, unknown> {
   const { model: _model, holdout, candidates, ...rest } = report;
   return {
     ...rest,

@@ -3,5 +3,5 @@
  * conversations and scoring's rules, over the database. The council declares the port
  * (`CouncilTools`); only the composition root knows both sides.
  */
-export type { DbCouncilToolsOptions } from './db-tools.ts';
+
 export { createDbCouncilTools } from './db-tools.ts';

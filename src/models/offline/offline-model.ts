@@ -30,7 +30,7 @@ import { chunkText, estimateTokens, hashString } from './text-utils.ts';
 export const OFFLINE_PROVIDER_OPTIONS_KEY = 'leadloop';
 
 /** The AI SDK `provider` string of the offline model. */
-export const OFFLINE_PROVIDER_ID = 'leadloop.offline';
+const OFFLINE_PROVIDER_ID = 'leadloop.offline';
 
 export interface OfflineModelOptions {
   /** Skills by name; a registry stays live, so skills registered later are seen. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
  */
 
 /** One request as the provider SDK sent it. */
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
@@ -24,7 +24,7 @@ export interface SseEvent {
   data: unknown;
 }
 
-export type ScriptedResponse =
+type ScriptedResponse =
   | { status?: number; headers?: Record<string, string>; json: unknown; delayMs?: number }
   | {
       status?: number;

@@ -9,7 +9,7 @@ import type { Guard, OptimiserPolicy } from './policy.ts';
 import type { ThresholdControl, ThresholdSnapshot } from './ports.ts';
 
 export const ADJUSTMENT_KINDS = ['threshold_nudge', 'threshold_recalibration'] as const;
-export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 /**
  * `applied`: in force, its guard watching; `kept`: the guard window passed; `rolled_back`: the
  * guard's test (or a person) undid it; `proposed`: recorded, not applied (policy off, out of
@@ -19,7 +19,7 @@ export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 export type AdjustmentStatus = 'applied' | 'kept' | 'rolled_back' | 'proposed' | 'superseded';
 
 /** The sequential test behind a guard, kept with the change so a restart resumes it. */
-export interface GuardState extends Guard {
+interface GuardState extends Guard {
   segment: string;
   baseline: { rate: number; arrivals: number; from: number; to: number };
   h: number;
@@ -60,7 +60,7 @@ const MINUTE = 60_000;
 /** The guard's CUSUM threshold (nats), as in the simulator's rollback test. */
 const GUARD_H = 4;
 /** Below this many arrivals in the window before, a change cannot be judged and is not made. */
-export const MIN_GUARD_ARRIVALS = 30;
+const MIN_GUARD_ARRIVALS = 30;
 
 function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
   return {
@@ -90,7 +90,7 @@ function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
 }
 
 /** The largest change of any threshold between two snapshots (probability points). */
-export function largestStep(a: ThresholdSnapshot, b: ThresholdSnapshot): number {
+function largestStep(a: ThresholdSnapshot, b: ThresholdSnapshot): number {
   let step = Math.abs(a.workspace - b.workspace);
   for (const key of new Set([...Object.keys(a.segments), ...Object.keys(b.segments)]))
     step = Math.max(step, Math.abs((a.segments[key] ?? a.workspace) - (b.segments[key] ?? b.workspace)));

@@ -1,7 +1,7 @@
 import { wilsonInterval } from '../detectors/rate-tests.ts';
 
 /** One period × segment of the guarantee report. */
-export interface GuaranteeRow {
+interface GuaranteeRow {
   period: { from: number; to: number };
   segment: string;
   qualified: number;

@@ -5,7 +5,7 @@ import type { Db } from '../../store/index.ts';
 import { fromJson, toJson } from '../../store/index.ts';
 
 /** How an applied change is watched: the metric it must not hurt, for how long, and by how much. */
-export const guardSchema = z
+const guardSchema = z
   .object({
     metric: z.literal('qualification_rate').default('qualification_rate'),
     windowMinutes: z.number().int().min(15).max(10_080).default(240),
@@ -79,7 +79,7 @@ export const optimiserPolicySchema = z
 export type OptimiserPolicy = z.infer<typeof optimiserPolicySchema>;
 export type OptimiserPolicyInput = z.input<typeof optimiserPolicySchema>;
 
-export const DEFAULT_POLICY: OptimiserPolicy = optimiserPolicySchema.parse({});
+const DEFAULT_POLICY: OptimiserPolicy = optimiserPolicySchema.parse({});
 
 export async function readPolicy(
   db: Db,

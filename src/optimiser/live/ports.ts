@@ -71,7 +71,7 @@ export interface PerformanceReviewer {
 }
 
 /** Forecast intervals for the guarantee report (scoring's forecast, per segment). */
-export interface ConversionForecaster {
+interface ConversionForecaster {
   forecast(
     workspaceId: string,
     query: { segment?: string; leads: number; level: number },

@@ -22,7 +22,7 @@ export const LIVE_DETECTOR_SETTINGS = {
   recoveryMinutes: 60,
 } as const;
 
-export interface StreamState {
+interface StreamState {
   cusum: CusumState;
   /** Reference rate: qualification share, or arrivals per minute for silence streams. */
   reference: number;

@@ -3,7 +3,7 @@ import { poissonCdf, proportionDropZ } from '../detectors/rate-tests.ts';
 import type { Baseline } from './baseline.ts';
 import type { Policy } from './loop-policy.ts';
 import { BATCH_PERIOD_MINUTES } from './scenarios.ts';
-import type { Alarm, Observation } from './world.ts';
+import type { Alarm } from './world.ts';
 
 /**
  * The comparator: the prototype's 6-hour cycle. Every six hours it runs fixed-horizon tests on

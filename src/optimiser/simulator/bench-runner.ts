@@ -13,7 +13,7 @@ import { summarise } from './summary.ts';
 import type { TuningReport } from './tuning.ts';
 import { tuneLoop } from './tuning.ts';
 
-export interface ScenarioReport {
+interface ScenarioReport {
   name: string;
   description: string;
   loop: ScenarioSummary;

@@ -3,7 +3,7 @@
  * (commit history shows this file landing first). Tuning uses TUNING_SEEDS only; the report uses
  * REPORT_SEEDS, which tuning never sees.
  */
-export type FaultKind = 'qualification' | 'silence' | 'question' | 'workflow';
+type FaultKind = 'qualification' | 'silence' | 'question' | 'workflow';
 
 export interface Fault {
   kind: FaultKind;

@@ -44,7 +44,7 @@ export function summarise(results: readonly RunResult[]): ScenarioSummary {
 }
 
 /** Upper 95% bound of a Poisson count (3.0 for zero, the "rule of three"). */
-export function poissonUpper95(count: number): number {
+function poissonUpper95(count: number): number {
   if (count === 0) return 3;
   // Wilson–Hilferty on χ²(2k + 2) / 2 at 0.95.
   const k = 2 * count + 2;

@@ -13,7 +13,7 @@ import type { AlarmFamily } from './world.ts';
  * whose false alarms per week stay within its share wins. Sensitivity settings (the shifts the
  * CUSUMs are tuned for) stay as the anchors set them.
  */
-export const FAMILY_BUDGET: Record<Exclude<AlarmFamily, 'silence'>, number> = {
+const FAMILY_BUDGET: Record<Exclude<AlarmFamily, 'silence'>, number> = {
   qualification: 0.3,
   question: 0.1,
   workflow: 0.1,
@@ -21,7 +21,7 @@ export const FAMILY_BUDGET: Record<Exclude<AlarmFamily, 'silence'>, number> = {
   psi: 0.1,
 };
 
-export const TUNING_GRID = {
+const TUNING_GRID = {
   qualH: [7, 8, 9, 10, 11, 12, 14, 16],
   dropH: [6, 7, 8, 9, 10, 11, 12, 14],
   bounceH: [6, 7, 8, 9, 10, 11, 12, 14],
@@ -36,7 +36,7 @@ export interface TuningReport {
   chosen: LoopParams;
 }
 
-export function candidate(i: number): LoopParams {
+function candidate(i: number): LoopParams {
   const g = TUNING_GRID;
   return {
     ...INITIAL_LOOP_PARAMS,

@@ -49,7 +49,7 @@ export interface World {
   threshold: number;
 }
 
-export function faultStrength(world: World, minute: number): number {
+function faultStrength(world: World, minute: number): number {
   const f = world.fault;
   if (!f || minute < world.onset || minute >= world.mitigatedAt) return 0;
   if (f.rampMinutes <= 0) return f.strength;

@@ -147,7 +147,7 @@ export function createContinuousLearner(
 }
 
 /** One learner on one sliding window (see `createContinuousLearner`). */
-export function createWindowLearner(
+function createWindowLearner(
   options: ContinuousLearnerOptions,
   initial: { source: RowSource; labels: ArrayLike<number> },
 ): ContinuousLearner {

@@ -139,8 +139,3 @@ export async function readCsvFile(
   }
   return parseCsv(text, options);
 }
-
-/** Index of a column by name, or -1. */
-export function columnIndex(table: CsvTable, name: string): number {
-  return table.columns.indexOf(name);
-}

@@ -30,7 +30,7 @@ export interface CsvTrainingOptions {
   >;
 }
 
-export interface CandidateReport {
+interface CandidateReport {
   kind: ModelKind;
   calibration: string;
   validationAuc: number;

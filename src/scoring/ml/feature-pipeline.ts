@@ -15,7 +15,7 @@ import {
 } from './feature-spec.ts';
 
 /** What a numeric feature learned from the training rows. */
-export interface NumericState {
+interface NumericState {
   kind: 'numeric';
   /** Mean and scale of the clipped values: the standardisation. */
   mean: number;
@@ -31,7 +31,7 @@ export interface NumericState {
   missingRate: number;
 }
 
-export interface CategoricalState {
+interface CategoricalState {
   kind: 'categorical';
   /** Levels with their own code, most frequent first. */
   levels: string[];
@@ -39,13 +39,13 @@ export interface CategoricalState {
   rare: string[];
 }
 
-export interface BooleanState {
+interface BooleanState {
   kind: 'boolean';
   trueRate: number;
   missingRate: number;
 }
 
-export type FeatureState = NumericState | CategoricalState | BooleanState;
+type FeatureState = NumericState | CategoricalState | BooleanState;
 
 /** A spec plus what each feature learned: enough to encode any row exactly as in training. */
 export interface FittedPipeline {
@@ -204,7 +204,7 @@ export function fitPipeline(spec: FeatureSpec, source: RowSource): FittedPipelin
 }
 
 /** A feature compiled for encoding: the single path shared by training and scoring. */
-export interface CompiledFeature {
+interface CompiledFeature {
   declaration: FeatureDeclaration;
   state: FeatureState;
   /** Design slots (non-zero entries) this feature writes per row. */
@@ -368,7 +368,7 @@ export interface EncodedRows {
 }
 
 /** Which encoding to write: a scorer needs only its own model family's. */
-export type EncodedParts = 'design' | 'bins' | 'both';
+type EncodedParts = 'design' | 'bins' | 'both';
 
 export interface PipelineEncoder {
   features: CompiledFeature[];

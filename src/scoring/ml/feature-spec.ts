@@ -80,24 +80,6 @@ export const featureSpecSchema = z.object({
   minCategoryCount: z.number().int().positive().optional(),
 });
 
-/** The columns a feature reads. */
-export function sourceColumns(source: FeatureSource): string[] {
-  switch (source.op) {
-    case 'column':
-    case 'equals':
-    case 'log1p':
-    case 'emailDomainKind':
-      return [source.column];
-    case 'ratio':
-      return [source.numerator, source.denominator];
-    case 'daysBetween':
-      return [source.from, source.to];
-    default: {
-      return assertNever(source, 'feature source');
-    }
-  }
-}
-
 /** The spec's missing tokens, trimmed and lower-cased. */
 export function missingTokenSet(spec: FeatureSpec): Set<string> {
   return new Set((spec.missingTokens ?? DEFAULT_MISSING_TOKENS).map((t) => t.trim().toLowerCase()));

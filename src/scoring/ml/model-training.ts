@@ -6,7 +6,7 @@ import type { CalibrationChoice, CalibrationMethod } from './calibration.ts';
 import { chooseCalibrator } from './calibration.ts';
 import type { RowSource } from './dataset.ts';
 import { subsetSource } from './dataset.ts';
-import type { EncodedRows, FittedPipeline } from './feature-pipeline.ts';
+import type { FittedPipeline } from './feature-pipeline.ts';
 import { createEncoder, fitPipeline } from './feature-pipeline.ts';
 import type { FeatureSpec } from './feature-spec.ts';
 import type { BoostedTreesModel } from './forest.ts';
@@ -69,7 +69,7 @@ export interface TrainingOutcome {
 }
 
 /** Boosting settings chosen on nested validation splits of the bank data (see docs/decisions). */
-export const BOOSTED_DEFAULTS: Readonly<
+const BOOSTED_DEFAULTS: Readonly<
   Omit<BoostedTreesOptions, 'weights' | 'validation' | 'onIteration' | 'random'>
 > = {
   learningRate: 0.05,
@@ -81,9 +81,9 @@ export const BOOSTED_DEFAULTS: Readonly<
 };
 
 /** Fewer rows than this cannot both train and validate a model. */
-export const MIN_TRAINING_ROWS = 50;
+const MIN_TRAINING_ROWS = 50;
 /** Fewer outcomes of the rarer class than this leave nothing to learn or calibrate on. */
-export const MIN_CLASS_ROWS = 10;
+const MIN_CLASS_ROWS = 10;
 
 function fail(field: string, reason: string): never {
   throw new LeadloopError('validation_failed', `cannot train: ${field} ${reason}`, {
@@ -309,11 +309,6 @@ export function trainScoringModel(options: TrainModelOptions): TrainingOutcome {
 
 function sigmoidOf(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-}
-
-/** Encodes rows with a model's own pipeline (for batch scoring and evaluation). */
-export function encodeWithModel(model: ScoringModel, source: RowSource): EncodedRows {
-  return createEncoder(model.pipeline).encode(source);
 }
 
 /**

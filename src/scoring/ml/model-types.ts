@@ -16,7 +16,7 @@ export interface CandidateSummary {
   detail: string;
 }
 
-export interface ModelMetadata {
+interface ModelMetadata {
   /** ISO time from the injected clock. */
   trainedAt: string;
   /** Rows the final weights were fitted on. */

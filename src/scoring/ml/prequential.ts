@@ -52,7 +52,7 @@ export interface PrequentialOptions {
 }
 
 /** How honest the forecast intervals were over the stream. */
-export interface ForecastCoverage {
+interface ForecastCoverage {
   leads: number;
   level: number;
   windows: number;

@@ -20,7 +20,7 @@ export interface ThresholdOptions {
 }
 
 /** One segment's threshold and the evidence behind it. */
-export interface SegmentThreshold {
+interface SegmentThreshold {
   segment: string;
   leads: number;
   conversions: number;

@@ -16,7 +16,7 @@ import type { DialectName } from '../dialect-name.ts';
  * Consent filters read the privacy ledger's latest entry per (lead, purpose); the index lets that
  * subquery read one purpose of a workspace in order.
  */
-export const LEAD_SEARCH_DOCUMENT_PG = sql`to_tsvector('simple', regexp_replace(coalesce(email, '') || ' ' || coalesce(name, '') || ' ' || coalesce(company, ''), '[^[:alnum:]]+', ' ', 'g'))`;
+const LEAD_SEARCH_DOCUMENT_PG = sql`to_tsvector('simple', regexp_replace(coalesce(email, '') || ' ' || coalesce(name, '') || ' ' || coalesce(company, ''), '[^[:alnum:]]+', ' ', 'g'))`;
 
 export function inboxSpeedMigration(dialect: DialectName) {
   return {

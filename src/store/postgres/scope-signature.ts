@@ -25,7 +25,7 @@ export interface ScopeKey {
 export const SCHEDULER_SUBJECT = '*scheduler';
 
 /** How long a signed scope stays valid after it is made (transaction start against it, in the database). */
-export const SCOPE_PROOF_TTL_SECONDS = 300;
+const SCOPE_PROOF_TTL_SECONDS = 300;
 
 /** The data-scope signing key derived from the 32-byte master key. */
 export function deriveScopeKey(masterKey: Uint8Array): ScopeKey {

@@ -3,13 +3,13 @@ import { LeadloopError } from '../../core/index.ts';
 import { renderTemplate, type TemplateView } from './templates.ts';
 
 /** The workspace's sender identity; CAN-SPAM needs a valid postal address in commercial e-mail. */
-export interface SenderIdentity {
+interface SenderIdentity {
   from: string;
   replyTo?: string;
   postalAddress: string;
 }
 
-export interface EmailMessage {
+interface EmailMessage {
   to: string;
   subject: string;
   /** Mustache templates; at least one of text and html. */
@@ -23,7 +23,7 @@ export interface EmailMessage {
   idempotencyKey: string;
 }
 
-export interface SentEmail {
+interface SentEmail {
   messageId: string;
   accepted: string[];
   rejected: string[];
@@ -34,7 +34,7 @@ export interface EmailSender {
 }
 
 /** A Message-ID derived from the idempotency key: the same step always yields the same id. */
-export function messageIdFor(idempotencyKey: string, from: string): string {
+function messageIdFor(idempotencyKey: string, from: string): string {
   const domain = /@([^>\s]+)>?$/.exec(from)?.[1] ?? 'leadloop.invalid';
   const local = idempotencyKey.replace(/[^A-Za-z0-9._-]/g, '.');
   return `<${local}@${domain}>`;

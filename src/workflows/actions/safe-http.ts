@@ -9,7 +9,7 @@ import {
   type LookupFunction,
 } from './egress.ts';
 
-export interface OutboundRequest {
+interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   headers?: Record<string, string>;

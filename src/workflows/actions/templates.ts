@@ -16,13 +16,3 @@ export function renderTemplate(template: string, view: TemplateView, mode: 'html
     mode === 'html' ? undefined : { escape: (value: string) => value },
   );
 }
-
-/** The first parse error of `template`, or null. Used to reject a workflow before it runs. */
-export function templateError(template: string): string | null {
-  try {
-    Mustache.parse(template);
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}

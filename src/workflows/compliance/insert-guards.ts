@@ -3,7 +3,7 @@ import { COMPLIANCE_RULES, type PathRule } from './rules.ts';
 import { type Finding, type VerifyOptions, verifyWorkflow } from './verifier.ts';
 
 /** A guard or property `insertGuards` added, for the generator's explanation and findings. */
-export interface AddedGuard {
+interface AddedGuard {
   rule: string;
   /** The action the guard protects. */
   step: string;

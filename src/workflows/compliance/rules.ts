@@ -49,7 +49,7 @@ export interface PathRule {
 /** Named property checks of one action, implemented in `step-checks.ts`. */
 export type StepCheckName = 'unsubscribe_and_address' | 'no_health_data' | 'covered_endpoint' | 'not_opaque';
 
-export interface StepRule {
+interface StepRule {
   kind: 'step';
   id: string;
   law: string;

@@ -35,12 +35,12 @@ function addressesLead(to: string): boolean {
 }
 
 /** The sensitive attribute names of a workflow (defaults plus `settings.sensitiveFields`). */
-export function sensitiveFields(workflow: Workflow): Set<string> {
+function sensitiveFields(workflow: Workflow): Set<string> {
   return new Set([...DEFAULT_HEALTH_FIELDS, ...(workflow.settings?.sensitiveFields ?? [])]);
 }
 
 /** Sensitive lead attributes a step's templates mention. */
-export function sensitiveReferences(step: Step, sensitive: ReadonlySet<string>): string[] {
+function sensitiveReferences(step: Step, sensitive: ReadonlySet<string>): string[] {
   const found = new Set<string>();
   for (const m of JSON.stringify(step).matchAll(/lead\.attributes\.([A-Za-z0-9_-]+)/g)) {
     if (sensitive.has(m[1] as string)) found.add(m[1] as string);

@@ -32,7 +32,7 @@ export interface Finding {
 }
 
 /** Why an action is compliant with a path rule. */
-export interface Proof {
+interface Proof {
   rule: string;
   step: string;
   /** `<stepId>.<edge kind>` of the single check that dominates the action, or `every path` when checks on several branches together cover it. */

@@ -35,10 +35,10 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-export type CredentialInput = z.infer<typeof credentialInputSchema>;
-export type CredentialKind = CredentialInput['kind'];
+type CredentialInput = z.infer<typeof credentialInputSchema>;
+type CredentialKind = CredentialInput['kind'];
 
-export interface CredentialSummary {
+interface CredentialSummary {
   name: string;
   kind: CredentialKind;
   createdAt: number;

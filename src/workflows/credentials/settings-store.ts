@@ -33,8 +33,9 @@ export const workspaceWorkflowSettingsSchema = z
 
 export type WorkspaceWorkflowSettings = z.infer<typeof workspaceWorkflowSettingsSchema>;
 
-export const DEFAULT_WORKSPACE_WORKFLOW_SETTINGS: WorkspaceWorkflowSettings =
-  workspaceWorkflowSettingsSchema.parse({});
+const DEFAULT_WORKSPACE_WORKFLOW_SETTINGS: WorkspaceWorkflowSettings = workspaceWorkflowSettingsSchema.parse(
+  {},
+);
 
 export interface SettingsStore {
   get(db: Db, ctx: WorkspaceRef): Promise<WorkspaceWorkflowSettings>;

@@ -14,7 +14,7 @@ import type { Trigger } from './triggers.ts';
  * `default` of a council step; `body` of a loop (its `next` is the exit); `output` (index ≥ 1) of
  * an opaque step; `error`: the step's `onError`.
  */
-export type EdgeKind =
+type EdgeKind =
   | 'next'
   | 'onTrue'
   | 'onFalse'

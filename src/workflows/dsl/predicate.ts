@@ -8,7 +8,7 @@ import { z } from 'zod';
  */
 
 /** Lead fields a predicate or an update may name (after `lead.`). `region` and `segment` are derived. */
-export const LEAD_FIELDS = [
+const LEAD_FIELDS = [
   'id',
   'email',
   'emailDomain',
@@ -28,8 +28,6 @@ export const LEAD_FIELDS = [
   'createdAt',
   'updatedAt',
 ] as const;
-
-export type LeadField = (typeof LEAD_FIELDS)[number];
 
 const SEGMENT = '[A-Za-z0-9_-]{1,64}';
 
@@ -57,7 +55,7 @@ export const fieldRefSchema = z
 export const scalarSchema = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
 export type Scalar = z.infer<typeof scalarSchema>;
 
-export const COMPARISON_OPERATORS = [
+const COMPARISON_OPERATORS = [
   'eq',
   'neq',
   'gt',
@@ -80,7 +78,7 @@ export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
  * `contains` works on strings (substring, case-insensitive) and arrays (`lead.tags`). Comparisons of
  * strings are case-insensitive; country codes are ISO 3166-1 alpha-2.
  */
-export const comparisonSchema = z
+const comparisonSchema = z
   .object({
     field: fieldRefSchema,
     op: z.enum(COMPARISON_OPERATORS),
@@ -106,7 +104,7 @@ export type Comparison = z.infer<typeof comparisonSchema>;
  * demands prior express written consent (TCPA), i.e. a consent record captured with a signature or
  * checkbox method, not an inferred one. The engine re-checks this at action time.
  */
-export const consentCheckSchema = z
+const consentCheckSchema = z
   .object({
     consent: z
       .object({
@@ -116,17 +114,16 @@ export const consentCheckSchema = z
       .strict(),
   })
   .strict();
-export type ConsentCheck = z.infer<typeof consentCheckSchema>;
+type ConsentCheck = z.infer<typeof consentCheckSchema>;
 
 /**
  * Privacy state checks that are not consents:
  * - `sale_share_allowed`: the person has not opted out of sale/sharing and sent no Global Privacy Control signal (CCPA/CPRA);
  * - `not_unsubscribed`: the address is not on the workspace's unsubscribe/suppression list (CAN-SPAM opt-out).
  */
-export const PRIVACY_CHECKS = ['sale_share_allowed', 'not_unsubscribed'] as const;
-export type PrivacyCheckName = (typeof PRIVACY_CHECKS)[number];
-export const privacyCheckSchema = z.object({ privacy: z.enum(PRIVACY_CHECKS) }).strict();
-export type PrivacyCheck = z.infer<typeof privacyCheckSchema>;
+const PRIVACY_CHECKS = ['sale_share_allowed', 'not_unsubscribed'] as const;
+const privacyCheckSchema = z.object({ privacy: z.enum(PRIVACY_CHECKS) }).strict();
+type PrivacyCheck = z.infer<typeof privacyCheckSchema>;
 
 /** A predicate: a comparison, a consent or privacy check, or `all` / `any` / `not` of predicates (depth ≤ 8 in practice). */
 export type Predicate =

@@ -13,7 +13,7 @@ import { stepIdSchema, timeZoneSchema } from './triggers.ts';
  */
 
 /** A template string (Mustache variables and sections, no code). */
-export const templateSchema = z.string().max(20_000);
+const templateSchema = z.string().max(20_000);
 
 /** A JSON value whose strings are templates (request bodies, webhook payloads, variables). */
 export type JsonTemplate =
@@ -23,7 +23,7 @@ export type JsonTemplate =
   | null
   | JsonTemplate[]
   | { [key: string]: JsonTemplate };
-export const jsonTemplateSchema: z.ZodType<JsonTemplate> = z.lazy(() =>
+const jsonTemplateSchema: z.ZodType<JsonTemplate> = z.lazy(() =>
   z.union([
     templateSchema,
     z.number(),
@@ -35,9 +35,7 @@ export const jsonTemplateSchema: z.ZodType<JsonTemplate> = z.lazy(() =>
 );
 
 /** The name of a secret in the workspace's credential store (never the secret itself). */
-export const credentialRefSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'is not a credential name');
+const credentialRefSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'is not a credential name');
 
 /**
  * Who receives lead data from an HTTP call, webhook or CRM push: `first_party` (the workspace's
@@ -45,11 +43,11 @@ export const credentialRefSchema = z
  * (a sale or share under CCPA/CPRA, e.g. ad-audience sync). When absent the verifier assumes
  * `third_party` for `http_request` / `webhook` and `service_provider` for `crm_upsert`.
  */
-export const SHARING = ['first_party', 'service_provider', 'third_party'] as const;
+const SHARING = ['first_party', 'service_provider', 'third_party'] as const;
 export type Sharing = (typeof SHARING)[number];
 
 /** Per-step retry policy (exponential backoff); engine default when absent. */
-export const retrySchema = z
+const retrySchema = z
   .object({
     maxAttempts: z.number().int().min(1).max(20),
     backoffMs: z.number().int().min(0).max(86_400_000).optional(),
@@ -78,7 +76,7 @@ const dataFlow = {
   healthData: z.boolean().optional(),
 };
 
-export const conditionStepSchema = z
+const conditionStepSchema = z
   .object({
     ...base,
     type: z.literal('condition'),
@@ -90,7 +88,7 @@ export const conditionStepSchema = z
   })
   .strict();
 
-export const switchStepSchema = z
+const switchStepSchema = z
   .object({
     ...base,
     type: z.literal('switch'),
@@ -119,7 +117,7 @@ export const switchStepSchema = z
  * `event`: until an event about the run's lead (optionally matching `match`: event field → value)
  * or `timeoutMs`, whichever first; the event continues at `next`, the timeout at `onTimeout`.
  */
-export const waitSpecSchema = z.discriminatedUnion('kind', [
+const waitSpecSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('duration'),
@@ -160,9 +158,8 @@ export const waitSpecSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
 ]);
-export type WaitSpec = z.infer<typeof waitSpecSchema>;
 
-export const waitStepSchema = z
+const waitStepSchema = z
   .object({
     ...base,
     ...next,
@@ -179,7 +176,7 @@ export const waitStepSchema = z
  * unsubscribe link and postal address), `transactional` (a reply the person asked for), `internal`
  * (to the team, never to the lead). `template` names a stored template instead of subject/body.
  */
-export const sendEmailStepSchema = z
+const sendEmailStepSchema = z
   .object({
     ...base,
     ...next,
@@ -201,7 +198,7 @@ export const sendEmailStepSchema = z
   .strict();
 
 /** SMS (or an automated call with `channel: 'call'`) through a provider credential. TCPA rules apply to US numbers. */
-export const sendSmsStepSchema = z
+const sendSmsStepSchema = z
   .object({
     ...base,
     ...next,
@@ -216,7 +213,7 @@ export const sendSmsStepSchema = z
   .strict();
 
 /** An HTTP request (SSRF-guarded by the engine: private addresses refused unless allow-listed). */
-export const httpRequestStepSchema = z
+const httpRequestStepSchema = z
   .object({
     ...base,
     ...next,
@@ -239,7 +236,7 @@ export const httpRequestStepSchema = z
   .strict();
 
 /** An outgoing webhook signed with Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). */
-export const webhookStepSchema = z
+const webhookStepSchema = z
   .object({
     ...base,
     ...next,
@@ -255,7 +252,7 @@ export const webhookStepSchema = z
   .strict();
 
 /** A Slack or Microsoft Teams message through an incoming-webhook URL kept in the credential store. */
-export const chatMessageStepSchema = z
+const chatMessageStepSchema = z
   .object({
     ...base,
     ...next,
@@ -269,7 +266,7 @@ export const chatMessageStepSchema = z
   .strict();
 
 /** Create-or-update a CRM record, matched on e-mail or an external id. `fields`: CRM property → template. */
-export const crmUpsertStepSchema = z
+const crmUpsertStepSchema = z
   .object({
     ...base,
     ...next,
@@ -295,7 +292,7 @@ const ownerSchema = z
   .strict();
 
 /** Assign an owner: `round_robin` over owners, `territory` by the lead's country/region, `capacity` to the least loaded. */
-export const assignOwnerStepSchema = z
+const assignOwnerStepSchema = z
   .object({
     ...base,
     ...next,
@@ -308,7 +305,7 @@ export const assignOwnerStepSchema = z
   .strict();
 
 /** Update the lead: attribute / field values (templates allowed), tags, status. */
-export const updateLeadStepSchema = z
+const updateLeadStepSchema = z
   .object({
     ...base,
     ...next,
@@ -332,7 +329,7 @@ export const updateLeadStepSchema = z
  * Ask the AI council a question about the lead and branch on the decision class of its answer
  * (`branches[].decision`), `default` for any other decision, `onError` / retries when it fails.
  */
-export const askCouncilStepSchema = z
+const askCouncilStepSchema = z
   .object({
     ...base,
     type: z.literal('ask_council'),
@@ -350,7 +347,7 @@ export const askCouncilStepSchema = z
   .strict();
 
 /** Enrol the lead in an e-mail sequence (the sequence sends marketing e-mail: consent rules apply). */
-export const addToSequenceStepSchema = z
+const addToSequenceStepSchema = z
   .object({
     ...base,
     ...next,
@@ -364,7 +361,7 @@ export const addToSequenceStepSchema = z
  * number or `latest` (the active version when started). `wait: true` continues here only when the
  * child run finished. The child is verified on its own when activated.
  */
-export const startWorkflowStepSchema = z
+const startWorkflowStepSchema = z
   .object({
     ...base,
     ...next,
@@ -381,7 +378,7 @@ export const startWorkflowStepSchema = z
  * counter resets there). The body returns here by naming this step in a `next`. Every cycle of a
  * workflow must pass through a loop step.
  */
-export const loopStepSchema = z
+const loopStepSchema = z
   .object({
     ...base,
     ...next,
@@ -393,7 +390,7 @@ export const loopStepSchema = z
   .strict();
 
 /** Set run variables (`vars.<name>`) from templates. */
-export const setVarsStepSchema = z
+const setVarsStepSchema = z
   .object({
     ...base,
     ...next,
@@ -403,14 +400,14 @@ export const setVarsStepSchema = z
   .strict();
 
 /** Does nothing (a join point, an imported n8n NoOp / Merge). */
-export const noopStepSchema = z.object({ ...base, ...next, type: z.literal('noop') }).strict();
+const noopStepSchema = z.object({ ...base, ...next, type: z.literal('noop') }).strict();
 
 /**
  * A step Leadloop cannot run: an imported node with no mapping (an n8n Code or Function node, an
  * integration Leadloop lacks). It is kept so nothing is lost and exported back unchanged, is never
  * executed, and makes the verifier fail (an effect of unknown kind) until a person replaces it.
  */
-export const opaqueStepSchema = z
+const opaqueStepSchema = z
   .object({
     ...base,
     ...next,
@@ -453,45 +450,6 @@ export const stepSchema = z.discriminatedUnion('type', [
 export type Step = z.infer<typeof stepSchema>;
 export type StepType = Step['type'];
 export type StepOf<T extends StepType> = Extract<Step, { type: T }>;
-export type ConditionStep = StepOf<'condition'>;
-export type SwitchStep = StepOf<'switch'>;
-export type WaitStep = StepOf<'wait'>;
-export type SendEmailStep = StepOf<'send_email'>;
-export type SendSmsStep = StepOf<'send_sms'>;
-export type HttpRequestStep = StepOf<'http_request'>;
-export type WebhookStep = StepOf<'webhook'>;
-export type ChatMessageStep = StepOf<'chat_message'>;
-export type CrmUpsertStep = StepOf<'crm_upsert'>;
-export type AssignOwnerStep = StepOf<'assign_owner'>;
-export type UpdateLeadStep = StepOf<'update_lead'>;
-export type AskCouncilStep = StepOf<'ask_council'>;
-export type AddToSequenceStep = StepOf<'add_to_sequence'>;
-export type StartWorkflowStep = StepOf<'start_workflow'>;
-export type LoopStep = StepOf<'loop'>;
-export type SetVarsStep = StepOf<'set_vars'>;
-export type NoopStep = StepOf<'noop'>;
-export type OpaqueStep = StepOf<'opaque'>;
-
-export const STEP_TYPES: readonly StepType[] = [
-  'condition',
-  'switch',
-  'wait',
-  'send_email',
-  'send_sms',
-  'http_request',
-  'webhook',
-  'chat_message',
-  'crm_upsert',
-  'assign_owner',
-  'update_lead',
-  'ask_council',
-  'add_to_sequence',
-  'start_workflow',
-  'loop',
-  'set_vars',
-  'noop',
-  'opaque',
-];
 
 /**
  * What a step does to the world, for idempotency keys, rate limits and the verifier:

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { predicateSchema } from './predicate.ts';
 
 /** A step id: stable, referenced by `next` and branches, never a display name. */
-export const STEP_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const STEP_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 export const stepIdSchema = z
   .string()
   .regex(STEP_ID_PATTERN, 'is not a step id (a letter, then up to 63 letters, digits, _ or -)');
@@ -24,7 +24,7 @@ export const timeZoneSchema = z
 const CRON_FIELD =
   /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
 /** Five-field cron (minute hour day-of-month month day-of-week), optionally six with seconds first. */
-export const cronSchema = z
+const cronSchema = z
   .string()
   .trim()
   .refine((expr) => {
@@ -102,16 +102,3 @@ export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('workflow'), ...triggerBase }).strict(),
 ]);
 export type Trigger = z.infer<typeof triggerSchema>;
-export type TriggerType = Trigger['type'];
-export const TRIGGER_TYPES: readonly TriggerType[] = [
-  'lead.created',
-  'lead.qualified',
-  'score.crossed',
-  'chat.ended',
-  'outcome.recorded',
-  'council.decided',
-  'schedule',
-  'webhook',
-  'manual',
-  'workflow',
-];

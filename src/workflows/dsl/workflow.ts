@@ -5,14 +5,14 @@ import { type Step, stepSchema } from './steps.ts';
 import { stepIdSchema, timeZoneSchema, triggerSchema } from './triggers.ts';
 
 /** The DSL's version; a breaking change to the document shape gets a new number. */
-export const WORKFLOW_SCHEMA_VERSION = 1;
+const WORKFLOW_SCHEMA_VERSION = 1;
 
 /**
  * Workflow settings. `industry: 'healthcare'` turns on the healthcare rules; `sensitiveFields`
  * names the lead attributes that hold health data (templates naming them carry health data).
  * `sender` is the default From and the postal address commercial e-mail must carry (CAN-SPAM).
  */
-export const workflowSettingsSchema = z
+const workflowSettingsSchema = z
   .object({
     timezone: timeZoneSchema.optional(),
     industry: z.enum(['general', 'healthcare']).optional(),
@@ -34,10 +34,9 @@ export const workflowSettingsSchema = z
     reentryAfterMs: z.number().int().min(0).optional(),
   })
   .strict();
-export type WorkflowSettings = z.infer<typeof workflowSettingsSchema>;
 
 /** A sticky note (kept from n8n imports or written by people); never executed. */
-export const workflowNoteSchema = z
+const workflowNoteSchema = z
   .object({
     text: z.string().max(20_000),
     position: z.tuple([z.number(), z.number()]).optional(),

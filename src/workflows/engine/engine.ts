@@ -29,9 +29,7 @@ import { createSchedules } from './schedules.ts';
 import { createLeadTriggers, type LeadEvent } from './triggers.ts';
 
 /** Recorded on every run: how the engine interpreted the definition, should that ever change. */
-export const ENGINE_SEMANTICS_VERSION = 1;
-
-export type { StartRunInput } from './engine-types.ts';
+const ENGINE_SEMANTICS_VERSION = 1;
 
 export interface WorkflowEngine {
   /** The `workflow.step` job handler. */

@@ -25,7 +25,7 @@ export interface RunScope {
 }
 
 /** Tags and owner live in lead attributes (`tags`: comma-separated). */
-export function tagsOf(lead: WorkflowLead): string[] {
+function tagsOf(lead: WorkflowLead): string[] {
   const raw = lead.attributes.tags;
   return typeof raw === 'string' && raw
     ? raw
@@ -47,7 +47,7 @@ export function leadView(lead: WorkflowLead): Record<string, unknown> {
   };
 }
 
-export function resolveRef(scope: RunScope, ref: string): unknown {
+function resolveRef(scope: RunScope, ref: string): unknown {
   const parts = ref.split('.');
   const root = parts.shift();
   let value: unknown =

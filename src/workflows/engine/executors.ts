@@ -18,7 +18,7 @@ import { evaluate, type RunScope, renderJson, renderText, templateView } from '.
 import { nextTimeOfDay } from './time.ts';
 
 /** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
-export const CHILD_RUN_DEADLINE_MS = 30 * 86_400_000;
+const CHILD_RUN_DEADLINE_MS = 30 * 86_400_000;
 
 /** What one step does next: continue along an edge (or end), or wait until a due time. */
 export type StepOutcome =

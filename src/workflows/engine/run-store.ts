@@ -5,14 +5,7 @@ import { fromJson } from '../../store/index.ts';
 /** The statuses of a run; `queued` waits for a concurrency slot of its workflow. */
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 /** The statuses of a step row; only `running`, `retrying` and `waiting` can still change. */
-export type StepStatus =
-  | 'running'
-  | 'retrying'
-  | 'waiting'
-  | 'completed'
-  | 'failed'
-  | 'skipped'
-  | 'cancelled';
+type StepStatus = 'running' | 'retrying' | 'waiting' | 'completed' | 'failed' | 'skipped' | 'cancelled';
 
 export const FINAL_RUN: ReadonlySet<string> = new Set<RunStatus>(['completed', 'failed', 'cancelled']);
 export const FINAL_STEP: ReadonlySet<string> = new Set<StepStatus>([

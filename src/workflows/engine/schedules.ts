@@ -8,14 +8,14 @@ import type { StartRunInput } from './engine-types.ts';
 import { evaluate, leadView, type RunScope } from './evaluate.ts';
 
 /** The first occurrence of `cron` in `timezone` strictly after `after` (ms since the epoch). */
-export function nextFire(cron: string, timezone: string, after: number): number {
+function nextFire(cron: string, timezone: string, after: number): number {
   return CronExpressionParser.parse(cron, { currentDate: new Date(after), tz: timezone })
     .next()
     .getTime();
 }
 
 /** How many occurrences fall in (from, to], counting at most `cap`. */
-export function occurrencesBetween(cron: string, timezone: string, from: number, to: number, cap = 10_000) {
+function occurrencesBetween(cron: string, timezone: string, from: number, to: number, cap = 10_000) {
   const it = CronExpressionParser.parse(cron, { currentDate: new Date(from), tz: timezone });
   let n = 0;
   while (n < cap && it.next().getTime() <= to) n++;

@@ -35,7 +35,7 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-export interface StepExplanation {
+interface StepExplanation {
   step: string;
   reason: string;
 }
@@ -56,7 +56,7 @@ export interface GenerationRefusal {
   reason: string;
 }
 
-export const MAX_REPAIR_ROUNDS = 2;
+const MAX_REPAIR_ROUNDS = 2;
 
 /** The request body of `POST /v1/workflows/generate`, for the route's validation and OpenAPI. */
 export const generateRequestSchema = z
@@ -82,7 +82,7 @@ export const GENERATE_TASK = 'workflows.generate';
 
 const explanationSchema = z.array(z.object({ step: z.string(), reason: z.string() }).strict()).max(500);
 /** What a model is asked to return. */
-export const generationOutputSchema = z
+const generationOutputSchema = z
   .object({ workflow: workflowSchema, explanation: explanationSchema })
   .strict();
 type GenerationOutput = z.infer<typeof generationOutputSchema>;
@@ -146,7 +146,7 @@ function finish(workflow: Workflow, reasons: Map<string, string>, verify: Verify
 }
 
 /** The offline generator (the play library). */
-export function generateOffline(
+function generateOffline(
   request: GenerateRequest,
   verify?: VerifyOptions,
 ): Result<GeneratedWorkflow, GenerationRefusal> {

@@ -4,21 +4,10 @@
  */
 export type {
   GeneratedWorkflow,
-  GenerateOptions,
   GenerateRequest,
   GenerationRefusal,
-  StepExplanation,
 } from './generate.ts';
-export {
-  GENERATE_TASK,
-  generateOffline,
-  generateRequestSchema,
-  generateWorkflow,
-  generationOutputSchema,
-  MAX_REPAIR_ROUNDS,
-  workflowGenerationSkill,
-} from './generate.ts';
-export type { GenerateConstraints } from './goal-parser.ts';
-export type { GoalExpectation, GoalFixture } from './goal-properties.ts';
+export { generateWorkflow } from './generate.ts';
+
+export type { GoalFixture } from './goal-properties.ts';
 export { unmetProperties } from './goal-properties.ts';
-export { PLAYS } from './plays.ts';

@@ -5,7 +5,7 @@ import type { Workflow } from '../dsl/index.ts';
 import type { WorkspaceRef } from '../ports.ts';
 
 /** A workflow's inbound endpoint as its owner sees it: the path and the signing secret. */
-export interface InboundHook {
+interface InboundHook {
   path: string;
   workflowId: string;
   /** Standard Webhooks secret (`whsec_` + base64 of 32 random bytes). */
@@ -25,7 +25,7 @@ export interface HookStore {
 }
 
 /** A webhook trigger's path: its own, or one made from the workflow id (`wf_01J…` → `wf-01j…`). */
-export function hookPathOf(workflowId: string, path: string | undefined): string {
+function hookPathOf(workflowId: string, path: string | undefined): string {
   return path ?? workflowId.toLowerCase().replace(/_/g, '-');
 }
 

@@ -1,4 +1,4 @@
-import { FIELD_REF_PATTERN, LEAD_FIELDS } from '../dsl/index.ts';
+import { FIELD_REF_PATTERN } from '../dsl/index.ts';
 
 /**
  * n8n expressions ↔ Leadloop field references and templates. n8n expressions are JavaScript
@@ -124,6 +124,3 @@ export function n8nFromTemplate(template: string, nameById: ReadonlyMap<string, 
   });
   return `=${body}`;
 }
-
-/** Lead fields, for recognising `$json.lead.<field>`. */
-export const KNOWN_LEAD_FIELDS: ReadonlySet<string> = new Set(LEAD_FIELDS);

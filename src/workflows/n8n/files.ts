@@ -116,11 +116,3 @@ export async function importN8nFilesDetailed(
   }
   return { summary, results };
 }
-
-/** The summary of importing n8n files and folders: `{ files, parsed, fullyMapped, nodes, mappedNodes, unmapped, … }`. */
-export async function importN8nFiles(
-  paths: readonly string[],
-  options: { timezone?: string } = {},
-): Promise<ImportSummary> {
-  return (await importN8nFilesDetailed(paths, options)).summary;
-}

@@ -16,7 +16,7 @@ import { LEADLOOP_NOTES_PREFIX, mapNode, type N8nNode, type Outcome } from './no
  * that pass through no Split In Batches node are bounded by a loop step.
  */
 
-export interface NodeReport {
+interface NodeReport {
   name: string;
   type: string;
   /** `note` for sticky notes. */

@@ -33,7 +33,7 @@ export interface N8nNode {
 export type Outcome = 'mapped' | 'approximated' | 'unmapped';
 
 /** A step without edges; the importer adds them. */
-export type Unwired = Step;
+type Unwired = Step;
 
 export type NodeMapping =
   | { kind: 'trigger'; triggers: Trigger[]; outcome: Outcome; reasons: string[] }
@@ -422,7 +422,7 @@ const trigger = (triggers: Trigger[], reasons: string[] = []): NodeMapping => ({
 });
 
 /** Mappers by n8n node type (the part after the package prefix). */
-export const N8N_MAPPERS: Record<string, Mapper> = {
+const N8N_MAPPERS: Record<string, Mapper> = {
   manualTrigger: () => trigger([{ type: 'manual' }]),
   start: () => trigger([{ type: 'manual' }]),
   executeWorkflowTrigger: () => trigger([{ type: 'workflow' }]),

@@ -26,7 +26,7 @@ export function useCan() {
   return { operate: role === 'admin' || role === 'member', administer: role === 'admin' };
 }
 
-export const sessionQuery = {
+const sessionQuery = {
   queryKey: ['session'],
   queryFn: async (): Promise<Session | null> => {
     try {

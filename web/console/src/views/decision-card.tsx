@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import type { components, paths } from '../../../sdk/index.ts';
+import type { paths } from '../../../sdk/index.ts';
 import { ApiError, api, unwrap } from '../api.ts';
 import { useCan } from '../session.tsx';
 
@@ -128,4 +128,3 @@ export function DecisionCard(props: { decision: Decision; showLead?: boolean }) 
 }
 
 export type { Decision };
-export type LeadDetail = components['schemas']['LeadDetail'];
