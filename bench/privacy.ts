@@ -206,7 +206,13 @@ const sweep = await inWorkspace(ws, async () => {
   await runtime.privacy.retention.put(
     runtime.store.db,
     ctx,
-    { unconvertedLeadsDays: 365, transcriptsDays: null, rawPayloadsDays: null, decisionsDays: null },
+    {
+      unconvertedLeadsDays: 365,
+      transcriptsDays: null,
+      rawPayloadsDays: null,
+      decisionsDays: null,
+      workflowRunsDays: null,
+    },
     ACTOR,
   );
   const t = performance.now();

@@ -8,7 +8,13 @@ import type { HttpApp } from '../src/http/index.ts';
 import { fingerprint } from '../src/ingest/index.ts';
 import { rowToLead } from '../src/main/commands/import-command.ts';
 import { call, sendWebhook } from './support/http.ts';
-import { findInFiles, findInRedis, findInTables, schemaTables } from './support/privacy-scan.ts';
+import {
+  findInFiles,
+  findInMemory,
+  findInRedis,
+  findInTables,
+  schemaTables,
+} from './support/privacy-scan.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
@@ -244,6 +250,12 @@ for (const dialect of DIALECTS) {
       );
       for (const table of ['leads', 'lead_history', 'events', 'chat_sessions'])
         assert.ok(holding.has(table), `scan finds the person in ${table}: ${[...holding]}`);
+      // The council's in-memory reuse cache holds the decision asked about the person.
+      assert.deepEqual(
+        findInMemory(await runtime.decisionCache.held(A.workspaceId), [leadId]),
+        [leadId],
+        'the cache scan finds the person’s decision before erasure',
+      );
       if (dialect === 'sqlite') {
         const file = join(dir, 'leadloop.db');
         assert.ok(
@@ -286,6 +298,11 @@ for (const dialect of DIALECTS) {
         const file = join(dir, 'leadloop.db');
         assert.deepEqual(findInFiles([file, `${file}-wal`], NEEDLES), []);
       }
+      assert.deepEqual(
+        findInMemory(await runtime.decisionCache.held(A.workspaceId), [...NEEDLES, leadId, chatLeadId]),
+        [],
+        'no cached council decision holds the person',
+      );
 
       if (runtime.config.REDIS_URL) {
         const redis = await findInRedis(

@@ -226,7 +226,7 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('sweeps retention: erases old unconverted leads, keeps converted ones, reports, and a rerun removes nothing', async () => {
+    it('sweeps retention: erases old unconverted leads, keeps converted ones, deletes finished workflow runs past their days, reports, and a rerun removes nothing', async () => {
       const stale = await submit({ email: 'stale@retention.example' });
       const customer = await submit({ email: 'customer@retention.example' });
       await call(http.app, 'POST', `/v1/leads/${customer}/outcome`, {
@@ -235,10 +235,68 @@ for (const dialect of DIALECTS) {
       });
       const put = await call(http.app, 'PUT', '/v1/privacy/retention', {
         key: A.apiKey,
-        body: { unconvertedLeadsDays: 30, transcriptsDays: 30, rawPayloadsDays: 30, decisionsDays: 30 },
+        body: {
+          unconvertedLeadsDays: 30,
+          transcriptsDays: 30,
+          rawPayloadsDays: 30,
+          decisionsDays: 30,
+          workflowRunsDays: 30,
+        },
       });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       const old = Date.now() - 40 * 86_400_000;
+      // Workflow runs: one finished long ago (goes), one finished lately and one still waiting
+      // since long ago (both stay: a waiting run needs its memoised steps to resume).
+      const run = (id: string, status: string, at: number) => ({
+        id,
+        workspace_id: A.workspaceId,
+        workflow_id: 'wf_retention',
+        version: 1,
+        engine_version: 1,
+        lead_id: customer,
+        trigger: 'lead.qualified',
+        dedupe_key: id,
+        status,
+        input: '{}',
+        error: null,
+        created_at: at,
+        updated_at: at,
+        finished_at: status === 'running' ? null : at,
+      });
+      const step = (runId: string, at: number) => ({
+        workspace_id: A.workspaceId,
+        run_id: runId,
+        step_key: 'mail',
+        step_id: 'mail',
+        type: 'send_email',
+        seq: 1,
+        status: 'completed',
+        attempts: 1,
+        output: '{"messageId":"<m@acme.example>"}',
+        error: null,
+        wake_at: null,
+        started_at: at,
+        finished_at: at,
+      });
+      const runIds = {
+        old: 'wfr_retention_old',
+        recent: 'wfr_retention_recent',
+        waiting: 'wfr_retention_wait',
+      };
+      await inWorkspace(A.workspaceId, async () => {
+        await runtime.inspect
+          .insertInto('workflow_runs')
+          .values([
+            run(runIds.old, 'completed', old),
+            run(runIds.recent, 'completed', Date.now()),
+            run(runIds.waiting, 'running', old),
+          ])
+          .execute();
+        await runtime.inspect
+          .insertInto('workflow_steps')
+          .values([step(runIds.old, old), step(runIds.recent, Date.now()), step(runIds.waiting, old)])
+          .execute();
+      });
       await inWorkspace(A.workspaceId, async () => {
         await runtime.inspect
           .updateTable('leads')
@@ -263,8 +321,35 @@ for (const dialect of DIALECTS) {
           .executeTakeFirstOrThrow(),
       );
       assert.equal(customerEvent.payload, '{}', 'raw payload blanked after 30 days');
+      assert.equal(report.removed.workflowRuns, 1, JSON.stringify(report));
+      const left = await inWorkspace(A.workspaceId, async () => ({
+        runs: (
+          await runtime.inspect
+            .selectFrom('workflow_runs')
+            .select('id')
+            .where('workflow_id', '=', 'wf_retention')
+            .orderBy('id')
+            .execute()
+        ).map((r) => r.id),
+        steps: (
+          await runtime.inspect
+            .selectFrom('workflow_steps')
+            .select('run_id')
+            .where('run_id', 'in', Object.values(runIds))
+            .orderBy('run_id')
+            .execute()
+        ).map((r) => r.run_id),
+      }));
+      assert.deepEqual(left.runs, [runIds.recent, runIds.waiting]);
+      assert.deepEqual(left.steps, [runIds.recent, runIds.waiting]);
       const rerun = await inWorkspace(A.workspaceId, () => runtime.privacy.retention.sweep(ctx(), ACTOR));
-      assert.deepEqual(rerun.removed, { unconvertedLeads: 0, transcripts: 0, rawPayloads: 0, decisions: 0 });
+      assert.deepEqual(rerun.removed, {
+        unconvertedLeads: 0,
+        transcripts: 0,
+        rawPayloads: 0,
+        decisions: 0,
+        workflowRuns: 0,
+      });
       const shown = await call(http.app, 'GET', '/v1/privacy/retention', { key: A.apiKey });
       assert.equal(shown.body.isDefault, false);
       assert.ok(shown.body.lastReport);

@@ -10,6 +10,13 @@ import { hashValue } from './hashing.ts';
 export interface DecisionCache {
   get(key: string): Promise<CouncilDecision | undefined>;
   set(key: string, decision: CouncilDecision, ttlMs: number): Promise<void>;
+  /**
+   * Drops every cached decision of the workspace that mentions one of `mentions` anywhere (its
+   * question, tool calls, answer): erasure calls it with the erased lead ids. Returns how many went.
+   */
+  forget(workspaceId: string, mentions: readonly string[]): Promise<number>;
+  /** The decisions held for a workspace, unexpired: what an erasure proof scans. */
+  held(workspaceId: string): Promise<CouncilDecision[]>;
 }
 
 /** The parts of a cache key. */
@@ -51,6 +58,25 @@ export function createInMemoryDecisionCache(options: { clock: Clock; maxEntries?
         if (oldest.done) break;
         entries.delete(oldest.value);
       }
+    },
+    async forget(workspaceId, mentions) {
+      if (mentions.length === 0) return 0;
+      let dropped = 0;
+      for (const [key, entry] of entries) {
+        if (!key.startsWith(`${workspaceId}:`)) continue;
+        const text = JSON.stringify(entry.decision);
+        if (mentions.some((m) => text.includes(m))) {
+          entries.delete(key);
+          dropped++;
+        }
+      }
+      return dropped;
+    },
+    async held(workspaceId) {
+      const now = options.clock.now();
+      return [...entries]
+        .filter(([key, entry]) => key.startsWith(`${workspaceId}:`) && entry.expiresAt > now)
+        .map(([, entry]) => structuredClone(entry.decision));
     },
   };
 }

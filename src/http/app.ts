@@ -35,6 +35,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  */
 export const AUTH_FAILURE_LIMIT = { perSecond: 1, burst: 30 };
 const authFailureKey = (ip: string) => `auth-failures:${ip}`;
+/** The one-click unsubscribe route (RFC 8058), the only one that takes a form body. */
+const ONE_CLICK_UNSUBSCRIBE_PREFIX = '/v1/unsubscribe/';
 
 export interface HttpApp {
   readonly app: FastifyInstance;
@@ -92,6 +94,18 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   app.removeAllContentTypeParsers();
   for (const type of ['application/json', /^application\/[a-z0-9.+-]*\+json$/]) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  }
+  // RFC 8058: a mailbox provider's one-click unsubscribe is a form POST (`List-Unsubscribe=One-Click`,
+  // urlencoded or multipart). Only that route takes a form; every other route still answers 415.
+  for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (request, body, done) => {
+      if (request.url.startsWith(ONE_CLICK_UNSUBSCRIBE_PREFIX)) return done(null, body);
+      done(
+        new LeadloopError('unsupported_media_type', 'this route takes application/json', {
+          issues: [{ field: 'header.content-type', reason: 'must be application/json' }],
+        }),
+      );
+    });
   }
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { ChatStore } from '../chat/index.ts';
 import type { WorkspaceContext } from '../core/index.ts';
+import type { DecisionCache } from '../council/index.ts';
 import { normaliseEmail, normalisePhone } from '../leads/index.ts';
 import {
   type ContactNormaliser,
@@ -7,11 +8,13 @@ import {
   type ErasureHooks,
   type HolderRegistry,
   mentionHolder,
+  type Privacy,
   type RetentionTargets,
   type SubjectScope,
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import { type Db, fromJson, toJson } from '../store/index.ts';
+import type { WorkflowPrivacy } from './workflow-wiring.ts';
 
 export const contactNormaliser: ContactNormaliser = {
   email(raw) {
@@ -158,6 +161,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('privacy_retention', 'configuration and sweep counts');
   for (const table of ['organisations', 'workspaces', 'api_keys', 'widget_keys'])
     holders.declareClean(table, 'directory: tenants and credentials');
+  holders.declareClean('scope_keys', 'the data-scope signing key (PostgreSQL, owner only)');
 
   // Hardening: a chat visitor's claim to be an existing lead links two leads by id only.
   holders.register(
@@ -343,11 +347,51 @@ export const retentionTargets: RetentionTargets = {
       return rows.length;
     },
   },
+  workflowRuns: {
+    // Only finished runs: a running or waiting run still needs its memoised steps to resume.
+    async sweep(db, ctx, olderThan, limit) {
+      const rows = await db
+        .selectFrom('workflow_runs')
+        .select('id')
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('status', 'in', ['completed', 'failed', 'cancelled'])
+        .where((eb) => eb(eb.fn.coalesce('finished_at', 'updated_at'), '<', olderThan))
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return 0;
+      await deleteRuns(
+        db,
+        ctx,
+        rows.map((r) => r.id),
+      );
+      return rows.length;
+    },
+  },
 };
 
-/** After an erasure: the next model leaves the erased outcomes out, and its version says why. */
-export function erasureHooks(queue: Queue): ErasureHooks {
+/** Deletes `runIds`' steps, then the runs (steps are keyed by run). */
+async function deleteRuns(db: Db, ctx: WorkspaceContext, runIds: string[]): Promise<void> {
+  await db
+    .deleteFrom('workflow_steps')
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('run_id', 'in', runIds)
+    .execute();
+  await db
+    .deleteFrom('workflow_runs')
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('id', 'in', runIds)
+    .execute();
+}
+
+/**
+ * After an erasure: the next model leaves the erased outcomes out, and its version says why; the
+ * council's reuse cache drops every decision that mentions an erased lead.
+ */
+export function erasureHooks(queue: Queue, decisionCache: DecisionCache): ErasureHooks {
   return {
+    async afterCommit(ctx, erased) {
+      await decisionCache.forget(ctx.workspaceId, erased.leadIds);
+    },
     async inTransaction(db, ctx, erased) {
       const outcomes = erased.counts['scoring.outcomes'] ?? 0;
       if (outcomes === 0) return;
@@ -360,6 +404,19 @@ export function erasureHooks(queue: Queue): ErasureHooks {
           },
         },
       ]);
+    },
+  };
+}
+
+/** Workflows' view of the ledger: the derived consent state, and a one-click unsubscribe recorded in it. */
+export function workflowPrivacy(privacy: Privacy): WorkflowPrivacy {
+  return {
+    consentState: privacy.consentState,
+    async record(db, ctx, leadId, entries) {
+      await privacy.ledger.record(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId, entries, {
+        type: 'webhook',
+        id: 'unsubscribe-link',
+      });
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   createIdGenerator,
   createSecretBox,
   type IdGenerator,
+  LeadloopError,
   systemClock,
 } from '../core/index.ts';
 import {
@@ -34,21 +35,23 @@ import {
   createInMemoryCouncilBudget,
   createInMemoryDecisionCache,
   createNextActionStage,
+  type DecisionCache,
   registerCouncilSkills,
 } from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
 import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
 import {
-  createEventWriter,
   createIngestService,
-  type EventWriter,
+  createSubmissionWriter,
   eventIdOf,
   type IngestService,
+  type SubmissionWriter,
 } from '../ingest/index.ts';
 import {
   createIdentityClaims,
   createLeadPipeline,
   createLeadReader,
+  createNormalisedLeads,
   type LeadPipeline,
   type LeadReader,
 } from '../leads/index.ts';
@@ -62,6 +65,7 @@ import {
 import type { LiveOptimiser } from '../optimiser/index.ts';
 import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import {
+  type BatchJobHandlers,
   createEmbeddedQueue,
   createSchedules,
   type JobHandlers,
@@ -92,6 +96,7 @@ import {
   erasureHooks,
   registerPersonalDataHolders,
   retentionTargets,
+  workflowPrivacy,
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
@@ -113,7 +118,7 @@ export interface Runtime {
   users: UsersService;
   rules: RulesRepository;
   predictive: PredictiveScoring;
-  writer: EventWriter;
+  writer: SubmissionWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
   leads: LeadReader;
@@ -123,6 +128,8 @@ export interface Runtime {
   chats: ChatStore;
   chat: ChatService;
   council: CouncilService;
+  /** The council's reuse cache; erasure purges the erased leads' decisions from it. */
+  decisionCache: DecisionCache;
   privacy: Privacy;
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
@@ -165,10 +172,16 @@ export interface RuntimeOptions {
  * role, and the process then works as that role, which row-level security binds; otherwise the one
  * connection does both (fine on SQLite and for a development database, and said so in the log).
  */
-async function migrateStore(config: Config, store: Store, schema: string | undefined, logger: Logger) {
+async function migrateStore(
+  config: Config,
+  store: Store,
+  schema: string | undefined,
+  logger: Logger,
+  masterKey: Uint8Array,
+) {
   const ownerUrl = config.DATABASE_OWNER_URL;
   if (store.dialect === 'postgres' && ownerUrl && ownerUrl !== config.DATABASE_URL) {
-    const owner = createStore({ databaseUrl: ownerUrl, schema, poolSize: 1 });
+    const owner = createStore({ databaseUrl: ownerUrl, schema, poolSize: 1, masterKey });
     try {
       await owner.migrate({
         appRole: { name: config.DATABASE_APP_ROLE, password: config.DATABASE_APP_PASSWORD },
@@ -179,6 +192,10 @@ async function migrateStore(config: Config, store: Store, schema: string | undef
   } else {
     await store.migrate();
   }
+  if ((await store.acceptsDataScope()) === false)
+    throw new ConfigError(
+      "the database does not accept this process's data scope: it holds no scope key of this master key. Run `leadloop migrate` with the same LEADLOOP_MASTER_KEY as the server",
+    );
   const role = await store.connectedRole();
   if (role?.bypassesRowSecurity)
     logger.warn(
@@ -192,13 +209,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createIdGenerator({ now: () => clock.now() });
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'leadloop' } });
+  const masterKey = loadMasterKey({
+    configured: config.LEADLOOP_MASTER_KEY,
+    dataDir: config.LEADLOOP_DATA_DIR,
+  });
   const store = createStore({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LEADLOOP_DATA_DIR,
     sqliteFile: options.sqliteFile,
     schema: options.postgresSchema,
+    masterKey,
   });
-  await migrateStore(config, store, options.postgresSchema, logger);
+  await migrateStore(config, store, options.postgresSchema, logger, masterKey);
 
   const queueOptions = {
     store,
@@ -227,10 +249,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
       : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
-  const masterKey = loadMasterKey({
-    configured: config.LEADLOOP_MASTER_KEY,
-    dataDir: config.LEADLOOP_DATA_DIR,
-  });
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
   const secretBox = createSecretBox(masterKey);
   const events = createDomainEventLog({ store, clock, ids });
@@ -252,11 +270,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
-  const writer = createEventWriter({ store, queue, clock, ids });
+  // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
+  const normalisedLeads = createNormalisedLeads();
+  const writer = createSubmissionWriter({ store, queue, clock, ids, normalisedLeads });
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);
-  if (!spec.ok) throw new Error(`LEADLOOP_MODEL: ${spec.error}`);
+  if (!spec.ok) throw new LeadloopError('validation_failed', `LEADLOOP_MODEL: ${spec.error}`);
   const offlineExtractor = createOfflineExtractor();
   const skills = createSkillRegistry();
   skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
@@ -336,6 +356,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events,
   });
   const analytics = createAnalyticsService({ store, feed: events, clock });
+  // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
+  // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
+  const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
   const council = createCouncilService({
     store,
     audit,
@@ -347,9 +370,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
       offlineModels,
-      // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
-      // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
-      cache: createInMemoryDecisionCache({ clock, maxEntries: 100 }),
+      cache: decisionCache,
       clock,
       ids: () => ids.next('dec'),
     }),
@@ -364,7 +385,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     normalise: contactNormaliser,
     retentionTargets,
     eventGpc: chatEventGpc(chats),
-    hooks: erasureHooks(queue),
+    hooks: erasureHooks(queue, decisionCache),
   });
   registerPersonalDataHolders(privacy.holders);
   const workflows = wireWorkflows({
@@ -379,8 +400,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ...(spec.value.provider === 'offline' ? {} : { models }),
     masterKey: options.masterKey ?? masterKey,
     ...(options.random ? { random: options.random } : {}),
+    privacy: workflowPrivacy(privacy),
   });
   const pipeline = createLeadPipeline({
+    normalisedLeads,
     clock,
     ids,
     audit,
@@ -424,6 +447,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     'optimiser.review': (job) => optimiser.reviewJob(job),
     'optimiser.housekeeping': (job) => optimiser.housekeepingJob(job),
   };
+  const batchHandlers: BatchJobHandlers = {
+    'lead.process': (jobs) => pipeline.processBatch(jobs),
+  };
 
   let state: LifecycleState = 'starting';
   const lifecycle = {
@@ -459,6 +485,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     chats,
     chat,
     council,
+    decisionCache,
     privacy,
     analytics,
     workflows,
@@ -478,6 +505,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         });
       workerDone = queue.work({
         handlers,
+        batchHandlers,
         concurrency,
         ...(pools ? { pools } : {}),
         signal: workerAbort.signal,
@@ -502,7 +530,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       });
     },
     async stopWorkers() {
-      workerAbort?.abort(new Error('shutting down'));
+      workerAbort?.abort(new LeadloopError('unavailable', 'shutting down', { retryable: true }));
       await workerDone;
       await ticking;
       ticking = null;

@@ -14,6 +14,7 @@ import type { CouncilService } from '../council/index.ts';
 import { signWebhook } from '../ingest/index.ts';
 import { findLead } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
+import type { ConsentEntryInput, ConsentStateReader } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
@@ -46,7 +47,7 @@ export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog 
     },
     async update(db, ctx, leadId, patch, actor, reason) {
       const lead = await findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
-      if (!lead) throw new Error(`lead ${leadId} not found`);
+      if (!lead) throw new LeadloopError('not_found', `lead ${leadId} not found`);
       const attributes = { ...lead.attributes };
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const set = (key: string, value: string | number | boolean | null) => {
@@ -114,7 +115,7 @@ export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog 
 /**
  * The default consent adapter, over today's consent data: purposes from the lead's consent records
  * (checkbox and form captures count as written), opt-outs from lead attributes (`unsubscribed`,
- * `doNotSell`, `gpc`). The privacy capability's ledger replaces it when it lands.
+ * `doNotSell`, `gpc`). Used only when no privacy ledger is wired (`createLedgerConsentPort`).
  */
 export function createDefaultConsentPort(): ConsentPort {
   return {
@@ -147,6 +148,63 @@ export function createDefaultConsentPort(): ConsentPort {
         saleShareOptOut: yes(attributes.doNotSell) || yes(attributes.gpc),
         unsubscribed: yes(attributes.unsubscribed),
       };
+    },
+  };
+}
+
+/** What workflows need of the privacy capability: its derived consent state, and a way to record a withdrawal. */
+export interface WorkflowPrivacy {
+  consentState: ConsentStateReader;
+  record(db: Db, ctx: { workspaceId: string }, leadId: string, entries: ConsentEntryInput[]): Promise<void>;
+}
+
+/** Ledger purposes and the older names a workflow condition may still use for them. */
+const LEGACY_NAMES: Record<string, string[]> = {
+  email_marketing: ['marketing'],
+  phone: ['sales_contact'],
+};
+
+/**
+ * The consent adapter over the privacy ledger's derived state, read when the engine acts (so a
+ * withdrawal on the preference page or by one-click unsubscribe stops the next e-mail of a waiting
+ * run). Restriction (Art. 18) leaves no purpose granted; an explicit e-mail withdrawal is an
+ * unsubscribe; GPC counts as a sale/share opt-out.
+ */
+export function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
+  return {
+    async stateOf(db, ctx, leadId) {
+      const state = await privacy.consentState(
+        db,
+        { workspaceId: ctx.workspaceId, organisationId: '' },
+        leadId,
+      );
+      const purposes: string[] = [];
+      const written: string[] = [];
+      if (!state.restricted)
+        for (const p of Object.values(state.purposes)) {
+          if (!p.allowed) continue;
+          const names = [p.purpose, ...(LEGACY_NAMES[p.purpose] ?? [])];
+          purposes.push(...names);
+          if (p.method === 'checkbox' || p.method === 'form') written.push(...names);
+        }
+      const email = state.purposes.email_marketing;
+      return {
+        purposes,
+        writtenPurposes: written,
+        saleShareOptOut: state.saleOrShareOptOut || state.gpc,
+        unsubscribed: state.restricted || (email?.basis === 'recorded' && !email.allowed),
+      };
+    },
+    async unsubscribe(db, ctx, leadId, at) {
+      await privacy.record(db, ctx, leadId, [
+        {
+          purpose: 'email_marketing',
+          action: 'withdraw',
+          method: 'unsubscribe',
+          source: 'list_unsubscribe',
+          occurredAt: at,
+        },
+      ]);
     },
   };
 }
@@ -207,6 +265,8 @@ export function wireWorkflows(options: {
   /** The master key: credentials are sealed with its box (bound to workspace and name); unsubscribe links are signed with a key derived from it. */
   masterKey: Uint8Array;
   random?: () => number;
+  /** The privacy ledger; absent, the engine reads the older consent records and attributes. */
+  privacy?: WorkflowPrivacy;
 }): WorkflowWiring {
   const { config, store, queue, clock, ids, audit } = options;
   const credentials = createCredentialStore({ box: createSecretBox(options.masterKey), clock });
@@ -216,6 +276,7 @@ export function wireWorkflows(options: {
   const settings = createSettingsStore({ clock });
   const leads = createWorkflowLeadPort({ clock, audit });
   const smtp = config.LEADLOOP_SMTP_URL;
+  const consent = options.privacy ? createLedgerConsentPort(options.privacy) : createDefaultConsentPort();
   const engine = createWorkflowEngine({
     store,
     queue,
@@ -223,7 +284,7 @@ export function wireWorkflows(options: {
     ids,
     audit,
     leads,
-    consent: createDefaultConsentPort(),
+    consent,
     council: createCouncilPort(options.council),
     credentials,
     settings,
@@ -265,6 +326,8 @@ export function wireWorkflows(options: {
             { type: 'webhook', id: 'unsubscribe-link' },
             'the recipient unsubscribed with the link in a workflow e-mail',
           );
+          // RFC 8058: effective at once, in the same transaction as the answer the mailbox gets.
+          await consent.unsubscribe?.(trx, { workspaceId }, leadId, clock.now());
         }),
       ),
     verifyUnsubscribe: (workspaceId, leadId, token) => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
 import type { ConsentEventsTable, Db } from '../store/index.ts';
+import { fixedChunks } from '../store/index.ts';
 import { type ConsentMethod, DEFAULT_ALLOWED, DEFAULT_BASIS, PURPOSES, type Purpose } from './purposes.ts';
 
 export type ConsentAction = 'grant' | 'withdraw';
@@ -136,6 +137,8 @@ export interface ConsentLedger {
   ): Promise<ConsentEntry[]>;
   history(db: Db, ctx: WorkspaceContext, leadId: string): Promise<ConsentEntry[]>;
   state: ConsentStateReader;
+  /** The states of several leads of one workspace, read in one statement per chunk of ids. */
+  states(db: Db, ctx: WorkspaceContext, leadIds: readonly string[]): Promise<Map<string, ConsentState>>;
 }
 
 export function createConsentLedger(options: {
@@ -162,6 +165,20 @@ export function createConsentLedger(options: {
     history,
     async state(db, ctx, leadId) {
       return deriveConsentState(leadId, await history(db, ctx, leadId));
+    },
+    async states(db, ctx, leadIds) {
+      const byLead = new Map<string, ConsentEntry[]>(leadIds.map((id) => [id, []]));
+      for (const chunk of fixedChunks(leadIds)) {
+        const rows = await db
+          .selectFrom('consent_events')
+          .selectAll()
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('lead_id', 'in', chunk)
+          .execute();
+        for (const row of rows) byLead.get(row.lead_id)?.push(toEntry(row));
+      }
+      // deriveConsentState orders each lead's entries itself.
+      return new Map([...byLead].map(([id, entries]) => [id, deriveConsentState(id, entries)]));
     },
     async record(db, ctx, leadId, entries, actor) {
       if (entries.length === 0) return [];

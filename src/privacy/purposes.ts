@@ -71,6 +71,7 @@ export const CONSENT_METHODS = [
   'request',
   'checkbox',
   'verbal',
+  'unsubscribe',
 ] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 

@@ -17,6 +17,11 @@ export const retentionPolicySchema = z
     ),
     rawPayloadsDays: days.describe('Blank stored submission bodies and idempotency answers older than this.'),
     decisionsDays: days.describe('Delete council decisions (prompts, tool calls) older than this.'),
+    workflowRunsDays: days
+      .default(90)
+      .describe(
+        'Delete finished workflow runs and their steps (e-mails sent, HTTP answers) this many days after they ended; default 90.',
+      ),
   })
   .strict();
 export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
@@ -24,13 +29,15 @@ export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 /**
  * Conservative defaults (used until a workspace sets its own): two years for unconverted leads and
  * decisions, one year for transcripts, 90 days for raw submission bodies (the lead row keeps the
- * normalised values; the body is only needed to reprocess a failed event).
+ * normalised values; the body is only needed to reprocess a failed event) and for finished
+ * workflow runs (their step outputs hold the e-mails and HTTP answers sent about a person).
  */
 export const DEFAULT_RETENTION: RetentionPolicy = {
   unconvertedLeadsDays: 730,
   transcriptsDays: 365,
   rawPayloadsDays: 90,
   decisionsDays: 730,
+  workflowRunsDays: 90,
 };
 
 /** One category's sweep, wired in `src/main` by the capability that owns the table. Idempotent; at most `limit` rows a call. */
@@ -44,6 +51,8 @@ export interface RetentionTargets {
   transcripts: RetentionTarget;
   rawPayloads: RetentionTarget;
   decisions: RetentionTarget;
+  /** Finished workflow runs (and their steps) that ended before `olderThan`; counts runs. */
+  workflowRuns: RetentionTarget;
 }
 
 export interface RetentionReport {
@@ -51,7 +60,13 @@ export interface RetentionReport {
   finishedAt: number;
   policyVersion: number;
   dryRun: boolean;
-  removed: { unconvertedLeads: number; transcripts: number; rawPayloads: number; decisions: number };
+  removed: {
+    unconvertedLeads: number;
+    transcripts: number;
+    rawPayloads: number;
+    decisions: number;
+    workflowRuns: number;
+  };
   /** Rows removed per holder while erasing unconverted leads. */
   holders: Record<string, number>;
 }
@@ -90,7 +105,10 @@ export function createRetention(options: {
       .where('workspace_id', '=', ctx.workspaceId)
       .executeTakeFirst();
     return {
-      policy: row ? fromJson<RetentionPolicy>(row.policy, DEFAULT_RETENTION) : DEFAULT_RETENTION,
+      // A policy saved before a category existed keeps that category's default.
+      policy: row
+        ? { ...DEFAULT_RETENTION, ...fromJson<Partial<RetentionPolicy>>(row.policy, {}) }
+        : DEFAULT_RETENTION,
       version: row?.version ?? 0,
       isDefault: !row || row.version === 0,
       lastRunAt: row?.last_run_at === null || row?.last_run_at === undefined ? null : Number(row.last_run_at),
@@ -133,7 +151,7 @@ export function createRetention(options: {
       const batch = sweepOptions.batch ?? 500;
       const startedAt = clock.now();
       const { policy, version } = await get(store.db, ctx);
-      const removed = { unconvertedLeads: 0, transcripts: 0, rawPayloads: 0, decisions: 0 };
+      const removed = { unconvertedLeads: 0, transcripts: 0, rawPayloads: 0, decisions: 0, workflowRuns: 0 };
       const perHolder: Record<string, number> = {};
       const cutoff = (d: number | null) => (d === null ? null : startedAt - d * DAY);
 
@@ -156,6 +174,7 @@ export function createRetention(options: {
         ['transcripts', targets.transcripts, cutoff(policy.transcriptsDays)],
         ['rawPayloads', targets.rawPayloads, cutoff(policy.rawPayloadsDays)],
         ['decisions', targets.decisions, cutoff(policy.decisionsDays)],
+        ['workflowRuns', targets.workflowRuns, cutoff(policy.workflowRunsDays)],
       ] as const;
       for (const [name, target, before] of categories) {
         if (before === null) continue;
@@ -194,7 +213,7 @@ export function createRetention(options: {
           actor,
           action: 'privacy.retention.swept',
           subject: ctx.workspaceId,
-          reason: `retention policy v${version}: ${removed.unconvertedLeads} unconverted leads erased, ${removed.transcripts} transcripts deleted, ${removed.rawPayloads} raw payloads blanked, ${removed.decisions} decisions deleted`,
+          reason: `retention policy v${version}: ${removed.unconvertedLeads} unconverted leads erased, ${removed.transcripts} transcripts deleted, ${removed.rawPayloads} raw payloads blanked, ${removed.decisions} decisions deleted, ${removed.workflowRuns} workflow runs deleted`,
           data: { ...report },
         });
       });

@@ -5,11 +5,11 @@ export type { TrainingReport } from './ml/index.ts';
 export { readCsvFile, runCsvTraining } from './ml/index.ts';
 export type {
   ModelMetrics,
-  ModelRegistry,
   ModelStatus,
+  ModelVersionRegistry,
   ModelVersionView,
   TrainingWindow,
-} from './model-registry.ts';
+} from './model-version-registry.ts';
 export type {
   OutcomeImportSummary,
   OutcomeInput,

@@ -20,9 +20,10 @@ export type {
   OptimiserAdjustmentsTable,
   OptimiserAlertsTable,
   PrivacyRequestsTable,
+  SubmissionsTable,
   WorkflowRunsTable,
   WorkflowStepsTable,
 } from './schema.ts';
-export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';
+export { DIRECTORY_TABLES, OWNER_TABLES, TENANT_TABLES } from './schema.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';

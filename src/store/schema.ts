@@ -46,7 +46,7 @@ export interface WebhookSecretsTable {
   expires_at: number | null;
 }
 
-export interface EventsTable {
+export interface SubmissionsTable {
   id: string;
   workspace_id: string;
   type: string;
@@ -60,6 +60,12 @@ export interface EventsTable {
   created_at: number;
   processed_at: number | null;
 }
+
+/**
+ * The old name of {@link SubmissionsTable}, kept while the pipeline files (reworked by the
+ * throughput change) still use it; remove once they say `SubmissionsTable`.
+ */
+export type EventsTable = SubmissionsTable;
 
 export interface IdempotencyKeysTable {
   workspace_id: string;
@@ -660,7 +666,7 @@ export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
   webhook_secrets: WebhookSecretsTable;
-  events: EventsTable;
+  events: SubmissionsTable;
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
   leads: LeadsTable;
@@ -767,3 +773,10 @@ export const DIRECTORY_TABLES = [
   'user_sessions',
   'user_invitations',
 ] as const satisfies readonly (keyof Database)[];
+
+/**
+ * PostgreSQL only, and only the owner's (and so the definer functions') to read: the data-scope
+ * signing key (migration 013). The application's role has no privilege on them; the repositories
+ * never touch them, so they are not in {@link Database}.
+ */
+export const OWNER_TABLES = ['scope_keys'] as const;

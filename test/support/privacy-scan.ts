@@ -98,3 +98,9 @@ export async function findInRedis(
   }
   return { found, scanned, ours };
 }
+
+/** Needles found in values a process holds in memory (a cache's entries), one finding per needle. */
+export function findInMemory(values: readonly unknown[], needles: readonly string[]): string[] {
+  const text = JSON.stringify(values).toLowerCase();
+  return needles.filter((needle) => text.includes(needle.toLowerCase()));
+}

@@ -4111,7 +4111,7 @@ export interface operations {
                          * @default api
                          * @enum {string}
                          */
-                        method?: "form" | "chat" | "import" | "api" | "preference_page" | "gpc" | "objection" | "suppression" | "request" | "checkbox" | "verbal";
+                        method?: "form" | "chat" | "import" | "api" | "preference_page" | "gpc" | "objection" | "suppression" | "request" | "checkbox" | "verbal" | "unsubscribe";
                         /** @description Only its sha256 is kept. */
                         noticeText?: string;
                         noticeVersion?: string;
@@ -5654,6 +5654,11 @@ export interface operations {
                             transcriptsDays: number | null;
                             /** @description Erase leads with no conversion and no change for this many days. */
                             unconvertedLeadsDays: number | null;
+                            /**
+                             * @description Delete finished workflow runs and their steps (e-mails sent, HTTP answers) this many days after they ended; default 90.
+                             * @default 90
+                             */
+                            workflowRunsDays: number | null;
                         };
                         version: number;
                     };
@@ -5688,6 +5693,11 @@ export interface operations {
                     transcriptsDays: number | null;
                     /** @description Erase leads with no conversion and no change for this many days. */
                     unconvertedLeadsDays: number | null;
+                    /**
+                     * @description Delete finished workflow runs and their steps (e-mails sent, HTTP answers) this many days after they ended; default 90.
+                     * @default 90
+                     */
+                    workflowRunsDays?: number | null;
                 };
             };
         };

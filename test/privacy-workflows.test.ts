@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
+import type { HttpApp } from '../src/http/index.ts';
+import { call } from './support/http.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { mailHeader, type SmtpSink, startSmtpSink } from './support/sinks.ts';
+import { prepareWorkspace } from './support/workflow-fixtures.ts';
+
+const ACTOR = { type: 'system' as const, id: 'test' };
+
+/**
+ * A pause (a due timer row), then consent checked, then a marketing e-mail. (The verifier wants the
+ * check after the wait: a wait forgets every check before it.)
+ */
+const NURTURE = {
+  schemaVersion: 1,
+  name: 'Nurture after a pause',
+  triggers: [{ type: 'manual' }],
+  start: 'pause',
+  steps: [
+    { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 }, next: 'check' },
+    {
+      id: 'check',
+      type: 'condition',
+      when: { consent: { purposes: ['email_marketing'] } },
+      onTrue: 'mail',
+      onFalse: 'held',
+    },
+    { id: 'held', type: 'noop' },
+    {
+      id: 'mail',
+      type: 'send_email',
+      to: 'lead',
+      purpose: 'marketing',
+      subject: 'News for {{lead.name}}',
+      body: 'Hello {{lead.name}}.',
+      next: 'done',
+    },
+    { id: 'done', type: 'noop' },
+  ],
+};
+
+/** The privacy ledger drives the workflow engine: withdrawals stop the next e-mail of a waiting run. */
+for (const dialect of DIALECTS) {
+  describe(`workflows read the privacy ledger (${dialect})`, () => {
+    let runtime: TestRuntime;
+    let http: HttpApp;
+    let smtp: SmtpSink;
+    let origin = '';
+    const ws = { workspaceId: '', organisationId: '', apiKey: '' };
+    let workflowId = '';
+
+    before(async () => {
+      smtp = await startSmtpSink();
+      ({ runtime, http } = await startTestApp(dialect, { config: { LEADLOOP_SMTP_URL: smtp.url } }));
+      const created = await runtime.tenants.createWorkspace({ name: 'W', organisation: 'Org', actor: ACTOR });
+      Object.assign(ws, {
+        workspaceId: created.workspace.id,
+        organisationId: created.workspace.organisationId,
+        apiKey: created.apiKey,
+      });
+      await inWorkspace(ws.workspaceId, async () => {
+        await prepareWorkspace(runtime, ws.workspaceId);
+        workflowId = (await runtime.workflows.service.create(ws, NURTURE, ACTOR)).id;
+        await runtime.workflows.service.activate(ws, workflowId, ACTOR);
+      });
+      // A real socket: the one-click unsubscribe is posted the way a mailbox provider posts it.
+      origin = await http.app.listen({ port: 0, host: '127.0.0.1' });
+      runtime.startWorkers(2);
+    });
+    after(async () => {
+      await stopTestApp({ runtime, http });
+      await smtp.close();
+    });
+
+    const submit = async (email: string, name: string) => {
+      const accepted = await call(http.app, 'POST', '/v1/leads', {
+        key: ws.apiKey,
+        body: {
+          email,
+          name,
+          consent: {
+            purposes: ['email_marketing'],
+            textVersion: 'notice-7',
+            timestamp: new Date().toISOString(),
+            method: 'checkbox',
+          },
+        },
+      });
+      assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+      return eventually(async () => {
+        const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.apiKey });
+        return (event.body.leadId as string | null) ?? undefined;
+      });
+    };
+    const startRun = (leadId: string) =>
+      inWorkspace(ws.workspaceId, async () => {
+        const { runId } = await runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR);
+        await eventually(async () => {
+          const run = await runtime.workflows.service.getRun(ws, runId);
+          return run.steps.find((s) => s.stepId === 'pause')?.status === 'waiting' ? true : undefined;
+        });
+        return runId;
+      });
+    /** The hour's pause is a due job row and the step's wake time: bring both forward instead of waiting an hour. */
+    const wakeUp = async (runId: string) => {
+      await inWorkspace(ws.workspaceId, async () => {
+        await runtime.inspect
+          .updateTable('workflow_steps')
+          .set({ wake_at: Date.now() })
+          .where('run_id', '=', runId)
+          .where('status', '=', 'waiting')
+          .execute();
+        await runtime.inspect
+          .updateTable('jobs')
+          .set({ run_at: Date.now() })
+          .where('name', '=', 'workflow.step')
+          .where('payload', 'like', `%${runId}%`)
+          .where('status', '=', 'queued')
+          .execute();
+      });
+      runtime.queue.notify();
+      return eventually(async () => {
+        const run = await inWorkspace(ws.workspaceId, () => runtime.workflows.service.getRun(ws, runId));
+        return run.status === 'completed' ? run : undefined;
+      });
+    };
+    const consents = async (leadId: string) =>
+      (await call(http.app, 'GET', `/v1/leads/${leadId}/consents`, { key: ws.apiKey })).body as {
+        state: { purposes: Record<string, { allowed: boolean; method: string | null }> };
+      };
+
+    it('a withdrawal on the preference page while a run waits skips its next e-mail and records why', async () => {
+      const kept = await submit('kim.kept@ledger.example', 'Kim');
+      const withdrawn = await submit('wes.withdrawn@ledger.example', 'Wes');
+      const keptRun = await startRun(kept);
+      const withdrawnRun = await startRun(withdrawn);
+
+      const link = await call(http.app, 'POST', `/v1/leads/${withdrawn}/preference-link`, {
+        key: ws.apiKey,
+        body: { ttlDays: 7 },
+      });
+      assert.equal(link.status, 201, JSON.stringify(link.body));
+      const posted = await call(http.app, 'POST', String(link.body.path), {
+        body: { action: 'withdraw', purpose: 'email_marketing' },
+      });
+      assert.equal(posted.status, 200, JSON.stringify(posted.body));
+      // The older consent records still say "granted": only the ledger knows of the withdrawal.
+      assert.equal((await consents(withdrawn)).state.purposes.email_marketing?.allowed, false);
+
+      const keptDone = await wakeUp(keptRun);
+      assert.equal(keptDone.steps.find((s) => s.stepId === 'mail')?.status, 'completed');
+      await eventually(async () => smtp.messages.find((m) => m.to.includes('kim.kept@ledger.example')));
+
+      const done = await wakeUp(withdrawnRun);
+      assert.deepEqual(
+        done.steps.map((s) => [s.stepId, s.status]),
+        [
+          ['pause', 'completed'],
+          ['check', 'completed'],
+          ['held', 'completed'],
+        ],
+        'the send step is not reached',
+      );
+      const check = done.steps.find((s) => s.stepId === 'check');
+      assert.equal(
+        (check?.output as Record<string, unknown> | undefined)?.branch,
+        'onFalse',
+        JSON.stringify(check),
+      );
+      assert.equal(
+        smtp.messages.filter((m) => m.to.includes('wes.withdrawn@ledger.example')).length,
+        0,
+        'no e-mail after the withdrawal',
+      );
+    });
+
+    it('one-click unsubscribe (RFC 8058): the form POST a mailbox sends withdraws email_marketing at once; a forged token changes nothing', async () => {
+      const leadId = await submit('una.click@ledger.example', 'Una');
+      await wakeUp(await startRun(leadId));
+      const mail = await eventually(async () =>
+        smtp.messages.find((m) => m.to.includes('una.click@ledger.example')),
+      );
+      assert.equal(mailHeader(mail.raw, 'List-Unsubscribe-Post'), 'List-Unsubscribe=One-Click');
+      const target = new URL(
+        (mailHeader(mail.raw, 'List-Unsubscribe') ?? '').replace(/^</, '').replace(/>$/, ''),
+      );
+      assert.match(target.pathname, /^\/v1\/unsubscribe\//);
+      const post = (search: string) =>
+        fetch(`${origin}${target.pathname}${search}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'List-Unsubscribe=One-Click',
+        });
+
+      const forged = await post(`?t=${'A'.repeat(32)}`);
+      assert.equal(forged.status, 403);
+      assert.equal((await consents(leadId)).state.purposes.email_marketing?.allowed, true);
+
+      const response = await post(target.search);
+      assert.equal(response.status, 200, await response.clone().text());
+      // Honoured before the answer: no window in which another e-mail could go out.
+      const state = (await consents(leadId)).state.purposes.email_marketing;
+      assert.equal(state?.allowed, false);
+      assert.equal(state?.method, 'unsubscribe');
+
+      const before = smtp.messages.length;
+      const again = await wakeUp(await startRun(leadId));
+      assert.deepEqual(
+        again.steps.map((s) => s.stepId),
+        ['pause', 'check', 'held'],
+        'the consent check now takes the other branch',
+      );
+      assert.equal(smtp.messages.length, before);
+      // Other routes still refuse a form body.
+      const form = await fetch(`${origin}/v1/leads`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ws.apiKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'email=a@b.example',
+      });
+      assert.equal(form.status, 415);
+    });
+  });
+}
