@@ -92,9 +92,13 @@ export function optimiserMigration(dialect: DialectName) {
         .execute();
       if (dialect === 'postgres') {
         for (const table of TABLES) await enableTenantIsolation(db, table);
-        await sql`create policy scheduler on schedules
-          using (current_setting('app.scheduler', true) = 'on')
-          with check (current_setting('app.scheduler', true) = 'on')`.execute(db);
+        // The queue's scheduler scope, verified like every scope since migration 013.
+        const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+        const schema = (rows[0]?.schema ?? 'public').replaceAll('"', '""');
+        const scheduler = sql.raw(`(select "${schema}".leadloop_scope_is_scheduler())`);
+        await sql`create policy scheduler on schedules using (${scheduler}) with check (${scheduler})`.execute(
+          db,
+        );
       }
     },
     async down(db: Kysely<unknown>): Promise<void> {
