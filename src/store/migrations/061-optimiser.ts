@@ -1,6 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import { enableSchedulerAccess, enableTenantIsolation } from './005-row-level-security.ts';
 
 const TABLES = [
   'schedules',
@@ -92,13 +92,7 @@ export function optimiserMigration(dialect: DialectName) {
         .execute();
       if (dialect === 'postgres') {
         for (const table of TABLES) await enableTenantIsolation(db, table);
-        // The queue's scheduler scope, verified like every scope since migration 013.
-        const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-        const schema = (rows[0]?.schema ?? 'public').replaceAll('"', '""');
-        const scheduler = sql.raw(`(select "${schema}".leadloop_scope_is_scheduler())`);
-        await sql`create policy scheduler on schedules using (${scheduler}) with check (${scheduler})`.execute(
-          db,
-        );
+        await enableSchedulerAccess(db, 'schedules');
       }
     },
     async down(db: Kysely<unknown>): Promise<void> {
