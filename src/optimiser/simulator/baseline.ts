@@ -1,3 +1,4 @@
+import { binIndex } from '../detectors/psi.ts';
 import type { Observation } from './world.ts';
 
 /**
@@ -18,11 +19,22 @@ export interface Baseline {
   conversionTrials: number;
   qualificationStreams: string[];
   minutes: number;
+  /**
+   * Qualification of completed chats per score bin (`scoreEdges`), with Laplace's rule: the risk
+   * model of the risk-adjusted CUSUM (how likely a lead of this score was to qualify).
+   */
+  scoreEdges: number[];
+  qualificationByScore: number[];
 }
 
 const SHRINK = 5;
 
-export function measureBaseline(observations: readonly Observation[], minutes: number): Baseline {
+export function measureBaseline(
+  observations: readonly Observation[],
+  minutes: number,
+  scoreEdges: readonly number[] = [],
+): Baseline {
+  const byScore = Array.from({ length: scoreEdges.length + 1 }, () => [0, 0] as [number, number]);
   const qual = new Map<string, [number, number]>();
   const add = (key: string, hit: boolean) => {
     const c = qual.get(key) ?? [0, 0];
@@ -43,6 +55,11 @@ export function measureBaseline(observations: readonly Observation[], minutes: n
     for (let q = 0; q < reached; q++) reach[q] = (reach[q] ?? 0) + 1;
     if (o.droppedAt > 0) drop[o.droppedAt - 1] = (drop[o.droppedAt - 1] ?? 0) + 1;
     if (!o.completed) continue;
+    const bin = byScore[binIndex(scoreEdges, o.lead.score)];
+    if (bin) {
+      bin[0] += 1;
+      if (o.qualified) bin[1] += 1;
+    }
     add('all', o.qualified);
     add(`industry:${o.lead.industry}`, o.qualified);
     add(`source:${o.lead.source}`, o.qualified);
@@ -82,5 +99,7 @@ export function measureBaseline(observations: readonly Observation[], minutes: n
     conversionTrials: outcomes,
     qualificationStreams: [...qualification.keys()],
     minutes,
+    scoreEdges: [...scoreEdges],
+    qualificationByScore: byScore.map(([n, hits]) => (hits + 1) / (n + 2)),
   };
 }

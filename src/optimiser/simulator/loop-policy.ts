@@ -29,6 +29,11 @@ export interface LoopParams {
   minStreamPerMinute: number;
   /** A stream that fired stays quiet this long (ADWIN fires twice on one change: river#574). */
   cooldownMinutes: number;
+  /**
+   * False alarms per week the risk-adjusted qualification CUSUMs may spend; their threshold follows
+   * from it by Lorden's bound (no tuning). 0 switches them off (the first run's detector set).
+   */
+  residualBudget: number;
 }
 
 /** Anchor-based starting point (docs/optimiser.md): the "first run" the report keeps. */
@@ -48,13 +53,20 @@ export const INITIAL_LOOP_PARAMS: LoopParams = {
   psiWindowMinutes: 60,
   minStreamPerMinute: 0.5,
   cooldownMinutes: 60,
+  // The first run's detector set had no risk-adjusted streams; the tuned set adds them (tuning.ts).
+  residualBudget: 0,
 };
+
+/** The risk-adjusted streams' share of the weekly false-alarm budget (by formula, not tuned). */
+export const RESIDUAL_BUDGET = 0.1;
 
 export interface Policy {
   observeMinute(
     minute: number,
     observations: readonly Observation[],
     revealed: readonly Observation[],
+    /** Leads whose qualification the loop's own live change decides (the risk model does not hold for them). */
+    ownChange?: (o: Observation) => boolean,
   ): Alarm[];
 }
 
@@ -93,6 +105,24 @@ export function createLoopPolicy(
   // The pooled stream also gets a CUSUM for a third of the shift: slow drifts cross it first.
   const q0 = baseline.qualification.get('all') ?? 0;
   const small = bernoulli('all', 'qualification', 1 - q0, 1 - q0 * (1 - params.qualShift / 3), params.qualH);
+  // Risk-adjusted (Steiner) CUSUMs: each completed lead is judged against the chance a lead of its
+  // score had to qualify in the reference, so the evidence comes from leads that should have
+  // qualified and did not — far more per lead than the segment's pooled share, and blind to a
+  // change in the score mix. Lorden: a CUSUM of log-likelihood ratios runs at least e^h
+  // observations between false alarms, so h = ln(observations per week / budget).
+  const residualKeys = [...qual.keys()];
+  const completedPerWeek = (baseline.qualificationTrials.get('all') ?? 0) * (10_080 / baseline.minutes);
+  // Each completed lead updates at most three of them: all, its industry, its source.
+  const residualH = Math.log((3 * completedPerWeek) / Math.max(1e-9, params.residualBudget));
+  const residualLlr = baseline.qualificationByScore.map((q) => {
+    const p0 = 1 - q;
+    const p1 = 1 - q * (1 - params.qualShift);
+    return { miss: bernoulliLlr(true, p0, p1), hit: bernoulliLlr(false, p0, p1) };
+  });
+  const residual = new Map<string, Cusum>();
+  if (params.residualBudget > 0 && baseline.scoreEdges.length > 0)
+    for (const key of residualKeys)
+      residual.set(key, createCusum({ slack: 0, threshold: residualH, mode: 'up' }));
   const questions = baseline.dropoff.map((p0, i) =>
     bernoulli(`question:${i + 1}`, 'question', p0, p0 + params.dropShift, params.dropH),
   );
@@ -116,7 +146,7 @@ export function createLoopPolicy(
   const window: number[][] = [];
 
   return {
-    observeMinute(minute, observations, revealed) {
+    observeMinute(minute, observations, revealed, ownChange) {
       const alarms: Alarm[] = [];
       for (const [key] of sources) if (!lastArrival.has(key)) lastArrival.set(key, minute - 1);
       const raise = (family: AlarmFamily, stream: string, statistic: number) => {
@@ -139,6 +169,14 @@ export function createLoopPolicy(
         feed(small, !o.qualified);
         feed(qual.get(`industry:${o.lead.industry}`), !o.qualified);
         feed(qual.get(`source:${o.lead.source}`), !o.qualified);
+        if (residual.size > 0 && !ownChange?.(o)) {
+          const llr = residualLlr[binIndex(baseline.scoreEdges, o.lead.score)];
+          const x = o.qualified ? (llr?.hit ?? 0) : (llr?.miss ?? 0);
+          for (const key of ['all', `industry:${o.lead.industry}`, `source:${o.lead.source}`]) {
+            const cusum = residual.get(key);
+            if (cusum?.update(x)) raise('qualification', key, residualH);
+          }
+        }
         if (o.qualified) feed(variants.get(`variant:${o.lead.variant}`), o.bounced);
       }
       for (const [key, rate] of sources) {

@@ -1,5 +1,6 @@
 import { assertNever, createSeededRandom } from '../../core/index.ts';
 import { bernoulliLlr, createCusum } from '../detectors/cusum.ts';
+import { quantileEdges } from '../detectors/psi.ts';
 import type { BankMaterial } from './bank-stream.ts';
 import { measureBaseline } from './baseline.ts';
 import { createBatchPolicy } from './batch-policy.ts';
@@ -68,7 +69,7 @@ export function simulateRun(
   for (let minute = 0; minute < WARM_UP_MINUTES; minute++) {
     for (const lead of generateMinute(material, random, minute)) warmUp.push(observe(world, lead));
   }
-  const baseline = measureBaseline(warmUp, WARM_UP_MINUTES);
+  const baseline = measureBaseline(warmUp, WARM_UP_MINUTES, quantileEdges(material.trainingScores));
   const policy: Policy | null =
     policyName === 'loop'
       ? createLoopPolicy(params, baseline, material.trainingScores)
@@ -131,7 +132,9 @@ export function simulateRun(
       watches = watches.filter((w) => w.until >= minute && w.change.rolledBackAt === undefined);
     const revealed = pending.get(minute) ?? [];
     pending.delete(minute);
-    for (const alarm of policy?.observeMinute(minute, observations, revealed) ?? []) {
+    const live = world.changes.filter((c) => c.family === 'qualification' && c.rolledBackAt === undefined);
+    const ownChange = (o: Observation) => live.some((c) => c.minute < minute && inStream(o.lead, c.stream));
+    for (const alarm of policy?.observeMinute(minute, observations, revealed, ownChange) ?? []) {
       result.alarms += 1;
       const fixes = minute < world.mitigatedAt && changeFixes(world, alarm);
       if (!fixes) {

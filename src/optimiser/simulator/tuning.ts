@@ -1,6 +1,6 @@
 import type { BankMaterial } from './bank-stream.ts';
 import type { LoopParams } from './loop-policy.ts';
-import { INITIAL_LOOP_PARAMS } from './loop-policy.ts';
+import { INITIAL_LOOP_PARAMS, RESIDUAL_BUDGET } from './loop-policy.ts';
 import type { RunResult } from './run.ts';
 import { simulateRun } from './run.ts';
 import type { Scenario } from './scenarios.ts';
@@ -74,6 +74,7 @@ export function tuneLoop(material: BankMaterial, noChange: Scenario, weeks: numb
     conversionThreshold: pick('conversion').conversionThreshold,
     adwinDelta: pick('conversion').adwinDelta,
     psiQuantile: pick('psi').psiQuantile,
+    residualBudget: RESIDUAL_BUDGET,
   };
   return { weeksPerCandidate: weeks, falseAlarmsPerWeek: perCandidate, chosen };
 }
