@@ -89,6 +89,7 @@ import {
   erasureHooks,
   registerPersonalDataHolders,
   retentionTargets,
+  trainingExclusions,
   workflowPrivacy,
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
@@ -231,19 +232,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const tenants = createTenantsService({ store, clock, ids, audit, secretBox });
   const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
-  const predictive = createPredictiveScoring({
-    store,
-    queue,
-    audit,
-    rules,
-    clock,
-    ids,
-    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
-    // a new or changed outcome tells the council's router whether its advice paid off.
-    onOutcome: async (ctx, leadId, converted) => {
-      await council.learnFromOutcome(ctx, leadId, converted);
-    },
-  });
   const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
   const writer = createEventWriter({ store, queue, clock, ids });
@@ -333,22 +321,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
   // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
   const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
-  const council = createCouncilService({
-    store,
-    audit,
-    clock,
-    council: createCouncil({
-      models,
-      tools: createDbCouncilTools({ store, chats, rules, clock }),
-      agents: createDbAgentDirectory(store),
-      stats: createDbRouterStatsStore(store, clock),
-      budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
-      offlineModels,
-      cache: decisionCache,
-      clock,
-      ids: () => ids.next('dec'),
-    }),
-  });
   const privacy = createPrivacy({
     store,
     clock,
@@ -362,6 +334,36 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     hooks: erasureHooks(queue, decisionCache),
   });
   registerPersonalDataHolders(privacy.holders);
+  const predictive = createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await council.learnFromOutcome(ctx, leadId, converted);
+    },
+    exclusions: trainingExclusions(privacy),
+  });
+  const council = createCouncilService({
+    store,
+    audit,
+    clock,
+    council: createCouncil({
+      models,
+      tools: createDbCouncilTools({ store, chats, rules, clock, consentState: privacy.consentState }),
+      agents: createDbAgentDirectory(store),
+      stats: createDbRouterStatsStore(store, clock),
+      budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
+      offlineModels,
+      cache: decisionCache,
+      clock,
+      ids: () => ids.next('dec'),
+    }),
+  });
   const workflows = wireWorkflows({
     config,
     store,

@@ -136,6 +136,8 @@ export interface ConsentLedger {
   ): Promise<ConsentEntry[]>;
   history(db: Db, ctx: WorkspaceContext, leadId: string): Promise<ConsentEntry[]>;
   state: ConsentStateReader;
+  /** The states of many leads at once (training, sweeps): one query per 500 leads. */
+  states(db: Db, ctx: WorkspaceContext, leadIds: readonly string[]): Promise<Map<string, ConsentState>>;
 }
 
 export function createConsentLedger(options: {
@@ -162,6 +164,20 @@ export function createConsentLedger(options: {
     history,
     async state(db, ctx, leadId) {
       return deriveConsentState(leadId, await history(db, ctx, leadId));
+    },
+    async states(db, ctx, leadIds) {
+      const unique = [...new Set(leadIds)];
+      const byLead = new Map<string, ConsentEntry[]>(unique.map((id) => [id, []]));
+      for (let i = 0; i < unique.length; i += 500) {
+        const rows = await db
+          .selectFrom('consent_events')
+          .selectAll()
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('lead_id', 'in', unique.slice(i, i + 500))
+          .execute();
+        for (const row of rows) byLead.get(row.lead_id)?.push(toEntry(row));
+      }
+      return new Map([...byLead].map(([id, entries]) => [id, deriveConsentState(id, entries)]));
     },
     async record(db, ctx, leadId, entries, actor) {
       if (entries.length === 0) return [];

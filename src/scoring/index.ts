@@ -35,4 +35,4 @@ export type { RulesRepository, StoredRuleSet } from './rules-repository.ts';
 export { createRulesRepository } from './rules-repository.ts';
 export type { ScoringSettings, ScoringSettingsInput } from './scoring-state.ts';
 export { scoringSettingsSchema } from './scoring-state.ts';
-export type { TrainingResult } from './training-service.ts';
+export type { TrainingExclusions, TrainingResult } from './training-service.ts';

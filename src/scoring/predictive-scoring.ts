@@ -16,7 +16,7 @@ import { createPredictiveStage, createPredictor, leadScoreView } from './predict
 import type { RulesRepository } from './rules-repository.ts';
 import type { LearningState, TrainingAttempt } from './scoring-state.ts';
 import { readState, writeState } from './scoring-state.ts';
-import type { TrainingService } from './training-service.ts';
+import type { TrainingExclusions, TrainingService } from './training-service.ts';
 import { createTrainingService } from './training-service.ts';
 
 /** `GET /v1/models`: the registry, what scores leads now, and why. */
@@ -60,6 +60,8 @@ export interface PredictiveScoringOptions {
   ids: IdGenerator;
   /** Told of every new or changed outcome (wired in main: the council's router learns from it). */
   onOutcome?: OutcomeListener;
+  /** Whose outcomes may not train a model (wired in main to the privacy ledger). */
+  exclusions?: TrainingExclusions;
 }
 
 export function createPredictiveScoring(options: PredictiveScoringOptions): PredictiveScoring {
@@ -76,7 +78,13 @@ export function createPredictiveScoring(options: PredictiveScoringOptions): Pred
     learning,
     onOutcome: options.onOutcome,
   });
-  const training = createTrainingService({ store, registry, audit, clock });
+  const training = createTrainingService({
+    store,
+    registry,
+    audit,
+    clock,
+    ...(options.exclusions ? { exclusions: options.exclusions } : {}),
+  });
   const insights = createInsights({ store, audit, clock });
   const stage = createPredictiveStage({ registry, predictor });
 

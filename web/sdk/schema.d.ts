@@ -3767,7 +3767,7 @@ export interface operations {
                          * @default api
                          * @enum {string}
                          */
-                        method?: "form" | "chat" | "import" | "api" | "preference_page" | "gpc" | "objection" | "suppression" | "request" | "checkbox" | "verbal";
+                        method?: "form" | "chat" | "import" | "api" | "preference_page" | "gpc" | "objection" | "suppression" | "request" | "checkbox" | "verbal" | "unsubscribe";
                         /** @description Only its sha256 is kept. */
                         noticeText?: string;
                         noticeVersion?: string;
@@ -4030,6 +4030,13 @@ export interface operations {
                                 comparison: {
                                     [key: string]: unknown;
                                 } | null;
+                                /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                                exclusions?: {
+                                    byReason: {
+                                        [key: string]: number;
+                                    };
+                                    total: number;
+                                };
                                 pointRules: {
                                     auc: number | null;
                                 };
@@ -4121,6 +4128,13 @@ export interface operations {
                             comparison: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                            exclusions?: {
+                                byReason: {
+                                    [key: string]: number;
+                                };
+                                total: number;
+                            };
                             pointRules: {
                                 auc: number | null;
                             };
@@ -4199,6 +4213,13 @@ export interface operations {
                                 comparison: {
                                     [key: string]: unknown;
                                 } | null;
+                                /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                                exclusions?: {
+                                    byReason: {
+                                        [key: string]: number;
+                                    };
+                                    total: number;
+                                };
                                 pointRules: {
                                     auc: number | null;
                                 };
@@ -4241,6 +4262,13 @@ export interface operations {
                                 comparison: {
                                     [key: string]: unknown;
                                 } | null;
+                                /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                                exclusions?: {
+                                    byReason: {
+                                        [key: string]: number;
+                                    };
+                                    total: number;
+                                };
                                 pointRules: {
                                     auc: number | null;
                                 };
