@@ -69,6 +69,14 @@ module.exports = {
       to: { path: `^src/${anyOf([...KERNEL, ...CAPABILITIES])}/` },
     },
     {
+      name: 'production-does-not-import-test-helpers',
+      comment:
+        'Test helpers live in a testing/ subfolder or test/support/; only tests, benchmarks and other helpers may import them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['\\.test\\.ts$', '/testing/'] },
+      to: { path: ['/testing/', '^test/', '\\.test\\.ts$'] },
+    },
+    {
       name: 'import-other-folders-through-index',
       comment: "A folder's index.ts is its public face; reach into another folder only through it.",
       severity: 'error',

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
-import { deleteRabbitmqTopology } from '../src/queue/rabbitmq/rabbitmq-test-support.ts';
+import { deleteRabbitmqTopology } from '../src/queue/testing/rabbitmq-test-support.ts';
 import { type Cluster, freePort, startCluster } from '../test/support/cluster.ts';
 import { printTable, startArgs, writeResult } from './support.ts';
 

@@ -9,7 +9,13 @@ import {
 } from '../src/compliance/index.ts';
 import { withDataScope } from '../src/core/index.ts';
 import { createStore, type Store } from '../src/store/index.ts';
-import { appRoleUrl, createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import {
+  appRoleUrl,
+  createTestRuntime,
+  DIALECTS,
+  TEST_MASTER_KEY_BYTES,
+  type TestRuntime,
+} from './support/runtime.ts';
 
 /**
  * The attack run's audit findings, each as a tamper by someone who can write the database (on
@@ -158,6 +164,47 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(kinds((await verify(ws)).problems), ['forged']);
     });
 
+    it('reseals a chain written before MACs: verify then says since when; an edited one is refused untouched', async () => {
+      // A chain as migration 010 found it: hash-chained, no MACs on entries or head.
+      const ws = await workspace('pre-010');
+      await db.updateTable('audit_log').set({ mac: null }).where('workspace_id', '=', ws).execute();
+      await db.updateTable('audit_heads').set({ mac: null }).where('workspace_id', '=', ws).execute();
+      assert.deepEqual(kinds((await verify(ws)).problems), ['forged']);
+      const sealed = await everyone(() => runtime.audit.reseal(ws, ACTOR));
+      assert.ok(sealed.ok, JSON.stringify(sealed));
+      assert.equal(sealed.sealed, 5);
+      assert.equal(sealed.upTo, 5);
+      assert.equal(sealed.entry?.action, 'audit.resealed');
+      const after = await verify(ws);
+      assert.deepEqual(after.problems, []);
+      assert.deepEqual(
+        after.resealed.map((r) => [r.workspaceId, r.upTo, r.seq]),
+        [[ws, 5, 6]],
+      );
+      // Idempotent: nothing left to seal, and nothing recorded.
+      const again = await everyone(() => runtime.audit.reseal(ws, ACTOR));
+      assert.ok(again.ok && again.sealed === 0 && again.entry === null);
+      assert.equal((await rows(ws)).length, 6);
+
+      // An unsealed chain that was edited is not blessed by a reseal.
+      const edited = await workspace('pre-010-edited');
+      await db.updateTable('audit_log').set({ mac: null }).where('workspace_id', '=', edited).execute();
+      await db
+        .updateTable('audit_log')
+        .set({ reason: 'nothing happened' })
+        .where('workspace_id', '=', edited)
+        .where('seq', '=', 2)
+        .execute();
+      const refused = await everyone(() => runtime.audit.reseal(edited, ACTOR));
+      assert.equal(refused.ok, false);
+      assert.deepEqual(kinds(refused.ok ? [] : refused.problems), ['edited']);
+      assert.ok(
+        (await rows(edited)).every((r) => r.mac === null),
+        'no MAC was added',
+      );
+      assert.equal((await rows(edited)).length, 5);
+    });
+
     it('a checkpoint altered after signing is rejected', async () => {
       const ws = await workspace('checkpoint');
       const checkpoint = await everyone(() => runtime.audit.checkpoint());
@@ -183,7 +230,12 @@ describe('the application role cannot rewrite the audit trail (postgres)', {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
       runtime.inspect,
     );
-    app = createStore({ databaseUrl: appRoleUrl(), schema: rows[0]?.schema as string, poolSize: 1 });
+    app = createStore({
+      databaseUrl: appRoleUrl(),
+      schema: rows[0]?.schema as string,
+      poolSize: 1,
+      masterKey: TEST_MASTER_KEY_BYTES,
+    });
   });
   after(async () => {
     await app.destroy();

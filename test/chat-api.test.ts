@@ -68,7 +68,7 @@ for (const dialect of DIALECTS) {
       });
       const slots = session.body.slots as Record<string, unknown>;
       assert.equal(slots.authority, 'executive');
-      assert.deepEqual(slots.budget, { min: 50_000, max: 50_000, currency: 'USD' });
+      assert.deepEqual(slots.budget, { min: 50_000, max: 50_000, currency: 'USD', period: 'one_off' });
       const leadId = session.body.leadId as string;
       const lead = await call(http.app, 'GET', `/v1/leads/${leadId}`, { key: ws.apiKey });
       assert.equal(lead.body.email, 'cto@freightly.com');

@@ -82,6 +82,6 @@ describe('chat extraction through a real provider (OpenAI protocol, local server
     const session = await call(http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: apiKey });
     const slots = session.body.slots as Record<string, unknown>;
     assert.equal(slots.authority, 'executive');
-    assert.deepEqual(slots.budget, { min: 80_000, max: 80_000, currency: 'USD' });
+    assert.deepEqual(slots.budget, { min: 80_000, max: 80_000, currency: 'USD', period: 'one_off' });
   });
 });

@@ -26,6 +26,8 @@ for (const dialect of DIALECTS) {
       deadJobId: '',
       workflowId: '',
       runId: '',
+      alertId: '',
+      adjustmentId: '',
       email: 'alice@a-corp.example.com',
     };
     const B = { workspaceId: '', apiKey: '', webhookSecret: '', widgetKey: '', organisation: '' };
@@ -145,6 +147,61 @@ for (const dialect of DIALECTS) {
         key: A.apiKey,
         body: { kind: 'bearer_token', token: 'a-private-token' },
       });
+      // An alert and an applied change of A's optimiser (as its monitor would have left them).
+      A.alertId = runtime.ids.next('alr');
+      A.adjustmentId = runtime.ids.next('adj');
+      const evidence = {
+        detector: 'test',
+        metric: 'qualification_rate',
+        segment: 'source:web',
+        window: { from: 0, to: 60_000 },
+        baseline: { value: 0.5, count: 500, from: 0, to: 60_000 },
+        observed: { value: 0, count: 40 },
+        statistic: 12.5,
+        threshold: 12,
+      };
+      await runtime.inspect
+        .insertInto('optimiser_alerts')
+        .values({
+          id: A.alertId,
+          workspace_id: A.workspaceId,
+          stream: 'qualification:source:web',
+          kind: 'qualification_drop',
+          status: 'open',
+          metric: 'qualification_rate',
+          segment: 'source:web',
+          summary: 'A-private-alert',
+          evidence: JSON.stringify(evidence),
+          review: null,
+          opened_at: Date.now(),
+          acknowledged_at: null,
+          acknowledged_by: null,
+          resolved_at: null,
+          resolution: null,
+        })
+        .execute();
+      const levels = JSON.stringify({ workspace: 0.2, segments: {} });
+      await runtime.inspect
+        .insertInto('optimiser_adjustments')
+        .values({
+          id: A.adjustmentId,
+          workspace_id: A.workspaceId,
+          kind: 'threshold_nudge',
+          status: 'applied',
+          origin: 'person',
+          alert_id: null,
+          target: 'qualification thresholds',
+          before_value: levels,
+          after_value: levels,
+          reason: 'A-private-change',
+          guard: 'null',
+          created_at: Date.now(),
+          guard_until: Date.now() + 3_600_000,
+          settled_at: null,
+          settlement: null,
+        })
+        .execute();
+      await call(http.app, 'PUT', '/v1/optimiser/policy', { key: A.apiKey, body: { council: 'off' } });
     });
     after(async () => {
       await stopTestApp({ runtime, http });
@@ -803,6 +860,61 @@ for (const dialect of DIALECTS) {
         const response = await call(http.app, 'GET', '/.well-known/gpc.json');
         assert.deepEqual(response.body, { gpc: true, lastUpdate: '2026-12-06' });
       },
+      async listAlerts() {
+        const listed = await asB('GET', '/v1/alerts');
+        assert.equal(listed.status, 200, JSON.stringify(listed.body));
+        assert.ok(!JSON.stringify(listed.body).includes(A.alertId));
+      },
+      async getAlert() {
+        notFound(await asB('GET', `/v1/alerts/${A.alertId}`));
+      },
+      async acknowledgeAlert() {
+        notFound(await asB('POST', `/v1/alerts/${A.alertId}/ack`, { note: 'not yours' }));
+        const mine = await call(http.app, 'GET', `/v1/alerts/${A.alertId}`, { key: A.apiKey });
+        assert.equal(mine.body.status, 'open');
+      },
+      async listOptimiserAdjustments() {
+        const listed = await asB('GET', '/v1/optimiser/adjustments');
+        assert.equal(listed.status, 200, JSON.stringify(listed.body));
+        assert.ok(!JSON.stringify(listed.body).includes(A.adjustmentId));
+      },
+      async requestOptimiserAdjustment() {
+        const asked = await asB('POST', '/v1/optimiser/adjustments', {
+          kind: 'threshold_nudge',
+          delta: 0.03,
+          reason: 'try to move A',
+        });
+        assert.equal(asked.status, 201, JSON.stringify(asked.body));
+        assert.equal(asked.body.status, 'proposed', 'B has no thresholds; A’s are not touched');
+        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
+        assert.equal(mine.body.items?.length, 1);
+      },
+      async rollBackOptimiserAdjustment() {
+        notFound(
+          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/rollback`, { reason: 'not yours' }),
+        );
+        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
+        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
+      },
+      async getOptimiserPolicy() {
+        const theirs = await asB('GET', '/v1/optimiser/policy');
+        assert.equal(theirs.status, 200);
+        assert.notEqual(theirs.body.council, 'off', 'A’s policy is A’s');
+      },
+      async putOptimiserPolicy() {
+        assert.equal(
+          (await asB('PUT', '/v1/optimiser/policy', { enabled: false, council: 'propose' })).status,
+          200,
+        );
+        const mine = await call(http.app, 'GET', '/v1/optimiser/policy', { key: A.apiKey });
+        assert.equal(mine.body.council, 'off');
+        assert.equal(mine.body.enabled, true);
+      },
+      async getGuaranteeReport() {
+        const theirs = await asB('GET', '/v1/optimiser/guarantee?period=1d&periods=2');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
+      },
       async getMetricSeries() {
         const mine = await call(http.app, 'GET', '/v1/analytics/metrics?metric=arrivals&window=1h', {
           key: A.apiKey,
@@ -929,19 +1041,23 @@ for (const dialect of DIALECTS) {
             ':id',
             url.includes('/privacy/requests')
               ? `dsr_${'0'.repeat(26)}`
-              : url.includes('/workflows/')
-                ? `wf_${'0'.repeat(26)}`
-                : url.includes('/chat/')
-                  ? A.sessionId
-                  : url.includes('playbooks')
-                    ? 'private-a'
-                    : url.includes('/identity-claims')
-                      ? `idc_${'0'.repeat(26)}`
-                      : url.includes('/council/agents')
-                        ? 'strategist-uk'
-                        : url.includes('/council/decisions')
-                          ? `dec_${'0'.repeat(26)}`
-                          : A.leadId,
+              : url.includes('/alerts/')
+                ? `alr_${'0'.repeat(26)}`
+                : url.includes('/optimiser/adjustments/')
+                  ? `adj_${'0'.repeat(26)}`
+                  : url.includes('/workflows/')
+                    ? `wf_${'0'.repeat(26)}`
+                    : url.includes('/chat/')
+                      ? A.sessionId
+                      : url.includes('playbooks')
+                        ? 'private-a'
+                        : url.includes('/identity-claims')
+                          ? `idc_${'0'.repeat(26)}`
+                          : url.includes('/council/agents')
+                            ? 'strategist-uk'
+                            : url.includes('/council/decisions')
+                              ? `dec_${'0'.repeat(26)}`
+                              : A.leadId,
           )
           .replace(':eventId', A.eventId)
           .replace(':runId', `wfr_${'0'.repeat(26)}`)

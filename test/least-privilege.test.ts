@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { withDataScope } from '../src/core/index.ts';
+import { APP_ROLE_GRANTS } from '../src/store/app-role-grants.ts';
 import { createStore, type Store } from '../src/store/index.ts';
 import { hashApiKey } from '../src/tenants/index.ts';
-import { appRoleUrl, createTestRuntime, type TestRuntime } from './support/runtime.ts';
+import { appRoleUrl, createTestRuntime, TEST_MASTER_KEY_BYTES, type TestRuntime } from './support/runtime.ts';
 
 /**
  * Issue 12, finding 5, tried as the application role itself: the key tables are out of its
@@ -32,7 +33,12 @@ describe('least privilege of the application role (postgres)', {
       runtime.inspect,
     );
     schema = rows[0]?.schema as string;
-    app = createStore({ databaseUrl: appRoleUrl(), schema, poolSize: 1 });
+    app = createStore({
+      databaseUrl: appRoleUrl(),
+      schema,
+      poolSize: 1,
+      masterKey: TEST_MASTER_KEY_BYTES,
+    });
   });
   after(async () => {
     await app.destroy();
@@ -90,6 +96,66 @@ describe('least privilege of the application role (postgres)', {
       /not in organisation/,
     );
     await asApp([A.id], () => insert(A.id, A.org, 'read'));
+  });
+
+  it('grants the application role exactly the checked-in allow-list, and nothing on a table without a decision', async () => {
+    const { rows } = await sql<{ name: string; privileges: string[] }>`
+      select c.relname as name,
+             array(select p from unnest(array['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger']) p
+                    where has_table_privilege('leadloop_app', c.oid, p)) as privileges
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = ${schema} and c.relkind = 'r' order by 1`.execute(runtime.inspect);
+    assert.ok(rows.length > 40, `tables: ${rows.length}`);
+    for (const row of rows) {
+      const allowed = APP_ROLE_GRANTS[row.name];
+      assert.ok(allowed, `${row.name} has no grant decision in src/store/app-role-grants.ts`);
+      assert.deepEqual(row.privileges, [...allowed], `${row.name}: granted ${row.privileges.join(', ')}`);
+    }
+  });
+
+  it('keeps another workspace’s directory rows out of reach: settings, new workspaces, organisation keys', async () => {
+    // With A's signed scope (what a stolen request context gives), B's rows cannot be written.
+    const moved = await asApp([A.id], () =>
+      sql`update workspaces set settings = '{}' where id = ${B.id}`.execute(app.db),
+    );
+    assert.equal(Number(moved.numAffectedRows ?? 0), 0);
+    await assert.rejects(
+      asApp([A.id], () =>
+        sql`insert into workspaces (id, organisation_id, name, settings, created_at)
+              values ('ws_planted', ${B.org}, 'x', '{}', 0)`.execute(app.db),
+      ),
+      /row-level security/,
+    );
+    await assert.rejects(
+      asApp([A.id], () => sql`delete from workspaces`.execute(app.db)),
+      /permission denied/,
+    );
+    await assert.rejects(
+      asApp([A.id], () => sql`update organisations set name = 'x'`.execute(app.db)),
+      /permission denied/,
+    );
+    // Without any signed scope (the settings a session can make itself), nothing is writable.
+    await assert.rejects(
+      sql`insert into organisations (id, name, created_at) values ('org_planted', 'x', 0)`.execute(app.db),
+      /row-level security/,
+    );
+    // An organisation key needs every workspace of the organisation in scope.
+    const orgKey = (org: string) =>
+      sql`select auth_insert_api_key(${`key_${Math.random()}`}, ${org}, null, 'org', ${`h${Math.random()}`}, 'p', '', 0)`.execute(
+        app.db,
+      );
+    await assert.rejects(
+      asApp([A.id], () => orgKey(B.org)),
+      /not wholly in this transaction's data scope/,
+    );
+    await asApp([B.id], () => orgKey(B.org));
+    // The owner's view: B's settings unchanged, nothing planted.
+    const planted = await runtime.inspect
+      .selectFrom('workspaces')
+      .select('id')
+      .where('id', '=', 'ws_planted')
+      .execute();
+    assert.deepEqual(planted, []);
   });
 
   it('pins every definer function’s search path and keeps them from PUBLIC', async () => {

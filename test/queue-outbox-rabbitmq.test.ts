@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createIdGenerator, createManualClock, systemClock } from '../src/core/index.ts';
 import type { JobContext } from '../src/queue/index.ts';
-import { testDatabases, uniquePrefix } from '../src/queue/queue-test-support.ts';
 import { createRabbitmqQueue, type RabbitmqQueue } from '../src/queue/rabbitmq/rabbitmq-queue.ts';
-import { deleteRabbitmqTopology, openRabbitmqProbe } from '../src/queue/rabbitmq/rabbitmq-test-support.ts';
+import { testDatabases, uniquePrefix } from '../src/queue/testing/queue-test-support.ts';
+import { deleteRabbitmqTopology, openRabbitmqProbe } from '../src/queue/testing/rabbitmq-test-support.ts';
 import type { Store } from '../src/store/index.ts';
 import {
   assertEachOnce,

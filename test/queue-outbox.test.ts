@@ -5,9 +5,9 @@ import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createIdGenerator, createManualClock, systemClock } from '../src/core/index.ts';
 import { type BullmqQueue, createBullmqQueue } from '../src/queue/bullmq/bullmq-queue.ts';
-import { openBullmqProbe } from '../src/queue/bullmq/bullmq-test-support.ts';
 import type { JobContext, JobName } from '../src/queue/index.ts';
-import { testDatabases, uniquePrefix } from '../src/queue/queue-test-support.ts';
+import { openBullmqProbe } from '../src/queue/testing/bullmq-test-support.ts';
+import { testDatabases, uniquePrefix } from '../src/queue/testing/queue-test-support.ts';
 import type { Store } from '../src/store/index.ts';
 import { freePort } from './support/cluster.ts';
 import {

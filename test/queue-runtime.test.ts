@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { openBullmqProbe } from '../src/queue/bullmq/bullmq-test-support.ts';
-import { uniquePrefix } from '../src/queue/queue-test-support.ts';
-import { openRabbitmqProbe } from '../src/queue/rabbitmq/rabbitmq-test-support.ts';
+import { openBullmqProbe } from '../src/queue/testing/bullmq-test-support.ts';
+import { uniquePrefix } from '../src/queue/testing/queue-test-support.ts';
+import { openRabbitmqProbe } from '../src/queue/testing/rabbitmq-test-support.ts';
 import { call } from './support/http.ts';
 import { createTestRuntime, DIALECTS, eventually, type TestDialect } from './support/runtime.ts';
 

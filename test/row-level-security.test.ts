@@ -1,11 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { asScheduler, inWorkspace, withDataScope } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { createStore, DIRECTORY_TABLES, type Store, TENANT_TABLES } from '../src/store/index.ts';
+import {
+  createStore,
+  DIRECTORY_TABLES,
+  OWNER_TABLES,
+  type Store,
+  TENANT_TABLES,
+} from '../src/store/index.ts';
+import { deriveScopeKey, SCHEDULER_SUBJECT, scopeProof } from '../src/store/postgres/scope-signature.ts';
 import { call } from './support/http.ts';
-import { appRoleUrl, createTestRuntime, eventually, type TestRuntime } from './support/runtime.ts';
+import {
+  appRoleUrl,
+  createTestRuntime,
+  eventually,
+  TEST_MASTER_KEY_BYTES,
+  type TestRuntime,
+} from './support/runtime.ts';
 
 /**
  * PostgreSQL row-level security, checked in the database itself rather than through the routes:
@@ -97,7 +111,12 @@ describe('row-level security (postgres)', { skip: enabled ? false : 'TEST_DATABA
       runtime.inspect,
     );
     schema = rows[0]?.schema as string;
-    app = createStore({ databaseUrl: appRoleUrl(), schema, poolSize: 1 });
+    app = createStore({
+      databaseUrl: appRoleUrl(),
+      schema,
+      poolSize: 1,
+      masterKey: TEST_MASTER_KEY_BYTES,
+    });
   });
   after(async () => {
     http.closeStreams();
@@ -123,6 +142,7 @@ describe('row-level security (postgres)', { skip: enabled ? false : 'TEST_DATABA
     const known = new Set<string>([
       ...TENANT_TABLES,
       ...DIRECTORY_TABLES,
+      ...OWNER_TABLES,
       'leadloop_migrations',
       'leadloop_migrations_lock',
     ]);
@@ -137,8 +157,8 @@ describe('row-level security (postgres)', { skip: enabled ? false : 'TEST_DATABA
       assert.ok(row, `${table} exists`);
       assert.ok(row.rls && row.forced, `${table} has row-level security enabled and forced`);
       assert.ok(
-        (row.policies ?? []).some((q) => q.includes('app.workspace_id')),
-        `${table} has a policy on app.workspace_id`,
+        (row.policies ?? []).some((q) => q.includes('leadloop_scope_workspaces')),
+        `${table} has a policy on the signed scope`,
       );
     }
   });
@@ -202,6 +222,78 @@ describe('row-level security (postgres)', { skip: enabled ? false : 'TEST_DATABA
     const jobs = await asScheduler(() => countsIn(app.db, 'jobs'));
     assert.equal(jobs.size, 2);
     assert.equal((await asScheduler(() => countsIn(app.db, 'leads'))).size, 0);
+  });
+
+  it('ignores a scope a session sets itself: set alone, a forged proof, another backend’s, an expired one, another scope’s', async () => {
+    // Issue 12, finding 5: whoever holds the application role's credentials can SET the settings.
+    const client = new pg.Client({ connectionString: appRoleUrl(), options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      const key = deriveScopeKey(TEST_MASTER_KEY_BYTES);
+      const pid = Number((await client.query('select pg_backend_pid() as pid')).rows[0].pid);
+      const now = Date.now();
+      const attempts: [string, string | null, string][] = [
+        ['the settings alone', null, ws.B.id],
+        ['a forged proof', `${key.id}.${pid}.${Math.floor(now / 1000) + 60}.${'0'.repeat(64)}`, ws.B.id],
+        ['another backend’s proof', scopeProof(key, ws.B.id, pid + 1, now), ws.B.id],
+        ['an expired proof', scopeProof(key, ws.B.id, pid, now - 3_600_000), ws.B.id],
+        ['a proof of A’s scope with B set', scopeProof(key, ws.A.id, pid, now), ws.B.id],
+        ['a proof of A’s scope widened to B', scopeProof(key, ws.A.id, pid, now), `${ws.A.id},${ws.B.id}`],
+        ['a workspace proof claiming the scheduler', scopeProof(key, ws.B.id, pid, now), ''],
+      ];
+      const visible = async (table: string) =>
+        Number(
+          (await client.query(`select count(*) as n from ${table} where workspace_id = $1`, [ws.B.id]))
+            .rows[0].n,
+        );
+      for (const [what, proof, scope] of attempts) {
+        await client.query('begin');
+        await client.query(
+          `select set_config('app.workspace_id', $1, true), set_config('app.scheduler', 'on', true),
+          set_config('app.scope_proof', $2, true)`,
+          [scope, proof ?? ''],
+        );
+        for (const table of TENANT_TABLES)
+          assert.equal(await visible(table), 0, `${what}: ${table} shows B's rows`);
+        await client.query('savepoint s');
+        await assert.rejects(
+          client.query('select * from audit_lock_head($1)', [ws.B.id]),
+          /data scope/,
+          what,
+        );
+        await client.query('rollback to savepoint s');
+        await assert.rejects(
+          client.query(
+            `insert into domain_events (id, workspace_id, type, subject, data, created_at)
+            values ('evt_forged', $1, 'lead.created', 'x', '{}', 0)`,
+            [ws.B.id],
+          ),
+          /row-level security/,
+          what,
+        );
+        await client.query('rollback');
+      }
+      // The control: the same session with a proof made for it by the key's holder sees B, and the
+      // scheduler's proof shows jobs only; so the refusals above are the proofs', not the test's.
+      await client.query('begin');
+      await client.query(
+        `select set_config('app.workspace_id', $1, true), set_config('app.scope_proof', $2, true)`,
+        [ws.B.id, scopeProof(key, ws.B.id, pid, now)],
+      );
+      assert.ok((await visible('leads')) > 0);
+      await client.query(
+        `select set_config('app.workspace_id', '', true), set_config('app.scheduler', 'on', true),
+        set_config('app.scope_proof', $1, true)`,
+        [scopeProof(key, SCHEDULER_SUBJECT, pid, now)],
+      );
+      assert.ok((await visible('jobs')) > 0);
+      assert.equal(await visible('leads'), 0);
+      await client.query('rollback');
+      // And the key itself is out of the role's reach.
+      await assert.rejects(client.query('select * from scope_keys'), /permission denied/);
+    } finally {
+      await client.end();
+    }
   });
 
   it('keeps each transaction’s scope to itself on a pooled connection, and after a rollback to a savepoint', async () => {

@@ -24,7 +24,7 @@ describe('PostgreSQL store on a shared server', {
     churn = new pg.Client({ connectionString: url });
     await churn.connect();
     await churn.query(`create schema ${neighbour}; create table ${neighbour}.leads (id serial primary key)`);
-    store = createStore({ databaseUrl: url, schema, poolSize: 2 });
+    store = createStore({ databaseUrl: url, schema, poolSize: 2, masterKey: Buffer.alloc(32, 7) });
   });
 
   after(async () => {

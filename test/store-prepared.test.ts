@@ -50,7 +50,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       store =
         dialect === 'postgres'
-          ? createStore({ databaseUrl: url, schema, poolSize: 2 })
+          ? createStore({ databaseUrl: url, schema, poolSize: 2, masterKey: Buffer.alloc(32, 7) })
           : createStore({ sqliteFile: ':memory:' });
       await store.migrate();
       // events references workspaces; the rows under test need their workspaces.

@@ -84,3 +84,20 @@ export async function listSegments(
     .execute();
   return rows.map((r) => r.segment).sort();
 }
+
+/** Every segment's per-minute count of one stored metric for minutes in [from, to). */
+export async function readMinutes(
+  db: Db,
+  ctx: WorkspaceContext,
+  query: { metric: string; from: number; to: number },
+): Promise<{ minute: number; segment: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('metric_rollups')
+    .select(['minute', 'segment', 'count'])
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('metric', '=', query.metric)
+    .where('minute', '>=', query.from)
+    .where('minute', '<', query.to)
+    .execute();
+  return rows.map((r) => ({ minute: Number(r.minute), segment: r.segment, count: Number(r.count) }));
+}

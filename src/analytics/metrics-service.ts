@@ -2,7 +2,7 @@ import type { Clock, DomainEvent, WorkspaceContext } from '../core/index.ts';
 import { inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Bucket, RollupIncrement } from './metric-rollups.ts';
-import { addRollups, listSegments, readBuckets } from './metric-rollups.ts';
+import { addRollups, listSegments, readBuckets, readMinutes } from './metric-rollups.ts';
 
 /** Where the metrics come from: the durable domain-event stream (the consumer's port). */
 export interface MetricEventFeed {
@@ -45,6 +45,13 @@ export interface AnalyticsService {
   /** Rolls up the workspace's events not yet counted; returns how many it consumed. */
   catchUp(workspaceId: string): Promise<number>;
   series(ctx: WorkspaceContext, query: SeriesQuery): Promise<MetricSeries>;
+  /** Every segment's count per minute of a stored metric, minutes since the epoch in [from, to). */
+  perMinute(
+    ctx: WorkspaceContext,
+    metric: 'arrivals' | 'qualified' | 'scored',
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<{ minute: number; segment: string; count: number }[]>;
 }
 
 const MAX_POINTS = 1440;
@@ -101,6 +108,8 @@ export function createAnalyticsService(options: {
   }
 
   return {
+    perMinute: (ctx, metric, from, to) => readMinutes(store.db, ctx, { metric, from, to }),
+
     async catchUp(workspaceId) {
       return inWorkspace(workspaceId, async () => {
         let consumed = 0;

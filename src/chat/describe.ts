@@ -5,11 +5,52 @@ import type { Language, Question } from './playbook-schema.ts';
 import { type AuthorityLevel, isCompanySize, isMoney, isTimeline, type SlotValue } from './slot-values.ts';
 
 const LOCALES: Record<Language, string> = { en: 'en-US', de: 'de-DE', es: 'es-ES', fr: 'fr-FR' };
-const WORDS: Record<Language, { upTo: string; by: string; employees: string }> = {
-  en: { upTo: 'up to', by: 'by', employees: 'employees' },
-  de: { upTo: 'bis zu', by: 'bis', employees: 'Mitarbeitende' },
-  es: { upTo: 'hasta', by: 'para el', employees: 'empleados' },
-  fr: { upTo: 'jusqu’à', by: 'd’ici le', employees: 'employés' },
+interface Words {
+  upTo: string;
+  by: string;
+  employees: string;
+  month: string;
+  quarter: string;
+  year: string;
+  seat: string;
+}
+const WORDS: Record<Language, Words> = {
+  en: {
+    upTo: 'up to',
+    by: 'by',
+    employees: 'employees',
+    month: 'a month',
+    quarter: 'a quarter',
+    year: 'a year',
+    seat: 'per seat',
+  },
+  de: {
+    upTo: 'bis zu',
+    by: 'bis',
+    employees: 'Mitarbeitende',
+    month: 'pro Monat',
+    quarter: 'pro Quartal',
+    year: 'pro Jahr',
+    seat: 'pro Platz',
+  },
+  es: {
+    upTo: 'hasta',
+    by: 'para el',
+    employees: 'empleados',
+    month: 'al mes',
+    quarter: 'al trimestre',
+    year: 'al año',
+    seat: 'por usuario',
+  },
+  fr: {
+    upTo: 'jusqu’à',
+    by: 'd’ici le',
+    employees: 'employés',
+    month: 'par mois',
+    quarter: 'par trimestre',
+    year: 'par an',
+    seat: 'par utilisateur',
+  },
 };
 
 function money(amount: number, currency: string, language: Language): string {
@@ -35,9 +76,16 @@ export function describeValue(
   switch (question.type) {
     case 'money': {
       if (!isMoney(value)) return String(value);
-      if (value.min === value.max) return money(value.max, value.currency, language);
-      if (value.min === 0) return `${words.upTo} ${money(value.max, value.currency, language)}`;
-      return `${money(value.min, value.currency, language)}–${money(value.max, value.currency, language)}`;
+      const per = [
+        value.unit === 'seat' ? words.seat : '',
+        value.period === undefined || value.period === 'one_off' ? '' : words[value.period],
+      ]
+        .filter((part) => part !== '')
+        .map((part) => ` ${part}`)
+        .join('');
+      if (value.min === value.max) return `${money(value.max, value.currency, language)}${per}`;
+      if (value.min === 0) return `${words.upTo} ${money(value.max, value.currency, language)}${per}`;
+      return `${money(value.min, value.currency, language)}–${money(value.max, value.currency, language)}${per}`;
     }
     case 'timeline': {
       const date = isTimeline(value) ? parseIsoDate(value.byDate) : undefined;

@@ -65,9 +65,19 @@ describe('dialog engine', () => {
       'next quarter',
       'we have about 50k',
     );
-    assert.deepEqual(slotValues(before.state).budget, { min: 50_000, max: 50_000, currency: 'USD' });
+    assert.deepEqual(slotValues(before.state).budget, {
+      min: 50_000,
+      max: 50_000,
+      currency: 'USD',
+      period: 'one_off',
+    });
     const after = await say(before.state, 'actually our budget is closer to 20k');
-    assert.deepEqual(slotValues(after.state).budget, { min: 20_000, max: 20_000, currency: 'USD' });
+    assert.deepEqual(slotValues(after.state).budget, {
+      min: 20_000,
+      max: 20_000,
+      currency: 'USD',
+      period: 'one_off',
+    });
     assert.equal(after.state.slots.budget?.previous !== undefined, true);
     assert.ok(after.events.some((e) => e.type === 'slot_corrected' && e.slot === 'budget'));
     assert.match(texts(after), /updated your budget: \$20,000/);

@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createManualClock } from '../core/index.ts';
+import { createManualClock, LeadloopError } from '../core/index.ts';
+import { annualised } from '../leads/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
 import { createDialogEngine, type DialogEngineOptions } from './dialog-engine.ts';
 import { OUTCOMES, type Outcome, type Playbook, playbookSchema, type Question } from './playbook-schema.ts';
@@ -45,7 +46,7 @@ export async function loadConversationFixtures(dir: string): Promise<Conversatio
   const fixtures: ConversationFixture[] = [];
   for (const name of names) {
     const parsed = conversationFixtureSchema.safeParse(JSON.parse(await readFile(join(dir, name), 'utf8')));
-    if (!parsed.success) throw new Error(`${name}: ${parsed.error.message}`);
+    if (!parsed.success) throw new LeadloopError('validation_failed', `${name}: ${parsed.error.message}`);
     fixtures.push(parsed.data);
   }
   return fixtures;
@@ -101,15 +102,22 @@ function close(a: number, b: number): boolean {
  */
 export function valueMatches(type: EvalType, actual: SlotValue, expected: unknown): boolean {
   switch (type) {
-    case 'money':
+    case 'money': {
+      if (!isMoney(actual) || typeof expected !== 'object' || expected === null) return false;
+      const want = expected as { min?: unknown; max?: unknown; currency?: unknown; period?: unknown };
+      if (want.currency !== actual.currency) return false;
+      // A label with a period compares amounts as stated; one without (older fixtures) compares per year.
+      if (want.period !== undefined)
+        return (
+          want.period === actual.period &&
+          close(actual.min, Number(want.min)) &&
+          close(actual.max, Number(want.max))
+        );
       return (
-        isMoney(actual) &&
-        typeof expected === 'object' &&
-        expected !== null &&
-        (expected as { currency?: unknown }).currency === actual.currency &&
-        close(actual.min, Number((expected as { min?: unknown }).min)) &&
-        close(actual.max, Number((expected as { max?: unknown }).max))
+        close(annualised(actual.min, actual.period), Number(want.min)) &&
+        close(annualised(actual.max, actual.period), Number(want.max))
       );
+    }
     case 'timeline':
       return isTimeline(actual) && (expected as { byDate?: unknown } | null)?.byDate === actual.byDate;
     case 'company_size':

@@ -5,7 +5,11 @@ import { extractMoney, formatMoneyAmount, type MoneyOptions } from './extract-mo
 
 const loose: MoneyOptions = { defaultCurrency: 'USD', expecting: false };
 const asked: MoneyOptions = { defaultCurrency: 'USD', expecting: true };
-const values = (text: string, options = loose) => extractMoney(text, options).map((m) => m.value);
+// One-off is the default period; the assertions below name a period only when one was stated.
+const values = (text: string, options = loose) =>
+  extractMoney(text, options).map(({ value: { period, ...rest } }) =>
+    period === 'one_off' ? rest : { ...rest, period },
+  );
 
 describe('extractMoney', () => {
   it('reads shorthands with and without currency symbols', () => {
@@ -44,10 +48,27 @@ describe('extractMoney', () => {
     assert.deepEqual(values('less than $5k'), [{ min: 0, max: 5_000, currency: 'USD' }]);
   });
 
-  it('annualises monthly amounts', () => {
-    assert.deepEqual(values('about 2k a month'), [{ min: 24_000, max: 24_000, currency: 'USD' }]);
+  it('keeps amounts as stated for their period', () => {
+    assert.deepEqual(values('about 2k a month'), [
+      { min: 2_000, max: 2_000, currency: 'USD', period: 'month' },
+    ]);
     assert.deepEqual(values('between 1 and 2 thousand dollars a month'), [
-      { min: 12_000, max: 24_000, currency: 'USD' },
+      { min: 1_000, max: 2_000, currency: 'USD', period: 'month' },
+    ]);
+    assert.deepEqual(values('budget is maybe 500 euros a month'), [
+      { min: 500, max: 500, currency: 'EUR', period: 'month' },
+    ]);
+    assert.deepEqual(values('$60k per year'), [
+      { min: 60_000, max: 60_000, currency: 'USD', period: 'year' },
+    ]);
+    assert.deepEqual(values('annual budget of about 40k'), [
+      { min: 40_000, max: 40_000, currency: 'USD', period: 'year' },
+    ]);
+    assert.deepEqual(values('10k per quarter'), [
+      { min: 10_000, max: 10_000, currency: 'USD', period: 'quarter' },
+    ]);
+    assert.deepEqual(values('€25 per user per month'), [
+      { min: 25, max: 25, currency: 'EUR', period: 'month', unit: 'seat' },
     ]);
   });
 

@@ -1,3 +1,4 @@
+import type { BudgetPeriod } from '../leads/index.ts';
 import type { MoneyValue } from './slot-values.ts';
 import { fold, NUMBER_WORD_PATTERN, parseCount, parseNumber, type Span } from './text.ts';
 
@@ -87,6 +88,14 @@ const NOT_MONEY_AFTER =
   /^\s*(?:%|percent|per ?cent|months?|monate?n?|mes(?:es)?|mois|weeks?|wochen?|semanas?|semaines?|days?|tage?n?|dias?|jours?|years?|yrs?|jahren?|anos?|ans?|employees|people|persons?|staff|users?|seats?|licen[cs]es|leads|calls|emails|hours?|hrs?|minutes?|mins?|times|x\b|mitarbeiter\w*|angestellte|personen|leute|empleados|personas|trabajadores|salaries|employes|personnes|reps|engineers|developers|agents|people|sales ?reps|members|customers|clients|accounts|locations|offices|countries|st\b|nd\b|rd\b|th\b|pm\b|am\b|o'?clock|uhr)(?![\p{L}])/u;
 const MONTHLY_AFTER =
   /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:month|mo)\b|\/\s*mo\b|monthly|pro monat|im monat|monatlich|al mes|por mes|mensuales?|par mois|mensuels?)/u;
+const QUARTERLY_AFTER =
+  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:quarter|qtr|q)\b|quarterly|pro quartal|im quartal|por trimestre|al trimestre|par trimestre|trimestriel)/u;
+const YEARLY_AFTER =
+  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:year|yr|annum)\b|\/\s*y\b|annually|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|anuales?|par an\b|annuels?)/u;
+// "a monthly budget of 2k", "annual spend around 50k": the period named before the amount.
+const PERIOD_BEFORE =
+  /\b(?:(monthly|per month|a month|monatlich\w*|mensual\w*|mensuel\w*)|(quarterly|per quarter)|(annual|yearly|per year|a year|jahrlich\w*|jahres\w*|anual\w*|annuel\w*))\b[^.;!?\d]{0,25}$/u;
+const PER_SEAT_AFTER = /^\s*(?:per|a|each|\/)\s*(?:user|seat|head|license|licence|agent|rep)s?\b/u;
 const PER_UNIT_AFTER =
   /^\s*(?:per|a|each|\/)\s*(?:user|seat|head|license|licence|lead|contact|employee)s?\b/u;
 const BUDGET_WORDS =
@@ -104,6 +113,8 @@ const STRETCH_LINK =
 
 interface Token extends Span {
   amount: number;
+  period: BudgetPeriod;
+  perSeat: boolean;
   multiplier: number | undefined;
   currency: string | undefined;
   clear: boolean;
@@ -169,21 +180,37 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
     if (groups.word !== undefined && multiplier === undefined) continue;
     if (currency === undefined && multiplier === undefined && NOT_MONEY_AFTER.test(folded.slice(end)))
       continue;
-    if (PER_UNIT_AFTER.test(folded.slice(end)) && groups.mult === undefined) continue;
+    const perSeat = PER_SEAT_AFTER.test(folded.slice(end)) && currency !== undefined;
+    if (PER_UNIT_AFTER.test(folded.slice(end)) && groups.mult === undefined && !perSeat) continue;
     const yearLike = groups.num !== undefined && /^(19|20)\d\d$/.test(groups.num);
     if (yearLike && currency === undefined && multiplier === undefined && !anchored) continue;
-    let amount = base * (multiplier ?? 1);
-    if (MONTHLY_AFTER.test(folded.slice(end))) amount *= 12;
+    const amount = base * (multiplier ?? 1);
     tokens.push({
       start,
       end,
       amount,
+      period: periodOf(folded, start, end),
+      perSeat,
       multiplier: groups.mult === undefined ? undefined : multiplier,
       currency,
       clear: currency !== undefined || groups.mult !== undefined || anchored,
     });
   }
   return tokens;
+}
+
+/** The period stated after the amount ("2k a month", "€20 per seat per month") or before it. */
+function periodOf(folded: string, start: number, end: number): BudgetPeriod {
+  // Skip a per-seat phrase: "$30 per user per month".
+  const after = folded.slice(end).replace(PER_SEAT_AFTER, '');
+  if (MONTHLY_AFTER.test(after)) return 'month';
+  if (QUARTERLY_AFTER.test(after)) return 'quarter';
+  if (YEARLY_AFTER.test(after)) return 'year';
+  const before = PERIOD_BEFORE.exec(folded.slice(Math.max(0, start - 45), start));
+  if (before?.[1] !== undefined) return 'month';
+  if (before?.[2] !== undefined) return 'quarter';
+  if (before?.[3] !== undefined) return 'year';
+  return 'one_off';
 }
 
 function wordAmount(word: string | undefined): number | undefined {
@@ -196,7 +223,7 @@ const round = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * Amounts and ranges of money: `50k`, `$1.2M`, `€15.000`, `between 10 and 20 thousand euros`,
- * `up to 30k` (0 to 30,000), `2k a month` (24,000 a year). Bare numbers count only when the visitor
+ * `up to 30k` (0 to 30,000), `2k a month` (2,000 per `month`: amounts stay as stated for their period). Bare numbers count only when the visitor
  * was asked about money or a budget word is close by.
  */
 export function extractMoney(text: string, options: MoneyOptions): MoneyMatch[] {
@@ -225,7 +252,8 @@ export function extractMoney(text: string, options: MoneyOptions): MoneyMatch[] 
       if (a.multiplier === undefined && b.multiplier !== undefined && a.amount * b.multiplier <= b.amount) {
         low = a.amount * b.multiplier;
       }
-      if (MONTHLY_AFTER.test(folded.slice(b.end)) && !MONTHLY_AFTER.test(folded.slice(a.end))) low *= 12;
+      // "2 to 3k a month": the period said after the range is the range's.
+      const period = b.period !== 'one_off' ? b.period : a.period;
       const currency = a.currency ?? b.currency;
       const clear = a.clear || b.clear;
       if (clear || options.expecting) {
@@ -236,6 +264,8 @@ export function extractMoney(text: string, options: MoneyOptions): MoneyMatch[] 
             min: round(Math.min(low, b.amount)),
             max: round(Math.max(low, b.amount)),
             currency: currency ?? options.defaultCurrency,
+            period,
+            ...(a.perSeat || b.perSeat ? { unit: 'seat' as const } : {}),
           },
           explicitCurrency: currency !== undefined,
           clear,
@@ -253,6 +283,8 @@ export function extractMoney(text: string, options: MoneyOptions): MoneyMatch[] 
         min: upper ? 0 : round(a.amount),
         max: round(a.amount),
         currency: a.currency ?? options.defaultCurrency,
+        period: a.period,
+        ...(a.perSeat ? { unit: 'seat' as const } : {}),
       },
       explicitCurrency: a.currency !== undefined,
       clear: a.clear,

@@ -7,7 +7,7 @@ export interface NeedMatch extends Span {
   cued: boolean;
 }
 
-// The words after these phrases are the need ("we need [a CRM]").
+// Phrases that state a want ("we need a CRM"): the clause holding one states the need.
 const WANT_CUES = [
   "(?:we|i)(?:'re| are|'m| am)?\\s+(?:really |urgently |mainly |basically |mostly |desperately |just |also )?(?:need(?:s)?|want(?:s)?|wanna|would like|would love|are looking|'re looking|am looking|'m looking|are hoping|'re hoping|hope|plan|are planning|'re planning|are trying|'re trying|am trying|'m trying|aim|are aiming|have to|must)(?:\\s+(?:for|to|with|is))?",
   "(?:we|i)'d (?:like|love)(?:\\s+to)?",
@@ -24,7 +24,7 @@ const WANT_CUES = [
   "(?:nous avons besoin|on a besoin|j'ai besoin)\\s+(?:d'|de |du |des )?|(?:nous cherchons|je cherche|on cherche|nous voulons|on veut|je veux)",
   '(?:notre|mon)\\s+(?:plus grand\\s+)?(?:probleme|objectif|defi)\\s+est',
 ];
-// These phrases are part of the need ("[we're losing leads because...]").
+// Phrases that state a pain ("we're losing leads because...").
 const PAIN_CUES = [
   "(?:we(?:'re| are)?|i(?:'m| am)?)\\s+(?:constantly |always |still )?(?:losing|wasting|missing|drowning in|spending too much|struggling|not able to|unable to|can'?t|cannot|have trouble|have a hard time|have problems|have issues|have difficulty)",
   "(?:it'?s|it is)\\s+(?:really |very |too )?(?:hard|difficult|painful|a pain|impossible|slow)\\s+to",
@@ -36,7 +36,7 @@ const PAIN_CUES = [
 const WANT = new RegExp(`(?<![\\p{L}'])(?:${WANT_CUES.join('|')})(?![\\p{L}])\\s*`, 'gu');
 const PAIN = new RegExp(`(?<![\\p{L}'])(?:${PAIN_CUES.join('|')})(?![\\p{L}])`, 'gu');
 
-// Captures that only say when or how to buy, not what is needed ("we want to [go live] next quarter").
+// Clauses whose content words are all of these only say when or how to buy, not what is needed.
 const GENERIC = new Set(
   (
     'go live start started launch buy purchase sign decide implement roll rollout out get started move forward ' +
@@ -45,54 +45,116 @@ const GENERIC = new Set(
     'solution tool software product help info information first possible stuff thing things get place ready ' +
     'running live up done set sorted budget actually closer timeline deadline role title company employees ' +
     'people team size around about roughly approximately maybe probably thanks thank cheers browsing evaluating ' +
-    'options looking prices bye know curious'
+    'options looking prices bye know curious need needs want wants like would love hope hoping plan planning ' +
+    'trying try looking interested sorry meant mean got approved ok okay yes yeah sure hi hello hey need'
   ).split(' '),
 );
 const SLOT_CLAUSE =
-  /^(?:our |the |my )?(?:budget|timeline|deadline|time ?frame|i'?m |i am |my role|we'?re (?:a |an )?\d|we have (?:a |about )?\d|we are (?:a |an )?\d|as (?:a|the) |and (?:our |the )?budget)/;
+  /^(?:our |the |my )?(?:budget|timeline|deadline|time ?frame|i'?m |i am |my role|my name|we'?re (?:a |an )?\d|we have (?:a |about )?\d|we are (?:a |an )?\d|as (?:a|the) |(?:and|with) (?:a |our |the )?budget|reporting to|report to|i report|(?:just |i'?m |i am )?(?:gathering|collecting|getting|comparing) (?:a few |some )?(?:quotes|info|information|prices|pricing|options)|on behalf of|researching)/;
 const FILLER =
-  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|hi there|hello there|well|so|ok|okay|yeah|yes|sure|basically|honestly|mainly|mostly|mostly just|um+|uh+|hmm+|right|thanks|thank you|i guess|i think|i'd say|probably)[,.!\s]+)+/;
+  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|hi there|hello there|well|so|ok|okay|yeah|yes|sure|basically|honestly|mainly|mostly|mostly just|um+|uh+|hmm+|right|thanks|thank you|i guess|i think|i'd say|probably|and|but|also|plus|then)[,.!\s]+)+/;
+const QUESTION_START =
+  /^(?:do|does|did|can|could|would|will|is|are|was|how|what|which|who|where|when|why|any|have you|has)\b/;
+const TRAILING_CONNECTOR =
+  /\s+(?:and|but|so|by|within|in|around|about|of|for|with|at|to|the|a|an|our|is|are|was|before|until|till|starting|from|on|maybe|roughly|approximately|under|over|up|budget)$/iu;
 
 /** The character other extractors' spans are masked with. */
 const CLAIMED = '\u0000';
 
-function cleanCapture(
-  original: string,
-  folded: string,
-  start: number,
-  end: number,
-  masked: string,
-): NeedMatch | undefined {
-  let stop = end;
-  for (let i = start; i < end; i++) {
-    if (masked[i] === CLAIMED) {
-      stop = i;
-      break;
-    }
+interface Clause extends Span {
+  kind: 'need' | 'plain' | 'slot' | 'filler' | 'question';
+  /** Where the need phrase starts, when the clause has one. */
+  cue?: number;
+}
+
+function cueAt(folded: string, clause: Span): number | undefined {
+  const text = folded.slice(clause.start, clause.end);
+  let at: number | undefined;
+  for (const pattern of [WANT, PAIN]) {
+    pattern.lastIndex = 0;
+    const match = pattern.exec(text);
+    if (match !== null && (at === undefined || match.index < at)) at = match.index;
   }
-  const clauses = folded.slice(start, stop).split(/(?=,\s*|\s+(?:and|but|so|because|since|while)\s+)/);
-  let length = 0;
-  for (const [index, clause] of clauses.entries()) {
-    const body = clause.replace(/^,\s*|^\s+(?:and|but|so)\s+/, '');
-    if (index > 0 && SLOT_CLAUSE.test(body)) break;
-    length += clause.length;
+  return at === undefined ? undefined : clause.start + at;
+}
+
+/** Cuts a sentence at commas, dashes, brackets and " and / but " into clauses, each classified. */
+function clausesOf(folded: string, masked: string, sentence: Span, question: boolean): Clause[] {
+  const out: Clause[] = [];
+  const boundary = /\s*[,(){}[\]]\s*|\s+[-–—]\s+|\s+(?=(?:and|but|plus|also|then)\s)/gu;
+  let from = sentence.start;
+  const body = folded.slice(sentence.start, sentence.end);
+  const cuts: Span[] = [];
+  for (const m of body.matchAll(boundary))
+    cuts.push({ start: sentence.start + m.index, end: sentence.start + m.index + m[0].length });
+  cuts.push({ start: sentence.end, end: sentence.end });
+  for (const cut of cuts) {
+    const span = { start: from, end: cut.start };
+    from = cut.end;
+    if (span.end <= span.start) continue;
+    const text = folded.slice(span.start, span.end).trim();
+    const leading = FILLER.exec(`${text} `)?.[0].length ?? 0;
+    const rest = text.slice(Math.min(leading, text.length));
+    const cue = cueAt(folded, span);
+    const claimed = masked.slice(span.start, span.end).includes(CLAIMED);
+    const words = contentWords(rest.replaceAll(CLAIMED, ' '));
+    let kind: Clause['kind'];
+    if (cue === undefined && (claimed || SLOT_CLAUSE.test(rest))) kind = 'slot';
+    else if (words.every((w) => GENERIC.has(w))) kind = cue === undefined ? 'filler' : 'slot';
+    else if (question && cue === undefined && QUESTION_START.test(rest)) kind = 'question';
+    else kind = cue === undefined ? 'plain' : 'need';
+    out.push({ ...span, kind, ...(cue !== undefined ? { cue } : {}) });
   }
-  let text = original.slice(start, start + length);
-  text = text
-    .replace(/[\s,;:.!?-]+$/u, '')
-    .replace(/\s+(?:and|but|so|by|within|in|around|about|of|for|with|at|to|the|a|an|our|is)$/iu, '');
-  text = text.replace(/^[\s,;:.!?-]+/u, '');
+  return out;
+}
+
+function sentencesOf(folded: string): Array<Span & { question: boolean }> {
+  const out: Array<Span & { question: boolean }> = [];
+  let from = 0;
+  for (const m of folded.matchAll(/[.!?;\n]+(?=\s|$)|[!?;\n]+/g)) {
+    if (m.index > from) out.push({ start: from, end: m.index, question: m[0].includes('?') });
+    from = m.index + m[0].length;
+  }
+  if (from < folded.length) out.push({ start: from, end: folded.length, question: false });
+  return out;
+}
+
+/** The readable span of a run of clauses: filler and connectors off the ends, cut before a claimed tail. */
+function spanOf(original: string, folded: string, masked: string, run: Clause[]): NeedMatch | undefined {
+  const first = run[0] as Clause;
+  const last = run[run.length - 1] as Clause;
+  let start = first.start;
+  let end = last.end;
+  // "As the CTO I need…": start at the need phrase when another slot's words come before it.
+  const cue = run.find((c) => c.cue !== undefined)?.cue;
+  const claimedBefore = cue !== undefined && masked.slice(start, cue).includes(CLAIMED);
+  if (claimedBefore && cue !== undefined) start = cue;
+  const firstClaim = masked.indexOf(CLAIMED, start);
+  if (firstClaim >= 0 && firstClaim < end) end = firstClaim;
+  let text = original.slice(start, end);
+  const lead = FILLER.exec(`${fold(text)} `)?.[0].length ?? 0;
+  text = text.slice(Math.min(lead, text.length));
+  start += original.slice(start, end).length - text.length;
+  let previous = '';
+  while (previous !== text) {
+    previous = text;
+    text = text.replace(/[\s,;:.!?(–—-]+$/u, '').replace(TRAILING_CONNECTOR, '');
+  }
+  text = text.replace(/^[\s,;:.!?)–—-]+/u, '');
   const words = contentWords(text);
   if (words.length === 0 || words.every((w) => GENERIC.has(w))) return undefined;
-  if (text.length > 200) text = `${text.slice(0, 200).replace(/\s+\S*$/u, '')}`;
-  return { start, end: start + length, value: text, cued: true };
+  if (text.length > 200) text = text.slice(0, 200).replace(/\s+\S*$/u, '');
+  void folded;
+  return { start, end: start + text.length, value: text, cued: run.some((c) => c.kind === 'need') };
 }
 
 /**
- * Need and pain statements: the words after "we need", "we're looking for", "our biggest problem is"
- * or the pain phrase itself ("we're losing leads because..."), cut at the next sentence or at a
- * clause about something else (budget, role, timeline). `masked` marks with NUL the spans other
- * extractors claimed. With `expecting`, a message without such a phrase is taken whole.
+ * The visitor's own clause that states a need or pain, whole: "we lose internet leads because
+ * nobody calls back quickly", never a fragment with words cut out. The message is cut into
+ * sentences and clauses; clauses holding another slot's words (a role, a budget, a date: `masked`
+ * marks them with NUL) or only greetings end a run, and the best run of clauses is returned as one
+ * contiguous span of the message. A run with a need phrase ("we need", "struggling with") wins; with
+ * `expecting`, the longest plain run counts too. Questions to the bot are never a need.
  */
 export function extractNeed(
   text: string,
@@ -101,29 +163,37 @@ export function extractNeed(
   minWords = 2,
 ): NeedMatch | undefined {
   const folded = fold(text);
-  const candidates: NeedMatch[] = [];
-  const sentenceEnd = (from: number) => {
-    const rest = folded.slice(from).search(/[.!?;\n](?:\s|$)|[!?;\n]/);
-    return rest < 0 ? folded.length : from + rest;
-  };
-  for (const m of folded.matchAll(WANT)) {
-    const start = m.index + m[0].length;
-    const found = cleanCapture(text, folded, start, sentenceEnd(start), masked);
-    if (found !== undefined) candidates.push(found);
+  const source = text.length > 0 ? text : masked.replaceAll(CLAIMED, ' ');
+  const foldedSource = text.length > 0 ? folded : fold(source);
+  const runs: Clause[][] = [];
+  for (const sentence of sentencesOf(foldedSource)) {
+    let run: Clause[] = [];
+    for (const clause of clausesOf(foldedSource, masked, sentence, sentence.question)) {
+      if (clause.kind === 'need' || clause.kind === 'plain') run.push(clause);
+      else if (clause.kind === 'filler' && run.length === 0) continue;
+      else {
+        if (run.length > 0) runs.push(run);
+        run = [];
+      }
+    }
+    if (run.length > 0) runs.push(run);
   }
-  for (const m of folded.matchAll(PAIN)) {
-    const found = cleanCapture(text, folded, m.index, sentenceEnd(m.index), masked);
-    if (found !== undefined) candidates.push(found);
-  }
-  const best = candidates
-    .filter((c) => contentWords(c.value).length >= Math.min(minWords, 2))
-    .sort((a, b) => contentWords(b.value).length - contentWords(a.value).length)[0];
-  if (best !== undefined) return best;
+  const candidates = runs
+    .map((run) => spanOf(source, foldedSource, masked, run))
+    .filter((c): c is NeedMatch => c !== undefined && contentWords(c.value).length >= Math.min(minWords, 2));
+  const byWords = (a: NeedMatch, b: NeedMatch) => contentWords(b.value).length - contentWords(a.value).length;
+  const cued = candidates.filter((c) => c.cued).sort(byWords)[0];
+  if (cued !== undefined) return cued;
   if (!expecting) return undefined;
-  const rest = masked.split(CLAIMED).join(' ').replace(/ {2,}/g, ' ').trim();
-  if (/\?\s*$/.test(rest)) return undefined;
-  const leading = FILLER.exec(fold(rest))?.[0].length ?? 0;
-  const value = rest
+  const plain = candidates.filter((c) => contentWords(c.value).length >= minWords).sort(byWords)[0];
+  return plain === undefined ? undefined : { ...plain, cued: false };
+}
+
+/** A free-text answer taken whole (less greetings and claimed words) when its question was asked. */
+export function wholeAnswer(text: string, minWords = 2): NeedMatch | undefined {
+  if (/\?\s*$/.test(text)) return undefined;
+  const leading = FILLER.exec(fold(text))?.[0].length ?? 0;
+  const value = text
     .slice(leading)
     .replace(/[\s,;:.!-]+$/u, '')
     .replace(/\s{2,}/g, ' ');

@@ -70,3 +70,20 @@ describe('extractRoles', () => {
     );
   });
 });
+
+describe('extractRoles: titles in any position', () => {
+  const own = (text: string) => extractRoles(text).find((r) => r.subject === 'self')?.level;
+  it('reads a title-only message, "X here" and a signature as the visitor', () => {
+    assert.equal(own('Director of Demand Generation'), 'director');
+    assert.equal(own('Head of Growth here, reporting to the CMO'), 'director');
+    assert.equal(own('Procurement specialist, gathering quotes for our CMO'), 'individual');
+    assert.equal(own("I'm the SDR manager"), 'manager');
+    assert.equal(own('Hi, this is Jane Roe, VP Sales at Acme'), 'vp');
+    assert.equal(own('CMO here'), 'executive');
+    assert.equal(own('as the CRO I own the number'), 'executive');
+  });
+  it('does not read a title the visitor wants to buy or someone else holds', () => {
+    assert.equal(own('We need an AI assistant for our site'), undefined);
+    assert.equal(own('my boss is the CFO'), undefined);
+  });
+});

@@ -1,3 +1,4 @@
+import { findTitles } from '../leads/index.ts';
 import type { AuthorityLevel } from './slot-values.ts';
 import { fold, overlaps, type Span } from './text.ts';
 
@@ -20,7 +21,7 @@ interface RolePattern {
 
 const r = (source: string) => new RegExp(`\\b(?:${source})\\b`, 'gu');
 
-// Most specific first: a span claimed by an earlier pattern is not read again.
+// Statements about the visitor's own say; titles come from the lead kernel's shared vocabulary.
 const PATTERNS: RolePattern[] = [
   {
     level: 'executive',
@@ -47,7 +48,7 @@ const PATTERNS: RolePattern[] = [
         "(?:i|we)(?:'d| would| will|'ll)? (?:need|have|has) to (?:check|run it|run this|get (?:it )?(?:approved|approval|sign[- ]off)|ask|talk|consult|clear it)(?: \\w+){0,3} (?:with |by |from )?(?:my|our|the) (?:boss|manager|director|cfo|ceo|cto|vp|head|supervisor|leadership|management|team lead)",
         "i(?:'m| am) not (?:the |a )?(?:decision[- ]?maker|one who decides|the one signing)",
         "i don'?t (?:make|have) the (?:final )?(?:decision|call|say)",
-        "i(?:'m| am) (?:just )?(?:researching|looking into this|gathering info(?:rmation)?) (?:for|on behalf of)",
+        "i(?:'m| am) (?:just )?(?:researching|looking into this|gathering info(?:rmation)?|gathering quotes|collecting quotes) (?:for|on behalf of)",
         'individual contributor|\\bic\\b',
       ].join('|'),
     ),
@@ -80,52 +81,6 @@ const PATTERNS: RolePattern[] = [
       "(?:i|i'm|i am)\\s+(?:lead(?:ing)?|manag(?:e|ing)|run(?:ning)?|head(?:ing)?(?: up)?|in charge of|responsible for|supervis(?:e|ing))\\s+(?:the |our |a |my )?(?:[\\p{L}-]+\\s+){0,2}team",
     ),
   },
-  {
-    level: 'individual',
-    pattern: r(
-      'account executive|account manager|executive assistant|personal assistant|customer success manager|community manager|office manager|social media manager',
-    ),
-  },
-  {
-    level: 'manager',
-    pattern: r('product owner|process owner|scrum master|(?:team|gruppen|projekt|schicht)leiter(?:in)?'),
-  },
-  {
-    level: 'executive',
-    pattern: r(
-      'executive director|managing director|managing partner|general manager|director general|director ejecutivo|directeur general|directrice generale|gerente general|consejero delegado',
-    ),
-  },
-  {
-    level: 'vp',
-    pattern: r(
-      '(?:senior |executive |assistant )?vice[- ]?president|s?e?vp|v\\.p\\.|vizeprasident(?:in)?|vicepresidente|vice-presidente?',
-    ),
-  },
-  {
-    level: 'executive',
-    pattern: r(
-      'chief [a-z]+ officer|c[efotmirpsdh]o|c-level|c-suite|co-?founders?|founders?|(?:business |company |shop |agency |franchise )?owner|proprietor|(?<!vice[- ])president|geschaftsfuhrer(?:in)?|inhaber(?:in)?|grunder(?:in)?|mitgrunder(?:in)?|vorstand(?:svorsitzende[rn]?)?|dueno|duena|fundador(?:a)?|cofundador(?:a)?|propietari[oa]|pdg|fondat(?:eur|rice)|cofondat(?:eur|rice)|gerant(?:e)?|patron(?:ne)?',
-    ),
-  },
-  {
-    level: 'director',
-    pattern: r(
-      '(?:senior |associate |regional )?director(?:a)?|head of|[a-z]*leiter(?:in)?|direktor(?:in)?|jefe de departamento|jefa de departamento|directeur|directrice|responsable de departement',
-    ),
-  },
-  {
-    level: 'manager',
-    pattern: r(
-      "(?:senior |product |project |program |marketing |sales |engineering |it |hr |operations |ops |growth |brand |team |account |general )?manager(?:in)?|team ?lead(?:er)?|(?:tech|project|sales|marketing|growth|engineering|product|ops|operations|design|it|data|dev) lead(?!s)|supervisor|teamleiter(?:in)?|gerente|jef[ea](?: de equipo)?|responsable|chef de projet|chef d'equipe",
-    ),
-  },
-  {
-    level: 'individual',
-    pattern: r(
-      '(?:software |sales |data |marketing |solutions |support |qa |devops |frontend |backend |full[- ]stack )?(?:engineer|developer|programmer|analyst|specialist|coordinator|associate|consultant|designer|marketer|representative|rep|architect|scientist|accountant|recruiter|administrator|admin)|sdr|bdr|intern|trainee|student|assistant|employee|staff member|freelancer|entwickler(?:in)?|berater(?:in)?|sachbearbeiter(?:in)?|referent(?:in)?|ingenieur(?:in)?|analyst(?:in)?|werkstudent(?:in)?|praktikant(?:in)?|desarrollador(?:a)?|ingenier[oa]|analista|consultor(?:a)?|emplead[oa]|becari[oa]|developpeu(?:r|se)|ingenieure?|analyste|stagiaire|charge(?:e)? de \\w+',
-    ),
-  },
 ];
 
 const SELF_BEFORE =
@@ -146,26 +101,54 @@ export function extractRoles(text: string): RoleMatch[] {
     for (const match of folded.matchAll(pattern)) {
       const span = { start: match.index, end: match.index + match[0].length };
       if (span.end === span.start || found.some((f) => overlaps(f, span))) continue;
-      found.push({ ...span, level, subject: self === true ? 'self' : subjectOf(folded, span.start) });
+      found.push({ ...span, level, subject: self === true ? 'self' : subjectOf(folded, span) });
     }
   }
+  for (const title of findTitles(folded)) {
+    if (found.some((f) => overlaps(f, title))) continue;
+    found.push({ ...title, subject: subjectOf(folded, title) });
+  }
   found.sort((a, b) => a.start - b.start);
-  // In "SDR manager" or "sales engineer lead" the last title is the head of the phrase: keep it.
-  return found.filter((match, i) => {
-    const next = found[i + 1];
-    return !adjacent(folded, match, next);
-  });
+  return found;
 }
 
-function adjacent(folded: string, a: RoleMatch, b: RoleMatch | undefined): boolean {
-  return b !== undefined && a.subject !== 'self' && /^[\s-]?$/.test(folded.slice(a.end, b.start));
-}
+// "Head of Growth here", "CTO speaking", "VP Sales at Acme, ..." : the title names the writer.
+const SELF_AFTER =
+  /^(?:[\s-]+(?:of|for|at|in|de|del|des|bei|im|der|von)?\s*[\p{L}&/-]+){0,4}?\s*(?:here|speaking|writing|aqui|ici|hier)\b/u;
 
-function subjectOf(folded: string, start: number): RoleMatch['subject'] {
-  const before = folded.slice(Math.max(0, start - 50), start);
+function subjectOf(folded: string, span: { start: number; end: number }): RoleMatch['subject'] {
+  const before = folded.slice(Math.max(0, span.start - 50), span.start);
   const clause = before.slice(Math.max(before.search(/[^.;!?]*$/), 0));
   if (OTHER_BEFORE.test(clause) && !/\b(?:i'm|i am|im)\s+(?:the|a|an)?\s*$/.test(clause)) return 'other';
-  return SELF_BEFORE.test(clause) ? 'self' : 'bare';
+  if (SELF_BEFORE.test(clause)) return 'self';
+  if (SELF_AFTER.test(folded.slice(span.end, span.end + 60))) return 'self';
+  // A message (or sentence) that opens with a title is a signature: "Director of Demand Generation".
+  if (startsSentence(clause)) return 'self';
+  // "we need an AI assistant", "hire more reps": a title as the object of a sentence names no one here.
+  if (
+    /(?:^|\s)(?:a|an|some|any|more|new|extra|additional|two|three|few|several)\s+(?:[\p{L}-]+\s+){0,2}$/u.test(
+      clause,
+    )
+  )
+    return 'other';
+  return 'bare';
+}
+
+/** The clause before a title is empty, a greeting or at most two words ("Senior", "Hi, regional"). */
+function startsSentence(clause: string): boolean {
+  const words = clause
+    .replace(/^[\s,!.-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|hi there)\b[\s,!.-]*)?/u, '')
+    .trim();
+  if (
+    /^(?:(?:this is|it'?s|i'?m|i am|my name is|me llamo|soy|je suis|ich bin|hier ist)\s+)?[\p{L}'-]+(?:\s+[\p{L}'-]+)?\s*,$/u.test(
+      words,
+    )
+  )
+    return true;
+  return (
+    words === '' ||
+    /^(?:senior|junior|interim|acting|deputy|lead|global|regional|associate|assistant)$/u.test(words)
+  );
 }
 
 /** Picks the visitor's own level from a message (`self` and `bare` roles; first wins). */

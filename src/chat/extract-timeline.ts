@@ -13,6 +13,7 @@ import {
 } from './dates.ts';
 import type { TimelineValue } from './slot-values.ts';
 import { fold, NUMBER_WORD_PATTERN, overlaps, parseCount, type Span } from './text.ts';
+import { WINDOW_RULES } from './timeline-windows.ts';
 
 /** A deadline found in a message. */
 export interface TimelineMatch extends Span {
@@ -184,26 +185,6 @@ const PERIOD_WORDS: Record<string, Period> = {
 };
 const PERIOD_PATTERN = Object.keys(PERIOD_WORDS).join('|');
 
-const SEASONS: Record<string, number> = {
-  spring: 5,
-  fruhling: 5,
-  fruhjahr: 5,
-  primavera: 5,
-  printemps: 5,
-  summer: 8,
-  sommer: 8,
-  verano: 8,
-  ete: 8,
-  fall: 11,
-  autumn: 11,
-  herbst: 11,
-  otono: 11,
-  automne: 11,
-  winter: 14,
-  invierno: 14,
-  hiver: 14,
-};
-
 function endOfPeriod(today: Ymd, period: Period, offset: number): Ymd {
   switch (period) {
     case 'week':
@@ -271,6 +252,7 @@ const END_OF =
   "(?:(?:by |before |until |at )?(?:the )?end of(?: the)?|ende (?:des|dieses|der)|fin(?:al)? de(?:l)?|a finales del?|fin d[eu]l?'?|d'ici la fin d[eu]l?'?)";
 
 const RULES: Rule[] = [
+  ...WINDOW_RULES,
   {
     pattern: /\b(\d{4})-(\d{1,2})-(\d{1,2})\b/g,
     resolve: (m) => date(Number(m[1]), Number(m[2]), Number(m[3])),
@@ -335,13 +317,14 @@ const RULES: Rule[] = [
   {
     // early/mid/late next year, beginning of 2027, in 2027, end of the year, year end, EOY
     pattern: new RegExp(
-      `\\b(?:(early|beginning of|begin of|start of|the start of|the beginning of|anfang|principios de|debut|mid|mid-|middle of|the middle of|late|${END_OF}|later|sometime|some time|sometime in|in|by|during)\\s*)?(next year|this year|(?:20\\d\\d)(?![\\d./-])|the year|year[- ]end|eoy|nachstes jahr|dieses jahr|jahresende|el proximo ano|el ano que viene|este ano|l'annee prochaine|cette annee|fin d'annee)`,
+      `\\b(?:(early|beginning of|begin of|start of|the start of|the beginning of|anfang|principios de|debut|mid|mid-|middle of|the middle of|late|${END_OF}|later|sometime|some time|sometime in|in|by|during)\\s*)?(next year|this year|(?:20\\d\\d)(?![\\d./-])|the year|year[- ]end|eoy|nachstes jahr|dieses jahr|jahresende|el proximo ano|el ano que viene|este ano|l'annee prochaine|cette annee|fin d'annee|jahres|(?:el )?ano|l'annee|l'an)`,
       'g',
     ),
     resolve: (m, today) => {
       const what = m[2] ?? '';
       const lead = (m[1] ?? '').trim();
       let year: number;
+      if (/^(?:jahres|(?:el )?ano|l'annee|l'an)$/.test(what) && lead === '') return undefined;
       if (/^20\d\d$/.test(what)) {
         if (lead === '') return undefined;
         year = Number(what);
@@ -407,24 +390,6 @@ const RULES: Rule[] = [
     },
   },
   {
-    pattern: new RegExp(
-      `\\b(?:(next|this|nachsten|diesen|el proximo|este|l'|cet|ce)\\s*)?(${Object.keys(SEASONS).join('|')})\\b`,
-      'g',
-    ),
-    resolve: (m, today) => {
-      const endMonth = SEASONS[m[2] ?? ''];
-      if (endMonth === undefined) return undefined;
-      let year = today.y;
-      const season = (y: number) =>
-        endMonth > 12 ? endOfMonth(y + 1, endMonth - 12) : endOfMonth(y, endMonth);
-      let end = season(year);
-      while (toIso(end) < toIso(today)) end = season(++year);
-      if (/next|nachsten|proximo/.test(m[1] ?? '') && toIso(addMonths(end, -3)) <= toIso(today))
-        end = season(year + 1);
-      return end;
-    },
-  },
-  {
     pattern:
       /\b(?:asap|a\.s\.a\.p\.?|as soon as possible|right away|immediately|straight away|(?:it'?s|is|very|quite|pretty|super) urgent|urgently|sofort|so schnell wie moglich|schnellstmoglich|umgehend|lo antes posible|cuanto antes|inmediatamente|lo mas pronto posible|des que possible|au plus vite|immediatement|tout de suite)\b/g,
     resolve: (_m, today) => addDays(today, ASAP_DAYS),
@@ -460,6 +425,15 @@ function toIso(date: Ymd): string {
   return toIsoDate(date);
 }
 
+// "500 euros a month", "2k per year": the period of an amount, not a deadline.
+const AMOUNT_BEFORE =
+  /(?:\d|\d\s*(?:k|m|mil|grand|thousand)|[$€£¥]|euros?|dollars?|bucks|pounds?|quid|usd|eur|gbp|chf|francs?)\s*(?:(?:per|a|an|each|every|\/)\s*(?:user|seat|head|license|licence)s?\s*)?$/;
+
+function perPeriodOfAmount(folded: string, m: RegExpExecArray): boolean {
+  if (!/^\s*(?:a|an|one|per|each|every)\s/.test(m[0])) return false;
+  return AMOUNT_BEFORE.test(folded.slice(Math.max(0, m.index - 30), m.index).trimEnd());
+}
+
 const CHRONO_HINT = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(st|nd|rd|th))\b/;
 
 /**
@@ -479,7 +453,7 @@ export function extractTimeline(text: string, options: TimelineOptions): Timelin
         continue;
       }
       const span = { start: m.index, end: m.index + m[0].trimEnd().length };
-      if (found.some((f) => overlaps(f, span))) continue;
+      if (found.some((f) => overlaps(f, span)) || perPeriodOfAmount(folded, m)) continue;
       const raw = rule.resolve(m, today, options, folded);
       if (raw === undefined) continue;
       const resolved = 'period' in raw ? endOfPeriod(today, raw.period, raw.offset) : raw;

@@ -36,6 +36,7 @@ export {
   evaluateCorpus,
   loadConversationFixtures,
   runConversation,
+  valueMatches,
 } from './evaluation.ts';
 export type { CompanySizeMatch } from './extract-company.ts';
 export { extractCompanySize } from './extract-company.ts';
@@ -117,3 +118,4 @@ export {
 } from './slot-values.ts';
 export type { SessionSummary } from './summary.ts';
 export { ERASED, eraseSessionPersonalData, summarizeSession } from './summary.ts';
+export { contentWords } from './text.ts';

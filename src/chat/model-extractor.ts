@@ -1,3 +1,4 @@
+import { LeadloopError } from '../core/index.ts';
 import type { ModelClient, OfflineSkill } from '../models/index.ts';
 import { type ExtractionContext, extractionSchema, type SlotExtractor } from './slot-extractor.ts';
 
@@ -34,7 +35,13 @@ export function createModelSlotExtractor(options: {
         ...(signal ? { signal } : {}),
       });
       if (result.fallback)
-        throw new Error(`model extraction fell back to offline: ${result.fallback.reason}`);
+        throw new LeadloopError(
+          'unavailable',
+          `model extraction fell back to offline: ${result.fallback.reason}`,
+          {
+            retryable: true,
+          },
+        );
       // The extraction schema wraps the values: `{ slots: { budget: …, authority: … } }`.
       const values = (result.object as { slots?: Record<string, unknown> }).slots ?? {};
       const slots = Object.fromEntries(

@@ -27,9 +27,9 @@ describe('extractOffline', () => {
     );
     assert.deepEqual(result.slots, {
       timeline: { byDate: '2027-03-31' },
-      budget: { min: 50_000, max: 50_000, currency: 'USD' },
+      budget: { min: 50_000, max: 50_000, currency: 'USD', period: 'one_off' },
       authority: 'executive',
-      need: 'a better way to route inbound leads',
+      need: 'We need a better way to route inbound leads',
     });
   });
 
@@ -40,7 +40,9 @@ describe('extractOffline', () => {
     );
     assert.equal(result.correction, true);
     assert.deepEqual(result.anchored, ['budget']);
-    assert.deepEqual(result.slots, { budget: { min: 20_000, max: 20_000, currency: 'EUR' } });
+    assert.deepEqual(result.slots, {
+      budget: { min: 20_000, max: 20_000, currency: 'EUR', period: 'one_off' },
+    });
   });
 
   it('drops the value a visitor takes back ("by April, not February")', () => {
@@ -53,12 +55,12 @@ describe('extractOffline', () => {
       'our annual tooling budget is 200k but for this maybe 30k',
       context('budget'),
     );
-    assert.deepEqual(result.slots.budget, { min: 30_000, max: 30_000, currency: 'USD' });
+    assert.deepEqual(result.slots.budget, { min: 30_000, max: 30_000, currency: 'USD', period: 'one_off' });
   });
 
   it('reads bare answers only for the slot just asked', () => {
     assert.deepEqual(extractOffline('about 15000', context('budget')).slots, {
-      budget: { min: 15_000, max: 15_000, currency: 'USD' },
+      budget: { min: 15_000, max: 15_000, currency: 'USD', period: 'one_off' },
     });
     assert.deepEqual(extractOffline('about 15000', context('need')).slots, {});
     assert.deepEqual(extractOffline('Head of Sales', context('authority')).slots, { authority: 'director' });
@@ -82,8 +84,8 @@ describe('extractOffline', () => {
     ];
     const result = extractOffline('annual budget is $40k and the setup 5k', context(null, { fields }));
     assert.deepEqual(result.slots, {
-      yearly_budget: { min: 40_000, max: 40_000, currency: 'USD' },
-      setup_budget: { min: 5_000, max: 5_000, currency: 'USD' },
+      yearly_budget: { min: 40_000, max: 40_000, currency: 'USD', period: 'year' },
+      setup_budget: { min: 5_000, max: 5_000, currency: 'USD', period: 'one_off' },
     });
   });
 

@@ -1,7 +1,7 @@
 import { extractCompanySize } from './extract-company.ts';
 import { extractContact } from './extract-contact.ts';
 import { extractMoney } from './extract-money.ts';
-import { extractNeed } from './extract-need.ts';
+import { extractNeed, wholeAnswer } from './extract-need.ts';
 import { extractRoles, selfAuthority } from './extract-role.ts';
 import { extractTimeline } from './extract-timeline.ts';
 import { detectIntents, type Intent } from './intents.ts';
@@ -189,7 +189,8 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
       claimed.push(pick);
     }
   }
-  claimed.push(...roles);
+  // A role said about someone else ("help for our sales reps") may be part of the need.
+  claimed.push(...roles.filter((role) => role.subject === 'self'));
 
   for (const field of context.fields.filter((f) => f.type === 'enum')) {
     const value = matchEnum(fold(mask(text, claimed)), field, context.expecting === field.slot);
@@ -205,7 +206,7 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
     const need =
       field.cue === 'need'
         ? extractNeed(text, nulMasked, pending && statement, field.minWords ?? 2)
-        : extractNeed('', text, true, field.minWords ?? 2);
+        : wholeAnswer(mask(text, claimed).replace(/ {2,}/g, ' ').trim(), field.minWords ?? 2);
     if (need !== undefined && (need.cued || pending)) out.slots[field.slot] = need.value;
   }
   return out;

@@ -1,3 +1,4 @@
+import { LeadloopError } from '../core/index.ts';
 import type { Language } from './playbook-schema.ts';
 
 /** What a bot message is for; the widget may style by kind, the phraser may not rephrase some. */
@@ -96,7 +97,9 @@ export function createGuardedPhraser(options: GuardedPhraserOptions): ReplyPhras
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          const error = new Error(`phrasing took longer than ${timeoutMs} ms`);
+          const error = new LeadloopError('unavailable', `phrasing took longer than ${timeoutMs} ms`, {
+            retryable: true,
+          });
           controller.abort(error);
           reject(error);
         }, timeoutMs);

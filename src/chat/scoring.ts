@@ -1,4 +1,5 @@
 import { assertNever } from '../core/index.ts';
+import { annualised } from '../leads/index.ts';
 import { daysBetween, parseIsoDate, ymdOf } from './dates.ts';
 import type { Condition, Outcome, Playbook, Question } from './playbook-schema.ts';
 import {
@@ -53,16 +54,18 @@ export const APPROXIMATE_USD_RATES: Readonly<Record<string, number>> = {
   ZAR: 0.055,
 };
 
-/** The top of a budget in the playbook's scoring currency, or undefined for an unknown currency. */
+/** The top of a budget per year in the playbook's scoring currency, or undefined for an unknown currency. */
 export function budgetInScoringCurrency(value: MoneyValue, playbook: Playbook): number | undefined {
   const target = playbook.scoring.currency;
-  if (value.currency === target) return value.max;
+  // Points and rules compare amounts per year, whatever period the visitor stated.
+  const max = annualised(value.max, value.period);
+  if (value.currency === target) return max;
   const pinned = playbook.scoring.exchangeRates?.[value.currency];
-  if (pinned !== undefined) return value.max * pinned;
+  if (pinned !== undefined) return max * pinned;
   const from = APPROXIMATE_USD_RATES[value.currency];
   const to = APPROXIMATE_USD_RATES[target];
   if (from === undefined || to === undefined) return undefined;
-  return Math.round(((value.max * from) / to) * 100) / 100;
+  return Math.round(((max * from) / to) * 100) / 100;
 }
 
 function tierPoints<T>(

@@ -62,7 +62,9 @@ describe('createFallbackExtractor', () => {
   it('falls back to the offline extractor when the model output fails validation', async () => {
     const { extractor, reasons } = withFallback(model(async () => ({ slots: { authority: 'emperor' } })));
     const result = await extractor.extract('about 15000', context);
-    assert.deepEqual(result.slots, { budget: { min: 15_000, max: 15_000, currency: 'USD' } });
+    assert.deepEqual(result.slots, {
+      budget: { min: 15_000, max: 15_000, currency: 'USD', period: 'one_off' },
+    });
     assert.deepEqual(reasons, ['invalid_output']);
   });
 
@@ -100,7 +102,9 @@ describe('createFallbackExtractor', () => {
       20,
     );
     const result = await extractor.extract('about 15000', context);
-    assert.deepEqual(result.slots, { budget: { min: 15_000, max: 15_000, currency: 'USD' } });
+    assert.deepEqual(result.slots, {
+      budget: { min: 15_000, max: 15_000, currency: 'USD', period: 'one_off' },
+    });
     assert.deepEqual(reasons, ['timeout']);
     assert.equal(aborted, true);
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assertNever } from '../core/index.ts';
 
-import { AUTHORITY_LEVELS, type AuthorityLevel } from '../leads/index.ts';
+import { AUTHORITY_LEVELS, type AuthorityLevel, BUDGET_PERIODS } from '../leads/index.ts';
 
 // The `authority` slot holds the kernel's decision-making levels (shared with the council).
 export { AUTHORITY_LEVELS, type AuthorityLevel };
@@ -22,12 +22,19 @@ export type SlotType = (typeof SLOT_TYPES)[number];
 
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as USD');
 
-/** A budget: `min = max` for a single amount. Amounts are per year when the visitor said "per month". */
+/**
+ * A budget as stated for its period: `min = max` for a single amount; "500 euros a month" is
+ * `{ min: 500, max: 500, currency: 'EUR', period: 'month' }`. `unit: 'seat'` marks a price per seat
+ * or user ("$30 per seat a month"). Values stored before periods existed have no `period` and hold
+ * annualised amounts; `annualised` in the lead kernel reads both.
+ */
 export const moneyValueSchema = z
   .object({
     min: z.number().finite().nonnegative(),
     max: z.number().finite().nonnegative(),
     currency: currencySchema,
+    period: z.enum(BUDGET_PERIODS).optional(),
+    unit: z.literal('seat').optional(),
   })
   .strict()
   .refine((value) => value.min <= value.max, 'min must not exceed max');

@@ -74,6 +74,12 @@ export interface AuditVerification {
   authenticated: boolean;
   /** The checkpoint compared against, if any. */
   checkpoint: { createdAt: number; workspaces: number } | null;
+  /**
+   * Chains sealed after the fact (`leadloop audit reseal`): entries up to `upTo` were MAC'd when
+   * the reseal ran (entry `seq`, at `at`), so before then only their hash chain vouched for them;
+   * entries after `upTo` were sealed as they were written.
+   */
+  resealed: { workspaceId: string; upTo: number; seq: number; at: number }[];
 }
 
 // A type literal (not the interface itself), so it fits prepared rows' `Record<string, unknown>`.

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { invariant } from '../core/index.ts';
 
 /**
  * MACs over the audit chain, with keys derived from the master key (which never enters the
@@ -23,7 +24,7 @@ function derive(master: Uint8Array, purpose: string): Buffer {
 
 /** Audit keys derived from the 32-byte master key. */
 export function createAuditKeys(masterKey: Uint8Array): AuditKeys {
-  if (masterKey.byteLength !== 32) throw new Error('the audit master key must be 32 bytes');
+  invariant(masterKey.byteLength === 32, 'the audit master key must be 32 bytes');
   const entryKey = derive(masterKey, 'entry mac');
   const headKey = derive(masterKey, 'head mac');
   const checkpointKey = derive(masterKey, 'checkpoint');

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { Clock, IdGenerator } from '../core/index.ts';
+import type { Actor, Clock, IdGenerator } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
 import {
   type Db,
   dbOf,
@@ -11,12 +12,14 @@ import {
 } from '../store/index.ts';
 import {
   type AuditEntry,
+  type AuditProblem,
   type AuditRecord,
   type AuditRow,
   type AuditVerification,
   GENESIS_HASH,
   hashAuditEntry,
   toEntry,
+  verifyChain,
 } from './audit-chain.ts';
 import type { AuditKeys } from './audit-keys.ts';
 import { type AuditCheckpoint, signCheckpoint, verifyAuditTrail } from './audit-verify.ts';
@@ -38,7 +41,19 @@ export interface AuditLog {
   verify(options?: { workspaceId?: string; checkpoint?: AuditCheckpoint }): Promise<AuditVerification>;
   /** A signed checkpoint of every visible chain head, to be kept away from the database. */
   checkpoint(): Promise<AuditCheckpoint>;
+  /**
+   * Seals a chain written before entries carried MACs (migration 010): verifies its hash chain and
+   * every MAC it has, and only then adds MACs to the entries without one and records the reseal
+   * in the chain itself (`audit.resealed`, up to which entry). Refuses, changing nothing, when the
+   * chain does not verify. Needs the workspace in the data scope.
+   */
+  reseal(workspaceId: string, actor: Actor): Promise<AuditReseal>;
 }
+
+/** What a reseal did: entries sealed (up to `upTo`), or the problems that stopped it. */
+export type AuditReseal =
+  | { ok: true; workspaceId: string; sealed: number; upTo: number; entry: AuditEntry | null }
+  | { ok: false; workspaceId: string; problems: AuditProblem[] };
 
 const AUDIT_COLUMNS = [
   'workspace_id',
@@ -90,7 +105,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const { rows } = await sql<{ seq: string; hash: string }>`
         select seq, hash from audit_lock_head(${workspaceId})`.execute(db);
       const row = rows[0];
-      if (!row) throw new Error(`audit head of ${workspaceId} could not be locked`);
+      if (!row)
+        throw new LeadloopError('internal', `audit head of ${workspaceId} could not be locked`, {
+          retryable: true,
+        });
       return { seq: Number(row.seq), hash: row.hash };
     }
     let [head] = (await readHead.execute(db, { workspaceId })).rows;
@@ -101,7 +119,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .onConflict((oc) => oc.column('workspace_id').doNothing())
         .execute();
       [head] = (await readHead.execute(db, { workspaceId })).rows;
-      if (!head) throw new Error(`audit head of ${workspaceId} could not be created`);
+      if (!head)
+        throw new LeadloopError('internal', `audit head of ${workspaceId} could not be created`, {
+          retryable: true,
+        });
     }
     return { seq: Number(head.seq), hash: head.hash };
   }
@@ -183,6 +204,62 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const items = rows.slice(0, limit).map(toEntry);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > limit && last ? last.seq : null };
+    },
+
+    async reseal(workspaceId, actor) {
+      if (!keys) throw new LeadloopError('unavailable', 'resealing needs the audit key (the master key)');
+      return store.transaction(async (trx) => {
+        const head = await lockHead(trx, workspaceId);
+        const rows = await trx
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('workspace_id', '=', workspaceId)
+          .orderBy('seq')
+          .execute();
+        const problems = verifyChain(workspaceId, rows.map(toEntry), head);
+        for (const row of rows)
+          if (
+            row.mac !== null &&
+            !keys.matches(row.mac, keys.entryMac(workspaceId, Number(row.seq), row.hash))
+          )
+            problems.push({
+              workspaceId,
+              seq: Number(row.seq),
+              id: row.id,
+              kind: 'forged',
+              message: `entry ${row.seq} (${row.id}) carries a MAC that does not verify`,
+            });
+        if (problems.length > 0) return { ok: false as const, workspaceId, problems };
+        const unsealed = rows.filter((r) => r.mac === null);
+        if (unsealed.length === 0) return { ok: true as const, workspaceId, sealed: 0, upTo: 0, entry: null };
+        const macs = unsealed.map((r) => ({
+          seq: Number(r.seq),
+          mac: keys.entryMac(workspaceId, Number(r.seq), r.hash),
+        }));
+        if (postgres) {
+          await sql`select audit_reseal(${workspaceId}, ${JSON.stringify(macs)}::jsonb)`.execute(trx);
+        } else {
+          for (const { seq, mac } of macs)
+            await trx
+              .updateTable('audit_log')
+              .set({ mac })
+              .where('workspace_id', '=', workspaceId)
+              .where('seq', '=', seq)
+              .where('mac', 'is', null)
+              .execute();
+        }
+        const upTo = Math.max(...macs.map((m) => m.seq));
+        const [entry] = await appendMany(trx, workspaceId, [
+          {
+            actor,
+            action: 'audit.resealed',
+            subject: workspaceId,
+            reason: `${macs.length} entries written before MACs existed were sealed after their hash chain verified; they are authenticated from now on, not from when they were written`,
+            data: { sealed: macs.length, upTo },
+          },
+        ]);
+        return { ok: true as const, workspaceId, sealed: macs.length, upTo, entry: entry ?? null };
+      });
     },
 
     verify: ({ workspaceId, checkpoint } = {}) =>

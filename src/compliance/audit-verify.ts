@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson } from '../core/index.ts';
+import { canonicalJson, LeadloopError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { type AuditProblem, type AuditVerification, toEntry, verifyChain } from './audit-chain.ts';
 import type { AuditKeys } from './audit-keys.ts';
@@ -34,7 +34,11 @@ const checkpointSchema = z
 /** Parses a checkpoint file's text; throws with a readable message when it is not one. */
 export function parseCheckpoint(text: string): AuditCheckpoint {
   const parsed = checkpointSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`not an audit checkpoint: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new LeadloopError(
+      'validation_failed',
+      `not an audit checkpoint: ${parsed.error.issues[0]?.message}`,
+    );
   return parsed.data;
 }
 
@@ -47,7 +51,8 @@ export function signCheckpoint(
   createdAt: number,
   heads: AuditCheckpoint['heads'],
 ): AuditCheckpoint {
-  if (!keys) throw new Error('a checkpoint needs the audit key (the master key)');
+  if (!keys)
+    throw new LeadloopError('validation_failed', 'a checkpoint needs the audit key (the master key)');
   const body = { version: 1 as const, createdAt, keyId: keys.keyId, heads };
   return { ...body, signature: keys.sign(checkpointBody(body)) };
 }
@@ -103,6 +108,7 @@ export async function verifyAuditTrail(options: {
   );
   const all = [...new Set([...directory, ...heads.keys(), ...logged, ...anchored.keys()])].sort();
   let entries = 0;
+  const resealed: AuditVerification['resealed'] = [];
   for (const ws of all) {
     const rows = await db
       .selectFrom('audit_log')
@@ -120,6 +126,9 @@ export async function verifyAuditTrail(options: {
     }
     const chained = rows.map(toEntry);
     const last = chained.at(-1);
+    for (const entry of chained)
+      if (entry.action === 'audit.resealed' && typeof entry.data.upTo === 'number')
+        resealed.push({ workspaceId: ws, upTo: entry.data.upTo, seq: entry.seq, at: entry.at });
     if (!head) {
       if (rows.length > 0)
         fail(
@@ -179,5 +188,6 @@ export async function verifyAuditTrail(options: {
     problems,
     authenticated: keys !== undefined,
     checkpoint: checkpoint ? { createdAt: checkpoint.createdAt, workspaces: checkpoint.heads.length } : null,
+    resealed,
   };
 }

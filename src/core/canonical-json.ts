@@ -1,3 +1,5 @@
+import { invariant, LeadloopError } from './errors.ts';
+
 /**
  * Canonical JSON (RFC 8785, JCS): object keys sorted by UTF-16 code units at every depth, numbers
  * and strings as `JSON.stringify` writes them. Output is identical to the `canonicalize` package
@@ -11,12 +13,12 @@ export function canonicalJson(value: unknown): string {
 
 function write(value: unknown, ancestors: object[]): string {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`${value} is not allowed in canonical JSON`);
+    invariant(Number.isFinite(value), `${value} is not allowed in canonical JSON`);
     return JSON.stringify(value);
   }
   if (typeof value === 'string') return quote(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (ancestors.includes(value)) throw new Error('circular reference in canonical JSON');
+  invariant(!ancestors.includes(value), 'circular reference in canonical JSON');
   ancestors.push(value);
   let out: string;
   const withToJson = value as { toJSON?: () => unknown };
@@ -58,7 +60,7 @@ function quote(text: string): string {
       i++;
       continue;
     }
-    throw new Error('a lone surrogate is not allowed in canonical JSON');
+    throw new LeadloopError('validation_failed', 'a lone surrogate is not allowed in canonical JSON');
   }
   return JSON.stringify(text);
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { unreachable } from './errors.ts';
 
 /**
  * Whose rows the code running now may touch. PostgreSQL enforces it with row-level security: the
@@ -23,7 +24,7 @@ const SCOPE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 function checked(workspaceIds: readonly string[]): readonly string[] {
   for (const id of workspaceIds)
     if (!SCOPE_ID.test(id))
-      throw new Error(`not a workspace id for a data scope: ${JSON.stringify(id.slice(0, 80))}`);
+      unreachable(`not a workspace id for a data scope: ${JSON.stringify(id.slice(0, 80))}`);
   return workspaceIds;
 }
 

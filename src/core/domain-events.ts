@@ -7,7 +7,13 @@ export type DomainEventType =
   | 'chat.handoff_requested'
   | 'chat.handoff_timed_out'
   | 'chat.taken_over'
-  | 'chat.released';
+  | 'chat.released'
+  | 'alert.opened'
+  | 'alert.acknowledged'
+  | 'alert.resolved'
+  | 'metrics.evaluated'
+  | 'optimiser.adjusted'
+  | 'optimiser.adjustment_settled';
 
 export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
   'lead.created',
@@ -18,6 +24,12 @@ export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
   'chat.handoff_timed_out',
   'chat.taken_over',
   'chat.released',
+  'alert.opened',
+  'alert.acknowledged',
+  'alert.resolved',
+  'metrics.evaluated',
+  'optimiser.adjusted',
+  'optimiser.adjustment_settled',
 ];
 
 export interface DomainEvent {
@@ -26,7 +38,10 @@ export interface DomainEvent {
   seq: number;
   workspaceId: string;
   type: DomainEventType;
-  /** The id of what the event is about (a lead id, or a chat session id for `chat.*`). */
+  /**
+   * The id of what the event is about: a lead id, a chat session id for `chat.*`, an alert id for
+   * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`.
+   */
   subject: string;
   data: Record<string, unknown>;
   at: number;

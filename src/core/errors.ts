@@ -49,7 +49,23 @@ export class LeadloopError extends Error {
   }
 }
 
+/*
+ * Programmer errors. Everything a user, an operator, a peer service or stored data can cause is a
+ * `LeadloopError` with a code; a plain `Error` means "the code is wrong" and is raised only through
+ * the three helpers below (the grep test `test/error-idiom.test.ts` keeps other plain errors out of `src/`).
+ */
+
 /** Compile-time exhaustiveness check for `switch` statements over unions. */
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
+}
+
+/** States a condition the code guarantees; a failure is a bug in the caller, not bad input. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`Invariant failed: ${message}`);
+}
+
+/** Marks a path the code never takes (a bug if it does). */
+export function unreachable(message: string): never {
+  throw new Error(`Unreachable: ${message}`);
 }

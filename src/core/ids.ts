@@ -6,7 +6,10 @@ export type IdKind =
   | 'ws'
   | 'key'
   | 'whs'
+  /** An ingested submission (webhook, API, import, chat): the wire's `eventId`, kept for compatibility. */
   | 'evt'
+  /** A domain event (`lead.qualified`, `chat.taken_over`…); before December 2026 these also used `evt_`. */
+  | 'dev'
   | 'job'
   | 'lead'
   | 'aud'
@@ -19,7 +22,9 @@ export type IdKind =
   | 'usr'
   | 'inv'
   | 'wf'
-  | 'wfr';
+  | 'wfr'
+  | 'alr'
+  | 'adj';
 
 export interface IdGenerator {
   next(kind: IdKind): string;

@@ -7,7 +7,7 @@ export { asScheduler, currentDataScope, inWorkspace, withDataScope } from './dat
 export type { DomainEvent, DomainEventType } from './domain-events.ts';
 export { DOMAIN_EVENT_TYPES } from './domain-events.ts';
 export type { ErrorCode, FieldIssue, LeadloopErrorOptions } from './errors.ts';
-export { assertNever, LeadloopError } from './errors.ts';
+export { assertNever, invariant, LeadloopError, unreachable } from './errors.ts';
 export type { IdGenerator, IdKind } from './ids.ts';
 export { createIdGenerator } from './ids.ts';
 export type { Random } from './random.ts';

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { invariant, LeadloopError } from './errors.ts';
 
 /**
  * Authenticated encryption for secrets and personal data at rest (AES-256-GCM).
@@ -24,7 +25,7 @@ const PREFIX = 'sb1';
 
 /** A box over `key` (32 bytes). */
 export function createSecretBox(key: Uint8Array): SecretBox {
-  if (key.byteLength !== 32) throw new Error('secret box key must be 32 bytes');
+  invariant(key.byteLength === 32, 'secret box key must be 32 bytes');
   const master = Buffer.from(key);
   const dataKey = (salt: Buffer) => Buffer.from(hkdfSync('sha256', master, salt, 'leadloop secret box', 32));
   return {
@@ -39,7 +40,8 @@ export function createSecretBox(key: Uint8Array): SecretBox {
     },
     open(sealed, context) {
       const parts = sealed.split('.');
-      if (parts.length !== 5 || parts[0] !== PREFIX) throw new Error('not a sealed value');
+      if (parts.length !== 5 || parts[0] !== PREFIX)
+        throw new LeadloopError('validation_failed', 'not a sealed value');
       const [salt, iv, body, tag] = parts.slice(1).map((p) => Buffer.from(p, 'base64url')) as [
         Buffer,
         Buffer,

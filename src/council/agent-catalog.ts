@@ -1,4 +1,4 @@
-import { err, type FieldIssue, ok, type Result, toFieldIssues } from '../core/index.ts';
+import { err, type FieldIssue, LeadloopError, ok, type Result, toFieldIssues } from '../core/index.ts';
 import { type Agent, agentSchema } from './agent-schema.ts';
 import { BUILT_IN_AGENTS } from './builtin-agents.ts';
 
@@ -62,7 +62,10 @@ export function createStaticAgentDirectory(
     const result = mergeAgents(overrides, base);
     if (!result.ok) {
       const detail = result.error.map((issue) => `${issue.field}: ${issue.reason}`).join('; ');
-      throw new Error(`agent overrides of workspace ${workspaceId} are not valid: ${detail}`);
+      throw new LeadloopError(
+        'validation_failed',
+        `agent overrides of workspace ${workspaceId} are not valid: ${detail}`,
+      );
     }
     merged.set(workspaceId, result.value);
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { leadWorkspace, testCouncil } from './test-support.ts';
+import { leadWorkspace, testCouncil } from './testing/test-support.ts';
 import type { LeadSnapshot } from './tools-port.ts';
 
 const question = { type: 'lead.next_action', leadId: 'lead_1' };

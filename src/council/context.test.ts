@@ -12,7 +12,7 @@ import {
   normaliseSource,
   regionOf,
 } from './context.ts';
-import { conversation, lead, metrics, score } from './test-support.ts';
+import { conversation, lead, metrics, score } from './testing/test-support.ts';
 
 describe('normalising untrusted lead fields', () => {
   test('maps whole industry values and synonyms, case and spacing ignored', () => {
@@ -36,7 +36,10 @@ describe('normalising untrusted lead fields', () => {
     assert.equal(authorityFromTitle('CEO'), 'executive');
     assert.equal(authorityFromTitle('Chief Revenue Officer'), 'executive');
     assert.equal(authorityFromTitle('VP Sales'), 'vp');
-    assert.equal(authorityFromTitle('Head of Marketing'), 'vp');
+    assert.equal(authorityFromTitle('Head of Marketing'), 'director');
+    assert.equal(authorityFromTitle('SDR Manager'), 'manager');
+    assert.equal(authorityFromTitle('Procurement Specialist'), 'individual');
+    assert.equal(authorityFromTitle('Geschäftsführerin'), 'executive');
     assert.equal(authorityFromTitle('Director of Operations'), 'director');
     assert.equal(authorityFromTitle('Marketing Manager'), 'manager');
     assert.equal(authorityFromTitle('Sales Analyst'), 'individual');

@@ -1,3 +1,4 @@
+import { annualised, authorityOfTitle } from '../leads/index.ts';
 import type { SignalName } from './agent-schema.ts';
 import type {
   ConversationSnapshot,
@@ -106,23 +107,6 @@ export const USD_RATES: Readonly<Record<string, number>> = {
   COP: 0.00025,
 };
 
-const TITLE_PATTERNS: Array<[AuthorityLevel, RegExp]> = [
-  [
-    'executive',
-    /^(ceo|cto|cfo|coo|cmo|cio|cro|chief [a-z]+( [a-z]+)? officer|founder|co-?founder|owner|president|managing director|general manager|geschäftsführer(in)?)$/,
-  ],
-  [
-    'vp',
-    /^((senior |executive )?vice president|s?vp|evp)( of| for)?( [a-z&]+){0,3}$|^head of( [a-z&]+){1,3}$/,
-  ],
-  ['director', /^(senior |associate )?director( of| for)?( [a-z&]+){0,3}$/],
-  ['manager', /^(senior )?([a-z&]+ ){0,3}manager$|^team lead$|^(senior )?lead( [a-z&]+){1,2}$/],
-  [
-    'individual',
-    /^(senior |junior |staff )?([a-z&]+ ){0,2}(engineer|analyst|specialist|associate|consultant|coordinator|intern|student|developer|designer|nurse|physician|accountant|representative|administrator)$/,
-  ],
-];
-
 /** The industry named by a whole value (case and spacing ignored), or `null`. */
 export function normaliseIndustry(raw: string | null | undefined): Industry | null {
   if (typeof raw !== 'string') return null;
@@ -166,13 +150,9 @@ export function domainOfSource(source: Source | null): Domain | null {
   }
 }
 
-/** The authority level a job title states as a whole, or `null` (free text never guesses). */
+/** The authority level a job title states (the lead kernel's one title vocabulary), or `null`: free text never guesses. */
 export function authorityFromTitle(title: string | null | undefined): AuthorityLevel | null {
-  if (typeof title !== 'string') return null;
-  const key = title.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (key === '' || key.length > 60) return null;
-  for (const [level, pattern] of TITLE_PATTERNS) if (pattern.test(key)) return level;
-  return null;
+  return authorityOfTitle(title);
 }
 
 /** `true` when `level` is at least `minimum` (executive is the highest). */
@@ -232,7 +212,7 @@ function dealSize(lead: LeadSnapshot | null, conversation: ConversationSnapshot 
   const budget = conversation?.slots.budget;
   if (budget) {
     const rate = USD_RATES[budget.currency];
-    if (rate !== undefined) return Math.round(budget.max * rate);
+    if (rate !== undefined) return Math.round(annualised(budget.max, budget.period) * rate);
   }
   const declared = lead?.attributes.dealSizeUsd;
   return typeof declared === 'number' && Number.isFinite(declared) && declared >= 0 ? declared : null;

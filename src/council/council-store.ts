@@ -1,4 +1,5 @@
 import type { Clock, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
 import { type AgentDirectory, mergeAgents } from './agent-catalog.ts';
@@ -58,7 +59,7 @@ type DecisionRow = {
 function toStored(row: DecisionRow): StoredDecision {
   const decision = parseCouncilDecision(fromJson(row.record, null));
   // A record the current schema cannot read is a bug or a bad migration, not a missing row.
-  if (!decision) throw new Error(`stored council decision ${row.id} is not readable`);
+  if (!decision) throw new LeadloopError('internal', `stored council decision ${row.id} is not readable`);
   return {
     decision,
     leadId: row.lead_id,

@@ -10,7 +10,7 @@ import type { NextActionAnswer } from './question-schemas.ts';
 import { decisionAuditRecord } from './review.ts';
 import { comboKey } from './router-stats.ts';
 import { registerCouncilSkills } from './skills.ts';
-import { leadWorkspace, testCouncil } from './test-support.ts';
+import { leadWorkspace, testCouncil } from './testing/test-support.ts';
 
 /** A DACH SaaS lead with a small deal: consent only for sales contact (the trial nurture needs marketing consent). */
 const dachSaas = leadWorkspace({

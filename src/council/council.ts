@@ -1,4 +1,5 @@
 import {
+  assertNever,
   type Clock,
   err,
   type FieldIssue,
@@ -224,8 +225,7 @@ export function createCouncil(options: CouncilOptions): Council {
         );
         break;
       default: {
-        const never: never = strategy;
-        return err(new LeadloopError('validation_failed', `unknown strategy ${String(never)}`));
+        return assertNever(strategy, 'strategy');
       }
     }
     if (result.runs.length === 0) {

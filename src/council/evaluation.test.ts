@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { BUILT_IN_AGENTS } from './builtin-agents.ts';
 import { fixtureWorkspace, loadQuestionFixtures, routingScores } from './evaluation.ts';
 import { ANSWER_SCHEMAS } from './question-schemas.ts';
-import { testCouncil } from './test-support.ts';
+import { testCouncil } from './testing/test-support.ts';
 import { QUESTION_TYPES } from './vocabulary.ts';
 
 const fixtures = await loadQuestionFixtures(

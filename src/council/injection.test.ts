@@ -8,7 +8,7 @@ import type { CouncilDecision } from './decision-record.ts';
 import type { InMemoryWorkspace } from './in-memory-tools.ts';
 import type { Proposal } from './question-schemas.ts';
 import { runCouncilSkill } from './skills.ts';
-import { leadWorkspace, testCouncil } from './test-support.ts';
+import { leadWorkspace, testCouncil } from './testing/test-support.ts';
 import { AGENT_ROLES } from './vocabulary.ts';
 
 /**

@@ -7,14 +7,25 @@ import type { Queue } from '../queue/index.ts';
  * this stage) calls the council: model calls must not hold the pipeline's transaction open.
  */
 export function createNextActionStage(queue: Pick<Queue, 'enqueue'>): PipelineStage {
-  return {
+  const stage: PipelineStage = {
     name: 'council-next-action',
     async run(ctx) {
-      const lead = ctx.lead;
-      if (!lead || ctx.changes.status?.to !== 'qualified') return;
-      await queue.enqueue(ctx.db, [
-        { name: 'council.next_action', workspaceId: ctx.tenant.workspaceId, payload: { leadId: lead.id } },
-      ]);
+      await stage.runBatch?.([ctx]);
+    },
+    // One enqueue (a multi-row insert) for the batch's qualified leads.
+    async runBatch(batch) {
+      const qualified = batch.filter((ctx) => ctx.lead && ctx.changes.status?.to === 'qualified');
+      const first = qualified[0];
+      if (!first) return;
+      await queue.enqueue(
+        first.db,
+        qualified.map((ctx) => ({
+          name: 'council.next_action' as const,
+          workspaceId: ctx.tenant.workspaceId,
+          payload: { leadId: (ctx.lead as NonNullable<typeof ctx.lead>).id },
+        })),
+      );
     },
   };
+  return stage;
 }

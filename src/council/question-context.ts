@@ -1,4 +1,4 @@
-import { err, LeadloopError, ok, type Result } from '../core/index.ts';
+import { assertNever, err, LeadloopError, ok, type Result } from '../core/index.ts';
 import type { QuestionContext } from './applies-when.ts';
 import { deriveLeadFacts, metricSignals } from './context.ts';
 import type { Question } from './question-schemas.ts';
@@ -90,8 +90,7 @@ export async function readContext(
       });
     }
     default: {
-      const never: never = question;
-      return err(new LeadloopError('validation_failed', `unknown question ${String(never)}`));
+      return assertNever(question, 'question');
     }
   }
 }

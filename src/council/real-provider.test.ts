@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createModelClient, createSkillRegistry } from '../models/index.ts';
 import { registerCouncilSkills } from './skills.ts';
-import { leadWorkspace, testCouncil } from './test-support.ts';
+import { leadWorkspace, testCouncil } from './testing/test-support.ts';
 
 /**
  * The council over a real provider, on the wire: `fetch` answers in OpenAI's Chat Completions

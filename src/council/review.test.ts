@@ -4,7 +4,7 @@ import { createManualClock } from '../core/index.ts';
 import type { CouncilDecision } from './decision-record.ts';
 import type { NextActionAnswer } from './question-schemas.ts';
 import { applyFeedback, overrideDecision } from './review.ts';
-import { leadWorkspace, NOW, testCouncil } from './test-support.ts';
+import { leadWorkspace, NOW, testCouncil } from './testing/test-support.ts';
 
 const clock = createManualClock(NOW);
 const actor = { type: 'api_key' as const, id: 'key_1' };

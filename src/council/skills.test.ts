@@ -10,7 +10,7 @@ import type {
   SegmentAnswer,
 } from './question-schemas.ts';
 import { runCouncilSkill, type SkillData } from './skills.ts';
-import { AS_OF, conversation, lead, metrics, score } from './test-support.ts';
+import { AS_OF, conversation, lead, metrics, score } from './testing/test-support.ts';
 import type {
   ConversationSnapshot,
   LeadSnapshot,

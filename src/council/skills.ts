@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertNever } from '../core/index.ts';
+import { assertNever, unreachable } from '../core/index.ts';
 import type { OfflineSkill, SkillRegistry } from '../models/index.ts';
 import { defaultTask } from './agent-schema.ts';
 import { deriveLeadFacts } from './context.ts';
@@ -254,7 +254,7 @@ export function runCouncilSkill(raw: unknown): Proposal {
 /** The offline skill of a role (the role itself is read from the input's agent). */
 export const councilSkill: OfflineSkill = (input) => {
   if (input.data === undefined) {
-    throw new Error(`council skill "${input.skill}" needs the council's skillInput`);
+    unreachable(`council skill "${input.skill}" needs the council's skillInput`);
   }
   return { type: 'object', object: runCouncilSkill(input.data) };
 };

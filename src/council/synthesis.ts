@@ -1,4 +1,4 @@
-import { assertNever } from '../core/index.ts';
+import { assertNever, invariant } from '../core/index.ts';
 import type { AgentRunRecord, Vote } from './decision-record.ts';
 import { PRECEDENCE } from './knowledge.ts';
 import type {
@@ -131,7 +131,7 @@ export function synthesize(
     basis: run.proposal.basis,
     confidence: run.proposal.confidence,
   }));
-  if (finals.length === 0) throw new Error('synthesis needs at least one run');
+  invariant(finals.length > 0, 'synthesis needs at least one run');
   let decisionClass: string;
   if (type === 'performance.review') {
     decisionClass = (

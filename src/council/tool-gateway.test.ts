@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createInMemoryCouncilTools } from './in-memory-tools.ts';
-import { leadWorkspace } from './test-support.ts';
+import { leadWorkspace } from './testing/test-support.ts';
 import { createToolGateway, stripTenantKeys } from './tool-gateway.ts';
 import type { CouncilTools } from './tools-port.ts';
 import { TOOL_NAMES } from './vocabulary.ts';

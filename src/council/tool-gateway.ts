@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../core/index.ts';
+import { assertNever, err, ok, type Result } from '../core/index.ts';
 import { hashValue, stableJson } from './hashing.ts';
 import {
   type CouncilTools,
@@ -146,8 +146,7 @@ export function createToolGateway(options: ToolGatewayOptions): ToolGateway {
       case 'listWorkflows':
         return validate(tool, await port.listWorkflows(scope, TOOL_ARGS.listWorkflows.parse(args)));
       default: {
-        const never: never = tool;
-        return err({ status: 'denied', message: `unknown tool ${String(never)}` });
+        return assertNever(tool, 'tool');
       }
     }
   }

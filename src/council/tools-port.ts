@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BUDGET_PERIODS } from '../leads/index.ts';
 import { AUTHORITY_LEVELS, DEAL_BANDS, type ToolName } from './vocabulary.ts';
 
 /**
@@ -53,6 +54,8 @@ const moneySchema = z.object({
   min: z.number().nonnegative(),
   max: z.number().nonnegative(),
   currency: z.string().regex(/^[A-Z]{3}$/),
+  period: z.enum(BUDGET_PERIODS).optional(),
+  unit: z.literal('seat').optional(),
 });
 
 /** Slots as the chat engine extracts them (`SlotValues` of `src/chat`, the BANT-style names). */

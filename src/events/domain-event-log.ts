@@ -55,7 +55,7 @@ export function createDomainEventLog(options: {
       await insertRows.execute(
         db,
         events.map((e) => ({
-          id: ids.next('evt'),
+          id: ids.next('dev'),
           workspace_id: workspaceId,
           type: e.type,
           subject: e.subject,

@@ -15,6 +15,7 @@ import { registerConsoleWeb } from './routes/console-web.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
 import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
+import { registerOptimiserRoutes } from './routes/optimiser-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
 import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
@@ -173,6 +174,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerUserRoutes(app, catalog, deps);
   registerIdentityRoutes(app, catalog, deps);
   registerWorkflowRoutes(app, catalog, deps);
+  registerOptimiserRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

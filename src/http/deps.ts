@@ -7,6 +7,7 @@ import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { IngestService } from '../ingest/index.ts';
 import type { IdentityClaims, LeadReader } from '../leads/index.ts';
+import type { LiveOptimiser } from '../optimiser/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
@@ -83,4 +84,6 @@ export interface HttpDeps {
   bodyLimit?: number;
   /** Milliseconds between database polls of an SSE stream (other processes' events). */
   ssePollMs?: number;
+  /** The live optimiser: alerts, adjustments, policy, guarantee report. */
+  optimiser?: LiveOptimiser;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock, DataScope, IdGenerator } from '../core/index.ts';
 import { LeadloopError, withDataScope } from '../core/index.ts';
+import type { NormalisedLead, NormalisedLeads } from '../leads/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
 import { preparedRows, toJson } from '../store/index.ts';
@@ -43,11 +44,13 @@ const insertEvents = preparedRows<{
 
 export type IdempotencyScope = 'webhook' | 'api' | 'import' | 'chat';
 
-export interface EventSubmission {
+export interface Submission {
   workspaceId: string;
   source: IdempotencyScope;
   /** The validated body, stored as the event payload. */
   payload: unknown;
+  /** The payload's normalised form, handed to the pipeline in this process once the event commits. */
+  normalised?: NormalisedLead | undefined;
   /** `webhook-id` or `Idempotency-Key`; absent when the caller gave none. */
   idempotencyKey?: string | undefined;
   /** Fingerprint of the request body, to tell a replay from a key reused for a different body. */
@@ -63,14 +66,14 @@ export function fingerprint(body: string | Buffer): string {
 }
 
 interface Pending {
-  submission: EventSubmission;
+  submission: Submission;
   eventId: string;
   resolve: (outcome: SubmissionOutcome) => void;
   reject: (error: unknown) => void;
 }
 
-export interface EventWriter {
-  submit(submission: EventSubmission): Promise<SubmissionOutcome>;
+export interface SubmissionWriter {
+  submit(submission: Submission): Promise<SubmissionOutcome>;
   /** Resolves once every submission received so far is committed or failed. */
   drain(): Promise<void>;
   /** Submissions waiting for a commit, for metrics. */
@@ -79,17 +82,19 @@ export interface EventWriter {
   lastSubmitAt(): number;
 }
 
-export interface EventWriterOptions {
+export interface SubmissionWriterOptions {
   store: Store;
   queue: Queue;
   clock: Clock;
   ids: IdGenerator;
   /** Upper bound of one group commit. */
   maxBatch?: number;
+  /** Where accepted submissions' normalised leads go for the pipeline (so it does not normalise again). */
+  normalisedLeads?: NormalisedLeads;
   onCommitted?: (count: number, workspaceIds: string[]) => void;
 }
 
-const keyOf = (s: EventSubmission) => `${s.workspaceId}\u0000${s.source}\u0000${s.idempotencyKey}`;
+const keyOf = (s: Submission) => `${s.workspaceId}\u0000${s.source}\u0000${s.idempotencyKey}`;
 
 /**
  * Group commit: submissions that arrive while a commit is running are written together in the
@@ -97,7 +102,7 @@ const keyOf = (s: EventSubmission) => `${s.workspaceId}\u0000${s.source}\u0000${
  * One fsync then carries a whole batch, which is what lifts the durable ingest rate past the
  * disk's per-commit latency.
  */
-export function createEventWriter(options: EventWriterOptions): EventWriter {
+export function createSubmissionWriter(options: SubmissionWriterOptions): SubmissionWriter {
   const { store, queue, clock, ids } = options;
   const maxBatch = options.maxBatch ?? 256;
   let waiting: Pending[] = [];
@@ -200,6 +205,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       }),
     );
     const committed = [...outcomes.entries()].filter(([, o]) => o.kind === 'accepted');
+    if (options.normalisedLeads)
+      for (const [p] of committed)
+        if (p.submission.normalised) options.normalisedLeads.put(p.eventId, p.submission.normalised);
     if (committed.length > 0) {
       options.onCommitted?.(
         committed.length,

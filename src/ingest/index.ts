@@ -2,13 +2,13 @@
 
 export { acceptedSchema } from './accepted-schema.ts';
 export type {
-  EventSubmission,
-  EventWriter,
-  EventWriterOptions,
   IdempotencyScope,
+  Submission,
   SubmissionOutcome,
+  SubmissionWriter,
+  SubmissionWriterOptions,
 } from './event-writer.ts';
-export { createEventWriter, fingerprint } from './event-writer.ts';
+export { createSubmissionWriter, fingerprint } from './event-writer.ts';
 export type { IngestService } from './ingest-service.ts';
 export { createIngestService, eventIdOf, parseJsonBody } from './ingest-service.ts';
 export type { SignatureFailure, SignatureHeaders } from './webhook-signature.ts';

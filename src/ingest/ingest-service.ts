@@ -1,12 +1,18 @@
 import type { Clock } from '../core/index.ts';
 import { LeadloopError, parseInput } from '../core/index.ts';
-import { type LeadInput, leadInputSchema, normaliseLead, unknownLeadFieldHint } from '../leads/index.ts';
+import {
+  type LeadInput,
+  leadInputSchema,
+  type NormalisedLead,
+  normaliseLead,
+  unknownLeadFieldHint,
+} from '../leads/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import {
-  type EventWriter,
   fingerprint,
   type IdempotencyScope,
   type SubmissionOutcome,
+  type SubmissionWriter,
 } from './event-writer.ts';
 import { describeSignatureFailure, type SignatureHeaders, verifyWebhook } from './webhook-signature.ts';
 
@@ -60,12 +66,13 @@ export function parseJsonBody(rawBody: string): unknown {
 
 export function createIngestService(options: {
   tenants: TenantsService;
-  writer: EventWriter;
+  writer: SubmissionWriter;
   clock: Clock;
 }): IngestService {
   const { tenants, writer, clock } = options;
 
-  function validateLead(value: unknown, prefix = 'body'): LeadInput {
+  /** The lead as submitted (stored as the event's payload) and its normalised form (for the pipeline). */
+  function validate(value: unknown, prefix = 'body'): { lead: LeadInput; normalised: NormalisedLead } {
     const lead = parseInput(leadInputSchema, value, prefix, unknownLeadFieldHint);
     const normalised = normaliseLead(lead);
     if (!normalised.ok) {
@@ -73,7 +80,7 @@ export function createIngestService(options: {
         issues: normalised.error.map((i) => ({ field: `${prefix}.${i.field}`, reason: i.reason })),
       });
     }
-    return lead;
+    return { lead, normalised: normalised.value };
   }
 
   function accept(
@@ -82,25 +89,27 @@ export function createIngestService(options: {
     rawBody: string,
     idempotencyKey: string | undefined,
   ) {
-    const lead = validateLead(parseJsonBody(rawBody));
+    const { lead, normalised } = validate(parseJsonBody(rawBody));
     return writer.submit({
       workspaceId,
       source,
       payload: lead,
+      normalised,
       idempotencyKey,
       requestHash: fingerprint(rawBody),
     });
   }
 
   return {
-    validateLead,
+    validateLead: (value, prefix) => validate(value, prefix).lead,
     acceptParsed({ workspaceId, source, lead, idempotencyKey, prefix }) {
       return Promise.resolve().then(() => {
-        const validated = validateLead(lead, prefix);
+        const { lead: validated, normalised } = validate(lead, prefix);
         return writer.submit({
           workspaceId,
           source,
           payload: validated,
+          normalised,
           idempotencyKey,
           requestHash: fingerprint(JSON.stringify(validated)),
         });

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Result } from '../core/index.ts';
-import { err, ok } from '../core/index.ts';
+import { assertNever, err, ok } from '../core/index.ts';
 
 /** Standard Webhooks (standardwebhooks.com): tolerance either side of now, in seconds. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -91,8 +91,7 @@ export function describeSignatureFailure(failure: SignatureFailure): { field: st
         reason: 'does not match the body signed with any active secret of this workspace',
       };
     default: {
-      const never: never = failure;
-      return never;
+      return assertNever(failure, 'failure');
     }
   }
 }

@@ -22,9 +22,9 @@ export type { LeadFigures, LeadReader } from './lead-reader.ts';
 export { createLeadReader } from './lead-reader.ts';
 export type {
   ConsentRecord,
-  EventStatus,
   LeadHistoryEntry,
   LeadListQuery,
+  SubmissionStatus,
 } from './lead-repository.ts';
 export {
   findEventStatus,
@@ -36,6 +36,8 @@ export {
 } from './lead-repository.ts';
 export type { ConsentInput, LeadInput } from './lead-schema.ts';
 export { consentSchema, leadInputSchema, unknownLeadFieldHint, utmSchema } from './lead-schema.ts';
+export type { BudgetPeriod } from './money.ts';
+export { annualised, BUDGET_PERIODS } from './money.ts';
 export {
   isFreeEmail,
   isFreeEmailDomain,
@@ -43,6 +45,8 @@ export {
   normaliseLead,
   normalisePhone,
 } from './normalise.ts';
+export type { NormalisedLeads } from './normalised-leads.ts';
+export { createNormalisedLeads } from './normalised-leads.ts';
 export type { LeadPipeline, LeadPipelineOptions } from './pipeline.ts';
 export {
   createLeadPipeline,
@@ -53,6 +57,8 @@ export {
 } from './pipeline.ts';
 export type { ScoreLine, ScoreResult, ScoringDraft } from './score.ts';
 export type { PipelineStage, StageContext } from './stage.ts';
-export { runStageOverBatch } from './stage.ts';
+export { contextsByWorkspace, runStageOverBatch } from './stage.ts';
+export type { TitleMatch } from './titles.ts';
+export { authorityOfTitle, findTitles, TITLE_RULES } from './titles.ts';
 export type { AuthorityLevel, Seniority } from './vocabulary.ts';
 export { AUTHORITY_LEVELS, seniorityOf } from './vocabulary.ts';

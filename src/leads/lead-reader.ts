@@ -3,7 +3,6 @@ import type { Store } from '../store/index.ts';
 import type { Lead } from './lead.ts';
 import {
   type ConsentRecord,
-  type EventStatus,
   findEventStatus,
   findLead,
   type LeadHistoryEntry,
@@ -11,6 +10,7 @@ import {
   leadConsents,
   leadHistory,
   listLeads,
+  type SubmissionStatus,
 } from './lead-repository.ts';
 
 /** Lead and event counts of one workspace or several (no personal data). */
@@ -28,7 +28,7 @@ export interface LeadReader {
   list(ctx: WorkspaceContext, query: LeadListQuery): Promise<{ items: Lead[]; nextCursor: string | null }>;
   history(ctx: WorkspaceContext, leadId: string): Promise<LeadHistoryEntry[]>;
   consents(ctx: WorkspaceContext, leadId: string): Promise<ConsentRecord[]>;
-  eventStatus(ctx: WorkspaceContext, eventId: string): Promise<EventStatus | null>;
+  eventStatus(ctx: WorkspaceContext, eventId: string): Promise<SubmissionStatus | null>;
   /**
    * Figures per workspace and in total, for an organisation's overview. The caller passes the
    * workspaces it is allowed to see (those of the organisation key's organisation).

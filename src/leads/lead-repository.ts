@@ -3,7 +3,12 @@ import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
 import { dbOf, fromJson } from '../store/index.ts';
 import type { Lead, LeadStatus } from './lead.ts';
-import { selectLeadByEmail, selectLeadByPhone } from './lead-statements.ts';
+import {
+  selectLeadByEmail,
+  selectLeadByPhone,
+  selectLeadsByEmail,
+  selectLeadsByPhone,
+} from './lead-statements.ts';
 
 export interface LeadHistoryEntry {
   eventId: string;
@@ -69,6 +74,30 @@ export async function findLeadByEmailOrPhone(
       : null;
   const row = found?.rows[0];
   return row ? toLead(row) : null;
+}
+
+/**
+ * The workspace's leads with any of `emails` or `phones`, ordered by id (a key's first row is what
+ * `findLeadByEmailOrPhone` finds): one statement per chunk of keys, for a batch of events.
+ */
+export async function findLeadsByEmailOrPhone(
+  unit: UnitOfWork,
+  workspaceId: string,
+  emails: readonly string[],
+  phones: readonly string[],
+): Promise<LeadsTable[]> {
+  const db = dbOf(unit);
+  const rows = [
+    ...(await selectLeadsByEmail.execute(
+      db,
+      emails.map((value) => ({ workspaceId, value })),
+    )),
+    ...(await selectLeadsByPhone.execute(
+      db,
+      phones.map((value) => ({ workspaceId, value })),
+    )),
+  ];
+  return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export async function leadHistory(
@@ -180,7 +209,7 @@ export async function listLeads(
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
 }
 
-export interface EventStatus {
+export interface SubmissionStatus {
   id: string;
   status: 'accepted' | 'processed' | 'failed';
   source: string;
@@ -194,7 +223,7 @@ export async function findEventStatus(
   unit: UnitOfWork,
   ctx: WorkspaceContext,
   eventId: string,
-): Promise<EventStatus | null> {
+): Promise<SubmissionStatus | null> {
   const db = dbOf(unit);
   const row = await db
     .selectFrom('events')
@@ -205,7 +234,7 @@ export async function findEventStatus(
   if (!row) return null;
   return {
     id: row.id,
-    status: row.status as EventStatus['status'],
+    status: row.status as SubmissionStatus['status'],
     source: row.source,
     leadId: row.lead_id,
     error: row.error,

@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../compliance/index.ts';
 import type { WorkspaceContext } from '../core/index.ts';
 import type { NewDomainEvent } from '../events/index.ts';
-import type { EventsTable, UnitOfWork } from '../store/index.ts';
+import type { SubmissionsTable, UnitOfWork } from '../store/index.ts';
 import type { Lead, NormalisedLead } from './lead.ts';
 import type { ScoreResult, ScoringDraft } from './score.ts';
 
@@ -11,7 +11,7 @@ export interface StageContext {
   readonly db: UnitOfWork;
   readonly tenant: WorkspaceContext;
   /** The stored submission being processed. */
-  readonly event: EventsTable;
+  readonly event: SubmissionsTable;
   readonly now: number;
   /** Set by the normalise stage. */
   input: NormalisedLead | null;
@@ -40,7 +40,9 @@ export interface StageContext {
  * Set-based processing: a runner that processes a batch of events may call `runBatch` with every
  * context of the batch (same transaction, any workspaces), so a stage can read and write for the whole
  * set in a constant number of statements. A stage without `runBatch` is run once per context, in order,
- * which is always correct; `runBatch` must leave each context exactly as `run` would have.
+ * which is always correct; `runBatch` must leave each context exactly as `run` would have. The
+ * contexts of one batch never share an email or phone (the pipeline runs events that do in later
+ * batches, in order), so a stage may read for all of them before writing for any.
  */
 export interface PipelineStage {
   readonly name: string;
@@ -55,4 +57,15 @@ export async function runStageOverBatch(stage: PipelineStage, batch: readonly St
     return;
   }
   for (const ctx of batch) await stage.run(ctx);
+}
+
+/** A batch's contexts by workspace, each group in batch order (a batch may hold several workspaces). */
+export function contextsByWorkspace(batch: readonly StageContext[]): StageContext[][] {
+  const groups = new Map<string, StageContext[]>();
+  for (const ctx of batch) {
+    const group = groups.get(ctx.tenant.workspaceId);
+    if (group) group.push(ctx);
+    else groups.set(ctx.tenant.workspaceId, [ctx]);
+  }
+  return [...groups.values()];
 }

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSecretKey } from '../core/index.ts';
+import { generateSecretKey, LeadloopError } from '../core/index.ts';
 
 /**
  * The master key: from `LEADLOOP_MASTER_KEY`, else from `<dataDir>/master.key`, else generated
@@ -12,7 +12,8 @@ export function loadMasterKey(options: { configured: string | undefined; dataDir
   const file = join(options.dataDir, 'master.key');
   const read = () => {
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.byteLength !== 32) throw new Error(`${file} does not hold base64 of 32 bytes`);
+    if (key.byteLength !== 32)
+      throw new LeadloopError('validation_failed', `${file} does not hold base64 of 32 bytes`);
     return key;
   };
   try {

@@ -162,6 +162,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('privacy_retention', 'configuration and sweep counts');
   for (const table of ['organisations', 'workspaces', 'api_keys', 'widget_keys'])
     holders.declareClean(table, 'directory: tenants and credentials');
+  holders.declareClean('scope_keys', 'the data-scope signing key (PostgreSQL, owner only)');
 
   // Hardening: a chat visitor's claim to be an existing lead links two leads by id only.
   holders.register(
@@ -221,6 +222,11 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   // Analytics: per-minute aggregate counts by segment, no lead ids.
   holders.declareClean('metric_rollups', 'aggregate counts per minute and segment');
   holders.declareClean('metric_cursors', 'stream positions');
+  holders.declareClean('schedules', 'due times of periodic jobs');
+  holders.declareClean('optimiser_state', 'detector statistics per segment');
+  holders.declareClean('optimiser_alerts', 'detector firings: figures and segment names, no lead');
+  holders.declareClean('optimiser_adjustments', 'bounded setting changes and their guards');
+  holders.declareClean('optimiser_policies', 'configuration');
   // Console operators are the workspace's staff, not the people its leads are about.
   for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
     holders.declareClean(table, 'operator accounts of the console (staff, not lead subjects)');

@@ -22,6 +22,7 @@ import {
   createIdGenerator,
   createSecretBox,
   type IdGenerator,
+  LeadloopError,
   systemClock,
 } from '../core/index.ts';
 import {
@@ -40,16 +41,17 @@ import {
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
 import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
 import {
-  createEventWriter,
   createIngestService,
-  type EventWriter,
+  createSubmissionWriter,
   eventIdOf,
   type IngestService,
+  type SubmissionWriter,
 } from '../ingest/index.ts';
 import {
   createIdentityClaims,
   createLeadPipeline,
   createLeadReader,
+  createNormalisedLeads,
   type LeadPipeline,
   type LeadReader,
 } from '../leads/index.ts';
@@ -60,14 +62,18 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
+import type { LiveOptimiser } from '../optimiser/index.ts';
 import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import {
+  type BatchJobHandlers,
   createEmbeddedQueue,
+  createSchedules,
   type JobHandlers,
   type JobPool,
   loadBullmqQueue,
   loadRabbitmqQueue,
   type Queue,
+  type Schedules,
 } from '../queue/index.ts';
 import {
   createPredictiveScoring,
@@ -83,6 +89,7 @@ import { createUsersService, type UsersService } from '../users/index.ts';
 import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
 import { loadMasterKey } from './master-key.ts';
+import { wireOptimiser } from './optimiser-wiring.ts';
 import {
   chatEventGpc,
   contactNormaliser,
@@ -112,7 +119,7 @@ export interface Runtime {
   users: UsersService;
   rules: RulesRepository;
   predictive: PredictiveScoring;
-  writer: EventWriter;
+  writer: SubmissionWriter;
   ingest: IngestService;
   pipeline: LeadPipeline;
   leads: LeadReader;
@@ -127,6 +134,10 @@ export interface Runtime {
   privacy: Privacy;
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
+  /** The live optimiser: monitor, alerts, guarded adjustments, guarantee report. */
+  optimiser: LiveOptimiser;
+  /** Durable per-workspace schedules (the optimiser's minute; ticked by every worker process). */
+  schedules: Schedules;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
   /**
    * Runs workers until `stopWorkers` ends them: every pool, or only `pools` (`leadloop worker --only`).
@@ -153,6 +164,8 @@ export interface RuntimeOptions {
   councilBudget?: CouncilCost | ((workspaceId: string) => CouncilCost);
   /** The privacy master key; default from configuration (see `privacyMasterKey`). */
   masterKey?: Uint8Array;
+  /** Milliseconds between schedule ticks in a worker process (default 5 s; tests tick by hand). */
+  scheduleTickMs?: number;
 }
 
 /**
@@ -160,10 +173,16 @@ export interface RuntimeOptions {
  * role, and the process then works as that role, which row-level security binds; otherwise the one
  * connection does both (fine on SQLite and for a development database, and said so in the log).
  */
-async function migrateStore(config: Config, store: Store, schema: string | undefined, logger: Logger) {
+async function migrateStore(
+  config: Config,
+  store: Store,
+  schema: string | undefined,
+  logger: Logger,
+  masterKey: Uint8Array,
+) {
   const ownerUrl = config.DATABASE_OWNER_URL;
   if (store.dialect === 'postgres' && ownerUrl && ownerUrl !== config.DATABASE_URL) {
-    const owner = createStore({ databaseUrl: ownerUrl, schema, poolSize: 1 });
+    const owner = createStore({ databaseUrl: ownerUrl, schema, poolSize: 1, masterKey });
     try {
       await owner.migrate({
         appRole: { name: config.DATABASE_APP_ROLE, password: config.DATABASE_APP_PASSWORD },
@@ -174,6 +193,10 @@ async function migrateStore(config: Config, store: Store, schema: string | undef
   } else {
     await store.migrate();
   }
+  if ((await store.acceptsDataScope()) === false)
+    throw new ConfigError(
+      "the database does not accept this process's data scope: it holds no scope key of this master key. Run `leadloop migrate` with the same LEADLOOP_MASTER_KEY as the server",
+    );
   const role = await store.connectedRole();
   if (role?.bypassesRowSecurity)
     logger.warn(
@@ -187,13 +210,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? createIdGenerator({ now: () => clock.now() });
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'leadloop' } });
+  const masterKey = loadMasterKey({
+    configured: config.LEADLOOP_MASTER_KEY,
+    dataDir: config.LEADLOOP_DATA_DIR,
+  });
   const store = createStore({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.LEADLOOP_DATA_DIR,
     sqliteFile: options.sqliteFile,
     schema: options.postgresSchema,
+    masterKey,
   });
-  await migrateStore(config, store, options.postgresSchema, logger);
+  await migrateStore(config, store, options.postgresSchema, logger, masterKey);
 
   const queueOptions = {
     store,
@@ -222,10 +250,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
       : null;
   const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
-  const masterKey = loadMasterKey({
-    configured: config.LEADLOOP_MASTER_KEY,
-    dataDir: config.LEADLOOP_DATA_DIR,
-  });
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey) });
   const secretBox = createSecretBox(masterKey);
   const events = createDomainEventLog({ store, clock, ids });
@@ -234,11 +258,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const rules = createRulesRepository({ store, clock, audit });
   const leads = createLeadReader({ store });
   const metrics = createMetrics({ depth: () => queue.depth() });
-  const writer = createEventWriter({ store, queue, clock, ids });
+  // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
+  const normalisedLeads = createNormalisedLeads();
+  const writer = createSubmissionWriter({ store, queue, clock, ids, normalisedLeads });
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);
-  if (!spec.ok) throw new Error(`LEADLOOP_MODEL: ${spec.error}`);
+  if (!spec.ok) throw new LeadloopError('validation_failed', `LEADLOOP_MODEL: ${spec.error}`);
   const offlineExtractor = createOfflineExtractor();
   const skills = createSkillRegistry();
   skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
@@ -379,6 +405,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     privacy: workflowPrivacy(privacy),
   });
   const pipeline = createLeadPipeline({
+    normalisedLeads,
     clock,
     ids,
     audit,
@@ -395,12 +422,35 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ],
     reactions: [createNextActionStage(queue), workflows.engine.triggerStage],
   });
+  const optimiser = wireOptimiser({
+    store,
+    queue,
+    audit,
+    events,
+    clock,
+    ids,
+    analytics,
+    predictive,
+    council,
+  });
+  const schedules = createSchedules({
+    store,
+    queue,
+    clock,
+    onError: (error) => logger.warn({ err: error }, 'schedule tick failed; retried at the next tick'),
+  });
   const handlers: JobHandlers = {
     'lead.process': (job) => pipeline.process(job),
     'scoring.retrain': (job) => predictive.training.retrainJob(job),
     'council.next_action': (job) => council.nextActionJob(job),
     'privacy.retention': (job) => privacy.retentionJob(job),
     'workflow.step': (job) => workflows.engine.stepJob(job),
+    'optimiser.monitor': (job) => optimiser.monitorJob(job),
+    'optimiser.review': (job) => optimiser.reviewJob(job),
+    'optimiser.housekeeping': (job) => optimiser.housekeepingJob(job),
+  };
+  const batchHandlers: BatchJobHandlers = {
+    'lead.process': (jobs) => pipeline.processBatch(jobs),
   };
 
   let state: LifecycleState = 'starting';
@@ -412,6 +462,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   };
   let workerAbort: AbortController | null = null;
   let workerDone: Promise<void> | null = null;
+  let ticking: Promise<void> | null = null;
 
   const runtime: Runtime = {
     config,
@@ -440,12 +491,23 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     privacy,
     analytics,
     workflows,
+    optimiser,
+    schedules,
     lifecycle,
     startWorkers(concurrency, pools) {
       if (workerAbort) return;
       workerAbort = new AbortController();
+      // Every worker process ticks the schedules; the compare-and-set on each due row keeps one
+      // enqueue per slot however many tick, and a restart loses nothing (the rows are durable).
+      if (options.scheduleTickMs !== 0)
+        ticking = schedules.run({
+          periodic: optimiser.periodicJobs,
+          everyMs: options.scheduleTickMs ?? 5_000,
+          signal: workerAbort.signal,
+        });
       workerDone = queue.work({
         handlers,
+        batchHandlers,
         concurrency,
         ...(pools ? { pools } : {}),
         signal: workerAbort.signal,
@@ -470,8 +532,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       });
     },
     async stopWorkers() {
-      workerAbort?.abort(new Error('shutting down'));
+      workerAbort?.abort(new LeadloopError('unavailable', 'shutting down', { retryable: true }));
       await workerDone;
+      await ticking;
+      ticking = null;
       workerAbort = null;
       workerDone = null;
     },
@@ -503,6 +567,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         version: VERSION,
         ssePollMs: options.ssePollMs,
         workflows,
+        optimiser,
       }),
     async close() {
       await writer.drain();

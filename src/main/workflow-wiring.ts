@@ -48,7 +48,7 @@ export function createWorkflowLeadPort(options: { clock: Clock; audit: AuditLog 
     },
     async update(db, ctx, leadId, patch, actor, reason) {
       const lead = await findLead(db, { workspaceId: ctx.workspaceId, organisationId: '' }, leadId);
-      if (!lead) throw new Error(`lead ${leadId} not found`);
+      if (!lead) throw new LeadloopError('not_found', `lead ${leadId} not found`);
       const attributes = { ...lead.attributes };
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       const set = (key: string, value: string | number | boolean | null) => {

@@ -1,7 +1,7 @@
 import { APICallError, type LanguageModelV3 } from '@ai-sdk/provider';
 import { generateText, type LanguageModelUsage, NoObjectGeneratedError, Output, streamText } from 'ai';
 import type { Registry } from 'prom-client';
-import { type Clock, LeadloopError, sleep, systemClock } from '../core/index.ts';
+import { type Clock, invariant, LeadloopError, sleep, systemClock } from '../core/index.ts';
 import type { BudgetReservation, TokenBudget } from './budget.ts';
 import { estimatePromptTokens, schemaNameFor, toJsonObject, toSdkMessages, toSdkTools } from './messages.ts';
 import { OFFLINE_PROVIDER_OPTIONS_KEY } from './offline/offline-model.ts';
@@ -19,7 +19,7 @@ import type {
   TextResult,
   TextStream,
 } from './port.ts';
-import { createModelRegistry, type ProviderSettings } from './registry.ts';
+import { createAiProviderRegistry, type ProviderSettings } from './provider-registry.ts';
 import { DEFAULT_RETRY_POLICY, type RetryEvent, type RetryPolicy, withRetries } from './retry.ts';
 import {
   DEFAULT_OFFLINE_MODEL_ID,
@@ -136,7 +136,7 @@ function resolveSpec(model: string | ModelSpec): ModelSpec {
 export function createModelClient(options: ModelClientOptions = {}): ModelClient {
   const spec = resolveSpec(options.model ?? 'offline');
   const clock = options.clock ?? systemClock;
-  const registry = createModelRegistry({
+  const registry = createAiProviderRegistry({
     ...(options.providers === undefined ? {} : { providers: options.providers }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     offline: {
@@ -467,7 +467,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     return {
       result,
       [Symbol.asyncIterator]() {
-        if (iterated) throw new Error('a TextStream can be iterated only once');
+        invariant(!iterated, 'a TextStream can be iterated only once');
         iterated = true;
         return run();
       },

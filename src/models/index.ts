@@ -80,9 +80,9 @@ export type {
   TextStream,
 } from './port.ts';
 /** Provider registry types. */
-export type { ModelRegistry, ModelRegistryOptions, ProviderSettings } from './registry.ts';
+export type { AiProviderRegistry, AiProviderRegistryOptions, ProviderSettings } from './provider-registry.ts';
 /** Provider registry keyed `provider:model`, and the default endpoints. */
-export { createModelRegistry, DEFAULT_BASE_URLS } from './registry.ts';
+export { createAiProviderRegistry, DEFAULT_BASE_URLS } from './provider-registry.ts';
 /** Retry policy types. */
 export type { RetryEvent, RetryPolicy } from './retry.ts';
 /** Default retry policy and the retryable-error test (408, 409, 429, 5xx, network). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createModelClient } from './client.ts';
-import { createModelRegistry } from './registry.ts';
+import { createAiProviderRegistry } from './provider-registry.ts';
 import { formatModelSpec, MODEL_PROVIDERS, modelSpecSchema, parseModelSpec } from './spec.ts';
 
 describe('model spec parser', () => {
@@ -83,7 +83,7 @@ describe('model spec parser', () => {
 
 describe('model registry', () => {
   test('builds each provider from its spec through the AI SDK', () => {
-    const registry = createModelRegistry({
+    const registry = createAiProviderRegistry({
       providers: {
         openai: { apiKey: 'sk-1' },
         anthropic: { apiKey: 'sk-ant-1' },
@@ -102,7 +102,7 @@ describe('model registry', () => {
   });
 
   test('reports missing credentials and base URLs by model and setting', () => {
-    const registry = createModelRegistry();
+    const registry = createAiProviderRegistry();
     assert.throws(
       () => registry.languageModel('openai:gpt-4o-mini'),
       /"openai:gpt-4o-mini" needs an API key \(providers\.openai\.apiKey\)/,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
 import type { ConsentEventsTable, Db } from '../store/index.ts';
+import { fixedChunks } from '../store/index.ts';
 import { type ConsentMethod, DEFAULT_ALLOWED, DEFAULT_BASIS, PURPOSES, type Purpose } from './purposes.ts';
 
 export type ConsentAction = 'grant' | 'withdraw';
@@ -136,7 +137,7 @@ export interface ConsentLedger {
   ): Promise<ConsentEntry[]>;
   history(db: Db, ctx: WorkspaceContext, leadId: string): Promise<ConsentEntry[]>;
   state: ConsentStateReader;
-  /** The states of many leads at once (training, sweeps): one query per 500 leads. */
+  /** The states of several leads of one workspace, read in one statement per chunk of ids. */
   states(db: Db, ctx: WorkspaceContext, leadIds: readonly string[]): Promise<Map<string, ConsentState>>;
 }
 
@@ -166,17 +167,17 @@ export function createConsentLedger(options: {
       return deriveConsentState(leadId, await history(db, ctx, leadId));
     },
     async states(db, ctx, leadIds) {
-      const unique = [...new Set(leadIds)];
-      const byLead = new Map<string, ConsentEntry[]>(unique.map((id) => [id, []]));
-      for (let i = 0; i < unique.length; i += 500) {
+      const byLead = new Map<string, ConsentEntry[]>(leadIds.map((id) => [id, []]));
+      for (const chunk of fixedChunks(leadIds)) {
         const rows = await db
           .selectFrom('consent_events')
           .selectAll()
           .where('workspace_id', '=', ctx.workspaceId)
-          .where('lead_id', 'in', unique.slice(i, i + 500))
+          .where('lead_id', 'in', chunk)
           .execute();
         for (const row of rows) byLead.get(row.lead_id)?.push(toEntry(row));
       }
+      // deriveConsentState orders each lead's entries itself.
       return new Map([...byLead].map(([id, entries]) => [id, deriveConsentState(id, entries)]));
     },
     async record(db, ctx, leadId, entries, actor) {

@@ -1,3 +1,4 @@
+import { assertNever } from '../core/index.ts';
 /** Jurisdictions a request can be filed under; `other` follows the GDPR clock (the stricter). */
 export const JURISDICTIONS = ['gdpr', 'uk_gdpr', 'ccpa', 'other'] as const;
 export type Jurisdiction = (typeof JURISDICTIONS)[number];
@@ -44,8 +45,7 @@ export function deadlinesFor(jurisdiction: Jurisdiction, receivedAt: number): De
     case 'other':
       return { ackDueAt, dueAt: addMonths(receivedAt, 1), extendedDueAt: addMonths(receivedAt, 3) };
     default: {
-      const never: never = jurisdiction;
-      throw new Error(`unknown jurisdiction ${String(never)}`);
+      return assertNever(jurisdiction, 'jurisdiction');
     }
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { WorkspaceContext } from '../core/index.ts';
+import { unreachable } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 
 /** Everything known about one person in one workspace, resolved before export or erasure. */
@@ -46,8 +47,7 @@ export function createHolderRegistry(): HolderRegistry {
   const clean = new Map<string, string>();
   return {
     register(holder) {
-      if (holders.some((h) => h.name === holder.name))
-        throw new Error(`holder ${holder.name} registered twice`);
+      if (holders.some((h) => h.name === holder.name)) unreachable(`holder ${holder.name} registered twice`);
       holders.push(holder);
     },
     declareClean(table, why) {

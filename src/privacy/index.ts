@@ -25,7 +25,7 @@ export type { HolderRegistry, PersonalDataHolder, SubjectScope } from './holders
 export { columnHolder, mentionHolder } from './holders.ts';
 export type { PreferenceAction, Privacy, PrivacyOptions } from './privacy-service.ts';
 export { createPrivacy, preferenceActionSchema } from './privacy-service.ts';
-export type { EventGpcReader } from './privacy-stage.ts';
+export type { SubmissionGpcReader } from './privacy-stage.ts';
 export type { ConsentMethod, Purpose } from './purposes.ts';
 export { CONSENT_METHODS, PURPOSES, purposeOf, purposeSchema } from './purposes.ts';
 export type { PrivacyRequest, RequestInput, RequestStatus, RequestType } from './request-schema.ts';

@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { err, ok, type Result } from '../core/index.ts';
+import { err, LeadloopError, ok, type Result } from '../core/index.ts';
 
 /** What a preference link carries: opaque ids only, no personal data. */
 export interface PreferenceClaims {
@@ -37,7 +37,7 @@ export function createPreferenceTokens(options: {
       const ws = claims.workspaceId.replace(/^ws_/, '');
       const lead = claims.leadId.replace(/^lead_/, '');
       if (!ULID.test(ws) || !ULID.test(lead))
-        throw new Error('preference links name a workspace and a lead by id');
+        throw new LeadloopError('validation_failed', 'preference links name a workspace and a lead by id');
       const body = `${ws}${lead}${Math.ceil(expiresAt / 1000).toString(36)}`;
       return { token: `${body}.${sign(body)}`, expiresAt: Math.ceil(expiresAt / 1000) * 1000 };
     },

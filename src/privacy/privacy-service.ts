@@ -23,7 +23,7 @@ import {
 import { createHolderRegistry, type HolderRegistry } from './holders.ts';
 import { renderLinkProblem, renderPreferencePage } from './preference-page.ts';
 import { createPreferenceTokens, type PreferenceTokens } from './preference-token.ts';
-import { createPrivacyStages, type EventGpcReader, type PrivacyStages } from './privacy-stage.ts';
+import { createPrivacyStages, type PrivacyStages, type SubmissionGpcReader } from './privacy-stage.ts';
 import { PURPOSES } from './purposes.ts';
 import type { PrivacyRequest } from './request-schema.ts';
 import { createPrivacyRequests, type ErasureHooks, type PrivacyRequests } from './requests.ts';
@@ -52,7 +52,7 @@ export interface PrivacyOptions {
   masterKey: Uint8Array;
   normalise: ContactNormaliser;
   retentionTargets: RetentionTargets;
-  eventGpc?: EventGpcReader;
+  eventGpc?: SubmissionGpcReader;
   hooks?: ErasureHooks;
 }
 

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import {
   type Actor,
+  assertNever,
   type Clock,
   type IdGenerator,
   LeadloopError,
@@ -308,8 +309,7 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
         await withdraw(trx, ctx, scope, ['sale_or_share'], 'request', row.id, actor);
         return { leads: scope.leadIds.length, withdrawn: ['sale_or_share'] };
       default: {
-        const never: never = type;
-        throw new Error(`unknown request type ${String(never)}`);
+        return assertNever(type, 'request type');
       }
     }
   }

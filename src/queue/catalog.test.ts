@@ -4,7 +4,14 @@ import { JOB_NAMES, JOB_POOLS, jobCatalog, jobNamesOf, parsePools } from './cata
 
 describe('job pools', () => {
   it('derives the pools from the catalog, each job kind in exactly one', () => {
-    assert.deepEqual([...JOB_POOLS].sort(), ['council', 'pipeline', 'privacy', 'scoring', 'workflows']);
+    assert.deepEqual([...JOB_POOLS].sort(), [
+      'council',
+      'optimiser',
+      'pipeline',
+      'privacy',
+      'scoring',
+      'workflows',
+    ]);
     assert.deepEqual(jobNamesOf(['council']), ['council.next_action']);
     assert.deepEqual(jobNamesOf(undefined), JOB_NAMES);
     assert.equal(JOB_POOLS.flatMap((pool) => jobNamesOf([pool])).length, JOB_NAMES.length);

@@ -53,6 +53,37 @@ export const jobCatalog = {
     maxAttempts: 10,
     backoffBaseMs: 1_000,
   },
+  /**
+   * A workspace's optimiser minute (from its schedule): rolls up metrics, runs the detectors,
+   * opens and resolves alerts, refreshes stale thresholds and watches guarded adjustments.
+   * `slot` is the due time it stands for, so a repeated job never evaluates a minute twice.
+   */
+  'optimiser.monitor': {
+    pool: 'optimiser',
+    payload: z.object({ slot: z.number().int().nonnegative() }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 60_000,
+    maxAttempts: 3,
+    backoffBaseMs: 5_000,
+  },
+  /** Asks the council's `performance.review` about a new alert (model calls; holds no transaction). */
+  'optimiser.review': {
+    pool: 'optimiser',
+    payload: z.object({ alertId: z.string().max(100) }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 120_000,
+    maxAttempts: 3,
+    backoffBaseMs: 10_000,
+  },
+  /** A workspace's daily optimiser housekeeping: old per-minute rollups, settled alerts and changes. */
+  'optimiser.housekeeping': {
+    pool: 'optimiser',
+    payload: z.object({ slot: z.number().int().nonnegative() }).strict(),
+    unitOfWork: 'none',
+    timeoutMs: 600_000,
+    maxAttempts: 3,
+    backoffBaseMs: 30_000,
+  },
 } as const;
 
 /**

@@ -20,6 +20,8 @@ export { backoffDelayMs, JOB_NAMES, JOB_POOLS, jobCatalog, jobNamesOf, parsePool
 export type { EmbeddedQueueOptions } from './embedded/embedded-queue.ts';
 export { createEmbeddedQueue } from './embedded/embedded-queue.ts';
 export type {
+  BatchJobHandler,
+  BatchJobHandlers,
   DeadJob,
   EnqueueRequest,
   JobContext,
@@ -29,3 +31,5 @@ export type {
   Queue,
   WorkerOptions,
 } from './port.ts';
+export type { PeriodicJob, Schedules } from './schedules.ts';
+export { createSchedules } from './schedules.ts';

@@ -1,9 +1,19 @@
-import { asScheduler, type Clock, inWorkspace } from '../core/index.ts';
+import { asScheduler, type Clock, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Db, JobsTable, Store } from '../store/index.ts';
 import { fixedChunks, fromJson, withSavepoint } from '../store/index.ts';
 import { type JobName, jobCatalog, type UnitOfWork } from './catalog.ts';
 import { failureValues, type JobStatus } from './job-rows.ts';
-import type { JobContext, JobHandler, JobOutcome, WorkerOptions } from './port.ts';
+import type {
+  BatchJobHandler,
+  BatchJobHandlers,
+  JobContext,
+  JobHandler,
+  JobOutcome,
+  WorkerOptions,
+} from './port.ts';
+
+/** What a job failed with when its handler threw nothing usable (`throw undefined`). */
+const jobFailed = () => new LeadloopError('internal', 'job failed', { retryable: true });
 
 /**
  * Runs claimed job rows and settles them in the database: the part both adapters share once a
@@ -44,7 +54,10 @@ function jobDeadline(stop: AbortSignal, timeoutMs: number): { signal: AbortSigna
   const controller = new AbortController();
   const onStop = () => controller.abort(stop.reason);
   const timer = setTimeout(
-    () => controller.abort(new Error(`job timed out after ${timeoutMs} ms`)),
+    () =>
+      controller.abort(
+        new LeadloopError('unavailable', `job timed out after ${timeoutMs} ms`, { retryable: true }),
+      ),
     timeoutMs,
   );
   if (stop.aborted) onStop();
@@ -66,7 +79,7 @@ function contextFor(
 ): JobContext {
   const name = row.name as JobName;
   const definition = jobCatalog[name];
-  if (!definition) throw Object.assign(new Error(`unknown job ${row.name}`), { retryable: false });
+  if (!definition) throw new LeadloopError('internal', `unknown job ${row.name}`, { retryable: false });
   return {
     id: row.id,
     name,
@@ -86,6 +99,59 @@ class LeaseLostError extends Error {
   }
 }
 
+/** After-commit callbacks run in their job's workspace, like the job itself. */
+const inJobScope = (row: JobsTable, fn: () => void) => () => inWorkspace(row.workspace_id, fn);
+
+/**
+ * Groups rows that a set handler can take together (same kind and workspace, in claim order);
+ * every other row is a group of its own.
+ */
+function setsOf(rows: readonly JobsTable[], batchHandlers: BatchJobHandlers | undefined): JobsTable[][] {
+  const groups: JobsTable[][] = [];
+  const sets = new Map<string, JobsTable[]>();
+  for (const row of rows) {
+    if (!batchHandlers?.[row.name as JobName]) {
+      groups.push([row]);
+      continue;
+    }
+    const key = `${row.name}\u0000${row.workspace_id}`;
+    const set = sets.get(key);
+    if (set) set.push(row);
+    else {
+      const fresh = [row];
+      sets.set(key, fresh);
+      groups.push(fresh);
+    }
+  }
+  return groups;
+}
+
+/**
+ * Runs a group with its kind's set handler inside one savepoint, in the group's workspace scope
+ * (set once for the group). True when it committed to the savepoint; false when it threw (its
+ * writes undone, its callbacks dropped) or a row's payload did not parse.
+ */
+async function runSet(
+  trx: Db,
+  group: readonly JobsTable[],
+  opts: WorkerOptions,
+  signal: AbortSignal,
+  callbacks: (() => void)[],
+): Promise<boolean> {
+  const first = group[0] as JobsTable;
+  const handler = opts.batchHandlers?.[first.name as JobName] as BatchJobHandler<JobName> | undefined;
+  if (!handler) return false;
+  const own: (() => void)[] = [];
+  try {
+    const contexts = group.map((row) => contextFor(row, signal, trx, (fn) => own.push(inJobScope(row, fn))));
+    await inWorkspace(first.workspace_id, () => withSavepoint(trx, () => handler(contexts)));
+  } catch {
+    return false;
+  }
+  callbacks.push(...own);
+  return true;
+}
+
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { store, clock, random, workerId, visibilityMs } = options;
   const db = store.db;
@@ -102,9 +168,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     });
   }
 
-  /** After-commit callbacks run in their job's workspace, like the job itself. */
-  const inJobScope = (row: JobsTable, fn: () => void) => () => inWorkspace(row.workspace_id, fn);
-
   async function runBatchWithin(rows: JobsTable[], opts: WorkerOptions, signal: AbortSignal): Promise<void> {
     const callbacks: (() => void)[] = [];
     const settled: { row: JobsTable; status: JobOutcome['status']; error: unknown }[] = [];
@@ -112,7 +175,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       await asScheduler(() =>
         store.transaction(async (trx) => {
           const done: string[] = [];
-          for (const row of rows) {
+          const runAlone = async (row: JobsTable): Promise<void> => {
             const own: (() => void)[] = [];
             try {
               const context = contextFor(row, signal, trx, (fn) => own.push(inJobScope(row, fn)));
@@ -122,7 +185,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
               callbacks.push(...own);
               settled.push({ row, status: 'completed', error: undefined });
             } catch (error) {
-              const failure = failureValues(row, error ?? new Error('job failed'), clock.now(), random);
+              const failure = failureValues(row, error ?? jobFailed(), clock.now(), random);
               await trx
                 .updateTable('jobs')
                 .set(failure.values)
@@ -131,6 +194,18 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
                 .execute();
               settled.push({ row, status: failure.dead ? 'dead' : 'retrying', error });
             }
+          };
+          for (const group of setsOf(rows, opts.batchHandlers)) {
+            if (group.length > 1 && (await runSet(trx, group, opts, signal, callbacks))) {
+              for (const row of group) {
+                done.push(row.id);
+                settled.push({ row, status: 'completed', error: undefined });
+              }
+              continue;
+            }
+            // One job, no set handler, or the set failed (its writes undone): job by job, so a job
+            // that fails alone is retried alone and never holds back the others.
+            for (const row of group) await runAlone(row);
           }
           let deleted = 0;
           for (const chunk of fixedChunks(done)) {
@@ -183,7 +258,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const handler = opts.handlers[context.name] as JobHandler<JobName>;
       await inWorkspace(row.workspace_id, () => handler(context));
     } catch (caught) {
-      error = caught ?? new Error('job failed');
+      error = caught ?? jobFailed();
     } finally {
       deadline.release();
     }

@@ -25,6 +25,14 @@ export interface JobContext<N extends JobName = JobName> {
 export type JobHandler<N extends JobName> = (job: JobContext<N>) => Promise<void>;
 export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
+/**
+ * Runs several `batch` jobs of one kind and one workspace together (set-based: a constant number of
+ * statements for the lot). All or nothing: when it throws, the runner undoes its writes and runs
+ * each job alone with its `JobHandler`, so a job that fails alone is retried alone.
+ */
+export type BatchJobHandler<N extends JobName> = (jobs: readonly JobContext<N>[]) => Promise<void>;
+export type BatchJobHandlers = { [N in JobName]?: BatchJobHandler<N> };
+
 export interface EnqueueRequest<N extends JobName = JobName> {
   name: N;
   workspaceId: string;
@@ -45,6 +53,8 @@ export interface DeadJob {
 
 export interface WorkerOptions {
   handlers: JobHandlers;
+  /** Set-based handlers for `batch` kinds that have one; the others run job by job. */
+  batchHandlers?: BatchJobHandlers;
   concurrency: number;
   signal: AbortSignal;
   /**

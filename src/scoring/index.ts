@@ -1,15 +1,15 @@
-export type { ForecastView, Insights, ThresholdsView, ThresholdView } from './insights.ts';
+export type { ForecastView, Insights, ThresholdLevels, ThresholdsView, ThresholdView } from './insights.ts';
 export { leadRecord } from './lead-features.ts';
 export type { EvaluationReport } from './learning.ts';
 export type { TrainingReport } from './ml/index.ts';
 export { readCsvFile, runCsvTraining } from './ml/index.ts';
 export type {
   ModelMetrics,
-  ModelRegistry,
   ModelStatus,
+  ModelVersionRegistry,
   ModelVersionView,
   TrainingWindow,
-} from './model-registry.ts';
+} from './model-version-registry.ts';
 export type {
   OutcomeImportSummary,
   OutcomeInput,
@@ -19,6 +19,7 @@ export type {
   StoredOutcome,
 } from './outcomes.ts';
 export { outcomeInputSchema } from './outcomes.ts';
+export type { PeriodForecast } from './period-forecast.ts';
 export type { Condition, PointRule, RuleSet } from './point-rules.ts';
 export {
   conditionSchema,

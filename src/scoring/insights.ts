@@ -1,10 +1,12 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
+import type { Db, Store, UnitOfWork } from '../store/index.ts';
+import { dbOf } from '../store/index.ts';
 import { segmentOf } from './lead-features.ts';
 import type { ConversionForecast, ScoredOutcome } from './ml/index.ts';
 import { chooseSegmentThresholds, forecastConversions, wilsonInterval } from './ml/index.ts';
+import { type PeriodForecast, periodForecasts } from './period-forecast.ts';
 import type { ScoringSettings, ScoringSettingsInput, StoredThresholds } from './scoring-state.ts';
 import { loadLeads, readState, scoringSettingsSchema, writeState } from './scoring-state.ts';
 
@@ -58,6 +60,40 @@ export interface Insights {
     workspaceId: string,
     query: { segment?: string; leads: number; level?: number },
   ): Promise<ForecastView>;
+  /** Expected against realised conversions of the leads qualified in a past period, per segment. */
+  periodForecasts(
+    workspaceId: string,
+    query: { from: number; to: number; level: number },
+  ): Promise<PeriodForecast[]>;
+  /** The thresholds the pipeline qualifies by now (null until computed). */
+  storedThresholds(unit: UnitOfWork, workspaceId: string): Promise<ThresholdLevels | null>;
+  /**
+   * Replaces the stored thresholds if they still equal `expected` (compare-and-set), audited as
+   * `scoring.thresholds_adjusted`; for bounded changes made by the optimiser and their rollback.
+   */
+  replaceThresholds(
+    unit: UnitOfWork,
+    workspaceId: string,
+    change: { expected: ThresholdLevels; next: ThresholdLevels; reason: string },
+    actor: Actor,
+  ): Promise<boolean>;
+}
+
+/** The thresholds themselves: the workspace's and each segment's. */
+export interface ThresholdLevels {
+  workspace: number;
+  segments: Record<string, number>;
+}
+
+function sameLevels(a: ThresholdLevels, b: ThresholdLevels): boolean {
+  if (Math.abs(a.workspace - b.workspace) > 1e-9) return false;
+  const keys = new Set([...Object.keys(a.segments), ...Object.keys(b.segments)]);
+  for (const key of keys) {
+    const x = a.segments[key];
+    const y = b.segments[key];
+    if (x === undefined || y === undefined || Math.abs(x - y) > 1e-9) return false;
+  }
+  return true;
 }
 
 /** Thresholds use at most this many of the latest scored outcomes. */
@@ -238,6 +274,30 @@ export function createInsights(options: { store: Store; audit: AuditLog; clock: 
         return computeThresholds(trx, workspaceId, state.settings, actor);
       });
     },
+    periodForecasts: (workspaceId, query) => periodForecasts(store.db, workspaceId, query),
+
+    async storedThresholds(unit, workspaceId) {
+      const t = (await readState(dbOf(unit), workspaceId)).thresholds;
+      return t ? { workspace: t.workspace, segments: { ...t.segments } } : null;
+    },
+
+    async replaceThresholds(unit, workspaceId, change, actor) {
+      const db = dbOf(unit);
+      const state = await readState(db, workspaceId);
+      const t = state.thresholds;
+      if (!t || !sameLevels({ workspace: t.workspace, segments: t.segments }, change.expected)) return false;
+      const next = { ...t, workspace: change.next.workspace, segments: { ...change.next.segments } };
+      await writeState(db, workspaceId, { thresholds: next }, clock.now());
+      await audit.append(db, workspaceId, {
+        actor,
+        action: 'scoring.thresholds_adjusted',
+        subject: workspaceId,
+        reason: `${change.reason}: workspace ${(100 * t.workspace).toFixed(1)}% → ${(100 * next.workspace).toFixed(1)}%`,
+        data: { previous: change.expected, thresholds: change.next },
+      });
+      return true;
+    },
+
     async forecast(workspaceId, query) {
       const db = store.db;
       const level = query.level ?? 0.9;

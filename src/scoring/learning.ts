@@ -4,7 +4,7 @@ import type { Queue } from '../queue/index.ts';
 import type { Db } from '../store/index.ts';
 import type { RateInterval } from './ml/index.ts';
 import { evaluateProbabilities, streamReport, wilsonInterval } from './ml/index.ts';
-import type { ModelFigures, ModelRegistry } from './model-registry.ts';
+import type { ModelFigures, ModelVersionRegistry } from './model-version-registry.ts';
 import type { LearningState, ScoringState, TrainingAttempt } from './scoring-state.ts';
 import { readState, writeState } from './scoring-state.ts';
 
@@ -147,7 +147,7 @@ export interface Learning {
 }
 
 export function createLearning(options: {
-  registry: ModelRegistry;
+  registry: ModelVersionRegistry;
   queue: Queue;
   audit: AuditLog;
   clock: Clock;

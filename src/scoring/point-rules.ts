@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '../core/index.ts';
 import type { ScorableLead, ScoreLine, ScoreResult } from '../leads/index.ts';
 
 /**
@@ -177,8 +178,7 @@ function matches(condition: Condition, lead: ScorableLead, patterns: Map<string,
       return n <= condition.value;
     }
     default: {
-      const never: never = condition;
-      return never;
+      return assertNever(condition, 'condition');
     }
   }
 }

@@ -7,8 +7,8 @@ import type { Insights } from './insights.ts';
 import { createInsights } from './insights.ts';
 import type { EvaluationReport } from './learning.ts';
 import { createLearning, outcomeCounts, requirements } from './learning.ts';
-import type { ModelRegistry, ModelVersionView } from './model-registry.ts';
-import { createModelRegistry } from './model-registry.ts';
+import type { ModelVersionRegistry, ModelVersionView } from './model-version-registry.ts';
+import { createModelVersionRegistry } from './model-version-registry.ts';
 import type { OutcomeService } from './outcomes.ts';
 import { createOutcomeService, type OutcomeListener } from './outcomes.ts';
 import type { LeadScoreView, Predictor } from './predictive-stage.ts';
@@ -34,7 +34,7 @@ export interface ModelsOverview {
 
 /** Predictive scoring for the rest of the application: one object built by the composition root. */
 export interface PredictiveScoring {
-  readonly registry: ModelRegistry;
+  readonly registry: ModelVersionRegistry;
   readonly outcomes: OutcomeService;
   readonly training: TrainingService;
   readonly insights: Insights;
@@ -67,7 +67,7 @@ export interface PredictiveScoringOptions {
 export function createPredictiveScoring(options: PredictiveScoringOptions): PredictiveScoring {
   const { store, queue, audit, rules, clock, ids } = options;
   const db = store.db;
-  const registry = createModelRegistry({ store, audit, clock, ids });
+  const registry = createModelVersionRegistry({ store, audit, clock, ids });
   const predictor: Predictor = createPredictor(registry);
   const learning = createLearning({ registry, queue, audit, clock });
   const outcomes = createOutcomeService({

@@ -1,10 +1,10 @@
 import type { Actor, WorkspaceContext } from '../core/index.ts';
-import type { PipelineStage, ScoreLine, ScoringLeadFields } from '../leads/index.ts';
+import type { PipelineStage, ScoreLine, ScoringLeadFields, StageContext } from '../leads/index.ts';
 import type { Db } from '../store/index.ts';
 import { dbOf, fromJson, toJson } from '../store/index.ts';
 import { leadRecord, segmentOf } from './lead-features.ts';
 import type { ScoreFactor } from './ml/index.ts';
-import type { ActiveModel, ModelRegistry } from './model-registry.ts';
+import type { ActiveModel, ModelVersionRegistry } from './model-version-registry.ts';
 import type { ScoringState } from './scoring-state.ts';
 import { readState, touchesOf } from './scoring-state.ts';
 
@@ -60,7 +60,7 @@ export function predictionLine(prediction: Prediction): ScoreLine {
 /** Whether a score line came from a predictive model rather than the point rules or chat. */
 export const isModelLine = (line: ScoreLine): boolean => line.ruleId.startsWith('model-v');
 
-export function createPredictor(registry: ModelRegistry): Predictor {
+export function createPredictor(registry: ModelVersionRegistry): Predictor {
   const scoreWith = async (
     db: Db,
     workspaceId: string,
@@ -171,39 +171,56 @@ function changed(previous: Prediction | null, next: Prediction): boolean {
  * explanation, and audits the decision when it changed.
  */
 export function createPredictiveStage(options: {
-  registry: ModelRegistry;
+  registry: ModelVersionRegistry;
   predictor: Predictor;
 }): PipelineStage {
   const { registry, predictor } = options;
-  return {
+  async function scoreWith(ctx: StageContext): Promise<void> {
+    const lead = ctx.lead;
+    const scoring = ctx.scoring;
+    if (!lead || !scoring) return;
+    const workspaceId = ctx.tenant.workspaceId;
+    const db = dbOf(ctx.db);
+    // The event being processed is not in the history yet: it is this lead's next submission.
+    const before = ctx.existing ? ((await touchesOf(db, workspaceId, [lead.id])).get(lead.id) ?? 0) : 0;
+    const prediction = await predictor.predict(db, workspaceId, lead, {
+      touches: before + 1,
+      now: ctx.now,
+    });
+    if (!prediction) return;
+    scoring.lines.push(predictionLine(prediction));
+    if (
+      scoring.qualifiedBy === null &&
+      prediction.threshold !== null &&
+      prediction.probability >= prediction.threshold
+    )
+      scoring.qualifiedBy = `model v${prediction.modelVersion}: probability ${pct(prediction.probability)} reached the ${pct(prediction.threshold)} threshold of segment "${prediction.segment}"`;
+    const previous = await predictor.stored(db, workspaceId, lead.id);
+    await predictor.save(db, workspaceId, lead.id, prediction);
+    if (changed(previous, prediction)) ctx.audit(predictor.auditRecord(lead.id, prediction));
+  }
+
+  const stage: PipelineStage = {
     name: 'score-model',
     async run(ctx) {
-      const lead = ctx.lead;
-      const scoring = ctx.scoring;
-      if (!lead || !scoring) return;
-      const workspaceId = ctx.tenant.workspaceId;
-      const db = dbOf(ctx.db);
-      const { champion } = await registry.active(db, workspaceId);
-      if (!champion) return;
-      // The event being processed is not in the history yet: it is this lead's next submission.
-      const before = ctx.existing ? ((await touchesOf(db, workspaceId, [lead.id])).get(lead.id) ?? 0) : 0;
-      const prediction = await predictor.predict(db, workspaceId, lead, {
-        touches: before + 1,
-        now: ctx.now,
-      });
-      if (!prediction) return;
-      scoring.lines.push(predictionLine(prediction));
-      if (
-        scoring.qualifiedBy === null &&
-        prediction.threshold !== null &&
-        prediction.probability >= prediction.threshold
-      )
-        scoring.qualifiedBy = `model v${prediction.modelVersion}: probability ${pct(prediction.probability)} reached the ${pct(prediction.threshold)} threshold of segment "${prediction.segment}"`;
-      const previous = await predictor.stored(db, workspaceId, lead.id);
-      await predictor.save(db, workspaceId, lead.id, prediction);
-      if (changed(previous, prediction)) ctx.audit(predictor.auditRecord(lead.id, prediction));
+      await stage.runBatch?.([ctx]);
+    },
+    // The champion is looked up once per workspace of the batch; most workspaces have none.
+    async runBatch(batch) {
+      const champions = new Map<string, boolean>();
+      for (const ctx of batch) {
+        if (!ctx.lead || !ctx.scoring) continue;
+        const workspaceId = ctx.tenant.workspaceId;
+        let has = champions.get(workspaceId);
+        if (has === undefined) {
+          has = (await registry.active(dbOf(ctx.db), workspaceId)).champion !== null;
+          champions.set(workspaceId, has);
+        }
+        if (has) await scoreWith(ctx);
+      }
     },
   };
+  return stage;
 }
 
 /** A lead's current score as `GET /v1/leads/{id}/score` shows it. */
@@ -221,7 +238,7 @@ export interface LeadScoreView {
 /** The lead's score and explanation; scores it with the champion first when it has no current prediction. */
 export async function leadScoreView(
   db: Db,
-  deps: { predictor: Predictor; registry: ModelRegistry },
+  deps: { predictor: Predictor; registry: ModelVersionRegistry },
   ctx: WorkspaceContext,
   lead: ScoringLeadFields & { score: number; scoreBreakdown: ScoreLine[] },
   rulesThreshold: number,

@@ -9,7 +9,7 @@ import { leadRecord, leadRecordSource, workspaceFeatureSpec } from './lead-featu
 import { historiesOf, leadAsOf } from './lead-snapshot.ts';
 import { figures, outcomeCounts, requirements } from './learning.ts';
 import { applyCalibrator, auc, recalibratedLogLoss } from './ml/index.ts';
-import type { ModelMetrics, ModelRegistry, ModelStatus } from './model-registry.ts';
+import type { ModelMetrics, ModelStatus, ModelVersionRegistry } from './model-version-registry.ts';
 import { isModelLine } from './predictive-stage.ts';
 import type { TrainingAttempt } from './scoring-state.ts';
 import { loadLeads, readState, writeState } from './scoring-state.ts';
@@ -84,7 +84,7 @@ const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 export function createTrainingService(options: {
   store: Store;
-  registry: ModelRegistry;
+  registry: ModelVersionRegistry;
   audit: AuditLog;
   clock: Clock;
   exclusions?: TrainingExclusions;

@@ -9,7 +9,7 @@ import {
   subsetSource,
   trainScoringModel,
 } from './ml/index.ts';
-import type { TrainingWindow } from './model-registry.ts';
+import type { TrainingWindow } from './model-version-registry.ts';
 
 /** The long window: training uses at most this many of the workspace's latest outcomes. */
 export const LONG_WINDOW = STREAM_DEFAULTS.windowSize;

@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import { Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { inWorkspace, LeadloopError } from '../core/index.ts';
+import { APP_ROLE_GRANTS } from './app-role-grants.ts';
 import type { DialectName } from './dialect-name.ts';
 import { type DirectRunner, withDirectRunner } from './direct-runner.ts';
 import { CREDENTIAL_FUNCTIONS } from './migrations/012-credential-functions.ts';
+import { SCOPE_FUNCTIONS } from './migrations/013-signed-data-scope.ts';
 import { migrationsFor } from './migrations/index.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
+import { deriveScopeKey, type ScopeKey } from './postgres/scope-signature.ts';
 import type { Database } from './schema.ts';
 import { createNodeSqlite } from './sqlite/node-sqlite-dialect.ts';
 
@@ -20,6 +24,12 @@ export interface StoreOptions {
   /** Overrides the SQLite file; `:memory:` for tests. */
   sqliteFile?: string | undefined;
   poolSize?: number | undefined;
+  /**
+   * The 32-byte master key. On PostgreSQL the data scope of every transaction is signed with a key
+   * derived from it (row-level security ignores an unsigned scope), and `migrate` provisions that
+   * key where only the owner can read it. Without it a PostgreSQL store sees no tenant rows.
+   */
+  masterKey?: Uint8Array | undefined;
 }
 
 export interface AppRole {
@@ -50,6 +60,11 @@ export interface Store {
   migrate(options?: { appRole?: AppRole | undefined }): Promise<{ applied: string[] }>;
   /** The connected role, and whether row-level security binds it (null on SQLite, which has none). */
   connectedRole(): Promise<{ name: string; bypassesRowSecurity: boolean } | null>;
+  /**
+   * Whether PostgreSQL accepts this process's signed data scope (false: the database holds no scope
+   * key of this master key, so every tenant row would stay invisible); null on SQLite.
+   */
+  acceptsDataScope(): Promise<boolean | null>;
   /** Quick liveness probe for /readyz. */
   ping(): Promise<void>;
   destroy(): Promise<void>;
@@ -71,6 +86,7 @@ export function createStore(options: StoreOptions): Store {
   let dialect: DialectName;
   let location: string;
   let direct: DirectRunner | null = null;
+  let scopeKey: ScopeKey | undefined;
   if (options.databaseUrl) {
     dialect = 'postgres';
     let url = options.databaseUrl;
@@ -79,7 +95,8 @@ export function createStore(options: StoreOptions): Store {
       parsed.searchParams.set('options', `-c search_path=${options.schema}`);
       url = parsed.toString();
     }
-    const { dialect: pgDialect } = createPostgresDialect(url, { max: options.poolSize });
+    scopeKey = options.masterKey ? deriveScopeKey(options.masterKey) : undefined;
+    const { dialect: pgDialect } = createPostgresDialect(url, { max: options.poolSize, scopeKey });
     db = new Kysely<Database>({ dialect: pgDialect });
     location = redact(options.databaseUrl) + (options.schema ? ` (schema ${options.schema})` : '');
   } else {
@@ -124,9 +141,13 @@ export function createStore(options: StoreOptions): Store {
         migrationLockTableName: 'leadloop_migrations_lock',
         // Kysely looks the migration tables up by name across all schemas unless told which one.
         ...(dialect === 'postgres' ? { migrationTableSchema: options.schema ?? 'public' } : {}),
+        // A database migrated by an earlier release may lack a migration numbered below its newest
+        // (numbers are handed out in ranges); each migration is written to apply after later ones.
+        allowUnorderedMigrations: true,
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;
+      if (dialect === 'postgres' && scopeKey) await provisionScopeKey(db, scopeKey);
       if (dialect === 'postgres' && migrateOptions?.appRole)
         await provisionAppRole(db, options.schema ?? 'public', migrateOptions.appRole);
       return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
@@ -139,6 +160,15 @@ export function createStore(options: StoreOptions): Store {
       );
       const row = rows[0];
       return row ? { name: row.name, bypassesRowSecurity: row.bypasses } : null;
+    },
+    async acceptsDataScope() {
+      if (dialect !== 'postgres') return null;
+      if (!scopeKey) return false;
+      const probe = 'ws_scope_probe';
+      const { rows } = await inWorkspace(probe, () =>
+        sql<{ scope: string[] }>`select leadloop_scope_workspaces() as scope`.execute(db),
+      );
+      return rows[0]?.scope?.join(',') === probe;
     },
     async ping() {
       await sql`select 1`.execute(db);
@@ -153,7 +183,8 @@ export function createStore(options: StoreOptions): Store {
  * lock because roles are cluster-wide and several schemas may be migrated at once.
  */
 async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppRole): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role.name)) throw new Error(`invalid role name "${role.name}"`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role.name))
+    throw new LeadloopError('validation_failed', `invalid role name "${role.name}"`);
   const name = sql.id(role.name);
   const target = sql.id(schema);
   await db.transaction().execute(async (trx) => {
@@ -165,31 +196,52 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
         trx,
       );
     else if (rows[0]?.bypasses)
-      throw new Error(`role ${role.name} bypasses row-level security; the application must not use it`);
+      throw new LeadloopError(
+        'forbidden',
+        `role ${role.name} bypasses row-level security; the application must not use it`,
+      );
     if (role.password) await sql`alter role ${name} password ${sql.lit(role.password)}`.execute(trx);
     await sql`grant usage on schema ${target} to ${name}`.execute(trx);
-    await sql`grant select, insert, update, delete on all tables in schema ${target} to ${name}`.execute(trx);
+    // Grants come from one allow-list (app-role-grants.ts); a table without a decision gets nothing.
+    await sql`revoke all on all tables in schema ${target} from ${name}`.execute(trx);
+    const { rows: tables } = await sql<{ name: string }>`
+      select tablename as name from pg_tables where schemaname = ${schema}`.execute(trx);
+    for (const table of tables) {
+      const privileges = APP_ROLE_GRANTS[table.name] ?? [];
+      if (privileges.length > 0)
+        await sql`grant ${sql.raw(privileges.join(', '))} on ${sql.table(`${schema}.${table.name}`)} to ${name}`.execute(
+          trx,
+        );
+    }
     await sql`grant usage, select on all sequences in schema ${target} to ${name}`.execute(trx);
-    // The audit trail is append-only for the application: appends go through the definer
-    // functions of migration 010, which only continue a chain (see docs/security.md).
-    await sql`revoke insert, update, delete, truncate on ${sql.table(`${schema}.audit_log`)}, ${sql.table(
-      `${schema}.audit_heads`,
-    )} from ${name}`.execute(trx);
-    for (const fn of ['audit_lock_head(text)', 'audit_append(text, jsonb, text)'])
+    for (const fn of [
+      'audit_lock_head(text)',
+      'audit_append(text, jsonb, text)',
+      'audit_reseal(text, jsonb)',
+    ])
       await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
         trx,
       );
     // Keys are reached only through the definer functions of migration 012 (one row per hash).
-    await sql`revoke all on ${sql.table(`${schema}.api_keys`)}, ${sql.table(`${schema}.widget_keys`)} from ${name}, public`.execute(
+    await sql`revoke all on ${sql.table(`${schema}.api_keys`)}, ${sql.table(`${schema}.widget_keys`)} from public`.execute(
       trx,
     );
     for (const fn of CREDENTIAL_FUNCTIONS)
       await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
         trx,
       );
-    // The migration bookkeeping is the owner's alone.
-    await sql`revoke insert, update, delete on ${sql.table(`${schema}.leadloop_migrations`)}, ${sql.table(
-      `${schema}.leadloop_migrations_lock`,
-    )} from ${name}`.execute(trx);
+    // The signed data scope (migration 013): the role may verify a scope, never read the key.
+    await sql`revoke all on ${sql.table(`${schema}.scope_keys`)} from public`.execute(trx);
+    for (const fn of SCOPE_FUNCTIONS)
+      await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
+        trx,
+      );
   });
+}
+
+/** Stores the data-scope key's HMAC pads for the definer function that verifies scopes (migration 013). */
+async function provisionScopeKey(db: Kysely<Database>, key: ScopeKey): Promise<void> {
+  const { ipad, opad } = key.pads();
+  await sql`insert into scope_keys (id, ipad, opad, created_at)
+    values (${key.id}, ${ipad}, ${opad}, ${Date.now()}) on conflict (id) do nothing`.execute(db);
 }

@@ -17,10 +17,13 @@ export type {
   IdentityClaimsTable,
   JobsTable,
   LeadsTable,
+  OptimiserAdjustmentsTable,
+  OptimiserAlertsTable,
   PrivacyRequestsTable,
+  SubmissionsTable,
   WorkflowRunsTable,
   WorkflowStepsTable,
 } from './schema.ts';
-export { DIRECTORY_TABLES, TENANT_TABLES } from './schema.ts';
+export { DIRECTORY_TABLES, OWNER_TABLES, TENANT_TABLES } from './schema.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';

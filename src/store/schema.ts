@@ -46,7 +46,7 @@ export interface WebhookSecretsTable {
   expires_at: number | null;
 }
 
-export interface EventsTable {
+export interface SubmissionsTable {
   id: string;
   workspace_id: string;
   type: string;
@@ -60,6 +60,12 @@ export interface EventsTable {
   created_at: number;
   processed_at: number | null;
 }
+
+/**
+ * The old name of {@link SubmissionsTable}, kept while the pipeline files (reworked by the
+ * throughput change) still use it; remove once they say `SubmissionsTable`.
+ */
+export type EventsTable = SubmissionsTable;
 
 export interface IdempotencyKeysTable {
   workspace_id: string;
@@ -587,12 +593,80 @@ export interface WorkflowSettingsTable {
   updated_at: number;
 }
 
+/** A durable schedule: one due row per workspace and name (migration 061). */
+export interface SchedulesTable {
+  workspace_id: string;
+  name: string;
+  /** The job enqueued when due (a name of the job catalog). */
+  job: string;
+  every_ms: number;
+  next_run_at: number;
+  last_run_at: number | null;
+  runs: number;
+}
+
+/** A workspace's detector state, JSON (migration 061). */
+export interface OptimiserStateTable {
+  workspace_id: string;
+  state: string;
+  updated_at: number;
+}
+
+/** A detector firing with its evidence (migration 061). */
+export interface OptimiserAlertsTable {
+  id: string;
+  workspace_id: string;
+  stream: string;
+  kind: string;
+  status: string;
+  metric: string;
+  segment: string;
+  summary: string;
+  /** JSON: metric, window, baseline, observed, test statistic, threshold. */
+  evidence: string;
+  /** JSON: the council's review of the alert, when it ran. */
+  review: string | null;
+  opened_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  resolution: string | null;
+}
+
+/** A bounded change the optimiser made or proposed, with its guard (migration 061). */
+export interface OptimiserAdjustmentsTable {
+  id: string;
+  workspace_id: string;
+  kind: string;
+  status: string;
+  origin: string;
+  alert_id: string | null;
+  target: string;
+  before_value: string;
+  after_value: string;
+  reason: string;
+  /** JSON: guard metric, segment, baseline, bound, detector state. */
+  guard: string;
+  created_at: number;
+  guard_until: number;
+  settled_at: number | null;
+  settlement: string | null;
+}
+
+/** A workspace's adjustment policy, JSON (migration 061). */
+export interface OptimiserPoliciesTable {
+  workspace_id: string;
+  policy: string;
+  version: number;
+  updated_at: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
   webhook_secrets: WebhookSecretsTable;
-  events: EventsTable;
+  events: SubmissionsTable;
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
   leads: LeadsTable;
@@ -631,6 +705,11 @@ export interface Database {
   workflow_steps: WorkflowStepsTable;
   workflow_credentials: WorkflowCredentialsTable;
   workflow_settings: WorkflowSettingsTable;
+  schedules: SchedulesTable;
+  optimiser_state: OptimiserStateTable;
+  optimiser_alerts: OptimiserAlertsTable;
+  optimiser_adjustments: OptimiserAdjustmentsTable;
+  optimiser_policies: OptimiserPoliciesTable;
 }
 
 /**
@@ -673,6 +752,11 @@ export const TENANT_TABLES = [
   'workflow_steps',
   'workflow_credentials',
   'workflow_settings',
+  'schedules',
+  'optimiser_state',
+  'optimiser_alerts',
+  'optimiser_adjustments',
+  'optimiser_policies',
 ] as const satisfies readonly (keyof Database)[];
 
 /**
@@ -689,3 +773,10 @@ export const DIRECTORY_TABLES = [
   'user_sessions',
   'user_invitations',
 ] as const satisfies readonly (keyof Database)[];
+
+/**
+ * PostgreSQL only, and only the owner's (and so the definer functions') to read: the data-scope
+ * signing key (migration 013). The application's role has no privilege on them; the repositories
+ * never touch them, so they are not in {@link Database}.
+ */
+export const OWNER_TABLES = ['scope_keys'] as const;

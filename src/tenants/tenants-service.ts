@@ -1,6 +1,6 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, KeyScope, SecretBox, WorkspaceContext } from '../core/index.ts';
-import { inWorkspace, isSealed, LeadloopError } from '../core/index.ts';
+import { inWorkspace, isSealed, LeadloopError, withDataScope } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import { insertApiKey, insertWidgetKey, lookupApiKey, lookupWidgetKey } from './credential-statements.ts';
@@ -279,7 +279,11 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
         .where((eb) => eb.or([eb('id', '=', organisationId), eb('name', '=', organisationId)]))
         .executeTakeFirst();
       if (!org) throw new LeadloopError('not_found', `organisation ${organisationId} does not exist`);
-      return insertKey(db, { organisationId: org.id, workspaceId: null, scope: 'org', label: label ?? '' });
+      // PostgreSQL mints an organisation key only in a scope that holds all of its workspaces.
+      const workspaceIds = (await service.listWorkspaces(org.id)).map((w) => w.id);
+      return withDataScope({ kind: 'workspaces', workspaceIds }, () =>
+        insertKey(db, { organisationId: org.id, workspaceId: null, scope: 'org', label: label ?? '' }),
+      );
     },
 
     async authenticate(key) {

@@ -243,7 +243,8 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       if (workspaceId && !workspace)
         throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);
       const orgId = workspace?.organisation_id ?? organisationId;
-      if (!orgId) throw new Error('grantRole needs a workspace or an organisation');
+      if (!orgId)
+        throw new LeadloopError('validation_failed', 'grantRole needs a workspace or an organisation');
       await db
         .deleteFrom('user_memberships')
         .where('user_id', '=', userId)

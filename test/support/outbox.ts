@@ -7,7 +7,7 @@ import {
   type JobName,
   type Queue,
 } from '../../src/queue/index.ts';
-import { waitFor } from '../../src/queue/queue-test-support.ts';
+import { waitFor } from '../../src/queue/testing/queue-test-support.ts';
 import { dbOf, type Store, type UnitOfWork } from '../../src/store/index.ts';
 
 /*

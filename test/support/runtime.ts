@@ -4,8 +4,8 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import type { HttpApp } from '../../src/http/index.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/main/runtime.ts';
-import { openBullmqProbe } from '../../src/queue/bullmq/bullmq-test-support.ts';
-import { deleteRabbitmqTopology } from '../../src/queue/rabbitmq/rabbitmq-test-support.ts';
+import { openBullmqProbe } from '../../src/queue/testing/bullmq-test-support.ts';
+import { deleteRabbitmqTopology } from '../../src/queue/testing/rabbitmq-test-support.ts';
 import { createStore, type Store } from '../../src/store/index.ts';
 
 export type TestDialect = 'sqlite' | 'postgres';
@@ -26,6 +26,9 @@ export interface TestRuntime extends Runtime {
 
 /** The master key every test runtime uses (base64 of 32 bytes). */
 export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** The same key as bytes, for stores a test opens itself (PostgreSQL signs data scopes with it). */
+export const TEST_MASTER_KEY_BYTES: Uint8Array = Buffer.from(TEST_MASTER_KEY, 'base64');
 
 /** TEST_DATABASE_URL with the application role as the user (trust authentication here). */
 export function appRoleUrl(role = 'leadloop_app'): string {
@@ -85,7 +88,12 @@ export async function createTestRuntime(
   });
   const owner =
     dialect === 'postgres'
-      ? createStore({ databaseUrl: process.env.TEST_DATABASE_URL, schema, poolSize: 2 })
+      ? createStore({
+          databaseUrl: process.env.TEST_DATABASE_URL,
+          schema,
+          poolSize: 2,
+          masterKey: TEST_MASTER_KEY_BYTES,
+        })
       : null;
   return Object.assign(runtime, {
     inspect: owner?.db ?? runtime.store.db,

@@ -35,6 +35,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Detector alerts with their evidence, newest first (open → acknowledged → resolved)
+         * @description The optimiser’s monitor runs every minute per workspace (durable schedule) and opens an alert when a detector fires: a qualification-rate drop in a segment (Bernoulli CUSUM) or a source gone silent (Poisson test). Changes arrive on `/v1/events/stream` as `alert.opened`, `alert.acknowledged`, `alert.resolved`.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert with its evidence and the council’s review */
+        get: operations["getAlert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alerts/{id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open alert (audited); the detector still resolves it when the stream recovers */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/metrics": {
         parameters: {
             query?: never;
@@ -391,7 +445,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: lead.created, lead.updated, lead.scored, lead.qualified */
+        /** Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled */
         get: operations["streamEvents"];
         put?: never;
         post?: never;
@@ -688,6 +742,82 @@ export interface paths {
         put?: never;
         /** Queue training on the workspace's outcomes now */
         post: operations["trainModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/optimiser/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bounded changes the optimiser made or proposed, with their guard and how they settled */
+        get: operations["listOptimiserAdjustments"];
+        put?: never;
+        /**
+         * Ask for a threshold nudge: applied within the policy’s bounds and guarded like the optimiser’s own
+         * @description The step is clamped to the policy’s `thresholdNudge.maxStep`; with the policy off, over its hourly limit or without enough traffic to guard it, the change is recorded as `proposed` with the reason. An applied change is watched by a sequential test on the qualification rate and rolled back by itself if it falls beyond the guard’s bound.
+         */
+        post: operations["requestOptimiserAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/optimiser/adjustments/{id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo a change in force (audited), unless the setting was changed again since */
+        post: operations["rollBackOptimiserAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/optimiser/guarantee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Guaranteed against realised conversions per period and segment, with the backtest’s coverage
+         * @description For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV.
+         */
+        get: operations["getGuaranteeReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/optimiser/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the optimiser may change by itself in this workspace */
+        get: operations["getOptimiserPolicy"];
+        /** Replace the optimiser policy (audited); `enabled: false` stops every automatic change */
+        put: operations["putOptimiserPolicy"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1349,6 +1479,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Alert: {
+            acknowledgedAt: string | null;
+            acknowledgedBy: string | null;
+            evidence: {
+                baseline: {
+                    count: number;
+                    from: string;
+                    to: string;
+                    value: number;
+                };
+                detector: string;
+                metric: string;
+                observed: {
+                    count: number;
+                    value: number | null;
+                };
+                segment: string;
+                statistic: number;
+                threshold: number;
+                window: {
+                    from: string;
+                    to: string;
+                };
+            };
+            id: string;
+            /** @description qualification_drop or source_silent */
+            kind: string;
+            metric: string;
+            openedAt: string;
+            resolution: string | null;
+            resolvedAt: string | null;
+            /** @description The council’s performance.review of the alert, run without being asked */
+            review: {
+                adjustments: string[];
+                decisionId: string | null;
+                note: string;
+                primary: string | null;
+                /** @enum {string} */
+                status: "reviewed" | "unavailable";
+            } | null;
+            segment: string;
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved";
+            stream: string;
+            summary: string;
+        };
         AuditEntry: {
             action: string;
             actor: {
@@ -1453,6 +1629,51 @@ export interface components {
             utm: {
                 [key: string]: string;
             };
+        };
+        OptimiserAdjustment: {
+            after: {
+                segments: {
+                    [key: string]: number;
+                };
+                workspace: number;
+            };
+            alertId: string | null;
+            before: {
+                segments: {
+                    [key: string]: number;
+                };
+                workspace: number;
+            };
+            createdAt: string;
+            guard: {
+                baseline: {
+                    arrivals: number;
+                    from: string;
+                    rate: number;
+                    to: string;
+                };
+                maxRelativeDrop: number;
+                metric: string;
+                observed: {
+                    arrivals: number;
+                    qualified: number;
+                };
+                statistic: number;
+                threshold: number;
+                windowMinutes: number;
+            } | null;
+            guardUntil: string;
+            id: string;
+            /** @enum {string} */
+            kind: "threshold_nudge" | "threshold_recalibration";
+            /** @enum {string} */
+            origin: "detector" | "council" | "person";
+            reason: string;
+            settledAt: string | null;
+            settlement: string | null;
+            /** @enum {string} */
+            status: "applied" | "kept" | "rolled_back" | "proposed" | "superseded";
+            target: string;
         };
         Problem: {
             code: string;
@@ -1631,6 +1852,129 @@ export interface operations {
                         [key: string]: unknown;
                     };
                 };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: "open" | "acknowledged" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Alert"][];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description No such alert */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description No such alert */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The alert is already resolved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error, as RFC 9457 problem details */
             default: {
@@ -4328,6 +4672,599 @@ export interface operations {
                     "application/json": {
                         queued: boolean;
                         reason: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOptimiserAdjustments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: "applied" | "kept" | "rolled_back" | "proposed" | "superseded";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Adjustments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OptimiserAdjustment"][];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestOptimiserAdjustment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Signed change of every qualification threshold (probability points) */
+                    delta: number;
+                    /** @constant */
+                    kind: "threshold_nudge";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The adjustment (applied or proposed) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimiserAdjustment"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rollBackOptimiserAdjustment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The adjustment, rolled back */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimiserAdjustment"];
+                };
+            };
+            /** @description No such adjustment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not in force, or superseded by a later change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getGuaranteeReport: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                period?: string;
+                periods?: number;
+                quantile?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (or text/csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backtest: {
+                            coverage: number | null;
+                            held: number;
+                            high: number | null;
+                            low: number | null;
+                            nominal: number;
+                            periods: number;
+                        };
+                        periodDays: number;
+                        periods: number;
+                        quantile: number;
+                        reason: string;
+                        rows: {
+                            conversions: number;
+                            expected: number;
+                            guaranteed: number;
+                            held: boolean | null;
+                            labelled: number;
+                            lower: number;
+                            periodFrom: string;
+                            periodTo: string;
+                            qualified: number;
+                            segment: string;
+                            upper: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOptimiserPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description On an alert: ask the council and apply its proposals within bounds, only record them, or not ask
+                         * @default apply
+                         * @enum {string}
+                         */
+                        council: "apply" | "propose" | "off";
+                        /** @default true */
+                        enabled: boolean;
+                        /**
+                         * @default {
+                         *       "enabled": true,
+                         *       "maxStep": 0.03,
+                         *       "maxPerHour": 1,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       },
+                         *       "raiseGuard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.5
+                         *       }
+                         *     }
+                         */
+                        thresholdNudge: {
+                            /** @default true */
+                            enabled: boolean;
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description Largest change of a qualification threshold in one step (probability points)
+                             * @default 0.03
+                             */
+                            maxStep: number;
+                            /**
+                             * @description A raise means fewer qualified leads by design: its guard allows a larger fall
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.5
+                             *     }
+                             */
+                            raiseGuard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                        };
+                        /**
+                         * @default {
+                         *       "enabled": true,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       }
+                         *     }
+                         */
+                        thresholdRecalibration: {
+                            /** @default true */
+                            enabled: boolean;
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                        };
+                        version: number;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOptimiserPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description On an alert: ask the council and apply its proposals within bounds, only record them, or not ask
+                     * @default apply
+                     * @enum {string}
+                     */
+                    council?: "apply" | "propose" | "off";
+                    /** @default true */
+                    enabled?: boolean;
+                    /**
+                     * @default {
+                     *       "enabled": true,
+                     *       "maxStep": 0.03,
+                     *       "maxPerHour": 1,
+                     *       "guard": {
+                     *         "metric": "qualification_rate",
+                     *         "windowMinutes": 240,
+                     *         "maxRelativeDrop": 0.25
+                     *       },
+                     *       "raiseGuard": {
+                     *         "metric": "qualification_rate",
+                     *         "windowMinutes": 240,
+                     *         "maxRelativeDrop": 0.5
+                     *       }
+                     *     }
+                     */
+                    thresholdNudge?: {
+                        /** @default true */
+                        enabled?: boolean;
+                        /**
+                         * @default {
+                         *       "metric": "qualification_rate",
+                         *       "windowMinutes": 240,
+                         *       "maxRelativeDrop": 0.25
+                         *     }
+                         */
+                        guard?: {
+                            /**
+                             * @description Rolled back when the metric falls this share below the window before the change
+                             * @default 0.25
+                             */
+                            maxRelativeDrop?: number;
+                            /**
+                             * @default qualification_rate
+                             * @constant
+                             */
+                            metric?: "qualification_rate";
+                            /** @default 240 */
+                            windowMinutes?: number;
+                        };
+                        /** @default 1 */
+                        maxPerHour?: number;
+                        /**
+                         * @description Largest change of a qualification threshold in one step (probability points)
+                         * @default 0.03
+                         */
+                        maxStep?: number;
+                        /**
+                         * @description A raise means fewer qualified leads by design: its guard allows a larger fall
+                         * @default {
+                         *       "metric": "qualification_rate",
+                         *       "windowMinutes": 240,
+                         *       "maxRelativeDrop": 0.5
+                         *     }
+                         */
+                        raiseGuard?: {
+                            /**
+                             * @description Rolled back when the metric falls this share below the window before the change
+                             * @default 0.25
+                             */
+                            maxRelativeDrop?: number;
+                            /**
+                             * @default qualification_rate
+                             * @constant
+                             */
+                            metric?: "qualification_rate";
+                            /** @default 240 */
+                            windowMinutes?: number;
+                        };
+                    };
+                    /**
+                     * @default {
+                     *       "enabled": true,
+                     *       "guard": {
+                     *         "metric": "qualification_rate",
+                     *         "windowMinutes": 240,
+                     *         "maxRelativeDrop": 0.25
+                     *       }
+                     *     }
+                     */
+                    thresholdRecalibration?: {
+                        /** @default true */
+                        enabled?: boolean;
+                        /**
+                         * @default {
+                         *       "metric": "qualification_rate",
+                         *       "windowMinutes": 240,
+                         *       "maxRelativeDrop": 0.25
+                         *     }
+                         */
+                        guard?: {
+                            /**
+                             * @description Rolled back when the metric falls this share below the window before the change
+                             * @default 0.25
+                             */
+                            maxRelativeDrop?: number;
+                            /**
+                             * @default qualification_rate
+                             * @constant
+                             */
+                            metric?: "qualification_rate";
+                            /** @default 240 */
+                            windowMinutes?: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description On an alert: ask the council and apply its proposals within bounds, only record them, or not ask
+                         * @default apply
+                         * @enum {string}
+                         */
+                        council: "apply" | "propose" | "off";
+                        /** @default true */
+                        enabled: boolean;
+                        /**
+                         * @default {
+                         *       "enabled": true,
+                         *       "maxStep": 0.03,
+                         *       "maxPerHour": 1,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       },
+                         *       "raiseGuard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.5
+                         *       }
+                         *     }
+                         */
+                        thresholdNudge: {
+                            /** @default true */
+                            enabled: boolean;
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description Largest change of a qualification threshold in one step (probability points)
+                             * @default 0.03
+                             */
+                            maxStep: number;
+                            /**
+                             * @description A raise means fewer qualified leads by design: its guard allows a larger fall
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.5
+                             *     }
+                             */
+                            raiseGuard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                        };
+                        /**
+                         * @default {
+                         *       "enabled": true,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       }
+                         *     }
+                         */
+                        thresholdRecalibration: {
+                            /** @default true */
+                            enabled: boolean;
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                        };
+                        version: number;
                     };
                 };
             };

@@ -65,7 +65,8 @@ export function registerStreamRoute(
     method: 'GET',
     url: '/v1/events/stream',
     operationId: 'streamEvents',
-    summary: 'Server-sent events: lead.created, lead.updated, lead.scored, lead.qualified',
+    summary:
+      'Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled',
     tag: 'Events',
     auth: 'read',
     query: z

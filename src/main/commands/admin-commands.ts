@@ -1,6 +1,6 @@
 import type { KeyScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, cliActor, dataDirOption, str } from './types.ts';
+import { bool, type Command, cliActor, dataDirOption, noSuchWorkspace, str, usageError } from './types.ts';
 
 export const workspaceCommand: Command = {
   summary: 'Create a workspace (and its organisation if new)',
@@ -9,7 +9,7 @@ export const workspaceCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const [sub, name] = context.positionals;
-    if (sub !== 'create' || !name) throw new Error(`usage: ${this.usage}`);
+    if (sub !== 'create' || !name) throw usageError(`usage: ${this.usage}`);
     const runtime = await createRuntime(context.config);
     try {
       const created = await runtime.tenants.createWorkspace({
@@ -51,11 +51,11 @@ export const keyCommand: Command = {
   },
   logLevel: 'warn',
   async run(context) {
-    if (context.positionals[0] !== 'create') throw new Error(`usage: ${this.usage}`);
+    if (context.positionals[0] !== 'create') throw usageError(`usage: ${this.usage}`);
     const workspaceId = str(context, 'workspace');
     const org = str(context, 'org');
     const scope = str(context, 'scope') ?? (org ? 'org' : undefined);
-    if (!workspaceId && !org) throw new Error('give --workspace <id> or --org <org>');
+    if (!workspaceId && !org) throw usageError('give --workspace <id> or --org <org>');
     const runtime = await createRuntime(context.config);
     try {
       let created: { id: string; key: string };
@@ -66,7 +66,7 @@ export const keyCommand: Command = {
         });
       } else {
         if (scope !== 'admin' && scope !== 'ingest' && scope !== 'read' && scope !== 'advise')
-          throw new Error('--scope must be admin, ingest, read or advise');
+          throw usageError('--scope must be admin, ingest, read or advise');
         created = await runtime.tenants.createApiKey({
           workspaceId: workspaceId as string,
           scope: scope as Exclude<KeyScope, 'org'>,
@@ -95,14 +95,13 @@ export const secretCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const workspaceId = str(context, 'workspace');
-    if (context.positionals[0] !== 'rotate' || !workspaceId) throw new Error(`usage: ${this.usage}`);
+    if (context.positionals[0] !== 'rotate' || !workspaceId) throw usageError(`usage: ${this.usage}`);
     const overlapSeconds = Number(str(context, 'overlap-seconds') ?? 86_400);
     if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0)
-      throw new Error('--overlap-seconds must be a non-negative integer');
+      throw usageError('--overlap-seconds must be a non-negative integer');
     const runtime = await createRuntime(context.config);
     try {
-      if (!(await runtime.tenants.getWorkspace(workspaceId)))
-        throw new Error(`workspace ${workspaceId} does not exist`);
+      if (!(await runtime.tenants.getWorkspace(workspaceId))) throw noSuchWorkspace(workspaceId);
       const rotated = await runtime.tenants.rotateSecret({
         workspaceId,
         overlapSeconds,
@@ -133,7 +132,7 @@ export const jobsCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const sub = context.positionals[0];
-    if (sub !== 'dead' && sub !== 'replay') throw new Error(`usage: ${this.usage}`);
+    if (sub !== 'dead' && sub !== 'replay') throw usageError(`usage: ${this.usage}`);
     const runtime = await createRuntime(context.config);
     try {
       const workspaceId = str(context, 'workspace');

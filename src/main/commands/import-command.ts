@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { inWorkspace, LeadloopError } from '../../core/index.ts';
 import type { LeadInput } from '../../leads/index.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption, str } from './types.ts';
+import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
 import { count, resolveWorkspace } from './workspace-option.ts';
 
 const FIELD_ALIASES: Record<string, keyof LeadInput | `utm.${string}` | 'firstName' | 'lastName'> = {
@@ -80,7 +80,7 @@ export const importCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const file = context.positionals[0];
-    if (!file) throw new Error(`usage: ${this.usage}`);
+    if (!file) throw usageError(`usage: ${this.usage}`);
     const text = readFileSync(file, 'utf8');
     const records = parse(text, {
       columns: true,

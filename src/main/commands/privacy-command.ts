@@ -8,7 +8,7 @@ import {
   requestInputSchema,
 } from '../../privacy/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
-import { bool, type Command, type CommandContext, dataDirOption, str } from './types.ts';
+import { bool, type Command, type CommandContext, dataDirOption, noSuchWorkspace, str } from './types.ts';
 
 /** Opens the application for a command; tests pass one that reuses their runtime. */
 export type PrivacyRuntimeOpener = (config: Config) => Promise<Runtime>;
@@ -66,7 +66,7 @@ export function createPrivacyCommand(
       try {
         return await inWorkspace(workspaceId, async () => {
           const workspace = await runtime.tenants.getWorkspace(workspaceId);
-          if (!workspace) throw new Error(`workspace ${workspaceId} does not exist`);
+          if (!workspace) throw noSuchWorkspace(workspaceId);
           const ctx: WorkspaceContext = { workspaceId, organisationId: workspace.organisationId };
           const subject = {
             ...(str(context, 'email') ? { email: str(context, 'email') } : {}),

@@ -4,7 +4,15 @@ import { inWorkspace, LeadloopError } from '../../core/index.ts';
 import type { ModelVersionView, TrainingReport } from '../../scoring/index.ts';
 import { readCsvFile, runCsvTraining } from '../../scoring/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
-import { bool, type Command, type CommandContext, cliActor, dataDirOption, str } from './types.ts';
+import {
+  bool,
+  type Command,
+  type CommandContext,
+  cliActor,
+  dataDirOption,
+  str,
+  usageError,
+} from './types.ts';
 import { count, resolveWorkspace } from './workspace-option.ts';
 
 /** Opens the application for a command; tests pass one that reuses their runtime. */
@@ -120,7 +128,7 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
           );
         const seedText = str(context, 'seed');
         const seed = seedText === undefined ? undefined : Number(seedText);
-        if (seed !== undefined && !Number.isInteger(seed)) throw new Error('--seed must be an integer');
+        if (seed !== undefined && !Number.isInteger(seed)) throw usageError('--seed must be an integer');
         const drop = (str(context, 'drop') ?? '')
           .split(',')
           .map((c) => c.trim())
@@ -169,7 +177,7 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
     logLevel: 'warn',
     async run(context) {
       const [sub, versionText] = context.positionals;
-      if (sub !== 'list' && sub !== 'promote' && sub !== 'rollback') throw new Error(`usage: ${this.usage}`);
+      if (sub !== 'list' && sub !== 'promote' && sub !== 'rollback') throw usageError(`usage: ${this.usage}`);
       const json = bool(context, 'json');
       return withWorkspace(context, async (runtime, { workspaceId }) => {
         if (sub === 'list') {
@@ -183,10 +191,10 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
         }
         const reason = str(context, 'reason')?.trim();
         if (!reason || reason.length < 3)
-          throw new Error('give --reason "why" (it is kept in the audit trail)');
+          throw usageError('give --reason "why" (it is kept in the audit trail)');
         if (sub === 'promote') {
           const version = Number(versionText);
-          if (!Number.isInteger(version) || version < 1) throw new Error(`usage: ${this.usage}`);
+          if (!Number.isInteger(version) || version < 1) throw usageError(`usage: ${this.usage}`);
           const promoted = await runtime.predictive.registry.promote(
             workspaceId,
             version,
@@ -250,7 +258,7 @@ export function createScoringCommands(open: RuntimeOpener = (config) => createRu
     logLevel: 'warn',
     async run(context) {
       const [sub, file] = context.positionals;
-      if (sub !== 'import' || !file) throw new Error(`usage: ${this.usage}`);
+      if (sub !== 'import' || !file) throw usageError(`usage: ${this.usage}`);
       const table = await readCsvFile(file);
       return withWorkspace(context, async (runtime, ctx) => {
         const summary = await runtime.predictive.outcomes.importTable(ctx, table, file, cliActor(context));

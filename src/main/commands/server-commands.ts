@@ -1,8 +1,9 @@
 import { parsePools } from '../../queue/index.ts';
 import { createStore } from '../../store/index.ts';
+import { loadMasterKey } from '../master-key.ts';
 import { createRuntime } from '../runtime.ts';
 import { serve } from '../serve.ts';
-import { type Command, dataDirOption, str } from './types.ts';
+import { type Command, dataDirOption, str, usageError } from './types.ts';
 
 export const serveCommand: Command = {
   summary: 'Run the HTTP API (and, unless --role api, in-process workers)',
@@ -10,7 +11,7 @@ export const serveCommand: Command = {
   options: { ...dataDirOption, port: { type: 'string' }, host: { type: 'string' }, role: { type: 'string' } },
   async run(context) {
     const role = str(context, 'role') ?? 'all';
-    if (role !== 'all' && role !== 'api') throw new Error(`--role must be "all" or "api", not "${role}"`);
+    if (role !== 'all' && role !== 'api') throw usageError(`--role must be "all" or "api", not "${role}"`);
     await serve(context.config, { role, printBanner: true, handleSignals: true });
     return -1;
   },
@@ -23,10 +24,10 @@ export const workerCommand: Command = {
   async run(context) {
     const concurrency = Number(str(context, 'concurrency') ?? context.config.LEADLOOP_WORKER_CONCURRENCY);
     if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw new Error('--concurrency must be a positive integer');
+      throw usageError('--concurrency must be a positive integer');
     const only = str(context, 'only');
     const pools = only === undefined ? undefined : parsePools(only);
-    if (pools && !pools.ok) throw new Error(`--only: ${pools.error}`);
+    if (pools && !pools.ok) throw usageError(`--only: ${pools.error}`);
     const runtime = await createRuntime(context.config);
     runtime.startWorkers(concurrency, pools?.value);
     runtime.lifecycle.set('ready');
@@ -55,6 +56,8 @@ export const migrateCommand: Command = {
       databaseUrl: config.DATABASE_OWNER_URL ?? config.DATABASE_URL,
       dataDir: config.LEADLOOP_DATA_DIR,
       poolSize: 1,
+      // The data scope's signing key is derived from it and provisioned for the definer functions.
+      masterKey: loadMasterKey({ configured: config.LEADLOOP_MASTER_KEY, dataDir: config.LEADLOOP_DATA_DIR }),
     });
     try {
       const appRole =

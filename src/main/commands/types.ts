@@ -1,5 +1,6 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { Config } from '../../config/index.ts';
+import { LeadloopError } from '../../core/index.ts';
 
 export interface CommandContext {
   config: Config;
@@ -34,3 +35,10 @@ export function bool(context: CommandContext, key: string): boolean {
 /** Who a command acts as in the audit trail: the invoking user (from the command's environment). */
 export const cliActor = (context: CommandContext) =>
   ({ type: 'cli', id: context.env.USER ?? 'cli' }) as const;
+
+/** A command line the command cannot act on (missing or bad argument): the CLI prints it and exits 1. */
+export const usageError = (message: string) => new LeadloopError('validation_failed', message);
+
+/** A workspace named on the command line that does not exist. */
+export const noSuchWorkspace = (workspaceId: string) =>
+  new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);

@@ -1,12 +1,12 @@
 import { generatePassword, isRole, type Role } from '../../users/index.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption, str } from './types.ts';
+import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
 
 const CLI_ACTOR = { type: 'cli', id: process.env.USER ?? 'cli' } as const;
 
 function roleOption(value: string | undefined): Role {
   const role = value ?? 'member';
-  if (!isRole(role)) throw new Error('--role must be admin, member or viewer');
+  if (!isRole(role)) throw usageError('--role must be admin, member or viewer');
   return role;
 }
 
@@ -73,7 +73,7 @@ export const userCommand: Command = {
           { ...user, password },
           `new password for ${user.email}: ${password}\n(every session of the account has ended; the lock is lifted)\n`,
         );
-      } else throw new Error(`usage: ${this.usage}`);
+      } else throw usageError(`usage: ${this.usage}`);
       return 0;
     } finally {
       await runtime.close();

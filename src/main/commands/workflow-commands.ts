@@ -3,7 +3,15 @@ import type { Config } from '../../config/index.ts';
 import { inWorkspace } from '../../core/index.ts';
 import { importN8nFilesDetailed } from '../../workflows/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
-import { bool, type Command, type CommandContext, dataDirOption, str } from './types.ts';
+import {
+  bool,
+  type Command,
+  type CommandContext,
+  dataDirOption,
+  noSuchWorkspace,
+  str,
+  usageError,
+} from './types.ts';
 
 export type RuntimeOpener = (config: Config) => Promise<Runtime>;
 
@@ -39,7 +47,7 @@ export function createWorkflowCommand(open: RuntimeOpener = (config) => createRu
       const workspaceId = str(context, 'workspace');
 
       if (sub === 'verify') {
-        if (!arg) throw new Error(`usage: ${USAGE}`);
+        if (!arg) throw usageError(`usage: ${USAGE}`);
         // Verification needs no database: the document and the rules are enough.
         const runtime = await open(context.config);
         try {
@@ -58,16 +66,15 @@ export function createWorkflowCommand(open: RuntimeOpener = (config) => createRu
       }
 
       if (sub === 'import') {
-        if (str(context, 'from') !== 'n8n' || !arg) throw new Error(`usage: ${USAGE}`);
+        if (str(context, 'from') !== 'n8n' || !arg) throw usageError(`usage: ${USAGE}`);
         const dryRun = bool(context, 'dry-run');
-        if (!dryRun && !workspaceId) throw new Error('give --workspace <id> (or --dry-run to only report)');
+        if (!dryRun && !workspaceId) throw usageError('give --workspace <id> (or --dry-run to only report)');
         const { summary, results } = await importN8nFilesDetailed([arg]);
         let stored = 0;
         if (!dryRun && workspaceId) {
           const runtime = await open(context.config);
           try {
-            if (!(await runtime.tenants.getWorkspace(workspaceId)))
-              throw new Error(`workspace ${workspaceId} does not exist`);
+            if (!(await runtime.tenants.getWorkspace(workspaceId))) throw noSuchWorkspace(workspaceId);
             await inWorkspace(workspaceId, async () => {
               for (const r of results) {
                 if (!r.workflow) continue;
@@ -91,11 +98,10 @@ export function createWorkflowCommand(open: RuntimeOpener = (config) => createRu
         return 0;
       }
 
-      if (!workspaceId) throw new Error('give --workspace <id>');
+      if (!workspaceId) throw usageError('give --workspace <id>');
       const runtime = await open(context.config);
       try {
-        if (!(await runtime.tenants.getWorkspace(workspaceId)))
-          throw new Error(`workspace ${workspaceId} does not exist`);
+        if (!(await runtime.tenants.getWorkspace(workspaceId))) throw noSuchWorkspace(workspaceId);
         const ws = { workspaceId };
         const service = runtime.workflows.service;
         return await inWorkspace(workspaceId, async () => {
@@ -111,7 +117,7 @@ export function createWorkflowCommand(open: RuntimeOpener = (config) => createRu
               return 0;
             }
             case 'show': {
-              if (!arg) throw new Error(`usage: ${USAGE}`);
+              if (!arg) throw usageError(`usage: ${USAGE}`);
               const detail = await service.get(ws, arg);
               out(
                 detail,
@@ -120,7 +126,7 @@ export function createWorkflowCommand(open: RuntimeOpener = (config) => createRu
               return 0;
             }
             case 'activate': {
-              if (!arg) throw new Error(`usage: ${USAGE}`);
+              if (!arg) throw usageError(`usage: ${USAGE}`);
               const detail = await service.get(ws, arg);
               const result = service.verify(detail.definition);
               if (!result.ok) {
@@ -145,7 +151,7 @@ export function createWorkflowCommand(open: RuntimeOpener = (config) => createRu
                 );
                 return 0;
               }
-              if (!arg) throw new Error(`usage: ${USAGE}`);
+              if (!arg) throw usageError(`usage: ${USAGE}`);
               const items = await service.listRuns(ws, { workflowId: arg, limit: 50 });
               out(
                 { items },
@@ -154,7 +160,7 @@ export function createWorkflowCommand(open: RuntimeOpener = (config) => createRu
               return 0;
             }
             default:
-              throw new Error(`usage: ${USAGE}`);
+              throw usageError(`usage: ${USAGE}`);
           }
         });
       } finally {

@@ -1,5 +1,6 @@
 import type { WorkspaceContext } from '../../core/index.ts';
 import type { Runtime } from '../runtime.ts';
+import { noSuchWorkspace, usageError } from './types.ts';
 
 /**
  * The workspace a command works in: the one `--workspace` names, or, when it is left out, the
@@ -12,11 +13,11 @@ export async function resolveWorkspace(
 ): Promise<WorkspaceContext> {
   if (given) {
     const workspace = await runtime.tenants.getWorkspace(given);
-    if (!workspace) throw new Error(`workspace ${given} does not exist`);
+    if (!workspace) throw noSuchWorkspace(given);
     return { workspaceId: workspace.id, organisationId: workspace.organisationId };
   }
   const sole = await runtime.tenants.soleWorkspace();
-  if (!sole) throw new Error('give --workspace <id> (there is not exactly one workspace)');
+  if (!sole) throw usageError('give --workspace <id> (there is not exactly one workspace)');
   return { workspaceId: sole.id, organisationId: sole.organisationId };
 }
 

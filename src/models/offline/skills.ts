@@ -1,4 +1,5 @@
 import type { JSONObject, JSONSchema7 } from '@ai-sdk/provider';
+import { invariant } from '../../core/index.ts';
 
 /** One turn of the conversation as a skill sees it: plain text, roles kept. */
 export interface SkillMessage {
@@ -76,14 +77,14 @@ export function createSkillRegistry(initial: Record<string, OfflineSkill> = {}):
   const skills = new Map<string, OfflineSkill>();
   const registry: SkillRegistry = {
     register(name, skill, options = {}) {
-      if (!SKILL_NAME.test(name)) {
-        throw new Error(
-          `skill name "${name}" is not valid; expected lowercase words joined by ".", "_" or "-" (for example "chat.extract")`,
-        );
-      }
-      if (skills.has(name) && options.replace !== true) {
-        throw new Error(`skill "${name}" is already registered; pass { replace: true } to override it`);
-      }
+      invariant(
+        SKILL_NAME.test(name),
+        `skill name "${name}" is not valid; expected lowercase words joined by ".", "_" or "-" (for example "chat.extract")`,
+      );
+      invariant(
+        !skills.has(name) || options.replace === true,
+        `skill "${name}" is already registered; pass { replace: true } to override it`,
+      );
       skills.set(name, skill);
     },
     get: (name) => skills.get(name),

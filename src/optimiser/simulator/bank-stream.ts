@@ -1,3 +1,5 @@
+import { LeadloopError } from '../../core/index.ts';
+
 /**
  * The simulator's lead material: rows of the UCI bank-marketing file (Moro et al. 2014), each a
  * contacted customer with a yes/no outcome. Rows become leads: `job` is the industry segment, `y`
@@ -37,7 +39,7 @@ export function parseBankCsv(text: string): BankRow[] {
   const header = (lines[0] ?? '').split(';').map(unquote);
   const at = (name: string) => {
     const i = header.indexOf(name);
-    if (i < 0) throw new Error(`bank-marketing CSV has no column ${name}`);
+    if (i < 0) throw new LeadloopError('validation_failed', `bank-marketing CSV has no column ${name}`);
     return i;
   };
   const featureIdx = FEATURE_COLUMNS.map(at);

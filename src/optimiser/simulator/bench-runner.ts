@@ -1,3 +1,4 @@
+import { invariant } from '../../core/index.ts';
 import { parseBankCsv, prepareBankMaterial } from './bank-stream.ts';
 import type { GuaranteeBacktest } from './guarantee.ts';
 import { backtestGuarantee } from './guarantee.ts';
@@ -78,7 +79,7 @@ export function runScenarioSet(
   options.log(`guarantee (weekly, 10% lower quantile): held ${guarantee.held}/${guarantee.periods}`);
   const firstRun = { params: INITIAL_LOOP_PARAMS, scenarios: report(INITIAL_LOOP_PARAMS, 'first run') };
   const noChange = scenarios.find((s) => !s.fault) ?? scenarios[0];
-  if (!noChange) throw new Error('no scenarios');
+  invariant(noChange, 'no scenarios');
   const tuning = tuneLoop(material, noChange, options.tuningWeeks);
   options.log(`tuned on ${options.tuningWeeks} tuning weeks per candidate: ${JSON.stringify(tuning.chosen)}`);
   return {

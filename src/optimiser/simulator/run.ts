@@ -1,4 +1,4 @@
-import { createSeededRandom } from '../../core/index.ts';
+import { assertNever, createSeededRandom } from '../../core/index.ts';
 import { bernoulliLlr, createCusum } from '../detectors/cusum.ts';
 import type { BankMaterial } from './bank-stream.ts';
 import { measureBaseline } from './baseline.ts';
@@ -192,8 +192,7 @@ function inFaultScope(world: World, o: Observation): boolean {
     case 'workflow':
       return o.qualified && o.lead.variant === f.scope;
     default: {
-      const never: never = f.kind;
-      return never;
+      return assertNever(f.kind, 'kind');
     }
   }
 }

@@ -1,3 +1,4 @@
+import { assertNever } from '../../core/index.ts';
 import type { SimLead } from './lead-stream.ts';
 import type { Fault } from './scenarios.ts';
 import { BASELINE_BOUNCE, QUESTION_DROPOFF } from './scenarios.ts';
@@ -156,8 +157,7 @@ export function changeFixes(world: World, alarm: Alarm): boolean {
     case 'psi':
       return false;
     default: {
-      const never: never = alarm.family;
-      return never;
+      return assertNever(alarm.family, 'family');
     }
   }
 }

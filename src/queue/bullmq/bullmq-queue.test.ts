@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import { createIdGenerator, createManualClock } from '../../core/index.ts';
-import { queueConformance } from '../queue-conformance.ts';
-import { testDatabases, uniquePrefix } from '../queue-test-support.ts';
+import { openBullmqProbe } from '../testing/bullmq-test-support.ts';
+import { queueConformance } from '../testing/queue-conformance.ts';
+import { testDatabases, uniquePrefix } from '../testing/queue-test-support.ts';
 import { createBullmqQueue } from './bullmq-queue.ts';
-import { openBullmqProbe } from './bullmq-test-support.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 

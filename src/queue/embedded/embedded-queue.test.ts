@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { createIdGenerator, createManualClock } from '../../core/index.ts';
 import { JOB_NAMES } from '../catalog.ts';
 import type { JobHandlers } from '../port.ts';
-import { queueConformance } from '../queue-conformance.ts';
-import { testDatabases, waitFor } from '../queue-test-support.ts';
+import { queueConformance } from '../testing/queue-conformance.ts';
+import { testDatabases, waitFor } from '../testing/queue-test-support.ts';
 import { createEmbeddedQueue } from './embedded-queue.ts';
 
 for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {

@@ -1,4 +1,4 @@
-import { asScheduler, type Clock } from '../../core/index.ts';
+import { asScheduler, type Clock, LeadloopError } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import { fixedChunks } from '../../store/index.ts';
 import { type JobPool, jobNamesOf } from '../catalog.ts';
@@ -27,7 +27,10 @@ export interface Relay {
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new LeadloopError('unavailable', `${what} timed out after ${ms} ms`, { retryable: true })),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import { createIdGenerator, createManualClock } from '../../core/index.ts';
-import { queueConformance } from '../queue-conformance.ts';
-import { testDatabases, uniquePrefix } from '../queue-test-support.ts';
+import { queueConformance } from '../testing/queue-conformance.ts';
+import { testDatabases, uniquePrefix } from '../testing/queue-test-support.ts';
+import { deleteRabbitmqTopology } from '../testing/rabbitmq-test-support.ts';
 import { createRabbitmqQueue } from './rabbitmq-queue.ts';
-import { deleteRabbitmqTopology } from './rabbitmq-test-support.ts';
 
 const amqpUrl = process.env.TEST_AMQP_URL;
 

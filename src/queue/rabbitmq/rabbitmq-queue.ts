@@ -1,4 +1,5 @@
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { LeadloopError } from '../../core/index.ts';
 import { JOB_POOLS } from '../catalog.ts';
 import type { Broker, ConsumeOptions, Delivery } from '../outbox/broker.ts';
 import {
@@ -138,7 +139,7 @@ function createRabbitmqBroker(options: RabbitmqQueueOptions): Broker {
   };
   const required = (): ConfirmChannel => {
     const open = channel();
-    if (!open) throw new Error('RabbitMQ is not connected');
+    if (!open) throw new LeadloopError('unavailable', 'RabbitMQ is not connected', { retryable: true });
     return open;
   };
   return {

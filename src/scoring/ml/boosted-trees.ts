@@ -1,3 +1,4 @@
+import { unreachable } from '../../core/index.ts';
 import type { EncodedRows } from './feature-pipeline.ts';
 import type { BoostedTreesModel, TreeNodes } from './forest.ts';
 import { compileForest, forestMargin } from './forest.ts';
@@ -93,7 +94,7 @@ export function trainBoostedTrees(
   const featureFraction = Math.min(1, Math.max(0.05, options.featureFraction ?? 1));
   const random = options.random;
   if ((subsample < 1 || featureFraction < 1) && !random)
-    throw new Error('subsampling needs an injected random source');
+    unreachable('subsampling needs an injected random source');
   const n = data.rows;
   const F = data.features;
   const bins = data.bins;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '../../core/index.ts';
 import { logLoss } from './metrics.ts';
 
 /** Maps a model's log-odds to a probability that matches observed rates. */
@@ -61,8 +62,7 @@ export function applyCalibrator(calibrator: Calibrator, margin: number): number 
       return clampProbability(y[lo]! + t * (y[hi]! - y[lo]!));
     }
     default: {
-      const never: never = calibrator;
-      throw new Error(`unknown calibrator ${JSON.stringify(never)}`);
+      return assertNever(calibrator, 'calibrator');
     }
   }
 }
@@ -197,8 +197,7 @@ export function fitCalibrator(
     case 'isotonic':
       return fitIsotonic(margins, labels);
     default: {
-      const never: never = method;
-      throw new Error(`unknown calibration method ${String(never)}`);
+      return assertNever(method, 'calibration method');
     }
   }
 }

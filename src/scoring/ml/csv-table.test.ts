@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { LeadloopError } from '../../core/index.ts';
 import type { CsvDelimiter } from './csv-table.ts';
 import { parseCsv, readCsvFile, sniffDelimiter } from './csv-table.ts';
-import { BANK_SMALL, bankMissing } from './test-fixtures.ts';
+import { BANK_SMALL, bankMissing } from './testing/test-fixtures.ts';
 
 function quote(field: string, delimiter: string): string {
   return /["\r\n]/.test(field) || field.includes(delimiter) || field !== field.trim()

@@ -8,7 +8,7 @@ import { parseCsv } from './csv-table.ts';
 import { orderByTime, runCsvTraining } from './csv-training.ts';
 import { parseScoringModel, serializeModel } from './model-json.ts';
 import { createSeededRandom } from './random.ts';
-import { BANK_SMALL, bankMissing } from './test-fixtures.ts';
+import { BANK_SMALL, bankMissing } from './testing/test-fixtures.ts';
 
 let dir: string;
 before(async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever, LeadloopError } from '../../core/index.ts';
 import type { ColumnReader, RawValue, RowSource } from './dataset.ts';
 import { parseBooleanValue } from './dataset.ts';
 import type { FeatureDeclaration, FeatureSpec, ValueReader } from './feature-spec.ts';
@@ -195,8 +196,7 @@ export function fitPipeline(spec: FeatureSpec, source: RowSource): FittedPipelin
       case 'boolean':
         return fitBoolean(raws, missing);
       default: {
-        const never: never = feature.kind;
-        throw new Error(`unknown feature kind ${String(never)}`);
+        return assertNever(feature.kind, 'feature kind');
       }
     }
   });
@@ -350,8 +350,7 @@ function compileFeature(
       };
     }
     default: {
-      const never: never = state;
-      throw new Error(`unknown feature state ${JSON.stringify(never)}`);
+      return assertNever(state, 'feature state');
     }
   }
 }
@@ -404,7 +403,10 @@ export function createEncoder(pipeline: FittedPipeline): PipelineEncoder {
   pipeline.spec.features.forEach((declaration, i) => {
     const state = pipeline.states[i];
     if (state === undefined || state.kind !== declaration.kind) {
-      throw new Error(`pipeline state for feature ${declaration.name} does not match its declaration`);
+      throw new LeadloopError(
+        'internal',
+        `pipeline state for feature ${declaration.name} does not match its declaration`,
+      );
     }
     const feature = compileFeature(declaration, state, missing, values, offset);
     offset += feature.designWidth;

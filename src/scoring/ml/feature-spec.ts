@@ -1,5 +1,6 @@
 import freeEmailDomains from 'email-providers/common.json' with { type: 'json' };
 import { z } from 'zod';
+import { assertNever } from '../../core/index.ts';
 import type { ColumnReader, RawValue, RowSource } from './dataset.ts';
 import { parseBooleanValue } from './dataset.ts';
 
@@ -92,8 +93,7 @@ export function sourceColumns(source: FeatureSource): string[] {
     case 'daysBetween':
       return [source.from, source.to];
     default: {
-      const never: never = source;
-      throw new Error(`unknown feature source ${JSON.stringify(never)}`);
+      return assertNever(source, 'feature source');
     }
   }
 }
@@ -217,8 +217,7 @@ export function deriveValue(
       return FREE_DOMAINS.has(domain) ? 'free' : 'business';
     }
     default: {
-      const never: never = source;
-      throw new Error(`unknown feature source ${JSON.stringify(never)}`);
+      return assertNever(source, 'feature source');
     }
   }
 }

@@ -8,7 +8,7 @@ import { readTarget, subsetSource, tableSource } from './dataset.ts';
 import { inferFeatureSpec } from './feature-spec.ts';
 import { betaBinomialPmf, forecastConversions, poissonBinomialPmf } from './forecast.ts';
 import { createSeededRandom } from './random.ts';
-import { BANK_FULL, bankMissing } from './test-fixtures.ts';
+import { BANK_FULL, bankMissing } from './testing/test-fixtures.ts';
 
 function moments(pmf: Float64Array) {
   let total = 0;

@@ -13,7 +13,7 @@ import { parseScoringModel, serializeModel } from './model-json.ts';
 import type { TrainingOutcome } from './model-training.ts';
 import { selectionReason, trainScoringModel } from './model-training.ts';
 import { createScorer } from './scorer.ts';
-import { BANK_SMALL, bankMissing } from './test-fixtures.ts';
+import { BANK_SMALL, bankMissing } from './testing/test-fixtures.ts';
 
 let table: CsvTable;
 let labels: Uint8Array;

@@ -1,3 +1,4 @@
+import { LeadloopError } from '../../core/index.ts';
 import { applyCalibrator } from './calibration.ts';
 import type { ColumnReader, LeadRecord, RawValue, RowSource } from './dataset.ts';
 import type { EncodedRows } from './feature-pipeline.ts';
@@ -108,7 +109,7 @@ export function createScorer(model: ScoringModel, options: { topFactors?: number
       return bias;
     };
   } else {
-    throw new Error(`model of kind ${model.kind} has no ${model.kind} weights`);
+    throw new LeadloopError('internal', `model of kind ${model.kind} has no ${model.kind} weights`);
   }
 
   const top = new Int32Array(topK);

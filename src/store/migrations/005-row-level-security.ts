@@ -27,19 +27,40 @@ const TABLES = [
 
 /**
  * Row-level security on one tenant table: a row is visible and writable only when its workspace
- * is among those the transaction set in `app.workspace_id` (see `postgres/scoped-driver.ts`).
- * FORCE makes the policy bind the table's owner too; only superusers and BYPASSRLS roles escape
- * it, and the application's role is neither.
+ * is in the transaction's data scope (see `postgres/scoped-driver.ts`). From migration 013 on, the
+ * scope is the signed one (`leadloop_scope_workspaces()`, which a session cannot forge by setting
+ * `app.workspace_id`); before it exists (this migration and 011 on a fresh database) the policy
+ * reads the setting, and 013 rewrites those policies. FORCE makes the policy bind the table's
+ * owner too; only superusers and BYPASSRLS roles escape it, and the application's role is neither.
  */
 export async function enableTenantIsolation(db: Kysely<unknown>, table: string): Promise<void> {
   const t = sql.table(table);
   await sql`alter table ${t} enable row level security`.execute(db);
   await sql`alter table ${t} force row level security`.execute(db);
-  await sql`create policy tenant_isolation on ${t}
-    using (workspace_id = any (string_to_array(current_setting('app.workspace_id', true), ',')))
-    with check (workspace_id = any (string_to_array(current_setting('app.workspace_id', true), ',')))`.execute(
+  const condition = sql.raw(await tenantScopeCondition(db));
+  await sql`create policy tenant_isolation on ${t} using (${condition}) with check (${condition})`.execute(
     db,
   );
+}
+
+/** The policy condition: the signed scope when migration 013 has run, else the setting. */
+async function tenantScopeCondition(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ schema: string; verified: boolean }>`
+    select current_schema() as schema,
+           to_regprocedure(quote_ident(current_schema()) || '.leadloop_scope_workspaces()') is not null as verified`.execute(
+    db,
+  );
+  const row = rows[0];
+  if (row?.verified) return verifiedScopeCondition(row.schema, 'workspace_id');
+  return `workspace_id = any (string_to_array(current_setting('app.workspace_id', true), ','))`;
+}
+
+/**
+ * `column` is in the signed data scope. The function call sits in a scalar subquery so PostgreSQL
+ * evaluates it once per statement (an InitPlan), not once per row.
+ */
+export function verifiedScopeCondition(schema: string, column: string): string {
+  return `${column} = any ((select "${schema.replaceAll('"', '""')}".leadloop_scope_workspaces())::text[])`;
 }
 
 /**

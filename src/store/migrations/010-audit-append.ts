@@ -24,56 +24,11 @@ export function auditAppendMigration(dialect: DialectName) {
       if (dialect !== 'postgres') return;
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
       const schema = rows[0]?.schema as string;
-      const s = (name: string) => sql.table(`${schema}.${name}`);
-      const inScope = sql.raw(
+      await createAuditAppendFunctions(
+        db,
+        schema,
         `p_workspace = any (string_to_array(current_setting('app.workspace_id', true), ','))`,
       );
-      await sql`create function ${s('audit_lock_head')}(p_workspace text)
-        returns table (seq bigint, hash text)
-        language plpgsql security definer set search_path = '' as $fn$
-        begin
-          if not (${inScope}) then
-            raise exception 'workspace % is not in this transaction''s data scope', p_workspace
-              using errcode = '42501';
-          end if;
-          insert into ${s('audit_heads')} (workspace_id, seq, hash)
-            values (p_workspace, 0, repeat('0', 64)) on conflict (workspace_id) do nothing;
-          return query select h.seq, h.hash from ${s('audit_heads')} h
-            where h.workspace_id = p_workspace for update;
-        end $fn$`.execute(db);
-      await sql`create function ${s('audit_append')}(p_workspace text, p_entries jsonb, p_head_mac text)
-        returns void
-        language plpgsql security definer set search_path = '' as $fn$
-        declare
-          head_seq bigint;
-          head_hash text;
-          e jsonb;
-        begin
-          if not (${inScope}) then
-            raise exception 'workspace % is not in this transaction''s data scope', p_workspace
-              using errcode = '42501';
-          end if;
-          select h.seq, h.hash into head_seq, head_hash from ${s('audit_heads')} h
-            where h.workspace_id = p_workspace for update;
-          if not found then
-            raise exception 'audit head of % is missing; lock it first', p_workspace using errcode = '55000';
-          end if;
-          for e in select value from jsonb_array_elements(p_entries) loop
-            if (e->>'seq')::bigint <> head_seq + 1 or e->>'prev_hash' <> head_hash then
-              raise exception 'audit entry % does not continue the chain of %', e->>'id', p_workspace
-                using errcode = '55000';
-            end if;
-            insert into ${s('audit_log')}
-              (workspace_id, seq, id, at, actor_type, actor_id, action, subject, reason, data, prev_hash, hash, mac)
-              values (p_workspace, (e->>'seq')::bigint, e->>'id', (e->>'at')::bigint, e->>'actor_type',
-                      e->>'actor_id', e->>'action', e->>'subject', e->>'reason', e->>'data',
-                      e->>'prev_hash', e->>'hash', e->>'mac');
-            head_seq := head_seq + 1;
-            head_hash := e->>'hash';
-          end loop;
-          update ${s('audit_heads')} set seq = head_seq, hash = head_hash, mac = p_head_mac
-            where workspace_id = p_workspace;
-        end $fn$`.execute(db);
       for (const fn of ['audit_lock_head(text)', 'audit_append(text, jsonb, text)'])
         await sql`revoke execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} from public`.execute(
           db,
@@ -88,4 +43,60 @@ export function auditAppendMigration(dialect: DialectName) {
       await db.schema.alterTable('audit_log').dropColumn('mac').execute();
     },
   };
+}
+
+/**
+ * Creates (or replaces) the two append functions; `scopeCheck` is the SQL condition that
+ * `p_workspace` is in the transaction's data scope (migration 013 replaces the settable setting
+ * with the signed scope).
+ */
+export async function createAuditAppendFunctions(db: Kysely<unknown>, schema: string, scopeCheck: string) {
+  const s = (name: string) => sql.table(`${schema}.${name}`);
+  const inScope = sql.raw(scopeCheck);
+  await sql`create or replace function ${s('audit_lock_head')}(p_workspace text)
+    returns table (seq bigint, hash text)
+    language plpgsql security definer set search_path = '' as $fn$
+    begin
+      if not (${inScope}) then
+        raise exception 'workspace % is not in this transaction''s data scope', p_workspace
+          using errcode = '42501';
+      end if;
+      insert into ${s('audit_heads')} (workspace_id, seq, hash)
+        values (p_workspace, 0, repeat('0', 64)) on conflict (workspace_id) do nothing;
+      return query select h.seq, h.hash from ${s('audit_heads')} h
+        where h.workspace_id = p_workspace for update;
+    end $fn$`.execute(db);
+  await sql`create or replace function ${s('audit_append')}(p_workspace text, p_entries jsonb, p_head_mac text)
+    returns void
+    language plpgsql security definer set search_path = '' as $fn$
+    declare
+      head_seq bigint;
+      head_hash text;
+      e jsonb;
+    begin
+      if not (${inScope}) then
+        raise exception 'workspace % is not in this transaction''s data scope', p_workspace
+          using errcode = '42501';
+      end if;
+      select h.seq, h.hash into head_seq, head_hash from ${s('audit_heads')} h
+        where h.workspace_id = p_workspace for update;
+      if not found then
+        raise exception 'audit head of % is missing; lock it first', p_workspace using errcode = '55000';
+      end if;
+      for e in select value from jsonb_array_elements(p_entries) loop
+        if (e->>'seq')::bigint <> head_seq + 1 or e->>'prev_hash' <> head_hash then
+          raise exception 'audit entry % does not continue the chain of %', e->>'id', p_workspace
+            using errcode = '55000';
+        end if;
+        insert into ${s('audit_log')}
+          (workspace_id, seq, id, at, actor_type, actor_id, action, subject, reason, data, prev_hash, hash, mac)
+          values (p_workspace, (e->>'seq')::bigint, e->>'id', (e->>'at')::bigint, e->>'actor_type',
+                  e->>'actor_id', e->>'action', e->>'subject', e->>'reason', e->>'data',
+                  e->>'prev_hash', e->>'hash', e->>'mac');
+        head_seq := head_seq + 1;
+        head_hash := e->>'hash';
+      end loop;
+      update ${s('audit_heads')} set seq = head_seq, hash = head_hash, mac = p_head_mac
+        where workspace_id = p_workspace;
+    end $fn$`.execute(db);
 }

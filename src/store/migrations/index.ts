@@ -9,11 +9,15 @@ import { jobDispatchIndexMigration } from './006-job-dispatch-index.ts';
 import { auditAppendMigration } from './010-audit-append.ts';
 import { identityClaimsMigration } from './011-identity-claims.ts';
 import { credentialFunctionsMigration } from './012-credential-functions.ts';
+import { signedDataScopeMigration } from './013-signed-data-scope.ts';
+import { directoryRowSecurityMigration } from './014-directory-row-security.ts';
+import { auditResealMigration } from './015-audit-reseal.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { analyticsMigration } from './060-analytics.ts';
+import { optimiserMigration } from './061-optimiser.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
@@ -28,11 +32,15 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '010-audit-append': auditAppendMigration(dialect),
     '011-identity-claims': identityClaimsMigration(dialect),
     '012-credential-functions': credentialFunctionsMigration(dialect),
+    '013-signed-data-scope': signedDataScopeMigration(dialect),
+    '014-directory-row-security': directoryRowSecurityMigration(dialect),
+    '015-audit-reseal': auditResealMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '040-workflows': workflowsMigration(dialect),
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
     '060-analytics': analyticsMigration(dialect),
+    '061-optimiser': optimiserMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),
   };
 }

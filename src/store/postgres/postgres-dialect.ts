@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { ScopeKey } from './scope-signature.ts';
 import { ScopedPostgresDialect } from './scoped-driver.ts';
 
 /**
@@ -8,7 +9,7 @@ import { ScopedPostgresDialect } from './scoped-driver.ts';
  */
 export function createPostgresDialect(
   connectionString: string,
-  options: { max?: number } = {},
+  options: { max?: number; scopeKey?: ScopeKey | undefined } = {},
 ): {
   dialect: ScopedPostgresDialect;
   pool: pg.Pool;
@@ -26,5 +27,5 @@ export function createPostgresDialect(
   // as unusable and replaced. Found by killing the database sessions under load (scale-out test).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return { dialect: new ScopedPostgresDialect({ pool }), pool };
+  return { dialect: new ScopedPostgresDialect({ pool }, { key: options.scopeKey }), pool };
 }

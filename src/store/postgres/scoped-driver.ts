@@ -5,19 +5,23 @@ import {
   type Driver,
   type Kysely,
   PostgresDialect,
+  type PostgresDialectConfig,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import { currentDataScope, type DataScope } from '../../core/index.ts';
+import { currentDataScope, type DataScope, invariant, unreachable } from '../../core/index.ts';
+import { SCHEDULER_SUBJECT, type ScopeKey, scopeProof } from './scope-signature.ts';
 import { SearchPathIntrospector } from './search-path-introspector.ts';
 
 /*
- * Row-level security reads two transaction-local settings. Setting them with `is_local = true`
- * means they vanish at commit or rollback, so a pooled connection can never carry one request's
- * workspace into the next.
+ * Row-level security reads three transaction-local settings: the scope and its proof (an HMAC
+ * bound to this backend, see `scope-signature.ts`), so a session that sets the scope without the
+ * key sees nothing. Setting them with `is_local = true` means they vanish at commit or rollback,
+ * so a pooled connection can never carry one request's workspace into the next.
  */
-const SET_SCOPE = `select set_config('app.workspace_id', $1, true), set_config('app.scheduler', $2, true)`;
+const SET_SCOPE = `select set_config('app.workspace_id', $1, true), set_config('app.scheduler', $2, true), set_config('app.scope_proof', $3, true)`;
+const BACKEND_PID = CompiledQuery.raw('select pg_backend_pid() as pid');
 const BEGIN = CompiledQuery.raw('begin');
 const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
@@ -28,9 +32,29 @@ function scopeKey(scope: DataScope | undefined): string {
   return scope.kind === 'scheduler' ? '\u0000scheduler' : scope.workspaceIds.join(',');
 }
 
-function setScope(key: string): CompiledQuery {
+/** Signs scopes for one backend; the pid is asked once per pooled connection, not per transaction. */
+interface ScopeSigning {
+  key: ScopeKey | undefined;
+  now: () => number;
+  pids: WeakMap<DatabaseConnection, number>;
+}
+
+async function setScope(signing: ScopeSigning, connection: DatabaseConnection, key: string): Promise<void> {
+  invariant(
+    signing.key,
+    'a data scope on PostgreSQL is signed with the master key: pass `masterKey` to createStore',
+  );
+  let pid = signing.pids.get(connection);
+  if (pid === undefined) {
+    const { rows } = await connection.executeQuery<{ pid: number }>(BACKEND_PID);
+    pid = Number(rows[0]?.pid);
+    signing.pids.set(connection, pid);
+  }
   const scheduler = key === '\u0000scheduler';
-  return CompiledQuery.raw(SET_SCOPE, [scheduler ? '' : key, scheduler ? 'on' : '']);
+  const proof = scopeProof(signing.key, scheduler ? SCHEDULER_SUBJECT : key, pid, signing.now());
+  await connection.executeQuery(
+    CompiledQuery.raw(SET_SCOPE, [scheduler ? '' : key, scheduler ? 'on' : '', proof]),
+  );
 }
 
 /**
@@ -41,19 +65,21 @@ function setScope(key: string): CompiledQuery {
  */
 class ScopedConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
+  readonly #signing: ScopeSigning;
   inTransaction = false;
   /** The scope key in force in the open transaction; `undefined` when unknown (after a rollback to a savepoint). */
   applied: string | undefined = '';
 
-  constructor(inner: DatabaseConnection) {
+  constructor(inner: DatabaseConnection, signing: ScopeSigning) {
     this.inner = inner;
+    this.#signing = signing;
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const key = scopeKey(currentDataScope());
     if (this.inTransaction) {
       if (this.applied !== key) {
-        await this.inner.executeQuery(setScope(key));
+        await setScope(this.#signing, this.inner, key);
         this.applied = key;
       }
       try {
@@ -66,7 +92,7 @@ class ScopedConnection implements DatabaseConnection {
     if (key === '') return this.inner.executeQuery<R>(query);
     await this.inner.executeQuery(BEGIN);
     try {
-      await this.inner.executeQuery(setScope(key));
+      await setScope(this.#signing, this.inner, key);
       const result = await this.inner.executeQuery<R>(query);
       await this.inner.executeQuery(COMMIT);
       return result;
@@ -78,21 +104,23 @@ class ScopedConnection implements DatabaseConnection {
 
   streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     if (scopeKey(currentDataScope()) !== '' && !this.inTransaction)
-      throw new Error('streamed queries with a data scope must run inside a transaction');
+      unreachable('streamed queries with a data scope must run inside a transaction');
     return this.inner.streamQuery<R>(query, chunkSize);
   }
 }
 
 class ScopedDriver implements Driver {
   readonly #inner: Driver;
-  constructor(inner: Driver) {
+  readonly #signing: ScopeSigning;
+  constructor(inner: Driver, signing: ScopeSigning) {
     this.#inner = inner;
+    this.#signing = signing;
   }
   init() {
     return this.#inner.init();
   }
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new ScopedConnection(await this.#inner.acquireConnection());
+    return new ScopedConnection(await this.#inner.acquireConnection(), this.#signing);
   }
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
     const scoped = connection as ScopedConnection;
@@ -145,8 +173,14 @@ class ScopedDriver implements Driver {
 
 /** The PostgreSQL dialect with every query run under the caller's data scope. */
 export class ScopedPostgresDialect extends PostgresDialect {
+  readonly #signing: ScopeSigning;
+  constructor(config: PostgresDialectConfig, scope: { key: ScopeKey | undefined; now?: () => number }) {
+    super(config);
+    this.#signing = { key: scope.key, now: scope.now ?? Date.now, pids: new WeakMap() };
+  }
+
   override createDriver(): Driver {
-    return new ScopedDriver(super.createDriver());
+    return new ScopedDriver(super.createDriver(), this.#signing);
   }
 
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {

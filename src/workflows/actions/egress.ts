@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { LeadloopError } from '../../core/index.ts';
 
 /**
  * Where a workflow may send requests. Private, loopback, link-local, carrier-grade NAT, multicast
@@ -119,7 +120,12 @@ export function guardedLookup(policy: EgressPolicy, resolve: LookupFunction = dn
     resolve(hostname, { all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       const wanted = options.family ? addresses.filter((a) => a.family === options.family) : addresses;
-      if (wanted.length === 0) return callback(new Error(`${hostname} has no address`), '', 0);
+      if (wanted.length === 0)
+        return callback(
+          new LeadloopError('unavailable', `${hostname} has no address`, { retryable: true }),
+          '',
+          0,
+        );
       for (const { address } of wanted) {
         const refusal = egressRefusal(policy, hostname, address);
         if (refusal) return callback(new EgressRefused(refusal), '', 0);

@@ -1,4 +1,5 @@
 import type { Transporter } from 'nodemailer';
+import { LeadloopError } from '../../core/index.ts';
 import { renderTemplate, type TemplateView } from './templates.ts';
 
 /** The workspace's sender identity; CAN-SPAM needs a valid postal address in commercial e-mail. */
@@ -53,11 +54,13 @@ const escapeHtml = (value: string) =>
 export function createEmailSender(transport: Pick<Transporter, 'sendMail'>): EmailSender {
   return {
     async send(sender, message, view) {
-      if (!message.text && !message.html) throw new Error('an e-mail needs a text or an html body');
+      if (!message.text && !message.html)
+        throw new LeadloopError('validation_failed', 'an e-mail needs a text or an html body');
       if (message.commercial) {
-        if (!message.unsubscribeUrl) throw new Error('commercial e-mail needs an unsubscribe link');
+        if (!message.unsubscribeUrl)
+          throw new LeadloopError('validation_failed', 'commercial e-mail needs an unsubscribe link');
         if (!sender.postalAddress.trim())
-          throw new Error("commercial e-mail needs the sender's postal address");
+          throw new LeadloopError('validation_failed', "commercial e-mail needs the sender's postal address");
       }
       let text = message.text === undefined ? undefined : renderTemplate(message.text, view, 'text');
       let html = message.html === undefined ? undefined : renderTemplate(message.html, view, 'html');

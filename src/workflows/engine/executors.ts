@@ -1,4 +1,4 @@
-import { type Actor, assertNever } from '../../core/index.ts';
+import { type Actor, assertNever, unreachable } from '../../core/index.ts';
 import type { Db, WorkflowRunsTable } from '../../store/index.ts';
 import {
   sendChatMessage,
@@ -434,7 +434,7 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
     }
     case 'loop':
       // The engine decides loop entries (it knows the previous visits); see `loopOutcome`.
-      throw new Error('loop steps are handled by the engine');
+      return unreachable('loop steps are handled by the engine');
     case 'set_vars': {
       const vars: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(step.values)) vars[k] = renderJson(v, rt.scope);

@@ -1,3 +1,5 @@
+import { LeadloopError } from '../../core/index.ts';
+
 /** Wall-clock parts of `ms` in `timeZone`. */
 function partsIn(
   ms: number,
@@ -65,5 +67,8 @@ export function nextTimeOfDay(
     if (weekdays && !weekdays.includes(partsIn(candidate, timeZone).weekday)) continue;
     return candidate;
   }
-  throw new Error(`no ${timeOfDay} in ${timeZone} on weekdays ${weekdays?.join(',')}`);
+  throw new LeadloopError(
+    'validation_failed',
+    `no ${timeOfDay} in ${timeZone} on weekdays ${weekdays?.join(',')}`,
+  );
 }

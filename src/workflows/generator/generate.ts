@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { err, ok, type Result } from '../../core/index.ts';
+import { err, LeadloopError, ok, type Result } from '../../core/index.ts';
 import type { ModelClient, ModelMessage, ObjectResult, OfflineSkill } from '../../models/index.ts';
 import {
   type Finding,
@@ -174,7 +174,7 @@ export function generateOffline(
 export const workflowGenerationSkill: OfflineSkill = (input) => {
   const data = (input.data ?? {}) as { goal?: string; constraints?: GenerateConstraints };
   const result = generateOffline({ goal: String(data.goal ?? ''), constraints: data.constraints ?? {} });
-  if (!result.ok) throw new Error(result.error.reason);
+  if (!result.ok) throw new LeadloopError('validation_failed', result.error.reason);
   return {
     type: 'object',
     object: { workflow: result.value.workflow, explanation: result.value.explanation },

@@ -1,7 +1,7 @@
 import { connect } from 'amqplib';
 import { JOB_POOLS, type JobName, type JobPool, jobCatalog } from '../catalog.ts';
 import type { Delivery } from '../outbox/broker.ts';
-import { DEFAULT_DELIVERY_LIMIT, declareTopology, topologyFor } from './topology.ts';
+import { DEFAULT_DELIVERY_LIMIT, declareTopology, topologyFor } from '../rabbitmq/topology.ts';
 
 /** Test support (not exported from the queue's index): removes a test prefix's exchanges and queues. */
 export async function deleteRabbitmqTopology(amqpUrl: string, prefix: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { createStore, type Store } from '../store/index.ts';
+import { createStore, type Store } from '../../store/index.ts';
 
 /** A database a queue test runs against: in-memory SQLite always, PostgreSQL when a URL is given. */
 export interface TestDatabase {
@@ -29,12 +29,12 @@ export function testDatabases(postgresUrl: string | undefined): TestDatabase[] {
     label: 'PostgreSQL',
     async open() {
       const schema = `q_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-      const store = createStore({ databaseUrl: postgresUrl, schema });
+      const store = createStore({ databaseUrl: postgresUrl, schema, masterKey: TEST_KEY });
       await seed(store, { name: APP_ROLE });
       const appUrl = new URL(postgresUrl);
       appUrl.username = APP_ROLE;
       appUrl.password = '';
-      const queueStore = createStore({ databaseUrl: appUrl.toString(), schema });
+      const queueStore = createStore({ databaseUrl: appUrl.toString(), schema, masterKey: TEST_KEY });
       return {
         store,
         queueStore,
@@ -48,6 +48,9 @@ export function testDatabases(postgresUrl: string | undefined): TestDatabase[] {
   };
   return [sqlite, postgres];
 }
+
+/** The master key the test stores sign their data scopes with (PostgreSQL). */
+const TEST_KEY = Buffer.alloc(32, 7);
 
 /** The role the application connects as (trust authentication on test databases). */
 const APP_ROLE = 'leadloop_app';

@@ -65,7 +65,7 @@ export interface ProviderSettings {
 }
 
 /** What the registry needs to build models: provider settings, the `fetch` to use, offline model options. */
-export interface ModelRegistryOptions {
+export interface AiProviderRegistryOptions {
   providers?: ProviderSettings;
   /** Used by every HTTP provider; tests point it at a local server. Default: global `fetch`. */
   fetch?: typeof globalThis.fetch;
@@ -74,7 +74,7 @@ export interface ModelRegistryOptions {
 }
 
 /** Resolves `provider:model` specs to AI SDK language models. */
-export interface ModelRegistry {
+export interface AiProviderRegistry {
   /** The model for a spec; the same instance for the same spec. Throws on a bad spec or missing credentials. */
   languageModel(spec: ModelSpec | string): LanguageModelV3;
   /** The offline model for a model id (default id when omitted). */
@@ -91,10 +91,10 @@ function missing(spec: ModelSpec, setting: string): LeadloopError {
  * that call at boot).
  *
  * @example
- * const registry = createModelRegistry({ providers: { openai: { apiKey } } });
+ * const registry = createAiProviderRegistry({ providers: { openai: { apiKey } } });
  * const model = registry.languageModel('openai:gpt-4o-mini');
  */
-export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRegistry {
+export function createAiProviderRegistry(options: AiProviderRegistryOptions = {}): AiProviderRegistry {
   const providers = options.providers ?? {};
   const fetchFn = options.fetch;
   const skills = asSkillRegistry(options.offline?.skills);

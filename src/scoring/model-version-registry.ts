@@ -94,7 +94,7 @@ export interface NewModelVersion {
   reason: string;
 }
 
-export interface ModelRegistry {
+export interface ModelVersionRegistry {
   /** Every version of the workspace, newest first. */
   list(db: Db, workspaceId: string): Promise<ModelVersionView[]>;
   get(db: Db, workspaceId: string, version: number): Promise<ModelVersionView | null>;
@@ -192,12 +192,12 @@ const activeModels = prepared<{ workspaceId: string }>()((db, v) =>
     .where('status', 'in', ['champion', 'challenger']),
 );
 
-export function createModelRegistry(options: {
+export function createModelVersionRegistry(options: {
   store: Store;
   audit: AuditLog;
   clock: Clock;
   ids: IdGenerator;
-}): ModelRegistry {
+}): ModelVersionRegistry {
   const { store, audit, clock, ids } = options;
   const scorers = new Map<string, Scorer>();
 

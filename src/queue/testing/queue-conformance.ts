@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Clock } from '../core/index.ts';
-import { dbOf, type Store } from '../store/index.ts';
-import { JOB_NAMES, type JobPool } from './catalog.ts';
-import type { JobContext, JobHandlers, Queue } from './port.ts';
+import { type Clock, LeadloopError } from '../../core/index.ts';
+import { dbOf, type Store } from '../../store/index.ts';
+import { JOB_NAMES, type JobPool } from '../catalog.ts';
+import type { JobContext, JobHandlers, Queue } from '../port.ts';
 import { waitFor } from './queue-test-support.ts';
 
 export interface ConformanceHarness {
@@ -148,7 +148,7 @@ export function queueConformance(name: string, make: () => Promise<ConformanceHa
 
     it('dead-letters at once an error marked not retryable', async () => {
       behaviour = async () => {
-        throw Object.assign(new Error('bad payload'), { retryable: false });
+        throw new LeadloopError('validation_failed', 'bad payload');
       };
       await enqueue('hopeless');
       startWorker();

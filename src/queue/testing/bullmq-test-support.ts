@@ -1,8 +1,8 @@
 import { Queue as BullQueue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { bullmqQueueName } from '../bullmq/bullmq-queue.ts';
 import { JOB_POOLS, type JobName, type JobPool, jobCatalog } from '../catalog.ts';
 import type { Delivery } from '../outbox/broker.ts';
-import { bullmqQueueName } from './bullmq-queue.ts';
 
 /**
  * Test support (not exported from the queue's index): BullMQ queues beside the adapter's (one per

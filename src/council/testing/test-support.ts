@@ -1,21 +1,21 @@
-import { createManualClock } from '../core/index.ts';
+import { createManualClock } from '../../core/index.ts';
 import {
   createModelClient,
   createSkillRegistry,
   type ModelClient,
   type SkillRegistry,
-} from '../models/index.ts';
-import type { AgentDirectory } from './agent-catalog.ts';
-import type { CouncilBudget } from './budget.ts';
-import type { DecisionCache } from './cache.ts';
-import { type Council, createCouncil } from './council.ts';
+} from '../../models/index.ts';
+import type { AgentDirectory } from '../agent-catalog.ts';
+import type { CouncilBudget } from '../budget.ts';
+import type { DecisionCache } from '../cache.ts';
+import { type Council, createCouncil } from '../council.ts';
 import {
   createInMemoryCouncilTools,
   type InMemoryCouncilTools,
   type InMemoryWorkspace,
-} from './in-memory-tools.ts';
-import { registerCouncilSkills } from './skills.ts';
-import type { ConversationSnapshot, LeadSnapshot, PerformanceMetrics, ScoreSnapshot } from './tools-port.ts';
+} from '../in-memory-tools.ts';
+import { registerCouncilSkills } from '../skills.ts';
+import type { ConversationSnapshot, LeadSnapshot, PerformanceMetrics, ScoreSnapshot } from '../tools-port.ts';
 
 /** Test data builders and a council wired to the offline model (tests only). */
 

@@ -1,0 +1,82 @@
+import type { AnalyticsService } from '../analytics/index.ts';
+import type { AuditLog } from '../compliance/index.ts';
+import { type Clock, type IdGenerator, LeadloopError } from '../core/index.ts';
+import type { CouncilService } from '../council/index.ts';
+import type { DomainEventLog } from '../events/index.ts';
+import { createLiveOptimiser, type LiveOptimiser, type PerformanceReviewer } from '../optimiser/index.ts';
+import type { Queue } from '../queue/index.ts';
+import type { PredictiveScoring } from '../scoring/index.ts';
+import type { Store } from '../store/index.ts';
+
+/**
+ * Joins the live optimiser's ports: analytics' per-minute rollups, scoring's thresholds, champion
+ * and period forecasts, and the council's `performance.review`.
+ */
+export function wireOptimiser(options: {
+  store: Store;
+  queue: Queue;
+  audit: AuditLog;
+  events: DomainEventLog;
+  clock: Clock;
+  ids: IdGenerator;
+  analytics: AnalyticsService;
+  predictive: PredictiveScoring;
+  council: CouncilService;
+}): LiveOptimiser {
+  const { analytics, predictive, council } = options;
+  const reviewer: PerformanceReviewer = {
+    async review(ctx, alert, signal) {
+      try {
+        const decision = await council.ask(
+          { workspaceId: ctx.workspaceId },
+          { type: 'performance.review', windowDays: 1 },
+          { actor: { type: 'worker', id: `optimiser.review:${alert.id}` }, signal },
+        );
+        const output = decision.inForce.output as {
+          primary?: string;
+          recommendations?: { kind: string; target: string; change: string; evidence: string }[];
+        };
+        return {
+          ok: true,
+          decisionId: decision.id,
+          primary: output.primary ?? 'no_change',
+          recommendations: output.recommendations ?? [],
+          basis: `${decision.model.provider}/${decision.model.model}${decision.model.fallback ? `, fell back from ${decision.model.fallback.from}` : ''}`,
+        };
+      } catch (error) {
+        // The council's budget spent or its model down: the alert stands, and says why it was not reviewed.
+        if (error instanceof LeadloopError && ['rate_limited', 'unavailable'].includes(error.code))
+          return { ok: false, reason: `the council could not review it: ${error.message}` };
+        throw error;
+      }
+    },
+  };
+  return createLiveOptimiser({
+    store: options.store,
+    queue: options.queue,
+    audit: options.audit,
+    events: options.events,
+    clock: options.clock,
+    ids: options.ids,
+    metrics: {
+      catchUp: async (workspaceId) => {
+        await analytics.catchUp(workspaceId);
+      },
+      perMinute: (ctx, metric, from, to) => analytics.perMinute(ctx, metric, from, to),
+    },
+    thresholds: {
+      async championVersion(workspaceId) {
+        const { champion } = await predictive.registry.active(options.store.db, workspaceId);
+        return champion?.version ?? null;
+      },
+      async recompute(workspaceId, actor) {
+        await predictive.insights.thresholds(workspaceId, actor);
+      },
+      current: (unit, workspaceId) => predictive.insights.storedThresholds(unit, workspaceId),
+      replace: (unit, workspaceId, change, actor) =>
+        predictive.insights.replaceThresholds(unit, workspaceId, change, actor),
+    },
+    reviewer,
+    periods: (workspaceId, query) => predictive.insights.periodForecasts(workspaceId, query),
+  });
+}

@@ -1,0 +1,525 @@
+import type { AuditLog } from '../../compliance/index.ts';
+import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../../core/index.ts';
+import { inWorkspace, LeadloopError } from '../../core/index.ts';
+import type { DomainEventLog } from '../../events/index.ts';
+import type { JobContext, PeriodicJob, Queue } from '../../queue/index.ts';
+import type { Db, Store } from '../../store/index.ts';
+import { fromJson, toJson } from '../../store/index.ts';
+import {
+  type Adjustment,
+  type AdjustmentDeps,
+  type AdjustmentStatus,
+  appliedAdjustments,
+  listAdjustments,
+  proposeChange,
+  rollBackByHand,
+  watchGuard,
+} from './adjustments.ts';
+import {
+  type Alert,
+  type AlertDeps,
+  type AlertStatus,
+  acknowledgeAlert,
+  findAlert,
+  listAlerts,
+  liveAlertOf,
+  liveAlerts,
+  openAlert,
+  resolveAlert,
+  setAlertReview,
+} from './alerts.ts';
+import { buildGuarantee, type GuaranteeReport, type PeriodFigures } from './guarantee.ts';
+import { type OptimiserPolicy, type OptimiserPolicyInput, readPolicy, writePolicy } from './policy.ts';
+import type { MetricCounts, PerformanceReviewer, ThresholdControl } from './ports.ts';
+import {
+  EMPTY_MONITOR_STATE,
+  type Firing,
+  LIVE_DETECTOR_SETTINGS,
+  type MonitorState,
+  recovered,
+  type SegmentCounts,
+  setReferences,
+  stepMinute,
+} from './streams.ts';
+
+export interface LiveOptimiserOptions {
+  store: Store;
+  queue: Queue;
+  audit: AuditLog;
+  events: DomainEventLog;
+  clock: Clock;
+  ids: IdGenerator;
+  metrics: MetricCounts;
+  thresholds: ThresholdControl;
+  reviewer: PerformanceReviewer;
+  /** Expected and realised conversions of a past period, per segment (scoring's period forecast). */
+  periods(workspaceId: string, query: { from: number; to: number; level: number }): Promise<PeriodFigures[]>;
+}
+
+/** What one monitor run did (for tests and the `metrics.evaluated` event). */
+export interface MonitorReport {
+  evaluated: { from: number; to: number } | null;
+  streams: number;
+  opened: string[];
+  resolved: string[];
+  thresholdsRefreshed: boolean;
+  adjustments: { id: string; status: AdjustmentStatus }[];
+}
+
+export interface LiveOptimiser {
+  /** The schedules this capability needs (every workspace): the monitor minute and the daily sweep. */
+  readonly periodicJobs: readonly PeriodicJob[];
+  monitor(workspaceId: string): Promise<MonitorReport>;
+  monitorJob(job: JobContext<'optimiser.monitor'>): Promise<void>;
+  reviewJob(job: JobContext<'optimiser.review'>): Promise<void>;
+  housekeepingJob(job: JobContext<'optimiser.housekeeping'>): Promise<void>;
+  alerts(ctx: WorkspaceContext, query: { status?: AlertStatus | undefined; limit: number }): Promise<Alert[]>;
+  alert(ctx: WorkspaceContext, id: string): Promise<Alert>;
+  acknowledge(ctx: WorkspaceContext, id: string, actor: Actor, note?: string): Promise<Alert>;
+  adjustments(
+    ctx: WorkspaceContext,
+    query: { status?: AdjustmentStatus | undefined; limit: number },
+  ): Promise<Adjustment[]>;
+  rollback(ctx: WorkspaceContext, id: string, actor: Actor, reason: string): Promise<Adjustment>;
+  /**
+   * A person asks for a threshold nudge: applied under the same policy, bounds and guard as the
+   * optimiser's own changes (or recorded as proposed, with the reason it was not applied).
+   */
+  nudge(ctx: WorkspaceContext, request: { delta: number; reason: string }, actor: Actor): Promise<Adjustment>;
+  policy(ctx: WorkspaceContext): Promise<OptimiserPolicy & { version: number }>;
+  putPolicy(
+    ctx: WorkspaceContext,
+    input: OptimiserPolicyInput,
+    actor: Actor,
+  ): Promise<OptimiserPolicy & { version: number }>;
+  guarantee(
+    ctx: WorkspaceContext,
+    query: { periodDays: number; periods: number; quantile: number },
+  ): Promise<GuaranteeReport>;
+}
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** After a long stop, at most this much history is replayed through the detectors. */
+const MAX_CATCH_UP_MINUTES = 180;
+/** Per-minute rollups older than this are summed into nothing (the daily sweep removes them). */
+const ROLLUP_RETENTION_DAYS = 90;
+/** Resolved alerts and settled changes are kept this long (the audit trail keeps them for good). */
+const HISTORY_RETENTION_DAYS = 365;
+const MONITOR: Actor = { type: 'worker', id: 'optimiser.monitor' };
+
+export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimiser {
+  const { store, queue, audit, events, clock, ids, metrics, thresholds, reviewer } = options;
+  const alertDeps: AlertDeps = { audit, events, clock, ids };
+  const adjustmentDeps: AdjustmentDeps = { audit, events, clock, ids, thresholds };
+
+  const ctxOf = (workspaceId: string): WorkspaceContext => ({ workspaceId, organisationId: '' });
+
+  async function countsBySegment(
+    ctx: WorkspaceContext,
+    metric: 'arrivals' | 'qualified',
+    from: number,
+    to: number,
+  ): Promise<{ total: SegmentCounts; perMinute: Map<number, SegmentCounts> }> {
+    const total: SegmentCounts = new Map();
+    const perMinute = new Map<number, SegmentCounts>();
+    if (to <= from) return { total, perMinute };
+    for (const row of await metrics.perMinute(ctx, metric, from, to)) {
+      total.set(row.segment, (total.get(row.segment) ?? 0) + row.count);
+      const minute = perMinute.get(row.minute) ?? new Map<string, number>();
+      minute.set(row.segment, (minute.get(row.segment) ?? 0) + row.count);
+      perMinute.set(row.minute, minute);
+    }
+    return { total, perMinute };
+  }
+
+  /** Qualification of `all` over the minutes before now: a guard's baseline. */
+  async function baselineBefore(ctx: WorkspaceContext, minutes: number) {
+    const to = Math.floor(clock.now() / MINUTE);
+    const from = to - minutes;
+    const arrivals = (await countsBySegment(ctx, 'arrivals', from, to)).total.get('all') ?? 0;
+    const qualified = (await countsBySegment(ctx, 'qualified', from, to)).total.get('all') ?? 0;
+    return { rate: arrivals > 0 ? qualified / arrivals : 0, arrivals, from: from * MINUTE, to: to * MINUTE };
+  }
+
+  async function readMonitorState(db: Db, workspaceId: string) {
+    const row = await db
+      .selectFrom('optimiser_state')
+      .select(['state', 'updated_at'])
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    return {
+      state: row
+        ? fromJson<MonitorState>(row.state, EMPTY_MONITOR_STATE)
+        : structuredClone(EMPTY_MONITOR_STATE),
+      version: row ? Number(row.updated_at) : null,
+    };
+  }
+
+  /** Compare-and-set on the state's version: of two runs of one workspace, only one commits. */
+  async function writeMonitorState(db: Db, workspaceId: string, state: MonitorState, version: number | null) {
+    const now = Math.max(clock.now(), (version ?? 0) + 1);
+    if (version === null) {
+      const inserted = await db
+        .insertInto('optimiser_state')
+        .values({ workspace_id: workspaceId, state: toJson(state), updated_at: now })
+        .onConflict((oc) => oc.column('workspace_id').doNothing())
+        .executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+    }
+    const moved = await db
+      .updateTable('optimiser_state')
+      .set({ state: toJson(state), updated_at: now })
+      .where('workspace_id', '=', workspaceId)
+      .where('updated_at', '=', version)
+      .executeTakeFirst();
+    return Number(moved.numUpdatedRows) === 1;
+  }
+
+  async function monitor(workspaceId: string): Promise<MonitorReport> {
+    const ctx = ctxOf(workspaceId);
+    await metrics.catchUp(workspaceId);
+    const { state, version } = await readMonitorState(store.db, workspaceId);
+    const report: MonitorReport = {
+      evaluated: null,
+      streams: 0,
+      opened: [],
+      resolved: [],
+      thresholdsRefreshed: false,
+      adjustments: [],
+    };
+    // The minute just ended may still have commits in flight: evaluate up to the one before it.
+    const evalTo = Math.floor(clock.now() / MINUTE) - 1;
+    let next = state.nextMinute ?? evalTo;
+    if (evalTo - next > MAX_CATCH_UP_MINUTES) next = evalTo - MAX_CATCH_UP_MINUTES;
+    let current = state;
+    const s = LIVE_DETECTOR_SETTINGS;
+    if (current.referenceMinute === null || evalTo - current.referenceMinute >= s.referenceLagMinutes) {
+      const to = evalTo - s.referenceLagMinutes;
+      const from = to - s.referenceMinutes;
+      current = setReferences(current, {
+        arrivals: (await countsBySegment(ctx, 'arrivals', from, to)).total,
+        qualified: (await countsBySegment(ctx, 'qualified', from, to)).total,
+        from,
+        to: evalTo,
+      });
+      current.referenceMinute = evalTo;
+    }
+    const firings: Firing[] = [];
+    const arrivals = await countsBySegment(ctx, 'arrivals', next, evalTo);
+    const qualified = await countsBySegment(ctx, 'qualified', next, evalTo);
+    for (let minute = next; minute < evalTo; minute++)
+      firings.push(
+        ...stepMinute(current, minute, {
+          arrivals: arrivals.perMinute.get(minute) ?? new Map(),
+          qualified: qualified.perMinute.get(minute) ?? new Map(),
+        }),
+      );
+    if (evalTo > next) report.evaluated = { from: next * MINUTE, to: evalTo * MINUTE };
+    current.nextMinute = evalTo;
+    report.streams = Object.keys(current.streams).length;
+
+    // Thresholds are never stale: a new champion scores on another scale, so they follow at once.
+    const champion = await thresholds.championVersion(workspaceId);
+    if (champion !== current.champion) {
+      if (champion !== null) {
+        await thresholds.recompute(workspaceId, MONITOR);
+        report.thresholdsRefreshed = true;
+      }
+      current.champion = champion;
+    }
+
+    const policy = await readPolicy(store.db, workspaceId);
+    const recent = await Promise.all([
+      countsBySegment(ctx, 'arrivals', evalTo - s.recoveryMinutes, evalTo),
+      countsBySegment(ctx, 'qualified', evalTo - s.recoveryMinutes, evalTo),
+    ]);
+    const guardMinutes = new Map<number, { arrivals: number; qualified: number }>();
+    const applied = await appliedAdjustments(store.db, workspaceId);
+    if (applied.length > 0) {
+      const from = Math.min(...applied.map((a) => a.guard?.nextMinute ?? evalTo));
+      const [a, q] = await Promise.all([
+        countsBySegment(ctx, 'arrivals', from, evalTo),
+        countsBySegment(ctx, 'qualified', from, evalTo),
+      ]);
+      for (let minute = from; minute < evalTo; minute++)
+        guardMinutes.set(minute, {
+          arrivals: a.perMinute.get(minute)?.get('all') ?? 0,
+          qualified: q.perMinute.get(minute)?.get('all') ?? 0,
+        });
+    }
+    const recalibrate = firings.some((f) => f.kind === 'qualification_drop');
+
+    const committed = await inWorkspace(workspaceId, () =>
+      store.transaction(async (trx) => {
+        if (!(await writeMonitorState(trx, workspaceId, current, version))) return false;
+        for (const firing of firings) {
+          if (await liveAlertOf(trx, workspaceId, firing.stream)) continue;
+          const alert = await openAlert(trx, alertDeps, workspaceId, firing);
+          report.opened.push(alert.id);
+          if (policy.council !== 'off')
+            await queue.enqueue(trx, [
+              { name: 'optimiser.review', workspaceId, payload: { alertId: alert.id } },
+            ]);
+        }
+        for (const alert of await liveAlerts(trx, workspaceId)) {
+          if (report.opened.includes(alert.id)) continue;
+          const old = clock.now() - alert.openedAt >= s.recoveryMinutes * MINUTE;
+          const back = recovered(alert.kind, alert.evidence.baseline.value, {
+            arrivals: recent[0].total.get(alert.segment) ?? 0,
+            qualified: recent[1].total.get(alert.segment) ?? 0,
+          });
+          if (back && (old || alert.kind === 'source_silent')) {
+            await resolveAlert(
+              trx,
+              alertDeps,
+              workspaceId,
+              alert,
+              `recovered: ${recent[0].total.get(alert.segment) ?? 0} arrivals and ${recent[1].total.get(alert.segment) ?? 0} qualified in the last ${s.recoveryMinutes} minutes`,
+            );
+            report.resolved.push(alert.id);
+          }
+        }
+        for (const adjustment of applied) {
+          const minutes = [...guardMinutes.entries()].map(([minute, c]) => ({ minute, ...c }));
+          const status = await watchGuard(trx, adjustmentDeps, workspaceId, adjustment, minutes);
+          if (status !== 'applied') report.adjustments.push({ id: adjustment.id, status });
+        }
+        if (
+          report.evaluated &&
+          (report.opened.length > 0 || report.resolved.length > 0 || arrivals.total.size > 0)
+        )
+          await events.append(trx, workspaceId, [
+            {
+              type: 'metrics.evaluated',
+              subject: workspaceId,
+              data: {
+                from: report.evaluated.from,
+                to: report.evaluated.to,
+                arrivals: arrivals.total.get('all') ?? 0,
+                qualified: qualified.total.get('all') ?? 0,
+                streams: report.streams,
+                opened: report.opened.length,
+                resolved: report.resolved.length,
+              },
+            },
+          ]);
+        return true;
+      }),
+    );
+    if (!committed) return { ...report, opened: [], resolved: [], adjustments: [] };
+    // Recalibration is the detector's own bounded change: thresholds recomputed from the latest
+    // outcomes, recorded as an adjustment with its guard (rolled back if qualification collapses).
+    if (recalibrate && report.opened.length > 0 && policy.enabled && policy.thresholdRecalibration.enabled) {
+      const adjustment = await recalibrateThresholds(ctx, policy, report.opened[0] ?? null);
+      if (adjustment) report.adjustments.push({ id: adjustment.id, status: adjustment.status });
+    }
+    if (report.opened.length > 0 || report.resolved.length > 0 || report.evaluated)
+      events.notify(workspaceId);
+    queue.notify();
+    return report;
+  }
+
+  async function recalibrateThresholds(
+    ctx: WorkspaceContext,
+    policy: OptimiserPolicy,
+    alertId: string | null,
+  ): Promise<Adjustment | null> {
+    const before = await thresholds.current(store.db, ctx.workspaceId);
+    if (!before) return null;
+    await thresholds.recompute(ctx.workspaceId, MONITOR);
+    const after = await thresholds.current(store.db, ctx.workspaceId);
+    if (!after || JSON.stringify(after) === JSON.stringify(before)) return null;
+    const baseline = await baselineBefore(ctx, policy.thresholdRecalibration.guard.windowMinutes);
+    return inWorkspace(ctx.workspaceId, () =>
+      store.transaction((trx) =>
+        proposeChange(
+          trx,
+          adjustmentDeps,
+          ctx,
+          policy,
+          {
+            kind: 'threshold_recalibration',
+            origin: 'detector',
+            alertId,
+            recalibrated: { before, after },
+            reason: 'qualification fell: thresholds recalibrated from the latest outcomes',
+            apply: true,
+          },
+          baseline,
+        ),
+      ),
+    );
+  }
+
+  return {
+    periodicJobs: [
+      { name: 'optimiser.monitor', job: 'optimiser.monitor', everyMs: MINUTE, payload: (slot) => ({ slot }) },
+      {
+        name: 'optimiser.housekeeping',
+        job: 'optimiser.housekeeping',
+        everyMs: DAY,
+        payload: (slot) => ({ slot }),
+      },
+    ],
+    monitor: (workspaceId) => inWorkspace(workspaceId, () => monitor(workspaceId)),
+
+    async monitorJob(job) {
+      // A slot long past (the queue was backed up) is still worth one run: the state says what
+      // was evaluated, so a repeated or late job never evaluates a minute twice.
+      await inWorkspace(job.workspaceId, () => monitor(job.workspaceId));
+    },
+
+    async reviewJob(job) {
+      await inWorkspace(job.workspaceId, async () => {
+        const ctx = ctxOf(job.workspaceId);
+        const alert = await findAlert(store.db, ctx, job.payload.alertId);
+        if (alert.review || alert.status === 'resolved') return;
+        const policy = await readPolicy(store.db, job.workspaceId);
+        if (policy.council === 'off') return;
+        const answer = await reviewer.review(ctx, { id: alert.id, summary: alert.summary }, job.signal);
+        if (!answer.ok) {
+          await setAlertReview(store.db, job.workspaceId, alert.id, {
+            status: 'unavailable',
+            decisionId: null,
+            primary: null,
+            adjustments: [],
+            note: answer.reason,
+          });
+          return;
+        }
+        const proposals: string[] = [];
+        const notes: string[] = [];
+        const baseline = await baselineBefore(ctx, policy.thresholdNudge.guard.windowMinutes);
+        await store.transaction(async (trx) => {
+          for (const rec of answer.recommendations) {
+            const direction = rec.kind === 'raise_threshold' ? 1 : rec.kind === 'lower_threshold' ? -1 : 0;
+            if (direction === 0) {
+              if (rec.kind !== 'no_change')
+                notes.push(
+                  `${rec.kind} (${rec.target}) waits for a person: not a change the policy automates`,
+                );
+              continue;
+            }
+            const adjustment = await proposeChange(
+              trx,
+              adjustmentDeps,
+              ctx,
+              policy,
+              {
+                kind: 'threshold_nudge',
+                origin: 'council',
+                alertId: alert.id,
+                delta: direction * policy.thresholdNudge.maxStep,
+                reason: `council decision ${answer.decisionId} (${answer.basis}): ${rec.change} — ${rec.evidence}`,
+                apply: policy.council === 'apply',
+              },
+              baseline,
+            );
+            proposals.push(adjustment.id);
+          }
+          await setAlertReview(trx, job.workspaceId, alert.id, {
+            status: 'reviewed',
+            decisionId: answer.decisionId,
+            primary: answer.primary,
+            adjustments: proposals,
+            note: notes.join('; ') || `${answer.recommendations.length} recommendation(s)`,
+          });
+          await audit.append(trx, job.workspaceId, {
+            actor: { type: 'worker', id: 'optimiser.review' },
+            action: 'optimiser.alert_reviewed',
+            subject: alert.id,
+            reason: `the council reviewed the alert unasked (decision ${answer.decisionId}, primary ${answer.primary}); ${proposals.length} proposal(s)`,
+            data: { decisionId: answer.decisionId, adjustments: proposals },
+          });
+        });
+        events.notify(job.workspaceId);
+      });
+    },
+
+    async housekeepingJob(job) {
+      await inWorkspace(job.workspaceId, async () => {
+        const now = clock.now();
+        await store.transaction(async (trx) => {
+          await trx
+            .deleteFrom('metric_rollups')
+            .where('workspace_id', '=', job.workspaceId)
+            .where('minute', '<', Math.floor((now - ROLLUP_RETENTION_DAYS * DAY) / MINUTE))
+            .execute();
+          await trx
+            .deleteFrom('optimiser_alerts')
+            .where('workspace_id', '=', job.workspaceId)
+            .where('status', '=', 'resolved')
+            .where('resolved_at', '<', now - HISTORY_RETENTION_DAYS * DAY)
+            .execute();
+          await trx
+            .deleteFrom('optimiser_adjustments')
+            .where('workspace_id', '=', job.workspaceId)
+            .where('settled_at', '<', now - HISTORY_RETENTION_DAYS * DAY)
+            .execute();
+        });
+      });
+    },
+
+    alerts: (ctx, query) => listAlerts(store.db, ctx, query),
+    alert: (ctx, id) => findAlert(store.db, ctx, id),
+    async acknowledge(ctx, id, actor, note) {
+      const alert = await store.transaction((trx) => acknowledgeAlert(trx, alertDeps, ctx, id, actor, note));
+      events.notify(ctx.workspaceId);
+      return alert;
+    },
+    adjustments: (ctx, query) => listAdjustments(store.db, ctx, query),
+    async rollback(ctx, id, actor, reason) {
+      const adjustment = await store.transaction((trx) =>
+        rollBackByHand(trx, adjustmentDeps, ctx, id, actor, reason),
+      );
+      events.notify(ctx.workspaceId);
+      return adjustment;
+    },
+    async nudge(ctx, request, actor) {
+      const policy = await readPolicy(store.db, ctx.workspaceId);
+      const guard = request.delta > 0 ? policy.thresholdNudge.raiseGuard : policy.thresholdNudge.guard;
+      const baseline = await baselineBefore(ctx, guard.windowMinutes);
+      const adjustment = await store.transaction((trx) =>
+        proposeChange(
+          trx,
+          adjustmentDeps,
+          ctx,
+          policy,
+          {
+            kind: 'threshold_nudge',
+            origin: 'person',
+            alertId: null,
+            delta: request.delta,
+            reason: `asked by ${actor.type} ${actor.id}: ${request.reason}`,
+            apply: true,
+          },
+          baseline,
+        ),
+      );
+      events.notify(ctx.workspaceId);
+      return adjustment;
+    },
+    policy: (ctx) => readPolicy(store.db, ctx.workspaceId),
+    putPolicy: (ctx, input, actor) =>
+      store.transaction((trx) => writePolicy(trx, { audit, clock }, ctx, input, actor)),
+
+    async guarantee(ctx, query) {
+      if (query.periods * query.periodDays > 3650)
+        throw new LeadloopError('validation_failed', 'the report covers at most 3,650 days', {
+          issues: [{ field: 'query.periods', reason: 'periods × period days exceeds 3,650' }],
+        });
+      const now = clock.now();
+      // Periods end at the last midnight (UTC), newest first.
+      const end = Math.floor(now / DAY) * DAY;
+      const level = 1 - 2 * query.quantile;
+      const periods: { from: number; to: number; figures: PeriodFigures[] }[] = [];
+      for (let i = 0; i < query.periods; i++) {
+        const to = end - i * query.periodDays * DAY;
+        const from = to - query.periodDays * DAY;
+        periods.push({ from, to, figures: await options.periods(ctx.workspaceId, { from, to, level }) });
+      }
+      return buildGuarantee({ periodDays: query.periodDays, quantile: query.quantile, now }, periods);
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import type { AuditLog } from '../../compliance/index.ts';
+import type { Actor, Clock, WorkspaceContext } from '../../core/index.ts';
+import type { Db } from '../../store/index.ts';
+import { fromJson, toJson } from '../../store/index.ts';
+
+/** How an applied change is watched: the metric it must not hurt, for how long, and by how much. */
+export const guardSchema = z
+  .object({
+    metric: z.literal('qualification_rate').default('qualification_rate'),
+    windowMinutes: z.number().int().min(15).max(10_080).default(240),
+    maxRelativeDrop: z
+      .number()
+      .min(0.05)
+      .max(0.9)
+      .default(0.25)
+      .describe('Rolled back when the metric falls this share below the window before the change'),
+  })
+  .strict();
+export type Guard = z.infer<typeof guardSchema>;
+
+/**
+ * What the optimiser may change by itself (as data, per workspace). Every kind is bounded, rate
+ * limited, guarded and audited; `enabled: false` stops every automatic change (detectors and
+ * alerts keep running, proposals are recorded and not applied).
+ */
+export const optimiserPolicySchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    thresholdNudge: z
+      .object({
+        enabled: z.boolean().default(true),
+        maxStep: z
+          .number()
+          .min(0)
+          .max(0.2)
+          .default(0.03)
+          .describe('Largest change of a qualification threshold in one step (probability points)'),
+        maxPerHour: z.number().int().min(0).max(12).default(1),
+        guard: guardSchema.default({
+          metric: 'qualification_rate',
+          windowMinutes: 240,
+          maxRelativeDrop: 0.25,
+        }),
+        raiseGuard: guardSchema
+          .default({ metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.5 })
+          .describe('A raise means fewer qualified leads by design: its guard allows a larger fall'),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        maxStep: 0.03,
+        maxPerHour: 1,
+        guard: { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.25 },
+        raiseGuard: { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.5 },
+      }),
+    thresholdRecalibration: z
+      .object({
+        enabled: z.boolean().default(true),
+        guard: guardSchema.default({
+          metric: 'qualification_rate',
+          windowMinutes: 240,
+          maxRelativeDrop: 0.25,
+        }),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        guard: { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.25 },
+      }),
+    council: z
+      .enum(['apply', 'propose', 'off'])
+      .default('apply')
+      .describe(
+        'On an alert: ask the council and apply its proposals within bounds, only record them, or not ask',
+      ),
+  })
+  .strict();
+export type OptimiserPolicy = z.infer<typeof optimiserPolicySchema>;
+export type OptimiserPolicyInput = z.input<typeof optimiserPolicySchema>;
+
+export const DEFAULT_POLICY: OptimiserPolicy = optimiserPolicySchema.parse({});
+
+export async function readPolicy(
+  db: Db,
+  workspaceId: string,
+): Promise<OptimiserPolicy & { version: number }> {
+  const row = await db
+    .selectFrom('optimiser_policies')
+    .select(['policy', 'version'])
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  if (!row) return { ...DEFAULT_POLICY, version: 0 };
+  return { ...optimiserPolicySchema.parse(fromJson(row.policy, {})), version: Number(row.version) };
+}
+
+export async function writePolicy(
+  db: Db,
+  deps: { audit: AuditLog; clock: Clock },
+  ctx: WorkspaceContext,
+  input: OptimiserPolicyInput,
+  actor: Actor,
+): Promise<OptimiserPolicy & { version: number }> {
+  const policy = optimiserPolicySchema.parse(input);
+  const current = await readPolicy(db, ctx.workspaceId);
+  const version = current.version + 1;
+  const now = deps.clock.now();
+  await db
+    .insertInto('optimiser_policies')
+    .values({ workspace_id: ctx.workspaceId, policy: toJson(policy), version, updated_at: now })
+    .onConflict((oc) =>
+      oc.column('workspace_id').doUpdateSet({ policy: toJson(policy), version, updated_at: now }),
+    )
+    .execute();
+  await deps.audit.append(db, ctx.workspaceId, {
+    actor,
+    action: 'optimiser.policy_updated',
+    subject: ctx.workspaceId,
+    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, council ${policy.council}`,
+    data: { version, policy },
+  });
+  return { ...policy, version };
+}

@@ -1,0 +1,39 @@
+import { OWNER_TABLES, TENANT_TABLES } from './schema.ts';
+
+/** A table privilege the application's role may hold. */
+export type TablePrivilege = 'select' | 'insert' | 'update' | 'delete';
+
+const DML: readonly TablePrivilege[] = ['select', 'insert', 'update', 'delete'];
+
+/**
+ * Every table of the schema and exactly what the application's role may do to it (PostgreSQL).
+ * `leadloop migrate` grants from this list and nothing else, after revoking everything, so a new
+ * table without a decision here gets no privilege, and `test/least-privilege.test.ts` fails on a
+ * table of the schema that is missing from it.
+ *
+ * - Tenant tables: read and write, row-level security narrows them to the signed data scope.
+ * - The audit tables: read only; appends go through the definer functions (migration 010).
+ * - Keys and the scope key: nothing; keys through definer functions (migration 012), the scope key
+ *   only through the scope check (migration 013).
+ * - Organisations and workspaces: read (a credential is routed to its workspace before a scope
+ *   exists), insert and, for workspaces, update; row-level security admits a write only for a
+ *   workspace in the signed scope (migration 014). No delete.
+ * - Console accounts (users and their memberships, sessions, invitations): read and write; they
+ *   are looked up by e-mail or session token before any workspace is known.
+ */
+export const APP_ROLE_GRANTS: Record<string, readonly TablePrivilege[]> = {
+  ...Object.fromEntries(TENANT_TABLES.map((table) => [table, DML])),
+  audit_log: ['select'],
+  audit_heads: ['select'],
+  organisations: ['select', 'insert'],
+  workspaces: ['select', 'insert', 'update'],
+  api_keys: [],
+  widget_keys: [],
+  users: DML,
+  user_memberships: DML,
+  user_sessions: DML,
+  user_invitations: DML,
+  ...Object.fromEntries(OWNER_TABLES.map((table) => [table, []])),
+  leadloop_migrations: ['select'],
+  leadloop_migrations_lock: ['select'],
+};

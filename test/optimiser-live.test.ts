@@ -1,0 +1,358 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import {
+  createLiveOptimiser,
+  type LiveOptimiser,
+  type PerformanceReviewer,
+  type ThresholdControl,
+  type ThresholdSnapshot,
+} from '../src/optimiser/index.ts';
+import { createSchedules, type JobContext } from '../src/queue/index.ts';
+import { feedMinutes, type MinuteTraffic, steadyTraffic } from './support/optimiser-feed.ts';
+import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+
+const ACTOR = { type: 'system' as const, id: 'test' };
+const START_MINUTE = Math.floor(Date.UTC(2026, 2, 2) / 60_000);
+const DAY_PLUS = 1500;
+
+/** A job context for calling a handler directly (what a worker would pass). */
+function jobOf<N extends 'optimiser.review' | 'optimiser.monitor'>(
+  name: N,
+  workspaceId: string,
+  payload: JobContext<N>['payload'],
+): JobContext<N> {
+  return {
+    id: `job_${name}`,
+    name,
+    workspaceId,
+    payload,
+    attempt: 1,
+    signal: new AbortController().signal,
+    db: undefined as never,
+    afterCommit: () => {},
+  };
+}
+
+/** Thresholds kept in memory, to watch what the optimiser asks of scoring. */
+function memoryThresholds(initial: ThresholdSnapshot | null) {
+  let current = initial;
+  const calls = { recompute: 0, replaced: [] as ThresholdSnapshot[] };
+  let champion: number | null = null;
+  const control: ThresholdControl = {
+    championVersion: async () => champion,
+    recompute: async () => {
+      calls.recompute += 1;
+    },
+    current: async () => current,
+    replace: async (_unit, _ws, change) => {
+      if (JSON.stringify(current) !== JSON.stringify(change.expected)) return false;
+      current = change.next;
+      calls.replaced.push(change.next);
+      return true;
+    },
+  };
+  return {
+    control,
+    calls,
+    setChampion: (v: number | null) => {
+      champion = v;
+    },
+    get: () => current,
+  };
+}
+
+const webStopsQualifying = (m: number): MinuteTraffic => ({
+  ...steadyTraffic(m),
+  web: { arrivals: 2, qualified: 0 },
+});
+
+/** Feeds a minute at a time and runs the monitor after each, until an alert opens (or `limit` minutes). */
+async function untilAlert(
+  runtime: TestRuntime,
+  clock: { set(ms: number): void },
+  optimiser: Pick<LiveOptimiser, 'monitor'>,
+  ws: string,
+  start: number,
+  limit: number,
+  traffic: (minute: number) => MinuteTraffic,
+): Promise<{ opened: string[]; minute: number }> {
+  let opened: string[] = [];
+  let minute = start;
+  while (opened.length === 0 && minute < start + limit) {
+    await feedMinutes(runtime, clock, ws, minute, 1, traffic);
+    minute += 1;
+    opened = (await optimiser.monitor(ws)).opened;
+  }
+  return { opened, minute };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`live optimiser (${dialect})`, () => {
+    let runtime: TestRuntime;
+    const clock = createManualClock(START_MINUTE * 60_000);
+
+    before(async () => {
+      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
+    });
+    after(async () => {
+      await runtime.dispose();
+    });
+
+    const workspace = async (name: string) =>
+      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
+        .id;
+
+    const optimiserWith = (thresholds: ThresholdControl, reviewer: PerformanceReviewer): LiveOptimiser => {
+      return createLiveOptimiser({
+        store: runtime.store,
+        queue: runtime.queue,
+        audit: runtime.audit,
+        events: runtime.events,
+        clock,
+        ids: runtime.ids,
+        metrics: {
+          catchUp: async (ws) => {
+            await runtime.analytics.catchUp(ws);
+          },
+          perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
+        },
+        thresholds,
+        reviewer,
+        periods: async () => [],
+      });
+    };
+    const silentReviewer: PerformanceReviewer = {
+      review: async () => ({ ok: false, reason: 'not asked in this test' }),
+    };
+
+    it('schedules one monitor job per workspace and slot, however many tick, and resumes after a restart', async () => {
+      const a = await workspace('Sched A');
+      const b = await workspace('Sched B');
+      const monitor = runtime.optimiser.periodicJobs.find((p) => p.name === 'optimiser.monitor');
+      assert.ok(monitor);
+      const first = createSchedules({ store: runtime.store, queue: runtime.queue, clock });
+      const second = createSchedules({ store: runtime.store, queue: runtime.queue, clock });
+      assert.ok((await first.ensureForAllWorkspaces(monitor)) >= 2);
+      assert.equal(await first.ensureForAllWorkspaces(monitor), 0, 'ensuring again adds nothing');
+      await second.ensureForAllWorkspaces(monitor);
+      const jobsOf = async (ws: string) =>
+        (
+          await runtime.inspect
+            .selectFrom('jobs')
+            .select(['payload'])
+            .where('workspace_id', '=', ws)
+            .where('name', '=', 'optimiser.monitor')
+            .execute()
+        ).map((j) => JSON.parse(j.payload).slot as number);
+      const ticks = await Promise.all([first.tick(), second.tick(), first.tick()]);
+      assert.ok(ticks.reduce((x, y) => x + y, 0) >= 2);
+      assert.equal((await jobsOf(a)).length, 1, 'three ticks at once enqueue one job for A');
+      assert.equal((await jobsOf(b)).length, 1);
+      // Down for three and a half minutes: one job for the missed slots, not three.
+      clock.advance(210_000);
+      const restarted = createSchedules({ store: runtime.store, queue: runtime.queue, clock });
+      await restarted.ensureForAllWorkspaces(monitor);
+      await restarted.tick();
+      await restarted.tick();
+      const slots = await jobsOf(a);
+      assert.equal(slots.length, 2);
+      assert.equal(slots[1]! - slots[0]!, 60_000, 'the job stands for the first missed slot');
+      const row = await runtime.inspect
+        .selectFrom('schedules')
+        .selectAll()
+        .where('workspace_id', '=', a)
+        .where('name', '=', 'optimiser.monitor')
+        .executeTakeFirstOrThrow();
+      assert.ok(Number(row.next_run_at) > clock.now(), 'the next slot is in the future');
+      assert.equal(Number(row.runs), 2);
+    });
+
+    it('finds a qualification drop in one source within half an hour, with its evidence, audited and streamed, then resolves it', async () => {
+      const ws = await workspace('Drop');
+      const thresholds = memoryThresholds(null);
+      const optimiser = optimiserWith(thresholds.control, silentReviewer);
+      await feedMinutes(runtime, clock, ws, START_MINUTE, DAY_PLUS, steadyTraffic);
+      const first = await optimiser.monitor(ws);
+      assert.equal(first.evaluated, null, 'the first run sets references and evaluates nothing yet');
+      assert.equal(first.streams, 5, 'qualification of all, web and ads; silence of web and ads');
+      assert.equal((await optimiser.monitor(ws)).opened.length, 0, 'steady traffic raises nothing');
+      const dropStart = START_MINUTE + DAY_PLUS;
+      const { opened, minute } = await untilAlert(
+        runtime,
+        clock,
+        optimiser,
+        ws,
+        dropStart,
+        60,
+        webStopsQualifying,
+      );
+      const delay = minute - dropStart;
+      assert.equal(opened.length, 1);
+      assert.ok(delay <= 30, `detected after ${delay} minutes`);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const alert = await inWorkspace(ws, () => optimiser.alert(ctx, opened[0]!));
+      assert.equal(alert.kind, 'qualification_drop');
+      assert.equal(alert.segment, 'source:web');
+      assert.equal(alert.status, 'open');
+      assert.equal(alert.evidence.metric, 'qualification_rate');
+      assert.ok(Math.abs(alert.evidence.baseline.value - 0.5) < 0.01, 'baseline: half of web qualified');
+      assert.equal(alert.evidence.observed.value, 0);
+      assert.ok(alert.evidence.statistic >= alert.evidence.threshold);
+      const streamed = await inWorkspace(ws, () => runtime.events.readSince(ws, 0, 100_000));
+      assert.ok(streamed.some((e) => e.type === 'alert.opened' && e.subject === alert.id));
+      assert.ok(streamed.some((e) => e.type === 'metrics.evaluated'));
+      const audited = await inWorkspace(ws, () => runtime.audit.list(ws, { subject: alert.id, limit: 10 }));
+      assert.deepEqual(
+        audited.items.map((e) => e.action),
+        ['optimiser.alert_opened'],
+      );
+      const review = await runtime.inspect
+        .selectFrom('jobs')
+        .select('payload')
+        .where('workspace_id', '=', ws)
+        .where('name', '=', 'optimiser.review')
+        .execute();
+      assert.deepEqual(
+        review.map((r) => JSON.parse(r.payload).alertId),
+        [alert.id],
+        'the council is asked about the alert unprompted',
+      );
+      // The same minute again, and two runs at once, add nothing.
+      const again = await Promise.all([optimiser.monitor(ws), optimiser.monitor(ws)]);
+      assert.deepEqual(
+        again.flatMap((r) => r.opened),
+        [],
+      );
+      // Web qualifies again: after an hour the alert resolves by itself.
+      await feedMinutes(runtime, clock, ws, minute, 90, steadyTraffic);
+      const recovered = await optimiser.monitor(ws);
+      assert.deepEqual(recovered.resolved, [alert.id]);
+      const resolved = await inWorkspace(ws, () => optimiser.alert(ctx, alert.id));
+      assert.equal(resolved.status, 'resolved');
+      assert.match(resolved.resolution ?? '', /recovered/);
+    });
+
+    it('finds a silent source and resolves the alert when it speaks again', async () => {
+      const ws = await workspace('Silence');
+      const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
+      const from = Math.floor(clock.now() / 60_000) + 1;
+      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
+      await optimiser.monitor(ws);
+      const { opened, minute } = await untilAlert(runtime, clock, optimiser, ws, from + DAY_PLUS, 40, () => ({
+        web: { arrivals: 2, qualified: 1 },
+      }));
+      const delay = minute - (from + DAY_PLUS);
+      assert.ok(delay <= 15, `ads found silent after ${delay} minutes`);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const alert = await inWorkspace(ws, () => optimiser.alert(ctx, opened[0]!));
+      assert.equal(alert.kind, 'source_silent');
+      assert.equal(alert.segment, 'source:ads');
+      await feedMinutes(runtime, clock, ws, minute, 2, steadyTraffic);
+      assert.deepEqual((await optimiser.monitor(ws)).resolved, [alert.id]);
+    });
+
+    it('recomputes thresholds as soon as the champion changes, and only then', async () => {
+      const ws = await workspace('Champion');
+      const thresholds = memoryThresholds(null);
+      const optimiser = optimiserWith(thresholds.control, silentReviewer);
+      await optimiser.monitor(ws);
+      assert.equal(thresholds.calls.recompute, 0, 'point rules: nothing to follow');
+      thresholds.setChampion(1);
+      clock.advance(60_000);
+      assert.equal((await optimiser.monitor(ws)).thresholdsRefreshed, true);
+      clock.advance(60_000);
+      assert.equal((await optimiser.monitor(ws)).thresholdsRefreshed, false);
+      thresholds.setChampion(2);
+      clock.advance(60_000);
+      await optimiser.monitor(ws);
+      assert.equal(thresholds.calls.recompute, 2);
+    });
+
+    it('turns the council’s review of an alert into a bounded, guarded threshold change under the policy', async () => {
+      const ws = await workspace('Council');
+      const thresholds = memoryThresholds({ workspace: 0.2, segments: { web: 0.3 } });
+      const recommendations = [
+        {
+          kind: 'lower_threshold',
+          target: 'routing threshold',
+          change: 'Lower it',
+          evidence: 'near misses convert',
+        },
+        { kind: 'revise_playbook', target: 'question budget', change: 'Reword', evidence: '40% leave' },
+      ];
+      const reviewer: PerformanceReviewer = {
+        review: async () => ({
+          ok: true,
+          decisionId: 'dec_test',
+          primary: 'lower_threshold',
+          recommendations,
+          basis: 'offline/rules',
+        }),
+      };
+      const optimiser = optimiserWith(thresholds.control, reviewer);
+      const from = Math.floor(clock.now() / 60_000) + 1;
+      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
+      await optimiser.monitor(ws);
+      const { opened } = await untilAlert(
+        runtime,
+        clock,
+        optimiser,
+        ws,
+        from + DAY_PLUS,
+        60,
+        webStopsQualifying,
+      );
+      assert.equal(opened.length, 1);
+      await optimiser.reviewJob(jobOf('optimiser.review', ws, { alertId: opened[0]! }));
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const alert = await inWorkspace(ws, () => optimiser.alert(ctx, opened[0]!));
+      assert.equal(alert.review?.status, 'reviewed');
+      assert.equal(alert.review?.decisionId, 'dec_test');
+      assert.match(alert.review?.note ?? '', /revise_playbook .* waits for a person/);
+      const [change] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
+      assert.equal(change?.origin, 'council');
+      assert.equal(change?.status, 'applied');
+      assert.equal(change?.alertId, alert.id);
+      assert.deepEqual(
+        thresholds.get(),
+        { workspace: 0.17, segments: { web: 0.27 } },
+        'one step of 0.03 down',
+      );
+      // Reviewed once: a repeated job changes nothing.
+      await optimiser.reviewJob(jobOf('optimiser.review', ws, { alertId: alert.id }));
+      assert.equal((await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }))).length, 1);
+    });
+
+    it('asks the real council (offline model) about an alert and stores its review', async () => {
+      const ws = await workspace('Real council');
+      const from = Math.floor(clock.now() / 60_000) + 1;
+      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
+      await runtime.optimiser.monitor(ws);
+      const { opened } = await untilAlert(
+        runtime,
+        clock,
+        runtime.optimiser,
+        ws,
+        from + DAY_PLUS,
+        60,
+        webStopsQualifying,
+      );
+      assert.equal(opened.length, 1);
+      runtime.startWorkers(1, ['optimiser']);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const review = await eventually(
+        async () =>
+          (await inWorkspace(ws, () => runtime.optimiser.alert(ctx, opened[0]!))).review ?? undefined,
+        30_000,
+      );
+      await runtime.stopWorkers();
+      assert.equal(review.status, 'reviewed', review.note);
+      assert.match(review.decisionId ?? '', /^dec_/);
+      const decision = await inWorkspace(ws, () =>
+        runtime.council.decision({ workspaceId: ws }, review.decisionId!),
+      );
+      assert.equal(decision.question.type, 'performance.review');
+    });
+  });
+}
