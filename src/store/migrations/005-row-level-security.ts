@@ -43,6 +43,27 @@ export async function enableTenantIsolation(db: Kysely<unknown>, table: string):
   );
 }
 
+/**
+ * Lets the queue's scheduler see `table`'s rows across workspaces (a table of due rows with no
+ * personal data). Like `enableTenantIsolation`, it reads the signed scope once migration 013 exists.
+ */
+export async function enableSchedulerAccess(db: Kysely<unknown>, table: string): Promise<void> {
+  const { rows } = await sql<{ schema: string; verified: boolean }>`
+    select current_schema() as schema,
+           to_regprocedure(quote_ident(current_schema()) || '.leadloop_scope_is_scheduler()') is not null as verified`.execute(
+    db,
+  );
+  const row = rows[0];
+  const condition = sql.raw(
+    row?.verified
+      ? `(select "${row.schema.replaceAll('"', '""')}".leadloop_scope_is_scheduler())`
+      : `current_setting('app.scheduler', true) = 'on'`,
+  );
+  await sql`create policy scheduler on ${sql.table(table)} using (${condition}) with check (${condition})`.execute(
+    db,
+  );
+}
+
 /** The policy condition: the signed scope when migration 013 has run, else the setting. */
 async function tenantScopeCondition(db: Kysely<unknown>): Promise<string> {
   const { rows } = await sql<{ schema: string; verified: boolean }>`

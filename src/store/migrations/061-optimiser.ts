@@ -1,6 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import { enableSchedulerAccess, enableTenantIsolation } from './005-row-level-security.ts';
 
 const TABLES = [
   'schedules',
@@ -92,9 +92,7 @@ export function optimiserMigration(dialect: DialectName) {
         .execute();
       if (dialect === 'postgres') {
         for (const table of TABLES) await enableTenantIsolation(db, table);
-        await sql`create policy scheduler on schedules
-          using (current_setting('app.scheduler', true) = 'on')
-          with check (current_setting('app.scheduler', true) = 'on')`.execute(db);
+        await enableSchedulerAccess(db, 'schedules');
       }
     },
     async down(db: Kysely<unknown>): Promise<void> {
