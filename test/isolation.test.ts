@@ -910,6 +910,20 @@ for (const dialect of DIALECTS) {
         assert.equal(refused.status, 401, JSON.stringify(refused.body));
         assert.equal(await consentHistoryOfA(), before);
       },
+      async preferenceExport() {
+        const link = await call(http.app, 'POST', `/v1/leads/${A.leadId}/preference-link`, {
+          key: A.apiKey,
+          body: {},
+        });
+        const token = link.body.token as string;
+        // A's own access request, filed through the API (not with this link): not downloadable here.
+        const request = await accessRequestOfA();
+        const viaLink = await app(`/p/${token}/export/${request}`);
+        assert.equal(viaLink.statusCode, 404);
+        assert.equal(viaLink.body.includes(A.leadId), false);
+        const forged = token.replace(A.workspaceId.slice(3), B.workspaceId.slice(3));
+        assert.equal((await app(`/p/${forged}/export/${request}`)).statusCode, 404);
+      },
       async gpcSupport() {
         const response = await call(http.app, 'GET', '/.well-known/gpc.json');
         assert.deepEqual(response.body, { gpc: true, lastUpdate: '2026-12-06' });

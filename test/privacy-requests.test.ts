@@ -321,7 +321,8 @@ for (const dialect of DIALECTS) {
           .executeTakeFirstOrThrow(),
       );
       assert.equal(customerEvent.payload, '{}', 'raw payload blanked after 30 days');
-      assert.equal(report.removed.workflowRuns, 1, JSON.stringify(report));
+      // The job queued by the PUT may have swept first: the rows left are what count.
+      assert.ok(report.removed.workflowRuns <= 1, JSON.stringify(report));
       const left = await inWorkspace(A.workspaceId, async () => ({
         runs: (
           await runtime.inspect

@@ -3,7 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import {
+  DIALECTS,
+  eventually,
+  startAppWithWorkspace,
+  stopTestApp,
+  type TestRuntime,
+} from './support/runtime.ts';
 import { mailHeader, type SmtpSink, startSmtpSink } from './support/sinks.ts';
 import { prepareWorkspace } from './support/workflow-fixtures.ts';
 
@@ -48,18 +54,14 @@ for (const dialect of DIALECTS) {
     let http: HttpApp;
     let smtp: SmtpSink;
     let origin = '';
-    const ws = { workspaceId: '', organisationId: '', apiKey: '' };
+    let ws = { workspaceId: '', organisationId: '', apiKey: '' };
     let workflowId = '';
 
     before(async () => {
       smtp = await startSmtpSink();
-      ({ runtime, http } = await startTestApp(dialect, { config: { LEADLOOP_SMTP_URL: smtp.url } }));
-      const created = await runtime.tenants.createWorkspace({ name: 'W', organisation: 'Org', actor: ACTOR });
-      Object.assign(ws, {
-        workspaceId: created.workspace.id,
-        organisationId: created.workspace.organisationId,
-        apiKey: created.apiKey,
-      });
+      ({ runtime, http, ws } = await startAppWithWorkspace(dialect, {
+        config: { LEADLOOP_SMTP_URL: smtp.url },
+      }));
       await inWorkspace(ws.workspaceId, async () => {
         await prepareWorkspace(runtime, ws.workspaceId);
         workflowId = (await runtime.workflows.service.create(ws, NURTURE, ACTOR)).id;

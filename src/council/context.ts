@@ -190,6 +190,10 @@ export interface LeadFacts {
   timelineDays: number | null;
   consentMarketing: boolean;
   consentSalesContact: boolean;
+  /** The person withdrew consent to marketing e-mail (or objected): no nurture e-mails, whatever the region. */
+  marketingWithdrawn: boolean;
+  /** The person withdrew consent to sales calls (or objected): no rep contact. */
+  salesContactWithdrawn: boolean;
   handoffRequested: boolean;
   score: number | null;
   scoreUncertain: boolean;
@@ -230,6 +234,7 @@ export function deriveLeadFacts(
   const slots = conversation?.slots ?? {};
   const timelineDate = slots.timeline?.byDate ?? null;
   const purposes = new Set(lead?.consentPurposes ?? []);
+  const withdrawn = new Set(lead?.consentWithdrawn ?? []);
   const source = normaliseSource(lead?.source);
   const band = score?.band ?? null;
   const total = data.segmentStats?.total;
@@ -252,6 +257,10 @@ export function deriveLeadFacts(
     timelineDays: timelineDate === null ? null : daysBetween(asOf, timelineDate),
     consentMarketing: purposes.has(CONSENT_PURPOSES.marketing),
     consentSalesContact: purposes.has(CONSENT_PURPOSES.salesContact),
+    marketingWithdrawn:
+      withdrawn.has(CONSENT_PURPOSES.marketing) || withdrawn.has(CONSENT_PURPOSES.emailMarketing),
+    salesContactWithdrawn:
+      withdrawn.has(CONSENT_PURPOSES.salesContact) || withdrawn.has(CONSENT_PURPOSES.phone),
     handoffRequested: conversation?.handoffRequested ?? false,
     score: score?.score ?? null,
     scoreUncertain: band !== null && band.high - band.low >= UNCERTAIN_BAND_WIDTH,

@@ -231,6 +231,30 @@ function legalRule(f: LeadFacts, region: Region, current: ActionClaim): ActionCl
   return current;
 }
 
+/**
+ * A withdrawal the person made (consent withdrawn, or an objection) holds in every region and
+ * outranks every habit: the contact it forbids is not proposed.
+ */
+function withdrawnRule(f: LeadFacts, current: ActionClaim): ActionClaim {
+  const hold = (id: string, text: string): ActionClaim => ({
+    action: 'ask_for_info',
+    basis: 'legal',
+    rules: [...current.rules, { id, text }],
+    missing: ['consent'],
+  });
+  if (current.action === 'start_nurture' && f.marketingWithdrawn)
+    return hold(
+      'legal.withdrawn.email-marketing',
+      'The person withdrew consent to marketing e-mail: no nurture e-mails (GDPR Art. 7(3), 21(3); CAN-SPAM opt-out).',
+    );
+  if (current.action === 'route_to_rep' && f.salesContactWithdrawn)
+    return hold(
+      'legal.withdrawn.sales-contact',
+      'The person withdrew consent to sales calls: no rep contact by phone.',
+    );
+  return current;
+}
+
 /** The full pipeline for one agent, given the best general answer and industry claim it can use. */
 function compose(
   f: LeadFacts,
@@ -242,7 +266,7 @@ function compose(
   if (early) return early;
   let current = industry ?? (k.region ? (regionRule(f, k.region, general) ?? general) : general);
   if (k.region) current = legalRule(f, k.region, current);
-  return current;
+  return withdrawnRule(f, current);
 }
 
 /** The factors this agent cannot assess and someone at the table could. */

@@ -28,6 +28,11 @@ export const leadSnapshotSchema = z.object({
   employees: z.number().int().nonnegative().nullable(),
   /** Purposes the lead consented to, e.g. `marketing`, `sales_contact`. */
   consentPurposes: z.array(z.string().max(100)).max(50),
+  /**
+   * Purposes the person explicitly withdrew (or objected to), e.g. `email_marketing`: stronger than
+   * a consent never given; no rule may propose that contact.
+   */
+  consentWithdrawn: z.array(z.string().max(100)).max(50).optional(),
   /** Other webhook fields, as received (untrusted). */
   attributes: z.record(z.string().max(200), scalar),
   status: z.string().max(50),

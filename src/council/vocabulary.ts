@@ -128,4 +128,10 @@ export const FACTORS = ['industry', 'region', 'metrics', 'chat', 'email', 'paid'
 export type Factor = (typeof FACTORS)[number];
 
 /** Consent purposes the rules read. */
-export const CONSENT_PURPOSES = { marketing: 'marketing', salesContact: 'sales_contact' } as const;
+export const CONSENT_PURPOSES = {
+  marketing: 'marketing',
+  salesContact: 'sales_contact',
+  // The privacy ledger's names for the same two purposes.
+  emailMarketing: 'email_marketing',
+  phone: 'phone',
+} as const;

@@ -14,6 +14,7 @@ import {
   type SubjectScope,
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
+import type { TrainingExclusions } from '../scoring/index.ts';
 import { type Db, dbOf, fromJson, toJson } from '../store/index.ts';
 import type { WorkflowPrivacy } from './workflow-wiring.ts';
 
@@ -439,6 +440,39 @@ export function workflowPrivacy(privacy: Privacy): WorkflowPrivacy {
         type: 'webhook',
         id: 'unsubscribe-link',
       });
+    },
+  };
+}
+
+/**
+ * Scoring's training exclusions over the ledger: a lead that objected to profiling or restricted
+ * processing does not train a model; erased people's outcomes are gone already, and the completed
+ * erasures say how many there were.
+ */
+export function trainingExclusions(privacy: Pick<Privacy, 'ledger'>): TrainingExclusions {
+  return {
+    async excluded(db, workspaceId, leadIds) {
+      const states = await privacy.ledger.states(db, { workspaceId, organisationId: '' }, leadIds);
+      const left = new Map<string, string>();
+      for (const [leadId, state] of states) {
+        if (state.restricted) left.set(leadId, 'processing restricted');
+        else if (!state.profilingAllowed) left.set(leadId, 'profiling withdrawn');
+      }
+      return left;
+    },
+    async removed(db, workspaceId) {
+      const rows = await db
+        .selectFrom('privacy_requests')
+        .select('result')
+        .where('workspace_id', '=', workspaceId)
+        .where('type', '=', 'erasure')
+        .where('status', '=', 'completed')
+        .execute();
+      let erased = 0;
+      for (const row of rows)
+        erased +=
+          fromJson<{ removed?: Record<string, number> }>(row.result, {}).removed?.['scoring.outcomes'] ?? 0;
+      return { erased };
     },
   };
 }

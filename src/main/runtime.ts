@@ -98,6 +98,7 @@ import {
   leadConsentFilter,
   registerPersonalDataHolders,
   retentionTargets,
+  trainingExclusions,
   workflowPrivacy,
 } from './privacy-wiring.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
@@ -262,34 +263,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
   const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
-  const predictive = createPredictiveScoring({
-    store,
-    queue,
-    audit,
-    rules,
-    clock,
-    ids,
-    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
-    // a new or changed outcome tells the council's router whether its advice paid off.
-    onOutcome: async (ctx, leadId, converted) => {
-      await council.learnFromOutcome(ctx, leadId, converted);
-    },
-    // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
-    outcomeReactions: [
-      (db, ctx, outcome) =>
-        workflows.engine.fire(db, ctx.workspaceId, {
-          type: 'outcome.recorded',
-          leadId: outcome.leadId,
-          occurrence: `${outcome.leadId}:${outcome.revision}`,
-          value: outcome.converted ? 'won' : 'lost',
-          data: {
-            outcome: outcome.converted ? 'won' : 'lost',
-            amount: outcome.value,
-            revision: outcome.revision,
-          },
-        }),
-    ],
-  });
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
   const metrics = createMetrics({ depth: () => queue.depth() });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
@@ -381,6 +354,49 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
   // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
   const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
+  const privacy = createPrivacy({
+    store,
+    clock,
+    ids,
+    audit,
+    queue,
+    masterKey: options.masterKey ?? masterKey,
+    previousMasterKeys,
+    normalise: contactNormaliser,
+    retentionTargets,
+    eventGpc: chatEventGpc(chats),
+    hooks: erasureHooks(queue, decisionCache),
+  });
+  registerPersonalDataHolders(privacy.holders);
+  const predictive = createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await council.learnFromOutcome(ctx, leadId, converted);
+    },
+    exclusions: trainingExclusions(privacy),
+    // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
+    outcomeReactions: [
+      (db, ctx, outcome) =>
+        workflows.engine.fire(db, ctx.workspaceId, {
+          type: 'outcome.recorded',
+          leadId: outcome.leadId,
+          occurrence: `${outcome.leadId}:${outcome.revision}`,
+          value: outcome.converted ? 'won' : 'lost',
+          data: {
+            outcome: outcome.converted ? 'won' : 'lost',
+            amount: outcome.value,
+            revision: outcome.revision,
+          },
+        }),
+    ],
+  });
   const council = createCouncilService({
     store,
     audit,
@@ -400,7 +416,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       }),
     council: createCouncil({
       models,
-      tools: createDbCouncilTools({ store, chats, rules, clock }),
+      tools: createDbCouncilTools({ store, chats, rules, clock, consentState: privacy.consentState }),
       agents: createDbAgentDirectory(store),
       stats: createDbRouterStatsStore(store, clock),
       budget: createInMemoryCouncilBudget({ clock, limits: options.councilBudget ?? COUNCIL_DAILY_BUDGET }),
@@ -410,20 +426,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ids: () => ids.next('dec'),
     }),
   });
-  const privacy = createPrivacy({
-    store,
-    clock,
-    ids,
-    audit,
-    queue,
-    masterKey: options.masterKey ?? masterKey,
-    previousMasterKeys,
-    normalise: contactNormaliser,
-    retentionTargets,
-    eventGpc: chatEventGpc(chats),
-    hooks: erasureHooks(queue, decisionCache),
-  });
-  registerPersonalDataHolders(privacy.holders);
   const workflows = wireWorkflows({
     config,
     store,

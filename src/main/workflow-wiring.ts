@@ -41,6 +41,7 @@ import {
   type WorkflowEngine,
   type WorkflowService,
 } from '../workflows/index.ts';
+import { consentNames } from './consent-view.ts';
 
 /** The lead port over the lead kernel: reads with `findLead`, writes attributes/status with history. */
 function createWorkflowLeadPort(options: {
@@ -190,12 +191,6 @@ export interface WorkflowPrivacy {
   record(db: Db, ctx: { workspaceId: string }, leadId: string, entries: ConsentEntryInput[]): Promise<void>;
 }
 
-/** Ledger purposes and the older names a workflow condition may still use for them. */
-const LEGACY_NAMES: Record<string, string[]> = {
-  email_marketing: ['marketing'],
-  phone: ['sales_contact'],
-};
-
 /**
  * The consent adapter over the privacy ledger's derived state, read when the engine acts (so a
  * withdrawal on the preference page or by one-click unsubscribe stops the next e-mail of a waiting
@@ -210,18 +205,10 @@ function createLedgerConsentPort(privacy: WorkflowPrivacy): ConsentPort {
         { workspaceId: ctx.workspaceId, organisationId: '' },
         leadId,
       );
-      const purposes: string[] = [];
-      const written: string[] = [];
-      if (!state.restricted)
-        for (const p of Object.values(state.purposes)) {
-          if (!p.allowed) continue;
-          const names = [p.purpose, ...(LEGACY_NAMES[p.purpose] ?? [])];
-          purposes.push(...names);
-          if (p.method === 'checkbox' || p.method === 'form') written.push(...names);
-        }
+      const { granted, written } = consentNames(state);
       const email = state.purposes.email_marketing;
       return {
-        purposes,
+        purposes: granted,
         writtenPurposes: written,
         saleShareOptOut: state.saleOrShareOptOut || state.gpc,
         unsubscribed: state.restricted || (email?.basis === 'recorded' && !email.allowed),

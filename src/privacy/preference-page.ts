@@ -45,12 +45,15 @@ ${options.gpcHonoured ? '<p class="note" id="gpc">Your browser’s Global Privac
 <table><thead><tr><th>Purpose</th><th>Now</th><th>Last change</th><th></th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Your rights</h2>
 <p class="requests"><button type="button" data-request="access">Send me a copy of my data</button><button type="button" data-request="erasure">Erase my data</button></p>
-<p class="note">Requests are answered within one month (GDPR) or 45 days (CCPA).</p>
+<p class="note">This link was sent to your address, so it proves the request is yours: a copy is ready at once, and erasure happens as soon as you confirm it.</p>
 <p id="status" role="status"></p>`;
   const script = `const token=${JSON.stringify(options.token)};const status=document.getElementById('status');
 async function send(body){const r=await fetch('/p/'+encodeURIComponent(token),{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(body)});const j=await r.json().catch(()=>({}));return {ok:r.ok,j};}
 for(const b of document.querySelectorAll('button[data-action]'))b.addEventListener('click',async()=>{const {ok}=await send({action:b.dataset.action,purpose:b.dataset.purpose});if(ok)location.reload();else status.textContent='That did not work; please try again.';});
-for(const b of document.querySelectorAll('button[data-request]'))b.addEventListener('click',async()=>{if(b.dataset.request==='erasure'&&!confirm('Erase everything we hold about you? This cannot be undone.'))return;const {ok,j}=await send({request:b.dataset.request});status.textContent=ok?'Request received (reference '+j.requestId+'). We will answer by '+String(j.dueAt).slice(0,10)+'.':'That did not work; please try again.';});`;
+for(const b of document.querySelectorAll('button[data-request]'))b.addEventListener('click',async()=>{const erase=b.dataset.request==='erasure';if(erase&&!confirm('Erase everything we hold about you? This cannot be undone.'))return;const {ok,j}=await send({request:b.dataset.request});status.textContent='';if(!ok){status.textContent='That did not work; please try again.';return;}
+if(j.status!=='completed'){status.textContent='Request received (reference '+j.requestId+'). We will answer by '+String(j.dueAt).slice(0,10)+'.';return;}
+if(erase){status.textContent='Your data has been erased (reference '+j.requestId+'). This link no longer works.';for(const x of document.querySelectorAll('button'))x.disabled=true;return;}
+const a=document.createElement('a');a.id='download';a.href=j.download;a.download='';a.textContent='Download your data (JSON)';status.append('Your copy is ready (reference '+j.requestId+'): ',a);});`;
   return page('Your privacy choices', body, script);
 }
 

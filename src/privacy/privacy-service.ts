@@ -20,6 +20,7 @@ import {
   createConsentLedger,
   deriveConsentState,
 } from './consent-ledger.ts';
+import type { ExportBundle } from './export-bundle.ts';
 import { createHolderRegistry, type HolderRegistry } from './holders.ts';
 import { renderLinkProblem, renderPreferencePage } from './preference-page.ts';
 import { createPreferenceTokens, type PreferenceTokens } from './preference-token.ts';
@@ -91,6 +92,8 @@ export interface Privacy {
   /** The page for a token: 200 with the choices, or 400/410 with a plain explanation. */
   preferencePage(token: string, gpc: boolean): Promise<{ status: number; html: string }>;
   preferenceAction(token: string, action: PreferenceAction): Promise<Record<string, unknown>>;
+  /** The download behind the page's "copy of my data": the bundle of an access request filed with this link. */
+  preferenceExport(token: string, requestId: string): Promise<ExportBundle>;
   retentionPolicy(ctx: WorkspaceContext): ReturnType<Retention['get']>;
   /** Saves a policy and queues a sweep now (then daily), in one transaction. */
   setRetention(ctx: WorkspaceContext, policy: RetentionPolicy, actor: Actor): Promise<number>;
@@ -332,16 +335,20 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
           );
           return { purpose: action.purpose, allowed: state.purposes[action.purpose]?.allowed ?? false };
         }
-        // Filed for the workspace to answer (identity rests on the link alone): not run at once.
+        // The signed link was sent to the person's address, so holding it verifies the request:
+        // it is carried out at once (the page asked to confirm an erasure), deadlines tracked as any.
         const request: PrivacyRequest = await requests.submit(
           ctx,
           { type: action.request, subject: { leadId }, jurisdiction: 'gdpr' },
-          { actor: PREFERENCE_PAGE, origin: 'preference_page', run: false },
+          { actor: PREFERENCE_PAGE, origin: 'preference_page' },
         );
         return {
           requestId: request.id,
           status: request.status,
           dueAt: new Date(request.dueAt).toISOString(),
+          ...(action.request === 'access' && request.status === 'completed'
+            ? { download: `/p/${encodeURIComponent(token)}/export/${request.id}` }
+            : {}),
         };
       });
       if (result === null)
@@ -349,6 +356,19 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
           issues: [{ field: 'path.token', reason: 'is not a valid link' }],
         });
       return result;
+    },
+    async preferenceExport(token, requestId) {
+      const bundle = await withToken(token, async (ctx, leadId) => {
+        const request = await requests.get(ctx, requestId).catch(() => null);
+        // Only this link's own access requests: another person's request id reveals nothing.
+        if (request?.origin !== 'preference_page' || !request.leadIds.includes(leadId)) return null;
+        return requests.exportOf(ctx, requestId);
+      });
+      if (bundle === null)
+        throw new LeadloopError('not_found', 'no such download for this link', {
+          issues: [{ field: 'path.requestId', reason: 'not a request filed with this link' }],
+        });
+      return bundle;
     },
     retentionPolicy: (ctx) => retention.get(db, ctx),
     async setRetention(ctx, policy, actor) {

@@ -15,3 +15,4 @@ export type { RulesRepository } from './rules-repository.ts';
 export { createRulesRepository } from './rules-repository.ts';
 
 export { scoringSettingsSchema } from './scoring-state.ts';
+export type { TrainingExclusions } from './training-service.ts';

@@ -58,6 +58,8 @@ export interface ModelMetrics {
     challengerLogLoss: number;
     measure: string;
   } | null;
+  /** Outcomes left out of training, by reason (profiling withdrawn, erased); absent on older versions. */
+  exclusions?: { total: number; byReason: Record<string, number> };
 }
 
 export interface ModelVersionView {

@@ -16,7 +16,7 @@ import { createPredictiveStage, createPredictor, leadScoreView } from './predict
 import type { RulesRepository } from './rules-repository.ts';
 import type { LearningState, TrainingAttempt } from './scoring-state.ts';
 import { readState, writeState } from './scoring-state.ts';
-import type { TrainingService } from './training-service.ts';
+import type { TrainingExclusions, TrainingService } from './training-service.ts';
 import { createTrainingService } from './training-service.ts';
 
 /** `GET /v1/models`: the registry, what scores leads now, and why. */
@@ -62,6 +62,8 @@ export interface PredictiveScoringOptions {
   onOutcome?: OutcomeListener;
   /** Told of every new or changed outcome in its transaction (wired in main: workflow triggers). */
   outcomeReactions?: readonly OutcomeReaction[];
+  /** Whose outcomes may not train a model (wired in main to the privacy ledger). */
+  exclusions?: TrainingExclusions;
 }
 
 export function createPredictiveScoring(options: PredictiveScoringOptions): PredictiveScoring {
@@ -79,7 +81,13 @@ export function createPredictiveScoring(options: PredictiveScoringOptions): Pred
     onOutcome: options.onOutcome,
     reactions: options.outcomeReactions,
   });
-  const training = createTrainingService({ store, registry, audit, clock });
+  const training = createTrainingService({
+    store,
+    registry,
+    audit,
+    clock,
+    ...(options.exclusions ? { exclusions: options.exclusions } : {}),
+  });
   const insights = createInsights({ store, audit, clock });
   const stage = createPredictiveStage({ registry, predictor });
 

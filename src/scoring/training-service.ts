@@ -3,7 +3,7 @@ import type { Actor, Clock } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { ScoreLine } from '../leads/index.ts';
 import type { JobContext } from '../queue/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Db, Store } from '../store/index.ts';
 import { fromJson } from '../store/index.ts';
 import { leadRecord, leadRecordSource, workspaceFeatureSpec } from './lead-features.ts';
 import { historiesOf, leadAsOf } from './lead-snapshot.ts';
@@ -29,6 +29,34 @@ interface TrainingResult {
   modelStatus: ModelStatus | null;
   metrics: ModelMetrics | null;
   requirements: ReturnType<typeof requirements>;
+}
+
+/**
+ * Port: whose data may not train a model (wired in main to the privacy ledger). Scoring leaves
+ * those outcomes out and the model version says how many and why.
+ */
+export interface TrainingExclusions {
+  /** Of `leadIds`, the leads whose data may not be used for profiling now, each with why. */
+  excluded(db: Db, workspaceId: string, leadIds: readonly string[]): Promise<Map<string, string>>;
+  /** Outcomes already gone for a reason outside scoring (erased people), counted by reason. */
+  removed?(db: Db, workspaceId: string): Promise<Record<string, number>>;
+}
+
+/** What a model version says it left out: outcome counts by reason. */
+interface TrainingExclusionCounts {
+  total: number;
+  byReason: Record<string, number>;
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** `3 outcomes left out (profiling withdrawn: 2, erased: 1)`, or null when nothing was. */
+function exclusionSentence(counts: TrainingExclusionCounts): string | null {
+  if (counts.total === 0) return null;
+  const parts = Object.entries(counts.byReason)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([why, n]) => `${why}: ${n}`);
+  return `${plural(counts.total, 'outcome')} left out (${parts.join(', ')})`;
 }
 
 interface TrainOptions {
@@ -59,6 +87,7 @@ export function createTrainingService(options: {
   registry: ModelVersionRegistry;
   audit: AuditLog;
   clock: Clock;
+  exclusions?: TrainingExclusions;
 }): TrainingService {
   const { store, registry, audit, clock } = options;
   const db = store.db;
@@ -134,12 +163,30 @@ export function createTrainingService(options: {
         .limit(MAX_TRAINING_ROWS)
         .execute()
     ).reverse();
-    const ids = outcomes.map((o) => o.lead_id);
+    // People who objected to profiling (or restricted processing) do not train models; erased
+    // people's outcomes are already gone. Either way the version records how many and why.
+    const left = options.exclusions
+      ? await options.exclusions.excluded(
+          db,
+          workspaceId,
+          outcomes.map((o) => o.lead_id),
+        )
+      : new Map<string, string>();
+    const byReason: Record<string, number> = {};
+    for (const why of left.values()) byReason[why] = (byReason[why] ?? 0) + 1;
+    for (const [why, n] of Object.entries((await options.exclusions?.removed?.(db, workspaceId)) ?? {}))
+      if (n > 0) byReason[why] = (byReason[why] ?? 0) + n;
+    const exclusions: TrainingExclusionCounts = {
+      total: Object.values(byReason).reduce((a, b) => a + b, 0),
+      byReason,
+    };
+    const ids = outcomes.filter((o) => !left.has(o.lead_id)).map((o) => o.lead_id);
     const [leads, histories] = await Promise.all([
       loadLeads(db, workspaceId, ids),
       historiesOf(db, workspaceId, ids),
     ]);
     const rows = outcomes.flatMap((o) => {
+      if (left.has(o.lead_id)) return [];
       const found = leads.get(o.lead_id);
       return found ? [{ outcome: o, ...found }] : [];
     });
@@ -191,6 +238,7 @@ export function createTrainingService(options: {
       selection: trained.model.metadata.selection,
       window: windowed.window,
       comparison: null,
+      exclusions,
     };
     const modelAuc = metrics.validation.auc;
     const rulesAuc = metrics.pointRules.auc;
@@ -245,6 +293,8 @@ export function createTrainingService(options: {
 
     // Which window, and why, comes first: the rest of the reason is about the chosen model.
     if (windowed.reason) reason = `${windowed.reason}; ${reason}`;
+    const leftOut = exclusionSentence(exclusions);
+    if (leftOut) reason = `${reason}; ${leftOut}`;
 
     const registered = await store.transaction(async (trx) => {
       const view = await registry.register(

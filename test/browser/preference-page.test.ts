@@ -55,7 +55,7 @@ describe('preference page in Chromium', { skip }, () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('shows consent per purpose, takes a grant at once, files an erasure request, honours GPC, and explains a bad link', async () => {
+  it('shows consent per purpose, takes a grant at once, fulfils access (a download) and erasure (after confirming) at once, honours GPC, and explains a bad link', async () => {
     const accepted = await api('POST', '/v1/leads', {
       email: 'pat.page@prefs.example',
       name: 'Pat Page',
@@ -101,16 +101,40 @@ describe('preference page in Chromium', { skip }, () => {
     assert.equal(state.purposes.email_marketing?.method, 'preference_page');
     assert.equal(state.saleOrShareOptOut, true, 'the GPC header on the page opted out of sale/share');
 
+    // Access: the link verifies the person, so the copy is ready at once as a download on the page.
+    await page.locator('button[data-request="access"]').click();
+    const download = page.locator('#download');
+    await download.waitFor();
+    const href = await download.getAttribute('href');
+    assert.ok(href, 'a download link');
+    const bundle = await page.evaluate(async (url) => (await fetch(url)).text(), href);
+    assert.ok(bundle.includes('pat.page@prefs.example'), 'the download holds what is kept about the person');
+    const other = await fetch(
+      `${server.url}${href.replace(/dsr_[0-9A-Z]{26}/, 'dsr_00000000000000000000000000')}`,
+    );
+    assert.equal(other.status, 404, 'another request id gives nothing');
+    await page.screenshot({ path: join(RESULTS, 'preference-page-download.png'), fullPage: true });
+
+    // Erasure: confirmed in the dialog (accepted above), then carried out at once.
     await page.locator('button[data-request="erasure"]').click();
     await page.waitForFunction(() =>
-      /Request received/.test(document.getElementById('status')?.textContent ?? ''),
+      /has been erased/.test(document.getElementById('status')?.textContent ?? ''),
     );
     await page.screenshot({ path: join(RESULTS, 'preference-page-request.png'), fullPage: true });
-    const filed = (await api('GET', '/v1/privacy/requests?status=received')).body.items as {
+    const filed = (await api('GET', '/v1/privacy/requests?status=completed')).body.items as {
       type: string;
       origin: string;
+      dueAt: string;
+      completedAt: string | null;
     }[];
-    assert.ok(filed.some((r) => r.type === 'erasure' && r.origin === 'preference_page'));
+    for (const type of ['access', 'erasure'])
+      assert.ok(
+        filed.some((r) => r.type === type && r.origin === 'preference_page' && r.completedAt && r.dueAt),
+        `${type} request completed with its deadline: ${JSON.stringify(filed)}`,
+      );
+    assert.equal((await api('GET', `/v1/leads/${leadId}`)).status, 404, 'the person is erased');
+    const gone = await page.goto(`${server.url}${link.body.path}`);
+    assert.equal(gone?.status(), 400, 'the link of an erased person reads as any invalid link');
 
     const token = String(link.body.token);
     const bad = await page.goto(`${server.url}/p/${token.slice(0, -3)}AAA`);

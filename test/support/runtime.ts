@@ -144,3 +144,26 @@ export async function stopTestApp(app: { runtime: TestRuntime; http: HttpApp }):
   await app.http.app.close();
   await app.runtime.dispose();
 }
+
+/** {@link startTestApp} with one workspace created, its workers running. */
+export async function startAppWithWorkspace(
+  dialect: TestDialect,
+  options: Parameters<typeof createTestRuntime>[1] = {},
+): Promise<{
+  runtime: TestRuntime;
+  http: HttpApp;
+  ws: { workspaceId: string; organisationId: string; apiKey: string };
+}> {
+  const { runtime, http } = await startTestApp(dialect, options);
+  const created = await runtime.tenants.createWorkspace({
+    name: 'W',
+    organisation: 'Org',
+    actor: { type: 'system', id: 'test' },
+  });
+  const ws = {
+    workspaceId: created.workspace.id,
+    organisationId: created.workspace.organisationId,
+    apiKey: created.apiKey,
+  };
+  return { runtime, http, ws };
+}

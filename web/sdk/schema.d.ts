@@ -35,6 +35,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/p/{token}/export/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The copy of their data a person asked for on the preference page (public; the signed link is the credential) */
+        get: operations["preferenceExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/alerts": {
         parameters: {
             query?: never;
@@ -1883,6 +1900,40 @@ export interface operations {
         };
         responses: {
             /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preferenceExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export bundle (JSON) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4459,6 +4510,13 @@ export interface operations {
                                 comparison: {
                                     [key: string]: unknown;
                                 } | null;
+                                /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                                exclusions?: {
+                                    byReason: {
+                                        [key: string]: number;
+                                    };
+                                    total: number;
+                                };
                                 pointRules: {
                                     auc: number | null;
                                 };
@@ -4550,6 +4608,13 @@ export interface operations {
                             comparison: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                            exclusions?: {
+                                byReason: {
+                                    [key: string]: number;
+                                };
+                                total: number;
+                            };
                             pointRules: {
                                 auc: number | null;
                             };
@@ -4628,6 +4693,13 @@ export interface operations {
                                 comparison: {
                                     [key: string]: unknown;
                                 } | null;
+                                /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                                exclusions?: {
+                                    byReason: {
+                                        [key: string]: number;
+                                    };
+                                    total: number;
+                                };
                                 pointRules: {
                                     auc: number | null;
                                 };
@@ -4670,6 +4742,13 @@ export interface operations {
                                 comparison: {
                                     [key: string]: unknown;
                                 } | null;
+                                /** @description Outcomes left out of training, by reason (profiling withdrawn, erased people). */
+                                exclusions?: {
+                                    byReason: {
+                                        [key: string]: number;
+                                    };
+                                    total: number;
+                                };
                                 pointRules: {
                                     auc: number | null;
                                 };

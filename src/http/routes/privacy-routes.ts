@@ -407,6 +407,30 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
 
   registerRoute(app, catalog, tenants, {
     method: 'GET',
+    url: '/p/:token/export/:requestId',
+    operationId: 'preferenceExport',
+    summary:
+      'The copy of their data a person asked for on the preference page (public; the signed link is the credential)',
+    tag: 'Privacy',
+    auth: 'public',
+    params: z.object({
+      token: z.string().min(1).max(600),
+      requestId: z.string().regex(/^dsr_[0-9A-Z]{26}$/, 'must be an id starting with dsr_'),
+    }),
+    responses: {
+      200: { description: 'The export bundle (JSON)', schema: z.record(z.string(), z.unknown()) },
+    },
+    async handler({ params, reply }) {
+      const bundle = await privacy.preferenceExport(params.token, params.requestId);
+      reply
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="my-data-${params.requestId}.json"`);
+      return bundle as unknown as Record<string, unknown>;
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
     url: '/.well-known/gpc.json',
     operationId: 'gpcSupport',
     summary: 'Global Privacy Control support resource',

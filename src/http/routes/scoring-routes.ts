@@ -73,6 +73,10 @@ const modelVersionSchema = z.object({
     candidates: z.array(z.record(z.string(), z.unknown())),
     selection: z.string(),
     comparison: z.record(z.string(), z.unknown()).nullable(),
+    exclusions: z
+      .object({ total: z.number().int(), byReason: z.record(z.string(), z.number().int()) })
+      .optional()
+      .describe('Outcomes left out of training, by reason (profiling withdrawn, erased people).'),
   }),
   features: z.array(z.object({ name: z.string(), kind: z.string(), label: z.string() })),
   reason: z.string(),

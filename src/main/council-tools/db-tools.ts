@@ -10,8 +10,10 @@ import {
   type ToolScope,
 } from '../../council/index.ts';
 import { findLead, type Lead, leadConsents, leadHistory } from '../../leads/index.ts';
+import type { ConsentState, ConsentStateReader } from '../../privacy/index.ts';
 import type { RulesRepository } from '../../scoring/index.ts';
 import type { Db, Store } from '../../store/index.ts';
+import { consentNames } from '../consent-view.ts';
 import { performanceMetrics, segmentCounts } from './db-metrics.ts';
 import { workflowSummaries } from './db-workflows.ts';
 
@@ -25,6 +27,11 @@ export interface DbCouncilToolsOptions {
   chats: ChatStore;
   rules: RulesRepository;
   clock: Clock;
+  /**
+   * The privacy ledger's derived consent, read at each call (a withdrawal counts at once). Absent,
+   * the lead's older consent records are read and nothing is withheld.
+   */
+  consentState?: ConsentStateReader;
 }
 
 /** How long segment and funnel aggregates are reused. */
@@ -38,7 +45,7 @@ function employeesOf(value: unknown): number | null {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.floor(n) : null;
 }
 
-function snapshotOf(lead: Lead, consentPurposes: string[]): LeadSnapshot {
+function snapshotOf(lead: Lead, consentPurposes: string[], consentWithdrawn: string[] = []): LeadSnapshot {
   const attributes: LeadSnapshot['attributes'] = {};
   const put = (key: string, value: string | number | boolean | null) => {
     if (key.length > 200 || Object.keys(attributes).length >= 200) return;
@@ -59,6 +66,7 @@ function snapshotOf(lead: Lead, consentPurposes: string[]): LeadSnapshot {
     industry: typeof industry === 'string' ? industry.slice(0, 200) : null,
     employees: employeesOf(lead.attributes.employees),
     consentPurposes: [...new Set(consentPurposes)].map((p) => p.slice(0, 100)).slice(0, 50),
+    consentWithdrawn: [...new Set(consentWithdrawn)].map((p) => p.slice(0, 100)).slice(0, 50),
     attributes,
     status: lead.status,
     createdAt: new Date(lead.createdAt).toISOString(),
@@ -108,6 +116,8 @@ function councilSlots(session: StoredSession, values: Record<string, unknown>): 
 export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilTools {
   const { store, chats, rules, clock } = options;
   const db: Db = store.db;
+  const consentOf = (ctx: WorkspaceContext, leadId: string): Promise<ConsentState | null> =>
+    options.consentState ? options.consentState(db, ctx, leadId) : Promise.resolve(null);
 
   // A workspace never changes organisation; the repositories want the full context.
   const organisations = new Map<string, string>();
@@ -151,11 +161,21 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
       const ctx = await contextOf(scope);
       const lead = await findLead(db, ctx, args.leadId);
       if (!lead) return null;
-      const consents = await leadConsents(db, ctx, lead.id);
-      return snapshotOf(
-        lead,
-        consents.flatMap((c) => c.purposes),
-      );
+      const state = await consentOf(ctx, lead.id);
+      if (!state) {
+        const consents = await leadConsents(db, ctx, lead.id);
+        return snapshotOf(
+          lead,
+          consents.flatMap((c) => c.purposes),
+        );
+      }
+      const { granted, withdrawn } = consentNames(state);
+      const snapshot = snapshotOf(lead, granted, withdrawn);
+      // Profiling withdrawn (an objection) or processing restricted: nothing to evaluate the person
+      // on beyond where they are (for the law that applies) and how they came.
+      return state.profilingAllowed
+        ? snapshot
+        : { ...snapshot, title: null, industry: null, employees: null, attributes: {} };
     },
     async getLeadHistory(scope, args) {
       const ctx = await contextOf(scope);
@@ -170,6 +190,7 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
     },
     async getConversation(scope, args): Promise<ConversationSnapshot | null> {
       const ctx = await contextOf(scope);
+      if ((await consentOf(ctx, args.leadId))?.profilingAllowed === false) return null;
       const session = await latestSession(ctx, args.leadId);
       if (!session) return null;
       const summary = summarizeSession(session.state, clock.now());
@@ -189,6 +210,7 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
     },
     async getScore(scope, args): Promise<ScoreSnapshot | null> {
       const ctx = await contextOf(scope);
+      if ((await consentOf(ctx, args.leadId))?.profilingAllowed === false) return null;
       const lead = await findLead(db, ctx, args.leadId);
       if (!lead) return null;
       const ruleSet = await rules.get(db, ctx);

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { HttpApp } from '../src/http/index.ts';
+import { createDbCouncilTools } from '../src/main/council-tools/index.ts';
+import { call } from './support/http.ts';
+import {
+  DIALECTS,
+  eventually,
+  startAppWithWorkspace,
+  stopTestApp,
+  type TestRuntime,
+} from './support/runtime.ts';
+
+/** The council's database tools read the privacy ledger at each call: a withdrawal counts at once. */
+for (const dialect of DIALECTS) {
+  describe(`council tools read consent from the ledger (${dialect})`, () => {
+    let runtime: TestRuntime;
+    let http: HttpApp;
+    let ws = { workspaceId: '', organisationId: '', apiKey: '' };
+
+    before(async () => {
+      ({ runtime, http, ws } = await startAppWithWorkspace(dialect));
+      runtime.startWorkers(2);
+    });
+    after(() => stopTestApp({ runtime, http }));
+
+    const withdraw = async (leadId: string, purpose: string) => {
+      const response = await call(http.app, 'POST', `/v1/leads/${leadId}/consents`, {
+        key: ws.apiKey,
+        body: { entries: [{ purpose, action: 'withdraw' }] },
+      });
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+    };
+
+    it('withdrawn e-mail consent reaches getLead as withdrawn; withdrawn profiling leaves nothing to profile on', async () => {
+      const accepted = await call(http.app, 'POST', '/v1/leads', {
+        key: ws.apiKey,
+        body: {
+          email: 'carla.council@tools.example',
+          name: 'Carla',
+          company: 'Toolworks',
+          title: 'VP Sales',
+          country: 'US',
+          attributes: { industry: 'saas', employees: 250 },
+          consent: {
+            purposes: ['email_marketing', 'phone'],
+            textVersion: 'v3',
+            timestamp: new Date().toISOString(),
+            method: 'checkbox',
+          },
+        },
+      });
+      assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+      const leadId = await eventually(async () => {
+        const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.apiKey });
+        return (event.body.leadId as string | null) ?? undefined;
+      });
+      // The same tools the runtime's council uses, over the same ledger.
+      const tools = createDbCouncilTools({
+        store: runtime.store,
+        chats: runtime.chats,
+        rules: runtime.rules,
+        clock: runtime.clock,
+        consentState: runtime.privacy.consentState,
+      });
+      const scope = { workspaceId: ws.workspaceId };
+
+      const granted = await tools.getLead(scope, { leadId });
+      assert.ok(granted);
+      assert.ok(granted.consentPurposes.includes('email_marketing'));
+      assert.ok(granted.consentPurposes.includes('marketing'), 'the council rules’ name for it too');
+      assert.deepEqual(granted.consentWithdrawn, []);
+      assert.equal(granted.title, 'VP Sales');
+      assert.ok(await tools.getScore(scope, { leadId }), 'a score while profiling is allowed');
+
+      await withdraw(leadId, 'email_marketing');
+      const afterEmail = await tools.getLead(scope, { leadId });
+      assert.ok(afterEmail);
+      assert.ok(!afterEmail.consentPurposes.includes('email_marketing'));
+      assert.ok(!afterEmail.consentPurposes.includes('marketing'));
+      assert.deepEqual([...(afterEmail.consentWithdrawn ?? [])].sort(), ['email_marketing', 'marketing']);
+      assert.ok(afterEmail.consentPurposes.includes('sales_contact'), 'phone consent still stands');
+
+      await withdraw(leadId, 'profiling');
+      const afterProfiling = await tools.getLead(scope, { leadId });
+      assert.ok(afterProfiling);
+      assert.equal(afterProfiling.title, null);
+      assert.equal(afterProfiling.industry, null);
+      assert.equal(afterProfiling.employees, null);
+      assert.deepEqual(afterProfiling.attributes, {});
+      assert.equal(afterProfiling.country, 'US', 'where the person is stays: it decides the law');
+      assert.equal(await tools.getScore(scope, { leadId }), null);
+      assert.equal(await tools.getConversation(scope, { leadId }), null);
+
+      // Through the runtime's own council: the decision read no score.
+      const asked = await call(http.app, 'POST', '/v1/council/questions', {
+        key: ws.apiKey,
+        body: { type: 'lead.next_action', leadId },
+      });
+      assert.equal(asked.status, 200, JSON.stringify(asked.body));
+      assert.equal(typeof asked.body.decisionClass, 'string', JSON.stringify(asked.body));
+      assert.notEqual(asked.body.decisionClass, 'start_nurture');
+      assert.doesNotMatch(JSON.stringify(asked.body.output), /Score \d+/);
+    });
+  });
+}
