@@ -153,7 +153,7 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
     const session = await api(`/v1/chat/sessions/${sessionId}`);
     assert.equal(session.outcome, 'qualified');
     const slots = session.slots as Record<string, unknown>;
-    assert.deepEqual(slots.budget, { min: 50_000, max: 50_000, currency: 'USD' });
+    assert.deepEqual(slots.budget, { min: 50_000, max: 50_000, currency: 'USD', period: 'one_off' });
     assert.equal(slots.authority, 'vp');
     assert.match(String((slots.timeline as { byDate?: string })?.byDate), /^\d{4}-\d{2}-\d{2}$/);
     assert.ok(slots.need, 'the need was captured');

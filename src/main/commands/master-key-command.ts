@@ -1,7 +1,7 @@
 import { masterKeyId } from '../../core/index.ts';
 import { loadPreviousMasterKeys } from '../master-key.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption } from './types.ts';
+import { bool, type Command, dataDirOption, usageError } from './types.ts';
 
 export const masterKeyCommand: Command = {
   summary:
@@ -10,10 +10,10 @@ export const masterKeyCommand: Command = {
   options: { ...dataDirOption, json: { type: 'boolean' } },
   logLevel: 'warn',
   async run(context) {
-    if (context.positionals[0] !== 'rotate') throw new Error(`usage: ${this.usage}`);
+    if (context.positionals[0] !== 'rotate') throw usageError(`usage: ${this.usage}`);
     const previous = loadPreviousMasterKeys(context.config.LEADLOOP_PREVIOUS_MASTER_KEYS);
     if (previous.length === 0 || !context.config.LEADLOOP_MASTER_KEY)
-      throw new Error(
+      throw usageError(
         'set LEADLOOP_MASTER_KEY to the new key and LEADLOOP_PREVIOUS_MASTER_KEYS to the old one(s), for this command and every process, then run it',
       );
     const runtime = await createRuntime(context.config);

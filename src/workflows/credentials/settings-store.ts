@@ -26,7 +26,7 @@ export const workspaceWorkflowSettingsSchema = z
     ratePerConnector: z.number().min(0.1).max(10_000).default(50),
     /** Step outputs are cut to this many bytes of JSON (run history stays small). */
     maxStepOutputBytes: z.number().int().min(256).max(65_536).default(4096),
-    /** Finished runs older than this are deleted by `leadloop workflows prune`. */
+    /** Not used: finished runs are deleted by the privacy retention policy's `workflowRunsDays`; kept so stored settings still parse. */
     runRetentionDays: z.number().int().min(1).max(3650).default(90),
   })
   .strict();
