@@ -262,8 +262,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       });
     },
 
+    // One snapshot for every read: heads and entries read at different moments while appends go
+    // on would report a chain as truncated or longer than its head (PostgreSQL reads committed
+    // data per statement; a SQLite read transaction is a snapshot already).
     verify: ({ workspaceId, checkpoint } = {}) =>
-      verifyAuditTrail({ db: store.db, keys, workspaceId, checkpoint }),
+      (postgres
+        ? store.db.transaction().setIsolationLevel('repeatable read')
+        : store.db.transaction()
+      ).execute((trx) => verifyAuditTrail({ db: trx, keys, workspaceId, checkpoint })),
 
     async checkpoint() {
       const heads = await store.db
