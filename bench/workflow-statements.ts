@@ -8,7 +8,7 @@ import { StatementSync } from 'node:sqlite';
 import { inWorkspace } from '../src/core/index.ts';
 import { createTestRuntime, eventually } from '../test/support/runtime.ts';
 import { startHttpSink } from '../test/support/sinks.ts';
-import { prepareWorkspace } from '../test/support/workflow-fixtures.ts';
+import { prepareWorkspace, threeStepWorkflow } from '../test/support/workflow-fixtures.ts';
 
 const RUNS = Number(process.argv[2] ?? 200);
 const ACTOR = { type: 'system' as const, id: 'bench' };
@@ -32,34 +32,7 @@ const { workspace } = await runtime.tenants.createWorkspace({ name: 'Stmts', act
 const ws = { workspaceId: workspace.id };
 await inWorkspace(workspace.id, async () => {
   await prepareWorkspace(runtime, workspace.id);
-  const created = await runtime.workflows.service.create(
-    ws,
-    {
-      schemaVersion: 1,
-      name: 'Three steps',
-      triggers: [{ type: 'manual' }],
-      start: 'check',
-      steps: [
-        {
-          id: 'check',
-          type: 'condition',
-          when: { field: 'lead.score', op: 'gte', value: 0 },
-          onTrue: 'call',
-        },
-        {
-          id: 'call',
-          type: 'http_request',
-          method: 'POST',
-          url: `${sink.url}/leads`,
-          sharing: 'first_party',
-          body: { lead: '{{lead.id}}' },
-          next: 'mark',
-        },
-        { id: 'mark', type: 'update_lead', addTags: ['synced'] },
-      ],
-    },
-    ACTOR,
-  );
+  const created = await runtime.workflows.service.create(ws, threeStepWorkflow(sink.url, 'manual'), ACTOR);
   await runtime.workflows.service.activate(ws, created.id, ACTOR);
   const leadIds: string[] = [];
   for (let i = 0; i < RUNS; i++) {

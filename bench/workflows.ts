@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { inWorkspace } from '../src/core/index.ts';
 import { createRuntime, type Runtime } from '../src/main/runtime.ts';
 import { startHttpSink } from '../test/support/sinks.ts';
-import { waitingWorkflow } from '../test/support/workflow-fixtures.ts';
+import { threeStepWorkflow, waitingWorkflow } from '../test/support/workflow-fixtures.ts';
 import { benchLeadBody, printTable, writeResult } from './support.ts';
 
 const { values } = parseArgs({
@@ -100,30 +100,7 @@ async function throughput(target: Target): Promise<Record<string, number>> {
     await inWorkspace(workspace.id, async () => {
       const created = await runtime.workflows.service.create(
         ws,
-        {
-          schemaVersion: 1,
-          name: 'Three steps',
-          triggers: [{ type: 'lead.created' }],
-          start: 'check',
-          steps: [
-            {
-              id: 'check',
-              type: 'condition',
-              when: { field: 'lead.score', op: 'gte', value: 0 },
-              onTrue: 'call',
-            },
-            {
-              id: 'call',
-              type: 'http_request',
-              method: 'POST',
-              url: `${sink.url}/leads`,
-              sharing: 'first_party',
-              body: { lead: '{{lead.id}}' },
-              next: 'mark',
-            },
-            { id: 'mark', type: 'update_lead', addTags: ['synced'] },
-          ],
-        },
+        threeStepWorkflow(sink.url, 'lead.created'),
         ACTOR,
       );
       await runtime.workflows.service.activate(ws, created.id, ACTOR);

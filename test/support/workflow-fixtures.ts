@@ -44,6 +44,29 @@ export function qualifiedLeadWorkflow(sinkUrl: string) {
 }
 
 /** A manual workflow that waits `ms` (a timer as a due row) and ends: timers in the engine test and the bench. */
+/** Condition → HTTP call to the sink → lead update: the benchmarks' workflow (n8n's comparison shape). */
+export function threeStepWorkflow(sinkUrl: string, trigger: 'manual' | 'lead.created') {
+  return {
+    schemaVersion: 1,
+    name: 'Three steps',
+    triggers: [{ type: trigger }],
+    start: 'check',
+    steps: [
+      { id: 'check', type: 'condition', when: { field: 'lead.score', op: 'gte', value: 0 }, onTrue: 'call' },
+      {
+        id: 'call',
+        type: 'http_request',
+        method: 'POST',
+        url: `${sinkUrl}/leads`,
+        sharing: 'first_party',
+        body: { lead: '{{lead.id}}' },
+        next: 'mark',
+      },
+      { id: 'mark', type: 'update_lead', addTags: ['synced'] },
+    ],
+  };
+}
+
 export function waitingWorkflow(ms: number) {
   return {
     schemaVersion: 1,
