@@ -89,14 +89,6 @@ function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
   };
 }
 
-/** The largest change of any threshold between two snapshots (probability points). */
-function largestStep(a: ThresholdSnapshot, b: ThresholdSnapshot): number {
-  let step = Math.abs(a.workspace - b.workspace);
-  for (const key of new Set([...Object.keys(a.segments), ...Object.keys(b.segments)]))
-    step = Math.max(step, Math.abs((a.segments[key] ?? a.workspace) - (b.segments[key] ?? b.workspace)));
-  return step;
-}
-
 export interface ProposedChange {
   kind: AdjustmentKind;
   origin: Adjustment['origin'];

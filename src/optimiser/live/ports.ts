@@ -69,11 +69,3 @@ export interface PerformanceReviewer {
     | { ok: false; reason: string }
   >;
 }
-
-/** Forecast intervals for the guarantee report (scoring's forecast, per segment). */
-interface ConversionForecaster {
-  forecast(
-    workspaceId: string,
-    query: { segment?: string; leads: number; level: number },
-  ): Promise<{ expected: number; lower: number; upper: number; basis: string } | null>;
-}
