@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../src/config/index.ts';
-import { type RunningServer, serve } from '../../src/main/serve.ts';
+import type { RunningServer } from '../../src/main/serve.ts';
 import { eventually } from '../support/runtime.ts';
 import { browserSkipReason, launchChromium } from './support/chromium.ts';
+import { type DemoServer, startDemoServer } from './support/demo-server.ts';
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the preference page browser test: ${skip}`);
@@ -21,7 +19,7 @@ const RESULTS = join(ROOT, 'test-results');
 describe('preference page in Chromium', { skip }, () => {
   let browser: Browser;
   let server: RunningServer;
-  let dataDir: string;
+  let running: DemoServer<typeof demo> | undefined;
   let demo: { workspaceId: string; apiKey: string };
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${server.url}${path}`, {
@@ -36,23 +34,14 @@ describe('preference page in Chromium', { skip }, () => {
   };
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-preferences-'));
-    const config = loadConfig(
-      {},
-      { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    );
-    server = await serve(
-      { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
-      { logger: pino({ level: 'silent' }), queuePollMs: 20 },
-    );
-    demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
+    running = await startDemoServer<typeof demo>('preferences');
+    ({ server, demo } = running);
     mkdirSync(RESULTS, { recursive: true });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('shows consent per purpose, takes a grant at once, fulfils access (a download) and erasure (after confirming) at once, honours GPC, and explains a bad link', async () => {

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { loadConfig } from '../../src/config/index.ts';
-import { type RunningServer, serve } from '../../src/main/serve.ts';
+import type { RunningServer } from '../../src/main/serve.ts';
 import { eventually } from '../support/runtime.ts';
 import { browserSkipReason, launchChromium } from './support/chromium.ts';
+import { type DemoServer, startDemoServer } from './support/demo-server.ts';
 import { ensureWidgetBuilt, WIDGET_FILE, widgetSize } from './support/widget-build.ts';
 import { QUALIFYING, widgetDriver } from './support/widget-driver.ts';
 
@@ -28,7 +26,7 @@ const RESULTS = join(ROOT, 'test-results');
 describe('chat widget on the real server, in Chromium', { skip }, () => {
   let browser: Browser;
   let server: RunningServer;
-  let dataDir: string;
+  let running: DemoServer<typeof demo> | undefined;
   let demo: { workspaceId: string; apiKey: string; widgetKey: string };
   let context: BrowserContext | undefined;
   const api = async (path: string) => {
@@ -41,23 +39,14 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
 
   before(async () => {
     await ensureWidgetBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-widget-'));
-    const config = loadConfig(
-      {},
-      { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    );
-    server = await serve(
-      { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
-      { logger: pino({ level: 'silent' }), queuePollMs: 20 },
-    );
-    demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
+    running = await startDemoServer<typeof demo>('widget');
+    ({ server, demo } = running);
     mkdirSync(RESULTS, { recursive: true });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await running?.stop();
   });
   afterEach(async () => {
     await context?.close();

@@ -1,0 +1,34 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../../src/config/index.ts';
+import { type RunningServer, serve } from '../../../src/main/serve.ts';
+
+/** A real server on a fresh data directory, as `npm start` runs it, with its demo credentials. */
+export interface DemoServer<Demo> {
+  server: RunningServer;
+  demo: Demo;
+  stop(): Promise<void>;
+}
+
+export async function startDemoServer<Demo>(name: string): Promise<DemoServer<Demo>> {
+  const dataDir = mkdtempSync(join(tmpdir(), `leadloop-${name}-`));
+  const config = loadConfig(
+    {},
+    { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  );
+  const server = await serve(
+    { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
+    { logger: pino({ level: 'silent' }), queuePollMs: 20 },
+  );
+  const demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as Demo;
+  return {
+    server,
+    demo,
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
