@@ -264,6 +264,35 @@ export function chatEventGpc(chats: ChatStore) {
   };
 }
 
+/** Deletes up to `limit` of a workspace's rows of `table` whose `column` is older than `olderThan`. */
+async function sweepRows(
+  db: Db,
+  ctx: { workspaceId: string },
+  table: 'chat_sessions' | 'council_decisions',
+  column: 'updated_at' | 'created_at',
+  olderThan: number,
+  limit: number,
+): Promise<number> {
+  const rows = await db
+    .selectFrom(table)
+    .select('id')
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where(column, '<', olderThan)
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return 0;
+  await db
+    .deleteFrom(table)
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.length;
+}
+
 export const retentionTargets: RetentionTargets = {
   async unconvertedLeads(db, ctx, olderThan, limit) {
     const rows = await db
@@ -286,28 +315,9 @@ export const retentionTargets: RetentionTargets = {
       .execute();
     return rows.map((r) => r.id);
   },
+  // Whole sessions go: the lead keeps the answers the pipeline took from them (chat_* attributes).
   transcripts: {
-    // Whole sessions go: the lead keeps the answers the pipeline took from them (chat_* attributes).
-    async sweep(db, ctx, olderThan, limit) {
-      const rows = await db
-        .selectFrom('chat_sessions')
-        .select('id')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('updated_at', '<', olderThan)
-        .limit(limit)
-        .execute();
-      if (rows.length === 0) return 0;
-      await db
-        .deleteFrom('chat_sessions')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
-      return rows.length;
-    },
+    sweep: (db, ctx, olderThan, limit) => sweepRows(db, ctx, 'chat_sessions', 'updated_at', olderThan, limit),
   },
   rawPayloads: {
     async sweep(db, ctx, olderThan, limit) {
@@ -340,26 +350,8 @@ export const retentionTargets: RetentionTargets = {
     },
   },
   decisions: {
-    async sweep(db, ctx, olderThan, limit) {
-      const rows = await db
-        .selectFrom('council_decisions')
-        .select('id')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('created_at', '<', olderThan)
-        .limit(limit)
-        .execute();
-      if (rows.length === 0) return 0;
-      await db
-        .deleteFrom('council_decisions')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
-      return rows.length;
-    },
+    sweep: (db, ctx, olderThan, limit) =>
+      sweepRows(db, ctx, 'council_decisions', 'created_at', olderThan, limit),
   },
   workflowRuns: {
     // Only finished runs: a running or waiting run still needs its memoised steps to resume.
