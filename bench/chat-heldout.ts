@@ -226,26 +226,13 @@ const questionSchema = z.array(
     mustContain: z.array(z.string()).optional(),
   }),
 );
-interface KnowledgeAnswer {
-  text: string;
-  source: { file: string; heading: string };
-}
-interface KnowledgeBase {
-  answer(question: string): KnowledgeAnswer | null | Promise<KnowledgeAnswer | null>;
-}
-type KnowledgeFactory = (
-  documents: Array<{ file: string; markdown: string }>,
-) => KnowledgeBase | Promise<KnowledgeBase>;
-
 async function evaluateQuestions() {
-  const factory = (chat as unknown as { createKnowledgeBase?: KnowledgeFactory }).createKnowledgeBase;
-  if (factory === undefined) return null;
   const dir = join(heldout, 'knowledge');
   const files = (await readdir(dir)).filter((name) => name.endsWith('.md')).sort();
   const documents = await Promise.all(
     files.map(async (file) => ({ file, markdown: await readFile(join(dir, file), 'utf8') })),
   );
-  const kb = await factory(documents);
+  const kb = chat.createKnowledgeBase(documents);
   const questions = questionSchema.parse(JSON.parse(await readFile(join(heldout, 'questions.json'), 'utf8')));
   const answerable = { right: 0, rightSection: 0, declined: 0, total: 0 };
   const unanswerable = { declined: 0, total: 0 };
@@ -306,12 +293,10 @@ for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths
 console.log(
   `\ntime phrases: ${timePhrases.phrases}, end of window right ${pct(timePhrases.accuracy)}, unparsed ${timePhrases.unparsed}`,
 );
-if (questions === null) console.log('questions: no createKnowledgeBase exported by src/chat — not measured');
-else
-  console.log(
-    `questions: ${questions.answerable} answerable — right ${pct(questions.answeredRight)} (right section ${pct(questions.rightSection)}, declined ${pct(questions.declinedAnswerable)}); ` +
-      `${questions.unanswerable} unanswerable — declined ${pct(questions.declinedUnanswerable)}`,
-  );
+console.log(
+  `questions: ${questions.answerable} answerable — right ${pct(questions.answeredRight)} (right section ${pct(questions.rightSection)}, declined ${pct(questions.declinedAnswerable)}); ` +
+    `${questions.unanswerable} unanswerable — declined ${pct(questions.declinedUnanswerable)}`,
+);
 
 await mkdir(join(root, 'bench/results'), { recursive: true });
 await writeFile(

@@ -41,11 +41,13 @@ export type { Reply } from './reply-phraser.ts';
 // Session state and what it produces
 export type { SessionState } from './session-state.ts';
 export { parseSessionState, slotValues } from './session-state.ts';
+
 // Extraction: the port, the offline default, the model fallback wrapper, the extractors
 
+// Answers to visitors' questions from the workspace's content (bench:chat:heldout measures it)
+export { createKnowledgeBase } from './knowledge.ts';
 export { createFallbackExtractor } from './slot-extractor.ts';
 // Slot values
 export type { SlotValue } from './slot-values.ts';
-
 export { summarizeSession } from './summary.ts';
 export { contentWords } from './text.ts';
