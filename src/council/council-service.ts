@@ -253,6 +253,15 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
           decisionClass: decision.decisionClass,
           confidence: decision.confidence,
         });
+      if (inserted) {
+        const record = decisionAuditRecord(decision);
+        await audit.append(trx, tenant.workspaceId, {
+          ...record,
+          data: { ...record.data, trigger: context.trigger, requestedBy },
+        });
+      }
+      // After the audit entry: the pipeline and outcome transactions lock the audit chain before the
+      // domain-event log, so this one must too, or two of them can wait on each other (a deadlock).
       if (inserted && options.onSpent)
         await options.onSpent(trx, tenant.workspaceId, {
           decisionId: decision.id,
@@ -261,13 +270,6 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
           tokens: decision.cost.tokens,
           offline: context.offline === true,
         });
-      if (inserted) {
-        const record = decisionAuditRecord(decision);
-        await audit.append(trx, tenant.workspaceId, {
-          ...record,
-          data: { ...record.data, trigger: context.trigger, requestedBy },
-        });
-      }
       const id = inserted
         ? decision.id
         : context.jobId && (await decisionIdOfJob(trx, tenant, context.jobId));
