@@ -1,14 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
 import { inWorkspace, LeadloopError } from '../core/index.ts';
 import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
 import type { Store, UnitOfWork } from '../store/index.ts';
-import type { TenantsService } from '../tenants/index.ts';
+import type { TenantsService, Workspace } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
 import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
-import type { SessionContext, SessionState } from './session-state.ts';
+import type { PrivacyNotice, SessionContext, SessionState } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
 
 /** A message as the widget and the API show it; `id` is its position in the transcript. */
@@ -20,6 +21,8 @@ interface ChatMessage {
   author?: string;
   quickReplies?: string[];
   link?: { url: string; label: string };
+  /** On the consent question: the privacy notice the visitor is asked to read, with its version. */
+  notice?: { version: string; url: string };
   at: string;
 }
 
@@ -155,10 +158,25 @@ function messagesSince(state: SessionState, from: number, replies: Reply[] = [])
       const extras = replies[reply++];
       if (extras?.quickReplies?.length) message.quickReplies = extras.quickReplies;
       if (extras?.link) message.link = { url: extras.link, label: 'Book a meeting' };
+      if (extras?.kind === 'consent' && state.context.notice)
+        message.notice = { version: state.context.notice.version, url: state.context.notice.url };
     }
     messages.push(message);
   });
   return messages;
+}
+
+/**
+ * The workspace's privacy notice as the consent step links it. The hash is the sha256 of the notice
+ * text when the workspace stored it, else of its version and URL (what the visitor was pointed to).
+ */
+function noticeOf(settings: Workspace['settings']): PrivacyNotice | undefined {
+  const notice = settings.privacy?.notice;
+  if (!notice) return undefined;
+  const hash = createHash('sha256')
+    .update(notice.text ?? `${notice.version}\n${notice.url}`)
+    .digest('hex');
+  return { version: notice.version, url: notice.url, hash };
 }
 
 /** What an ended conversation contributes to the lead pipeline (no transcript: that stays with the session). */
@@ -201,6 +219,9 @@ function leadFromSession(
             textVersion: state.consent.textVersion,
             timestamp: state.consent.timestamp,
             method: 'chat',
+            ...(state.consent.noticeVersion
+              ? { noticeVersion: state.consent.noticeVersion, noticeHash: state.consent.noticeHash }
+              : {}),
           },
         }
       : {}),
@@ -371,7 +392,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
 
   /** A new conversation in the widget key's workspace (run inside that workspace's data scope). */
   async function startIn(
-    workspace: { id: string; organisationId: string },
+    workspace: Pick<Workspace, 'id' | 'organisationId' | 'settings'>,
     input: Pick<Parameters<ChatService['start']>[0], 'playbook' | 'locale' | 'context' | 'signal'>,
   ): Promise<ChatTurn> {
     const { playbook, locale, context, signal } = input;
@@ -382,9 +403,10 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         issues: [{ field: 'body.playbook', reason: 'no such playbook' }],
       });
     const sessionId = ids.next('chat');
+    const notice = noticeOf(workspace.settings);
     const turn = await engineFor(workspace.id).start(
       chosen,
-      { sessionId, ...(locale ? { locale } : {}), ...context },
+      { sessionId, ...(locale ? { locale } : {}), ...context, ...(notice ? { notice } : {}) },
       signal ? { signal } : {},
     );
     const now = clock.now();

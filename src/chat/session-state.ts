@@ -29,6 +29,15 @@ export interface SessionContext {
   utm?: Partial<Record<'source' | 'medium' | 'campaign' | 'term' | 'content', string>>;
   /** The browser's Global Privacy Control signal. */
   gpc?: boolean;
+  /** The workspace's privacy notice, linked at the consent step; `hash` is what the consent records. */
+  notice?: PrivacyNotice;
+}
+
+/** A privacy notice as the consent step shows it: version, where to read it, and its sha256. */
+export interface PrivacyNotice {
+  version: string;
+  url: string;
+  hash: string;
 }
 
 /** A person from the workspace who took over the conversation. */
@@ -82,6 +91,9 @@ export interface ConsentRecord {
   phone?: string;
   /** The browser sent Global Privacy Control when consent was given. */
   gpc?: boolean;
+  /** The privacy notice linked at the consent step, when the workspace has one. */
+  noticeVersion?: string;
+  noticeHash?: string;
 }
 
 /** Where a conversation is: asking questions, asking for contact details, asking for consent, or over. */
@@ -164,6 +176,7 @@ const sessionStateSchema = z
         referrer: z.string().optional(),
         utm: z.record(z.string(), z.string()).optional(),
         gpc: z.boolean().optional(),
+        notice: z.object({ version: z.string(), url: z.string(), hash: z.string() }).strict().optional(),
       })
       .strict(),
     language: z.enum(LANGUAGES),
@@ -204,6 +217,8 @@ const sessionStateSchema = z
         email: z.string().optional(),
         phone: z.string().optional(),
         gpc: z.boolean().optional(),
+        noticeVersion: z.string().optional(),
+        noticeHash: z.string().optional(),
       })
       .strict()
       .nullable(),

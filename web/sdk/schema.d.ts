@@ -2313,6 +2313,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2404,6 +2409,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2460,6 +2470,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -2522,6 +2537,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2573,6 +2593,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -2670,6 +2695,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -4020,6 +4050,10 @@ export interface operations {
                          * @enum {string}
                          */
                         method: "checkbox" | "form" | "chat" | "verbal" | "import" | "api";
+                        /** @description sha256 of the privacy notice shown at collection. */
+                        noticeHash?: string;
+                        /** @description Version of the privacy notice shown at collection, when it differs from textVersion. */
+                        noticeVersion?: string;
                         /** @description What the person agreed to, e.g. ["marketing", "sales_contact"]. */
                         purposes: string[];
                         /** @description Version of the consent wording shown to the person. */
@@ -6651,6 +6685,10 @@ export interface operations {
                          * @enum {string}
                          */
                         method: "checkbox" | "form" | "chat" | "verbal" | "import" | "api";
+                        /** @description sha256 of the privacy notice shown at collection. */
+                        noticeHash?: string;
+                        /** @description Version of the privacy notice shown at collection, when it differs from textVersion. */
+                        noticeVersion?: string;
                         /** @description What the person agreed to, e.g. ["marketing", "sales_contact"]. */
                         purposes: string[];
                         /** @description Version of the consent wording shown to the person. */
@@ -7793,6 +7831,15 @@ export interface operations {
                      */
                     chat?: {
                         handoffTimeoutSeconds: number;
+                    };
+                    /** @default {} */
+                    privacy?: {
+                        notice?: {
+                            text?: string;
+                            /** Format: uri */
+                            url: string;
+                            version: string;
+                        };
                     };
                     /**
                      * @default {
