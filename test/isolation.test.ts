@@ -803,6 +803,16 @@ for (const dialect of DIALECTS) {
         const lead = await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey });
         assert.notEqual((lead.body.attributes as Record<string, unknown>).unsubscribed, true);
       },
+      async unsubscribePage() {
+        const forged = await http.app.inject({
+          method: 'GET',
+          url: `/v1/unsubscribe/${A.workspaceId}/${A.leadId}?t=forged-token-of-b`,
+        });
+        assert.equal(forged.statusCode, 400);
+        assert.doesNotMatch(forged.body, new RegExp(A.leadId), 'the page names nobody');
+        const lead = await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey });
+        assert.notEqual((lead.body.attributes as Record<string, unknown>).unsubscribed, true);
+      },
       async getCouncilRouterStats() {
         const { id } = await councilDecisionOfA();
         const given = await call(http.app, 'POST', `/v1/council/decisions/${id}/feedback`, {

@@ -1121,11 +1121,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The unsubscribe link opened in a browser: a page that confirms before unsubscribing
+         * @description Side-effect free (RFC 8058 §3: scanners prefetch links); its button sends the one-click POST. A bad token gets a plain page (400) that says nothing about the person.
+         */
+        get: operations["unsubscribePage"];
         put?: never;
         /**
          * One-click unsubscribe (RFC 8058) from workflow e-mail
-         * @description The link in every commercial e-mail; the token proves the recipient got the e-mail. Marketing steps skip the lead afterwards.
+         * @description The mailbox provider’s form POST (or the confirmation page’s button); the token proves the recipient got the e-mail. Marketing steps skip the lead afterwards. A browser (Accept: text/html) gets a page saying it is done instead of JSON.
          */
         post: operations["unsubscribe"];
         delete?: never;
@@ -6443,6 +6447,49 @@ export interface operations {
                             workspaceName: string;
                         }[];
                     };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribePage: {
+        parameters: {
+            query?: {
+                t?: string;
+            };
+            header?: never;
+            path: {
+                leadId: string;
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmation page (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description The link is not valid (HTML) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
                 };
             };
             /** @description An error, as RFC 9457 problem details */
