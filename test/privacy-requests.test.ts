@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
+import { findInMemory } from './support/privacy-scan.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -226,9 +227,20 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('sweeps retention: erases old unconverted leads, keeps converted ones, deletes finished workflow runs past their days, reports, and a rerun removes nothing', async () => {
+    it('sweeps retention: erases old unconverted leads (and their cached council decisions), keeps converted ones, deletes finished workflow runs past their days, reports, and a rerun removes nothing', async () => {
       const stale = await submit({ email: 'stale@retention.example' });
       const customer = await submit({ email: 'customer@retention.example' });
+      // A council decision about the stale lead sits in the reuse cache until the sweep erases the lead.
+      const asked = await call(http.app, 'POST', '/v1/council/questions', {
+        key: A.apiKey,
+        body: { type: 'lead.next_action', leadId: stale },
+      });
+      assert.equal(asked.status, 200, JSON.stringify(asked.body));
+      assert.deepEqual(
+        findInMemory(await runtime.decisionCache.held(A.workspaceId), [stale]),
+        [stale],
+        'the cache scan finds the decision before the sweep',
+      );
       await call(http.app, 'POST', `/v1/leads/${customer}/outcome`, {
         key: A.apiKey,
         body: { converted: true },
@@ -312,6 +324,11 @@ for (const dialect of DIALECTS) {
       const report = await inWorkspace(A.workspaceId, () => runtime.privacy.retention.sweep(ctx(), ACTOR));
       assert.ok(report.removed.unconvertedLeads >= 1, JSON.stringify(report));
       assert.equal((await call(http.app, 'GET', `/v1/leads/${stale}`, { key: A.apiKey })).status, 404);
+      assert.deepEqual(
+        findInMemory(await runtime.decisionCache.held(A.workspaceId), [stale]),
+        [],
+        'the sweep purged the erased lead’s decisions from the council cache',
+      );
       assert.equal((await call(http.app, 'GET', `/v1/leads/${customer}`, { key: A.apiKey })).status, 200);
       const customerEvent = await inWorkspace(A.workspaceId, () =>
         runtime.inspect

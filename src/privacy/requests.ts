@@ -32,7 +32,7 @@ export interface ErasureHooks {
     ctx: WorkspaceContext,
     erased: { requestId: string; leadIds: string[]; counts: Record<string, number> },
   ): Promise<void>;
-  /** After commit: storage scrubbing (SQLite checkpoint), caches, Redis. */
+  /** After commit: storage scrubbing (SQLite checkpoint), caches, Redis. `requestId` is `retention` after a sweep. */
   afterCommit?(ctx: WorkspaceContext, erased: { requestId: string; leadIds: string[] }): Promise<void>;
 }
 
