@@ -7057,8 +7057,6 @@ export interface operations {
                         maxStepOutputBytes: number;
                         /** @default 50 */
                         ratePerConnector: number;
-                        /** @default 90 */
-                        runRetentionDays: number;
                         /** @default null */
                         sender: {
                             from: string;
@@ -7099,8 +7097,6 @@ export interface operations {
                     maxStepOutputBytes?: number;
                     /** @default 50 */
                     ratePerConnector?: number;
-                    /** @default 90 */
-                    runRetentionDays?: number;
                     /** @default null */
                     sender?: {
                         from: string;
@@ -7128,8 +7124,6 @@ export interface operations {
                         maxStepOutputBytes: number;
                         /** @default 50 */
                         ratePerConnector: number;
-                        /** @default 90 */
-                        runRetentionDays: number;
                         /** @default null */
                         sender: {
                             from: string;
