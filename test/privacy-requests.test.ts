@@ -227,6 +227,114 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('files a request on hold: the daily resume leaves it; the operator extends it once, then runs or rejects it (each step in the log and the audit trail)', async () => {
+      const held = await submit({ email: 'held@verify.example', name: 'Hal Held' });
+      const doubtful = await submit({ email: 'doubtful@verify.example' });
+      const filed = await file({
+        type: 'erasure',
+        subject: { email: 'held@verify.example' },
+        jurisdiction: 'ccpa',
+        hold: true,
+      });
+      assert.equal(filed.status, 201, JSON.stringify(filed.body));
+      assert.equal(filed.body.status, 'received');
+      assert.equal(filed.body.held, true);
+      const id = filed.body.id as string;
+      await inWorkspace(A.workspaceId, () => runtime.privacy.requests.resume(ctx(), ACTOR));
+      assert.equal(
+        (await call(http.app, 'GET', `/v1/leads/${held}`, { key: A.apiKey })).status,
+        200,
+        'resume skips a held request',
+      );
+
+      const dueBefore = Date.parse(filed.body.dueAt as string);
+      const extended = await call(http.app, 'POST', `/v1/privacy/requests/${id}/extend`, {
+        key: A.apiKey,
+        body: { reason: 'identity check needs a signed form' },
+      });
+      assert.equal(extended.status, 200, JSON.stringify(extended.body));
+      assert.equal(extended.body.dueAt, filed.body.extendedDueAt);
+      assert.equal(
+        Date.parse(extended.body.dueAt as string) - dueBefore,
+        45 * 86_400_000,
+        'CCPA: 45 more days',
+      );
+      const twice = await call(http.app, 'POST', `/v1/privacy/requests/${id}/extend`, {
+        key: A.apiKey,
+        body: { reason: 'again' },
+      });
+      assert.equal(twice.status, 409);
+      const noReason = await call(http.app, 'POST', `/v1/privacy/requests/${id}/extend`, {
+        key: A.apiKey,
+        body: {},
+      });
+      assert.equal(noReason.status, 400);
+      assert.ok(
+        noReason.body.errors?.some((e) => e.field === 'body.reason'),
+        JSON.stringify(noReason.body),
+      );
+
+      const ran = await call(http.app, 'POST', `/v1/privacy/requests/${id}/run`, { key: A.apiKey });
+      assert.equal(ran.status, 200, JSON.stringify(ran.body));
+      assert.equal(ran.body.status, 'completed');
+      assert.equal(ran.body.held, false);
+      assert.equal((await call(http.app, 'GET', `/v1/leads/${held}`, { key: A.apiKey })).status, 404);
+      assert.deepEqual(
+        (ran.body.steps as { step: string }[]).map((step) => step.step),
+        ['received', 'extended', 'started', 'completed'],
+      );
+      const lateReject = await call(http.app, 'POST', `/v1/privacy/requests/${id}/reject`, {
+        key: A.apiKey,
+        body: { reason: 'too late' },
+      });
+      assert.equal(lateReject.status, 409, 'a completed request cannot be rejected');
+
+      const other = await file({ type: 'access', subject: { email: 'doubtful@verify.example' }, hold: true });
+      const rejected = await call(http.app, 'POST', `/v1/privacy/requests/${other.body.id}/reject`, {
+        key: A.apiKey,
+        body: { reason: 'identity not verified' },
+      });
+      assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
+      assert.equal(rejected.body.status, 'rejected');
+      assert.deepEqual(rejected.body.result, { rejected: 'identity not verified' });
+      const sealed = await inWorkspace(A.workspaceId, () =>
+        runtime.inspect
+          .selectFrom('privacy_requests')
+          .select(['subject_sealed', 'changes_sealed'])
+          .where('id', '=', other.body.id as string)
+          .executeTakeFirstOrThrow(),
+      );
+      assert.deepEqual(
+        { ...sealed },
+        { subject_sealed: null, changes_sealed: null },
+        'the filed subject is cleared at once',
+      );
+      const runRejected = await call(http.app, 'POST', `/v1/privacy/requests/${other.body.id}/run`, {
+        key: A.apiKey,
+      });
+      assert.equal(runRejected.status, 409);
+      assert.equal((await call(http.app, 'GET', `/v1/leads/${doubtful}`, { key: A.apiKey })).status, 200);
+      const actions = await inWorkspace(A.workspaceId, () =>
+        runtime.inspect
+          .selectFrom('audit_log')
+          .select('action')
+          .where('subject', 'in', [id, other.body.id as string])
+          .orderBy('seq')
+          .execute(),
+      );
+      assert.deepEqual(
+        actions.map((a) => a.action),
+        [
+          'privacy.request.received',
+          'privacy.request.extended',
+          'privacy.request.started',
+          'privacy.request.completed',
+          'privacy.request.received',
+          'privacy.request.rejected',
+        ],
+      );
+    });
+
     it('sweeps retention: erases old unconverted leads (and their cached council decisions), keeps converted ones, deletes finished workflow runs past their days, reports, and a rerun removes nothing', async () => {
       const stale = await submit({ email: 'stale@retention.example' });
       const customer = await submit({ email: 'customer@retention.example' });

@@ -17,6 +17,7 @@ import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOptimiserRoutes } from './routes/optimiser-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
+import { registerPrivacyRequestRoutes } from './routes/privacy-request-routes.ts';
 import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
@@ -172,6 +173,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerPrivacyRoutes(app, catalog, deps);
+  registerPrivacyRequestRoutes(app, catalog, deps);
   registerAnalyticsRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);
   registerIdentityRoutes(app, catalog, deps);

@@ -923,7 +923,7 @@ export interface paths {
         get: operations["listPrivacyRequests"];
         put?: never;
         /**
-         * File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out
+         * File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out (or, with `hold`, keep it for the operator)
          * @description The subject is matched by normalised email or phone (every lead of the workspace, merged ones included) or by lead id. An unknown subject is 404 and nothing is stored.
          */
         post: operations["createPrivacyRequest"];
@@ -961,6 +961,66 @@ export interface paths {
         get: operations["exportPrivacyRequest"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend an open request’s deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days)
+         * @description Once per request; the person must be told within the first deadline, with the reason. 409 when closed or already extended.
+         */
+        post: operations["extendPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a request not yet carried out (e.g. the identity could not be verified), with the reason
+         * @description The filed subject and changes are cleared at once; the request stays as the record. 409 once started.
+         */
+        post: operations["rejectPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Carry out a request filed on hold (after verifying who asked)
+         * @description Idempotent: a completed request stays as it is. A rejected one is 409.
+         */
+        post: operations["runPrivacyRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4167,6 +4227,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5614,6 +5676,8 @@ export interface operations {
                             dueAt: string;
                             /** Format: date-time */
                             extendedDueAt: string;
+                            /** @description Filed on hold: waits for POST …/run or …/reject. */
+                            held: boolean;
                             id: string;
                             jurisdiction: string;
                             leadIds: string[];
@@ -5668,6 +5732,8 @@ export interface operations {
                         phone?: string;
                         title?: string;
                     };
+                    /** @description File it without carrying it out (e.g. to verify who asked first); then run, reject or extend it by hand. Default false. */
+                    hold?: boolean;
                     /**
                      * @default gdpr
                      * @enum {string}
@@ -5684,7 +5750,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Filed (and carried out); `dueAt` is the legal deadline */
+            /** @description Filed (and carried out unless `hold`); `dueAt` is the legal deadline */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5698,6 +5764,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5757,6 +5825,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5812,6 +5882,203 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extendPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why; kept in the request log and the audit trail. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request with its new `dueAt` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why; kept in the request log and the audit trail. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The rejected request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request, carried out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
                     };
                 };
             };

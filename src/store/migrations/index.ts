@@ -13,6 +13,7 @@ import { signedDataScopeMigration } from './013-signed-data-scope.ts';
 import { directoryRowSecurityMigration } from './014-directory-row-security.ts';
 import { auditResealMigration } from './015-audit-reseal.ts';
 import { privacyMigration } from './030-privacy.ts';
+import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { workflowTriggersMigration } from './041-workflow-triggers.ts';
 import { usersMigration } from './050-users.ts';
@@ -38,6 +39,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '014-directory-row-security': directoryRowSecurityMigration(dialect),
     '015-audit-reseal': auditResealMigration(dialect),
     '030-privacy': privacyMigration(dialect),
+    '031-privacy-request-hold': privacyRequestHoldMigration(),
     '040-workflows': workflowsMigration(dialect),
     '041-workflow-triggers': workflowTriggersMigration(dialect),
     '050-users': usersMigration(),
