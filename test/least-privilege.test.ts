@@ -158,6 +158,133 @@ describe('least privilege of the application role (postgres)', {
     assert.deepEqual(planted, []);
   });
 
+  it('keeps the console account tables out of reach without a signed scope: no reading, no joining a console', async () => {
+    // A victim operator of B with a session and a pending invitation, made by the application.
+    const victim = await runtime.users.createUser({
+      email: 'victim@b.example',
+      password: 'victim password 1',
+      workspaceId: B.id,
+      actor: ACTOR,
+    });
+    await runtime.users.grantRole({ userId: victim.id, workspaceId: B.id, role: 'admin', actor: ACTOR });
+    const signedIn = await runtime.users.signIn({
+      email: 'victim@b.example',
+      password: 'victim password 1',
+      client: 'least-privilege',
+    });
+    await runtime.users.invite({ workspaceId: B.id, email: 'new@b.example', role: 'admin', actor: ACTOR });
+    const count = async (table: string, workspaceIds: string[] = []) =>
+      Number(
+        (
+          await asApp(workspaceIds, () =>
+            sql.raw<{ n: string }>(`select count(*) as n from ${table}`).execute(app.db),
+          )
+        ).rows[0]?.n,
+      );
+    // No scope (what a session holding the role's credentials has): every account table looks empty.
+    for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
+      assert.equal(await count(table), 0, `${table} is readable without a scope`);
+    // A's scope sees none of B's accounts either.
+    for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
+      assert.equal(await count(table, [A.id]), 0, `${table}: A's scope reads B's accounts`);
+    assert.equal(await count('user_memberships', [B.id]), 1);
+
+    // Adding oneself to B's console: as a workspace role, as an organisation role, with or without A's scope.
+    const attacker = 'usr_attacker';
+    await assert.rejects(
+      sql`insert into users (id, email, name, password_hash, failed_logins, created_at, password_changed_at)
+          values (${attacker}, 'attacker@x.example', 'x', 'scrypt$x', 0, 0, 0)`.execute(app.db),
+      /row-level security/,
+    );
+    // The attacker's own account, created properly in A (an operator of A attacking B).
+    const own = await runtime.users.createUser({
+      email: 'attacker@a.example',
+      password: 'attacker password',
+      workspaceId: A.id,
+      actor: ACTOR,
+    });
+    await runtime.users.grantRole({ userId: own.id, workspaceId: A.id, role: 'viewer', actor: ACTOR });
+    const join = (workspace: string | null, org: string) =>
+      sql`insert into user_memberships (user_id, workspace_id, organisation_id, role, created_at)
+          values (${own.id}, ${workspace}, ${org}, 'admin', 0)`.execute(app.db);
+    for (const scope of [[], [A.id]]) {
+      await assert.rejects(
+        asApp(scope, () => join(B.id, B.org)),
+        /row-level security/,
+      );
+      await assert.rejects(
+        asApp(scope, () => join(null, B.org)),
+        /row-level security/,
+      );
+    }
+    // In A's scope, a row naming A's workspace but B's organisation is refused too.
+    await assert.rejects(
+      asApp([A.id], () => join(A.id, B.org)),
+      /row-level security/,
+    );
+    // Moving one's own membership into B: invisible without a scope, refused from A's.
+    const promote = () =>
+      sql`update user_memberships set workspace_id = ${B.id}, organisation_id = ${B.org}, role = 'admin'`.execute(
+        app.db,
+      );
+    assert.equal(Number((await asApp([], promote)).numAffectedRows ?? 0), 0);
+    await assert.rejects(asApp([A.id], promote), /row-level security/);
+    // Rewriting the victim's account or ending their sessions: nothing visible, nothing changed.
+    for (const scope of [[], [A.id]]) {
+      const rewritten = await asApp(scope, () =>
+        sql`update users set password_hash = 'scrypt$attacker' where id = ${victim.id}`.execute(app.db),
+      );
+      assert.equal(Number(rewritten.numAffectedRows ?? 0), 0);
+      const ended = await asApp(scope, () =>
+        sql`delete from user_sessions where user_id = ${victim.id}`.execute(app.db),
+      );
+      assert.equal(Number(ended.numAffectedRows ?? 0), 0);
+    }
+    await assert.rejects(sql`delete from users`.execute(app.db), /permission denied/);
+    // A session planted for the victim in B (a cookie of the attacker's making) is refused.
+    await assert.rejects(
+      asApp([A.id], () =>
+        sql`insert into user_sessions (id, user_id, workspace_id, created_at, last_seen_at, expires_at)
+            values ('planted', ${victim.id}, ${B.id}, 0, 0, 9999999999999)`.execute(app.db),
+      ),
+      /row-level security/,
+    );
+    // Ending the victim's sessions everywhere needs a scope that reaches the victim.
+    for (const scope of [[], [A.id]])
+      await assert.rejects(
+        asApp(scope, () => sql`select console_end_sessions(${victim.id}, null)`.execute(app.db)),
+        /not reachable from this transaction's data scope/,
+      );
+
+    // The lookups made before a workspace is known return one row for one e-mail or token, never a list.
+    const byEmail = await sql<{
+      id: string;
+    }>`select * from console_user_by_email('victim@b.example')`.execute(app.db);
+    assert.deepEqual(
+      byEmail.rows.map((r) => r.id),
+      [victim.id],
+    );
+    const wildcard = await sql`select * from console_user_by_email('%')`.execute(app.db);
+    assert.equal(wildcard.rows.length, 0);
+    const session = await sql`select * from console_session(${'x'.repeat(43)})`.execute(app.db);
+    assert.equal(session.rows.length, 0);
+
+    // The owner's view: the victim is still B's only admin, and their session still stands.
+    const members = await runtime.inspect
+      .selectFrom('user_memberships')
+      .select(['user_id', 'role'])
+      .where('workspace_id', '=', B.id)
+      .execute();
+    assert.deepEqual(members, [{ user_id: victim.id, role: 'admin' }]);
+    assert.ok(await runtime.users.authenticate(signedIn.token), 'the victim is still signed in');
+    const account = await runtime.inspect
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', victim.id)
+      .executeTakeFirstOrThrow();
+    assert.notEqual(account.password_hash, 'scrypt$attacker');
+  });
+
   it('pins every definer function’s search path and keeps them from PUBLIC', async () => {
     const { rows } = await sql<{ name: string; config: string[] | null; public: boolean }>`
         select p.proname as name, p.proconfig as config,

@@ -18,8 +18,9 @@ const DML: readonly TablePrivilege[] = ['select', 'insert', 'update', 'delete'];
  * - Organisations and workspaces: read (a credential is routed to its workspace before a scope
  *   exists), insert and, for workspaces, update; row-level security admits a write only for a
  *   workspace in the signed scope (migration 014). No delete.
- * - Console accounts (users and their memberships, sessions, invitations): read and write; they
- *   are looked up by e-mail or session token before any workspace is known.
+ * - Console accounts (users and their memberships, sessions, invitations): read and write under
+ *   row-level security (migration 016); what happens before a workspace is known (by e-mail, by
+ *   session or invitation token) goes through definer functions. No DELETE of users.
  */
 export const APP_ROLE_GRANTS: Record<string, readonly TablePrivilege[]> = {
   ...Object.fromEntries(TENANT_TABLES.map((table) => [table, DML])),
@@ -29,7 +30,7 @@ export const APP_ROLE_GRANTS: Record<string, readonly TablePrivilege[]> = {
   workspaces: ['select', 'insert', 'update'],
   api_keys: [],
   widget_keys: [],
-  users: DML,
+  users: ['select', 'insert', 'update'],
   user_memberships: DML,
   user_sessions: DML,
   user_invitations: DML,
