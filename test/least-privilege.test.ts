@@ -115,10 +115,10 @@ describe('least privilege of the application role (postgres)', {
 
   it('keeps another workspace’s directory rows out of reach: settings, new workspaces, organisation keys', async () => {
     // With A's signed scope (what a stolen request context gives), B's rows cannot be written.
-    const moved = await asApp([A.id], () =>
-      sql`update workspaces set settings = '{}' where id = ${B.id}`.execute(app.db),
+    await assert.rejects(
+      asApp([A.id], () => sql`select settings_update_workspace(${B.id}, '{}')`.execute(app.db)),
+      /data scope/,
     );
-    assert.equal(Number(moved.numAffectedRows ?? 0), 0);
     await assert.rejects(
       asApp([A.id], () =>
         sql`insert into workspaces (id, organisation_id, name, settings, created_at)
@@ -156,6 +156,72 @@ describe('least privilege of the application role (postgres)', {
       .where('id', '=', 'ws_planted')
       .execute();
     assert.deepEqual(planted, []);
+  });
+
+  it('writes webhook secrets and settings only through the checking functions, and only sealed secrets', async () => {
+    const sealedOfA = (
+      await runtime.inspect
+        .selectFrom('webhook_secrets')
+        .select('secret')
+        .where('workspace_id', '=', A.id)
+        .executeTakeFirstOrThrow()
+    ).secret;
+    // Even in A's own signed scope, the tables themselves are closed to writes.
+    for (const statement of [
+      "update webhook_secrets set secret = 'whsec_planted'",
+      "insert into webhook_secrets (id, workspace_id, secret, created_at) values ('whs_x', current_setting('app.workspace_id'), 'whsec_planted', 0)",
+      'delete from webhook_secrets',
+      `update workspaces set settings = '{}' where id = '${A.id}'`,
+    ])
+      await assert.rejects(
+        asApp([A.id], () => sql.raw(statement).execute(app.db)),
+        /permission denied/,
+        statement,
+      );
+    const add = (workspace: string, secret: string) =>
+      sql`select settings_add_webhook_secret(${workspace}, ${`whs_${Math.random()}`}, ${secret}, 0, 0)`.execute(
+        app.db,
+      );
+    // A secret the caller knows (plaintext) would verify forged webhooks: refused.
+    await assert.rejects(
+      asApp([A.id], () => add(A.id, 'whsec_planted')),
+      /stored sealed/,
+    );
+    await assert.rejects(
+      asApp([A.id], () => add(B.id, sealedOfA)),
+      /data scope/,
+    );
+    await assert.rejects(add(A.id, sealedOfA), /data scope/);
+    await assert.rejects(
+      asApp([A.id], () =>
+        sql`select settings_reseal_webhook_secret('whs_x', 'a', 'whsec_planted')`.execute(app.db),
+      ),
+      /stored sealed/,
+    );
+    await assert.rejects(
+      asApp([A.id], () => sql`select settings_update_workspace(${A.id}, '[1]')`.execute(app.db)),
+      /JSON object/,
+    );
+    // The application's own paths still work: a rotation and a settings change of A.
+    const rotated = await runtime.tenants.rotateSecret({
+      workspaceId: A.id,
+      overlapSeconds: 60,
+      actor: ACTOR,
+    });
+    const active = await runtime.tenants.activeSecrets(A.id);
+    assert.ok(active.some((s) => s.id === rotated.id && s.secret === rotated.secret));
+    const updated = await runtime.tenants.updateSettings(
+      A.id,
+      { widget: { allowedOrigins: ['https://a.example'] } },
+      ACTOR,
+    );
+    assert.deepEqual(updated.settings.widget.allowedOrigins, ['https://a.example']);
+    const plaintext = await runtime.inspect
+      .selectFrom('webhook_secrets')
+      .select('id')
+      .where('secret', 'like', 'whsec_%')
+      .execute();
+    assert.deepEqual(plaintext, []);
   });
 
   it('keeps the console account tables out of reach without a signed scope: no reading, no joining a console', async () => {

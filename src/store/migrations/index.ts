@@ -13,6 +13,7 @@ import { signedDataScopeMigration } from './013-signed-data-scope.ts';
 import { directoryRowSecurityMigration } from './014-directory-row-security.ts';
 import { auditResealMigration } from './015-audit-reseal.ts';
 import { consoleAccountSecurityMigration } from './016-console-account-security.ts';
+import { settingsFunctionsMigration } from './017-settings-functions.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { workflowTriggersMigration } from './041-workflow-triggers.ts';
@@ -39,6 +40,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '014-directory-row-security': directoryRowSecurityMigration(dialect),
     '015-audit-reseal': auditResealMigration(dialect),
     '016-console-account-security': consoleAccountSecurityMigration(dialect),
+    '017-settings-functions': settingsFunctionsMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '040-workflows': workflowsMigration(dialect),
     '041-workflow-triggers': workflowTriggersMigration(dialect),
