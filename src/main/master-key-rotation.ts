@@ -34,6 +34,12 @@ const SEALED_COLUMNS: readonly {
     context: (r) => `workflow-credential:${r.workspace_id}:${r.name}`,
   },
   {
+    table: 'workflow_hooks',
+    column: 'sealed_secret',
+    key: ['workspace_id', 'path'],
+    context: (r) => `workflow-hook:${r.workspace_id}:${r.path}`,
+  },
+  {
     table: 'privacy_subject_keys',
     column: 'key_sealed',
     key: ['workspace_id', 'subject'],
