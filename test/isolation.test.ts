@@ -1028,6 +1028,11 @@ for (const dialect of DIALECTS) {
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
       },
+      async getReportsGuarantee() {
+        const theirs = await asB('GET', '/v1/reports/guarantee?period=1d&periods=2');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
+      },
       async getMetricSeries() {
         const mine = await call(http.app, 'GET', '/v1/analytics/metrics?metric=arrivals&window=1h', {
           key: A.apiKey,

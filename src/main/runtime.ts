@@ -383,6 +383,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     exclusions: trainingExclusions(privacy),
     // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
     outcomeReactions: [
+      // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
+      (db, ctx, outcome) =>
+        events.append(db, ctx.workspaceId, [
+          {
+            type: 'outcome.recorded',
+            subject: outcome.leadId,
+            data: { converted: outcome.converted, value: outcome.value, change: outcome.change },
+          },
+        ]),
       (db, ctx, outcome) =>
         workflows.engine.fire(db, ctx.workspaceId, {
           type: 'outcome.recorded',
@@ -401,6 +410,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     store,
     audit,
     clock,
+    // Model spend reaches the analytics rollups as a domain event committed with the decision.
+    onSpent: (db, workspaceId, spend) =>
+      events.append(db, workspaceId, [
+        {
+          type: 'council.decided',
+          subject: spend.decisionId,
+          data: {
+            questionType: spend.questionType,
+            calls: spend.calls,
+            tokens: spend.tokens,
+            offline: spend.offline,
+          },
+        },
+      ]),
     // Workflows with a `council.decided` trigger start in the decision's own transaction.
     onDecided: (db, workspaceId, decision) =>
       workflows.engine.fire(db, workspaceId, {

@@ -115,7 +115,7 @@ export interface paths {
         };
         /**
          * A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment
-         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score. Segments: all, source:<source>.
+         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, cost_per_qualified and cost_per_conversion (model tokens per qualified lead / conversion). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>.
          */
         get: operations["getMetricSeries"];
         put?: never;
@@ -1038,6 +1038,26 @@ export interface paths {
         get: operations["getRetention"];
         /** Set the retention policy (days per category; null keeps); the sweep runs now and then daily */
         put: operations["putRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/guarantee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Guaranteed against realised conversions per period and segment, with the backtest’s coverage
+         * @description For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV. The same report as `GET /v1/optimiser/guarantee`.
+         */
+        get: operations["getReportsGuarantee"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2146,7 +2166,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2167,7 +2187,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                         points: {
                             count: number;
                             start: string;
@@ -6179,6 +6199,66 @@ export interface operations {
                 content: {
                     "application/json": {
                         version: number;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReportsGuarantee: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                period?: string;
+                periods?: number;
+                quantile?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (or text/csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backtest: {
+                            coverage: number | null;
+                            held: number;
+                            high: number | null;
+                            low: number | null;
+                            nominal: number;
+                            periods: number;
+                        };
+                        periodDays: number;
+                        periods: number;
+                        quantile: number;
+                        reason: string;
+                        rows: {
+                            conversions: number;
+                            expected: number;
+                            guaranteed: number;
+                            held: boolean | null;
+                            labelled: number;
+                            lower: number;
+                            periodFrom: string;
+                            periodTo: string;
+                            qualified: number;
+                            segment: string;
+                            upper: number;
+                        }[];
                     };
                 };
             };
