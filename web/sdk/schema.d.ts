@@ -6780,6 +6780,15 @@ export interface operations {
                     kind: "salesforce";
                     token: string;
                 } | {
+                    accountSid: string;
+                    authToken: string;
+                    /** Format: uri */
+                    baseUrl?: string;
+                    /** @description E.164 number, alphanumeric sender id or messaging service sid (MG…) */
+                    from: string;
+                    /** @constant */
+                    kind: "twilio";
+                } | {
                     /** @constant */
                     kind: "header";
                     name: string;

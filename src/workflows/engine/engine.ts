@@ -239,9 +239,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     const row = rows.find((r) => r.step_key === stepKey);
     // Memoised: a finished step is never run again; its successor was queued when it finished.
     if (row && FINAL_STEP.has(row.status)) return;
-    if (row?.status === 'waiting') {
+    // A step held back by quiet hours (`send_sms`) runs again when its timer is due.
+    if (row?.status === 'waiting' && Number(row.wake_at ?? 0) > clock.now()) return; // an earlier timer job
+    if (row?.status === 'waiting' && step.type !== 'send_sms') {
       const wakeAt = Number(row.wake_at ?? 0);
-      if (wakeAt > clock.now()) return; // an earlier timer job; the due one is queued
       if (step.type === 'start_workflow') {
         await fail(job, run, wf, step, row.attempts, 'the child run did not finish before its deadline', ws);
         return;

@@ -1,8 +1,10 @@
 import type { Db, WorkflowRunsTable, WorkflowStepsTable } from '../../store/index.ts';
+import { SMS_PURPOSES } from '../compliance/index.ts';
 import { EFFECT_CLASS, type Step, type Workflow } from '../dsl/index.ts';
 import type { ConsentPort, LeadPort, WorkflowLead } from '../ports.ts';
 import { evaluate, leadView, type RunScope, readsConsent } from './evaluate.ts';
 import type { StepOutcome } from './executors.ts';
+import { countryOfNumber, toE164 } from './quiet-hours.ts';
 import { parseOutput } from './run-store.ts';
 
 /**
@@ -125,6 +127,16 @@ export function suppression(
     ((step.type === 'send_email' && step.purpose === 'marketing') || step.type === 'add_to_sequence')
   )
     return 'the person unsubscribed';
+  // TCPA: an SMS or automated call to a US number needs prior express written consent, checked
+  // again here because it can be withdrawn while the run waits (quiet hours included).
+  if (step.type === 'send_sms' && step.to === 'lead' && step.purpose !== 'internal') {
+    const phone = typeof scope.lead.phone === 'string' ? scope.lead.phone : '';
+    const country = typeof scope.lead.country === 'string' ? scope.lead.country : null;
+    const number = toE164(phone, country);
+    const written = state?.writtenPurposes.some((p) => SMS_PURPOSES.includes(p)) ?? false;
+    if (number && countryOfNumber(number) === 'US' && !written)
+      return 'no prior express written consent for SMS or automated calls to a US number (TCPA)';
+  }
   const sharing = 'sharing' in step ? step.sharing : undefined;
   if (state?.saleShareOptOut && sharing === 'third_party')
     return 'the person opted out of sale/share (or sent GPC)';
