@@ -500,7 +500,7 @@ export interface paths {
         put?: never;
         /**
          * Start a run of a workflow through its own signed endpoint
-         * @description Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else; the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.
+         * @description Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else: failed ones count against the caller's address (401, then 429), and only a verified call is charged to the workspace's rate limit (429 over it); the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.
          */
         post: operations["receiveWorkflowHook"];
         delete?: never;
@@ -7211,6 +7211,15 @@ export interface operations {
                     /** @constant */
                     kind: "salesforce";
                     token: string;
+                } | {
+                    accountSid: string;
+                    authToken: string;
+                    /** Format: uri */
+                    baseUrl?: string;
+                    /** @description E.164 number, alphanumeric sender id or messaging service sid (MG…) */
+                    from: string;
+                    /** @constant */
+                    kind: "twilio";
                 } | {
                     /** @constant */
                     kind: "header";
