@@ -327,7 +327,11 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       advance(turn);
     };
     if (hasContact(state)) advance(turn);
-    else if (intents.includes('no') || intents.includes('skip')) giveUp();
+    else if (applied.filled.length + applied.corrected.length > 0) {
+      // "Sorry, I meant 20k": the answers changed, so the outcome (and whether this is only an offer) may have.
+      state.phase = 'questions';
+      advance(turn);
+    } else if (intents.includes('no') || intents.includes('skip')) giveUp();
     else if (malformed) failed(turn, 'contact', () => askContact(turn, true), giveUp);
     // After an answer to the visitor's own question the playbook goes on: that is no failed attempt.
     else if (turn.answered) askContact(turn, false);
@@ -375,6 +379,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         slots: {},
         contact: {},
         contactDeclined: false,
+        contactOffer: false,
         consent: null,
         consentDecision: null,
         outcome: null,

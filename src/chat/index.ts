@@ -21,6 +21,7 @@ export { createDialogEngine } from './dialog-engine.ts';
 // Evaluation (bench:chat and the corpus test)
 
 export {
+  decidedOutcome,
   evaluateCorpus,
   loadConversationFixtures,
   runConversation,
