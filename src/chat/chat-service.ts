@@ -7,6 +7,7 @@ import type { Store, UnitOfWork } from '../store/index.ts';
 import type { TenantsService, Workspace } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
+import type { KnowledgeLibrary } from './knowledge-library.ts';
 import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
 import type { PrivacyNotice, SessionContext, SessionState } from './session-state.ts';
@@ -141,6 +142,8 @@ export interface ChatServiceOptions {
   audit: AuditLog;
   /** Hand-off requests and takeovers become domain events, so operators' streams see them at once. */
   events: DomainEventLog;
+  /** The workspaces' content the bot answers visitors' questions from. */
+  knowledge?: Pick<KnowledgeLibrary, 'answer'>;
 }
 
 const statusOf = (state: SessionState): SessionStatus =>
@@ -478,12 +481,19 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return serialised(sessionId, () =>
         // An ended conversation still answers: the engine hands over to a person on request
         // ("human") and otherwise says the conversation is over. The lead was submitted already.
-        withWidget(sessionId, widgetKey, async (stored) =>
-          applyTurn(
+        withWidget(sessionId, widgetKey, async (stored) => {
+          const workspaceId = stored.row.workspace_id;
+          const knowledge = options.knowledge && {
+            answer: (question: string) => options.knowledge?.answer(workspaceId, question),
+          };
+          return applyTurn(
             stored,
-            await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),
-          ),
-        ),
+            await engineFor(workspaceId).handle(stored.state, text, {
+              ...(signal ? { signal } : {}),
+              knowledge,
+            }),
+          );
+        }),
       );
     },
 

@@ -11,9 +11,11 @@ import {
   createChatStore,
   createDialogEngine,
   createFallbackExtractor,
+  createKnowledgeLibrary,
   createModelSlotExtractor,
   createOfflineExtractor,
   type DialogEngine,
+  type KnowledgeLibrary,
 } from '../chat/index.ts';
 import { type AuditLog, createAuditKeys, createAuditLog } from '../compliance/index.ts';
 import { type Config, ConfigError } from '../config/index.ts';
@@ -130,6 +132,8 @@ export interface Runtime {
   models: ModelClient;
   chats: ChatStore;
   chat: ChatService;
+  /** Each workspace's content the chat answers visitors' questions from. */
+  chatKnowledge: KnowledgeLibrary;
   council: CouncilService;
   /** The council's reuse cache; erasure purges the erased leads' decisions from it. */
   decisionCache: DecisionCache;
@@ -339,7 +343,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       return { eventId: eventIdOf(outcome) };
     },
   };
+  const chatKnowledge = createKnowledgeLibrary({ store, clock, audit });
   const chat = createChatService({
+    knowledge: chatKnowledge,
     store,
     chats,
     engineFor,
@@ -549,6 +555,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     models,
     chats,
     chat,
+    chatKnowledge,
     council,
     decisionCache,
     privacy,
@@ -615,6 +622,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         rules,
         predictive,
         chat,
+        chatKnowledge,
         council,
         privacy,
         analytics,

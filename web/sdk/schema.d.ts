@@ -163,6 +163,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's chat knowledge: its documents in order, with the section count and revision */
+        get: operations["getChatKnowledge"];
+        /**
+         * Replace the workspace's chat knowledge: FAQ entries, pages, pricing notes (markdown or plain text, with titles)
+         * @description All earlier documents are replaced. Markdown is split into sections on `## ` headings; the text before the first heading is a section under the document title, and a plain-text document is one section. When a visitor asks a question, the bot answers from the best-matching section (BM25) or says it does not know and offers a person, then goes on with the playbook. Limits: 200 documents, 100,000 characters each, 1,000,000 together; titles are unique. `{ "documents": [] }` removes the content. Live conversations use the new content from their next question.
+         */
+        put: operations["putChatKnowledge"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/chat/sessions": {
         parameters: {
             query?: never;
@@ -2277,6 +2298,96 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The documents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        items: {
+                            content: string;
+                            /** @enum {string} */
+                            format: "markdown" | "text";
+                            title: string;
+                        }[];
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    documents: {
+                        content: string;
+                        /**
+                         * @default markdown
+                         * @enum {string}
+                         */
+                        format?: "markdown" | "text";
+                        title: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description What is now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
                     };
                 };
             };

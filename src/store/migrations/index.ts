@@ -24,6 +24,7 @@ import { inboxSpeedMigration } from './052-inbox-speed.ts';
 import { analyticsMigration } from './060-analytics.ts';
 import { optimiserMigration } from './061-optimiser.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
+import { chatKnowledgeMigration } from './071-chat-knowledge.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -52,5 +53,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '060-analytics': analyticsMigration(dialect),
     '061-optimiser': optimiserMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),
+    '071-chat-knowledge': chatKnowledgeMigration(dialect),
   };
 }
