@@ -8,7 +8,7 @@ import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
 import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
-import type { SessionContext, SessionState } from './session-state.ts';
+import type { SessionContext, SessionState, TranscriptEntry } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
 
 /** A message as the widget and the API show it; `id` is its position in the transcript. */
@@ -21,6 +21,8 @@ interface ChatMessage {
   quickReplies?: string[];
   link?: { url: string; label: string };
   at: string;
+  /** Operators only: which path worded a bot message (the model, or the offline path and why). */
+  via?: TranscriptEntry['via'];
 }
 
 type SessionStatus = 'active' | 'taken_over' | 'ended';
@@ -77,6 +79,8 @@ export interface ChatService {
     widgetKey: string | undefined;
     text: string;
     signal?: AbortSignal;
+    /** Reply text as a model writes it, before the turn is saved (the returned turn holds the final messages). */
+    onDelta?: (delta: { messageId: string; text: string }) => void;
   }): Promise<ChatTurn>;
   poll(input: {
     sessionId: string;
@@ -427,14 +431,17 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return inWorkspace(workspace.id, () => startIn(workspace, { playbook, locale, context, signal }));
     },
 
-    async message({ sessionId, widgetKey, text, signal }) {
+    async message({ sessionId, widgetKey, text, signal, onDelta }) {
       return serialised(sessionId, () =>
         // An ended conversation still answers: the engine hands over to a person on request
         // ("human") and otherwise says the conversation is over. The lead was submitted already.
         withWidget(sessionId, widgetKey, async (stored) =>
           applyTurn(
             stored,
-            await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),
+            await engineFor(stored.row.workspace_id).handle(stored.state, text, {
+              ...(signal ? { signal } : {}),
+              ...(onDelta ? { onDelta } : {}),
+            }),
           ),
         ),
       );
@@ -470,7 +477,10 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         state: statusOf(stored.state),
         leadId: stored.row.lead_id,
         eventId: stored.row.event_id,
-        messages: messagesSince(stored.state, 0),
+        messages: messagesSince(stored.state, 0).map((message) => {
+          const via = stored.state.transcript[Number(message.id.slice(1))]?.via;
+          return via ? { ...message, via } : message;
+        }),
       };
     },
 
