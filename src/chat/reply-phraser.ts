@@ -263,6 +263,9 @@ export function createGuardedPhraser(options: GuardedPhraserOptions): ReplyPhras
           const rejected = rejectPhrasing(result.text, draft, context);
           if (rejected === undefined) {
             text = visibleText(result.text).trim();
+            // The words held back while they might still have grown: the deltas now spell the text.
+            if (onDelta && shown !== '' && text.startsWith(shown) && text.length > shown.length)
+              onDelta(text.slice(shown.length));
             origin = { path: 'model', model: modelOf(result, options.primary) };
             if (grounded)
               origin.cited = citedIndexes(result.text).map(
