@@ -39,7 +39,7 @@ import {
   registerCouncilSkills,
 } from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
-import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
+import type { HttpApp, LifecycleState } from '../http/index.ts';
 import {
   createIngestService,
   createSubmissionWriter,
@@ -634,8 +634,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       workerDone = null;
     },
     recordJobOutcome,
-    createHttp: (httpOptions) =>
-      createHttpApp({
+    async createHttp(httpOptions) {
+      // Loaded here, not at the top: the worker thread builds a runtime too and never serves HTTP
+      // (Fastify, its plugins and the route schemas are tens of MiB of heap per thread).
+      const { createHttpApp, createMemoryRateLimiter } = await import('../http/index.ts');
+      return createHttpApp({
         demo: httpOptions?.demo ?? null,
         ping: () => store.ping(),
         tenants,
@@ -663,7 +666,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         ssePollMs: options.ssePollMs,
         workflows,
         optimiser,
-      }),
+      });
+    },
     async close() {
       await writer.drain();
       await runtime.stopWorkers();
