@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { createSourceHolds } from '../src/main/source-holds.ts';
 import {
   createLiveOptimiser,
   type LiveOptimiser,
@@ -118,6 +119,7 @@ for (const dialect of DIALECTS) {
           perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
         },
         thresholds,
+        sources: createSourceHolds(clock),
         reviewer,
         periods: async () => [],
       });
@@ -366,7 +368,11 @@ for (const dialect of DIALECTS) {
       assert.equal(alert.review?.status, 'reviewed');
       assert.equal(alert.review?.decisionId, 'dec_test');
       assert.match(alert.review?.note ?? '', /revise_playbook .* waits for a person/);
-      const [change] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
+      const nudges = async () =>
+        (await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }))).filter(
+          (a) => a.kind === 'threshold_nudge',
+        );
+      const [change] = await nudges();
       assert.equal(change?.origin, 'council');
       assert.equal(change?.status, 'applied');
       assert.equal(change?.alertId, alert.id);
@@ -377,7 +383,7 @@ for (const dialect of DIALECTS) {
       );
       // Reviewed once: a repeated job changes nothing.
       await optimiser.reviewJob(jobOf('optimiser.review', ws, { alertId: alert.id }));
-      assert.equal((await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }))).length, 1);
+      assert.equal((await nudges()).length, 1);
     });
 
     it('asks the real council (offline model) about an alert and stores its review', async () => {
@@ -409,6 +415,111 @@ for (const dialect of DIALECTS) {
         runtime.council.decision({ workspaceId: ws }, review.decisionId!),
       );
       assert.equal(decision.question.type, 'performance.review');
+    });
+    it('pauses a source whose qualification collapses, bounded and audited, and lifts the pause when it recovers', async () => {
+      const ws = await workspace('Pause');
+      const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const holds = () =>
+        runtime.inspect
+          .selectFrom('source_holds')
+          .select(['source', 'adjustment_id'])
+          .where('workspace_id', '=', ws)
+          .execute()
+          .then((rows) => rows.map((r) => ({ ...r })));
+      const from = Math.floor(clock.now() / 60_000) + 1;
+      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
+      await optimiser.monitor(ws);
+      const { opened, minute } = await untilAlert(
+        runtime,
+        clock,
+        optimiser,
+        ws,
+        from + DAY_PLUS,
+        60,
+        webStopsQualifying,
+      );
+      assert.equal(opened.length, 1);
+      const [pause] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
+      assert.equal(pause?.kind, 'source_pause');
+      assert.equal(pause?.status, 'applied');
+      assert.equal(pause?.alertId, opened[0]);
+      assert.deepEqual(pause?.after, { source: 'web', held: true });
+      assert.ok(pause?.guard, 'the pause is guarded like every change');
+      assert.deepEqual(await holds(), [{ source: 'web', adjustment_id: pause?.id }]);
+      const audited = await inWorkspace(ws, () => runtime.audit.list(ws, { subject: pause!.id, limit: 10 }));
+      assert.deepEqual(
+        audited.items.map((e) => e.action),
+        ['optimiser.change_applied'],
+      );
+      assert.match(audited.items[0]?.reason ?? '', /source web collapsed/);
+      // Web qualifies again: the alert resolves and the pause lifts itself, audited.
+      await feedMinutes(runtime, clock, ws, minute, 90, steadyTraffic);
+      const recovered = await optimiser.monitor(ws);
+      assert.deepEqual(recovered.resolved, opened);
+      assert.deepEqual(recovered.adjustments, [{ id: pause!.id, status: 'rolled_back' }]);
+      assert.deepEqual(await holds(), []);
+      const settled = (await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }))).find(
+        (a) => a.id === pause!.id,
+      );
+      assert.match(settled?.settlement ?? '', /source recovered/);
+      await assert.rejects(
+        inWorkspace(ws, () => optimiser.rollback(ctx, pause!.id, ACTOR, 'again')),
+        /only a change in force/,
+      );
+    });
+
+    it('holds a pause under the policy: proposed only, at most N an hour, rolled back by hand in one call', async () => {
+      const ws = await workspace('Pause policy');
+      const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      await inWorkspace(ws, () => optimiser.putPolicy(ctx, { sourcePause: { mode: 'propose' } }, ACTOR));
+      const from = Math.floor(clock.now() / 60_000) + 1;
+      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
+      await optimiser.monitor(ws);
+      const { minute } = await untilAlert(
+        runtime,
+        clock,
+        optimiser,
+        ws,
+        from + DAY_PLUS,
+        60,
+        webStopsQualifying,
+      );
+      const [proposed] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
+      assert.equal(proposed?.kind, 'source_pause');
+      assert.equal(proposed?.status, 'proposed');
+      assert.match(proposed?.reason ?? '', /for a person to decide/);
+      const held = await runtime.inspect
+        .selectFrom('source_holds')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .execute();
+      assert.equal(held.length, 0, 'a proposal holds nothing');
+      // Applied by policy, then rolled back by hand: the hold is lifted with it.
+      await inWorkspace(ws, () =>
+        optimiser.putPolicy(ctx, { sourcePause: { mode: 'apply', maxPerHour: 1 } }, ACTOR),
+      );
+      await feedMinutes(runtime, clock, ws, minute, 90, steadyTraffic);
+      await optimiser.monitor(ws);
+      const again = await untilAlert(runtime, clock, optimiser, ws, minute + 90, 90, webStopsQualifying);
+      assert.equal(again.opened.length, 1);
+      const [applied] = await inWorkspace(ws, () =>
+        optimiser.adjustments(ctx, { status: 'applied', limit: 10 }),
+      );
+      assert.equal(applied?.kind, 'source_pause');
+      const undone = await inWorkspace(ws, () => optimiser.rollback(ctx, applied!.id, ACTOR, 'web is fine'));
+      assert.equal(undone.status, 'rolled_back');
+      assert.equal(
+        (
+          await runtime.inspect
+            .selectFrom('source_holds')
+            .selectAll()
+            .where('workspace_id', '=', ws)
+            .execute()
+        ).length,
+        0,
+      );
     });
   });
 }

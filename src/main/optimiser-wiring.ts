@@ -7,6 +7,7 @@ import { createLiveOptimiser, type LiveOptimiser, type PerformanceReviewer } fro
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
+import { createSourceHolds } from './source-holds.ts';
 
 /**
  * Joins the live optimiser's ports: analytics' per-minute rollups, scoring's thresholds, champion
@@ -76,6 +77,7 @@ export function wireOptimiser(options: {
       replace: (unit, workspaceId, change, actor) =>
         predictive.insights.replaceThresholds(unit, workspaceId, change, actor),
     },
+    sources: createSourceHolds(options.clock),
     reviewer,
     periods: (workspaceId, query) => predictive.insights.periodForecasts(workspaceId, query),
   });

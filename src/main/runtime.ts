@@ -110,6 +110,7 @@ import {
   trainingExclusions,
   workflowPrivacy,
 } from './privacy-wiring.ts';
+import { holdPausedSources } from './source-holds.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
 const VERSION = '0.1.0';
@@ -558,7 +559,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       privacy.stages.whenProfilingAllowed(predictive.stage),
       privacy.stages.profilingGate,
     ],
-    reactions: [createNextActionStage(queue), workflows.engine.triggerStage],
+    // Leads of a source the optimiser paused are stored and scored, never acted on automatically.
+    reactions: [holdPausedSources([createNextActionStage(queue), workflows.engine.triggerStage])],
   });
   const optimiser = wireOptimiser({
     store,

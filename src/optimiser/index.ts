@@ -31,6 +31,8 @@ export type {
   MetricCounts,
   PerformanceReviewer,
   ReviewRecommendation,
+  SourceHoldState,
+  SourceHolds,
   ThresholdControl,
   ThresholdSnapshot,
 } from './live/ports.ts';

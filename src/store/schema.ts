@@ -695,6 +695,15 @@ export interface OptimiserAdjustmentsTable {
   settlement: string | null;
 }
 
+/** A lead source held from automated actions by an optimiser pause (migration 067). */
+interface SourceHoldsTable {
+  workspace_id: string;
+  source: string;
+  adjustment_id: string;
+  reason: string;
+  held_at: number;
+}
+
 /** A workspace's adjustment policy, JSON (migration 061). */
 interface OptimiserPoliciesTable {
   workspace_id: string;
@@ -754,6 +763,7 @@ export interface Database {
   optimiser_alerts: OptimiserAlertsTable;
   optimiser_adjustments: OptimiserAdjustmentsTable;
   optimiser_policies: OptimiserPoliciesTable;
+  source_holds: SourceHoldsTable;
   chat_knowledge: ChatKnowledgeTable;
 }
 
@@ -804,6 +814,7 @@ export const TENANT_TABLES = [
   'optimiser_alerts',
   'optimiser_adjustments',
   'optimiser_policies',
+  'source_holds',
   'chat_knowledge',
 ] as const satisfies readonly (keyof Database)[];
 

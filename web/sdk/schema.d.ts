@@ -1798,6 +1798,9 @@ export interface components {
                     [key: string]: number;
                 };
                 workspace: number;
+            } | {
+                held: boolean;
+                source: string;
             };
             alertId: string | null;
             before: {
@@ -1805,6 +1808,9 @@ export interface components {
                     [key: string]: number;
                 };
                 workspace: number;
+            } | {
+                held: boolean;
+                source: string;
             };
             createdAt: string;
             guard: {
@@ -1827,7 +1833,7 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
@@ -5263,6 +5269,48 @@ export interface operations {
                         enabled: boolean;
                         /**
                          * @default {
+                         *       "mode": "apply",
+                         *       "maxPerHour": 1,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       }
+                         *     }
+                         */
+                        sourcePause: {
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description When one source’s qualification collapses: hold its leads from automated actions, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
+                        /**
+                         * @default {
                          *       "enabled": true,
                          *       "maxStep": 0.03,
                          *       "maxPerHour": 1,
@@ -5402,6 +5450,48 @@ export interface operations {
                     enabled?: boolean;
                     /**
                      * @default {
+                     *       "mode": "apply",
+                     *       "maxPerHour": 1,
+                     *       "guard": {
+                     *         "metric": "qualification_rate",
+                     *         "windowMinutes": 240,
+                     *         "maxRelativeDrop": 0.25
+                     *       }
+                     *     }
+                     */
+                    sourcePause?: {
+                        /**
+                         * @default {
+                         *       "metric": "qualification_rate",
+                         *       "windowMinutes": 240,
+                         *       "maxRelativeDrop": 0.25
+                         *     }
+                         */
+                        guard?: {
+                            /**
+                             * @description Rolled back when the metric falls this share below the window before the change
+                             * @default 0.25
+                             */
+                            maxRelativeDrop?: number;
+                            /**
+                             * @default qualification_rate
+                             * @constant
+                             */
+                            metric?: "qualification_rate";
+                            /** @default 240 */
+                            windowMinutes?: number;
+                        };
+                        /** @default 1 */
+                        maxPerHour?: number;
+                        /**
+                         * @description When one source’s qualification collapses: hold its leads from automated actions, only record the proposal for a person, or do nothing
+                         * @default apply
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
+                    /**
+                     * @default {
                      *       "enabled": true,
                      *       "maxStep": 0.03,
                      *       "maxPerHour": 1,
@@ -5525,6 +5615,48 @@ export interface operations {
                         council: "apply" | "propose" | "off";
                         /** @default true */
                         enabled: boolean;
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "maxPerHour": 1,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       }
+                         *     }
+                         */
+                        sourcePause: {
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description When one source’s qualification collapses: hold its leads from automated actions, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         /**
                          * @default {
                          *       "enabled": true,

@@ -55,6 +55,10 @@ const alertSchema = z
 
 const thresholdsSchema = z.object({ workspace: z.number(), segments: z.record(z.string(), z.number()) });
 
+const sourceHoldSchema = z
+  .object({ source: z.string(), held: z.boolean() })
+  .describe('A source_pause: the lead source and whether its leads are held from automated actions');
+
 const adjustmentSchema = z
   .object({
     id: z.string(),
@@ -63,8 +67,8 @@ const adjustmentSchema = z
     origin: z.enum(['detector', 'council', 'person']),
     alertId: z.string().nullable(),
     target: z.string(),
-    before: thresholdsSchema,
-    after: thresholdsSchema,
+    before: thresholdsSchema.or(sourceHoldSchema),
+    after: thresholdsSchema.or(sourceHoldSchema),
     reason: z.string(),
     guard: z
       .object({

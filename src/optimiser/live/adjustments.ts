@@ -6,9 +6,9 @@ import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
 import { fromJson, toJson } from '../../store/index.ts';
 import { bernoulliLlr, type CusumState, createCusum } from '../detectors/cusum.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
-import type { ThresholdControl, ThresholdSnapshot } from './ports.ts';
+import type { SourceHoldState, SourceHolds, ThresholdControl, ThresholdSnapshot } from './ports.ts';
 
-export const ADJUSTMENT_KINDS = ['threshold_nudge', 'threshold_recalibration'] as const;
+export const ADJUSTMENT_KINDS = ['threshold_nudge', 'threshold_recalibration', 'source_pause'] as const;
 type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 /**
  * `applied`: in force, its guard watching; `kept`: the guard window passed; `rolled_back`: the
@@ -37,8 +37,9 @@ export interface Adjustment {
   origin: 'detector' | 'council' | 'person';
   alertId: string | null;
   target: string;
-  before: ThresholdSnapshot;
-  after: ThresholdSnapshot;
+  /** Thresholds for the threshold kinds; the source and whether it is held for `source_pause`. */
+  before: ThresholdSnapshot | SourceHoldState;
+  after: ThresholdSnapshot | SourceHoldState;
   reason: string;
   guard: GuardState | null;
   createdAt: number;
@@ -53,6 +54,7 @@ export interface AdjustmentDeps {
   clock: Clock;
   ids: IdGenerator;
   thresholds: ThresholdControl;
+  sources: SourceHolds;
 }
 
 const OPTIMISER: Actor = { type: 'worker', id: 'optimiser' };
@@ -70,8 +72,8 @@ function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
     origin: row.origin as Adjustment['origin'],
     alertId: row.alert_id,
     target: row.target,
-    before: fromJson<ThresholdSnapshot>(row.before_value, { workspace: 0, segments: {} }),
-    after: fromJson<ThresholdSnapshot>(row.after_value, { workspace: 0, segments: {} }),
+    before: fromJson<ThresholdSnapshot | SourceHoldState>(row.before_value, { workspace: 0, segments: {} }),
+    after: fromJson<ThresholdSnapshot | SourceHoldState>(row.after_value, { workspace: 0, segments: {} }),
     reason: row.reason,
     guard: fromJson<GuardState | null>(row.guard, null),
     createdAt: Number(row.created_at),
@@ -86,6 +88,34 @@ function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
   return {
     workspace: clamp(t.workspace),
     segments: Object.fromEntries(Object.entries(t.segments).map(([k, v]) => [k, clamp(v)])),
+  };
+}
+
+/** Changes of `kind` made (applied at some point) in the hour before `now`: the hourly bound. */
+async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind, now: number) {
+  const lastHour = await db
+    .selectFrom('optimiser_adjustments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', kind)
+    .where('status', 'in', ['applied', 'kept', 'rolled_back', 'superseded'])
+    .where('created_at', '>', now - 3_600_000)
+    .executeTakeFirst();
+  return Number(lastHour?.n ?? 0);
+}
+
+/** A guard starting at the minute after `now`, against the window before the change. */
+function freshGuard(guard: Guard, baseline: GuardState['baseline'], now: number): GuardState {
+  return {
+    ...guard,
+    segment: 'all',
+    baseline,
+    h: GUARD_H,
+    cusum: { up: 0, down: 0 },
+    nextMinute: Math.floor(now / MINUTE) + 1,
+    trials: 0,
+    hits: 0,
+    statistic: 0,
   };
 }
 
@@ -132,15 +162,7 @@ export async function proposeChange(
     if (!rule.enabled) blocked = 'threshold nudges are switched off in the policy';
     else if (delta === 0) blocked = 'a step of 0 changes nothing (maxStep is 0 or no direction)';
     else {
-      const lastHour = await db
-        .selectFrom('optimiser_adjustments')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('kind', '=', 'threshold_nudge')
-        .where('status', 'in', ['applied', 'kept', 'rolled_back', 'superseded'])
-        .where('created_at', '>', now - 3_600_000)
-        .executeTakeFirst();
-      if (Number(lastHour?.n ?? 0) >= rule.maxPerHour)
+      if ((await madeInLastHour(db, ctx.workspaceId, 'threshold_nudge', now)) >= rule.maxPerHour)
         blocked = `the policy allows ${rule.maxPerHour} threshold nudge(s) an hour`;
     }
   } else {
@@ -155,20 +177,7 @@ export async function proposeChange(
   if (!blocked && change.kind === 'threshold_nudge' && baseline.arrivals < MIN_GUARD_ARRIVALS)
     blocked = `only ${baseline.arrivals} arrivals in the ${guard.windowMinutes} minutes before: too few to guard the change`;
   const id = deps.ids.next('adj');
-  const guardState: GuardState | null =
-    blocked || !after
-      ? null
-      : {
-          ...guard,
-          segment: 'all',
-          baseline,
-          h: GUARD_H,
-          cusum: { up: 0, down: 0 },
-          nextMinute: Math.floor(now / MINUTE) + 1,
-          trials: 0,
-          hits: 0,
-          statistic: 0,
-        };
+  const guardState = blocked || !after ? null : freshGuard(guard, baseline, now);
   if (!blocked && before && after && change.kind === 'threshold_nudge') {
     const done = await deps.thresholds.replace(
       db,
@@ -217,6 +226,98 @@ export async function proposeChange(
     },
   ]);
   return toAdjustment(row);
+}
+
+export interface ProposedPause {
+  origin: Adjustment['origin'];
+  alertId: string | null;
+  /** The source as the lead carries it (the segment `source:<source>`). */
+  source: string;
+  reason: string;
+}
+
+/**
+ * Records a source pause and, when the policy allows it, holds the source's leads from automated
+ * actions with the pause's guard, in the caller's transaction. The same bounds as a nudge: switched
+ * off, over the hourly limit or with too little traffic to guard, it is recorded as `proposed`.
+ */
+export async function proposeSourcePause(
+  db: Db,
+  deps: AdjustmentDeps,
+  ctx: WorkspaceContext,
+  policy: OptimiserPolicy,
+  change: ProposedPause,
+  baseline: { rate: number; arrivals: number; from: number; to: number },
+): Promise<Adjustment> {
+  const now = deps.clock.now();
+  const rule = policy.sourcePause;
+  let blocked: string | null = null;
+  if (!policy.enabled) blocked = 'automatic changes are switched off for this workspace';
+  else if (rule.mode === 'off') blocked = 'source pauses are switched off in the policy';
+  else if (rule.mode === 'propose') blocked = 'the policy records source pauses for a person to decide';
+  else {
+    if ((await madeInLastHour(db, ctx.workspaceId, 'source_pause', now)) >= rule.maxPerHour)
+      blocked = `the policy allows ${rule.maxPerHour} source pause(s) an hour`;
+    else if (baseline.arrivals < MIN_GUARD_ARRIVALS)
+      blocked = `only ${baseline.arrivals} arrivals in the ${rule.guard.windowMinutes} minutes before: too few to guard the change`;
+  }
+  const id = deps.ids.next('adj');
+  if (
+    !blocked &&
+    !(await deps.sources.hold(db, ctx.workspaceId, change.source, {
+      adjustmentId: id,
+      reason: change.reason,
+    }))
+  )
+    blocked = `source ${change.source} is already held`;
+  const guardState = blocked ? null : freshGuard(rule.guard, baseline, now);
+  const before: SourceHoldState = { source: change.source, held: false };
+  const after: SourceHoldState = { source: change.source, held: true };
+  const row: OptimiserAdjustmentsTable = {
+    id,
+    workspace_id: ctx.workspaceId,
+    kind: 'source_pause',
+    status: blocked ? 'proposed' : 'applied',
+    origin: change.origin,
+    alert_id: change.alertId,
+    target: `source ${change.source}`,
+    before_value: toJson(before),
+    after_value: toJson(after),
+    reason: blocked ? `${change.reason} — not applied: ${blocked}` : change.reason,
+    guard: toJson(guardState),
+    created_at: now,
+    guard_until: blocked ? now : now + rule.guard.windowMinutes * MINUTE,
+    settled_at: null,
+    settlement: null,
+  };
+  await db.insertInto('optimiser_adjustments').values(row).execute();
+  await deps.audit.append(db, ctx.workspaceId, {
+    actor: OPTIMISER,
+    action: blocked ? 'optimiser.change_proposed' : 'optimiser.change_applied',
+    subject: id,
+    reason: row.reason,
+    data: { kind: 'source_pause', before, after, guard: guardState, alertId: change.alertId },
+  });
+  await deps.events.append(db, ctx.workspaceId, [
+    {
+      type: 'optimiser.adjusted',
+      subject: id,
+      data: { kind: 'source_pause', status: row.status, origin: change.origin, alertId: change.alertId },
+    },
+  ]);
+  return toAdjustment(row);
+}
+
+/** Lifts an applied pause whose alert resolved: the source qualifies again, so its leads flow again. */
+export async function releaseRecovered(
+  db: Db,
+  deps: AdjustmentDeps,
+  workspaceId: string,
+  adjustment: Adjustment,
+  why: string,
+): Promise<AdjustmentStatus> {
+  if (adjustment.kind !== 'source_pause' || adjustment.status !== 'applied') return adjustment.status;
+  return settle(db, deps, workspaceId, adjustment, 'rolled_back', why, OPTIMISER);
 }
 
 /**
@@ -293,15 +394,25 @@ async function settle(
   let status: AdjustmentStatus = outcome;
   let settlement = why;
   if (outcome === 'rolled_back') {
-    const undone = await deps.thresholds.replace(
-      db,
-      workspaceId,
-      { expected: adjustment.after, next: adjustment.before, reason: `rollback of ${adjustment.id}: ${why}` },
-      actor,
-    );
+    const undone =
+      'source' in adjustment.after
+        ? await deps.sources.release(db, workspaceId, adjustment.after.source, adjustment.id)
+        : await deps.thresholds.replace(
+            db,
+            workspaceId,
+            {
+              expected: adjustment.after,
+              next: adjustment.before as ThresholdSnapshot,
+              reason: `rollback of ${adjustment.id}: ${why}`,
+            },
+            actor,
+          );
     if (!undone) {
       status = 'superseded';
-      settlement = `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
+      settlement =
+        'source' in adjustment.after
+          ? `${why}; not rolled back: the source's hold was already lifted or replaced`
+          : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
     }
   }
   await db
@@ -408,7 +519,7 @@ export async function rollBackByHand(
   if (status !== 'rolled_back')
     throw new LeadloopError(
       'conflict',
-      `adjustment ${id} cannot be rolled back alone: the thresholds changed again since`,
+      `adjustment ${id} cannot be rolled back alone: the setting it changed was changed again since`,
       {
         issues: [{ field: 'path.id', reason: 'superseded by a later change' }],
       },

@@ -12,6 +12,8 @@ import {
   appliedAdjustments,
   listAdjustments,
   proposeChange,
+  proposeSourcePause,
+  releaseRecovered,
   rollBackByHand,
   watchGuard,
 } from './adjustments.ts';
@@ -30,7 +32,7 @@ import {
 } from './alerts.ts';
 import { buildGuarantee, type GuaranteeReport, type PeriodFigures } from './guarantee.ts';
 import { type OptimiserPolicy, type OptimiserPolicyInput, readPolicy, writePolicy } from './policy.ts';
-import type { MetricCounts, PerformanceReviewer, ThresholdControl } from './ports.ts';
+import type { MetricCounts, PerformanceReviewer, SourceHolds, ThresholdControl } from './ports.ts';
 import {
   EMPTY_MONITOR_STATE,
   type Firing,
@@ -51,6 +53,8 @@ export interface LiveOptimiserOptions {
   ids: IdGenerator;
   metrics: MetricCounts;
   thresholds: ThresholdControl;
+  /** Holds a lead source's leads from automated actions (a `source_pause`). */
+  sources: SourceHolds;
   reviewer: PerformanceReviewer;
   /** Expected and realised conversions of a past period, per segment (scoring's period forecast). */
   periods(workspaceId: string, query: { from: number; to: number; level: number }): Promise<PeriodFigures[]>;
@@ -109,9 +113,9 @@ const HISTORY_RETENTION_DAYS = 365;
 const MONITOR: Actor = { type: 'worker', id: 'optimiser.monitor' };
 
 export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimiser {
-  const { store, queue, audit, events, clock, ids, metrics, thresholds, reviewer } = options;
+  const { store, queue, audit, events, clock, ids, metrics, thresholds, sources, reviewer } = options;
   const alertDeps: AlertDeps = { audit, events, clock, ids };
-  const adjustmentDeps: AdjustmentDeps = { audit, events, clock, ids, thresholds };
+  const adjustmentDeps: AdjustmentDeps = { audit, events, clock, ids, thresholds, sources };
 
   const ctxOf = (workspaceId: string): WorkspaceContext => ({ workspaceId, organisationId: '' });
 
@@ -259,6 +263,8 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
         });
     }
     const recalibrate = firings.some((f) => f.kind === 'qualification_drop');
+    // One source's qualification collapsing (not the workspace's): a candidate for a pause.
+    const collapsed: { alertId: string; source: string; summary: string }[] = [];
 
     const committed = await inWorkspace(workspaceId, () =>
       store.transaction(async (trx) => {
@@ -267,6 +273,12 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           if (await liveAlertOf(trx, workspaceId, firing.stream)) continue;
           const alert = await openAlert(trx, alertDeps, workspaceId, firing);
           report.opened.push(alert.id);
+          if (firing.kind === 'qualification_drop' && alert.segment.startsWith('source:'))
+            collapsed.push({
+              alertId: alert.id,
+              source: alert.segment.slice('source:'.length),
+              summary: alert.summary,
+            });
           if (policy.council !== 'off')
             await queue.enqueue(trx, [
               { name: 'optimiser.review', workspaceId, payload: { alertId: alert.id } },
@@ -295,6 +307,21 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           }
         }
         for (const adjustment of applied) {
+          if (
+            adjustment.kind === 'source_pause' &&
+            adjustment.alertId !== null &&
+            report.resolved.includes(adjustment.alertId)
+          ) {
+            const status = await releaseRecovered(
+              trx,
+              adjustmentDeps,
+              workspaceId,
+              adjustment,
+              `the source recovered (alert ${adjustment.alertId} resolved): its leads flow to automation again`,
+            );
+            report.adjustments.push({ id: adjustment.id, status });
+            continue;
+          }
           const minutes = [...guardMinutes.entries()].map(([minute, c]) => ({ minute, ...c }));
           const status = await watchGuard(trx, adjustmentDeps, workspaceId, adjustment, minutes);
           if (status !== 'applied') report.adjustments.push({ id: adjustment.id, status });
@@ -327,6 +354,29 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
     if (recalibrate && report.opened.length > 0 && policy.enabled && policy.thresholdRecalibration.enabled) {
       const adjustment = await recalibrateThresholds(ctx, policy, report.opened[0] ?? null);
       if (adjustment) report.adjustments.push({ id: adjustment.id, status: adjustment.status });
+    }
+    if (collapsed.length > 0 && policy.sourcePause.mode !== 'off') {
+      const baseline = await baselineBefore(ctx, policy.sourcePause.guard.windowMinutes);
+      for (const c of collapsed) {
+        const adjustment = await inWorkspace(workspaceId, () =>
+          store.transaction((trx) =>
+            proposeSourcePause(
+              trx,
+              adjustmentDeps,
+              ctx,
+              policy,
+              {
+                origin: 'detector',
+                alertId: c.alertId,
+                source: c.source,
+                reason: `source ${c.source} collapsed (${c.summary}): its leads are held from automated actions`,
+              },
+              baseline,
+            ),
+          ),
+        );
+        report.adjustments.push({ id: adjustment.id, status: adjustment.status });
+      }
     }
     if (report.opened.length > 0 || report.resolved.length > 0 || report.evaluated)
       events.notify(workspaceId);

@@ -19,6 +19,8 @@ const guardSchema = z
   .strict();
 export type Guard = z.infer<typeof guardSchema>;
 
+const DEFAULT_GUARD: Guard = { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.25 };
+
 /**
  * What the optimiser may change by itself (as data, per workspace). Every kind is bounded, rate
  * limited, guarded and audited; `enabled: false` stops every automatic change (detectors and
@@ -68,6 +70,19 @@ export const optimiserPolicySchema = z
         enabled: true,
         guard: { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.25 },
       }),
+    sourcePause: z
+      .object({
+        mode: z
+          .enum(['apply', 'propose', 'off'])
+          .default('apply')
+          .describe(
+            'When one source’s qualification collapses: hold its leads from automated actions, only record the proposal for a person, or do nothing',
+          ),
+        maxPerHour: z.number().int().min(0).max(12).default(1),
+        guard: guardSchema.default(DEFAULT_GUARD),
+      })
+      .strict()
+      .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
     council: z
       .enum(['apply', 'propose', 'off'])
       .default('apply')
@@ -116,7 +131,7 @@ export async function writePolicy(
     actor,
     action: 'optimiser.policy_updated',
     subject: ctx.workspaceId,
-    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, council ${policy.council}`,
+    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, source pauses ${policy.sourcePause.mode === 'off' ? 'off' : `${policy.sourcePause.mode}, ≤ ${policy.sourcePause.maxPerHour} an hour`}, council ${policy.council}`,
     data: { version, policy },
   });
   return { ...policy, version };

@@ -44,6 +44,29 @@ export interface ThresholdControl {
   ): Promise<boolean>;
 }
 
+/** Whether a lead source is held from automated actions (the value a source pause changes). */
+export interface SourceHoldState {
+  source: string;
+  held: boolean;
+}
+
+/**
+ * Holding a lead source from automated actions: its leads are still accepted, stored and scored,
+ * but no workflow or next-action reaction runs for them while the hold stands. Wired in
+ * `src/main/source-holds.ts`; the pipeline's reactions consult the same holds.
+ */
+export interface SourceHolds {
+  /** Holds `source`, in the caller's transaction; false when it is already held (by any change). */
+  hold(
+    unit: UnitOfWork,
+    workspaceId: string,
+    source: string,
+    by: { adjustmentId: string; reason: string },
+  ): Promise<boolean>;
+  /** Lifts the hold `adjustmentId` placed; false when that hold is no longer in force. */
+  release(unit: UnitOfWork, workspaceId: string, source: string, adjustmentId: string): Promise<boolean>;
+}
+
 /** One recommendation of the council's `performance.review`. */
 export interface ReviewRecommendation {
   kind: string;

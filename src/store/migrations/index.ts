@@ -23,6 +23,7 @@ import { leadFiltersMigration } from './051-lead-filters.ts';
 import { inboxSpeedMigration } from './052-inbox-speed.ts';
 import { analyticsMigration } from './060-analytics.ts';
 import { optimiserMigration } from './061-optimiser.ts';
+import { sourceHoldsMigration } from './067-source-holds.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 import { chatKnowledgeMigration } from './071-chat-knowledge.ts';
 
@@ -52,6 +53,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '052-inbox-speed': inboxSpeedMigration(dialect),
     '060-analytics': analyticsMigration(dialect),
     '061-optimiser': optimiserMigration(dialect),
+    '067-source-holds': sourceHoldsMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),
     '071-chat-knowledge': chatKnowledgeMigration(dialect),
   };
