@@ -427,6 +427,18 @@ for (const dialect of DIALECTS) {
           .where('workspace_id', '=', ws)
           .execute()
           .then((rows) => rows.map((r) => ({ ...r })));
+      // A short guard window, so the pause is kept by its guard before the source recovers.
+      await inWorkspace(ws, () =>
+        optimiser.putPolicy(
+          ctx,
+          {
+            sourcePause: {
+              guard: { metric: 'qualification_rate', windowMinutes: 15, maxRelativeDrop: 0.25 },
+            },
+          },
+          ACTOR,
+        ),
+      );
       const from = Math.floor(clock.now() / 60_000) + 1;
       await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
       await optimiser.monitor(ws);
@@ -453,10 +465,14 @@ for (const dialect of DIALECTS) {
         ['optimiser.change_applied'],
       );
       assert.match(audited.items[0]?.reason ?? '', /source web collapsed/);
+      // Still collapsed when the guard window ends: the pause is kept, the hold stays.
+      await feedMinutes(runtime, clock, ws, minute, 20, webStopsQualifying);
+      assert.deepEqual((await optimiser.monitor(ws)).adjustments, [{ id: pause!.id, status: 'kept' }]);
+      assert.equal((await holds()).length, 1);
       // Web qualifies again: the alert resolves and the pause lifts itself, audited.
-      await feedMinutes(runtime, clock, ws, minute, 90, steadyTraffic);
+      await feedMinutes(runtime, clock, ws, minute + 20, 90, steadyTraffic);
       const recovered = await optimiser.monitor(ws);
-      assert.deepEqual(recovered.resolved, opened);
+      assert.ok(recovered.resolved.includes(opened[0]!), 'the source’s alert resolves');
       assert.deepEqual(recovered.adjustments, [{ id: pause!.id, status: 'rolled_back' }]);
       assert.deepEqual(await holds(), []);
       const settled = (await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }))).find(
@@ -520,6 +536,24 @@ for (const dialect of DIALECTS) {
         ).length,
         0,
       );
+      // A bound of 0 an hour: the next collapse is only proposed, with the bound as its reason.
+      await inWorkspace(ws, () => optimiser.putPolicy(ctx, { sourcePause: { maxPerHour: 0 } }, ACTOR));
+      await feedMinutes(runtime, clock, ws, again.minute, 90, steadyTraffic);
+      await optimiser.monitor(ws);
+      const third = await untilAlert(
+        runtime,
+        clock,
+        optimiser,
+        ws,
+        again.minute + 90,
+        90,
+        webStopsQualifying,
+      );
+      assert.equal(third.opened.length, 1);
+      const [bounded] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
+      assert.equal(bounded?.kind, 'source_pause');
+      assert.equal(bounded?.status, 'proposed');
+      assert.match(bounded?.reason ?? '', /allows 0 source pause\(s\) an hour/);
     });
   });
 }

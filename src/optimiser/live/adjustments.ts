@@ -308,16 +308,41 @@ export async function proposeSourcePause(
   return toAdjustment(row);
 }
 
-/** Lifts an applied pause whose alert resolved: the source qualifies again, so its leads flow again. */
+/**
+ * Lifts the pauses an alert placed once it resolved (the source qualifies again): in force or
+ * already kept by their guard, a pause lasts only as long as the collapse that caused it.
+ */
 export async function releaseRecovered(
   db: Db,
   deps: AdjustmentDeps,
   workspaceId: string,
-  adjustment: Adjustment,
+  alertId: string,
   why: string,
-): Promise<AdjustmentStatus> {
-  if (adjustment.kind !== 'source_pause' || adjustment.status !== 'applied') return adjustment.status;
-  return settle(db, deps, workspaceId, adjustment, 'rolled_back', why, OPTIMISER);
+): Promise<{ id: string; status: AdjustmentStatus }[]> {
+  const rows = await db
+    .selectFrom('optimiser_adjustments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('alert_id', '=', alertId)
+    .where('kind', '=', 'source_pause')
+    .where('status', 'in', ['applied', 'kept'])
+    .execute();
+  const out: { id: string; status: AdjustmentStatus }[] = [];
+  for (const row of rows) {
+    if (row.status === 'kept')
+      await db
+        .updateTable('optimiser_adjustments')
+        .set({ status: 'applied' })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', row.id)
+        .execute();
+    const adjustment = { ...toAdjustment(row), status: 'applied' as const };
+    out.push({
+      id: row.id,
+      status: await settle(db, deps, workspaceId, adjustment, 'rolled_back', why, OPTIMISER),
+    });
+  }
+  return out;
 }
 
 /**

@@ -306,22 +306,20 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
             report.resolved.push(alert.id);
           }
         }
-        for (const adjustment of applied) {
-          if (
-            adjustment.kind === 'source_pause' &&
-            adjustment.alertId !== null &&
-            report.resolved.includes(adjustment.alertId)
-          ) {
-            const status = await releaseRecovered(
-              trx,
-              adjustmentDeps,
-              workspaceId,
-              adjustment,
-              `the source recovered (alert ${adjustment.alertId} resolved): its leads flow to automation again`,
-            );
-            report.adjustments.push({ id: adjustment.id, status });
-            continue;
+        const released = new Set<string>();
+        for (const alertId of report.resolved)
+          for (const r of await releaseRecovered(
+            trx,
+            adjustmentDeps,
+            workspaceId,
+            alertId,
+            `the source recovered (alert ${alertId} resolved): its leads flow to automation again`,
+          )) {
+            released.add(r.id);
+            report.adjustments.push(r);
           }
+        for (const adjustment of applied) {
+          if (released.has(adjustment.id)) continue;
           const minutes = [...guardMinutes.entries()].map(([minute, c]) => ({ minute, ...c }));
           const status = await watchGuard(trx, adjustmentDeps, workspaceId, adjustment, minutes);
           if (status !== 'applied') report.adjustments.push({ id: adjustment.id, status });
