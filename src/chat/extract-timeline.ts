@@ -467,7 +467,6 @@ const repairSpelling = createSpeller(
     ...'months month weeks week years year days quarter quarters possible immediately within until beginning middle christmas summer spring autumn winter financial fiscal urgent urgently'.split(
       ' ',
     ),
-    ...PROTECTED,
   ],
   {
     mths: 'months',
@@ -480,6 +479,7 @@ const repairSpelling = createSpeller(
     qtr: 'quarter',
     qtrs: 'quarters',
   },
+  PROTECTED,
 );
 
 const CHRONO_HINT = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(st|nd|rd|th))\b/;

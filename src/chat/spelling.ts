@@ -30,9 +30,12 @@ function oneEditApart(a: string, b: string): boolean {
 export function createSpeller(
   vocabulary: Iterable<string>,
   abbreviations: Readonly<Record<string, string>> = {},
+  /** Real words that are one edit from a vocabulary word ("managed", "sprint"): never repaired. */
+  keep: Iterable<string> = [],
 ): (text: string) => Repaired | null {
-  const known = new Set(vocabulary);
-  const long = [...known].filter((word) => word.length >= 5 && /^\p{L}+$/u.test(word));
+  const targets = new Set(vocabulary);
+  const known = new Set([...targets, ...keep]);
+  const long = [...targets].filter((word) => word.length >= 4 && /^\p{L}+$/u.test(word));
   const cache = new Map<string, string | null>();
   const fix = (word: string): string | null => {
     const listed = abbreviations[word];
