@@ -254,6 +254,9 @@ export function recordConsent(turn: Turn, answer: string): void {
     ...(state.contact.email !== undefined ? { email: state.contact.email } : {}),
     ...(state.contact.phone !== undefined ? { phone: state.contact.phone } : {}),
     ...(state.context.gpc !== undefined ? { gpc: state.context.gpc } : {}),
+    ...(state.context.notice
+      ? { noticeVersion: state.context.notice.version, noticeHash: state.context.notice.hash }
+      : {}),
   };
   state.consent = record;
   state.consentDecision = 'given';

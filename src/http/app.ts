@@ -18,10 +18,12 @@ import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOptimiserRoutes } from './routes/optimiser-routes.ts';
 import { registerOrgRoutes } from './routes/org-routes.ts';
+import { registerPrivacyRequestRoutes } from './routes/privacy-request-routes.ts';
 import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
+import { registerUnsubscribeRoutes } from './routes/unsubscribe-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
 import { registerWorkflowHookRoutes } from './routes/workflow-hook-routes.ts';
@@ -173,10 +175,12 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerPrivacyRoutes(app, catalog, deps);
+  registerPrivacyRequestRoutes(app, catalog, deps);
   registerAnalyticsRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);
   registerIdentityRoutes(app, catalog, deps);
   registerWorkflowRoutes(app, catalog, deps);
+  registerUnsubscribeRoutes(app, catalog, deps);
   registerWorkflowHookRoutes(app, catalog, deps);
   registerOptimiserRoutes(app, catalog, deps);
 

@@ -36,12 +36,16 @@ export interface WorkflowHttp {
   credentials: CredentialStore;
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   unsubscribe(workspaceId: string, leadId: string): Promise<void>;
-  /** An inbound call to a workflow's own endpoint, verified before anything else; durable before it returns. */
+  /**
+   * An inbound call to a workflow's own endpoint, verified before anything else; `admit` (the
+   * workspace's rate limit) is charged only once the signature verified; durable before it returns.
+   */
   receiveHook(
     workspaceId: string,
     path: string,
     headers: { id: string | undefined; timestamp: string | undefined; signature: string | undefined },
     rawBody: string,
+    admit: () => Promise<void>,
   ): Promise<{ runId: string; replayed: boolean }>;
   /** A workflow's inbound endpoints: path, URL and signing secret. */
   hooksOf(

@@ -401,6 +401,8 @@ export interface PrivacyRequestsTable {
   jurisdiction: string;
   /** received | in_progress | completed | rejected. */
   status: string;
+  /** 1: filed on hold (identity to verify); carried out or rejected by hand, never by the resume. */
+  held: number;
   /** api | cli | preference_page | delete_route | retention. */
   origin: string;
   /** The subject as given (email/phone/lead id), sealed; cleared when the request completes. */
