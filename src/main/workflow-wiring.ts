@@ -346,7 +346,7 @@ export function wireWorkflows(options: {
       const list = await hooks.ofWorkflow(store.db, { workspaceId }, workflowId);
       return list.map((h) => ({ ...h, url: `${publicBase()}/v1/hooks/${workspaceId}/${h.path}` }));
     },
-    async receiveHook(workspaceId, path, headers, rawBody) {
+    async receiveHook(workspaceId, path, headers, rawBody, admit) {
       const ctx = { workspaceId };
       const hook = await hooks.find(store.db, ctx, path);
       const verified = hook ? verifyWebhook(headers, rawBody, [hook.secret], clock.now()) : null;
@@ -361,6 +361,7 @@ export function wireWorkflows(options: {
             },
           ],
         });
+      await admit();
       let body: unknown;
       try {
         body = JSON.parse(rawBody);

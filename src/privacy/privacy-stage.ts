@@ -162,7 +162,8 @@ export function createPrivacyStages(options: {
         entries.push({
           purpose: purposeOf(name),
           action: 'grant',
-          noticeVersion: given.textVersion,
+          noticeVersion: given.noticeVersion ?? given.textVersion,
+          ...(given.noticeHash ? { noticeHash: given.noticeHash } : {}),
           method: METHOD_OF[given.method] ?? 'form',
           source: event.source,
           evidence: event.id,
