@@ -809,7 +809,10 @@ export const TENANT_TABLES = [
 
 /**
  * Tables read before a workspace is known: they route a credential (API key hash, publishable
- * widget key) or a URL to its workspace. They hold no lead data, so no row-level security.
+ * widget key, session cookie) or a URL to its workspace. They hold no lead data. On PostgreSQL the
+ * key tables are reached only through definer functions (migration 012), `workspaces` and
+ * `organisations` are readable with scoped writes (014), and the console's account tables have
+ * row-level security with definer lookups by e-mail or token (016).
  */
 export const DIRECTORY_TABLES = [
   'organisations',
