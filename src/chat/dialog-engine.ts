@@ -41,11 +41,17 @@ export interface DialogEngineOptions {
   /** Messages in a row that move nothing forward before the conversation is closed (default 6). */
   maxStalledTurns?: number;
   /** Answers visitors' questions from the workspace's content (see `createKnowledgeBase`). */
-  knowledge?: {
-    answer(question: string): KnowledgeAnswer | null | Promise<KnowledgeAnswer | null>;
-    /** The best passages for a question, for a model to write its answer from (none: no model answer). */
-    search?(question: string): readonly GroundingPassage[] | Promise<readonly GroundingPassage[]>;
-  };
+  knowledge?: KnowledgeSource;
+}
+
+/**
+ * Answers a visitor's question: an answer, `null` for "the content does not say" (the bot says it
+ * does not know and offers a person), `undefined` when there is no content at all (no answer is tried).
+ */
+interface KnowledgeSource {
+  answer(question: string): KnowledgeAnswer | null | undefined | Promise<KnowledgeAnswer | null | undefined>;
+  /** The best passages for a question, for a model to write its answer from (none: no model answer). */
+  search?(question: string): readonly GroundingPassage[] | Promise<readonly GroundingPassage[]>;
 }
 
 /** The result of every engine call: the new state (the input is never mutated), replies, events. */
@@ -58,6 +64,8 @@ export interface TurnResult {
 /** Per-call options: an abort signal for model-backed extractors and phrasers, and streamed reply text. */
 interface HandleOptions {
   signal?: AbortSignal;
+  /** The session's workspace content; replaces the engine's `knowledge` for this call. */
+  knowledge?: KnowledgeSource | undefined;
   /** Reply text as a model writes it, naming the message (`m<index>`) it builds; the turn's result holds the final text. */
   onDelta?: (delta: { messageId: string; text: string }) => void;
 }
@@ -262,10 +270,10 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
    * Hands the passages retrieved for a question to the phraser with the offline reply: a model
    * phraser writes the answer from them (or declines), the template phraser keeps the offline reply.
    */
-  const ground = async (turn: Turn, question: string, declined: boolean) => {
+  const ground = async (turn: Turn, knowledge: KnowledgeSource, question: string, declined: boolean) => {
     // Templates never write answers: no second search for them.
     if (phraser === templatePhraser) return;
-    const passages = (await options.knowledge?.search?.(question)) ?? [];
+    const passages = (await knowledge.search?.(question)) ?? [];
     const reply = turn.replies.at(-1);
     if (passages.length === 0 || reply === undefined) return;
     const decline = declined
@@ -360,8 +368,14 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       advance(turn);
     };
     if (hasContact(state)) advance(turn);
-    else if (intents.includes('no') || intents.includes('skip')) giveUp();
+    else if (applied.filled.length + applied.corrected.length > 0) {
+      // "Sorry, I meant 20k": the answers changed, so the outcome (and whether this is only an offer) may have.
+      state.phase = 'questions';
+      advance(turn);
+    } else if (intents.includes('no') || intents.includes('skip')) giveUp();
     else if (malformed) failed(turn, 'contact', () => askContact(turn, true), giveUp);
+    // After an answer to the visitor's own question the playbook goes on: that is no failed attempt.
+    else if (turn.answered) askContact(turn, false);
     else {
       chitchat(turn, intents);
       failed(turn, 'contact', () => askContact(turn, false), giveUp);
@@ -382,6 +396,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       say(turn, 'ack', 'consent_recorded');
       advance(turn);
     } else if (intents.includes('no')) refuse();
+    else if (turn.answered) askConsent(turn, false);
     else {
       chitchat(turn, intents);
       failed(turn, 'consent', () => askConsent(turn, true), refuse);
@@ -405,6 +420,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         slots: {},
         contact: {},
         contactDeclined: false,
+        contactOffer: false,
         consent: null,
         consentDecision: null,
         outcome: null,
@@ -488,12 +504,14 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         return complete(turn, handleOptions);
       }
 
-      if (options.knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
-        const found = await options.knowledge.answer(message);
+      const knowledge = handleOptions.knowledge ?? options.knowledge;
+      if (knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
+        const found = await knowledge.answer(message);
         if (found === null) say(turn, 'chitchat', 'unknown_answer');
-        else turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
-        await ground(turn, message, found === null);
-        turn.answered = true;
+        else if (found !== undefined)
+          turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
+        if (found !== undefined) await ground(turn, knowledge, message, found === null);
+        turn.answered = found !== undefined;
       }
       const extraction = await extractor.extract(
         message,

@@ -51,6 +51,12 @@ const configSchema = z.object({
     .default('leadloop'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEADLOOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /**
+   * Where `leadloop serve` (embedded queue) runs its job workers: `thread`, a worker thread with its
+   * own database connection, so processing keeps pace while requests arrive; `inline`, on the
+   * event loop that answers requests (it processes only when requests leave it time).
+   */
+  LEADLOOP_EMBEDDED_WORKERS: z.enum(['thread', 'inline']).default('thread'),
   /** `offline` (default, no network), `openai:gpt-4o-mini`, `anthropic:<model>`, `ollama:llama3.1`, `openai-compatible:<model>`. */
   LEADLOOP_MODEL: z.string().min(1).default('offline'),
   /** Base URL for ollama / openai-compatible providers (or a proxy for openai / anthropic). */
