@@ -344,6 +344,37 @@ for (const provider of PROVIDERS) {
       assert.ok(finished?.text.startsWith(`${MARK} `));
     });
 
+    it('answers a question from the workspace’s content through the model, citing the passage', async () => {
+      const loaded = await call(http.app, 'PUT', '/v1/chat/knowledge', {
+        key: apiKey,
+        body: {
+          documents: [
+            {
+              title: 'Pricing',
+              content:
+                '## Per-seat billing\nAll plans are billed per seat. A seat is one user who logs in.\n',
+            },
+          ],
+        },
+      });
+      assert.equal(loaded.status, 200, JSON.stringify(loaded.body));
+      phrasing = (request) =>
+        systemOf(request).includes('numbered passages')
+          ? { sse: provider.stream(['Yes, every plan ', 'is billed per seat [1].']) }
+          : reword(request);
+      const sessionId = (await start()).body.sessionId as string;
+      const turn = await say(sessionId, 'Does your pricing work per seat?');
+      assert.equal(turn.status, 200, JSON.stringify(turn.body));
+      const asked = server.requests.filter((r) => systemOf(r).includes('numbered passages'));
+      assert.equal(asked.length, 1, 'the model was asked for the answer once');
+      assert.match(userOf(asked[0] as Recorded), /All plans are billed per seat/);
+      const answer = (await transcript(sessionId)).find(
+        (m) => m.text === 'Yes, every plan is billed per seat.',
+      );
+      assert.equal(answer?.via?.path, 'model');
+      assert.equal((answer?.via?.cited as string[] | undefined)?.length, 1);
+    });
+
     it('fills slots from the model’s structured output', async () => {
       const sessionId = (await start()).body.sessionId as string;
       slots = { authority: 'director', budget: { min: 50_000, max: 50_000, currency: 'USD' } };
