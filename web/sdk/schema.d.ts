@@ -283,7 +283,7 @@ export interface paths {
         };
         /**
          * Server-sent events of one conversation for the widget: new messages (a person’s as soon as they are written) and state changes
-         * @description Events: `message` (a ChatMessage), `state` ({ state, outcome, agent? }). The event id is the message id; `Last-Event-ID` or `?after=` resumes after it. The stream ends after a few minutes; the widget reconnects.
+         * @description Events: `message` (a ChatMessage), `message.delta` ({ messageId, text }: a reply as a model writes it, before its `message`), `state` ({ state, outcome, agent? }). The event id is the message id; `Last-Event-ID` or `?after=` resumes after it. The stream ends after a few minutes; the widget reconnects.
          */
         get: operations["streamChatSession"];
         put?: never;
