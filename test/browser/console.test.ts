@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/index.ts';
 import { type RunningServer, serve } from '../../src/main/serve.ts';
 import { eventually } from '../support/runtime.ts';
@@ -65,12 +65,15 @@ describe('operator console in Chromium', { skip }, () => {
         violations.push(`${view}: ${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
   };
 
-  const shoot = async (p: Page, name: string) => {
+  /** Photographs the view at both sizes; `focus` is scrolled into sight first (a part further down). */
+  const shoot = async (p: Page, name: string, focus?: Locator) => {
     await p.setViewportSize(DESKTOP);
     await p.waitForTimeout(300);
+    await focus?.scrollIntoViewIfNeeded();
     await p.screenshot({ path: join(SHOTS, `${name}-1440x900.png`) });
     await p.setViewportSize(PHONE);
     await p.waitForTimeout(300);
+    await focus?.scrollIntoViewIfNeeded();
     await p.screenshot({ path: join(SHOTS, `${name}-390x844.png`) });
     await p.setViewportSize(DESKTOP);
     await scan(p, name);
@@ -241,7 +244,7 @@ describe('operator console in Chromium', { skip }, () => {
     await shoot(page, 'settings');
     await page.getByRole('link', { name: 'Analytics' }).click();
     await page.getByRole('heading', { name: 'Model card' }).waitFor();
-    await page.getByRole('cell', { name: 'Demo workspace' }).waitFor();
+    await page.getByRole('cell', { name: 'Demo workspace' }).first().waitFor();
     await page.getByRole('heading', { name: 'Forecast' }).waitFor();
     await shoot(page, 'analytics');
     await page.getByRole('link', { name: 'Workflows' }).click();
@@ -364,7 +367,8 @@ describe('operator console in Chromium', { skip }, () => {
       threshold: 12,
     });
 
-    await page.getByRole('link', { name: 'Analytics' }).click();
+    // Loaded afresh: the rows above were written behind the console's back (no event announces them).
+    await page.goto(`${server.url}/app/analytics`);
     await page.getByRole('heading', { name: 'Funnel', exact: true }).waitFor();
     await page.getByRole('img', { name: /^Funnel over 30d: Arrived [1-9]/ }).waitFor();
     await page.getByRole('img', { name: /^Calibration of model v1 on 60 outcomes/ }).waitFor();
@@ -375,7 +379,8 @@ describe('operator console in Chromium', { skip }, () => {
       .first()
       .waitFor();
     await page.getByRole('heading', { name: 'Funnel per business unit' }).waitFor();
-    await shoot(page, 'analytics-funnel-calibration');
+    await shoot(page, 'analytics-funnel');
+    await shoot(page, 'analytics-calibration', page.getByRole('heading', { name: 'Calibration' }));
 
     await page.getByRole('link', { name: 'Privacy' }).click();
     await page.getByText(/1 entry, newest first/).waitFor();

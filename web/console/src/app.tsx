@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
-import { BrowserRouter, NavLink, Route, Routes } from 'react-router';
+import { lazy, Suspense, useEffect } from 'react';
+import { BrowserRouter, NavLink, Route, Routes, useLocation } from 'react-router';
 import { api, unwrap } from './api.ts';
 import { useLiveEvents } from './live.ts';
 import { SessionGate, useSession } from './session.tsx';
@@ -21,6 +21,12 @@ function Shell() {
   const session = useSession();
   const client = useQueryClient();
   const live = useLiveEvents();
+  const location = useLocation();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the active link moves with the path, which the DOM query does not name
+  useEffect(() => {
+    // At phone width the navigation scrolls sideways: keep the current view's link in sight.
+    document.querySelector('.top nav a.active')?.scrollIntoView({ block: 'nearest', inline: 'center' });
+  }, [location.pathname]);
   const signOut = async () => {
     await unwrap(api.DELETE('/v1/session'));
     client.setQueryData(['session'], null);
