@@ -132,7 +132,7 @@ export interface paths {
         };
         /**
          * A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment
-         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score. Segments: all, source:<source>.
+         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, cost_per_qualified and cost_per_conversion (model tokens per qualified lead / conversion). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>.
          */
         get: operations["getMetricSeries"];
         put?: never;
@@ -173,6 +173,27 @@ export interface paths {
          */
         get: operations["listAudit"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's chat knowledge: its documents in order, with the section count and revision */
+        get: operations["getChatKnowledge"];
+        /**
+         * Replace the workspace's chat knowledge: FAQ entries, pages, pricing notes (markdown or plain text, with titles)
+         * @description All earlier documents are replaced. Markdown is split into sections on `## ` headings; the text before the first heading is a section under the document title, and a plain-text document is one section. When a visitor asks a question, the bot answers from the best-matching section (BM25) or says it does not know and offers a person, then goes on with the playbook. Limits: 200 documents, 100,000 characters each, 1,000,000 together; titles are unique. `{ "documents": [] }` removes the content. Live conversations use the new content from their next question.
+         */
+        put: operations["putChatKnowledge"];
         post?: never;
         delete?: never;
         options?: never;
@@ -517,7 +538,7 @@ export interface paths {
         put?: never;
         /**
          * Start a run of a workflow through its own signed endpoint
-         * @description Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else; the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.
+         * @description Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else: failed ones count against the caller's address (401, then 429), and only a verified call is charged to the workspace's rate limit (429 over it); the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.
          */
         post: operations["receiveWorkflowHook"];
         delete?: never;
@@ -977,7 +998,7 @@ export interface paths {
         get: operations["listPrivacyRequests"];
         put?: never;
         /**
-         * File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out
+         * File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out (or, with `hold`, keep it for the operator)
          * @description The subject is matched by normalised email or phone (every lead of the workspace, merged ones included) or by lead id. An unknown subject is 404 and nothing is stored.
          */
         post: operations["createPrivacyRequest"];
@@ -1015,6 +1036,66 @@ export interface paths {
         get: operations["exportPrivacyRequest"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend an open request’s deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days)
+         * @description Once per request; the person must be told within the first deadline, with the reason. 409 when closed or already extended.
+         */
+        post: operations["extendPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a request not yet carried out (e.g. the identity could not be verified), with the reason
+         * @description The filed subject and changes are cleared at once; the request stays as the record. 409 once started.
+         */
+        post: operations["rejectPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Carry out a request filed on hold (after verifying who asked)
+         * @description Idempotent: a completed request stays as it is. A rejected one is 409.
+         */
+        post: operations["runPrivacyRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1070,6 +1151,26 @@ export interface paths {
          * @description A POST so the contact stays out of URLs and access logs. The audit entry keeps the hash prefix, not the contact.
          */
         post: operations["lookupSuppression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/guarantee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Guaranteed against realised conversions per period and segment, with the backtest’s coverage
+         * @description For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV. The same report as `GET /v1/optimiser/guarantee`.
+         */
+        get: operations["getReportsGuarantee"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1212,11 +1313,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The unsubscribe link opened in a browser: a page that confirms before unsubscribing
+         * @description Side-effect free (RFC 8058 §3: scanners prefetch links); its button sends the one-click POST. A bad token gets a plain page (400) that says nothing about the person.
+         */
+        get: operations["unsubscribePage"];
         put?: never;
         /**
          * One-click unsubscribe (RFC 8058) from workflow e-mail
-         * @description The link in every commercial e-mail; the token proves the recipient got the e-mail. Marketing steps skip the lead afterwards.
+         * @description The mailbox provider’s form POST (or the confirmation page’s button); the token proves the recipient got the e-mail. Marketing steps skip the lead afterwards. A browser (Accept: text/html) gets a page saying it is done instead of JSON.
          */
         post: operations["unsubscribe"];
         delete?: never;
@@ -2218,7 +2323,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2239,7 +2344,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                         points: {
                             count: number;
                             start: string;
@@ -2329,6 +2434,96 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The documents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        items: {
+                            content: string;
+                            /** @enum {string} */
+                            format: "markdown" | "text";
+                            title: string;
+                        }[];
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    documents: {
+                        content: string;
+                        /**
+                         * @default markdown
+                         * @enum {string}
+                         */
+                        format?: "markdown" | "text";
+                        title: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description What is now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
                     };
                 };
             };
@@ -2449,6 +2644,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2540,6 +2740,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2596,6 +2801,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -2658,6 +2868,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2709,6 +2924,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -2806,6 +3026,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -4156,6 +4381,10 @@ export interface operations {
                          * @enum {string}
                          */
                         method: "checkbox" | "form" | "chat" | "verbal" | "import" | "api";
+                        /** @description sha256 of the privacy notice shown at collection. */
+                        noticeHash?: string;
+                        /** @description Version of the privacy notice shown at collection, when it differs from textVersion. */
+                        noticeVersion?: string;
                         /** @description What the person agreed to, e.g. ["marketing", "sales_contact"]. */
                         purposes: string[];
                         /** @description Version of the consent wording shown to the person. */
@@ -4265,6 +4494,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5827,6 +6058,8 @@ export interface operations {
                             dueAt: string;
                             /** Format: date-time */
                             extendedDueAt: string;
+                            /** @description Filed on hold: waits for POST …/run or …/reject. */
+                            held: boolean;
                             id: string;
                             jurisdiction: string;
                             leadIds: string[];
@@ -5881,6 +6114,8 @@ export interface operations {
                         phone?: string;
                         title?: string;
                     };
+                    /** @description File it without carrying it out (e.g. to verify who asked first); then run, reject or extend it by hand. Default false. */
+                    hold?: boolean;
                     /**
                      * @default gdpr
                      * @enum {string}
@@ -5897,7 +6132,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Filed (and carried out); `dueAt` is the legal deadline */
+            /** @description Filed (and carried out unless `hold`); `dueAt` is the legal deadline */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5911,6 +6146,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5970,6 +6207,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -6025,6 +6264,203 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extendPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why; kept in the request log and the audit trail. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request with its new `dueAt` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why; kept in the request log and the audit trail. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The rejected request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request, carried out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
                     };
                 };
             };
@@ -6219,6 +6655,66 @@ export interface operations {
                             reason: "erasure" | "objection";
                         } | null;
                         suppressed: boolean;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReportsGuarantee: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                period?: string;
+                periods?: number;
+                quantile?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (or text/csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backtest: {
+                            coverage: number | null;
+                            held: number;
+                            high: number | null;
+                            low: number | null;
+                            nominal: number;
+                            periods: number;
+                        };
+                        periodDays: number;
+                        periods: number;
+                        quantile: number;
+                        reason: string;
+                        rows: {
+                            conversions: number;
+                            expected: number;
+                            guaranteed: number;
+                            held: boolean | null;
+                            labelled: number;
+                            lower: number;
+                            periodFrom: string;
+                            periodTo: string;
+                            qualified: number;
+                            segment: string;
+                            upper: number;
+                        }[];
                     };
                 };
             };
@@ -6767,6 +7263,49 @@ export interface operations {
             };
         };
     };
+    unsubscribePage: {
+        parameters: {
+            query?: {
+                t?: string;
+            };
+            header?: never;
+            path: {
+                leadId: string;
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmation page (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description The link is not valid (HTML) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     unsubscribe: {
         parameters: {
             query: {
@@ -6996,6 +7535,10 @@ export interface operations {
                          * @enum {string}
                          */
                         method: "checkbox" | "form" | "chat" | "verbal" | "import" | "api";
+                        /** @description sha256 of the privacy notice shown at collection. */
+                        noticeHash?: string;
+                        /** @description Version of the privacy notice shown at collection, when it differs from textVersion. */
+                        noticeVersion?: string;
                         /** @description What the person agreed to, e.g. ["marketing", "sales_contact"]. */
                         purposes: string[];
                         /** @description Version of the consent wording shown to the person. */
@@ -7124,6 +7667,15 @@ export interface operations {
                     /** @constant */
                     kind: "salesforce";
                     token: string;
+                } | {
+                    accountSid: string;
+                    authToken: string;
+                    /** Format: uri */
+                    baseUrl?: string;
+                    /** @description E.164 number, alphanumeric sender id or messaging service sid (MG…) */
+                    from: string;
+                    /** @constant */
+                    kind: "twilio";
                 } | {
                     /** @constant */
                     kind: "header";
@@ -7317,8 +7869,6 @@ export interface operations {
                         maxStepOutputBytes: number;
                         /** @default 50 */
                         ratePerConnector: number;
-                        /** @default 90 */
-                        runRetentionDays: number;
                         /** @default null */
                         sender: {
                             from: string;
@@ -7359,8 +7909,6 @@ export interface operations {
                     maxStepOutputBytes?: number;
                     /** @default 50 */
                     ratePerConnector?: number;
-                    /** @default 90 */
-                    runRetentionDays?: number;
                     /** @default null */
                     sender?: {
                         from: string;
@@ -7388,8 +7936,6 @@ export interface operations {
                         maxStepOutputBytes: number;
                         /** @default 50 */
                         ratePerConnector: number;
-                        /** @default 90 */
-                        runRetentionDays: number;
                         /** @default null */
                         sender: {
                             from: string;
@@ -8138,6 +8684,15 @@ export interface operations {
                      */
                     chat?: {
                         handoffTimeoutSeconds: number;
+                    };
+                    /** @default {} */
+                    privacy?: {
+                        notice?: {
+                            text?: string;
+                            /** Format: uri */
+                            url: string;
+                            version: string;
+                        };
                     };
                     /**
                      * @default {

@@ -14,6 +14,10 @@ const messageSchema = z.object({
   author: z.string().optional(),
   quickReplies: z.array(z.string()).optional(),
   link: z.object({ url: z.string(), label: z.string() }).optional(),
+  notice: z
+    .object({ version: z.string(), url: z.string() })
+    .optional()
+    .describe('On the consent question: the workspace’s privacy notice, to show as a link with its version.'),
   at: z.string(),
 });
 const turnSchema = z.object({
