@@ -380,7 +380,7 @@ describe('operator console in Chromium', { skip }, () => {
       .waitFor();
     await page.getByRole('heading', { name: 'Funnel per business unit' }).waitFor();
     await shoot(page, 'analytics-funnel');
-    await shoot(page, 'analytics-calibration', page.getByRole('heading', { name: 'Calibration' }));
+    await shoot(page, 'analytics-calibration', page.getByRole('img', { name: /^Calibration of model v1/ }));
 
     await page.getByRole('link', { name: 'Privacy' }).click();
     await page.getByText(/1 entry, newest first/).waitFor();
