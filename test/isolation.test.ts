@@ -1049,6 +1049,90 @@ for (const dialect of DIALECTS) {
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
       },
+      async getFunnel() {
+        const mine = await call(http.app, 'GET', '/v1/analytics/funnel?window=7d', { key: A.apiKey });
+        assert.ok(((mine.body.stages as { count: number }[])[0]?.count ?? 0) >= 1, 'A sees its own arrivals');
+        const theirs = await asB('GET', '/v1/analytics/funnel?window=7d');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        const ownLeads = ((await asB('GET', '/v1/leads')).body.items as unknown[]).length;
+        assert.equal((theirs.body.stages as { count: number }[])[0]?.count, ownLeads);
+      },
+      async orgFunnel() {
+        const orgKey = await runtime.tenants.createOrganisationKey({ organisationId: B.organisation });
+        const funnel = await call(http.app, 'GET', '/v1/org/funnel', { key: orgKey.key });
+        assert.equal(funnel.status, 200, JSON.stringify(funnel.body));
+        assert.deepEqual(
+          (funnel.body.workspaces as { workspaceId: string }[]).map((w) => w.workspaceId),
+          [B.workspaceId],
+        );
+        const ownLeads = ((await asB('GET', '/v1/leads')).body.items as unknown[]).length;
+        assert.equal((funnel.body.total as { stages: { count: number }[] }).stages[0]?.count, ownLeads);
+      },
+      async getModelCalibration() {
+        // A has a model version 41 with a scored outcome; B asking for version 41 finds none.
+        await runtime.inspect
+          .insertInto('scoring_models')
+          .values({
+            workspace_id: A.workspaceId,
+            version: 41,
+            id: `mdl_isolation_${as}`,
+            status: 'retired',
+            kind: 'logistic',
+            model: '{}',
+            feature_spec: '{"features":[]}',
+            metrics: '{}',
+            rows: 1,
+            positives: 1,
+            reason: 'isolation',
+            replaces_version: null,
+            trained_at: 0,
+            promoted_at: null,
+            retired_at: 0,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const mine = await call(http.app, 'GET', '/v1/models/41/calibration', { key: A.apiKey });
+        assert.equal(mine.status, 200, JSON.stringify(mine.body));
+        notFound(await asB('GET', '/v1/models/41/calibration'));
+      },
+      async listSuppressions() {
+        const ctx = { workspaceId: A.workspaceId, organisationId: '' };
+        const hash = runtime.privacy.keys.suppressionHash(ctx, 'email', A.email);
+        await runtime.inspect
+          .insertInto('privacy_suppressions')
+          .values({ workspace_id: A.workspaceId, hash, kind: 'email', reason: 'erasure', created_at: 1 })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const mine = await call(http.app, 'GET', '/v1/privacy/suppressions', { key: A.apiKey });
+        assert.ok(JSON.stringify(mine.body).includes(hash.slice(0, 12)));
+        const theirs = await asB('GET', '/v1/privacy/suppressions');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.ok(!JSON.stringify(theirs.body).includes(hash.slice(0, 12)));
+      },
+      async lookupSuppression() {
+        const ctx = { workspaceId: A.workspaceId, organisationId: '' };
+        await runtime.inspect
+          .insertInto('privacy_suppressions')
+          .values({
+            workspace_id: A.workspaceId,
+            hash: runtime.privacy.keys.suppressionHash(ctx, 'email', 'gone-from-a@a.example.com'),
+            kind: 'email',
+            reason: 'erasure',
+            created_at: 1,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const mine = await call(http.app, 'POST', '/v1/privacy/suppressions/lookup', {
+          key: A.apiKey,
+          body: { email: 'gone-from-a@a.example.com' },
+        });
+        assert.equal(mine.body.suppressed, true);
+        const theirs = await asB('POST', '/v1/privacy/suppressions/lookup', {
+          email: 'gone-from-a@a.example.com',
+        });
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.equal(theirs.body.suppressed, false);
+      },
       async getReportsGuarantee() {
         const theirs = await asB('GET', '/v1/reports/guarantee?period=1d&periods=2');
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));

@@ -23,6 +23,7 @@ import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
+import { registerSuppressionRoutes } from './routes/suppression-routes.ts';
 import { registerUnsubscribeRoutes } from './routes/unsubscribe-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
@@ -175,6 +176,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerPrivacyRoutes(app, catalog, deps);
+  registerSuppressionRoutes(app, catalog, deps);
   registerPrivacyRequestRoutes(app, catalog, deps);
   registerAnalyticsRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);

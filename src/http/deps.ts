@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AnalyticsService } from '../analytics/index.ts';
+import type { AnalyticsService, FunnelService } from '../analytics/index.ts';
 import type { ChatService, KnowledgeLibrary } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock, Result, SecretBox } from '../core/index.ts';
@@ -81,6 +81,8 @@ export interface HttpDeps {
   council: CouncilService;
   privacy: Privacy;
   analytics: AnalyticsService;
+  /** The lead funnel over a window, per workspace or per business unit. */
+  funnel: FunnelService;
   /** Chat visitors' unverified claims to be existing leads. */
   claims: IdentityClaims;
   queue: Queue;
