@@ -1,7 +1,9 @@
 import pino, { type Logger } from 'pino';
 import { type AnalyticsService, createAnalyticsService } from '../analytics/index.ts';
 import {
+  CHAT_ANSWER_TASK,
   CHAT_EXTRACT_TASK,
+  CHAT_PHRASE_TASK,
   type ChatService,
   type ChatStore,
   type ConversationLeadSink,
@@ -11,10 +13,13 @@ import {
   createChatStore,
   createDialogEngine,
   createFallbackExtractor,
+  createGuardedPhraser,
   createKnowledgeLibrary,
+  createModelReplyPhraser,
   createModelSlotExtractor,
   createOfflineExtractor,
   type DialogEngine,
+  draftEchoSkill,
   type KnowledgeLibrary,
 } from '../chat/index.ts';
 import { type AuditLog, createAuditKeys, createAuditLog } from '../compliance/index.ts';
@@ -329,6 +334,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const offlineExtractor = createOfflineExtractor();
   const skills = createSkillRegistry();
   skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
+  skills.register(CHAT_PHRASE_TASK, draftEchoSkill);
+  skills.register(CHAT_ANSWER_TASK, draftEchoSkill);
   registerCouncilSkills(skills);
   const baseURL = config.LEADLOOP_MODEL_BASE_URL;
   const models = createModelClient({
@@ -361,6 +368,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // With a real model, each workspace's extractor calls it (accounted to that workspace) and falls
   // back to the offline extractor on failure, timeout or invalid output.
   const offlineEngine = createDialogEngine({ clock });
+  // The model words each reply and writes answers from retrieved passages; the guard keeps the
+  // offline text on failure, timeout, an exhausted budget or a reply it may not send.
+  const chatPhraser = (workspaceId: string) =>
+    createGuardedPhraser({
+      primary: createModelReplyPhraser({ models, workspaceId, timeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS }),
+      timeoutMs: config.LEADLOOP_CHAT_MODEL_TIMEOUT_MS,
+      totalTimeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS,
+      onFallback: (reason, cause) =>
+        logger.info(
+          { workspaceId, reason, err: cause instanceof Error ? cause : undefined },
+          'chat reply kept its offline wording',
+        ),
+    });
   const engines = new Map<string, DialogEngine>();
   const engineFor = (workspaceId: string): DialogEngine => {
     if (spec.value.provider === 'offline') return offlineEngine;
@@ -374,6 +394,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           fallback: offlineExtractor,
           timeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS,
         }),
+        phraser: chatPhraser(workspaceId),
       });
       engines.set(workspaceId, engine);
     }

@@ -1666,7 +1666,7 @@ export interface components {
                 };
             };
             id: string;
-            /** @description qualification_drop or source_silent */
+            /** @description qualification_drop, source_silent or chat_dropoff_rise */
             kind: string;
             metric: string;
             openedAt: string;

@@ -29,7 +29,7 @@ const alertSchema = z
   .object({
     id: z.string(),
     stream: z.string(),
-    kind: z.string().describe('qualification_drop or source_silent'),
+    kind: z.string().describe('qualification_drop, source_silent or chat_dropoff_rise'),
     status: z.enum(ALERT_STATUSES),
     metric: z.string(),
     segment: z.string(),
