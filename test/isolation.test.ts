@@ -107,6 +107,11 @@ for (const dialect of DIALECTS) {
         body: { ...template, id: 'private-a', name: 'Private A' },
       });
       assert.equal(stored.status, 200, JSON.stringify(stored.body));
+      const knowledge = await call(http.app, 'PUT', '/v1/chat/knowledge', {
+        key: A.apiKey,
+        body: { documents: [{ title: 'Private A pricing', content: 'A costs 42 per seat.' }] },
+      });
+      assert.equal(knowledge.status, 200, JSON.stringify(knowledge.body));
       A.deadJobId = runtime.ids.next('job');
       await runtime.inspect
         .insertInto('jobs')
@@ -486,6 +491,22 @@ for (const dialect of DIALECTS) {
       },
       async releaseChat() {
         notFound(await asB('POST', `/v1/chat/sessions/${A.sessionId}/release`));
+      },
+      async getChatKnowledge() {
+        const listed = await asB('GET', '/v1/chat/knowledge');
+        assert.equal(listed.status, 200);
+        assert.ok(!JSON.stringify(listed.body).includes('Private A'));
+      },
+      async putChatKnowledge() {
+        const put = await asB('PUT', '/v1/chat/knowledge', {
+          documents: [{ title: 'Private A pricing', content: 'B overwrote this.' }],
+        });
+        assert.equal(put.status, 200);
+        const a = await call(http.app, 'GET', '/v1/chat/knowledge', { key: A.apiKey });
+        assert.deepEqual(
+          (a.body.items as { content: string }[]).map((d) => d.content),
+          ['A costs 42 per seat.'],
+        );
       },
       async listPlaybooks() {
         assert.ok(!JSON.stringify((await asB('GET', '/v1/playbooks')).body).includes('private-a'));
@@ -1025,6 +1046,11 @@ for (const dialect of DIALECTS) {
       },
       async getGuaranteeReport() {
         const theirs = await asB('GET', '/v1/optimiser/guarantee?period=1d&periods=2');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
+      },
+      async getReportsGuarantee() {
+        const theirs = await asB('GET', '/v1/reports/guarantee?period=1d&periods=2');
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
       },

@@ -7,6 +7,7 @@ import type { Store, UnitOfWork } from '../store/index.ts';
 import type { TenantsService, Workspace } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
+import type { KnowledgeLibrary } from './knowledge-library.ts';
 import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
 import type { PrivacyNotice, SessionContext, SessionState } from './session-state.ts';
@@ -141,6 +142,8 @@ export interface ChatServiceOptions {
   audit: AuditLog;
   /** Hand-off requests and takeovers become domain events, so operators' streams see them at once. */
   events: DomainEventLog;
+  /** The workspaces' content the bot answers visitors' questions from. */
+  knowledge?: Pick<KnowledgeLibrary, 'answer'>;
 }
 
 const statusOf = (state: SessionState): SessionStatus =>
@@ -244,9 +247,12 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     trx: UnitOfWork,
     row: { id: string; workspace_id: string },
     turn: TurnResult,
+    previous: SessionState,
   ): Promise<boolean> {
     const domain: NewDomainEvent[] = [];
     const data = { sessionId: row.id, phase: turn.state.phase, playbook: turn.state.playbook.id };
+    // Metrics (the analytics rollups) read these figures off the events: no second read of the session.
+    let notify = false;
     for (const event of turn.events) {
       if (event.type === 'handoff_requested') {
         domain.push({ type: 'chat.handoff_requested', subject: row.id, data });
@@ -267,11 +273,33 @@ export function createChatService(options: ChatServiceOptions): ChatService {
             'nobody took over within the workspace hand-off time; the visitor was told and offered a follow-up',
           data: { requestedAt: turn.state.handoffRequestedAt },
         });
-      } else if (event.type === 'taken_over') domain.push({ type: 'chat.taken_over', subject: row.id, data });
-      else if (event.type === 'released') domain.push({ type: 'chat.released', subject: row.id, data });
+      } else if (event.type === 'taken_over') {
+        const requested = previous.handoffRequestedAt;
+        const joined = turn.state.takenOver?.since;
+        const waitedMs = requested && joined ? Math.max(0, Date.parse(joined) - Date.parse(requested)) : null;
+        domain.push({ type: 'chat.taken_over', subject: row.id, data: { ...data, waitedMs } });
+      } else if (event.type === 'released') domain.push({ type: 'chat.released', subject: row.id, data });
+      else if (event.type === 'ended') {
+        // The question the visitor stopped at: the one pending before this turn, unless they finished.
+        const droppedAt = event.reason === 'completed' ? null : previous.pending;
+        domain.push({
+          type: 'chat.ended',
+          subject: row.id,
+          data: {
+            ...data,
+            outcome: event.outcome,
+            reason: event.reason,
+            answered: Object.keys(turn.state.slots),
+            droppedAt,
+          },
+        });
+        // Only a metric: the operators' stream has nothing new to show for it.
+        continue;
+      }
+      notify = true;
     }
     await events.append(trx, row.workspace_id, domain);
-    return domain.length > 0;
+    return notify;
   }
 
   /** Tells the visitor honestly when nobody took over in the workspace's hand-off time. */
@@ -301,7 +329,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     let notify = false;
     const row = await store.transaction(async (trx) => {
       const saved = await chats.saveSession(trx, stored.row, turn.state);
-      notify = await record(trx, saved, turn);
+      notify = await record(trx, saved, turn, stored.state);
       return saved;
     });
     changed(row.id, row.workspace_id, notify);
@@ -453,12 +481,19 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return serialised(sessionId, () =>
         // An ended conversation still answers: the engine hands over to a person on request
         // ("human") and otherwise says the conversation is over. The lead was submitted already.
-        withWidget(sessionId, widgetKey, async (stored) =>
-          applyTurn(
+        withWidget(sessionId, widgetKey, async (stored) => {
+          const workspaceId = stored.row.workspace_id;
+          const knowledge = options.knowledge && {
+            answer: (question: string) => options.knowledge?.answer(workspaceId, question),
+          };
+          return applyTurn(
             stored,
-            await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),
-          ),
-        ),
+            await engineFor(workspaceId).handle(stored.state, text, {
+              ...(signal ? { signal } : {}),
+              knowledge,
+            }),
+          );
+        }),
       );
     },
 

@@ -41,9 +41,15 @@ export interface DialogEngineOptions {
   /** Messages in a row that move nothing forward before the conversation is closed (default 6). */
   maxStalledTurns?: number;
   /** Answers visitors' questions from the workspace's content (see `createKnowledgeBase`). */
-  knowledge?: {
-    answer(question: string): KnowledgeAnswer | null | Promise<KnowledgeAnswer | null>;
-  };
+  knowledge?: KnowledgeSource;
+}
+
+/**
+ * Answers a visitor's question: an answer, `null` for "the content does not say" (the bot says it
+ * does not know and offers a person), `undefined` when there is no content at all (no answer is tried).
+ */
+interface KnowledgeSource {
+  answer(question: string): KnowledgeAnswer | null | undefined | Promise<KnowledgeAnswer | null | undefined>;
 }
 
 /** The result of every engine call: the new state (the input is never mutated), replies, events. */
@@ -56,6 +62,8 @@ export interface TurnResult {
 /** Per-call options: an abort signal for model-backed extractors and phrasers. */
 interface HandleOptions {
   signal?: AbortSignal;
+  /** The session's workspace content; replaces the engine's `knowledge` for this call. */
+  knowledge?: KnowledgeSource | undefined;
 }
 
 /** A per-session state machine for qualification chats. Holds no state of its own. */
@@ -319,8 +327,14 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       advance(turn);
     };
     if (hasContact(state)) advance(turn);
-    else if (intents.includes('no') || intents.includes('skip')) giveUp();
+    else if (applied.filled.length + applied.corrected.length > 0) {
+      // "Sorry, I meant 20k": the answers changed, so the outcome (and whether this is only an offer) may have.
+      state.phase = 'questions';
+      advance(turn);
+    } else if (intents.includes('no') || intents.includes('skip')) giveUp();
     else if (malformed) failed(turn, 'contact', () => askContact(turn, true), giveUp);
+    // After an answer to the visitor's own question the playbook goes on: that is no failed attempt.
+    else if (turn.answered) askContact(turn, false);
     else {
       chitchat(turn, intents);
       failed(turn, 'contact', () => askContact(turn, false), giveUp);
@@ -341,6 +355,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       say(turn, 'ack', 'consent_recorded');
       advance(turn);
     } else if (intents.includes('no')) refuse();
+    else if (turn.answered) askConsent(turn, false);
     else {
       chitchat(turn, intents);
       failed(turn, 'consent', () => askConsent(turn, true), refuse);
@@ -364,6 +379,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         slots: {},
         contact: {},
         contactDeclined: false,
+        contactOffer: false,
         consent: null,
         consentDecision: null,
         outcome: null,
@@ -447,11 +463,13 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         return complete(turn, handleOptions.signal);
       }
 
-      if (options.knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
-        const found = await options.knowledge.answer(message);
+      const knowledge = handleOptions.knowledge ?? options.knowledge;
+      if (knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
+        const found = await knowledge.answer(message);
         if (found === null) say(turn, 'chitchat', 'unknown_answer');
-        else turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
-        turn.answered = true;
+        else if (found !== undefined)
+          turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
+        turn.answered = found !== undefined;
       }
       const extraction = await extractor.extract(
         message,

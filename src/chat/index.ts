@@ -21,6 +21,7 @@ export { createDialogEngine } from './dialog-engine.ts';
 // Evaluation (bench:chat and the corpus test)
 
 export {
+  decidedOutcome,
   evaluateCorpus,
   loadConversationFixtures,
   runConversation,
@@ -46,6 +47,8 @@ export { parseSessionState, slotValues } from './session-state.ts';
 
 // Answers to visitors' questions from the workspace's content (bench:chat:heldout measures it)
 export { createKnowledgeBase } from './knowledge.ts';
+export type { KnowledgeLibrary } from './knowledge-library.ts';
+export { createKnowledgeLibrary, knowledgeDocumentsSchema } from './knowledge-library.ts';
 export { createFallbackExtractor } from './slot-extractor.ts';
 // Slot values
 export type { SlotValue } from './slot-values.ts';

@@ -1,10 +1,14 @@
 import MiniSearch from 'minisearch';
 import { contentWords, fold } from './text.ts';
 
-/** A workspace document: a markdown file as given (FAQ, pricing notes, pages). */
+/** A workspace document: a markdown file as given (FAQ, pricing notes, pages), or plain text. */
 export interface KnowledgeDocument {
   file: string;
   markdown: string;
+  /** The document's title: the heading of the text before its first `## ` heading. */
+  title?: string;
+  /** Plain text is one section under its title (no heading syntax is read); markdown by default. */
+  format?: 'markdown' | 'text';
 }
 
 /** An answer taken from the workspace's content, with the section it came from. */
@@ -99,15 +103,20 @@ function termsOf(text: string): string[] {
 /** Splits markdown files into sections on `## ` headings; the text before the first one is its own section. */
 export function splitSections(documents: readonly KnowledgeDocument[]): Section[] {
   const sections: Section[] = [];
-  for (const { file, markdown } of documents) {
-    let heading = '';
+  for (const { file, markdown, title, format } of documents) {
+    if (format === 'text') {
+      sections.push({ id: sections.length, file, heading: title ?? '', text: markdown.trim() });
+      continue;
+    }
+    let heading = title ?? '';
     let lines: string[] = [];
     const flush = () => {
       const text = lines
         .join('\n')
         .replace(/^#\s+.*$/gmu, '')
         .trim();
-      if (text !== '' || heading !== '') sections.push({ id: sections.length, file, heading, text });
+      // A heading with no text under it (a title, a group of `###` parts) answers nothing.
+      if (text !== '') sections.push({ id: sections.length, file, heading, text });
       lines = [];
     };
     for (const line of markdown.split(/\r?\n/)) {

@@ -124,6 +124,11 @@ export interface SessionState {
   /** Contact details; `name` and `company` as the visitor gave them. */
   contact: { email?: string; phone?: string; name?: string; company?: string };
   contactDeclined: boolean;
+  /**
+   * The playbook's answers disqualify the visitor, who is offered to leave contact details (and
+   * consent) before the conversation ends; the outcome is `disqualified` either way.
+   */
+  contactOffer: boolean;
   consent: ConsentRecord | null;
   consentDecision: 'given' | 'refused' | null;
   outcome: Outcome | null;
@@ -204,6 +209,7 @@ const sessionStateSchema = z
       })
       .strict(),
     contactDeclined: z.boolean(),
+    contactOffer: z.boolean().default(false),
     consent: z
       .object({
         sessionId: z.string(),

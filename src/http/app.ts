@@ -10,6 +10,7 @@ import { toProblem } from './problem.ts';
 import type { RouteCatalog } from './route.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerAnalyticsRoutes } from './routes/analytics-routes.ts';
+import { registerChatKnowledgeRoutes } from './routes/chat-knowledge-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConsoleWeb } from './routes/console-web.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
@@ -170,6 +171,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerAdminRoutes(app, catalog, deps);
   registerOrgRoutes(app, catalog, deps);
   registerChatRoutes(app, catalog, deps, streams);
+  registerChatKnowledgeRoutes(app, catalog, deps);
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerPrivacyRoutes(app, catalog, deps);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AnalyticsService } from '../analytics/index.ts';
-import type { ChatService } from '../chat/index.ts';
+import type { ChatService, KnowledgeLibrary } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock, Result, SecretBox } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
@@ -36,12 +36,16 @@ export interface WorkflowHttp {
   credentials: CredentialStore;
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   unsubscribe(workspaceId: string, leadId: string): Promise<void>;
-  /** An inbound call to a workflow's own endpoint, verified before anything else; durable before it returns. */
+  /**
+   * An inbound call to a workflow's own endpoint, verified before anything else; `admit` (the
+   * workspace's rate limit) is charged only once the signature verified; durable before it returns.
+   */
   receiveHook(
     workspaceId: string,
     path: string,
     headers: { id: string | undefined; timestamp: string | undefined; signature: string | undefined },
     rawBody: string,
+    admit: () => Promise<void>,
   ): Promise<{ runId: string; replayed: boolean }>;
   /** A workflow's inbound endpoints: path, URL and signing secret. */
   hooksOf(
@@ -72,6 +76,8 @@ export interface HttpDeps {
   rules: RulesRepository;
   predictive: PredictiveScoring;
   chat: ChatService;
+  /** Each workspace's content the chat bot answers from (`PUT /v1/chat/knowledge`). */
+  chatKnowledge: KnowledgeLibrary;
   council: CouncilService;
   privacy: Privacy;
   analytics: AnalyticsService;

@@ -11,9 +11,11 @@ import {
   createChatStore,
   createDialogEngine,
   createFallbackExtractor,
+  createKnowledgeLibrary,
   createModelSlotExtractor,
   createOfflineExtractor,
   type DialogEngine,
+  type KnowledgeLibrary,
 } from '../chat/index.ts';
 import { type AuditLog, createAuditKeys, createAuditLog } from '../compliance/index.ts';
 import { type Config, ConfigError } from '../config/index.ts';
@@ -130,6 +132,8 @@ export interface Runtime {
   models: ModelClient;
   chats: ChatStore;
   chat: ChatService;
+  /** Each workspace's content the chat answers visitors' questions from. */
+  chatKnowledge: KnowledgeLibrary;
   council: CouncilService;
   /** The council's reuse cache; erasure purges the erased leads' decisions from it. */
   decisionCache: DecisionCache;
@@ -339,7 +343,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       return { eventId: eventIdOf(outcome) };
     },
   };
+  const chatKnowledge = createKnowledgeLibrary({ store, clock, audit });
   const chat = createChatService({
+    knowledge: chatKnowledge,
     store,
     chats,
     engineFor,
@@ -383,6 +389,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     exclusions: trainingExclusions(privacy),
     // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
     outcomeReactions: [
+      // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
+      (db, ctx, outcome) =>
+        events.append(db, ctx.workspaceId, [
+          {
+            type: 'outcome.recorded',
+            subject: outcome.leadId,
+            data: { converted: outcome.converted, value: outcome.value, change: outcome.change },
+          },
+        ]),
       (db, ctx, outcome) =>
         workflows.engine.fire(db, ctx.workspaceId, {
           type: 'outcome.recorded',
@@ -401,6 +416,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     store,
     audit,
     clock,
+    // Model spend reaches the analytics rollups as a domain event committed with the decision.
+    onSpent: (db, workspaceId, spend) =>
+      events.append(db, workspaceId, [
+        {
+          type: 'council.decided',
+          subject: spend.decisionId,
+          data: {
+            questionType: spend.questionType,
+            calls: spend.calls,
+            tokens: spend.tokens,
+            offline: spend.offline,
+          },
+        },
+      ]),
     // Workflows with a `council.decided` trigger start in the decision's own transaction.
     onDecided: (db, workspaceId, decision) =>
       workflows.engine.fire(db, workspaceId, {
@@ -526,6 +555,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     models,
     chats,
     chat,
+    chatKnowledge,
     council,
     decisionCache,
     privacy,
@@ -592,6 +622,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         rules,
         predictive,
         chat,
+        chatKnowledge,
         council,
         privacy,
         analytics,

@@ -112,7 +112,11 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
   });
   const ledger = createConsentLedger({ clock, ids, audit });
   const holders = createHolderRegistry();
-  const tokens = createPreferenceTokens({ masterKey: options.masterKey, clock });
+  const tokens = createPreferenceTokens({
+    masterKey: options.masterKey,
+    previousMasterKeys: options.previousMasterKeys ?? [],
+    clock,
+  });
   const stages = createPrivacyStages({
     ledger,
     keys,

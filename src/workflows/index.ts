@@ -2,7 +2,8 @@
  * Workflows: what happens to a lead after it arrives. The durable engine (steps as jobs, memoised,
  * timers as due rows, retries, cancellation, limits), the workflow service (versions, verification
  * before activation, runs), actions with real components (SMTP e-mail, signed webhooks, HTTP
- * requests that cannot reach the host, Slack/Teams, HubSpot/Salesforce), a credential store sealed
+ * requests that cannot reach the host, Slack/Teams, HubSpot/Salesforce, SMS and automated calls
+ * through Twilio with quiet hours), a credential store sealed
  * at rest, and the ports the capability needs from the rest of Leadloop.
  */
 
@@ -19,6 +20,8 @@ export { createEmailSender } from './actions/email.ts';
 
 export { createSafeHttp, OutboundError } from './actions/safe-http.ts';
 
+export { sendTwilioMessage } from './actions/sms.ts';
+
 export { verifyWorkflow } from './compliance/index.ts';
 export type { CredentialStore } from './credentials/credential-store.ts';
 export { createCredentialStore, credentialInputSchema } from './credentials/credential-store.ts';
@@ -32,6 +35,7 @@ export type { Workflow } from './dsl/index.ts';
 export { workflowJsonSchema } from './dsl/index.ts';
 export type { WorkflowEngine } from './engine/engine.ts';
 export { createWorkflowEngine } from './engine/engine.ts';
+export { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './engine/quiet-hours.ts';
 
 export type {
   GeneratedWorkflow,

@@ -115,7 +115,7 @@ export interface paths {
         };
         /**
          * A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment
-         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score. Segments: all, source:<source>.
+         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, cost_per_qualified and cost_per_conversion (model tokens per qualified lead / conversion). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>.
          */
         get: operations["getMetricSeries"];
         put?: never;
@@ -156,6 +156,27 @@ export interface paths {
          */
         get: operations["listAudit"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's chat knowledge: its documents in order, with the section count and revision */
+        get: operations["getChatKnowledge"];
+        /**
+         * Replace the workspace's chat knowledge: FAQ entries, pages, pricing notes (markdown or plain text, with titles)
+         * @description All earlier documents are replaced. Markdown is split into sections on `## ` headings; the text before the first heading is a section under the document title, and a plain-text document is one section. When a visitor asks a question, the bot answers from the best-matching section (BM25) or says it does not know and offers a person, then goes on with the playbook. Limits: 200 documents, 100,000 characters each, 1,000,000 together; titles are unique. `{ "documents": [] }` removes the content. Live conversations use the new content from their next question.
+         */
+        put: operations["putChatKnowledge"];
         post?: never;
         delete?: never;
         options?: never;
@@ -500,7 +521,7 @@ export interface paths {
         put?: never;
         /**
          * Start a run of a workflow through its own signed endpoint
-         * @description Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else; the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.
+         * @description Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else: failed ones count against the caller's address (401, then 429), and only a verified call is charged to the workspace's rate limit (429 over it); the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.
          */
         post: operations["receiveWorkflowHook"];
         delete?: never;
@@ -1038,6 +1059,26 @@ export interface paths {
         get: operations["getRetention"];
         /** Set the retention policy (days per category; null keeps); the sweep runs now and then daily */
         put: operations["putRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/guarantee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Guaranteed against realised conversions per period and segment, with the backtest’s coverage
+         * @description For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV. The same report as `GET /v1/optimiser/guarantee`.
+         */
+        get: operations["getReportsGuarantee"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2146,7 +2187,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2167,7 +2208,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                         points: {
                             count: number;
                             start: string;
@@ -2257,6 +2298,96 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The documents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        items: {
+                            content: string;
+                            /** @enum {string} */
+                            format: "markdown" | "text";
+                            title: string;
+                        }[];
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    documents: {
+                        content: string;
+                        /**
+                         * @default markdown
+                         * @enum {string}
+                         */
+                        format?: "markdown" | "text";
+                        title: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description What is now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
                     };
                 };
             };
@@ -6193,6 +6324,66 @@ export interface operations {
             };
         };
     };
+    getReportsGuarantee: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                period?: string;
+                periods?: number;
+                quantile?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (or text/csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backtest: {
+                            coverage: number | null;
+                            held: number;
+                            high: number | null;
+                            low: number | null;
+                            nominal: number;
+                            periods: number;
+                        };
+                        periodDays: number;
+                        periods: number;
+                        quantile: number;
+                        reason: string;
+                        rows: {
+                            conversions: number;
+                            expected: number;
+                            guaranteed: number;
+                            held: boolean | null;
+                            labelled: number;
+                            lower: number;
+                            periodFrom: string;
+                            periodTo: string;
+                            qualified: number;
+                            segment: string;
+                            upper: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getScoringRules: {
         parameters: {
             query?: never;
@@ -7131,6 +7322,15 @@ export interface operations {
                     /** @constant */
                     kind: "salesforce";
                     token: string;
+                } | {
+                    accountSid: string;
+                    authToken: string;
+                    /** Format: uri */
+                    baseUrl?: string;
+                    /** @description E.164 number, alphanumeric sender id or messaging service sid (MG…) */
+                    from: string;
+                    /** @constant */
+                    kind: "twilio";
                 } | {
                     /** @constant */
                     kind: "header";

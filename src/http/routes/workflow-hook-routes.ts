@@ -18,7 +18,23 @@ export function registerWorkflowHookRoutes(
   catalog: RouteCatalog,
   deps: HttpDeps,
 ): void {
-  const { tenants } = deps;
+  const { tenants, rateLimiter } = deps;
+
+  /** The workspace's bucket, charged only after the signature verified: forgeries never drain it. */
+  async function admit(workspaceId: string): Promise<void> {
+    const workspace = await tenants.getWorkspace(workspaceId);
+    if (!workspace)
+      throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`, {
+        issues: [{ field: 'path.workspaceId', reason: 'no such workspace' }],
+      });
+    const taken = rateLimiter.take(`hooks:${workspaceId}`, workspace.settings.rateLimit);
+    if (!taken.allowed)
+      throw new LeadloopError(
+        'rate_limited',
+        `workspace ${workspaceId} is over its inbound rate of ${workspace.settings.rateLimit.perSecond}/s`,
+        { retryAfterSeconds: taken.retryAfterSeconds },
+      );
+  }
   const wf = () => {
     if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
     return deps.workflows;
@@ -30,7 +46,7 @@ export function registerWorkflowHookRoutes(
     operationId: 'receiveWorkflowHook',
     summary: 'Start a run of a workflow through its own signed endpoint',
     description:
-      "Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else; the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.",
+      "Signed per Standard Webhooks with the endpoint's secret (GET /v1/workflows/{id}/hooks). The signature is checked before anything else: failed ones count against the caller's address (401, then 429), and only a verified call is charged to the workspace's rate limit (429 over it); the body must be a JSON object and becomes the run's `trigger.body` (a string `leadId` naming a lead of the workspace makes it the run's lead). The run is committed before the 202; a replayed `webhook-id` answers with the same run and starts nothing.",
     tag: 'workflows',
     auth: 'webhook',
     params: z.object({
@@ -64,6 +80,7 @@ export function registerWorkflowHookRoutes(
         params.path,
         { id, timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
         rawBody,
+        () => admit(params.workspaceId),
       );
       reply.status(202);
       return result;

@@ -28,6 +28,19 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('twilio'),
+      accountSid: z.string().regex(/^AC[0-9A-Za-z]{8,64}$/, 'a Twilio account sid starts with AC'),
+      authToken: z.string().min(1).max(200),
+      from: z
+        .string()
+        .min(1)
+        .max(64)
+        .describe('E.164 number, alphanumeric sender id or messaging service sid (MG…)'),
+      baseUrl: z.url().optional(),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('header'),
       name: z.string().min(1).max(100),
       value: z.string().min(1).max(4000),

@@ -2,31 +2,33 @@ import type { AuditLog } from '../../compliance/index.ts';
 import type { Actor, Clock, IdGenerator } from '../../core/index.ts';
 import type { PipelineStage } from '../../leads/index.ts';
 import type { JobContext, Queue } from '../../queue/index.ts';
-import type { Db, Store, WorkflowRunsTable, WorkflowStepsTable } from '../../store/index.ts';
-import { withSavepoint } from '../../store/index.ts';
+import type { Db, Store, WorkflowRunsTable } from '../../store/index.ts';
 import type { SettingsStore, WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import { EFFECT_CLASS, type Step, type Workflow } from '../dsl/index.ts';
-import type { ConsentPort, LeadPort, WorkflowLead } from '../ports.ts';
+import type { ConsentPort, LeadPort } from '../ports.ts';
 import { createDefinitionCache, type DefinitionCache, type LoadedVersion } from './definitions.ts';
 import type { StartRunInput } from './engine-types.ts';
-import { evaluate, leadView, type RunScope, readsConsent } from './evaluate.ts';
+import { createEventDelivery } from './event-delivery.ts';
 import { type ExecutorDeps, executeStep, StepFailure, type StepOutcome } from './executors.ts';
 import { createRateLimiter } from './limits.ts';
+import { DATABASE_ONLY, loopOutcome, scopeOf, suppression } from './run-scope.ts';
 import {
   FINAL_RUN,
   FINAL_STEP,
   findRun,
   finishRun,
-  nextVisit,
   parseOutput,
   runSteps,
   stepIdOf,
   stepKeyOf,
-  truncateOutput,
   writeStep,
 } from './run-store.ts';
 import { createSchedules } from './schedules.ts';
+import { createStepRecorder } from './step-recorder.ts';
 import { createLeadTriggers, type LeadEvent } from './triggers.ts';
+
+/** Rolls back a database-only step's transaction when another execution of its job settled it first. */
+class StepSettledElsewhere extends Error {}
 
 /** Recorded on every run: how the engine interpreted the definition, should that ever change. */
 const ENGINE_SEMANTICS_VERSION = 1;
@@ -76,8 +78,6 @@ export interface WorkflowEngineOptions extends Omit<ExecutorDeps, 'startChild' |
   defaultRetry?: { maxAttempts: number; backoffMs: number; factor: number };
 }
 
-const WORKER: Actor = { type: 'worker', id: 'workflow.step' };
-
 export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEngine {
   const { store, queue, clock, ids, audit, leads, consent, settings } = options;
   const random = options.random ?? Math.random;
@@ -109,6 +109,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       return Number(row.n);
     },
   };
+
+  const recorder = createStepRecorder({ store, queue, clock, audit, leads, definitions, deps });
+  const { settle, settleIn, fail, resumeParent } = recorder;
 
   async function startRun(db: Db, workspaceId: string, input: StartRunInput) {
     const wf = await definitions.runnable(db, workspaceId, input.workflowId, input.version);
@@ -154,89 +157,6 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return { runId, created: true };
   }
 
-  /** Everything a step may read, rebuilt from the stored rows: a resumed run sees what it saw. */
-  async function scopeOf(db: Db, run: WorkflowRunsTable, rows: WorkflowStepsTable[]): Promise<RunScope> {
-    const ctx = { workspaceId: run.workspace_id };
-    const lead: WorkflowLead | null = run.lead_id ? await leads.find(db, ctx, run.lead_id) : null;
-    const scope: RunScope = {
-      lead: lead ? leadView(lead) : null,
-      trigger: JSON.parse(run.input) as Record<string, unknown>,
-      vars: {},
-      steps: {},
-      loop: {},
-      consent: lead ? await consent.stateOf(db, ctx, lead.id) : null,
-    };
-    for (const row of rows) {
-      if (row.status !== 'completed') continue;
-      const output = parseOutput(row);
-      scope.steps[row.step_id] = output;
-      if (row.type === 'set_vars' && output.vars && typeof output.vars === 'object')
-        Object.assign(scope.vars, output.vars);
-      if (typeof output.saveAs === 'string') scope.vars[output.saveAs] = output.response;
-      if (row.type === 'loop' && output.entered)
-        scope.loop[row.step_id] = { index: Number(output.index), item: output.item ?? null };
-    }
-    return scope;
-  }
-
-  /** Loop entries are counted from the loop's previous visits since it last exited. */
-  function loopOutcome(
-    step: Extract<Step, { type: 'loop' }>,
-    rows: WorkflowStepsTable[],
-    scope: RunScope,
-  ): StepOutcome {
-    const previous = rows.filter((r) => r.step_id === step.id && r.status === 'completed').at(-1);
-    const last = previous ? parseOutput(previous) : null;
-    const index = last?.entered ? Number(last.index) + 1 : 0;
-    let items: unknown[] | null = null;
-    if (step.over) {
-      const value = step.over
-        .split('.')
-        .reduce<unknown>(
-          (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
-          scope,
-        );
-      items = Array.isArray(value) ? value : [];
-    }
-    const more = index < step.maxIterations && (items === null || index < items.length);
-    if (!more) return { kind: 'continue', next: step.next, output: { entered: false, iterations: index } };
-    return {
-      kind: 'continue',
-      next: step.body,
-      output: { entered: true, index, item: items ? items[index] : null },
-    };
-  }
-
-  /**
-   * Consent can be withdrawn while a run waits: before an outbound action to the lead, every
-   * consent or privacy condition the run passed is evaluated again against today's state, and
-   * marketing to an unsubscribed person or third-party sharing after an opt-out never happens.
-   */
-  function suppression(step: Step, wf: Workflow, rows: WorkflowStepsTable[], scope: RunScope): string | null {
-    const effect = EFFECT_CLASS[step.type];
-    if (!effect || effect === 'ai' || effect === 'unknown' || !scope.lead) return null;
-    if (step.type === 'send_email' && step.to !== 'lead') return null;
-    const byId = new Map(wf.steps.map((s) => [s.id, s]));
-    for (const row of rows) {
-      if (row.status !== 'completed' || row.type !== 'condition') continue;
-      const condition = byId.get(row.step_id);
-      if (condition?.type !== 'condition' || !readsConsent(condition.when)) continue;
-      const took = parseOutput(row).branch === 'onTrue';
-      if (evaluate(condition.when, scope) !== took)
-        return `consent changed since condition ${condition.id}: it would now take the other branch`;
-    }
-    const state = scope.consent;
-    if (
-      state?.unsubscribed &&
-      ((step.type === 'send_email' && step.purpose === 'marketing') || step.type === 'add_to_sequence')
-    )
-      return 'the person unsubscribed';
-    const sharing = 'sharing' in step ? step.sharing : undefined;
-    if (state?.saleShareOptOut && sharing === 'third_party')
-      return 'the person opted out of sale/share (or sent GPC)';
-    return null;
-  }
-
   function backoff(step: Step, attempt: number): number {
     const policy = { ...defaultRetry, ...step.retry };
     const base =
@@ -275,343 +195,6 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     await queue.enqueue(db, [
       { name: 'workflow.step', workspaceId: job.workspaceId, payload: job.payload, runAt },
     ]);
-  }
-
-  /**
-   * Steps whose only effects are database writes (conditions, variables, lead updates, assignment,
-   * loops, starting another workflow) run inside the transaction that records the step before them:
-   * their effect and their memo commit together, so they cannot half-happen, and a run pays one
-   * commit and one job for each external effect instead of one per step.
-   */
-  const INLINE: ReadonlySet<Step['type']> = new Set<Step['type']>([
-    'condition',
-    'switch',
-    'set_vars',
-    'noop',
-    'loop',
-    'update_lead',
-    'assign_owner',
-    'add_to_sequence',
-    'start_workflow',
-  ]);
-
-  function absorb(scope: RunScope, step: Step, output: Record<string, unknown>): void {
-    scope.steps[step.id] = output;
-    if (step.type === 'set_vars' && output.vars && typeof output.vars === 'object')
-      Object.assign(scope.vars, output.vars);
-    if (typeof output.saveAs === 'string') scope.vars[output.saveAs] = output.response;
-    if (step.type === 'loop' && output.entered)
-      scope.loop[step.id] = { index: Number(output.index), item: output.item ?? null };
-  }
-
-  /** Records the step's outcome, its audit entry, the inline steps after it and the next job (or the run's end) in one transaction. */
-  async function settle(
-    job: JobContext<'workflow.step'>,
-    run: WorkflowRunsTable,
-    wf: LoadedVersion,
-    step: Step,
-    attempts: number,
-    outcome: StepOutcome,
-    ws: WorkspaceWorkflowSettings,
-    stepError: string | null,
-    chain: { scope: RunScope; rows: WorkflowStepsTable[] } | null,
-  ): Promise<void> {
-    const now = clock.now();
-    const { stepKey } = job.payload;
-    const effect = EFFECT_CLASS[step.type];
-    const hasLoop = wf.workflow.steps.some((s) => s.type === 'loop');
-    await store.transaction(async (trx) => {
-      const base = {
-        workspaceId: run.workspace_id,
-        runId: run.id,
-        stepKey,
-        stepId: step.id,
-        type: step.type,
-        attempts,
-        now,
-        error: stepError,
-      };
-      if (outcome.kind === 'wait') {
-        // Waiting for a child run: the same lock `resumeParent` takes, so the child's end is not missed.
-        if (typeof outcome.output.waitingForRun === 'string' && store.dialect === 'postgres')
-          await trx
-            .selectFrom('workflow_runs')
-            .select('id')
-            .where('workspace_id', '=', run.workspace_id)
-            .where('id', '=', run.id)
-            .forUpdate()
-            .execute();
-        const opened = await writeStep(trx, {
-          ...base,
-          status: 'waiting',
-          output: truncateOutput(outcome.output, ws.maxStepOutputBytes),
-          wakeAt: outcome.wakeAt,
-          final: false,
-        });
-        if (!opened) return;
-        await queue.enqueue(trx, [
-          {
-            name: 'workflow.step',
-            workspaceId: run.workspace_id,
-            payload: job.payload,
-            runAt: outcome.wakeAt,
-          },
-        ]);
-        // The child may have ended before this step started waiting: then it resumes now.
-        const childId = outcome.output.waitingForRun;
-        if (typeof childId === 'string') {
-          const child = await findRun(trx, run.workspace_id, childId);
-          if (child && FINAL_RUN.has(child.status)) await resumeParent(trx, child, now);
-        }
-        return;
-      }
-      const status = stepError ? 'failed' : (outcome.status ?? 'completed');
-      const settled = await writeStep(trx, {
-        ...base,
-        status,
-        output: truncateOutput(outcome.output, ws.maxStepOutputBytes),
-        wakeAt: null,
-        final: true,
-      });
-      // Another execution of this job settled the step first: its successor is already queued.
-      if (!settled) return;
-      if (effect && effect !== 'ai') {
-        await audit.append(trx, run.workspace_id, {
-          actor: { type: 'worker', id: `workflow:${run.workflow_id}` },
-          action:
-            status === 'skipped'
-              ? 'workflow.action_suppressed'
-              : status === 'failed'
-                ? 'workflow.action_failed'
-                : 'workflow.action',
-          subject: run.lead_id ?? run.id,
-          reason:
-            status === 'skipped'
-              ? String(outcome.output.suppressed)
-              : `${step.type} step ${step.id} of workflow ${run.workflow_id} v${run.version}`,
-          data: {
-            runId: run.id,
-            stepKey,
-            effect,
-            idempotencyKey: `${run.id}:${stepKey}`,
-            attempts,
-            ...(stepError ? { error: stepError.slice(0, 300) } : {}),
-          },
-        });
-      }
-      let next = outcome.next;
-      if (chain && status !== 'failed') absorb(chain.scope, step, outcome.output);
-      for (let inlined = 0; next && chain && inlined < 200; inlined++) {
-        const nextStep = wf.steps.get(next);
-        if (!nextStep || !INLINE.has(nextStep.type)) break;
-        const key = stepKeyOf(next, hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1);
-        const rt = {
-          db: trx,
-          workspaceId: run.workspace_id,
-          run,
-          workflow: wf.workflow,
-          stepKey: key,
-          scope: chain.scope,
-          settings: ws,
-          idempotencyKey: `${run.id}:${key}`,
-          now,
-          signal: job.signal,
-        };
-        let inline: StepOutcome;
-        try {
-          inline = await withSavepoint(trx, () =>
-            nextStep.type === 'loop'
-              ? Promise.resolve(loopOutcome(nextStep, chain.rows, chain.scope))
-              : executeStep(nextStep, rt, deps),
-          );
-        } catch {
-          break; // it runs as its own job, with its retries and error edge
-        }
-        if (inline.kind !== 'continue') break;
-        const output = truncateOutput(inline.output, ws.maxStepOutputBytes);
-        await writeStep(trx, {
-          workspaceId: run.workspace_id,
-          runId: run.id,
-          stepKey: key,
-          stepId: nextStep.id,
-          type: nextStep.type,
-          status: 'completed',
-          attempts: 1,
-          output,
-          error: null,
-          wakeAt: null,
-          now,
-          final: true,
-        });
-        chain.rows.push({
-          workspace_id: run.workspace_id,
-          run_id: run.id,
-          step_key: key,
-          step_id: nextStep.id,
-          type: nextStep.type,
-          seq: 0,
-          status: 'completed',
-          attempts: 1,
-          output,
-          error: null,
-          wake_at: null,
-          started_at: now,
-          finished_at: now,
-        });
-        absorb(chain.scope, nextStep, inline.output);
-        if (
-          (nextStep.type === 'update_lead' ||
-            nextStep.type === 'assign_owner' ||
-            nextStep.type === 'add_to_sequence') &&
-          run.lead_id
-        ) {
-          const lead = await leads.find(trx, { workspaceId: run.workspace_id }, run.lead_id);
-          chain.scope.lead = lead ? leadView(lead) : null;
-        }
-        next = inline.next;
-      }
-      if (next) {
-        const visit = hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1;
-        await queue.enqueue(trx, [
-          {
-            name: 'workflow.step',
-            workspaceId: run.workspace_id,
-            payload: { runId: run.id, stepKey: stepKeyOf(next, visit) },
-          },
-        ]);
-      } else {
-        await finishRun(trx, run.workspace_id, run.id, 'completed', null, now);
-        await resumeParent(trx, { ...run, status: 'completed', error: null }, now);
-      }
-    });
-    queue.notify();
-  }
-
-  /**
-   * A run that ends wakes the parent step waiting for it (`start_workflow` with `wait: true`), in
-   * the transaction that ends it. The parent run's row is locked first (PostgreSQL), and the parent
-   * takes the same lock before it starts waiting, so one of the two always sees the other.
-   */
-  async function resumeParent(
-    trx: Db,
-    child: Pick<WorkflowRunsTable, 'workspace_id' | 'id' | 'input' | 'status' | 'error'>,
-    now: number,
-  ): Promise<void> {
-    const parentRunId = (JSON.parse(child.input) as { parentRunId?: unknown }).parentRunId;
-    if (typeof parentRunId !== 'string') return;
-    const workspaceId = child.workspace_id;
-    let lock = trx
-      .selectFrom('workflow_runs')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', parentRunId);
-    if (store.dialect === 'postgres') lock = lock.forUpdate();
-    const parent = await lock.executeTakeFirst();
-    if (!parent || FINAL_RUN.has(parent.status)) return;
-    const waiting = await trx
-      .selectFrom('workflow_steps')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('run_id', '=', parentRunId)
-      .where('status', '=', 'waiting')
-      .where('type', '=', 'start_workflow')
-      .execute();
-    const row = waiting.find((r) => parseOutput(r).waitingForRun === child.id);
-    if (!row) return;
-    const wf = await definitions.version(trx, workspaceId, parent.workflow_id, parent.version);
-    const step = wf?.steps.get(row.step_id);
-    if (step?.type !== 'start_workflow') return;
-    const ok = child.status === 'completed';
-    const next = ok ? step.next : step.onError;
-    const error = ok ? null : `child run ${child.id} ${child.status}${child.error ? `: ${child.error}` : ''}`;
-    await writeStep(trx, {
-      workspaceId,
-      runId: parentRunId,
-      stepKey: row.step_key,
-      stepId: row.step_id,
-      type: row.type,
-      status: ok || step.onError ? 'completed' : 'failed',
-      attempts: row.attempts,
-      output: JSON.stringify({ ...parseOutput(row), childStatus: child.status, waited: true }),
-      error,
-      wakeAt: null,
-      now,
-      final: true,
-    });
-    if (!ok && !step.onError) {
-      await finishRun(trx, workspaceId, parentRunId, 'failed', `step ${step.id}: ${error}`, now);
-      await resumeParent(trx, { ...parent, status: 'failed', error }, now);
-    } else if (next) {
-      const visit = await nextVisit(trx, workspaceId, parentRunId, next);
-      await queue.enqueue(trx, [
-        {
-          name: 'workflow.step',
-          workspaceId,
-          payload: { runId: parentRunId, stepKey: stepKeyOf(next, visit) },
-        },
-      ]);
-    } else {
-      await finishRun(trx, workspaceId, parentRunId, 'completed', null, now);
-      await resumeParent(trx, { ...parent, status: 'completed', error: null }, now);
-    }
-  }
-
-  async function fail(
-    job: JobContext<'workflow.step'>,
-    run: WorkflowRunsTable,
-    wf: LoadedVersion,
-    step: Step,
-    attempts: number,
-    error: string,
-    ws: WorkspaceWorkflowSettings,
-  ): Promise<void> {
-    if (step.onError) {
-      await settle(
-        job,
-        run,
-        wf,
-        step,
-        attempts,
-        { kind: 'continue', next: step.onError, output: { error: error.slice(0, 300) } },
-        ws,
-        error,
-        null,
-      );
-      return;
-    }
-    const now = clock.now();
-    await store.transaction(async (trx) => {
-      const settled = await writeStep(trx, {
-        workspaceId: run.workspace_id,
-        runId: run.id,
-        stepKey: job.payload.stepKey,
-        stepId: step.id,
-        type: step.type,
-        status: 'failed',
-        attempts,
-        output: null,
-        error,
-        wakeAt: null,
-        now,
-        final: true,
-      });
-      if (!settled) return;
-      await finishRun(trx, run.workspace_id, run.id, 'failed', `step ${step.id}: ${error}`, now);
-      await resumeParent(trx, { ...run, status: 'failed', error }, now);
-      await audit.append(trx, run.workspace_id, {
-        actor: WORKER,
-        action: 'workflow.run_failed',
-        subject: run.lead_id ?? run.id,
-        reason: `step ${step.id} failed: ${error.slice(0, 300)}`,
-        data: {
-          runId: run.id,
-          workflowId: run.workflow_id,
-          version: run.version,
-          stepKey: job.payload.stepKey,
-          attempts,
-        },
-      });
-    });
   }
 
   /** Settings change rarely and every step reads them: cached per workspace for a second. */
@@ -656,16 +239,17 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     const row = rows.find((r) => r.step_key === stepKey);
     // Memoised: a finished step is never run again; its successor was queued when it finished.
     if (row && FINAL_STEP.has(row.status)) return;
-    if (row?.status === 'waiting') {
+    // A step held back by quiet hours (`send_sms`) runs again when its timer is due.
+    if (row?.status === 'waiting' && Number(row.wake_at ?? 0) > clock.now()) return; // an earlier timer job
+    if (row?.status === 'waiting' && step.type !== 'send_sms') {
       const wakeAt = Number(row.wake_at ?? 0);
-      if (wakeAt > clock.now()) return; // an earlier timer job; the due one is queued
       if (step.type === 'start_workflow') {
         await fail(job, run, wf, step, row.attempts, 'the child run did not finish before its deadline', ws);
         return;
       }
       const timedOut = step.type === 'wait' && step.wait.kind === 'event';
       const next = step.type === 'wait' ? (timedOut ? step.onTimeout : step.next) : undefined;
-      const scope = await scopeOf(db, run, rows);
+      const scope = await scopeOf(db, { leads, consent }, run, rows);
       await settle(
         job,
         run,
@@ -716,7 +300,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
           final: false,
         }),
       );
-    const scope = await scopeOf(db, run, rows);
+    const scope = await scopeOf(db, { leads, consent }, run, rows);
     const suppressed = suppression(step, wf.workflow, rows, scope);
     if (suppressed) {
       const next = 'next' in step ? step.next : undefined;
@@ -733,123 +317,105 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       );
       return;
     }
+    const execute = (on: Db): Promise<StepOutcome> =>
+      step.type === 'loop'
+        ? Promise.resolve(loopOutcome(step, rows, scope))
+        : executeStep(
+            step,
+            {
+              db: on,
+              workspaceId,
+              run,
+              workflow: wf.workflow,
+              stepKey,
+              scope,
+              settings: ws,
+              idempotencyKey: `${runId}:${stepKey}`,
+              now,
+              signal: job.signal,
+            },
+            deps,
+          );
+    const chain = { scope, rows };
+    if (DATABASE_ONLY.has(step.type)) {
+      // Its effect and its memo commit together or not at all: a crash between them leaves
+      // neither, and an execution that finds the step already settled takes its effect back.
+      let thrown: { error: unknown } | null = null;
+      const settled = await store
+        .transaction(async (trx) => {
+          let outcome: StepOutcome;
+          try {
+            outcome = await execute(trx);
+          } catch (error) {
+            thrown = { error };
+            throw error;
+          }
+          if (!(await settleIn(trx, job, run, wf, step, attempts, outcome, ws, null, chain)))
+            throw new StepSettledElsewhere();
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof StepSettledElsewhere) return false;
+          if (thrown) return null;
+          throw error;
+        });
+      if (settled) queue.notify();
+      if (settled !== null) return;
+      return retryOrFail(job, run, wf, step, attempts, (thrown as { error: unknown } | null)?.error);
+    }
     let outcome: StepOutcome;
     try {
-      outcome =
-        step.type === 'loop'
-          ? loopOutcome(step, rows, scope)
-          : await executeStep(
-              step,
-              {
-                db,
-                workspaceId,
-                run,
-                workflow: wf.workflow,
-                stepKey,
-                scope,
-                settings: ws,
-                idempotencyKey: `${runId}:${stepKey}`,
-                now,
-                signal: job.signal,
-              },
-              deps,
-            );
+      outcome = await execute(db);
     } catch (error) {
-      const message = (error as Error).message ?? String(error);
-      const retryable =
-        error instanceof StepFailure
-          ? error.retryable
-          : !(error instanceof TypeError || error instanceof RangeError);
-      const maxAttempts = step.retry?.maxAttempts ?? (effect ? defaultRetry.maxAttempts : 1);
-      if (retryable && attempts < maxAttempts && !job.signal.aborted) {
-        const runAt = clock.now() + backoff(step, attempts);
-        await store.transaction(async (trx) => {
-          await writeStep(trx, {
-            workspaceId,
-            runId,
-            stepKey,
-            stepId: step.id,
-            type: step.type,
-            status: 'retrying',
-            attempts,
-            output: null,
-            error: message,
-            wakeAt: runAt,
-            now: clock.now(),
-            final: false,
-          });
-          await requeue(trx, job, runAt);
-        });
-        return;
-      }
-      if (job.signal.aborted) throw error;
-      await fail(job, run, wf, step, attempts, message, ws);
-      return;
+      return retryOrFail(job, run, wf, step, attempts, error);
     }
-    await settle(job, run, wf, step, attempts, outcome, ws, null, { scope, rows });
+    await settle(job, run, wf, step, attempts, outcome, ws, null, chain);
   }
 
-  async function deliverEvent(
-    db: Db,
-    workspaceId: string,
-    leadId: string,
-    event: string,
-    data: Record<string, unknown>,
-  ): Promise<number> {
-    const waiting = await db
-      .selectFrom('workflow_steps as s')
-      .innerJoin('workflow_runs as r', (j) => j.onRef('r.id', '=', 's.run_id'))
-      .selectAll('s')
-      .select(['r.workflow_id', 'r.version'])
-      .where('s.workspace_id', '=', workspaceId)
-      .where('r.workspace_id', '=', workspaceId)
-      .where('r.lead_id', '=', leadId)
-      .where('r.status', '=', 'running')
-      .where('s.status', '=', 'waiting')
-      .where('s.type', '=', 'wait')
-      .execute();
-    let delivered = 0;
-    for (const row of waiting) {
-      const output = parseOutput(row);
-      if (output.waitingFor !== event) continue;
-      const match = (output.match ?? {}) as Record<string, unknown>;
-      if (!Object.entries(match).every(([k, v]) => data[k] === v)) continue;
-      const wf = await definitions.version(db, workspaceId, row.workflow_id, row.version);
-      const step = wf?.steps.get(row.step_id);
-      if (step?.type !== 'wait') continue;
-      const now = clock.now();
-      await writeStep(db, {
-        workspaceId,
-        runId: row.run_id,
-        stepKey: row.step_key,
-        stepId: row.step_id,
-        type: 'wait',
-        status: 'completed',
-        attempts: row.attempts,
-        output: JSON.stringify({ ...output, event }),
-        error: null,
-        wakeAt: null,
-        now,
-        final: true,
+  /** A step that threw: queued again after its backoff while attempts remain, else failed (or its error edge taken). */
+  async function retryOrFail(
+    job: JobContext<'workflow.step'>,
+    run: WorkflowRunsTable,
+    wf: LoadedVersion,
+    step: Step,
+    attempts: number,
+    error: unknown,
+  ): Promise<void> {
+    const { runId, stepKey } = job.payload;
+    const workspaceId = job.workspaceId;
+    const ws = await settingsOf(store.db, workspaceId);
+    const message = (error as Error)?.message ?? String(error);
+    const retryable =
+      error instanceof StepFailure
+        ? error.retryable
+        : !(error instanceof TypeError || error instanceof RangeError);
+    const maxAttempts = step.retry?.maxAttempts ?? (EFFECT_CLASS[step.type] ? defaultRetry.maxAttempts : 1);
+    if (retryable && attempts < maxAttempts && !job.signal.aborted) {
+      const runAt = clock.now() + backoff(step, attempts);
+      await store.transaction(async (trx) => {
+        await writeStep(trx, {
+          workspaceId,
+          runId,
+          stepKey,
+          stepId: step.id,
+          type: step.type,
+          status: 'retrying',
+          attempts,
+          output: null,
+          error: message,
+          wakeAt: runAt,
+          now: clock.now(),
+          final: false,
+        });
+        await requeue(trx, job, runAt);
       });
-      if (step.next) {
-        const visit = await nextVisit(db, workspaceId, row.run_id, step.next);
-        await queue.enqueue(db, [
-          {
-            name: 'workflow.step',
-            workspaceId,
-            payload: { runId: row.run_id, stepKey: stepKeyOf(step.next, visit) },
-          },
-        ]);
-      } else {
-        await finishRun(db, workspaceId, row.run_id, 'completed', null, now);
-        const ended = await findRun(db, workspaceId, row.run_id);
-        if (ended) await resumeParent(db, ended, now);
-      }
-      delivered++;
+      return;
     }
-    return delivered;
+    if (job.signal.aborted) throw error;
+    await fail(job, run, wf, step, attempts, message, ws);
   }
+
+  const deliverEvent = createEventDelivery({ queue, clock, definitions, resumeParent });
 
   const triggers = createLeadTriggers({ definitions, leads, startRun, deliverEvent });
   const schedules = createSchedules({

@@ -10,11 +10,13 @@ import {
 } from '../actions/connectors.ts';
 import type { EmailSender } from '../actions/email.ts';
 import { OutboundError, type SafeHttp } from '../actions/safe-http.ts';
+import { sendTwilioMessage } from '../actions/sms.ts';
 import type { CredentialStore } from '../credentials/credential-store.ts';
 import type { WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import type { Step, StepOf, Workflow } from '../dsl/index.ts';
 import type { CouncilPort, LeadPatch, LeadPort } from '../ports.ts';
 import { evaluate, type RunScope, renderJson, renderText, templateView } from './evaluate.ts';
+import { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './quiet-hours.ts';
 import { nextTimeOfDay } from './time.ts';
 
 /** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
@@ -257,8 +259,40 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
         purpose: step.purpose,
       });
     }
-    case 'send_sms':
-      throw new StepFailure('no SMS provider is configured in this deployment', false);
+    case 'send_sms': {
+      const lead = rt.scope.lead;
+      const raw =
+        step.to === 'lead' ? (lead?.phone as string | null | undefined) : renderText(step.to, rt.scope);
+      if (!raw) throw new StepFailure('the recipient has no phone number', false);
+      const leadCountry = typeof lead?.country === 'string' ? lead.country : null;
+      const to = toE164(raw, leadCountry);
+      if (!to) throw new StepFailure('the recipient’s phone number is not a number in E.164 form', false);
+      const channel = step.channel ?? 'sms';
+      if (step.purpose !== 'internal') {
+        const zones = recipientZones({
+          leadTimeZone: (lead?.attributes as Record<string, unknown> | undefined)?.timezone,
+          numberCountry: countryOfNumber(to),
+          leadCountry,
+          fallback: rt.workflow.settings?.timezone ?? 'UTC',
+        });
+        const opens = nextSendingWindow(rt.now, zones);
+        // Quiet hours: the step waits (a durable timer) and sends when the window opens.
+        if (opens > rt.now)
+          return {
+            kind: 'wait',
+            wakeAt: opens,
+            output: { quietHours: true, until: new Date(opens).toISOString(), timeZones: [...zones] },
+          };
+      }
+      const account = await credential(deps, rt, step.credential ?? 'sms-provider', 'twilio');
+      const result = await outbound(() =>
+        sendTwilioMessage(
+          { http: deps.http, policy: policy(rt), signal: rt.signal },
+          { account, channel, to, text: renderText(step.text, rt.scope), idempotencyKey: rt.idempotencyKey },
+        ),
+      );
+      return go(step.next, { status: result.status, country: countryOfNumber(to), ...result.summary });
+    }
     case 'http_request': {
       const url = new URL(renderText(step.url, rt.scope));
       for (const [k, v] of Object.entries(step.query ?? {})) url.searchParams.set(k, renderText(v, rt.scope));

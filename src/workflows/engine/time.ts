@@ -1,7 +1,7 @@
 import { LeadloopError } from '../../core/index.ts';
 
 /** Wall-clock parts of `ms` in `timeZone`. */
-function partsIn(
+export function partsIn(
   ms: number,
   timeZone: string,
 ): { y: number; m: number; d: number; hh: number; mm: number; weekday: number } {
