@@ -10,7 +10,7 @@ import type { DialogEngine, TurnResult } from './dialog-engine.ts';
 import type { KnowledgeLibrary } from './knowledge-library.ts';
 import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
-import type { PrivacyNotice, SessionContext, SessionState } from './session-state.ts';
+import type { PrivacyNotice, SessionContext, SessionState, TranscriptEntry } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
 
 /** A message as the widget and the API show it; `id` is its position in the transcript. */
@@ -25,6 +25,8 @@ interface ChatMessage {
   /** On the consent question: the privacy notice the visitor is asked to read, with its version. */
   notice?: { version: string; url: string };
   at: string;
+  /** Operators only: which path worded a bot message (the model, or the offline path and why). */
+  via?: TranscriptEntry['via'];
 }
 
 type SessionStatus = 'active' | 'taken_over' | 'ended';
@@ -81,6 +83,8 @@ export interface ChatService {
     widgetKey: string | undefined;
     text: string;
     signal?: AbortSignal;
+    /** Reply text as a model writes it, before the turn is saved (the returned turn holds the final messages). */
+    onDelta?: (delta: { messageId: string; text: string }) => void;
   }): Promise<ChatTurn>;
   poll(input: {
     sessionId: string;
@@ -143,7 +147,7 @@ export interface ChatServiceOptions {
   /** Hand-off requests and takeovers become domain events, so operators' streams see them at once. */
   events: DomainEventLog;
   /** The workspaces' content the bot answers visitors' questions from. */
-  knowledge?: Pick<KnowledgeLibrary, 'answer'>;
+  knowledge?: Pick<KnowledgeLibrary, 'answer' | 'search'>;
 }
 
 const statusOf = (state: SessionState): SessionStatus =>
@@ -477,19 +481,22 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return inWorkspace(workspace.id, () => startIn(workspace, { playbook, locale, context, signal }));
     },
 
-    async message({ sessionId, widgetKey, text, signal }) {
+    async message({ sessionId, widgetKey, text, signal, onDelta }) {
       return serialised(sessionId, () =>
         // An ended conversation still answers: the engine hands over to a person on request
         // ("human") and otherwise says the conversation is over. The lead was submitted already.
         withWidget(sessionId, widgetKey, async (stored) => {
           const workspaceId = stored.row.workspace_id;
-          const knowledge = options.knowledge && {
-            answer: (question: string) => options.knowledge?.answer(workspaceId, question),
+          const library = options.knowledge;
+          const knowledge = library && {
+            answer: (question: string) => library.answer(workspaceId, question),
+            search: (question: string) => library.search(workspaceId, question),
           };
           return applyTurn(
             stored,
             await engineFor(workspaceId).handle(stored.state, text, {
               ...(signal ? { signal } : {}),
+              ...(onDelta ? { onDelta } : {}),
               knowledge,
             }),
           );
@@ -527,7 +534,10 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         state: statusOf(stored.state),
         leadId: stored.row.lead_id,
         eventId: stored.row.event_id,
-        messages: messagesSince(stored.state, 0),
+        messages: messagesSince(stored.state, 0).map((message) => {
+          const via = stored.state.transcript[Number(message.id.slice(1))]?.via;
+          return via ? { ...message, via } : message;
+        }),
       };
     },
 

@@ -4,7 +4,12 @@ import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError, toFieldIssues } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
-import { createKnowledgeBase, type KnowledgeAnswer, type KnowledgeBase } from './knowledge.ts';
+import {
+  createKnowledgeBase,
+  type KnowledgeAnswer,
+  type KnowledgeBase,
+  type KnowledgePassage,
+} from './knowledge.ts';
 
 /** Most documents a workspace may hold. */
 const MAX_DOCUMENTS = 200;
@@ -91,6 +96,8 @@ export interface KnowledgeLibrary {
    * does not answer it, `undefined` when the workspace has no documents at all.
    */
   answer(workspaceId: string, question: string): Promise<KnowledgeAnswer | null | undefined>;
+  /** The best-ranked passages for a question, for a configured model to write its answer from. */
+  search(workspaceId: string, question: string): Promise<readonly KnowledgePassage[]>;
 }
 
 function revisionOf(documents: readonly KnowledgeDocumentView[]): string {
@@ -185,30 +192,39 @@ export function createKnowledgeLibrary(options: {
     },
 
     async answer(workspaceId, question) {
-      const current = await store.db
-        .selectFrom('chat_knowledge')
-        .select('revision')
-        .where('workspace_id', '=', workspaceId)
-        .limit(1)
-        .executeTakeFirst();
-      if (current === undefined) {
-        cache.delete(workspaceId);
-        return undefined;
-      }
-      let entry = cache.get(workspaceId);
-      if (entry?.revision !== current.revision) {
-        const rows = await read(workspaceId);
-        // A replacement committed between the two reads: index what is there now, under its revision.
-        entry = {
-          revision: rows[0]?.revision ?? current.revision,
-          base: baseOf(rows.map((row) => ({ title: row.title, format: row.format, content: row.content }))),
-        };
-      }
-      // Map order is insertion order: re-inserting keeps the most recently asked workspaces last.
-      cache.delete(workspaceId);
-      cache.set(workspaceId, entry);
-      if (cache.size > MAX_CACHED_WORKSPACES) cache.delete(cache.keys().next().value as string);
-      return entry.base.answer(question);
+      return (await baseFor(workspaceId))?.answer(question);
+    },
+
+    async search(workspaceId, question) {
+      return (await baseFor(workspaceId))?.search(question) ?? [];
     },
   };
+
+  /** The workspace's search index, rebuilt when its stored revision changed; none without documents. */
+  async function baseFor(workspaceId: string): Promise<KnowledgeBase | undefined> {
+    const current = await store.db
+      .selectFrom('chat_knowledge')
+      .select('revision')
+      .where('workspace_id', '=', workspaceId)
+      .limit(1)
+      .executeTakeFirst();
+    if (current === undefined) {
+      cache.delete(workspaceId);
+      return undefined;
+    }
+    let entry = cache.get(workspaceId);
+    if (entry?.revision !== current.revision) {
+      const rows = await read(workspaceId);
+      // A replacement committed between the two reads: index what is there now, under its revision.
+      entry = {
+        revision: rows[0]?.revision ?? current.revision,
+        base: baseOf(rows.map((row) => ({ title: row.title, format: row.format, content: row.content }))),
+      };
+    }
+    // Map order is insertion order: re-inserting keeps the most recently asked workspaces last.
+    cache.delete(workspaceId);
+    cache.set(workspaceId, entry);
+    if (cache.size > MAX_CACHED_WORKSPACES) cache.delete(cache.keys().next().value as string);
+    return entry.base;
+  }
 }

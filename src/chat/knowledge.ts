@@ -17,9 +17,21 @@ export interface KnowledgeAnswer {
   source: { file: string; heading: string };
 }
 
+/** A section as retrieved for a question. */
+export interface KnowledgePassage {
+  id: string;
+  heading: string;
+  text: string;
+}
+
 /** Answers visitors' questions from a workspace's documents; `null` means "I don't know". */
 export interface KnowledgeBase {
   answer(question: string): KnowledgeAnswer | null;
+  /**
+   * The best-ranked sections for a question (BM25, no coverage gate), for a model to write its answer
+   * from or decline; `id` is `file#heading`.
+   */
+  search(question: string, limit?: number): KnowledgePassage[];
   /** How many sections were indexed. */
   readonly sections: number;
 }
@@ -168,6 +180,17 @@ export function createKnowledgeBase(documents: readonly KnowledgeDocument[]): Kn
 
   return {
     sections: sections.length,
+    search(question, limit = 3) {
+      const terms = [...new Set(termsOf(question))];
+      if (terms.length === 0) return [];
+      return index
+        .search(terms.join(' '), { combineWith: 'OR' })
+        .slice(0, limit)
+        .map((hit) => {
+          const section = sections[hit.id as number] as Section;
+          return { id: `${section.file}#${section.heading}`, heading: section.heading, text: section.text };
+        });
+    },
     answer(question) {
       const terms = [...new Set(termsOf(question))];
       if (terms.length === 0) return null;

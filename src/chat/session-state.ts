@@ -8,6 +8,7 @@ import {
   type Playbook,
   playbookSchema,
 } from './playbook-schema.ts';
+import type { ReplyOrigin } from './reply-phraser.ts';
 import type { SafetyCategory } from './safety.ts';
 import type { ScoreBreakdown } from './scoring.ts';
 import {
@@ -57,6 +58,8 @@ export interface TranscriptEntry {
   agentName?: string;
   /** Set on visitor messages the safety check refused; their content was not read for slots. */
   flagged?: SafetyCategory;
+  /** On bot messages worded by a phraser: the model that wrote it, or the offline path and why. */
+  via?: ReplyOrigin;
 }
 
 /** A filled slot and where it came from. */
@@ -258,6 +261,19 @@ const sessionStateSchema = z
               'data_exfiltration',
               'code_injection',
               'abuse',
+            ])
+            .optional(),
+          via: z
+            .union([
+              z
+                .object({
+                  path: z.literal('model'),
+                  model: z.string(),
+                  cited: z.array(z.string()).optional(),
+                  declined: z.boolean().optional(),
+                })
+                .strict(),
+              z.object({ path: z.literal('offline'), reason: z.string() }).strict(),
             ])
             .optional(),
         })
