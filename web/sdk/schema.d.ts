@@ -6290,7 +6290,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Why; kept in the request log and the audit trail. */
+                    /** @description Why, without naming the person: shown in the request log; sealed in the audit trail. */
                     reason: string;
                 };
             };
@@ -6358,7 +6358,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Why; kept in the request log and the audit trail. */
+                    /** @description Why, without naming the person: shown in the request log; sealed in the audit trail. */
                     reason: string;
                 };
             };
