@@ -13,7 +13,7 @@ import {
 import type { CouncilService } from '../council/index.ts';
 import type { WorkflowHttp } from '../http/index.ts';
 import { signWebhook, verifyWebhook } from '../ingest/index.ts';
-import { findLead } from '../leads/index.ts';
+import { findLead, toLead } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
 import type { ConsentEntryInput, ConsentStateReader } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
@@ -117,16 +117,16 @@ function createWorkflowLeadPort(options: {
         data: { fields: Object.keys(changes) },
       });
     },
-    async listIds(db, ctx, limit) {
+    async list(db, ctx, limit) {
       const rows = await db
         .selectFrom('leads')
-        .select('id')
+        .selectAll()
         .where('workspace_id', '=', ctx.workspaceId)
         .orderBy('created_at')
         .orderBy('id')
         .limit(limit)
         .execute();
-      return rows.map((r) => r.id);
+      return rows.map(toLead);
     },
     async countOpenByOwner(db, ctx, owners) {
       const rows = await db
