@@ -21,6 +21,7 @@ import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
+import { registerTemplateRoutes } from './routes/template-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
 import { registerWorkflowHookRoutes } from './routes/workflow-hook-routes.ts';
@@ -176,6 +177,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerIdentityRoutes(app, catalog, deps);
   registerWorkflowRoutes(app, catalog, deps);
   registerWorkflowHookRoutes(app, catalog, deps);
+  registerTemplateRoutes(app, catalog, deps);
   registerOptimiserRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;

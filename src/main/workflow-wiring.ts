@@ -28,6 +28,7 @@ import {
   createHookStore,
   createSafeHttp,
   createSettingsStore,
+  createTemplateStore,
   createWorkflowEngine,
   createWorkflowService,
   type GeneratedWorkflow,
@@ -253,7 +254,7 @@ function createCouncilPort(council: CouncilService): CouncilPort {
 }
 
 /** What HTTP needs of workflows (`WorkflowHttp`), plus the engine and stores for the runtime. */
-export interface WorkflowWiring extends Pick<WorkflowHttp, 'receiveHook' | 'hooksOf'> {
+export interface WorkflowWiring extends Pick<WorkflowHttp, 'receiveHook' | 'hooksOf' | 'templates'> {
   engine: WorkflowEngine;
   service: WorkflowService;
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
@@ -300,6 +301,7 @@ export function wireWorkflows(options: {
     hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'leadloop unsubscribe links', 32),
   );
   const settings = createSettingsStore({ clock });
+  const templates = createTemplateStore({ ids });
   const leads = createWorkflowLeadPort({ clock, audit, dialect: store.dialect });
   const smtp = config.LEADLOOP_SMTP_URL;
   const consent = options.privacy ? createLedgerConsentPort(options.privacy) : createDefaultConsentPort();
@@ -313,6 +315,7 @@ export function wireWorkflows(options: {
     consent,
     council: createCouncilPort(options.council),
     credentials,
+    templates,
     settings,
     http: createSafeHttp({ timeoutMs: config.LEADLOOP_WORKFLOW_HTTP_TIMEOUT_MS }),
     email: smtp ? createEmailSender(nodemailer.createTransport(smtp)) : null,
@@ -403,6 +406,7 @@ export function wireWorkflows(options: {
     transaction: (fn) => store.transaction((trx) => fn(trx)),
     read: (fn) => fn(store.db),
     credentials,
+    templates,
     settings,
     generate: (workspaceId, request, signal) =>
       generateWorkflow(request, {

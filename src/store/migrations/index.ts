@@ -15,6 +15,7 @@ import { auditResealMigration } from './015-audit-reseal.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { workflowTriggersMigration } from './041-workflow-triggers.ts';
+import { messageTemplatesMigration } from './042-message-templates.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { inboxSpeedMigration } from './052-inbox-speed.ts';
@@ -40,6 +41,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '030-privacy': privacyMigration(dialect),
     '040-workflows': workflowsMigration(dialect),
     '041-workflow-triggers': workflowTriggersMigration(dialect),
+    '042-message-templates': messageTemplatesMigration(dialect),
     '050-users': usersMigration(),
     '051-lead-filters': leadFiltersMigration(),
     '052-inbox-speed': inboxSpeedMigration(dialect),
