@@ -168,7 +168,7 @@ async function evaluateSet(fixtures: Fixture[]): Promise<SetReport> {
         }
       }
     }
-    if (state.outcome === fixture.expected.outcome) outcomes++;
+    if (chat.decidedOutcome(state) === fixture.expected.outcome) outcomes++;
     if (fixture.expected.consent !== undefined) {
       consentTotal++;
       if ((state.consent !== null) === fixture.expected.consent) consents++;

@@ -39,6 +39,7 @@ async function bench(
     const user = await runtime.users.createUser({
       email: 'bench@example.com',
       password: 'bench-password',
+      workspaceId: workspace.id,
       actor,
     });
     await runtime.users.grantRole({ userId: user.id, workspaceId: workspace.id, role: 'admin', actor });

@@ -71,7 +71,6 @@ async function prepare(runtime: Runtime, workspaceId: string): Promise<void> {
         concurrencyPerWorkflow: 10_000,
         ratePerConnector: 10_000,
         maxStepOutputBytes: 4096,
-        runRetentionDays: 90,
       },
     ),
   );

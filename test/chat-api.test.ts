@@ -112,11 +112,10 @@ for (const dialect of DIALECTS) {
       assert.equal(events[0]?.event, 'typing');
       assert.equal(events.at(-1)?.event, 'done');
       const message = events.find((e) => e.event === 'message')?.data as { id: string; text: string };
-      const deltas = events
-        .filter((e) => e.event === 'delta' && e.data.messageId === message.id)
-        .map((e) => e.data.text)
-        .join('');
-      assert.equal(deltas, message.text);
+      assert.ok(message.text.length > 0);
+      // Offline replies are whole at once: no made-up token stream (a model's deltas are tested in
+      // test/chat-real-model.test.ts).
+      assert.equal(events.filter((e) => e.event === 'delta').length, 0);
     });
 
     it('stays silent while a person has taken over, shows their messages, and resumes on release', async () => {

@@ -121,6 +121,57 @@ describe('leadloop CLI (SQLite)', () => {
     assert.deepEqual(JSON.parse(lead.utm), { source: 'newsletter' });
   });
 
+  it('records the consent columns of an import in the consent ledger (method import) and names a bad consent cell', () => {
+    const created = JSON.parse(
+      cli(['workspace', 'create', 'Consenting', '--data-dir', dataDir, '--json']).stdout,
+    ) as { workspaceId: string };
+    const csv = join(dataDir, 'consent.csv');
+    writeFileSync(
+      csv,
+      [
+        'email,consent,consent_version,consent_date',
+        'opted@in.example.com,email_marketing|sales_contact,notice-2026-10,2026-10-01',
+        'yes@no.example.com,yes,notice-2026-10,2026-10-01',
+        'undated@in.example.com,email_marketing,notice-2026-10,',
+        'plain@row.example.com,,,',
+      ].join('\n'),
+    );
+    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir, '--json']);
+    assert.equal(result.status, 1, result.stderr);
+    const summary = JSON.parse(result.stdout) as {
+      accepted: number;
+      rejections: { row: number; reasons: string[] }[];
+    };
+    assert.equal(summary.accepted, 2);
+    assert.deepEqual(
+      summary.rejections.map((r) => r.row),
+      [3, 4],
+    );
+    assert.match(summary.rejections[0]?.reasons.join(' ') ?? '', /consent names purposes/);
+    assert.match(summary.rejections[1]?.reasons.join(' ') ?? '', /consent\.timestamp/);
+    const db = new DatabaseSync(join(dataDir, 'leadloop.db'), { readOnly: true });
+    const entries = db
+      .prepare(
+        `select l.email, c.purpose, c.action, c.method, c.notice_version, c.occurred_at
+           from consent_events c join leads l on l.id = c.lead_id
+          where c.workspace_id = ? order by l.email, c.purpose`,
+      )
+      .all(created.workspaceId) as Record<string, unknown>[];
+    db.close();
+    assert.deepEqual(
+      entries.map((e) => ({ ...e, occurred_at: Number(e.occurred_at) })),
+      ['email_marketing', 'phone'].map((purpose) => ({
+        email: 'opted@in.example.com',
+        purpose,
+        action: 'grant',
+        method: 'import',
+        notice_version: 'notice-2026-10',
+        occurred_at: Date.parse('2026-10-01T00:00:00Z'),
+      })),
+      'the plain row records nothing; the opted-in row records both purposes as given on that date',
+    );
+  });
+
   it('shows a progress bar and a human summary without --json', () => {
     const created = JSON.parse(
       cli(['workspace', 'create', 'Progress', '--data-dir', dataDir, '--json']).stdout,

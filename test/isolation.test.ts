@@ -108,6 +108,11 @@ for (const dialect of DIALECTS) {
         body: { ...template, id: 'private-a', name: 'Private A' },
       });
       assert.equal(stored.status, 200, JSON.stringify(stored.body));
+      const knowledge = await call(http.app, 'PUT', '/v1/chat/knowledge', {
+        key: A.apiKey,
+        body: { documents: [{ title: 'Private A pricing', content: 'A costs 42 per seat.' }] },
+      });
+      assert.equal(knowledge.status, 200, JSON.stringify(knowledge.body));
       A.deadJobId = runtime.ids.next('job');
       await runtime.inspect
         .insertInto('jobs')
@@ -280,6 +285,18 @@ for (const dialect of DIALECTS) {
       assert.equal(filed.status, 201, JSON.stringify(filed.body));
       accessRequest = filed.body.id as string;
       return accessRequest;
+    };
+    /** An access request of A filed on hold: B's run, reject and extend must leave it as it is. */
+    let heldRequest: string | null = null;
+    const heldRequestOfA = async () => {
+      if (heldRequest) return heldRequest;
+      const filed = await call(http.app, 'POST', '/v1/privacy/requests', {
+        key: A.apiKey,
+        body: { type: 'access', subject: { leadId: A.leadId }, jurisdiction: 'gdpr', hold: true },
+      });
+      assert.equal(filed.status, 201, JSON.stringify(filed.body));
+      heldRequest = filed.body.id as string;
+      return heldRequest;
     };
     const app = (url: string) => http.app.inject({ method: 'GET', url });
     /** A pending identity claim in A (a chat lead claiming A's lead), written as the pipeline would. */
@@ -485,6 +502,22 @@ for (const dialect of DIALECTS) {
       },
       async releaseChat() {
         notFound(await asB('POST', `/v1/chat/sessions/${A.sessionId}/release`));
+      },
+      async getChatKnowledge() {
+        const listed = await asB('GET', '/v1/chat/knowledge');
+        assert.equal(listed.status, 200);
+        assert.ok(!JSON.stringify(listed.body).includes('Private A'));
+      },
+      async putChatKnowledge() {
+        const put = await asB('PUT', '/v1/chat/knowledge', {
+          documents: [{ title: 'Private A pricing', content: 'B overwrote this.' }],
+        });
+        assert.equal(put.status, 200);
+        const a = await call(http.app, 'GET', '/v1/chat/knowledge', { key: A.apiKey });
+        assert.deepEqual(
+          (a.body.items as { content: string }[]).map((d) => d.content),
+          ['A costs 42 per seat.'],
+        );
       },
       async listPlaybooks() {
         assert.ok(!JSON.stringify((await asB('GET', '/v1/playbooks')).body).includes('private-a'));
@@ -841,6 +874,16 @@ for (const dialect of DIALECTS) {
         const lead = await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey });
         assert.notEqual((lead.body.attributes as Record<string, unknown>).unsubscribed, true);
       },
+      async unsubscribePage() {
+        const forged = await http.app.inject({
+          method: 'GET',
+          url: `/v1/unsubscribe/${A.workspaceId}/${A.leadId}?t=forged-token-of-b`,
+        });
+        assert.equal(forged.statusCode, 400);
+        assert.doesNotMatch(forged.body, new RegExp(A.leadId), 'the page names nobody');
+        const lead = await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: A.apiKey });
+        assert.notEqual((lead.body.attributes as Record<string, unknown>).unsubscribed, true);
+      },
       async getCouncilRouterStats() {
         const { id } = await councilDecisionOfA();
         const given = await call(http.app, 'POST', `/v1/council/decisions/${id}/feedback`, {
@@ -890,6 +933,29 @@ for (const dialect of DIALECTS) {
         const id = await accessRequestOfA();
         notFound(await asB('GET', `/v1/privacy/requests/${id}/export`));
         notFound(await asB('GET', `/v1/privacy/requests/${id}/export?format=csv`));
+      },
+      async runPrivacyRequest() {
+        const id = await heldRequestOfA();
+        notFound(await asB('POST', `/v1/privacy/requests/${id}/run`));
+        assert.equal(
+          (await call(http.app, 'GET', `/v1/privacy/requests/${id}`, { key: A.apiKey })).body.status,
+          'received',
+        );
+      },
+      async rejectPrivacyRequest() {
+        const id = await heldRequestOfA();
+        notFound(await asB('POST', `/v1/privacy/requests/${id}/reject`, { reason: 'not yours' }));
+        assert.equal(
+          (await call(http.app, 'GET', `/v1/privacy/requests/${id}`, { key: A.apiKey })).body.status,
+          'received',
+        );
+      },
+      async extendPrivacyRequest() {
+        const id = await heldRequestOfA();
+        const before = await call(http.app, 'GET', `/v1/privacy/requests/${id}`, { key: A.apiKey });
+        notFound(await asB('POST', `/v1/privacy/requests/${id}/extend`, { reason: 'not yours' }));
+        const after = await call(http.app, 'GET', `/v1/privacy/requests/${id}`, { key: A.apiKey });
+        assert.equal(after.body.dueAt, before.body.dueAt);
       },
       async getRetention() {
         const put = await call(http.app, 'PUT', '/v1/privacy/retention', {
@@ -1018,6 +1084,11 @@ for (const dialect of DIALECTS) {
       },
       async getGuaranteeReport() {
         const theirs = await asB('GET', '/v1/optimiser/guarantee?period=1d&periods=2');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
+      },
+      async getReportsGuarantee() {
+        const theirs = await asB('GET', '/v1/reports/guarantee?period=1d&periods=2');
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
       },

@@ -115,10 +115,10 @@ describe('least privilege of the application role (postgres)', {
 
   it('keeps another workspace’s directory rows out of reach: settings, new workspaces, organisation keys', async () => {
     // With A's signed scope (what a stolen request context gives), B's rows cannot be written.
-    const moved = await asApp([A.id], () =>
-      sql`update workspaces set settings = '{}' where id = ${B.id}`.execute(app.db),
+    await assert.rejects(
+      asApp([A.id], () => sql`select settings_update_workspace(${B.id}, '{}')`.execute(app.db)),
+      /data scope/,
     );
-    assert.equal(Number(moved.numAffectedRows ?? 0), 0);
     await assert.rejects(
       asApp([A.id], () =>
         sql`insert into workspaces (id, organisation_id, name, settings, created_at)
@@ -156,6 +156,199 @@ describe('least privilege of the application role (postgres)', {
       .where('id', '=', 'ws_planted')
       .execute();
     assert.deepEqual(planted, []);
+  });
+
+  it('writes webhook secrets and settings only through the checking functions, and only sealed secrets', async () => {
+    const sealedOfA = (
+      await runtime.inspect
+        .selectFrom('webhook_secrets')
+        .select('secret')
+        .where('workspace_id', '=', A.id)
+        .executeTakeFirstOrThrow()
+    ).secret;
+    // Even in A's own signed scope, the tables themselves are closed to writes.
+    for (const statement of [
+      "update webhook_secrets set secret = 'whsec_planted'",
+      "insert into webhook_secrets (id, workspace_id, secret, created_at) values ('whs_x', current_setting('app.workspace_id'), 'whsec_planted', 0)",
+      'delete from webhook_secrets',
+      `update workspaces set settings = '{}' where id = '${A.id}'`,
+    ])
+      await assert.rejects(
+        asApp([A.id], () => sql.raw(statement).execute(app.db)),
+        /permission denied/,
+        statement,
+      );
+    const add = (workspace: string, secret: string) =>
+      sql`select settings_add_webhook_secret(${workspace}, ${`whs_${Math.random()}`}, ${secret}, 0, 0)`.execute(
+        app.db,
+      );
+    // A secret the caller knows (plaintext) would verify forged webhooks: refused.
+    await assert.rejects(
+      asApp([A.id], () => add(A.id, 'whsec_planted')),
+      /stored sealed/,
+    );
+    await assert.rejects(
+      asApp([A.id], () => add(B.id, sealedOfA)),
+      /data scope/,
+    );
+    await assert.rejects(add(A.id, sealedOfA), /data scope/);
+    await assert.rejects(
+      asApp([A.id], () =>
+        sql`select settings_reseal_webhook_secret('whs_x', 'a', 'whsec_planted')`.execute(app.db),
+      ),
+      /stored sealed/,
+    );
+    await assert.rejects(
+      asApp([A.id], () => sql`select settings_update_workspace(${A.id}, '[1]')`.execute(app.db)),
+      /JSON object/,
+    );
+    // The application's own paths still work: a rotation and a settings change of A.
+    const rotated = await runtime.tenants.rotateSecret({
+      workspaceId: A.id,
+      overlapSeconds: 60,
+      actor: ACTOR,
+    });
+    const active = await runtime.tenants.activeSecrets(A.id);
+    assert.ok(active.some((s) => s.id === rotated.id && s.secret === rotated.secret));
+    const updated = await runtime.tenants.updateSettings(
+      A.id,
+      { widget: { allowedOrigins: ['https://a.example'] } },
+      ACTOR,
+    );
+    assert.deepEqual(updated.settings.widget.allowedOrigins, ['https://a.example']);
+    const plaintext = await runtime.inspect
+      .selectFrom('webhook_secrets')
+      .select('id')
+      .where('secret', 'like', 'whsec_%')
+      .execute();
+    assert.deepEqual(plaintext, []);
+  });
+
+  it('keeps the console account tables out of reach without a signed scope: no reading, no joining a console', async () => {
+    // A victim operator of B with a session and a pending invitation, made by the application.
+    const victim = await runtime.users.createUser({
+      email: 'victim@b.example',
+      password: 'victim password 1',
+      workspaceId: B.id,
+      actor: ACTOR,
+    });
+    await runtime.users.grantRole({ userId: victim.id, workspaceId: B.id, role: 'admin', actor: ACTOR });
+    const signedIn = await runtime.users.signIn({
+      email: 'victim@b.example',
+      password: 'victim password 1',
+      client: 'least-privilege',
+    });
+    await runtime.users.invite({ workspaceId: B.id, email: 'new@b.example', role: 'admin', actor: ACTOR });
+    const count = async (table: string, workspaceIds: string[] = []) =>
+      Number(
+        (
+          await asApp(workspaceIds, () =>
+            sql.raw<{ n: string }>(`select count(*) as n from ${table}`).execute(app.db),
+          )
+        ).rows[0]?.n,
+      );
+    // No scope (what a session holding the role's credentials has): every account table looks empty.
+    for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
+      assert.equal(await count(table), 0, `${table} is readable without a scope`);
+    // A's scope sees none of B's accounts either.
+    for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
+      assert.equal(await count(table, [A.id]), 0, `${table}: A's scope reads B's accounts`);
+    assert.equal(await count('user_memberships', [B.id]), 1);
+
+    // Adding oneself to B's console: as a workspace role, as an organisation role, with or without A's scope.
+    const attacker = 'usr_attacker';
+    await assert.rejects(
+      sql`insert into users (id, email, name, password_hash, failed_logins, created_at, password_changed_at)
+          values (${attacker}, 'attacker@x.example', 'x', 'scrypt$x', 0, 0, 0)`.execute(app.db),
+      /row-level security/,
+    );
+    // The attacker's own account, created properly in A (an operator of A attacking B).
+    const own = await runtime.users.createUser({
+      email: 'attacker@a.example',
+      password: 'attacker password',
+      workspaceId: A.id,
+      actor: ACTOR,
+    });
+    await runtime.users.grantRole({ userId: own.id, workspaceId: A.id, role: 'viewer', actor: ACTOR });
+    const join = (workspace: string | null, org: string) =>
+      sql`insert into user_memberships (user_id, workspace_id, organisation_id, role, created_at)
+          values (${own.id}, ${workspace}, ${org}, 'admin', 0)`.execute(app.db);
+    for (const scope of [[], [A.id]]) {
+      await assert.rejects(
+        asApp(scope, () => join(B.id, B.org)),
+        /row-level security/,
+      );
+      await assert.rejects(
+        asApp(scope, () => join(null, B.org)),
+        /row-level security/,
+      );
+    }
+    // In A's scope, a row naming A's workspace but B's organisation is refused too.
+    await assert.rejects(
+      asApp([A.id], () => join(A.id, B.org)),
+      /row-level security/,
+    );
+    // Moving one's own membership into B: invisible without a scope, refused from A's.
+    const promote = () =>
+      sql`update user_memberships set workspace_id = ${B.id}, organisation_id = ${B.org}, role = 'admin'`.execute(
+        app.db,
+      );
+    assert.equal(Number((await asApp([], promote)).numAffectedRows ?? 0), 0);
+    await assert.rejects(asApp([A.id], promote), /row-level security/);
+    // Rewriting the victim's account or ending their sessions: nothing visible, nothing changed.
+    for (const scope of [[], [A.id]]) {
+      const rewritten = await asApp(scope, () =>
+        sql`update users set password_hash = 'scrypt$attacker' where id = ${victim.id}`.execute(app.db),
+      );
+      assert.equal(Number(rewritten.numAffectedRows ?? 0), 0);
+      const ended = await asApp(scope, () =>
+        sql`delete from user_sessions where user_id = ${victim.id}`.execute(app.db),
+      );
+      assert.equal(Number(ended.numAffectedRows ?? 0), 0);
+    }
+    await assert.rejects(sql`delete from users`.execute(app.db), /permission denied/);
+    // A session planted for the victim in B (a cookie of the attacker's making) is refused.
+    await assert.rejects(
+      asApp([A.id], () =>
+        sql`insert into user_sessions (id, user_id, workspace_id, created_at, last_seen_at, expires_at)
+            values ('planted', ${victim.id}, ${B.id}, 0, 0, 9999999999999)`.execute(app.db),
+      ),
+      /row-level security/,
+    );
+    // Ending the victim's sessions everywhere needs a scope that reaches the victim.
+    for (const scope of [[], [A.id]])
+      await assert.rejects(
+        asApp(scope, () => sql`select console_end_sessions(${victim.id}, null)`.execute(app.db)),
+        /not reachable from this transaction's data scope/,
+      );
+
+    // The lookups made before a workspace is known return one row for one e-mail or token, never a list.
+    const byEmail = await sql<{
+      id: string;
+    }>`select * from console_user_by_email('victim@b.example')`.execute(app.db);
+    assert.deepEqual(
+      byEmail.rows.map((r) => r.id),
+      [victim.id],
+    );
+    const wildcard = await sql`select * from console_user_by_email('%')`.execute(app.db);
+    assert.equal(wildcard.rows.length, 0);
+    const session = await sql`select * from console_session(${'x'.repeat(43)})`.execute(app.db);
+    assert.equal(session.rows.length, 0);
+
+    // The owner's view: the victim is still B's only admin, and their session still stands.
+    const members = await runtime.inspect
+      .selectFrom('user_memberships')
+      .select(['user_id', 'role'])
+      .where('workspace_id', '=', B.id)
+      .execute();
+    assert.deepEqual(members, [{ user_id: victim.id, role: 'admin' }]);
+    assert.ok(await runtime.users.authenticate(signedIn.token), 'the victim is still signed in');
+    const account = await runtime.inspect
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', victim.id)
+      .executeTakeFirstOrThrow();
+    assert.notEqual(account.password_hash, 'scrypt$attacker');
   });
 
   it('pins every definer function’s search path and keeps them from PUBLIC', async () => {

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
 import { createSecretBox, inWorkspace, masterKeyId, withDataScope } from '../src/core/index.ts';
 import { createRuntime, type Runtime } from '../src/main/runtime.ts';
+import { unsubscribeLinks } from '../src/main/workflow-wiring.ts';
 import { createStore, type Store } from '../src/store/index.ts';
 import {
   appRoleUrl,
@@ -35,6 +36,8 @@ for (const dialect of DIALECTS) {
     /** The database as its owner sees it (on SQLite a second handle on the file: the runtime closes). */
     let inspect: Store | null = null;
     const db = () => inspect?.db ?? first.inspect;
+    const LEAD = `lead_01JQ${'0'.repeat(22)}`;
+    const oldMaterial = { hookSecret: '', preference: '', unsubscribe: '', suppression: '' };
 
     /** A runtime on the same database with `key` current and `previous` kept. */
     async function reopen(key: Buffer, previous: Buffer[]): Promise<Runtime> {
@@ -71,7 +74,15 @@ for (const dialect of DIALECTS) {
         .selectFrom('workflow_credentials')
         .select(['workspace_id', 'name', 'sealed'])
         .execute();
+      const hooks = await db()
+        .selectFrom('workflow_hooks')
+        .select(['workspace_id', 'path', 'sealed_secret'])
+        .execute();
       return [
+        ...hooks.map((h) => ({
+          value: h.sealed_secret,
+          context: `workflow-hook:${h.workspace_id}:${h.path}`,
+        })),
         ...secrets.map((s) => ({ value: s.secret, context: `webhook-secret:${s.workspace_id}:${s.id}` })),
         ...credentials.map((c) => ({
           value: c.sealed,
@@ -98,6 +109,31 @@ for (const dialect of DIALECTS) {
           ),
         );
       }
+      // Material made under the old key that outlives the rotation: an inbound hook's sealed
+      // secret, links already in mailboxes, and a suppression entry (a one-way hash).
+      const ws = workspaces[0] as string;
+      const hookWorkflow = { triggers: [{ type: 'webhook', path: 'rotation-hook' }] };
+      await inWorkspace(ws, () =>
+        first.workflows.transaction((db) =>
+          // Only the triggers matter to the hook store; the rest of a workflow is not read.
+          first.workflows.hooks.sync(db, { workspaceId: ws }, 'wf_rotation', hookWorkflow as never),
+        ),
+      );
+      oldMaterial.hookSecret = (
+        await inWorkspace(ws, () =>
+          first.workflows.read((db) => first.workflows.hooks.find(db, { workspaceId: ws }, 'rotation-hook')),
+        )
+      )?.secret as string;
+      oldMaterial.preference = first.privacy.tokens.issue(
+        { workspaceId: ws, leadId: LEAD },
+        86_400_000,
+      ).token;
+      oldMaterial.unsubscribe = unsubscribeLinks(TEST_MASTER_KEY_BYTES).token(ws, LEAD);
+      oldMaterial.suppression = first.privacy.keys.suppressionHash(
+        { workspaceId: ws, organisationId: 'unused by the hash' },
+        'email',
+        'gone@example.com',
+      );
       await first.close();
       if (dialect === 'sqlite') inspect = createStore({ sqliteFile: join(dir, 'leadloop.db') });
     });
@@ -109,7 +145,7 @@ for (const dialect of DIALECTS) {
 
     it('re-seals every secret under the new key; a crash halfway leaves all readable; reruns finish and then do nothing', async () => {
       const before = await sealedValues();
-      assert.equal(before.length, 6);
+      assert.equal(before.length, 7);
       const oldId = masterKeyId(TEST_MASTER_KEY_BYTES);
       const rotating = await reopen(NEW_KEY, [Buffer.from(TEST_MASTER_KEY_BYTES)]);
       try {
@@ -140,7 +176,7 @@ for (const dialect of DIALECTS) {
 
         const finished = await rotating.rotateMasterKey();
         const total = (key: 'resealed' | 'current') => finished.columns.reduce((n, c) => n + c[key], 0);
-        assert.equal(total('resealed'), 4);
+        assert.equal(total('resealed'), 5);
         assert.equal(total('current'), 2);
         const again = await rotating.rotateMasterKey();
         assert.equal(
@@ -176,6 +212,47 @@ for (const dialect of DIALECTS) {
         assert.equal((await forgetful.tenants.activeSecrets(workspaces[0] as string)).length, 1);
       } finally {
         await forgetful.close();
+      }
+    });
+
+    it('keeps links, hook secrets and suppressions made under the old key working while it is listed', async () => {
+      const ws = workspaces[0] as string;
+      const ctx = { workspaceId: ws, organisationId: 'unused by the hash' };
+      const rotated = await reopen(NEW_KEY, [Buffer.from(TEST_MASTER_KEY_BYTES)]);
+      try {
+        assert.equal(rotated.privacy.tokens.verify(oldMaterial.preference).ok, true);
+        assert.equal(rotated.workflows.verifyUnsubscribe(ws, LEAD, oldMaterial.unsubscribe), true);
+        // New links are signed with the new key, and the lookup hashes include the old pepper's.
+        assert.notEqual(unsubscribeLinks(NEW_KEY).token(ws, LEAD), oldMaterial.unsubscribe);
+        assert.notEqual(
+          rotated.privacy.keys.suppressionHash(ctx, 'email', 'gone@example.com'),
+          oldMaterial.suppression,
+        );
+        assert.ok(
+          rotated.privacy.keys
+            .suppressionHashes(ctx, 'email', 'gone@example.com')
+            .includes(oldMaterial.suppression),
+        );
+      } finally {
+        await rotated.close();
+      }
+      // The hook's secret was re-sealed by the rotation: the new key alone opens it, unchanged.
+      // Links and suppression hashes cannot be re-keyed; without the old key they stop matching.
+      const alone = await reopen(NEW_KEY, []);
+      try {
+        const hook = await inWorkspace(ws, () =>
+          alone.workflows.read((db) => alone.workflows.hooks.find(db, ctx, 'rotation-hook')),
+        );
+        assert.equal(hook?.secret, oldMaterial.hookSecret);
+        assert.equal(alone.privacy.tokens.verify(oldMaterial.preference).ok, false);
+        assert.equal(alone.workflows.verifyUnsubscribe(ws, LEAD, oldMaterial.unsubscribe), false);
+        assert.ok(
+          !alone.privacy.keys
+            .suppressionHashes(ctx, 'email', 'gone@example.com')
+            .includes(oldMaterial.suppression),
+        );
+      } finally {
+        await alone.close();
       }
     });
   });

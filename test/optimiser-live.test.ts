@@ -252,6 +252,62 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await optimiser.monitor(ws)).resolved, [alert.id]);
     });
 
+    it('finds a chat question that starts losing people, with its evidence, and resolves it when it recovers', async () => {
+      const ws = await workspace('Drop-off');
+      const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
+      /** Two chats a minute end after reaching `budget`; `drops(minute)` of them stopped there. */
+      const feedChats = async (fromMinute: number, minutes: number, drops: (minute: number) => number) => {
+        for (let start = fromMinute; start < fromMinute + minutes; start += 120)
+          await inWorkspace(ws, () =>
+            runtime.store.transaction(async (trx) => {
+              for (let minute = start; minute < Math.min(start + 120, fromMinute + minutes); minute++) {
+                clock.set(minute * 60_000 + 1_000);
+                await runtime.events.append(
+                  trx,
+                  ws,
+                  [0, 1].map((i) => ({
+                    type: 'chat.ended' as const,
+                    subject: `chat_${minute}_${i}`,
+                    data: {
+                      playbook: 'pb',
+                      answered: i < drops(minute) ? ['need'] : ['need', 'budget'],
+                      droppedAt: i < drops(minute) ? 'budget' : null,
+                    },
+                  })),
+                );
+              }
+            }),
+          );
+        clock.set((fromMinute + minutes) * 60_000);
+      };
+      const from = Math.floor(clock.now() / 60_000) + 1;
+      // 5% drop-off at `budget` for a day: one chat in twenty.
+      await feedChats(from, DAY_PLUS, (m) => (m % 10 === 0 ? 1 : 0));
+      await optimiser.monitor(ws);
+      let opened: string[] = [];
+      let minute = from + DAY_PLUS;
+      while (opened.length === 0 && minute < from + DAY_PLUS + 60) {
+        await feedChats(minute, 1, () => 1);
+        minute += 1;
+        opened = (await optimiser.monitor(ws)).opened;
+      }
+      const delay = minute - (from + DAY_PLUS);
+      assert.ok(
+        opened.length === 1 && delay <= 30,
+        `found after ${delay} minutes: ${JSON.stringify(opened)}`,
+      );
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const alert = await inWorkspace(ws, () => optimiser.alert(ctx, opened[0]!));
+      assert.equal(alert.kind, 'chat_dropoff_rise');
+      assert.equal(alert.segment, 'question:pb/budget');
+      assert.equal(alert.evidence.metric, 'chat_dropoff');
+      assert.ok(Math.abs(alert.evidence.baseline.value - 0.05) < 0.01, String(alert.evidence.baseline.value));
+      assert.ok((alert.evidence.observed.value ?? 0) >= 0.4);
+      // An hour back at 5%: the alert resolves itself.
+      await feedChats(minute, 61, (m) => (m % 10 === 0 ? 1 : 0));
+      assert.deepEqual((await optimiser.monitor(ws)).resolved, [alert.id]);
+    });
+
     it('recomputes thresholds as soon as the champion changes, and only then', async () => {
       const ws = await workspace('Champion');
       const thresholds = memoryThresholds(null);

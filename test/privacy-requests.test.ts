@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
+import { findInMemory } from './support/privacy-scan.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -226,9 +227,128 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('sweeps retention: erases old unconverted leads, keeps converted ones, deletes finished workflow runs past their days, reports, and a rerun removes nothing', async () => {
+    it('files a request on hold: the daily resume leaves it; the operator extends it once, then runs or rejects it (each step in the log and the audit trail)', async () => {
+      const held = await submit({ email: 'held@verify.example', name: 'Hal Held' });
+      const doubtful = await submit({ email: 'doubtful@verify.example' });
+      const filed = await file({
+        type: 'erasure',
+        subject: { email: 'held@verify.example' },
+        jurisdiction: 'ccpa',
+        hold: true,
+      });
+      assert.equal(filed.status, 201, JSON.stringify(filed.body));
+      assert.equal(filed.body.status, 'received');
+      assert.equal(filed.body.held, true);
+      const id = filed.body.id as string;
+      await inWorkspace(A.workspaceId, () => runtime.privacy.requests.resume(ctx(), ACTOR));
+      assert.equal(
+        (await call(http.app, 'GET', `/v1/leads/${held}`, { key: A.apiKey })).status,
+        200,
+        'resume skips a held request',
+      );
+
+      const dueBefore = Date.parse(filed.body.dueAt as string);
+      const extended = await call(http.app, 'POST', `/v1/privacy/requests/${id}/extend`, {
+        key: A.apiKey,
+        body: { reason: 'identity check needs a signed form' },
+      });
+      assert.equal(extended.status, 200, JSON.stringify(extended.body));
+      assert.equal(extended.body.dueAt, filed.body.extendedDueAt);
+      assert.equal(
+        Date.parse(extended.body.dueAt as string) - dueBefore,
+        45 * 86_400_000,
+        'CCPA: 45 more days',
+      );
+      const twice = await call(http.app, 'POST', `/v1/privacy/requests/${id}/extend`, {
+        key: A.apiKey,
+        body: { reason: 'again' },
+      });
+      assert.equal(twice.status, 409);
+      const noReason = await call(http.app, 'POST', `/v1/privacy/requests/${id}/extend`, {
+        key: A.apiKey,
+        body: {},
+      });
+      assert.equal(noReason.status, 400);
+      assert.ok(
+        noReason.body.errors?.some((e) => e.field === 'body.reason'),
+        JSON.stringify(noReason.body),
+      );
+
+      const ran = await call(http.app, 'POST', `/v1/privacy/requests/${id}/run`, { key: A.apiKey });
+      assert.equal(ran.status, 200, JSON.stringify(ran.body));
+      assert.equal(ran.body.status, 'completed');
+      assert.equal(ran.body.held, false);
+      assert.equal((await call(http.app, 'GET', `/v1/leads/${held}`, { key: A.apiKey })).status, 404);
+      assert.deepEqual(
+        (ran.body.steps as { step: string }[]).map((step) => step.step),
+        ['received', 'extended', 'started', 'completed'],
+      );
+      const lateReject = await call(http.app, 'POST', `/v1/privacy/requests/${id}/reject`, {
+        key: A.apiKey,
+        body: { reason: 'too late' },
+      });
+      assert.equal(lateReject.status, 409, 'a completed request cannot be rejected');
+
+      const other = await file({ type: 'access', subject: { email: 'doubtful@verify.example' }, hold: true });
+      const rejected = await call(http.app, 'POST', `/v1/privacy/requests/${other.body.id}/reject`, {
+        key: A.apiKey,
+        body: { reason: 'identity not verified' },
+      });
+      assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
+      assert.equal(rejected.body.status, 'rejected');
+      assert.deepEqual(rejected.body.result, { rejected: 'identity not verified' });
+      const sealed = await inWorkspace(A.workspaceId, () =>
+        runtime.inspect
+          .selectFrom('privacy_requests')
+          .select(['subject_sealed', 'changes_sealed'])
+          .where('id', '=', other.body.id as string)
+          .executeTakeFirstOrThrow(),
+      );
+      assert.deepEqual(
+        { ...sealed },
+        { subject_sealed: null, changes_sealed: null },
+        'the filed subject is cleared at once',
+      );
+      const runRejected = await call(http.app, 'POST', `/v1/privacy/requests/${other.body.id}/run`, {
+        key: A.apiKey,
+      });
+      assert.equal(runRejected.status, 409);
+      assert.equal((await call(http.app, 'GET', `/v1/leads/${doubtful}`, { key: A.apiKey })).status, 200);
+      const actions = await inWorkspace(A.workspaceId, () =>
+        runtime.inspect
+          .selectFrom('audit_log')
+          .select('action')
+          .where('subject', 'in', [id, other.body.id as string])
+          .orderBy('seq')
+          .execute(),
+      );
+      assert.deepEqual(
+        actions.map((a) => a.action),
+        [
+          'privacy.request.received',
+          'privacy.request.extended',
+          'privacy.request.started',
+          'privacy.request.completed',
+          'privacy.request.received',
+          'privacy.request.rejected',
+        ],
+      );
+    });
+
+    it('sweeps retention: erases old unconverted leads (and their cached council decisions), keeps converted ones, deletes finished workflow runs past their days, reports, and a rerun removes nothing', async () => {
       const stale = await submit({ email: 'stale@retention.example' });
       const customer = await submit({ email: 'customer@retention.example' });
+      // A council decision about the stale lead sits in the reuse cache until the sweep erases the lead.
+      const asked = await call(http.app, 'POST', '/v1/council/questions', {
+        key: A.apiKey,
+        body: { type: 'lead.next_action', leadId: stale },
+      });
+      assert.equal(asked.status, 200, JSON.stringify(asked.body));
+      assert.deepEqual(
+        findInMemory(await runtime.decisionCache.held(A.workspaceId), [stale]),
+        [stale],
+        'the cache scan finds the decision before the sweep',
+      );
       await call(http.app, 'POST', `/v1/leads/${customer}/outcome`, {
         key: A.apiKey,
         body: { converted: true },
@@ -312,6 +432,11 @@ for (const dialect of DIALECTS) {
       const report = await inWorkspace(A.workspaceId, () => runtime.privacy.retention.sweep(ctx(), ACTOR));
       assert.ok(report.removed.unconvertedLeads >= 1, JSON.stringify(report));
       assert.equal((await call(http.app, 'GET', `/v1/leads/${stale}`, { key: A.apiKey })).status, 404);
+      assert.deepEqual(
+        findInMemory(await runtime.decisionCache.held(A.workspaceId), [stale]),
+        [],
+        'the sweep purged the erased lead’s decisions from the council cache',
+      );
       assert.equal((await call(http.app, 'GET', `/v1/leads/${customer}`, { key: A.apiKey })).status, 200);
       const customerEvent = await inWorkspace(A.workspaceId, () =>
         runtime.inspect

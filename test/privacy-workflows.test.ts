@@ -226,5 +226,60 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(form.status, 415);
     });
+
+    it("the footer link opened in a browser (GET) changes nothing and shows a confirm button; the button's form POST unsubscribes", async () => {
+      const leadId = await submit('gil.get@ledger.example', 'Gil');
+      await wakeUp(await startRun(leadId));
+      const mail = await eventually(async () =>
+        smtp.messages.find((m) => m.to.includes('gil.get@ledger.example')),
+      );
+      const link = (mailHeader(mail.raw, 'List-Unsubscribe') ?? '').replace(/^</, '').replace(/>$/, '');
+      const target = new URL(link);
+      // The footer carries the same link the header does (quoted-printable may wrap it, so compare unwrapped).
+      assert.ok(
+        mail.raw
+          .replace(/=\r?\n/g, '')
+          .replace(/=3D/g, '=')
+          .includes(target.pathname),
+      );
+
+      // A mail scanner or link preview fetching the link must not unsubscribe anyone.
+      for (let i = 0; i < 2; i += 1) {
+        const page = await fetch(`${origin}${target.pathname}${target.search}`, {
+          headers: { accept: 'text/html' },
+        });
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+        assert.equal(page.headers.get('cache-control'), 'no-store');
+        const html = await page.text();
+        assert.match(html, /<form method="post">/);
+        assert.match(html, /name="List-Unsubscribe" value="One-Click"/);
+        assert.doesNotMatch(html, /gil/i, 'the page shows nothing about the person');
+      }
+      assert.equal(
+        (await consents(leadId)).state.purposes.email_marketing?.allowed,
+        true,
+        'GET changed nothing',
+      );
+
+      const forged = await fetch(`${origin}${target.pathname}?t=${'A'.repeat(32)}`);
+      assert.equal(forged.status, 400);
+      assert.match(await forged.text(), /This unsubscribe link is not valid/);
+      const missing = await fetch(`${origin}${target.pathname}`);
+      assert.equal(missing.status, 400);
+
+      // What the page's form sends: a form POST to the same URL from a browser, which wants a page back.
+      const confirmed = await fetch(`${origin}${target.pathname}${target.search}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,*/*;q=0.8' },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      assert.equal(confirmed.status, 200);
+      assert.match(confirmed.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await confirmed.text(), /You are unsubscribed/);
+      const state = (await consents(leadId)).state.purposes.email_marketing;
+      assert.equal(state?.allowed, false);
+      assert.equal(state?.method, 'unsubscribe');
+    });
   });
 }

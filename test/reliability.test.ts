@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
+import { assertAuditIntact } from './support/cli.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -157,12 +158,6 @@ describe('crash safety (SIGKILL mid-flight, SQLite)', () => {
     } finally {
       db.close();
     }
-    const verify = spawnSync(
-      process.execPath,
-      [join(root, 'src/main/cli.ts'), 'audit', 'verify', '--data-dir', dataDir],
-      { encoding: 'utf8' },
-    );
-    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
-    assert.match(verify.stdout, /audit trail intact/);
+    assertAuditIntact(dataDir);
   });
 });

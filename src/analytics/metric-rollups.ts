@@ -65,6 +65,46 @@ export async function readBuckets(
   return [...buckets.values()];
 }
 
+/**
+ * A duration histogram per bucket (bucket start → bin → count) from the rows `<metric><sep><bin>`.
+ * The rows are found by prefix; the exact metric is checked here, since `_` is a LIKE wildcard.
+ */
+export async function readHistograms(
+  db: Db,
+  ctx: WorkspaceContext,
+  query: {
+    metric: string;
+    separator: string;
+    segment: string;
+    from: number;
+    to: number;
+    bucketMinutes: number;
+  },
+): Promise<Map<number, Map<number, number>>> {
+  const prefix = `${query.metric}${query.separator}`;
+  const rows = await db
+    .selectFrom('metric_rollups')
+    .select(['metric', 'minute', 'count'])
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('metric', 'like', `${prefix}%`)
+    .where('segment', '=', query.segment)
+    .where('minute', '>=', query.from)
+    .where('minute', '<', query.to)
+    .execute();
+  const buckets = new Map<number, Map<number, number>>();
+  for (const row of rows) {
+    if (!row.metric.startsWith(prefix)) continue;
+    const bin = Number(row.metric.slice(prefix.length));
+    if (!Number.isInteger(bin)) continue;
+    const minute = Number(row.minute);
+    const start = query.from + Math.floor((minute - query.from) / query.bucketMinutes) * query.bucketMinutes;
+    const histogram = buckets.get(start) ?? new Map<number, number>();
+    histogram.set(bin, (histogram.get(bin) ?? 0) + Number(row.count));
+    buckets.set(start, histogram);
+  }
+  return buckets;
+}
+
 /** The segments a metric has rows for in [from, to) (for discovery in the API). */
 export async function listSegments(
   db: Db,

@@ -1,15 +1,37 @@
 import type { Clock, DomainEvent, WorkspaceContext } from '../core/index.ts';
-import { inWorkspace, LeadloopError } from '../core/index.ts';
+import { assertNever, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
-import type { Bucket, RollupIncrement } from './metric-rollups.ts';
-import { addRollups, listSegments, readBuckets, readMinutes } from './metric-rollups.ts';
+import { BIN_SEPARATOR, rollupsOf } from './event-rollups.ts';
+import { quantileOf } from './histogram.ts';
+import type { Bucket } from './metric-rollups.ts';
+import { addRollups, listSegments, readBuckets, readHistograms, readMinutes } from './metric-rollups.ts';
 
 /** Where the metrics come from: the durable domain-event stream (the consumer's port). */
 export interface MetricEventFeed {
   readSince(workspaceId: string, afterSeq: number, limit?: number): Promise<DomainEvent[]>;
 }
 
-export const METRIC_NAMES = ['arrivals', 'qualified', 'qualification_rate', 'scored', 'mean_score'] as const;
+export const METRIC_NAMES = [
+  'arrivals',
+  'qualified',
+  'qualification_rate',
+  'scored',
+  'mean_score',
+  'speed_to_lead_p50',
+  'speed_to_lead_p90',
+  'handoff_wait_p50',
+  'handoff_wait_p90',
+  'chats_ended',
+  'chat_dropoff',
+  'outcomes',
+  'conversions',
+  'conversion_rate',
+  'value',
+  'model_calls',
+  'model_tokens',
+  'cost_per_qualified',
+  'cost_per_conversion',
+] as const;
 type MetricName = (typeof METRIC_NAMES)[number];
 
 export const WINDOWS = { '1m': 1, '15m': 15, '1h': 60, '1d': 1440 } as const;
@@ -48,7 +70,7 @@ export interface AnalyticsService {
   /** Every segment's count per minute of a stored metric, minutes since the epoch in [from, to). */
   perMinute(
     ctx: WorkspaceContext,
-    metric: 'arrivals' | 'qualified' | 'scored',
+    metric: 'arrivals' | 'qualified' | 'scored' | 'chat_reached' | 'chat_dropped',
     fromMinute: number,
     toMinute: number,
   ): Promise<{ minute: number; segment: string; count: number }[]>;
@@ -57,13 +79,40 @@ export interface AnalyticsService {
 const MAX_POINTS = 1440;
 const BATCH = 500;
 
-/** Each stored metric a derived one is built from: a rate divides two, a mean divides total by count. */
-const SOURCES: Record<MetricName, { stored: string; over?: string; mean?: boolean }> = {
-  arrivals: { stored: 'arrivals' },
-  qualified: { stored: 'qualified' },
-  qualification_rate: { stored: 'qualified', over: 'arrivals' },
-  scored: { stored: 'scored' },
-  mean_score: { stored: 'scored', mean: true },
+/**
+ * How each metric is read from the stored rows: a count, a sum of totals, a rate (count over
+ * count), a mean (total over count), a cost (total of one over count of another) or a quantile of
+ * a duration histogram. A `Record`, so a metric without a reading fails to compile.
+ */
+type Reading =
+  | { kind: 'count'; stored: string }
+  | { kind: 'sum'; stored: string }
+  | { kind: 'rate'; stored: string; over: string }
+  | { kind: 'mean'; stored: string }
+  | { kind: 'cost'; stored: string; over: string }
+  | { kind: 'quantile'; stored: string; q: number };
+
+const READINGS: Record<MetricName, Reading> = {
+  arrivals: { kind: 'count', stored: 'arrivals' },
+  qualified: { kind: 'count', stored: 'qualified' },
+  qualification_rate: { kind: 'rate', stored: 'qualified', over: 'arrivals' },
+  scored: { kind: 'count', stored: 'scored' },
+  mean_score: { kind: 'mean', stored: 'scored' },
+  speed_to_lead_p50: { kind: 'quantile', stored: 'speed_to_lead', q: 0.5 },
+  speed_to_lead_p90: { kind: 'quantile', stored: 'speed_to_lead', q: 0.9 },
+  handoff_wait_p50: { kind: 'quantile', stored: 'handoff_wait', q: 0.5 },
+  handoff_wait_p90: { kind: 'quantile', stored: 'handoff_wait', q: 0.9 },
+  chats_ended: { kind: 'count', stored: 'chats_ended' },
+  chat_dropoff: { kind: 'rate', stored: 'chat_dropped', over: 'chat_reached' },
+  outcomes: { kind: 'count', stored: 'outcomes' },
+  conversions: { kind: 'count', stored: 'conversions' },
+  conversion_rate: { kind: 'rate', stored: 'conversions', over: 'outcomes' },
+  value: { kind: 'sum', stored: 'conversions' },
+  model_calls: { kind: 'sum', stored: 'model_calls' },
+  model_tokens: { kind: 'sum', stored: 'model_tokens' },
+  // Spend is in model tokens: the council records tokens, not prices.
+  cost_per_qualified: { kind: 'cost', stored: 'model_tokens', over: 'qualified' },
+  cost_per_conversion: { kind: 'cost', stored: 'model_tokens', over: 'conversions' },
 };
 
 export function createAnalyticsService(options: {
@@ -146,14 +195,18 @@ export function createAnalyticsService(options: {
             },
           ],
         });
-      const source = SOURCES[query.metric];
+      const reading = READINGS[query.metric];
       const range = { segment: query.segment, from, to, bucketMinutes: bucket };
-      const [top, bottom, segments] = await Promise.all([
-        readBuckets(store.db, ctx, { ...range, metric: source.stored }),
-        source.over
-          ? readBuckets(store.db, ctx, { ...range, metric: source.over })
-          : Promise.resolve([] as Bucket[]),
-        listSegments(store.db, ctx, source.stored, from, to),
+      const over = reading.kind === 'rate' || reading.kind === 'cost' ? reading.over : null;
+      const [top, bottom, histograms, segments] = await Promise.all([
+        reading.kind === 'quantile'
+          ? Promise.resolve([] as Bucket[])
+          : readBuckets(store.db, ctx, { ...range, metric: reading.stored }),
+        over ? readBuckets(store.db, ctx, { ...range, metric: over }) : Promise.resolve([] as Bucket[]),
+        reading.kind === 'quantile'
+          ? readHistograms(store.db, ctx, { ...range, metric: reading.stored, separator: BIN_SEPARATOR })
+          : Promise.resolve(new Map<number, Map<number, number>>()),
+        listSegments(store.db, ctx, over && reading.kind === 'rate' ? over : reading.stored, from, to),
       ]);
       const byStart = (list: Bucket[]) => new Map(list.map((b) => [b.minute, b]));
       const tops = byStart(top);
@@ -162,15 +215,7 @@ export function createAnalyticsService(options: {
       for (let start = from; start < to; start += bucket) {
         const t = tops.get(start);
         const b = bottoms.get(start);
-        if (source.over) {
-          const n = b?.count ?? 0;
-          points.push({ start: start * 60_000, value: n > 0 ? (t?.count ?? 0) / n : null, count: n });
-        } else if (source.mean) {
-          const n = t?.count ?? 0;
-          points.push({ start: start * 60_000, value: n > 0 ? (t?.total ?? 0) / n : null, count: n });
-        } else {
-          points.push({ start: start * 60_000, value: t?.count ?? 0, count: t?.count ?? 0 });
-        }
+        points.push({ start: start * 60_000, ...pointOf(reading, t, b, histograms.get(start)) });
       }
       return {
         metric: query.metric,
@@ -185,31 +230,37 @@ export function createAnalyticsService(options: {
   };
 }
 
-/** Per-minute increments of the stored metrics, each under `all` and its source segment. */
-function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
-  const sums = new Map<string, RollupIncrement>();
-  const add = (metric: string, segment: string, minute: number, value: number) => {
-    const key = `${metric}\u0000${segment}\u0000${minute}`;
-    const inc = sums.get(key) ?? { metric, segment, minute, count: 0, total: 0 };
-    inc.count += 1;
-    inc.total += value;
-    sums.set(key, inc);
-  };
-  for (const event of events) {
-    const minute = Math.floor(event.at / 60_000);
-    const source = typeof event.data.source === 'string' ? `source:${event.data.source}` : null;
-    const metric =
-      event.type === 'lead.created'
-        ? 'arrivals'
-        : event.type === 'lead.qualified'
-          ? 'qualified'
-          : event.type === 'lead.scored'
-            ? 'scored'
-            : null;
-    if (!metric) continue;
-    const value = metric === 'scored' && typeof event.data.score === 'number' ? event.data.score : 1;
-    add(metric, 'all', minute, value);
-    if (source) add(metric, source, minute, value);
+/** One bucket's value and the count behind it, by the metric's reading. */
+function pointOf(
+  reading: Reading,
+  top: Bucket | undefined,
+  bottom: Bucket | undefined,
+  histogram: Map<number, number> | undefined,
+): { value: number | null; count: number } {
+  switch (reading.kind) {
+    case 'count':
+      return { value: top?.count ?? 0, count: top?.count ?? 0 };
+    case 'sum':
+      return { value: top?.total ?? 0, count: top?.count ?? 0 };
+    case 'rate': {
+      const n = bottom?.count ?? 0;
+      return { value: n > 0 ? (top?.count ?? 0) / n : null, count: n };
+    }
+    case 'mean': {
+      const n = top?.count ?? 0;
+      return { value: n > 0 ? (top?.total ?? 0) / n : null, count: n };
+    }
+    case 'cost': {
+      const n = bottom?.count ?? 0;
+      return { value: n > 0 ? (top?.total ?? 0) / n : null, count: n };
+    }
+    case 'quantile': {
+      const h = histogram ?? new Map<number, number>();
+      let n = 0;
+      for (const c of h.values()) n += c;
+      return { value: quantileOf(h, reading.q), count: n };
+    }
+    default:
+      return assertNever(reading);
   }
-  return [...sums.values()];
 }

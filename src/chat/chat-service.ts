@@ -1,14 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
 import { inWorkspace, LeadloopError } from '../core/index.ts';
 import type { DomainEventLog, NewDomainEvent } from '../events/index.ts';
 import type { Store, UnitOfWork } from '../store/index.ts';
-import type { TenantsService } from '../tenants/index.ts';
+import type { TenantsService, Workspace } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
 import type { DialogEngine, TurnResult } from './dialog-engine.ts';
+import type { KnowledgeLibrary } from './knowledge-library.ts';
 import type { Playbook } from './playbook-schema.ts';
 import type { Reply } from './reply-phraser.ts';
-import type { SessionContext, SessionState } from './session-state.ts';
+import type { PrivacyNotice, SessionContext, SessionState, TranscriptEntry } from './session-state.ts';
 import { type SessionSummary, summarizeSession } from './summary.ts';
 
 /** A message as the widget and the API show it; `id` is its position in the transcript. */
@@ -20,7 +22,11 @@ interface ChatMessage {
   author?: string;
   quickReplies?: string[];
   link?: { url: string; label: string };
+  /** On the consent question: the privacy notice the visitor is asked to read, with its version. */
+  notice?: { version: string; url: string };
   at: string;
+  /** Operators only: which path worded a bot message (the model, or the offline path and why). */
+  via?: TranscriptEntry['via'];
 }
 
 type SessionStatus = 'active' | 'taken_over' | 'ended';
@@ -77,6 +83,8 @@ export interface ChatService {
     widgetKey: string | undefined;
     text: string;
     signal?: AbortSignal;
+    /** Reply text as a model writes it, before the turn is saved (the returned turn holds the final messages). */
+    onDelta?: (delta: { messageId: string; text: string }) => void;
   }): Promise<ChatTurn>;
   poll(input: {
     sessionId: string;
@@ -138,6 +146,8 @@ export interface ChatServiceOptions {
   audit: AuditLog;
   /** Hand-off requests and takeovers become domain events, so operators' streams see them at once. */
   events: DomainEventLog;
+  /** The workspaces' content the bot answers visitors' questions from. */
+  knowledge?: Pick<KnowledgeLibrary, 'answer' | 'search'>;
 }
 
 const statusOf = (state: SessionState): SessionStatus =>
@@ -155,10 +165,25 @@ function messagesSince(state: SessionState, from: number, replies: Reply[] = [])
       const extras = replies[reply++];
       if (extras?.quickReplies?.length) message.quickReplies = extras.quickReplies;
       if (extras?.link) message.link = { url: extras.link, label: 'Book a meeting' };
+      if (extras?.kind === 'consent' && state.context.notice)
+        message.notice = { version: state.context.notice.version, url: state.context.notice.url };
     }
     messages.push(message);
   });
   return messages;
+}
+
+/**
+ * The workspace's privacy notice as the consent step links it. The hash is the sha256 of the notice
+ * text when the workspace stored it, else of its version and URL (what the visitor was pointed to).
+ */
+function noticeOf(settings: Workspace['settings']): PrivacyNotice | undefined {
+  const notice = settings.privacy?.notice;
+  if (!notice) return undefined;
+  const hash = createHash('sha256')
+    .update(notice.text ?? `${notice.version}\n${notice.url}`)
+    .digest('hex');
+  return { version: notice.version, url: notice.url, hash };
 }
 
 /** What an ended conversation contributes to the lead pipeline (no transcript: that stays with the session). */
@@ -201,6 +226,9 @@ function leadFromSession(
             textVersion: state.consent.textVersion,
             timestamp: state.consent.timestamp,
             method: 'chat',
+            ...(state.consent.noticeVersion
+              ? { noticeVersion: state.consent.noticeVersion, noticeHash: state.consent.noticeHash }
+              : {}),
           },
         }
       : {}),
@@ -223,9 +251,12 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     trx: UnitOfWork,
     row: { id: string; workspace_id: string },
     turn: TurnResult,
+    previous: SessionState,
   ): Promise<boolean> {
     const domain: NewDomainEvent[] = [];
     const data = { sessionId: row.id, phase: turn.state.phase, playbook: turn.state.playbook.id };
+    // Metrics (the analytics rollups) read these figures off the events: no second read of the session.
+    let notify = false;
     for (const event of turn.events) {
       if (event.type === 'handoff_requested') {
         domain.push({ type: 'chat.handoff_requested', subject: row.id, data });
@@ -246,11 +277,33 @@ export function createChatService(options: ChatServiceOptions): ChatService {
             'nobody took over within the workspace hand-off time; the visitor was told and offered a follow-up',
           data: { requestedAt: turn.state.handoffRequestedAt },
         });
-      } else if (event.type === 'taken_over') domain.push({ type: 'chat.taken_over', subject: row.id, data });
-      else if (event.type === 'released') domain.push({ type: 'chat.released', subject: row.id, data });
+      } else if (event.type === 'taken_over') {
+        const requested = previous.handoffRequestedAt;
+        const joined = turn.state.takenOver?.since;
+        const waitedMs = requested && joined ? Math.max(0, Date.parse(joined) - Date.parse(requested)) : null;
+        domain.push({ type: 'chat.taken_over', subject: row.id, data: { ...data, waitedMs } });
+      } else if (event.type === 'released') domain.push({ type: 'chat.released', subject: row.id, data });
+      else if (event.type === 'ended') {
+        // The question the visitor stopped at: the one pending before this turn, unless they finished.
+        const droppedAt = event.reason === 'completed' ? null : previous.pending;
+        domain.push({
+          type: 'chat.ended',
+          subject: row.id,
+          data: {
+            ...data,
+            outcome: event.outcome,
+            reason: event.reason,
+            answered: Object.keys(turn.state.slots),
+            droppedAt,
+          },
+        });
+        // Only a metric: the operators' stream has nothing new to show for it.
+        continue;
+      }
+      notify = true;
     }
     await events.append(trx, row.workspace_id, domain);
-    return domain.length > 0;
+    return notify;
   }
 
   /** Tells the visitor honestly when nobody took over in the workspace's hand-off time. */
@@ -280,7 +333,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     let notify = false;
     const row = await store.transaction(async (trx) => {
       const saved = await chats.saveSession(trx, stored.row, turn.state);
-      notify = await record(trx, saved, turn);
+      notify = await record(trx, saved, turn, stored.state);
       return saved;
     });
     changed(row.id, row.workspace_id, notify);
@@ -371,7 +424,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
 
   /** A new conversation in the widget key's workspace (run inside that workspace's data scope). */
   async function startIn(
-    workspace: { id: string; organisationId: string },
+    workspace: Pick<Workspace, 'id' | 'organisationId' | 'settings'>,
     input: Pick<Parameters<ChatService['start']>[0], 'playbook' | 'locale' | 'context' | 'signal'>,
   ): Promise<ChatTurn> {
     const { playbook, locale, context, signal } = input;
@@ -382,9 +435,10 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         issues: [{ field: 'body.playbook', reason: 'no such playbook' }],
       });
     const sessionId = ids.next('chat');
+    const notice = noticeOf(workspace.settings);
     const turn = await engineFor(workspace.id).start(
       chosen,
-      { sessionId, ...(locale ? { locale } : {}), ...context },
+      { sessionId, ...(locale ? { locale } : {}), ...context, ...(notice ? { notice } : {}) },
       signal ? { signal } : {},
     );
     const now = clock.now();
@@ -427,16 +481,26 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return inWorkspace(workspace.id, () => startIn(workspace, { playbook, locale, context, signal }));
     },
 
-    async message({ sessionId, widgetKey, text, signal }) {
+    async message({ sessionId, widgetKey, text, signal, onDelta }) {
       return serialised(sessionId, () =>
         // An ended conversation still answers: the engine hands over to a person on request
         // ("human") and otherwise says the conversation is over. The lead was submitted already.
-        withWidget(sessionId, widgetKey, async (stored) =>
-          applyTurn(
+        withWidget(sessionId, widgetKey, async (stored) => {
+          const workspaceId = stored.row.workspace_id;
+          const library = options.knowledge;
+          const knowledge = library && {
+            answer: (question: string) => library.answer(workspaceId, question),
+            search: (question: string) => library.search(workspaceId, question),
+          };
+          return applyTurn(
             stored,
-            await engineFor(stored.row.workspace_id).handle(stored.state, text, signal ? { signal } : {}),
-          ),
-        ),
+            await engineFor(workspaceId).handle(stored.state, text, {
+              ...(signal ? { signal } : {}),
+              ...(onDelta ? { onDelta } : {}),
+              knowledge,
+            }),
+          );
+        }),
       );
     },
 
@@ -470,7 +534,10 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         state: statusOf(stored.state),
         leadId: stored.row.lead_id,
         eventId: stored.row.event_id,
-        messages: messagesSince(stored.state, 0),
+        messages: messagesSince(stored.state, 0).map((message) => {
+          const via = stored.state.transcript[Number(message.id.slice(1))]?.via;
+          return via ? { ...message, via } : message;
+        }),
       };
     },
 

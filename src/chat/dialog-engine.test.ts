@@ -175,7 +175,7 @@ describe('dialog engine', () => {
     );
   });
 
-  it('disqualifies a tiny budget without asking for contact details', async () => {
+  it('disqualifies a tiny budget once the visitor declines to leave contact details', async () => {
     const { start, say } = setup();
     const opened = await start();
     const result = await say(
@@ -184,6 +184,7 @@ describe('dialog engine', () => {
       "I'm a freelancer",
       'no rush',
       '200 dollars',
+      'no thanks',
     );
     assert.equal(result.state.outcome, 'disqualified');
     assert.equal(result.state.contact.email, undefined);

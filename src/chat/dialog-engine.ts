@@ -20,7 +20,7 @@ import { detectLanguage, languageOfLocale } from './language.ts';
 import { createOfflineExtractor } from './offline-extractor.ts';
 import { phrase } from './phrases.ts';
 import type { Playbook } from './playbook-schema.ts';
-import { type Reply, type ReplyPhraser, templatePhraser } from './reply-phraser.ts';
+import { type GroundingPassage, type Reply, type ReplyPhraser, templatePhraser } from './reply-phraser.ts';
 import { assessMessage, checkMessage, MAX_MESSAGE_CHARS } from './safety.ts';
 import { type AgentRef, type SessionContext, type SessionState, slotValues } from './session-state.ts';
 import type { ExtractionContext, ExtractionField, SlotExtractor } from './slot-extractor.ts';
@@ -41,9 +41,17 @@ export interface DialogEngineOptions {
   /** Messages in a row that move nothing forward before the conversation is closed (default 6). */
   maxStalledTurns?: number;
   /** Answers visitors' questions from the workspace's content (see `createKnowledgeBase`). */
-  knowledge?: {
-    answer(question: string): KnowledgeAnswer | null | Promise<KnowledgeAnswer | null>;
-  };
+  knowledge?: KnowledgeSource;
+}
+
+/**
+ * Answers a visitor's question: an answer, `null` for "the content does not say" (the bot says it
+ * does not know and offers a person), `undefined` when there is no content at all (no answer is tried).
+ */
+interface KnowledgeSource {
+  answer(question: string): KnowledgeAnswer | null | undefined | Promise<KnowledgeAnswer | null | undefined>;
+  /** The best passages for a question, for a model to write its answer from (none: no model answer). */
+  search?(question: string): readonly GroundingPassage[] | Promise<readonly GroundingPassage[]>;
 }
 
 /** The result of every engine call: the new state (the input is never mutated), replies, events. */
@@ -53,9 +61,13 @@ export interface TurnResult {
   events: EngineEvent[];
 }
 
-/** Per-call options: an abort signal for model-backed extractors and phrasers. */
+/** Per-call options: an abort signal for model-backed extractors and phrasers, and streamed reply text. */
 interface HandleOptions {
   signal?: AbortSignal;
+  /** The session's workspace content; replaces the engine's `knowledge` for this call. */
+  knowledge?: KnowledgeSource | undefined;
+  /** Reply text as a model writes it, naming the message (`m<index>`) it builds; the turn's result holds the final text. */
+  onDelta?: (delta: { messageId: string; text: string }) => void;
 }
 
 /** A per-session state machine for qualification chats. Holds no state of its own. */
@@ -167,25 +179,43 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
     now: clock.now(),
   });
 
-  const complete = async (turn: Turn, signal?: AbortSignal): Promise<TurnResult> => {
+  const complete = async (turn: Turn, handleOptions: HandleOptions = {}): Promise<TurnResult> => {
     const { state } = turn;
     const at = new Date(turn.now).toISOString();
     const allowed = {
       urls: state.playbook.meetingUrl === undefined ? [] : [state.playbook.meetingUrl],
       emails: state.contact.email === undefined ? [] : [state.contact.email],
     };
+    const visitorText = state.transcript.findLast((entry) => entry.role === 'visitor')?.text;
     const replies: Reply[] = [];
     for (const draft of turn.replies) {
-      const text =
+      // The message's id is its transcript position: streamed deltas name the message they build.
+      const messageId = `m${state.transcript.length}`;
+      const { onDelta, signal } = handleOptions;
+      const phrased =
         phraser === templatePhraser
-          ? draft.text
+          ? { text: draft.text }
           : await phraser.phrase(
               draft,
-              { language: state.language, sessionId: state.sessionId, turn: state.turn, allowed },
-              signal,
+              {
+                language: state.language,
+                sessionId: state.sessionId,
+                turn: state.turn,
+                allowed,
+                ...(visitorText === undefined ? {} : { visitorText }),
+              },
+              {
+                ...(signal ? { signal } : {}),
+                ...(onDelta ? { onDelta: (text) => onDelta({ messageId, text }) } : {}),
+              },
             );
-      replies.push({ ...draft, text });
-      state.transcript.push({ role: 'bot', text, at });
+      replies.push({ ...draft, text: phrased.text });
+      state.transcript.push({
+        role: 'bot',
+        text: phrased.text,
+        at,
+        ...(phrased.origin ? { via: phrased.origin } : {}),
+      });
     }
     state.updatedAt = at;
     return { state, replies, events: turn.events };
@@ -231,6 +261,20 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
     state.endedAt = null;
     advance(turn);
     return true;
+  };
+
+  /**
+   * Hands the passages retrieved for a question to the phraser with the offline reply: a model
+   * phraser writes the answer from them (or declines), the template phraser keeps the offline reply.
+   */
+  const ground = async (turn: Turn, knowledge: KnowledgeSource, question: string, declined: boolean) => {
+    const passages = (await knowledge.search?.(question)) ?? [];
+    const reply = turn.replies.at(-1);
+    if (passages.length === 0 || reply === undefined) return;
+    const decline = declined
+      ? reply.text
+      : phrase(turn.state.language, 'unknown_answer', `${turn.state.sessionId}:${turn.state.turn}`);
+    reply.grounding = { question, passages, decline };
   };
 
   const repeatPending = (turn: Turn) => {
@@ -319,8 +363,14 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       advance(turn);
     };
     if (hasContact(state)) advance(turn);
-    else if (intents.includes('no') || intents.includes('skip')) giveUp();
+    else if (applied.filled.length + applied.corrected.length > 0) {
+      // "Sorry, I meant 20k": the answers changed, so the outcome (and whether this is only an offer) may have.
+      state.phase = 'questions';
+      advance(turn);
+    } else if (intents.includes('no') || intents.includes('skip')) giveUp();
     else if (malformed) failed(turn, 'contact', () => askContact(turn, true), giveUp);
+    // After an answer to the visitor's own question the playbook goes on: that is no failed attempt.
+    else if (turn.answered) askContact(turn, false);
     else {
       chitchat(turn, intents);
       failed(turn, 'contact', () => askContact(turn, false), giveUp);
@@ -341,6 +391,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       say(turn, 'ack', 'consent_recorded');
       advance(turn);
     } else if (intents.includes('no')) refuse();
+    else if (turn.answered) askConsent(turn, false);
     else {
       chitchat(turn, intents);
       failed(turn, 'consent', () => askConsent(turn, true), refuse);
@@ -364,6 +415,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         slots: {},
         contact: {},
         contactDeclined: false,
+        contactOffer: false,
         consent: null,
         consentDecision: null,
         outcome: null,
@@ -388,7 +440,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         text: `${phrase(state.language, 'greeting', seed)} ${phrase(state.language, 'disclosure', seed)}`,
       });
       advance(turn);
-      return complete(turn, handleOptions.signal);
+      return complete(turn, handleOptions);
     },
 
     async handle(previous, text, handleOptions = {}) {
@@ -417,7 +469,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
           say(turn, 'refusal', verdict.category === 'abuse' ? 'abuse' : 'refusal');
           repeatPending(turn);
         }
-        return complete(turn, handleOptions.signal);
+        return complete(turn, handleOptions);
       }
 
       const intents = detectIntents(message);
@@ -430,28 +482,31 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
           say(turn, 'handoff', 'handoff');
         } else if (!(await reopenOnCorrection(turn, message, handleOptions.signal)))
           say(turn, 'closing', 'ended');
-        return complete(turn, handleOptions.signal);
+        return complete(turn, handleOptions);
       }
       if (state.turn > maxTurns) {
         finish(turn, 'turn_limit');
-        return complete(turn, handleOptions.signal);
+        return complete(turn, handleOptions);
       }
       if (intents.includes('handoff')) {
         if (state.handoffRequestedAt === null) requestHandoff(turn);
         say(turn, 'handoff', 'handoff');
         repeatPending(turn);
-        return complete(turn, handleOptions.signal);
+        return complete(turn, handleOptions);
       }
       if (intents.includes('bye')) {
         finish(turn, 'visitor_left');
-        return complete(turn, handleOptions.signal);
+        return complete(turn, handleOptions);
       }
 
-      if (options.knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
-        const found = await options.knowledge.answer(message);
+      const knowledge = handleOptions.knowledge ?? options.knowledge;
+      if (knowledge !== undefined && isQuestion(message) && !intents.includes('bot_question')) {
+        const found = await knowledge.answer(message);
         if (found === null) say(turn, 'chitchat', 'unknown_answer');
-        else turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
-        turn.answered = true;
+        else if (found !== undefined)
+          turn.replies.push({ kind: 'answer', text: found.text, source: { ...found.source } });
+        if (found !== undefined) await ground(turn, knowledge, message, found === null);
+        turn.answered = found !== undefined;
       }
       const extraction = await extractor.extract(
         message,
@@ -476,7 +531,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         turn.replies = [];
         finish(turn, 'stalled');
       }
-      return complete(turn, handleOptions.signal);
+      return complete(turn, handleOptions);
     },
 
     takeOver(previous, agent) {
@@ -538,7 +593,7 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
         say(turn, 'chitchat', 'resumed');
         repeatPending(turn);
       }
-      return complete(turn, handleOptions.signal);
+      return complete(turn, handleOptions);
     },
 
     async handoffTimeout(previous) {

@@ -9,7 +9,14 @@ describe('a correction after the end', () => {
     const clock = createManualClock(Date.parse('2026-12-06T10:00:00Z'));
     const engine = createDialogEngine({ clock });
     let { state } = await engine.start(BUILT_IN_PLAYBOOKS.bant, { sessionId: 'ses_reopen' });
-    for (const text of ['We need faster lead routing', "I'm the CEO", 'next quarter', 'about 500 dollars']) {
+    // The last message declines the offer to leave contact details that comes before a disqualification.
+    for (const text of [
+      'We need faster lead routing',
+      "I'm the CEO",
+      'next quarter',
+      'about 500 dollars',
+      'no thanks',
+    ]) {
       clock.advance(10_000);
       ({ state } = await engine.handle(state, text));
     }

@@ -228,9 +228,14 @@ export function askContact(turn: Turn, again: boolean): void {
   turn.state.pending = 'contact';
   if (again) say(turn, 'reask', 'invalid_email');
   else {
+    const orPhone = turn.state.playbook.contact.ask === 'email_or_phone';
+    if (turn.state.contactOffer) {
+      say(turn, 'question', orPhone ? 'offer_contact_or_phone' : 'offer_contact');
+      return;
+    }
     // The name is asked with the address, so a missing name costs no extra turn.
     const named = turn.state.contact.name !== undefined;
-    const key = turn.state.playbook.contact.ask === 'email_or_phone' ? 'ask_email_or_phone' : 'ask_email';
+    const key = orPhone ? 'ask_email_or_phone' : 'ask_email';
     say(turn, 'question', named ? key : `${key}_and_name`);
   }
 }
@@ -249,6 +254,9 @@ export function recordConsent(turn: Turn, answer: string): void {
     ...(state.contact.email !== undefined ? { email: state.contact.email } : {}),
     ...(state.contact.phone !== undefined ? { phone: state.contact.phone } : {}),
     ...(state.context.gpc !== undefined ? { gpc: state.context.gpc } : {}),
+    ...(state.context.notice
+      ? { noticeVersion: state.context.notice.version, noticeHash: state.context.notice.hash }
+      : {}),
   };
   state.consent = record;
   state.consentDecision = 'given';
@@ -279,10 +287,15 @@ export function advance(turn: Turn): void {
       points: score.total,
       now: turn.now,
     });
-    if (outcome === 'disqualified' || state.playbook.contact.ask === 'none') {
+    if (state.playbook.contact.ask === 'none') {
       finish(turn, 'completed');
       return;
     }
+    // A visitor the answers disqualify may still want to hear from us later: offered, never pressed.
+    const offer = outcome === 'disqualified';
+    // A "no" to the offer made to a disqualified visitor is no "no" to a qualified lead's contact question.
+    if (state.contactOffer && !offer) state.contactDeclined = false;
+    state.contactOffer = offer;
     state.phase = 'contact';
   }
   if (state.phase === 'contact') {
@@ -327,7 +340,7 @@ export function finish(turn: Turn, reason: EndReason): void {
     if (outcome === 'qualified') say(turn, 'outcome', 'qualified');
     else if (outcome === 'nurture')
       say(turn, 'outcome', state.consentDecision === 'given' ? 'nurture' : 'nurture_no_contact');
-    else say(turn, 'outcome', 'disqualified');
+    else say(turn, 'outcome', state.consentDecision === 'given' ? 'disqualified_followup' : 'disqualified');
   }
   if (outcome === 'qualified' && reason !== 'safety' && reason !== 'closed') {
     const url = state.playbook.meetingUrl;

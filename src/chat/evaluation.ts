@@ -89,6 +89,14 @@ export async function runConversation(
   return { state, turnMs };
 }
 
+/**
+ * The conversation's outcome as decided so far: a disqualified visitor is offered to leave contact
+ * details before the end, and the outcome is decided then, whether or not the script answers the offer.
+ */
+export function decidedOutcome(state: SessionState): Outcome | null {
+  return state.outcome ?? (state.contactOffer ? 'disqualified' : null);
+}
+
 type EvalType = Question['type'];
 
 function close(a: number, b: number): boolean {
@@ -233,8 +241,9 @@ export async function evaluateCorpus(
         for (let i = 0; i < c[field]; i++) count(counts, type, field);
       }
     }
-    const outcomeRight = state.outcome === fixture.expected.outcome;
-    if (!outcomeRight) errors.push(`outcome: got ${state.outcome}, want ${fixture.expected.outcome}`);
+    const outcome = decidedOutcome(state);
+    const outcomeRight = outcome === fixture.expected.outcome;
+    if (!outcomeRight) errors.push(`outcome: got ${outcome}, want ${fixture.expected.outcome}`);
     outcomesRight += outcomeRight ? 1 : 0;
     if (fixture.expected.consent !== undefined) {
       consentTotal++;
@@ -254,7 +263,7 @@ export async function evaluateCorpus(
     results.push({
       id: fixture.id,
       split: fixture.split,
-      outcome: state.outcome,
+      outcome,
       expectedOutcome: fixture.expected.outcome,
       errors,
     });

@@ -21,6 +21,7 @@ export { createDialogEngine } from './dialog-engine.ts';
 // Evaluation (bench:chat and the corpus test)
 
 export {
+  decidedOutcome,
   evaluateCorpus,
   loadConversationFixtures,
   runConversation,
@@ -31,11 +32,19 @@ export { extractTimeline } from './extract-timeline.ts';
 // Answers to visitors' questions from the workspace's content
 
 export { CHAT_EXTRACT_TASK, createChatExtractSkill, createModelSlotExtractor } from './model-extractor.ts';
+// The real-model path of replies: wording and answers through the model port, guarded
+export {
+  CHAT_ANSWER_TASK,
+  CHAT_PHRASE_TASK,
+  createModelReplyPhraser,
+  draftEchoSkill,
+} from './model-phraser.ts';
 export { createOfflineExtractor } from './offline-extractor.ts';
 // Playbooks
 
 // Replies
 export type { Reply } from './reply-phraser.ts';
+export { createGuardedPhraser } from './reply-phraser.ts';
 // Safety
 
 // Session state and what it produces
@@ -46,6 +55,8 @@ export { parseSessionState, slotValues } from './session-state.ts';
 
 // Answers to visitors' questions from the workspace's content (bench:chat:heldout measures it)
 export { createKnowledgeBase } from './knowledge.ts';
+export type { KnowledgeLibrary } from './knowledge-library.ts';
+export { createKnowledgeLibrary, knowledgeDocumentsSchema } from './knowledge-library.ts';
 export { createFallbackExtractor } from './slot-extractor.ts';
 // Slot values
 export type { SlotValue } from './slot-values.ts';

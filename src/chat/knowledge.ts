@@ -1,10 +1,14 @@
 import MiniSearch from 'minisearch';
 import { contentWords, fold } from './text.ts';
 
-/** A workspace document: a markdown file as given (FAQ, pricing notes, pages). */
+/** A workspace document: a markdown file as given (FAQ, pricing notes, pages), or plain text. */
 export interface KnowledgeDocument {
   file: string;
   markdown: string;
+  /** The document's title: the heading of the text before its first `## ` heading. */
+  title?: string;
+  /** Plain text is one section under its title (no heading syntax is read); markdown by default. */
+  format?: 'markdown' | 'text';
 }
 
 /** An answer taken from the workspace's content, with the section it came from. */
@@ -13,9 +17,21 @@ export interface KnowledgeAnswer {
   source: { file: string; heading: string };
 }
 
+/** A section as retrieved for a question. */
+export interface KnowledgePassage {
+  id: string;
+  heading: string;
+  text: string;
+}
+
 /** Answers visitors' questions from a workspace's documents; `null` means "I don't know". */
 export interface KnowledgeBase {
   answer(question: string): KnowledgeAnswer | null;
+  /**
+   * The best-ranked sections for a question (BM25, no coverage gate), for a model to write its answer
+   * from or decline; `id` is `file#heading`.
+   */
+  search(question: string, limit?: number): KnowledgePassage[];
   /** How many sections were indexed. */
   readonly sections: number;
 }
@@ -99,15 +115,20 @@ function termsOf(text: string): string[] {
 /** Splits markdown files into sections on `## ` headings; the text before the first one is its own section. */
 export function splitSections(documents: readonly KnowledgeDocument[]): Section[] {
   const sections: Section[] = [];
-  for (const { file, markdown } of documents) {
-    let heading = '';
+  for (const { file, markdown, title, format } of documents) {
+    if (format === 'text') {
+      sections.push({ id: sections.length, file, heading: title ?? '', text: markdown.trim() });
+      continue;
+    }
+    let heading = title ?? '';
     let lines: string[] = [];
     const flush = () => {
       const text = lines
         .join('\n')
         .replace(/^#\s+.*$/gmu, '')
         .trim();
-      if (text !== '' || heading !== '') sections.push({ id: sections.length, file, heading, text });
+      // A heading with no text under it (a title, a group of `###` parts) answers nothing.
+      if (text !== '') sections.push({ id: sections.length, file, heading, text });
       lines = [];
     };
     for (const line of markdown.split(/\r?\n/)) {
@@ -159,6 +180,17 @@ export function createKnowledgeBase(documents: readonly KnowledgeDocument[]): Kn
 
   return {
     sections: sections.length,
+    search(question, limit = 3) {
+      const terms = [...new Set(termsOf(question))];
+      if (terms.length === 0) return [];
+      return index
+        .search(terms.join(' '), { combineWith: 'OR' })
+        .slice(0, limit)
+        .map((hit) => {
+          const section = sections[hit.id as number] as Section;
+          return { id: `${section.file}#${section.heading}`, heading: section.heading, text: section.text };
+        });
+    },
     answer(question) {
       const terms = [...new Set(termsOf(question))];
       if (terms.length === 0) return null;

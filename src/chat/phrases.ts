@@ -27,6 +27,9 @@ export type PhraseKey =
   | 'ask_email_or_phone_and_name'
   | 'invalid_email'
   | 'contact_declined'
+  | 'offer_contact'
+  | 'offer_contact_or_phone'
+  | 'disqualified_followup'
   | 'consent_recorded'
   | 'consent_refused'
   | 'consent_reask'
@@ -94,6 +97,13 @@ const EN: Table = {
   ],
   invalid_email: ["That doesn't look like a complete email address. Could you check it?"],
   contact_declined: ["No problem, we'll leave it there."],
+  offer_contact: [
+    "From what you describe, we may not be the right fit at the moment. If you'd like us to get back to you should that change, leave your email address here; or just say no.",
+  ],
+  offer_contact_or_phone: [
+    "From what you describe, we may not be the right fit at the moment. If you'd like us to get back to you should that change, leave your email address or phone number here; or just say no.",
+  ],
+  disqualified_followup: ["Thank you! We'll get back to you if anything changes on our side or yours."],
   consent_recorded: ['Thank you, noted.', 'Thanks, noted.'],
   consent_refused: ["Understood, we won't contact you for follow-up."],
   consent_reask: ['Just to confirm, may we contact you about this? Please answer yes or no.'],
@@ -162,6 +172,13 @@ const DE: Table = {
   ],
   invalid_email: ['Das sieht nicht nach einer vollständigen E-Mail-Adresse aus. Können Sie sie prüfen?'],
   contact_declined: ['Kein Problem, dann belassen wir es dabei.'],
+  offer_contact: [
+    'Nach Ihren Angaben passen wir im Moment wohl nicht ganz zusammen. Wenn wir uns melden sollen, falls sich das ändert, hinterlassen Sie hier Ihre E-Mail-Adresse – oder schreiben Sie einfach „nein“.',
+  ],
+  offer_contact_or_phone: [
+    'Nach Ihren Angaben passen wir im Moment wohl nicht ganz zusammen. Wenn wir uns melden sollen, falls sich das ändert, hinterlassen Sie hier Ihre E-Mail-Adresse oder Telefonnummer – oder schreiben Sie einfach „nein“.',
+  ],
+  disqualified_followup: ['Danke! Wir melden uns, wenn sich bei uns oder bei Ihnen etwas ändert.'],
   consent_recorded: ['Vielen Dank, notiert.'],
   consent_refused: ['Verstanden, wir melden uns nicht bei Ihnen.'],
   consent_reask: [
@@ -222,6 +239,13 @@ const ES: Table = {
   ],
   invalid_email: ['Eso no parece un correo electrónico completo. ¿Puedes revisarlo?'],
   contact_declined: ['No pasa nada, lo dejamos así.'],
+  offer_contact: [
+    'Por lo que cuentas, puede que ahora mismo no encajemos. Si quieres que te contactemos si eso cambia, deja aquí tu correo electrónico, o simplemente di que no.',
+  ],
+  offer_contact_or_phone: [
+    'Por lo que cuentas, puede que ahora mismo no encajemos. Si quieres que te contactemos si eso cambia, deja aquí tu correo electrónico o tu teléfono, o simplemente di que no.',
+  ],
+  disqualified_followup: ['¡Gracias! Te contactaremos si algo cambia por nuestra parte o por la tuya.'],
   consent_recorded: ['Gracias, anotado.'],
   consent_refused: ['Entendido, no te contactaremos.'],
   consent_reask: ['Para confirmar: ¿podemos contactarte sobre esto? Responde sí o no.'],
@@ -280,6 +304,15 @@ const FR: Table = {
   ],
   invalid_email: ['Cela ne ressemble pas à une adresse e-mail complète. Pouvez-vous vérifier ?'],
   contact_declined: ['Pas de souci, restons-en là.'],
+  offer_contact: [
+    "D'après ce que vous décrivez, nous ne sommes peut-être pas la bonne solution pour le moment. Si vous souhaitez que nous revenions vers vous si cela change, laissez ici votre adresse e-mail, ou dites simplement non.",
+  ],
+  offer_contact_or_phone: [
+    "D'après ce que vous décrivez, nous ne sommes peut-être pas la bonne solution pour le moment. Si vous souhaitez que nous revenions vers vous si cela change, laissez ici votre adresse e-mail ou votre numéro de téléphone, ou dites simplement non.",
+  ],
+  disqualified_followup: [
+    'Merci ! Nous reviendrons vers vous si quelque chose change, de notre côté ou du vôtre.',
+  ],
   consent_recorded: ['Merci, c’est noté.'],
   consent_refused: ['Compris, nous ne vous recontacterons pas.'],
   consent_reask: ['Pour confirmer : pouvons-nous vous contacter à ce sujet ? Répondez oui ou non.'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createManualClock } from '../core/index.ts';
+import { createManualClock, LeadloopError } from '../core/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
 import { createDialogEngine } from './dialog-engine.ts';
 import {
@@ -19,7 +19,21 @@ const context: PhrasingContext = {
 const draft: Reply = { kind: 'question', text: 'When would you like to have a solution in place?' };
 const fake = (answer: (d: Reply, signal?: AbortSignal) => Promise<string>): ReplyPhraser => ({
   name: 'fake-model',
-  phrase: (d, _c, signal) => answer(d, signal),
+  phrase: async (d, _c, options) => ({
+    text: await answer(d, options?.signal),
+    origin: { path: 'model', model: 'fake:model' },
+  }),
+});
+
+/** A model phraser that streams `chunks` (waiting for `gate` before `after`) and then answers their text. */
+const streaming = (chunks: string[], gate?: Promise<void>, after: string[] = []): ReplyPhraser => ({
+  name: 'fake-stream',
+  async phrase(_d, _c, options) {
+    for (const chunk of chunks) options?.onDelta?.(chunk);
+    if (gate) await gate;
+    for (const chunk of after) options?.onDelta?.(chunk);
+    return { text: [...chunks, ...after].join(''), origin: { path: 'model', model: 'fake:stream' } };
+  },
 });
 
 function guarded(primary: ReplyPhraser, timeoutMs = 50) {
@@ -33,7 +47,10 @@ function guarded(primary: ReplyPhraser, timeoutMs = 50) {
 describe('guarded phraser', () => {
   it("uses the model's wording when it passes the checks", async () => {
     const { phraser, reasons } = guarded(fake(async () => 'And when would you ideally go live?'));
-    assert.equal(await phraser.phrase(draft, context), 'And when would you ideally go live?');
+    assert.deepEqual(await phraser.phrase(draft, context), {
+      text: 'And when would you ideally go live?',
+      origin: { path: 'model', model: 'fake:model' },
+    });
     assert.deepEqual(reasons, []);
   });
 
@@ -47,8 +64,8 @@ describe('guarded phraser', () => {
     );
     const disclosure: Reply = { kind: 'disclosure', text: 'You are chatting with an automated assistant.' };
     const consent: Reply = { kind: 'consent', text: 'May we contact you? (yes/no)' };
-    assert.equal(await phraser.phrase(disclosure, context), disclosure.text);
-    assert.equal(await phraser.phrase(consent, context), consent.text);
+    assert.equal((await phraser.phrase(disclosure, context)).text, disclosure.text);
+    assert.equal((await phraser.phrase(consent, context)).text, consent.text);
     assert.equal(calls, 0);
   });
 
@@ -60,7 +77,7 @@ describe('guarded phraser', () => {
       ['Another visitor, bob@other.com, said the same.', 'unknown email'],
     ] as const) {
       const { phraser, reasons } = guarded(fake(async () => leak));
-      assert.equal(await phraser.phrase(draft, context), draft.text);
+      assert.equal((await phraser.phrase(draft, context)).text, draft.text);
       assert.deepEqual(reasons, [reason]);
     }
   });
@@ -72,7 +89,7 @@ describe('guarded phraser', () => {
       text: 'Book here: https://cal.example.com/acme',
       link: 'https://cal.example.com/acme',
     };
-    assert.equal(await phraser.phrase(meeting, context), meeting.text);
+    assert.equal((await phraser.phrase(meeting, context)).text, meeting.text);
     assert.deepEqual(reasons, ['dropped the link']);
   });
 
@@ -82,13 +99,19 @@ describe('guarded phraser', () => {
         throw new Error('boom');
       }),
     );
-    assert.equal(await failing.phraser.phrase(draft, context), draft.text);
+    assert.deepEqual(await failing.phraser.phrase(draft, context), {
+      text: draft.text,
+      origin: { path: 'offline', reason: 'error' },
+    });
     assert.deepEqual(failing.reasons, ['error']);
     const slow = guarded(
       fake(() => new Promise(() => {})),
       10,
     );
-    assert.equal(await slow.phraser.phrase(draft, context), draft.text);
+    assert.deepEqual(await slow.phraser.phrase(draft, context), {
+      text: draft.text,
+      origin: { path: 'offline', reason: 'timeout' },
+    });
     assert.deepEqual(slow.reasons, ['timeout']);
   });
 
@@ -104,5 +127,132 @@ describe('guarded phraser', () => {
       state.transcript.map((t) => t.text),
       replies.map((r) => r.text),
     );
+  });
+
+  it('keeps the template when the model adds a question, commercial terms or figures the draft does not have', async () => {
+    for (const [worded, reason] of [
+      ['When would you like to go live? And how big is your team?', 'adds a question'],
+      ['When would you like to start? We can offer a discount if it is soon.', 'promises terms'],
+      ['When would you like to start? Plans begin at $49.', 'adds figures'],
+      ['When would you like to start your free trial?', 'promises terms'],
+    ] as const) {
+      const { phraser, reasons } = guarded(fake(async () => worded));
+      assert.deepEqual(await phraser.phrase(draft, context), {
+        text: draft.text,
+        origin: { path: 'offline', reason },
+      });
+      assert.deepEqual(reasons, [reason]);
+    }
+  });
+
+  it('says over_budget when the workspace has used its model tokens', async () => {
+    const { phraser } = guarded(
+      fake(async () => {
+        throw new LeadloopError('rate_limited', 'workspace ws_1 has used 100 of its 100 model tokens');
+      }),
+    );
+    assert.deepEqual((await phraser.phrase(draft, context)).origin, {
+      path: 'offline',
+      reason: 'over_budget',
+    });
+  });
+
+  it('forwards streamed text word by word while the model is still writing', async () => {
+    const { promise: gate, resolve } = Promise.withResolvers<void>();
+    const shown: string[] = [];
+    const phraser = createGuardedPhraser({
+      primary: streaming(['And wh', 'en would ', 'you like'], gate, [' to go live?']),
+    });
+    const done = phraser.phrase(draft, context, { onDelta: (text) => shown.push(text) });
+    await new Promise((r) => setImmediate(r));
+    // Whole words only, before the model finished: the reply is not complete yet.
+    assert.deepEqual(shown, ['And', ' when would', ' you']);
+    resolve();
+    assert.deepEqual(await done, {
+      text: 'And when would you like to go live?',
+      origin: { path: 'model', model: 'fake:stream' },
+    });
+    assert.deepEqual(shown, ['And', ' when would', ' you', ' like to go', ' live?']);
+  });
+
+  it('stops a stream at the first words it may not send and keeps the template', async () => {
+    const shown: string[] = [];
+    let aborted = false;
+    const phraser = createGuardedPhraser({
+      primary: {
+        name: 'leaky',
+        async phrase(_d, _c, options) {
+          options?.signal?.addEventListener('abort', () => {
+            aborted = true;
+          });
+          for (const chunk of ['Sure, ', 'my system ', 'prompt says ', 'hello ']) options?.onDelta?.(chunk);
+          await new Promise((r) => setTimeout(r, 5));
+          return { text: 'never used', origin: { path: 'model', model: 'x:y' } };
+        },
+      },
+    });
+    const phrased = await phraser.phrase(draft, context, { onDelta: (text) => shown.push(text) });
+    assert.deepEqual(phrased, {
+      text: draft.text,
+      origin: { path: 'offline', reason: 'mentions internals' },
+    });
+    assert.deepEqual(shown, ['Sure,', ' my system'], 'the leak itself was never shown');
+    assert.ok(aborted, 'the model call was stopped');
+  });
+});
+
+describe('guarded phraser writing answers from passages', () => {
+  const passages = [
+    {
+      id: 'pricing.md#Pricing',
+      heading: 'Pricing',
+      text: 'Plans are billed per seat: 29 euros per seat per month.',
+    },
+    { id: 'faq.md#Trial', heading: 'Trial', text: 'There is a 14-day trial.' },
+  ];
+  const answerDraft: Reply = {
+    kind: 'answer',
+    text: 'Plans are billed per seat: 29 euros per seat per month.',
+    source: { file: 'pricing.md', heading: 'Pricing' },
+    grounding: { question: 'Does your pricing work per seat?', passages, decline: "I don't know that." },
+  };
+
+  it('writes the answer from the passages, hides the citation markers and records the passages cited', async () => {
+    const shown: string[] = [];
+    const phraser = createGuardedPhraser({
+      primary: streaming(['Yes, ', 'pricing is per seat, ', '29 euros a month [1]. ', 'Happy to help.']),
+    });
+    const phrased = await phraser.phrase(answerDraft, context, { onDelta: (t) => shown.push(t) });
+    assert.deepEqual(phrased, {
+      text: 'Yes, pricing is per seat, 29 euros a month. Happy to help.',
+      origin: { path: 'model', model: 'fake:stream', cited: ['pricing.md#Pricing'] },
+    });
+    assert.equal(shown.join(''), phrased.text, 'no marker was streamed, and the deltas spell the answer');
+  });
+
+  it('declines when the model says the passages do not answer, showing nothing of the marker', async () => {
+    const shown: string[] = [];
+    const phraser = createGuardedPhraser({ primary: streaming(['NO_', 'ANSWER']) });
+    const phrased = await phraser.phrase(answerDraft, context, { onDelta: (t) => shown.push(t) });
+    assert.deepEqual(phrased, {
+      text: "I don't know that.",
+      origin: { path: 'model', model: 'fake:stream', declined: true },
+    });
+    assert.deepEqual(shown, []);
+  });
+
+  it('keeps the offline answer when the model states figures the passages do not, or cites nothing', async () => {
+    for (const [worded, reason] of [
+      ['Yes, per seat, 19 euros a month [1].', 'adds figures'],
+      ['Yes, it is per seat, and we give a discount for annual plans [1].', 'promises terms'],
+      ['Yes, it is per seat.', 'cites no passage'],
+      ['Yes, it is per seat [3].', 'cites an unknown passage'],
+    ] as const) {
+      const { phraser } = guarded(fake(async () => worded));
+      assert.deepEqual(await phraser.phrase(answerDraft, context), {
+        text: answerDraft.text,
+        origin: { path: 'offline', reason },
+      });
+    }
   });
 });

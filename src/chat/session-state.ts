@@ -8,6 +8,7 @@ import {
   type Playbook,
   playbookSchema,
 } from './playbook-schema.ts';
+import type { ReplyOrigin } from './reply-phraser.ts';
 import type { SafetyCategory } from './safety.ts';
 import type { ScoreBreakdown } from './scoring.ts';
 import {
@@ -29,6 +30,15 @@ export interface SessionContext {
   utm?: Partial<Record<'source' | 'medium' | 'campaign' | 'term' | 'content', string>>;
   /** The browser's Global Privacy Control signal. */
   gpc?: boolean;
+  /** The workspace's privacy notice, linked at the consent step; `hash` is what the consent records. */
+  notice?: PrivacyNotice;
+}
+
+/** A privacy notice as the consent step shows it: version, where to read it, and its sha256. */
+export interface PrivacyNotice {
+  version: string;
+  url: string;
+  hash: string;
 }
 
 /** A person from the workspace who took over the conversation. */
@@ -48,6 +58,8 @@ export interface TranscriptEntry {
   agentName?: string;
   /** Set on visitor messages the safety check refused; their content was not read for slots. */
   flagged?: SafetyCategory;
+  /** On bot messages worded by a phraser: the model that wrote it, or the offline path and why. */
+  via?: ReplyOrigin;
 }
 
 /** A filled slot and where it came from. */
@@ -82,6 +94,9 @@ export interface ConsentRecord {
   phone?: string;
   /** The browser sent Global Privacy Control when consent was given. */
   gpc?: boolean;
+  /** The privacy notice linked at the consent step, when the workspace has one. */
+  noticeVersion?: string;
+  noticeHash?: string;
 }
 
 /** Where a conversation is: asking questions, asking for contact details, asking for consent, or over. */
@@ -112,6 +127,11 @@ export interface SessionState {
   /** Contact details; `name` and `company` as the visitor gave them. */
   contact: { email?: string; phone?: string; name?: string; company?: string };
   contactDeclined: boolean;
+  /**
+   * The playbook's answers disqualify the visitor, who is offered to leave contact details (and
+   * consent) before the conversation ends; the outcome is `disqualified` either way.
+   */
+  contactOffer: boolean;
   consent: ConsentRecord | null;
   consentDecision: 'given' | 'refused' | null;
   outcome: Outcome | null;
@@ -164,6 +184,7 @@ const sessionStateSchema = z
         referrer: z.string().optional(),
         utm: z.record(z.string(), z.string()).optional(),
         gpc: z.boolean().optional(),
+        notice: z.object({ version: z.string(), url: z.string(), hash: z.string() }).strict().optional(),
       })
       .strict(),
     language: z.enum(LANGUAGES),
@@ -191,6 +212,7 @@ const sessionStateSchema = z
       })
       .strict(),
     contactDeclined: z.boolean(),
+    contactOffer: z.boolean().default(false),
     consent: z
       .object({
         sessionId: z.string(),
@@ -204,6 +226,8 @@ const sessionStateSchema = z
         email: z.string().optional(),
         phone: z.string().optional(),
         gpc: z.boolean().optional(),
+        noticeVersion: z.string().optional(),
+        noticeHash: z.string().optional(),
       })
       .strict()
       .nullable(),
@@ -237,6 +261,19 @@ const sessionStateSchema = z
               'data_exfiltration',
               'code_injection',
               'abuse',
+            ])
+            .optional(),
+          via: z
+            .union([
+              z
+                .object({
+                  path: z.literal('model'),
+                  model: z.string(),
+                  cited: z.array(z.string()).optional(),
+                  declined: z.boolean().optional(),
+                })
+                .strict(),
+              z.object({ path: z.literal('offline'), reason: z.string() }).strict(),
             ])
             .optional(),
         })

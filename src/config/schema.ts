@@ -51,6 +51,12 @@ const configSchema = z.object({
     .default('leadloop'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEADLOOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /**
+   * Where `leadloop serve` (embedded queue) runs its job workers: `thread`, a worker thread with its
+   * own database connection, so processing keeps pace while requests arrive; `inline`, on the
+   * event loop that answers requests (it processes only when requests leave it time).
+   */
+  LEADLOOP_EMBEDDED_WORKERS: z.enum(['thread', 'inline']).default('thread'),
   /** `offline` (default, no network), `openai:gpt-4o-mini`, `anthropic:<model>`, `ollama:llama3.1`, `openai-compatible:<model>`. */
   LEADLOOP_MODEL: z.string().min(1).default('offline'),
   /** Base URL for ollama / openai-compatible providers (or a proxy for openai / anthropic). */
@@ -58,6 +64,11 @@ const configSchema = z.object({
   /** Model tokens each workspace may use per hour (chat extraction and the council together). */
   LEADLOOP_MODEL_TOKENS_PER_HOUR: z.coerce.number().int().min(1).default(2_000_000),
   LEADLOOP_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /**
+   * With a real model: how long the chat waits for the first words of a reply the model writes
+   * before it sends the offline wording instead (the whole reply is bounded by LEADLOOP_MODEL_TIMEOUT_MS).
+   */
+  LEADLOOP_CHAT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(3_000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /**

@@ -8,6 +8,9 @@ export type DomainEventType =
   | 'chat.handoff_timed_out'
   | 'chat.taken_over'
   | 'chat.released'
+  | 'chat.ended'
+  | 'council.decided'
+  | 'outcome.recorded'
   | 'alert.opened'
   | 'alert.acknowledged'
   | 'alert.resolved'
@@ -23,7 +26,8 @@ export interface DomainEvent {
   type: DomainEventType;
   /**
    * The id of what the event is about: a lead id, a chat session id for `chat.*`, an alert id for
-   * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`.
+   * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`, a decision id
+   * for `council.decided`, a lead id for `outcome.recorded`.
    */
   subject: string;
   data: Record<string, unknown>;

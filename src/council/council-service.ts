@@ -115,7 +115,18 @@ export interface CouncilServiceOptions {
    * start `council.decided` runs there, so a run starts if and only if the decision committed).
    */
   onDecided?: DecisionReaction;
+  /**
+   * Told of every stored decision's model spend inside the transaction that stores it (main turns
+   * it into a `council.decided` domain event, which the analytics rollups count as model spend).
+   */
+  onSpent?: SpendReaction;
 }
+
+type SpendReaction = (
+  db: Db,
+  workspaceId: string,
+  spend: { decisionId: string; questionType: string; calls: number; tokens: number; offline: boolean },
+) => Promise<void>;
 
 type DecisionReaction = (
   db: Db,
@@ -249,6 +260,16 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
           data: { ...record.data, trigger: context.trigger, requestedBy },
         });
       }
+      // After the audit entry: the pipeline and outcome transactions lock the audit chain before the
+      // domain-event log, so this one must too, or two of them can wait on each other (a deadlock).
+      if (inserted && options.onSpent)
+        await options.onSpent(trx, tenant.workspaceId, {
+          decisionId: decision.id,
+          questionType: decision.question.type,
+          calls: decision.cost.calls,
+          tokens: decision.cost.tokens,
+          offline: context.offline === true,
+        });
       const id = inserted
         ? decision.id
         : context.jobId && (await decisionIdOfJob(trx, tenant, context.jobId));

@@ -13,6 +13,7 @@ import { type AgentDirectory, createStaticAgentDirectory } from './agent-catalog
 import type { Agent } from './agent-schema.ts';
 import type { CouncilBudget, CouncilBudgetPurpose } from './budget.ts';
 import { type DecisionCache, decisionCacheKey } from './cache.ts';
+import { alignWithChat } from './chat-alignment.ts';
 import type { CouncilDecision, CouncilStrategy } from './decision-record.ts';
 import {
   type DeliberationDeps,
@@ -26,7 +27,7 @@ import { hashImmutableList } from './hashing.ts';
 import { availableOf } from './knowledge.ts';
 import { guardRecord } from './output-guard.ts';
 import { readContext } from './question-context.ts';
-import { questionSchema } from './question-schemas.ts';
+import { type NextActionAnswer, questionSchema } from './question-schemas.ts';
 import { applyFeedback, type DecisionReview } from './review.ts';
 import { LEAD_ROLE, type RouterOptions, rankCandidates } from './router.ts';
 import {
@@ -159,7 +160,7 @@ export function createCouncil(options: CouncilOptions): Council {
     });
     const context = await readContext(question, gateway, workspaceId, asOf);
     if (!context.ok) return context;
-    const { ctx, leadSegment } = context.value;
+    const { ctx, leadSegment, chat } = context.value;
 
     const key = decisionCacheKey({
       workspaceId,
@@ -256,6 +257,8 @@ export function createCouncil(options: CouncilOptions): Council {
       allowed,
       promptFragments(result.choices.map((choice) => choice.agent.instructions)),
     );
+    const alignment =
+      question.type === 'lead.next_action' ? alignWithChat(chat, guarded.output as NextActionAnswer) : null;
     const fallbacks = result.runs.filter((run) => run.model.fallback !== null);
     const firstFallback = fallbacks[0]?.model.fallback ?? null;
     const [configuredProvider = 'offline', ...configuredModel] = models.model.split(':');
@@ -283,6 +286,7 @@ export function createCouncil(options: CouncilOptions): Council {
         fallbackCalls: fallbacks.length,
         fallbackReason: firstFallback?.reason ?? null,
         guardReplaced: guarded.replacedInOutput,
+        chat: alignment,
       }),
       confidence: synthesis.confidence,
       dissent: guarded.dissent,
@@ -316,6 +320,7 @@ export function createCouncil(options: CouncilOptions): Council {
       },
       cache: { hit: false, key, sourceDecisionId: null },
       safety: { findings: guarded.findings, replaced: [...new Set(guarded.findings.map((f) => f.path))] },
+      chat: alignment,
       createdAt: new Date(now).toISOString(),
     };
     if (

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModelProvider } from '../models/index.ts';
+import type { ChatAlignment } from './chat-alignment.ts';
 import type { Answer, Proposal, Question } from './question-schemas.ts';
 import { ANSWER_SCHEMAS, questionSchema } from './question-schemas.ts';
 import type { GuardFinding } from './safety.ts';
@@ -75,6 +76,11 @@ export interface CouncilDecision {
   };
   cache: { hit: boolean; key: string; sourceDecisionId: string | null };
   safety: { findings: GuardFinding[]; replaced: string[] };
+  /**
+   * For a next action: the lead's chat outcome and whether the action follows it, with the reason
+   * when it does not. Null without a chat (and absent on decisions stored before it existed).
+   */
+  chat?: ChatAlignment | null;
   createdAt: string;
 }
 
@@ -125,6 +131,15 @@ export const councilDecisionSchema = z
     }),
     cache: z.object({ hit: z.boolean(), key: z.string(), sourceDecisionId: z.string().nullable() }),
     safety: z.object({ findings: z.array(z.record(z.string(), z.unknown())), replaced: z.array(z.string()) }),
+    chat: z
+      .object({
+        sessionId: z.string(),
+        outcome: z.string().nullable(),
+        agrees: z.boolean(),
+        reason: z.string().nullable(),
+      })
+      .nullable()
+      .optional(),
     createdAt: z.string(),
   })
   .superRefine((decision, ctx) => {

@@ -1,3 +1,4 @@
+import type { ChatAlignment } from './chat-alignment.ts';
 import type { AgentRunRecord } from './decision-record.ts';
 import type {
   Answer,
@@ -89,6 +90,8 @@ export function explain(options: {
   fallbackCalls: number;
   fallbackReason: string | null;
   guardReplaced: number;
+  /** The lead's chat next to a next action. */
+  chat?: ChatAlignment | null;
 }): string {
   const { synthesis } = options;
   const lines = [
@@ -96,6 +99,9 @@ export function explain(options: {
   ];
   const reasons = why(options.type, synthesis.output);
   if (reasons.length > 0) lines.push(`Why: ${reasons.join(' ')}`);
+  const { chat } = options;
+  if (chat?.reason) lines.push(`Against the chat: ${chat.reason}`);
+  else if (chat?.outcome) lines.push(`The chat ended "${chat.outcome}"; this recommendation follows it.`);
   const names = options.choices.map((choice) => choice.agent.name);
   if (names.length > 0) lines.push(`Consulted: ${[...new Set(names)].join(', ')}.`);
   const finals = new Set(

@@ -16,7 +16,17 @@ export async function readContext(
   gateway: ToolGateway,
   workspaceId: string,
   asOf: string,
-): Promise<Result<{ ctx: QuestionContext; leadSegment: Segment | null }, LeadloopError>> {
+): Promise<
+  Result<
+    {
+      ctx: QuestionContext;
+      leadSegment: Segment | null;
+      /** The lead's qualification chat, if it had one (its outcome is what the visitor was told). */
+      chat: { sessionId: string; outcome: string | null } | null;
+    },
+    LeadloopError
+  >
+> {
   const router = gateway.forCaller({ id: 'router', tools: TOOL_NAMES });
   const base = {
     workspaceId,
@@ -66,6 +76,10 @@ export async function readContext(
           scoreUncertain: f.scoreUncertain,
         },
         leadSegment,
+        chat:
+          conversation.ok && conversation.value !== null
+            ? { sessionId: conversation.value.sessionId, outcome: conversation.value.outcome }
+            : null,
       });
     }
     case 'segment.strategy': {
@@ -80,6 +94,7 @@ export async function readContext(
           signals: metricSignals(null, stats.ok ? stats.value : null),
         },
         leadSegment: null,
+        chat: null,
       });
     }
     case 'performance.review': {
@@ -87,6 +102,7 @@ export async function readContext(
       return ok({
         ctx: { ...base, signals: metricSignals(metrics.ok ? metrics.value : null, null) },
         leadSegment: null,
+        chat: null,
       });
     }
     default: {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AnalyticsService } from '../analytics/index.ts';
-import type { ChatService } from '../chat/index.ts';
+import type { ChatService, KnowledgeLibrary } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock, Result, SecretBox } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
@@ -78,6 +78,8 @@ export interface HttpDeps {
   rules: RulesRepository;
   predictive: PredictiveScoring;
   chat: ChatService;
+  /** Each workspace's content the chat bot answers from (`PUT /v1/chat/knowledge`). */
+  chatKnowledge: KnowledgeLibrary;
   council: CouncilService;
   privacy: Privacy;
   analytics: AnalyticsService;

@@ -127,6 +127,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   /** Validated from JSON unless `rawBody` is set, in which case the handler validates. */
   body?: z.ZodType<B>;
   rawBody?: boolean;
+  /** Body size limit in bytes for this route, when it takes more than the app's default. */
+  bodyLimit?: number;
   /** Extra request headers worth documenting. */
   headers?: { name: string; description: string; required?: boolean }[];
   responses: Record<number, RouteResponse>;
@@ -220,6 +222,7 @@ export function registerRoute<P, Q, B>(
   app.route({
     method: spec.method,
     url: spec.url,
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
     handler: async (request, reply) => {
       // Path ids first: a malformed id never reaches a key lookup or a data scope.
       const params = spec.params ? parseInput(spec.params, request.params, 'path') : (request.params as P);

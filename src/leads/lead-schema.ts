@@ -15,6 +15,14 @@ const consentSchema = z
     method: z
       .enum(['checkbox', 'form', 'chat', 'verbal', 'import', 'api'])
       .describe('How consent was captured.'),
+    noticeVersion: text(64)
+      .optional()
+      .describe('Version of the privacy notice shown at collection, when it differs from textVersion.'),
+    noticeHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256')
+      .optional()
+      .describe('sha256 of the privacy notice shown at collection.'),
   })
   .strict();
 

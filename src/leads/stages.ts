@@ -212,7 +212,13 @@ export const qualifyStage: PipelineStage = {
       ctx.emit({
         type: 'lead.qualified',
         subject: lead.id,
-        data: { score: score.score, threshold: score.threshold, source: lead.source },
+        // acceptedAt: when the lead was first accepted, so speed-to-lead needs no second read.
+        data: {
+          score: score.score,
+          threshold: score.threshold,
+          source: lead.source,
+          acceptedAt: lead.createdAt,
+        },
       });
       ctx.audit({
         action: 'lead.qualified',

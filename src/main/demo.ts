@@ -26,6 +26,7 @@ async function ensureDemoAdmin(runtime: Runtime, credentials: DemoCredentials): 
     email: DEMO_ADMIN_EMAIL,
     name: 'Demo admin',
     password: adminPassword,
+    workspaceId: credentials.workspaceId,
     actor,
   });
   await runtime.users.grantRole({

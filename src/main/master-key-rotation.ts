@@ -14,18 +14,30 @@ const SEALED_COLUMNS: readonly {
   column: string;
   key: readonly string[];
   context: (row: Record<string, string>) => string;
+  /**
+   * PostgreSQL: the definer function that does the compare-and-set `(key, old, new)` where the
+   * application's role may not update the column itself (migration 017).
+   */
+  definer?: string;
 }[] = [
   {
     table: 'webhook_secrets',
     column: 'secret',
     key: ['id'],
     context: (r) => `webhook-secret:${r.workspace_id}:${r.id}`,
+    definer: 'settings_reseal_webhook_secret',
   },
   {
     table: 'workflow_credentials',
     column: 'sealed',
     key: ['workspace_id', 'name'],
     context: (r) => `workflow-credential:${r.workspace_id}:${r.name}`,
+  },
+  {
+    table: 'workflow_hooks',
+    column: 'sealed_secret',
+    key: ['workspace_id', 'path'],
+    context: (r) => `workflow-hook:${r.workspace_id}:${r.path}`,
   },
   {
     table: 'privacy_subject_keys',
@@ -87,9 +99,14 @@ export async function rotateMasterKey(options: {
           }
           const context = spec.context(row);
           const next = box.seal(box.open(old, context), context);
-          const where = spec.key.map((k) => sql`${sql.ref(k)} = ${row[k]}`);
-          await sql`update ${sql.table(spec.table)} set ${sql.ref(spec.column)} = ${next}
-             where ${sql.join(where, sql` and `)} and ${sql.ref(spec.column)} = ${old}`.execute(store.db);
+          if (spec.definer && store.dialect === 'postgres') {
+            const keys = spec.key.map((k) => sql`${row[k]}`);
+            await sql`select ${sql.raw(spec.definer)}(${sql.join(keys)}, ${old}, ${next})`.execute(store.db);
+          } else {
+            const where = spec.key.map((k) => sql`${sql.ref(k)} = ${row[k]}`);
+            await sql`update ${sql.table(spec.table)} set ${sql.ref(spec.column)} = ${next}
+               where ${sql.join(where, sql` and `)} and ${sql.ref(spec.column)} = ${old}`.execute(store.db);
+          }
           tally.resealed += 1;
           options.afterValue?.();
         }

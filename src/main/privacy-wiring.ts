@@ -240,6 +240,10 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('optimiser_alerts', 'detector firings: figures and segment names, no lead');
   holders.declareClean('optimiser_adjustments', 'bounded setting changes and their guards');
   holders.declareClean('optimiser_policies', 'configuration');
+  holders.declareClean(
+    'chat_knowledge',
+    "the company's own content the chat bot answers from (FAQ, pages, pricing)",
+  );
   // Console operators are the workspace's staff, not the people its leads are about.
   for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
     holders.declareClean(table, 'operator accounts of the console (staff, not lead subjects)');

@@ -1,7 +1,9 @@
 import pino, { type Logger } from 'pino';
 import { type AnalyticsService, createAnalyticsService } from '../analytics/index.ts';
 import {
+  CHAT_ANSWER_TASK,
   CHAT_EXTRACT_TASK,
+  CHAT_PHRASE_TASK,
   type ChatService,
   type ChatStore,
   type ConversationLeadSink,
@@ -11,9 +13,14 @@ import {
   createChatStore,
   createDialogEngine,
   createFallbackExtractor,
+  createGuardedPhraser,
+  createKnowledgeLibrary,
+  createModelReplyPhraser,
   createModelSlotExtractor,
   createOfflineExtractor,
   type DialogEngine,
+  draftEchoSkill,
+  type KnowledgeLibrary,
 } from '../chat/index.ts';
 import { type AuditLog, createAuditKeys, createAuditLog } from '../compliance/index.ts';
 import { type Config, ConfigError } from '../config/index.ts';
@@ -39,7 +46,7 @@ import {
   registerCouncilSkills,
 } from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
-import { createHttpApp, createMemoryRateLimiter, type HttpApp, type LifecycleState } from '../http/index.ts';
+import type { HttpApp, LifecycleState } from '../http/index.ts';
 import {
   createIngestService,
   createSubmissionWriter,
@@ -54,6 +61,7 @@ import {
   createNormalisedLeads,
   type LeadPipeline,
   type LeadReader,
+  type NormalisedLeads,
 } from '../leads/index.ts';
 import {
   createInMemoryTokenBudget,
@@ -69,6 +77,7 @@ import {
   createEmbeddedQueue,
   createSchedules,
   type JobHandlers,
+  type JobOutcome,
   type JobPool,
   loadBullmqQueue,
   loadRabbitmqQueue,
@@ -82,7 +91,7 @@ import {
   type PredictiveScoring,
   type RulesRepository,
 } from '../scoring/index.ts';
-import { createStore, type Store } from '../store/index.ts';
+import { createStore, type Store, type WriteTurns } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, createWorkspaceDirectory, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
@@ -130,6 +139,8 @@ export interface Runtime {
   models: ModelClient;
   chats: ChatStore;
   chat: ChatService;
+  /** Each workspace's content the chat answers visitors' questions from. */
+  chatKnowledge: KnowledgeLibrary;
   council: CouncilService;
   /** The council's reuse cache; erasure purges the erased leads' decisions from it. */
   decisionCache: DecisionCache;
@@ -146,6 +157,8 @@ export interface Runtime {
    */
   startWorkers(concurrency: number, pools?: readonly JobPool[]): void;
   stopWorkers(): Promise<void>;
+  /** Counts a settled job in this process's metrics (and logs a failure): jobs run elsewhere report here. */
+  recordJobOutcome(outcome: JobOutcome): void;
   createHttp(options?: { demo?: { workspaceId: string; widgetKey: string } | null }): Promise<HttpApp>;
   /** Re-seals every master-key-sealed value under the current master key (`leadloop keys rotate-master`). */
   rotateMasterKey(options?: { afterValue?: () => void }): Promise<MasterKeyRotation>;
@@ -170,6 +183,25 @@ export interface RuntimeOptions {
   masterKey?: Uint8Array;
   /** Milliseconds between schedule ticks in a worker process (default 5 s; tests tick by hand). */
   scheduleTickMs?: number;
+  /** SQLite shared with another thread of this process: how this one takes turns at the write lock. */
+  writeTurns?: WriteTurns;
+  /** This process's (or thread's) name on the jobs it claims; default the pid. */
+  workerId?: string;
+  /** The schema is known to be migrated (the worker thread: its server migrated before starting it). */
+  migrated?: boolean;
+  /** Where accepted submissions' normalised leads go (the worker thread's, when it runs the pipeline). */
+  normalisedLeads?: NormalisedLeads;
+  /** After each group commit of accepted submissions (the worker thread is told there is work). */
+  onSubmissionsCommitted?: () => void;
+  /** Told after each job settles, instead of this process's metrics (the worker thread reports to the server). */
+  onJobSettled?: (outcome: JobOutcome) => void;
+  /** Told when a workspace's domain events grew (the worker thread wakes the server's streams). */
+  onEventsNotified?: (workspaceId: string) => void;
+  /**
+   * The workers run on a thread of their own (the embedded server's worker thread), so a batch need
+   * not leave the event loop to requests; `requestsArriving` says when the server is taking them.
+   */
+  ownThread?: { requestsArriving: () => boolean };
 }
 
 /**
@@ -224,8 +256,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     sqliteFile: options.sqliteFile,
     schema: options.postgresSchema,
     masterKey,
+    writeTurns: options.writeTurns,
   });
-  await migrateStore(config, store, options.postgresSchema, logger, masterKey);
+  if (!options.migrated) await migrateStore(config, store, options.postgresSchema, logger, masterKey);
 
   const queueOptions = {
     store,
@@ -234,6 +267,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     idlePollMs: options.queuePollMs,
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? config.LEADLOOP_QUEUE_VISIBILITY_MS,
     random: options.random,
+    ...(options.workerId ? { workerId: options.workerId } : {}),
   };
   // With a broker (Redis or RabbitMQ), the database stays the outbox and the broker dispatches;
   // without, the database does both.
@@ -253,11 +287,28 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     : config.QUEUE_URL
       ? (await loadRabbitmqQueue())({ ...brokerOptions, amqpUrl: config.QUEUE_URL })
       : null;
-  const queue: Queue = bullmq ?? createEmbeddedQueue(queueOptions);
+  const queue: Queue =
+    bullmq ??
+    createEmbeddedQueue({
+      ...queueOptions,
+      // On a thread of its own a set may hold the write lock longer (requests wait for it only
+      // when their group commit comes in between: measured in docs/scaling.md).
+      ...(options.ownThread ? { ownThread: true, batchBudgetMs: 8 } : {}),
+    });
   const previousMasterKeys = loadPreviousMasterKeys(config.LEADLOOP_PREVIOUS_MASTER_KEYS);
   const audit = createAuditLog({ store, clock, ids, keys: createAuditKeys(masterKey, previousMasterKeys) });
   const secretBox = createSecretBox(masterKey, previousMasterKeys);
-  const events = createDomainEventLog({ store, clock, ids });
+  const eventLog = createDomainEventLog({ store, clock, ids });
+  const onEventsNotified = options.onEventsNotified;
+  const events: DomainEventLog = onEventsNotified
+    ? {
+        ...eventLog,
+        notify(workspaceId) {
+          eventLog.notify(workspaceId);
+          onEventsNotified(workspaceId);
+        },
+      }
+    : eventLog;
   // One workspace-directory cache for the process: the tenants service and the pipeline share it.
   const directory = createWorkspaceDirectory({ clock });
   const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
@@ -266,8 +317,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
   const metrics = createMetrics({ depth: () => queue.depth() });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
-  const normalisedLeads = createNormalisedLeads();
-  const writer = createSubmissionWriter({ store, queue, clock, ids, normalisedLeads });
+  const normalisedLeads = options.normalisedLeads ?? createNormalisedLeads();
+  const onSubmissionsCommitted = options.onSubmissionsCommitted;
+  const writer = createSubmissionWriter({
+    store,
+    queue,
+    clock,
+    ids,
+    normalisedLeads,
+    ...(onSubmissionsCommitted ? { onCommitted: () => onSubmissionsCommitted() } : {}),
+  });
   const ingest = createIngestService({ tenants, writer, clock });
 
   const spec = parseModelSpec(config.LEADLOOP_MODEL);
@@ -275,6 +334,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const offlineExtractor = createOfflineExtractor();
   const skills = createSkillRegistry();
   skills.register(CHAT_EXTRACT_TASK, createChatExtractSkill(offlineExtractor));
+  skills.register(CHAT_PHRASE_TASK, draftEchoSkill);
+  skills.register(CHAT_ANSWER_TASK, draftEchoSkill);
   registerCouncilSkills(skills);
   const baseURL = config.LEADLOOP_MODEL_BASE_URL;
   const models = createModelClient({
@@ -307,6 +368,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // With a real model, each workspace's extractor calls it (accounted to that workspace) and falls
   // back to the offline extractor on failure, timeout or invalid output.
   const offlineEngine = createDialogEngine({ clock });
+  // The model words each reply and writes answers from retrieved passages; the guard keeps the
+  // offline text on failure, timeout, an exhausted budget or a reply it may not send.
+  const chatPhraser = (workspaceId: string) =>
+    createGuardedPhraser({
+      primary: createModelReplyPhraser({ models, workspaceId, timeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS }),
+      timeoutMs: config.LEADLOOP_CHAT_MODEL_TIMEOUT_MS,
+      totalTimeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS,
+      onFallback: (reason, cause) =>
+        logger.info(
+          { workspaceId, reason, err: cause instanceof Error ? cause : undefined },
+          'chat reply kept its offline wording',
+        ),
+    });
   const engines = new Map<string, DialogEngine>();
   const engineFor = (workspaceId: string): DialogEngine => {
     if (spec.value.provider === 'offline') return offlineEngine;
@@ -320,6 +394,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           fallback: offlineExtractor,
           timeoutMs: config.LEADLOOP_MODEL_TIMEOUT_MS,
         }),
+        phraser: chatPhraser(workspaceId),
       });
       engines.set(workspaceId, engine);
     }
@@ -339,7 +414,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       return { eventId: eventIdOf(outcome) };
     },
   };
+  const chatKnowledge = createKnowledgeLibrary({ store, clock, audit });
   const chat = createChatService({
+    knowledge: chatKnowledge,
     store,
     chats,
     engineFor,
@@ -383,6 +460,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     exclusions: trainingExclusions(privacy),
     // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
     outcomeReactions: [
+      // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
+      (db, ctx, outcome) =>
+        events.append(db, ctx.workspaceId, [
+          {
+            type: 'outcome.recorded',
+            subject: outcome.leadId,
+            data: { converted: outcome.converted, value: outcome.value, change: outcome.change },
+          },
+        ]),
       (db, ctx, outcome) =>
         workflows.engine.fire(db, ctx.workspaceId, {
           type: 'outcome.recorded',
@@ -401,6 +487,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     store,
     audit,
     clock,
+    // Model spend reaches the analytics rollups as a domain event committed with the decision.
+    onSpent: (db, workspaceId, spend) =>
+      events.append(db, workspaceId, [
+        {
+          type: 'council.decided',
+          subject: spend.decisionId,
+          data: {
+            questionType: spend.questionType,
+            calls: spend.calls,
+            tokens: spend.tokens,
+            offline: spend.offline,
+          },
+        },
+      ]),
     // Workflows with a `council.decided` trigger start in the decision's own transaction.
     onDecided: (db, workspaceId, decision) =>
       workflows.engine.fire(db, workspaceId, {
@@ -499,6 +599,25 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       state = next;
     },
   };
+  const recordJobOutcome = (outcome: JobOutcome) => {
+    const labels = { job: outcome.name };
+    if (outcome.status === 'completed') metrics.eventsProcessed.inc(labels);
+    else if (outcome.status === 'retrying') metrics.eventsFailed.inc(labels);
+    else metrics.eventsDeadLettered.inc(labels);
+    metrics.jobLatency.observe(labels, outcome.latencyMs / 1000);
+    if (outcome.status !== 'completed')
+      logger.warn(
+        {
+          job: outcome.name,
+          workspaceId: outcome.workspaceId,
+          status: outcome.status,
+          error: outcome.error,
+        },
+        'job failed',
+      );
+  };
+  const requestsArriving =
+    options.ownThread?.requestsArriving ?? (() => clock.now() - writer.lastSubmitAt() < 100);
   let workerAbort: AbortController | null = null;
   let workerDone: Promise<void> | null = null;
   let ticking: Promise<void> | null = null;
@@ -526,6 +645,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     models,
     chats,
     chat,
+    chatKnowledge,
     council,
     decisionCache,
     privacy,
@@ -551,24 +671,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         concurrency,
         ...(pools ? { pools } : {}),
         signal: workerAbort.signal,
-        busy: () => clock.now() - writer.lastSubmitAt() < 100,
-        onSettled: (outcome) => {
-          const labels = { job: outcome.name };
-          if (outcome.status === 'completed') metrics.eventsProcessed.inc(labels);
-          else if (outcome.status === 'retrying') metrics.eventsFailed.inc(labels);
-          else metrics.eventsDeadLettered.inc(labels);
-          metrics.jobLatency.observe(labels, outcome.latencyMs / 1000);
-          if (outcome.status !== 'completed')
-            logger.warn(
-              {
-                job: outcome.name,
-                workspaceId: outcome.workspaceId,
-                status: outcome.status,
-                error: outcome.error,
-              },
-              'job failed',
-            );
-        },
+        busy: requestsArriving,
+        // Jobs run on the worker thread are counted and logged where /metrics is served.
+        onSettled: options.onJobSettled ?? recordJobOutcome,
       });
     },
     async stopWorkers() {
@@ -579,8 +684,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       workerAbort = null;
       workerDone = null;
     },
-    createHttp: (httpOptions) =>
-      createHttpApp({
+    recordJobOutcome,
+    async createHttp(httpOptions) {
+      // Loaded here, not at the top: the worker thread builds a runtime too and never serves HTTP
+      // (Fastify, its plugins and the route schemas are tens of MiB of heap per thread).
+      const { createHttpApp, createMemoryRateLimiter } = await import('../http/index.ts');
+      return createHttpApp({
         demo: httpOptions?.demo ?? null,
         ping: () => store.ping(),
         tenants,
@@ -592,6 +701,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         rules,
         predictive,
         chat,
+        chatKnowledge,
         council,
         privacy,
         analytics,
@@ -608,7 +718,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         ssePollMs: options.ssePollMs,
         workflows,
         optimiser,
-      }),
+      });
+    },
     async close() {
       await writer.drain();
       await runtime.stopWorkers();

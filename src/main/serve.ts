@@ -3,16 +3,21 @@ import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { banner, ensureDemoWorkspace } from './demo.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
+import { createWorkerThreadHost, type WorkerThreadHost } from './worker-thread-host.ts';
 
 export interface ServeOptions extends RuntimeOptions {
   /** `all` runs workers in-process; `api` only answers HTTP. */
   role?: 'all' | 'api';
+  /** Where the workers run (role all, embedded queue); default `LEADLOOP_EMBEDDED_WORKERS`. */
+  workers?: 'thread' | 'inline';
   printBanner?: boolean;
   handleSignals?: boolean;
 }
 
 export interface RunningServer {
   runtime: Runtime;
+  /** The worker thread's host when the workers run on one. */
+  workerThread: WorkerThreadHost | null;
   url: string;
   stop(): Promise<void>;
 }
@@ -22,14 +27,26 @@ export interface RunningServer {
  * database is migrated and the server listens, and again from the moment a stop begins.
  */
 export async function serve(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
-  const runtime = await createRuntime(config, options);
+  // A worker thread opens its own connection to the same database: not possible for a private
+  // in-memory SQLite, and not needed with a broker (its workers are processes of their own).
+  const threaded =
+    options.role !== 'api' &&
+    (options.workers ?? config.LEADLOOP_EMBEDDED_WORKERS) === 'thread' &&
+    !config.REDIS_URL &&
+    !config.QUEUE_URL &&
+    options.sqliteFile !== ':memory:';
+  const host = threaded
+    ? createWorkerThreadHost({ concurrency: config.LEADLOOP_WORKER_CONCURRENCY, runtime: options })
+    : null;
+  const runtime = await createRuntime(config, { ...options, ...host?.serverOptions });
   const demo = await ensureDemoWorkspace(runtime, resolve(config.LEADLOOP_DATA_DIR));
   const http = await runtime.createHttp({ demo });
   await http.app.listen({ port: config.PORT, host: config.HOST });
   const address = http.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
-  if (options.role !== 'api') runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY);
+  if (host) await host.start(runtime);
+  else if (options.role !== 'api') runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY);
   runtime.lifecycle.set('ready');
   // Every module is loaded by now: write the compile cache (see bin/leadloop.js) at once rather than
   // at exit, which a killed process never reaches. A no-op when the cache is off.
@@ -49,6 +66,9 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       timer.unref();
       http.closeStreams();
       await http.app.close();
+      // Accepted submissions commit first, then the thread finishes its jobs, then the store closes.
+      await runtime.writer.drain();
+      await host?.stop();
       await runtime.close();
       clearTimeout(timer);
       runtime.logger.info('stopped');
@@ -62,5 +82,5 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       });
     }
   }
-  return { runtime, url, stop };
+  return { runtime, workerThread: host, url, stop };
 }

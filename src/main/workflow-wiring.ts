@@ -297,9 +297,7 @@ export function wireWorkflows(options: {
     box: createSecretBox(options.masterKey, options.previousMasterKeys),
     clock,
   });
-  const key = Buffer.from(
-    hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'leadloop unsubscribe links', 32),
-  );
+  const links = unsubscribeLinks(options.masterKey, options.previousMasterKeys);
   const settings = createSettingsStore({ clock });
   const templates = createTemplateStore({ ids });
   const leads = createWorkflowLeadPort({ clock, audit, dialect: store.dialect });
@@ -322,11 +320,15 @@ export function wireWorkflows(options: {
     sign: signWebhook,
     unsubscribeUrl: (workspaceId, leadId) => {
       const base = (config.LEADLOOP_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
-      return `${base}/v1/unsubscribe/${encodeURIComponent(workspaceId)}/${encodeURIComponent(leadId)}?t=${unsubscribeToken(key, workspaceId, leadId)}`;
+      return `${base}/v1/unsubscribe/${encodeURIComponent(workspaceId)}/${encodeURIComponent(leadId)}?t=${links.token(workspaceId, leadId)}`;
     },
     ...(options.random ? { random: options.random } : {}),
   });
-  const hooks = createHookStore({ box: createSecretBox(options.masterKey), clock });
+  // With the previous keys: hook secrets sealed before a rotation open until it re-seals them.
+  const hooks = createHookStore({
+    box: createSecretBox(options.masterKey, options.previousMasterKeys),
+    clock,
+  });
   const service = createWorkflowService({
     store,
     engine,
@@ -433,18 +435,30 @@ export function wireWorkflows(options: {
           await consent.unsubscribe?.(trx, { workspaceId }, leadId, clock.now());
         }),
       ),
-    verifyUnsubscribe: (workspaceId, leadId, token) => {
-      const expected = Buffer.from(unsubscribeToken(key, workspaceId, leadId));
-      const offered = Buffer.from(token);
-      return offered.length === expected.length && timingSafeEqual(offered, expected);
-    },
+    verifyUnsubscribe: links.verify,
   };
 }
 
-/** An unguessable, per-lead token: only the recipient of the e-mail can unsubscribe the address. */
-function unsubscribeToken(key: Uint8Array, workspaceId: string, leadId: string): string {
-  return createHmac('sha256', key)
-    .update(`unsubscribe:${workspaceId}:${leadId}`)
-    .digest('base64url')
-    .slice(0, 32);
+/**
+ * Unsubscribe links: an unguessable, per-lead token, so only the recipient of the e-mail can
+ * unsubscribe the address. Signed with the current master key's link key; a link signed before
+ * a rotation (already in a mailbox, RFC 8058 clients keep it) verifies while its key is listed
+ * in `LEADLOOP_PREVIOUS_MASTER_KEYS`.
+ */
+export function unsubscribeLinks(masterKey: Uint8Array, previousMasterKeys: readonly Uint8Array[] = []) {
+  const keys = [masterKey, ...previousMasterKeys].map((master) =>
+    Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'leadloop unsubscribe links', 32)),
+  );
+  const tokenWith = (key: Buffer, workspaceId: string, leadId: string) =>
+    createHmac('sha256', key).update(`unsubscribe:${workspaceId}:${leadId}`).digest('base64url').slice(0, 32);
+  return {
+    token: (workspaceId: string, leadId: string) => tokenWith(keys[0] as Buffer, workspaceId, leadId),
+    verify(workspaceId: string, leadId: string, token: string): boolean {
+      const offered = Buffer.from(token);
+      return keys.some((key) => {
+        const expected = Buffer.from(tokenWith(key, workspaceId, leadId));
+        return offered.length === expected.length && timingSafeEqual(offered, expected);
+      });
+    },
+  };
 }

@@ -24,13 +24,16 @@ const ULID = /^[0-9A-Z]{26}$/;
  */
 export function createPreferenceTokens(options: {
   masterKey: Uint8Array;
+  /** Earlier master keys: links they signed (already in people's mailboxes) keep working. */
+  previousMasterKeys?: readonly Uint8Array[];
   clock: { now(): number };
 }): PreferenceTokens {
-  const key = Buffer.from(
-    hkdfSync('sha256', Buffer.from(options.masterKey), Buffer.alloc(0), 'leadloop preference link', 32),
+  const keys = [options.masterKey, ...(options.previousMasterKeys ?? [])].map((master) =>
+    Buffer.from(hkdfSync('sha256', Buffer.from(master), Buffer.alloc(0), 'leadloop preference link', 32)),
   );
-  const sign = (body: string) =>
+  const signWith = (key: Buffer, body: string) =>
     createHmac('sha256', key).update(body).digest().subarray(0, 16).toString('base64url');
+  const sign = (body: string) => signWith(keys[0] as Buffer, body);
   return {
     issue(claims, ttlMs) {
       const expiresAt = options.clock.now() + ttlMs;
@@ -45,9 +48,12 @@ export function createPreferenceTokens(options: {
       const match = /^([0-9A-Z]{26})([0-9A-Z]{26})([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})$/.exec(token);
       if (!match) return err('malformed');
       const [, ws, lead, exp, signature] = match as unknown as [string, string, string, string, string];
-      const expected = Buffer.from(sign(`${ws}${lead}${exp}`));
       const given = Buffer.from(signature);
-      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return err('bad_signature');
+      const signed = keys.some((key) => {
+        const expected = Buffer.from(signWith(key, `${ws}${lead}${exp}`));
+        return expected.length === given.length && timingSafeEqual(expected, given);
+      });
+      if (!signed) return err('bad_signature');
       const expiresAt = Number.parseInt(exp, 36) * 1000;
       if (expiresAt < options.clock.now()) return err('expired');
       return ok({ workspaceId: `ws_${ws}`, leadId: `lead_${lead}`, expiresAt });

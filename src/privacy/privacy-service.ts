@@ -112,7 +112,11 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
   });
   const ledger = createConsentLedger({ clock, ids, audit });
   const holders = createHolderRegistry();
-  const tokens = createPreferenceTokens({ masterKey: options.masterKey, clock });
+  const tokens = createPreferenceTokens({
+    masterKey: options.masterKey,
+    previousMasterKeys: options.previousMasterKeys ?? [],
+    clock,
+  });
   const stages = createPrivacyStages({
     ledger,
     keys,
@@ -148,7 +152,18 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
       },
     },
   });
-  const retention = createRetention({ store, clock, audit, holders, targets: options.retentionTargets });
+  // The sweep's erasures leave no more behind than a request's: the same caches and scrubbing.
+  const retention = createRetention({
+    store,
+    clock,
+    audit,
+    holders,
+    targets: options.retentionTargets,
+    async afterErase(ctx, leadIds) {
+      await options.hooks?.afterCommit?.(ctx, { requestId: 'retention', leadIds });
+      await scrubStorage();
+    },
+  });
 
   async function leadExists(ctx: WorkspaceContext, leadId: string) {
     return (

@@ -76,8 +76,8 @@ export function createPrivacyStages(options: {
     const input = ctx.input;
     if (!input) return [];
     return [
-      ...(input.email ? [keys.suppressionHash(ctx.tenant, 'email', input.email)] : []),
-      ...(input.phone ? [keys.suppressionHash(ctx.tenant, 'phone', input.phone)] : []),
+      ...(input.email ? keys.suppressionHashes(ctx.tenant, 'email', input.email) : []),
+      ...(input.phone ? keys.suppressionHashes(ctx.tenant, 'phone', input.phone) : []),
     ];
   };
 
@@ -162,7 +162,8 @@ export function createPrivacyStages(options: {
         entries.push({
           purpose: purposeOf(name),
           action: 'grant',
-          noticeVersion: given.textVersion,
+          noticeVersion: given.noticeVersion ?? given.textVersion,
+          ...(given.noticeHash ? { noticeHash: given.noticeHash } : {}),
           method: METHOD_OF[given.method] ?? 'form',
           source: event.source,
           evidence: event.id,

@@ -47,6 +47,12 @@ export const requestInputSchema = z
     subject: subjectSchema,
     jurisdiction: z.enum(JURISDICTIONS).default('gdpr'),
     changes: changesSchema.optional().describe('Rectification only: the corrected values.'),
+    hold: z
+      .boolean()
+      .optional()
+      .describe(
+        'File it without carrying it out (e.g. to verify who asked first); then run, reject or extend it by hand. Default false.',
+      ),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -75,6 +81,8 @@ export interface PrivacyRequest {
   type: RequestType;
   jurisdiction: string;
   status: RequestStatus;
+  /** Filed on hold: waits for an operator to run or reject it. */
+  held: boolean;
   origin: string;
   leadIds: string[];
   steps: RequestStep[];

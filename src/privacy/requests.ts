@@ -32,7 +32,7 @@ export interface ErasureHooks {
     ctx: WorkspaceContext,
     erased: { requestId: string; leadIds: string[]; counts: Record<string, number> },
   ): Promise<void>;
-  /** After commit: storage scrubbing (SQLite checkpoint), caches, Redis. */
+  /** After commit: storage scrubbing (SQLite checkpoint), caches, Redis. `requestId` is `retention` after a sweep. */
   afterCommit?(ctx: WorkspaceContext, erased: { requestId: string; leadIds: string[] }): Promise<void>;
 }
 
@@ -67,8 +67,12 @@ export interface PrivacyRequests {
   ): Promise<PrivacyRequest[]>;
   /** The access bundle of an access request (computed from what is held now). */
   exportOf(ctx: WorkspaceContext, id: string): Promise<ExportBundle>;
-  /** Re-runs requests left `in_progress` or `received` (a crash between filing and completion). */
+  /** Re-runs requests left `in_progress` or `received` (a crash between filing and completion); not held ones. */
   resume(ctx: WorkspaceContext, actor: Actor): Promise<number>;
+  /** Refuses a request not yet started (held or received): `rejected`, with the reason; the filed subject is cleared. */
+  reject(ctx: WorkspaceContext, id: string, reason: string, actor: Actor): Promise<PrivacyRequest>;
+  /** Moves an open request's deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days), once. */
+  extend(ctx: WorkspaceContext, id: string, reason: string, actor: Actor): Promise<PrivacyRequest>;
 }
 
 function toRequest(row: PrivacyRequestsTable): PrivacyRequest {
@@ -78,6 +82,7 @@ function toRequest(row: PrivacyRequestsTable): PrivacyRequest {
     type: row.type as RequestType,
     jurisdiction: row.jurisdiction,
     status: row.status as RequestStatus,
+    held: Number(row.held) === 1,
     origin: row.origin,
     leadIds: fromJson(row.lead_ids, []),
     steps: fromJson(row.steps, []),
@@ -104,6 +109,15 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
       .where('workspace_id', '=', ctx.workspaceId)
       .where('id', '=', id)
       .executeTakeFirst();
+  }
+
+  async function found(db: Db, ctx: WorkspaceContext, id: string): Promise<PrivacyRequestsTable> {
+    const row = await load(db, ctx, id);
+    if (!row)
+      throw new LeadloopError('not_found', `privacy request ${id} not found in this workspace`, {
+        issues: [{ field: 'path.id', reason: 'no such request in this workspace' }],
+      });
+    return row;
   }
 
   async function step(
@@ -327,7 +341,7 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
           trx,
           ctx,
           row,
-          { status: 'in_progress' },
+          { status: 'in_progress', held: 0 },
           { at: clock.now(), step: 'started', detail: {} },
         );
         await audit.append(trx, ctx.workspaceId, {
@@ -403,6 +417,7 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
             type: input.type,
             jurisdiction: input.jurisdiction,
             status: 'received',
+            held: input.hold ? 1 : 0,
             origin: submitOptions.origin,
             subject_sealed: keys.master.seal(
               toJson(input.subject),
@@ -444,7 +459,7 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
           },
         });
       });
-      if (submitOptions.run === false)
+      if (submitOptions.run === false || input.hold)
         return toRequest((await load(store.db, ctx, id)) as PrivacyRequestsTable);
       return run(ctx, id, submitOptions.actor);
     },
@@ -485,9 +500,88 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
         .select('id')
         .where('workspace_id', '=', ctx.workspaceId)
         .where('status', 'in', ['received', 'in_progress'])
+        .where('held', '=', 0)
         .execute();
       for (const { id } of pending) await run(ctx, id, actor);
       return pending.length;
+    },
+    async reject(ctx, id, reason, actor) {
+      await store.transaction(async (trx) => {
+        const row = await found(trx, ctx, id);
+        if (row.status !== 'received')
+          throw new LeadloopError(
+            'conflict',
+            `request ${id} is ${row.status}; only a request not yet started can be rejected`,
+            {
+              issues: [{ field: 'path.id', reason: `the request is ${row.status}` }],
+            },
+          );
+        const now = clock.now();
+        // Nothing will be done for the subject: what was filed about them goes now, not at completion.
+        await step(
+          trx,
+          ctx,
+          row,
+          {
+            status: 'rejected',
+            held: 0,
+            completed_at: now,
+            result: toJson({ rejected: reason }),
+            subject_sealed: null,
+            changes_sealed: null,
+          },
+          { at: now, step: 'rejected', detail: { reason } },
+        );
+        await audit.append(trx, ctx.workspaceId, {
+          actor,
+          action: 'privacy.request.rejected',
+          subject: id,
+          reason: `${row.type} request rejected: ${reason}`,
+          data: { requestId: id, type: row.type },
+        });
+      });
+      return toRequest((await load(store.db, ctx, id)) as PrivacyRequestsTable);
+    },
+    async extend(ctx, id, reason, actor) {
+      await store.transaction(async (trx) => {
+        const row = await found(trx, ctx, id);
+        if (row.status === 'completed' || row.status === 'rejected')
+          throw new LeadloopError(
+            'conflict',
+            `request ${id} is ${row.status}; only an open request can be extended`,
+            {
+              issues: [{ field: 'path.id', reason: `the request is ${row.status}` }],
+            },
+          );
+        if (Number(row.due_at) >= Number(row.extended_due_at))
+          throw new LeadloopError(
+            'conflict',
+            `request ${id} was extended already, to the furthest the law allows`,
+            {
+              issues: [{ field: 'path.id', reason: 'already extended' }],
+            },
+          );
+        const now = clock.now();
+        await step(
+          trx,
+          ctx,
+          row,
+          { due_at: row.extended_due_at },
+          {
+            at: now,
+            step: 'extended',
+            detail: { reason, from: Number(row.due_at), to: Number(row.extended_due_at) },
+          },
+        );
+        await audit.append(trx, ctx.workspaceId, {
+          actor,
+          action: 'privacy.request.extended',
+          subject: id,
+          reason: `${row.type} request due ${new Date(Number(row.extended_due_at)).toISOString()} (was ${new Date(Number(row.due_at)).toISOString()}): ${reason}`,
+          data: { requestId: id, type: row.type, dueAt: Number(row.extended_due_at) },
+        });
+      });
+      return toRequest((await load(store.db, ctx, id)) as PrivacyRequestsTable);
     },
   };
 }

@@ -95,6 +95,11 @@ export function createRetention(options: {
   audit: AuditLog;
   holders: HolderRegistry;
   targets: RetentionTargets;
+  /**
+   * After the sweep's erasures committed, as after a request's: caches that may still mention the
+   * erased leads (the council's decision cache) and storage scrubbing.
+   */
+  afterErase?: (ctx: WorkspaceContext, leadIds: string[]) => Promise<void>;
 }): Retention {
   const { store, clock, audit, holders, targets } = options;
 
@@ -157,18 +162,21 @@ export function createRetention(options: {
 
       const leadsBefore = cutoff(policy.unconvertedLeadsDays);
       if (leadsBefore !== null) {
+        const erased: string[] = [];
         for (;;) {
-          const done = await store.transaction(async (trx) => {
-            const leadIds = await targets.unconvertedLeads(trx, ctx, leadsBefore, batch);
-            if (leadIds.length === 0) return 0;
-            const scope = await scopeOfLeads(trx, ctx, leadIds);
+          const leadIds = await store.transaction(async (trx) => {
+            const found = await targets.unconvertedLeads(trx, ctx, leadsBefore, batch);
+            if (found.length === 0) return found;
+            const scope = await scopeOfLeads(trx, ctx, found);
             for (const holder of holders.holders())
               perHolder[holder.name] = (perHolder[holder.name] ?? 0) + (await holder.erase(scope));
-            return leadIds.length;
+            return found;
           });
-          removed.unconvertedLeads += done;
-          if (done < batch) break;
+          erased.push(...leadIds);
+          removed.unconvertedLeads += leadIds.length;
+          if (leadIds.length < batch) break;
         }
+        if (erased.length > 0) await options.afterErase?.(ctx, erased);
       }
       const categories = [
         ['transcripts', targets.transcripts, cutoff(policy.transcriptsDays)],

@@ -24,6 +24,12 @@ export interface SubjectKeys {
   master: SecretBox;
   /** HMAC of a normalised email or phone with a pepper derived from the master key (suppression list). */
   suppressionHash(ctx: WorkspaceContext, kind: 'email' | 'phone', value: string): string;
+  /**
+   * The hashes to look an address up by: under the current key's pepper and each previous key's.
+   * A one-way hash cannot be re-keyed, so entries written before a master-key rotation match only
+   * while their key stays in `LEADLOOP_PREVIOUS_MASTER_KEYS`.
+   */
+  suppressionHashes(ctx: WorkspaceContext, kind: 'email' | 'phone', value: string): string[];
 }
 
 export function createSubjectKeys(options: {
@@ -32,9 +38,11 @@ export function createSubjectKeys(options: {
   clock: { now(): number };
 }): SubjectKeys {
   const master = createSecretBox(options.masterKey, options.previousMasterKeys);
-  const pepper = Buffer.from(
-    hkdfSync('sha256', Buffer.from(options.masterKey), Buffer.alloc(0), 'leadloop suppression pepper', 32),
-  );
+  const pepperOf = (key: Uint8Array) =>
+    Buffer.from(hkdfSync('sha256', Buffer.from(key), Buffer.alloc(0), 'leadloop suppression pepper', 32));
+  const peppers = [options.masterKey, ...(options.previousMasterKeys ?? [])].map(pepperOf);
+  const hashWith = (pepper: Buffer, ctx: WorkspaceContext, kind: string, value: string) =>
+    createHmac('sha256', pepper).update(`${ctx.workspaceId}|${kind}|${value}`).digest('hex');
   const keyContext = (ctx: WorkspaceContext, subject: string) => `${ctx.workspaceId}|subject-key|${subject}`;
 
   async function boxOf(
@@ -87,7 +95,10 @@ export function createSubjectKeys(options: {
       return Number(result.numDeletedRows);
     },
     suppressionHash(ctx, kind, value) {
-      return createHmac('sha256', pepper).update(`${ctx.workspaceId}|${kind}|${value}`).digest('hex');
+      return hashWith(peppers[0] as Buffer, ctx, kind, value);
+    },
+    suppressionHashes(ctx, kind, value) {
+      return peppers.map((pepper) => hashWith(pepper, ctx, kind, value));
     },
   };
 }

@@ -17,10 +17,12 @@ export type { JobName, JobPool } from './catalog.ts';
 export { JOB_NAMES, parsePools } from './catalog.ts';
 
 export { createEmbeddedQueue } from './embedded/embedded-queue.ts';
+export { releaseJobsOf } from './job-rows.ts';
 export type {
   BatchJobHandlers,
   JobContext,
   JobHandlers,
+  JobOutcome,
   Queue,
 } from './port.ts';
 export type { PeriodicJob, Schedules } from './schedules.ts';

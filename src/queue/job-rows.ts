@@ -163,6 +163,23 @@ export async function recoverExpired(db: Db, now: number, statuses: readonly Job
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * Puts back every job a worker known to be dead still held (the embedded server's worker thread
+ * after it crashed: its open transaction rolled back with its connection), at once rather than
+ * after the lease. The attempt stays counted, so a job that crashes its worker each time ends dead.
+ */
+export async function releaseJobsOf(db: Db, workerId: string, now: number): Promise<number> {
+  const result = await asScheduler(() =>
+    db
+      .updateTable('jobs')
+      .set({ status: 'queued' satisfies JobStatus, locked_until: null, locked_by: null, updated_at: now })
+      .where('status', '=', 'active' satisfies JobStatus)
+      .where('locked_by', '=', workerId)
+      .executeTakeFirst(),
+  );
+  return Number(result.numUpdatedRows);
+}
+
 /** Jobs per state; `sent` jobs count as queued (waiting for a worker either way). */
 export async function countJobs(db: Db): Promise<{ queued: number; active: number; dead: number }> {
   const rows = await asScheduler(() =>

@@ -16,20 +16,24 @@ const DML: readonly TablePrivilege[] = ['select', 'insert', 'update', 'delete'];
  * - Keys and the scope key: nothing; keys through definer functions (migration 012), the scope key
  *   only through the scope check (migration 013).
  * - Organisations and workspaces: read (a credential is routed to its workspace before a scope
- *   exists), insert and, for workspaces, update; row-level security admits a write only for a
- *   workspace in the signed scope (migration 014). No delete.
- * - Console accounts (users and their memberships, sessions, invitations): read and write; they
- *   are looked up by e-mail or session token before any workspace is known.
+ *   exists) and insert; row-level security admits a write only for a workspace in the signed
+ *   scope (migration 014). No delete, no update: settings through a definer function (017).
+ * - Webhook secrets: read only; added, rotated and re-sealed through definer functions that
+ *   accept only sealed values (migration 017).
+ * - Console accounts (users and their memberships, sessions, invitations): read and write under
+ *   row-level security (migration 016); what happens before a workspace is known (by e-mail, by
+ *   session or invitation token) goes through definer functions. No DELETE of users.
  */
 export const APP_ROLE_GRANTS: Record<string, readonly TablePrivilege[]> = {
   ...Object.fromEntries(TENANT_TABLES.map((table) => [table, DML])),
   audit_log: ['select'],
   audit_heads: ['select'],
   organisations: ['select', 'insert'],
-  workspaces: ['select', 'insert', 'update'],
+  workspaces: ['select', 'insert'],
+  webhook_secrets: ['select'],
   api_keys: [],
   widget_keys: [],
-  users: DML,
+  users: ['select', 'insert', 'update'],
   user_memberships: DML,
   user_sessions: DML,
   user_invitations: DML,

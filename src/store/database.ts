@@ -6,11 +6,14 @@ import type { DialectName } from './dialect-name.ts';
 import { type DirectRunner, withDirectRunner } from './direct-runner.ts';
 import { CREDENTIAL_FUNCTIONS } from './migrations/012-credential-functions.ts';
 import { SCOPE_FUNCTIONS } from './migrations/013-signed-data-scope.ts';
+import { CONSOLE_ACCOUNT_FUNCTIONS } from './migrations/016-console-account-security.ts';
+import { SETTINGS_FUNCTIONS } from './migrations/017-settings-functions.ts';
 import { migrationsFor } from './migrations/index.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import { deriveScopeKey, type ScopeKey } from './postgres/scope-signature.ts';
 import type { Database } from './schema.ts';
 import { createNodeSqlite } from './sqlite/node-sqlite-dialect.ts';
+import type { WriteTurns } from './write-turns.ts';
 
 /** A query runner: the database itself or an open transaction. Repositories accept either. */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -30,6 +33,12 @@ export interface StoreOptions {
    * key where only the owner can read it. Without it a PostgreSQL store sees no tenant rows.
    */
   masterKey?: Uint8Array | undefined;
+  /**
+   * SQLite shared by two threads of this process (the embedded server's worker thread): how this
+   * thread takes turns at the write lock. Transactions then wait for the lock without blocking
+   * the event loop, and the `yielding` side lets the other go first (store/write-turns.ts).
+   */
+  writeTurns?: WriteTurns | undefined;
 }
 
 interface AppRole {
@@ -102,7 +111,7 @@ export function createStore(options: StoreOptions): Store {
   } else {
     dialect = 'sqlite';
     const file = options.sqliteFile ?? join(options.dataDir ?? './data', 'leadloop.db');
-    const sqlite = createNodeSqlite(file);
+    const sqlite = createNodeSqlite(file, options.writeTurns);
     db = new Kysely<Database>({ dialect: sqlite.dialect });
     direct = sqlite.run;
     location = file;
@@ -121,7 +130,11 @@ export function createStore(options: StoreOptions): Store {
             return fn(trx);
           })
         : // One connection held throughout, so no other caller's commit runs while the setting is off.
+          // Its writes take the lock statement by statement (busy_timeout), so the yielding thread
+          // first lets the other thread's waiting commit go (store/write-turns.ts).
           db.connection().execute(async (connection) => {
+            await options.writeTurns?.before();
+            options.writeTurns?.after();
             await sql`pragma synchronous = normal`.execute(connection);
             try {
               return await fn(connection);
@@ -226,7 +239,9 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
     await sql`revoke all on ${sql.table(`${schema}.api_keys`)}, ${sql.table(`${schema}.widget_keys`)} from public`.execute(
       trx,
     );
-    for (const fn of CREDENTIAL_FUNCTIONS)
+    // Console accounts before a workspace is known: one row per e-mail or token (migration 016);
+    // webhook secrets and settings written only through checking functions (migration 017).
+    for (const fn of [...CREDENTIAL_FUNCTIONS, ...CONSOLE_ACCOUNT_FUNCTIONS, ...SETTINGS_FUNCTIONS])
       await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
         trx,
       );

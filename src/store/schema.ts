@@ -230,6 +230,19 @@ export interface ChatSessionsTable {
   updated_at: number;
 }
 
+/** One document of a workspace's chat knowledge (migration 071). */
+interface ChatKnowledgeTable {
+  workspace_id: string;
+  /** Order as given; the key with the workspace. */
+  position: number;
+  title: string;
+  format: 'markdown' | 'text';
+  content: string;
+  /** The same for every document of one replacement. */
+  revision: string;
+  updated_at: number;
+}
+
 interface PlaybooksTable {
   workspace_id: string;
   id: string;
@@ -388,6 +401,8 @@ export interface PrivacyRequestsTable {
   jurisdiction: string;
   /** received | in_progress | completed | rejected. */
   status: string;
+  /** 1: filed on hold (identity to verify); carried out or rejected by hand, never by the resume. */
+  held: number;
   /** api | cli | preference_page | delete_route | retention. */
   origin: string;
   /** The subject as given (email/phone/lead id), sealed; cleared when the request completes. */
@@ -763,6 +778,7 @@ export interface Database {
   optimiser_alerts: OptimiserAlertsTable;
   optimiser_adjustments: OptimiserAdjustmentsTable;
   optimiser_policies: OptimiserPoliciesTable;
+  chat_knowledge: ChatKnowledgeTable;
 }
 
 /**
@@ -814,6 +830,7 @@ export const TENANT_TABLES = [
   'optimiser_alerts',
   'optimiser_adjustments',
   'optimiser_policies',
+  'chat_knowledge',
 ] as const satisfies readonly (keyof Database)[];
 
 /**

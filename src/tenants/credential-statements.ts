@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import type { Db, DialectName } from '../store/index.ts';
 
 /*
- * Reads and writes of the key tables. On PostgreSQL the application's role has no privilege on
- * them: it goes through the SECURITY DEFINER functions of migration 012, which return one row for
- * one hash and validate what is inserted. SQLite has no roles: plain statements.
+ * Reads and writes of the key tables, webhook secrets and workspace settings. On PostgreSQL the
+ * application's role has no privilege on the key tables and cannot write secrets or settings: it
+ * goes through the SECURITY DEFINER functions of migrations 012 and 017, which return one row for
+ * one hash and validate what is written. SQLite has no roles: plain statements.
  */
 
 export interface ApiKeyRow {
@@ -74,4 +75,47 @@ export async function insertWidgetKey(
     .insertInto('widget_keys')
     .values({ ...row, revoked_at: null })
     .execute();
+}
+
+/**
+ * Adds a webhook secret to a workspace; with `previousExpiresAt`, the secrets it replaces verify
+ * until then (a rotation). On PostgreSQL through `settings_add_webhook_secret` (migration 017),
+ * which accepts only a sealed value for a workspace in the transaction's data scope.
+ */
+export async function addWebhookSecret(
+  db: Db,
+  dialect: DialectName,
+  row: { id: string; workspace_id: string; secret: string; created_at: number },
+  previousExpiresAt: number | null,
+): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select settings_add_webhook_secret(${row.workspace_id}, ${row.id}, ${row.secret},
+      ${row.created_at}, ${previousExpiresAt})`.execute(db);
+    return;
+  }
+  if (previousExpiresAt !== null)
+    await db
+      .updateTable('webhook_secrets')
+      .set({ expires_at: previousExpiresAt })
+      .where('workspace_id', '=', row.workspace_id)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
+      .execute();
+  await db
+    .insertInto('webhook_secrets')
+    .values({ ...row, expires_at: null })
+    .execute();
+}
+
+/** Replaces a workspace's settings (JSON text); on PostgreSQL through `settings_update_workspace`. */
+export async function writeWorkspaceSettings(
+  db: Db,
+  dialect: DialectName,
+  workspaceId: string,
+  settings: string,
+): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select settings_update_workspace(${workspaceId}, ${settings})`.execute(db);
+    return;
+  }
+  await db.updateTable('workspaces').set({ settings }).where('id', '=', workspaceId).execute();
 }

@@ -34,6 +34,24 @@ export const workspaceSettingsSchema = z
         handoffTimeoutSeconds: z.number().int().min(10).max(86_400),
       })
       .default({ handoffTimeoutSeconds: 120 }),
+    privacy: z
+      .object({
+        /**
+         * The privacy notice shown at collection: the widget links it, with its version, at the
+         * consent step, and the consent recorded there carries the version and a sha256.
+         */
+        notice: z
+          .object({
+            version: z.string().trim().min(1).max(64),
+            url: z.url({ protocol: /^https?$/ }),
+            /** The notice's text; only used for its sha256 (without it the hash covers version and URL). */
+            text: z.string().min(1).max(50_000).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

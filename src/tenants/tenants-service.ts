@@ -3,7 +3,14 @@ import type { Actor, Clock, IdGenerator, KeyScope, SecretBox, WorkspaceContext }
 import { inWorkspace, isSealed, LeadloopError, withDataScope } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
-import { insertApiKey, insertWidgetKey, lookupApiKey, lookupWidgetKey } from './credential-statements.ts';
+import {
+  addWebhookSecret,
+  insertApiKey,
+  insertWidgetKey,
+  lookupApiKey,
+  lookupWidgetKey,
+  writeWorkspaceSettings,
+} from './credential-statements.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
 import { type WorkspaceSettingsInput, workspaceSettingsSchema } from './settings.ts';
 import {
@@ -168,16 +175,17 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
           });
           const webhookSecret = generateWebhookSecret();
           const secretId = ids.next('whs');
-          await trx
-            .insertInto('webhook_secrets')
-            .values({
+          await addWebhookSecret(
+            trx,
+            store.dialect,
+            {
               id: secretId,
               workspace_id: workspaceId,
               secret: seal(workspaceId, secretId, webhookSecret),
               created_at: now,
-              expires_at: null,
-            })
-            .execute();
+            },
+            null,
+          );
           const widgetKey = generateWidgetKey();
           await insertWidgetKey(trx, store.dialect, {
             key: widgetKey,
@@ -319,22 +327,12 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const id = ids.next('whs');
       await inWorkspace(workspaceId, () =>
         store.transaction(async (trx) => {
-          await trx
-            .updateTable('webhook_secrets')
-            .set({ expires_at: previousExpiresAt })
-            .where('workspace_id', '=', workspaceId)
-            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', previousExpiresAt)]))
-            .execute();
-          await trx
-            .insertInto('webhook_secrets')
-            .values({
-              id,
-              workspace_id: workspaceId,
-              secret: seal(workspaceId, id, secret),
-              created_at: now,
-              expires_at: null,
-            })
-            .execute();
+          await addWebhookSecret(
+            trx,
+            store.dialect,
+            { id, workspace_id: workspaceId, secret: seal(workspaceId, id, secret), created_at: now },
+            previousExpiresAt,
+          );
           await audit.append(trx, workspaceId, {
             actor,
             action: 'webhook_secret.rotated',
@@ -364,11 +362,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       const parsed = workspaceSettingsSchema.parse(settings);
       await inWorkspace(workspaceId, () =>
         store.transaction(async (trx) => {
-          await trx
-            .updateTable('workspaces')
-            .set({ settings: toJson(parsed) })
-            .where('id', '=', workspaceId)
-            .execute();
+          await writeWorkspaceSettings(trx, store.dialect, workspaceId, toJson(parsed));
           await audit.append(trx, workspaceId, {
             actor,
             action: 'workspace.settings_updated',

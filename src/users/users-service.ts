@@ -1,8 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator } from '../core/index.ts';
-import { inWorkspace, LeadloopError } from '../core/index.ts';
+import { inWorkspace, LeadloopError, withDataScope } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
+import {
+  accountByEmail,
+  endSessions,
+  invitationByToken,
+  membershipsOf,
+  recordSignIn,
+  sessionById,
+} from './account-statements.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
 import { isRole, type Role, strongerRole } from './roles.ts';
 
@@ -42,7 +50,18 @@ interface SignedIn {
 }
 
 export interface UsersService {
-  createUser(input: { email: string; name?: string; password: string; actor: Actor }): Promise<User>;
+  /**
+   * Creates an account. `workspaceId` / `organisationId` name where it is created for: on
+   * PostgreSQL the account is written in that data scope (without either, in the current one).
+   */
+  createUser(input: {
+    email: string;
+    name?: string | undefined;
+    password: string;
+    workspaceId?: string | undefined;
+    organisationId?: string | undefined;
+    actor: Actor;
+  }): Promise<User>;
   grantRole(input: {
     userId: string;
     role: Role;
@@ -135,12 +154,9 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       .where('id', '=', workspaceId)
       .executeTakeFirst();
     if (!workspace) return null;
-    const rows = await db
-      .selectFrom('user_memberships')
-      .select(['workspace_id', 'role'])
-      .where('user_id', '=', userId)
-      .where('organisation_id', '=', workspace.organisation_id)
-      .execute();
+    const rows = (await membershipsOf(db, store.dialect, userId)).filter(
+      (m) => m.organisation_id === workspace.organisation_id,
+    );
     let workspaceRole: Role | null = null;
     let organisationRole: Role | null = null;
     for (const row of rows) {
@@ -152,6 +168,21 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
     return role ? { role, organisationRole, organisationId: workspace.organisation_id } : null;
   }
 
+  const inScope = <T>(workspaceIds: readonly string[], fn: () => Promise<T>) =>
+    withDataScope({ kind: 'workspaces', workspaceIds }, fn);
+
+  /** The data scope a role is granted in: the workspace, or every workspace of the organisation. */
+  async function grantScope(workspaceId?: string, organisationId?: string): Promise<string[]> {
+    if (workspaceId) return [workspaceId];
+    if (!organisationId) return [];
+    const rows = await db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('organisation_id', '=', organisationId)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   async function startSession(user: User, workspaceId: string): Promise<SignedIn> {
     const access = await roleIn(user.id, workspaceId);
     if (!access)
@@ -161,17 +192,19 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
     const token = randomBytes(32).toString('base64url');
     const now = clock.now();
     const expiresAt = Math.min(now + idleMs, now + maxAgeMs);
-    await db
-      .insertInto('user_sessions')
-      .values({
-        id: sha256(token),
-        user_id: user.id,
-        workspace_id: workspaceId,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: expiresAt,
-      })
-      .execute();
+    await inWorkspace(workspaceId, () =>
+      db
+        .insertInto('user_sessions')
+        .values({
+          id: sha256(token),
+          user_id: user.id,
+          workspace_id: workspaceId,
+          created_at: now,
+          last_seen_at: now,
+          expires_at: expiresAt,
+        })
+        .execute(),
+    );
     return {
       token,
       session: {
@@ -204,7 +237,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
   }
 
   const service: UsersService = {
-    async createUser({ email, name, password, actor }) {
+    async createUser({ email, name, password, workspaceId, organisationId, actor }) {
       checkPassword(password, 'password');
       const normalised = normaliseEmail(email);
       if (!/^[^@\s]+@[^@\s]+$/.test(normalised))
@@ -221,17 +254,17 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
         email: normalised,
         name: name?.trim() || normalised.split('@')[0] || '',
       };
-      await db
-        .insertInto('users')
-        .values({
-          ...user,
-          password_hash: await hashPassword(password),
-          failed_logins: 0,
-          locked_until: null,
-          created_at: now,
-          password_changed_at: now,
-        })
-        .execute();
+      const row = {
+        ...user,
+        password_hash: await hashPassword(password),
+        failed_logins: 0,
+        locked_until: null,
+        created_at: now,
+        password_changed_at: now,
+      };
+      const insert = () => db.insertInto('users').values(row).execute();
+      if (workspaceId || organisationId) await inScope(await grantScope(workspaceId, organisationId), insert);
+      else await insert();
       void actor;
       return user;
     },
@@ -245,22 +278,29 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       const orgId = workspace?.organisation_id ?? organisationId;
       if (!orgId)
         throw new LeadloopError('validation_failed', 'grantRole needs a workspace or an organisation');
-      await db
-        .deleteFrom('user_memberships')
-        .where('user_id', '=', userId)
-        .where('organisation_id', '=', orgId)
-        .where((eb) => (workspaceId ? eb('workspace_id', '=', workspaceId) : eb('workspace_id', 'is', null)))
-        .execute();
-      await db
-        .insertInto('user_memberships')
-        .values({
-          user_id: userId,
-          workspace_id: workspaceId ?? null,
-          organisation_id: orgId,
-          role,
-          created_at: clock.now(),
-        })
-        .execute();
+      // An organisation role is written in a scope holding every workspace of the organisation.
+      await inScope(await grantScope(workspaceId, orgId), () =>
+        store.transaction(async (trx) => {
+          await trx
+            .deleteFrom('user_memberships')
+            .where('user_id', '=', userId)
+            .where('organisation_id', '=', orgId)
+            .where((eb) =>
+              workspaceId ? eb('workspace_id', '=', workspaceId) : eb('workspace_id', 'is', null),
+            )
+            .execute();
+          await trx
+            .insertInto('user_memberships')
+            .values({
+              user_id: userId,
+              workspace_id: workspaceId ?? null,
+              organisation_id: orgId,
+              role,
+              created_at: clock.now(),
+            })
+            .execute();
+        }),
+      );
       const auditIn =
         workspaceId ??
         (
@@ -281,12 +321,8 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
     },
 
     async findUser(email) {
-      const row = await db
-        .selectFrom('users')
-        .select(['id', 'email', 'name'])
-        .where('email', '=', normaliseEmail(email))
-        .executeTakeFirst();
-      return row ?? null;
+      const row = await accountByEmail(db, store.dialect, normaliseEmail(email));
+      return row ? { id: row.id, email: row.email, name: row.name } : null;
     },
 
     async listUsers(workspaceId) {
@@ -296,25 +332,28 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
         .where('id', '=', workspaceId)
         .executeTakeFirst();
       if (!workspace) return [];
-      const rows = await db
-        .selectFrom('user_memberships')
-        .innerJoin('users', 'users.id', 'user_memberships.user_id')
-        .select([
-          'users.id',
-          'users.email',
-          'users.name',
-          'user_memberships.workspace_id',
-          'user_memberships.role',
-        ])
-        .where('user_memberships.organisation_id', '=', workspace.organisation_id)
-        .where((eb) =>
-          eb.or([
-            eb('user_memberships.workspace_id', '=', workspaceId),
-            eb('user_memberships.workspace_id', 'is', null),
-          ]),
-        )
-        .orderBy('users.email')
-        .execute();
+      // The workspace's scope shows its memberships (and its organisation's) and their users.
+      const rows = await inWorkspace(workspaceId, () =>
+        db
+          .selectFrom('user_memberships')
+          .innerJoin('users', 'users.id', 'user_memberships.user_id')
+          .select([
+            'users.id',
+            'users.email',
+            'users.name',
+            'user_memberships.workspace_id',
+            'user_memberships.role',
+          ])
+          .where('user_memberships.organisation_id', '=', workspace.organisation_id)
+          .where((eb) =>
+            eb.or([
+              eb('user_memberships.workspace_id', '=', workspaceId),
+              eb('user_memberships.workspace_id', 'is', null),
+            ]),
+          )
+          .orderBy('users.email')
+          .execute(),
+      );
       const byUser = new Map<string, User & { role: Role; organisationRole: Role | null }>();
       for (const row of rows) {
         if (!isRole(row.role)) continue;
@@ -333,11 +372,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
     },
 
     async workspacesOf(userId) {
-      const memberships = await db
-        .selectFrom('user_memberships')
-        .select(['workspace_id', 'organisation_id'])
-        .where('user_id', '=', userId)
-        .execute();
+      const memberships = await membershipsOf(db, store.dialect, userId);
       const orgs = memberships.filter((m) => m.workspace_id === null).map((m) => m.organisation_id);
       const direct = memberships.flatMap((m) => (m.workspace_id ? [m.workspace_id] : []));
       if (orgs.length === 0 && direct.length === 0) return [];
@@ -368,11 +403,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
 
     async signIn({ email, password, workspaceId, client }) {
       throttle(client);
-      const row = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('email', '=', normaliseEmail(email))
-        .executeTakeFirst();
+      const row = await accountByEmail(db, store.dialect, normaliseEmail(email));
       const now = clock.now();
       if (!row) {
         await verifyPassword(password, await dummyHash);
@@ -385,21 +416,16 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
         });
       if (!(await verifyPassword(password, row.password_hash))) {
         const failed = Number(row.failed_logins) + 1;
-        await db
-          .updateTable('users')
-          .set({
-            failed_logins: failed >= maxFailed ? 0 : failed,
-            locked_until: failed >= maxFailed ? now + lockoutMs : null,
-          })
-          .where('id', '=', row.id)
-          .execute();
+        await recordSignIn(
+          db,
+          store.dialect,
+          row.id,
+          failed >= maxFailed ? 0 : failed,
+          failed >= maxFailed ? now + lockoutMs : null,
+        );
         throw WRONG_CREDENTIALS();
       }
-      await db
-        .updateTable('users')
-        .set({ failed_logins: 0, locked_until: null })
-        .where('id', '=', row.id)
-        .execute();
+      await recordSignIn(db, store.dialect, row.id, 0, null);
       const user = { id: row.id, email: row.email, name: row.name };
       const target = workspaceId ?? (await service.workspacesOf(user.id))[0]?.workspaceId;
       if (!target)
@@ -420,20 +446,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
     async authenticate(token) {
       if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
       const id = sha256(token);
-      const row = await db
-        .selectFrom('user_sessions')
-        .innerJoin('users', 'users.id', 'user_sessions.user_id')
-        .select([
-          'user_sessions.workspace_id',
-          'user_sessions.created_at',
-          'user_sessions.last_seen_at',
-          'user_sessions.expires_at',
-          'users.id',
-          'users.email',
-          'users.name',
-        ])
-        .where('user_sessions.id', '=', id)
-        .executeTakeFirst();
+      const row = await sessionById(db, store.dialect, id);
       const now = clock.now();
       if (!row || Number(row.expires_at) <= now) return null;
       const access = await roleIn(row.id, row.workspace_id);
@@ -442,11 +455,13 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       // Sliding expiry, written at most once a minute so that reads stay reads.
       if (now - Number(row.last_seen_at) > 60_000) {
         expiresAt = Math.min(now + idleMs, Number(row.created_at) + maxAgeMs);
-        await db
-          .updateTable('user_sessions')
-          .set({ last_seen_at: now, expires_at: expiresAt })
-          .where('id', '=', id)
-          .execute();
+        await inWorkspace(row.workspace_id, () =>
+          db
+            .updateTable('user_sessions')
+            .set({ last_seen_at: now, expires_at: expiresAt })
+            .where('id', '=', id)
+            .execute(),
+        );
       }
       return {
         sessionId: id,
@@ -469,7 +484,11 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
 
     async signOut(token) {
       const session = await service.authenticate(token);
-      await db.deleteFrom('user_sessions').where('id', '=', sha256(token)).execute();
+      const row = await sessionById(db, store.dialect, sha256(token));
+      if (row)
+        await inWorkspace(row.workspace_id, () =>
+          db.deleteFrom('user_sessions').where('id', '=', sha256(token)).execute(),
+        );
       if (session)
         await record(
           session.workspaceId,
@@ -481,8 +500,7 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
     },
 
     async signOutEverywhere(userId, workspaceId) {
-      const result = await db.deleteFrom('user_sessions').where('user_id', '=', userId).executeTakeFirst();
-      const count = Number(result.numDeletedRows);
+      const count = await inWorkspace(workspaceId, () => endSessions(db, store.dialect, userId, null));
       await record(
         workspaceId,
         { type: 'user', id: userId },
@@ -501,11 +519,14 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
         throw new LeadloopError('forbidden', 'this account has no role in that workspace', {
           issues: [{ field: 'body.workspaceId', reason: 'not a workspace of this account' }],
         });
-      await db
-        .updateTable('user_sessions')
-        .set({ workspace_id: workspaceId })
-        .where('id', '=', session.sessionId)
-        .execute();
+      // Moving the row from one workspace to another needs both in the scope.
+      await inScope([session.workspaceId, workspaceId], () =>
+        db
+          .updateTable('user_sessions')
+          .set({ workspace_id: workspaceId })
+          .where('id', '=', session.sessionId)
+          .execute(),
+      );
       await record(
         workspaceId,
         { type: 'user', id: session.user.id },
@@ -520,26 +541,21 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
 
     async changePassword({ session, current, next }) {
       checkPassword(next, 'body.newPassword');
-      const row = await db
-        .selectFrom('users')
-        .select('password_hash')
-        .where('id', '=', session.user.id)
-        .executeTakeFirstOrThrow();
-      if (!(await verifyPassword(current, row.password_hash)))
+      const row = await accountByEmail(db, store.dialect, session.user.email);
+      if (!row || row.id !== session.user.id || !(await verifyPassword(current, row.password_hash)))
         throw new LeadloopError('forbidden', 'the current password is not correct', {
           issues: [{ field: 'body.currentPassword', reason: 'does not match' }],
         });
-      await db
-        .updateTable('users')
-        .set({ password_hash: await hashPassword(next), password_changed_at: clock.now() })
-        .where('id', '=', session.user.id)
-        .execute();
-      // Other sessions may be an attacker's: a password change ends them, keeping this one.
-      await db
-        .deleteFrom('user_sessions')
-        .where('user_id', '=', session.user.id)
-        .where('id', '!=', session.sessionId)
-        .execute();
+      const hash = await hashPassword(next);
+      await inWorkspace(session.workspaceId, async () => {
+        await db
+          .updateTable('users')
+          .set({ password_hash: hash, password_changed_at: clock.now() })
+          .where('id', '=', session.user.id)
+          .execute();
+        // Other sessions may be an attacker's: a password change ends them, keeping this one.
+        await endSessions(db, store.dialect, session.user.id, session.sessionId);
+      });
       await record(
         session.workspaceId,
         { type: 'user', id: session.user.id },
@@ -553,18 +569,32 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       checkPassword(password, 'password');
       const user = await service.findUser(email);
       if (!user) throw new LeadloopError('not_found', `no account with e-mail ${normaliseEmail(email)}`);
-      await db
-        .updateTable('users')
-        .set({
-          password_hash: await hashPassword(password),
-          password_changed_at: clock.now(),
-          failed_logins: 0,
-          locked_until: null,
-        })
-        .where('id', '=', user.id)
-        .execute();
-      await db.deleteFrom('user_sessions').where('user_id', '=', user.id).execute();
-      const workspace = (await service.workspacesOf(user.id))[0];
+      const workspaces = await service.workspacesOf(user.id);
+      const hash = await hashPassword(password);
+      // On PostgreSQL an account is written only in a scope that reaches it through a role.
+      const updated = await inScope(
+        workspaces.map((w) => w.workspaceId),
+        async () => {
+          const result = await db
+            .updateTable('users')
+            .set({
+              password_hash: hash,
+              password_changed_at: clock.now(),
+              failed_logins: 0,
+              locked_until: null,
+            })
+            .where('id', '=', user.id)
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) > 0) await endSessions(db, store.dialect, user.id, null);
+          return Number(result.numUpdatedRows);
+        },
+      );
+      if (updated === 0)
+        throw new LeadloopError(
+          'conflict',
+          `account ${user.email} has no role in any workspace to reset it in`,
+        );
+      const workspace = workspaces[0];
       if (workspace)
         await record(
           workspace.workspaceId,
@@ -581,52 +611,55 @@ export function createUsersService(options: UsersServiceOptions): UsersService {
       const id = ids.next('inv');
       const now = clock.now();
       const expiresAt = now + invitationTtlMs;
-      await db
-        .insertInto('user_invitations')
-        .values({
-          id,
-          token_hash: sha256(token),
-          email: normaliseEmail(email),
-          workspace_id: workspaceId,
-          role,
-          invited_by: `${actor.type}:${actor.id}`,
-          created_at: now,
-          expires_at: expiresAt,
-          accepted_at: null,
-        })
-        .execute();
+      await inWorkspace(workspaceId, () =>
+        db
+          .insertInto('user_invitations')
+          .values({
+            id,
+            token_hash: sha256(token),
+            email: normaliseEmail(email),
+            workspace_id: workspaceId,
+            role,
+            invited_by: `${actor.type}:${actor.id}`,
+            created_at: now,
+            expires_at: expiresAt,
+            accepted_at: null,
+          })
+          .execute(),
+      );
       await record(workspaceId, actor, 'user.invited', id, `invitation as ${role}`);
       return { id, token, expiresAt };
     },
 
     async acceptInvitation({ token, name, password }) {
-      const row = await db
-        .selectFrom('user_invitations')
-        .selectAll()
-        .where('token_hash', '=', sha256(token))
-        .executeTakeFirst();
+      const row = await invitationByToken(db, store.dialect, sha256(token));
       if (!row || row.accepted_at !== null || Number(row.expires_at) <= clock.now() || !isRole(row.role))
         throw new LeadloopError('not_found', 'the invitation is not valid, was used, or has expired', {
           issues: [{ field: 'body.token', reason: 'unknown, used or expired invitation' }],
         });
       const actor = { type: 'user', id: '' } as Actor;
-      let user = await service.findUser(row.email);
-      if (user) {
+      const existing = await accountByEmail(db, store.dialect, row.email);
+      let user: User;
+      if (existing) {
         // An existing account proves itself with its password before it gains the role.
-        const stored = await db
-          .selectFrom('users')
-          .select('password_hash')
-          .where('id', '=', user.id)
-          .executeTakeFirstOrThrow();
-        if (!(await verifyPassword(password, stored.password_hash))) throw WRONG_CREDENTIALS();
+        if (!(await verifyPassword(password, existing.password_hash))) throw WRONG_CREDENTIALS();
+        user = { id: existing.id, email: existing.email, name: existing.name };
       } else {
-        user = await service.createUser({ email: row.email, name, password, actor });
+        user = await service.createUser({
+          email: row.email,
+          name,
+          password,
+          workspaceId: row.workspace_id,
+          actor,
+        });
       }
-      await db
-        .updateTable('user_invitations')
-        .set({ accepted_at: clock.now() })
-        .where('id', '=', row.id)
-        .execute();
+      await inWorkspace(row.workspace_id, () =>
+        db
+          .updateTable('user_invitations')
+          .set({ accepted_at: clock.now() })
+          .where('id', '=', row.id)
+          .execute(),
+      );
       await service.grantRole({
         userId: user.id,
         role: row.role,

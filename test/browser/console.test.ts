@@ -265,6 +265,7 @@ describe('operator console in Chromium', { skip }, () => {
     const viewer = await users.createUser({
       email: 'viewer@example.com',
       password: 'viewer-password',
+      workspaceId: demo.workspaceId,
       actor,
     });
     await users.grantRole({ userId: viewer.id, workspaceId: demo.workspaceId, role: 'viewer', actor });

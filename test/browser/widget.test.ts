@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -183,6 +184,69 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
     assert.ok(
       consents.length > 0 && consents[0]!.purposes.length > 0,
       'the consent given in the chat is on the lead',
+    );
+  });
+
+  it("links the workspace's privacy notice with its version at the consent step; the ledger entry carries version and hash", async () => {
+    const notice = {
+      version: '2026-12-a',
+      url: 'https://acme.example/privacy',
+      text: 'Acme processes your contact details to follow up on your enquiry.',
+    };
+    const saved = await fetch(`${server.url}/v1/workspace/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ privacy: { notice } }),
+    });
+    assert.equal(saved.status, 200, await saved.text());
+
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const widget = widgetDriver(page);
+    await page.goto(`${server.url}/demo`);
+    await widget.open();
+    await widget.waitForReplies(2);
+    const link = widget.host.getByRole('link', { name: /Privacy notice/ });
+    assert.equal(await link.count(), 0, 'the notice is linked at the consent step, not before');
+    await widget.say(QUALIFYING);
+    await widget.say('grace@notice.example');
+    await link.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match((await link.textContent()) ?? '', /Privacy notice \(version 2026-12-a\)/);
+    assert.equal(await link.getAttribute('href'), notice.url);
+    assert.equal(await link.getAttribute('target'), '_blank');
+    await page.screenshot({ path: join(RESULTS, 'widget-notice.png'), animations: 'disabled' });
+    const asked = await widget.replies.count();
+    await page.getByRole('group', { name: 'Suggested replies' }).getByRole('button', { name: 'Yes' }).click();
+    await widget.waitForReplies(asked + 1);
+    await widget.settled();
+
+    const lead = await eventually(async () => {
+      const list = await api(`/v1/leads?email=${encodeURIComponent('grace@notice.example')}`);
+      return (list.items as Record<string, unknown>[])[0];
+    });
+    const consents = await eventually(async () => {
+      const body = await api(`/v1/leads/${lead.id}/consents`);
+      const history = body.history as {
+        action: string;
+        method: string;
+        noticeVersion: string;
+        noticeHash: string;
+      }[];
+      return history.length > 0 ? body : undefined;
+    });
+    const grants = (consents.history as Record<string, unknown>[]).filter((e) => e.action === 'grant');
+    assert.ok(grants.length > 0, 'the chat consent is in the ledger');
+    const hash = createHash('sha256').update(notice.text).digest('hex');
+    for (const entry of grants) {
+      assert.equal(entry.method, 'chat');
+      assert.equal(entry.noticeVersion, notice.version);
+      assert.equal(entry.noticeHash, hash);
+    }
+    const state = consents.state as { purposes: Record<string, { noticeVersion: string | null }> };
+    assert.equal(
+      state.purposes.phone?.noticeVersion,
+      notice.version,
+      "sales_contact is the ledger's phone purpose",
     );
   });
 

@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../../src/main/commands/index.ts';
 import type { TestRuntime } from './runtime.ts';
@@ -36,4 +39,15 @@ export async function runCommand(
     env: { USER: 'tester' },
   });
   return { code, stdout, stderr };
+}
+
+/** Runs `leadloop audit verify` on a SQLite data directory and asserts every chain is intact. */
+export function assertAuditIntact(dataDir: string): void {
+  const verify = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, '../../src/main/cli.ts'), 'audit', 'verify', '--data-dir', dataDir],
+    { encoding: 'utf8' },
+  );
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /audit trail intact/);
 }

@@ -16,7 +16,12 @@ export async function createOperator(
 ): Promise<{ id: string; email: string; password: string }> {
   const password = input.password ?? 'correct horse battery';
   const actor = { type: 'system' as const, id: 'test' };
-  const user = await runtime.users.createUser({ email: input.email, password, actor });
+  const user = await runtime.users.createUser({
+    email: input.email,
+    password,
+    workspaceId: input.workspaceId,
+    actor,
+  });
   await runtime.users.grantRole({ userId: user.id, workspaceId: input.workspaceId, role: input.role, actor });
   return { id: user.id, email: user.email, password };
 }

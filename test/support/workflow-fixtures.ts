@@ -90,7 +90,6 @@ export async function prepareWorkspace(runtime: TestRuntime, workspaceId: string
     concurrencyPerWorkflow: 100,
     ratePerConnector: 10_000,
     maxStepOutputBytes: 4096,
-    runRetentionDays: 90,
   });
   await runtime.workflows.credentials.put(runtime.store.db, ws, 'sink-secret', {
     kind: 'webhook_secret',

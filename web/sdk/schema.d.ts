@@ -115,7 +115,7 @@ export interface paths {
         };
         /**
          * A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment
-         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score. Segments: all, source:<source>.
+         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, cost_per_qualified and cost_per_conversion (model tokens per qualified lead / conversion). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>.
          */
         get: operations["getMetricSeries"];
         put?: never;
@@ -156,6 +156,27 @@ export interface paths {
          */
         get: operations["listAudit"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's chat knowledge: its documents in order, with the section count and revision */
+        get: operations["getChatKnowledge"];
+        /**
+         * Replace the workspace's chat knowledge: FAQ entries, pages, pricing notes (markdown or plain text, with titles)
+         * @description All earlier documents are replaced. Markdown is split into sections on `## ` headings; the text before the first heading is a section under the document title, and a plain-text document is one section. When a visitor asks a question, the bot answers from the best-matching section (BM25) or says it does not know and offers a person, then goes on with the playbook. Limits: 200 documents, 100,000 characters each, 1,000,000 together; titles are unique. `{ "documents": [] }` removes the content. Live conversations use the new content from their next question.
+         */
+        put: operations["putChatKnowledge"];
         post?: never;
         delete?: never;
         options?: never;
@@ -923,7 +944,7 @@ export interface paths {
         get: operations["listPrivacyRequests"];
         put?: never;
         /**
-         * File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out
+         * File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out (or, with `hold`, keep it for the operator)
          * @description The subject is matched by normalised email or phone (every lead of the workspace, merged ones included) or by lead id. An unknown subject is 404 and nothing is stored.
          */
         post: operations["createPrivacyRequest"];
@@ -967,6 +988,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/privacy/requests/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend an open request’s deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days)
+         * @description Once per request; the person must be told within the first deadline, with the reason. 409 when closed or already extended.
+         */
+        post: operations["extendPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a request not yet carried out (e.g. the identity could not be verified), with the reason
+         * @description The filed subject and changes are cleared at once; the request stays as the record. 409 once started.
+         */
+        post: operations["rejectPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/requests/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Carry out a request filed on hold (after verifying who asked)
+         * @description Idempotent: a completed request stays as it is. A rejected one is 409.
+         */
+        post: operations["runPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/privacy/retention": {
         parameters: {
             query?: never;
@@ -978,6 +1059,26 @@ export interface paths {
         get: operations["getRetention"];
         /** Set the retention policy (days per category; null keeps); the sweep runs now and then daily */
         put: operations["putRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/guarantee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Guaranteed against realised conversions per period and segment, with the backtest’s coverage
+         * @description For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV. The same report as `GET /v1/optimiser/guarantee`.
+         */
+        get: operations["getReportsGuarantee"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1179,11 +1280,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The unsubscribe link opened in a browser: a page that confirms before unsubscribing
+         * @description Side-effect free (RFC 8058 §3: scanners prefetch links); its button sends the one-click POST. A bad token gets a plain page (400) that says nothing about the person.
+         */
+        get: operations["unsubscribePage"];
         put?: never;
         /**
          * One-click unsubscribe (RFC 8058) from workflow e-mail
-         * @description The link in every commercial e-mail; the token proves the recipient got the e-mail. Marketing steps skip the lead afterwards.
+         * @description The mailbox provider’s form POST (or the confirmation page’s button); the token proves the recipient got the e-mail. Marketing steps skip the lead afterwards. A browser (Accept: text/html) gets a page saying it is done instead of JSON.
          */
         post: operations["unsubscribe"];
         delete?: never;
@@ -1619,7 +1724,7 @@ export interface components {
                 };
             };
             id: string;
-            /** @description qualification_drop or source_silent */
+            /** @description qualification_drop, source_silent or chat_dropoff_rise */
             kind: string;
             metric: string;
             openedAt: string;
@@ -2140,7 +2245,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2161,7 +2266,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
                         points: {
                             count: number;
                             start: string;
@@ -2251,6 +2356,96 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The documents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        items: {
+                            content: string;
+                            /** @enum {string} */
+                            format: "markdown" | "text";
+                            title: string;
+                        }[];
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putChatKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    documents: {
+                        content: string;
+                        /**
+                         * @default markdown
+                         * @enum {string}
+                         */
+                        format?: "markdown" | "text";
+                        title: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description What is now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        characters: number;
+                        documents: number;
+                        revision: string | null;
+                        sections: number;
+                        updatedAt: string | null;
                     };
                 };
             };
@@ -2371,6 +2566,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2462,6 +2662,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2518,6 +2723,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -2580,6 +2790,11 @@ export interface operations {
                                 label: string;
                                 url: string;
                             };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
+                            };
                             quickReplies?: string[];
                             /** @enum {string} */
                             role: "bot" | "visitor" | "agent";
@@ -2631,6 +2846,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -2728,6 +2948,11 @@ export interface operations {
                             link?: {
                                 label: string;
                                 url: string;
+                            };
+                            /** @description On the consent question: the workspace’s privacy notice, to show as a link with its version. */
+                            notice?: {
+                                url: string;
+                                version: string;
                             };
                             quickReplies?: string[];
                             /** @enum {string} */
@@ -4078,6 +4303,10 @@ export interface operations {
                          * @enum {string}
                          */
                         method: "checkbox" | "form" | "chat" | "verbal" | "import" | "api";
+                        /** @description sha256 of the privacy notice shown at collection. */
+                        noticeHash?: string;
+                        /** @description Version of the privacy notice shown at collection, when it differs from textVersion. */
+                        noticeVersion?: string;
                         /** @description What the person agreed to, e.g. ["marketing", "sales_contact"]. */
                         purposes: string[];
                         /** @description Version of the consent wording shown to the person. */
@@ -4187,6 +4416,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5634,6 +5865,8 @@ export interface operations {
                             dueAt: string;
                             /** Format: date-time */
                             extendedDueAt: string;
+                            /** @description Filed on hold: waits for POST …/run or …/reject. */
+                            held: boolean;
                             id: string;
                             jurisdiction: string;
                             leadIds: string[];
@@ -5688,6 +5921,8 @@ export interface operations {
                         phone?: string;
                         title?: string;
                     };
+                    /** @description File it without carrying it out (e.g. to verify who asked first); then run, reject or extend it by hand. Default false. */
+                    hold?: boolean;
                     /**
                      * @default gdpr
                      * @enum {string}
@@ -5704,7 +5939,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Filed (and carried out); `dueAt` is the legal deadline */
+            /** @description Filed (and carried out unless `hold`); `dueAt` is the legal deadline */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5718,6 +5953,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5777,6 +6014,8 @@ export interface operations {
                         dueAt: string;
                         /** Format: date-time */
                         extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
                         id: string;
                         jurisdiction: string;
                         leadIds: string[];
@@ -5832,6 +6071,203 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extendPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why; kept in the request log and the audit trail. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request with its new `dueAt` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why; kept in the request log and the audit trail. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The rejected request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request, carried out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        ackDueAt: string;
+                        completedAt: string | null;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        extendedDueAt: string;
+                        /** @description Filed on hold: waits for POST …/run or …/reject. */
+                        held: boolean;
+                        id: string;
+                        jurisdiction: string;
+                        leadIds: string[];
+                        origin: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        result: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        steps: {
+                            /** Format: date-time */
+                            at: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            step: string;
+                        }[];
+                        type: string;
                     };
                 };
             };
@@ -5932,6 +6368,66 @@ export interface operations {
                 content: {
                     "application/json": {
                         version: number;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReportsGuarantee: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                period?: string;
+                periods?: number;
+                quantile?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (or text/csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        backtest: {
+                            coverage: number | null;
+                            held: number;
+                            high: number | null;
+                            low: number | null;
+                            nominal: number;
+                            periods: number;
+                        };
+                        periodDays: number;
+                        periods: number;
+                        quantile: number;
+                        reason: string;
+                        rows: {
+                            conversions: number;
+                            expected: number;
+                            guaranteed: number;
+                            held: boolean | null;
+                            labelled: number;
+                            lower: number;
+                            periodFrom: string;
+                            periodTo: string;
+                            qualified: number;
+                            segment: string;
+                            upper: number;
+                        }[];
                     };
                 };
             };
@@ -6702,6 +7198,49 @@ export interface operations {
             };
         };
     };
+    unsubscribePage: {
+        parameters: {
+            query?: {
+                t?: string;
+            };
+            header?: never;
+            path: {
+                leadId: string;
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmation page (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description The link is not valid (HTML) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     unsubscribe: {
         parameters: {
             query: {
@@ -6931,6 +7470,10 @@ export interface operations {
                          * @enum {string}
                          */
                         method: "checkbox" | "form" | "chat" | "verbal" | "import" | "api";
+                        /** @description sha256 of the privacy notice shown at collection. */
+                        noticeHash?: string;
+                        /** @description Version of the privacy notice shown at collection, when it differs from textVersion. */
+                        noticeVersion?: string;
                         /** @description What the person agreed to, e.g. ["marketing", "sales_contact"]. */
                         purposes: string[];
                         /** @description Version of the consent wording shown to the person. */
@@ -7261,8 +7804,6 @@ export interface operations {
                         maxStepOutputBytes: number;
                         /** @default 50 */
                         ratePerConnector: number;
-                        /** @default 90 */
-                        runRetentionDays: number;
                         /** @default null */
                         sender: {
                             from: string;
@@ -7303,8 +7844,6 @@ export interface operations {
                     maxStepOutputBytes?: number;
                     /** @default 50 */
                     ratePerConnector?: number;
-                    /** @default 90 */
-                    runRetentionDays?: number;
                     /** @default null */
                     sender?: {
                         from: string;
@@ -7332,8 +7871,6 @@ export interface operations {
                         maxStepOutputBytes: number;
                         /** @default 50 */
                         ratePerConnector: number;
-                        /** @default 90 */
-                        runRetentionDays: number;
                         /** @default null */
                         sender: {
                             from: string;
@@ -8082,6 +8619,15 @@ export interface operations {
                      */
                     chat?: {
                         handoffTimeoutSeconds: number;
+                    };
+                    /** @default {} */
+                    privacy?: {
+                        notice?: {
+                            text?: string;
+                            /** Format: uri */
+                            url: string;
+                            version: string;
+                        };
                     };
                     /**
                      * @default {

@@ -27,6 +27,8 @@ export interface Strings {
   joinedBy: (name: string) => string;
   back: string;
   newTab: string;
+  /** The link to the privacy notice under the consent question. */
+  notice: (version: string) => string;
   ended: string;
   restart: string;
 }
@@ -59,6 +61,7 @@ const en: Strings = {
   joinedBy: (name) => `${name} from our team has joined the chat.`,
   back: 'You are back with the automated assistant.',
   newTab: '(opens in a new tab)',
+  notice: (v) => `Privacy notice (version ${v})`,
   ended: 'This conversation has ended.',
   restart: 'Start a new conversation',
 };
@@ -91,6 +94,7 @@ const de: Strings = {
   joinedBy: (name) => `${name} aus unserem Team ist dem Chat beigetreten.`,
   back: 'Sie sind wieder beim automatisierten Assistenten.',
   newTab: '(öffnet in neuem Tab)',
+  notice: (v) => `Datenschutzhinweis (Version ${v})`,
   ended: 'Diese Unterhaltung ist beendet.',
   restart: 'Neue Unterhaltung beginnen',
 };
@@ -123,6 +127,7 @@ const es: Strings = {
   joinedBy: (name) => `${name}, de nuestro equipo, se ha unido al chat.`,
   back: 'Vuelves a estar con el asistente automático.',
   newTab: '(se abre en una pestaña nueva)',
+  notice: (v) => `Aviso de privacidad (versión ${v})`,
   ended: 'Esta conversación ha terminado.',
   restart: 'Empezar una nueva conversación',
 };
@@ -155,6 +160,7 @@ const fr: Strings = {
   joinedBy: (name) => `${name}, de notre équipe, a rejoint la conversation.`,
   back: "Vous êtes de retour avec l'assistant automatisé.",
   newTab: '(s’ouvre dans un nouvel onglet)',
+  notice: (v) => `Politique de confidentialité (version ${v})`,
   ended: 'Cette conversation est terminée.',
   restart: 'Commencer une nouvelle conversation',
 };

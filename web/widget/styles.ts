@@ -43,6 +43,7 @@ header p{margin:2px 0 0;font-size:12.5px;opacity:.92}
 .cta{display:inline-flex;align-items:center;gap:8px;min-height:44px;padding:10px 18px;border-radius:10px;background:var(--ll-accent);
 color:#fff;font-weight:650;text-decoration:none}
 .cta:hover{filter:brightness(1.1)}
+.notice{margin:0;font-size:13px;align-self:flex-start}.notice a{color:inherit}
 .cta svg{width:18px;height:18px}
 .typing{align-self:flex-start;display:flex;gap:5px;padding:13px 15px;background:var(--ll-bot);border-radius:14px;border-bottom-left-radius:4px}
 .typing i{width:7px;height:7px;border-radius:50%;background:#6b7280;animation:ll-dot 1.2s infinite ease-in-out}

@@ -12,6 +12,8 @@ export interface ChatMessage {
   author?: string;
   quickReplies?: string[];
   link?: { url: string; label: string };
+  /** On the consent question: the privacy notice to read, with its version. */
+  notice?: { version: string; url: string };
   at: string;
 }
 

@@ -125,6 +125,20 @@ export function messageNodes(
       ),
     );
   }
+  const noticeUrl = message.notice ? safeHttpUrl(message.notice.url) : null;
+  if (noticeUrl && message.notice)
+    nodes.push(
+      h(
+        'p',
+        { class: 'notice' },
+        h(
+          'a',
+          { href: noticeUrl, target: '_blank', rel: 'noopener noreferrer' },
+          t.notice(message.notice.version),
+          h('span', { class: 'sr' }, ` ${t.newTab}`),
+        ),
+      ),
+    );
   const replies = message.role === 'visitor' ? [] : (message.quickReplies ?? []).filter((r) => r.trim());
   if (replies.length > 0) {
     const group = h('div', { class: 'actions quick', role: 'group', 'aria-label': t.suggestions });

@@ -5,7 +5,8 @@ import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
-const SEGMENT = /^(all|source:[A-Za-z0-9_.:-]{1,100})$/;
+const SEGMENT =
+  /^(all|(source|playbook):[A-Za-z0-9_.:-]{1,100}|question:[A-Za-z0-9_.:-]{1,100}\/[A-Za-z0-9_.:-]{1,100})$/;
 const windowNames = Object.keys(WINDOWS) as [WindowName, ...WindowName[]];
 
 const metricSeriesSchema = z.object({
@@ -34,13 +35,24 @@ export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCata
     summary: 'A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment',
     description:
       'Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). ' +
-      'Metrics: arrivals, qualified, qualification_rate, scored, mean_score. Segments: all, source:<source>.',
+      'Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 ' +
+      '(seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off ' +
+      'request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); ' +
+      'outcomes, conversions, conversion_rate, value; model_calls, model_tokens, cost_per_qualified and ' +
+      'cost_per_conversion (model tokens per qualified lead / conversion). Segments: all, source:<source>, ' +
+      'playbook:<playbook>, question:<playbook>/<question>.',
     tag: 'Analytics',
     auth: 'read',
     query: z
       .object({
         metric: z.enum(METRIC_NAMES),
-        segment: z.string().regex(SEGMENT, 'must be all or source:<source>').default('all'),
+        segment: z
+          .string()
+          .regex(
+            SEGMENT,
+            'must be all, source:<source>, playbook:<playbook> or question:<playbook>/<question>',
+          )
+          .default('all'),
         window: z.enum(windowNames).default('1h'),
         from: z.iso.datetime({ offset: true }).optional(),
         to: z.iso.datetime({ offset: true }).optional(),

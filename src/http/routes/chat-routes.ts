@@ -14,6 +14,10 @@ const messageSchema = z.object({
   author: z.string().optional(),
   quickReplies: z.array(z.string()).optional(),
   link: z.object({ url: z.string(), label: z.string() }).optional(),
+  notice: z
+    .object({ version: z.string(), url: z.string() })
+    .optional()
+    .describe('On the consent question: the workspace’s privacy notice, to show as a link with its version.'),
   at: z.string(),
 });
 const turnSchema = z.object({
@@ -49,14 +53,6 @@ const header = (request: FastifyRequest, name: string) => {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
-
-/** Splits a reply into word groups for streaming: what a model's token stream would look like to the widget. */
-function chunks(text: string): string[] {
-  const words = text.split(/(?<=\s)/);
-  const out: string[] = [];
-  for (let i = 0; i < words.length; i += 3) out.push(words.slice(i, i + 3).join(''));
-  return out;
-}
 
 /** `streams` holds the open live streams, which shutdown ends (as it ends the event stream's). */
 export function registerChatRoutes(
@@ -172,10 +168,33 @@ export function registerChatRoutes(
       const widgetKey = header(request, 'x-widget-key');
       const workspaceId = await chat.workspaceOfSession(params.id, widgetKey);
       if (workspaceId) await checkOrigin(request, workspaceId);
-      const turn = await chat.message({ sessionId: params.id, widgetKey, text: body.text });
-      if (!(header(request, 'accept') ?? '').includes('text/event-stream')) return turn;
-      streamTurn(reply.raw, turn, request.id, header(request, 'origin'));
-      reply.hijack();
+      if (!(header(request, 'accept') ?? '').includes('text/event-stream'))
+        return chat.message({ sessionId: params.id, widgetKey, text: body.text });
+      // The stream opens with the first text a model writes: until then a refusal (a conflict, a
+      // message too long) is still an ordinary problem+json answer.
+      const stream = turnStream(reply.raw, request.id, header(request, 'origin'));
+      let turn: ChatTurn;
+      try {
+        turn = await chat.message({
+          sessionId: params.id,
+          widgetKey,
+          text: body.text,
+          onDelta: (delta) => {
+            if (!stream.open) reply.hijack();
+            stream.send('delta', delta);
+          },
+        });
+      } catch (error) {
+        if (!stream.open) throw error;
+        request.log.warn({ err: error }, 'chat turn failed after its reply began streaming');
+        stream.send('error', { detail: 'the turn failed; fetch the conversation to see what was saved' });
+        stream.end();
+        return undefined;
+      }
+      if (!stream.open) reply.hijack();
+      for (const message of turn.messages) stream.send('message', message);
+      stream.send('done', { state: turn.state, outcome: turn.outcome });
+      stream.end();
       return undefined;
     },
   });
@@ -407,25 +426,28 @@ export function registerChatRoutes(
   });
 }
 
-function streamTurn(
-  res: import('node:http').ServerResponse,
-  turn: ChatTurn,
-  requestId: string,
-  origin: string | undefined,
-): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-request-id': requestId,
-    ...(origin ? { 'access-control-allow-origin': origin, vary: 'origin' } : {}),
-  });
-  const send = (event: string, data: unknown) =>
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  send('typing', {});
-  for (const message of turn.messages) {
-    for (const text of chunks(message.text)) send('delta', { messageId: message.id, text });
-    send('message', message);
-  }
-  send('done', { state: turn.state, outcome: turn.outcome });
-  res.end();
+/**
+ * A turn's event stream, opened by its first event: `delta` ({ messageId, text }) as a model writes,
+ * then `message` for each finished message (the saved text, which replaces the deltas), then `done`.
+ */
+function turnStream(res: import('node:http').ServerResponse, requestId: string, origin: string | undefined) {
+  const stream = {
+    open: false,
+    send(event: string, data: unknown) {
+      if (!stream.open) {
+        stream.open = true;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-accel-buffering': 'no',
+          'x-request-id': requestId,
+          ...(origin ? { 'access-control-allow-origin': origin, vary: 'origin' } : {}),
+        });
+        res.write(`event: typing\ndata: {}\n\n`);
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    end: () => res.end(),
+  };
+  return stream;
 }

@@ -29,7 +29,7 @@ const alertSchema = z
   .object({
     id: z.string(),
     stream: z.string(),
-    kind: z.string().describe('qualification_drop or source_silent'),
+    kind: z.string().describe('qualification_drop, source_silent or chat_dropoff_rise'),
     status: z.enum(ALERT_STATUSES),
     metric: z.string(),
     segment: z.string(),
@@ -316,49 +316,60 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
-    method: 'GET',
-    url: '/v1/optimiser/guarantee',
-    operationId: 'getGuaranteeReport',
-    summary: 'Guaranteed against realised conversions per period and segment, with the backtest’s coverage',
-    description:
-      'For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV.',
-    tag: 'Optimiser',
-    auth: 'read',
-    query: z
-      .object({
-        period: z
-          .string()
-          .regex(/^[1-9][0-9]{0,2}d$/, 'must be a number of days such as 30d')
-          .default('30d'),
-        periods: z.coerce.number().int().min(1).max(120).default(6),
-        quantile: z.coerce.number().min(0.01).max(0.4).default(0.1),
-        format: z.enum(['json', 'csv']).default('json'),
-      })
-      .strict(),
-    responses: {
-      200: { description: 'The report (or text/csv)', schema: guaranteeSchema },
+  // The issue names the report /v1/reports/guarantee; both paths run the same handler.
+  const guaranteeRoutes = [
+    { url: '/v1/optimiser/guarantee', operationId: 'getGuaranteeReport', alias: '' },
+    {
+      url: '/v1/reports/guarantee',
+      operationId: 'getReportsGuarantee',
+      alias: ' The same report as `GET /v1/optimiser/guarantee`.',
     },
-    async handler({ principal, query, reply }) {
-      const report = await optimiser.guarantee(workspaceOf(principal), {
-        periodDays: Number.parseInt(query.period, 10),
-        periods: query.periods,
-        quantile: query.quantile,
-      });
-      if (query.format === 'csv') {
-        reply
-          .header('content-type', 'text/csv; charset=utf-8')
-          .header('content-disposition', 'attachment; filename="guarantee.csv"');
-        return guaranteeCsv(report);
-      }
-      return {
-        ...report,
-        rows: report.rows.map(({ period, ...row }) => ({
-          periodFrom: iso(period.from),
-          periodTo: iso(period.to),
-          ...row,
-        })),
-      };
-    },
-  });
+  ] as const;
+  for (const route of guaranteeRoutes)
+    registerRoute(app, catalog, tenants, {
+      method: 'GET',
+      url: route.url,
+      operationId: route.operationId,
+      summary: 'Guaranteed against realised conversions per period and segment, with the backtest’s coverage',
+      description:
+        'For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV.' +
+        route.alias,
+      tag: 'Optimiser',
+      auth: 'read',
+      query: z
+        .object({
+          period: z
+            .string()
+            .regex(/^[1-9][0-9]{0,2}d$/, 'must be a number of days such as 30d')
+            .default('30d'),
+          periods: z.coerce.number().int().min(1).max(120).default(6),
+          quantile: z.coerce.number().min(0.01).max(0.4).default(0.1),
+          format: z.enum(['json', 'csv']).default('json'),
+        })
+        .strict(),
+      responses: {
+        200: { description: 'The report (or text/csv)', schema: guaranteeSchema },
+      },
+      async handler({ principal, query, reply }) {
+        const report = await optimiser.guarantee(workspaceOf(principal), {
+          periodDays: Number.parseInt(query.period, 10),
+          periods: query.periods,
+          quantile: query.quantile,
+        });
+        if (query.format === 'csv') {
+          reply
+            .header('content-type', 'text/csv; charset=utf-8')
+            .header('content-disposition', 'attachment; filename="guarantee.csv"');
+          return guaranteeCsv(report);
+        }
+        return {
+          ...report,
+          rows: report.rows.map(({ period, ...row }) => ({
+            periodFrom: iso(period.from),
+            periodTo: iso(period.to),
+            ...row,
+          })),
+        };
+      },
+    });
 }

@@ -1,27 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { LeadloopError } from '../../core/index.ts';
 import {
   CONSENT_METHODS,
   type ConsentEntry,
   type ConsentState,
-  exportCsv,
-  type PrivacyRequest,
   preferenceActionSchema,
   purposeSchema,
-  REQUEST_STATUSES,
-  requestInputSchema,
   retentionPolicySchema,
 } from '../../privacy/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { iso, isoOrNull } from '../schemas.ts';
+import { requestJson, requestSchema } from './privacy-request-routes.ts';
 
 const leadParams = z.object({
   id: z.string().regex(/^lead_[0-9A-Z]{26}$/, 'must be an id starting with lead_'),
-});
-const requestParams = z.object({
-  id: z.string().regex(/^dsr_[0-9A-Z]{26}$/, 'must be an id starting with dsr_'),
 });
 
 const purposeStateSchema = z.object({
@@ -53,23 +46,6 @@ const consentEntrySchema = z.object({
   occurredAt: z.iso.datetime(),
   recordedAt: z.iso.datetime(),
 });
-const requestSchema = z.object({
-  id: z.string(),
-  type: z.string(),
-  jurisdiction: z.string(),
-  status: z.enum(REQUEST_STATUSES),
-  origin: z.string(),
-  leadIds: z.array(z.string()),
-  steps: z.array(
-    z.object({ at: z.iso.datetime(), step: z.string(), detail: z.record(z.string(), z.unknown()) }),
-  ),
-  result: z.record(z.string(), z.unknown()).nullable(),
-  receivedAt: z.iso.datetime(),
-  ackDueAt: z.iso.datetime(),
-  dueAt: z.iso.datetime(),
-  extendedDueAt: z.iso.datetime(),
-  completedAt: z.iso.datetime().nullable(),
-});
 
 function stateJson(state: ConsentState) {
   return {
@@ -82,18 +58,6 @@ function stateJson(state: ConsentState) {
 const entryJson = (e: ConsentEntry) => {
   const { leadId: _lead, ...rest } = e;
   return { ...rest, occurredAt: iso(e.occurredAt), recordedAt: iso(e.recordedAt) };
-};
-const requestJson = (r: PrivacyRequest) => {
-  const { workspaceId: _ws, ...rest } = r;
-  return {
-    ...rest,
-    steps: r.steps.map((s) => ({ ...s, at: iso(s.at) })),
-    receivedAt: iso(r.receivedAt),
-    ackDueAt: iso(r.ackDueAt),
-    dueAt: iso(r.dueAt),
-    extendedDueAt: iso(r.extendedDueAt),
-    completedAt: isoOrNull(r.completedAt),
-  };
 };
 
 const consentBody = z
@@ -214,96 +178,6 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
         { actor: actorOf(principal), origin: 'delete_route' },
       );
       return requestJson(request);
-    },
-  });
-
-  registerRoute(app, catalog, tenants, {
-    method: 'POST',
-    url: '/v1/privacy/requests',
-    operationId: 'createPrivacyRequest',
-    summary:
-      'File a data-subject request (access, erasure, rectification, restriction, objection, opt_out) and carry it out',
-    description:
-      'The subject is matched by normalised email or phone (every lead of the workspace, merged ones included) or by lead id. An unknown subject is 404 and nothing is stored.',
-    tag: 'Privacy',
-    auth: 'admin',
-    body: requestInputSchema,
-    responses: {
-      201: { description: 'Filed (and carried out); `dueAt` is the legal deadline', schema: requestSchema },
-    },
-    async handler({ principal, body, reply }) {
-      const request = await privacy.requests.submit(workspaceOf(principal), body, {
-        actor: actorOf(principal),
-        origin: 'api',
-      });
-      reply.status(201);
-      return requestJson(request);
-    },
-  });
-
-  registerRoute(app, catalog, tenants, {
-    method: 'GET',
-    url: '/v1/privacy/requests',
-    operationId: 'listPrivacyRequests',
-    summary: 'Data-subject requests, newest first',
-    tag: 'Privacy',
-    auth: 'admin',
-    query: z
-      .object({
-        status: z.enum(REQUEST_STATUSES).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-      })
-      .strict(),
-    responses: { 200: { description: 'Requests', schema: z.object({ items: z.array(requestSchema) }) } },
-    async handler({ principal, query }) {
-      const items = await privacy.requests.list(workspaceOf(principal), query);
-      return { items: items.map(requestJson) };
-    },
-  });
-
-  registerRoute(app, catalog, tenants, {
-    method: 'GET',
-    url: '/v1/privacy/requests/:id',
-    operationId: 'getPrivacyRequest',
-    summary: 'One data-subject request with its steps and deadlines',
-    tag: 'Privacy',
-    auth: 'admin',
-    params: requestParams,
-    responses: { 200: { description: 'The request', schema: requestSchema } },
-    async handler({ principal, params }) {
-      const request = await privacy.requests.get(workspaceOf(principal), params.id);
-      if (!request)
-        throw new LeadloopError('not_found', `privacy request ${params.id} not found in this workspace`, {
-          issues: [{ field: 'path.id', reason: 'no such request in this workspace' }],
-        });
-      return requestJson(request);
-    },
-  });
-
-  registerRoute(app, catalog, tenants, {
-    method: 'GET',
-    url: '/v1/privacy/requests/:id/export',
-    operationId: 'exportPrivacyRequest',
-    summary: 'The access bundle: every table that holds the person, as JSON or CSV',
-    tag: 'Privacy',
-    auth: 'admin',
-    params: requestParams,
-    query: z.object({ format: z.enum(['json', 'csv']).default('json') }).strict(),
-    responses: {
-      200: {
-        description: 'JSON bundle (or text/csv: table,row,column,value)',
-        schema: z.record(z.string(), z.unknown()),
-      },
-    },
-    async handler({ principal, params, query, reply }) {
-      const bundle = await privacy.requests.exportOf(workspaceOf(principal), params.id);
-      if (query.format === 'csv') {
-        reply
-          .header('content-type', 'text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${params.id}.csv"`);
-        return exportCsv(bundle);
-      }
-      return bundle;
     },
   });
 

@@ -614,31 +614,4 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
       return null;
     },
   });
-
-  registerRoute(app, catalog, tenants, {
-    method: 'POST',
-    url: '/v1/unsubscribe/:workspaceId/:leadId',
-    operationId: 'unsubscribe',
-    summary: 'One-click unsubscribe (RFC 8058) from workflow e-mail',
-    description:
-      'The link in every commercial e-mail; the token proves the recipient got the e-mail. Marketing steps skip the lead afterwards.',
-    tag,
-    auth: 'webhook',
-    params: z.object({
-      workspaceId: z.string().regex(/^ws_[0-9A-Z]{26}$/),
-      leadId: z.string().regex(/^lead_[0-9A-Z]{26}$/),
-    }),
-    query: z.object({ t: z.string().min(10).max(100) }),
-    rawBody: true,
-    responses: { 200: { description: 'Unsubscribed', schema: z.object({ unsubscribed: z.boolean() }) } },
-    handler: async ({ params, query }) => {
-      const w = wf();
-      if (!w.verifyUnsubscribe(params.workspaceId, params.leadId, query.t))
-        throw new LeadloopError('forbidden', 'the unsubscribe link is not valid', {
-          issues: [{ field: 'query.t', reason: 'does not match this lead' }],
-        });
-      await w.unsubscribe(params.workspaceId, params.leadId);
-      return { unsubscribed: true };
-    },
-  });
 }

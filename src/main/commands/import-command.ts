@@ -37,6 +37,60 @@ const FIELD_ALIASES: Record<string, keyof LeadInput | `utm.${string}` | 'firstNa
   utmcontent: 'utm.content',
 };
 
+/** Consent columns: the purposes given, the version of the wording or notice shown, and when. */
+const CONSENT_ALIASES: Record<string, 'purposes' | 'textVersion' | 'timestamp'> = {
+  consent: 'purposes',
+  consentpurposes: 'purposes',
+  consentversion: 'textVersion',
+  consenttextversion: 'textVersion',
+  noticeversion: 'textVersion',
+  consentdate: 'timestamp',
+  consenttimestamp: 'timestamp',
+  consentgivenat: 'timestamp',
+};
+
+/**
+ * The consent columns as the lead schema's `consent` object (method `import`), which the pipeline
+ * records in the ledger. A yes/no column is refused: consent is to named purposes. Missing version
+ * or date are left for the schema to name.
+ */
+function consentOf(values: Partial<Record<'purposes' | 'textVersion' | 'timestamp', string>>) {
+  if (values.purposes === undefined) {
+    if (values.textVersion !== undefined || values.timestamp !== undefined)
+      throw new LeadloopError('validation_failed', 'consent columns without purposes', {
+        issues: [
+          {
+            field: 'consent',
+            reason: 'a consent version or date needs a consent column naming the purposes',
+          },
+        ],
+      });
+    return undefined;
+  }
+  const purposes = values.purposes.split(/[\s|,;]+/).filter((p) => p !== '');
+  if (purposes.some((p) => /^(yes|no|true|false|y|n|1|0|x)$/i.test(p)))
+    throw new LeadloopError('validation_failed', 'the consent column must name purposes', {
+      issues: [
+        {
+          field: 'consent',
+          reason: `names purposes (e.g. "email_marketing|phone"), not yes/no; got "${values.purposes.slice(0, 40)}"`,
+        },
+      ],
+    });
+  const at =
+    values.timestamp === undefined
+      ? undefined
+      : /^\d{4}-\d{2}-\d{2}$/.test(values.timestamp)
+        ? `${values.timestamp}T00:00:00Z`
+        : values.timestamp;
+  return {
+    purposes,
+    ...(values.textVersion !== undefined ? { textVersion: values.textVersion } : {}),
+    ...(at !== undefined ? { timestamp: at } : {}),
+    method: 'import',
+  };
+}
+
 function sniffDelimiter(text: string): string {
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const counts = [',', ';', '\t', '|'].map((d) => [d, firstLine.split(d).length] as const);
@@ -49,13 +103,17 @@ export function rowToLead(row: Record<string, string>): Record<string, unknown> 
   const lead: Record<string, unknown> = {};
   const utm: Record<string, string> = {};
   const attributes: Record<string, string | number | boolean> = {};
+  const consent: Partial<Record<'purposes' | 'textVersion' | 'timestamp', string>> = {};
   let first = '';
   let last = '';
   for (const [column, raw] of Object.entries(row)) {
     const value = raw.trim();
     if (value === '') continue;
-    const field = FIELD_ALIASES[column.toLowerCase().replace(/[\s_-]/g, '')];
-    if (field === 'firstName') first = value;
+    const key = column.toLowerCase().replace(/[\s_-]/g, '');
+    const field = FIELD_ALIASES[key];
+    const consentPart = CONSENT_ALIASES[key];
+    if (consentPart) consent[consentPart] = value;
+    else if (field === 'firstName') first = value;
     else if (field === 'lastName') last = value;
     else if (field?.startsWith('utm.')) utm[field.slice(4)] = value;
     else if (field) lead[field] = value;
@@ -64,6 +122,8 @@ export function rowToLead(row: Record<string, string>): Record<string, unknown> 
   if (!lead.name && (first || last)) lead.name = `${first} ${last}`.trim();
   if (Object.keys(utm).length > 0) lead.utm = utm;
   if (Object.keys(attributes).length > 0) lead.attributes = attributes;
+  const given = consentOf(consent);
+  if (given) lead.consent = given;
   return lead;
 }
 

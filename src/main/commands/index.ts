@@ -1,6 +1,7 @@
 import { jobsCommand, keyCommand, secretCommand, workspaceCommand } from './admin-commands.ts';
 import { auditCommand } from './audit-command.ts';
 import { importCommand } from './import-command.ts';
+import { createKnowledgeCommand } from './knowledge-command.ts';
 import { masterKeyCommand } from './master-key-command.ts';
 import { createPrivacyCommand } from './privacy-command.ts';
 import { scoringCommands } from './scoring-commands.ts';
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   user: userCommand,
   workflows: createWorkflowCommand(),
   'master-key': masterKeyCommand,
+  knowledge: createKnowledgeCommand(),
 };
 
 export function usage(): string {

@@ -40,6 +40,8 @@ export const userCommand: Command = {
           email,
           name: str(context, 'name'),
           password,
+          workspaceId,
+          organisationId,
           actor: CLI_ACTOR,
         });
         await users.grantRole({

@@ -117,7 +117,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
 
   async function countsBySegment(
     ctx: WorkspaceContext,
-    metric: 'arrivals' | 'qualified',
+    metric: 'arrivals' | 'qualified' | 'chat_reached' | 'chat_dropped',
     from: number,
     to: number,
   ): Promise<{ total: SegmentCounts; perMinute: Map<number, SegmentCounts> }> {
@@ -200,6 +200,10 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       current = setReferences(current, {
         arrivals: (await countsBySegment(ctx, 'arrivals', from, to)).total,
         qualified: (await countsBySegment(ctx, 'qualified', from, to)).total,
+        chats: {
+          reached: (await countsBySegment(ctx, 'chat_reached', from, to)).total,
+          dropped: (await countsBySegment(ctx, 'chat_dropped', from, to)).total,
+        },
         from,
         to: evalTo,
       });
@@ -208,11 +212,15 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
     const firings: Firing[] = [];
     const arrivals = await countsBySegment(ctx, 'arrivals', next, evalTo);
     const qualified = await countsBySegment(ctx, 'qualified', next, evalTo);
+    const reached = await countsBySegment(ctx, 'chat_reached', next, evalTo);
+    const dropped = await countsBySegment(ctx, 'chat_dropped', next, evalTo);
     for (let minute = next; minute < evalTo; minute++)
       firings.push(
         ...stepMinute(current, minute, {
           arrivals: arrivals.perMinute.get(minute) ?? new Map(),
           qualified: qualified.perMinute.get(minute) ?? new Map(),
+          reached: reached.perMinute.get(minute) ?? new Map(),
+          dropped: dropped.perMinute.get(minute) ?? new Map(),
         }),
       );
     if (evalTo > next) report.evaluated = { from: next * MINUTE, to: evalTo * MINUTE };
@@ -233,6 +241,8 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
     const recent = await Promise.all([
       countsBySegment(ctx, 'arrivals', evalTo - s.recoveryMinutes, evalTo),
       countsBySegment(ctx, 'qualified', evalTo - s.recoveryMinutes, evalTo),
+      countsBySegment(ctx, 'chat_reached', evalTo - s.recoveryMinutes, evalTo),
+      countsBySegment(ctx, 'chat_dropped', evalTo - s.recoveryMinutes, evalTo),
     ]);
     const guardMinutes = new Map<number, { arrivals: number; qualified: number }>();
     const applied = await appliedAdjustments(store.db, workspaceId);
@@ -265,9 +275,13 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
         for (const alert of await liveAlerts(trx, workspaceId)) {
           if (report.opened.includes(alert.id)) continue;
           const old = clock.now() - alert.openedAt >= s.recoveryMinutes * MINUTE;
+          const chats = alert.kind === 'chat_dropoff_rise';
+          const trials = (chats ? recent[2] : recent[0]).total.get(alert.segment) ?? 0;
           const back = recovered(alert.kind, alert.evidence.baseline.value, {
-            arrivals: recent[0].total.get(alert.segment) ?? 0,
-            qualified: recent[1].total.get(alert.segment) ?? 0,
+            arrivals: trials,
+            qualified: chats
+              ? trials - (recent[3].total.get(alert.segment) ?? 0)
+              : (recent[1].total.get(alert.segment) ?? 0),
           });
           if (back && (old || alert.kind === 'source_silent')) {
             await resolveAlert(

@@ -13,7 +13,7 @@ export interface MetricCounts {
   /** Per minute and segment, for minutes in [fromMinute, toMinute) (minutes since the epoch). */
   perMinute(
     ctx: WorkspaceContext,
-    metric: 'arrivals' | 'qualified',
+    metric: 'arrivals' | 'qualified' | 'chat_reached' | 'chat_dropped',
     fromMinute: number,
     toMinute: number,
   ): Promise<{ minute: number; segment: string; count: number }[]>;

@@ -20,6 +20,14 @@ export const LIVE_DETECTOR_SETTINGS = {
   minReferenceArrivals: 200,
   /** A qualification alert resolves after this long when the last hour is back near the reference. */
   recoveryMinutes: 60,
+  /**
+   * Chat drop-off per question: a Bernoulli CUSUM on the share of chats that reached a question and
+   * stopped there, tuned for a rise of 10 points at h = 11 nats (the simulator's tuned `dropH`).
+   */
+  dropShift: 0.1,
+  dropH: 11,
+  /** A question needs this many ended chats that reached it in the reference to be watched. */
+  minReferenceChats: 50,
 } as const;
 
 interface StreamState {
@@ -58,7 +66,7 @@ export type SegmentCounts = Map<string, number>;
 
 export interface Firing {
   stream: string;
-  kind: 'qualification_drop' | 'source_silent';
+  kind: 'qualification_drop' | 'source_silent' | 'chat_dropoff_rise';
   summary: string;
   evidence: AlertEvidence;
 }
@@ -68,10 +76,32 @@ const MINUTE = 60_000;
 /** Sets every stream's reference from counts over the reference window; keeps CUSUMs running. */
 export function setReferences(
   state: MonitorState,
-  reference: { arrivals: SegmentCounts; qualified: SegmentCounts; from: number; to: number },
+  reference: {
+    arrivals: SegmentCounts;
+    qualified: SegmentCounts;
+    /** Ended chats that reached each question (`question:<playbook>/<question>`), and stopped there. */
+    chats?: { reached: SegmentCounts; dropped: SegmentCounts };
+    from: number;
+    to: number;
+  },
 ): MonitorState {
   const streams: Record<string, StreamState> = {};
   const minutes = reference.to - reference.from;
+  for (const [segment, reached] of reference.chats?.reached ?? []) {
+    if (!segment.startsWith('question:') || reached < LIVE_DETECTOR_SETTINGS.minReferenceChats) continue;
+    const p = (reference.chats?.dropped.get(segment) ?? 0) / reached;
+    // A question nobody leaves at cannot be judged as a share of 0; watch it from a small floor.
+    const key = `dropoff:${segment}`;
+    const old = state.streams[key];
+    streams[key] = {
+      cusum: old?.cusum ?? { up: 0, down: 0 },
+      reference: Math.min(0.9, Math.max(p, 0.5 / reached)),
+      referenceCount: reached,
+      since: old?.since ?? reference.to,
+      trials: old?.trials ?? 0,
+      hits: old?.hits ?? 0,
+    };
+  }
   for (const [segment, arrivals] of reference.arrivals) {
     if (arrivals < LIVE_DETECTOR_SETTINGS.minReferenceArrivals) continue;
     const q = (reference.qualified.get(segment) ?? 0) / arrivals;
@@ -112,7 +142,12 @@ export function setReferences(
 export function stepMinute(
   state: MonitorState,
   minute: number,
-  counts: { arrivals: SegmentCounts; qualified: SegmentCounts },
+  counts: {
+    arrivals: SegmentCounts;
+    qualified: SegmentCounts;
+    reached?: SegmentCounts;
+    dropped?: SegmentCounts;
+  },
 ): Firing[] {
   const firings: Firing[] = [];
   const s = LIVE_DETECTOR_SETTINGS;
@@ -169,6 +204,49 @@ export function stepMinute(
         stream.hits = 0;
         stream.since = minute + 1;
       }
+    } else if (key.startsWith('dropoff:')) {
+      const reached = counts.reached?.get(segment) ?? 0;
+      const dropped = Math.min(reached, counts.dropped?.get(segment) ?? 0);
+      const p0 = stream.reference;
+      const p1 = Math.min(0.999, p0 + s.dropShift);
+      const cusum = createCusum({ slack: 0, threshold: s.dropH, mode: 'up' }, stream.cusum);
+      const llr = dropped * bernoulliLlr(true, p0, p1) + (reached - dropped) * bernoulliLlr(false, p0, p1);
+      const before = cusum.statistic();
+      if (before === 0) {
+        stream.since = minute;
+        stream.trials = 0;
+        stream.hits = 0;
+      }
+      stream.trials += reached;
+      stream.hits += dropped;
+      const fired = cusum.update(llr);
+      stream.cusum = cusum.state();
+      if (fired) {
+        const observed = stream.trials > 0 ? stream.hits / stream.trials : null;
+        firings.push({
+          stream: key,
+          kind: 'chat_dropoff_rise',
+          summary: `chats stop more often at ${segment.slice('question:'.length)}: ${pct(observed)} of ${stream.trials} chats that reached it since ${new Date(stream.since * MINUTE).toISOString()} against ${pct(p0)} the day before`,
+          evidence: {
+            detector: `Bernoulli CUSUM (drop-off ${pct(p0)} → ${pct(p1)}, h ${s.dropH})`,
+            metric: 'chat_dropoff',
+            segment,
+            window: { from: stream.since * MINUTE, to: (minute + 1) * MINUTE },
+            baseline: {
+              value: p0,
+              count: stream.referenceCount,
+              from: (state.referenceFrom ?? 0) * MINUTE,
+              to: (state.referenceMinute ?? 0) * MINUTE,
+            },
+            observed: { value: observed, count: stream.trials },
+            statistic: before + llr,
+            threshold: s.dropH,
+          },
+        });
+        stream.trials = 0;
+        stream.hits = 0;
+        stream.since = minute + 1;
+      }
     } else if (key.startsWith('silence:')) {
       if (arrivals > 0) stream.lastArrival = minute + 1;
       const last = stream.lastArrival ?? minute;
@@ -207,6 +285,12 @@ export function recovered(
   recent: { arrivals: number; qualified: number },
 ): boolean {
   if (kind === 'source_silent') return recent.arrivals > 0;
+  // For drop-off, `arrivals` are the chats that reached the question and `qualified` those that went on.
+  if (kind === 'chat_dropoff_rise')
+    return (
+      recent.arrivals > 0 &&
+      1 - recent.qualified / recent.arrivals <= reference + LIVE_DETECTOR_SETTINGS.dropShift / 2
+    );
   if (recent.arrivals === 0) return false;
   return recent.qualified / recent.arrivals >= reference * (1 - LIVE_DETECTOR_SETTINGS.qualShift / 2);
 }

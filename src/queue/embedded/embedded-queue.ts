@@ -38,6 +38,12 @@ export interface EmbeddedQueueOptions {
   ownWhileBehindEveryMs?: number;
   /** How many of the oldest due jobs a claim shares out round-robin across workspaces. */
   fairnessWindow?: number;
+  /**
+   * The worker runs on a thread of its own (the embedded server's worker thread), not on the event
+   * loop that answers requests: between batch transactions it need not leave the loop to requests,
+   * only the write lock, which `WriteTurns` hands over (store/write-turns.ts).
+   */
+  ownThread?: boolean;
 }
 
 /**
@@ -154,7 +160,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
             await runner.runBatch(part, opts);
             const elapsed = performance.now() - started;
             msPerJob = 0.8 * msPerJob + (0.2 * elapsed) / part.length;
-            if (busy)
+            if (busy && !options.ownThread)
               await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(3 * elapsed))));
             else await new Promise((resolve) => setImmediate(resolve));
           }

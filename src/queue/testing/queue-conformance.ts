@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type Clock, LeadloopError } from '../../core/index.ts';
+import { type Clock, createManualClock, LeadloopError } from '../../core/index.ts';
 import { dbOf, type Store } from '../../store/index.ts';
 import { JOB_NAMES, type JobPool } from '../catalog.ts';
 import type { JobContext, JobHandlers, Queue } from '../port.ts';
-import { waitFor } from './queue-test-support.ts';
+import { testDatabases, uniquePrefix, waitFor } from './queue-test-support.ts';
 
 export interface ConformanceHarness {
   /** The test's own view of the database (sees every row); the queue may use a store bound by row-level security. */
@@ -15,6 +15,51 @@ export interface ConformanceHarness {
   /** A second workspace, for fairness between workspaces. */
   otherWorkspaceId: string;
   close(): Promise<void>;
+}
+
+/** A queue adapter that dispatches through a broker (BullMQ, RabbitMQ). */
+interface BrokerAdapter {
+  name: string;
+  /** The broker's URL from the environment; the suite is one skipped test without it. */
+  url: string | undefined;
+  missing: string;
+  open(options: {
+    store: Store;
+    clock: Clock;
+    url: string;
+    prefix: string;
+  }): Queue & { close(): Promise<void> };
+  /** Removes what the adapter left in the broker under the prefix. */
+  forget(url: string, prefix: string): Promise<void>;
+}
+
+/** The conformance suite for a broker adapter, on every test database. */
+export function brokerConformance(adapter: BrokerAdapter): void {
+  const url = adapter.url;
+  if (!url) {
+    it(`queue conformance: ${adapter.name}`, { skip: adapter.missing });
+    return;
+  }
+  for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
+    queueConformance(`${adapter.name} (${database.label})`, async () => {
+      const { store, queueStore, dispose } = await database.open();
+      const clock = createManualClock(Date.UTC(2026, 10, 28));
+      const prefix = uniquePrefix();
+      const queue = adapter.open({ store: queueStore, clock, url, prefix });
+      return {
+        store,
+        queue,
+        clock,
+        workspaceId: 'ws_1',
+        otherWorkspaceId: 'ws_2',
+        async close() {
+          await queue.close();
+          await adapter.forget(url, prefix);
+          await dispose();
+        },
+      };
+    });
+  }
 }
 
 type Behaviour = (job: JobContext<'lead.process'>) => Promise<void>;

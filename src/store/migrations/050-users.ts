@@ -1,11 +1,15 @@
 import type { Kysely } from 'kysely';
+import type { DialectName } from '../dialect-name.ts';
+import { secureConsoleAccounts } from './016-console-account-security.ts';
 
 /**
  * Operator accounts for the console: users, their roles per workspace and per organisation,
- * database sessions and invitations. These are directory tables (read before a workspace is known,
- * to route a session cookie to its workspace), so they carry no row-level security.
+ * database sessions and invitations. Some reads happen before a workspace is known (a session
+ * cookie is routed to its workspace, a sign-in finds its account by e-mail); on PostgreSQL those
+ * go through definer functions and row-level security covers the rest (migration 016, applied
+ * here on a fresh database because 016 runs before these tables exist).
  */
-export function usersMigration() {
+export function usersMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -57,6 +61,7 @@ export function usersMigration() {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('accepted_at', 'bigint')
         .execute();
+      if (dialect === 'postgres') await secureConsoleAccounts(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       for (const table of ['user_invitations', 'user_sessions', 'user_memberships', 'users'])

@@ -12,7 +12,10 @@ import { credentialFunctionsMigration } from './012-credential-functions.ts';
 import { signedDataScopeMigration } from './013-signed-data-scope.ts';
 import { directoryRowSecurityMigration } from './014-directory-row-security.ts';
 import { auditResealMigration } from './015-audit-reseal.ts';
+import { consoleAccountSecurityMigration } from './016-console-account-security.ts';
+import { settingsFunctionsMigration } from './017-settings-functions.ts';
 import { privacyMigration } from './030-privacy.ts';
+import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { workflowTriggersMigration } from './041-workflow-triggers.ts';
 import { messageTemplatesMigration } from './042-message-templates.ts';
@@ -22,6 +25,7 @@ import { inboxSpeedMigration } from './052-inbox-speed.ts';
 import { analyticsMigration } from './060-analytics.ts';
 import { optimiserMigration } from './061-optimiser.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
+import { chatKnowledgeMigration } from './071-chat-knowledge.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -38,15 +42,19 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '013-signed-data-scope': signedDataScopeMigration(dialect),
     '014-directory-row-security': directoryRowSecurityMigration(dialect),
     '015-audit-reseal': auditResealMigration(dialect),
+    '016-console-account-security': consoleAccountSecurityMigration(dialect),
+    '017-settings-functions': settingsFunctionsMigration(dialect),
     '030-privacy': privacyMigration(dialect),
+    '031-privacy-request-hold': privacyRequestHoldMigration(),
     '040-workflows': workflowsMigration(dialect),
     '041-workflow-triggers': workflowTriggersMigration(dialect),
     '042-message-templates': messageTemplatesMigration(dialect),
-    '050-users': usersMigration(),
+    '050-users': usersMigration(dialect),
     '051-lead-filters': leadFiltersMigration(),
     '052-inbox-speed': inboxSpeedMigration(dialect),
     '060-analytics': analyticsMigration(dialect),
     '061-optimiser': optimiserMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),
+    '071-chat-knowledge': chatKnowledgeMigration(dialect),
   };
 }

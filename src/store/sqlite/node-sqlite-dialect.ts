@@ -2,7 +2,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { CompiledQuery, type DatabaseConnection, SqliteDialect, SqliteDriver } from 'kysely';
+import { LeadloopError } from '../../core/index.ts';
 import type { DirectRunner } from '../direct-runner.ts';
+import type { WriteTurns } from '../write-turns.ts';
 
 /** Kysely's SQLite statement shape, implemented over `node:sqlite` (built in; no native compile). */
 interface KyselySqliteStatement {
@@ -48,25 +50,73 @@ function wrapDatabase(db: DatabaseSync) {
   };
 }
 
+const BUSY_TIMEOUT_MS = 10_000;
+const SQLITE_BUSY = 5;
+const isBusy = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { errcode?: number }).errcode === SQLITE_BUSY;
+
 /**
  * Writers take the lock when the transaction begins (`BEGIN IMMEDIATE`): a deferred transaction that
  * reads and then writes fails at once with SQLITE_BUSY when another process (the CLI beside a
  * running server) wrote in between, whereas an immediate one waits on busy_timeout.
+ *
+ * With `turns` (two threads of one process share the file, see store/write-turns.ts) the wait is
+ * asynchronous instead: `node:sqlite` is synchronous, so busy_timeout would stop the thread's event
+ * loop for as long as the other thread holds the lock, and the HTTP thread must keep reading
+ * requests meanwhile (they join its next group commit). So BEGIN is tried without a busy timeout
+ * and retried after a millisecond on SQLITE_BUSY; once it holds the lock, no statement of the
+ * transaction can be busy.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #turns: WriteTurns | undefined;
+  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], turns: WriteTurns | undefined) {
+    super(config);
+    this.#turns = turns;
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const turns = this.#turns;
+    if (!turns) {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      return;
+    }
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    await turns.before();
+    try {
+      await connection.executeQuery(CompiledQuery.raw('pragma busy_timeout = 0'));
+      try {
+        for (;;) {
+          try {
+            await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+            return;
+          } catch (error) {
+            if (!isBusy(error) || performance.now() > deadline)
+              throw new LeadloopError('unavailable', 'the database stayed locked', {
+                cause: error,
+                retryable: true,
+              });
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          await turns.before();
+        }
+      } finally {
+        await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`));
+      }
+    } finally {
+      turns.after();
+    }
   }
 }
 
 class NodeSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+  readonly #turns: WriteTurns | undefined;
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0], turns: WriteTurns | undefined) {
     super(config);
     this.#config = config;
+    this.#turns = turns;
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ImmediateSqliteDriver(this.#config, this.#turns);
   }
 }
 
@@ -89,12 +139,15 @@ function restrictFiles(file: string): void {
  * `:memory:` is accepted for tests. `run` executes on the same connection and statement cache
  * without Kysely's executor, for a caller that holds the connection (see store/direct-runner.ts).
  */
-export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: DirectRunner } {
+export function createNodeSqlite(
+  file: string,
+  turns?: WriteTurns,
+): { dialect: SqliteDialect; run: DirectRunner } {
   if (file !== ':memory:') restrictFiles(file);
   const db = new DatabaseSync(file);
   db.exec('pragma journal_mode = wal');
   db.exec('pragma synchronous = full');
-  db.exec('pragma busy_timeout = 10000');
+  db.exec(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.exec('pragma foreign_keys = on');
   // Deleted rows are overwritten with zeros, not left in free pages (erasure; Node's SQLite is
   // built without SQLITE_SECURE_DELETE and the setting is per connection).
@@ -108,5 +161,5 @@ export function createNodeSqlite(file: string): { dialect: SqliteDialect; run: D
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   };
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's SqliteDatabase type is satisfied structurally
-  return { dialect: new NodeSqliteDialect({ database: wrapped as any }), run };
+  return { dialect: new NodeSqliteDialect({ database: wrapped as any }, turns), run };
 }

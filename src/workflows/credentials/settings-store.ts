@@ -26,12 +26,21 @@ export const workspaceWorkflowSettingsSchema = z
     ratePerConnector: z.number().min(0.1).max(10_000).default(50),
     /** Step outputs are cut to this many bytes of JSON (run history stays small). */
     maxStepOutputBytes: z.number().int().min(256).max(65_536).default(4096),
-    /** Not used: finished runs are deleted by the privacy retention policy's `workflowRunsDays`; kept so stored settings still parse. */
-    runRetentionDays: z.number().int().min(1).max(3650).default(90),
   })
   .strict();
 
 export type WorkspaceWorkflowSettings = z.infer<typeof workspaceWorkflowSettingsSchema>;
+
+/**
+ * Keys stored settings may hold that the schema no longer has: `runRetentionDays` was never
+ * honoured (finished runs follow the privacy retention policy's `workflowRunsDays`), so it was
+ * removed; stored rows that carry it must still parse rather than fall back to the defaults.
+ */
+const RETIRED_KEYS = ['runRetentionDays'];
+
+function withoutRetiredKeys(stored: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(stored).filter(([key]) => !RETIRED_KEYS.includes(key)));
+}
 
 const DEFAULT_WORKSPACE_WORKFLOW_SETTINGS: WorkspaceWorkflowSettings = workspaceWorkflowSettingsSchema.parse(
   {},
@@ -51,7 +60,9 @@ export function createSettingsStore(options: { clock: Clock }): SettingsStore {
         .where('workspace_id', '=', ctx.workspaceId)
         .executeTakeFirst();
       if (!row) return DEFAULT_WORKSPACE_WORKFLOW_SETTINGS;
-      const parsed = workspaceWorkflowSettingsSchema.safeParse(fromJson(row.settings, {}));
+      const parsed = workspaceWorkflowSettingsSchema.safeParse(
+        withoutRetiredKeys(fromJson<Record<string, unknown>>(row.settings, {})),
+      );
       return parsed.success ? parsed.data : DEFAULT_WORKSPACE_WORKFLOW_SETTINGS;
     },
     async put(db, ctx, settings) {

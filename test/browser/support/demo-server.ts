@@ -12,11 +12,15 @@ export interface DemoServer<Demo> {
   stop(): Promise<void>;
 }
 
-export async function startDemoServer<Demo>(name: string): Promise<DemoServer<Demo>> {
+/** `env` adds configuration, such as a model provider (`LEADLOOP_MODEL`). */
+export async function startDemoServer<Demo>(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<DemoServer<Demo>> {
   const dataDir = mkdtempSync(join(tmpdir(), `leadloop-${name}-`));
   const config = loadConfig(
     {},
-    { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
   );
   const server = await serve(
     { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },

@@ -1,0 +1,103 @@
+import type { DomainEvent } from '../core/index.ts';
+import { binOf } from './histogram.ts';
+import type { RollupIncrement } from './metric-rollups.ts';
+
+/** Marks a histogram row: `speed_to_lead#12` counts the durations in bin 12. */
+export const BIN_SEPARATOR = '#';
+
+const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+/**
+ * Per-minute increments of the stored metrics, each under `all` and its segments. Every figure
+ * comes from the event itself (the producers put them there), so rolling up needs no other read:
+ *
+ * - `lead.created` → arrivals; `lead.scored` → scored (total: the score); `lead.qualified` →
+ *   qualified and, from `acceptedAt`, the speed-to-lead histogram (seconds), per source.
+ * - `chat.taken_over` with `waitedMs` → the hand-off wait histogram, per playbook.
+ * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
+ *   visitor left is reached and dropped (per playbook question and overall).
+ * - `outcome.recorded` (first recording only, so a corrected outcome is not counted twice) →
+ *   outcomes, and conversions (total: their value).
+ * - `council.decided` → model decisions (total: tokens) and model calls (total: calls).
+ */
+export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
+  const sums = new Map<string, RollupIncrement>();
+  const add = (metric: string, segments: readonly (string | null)[], minute: number, value = 1) => {
+    for (const segment of segments) {
+      if (segment === null) continue;
+      const key = `${metric}\u0000${segment}\u0000${minute}`;
+      const inc = sums.get(key) ?? { metric, segment, minute, count: 0, total: 0 };
+      inc.count += 1;
+      inc.total += value;
+      sums.set(key, inc);
+    }
+  };
+  const addDuration = (
+    metric: string,
+    segments: readonly (string | null)[],
+    minute: number,
+    seconds: number,
+  ) => {
+    add(metric, segments, minute, seconds);
+    add(`${metric}${BIN_SEPARATOR}${binOf(seconds)}`, segments, minute);
+  };
+  for (const event of events) {
+    const minute = Math.floor(event.at / 60_000);
+    const data = event.data;
+    const source = str(data.source);
+    const bySource = ['all', source && `source:${source}`];
+    const playbook = str(data.playbook);
+    const byPlaybook = ['all', playbook && `playbook:${playbook}`];
+    switch (event.type) {
+      case 'lead.created':
+        add('arrivals', bySource, minute);
+        break;
+      case 'lead.scored':
+        add('scored', bySource, minute, num(data.score) ?? 1);
+        break;
+      case 'lead.qualified': {
+        add('qualified', bySource, minute);
+        const accepted = num(data.acceptedAt);
+        if (accepted !== null)
+          addDuration('speed_to_lead', bySource, minute, Math.max(0, event.at - accepted) / 1000);
+        break;
+      }
+      case 'chat.taken_over': {
+        const waited = num(data.waitedMs);
+        if (waited !== null) addDuration('handoff_wait', byPlaybook, minute, waited / 1000);
+        break;
+      }
+      case 'chat.ended': {
+        add('chats_ended', byPlaybook, minute);
+        const answered = Array.isArray(data.answered)
+          ? data.answered.filter((a) => typeof a === 'string')
+          : [];
+        const dropped = str(data.droppedAt);
+        add('chat_reached', ['all'], minute);
+        if (dropped !== null) add('chat_dropped', ['all'], minute);
+        for (const question of answered)
+          add('chat_reached', [`question:${playbook ?? '-'}/${question}`], minute);
+        if (dropped !== null) {
+          const segment = `question:${playbook ?? '-'}/${dropped}`;
+          add('chat_reached', [segment], minute);
+          add('chat_dropped', [segment], minute);
+        }
+        break;
+      }
+      case 'outcome.recorded':
+        if (data.change !== 'recorded') break;
+        add('outcomes', ['all'], minute);
+        if (data.converted === true) add('conversions', ['all'], minute, num(data.value) ?? 0);
+        break;
+      case 'council.decided':
+        add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);
+        add('model_calls', ['all'], minute, num(data.calls) ?? 0);
+        break;
+      default:
+        break;
+    }
+  }
+  return [...sums.values()];
+}

@@ -1,0 +1,171 @@
+import { Worker } from 'node:worker_threads';
+import { LeadloopError } from '../core/index.ts';
+import type { NormalisedLead, NormalisedLeads } from '../leads/index.ts';
+import { releaseJobsOf } from '../queue/index.ts';
+import { createWriteTurns, createWriteTurnsMemory } from '../store/index.ts';
+import type { Runtime, RuntimeOptions } from './runtime.ts';
+import type {
+  FromWorkerThread,
+  ThreadRuntimeOptions,
+  ToWorkerThread,
+  WorkerThreadData,
+} from './worker-thread.ts';
+
+/** The server's side of its worker thread (worker-thread.ts; docs/decisions/2026-12-06-worker-thread.md). */
+export interface WorkerThreadHost {
+  /** For the server's own runtime: its turns at the write lock, and what tells the thread of work. */
+  readonly serverOptions: Pick<RuntimeOptions, 'writeTurns' | 'normalisedLeads' | 'onSubmissionsCommitted'>;
+  /** Starts the thread; resolves once it runs jobs. It is restarted whenever it dies, until `stop`. */
+  start(runtime: Runtime): Promise<void>;
+  /** Lets in-flight jobs finish and ends the thread. */
+  stop(): Promise<void>;
+  /** The running thread, if any (tests kill it to prove a crash loses nothing). */
+  current(): Worker | null;
+  /** How many times the thread was started (1 + restarts). */
+  starts(): number;
+  /** Jobs put back in the queue from threads that died holding them. */
+  released(): number;
+}
+
+export interface WorkerThreadHostOptions {
+  concurrency: number;
+  /** The server's runtime options: the thread takes over those it can (ThreadRuntimeOptions). */
+  runtime: RuntimeOptions;
+  /** First wait before restarting a dead thread; doubles up to 10 s while it keeps dying at once. */
+  restartDelayMs?: number;
+}
+
+/** The options a structured clone keeps; functions (clock, logger, ids) stay with the server. */
+function threadRuntimeOptions(options: RuntimeOptions): ThreadRuntimeOptions {
+  const { sqliteFile, postgresSchema, queuePollMs, visibilityTimeoutMs, scheduleTickMs, masterKey } = options;
+  const picked = { sqliteFile, postgresSchema, queuePollMs, visibilityTimeoutMs, scheduleTickMs, masterKey };
+  return Object.fromEntries(
+    Object.entries(picked).filter(([, v]) => v !== undefined),
+  ) as ThreadRuntimeOptions;
+}
+
+const THREAD_ENTRY = new URL('./worker-thread.ts', import.meta.url);
+
+export function createWorkerThreadHost(options: WorkerThreadHostOptions): WorkerThreadHost {
+  const turns = createWriteTurnsMemory();
+  const arrivingMemory = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
+  const arriving = new Float64Array(arrivingMemory);
+  let worker: Worker | null = null;
+  let ready = false;
+  let stopping = false;
+  let started = 0;
+  let releasedTotal = 0;
+  let restartDelay = options.restartDelayMs ?? 100;
+  let restartTimer: NodeJS.Timeout | null = null;
+  /** Normalised leads and a wake-up, sent in one message per turn of the server's event loop. */
+  let leads: [string, NormalisedLead][] = [];
+  let sending = false;
+  const send = () => {
+    if (sending) return;
+    sending = true;
+    setImmediate(() => {
+      sending = false;
+      const message: ToWorkerThread = { type: 'work', leads };
+      leads = [];
+      if (ready) worker?.postMessage(message);
+    });
+  };
+  // The server never takes: the pipeline runs on the thread, which parses what it was not handed.
+  const forward: NormalisedLeads = {
+    put(eventId, lead) {
+      leads.push([eventId, lead]);
+      send();
+    },
+    take: () => undefined,
+    get size() {
+      return leads.length;
+    },
+  };
+
+  function spawn(runtime: Runtime): Promise<void> {
+    started++;
+    const workerId = `${process.pid}.t${started}`;
+    const data: WorkerThreadData = {
+      config: runtime.config,
+      concurrency: options.concurrency,
+      workerId,
+      runtime: threadRuntimeOptions(options.runtime),
+      turns,
+      arriving: arrivingMemory,
+    };
+    const thread = new Worker(THREAD_ENTRY, { workerData: data, name: `leadloop-worker-${started}` });
+    worker = thread;
+    const bornAt = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      thread.on('message', (message: FromWorkerThread) => {
+        if (message.type === 'ready') {
+          ready = true;
+          resolve();
+        } else if (message.type === 'settled') {
+          for (const outcome of message.outcomes) runtime.recordJobOutcome(outcome);
+          for (const workspaceId of message.workspaceIds) runtime.events.notify(workspaceId);
+        }
+      });
+      thread.on('error', (error) => {
+        runtime.logger.error({ err: error }, 'worker thread failed');
+      });
+      thread.once('exit', (code) => {
+        if (worker === thread) {
+          worker = null;
+          ready = false;
+        }
+        if (stopping) return;
+        const failure = new LeadloopError('internal', `worker thread exited with code ${code}`, {
+          retryable: true,
+        });
+        reject(failure);
+        // Its connection closed with it, rolling back its open transaction; the jobs it had claimed
+        // go back to the queue now instead of after their lease.
+        void releaseJobsOf(runtime.store.db, workerId, Date.now())
+          .catch((error: unknown) =>
+            runtime.logger.warn(
+              { err: error },
+              'could not release the worker thread’s jobs; they wait for their lease',
+            ),
+          )
+          .then((released) => {
+            releasedTotal += released ?? 0;
+            restartDelay = Date.now() - bornAt > 60_000 ? (options.restartDelayMs ?? 100) : restartDelay;
+            runtime.logger.error(
+              { code, released, restartInMs: restartDelay },
+              'worker thread died; restarting it',
+            );
+            restartTimer = setTimeout(() => {
+              restartTimer = null;
+              if (!stopping) spawn(runtime).catch(() => {});
+            }, restartDelay);
+            restartDelay = Math.min(10_000, restartDelay * 2);
+          });
+      });
+    });
+  }
+
+  return {
+    serverOptions: {
+      writeTurns: createWriteTurns(turns, 'first'),
+      normalisedLeads: forward,
+      onSubmissionsCommitted() {
+        arriving[0] = Date.now();
+        send();
+      },
+    },
+    start: (runtime) => spawn(runtime),
+    async stop() {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      const thread = worker;
+      if (!thread) return;
+      const exited = new Promise((resolve) => thread.once('exit', resolve));
+      thread.postMessage({ type: 'stop' } satisfies ToWorkerThread);
+      await exited;
+    },
+    current: () => worker,
+    starts: () => started,
+    released: () => releasedTotal,
+  };
+}

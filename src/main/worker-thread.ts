@@ -1,0 +1,98 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from '../config/index.ts';
+import { createNormalisedLeads, type NormalisedLead } from '../leads/index.ts';
+import type { JobOutcome } from '../queue/index.ts';
+import { createWriteTurns } from '../store/index.ts';
+import { createRuntime, type RuntimeOptions } from './runtime.ts';
+
+/*
+ * The embedded server's worker thread (started by worker-thread-host.ts): its own runtime and
+ * database connection, running every job pool, while the server's thread only accepts. The
+ * database is the record of every job, so nothing here is needed for correctness but the
+ * connection: the messages only wake this thread sooner and hand over what ingestion normalised.
+ */
+
+/** The server's runtime options the thread takes over (those that survive a structured clone). */
+export type ThreadRuntimeOptions = Pick<
+  RuntimeOptions,
+  'sqliteFile' | 'postgresSchema' | 'queuePollMs' | 'visibilityTimeoutMs' | 'scheduleTickMs' | 'masterKey'
+>;
+
+/** What the server hands the thread (structured-cloned, except the shared memory). */
+export interface WorkerThreadData {
+  config: Config;
+  concurrency: number;
+  workerId: string;
+  runtime: ThreadRuntimeOptions;
+  /** createWriteTurnsMemory(): the write lock's turns, shared with the server's thread. */
+  turns: SharedArrayBuffer;
+  /** One Float64: when the server last committed accepted submissions (epoch ms). */
+  arriving: SharedArrayBuffer;
+}
+
+/** Server → thread. */
+export type ToWorkerThread =
+  | { type: 'work'; leads: [eventId: string, lead: NormalisedLead][] }
+  | { type: 'stop' };
+
+/** Thread → server. */
+export type FromWorkerThread =
+  | { type: 'ready' }
+  | { type: 'settled'; outcomes: JobOutcome[]; workspaceIds: string[] }
+  | { type: 'stopped' };
+
+const port = parentPort;
+if (port) {
+  const data = workerData as WorkerThreadData;
+  const arriving = new Float64Array(data.arriving);
+  // Outcomes and stream wake-ups go to the server in one message per turn of this thread's loop.
+  let outcomes: JobOutcome[] = [];
+  const notified = new Set<string>();
+  let posting = false;
+  const post = () => {
+    if (posting) return;
+    posting = true;
+    setImmediate(() => {
+      posting = false;
+      const message: FromWorkerThread = {
+        type: 'settled',
+        outcomes,
+        workspaceIds: [...notified],
+      };
+      outcomes = [];
+      notified.clear();
+      port.postMessage(message);
+    });
+  };
+  const normalisedLeads = createNormalisedLeads();
+  const runtime = await createRuntime(data.config, {
+    ...data.runtime,
+    migrated: true,
+    normalisedLeads,
+    workerId: data.workerId,
+    writeTurns: createWriteTurns(data.turns, 'yielding'),
+    ownThread: { requestsArriving: () => Date.now() - (arriving[0] ?? 0) < 100 },
+    onJobSettled: (outcome) => {
+      outcomes.push(outcome);
+      post();
+    },
+    onEventsNotified: (workspaceId) => {
+      notified.add(workspaceId);
+      post();
+    },
+  });
+  port.on('message', (message: ToWorkerThread) => {
+    if (message.type === 'work') {
+      for (const [eventId, lead] of message.leads) normalisedLeads.put(eventId, lead);
+      runtime.queue.notify();
+      return;
+    }
+    // Stop: in-flight jobs finish, claimed ones not started go back to the queue; then the thread ends.
+    void runtime.close().then(() => {
+      port.postMessage({ type: 'stopped' } satisfies FromWorkerThread);
+      process.exit(0);
+    });
+  });
+  runtime.startWorkers(data.concurrency);
+  port.postMessage({ type: 'ready' } satisfies FromWorkerThread);
+}
