@@ -26,6 +26,7 @@ for (const dialect of DIALECTS) {
       sessionId: '',
       deadJobId: '',
       workflowId: '',
+      templateId: '',
       runId: '',
       alertId: '',
       adjustmentId: '',
@@ -153,6 +154,16 @@ for (const dialect of DIALECTS) {
         key: A.apiKey,
         body: { kind: 'bearer_token', token: 'a-private-token' },
       });
+      const messageTemplate = await call(http.app, 'POST', '/v1/templates', {
+        key: A.apiKey,
+        body: {
+          name: 'A welcome',
+          channel: 'email',
+          content: { subject: 'A-private subject', text: 'Hi {{lead.name}}' },
+        },
+      });
+      assert.equal(messageTemplate.status, 201, JSON.stringify(messageTemplate.body));
+      A.templateId = messageTemplate.body.id as string;
       // An alert and an applied change of A's optimiser (as its monitor would have left them).
       A.alertId = runtime.ids.next('alr');
       A.adjustmentId = runtime.ids.next('adj');
@@ -773,6 +784,33 @@ for (const dialect of DIALECTS) {
         const own = await call(http.app, 'GET', '/v1/workflow-credentials', { key: A.apiKey });
         assert.ok(JSON.stringify(own.body).includes('a-secret'));
       },
+      async createTemplate() {
+        const made = await asB('POST', '/v1/templates', {
+          name: 'B template',
+          channel: 'sms',
+          content: { text: 'B-only text' },
+        });
+        assert.equal(made.status, 201, JSON.stringify(made.body));
+        const own = await call(http.app, 'GET', '/v1/templates', { key: A.apiKey });
+        assert.ok(!JSON.stringify(own.body).includes('B template'), "B's template is not in A's list");
+      },
+      async listTemplates() {
+        const listed = await asB('GET', '/v1/templates');
+        assert.equal(listed.status, 200);
+        assert.ok(!JSON.stringify(listed.body).includes(A.templateId));
+      },
+      async getTemplate() {
+        notFound(await asB('GET', `/v1/templates/${A.templateId}`));
+      },
+      async createTemplateVersion() {
+        notFound(
+          await asB('POST', `/v1/templates/${A.templateId}/versions`, {
+            content: { subject: 'x', text: 'y' },
+          }),
+        );
+        const own = await call(http.app, 'GET', `/v1/templates/${A.templateId}`, { key: A.apiKey });
+        assert.equal(own.body.latestVersion, 1, "A's template has no version from B");
+      },
       async listWorkflowHooks() {
         hookCases++;
         const hooked = await call(http.app, 'POST', '/v1/workflows', {
@@ -1270,17 +1308,19 @@ for (const dialect of DIALECTS) {
                   ? `adj_${'0'.repeat(26)}`
                   : url.includes('/workflows/')
                     ? `wf_${'0'.repeat(26)}`
-                    : url.includes('/chat/')
-                      ? A.sessionId
-                      : url.includes('playbooks')
-                        ? 'private-a'
-                        : url.includes('/identity-claims')
-                          ? `idc_${'0'.repeat(26)}`
-                          : url.includes('/council/agents')
-                            ? 'strategist-uk'
-                            : url.includes('/council/decisions')
-                              ? `dec_${'0'.repeat(26)}`
-                              : A.leadId,
+                    : url.includes('/templates/')
+                      ? `tpl_${'0'.repeat(26)}`
+                      : url.includes('/chat/')
+                        ? A.sessionId
+                        : url.includes('playbooks')
+                          ? 'private-a'
+                          : url.includes('/identity-claims')
+                            ? `idc_${'0'.repeat(26)}`
+                            : url.includes('/council/agents')
+                              ? 'strategist-uk'
+                              : url.includes('/council/decisions')
+                                ? `dec_${'0'.repeat(26)}`
+                                : A.leadId,
           )
           .replace(':eventId', A.eventId)
           .replace(':runId', `wfr_${'0'.repeat(26)}`)

@@ -24,6 +24,7 @@ import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
 import { registerSuppressionRoutes } from './routes/suppression-routes.ts';
+import { registerTemplateRoutes } from './routes/template-routes.ts';
 import { registerUnsubscribeRoutes } from './routes/unsubscribe-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
@@ -184,6 +185,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerWorkflowRoutes(app, catalog, deps);
   registerUnsubscribeRoutes(app, catalog, deps);
   registerWorkflowHookRoutes(app, catalog, deps);
+  registerTemplateRoutes(app, catalog, deps);
   registerOptimiserRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;

@@ -21,6 +21,7 @@ import type {
   GenerateRequest,
   GenerationRefusal,
   SettingsStore,
+  TemplateStore,
   WorkflowService,
 } from '../workflows/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -34,6 +35,7 @@ export interface WorkflowHttp {
   read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   settings: SettingsStore;
   credentials: CredentialStore;
+  templates: TemplateStore;
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   unsubscribe(workspaceId: string, leadId: string): Promise<void>;
   /**

@@ -635,6 +635,28 @@ interface WorkflowHooksTable {
   created_at: number;
 }
 
+/** A workspace's e-mail or SMS template (migration 042); its content lives in its versions. */
+interface MessageTemplatesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** `email` or `sms`. */
+  channel: string;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One version of a template, never changed: JSON `{ subject?, text?, html? }` (logic-less Mustache). */
+interface MessageTemplateVersionsTable {
+  workspace_id: string;
+  template_id: string;
+  version: number;
+  content: string;
+  created_by: string;
+  created_at: number;
+}
+
 /** A durable schedule: one due row per workspace and name (migration 061). */
 interface SchedulesTable {
   workspace_id: string;
@@ -749,6 +771,8 @@ export interface Database {
   workflow_settings: WorkflowSettingsTable;
   workflow_schedules: WorkflowSchedulesTable;
   workflow_hooks: WorkflowHooksTable;
+  message_templates: MessageTemplatesTable;
+  message_template_versions: MessageTemplateVersionsTable;
   schedules: SchedulesTable;
   optimiser_state: OptimiserStateTable;
   optimiser_alerts: OptimiserAlertsTable;
@@ -799,6 +823,8 @@ export const TENANT_TABLES = [
   'workflow_settings',
   'workflow_schedules',
   'workflow_hooks',
+  'message_templates',
+  'message_template_versions',
   'schedules',
   'optimiser_state',
   'optimiser_alerts',

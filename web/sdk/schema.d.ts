@@ -1306,6 +1306,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's templates */
+        get: operations["listTemplates"];
+        put?: never;
+        /**
+         * Create an e-mail or SMS template (version 1)
+         * @description Content is logic-less Mustache (`{{lead.name}}`): no code runs in a template. An e-mail template needs a subject and text or html; an SMS template needs text.
+         */
+        post: operations["createTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template with all its versions */
+        get: operations["getTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a new version of a template
+         * @description Earlier versions stay unchanged; runs already started keep the version they started with.
+         */
+        post: operations["createTemplateVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/unsubscribe/{workspaceId}/{leadId}": {
         parameters: {
             query?: never;
@@ -7249,6 +7307,228 @@ export interface operations {
                             workspaceId: string;
                             workspaceName: string;
                         }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            channel: "email" | "sms";
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            latestVersion: number;
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "email" | "sms";
+                    content: {
+                        /** @description E-mail HTML part */
+                        html?: string;
+                        /** @description E-mail subject */
+                        subject?: string;
+                        /** @description Plain text (the SMS body, or the e-mail text part) */
+                        text?: string;
+                    };
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "email" | "sms";
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        latestVersion: number;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        version: {
+                            content: {
+                                /** @description E-mail HTML part */
+                                html?: string;
+                                /** @description E-mail subject */
+                                subject?: string;
+                                /** @description Plain text (the SMS body, or the e-mail text part) */
+                                text?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "email" | "sms";
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        latestVersion: number;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        versions: {
+                            content: {
+                                /** @description E-mail HTML part */
+                                html?: string;
+                                /** @description E-mail subject */
+                                subject?: string;
+                                /** @description Plain text (the SMS body, or the e-mail text part) */
+                                text?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTemplateVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    content: {
+                        /** @description E-mail HTML part */
+                        html?: string;
+                        /** @description E-mail subject */
+                        subject?: string;
+                        /** @description Plain text (the SMS body, or the e-mail text part) */
+                        text?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Published */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            /** @description E-mail HTML part */
+                            html?: string;
+                            /** @description E-mail subject */
+                            subject?: string;
+                            /** @description Plain text (the SMS body, or the e-mail text part) */
+                            text?: string;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        createdBy: string;
+                        version: number;
                     };
                 };
             };
