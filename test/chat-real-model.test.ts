@@ -303,6 +303,78 @@ for (const provider of PROVIDERS) {
       assert.equal(saved.length, 1, 'the streamed message is saved once, whole');
     });
 
+    it('shows the reply on the conversation’s live stream as message.delta events, then as the message', async () => {
+      const sessionId = (await start()).body.sessionId as string;
+      const { promise: gate, resolve: release } = Promise.withResolvers<void>();
+      let held = false;
+      phrasing = (request) => {
+        if (held) return reword(request);
+        held = true;
+        const [first, ...rest] = draftOf(request).split(' ');
+        return { sse: provider.stream([`${MARK} `, `${first} `, { until: gate }, rest.join(' ')]) };
+      };
+      const live = await fetch(`${base}/v1/chat/sessions/${sessionId}/stream`, {
+        headers: { 'x-widget-key': widgetKey, accept: 'text/event-stream' },
+      });
+      assert.equal(live.status, 200);
+      const reader = (live.body as ReadableStream<Uint8Array>)
+        .pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>)
+        .getReader();
+      let received = '';
+      const readUntil = async (pattern: RegExp) => {
+        while (!pattern.test(received)) {
+          const { value, done } = await reader.read();
+          assert.ok(!done, `the live stream ended early: ${received}`);
+          received += value;
+        }
+      };
+      await readUntil(/event: message\n/); // the conversation so far
+      const before = received.length;
+      // A plain JSON turn: the live stream is what shows the reply while it is written.
+      const turn = say(sessionId, 'We need faster lead routing');
+      await readUntil(/event: message\.delta\n/);
+      const delta = JSON.parse(/event: message\.delta\ndata: (.*)\n/.exec(received)?.[1] as string);
+      assert.equal(delta.text, MARK);
+      assert.ok(!received.slice(before).includes('event: message\n'), 'the reply is not finished yet');
+      release();
+      assert.equal((await turn).status, 200);
+      await readUntil(new RegExp(`"id":"${delta.messageId}"`));
+      await reader.cancel();
+      const finished = (await transcript(sessionId)).find((_m, i) => `m${i}` === delta.messageId);
+      assert.ok(finished?.text.startsWith(`${MARK} `));
+    });
+
+    it('answers a question from the workspace’s content through the model, citing the passage', async () => {
+      const loaded = await call(http.app, 'PUT', '/v1/chat/knowledge', {
+        key: apiKey,
+        body: {
+          documents: [
+            {
+              title: 'Pricing',
+              content:
+                '## Per-seat billing\nAll plans are billed per seat. A seat is one user who logs in.\n',
+            },
+          ],
+        },
+      });
+      assert.equal(loaded.status, 200, JSON.stringify(loaded.body));
+      phrasing = (request) =>
+        systemOf(request).includes('numbered passages')
+          ? { sse: provider.stream(['Yes, every plan ', 'is billed per seat [1].']) }
+          : reword(request);
+      const sessionId = (await start()).body.sessionId as string;
+      const turn = await say(sessionId, 'Does your pricing work per seat?');
+      assert.equal(turn.status, 200, JSON.stringify(turn.body));
+      const asked = server.requests.filter((r) => systemOf(r).includes('numbered passages'));
+      assert.equal(asked.length, 1, 'the model was asked for the answer once');
+      assert.match(userOf(asked[0] as Recorded), /All plans are billed per seat/);
+      const answer = (await transcript(sessionId)).find(
+        (m) => m.text === 'Yes, every plan is billed per seat.',
+      );
+      assert.equal(answer?.via?.path, 'model');
+      assert.equal((answer?.via?.cited as string[] | undefined)?.length, 1);
+    });
+
     it('fills slots from the model’s structured output', async () => {
       const sessionId = (await start()).body.sessionId as string;
       slots = { authority: 'director', budget: { min: 50_000, max: 50_000, currency: 'USD' } };

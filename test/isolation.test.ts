@@ -26,6 +26,7 @@ for (const dialect of DIALECTS) {
       sessionId: '',
       deadJobId: '',
       workflowId: '',
+      templateId: '',
       runId: '',
       alertId: '',
       adjustmentId: '',
@@ -153,6 +154,16 @@ for (const dialect of DIALECTS) {
         key: A.apiKey,
         body: { kind: 'bearer_token', token: 'a-private-token' },
       });
+      const messageTemplate = await call(http.app, 'POST', '/v1/templates', {
+        key: A.apiKey,
+        body: {
+          name: 'A welcome',
+          channel: 'email',
+          content: { subject: 'A-private subject', text: 'Hi {{lead.name}}' },
+        },
+      });
+      assert.equal(messageTemplate.status, 201, JSON.stringify(messageTemplate.body));
+      A.templateId = messageTemplate.body.id as string;
       // An alert and an applied change of A's optimiser (as its monitor would have left them).
       A.alertId = runtime.ids.next('alr');
       A.adjustmentId = runtime.ids.next('adj');
@@ -773,6 +784,33 @@ for (const dialect of DIALECTS) {
         const own = await call(http.app, 'GET', '/v1/workflow-credentials', { key: A.apiKey });
         assert.ok(JSON.stringify(own.body).includes('a-secret'));
       },
+      async createTemplate() {
+        const made = await asB('POST', '/v1/templates', {
+          name: 'B template',
+          channel: 'sms',
+          content: { text: 'B-only text' },
+        });
+        assert.equal(made.status, 201, JSON.stringify(made.body));
+        const own = await call(http.app, 'GET', '/v1/templates', { key: A.apiKey });
+        assert.ok(!JSON.stringify(own.body).includes('B template'), "B's template is not in A's list");
+      },
+      async listTemplates() {
+        const listed = await asB('GET', '/v1/templates');
+        assert.equal(listed.status, 200);
+        assert.ok(!JSON.stringify(listed.body).includes(A.templateId));
+      },
+      async getTemplate() {
+        notFound(await asB('GET', `/v1/templates/${A.templateId}`));
+      },
+      async createTemplateVersion() {
+        notFound(
+          await asB('POST', `/v1/templates/${A.templateId}/versions`, {
+            content: { subject: 'x', text: 'y' },
+          }),
+        );
+        const own = await call(http.app, 'GET', `/v1/templates/${A.templateId}`, { key: A.apiKey });
+        assert.equal(own.body.latestVersion, 1, "A's template has no version from B");
+      },
       async listWorkflowHooks() {
         hookCases++;
         const hooked = await call(http.app, 'POST', '/v1/workflows', {
@@ -1049,6 +1087,90 @@ for (const dialect of DIALECTS) {
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
       },
+      async getFunnel() {
+        const mine = await call(http.app, 'GET', '/v1/analytics/funnel?window=7d', { key: A.apiKey });
+        assert.ok(((mine.body.stages as { count: number }[])[0]?.count ?? 0) >= 1, 'A sees its own arrivals');
+        const theirs = await asB('GET', '/v1/analytics/funnel?window=7d');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        const ownLeads = ((await asB('GET', '/v1/leads')).body.items as unknown[]).length;
+        assert.equal((theirs.body.stages as { count: number }[])[0]?.count, ownLeads);
+      },
+      async orgFunnel() {
+        const orgKey = await runtime.tenants.createOrganisationKey({ organisationId: B.organisation });
+        const funnel = await call(http.app, 'GET', '/v1/org/funnel', { key: orgKey.key });
+        assert.equal(funnel.status, 200, JSON.stringify(funnel.body));
+        assert.deepEqual(
+          (funnel.body.workspaces as { workspaceId: string }[]).map((w) => w.workspaceId),
+          [B.workspaceId],
+        );
+        const ownLeads = ((await asB('GET', '/v1/leads')).body.items as unknown[]).length;
+        assert.equal((funnel.body.total as { stages: { count: number }[] }).stages[0]?.count, ownLeads);
+      },
+      async getModelCalibration() {
+        // A has a model version 41 with a scored outcome; B asking for version 41 finds none.
+        await runtime.inspect
+          .insertInto('scoring_models')
+          .values({
+            workspace_id: A.workspaceId,
+            version: 41,
+            id: `mdl_isolation_${as}`,
+            status: 'retired',
+            kind: 'logistic',
+            model: '{}',
+            feature_spec: '{"features":[]}',
+            metrics: '{}',
+            rows: 1,
+            positives: 1,
+            reason: 'isolation',
+            replaces_version: null,
+            trained_at: 0,
+            promoted_at: null,
+            retired_at: 0,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const mine = await call(http.app, 'GET', '/v1/models/41/calibration', { key: A.apiKey });
+        assert.equal(mine.status, 200, JSON.stringify(mine.body));
+        notFound(await asB('GET', '/v1/models/41/calibration'));
+      },
+      async listSuppressions() {
+        const ctx = { workspaceId: A.workspaceId, organisationId: '' };
+        const hash = runtime.privacy.keys.suppressionHash(ctx, 'email', A.email);
+        await runtime.inspect
+          .insertInto('privacy_suppressions')
+          .values({ workspace_id: A.workspaceId, hash, kind: 'email', reason: 'erasure', created_at: 1 })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const mine = await call(http.app, 'GET', '/v1/privacy/suppressions', { key: A.apiKey });
+        assert.ok(JSON.stringify(mine.body).includes(hash.slice(0, 12)));
+        const theirs = await asB('GET', '/v1/privacy/suppressions');
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.ok(!JSON.stringify(theirs.body).includes(hash.slice(0, 12)));
+      },
+      async lookupSuppression() {
+        const ctx = { workspaceId: A.workspaceId, organisationId: '' };
+        await runtime.inspect
+          .insertInto('privacy_suppressions')
+          .values({
+            workspace_id: A.workspaceId,
+            hash: runtime.privacy.keys.suppressionHash(ctx, 'email', 'gone-from-a@a.example.com'),
+            kind: 'email',
+            reason: 'erasure',
+            created_at: 1,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const mine = await call(http.app, 'POST', '/v1/privacy/suppressions/lookup', {
+          key: A.apiKey,
+          body: { email: 'gone-from-a@a.example.com' },
+        });
+        assert.equal(mine.body.suppressed, true);
+        const theirs = await asB('POST', '/v1/privacy/suppressions/lookup', {
+          email: 'gone-from-a@a.example.com',
+        });
+        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+        assert.equal(theirs.body.suppressed, false);
+      },
       async getReportsGuarantee() {
         const theirs = await asB('GET', '/v1/reports/guarantee?period=1d&periods=2');
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
@@ -1186,17 +1308,19 @@ for (const dialect of DIALECTS) {
                   ? `adj_${'0'.repeat(26)}`
                   : url.includes('/workflows/')
                     ? `wf_${'0'.repeat(26)}`
-                    : url.includes('/chat/')
-                      ? A.sessionId
-                      : url.includes('playbooks')
-                        ? 'private-a'
-                        : url.includes('/identity-claims')
-                          ? `idc_${'0'.repeat(26)}`
-                          : url.includes('/council/agents')
-                            ? 'strategist-uk'
-                            : url.includes('/council/decisions')
-                              ? `dec_${'0'.repeat(26)}`
-                              : A.leadId,
+                    : url.includes('/templates/')
+                      ? `tpl_${'0'.repeat(26)}`
+                      : url.includes('/chat/')
+                        ? A.sessionId
+                        : url.includes('playbooks')
+                          ? 'private-a'
+                          : url.includes('/identity-claims')
+                            ? `idc_${'0'.repeat(26)}`
+                            : url.includes('/council/agents')
+                              ? 'strategist-uk'
+                              : url.includes('/council/decisions')
+                                ? `dec_${'0'.repeat(26)}`
+                                : A.leadId,
           )
           .replace(':eventId', A.eventId)
           .replace(':runId', `wfr_${'0'.repeat(26)}`)

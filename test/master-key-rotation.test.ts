@@ -255,5 +255,45 @@ for (const dialect of DIALECTS) {
         await alone.close();
       }
     });
+
+    it('shuts the old key out of every chain past a checkpoint signed after the rotation', async () => {
+      const ws = workspaces[1] as string;
+      const scope = <T>(fn: () => Promise<T>) =>
+        withDataScope({ kind: 'workspaces', workspaceIds: [ws] }, fn);
+      const rotated = await reopen(NEW_KEY, [Buffer.from(TEST_MASTER_KEY_BYTES)]);
+      try {
+        const checkpoint = await scope(() => rotated.audit.checkpoint());
+        // The new key appends after the checkpoint: sound.
+        await rotated.tenants.rotateSecret({ workspaceId: ws, overlapSeconds: 60, actor: ACTOR });
+        assert.deepEqual(
+          (await scope(() => rotated.audit.verify({ workspaceId: ws, checkpoint }))).problems,
+          [],
+        );
+        // Someone still holding the old key (it leaked: the reason to rotate) appends a valid-looking entry.
+        const leaked = await reopen(Buffer.from(TEST_MASTER_KEY_BYTES), []);
+        try {
+          await leaked.tenants.rotateSecret({ workspaceId: ws, overlapSeconds: 60, actor: ACTOR });
+        } finally {
+          await leaked.close();
+        }
+        // Without a checkpoint the old key, still listed, vouches for it; past the checkpoint it does not.
+        assert.deepEqual((await scope(() => rotated.audit.verify({ workspaceId: ws }))).problems, []);
+        const verified = await scope(() => rotated.audit.verify({ workspaceId: ws, checkpoint }));
+        const forged = verified.problems.filter((p) => p.kind === 'forged');
+        assert.ok(forged.length >= 2, JSON.stringify(verified.problems));
+        const last = await db()
+          .selectFrom('audit_heads')
+          .select('seq')
+          .where('workspace_id', '=', ws)
+          .executeTakeFirstOrThrow();
+        assert.ok(forged.some((p) => p.seq === Number(last.seq) && p.id !== null));
+        assert.ok(
+          forged.some((p) => p.id === null),
+          'the head moved by the old key is named too',
+        );
+      } finally {
+        await rotated.close();
+      }
+    });
   });
 }

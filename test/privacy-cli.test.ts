@@ -102,4 +102,47 @@ describe('leadloop privacy (CLI)', () => {
       'the other person is untouched',
     );
   });
+
+  it('files on hold without --workspace (the only one), extends with a reason, runs; rejects another and wants a reason', () => {
+    writeFileSync(
+      join(dataDir, 'held.csv'),
+      'email,name\ncarl.held@cli.example,Carl Held\ndora.doubt@cli.example,Dora Doubt\n',
+    );
+    assert.equal(cli(['import', join(dataDir, 'held.csv'), '--data-dir', dataDir, '--json']).status, 0);
+    const json = (args: string[]) => {
+      const result = cli([...args, '--data-dir', dataDir, '--json']);
+      assert.equal(result.status, 0, result.stderr);
+      return JSON.parse(result.stdout) as {
+        id: string;
+        status: string;
+        held: boolean;
+        dueAt: number;
+        extendedDueAt: number;
+      };
+    };
+    const held = json(['privacy', 'erase', '--email', 'carl.held@cli.example', '--hold']);
+    assert.equal(held.status, 'received');
+    assert.equal(held.held, true);
+    const listed = cli(['privacy', 'list', '--status', 'received', '--data-dir', dataDir]);
+    assert.match(listed.stdout, new RegExp(`${held.id} .*\\(held\\)`));
+    const extended = json(['privacy', 'extend', '--id', held.id, '--reason', 'waiting for ID']);
+    assert.equal(extended.dueAt, held.extendedDueAt);
+    const ran = json(['privacy', 'run', '--id', held.id]);
+    assert.equal(ran.status, 'completed');
+
+    const doubtful = json([
+      'privacy',
+      'request',
+      '--type',
+      'access',
+      '--email',
+      'dora.doubt@cli.example',
+      '--hold',
+    ]);
+    const noReason = cli(['privacy', 'reject', '--id', doubtful.id, '--data-dir', dataDir]);
+    assert.notEqual(noReason.status, 0);
+    assert.match(noReason.stderr, /reason/);
+    const rejected = json(['privacy', 'reject', '--id', doubtful.id, '--reason', 'identity not verified']);
+    assert.equal(rejected.status, 'rejected');
+  });
 });

@@ -317,7 +317,7 @@ for (const dialect of DIALECTS) {
       const actions = await inWorkspace(A.workspaceId, () =>
         runtime.inspect
           .selectFrom('audit_log')
-          .select('action')
+          .select(['action', 'reason', 'data'])
           .where('subject', 'in', [id, other.body.id as string])
           .orderBy('seq')
           .execute(),
@@ -333,6 +333,10 @@ for (const dialect of DIALECTS) {
           'privacy.request.rejected',
         ],
       );
+      // The operator's free-text reasons may name the person: the audit trail holds them sealed only.
+      const trail = JSON.stringify(actions);
+      for (const words of ['identity not verified', 'identity check needs a signed form'])
+        assert.ok(!trail.includes(words), `the audit trail does not hold "${words}" in clear`);
     });
 
     it('sweeps retention: erases old unconverted leads (and their cached council decisions), keeps converted ones, deletes finished workflow runs past their days, reports, and a rerun removes nothing', async () => {

@@ -174,11 +174,15 @@ describe('embedded server, workers on a worker thread (SQLite)', () => {
       let kills = 0;
       let killing: Promise<unknown> = Promise.resolve();
       let posted = 0;
+      let lastKilled: ReturnType<typeof host.current> = null;
       const killer = setInterval(() => {
-        if (posted < 500 || kills >= 3 || host.released() > 0 || !host.current()) return;
+        const thread = host.current();
+        // A thread being terminated stays current until it has exited: kill each thread once.
+        if (posted < 500 || kills >= 3 || host.released() > 0 || !thread || thread === lastKilled) return;
         if (Number((held.get() as { n: number }).n) === 0) return;
         kills++;
-        killing = (host.current() as NonNullable<ReturnType<typeof host.current>>).terminate();
+        lastKilled = thread;
+        killing = thread.terminate();
       }, 5);
       let acknowledged: string[];
       try {

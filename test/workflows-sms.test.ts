@@ -319,6 +319,9 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
     await eventually(async () => (sink.requests.length >= 1 ? true : undefined));
     assert.equal(new URLSearchParams(sink.requests[0]?.body).get('To'), '+442079460000');
     assert.equal(new URLSearchParams(sink.requests[0]?.body).get('Body'), 'Hi Ann, your demo is tomorrow');
+    // Settled before the clock jumps again (a jump past the job's lease would let another worker
+    // deliver it a second time, with the same idempotency key: at-least-once, deduplicated by key).
+    await eventually(async () => ((await stepOf(uk.runId))?.status === 'completed' ? true : undefined));
     assert.equal((await stepOf(us.runId))?.status, 'waiting', 'still night in Honolulu');
 
     clock.set(Date.UTC(2026, 0, 6, 18, 0, 1));
@@ -329,6 +332,7 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
       ['+442079460000', '+12125550100'],
       'each text once',
     );
+    assert.equal(new Set(sink.requests.map((r) => r.headers['i-idempotency-key'])).size, 2);
     const audit = await runtime.inspect
       .selectFrom('audit_log')
       .select(['action', 'subject'])

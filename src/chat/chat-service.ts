@@ -118,8 +118,15 @@ export interface ChatService {
     ctx: WorkspaceContext,
     query: { status?: ChatListStatus | undefined; limit: number; cursor?: string | undefined },
   ): Promise<{ items: ChatListItem[]; nextCursor: string | null }>;
-  /** Calls `listener` after each saved change of a session in this process; returns an unsubscribe function. */
-  subscribe(sessionId: string, listener: () => void): () => void;
+  /**
+   * Calls `listener` after each saved change of a session in this process, and `onDelta` with reply
+   * text as a model writes it (before the turn is saved); returns an unsubscribe function.
+   */
+  subscribe(
+    sessionId: string,
+    listener: () => void,
+    onDelta?: (delta: { messageId: string; text: string }) => void,
+  ): () => void;
 }
 
 /**
@@ -240,6 +247,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   const { chats, engineFor, tenants, leads, clock, ids, store, audit, events } = options;
   const locks = new Map<string, Promise<unknown>>();
   const listeners = new Map<string, Set<() => void>>();
+  const deltaListeners = new Map<string, Set<(delta: { messageId: string; text: string }) => void>>();
 
   function changed(sessionId: string, workspaceId: string, notifyEvents: boolean): void {
     for (const listener of listeners.get(sessionId) ?? []) listener();
@@ -481,7 +489,15 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return inWorkspace(workspace.id, () => startIn(workspace, { playbook, locale, context, signal }));
     },
 
-    async message({ sessionId, widgetKey, text, signal, onDelta }) {
+    async message({ sessionId, widgetKey, text, signal, onDelta: caller }) {
+      // Reply text goes to the caller (the turn's own stream) and to the session's live streams.
+      const onDelta =
+        caller || deltaListeners.has(sessionId)
+          ? (delta: { messageId: string; text: string }) => {
+              caller?.(delta);
+              for (const listener of deltaListeners.get(sessionId) ?? []) listener(delta);
+            }
+          : undefined;
       return serialised(sessionId, () =>
         // An ended conversation still answers: the engine hands over to a person on request
         // ("human") and otherwise says the conversation is over. The lead was submitted already.
@@ -603,13 +619,20 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return { items, nextCursor: tail ? `${Date.parse(tail.updatedAt)}|${tail.id}` : null };
     },
 
-    subscribe(sessionId, listener) {
+    subscribe(sessionId, listener, onDelta) {
       const set = listeners.get(sessionId) ?? new Set<() => void>();
       listeners.set(sessionId, set);
       set.add(listener);
+      const deltas = deltaListeners.get(sessionId) ?? new Set();
+      if (onDelta) {
+        deltaListeners.set(sessionId, deltas);
+        deltas.add(onDelta);
+      }
       return () => {
         set.delete(listener);
         if (set.size === 0) listeners.delete(sessionId);
+        if (onDelta) deltas.delete(onDelta);
+        if (deltas.size === 0) deltaListeners.delete(sessionId);
       };
     },
 

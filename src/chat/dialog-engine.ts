@@ -186,7 +186,10 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
       urls: state.playbook.meetingUrl === undefined ? [] : [state.playbook.meetingUrl],
       emails: state.contact.email === undefined ? [] : [state.contact.email],
     };
-    const visitorText = state.transcript.findLast((entry) => entry.role === 'visitor')?.text;
+    const visitorText =
+      phraser === templatePhraser
+        ? undefined
+        : state.transcript.findLast((entry) => entry.role === 'visitor')?.text;
     const replies: Reply[] = [];
     for (const draft of turn.replies) {
       // The message's id is its transcript position: streamed deltas name the message they build.
@@ -268,6 +271,8 @@ export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
    * phraser writes the answer from them (or declines), the template phraser keeps the offline reply.
    */
   const ground = async (turn: Turn, knowledge: KnowledgeSource, question: string, declined: boolean) => {
+    // Templates never write answers: no second search for them.
+    if (phraser === templatePhraser) return;
     const passages = (await knowledge.search?.(question)) ?? [];
     const reply = turn.replies.at(-1);
     if (passages.length === 0 || reply === undefined) return;

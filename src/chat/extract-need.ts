@@ -11,6 +11,8 @@ export interface NeedMatch extends Span {
 const WANT_CUES = [
   "(?:we|i)(?:'re| are|'m| am)?\\s+(?:really |urgently |mainly |basically |mostly |desperately |just |also )?(?:need(?:s)?|want(?:s)?|wanna|would like|would love|are looking|'re looking|am looking|'m looking|are hoping|'re hoping|hope|plan|are planning|'re planning|are trying|'re trying|am trying|'m trying|aim|are aiming|have to|must)(?:\\s+(?:for|to|with|is))?",
   "(?:we|i)'d (?:like|love)(?:\\s+to)?",
+  // Non-native forms: "we search a tool for…", "we are searching a CRM", "I look for a way to…".
+  "(?:we|i)(?:'re| are|'m| am)?\\s+(?:search(?:ing)?|seek(?:ing)?|look(?:ing)? for)(?:\\s+for)?",
   // The subject carried over from an earlier clause: "we have a budget of 50k and need a CRM".
   '(?:and|but|so)\\s+(?:really |urgently |also )?(?:need|want)(?:\\s+(?:for|to|with))?',
   '(?:main |biggest |key |big )?(?:challenge|problem|pain point|pain|issue)s?\\s*:',
@@ -26,7 +28,7 @@ const WANT_CUES = [
 ];
 // Phrases that state a pain ("we're losing leads because...").
 const PAIN_CUES = [
-  "(?:we(?:'re| are)?|i(?:'m| am)?)\\s+(?:constantly |always |still )?(?:losing|wasting|missing|drowning in|spending too much|struggling|not able to|unable to|can'?t|cannot|have trouble|have a hard time|have problems|have issues|have difficulty)",
+  "(?:we(?:'re| are)?|i(?:'m| am)?)\\s+(?:constantly |always |still )?(?:losing|wasting|missing|drowning in|spending too much|struggling|lose|waste|miss|struggle|spend too much|keep losing|keep missing|not able to|unable to|can'?t|cannot|have trouble|have a hard time|have problems|have issues|have difficulty)",
   "(?:it'?s|it is)\\s+(?:really |very |too )?(?:hard|difficult|painful|a pain|impossible|slow)\\s+to",
   'too much (?:time|money|manual work|effort)',
   '(?:wir|ich)\\s+(?:haben probleme|kampfen|verlieren|verschwenden)',

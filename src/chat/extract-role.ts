@@ -1,5 +1,6 @@
 import { findTitles } from '../leads/index.ts';
 import type { AuthorityLevel } from './slot-values.ts';
+import { createSpeller } from './spelling.ts';
 import { fold, overlaps, type Span } from './text.ts';
 
 /** A role or decision-making statement found in a message. */
@@ -84,7 +85,7 @@ const PATTERNS: RolePattern[] = [
 ];
 
 const SELF_BEFORE =
-  /(?:\bi(?:'m| am)|\bim\b|i work as|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
+  /(?:\bi(?:'m| am)|\bim\b|\bme (?:is|am)\b|i work as|i work like|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
 const OTHER_BEFORE =
   /(?:\b(?:my|our|his|her|their|your|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|mi|mis|nuestr[oa]|mon|ma|notre|nos)\s+(?:[\p{L}-]+\s+){0,2}|report(?:s|ing)? (?:directly )?to (?:the |our |my )?|reports to|with (?:the|our|my) |the (?:ceo|cfo|cto|founder|owner)(?: and| or)? (?:the )?)$/u;
 
@@ -108,9 +109,37 @@ export function extractRoles(text: string): RoleMatch[] {
     if (found.some((f) => overlaps(f, title))) continue;
     found.push({ ...title, subject: subjectOf(folded, title) });
   }
+  // "cheif marketing officer", "sales manger": a title only the repaired words make, or make longer.
+  const repaired = repairTitleWords(folded);
+  if (repaired !== null) {
+    for (const title of findTitles(repaired.text)) {
+      const span = { start: repaired.start(title.start), end: repaired.end(title.end) };
+      const covered = found.filter((f) => overlaps(f, span));
+      if (covered.some((f) => f.start < span.start || f.end > span.end)) continue;
+      if (covered.length > 0 && covered.every((f) => f.start === span.start && f.end === span.end)) continue;
+      for (const f of covered) found.splice(found.indexOf(f), 1);
+      found.push({ ...span, level: title.level, subject: subjectOf(folded, span) });
+    }
+  }
   found.sort((a, b) => a.start - b.start);
   return found;
 }
+
+const TITLE_WORDS =
+  'chief officer director manager president founder executive marketing operations procurement purchasing assistant coordinator specialist intern owner partner principal senior junior engineer developer analyst consultant business development revenue technology technical financial finance product customer success growth demand generation representative administrator supervisor leader head vice sales';
+// Inflected forms are real words ("I managed", "she founded"), never misspelt titles.
+const repairTitleWords = createSpeller(
+  TITLE_WORDS.split(' '),
+  {},
+  TITLE_WORDS.split(' ').flatMap((w) => [
+    `${w}s`,
+    `${w}ed`,
+    `${w}d`,
+    `${w.replace(/e?r$/, '')}ed`,
+    `${w.replace(/e?r$/, '')}es`,
+    `${w.replace(/r$/, '')}s`,
+  ]),
+);
 
 // "Head of Growth here", "CTO speaking", "VP Sales at Acme, ..." : the title names the writer.
 const SELF_AFTER =

@@ -12,6 +12,7 @@ import {
   ymdOf,
 } from './dates.ts';
 import type { TimelineValue } from './slot-values.ts';
+import { createSpeller } from './spelling.ts';
 import { fold, NUMBER_WORD_PATTERN, overlaps, parseCount, type Span } from './text.ts';
 import { WINDOW_RULES } from './timeline-windows.ts';
 
@@ -237,6 +238,8 @@ interface PeriodRef {
 
 interface Rule {
   pattern: RegExp;
+  /** The rule names a day: "before" it means the day before. */
+  exactDay?: boolean;
   resolve(
     match: RegExpExecArray,
     today: Ymd,
@@ -255,10 +258,12 @@ const RULES: Rule[] = [
   ...WINDOW_RULES,
   {
     pattern: /\b(\d{4})-(\d{1,2})-(\d{1,2})\b/g,
+    exactDay: true,
     resolve: (m) => date(Number(m[1]), Number(m[2]), Number(m[3])),
   },
   {
     pattern: /\b(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\b/g,
+    exactDay: true,
     resolve: (m, _today, options) => {
       const a = Number(m[1]);
       const b = Number(m[2]);
@@ -273,6 +278,7 @@ const RULES: Rule[] = [
       `\\b(?:(\\d{1,2})(?:st|nd|rd|th|er|\\.)?\\s+(?:of\\s+|de\\s+)?(${MONTH_PATTERN})|(${MONTH_PATTERN})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?!\\d))(?:,?\\s+(?:de\\s+)?(\\d{4}))?\\b`,
       'g',
     ),
+    exactDay: true,
     resolve: (m, today) => {
       const month = MONTHS[m[2] ?? m[3] ?? ''];
       const day = Number(m[1] ?? m[4]);
@@ -317,7 +323,7 @@ const RULES: Rule[] = [
   {
     // early/mid/late next year, beginning of 2027, in 2027, end of the year, year end, EOY
     pattern: new RegExp(
-      `\\b(?:(early|beginning of|begin of|start of|the start of|the beginning of|anfang|principios de|debut|mid|mid-|middle of|the middle of|late|${END_OF}|later|sometime|some time|sometime in|in|by|during)\\s*)?(next year|this year|(?:20\\d\\d)(?![\\d./-])|the year|year[- ]end|eoy|nachstes jahr|dieses jahr|jahresende|el proximo ano|el ano que viene|este ano|l'annee prochaine|cette annee|fin d'annee|jahres|(?:el )?ano|l'annee|l'an)`,
+      `\\b(?:(early|beginning of|begin of|start of|the start of|the beginning of|anfang|principios de|debut|mid of|mid|mid-|middle of|the middle of|late|${END_OF}|later|sometime|some time|sometime in|in|by|during)\\s*)?(next year|this year|(?:20\\d\\d)(?![\\d./-])|the year|year(?=\\s*$|\\s*[,.;!?])|year[- ]end|eoy|nachstes jahr|dieses jahr|jahresende|el proximo ano|el ano que viene|este ano|l'annee prochaine|cette annee|fin d'annee|jahres|(?:el )?ano|l'annee|l'an)`,
       'g',
     ),
     resolve: (m, today) => {
@@ -325,6 +331,8 @@ const RULES: Rule[] = [
       const lead = (m[1] ?? '').trim();
       let year: number;
       if (/^(?:jahres|(?:el )?ano|l'annee|l'an)$/.test(what) && lead === '') return undefined;
+      // "until end of year": a bare "year" only after "end of".
+      if (what === 'year' && !/end of|^fin|ende/.test(lead)) return undefined;
       if (/^20\d\d$/.test(what)) {
         if (lead === '') return undefined;
         year = Number(what);
@@ -367,11 +375,14 @@ const RULES: Rule[] = [
   },
   {
     // 6-8 weeks (a range needs no preposition); 3 months (only as the answer to the question)
-    pattern: new RegExp(`\\b(?:(${COUNT})\\s*(?:-|to|or)\\s*)?(${COUNT})\\s+(${UNIT_PATTERN})\\b`, 'g'),
+    pattern: new RegExp(
+      `\\b(?:(${COUNT})\\s*(?:-|to|or)\\s*)?(half an?|a half|${COUNT})\\s+(${UNIT_PATTERN})\\b`,
+      'g',
+    ),
     resolve: (m, today, options) => {
       if (m[1] === undefined && options.expecting !== true) return undefined;
       const unit = UNIT_WORDS[m[3] ?? ''];
-      const count = parseCount(m[2] ?? '');
+      const count = /half/.test(m[2] ?? '') ? 0.5 : parseCount(m[2] ?? '');
       if (unit === undefined || count === undefined || count <= 0 || count > 120) return undefined;
       return addUnits(today, unit, count);
     },
@@ -391,7 +402,7 @@ const RULES: Rule[] = [
   },
   {
     pattern:
-      /\b(?:asap|a\.s\.a\.p\.?|as soon as possible|right away|immediately|straight away|(?:it'?s|is|very|quite|pretty|super) urgent|urgently|sofort|so schnell wie moglich|schnellstmoglich|umgehend|lo antes posible|cuanto antes|inmediatamente|lo mas pronto posible|des que possible|au plus vite|immediatement|tout de suite)\b/g,
+      /\b(?:asap|a\.s\.a\.p\.?|as (?:soon|fast|quickly|early) as (?:possible|we can|you can)|right away|immediately|straight away|(?:it'?s|is|very|quite|pretty|super) urgent|urgently|sofort|so schnell wie moglich|schnellstmoglich|umgehend|lo antes posible|cuanto antes|inmediatamente|lo mas pronto posible|des que possible|au plus vite|immediatement|tout de suite)\b/g,
     resolve: (_m, today) => addDays(today, ASAP_DAYS),
   },
   {
@@ -434,6 +445,43 @@ function perPeriodOfAmount(folded: string, m: RegExpExecArray): boolean {
   return AMOUNT_BEFORE.test(folded.slice(Math.max(0, m.index - 30), m.index).trimEnd());
 }
 
+// Misspelt time words ("next quater", "in 3 monts", "as soon as posible", "in 2 wks"). English only,
+// and words that are common in their own right ("sprint", "match", "hours") are left as they are.
+const PROTECTED = [
+  'match',
+  'matches',
+  'mouth',
+  'mouths',
+  'sprint',
+  'sprints',
+  'string',
+  'strings',
+  'winner',
+  'winners',
+  'quartet',
+  'hours',
+];
+const repairSpelling = createSpeller(
+  [
+    ...Object.keys(MONTHS).filter((word) => word.length >= 5 && /^[a-z]+$/.test(word)),
+    ...'months month weeks week years year days quarter quarters possible immediately within until beginning middle christmas summer spring autumn winter financial fiscal urgent urgently'.split(
+      ' ',
+    ),
+  ],
+  {
+    mths: 'months',
+    mnths: 'months',
+    mos: 'months',
+    wks: 'weeks',
+    wk: 'week',
+    yrs: 'years',
+    yr: 'year',
+    qtr: 'quarter',
+    qtrs: 'quarters',
+  },
+  PROTECTED,
+);
+
 const CHRONO_HINT = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(st|nd|rd|th))\b/;
 
 /**
@@ -441,10 +489,8 @@ const CHRONO_HINT = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday
  * quarter` → the quarter's last day, `by March` → 31 March, `in 3 months` → today + 3 months,
  * `ASAP` → today + 30 days, explicit dates as written. English, German, Spanish and French phrases.
  */
-export function extractTimeline(text: string, options: TimelineOptions): TimelineMatch[] {
-  const folded = fold(text);
-  const today = ymdOf(options.now);
-  const found: TimelineMatch[] = [];
+function scan(folded: string, today: Ymd, options: TimelineOptions, found: TimelineMatch[]): TimelineMatch[] {
+  const added: TimelineMatch[] = [];
   for (const rule of RULES) {
     rule.pattern.lastIndex = 0;
     for (let m = rule.pattern.exec(folded); m !== null; m = rule.pattern.exec(folded)) {
@@ -453,11 +499,31 @@ export function extractTimeline(text: string, options: TimelineOptions): Timelin
         continue;
       }
       const span = { start: m.index, end: m.index + m[0].trimEnd().length };
-      if (found.some((f) => overlaps(f, span)) || perPeriodOfAmount(folded, m)) continue;
+      if ([...found, ...added].some((f) => overlaps(f, span)) || perPeriodOfAmount(folded, m)) continue;
       const raw = rule.resolve(m, today, options, folded);
       if (raw === undefined) continue;
-      const resolved = 'period' in raw ? endOfPeriod(today, raw.period, raw.offset) : raw;
-      found.push({ ...span, value: { byDate: toIsoDate(resolved) } });
+      let resolved = 'period' in raw ? endOfPeriod(today, raw.period, raw.offset) : raw;
+      // "before 1 March": the day before the date named, never a day later than they said.
+      if (rule.exactDay === true && BEFORE_DAY.test(folded.slice(Math.max(0, m.index - 12), m.index)))
+        resolved = addDays(resolved, -1);
+      added.push({ ...span, value: { byDate: toIsoDate(resolved) } });
+    }
+  }
+  return added;
+}
+
+const BEFORE_DAY = /\b(?:before|prior to|vor dem|vor|antes del?|avant le)\s+$/;
+
+export function extractTimeline(text: string, options: TimelineOptions): TimelineMatch[] {
+  const folded = fold(text);
+  const today = ymdOf(options.now);
+  const found = scan(folded, today, options, []);
+  // What only the repaired words make a time phrase of, at the offsets of the original words.
+  const repaired = repairSpelling(folded);
+  if (repaired !== null) {
+    for (const match of scan(repaired.text, today, options, [])) {
+      const span = { start: repaired.start(match.start), end: repaired.end(match.end) };
+      if (!found.some((f) => overlaps(f, span))) found.push({ ...span, value: match.value });
     }
   }
   if (CHRONO_HINT.test(folded)) {

@@ -249,10 +249,8 @@ export function createGuardedPhraser(options: GuardedPhraserOptions): ReplyPhras
       let text = draft.text;
       try {
         const result = await Promise.race([
-          options.primary.phrase(draft, context, {
-            signal: controller.signal,
-            ...(onDelta ? { onDelta: forward } : {}),
-          }),
+          // Always streamed: the first-text clock stops at the model's first words, shown or not.
+          options.primary.phrase(draft, context, { signal: controller.signal, onDelta: forward }),
           halted,
         ]);
         if (result.origin?.path === 'offline') origin = result.origin;

@@ -131,7 +131,7 @@ export const WINDOW_RULES: WindowRule[] = [
   {
     // by mid year, mid-2027, the middle of next year → 30 June
     pattern:
-      /\b(?:(?:by|in|around|until|before|at)\s+)?(?:the\s+)?(?:mid[- ]?|middle of(?: the)?\s+)(year|next year|this year|20\d\d)\b/g,
+      /\b(?:(?:by|in|around|until|before|at)\s+)?(?:the\s+)?(?:mid of\s+(?:the\s+)?|mid[- ]?|middle of(?: the)?\s+)(year|next year|this year|20\d\d)\b/g,
     resolve: (m, today) => {
       const what = m[1] ?? '';
       if (/^20\d\d$/.test(what)) return endOfMonth(Number(what), 6);
@@ -155,13 +155,22 @@ export const WINDOW_RULES: WindowRule[] = [
   {
     // mid-January, by mid March, the middle of May → the 15th
     pattern: new RegExp(
-      `\\b(?:by\\s+|in\\s+|around\\s+|until\\s+)?(?:mid[- ]?|the middle of\\s+|middle of\\s+)(${MONTH_EN})\\b`,
+      `\\b(?:by\\s+|in\\s+|around\\s+|until\\s+)?(?:mid of\\s+|mid[- ]?|the middle of\\s+|middle of\\s+)(${MONTH_EN})\\b`,
       'g',
     ),
     resolve: (m, today) => {
       const month = MONTHS_EN[m[1] ?? ''];
       if (month === undefined) return undefined;
       return nextOccurrence(today, month, 15);
+    },
+  },
+  {
+    // mid of next month, by the middle of this month → the 15th of it (not when it is past)
+    pattern:
+      /\b(?:(?:by|in|around|until)\s+)?(?:the\s+)?(?:mid of\s+|mid[- ]|middle of\s+)(?:the\s+)?(next|this|the coming)\s+month\b/g,
+    resolve: (m, today) => {
+      if (m[1] === 'this') return today.d <= 15 ? { y: today.y, m: today.m, d: 15 } : undefined;
+      return today.m === 12 ? { y: today.y + 1, m: 1, d: 15 } : { y: today.y, m: today.m + 1, d: 15 };
     },
   },
   {

@@ -108,6 +108,14 @@ export async function verifyAuditTrail(options: {
       : [],
   );
   const all = [...new Set([...directory, ...heads.keys(), ...logged, ...anchored.keys()])].sort();
+  // Past a checkpoint, a MAC must be the current key's or the checkpoint signer's. A retired key
+  // (one that leaked is the reason to rotate) may only have written what the checkpoint anchors,
+  // so a checkpoint taken after a rotation shuts the old key out of every chain's future.
+  const signer =
+    keys && checkpoint && !invalid
+      ? [keys, ...keys.previous].find((k) => k.keyId === checkpoint.keyId)
+      : undefined;
+  const sinceCheckpoint = keys && signer ? (signer === keys ? [keys] : [keys, signer]) : undefined;
   let entries = 0;
   const resealed: AuditVerification['resealed'] = [];
   for (const ws of all) {
@@ -147,8 +155,13 @@ export async function verifyAuditTrail(options: {
       problems.push(...verifyChain(ws, chained, { seq: Number(head.seq), hash: head.hash }));
     }
     if (keys) {
+      const anchoredSeq = anchored.get(ws)?.seq ?? 0;
+      const authentic = (seq: number, compute: (k: AuditKeys) => string, mac: string | null) =>
+        sinceCheckpoint && seq > anchoredSeq
+          ? sinceCheckpoint.some((k) => k.matches(mac, compute(k)))
+          : macVerifies(keys, mac, compute);
       for (const row of rows) {
-        if (!macVerifies(keys, row.mac, (k) => k.entryMac(ws, Number(row.seq), row.hash)))
+        if (!authentic(Number(row.seq), (k) => k.entryMac(ws, Number(row.seq), row.hash), row.mac))
           fail(
             'forged',
             Number(row.seq),
@@ -156,7 +169,7 @@ export async function verifyAuditTrail(options: {
             `entry ${row.seq} (${row.id}) is not authenticated by this installation's audit key: it was written or recomputed outside Leadloop`,
           );
       }
-      if (head && !macVerifies(keys, head.mac, (k) => k.headMac(ws, Number(head.seq), head.hash)))
+      if (head && !authentic(Number(head.seq), (k) => k.headMac(ws, Number(head.seq), head.hash), head.mac))
         fail(
           'forged',
           Number(head.seq),

@@ -12,6 +12,8 @@ type IdKind =
   | 'dev'
   | 'job'
   | 'lead'
+  /** A workspace's message template (e-mail or SMS). */
+  | 'tpl'
   | 'aud'
   | 'con'
   | 'req'

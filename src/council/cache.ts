@@ -19,6 +19,10 @@ export interface DecisionCache {
   held(workspaceId: string): Promise<CouncilDecision[]>;
 }
 
+/** Our ids: a lower-case prefix, `_`, and a 26-character ULID (`lead_01J…`). */
+const ID_SHAPE = /^[a-z]+_[0-9A-Z]{26}$/;
+const IDS_IN_TEXT = /(?<![A-Za-z0-9_])[a-z]+_[0-9A-Z]{26}(?![0-9A-Za-z])/g;
+
 /** The parts of a cache key. */
 export interface CacheKeyParts {
   workspaceId: string;
@@ -61,11 +65,16 @@ export function createInMemoryDecisionCache(options: { clock: Clock; maxEntries?
     },
     async forget(workspaceId, mentions) {
       if (mentions.length === 0) return 0;
+      // A retention sweep passes tens of thousands of lead ids: each decision's ids are looked up in
+      // a set instead of its text being scanned once per id. Other strings are still searched for.
+      const ids = new Set(mentions.filter((m) => ID_SHAPE.test(m)));
+      const others = mentions.filter((m) => !ids.has(m));
       let dropped = 0;
       for (const [key, entry] of entries) {
         if (!key.startsWith(`${workspaceId}:`)) continue;
         const text = JSON.stringify(entry.decision);
-        if (mentions.some((m) => text.includes(m))) {
+        const named = ids.size > 0 && (text.match(IDS_IN_TEXT) ?? []).some((id) => ids.has(id));
+        if (named || others.some((m) => text.includes(m))) {
           entries.delete(key);
           dropped++;
         }

@@ -23,6 +23,8 @@ import { registerPrivacyRoutes } from './routes/privacy-routes.ts';
 import { registerReadRoutes } from './routes/read-routes.ts';
 import { registerScoringRoutes } from './routes/scoring-routes.ts';
 import { registerStreamRoute } from './routes/stream-route.ts';
+import { registerSuppressionRoutes } from './routes/suppression-routes.ts';
+import { registerTemplateRoutes } from './routes/template-routes.ts';
 import { registerUnsubscribeRoutes } from './routes/unsubscribe-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
@@ -175,6 +177,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerCouncilRoutes(app, catalog, deps);
   registerScoringRoutes(app, catalog, deps);
   registerPrivacyRoutes(app, catalog, deps);
+  registerSuppressionRoutes(app, catalog, deps);
   registerPrivacyRequestRoutes(app, catalog, deps);
   registerAnalyticsRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);
@@ -182,6 +185,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerWorkflowRoutes(app, catalog, deps);
   registerUnsubscribeRoutes(app, catalog, deps);
   registerWorkflowHookRoutes(app, catalog, deps);
+  registerTemplateRoutes(app, catalog, deps);
   registerOptimiserRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;

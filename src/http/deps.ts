@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AnalyticsService } from '../analytics/index.ts';
+import type { AnalyticsService, FunnelService } from '../analytics/index.ts';
 import type { ChatService, KnowledgeLibrary } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock, Result, SecretBox } from '../core/index.ts';
@@ -21,6 +21,7 @@ import type {
   GenerateRequest,
   GenerationRefusal,
   SettingsStore,
+  TemplateStore,
   WorkflowService,
 } from '../workflows/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -34,6 +35,7 @@ export interface WorkflowHttp {
   read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   settings: SettingsStore;
   credentials: CredentialStore;
+  templates: TemplateStore;
   verifyUnsubscribe(workspaceId: string, leadId: string, token: string): boolean;
   unsubscribe(workspaceId: string, leadId: string): Promise<void>;
   /**
@@ -81,6 +83,8 @@ export interface HttpDeps {
   council: CouncilService;
   privacy: Privacy;
   analytics: AnalyticsService;
+  /** The lead funnel over a window, per workspace or per business unit. */
+  funnel: FunnelService;
   /** Chat visitors' unverified claims to be existing leads. */
   claims: IdentityClaims;
   queue: Queue;

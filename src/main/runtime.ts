@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { type AnalyticsService, createAnalyticsService } from '../analytics/index.ts';
+import { type AnalyticsService, createAnalyticsService, createFunnelService } from '../analytics/index.ts';
 import {
   CHAT_ANSWER_TASK,
   CHAT_EXTRACT_TASK,
@@ -97,6 +97,7 @@ import { createTenantsService, createWorkspaceDirectory, type TenantsService } f
 import { createUsersService, type UsersService } from '../users/index.ts';
 import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
+import { createFunnelSource } from './funnel-source.ts';
 import { loadMasterKey, loadPreviousMasterKeys } from './master-key.ts';
 import { type MasterKeyRotation, rotateMasterKey } from './master-key-rotation.ts';
 import { wireOptimiser } from './optimiser-wiring.ts';
@@ -707,6 +708,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         council,
         privacy,
         analytics,
+        funnel: createFunnelService({ source: createFunnelSource(store), clock }),
         claims: createIdentityClaims({ store, audit, clock }),
         queue,
         metrics,

@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import { createNormalisedLeads, type NormalisedLead } from '../leads/index.ts';
@@ -41,8 +43,24 @@ export type FromWorkerThread =
   | { type: 'settled'; outcomes: JobOutcome[]; workspaceIds: string[] }
   | { type: 'stopped' };
 
+/**
+ * Ingestion first, as the server did on one thread: when the cores are all busy, this thread's
+ * share of the CPU gives way to the HTTP thread's (a niceness of 10 gives it about a tenth of the
+ * HTTP thread's weight), and when a core is free it takes all of it. Linux sets a niceness per
+ * thread (its task id is the last part of /proc/thread-self); elsewhere the thread keeps the
+ * process's priority.
+ */
+function lowerThisThreadsPriority(): void {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+  } catch {
+    // Not Linux, or not allowed: same priority as the HTTP thread.
+  }
+}
+
 const port = parentPort;
 if (port) {
+  lowerThisThreadsPriority();
   const data = workerData as WorkerThreadData;
   const arriving = new Float64Array(data.arriving);
   // Outcomes and stream wake-ups go to the server in one message per turn of this thread's loop.

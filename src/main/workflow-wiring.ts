@@ -13,7 +13,7 @@ import {
 import type { CouncilService } from '../council/index.ts';
 import type { WorkflowHttp } from '../http/index.ts';
 import { signWebhook, verifyWebhook } from '../ingest/index.ts';
-import { findLead } from '../leads/index.ts';
+import { findLead, toLead } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
 import type { ConsentEntryInput, ConsentStateReader } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
@@ -28,6 +28,7 @@ import {
   createHookStore,
   createSafeHttp,
   createSettingsStore,
+  createTemplateStore,
   createWorkflowEngine,
   createWorkflowService,
   type GeneratedWorkflow,
@@ -117,16 +118,16 @@ function createWorkflowLeadPort(options: {
         data: { fields: Object.keys(changes) },
       });
     },
-    async listIds(db, ctx, limit) {
+    async list(db, ctx, limit) {
       const rows = await db
         .selectFrom('leads')
-        .select('id')
+        .selectAll()
         .where('workspace_id', '=', ctx.workspaceId)
         .orderBy('created_at')
         .orderBy('id')
         .limit(limit)
         .execute();
-      return rows.map((r) => r.id);
+      return rows.map(toLead);
     },
     async countOpenByOwner(db, ctx, owners) {
       const rows = await db
@@ -253,7 +254,7 @@ function createCouncilPort(council: CouncilService): CouncilPort {
 }
 
 /** What HTTP needs of workflows (`WorkflowHttp`), plus the engine and stores for the runtime. */
-export interface WorkflowWiring extends Pick<WorkflowHttp, 'receiveHook' | 'hooksOf'> {
+export interface WorkflowWiring extends Pick<WorkflowHttp, 'receiveHook' | 'hooksOf' | 'templates'> {
   engine: WorkflowEngine;
   service: WorkflowService;
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
@@ -298,6 +299,7 @@ export function wireWorkflows(options: {
   });
   const links = unsubscribeLinks(options.masterKey, options.previousMasterKeys);
   const settings = createSettingsStore({ clock });
+  const templates = createTemplateStore({ ids });
   const leads = createWorkflowLeadPort({ clock, audit, dialect: store.dialect });
   const smtp = config.LEADLOOP_SMTP_URL;
   const consent = options.privacy ? createLedgerConsentPort(options.privacy) : createDefaultConsentPort();
@@ -311,6 +313,7 @@ export function wireWorkflows(options: {
     consent,
     council: createCouncilPort(options.council),
     credentials,
+    templates,
     settings,
     http: createSafeHttp({ timeoutMs: config.LEADLOOP_WORKFLOW_HTTP_TIMEOUT_MS }),
     email: smtp ? createEmailSender(nodemailer.createTransport(smtp)) : null,
@@ -405,6 +408,7 @@ export function wireWorkflows(options: {
     transaction: (fn) => store.transaction((trx) => fn(trx)),
     read: (fn) => fn(store.db),
     credentials,
+    templates,
     settings,
     generate: (workspaceId, request, signal) =>
       generateWorkflow(request, {

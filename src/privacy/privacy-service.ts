@@ -31,6 +31,7 @@ import { createPrivacyRequests, type ErasureHooks, type PrivacyRequests } from '
 import { createRetention, type Retention, type RetentionPolicy, type RetentionTargets } from './retention.ts';
 import { createSubjectKeys, type SubjectKeys } from './subject-keys.ts';
 import type { ContactNormaliser } from './subject-scope.ts';
+import { createSuppressionList, type SuppressionList } from './suppressions.ts';
 
 const PREFERENCE_PAGE: Actor = { type: 'system', id: 'preference_page' };
 const RETENTION_JOB: Actor = { type: 'worker', id: 'privacy.retention' };
@@ -68,6 +69,8 @@ export interface Privacy {
   holders: HolderRegistry;
   tokens: PreferenceTokens;
   keys: SubjectKeys;
+  /** The suppression list (hash prefixes) and the "is this person suppressed?" check. */
+  suppressions: SuppressionList;
   /** The port scoring, council and workflows read: true at the moment of the call. */
   consentState: ConsentStateReader;
   /** `POST /v1/leads/{id}/consents`: appends, answers the new state. */
@@ -248,6 +251,7 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
     holders,
     tokens,
     keys,
+    suppressions: createSuppressionList({ store, keys, normalise: options.normalise, audit }),
     consentState: ledger.state,
     scrubStorage,
     recordConsent,

@@ -536,8 +536,9 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
           actor,
           action: 'privacy.request.rejected',
           subject: id,
-          reason: `${row.type} request rejected: ${reason}`,
-          data: { requestId: id, type: row.type },
+          reason: `${row.type} request rejected by the operator`,
+          // The operator's words may name the person: sealed with the request's key, like its subject.
+          data: { requestId: id, type: row.type, reason: await keys.seal(trx, ctx, id, reason, 'reason') },
         });
       });
       return toRequest((await load(store.db, ctx, id)) as PrivacyRequestsTable);
@@ -577,8 +578,13 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
           actor,
           action: 'privacy.request.extended',
           subject: id,
-          reason: `${row.type} request due ${new Date(Number(row.extended_due_at)).toISOString()} (was ${new Date(Number(row.due_at)).toISOString()}): ${reason}`,
-          data: { requestId: id, type: row.type, dueAt: Number(row.extended_due_at) },
+          reason: `${row.type} request due ${new Date(Number(row.extended_due_at)).toISOString()} (was ${new Date(Number(row.due_at)).toISOString()})`,
+          data: {
+            requestId: id,
+            type: row.type,
+            dueAt: Number(row.extended_due_at),
+            reason: await keys.seal(trx, ctx, id, reason, 'reason'),
+          },
         });
       });
       return toRequest((await load(store.db, ctx, id)) as PrivacyRequestsTable);

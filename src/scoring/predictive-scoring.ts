@@ -1,8 +1,10 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
 import type { PipelineStage, ScoreLine, ScoringLeadFields } from '../leads/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Db, Store } from '../store/index.ts';
+import { type Calibration, calibrationOf } from './calibration.ts';
 import type { Insights } from './insights.ts';
 import { createInsights } from './insights.ts';
 import type { EvaluationReport } from './learning.ts';
@@ -42,6 +44,12 @@ export interface PredictiveScoring {
   readonly stage: PipelineStage;
   models(workspaceId: string): Promise<ModelsOverview>;
   evaluate(workspaceId: string): Promise<EvaluationReport>;
+  /** A version's predicted probabilities, binned, against the latest outcomes that followed them. */
+  calibration(
+    workspaceId: string,
+    version: number,
+    options: { bins: number; limit: number },
+  ): Promise<Calibration>;
   /** Queues a retraining job now (the API's "train" button). */
   requestTraining(workspaceId: string, actor: Actor): Promise<{ queued: boolean; reason: string }>;
   leadScore(
@@ -129,6 +137,13 @@ export function createPredictiveScoring(options: PredictiveScoringOptions): Pred
       };
     },
     evaluate: (workspaceId) => learning.report(db, workspaceId),
+    async calibration(workspaceId, version, options) {
+      if (!(await registry.get(db, workspaceId, version)))
+        throw new LeadloopError('not_found', `model version ${version} not found in this workspace`, {
+          issues: [{ field: 'path.version', reason: 'no such model version in this workspace' }],
+        });
+      return calibrationOf(db, workspaceId, version, options);
+    },
     requestTraining(workspaceId, actor) {
       return store.transaction(async (trx: Db) => {
         const state = await readState(trx, workspaceId);

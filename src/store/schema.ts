@@ -635,6 +635,28 @@ interface WorkflowHooksTable {
   created_at: number;
 }
 
+/** A workspace's e-mail or SMS template (migration 042); its content lives in its versions. */
+interface MessageTemplatesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** `email` or `sms`. */
+  channel: string;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One version of a template, never changed: JSON `{ subject?, text?, html? }` (logic-less Mustache). */
+interface MessageTemplateVersionsTable {
+  workspace_id: string;
+  template_id: string;
+  version: number;
+  content: string;
+  created_by: string;
+  created_at: number;
+}
+
 /** A durable schedule: one due row per workspace and name (migration 061). */
 interface SchedulesTable {
   workspace_id: string;
@@ -758,6 +780,8 @@ export interface Database {
   workflow_settings: WorkflowSettingsTable;
   workflow_schedules: WorkflowSchedulesTable;
   workflow_hooks: WorkflowHooksTable;
+  message_templates: MessageTemplatesTable;
+  message_template_versions: MessageTemplateVersionsTable;
   schedules: SchedulesTable;
   optimiser_state: OptimiserStateTable;
   optimiser_alerts: OptimiserAlertsTable;
@@ -809,6 +833,8 @@ export const TENANT_TABLES = [
   'workflow_settings',
   'workflow_schedules',
   'workflow_hooks',
+  'message_templates',
+  'message_template_versions',
   'schedules',
   'optimiser_state',
   'optimiser_alerts',
@@ -820,7 +846,10 @@ export const TENANT_TABLES = [
 
 /**
  * Tables read before a workspace is known: they route a credential (API key hash, publishable
- * widget key) or a URL to its workspace. They hold no lead data, so no row-level security.
+ * widget key, session cookie) or a URL to its workspace. They hold no lead data. On PostgreSQL the
+ * key tables are reached only through definer functions (migration 012), `workspaces` and
+ * `organisations` are readable with scoped writes (014), and the console's account tables have
+ * row-level security with definer lookups by e-mail or token (016).
  */
 export const DIRECTORY_TABLES = [
   'organisations',

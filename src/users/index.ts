@@ -2,8 +2,6 @@
 export { generatePassword } from './passwords.ts';
 export type { Role } from './roles.ts';
 export { isRole, ROLES } from './roles.ts';
-export type {
-  UserSession,
-  UsersService,
-} from './users-service.ts';
+export type { UserSession } from './user-context.ts';
+export type { UsersService } from './users-service.ts';
 export { createUsersService } from './users-service.ts';

@@ -3,7 +3,7 @@
  * timers as due rows, retries, cancellation, limits), the workflow service (versions, verification
  * before activation, runs), actions with real components (SMTP e-mail, signed webhooks, HTTP
  * requests that cannot reach the host, Slack/Teams, HubSpot/Salesforce, SMS and automated calls
- * through Twilio with quiet hours), a credential store sealed
+ * through Twilio with quiet hours), versioned e-mail/SMS templates per workspace, a credential store sealed
  * at rest, and the ports the capability needs from the rest of Leadloop.
  */
 
@@ -36,7 +36,6 @@ export { workflowJsonSchema } from './dsl/index.ts';
 export type { WorkflowEngine } from './engine/engine.ts';
 export { createWorkflowEngine } from './engine/engine.ts';
 export { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './engine/quiet-hours.ts';
-
 export type {
   GeneratedWorkflow,
   GenerateRequest,
@@ -56,6 +55,12 @@ export type {
   CouncilPort,
   LeadPort,
 } from './ports.ts';
+export type { TemplateStore, TemplateSummary, TemplateVersion } from './templates/template-store.ts';
+export {
+  createTemplateStore,
+  templateContentSchema,
+  templateInputSchema,
+} from './templates/template-store.ts';
 export type {
   Verify,
   WorkflowDetail,

@@ -46,8 +46,8 @@ export interface LeadPort {
     actor: Actor,
     reason: string,
   ): Promise<void>;
-  /** Ids of the workspace's leads, oldest first, at most `limit` (schedule triggers with `forEachLead`). */
-  listIds?(db: Db, ctx: WorkspaceRef, limit: number): Promise<string[]>;
+  /** The workspace's leads, oldest first, at most `limit`, in one read (schedule triggers with `forEachLead`). */
+  list?(db: Db, ctx: WorkspaceRef, limit: number): Promise<WorkflowLead[]>;
   /** Leads for round-robin / capacity assignment are counted by owner attribute. */
   countOpenByOwner?(db: Db, ctx: WorkspaceRef, owners: string[]): Promise<Record<string, number>>;
 }

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/index.ts';
 import { type RunningServer, serve } from '../../src/main/serve.ts';
 import { eventually } from '../support/runtime.ts';
@@ -65,12 +65,15 @@ describe('operator console in Chromium', { skip }, () => {
         violations.push(`${view}: ${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
   };
 
-  const shoot = async (p: Page, name: string) => {
+  /** Photographs the view at both sizes; `focus` is scrolled into sight first (a part further down). */
+  const shoot = async (p: Page, name: string, focus?: Locator) => {
     await p.setViewportSize(DESKTOP);
     await p.waitForTimeout(300);
+    await focus?.scrollIntoViewIfNeeded();
     await p.screenshot({ path: join(SHOTS, `${name}-1440x900.png`) });
     await p.setViewportSize(PHONE);
     await p.waitForTimeout(300);
+    await focus?.scrollIntoViewIfNeeded();
     await p.screenshot({ path: join(SHOTS, `${name}-390x844.png`) });
     await p.setViewportSize(DESKTOP);
     await scan(p, name);
@@ -241,7 +244,7 @@ describe('operator console in Chromium', { skip }, () => {
     await shoot(page, 'settings');
     await page.getByRole('link', { name: 'Analytics' }).click();
     await page.getByRole('heading', { name: 'Model card' }).waitFor();
-    await page.getByRole('cell', { name: 'Demo workspace' }).waitFor();
+    await page.getByRole('cell', { name: 'Demo workspace' }).first().waitFor();
     await page.getByRole('heading', { name: 'Forecast' }).waitFor();
     await shoot(page, 'analytics');
     await page.getByRole('link', { name: 'Workflows' }).click();
@@ -250,6 +253,180 @@ describe('operator console in Chromium', { skip }, () => {
     await page.getByRole('link', { name: 'Privacy' }).click();
     await page.getByRole('heading', { name: 'Requests' }).waitFor();
     await shoot(page, 'privacy');
+  });
+
+  it('draws the funnel and the calibration plot, lists suppressions and acknowledges an alert live', async () => {
+    const db = server.runtime.store.db;
+    const ctx = { workspaceId: demo.workspaceId, organisationId: '' };
+    const now = Date.now();
+    // A retired model version with 60 outcomes it scored beforehand (as the pipeline records them).
+    await db
+      .insertInto('scoring_models')
+      .values({
+        workspace_id: demo.workspaceId,
+        version: 1,
+        id: 'mdl_console_browser_test',
+        status: 'retired',
+        kind: 'logistic',
+        model: '{}',
+        feature_spec: '{"features":[]}',
+        metrics: '{}',
+        rows: 60,
+        positives: 20,
+        reason: 'browser test',
+        replaces_version: null,
+        trained_at: now,
+        promoted_at: null,
+        retired_at: now,
+      })
+      .execute();
+    await db
+      .insertInto('lead_outcomes')
+      .values(
+        Array.from({ length: 60 }, (_, i) => ({
+          workspace_id: demo.workspaceId,
+          lead_id: `lead_BRW${String(i).padStart(23, '0')}`,
+          converted: i % 3 === 0 ? 1 : 0,
+          value: null,
+          occurred_at: now - i * 60_000,
+          recorded_at: now,
+          updated_at: now,
+          revision: 1,
+          body_hash: `b${i}`,
+          source: 'api',
+          probability: (i % 10) / 10 + 0.05,
+          model_version: 1,
+          challenger_probability: null,
+          challenger_version: null,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('privacy_suppressions')
+      .values({
+        workspace_id: demo.workspaceId,
+        hash: server.runtime.privacy.keys.suppressionHash(ctx, 'email', 'erased@example.com'),
+        kind: 'email',
+        reason: 'erasure',
+        created_at: now,
+      })
+      .execute();
+    /** An open alert as the optimiser's monitor leaves one (row and evidence). */
+    const openAlert = async (alert: {
+      kind: string;
+      metric: string;
+      segment: string;
+      summary: string;
+      detector: string;
+      baseline: number;
+      observed: number;
+      statistic: number;
+      threshold: number;
+    }) => {
+      const id = server.runtime.ids.next('alr');
+      await db
+        .insertInto('optimiser_alerts')
+        .values({
+          id,
+          workspace_id: demo.workspaceId,
+          stream: `${alert.kind}:${alert.segment}`,
+          kind: alert.kind,
+          status: 'open',
+          metric: alert.metric,
+          segment: alert.segment,
+          summary: alert.summary,
+          evidence: JSON.stringify({
+            detector: alert.detector,
+            metric: alert.metric,
+            segment: alert.segment,
+            window: { from: now - 3_600_000, to: now },
+            baseline: { value: alert.baseline, count: 500, from: now - 86_400_000, to: now - 3_600_000 },
+            observed: { value: alert.observed, count: 60 },
+            statistic: alert.statistic,
+            threshold: alert.threshold,
+          }),
+          review: null,
+          opened_at: now,
+          acknowledged_at: null,
+          acknowledged_by: null,
+          resolved_at: null,
+          resolution: null,
+        })
+        .execute();
+      return id;
+    };
+    const alertId = await openAlert({
+      kind: 'qualification_drop',
+      metric: 'qualification_rate',
+      segment: 'source:webinar',
+      summary: 'Qualification in source:webinar fell from 42% to 8%',
+      detector: 'bernoulli_cusum',
+      baseline: 0.42,
+      observed: 0.08,
+      statistic: 14.2,
+      threshold: 12,
+    });
+
+    // Loaded afresh: the rows above were written behind the console's back (no event announces them).
+    await page.goto(`${server.url}/app/analytics`);
+    await page.getByRole('heading', { name: 'Funnel', exact: true }).waitFor();
+    await page.getByRole('img', { name: /^Funnel over 30d: Arrived [1-9]/ }).waitFor();
+    await page.getByRole('img', { name: /^Calibration of model v1 on 60 outcomes/ }).waitFor();
+    const funnel = await api('GET', '/v1/analytics/funnel?window=30d');
+    const arrived = (funnel.stages as { count: number }[])[0]?.count;
+    await page
+      .getByRole('cell', { name: String(arrived), exact: true })
+      .first()
+      .waitFor();
+    await page.getByRole('heading', { name: 'Funnel per business unit' }).waitFor();
+    await shoot(page, 'analytics-funnel');
+    await shoot(page, 'analytics-calibration', page.getByRole('img', { name: /^Calibration of model v1/ }));
+
+    await page.getByRole('link', { name: 'Privacy' }).click();
+    await page.getByText(/1 entry, newest first/).waitFor();
+    await page.getByLabel('Is this e-mail suppressed?').fill('Erased@Example.com');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Suppressed since .* \(erasure/)
+      .waitFor();
+    await page.getByLabel('Is this e-mail suppressed?').fill('someone-else@example.com');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.getByRole('status').getByText('Not suppressed.').waitFor();
+    await shoot(page, 'privacy-suppressions');
+
+    await page.getByRole('link', { name: 'Optimiser' }).click();
+    const card = page.getByRole('article').filter({ hasText: 'fell from 42% to 8%' });
+    await card.getByRole('cell', { name: /0\.420 over 500/ }).waitFor();
+    await card.getByRole('cell', { name: /14\.2 \(fires at 12\.0\)/ }).waitFor();
+    await shoot(page, 'optimiser');
+    await card.getByLabel('Note (optional)').fill('looking at the webinar form');
+    await card.getByRole('button', { name: 'Acknowledge' }).click();
+    await card.getByText('acknowledged', { exact: true }).waitFor();
+    assert.equal(await card.getByRole('button', { name: 'Acknowledge' }).count(), 0);
+    const stored = await api('GET', `/v1/alerts/${alertId}`);
+    assert.equal(stored.status, 'acknowledged');
+    assert.match(String(stored.acknowledgedBy), /^usr_/);
+
+    // Live: an alert acknowledged elsewhere (an API key here) changes on screen without a reload.
+    const second = await openAlert({
+      kind: 'source_silent',
+      metric: 'arrivals',
+      segment: 'source:ads',
+      summary: 'Source ads has gone silent',
+      detector: 'poisson_silence',
+      baseline: 12,
+      observed: 0,
+      statistic: 8.1,
+      threshold: 6,
+    });
+    await page.reload();
+    const silent = page.getByRole('article').filter({ hasText: 'Source ads has gone silent' });
+    await silent.getByRole('button', { name: 'Acknowledge' }).waitFor();
+    const acked = await api('POST', `/v1/alerts/${second}/ack`, { note: 'on it' });
+    assert.equal(acked.status, 'acknowledged');
+    await silent.getByRole('button', { name: 'Acknowledge' }).waitFor({ state: 'detached', timeout: 30_000 });
+    await silent.getByText('acknowledged', { exact: true }).waitFor();
   });
 
   it('signs out', async () => {

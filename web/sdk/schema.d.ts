@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lead funnel (arrived, engaged, qualified, converted) over a window */
+        get: operations["getFunnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/metrics": {
         parameters: {
             query?: never;
@@ -283,7 +300,7 @@ export interface paths {
         };
         /**
          * Server-sent events of one conversation for the widget: new messages (a person’s as soon as they are written) and state changes
-         * @description Events: `message` (a ChatMessage), `state` ({ state, outcome, agent? }). The event id is the message id; `Last-Event-ID` or `?after=` resumes after it. The stream ends after a few minutes; the widget reconnects.
+         * @description Events: `message` (a ChatMessage), `message.delta` ({ messageId, text }: a reply as a model writes it, before its `message`), `state` ({ state, outcome, agent? }). The event id is the message id; `Last-Event-ID` or `?after=` resumes after it. The stream ends after a few minutes; the widget reconnects.
          */
         get: operations["streamChatSession"];
         put?: never;
@@ -755,6 +772,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{version}/calibration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A model version's calibration: predicted probability bins against the observed conversion rate
+         * @description Read from the latest outcomes that carry the probability this version gave the lead before the outcome was known (as champion, or as challenger in shadow). Empty bins have null means.
+         */
+        get: operations["getModelCalibration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models/{version}/promote": {
         parameters: {
             query?: never;
@@ -891,6 +928,23 @@ export interface paths {
         };
         /** Aggregated figures across the organisation's workspaces (no personal data) */
         get: operations["orgAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/org/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lead funnel of each business unit (workspace) and of the organisation (counts only) */
+        get: operations["orgFunnel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1066,6 +1120,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/privacy/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The suppression list: erased or objecting people, as hash prefixes, newest first */
+        get: operations["listSuppressions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/suppressions/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Is this e-mail or phone suppressed? Normalised and hashed on the server; the check is audited
+         * @description A POST so the contact stays out of URLs and access logs. The audit entry keeps the hash prefix, not the contact.
+         */
+        post: operations["lookupSuppression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/guarantee": {
         parameters: {
             query?: never;
@@ -1209,6 +1300,64 @@ export interface paths {
         /** Work in another workspace of the signed-in user */
         put: operations["switchWorkspace"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's templates */
+        get: operations["listTemplates"];
+        put?: never;
+        /**
+         * Create an e-mail or SMS template (version 1)
+         * @description Content is logic-less Mustache (`{{lead.name}}`): no code runs in a template. An e-mail template needs a subject and text or html; an SMS template needs text.
+         */
+        post: operations["createTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template with all its versions */
+        get: operations["getTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a new version of a template
+         * @description Earlier versions stay unchanged; runs already started keep the version they started with.
+         */
+        post: operations["createTemplateVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2177,6 +2326,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFunnel: {
+        parameters: {
+            query?: {
+                window?: "7d" | "30d" | "90d" | "365d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The funnel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        /** @description Leads that arrived in the window and reached each stage or a later one: engaged = chatted or came back with a second submission; qualified = status qualified; converted = an outcome recorded as converted. */
+                        stages: {
+                            count: number;
+                            fromArrived: number | null;
+                            /** @description Share of the stage before (null: first or empty) */
+                            fromPrevious: number | null;
+                            /** @enum {string} */
+                            stage: "arrived" | "engaged" | "qualified" | "converted";
+                        }[];
+                        to: string;
+                        /** @enum {string} */
+                        window: "7d" | "30d" | "90d" | "365d";
+                    };
+                };
             };
             /** @description An error, as RFC 9457 problem details */
             default: {
@@ -4806,6 +5000,56 @@ export interface operations {
             };
         };
     };
+    getModelCalibration: {
+        parameters: {
+            query?: {
+                bins?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bins, with counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bins: {
+                            conversions: number;
+                            count: number;
+                            lower: number;
+                            meanPredicted: number | null;
+                            observedRate: number | null;
+                            upper: number;
+                        }[];
+                        conversions: number;
+                        /** @description Expected calibration error over the bins */
+                        ece: number | null;
+                        from: string | null;
+                        outcomes: number;
+                        to: string | null;
+                        version: number;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     promoteModel: {
         parameters: {
             query?: never;
@@ -5850,6 +6094,71 @@ export interface operations {
             };
         };
     };
+    orgFunnel: {
+        parameters: {
+            query?: {
+                window?: "7d" | "30d" | "90d" | "365d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per business unit and in total */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        organisationId: string;
+                        total: {
+                            from: string;
+                            /** @description Leads that arrived in the window and reached each stage or a later one: engaged = chatted or came back with a second submission; qualified = status qualified; converted = an outcome recorded as converted. */
+                            stages: {
+                                count: number;
+                                fromArrived: number | null;
+                                /** @description Share of the stage before (null: first or empty) */
+                                fromPrevious: number | null;
+                                /** @enum {string} */
+                                stage: "arrived" | "engaged" | "qualified" | "converted";
+                            }[];
+                            to: string;
+                            /** @enum {string} */
+                            window: "7d" | "30d" | "90d" | "365d";
+                        };
+                        workspaces: {
+                            from: string;
+                            name: string;
+                            /** @description Leads that arrived in the window and reached each stage or a later one: engaged = chatted or came back with a second submission; qualified = status qualified; converted = an outcome recorded as converted. */
+                            stages: {
+                                count: number;
+                                fromArrived: number | null;
+                                /** @description Share of the stage before (null: first or empty) */
+                                fromPrevious: number | null;
+                                /** @enum {string} */
+                                stage: "arrived" | "engaged" | "qualified" | "converted";
+                            }[];
+                            to: string;
+                            /** @enum {string} */
+                            window: "7d" | "30d" | "90d" | "365d";
+                            workspaceId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listPlaybooks: {
         parameters: {
             query?: never;
@@ -6171,7 +6480,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Why; kept in the request log and the audit trail. */
+                    /** @description Why, without naming the person: shown in the request log; sealed in the audit trail. */
                     reason: string;
                 };
             };
@@ -6239,7 +6548,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Why; kept in the request log and the audit trail. */
+                    /** @description Why, without naming the person: shown in the request log; sealed in the audit trail. */
                     reason: string;
                 };
             };
@@ -6442,6 +6751,100 @@ export interface operations {
                 content: {
                     "application/json": {
                         version: number;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSuppressions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The first 12 hex digits of the peppered HMAC; the contact is never stored */
+                            hashPrefix: string;
+                            /** @enum {string} */
+                            kind: "email" | "phone";
+                            /** @enum {string} */
+                            reason: "erasure" | "objection";
+                        }[];
+                        nextCursor: string | null;
+                        total: number;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookupSuppression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                } | {
+                    phone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entry: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The first 12 hex digits of the peppered HMAC; the contact is never stored */
+                            hashPrefix: string;
+                            /** @enum {string} */
+                            kind: "email" | "phone";
+                            /** @enum {string} */
+                            reason: "erasure" | "objection";
+                        } | null;
+                        suppressed: boolean;
                     };
                 };
             };
@@ -7036,6 +7439,228 @@ export interface operations {
                             workspaceId: string;
                             workspaceName: string;
                         }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            channel: "email" | "sms";
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            latestVersion: number;
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "email" | "sms";
+                    content: {
+                        /** @description E-mail HTML part */
+                        html?: string;
+                        /** @description E-mail subject */
+                        subject?: string;
+                        /** @description Plain text (the SMS body, or the e-mail text part) */
+                        text?: string;
+                    };
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "email" | "sms";
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        latestVersion: number;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        version: {
+                            content: {
+                                /** @description E-mail HTML part */
+                                html?: string;
+                                /** @description E-mail subject */
+                                subject?: string;
+                                /** @description Plain text (the SMS body, or the e-mail text part) */
+                                text?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "email" | "sms";
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        latestVersion: number;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        versions: {
+                            content: {
+                                /** @description E-mail HTML part */
+                                html?: string;
+                                /** @description E-mail subject */
+                                subject?: string;
+                                /** @description Plain text (the SMS body, or the e-mail text part) */
+                                text?: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTemplateVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    content: {
+                        /** @description E-mail HTML part */
+                        html?: string;
+                        /** @description E-mail subject */
+                        subject?: string;
+                        /** @description Plain text (the SMS body, or the e-mail text part) */
+                        text?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Published */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        content: {
+                            /** @description E-mail HTML part */
+                            html?: string;
+                            /** @description E-mail subject */
+                            subject?: string;
+                            /** @description Plain text (the SMS body, or the e-mail text part) */
+                            text?: string;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        createdBy: string;
+                        version: number;
                     };
                 };
             };

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { METRIC_NAMES, WINDOWS, type WindowName } from '../../analytics/index.ts';
+import {
+  FUNNEL_WINDOWS,
+  type FunnelWindow,
+  METRIC_NAMES,
+  WINDOWS,
+  type WindowName,
+} from '../../analytics/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
@@ -25,8 +31,55 @@ const metricSeriesSchema = z.object({
   segments: z.array(z.string()).describe('Segments with data for this metric in the range'),
 });
 
+const funnelWindows = Object.keys(FUNNEL_WINDOWS) as [FunnelWindow, ...FunnelWindow[]];
+
+/** The funnel's query and answer, shared with the organisation's per-unit route. */
+export const funnelQuery = z
+  .object({ window: z.enum(funnelWindows).default('30d').describe('How far back leads arrived') })
+  .strict();
+
+export const funnelSchema = z.object({
+  window: z.enum(funnelWindows),
+  from: z.string(),
+  to: z.string(),
+  stages: z
+    .array(
+      z.object({
+        stage: z.enum(['arrived', 'engaged', 'qualified', 'converted']),
+        count: z.number().int(),
+        fromPrevious: z.number().nullable().describe('Share of the stage before (null: first or empty)'),
+        fromArrived: z.number().nullable(),
+      }),
+    )
+    .describe(
+      'Leads that arrived in the window and reached each stage or a later one: engaged = chatted or ' +
+        'came back with a second submission; qualified = status qualified; converted = an outcome recorded as converted.',
+    ),
+});
+
+/** A funnel report with ISO times, as both routes answer it. */
+export function funnelJson(report: { window: FunnelWindow; from: number; to: number; stages: unknown[] }) {
+  return { ...report, from: iso(report.from), to: iso(report.to) };
+}
+
 export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, analytics } = deps;
+  const { tenants, analytics, funnel } = deps;
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/analytics/funnel',
+    operationId: 'getFunnel',
+    summary: 'The lead funnel (arrived, engaged, qualified, converted) over a window',
+    tag: 'Analytics',
+    auth: 'read',
+    query: funnelQuery,
+    responses: { 200: { description: 'The funnel', schema: funnelSchema } },
+    async handler({ principal, query }) {
+      const ctx = workspaceOf(principal);
+      const { total } = await funnel.report([ctx.workspaceId], query.window);
+      return funnelJson(total);
+    },
+  });
 
   registerRoute(app, catalog, tenants, {
     method: 'GET',

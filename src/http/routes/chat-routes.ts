@@ -229,7 +229,8 @@ export function registerChatRoutes(
     summary:
       'Server-sent events of one conversation for the widget: new messages (a person’s as soon as they are written) and state changes',
     description:
-      'Events: `message` (a ChatMessage), `state` ({ state, outcome, agent? }). The event id is the message id; ' +
+      'Events: `message` (a ChatMessage), `message.delta` ({ messageId, text }: a reply as a model writes it, ' +
+      'before its `message`), `state` ({ state, outcome, agent? }). The event id is the message id; ' +
       '`Last-Event-ID` or `?after=` resumes after it. The stream ends after a few minutes; the widget reconnects.',
     tag: 'Chat',
     auth: 'public',
@@ -289,7 +290,10 @@ export function registerChatRoutes(
         });
       };
       // In-process changes arrive at once; another process's (a scaled-out API) within a second.
-      const unsubscribe = chat.subscribe(params.id, pump);
+      // A model's reply shows here as it is written (`message.delta`), then whole as a `message`.
+      const unsubscribe = chat.subscribe(params.id, pump, (delta) => {
+        if (!closed) res.write(`event: message.delta\ndata: ${JSON.stringify(delta)}\n\n`);
+      });
       const poll = setInterval(pump, deps.ssePollMs ?? 1000);
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       const end = setTimeout(() => res.end(), 5 * 60_000);

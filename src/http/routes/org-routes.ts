@@ -4,6 +4,7 @@ import { WINDOWS, type WindowName } from '../../analytics/index.ts';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute } from '../route.ts';
+import { funnelJson, funnelQuery, funnelSchema } from './analytics-routes.ts';
 
 const workspaceFiguresSchema = z.object({
   leads: z.number().int(),
@@ -35,6 +36,42 @@ interface TrendPoint {
 /** Aggregates only: an organisation key never sees a lead's personal data. */
 export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
   const { tenants, leads } = deps;
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/org/funnel',
+    operationId: 'orgFunnel',
+    summary: 'The lead funnel of each business unit (workspace) and of the organisation (counts only)',
+    tag: 'Organisation',
+    auth: 'org',
+    query: funnelQuery,
+    responses: {
+      200: {
+        description: 'Per business unit and in total',
+        schema: z.object({
+          organisationId: z.string(),
+          workspaces: z.array(funnelSchema.extend({ workspaceId: z.string(), name: z.string() })),
+          total: funnelSchema,
+        }),
+      },
+    },
+    async handler({ principal, query }) {
+      if (principal?.kind !== 'organisation')
+        throw new LeadloopError('forbidden', 'this route needs an organisation key');
+      const workspaces = await tenants.listWorkspaces(principal.organisationId);
+      const { byWorkspace, total } = await deps.funnel.report(
+        workspaces.map((w) => w.id),
+        query.window,
+      );
+      return {
+        organisationId: principal.organisationId,
+        workspaces: workspaces.flatMap((w) => {
+          const report = byWorkspace.get(w.id);
+          return report ? [{ workspaceId: w.id, name: w.name, ...funnelJson(report) }] : [];
+        }),
+        total: funnelJson(total),
+      };
+    },
+  });
   registerRoute(app, catalog, tenants, {
     method: 'GET',
     url: '/v1/org/analytics',

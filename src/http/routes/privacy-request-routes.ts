@@ -44,7 +44,12 @@ export const requestJson = (r: PrivacyRequest) => {
 
 const reasonBody = z
   .object({
-    reason: z.string().trim().min(3).max(500).describe('Why; kept in the request log and the audit trail.'),
+    reason: z
+      .string()
+      .trim()
+      .min(3)
+      .max(500)
+      .describe('Why, without naming the person: shown in the request log; sealed in the audit trail.'),
   })
   .strict();
 

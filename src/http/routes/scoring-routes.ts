@@ -209,6 +209,53 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
   });
 
   registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/models/:version/calibration',
+    operationId: 'getModelCalibration',
+    summary: "A model version's calibration: predicted probability bins against the observed conversion rate",
+    description:
+      'Read from the latest outcomes that carry the probability this version gave the lead before the outcome ' +
+      'was known (as champion, or as challenger in shadow). Empty bins have null means.',
+    tag: 'Scoring',
+    auth: 'read',
+    params: z.object({ version: z.coerce.number().int().positive() }),
+    query: z
+      .object({
+        bins: z.coerce.number().int().min(2).max(20).default(10),
+        limit: z.coerce.number().int().min(10).max(10_000).default(2000).describe('Latest outcomes to read'),
+      })
+      .strict(),
+    responses: {
+      200: {
+        description: 'The bins, with counts',
+        schema: z.object({
+          version: z.number().int(),
+          outcomes: z.number().int(),
+          conversions: z.number().int(),
+          from: z.iso.datetime().nullable(),
+          to: z.iso.datetime().nullable(),
+          ece: z.number().nullable().describe('Expected calibration error over the bins'),
+          bins: z.array(
+            z.object({
+              lower: z.number(),
+              upper: z.number(),
+              count: z.number().int(),
+              conversions: z.number().int(),
+              meanPredicted: z.number().nullable(),
+              observedRate: z.number().nullable(),
+            }),
+          ),
+        }),
+      },
+    },
+    async handler({ principal, params, query }) {
+      const ctx = workspaceOf(principal);
+      const calibration = await predictive.calibration(ctx.workspaceId, params.version, query);
+      return { ...calibration, from: isoOrNull(calibration.from), to: isoOrNull(calibration.to) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
     method: 'POST',
     url: '/v1/models/train',
     operationId: 'trainModel',

@@ -8,30 +8,32 @@ import {
   requestInputSchema,
 } from '../../privacy/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
-import { bool, type Command, type CommandContext, dataDirOption, noSuchWorkspace, str } from './types.ts';
+import { bool, type Command, type CommandContext, dataDirOption, str } from './types.ts';
+import { resolveWorkspace } from './workspace-option.ts';
 
 /** Opens the application for a command; tests pass one that reuses their runtime. */
 export type PrivacyRuntimeOpener = (config: Config) => Promise<Runtime>;
 
-const SUBCOMMANDS = ['request', 'list', 'export', 'erase'] as const;
+const SUBCOMMANDS = ['request', 'list', 'export', 'erase', 'run', 'reject', 'extend'] as const;
 
 function line(r: PrivacyRequest): string {
   const due = new Date(r.dueAt).toISOString().slice(0, 10);
-  return `${r.id}  ${r.type.padEnd(13)} ${r.jurisdiction.padEnd(7)} ${r.status.padEnd(11)} due ${due}  leads ${r.leadIds.length}`;
+  return `${r.id}  ${r.type.padEnd(13)} ${r.jurisdiction.padEnd(7)} ${r.status.padEnd(11)} due ${due}  leads ${r.leadIds.length}${r.held ? '  (held)' : ''}`;
 }
 
 /**
  * `leadloop privacy request|list|export|erase --workspace <id> --email <e>`: the same requests
- * as `POST /v1/privacy/requests`, filed by the CLI (audited as the shell user).
+ * as `POST /v1/privacy/requests`, filed by the CLI (audited as the shell user). `--hold` files
+ * without carrying out; `run|reject|extend --id dsr_… [--reason R]` are the operator's next steps.
  */
 export function createPrivacyCommand(
   open: PrivacyRuntimeOpener = (config) => createRuntime(config),
 ): Command {
   return {
     summary:
-      'Data-subject requests: file (access, erasure, rectification, restriction, objection, opt_out), list, export, erase',
+      'Data-subject requests: file (access, erasure, rectification, restriction, objection, opt_out), list, export, erase; run, reject or extend a held one',
     usage:
-      'leadloop privacy request|list|export|erase --workspace <id> [--email E | --phone P | --lead ID] [--type T] [--jurisdiction gdpr|ccpa] [--status S] [--id dsr_…] [--out FILE] [--csv] [--json]',
+      'leadloop privacy request|list|export|erase|run|reject|extend [--workspace <id>] [--email E | --phone P | --lead ID] [--type T] [--jurisdiction gdpr|ccpa] [--hold] [--status S] [--id dsr_…] [--reason R] [--out FILE] [--csv] [--json]   (--workspace may be left out when there is exactly one)',
     options: {
       ...dataDirOption,
       workspace: { type: 'string' },
@@ -42,6 +44,8 @@ export function createPrivacyCommand(
       jurisdiction: { type: 'string' },
       status: { type: 'string' },
       id: { type: 'string' },
+      hold: { type: 'boolean' },
+      reason: { type: 'string' },
       out: { type: 'string' },
       csv: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -53,21 +57,14 @@ export function createPrivacyCommand(
         throw new LeadloopError('validation_failed', `give one of: ${SUBCOMMANDS.join(', ')}`, {
           issues: [{ field: 'subcommand', reason: `must be one of ${SUBCOMMANDS.join(', ')}` }],
         });
-      const workspaceId = str(context, 'workspace');
-      if (!workspaceId)
-        throw new LeadloopError('validation_failed', 'give --workspace <id>', {
-          issues: [{ field: 'workspace', reason: 'is required' }],
-        });
       const runtime = await open(context.config);
       const actor = { type: 'cli' as const, id: context.env.USER ?? 'cli' };
       const json = bool(context, 'json');
       const print = (value: unknown, text: string) =>
         context.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
       try {
-        return await inWorkspace(workspaceId, async () => {
-          const workspace = await runtime.tenants.getWorkspace(workspaceId);
-          if (!workspace) throw noSuchWorkspace(workspaceId);
-          const ctx: WorkspaceContext = { workspaceId, organisationId: workspace.organisationId };
+        const ctx: WorkspaceContext = await resolveWorkspace(runtime, str(context, 'workspace'));
+        return await inWorkspace(ctx.workspaceId, async () => {
           const subject = {
             ...(str(context, 'email') ? { email: str(context, 'email') } : {}),
             ...(str(context, 'phone') ? { phone: str(context, 'phone') } : {}),
@@ -78,6 +75,7 @@ export function createPrivacyCommand(
               type,
               subject,
               jurisdiction: str(context, 'jurisdiction') ?? 'gdpr',
+              ...(bool(context, 'hold') ? { hold: true } : {}),
             });
             if (!parsed.success)
               throw new LeadloopError('validation_failed', 'the request is not valid', {
@@ -120,6 +118,38 @@ export function createPrivacyCommand(
                   `${id}: ${bundle.holders.reduce((n, h) => n + h.rows, 0)} rows written to ${out}\n`,
                 );
               } else context.stdout.write(text);
+              return 0;
+            }
+            case 'run':
+            case 'reject':
+            case 'extend': {
+              const id = str(context, 'id');
+              const reason = str(context, 'reason');
+              if (!id)
+                throw new LeadloopError('validation_failed', `privacy ${sub} needs --id dsr_…`, {
+                  issues: [{ field: 'id', reason: 'is required' }],
+                });
+              if (sub !== 'run' && !reason)
+                throw new LeadloopError('validation_failed', `privacy ${sub} needs --reason`, {
+                  issues: [
+                    {
+                      field: 'reason',
+                      reason: 'is required (it goes in the request log and the audit trail)',
+                    },
+                  ],
+                });
+              const known = await runtime.privacy.requests.get(ctx, id);
+              if (!known)
+                throw new LeadloopError('not_found', `privacy request ${id} not found in this workspace`, {
+                  issues: [{ field: 'id', reason: 'no such request in this workspace' }],
+                });
+              const request =
+                sub === 'run'
+                  ? await runtime.privacy.requests.run(ctx, id, actor)
+                  : sub === 'reject'
+                    ? await runtime.privacy.requests.reject(ctx, id, reason as string, actor)
+                    : await runtime.privacy.requests.extend(ctx, id, reason as string, actor);
+              print(request, line(request));
               return 0;
             }
             default:

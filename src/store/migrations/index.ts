@@ -18,6 +18,7 @@ import { privacyMigration } from './030-privacy.ts';
 import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { workflowTriggersMigration } from './041-workflow-triggers.ts';
+import { messageTemplatesMigration } from './042-message-templates.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { inboxSpeedMigration } from './052-inbox-speed.ts';
@@ -48,6 +49,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '031-privacy-request-hold': privacyRequestHoldMigration(),
     '040-workflows': workflowsMigration(dialect),
     '041-workflow-triggers': workflowTriggersMigration(dialect),
+    '042-message-templates': messageTemplatesMigration(dialect),
     '050-users': usersMigration(dialect),
     '051-lead-filters': leadFiltersMigration(),
     '052-inbox-speed': inboxSpeedMigration(dialect),

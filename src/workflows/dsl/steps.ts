@@ -174,7 +174,8 @@ const waitStepSchema = z
  * E-mail. `to: 'lead'` sends to the run's lead; otherwise a template yielding addresses (internal
  * notifications: the owner, a manager). `purpose`: `marketing` (commercial: consent rules,
  * unsubscribe link and postal address), `transactional` (a reply the person asked for), `internal`
- * (to the team, never to the lead). `template` names a stored template instead of subject/body.
+ * (to the team, never to the lead). `template` names a stored template (its id) instead of
+ * subject/body; a run uses the version current when it started unless `templateVersion` pins one.
  */
 const sendEmailStepSchema = z
   .object({
@@ -187,6 +188,8 @@ const sendEmailStepSchema = z
     body: templateSchema.optional(),
     html: templateSchema.optional(),
     template: z.string().max(100).optional(),
+    /** A version of `template` to use; default the version current when the run started. */
+    templateVersion: z.number().int().min(1).optional(),
     from: templateSchema.optional(),
     replyTo: templateSchema.optional(),
     /** Commercial e-mail carries an unsubscribe link and `List-Unsubscribe`; `false` is a CAN-SPAM finding. */
@@ -206,7 +209,10 @@ const sendSmsStepSchema = z
     to: z.union([z.literal('lead'), templateSchema]),
     channel: z.enum(['sms', 'call']).optional(),
     purpose: z.enum(['marketing', 'transactional', 'internal']),
-    text: templateSchema,
+    /** The message; or `template` (a stored SMS template's id) with an optional `templateVersion`. */
+    text: templateSchema.optional(),
+    template: z.string().max(100).optional(),
+    templateVersion: z.number().int().min(1).optional(),
     credential: credentialRefSchema.optional(),
     healthData: z.boolean().optional(),
   })

@@ -3,6 +3,7 @@ import type { Actor, Clock, IdGenerator } from '../../core/index.ts';
 import type { PipelineStage } from '../../leads/index.ts';
 import type { JobContext, Queue } from '../../queue/index.ts';
 import type { Db, Store, WorkflowRunsTable } from '../../store/index.ts';
+import { fixedChunks } from '../../store/index.ts';
 import type { SettingsStore, WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import { EFFECT_CLASS, type Step, type Workflow } from '../dsl/index.ts';
 import type { ConsentPort, LeadPort } from '../ports.ts';
@@ -11,7 +12,7 @@ import type { StartRunInput } from './engine-types.ts';
 import { createEventDelivery } from './event-delivery.ts';
 import { type ExecutorDeps, executeStep, StepFailure, type StepOutcome } from './executors.ts';
 import { createRateLimiter } from './limits.ts';
-import { DATABASE_ONLY, loopOutcome, scopeOf, suppression } from './run-scope.ts';
+import { DATABASE_ONLY, loopOutcome, needsConsent, scopeOf, suppression } from './run-scope.ts';
 import {
   FINAL_RUN,
   FINAL_STEP,
@@ -113,31 +114,38 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   const recorder = createStepRecorder({ store, queue, clock, audit, leads, definitions, deps });
   const { settle, settleIn, fail, resumeParent } = recorder;
 
+  /** The row of a new run of `wf`, queued. */
+  function runRow(workspaceId: string, wf: LoadedVersion, input: StartRunInput, now: number) {
+    return {
+      id: ids.next('wfr'),
+      workspace_id: workspaceId,
+      workflow_id: input.workflowId,
+      version: wf.version,
+      engine_version: ENGINE_SEMANTICS_VERSION,
+      lead_id: input.leadId,
+      trigger: input.trigger,
+      dedupe_key: input.dedupeKey,
+      status: 'queued',
+      input: JSON.stringify(input.input ?? {}),
+      error: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
+  }
+
+  function startStep(wf: LoadedVersion, triggerType: string): string {
+    const trigger = wf.workflow.triggers.find((t) => t.type === triggerType);
+    return stepKeyOf(trigger?.start ?? wf.workflow.start, 1);
+  }
+
   async function startRun(db: Db, workspaceId: string, input: StartRunInput) {
     const wf = await definitions.runnable(db, workspaceId, input.workflowId, input.version);
     if (!wf) return null;
-    const trigger = wf.workflow.triggers.find((t) => t.type === input.trigger);
-    const start = trigger?.start ?? wf.workflow.start;
-    const now = clock.now();
-    const runId = ids.next('wfr');
+    const row = runRow(workspaceId, wf, input, clock.now());
     const inserted = await db
       .insertInto('workflow_runs')
-      .values({
-        id: runId,
-        workspace_id: workspaceId,
-        workflow_id: input.workflowId,
-        version: wf.version,
-        engine_version: ENGINE_SEMANTICS_VERSION,
-        lead_id: input.leadId,
-        trigger: input.trigger,
-        dedupe_key: input.dedupeKey,
-        status: 'queued',
-        input: JSON.stringify(input.input ?? {}),
-        error: null,
-        created_at: now,
-        updated_at: now,
-        finished_at: null,
-      })
+      .values(row)
       .onConflict((oc) => oc.columns(['workspace_id', 'workflow_id', 'dedupe_key']).doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -152,9 +160,47 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       return existing ? { runId: existing.id, created: false } : null;
     }
     await queue.enqueue(db, [
-      { name: 'workflow.step', workspaceId, payload: { runId, stepKey: stepKeyOf(start, 1) } },
+      {
+        name: 'workflow.step',
+        workspaceId,
+        payload: { runId: row.id, stepKey: startStep(wf, input.trigger) },
+      },
     ]);
-    return { runId, created: true };
+    return { runId: row.id, created: true };
+  }
+
+  /**
+   * Starts many runs of one workflow version and trigger (a schedule's `forEachLead`) set-based:
+   * multi-row inserts of runs and of their first jobs instead of statements per lead. Duplicates
+   * (a key already started) are skipped; returns how many runs were created.
+   */
+  async function startRuns(db: Db, workspaceId: string, inputs: readonly StartRunInput[]): Promise<number> {
+    const first = inputs[0];
+    if (!first) return 0;
+    const wf = await definitions.runnable(db, workspaceId, first.workflowId, first.version);
+    if (!wf) return 0;
+    const stepKey = startStep(wf, first.trigger);
+    const now = clock.now();
+    let created = 0;
+    for (const chunk of fixedChunks(inputs)) {
+      const inserted = await db
+        .insertInto('workflow_runs')
+        .values(chunk.map((input) => runRow(workspaceId, wf, input, now)))
+        .onConflict((oc) => oc.columns(['workspace_id', 'workflow_id', 'dedupe_key']).doNothing())
+        .returning('id')
+        .execute();
+      if (inserted.length === 0) continue;
+      await queue.enqueue(
+        db,
+        inserted.map((r) => ({
+          name: 'workflow.step' as const,
+          workspaceId,
+          payload: { runId: r.id, stepKey },
+        })),
+      );
+      created += inserted.length;
+    }
+    return created;
   }
 
   function backoff(step: Step, attempt: number): number {
@@ -191,6 +237,11 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     });
   }
 
+  /**
+   * The job again at `runAt`. Outside a transaction it is written unsynced: the job's own deletion
+   * commits after it, and a power cut loses a suffix of commits, so it can lose both (the job runs
+   * again) but never the requeue alone.
+   */
   async function requeue(db: Db, job: JobContext<'workflow.step'>, runAt: number): Promise<void> {
     await queue.enqueue(db, [
       { name: 'workflow.step', workspaceId: job.workspaceId, payload: job.payload, runAt },
@@ -230,7 +281,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     }
     if (run.status === 'queued') {
       if (!(await admit(run, wf.workflow, ws))) {
-        await requeue(db, job, clock.now() + 100 + Math.round(random() * 400));
+        await store.unsynced((u) => requeue(u, job, clock.now() + 100 + Math.round(random() * 400)));
         return;
       }
       run = { ...run, status: 'running' };
@@ -249,7 +300,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       }
       const timedOut = step.type === 'wait' && step.wait.kind === 'event';
       const next = step.type === 'wait' ? (timedOut ? step.onTimeout : step.next) : undefined;
-      const scope = await scopeOf(db, { leads, consent }, run, rows);
+      const scope = await scopeOf(db, { leads, consent }, run, rows, needsConsent(step, wf.workflow));
       await settle(
         job,
         run,
@@ -275,7 +326,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     if (effect && effect !== 'ai') {
       const wait = limiter.take(`${workspaceId}:${effect}`, ws.ratePerConnector);
       if (wait > 0) {
-        await requeue(db, job, clock.now() + wait);
+        await store.unsynced((u) => requeue(u, job, clock.now() + wait));
         return;
       }
     }
@@ -300,7 +351,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
           final: false,
         }),
       );
-    const scope = await scopeOf(db, { leads, consent }, run, rows);
+    const scope = await scopeOf(db, { leads, consent }, run, rows, needsConsent(step, wf.workflow));
     const suppressed = suppression(step, wf.workflow, rows, scope);
     if (suppressed) {
       const next = 'next' in step ? step.next : undefined;
@@ -426,6 +477,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     leads,
     version: definitions.version,
     startRun,
+    startRuns,
   });
 
   return {

@@ -15,6 +15,7 @@ import type { CredentialStore } from '../credentials/credential-store.ts';
 import type { WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import type { Step, StepOf, Workflow } from '../dsl/index.ts';
 import type { CouncilPort, LeadPatch, LeadPort } from '../ports.ts';
+import type { TemplateStore } from '../templates/template-store.ts';
 import { evaluate, type RunScope, renderJson, renderText, templateView } from './evaluate.ts';
 import { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './quiet-hours.ts';
 import { nextTimeOfDay } from './time.ts';
@@ -60,6 +61,7 @@ export interface ExecutorDeps {
   leads: LeadPort;
   council: CouncilPort | null;
   credentials: CredentialStore;
+  templates: TemplateStore;
   http: SafeHttp;
   email: EmailSender | null;
   sign: WebhookSigner;
@@ -103,6 +105,28 @@ async function credential<K extends Parameters<CredentialStore['reveal']>[3]>(
 }
 
 const policy = (rt: StepRuntime) => ({ allow: rt.settings.egressAllow });
+
+/** A stored template's pinned version: the one asked for, else the one current when the run started. */
+async function storedTemplate(
+  deps: ExecutorDeps,
+  rt: StepRuntime,
+  id: string,
+  version: number | undefined,
+  channel: 'email' | 'sms',
+): Promise<{ version: number; subject?: string; text?: string; html?: string }> {
+  const found = await deps.templates.resolve(rt.db, { workspaceId: rt.workspaceId }, id, {
+    ...(version !== undefined ? { version } : {}),
+    asOf: Number(rt.run.created_at),
+  });
+  if (!found)
+    throw new StepFailure(
+      `template ${id}${version ? ` v${version}` : ''} does not exist in this workspace`,
+      false,
+    );
+  if (found.channel !== channel)
+    throw new StepFailure(`template ${id} is an ${found.channel} template, not ${channel}`, false);
+  return { version: found.version, ...found.content };
+}
 
 /** Turns connector errors into step failures that keep their retryability. */
 async function outbound<T>(fn: () => Promise<T>): Promise<T> {
@@ -233,19 +257,20 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
       const postalAddress =
         step.postalAddress ?? sender?.postalAddress ?? rt.workflow.settings?.sender?.postalAddress ?? '';
       const unsubscribeUrl = commercial && lead ? deps.unsubscribeUrl(rt.workspaceId, String(lead.id)) : null;
-      if (step.template)
-        throw new StepFailure(
-          'stored e-mail templates are not supported yet; put subject and body in the step',
-          false,
-        );
+      const stored = step.template
+        ? await storedTemplate(deps, rt, step.template, step.templateVersion, 'email')
+        : null;
+      const subject = stored ? stored.subject : step.subject;
+      const text = stored ? stored.text : step.body;
+      const html = stored ? stored.html : step.html;
       const sent = await outbound(() =>
         (deps.email as EmailSender).send(
           { from, postalAddress, ...(sender?.replyTo ? { replyTo: sender.replyTo } : {}) },
           {
             to,
-            subject: step.subject ?? '',
-            ...(step.body !== undefined ? { text: step.body } : {}),
-            ...(step.html !== undefined ? { html: step.html } : {}),
+            subject: subject ?? '',
+            ...(text !== undefined ? { text } : {}),
+            ...(html !== undefined ? { html } : {}),
             commercial,
             ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
             idempotencyKey: rt.idempotencyKey,
@@ -257,6 +282,7 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
         messageId: sent.messageId,
         accepted: sent.accepted.length,
         purpose: step.purpose,
+        ...(stored ? { template: step.template, templateVersion: stored.version } : {}),
       });
     }
     case 'send_sms': {
@@ -284,14 +310,24 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
             output: { quietHours: true, until: new Date(opens).toISOString(), timeZones: [...zones] },
           };
       }
+      const stored = step.template
+        ? await storedTemplate(deps, rt, step.template, step.templateVersion, 'sms')
+        : null;
+      const body = stored ? stored.text : step.text;
+      if (!body) throw new StepFailure('the SMS step has neither text nor a template', false);
       const account = await credential(deps, rt, step.credential ?? 'sms-provider', 'twilio');
       const result = await outbound(() =>
         sendTwilioMessage(
           { http: deps.http, policy: policy(rt), signal: rt.signal },
-          { account, channel, to, text: renderText(step.text, rt.scope), idempotencyKey: rt.idempotencyKey },
+          { account, channel, to, text: renderText(body, rt.scope), idempotencyKey: rt.idempotencyKey },
         ),
       );
-      return go(step.next, { status: result.status, country: countryOfNumber(to), ...result.summary });
+      return go(step.next, {
+        status: result.status,
+        country: countryOfNumber(to),
+        ...result.summary,
+        ...(stored ? { template: step.template, templateVersion: stored.version } : {}),
+      });
     }
     case 'http_request': {
       const url = new URL(renderText(step.url, rt.scope));

@@ -46,12 +46,34 @@ export function absorb(
     scope.loop[step.id] = { index: Number(output.index), item: output.item ?? null };
 }
 
+const READS_CONSENT_STATE: ReadonlySet<Step['type']> = new Set<Step['type']>([
+  'send_email',
+  'send_sms',
+  'add_to_sequence',
+]);
+
+/**
+ * Whether running `step` (and the database-only steps after it) may read the lead's consent state:
+ * a workflow with a consent or privacy condition anywhere, or a step whose run-time checks read it.
+ * Otherwise the state is not read at all (a query saved on most steps).
+ */
+export function needsConsent(step: Step, wf: Workflow): boolean {
+  if (READS_CONSENT_STATE.has(step.type) || ('sharing' in step && step.sharing === 'third_party'))
+    return true;
+  return wf.steps.some(
+    (s) =>
+      (s.type === 'condition' && readsConsent(s.when)) ||
+      (s.type === 'switch' && s.cases.some((c) => readsConsent(c.when))),
+  );
+}
+
 /** Everything a step may read, rebuilt from the stored rows: a resumed run sees what it saw. */
 export async function scopeOf(
   db: Db,
   ports: { leads: LeadPort; consent: ConsentPort },
   run: WorkflowRunsTable,
   rows: WorkflowStepsTable[],
+  withConsent = true,
 ): Promise<RunScope> {
   const ctx = { workspaceId: run.workspace_id };
   const lead: WorkflowLead | null = run.lead_id ? await ports.leads.find(db, ctx, run.lead_id) : null;
@@ -61,7 +83,7 @@ export async function scopeOf(
     vars: {},
     steps: {},
     loop: {},
-    consent: lead ? await ports.consent.stateOf(db, ctx, lead.id) : null,
+    consent: lead && withConsent ? await ports.consent.stateOf(db, ctx, lead.id) : null,
   };
   for (const row of rows) {
     if (row.status !== 'completed') continue;

@@ -59,6 +59,8 @@ export function createSchedules(options: {
     workspaceId: string,
     input: StartRunInput,
   ): Promise<{ runId: string; created: boolean } | null>;
+  /** Starts many runs of one workflow, set-based; returns how many were created. */
+  startRuns(db: Db, workspaceId: string, inputs: readonly StartRunInput[]): Promise<number>;
 }): Schedules {
   const { store, queue, clock, ids, leads } = options;
 
@@ -102,15 +104,14 @@ export function createSchedules(options: {
     spec: { where?: Parameters<typeof evaluate>[0]; limit: number },
     data: Record<string, unknown>,
   ): Promise<string[]> {
-    if (!leads.listIds) return [];
+    if (!leads.list) return [];
     const limit = Math.min(spec.limit, MAX_LEADS_PER_FIRE);
-    const ctx = { workspaceId };
+    // One read of the candidates (not a read per lead); the filter is evaluated in memory.
+    const candidates = await leads.list(db, { workspaceId }, spec.where ? MAX_LEADS_PER_FIRE : limit);
     const chosen: string[] = [];
-    for (const id of await leads.listIds(db, ctx, MAX_LEADS_PER_FIRE)) {
+    for (const lead of candidates) {
       if (chosen.length >= limit) break;
       if (spec.where) {
-        const lead = await leads.find(db, ctx, id);
-        if (!lead) continue;
         const scope: RunScope = {
           lead: leadView(lead),
           trigger: data,
@@ -121,7 +122,7 @@ export function createSchedules(options: {
         };
         if (!evaluate(spec.where, scope)) continue;
       }
-      chosen.push(id);
+      chosen.push(lead.id);
     }
     return chosen;
   }
@@ -159,12 +160,12 @@ export function createSchedules(options: {
         } as const;
         const scope: RunScope = { lead: null, trigger: data, vars: {}, steps: {}, loop: {}, consent: null };
         if (trigger.forEachLead) {
-          for (const leadId of await leadsFor(trx, workspaceId, trigger.forEachLead, data))
-            await options.startRun(trx, workspaceId, {
-              ...base,
-              leadId,
-              dedupeKey: `schedule:${row.id}:${dueAt}:${leadId}`,
-            });
+          const chosen = await leadsFor(trx, workspaceId, trigger.forEachLead, data);
+          await options.startRuns(
+            trx,
+            workspaceId,
+            chosen.map((leadId) => ({ ...base, leadId, dedupeKey: `schedule:${row.id}:${dueAt}:${leadId}` })),
+          );
         } else if (!trigger.filter || evaluate(trigger.filter, scope))
           await options.startRun(trx, workspaceId, {
             ...base,

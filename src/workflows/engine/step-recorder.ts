@@ -200,9 +200,16 @@ export function createStepRecorder(options: {
     }
     let next = outcome.next;
     if (chain && status !== 'failed') absorb(chain.scope, step, outcome.output);
+    // The lead is read again only when a step changed it and another step follows in this transaction.
+    let leadChanged = CHANGES_LEAD.has(step.type) && status === 'completed';
     for (let inlined = 0; next && chain && inlined < 200; inlined++) {
       const nextStep = wf.steps.get(next);
       if (!nextStep || !DATABASE_ONLY.has(nextStep.type)) break;
+      if (leadChanged && run.lead_id) {
+        const lead = await leads.find(trx, { workspaceId: run.workspace_id }, run.lead_id);
+        chain.scope.lead = lead ? leadView(lead) : null;
+        leadChanged = false;
+      }
       const key = stepKeyOf(next, hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1);
       const rt = {
         db: trx,
@@ -244,10 +251,7 @@ export function createStepRecorder(options: {
       });
       chain.rows.push(memoRow(run, key, nextStep, 'completed', 1, output, now));
       absorb(chain.scope, nextStep, inline.output);
-      if (CHANGES_LEAD.has(nextStep.type) && run.lead_id) {
-        const lead = await leads.find(trx, { workspaceId: run.workspace_id }, run.lead_id);
-        chain.scope.lead = lead ? leadView(lead) : null;
-      }
+      if (CHANGES_LEAD.has(nextStep.type)) leadChanged = true;
       next = inline.next;
     }
     if (next) {

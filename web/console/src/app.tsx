@@ -1,6 +1,6 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
-import { BrowserRouter, NavLink, Route, Routes } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect } from 'react';
+import { BrowserRouter, NavLink, Route, Routes, useLocation } from 'react-router';
 import { api, unwrap } from './api.ts';
 import { useLiveEvents } from './live.ts';
 import { SessionGate, useSession } from './session.tsx';
@@ -8,7 +8,7 @@ import { Conversations } from './views/conversations.tsx';
 import { Decisions } from './views/decisions.tsx';
 import { Inbox } from './views/inbox.tsx';
 import { LeadPage } from './views/lead.tsx';
-import { NotYet } from './views/not-yet.tsx';
+import { Optimiser } from './views/optimiser.tsx';
 import { Privacy } from './views/privacy.tsx';
 import { Settings } from './views/settings.tsx';
 import { SignIn } from './views/sign-in.tsx';
@@ -17,19 +17,16 @@ import { Workflows } from './views/workflows.tsx';
 // Charts are the heaviest part: they load when the analytics view opens, not with the console.
 const Analytics = lazy(() => import('./views/analytics.tsx'));
 
-/** Views of capabilities other teams are building: shown when the API has their routes. */
-const UPCOMING = [{ path: 'optimiser', label: 'Optimiser', probe: '/v1/optimiser' }] as const;
-
 function Shell() {
   const session = useSession();
   const client = useQueryClient();
   const live = useLiveEvents();
-  const openapi = useQuery({
-    queryKey: ['openapi-paths'],
-    queryFn: async () =>
-      Object.keys(((await (await fetch('/openapi.json')).json()) as { paths: object }).paths),
-    staleTime: Number.POSITIVE_INFINITY,
-  });
+  const location = useLocation();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the active link moves with the path, which the DOM query does not name
+  useEffect(() => {
+    // At phone width the navigation scrolls sideways: keep the current view's link in sight.
+    document.querySelector('.top nav a.active')?.scrollIntoView({ block: 'nearest', inline: 'center' });
+  }, [location.pathname]);
   const signOut = async () => {
     await unwrap(api.DELETE('/v1/session'));
     client.setQueryData(['session'], null);
@@ -50,11 +47,7 @@ function Shell() {
           <NavLink to="/analytics">Analytics</NavLink>
           <NavLink to="/workflows">Workflows</NavLink>
           <NavLink to="/privacy">Privacy</NavLink>
-          {UPCOMING.map((view) => (
-            <NavLink key={view.path} to={`/${view.path}`}>
-              {view.label}
-            </NavLink>
-          ))}
+          <NavLink to="/optimiser">Optimiser</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <span className="who">
@@ -78,18 +71,7 @@ function Shell() {
             <Route path="/settings" element={<Settings />} />
             <Route path="/workflows" element={<Workflows />} />
             <Route path="/privacy" element={<Privacy />} />
-            {UPCOMING.map((view) => (
-              <Route
-                key={view.path}
-                path={`/${view.path}`}
-                element={
-                  <NotYet
-                    label={view.label}
-                    available={openapi.data?.some((path) => path.startsWith(view.probe)) ?? false}
-                  />
-                }
-              />
-            ))}
+            <Route path="/optimiser" element={<Optimiser />} />
             <Route path="*" element={<p>Nothing here. Use the navigation above.</p>} />
           </Routes>
         </Suspense>

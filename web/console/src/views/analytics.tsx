@@ -1,8 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { CalibrationPlot } from './analytics-calibration.tsx';
 import { ForecastChart, QualificationOverTime, Rollback } from './analytics-charts.tsx';
+import { Funnel, OrgFunnel } from './analytics-funnel.tsx';
 
 function Card(props: { title: string; children: React.ReactNode }) {
   return (
@@ -10,6 +13,27 @@ function Card(props: { title: string; children: React.ReactNode }) {
       <h2>{props.title}</h2>
       {props.children}
     </div>
+  );
+}
+
+/** The calibration plot of one version: the champion first, any other on request. */
+function Calibration(props: { versions: number[]; initial: number }) {
+  const [version, setVersion] = useState(props.initial);
+  return (
+    <>
+      <h3>Calibration</h3>
+      <label className="inline-label">
+        Model version
+        <select value={version} onChange={(e) => setVersion(Number(e.target.value))}>
+          {props.versions.map((v) => (
+            <option key={v} value={v}>
+              v{v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <CalibrationPlot version={version} />
+    </>
   );
 }
 
@@ -40,6 +64,9 @@ export default function Analytics() {
         Definitions: a lead is <em>qualified</em> when its score reaches the workspace threshold; the
         qualification rate is qualified ÷ leads.
       </p>
+      <Card title="Funnel">
+        <Funnel />
+      </Card>
       <Card title="Arrivals and qualification over time">
         <QualificationOverTime />
       </Card>
@@ -95,6 +122,8 @@ export default function Analytics() {
                 ))}
               </tbody>
             </table>
+            <h3>Funnel per business unit</h3>
+            <OrgFunnel />
           </>
         )}
       </Card>
@@ -131,6 +160,12 @@ export default function Analytics() {
               </tbody>
             </table>
             {models.data.items.length === 0 && <p className="muted small">No trained model yet.</p>}
+            {models.data.items.length > 0 && (
+              <Calibration
+                versions={models.data.items.map((m) => m.version)}
+                initial={models.data.champion ?? models.data.items[0]?.version ?? 0}
+              />
+            )}
             <Rollback champion={models.data.champion} />
           </>
         ) : (

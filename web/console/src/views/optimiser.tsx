@@ -1,0 +1,216 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiError, api, unwrap } from '../api.ts';
+import { useCan } from '../session.tsx';
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+const num = (v: number | null) => (v === null ? '—' : Math.abs(v) < 1 ? v.toFixed(3) : v.toFixed(1));
+
+type Alert = Awaited<ReturnType<typeof listAlerts>>['items'][number];
+const listAlerts = (status: 'open' | 'acknowledged' | 'resolved') =>
+  unwrap(api.GET('/v1/alerts', { params: { query: { status, limit: 50 } } }));
+
+/** One alert: what fired, the evidence a person checks before acting, and the acknowledge button. */
+function AlertCard(props: { alert: Alert }) {
+  const { alert } = props;
+  const can = useCan();
+  const client = useQueryClient();
+  const [note, setNote] = useState('');
+  const ack = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/v1/alerts/{id}/ack', {
+          params: { path: { id: alert.id } },
+          body: note.trim() ? { note: note.trim() } : {},
+        }),
+      ),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['alerts'] }),
+  });
+  const e = alert.evidence;
+  return (
+    <article className="card alert" aria-labelledby={`alert-${alert.id}`}>
+      <h3 id={`alert-${alert.id}`}>
+        <span className={`badge ${alert.status === 'open' ? 'danger' : ''}`}>{alert.status}</span>{' '}
+        {alert.summary}
+      </h3>
+      <p className="small muted">
+        {alert.kind} · opened {when(alert.openedAt)}
+        {alert.acknowledgedAt && ` · acknowledged ${when(alert.acknowledgedAt)} by ${alert.acknowledgedBy}`}
+      </p>
+      {e && (
+        <table className="grid small">
+          <caption>Evidence ({e.detector})</caption>
+          <tbody>
+            <tr>
+              <th scope="row">Metric</th>
+              <td>
+                {e.metric} in {e.segment}
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Window</th>
+              <td>
+                {when(e.window.from)} – {when(e.window.to)}
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Baseline</th>
+              <td>
+                {num(e.baseline.value)} over {e.baseline.count} ({when(e.baseline.from)} –{' '}
+                {when(e.baseline.to)})
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Observed</th>
+              <td>
+                {num(e.observed.value)} over {e.observed.count}
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Statistic</th>
+              <td>
+                {num(e.statistic)} (fires at {num(e.threshold)})
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      )}
+      {alert.review && (
+        <p className="small">
+          Council review ({alert.review.status}): {alert.review.note}
+        </p>
+      )}
+      {can.operate && alert.status === 'open' && (
+        <form
+          className="inline"
+          onSubmit={(ev) => {
+            ev.preventDefault();
+            ack.mutate();
+          }}
+        >
+          <label>
+            Note (optional)
+            <input value={note} onChange={(ev) => setNote(ev.target.value)} maxLength={500} />
+          </label>
+          <button type="submit" disabled={ack.isPending}>
+            Acknowledge
+          </button>
+        </form>
+      )}
+      {ack.isError && (
+        <p role="alert">{ack.error instanceof ApiError ? ack.error.problem.detail : String(ack.error)}</p>
+      )}
+    </article>
+  );
+}
+
+/** Changes the optimiser made or proposed; one in force can be rolled back with a reason (members+). */
+function Adjustments() {
+  const can = useCan();
+  const client = useQueryClient();
+  const [reason, setReason] = useState('');
+  const list = useQuery({
+    queryKey: ['alerts', 'adjustments'],
+    queryFn: () => unwrap(api.GET('/v1/optimiser/adjustments', { params: { query: { limit: 20 } } })),
+  });
+  const rollback = useMutation({
+    mutationFn: (id: string) =>
+      unwrap(
+        api.POST('/v1/optimiser/adjustments/{id}/rollback', { params: { path: { id } }, body: { reason } }),
+      ),
+    onSuccess: () => {
+      setReason('');
+      void client.invalidateQueries({ queryKey: ['alerts'] });
+    },
+  });
+  if (list.isError) return <p role="alert">Could not load changes: {list.error.message}</p>;
+  if (!list.data) return <p className="loading">Loading…</p>;
+  if (list.data.items.length === 0) return <p className="muted">No changes yet.</p>;
+  return (
+    <>
+      {can.operate && (
+        <label className="small">
+          Reason for a rollback (kept in the audit trail)
+          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
+        </label>
+      )}
+      <div className="table-scroll">
+        <table className="grid small">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Change</th>
+              <th scope="col">Status</th>
+              <th scope="col">Why</th>
+              {can.operate && <th scope="col">Action</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((a) => (
+              <tr key={a.id}>
+                <td>{when(a.createdAt)}</td>
+                <td>
+                  {a.kind} on {a.target} ({a.origin})
+                </td>
+                <td>
+                  {a.status}
+                  {a.settlement && <span className="muted"> · {a.settlement}</span>}
+                </td>
+                <td>{a.reason}</td>
+                {can.operate && (
+                  <td>
+                    {a.status === 'applied' && (
+                      <button
+                        type="button"
+                        disabled={reason.trim().length === 0 || rollback.isPending}
+                        onClick={() => rollback.mutate(a.id)}
+                      >
+                        Roll back
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {rollback.isError && (
+        <p role="alert">
+          {rollback.error instanceof ApiError ? rollback.error.problem.detail : String(rollback.error)}
+        </p>
+      )}
+    </>
+  );
+}
+
+export function Optimiser() {
+  const open = useQuery({ queryKey: ['alerts', 'open'], queryFn: () => listAlerts('open') });
+  const acknowledged = useQuery({
+    queryKey: ['alerts', 'acknowledged'],
+    queryFn: () => listAlerts('acknowledged'),
+  });
+  const failed = open.error ?? acknowledged.error;
+  const items = [...(open.data?.items ?? []), ...(acknowledged.data?.items ?? [])];
+  return (
+    <section aria-labelledby="optimiser-title">
+      <h1 id="optimiser-title">Optimiser</h1>
+      <h2>Alerts</h2>
+      <p className="small muted">
+        Open and acknowledged alerts, updated live. A detector resolves an alert itself when the stream
+        recovers.
+      </p>
+      {failed && <p role="alert">Could not load alerts: {failed.message}</p>}
+      {open.isSuccess && acknowledged.isSuccess && items.length === 0 && (
+        <p className="muted">No open alerts.</p>
+      )}
+      {items.map((alert) => (
+        <AlertCard key={alert.id} alert={alert} />
+      ))}
+      <div className="card">
+        <h2>Changes</h2>
+        <Adjustments />
+      </div>
+    </section>
+  );
+}
