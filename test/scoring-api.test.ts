@@ -459,6 +459,11 @@ for (const dialect of DIALECTS) {
           assert.equal((await asB('PUT', '/v1/scoring/settings', { valuePerConversion: 5 })).status, 200);
           assert.deepEqual((await asA('GET', '/v1/scoring/settings')).body, mine);
         },
+        async getModelCalibration() {
+          const mine = await asA('GET', '/v1/models/1/calibration');
+          assert.equal(mine.status, 200, JSON.stringify(mine.body));
+          assert.equal((await asB('GET', '/v1/models/1/calibration')).status, 404);
+        },
         async getForecast() {
           const forecast = await asB('GET', '/v1/forecast?leads=10');
           assert.equal(forecast.status, 409);

@@ -240,6 +240,12 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('optimiser_alerts', 'detector firings: figures and segment names, no lead');
   holders.declareClean('optimiser_adjustments', 'bounded setting changes and their guards');
   holders.declareClean('optimiser_policies', 'configuration');
+  holders.declareClean('source_holds', 'lead sources the optimiser paused: source name and the change');
+  holders.declareClean('message_templates', 'e-mail and SMS templates: names (configuration)');
+  holders.declareClean(
+    'message_template_versions',
+    "template text with placeholders, written by the workspace's staff (no lead's values)",
+  );
   holders.declareClean(
     'chat_knowledge',
     "the company's own content the chat bot answers from (FAQ, pages, pricing)",

@@ -2,6 +2,7 @@ import { flushCompileCache } from 'node:module';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { banner, ensureDemoWorkspace } from './demo.ts';
+import { trackIdleConnections } from './idle-connections.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 import { createWorkerThreadHost, type WorkerThreadHost } from './worker-thread-host.ts';
 
@@ -41,6 +42,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const runtime = await createRuntime(config, { ...options, ...host?.serverOptions });
   const demo = await ensureDemoWorkspace(runtime, resolve(config.LEADLOOP_DATA_DIR));
   const http = await runtime.createHttp({ demo });
+  const connections = trackIdleConnections(http.app.server);
   await http.app.listen({ port: config.PORT, host: config.HOST });
   const address = http.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -65,7 +67,9 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       }, config.LEADLOOP_SHUTDOWN_TIMEOUT_MS);
       timer.unref();
       http.closeStreams();
-      await http.app.close();
+      const closed = http.app.close();
+      connections.closeIdle();
+      await closed;
       // Accepted submissions commit first, then the thread finishes its jobs, then the store closes.
       await runtime.writer.drain();
       await host?.stop();
