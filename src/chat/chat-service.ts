@@ -338,14 +338,23 @@ export function createChatService(options: ChatServiceOptions): ChatService {
 
   /** Saves a turn's state with its domain events and audit entries in one transaction, then wakes listeners. */
   async function save(stored: StoredSession, turn: TurnResult) {
-    let notify = false;
-    const row = await store.transaction(async (trx) => {
-      const saved = await chats.saveSession(trx, stored.row, turn.state);
-      notify = await record(trx, saved, turn, stored.state);
-      return saved;
-    });
-    changed(row.id, row.workspace_id, notify);
-    return row;
+    for (let attempt = 1; ; attempt++) {
+      let notify = false;
+      try {
+        const row = await store.transaction(async (trx) => {
+          const saved = await chats.saveSession(trx, stored.row, turn.state);
+          notify = await record(trx, saved, turn, stored.state);
+          return saved;
+        });
+        changed(row.id, row.workspace_id, notify);
+        return row;
+      } catch (error) {
+        // The session row, then the workspace's event and audit locks: a pipeline transaction that
+        // links this session to its lead can take them the other way round, and PostgreSQL then
+        // aborts one of the two. The whole transaction rolled back, so it is safe to run it again.
+        if (!isDeadlock(error) || attempt >= 3) throw error;
+      }
+    }
   }
 
   const agentOf = (state: SessionState) =>
@@ -650,4 +659,9 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       });
     },
   };
+}
+
+/** PostgreSQL's "deadlock detected": it aborted this transaction so that another could go on. */
+function isDeadlock(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01';
 }
