@@ -204,28 +204,7 @@ export async function proposeChange(
     settled_at: null,
     settlement: null,
   };
-  await db.insertInto('optimiser_adjustments').values(row).execute();
-  await deps.audit.append(db, ctx.workspaceId, {
-    actor: OPTIMISER,
-    action: blocked ? 'optimiser.change_proposed' : 'optimiser.change_applied',
-    subject: id,
-    reason: row.reason,
-    data: {
-      kind: change.kind,
-      before,
-      after,
-      guard: guardState,
-      alertId: change.alertId,
-    },
-  });
-  await deps.events.append(db, ctx.workspaceId, [
-    {
-      type: 'optimiser.adjusted',
-      subject: id,
-      data: { kind: change.kind, status: row.status, origin: change.origin, alertId: change.alertId },
-    },
-  ]);
-  return toAdjustment(row);
+  return record(deps, db, ctx, row, { before, after, guard: guardState });
 }
 
 export interface ProposedPause {
@@ -290,19 +269,30 @@ export async function proposeSourcePause(
     settled_at: null,
     settlement: null,
   };
+  return record(deps, db, ctx, row, { before, after, guard: guardState });
+}
+
+/** Stores a change of any kind, audits it (applied or only proposed) and announces it on the stream. */
+async function record(
+  deps: Pick<AdjustmentDeps, 'audit' | 'events'>,
+  db: Db,
+  ctx: WorkspaceContext,
+  row: OptimiserAdjustmentsTable,
+  evidence: { before: unknown; after: unknown; guard: unknown },
+): Promise<Adjustment> {
   await db.insertInto('optimiser_adjustments').values(row).execute();
   await deps.audit.append(db, ctx.workspaceId, {
     actor: OPTIMISER,
-    action: blocked ? 'optimiser.change_proposed' : 'optimiser.change_applied',
-    subject: id,
+    action: row.status === 'proposed' ? 'optimiser.change_proposed' : 'optimiser.change_applied',
+    subject: row.id,
     reason: row.reason,
-    data: { kind: 'source_pause', before, after, guard: guardState, alertId: change.alertId },
+    data: { kind: row.kind, ...evidence, alertId: row.alert_id },
   });
   await deps.events.append(db, ctx.workspaceId, [
     {
       type: 'optimiser.adjusted',
-      subject: id,
-      data: { kind: 'source_pause', status: row.status, origin: change.origin, alertId: change.alertId },
+      subject: row.id,
+      data: { kind: row.kind, status: row.status, origin: row.origin, alertId: row.alert_id },
     },
   ]);
   return toAdjustment(row);
