@@ -80,7 +80,8 @@ export async function createTestRuntime(
     ...options.config,
   });
   const runtime = await createRuntime(config, {
-    logger: pino({ level: 'silent' }),
+    // TEST_LOG_LEVEL=error shows why a request answered 500 in a run that cannot be repeated.
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     queuePollMs: 20,
     ssePollMs: 50,
     ...options,
