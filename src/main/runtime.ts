@@ -91,7 +91,7 @@ import {
   type PredictiveScoring,
   type RulesRepository,
 } from '../scoring/index.ts';
-import { createStore, type Store, type WriteTurns } from '../store/index.ts';
+import { createStore, type Store, type WriteTurns, type WriteTurnsStats } from '../store/index.ts';
 import { createMetrics, type Metrics } from '../telemetry/index.ts';
 import { createTenantsService, createWorkspaceDirectory, type TenantsService } from '../tenants/index.ts';
 import { createUsersService, type UsersService } from '../users/index.ts';
@@ -187,6 +187,8 @@ export interface RuntimeOptions {
   scheduleTickMs?: number;
   /** SQLite shared with another thread of this process: how this one takes turns at the write lock. */
   writeTurns?: WriteTurns;
+  /** Both threads' turns at the write lock, for /metrics (the embedded server with a worker thread). */
+  writeLockStats?: () => Record<'http' | 'worker', WriteTurnsStats>;
   /** This process's (or thread's) name on the jobs it claims; default the pid. */
   workerId?: string;
   /** The schema is known to be migrated (the worker thread: its server migrated before starting it). */
@@ -317,7 +319,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const users = createUsersService({ store, clock, ids, audit });
   const rules = createRulesRepository({ store, clock, audit });
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
-  const metrics = createMetrics({ depth: () => queue.depth() });
+  const metrics = createMetrics({
+    depth: () => queue.depth(),
+    ...(options.writeLockStats ? { writeLock: options.writeLockStats } : {}),
+  });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
   const normalisedLeads = options.normalisedLeads ?? createNormalisedLeads();
   const onSubmissionsCommitted = options.onSubmissionsCommitted;

@@ -131,15 +131,19 @@ export function createStore(options: StoreOptions): Store {
           })
         : // One connection held throughout, so no other caller's commit runs while the setting is off.
           // Its writes take the lock statement by statement (busy_timeout), so the yielding thread
-          // first lets the other thread's waiting commit go (store/write-turns.ts).
+          // first lets the other thread's waiting commit go, and keeps its turn (if it claimed one)
+          // until its statements ran (store/write-turns.ts).
           db.connection().execute(async (connection) => {
             await options.writeTurns?.before();
-            options.writeTurns?.after();
-            await sql`pragma synchronous = normal`.execute(connection);
             try {
-              return await fn(connection);
+              await sql`pragma synchronous = normal`.execute(connection);
+              try {
+                return await fn(connection);
+              } finally {
+                await sql`pragma synchronous = full`.execute(connection);
+              }
             } finally {
-              await sql`pragma synchronous = full`.execute(connection);
+              options.writeTurns?.after(0);
             }
           }),
     async migrate(migrateOptions) {
