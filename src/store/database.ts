@@ -74,6 +74,12 @@ export interface Store {
    * key of this master key, so every tenant row would stay invisible); null on SQLite.
    */
   acceptsDataScope(): Promise<boolean | null>;
+  /**
+   * Milliseconds this connection has waited for SQLite's write lock so far (another thread of the
+   * process held it; see store/write-turns.ts); 0 when it shares the lock with no other thread.
+   * A worker subtracts it to size its sets by the time they hold the lock, not the time they waited.
+   */
+  lockWaitMs?(): number;
   /** Quick liveness probe for /readyz. */
   ping(): Promise<void>;
   destroy(): Promise<void>;
@@ -187,6 +193,7 @@ export function createStore(options: StoreOptions): Store {
       );
       return rows[0]?.scope?.join(',') === probe;
     },
+    lockWaitMs: () => options.writeTurns?.waitedMs() ?? 0,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -12,6 +12,8 @@ export interface WriteTurns {
   before(): Promise<void> | void;
   /** Once the transaction holds the lock (or gave up trying); `busyTries`: tries that found it taken. */
   after(busyTries: number): void;
+  /** Milliseconds this side has waited for the lock so far (its share of WriteTurnsStats.waitMs). */
+  waitedMs(): number;
 }
 
 /** What each side's turns cost it, since the memory was created (for /metrics and bench:ingest). */
@@ -117,6 +119,7 @@ export function createWriteTurns(
         Atomics.sub(cells, WANTING, 1);
         Atomics.notify(cells, WANTING);
       },
+      waitedMs: () => stats[2] ?? 0,
     };
   }
   const patienceMs = options.patienceMs ?? 5;
@@ -144,5 +147,6 @@ export function createWriteTurns(
       settle(busyTries);
       if (Atomics.compareExchange(cells, WORKER_DUE, 1, 0) === 1) Atomics.notify(cells, WORKER_DUE);
     },
+    waitedMs: () => stats[2] ?? 0,
   };
 }
