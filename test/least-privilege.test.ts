@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { withDataScope } from '../src/core/index.ts';
 import { APP_ROLE_GRANTS } from '../src/store/app-role-grants.ts';
-import { createStore, type Store } from '../src/store/index.ts';
+import type { Store } from '../src/store/index.ts';
 import { hashApiKey } from '../src/tenants/index.ts';
-import { appRoleUrl, createTestRuntime, TEST_MASTER_KEY_BYTES, type TestRuntime } from './support/runtime.ts';
+import { createTestRuntime, openAppRoleStore, type TestRuntime } from './support/runtime.ts';
 
 /**
  * Issue 12, finding 5, tried as the application role itself: the key tables are out of its
@@ -29,16 +29,7 @@ describe('least privilege of the application role (postgres)', {
     const b = await runtime.tenants.createWorkspace({ name: 'B', actor: ACTOR });
     Object.assign(A, { id: a.workspace.id, org: a.workspace.organisationId, key: a.apiKey });
     Object.assign(B, { id: b.workspace.id, org: b.workspace.organisationId });
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
-      runtime.inspect,
-    );
-    schema = rows[0]?.schema as string;
-    app = createStore({
-      databaseUrl: appRoleUrl(),
-      schema,
-      poolSize: 1,
-      masterKey: TEST_MASTER_KEY_BYTES,
-    });
+    ({ store: app, schema } = await openAppRoleStore(runtime));
   });
   after(async () => {
     await app.destroy();
