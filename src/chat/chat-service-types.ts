@@ -4,7 +4,7 @@ import type { DomainEventLog } from '../events/index.ts';
 import type { Store } from '../store/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { ChatStore, StoredSession } from './chat-store.ts';
-import type { DialogEngine } from './dialog-engine.ts';
+import type { DialogEngine } from './dialog-engine-types.ts';
 import type { KnowledgeLibrary } from './knowledge-library.ts';
 import type { Playbook } from './playbook-schema.ts';
 import type { SessionContext, SessionState, TranscriptEntry } from './session-state.ts';

@@ -11,7 +11,7 @@ import type {
   ChatTurn,
 } from './chat-service-types.ts';
 import type { StoredSession } from './chat-store.ts';
-import type { TurnResult } from './dialog-engine.ts';
+import type { TurnResult } from './dialog-engine-types.ts';
 import type { SessionState } from './session-state.ts';
 import { leadFromSession, messagesSince, noticeOf, statusOf } from './session-views.ts';
 import { summarizeSession } from './summary.ts';

@@ -15,9 +15,9 @@ export type {
 export { createChatScoringStage } from './chat-stage.ts';
 export type { ChatStore, StoredSession } from './chat-store.ts';
 export { createChatStore } from './chat-store.ts';
-// Dialog engine
-export type { DialogEngine } from './dialog-engine.ts';
 export { createDialogEngine } from './dialog-engine.ts';
+// Dialog engine
+export type { DialogEngine } from './dialog-engine-types.ts';
 // Evaluation (bench:chat and the corpus test)
 
 export {
