@@ -158,6 +158,70 @@ describe('least privilege of the application role (postgres)', {
     assert.deepEqual(planted, []);
   });
 
+  it('shows the directory (workspaces, organisations) only in a signed scope, and only its own rows', async () => {
+    const rowsOf = async (table: string, workspaceIds?: string[]) => {
+      const read = () =>
+        sql.raw<{ id: string; settings?: string }>(`select * from ${table} order by id`).execute(app.db);
+      return (await (workspaceIds ? asApp(workspaceIds, read) : read())).rows.map((r) => r.id);
+    };
+    // The role's credentials alone (no scope, or a scope set by hand): no names, no settings, no ids.
+    for (const table of ['workspaces', 'organisations']) assert.deepEqual(await rowsOf(table), [], table);
+    const forged = await app.db.transaction().execute(async (trx) => {
+      await sql`select set_config('app.workspace_id', ${B.id}, true)`.execute(trx);
+      return (await sql<{ id: string }>`select id from workspaces`.execute(trx)).rows;
+    });
+    assert.deepEqual(forged, []);
+    // A's signed scope: A and its organisation, nothing of B.
+    assert.deepEqual(await rowsOf('workspaces', [A.id]), [A.id]);
+    assert.deepEqual(await rowsOf('organisations', [A.id]), [A.org]);
+    // The application still routes and lists through its own signed scope: an organisation by
+    // name, an organisation's workspaces (an organisation key's analytics), a workspace by id.
+    const d = await runtime.tenants.createWorkspace({ name: 'D', organisation: 'Org DE', actor: ACTOR });
+    const e = await runtime.tenants.createWorkspace({ name: 'E', organisation: 'Org DE', actor: ACTOR });
+    const org = d.workspace.organisationId;
+    assert.equal(e.workspace.organisationId, org);
+    assert.deepEqual(
+      (await runtime.tenants.listWorkspaces(org)).map((w) => w.id),
+      [d.workspace.id, e.workspace.id].sort(),
+    );
+    assert.equal((await runtime.tenants.getWorkspace(e.workspace.id))?.name, 'E');
+    assert.deepEqual(await rowsOf('workspaces', [d.workspace.id, e.workspace.id]), [
+      d.workspace.id,
+      e.workspace.id,
+    ]);
+    // An organisation role or key needs all of the organisation in scope, though the role now sees
+    // only the scope's workspaces (a definer function tells).
+    const user = await runtime.users.createUser({
+      email: 'org-admin@de.example',
+      password: 'org admin password',
+      workspaceId: d.workspace.id,
+      actor: ACTOR,
+    });
+    const orgRole = () =>
+      sql`insert into user_memberships (user_id, workspace_id, organisation_id, role, created_at)
+          values (${user.id}, null, ${org}, 'admin', 0)`.execute(app.db);
+    await assert.rejects(
+      asApp([d.workspace.id], orgRole),
+      /row-level security/,
+    );
+    await asApp([d.workspace.id, e.workspace.id], orgRole);
+    const orgKey = () =>
+      sql`select auth_insert_api_key(${`key_${Math.random()}`}, ${org}, null, 'org', ${`h${Math.random()}`}, 'p', '', 0)`.execute(
+        app.db,
+      );
+    await assert.rejects(asApp([d.workspace.id], orgKey), /not wholly in this transaction's data scope/);
+    const holds = (workspaceIds: string[]) =>
+      asApp(workspaceIds, async () =>
+        (
+          await sql<{ holds: boolean }>`select leadloop_scope_holds_organisation(${org}) as holds`.execute(
+            app.db,
+          )
+        ).rows[0]?.holds,
+      );
+    assert.equal(await holds([d.workspace.id]), false);
+    assert.equal(await holds([d.workspace.id, e.workspace.id]), true);
+  });
+
   it('writes webhook secrets and settings only through the checking functions, and only sealed secrets', async () => {
     const sealedOfA = (
       await runtime.inspect

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { inWorkspace, isSealed, type SecretBox } from '../core/index.ts';
+import { inWorkspace, isSealed, readingDirectory, type SecretBox } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 
 /**
@@ -81,7 +81,9 @@ export async function rotateMasterKey(options: {
   afterValue?: () => void;
 }): Promise<MasterKeyRotation> {
   const { store, box } = options;
-  const workspaces = (await store.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+  const workspaces = (
+    await readingDirectory(() => store.db.selectFrom('workspaces').select('id').execute())
+  ).map((w) => w.id);
   const columns: MasterKeyRotation['columns'] = [];
   for (const spec of SEALED_COLUMNS) {
     const tally = { table: spec.table, column: spec.column, resealed: 0, current: 0 };

@@ -1,5 +1,5 @@
 import type { Actor } from '../core/index.ts';
-import { inWorkspace, LeadloopError } from '../core/index.ts';
+import { inWorkspace, LeadloopError, readingDirectory } from '../core/index.ts';
 import { accountByEmail, endSessions, membershipsOf } from './account-statements.ts';
 import { hashPassword } from './passwords.ts';
 import { isRole, type Role, strongerRole } from './roles.ts';
@@ -49,11 +49,14 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
   const { store, db, clock, ids, record, inScope } = context;
 
   async function roleIn(userId: string, workspaceId: string): Promise<Access | null> {
-    const workspace = await db
-      .selectFrom('workspaces')
-      .select(['id', 'organisation_id'])
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
+    // Directory reads happen before the user's scope is known (migration 018).
+    const workspace = await readingDirectory(() =>
+      db
+        .selectFrom('workspaces')
+        .select(['id', 'organisation_id'])
+        .where('id', '=', workspaceId)
+        .executeTakeFirst(),
+    );
     if (!workspace) return null;
     const rows = (await membershipsOf(db, store.dialect, userId)).filter(
       (m) => m.organisation_id === workspace.organisation_id,
@@ -73,11 +76,9 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
   async function grantScope(workspaceId?: string, organisationId?: string): Promise<string[]> {
     if (workspaceId) return [workspaceId];
     if (!organisationId) return [];
-    const rows = await db
-      .selectFrom('workspaces')
-      .select('id')
-      .where('organisation_id', '=', organisationId)
-      .execute();
+    const rows = await readingDirectory(() =>
+      db.selectFrom('workspaces').select('id').where('organisation_id', '=', organisationId).execute(),
+    );
     return rows.map((r) => r.id);
   }
 
@@ -117,7 +118,9 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
 
     async grantRole({ userId, role, workspaceId, organisationId, actor }) {
       const workspace = workspaceId
-        ? await db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst()
+        ? await readingDirectory(() =>
+            db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst(),
+          )
         : undefined;
       if (workspaceId && !workspace)
         throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);
@@ -150,11 +153,9 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       const auditIn =
         workspaceId ??
         (
-          await db
-            .selectFrom('workspaces')
-            .select('id')
-            .where('organisation_id', '=', orgId)
-            .executeTakeFirst()
+          await readingDirectory(() =>
+            db.selectFrom('workspaces').select('id').where('organisation_id', '=', orgId).executeTakeFirst(),
+          )
         )?.id;
       if (auditIn)
         await record(
@@ -172,11 +173,9 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
     },
 
     async listUsers(workspaceId) {
-      const workspace = await db
-        .selectFrom('workspaces')
-        .select('organisation_id')
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
+      const workspace = await readingDirectory(() =>
+        db.selectFrom('workspaces').select('organisation_id').where('id', '=', workspaceId).executeTakeFirst(),
+      );
       if (!workspace) return [];
       // The workspace's scope shows its memberships (and its organisation's) and their users.
       const rows = await inWorkspace(workspaceId, () =>
@@ -222,17 +221,19 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       const orgs = memberships.filter((m) => m.workspace_id === null).map((m) => m.organisation_id);
       const direct = memberships.flatMap((m) => (m.workspace_id ? [m.workspace_id] : []));
       if (orgs.length === 0 && direct.length === 0) return [];
-      const workspaces = await db
-        .selectFrom('workspaces')
-        .select(['id', 'name', 'organisation_id'])
-        .where((eb) =>
-          eb.or([
-            ...(direct.length ? [eb('id', 'in', direct)] : []),
-            ...(orgs.length ? [eb('organisation_id', 'in', orgs)] : []),
-          ]),
-        )
-        .orderBy('id')
-        .execute();
+      const workspaces = await readingDirectory(() =>
+        db
+          .selectFrom('workspaces')
+          .select(['id', 'name', 'organisation_id'])
+          .where((eb) =>
+            eb.or([
+              ...(direct.length ? [eb('id', 'in', direct)] : []),
+              ...(orgs.length ? [eb('organisation_id', 'in', orgs)] : []),
+            ]),
+          )
+          .orderBy('id')
+          .execute(),
+      );
       const out: UserWorkspace[] = [];
       for (const workspace of workspaces) {
         const access = await roleIn(userId, workspace.id);

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { verifiedScopeCondition } from './005-row-level-security.ts';
+import { createOrganisationScopeCheck } from './organisation-scope-check.ts';
 
 /**
  * PostgreSQL only. Row-level security on the console's account tables, so that a session holding
@@ -81,10 +82,10 @@ export async function secureConsoleAccounts(db: Kysely<unknown>): Promise<void> 
       user_memberships.workspace_id = any (${scope}) and exists (select 1 from ${quoted}.workspaces w
         where w.id = user_memberships.workspace_id and w.organisation_id = user_memberships.organisation_id)
     else
-      exists (select 1 from ${quoted}.workspaces w where w.organisation_id = user_memberships.organisation_id)
-      and not exists (select 1 from ${quoted}.workspaces w
-        where w.organisation_id = user_memberships.organisation_id and not (w.id = any (${scope})))
+      ${quoted}.leadloop_scope_holds_organisation(user_memberships.organisation_id)
     end)`);
+  // The role sees only the scope's workspaces (migration 018), so "all of them" is the definer's to tell.
+  await createOrganisationScopeCheck(db);
   const reachable = sql.raw(`exists (select 1 from ${quoted}.user_memberships m where m.user_id = users.id)`);
 
   for (const [table, policies] of Object.entries(POLICIES)) {
