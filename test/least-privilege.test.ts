@@ -200,10 +200,7 @@ describe('least privilege of the application role (postgres)', {
     const orgRole = () =>
       sql`insert into user_memberships (user_id, workspace_id, organisation_id, role, created_at)
           values (${user.id}, null, ${org}, 'admin', 0)`.execute(app.db);
-    await assert.rejects(
-      asApp([d.workspace.id], orgRole),
-      /row-level security/,
-    );
+    await assert.rejects(asApp([d.workspace.id], orgRole), /row-level security/);
     await asApp([d.workspace.id, e.workspace.id], orgRole);
     const orgKey = () =>
       sql`select auth_insert_api_key(${`key_${Math.random()}`}, ${org}, null, 'org', ${`h${Math.random()}`}, 'p', '', 0)`.execute(
@@ -211,12 +208,14 @@ describe('least privilege of the application role (postgres)', {
       );
     await assert.rejects(asApp([d.workspace.id], orgKey), /not wholly in this transaction's data scope/);
     const holds = (workspaceIds: string[]) =>
-      asApp(workspaceIds, async () =>
-        (
-          await sql<{ holds: boolean }>`select leadloop_scope_holds_organisation(${org}) as holds`.execute(
-            app.db,
-          )
-        ).rows[0]?.holds,
+      asApp(
+        workspaceIds,
+        async () =>
+          (
+            await sql<{ holds: boolean }>`select leadloop_scope_holds_organisation(${org}) as holds`.execute(
+              app.db,
+            )
+          ).rows[0]?.holds,
       );
     assert.equal(await holds([d.workspace.id]), false);
     assert.equal(await holds([d.workspace.id, e.workspace.id]), true);
@@ -413,6 +412,38 @@ describe('least privilege of the application role (postgres)', {
       .where('id', '=', victim.id)
       .executeTakeFirstOrThrow();
     assert.notEqual(account.password_hash, 'scrypt$attacker');
+  });
+
+  it('hands out only sealed password hashes: no scrypt hash to guess offline, and none that opens on another account', async () => {
+    const password = 'sealed password 1';
+    for (const email of ['sealed-1@a.example', 'sealed-2@a.example']) {
+      const user = await runtime.users.createUser({ email, password, workspaceId: A.id, actor: ACTOR });
+      await runtime.users.grantRole({ userId: user.id, workspaceId: A.id, role: 'viewer', actor: ACTOR });
+    }
+    // What the role's credentials get for an e-mail address: ciphertext under the master key.
+    const { rows } = await sql<{
+      id: string;
+      password_hash: string;
+    }>`select * from console_user_by_email('sealed-1@a.example')`.execute(app.db);
+    const hash = rows[0]?.password_hash ?? '';
+    assert.match(hash, /^sb2\./);
+    assert.ok(!hash.includes('scrypt'), hash.slice(0, 40));
+    // A sealed hash is bound to its account: pasted onto another, it matches no password.
+    await runtime.inspect
+      .updateTable('users')
+      .set({ password_hash: hash })
+      .where('email', '=', 'sealed-2@a.example')
+      .execute();
+    await assert.rejects(
+      runtime.users.signIn({ email: 'sealed-2@a.example', password, client: 'least-privilege-2' }),
+      /not correct/,
+    );
+    const signedIn = await runtime.users.signIn({
+      email: 'sealed-1@a.example',
+      password,
+      client: 'least-privilege-2',
+    });
+    assert.equal(signedIn.session.workspaceId, A.id);
   });
 
   it('pins every definer function’s search path and keeps them from PUBLIC', async () => {

@@ -99,7 +99,7 @@ import { verifyWorkflow } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
 import { createFunnelSource } from './funnel-source.ts';
 import { loadMasterKey, loadPreviousMasterKeys } from './master-key.ts';
-import { type MasterKeyRotation, rotateMasterKey } from './master-key-rotation.ts';
+import { type MasterKeyRotation, rotateMasterKey, sealClearPasswordHashes } from './master-key-rotation.ts';
 import { wireOptimiser } from './optimiser-wiring.ts';
 import {
   chatEventGpc,
@@ -225,11 +225,13 @@ async function migrateStore(
       await owner.migrate({
         appRole: { name: config.DATABASE_APP_ROLE, password: config.DATABASE_APP_PASSWORD },
       });
+      await sealClearPasswordHashes(owner, masterKey, logger);
     } finally {
       await owner.destroy();
     }
   } else {
     await store.migrate();
+    await sealClearPasswordHashes(store, masterKey, logger);
   }
   if ((await store.acceptsDataScope()) === false)
     throw new ConfigError(
@@ -314,7 +316,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // One workspace-directory cache for the process: the tenants service and the pipeline share it.
   const directory = createWorkspaceDirectory({ clock });
   const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
-  const users = createUsersService({ store, clock, ids, audit });
+  const users = createUsersService({ store, clock, ids, audit, box: secretBox });
   const rules = createRulesRepository({ store, clock, audit });
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
   const metrics = createMetrics({ depth: () => queue.depth() });

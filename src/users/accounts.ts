@@ -46,7 +46,7 @@ type AccountsWithRoles = AccountsService & {
 
 /** The accounts part, plus the role lookup the sessions part checks on every request. */
 export function createAccounts(context: UsersContext): AccountsWithRoles {
-  const { store, db, clock, ids, record, inScope } = context;
+  const { store, db, clock, ids, record, inScope, passwords } = context;
 
   async function roleIn(userId: string, workspaceId: string): Promise<Access | null> {
     // Directory reads happen before the user's scope is known (migration 018).
@@ -103,7 +103,7 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       };
       const row = {
         ...user,
-        password_hash: await hashPassword(password),
+        password_hash: passwords.seal(user.id, await hashPassword(password)),
         failed_logins: 0,
         locked_until: null,
         created_at: now,
@@ -174,7 +174,11 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
 
     async listUsers(workspaceId) {
       const workspace = await readingDirectory(() =>
-        db.selectFrom('workspaces').select('organisation_id').where('id', '=', workspaceId).executeTakeFirst(),
+        db
+          .selectFrom('workspaces')
+          .select('organisation_id')
+          .where('id', '=', workspaceId)
+          .executeTakeFirst(),
       );
       if (!workspace) return [];
       // The workspace's scope shows its memberships (and its organisation's) and their users.
@@ -253,7 +257,7 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       const user = await accounts.findUser(email);
       if (!user) throw new LeadloopError('not_found', `no account with e-mail ${normaliseEmail(email)}`);
       const workspaces = await accounts.workspacesOf(user.id);
-      const hash = await hashPassword(password);
+      const hash = passwords.seal(user.id, await hashPassword(password));
       // On PostgreSQL an account is written only in a scope that reaches it through a role.
       const updated = await inScope(
         workspaces.map((w) => w.workspaceId),

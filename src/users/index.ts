@@ -1,4 +1,6 @@
 /** Operator accounts of the console: passwords (scrypt), roles, database sessions, invitations. */
+export type { PasswordReseal } from './password-sealing.ts';
+export { resealPasswordHashes } from './password-sealing.ts';
 export { generatePassword } from './passwords.ts';
 export type { Role } from './roles.ts';
 export { isRole, ROLES } from './roles.ts';

@@ -24,5 +24,6 @@ export async function createOrganisationScopeCheck(db: Kysely<unknown>): Promise
                           where w.organisation_id = p_organisation
                             and not (w.id = any (${q('leadloop_scope_workspaces')}())))
     $fn$`.execute(db);
-  for (const fn of DIRECTORY_FUNCTIONS) await sql`revoke execute on function ${q(fn)} from public`.execute(db);
+  for (const fn of DIRECTORY_FUNCTIONS)
+    await sql`revoke execute on function ${q(fn)} from public`.execute(db);
 }
