@@ -446,6 +446,48 @@ describe('least privilege of the application role (postgres)', {
     assert.equal(signedIn.session.workspaceId, A.id);
   });
 
+  it('lets the role record a failed sign-in but not clear the counter or a lock: that needs the account in the signed scope', async () => {
+    const password = 'counted password 1';
+    const user = await runtime.users.createUser({
+      email: 'counted@a.example',
+      password,
+      workspaceId: A.id,
+      actor: ACTOR,
+    });
+    await runtime.users.grantRole({ userId: user.id, workspaceId: A.id, role: 'viewer', actor: ACTOR });
+    const counter = async () =>
+      runtime.inspect
+        .selectFrom('users')
+        .select(['failed_logins', 'locked_until'])
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow();
+    const record = (failed: number, lockedUntil: number | null = null, scope?: string[]) => {
+      const call = () =>
+        sql`select console_record_sign_in(${user.id}, ${failed}, ${lockedUntil})`.execute(app.db);
+      return scope ? asApp(scope, call) : call();
+    };
+    // What three wrong passwords over HTTP do, the role may do too: one failure at a time.
+    for (const failed of [1, 2, 3]) await record(failed);
+    assert.equal(Number((await counter()).failed_logins), 3);
+    // Resetting the counter between guesses (to sidestep the lockout), skipping ahead, or a lock
+    // for years: refused without a scope, and from another workspace's scope.
+    for (const scope of [undefined, [B.id]]) {
+      await assert.rejects(record(0, null, scope), /not reachable from this transaction's data scope/);
+      await assert.rejects(record(40, null, scope), /not reachable/);
+      await assert.rejects(record(0, Date.now() + 10 * 365 * 86_400_000, scope), /not reachable/);
+    }
+    assert.equal(Number((await counter()).failed_logins), 3);
+    // A lock as long as the service's own (15 minutes) is what five wrong passwords do: allowed.
+    await record(0, Date.now() + 15 * 60_000);
+    assert.ok((await counter()).locked_until !== null);
+    // The process clears it, in a scope that reaches the account, after a right password.
+    await record(0, null, [A.id]);
+    await record(1);
+    const signedIn = await runtime.users.signIn({ email: 'counted@a.example', password, client: 'counted' });
+    assert.equal(signedIn.session.workspaceId, A.id);
+    assert.deepEqual(await counter(), { failed_logins: 0, locked_until: null });
+  });
+
   it('pins every definer function’s search path and keeps them from PUBLIC', async () => {
     const { rows } = await sql<{ name: string; config: string[] | null; public: boolean }>`
         select p.proname as name, p.proconfig as config,

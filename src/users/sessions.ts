@@ -126,9 +126,17 @@ export function createSessions(
         );
         throw WRONG_CREDENTIALS();
       }
-      await recordSignIn(db, store.dialect, row.id, 0, null);
       const user = { id: row.id, email: row.email, name: row.name };
-      const target = workspaceId ?? (await accounts.workspacesOf(user.id))[0]?.workspaceId;
+      const counted = Number(row.failed_logins) > 0 || row.locked_until !== null;
+      const reachable = counted || !workspaceId ? await accounts.workspacesOf(user.id) : [];
+      // On PostgreSQL clearing the counter needs a scope that reaches the account (migration 019):
+      // the password has checked out, so the process signs one of the account's workspaces.
+      if (counted && reachable.length > 0)
+        await inScope(
+          reachable.map((w) => w.workspaceId),
+          () => recordSignIn(db, store.dialect, row.id, 0, null),
+        );
+      const target = workspaceId ?? reachable[0]?.workspaceId;
       if (!target)
         throw new LeadloopError('forbidden', 'this account has no workspace yet', {
           issues: [{ field: 'body.email', reason: 'the account has no role in any workspace' }],

@@ -15,6 +15,7 @@ import { auditResealMigration } from './015-audit-reseal.ts';
 import { consoleAccountSecurityMigration } from './016-console-account-security.ts';
 import { settingsFunctionsMigration } from './017-settings-functions.ts';
 import { directoryReadScopeMigration } from './018-directory-read-scope.ts';
+import { signInCounterScopeMigration } from './019-sign-in-counter-scope.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
 import { workflowsMigration } from './040-workflows.ts';
@@ -47,6 +48,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '016-console-account-security': consoleAccountSecurityMigration(dialect),
     '017-settings-functions': settingsFunctionsMigration(dialect),
     '018-directory-read-scope': directoryReadScopeMigration(dialect),
+    '019-sign-in-counter-scope': signInCounterScopeMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '031-privacy-request-hold': privacyRequestHoldMigration(),
     '040-workflows': workflowsMigration(dialect),
