@@ -1,5 +1,4 @@
 /** Operator accounts of the console: passwords (scrypt), roles, database sessions, invitations. */
-export type { PasswordReseal } from './password-sealing.ts';
 export { resealPasswordHashes } from './password-sealing.ts';
 export { generatePassword } from './passwords.ts';
 export type { Role } from './roles.ts';
