@@ -77,7 +77,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // One workspace-directory cache for the process: the tenants service and the pipeline share it.
   const directory = createWorkspaceDirectory({ clock });
   const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
-  const users = createUsersService({ store, clock, ids, audit });
+  const users = createUsersService({ store, clock, ids, audit, box: secretBox });
   const rules = createRulesRepository({ store, clock, audit });
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
