@@ -14,6 +14,7 @@ import { directoryRowSecurityMigration } from './014-directory-row-security.ts';
 import { auditResealMigration } from './015-audit-reseal.ts';
 import { consoleAccountSecurityMigration } from './016-console-account-security.ts';
 import { settingsFunctionsMigration } from './017-settings-functions.ts';
+import { apiKeyManagementMigration } from './023-api-key-management.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
 import { workflowsMigration } from './040-workflows.ts';
@@ -45,6 +46,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '015-audit-reseal': auditResealMigration(dialect),
     '016-console-account-security': consoleAccountSecurityMigration(dialect),
     '017-settings-functions': settingsFunctionsMigration(dialect),
+    '023-api-key-management': apiKeyManagementMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '031-privacy-request-hold': privacyRequestHoldMigration(),
     '040-workflows': workflowsMigration(dialect),
