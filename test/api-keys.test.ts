@@ -19,6 +19,7 @@ interface ListedKey {
   label: string;
   createdAt: string;
   createdBy: string | null;
+  createdByName: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
@@ -57,6 +58,7 @@ for (const dialect of DIALECTS) {
       const [first, second] = keys;
       assert.equal(first?.scope, 'admin');
       assert.equal(first?.createdBy, 'system:test');
+      assert.equal(first?.createdByName, null);
       assert.ok(first?.lastUsedAt, 'the admin key authenticated these requests');
       assert.deepEqual(
         { ...second, createdAt: undefined },
@@ -66,6 +68,7 @@ for (const dialect of DIALECTS) {
           label: 'web form',
           createdAt: undefined,
           createdBy: `api_key:${first?.id}`,
+          createdByName: 'API key “created with the workspace”',
           lastUsedAt: null,
           revokedAt: null,
         },

@@ -1813,7 +1813,10 @@ export interface components {
     schemas: {
         Alert: {
             acknowledgedAt: string | null;
+            /** @description The user or API key id */
             acknowledgedBy: string | null;
+            /** @description The acknowledging user's name (else e-mail), or the key's label; null when unknown */
+            acknowledgedByName: string | null;
             evidence: {
                 baseline: {
                     count: number;
@@ -2477,6 +2480,8 @@ export interface operations {
                             createdAt: string;
                             /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
                             createdBy: string | null;
+                            /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                            createdByName: string | null;
                             id: string;
                             label: string;
                             /** @description When it last authenticated, to the minute */
@@ -2562,6 +2567,8 @@ export interface operations {
                         createdAt: string;
                         /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
                         createdBy: string | null;
+                        /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                        createdByName: string | null;
                         id: string;
                         label: string;
                         /** @description When it last authenticated, to the minute */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ruleSetSchema } from '../../scoring/index.ts';
 import type { ListedApiKey } from '../../tenants/index.ts';
 import { workspaceSettingsSchema } from '../../tenants/index.ts';
+import { actorNames } from '../actor-names.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { idParam, iso, isoOrNull } from '../schemas.ts';
@@ -21,12 +22,17 @@ const apiKeySchema = z.object({
     .string()
     .nullable()
     .describe('`user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded'),
+  createdByName: z
+    .string()
+    .nullable()
+    .describe("The creating user's name (else e-mail) or key's label; null for other creators"),
   lastUsedAt: z.iso.datetime().nullable().describe('When it last authenticated, to the minute'),
   revokedAt: z.iso.datetime().nullable(),
 });
 
-const apiKeyJson = (key: ListedApiKey) => ({
+const apiKeyJson = (key: ListedApiKey, nameOf: (actor: string | null) => string | null) => ({
   ...key,
+  createdByName: nameOf(key.createdBy),
   createdAt: iso(key.createdAt),
   lastUsedAt: isoOrNull(key.lastUsedAt),
   revokedAt: isoOrNull(key.revokedAt),
@@ -106,8 +112,14 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
       200: { description: 'The keys', schema: z.object({ items: z.array(apiKeySchema) }) },
     },
     async handler({ principal }) {
-      const keys = await tenants.listApiKeys(workspaceOf(principal).workspaceId);
-      return { items: keys.map(apiKeyJson) };
+      const { workspaceId } = workspaceOf(principal);
+      const keys = await tenants.listApiKeys(workspaceId);
+      const nameOf = await actorNames(
+        deps,
+        workspaceId,
+        keys.map((k) => k.createdBy),
+      );
+      return { items: keys.map((key) => apiKeyJson(key, nameOf)) };
     },
   });
 
@@ -123,12 +135,9 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     params: z.object({ id: idParam('key') }).strict(),
     responses: { 200: { description: 'The revoked key', schema: apiKeySchema } },
     async handler({ principal, params }) {
-      const revoked = await tenants.revokeApiKey({
-        workspaceId: workspaceOf(principal).workspaceId,
-        id: params.id,
-        actor: actorOf(principal),
-      });
-      return apiKeyJson(revoked);
+      const { workspaceId } = workspaceOf(principal);
+      const revoked = await tenants.revokeApiKey({ workspaceId, id: params.id, actor: actorOf(principal) });
+      return apiKeyJson(revoked, await actorNames(deps, workspaceId, [revoked.createdBy]));
     },
   });
 
