@@ -76,8 +76,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // Tenants, users and ingestion.
   // One workspace-directory cache for the process: the tenants service and the pipeline share it.
   const directory = createWorkspaceDirectory({ clock });
-  const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
   const users = createUsersService({ store, clock, ids, audit, box: secretBox });
+  const tenants = createTenantsService({
+    store,
+    clock,
+    ids,
+    audit,
+    secretBox,
+    directory,
+    // A console admin is a way back into the workspace: its last admin key may then be revoked.
+    hasConsoleAdmin: async (workspaceId) =>
+      (await users.listUsers(workspaceId)).some((user) => user.role === 'admin'),
+  });
   const rules = createRulesRepository({ store, clock, audit });
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).

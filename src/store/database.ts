@@ -8,6 +8,7 @@ import { CREDENTIAL_FUNCTIONS } from './migrations/012-credential-functions.ts';
 import { SCOPE_FUNCTIONS } from './migrations/013-signed-data-scope.ts';
 import { CONSOLE_ACCOUNT_FUNCTIONS } from './migrations/016-console-account-security.ts';
 import { SETTINGS_FUNCTIONS } from './migrations/017-settings-functions.ts';
+import { KEY_MANAGEMENT_FUNCTIONS } from './migrations/023-api-key-management.ts';
 import { migrationsFor } from './migrations/index.ts';
 import { DIRECTORY_FUNCTIONS } from './migrations/organisation-scope-check.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
@@ -244,6 +245,7 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
     // webhook secrets and settings written only through checking functions (migration 017).
     for (const fn of [
       ...CREDENTIAL_FUNCTIONS,
+      ...KEY_MANAGEMENT_FUNCTIONS,
       ...CONSOLE_ACCOUNT_FUNCTIONS,
       ...SETTINGS_FUNCTIONS,
       ...DIRECTORY_FUNCTIONS,

@@ -16,6 +16,7 @@ import { consoleAccountSecurityMigration } from './016-console-account-security.
 import { settingsFunctionsMigration } from './017-settings-functions.ts';
 import { directoryReadScopeMigration } from './018-directory-read-scope.ts';
 import { signInCounterScopeMigration } from './019-sign-in-counter-scope.ts';
+import { apiKeyManagementMigration } from './023-api-key-management.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
 import { workflowsMigration } from './040-workflows.ts';
@@ -49,6 +50,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '017-settings-functions': settingsFunctionsMigration(dialect),
     '018-directory-read-scope': directoryReadScopeMigration(dialect),
     '019-sign-in-counter-scope': signInCounterScopeMigration(dialect),
+    '023-api-key-management': apiKeyManagementMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '031-privacy-request-hold': privacyRequestHoldMigration(),
     '040-workflows': workflowsMigration(dialect),
