@@ -4,17 +4,21 @@
  *
  *   node bench/chat-dev.ts [--dir test/fixtures/conversations-dev5] [--quiet]
  *
- * Writes bench/results/chat-<folder>.json.
+ *   node bench/chat-dev.ts --questions test/fixtures/knowledge-dev
+ *
+ * Writes bench/results/chat-<folder>.json (and chat-questions-<folder>.json).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { evaluateSet, loadSet } from './chat-sets.ts';
+import { evaluateSet, loadKnowledge, loadSet, playQuestions, questionSchema } from './chat-sets.ts';
 
 const { values } = parseArgs({
   options: {
     dir: { type: 'string', default: 'test/fixtures/conversations-dev5' },
     quiet: { type: 'boolean', default: false },
+    /** A folder with `knowledge/*.md` and `questions.json`: the questions are played too. */
+    questions: { type: 'string' },
   },
 });
 const root = join(import.meta.dirname, '..');
@@ -44,3 +48,23 @@ await writeFile(
   `${JSON.stringify({ measuredAt: new Date().toISOString(), set: values.dir, ...report, failures }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out.slice(root.length + 1)}`);
+
+if (values.questions !== undefined) {
+  const folder = resolve(root, values.questions);
+  const questions = questionSchema.parse(JSON.parse(await readFile(join(folder, 'questions.json'), 'utf8')));
+  const misses: { id: string; error: string }[] = [];
+  const played = await playQuestions(await loadKnowledge(join(folder, 'knowledge')), questions, (id, error) =>
+    misses.push({ id, error }),
+  );
+  console.log(
+    `\nquestions (${values.questions}): ${played.total} labelled — answered right or handed to a person ${pct(played.rightOrHandedOver)}; ` +
+      `${played.answerable} answerable: right ${pct(played.answeredRightShare)}, wrong ${played.answeredWrong}, handed over ${played.handedOver}, no offer ${played.declinedWithoutOffer}; ` +
+      `${played.unanswerable} unanswerable: handed over ${played.unanswerableHandedOver}, answered ${played.unanswerableAnswered}, no offer ${played.unanswerableWithoutOffer}`,
+  );
+  if (!values.quiet) for (const m of misses) console.log(`  ${m.id}: ${m.error.slice(0, 220)}`);
+  const file = join(root, `bench/results/chat-questions-${basename(folder)}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), ...played, misses }, null, 2)}\n`,
+  );
+}

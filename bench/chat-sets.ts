@@ -13,12 +13,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import * as chat from '../src/chat/index.ts';
+import { createManualClock } from '../src/core/index.ts';
 
 const fixtureSchema = z.object({
   id: z.string(),
   split: z.string(),
   playbook: z.enum(['bant', 'champ', 'meddic']).default('bant'),
-  now: z.string(),
+  now: z.string().default('2026-11-28T10:00:00Z'),
   locale: z.string().optional(),
   tags: z.array(z.string()).default([]),
   title: z.string(),
@@ -34,11 +35,15 @@ const fixtureSchema = z.object({
 });
 export type Fixture = z.output<typeof fixtureSchema>;
 
+/** The conversations of one folder; those with a playbook of their own (not BANT, CHAMP, MEDDIC) are left out. */
 export async function loadSet(dir: string): Promise<Fixture[]> {
   const names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
-  return Promise.all(
-    names.map(async (name) => fixtureSchema.parse(JSON.parse(await readFile(join(dir, name), 'utf8')))),
+  const raw = await Promise.all(
+    names.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8'))),
   );
+  return raw
+    .filter((fixture) => typeof fixture.playbook !== 'object')
+    .map((fixture) => fixtureSchema.parse(fixture));
 }
 
 const SPAN_SLOTS = new Set(['need', 'identify_pain', 'challenges']);
@@ -204,5 +209,99 @@ export async function evaluateSet(
     emailAccuracy: ratio(emails, emailTotal),
     nameAccuracy: named.total === 0 ? null : named.right / named.total,
     companyAccuracy: company.total === 0 ? null : company.right / company.total,
+  };
+}
+
+export const questionSchema = z.array(
+  z.object({
+    id: z.string(),
+    question: z.string(),
+    answerable: z.boolean(),
+    source: z.string().optional(),
+    mustContain: z.array(z.string()).optional(),
+  }),
+);
+export type LabelledQuestion = z.output<typeof questionSchema>[number];
+
+/** The `*.md` files of a folder as knowledge documents. */
+export async function loadKnowledge(dir: string): Promise<{ file: string; markdown: string }[]> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.md')).sort();
+  return Promise.all(
+    files.map(async (file) => ({ file, markdown: await readFile(join(dir, file), 'utf8') })),
+  );
+}
+
+/**
+ * Each labelled question played as a visitor's message through the dialog engine with the knowledge
+ * base, and the engine's replies judged by the issue-18 definition: right when an answer cites the
+ * labelled section and holds every `mustContain` string (an unanswerable question has no right
+ * answer); handed to a person when no answer came and a reply of that turn really offers one
+ * (`offersHandoff` reads the reply). Anything else — a wrong answer, an answer to an unanswerable
+ * question, a decline or a next qualification question without that offer — fails.
+ */
+export async function playQuestions(
+  documents: readonly { file: string; markdown: string }[],
+  questions: readonly LabelledQuestion[],
+  onError: (id: string, error: string) => void = () => {},
+) {
+  const knowledge = chat.createKnowledgeBase(documents);
+  const tally = {
+    answerable: 0,
+    answeredRight: 0,
+    answeredWrong: 0,
+    handedOver: 0,
+    declinedWithoutOffer: 0,
+    unanswerable: 0,
+    unanswerableHandedOver: 0,
+    unanswerableAnswered: 0,
+    unanswerableWithoutOffer: 0,
+  };
+  for (const question of questions) {
+    const engine = chat.createDialogEngine({
+      clock: createManualClock(Date.parse('2026-11-28T10:00:00Z')),
+      knowledge,
+    });
+    const { state } = await engine.start(chat.BUILT_IN_PLAYBOOKS.bant, { sessionId: `ses_${question.id}` });
+    const { replies } = await engine.handle(state, question.question);
+    const answer = replies.find((reply) => reply.kind === 'answer');
+    const offered = answer === undefined && replies.some((reply) => chat.offersHandoff(reply.text));
+    const said = replies.map((reply) => reply.text).join(' | ');
+    if (question.answerable) {
+      tally.answerable++;
+      const right =
+        answer !== undefined &&
+        `${answer.source?.file}#${answer.source?.heading}` === question.source &&
+        (question.mustContain ?? []).every((part) => answer.text.toLowerCase().includes(part.toLowerCase()));
+      if (right) tally.answeredRight++;
+      else if (answer !== undefined) {
+        tally.answeredWrong++;
+        onError(question.id, `wrong answer from ${answer.source?.file}#${answer.source?.heading}: ${said}`);
+      } else if (offered) {
+        tally.handedOver++;
+        onError(question.id, `declined with an offer of a person: ${said}`);
+      } else {
+        tally.declinedWithoutOffer++;
+        onError(question.id, `no answer and no offer of a person: ${said}`);
+      }
+    } else {
+      tally.unanswerable++;
+      if (answer !== undefined) {
+        tally.unanswerableAnswered++;
+        onError(question.id, `answered an unanswerable question: ${said}`);
+      } else if (offered) tally.unanswerableHandedOver++;
+      else {
+        tally.unanswerableWithoutOffer++;
+        onError(question.id, `unanswerable, no offer of a person: ${said}`);
+      }
+    }
+  }
+  const total = tally.answerable + tally.unanswerable;
+  const ratio = (n: number, d: number) => (d === 0 ? 1 : n / d);
+  return {
+    ...tally,
+    total,
+    /** The issue's target figure: answered right or handed to a person, over all labelled questions. */
+    rightOrHandedOver: ratio(tally.answeredRight + tally.handedOver + tally.unanswerableHandedOver, total),
+    answeredRightShare: ratio(tally.answeredRight, tally.answerable),
   };
 }

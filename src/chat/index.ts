@@ -39,6 +39,8 @@ export {
   createModelReplyPhraser,
   draftEchoSkill,
 } from './model-phraser.ts';
+// Whether a reply offers a person (bench:chat:heldout counts a decline as a hand-off only then)
+export { offersHandoff } from './intents.ts';
 export { createOfflineExtractor } from './offline-extractor.ts';
 // Playbooks
 

@@ -11,7 +11,7 @@ import { isMoney, type SlotType, type SlotValue } from './slot-values.ts';
 import { fold, mask, type Span } from './text.ts';
 
 const CORRECTION =
-  /(?:(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
+  /(?:^(?:sorry|no|nope|oops)[,.!]?\s+not\b|(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
 
 const CONTRAST = /\b(?:but|however|though|although|whereas|aber|jedoch|pero|sin embargo|mais|cependant)\b/;
 const NEGATED_BEFORE =
