@@ -55,8 +55,10 @@ export function detectIntents(text: string): Intent[] {
   return intents;
 }
 
-const PERSON = /\b(?:person|people|colleague|someone from (?:our|the) team|human|team member|mensch|mitarbeiter\w*|persona|humano|personne|conseiller)\b/;
-const TYPE_THIS = /\b(?:type|write|say|send|reply|tippen sie|schreiben sie|escribe|tapez|ecrivez)\s+["'\u201c\u00ab]([^"'\u201d\u00bb]{1,40})["'\u201d\u00bb]/g;
+const PERSON =
+  /\b(?:person|people|colleague|someone from (?:our|the) team|human|team member|mensch|mitarbeiter\w*|persona|humano|personne|conseiller)\b/;
+const TYPE_THIS =
+  /\b(?:type|write|say|send|reply|tippen sie|schreiben sie|escribe|tapez|ecrivez)\s+["'\u201c\u00ab]([^"'\u201d\u00bb]{1,40})["'\u201d\u00bb]/g;
 
 /**
  * Whether a bot reply offers the visitor a person and says how to get one: it names a person and
