@@ -26,6 +26,13 @@ const DEPARTMENT_WORDS =
   'transformation information admissions enrollment fundraising legal compliance risk logistics supply chain ' +
   'quality production manufacturing training learning education clinical medical patient inbound outbound ' +
   'sdr sdrs bdr bdrs smb mid-market north south west east europe america uk us department team division unit';
+/** The functions a title names, for phrases such as "I look after marketing" (teams and units left out). */
+export const FUNCTION_WORDS: readonly string[] = DEPARTMENT_WORDS.split(' ').filter(
+  (word) =>
+    !['department', 'team', 'division', 'unit', 'us', 'uk', 'key', 'north', 'south', 'west', 'east'].includes(
+      word,
+    ),
+);
 const DEPARTMENT = DEPARTMENT_WORDS.split(' ')
   .sort((a, b) => b.length - a.length)
   .join('|');
