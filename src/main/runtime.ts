@@ -70,7 +70,7 @@ import {
   type ModelClient,
   parseModelSpec,
 } from '../models/index.ts';
-import type { LiveOptimiser } from '../optimiser/index.ts';
+import type { LiveOptimiser, SplitOptimiser } from '../optimiser/index.ts';
 import { createPrivacy, type Privacy } from '../privacy/index.ts';
 import {
   type BatchJobHandlers,
@@ -150,7 +150,7 @@ export interface Runtime {
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
   /** The live optimiser: monitor, alerts, guarded adjustments, guarantee report. */
-  optimiser: LiveOptimiser;
+  optimiser: LiveOptimiser & { splits: SplitOptimiser };
   /** Durable per-workspace schedules (the optimiser's minute; ticked by every worker process). */
   schedules: Schedules;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
@@ -573,6 +573,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     analytics,
     predictive,
     council,
+    ...(options.random ? { random: options.random } : {}),
   });
   const schedules = createSchedules({
     store,
@@ -587,7 +588,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     'privacy.retention': (job) => privacy.retentionJob(job),
     'workflow.step': (job) => workflows.engine.stepJob(job),
     'workflow.schedule': (job) => workflows.engine.scheduleJob(job),
-    'optimiser.monitor': (job) => optimiser.monitorJob(job),
+    'optimiser.monitor': async (job) => {
+      await optimiser.monitorJob(job);
+      // Split decisions ride on the monitor's minute; each split changes at most once an hour.
+      await optimiser.splits.rebalance(job.workspaceId);
+    },
     'optimiser.review': (job) => optimiser.reviewJob(job),
     'optimiser.housekeeping': (job) => optimiser.housekeepingJob(job),
   };

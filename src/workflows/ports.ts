@@ -87,5 +87,10 @@ export interface CouncilPort {
  * `src/main`); null while the step's own starting weights apply.
  */
 export interface SplitWeights {
-  current(db: Db, ctx: WorkspaceRef, workflowId: string, stepId: string): Promise<Record<string, number> | null>;
+  current(
+    db: Db,
+    ctx: WorkspaceRef,
+    workflowId: string,
+    stepId: string,
+  ): Promise<Record<string, number> | null>;
 }

@@ -17,8 +17,8 @@ import type { Step, StepOf, Workflow } from '../dsl/index.ts';
 import type { CouncilPort, LeadPatch, LeadPort, SplitWeights } from '../ports.ts';
 import type { TemplateStore } from '../templates/template-store.ts';
 import { evaluate, type RunScope, renderJson, renderText, templateView } from './evaluate.ts';
-import { chooseVariant } from './split-choice.ts';
 import { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './quiet-hours.ts';
+import { chooseVariant } from './split-choice.ts';
 import { nextTimeOfDay } from './time.ts';
 
 /** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
