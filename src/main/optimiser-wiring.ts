@@ -45,13 +45,23 @@ export function wireOptimiser(options: {
         );
         const output = decision.inForce.output as {
           primary?: string;
-          recommendations?: { kind: string; target: string; change: string; evidence: string }[];
+          recommendations?: {
+            kind: string;
+            target: string;
+            change: string;
+            evidence: string;
+            source?: 'learned' | 'rule';
+          }[];
         };
         return {
           ok: true,
           decisionId: decision.id,
           primary: output.primary ?? 'no_change',
-          recommendations: output.recommendations ?? [],
+          // Learned recommendations concern one segment's threshold: not the workspace-wide nudge the
+          // policy automates, so they reach a person under their own kind.
+          recommendations: (output.recommendations ?? []).map((r) =>
+            r.source === 'learned' ? { ...r, kind: `${r.kind}_for_segment` } : r,
+          ),
           basis: `${decision.model.provider}/${decision.model.model}${decision.model.fallback ? `, fell back from ${decision.model.fallback.from}` : ''}`,
         };
       } catch (error) {
