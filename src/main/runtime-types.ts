@@ -10,7 +10,7 @@ import type { HttpApp, LifecycleState } from '../http/index.ts';
 import type { IngestService, SubmissionWriter } from '../ingest/index.ts';
 import type { LeadPipeline, LeadReader, NormalisedLeads } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
-import type { LiveOptimiser } from '../optimiser/index.ts';
+import type { LiveOptimiser, SplitOptimiser } from '../optimiser/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { JobHandlers, JobOutcome, JobPool, Queue, Schedules } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
@@ -53,7 +53,7 @@ export interface Runtime {
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
   /** The live optimiser: monitor, alerts, guarded adjustments, guarantee report. */
-  optimiser: LiveOptimiser;
+  optimiser: LiveOptimiser & { splits: SplitOptimiser };
   /** Durable per-workspace schedules (the optimiser's minute; ticked by every worker process). */
   schedules: Schedules;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };

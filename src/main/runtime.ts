@@ -207,6 +207,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     analytics,
     predictive,
     council,
+    ...(options.random ? { random: options.random } : {}),
   });
 
   // Workers, schedules and the process's lifecycle.
