@@ -14,7 +14,7 @@ import type { LiveOptimiser, SplitOptimiser } from '../optimiser/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { JobHandlers, JobOutcome, JobPool, Queue, Schedules } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
-import type { Store, WriteTurns } from '../store/index.ts';
+import type { Store, WriteTurns, WriteTurnsStats } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { UsersService } from '../users/index.ts';
@@ -91,6 +91,8 @@ export interface RuntimeOptions {
   scheduleTickMs?: number;
   /** SQLite shared with another thread of this process: how this one takes turns at the write lock. */
   writeTurns?: WriteTurns;
+  /** Both threads' turns at the write lock, for /metrics (the embedded server with a worker thread). */
+  writeLockStats?: () => Record<'http' | 'worker', WriteTurnsStats>;
   /** This process's (or thread's) name on the jobs it claims; default the pid. */
   workerId?: string;
   /** The schema is known to be migrated (the worker thread: its server migrated before starting it). */

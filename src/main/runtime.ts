@@ -71,7 +71,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         },
       }
     : eventLog;
-  const metrics = createMetrics({ depth: () => queue.depth() });
+  const metrics = createMetrics({
+    depth: () => queue.depth(),
+    ...(options.writeLockStats ? { writeLock: options.writeLockStats } : {}),
+  });
 
   // Tenants, users and ingestion.
   // One workspace-directory cache for the process: the tenants service and the pipeline share it.
