@@ -49,12 +49,15 @@ export function holdPausedSources(reactions: readonly PipelineStage[]): Pipeline
       .executeTakeFirst();
     return row ?? null;
   }
+  /** The contexts that passed, for `afterWrite` (which runs after every stage's `run`). */
+  const passed = new WeakSet<StageContext>();
   async function passing(batch: readonly StageContext[]): Promise<StageContext[]> {
     const out: StageContext[] = [];
     for (const ctx of batch) {
       const held = await heldOf(ctx);
       if (!held) {
         out.push(ctx);
+        passed.add(ctx);
         continue;
       }
       ctx.audit({
@@ -76,6 +79,11 @@ export function holdPausedSources(reactions: readonly PipelineStage[]): Pipeline
       const pass = await passing(batch);
       if (pass.length === 0) return;
       for (const stage of reactions) await runStageOverBatch(stage, pass);
+    },
+    async afterWrite(batch) {
+      const pass = batch.filter((ctx) => passed.has(ctx));
+      if (pass.length === 0) return;
+      for (const stage of reactions) await stage.afterWrite?.(pass);
     },
   };
 }
