@@ -55,6 +55,8 @@ export function holdPausedSources(reactions: readonly PipelineStage[]): Pipeline
     seen.set(key, row ?? null);
     return row ?? null;
   }
+  /** The contexts that passed, for `afterWrite` (which runs after every stage's `run`). */
+  const passed = new WeakSet<StageContext>();
   async function passing(batch: readonly StageContext[]): Promise<StageContext[]> {
     const out: StageContext[] = [];
     const seen = new Map<string, Hold>();
@@ -62,6 +64,7 @@ export function holdPausedSources(reactions: readonly PipelineStage[]): Pipeline
       const held = await heldOf(ctx, seen);
       if (!held) {
         out.push(ctx);
+        passed.add(ctx);
         continue;
       }
       ctx.audit({
@@ -83,6 +86,11 @@ export function holdPausedSources(reactions: readonly PipelineStage[]): Pipeline
       const pass = await passing(batch);
       if (pass.length === 0) return;
       for (const stage of reactions) await runStageOverBatch(stage, pass);
+    },
+    async afterWrite(batch) {
+      const pass = batch.filter((ctx) => passed.has(ctx));
+      if (pass.length === 0) return;
+      for (const stage of reactions) await stage.afterWrite?.(pass);
     },
   };
 }

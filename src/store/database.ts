@@ -8,7 +8,9 @@ import { CREDENTIAL_FUNCTIONS } from './migrations/012-credential-functions.ts';
 import { SCOPE_FUNCTIONS } from './migrations/013-signed-data-scope.ts';
 import { CONSOLE_ACCOUNT_FUNCTIONS } from './migrations/016-console-account-security.ts';
 import { SETTINGS_FUNCTIONS } from './migrations/017-settings-functions.ts';
+import { KEY_MANAGEMENT_FUNCTIONS } from './migrations/023-api-key-management.ts';
 import { migrationsFor } from './migrations/index.ts';
+import { DIRECTORY_FUNCTIONS } from './migrations/organisation-scope-check.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import { deriveScopeKey, type ScopeKey } from './postgres/scope-signature.ts';
 import type { Database } from './schema.ts';
@@ -252,7 +254,13 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
     );
     // Console accounts before a workspace is known: one row per e-mail or token (migration 016);
     // webhook secrets and settings written only through checking functions (migration 017).
-    for (const fn of [...CREDENTIAL_FUNCTIONS, ...CONSOLE_ACCOUNT_FUNCTIONS, ...SETTINGS_FUNCTIONS])
+    for (const fn of [
+      ...CREDENTIAL_FUNCTIONS,
+      ...KEY_MANAGEMENT_FUNCTIONS,
+      ...CONSOLE_ACCOUNT_FUNCTIONS,
+      ...SETTINGS_FUNCTIONS,
+      ...DIRECTORY_FUNCTIONS,
+    ])
       await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
         trx,
       );
