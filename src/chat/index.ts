@@ -5,19 +5,19 @@
  */
 
 export { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
+export { createChatService } from './chat-service.ts';
 // Conversations as a service: storage, the widget's turns, human takeover, hand-off to the pipeline
 export type {
   ChatService,
   ChatTurn,
   ConversationLeadSink,
-} from './chat-service.ts';
-export { createChatService } from './chat-service.ts';
+} from './chat-service-types.ts';
 export { createChatScoringStage } from './chat-stage.ts';
 export type { ChatStore, StoredSession } from './chat-store.ts';
 export { createChatStore } from './chat-store.ts';
-// Dialog engine
-export type { DialogEngine } from './dialog-engine.ts';
 export { createDialogEngine } from './dialog-engine.ts';
+// Dialog engine
+export type { DialogEngine } from './dialog-engine-types.ts';
 // Evaluation (bench:chat and the corpus test)
 
 export {
