@@ -730,6 +730,17 @@ interface SourceHoldsTable {
   held_at: number;
 }
 
+/** The optimiser's weights for a workflow split step's variants (migration 056). */
+export interface SplitWeightsTable {
+  workspace_id: string;
+  workflow_id: string;
+  step_id: string;
+  /** JSON: variant name → share. */
+  weights: string;
+  adjustment_id: string;
+  updated_at: number;
+}
+
 /** A workspace's adjustment policy, JSON (migration 061). */
 interface OptimiserPoliciesTable {
   workspace_id: string;
@@ -792,6 +803,7 @@ export interface Database {
   optimiser_adjustments: OptimiserAdjustmentsTable;
   optimiser_policies: OptimiserPoliciesTable;
   source_holds: SourceHoldsTable;
+  split_weights: SplitWeightsTable;
   chat_knowledge: ChatKnowledgeTable;
 }
 
@@ -845,6 +857,7 @@ export const TENANT_TABLES = [
   'optimiser_adjustments',
   'optimiser_policies',
   'source_holds',
+  'split_weights',
   'chat_knowledge',
 ] as const satisfies readonly (keyof Database)[];
 

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, KeyScope, SecretBox, WorkspaceContext } from '../core/index.ts';
-import { inWorkspace, isSealed, LeadloopError, withDataScope } from '../core/index.ts';
+import { inWorkspace, isSealed, LeadloopError, readingDirectory, withDataScope } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import {
@@ -207,11 +207,13 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
         store.transaction(async (trx) => {
           let organisationId: string;
           const existing = organisation
-            ? await trx
-                .selectFrom('organisations')
-                .select('id')
-                .where((eb) => eb.or([eb('id', '=', organisation), eb('name', '=', organisation)]))
-                .executeTakeFirst()
+            ? await readingDirectory(() =>
+                trx
+                  .selectFrom('organisations')
+                  .select('id')
+                  .where((eb) => eb.or([eb('id', '=', organisation), eb('name', '=', organisation)]))
+                  .executeTakeFirst(),
+              )
             : undefined;
           if (existing) {
             organisationId = existing.id;
@@ -277,7 +279,9 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     },
 
     async soleWorkspace() {
-      const rows = await db.selectFrom('workspaces').selectAll().orderBy('id').limit(2).execute();
+      const rows = await readingDirectory(() =>
+        db.selectFrom('workspaces').selectAll().orderBy('id').limit(2).execute(),
+      );
       return rows.length === 1 && rows[0] ? toWorkspace(rows[0]) : null;
     },
     getWorkspace(workspaceId) {
@@ -285,12 +289,15 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     },
 
     async listWorkspaces(organisationId) {
-      const rows = await db
-        .selectFrom('workspaces')
-        .selectAll()
-        .where('organisation_id', '=', organisationId)
-        .orderBy('id')
-        .execute();
+      // An organisation key's scope is built from this list, so it is read before that scope exists.
+      const rows = await readingDirectory(() =>
+        db
+          .selectFrom('workspaces')
+          .selectAll()
+          .where('organisation_id', '=', organisationId)
+          .orderBy('id')
+          .execute(),
+      );
       return rows.map(toWorkspace);
     },
 
@@ -319,11 +326,13 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     },
 
     async createOrganisationKey({ organisationId, label }) {
-      const org = await db
-        .selectFrom('organisations')
-        .select('id')
-        .where((eb) => eb.or([eb('id', '=', organisationId), eb('name', '=', organisationId)]))
-        .executeTakeFirst();
+      const org = await readingDirectory(() =>
+        db
+          .selectFrom('organisations')
+          .select('id')
+          .where((eb) => eb.or([eb('id', '=', organisationId), eb('name', '=', organisationId)]))
+          .executeTakeFirst(),
+      );
       if (!org) throw new LeadloopError('not_found', `organisation ${organisationId} does not exist`);
       // PostgreSQL mints an organisation key only in a scope that holds all of its workspaces.
       const workspaceIds = (await service.listWorkspaces(org.id)).map((w) => w.id);

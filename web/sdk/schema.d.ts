@@ -1974,6 +1974,12 @@ export interface components {
             } | {
                 held: boolean;
                 source: string;
+            } | {
+                stepId: string;
+                weights: {
+                    [key: string]: number;
+                };
+                workflowId: string;
             };
             alertId: string | null;
             before: {
@@ -1984,6 +1990,12 @@ export interface components {
             } | {
                 held: boolean;
                 source: string;
+            } | {
+                stepId: string;
+                weights: {
+                    [key: string]: number;
+                };
+                workflowId: string;
             };
             createdAt: string;
             guard: {
@@ -2006,7 +2018,7 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
@@ -5773,6 +5785,37 @@ export interface operations {
                                 windowMinutes: number;
                             };
                         };
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.1,
+                         *       "minOutcomes": 30
+                         *     }
+                         */
+                        variantSplit: {
+                            /**
+                             * @description Smallest share any variant keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of a variant share in one hour
+                             * @default 0.1
+                             */
+                            maxStep: number;
+                            /**
+                             * @description Outcomes the split needs (all variants together) before it is rebalanced
+                             * @default 30
+                             */
+                            minOutcomes: number;
+                            /**
+                             * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         version: number;
                     };
                 };
@@ -5954,6 +5997,37 @@ export interface operations {
                             windowMinutes?: number;
                         };
                     };
+                    /**
+                     * @default {
+                     *       "mode": "apply",
+                     *       "floor": 0.1,
+                     *       "maxStep": 0.1,
+                     *       "minOutcomes": 30
+                     *     }
+                     */
+                    variantSplit?: {
+                        /**
+                         * @description Smallest share any variant keeps
+                         * @default 0.1
+                         */
+                        floor?: number;
+                        /**
+                         * @description Largest change of a variant share in one hour
+                         * @default 0.1
+                         */
+                        maxStep?: number;
+                        /**
+                         * @description Outcomes the split needs (all variants together) before it is rebalanced
+                         * @default 30
+                         */
+                        minOutcomes?: number;
+                        /**
+                         * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                         * @default apply
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
                 };
             };
         };
@@ -6120,6 +6194,37 @@ export interface operations {
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
+                        };
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.1,
+                         *       "minOutcomes": 30
+                         *     }
+                         */
+                        variantSplit: {
+                            /**
+                             * @description Smallest share any variant keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of a variant share in one hour
+                             * @default 0.1
+                             */
+                            maxStep: number;
+                            /**
+                             * @description Outcomes the split needs (all variants together) before it is rebalanced
+                             * @default 30
+                             */
+                            minOutcomes: number;
+                            /**
+                             * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
                         };
                         version: number;
                     };

@@ -64,6 +64,12 @@ const sourceHoldSchema = z
   .object({ source: z.string(), held: z.boolean() })
   .describe('A source_pause: the lead source and whether its leads are held from automated actions');
 
+const splitWeightsSchema = z
+  .object({ workflowId: z.string(), stepId: z.string(), weights: z.record(z.string(), z.number()) })
+  .describe(
+    "A split_weights change: the workflow split step and its variants' shares (empty: the step's own weights)",
+  );
+
 const adjustmentSchema = z
   .object({
     id: z.string(),
@@ -72,8 +78,8 @@ const adjustmentSchema = z
     origin: z.enum(['detector', 'council', 'person']),
     alertId: z.string().nullable(),
     target: z.string(),
-    before: thresholdsSchema.or(sourceHoldSchema),
-    after: thresholdsSchema.or(sourceHoldSchema),
+    before: z.union([thresholdsSchema, sourceHoldSchema, splitWeightsSchema]),
+    after: z.union([thresholdsSchema, sourceHoldSchema, splitWeightsSchema]),
     reason: z.string(),
     guard: z
       .object({
