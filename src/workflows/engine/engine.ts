@@ -4,9 +4,10 @@ import type { PipelineStage } from '../../leads/index.ts';
 import type { JobContext, Queue } from '../../queue/index.ts';
 import type { Db, Store, WorkflowRunsTable } from '../../store/index.ts';
 import { fixedChunks, withSavepoint } from '../../store/index.ts';
-import type { SettingsStore, WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
-import { EFFECT_CLASS, type Step, type Workflow } from '../dsl/index.ts';
+import type { SettingsStore } from '../credentials/settings-store.ts';
+import { EFFECT_CLASS, type Step } from '../dsl/index.ts';
 import type { ConsentPort, LeadPort } from '../ports.ts';
+import { createAdmission } from './admission.ts';
 import { createDefinitionCache, type DefinitionCache, type LoadedVersion } from './definitions.ts';
 import type { StartRunInput } from './engine-types.ts';
 import { createEventDelivery } from './event-delivery.ts';
@@ -116,6 +117,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   };
 
   const commit = createGroupCommit(store);
+  const { settingsOf, runningOf, concurrencyOf, admit } = createAdmission({ store, clock, settings });
   const recorder = createStepRecorder({
     store,
     queue,
@@ -239,39 +241,6 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return Math.round(Math.min(base, 3_600_000) * (0.5 + random() / 2));
   }
 
-  function concurrencyOf(wf: Workflow, ws: WorkspaceWorkflowSettings): number {
-    return wf.settings?.maxConcurrentRuns ?? ws.concurrencyPerWorkflow;
-  }
-
-  async function runningOf(db: Db, workflowId: string): Promise<number> {
-    const running = await db
-      .selectFrom('workflow_runs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('workflow_id', '=', workflowId)
-      .where('status', '=', 'running')
-      .executeTakeFirstOrThrow();
-    return Number(running.n);
-  }
-
-  async function admit(
-    run: WorkflowRunsTable,
-    wf: Workflow,
-    ws: WorkspaceWorkflowSettings,
-  ): Promise<boolean> {
-    // Unsynced: a power cut that forgets the admission only lets the run be admitted again.
-    return store.unsynced(async (trx) => {
-      if ((await runningOf(trx, run.workflow_id)) >= concurrencyOf(wf, ws)) return false;
-      await trx
-        .updateTable('workflow_runs')
-        .set({ status: 'running', updated_at: clock.now() })
-        .where('workspace_id', '=', run.workspace_id)
-        .where('id', '=', run.id)
-        .where('status', '=', 'queued')
-        .execute();
-      return true;
-    });
-  }
-
   /**
    * The job again at `runAt`. Outside a transaction it is written unsynced: the job's own deletion
    * commits after it, and a power cut loses a suffix of commits, so it can lose both (the job runs
@@ -281,17 +250,6 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     await queue.enqueue(db, [
       { name: 'workflow.step', workspaceId: job.workspaceId, payload: job.payload, runAt },
     ]);
-  }
-
-  /** Settings change rarely and every step reads them: cached per workspace for a second. */
-  const settingsCache = new Map<string, { at: number; value: WorkspaceWorkflowSettings }>();
-  async function settingsOf(db: Db, workspaceId: string): Promise<WorkspaceWorkflowSettings> {
-    const hit = settingsCache.get(workspaceId);
-    if (hit && clock.now() - hit.at < 1000) return hit.value;
-    const value = await settings.get(db, { workspaceId });
-    if (settingsCache.size > 10_000) settingsCache.clear();
-    settingsCache.set(workspaceId, { at: clock.now(), value });
-    return value;
   }
 
   async function stepJob(job: JobContext<'workflow.step'>): Promise<void> {

@@ -9,8 +9,9 @@ import {
   verifyWorkflow,
 } from '../compliance/index.ts';
 import { parseWorkflow, type Workflow, workflowSchema } from '../dsl/index.ts';
+import { composeWorkflow } from './compose.ts';
 import { type GenerateConstraints, parseGoal } from './goal-parser.ts';
-import { choosePlay, composeWorkflow } from './plays.ts';
+import { choosePlay } from './plays.ts';
 
 /**
  * Workflow generation from a plain-language goal. Offline (the default) it parses the goal and

@@ -3,7 +3,8 @@ import { canonicalJson } from '../../core/index.ts';
 import type { JsonTemplate, Step, Trigger, Workflow } from '../dsl/index.ts';
 import { n8nConditionsFromPredicate } from './conditions.ts';
 import { n8nFromTemplate } from './expressions.ts';
-import { LEADLOOP_NOTES_PREFIX, mapNode, type N8nNode } from './node-mappers.ts';
+import type { N8nNode } from './mapper-kit.ts';
+import { LEADLOOP_NOTES_PREFIX, mapNode } from './node-mappers.ts';
 
 /**
  * A Leadloop workflow → n8n workflow JSON that n8n's importers accept: `name`, `nodes` (uuid `id`,

@@ -6,7 +6,8 @@ import {
   type Workflow,
   type WorkflowIssue,
 } from '../dsl/index.ts';
-import { LEADLOOP_NOTES_PREFIX, mapNode, type N8nNode, type Outcome } from './node-mappers.ts';
+import type { N8nNode, Outcome } from './mapper-kit.ts';
+import { LEADLOOP_NOTES_PREFIX, mapNode } from './node-mappers.ts';
 
 /**
  * n8n workflow JSON → a Leadloop workflow and a report of every node: mapped, approximated (with
