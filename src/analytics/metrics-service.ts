@@ -70,7 +70,14 @@ export interface AnalyticsService {
   /** Every segment's count per minute of a stored metric, minutes since the epoch in [from, to). */
   perMinute(
     ctx: WorkspaceContext,
-    metric: 'arrivals' | 'qualified' | 'scored' | 'chat_reached' | 'chat_dropped',
+    metric:
+      | 'arrivals'
+      | 'qualified'
+      | 'scored'
+      | 'chat_reached'
+      | 'chat_dropped'
+      | 'outcomes'
+      | 'conversions',
     fromMinute: number,
     toMinute: number,
   ): Promise<{ minute: number; segment: string; count: number }[]>;

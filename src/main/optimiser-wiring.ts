@@ -7,11 +7,14 @@ import { createLiveOptimiser, type LiveOptimiser, type PerformanceReviewer } fro
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
+import type { WorkflowService } from '../workflows/index.ts';
 import { createSourceHolds } from './source-holds.ts';
+import { workflowActivityPort, workflowControl } from './workflow-activity.ts';
 
 /**
  * Joins the live optimiser's ports: analytics' per-minute rollups, scoring's thresholds, champion
- * and period forecasts, and the council's `performance.review`.
+ * and period forecasts, the council's `performance.review`, and the workflows service (pause and
+ * resume) with the workflow engine's e-mail activity.
  */
 export function wireOptimiser(options: {
   store: Store;
@@ -23,6 +26,7 @@ export function wireOptimiser(options: {
   analytics: AnalyticsService;
   predictive: PredictiveScoring;
   council: CouncilService;
+  workflows: WorkflowService;
 }): LiveOptimiser {
   const { analytics, predictive, council } = options;
   const reviewer: PerformanceReviewer = {
@@ -78,6 +82,8 @@ export function wireOptimiser(options: {
         predictive.insights.replaceThresholds(unit, workspaceId, change, actor),
     },
     sources: createSourceHolds(options.clock),
+    workflows: workflowControl(options.workflows),
+    activity: workflowActivityPort(options.store.db),
     reviewer,
     periods: (workspaceId, query) => predictive.insights.periodForecasts(workspaceId, query),
   });

@@ -573,6 +573,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     analytics,
     predictive,
     council,
+    workflows: workflows.service,
   });
   const schedules = createSchedules({
     store,

@@ -35,5 +35,9 @@ export type {
   SourceHolds,
   ThresholdControl,
   ThresholdSnapshot,
+  WorkflowActivity,
+  WorkflowActivityRow,
+  WorkflowControl,
+  WorkflowPauseState,
 } from './live/ports.ts';
 export { LIVE_DETECTOR_SETTINGS } from './live/streams.ts';

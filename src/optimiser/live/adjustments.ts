@@ -6,17 +6,31 @@ import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
 import { fromJson, toJson } from '../../store/index.ts';
 import { bernoulliLlr, type CusumState, createCusum } from '../detectors/cusum.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
-import type { SourceHoldState, SourceHolds, ThresholdControl, ThresholdSnapshot } from './ports.ts';
+import type {
+  SourceHoldState,
+  SourceHolds,
+  ThresholdControl,
+  ThresholdSnapshot,
+  WorkflowPauseState,
+} from './ports.ts';
 
-export const ADJUSTMENT_KINDS = ['threshold_nudge', 'threshold_recalibration', 'source_pause'] as const;
-type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+export const ADJUSTMENT_KINDS = [
+  'threshold_nudge',
+  'threshold_recalibration',
+  'source_pause',
+  'workflow_pause',
+] as const;
+export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 /**
  * `applied`: in force, its guard watching; `kept`: the guard window passed; `rolled_back`: the
  * guard's test (or a person) undid it; `proposed`: recorded, not applied (policy off, out of
  * bounds, rate limit, too little traffic to guard); `superseded`: something else changed the same
- * setting since, so it can no longer be undone alone.
+ * setting since, so it can no longer be undone alone; `rejected`: a person declined a proposal.
  */
-export type AdjustmentStatus = 'applied' | 'kept' | 'rolled_back' | 'proposed' | 'superseded';
+export type AdjustmentStatus = 'applied' | 'kept' | 'rolled_back' | 'proposed' | 'superseded' | 'rejected';
+
+/** What a change changed: thresholds, a source's hold, or whether a workflow is active. */
+export type AdjustedValue = ThresholdSnapshot | SourceHoldState | WorkflowPauseState;
 
 /** The sequential test behind a guard, kept with the change so a restart resumes it. */
 interface GuardState extends Guard {
@@ -37,9 +51,9 @@ export interface Adjustment {
   origin: 'detector' | 'council' | 'person';
   alertId: string | null;
   target: string;
-  /** Thresholds for the threshold kinds; the source and whether it is held for `source_pause`. */
-  before: ThresholdSnapshot | SourceHoldState;
-  after: ThresholdSnapshot | SourceHoldState;
+  /** Thresholds for the threshold kinds; the source's hold for `source_pause`; the workflow for `workflow_pause`. */
+  before: AdjustedValue;
+  after: AdjustedValue;
   reason: string;
   guard: GuardState | null;
   createdAt: number;
@@ -57,14 +71,14 @@ export interface AdjustmentDeps {
   sources: SourceHolds;
 }
 
-const OPTIMISER: Actor = { type: 'worker', id: 'optimiser' };
+export const OPTIMISER: Actor = { type: 'worker', id: 'optimiser' };
 const MINUTE = 60_000;
 /** The guard's CUSUM threshold (nats), as in the simulator's rollback test. */
 const GUARD_H = 4;
 /** Below this many arrivals in the window before, a change cannot be judged and is not made. */
-const MIN_GUARD_ARRIVALS = 30;
+export const MIN_GUARD_ARRIVALS = 30;
 
-function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
+export function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
   return {
     id: row.id,
     kind: row.kind as AdjustmentKind,
@@ -72,8 +86,8 @@ function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
     origin: row.origin as Adjustment['origin'],
     alertId: row.alert_id,
     target: row.target,
-    before: fromJson<ThresholdSnapshot | SourceHoldState>(row.before_value, { workspace: 0, segments: {} }),
-    after: fromJson<ThresholdSnapshot | SourceHoldState>(row.after_value, { workspace: 0, segments: {} }),
+    before: fromJson<AdjustedValue>(row.before_value, { workspace: 0, segments: {} }),
+    after: fromJson<AdjustedValue>(row.after_value, { workspace: 0, segments: {} }),
     reason: row.reason,
     guard: fromJson<GuardState | null>(row.guard, null),
     createdAt: Number(row.created_at),
@@ -83,7 +97,7 @@ function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
   };
 }
 
-function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
+export function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
   const clamp = (v: number) => Math.round(Math.min(0.99, Math.max(0.01, v + delta)) * 1e6) / 1e6;
   return {
     workspace: clamp(t.workspace),
@@ -92,7 +106,7 @@ function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
 }
 
 /** Changes of `kind` made (applied at some point) in the hour before `now`: the hourly bound. */
-async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind, now: number) {
+export async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind, now: number) {
   const lastHour = await db
     .selectFrom('optimiser_adjustments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -105,7 +119,7 @@ async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind,
 }
 
 /** A guard starting at the minute after `now`, against the window before the change. */
-function freshGuard(guard: Guard, baseline: GuardState['baseline'], now: number): GuardState {
+export function freshGuard(guard: Guard, baseline: GuardState['baseline'], now: number): GuardState {
   return {
     ...guard,
     segment: 'all',
@@ -273,7 +287,7 @@ export async function proposeSourcePause(
 }
 
 /** Stores a change of any kind, audits it (applied or only proposed) and announces it on the stream. */
-async function record(
+export async function record(
   deps: Pick<AdjustmentDeps, 'audit' | 'events'>,
   db: Db,
   ctx: WorkspaceContext,
@@ -397,7 +411,7 @@ export async function watchGuard(
   return 'applied';
 }
 
-async function settle(
+export async function settle(
   db: Db,
   deps: AdjustmentDeps,
   workspaceId: string,
@@ -405,29 +419,37 @@ async function settle(
   outcome: 'kept' | 'rolled_back',
   why: string,
   actor: Actor,
+  resumed?: boolean,
 ): Promise<AdjustmentStatus> {
   let status: AdjustmentStatus = outcome;
   let settlement = why;
   if (outcome === 'rolled_back') {
+    const after = adjustment.after;
+    // A workflow is activated again by the workflows service in its own transaction: the caller
+    // does that outside this one (before it for a person's rollback, after commit for the guard's).
     const undone =
-      'source' in adjustment.after
-        ? await deps.sources.release(db, workspaceId, adjustment.after.source, adjustment.id)
-        : await deps.thresholds.replace(
-            db,
-            workspaceId,
-            {
-              expected: adjustment.after,
-              next: adjustment.before as ThresholdSnapshot,
-              reason: `rollback of ${adjustment.id}: ${why}`,
-            },
-            actor,
-          );
+      'workflowId' in after
+        ? (resumed ?? true)
+        : 'source' in after
+          ? await deps.sources.release(db, workspaceId, after.source, adjustment.id)
+          : await deps.thresholds.replace(
+              db,
+              workspaceId,
+              {
+                expected: after,
+                next: adjustment.before as ThresholdSnapshot,
+                reason: `rollback of ${adjustment.id}: ${why}`,
+              },
+              actor,
+            );
     if (!undone) {
       status = 'superseded';
       settlement =
-        'source' in adjustment.after
-          ? `${why}; not rolled back: the source's hold was already lifted or replaced`
-          : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
+        'workflowId' in after
+          ? `${why}; not rolled back: the workflow was changed since (activated, deleted or edited)`
+          : 'source' in after
+            ? `${why}; not rolled back: the source's hold was already lifted or replaced`
+            : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
     }
   }
   await db
@@ -495,6 +517,8 @@ export async function rollBackByHand(
   id: string,
   actor: Actor,
   reason: string,
+  /** For a workflow pause: whether the caller activated the workflow again (outside this transaction). */
+  resumed?: boolean,
 ): Promise<Adjustment> {
   const row = await db
     .selectFrom('optimiser_adjustments')
@@ -530,6 +554,7 @@ export async function rollBackByHand(
     'rolled_back',
     `rolled back by hand: ${reason}`,
     actor,
+    resumed,
   );
   if (status !== 'rolled_back')
     throw new LeadloopError(

@@ -1,0 +1,90 @@
+import type { WorkspaceContext } from '../../core/index.ts';
+import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
+import { toJson } from '../../store/index.ts';
+import {
+  type Adjustment,
+  type AdjustmentDeps,
+  freshGuard,
+  MIN_GUARD_ARRIVALS,
+  madeInLastHour,
+  record,
+} from './adjustments.ts';
+import type { OptimiserPolicy } from './policy.ts';
+import type { WorkflowPauseState } from './ports.ts';
+
+/**
+ * A `workflow_pause`: a workflow whose e-mail collapses (bounces or unsubscribes spiking) is
+ * deactivated, so no new run starts; runs in progress finish on their version. The workflows
+ * service deactivates and activates in its own transaction, so a pause is decided here
+ * (`workflowPauseBlock`), made by the caller through the `WorkflowControl` port, then recorded
+ * (`recordWorkflowPause`); rolling it back activates the same version again.
+ */
+
+/** Why the policy holds a workflow pause back (recorded as `proposed`), or null to make it. */
+export async function workflowPauseBlock(
+  db: Db,
+  ctx: WorkspaceContext,
+  policy: OptimiserPolicy,
+  change: { origin: Adjustment['origin']; baseline: { arrivals: number } },
+  now: number,
+): Promise<string | null> {
+  const rule = policy.workflowPause;
+  if (!policy.enabled) return 'automatic changes are switched off for this workspace';
+  if (rule.mode === 'off') return 'workflow pauses are switched off in the policy';
+  if (rule.mode === 'propose') return 'the policy records workflow pauses for a person to decide';
+  // A council recommendation on a workflow is advice in words: a person decides it.
+  if (change.origin === 'council')
+    return 'the council’s workflow recommendations wait for a person’s approval';
+  if ((await madeInLastHour(db, ctx.workspaceId, 'workflow_pause', now)) >= rule.maxPerHour)
+    return `the policy allows ${rule.maxPerHour} workflow pause(s) an hour`;
+  if (change.baseline.arrivals < MIN_GUARD_ARRIVALS)
+    return `only ${change.baseline.arrivals} arrivals in the ${rule.guard.windowMinutes} minutes before: too few to guard the change`;
+  return null;
+}
+
+export interface WorkflowPauseRecord {
+  /** Chosen before the pause is made, so the workflows service's audit entry can name the change. */
+  id: string;
+  origin: Adjustment['origin'];
+  alertId: string | null;
+  workflowId: string;
+  reason: string;
+  /** The version the pause deactivated, or why it was not made (policy, or the workflows service). */
+  outcome: { paused: true; version: number } | { paused: false; blocked: string };
+}
+
+/** Stores a workflow pause (made or only proposed), audited and announced like every change. */
+export async function recordWorkflowPause(
+  db: Db,
+  deps: AdjustmentDeps,
+  ctx: WorkspaceContext,
+  policy: OptimiserPolicy,
+  change: WorkflowPauseRecord,
+  baseline: { rate: number; arrivals: number; from: number; to: number },
+): Promise<Adjustment> {
+  const now = deps.clock.now();
+  const rule = policy.workflowPause;
+  const o = change.outcome;
+  const version = o.paused ? o.version : null;
+  const before: WorkflowPauseState = { workflowId: change.workflowId, active: true, version };
+  const after: WorkflowPauseState = { workflowId: change.workflowId, active: false, version };
+  const guardState = o.paused ? freshGuard(rule.guard, baseline, now) : null;
+  const row: OptimiserAdjustmentsTable = {
+    id: change.id,
+    workspace_id: ctx.workspaceId,
+    kind: 'workflow_pause',
+    status: o.paused ? 'applied' : 'proposed',
+    origin: change.origin,
+    alert_id: change.alertId,
+    target: `workflow ${change.workflowId}`,
+    before_value: toJson(before),
+    after_value: toJson(after),
+    reason: o.paused ? change.reason : `${change.reason} — not applied: ${o.blocked}`,
+    guard: toJson(guardState),
+    created_at: now,
+    guard_until: o.paused ? now + rule.guard.windowMinutes * 60_000 : now,
+    settled_at: null,
+    settlement: null,
+  };
+  return record(deps, db, ctx, row, { before, after, guard: guardState });
+}
