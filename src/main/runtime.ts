@@ -112,6 +112,7 @@ import {
   workflowPrivacy,
 } from './privacy-wiring.ts';
 import { holdPausedSources } from './source-holds.ts';
+import { workflowActivityPort } from './workflow-activity.ts';
 import { type WorkflowWiring, wireWorkflows } from './workflow-wiring.ts';
 
 const VERSION = '0.1.0';
@@ -429,7 +430,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     audit,
     events,
   });
-  const analytics = createAnalyticsService({ store, feed: events, clock });
+  // E-mail metrics read the workflow engine's records and the consent ledger (no events carry them).
+  const analytics = createAnalyticsService({
+    store,
+    feed: events,
+    clock,
+    email: workflowActivityPort(store.db),
+  });
   // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
   // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
   const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
