@@ -254,6 +254,72 @@ for (const dialect of DIALECTS) {
         // The unsubscribe counts for the workflow whose e-mail reached the person last.
         { minute: m + 1, workflowId: 'wf_b', sent: 0, failed: 0, unsubscribed: 1 },
       ]);
+      // The same records, as `GET /v1/analytics/metrics` answers them (one 15-minute window).
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const series = (metric: 'bounce_rate' | 'unsubscribe_rate' | 'emails_sent', segment = 'all') =>
+        inWorkspace(ws, () =>
+          runtime.analytics.series(ctx, {
+            metric,
+            segment,
+            window: '15m',
+            from: m * 60_000,
+            to: (m + 15) * 60_000,
+          }),
+        );
+      const bounce = await series('bounce_rate');
+      const window = bounce.points.find((p) => p.count > 0);
+      assert.deepEqual(window, { start: Math.floor(m / 15) * 15 * 60_000, value: 1 / 3, count: 3 });
+      assert.deepEqual(bounce.segments, ['all', 'workflow:wf_a', 'workflow:wf_b']);
+      const first = async (metric: 'unsubscribe_rate' | 'emails_sent', segment: string) =>
+        (await series(metric, segment)).points.find((p) => p.count > 0);
+      assert.equal((await first('unsubscribe_rate', 'workflow:wf_b'))?.value, 1);
+      assert.equal((await first('unsubscribe_rate', 'all'))?.value, 0.5);
+      assert.equal((await first('emails_sent', 'workflow:wf_a'))?.count, 1);
+    });
+
+    it('measures score drift (PSI) of each window against the day before, and none on too few leads', async () => {
+      const ws = await workspace('Psi');
+      const day = START_MINUTE + 8040; // on the hour, so the 1h window is one bucket
+      // A day of scores spread over 0–99, then an hour where every lead scores 90+.
+      const scored = (minute: number, score: number, i: number) => ({
+        type: 'lead.scored' as const,
+        subject: `lead_${minute}_${i}`,
+        data: { score, source: 'web' },
+      });
+      for (let minute = day; minute < day + 1500; minute += 60) {
+        clock.set(minute * 60_000);
+        const batch: ReturnType<typeof scored>[] = [];
+        for (let i = 0; i < 40; i++)
+          batch.push(scored(minute, minute < day + 1440 ? (i * 37) % 100 : 90 + (i % 10), i));
+        await inWorkspace(ws, () =>
+          runtime.store.transaction((trx) => runtime.events.append(trx, ws, batch)),
+        );
+      }
+      clock.set((day + 1500) * 60_000);
+      await runtime.analytics.catchUp(ws);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const psi = await inWorkspace(ws, () =>
+        runtime.analytics.series(ctx, {
+          metric: 'score_psi',
+          segment: 'all',
+          window: '1h',
+          from: (day + 1440) * 60_000,
+          to: (day + 1500) * 60_000,
+        }),
+      );
+      assert.equal(psi.points.length, 1);
+      assert.equal(psi.points[0]?.count, 40);
+      assert.ok((psi.points[0]?.value ?? 0) > 0.2, `PSI ${psi.points[0]?.value} over the 0.2 mark`);
+      const same = await inWorkspace(ws, () =>
+        runtime.analytics.series(ctx, {
+          metric: 'score_psi',
+          segment: 'source:web',
+          window: '1d',
+          from: (day + 1440 - 1440) * 60_000,
+          to: (day + 1440) * 60_000,
+        }),
+      );
+      assert.equal(same.points[0]?.value, null, 'no reference day before the first day');
     });
   });
 }
