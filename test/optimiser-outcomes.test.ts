@@ -128,6 +128,47 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('opens a score-drift alert when PSI stays above 0.2 for 15 minutes, with its evidence', async () => {
+      const ws = await workspace('Score drift');
+      const start = START_MINUTE + 5000;
+      /** One scored lead a minute: scores spread over 0–99, or all 90+ once shifted. */
+      const feedScores = async (from: number, minutes: number, shifted: boolean) => {
+        await inWorkspace(ws, () =>
+          runtime.store.transaction(async (trx) => {
+            for (let minute = from; minute < from + minutes; minute++) {
+              clock.set(minute * 60_000 + 1_000);
+              await runtime.events.append(trx, ws, [
+                {
+                  type: 'lead.scored',
+                  subject: `lead_${minute}`,
+                  data: { score: shifted ? 90 + (minute % 10) : (minute * 37) % 100, source: 'web' },
+                },
+              ]);
+            }
+          }),
+        );
+        clock.set((from + minutes + 1) * 60_000);
+      };
+      await feedScores(start, 1500, false);
+      assert.deepEqual((await runtime.optimiser.monitor(ws)).opened, []);
+      let minute = start + 1500;
+      let opened: string | undefined;
+      for (; minute < start + 1560 && !opened; minute++) {
+        await feedScores(minute, 1, true);
+        opened = (await runtime.optimiser.monitor(ws)).opened[0];
+      }
+      assert.ok(opened, 'an alert opened within the hour');
+      const shiftedFor = minute - (start + 1500);
+      assert.ok(shiftedFor >= 15, `not before the shift lasted 15 minutes (${shiftedFor})`);
+      const alert = await inWorkspace(ws, () =>
+        runtime.optimiser.alert({ workspaceId: ws, organisationId: '' }, opened as string),
+      );
+      assert.equal(alert.kind, 'score_psi_shift');
+      assert.equal(alert.evidence.metric, 'score_psi');
+      assert.ok((alert.evidence.observed.value ?? 0) > 0.2);
+      assert.ok(alert.evidence.statistic > alert.evidence.threshold && alert.evidence.threshold >= 0.2);
+    });
+
     it('raises nothing on a steady conversion rate', async () => {
       const ws = await workspace('Outcomes quiet');
       let alarms = 0;

@@ -68,6 +68,7 @@ export function wireOptimiser(options: {
         await analytics.catchUp(workspaceId);
       },
       perMinute: (ctx, metric, from, to) => analytics.perMinute(ctx, metric, from, to),
+      scoreHistogram: (ctx, segment, from, to) => analytics.scoreHistogram(ctx, segment, from, to),
     },
     thresholds: {
       async championVersion(workspaceId) {

@@ -44,6 +44,7 @@ import type {
   WorkflowActivityRow,
   WorkflowControl,
 } from './ports.ts';
+import { PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.ts';
 import {
   EMPTY_MONITOR_STATE,
   type Firing,
@@ -234,6 +235,12 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       });
       current.referenceMinute = evalTo;
       if (options.activity) setWorkflowReferences(current, await options.activity.perMinute(ctx, from, to));
+      if (metrics.scoreHistogram)
+        current.psi = {
+          reference: await metrics.scoreHistogram(ctx, 'all', from, to),
+          above: current.psi?.above ?? 0,
+          since: current.psi?.since ?? null,
+        };
     }
     const firings: Firing[] = [];
     const arrivals = await countsBySegment(ctx, 'arrivals', next, evalTo);
@@ -264,6 +271,15 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           conversions: conversions.perMinute.get(minute) ?? new Map(),
         }),
       );
+    }
+    const scores =
+      metrics.scoreHistogram && current.psi
+        ? await metrics.scoreHistogram(ctx, 'all', evalTo - PSI_SETTINGS.windowMinutes, evalTo)
+        : null;
+    if (scores && current.psi && evalTo > next) {
+      const reference = { from: current.referenceFrom ?? 0, to: evalTo - s.referenceLagMinutes };
+      const drift = stepPsi(current.psi, evalTo, scores, reference);
+      if (drift) firings.push(drift);
     }
     if (evalTo > next) report.evaluated = { from: next * MINUTE, to: evalTo * MINUTE };
     current.nextMinute = evalTo;
@@ -338,24 +354,28 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           const old = clock.now() - alert.openedAt >= s.recoveryMinutes * MINUTE;
           const chats = alert.kind === 'chat_dropoff_rise';
           const trials = (chats ? recent[2] : recent[0]).total.get(alert.segment) ?? 0;
-          const back = alert.kind.startsWith('workflow_')
-            ? workflowRecovered(
-                alert.kind,
-                alert.evidence.baseline.value,
-                alert.segment.slice('workflow:'.length),
-                activity.filter((r) => r.minute >= evalTo - s.recoveryMinutes),
-              )
-            : alert.kind === 'conversion_drop'
-              ? conversionsRecovered(alert.evidence.baseline.value, {
-                  outcomes: recent[4].total.get(alert.segment) ?? 0,
-                  conversions: recent[5].total.get(alert.segment) ?? 0,
-                })
-              : recovered(alert.kind, alert.evidence.baseline.value, {
-                  arrivals: trials,
-                  qualified: chats
-                    ? trials - (recent[3].total.get(alert.segment) ?? 0)
-                    : (recent[1].total.get(alert.segment) ?? 0),
-                });
+          const drift = scores && current.psi ? scoreDrift(current.psi.reference, scores) : null;
+          const back =
+            alert.kind === 'score_psi_shift'
+              ? drift !== null && drift.value <= drift.critical
+              : alert.kind.startsWith('workflow_')
+                ? workflowRecovered(
+                    alert.kind,
+                    alert.evidence.baseline.value,
+                    alert.segment.slice('workflow:'.length),
+                    activity.filter((r) => r.minute >= evalTo - s.recoveryMinutes),
+                  )
+                : alert.kind === 'conversion_drop'
+                  ? conversionsRecovered(alert.evidence.baseline.value, {
+                      outcomes: recent[4].total.get(alert.segment) ?? 0,
+                      conversions: recent[5].total.get(alert.segment) ?? 0,
+                    })
+                  : recovered(alert.kind, alert.evidence.baseline.value, {
+                      arrivals: trials,
+                      qualified: chats
+                        ? trials - (recent[3].total.get(alert.segment) ?? 0)
+                        : (recent[1].total.get(alert.segment) ?? 0),
+                    });
           if (back && (old || alert.kind === 'source_silent')) {
             await resolveAlert(
               trx,

@@ -25,7 +25,15 @@ export interface MetricCounts {
     metric: CountedMetric,
     fromMinute: number,
     toMinute: number,
-  ): Promise<{ minute: number; segment: string; count: number }[]>;
+  ): Promise<
+    { minute: number; segment: string; count: number }[]
+  > /** The score distribution (counts per bin) of a segment over [from, to); without it, PSI is not watched. */;
+  scoreHistogram?(
+    ctx: WorkspaceContext,
+    segment: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<number[]>;
 }
 
 /** Qualification thresholds as the pipeline applies them (probabilities). */

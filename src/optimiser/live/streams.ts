@@ -2,6 +2,7 @@ import { bernoulliLlr, type CusumState, createCusum } from '../detectors/cusum.t
 import { silenceMinutesNeeded } from '../detectors/rate-tests.ts';
 import type { AlertEvidence } from './alerts.ts';
 import type { OutcomeStreamState } from './outcome-streams.ts';
+import type { PsiState } from './psi-stream.ts';
 
 /**
  * The live detectors, as a pure step over minutes of rolled-up counts (so the scheduler's job, a
@@ -56,6 +57,8 @@ export interface MonitorState {
   outcomes?: Record<string, OutcomeStreamState>;
   /** Bounce and unsubscribe shares per workflow (absent in states stored before them). */
   workflows?: Record<string, StreamState>;
+  /** The score distribution's drift against the reference day (absent in states stored before it). */
+  psi?: PsiState;
 }
 
 export const EMPTY_MONITOR_STATE: MonitorState = {
@@ -77,7 +80,8 @@ export interface Firing {
     | 'chat_dropoff_rise'
     | 'conversion_drop'
     | 'workflow_bounce_spike'
-    | 'workflow_unsubscribe_spike';
+    | 'workflow_unsubscribe_spike'
+    | 'score_psi_shift';
   summary: string;
   evidence: AlertEvidence;
 }
