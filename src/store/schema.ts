@@ -33,6 +33,10 @@ interface ApiKeysTable {
   prefix: string;
   label: string;
   created_at: number;
+  /** The actor that created it (`user:<id>`, `api_key:<id>`, …); null on keys older than migration 023. */
+  created_by: string | null;
+  /** When it last authenticated, written at most once a minute. */
+  last_used_at: number | null;
   revoked_at: number | null;
 }
 
@@ -726,6 +730,17 @@ interface SourceHoldsTable {
   held_at: number;
 }
 
+/** The optimiser's weights for a workflow split step's variants (migration 056). */
+export interface SplitWeightsTable {
+  workspace_id: string;
+  workflow_id: string;
+  step_id: string;
+  /** JSON: variant name → share. */
+  weights: string;
+  adjustment_id: string;
+  updated_at: number;
+}
+
 /** A workspace's adjustment policy, JSON (migration 061). */
 interface OptimiserPoliciesTable {
   workspace_id: string;
@@ -788,6 +803,7 @@ export interface Database {
   optimiser_adjustments: OptimiserAdjustmentsTable;
   optimiser_policies: OptimiserPoliciesTable;
   source_holds: SourceHoldsTable;
+  split_weights: SplitWeightsTable;
   chat_knowledge: ChatKnowledgeTable;
 }
 
@@ -841,6 +857,7 @@ export const TENANT_TABLES = [
   'optimiser_adjustments',
   'optimiser_policies',
   'source_holds',
+  'split_weights',
   'chat_knowledge',
 ] as const satisfies readonly (keyof Database)[];
 

@@ -150,11 +150,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** This workspace's API keys, oldest first, revoked ones included (never the key itself) */
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for this workspace (shown once) */
         post: operations["createApiKey"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key of this workspace: it is refused from the next request on
+         * @description 404 for a key that is not this workspace's. 409 when it would leave the workspace with no admin key and no console admin. Revoking a revoked key answers it unchanged.
+         */
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1090,7 +1111,7 @@ export interface paths {
         put?: never;
         /**
          * Extend an open request’s deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days)
-         * @description Once per request; the person must be told within the first deadline, with the reason. 409 when closed or already extended.
+         * @description Once per request; the person must be told within the first deadline, with the reason. Leadloop does not message them: the `extended` step records `requesterNotified: false`, and the operator tells them. 409 when closed or already extended.
          */
         post: operations["extendPrivacyRequest"];
         delete?: never;
@@ -1829,7 +1850,10 @@ export interface components {
     schemas: {
         Alert: {
             acknowledgedAt: string | null;
+            /** @description The user or API key id */
             acknowledgedBy: string | null;
+            /** @description The acknowledging user's name (else e-mail), or the key's label; null when unknown */
+            acknowledgedByName: string | null;
             evidence: {
                 baseline: {
                     count: number;
@@ -1979,7 +2003,7 @@ export interface components {
             };
         };
         OptimiserAdjustment: {
-            after: ({
+            after: {
                 segments: {
                     [key: string]: number;
                 };
@@ -1987,13 +2011,19 @@ export interface components {
             } | {
                 held: boolean;
                 source: string;
-            }) | {
+            } | {
+                stepId: string;
+                weights: {
+                    [key: string]: number;
+                };
+                workflowId: string;
+            } | {
                 active: boolean;
                 version: number | null;
                 workflowId: string;
             };
             alertId: string | null;
-            before: ({
+            before: {
                 segments: {
                     [key: string]: number;
                 };
@@ -2001,7 +2031,13 @@ export interface components {
             } | {
                 held: boolean;
                 source: string;
-            }) | {
+            } | {
+                stepId: string;
+                weights: {
+                    [key: string]: number;
+                };
+                workflowId: string;
+            } | {
                 active: boolean;
                 version: number | null;
                 workflowId: string;
@@ -2027,7 +2063,7 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "workflow_pause";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights" | "workflow_pause";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
@@ -2432,7 +2468,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2453,7 +2489,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                         points: {
                             count: number;
                             start: string;
@@ -2466,6 +2502,51 @@ export interface operations {
                         to: string;
                         /** @enum {string} */
                         window: "1m" | "15m" | "1h" | "1d";
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
+                            createdBy: string | null;
+                            /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                            createdByName: string | null;
+                            id: string;
+                            label: string;
+                            /** @description When it last authenticated, to the minute */
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            /** @enum {string} */
+                            scope: "admin" | "ingest" | "read" | "advise";
+                        }[];
                     };
                 };
             };
@@ -2507,6 +2588,51 @@ export interface operations {
                         id: string;
                         key: string;
                         scope: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
+                        createdBy: string | null;
+                        /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                        createdByName: string | null;
+                        id: string;
+                        label: string;
+                        /** @description When it last authenticated, to the minute */
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        /** @enum {string} */
+                        scope: "admin" | "ingest" | "read" | "advise";
                     };
                 };
             };
@@ -5806,6 +5932,37 @@ export interface operations {
                                 windowMinutes: number;
                             };
                         };
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.1,
+                         *       "minOutcomes": 30
+                         *     }
+                         */
+                        variantSplit: {
+                            /**
+                             * @description Smallest share any variant keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of a variant share in one hour
+                             * @default 0.1
+                             */
+                            maxStep: number;
+                            /**
+                             * @description Outcomes the split needs (all variants together) before it is rebalanced
+                             * @default 30
+                             */
+                            minOutcomes: number;
+                            /**
+                             * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         version: number;
                         /**
                          * @default {
@@ -6032,6 +6189,37 @@ export interface operations {
                     /**
                      * @default {
                      *       "mode": "apply",
+                     *       "floor": 0.1,
+                     *       "maxStep": 0.1,
+                     *       "minOutcomes": 30
+                     *     }
+                     */
+                    variantSplit?: {
+                        /**
+                         * @description Smallest share any variant keeps
+                         * @default 0.1
+                         */
+                        floor?: number;
+                        /**
+                         * @description Largest change of a variant share in one hour
+                         * @default 0.1
+                         */
+                        maxStep?: number;
+                        /**
+                         * @description Outcomes the split needs (all variants together) before it is rebalanced
+                         * @default 30
+                         */
+                        minOutcomes?: number;
+                        /**
+                         * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                         * @default apply
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "apply",
                      *       "maxPerHour": 1,
                      *       "guard": {
                      *         "metric": "qualification_rate",
@@ -6237,6 +6425,37 @@ export interface operations {
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
+                        };
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.1,
+                         *       "minOutcomes": 30
+                         *     }
+                         */
+                        variantSplit: {
+                            /**
+                             * @description Smallest share any variant keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of a variant share in one hour
+                             * @default 0.1
+                             */
+                            maxStep: number;
+                            /**
+                             * @description Outcomes the split needs (all variants together) before it is rebalanced
+                             * @default 30
+                             */
+                            minOutcomes: number;
+                            /**
+                             * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
                         };
                         version: number;
                         /**

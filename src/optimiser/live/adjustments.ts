@@ -13,11 +13,16 @@ import type {
   ThresholdSnapshot,
   WorkflowPauseState,
 } from './ports.ts';
+import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
+
+/** What a change changed: thresholds, a source's hold, a split's weights, or whether a workflow is active. */
+export type AdjustedValue = ThresholdSnapshot | SourceHoldState | SplitWeightsState | WorkflowPauseState;
 
 export const ADJUSTMENT_KINDS = [
   'threshold_nudge',
   'threshold_recalibration',
   'source_pause',
+  'split_weights',
   'workflow_pause',
 ] as const;
 export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
@@ -28,9 +33,6 @@ export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
  * setting since, so it can no longer be undone alone; `rejected`: a person declined a proposal.
  */
 export type AdjustmentStatus = 'applied' | 'kept' | 'rolled_back' | 'proposed' | 'superseded' | 'rejected';
-
-/** What a change changed: thresholds, a source's hold, or whether a workflow is active. */
-export type AdjustedValue = ThresholdSnapshot | SourceHoldState | WorkflowPauseState;
 
 /** The sequential test behind a guard, kept with the change so a restart resumes it. */
 interface GuardState extends Guard {
@@ -51,7 +53,7 @@ export interface Adjustment {
   origin: 'detector' | 'council' | 'person';
   alertId: string | null;
   target: string;
-  /** Thresholds for the threshold kinds; the source's hold for `source_pause`; the workflow for `workflow_pause`. */
+  /** Thresholds for the threshold kinds; the source's hold for `source_pause`; a split's weights for `split_weights`; the workflow for `workflow_pause`. */
   before: AdjustedValue;
   after: AdjustedValue;
   reason: string;
@@ -428,28 +430,37 @@ export async function settle(
     // A workflow is activated again by the workflows service in its own transaction: the caller
     // does that outside this one (before it for a person's rollback, after commit for the guard's).
     const undone =
-      'workflowId' in after
-        ? (resumed ?? true)
-        : 'source' in after
-          ? await deps.sources.release(db, workspaceId, after.source, adjustment.id)
-          : await deps.thresholds.replace(
-              db,
-              workspaceId,
-              {
-                expected: after,
-                next: adjustment.before as ThresholdSnapshot,
-                reason: `rollback of ${adjustment.id}: ${why}`,
-              },
-              actor,
-            );
+      'weights' in after
+        ? await replaceSplitWeights(db, workspaceId, {
+            expected: after,
+            next: adjustment.before as SplitWeightsState,
+            adjustmentId: adjustment.id,
+            at: deps.clock.now(),
+          })
+        : 'active' in after
+          ? (resumed ?? true)
+          : 'source' in after
+            ? await deps.sources.release(db, workspaceId, after.source, adjustment.id)
+            : await deps.thresholds.replace(
+                db,
+                workspaceId,
+                {
+                  expected: after,
+                  next: adjustment.before as ThresholdSnapshot,
+                  reason: `rollback of ${adjustment.id}: ${why}`,
+                },
+                actor,
+              );
     if (!undone) {
       status = 'superseded';
       settlement =
-        'workflowId' in after
-          ? `${why}; not rolled back: the workflow was changed since (activated, deleted or edited)`
-          : 'source' in after
-            ? `${why}; not rolled back: the source's hold was already lifted or replaced`
-            : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
+        'weights' in after
+          ? `${why}; not rolled back: the split's weights were changed again since`
+          : 'active' in after
+            ? `${why}; not rolled back: the workflow was changed since (activated, deleted or edited)`
+            : 'source' in after
+              ? `${why}; not rolled back: the source's hold was already lifted or replaced`
+              : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
     }
   }
   await db

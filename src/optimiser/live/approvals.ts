@@ -12,6 +12,7 @@ import {
 } from './adjustments.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
 import type { ThresholdSnapshot } from './ports.ts';
+import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
 
 /**
  * A person decides a proposal the policy held back (policy mode `propose`, a council
@@ -59,6 +60,8 @@ function guardOf(policy: OptimiserPolicy, adjustment: Adjustment, raise: boolean
       return policy.sourcePause.guard;
     case 'workflow_pause':
       return policy.workflowPause.guard;
+    case 'split_weights':
+      return policy.thresholdNudge.guard;
   }
 }
 
@@ -88,10 +91,18 @@ export async function approveProposal(
   let before: AdjustedValue = adjustment.before;
   let after: AdjustedValue = adjustment.after;
   let raise = false;
-  if ('workflowId' in after) {
+  if ('active' in after) {
     if (input.workflowVersion === undefined) throw unapplicable(adjustment.id, 'the workflow was not paused');
     before = { workflowId: after.workflowId, active: true, version: input.workflowVersion };
     after = { ...before, active: false };
+  } else if ('weights' in after) {
+    const replaced = await replaceSplitWeights(db, ctx.workspaceId, {
+      expected: adjustment.before as SplitWeightsState,
+      next: after,
+      adjustmentId: adjustment.id,
+      at: now,
+    });
+    if (!replaced) throw unapplicable(adjustment.id, 'the split’s weights changed since it was proposed');
   } else if ('source' in after) {
     const held = await deps.sources.hold(db, ctx.workspaceId, after.source, {
       adjustmentId: adjustment.id,

@@ -529,7 +529,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
   /** After the guard rolled a workflow pause back (committed): the workflow is activated again. */
   async function resumeAfterGuard(ctx: WorkspaceContext, adjustment: Adjustment): Promise<void> {
     const before = adjustment.before;
-    if (!('workflowId' in before) || before.version === null || !options.workflows) return;
+    if (!('active' in before) || before.version === null || !options.workflows) return;
     const resumed = await options.workflows.resume(ctx.workspaceId, before.workflowId, before.version, {
       type: 'worker',
       id: `optimiser.adjustment:${adjustment.id}`,
@@ -734,7 +734,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       let resumed: boolean | undefined;
       // The workflows service activates in its own transaction: before this one, and only for a
       // pause in force (rollBackByHand refuses the others).
-      if ('workflowId' in before && (found.status === 'applied' || found.status === 'kept'))
+      if ('active' in before && (found.status === 'applied' || found.status === 'kept'))
         resumed =
           before.version !== null && options.workflows
             ? await options.workflows.resume(ctx.workspaceId, before.workflowId, before.version, actor)
@@ -757,7 +757,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       const baseline = await baselineBefore(ctx, guard.windowMinutes);
       let workflowVersion: number | undefined;
       const after = found.after;
-      if ('workflowId' in after && found.status === 'proposed') {
+      if ('active' in after && found.status === 'proposed') {
         if (!options.workflows)
           throw new LeadloopError('unavailable', 'workflows cannot be paused in this deployment');
         const made = await options.workflows.pause(ctx.workspaceId, after.workflowId, actor);
@@ -782,7 +782,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
         return adjustment;
       } catch (error) {
         // Not recorded (decided concurrently): the workflow goes back to how it was.
-        if (workflowVersion !== undefined && 'workflowId' in after)
+        if (workflowVersion !== undefined && 'active' in after)
           await options.workflows?.resume(ctx.workspaceId, after.workflowId, workflowVersion, actor);
         throw error;
       }
