@@ -28,7 +28,6 @@ import {
   liveAlerts,
   openAlert,
   resolveAlert,
-  setAlertReview,
 } from './alerts.ts';
 import { approveProposal, findAdjustment, rejectProposal } from './approvals.ts';
 import { buildGuarantee, type GuaranteeReport, type PeriodFigures } from './guarantee.ts';
@@ -45,6 +44,7 @@ import type {
   WorkflowControl,
 } from './ports.ts';
 import { PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.ts';
+import { createReviewJob } from './review-job.ts';
 import {
   EMPTY_MONITOR_STATE,
   type Firing,
@@ -55,7 +55,7 @@ import {
   setReferences,
   stepMinute,
 } from './streams.ts';
-import { recordWorkflowPause, workflowPauseBlock } from './workflow-pause.ts';
+import { createWorkflowPauses } from './workflow-pause.ts';
 import { setWorkflowReferences, stepWorkflows, workflowRecovered } from './workflow-streams.ts';
 
 export interface LiveOptimiserOptions {
@@ -478,81 +478,14 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
     return report;
   }
 
-  /**
-   * Pauses a workflow when the policy allows (the workflows service deactivates it in its own
-   * transaction, first), then records the change, made or only proposed.
-   */
-  async function pauseWorkflow(
-    ctx: WorkspaceContext,
-    policy: OptimiserPolicy,
-    change: {
-      origin: Adjustment['origin'];
-      alertId: string | null;
-      workflowId: string;
-      reason: string;
-      baseline: { rate: number; arrivals: number; from: number; to: number };
-    },
-  ): Promise<Adjustment> {
-    const id = ids.next('adj');
-    const blocked = await workflowPauseBlock(store.db, ctx, policy, change, clock.now());
-    const made = blocked
-      ? { ok: false as const, reason: blocked }
-      : options.workflows
-        ? await options.workflows.pause(ctx.workspaceId, change.workflowId, {
-            type: 'worker',
-            id: `optimiser.adjustment:${id}`,
-          })
-        : { ok: false as const, reason: 'workflows cannot be paused in this deployment' };
-    return inWorkspace(ctx.workspaceId, () =>
-      store.transaction((trx) =>
-        recordWorkflowPause(
-          trx,
-          adjustmentDeps,
-          ctx,
-          policy,
-          {
-            id,
-            origin: change.origin,
-            alertId: change.alertId,
-            workflowId: change.workflowId,
-            reason: change.reason,
-            outcome: made.ok
-              ? { paused: true, version: made.version }
-              : { paused: false, blocked: made.reason },
-          },
-          change.baseline,
-        ),
-      ),
-    );
-  }
-
-  /** After the guard rolled a workflow pause back (committed): the workflow is activated again. */
-  async function resumeAfterGuard(ctx: WorkspaceContext, adjustment: Adjustment): Promise<void> {
-    const before = adjustment.before;
-    if (!('active' in before) || before.version === null || !options.workflows) return;
-    const resumed = await options.workflows.resume(ctx.workspaceId, before.workflowId, before.version, {
-      type: 'worker',
-      id: `optimiser.adjustment:${adjustment.id}`,
-    });
-    if (resumed) return;
-    await inWorkspace(ctx.workspaceId, () =>
-      store.transaction(async (trx) => {
-        const why = 'not activated again: the workflow was changed since (activated, deleted or edited)';
-        await trx
-          .updateTable('optimiser_adjustments')
-          .set({ status: 'superseded', settlement: why })
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('id', '=', adjustment.id)
-          .execute();
-        await audit.append(trx, ctx.workspaceId, {
-          actor: MONITOR,
-          action: 'optimiser.change_superseded',
-          subject: adjustment.id,
-          reason: why,
-        });
-      }),
-    );
-  }
+  const { pauseWorkflow, resumeAfterGuard } = createWorkflowPauses({
+    store,
+    audit,
+    clock,
+    ids,
+    adjustmentDeps,
+    workflows: options.workflows,
+  });
 
   async function recalibrateThresholds(
     ctx: WorkspaceContext,
@@ -604,97 +537,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       await inWorkspace(job.workspaceId, () => monitor(job.workspaceId));
     },
 
-    async reviewJob(job) {
-      await inWorkspace(job.workspaceId, async () => {
-        const ctx = ctxOf(job.workspaceId);
-        const alert = await findAlert(store.db, ctx, job.payload.alertId);
-        if (alert.review || alert.status === 'resolved') return;
-        const policy = await readPolicy(store.db, job.workspaceId);
-        if (policy.council === 'off') return;
-        const answer = await reviewer.review(ctx, { id: alert.id, summary: alert.summary }, job.signal);
-        if (!answer.ok) {
-          await setAlertReview(store.db, job.workspaceId, alert.id, {
-            status: 'unavailable',
-            decisionId: null,
-            primary: null,
-            adjustments: [],
-            note: answer.reason,
-          });
-          return;
-        }
-        const proposals: string[] = [];
-        const notes: string[] = [];
-        const baseline = await baselineBefore(ctx, policy.thresholdNudge.guard.windowMinutes);
-        await store.transaction(async (trx) => {
-          for (const rec of answer.recommendations) {
-            const direction = rec.kind === 'raise_threshold' ? 1 : rec.kind === 'lower_threshold' ? -1 : 0;
-            const workflow =
-              rec.kind === 'change_workflow' ? /^workflow (\S+)/.exec(rec.target)?.[1] : undefined;
-            if (workflow) {
-              // Pausing a workflow on the council's word needs a person: held for approval.
-              const adjustment = await recordWorkflowPause(
-                trx,
-                adjustmentDeps,
-                ctx,
-                policy,
-                {
-                  id: ids.next('adj'),
-                  origin: 'council',
-                  alertId: alert.id,
-                  workflowId: workflow,
-                  reason: `council decision ${answer.decisionId} (${answer.basis}): ${rec.change} — ${rec.evidence}`,
-                  outcome: {
-                    paused: false,
-                    blocked: 'the council’s workflow recommendations wait for a person’s approval',
-                  },
-                },
-                baseline,
-              );
-              proposals.push(adjustment.id);
-              continue;
-            }
-            if (direction === 0) {
-              if (rec.kind !== 'no_change')
-                notes.push(
-                  `${rec.kind} (${rec.target}) waits for a person: not a change the policy automates`,
-                );
-              continue;
-            }
-            const adjustment = await proposeChange(
-              trx,
-              adjustmentDeps,
-              ctx,
-              policy,
-              {
-                kind: 'threshold_nudge',
-                origin: 'council',
-                alertId: alert.id,
-                delta: direction * policy.thresholdNudge.maxStep,
-                reason: `council decision ${answer.decisionId} (${answer.basis}): ${rec.change} — ${rec.evidence}`,
-                apply: policy.council === 'apply',
-              },
-              baseline,
-            );
-            proposals.push(adjustment.id);
-          }
-          await setAlertReview(trx, job.workspaceId, alert.id, {
-            status: 'reviewed',
-            decisionId: answer.decisionId,
-            primary: answer.primary,
-            adjustments: proposals,
-            note: notes.join('; ') || `${answer.recommendations.length} recommendation(s)`,
-          });
-          await audit.append(trx, job.workspaceId, {
-            actor: { type: 'worker', id: 'optimiser.review' },
-            action: 'optimiser.alert_reviewed',
-            subject: alert.id,
-            reason: `the council reviewed the alert unasked (decision ${answer.decisionId}, primary ${answer.primary}); ${proposals.length} proposal(s)`,
-            data: { decisionId: answer.decisionId, adjustments: proposals },
-          });
-        });
-        events.notify(job.workspaceId);
-      });
-    },
+    reviewJob: createReviewJob({ store, audit, events, ids, reviewer, adjustmentDeps, baselineBefore }),
 
     async housekeepingJob(job) {
       await inWorkspace(job.workspaceId, async () => {

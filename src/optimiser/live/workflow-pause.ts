@@ -1,5 +1,7 @@
-import type { WorkspaceContext } from '../../core/index.ts';
-import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
+import type { AuditLog } from '../../compliance/index.ts';
+import type { Clock, IdGenerator, WorkspaceContext } from '../../core/index.ts';
+import { inWorkspace } from '../../core/index.ts';
+import type { Db, OptimiserAdjustmentsTable, Store } from '../../store/index.ts';
 import { toJson } from '../../store/index.ts';
 import {
   type Adjustment,
@@ -10,7 +12,7 @@ import {
   record,
 } from './adjustments.ts';
 import type { OptimiserPolicy } from './policy.ts';
-import type { WorkflowPauseState } from './ports.ts';
+import type { WorkflowControl, WorkflowPauseState } from './ports.ts';
 
 /**
  * A `workflow_pause`: a workflow whose e-mail collapses (bounces or unsubscribes spiking) is
@@ -87,4 +89,93 @@ export async function recordWorkflowPause(
     settlement: null,
   };
   return record(deps, db, ctx, row, { before, after, guard: guardState });
+}
+
+/** Making and undoing workflow pauses around the workflows service's own transactions. */
+export function createWorkflowPauses(deps: {
+  store: Store;
+  audit: AuditLog;
+  clock: Clock;
+  ids: IdGenerator;
+  adjustmentDeps: AdjustmentDeps;
+  workflows: WorkflowControl | undefined;
+}) {
+  const { store, audit, clock, ids, adjustmentDeps, workflows } = deps;
+  /**
+   * Pauses a workflow when the policy allows (the workflows service deactivates it in its own
+   * transaction, first), then records the change, made or only proposed.
+   */
+  async function pauseWorkflow(
+    ctx: WorkspaceContext,
+    policy: OptimiserPolicy,
+    change: {
+      origin: Adjustment['origin'];
+      alertId: string | null;
+      workflowId: string;
+      reason: string;
+      baseline: { rate: number; arrivals: number; from: number; to: number };
+    },
+  ): Promise<Adjustment> {
+    const id = ids.next('adj');
+    const blocked = await workflowPauseBlock(store.db, ctx, policy, change, clock.now());
+    const made = blocked
+      ? { ok: false as const, reason: blocked }
+      : workflows
+        ? await workflows.pause(ctx.workspaceId, change.workflowId, {
+            type: 'worker',
+            id: `optimiser.adjustment:${id}`,
+          })
+        : { ok: false as const, reason: 'workflows cannot be paused in this deployment' };
+    return inWorkspace(ctx.workspaceId, () =>
+      store.transaction((trx) =>
+        recordWorkflowPause(
+          trx,
+          adjustmentDeps,
+          ctx,
+          policy,
+          {
+            id,
+            origin: change.origin,
+            alertId: change.alertId,
+            workflowId: change.workflowId,
+            reason: change.reason,
+            outcome: made.ok
+              ? { paused: true, version: made.version }
+              : { paused: false, blocked: made.reason },
+          },
+          change.baseline,
+        ),
+      ),
+    );
+  }
+
+  /** After the guard rolled a workflow pause back (committed): the workflow is activated again. */
+  async function resumeAfterGuard(ctx: WorkspaceContext, adjustment: Adjustment): Promise<void> {
+    const before = adjustment.before;
+    if (!('active' in before) || before.version === null || !workflows) return;
+    const resumed = await workflows.resume(ctx.workspaceId, before.workflowId, before.version, {
+      type: 'worker',
+      id: `optimiser.adjustment:${adjustment.id}`,
+    });
+    if (resumed) return;
+    await inWorkspace(ctx.workspaceId, () =>
+      store.transaction(async (trx) => {
+        const why = 'not activated again: the workflow was changed since (activated, deleted or edited)';
+        await trx
+          .updateTable('optimiser_adjustments')
+          .set({ status: 'superseded', settlement: why })
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('id', '=', adjustment.id)
+          .execute();
+        await audit.append(trx, ctx.workspaceId, {
+          actor: { type: 'worker', id: 'optimiser.monitor' },
+          action: 'optimiser.change_superseded',
+          subject: adjustment.id,
+          reason: why,
+        });
+      }),
+    );
+  }
+
+  return { pauseWorkflow, resumeAfterGuard };
 }
