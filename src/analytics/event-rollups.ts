@@ -7,8 +7,7 @@ export const BIN_SEPARATOR = '#';
 
 /** Score bins: ten points wide, the last open-ended (scores are summed points, at least 0). */
 export const SCORE_BINS = 11;
-export const scoreBin = (score: number): number =>
-  Math.min(SCORE_BINS - 1, Math.max(0, Math.floor(score / 10)));
+const scoreBin = (score: number): number => Math.min(SCORE_BINS - 1, Math.max(0, Math.floor(score / 10)));
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 const num = (value: unknown): number | null =>

@@ -376,7 +376,7 @@ function binsOf(histogram: Map<number, number> | undefined): number[] {
 }
 
 /** Population stability index over bin counts (empty bins floored at 1e-4, as is usual). */
-export function scorePsi(expected: readonly number[], actual: readonly number[]): number {
+function scorePsi(expected: readonly number[], actual: readonly number[]): number {
   const e = expected.reduce((a, b) => a + b, 0);
   const a = actual.reduce((x, y) => x + y, 0);
   if (e === 0 || a === 0) return 0;

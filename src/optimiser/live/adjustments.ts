@@ -73,7 +73,7 @@ export interface AdjustmentDeps {
   sources: SourceHolds;
 }
 
-export const OPTIMISER: Actor = { type: 'worker', id: 'optimiser' };
+const OPTIMISER: Actor = { type: 'worker', id: 'optimiser' };
 const MINUTE = 60_000;
 /** The guard's CUSUM threshold (nats), as in the simulator's rollback test. */
 const GUARD_H = 4;

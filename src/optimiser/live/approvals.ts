@@ -36,7 +36,7 @@ export async function findAdjustment(db: Db, ctx: WorkspaceContext, id: string):
 }
 
 /** Throws unless the change is a proposal still waiting for a decision. */
-export function assertProposed(adjustment: Adjustment): void {
+function assertProposed(adjustment: Adjustment): void {
   if (adjustment.status !== 'proposed')
     throw new LeadloopError(
       'conflict',

@@ -11,7 +11,7 @@ import type { AlertEvidence } from './alerts.ts';
  * a day to fix a reference. Their whole state is kept in the monitor's stored state, so a restart
  * resumes the same statistics (nothing is rebuilt).
  */
-export const OUTCOME_DETECTOR_SETTINGS = {
+const OUTCOME_DETECTOR_SETTINGS = {
   phDelta: 0.0075,
   phThreshold: 50,
   phMinInstances: 30,

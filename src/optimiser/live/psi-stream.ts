@@ -1,5 +1,5 @@
 import { psi, psiCriticalValue } from '../detectors/psi.ts';
-import type { Firing } from './streams.ts';
+import type { AlertEvidence } from './alerts.ts';
 
 /**
  * A label-free leading indicator: the score distribution of the last hour's leads against the
@@ -43,7 +43,7 @@ export function stepPsi(
   minute: number,
   current: readonly number[],
   reference: { from: number; to: number },
-): Firing | null {
+): { stream: string; kind: 'score_psi_shift'; summary: string; evidence: AlertEvidence } | null {
   const drift = scoreDrift(state.reference, current);
   if (!drift || drift.value <= drift.critical) {
     state.above = 0;

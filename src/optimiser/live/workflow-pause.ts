@@ -23,7 +23,7 @@ import type { WorkflowControl, WorkflowPauseState } from './ports.ts';
  */
 
 /** Why the policy holds a workflow pause back (recorded as `proposed`), or null to make it. */
-export async function workflowPauseBlock(
+async function workflowPauseBlock(
   db: Db,
   ctx: WorkspaceContext,
   policy: OptimiserPolicy,

@@ -9,7 +9,7 @@ import { type Firing, type MonitorState, pct, stepRise } from './streams.ts';
  * detected in a median 7 simulated minutes, docs/optimiser.md); the simulator has no unsubscribe
  * model, so the unsubscribe stream takes a rise of 2 points at the same h, an untuned choice.
  */
-export const WORKFLOW_DETECTOR_SETTINGS = {
+const WORKFLOW_DETECTOR_SETTINGS = {
   bounceShift: 0.1,
   bounceH: 11,
   unsubscribeShift: 0.02,
