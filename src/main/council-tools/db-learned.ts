@@ -1,4 +1,4 @@
-import { inWorkspace } from '../../core/index.ts';
+import { inWorkspace, readingDirectory } from '../../core/index.ts';
 import {
   dealBandOf,
   type LearnedConversions,
@@ -26,20 +26,22 @@ export async function learnedConversions(
   workspaceId: string,
   now: number,
 ): Promise<LearnedConversions> {
-  const self = await db
-    .selectFrom('workspaces')
-    .select('organisation_id')
-    .where('id', '=', workspaceId)
-    .executeTakeFirst();
+  // The organisation's other units lie outside this workspace's scope: the directory is read
+  // across workspaces (migration 018), their rows each in their own scope below.
+  const self = await readingDirectory(() =>
+    db.selectFrom('workspaces').select('organisation_id').where('id', '=', workspaceId).executeTakeFirst(),
+  );
   const units = self
     ? (
-        await db
-          .selectFrom('workspaces')
-          .select('id')
-          .where('organisation_id', '=', self.organisation_id)
-          .orderBy('id')
-          .limit(MAX_UNITS)
-          .execute()
+        await readingDirectory(() =>
+          db
+            .selectFrom('workspaces')
+            .select('id')
+            .where('organisation_id', '=', self.organisation_id)
+            .orderBy('id')
+            .limit(MAX_UNITS)
+            .execute(),
+        )
       ).map((w) => w.id)
     : [workspaceId];
   const since = now - LEARNING_WINDOW_DAYS * DAY_MS;
