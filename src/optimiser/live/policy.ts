@@ -83,6 +83,19 @@ export const optimiserPolicySchema = z
       })
       .strict()
       .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
+    workflowPause: z
+      .object({
+        mode: z
+          .enum(['apply', 'propose', 'off'])
+          .default('apply')
+          .describe(
+            'When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing',
+          ),
+        maxPerHour: z.number().int().min(0).max(12).default(1),
+        guard: guardSchema.default(DEFAULT_GUARD),
+      })
+      .strict()
+      .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
     variantSplit: z
       .object({
         mode: z
@@ -156,7 +169,7 @@ export async function writePolicy(
     actor,
     action: 'optimiser.policy_updated',
     subject: ctx.workspaceId,
-    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, source pauses ${policy.sourcePause.mode === 'off' ? 'off' : `${policy.sourcePause.mode}, ≤ ${policy.sourcePause.maxPerHour} an hour`}, council ${policy.council}`,
+    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, source pauses ${policy.sourcePause.mode === 'off' ? 'off' : `${policy.sourcePause.mode}, ≤ ${policy.sourcePause.maxPerHour} an hour`}, workflow pauses ${policy.workflowPause.mode === 'off' ? 'off' : `${policy.workflowPause.mode}, ≤ ${policy.workflowPause.maxPerHour} an hour`}, council ${policy.council}`,
     data: { version, policy },
   });
   return { ...policy, version };
