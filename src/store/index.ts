@@ -10,6 +10,7 @@ export { withSavepoint } from './savepoint.ts';
 export type { Database } from './schema.ts';
 export { DIRECTORY_TABLES, OWNER_TABLES, TENANT_TABLES } from './schema.ts';
 export type { ChatSessionsTable } from './tables/chat.ts';
+export type { CouncilDecisionsTable } from './tables/council.ts';
 export type { OptimiserAdjustmentsTable, OptimiserAlertsTable } from './tables/optimiser.ts';
 export type {
   AuditLogTable,
@@ -21,6 +22,7 @@ export type {
   SubmissionsTable,
 } from './tables/platform.ts';
 export type { ConsentEventsTable, PrivacyRequestsTable } from './tables/privacy.ts';
+export type { ScoringModelsTable } from './tables/scoring.ts';
 export type { WorkflowRunsTable, WorkflowStepsTable } from './tables/workflows.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';
