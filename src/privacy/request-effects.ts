@@ -1,5 +1,6 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
+import { changeLead } from '../leads/index.ts';
 import type { Db, PrivacyRequestsTable } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import type { ConsentEntryInput, ConsentLedger } from './consent-ledger.ts';
@@ -113,23 +114,12 @@ export function createRequestEffects(options: {
         if (from !== value) diff[field] = { from, to: value };
       }
       if (Object.keys(diff).length === 0) continue;
-      await db
-        .updateTable('leads')
-        .set({ ...set, updated_at: now })
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .execute();
-      await db
-        .insertInto('lead_history')
-        .values({
-          workspace_id: ctx.workspaceId,
-          lead_id: leadId,
-          event_id: row.id,
-          action: 'rectified',
-          changes: toJson(diff),
-          created_at: now,
-        })
-        .execute();
+      await changeLead(db, ctx.workspaceId, leadId, set, {
+        eventId: row.id,
+        action: 'rectified',
+        changes: diff,
+        at: now,
+      });
       // Old and new values are personal data: sealed with the lead's key, so erasure shreds them.
       await audit.append(db, ctx.workspaceId, {
         actor,
