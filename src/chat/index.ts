@@ -29,8 +29,11 @@ export {
 } from './evaluation.ts';
 
 export { extractTimeline } from './extract-timeline.ts';
+
 // Answers to visitors' questions from the workspace's content
 
+// Whether a reply offers a person (bench:chat:heldout counts a decline as a hand-off only then)
+export { offersHandoff } from './intents.ts';
 export { CHAT_EXTRACT_TASK, createChatExtractSkill, createModelSlotExtractor } from './model-extractor.ts';
 // The real-model path of replies: wording and answers through the model port, guarded
 export {

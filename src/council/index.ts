@@ -77,11 +77,15 @@ export { questionSchema } from './question-schemas.ts';
 
 /** What the router learns (Beta counts per combination), and where it lives (port). */
 export type { RouterStats } from './router-stats.ts';
+
 /** Learned stats: empty, parse stored, record a reward, posterior, in-memory store. */
 /** Output-guard findings. */
 /** Untrusted-data defences. */
 /** The council skills' input. */
 
+/** Conversion rates learned across business units (empirical-Bayes pooling) and the calls they lead to. */
+export type { CellCall, LearnedRate } from './learned-rates.ts';
+export { learnedCall, learnRates, MIN_LEARNED_OUTCOMES, ruleCall } from './learned-rates.ts';
 /** Register the offline skills of the roles on the model port; run one directly. */
 export { registerCouncilSkills } from './skills.ts';
 /** Tool gateway: scope, allow-list, recording. */
@@ -93,6 +97,7 @@ export type {
   ConversationSnapshot,
   CouncilTools,
   LeadSnapshot,
+  LearnedConversions,
   PerformanceMetrics,
   ScoreSnapshot,
   Segment,

@@ -100,6 +100,10 @@ const recommendationSchema = z.object({
   change: text(500),
   expectedEffect: text(500),
   evidence: text(500),
+  /** What the recommendation rests on: rates learned from outcomes, or a written rule. */
+  source: z.enum(['learned', 'rule']).optional(),
+  /** For `learned`: how many outcomes (all business units) the rate was learned from. */
+  outcomes: z.number().int().nonnegative().optional(),
 });
 /** A recommendation. */
 export type Recommendation = z.infer<typeof recommendationSchema>;

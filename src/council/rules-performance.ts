@@ -1,4 +1,5 @@
 import type { Available, Knowledge } from './knowledge.ts';
+import { learnedFindings } from './learned-rates.ts';
 import type { Recommendation, ReviewAnswer } from './question-schemas.ts';
 import type { PerformanceMetrics } from './tools-port.ts';
 import { type Factor, REVIEW_KINDS, type ReviewKind } from './vocabulary.ts';
@@ -97,13 +98,24 @@ function paidFindings(m: PerformanceMetrics): Recommendation[] {
   return out;
 }
 
-/** The findings an optimizer with knowledge `k` reaches. */
+/**
+ * The findings an optimizer with knowledge `k` reaches: per-segment threshold changes from rates
+ * learned across the organisation's business units where enough outcomes exist, and the written
+ * rules everywhere (each finding says which it rests on).
+ */
 export function reviewFindings(m: PerformanceMetrics, k: Knowledge): Recommendation[] {
   const findings = thresholdFindings(m);
   if (k.domain === 'chat_conversion') findings.push(...chatFindings(m));
   if (k.domain === 'outbound_email') findings.push(...emailFindings(m));
   if (k.domain === 'paid_acquisition') findings.push(...paidFindings(m));
-  return findings;
+  return [
+    ...learnedFindings(m.learned, m.threshold),
+    ...findings.map((f) => ({
+      ...f,
+      source: 'rule' as const,
+      evidence: `Written rule: ${f.evidence}`.slice(0, 500),
+    })),
+  ];
 }
 
 /** The primary change among recommendations, in fix-first order. */

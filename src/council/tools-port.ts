@@ -148,6 +148,26 @@ const stepSchema = z.object({
   replied: z.number().int().nonnegative(),
 });
 
+/**
+ * Outcomes of the organisation's business units per industry, region and deal band (counts only,
+ * no lead), from which the optimizers learn pooled conversion rates. `self` marks the asking unit.
+ */
+const learnedConversionsSchema = z.object({
+  windowDays: z.number().int().positive(),
+  cells: z
+    .array(
+      z.object({
+        industry: z.string().max(100),
+        region: z.string().max(100),
+        dealBand: z.string().max(100),
+        units: z.array(z.object({ self: z.boolean() }).and(countsSchema)).max(200),
+      }),
+    )
+    .max(500),
+});
+/** Learned-conversion counts. */
+export type LearnedConversions = z.infer<typeof learnedConversionsSchema>;
+
 /** Recent performance of the workspace's funnel (counts). */
 export const performanceMetricsSchema = z.object({
   windowDays: z.number().int().positive(),
@@ -186,6 +206,8 @@ export const performanceMetricsSchema = z.object({
         .max(20),
     })
     .nullable(),
+  /** Pooled outcomes of the organisation's business units (absent: only the written rules apply). */
+  learned: learnedConversionsSchema.nullable().optional(),
 });
 /** Performance metrics. */
 export type PerformanceMetrics = z.infer<typeof performanceMetricsSchema>;

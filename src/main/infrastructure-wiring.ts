@@ -3,6 +3,7 @@ import { type Config, ConfigError } from '../config/index.ts';
 import type { Clock, IdGenerator } from '../core/index.ts';
 import { createEmbeddedQueue, loadBullmqQueue, loadRabbitmqQueue, type Queue } from '../queue/index.ts';
 import { createStore, type Store } from '../store/index.ts';
+import { sealClearPasswordHashes } from './master-key-rotation.ts';
 import type { RuntimeOptions } from './runtime-types.ts';
 
 /** Opens the database and, unless the caller knows it is, migrates it. */
@@ -43,11 +44,13 @@ async function migrateStore(
       await owner.migrate({
         appRole: { name: config.DATABASE_APP_ROLE, password: config.DATABASE_APP_PASSWORD },
       });
+      await sealClearPasswordHashes(owner, masterKey, logger);
     } finally {
       await owner.destroy();
     }
   } else {
     await store.migrate();
+    await sealClearPasswordHashes(store, masterKey, logger);
   }
   if ((await store.acceptsDataScope()) === false)
     throw new ConfigError(

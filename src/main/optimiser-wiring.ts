@@ -3,11 +3,19 @@ import type { AuditLog } from '../compliance/index.ts';
 import { type Clock, type IdGenerator, LeadloopError } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
-import { createLiveOptimiser, type LiveOptimiser, type PerformanceReviewer } from '../optimiser/index.ts';
+import {
+  createLiveOptimiser,
+  createSplitOptimiser,
+  type LiveOptimiser,
+  type PerformanceReviewer,
+  type SplitOptimiser,
+  type ThresholdControl,
+} from '../optimiser/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
 import { createSourceHolds } from './source-holds.ts';
+import { createSplitExperiments } from './split-experiments.ts';
 
 /**
  * Joins the live optimiser's ports: analytics' per-minute rollups, scoring's thresholds, champion
@@ -23,7 +31,9 @@ export function wireOptimiser(options: {
   analytics: AnalyticsService;
   predictive: PredictiveScoring;
   council: CouncilService;
-}): LiveOptimiser {
+  /** Draws of the split optimiser's Thompson sampling; seeded in tests. */
+  random?: () => number;
+}): LiveOptimiser & { splits: SplitOptimiser } {
   const { analytics, predictive, council } = options;
   const reviewer: PerformanceReviewer = {
     async review(ctx, alert, signal) {
@@ -35,13 +45,23 @@ export function wireOptimiser(options: {
         );
         const output = decision.inForce.output as {
           primary?: string;
-          recommendations?: { kind: string; target: string; change: string; evidence: string }[];
+          recommendations?: {
+            kind: string;
+            target: string;
+            change: string;
+            evidence: string;
+            source?: 'learned' | 'rule';
+          }[];
         };
         return {
           ok: true,
           decisionId: decision.id,
           primary: output.primary ?? 'no_change',
-          recommendations: output.recommendations ?? [],
+          // Learned recommendations concern one segment's threshold: not the workspace-wide nudge the
+          // policy automates, so they reach a person under their own kind.
+          recommendations: (output.recommendations ?? []).map((r) =>
+            r.source === 'learned' ? { ...r, kind: `${r.kind}_for_segment` } : r,
+          ),
           basis: `${decision.model.provider}/${decision.model.model}${decision.model.fallback ? `, fell back from ${decision.model.fallback.from}` : ''}`,
         };
       } catch (error) {
@@ -52,7 +72,20 @@ export function wireOptimiser(options: {
       }
     },
   };
-  return createLiveOptimiser({
+  const thresholds: ThresholdControl = {
+    async championVersion(workspaceId) {
+      const { champion } = await predictive.registry.active(options.store.db, workspaceId);
+      return champion?.version ?? null;
+    },
+    async recompute(workspaceId, actor) {
+      await predictive.insights.thresholds(workspaceId, actor);
+    },
+    current: (unit, workspaceId) => predictive.insights.storedThresholds(unit, workspaceId),
+    replace: (unit, workspaceId, change, actor) =>
+      predictive.insights.replaceThresholds(unit, workspaceId, change, actor),
+  };
+  const sources = createSourceHolds(options.clock);
+  const live = createLiveOptimiser({
     store: options.store,
     queue: options.queue,
     audit: options.audit,
@@ -65,20 +98,23 @@ export function wireOptimiser(options: {
       },
       perMinute: (ctx, metric, from, to) => analytics.perMinute(ctx, metric, from, to),
     },
-    thresholds: {
-      async championVersion(workspaceId) {
-        const { champion } = await predictive.registry.active(options.store.db, workspaceId);
-        return champion?.version ?? null;
-      },
-      async recompute(workspaceId, actor) {
-        await predictive.insights.thresholds(workspaceId, actor);
-      },
-      current: (unit, workspaceId) => predictive.insights.storedThresholds(unit, workspaceId),
-      replace: (unit, workspaceId, change, actor) =>
-        predictive.insights.replaceThresholds(unit, workspaceId, change, actor),
-    },
-    sources: createSourceHolds(options.clock),
+    thresholds,
+    sources,
     reviewer,
     periods: (workspaceId, query) => predictive.insights.periodForecasts(workspaceId, query),
   });
+  const splits = createSplitOptimiser({
+    store: options.store,
+    deps: {
+      audit: options.audit,
+      events: options.events,
+      clock: options.clock,
+      ids: options.ids,
+      thresholds,
+      sources,
+    },
+    experiments: createSplitExperiments(),
+    random: options.random ?? Math.random,
+  });
+  return Object.assign(live, { splits });
 }

@@ -10,11 +10,11 @@ import type { HttpApp, LifecycleState } from '../http/index.ts';
 import type { IngestService, SubmissionWriter } from '../ingest/index.ts';
 import type { LeadPipeline, LeadReader, NormalisedLeads } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
-import type { LiveOptimiser } from '../optimiser/index.ts';
+import type { LiveOptimiser, SplitOptimiser } from '../optimiser/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { JobHandlers, JobOutcome, JobPool, Queue, Schedules } from '../queue/index.ts';
 import type { PredictiveScoring, RulesRepository } from '../scoring/index.ts';
-import type { Store, WriteTurns } from '../store/index.ts';
+import type { Store, WriteTurns, WriteTurnsStats } from '../store/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { UsersService } from '../users/index.ts';
@@ -53,7 +53,7 @@ export interface Runtime {
   analytics: AnalyticsService;
   workflows: WorkflowWiring;
   /** The live optimiser: monitor, alerts, guarded adjustments, guarantee report. */
-  optimiser: LiveOptimiser;
+  optimiser: LiveOptimiser & { splits: SplitOptimiser };
   /** Durable per-workspace schedules (the optimiser's minute; ticked by every worker process). */
   schedules: Schedules;
   lifecycle: { state(): LifecycleState; set(state: LifecycleState): void };
@@ -91,6 +91,8 @@ export interface RuntimeOptions {
   scheduleTickMs?: number;
   /** SQLite shared with another thread of this process: how this one takes turns at the write lock. */
   writeTurns?: WriteTurns;
+  /** Both threads' turns at the write lock, for /metrics (the embedded server with a worker thread). */
+  writeLockStats?: () => Record<'http' | 'worker', WriteTurnsStats>;
   /** This process's (or thread's) name on the jobs it claims; default the pid. */
   workerId?: string;
   /** The schema is known to be migrated (the worker thread: its server migrated before starting it). */

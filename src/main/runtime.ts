@@ -71,13 +71,26 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         },
       }
     : eventLog;
-  const metrics = createMetrics({ depth: () => queue.depth() });
+  const metrics = createMetrics({
+    depth: () => queue.depth(),
+    ...(options.writeLockStats ? { writeLock: options.writeLockStats } : {}),
+  });
 
   // Tenants, users and ingestion.
   // One workspace-directory cache for the process: the tenants service and the pipeline share it.
   const directory = createWorkspaceDirectory({ clock });
-  const tenants = createTenantsService({ store, clock, ids, audit, secretBox, directory });
-  const users = createUsersService({ store, clock, ids, audit });
+  const users = createUsersService({ store, clock, ids, audit, box: secretBox });
+  const tenants = createTenantsService({
+    store,
+    clock,
+    ids,
+    audit,
+    secretBox,
+    directory,
+    // A console admin is a way back into the workspace: its last admin key may then be revoked.
+    hasConsoleAdmin: async (workspaceId) =>
+      (await users.listUsers(workspaceId)).some((user) => user.role === 'admin'),
+  });
   const rules = createRulesRepository({ store, clock, audit });
   const leads = createLeadReader({ store, consent: leadConsentFilter() });
   // Ingestion hands the leads it normalised to the pipeline in this process (normalised once).
@@ -197,6 +210,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     analytics,
     predictive,
     council,
+    ...(options.random ? { random: options.random } : {}),
   });
 
   // Workers, schedules and the process's lifecycle.

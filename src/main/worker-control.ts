@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { LeadloopError } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
 import type { LeadPipeline } from '../leads/index.ts';
-import type { LiveOptimiser } from '../optimiser/index.ts';
+import type { LiveOptimiser, SplitOptimiser } from '../optimiser/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { BatchJobHandlers, JobHandlers, JobOutcome, JobPool, Queue, Schedules } from '../queue/index.ts';
 import type { PredictiveScoring } from '../scoring/index.ts';
@@ -16,7 +16,7 @@ export function jobHandlers(capabilities: {
   council: CouncilService;
   privacy: Privacy;
   workflows: WorkflowWiring;
-  optimiser: LiveOptimiser;
+  optimiser: LiveOptimiser & { splits: SplitOptimiser };
 }): { handlers: JobHandlers; batchHandlers: BatchJobHandlers } {
   const { pipeline, predictive, council, privacy, workflows, optimiser } = capabilities;
   return {
@@ -27,7 +27,11 @@ export function jobHandlers(capabilities: {
       'privacy.retention': (job) => privacy.retentionJob(job),
       'workflow.step': (job) => workflows.engine.stepJob(job),
       'workflow.schedule': (job) => workflows.engine.scheduleJob(job),
-      'optimiser.monitor': (job) => optimiser.monitorJob(job),
+      'optimiser.monitor': async (job) => {
+        await optimiser.monitorJob(job);
+        // Split decisions ride on the monitor's minute; each split changes at most once an hour.
+        await optimiser.splits.rebalance(job.workspaceId);
+      },
       'optimiser.review': (job) => optimiser.reviewJob(job),
       'optimiser.housekeeping': (job) => optimiser.housekeepingJob(job),
     },

@@ -15,6 +15,7 @@ import type { WorkflowHttp } from '../http/index.ts';
 import { signWebhook, verifyWebhook } from '../ingest/index.ts';
 import { changeLead, findLead, toLead } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
+import { readSplitWeights } from '../optimiser/index.ts';
 import type { ConsentEntryInput, ConsentStateReader } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Db, Store } from '../store/index.ts';
@@ -308,6 +309,9 @@ export function wireWorkflows(options: {
     http: createSafeHttp({ timeoutMs: config.LEADLOOP_WORKFLOW_HTTP_TIMEOUT_MS }),
     email: smtp ? createEmailSender(nodemailer.createTransport(smtp)) : null,
     sign: signWebhook,
+    splits: {
+      current: (db, ctx, workflowId, stepId) => readSplitWeights(db, ctx.workspaceId, workflowId, stepId),
+    },
     unsubscribeUrl: (workspaceId, leadId) => {
       const base = (config.LEADLOOP_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
       return `${base}/v1/unsubscribe/${encodeURIComponent(workspaceId)}/${encodeURIComponent(leadId)}?t=${links.token(workspaceId, leadId)}`;

@@ -36,4 +36,7 @@ export type {
   ThresholdControl,
   ThresholdSnapshot,
 } from './live/ports.ts';
+export type { SplitExperiments, SplitOptimiser } from './live/split-optimiser.ts';
+export { createSplitOptimiser } from './live/split-optimiser.ts';
+export { readSplitWeights } from './live/split-weights.ts';
 export { LIVE_DETECTOR_SETTINGS } from './live/streams.ts';

@@ -26,5 +26,5 @@ export type { ScoringModelsTable } from './tables/scoring.ts';
 export type { WorkflowRunsTable, WorkflowStepsTable } from './tables/workflows.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';
-export type { WriteTurns } from './write-turns.ts';
-export { createWriteTurns, createWriteTurnsMemory } from './write-turns.ts';
+export type { WriteTurns, WriteTurnsStats } from './write-turns.ts';
+export { createWriteTurns, createWriteTurnsMemory, writeTurnsStats } from './write-turns.ts';

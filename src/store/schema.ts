@@ -15,6 +15,7 @@ import type {
   OptimiserStateTable,
   SchedulesTable,
   SourceHoldsTable,
+  SplitWeightsTable,
 } from './tables/optimiser.ts';
 import type {
   ApiKeysTable,
@@ -121,6 +122,7 @@ export interface Database {
   optimiser_adjustments: OptimiserAdjustmentsTable;
   optimiser_policies: OptimiserPoliciesTable;
   source_holds: SourceHoldsTable;
+  split_weights: SplitWeightsTable;
   chat_knowledge: ChatKnowledgeTable;
 }
 
@@ -174,6 +176,7 @@ export const TENANT_TABLES = [
   'optimiser_adjustments',
   'optimiser_policies',
   'source_holds',
+  'split_weights',
   'chat_knowledge',
 ] as const satisfies readonly (keyof Database)[];
 

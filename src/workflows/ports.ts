@@ -81,3 +81,16 @@ export interface CouncilPort {
     input: { leadId: string; question: string; signal: AbortSignal },
   ): Promise<{ decisionId: string; decision: string; confidence: number; explanation: string }>;
 }
+
+/**
+ * The current weights of a `split` step's variants, as the optimiser last set them (wired in
+ * `src/main`); null while the step's own starting weights apply.
+ */
+export interface SplitWeights {
+  current(
+    db: Db,
+    ctx: WorkspaceRef,
+    workflowId: string,
+    stepId: string,
+  ): Promise<Record<string, number> | null>;
+}

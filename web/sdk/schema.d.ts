@@ -150,11 +150,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** This workspace's API keys, oldest first, revoked ones included (never the key itself) */
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for this workspace (shown once) */
         post: operations["createApiKey"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key of this workspace: it is refused from the next request on
+         * @description 404 for a key that is not this workspace's. 409 when it would leave the workspace with no admin key and no console admin. Revoking a revoked key answers it unchanged.
+         */
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1792,7 +1813,10 @@ export interface components {
     schemas: {
         Alert: {
             acknowledgedAt: string | null;
+            /** @description The user or API key id */
             acknowledgedBy: string | null;
+            /** @description The acknowledging user's name (else e-mail), or the key's label; null when unknown */
+            acknowledgedByName: string | null;
             evidence: {
                 baseline: {
                     count: number;
@@ -1950,6 +1974,12 @@ export interface components {
             } | {
                 held: boolean;
                 source: string;
+            } | {
+                stepId: string;
+                weights: {
+                    [key: string]: number;
+                };
+                workflowId: string;
             };
             alertId: string | null;
             before: {
@@ -1960,6 +1990,12 @@ export interface components {
             } | {
                 held: boolean;
                 source: string;
+            } | {
+                stepId: string;
+                weights: {
+                    [key: string]: number;
+                };
+                workflowId: string;
             };
             createdAt: string;
             guard: {
@@ -1982,7 +2018,7 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
@@ -2435,6 +2471,51 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
+                            createdBy: string | null;
+                            /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                            createdByName: string | null;
+                            id: string;
+                            label: string;
+                            /** @description When it last authenticated, to the minute */
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            /** @enum {string} */
+                            scope: "admin" | "ingest" | "read" | "advise";
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createApiKey: {
         parameters: {
             query?: never;
@@ -2462,6 +2543,51 @@ export interface operations {
                         id: string;
                         key: string;
                         scope: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
+                        createdBy: string | null;
+                        /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                        createdByName: string | null;
+                        id: string;
+                        label: string;
+                        /** @description When it last authenticated, to the minute */
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        /** @enum {string} */
+                        scope: "admin" | "ingest" | "read" | "advise";
                     };
                 };
             };
@@ -5659,6 +5785,37 @@ export interface operations {
                                 windowMinutes: number;
                             };
                         };
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.1,
+                         *       "minOutcomes": 30
+                         *     }
+                         */
+                        variantSplit: {
+                            /**
+                             * @description Smallest share any variant keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of a variant share in one hour
+                             * @default 0.1
+                             */
+                            maxStep: number;
+                            /**
+                             * @description Outcomes the split needs (all variants together) before it is rebalanced
+                             * @default 30
+                             */
+                            minOutcomes: number;
+                            /**
+                             * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         version: number;
                     };
                 };
@@ -5840,6 +5997,37 @@ export interface operations {
                             windowMinutes?: number;
                         };
                     };
+                    /**
+                     * @default {
+                     *       "mode": "apply",
+                     *       "floor": 0.1,
+                     *       "maxStep": 0.1,
+                     *       "minOutcomes": 30
+                     *     }
+                     */
+                    variantSplit?: {
+                        /**
+                         * @description Smallest share any variant keeps
+                         * @default 0.1
+                         */
+                        floor?: number;
+                        /**
+                         * @description Largest change of a variant share in one hour
+                         * @default 0.1
+                         */
+                        maxStep?: number;
+                        /**
+                         * @description Outcomes the split needs (all variants together) before it is rebalanced
+                         * @default 30
+                         */
+                        minOutcomes?: number;
+                        /**
+                         * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                         * @default apply
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
                 };
             };
         };
@@ -6006,6 +6194,37 @@ export interface operations {
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
+                        };
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.1,
+                         *       "minOutcomes": 30
+                         *     }
+                         */
+                        variantSplit: {
+                            /**
+                             * @description Smallest share any variant keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of a variant share in one hour
+                             * @default 0.1
+                             */
+                            maxStep: number;
+                            /**
+                             * @description Outcomes the split needs (all variants together) before it is rebalanced
+                             * @default 30
+                             */
+                            minOutcomes: number;
+                            /**
+                             * @description Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
                         };
                         version: number;
                     };

@@ -1,5 +1,5 @@
 import { type ChatStore, type StoredSession, summarizeSession } from '../../chat/index.ts';
-import { type Clock, inWorkspace, type WorkspaceContext } from '../../core/index.ts';
+import { type Clock, inWorkspace, readingDirectory, type WorkspaceContext } from '../../core/index.ts';
 import {
   type ConversationSlots,
   type ConversationSnapshot,
@@ -14,6 +14,7 @@ import type { ConsentState, ConsentStateReader } from '../../privacy/index.ts';
 import type { RulesRepository } from '../../scoring/index.ts';
 import type { Db, Store } from '../../store/index.ts';
 import { consentNames } from '../consent-view.ts';
+import { learnedConversions } from './db-learned.ts';
 import { performanceMetrics, segmentCounts } from './db-metrics.ts';
 import { workflowSummaries } from './db-workflows.ts';
 
@@ -125,11 +126,13 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
     scope.signal?.throwIfAborted();
     let organisationId = organisations.get(scope.workspaceId);
     if (organisationId === undefined) {
-      const row = await db
-        .selectFrom('workspaces')
-        .select('organisation_id')
-        .where('id', '=', scope.workspaceId)
-        .executeTakeFirst();
+      const row = await readingDirectory(() =>
+        db
+          .selectFrom('workspaces')
+          .select('organisation_id')
+          .where('id', '=', scope.workspaceId)
+          .executeTakeFirst(),
+      );
       organisationId = row?.organisation_id ?? '';
       if (organisations.size > 10_000) organisations.clear();
       if (row) organisations.set(scope.workspaceId, organisationId);
@@ -236,9 +239,10 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
       const ctx = await contextOf(scope);
       const ruleSet = await rules.get(db, ctx);
       const query = { windowDays: args.windowDays, threshold: ruleSet.threshold };
-      return cached(`${ctx.workspaceId}|metrics|${JSON.stringify(query)}`, () =>
-        performanceMetrics(db, ctx.workspaceId, query, clock.now()),
-      );
+      return cached(`${ctx.workspaceId}|metrics|${JSON.stringify(query)}`, async () => ({
+        ...(await performanceMetrics(db, ctx.workspaceId, query, clock.now())),
+        learned: await learnedConversions(db, ctx.workspaceId, clock.now()),
+      }));
     },
     async listWorkflows(scope) {
       const ctx = await contextOf(scope);

@@ -7,9 +7,18 @@ import { fromJson, toJson } from '../../store/index.ts';
 import { bernoulliLlr, type CusumState, createCusum } from '../detectors/cusum.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
 import type { SourceHoldState, SourceHolds, ThresholdControl, ThresholdSnapshot } from './ports.ts';
+import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
 
-export const ADJUSTMENT_KINDS = ['threshold_nudge', 'threshold_recalibration', 'source_pause'] as const;
-type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+/** What a change changed: thresholds, a source's hold, or a split's weights. */
+type Setting = ThresholdSnapshot | SourceHoldState | SplitWeightsState;
+
+export const ADJUSTMENT_KINDS = [
+  'threshold_nudge',
+  'threshold_recalibration',
+  'source_pause',
+  'split_weights',
+] as const;
+export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 /**
  * `applied`: in force, its guard watching; `kept`: the guard window passed; `rolled_back`: the
  * guard's test (or a person) undid it; `proposed`: recorded, not applied (policy off, out of
@@ -37,9 +46,9 @@ export interface Adjustment {
   origin: 'detector' | 'council' | 'person';
   alertId: string | null;
   target: string;
-  /** Thresholds for the threshold kinds; the source and whether it is held for `source_pause`. */
-  before: ThresholdSnapshot | SourceHoldState;
-  after: ThresholdSnapshot | SourceHoldState;
+  /** Thresholds for the threshold kinds; the source and whether it is held for `source_pause`; a split's weights for `split_weights`. */
+  before: Setting;
+  after: Setting;
   reason: string;
   guard: GuardState | null;
   createdAt: number;
@@ -72,8 +81,8 @@ function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
     origin: row.origin as Adjustment['origin'],
     alertId: row.alert_id,
     target: row.target,
-    before: fromJson<ThresholdSnapshot | SourceHoldState>(row.before_value, { workspace: 0, segments: {} }),
-    after: fromJson<ThresholdSnapshot | SourceHoldState>(row.after_value, { workspace: 0, segments: {} }),
+    before: fromJson<Setting>(row.before_value, { workspace: 0, segments: {} }),
+    after: fromJson<Setting>(row.after_value, { workspace: 0, segments: {} }),
     reason: row.reason,
     guard: fromJson<GuardState | null>(row.guard, null),
     createdAt: Number(row.created_at),
@@ -273,7 +282,7 @@ export async function proposeSourcePause(
 }
 
 /** Stores a change of any kind, audits it (applied or only proposed) and announces it on the stream. */
-async function record(
+export async function record(
   deps: Pick<AdjustmentDeps, 'audit' | 'events'>,
   db: Db,
   ctx: WorkspaceContext,
@@ -397,7 +406,7 @@ export async function watchGuard(
   return 'applied';
 }
 
-async function settle(
+export async function settle(
   db: Db,
   deps: AdjustmentDeps,
   workspaceId: string,
@@ -410,24 +419,33 @@ async function settle(
   let settlement = why;
   if (outcome === 'rolled_back') {
     const undone =
-      'source' in adjustment.after
-        ? await deps.sources.release(db, workspaceId, adjustment.after.source, adjustment.id)
-        : await deps.thresholds.replace(
-            db,
-            workspaceId,
-            {
-              expected: adjustment.after,
-              next: adjustment.before as ThresholdSnapshot,
-              reason: `rollback of ${adjustment.id}: ${why}`,
-            },
-            actor,
-          );
+      'weights' in adjustment.after
+        ? await replaceSplitWeights(db, workspaceId, {
+            expected: adjustment.after,
+            next: adjustment.before as SplitWeightsState,
+            adjustmentId: adjustment.id,
+            at: deps.clock.now(),
+          })
+        : 'source' in adjustment.after
+          ? await deps.sources.release(db, workspaceId, adjustment.after.source, adjustment.id)
+          : await deps.thresholds.replace(
+              db,
+              workspaceId,
+              {
+                expected: adjustment.after as ThresholdSnapshot,
+                next: adjustment.before as ThresholdSnapshot,
+                reason: `rollback of ${adjustment.id}: ${why}`,
+              },
+              actor,
+            );
     if (!undone) {
       status = 'superseded';
       settlement =
-        'source' in adjustment.after
-          ? `${why}; not rolled back: the source's hold was already lifted or replaced`
-          : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
+        'weights' in adjustment.after
+          ? `${why}; not rolled back: the split's weights were changed again since`
+          : 'source' in adjustment.after
+            ? `${why}; not rolled back: the source's hold was already lifted or replaced`
+            : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
     }
   }
   await db

@@ -83,6 +83,31 @@ export const optimiserPolicySchema = z
       })
       .strict()
       .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
+    variantSplit: z
+      .object({
+        mode: z
+          .enum(['apply', 'propose', 'off'])
+          .default('apply')
+          .describe(
+            'Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing',
+          ),
+        floor: z.number().min(0).max(0.5).default(0.1).describe('Smallest share any variant keeps'),
+        maxStep: z
+          .number()
+          .min(0.01)
+          .max(0.5)
+          .default(0.1)
+          .describe('Largest change of a variant share in one hour'),
+        minOutcomes: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(30)
+          .describe('Outcomes the split needs (all variants together) before it is rebalanced'),
+      })
+      .strict()
+      .default({ mode: 'apply', floor: 0.1, maxStep: 0.1, minOutcomes: 30 }),
     council: z
       .enum(['apply', 'propose', 'off'])
       .default('apply')

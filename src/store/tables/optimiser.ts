@@ -70,6 +70,17 @@ export interface SourceHoldsTable {
   held_at: number;
 }
 
+/** The optimiser's weights for a workflow split step's variants (migration 056). */
+export interface SplitWeightsTable {
+  workspace_id: string;
+  workflow_id: string;
+  step_id: string;
+  /** JSON: variant name → share. */
+  weights: string;
+  adjustment_id: string;
+  updated_at: number;
+}
+
 /** A workspace's adjustment policy, JSON (migration 061). */
 export interface OptimiserPoliciesTable {
   workspace_id: string;

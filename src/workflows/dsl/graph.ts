@@ -11,7 +11,7 @@ import type { Trigger } from './triggers.ts';
 /**
  * The kind of an edge: `next`; `onTrue` / `onFalse` of a condition; `case` (index in `index`) /
  * `default` of a switch; `timeout` of an event wait; `decision` (value in `decision`) /
- * `default` of a council step; `body` of a loop (its `next` is the exit); `output` (index ≥ 1) of
+ * `default` of a council step; `variant` (name in `decision`) of a split; `body` of a loop (its `next` is the exit); `output` (index ≥ 1) of
  * an opaque step; `error`: the step's `onError`.
  */
 type EdgeKind =
@@ -22,6 +22,7 @@ type EdgeKind =
   | 'default'
   | 'timeout'
   | 'decision'
+  | 'variant'
   | 'body'
   | 'output'
   | 'error';
@@ -73,6 +74,9 @@ export function stepEdges(step: Step): StepEdge[] {
     case 'ask_council':
       for (const b of step.branches) add({ kind: 'decision', to: b.next, decision: b.decision });
       add({ kind: 'default', to: step.default });
+      break;
+    case 'split':
+      for (const v of step.variants) add({ kind: 'variant', to: v.next, decision: v.name });
       break;
     case 'loop':
       add({ kind: 'body', to: step.body });

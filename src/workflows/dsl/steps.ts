@@ -395,6 +395,38 @@ const loopStepSchema = z
   })
   .strict();
 
+/**
+ * A traffic split between variants (an experiment): each run takes one variant, drawn by weight.
+ * The weights written here are the starting split; the optimiser may rebalance them toward the
+ * variant whose leads succeed more (`metric`), within its policy's bounds, and the engine reads
+ * the current weights through its `splits` port. The verifier follows every variant, so each must
+ * be compliant on its own.
+ */
+const splitStepSchema = z
+  .object({
+    ...base,
+    type: z.literal('split'),
+    /** What a variant is judged on: the lead converting after going through it. */
+    metric: z.enum(['conversion']).optional(),
+    variants: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'is not a variant name'),
+            /** The first step of the variant (absent = the run ends). */
+            next: stepIdSchema.optional(),
+            /** Starting weight (relative; default equal). */
+            weight: z.number().min(0).max(1000).optional(),
+          })
+          .strict(),
+      )
+      .min(2)
+      .max(10)
+      .refine((vs) => new Set(vs.map((v) => v.name)).size === vs.length, 'variant names must be unique')
+      .refine((vs) => vs.some((v) => (v.weight ?? 1) > 0), 'at least one variant needs a positive weight'),
+  })
+  .strict();
+
 /** Set run variables (`vars.<name>`) from templates. */
 const setVarsStepSchema = z
   .object({
@@ -435,6 +467,7 @@ const opaqueStepSchema = z
 export const stepSchema = z.discriminatedUnion('type', [
   conditionStepSchema,
   switchStepSchema,
+  splitStepSchema,
   waitStepSchema,
   sendEmailStepSchema,
   sendSmsStepSchema,
@@ -476,6 +509,7 @@ export type EffectClass =
 export const EFFECT_CLASS: Record<StepType, EffectClass | null> = {
   condition: null,
   switch: null,
+  split: null,
   wait: null,
   send_email: 'email',
   send_sms: 'sms',

@@ -14,10 +14,11 @@ import { sendTwilioMessage } from '../actions/sms.ts';
 import type { CredentialStore } from '../credentials/credential-store.ts';
 import type { WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import type { Step, StepOf, Workflow } from '../dsl/index.ts';
-import type { CouncilPort, LeadPatch, LeadPort } from '../ports.ts';
+import type { CouncilPort, LeadPatch, LeadPort, SplitWeights } from '../ports.ts';
 import type { TemplateStore } from '../templates/template-store.ts';
 import { evaluate, type RunScope, renderJson, renderText, templateView } from './evaluate.ts';
 import { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './quiet-hours.ts';
+import { chooseVariant } from './split-choice.ts';
 import { nextTimeOfDay } from './time.ts';
 
 /** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
@@ -80,6 +81,10 @@ export interface ExecutorDeps {
   ): Promise<string | null>;
   /** The run's ordinal among its workflow's runs (round-robin assignment). */
   runOrdinal(db: Db, run: WorkflowRunsTable): Promise<number>;
+  /** Weights of `split` steps set by the optimiser (absent: the steps' own weights). */
+  splits?: SplitWeights;
+  /** Uniform draws in [0, 1) (variant picks); seeded in tests. */
+  random?: () => number;
 }
 
 const WORKFLOW_ACTOR = (run: WorkflowRunsTable): Actor => ({
@@ -230,6 +235,11 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
       return index >= 0
         ? go(step.cases[index]?.next, { case: index })
         : go(step.default, { case: 'default' });
+    }
+    case 'split': {
+      const current = (await deps.splits?.current(rt.db, rt, rt.run.workflow_id, step.id)) ?? null;
+      const chosen = chooseVariant(step, current, deps.random ?? Math.random);
+      return go(chosen.next, { variant: chosen.name, share: chosen.weight });
     }
     case 'wait':
       return {

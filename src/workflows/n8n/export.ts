@@ -306,6 +306,8 @@ function outputsOf(step: Step): (string | undefined)[] {
       return [...step.cases.map((c) => c.next), ...(step.default ? [step.default] : [])];
     case 'ask_council':
       return [...step.branches.map((b) => b.next), ...(step.default ? [step.default] : [])];
+    case 'split':
+      return step.variants.map((v) => v.next);
     case 'loop':
       return [step.next, step.body];
     case 'opaque':

@@ -255,6 +255,12 @@ function wire(step: Step, outs: (string | undefined)[]): void {
       });
       if (outs[step.branches.length]) step.default = outs[step.branches.length];
       return;
+    case 'split':
+      step.variants.forEach((v, i) => {
+        const to = outs[i];
+        if (to) v.next = to;
+      });
+      return;
     case 'opaque':
       if (first) step.next = first;
       if (outs.length > 1) step.outputs = outs.slice(1, 51).map((o) => o ?? null);
