@@ -18,6 +18,7 @@ export type {
   EventsTable,
   IdentityClaimsTable,
   JobsTable,
+  LeadHistoryTable,
   LeadsTable,
   SubmissionsTable,
 } from './tables/platform.ts';
