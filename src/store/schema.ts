@@ -727,7 +727,7 @@ interface SourceHoldsTable {
 }
 
 /** The optimiser's weights for a workflow split step's variants (migration 056). */
-export interface SplitWeightsTable {
+interface SplitWeightsTable {
   workspace_id: string;
   workflow_id: string;
   step_id: string;
