@@ -17,6 +17,7 @@ export const ADJUSTMENT_KINDS = [
   'threshold_recalibration',
   'source_pause',
   'split_weights',
+  'routing_weights',
 ] as const;
 type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 /**
