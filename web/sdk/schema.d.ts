@@ -1994,7 +1994,7 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights" | "routing_weights";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
@@ -5525,6 +5525,34 @@ export interface operations {
                         enabled: boolean;
                         /**
                          * @default {
+                         *       "mode": "propose",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.05,
+                         *       "minOutcomes": 50
+                         *     }
+                         */
+                        routingWeights: {
+                            /**
+                             * @description Smallest share any owner keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of an owner share in one hour
+                             * @default 0.05
+                             */
+                            maxStep: number;
+                            /** @default 50 */
+                            minOutcomes: number;
+                            /**
+                             * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                             * @default propose
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
+                        /**
+                         * @default {
                          *       "mode": "apply",
                          *       "maxPerHour": 1,
                          *       "guard": {
@@ -5737,6 +5765,34 @@ export interface operations {
                     enabled?: boolean;
                     /**
                      * @default {
+                     *       "mode": "propose",
+                     *       "floor": 0.1,
+                     *       "maxStep": 0.05,
+                     *       "minOutcomes": 50
+                     *     }
+                     */
+                    routingWeights?: {
+                        /**
+                         * @description Smallest share any owner keeps
+                         * @default 0.1
+                         */
+                        floor?: number;
+                        /**
+                         * @description Largest change of an owner share in one hour
+                         * @default 0.05
+                         */
+                        maxStep?: number;
+                        /** @default 50 */
+                        minOutcomes?: number;
+                        /**
+                         * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                         * @default propose
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
+                    /**
+                     * @default {
                      *       "mode": "apply",
                      *       "maxPerHour": 1,
                      *       "guard": {
@@ -5933,6 +5989,34 @@ export interface operations {
                         council: "apply" | "propose" | "off";
                         /** @default true */
                         enabled: boolean;
+                        /**
+                         * @default {
+                         *       "mode": "propose",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.05,
+                         *       "minOutcomes": 50
+                         *     }
+                         */
+                        routingWeights: {
+                            /**
+                             * @description Smallest share any owner keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of an owner share in one hour
+                             * @default 0.05
+                             */
+                            maxStep: number;
+                            /** @default 50 */
+                            minOutcomes: number;
+                            /**
+                             * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                             * @default propose
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         /**
                          * @default {
                          *       "mode": "apply",
