@@ -20,7 +20,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -53,6 +53,8 @@ interface Demo {
 
 /** BENCH_SERVER_LOG=FILE keeps the server's stdout (e.g. with BENCH_NODE_ARGS=--trace-gc). */
 const serverLog = process.env.BENCH_SERVER_LOG;
+/** /metrics is served only with a token: the bench reads the server's memory and write-lock turns there. */
+const METRICS_TOKEN = `bench-${process.pid}-metrics-token`;
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; demo: Demo }> {
   const child = spawn(
@@ -68,7 +70,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; demo
       String(values.role),
     ],
     {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, LOG_LEVEL: 'warn', LEADLOOP_METRICS_TOKEN: METRICS_TOKEN },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -276,11 +278,19 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
   await autocannon({ url, connections: 8, duration: 2, requests: [{ setupRequest: sign, onResponse }] });
   const warm = counts(file).events;
 
+  const threadsAtStart = child.pid ? threadCpu(child.pid) : {};
+  const lockAtStart = (await serverMemory()).writeLock;
   const started = Date.now();
   const result = overallRate
     ? await paced(url, sign, onResponse, overallRate)
     : await saturate(url, sign, onResponse);
   const loadEnded = Date.now();
+  // What each side did while the load lasted: CPU per thread and the write lock's turns.
+  const duringLoad = {
+    cpuSecondsByThread: cpuSince(threadsAtStart, child.pid ? threadCpu(child.pid) : {}),
+    writeLock: lockSince(lockAtStart, (await serverMemory()).writeLock),
+  };
+  process.stderr.write(`${label}: during the load: ${JSON.stringify(duringLoad)}\n`);
   const acceptedPerSecond = result.ok / ((loadEnded - started) / 1000);
 
   process.stderr.write(`${label}: load done; waiting for every accepted event to be processed\n`);
@@ -346,28 +356,83 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
     sustained: held,
     peakRssMiB: rss,
     memory,
+    duringLoad,
     checks,
   };
   return { row, json, checks };
 }
 
+/** CPU seconds (user + system) of each of a process's threads, by thread name (Linux). */
+function threadCpu(pid: number): Record<string, number> {
+  const ticks = 100; // USER_HZ
+  const out: Record<string, number> = {};
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+      out[name] = (out[name] ?? 0) + seconds;
+    }
+  } catch {
+    // Not Linux: no per-thread figures.
+  }
+  return out;
+}
+
+function cpuSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([name, seconds]) => [name, Math.round((seconds - (before[name] ?? 0)) * 100) / 100] as const)
+      .filter(([, seconds]) => seconds > 0),
+  );
+}
+
+type LockFigures = Awaited<ReturnType<typeof serverMemory>>['writeLock'];
+function lockSince(before: LockFigures, after: LockFigures): LockFigures {
+  const side = (b: LockFigures['http'], a: LockFigures['http']) => ({
+    turns: a.turns - b.turns,
+    waitSeconds: Math.round((a.waitSeconds - b.waitSeconds) * 1000) / 1000,
+    busyTries: a.busyTries - b.busyTries,
+    claimed: a.claimed - b.claimed,
+  });
+  return { http: side(before.http, after.http), worker: side(before.worker, after.worker) };
+}
+
 /** The server's own view of its memory, to tell V8 heap from native allocations. */
-async function serverMemory(): Promise<Record<string, number>> {
+async function serverMemory() {
   // A fresh connection: an idle keep-alive socket from the settings call may have been closed by now.
-  const metricsText = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } })
+  const metricsText = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: { connection: 'close', authorization: `Bearer ${METRICS_TOKEN}` },
+  })
     .then((r) => r.text())
     .catch(() =>
-      fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text()),
+      fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { connection: 'close', authorization: `Bearer ${METRICS_TOKEN}` },
+      }).then((r) => r.text()),
     )
     .catch((error: unknown) => `# metrics unavailable: ${String(error)}`);
-  const gauge = (name: string) =>
-    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metricsText)?.[1] ?? Number.NaN) /
-    2 ** 20;
+  const value = (name: string, labels = '') =>
+    Number(
+      new RegExp(`^${name}${labels ? `\\{${labels}\\}` : '(?:\\{[^}]*\\})?'} (\\S+)$`, 'm').exec(
+        metricsText,
+      )?.[1] ?? Number.NaN,
+    );
+  const gauge = (name: string) => value(name) / 2 ** 20;
+  // The worker thread's turns at SQLite's write lock (absent with inline workers): how long each
+  // side waited for it, and how often the worker had to claim a turn.
+  const lock = (thread: string) => ({
+    turns: value('leadloop_sqlite_write_turns_total', `thread="${thread}"`),
+    waitSeconds: value('leadloop_sqlite_write_lock_wait_seconds_total', `thread="${thread}"`),
+    busyTries: value('leadloop_sqlite_write_busy_tries_total', `thread="${thread}"`),
+    claimed: value('leadloop_sqlite_write_turns_claimed_total', `thread="${thread}"`),
+  });
   return {
     heapUsedMiB: gauge('leadloop_nodejs_heap_size_used_bytes'),
     heapTotalMiB: gauge('leadloop_nodejs_heap_size_total_bytes'),
     externalMiB: gauge('leadloop_nodejs_external_memory_bytes'),
     rssNowMiB: gauge('leadloop_process_resident_memory_bytes'),
+    writeLock: { http: lock('http'), worker: lock('worker') },
   };
 }
 

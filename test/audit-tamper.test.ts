@@ -8,14 +8,8 @@ import {
   hashAuditEntry,
 } from '../src/compliance/index.ts';
 import { withDataScope } from '../src/core/index.ts';
-import { createStore, type Store } from '../src/store/index.ts';
-import {
-  appRoleUrl,
-  createTestRuntime,
-  DIALECTS,
-  TEST_MASTER_KEY_BYTES,
-  type TestRuntime,
-} from './support/runtime.ts';
+import type { Store } from '../src/store/index.ts';
+import { createTestRuntime, DIALECTS, openAppRoleStore, type TestRuntime } from './support/runtime.ts';
 
 /**
  * The attack run's audit findings, each as a tamper by someone who can write the database (on
@@ -227,15 +221,7 @@ describe('the application role cannot rewrite the audit trail (postgres)', {
   before(async () => {
     runtime = await createTestRuntime('postgres');
     ws = (await runtime.tenants.createWorkspace({ name: 'A', actor: ACTOR })).workspace.id;
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
-      runtime.inspect,
-    );
-    app = createStore({
-      databaseUrl: appRoleUrl(),
-      schema: rows[0]?.schema as string,
-      poolSize: 1,
-      masterKey: TEST_MASTER_KEY_BYTES,
-    });
+    ({ store: app } = await openAppRoleStore(runtime));
   });
   after(async () => {
     await app.destroy();

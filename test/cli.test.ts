@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
+import { exited, startServerProcess } from './support/server-process.ts';
 
 const root = join(import.meta.dirname, '..');
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -21,20 +22,7 @@ describe('leadloop CLI (SQLite)', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('creates a workspace with --json beside a running server on the same data', async () => {
-    const server = spawn(
-      process.execPath,
-      [join(root, 'src/main/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0'],
-      { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout?.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /running at (http:\/\/\S+)/.exec(out);
-        if (m?.[1] && out.includes('Try it:')) resolve(m[1]);
-      });
-      server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-    });
+    const { child: server, url } = await startServerProcess(dataDir);
     try {
       const created = cli([
         'workspace',
@@ -63,7 +51,7 @@ describe('leadloop CLI (SQLite)', () => {
       assert.equal(((await response.json()) as { name: string }).name, 'Sales EU');
     } finally {
       server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      await exited(server);
     }
   });
 

@@ -395,6 +395,23 @@ for (const dialect of DIALECTS) {
         const created = await asB('POST', '/v1/api-keys', { scope: 'read' });
         notFound(await call(http.app, 'GET', `/v1/leads/${A.leadId}`, { key: created.body.key as string }));
       },
+      async listApiKeys() {
+        const own = await call(http.app, 'GET', '/v1/api-keys', { key: A.apiKey });
+        const idsOfA = (own.body.items as { id: string }[]).map((k) => k.id);
+        assert.ok(idsOfA.length > 0);
+        const listed = await asB('GET', '/v1/api-keys');
+        assert.equal(listed.status, 200, JSON.stringify(listed.body));
+        for (const id of idsOfA) assert.ok(!JSON.stringify(listed.body).includes(id));
+      },
+      async revokeApiKey() {
+        const own = await call(http.app, 'GET', '/v1/api-keys', { key: A.apiKey });
+        for (const { id } of own.body.items as { id: string }[]) {
+          const refused = await asB('DELETE', `/v1/api-keys/${id}`);
+          notFound(refused);
+          assert.match(String(refused.headers['content-type']), /problem\+json/);
+        }
+        assert.equal((await call(http.app, 'GET', '/v1/workspace', { key: A.apiKey })).status, 200);
+      },
       async rotateWebhookSecret() {
         assert.equal((await asB('POST', '/v1/webhook-secrets/rotate', { overlapSeconds: 0 })).status, 201);
         assert.equal(
@@ -1320,7 +1337,9 @@ for (const dialect of DIALECTS) {
                               ? 'strategist-uk'
                               : url.includes('/council/decisions')
                                 ? `dec_${'0'.repeat(26)}`
-                                : A.leadId,
+                                : url.includes('/api-keys/')
+                                  ? `key_${'0'.repeat(26)}`
+                                  : A.leadId,
           )
           .replace(':eventId', A.eventId)
           .replace(':runId', `wfr_${'0'.repeat(26)}`)

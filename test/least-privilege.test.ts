@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { withDataScope } from '../src/core/index.ts';
 import { APP_ROLE_GRANTS } from '../src/store/app-role-grants.ts';
-import { createStore, type Store } from '../src/store/index.ts';
+import type { Store } from '../src/store/index.ts';
 import { hashApiKey } from '../src/tenants/index.ts';
-import { appRoleUrl, createTestRuntime, TEST_MASTER_KEY_BYTES, type TestRuntime } from './support/runtime.ts';
+import { createTestRuntime, openAppRoleStore, type TestRuntime } from './support/runtime.ts';
 
 /**
  * Issue 12, finding 5, tried as the application role itself: the key tables are out of its
@@ -29,16 +29,7 @@ describe('least privilege of the application role (postgres)', {
     const b = await runtime.tenants.createWorkspace({ name: 'B', actor: ACTOR });
     Object.assign(A, { id: a.workspace.id, org: a.workspace.organisationId, key: a.apiKey });
     Object.assign(B, { id: b.workspace.id, org: b.workspace.organisationId });
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
-      runtime.inspect,
-    );
-    schema = rows[0]?.schema as string;
-    app = createStore({
-      databaseUrl: appRoleUrl(),
-      schema,
-      poolSize: 1,
-      masterKey: TEST_MASTER_KEY_BYTES,
-    });
+    ({ store: app, schema } = await openAppRoleStore(runtime));
   });
   after(async () => {
     await app.destroy();
@@ -156,6 +147,69 @@ describe('least privilege of the application role (postgres)', {
       .where('id', '=', 'ws_planted')
       .execute();
     assert.deepEqual(planted, []);
+  });
+
+  it('shows the directory (workspaces, organisations) only in a signed scope, and only its own rows', async () => {
+    const rowsOf = async (table: string, workspaceIds?: string[]) => {
+      const read = () =>
+        sql.raw<{ id: string; settings?: string }>(`select * from ${table} order by id`).execute(app.db);
+      return (await (workspaceIds ? asApp(workspaceIds, read) : read())).rows.map((r) => r.id);
+    };
+    // The role's credentials alone (no scope, or a scope set by hand): no names, no settings, no ids.
+    for (const table of ['workspaces', 'organisations']) assert.deepEqual(await rowsOf(table), [], table);
+    const forged = await app.db.transaction().execute(async (trx) => {
+      await sql`select set_config('app.workspace_id', ${B.id}, true)`.execute(trx);
+      return (await sql<{ id: string }>`select id from workspaces`.execute(trx)).rows;
+    });
+    assert.deepEqual(forged, []);
+    // A's signed scope: A and its organisation, nothing of B.
+    assert.deepEqual(await rowsOf('workspaces', [A.id]), [A.id]);
+    assert.deepEqual(await rowsOf('organisations', [A.id]), [A.org]);
+    // The application still routes and lists through its own signed scope: an organisation by
+    // name, an organisation's workspaces (an organisation key's analytics), a workspace by id.
+    const d = await runtime.tenants.createWorkspace({ name: 'D', organisation: 'Org DE', actor: ACTOR });
+    const e = await runtime.tenants.createWorkspace({ name: 'E', organisation: 'Org DE', actor: ACTOR });
+    const org = d.workspace.organisationId;
+    assert.equal(e.workspace.organisationId, org);
+    assert.deepEqual(
+      (await runtime.tenants.listWorkspaces(org)).map((w) => w.id),
+      [d.workspace.id, e.workspace.id].sort(),
+    );
+    assert.equal((await runtime.tenants.getWorkspace(e.workspace.id))?.name, 'E');
+    assert.deepEqual(await rowsOf('workspaces', [d.workspace.id, e.workspace.id]), [
+      d.workspace.id,
+      e.workspace.id,
+    ]);
+    // An organisation role or key needs all of the organisation in scope, though the role now sees
+    // only the scope's workspaces (a definer function tells).
+    const user = await runtime.users.createUser({
+      email: 'org-admin@de.example',
+      password: 'org admin password',
+      workspaceId: d.workspace.id,
+      actor: ACTOR,
+    });
+    const orgRole = () =>
+      sql`insert into user_memberships (user_id, workspace_id, organisation_id, role, created_at)
+          values (${user.id}, null, ${org}, 'admin', 0)`.execute(app.db);
+    await assert.rejects(asApp([d.workspace.id], orgRole), /row-level security/);
+    await asApp([d.workspace.id, e.workspace.id], orgRole);
+    const orgKey = () =>
+      sql`select auth_insert_api_key(${`key_${Math.random()}`}, ${org}, null, 'org', ${`h${Math.random()}`}, 'p', '', 0)`.execute(
+        app.db,
+      );
+    await assert.rejects(asApp([d.workspace.id], orgKey), /not wholly in this transaction's data scope/);
+    const holds = (workspaceIds: string[]) =>
+      asApp(
+        workspaceIds,
+        async () =>
+          (
+            await sql<{ holds: boolean }>`select leadloop_scope_holds_organisation(${org}) as holds`.execute(
+              app.db,
+            )
+          ).rows[0]?.holds,
+      );
+    assert.equal(await holds([d.workspace.id]), false);
+    assert.equal(await holds([d.workspace.id, e.workspace.id]), true);
   });
 
   it('writes webhook secrets and settings only through the checking functions, and only sealed secrets', async () => {
@@ -349,6 +403,80 @@ describe('least privilege of the application role (postgres)', {
       .where('id', '=', victim.id)
       .executeTakeFirstOrThrow();
     assert.notEqual(account.password_hash, 'scrypt$attacker');
+  });
+
+  it('hands out only sealed password hashes: no scrypt hash to guess offline, and none that opens on another account', async () => {
+    const password = 'sealed password 1';
+    for (const email of ['sealed-1@a.example', 'sealed-2@a.example']) {
+      const user = await runtime.users.createUser({ email, password, workspaceId: A.id, actor: ACTOR });
+      await runtime.users.grantRole({ userId: user.id, workspaceId: A.id, role: 'viewer', actor: ACTOR });
+    }
+    // What the role's credentials get for an e-mail address: ciphertext under the master key.
+    const { rows } = await sql<{
+      id: string;
+      password_hash: string;
+    }>`select * from console_user_by_email('sealed-1@a.example')`.execute(app.db);
+    const hash = rows[0]?.password_hash ?? '';
+    assert.match(hash, /^sb2\./);
+    assert.ok(!hash.includes('scrypt'), hash.slice(0, 40));
+    // A sealed hash is bound to its account: pasted onto another, it matches no password.
+    await runtime.inspect
+      .updateTable('users')
+      .set({ password_hash: hash })
+      .where('email', '=', 'sealed-2@a.example')
+      .execute();
+    await assert.rejects(
+      runtime.users.signIn({ email: 'sealed-2@a.example', password, client: 'least-privilege-2' }),
+      /not correct/,
+    );
+    const signedIn = await runtime.users.signIn({
+      email: 'sealed-1@a.example',
+      password,
+      client: 'least-privilege-2',
+    });
+    assert.equal(signedIn.session.workspaceId, A.id);
+  });
+
+  it('lets the role record a failed sign-in but not clear the counter or a lock: that needs the account in the signed scope', async () => {
+    const password = 'counted password 1';
+    const user = await runtime.users.createUser({
+      email: 'counted@a.example',
+      password,
+      workspaceId: A.id,
+      actor: ACTOR,
+    });
+    await runtime.users.grantRole({ userId: user.id, workspaceId: A.id, role: 'viewer', actor: ACTOR });
+    const counter = async () =>
+      runtime.inspect
+        .selectFrom('users')
+        .select(['failed_logins', 'locked_until'])
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow();
+    const record = (failed: number, lockedUntil: number | null = null, scope?: string[]) => {
+      const call = () =>
+        sql`select console_record_sign_in(${user.id}, ${failed}, ${lockedUntil})`.execute(app.db);
+      return scope ? asApp(scope, call) : call();
+    };
+    // What three wrong passwords over HTTP do, the role may do too: one failure at a time.
+    for (const failed of [1, 2, 3]) await record(failed);
+    assert.equal(Number((await counter()).failed_logins), 3);
+    // Resetting the counter between guesses (to sidestep the lockout), skipping ahead, or a lock
+    // for years: refused without a scope, and from another workspace's scope.
+    for (const scope of [undefined, [B.id]]) {
+      await assert.rejects(record(0, null, scope), /not reachable from this transaction's data scope/);
+      await assert.rejects(record(40, null, scope), /not reachable/);
+      await assert.rejects(record(0, Date.now() + 10 * 365 * 86_400_000, scope), /not reachable/);
+    }
+    assert.equal(Number((await counter()).failed_logins), 3);
+    // A lock as long as the service's own (15 minutes) is what five wrong passwords do: allowed.
+    await record(0, Date.now() + 15 * 60_000);
+    assert.ok((await counter()).locked_until !== null);
+    // The process clears it, in a scope that reaches the account, after a right password.
+    await record(0, null, [A.id]);
+    await record(1);
+    const signedIn = await runtime.users.signIn({ email: 'counted@a.example', password, client: 'counted' });
+    assert.equal(signedIn.session.workspaceId, A.id);
+    assert.deepEqual(await counter(), { failed_logins: 0, locked_until: null });
   });
 
   it('pins every definer function’s search path and keeps them from PUBLIC', async () => {

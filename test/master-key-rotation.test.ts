@@ -10,6 +10,7 @@ import { createSecretBox, inWorkspace, masterKeyId, withDataScope } from '../src
 import { createRuntime, type Runtime } from '../src/main/runtime.ts';
 import { unsubscribeLinks } from '../src/main/workflow-wiring.ts';
 import { createStore, type Store } from '../src/store/index.ts';
+import { hashPassword } from '../src/users/passwords.ts';
 import {
   appRoleUrl,
   createTestRuntime,
@@ -293,6 +294,66 @@ for (const dialect of DIALECTS) {
         );
       } finally {
         await rotated.close();
+      }
+    });
+
+    it('seals console password hashes: clear ones when the process starts, old-key ones in the rotation', async () => {
+      const ws = workspaces[2] as string;
+      const password = 'a long enough password';
+      const emails = ['sealed@c.example', 'clear@c.example'];
+      const old = await reopen(Buffer.from(TEST_MASTER_KEY_BYTES), []);
+      try {
+        for (const email of emails) {
+          const user = await old.users.createUser({ email, password, workspaceId: ws, actor: ACTOR });
+          await old.users.grantRole({ userId: user.id, workspaceId: ws, role: 'admin', actor: ACTOR });
+        }
+      } finally {
+        await old.close();
+      }
+      const stored = async (email: string) =>
+        (
+          await db()
+            .selectFrom('users')
+            .select('password_hash')
+            .where('email', '=', email)
+            .executeTakeFirstOrThrow()
+        ).password_hash;
+      const sealed = await stored('sealed@c.example');
+      assert.match(sealed, /^sb2\./);
+      assert.ok(!sealed.includes('scrypt'), 'the scrypt hash is not readable in the row');
+      // An account from before hashes were sealed keeps its hash in the clear until the next start.
+      await db()
+        .updateTable('users')
+        .set({ password_hash: await hashPassword(password) })
+        .where('email', '=', 'clear@c.example')
+        .execute();
+      const rotating = await reopen(NEW_KEY, [Buffer.from(TEST_MASTER_KEY_BYTES)]);
+      try {
+        const onlyNew = createSecretBox(NEW_KEY);
+        assert.ok(onlyNew.isCurrent(await stored('clear@c.example')), 'sealed when the process started');
+        assert.ok(!onlyNew.isCurrent(await stored('sealed@c.example')), 'still under the old key');
+        const rotation = await rotating.rotateMasterKey();
+        assert.deepEqual(
+          rotation.columns.find((c) => c.table === 'users'),
+          { table: 'users', column: 'password_hash', resealed: 1, current: 1 },
+        );
+        assert.ok(onlyNew.isCurrent(await stored('sealed@c.example')));
+      } finally {
+        await rotating.close();
+      }
+      // The new key alone opens both: they sign in, a wrong password still fails.
+      const alone = await reopen(NEW_KEY, []);
+      try {
+        for (const email of emails) {
+          const signedIn = await alone.users.signIn({ email, password, client: `rotation-${dialect}` });
+          assert.equal(signedIn.session.workspaceId, ws);
+        }
+        await assert.rejects(
+          alone.users.signIn({ email: emails[0] as string, password: 'not the password', client: 'x' }),
+          /not correct/,
+        );
+      } finally {
+        await alone.close();
       }
     });
   });

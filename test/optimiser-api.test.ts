@@ -5,6 +5,7 @@ import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
 import { feedMinutes, steadyTraffic } from './support/optimiser-feed.ts';
 import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { callWithSession, signIn } from './support/session.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 4, 4) / 60_000);
@@ -138,9 +139,33 @@ for (const dialect of DIALECTS) {
       assert.ok(items.length >= 1, JSON.stringify(open.body));
       const alert = items[0]!;
       assert.equal(alert.kind, 'qualification_drop');
-      const acked = await asA('POST', `/v1/alerts/${alert.id}/ack`, { note: 'looking into it' });
+      // A member acknowledges it in the console; the alert names them, not their id.
+      const member = await runtime.users.createUser({
+        email: 'dana@opt.example.com',
+        name: 'Dana Operator',
+        password: 'correct horse battery',
+        workspaceId: A.workspaceId,
+        actor: ACTOR,
+      });
+      await runtime.users.grantRole({
+        userId: member.id,
+        workspaceId: A.workspaceId,
+        role: 'member',
+        actor: ACTOR,
+      });
+      const session = await signIn(http.app, 'dana@opt.example.com', 'correct horse battery');
+      const acked = await callWithSession(http.app, session, 'POST', `/v1/alerts/${alert.id}/ack`, {
+        note: 'looking into it',
+      });
       assert.equal(acked.status, 200, JSON.stringify(acked.body));
       assert.equal(acked.body.status, 'acknowledged');
+      assert.equal(acked.body.acknowledgedBy, member.id);
+      assert.equal(acked.body.acknowledgedByName, 'Dana Operator');
+      const listed = (await asA('GET', '/v1/alerts?status=acknowledged')).body.items as {
+        id: string;
+        acknowledgedByName: string | null;
+      }[];
+      assert.equal(listed.find((a) => a.id === alert.id)?.acknowledgedByName, 'Dana Operator');
       assert.equal((await asA('POST', `/v1/alerts/${alert.id}/ack`)).body.status, 'acknowledged');
       assert.equal((await asA('GET', '/v1/alerts?status=open')).body.items?.length, items.length - 1);
       assert.equal((await asA('GET', `/v1/alerts/alr_${'0'.repeat(26)}`)).status, 404);

@@ -254,6 +254,13 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(extended.status, 200, JSON.stringify(extended.body));
       assert.equal(extended.body.dueAt, filed.body.extendedDueAt);
+      assert.deepEqual(
+        (extended.body.steps as { step: string; detail: Record<string, unknown> }[]).find(
+          (s) => s.step === 'extended',
+        )?.detail.requesterNotified,
+        false,
+        'the history says Leadloop told nobody',
+      );
       assert.equal(
         Date.parse(extended.body.dueAt as string) - dueBefore,
         45 * 86_400_000,

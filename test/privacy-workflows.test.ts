@@ -10,7 +10,7 @@ import {
   stopTestApp,
   type TestRuntime,
 } from './support/runtime.ts';
-import { mailHeader, type SmtpSink, startSmtpSink } from './support/sinks.ts';
+import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
 import { prepareWorkspace } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -47,18 +47,65 @@ const NURTURE = {
   ],
 };
 
+/**
+ * A consent check, a call to a CRM-like endpoint (a step of its own, which can take long or retry),
+ * then enrolment in a sequence and a marketing e-mail. The enrolment runs inline, in the call's
+ * transaction: it must look at consent again, as the e-mail step does.
+ */
+const ENROL = (sinkUrl: string) => ({
+  schemaVersion: 1,
+  name: 'Enrol after a sync',
+  triggers: [{ type: 'manual' }],
+  start: 'check',
+  steps: [
+    {
+      id: 'check',
+      type: 'condition',
+      when: { consent: { purposes: ['email_marketing'] } },
+      onTrue: 'sync',
+    },
+    {
+      id: 'sync',
+      type: 'http_request',
+      method: 'POST',
+      url: `${sinkUrl}/sync`,
+      sharing: 'first_party',
+      body: { lead: '{{lead.id}}' },
+      next: 'enrol',
+    },
+    { id: 'enrol', type: 'add_to_sequence', sequence: 'nurture', next: 'mail' },
+    {
+      id: 'mail',
+      type: 'send_email',
+      to: 'lead',
+      purpose: 'marketing',
+      subject: 'Welcome to the series, {{lead.name}}',
+      body: 'Hello {{lead.name}}.',
+    },
+  ],
+});
+
 /** The privacy ledger drives the workflow engine: withdrawals stop the next e-mail of a waiting run. */
 for (const dialect of DIALECTS) {
   describe(`workflows read the privacy ledger (${dialect})`, () => {
     let runtime: TestRuntime;
     let http: HttpApp;
     let smtp: SmtpSink;
+    let crm: HttpSink;
+    /** The CRM answers a call only when the test lets it (the run is held inside its `sync` step). */
+    const held: (() => void)[] = [];
     let origin = '';
     let ws = { workspaceId: '', organisationId: '', apiKey: '' };
     let workflowId = '';
 
     before(async () => {
       smtp = await startSmtpSink();
+      crm = await startHttpSink((_request, res) => {
+        held.push(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"ok":true}');
+        });
+      });
       ({ runtime, http, ws } = await startAppWithWorkspace(dialect, {
         config: { LEADLOOP_SMTP_URL: smtp.url },
       }));
@@ -74,6 +121,7 @@ for (const dialect of DIALECTS) {
     after(async () => {
       await stopTestApp({ runtime, http });
       await smtp.close();
+      await crm.close();
     });
 
     const submit = async (email: string, name: string) => {
@@ -280,6 +328,68 @@ for (const dialect of DIALECTS) {
       const state = (await consents(leadId)).state.purposes.email_marketing;
       assert.equal(state?.allowed, false);
       assert.equal(state?.method, 'unsubscribe');
+    });
+
+    it('consent withdrawn while a run is inside a call: the enrolment run inline after it is suppressed and audited, and no e-mail is sent', async () => {
+      const leadId = await submit('sam.sequence@ledger.example', 'Sam');
+      const enrolId = await inWorkspace(ws.workspaceId, async () => {
+        const id = (await runtime.workflows.service.create(ws, ENROL(crm.url), ACTOR)).id;
+        await runtime.workflows.service.activate(ws, id, ACTOR);
+        return id;
+      });
+      const { runId } = await inWorkspace(ws.workspaceId, () =>
+        runtime.workflows.service.run(ws, enrolId, { leadId }, ACTOR),
+      );
+      // The consent check passed and the run waits for the CRM's answer.
+      await eventually(async () => (held.length > 0 ? true : undefined));
+      const link = await call(http.app, 'POST', `/v1/leads/${leadId}/preference-link`, {
+        key: ws.apiKey,
+        body: { ttlDays: 7 },
+      });
+      const posted = await call(http.app, 'POST', String(link.body.path), {
+        body: { action: 'withdraw', purpose: 'email_marketing' },
+      });
+      assert.equal(posted.status, 200, JSON.stringify(posted.body));
+      for (const answer of held.splice(0)) answer();
+
+      const done = await eventually(async () => {
+        const run = await inWorkspace(ws.workspaceId, () => runtime.workflows.service.getRun(ws, runId));
+        return run.status === 'completed' ? run : undefined;
+      });
+      assert.deepEqual(
+        done.steps.map((s) => [s.stepId, s.status]),
+        [
+          ['check', 'completed'],
+          ['sync', 'completed'],
+          ['enrol', 'skipped'],
+          ['mail', 'skipped'],
+        ],
+      );
+      const enrol = done.steps.find((s) => s.stepId === 'enrol');
+      assert.match(
+        String((enrol?.output as Record<string, unknown> | undefined)?.suppressed),
+        /consent changed since condition check/,
+      );
+      const lead = await call(http.app, 'GET', `/v1/leads/${leadId}`, { key: ws.apiKey });
+      assert.ok(
+        !String((lead.body.attributes as Record<string, unknown> | undefined)?.tags ?? '').includes(
+          'sequence:nurture',
+        ),
+        'not enrolled',
+      );
+      const audited = await runtime.inspect
+        .selectFrom('audit_log')
+        .select(['action', 'data'])
+        .where('workspace_id', '=', ws.workspaceId)
+        .where('action', '=', 'workflow.action_suppressed')
+        .execute();
+      const suppressedKeys = audited
+        .map((r) => JSON.parse(r.data ?? '{}') as { runId?: string; stepKey?: string; effect?: string })
+        .filter((d) => d.runId === runId)
+        .map((d) => `${d.stepKey}:${d.effect}`)
+        .sort();
+      assert.deepEqual(suppressedKeys, ['enrol#1:sequence', 'mail#1:email']);
+      assert.equal(smtp.messages.filter((m) => m.to.includes('sam.sequence@ledger.example')).length, 0);
     });
   });
 }

@@ -1,37 +1,13 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { assertAuditIntact } from './support/cli.ts';
+import { exited, startServerProcess } from './support/server-process.ts';
 
-const root = join(import.meta.dirname, '..');
-
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'src/main/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0'],
-    {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /running at (http:\/\/\S+)/.exec(out);
-      if (match?.[1] && out.includes('Try it:')) resolve(match[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
-  });
-  return { child, url };
-}
+const startServer = (dataDir: string) => startServerProcess(dataDir);
 
 /**
  * SIGKILL the server while thousands of events are being accepted and processed, restart it, and
@@ -94,11 +70,7 @@ describe('crash safety (SIGKILL mid-flight, SQLite)', () => {
       };
       pump();
     });
-    await new Promise((r) =>
-      server.child.exitCode !== null || server.child.signalCode !== null
-        ? r(null)
-        : server.child.once('exit', r),
-    );
+    await exited(server.child);
 
     const file = join(dataDir, 'leadloop.db');
     const countProcessed = () => {
@@ -117,7 +89,7 @@ describe('crash safety (SIGKILL mid-flight, SQLite)', () => {
     const deadline = Date.now() + 60_000;
     while (countProcessed().n > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    await exited(server.child);
 
     const db = new DatabaseSync(file, { readOnly: true });
     try {

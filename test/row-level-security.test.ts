@@ -4,19 +4,14 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { asScheduler, inWorkspace, withDataScope } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import {
-  createStore,
-  DIRECTORY_TABLES,
-  OWNER_TABLES,
-  type Store,
-  TENANT_TABLES,
-} from '../src/store/index.ts';
+import { DIRECTORY_TABLES, OWNER_TABLES, type Store, TENANT_TABLES } from '../src/store/index.ts';
 import { deriveScopeKey, SCHEDULER_SUBJECT, scopeProof } from '../src/store/postgres/scope-signature.ts';
 import { call } from './support/http.ts';
 import {
   appRoleUrl,
   createTestRuntime,
   eventually,
+  openAppRoleStore,
   TEST_MASTER_KEY_BYTES,
   type TestRuntime,
 } from './support/runtime.ts';
@@ -107,16 +102,7 @@ describe('row-level security (postgres)', { skip: enabled ? false : 'TEST_DATABA
           ]),
         ),
       );
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
-      runtime.inspect,
-    );
-    schema = rows[0]?.schema as string;
-    app = createStore({
-      databaseUrl: appRoleUrl(),
-      schema,
-      poolSize: 1,
-      masterKey: TEST_MASTER_KEY_BYTES,
-    });
+    ({ store: app, schema } = await openAppRoleStore(runtime));
   });
   after(async () => {
     http.closeStreams();

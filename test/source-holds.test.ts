@@ -4,8 +4,8 @@ import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { createSourceHolds } from '../src/main/source-holds.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
-import { prepareWorkspace } from './support/workflow-fixtures.ts';
+import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { startWorkflowApp } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -16,13 +16,9 @@ for (const dialect of DIALECTS) {
     const ws = { workspaceId: '', apiKey: '' };
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({ name: 'W', organisation: 'Org', actor: ACTOR });
-      ws.workspaceId = created.workspace.id;
-      ws.apiKey = created.apiKey;
-      await inWorkspace(ws.workspaceId, () => prepareWorkspace(runtime, ws.workspaceId));
-      await call(http.app, 'PUT', '/v1/scoring/rules', { key: ws.apiKey, body: { threshold: 0, rules: [] } });
-      runtime.startWorkers(2);
+      const app = await startWorkflowApp(dialect, { workers: 2, qualifyAll: true });
+      ({ runtime, http } = app);
+      Object.assign(ws, app.ws);
     });
     after(async () => {
       await stopTestApp({ runtime, http });

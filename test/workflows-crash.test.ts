@@ -1,50 +1,18 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
+import { exited, startServerProcess } from './support/server-process.ts';
 import { type HttpSink, startHttpSink } from './support/sinks.ts';
 
-const root = join(import.meta.dirname, '..');
 /** Runs started before the kill; WORKFLOW_CRASH_RUNS=2000 reproduces the issue's figure (slow on a shared machine). */
 const RUNS = Number(process.env.WORKFLOW_CRASH_RUNS ?? 300);
 const SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'src/main/cli.ts'), 'serve', '--data-dir', dataDir, '--port', '0'],
-    {
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        LEADLOOP_SECRET_KEY: SECRET_KEY,
-        LEADLOOP_QUEUE_VISIBILITY_MS: '1000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /running at (http:\/\/\S+)/.exec(out);
-      if (match?.[1] && out.includes('Try it:')) resolve(match[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
-  });
-  return { child, url };
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise((r) =>
-    child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r),
-  );
+const startServer = (dataDir: string) =>
+  startServerProcess(dataDir, { LEADLOOP_SECRET_KEY: SECRET_KEY, LEADLOOP_QUEUE_VISIBILITY_MS: '1000' });
 
 async function api(url: string, key: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${url}${path}`, {

@@ -4,8 +4,8 @@ import { sql } from 'kysely';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
-import { prepareWorkspace } from './support/workflow-fixtures.ts';
+import { eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { startWorkflowApp } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -20,12 +20,9 @@ describe('database-only steps run as their own job (SQLite)', () => {
   const ws = { workspaceId: '', apiKey: '' };
 
   before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-    const created = await runtime.tenants.createWorkspace({ name: 'W', organisation: 'Org', actor: ACTOR });
-    ws.workspaceId = created.workspace.id;
-    ws.apiKey = created.apiKey;
-    await inWorkspace(ws.workspaceId, () => prepareWorkspace(runtime, ws.workspaceId));
-    runtime.startWorkers(1);
+    const app = await startWorkflowApp('sqlite', { workers: 1 });
+    ({ runtime, http } = app);
+    Object.assign(ws, app.ws);
   });
   after(() => stopTestApp({ runtime, http }));
 

@@ -6,11 +6,11 @@ import { verifyWebhook } from '../src/ingest/index.ts';
 import { emailSteps } from '../src/main/council-tools/db-metrics.ts';
 import { workflowSummaries } from '../src/main/council-tools/db-workflows.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
 import {
-  prepareWorkspace,
   qualifiedLeadWorkflow,
+  startWorkflowApp,
   WEBHOOK_SECRET,
   waitingWorkflow,
 } from './support/workflow-fixtures.ts';
@@ -37,13 +37,13 @@ for (const dialect of DIALECTS) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"ok":true}');
       });
-      ({ runtime, http } = await startTestApp(dialect, { config: { LEADLOOP_SMTP_URL: smtp.url } }));
-      const created = await runtime.tenants.createWorkspace({ name: 'W', organisation: 'Org', actor: ACTOR });
-      ws.workspaceId = created.workspace.id;
-      ws.apiKey = created.apiKey;
-      await inWorkspace(ws.workspaceId, () => prepareWorkspace(runtime, ws.workspaceId));
-      await call(http.app, 'PUT', '/v1/scoring/rules', { key: ws.apiKey, body: { threshold: 0, rules: [] } });
-      runtime.startWorkers(4);
+      const app = await startWorkflowApp(dialect, {
+        workers: 4,
+        qualifyAll: true,
+        app: { config: { LEADLOOP_SMTP_URL: smtp.url } },
+      });
+      ({ runtime, http } = app);
+      Object.assign(ws, app.ws);
     });
     after(async () => {
       await stopTestApp({ runtime, http });

@@ -340,4 +340,44 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
       .execute();
     assert.ok(audit.some((a) => a.subject === newYork) && audit.some((a) => a.subject === london));
   });
+  it('written consent withdrawn while a text waits for the morning: the text is skipped at send time, with the reason in the step output and the audit trail', async () => {
+    // Night again (03:00 UTC): the text waits for 8:00 in the recipient's zone.
+    clock.set(Date.UTC(2026, 0, 7, 3, 0));
+    const leadId = await lead('lost@example.com', '+1 212 555 0142', 'US', 'checkbox');
+    const before = sink.requests.length;
+    const { runId } = await inWorkspace(ws.workspaceId, () =>
+      runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR),
+    );
+    await eventually(async () => ((await stepOf(runId))?.status === 'waiting' ? true : undefined));
+    const link = await call(http.app, 'POST', `/v1/leads/${leadId}/preference-link`, {
+      key: ws.apiKey,
+      body: { ttlDays: 7 },
+    });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+    const withdrawn = await call(http.app, 'POST', String(link.body.path), {
+      body: { action: 'withdraw', purpose: 'sms' },
+    });
+    assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+
+    clock.set(Date.UTC(2026, 0, 7, 18, 0, 1));
+    runtime.queue.notify();
+    const step = await eventually(async () => {
+      const s = await stepOf(runId);
+      return s?.status === 'skipped' ? s : undefined;
+    });
+    const reason = String((JSON.parse(step.output ?? '{}') as { suppressed?: unknown }).suppressed);
+    assert.match(reason, /consent changed since condition consent/);
+    assert.equal(sink.requests.length, before, 'no text was sent');
+    const audit = await runtime.inspect
+      .selectFrom('audit_log')
+      .select(['reason', 'data'])
+      .where('action', '=', 'workflow.action_suppressed')
+      .where('subject', '=', leadId)
+      .execute();
+    assert.equal(audit.length, 1, JSON.stringify(audit));
+    assert.equal(audit[0]?.reason, reason);
+    assert.equal((JSON.parse(audit[0]?.data ?? '{}') as { effect?: string }).effect, 'sms');
+    const run = await inWorkspace(ws.workspaceId, () => runtime.workflows.service.getRun(ws, runId));
+    assert.equal(run.status, 'completed');
+  });
 });

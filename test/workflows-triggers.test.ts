@@ -7,16 +7,9 @@ import { createManualClock, inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { signWebhook } from '../src/ingest/index.ts';
 import { call, json } from './support/http.ts';
-import {
-  createTestRuntime,
-  DIALECTS,
-  eventually,
-  startTestApp,
-  stopTestApp,
-  type TestRuntime,
-} from './support/runtime.ts';
+import { createTestRuntime, DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, startHttpSink } from './support/sinks.ts';
-import { prepareWorkspace } from './support/workflow-fixtures.ts';
+import { startWorkflowApp } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -51,13 +44,9 @@ for (const dialect of DIALECTS) {
         res.writeHead(request.url === '/broken' ? 500 : 200, { 'content-type': 'application/json' });
         res.end('{"ok":true}');
       });
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({ name: 'W', organisation: 'Org', actor: ACTOR });
-      ws.workspaceId = created.workspace.id;
-      ws.apiKey = created.apiKey;
-      await inWorkspace(ws.workspaceId, () => prepareWorkspace(runtime, ws.workspaceId));
-      await call(http.app, 'PUT', '/v1/scoring/rules', { key: ws.apiKey, body: { threshold: 0, rules: [] } });
-      runtime.startWorkers(2);
+      const app = await startWorkflowApp(dialect, { workers: 2, qualifyAll: true });
+      ({ runtime, http } = app);
+      Object.assign(ws, app.ws);
     });
     after(async () => {
       await stopTestApp({ runtime, http });

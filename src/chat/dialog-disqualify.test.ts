@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createManualClock } from '../core/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
-import { createDialogEngine, type TurnResult } from './dialog-engine.ts';
+import { createDialogEngine } from './dialog-engine.ts';
+import type { TurnResult } from './dialog-engine-types.ts';
 import type { SessionState } from './session-state.ts';
 
 /** A BANT conversation whose answers disqualify (a 300-dollar one-off budget). */

@@ -1,4 +1,11 @@
-import { type Clock, LeadloopError } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
+import type {
+  DialogEngine,
+  DialogEngineOptions,
+  HandleOptions,
+  KnowledgeSource,
+  TurnResult,
+} from './dialog-engine-types.ts';
 import {
   type Applied,
   acknowledge,
@@ -7,145 +14,27 @@ import {
   ask,
   askConsent,
   askContact,
-  type EngineEvent,
+  copyState,
+  fieldsOf,
   finish,
+  hasContact,
+  isOpen,
   questionOf,
   recordConsent,
+  requestHandoff,
   say,
   type Turn,
 } from './dialog-steps.ts';
 import { detectIntents, type Intent } from './intents.ts';
-import { isQuestion, type KnowledgeAnswer } from './knowledge.ts';
+import { isQuestion } from './knowledge.ts';
 import { detectLanguage, languageOfLocale } from './language.ts';
 import { createOfflineExtractor } from './offline-extractor.ts';
 import { phrase } from './phrases.ts';
 import type { Playbook } from './playbook-schema.ts';
-import { type GroundingPassage, type Reply, type ReplyPhraser, templatePhraser } from './reply-phraser.ts';
+import { type Reply, templatePhraser } from './reply-phraser.ts';
 import { assessMessage, checkMessage, MAX_MESSAGE_CHARS } from './safety.ts';
-import { type AgentRef, type SessionContext, type SessionState, slotValues } from './session-state.ts';
-import type { ExtractionContext, ExtractionField, SlotExtractor } from './slot-extractor.ts';
-
-/** What the engine is built with; only the clock is required. */
-export interface DialogEngineOptions {
-  clock: Clock;
-  /** Reads slots out of messages; the offline extractor by default. */
-  extractor?: SlotExtractor;
-  /** Words replies; the templates as they are by default. */
-  phraser?: ReplyPhraser;
-  /** Longest visitor message in characters (default 2,000). */
-  maxMessageChars?: number;
-  /** Visitor messages after which the conversation is closed (default 60). */
-  maxTurns?: number;
-  /** Refused messages (injection, abuse) after which the conversation is closed (default 3). */
-  maxStrikes?: number;
-  /** Messages in a row that move nothing forward before the conversation is closed (default 6). */
-  maxStalledTurns?: number;
-  /** Answers visitors' questions from the workspace's content (see `createKnowledgeBase`). */
-  knowledge?: KnowledgeSource;
-}
-
-/**
- * Answers a visitor's question: an answer, `null` for "the content does not say" (the bot says it
- * does not know and offers a person), `undefined` when there is no content at all (no answer is tried).
- */
-interface KnowledgeSource {
-  answer(question: string): KnowledgeAnswer | null | undefined | Promise<KnowledgeAnswer | null | undefined>;
-  /** The best passages for a question, for a model to write its answer from (none: no model answer). */
-  search?(question: string): readonly GroundingPassage[] | Promise<readonly GroundingPassage[]>;
-}
-
-/** The result of every engine call: the new state (the input is never mutated), replies, events. */
-export interface TurnResult {
-  state: SessionState;
-  replies: Reply[];
-  events: EngineEvent[];
-}
-
-/** Per-call options: an abort signal for model-backed extractors and phrasers, and streamed reply text. */
-interface HandleOptions {
-  signal?: AbortSignal;
-  /** The session's workspace content; replaces the engine's `knowledge` for this call. */
-  knowledge?: KnowledgeSource | undefined;
-  /** Reply text as a model writes it, naming the message (`m<index>`) it builds; the turn's result holds the final text. */
-  onDelta?: (delta: { messageId: string; text: string }) => void;
-}
-
-/** A per-session state machine for qualification chats. Holds no state of its own. */
-export interface DialogEngine {
-  /** Opens a conversation: greeting with the AI disclosure, then the first question. */
-  start(playbook: Playbook, context: SessionContext, options?: HandleOptions): Promise<TurnResult>;
-  /**
-   * Answers one visitor message. Throws `payload_too_large` / `validation_failed` for a message
-   * that is too long or empty (see `checkMessage`). While taken over, records it and stays silent.
-   */
-  handle(state: SessionState, text: string, options?: HandleOptions): Promise<TurnResult>;
-  /** A person takes over: the bot stays silent until `release`. Throws `conflict` if another agent holds it. */
-  takeOver(state: SessionState, agent: AgentRef): TurnResult;
-  /** Records what the agent who took over wrote. Throws `conflict` unless that agent holds the session. */
-  agentMessage(state: SessionState, agent: AgentRef, text: string): TurnResult;
-  /** Hands the conversation back to the bot, which picks up where it was. */
-  release(state: SessionState, options?: HandleOptions): Promise<TurnResult>;
-  /**
-   * Nobody took over after the visitor asked for a person: say so honestly and offer to take contact
-   * details (once; a no-op when no hand-off is pending).
-   */
-  handoffTimeout(state: SessionState): Promise<TurnResult>;
-  /** Closes an open conversation (visitor gone, session expired), deciding the outcome from what is known. */
-  close(state: SessionState): TurnResult;
-}
-
-function hasContact(state: SessionState): boolean {
-  return (
-    state.contact.email !== undefined ||
-    (state.playbook.contact.ask === 'email_or_phone' && state.contact.phone !== undefined)
-  );
-}
-
-/**
- * A copy of the state that a turn may change. Copy-on-write: the containers a turn writes to are
- * copied; what it only replaces (filled slots, transcript entries, consent) or never touches (the
- * playbook snapshot, the context) is shared, which keeps a turn cheap as transcripts grow.
- */
-function copyState(state: SessionState): SessionState {
-  return {
-    ...state,
-    attempts: { ...state.attempts },
-    declined: [...state.declined],
-    slots: { ...state.slots },
-    contact: { ...state.contact },
-    transcript: [...state.transcript],
-  };
-}
-
-// A function, so TypeScript does not keep a narrowing of `phase` across the calls that change it.
-function isOpen(state: SessionState): boolean {
-  return state.phase !== 'ended';
-}
-
-function fieldsOf(playbook: Playbook): ExtractionField[] {
-  return playbook.questions.map((q) => {
-    const field: ExtractionField = { slot: q.slot, type: q.type, keywords: q.keywords };
-    if (q.type === 'role') field.subject = q.subject;
-    if (q.type === 'text') {
-      field.cue = q.cue;
-      field.minWords = q.validation.minWords;
-    }
-    if (q.type === 'money') field.defaultCurrency = q.defaultCurrency;
-    if (q.type === 'enum') {
-      field.options = q.options.map((o) => ({
-        value: o.value,
-        words: [o.value, ...o.synonyms, ...labelsOf(o.label)],
-      }));
-    }
-    return field;
-  });
-}
-
-function labelsOf(label: Playbook['questions'][number]['prompt']): string[] {
-  if (typeof label === 'string') return [label];
-  if (Array.isArray(label)) return label;
-  return Object.values(label).flatMap((v) => (typeof v === 'string' ? [v] : (v ?? [])));
-}
+import { type SessionState, slotValues } from './session-state.ts';
+import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
 
 /**
  * Creates the dialog engine.
@@ -154,14 +43,6 @@ function labelsOf(label: Playbook['questions'][number]['prompt']): string[] {
  * const engine = createDialogEngine({ clock: systemClock });
  * const { state, replies } = await engine.start(BUILT_IN_PLAYBOOKS.bant, { sessionId: 'ses_1' });
  */
-/** The visitor asked for a person: operators see the chat as waiting from now until someone takes over. */
-function requestHandoff(turn: Turn): void {
-  turn.state.handoffRequested = true;
-  turn.state.handoffRequestedAt = new Date(turn.now).toISOString();
-  turn.state.handoffTimedOut = false;
-  turn.events.push({ type: 'handoff_requested' });
-}
-
 export function createDialogEngine(options: DialogEngineOptions): DialogEngine {
   const { clock } = options;
   const extractor = options.extractor ?? createOfflineExtractor();

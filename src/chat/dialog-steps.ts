@@ -1,13 +1,13 @@
 import { daysBetween, parseIsoDate, ymdOf } from './dates.ts';
 import { describeSlot, describeValue, joinList } from './describe.ts';
 import { defaultReask, localized, type PhraseKey, phrase } from './phrases.ts';
-import type { Outcome, Question } from './playbook-schema.ts';
+import type { Outcome, Playbook, Question } from './playbook-schema.ts';
 import type { Reply, ReplyKind } from './reply-phraser.ts';
 import type { SafetyCategory } from './safety.ts';
 import { decideOutcome, type ScoreBreakdown, scoreSlots } from './scoring.ts';
 import type { AgentRef, ConsentRecord, EndReason, SessionState } from './session-state.ts';
 import { slotValues } from './session-state.ts';
-import type { Extraction } from './slot-extractor.ts';
+import type { Extraction, ExtractionField } from './slot-extractor.ts';
 import {
   isCompanySize,
   isMoney,
@@ -263,8 +263,9 @@ export function recordConsent(turn: Turn, answer: string): void {
   turn.events.push({ type: 'consent_recorded', record });
 }
 
-function hasContact(turn: Turn): boolean {
-  const { contact, playbook } = turn.state;
+/** The visitor gave the contact detail the playbook asks for. */
+export function hasContact(state: SessionState): boolean {
+  const { contact, playbook } = state;
   return (
     contact.email !== undefined || (playbook.contact.ask === 'email_or_phone' && contact.phone !== undefined)
   );
@@ -299,7 +300,7 @@ export function advance(turn: Turn): void {
     state.phase = 'contact';
   }
   if (state.phase === 'contact') {
-    if (!hasContact(turn)) {
+    if (!hasContact(turn.state)) {
       if (state.contactDeclined) {
         finish(turn, 'completed');
         return;
@@ -354,4 +355,58 @@ export function finish(turn: Turn, reason: EndReason): void {
     if (state.playbook.offerHuman) say(turn, 'outcome', 'human_option');
   }
   turn.events.push({ type: 'ended', outcome, reason, score });
+}
+
+/**
+ * A copy of the state that a turn may change. Copy-on-write: the containers a turn writes to are
+ * copied; what it only replaces (filled slots, transcript entries, consent) or never touches (the
+ * playbook snapshot, the context) is shared, which keeps a turn cheap as transcripts grow.
+ */
+export function copyState(state: SessionState): SessionState {
+  return {
+    ...state,
+    attempts: { ...state.attempts },
+    declined: [...state.declined],
+    slots: { ...state.slots },
+    contact: { ...state.contact },
+    transcript: [...state.transcript],
+  };
+}
+
+// A function, so TypeScript does not keep a narrowing of `phase` across the calls that change it.
+export function isOpen(state: SessionState): boolean {
+  return state.phase !== 'ended';
+}
+
+export function fieldsOf(playbook: Playbook): ExtractionField[] {
+  return playbook.questions.map((q) => {
+    const field: ExtractionField = { slot: q.slot, type: q.type, keywords: q.keywords };
+    if (q.type === 'role') field.subject = q.subject;
+    if (q.type === 'text') {
+      field.cue = q.cue;
+      field.minWords = q.validation.minWords;
+    }
+    if (q.type === 'money') field.defaultCurrency = q.defaultCurrency;
+    if (q.type === 'enum') {
+      field.options = q.options.map((o) => ({
+        value: o.value,
+        words: [o.value, ...o.synonyms, ...labelsOf(o.label)],
+      }));
+    }
+    return field;
+  });
+}
+
+export function labelsOf(label: Playbook['questions'][number]['prompt']): string[] {
+  if (typeof label === 'string') return [label];
+  if (Array.isArray(label)) return label;
+  return Object.values(label).flatMap((v) => (typeof v === 'string' ? [v] : (v ?? [])));
+}
+
+/** The visitor asked for a person: operators see the chat as waiting from now until someone takes over. */
+export function requestHandoff(turn: Turn): void {
+  turn.state.handoffRequested = true;
+  turn.state.handoffRequestedAt = new Date(turn.now).toISOString();
+  turn.state.handoffTimedOut = false;
+  turn.events.push({ type: 'handoff_requested' });
 }

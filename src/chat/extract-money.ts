@@ -54,6 +54,15 @@ const CURRENCY_WORDS: Record<string, string> = {
   rupees: 'INR',
   rupee: 'INR',
   pesos: 'MXN',
+  zloty: 'PLN',
+  zlotys: 'PLN',
+  zlotych: 'PLN',
+  złoty: 'PLN',
+  złotych: 'PLN',
+  zł: 'PLN',
+  yuan: 'CNY',
+  rmb: 'CNY',
+  rand: 'ZAR',
 };
 const DOLLAR_QUALIFIERS: Record<string, string> = {
   canadian: 'CAD',
@@ -91,7 +100,11 @@ const MONTHLY_AFTER =
 const QUARTERLY_AFTER =
   /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:quarter|qtr|q)\b|quarterly|pro quartal|im quartal|por trimestre|al trimestre|par trimestre|trimestriel)/u;
 const YEARLY_AFTER =
-  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:year|yr|annum)\b|\/\s*y\b|annually|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|anuales?|par an\b|annuels?)/u;
+  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:year|yr|annum)\b|\/\s*y\b|annually|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|anuales?|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
+// No budget period is shorter than a month: a weekly amount is kept as the year it makes.
+const WEEKLY_AFTER =
+  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:week|wk)\b|weekly|pro woche|por semana|par semaine)/u;
+const WEEKS_PER_YEAR = 52;
 // "a monthly budget of 2k", "annual spend around 50k": the period named before the amount.
 const PERIOD_BEFORE =
   /\b(?:(monthly|per month|a month|monatlich\w*|mensual\w*|mensuel\w*)|(quarterly|per quarter)|(annual|yearly|per year|a year|jahrlich\w*|jahres\w*|anual\w*|annuel\w*))\b[^.;!?\d]{0,25}$/u;
@@ -101,11 +114,14 @@ const PER_UNIT_AFTER =
 const BUDGET_WORDS =
   /\b(?:budget\w*|spend\w*|afford|invest\w*|allocat\w*|set aside|pay|paying|price range|ballpark|presupuesto|etat|kosten|ausgeben|gastar|depenser|cost\w*)\b/u;
 const UPPER_BOUND =
-  /(?:up to|upto|under|below|less than|no more than|not more than|max(?:imum)?|at most|bis zu|hochstens|maximal|unter|hasta|menos de|como maximo|jusqu'?a|moins de|au plus|au maximum)\s*$/u;
+  /(?:up to|upto|under|below|less than|no more than|not more than|not exceeding|max(?:imum)?|at most|(?:ceiling|cap|limit|upper limit)(?: is| of|:)?|bis zu|hochstens|maximal|unter|hasta|menos de|como maximo|jusqu'?a|moins de|au plus|au maximum)\s*$/u;
 const CURRENCY_ANYWHERE = new RegExp(
   `(?<![\\p{L}])(?:${[...CURRENCY_CODES, ...Object.keys(CURRENCY_WORDS)].sort(byLength).join('|')})(?![\\p{L}])`,
   'gu',
 );
+// "10 000 € maximum", "15k tops": the bound said after the amount.
+const UPPER_BOUND_AFTER =
+  /^\s*(?:max(?:imum)?\b|max\.|tops\b|at (?:the )?most\b|or less\b|at the outside\b)/u;
 const RANGE_LINK = /^\s*(?:-|–|—|to|and|or|bis|und|oder|a|y|o|et|ou)\s*$/u;
 // "40k, maybe up to 60k", "30k, could stretch to 45k"
 const STRETCH_LINK =
@@ -184,12 +200,13 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
     if (PER_UNIT_AFTER.test(folded.slice(end)) && groups.mult === undefined && !perSeat) continue;
     const yearLike = groups.num !== undefined && /^(19|20)\d\d$/.test(groups.num);
     if (yearLike && currency === undefined && multiplier === undefined && !anchored) continue;
-    const amount = base * (multiplier ?? 1);
+    const weekly = WEEKLY_AFTER.test(folded.slice(end).replace(PER_SEAT_AFTER, ''));
+    const amount = base * (multiplier ?? 1) * (weekly ? WEEKS_PER_YEAR : 1);
     tokens.push({
       start,
       end,
       amount,
-      period: periodOf(folded, start, end),
+      period: weekly ? 'year' : periodOf(folded, start, end),
       perSeat,
       multiplier: groups.mult === undefined ? undefined : multiplier,
       currency,
@@ -275,7 +292,9 @@ export function extractMoney(text: string, options: MoneyOptions): MoneyMatch[] 
       continue;
     }
     if (!a.clear && !options.expecting) continue;
-    const upper = UPPER_BOUND.test(folded.slice(Math.max(0, a.start - 20), a.start));
+    const upper =
+      UPPER_BOUND.test(folded.slice(Math.max(0, a.start - 20), a.start)) ||
+      UPPER_BOUND_AFTER.test(folded.slice(a.end, a.end + 20));
     out.push({
       start: a.start,
       end: a.end,

@@ -52,9 +52,10 @@ const GENERIC = new Set(
   ).split(' '),
 );
 const SLOT_CLAUSE =
-  /^(?:our |the |my )?(?:budget|timeline|deadline|time ?frame|i'?m |i am |my role|my name|we'?re (?:a |an )?\d|we have (?:a |about )?\d|we are (?:a |an )?\d|as (?:a|the) |(?:and|with) (?:a |our |the )?budget|reporting to|report to|i report|(?:just |i'?m |i am )?(?:gathering|collecting|getting|comparing) (?:a few |some )?(?:quotes|info|information|prices|pricing|options)|on behalf of|researching)/;
+  /^(?:our |the |my )?(?:budget|timeline|deadline|time ?frame|i'?m |i am |my role|my name|we'?re (?:a |an )?\d|we have (?:a |about )?\d|we are (?:a |an )?\d|as (?:a|the) |(?:and|with) (?:a |our |the )?budget|reporting to|report to|i report|(?:just |i'?m |i am )?(?:gathering|collecting|getting|comparing|requesting) (?:a few |some )?(?:quotes|offers|proposals|bids|info|information|prices|pricing|options)|on behalf of|researching)/;
 const FILLER =
   /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|hi there|hello there|well|so|ok|okay|yeah|yes|sure|basically|honestly|mainly|mostly|mostly just|um+|uh+|hmm+|right|thanks|thank you|i guess|i think|i'd say|probably|and|but|also|plus|then)[,.!\s]+)+/;
+const TAKEN_BACK = /^(?:sorry[,.!]?\s+|no[,.!]?\s+)?not (?:a |an |the |really |just )?\S/;
 const QUESTION_START =
   /^(?:do|does|did|can|could|would|will|is|are|was|how|what|which|who|where|when|why|any|have you|has)\b/;
 const TRAILING_CONNECTOR =
@@ -102,6 +103,8 @@ function clausesOf(folded: string, masked: string, sentence: Span, question: boo
     const words = contentWords(rest.replaceAll(CLAIMED, ' '));
     let kind: Clause['kind'];
     if (cue === undefined && (claimed || SLOT_CLAUSE.test(rest))) kind = 'slot';
+    // "sorry, not a CRM — we need…": what the visitor takes back is not part of the need.
+    else if (cue === undefined && TAKEN_BACK.test(rest)) kind = 'filler';
     else if (words.every((w) => GENERIC.has(w))) kind = cue === undefined ? 'filler' : 'slot';
     else if (question && cue === undefined && QUESTION_START.test(rest)) kind = 'question';
     else kind = cue === undefined ? 'plain' : 'need';

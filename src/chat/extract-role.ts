@@ -1,4 +1,4 @@
-import { findTitles } from '../leads/index.ts';
+import { FUNCTION_WORDS, findTitles } from '../leads/index.ts';
 import type { AuthorityLevel } from './slot-values.ts';
 import { createSpeller } from './spelling.ts';
 import { fold, overlaps, type Span } from './text.ts';
@@ -20,6 +20,9 @@ interface RolePattern {
   self?: boolean;
 }
 
+const FUNCTIONS = [...FUNCTION_WORDS, 'lead generation', 'demand gen', 'sales ops', 'business development']
+  .sort((a, b) => b.length - a.length)
+  .join('|');
 const r = (source: string) => new RegExp(`\\b(?:${source})\\b`, 'gu');
 
 // Statements about the visitor's own say; titles come from the lead kernel's shared vocabulary.
@@ -51,6 +54,8 @@ const PATTERNS: RolePattern[] = [
         "i don'?t (?:make|have) the (?:final )?(?:decision|call|say)",
         "i(?:'m| am) (?:just )?(?:researching|looking into this|gathering info(?:rmation)?|gathering quotes|collecting quotes) (?:for|on behalf of)",
         'individual contributor|\\bic\\b',
+        // "I work in marketing", "I'm on the sales team": a member of a function, not its head.
+        `(?:i|i'm|i am)\\s+(?:work(?:ing)?\\s+(?:in|on|for)|on|in|part of)\\s+(?:the |our )?(?:${FUNCTIONS})(?: team| department)?(?![\\p{L}])`,
       ].join('|'),
     ),
   },
@@ -58,14 +63,18 @@ const PATTERNS: RolePattern[] = [
     level: 'executive',
     self: true,
     pattern: r(
-      "(?:i|i'm|i am|we)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:the|this|my|our|a)\\s+(?:company|business|firm|shop|agency|startup|practice|store)",
+      [
+        "(?:i|i'm|i am|we)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:the|this|my|our|a)\\s+(?:company|business|firm|shop|agency|startup|practice|store)",
+        // "I own three dental practices", "I run a yoga studio": only the visitor's own business.
+        "(?:i|i'm|i am)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:(?:the|this|my|our|a|an|two|three|four|five|several|a few|\\d+)\\s+)?(?:[\\p{L}-]+\\s+){0,2}(?:company|companies|business|businesses|firm|shop|shops|agency|startup|practice|practices|store|stores|studio|studios|clinic|clinics|restaurant|restaurants|hotel|hotels|gym|gyms|salon|salons|brand|franchise|franchises|school|cafe|bakery|office|offices|dealership|dealerships)",
+      ].join('|'),
     ),
   },
   {
     level: 'director',
     self: true,
     pattern: r(
-      "(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible for|run(?:ning)?)\\s+(?:the |our |all )?(?:sales|marketing|growth|operations|ops|revenue|revops|sales ops|it|engineering|partnerships|demand gen(?:eration)?|business development|customer success|finance)(?: department| org(?:ani[sz]ation)?| function)?(?! team)",
+      `(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible for|run(?:ning)?|look(?:ing)? after|lead(?:ing)?|own(?:ing)?|manag(?:e|ing))\\s+(?:the |our |all )?(?:${FUNCTIONS})(?:\\s*(?:&|and|\\/)?\\s*(?:${FUNCTIONS}))*(?: department| org(?:ani[sz]ation)?| function)?(?!(?:\\s+[\\p{L}&/-]+){0,2}\\s+team\\b)`,
     ),
   },
   {
@@ -85,7 +94,7 @@ const PATTERNS: RolePattern[] = [
 ];
 
 const SELF_BEFORE =
-  /(?:\bi(?:'m| am)|\bim\b|\bme (?:is|am)\b|i work as|i work like|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
+  /(?:^\W*as\s+|\bi(?:'m| am)|\bim\b|\bme (?:is|am)\b|i work as|i work like|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
 const OTHER_BEFORE =
   /(?:\b(?:my|our|his|her|their|your|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|mi|mis|nuestr[oa]|mon|ma|notre|nos)\s+(?:[\p{L}-]+\s+){0,2}|report(?:s|ing)? (?:directly )?to (?:the |our |my )?|reports to|with (?:the|our|my) |the (?:ceo|cfo|cto|founder|owner)(?: and| or)? (?:the )?)$/u;
 
@@ -148,6 +157,8 @@ const SELF_AFTER =
 function subjectOf(folded: string, span: { start: number; end: number }): RoleMatch['subject'] {
   const before = folded.slice(Math.max(0, span.start - 50), span.start);
   const clause = before.slice(Math.max(before.search(/[^.;!?]*$/), 0));
+  if (/\bmy (?:role|title|position|job(?: title)?) (?:is|=|:)\s*(?:the |a |an )?$/.test(clause))
+    return 'self';
   if (OTHER_BEFORE.test(clause) && !/\b(?:i'm|i am|im)\s+(?:the|a|an)?\s*$/.test(clause)) return 'other';
   if (SELF_BEFORE.test(clause)) return 'self';
   if (SELF_AFTER.test(folded.slice(span.end, span.end + 60))) return 'self';

@@ -441,8 +441,14 @@ const AMOUNT_BEFORE =
   /(?:\d|\d\s*(?:k|m|mil|grand|thousand)|[$€£¥]|euros?|dollars?|bucks|pounds?|quid|usd|eur|gbp|chf|francs?)\s*(?:(?:per|a|an|each|every|\/)\s*(?:user|seat|head|license|licence)s?\s*)?$/;
 
 function perPeriodOfAmount(folded: string, m: RegExpExecArray): boolean {
-  if (!/^\s*(?:a|an|one|per|each|every)\s/.test(m[0])) return false;
-  return AMOUNT_BEFORE.test(folded.slice(Math.max(0, m.index - 30), m.index).trimEnd());
+  let at = m.index;
+  if (!/^\s*(?:a|an|one|per|each|every)\s/.test(m[0])) {
+    // "6000 dollars for the year"
+    const link = /\bfor\s+$/.exec(folded.slice(Math.max(0, at - 5), at));
+    if (link === null || !/^(?:the|a|one)\s/.test(m[0])) return false;
+    at -= link[0].length;
+  }
+  return AMOUNT_BEFORE.test(folded.slice(Math.max(0, at - 30), at).trimEnd());
 }
 
 // Misspelt time words ("next quater", "in 3 monts", "as soon as posible", "in 2 wks"). English only,
@@ -472,7 +478,10 @@ const repairSpelling = createSpeller(
     mths: 'months',
     mnths: 'months',
     mos: 'months',
+    mnth: 'month',
     wks: 'weeks',
+    weks: 'weeks',
+    wek: 'week',
     wk: 'week',
     yrs: 'years',
     yr: 'year',

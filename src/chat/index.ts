@@ -5,19 +5,19 @@
  */
 
 export { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
+export { createChatService } from './chat-service.ts';
 // Conversations as a service: storage, the widget's turns, human takeover, hand-off to the pipeline
 export type {
   ChatService,
   ChatTurn,
   ConversationLeadSink,
-} from './chat-service.ts';
-export { createChatService } from './chat-service.ts';
+} from './chat-service-types.ts';
 export { createChatScoringStage } from './chat-stage.ts';
 export type { ChatStore, StoredSession } from './chat-store.ts';
 export { createChatStore } from './chat-store.ts';
-// Dialog engine
-export type { DialogEngine } from './dialog-engine.ts';
 export { createDialogEngine } from './dialog-engine.ts';
+// Dialog engine
+export type { DialogEngine } from './dialog-engine-types.ts';
 // Evaluation (bench:chat and the corpus test)
 
 export {
@@ -29,8 +29,11 @@ export {
 } from './evaluation.ts';
 
 export { extractTimeline } from './extract-timeline.ts';
+
 // Answers to visitors' questions from the workspace's content
 
+// Whether a reply offers a person (bench:chat:heldout counts a decline as a hand-off only then)
+export { offersHandoff } from './intents.ts';
 export { CHAT_EXTRACT_TASK, createChatExtractSkill, createModelSlotExtractor } from './model-extractor.ts';
 // The real-model path of replies: wording and answers through the model port, guarded
 export {

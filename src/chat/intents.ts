@@ -54,3 +54,19 @@ export function detectIntents(text: string): Intent[] {
   if (QUESTION.test(folded)) intents.push('question');
   return intents;
 }
+
+const PERSON =
+  /\b(?:person|people|colleague|someone from (?:our|the) team|human|team member|mensch|mitarbeiter\w*|persona|humano|personne|conseiller)\b/;
+const TYPE_THIS =
+  /\b(?:type|write|say|send|reply|tippen sie|schreiben sie|escribe|tapez|ecrivez)\s+["'\u201c\u00ab]([^"'\u201d\u00bb]{1,40})["'\u201d\u00bb]/g;
+
+/**
+ * Whether a bot reply offers the visitor a person and says how to get one: it names a person and
+ * the words it tells the visitor to type ("type "human"") are words this engine reads as a
+ * hand-off request. A reply that only says "a colleague can follow up" offers nobody now.
+ */
+export function offersHandoff(reply: string): boolean {
+  const folded = fold(reply);
+  if (!PERSON.test(folded)) return false;
+  return [...folded.matchAll(TYPE_THIS)].some((m) => detectIntents(m[1] ?? '').includes('handoff'));
+}

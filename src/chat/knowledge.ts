@@ -45,6 +45,7 @@ interface Section {
 
 // Words a visitor uses for the same thing the content names differently ("cost" for "pricing").
 const SYNONYMS: Record<string, string> = {
+  price: 'price',
   cost: 'price',
   costs: 'price',
   pricing: 'price',
@@ -91,6 +92,14 @@ const SYNONYMS: Record<string, string> = {
   hosted: 'hosting',
   data: 'data',
   anytime: 'time',
+  annual: 'year',
+  annually: 'year',
+  yearly: 'year',
+  annum: 'year',
+  monthly: 'month',
+  try: 'trial',
+  tri: 'trial',
+  tryout: 'trial',
   whenever: 'time',
 };
 
@@ -99,17 +108,54 @@ const QUESTION_WORDS = new Set(
   (
     'what which who whom whose when where why how can could would will should does did do is are was were ' +
     'there any anything tell know please much many offer offered provide available work works use using get ' +
-    'need want like able possible also still happen happens'
+    'need want like able possible also still happen happens if whats doesn don isn aren won whole usually ' +
+    'exactly actually really currently please kind take takes'
   ).split(' '),
 );
 
-const stem = (word: string) => (word.length > 4 ? word.replace(/(?:ing|ed|es|e|s)$/u, '') : word);
+// "How long does setup take", "how often does it sync": the words after "how" ask, they name no topic.
+const HOW_FRAMING =
+  /\bhow (?:long|often|much|many|soon|fast|quickly|frequently)\b(?: (?:does it|does|do|will it|will|would it) take\b)?/giu;
+// Abbreviations visitors use for what content usually spells out.
+const SPELLED_OUT: Record<string, string> = {
+  sso: 'single sign-on',
+  dpa: 'data processing agreement',
+  sla: 'service level agreement',
+  roi: 'return on investment',
+  poc: 'proof of concept',
+};
+const ABBREVIATION = new RegExp(`\\b(${Object.keys(SPELLED_OUT).join('|')})\\b`, 'giu');
+
+/** The question with its framing words dropped and known abbreviations spelled out. */
+function topicOf(question: string): string {
+  return question
+    .replace(HOW_FRAMING, 'how')
+    .replace(ABBREVIATION, (word) => SPELLED_OUT[word.toLowerCase()] ?? word);
+}
+
+/**
+ * A light stemmer, the same for questions and content: "tried"/"try", "cancelled"/"cancel",
+ * "yearly"/"year", "companies"/"company" meet; what it conflates besides is harmless for ranking.
+ */
+function stem(word: string): string {
+  if (word.length <= 4) return word;
+  if (/(?:ies|ied)$/u.test(word)) return `${word.slice(0, -3)}y`;
+  let root = word.length > 5 ? word.replace(/ly$/u, '') : word;
+  root = root.replace(/(?:ing|ed|es|e|s)$/u, '');
+  // "cancell", "plann", "shipp": a doubled consonant left by the suffix.
+  if (root.length > 3 && /([b-df-hj-np-tv-z])\1$/u.test(root) && !/(?:ss|zz)$/u.test(root))
+    root = root.slice(0, -1);
+  return root;
+}
 
 /** Folded, stop-worded, stemmed terms with synonyms mapped to one word. */
 function termsOf(text: string): string[] {
   return contentWords(text)
     .filter((word) => !QUESTION_WORDS.has(word))
-    .map((word) => SYNONYMS[word] ?? stem(word));
+    .map((word) => {
+      const root = stem(word);
+      return SYNONYMS[word] ?? SYNONYMS[root] ?? root;
+    });
 }
 
 /** Splits markdown files into sections on `## ` headings; the text before the first one is its own section. */
@@ -180,7 +226,8 @@ export function createKnowledgeBase(documents: readonly KnowledgeDocument[]): Kn
 
   return {
     sections: sections.length,
-    search(question, limit = 3) {
+    search(asked, limit = 3) {
+      const question = topicOf(asked);
       const terms = [...new Set(termsOf(question))];
       if (terms.length === 0) return [];
       return index
@@ -191,7 +238,8 @@ export function createKnowledgeBase(documents: readonly KnowledgeDocument[]): Kn
           return { id: `${section.file}#${section.heading}`, heading: section.heading, text: section.text };
         });
     },
-    answer(question) {
+    answer(asked) {
+      const question = topicOf(asked);
       const terms = [...new Set(termsOf(question))];
       if (terms.length === 0) return null;
       // A word the content never uses, written with a capital or digits, names something it does not cover.
@@ -243,6 +291,12 @@ export function isQuestion(text: string): boolean {
   const folded = fold(text).trim();
   return (
     /\?\s*$/u.test(folded) ||
-    /^(?:do|does|can|could|is|are|how|what|which|will|would|when|where|why|who)\b.{8,}$/u.test(folded)
+    /^(?:do|does|did|can|could|is|are|how|hows|what|whats|what's|which|will|would|should|when|where|why|who|have you|has it|any)\b.{8,}$/u.test(
+      folded,
+    ) ||
+    // Asked as a statement: "I'd like to know if you are ISO certified", "tell me about your pricing".
+    /\b(?:i'?d like to know|i would like to know|i want to know|i was wondering|i wonder|wondering (?:if|whether)|curious (?:if|whether|about)|tell me (?:about|if|whether|how|what|more about)|do you know (?:if|whether))\b/u.test(
+      folded,
+    )
   );
 }

@@ -4,14 +4,14 @@ import { extractMoney } from './extract-money.ts';
 import { extractNeed, wholeAnswer } from './extract-need.ts';
 import { extractPerson } from './extract-person.ts';
 import { extractRoles, selfAuthority } from './extract-role.ts';
-import { extractTimeline } from './extract-timeline.ts';
+import { extractTimeline, type TimelineMatch } from './extract-timeline.ts';
 import { detectIntents, type Intent } from './intents.ts';
 import type { Extraction, ExtractionContext, ExtractionField, SlotExtractor } from './slot-extractor.ts';
 import { isMoney, type SlotType, type SlotValue } from './slot-values.ts';
 import { fold, mask, type Span } from './text.ts';
 
 const CORRECTION =
-  /(?:(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
+  /(?:^(?:sorry|no|nope|oops)[,.!]?\s+not\b|(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
 
 const CONTRAST = /\b(?:but|however|though|although|whereas|aber|jedoch|pero|sin embargo|mais|cependant)\b/;
 const NEGATED_BEFORE =
@@ -125,6 +125,48 @@ function matchEnum(folded: string, field: ExtractionField, expecting: boolean): 
   return best?.value;
 }
 
+// "start in January and be done by end of February": the start of the work is not its deadline.
+const START_BEFORE = /\b(?:start|starting|begin|beginning|kick ?off|kicking off|from)\b[^,.;!?]{0,12}$/;
+// Deadline words at the start of a phrase: "by", "before", "within the next", "end of"...
+const DEADLINE_FORM = /^(?:by|before|until|till|no later than|within|in the next|end of|the end of|asap)\b/;
+// "our cost doubled this year": a time in a statement about the past is no deadline.
+const PAST_VERB_BEFORE =
+  /\b(?!(?:need|want|plann|schedul|expect|hop|aim|intend|requir|target|budget|approv|allocat)ed\b)[a-z]{3,}ed\s+(?:(?:in|over|during|since)\s+)?$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * The time phrases of a message that state when the visitor wants the thing. Unless a timeline is
+ * the answer expected, a phrase inside a description of the problem is none: within three days of
+ * now ("nobody calls back within a day", "visited today") or after a verb in the past ("doubled
+ * this year"). Of several, one said as the start of the work ("start in January") gives way.
+ */
+function deadlinesOf(
+  folded: string,
+  found: TimelineMatch[],
+  context: ExtractionContext,
+  answer: boolean,
+): TimelineMatch[] {
+  let kept = found;
+  if (!answer) {
+    kept = found.filter((t) => {
+      const text = folded.slice(t.start, t.end);
+      if (Date.parse(t.value.byDate) - context.now < 3 * DAY_MS) return false;
+      return (
+        DEADLINE_FORM.test(text) || !PAST_VERB_BEFORE.test(folded.slice(Math.max(0, t.start - 30), t.start))
+      );
+    });
+  }
+  const ends = kept.filter((t) => !START_BEFORE.test(folded.slice(Math.max(0, t.start - 30), t.start)));
+  return ends.length > 0 ? ends : kept;
+}
+
+// "we spend 800 a month on ads": money that goes to something else is no budget for this.
+const SPENT_ON =
+  /^\s*(?:(?:a|an|per|each|every)\s+(?:month|year|week|quarter)\s+)?on\s+(?!(?:this|it|that|a (?:tool|solution|platform)|the (?:tool|solution|platform))\b)/;
+function spentElsewhere(folded: string, money: Span): boolean {
+  return SPENT_ON.test(folded.slice(money.end, money.end + 40));
+}
+
 /** Reads every slot the playbook knows out of one message, without a model. Never throws. */
 export function extractOffline(text: string, context: ExtractionContext): Extraction {
   const expecting = context.fields.find((f) => f.slot === context.expecting);
@@ -148,11 +190,20 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
     if (field.type === 'phone' && phone !== undefined) out.slots[field.slot] = phone.value;
   }
 
-  const timelines = extractTimeline(mask(text, claimed), {
-    now: context.now,
-    expecting: expecting?.type === 'timeline',
-    ...(context.locale ? { locale: context.locale } : {}),
-  });
+  // A correction re-opens the slots it names: "sorry, I meant 3000 per month" reads as an answer.
+  const reopens = (type: SlotType) =>
+    expecting?.type === type ||
+    (out.correction && context.fields.some((f) => f.type === type && context.filled[f.slot] !== undefined));
+  const timelines = deadlinesOf(
+    folded,
+    extractTimeline(mask(text, claimed), {
+      now: context.now,
+      expecting: reopens('timeline'),
+      ...(context.locale ? { locale: context.locale } : {}),
+    }),
+    context,
+    reopens('timeline'),
+  );
   assign(
     'timeline',
     timelines.map((t) => ({ ...t, clear: true })),
@@ -168,10 +219,14 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
     const previous = context.filled[moneyField.slot];
     const money = extractMoney(mask(text, claimed), {
       defaultCurrency: isMoney(previous) ? previous.currency : (moneyField.defaultCurrency ?? 'USD'),
-      expecting: expecting?.type === 'money',
+      expecting: reopens('money'),
       language: context.language,
     });
-    assign('money', money, context, folded, out.correction, out);
+    const answer = reopens('money');
+    const budgets = answer
+      ? money.map((m) => ({ ...m, clear: true }))
+      : money.filter((m) => !spentElsewhere(folded, m));
+    assign('money', budgets, context, folded, out.correction, out);
     claimed.push(...money);
   }
 

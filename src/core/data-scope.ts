@@ -9,7 +9,8 @@ import { unreachable } from './errors.ts';
  *
  * - `workspaces`: the request's or job's workspace (an organisation key: all of its workspaces).
  * - `scheduler`: the queue's own bookkeeping across workspaces (claiming, relaying and recovering
- *   jobs). Only the `jobs` table admits it; lead data stays invisible to it.
+ *   jobs). Only the `jobs` table and the directory (`workspaces`, `organisations`) admit it; lead
+ *   data stays invisible to it.
  */
 export type DataScope = { kind: 'workspaces'; workspaceIds: readonly string[] } | { kind: 'scheduler' };
 
@@ -41,6 +42,17 @@ export function inWorkspace<T>(workspaceId: string, fn: () => T): T {
 
 /** Runs `fn` as the queue scheduler (jobs of every workspace, no tenant data). */
 export function asScheduler<T>(fn: () => T): T {
+  return storage.run(SCHEDULER, fn);
+}
+
+/**
+ * Runs `fn` able to read the whole directory (`workspaces`, `organisations`): routing an id or a
+ * credential to its workspace before any scope exists, listing an organisation's workspaces, the
+ * CLI's enumerations. On PostgreSQL the directory is visible only in a signed scope (migration
+ * 018), and this is the scheduler's, the process's one cross-workspace scope, which shows no
+ * tenant data. Keep `fn` to directory reads.
+ */
+export function readingDirectory<T>(fn: () => T): T {
   return storage.run(SCHEDULER, fn);
 }
 

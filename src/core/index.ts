@@ -3,7 +3,7 @@ export { canonicalJson } from './canonical-json.ts';
 export type { Clock } from './clock.ts';
 export { createManualClock, systemClock } from './clock.ts';
 export type { DataScope } from './data-scope.ts';
-export { asScheduler, currentDataScope, inWorkspace, withDataScope } from './data-scope.ts';
+export { asScheduler, currentDataScope, inWorkspace, readingDirectory, withDataScope } from './data-scope.ts';
 export type { DomainEvent, DomainEventType } from './domain-events.ts';
 
 export type { ErrorCode, FieldIssue } from './errors.ts';

@@ -28,8 +28,10 @@ import { registerTemplateRoutes } from './routes/template-routes.ts';
 import { registerUnsubscribeRoutes } from './routes/unsubscribe-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 import { registerWebRoutes } from './routes/web-routes.ts';
+import { registerWorkflowAuthoringRoutes } from './routes/workflow-authoring-routes.ts';
 import { registerWorkflowHookRoutes } from './routes/workflow-hook-routes.ts';
 import { registerWorkflowRoutes } from './routes/workflow-routes.ts';
+import { registerWorkflowSettingsRoutes } from './routes/workflow-settings-routes.ts';
 
 const DEFAULT_BODY_LIMIT = 256 * 1024;
 
@@ -182,7 +184,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerAnalyticsRoutes(app, catalog, deps);
   registerUserRoutes(app, catalog, deps);
   registerIdentityRoutes(app, catalog, deps);
+  registerWorkflowAuthoringRoutes(app, catalog, deps);
   registerWorkflowRoutes(app, catalog, deps);
+  registerWorkflowSettingsRoutes(app, catalog, deps);
   registerUnsubscribeRoutes(app, catalog, deps);
   registerWorkflowHookRoutes(app, catalog, deps);
   registerTemplateRoutes(app, catalog, deps);

@@ -41,6 +41,6 @@ export { createLeadPipeline } from './pipeline.ts';
 export type { ScoreLine, ScoreResult } from './score.ts';
 export type { PipelineStage, StageContext } from './stage.ts';
 export { contextsByWorkspace, runStageOverBatch } from './stage.ts';
-export { authorityOfTitle, findTitles } from './titles.ts';
+export { authorityOfTitle, FUNCTION_WORDS, findTitles } from './titles.ts';
 export type { AuthorityLevel } from './vocabulary.ts';
 export { AUTHORITY_LEVELS, seniorityOf } from './vocabulary.ts';

@@ -239,6 +239,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
         attempts: job.attempt,
       })),
     );
+    for (const stage of stages) await stage.afterWrite?.(contexts);
   }
 
   return {

@@ -48,6 +48,11 @@ export interface PipelineStage {
   readonly name: string;
   run(ctx: StageContext): Promise<void>;
   runBatch?(batch: readonly StageContext[]): Promise<void>;
+  /**
+   * Runs once the batch's leads, history, consents, audit entries and domain events are written, in
+   * the same transaction: for a reaction that reads the stored lead (a workflow's first steps).
+   */
+  afterWrite?(batch: readonly StageContext[]): Promise<void>;
 }
 
 /** Runs one stage over a batch: its `runBatch` when it has one, else `run` per context in order. */

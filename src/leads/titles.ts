@@ -11,6 +11,32 @@ import type { AuthorityLevel } from './vocabulary.ts';
  * leads and SDR/BDR managers; reps, analysts, coordinators, specialists, interns and procurement
  * or purchasing staff are `individual`. English, German, Spanish and French.
  */
+/**
+ * Functions a title can name ("Head of Demand Generation", "RevOps lead", "Director, Sales
+ * Operations"): they make the title longer, never change its level.
+ */
+const DEPARTMENT_WORDS =
+  'sales marketing growth demand generation gen revenue operations ops revops salesops marketingops ' +
+  'customer success experience field inside digital product products engineering it finance procurement ' +
+  'purchasing sourcing partnerships partner partners business development commercial export exports import ' +
+  'ecommerce e-commerce content brand communications comms people hr talent acquisition franchise strategy ' +
+  'data analytics insights technology tech security support service services channel channels alliances ' +
+  'enterprise emea apac latam dach americas global regional international retail online web crm martech ' +
+  'lifecycle performance paid media seo events account accounts key client clients relations pr innovation ' +
+  'transformation information admissions enrollment fundraising legal compliance risk logistics supply chain ' +
+  'quality production manufacturing training learning education clinical medical patient inbound outbound ' +
+  'sdr sdrs bdr bdrs smb mid-market north south west east europe america uk us department team division unit';
+/** The functions a title names, for phrases such as "I look after marketing" (teams and units left out). */
+export const FUNCTION_WORDS: readonly string[] = DEPARTMENT_WORDS.split(' ').filter(
+  (word) =>
+    !['department', 'team', 'division', 'unit', 'us', 'uk', 'key', 'north', 'south', 'west', 'east'].includes(
+      word,
+    ),
+);
+const DEPARTMENT = DEPARTMENT_WORDS.split(' ')
+  .sort((a, b) => b.length - a.length)
+  .join('|');
+
 const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   {
     level: 'individual',
@@ -35,7 +61,7 @@ const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   {
     level: 'executive',
     source:
-      'chief [a-z]+(?: [a-z]+)? officer|c[efotmirpsdh]o|cxo|c-level|c-suite|co-?founders?|founders?|(?:business |company |shop |agency |franchise |practice |clinic |store )?owner|proprietor|(?<!vice[- ])president|geschaftsfuhrer(?:in)?|inhaber(?:in)?|grunder(?:in)?|mitgrunder(?:in)?|vorstand(?:svorsitzende[rn]?)?|dueno|duena|fundador(?:a)?|cofundador(?:a)?|propietari[oa]|pdg|fondat(?:eur|rice)|cofondat(?:eur|rice)|gerant(?:e)?|patron(?:ne)?|socio director|director(?:a)? general',
+      'chief [a-z]+(?: [a-z]+)? officer|c[efotmirpsdh]o|cxo|c-level|c-suite|co-?founders?|founders?|(?:business |company |shop |agency |franchise |practice |clinic |store )?owner|proprietor|(?<!vice[- ])president|geschaftsfuhrer(?:in)?|inhaber(?:in)?|grunder(?:in)?|mitgrunder(?:in)?|vorstand(?:svorsitzende[rn]?)?|dueno|duena|fundador(?:a)?|cofundador(?:a)?|propietari[oa]|pdg|fondat(?:eur|rice)|cofondat(?:eur|rice)|gerant(?:e)?|patron(?:ne)?|socio director|director(?:a)? general|(?:senior |equity |founding |name )?partner(?=\\s+(?:at|in|of|with)\\b|\\s*[,.;!]|\\s*$)',
   },
   {
     level: 'director',
@@ -44,8 +70,7 @@ const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   },
   {
     level: 'manager',
-    source:
-      "(?:senior |product |project |program |marketing |sales |engineering |it |hr |operations |ops |growth |brand |team |general )?manager(?:in)?|team ?lead(?:er)?|(?:tech|project|sales|marketing|growth|engineering|product|ops|operations|design|it|data|dev|team) lead(?!s)|supervisor|teamleiter(?:in)?|gerente|jef[ea](?: de equipo)?|responsable|chef de projet|chef d'equipe|chef des ventes",
+    source: `(?:senior |product |project |program |marketing |sales |engineering |it |hr |operations |ops |growth |brand |team |general )?manager(?:in)?|team ?lead(?:er)?|(?:${DEPARTMENT}) lead(?!s)|supervisor|teamleiter(?:in)?|gerente|jef[ea](?: de equipo)?|responsable|chef de projet|chef d'equipe|chef des ventes`,
   },
   {
     level: 'individual',
@@ -66,9 +91,22 @@ export interface TitleMatch {
   level: AuthorityLevel;
 }
 
+// "Head of Procurement", "director of sales": the title before "of" is the head of the phrase.
+const OF_LINK = /^\s+(?:of|for|de|del|des|du|der|von)\s+(?:the\s+|la\s+|los\s+|le\s+)?$/u;
+const ENDS_WITH_OF = /\s(?:of|de)$/u;
+const DEPARTMENT_RUN = `(?:${DEPARTMENT})(?:(?:\\s*(?:&|\\/|\\+|and|,)\\s*|\\s+|-)(?:${DEPARTMENT}))*`;
+const DEPARTMENT_BEFORE = new RegExp(`(?<![\\p{L}\\p{N}])${DEPARTMENT_RUN}\\s+$`, 'u');
+const DEPARTMENT_AFTER = new RegExp(
+  `^(?:\\s+(?:of|for)\\s+(?:the\\s+)?|,?\\s+)${DEPARTMENT_RUN}(?![\\p{L}\\p{N}])`,
+  'u',
+);
+
 /**
  * Every title in `folded` (lower case, diacritics removed), in text order. Of titles written next to
- * each other ("SDR manager", "sales engineer lead") only the last, the head of the phrase, is kept.
+ * each other ("SDR manager", "sales engineer lead") the last is the head of the phrase and gives the
+ * level; joined by "of" ("Head of Procurement") the first does. A span covers the whole title with
+ * the functions it names ("Director of Demand Generation", "Marketing Ops Manager"), so what is left
+ * of the message around it holds no piece of it.
  */
 export function findTitles(folded: string): TitleMatch[] {
   const found: TitleMatch[] = [];
@@ -81,10 +119,32 @@ export function findTitles(folded: string): TitleMatch[] {
     }
   }
   found.sort((a, b) => a.start - b.start);
-  return found.filter((match, i) => {
-    const next = found[i + 1];
-    return next === undefined || !/^[\s-]?$/.test(folded.slice(match.end, next.start));
-  });
+  const merged: TitleMatch[] = [];
+  for (const match of found) {
+    const previous = merged.at(-1);
+    const gap = previous === undefined ? undefined : folded.slice(previous.end, match.start);
+    if (previous !== undefined && gap !== undefined) {
+      const ofLink =
+        OF_LINK.test(gap) ||
+        (/^\s+$/.test(gap) && ENDS_WITH_OF.test(folded.slice(previous.start, previous.end)));
+      if (ofLink) {
+        previous.end = match.end;
+        continue;
+      }
+      if (/^[\s-]?$/.test(gap)) {
+        merged[merged.length - 1] = { start: previous.start, end: match.end, level: match.level };
+        continue;
+      }
+    }
+    merged.push({ ...match });
+  }
+  for (const match of merged) {
+    const before = DEPARTMENT_BEFORE.exec(folded.slice(Math.max(0, match.start - 60), match.start));
+    if (before !== null) match.start -= before[0].length;
+    const after = DEPARTMENT_AFTER.exec(folded.slice(match.end, match.end + 80));
+    if (after !== null) match.end += after[0].length;
+  }
+  return merged;
 }
 
 function foldTitle(text: string): string {

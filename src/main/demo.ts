@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readingDirectory } from '../core/index.ts';
 import { generatePassword } from '../users/index.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -59,7 +60,9 @@ export async function ensureDemoWorkspace(
   dataDir: string,
 ): Promise<DemoCredentials | null> {
   const file = join(dataDir, 'demo-credentials.json');
-  const any = await runtime.store.db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst();
+  const any = await readingDirectory(() =>
+    runtime.store.db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst(),
+  );
   if (any) {
     if (!existsSync(file)) return null;
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;

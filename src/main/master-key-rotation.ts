@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
-import { inWorkspace, isSealed, type SecretBox } from '../core/index.ts';
+import type { Logger } from 'pino';
+import { createSecretBox, inWorkspace, isSealed, readingDirectory, type SecretBox } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
+import { resealPasswordHashes } from '../users/index.ts';
 
 /**
  * Every column that holds a value sealed directly by the master key's box, with the context it
@@ -81,7 +83,9 @@ export async function rotateMasterKey(options: {
   afterValue?: () => void;
 }): Promise<MasterKeyRotation> {
   const { store, box } = options;
-  const workspaces = (await store.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+  const workspaces = (
+    await readingDirectory(() => store.db.selectFrom('workspaces').select('id').execute())
+  ).map((w) => w.id);
   const columns: MasterKeyRotation['columns'] = [];
   for (const spec of SEALED_COLUMNS) {
     const tally = { table: spec.table, column: spec.column, resealed: 0, current: 0 };
@@ -114,5 +118,36 @@ export async function rotateMasterKey(options: {
     }
     columns.push(tally);
   }
+  // Console password hashes belong to accounts, not workspaces: on PostgreSQL the role reaches an
+  // account through its roles, so each is re-sealed from the first workspace that shows it.
+  const passwords = { table: 'users', column: 'password_hash', resealed: 0, current: 0 };
+  const seen = new Set<string>();
+  for (const workspaceId of workspaces) {
+    const tally = await inWorkspace(workspaceId, () =>
+      resealPasswordHashes({ db: store.db, box, seen, afterValue: options.afterValue }),
+    );
+    passwords.resealed += tally.resealed;
+    passwords.current += tally.current;
+  }
+  columns.push(passwords);
   return { columns };
+}
+
+/**
+ * Seals the console password hashes still stored in the clear (accounts made before hashes were
+ * sealed), after migrating and as the connection that migrated: on PostgreSQL the schema's owner,
+ * which sees every account. Later starts find none; returns how many it sealed.
+ */
+export async function sealClearPasswordHashes(
+  store: Store,
+  masterKey: Uint8Array,
+  logger?: Logger,
+): Promise<number> {
+  const { resealed } = await resealPasswordHashes({
+    db: store.db,
+    box: createSecretBox(masterKey),
+    onlyClear: true,
+  });
+  if (resealed > 0) logger?.info({ sealed: resealed }, 'sealed console password hashes with the master key');
+  return resealed;
 }

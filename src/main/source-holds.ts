@@ -38,23 +38,33 @@ export function createSourceHolds(clock: Clock): SourceHolds {
  * (no data is lost), and its hold is audited on the lead, but nothing automated acts on it.
  */
 export function holdPausedSources(reactions: readonly PipelineStage[]): PipelineStage {
-  async function heldOf(ctx: StageContext): Promise<{ adjustment_id: string; reason: string } | null> {
+  type Hold = { adjustment_id: string; reason: string } | null;
+  async function heldOf(ctx: StageContext, seen: Map<string, Hold>): Promise<Hold> {
     const source = ctx.lead?.source;
     if (!source) return null;
+    // A set's leads share a handful of sources and one transaction: one lookup per source, not per lead.
+    const key = `${ctx.tenant.workspaceId}\u0000${source}`;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
     const row = await dbOf(ctx.db)
       .selectFrom('source_holds')
       .select(['adjustment_id', 'reason'])
       .where('workspace_id', '=', ctx.tenant.workspaceId)
       .where('source', '=', source)
       .executeTakeFirst();
+    seen.set(key, row ?? null);
     return row ?? null;
   }
+  /** The contexts that passed, for `afterWrite` (which runs after every stage's `run`). */
+  const passed = new WeakSet<StageContext>();
   async function passing(batch: readonly StageContext[]): Promise<StageContext[]> {
     const out: StageContext[] = [];
+    const seen = new Map<string, Hold>();
     for (const ctx of batch) {
-      const held = await heldOf(ctx);
+      const held = await heldOf(ctx, seen);
       if (!held) {
         out.push(ctx);
+        passed.add(ctx);
         continue;
       }
       ctx.audit({
@@ -76,6 +86,11 @@ export function holdPausedSources(reactions: readonly PipelineStage[]): Pipeline
       const pass = await passing(batch);
       if (pass.length === 0) return;
       for (const stage of reactions) await runStageOverBatch(stage, pass);
+    },
+    async afterWrite(batch) {
+      const pass = batch.filter((ctx) => passed.has(ctx));
+      if (pass.length === 0) return;
+      for (const stage of reactions) await stage.afterWrite?.(pass);
     },
   };
 }

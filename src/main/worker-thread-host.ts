@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { LeadloopError } from '../core/index.ts';
 import type { NormalisedLead, NormalisedLeads } from '../leads/index.ts';
 import { releaseJobsOf } from '../queue/index.ts';
-import { createWriteTurns, createWriteTurnsMemory } from '../store/index.ts';
+import { createWriteTurns, createWriteTurnsMemory, writeTurnsStats } from '../store/index.ts';
 import type { Runtime, RuntimeOptions } from './runtime.ts';
 import type {
   FromWorkerThread,
@@ -14,7 +14,10 @@ import type {
 /** The server's side of its worker thread (worker-thread.ts; docs/decisions/2026-12-06-worker-thread.md). */
 export interface WorkerThreadHost {
   /** For the server's own runtime: its turns at the write lock, and what tells the thread of work. */
-  readonly serverOptions: Pick<RuntimeOptions, 'writeTurns' | 'normalisedLeads' | 'onSubmissionsCommitted'>;
+  readonly serverOptions: Pick<
+    RuntimeOptions,
+    'writeTurns' | 'normalisedLeads' | 'onSubmissionsCommitted' | 'writeLockStats'
+  >;
   /** Starts the thread; resolves once it runs jobs. It is restarted whenever it dies, until `stop`. */
   start(runtime: Runtime): Promise<void>;
   /** Lets in-flight jobs finish and ends the thread. */
@@ -148,6 +151,7 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
   return {
     serverOptions: {
       writeTurns: createWriteTurns(turns, 'first'),
+      writeLockStats: () => writeTurnsStats(turns),
       normalisedLeads: forward,
       onSubmissionsCommitted() {
         arriving[0] = Date.now();

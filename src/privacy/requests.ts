@@ -571,7 +571,15 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
           {
             at: now,
             step: 'extended',
-            detail: { reason, from: Number(row.due_at), to: Number(row.extended_due_at) },
+            // The law wants the person told, with the reason; the privacy capability has no way to
+            // message them (workflow e-mail is another capability's, and needs consent), so the
+            // history says that nobody was told by Leadloop and the operator must do it.
+            detail: {
+              reason,
+              from: Number(row.due_at),
+              to: Number(row.extended_due_at),
+              requesterNotified: false,
+            },
           },
         );
         await audit.append(trx, ctx.workspaceId, {

@@ -15,9 +15,10 @@ const DML: readonly TablePrivilege[] = ['select', 'insert', 'update', 'delete'];
  * - The audit tables: read only; appends go through the definer functions (migration 010).
  * - Keys and the scope key: nothing; keys through definer functions (migration 012), the scope key
  *   only through the scope check (migration 013).
- * - Organisations and workspaces: read (a credential is routed to its workspace before a scope
- *   exists) and insert; row-level security admits a write only for a workspace in the signed
- *   scope (migration 014). No delete, no update: settings through a definer function (017).
+ * - Organisations and workspaces: read and insert, both under row-level security: a row is
+ *   visible only in a signed scope that holds it, or in the process's directory reads (migration
+ *   018), and written only for a workspace in the signed scope (014). No delete, no update:
+ *   settings through a definer function (017).
  * - Webhook secrets: read only; added, rotated and re-sealed through definer functions that
  *   accept only sealed values (migration 017).
  * - Console accounts (users and their memberships, sessions, invitations): read and write under

@@ -8,7 +8,9 @@ import { CREDENTIAL_FUNCTIONS } from './migrations/012-credential-functions.ts';
 import { SCOPE_FUNCTIONS } from './migrations/013-signed-data-scope.ts';
 import { CONSOLE_ACCOUNT_FUNCTIONS } from './migrations/016-console-account-security.ts';
 import { SETTINGS_FUNCTIONS } from './migrations/017-settings-functions.ts';
+import { KEY_MANAGEMENT_FUNCTIONS } from './migrations/023-api-key-management.ts';
 import { migrationsFor } from './migrations/index.ts';
+import { DIRECTORY_FUNCTIONS } from './migrations/organisation-scope-check.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import { deriveScopeKey, type ScopeKey } from './postgres/scope-signature.ts';
 import type { Database } from './schema.ts';
@@ -74,6 +76,12 @@ export interface Store {
    * key of this master key, so every tenant row would stay invisible); null on SQLite.
    */
   acceptsDataScope(): Promise<boolean | null>;
+  /**
+   * Milliseconds this connection has waited for SQLite's write lock so far (another thread of the
+   * process held it; see store/write-turns.ts); 0 when it shares the lock with no other thread.
+   * A worker subtracts it to size its sets by the time they hold the lock, not the time they waited.
+   */
+  lockWaitMs?(): number;
   /** Quick liveness probe for /readyz. */
   ping(): Promise<void>;
   destroy(): Promise<void>;
@@ -131,15 +139,19 @@ export function createStore(options: StoreOptions): Store {
           })
         : // One connection held throughout, so no other caller's commit runs while the setting is off.
           // Its writes take the lock statement by statement (busy_timeout), so the yielding thread
-          // first lets the other thread's waiting commit go (store/write-turns.ts).
+          // first lets the other thread's waiting commit go, and keeps its turn (if it claimed one)
+          // until its statements ran (store/write-turns.ts).
           db.connection().execute(async (connection) => {
             await options.writeTurns?.before();
-            options.writeTurns?.after();
-            await sql`pragma synchronous = normal`.execute(connection);
             try {
-              return await fn(connection);
+              await sql`pragma synchronous = normal`.execute(connection);
+              try {
+                return await fn(connection);
+              } finally {
+                await sql`pragma synchronous = full`.execute(connection);
+              }
             } finally {
-              await sql`pragma synchronous = full`.execute(connection);
+              options.writeTurns?.after(0);
             }
           }),
     async migrate(migrateOptions) {
@@ -183,6 +195,7 @@ export function createStore(options: StoreOptions): Store {
       );
       return rows[0]?.scope?.join(',') === probe;
     },
+    lockWaitMs: () => options.writeTurns?.waitedMs() ?? 0,
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -241,7 +254,13 @@ async function provisionAppRole(db: Kysely<Database>, schema: string, role: AppR
     );
     // Console accounts before a workspace is known: one row per e-mail or token (migration 016);
     // webhook secrets and settings written only through checking functions (migration 017).
-    for (const fn of [...CREDENTIAL_FUNCTIONS, ...CONSOLE_ACCOUNT_FUNCTIONS, ...SETTINGS_FUNCTIONS])
+    for (const fn of [
+      ...CREDENTIAL_FUNCTIONS,
+      ...KEY_MANAGEMENT_FUNCTIONS,
+      ...CONSOLE_ACCOUNT_FUNCTIONS,
+      ...SETTINGS_FUNCTIONS,
+      ...DIRECTORY_FUNCTIONS,
+    ])
       await sql`grant execute on function ${sql.raw(`"${schema.replaceAll('"', '""')}".${fn}`)} to ${name}`.execute(
         trx,
       );

@@ -27,5 +27,5 @@ export type {
 export { DIRECTORY_TABLES, OWNER_TABLES, TENANT_TABLES } from './schema.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';
-export type { WriteTurns } from './write-turns.ts';
-export { createWriteTurns, createWriteTurnsMemory } from './write-turns.ts';
+export type { WriteTurns, WriteTurnsStats } from './write-turns.ts';
+export { createWriteTurns, createWriteTurnsMemory, writeTurnsStats } from './write-turns.ts';

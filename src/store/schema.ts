@@ -33,6 +33,10 @@ interface ApiKeysTable {
   prefix: string;
   label: string;
   created_at: number;
+  /** The actor that created it (`user:<id>`, `api_key:<id>`, …); null on keys older than migration 023. */
+  created_by: string | null;
+  /** When it last authenticated, written at most once a minute. */
+  last_used_at: number | null;
   revoked_at: number | null;
 }
 

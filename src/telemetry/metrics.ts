@@ -11,6 +11,14 @@ export interface Metrics {
   httpRequests: Counter<'route' | 'method' | 'status'>;
 }
 
+/** One thread's turns at SQLite's write lock (store/write-turns.ts's WriteTurnsStats). */
+interface WriteLockStats {
+  turns: number;
+  busyTries: number;
+  waitMs: number;
+  claimed: number;
+}
+
 /**
  * One registry per process (not prom-client's global), so tests can build many apps side by side.
  * `depth` is read at scrape time.
@@ -19,11 +27,46 @@ export function createMetrics(
   options: {
     depth?: () => Promise<{ queued: number; active: number; dead: number }>;
     defaultMetrics?: boolean;
+    /** SQLite's write lock shared by the server's threads: each side's turns (store/write-turns.ts). */
+    writeLock?: () => Record<string, WriteLockStats>;
   } = {},
 ): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'leadloop_' });
   const depth = options.depth;
+  const writeLock = options.writeLock;
+  if (writeLock) {
+    const lockCounter = (name: string, help: string, read: (s: WriteLockStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['thread'],
+        registers: [registry],
+        collect() {
+          for (const [thread, stats] of Object.entries(writeLock())) this.set({ thread }, read(stats));
+        },
+      });
+    lockCounter(
+      'leadloop_sqlite_write_turns_total',
+      'Write transactions that got the lock, by thread.',
+      (s) => s.turns,
+    );
+    lockCounter(
+      'leadloop_sqlite_write_lock_wait_seconds_total',
+      'Time spent waiting for the write lock, by thread.',
+      (s) => s.waitMs / 1000,
+    );
+    lockCounter(
+      'leadloop_sqlite_write_busy_tries_total',
+      'Tries that found the write lock taken.',
+      (s) => s.busyTries,
+    );
+    lockCounter(
+      'leadloop_sqlite_write_turns_claimed_total',
+      'Turns the worker thread claimed after waiting its patience.',
+      (s) => s.claimed,
+    );
+  }
   return {
     registry,
     eventsAccepted: new Counter({

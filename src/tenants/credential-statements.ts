@@ -35,14 +35,99 @@ export async function lookupApiKey(
 export async function insertApiKey(
   db: Db,
   dialect: DialectName,
-  row: ApiKeyRow & { hash: string; prefix: string; label: string; created_at: number },
+  row: ApiKeyRow & { hash: string; prefix: string; label: string; created_at: number; created_by: string },
 ): Promise<void> {
   if (dialect === 'postgres') {
-    await sql`select auth_insert_api_key(${row.id}, ${row.organisation_id}, ${row.workspace_id}, ${row.scope},
-      ${row.hash}, ${row.prefix}, ${row.label}, ${row.created_at})`.execute(db);
+    await sql`select auth_create_api_key(${row.id}, ${row.organisation_id}, ${row.workspace_id}, ${row.scope},
+      ${row.hash}, ${row.prefix}, ${row.label}, ${row.created_at}, ${row.created_by})`.execute(db);
     return;
   }
   await db.insertInto('api_keys').values(row).execute();
+}
+
+/** A key as its workspace's admins see it: never the key, its hash or its prefix. */
+export interface ListedApiKeyRow {
+  id: string;
+  scope: string;
+  label: string;
+  created_at: number;
+  created_by: string | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** The keys of one workspace, oldest first; on PostgreSQL only for a workspace of the data scope. */
+export async function listApiKeys(
+  db: Db,
+  dialect: DialectName,
+  workspaceId: string,
+): Promise<ListedApiKeyRow[]> {
+  if (dialect === 'postgres') {
+    const { rows } = await sql<ListedApiKeyRow>`select * from auth_list_api_keys(${workspaceId})`.execute(db);
+    return rows;
+  }
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'scope', 'label', 'created_at', 'created_by', 'last_used_at', 'revoked_at'])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export type RevokeOutcome = 'revoked' | 'already_revoked' | 'missing';
+
+/**
+ * Revokes one key of a workspace and counts the workspace's unrevoked admin keys after it. Run it
+ * in a transaction: the caller rolls back when the count leaves the workspace without an admin.
+ * On SQLite the transaction holds the write lock from its start (BEGIN IMMEDIATE), which
+ * serialises racing revocations; on PostgreSQL the function takes a per-workspace advisory lock.
+ */
+export async function revokeApiKey(
+  trx: Db,
+  dialect: DialectName,
+  input: { workspaceId: string; id: string; now: number },
+): Promise<{ outcome: RevokeOutcome; remainingAdminKeys: number }> {
+  if (dialect === 'postgres') {
+    const { rows } = await sql<{ outcome: RevokeOutcome; remaining_admin_keys: string | number }>`
+      select * from auth_revoke_api_key(${input.workspaceId}, ${input.id}, ${input.now})`.execute(trx);
+    const row = rows[0];
+    return { outcome: row?.outcome ?? 'missing', remainingAdminKeys: Number(row?.remaining_admin_keys ?? 0) };
+  }
+  const row = await trx
+    .selectFrom('api_keys')
+    .select('revoked_at')
+    .where('id', '=', input.id)
+    .where('workspace_id', '=', input.workspaceId)
+    .executeTakeFirst();
+  let outcome: RevokeOutcome = 'missing';
+  if (row && row.revoked_at !== null) outcome = 'already_revoked';
+  else if (row) {
+    await trx.updateTable('api_keys').set({ revoked_at: input.now }).where('id', '=', input.id).execute();
+    outcome = 'revoked';
+  }
+  const { count } = await trx
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('workspace_id', '=', input.workspaceId)
+    .where('scope', '=', 'admin')
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { outcome, remainingAdminKeys: Number(count) };
+}
+
+/** Records that a key authenticated; the statement itself skips keys marked within the last minute. */
+export async function touchApiKey(db: Db, dialect: DialectName, id: string, now: number): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select auth_touch_api_key(${id}, ${now})`.execute(db);
+    return;
+  }
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - 60_000)]))
+    .execute();
 }
 
 export async function lookupWidgetKey(

@@ -2,6 +2,7 @@ export { hashApiKey } from './secrets.ts';
 
 export { workspaceSettingsSchema } from './settings.ts';
 export type {
+  ListedApiKey,
   Principal,
   TenantsService,
 } from './tenants-service.ts';

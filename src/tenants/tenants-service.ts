@@ -1,14 +1,18 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, KeyScope, SecretBox, WorkspaceContext } from '../core/index.ts';
-import { inWorkspace, isSealed, LeadloopError, withDataScope } from '../core/index.ts';
+import { inWorkspace, isSealed, LeadloopError, readingDirectory, withDataScope } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import {
   addWebhookSecret,
   insertApiKey,
   insertWidgetKey,
+  type ListedApiKeyRow,
+  listApiKeys,
   lookupApiKey,
   lookupWidgetKey,
+  revokeApiKey,
+  touchApiKey,
   writeWorkspaceSettings,
 } from './credential-statements.ts';
 import { generateApiKey, generateWebhookSecret, generateWidgetKey, hashApiKey } from './secrets.ts';
@@ -41,6 +45,19 @@ export type Principal =
     }
   | { kind: 'organisation'; keyId: string; scope: 'org'; organisationId: string; userId?: string };
 
+/** A workspace's API key as its admins see it (never the key or its hash). */
+export interface ListedApiKey {
+  id: string;
+  scope: Exclude<KeyScope, 'org'>;
+  label: string;
+  createdAt: number;
+  /** `user:<id>`, `api_key:<id>`, `cli:<name>`…; null for keys made before this was recorded. */
+  createdBy: string | null;
+  /** When it last authenticated, to the minute; null if never (or not since this was recorded). */
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
 interface ActiveSecret {
   id: string;
   secret: string;
@@ -63,6 +80,14 @@ export interface TenantsService {
     organisationId: string;
     label?: string;
   }): Promise<{ id: string; key: string }>;
+  /** The workspace's keys, oldest first, revoked ones included. */
+  listApiKeys(workspaceId: string): Promise<ListedApiKey[]>;
+  /**
+   * Revokes a key of the workspace: the next request with it is refused, in every process. 404 for
+   * an id that is not one of the workspace's keys; 409 when it would leave the workspace with no
+   * unrevoked admin key and no console admin. Revoking a revoked key answers it as it is.
+   */
+  revokeApiKey(input: { workspaceId: string; id: string; actor: Actor }): Promise<ListedApiKey>;
   authenticate(key: string): Promise<Principal | null>;
   /** Secrets that verify webhooks right now: the current one and any rotated out but still in overlap. */
   activeSecrets(workspaceId: string): Promise<ActiveSecret[]>;
@@ -82,10 +107,16 @@ export interface TenantsServiceOptions {
   ids: IdGenerator;
   audit: AuditLog;
   /**
-   * How long authenticated keys and webhook secrets are cached in memory. Another process's
-   * rotation or revocation takes effect within this time.
+   * How long webhook secrets and widget keys are cached in memory. Another process's rotation
+   * takes effect within this time. API keys are not cached: a revocation holds from the next
+   * request in every process (docs/decisions/2026-12-06-api-key-revocation.md).
    */
   cacheTtlMs?: number;
+  /**
+   * Whether the workspace has a console user with the admin role (the users capability answers;
+   * `main` wires it). Without it, only admin keys count as a way back into the workspace.
+   */
+  hasConsoleAdmin?: (workspaceId: string) => Promise<boolean>;
   /** The process's one workspace-directory cache (main shares it with the lead pipeline). */
   directory?: WorkspaceDirectory;
   /**
@@ -95,6 +126,18 @@ export interface TenantsServiceOptions {
    * service alone), secrets are stored as given.
    */
   secretBox?: SecretBox;
+}
+
+function toListedKey(row: ListedApiKeyRow): ListedApiKey {
+  return {
+    id: row.id,
+    scope: row.scope as Exclude<KeyScope, 'org'>,
+    label: row.label,
+    createdAt: Number(row.created_at),
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
 }
 
 export function createTenantsService(options: TenantsServiceOptions): TenantsService {
@@ -107,14 +150,15 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     secretBox && isSealed(stored) ? secretBox.open(stored, secretContext(workspaceId, id)) : stored;
   const db = store.db;
   const ttl = options.cacheTtlMs ?? 5_000;
-  const keyCache = new Map<string, { principal: Principal | null; until: number }>();
+  // When this process last recorded a key's use; the statement throttles across processes too.
+  const touchedAt = new Map<string, number>();
   const secretCache = new Map<string, { secrets: ActiveSecret[]; until: number }>();
   const directory = options.directory ?? createWorkspaceDirectory({ clock, ttlMs: ttl });
   const widgetCache = new Map<string, { workspaceId: string | null; until: number }>();
 
   async function insertKey(
     trx: Db,
-    row: { organisationId: string; workspaceId: string | null; scope: KeyScope; label: string },
+    row: { organisationId: string; workspaceId: string | null; scope: KeyScope; label: string; actor: Actor },
   ) {
     const key = generateApiKey(row.scope);
     const id = ids.next('key');
@@ -127,6 +171,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
       prefix: key.slice(0, 14),
       label: row.label,
       created_at: clock.now(),
+      created_by: `${row.actor.type}:${row.actor.id}`,
       revoked_at: null,
     });
     return { id, key };
@@ -141,11 +186,13 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
         store.transaction(async (trx) => {
           let organisationId: string;
           const existing = organisation
-            ? await trx
-                .selectFrom('organisations')
-                .select('id')
-                .where((eb) => eb.or([eb('id', '=', organisation), eb('name', '=', organisation)]))
-                .executeTakeFirst()
+            ? await readingDirectory(() =>
+                trx
+                  .selectFrom('organisations')
+                  .select('id')
+                  .where((eb) => eb.or([eb('id', '=', organisation), eb('name', '=', organisation)]))
+                  .executeTakeFirst(),
+              )
             : undefined;
           if (existing) {
             organisationId = existing.id;
@@ -172,6 +219,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             workspaceId,
             scope: 'admin',
             label: 'created with the workspace',
+            actor,
           });
           const webhookSecret = generateWebhookSecret();
           const secretId = ids.next('whs');
@@ -210,7 +258,9 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     },
 
     async soleWorkspace() {
-      const rows = await db.selectFrom('workspaces').selectAll().orderBy('id').limit(2).execute();
+      const rows = await readingDirectory(() =>
+        db.selectFrom('workspaces').selectAll().orderBy('id').limit(2).execute(),
+      );
       return rows.length === 1 && rows[0] ? toWorkspace(rows[0]) : null;
     },
     getWorkspace(workspaceId) {
@@ -218,12 +268,15 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     },
 
     async listWorkspaces(organisationId) {
-      const rows = await db
-        .selectFrom('workspaces')
-        .selectAll()
-        .where('organisation_id', '=', organisationId)
-        .orderBy('id')
-        .execute();
+      // An organisation key's scope is built from this list, so it is read before that scope exists.
+      const rows = await readingDirectory(() =>
+        db
+          .selectFrom('workspaces')
+          .selectAll()
+          .where('organisation_id', '=', organisationId)
+          .orderBy('id')
+          .execute(),
+      );
       return rows.map(toWorkspace);
     },
 
@@ -237,6 +290,7 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
             workspaceId,
             scope,
             label: label ?? '',
+            actor,
           });
           await audit.append(trx, workspaceId, {
             actor,
@@ -251,44 +305,94 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     },
 
     async createOrganisationKey({ organisationId, label }) {
-      const org = await db
-        .selectFrom('organisations')
-        .select('id')
-        .where((eb) => eb.or([eb('id', '=', organisationId), eb('name', '=', organisationId)]))
-        .executeTakeFirst();
+      const org = await readingDirectory(() =>
+        db
+          .selectFrom('organisations')
+          .select('id')
+          .where((eb) => eb.or([eb('id', '=', organisationId), eb('name', '=', organisationId)]))
+          .executeTakeFirst(),
+      );
       if (!org) throw new LeadloopError('not_found', `organisation ${organisationId} does not exist`);
       // PostgreSQL mints an organisation key only in a scope that holds all of its workspaces.
       const workspaceIds = (await service.listWorkspaces(org.id)).map((w) => w.id);
       return withDataScope({ kind: 'workspaces', workspaceIds }, () =>
-        insertKey(db, { organisationId: org.id, workspaceId: null, scope: 'org', label: label ?? '' }),
+        insertKey(db, {
+          organisationId: org.id,
+          workspaceId: null,
+          scope: 'org',
+          label: label ?? '',
+          actor: { type: 'cli', id: 'organisation-key' },
+        }),
       );
     },
 
+    async listApiKeys(workspaceId) {
+      const rows = await inWorkspace(workspaceId, () => listApiKeys(db, store.dialect, workspaceId));
+      return rows.map(toListedKey);
+    },
+
+    async revokeApiKey({ workspaceId, id, actor }) {
+      // Asked before the transaction: the users' tables are another capability's, read on its own connection.
+      const consoleAdmin = options.hasConsoleAdmin ? await options.hasConsoleAdmin(workspaceId) : false;
+      await inWorkspace(workspaceId, () =>
+        store.transaction(async (trx) => {
+          const { outcome, remainingAdminKeys } = await revokeApiKey(trx, store.dialect, {
+            workspaceId,
+            id,
+            now: clock.now(),
+          });
+          if (outcome === 'missing')
+            throw new LeadloopError('not_found', `API key ${id} not found in this workspace`, {
+              issues: [{ field: 'path.id', reason: 'no such key in this workspace' }],
+            });
+          if (outcome === 'already_revoked') return;
+          if (remainingAdminKeys === 0 && !consoleAdmin)
+            throw new LeadloopError(
+              'conflict',
+              `revoking ${id} would leave the workspace with no admin key and no console admin; create another admin key (or invite an admin) first`,
+              { issues: [{ field: 'path.id', reason: 'the last way to administer the workspace' }] },
+            );
+          await audit.append(trx, workspaceId, {
+            actor,
+            action: 'api_key.revoked',
+            subject: id,
+            reason: 'the key was revoked',
+            data: { remainingAdminKeys },
+          });
+        }),
+      );
+      const revoked = (await service.listApiKeys(workspaceId)).find((k) => k.id === id);
+      if (!revoked) throw new LeadloopError('not_found', `API key ${id} not found in this workspace`);
+      return revoked;
+    },
+
     async authenticate(key) {
-      const hash = hashApiKey(key);
-      const cached = keyCache.get(hash);
-      if (cached && cached.until > clock.now()) return cached.principal;
-      const row = await lookupApiKey(db, store.dialect, hash);
+      // Looked up on every request (one indexed read by hash), not cached: a revoked key must stop
+      // at once in every process, and no process hears of another's revocation.
+      const row = await lookupApiKey(db, store.dialect, hashApiKey(key));
+      if (!row || row.revoked_at !== null) return null;
       let principal: Principal | null = null;
-      if (row && row.revoked_at === null) {
-        if (row.scope === 'org') {
-          principal = {
-            kind: 'organisation',
-            keyId: row.id,
-            scope: 'org',
-            organisationId: row.organisation_id,
-          };
-        } else if (row.workspace_id) {
-          principal = {
-            kind: 'workspace',
-            keyId: row.id,
-            scope: row.scope as Exclude<KeyScope, 'org'>,
-            context: { workspaceId: row.workspace_id, organisationId: row.organisation_id },
-          };
-        }
+      if (row.scope === 'org') {
+        principal = {
+          kind: 'organisation',
+          keyId: row.id,
+          scope: 'org',
+          organisationId: row.organisation_id,
+        };
+      } else if (row.workspace_id) {
+        principal = {
+          kind: 'workspace',
+          keyId: row.id,
+          scope: row.scope as Exclude<KeyScope, 'org'>,
+          context: { workspaceId: row.workspace_id, organisationId: row.organisation_id },
+        };
       }
-      if (keyCache.size > 10_000) keyCache.clear();
-      keyCache.set(hash, { principal, until: clock.now() + ttl });
+      const now = clock.now();
+      if (principal && now - (touchedAt.get(row.id) ?? Number.NEGATIVE_INFINITY) >= 60_000) {
+        if (touchedAt.size >= 10_000) touchedAt.clear();
+        touchedAt.set(row.id, now);
+        await touchApiKey(db, store.dialect, row.id, now);
+      }
       return principal;
     },
 

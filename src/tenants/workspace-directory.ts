@@ -1,4 +1,4 @@
-import { type Clock, LeadloopError } from '../core/index.ts';
+import { type Clock, LeadloopError, readingDirectory } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { parseSettings, type WorkspaceSettings } from './settings.ts';
 
@@ -52,11 +52,11 @@ export function createWorkspaceDirectory(options: { clock: Clock; ttlMs?: number
     async workspace(db, workspaceId) {
       const cached = cache.get(workspaceId);
       if (cached && cached.until > clock.now()) return cached.workspace;
-      const row = await db
-        .selectFrom('workspaces')
-        .selectAll()
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
+      // Before any scope exists (a URL's id, a credential's workspace): PostgreSQL shows a
+      // workspace row only in a signed scope, and only this process can sign one.
+      const row = await readingDirectory(() =>
+        db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst(),
+      );
       const workspace = row ? toWorkspace(row) : null;
       if (cache.size >= MAX_ENTRIES) cache.clear();
       cache.set(workspaceId, { workspace, until: clock.now() + ttl });

@@ -1,5 +1,5 @@
 import type { Actor } from '../core/index.ts';
-import { inWorkspace, LeadloopError } from '../core/index.ts';
+import { inWorkspace, LeadloopError, readingDirectory } from '../core/index.ts';
 import { accountByEmail, endSessions, membershipsOf } from './account-statements.ts';
 import { hashPassword } from './passwords.ts';
 import { isRole, type Role, strongerRole } from './roles.ts';
@@ -46,14 +46,17 @@ type AccountsWithRoles = AccountsService & {
 
 /** The accounts part, plus the role lookup the sessions part checks on every request. */
 export function createAccounts(context: UsersContext): AccountsWithRoles {
-  const { store, db, clock, ids, record, inScope } = context;
+  const { store, db, clock, ids, record, inScope, passwords } = context;
 
   async function roleIn(userId: string, workspaceId: string): Promise<Access | null> {
-    const workspace = await db
-      .selectFrom('workspaces')
-      .select(['id', 'organisation_id'])
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
+    // Directory reads happen before the user's scope is known (migration 018).
+    const workspace = await readingDirectory(() =>
+      db
+        .selectFrom('workspaces')
+        .select(['id', 'organisation_id'])
+        .where('id', '=', workspaceId)
+        .executeTakeFirst(),
+    );
     if (!workspace) return null;
     const rows = (await membershipsOf(db, store.dialect, userId)).filter(
       (m) => m.organisation_id === workspace.organisation_id,
@@ -73,11 +76,9 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
   async function grantScope(workspaceId?: string, organisationId?: string): Promise<string[]> {
     if (workspaceId) return [workspaceId];
     if (!organisationId) return [];
-    const rows = await db
-      .selectFrom('workspaces')
-      .select('id')
-      .where('organisation_id', '=', organisationId)
-      .execute();
+    const rows = await readingDirectory(() =>
+      db.selectFrom('workspaces').select('id').where('organisation_id', '=', organisationId).execute(),
+    );
     return rows.map((r) => r.id);
   }
 
@@ -102,7 +103,7 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       };
       const row = {
         ...user,
-        password_hash: await hashPassword(password),
+        password_hash: passwords.seal(user.id, await hashPassword(password)),
         failed_logins: 0,
         locked_until: null,
         created_at: now,
@@ -117,7 +118,9 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
 
     async grantRole({ userId, role, workspaceId, organisationId, actor }) {
       const workspace = workspaceId
-        ? await db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst()
+        ? await readingDirectory(() =>
+            db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst(),
+          )
         : undefined;
       if (workspaceId && !workspace)
         throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`);
@@ -150,11 +153,9 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       const auditIn =
         workspaceId ??
         (
-          await db
-            .selectFrom('workspaces')
-            .select('id')
-            .where('organisation_id', '=', orgId)
-            .executeTakeFirst()
+          await readingDirectory(() =>
+            db.selectFrom('workspaces').select('id').where('organisation_id', '=', orgId).executeTakeFirst(),
+          )
         )?.id;
       if (auditIn)
         await record(
@@ -172,11 +173,13 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
     },
 
     async listUsers(workspaceId) {
-      const workspace = await db
-        .selectFrom('workspaces')
-        .select('organisation_id')
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
+      const workspace = await readingDirectory(() =>
+        db
+          .selectFrom('workspaces')
+          .select('organisation_id')
+          .where('id', '=', workspaceId)
+          .executeTakeFirst(),
+      );
       if (!workspace) return [];
       // The workspace's scope shows its memberships (and its organisation's) and their users.
       const rows = await inWorkspace(workspaceId, () =>
@@ -222,17 +225,19 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       const orgs = memberships.filter((m) => m.workspace_id === null).map((m) => m.organisation_id);
       const direct = memberships.flatMap((m) => (m.workspace_id ? [m.workspace_id] : []));
       if (orgs.length === 0 && direct.length === 0) return [];
-      const workspaces = await db
-        .selectFrom('workspaces')
-        .select(['id', 'name', 'organisation_id'])
-        .where((eb) =>
-          eb.or([
-            ...(direct.length ? [eb('id', 'in', direct)] : []),
-            ...(orgs.length ? [eb('organisation_id', 'in', orgs)] : []),
-          ]),
-        )
-        .orderBy('id')
-        .execute();
+      const workspaces = await readingDirectory(() =>
+        db
+          .selectFrom('workspaces')
+          .select(['id', 'name', 'organisation_id'])
+          .where((eb) =>
+            eb.or([
+              ...(direct.length ? [eb('id', 'in', direct)] : []),
+              ...(orgs.length ? [eb('organisation_id', 'in', orgs)] : []),
+            ]),
+          )
+          .orderBy('id')
+          .execute(),
+      );
       const out: UserWorkspace[] = [];
       for (const workspace of workspaces) {
         const access = await roleIn(userId, workspace.id);
@@ -252,7 +257,7 @@ export function createAccounts(context: UsersContext): AccountsWithRoles {
       const user = await accounts.findUser(email);
       if (!user) throw new LeadloopError('not_found', `no account with e-mail ${normaliseEmail(email)}`);
       const workspaces = await accounts.workspacesOf(user.id);
-      const hash = await hashPassword(password);
+      const hash = passwords.seal(user.id, await hashPassword(password));
       // On PostgreSQL an account is written only in a scope that reaches it through a role.
       const updated = await inScope(
         workspaces.map((w) => w.workspaceId),

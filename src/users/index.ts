@@ -1,4 +1,5 @@
 /** Operator accounts of the console: passwords (scrypt), roles, database sessions, invitations. */
+export { resealPasswordHashes } from './password-sealing.ts';
 export { generatePassword } from './passwords.ts';
 export type { Role } from './roles.ts';
 export { isRole, ROLES } from './roles.ts';

@@ -3,7 +3,6 @@ import type { Actor } from '../core/index.ts';
 import { inWorkspace, LeadloopError } from '../core/index.ts';
 import { accountByEmail, invitationByToken } from './account-statements.ts';
 import type { AccountsService } from './accounts.ts';
-import { verifyPassword } from './passwords.ts';
 import { isRole, type Role } from './roles.ts';
 import { normaliseEmail, sha256, type User, type UsersContext, WRONG_CREDENTIALS } from './user-context.ts';
 
@@ -61,7 +60,8 @@ export function createInvitations(
       let user: User;
       if (existing) {
         // An existing account proves itself with its password before it gains the role.
-        if (!(await verifyPassword(password, existing.password_hash))) throw WRONG_CREDENTIALS();
+        if (!(await context.passwords.matches(password, existing.id, existing.password_hash)))
+          throw WRONG_CREDENTIALS();
         user = { id: existing.id, email: existing.email, name: existing.name };
       } else {
         user = await accounts.createUser({

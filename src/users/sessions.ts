@@ -41,7 +41,7 @@ export function createSessions(
   },
   limits: SessionLimits,
 ): SessionsService {
-  const { store, db, clock, record, inScope } = context;
+  const { store, db, clock, record, inScope, passwords } = context;
   const { maxFailedLogins: maxFailed, lockoutMs, attemptsPerMinute, idleMs, maxAgeMs } = limits;
   const roleIn = accounts.roleIn;
   const attempts = new Map<string, { count: number; windowStart: number }>();
@@ -115,7 +115,7 @@ export function createSessions(
           retryAfterSeconds: Math.ceil((Number(row.locked_until) - now) / 1000),
           issues: [{ field: 'body.email', reason: 'account locked for a while after failed sign-ins' }],
         });
-      if (!(await verifyPassword(password, row.password_hash))) {
+      if (!(await passwords.matches(password, row.id, row.password_hash))) {
         const failed = Number(row.failed_logins) + 1;
         await recordSignIn(
           db,
@@ -126,9 +126,17 @@ export function createSessions(
         );
         throw WRONG_CREDENTIALS();
       }
-      await recordSignIn(db, store.dialect, row.id, 0, null);
       const user = { id: row.id, email: row.email, name: row.name };
-      const target = workspaceId ?? (await accounts.workspacesOf(user.id))[0]?.workspaceId;
+      const counted = Number(row.failed_logins) > 0 || row.locked_until !== null;
+      const reachable = counted || !workspaceId ? await accounts.workspacesOf(user.id) : [];
+      // On PostgreSQL clearing the counter needs a scope that reaches the account (migration 019):
+      // the password has checked out, so the process signs one of the account's workspaces.
+      if (counted && reachable.length > 0)
+        await inScope(
+          reachable.map((w) => w.workspaceId),
+          () => recordSignIn(db, store.dialect, row.id, 0, null),
+        );
+      const target = workspaceId ?? reachable[0]?.workspaceId;
       if (!target)
         throw new LeadloopError('forbidden', 'this account has no workspace yet', {
           issues: [{ field: 'body.email', reason: 'the account has no role in any workspace' }],
@@ -243,11 +251,15 @@ export function createSessions(
     async changePassword({ session, current, next }) {
       checkPassword(next, 'body.newPassword');
       const row = await accountByEmail(db, store.dialect, session.user.email);
-      if (!row || row.id !== session.user.id || !(await verifyPassword(current, row.password_hash)))
+      if (
+        !row ||
+        row.id !== session.user.id ||
+        !(await passwords.matches(current, row.id, row.password_hash))
+      )
         throw new LeadloopError('forbidden', 'the current password is not correct', {
           issues: [{ field: 'body.currentPassword', reason: 'does not match' }],
         });
-      const hash = await hashPassword(next);
+      const hash = passwords.seal(session.user.id, await hashPassword(next));
       await inWorkspace(session.workspaceId, async () => {
         await db
           .updateTable('users')

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AuditLog } from '../compliance/index.ts';
-import type { Actor, Clock, IdGenerator } from '../core/index.ts';
+import type { Actor, Clock, IdGenerator, SecretBox } from '../core/index.ts';
 import { inWorkspace, LeadloopError, withDataScope } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
+import { createPasswordHashes, type PasswordHashes } from './password-sealing.ts';
 import { MIN_PASSWORD_LENGTH } from './passwords.ts';
 import type { Role } from './roles.ts';
 
@@ -64,6 +65,8 @@ export interface UsersContext {
   ): Promise<unknown>;
   /** Runs `fn` in a data scope of these workspaces (row security on PostgreSQL). */
   inScope<T>(workspaceIds: readonly string[], fn: () => Promise<T>): Promise<T>;
+  /** Seals password hashes for storage and checks passwords against stored ones. */
+  passwords: PasswordHashes;
 }
 
 export function createUsersContext(options: {
@@ -71,6 +74,8 @@ export function createUsersContext(options: {
   clock: Clock;
   ids: IdGenerator;
   audit: AuditLog;
+  /** The master key's box, which seals password hashes at rest; without it (tests) they are stored as made. */
+  box?: SecretBox | undefined;
 }): UsersContext {
   const { store, audit } = options;
   return {
@@ -85,6 +90,7 @@ export function createUsersContext(options: {
         ),
       ),
     inScope: (workspaceIds, fn) => withDataScope({ kind: 'workspaces', workspaceIds }, fn),
+    passwords: createPasswordHashes(options.box),
   };
 }
 

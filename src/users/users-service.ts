@@ -1,5 +1,5 @@
 import type { AuditLog } from '../compliance/index.ts';
-import type { Clock, IdGenerator } from '../core/index.ts';
+import type { Clock, IdGenerator, SecretBox } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
 import { type AccountsService, createAccounts } from './accounts.ts';
 import { createInvitations, type InvitationsService } from './invitations.ts';
@@ -14,6 +14,8 @@ export interface UsersServiceOptions {
   clock: Clock;
   ids: IdGenerator;
   audit: AuditLog;
+  /** The master key's box: password hashes are stored sealed by it (docs/security.md). */
+  box?: SecretBox;
   /** Failed sign-ins in a row before the account locks (default 5). */
   maxFailedLogins?: number;
   /** How long a locked account stays locked (default 15 minutes). */

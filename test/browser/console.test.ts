@@ -241,6 +241,24 @@ describe('operator console in Chromium', { skip }, () => {
     await page.getByLabel(/Sites allowed to embed the widget/).fill('https://shop.example.com');
     await page.getByRole('button', { name: 'Save origins' }).click();
     await page.getByText(/1 origins\. Saved\./).waitFor();
+    // A key created here is shown once, works, and after a confirmed revoke the API refuses it.
+    await page.getByRole('button', { name: 'Create read key' }).click();
+    const shown =
+      (await page.getByRole('status').filter({ hasText: 'New read key' }).locator('code').textContent()) ??
+      '';
+    const withKey = (key: string) =>
+      fetch(`${server.url}/v1/leads`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    assert.equal(await withKey(shown), 200);
+    const row = page.getByRole('row').filter({ hasText: 'read key created in the console' });
+    await row.getByRole('cell', { name: 'read', exact: true }).waitFor();
+    await row.getByText('by Demo admin').waitFor();
+    await row.getByRole('button', { name: /^Revoke / }).click();
+    await row.getByRole('button', { name: 'Keep it' }).click();
+    assert.equal(await withKey(shown), 200, 'keeping it changes nothing');
+    await row.getByRole('button', { name: /^Revoke / }).click();
+    await row.getByRole('button', { name: /^Confirm revoking/ }).click();
+    await row.getByText(/^revoked /).waitFor();
+    assert.equal(await withKey(shown), 401);
     await shoot(page, 'settings');
     await page.getByRole('link', { name: 'Analytics' }).click();
     await page.getByRole('heading', { name: 'Model card' }).waitFor();
@@ -250,9 +268,39 @@ describe('operator console in Chromium', { skip }, () => {
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByRole('heading', { name: 'Workflows' }).waitFor();
     await shoot(page, 'workflows');
+    // Two requests filed on hold (to verify who asked first): one extended then run, one rejected.
+    const held = async () =>
+      (
+        await api('POST', '/v1/privacy/requests', {
+          type: 'access',
+          subject: { leadId },
+          jurisdiction: 'gdpr',
+          hold: true,
+        })
+      ).id as string;
+    const [toRun, toReject] = [await held(), await held()];
     await page.getByRole('link', { name: 'Privacy' }).click();
     await page.getByRole('heading', { name: 'Requests' }).waitFor();
+    await page.getByRole('button', { name: `Extend deadline: access request ${toRun}` }).click();
+    await page.getByLabel(/Reason for the extension/).fill('Identity check needs a signed form');
+    await page.getByRole('button', { name: 'Confirm extension' }).click();
+    await page.getByText(/Leadloop sent no message: tell the person/).waitFor();
     await shoot(page, 'privacy');
+    await page.getByRole('button', { name: `Run now: access request ${toRun}` }).click();
+    await page.getByRole('button', { name: `Reject: access request ${toReject}` }).click();
+    await page.getByLabel('Reason for rejecting').fill('Could not verify who asked');
+    await page.getByRole('button', { name: 'Confirm rejection' }).click();
+    const status = async (id: string) => (await api('GET', `/v1/privacy/requests/${id}`)).status;
+    await eventually(async () => ((await status(toRun)) === 'completed' ? true : undefined));
+    assert.equal(await status(toReject), 'rejected');
+    const steps = (await api('GET', `/v1/privacy/requests/${toRun}`)).steps as { step: string }[];
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      ['received', 'extended', 'started', 'completed'],
+    );
+    await page
+      .getByRole('button', { name: `Reject: access request ${toReject}` })
+      .waitFor({ state: 'detached' });
   });
 
   it('draws the funnel and the calibration plot, lists suppressions and acknowledges an alert live', async () => {
@@ -407,6 +455,8 @@ describe('operator console in Chromium', { skip }, () => {
     const stored = await api('GET', `/v1/alerts/${alertId}`);
     assert.equal(stored.status, 'acknowledged');
     assert.match(String(stored.acknowledgedBy), /^usr_/);
+    // The person, not their id.
+    await card.getByText(/acknowledged .* by Demo admin/).waitFor();
 
     // Live: an alert acknowledged elsewhere (an API key here) changes on screen without a reload.
     const second = await openAlert({
@@ -454,6 +504,8 @@ describe('operator console in Chromium', { skip }, () => {
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('heading', { name: 'Settings' }).waitFor();
     assert.equal(await p.getByRole('button', { name: 'Rotate secret' }).count(), 0);
+    await p.getByText('Only admins see and manage keys.').waitFor();
+    assert.equal(await p.getByRole('button', { name: /Revoke|Create .* key/ }).count(), 0);
     await p.getByRole('link', { name: 'Decisions' }).click();
     await p.getByRole('tab', { name: /^All \(/ }).click();
     await p.getByRole('article').first().waitFor();

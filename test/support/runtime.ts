@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
@@ -36,6 +37,22 @@ export function appRoleUrl(role = 'leadloop_app'): string {
   url.username = role;
   url.password = '';
   return url.toString();
+}
+
+/**
+ * A second store on a PostgreSQL test runtime's schema, connected as the application role: what it
+ * reads and writes is bound by row-level security and the role's grants (the runtime's `inspect` is not).
+ */
+export async function openAppRoleStore(runtime: TestRuntime): Promise<{ store: Store; schema: string }> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(runtime.inspect);
+  const schema = rows[0]?.schema as string;
+  const store = createStore({
+    databaseUrl: appRoleUrl(),
+    schema,
+    poolSize: 1,
+    masterKey: TEST_MASTER_KEY_BYTES,
+  });
+  return { store, schema };
 }
 
 /** The broker PostgreSQL suites dispatch through: TEST_BROKER (`redis` by default, or `rabbitmq`). */
@@ -146,7 +163,7 @@ export async function stopTestApp(app: { runtime: TestRuntime; http: HttpApp }):
   await app.runtime.dispose();
 }
 
-/** {@link startTestApp} with one workspace created, its workers running. */
+/** {@link startTestApp} with one workspace created (workers not started). */
 export async function startAppWithWorkspace(
   dialect: TestDialect,
   options: Parameters<typeof createTestRuntime>[1] = {},

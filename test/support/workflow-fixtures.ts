@@ -1,4 +1,7 @@
-import type { TestRuntime } from './runtime.ts';
+import { inWorkspace } from '../../src/core/index.ts';
+import type { HttpApp } from '../../src/http/index.ts';
+import { call } from './http.ts';
+import { startAppWithWorkspace, type TestDialect, type TestRuntime } from './runtime.ts';
 
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('workflow-endpoint-secret-32bytes').toString('base64')}`;
 
@@ -95,4 +98,20 @@ export async function prepareWorkspace(runtime: TestRuntime, workspaceId: string
     kind: 'webhook_secret',
     secret: WEBHOOK_SECRET,
   });
+}
+
+/**
+ * A test app with one workspace ready for workflows ({@link prepareWorkspace}) and `workers`
+ * running; `qualifyAll` sets a zero threshold, so every lead qualifies (qualified-lead triggers fire).
+ */
+export async function startWorkflowApp(
+  dialect: TestDialect,
+  options: { workers: number; qualifyAll?: boolean; app?: Parameters<typeof startAppWithWorkspace>[1] },
+): Promise<{ runtime: TestRuntime; http: HttpApp; ws: { workspaceId: string; apiKey: string } }> {
+  const { runtime, http, ws } = await startAppWithWorkspace(dialect, options.app);
+  await inWorkspace(ws.workspaceId, () => prepareWorkspace(runtime, ws.workspaceId));
+  if (options.qualifyAll)
+    await call(http.app, 'PUT', '/v1/scoring/rules', { key: ws.apiKey, body: { threshold: 0, rules: [] } });
+  runtime.startWorkers(options.workers);
+  return { runtime, http, ws: { workspaceId: ws.workspaceId, apiKey: ws.apiKey } };
 }

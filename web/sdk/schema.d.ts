@@ -150,11 +150,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** This workspace's API keys, oldest first, revoked ones included (never the key itself) */
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for this workspace (shown once) */
         post: operations["createApiKey"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key of this workspace: it is refused from the next request on
+         * @description 404 for a key that is not this workspace's. 409 when it would leave the workspace with no admin key and no console admin. Revoking a revoked key answers it unchanged.
+         */
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1792,7 +1813,10 @@ export interface components {
     schemas: {
         Alert: {
             acknowledgedAt: string | null;
+            /** @description The user or API key id */
             acknowledgedBy: string | null;
+            /** @description The acknowledging user's name (else e-mail), or the key's label; null when unknown */
+            acknowledgedByName: string | null;
             evidence: {
                 baseline: {
                     count: number;
@@ -2447,6 +2471,51 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
+                            createdBy: string | null;
+                            /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                            createdByName: string | null;
+                            id: string;
+                            label: string;
+                            /** @description When it last authenticated, to the minute */
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            /** @enum {string} */
+                            scope: "admin" | "ingest" | "read" | "advise";
+                        }[];
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createApiKey: {
         parameters: {
             query?: never;
@@ -2474,6 +2543,51 @@ export interface operations {
                         id: string;
                         key: string;
                         scope: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description `user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded */
+                        createdBy: string | null;
+                        /** @description The creating user's name (else e-mail) or key's label; null for other creators */
+                        createdByName: string | null;
+                        id: string;
+                        label: string;
+                        /** @description When it last authenticated, to the minute */
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        /** @enum {string} */
+                        scope: "admin" | "ingest" | "read" | "advise";
                     };
                 };
             };

@@ -1,14 +1,41 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ruleSetSchema } from '../../scoring/index.ts';
+import type { ListedApiKey } from '../../tenants/index.ts';
 import { workspaceSettingsSchema } from '../../tenants/index.ts';
+import { actorNames } from '../actor-names.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
-import { iso } from '../schemas.ts';
+import { idParam, iso, isoOrNull } from '../schemas.ts';
 
 const storedRuleSetSchema = ruleSetSchema.extend({
   version: z.number().int(),
   updatedAt: z.iso.datetime().nullable(),
+});
+
+const apiKeySchema = z.object({
+  id: z.string(),
+  scope: z.enum(['admin', 'ingest', 'read', 'advise']),
+  label: z.string(),
+  createdAt: z.iso.datetime(),
+  createdBy: z
+    .string()
+    .nullable()
+    .describe('`user:<id>`, `api_key:<id>` or `cli:<name>`; null for keys made before this was recorded'),
+  createdByName: z
+    .string()
+    .nullable()
+    .describe("The creating user's name (else e-mail) or key's label; null for other creators"),
+  lastUsedAt: z.iso.datetime().nullable().describe('When it last authenticated, to the minute'),
+  revokedAt: z.iso.datetime().nullable(),
+});
+
+const apiKeyJson = (key: ListedApiKey, nameOf: (actor: string | null) => string | null) => ({
+  ...key,
+  createdByName: nameOf(key.createdBy),
+  createdAt: iso(key.createdAt),
+  lastUsedAt: isoOrNull(key.lastUsedAt),
+  revokedAt: isoOrNull(key.revokedAt),
 });
 
 export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
@@ -71,6 +98,46 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
       });
       reply.status(201);
       return { ...created, scope: body.scope };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'GET',
+    url: '/v1/api-keys',
+    operationId: 'listApiKeys',
+    summary: "This workspace's API keys, oldest first, revoked ones included (never the key itself)",
+    tag: 'Workspace',
+    auth: 'admin',
+    responses: {
+      200: { description: 'The keys', schema: z.object({ items: z.array(apiKeySchema) }) },
+    },
+    async handler({ principal }) {
+      const { workspaceId } = workspaceOf(principal);
+      const keys = await tenants.listApiKeys(workspaceId);
+      const nameOf = await actorNames(
+        deps,
+        workspaceId,
+        keys.map((k) => k.createdBy),
+      );
+      return { items: keys.map((key) => apiKeyJson(key, nameOf)) };
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'DELETE',
+    url: '/v1/api-keys/:id',
+    operationId: 'revokeApiKey',
+    summary: 'Revoke an API key of this workspace: it is refused from the next request on',
+    description:
+      "404 for a key that is not this workspace's. 409 when it would leave the workspace with no admin key and no console admin. Revoking a revoked key answers it unchanged.",
+    tag: 'Workspace',
+    auth: 'admin',
+    params: z.object({ id: idParam('key') }).strict(),
+    responses: { 200: { description: 'The revoked key', schema: apiKeySchema } },
+    async handler({ principal, params }) {
+      const { workspaceId } = workspaceOf(principal);
+      const revoked = await tenants.revokeApiKey({ workspaceId, id: params.id, actor: actorOf(principal) });
+      return apiKeyJson(revoked, await actorNames(deps, workspaceId, [revoked.createdBy]));
     },
   });
 

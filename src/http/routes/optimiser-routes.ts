@@ -8,6 +8,7 @@ import {
   guaranteeCsv,
   optimiserPolicySchema,
 } from '../../optimiser/index.ts';
+import { actorNames } from '../actor-names.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { idParam, iso } from '../schemas.ts';
@@ -47,7 +48,11 @@ const alertSchema = z
       .describe('The council’s performance.review of the alert, run without being asked'),
     openedAt: z.string(),
     acknowledgedAt: z.string().nullable(),
-    acknowledgedBy: z.string().nullable(),
+    acknowledgedBy: z.string().nullable().describe('The user or API key id'),
+    acknowledgedByName: z
+      .string()
+      .nullable()
+      .describe("The acknowledging user's name (else e-mail), or the key's label; null when unknown"),
     resolvedAt: z.string().nullable(),
     resolution: z.string().nullable(),
   })
@@ -126,10 +131,11 @@ const guaranteeSchema = z.object({
   reason: z.string(),
 });
 
-function alertView(alert: Alert) {
+function alertView(alert: Alert, nameOf: (actor: string | null) => string | null) {
   const e = alert.evidence;
   return {
     ...alert,
+    acknowledgedByName: nameOf(alert.acknowledgedBy),
     evidence: {
       ...e,
       window: { from: iso(e.window.from), to: iso(e.window.to) },
@@ -169,6 +175,14 @@ const limit = z.coerce.number().int().min(1).max(500).default(100);
 export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
   const { tenants, optimiser } = deps;
   if (!optimiser) return;
+  const views = async (workspaceId: string, alerts: Alert[]) => {
+    const nameOf = await actorNames(
+      deps,
+      workspaceId,
+      alerts.map((a) => a.acknowledgedBy),
+    );
+    return alerts.map((alert) => alertView(alert, nameOf));
+  };
 
   registerRoute(app, catalog, tenants, {
     method: 'GET',
@@ -182,8 +196,8 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     query: z.object({ status: z.enum(ALERT_STATUSES).optional(), limit }).strict(),
     responses: { 200: { description: 'Alerts', schema: z.object({ items: z.array(alertSchema) }) } },
     async handler({ principal, query }) {
-      const items = await optimiser.alerts(workspaceOf(principal), query);
-      return { items: items.map(alertView) };
+      const ctx = workspaceOf(principal);
+      return { items: await views(ctx.workspaceId, await optimiser.alerts(ctx, query)) };
     },
   });
 
@@ -200,7 +214,9 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
       404: { description: 'No such alert' },
     },
     async handler({ principal, params }) {
-      return alertView(await optimiser.alert(workspaceOf(principal), params.id));
+      const ctx = workspaceOf(principal);
+      const [view] = await views(ctx.workspaceId, [await optimiser.alert(ctx, params.id)]);
+      return view;
     },
   });
 
@@ -222,9 +238,11 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
       409: { description: 'The alert is already resolved' },
     },
     async handler({ principal, params, body }) {
-      return alertView(
-        await optimiser.acknowledge(workspaceOf(principal), params.id, actorOf(principal), body?.note),
-      );
+      const ctx = workspaceOf(principal);
+      const [view] = await views(ctx.workspaceId, [
+        await optimiser.acknowledge(ctx, params.id, actorOf(principal), body?.note),
+      ]);
+      return view;
     },
   });
 

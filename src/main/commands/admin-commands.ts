@@ -1,6 +1,15 @@
 import type { KeyScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
-import { bool, type Command, cliActor, dataDirOption, noSuchWorkspace, str, usageError } from './types.ts';
+import {
+  bool,
+  type Command,
+  type CommandContext,
+  cliActor,
+  dataDirOption,
+  noSuchWorkspace,
+  str,
+  usageError,
+} from './types.ts';
 
 export const workspaceCommand: Command = {
   summary: 'Create a workspace (and its organisation if new)',
@@ -38,9 +47,9 @@ export const workspaceCommand: Command = {
 };
 
 export const keyCommand: Command = {
-  summary: 'Create an API key for a workspace, or an organisation key',
+  summary: "Create, list or revoke a workspace's API keys, or create an organisation key",
   usage:
-    'leadloop key create (--workspace <id> --scope admin|ingest|read|advise | --org <org>) [--label L] [--json]',
+    'leadloop key create (--workspace <id> --scope admin|ingest|read|advise | --org <org>) [--label L] [--json] | leadloop key list --workspace <id> [--json] | leadloop key revoke <keyId> --workspace <id> [--json]',
   options: {
     ...dataDirOption,
     workspace: { type: 'string' },
@@ -51,7 +60,9 @@ export const keyCommand: Command = {
   },
   logLevel: 'warn',
   async run(context) {
-    if (context.positionals[0] !== 'create') throw usageError(`usage: ${this.usage}`);
+    const sub = context.positionals[0];
+    if (sub === 'list' || sub === 'revoke') return manageKeys(context, sub, this.usage);
+    if (sub !== 'create') throw usageError(`usage: ${this.usage}`);
     const workspaceId = str(context, 'workspace');
     const org = str(context, 'org');
     const scope = str(context, 'scope') ?? (org ? 'org' : undefined);
@@ -82,6 +93,40 @@ export const keyCommand: Command = {
     }
   },
 };
+
+const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+
+async function manageKeys(context: CommandContext, sub: 'list' | 'revoke', usage: string): Promise<number> {
+  const workspaceId = str(context, 'workspace');
+  const keyId = context.positionals[1];
+  if (!workspaceId || (sub === 'revoke' && !keyId)) throw usageError(`usage: ${usage}`);
+  const runtime = await createRuntime(context.config);
+  try {
+    if (!(await runtime.tenants.getWorkspace(workspaceId))) throw noSuchWorkspace(workspaceId);
+    const json = bool(context, 'json');
+    if (sub === 'revoke') {
+      const revoked = await runtime.tenants.revokeApiKey({
+        workspaceId,
+        id: keyId as string,
+        actor: cliActor(context),
+      });
+      context.stdout.write(
+        json ? `${JSON.stringify(revoked)}\n` : `key ${revoked.id} revoked at ${when(revoked.revokedAt)}\n`,
+      );
+      return 0;
+    }
+    const keys = await runtime.tenants.listApiKeys(workspaceId);
+    if (json) context.stdout.write(`${JSON.stringify({ items: keys })}\n`);
+    else
+      for (const k of keys)
+        context.stdout.write(
+          `${k.id} ${k.scope.padEnd(6)} ${k.revokedAt === null ? 'active ' : 'revoked'} created ${when(k.createdAt)} by ${k.createdBy ?? '-'} last used ${when(k.lastUsedAt)} ${k.label}\n`,
+        );
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
 
 export const secretCommand: Command = {
   summary: "Rotate a workspace's webhook secret (old one verifies during the overlap)",

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type AuditCheckpoint, parseCheckpoint } from '../../compliance/index.ts';
-import { withDataScope } from '../../core/index.ts';
+import { readingDirectory, withDataScope } from '../../core/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
 
@@ -34,9 +34,9 @@ export const auditCommand: Command = {
       // from the directory and from the checkpoint (a workspace deleted from both is beyond reach
       // of row-level security; docs/security.md says what that means).
       const only = str(context, 'workspace');
-      const directory = (await runtime.store.db.selectFrom('workspaces').select('id').execute()).map(
-        (w) => w.id,
-      );
+      const directory = (
+        await readingDirectory(() => runtime.store.db.selectFrom('workspaces').select('id').execute())
+      ).map((w) => w.id);
       const workspaceIds = only
         ? [only]
         : [...new Set([...directory, ...(checkpoint?.heads.map((h) => h.workspaceId) ?? [])])];

@@ -1,6 +1,7 @@
 import { parsePools } from '../../queue/index.ts';
 import { createStore } from '../../store/index.ts';
 import { loadMasterKey } from '../master-key.ts';
+import { sealClearPasswordHashes } from '../master-key-rotation.ts';
 import { createRuntime } from '../runtime.ts';
 import { serve } from '../serve.ts';
 import { type Command, dataDirOption, str, usageError } from './types.ts';
@@ -52,12 +53,16 @@ export const migrateCommand: Command = {
   logLevel: 'warn',
   async run(context) {
     const { config } = context;
+    const masterKey = loadMasterKey({
+      configured: config.LEADLOOP_MASTER_KEY,
+      dataDir: config.LEADLOOP_DATA_DIR,
+    });
     const store = createStore({
       databaseUrl: config.DATABASE_OWNER_URL ?? config.DATABASE_URL,
       dataDir: config.LEADLOOP_DATA_DIR,
       poolSize: 1,
       // The data scope's signing key is derived from it and provisioned for the definer functions.
-      masterKey: loadMasterKey({ configured: config.LEADLOOP_MASTER_KEY, dataDir: config.LEADLOOP_DATA_DIR }),
+      masterKey,
     });
     try {
       const appRole =
@@ -68,6 +73,9 @@ export const migrateCommand: Command = {
       context.stdout.write(
         `schema is up to date (${store.location}); applied ${applied.length === 0 ? 'nothing new' : applied.join(', ')}\n`,
       );
+      const sealed = await sealClearPasswordHashes(store, masterKey);
+      if (sealed > 0)
+        context.stdout.write(`sealed ${sealed} console password hash(es) with the master key\n`);
       if (appRole)
         context.stdout.write(
           `application role ${appRole.name}: may read and write data, owns nothing, bound by row-level security\n`,

@@ -1,5 +1,5 @@
 import { type ChatStore, type StoredSession, summarizeSession } from '../../chat/index.ts';
-import { type Clock, inWorkspace, type WorkspaceContext } from '../../core/index.ts';
+import { type Clock, inWorkspace, readingDirectory, type WorkspaceContext } from '../../core/index.ts';
 import {
   type ConversationSlots,
   type ConversationSnapshot,
@@ -126,11 +126,13 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
     scope.signal?.throwIfAborted();
     let organisationId = organisations.get(scope.workspaceId);
     if (organisationId === undefined) {
-      const row = await db
-        .selectFrom('workspaces')
-        .select('organisation_id')
-        .where('id', '=', scope.workspaceId)
-        .executeTakeFirst();
+      const row = await readingDirectory(() =>
+        db
+          .selectFrom('workspaces')
+          .select('organisation_id')
+          .where('id', '=', scope.workspaceId)
+          .executeTakeFirst(),
+      );
       organisationId = row?.organisation_id ?? '';
       if (organisations.size > 10_000) organisations.clear();
       if (row) organisations.set(scope.workspaceId, organisationId);

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { verifiedScopeCondition } from './005-row-level-security.ts';
+import { createOrganisationScopeCheck } from './organisation-scope-check.ts';
 
 /**
  * PostgreSQL only. Row-level security on the console's account tables, so that a session holding
@@ -81,10 +82,10 @@ export async function secureConsoleAccounts(db: Kysely<unknown>): Promise<void> 
       user_memberships.workspace_id = any (${scope}) and exists (select 1 from ${quoted}.workspaces w
         where w.id = user_memberships.workspace_id and w.organisation_id = user_memberships.organisation_id)
     else
-      exists (select 1 from ${quoted}.workspaces w where w.organisation_id = user_memberships.organisation_id)
-      and not exists (select 1 from ${quoted}.workspaces w
-        where w.organisation_id = user_memberships.organisation_id and not (w.id = any (${scope})))
+      ${quoted}.leadloop_scope_holds_organisation(user_memberships.organisation_id)
     end)`);
+  // The role sees only the scope's workspaces (migration 018), so "all of them" is the definer's to tell.
+  await createOrganisationScopeCheck(db);
   const reachable = sql.raw(`exists (select 1 from ${quoted}.user_memberships m where m.user_id = users.id)`);
 
   for (const [table, policies] of Object.entries(POLICIES)) {
@@ -121,10 +122,30 @@ export async function secureConsoleAccounts(db: Kysely<unknown>): Promise<void> 
       select u.id, u.email, u.name, u.password_hash, u.failed_logins, u.locked_until
         from ${q('users')} u where u.email = p_email limit 1
     $fn$`.execute(db);
+  // Without a scope, only what a wrong password over HTTP does: one more failure (or the same
+  // count, a concurrent failure) or a lock of at most a day. Clearing the counter or a lock needs
+  // the account reachable from the signed scope, which the process signs after the password checked out.
   await sql`create or replace function ${q('console_record_sign_in')}(p_user text, p_failed integer, p_locked_until bigint)
-    returns void language sql security definer set search_path = '' as $fn$
-      update ${q('users')} set failed_logins = p_failed, locked_until = p_locked_until where id = p_user
-    $fn$`.execute(db);
+    returns void language plpgsql security definer set search_path = '' as $fn$
+    declare
+      stored record;
+    begin
+      select u.failed_logins, u.locked_until into stored from ${q('users')} u where u.id = p_user for update;
+      if not found then
+        return;
+      end if;
+      if not (
+           (p_locked_until is null and p_failed between stored.failed_logins and stored.failed_logins + 1
+            and p_failed > 0)
+        or (p_failed = 0 and p_locked_until is not null
+            and p_locked_until <= (extract(epoch from clock_timestamp()) * 1000)::bigint + 86400000)
+      ) and not exists (select 1 from ${q('user_memberships')} m where m.user_id = p_user
+                          and ${sql.raw(visible('m'))}) then
+        raise exception 'user % is not reachable from this transaction''s data scope', p_user
+          using errcode = '42501';
+      end if;
+      update ${q('users')} u set failed_logins = p_failed, locked_until = p_locked_until where u.id = p_user;
+    end $fn$`.execute(db);
   await sql`create or replace function ${q('console_memberships_of')}(p_user text)
     returns table (workspace_id text, organisation_id text, role text)
     language sql stable security definer set search_path = '' as $fn$

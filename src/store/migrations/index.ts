@@ -14,6 +14,9 @@ import { directoryRowSecurityMigration } from './014-directory-row-security.ts';
 import { auditResealMigration } from './015-audit-reseal.ts';
 import { consoleAccountSecurityMigration } from './016-console-account-security.ts';
 import { settingsFunctionsMigration } from './017-settings-functions.ts';
+import { directoryReadScopeMigration } from './018-directory-read-scope.ts';
+import { signInCounterScopeMigration } from './019-sign-in-counter-scope.ts';
+import { apiKeyManagementMigration } from './023-api-key-management.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
 import { workflowsMigration } from './040-workflows.ts';
@@ -46,6 +49,9 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '015-audit-reseal': auditResealMigration(dialect),
     '016-console-account-security': consoleAccountSecurityMigration(dialect),
     '017-settings-functions': settingsFunctionsMigration(dialect),
+    '018-directory-read-scope': directoryReadScopeMigration(dialect),
+    '019-sign-in-counter-scope': signInCounterScopeMigration(dialect),
+    '023-api-key-management': apiKeyManagementMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '031-privacy-request-hold': privacyRequestHoldMigration(),
     '040-workflows': workflowsMigration(dialect),

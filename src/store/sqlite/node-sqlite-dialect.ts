@@ -80,6 +80,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
       return;
     }
     const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    let busyTries = 0;
     await turns.before();
     try {
       await connection.executeQuery(CompiledQuery.raw('pragma busy_timeout = 0'));
@@ -94,6 +95,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
                 cause: error,
                 retryable: true,
               });
+            busyTries++;
           }
           await new Promise((resolve) => setTimeout(resolve, 1));
           await turns.before();
@@ -102,7 +104,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
         await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`));
       }
     } finally {
-      turns.after();
+      turns.after(busyTries);
     }
   }
 }

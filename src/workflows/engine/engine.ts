@@ -3,7 +3,7 @@ import type { Actor, Clock, IdGenerator } from '../../core/index.ts';
 import type { PipelineStage } from '../../leads/index.ts';
 import type { JobContext, Queue } from '../../queue/index.ts';
 import type { Db, Store, WorkflowRunsTable } from '../../store/index.ts';
-import { fixedChunks } from '../../store/index.ts';
+import { fixedChunks, withSavepoint } from '../../store/index.ts';
 import type { SettingsStore, WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import { EFFECT_CLASS, type Step, type Workflow } from '../dsl/index.ts';
 import type { ConsentPort, LeadPort } from '../ports.ts';
@@ -11,6 +11,7 @@ import { createDefinitionCache, type DefinitionCache, type LoadedVersion } from 
 import type { StartRunInput } from './engine-types.ts';
 import { createEventDelivery } from './event-delivery.ts';
 import { type ExecutorDeps, executeStep, StepFailure, type StepOutcome } from './executors.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { createRateLimiter } from './limits.ts';
 import { DATABASE_ONLY, loopOutcome, needsConsent, scopeOf, suppression } from './run-scope.ts';
 import {
@@ -30,6 +31,9 @@ import { createLeadTriggers, type LeadEvent } from './triggers.ts';
 
 /** Rolls back a database-only step's transaction when another execution of its job settled it first. */
 class StepSettledElsewhere extends Error {}
+
+/** Database-only steps run at a run's start take no job's signal: they make no outbound calls. */
+const NEVER_ABORTED = new AbortController().signal;
 
 /** Recorded on every run: how the engine interpreted the definition, should that ever change. */
 const ENGINE_SEMANTICS_VERSION = 1;
@@ -111,7 +115,18 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     },
   };
 
-  const recorder = createStepRecorder({ store, queue, clock, audit, leads, definitions, deps });
+  const commit = createGroupCommit(store);
+  const recorder = createStepRecorder({
+    store,
+    queue,
+    clock,
+    audit,
+    leads,
+    consent,
+    definitions,
+    deps,
+    commit,
+  });
   const { settle, settleIn, fail, resumeParent } = recorder;
 
   /** The row of a new run of `wf`, queued. */
@@ -143,6 +158,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     const wf = await definitions.runnable(db, workspaceId, input.workflowId, input.version);
     if (!wf) return null;
     const row = runRow(workspaceId, wf, input, clock.now());
+    const firstKey = startStep(wf, input.trigger);
+    const first = wf.steps.get(stepIdOf(firstKey));
+    // A child run (`start_workflow`) never runs inline here: a workflow that starts itself would
+    // otherwise recurse inside one transaction.
+    const inline = first !== undefined && DATABASE_ONLY.has(first.type) && input.trigger !== 'workflow';
+    const ws = inline ? await settingsOf(db, workspaceId) : null;
+    if (ws && (await runningOf(db, row.workflow_id)) < concurrencyOf(wf.workflow, ws)) row.status = 'running';
     const inserted = await db
       .insertInto('workflow_runs')
       .values(row)
@@ -159,12 +181,18 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         .executeTakeFirst();
       return existing ? { runId: existing.id, created: false } : null;
     }
+    // Admitted at once: its database-only first steps run in the caller's transaction (the event's),
+    // which saves the run a job. Anything that throws there leaves the first step to its job.
+    if (ws && first && row.status === 'running') {
+      const prefix = await withSavepoint(db, async () => {
+        const scope = await scopeOf(db, { leads, consent }, row, [], needsConsent(first, wf.workflow));
+        await recorder.advance(db, row, wf, first.id, { scope, rows: [] }, ws, NEVER_ABORTED, false);
+        return true;
+      }).catch(() => false);
+      if (prefix) return { runId: row.id, created: true };
+    }
     await queue.enqueue(db, [
-      {
-        name: 'workflow.step',
-        workspaceId,
-        payload: { runId: row.id, stepKey: startStep(wf, input.trigger) },
-      },
+      { name: 'workflow.step', workspaceId, payload: { runId: row.id, stepKey: firstKey } },
     ]);
     return { runId: row.id, created: true };
   }
@@ -211,21 +239,28 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return Math.round(Math.min(base, 3_600_000) * (0.5 + random() / 2));
   }
 
+  function concurrencyOf(wf: Workflow, ws: WorkspaceWorkflowSettings): number {
+    return wf.settings?.maxConcurrentRuns ?? ws.concurrencyPerWorkflow;
+  }
+
+  async function runningOf(db: Db, workflowId: string): Promise<number> {
+    const running = await db
+      .selectFrom('workflow_runs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workflow_id', '=', workflowId)
+      .where('status', '=', 'running')
+      .executeTakeFirstOrThrow();
+    return Number(running.n);
+  }
+
   async function admit(
     run: WorkflowRunsTable,
     wf: Workflow,
     ws: WorkspaceWorkflowSettings,
   ): Promise<boolean> {
-    const limit = wf.settings?.maxConcurrentRuns ?? ws.concurrencyPerWorkflow;
     // Unsynced: a power cut that forgets the admission only lets the run be admitted again.
     return store.unsynced(async (trx) => {
-      const running = await trx
-        .selectFrom('workflow_runs')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('workflow_id', '=', run.workflow_id)
-        .where('status', '=', 'running')
-        .executeTakeFirstOrThrow();
-      if (Number(running.n) >= limit) return false;
+      if ((await runningOf(trx, run.workflow_id)) >= concurrencyOf(wf, ws)) return false;
       await trx
         .updateTable('workflow_runs')
         .set({ status: 'running', updated_at: clock.now() })
@@ -392,24 +427,22 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       // Its effect and its memo commit together or not at all: a crash between them leaves
       // neither, and an execution that finds the step already settled takes its effect back.
       let thrown: { error: unknown } | null = null;
-      const settled = await store
-        .transaction(async (trx) => {
-          let outcome: StepOutcome;
-          try {
-            outcome = await execute(trx);
-          } catch (error) {
-            thrown = { error };
-            throw error;
-          }
-          if (!(await settleIn(trx, job, run, wf, step, attempts, outcome, ws, null, chain)))
-            throw new StepSettledElsewhere();
-          return true;
-        })
-        .catch((error: unknown) => {
-          if (error instanceof StepSettledElsewhere) return false;
-          if (thrown) return null;
+      const settled = await commit(async (trx) => {
+        let outcome: StepOutcome;
+        try {
+          outcome = await execute(trx);
+        } catch (error) {
+          thrown = { error };
           throw error;
-        });
+        }
+        if (!(await settleIn(trx, job, run, wf, step, attempts, outcome, ws, null, chain)))
+          throw new StepSettledElsewhere();
+        return true;
+      }).catch((error: unknown) => {
+        if (error instanceof StepSettledElsewhere) return false;
+        if (thrown) return null;
+        throw error;
+      });
       if (settled) queue.notify();
       if (settled !== null) return;
       return retryOrFail(job, run, wf, step, attempts, (thrown as { error: unknown } | null)?.error);

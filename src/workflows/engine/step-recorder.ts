@@ -5,11 +5,12 @@ import type { Db, Store, WorkflowRunsTable, WorkflowStepsTable } from '../../sto
 import { withSavepoint } from '../../store/index.ts';
 import type { WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import { EFFECT_CLASS, type Step } from '../dsl/index.ts';
-import type { LeadPort } from '../ports.ts';
+import type { ConsentPort, LeadPort } from '../ports.ts';
 import type { DefinitionCache, LoadedVersion } from './definitions.ts';
 import { leadView, type RunScope } from './evaluate.ts';
 import { type ExecutorDeps, executeStep, type StepOutcome } from './executors.ts';
-import { absorb, CHANGES_LEAD, DATABASE_ONLY, loopOutcome } from './run-scope.ts';
+import type { GroupCommit } from './group-commit.ts';
+import { absorb, CHANGES_LEAD, DATABASE_ONLY, loopOutcome, suppression } from './run-scope.ts';
 import {
   FINAL_RUN,
   findRun,
@@ -63,6 +64,17 @@ function memoRow(
 }
 
 export interface StepRecorder {
+  /** The database-only steps from `from` on, then the next job or the run's end, in `trx` (see below). */
+  advance(
+    trx: Db,
+    run: WorkflowRunsTable,
+    wf: LoadedVersion,
+    from: string | undefined,
+    chain: { scope: RunScope; rows: WorkflowStepsTable[] } | null,
+    ws: WorkspaceWorkflowSettings,
+    signal: AbortSignal,
+    leadChanged: boolean,
+  ): Promise<void>;
   settleIn(trx: Db, ...args: SettleArgs): Promise<boolean>;
   settle(...args: SettleArgs): Promise<void>;
   fail(
@@ -91,10 +103,154 @@ export function createStepRecorder(options: {
   clock: Clock;
   audit: AuditLog;
   leads: LeadPort;
+  consent: ConsentPort;
   definitions: DefinitionCache;
   deps: ExecutorDeps;
+  commit: GroupCommit;
 }): StepRecorder {
-  const { store, queue, clock, audit, leads, definitions, deps } = options;
+  const { store, queue, clock, audit, leads, consent, definitions, deps, commit } = options;
+
+  /** The audit entry of an outbound action: done, suppressed at send time, or failed. */
+  async function auditAction(
+    trx: Db,
+    run: WorkflowRunsTable,
+    step: Step,
+    stepKey: string,
+    status: string,
+    output: Record<string, unknown>,
+    attempts: number,
+    stepError: string | null,
+  ): Promise<void> {
+    await audit.append(trx, run.workspace_id, {
+      actor: { type: 'worker', id: `workflow:${run.workflow_id}` },
+      action:
+        status === 'skipped'
+          ? 'workflow.action_suppressed'
+          : status === 'failed'
+            ? 'workflow.action_failed'
+            : 'workflow.action',
+      subject: run.lead_id ?? run.id,
+      reason:
+        status === 'skipped'
+          ? String(output.suppressed)
+          : `${step.type} step ${step.id} of workflow ${run.workflow_id} v${run.version}`,
+      data: {
+        runId: run.id,
+        stepKey,
+        effect: EFFECT_CLASS[step.type],
+        idempotencyKey: `${run.id}:${stepKey}`,
+        attempts,
+        ...(stepError ? { error: stepError.slice(0, 300) } : {}),
+      },
+    });
+  }
+
+  /**
+   * Runs the database-only steps from `next` on in `trx`, each in a savepoint and memoised, until a
+   * step with an external effect, a wait, a step that throws (it runs as its own job, with its
+   * retries and error edge), the end or 200 steps; then queues the job of the step reached, or ends
+   * the run (waking a parent run). A database-only step that acts for the lead (`add_to_sequence`)
+   * checks consent first, read in `trx`: it may have been withdrawn since the run last looked.
+   */
+  async function advance(
+    trx: Db,
+    run: WorkflowRunsTable,
+    wf: LoadedVersion,
+    from: string | undefined,
+    chain: { scope: RunScope; rows: WorkflowStepsTable[] } | null,
+    ws: WorkspaceWorkflowSettings,
+    signal: AbortSignal,
+    leadChanged: boolean,
+  ): Promise<void> {
+    const now = clock.now();
+    const hasLoop = wf.workflow.steps.some((s) => s.type === 'loop');
+    let next = from;
+    for (let inlined = 0; next && chain && inlined < 200; inlined++) {
+      const nextStep = wf.steps.get(next);
+      if (!nextStep || !DATABASE_ONLY.has(nextStep.type)) break;
+      if (leadChanged && run.lead_id) {
+        const lead = await leads.find(trx, { workspaceId: run.workspace_id }, run.lead_id);
+        chain.scope.lead = lead ? leadView(lead) : null;
+        leadChanged = false;
+      }
+      const key = stepKeyOf(next, hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1);
+      const acts = EFFECT_CLASS[nextStep.type] !== null;
+      if (acts && chain.scope.lead)
+        chain.scope.consent = await consent.stateOf(
+          trx,
+          { workspaceId: run.workspace_id },
+          String(chain.scope.lead.id),
+        );
+      const suppressed = acts ? suppression(nextStep, wf.workflow, chain.rows, chain.scope) : null;
+      let inline: StepOutcome;
+      try {
+        inline = suppressed
+          ? {
+              kind: 'continue',
+              next: 'next' in nextStep ? nextStep.next : undefined,
+              output: { suppressed },
+              status: 'skipped',
+            }
+          : await withSavepoint(trx, () =>
+              nextStep.type === 'loop'
+                ? Promise.resolve(loopOutcome(nextStep, chain.rows, chain.scope))
+                : executeStep(
+                    nextStep,
+                    {
+                      db: trx,
+                      workspaceId: run.workspace_id,
+                      run,
+                      workflow: wf.workflow,
+                      stepKey: key,
+                      scope: chain.scope,
+                      settings: ws,
+                      idempotencyKey: `${run.id}:${key}`,
+                      now,
+                      signal,
+                    },
+                    deps,
+                  ),
+            );
+      } catch {
+        break; // it runs as its own job, with its retries and error edge
+      }
+      if (inline.kind !== 'continue') break;
+      const status = inline.status ?? 'completed';
+      const output = truncateOutput(inline.output, ws.maxStepOutputBytes);
+      await writeStep(trx, {
+        workspaceId: run.workspace_id,
+        runId: run.id,
+        stepKey: key,
+        stepId: nextStep.id,
+        type: nextStep.type,
+        status,
+        attempts: 1,
+        output,
+        error: null,
+        wakeAt: null,
+        now,
+        final: true,
+      });
+      if (acts) await auditAction(trx, run, nextStep, key, status, inline.output, 1, null);
+      chain.rows.push(memoRow(run, key, nextStep, status, 1, output, now));
+      if (status === 'completed') absorb(chain.scope, nextStep, inline.output);
+      if (CHANGES_LEAD.has(nextStep.type) && status === 'completed') leadChanged = true;
+      next = inline.next;
+    }
+    if (next) {
+      const visit = hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1;
+      await queue.enqueue(trx, [
+        {
+          name: 'workflow.step',
+          workspaceId: run.workspace_id,
+          payload: { runId: run.id, stepKey: stepKeyOf(next, visit) },
+        },
+      ]);
+    } else {
+      await finishRun(trx, run.workspace_id, run.id, 'completed', null, now);
+      await resumeParent(trx, { ...run, status: 'completed', error: null }, now);
+    }
+  }
 
   /**
    * Records the step's outcome, its audit entry, the database-only steps after it and the next job
@@ -108,7 +264,6 @@ export function createStepRecorder(options: {
     const now = clock.now();
     const { stepKey } = job.payload;
     const effect = EFFECT_CLASS[step.type];
-    const hasLoop = wf.workflow.steps.some((s) => s.type === 'loop');
     const base = {
       workspaceId: run.workspace_id,
       runId: run.id,
@@ -174,105 +329,18 @@ export function createStepRecorder(options: {
         now,
       ),
     );
-    if (effect && effect !== 'ai') {
-      await audit.append(trx, run.workspace_id, {
-        actor: { type: 'worker', id: `workflow:${run.workflow_id}` },
-        action:
-          status === 'skipped'
-            ? 'workflow.action_suppressed'
-            : status === 'failed'
-              ? 'workflow.action_failed'
-              : 'workflow.action',
-        subject: run.lead_id ?? run.id,
-        reason:
-          status === 'skipped'
-            ? String(outcome.output.suppressed)
-            : `${step.type} step ${step.id} of workflow ${run.workflow_id} v${run.version}`,
-        data: {
-          runId: run.id,
-          stepKey,
-          effect,
-          idempotencyKey: `${run.id}:${stepKey}`,
-          attempts,
-          ...(stepError ? { error: stepError.slice(0, 300) } : {}),
-        },
-      });
-    }
-    let next = outcome.next;
+    if (effect && effect !== 'ai')
+      await auditAction(trx, run, step, stepKey, status, outcome.output, attempts, stepError);
     if (chain && status !== 'failed') absorb(chain.scope, step, outcome.output);
     // The lead is read again only when a step changed it and another step follows in this transaction.
-    let leadChanged = CHANGES_LEAD.has(step.type) && status === 'completed';
-    for (let inlined = 0; next && chain && inlined < 200; inlined++) {
-      const nextStep = wf.steps.get(next);
-      if (!nextStep || !DATABASE_ONLY.has(nextStep.type)) break;
-      if (leadChanged && run.lead_id) {
-        const lead = await leads.find(trx, { workspaceId: run.workspace_id }, run.lead_id);
-        chain.scope.lead = lead ? leadView(lead) : null;
-        leadChanged = false;
-      }
-      const key = stepKeyOf(next, hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1);
-      const rt = {
-        db: trx,
-        workspaceId: run.workspace_id,
-        run,
-        workflow: wf.workflow,
-        stepKey: key,
-        scope: chain.scope,
-        settings: ws,
-        idempotencyKey: `${run.id}:${key}`,
-        now,
-        signal: job.signal,
-      };
-      let inline: StepOutcome;
-      try {
-        inline = await withSavepoint(trx, () =>
-          nextStep.type === 'loop'
-            ? Promise.resolve(loopOutcome(nextStep, chain.rows, chain.scope))
-            : executeStep(nextStep, rt, deps),
-        );
-      } catch {
-        break; // it runs as its own job, with its retries and error edge
-      }
-      if (inline.kind !== 'continue') break;
-      const output = truncateOutput(inline.output, ws.maxStepOutputBytes);
-      await writeStep(trx, {
-        workspaceId: run.workspace_id,
-        runId: run.id,
-        stepKey: key,
-        stepId: nextStep.id,
-        type: nextStep.type,
-        status: 'completed',
-        attempts: 1,
-        output,
-        error: null,
-        wakeAt: null,
-        now,
-        final: true,
-      });
-      chain.rows.push(memoRow(run, key, nextStep, 'completed', 1, output, now));
-      absorb(chain.scope, nextStep, inline.output);
-      if (CHANGES_LEAD.has(nextStep.type)) leadChanged = true;
-      next = inline.next;
-    }
-    if (next) {
-      const visit = hasLoop ? await nextVisit(trx, run.workspace_id, run.id, next) : 1;
-      await queue.enqueue(trx, [
-        {
-          name: 'workflow.step',
-          workspaceId: run.workspace_id,
-          payload: { runId: run.id, stepKey: stepKeyOf(next, visit) },
-        },
-      ]);
-    } else {
-      await finishRun(trx, run.workspace_id, run.id, 'completed', null, now);
-      await resumeParent(trx, { ...run, status: 'completed', error: null }, now);
-    }
+    const leadChanged = CHANGES_LEAD.has(step.type) && status === 'completed';
+    await advance(trx, run, wf, outcome.next, chain, ws, job.signal, leadChanged);
     return true;
   }
 
-  /** `settleIn` in a transaction of its own. */
+  /** `settleIn` in a transaction shared with the other steps settling now (group commit). */
   async function settle(...args: SettleArgs): Promise<void> {
-    await store.transaction((trx) => settleIn(trx, ...args));
+    await commit((trx) => settleIn(trx, ...args));
     queue.notify();
   }
 
@@ -395,5 +463,5 @@ export function createStepRecorder(options: {
     });
   };
 
-  return { settleIn, settle, fail, resumeParent };
+  return { advance, settleIn, settle, fail, resumeParent };
 }

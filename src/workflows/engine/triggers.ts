@@ -1,4 +1,4 @@
-import type { PipelineStage } from '../../leads/index.ts';
+import type { PipelineStage, StageContext } from '../../leads/index.ts';
 import type { Db } from '../../store/index.ts';
 import { dbOf } from '../../store/index.ts';
 import type { Trigger } from '../dsl/index.ts';
@@ -108,31 +108,38 @@ export function createLeadTriggers(options: {
 
   const triggerStage: PipelineStage = {
     name: 'workflow-triggers',
-    async run(ctx) {
-      const lead = ctx.lead;
-      if (!lead) return;
-      const eventId = ctx.event.id;
-      const after = ctx.score?.score ?? lead.score;
-      const fired: Fired[] = [];
-      if (ctx.existing === null)
-        fired.push({ type: 'lead.created', data: { eventId }, dedupeKey: `lead.created:${eventId}` });
-      if (ctx.changes.status?.to === 'qualified')
-        fired.push({
-          type: 'lead.qualified',
-          data: { eventId, score: after },
-          dedupeKey: `lead.qualified:${eventId}`,
-        });
-      // An ended conversation enters the pipeline once, as a submission from the `chat` source.
-      if (ctx.event.source === 'chat')
-        fired.push({ type: 'chat.ended', data: { eventId }, dedupeKey: `chat.ended:${eventId}` });
-      fired.push({ type: 'score.crossed', data: { eventId }, dedupeKey: `score.crossed:${eventId}` });
-      const workspaceId = ctx.tenant.workspaceId;
-      const db = dbOf(ctx.db);
-      if (ctx.existing && ctx.changes.status?.to === 'qualified')
-        await deliverEvent(db, workspaceId, lead.id, 'lead.qualified', { score: after });
-      await startFor(db, workspaceId, { ...lead, score: after }, fired, ctx.existing?.score ?? 0);
+    // The runs start once the lead is stored (same transaction), so their first database-only
+    // steps can run at once, reading and updating the stored lead.
+    async run() {},
+    async afterWrite(batch) {
+      for (const ctx of batch) await startForContext(ctx);
     },
   };
+
+  async function startForContext(ctx: StageContext): Promise<void> {
+    const lead = ctx.lead;
+    if (!lead) return;
+    const eventId = ctx.event.id;
+    const after = ctx.score?.score ?? lead.score;
+    const fired: Fired[] = [];
+    if (ctx.existing === null)
+      fired.push({ type: 'lead.created', data: { eventId }, dedupeKey: `lead.created:${eventId}` });
+    if (ctx.changes.status?.to === 'qualified')
+      fired.push({
+        type: 'lead.qualified',
+        data: { eventId, score: after },
+        dedupeKey: `lead.qualified:${eventId}`,
+      });
+    // An ended conversation enters the pipeline once, as a submission from the `chat` source.
+    if (ctx.event.source === 'chat')
+      fired.push({ type: 'chat.ended', data: { eventId }, dedupeKey: `chat.ended:${eventId}` });
+    fired.push({ type: 'score.crossed', data: { eventId }, dedupeKey: `score.crossed:${eventId}` });
+    const workspaceId = ctx.tenant.workspaceId;
+    const db = dbOf(ctx.db);
+    if (ctx.existing && ctx.changes.status?.to === 'qualified')
+      await deliverEvent(db, workspaceId, lead.id, 'lead.qualified', { score: after });
+    await startFor(db, workspaceId, { ...lead, score: after }, fired, ctx.existing?.score ?? 0);
+  }
 
   /** Starts the runs `event` triggers and wakes runs waiting for it, in `db` (the event's transaction). */
   async function fire(db: Db, workspaceId: string, event: LeadEvent): Promise<void> {

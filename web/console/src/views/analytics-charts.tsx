@@ -1,21 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import {
-  Area,
-  CartesianGrid,
-  ComposedChart,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { Area, CartesianGrid, ComposedChart, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { ApiError, api, unwrap } from '../api.ts';
 import { useCan } from '../session.tsx';
-
-const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
+import { ChartTable, pct } from './chart-table.tsx';
 
 /** Arrivals and the share qualified per day, from the streaming rollups (last 14 days). */
 export function QualificationOverTime() {
@@ -32,61 +20,46 @@ export function QualificationOverTime() {
     rate: rates.get(p.start) ?? null,
   }));
   return (
-    <>
-      <div className="chart" role="img" aria-label="Leads arrived and share qualified per day, last 14 days">
-        <ResponsiveContainer width="100%" height={220}>
-          <LineChart data={data}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="day" />
-            <YAxis yAxisId="n" allowDecimals={false} />
-            <YAxis yAxisId="r" orientation="right" domain={[0, 1]} tickFormatter={(v) => pct(v)} />
-            <Tooltip />
-            <Legend />
-            <Line
-              isAnimationActive={false}
-              yAxisId="n"
-              dataKey="arrivals"
-              name="Arrived"
-              stroke="var(--chart-1)"
-              dot={false}
-            />
-            <Line
-              isAnimationActive={false}
-              yAxisId="r"
-              dataKey="rate"
-              name="Qualified share"
-              stroke="var(--chart-2)"
-              connectNulls
-            />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
-      <details>
-        <summary>The same figures as a table</summary>
-        <table className="grid small">
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col" className="num">
-                Arrived
-              </th>
-              <th scope="col" className="num">
-                Qualified share
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.map((d) => (
-              <tr key={d.day}>
-                <td>{d.day}</td>
-                <td className="num">{d.arrivals}</td>
-                <td className="num">{pct(d.rate)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
-    </>
+    <ChartTable
+      label="Leads arrived and share qualified per day, last 14 days"
+      height={220}
+      chart={
+        <LineChart data={data}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" />
+          <YAxis yAxisId="n" allowDecimals={false} />
+          <YAxis yAxisId="r" orientation="right" domain={[0, 1]} tickFormatter={(v) => pct(v)} />
+          <Tooltip />
+          <Legend />
+          <Line
+            isAnimationActive={false}
+            yAxisId="n"
+            dataKey="arrivals"
+            name="Arrived"
+            stroke="var(--chart-1)"
+            dot={false}
+          />
+          <Line
+            isAnimationActive={false}
+            yAxisId="r"
+            dataKey="rate"
+            name="Qualified share"
+            stroke="var(--chart-2)"
+            connectNulls
+          />
+        </LineChart>
+      }
+      table={{
+        summary: 'The same figures as a table',
+        rows: data,
+        rowKey: (d) => d.day,
+        columns: [
+          { header: 'Day', cell: (d) => d.day },
+          { header: 'Arrived', numeric: true, cell: (d) => d.arrivals },
+          { header: 'Qualified share', numeric: true, cell: (d) => pct(d.rate) },
+        ],
+      }}
+    />
   );
 }
 
@@ -113,40 +86,48 @@ export function ForecastChart() {
   }));
   const basis = forecast.data[0]?.basis === 'model' ? 'the champion model' : 'the observed conversion rate';
   return (
-    <>
-      <div
-        className="chart"
-        role="img"
-        aria-label={`Expected conversions among the next 25 to 500 qualified leads with a 90% interval, from ${basis}`}
-      >
-        <ResponsiveContainer width="100%" height={220}>
-          <ComposedChart data={data}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="leads" name="Next qualified leads" />
-            <YAxis allowDecimals={false} />
-            <Tooltip />
-            <Legend />
-            <Area
-              isAnimationActive={false}
-              dataKey="band"
-              name="90% interval"
-              fill="var(--chart-1)"
-              fillOpacity={0.15}
-              stroke="none"
-            />
-            <Line
-              isAnimationActive={false}
-              dataKey="expected"
-              name="Expected conversions"
-              stroke="var(--chart-1)"
-            />
-          </ComposedChart>
-        </ResponsiveContainer>
-      </div>
-      <p className="small muted">
-        From {basis} ({forecast.data[0]?.method}); 90% interval.
-      </p>
-    </>
+    <ChartTable
+      label={`Expected conversions among the next 25 to 500 qualified leads with a 90% interval, from ${basis}`}
+      height={220}
+      chart={
+        <ComposedChart data={data}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="leads" name="Next qualified leads" />
+          <YAxis allowDecimals={false} />
+          <Tooltip />
+          <Legend />
+          <Area
+            isAnimationActive={false}
+            dataKey="band"
+            name="90% interval"
+            fill="var(--chart-1)"
+            fillOpacity={0.15}
+            stroke="none"
+          />
+          <Line
+            isAnimationActive={false}
+            dataKey="expected"
+            name="Expected conversions"
+            stroke="var(--chart-1)"
+          />
+        </ComposedChart>
+      }
+      note={
+        <p className="small muted">
+          From {basis} ({forecast.data[0]?.method}); 90% interval.
+        </p>
+      }
+      table={{
+        summary: 'The same figures as a table',
+        rows: data,
+        rowKey: (d) => d.leads,
+        columns: [
+          { header: 'Next qualified leads', numeric: true, cell: (d) => d.leads },
+          { header: 'Expected conversions', numeric: true, cell: (d) => d.expected },
+          { header: '90% interval', numeric: true, cell: (d) => `${d.band[0]}–${d.band[1]}` },
+        ],
+      }}
+    />
   );
 }
 

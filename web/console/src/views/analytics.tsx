@@ -1,11 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { CalibrationPlot } from './analytics-calibration.tsx';
 import { ForecastChart, QualificationOverTime, Rollback } from './analytics-charts.tsx';
 import { Funnel, OrgFunnel } from './analytics-funnel.tsx';
+import { ChartTable, pct } from './chart-table.tsx';
 
 function Card(props: { title: string; children: React.ReactNode }) {
   return (
@@ -80,8 +81,10 @@ export default function Analytics() {
           <p>N/A: {org.error.message}</p>
         ) : (
           <>
-            <div className="chart" role="img" aria-label="Leads and qualified leads per business unit">
-              <ResponsiveContainer width="100%" height={240}>
+            <ChartTable
+              label="Leads and qualified leads per business unit"
+              height={240}
+              chart={
                 <BarChart data={units}>
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="name" />
@@ -91,37 +94,19 @@ export default function Analytics() {
                   <Bar isAnimationActive={false} dataKey="leads" name="Leads" fill="var(--chart-1)" />
                   <Bar isAnimationActive={false} dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
                 </BarChart>
-              </ResponsiveContainer>
-            </div>
-            <table className="grid small">
-              <caption>The same figures as a table</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Unit</th>
-                  <th scope="col" className="num">
-                    Leads
-                  </th>
-                  <th scope="col" className="num">
-                    Qualified
-                  </th>
-                  <th scope="col" className="num">
-                    Rate
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {units.map((u) => (
-                  <tr key={u.name}>
-                    <td>{u.name}</td>
-                    <td className="num">{u.leads}</td>
-                    <td className="num">{u.qualified}</td>
-                    <td className="num">
-                      {u.qualificationRate === null ? '—' : `${Math.round(u.qualificationRate * 100)}%`}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              }
+              table={{
+                caption: 'The same figures as a table',
+                rows: units,
+                rowKey: (u) => u.name,
+                columns: [
+                  { header: 'Unit', cell: (u) => u.name },
+                  { header: 'Leads', numeric: true, cell: (u) => u.leads },
+                  { header: 'Qualified', numeric: true, cell: (u) => u.qualified },
+                  { header: 'Rate', numeric: true, cell: (u) => pct(u.qualificationRate) },
+                ],
+              }}
+            />
             <h3>Funnel per business unit</h3>
             <OrgFunnel />
           </>

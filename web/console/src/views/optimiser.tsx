@@ -35,7 +35,8 @@ function AlertCard(props: { alert: Alert }) {
       </h3>
       <p className="small muted">
         {alert.kind} · opened {when(alert.openedAt)}
-        {alert.acknowledgedAt && ` · acknowledged ${when(alert.acknowledgedAt)} by ${alert.acknowledgedBy}`}
+        {alert.acknowledgedAt &&
+          ` · acknowledged ${when(alert.acknowledgedAt)} by ${alert.acknowledgedByName ?? alert.acknowledgedBy}`}
       </p>
       {e && (
         <table className="grid small">

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api.ts';
 import { useCan } from '../session.tsx';
+import { RequestActions } from './privacy-actions.tsx';
 
 const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString() : '—');
 
@@ -143,13 +144,13 @@ export function Privacy() {
         <h2>Requests</h2>
         <p className="small muted">
           Open requests first, by legal deadline. File one with POST /v1/privacy/requests or `leadloop
-          privacy`.
+          privacy`; one filed on hold waits here until you run or reject it.
         </p>
         {requests.isError && <p role="alert">Could not load requests: {requests.error.message}</p>}
         {items.length === 0 && requests.isSuccess && <p className="muted">No requests.</p>}
         {items.length > 0 && (
           <div className="table-scroll">
-            <table className="grid small">
+            <table className="grid small stack">
               <thead>
                 <tr>
                   <th scope="col">Type</th>
@@ -157,6 +158,7 @@ export function Privacy() {
                   <th scope="col">Received</th>
                   <th scope="col">Due</th>
                   <th scope="col">Leads</th>
+                  <th scope="col">Actions</th>
                 </tr>
               </thead>
               <tbody>
@@ -167,9 +169,17 @@ export function Privacy() {
                       <td>
                         {r.type} <span className="muted">({r.jurisdiction})</span>
                       </td>
-                      <td>{r.status}</td>
-                      <td>{day(r.receivedAt)}</td>
-                      <td>
+                      <td data-label="Status">
+                        {r.status}
+                        {r.held && r.status === 'received' && (
+                          <>
+                            {' '}
+                            <span className="badge">held</span>
+                          </>
+                        )}
+                      </td>
+                      <td data-label="Received">{day(r.receivedAt)}</td>
+                      <td data-label="Due">
                         {day(r.dueAt)}{' '}
                         {!r.completedAt && (
                           <span className={left < 0 ? 'badge danger' : 'muted'}>
@@ -177,7 +187,10 @@ export function Privacy() {
                           </span>
                         )}
                       </td>
-                      <td>{r.leadIds.length}</td>
+                      <td data-label="Leads">{r.leadIds.length}</td>
+                      <td>
+                        <RequestActions request={r} />
+                      </td>
                     </tr>
                   );
                 })}

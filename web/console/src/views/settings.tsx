@@ -3,14 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api, unwrap } from '../api.ts';
 import { useCan, useSession } from '../session.tsx';
 import { OriginsEditor, PlaybookEditor, RulesEditor } from './settings-editors.tsx';
-
-function Secret(props: { label: string; value: string }) {
-  return (
-    <p role="status" className="secret">
-      {props.label} (shown once, copy it now): <code>{props.value}</code>
-    </p>
-  );
-}
+import { ApiKeys, Secret } from './settings-keys.tsx';
 
 export function Settings() {
   const session = useSession();
@@ -21,11 +14,6 @@ export function Settings() {
   const rules = useQuery({ queryKey: ['rules'], queryFn: () => unwrap(api.GET('/v1/scoring/rules')) });
   const playbooks = useQuery({ queryKey: ['playbooks'], queryFn: () => unwrap(api.GET('/v1/playbooks')) });
   const users = useQuery({ queryKey: ['users'], queryFn: () => unwrap(api.GET('/v1/users')) });
-  const createKey = useMutation({
-    mutationFn: (scope: 'admin' | 'ingest' | 'read') =>
-      unwrap(api.POST('/v1/api-keys', { body: { scope, label: 'created in the console' } })),
-    onError,
-  });
   const rotate = useMutation({
     mutationFn: () => unwrap(api.POST('/v1/webhook-secrets/rotate', { body: { overlapSeconds: 86_400 } })),
     onError,
@@ -52,23 +40,7 @@ export function Settings() {
           {(workspace.data as { name?: string } | undefined)?.name} · <code>{session.workspaceId}</code>
         </p>
       </div>
-      <div className="card">
-        <h2>API keys</h2>
-        <p className="small muted">Keys are stored hashed: a new key is shown once.</p>
-        {can.administer ? (
-          <div className="actions">
-            <button type="button" onClick={() => createKey.mutate('read')}>
-              Create read key
-            </button>
-            <button type="button" onClick={() => createKey.mutate('ingest')}>
-              Create ingest key
-            </button>
-          </div>
-        ) : (
-          <p className="muted small">Only admins create keys.</p>
-        )}
-        {createKey.data && <Secret label={`New ${createKey.data.scope} key`} value={createKey.data.key} />}
-      </div>
+      <ApiKeys />
       <div className="card">
         <h2>Webhook signing secret</h2>
         <p className="small muted">After a rotation the previous secret still verifies for 24 hours.</p>

@@ -1,0 +1,67 @@
+import type { AuditLog } from '../compliance/index.ts';
+import type { Clock, IdGenerator } from '../core/index.ts';
+import type { CouncilService } from '../council/index.ts';
+import type { DomainEventLog } from '../events/index.ts';
+import type { Privacy } from '../privacy/index.ts';
+import type { Queue } from '../queue/index.ts';
+import { createPredictiveScoring, type PredictiveScoring, type RulesRepository } from '../scoring/index.ts';
+import type { Store } from '../store/index.ts';
+import type { WorkflowEngine } from '../workflows/index.ts';
+import { trainingExclusions } from './privacy-wiring.ts';
+
+/**
+ * Predictive scoring and what an outcome sets off in other capabilities. The council and the
+ * workflow engine are built after scoring (they read its scores), so they are reached through
+ * `later`, called only once an outcome is recorded.
+ */
+export function wirePredictive(options: {
+  store: Store;
+  queue: Queue;
+  audit: AuditLog;
+  rules: RulesRepository;
+  clock: Clock;
+  ids: IdGenerator;
+  events: DomainEventLog;
+  privacy: Privacy;
+  later: { council(): CouncilService; workflowEngine(): WorkflowEngine };
+}): PredictiveScoring {
+  const { store, queue, audit, rules, clock, ids, events, privacy, later } = options;
+  return createPredictiveScoring({
+    store,
+    queue,
+    audit,
+    rules,
+    clock,
+    ids,
+    // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
+    // a new or changed outcome tells the council's router whether its advice paid off.
+    onOutcome: async (ctx, leadId, converted) => {
+      await later.council().learnFromOutcome(ctx, leadId, converted);
+    },
+    exclusions: trainingExclusions(privacy),
+    // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
+    outcomeReactions: [
+      // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
+      (db, ctx, outcome) =>
+        events.append(db, ctx.workspaceId, [
+          {
+            type: 'outcome.recorded',
+            subject: outcome.leadId,
+            data: { converted: outcome.converted, value: outcome.value, change: outcome.change },
+          },
+        ]),
+      (db, ctx, outcome) =>
+        later.workflowEngine().fire(db, ctx.workspaceId, {
+          type: 'outcome.recorded',
+          leadId: outcome.leadId,
+          occurrence: `${outcome.leadId}:${outcome.revision}`,
+          value: outcome.converted ? 'won' : 'lost',
+          data: {
+            outcome: outcome.converted ? 'won' : 'lost',
+            amount: outcome.value,
+            revision: outcome.revision,
+          },
+        }),
+    ],
+  });
+}
