@@ -1,4 +1,4 @@
-import { inWorkspace } from '../../core/index.ts';
+import { inWorkspace, readingDirectory } from '../../core/index.ts';
 import {
   dealBandOf,
   type LearnedConversions,
@@ -26,22 +26,24 @@ export async function learnedConversions(
   workspaceId: string,
   now: number,
 ): Promise<LearnedConversions> {
-  const self = await db
-    .selectFrom('workspaces')
-    .select('organisation_id')
-    .where('id', '=', workspaceId)
-    .executeTakeFirst();
-  const units = self
-    ? (
-        await db
-          .selectFrom('workspaces')
-          .select('id')
-          .where('organisation_id', '=', self.organisation_id)
-          .orderBy('id')
-          .limit(MAX_UNITS)
-          .execute()
-      ).map((w) => w.id)
-    : [workspaceId];
+  // The sister units are found in the directory (read across workspaces, as for an organisation's
+  // key); their outcomes are then read each in its own unit's scope.
+  const units = await readingDirectory(async () => {
+    const self = await db
+      .selectFrom('workspaces')
+      .select('organisation_id')
+      .where('id', '=', workspaceId)
+      .executeTakeFirst();
+    if (!self) return [workspaceId];
+    const rows = await db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('organisation_id', '=', self.organisation_id)
+      .orderBy('id')
+      .limit(MAX_UNITS)
+      .execute();
+    return rows.map((w) => w.id);
+  });
   const since = now - LEARNING_WINDOW_DAYS * DAY_MS;
   const cells = new Map<string, LearnedConversions['cells'][number]>();
   for (const [index, unit] of units.entries()) {
