@@ -1074,7 +1074,7 @@ export interface paths {
         put?: never;
         /**
          * Extend an open request’s deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days)
-         * @description Once per request; the person must be told within the first deadline, with the reason. 409 when closed or already extended.
+         * @description Once per request; the person must be told within the first deadline, with the reason. Leadloop does not message them: the `extended` step records `requesterNotified: false`, and the operator tells them. 409 when closed or already extended.
          */
         post: operations["extendPrivacyRequest"];
         delete?: never;
