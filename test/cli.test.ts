@@ -294,6 +294,45 @@ describe('leadloop CLI (SQLite)', () => {
     );
   });
 
+  it('lists and revokes API keys, and refuses to revoke the last admin key (exit code, reason)', () => {
+    const created = cli(['workspace', 'create', 'Keys', '--data-dir', dataDir, '--json']);
+    assert.equal(created.status, 0, created.stderr);
+    const ws = (JSON.parse(created.stdout) as { workspaceId: string }).workspaceId;
+    const made = cli([
+      'key',
+      'create',
+      '--workspace',
+      ws,
+      '--scope',
+      'ingest',
+      '--label',
+      'forms',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    const ingest = JSON.parse(made.stdout) as { id: string };
+    const listed = cli(['key', 'list', '--workspace', ws, '--data-dir', dataDir, '--json']);
+    assert.equal(listed.status, 0, listed.stderr);
+    const keys = (JSON.parse(listed.stdout) as { items: { id: string; scope: string; createdBy: string }[] })
+      .items;
+    assert.deepEqual(
+      keys.map((k) => [k.scope, k.createdBy.split(':')[0]]),
+      [
+        ['admin', 'cli'],
+        ['ingest', 'cli'],
+      ],
+    );
+    const revoked = cli(['key', 'revoke', ingest.id, '--workspace', ws, '--data-dir', dataDir]);
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.match(revoked.stdout, new RegExp(`key ${ingest.id} revoked at `));
+    const human = cli(['key', 'list', '--workspace', ws, '--data-dir', dataDir]).stdout;
+    assert.match(human, new RegExp(`${ingest.id} ingest revoked`));
+    const last = cli(['key', 'revoke', keys[0]?.id as string, '--workspace', ws, '--data-dir', dataDir]);
+    assert.notEqual(last.status, 0);
+    assert.match(last.stderr, /no admin key and no console admin/);
+  });
+
   it('explains bad usage and bad configuration instead of a stack trace', () => {
     const unknown = cli(['frobnicate']);
     assert.equal(unknown.status, 2);

@@ -89,6 +89,38 @@ describe('least privilege of the application role (postgres)', {
     await asApp([A.id], () => insert(A.id, A.org, 'read'));
   });
 
+  it('lists and revokes keys only of a workspace in the data scope, through the functions of migration 023', async () => {
+    const keyOfB = (await runtime.tenants.listApiKeys(B.id))[0]?.id as string;
+    const inTransaction = <T>(fn: (trx: typeof app.db) => Promise<T>) => app.db.transaction().execute(fn);
+    await assert.rejects(
+      asApp([A.id], () => sql`select * from auth_list_api_keys(${B.id})`.execute(app.db)),
+      /data scope/,
+    );
+    await assert.rejects(
+      asApp([], () => sql`select * from auth_list_api_keys(${A.id})`.execute(app.db)),
+      /data scope/,
+    );
+    await assert.rejects(
+      asApp([A.id], () =>
+        inTransaction((trx) => sql`select * from auth_revoke_api_key(${B.id}, ${keyOfB}, 1)`.execute(trx)),
+      ),
+      /data scope/,
+    );
+    // A's scope naming B's key under A's id: the key is not found in A.
+    const { rows } = await asApp([A.id], () =>
+      inTransaction((trx) =>
+        sql<{ outcome: string }>`select * from auth_revoke_api_key(${A.id}, ${keyOfB}, 1)`.execute(trx),
+      ),
+    );
+    assert.equal(rows[0]?.outcome, 'missing');
+    const listed = await asApp([A.id], () =>
+      sql<Record<string, unknown>>`select * from auth_list_api_keys(${A.id})`.execute(app.db),
+    );
+    assert.ok(listed.rows.length >= 1);
+    for (const row of listed.rows) assert.ok(!('hash' in row) && !('prefix' in row));
+    assert.equal((await runtime.tenants.listApiKeys(B.id))[0]?.revokedAt, null, "B's key is untouched");
+  });
+
   it('grants the application role exactly the checked-in allow-list, and nothing on a table without a decision', async () => {
     const { rows } = await sql<{ name: string; privileges: string[] }>`
       select c.relname as name,

@@ -36,4 +36,16 @@ describe('conversation corpus', () => {
       `outcome accuracy ${report.outcomeAccuracy.toFixed(3)}\n${failures.join('\n')}`,
     );
   });
+
+  it('keeps dev set 5 (issue 18 phrasing: title-only roles, fuzzy times, budget periods) at slot F1 0.95 or more', async () => {
+    const fixtures = await loadConversationFixtures(
+      join(import.meta.dirname, '../../test/fixtures/conversations-dev5'),
+    );
+    assert.ok(fixtures.length >= 40, `${fixtures.length} conversations`);
+    const report = await evaluateCorpus(fixtures);
+    const failures = report.results
+      .filter((r) => r.errors.length > 0)
+      .map((r) => `${r.id}: ${r.errors.join('; ')}`);
+    assert.ok(report.overall.f1 >= 0.95, `F1 ${report.overall.f1.toFixed(3)}\n${failures.join('\n')}`);
+  });
 });

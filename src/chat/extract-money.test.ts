@@ -12,6 +12,18 @@ const values = (text: string, options = loose) =>
   );
 
 describe('extractMoney', () => {
+  it('reads a bound said after the amount or as a ceiling, weekly amounts as the year they make', () => {
+    assert.deepEqual(values('10 000 € maximum', asked), [{ min: 0, max: 10_000, currency: 'EUR' }]);
+    assert.deepEqual(values('tender ceiling is 90k EUR'), [{ min: 0, max: 90_000, currency: 'EUR' }]);
+    assert.deepEqual(values('we could pay 100 dollars a week'), [
+      { min: 5_200, max: 5_200, currency: 'USD', period: 'year' },
+    ]);
+    assert.deepEqual(values('up to 6000 dollars for the year'), [
+      { min: 0, max: 6_000, currency: 'USD', period: 'year' },
+    ]);
+    assert.deepEqual(values('around 60 000 zloty'), [{ min: 60_000, max: 60_000, currency: 'PLN' }]);
+  });
+
   it('reads shorthands with and without currency symbols', () => {
     assert.deepEqual(values('around 50k'), [{ min: 50_000, max: 50_000, currency: 'USD' }]);
     assert.deepEqual(values('$1.2M for the whole programme'), [

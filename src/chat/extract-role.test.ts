@@ -6,6 +6,37 @@ import { extractRoles, selfAuthority } from './extract-role.ts';
 const own = (text: string, pending = true) => selfAuthority(extractRoles(text), pending)?.level;
 
 describe('extractRoles', () => {
+  it('reads titles as visitors write them: title only, "X here", "as X", functions around the title', () => {
+    const unasked = (text: string) => selfAuthority(extractRoles(text), false);
+    assert.equal(unasked('Director of Demand Generation')?.level, 'director');
+    assert.equal(unasked('Head of Procurement. I run the vendor selection')?.level, 'director');
+    assert.equal(unasked('Purchasing manager, collecting offers on behalf of our board')?.level, 'manager');
+    assert.equal(unasked('Partner at a mid-size law firm.')?.level, 'executive');
+    assert.equal(unasked('As CFO I want to understand our cost per lead')?.level, 'executive');
+    assert.equal(unasked('As the RevOps lead I own our routing rules')?.level, 'manager');
+    assert.equal(unasked('I own three dental practices')?.level, 'executive');
+    assert.equal(unasked('I look after marketing')?.level, 'director');
+    assert.equal(unasked("I'm on the sales team")?.level, 'individual');
+    assert.equal(unasked('I lead the inside sales team')?.level, 'manager');
+    assert.equal(unasked('my title is Growth Lead')?.level, 'manager');
+  });
+
+  it('spans the whole title, so no piece of it is left for the need', () => {
+    const text = 'Vice President, Revenue Operations';
+    const [role] = extractRoles(text);
+    assert.deepEqual([role?.start, role?.end], [0, text.length]);
+    const growth = extractRoles('Head of Growth here, reporting to the CMO')[0];
+    assert.equal(
+      'Head of Growth here, reporting to the CMO'.slice(growth?.start, growth?.end),
+      'Head of Growth',
+    );
+  });
+
+  it('keeps a prospect a prospect: "the inbound lead" and "our partner portal" name no one', () => {
+    assert.deepEqual(extractRoles('the inbound lead is lost'), []);
+    assert.deepEqual(extractRoles('leads from the partner portal'), []);
+  });
+
   it('maps titles to authority levels', () => {
     assert.equal(own("I'm the CTO"), 'executive');
     assert.equal(own('co-founder and CEO'), 'executive');

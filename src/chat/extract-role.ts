@@ -18,6 +18,8 @@ interface RolePattern {
   level: AuthorityLevel;
   /** Statements that are about the visitor by construction ("I sign off"). */
   self?: boolean;
+  /** A cheap test the message must pass before the (long) pattern is tried. */
+  guard?: RegExp;
 }
 
 const FUNCTIONS = [...FUNCTION_WORDS, 'lead generation', 'demand gen', 'sales ops', 'business development']
@@ -54,9 +56,16 @@ const PATTERNS: RolePattern[] = [
         "i don'?t (?:make|have) the (?:final )?(?:decision|call|say)",
         "i(?:'m| am) (?:just )?(?:researching|looking into this|gathering info(?:rmation)?|gathering quotes|collecting quotes) (?:for|on behalf of)",
         'individual contributor|\\bic\\b',
-        // "I work in marketing", "I'm on the sales team": a member of a function, not its head.
-        `(?:i|i'm|i am)\\s+(?:work(?:ing)?\\s+(?:in|on|for)|on|in|part of)\\s+(?:the |our )?(?:${FUNCTIONS})(?: team| department)?(?![\\p{L}])`,
       ].join('|'),
+    ),
+  },
+  {
+    // "I work in marketing", "I'm on the sales team": a member of a function, not its head.
+    level: 'individual',
+    self: true,
+    guard: /\bi(?:'m| am)?\s+(?:work|working|on|in|part)\b/,
+    pattern: r(
+      `(?:i|i'm|i am)\\s+(?:work(?:ing)?\\s+(?:in|on|for)|on|in|part of)\\s+(?:the |our )?(?:${FUNCTIONS})(?: team| department)?(?![\\p{L}])`,
     ),
   },
   {
@@ -73,6 +82,8 @@ const PATTERNS: RolePattern[] = [
   {
     level: 'director',
     self: true,
+    guard:
+      /\bi(?:'m| am)?\s+(?:head|heading|oversee|overseeing|in charge|responsible|run|running|look|looking|lead|leading|own|owning|manage|managing)\b/,
     pattern: r(
       `(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible for|run(?:ning)?|look(?:ing)? after|lead(?:ing)?|own(?:ing)?|manag(?:e|ing))\\s+(?:the |our |all )?(?:${FUNCTIONS})(?:\\s*(?:&|and|\\/)?\\s*(?:${FUNCTIONS}))*(?: department| org(?:ani[sz]ation)?| function)?(?!(?:\\s+[\\p{L}&/-]+){0,2}\\s+team\\b)`,
     ),
@@ -106,7 +117,8 @@ const OTHER_BEFORE =
 export function extractRoles(text: string): RoleMatch[] {
   const folded = fold(text);
   const found: RoleMatch[] = [];
-  for (const { pattern, level, self } of PATTERNS) {
+  for (const { pattern, level, self, guard } of PATTERNS) {
+    if (guard !== undefined && !guard.test(folded)) continue;
     pattern.lastIndex = 0;
     for (const match of folded.matchAll(pattern)) {
       const span = { start: match.index, end: match.index + match[0].length };

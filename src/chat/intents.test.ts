@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectIntents } from './intents.ts';
+import { detectIntents, offersHandoff } from './intents.ts';
 import { detectLanguage, languageOfLocale } from './language.ts';
 
 describe('detectIntents', () => {
@@ -38,5 +38,19 @@ describe('detectLanguage', () => {
     assert.equal(detectLanguage('CTO'), undefined);
     assert.equal(languageOfLocale('de-AT'), 'de');
     assert.equal(languageOfLocale('pt-BR'), undefined);
+  });
+});
+
+describe('offersHandoff', () => {
+  it('is true only when a reply offers a person and the words it says to type ask for one', () => {
+    assert.equal(
+      offersHandoff(
+        'I don\'t know that from our material. A person from our team can answer it: type "human" to ask for one.',
+      ),
+      true,
+    );
+    assert.equal(offersHandoff("That's a good question for our team; they can follow up."), false);
+    assert.equal(offersHandoff('A person can help: type "pricing" to see our plans.'), false);
+    assert.equal(offersHandoff('What is your role at the company?'), false);
   });
 });

@@ -47,6 +47,27 @@ describe('createKnowledgeBase', () => {
     assert.match(kb.answer('Do you integrate with Salesforce?')?.text ?? '', /Salesforce/);
   });
 
+  it('meets questions and content on the same word forms and topics', () => {
+    // "cancelled"/"cancel", "how long"/"how much" frame the question, they name no topic.
+    const kb2 = createKnowledgeBase([
+      {
+        file: 'faq.md',
+        markdown:
+          '# FAQ\n\n## Cancellation\nMonthly plans can be cancelled at any time.\n\n## Onboarding\nSetup takes about a week.\n\n## Single sign-on\nSAML single sign-on with Okta is part of Enterprise.\n',
+      },
+    ]);
+    assert.equal(kb2.answer("How do I cancel if it doesn't work out?")?.source.heading, 'Cancellation');
+    assert.equal(kb2.answer('How long does setup usually take?')?.source.heading, 'Onboarding');
+    assert.equal(kb2.answer('Do you support SSO with Okta?')?.source.heading, 'Single sign-on');
+    assert.equal(kb2.answer('Do you support SSO with Ping?'), null);
+  });
+
+  it('knows a question asked as a statement', () => {
+    assert.equal(isQuestion("I'd like to know if you are ISO certified"), true);
+    assert.equal(isQuestion('whats the price of the starter plan'), true);
+    assert.equal(isQuestion('We would like to know more leads, faster'), false);
+  });
+
   it('says it does not know instead of answering from a loosely related section', () => {
     assert.equal(kb.answer('Do you integrate with Pipedrive?'), null);
     assert.equal(kb.answer('Do you have a mobile app?'), null);

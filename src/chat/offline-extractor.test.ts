@@ -108,6 +108,55 @@ describe('extractOffline', () => {
     assert.deepEqual(extractOffline('saas', context('industry', { fields })).slots, { industry: 'saas' });
   });
 
+  it('takes no deadline from a description of the problem', () => {
+    const slots = (text: string) => extractOffline(text, context('need')).slots;
+    assert.equal(
+      slots('We keep losing leads because nobody calls them back within a day').timeline,
+      undefined,
+    );
+    assert.equal(slots('we need to see which accounts visited the pricing page today').timeline, undefined);
+    assert.equal(slots('I want to understand why our cost per lead doubled this year').timeline, undefined);
+    assert.deepEqual(slots('we want it live by end of February').timeline, { byDate: '2027-02-28' });
+  });
+
+  it('reads the end of the work, not its start, as the deadline', () => {
+    const result = extractOffline(
+      'we would like to start in January and be done by end of February',
+      context('timeline'),
+    );
+    assert.deepEqual(result.slots.timeline, { byDate: '2027-02-28' });
+  });
+
+  it('takes no budget from money spent on something else', () => {
+    const result = extractOffline(
+      'we spend maybe 800 a month on ads and the front desk misses web enquiries',
+      context('need'),
+    );
+    assert.equal(result.slots.budget, undefined);
+    assert.equal(result.slots.need, 'the front desk misses web enquiries');
+  });
+
+  it('reads a correction of a filled slot as an answer, with its period', () => {
+    const result = extractOffline(
+      'sorry, I meant 3000 per month, not in total',
+      context(null, { filled: { budget: { min: 3000, max: 3000, currency: 'USD', period: 'one_off' } } }),
+    );
+    assert.equal(result.correction, true);
+    assert.deepEqual(result.slots.budget, { min: 3000, max: 3000, currency: 'USD', period: 'month' });
+  });
+
+  it('leaves what the visitor takes back out of a corrected need', () => {
+    const result = extractOffline(
+      'sorry, not a CRM — we need to get leads from our website chat into the CRM we already have',
+      context('authority'),
+    );
+    assert.equal(result.correction, true);
+    assert.equal(
+      result.slots.need,
+      'we need to get leads from our website chat into the CRM we already have',
+    );
+  });
+
   it('never throws on arbitrary text, whatever is expected', () => {
     fc.assert(
       fc.property(

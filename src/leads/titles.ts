@@ -33,9 +33,7 @@ export const FUNCTION_WORDS: readonly string[] = DEPARTMENT_WORDS.split(' ').fil
       word,
     ),
 );
-const DEPARTMENT = DEPARTMENT_WORDS.split(' ')
-  .sort((a, b) => b.length - a.length)
-  .join('|');
+const DEPARTMENTS = new Set(DEPARTMENT_WORDS.split(' '));
 
 const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   {
@@ -70,7 +68,7 @@ const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   },
   {
     level: 'manager',
-    source: `(?:senior |product |project |program |marketing |sales |engineering |it |hr |operations |ops |growth |brand |team |general )?manager(?:in)?|team ?lead(?:er)?|(?:${DEPARTMENT}) lead(?!s)|supervisor|teamleiter(?:in)?|gerente|jef[ea](?: de equipo)?|responsable|chef de projet|chef d'equipe|chef des ventes`,
+    source: `(?:senior |product |project |program |marketing |sales |engineering |it |hr |operations |ops |growth |brand |team |general )?manager(?:in)?|team ?lead(?:er)?|(?:tech|project|sales|marketing|growth|engineering|product|ops|operations|design|it|data|dev|team) lead(?!s)|supervisor|teamleiter(?:in)?|gerente|jef[ea](?: de equipo)?|responsable|chef de projet|chef d'equipe|chef des ventes`,
   },
   {
     level: 'individual',
@@ -94,11 +92,65 @@ export interface TitleMatch {
 // "Head of Procurement", "director of sales": the title before "of" is the head of the phrase.
 const OF_LINK = /^\s+(?:of|for|de|del|des|du|der|von)\s+(?:the\s+|la\s+|los\s+|le\s+)?$/u;
 const ENDS_WITH_OF = /\s(?:of|de)$/u;
-const DEPARTMENT_RUN = `(?:${DEPARTMENT})(?:(?:\\s*(?:&|\\/|\\+|and|,)\\s*|\\s+|-)(?:${DEPARTMENT}))*`;
-const DEPARTMENT_BEFORE = new RegExp(`(?<![\\p{L}\\p{N}])${DEPARTMENT_RUN}\\s+$`, 'u');
-const DEPARTMENT_AFTER = new RegExp(
-  `^(?:\\s+(?:of|for)\\s+(?:the\\s+)?|,?\\s+)${DEPARTMENT_RUN}(?![\\p{L}\\p{N}])`,
-  'u',
+const SEPARATOR = /[\s&/+,-]/u;
+const LETTER = /\p{L}/u;
+
+/** The word that ends just before `end` across separators (spaces, "&", "/", ",", "-"), if any. */
+function wordBefore(text: string, end: number): { word: string; start: number } | undefined {
+  let i = end;
+  while (i > 0 && SEPARATOR.test(text[i - 1] ?? '')) i--;
+  if (i === end) return undefined;
+  const wordEnd = i;
+  while (i > 0 && LETTER.test(text[i - 1] ?? '')) i--;
+  return i === wordEnd ? undefined : { word: text.slice(i, wordEnd), start: i };
+}
+
+/** The word that starts just after `start` across separators, if any. */
+function wordAfter(text: string, start: number): { word: string; end: number } | undefined {
+  let i = start;
+  while (i < text.length && SEPARATOR.test(text[i] ?? '')) i++;
+  if (i === start) return undefined;
+  const wordStart = i;
+  while (i < text.length && LETTER.test(text[i] ?? '')) i++;
+  return i === wordStart ? undefined : { word: text.slice(wordStart, i), end: i };
+}
+
+/** Where a run of function words ("demand generation", "sales & marketing") before `start` begins. */
+function functionsBefore(text: string, start: number): number {
+  let at = start;
+  for (let words = 0; words < 4; words++) {
+    let previous = wordBefore(text, at);
+    if (previous?.word === 'and' && words > 0) previous = wordBefore(text, previous.start);
+    if (previous === undefined || !DEPARTMENTS.has(previous.word)) break;
+    at = previous.start;
+  }
+  return at;
+}
+
+/** Where a run of function words after `end` ends: "Head of Growth", "Director, Sales Operations". */
+function functionsAfter(text: string, end: number): number {
+  let at = end;
+  let next = wordAfter(text, at);
+  if (next !== undefined && (next.word === 'of' || next.word === 'for')) {
+    next = wordAfter(text, next.end);
+    if (next?.word === 'the') next = wordAfter(text, next.end);
+  }
+  for (let words = 0; words < 4 && next !== undefined; words++) {
+    if (next.word === 'and' && words > 0) next = wordAfter(text, next.end);
+    if (next === undefined || !DEPARTMENTS.has(next.word)) break;
+    at = next.end;
+    next = wordAfter(text, at);
+  }
+  return at;
+}
+
+// "RevOps lead", "partnerships lead": a function's lead is a manager ("leads" are prospects).
+const LEAD = /(?<![\p{L}\p{N}])lead(?![\p{L}\p{N}])/gu;
+// Words that also qualify a prospect ("inbound lead", "web lead", "partner lead") make no title.
+const PROSPECT_WORDS = new Set(
+  'inbound outbound web online events partner partners channel channels enterprise smb mid-market key client clients account accounts field retail medical patient sales marketing customer global regional international'.split(
+    ' ',
+  ),
 );
 
 /**
@@ -117,6 +169,19 @@ export function findTitles(folded: string): TitleMatch[] {
       if (span.end === span.start || found.some((f) => f.start < span.end && span.start < f.end)) continue;
       found.push({ ...span, level });
     }
+  }
+  for (const match of folded.matchAll(LEAD)) {
+    const span = { start: match.index, end: match.index + match[0].length };
+    const previous = wordBefore(folded, span.start);
+    if (
+      previous === undefined ||
+      !DEPARTMENTS.has(previous.word) ||
+      PROSPECT_WORDS.has(previous.word) ||
+      /^\s*lead\b/u.test(folded.slice(span.end))
+    )
+      continue;
+    if (!found.some((f) => f.start < span.end && span.start < f.end))
+      found.push({ ...span, level: 'manager' });
   }
   found.sort((a, b) => a.start - b.start);
   const merged: TitleMatch[] = [];
@@ -139,10 +204,8 @@ export function findTitles(folded: string): TitleMatch[] {
     merged.push({ ...match });
   }
   for (const match of merged) {
-    const before = DEPARTMENT_BEFORE.exec(folded.slice(Math.max(0, match.start - 60), match.start));
-    if (before !== null) match.start -= before[0].length;
-    const after = DEPARTMENT_AFTER.exec(folded.slice(match.end, match.end + 80));
-    if (after !== null) match.end += after[0].length;
+    match.start = functionsBefore(folded, match.start);
+    match.end = functionsAfter(folded, match.end);
   }
   return merged;
 }

@@ -4,6 +4,7 @@ import { inWorkspace, isSealed, LeadloopError, readingDirectory, withDataScope }
 import type { Db, Store } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
 import {
+  type ApiKeyRow,
   addWebhookSecret,
   insertApiKey,
   insertWidgetKey,
@@ -152,6 +153,26 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
   const ttl = options.cacheTtlMs ?? 5_000;
   // When this process last recorded a key's use; the statement throttles across processes too.
   const touchedAt = new Map<string, number>();
+  // Lookups of one key waiting for the next turn of the event loop, not yet sent (see lookupKey).
+  const unsent = new Map<string, Promise<ApiKeyRow | undefined>>();
+
+  /**
+   * The key's row as the database holds it now. Requests that arrive together with the same key
+   * (a burst of ingestion, read from the sockets in one turn) share one query; a request joins
+   * only a query that has not been sent yet, so every request is answered by a read that began
+   * after it arrived, and a revocation committed before then is always seen.
+   */
+  function lookupKey(hash: string): Promise<ApiKeyRow | undefined> {
+    let lookup = unsent.get(hash);
+    if (!lookup) {
+      lookup = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        unsent.delete(hash);
+        return lookupApiKey(db, store.dialect, hash);
+      });
+      unsent.set(hash, lookup);
+    }
+    return lookup;
+  }
   const secretCache = new Map<string, { secrets: ActiveSecret[]; until: number }>();
   const directory = options.directory ?? createWorkspaceDirectory({ clock, ttlMs: ttl });
   const widgetCache = new Map<string, { workspaceId: string | null; until: number }>();
@@ -367,9 +388,9 @@ export function createTenantsService(options: TenantsServiceOptions): TenantsSer
     },
 
     async authenticate(key) {
-      // Looked up on every request (one indexed read by hash), not cached: a revoked key must stop
-      // at once in every process, and no process hears of another's revocation.
-      const row = await lookupApiKey(db, store.dialect, hashApiKey(key));
+      // Read for every request (one indexed read by hash, shared by a burst), never cached: a
+      // revoked key must stop at once in every process, and no process hears of another's revocation.
+      const row = await lookupKey(hashApiKey(key));
       if (!row || row.revoked_at !== null) return null;
       let principal: Principal | null = null;
       if (row.scope === 'org') {

@@ -11,7 +11,7 @@ import { fromJson } from '../../store/index.ts';
 
 const DAY_MS = 86_400_000;
 /** Outcomes older than this no longer teach the optimizers (markets move). */
-const LEARNING_WINDOW_DAYS = 365;
+export const LEARNING_WINDOW_DAYS = 365;
 const MAX_OUTCOMES_PER_UNIT = 50_000;
 const MAX_CELLS = 500;
 const MAX_UNITS = 200;
@@ -26,24 +26,24 @@ export async function learnedConversions(
   workspaceId: string,
   now: number,
 ): Promise<LearnedConversions> {
-  // The sister units are found in the directory (read across workspaces, as for an organisation's
-  // key); their outcomes are then read each in its own unit's scope.
-  const units = await readingDirectory(async () => {
-    const self = await db
-      .selectFrom('workspaces')
-      .select('organisation_id')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
-    if (!self) return [workspaceId];
-    const rows = await db
-      .selectFrom('workspaces')
-      .select('id')
-      .where('organisation_id', '=', self.organisation_id)
-      .orderBy('id')
-      .limit(MAX_UNITS)
-      .execute();
-    return rows.map((w) => w.id);
-  });
+  // The organisation's other units lie outside this workspace's scope: the directory is read
+  // across workspaces (migration 018), their rows each in their own scope below.
+  const self = await readingDirectory(() =>
+    db.selectFrom('workspaces').select('organisation_id').where('id', '=', workspaceId).executeTakeFirst(),
+  );
+  const units = self
+    ? (
+        await readingDirectory(() =>
+          db
+            .selectFrom('workspaces')
+            .select('id')
+            .where('organisation_id', '=', self.organisation_id)
+            .orderBy('id')
+            .limit(MAX_UNITS)
+            .execute(),
+        )
+      ).map((w) => w.id)
+    : [workspaceId];
   const since = now - LEARNING_WINDOW_DAYS * DAY_MS;
   const cells = new Map<string, LearnedConversions['cells'][number]>();
   for (const [index, unit] of units.entries()) {

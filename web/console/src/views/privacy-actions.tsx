@@ -58,7 +58,7 @@ export function RequestActions(props: { request: RequestRow }) {
   const label = `${request.type} request ${request.id}`;
   return (
     <div className="request-actions">
-      {extended && extended.detail.requesterNotified === false && (
+      {open && extended && extended.detail.requesterNotified === false && (
         <p className="small">
           Extended to {day(request.dueAt)}. Leadloop sent no message: tell the person, with the reason, before{' '}
           {typeof extended.detail.from === 'number'
