@@ -2063,7 +2063,7 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights" | "workflow_pause";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights" | "workflow_pause" | "routing_weights";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
@@ -5786,6 +5786,34 @@ export interface operations {
                         enabled: boolean;
                         /**
                          * @default {
+                         *       "mode": "propose",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.05,
+                         *       "minOutcomes": 50
+                         *     }
+                         */
+                        routingWeights: {
+                            /**
+                             * @description Smallest share any owner keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of an owner share in one hour
+                             * @default 0.05
+                             */
+                            maxStep: number;
+                            /** @default 50 */
+                            minOutcomes: number;
+                            /**
+                             * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                             * @default propose
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
+                        /**
+                         * @default {
                          *       "mode": "apply",
                          *       "maxPerHour": 1,
                          *       "guard": {
@@ -6040,6 +6068,34 @@ export interface operations {
                     enabled?: boolean;
                     /**
                      * @default {
+                     *       "mode": "propose",
+                     *       "floor": 0.1,
+                     *       "maxStep": 0.05,
+                     *       "minOutcomes": 50
+                     *     }
+                     */
+                    routingWeights?: {
+                        /**
+                         * @description Smallest share any owner keeps
+                         * @default 0.1
+                         */
+                        floor?: number;
+                        /**
+                         * @description Largest change of an owner share in one hour
+                         * @default 0.05
+                         */
+                        maxStep?: number;
+                        /** @default 50 */
+                        minOutcomes?: number;
+                        /**
+                         * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                         * @default propose
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
+                    /**
+                     * @default {
                      *       "mode": "apply",
                      *       "maxPerHour": 1,
                      *       "guard": {
@@ -6278,6 +6334,34 @@ export interface operations {
                         council: "apply" | "propose" | "off";
                         /** @default true */
                         enabled: boolean;
+                        /**
+                         * @default {
+                         *       "mode": "propose",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.05,
+                         *       "minOutcomes": 50
+                         *     }
+                         */
+                        routingWeights: {
+                            /**
+                             * @description Smallest share any owner keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of an owner share in one hour
+                             * @default 0.05
+                             */
+                            maxStep: number;
+                            /** @default 50 */
+                            minOutcomes: number;
+                            /**
+                             * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                             * @default propose
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         /**
                          * @default {
                          *       "mode": "apply",

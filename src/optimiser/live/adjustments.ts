@@ -24,8 +24,9 @@ export const ADJUSTMENT_KINDS = [
   'source_pause',
   'split_weights',
   'workflow_pause',
+  'routing_weights',
 ] as const;
-export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 /**
  * `applied`: in force, its guard watching; `kept`: the guard window passed; `rolled_back`: the
  * guard's test (or a person) undid it; `proposed`: recorded, not applied (policy off, out of

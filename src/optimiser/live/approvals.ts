@@ -60,7 +60,9 @@ function guardOf(policy: OptimiserPolicy, adjustment: Adjustment, raise: boolean
       return policy.sourcePause.guard;
     case 'workflow_pause':
       return policy.workflowPause.guard;
+    // Weights are judged by the next hourly decision on late conversions, not a guard window.
     case 'split_weights':
+    case 'routing_weights':
       return policy.thresholdNudge.guard;
   }
 }

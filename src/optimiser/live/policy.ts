@@ -121,6 +121,25 @@ export const optimiserPolicySchema = z
       })
       .strict()
       .default({ mode: 'apply', floor: 0.1, maxStep: 0.1, minOutcomes: 30 }),
+    routingWeights: z
+      .object({
+        mode: z
+          .enum(['apply', 'propose', 'off'])
+          .default('propose')
+          .describe(
+            "Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing",
+          ),
+        floor: z.number().min(0).max(0.5).default(0.1).describe('Smallest share any owner keeps'),
+        maxStep: z
+          .number()
+          .min(0.01)
+          .max(0.5)
+          .default(0.05)
+          .describe('Largest change of an owner share in one hour'),
+        minOutcomes: z.number().int().min(1).max(100_000).default(50),
+      })
+      .strict()
+      .default({ mode: 'propose', floor: 0.1, maxStep: 0.05, minOutcomes: 50 }),
     council: z
       .enum(['apply', 'propose', 'off'])
       .default('apply')
