@@ -24,7 +24,8 @@ const num = (value: unknown): number | null =>
  * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
  *   visitor left is reached and dropped (per playbook question and overall).
  * - `outcome.recorded` (first recording only, so a corrected outcome is not counted twice) →
- *   outcomes, and conversions (total: their value).
+ *   outcomes, and conversions (total: their value); per the lead's source when the event names it,
+ *   as `source_outcomes` and `source_conversions`.
  * - `council.decided` → model decisions (total: tokens) and model calls (total: calls).
  */
 export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
@@ -99,6 +100,13 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         if (data.change !== 'recorded') break;
         add('outcomes', ['all'], minute);
         if (data.converted === true) add('conversions', ['all'], minute, num(data.value) ?? 0);
+        // Per source under their own names: the optimiser's outcome detectors read every segment
+        // of `outcomes`, and per-source streams there would be a change of its alarm policy.
+        if (source !== null) {
+          add('source_outcomes', [`source:${source}`], minute);
+          if (data.converted === true)
+            add('source_conversions', [`source:${source}`], minute, num(data.value) ?? 0);
+        }
         break;
       case 'council.decided':
         add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);

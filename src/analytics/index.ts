@@ -10,3 +10,5 @@ export type {
   WindowName,
 } from './metrics-service.ts';
 export { createAnalyticsService, METRIC_NAMES, WINDOWS } from './metrics-service.ts';
+export type { PeriodMeasures } from './period-measures.ts';
+export { sumMeasures } from './period-measures.ts';

@@ -141,3 +141,32 @@ export async function readMinutes(
     .execute();
   return rows.map((r) => ({ minute: Number(r.minute), segment: r.segment, count: Number(r.count) }));
 }
+
+/** Sums of the given stored metrics per segment over minutes in [from, to): segment → metric → sums. */
+export async function readTotals(
+  db: Db,
+  ctx: WorkspaceContext,
+  query: { metrics: readonly string[]; from: number; to: number },
+): Promise<Map<string, Map<string, { count: number; total: number }>>> {
+  const rows = await db
+    .selectFrom('metric_rollups')
+    .select((eb) => [
+      'metric',
+      'segment',
+      eb.fn.sum<number | string>('count').as('count'),
+      eb.fn.sum<number | string>('total').as('total'),
+    ])
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('metric', 'in', [...query.metrics])
+    .where('minute', '>=', query.from)
+    .where('minute', '<', query.to)
+    .groupBy(['metric', 'segment'])
+    .execute();
+  const out = new Map<string, Map<string, { count: number; total: number }>>();
+  for (const row of rows) {
+    const bySegment = out.get(row.segment) ?? new Map<string, { count: number; total: number }>();
+    bySegment.set(row.metric, { count: Number(row.count), total: Number(row.total) });
+    out.set(row.segment, bySegment);
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import { BIN_SEPARATOR, rollupsOf, SCORE_BINS } from './event-rollups.ts';
 import { quantileOf } from './histogram.ts';
 import type { Bucket } from './metric-rollups.ts';
 import { addRollups, listSegments, readBuckets, readHistograms, readMinutes } from './metric-rollups.ts';
+import { type PeriodMeasures, readPeriodMeasures } from './period-measures.ts';
 
 /**
  * The workflow engine's e-mail activity per minute and workflow (sends completed, sends refused,
@@ -90,6 +91,12 @@ export interface AnalyticsService {
     fromMinute: number,
     toMinute: number,
   ): Promise<number[]>;
+  /** Arrivals, conversions, value and cost over minutes [from, to), overall and per segment. */
+  period(
+    ctx: WorkspaceContext,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<{ all: PeriodMeasures; segments: Map<string, PeriodMeasures> }>;
   /** Every segment's count per minute of a stored metric, minutes since the epoch in [from, to). */
   perMinute(
     ctx: WorkspaceContext,
@@ -273,6 +280,7 @@ export function createAnalyticsService(options: {
 
   return {
     perMinute: (ctx, metric, from, to) => readMinutes(store.db, ctx, { metric, from, to }),
+    period: (ctx, from, to) => readPeriodMeasures(store.db, ctx, from, to),
     async scoreHistogram(ctx, segment, fromMinute, toMinute) {
       const span = Math.max(1, toMinute - fromMinute);
       const histograms = await readHistograms(store.db, ctx, {

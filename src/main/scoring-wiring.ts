@@ -42,14 +42,27 @@ export function wirePredictive(options: {
     // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
     outcomeReactions: [
       // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
-      (db, ctx, outcome) =>
-        events.append(db, ctx.workspaceId, [
+      // The lead's source rides along (no personal data) so conversions roll up per source too.
+      async (db, ctx, outcome) => {
+        const lead = await db
+          .selectFrom('leads')
+          .select('source')
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('id', '=', outcome.leadId)
+          .executeTakeFirst();
+        await events.append(db, ctx.workspaceId, [
           {
             type: 'outcome.recorded',
             subject: outcome.leadId,
-            data: { converted: outcome.converted, value: outcome.value, change: outcome.change },
+            data: {
+              converted: outcome.converted,
+              value: outcome.value,
+              change: outcome.change,
+              ...(lead?.source ? { source: lead.source } : {}),
+            },
           },
-        ]),
+        ]);
+      },
       (db, ctx, outcome) =>
         later.workflowEngine().fire(db, ctx.workspaceId, {
           type: 'outcome.recorded',

@@ -1,10 +1,38 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { WINDOWS, type WindowName } from '../../analytics/index.ts';
-import { LeadloopError } from '../../core/index.ts';
+import { type PeriodMeasures, sumMeasures, WINDOWS, type WindowName } from '../../analytics/index.ts';
+import { inWorkspace, LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { type RouteCatalog, registerRoute } from '../route.ts';
 import { funnelJson, funnelQuery, funnelSchema } from './analytics-routes.ts';
+
+const measuresSchema = z.object({
+  arrivals: z.number().int(),
+  qualified: z.number().int(),
+  qualificationRate: z.number().nullable(),
+  outcomes: z.number().int(),
+  conversions: z.number().int(),
+  conversionRate: z.number().nullable().describe('Conversions over recorded outcomes'),
+  value: z.number(),
+  modelCalls: z.number().nullable().describe('Null for a segment: model spend is kept per unit only'),
+  modelTokens: z.number().nullable(),
+  tokensPerQualified: z.number().nullable(),
+  tokensPerConversion: z.number().nullable(),
+});
+
+const periodSchema = z
+  .object({
+    window: z.string(),
+    from: z.string(),
+    to: z.string(),
+    current: measuresSchema,
+    previous: measuresSchema.describe('The window of equal length just before (the trend)'),
+    segments: z
+      .array(z.object({ segment: z.string(), current: measuresSchema, previous: measuresSchema }))
+      .describe('Per source (`source:<name>`): no model spend'),
+  })
+  .optional()
+  .describe('With `window=Nd`: the measures over the last N days and the N days before');
 
 const workspaceFiguresSchema = z.object({
   leads: z.number().int(),
@@ -12,6 +40,7 @@ const workspaceFiguresSchema = z.object({
   qualificationRate: z.number().nullable(),
   averageScore: z.number().nullable(),
   events: z.object({ accepted: z.number().int(), processed: z.number().int(), failed: z.number().int() }),
+  period: periodSchema,
   trend: z
     .array(
       z.object({
@@ -25,12 +54,37 @@ const workspaceFiguresSchema = z.object({
     .describe('With `window`: arrivals and qualified leads per bucket, from the streaming metrics'),
 });
 
+const MAX_DAYS = 366;
+/** `1m`, `15m`, `1h` (trend buckets, as before) or any `Nd` (a period; `1d` is both). */
+const WINDOW = /^(1m|15m|1h|([1-9][0-9]{0,2})d)$/;
+
 const windowNames = Object.keys(WINDOWS) as [WindowName, ...WindowName[]];
+const isBucket = (w: string): w is WindowName => (windowNames as string[]).includes(w);
+const daysOf = (w: string): number | null => {
+  const m = WINDOW.exec(w)?.[2];
+  return m ? Number(m) : null;
+};
 
 interface TrendPoint {
   start: number;
   arrivals: number;
   qualified: number;
+}
+
+interface UnitPeriod {
+  current: { all: PeriodMeasures; segments: Map<string, PeriodMeasures> };
+  previous: { all: PeriodMeasures; segments: Map<string, PeriodMeasures> };
+}
+
+/** A segment summed over units; a segment has no model spend (kept per unit only). */
+function sumSegments(list: readonly PeriodMeasures[]): PeriodMeasures {
+  return {
+    ...sumMeasures(list),
+    modelCalls: null,
+    modelTokens: null,
+    tokensPerQualified: null,
+    tokensPerConversion: null,
+  };
 }
 
 /** Aggregates only: an organisation key never sees a lead's personal data. */
@@ -81,7 +135,15 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
     auth: 'org',
     query: z
       .object({
-        window: z.enum(windowNames).optional().describe('Adds a trend per business unit over this window'),
+        window: z
+          .string()
+          .regex(WINDOW, 'must be 1m, 15m, 1h or a number of days such as 7d, 30d, 90d')
+          .refine((w) => (daysOf(w) ?? 0) <= MAX_DAYS, `at most ${MAX_DAYS}d`)
+          .optional()
+          .describe(
+            '`1m`/`15m`/`1h`/`1d`: a trend per business unit in buckets of this length; `Nd`: the ' +
+              'measures over the last N days against the N days before, per unit and per source',
+          ),
         periods: z.coerce
           .number()
           .int()
@@ -106,16 +168,18 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
         throw new LeadloopError('forbidden', 'this route needs an organisation key');
       const workspaces = await tenants.listWorkspaces(principal.organisationId);
       const trends = new Map<string, TrendPoint[]>();
-      if (query.window) {
+      if (query.window && isBucket(query.window)) {
         const window = query.window;
         const to = deps.clock.now();
         const from = to - WINDOWS[window] * query.periods * 60_000;
         for (const w of workspaces) {
           await deps.analytics.catchUp(w.id);
           const ctx = { workspaceId: w.id, organisationId: principal.organisationId };
-          const [arrivals, qualified] = await Promise.all(
-            (['arrivals', 'qualified'] as const).map((metric) =>
-              deps.analytics.series(ctx, { metric, segment: 'all', window, from, to }),
+          const [arrivals, qualified] = await inWorkspace(w.id, () =>
+            Promise.all(
+              (['arrivals', 'qualified'] as const).map((metric) =>
+                deps.analytics.series(ctx, { metric, segment: 'all', window, from, to }),
+              ),
             ),
           );
           trends.set(
@@ -128,8 +192,51 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
           );
         }
       }
+      const days = query.window ? daysOf(query.window) : null;
+      const periods = new Map<string, UnitPeriod>();
+      let span: { from: number; to: number } | null = null;
+      if (days !== null) {
+        // Whole minutes, the rollups' grain; the previous window has the same length.
+        const to = Math.ceil(deps.clock.now() / 60_000);
+        span = { from: to - days * 1440, to };
+        for (const w of workspaces) {
+          await deps.analytics.catchUp(w.id);
+          const ctx = { workspaceId: w.id, organisationId: principal.organisationId };
+          // Each unit in its own data scope: on PostgreSQL row-level security shows only its rows.
+          const [current, previous] = await inWorkspace(w.id, () =>
+            Promise.all([
+              deps.analytics.period(ctx, span?.from ?? to, to),
+              deps.analytics.period(ctx, (span?.from ?? to) - days * 1440, span?.from ?? to),
+            ]),
+          );
+          periods.set(w.id, { current, previous });
+        }
+      }
+      const periodOf = (ids: readonly string[]) => {
+        if (!span || !query.window) return {};
+        const units = ids.flatMap((id) => periods.get(id) ?? []);
+        const names = new Set(
+          units.flatMap((u) => [...u.current.segments.keys(), ...u.previous.segments.keys()]),
+        );
+        const segment = (name: string, side: 'current' | 'previous') =>
+          sumSegments(units.flatMap((u) => u[side].segments.get(name) ?? []));
+        return {
+          period: {
+            window: query.window,
+            from: new Date(span.from * 60_000).toISOString(),
+            to: new Date(span.to * 60_000).toISOString(),
+            current: sumMeasures(units.map((u) => u.current.all)),
+            previous: sumMeasures(units.map((u) => u.previous.all)),
+            segments: [...names].sort().map((name) => ({
+              segment: name,
+              current: segment(name, 'current'),
+              previous: segment(name, 'previous'),
+            })),
+          },
+        };
+      };
       const trendOf = (ids: readonly string[]) => {
-        if (!query.window) return {};
+        if (!query.window || !isBucket(query.window)) return {};
         const lists = ids.map((id) => trends.get(id) ?? []);
         const points = (lists[0] ?? []).map((p, i) => {
           const arrivals = lists.reduce((a, l) => a + (l[i]?.arrivals ?? 0), 0);
@@ -151,8 +258,13 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
           name: w.name,
           ...byWorkspace.get(w.id),
           ...trendOf([w.id]),
+          ...periodOf([w.id]),
         })),
-        total: { ...total, ...trendOf(workspaces.map((w) => w.id)) },
+        total: {
+          ...total,
+          ...trendOf(workspaces.map((w) => w.id)),
+          ...periodOf(workspaces.map((w) => w.id)),
+        },
       };
     },
   });
