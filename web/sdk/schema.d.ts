@@ -6602,7 +6602,7 @@ export interface operations {
         parameters: {
             query?: {
                 periods?: number;
-                window?: "1m" | "15m" | "1h" | "1d";
+                window?: string;
             };
             header?: never;
             path?: never;
@@ -6626,6 +6626,77 @@ export interface operations {
                                 processed: number;
                             };
                             leads: number;
+                            /** @description With `window=Nd`: the measures over the last N days and the N days before */
+                            period?: {
+                                current: {
+                                    arrivals: number;
+                                    /** @description Conversions over recorded outcomes */
+                                    conversionRate: number | null;
+                                    conversions: number;
+                                    /** @description Null for a segment: model spend is kept per unit only */
+                                    modelCalls: number | null;
+                                    modelTokens: number | null;
+                                    outcomes: number;
+                                    qualificationRate: number | null;
+                                    qualified: number;
+                                    tokensPerConversion: number | null;
+                                    tokensPerQualified: number | null;
+                                    value: number;
+                                };
+                                from: string;
+                                /** @description The window of equal length just before (the trend) */
+                                previous: {
+                                    arrivals: number;
+                                    /** @description Conversions over recorded outcomes */
+                                    conversionRate: number | null;
+                                    conversions: number;
+                                    /** @description Null for a segment: model spend is kept per unit only */
+                                    modelCalls: number | null;
+                                    modelTokens: number | null;
+                                    outcomes: number;
+                                    qualificationRate: number | null;
+                                    qualified: number;
+                                    tokensPerConversion: number | null;
+                                    tokensPerQualified: number | null;
+                                    value: number;
+                                };
+                                /** @description Per source (`source:<name>`): no model spend */
+                                segments: {
+                                    current: {
+                                        arrivals: number;
+                                        /** @description Conversions over recorded outcomes */
+                                        conversionRate: number | null;
+                                        conversions: number;
+                                        /** @description Null for a segment: model spend is kept per unit only */
+                                        modelCalls: number | null;
+                                        modelTokens: number | null;
+                                        outcomes: number;
+                                        qualificationRate: number | null;
+                                        qualified: number;
+                                        tokensPerConversion: number | null;
+                                        tokensPerQualified: number | null;
+                                        value: number;
+                                    };
+                                    previous: {
+                                        arrivals: number;
+                                        /** @description Conversions over recorded outcomes */
+                                        conversionRate: number | null;
+                                        conversions: number;
+                                        /** @description Null for a segment: model spend is kept per unit only */
+                                        modelCalls: number | null;
+                                        modelTokens: number | null;
+                                        outcomes: number;
+                                        qualificationRate: number | null;
+                                        qualified: number;
+                                        tokensPerConversion: number | null;
+                                        tokensPerQualified: number | null;
+                                        value: number;
+                                    };
+                                    segment: string;
+                                }[];
+                                to: string;
+                                window: string;
+                            };
                             qualificationRate: number | null;
                             qualified: number;
                             /** @description With `window`: arrivals and qualified leads per bucket, from the streaming metrics */
@@ -6645,6 +6716,77 @@ export interface operations {
                             };
                             leads: number;
                             name: string;
+                            /** @description With `window=Nd`: the measures over the last N days and the N days before */
+                            period?: {
+                                current: {
+                                    arrivals: number;
+                                    /** @description Conversions over recorded outcomes */
+                                    conversionRate: number | null;
+                                    conversions: number;
+                                    /** @description Null for a segment: model spend is kept per unit only */
+                                    modelCalls: number | null;
+                                    modelTokens: number | null;
+                                    outcomes: number;
+                                    qualificationRate: number | null;
+                                    qualified: number;
+                                    tokensPerConversion: number | null;
+                                    tokensPerQualified: number | null;
+                                    value: number;
+                                };
+                                from: string;
+                                /** @description The window of equal length just before (the trend) */
+                                previous: {
+                                    arrivals: number;
+                                    /** @description Conversions over recorded outcomes */
+                                    conversionRate: number | null;
+                                    conversions: number;
+                                    /** @description Null for a segment: model spend is kept per unit only */
+                                    modelCalls: number | null;
+                                    modelTokens: number | null;
+                                    outcomes: number;
+                                    qualificationRate: number | null;
+                                    qualified: number;
+                                    tokensPerConversion: number | null;
+                                    tokensPerQualified: number | null;
+                                    value: number;
+                                };
+                                /** @description Per source (`source:<name>`): no model spend */
+                                segments: {
+                                    current: {
+                                        arrivals: number;
+                                        /** @description Conversions over recorded outcomes */
+                                        conversionRate: number | null;
+                                        conversions: number;
+                                        /** @description Null for a segment: model spend is kept per unit only */
+                                        modelCalls: number | null;
+                                        modelTokens: number | null;
+                                        outcomes: number;
+                                        qualificationRate: number | null;
+                                        qualified: number;
+                                        tokensPerConversion: number | null;
+                                        tokensPerQualified: number | null;
+                                        value: number;
+                                    };
+                                    previous: {
+                                        arrivals: number;
+                                        /** @description Conversions over recorded outcomes */
+                                        conversionRate: number | null;
+                                        conversions: number;
+                                        /** @description Null for a segment: model spend is kept per unit only */
+                                        modelCalls: number | null;
+                                        modelTokens: number | null;
+                                        outcomes: number;
+                                        qualificationRate: number | null;
+                                        qualified: number;
+                                        tokensPerConversion: number | null;
+                                        tokensPerQualified: number | null;
+                                        value: number;
+                                    };
+                                    segment: string;
+                                }[];
+                                to: string;
+                                window: string;
+                            };
                             qualificationRate: number | null;
                             qualified: number;
                             /** @description With `window`: arrivals and qualified leads per bucket, from the streaming metrics */
