@@ -21,11 +21,13 @@ const num = (value: unknown): number | null =>
  *   (`score#<bin>`, see `scoreBin`); `lead.qualified` →
  *   qualified and, from `acceptedAt`, the speed-to-lead histogram (seconds), per source.
  * - `chat.taken_over` with `waitedMs` → the hand-off wait histogram, per playbook.
+ * - `chat.started` → chat starts, per playbook.
  * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
  *   visitor left is reached and dropped (per playbook question and overall).
  * - `outcome.recorded` (first recording only, so a corrected outcome is not counted twice) →
  *   outcomes, and conversions (total: their value); per the lead's source when the event names it,
- *   as `source_outcomes` and `source_conversions`.
+ *   as `source_outcomes` and `source_conversions`; with the champion's `predicted` probability,
+ *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
  * - `council.decided` → model decisions (total: tokens) and model calls (total: calls).
  */
 export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
@@ -74,6 +76,9 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
           addDuration('speed_to_lead', bySource, minute, Math.max(0, event.at - accepted) / 1000);
         break;
       }
+      case 'chat.started':
+        add('chat_starts', byPlaybook, minute);
+        break;
       case 'chat.taken_over': {
         const waited = num(data.waitedMs);
         if (waited !== null) addDuration('handoff_wait', byPlaybook, minute, waited / 1000);
@@ -100,6 +105,11 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         if (data.change !== 'recorded') break;
         add('outcomes', ['all'], minute);
         if (data.converted === true) add('conversions', ['all'], minute, num(data.value) ?? 0);
+        // Calibration: the probability the champion gave before the outcome was known.
+        if (num(data.predicted) !== null) {
+          add('predicted', ['all'], minute, num(data.predicted) ?? 0);
+          if (data.converted === true) add('predicted_converted', ['all'], minute);
+        }
         // Per source under their own names: the optimiser's outcome detectors read every segment
         // of `outcomes`, and per-source streams there would be a change of its alarm policy.
         if (source !== null) {

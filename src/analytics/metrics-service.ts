@@ -34,11 +34,14 @@ export const METRIC_NAMES = [
   'speed_to_lead_p90',
   'handoff_wait_p50',
   'handoff_wait_p90',
+  'chat_starts',
   'chats_ended',
   'chat_dropoff',
   'outcomes',
   'conversions',
   'conversion_rate',
+  'mean_predicted',
+  'calibration',
   'value',
   'model_calls',
   'model_tokens',
@@ -127,6 +130,7 @@ type Reading =
   | { kind: 'rate'; stored: string; over: string }
   | { kind: 'mean'; stored: string }
   | { kind: 'cost'; stored: string; over: string }
+  | { kind: 'calibration'; stored: string; over: string }
   | { kind: 'quantile'; stored: string; q: number }
   | { kind: 'email'; share: 'sent' | 'bounced' | 'unsubscribed' }
   | { kind: 'psi' };
@@ -141,11 +145,17 @@ const READINGS: Record<MetricName, Reading> = {
   speed_to_lead_p90: { kind: 'quantile', stored: 'speed_to_lead', q: 0.9 },
   handoff_wait_p50: { kind: 'quantile', stored: 'handoff_wait', q: 0.5 },
   handoff_wait_p90: { kind: 'quantile', stored: 'handoff_wait', q: 0.9 },
+  chat_starts: { kind: 'count', stored: 'chat_starts' },
   chats_ended: { kind: 'count', stored: 'chats_ended' },
   chat_dropoff: { kind: 'rate', stored: 'chat_dropped', over: 'chat_reached' },
   outcomes: { kind: 'count', stored: 'outcomes' },
   conversions: { kind: 'count', stored: 'conversions' },
   conversion_rate: { kind: 'rate', stored: 'conversions', over: 'outcomes' },
+  // Over the outcomes that had a champion's prediction when recorded: the mean predicted
+  // probability, and that mean minus the observed conversion rate (0 when calibrated, above 0
+  // when the model promises more than happens).
+  mean_predicted: { kind: 'mean', stored: 'predicted' },
+  calibration: { kind: 'calibration', stored: 'predicted', over: 'predicted_converted' },
   value: { kind: 'sum', stored: 'conversions' },
   model_calls: { kind: 'sum', stored: 'model_calls' },
   model_tokens: { kind: 'sum', stored: 'model_tokens' },
@@ -334,7 +344,10 @@ export function createAnalyticsService(options: {
       if (reading.kind === 'email') return emailSeries(ctx, query, reading.share, from, to, bucket);
       if (reading.kind === 'psi') return psiSeries(ctx, query, from, to, bucket);
       const range = { segment: query.segment, from, to, bucketMinutes: bucket };
-      const over = reading.kind === 'rate' || reading.kind === 'cost' ? reading.over : null;
+      const over =
+        reading.kind === 'rate' || reading.kind === 'cost' || reading.kind === 'calibration'
+          ? reading.over
+          : null;
       const [top, bottom, histograms, segments] = await Promise.all([
         reading.kind === 'quantile'
           ? Promise.resolve([] as Bucket[])
@@ -420,6 +433,10 @@ function pointOf(
     case 'cost': {
       const n = bottom?.count ?? 0;
       return { value: n > 0 ? (top?.total ?? 0) / n : null, count: n };
+    }
+    case 'calibration': {
+      const n = top?.count ?? 0;
+      return { value: n > 0 ? ((top?.total ?? 0) - (bottom?.count ?? 0)) / n : null, count: n };
     }
     case 'quantile': {
       const h = histogram ?? new Map<number, number>();

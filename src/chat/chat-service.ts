@@ -236,18 +236,24 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       signal ? { signal } : {},
     );
     const now = clock.now();
-    await chats.insertSession(store.db, {
-      id: sessionId,
-      workspace_id: workspace.id,
-      playbook_id: chosen.id,
-      status: statusOf(turn.state),
-      outcome: turn.state.outcome,
-      state: turn.state,
-      version: 1,
-      event_id: null,
-      lead_id: null,
-      created_at: now,
-      updated_at: now,
+    // The start is a domain event too, in the session's transaction: chat starts are a metric.
+    await store.transaction(async (trx) => {
+      await chats.insertSession(trx, {
+        id: sessionId,
+        workspace_id: workspace.id,
+        playbook_id: chosen.id,
+        status: statusOf(turn.state),
+        outcome: turn.state.outcome,
+        state: turn.state,
+        version: 1,
+        event_id: null,
+        lead_id: null,
+        created_at: now,
+        updated_at: now,
+      });
+      await events.append(trx, workspace.id, [
+        { type: 'chat.started', subject: sessionId, data: { sessionId, playbook: chosen.id } },
+      ]);
     });
     return {
       sessionId,

@@ -4,6 +4,7 @@ export type DomainEventType =
   | 'lead.updated'
   | 'lead.scored'
   | 'lead.qualified'
+  | 'chat.started'
   | 'chat.handoff_requested'
   | 'chat.handoff_timed_out'
   | 'chat.taken_over'

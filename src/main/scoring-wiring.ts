@@ -42,7 +42,7 @@ export function wirePredictive(options: {
     // Workflows with an `outcome.recorded` trigger start in the outcome's own transaction.
     outcomeReactions: [
       // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
-      // The lead's source rides along (no personal data) so conversions roll up per source too.
+      // The lead's source and the prediction ride along (no personal data) for the rollups.
       async (db, ctx, outcome) => {
         const lead = await db
           .selectFrom('leads')
@@ -50,6 +50,14 @@ export function wirePredictive(options: {
           .where('workspace_id', '=', ctx.workspaceId)
           .where('id', '=', outcome.leadId)
           .executeTakeFirst();
+        // The champion's probability taken before the outcome was known (for calibration).
+        const prediction = await db
+          .selectFrom('lead_outcomes')
+          .select('probability')
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('lead_id', '=', outcome.leadId)
+          .executeTakeFirst();
+        const predicted = prediction?.probability == null ? null : Number(prediction.probability);
         await events.append(db, ctx.workspaceId, [
           {
             type: 'outcome.recorded',
@@ -59,6 +67,7 @@ export function wirePredictive(options: {
               value: outcome.value,
               change: outcome.change,
               ...(lead?.source ? { source: lead.source } : {}),
+              ...(predicted !== null ? { predicted } : {}),
             },
           },
         ]);
