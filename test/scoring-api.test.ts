@@ -359,6 +359,36 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it("rolls up calibration from the champion's probabilities on recorded outcomes", async () => {
+      const rows = await runtime.inspect
+        .selectFrom('lead_outcomes')
+        .select(['probability', 'converted'])
+        .where('workspace_id', '=', A.workspaceId)
+        .where('probability', 'is not', null)
+        .execute();
+      assert.ok(rows.length >= 20, `outcomes with a prediction: ${rows.length}`);
+      const meanPredicted = rows.reduce((a, r) => a + Number(r.probability), 0) / rows.length;
+      const observed = rows.filter((r) => Number(r.converted) === 1).length / rows.length;
+      const from = new Date(runtime.clock.now() - 1000 * 86_400_000).toISOString();
+      const read = async (metric: string) => {
+        const res = await asA('GET', `/v1/analytics/metrics?metric=${metric}&window=1d&from=${from}`);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const points = (res.body.points as { value: number | null; count: number }[]).filter(
+          (p) => p.count > 0,
+        );
+        const n = points.reduce((a, p) => a + p.count, 0);
+        return { n, mean: points.reduce((a, p) => a + (p.value ?? 0) * p.count, 0) / n };
+      };
+      const predicted = await read('mean_predicted');
+      assert.equal(predicted.n, rows.length, 'every outcome recorded under a champion, once');
+      assert.ok(Math.abs(predicted.mean - meanPredicted) < 1e-9, `${predicted.mean} vs ${meanPredicted}`);
+      const calibration = await read('calibration');
+      assert.ok(
+        Math.abs(calibration.mean - (meanPredicted - observed)) < 1e-9,
+        `${calibration.mean} vs ${meanPredicted - observed}`,
+      );
+    });
+
     it('leaves the champion untouched when a training fails', async () => {
       await asA('PUT', '/v1/scoring/settings', { autoRetrain: false });
       // The latest outcomes (the validation window) all say "did not convert": nothing to validate on.
