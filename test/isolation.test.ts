@@ -1085,6 +1085,20 @@ for (const dialect of DIALECTS) {
         const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
         assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
       },
+      async approveOptimiserAdjustment() {
+        notFound(
+          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/approve`, { note: 'not yours' }),
+        );
+        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
+        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
+      },
+      async rejectOptimiserAdjustment() {
+        notFound(
+          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/reject`, { note: 'not yours' }),
+        );
+        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
+        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
+      },
       async getOptimiserPolicy() {
         const theirs = await asB('GET', '/v1/optimiser/policy');
         assert.equal(theirs.status, 200);

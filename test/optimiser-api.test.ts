@@ -216,6 +216,61 @@ for (const dialect of DIALECTS) {
       assert.ok((await auditActions()).includes('optimiser.policy_updated'));
     });
 
+    it('approves a proposed change within bounds and guarded, audited with the caller; rejects another; decides each once', async () => {
+      clock.advance(3_700_000);
+      const proposed = await asA('POST', '/v1/optimiser/adjustments', {
+        kind: 'threshold_nudge',
+        delta: 0.01,
+        reason: 'held for a person while the policy is off',
+      });
+      assert.equal(proposed.body.status, 'proposed', JSON.stringify(proposed.body));
+      const approved = await asA('POST', `/v1/optimiser/adjustments/${proposed.body.id}/approve`, {
+        note: 'go ahead',
+      });
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      assert.equal(approved.body.status, 'applied');
+      assert.ok(approved.body.guard, 'watched by a guard like an automatic change');
+      assert.match(approved.body.reason as string, /approved by api_key .*: go ahead/);
+      assert.deepEqual(await stored(), { workspace: 0.21, segments: { web: 0.26 } });
+      const entries = (
+        await inWorkspace(A.workspaceId, () =>
+          runtime.audit.list(A.workspaceId, { subject: proposed.body.id as string, limit: 10 }),
+        )
+      ).items;
+      const approval = entries.find((e) => e.action === 'optimiser.change_approved');
+      assert.equal(approval?.actor.type, 'api_key', 'the caller is the actor');
+      const twice = await asA('POST', `/v1/optimiser/adjustments/${proposed.body.id}/approve`);
+      assert.equal(twice.status, 409);
+      assert.equal(twice.body.errors?.[0]?.field, 'path.id');
+      const undone = await asA('POST', `/v1/optimiser/adjustments/${proposed.body.id}/rollback`, {
+        reason: 'changed my mind',
+      });
+      assert.equal(undone.body.status, 'rolled_back');
+      assert.deepEqual(await stored(), { workspace: 0.2, segments: { web: 0.25 } });
+
+      const other = await asA('POST', '/v1/optimiser/adjustments', {
+        kind: 'threshold_nudge',
+        delta: -0.01,
+        reason: 'another one',
+      });
+      const rejected = await asA('POST', `/v1/optimiser/adjustments/${other.body.id}/reject`, { note: 'no' });
+      assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
+      assert.equal(rejected.body.status, 'rejected');
+      assert.match(rejected.body.settlement as string, /rejected by api_key .*: no/);
+      assert.equal((await asA('POST', `/v1/optimiser/adjustments/${other.body.id}/approve`)).status, 409);
+      assert.deepEqual(await stored(), { workspace: 0.2, segments: { web: 0.25 } }, 'nothing applied');
+      assert.ok((await auditActions()).includes('optimiser.change_rejected'));
+      assert.equal(
+        (await asA('POST', `/v1/optimiser/adjustments/adj_${'0'.repeat(26)}/approve`)).status,
+        404,
+      );
+      const listed = await asA('GET', '/v1/optimiser/adjustments?status=rejected');
+      assert.deepEqual(
+        (listed.body.items as { id: string }[]).map((x) => x.id),
+        [other.body.id],
+      );
+    });
+
     it('answers the guarantee report as JSON and CSV', async () => {
       const json = await asA('GET', '/v1/optimiser/guarantee?period=7d&periods=3&quantile=0.1');
       assert.equal(json.status, 200, JSON.stringify(json.body));

@@ -53,7 +53,12 @@ for (const dialect of DIALECTS) {
     after(() => stopTestApp({ runtime, http }));
 
     /** Creates `n` leads, runs the workflow for each, and returns lead id → variant taken. */
-    async function runLeads(workflowId: string, prefix: string, n: number) {
+    async function runLeads(
+      workflowId: string,
+      prefix: string,
+      n: number,
+      step = { id: 'ab', field: 'variant' },
+    ) {
       const ids: string[] = [];
       for (let i = 0; i < n; i++) {
         const accepted = await call(http.app, 'POST', '/v1/leads', {
@@ -75,6 +80,8 @@ for (const dialect of DIALECTS) {
       }, 60_000);
       const runs = new Map<string, string>();
       for (const leadId of ids) {
+        // Round-robin turns come from the run's place in creation order: one run a second.
+        clock.advance(1000);
         const started = await inWorkspace(ws.workspaceId, () =>
           runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR),
         );
@@ -86,13 +93,13 @@ for (const dialect of DIALECTS) {
           .selectFrom('workflow_steps')
           .select(['run_id', 'output'])
           .where('workspace_id', '=', ws.workspaceId)
-          .where('step_id', '=', 'ab')
+          .where('step_id', '=', step.id)
           .where('status', '=', 'completed')
           .where('run_id', 'in', [...runs.keys()])
           .execute();
         if (steps.length < n) return undefined;
         for (const s of steps)
-          variants.set(runs.get(s.run_id) as string, JSON.parse(s.output ?? '{}').variant as string);
+          variants.set(runs.get(s.run_id) as string, JSON.parse(s.output ?? '{}')[step.field] as string);
         return true;
       }, 120_000);
       return variants;
@@ -194,6 +201,60 @@ for (const dialect of DIALECTS) {
           .executeTakeFirst(),
         undefined,
       );
+    });
+
+    it('moves round-robin shares toward the owner whose leads convert, as a routing_weights change', async () => {
+      const ctx = { workspaceId: ws.workspaceId, organisationId: ws.organisationId };
+      const wf = await inWorkspace(ws.workspaceId, async () => {
+        const created = await runtime.workflows.service.create(
+          ws,
+          {
+            schemaVersion: 1,
+            name: 'Route to reps',
+            triggers: [{ type: 'manual' }],
+            start: 'route',
+            steps: [
+              {
+                id: 'route',
+                type: 'assign_owner',
+                strategy: 'round_robin',
+                owners: [{ id: 'ann' }, { id: 'bob' }],
+              },
+            ],
+          },
+          ACTOR,
+        );
+        await runtime.workflows.service.activate(ws, created.id, ACTOR);
+        return created;
+      });
+      await inWorkspace(ws.workspaceId, () =>
+        runtime.optimiser.putPolicy(
+          ctx,
+          { routingWeights: { mode: 'apply', floor: 0.1, maxStep: 0.3, minOutcomes: 30 } },
+          ACTOR,
+        ),
+      );
+      const step = { id: 'route', field: 'owner' };
+      const first = await runLeads(wf.id, 'route-a', 40, step);
+      assert.equal([...first.values()].filter((o) => o === 'ann').length, 20, 'plain round-robin alternates');
+      let i = 0;
+      for (const [leadId, owner] of first) {
+        const converted = owner === 'ann' ? i % 4 !== 0 : i % 10 === 0;
+        i += 1;
+        await inWorkspace(ws.workspaceId, () =>
+          runtime.predictive.outcomes.record(ctx, leadId, { converted }, ACTOR, 'api'),
+        );
+      }
+      const made = await runtime.optimiser.splits.rebalance(ws.workspaceId);
+      const change = made.find((c) => c.kind === 'routing_weights');
+      assert.ok(change, JSON.stringify(made));
+      assert.equal(change.status, 'applied');
+      assert.equal(change.target, `workflow ${wf.id} owners at route`);
+      assert.deepEqual(change.after, { workflowId: wf.id, stepId: 'route', weights: { ann: 0.8, bob: 0.2 } });
+      assert.match(change.reason, /^Routing weights: Thompson sampling on conversion/);
+      const second = await runLeads(wf.id, 'route-b', 20, step);
+      const ann = [...second.values()].filter((o) => o === 'ann').length;
+      assert.ok(ann >= 14 && ann <= 18, `ann took ${ann} of 20 at a 0.8 share`);
     });
   });
 }

@@ -5,6 +5,10 @@ import type { RollupIncrement } from './metric-rollups.ts';
 /** Marks a histogram row: `speed_to_lead#12` counts the durations in bin 12. */
 export const BIN_SEPARATOR = '#';
 
+/** Score bins: ten points wide, the last open-ended (scores are summed points, at least 0). */
+export const SCORE_BINS = 11;
+const scoreBin = (score: number): number => Math.min(SCORE_BINS - 1, Math.max(0, Math.floor(score / 10)));
+
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 const num = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -13,7 +17,8 @@ const num = (value: unknown): number | null =>
  * Per-minute increments of the stored metrics, each under `all` and its segments. Every figure
  * comes from the event itself (the producers put them there), so rolling up needs no other read:
  *
- * - `lead.created` → arrivals; `lead.scored` → scored (total: the score); `lead.qualified` →
+ * - `lead.created` → arrivals; `lead.scored` → scored (total: the score) and its score bin
+ *   (`score#<bin>`, see `scoreBin`); `lead.qualified` →
  *   qualified and, from `acceptedAt`, the speed-to-lead histogram (seconds), per source.
  * - `chat.taken_over` with `waitedMs` → the hand-off wait histogram, per playbook.
  * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
@@ -54,9 +59,13 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
       case 'lead.created':
         add('arrivals', bySource, minute);
         break;
-      case 'lead.scored':
-        add('scored', bySource, minute, num(data.score) ?? 1);
+      case 'lead.scored': {
+        const score = num(data.score);
+        add('scored', bySource, minute, score ?? 1);
+        // The score distribution, for its drift (PSI) against a reference day.
+        if (score !== null) add(`score${BIN_SEPARATOR}${scoreBin(score)}`, bySource, minute);
         break;
+      }
       case 'lead.qualified': {
         add('qualified', bySource, minute);
         const accepted = num(data.acceptedAt);

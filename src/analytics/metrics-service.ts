@@ -1,10 +1,22 @@
 import type { Clock, DomainEvent, WorkspaceContext } from '../core/index.ts';
 import { assertNever, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
-import { BIN_SEPARATOR, rollupsOf } from './event-rollups.ts';
+import { BIN_SEPARATOR, rollupsOf, SCORE_BINS } from './event-rollups.ts';
 import { quantileOf } from './histogram.ts';
 import type { Bucket } from './metric-rollups.ts';
 import { addRollups, listSegments, readBuckets, readHistograms, readMinutes } from './metric-rollups.ts';
+
+/**
+ * The workflow engine's e-mail activity per minute and workflow (sends completed, sends refused,
+ * unsubscribes after a send), read from the engine's own records through a port `main` wires.
+ */
+export interface EmailActivityFeed {
+  perMinute(
+    ctx: WorkspaceContext,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<{ minute: number; workflowId: string; sent: number; failed: number; unsubscribed: number }[]>;
+}
 
 /** Where the metrics come from: the durable domain-event stream (the consumer's port). */
 export interface MetricEventFeed {
@@ -31,6 +43,10 @@ export const METRIC_NAMES = [
   'model_tokens',
   'cost_per_qualified',
   'cost_per_conversion',
+  'emails_sent',
+  'bounce_rate',
+  'unsubscribe_rate',
+  'score_psi',
 ] as const;
 type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -67,10 +83,24 @@ export interface AnalyticsService {
   /** Rolls up the workspace's events not yet counted; returns how many it consumed. */
   catchUp(workspaceId: string): Promise<number>;
   series(ctx: WorkspaceContext, query: SeriesQuery): Promise<MetricSeries>;
+  /** The score distribution (counts per `scoreBin`) of one segment over minutes in [from, to). */
+  scoreHistogram(
+    ctx: WorkspaceContext,
+    segment: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<number[]>;
   /** Every segment's count per minute of a stored metric, minutes since the epoch in [from, to). */
   perMinute(
     ctx: WorkspaceContext,
-    metric: 'arrivals' | 'qualified' | 'scored' | 'chat_reached' | 'chat_dropped',
+    metric:
+      | 'arrivals'
+      | 'qualified'
+      | 'scored'
+      | 'chat_reached'
+      | 'chat_dropped'
+      | 'outcomes'
+      | 'conversions',
     fromMinute: number,
     toMinute: number,
   ): Promise<{ minute: number; segment: string; count: number }[]>;
@@ -90,7 +120,9 @@ type Reading =
   | { kind: 'rate'; stored: string; over: string }
   | { kind: 'mean'; stored: string }
   | { kind: 'cost'; stored: string; over: string }
-  | { kind: 'quantile'; stored: string; q: number };
+  | { kind: 'quantile'; stored: string; q: number }
+  | { kind: 'email'; share: 'sent' | 'bounced' | 'unsubscribed' }
+  | { kind: 'psi' };
 
 const READINGS: Record<MetricName, Reading> = {
   arrivals: { kind: 'count', stored: 'arrivals' },
@@ -113,12 +145,24 @@ const READINGS: Record<MetricName, Reading> = {
   // Spend is in model tokens: the council records tokens, not prices.
   cost_per_qualified: { kind: 'cost', stored: 'model_tokens', over: 'qualified' },
   cost_per_conversion: { kind: 'cost', stored: 'model_tokens', over: 'conversions' },
+  // From the workflow engine's records (segments `all` and `workflow:<id>`); replies are not
+  // observed (no inbound mailbox), so there is no reply rate.
+  emails_sent: { kind: 'email', share: 'sent' },
+  bounce_rate: { kind: 'email', share: 'bounced' },
+  unsubscribe_rate: { kind: 'email', share: 'unsubscribed' },
+  // Each window's score distribution against the day before `from` (see `scorePsi`).
+  score_psi: { kind: 'psi' },
 };
+
+/** Fewer scored leads than this in a window give no PSI (noise alone exceeds 0.2 on small samples). */
+const MIN_PSI_LEADS = 30;
 
 export function createAnalyticsService(options: {
   store: Store;
   feed: MetricEventFeed;
   clock: Clock;
+  /** Without it, the e-mail metrics read as empty. */
+  email?: EmailActivityFeed;
 }): AnalyticsService {
   const { store, feed, clock } = options;
 
@@ -156,8 +200,91 @@ export function createAnalyticsService(options: {
     return events.length;
   }
 
+  async function emailSeries(
+    ctx: WorkspaceContext,
+    query: SeriesQuery,
+    share: 'sent' | 'bounced' | 'unsubscribed',
+    from: number,
+    to: number,
+    bucket: number,
+  ): Promise<MetricSeries> {
+    const rows = options.email ? await options.email.perMinute(ctx, from, to) : [];
+    const workflow = query.segment.startsWith('workflow:') ? query.segment.slice('workflow:'.length) : null;
+    const sums = new Map<number, { sent: number; failed: number; unsubscribed: number }>();
+    const segments = new Set<string>(rows.length > 0 ? ['all'] : []);
+    for (const r of rows) {
+      segments.add(`workflow:${r.workflowId}`);
+      if (workflow !== null ? r.workflowId !== workflow : query.segment !== 'all') continue;
+      const start = from + Math.floor((r.minute - from) / bucket) * bucket;
+      const s = sums.get(start) ?? { sent: 0, failed: 0, unsubscribed: 0 };
+      s.sent += r.sent;
+      s.failed += r.failed;
+      s.unsubscribed += r.unsubscribed;
+      sums.set(start, s);
+    }
+    const points: SeriesPoint[] = [];
+    for (let start = from; start < to; start += bucket) {
+      const s = sums.get(start) ?? { sent: 0, failed: 0, unsubscribed: 0 };
+      const attempts = s.sent + s.failed;
+      points.push({
+        start: start * 60_000,
+        ...(share === 'sent'
+          ? { value: s.sent, count: s.sent }
+          : share === 'bounced'
+            ? { value: attempts > 0 ? s.failed / attempts : null, count: attempts }
+            : { value: s.sent > 0 ? s.unsubscribed / s.sent : null, count: s.sent }),
+      });
+    }
+    return { ...seriesHead(query, from, to), points, segments: [...segments].sort() };
+  }
+
+  /** Each window's PSI of score bins against the 24 hours before `from` (same segment). */
+  async function psiSeries(
+    ctx: WorkspaceContext,
+    query: SeriesQuery,
+    from: number,
+    to: number,
+    bucket: number,
+  ): Promise<MetricSeries> {
+    const read = (f: number, t: number, minutes: number) =>
+      readHistograms(store.db, ctx, {
+        metric: 'score',
+        separator: BIN_SEPARATOR,
+        segment: query.segment,
+        from: f,
+        to: t,
+        bucketMinutes: minutes,
+      });
+    const [reference, windows, segments] = await Promise.all([
+      read(from - 1440, from, 1440),
+      read(from, to, bucket),
+      listSegments(store.db, ctx, 'scored', from - 1440, to),
+    ]);
+    const expected = binsOf(reference.get(from - 1440));
+    const points: SeriesPoint[] = [];
+    for (let start = from; start < to; start += bucket) {
+      const actual = binsOf(windows.get(start));
+      const n = actual.reduce((a, b) => a + b, 0);
+      const value = n >= MIN_PSI_LEADS && expected.some((c) => c > 0) ? scorePsi(expected, actual) : null;
+      points.push({ start: start * 60_000, value, count: n });
+    }
+    return { ...seriesHead(query, from, to), points, segments };
+  }
+
   return {
     perMinute: (ctx, metric, from, to) => readMinutes(store.db, ctx, { metric, from, to }),
+    async scoreHistogram(ctx, segment, fromMinute, toMinute) {
+      const span = Math.max(1, toMinute - fromMinute);
+      const histograms = await readHistograms(store.db, ctx, {
+        metric: 'score',
+        separator: BIN_SEPARATOR,
+        segment,
+        from: fromMinute,
+        to: toMinute,
+        bucketMinutes: span,
+      });
+      return binsOf(histograms.get(fromMinute));
+    },
 
     async catchUp(workspaceId) {
       return inWorkspace(workspaceId, async () => {
@@ -196,6 +323,8 @@ export function createAnalyticsService(options: {
           ],
         });
       const reading = READINGS[query.metric];
+      if (reading.kind === 'email') return emailSeries(ctx, query, reading.share, from, to, bucket);
+      if (reading.kind === 'psi') return psiSeries(ctx, query, from, to, bucket);
       const range = { segment: query.segment, from, to, bucketMinutes: bucket };
       const over = reading.kind === 'rate' || reading.kind === 'cost' ? reading.over : null;
       const [top, bottom, histograms, segments] = await Promise.all([
@@ -230,6 +359,36 @@ export function createAnalyticsService(options: {
   };
 }
 
+function seriesHead(query: SeriesQuery, from: number, to: number) {
+  return {
+    metric: query.metric,
+    segment: query.segment,
+    window: query.window,
+    from: from * 60_000,
+    to: to * 60_000,
+  };
+}
+
+function binsOf(histogram: Map<number, number> | undefined): number[] {
+  const bins = new Array<number>(SCORE_BINS).fill(0);
+  for (const [bin, count] of histogram ?? []) if (bin >= 0 && bin < SCORE_BINS) bins[bin] = count;
+  return bins;
+}
+
+/** Population stability index over bin counts (empty bins floored at 1e-4, as is usual). */
+function scorePsi(expected: readonly number[], actual: readonly number[]): number {
+  const e = expected.reduce((a, b) => a + b, 0);
+  const a = actual.reduce((x, y) => x + y, 0);
+  if (e === 0 || a === 0) return 0;
+  let value = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const p = Math.max((expected[i] ?? 0) / e, 1e-4);
+    const q = Math.max((actual[i] ?? 0) / a, 1e-4);
+    value += (q - p) * Math.log(q / p);
+  }
+  return value;
+}
+
 /** One bucket's value and the count behind it, by the metric's reading. */
 function pointOf(
   reading: Reading,
@@ -260,6 +419,10 @@ function pointOf(
       for (const c of h.values()) n += c;
       return { value: quantileOf(h, reading.q), count: n };
     }
+    case 'email':
+    case 'psi':
+      // Read by their own series functions, never by bucket.
+      return { value: null, count: 0 };
     default:
       return assertNever(reading);
   }

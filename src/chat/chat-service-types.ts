@@ -40,7 +40,7 @@ export interface ChatTurn {
 }
 
 /** Which conversations an operator lists: asking for a person, running, or over. */
-export type ChatListStatus = 'waiting' | 'live' | 'ended';
+type ChatListStatus = 'waiting' | 'live' | 'ended';
 
 /** A conversation in an operator's list. */
 export interface ChatListItem {
@@ -61,7 +61,7 @@ export interface ChatListItem {
   updatedAt: string;
 }
 
-export interface ChatSessionView extends SessionSummary {
+interface ChatSessionView extends SessionSummary {
   state: SessionStatus;
   leadId: string | null;
   eventId: string | null;

@@ -397,7 +397,7 @@ export function fieldsOf(playbook: Playbook): ExtractionField[] {
   });
 }
 
-export function labelsOf(label: Playbook['questions'][number]['prompt']): string[] {
+function labelsOf(label: Playbook['questions'][number]['prompt']): string[] {
   if (typeof label === 'string') return [label];
   if (Array.isArray(label)) return label;
   return Object.values(label).flatMap((v) => (typeof v === 'string' ? [v] : (v ?? [])));

@@ -1,6 +1,6 @@
 import type { Clock, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
+import type { CouncilDecisionsTable, Db, Store } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
 import { type AgentDirectory, mergeAgents } from './agent-catalog.ts';
 import type { Agent } from './agent-schema.ts';
@@ -41,20 +41,7 @@ export interface StoredDecision {
   updatedAt: number;
 }
 
-type DecisionRow = {
-  id: string;
-  workspace_id: string;
-  lead_id: string | null;
-  trigger: string;
-  job_id: string | null;
-  status: string;
-  record: string;
-  review: string | null;
-  overrides: string;
-  requested_by: string;
-  created_at: number;
-  updated_at: number;
-};
+type DecisionRow = Omit<CouncilDecisionsTable, 'question_type' | 'decision_class' | 'confidence'>;
 
 function toStored(row: DecisionRow): StoredDecision {
   const decision = parseCouncilDecision(fromJson(row.record, null));

@@ -84,8 +84,7 @@ export type { RouterStats } from './router-stats.ts';
 /** The council skills' input. */
 
 /** Conversion rates learned across business units (empirical-Bayes pooling) and the calls they lead to. */
-export type { CellCall, LearnedRate } from './learned-rates.ts';
-export { learnedCall, learnRates, MIN_LEARNED_OUTCOMES, ruleCall } from './learned-rates.ts';
+export { learnedCall, learnRates, ruleCall } from './learned-rates.ts';
 /** Register the offline skills of the roles on the model port; run one directly. */
 export { registerCouncilSkills } from './skills.ts';
 /** Tool gateway: scope, allow-list, recording. */

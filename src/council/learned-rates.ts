@@ -17,7 +17,7 @@ import { percent, rateWithInterval } from './wilson.ts';
  */
 
 /** Below this many outcomes in a cell (all units together) the optimizers use the written rules. */
-export const MIN_LEARNED_OUTCOMES = 30;
+const MIN_LEARNED_OUTCOMES = 30;
 /** Prior strength used when too few cells or units exist to fit one. */
 const DEFAULT_STRENGTH = 20;
 const MIN_STRENGTH = 2;
@@ -56,7 +56,7 @@ export function fitStrength(groups: readonly (Counts & { mean: number })[]): num
 }
 
 /** A cell's learned rate for the asking unit, with what it was learned from. */
-export interface LearnedRate {
+interface LearnedRate {
   industry: string;
   region: string;
   dealBand: string;
@@ -129,7 +129,7 @@ const cellName = (r: Pick<LearnedRate, 'industry' | 'region' | 'dealBand'>) =>
   `industry ${r.industry}, region ${r.region}, deal band ${r.dealBand}`;
 
 /** The decision a cell's rate leads to under the written bars: raise, lower, or keep its threshold. */
-export type CellCall = 'raise' | 'lower' | 'keep';
+type CellCall = 'raise' | 'lower' | 'keep';
 
 /** The learned call on a cell: its pooled band against the bars; null where data is thin (the rules decide). */
 export function learnedCall(rate: Pick<LearnedRate, 'low' | 'high' | 'pooled'>): CellCall | null {

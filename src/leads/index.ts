@@ -13,6 +13,7 @@ export type {
   ScorableLead,
   ScoringLeadFields,
 } from './lead.ts';
+export { changeLead } from './lead-changes.ts';
 export type { ConsentFilterPort } from './lead-list.ts';
 
 export type { LeadReader } from './lead-reader.ts';

@@ -1,5 +1,12 @@
 import { type Insertable, sql } from 'kysely';
-import { type Db, fixedChunks, type LeadsTable, preparedRows, type Slots } from '../store/index.ts';
+import {
+  type Db,
+  fixedChunks,
+  type LeadHistoryTable,
+  type LeadsTable,
+  preparedRows,
+  type Slots,
+} from '../store/index.ts';
 
 /*
  * The statements the pipeline runs for every event, prepared once (see store/prepared.ts): a
@@ -91,16 +98,14 @@ export const upsertLeads = preparedRows<LeadRow>([
     ),
 );
 
-export const insertHistoryRows = preparedRows<{
-  workspace_id: string;
-  lead_id: string;
-  event_id: string;
-  action: string;
-  changes: string;
-  created_at: number;
-}>(['workspace_id', 'lead_id', 'event_id', 'action', 'changes', 'created_at'])((db, rows) =>
-  db.insertInto('lead_history').values(rows),
-);
+export const insertHistoryRows = preparedRows<Omit<LeadHistoryTable, 'id'>>([
+  'workspace_id',
+  'lead_id',
+  'event_id',
+  'action',
+  'changes',
+  'created_at',
+])((db, rows) => db.insertInto('lead_history').values(rows));
 
 /**
  * Marks events processed, each with its lead and attempt, in one statement per chunk: an update

@@ -14,12 +14,15 @@ import {
 import type { Queue } from '../queue/index.ts';
 import type { PredictiveScoring } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
+import type { WorkflowService } from '../workflows/index.ts';
 import { createSourceHolds } from './source-holds.ts';
 import { createSplitExperiments } from './split-experiments.ts';
+import { workflowActivityPort, workflowControl } from './workflow-activity.ts';
 
 /**
  * Joins the live optimiser's ports: analytics' per-minute rollups, scoring's thresholds, champion
- * and period forecasts, and the council's `performance.review`.
+ * and period forecasts, the council's `performance.review`, and the workflows service (pause and
+ * resume) with the workflow engine's e-mail activity.
  */
 export function wireOptimiser(options: {
   store: Store;
@@ -31,6 +34,7 @@ export function wireOptimiser(options: {
   analytics: AnalyticsService;
   predictive: PredictiveScoring;
   council: CouncilService;
+  workflows: WorkflowService;
   /** Draws of the split optimiser's Thompson sampling; seeded in tests. */
   random?: () => number;
 }): LiveOptimiser & { splits: SplitOptimiser } {
@@ -97,9 +101,12 @@ export function wireOptimiser(options: {
         await analytics.catchUp(workspaceId);
       },
       perMinute: (ctx, metric, from, to) => analytics.perMinute(ctx, metric, from, to),
+      scoreHistogram: (ctx, segment, from, to) => analytics.scoreHistogram(ctx, segment, from, to),
     },
     thresholds,
     sources,
+    workflows: workflowControl(options.workflows),
+    activity: workflowActivityPort(options.store.db),
     reviewer,
     periods: (workspaceId, query) => predictive.insights.periodForecasts(workspaceId, query),
   });

@@ -37,6 +37,7 @@ import { COUNCIL_DAILY_BUDGET, type Runtime, type RuntimeOptions } from './runti
 import { wirePredictive } from './scoring-wiring.ts';
 import { holdPausedSources } from './source-holds.ts';
 import { createWorkerControl, jobHandlers, jobOutcomeRecorder } from './worker-control.ts';
+import { workflowActivityPort } from './workflow-activity.ts';
 import { wireWorkflows } from './workflow-wiring.ts';
 
 export { COUNCIL_DAILY_BUDGET, type Runtime, type RuntimeOptions } from './runtime-types.ts';
@@ -122,7 +123,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ingest,
     model,
   });
-  const analytics = createAnalyticsService({ store, feed: events, clock });
+  // E-mail metrics read the workflow engine's records and the consent ledger (no events carry them).
+  const analytics = createAnalyticsService({
+    store,
+    feed: events,
+    clock,
+    email: workflowActivityPort(store.db),
+  });
   // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
   // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).
   const decisionCache = createInMemoryDecisionCache({ clock, maxEntries: 100 });
@@ -210,6 +217,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     analytics,
     predictive,
     council,
+    workflows: workflows.service,
     ...(options.random ? { random: options.random } : {}),
   });
 

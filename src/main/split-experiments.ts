@@ -5,13 +5,30 @@ import { fromJson } from '../store/index.ts';
 interface SplitStepShape {
   id: string;
   type: string;
+  strategy?: string;
   variants?: { name: string; weight?: number }[];
+  owners?: { id: string; weight?: number }[];
+}
+
+/** The arms of a step the optimiser may weight: a split's variants, a round-robin's owners. */
+function armsOf(
+  step: SplitStepShape,
+): { kind: 'split' | 'routing'; field: string; arms: { name: string; weight?: number }[] } | null {
+  if (step.type === 'split' && step.variants) return { kind: 'split', field: 'variant', arms: step.variants };
+  if (step.type === 'assign_owner' && step.strategy === 'round_robin' && step.owners)
+    return {
+      kind: 'routing',
+      field: 'owner',
+      arms: step.owners.map((o) => ({ name: o.id, ...(o.weight !== undefined ? { weight: o.weight } : {}) })),
+    };
+  return null;
 }
 
 /**
- * The optimiser's view of workflow splits: the `split` steps of the workspace's active workflows
- * (their active version), and per variant the runs that took it whose lead has a recorded outcome,
- * and how many of those converted. Counts only; the lead ids stay in the query.
+ * The optimiser's view of workflow splits: the `split` steps (and round-robin `assign_owner` steps,
+ * whose owners are weighted the same way) of the workspace's active workflows (their active
+ * version), and per variant or owner the runs that took it whose lead has a recorded outcome, and
+ * how many of those converted. Counts only; the lead ids stay in the query.
  */
 export function createSplitExperiments(): SplitExperiments {
   return {
@@ -33,7 +50,8 @@ export function createSplitExperiments(): SplitExperiments {
       for (const wf of active) {
         const steps = fromJson<{ steps?: SplitStepShape[] }>(wf.definition, {}).steps ?? [];
         for (const step of steps) {
-          if (step.type !== 'split' || !step.variants) continue;
+          const arms = armsOf(step);
+          if (!arms) continue;
           const rows = await db
             .selectFrom('workflow_steps as s')
             .innerJoin('workflow_runs as r', (j) =>
@@ -46,21 +64,22 @@ export function createSplitExperiments(): SplitExperiments {
             .where('s.workspace_id', '=', workspaceId)
             .where('r.workflow_id', '=', wf.workflowId)
             .where('s.step_id', '=', step.id)
-            .where('s.type', '=', 'split')
+            .where('s.type', '=', step.type)
             .where('s.status', '=', 'completed')
             .execute();
-          const counts = new Map(step.variants.map((v) => [v.name, { exposures: 0, successes: 0 }]));
+          const counts = new Map(arms.arms.map((v) => [v.name, { exposures: 0, successes: 0 }]));
           for (const row of rows) {
-            const variant = fromJson<{ variant?: string }>(row.output, {}).variant;
-            const c = variant === undefined ? undefined : counts.get(variant);
+            const taken = fromJson<Record<string, unknown>>(row.output, {})[arms.field];
+            const c = typeof taken === 'string' ? counts.get(taken) : undefined;
             if (!c) continue;
             c.exposures += 1;
             if (Number(row.converted) === 1) c.successes += 1;
           }
           out.push({
+            kind: arms.kind,
             workflowId: wf.workflowId,
             stepId: step.id,
-            variants: step.variants.map((v) => ({
+            variants: arms.arms.map((v) => ({
               name: v.name,
               weight: v.weight ?? 1,
               exposures: counts.get(v.name)?.exposures ?? 0,

@@ -13,7 +13,7 @@ import {
 import type { CouncilService } from '../council/index.ts';
 import type { WorkflowHttp } from '../http/index.ts';
 import { signWebhook, verifyWebhook } from '../ingest/index.ts';
-import { findLead, toLead } from '../leads/index.ts';
+import { changeLead, findLead, toLead } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
 import { readSplitWeights } from '../optimiser/index.ts';
 import type { ConsentEntryInput, ConsentStateReader } from '../privacy/index.ts';
@@ -94,23 +94,13 @@ function createWorkflowLeadPort(options: {
       if (status !== lead.status) changes.status = { from: lead.status, to: status };
       if (Object.keys(changes).length === 0) return;
       const now = options.clock.now();
-      await db
-        .updateTable('leads')
-        .set({ attributes: JSON.stringify(attributes), status, updated_at: now })
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .execute();
-      await db
-        .insertInto('lead_history')
-        .values({
-          workspace_id: ctx.workspaceId,
-          lead_id: leadId,
-          event_id: actor.id,
-          action: 'workflow.update',
-          changes: JSON.stringify(changes),
-          created_at: now,
-        })
-        .execute();
+      await changeLead(
+        db,
+        ctx.workspaceId,
+        leadId,
+        { attributes: JSON.stringify(attributes), status },
+        { eventId: actor.id, action: 'workflow.update', changes, at: now },
+      );
       await options.audit.append(db, ctx.workspaceId, {
         actor,
         action: 'lead.updated',

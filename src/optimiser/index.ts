@@ -35,6 +35,10 @@ export type {
   SourceHolds,
   ThresholdControl,
   ThresholdSnapshot,
+  WorkflowActivity,
+  WorkflowActivityRow,
+  WorkflowControl,
+  WorkflowPauseState,
 } from './live/ports.ts';
 export type { SplitExperiments, SplitOptimiser } from './live/split-optimiser.ts';
 export { createSplitOptimiser } from './live/split-optimiser.ts';

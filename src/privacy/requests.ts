@@ -9,13 +9,13 @@ import {
 } from '../core/index.ts';
 import type { Db, PrivacyRequestsTable, Store } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
-import type { ConsentEntryInput, ConsentLedger } from './consent-ledger.ts';
+import type { ConsentLedger } from './consent-ledger.ts';
 import { deadlinesFor, type Jurisdiction } from './deadlines.ts';
 import { buildExport, type ExportBundle } from './export-bundle.ts';
 import type { HolderRegistry, SubjectScope } from './holders.ts';
 import { CONTACT_PURPOSES } from './purposes.ts';
+import { changesContext, createRequestEffects } from './request-effects.ts';
 import type {
-  Changes,
   PrivacyRequest,
   RequestInput,
   RequestStatus,
@@ -96,11 +96,18 @@ function toRequest(row: PrivacyRequestsTable): PrivacyRequest {
 }
 
 const subjectContext = (id: string) => `privacy_request|${id}|subject`;
-const changesContext = (id: string) => `privacy_request|${id}|changes`;
 
 export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyRequests {
   const { store, clock, ids, audit, ledger, keys, holders, normalise } = options;
   const hooks = options.hooks ?? {};
+  const { withdraw, suppress, rectify, erase } = createRequestEffects({
+    clock,
+    audit,
+    ledger,
+    keys,
+    holders,
+    normalise,
+  });
 
   async function load(db: Db, ctx: WorkspaceContext, id: string): Promise<PrivacyRequestsTable | undefined> {
     return db
@@ -149,133 +156,6 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
     if (extra.length === 0) return scope;
     const widened = await resolveSubject(db, ctx, { ...ref, leadId: extra[0] }, normalise);
     return { ...widened, leadIds: [...new Set([...widened.leadIds, ...scope.leadIds])] };
-  }
-
-  async function withdraw(
-    db: Db,
-    ctx: WorkspaceContext,
-    scope: SubjectScope,
-    purposes: readonly string[],
-    method: ConsentEntryInput['method'],
-    requestId: string,
-    actor: Actor,
-  ) {
-    const now = clock.now();
-    for (const leadId of scope.leadIds)
-      await ledger.record(
-        db,
-        ctx,
-        leadId,
-        purposes.map((purpose) => ({
-          purpose,
-          action: 'withdraw',
-          method,
-          source: 'privacy_request',
-          evidence: requestId,
-          occurredAt: now,
-        })),
-        actor,
-      );
-  }
-
-  async function suppress(
-    db: Db,
-    ctx: WorkspaceContext,
-    scope: SubjectScope,
-    reason: 'erasure' | 'objection',
-  ): Promise<number> {
-    const rows = [
-      ...scope.emails.map((value) => ({ kind: 'email', hash: keys.suppressionHash(ctx, 'email', value) })),
-      ...scope.phones.map((value) => ({ kind: 'phone', hash: keys.suppressionHash(ctx, 'phone', value) })),
-    ];
-    if (rows.length === 0) return 0;
-    await db
-      .insertInto('privacy_suppressions')
-      .values(
-        rows.map((r) => ({
-          workspace_id: ctx.workspaceId,
-          hash: r.hash,
-          kind: r.kind,
-          reason,
-          created_at: clock.now(),
-        })),
-      )
-      .onConflict((oc) => oc.columns(['workspace_id', 'hash']).doNothing())
-      .execute();
-    return rows.length;
-  }
-
-  async function rectify(
-    db: Db,
-    ctx: WorkspaceContext,
-    scope: SubjectScope,
-    row: PrivacyRequestsTable,
-    actor: Actor,
-  ) {
-    if (!row.changes_sealed) return { leads: 0 };
-    const changes = JSON.parse(
-      keys.master.open(row.changes_sealed, `${ctx.workspaceId}|${changesContext(row.id)}`),
-    ) as Changes;
-    const set: Record<string, string> = {};
-    if (changes.email) set.email = normalise.email(changes.email) ?? '';
-    if (changes.phone) set.phone = normalise.phone(changes.phone) ?? '';
-    if (changes.name) set.name = changes.name;
-    if (changes.company) set.company = changes.company;
-    if (changes.title) set.title = changes.title;
-    if (changes.country) set.country = changes.country.toUpperCase();
-    const now = clock.now();
-    for (const leadId of scope.leadIds) {
-      const lead = await db
-        .selectFrom('leads')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .executeTakeFirst();
-      if (!lead) continue;
-      const diff: Record<string, { from: unknown; to: unknown }> = {};
-      for (const [field, value] of Object.entries(set)) {
-        const from = lead[field as keyof typeof lead];
-        if (from !== value) diff[field] = { from, to: value };
-      }
-      if (Object.keys(diff).length === 0) continue;
-      await db
-        .updateTable('leads')
-        .set({ ...set, updated_at: now })
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .execute();
-      await db
-        .insertInto('lead_history')
-        .values({
-          workspace_id: ctx.workspaceId,
-          lead_id: leadId,
-          event_id: row.id,
-          action: 'rectified',
-          changes: toJson(diff),
-          created_at: now,
-        })
-        .execute();
-      // Old and new values are personal data: sealed with the lead's key, so erasure shreds them.
-      await audit.append(db, ctx.workspaceId, {
-        actor,
-        action: 'lead.rectified',
-        subject: leadId,
-        reason: `rectification request ${row.id}: ${Object.keys(diff).join(', ')} corrected`,
-        data: {
-          requestId: row.id,
-          fields: Object.keys(diff),
-          sealed: await keys.seal(db, ctx, leadId, toJson(diff), 'rectification'),
-        },
-      });
-    }
-    return { leads: scope.leadIds.length, fields: Object.keys(set) };
-  }
-
-  async function erase(db: Db, ctx: WorkspaceContext, scope: SubjectScope) {
-    const counts: Record<string, number> = {};
-    for (const holder of holders.holders()) counts[holder.name] = await holder.erase(scope);
-    counts.suppressed = await suppress(db, ctx, scope, 'erasure');
-    return counts;
   }
 
   async function carryOut(

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
-import type { Db, Store } from '../store/index.ts';
+import type { Db, ScoringModelsTable, Store } from '../store/index.ts';
 import { fromJson, prepared, toJson } from '../store/index.ts';
 import type { CandidateSummary, FeatureKind, FeatureSpec, Scorer, ScoringModel } from './ml/index.ts';
 import { createScorer, parseScoringModel, serializeModel } from './ml/index.ts';
@@ -127,22 +127,6 @@ export interface ModelVersionRegistry {
   ): Promise<{ retired: ModelVersionView; champion: ModelVersionView | null }>;
 }
 
-type Row = {
-  version: number;
-  id: string;
-  status: string;
-  kind: string;
-  feature_spec: string;
-  metrics: string;
-  rows: number;
-  positives: number;
-  reason: string;
-  replaces_version: number | null;
-  trained_at: number;
-  promoted_at: number | null;
-  retired_at: number | null;
-};
-
 const VIEW_COLUMNS = [
   'version',
   'id',
@@ -158,6 +142,8 @@ const VIEW_COLUMNS = [
   'promoted_at',
   'retired_at',
 ] as const;
+/** A version as listings read it: the stored row without the serialised model. */
+type Row = Pick<ScoringModelsTable, (typeof VIEW_COLUMNS)[number]>;
 
 function toView(row: Row): ModelVersionView {
   const spec = fromJson<FeatureSpec>(row.feature_spec, { features: [] });

@@ -7,24 +7,24 @@ export { fromJson, toJson } from './json.ts';
 export type { Slots } from './prepared.ts';
 export { prepared, preparedRows } from './prepared.ts';
 export { withSavepoint } from './savepoint.ts';
+export type { Database } from './schema.ts';
+export { DIRECTORY_TABLES, OWNER_TABLES, TENANT_TABLES } from './schema.ts';
+export type { ChatSessionsTable } from './tables/chat.ts';
+export type { CouncilDecisionsTable } from './tables/council.ts';
+export type { OptimiserAdjustmentsTable, OptimiserAlertsTable } from './tables/optimiser.ts';
 export type {
   AuditLogTable,
-  ChatSessionsTable,
-  ConsentEventsTable,
-  Database,
   DomainEventsTable,
   EventsTable,
   IdentityClaimsTable,
   JobsTable,
+  LeadHistoryTable,
   LeadsTable,
-  OptimiserAdjustmentsTable,
-  OptimiserAlertsTable,
-  PrivacyRequestsTable,
   SubmissionsTable,
-  WorkflowRunsTable,
-  WorkflowStepsTable,
-} from './schema.ts';
-export { DIRECTORY_TABLES, OWNER_TABLES, TENANT_TABLES } from './schema.ts';
+} from './tables/platform.ts';
+export type { ConsentEventsTable, PrivacyRequestsTable } from './tables/privacy.ts';
+export type { ScoringModelsTable } from './tables/scoring.ts';
+export type { WorkflowRunsTable, WorkflowStepsTable } from './tables/workflows.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';
 export type { WriteTurns, WriteTurnsStats } from './write-turns.ts';

@@ -415,6 +415,40 @@ describe('operator console in Chromium', { skip }, () => {
       threshold: 12,
     });
 
+    /** A change the policy held for a person, as the monitor records one under `propose`. */
+    const proposePause = async (source: string, reason: string) => {
+      const id = server.runtime.ids.next('adj');
+      await db
+        .insertInto('optimiser_adjustments')
+        .values({
+          id,
+          workspace_id: demo.workspaceId,
+          kind: 'source_pause',
+          status: 'proposed',
+          origin: 'detector',
+          alert_id: alertId,
+          target: `source ${source}`,
+          before_value: JSON.stringify({ source, held: false }),
+          after_value: JSON.stringify({ source, held: true }),
+          reason: `${reason} — not applied: the policy records source pauses for a person to decide`,
+          guard: 'null',
+          created_at: now,
+          guard_until: now,
+          settled_at: null,
+          settlement: null,
+        })
+        .execute();
+      return id;
+    };
+    const approveId = await proposePause(
+      'webinar',
+      'source webinar collapsed: hold its leads from automation',
+    );
+    const rejectId = await proposePause(
+      'partner',
+      'source partner collapsed: hold its leads from automation',
+    );
+
     // Loaded afresh: the rows above were written behind the console's back (no event announces them).
     await page.goto(`${server.url}/app/analytics`);
     await page.getByRole('heading', { name: 'Funnel', exact: true }).waitFor();
@@ -448,6 +482,25 @@ describe('operator console in Chromium', { skip }, () => {
     await card.getByRole('cell', { name: /0\.420 over 500/ }).waitFor();
     await card.getByRole('cell', { name: /14\.2 \(fires at 12\.0\)/ }).waitFor();
     await shoot(page, 'optimiser');
+    // An admin decides the proposals: each button calls its route, audited with the user.
+    const row = (source: string) =>
+      page.getByRole('row').filter({ hasText: `source_pause on source ${source}` });
+    await row('webinar').getByRole('button', { name: 'Approve' }).click();
+    await row('webinar')
+      .getByText(/^applied/)
+      .waitFor();
+    await row('partner').getByRole('button', { name: 'Reject' }).click();
+    await row('partner')
+      .getByText(/^rejected/)
+      .waitFor();
+    const decided = (await api('GET', '/v1/optimiser/adjustments?limit=50')).items as {
+      id: string;
+      status: string;
+      reason: string;
+      settlement: string | null;
+    }[];
+    assert.match(decided.find((a) => a.id === approveId)?.reason ?? '', /approved by user usr_/);
+    assert.match(decided.find((a) => a.id === rejectId)?.settlement ?? '', /rejected by user usr_/);
     await card.getByLabel('Note (optional)').fill('looking at the webinar form');
     await card.getByRole('button', { name: 'Acknowledge' }).click();
     await card.getByText('acknowledged', { exact: true }).waitFor();

@@ -885,6 +885,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/optimiser/adjustments/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a proposed change now (audited with you as the actor), bounded and guarded
+         * @description A proposal the policy held for a person (mode `propose`, a council recommendation that needs approval, a change over its hourly limit) is applied within the policy’s step bound and watched by the same guard as an automatic change; roll it back with `/rollback`.
+         */
+        post: operations["approveOptimiserAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/optimiser/adjustments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a proposed change (audited with you as the actor) */
+        post: operations["rejectOptimiserAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/optimiser/adjustments/{id}/rollback": {
         parameters: {
             query?: never;
@@ -1839,7 +1876,7 @@ export interface components {
                 };
             };
             id: string;
-            /** @description qualification_drop, source_silent or chat_dropoff_rise */
+            /** @description qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike or workflow_unsubscribe_spike */
             kind: string;
             metric: string;
             openedAt: string;
@@ -1980,6 +2017,10 @@ export interface components {
                     [key: string]: number;
                 };
                 workflowId: string;
+            } | {
+                active: boolean;
+                version: number | null;
+                workflowId: string;
             };
             alertId: string | null;
             before: {
@@ -1995,6 +2036,10 @@ export interface components {
                 weights: {
                     [key: string]: number;
                 };
+                workflowId: string;
+            } | {
+                active: boolean;
+                version: number | null;
                 workflowId: string;
             };
             createdAt: string;
@@ -2018,14 +2063,14 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights" | "workflow_pause" | "routing_weights";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
             settledAt: string | null;
             settlement: string | null;
             /** @enum {string} */
-            status: "applied" | "kept" | "rolled_back" | "proposed" | "superseded";
+            status: "applied" | "kept" | "rolled_back" | "proposed" | "superseded" | "rejected";
             target: string;
         };
         Problem: {
@@ -2423,7 +2468,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2444,7 +2489,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                         points: {
                             count: number;
                             start: string;
@@ -5433,7 +5478,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                status?: "applied" | "kept" | "rolled_back" | "proposed" | "superseded";
+                status?: "applied" | "kept" | "rolled_back" | "proposed" | "superseded" | "rejected";
             };
             header?: never;
             path?: never;
@@ -5490,6 +5535,108 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OptimiserAdjustment"];
                 };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveOptimiserAdjustment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The adjustment, applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimiserAdjustment"];
+                };
+            };
+            /** @description No such adjustment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a proposal, or it can no longer be applied (the reason says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectOptimiserAdjustment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The adjustment, rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimiserAdjustment"];
+                };
+            };
+            /** @description No such adjustment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a proposal */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error, as RFC 9457 problem details */
             default: {
@@ -5637,6 +5784,34 @@ export interface operations {
                         council: "apply" | "propose" | "off";
                         /** @default true */
                         enabled: boolean;
+                        /**
+                         * @default {
+                         *       "mode": "propose",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.05,
+                         *       "minOutcomes": 50
+                         *     }
+                         */
+                        routingWeights: {
+                            /**
+                             * @description Smallest share any owner keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of an owner share in one hour
+                             * @default 0.05
+                             */
+                            maxStep: number;
+                            /** @default 50 */
+                            minOutcomes: number;
+                            /**
+                             * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                             * @default propose
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         /**
                          * @default {
                          *       "mode": "apply",
@@ -5817,6 +5992,48 @@ export interface operations {
                             mode: "apply" | "propose" | "off";
                         };
                         version: number;
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "maxPerHour": 1,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       }
+                         *     }
+                         */
+                        workflowPause: {
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                     };
                 };
             };
@@ -5849,6 +6066,34 @@ export interface operations {
                     council?: "apply" | "propose" | "off";
                     /** @default true */
                     enabled?: boolean;
+                    /**
+                     * @default {
+                     *       "mode": "propose",
+                     *       "floor": 0.1,
+                     *       "maxStep": 0.05,
+                     *       "minOutcomes": 50
+                     *     }
+                     */
+                    routingWeights?: {
+                        /**
+                         * @description Smallest share any owner keeps
+                         * @default 0.1
+                         */
+                        floor?: number;
+                        /**
+                         * @description Largest change of an owner share in one hour
+                         * @default 0.05
+                         */
+                        maxStep?: number;
+                        /** @default 50 */
+                        minOutcomes?: number;
+                        /**
+                         * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                         * @default propose
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
                     /**
                      * @default {
                      *       "mode": "apply",
@@ -6028,6 +6273,48 @@ export interface operations {
                          */
                         mode?: "apply" | "propose" | "off";
                     };
+                    /**
+                     * @default {
+                     *       "mode": "apply",
+                     *       "maxPerHour": 1,
+                     *       "guard": {
+                     *         "metric": "qualification_rate",
+                     *         "windowMinutes": 240,
+                     *         "maxRelativeDrop": 0.25
+                     *       }
+                     *     }
+                     */
+                    workflowPause?: {
+                        /**
+                         * @default {
+                         *       "metric": "qualification_rate",
+                         *       "windowMinutes": 240,
+                         *       "maxRelativeDrop": 0.25
+                         *     }
+                         */
+                        guard?: {
+                            /**
+                             * @description Rolled back when the metric falls this share below the window before the change
+                             * @default 0.25
+                             */
+                            maxRelativeDrop?: number;
+                            /**
+                             * @default qualification_rate
+                             * @constant
+                             */
+                            metric?: "qualification_rate";
+                            /** @default 240 */
+                            windowMinutes?: number;
+                        };
+                        /** @default 1 */
+                        maxPerHour?: number;
+                        /**
+                         * @description When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing
+                         * @default apply
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
                 };
             };
         };
@@ -6047,6 +6334,34 @@ export interface operations {
                         council: "apply" | "propose" | "off";
                         /** @default true */
                         enabled: boolean;
+                        /**
+                         * @default {
+                         *       "mode": "propose",
+                         *       "floor": 0.1,
+                         *       "maxStep": 0.05,
+                         *       "minOutcomes": 50
+                         *     }
+                         */
+                        routingWeights: {
+                            /**
+                             * @description Smallest share any owner keeps
+                             * @default 0.1
+                             */
+                            floor: number;
+                            /**
+                             * @description Largest change of an owner share in one hour
+                             * @default 0.05
+                             */
+                            maxStep: number;
+                            /** @default 50 */
+                            minOutcomes: number;
+                            /**
+                             * @description Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing
+                             * @default propose
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         /**
                          * @default {
                          *       "mode": "apply",
@@ -6227,6 +6542,48 @@ export interface operations {
                             mode: "apply" | "propose" | "off";
                         };
                         version: number;
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "maxPerHour": 1,
+                         *       "guard": {
+                         *         "metric": "qualification_rate",
+                         *         "windowMinutes": 240,
+                         *         "maxRelativeDrop": 0.25
+                         *       }
+                         *     }
+                         */
+                        workflowPause: {
+                            /**
+                             * @default {
+                             *       "metric": "qualification_rate",
+                             *       "windowMinutes": 240,
+                             *       "maxRelativeDrop": 0.25
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @default qualification_rate
+                                 * @constant
+                                 */
+                                metric: "qualification_rate";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                     };
                 };
             };

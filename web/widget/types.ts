@@ -1,31 +1,16 @@
 /** The chat API's wire types, as the widget sees them. */
 
-export type ChatState = 'active' | 'taken_over' | 'ended';
-export type ChatOutcome = 'qualified' | 'nurture' | 'disqualified';
+import type { operations } from '../sdk/schema.d.ts';
 
+/**
+ * What session start, a turn and a poll answer: the type generated from the server's own response
+ * schema (`npm run sdk:generate`), so the widget cannot drift from the API.
+ */
+export type ChatUpdate = operations['startChat']['responses'][201]['content']['application/json'];
 /** One message of the conversation. */
-export interface ChatMessage {
-  id: string;
-  role: 'bot' | 'visitor' | 'agent';
-  text: string;
-  /** The display name of the person who wrote an `agent` message. */
-  author?: string;
-  quickReplies?: string[];
-  link?: { url: string; label: string };
-  /** On the consent question: the privacy notice to read, with its version. */
-  notice?: { version: string; url: string };
-  at: string;
-}
-
-/** What session start, a turn and a poll answer. */
-export interface ChatUpdate {
-  sessionId: string;
-  state: ChatState;
-  outcome: ChatOutcome | null;
-  /** The person in the conversation while it is taken over. */
-  agent?: { name: string };
-  messages: ChatMessage[];
-}
+export type ChatMessage = ChatUpdate['messages'][number];
+export type ChatState = ChatUpdate['state'];
+export type ChatOutcome = NonNullable<ChatUpdate['outcome']>;
 
 /** What the host page tells the server when a session starts. */
 export interface PageContext {

@@ -13,7 +13,7 @@ import type { HttpDeps } from '../deps.ts';
 import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { idParam, iso } from '../schemas.ts';
 
-const ADJUSTMENT_STATUSES = ['applied', 'kept', 'rolled_back', 'proposed', 'superseded'] as const;
+const ADJUSTMENT_STATUSES = ['applied', 'kept', 'rolled_back', 'proposed', 'superseded', 'rejected'] as const;
 
 const evidenceSchema = z.object({
   detector: z.string(),
@@ -30,7 +30,11 @@ const alertSchema = z
   .object({
     id: z.string(),
     stream: z.string(),
-    kind: z.string().describe('qualification_drop, source_silent or chat_dropoff_rise'),
+    kind: z
+      .string()
+      .describe(
+        'qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike or workflow_unsubscribe_spike',
+      ),
     status: z.enum(ALERT_STATUSES),
     metric: z.string(),
     segment: z.string(),
@@ -70,6 +74,12 @@ const splitWeightsSchema = z
     "A split_weights change: the workflow split step and its variants' shares (empty: the step's own weights)",
   );
 
+const workflowPauseSchema = z
+  .object({ workflowId: z.string(), active: z.boolean(), version: z.number().int().nullable() })
+  .describe('A workflow_pause: the workflow, whether it is active, and the version a rollback activates');
+
+const adjustedValue = z.union([thresholdsSchema, sourceHoldSchema, splitWeightsSchema, workflowPauseSchema]);
+
 const adjustmentSchema = z
   .object({
     id: z.string(),
@@ -78,8 +88,8 @@ const adjustmentSchema = z
     origin: z.enum(['detector', 'council', 'person']),
     alertId: z.string().nullable(),
     target: z.string(),
-    before: z.union([thresholdsSchema, sourceHoldSchema, splitWeightsSchema]),
-    after: z.union([thresholdsSchema, sourceHoldSchema, splitWeightsSchema]),
+    before: adjustedValue,
+    after: adjustedValue,
     reason: z.string(),
     guard: z
       .object({
@@ -313,6 +323,54 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     async handler({ principal, params, body }) {
       return adjustmentView(
         await optimiser.rollback(workspaceOf(principal), params.id, actorOf(principal), body.reason),
+      );
+    },
+  });
+
+  const decision = z
+    .object({ note: z.string().max(500).optional() })
+    .strict()
+    .optional();
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/optimiser/adjustments/:id/approve',
+    operationId: 'approveOptimiserAdjustment',
+    summary: 'Apply a proposed change now (audited with you as the actor), bounded and guarded',
+    description:
+      'A proposal the policy held for a person (mode `propose`, a council recommendation that needs approval, a change over its hourly limit) is applied within the policy’s step bound and watched by the same guard as an automatic change; roll it back with `/rollback`.',
+    tag: 'Optimiser',
+    auth: 'admin',
+    params: adjustmentParams,
+    body: decision,
+    responses: {
+      200: { description: 'The adjustment, applied', schema: adjustmentSchema },
+      404: { description: 'No such adjustment' },
+      409: { description: 'Not a proposal, or it can no longer be applied (the reason says why)' },
+    },
+    async handler({ principal, params, body }) {
+      return adjustmentView(
+        await optimiser.approve(workspaceOf(principal), params.id, actorOf(principal), body?.note),
+      );
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/optimiser/adjustments/:id/reject',
+    operationId: 'rejectOptimiserAdjustment',
+    summary: 'Decline a proposed change (audited with you as the actor)',
+    tag: 'Optimiser',
+    auth: 'admin',
+    params: adjustmentParams,
+    body: decision,
+    responses: {
+      200: { description: 'The adjustment, rejected', schema: adjustmentSchema },
+      404: { description: 'No such adjustment' },
+      409: { description: 'Not a proposal' },
+    },
+    async handler({ principal, params, body }) {
+      return adjustmentView(
+        await optimiser.reject(workspaceOf(principal), params.id, actorOf(principal), body?.note),
       );
     },
   });

@@ -11,7 +11,7 @@ import { fromJson } from '../../store/index.ts';
 
 const DAY_MS = 86_400_000;
 /** Outcomes older than this no longer teach the optimizers (markets move). */
-export const LEARNING_WINDOW_DAYS = 365;
+const LEARNING_WINDOW_DAYS = 365;
 const MAX_OUTCOMES_PER_UNIT = 50_000;
 const MAX_CELLS = 500;
 const MAX_UNITS = 200;

@@ -6,26 +6,34 @@ import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
 import { fromJson, toJson } from '../../store/index.ts';
 import { bernoulliLlr, type CusumState, createCusum } from '../detectors/cusum.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
-import type { SourceHoldState, SourceHolds, ThresholdControl, ThresholdSnapshot } from './ports.ts';
+import type {
+  SourceHoldState,
+  SourceHolds,
+  ThresholdControl,
+  ThresholdSnapshot,
+  WorkflowPauseState,
+} from './ports.ts';
 import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
 
-/** What a change changed: thresholds, a source's hold, or a split's weights. */
-type Setting = ThresholdSnapshot | SourceHoldState | SplitWeightsState;
+/** What a change changed: thresholds, a source's hold, a split's weights, or whether a workflow is active. */
+export type AdjustedValue = ThresholdSnapshot | SourceHoldState | SplitWeightsState | WorkflowPauseState;
 
 export const ADJUSTMENT_KINDS = [
   'threshold_nudge',
   'threshold_recalibration',
   'source_pause',
   'split_weights',
+  'workflow_pause',
+  'routing_weights',
 ] as const;
-export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 /**
  * `applied`: in force, its guard watching; `kept`: the guard window passed; `rolled_back`: the
  * guard's test (or a person) undid it; `proposed`: recorded, not applied (policy off, out of
  * bounds, rate limit, too little traffic to guard); `superseded`: something else changed the same
- * setting since, so it can no longer be undone alone.
+ * setting since, so it can no longer be undone alone; `rejected`: a person declined a proposal.
  */
-export type AdjustmentStatus = 'applied' | 'kept' | 'rolled_back' | 'proposed' | 'superseded';
+export type AdjustmentStatus = 'applied' | 'kept' | 'rolled_back' | 'proposed' | 'superseded' | 'rejected';
 
 /** The sequential test behind a guard, kept with the change so a restart resumes it. */
 interface GuardState extends Guard {
@@ -46,9 +54,9 @@ export interface Adjustment {
   origin: 'detector' | 'council' | 'person';
   alertId: string | null;
   target: string;
-  /** Thresholds for the threshold kinds; the source and whether it is held for `source_pause`; a split's weights for `split_weights`. */
-  before: Setting;
-  after: Setting;
+  /** Thresholds for the threshold kinds; the source's hold for `source_pause`; a split's weights for `split_weights`; the workflow for `workflow_pause`. */
+  before: AdjustedValue;
+  after: AdjustedValue;
   reason: string;
   guard: GuardState | null;
   createdAt: number;
@@ -71,9 +79,9 @@ const MINUTE = 60_000;
 /** The guard's CUSUM threshold (nats), as in the simulator's rollback test. */
 const GUARD_H = 4;
 /** Below this many arrivals in the window before, a change cannot be judged and is not made. */
-const MIN_GUARD_ARRIVALS = 30;
+export const MIN_GUARD_ARRIVALS = 30;
 
-function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
+export function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
   return {
     id: row.id,
     kind: row.kind as AdjustmentKind,
@@ -81,8 +89,8 @@ function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
     origin: row.origin as Adjustment['origin'],
     alertId: row.alert_id,
     target: row.target,
-    before: fromJson<Setting>(row.before_value, { workspace: 0, segments: {} }),
-    after: fromJson<Setting>(row.after_value, { workspace: 0, segments: {} }),
+    before: fromJson<AdjustedValue>(row.before_value, { workspace: 0, segments: {} }),
+    after: fromJson<AdjustedValue>(row.after_value, { workspace: 0, segments: {} }),
     reason: row.reason,
     guard: fromJson<GuardState | null>(row.guard, null),
     createdAt: Number(row.created_at),
@@ -92,7 +100,7 @@ function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
   };
 }
 
-function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
+export function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
   const clamp = (v: number) => Math.round(Math.min(0.99, Math.max(0.01, v + delta)) * 1e6) / 1e6;
   return {
     workspace: clamp(t.workspace),
@@ -101,7 +109,7 @@ function shift(t: ThresholdSnapshot, delta: number): ThresholdSnapshot {
 }
 
 /** Changes of `kind` made (applied at some point) in the hour before `now`: the hourly bound. */
-async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind, now: number) {
+export async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind, now: number) {
   const lastHour = await db
     .selectFrom('optimiser_adjustments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -114,7 +122,7 @@ async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind,
 }
 
 /** A guard starting at the minute after `now`, against the window before the change. */
-function freshGuard(guard: Guard, baseline: GuardState['baseline'], now: number): GuardState {
+export function freshGuard(guard: Guard, baseline: GuardState['baseline'], now: number): GuardState {
   return {
     ...guard,
     segment: 'all',
@@ -414,38 +422,46 @@ export async function settle(
   outcome: 'kept' | 'rolled_back',
   why: string,
   actor: Actor,
+  resumed?: boolean,
 ): Promise<AdjustmentStatus> {
   let status: AdjustmentStatus = outcome;
   let settlement = why;
   if (outcome === 'rolled_back') {
+    const after = adjustment.after;
+    // A workflow is activated again by the workflows service in its own transaction: the caller
+    // does that outside this one (before it for a person's rollback, after commit for the guard's).
     const undone =
-      'weights' in adjustment.after
+      'weights' in after
         ? await replaceSplitWeights(db, workspaceId, {
-            expected: adjustment.after,
+            expected: after,
             next: adjustment.before as SplitWeightsState,
             adjustmentId: adjustment.id,
             at: deps.clock.now(),
           })
-        : 'source' in adjustment.after
-          ? await deps.sources.release(db, workspaceId, adjustment.after.source, adjustment.id)
-          : await deps.thresholds.replace(
-              db,
-              workspaceId,
-              {
-                expected: adjustment.after as ThresholdSnapshot,
-                next: adjustment.before as ThresholdSnapshot,
-                reason: `rollback of ${adjustment.id}: ${why}`,
-              },
-              actor,
-            );
+        : 'active' in after
+          ? (resumed ?? true)
+          : 'source' in after
+            ? await deps.sources.release(db, workspaceId, after.source, adjustment.id)
+            : await deps.thresholds.replace(
+                db,
+                workspaceId,
+                {
+                  expected: after,
+                  next: adjustment.before as ThresholdSnapshot,
+                  reason: `rollback of ${adjustment.id}: ${why}`,
+                },
+                actor,
+              );
     if (!undone) {
       status = 'superseded';
       settlement =
-        'weights' in adjustment.after
+        'weights' in after
           ? `${why}; not rolled back: the split's weights were changed again since`
-          : 'source' in adjustment.after
-            ? `${why}; not rolled back: the source's hold was already lifted or replaced`
-            : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
+          : 'active' in after
+            ? `${why}; not rolled back: the workflow was changed since (activated, deleted or edited)`
+            : 'source' in after
+              ? `${why}; not rolled back: the source's hold was already lifted or replaced`
+              : `${why}; not rolled back: the thresholds were changed again since, and restoring the old ones would undo that change too`;
     }
   }
   await db
@@ -513,6 +529,8 @@ export async function rollBackByHand(
   id: string,
   actor: Actor,
   reason: string,
+  /** For a workflow pause: whether the caller activated the workflow again (outside this transaction). */
+  resumed?: boolean,
 ): Promise<Adjustment> {
   const row = await db
     .selectFrom('optimiser_adjustments')
@@ -548,6 +566,7 @@ export async function rollBackByHand(
     'rolled_back',
     `rolled back by hand: ${reason}`,
     actor,
+    resumed,
   );
   if (status !== 'rolled_back')
     throw new LeadloopError(

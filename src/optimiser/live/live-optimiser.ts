@@ -28,11 +28,23 @@ import {
   liveAlerts,
   openAlert,
   resolveAlert,
-  setAlertReview,
 } from './alerts.ts';
+import { approveProposal, findAdjustment, rejectProposal } from './approvals.ts';
 import { buildGuarantee, type GuaranteeReport, type PeriodFigures } from './guarantee.ts';
+import { conversionsRecovered, stepOutcomes } from './outcome-streams.ts';
 import { type OptimiserPolicy, type OptimiserPolicyInput, readPolicy, writePolicy } from './policy.ts';
-import type { MetricCounts, PerformanceReviewer, SourceHolds, ThresholdControl } from './ports.ts';
+import type {
+  CountedMetric,
+  MetricCounts,
+  PerformanceReviewer,
+  SourceHolds,
+  ThresholdControl,
+  WorkflowActivity,
+  WorkflowActivityRow,
+  WorkflowControl,
+} from './ports.ts';
+import { PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.ts';
+import { createReviewJob } from './review-job.ts';
 import {
   EMPTY_MONITOR_STATE,
   type Firing,
@@ -43,6 +55,8 @@ import {
   setReferences,
   stepMinute,
 } from './streams.ts';
+import { createWorkflowPauses } from './workflow-pause.ts';
+import { setWorkflowReferences, stepWorkflows, workflowRecovered } from './workflow-streams.ts';
 
 export interface LiveOptimiserOptions {
   store: Store;
@@ -56,6 +70,10 @@ export interface LiveOptimiserOptions {
   /** Holds a lead source's leads from automated actions (a `source_pause`). */
   sources: SourceHolds;
   reviewer: PerformanceReviewer;
+  /** Deactivates and reactivates workflows (a `workflow_pause`); without it, workflows are not watched. */
+  workflows?: WorkflowControl;
+  /** The workflow engine's e-mail activity, for the bounce and unsubscribe streams. */
+  activity?: WorkflowActivity;
   /** Expected and realised conversions of a past period, per segment (scoring's period forecast). */
   periods(workspaceId: string, query: { from: number; to: number; level: number }): Promise<PeriodFigures[]>;
 }
@@ -85,6 +103,10 @@ export interface LiveOptimiser {
     query: { status?: AdjustmentStatus | undefined; limit: number },
   ): Promise<Adjustment[]>;
   rollback(ctx: WorkspaceContext, id: string, actor: Actor, reason: string): Promise<Adjustment>;
+  /** A person applies a proposed change now (same bounds and guard as an automatic one); audited. */
+  approve(ctx: WorkspaceContext, id: string, actor: Actor, note?: string): Promise<Adjustment>;
+  /** A person declines a proposed change; audited. */
+  reject(ctx: WorkspaceContext, id: string, actor: Actor, note?: string): Promise<Adjustment>;
   /**
    * A person asks for a threshold nudge: applied under the same policy, bounds and guard as the
    * optimiser's own changes (or recorded as proposed, with the reason it was not applied).
@@ -121,7 +143,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
 
   async function countsBySegment(
     ctx: WorkspaceContext,
-    metric: 'arrivals' | 'qualified' | 'chat_reached' | 'chat_dropped',
+    metric: CountedMetric,
     from: number,
     to: number,
   ): Promise<{ total: SegmentCounts; perMinute: Map<number, SegmentCounts> }> {
@@ -212,13 +234,29 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
         to: evalTo,
       });
       current.referenceMinute = evalTo;
+      if (options.activity) setWorkflowReferences(current, await options.activity.perMinute(ctx, from, to));
+      if (metrics.scoreHistogram)
+        current.psi = {
+          reference: await metrics.scoreHistogram(ctx, 'all', from, to),
+          above: current.psi?.above ?? 0,
+          since: current.psi?.since ?? null,
+        };
     }
     const firings: Firing[] = [];
     const arrivals = await countsBySegment(ctx, 'arrivals', next, evalTo);
     const qualified = await countsBySegment(ctx, 'qualified', next, evalTo);
     const reached = await countsBySegment(ctx, 'chat_reached', next, evalTo);
     const dropped = await countsBySegment(ctx, 'chat_dropped', next, evalTo);
-    for (let minute = next; minute < evalTo; minute++)
+    const outcomes = await countsBySegment(ctx, 'outcomes', next, evalTo);
+    const conversions = await countsBySegment(ctx, 'conversions', next, evalTo);
+    current.outcomes ??= {};
+    const activity = options.activity
+      ? await options.activity.perMinute(ctx, Math.min(next, evalTo - s.recoveryMinutes), evalTo)
+      : [];
+    const activityAt = new Map<number, WorkflowActivityRow[]>();
+    for (const row of activity) activityAt.set(row.minute, [...(activityAt.get(row.minute) ?? []), row]);
+    for (let minute = next; minute < evalTo; minute++) {
+      firings.push(...stepWorkflows(current, minute, activityAt.get(minute) ?? []));
       firings.push(
         ...stepMinute(current, minute, {
           arrivals: arrivals.perMinute.get(minute) ?? new Map(),
@@ -227,6 +265,22 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           dropped: dropped.perMinute.get(minute) ?? new Map(),
         }),
       );
+      firings.push(
+        ...stepOutcomes(current.outcomes, minute, {
+          outcomes: outcomes.perMinute.get(minute) ?? new Map(),
+          conversions: conversions.perMinute.get(minute) ?? new Map(),
+        }),
+      );
+    }
+    const scores =
+      metrics.scoreHistogram && current.psi
+        ? await metrics.scoreHistogram(ctx, 'all', evalTo - PSI_SETTINGS.windowMinutes, evalTo)
+        : null;
+    if (scores && current.psi && evalTo > next) {
+      const reference = { from: current.referenceFrom ?? 0, to: evalTo - s.referenceLagMinutes };
+      const drift = stepPsi(current.psi, evalTo, scores, reference);
+      if (drift) firings.push(drift);
+    }
     if (evalTo > next) report.evaluated = { from: next * MINUTE, to: evalTo * MINUTE };
     current.nextMinute = evalTo;
     report.streams = Object.keys(current.streams).length;
@@ -247,6 +301,8 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       countsBySegment(ctx, 'qualified', evalTo - s.recoveryMinutes, evalTo),
       countsBySegment(ctx, 'chat_reached', evalTo - s.recoveryMinutes, evalTo),
       countsBySegment(ctx, 'chat_dropped', evalTo - s.recoveryMinutes, evalTo),
+      countsBySegment(ctx, 'outcomes', evalTo - s.recoveryMinutes, evalTo),
+      countsBySegment(ctx, 'conversions', evalTo - s.recoveryMinutes, evalTo),
     ]);
     const guardMinutes = new Map<number, { arrivals: number; qualified: number }>();
     const applied = await appliedAdjustments(store.db, workspaceId);
@@ -265,6 +321,9 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
     const recalibrate = firings.some((f) => f.kind === 'qualification_drop');
     // One source's qualification collapsing (not the workspace's): a candidate for a pause.
     const collapsed: { alertId: string; source: string; summary: string }[] = [];
+    const brokenWorkflows: { alertId: string; workflowId: string; summary: string }[] = [];
+    /** Workflow pauses the guard rolled back in this run: activated again once the run commits. */
+    const toResume: Adjustment[] = [];
 
     const committed = await inWorkspace(workspaceId, () =>
       store.transaction(async (trx) => {
@@ -279,6 +338,12 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
               source: alert.segment.slice('source:'.length),
               summary: alert.summary,
             });
+          if (alert.kind.startsWith('workflow_'))
+            brokenWorkflows.push({
+              alertId: alert.id,
+              workflowId: alert.segment.slice('workflow:'.length),
+              summary: alert.summary,
+            });
           if (policy.council !== 'off')
             await queue.enqueue(trx, [
               { name: 'optimiser.review', workspaceId, payload: { alertId: alert.id } },
@@ -289,12 +354,28 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           const old = clock.now() - alert.openedAt >= s.recoveryMinutes * MINUTE;
           const chats = alert.kind === 'chat_dropoff_rise';
           const trials = (chats ? recent[2] : recent[0]).total.get(alert.segment) ?? 0;
-          const back = recovered(alert.kind, alert.evidence.baseline.value, {
-            arrivals: trials,
-            qualified: chats
-              ? trials - (recent[3].total.get(alert.segment) ?? 0)
-              : (recent[1].total.get(alert.segment) ?? 0),
-          });
+          const drift = scores && current.psi ? scoreDrift(current.psi.reference, scores) : null;
+          const back =
+            alert.kind === 'score_psi_shift'
+              ? drift !== null && drift.value <= drift.critical
+              : alert.kind.startsWith('workflow_')
+                ? workflowRecovered(
+                    alert.kind,
+                    alert.evidence.baseline.value,
+                    alert.segment.slice('workflow:'.length),
+                    activity.filter((r) => r.minute >= evalTo - s.recoveryMinutes),
+                  )
+                : alert.kind === 'conversion_drop'
+                  ? conversionsRecovered(alert.evidence.baseline.value, {
+                      outcomes: recent[4].total.get(alert.segment) ?? 0,
+                      conversions: recent[5].total.get(alert.segment) ?? 0,
+                    })
+                  : recovered(alert.kind, alert.evidence.baseline.value, {
+                      arrivals: trials,
+                      qualified: chats
+                        ? trials - (recent[3].total.get(alert.segment) ?? 0)
+                        : (recent[1].total.get(alert.segment) ?? 0),
+                    });
           if (back && (old || alert.kind === 'source_silent')) {
             await resolveAlert(
               trx,
@@ -323,6 +404,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           const minutes = [...guardMinutes.entries()].map(([minute, c]) => ({ minute, ...c }));
           const status = await watchGuard(trx, adjustmentDeps, workspaceId, adjustment, minutes);
           if (status !== 'applied') report.adjustments.push({ id: adjustment.id, status });
+          if (status === 'rolled_back' && adjustment.kind === 'workflow_pause') toResume.push(adjustment);
         }
         if (
           report.evaluated &&
@@ -376,11 +458,34 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
         report.adjustments.push({ id: adjustment.id, status: adjustment.status });
       }
     }
+    for (const adjustment of toResume) await resumeAfterGuard(ctx, adjustment);
+    if (brokenWorkflows.length > 0 && options.workflows && policy.workflowPause.mode !== 'off') {
+      const baseline = await baselineBefore(ctx, policy.workflowPause.guard.windowMinutes);
+      for (const b of brokenWorkflows) {
+        const adjustment = await pauseWorkflow(ctx, policy, {
+          origin: 'detector',
+          alertId: b.alertId,
+          workflowId: b.workflowId,
+          reason: `workflow ${b.workflowId} collapsed (${b.summary}): deactivated, so no new run starts`,
+          baseline,
+        });
+        report.adjustments.push({ id: adjustment.id, status: adjustment.status });
+      }
+    }
     if (report.opened.length > 0 || report.resolved.length > 0 || report.evaluated)
       events.notify(workspaceId);
     queue.notify();
     return report;
   }
+
+  const { pauseWorkflow, resumeAfterGuard } = createWorkflowPauses({
+    store,
+    audit,
+    clock,
+    ids,
+    adjustmentDeps,
+    workflows: options.workflows,
+  });
 
   async function recalibrateThresholds(
     ctx: WorkspaceContext,
@@ -432,72 +537,7 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       await inWorkspace(job.workspaceId, () => monitor(job.workspaceId));
     },
 
-    async reviewJob(job) {
-      await inWorkspace(job.workspaceId, async () => {
-        const ctx = ctxOf(job.workspaceId);
-        const alert = await findAlert(store.db, ctx, job.payload.alertId);
-        if (alert.review || alert.status === 'resolved') return;
-        const policy = await readPolicy(store.db, job.workspaceId);
-        if (policy.council === 'off') return;
-        const answer = await reviewer.review(ctx, { id: alert.id, summary: alert.summary }, job.signal);
-        if (!answer.ok) {
-          await setAlertReview(store.db, job.workspaceId, alert.id, {
-            status: 'unavailable',
-            decisionId: null,
-            primary: null,
-            adjustments: [],
-            note: answer.reason,
-          });
-          return;
-        }
-        const proposals: string[] = [];
-        const notes: string[] = [];
-        const baseline = await baselineBefore(ctx, policy.thresholdNudge.guard.windowMinutes);
-        await store.transaction(async (trx) => {
-          for (const rec of answer.recommendations) {
-            const direction = rec.kind === 'raise_threshold' ? 1 : rec.kind === 'lower_threshold' ? -1 : 0;
-            if (direction === 0) {
-              if (rec.kind !== 'no_change')
-                notes.push(
-                  `${rec.kind} (${rec.target}) waits for a person: not a change the policy automates`,
-                );
-              continue;
-            }
-            const adjustment = await proposeChange(
-              trx,
-              adjustmentDeps,
-              ctx,
-              policy,
-              {
-                kind: 'threshold_nudge',
-                origin: 'council',
-                alertId: alert.id,
-                delta: direction * policy.thresholdNudge.maxStep,
-                reason: `council decision ${answer.decisionId} (${answer.basis}): ${rec.change} — ${rec.evidence}`,
-                apply: policy.council === 'apply',
-              },
-              baseline,
-            );
-            proposals.push(adjustment.id);
-          }
-          await setAlertReview(trx, job.workspaceId, alert.id, {
-            status: 'reviewed',
-            decisionId: answer.decisionId,
-            primary: answer.primary,
-            adjustments: proposals,
-            note: notes.join('; ') || `${answer.recommendations.length} recommendation(s)`,
-          });
-          await audit.append(trx, job.workspaceId, {
-            actor: { type: 'worker', id: 'optimiser.review' },
-            action: 'optimiser.alert_reviewed',
-            subject: alert.id,
-            reason: `the council reviewed the alert unasked (decision ${answer.decisionId}, primary ${answer.primary}); ${proposals.length} proposal(s)`,
-            data: { decisionId: answer.decisionId, adjustments: proposals },
-          });
-        });
-        events.notify(job.workspaceId);
-      });
-    },
+    reviewJob: createReviewJob({ store, audit, events, ids, reviewer, adjustmentDeps, baselineBefore }),
 
     async housekeepingJob(job) {
       await inWorkspace(job.workspaceId, async () => {
@@ -532,8 +572,67 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
     },
     adjustments: (ctx, query) => listAdjustments(store.db, ctx, query),
     async rollback(ctx, id, actor, reason) {
+      const found = await findAdjustment(store.db, ctx, id);
+      const before = found.before;
+      let resumed: boolean | undefined;
+      // The workflows service activates in its own transaction: before this one, and only for a
+      // pause in force (rollBackByHand refuses the others).
+      if ('active' in before && (found.status === 'applied' || found.status === 'kept'))
+        resumed =
+          before.version !== null && options.workflows
+            ? await options.workflows.resume(ctx.workspaceId, before.workflowId, before.version, actor)
+            : false;
       const adjustment = await store.transaction((trx) =>
-        rollBackByHand(trx, adjustmentDeps, ctx, id, actor, reason),
+        rollBackByHand(trx, adjustmentDeps, ctx, id, actor, reason, resumed),
+      );
+      events.notify(ctx.workspaceId);
+      return adjustment;
+    },
+    async approve(ctx, id, actor, note) {
+      const found = await findAdjustment(store.db, ctx, id);
+      const policy = await readPolicy(store.db, ctx.workspaceId);
+      const guard =
+        found.kind === 'workflow_pause'
+          ? policy.workflowPause.guard
+          : found.kind === 'source_pause'
+            ? policy.sourcePause.guard
+            : policy.thresholdNudge.guard;
+      const baseline = await baselineBefore(ctx, guard.windowMinutes);
+      let workflowVersion: number | undefined;
+      const after = found.after;
+      if ('active' in after && found.status === 'proposed') {
+        if (!options.workflows)
+          throw new LeadloopError('unavailable', 'workflows cannot be paused in this deployment');
+        const made = await options.workflows.pause(ctx.workspaceId, after.workflowId, actor);
+        if (!made.ok)
+          throw new LeadloopError('conflict', `adjustment ${id} cannot be applied: ${made.reason}`, {
+            issues: [{ field: 'path.id', reason: made.reason }],
+          });
+        workflowVersion = made.version;
+      }
+      try {
+        const adjustment = await store.transaction((trx) =>
+          approveProposal(trx, adjustmentDeps, ctx, {
+            id,
+            actor,
+            note,
+            policy,
+            baseline,
+            ...(workflowVersion === undefined ? {} : { workflowVersion }),
+          }),
+        );
+        events.notify(ctx.workspaceId);
+        return adjustment;
+      } catch (error) {
+        // Not recorded (decided concurrently): the workflow goes back to how it was.
+        if (workflowVersion !== undefined && 'active' in after)
+          await options.workflows?.resume(ctx.workspaceId, after.workflowId, workflowVersion, actor);
+        throw error;
+      }
+    },
+    async reject(ctx, id, actor, note) {
+      const adjustment = await store.transaction((trx) =>
+        rejectProposal(trx, adjustmentDeps, ctx, { id, actor, note }),
       );
       events.notify(ctx.workspaceId);
       return adjustment;

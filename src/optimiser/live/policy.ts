@@ -83,6 +83,19 @@ export const optimiserPolicySchema = z
       })
       .strict()
       .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
+    workflowPause: z
+      .object({
+        mode: z
+          .enum(['apply', 'propose', 'off'])
+          .default('apply')
+          .describe(
+            'When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing',
+          ),
+        maxPerHour: z.number().int().min(0).max(12).default(1),
+        guard: guardSchema.default(DEFAULT_GUARD),
+      })
+      .strict()
+      .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
     variantSplit: z
       .object({
         mode: z
@@ -108,6 +121,25 @@ export const optimiserPolicySchema = z
       })
       .strict()
       .default({ mode: 'apply', floor: 0.1, maxStep: 0.1, minOutcomes: 30 }),
+    routingWeights: z
+      .object({
+        mode: z
+          .enum(['apply', 'propose', 'off'])
+          .default('propose')
+          .describe(
+            "Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing",
+          ),
+        floor: z.number().min(0).max(0.5).default(0.1).describe('Smallest share any owner keeps'),
+        maxStep: z
+          .number()
+          .min(0.01)
+          .max(0.5)
+          .default(0.05)
+          .describe('Largest change of an owner share in one hour'),
+        minOutcomes: z.number().int().min(1).max(100_000).default(50),
+      })
+      .strict()
+      .default({ mode: 'propose', floor: 0.1, maxStep: 0.05, minOutcomes: 50 }),
     council: z
       .enum(['apply', 'propose', 'off'])
       .default('apply')
@@ -156,7 +188,7 @@ export async function writePolicy(
     actor,
     action: 'optimiser.policy_updated',
     subject: ctx.workspaceId,
-    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, source pauses ${policy.sourcePause.mode === 'off' ? 'off' : `${policy.sourcePause.mode}, ≤ ${policy.sourcePause.maxPerHour} an hour`}, council ${policy.council}`,
+    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, source pauses ${policy.sourcePause.mode === 'off' ? 'off' : `${policy.sourcePause.mode}, ≤ ${policy.sourcePause.maxPerHour} an hour`}, workflow pauses ${policy.workflowPause.mode === 'off' ? 'off' : `${policy.workflowPause.mode}, ≤ ${policy.workflowPause.maxPerHour} an hour`}, council ${policy.council}`,
     data: { version, policy },
   });
   return { ...policy, version };

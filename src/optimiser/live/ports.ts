@@ -6,6 +6,15 @@ import type { UnitOfWork } from '../../store/index.ts';
  * scoring and the council (capabilities never import each other).
  */
 
+/** The stored per-minute counts the monitor reads. */
+export type CountedMetric =
+  | 'arrivals'
+  | 'qualified'
+  | 'chat_reached'
+  | 'chat_dropped'
+  | 'outcomes'
+  | 'conversions';
+
 /** Counts per segment (`all`, `source:<source>`) of a stored metric. */
 export interface MetricCounts {
   /** Rolls up the workspace's domain events not yet counted. */
@@ -13,10 +22,18 @@ export interface MetricCounts {
   /** Per minute and segment, for minutes in [fromMinute, toMinute) (minutes since the epoch). */
   perMinute(
     ctx: WorkspaceContext,
-    metric: 'arrivals' | 'qualified' | 'chat_reached' | 'chat_dropped',
+    metric: CountedMetric,
     fromMinute: number,
     toMinute: number,
-  ): Promise<{ minute: number; segment: string; count: number }[]>;
+  ): Promise<
+    { minute: number; segment: string; count: number }[]
+  > /** The score distribution (counts per bin) of a segment over [from, to); without it, PSI is not watched. */;
+  scoreHistogram?(
+    ctx: WorkspaceContext,
+    segment: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<number[]>;
 }
 
 /** Qualification thresholds as the pipeline applies them (probabilities). */
@@ -65,6 +82,43 @@ export interface SourceHolds {
   ): Promise<boolean>;
   /** Lifts the hold `adjustmentId` placed; false when that hold is no longer in force. */
   release(unit: UnitOfWork, workspaceId: string, source: string, adjustmentId: string): Promise<boolean>;
+}
+
+/** Whether a workflow is active (the value a `workflow_pause` changes), and the version to restore. */
+export interface WorkflowPauseState {
+  workflowId: string;
+  active: boolean;
+  version: number | null;
+}
+
+/**
+ * The workflows service as the optimiser may use it: deactivate a workflow (no new runs start;
+ * runs in progress finish on their version) and activate the same version again. Each call is the
+ * workflows service's own transaction and audit entry, so callers make it outside theirs.
+ */
+export interface WorkflowControl {
+  /** Deactivates an active workflow; the version that was active, or why it could not. */
+  pause(
+    workspaceId: string,
+    workflowId: string,
+    actor: Actor,
+  ): Promise<{ ok: true; version: number } | { ok: false; reason: string }>;
+  /** Activates `version` again; false when the workflow was changed since (active, deleted, or gone). */
+  resume(workspaceId: string, workflowId: string, version: number, actor: Actor): Promise<boolean>;
+}
+
+/** Per minute and workflow: e-mails sent, sends that failed (bounced), and unsubscribes after a send. */
+export interface WorkflowActivityRow {
+  minute: number;
+  workflowId: string;
+  sent: number;
+  failed: number;
+  unsubscribed: number;
+}
+
+/** The workflow engine's e-mail activity, read from its step records and the consent ledger. */
+export interface WorkflowActivity {
+  perMinute(ctx: WorkspaceContext, fromMinute: number, toMinute: number): Promise<WorkflowActivityRow[]>;
 }
 
 /** One recommendation of the council's `performance.review`. */

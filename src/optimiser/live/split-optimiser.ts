@@ -17,6 +17,8 @@ export interface SplitExperiments {
     workspaceId: string,
   ): Promise<
     {
+      /** `split`: a split step's variants; `routing`: a round-robin assign-owner step's owners. */
+      kind: 'split' | 'routing';
       workflowId: string;
       stepId: string;
       /** Variants with their starting weight, leads with a recorded outcome, and conversions. */
@@ -55,17 +57,21 @@ export function createSplitOptimiser(options: {
     split: Awaited<ReturnType<SplitExperiments['list']>>[number],
   ): Promise<Adjustment | null> {
     const policy = await readPolicy(db, ctx.workspaceId);
-    const rule = policy.variantSplit;
+    const routing = split.kind === 'routing';
+    const rule = routing ? policy.routingWeights : policy.variantSplit;
+    const kind = routing ? 'routing_weights' : 'split_weights';
     if (rule.mode === 'off') return null;
     const outcomes = split.variants.reduce((a, v) => a + v.exposures, 0);
     if (outcomes < rule.minOutcomes) return null;
     const now = deps.clock.now();
-    const target = targetOf(split.workflowId, split.stepId);
+    const target = routing
+      ? `workflow ${split.workflowId} owners at ${split.stepId}`
+      : targetOf(split.workflowId, split.stepId);
     const recent = await db
       .selectFrom('optimiser_adjustments')
       .select(['id'])
       .where('workspace_id', '=', ctx.workspaceId)
-      .where('kind', '=', 'split_weights')
+      .where('kind', '=', kind)
       .where('target', '=', target)
       .where('created_at', '>', now - HOUR)
       .executeTakeFirst();
@@ -78,7 +84,7 @@ export function createSplitOptimiser(options: {
     const decision = decideSplit(current, split.variants, rule, random);
     if (decision.moved < 0.005) return null;
     for (const previous of await appliedAdjustments(db, ctx.workspaceId))
-      if (previous.kind === 'split_weights' && previous.target === target)
+      if (previous.kind === kind && previous.target === target)
         await settle(
           db,
           deps,
@@ -100,11 +106,12 @@ export function createSplitOptimiser(options: {
         return `${p.name}: ${v?.successes ?? 0}/${v?.exposures ?? 0} converted, posterior mean ${pct(p.mean)}, P(best) ${pct(decision.target[p.name] ?? 0)}, share ${pct(current[p.name] ?? 0)} → ${pct(decision.shares[p.name] ?? 0)}`;
       })
       .join('; ');
-    const reason = `Thompson sampling on conversion (Beta posteriors, floor ${pct(rule.floor)}, at most ${pct(rule.maxStep)} a variant an hour): ${evidence}`;
+    const reason = `${routing ? 'Routing weights: ' : ''}Thompson sampling on conversion (Beta posteriors, floor ${pct(rule.floor)}, at most ${pct(rule.maxStep)} a variant an hour): ${evidence}`;
     const id = deps.ids.next('adj');
     let blocked: string | null = null;
     if (!policy.enabled) blocked = 'automatic changes are switched off for this workspace';
-    else if (rule.mode === 'propose') blocked = 'the policy records split changes for a person to decide';
+    else if (rule.mode === 'propose')
+      blocked = `the policy records ${routing ? 'routing' : 'split'} changes for a person to decide`;
     else if (
       !(await replaceSplitWeights(db, ctx.workspaceId, {
         expected: before,
@@ -117,7 +124,7 @@ export function createSplitOptimiser(options: {
     const row: OptimiserAdjustmentsTable = {
       id,
       workspace_id: ctx.workspaceId,
-      kind: 'split_weights',
+      kind,
       status: blocked ? 'proposed' : 'applied',
       origin: 'detector',
       alert_id: null,

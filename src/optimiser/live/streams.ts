@@ -1,6 +1,8 @@
 import { bernoulliLlr, type CusumState, createCusum } from '../detectors/cusum.ts';
 import { silenceMinutesNeeded } from '../detectors/rate-tests.ts';
 import type { AlertEvidence } from './alerts.ts';
+import type { OutcomeStreamState } from './outcome-streams.ts';
+import type { PsiState } from './psi-stream.ts';
 
 /**
  * The live detectors, as a pure step over minutes of rolled-up counts (so the scheduler's job, a
@@ -51,6 +53,12 @@ export interface MonitorState {
   referenceFrom: number | null;
   champion: number | null;
   streams: Record<string, StreamState>;
+  /** Page-Hinkley and ADWIN per segment on conversion outcomes (absent in states stored before them). */
+  outcomes?: Record<string, OutcomeStreamState>;
+  /** Bounce and unsubscribe shares per workflow (absent in states stored before them). */
+  workflows?: Record<string, StreamState>;
+  /** The score distribution's drift against the reference day (absent in states stored before it). */
+  psi?: PsiState;
 }
 
 export const EMPTY_MONITOR_STATE: MonitorState = {
@@ -66,7 +74,14 @@ export type SegmentCounts = Map<string, number>;
 
 export interface Firing {
   stream: string;
-  kind: 'qualification_drop' | 'source_silent' | 'chat_dropoff_rise';
+  kind:
+    | 'qualification_drop'
+    | 'source_silent'
+    | 'chat_dropoff_rise'
+    | 'conversion_drop'
+    | 'workflow_bounce_spike'
+    | 'workflow_unsubscribe_spike'
+    | 'score_psi_shift';
   summary: string;
   evidence: AlertEvidence;
 }
@@ -206,47 +221,31 @@ export function stepMinute(
       }
     } else if (key.startsWith('dropoff:')) {
       const reached = counts.reached?.get(segment) ?? 0;
-      const dropped = Math.min(reached, counts.dropped?.get(segment) ?? 0);
-      const p0 = stream.reference;
-      const p1 = Math.min(0.999, p0 + s.dropShift);
-      const cusum = createCusum({ slack: 0, threshold: s.dropH, mode: 'up' }, stream.cusum);
-      const llr = dropped * bernoulliLlr(true, p0, p1) + (reached - dropped) * bernoulliLlr(false, p0, p1);
-      const before = cusum.statistic();
-      if (before === 0) {
-        stream.since = minute;
-        stream.trials = 0;
-        stream.hits = 0;
-      }
-      stream.trials += reached;
-      stream.hits += dropped;
-      const fired = cusum.update(llr);
-      stream.cusum = cusum.state();
-      if (fired) {
-        const observed = stream.trials > 0 ? stream.hits / stream.trials : null;
+      const step = stepRise(stream, minute, reached, counts.dropped?.get(segment) ?? 0, {
+        shift: s.dropShift,
+        h: s.dropH,
+      });
+      if (step.fired)
         firings.push({
           stream: key,
           kind: 'chat_dropoff_rise',
-          summary: `chats stop more often at ${segment.slice('question:'.length)}: ${pct(observed)} of ${stream.trials} chats that reached it since ${new Date(stream.since * MINUTE).toISOString()} against ${pct(p0)} the day before`,
+          summary: `chats stop more often at ${segment.slice('question:'.length)}: ${pct(step.observed.value)} of ${step.observed.count} chats that reached it since ${new Date(step.window.from).toISOString()} against ${pct(step.p0)} the day before`,
           evidence: {
-            detector: `Bernoulli CUSUM (drop-off ${pct(p0)} → ${pct(p1)}, h ${s.dropH})`,
+            detector: `Bernoulli CUSUM (drop-off ${pct(step.p0)} → ${pct(step.p1)}, h ${s.dropH})`,
             metric: 'chat_dropoff',
             segment,
-            window: { from: stream.since * MINUTE, to: (minute + 1) * MINUTE },
+            window: step.window,
             baseline: {
-              value: p0,
+              value: step.p0,
               count: stream.referenceCount,
               from: (state.referenceFrom ?? 0) * MINUTE,
               to: (state.referenceMinute ?? 0) * MINUTE,
             },
-            observed: { value: observed, count: stream.trials },
-            statistic: before + llr,
+            observed: step.observed,
+            statistic: step.statistic,
             threshold: s.dropH,
           },
         });
-        stream.trials = 0;
-        stream.hits = 0;
-        stream.since = minute + 1;
-      }
     } else if (key.startsWith('silence:')) {
       if (arrivals > 0) stream.lastArrival = minute + 1;
       const last = stream.lastArrival ?? minute;
@@ -278,6 +277,49 @@ export function stepMinute(
   return firings;
 }
 
+/**
+ * One minute of a stream watching a share rise (drop-off at a question, bounces or unsubscribes of
+ * a workflow): a Bernoulli CUSUM from the stream's reference share p0 to p0 + `shift`, fed the
+ * minute's trials and hits; restarts its window when the statistic stands at zero, and after firing.
+ */
+export function stepRise(
+  stream: StreamState,
+  minute: number,
+  trials: number,
+  hitsIn: number,
+  rule: { shift: number; h: number },
+) {
+  const hits = Math.min(trials, hitsIn);
+  const p0 = stream.reference;
+  const p1 = Math.min(0.999, p0 + rule.shift);
+  const cusum = createCusum({ slack: 0, threshold: rule.h, mode: 'up' }, stream.cusum);
+  const llr = hits * bernoulliLlr(true, p0, p1) + (trials - hits) * bernoulliLlr(false, p0, p1);
+  const before = cusum.statistic();
+  if (before === 0) {
+    stream.since = minute;
+    stream.trials = 0;
+    stream.hits = 0;
+  }
+  stream.trials += trials;
+  stream.hits += hits;
+  const fired = cusum.update(llr);
+  stream.cusum = cusum.state();
+  const result = {
+    fired,
+    p0,
+    p1,
+    statistic: before + llr,
+    window: { from: stream.since * MINUTE, to: (minute + 1) * MINUTE },
+    observed: { value: stream.trials > 0 ? stream.hits / stream.trials : null, count: stream.trials },
+  };
+  if (fired) {
+    stream.trials = 0;
+    stream.hits = 0;
+    stream.since = minute + 1;
+  }
+  return result;
+}
+
 /** Whether a live alert's stream has recovered, from the last `recoveryMinutes` of counts. */
 export function recovered(
   kind: string,
@@ -295,6 +337,6 @@ export function recovered(
   return recent.qualified / recent.arrivals >= reference * (1 - LIVE_DETECTOR_SETTINGS.qualShift / 2);
 }
 
-function pct(value: number | null): string {
+export function pct(value: number | null): string {
   return value === null ? 'n/a' : `${(100 * value).toFixed(1)}%`;
 }

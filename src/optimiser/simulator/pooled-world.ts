@@ -12,7 +12,7 @@ import type { BankMaterial } from './bank-stream.ts';
  * Value is counted in conversions: working a lead costs `cost` conversions of rep time, so routing
  * a segment earns (p − cost) a lead and the oracle stops exactly the segments with p < cost.
  */
-export interface PooledCell {
+interface PooledCell {
   key: string;
   units: { leads: number; conversions: number }[];
 }
@@ -51,7 +51,7 @@ function normal(random: Random): number {
 }
 
 /** Segments of the material: key → true rate and share of leads. */
-export function bankSegments(material: BankMaterial): { key: string; rate: number; share: number }[] {
+function bankSegments(material: BankMaterial): { key: string; rate: number; share: number }[] {
   const scores = material.replay.map((r) => r.score).sort((a, b) => a - b);
   const cut1 = scores[Math.floor(scores.length / 3)] ?? 0;
   const cut2 = scores[Math.floor((2 * scores.length) / 3)] ?? 0;

@@ -25,6 +25,7 @@ import { messageTemplatesMigration } from './042-message-templates.ts';
 import { usersMigration } from './050-users.ts';
 import { leadFiltersMigration } from './051-lead-filters.ts';
 import { inboxSpeedMigration } from './052-inbox-speed.ts';
+import { workflowActivityMigration } from './053-workflow-activity.ts';
 import { splitWeightsMigration } from './056-split-weights.ts';
 import { analyticsMigration } from './060-analytics.ts';
 import { optimiserMigration } from './061-optimiser.ts';
@@ -60,6 +61,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '050-users': usersMigration(dialect),
     '051-lead-filters': leadFiltersMigration(),
     '052-inbox-speed': inboxSpeedMigration(dialect),
+    '053-workflow-activity': workflowActivityMigration(),
     '056-split-weights': splitWeightsMigration(dialect),
     '060-analytics': analyticsMigration(dialect),
     '061-optimiser': optimiserMigration(dialect),

@@ -294,6 +294,11 @@ const ownerSchema = z
     capacity: z.number().int().min(0).max(100_000).optional(),
     /** Country codes or regions this owner covers (`territory` strategy). */
     territories: z.array(z.string().min(2).max(16)).max(300).optional(),
+    /**
+     * Relative share of leads under `round_robin` (default equal). The optimiser may move shares
+     * toward owners whose leads convert, within its policy's bounds.
+     */
+    weight: z.number().min(0).max(1000).optional(),
   })
   .strict();
 

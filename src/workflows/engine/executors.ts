@@ -18,7 +18,7 @@ import type { CouncilPort, LeadPatch, LeadPort, SplitWeights } from '../ports.ts
 import type { TemplateStore } from '../templates/template-store.ts';
 import { evaluate, type RunScope, renderJson, renderText, templateView } from './evaluate.ts';
 import { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './quiet-hours.ts';
-import { chooseVariant } from './split-choice.ts';
+import { chooseVariant, weightedTurn } from './split-choice.ts';
 import { nextTimeOfDay } from './time.ts';
 
 /** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
@@ -175,7 +175,11 @@ async function assignOwner(
   switch (step.strategy) {
     case 'round_robin': {
       const ordinal = await deps.runOrdinal(rt.db, rt.run);
-      return owners[ordinal % owners.length]?.id ?? step.fallbackOwner ?? null;
+      const learned = (await deps.splits?.current(rt.db, rt, rt.run.workflow_id, step.id)) ?? null;
+      if (!learned && owners.every((o) => o.weight === undefined))
+        return owners[ordinal % owners.length]?.id ?? step.fallbackOwner ?? null;
+      const weights = owners.map((o) => ({ id: o.id, weight: learned?.[o.id] ?? o.weight ?? 1 }));
+      return weightedTurn(weights, ordinal) ?? step.fallbackOwner ?? null;
     }
     case 'territory': {
       const places = [lead.country, lead.region]

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createSeededRandom } from '../../core/index.ts';
 import { verifyWorkflow } from '../compliance/index.ts';
 import { parseWorkflow, type Step, type StepOf, type Workflow } from '../dsl/index.ts';
-import { chooseVariant } from './split-choice.ts';
+import { chooseVariant, weightedTurn } from './split-choice.ts';
 
 const consent = { consent: { purposes: ['email_marketing'] } };
 const mail = (id: string): Step => ({
@@ -81,4 +81,18 @@ test('runs take variants by the step weights, or by the optimiser weights once s
   assert.ok(Math.abs(count({ a: 0.9, b: 0.1 }) - 0.1) < 0.02);
   const chosen = chooseVariant(step, { a: 0, b: 1 }, createSeededRandom(1));
   assert.deepEqual(chosen, { name: 'b', next: 'y', weight: 1 });
+});
+
+test('weighted round-robin gives each owner close to its share over any stretch of turns', () => {
+  const owners = [
+    { id: 'ann', weight: 3 },
+    { id: 'bob', weight: 1 },
+    { id: 'cy', weight: 0 },
+  ];
+  const turns = Array.from({ length: 40 }, (_, i) => weightedTurn(owners, i));
+  const ann = turns.filter((t) => t === 'ann').length;
+  assert.ok(ann >= 28 && ann <= 32, `ann took ${ann} of 40`);
+  assert.ok(!turns.includes('cy'), 'a zero weight gets no lead');
+  assert.equal(weightedTurn(owners, 7), weightedTurn(owners, 7), 'deterministic per run number');
+  assert.equal(weightedTurn([{ id: 'x', weight: 0 }], 1), null);
 });

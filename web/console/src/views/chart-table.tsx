@@ -5,7 +5,7 @@ import { ResponsiveContainer } from 'recharts';
 export const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
 
 /** One column of a chart's table: its header, whether it holds figures, and each row's cell. */
-export interface Column<Row> {
+interface Column<Row> {
   header: string;
   numeric?: boolean;
   cell: (row: Row) => ReactNode;

@@ -105,7 +105,10 @@ function AlertCard(props: { alert: Alert }) {
   );
 }
 
-/** Changes the optimiser made or proposed; one in force can be rolled back with a reason (members+). */
+/**
+ * Changes the optimiser made or proposed; one in force can be rolled back with a reason (members+),
+ * one proposed (held for a person by the policy) approved or rejected (admins).
+ */
 function Adjustments() {
   const can = useCan();
   const client = useQueryClient();
@@ -124,6 +127,21 @@ function Adjustments() {
       void client.invalidateQueries({ queryKey: ['alerts'] });
     },
   });
+  const decide = useMutation({
+    mutationFn: ({ id, verdict }: { id: string; verdict: 'approve' | 'reject' }) => {
+      const request = { params: { path: { id } }, body: reason.trim() ? { note: reason.trim() } : {} };
+      return unwrap(
+        verdict === 'approve'
+          ? api.POST('/v1/optimiser/adjustments/{id}/approve', request)
+          : api.POST('/v1/optimiser/adjustments/{id}/reject', request),
+      );
+    },
+    onSuccess: () => {
+      setReason('');
+      void client.invalidateQueries({ queryKey: ['alerts'] });
+    },
+  });
+  const failure = rollback.error ?? decide.error;
   if (list.isError) return <p role="alert">Could not load changes: {list.error.message}</p>;
   if (!list.data) return <p className="loading">Loading…</p>;
   if (list.data.items.length === 0) return <p className="muted">No changes yet.</p>;
@@ -131,7 +149,8 @@ function Adjustments() {
     <>
       {can.operate && (
         <label className="small">
-          Reason for a rollback (kept in the audit trail)
+          {can.administer ? 'Reason or note for a rollback, approval or rejection' : 'Reason for a rollback'}{' '}
+          (kept in the audit trail)
           <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
         </label>
       )}
@@ -169,6 +188,24 @@ function Adjustments() {
                         Roll back
                       </button>
                     )}
+                    {a.status === 'proposed' && can.administer && (
+                      <span className="actions">
+                        <button
+                          type="button"
+                          disabled={decide.isPending}
+                          onClick={() => decide.mutate({ id: a.id, verdict: 'approve' })}
+                        >
+                          Approve
+                        </button>{' '}
+                        <button
+                          type="button"
+                          disabled={decide.isPending}
+                          onClick={() => decide.mutate({ id: a.id, verdict: 'reject' })}
+                        >
+                          Reject
+                        </button>
+                      </span>
+                    )}
                   </td>
                 )}
               </tr>
@@ -176,10 +213,8 @@ function Adjustments() {
           </tbody>
         </table>
       </div>
-      {rollback.isError && (
-        <p role="alert">
-          {rollback.error instanceof ApiError ? rollback.error.problem.detail : String(rollback.error)}
-        </p>
+      {failure && (
+        <p role="alert">{failure instanceof ApiError ? failure.problem.detail : String(failure)}</p>
       )}
     </>
   );

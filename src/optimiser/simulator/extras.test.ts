@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type CellCall, type CellPolicy, simulatePooled } from './pooled-world.ts';
+import { simulateSplits } from './split-sim.ts';
+
+test('the Thompson split loses less to the oracle than a fixed even split when one variant is better', () => {
+  const [better, same] = simulateSplits(
+    [
+      { name: 'better', rates: [0.1, 0.2], leadsPerHour: 20, hours: 120, delayHours: 6 },
+      { name: 'same', rates: [0.1, 0.1], leadsPerHour: 20, hours: 48, delayHours: 6 },
+    ],
+    4,
+    { floor: 0.1, maxStep: 0.1 },
+  );
+  assert.ok(better && same);
+  assert.ok(better.regretThompson < better.regretFixed / 2, JSON.stringify(better));
+  assert.ok(better.finalBestShare >= 0.85, 'ends near 1 − floor on the better variant');
+  assert.equal(same.regretFixed, 0);
+});
+
+test('the pooled-world simulator credits a policy that stops the segments below cost and charges one that stops all', () => {
+  // Two segments: one converting at 2% (stop it), one at 40% (keep it).
+  const material = {
+    replay: Array.from({ length: 3000 }, (_, i) => ({
+      industry: i % 2 === 0 ? 'low' : 'high',
+      score: i % 2 === 0 ? 0.1 : 0.9,
+      converts: i % 2 === 0 ? i % 100 === 0 : i % 5 < 2,
+    })),
+    trainingScores: [],
+  };
+  const byRate =
+    (call: (rate: number) => CellCall): CellPolicy =>
+    (cells, unit) =>
+      new Map(
+        cells.map((c) => {
+          const u = c.units[unit] ?? { leads: 0, conversions: 0 };
+          return [c.key, call(u.leads > 0 ? u.conversions / u.leads : 0)];
+        }),
+      );
+  const [sensible, stopAll] = simulatePooled(
+    material,
+    { sensible: byRate((r) => (r < 0.1 ? 'raise' : 'keep')), stopAll: byRate(() => 'raise') },
+    { unitSizes: [1], outcomesPerUnit: 2000, logitSpread: 0, cost: 0.1, seeds: 3 },
+  );
+  assert.equal(sensible?.regret, 0);
+  assert.ok((stopAll?.regret ?? 0) > 100, JSON.stringify(stopAll));
+  assert.equal(stopAll?.leadsWorked, 0);
+});

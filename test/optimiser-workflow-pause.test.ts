@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { createSourceHolds } from '../src/main/source-holds.ts';
+import { workflowActivity } from '../src/main/workflow-activity.ts';
+import {
+  createLiveOptimiser,
+  type LiveOptimiser,
+  type WorkflowActivityRow,
+  type WorkflowControl,
+} from '../src/optimiser/index.ts';
+import { feedMinutes, steadyTraffic } from './support/optimiser-feed.ts';
+import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+
+const ACTOR = { type: 'system' as const, id: 'test' };
+const PERSON = { type: 'user' as const, id: 'usr_admin' };
+const START_MINUTE = Math.floor(Date.UTC(2026, 5, 8) / 60_000);
+
+/** Workflows kept in memory, to watch what the optimiser asks of the workflows service. */
+function memoryWorkflows() {
+  const state = new Map<string, { active: boolean; version: number }>([
+    ['wf_news', { active: true, version: 3 }],
+  ]);
+  const calls: string[] = [];
+  const control: WorkflowControl = {
+    async pause(_ws, id, actor) {
+      const w = state.get(id);
+      if (!w?.active) return { ok: false, reason: `workflow ${id} is not active` };
+      w.active = false;
+      calls.push(`pause ${id} by ${actor.id}`);
+      return { ok: true, version: w.version };
+    },
+    async resume(_ws, id, version, actor) {
+      const w = state.get(id);
+      if (!w || w.active) return false;
+      Object.assign(w, { active: true, version });
+      calls.push(`resume ${id} v${version} by ${actor.id}`);
+      return true;
+    },
+  };
+  return { control, calls, active: () => state.get('wf_news')?.active };
+}
+
+/** Two e-mails a minute from `wf_news`: one in 20 minutes bounces, until `brokenFrom`, then all do. */
+const activityOf =
+  (brokenFrom: () => number) =>
+  async (_ctx: unknown, from: number, to: number): Promise<WorkflowActivityRow[]> => {
+    const rows: WorkflowActivityRow[] = [];
+    for (let minute = from; minute < to; minute++) {
+      const failed = minute >= brokenFrom() ? 2 : minute % 20 === 0 ? 1 : 0;
+      rows.push({ minute, workflowId: 'wf_news', sent: 2 - failed, failed, unsubscribed: 0 });
+    }
+    return rows;
+  };
+
+for (const dialect of DIALECTS) {
+  describe(`workflow pause (${dialect})`, () => {
+    let runtime: TestRuntime;
+    const clock = createManualClock(START_MINUTE * 60_000);
+
+    before(async () => {
+      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
+    });
+    after(async () => {
+      await runtime.dispose();
+    });
+
+    const workspace = async (name: string) =>
+      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
+        .id;
+
+    const optimiserWith = (workflows: WorkflowControl, brokenFrom: () => number): LiveOptimiser =>
+      createLiveOptimiser({
+        store: runtime.store,
+        queue: runtime.queue,
+        audit: runtime.audit,
+        events: runtime.events,
+        clock,
+        ids: runtime.ids,
+        metrics: {
+          catchUp: async (ws) => {
+            await runtime.analytics.catchUp(ws);
+          },
+          perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
+        },
+        thresholds: {
+          championVersion: async () => null,
+          recompute: async () => {},
+          current: async () => null,
+          replace: async () => false,
+        },
+        sources: createSourceHolds(clock),
+        reviewer: { review: async () => ({ ok: false, reason: 'not asked in this test' }) },
+        workflows,
+        activity: { perMinute: activityOf(brokenFrom) },
+        periods: async () => [],
+      });
+
+    /** Steady lead traffic (for the guard's baseline) and minutes of monitoring until an alert opens. */
+    async function untilBroken(ws: string, optimiser: LiveOptimiser, start: number) {
+      await feedMinutes(runtime, clock, ws, start, 300, steadyTraffic);
+      await optimiser.monitor(ws);
+      let minute = start + 300;
+      for (; minute < start + 340; minute++) {
+        await feedMinutes(runtime, clock, ws, minute, 1, steadyTraffic);
+        const report = await optimiser.monitor(ws);
+        if (report.opened.length > 0) return { report, minute };
+      }
+      throw new Error('no alert opened');
+    }
+
+    it('pauses a workflow whose e-mail starts bouncing, with its evidence, and resumes it on rollback', async () => {
+      const ws = await workspace('Bounce');
+      const workflows = memoryWorkflows();
+      const brokenAt = START_MINUTE + 310;
+      const optimiser = optimiserWith(workflows.control, () => brokenAt);
+      const { report, minute } = await untilBroken(ws, optimiser, START_MINUTE);
+      assert.ok(minute - brokenAt <= 10, `detected ${minute - brokenAt} minutes after the break`);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const alert = await inWorkspace(ws, () => optimiser.alert(ctx, report.opened[0]!));
+      assert.equal(alert.kind, 'workflow_bounce_spike');
+      assert.equal(alert.segment, 'workflow:wf_news');
+      assert.equal(alert.evidence.metric, 'bounce_rate');
+      assert.ok(Math.abs(alert.evidence.baseline.value - 0.025) < 0.005, 'one in 40 sends bounced before');
+      assert.equal(alert.evidence.observed.value, 1);
+      assert.equal(report.adjustments.length, 1);
+      assert.equal(report.adjustments[0]?.status, 'applied');
+      const id = report.adjustments[0]!.id;
+      assert.equal(workflows.active(), false, 'deactivated: no new run starts');
+      assert.deepEqual(workflows.calls, [`pause wf_news by optimiser.adjustment:${id}`]);
+      const [made] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 5 }));
+      assert.equal(made?.kind, 'workflow_pause');
+      assert.deepEqual(made?.before, { workflowId: 'wf_news', active: true, version: 3 });
+      assert.deepEqual(made?.after, { workflowId: 'wf_news', active: false, version: 3 });
+      assert.ok(made?.guard, 'guarded');
+      const undone = await inWorkspace(ws, () => optimiser.rollback(ctx, id, PERSON, 'fixed the SMTP key'));
+      assert.equal(undone.status, 'rolled_back');
+      assert.equal(workflows.active(), true);
+      assert.equal(workflows.calls[1], 'resume wf_news v3 by usr_admin');
+      const actions = (
+        await inWorkspace(ws, () => runtime.audit.list(ws, { subject: id, limit: 10 }))
+      ).items.map((e) => e.action);
+      assert.deepEqual(actions.sort(), ['optimiser.change_applied', 'optimiser.change_rolled_back']);
+    });
+
+    it('holds a pause for a person under `propose`: approved it pauses, and the guard undoes it when qualification collapses', async () => {
+      const ws = await workspace('Bounce propose');
+      const workflows = memoryWorkflows();
+      const brokenAt = START_MINUTE + 2000 + 310;
+      const optimiser = optimiserWith(workflows.control, () => brokenAt);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      await inWorkspace(ws, () => optimiser.putPolicy(ctx, { workflowPause: { mode: 'propose' } }, PERSON));
+      const { report, minute } = await untilBroken(ws, optimiser, START_MINUTE + 2000);
+      assert.equal(report.adjustments[0]?.status, 'proposed');
+      assert.equal(workflows.active(), true, 'nothing changed before a person decides');
+      const id = report.adjustments[0]!.id;
+      const approved = await inWorkspace(ws, () => optimiser.approve(ctx, id, PERSON, 'agreed'));
+      assert.equal(approved.status, 'applied');
+      assert.equal(workflows.active(), false);
+      assert.deepEqual(approved.before, { workflowId: 'wf_news', active: true, version: 3 });
+      const entries = (await inWorkspace(ws, () => runtime.audit.list(ws, { subject: id, limit: 10 }))).items;
+      assert.deepEqual(entries.find((e) => e.action === 'optimiser.change_approved')?.actor, PERSON);
+      await assert.rejects(
+        inWorkspace(ws, () => optimiser.reject(ctx, id, PERSON)),
+        /only a proposed change/,
+      );
+      // Nothing qualifies after the pause: the guard's sequential test rolls it back by itself.
+      let settled: string | undefined;
+      for (let m = minute + 1; m < minute + 30 && !settled; m++) {
+        await feedMinutes(runtime, clock, ws, m, 1, () => ({
+          web: { arrivals: 2, qualified: 0 },
+          ads: { arrivals: 1, qualified: 0 },
+        }));
+        settled = (await optimiser.monitor(ws)).adjustments.find((a) => a.id === id)?.status;
+      }
+      assert.equal(settled, 'rolled_back');
+      assert.equal(workflows.active(), true, 'activated again after the rollback committed');
+      assert.match(workflows.calls.at(-1) ?? '', /^resume wf_news v3 by optimiser\.adjustment:/);
+    });
+
+    it('counts sends, bounces and unsubscribes per workflow and minute from the engine’s records', async () => {
+      const ws = await workspace('Activity');
+      const m = START_MINUTE + 5000;
+      const run = (id: string, workflow: string, lead: string) =>
+        runtime.inspect
+          .insertInto('workflow_runs')
+          .values({
+            id,
+            workspace_id: ws,
+            workflow_id: workflow,
+            version: 1,
+            engine_version: 1,
+            lead_id: lead,
+            trigger: 'manual',
+            dedupe_key: id,
+            status: 'completed',
+            input: '{}',
+            error: null,
+            created_at: m * 60_000,
+            updated_at: m * 60_000,
+            finished_at: m * 60_000,
+          })
+          .execute();
+      const step = (runId: string, key: string, status: string, at: number) =>
+        runtime.inspect
+          .insertInto('workflow_steps')
+          .values({
+            workspace_id: ws,
+            run_id: runId,
+            step_key: key,
+            step_id: key,
+            type: 'send_email',
+            seq: 1,
+            status,
+            attempts: 1,
+            output: null,
+            error: null,
+            wake_at: null,
+            started_at: at,
+            finished_at: at,
+          })
+          .execute();
+      await run('run_a', 'wf_a', 'lead_1');
+      await run('run_b', 'wf_b', 'lead_1');
+      await run('run_c', 'wf_a', 'lead_2');
+      await step('run_a', 's1', 'completed', m * 60_000 + 5_000);
+      await step('run_b', 's1', 'completed', m * 60_000 + 20_000);
+      await step('run_c', 's1', 'failed', m * 60_000 + 30_000);
+      await runtime.inspect
+        .insertInto('consent_events')
+        .values({
+          id: 'cev_1',
+          workspace_id: ws,
+          lead_id: 'lead_1',
+          purpose: 'email_marketing',
+          action: 'withdraw',
+          notice_version: null,
+          notice_hash: null,
+          method: 'unsubscribe',
+          source: 'list_unsubscribe',
+          gpc: 0,
+          evidence: null,
+          occurred_at: (m + 1) * 60_000 + 1_000,
+          recorded_at: (m + 1) * 60_000 + 1_000,
+        })
+        .execute();
+      const rows = await inWorkspace(ws, () =>
+        workflowActivity(runtime.store.db, { workspaceId: ws }, m, m + 2),
+      );
+      const sorted = rows.sort((x, y) => x.minute - y.minute || x.workflowId.localeCompare(y.workflowId));
+      assert.deepEqual(sorted, [
+        { minute: m, workflowId: 'wf_a', sent: 1, failed: 1, unsubscribed: 0 },
+        { minute: m, workflowId: 'wf_b', sent: 1, failed: 0, unsubscribed: 0 },
+        // The unsubscribe counts for the workflow whose e-mail reached the person last.
+        { minute: m + 1, workflowId: 'wf_b', sent: 0, failed: 0, unsubscribed: 1 },
+      ]);
+      // The same records, as `GET /v1/analytics/metrics` answers them (one 15-minute window).
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const series = (metric: 'bounce_rate' | 'unsubscribe_rate' | 'emails_sent', segment = 'all') =>
+        inWorkspace(ws, () =>
+          runtime.analytics.series(ctx, {
+            metric,
+            segment,
+            window: '15m',
+            from: m * 60_000,
+            to: (m + 15) * 60_000,
+          }),
+        );
+      const bounce = await series('bounce_rate');
+      const window = bounce.points.find((p) => p.count > 0);
+      assert.deepEqual(window, { start: Math.floor(m / 15) * 15 * 60_000, value: 1 / 3, count: 3 });
+      assert.deepEqual(bounce.segments, ['all', 'workflow:wf_a', 'workflow:wf_b']);
+      const first = async (metric: 'unsubscribe_rate' | 'emails_sent', segment: string) =>
+        (await series(metric, segment)).points.find((p) => p.count > 0);
+      assert.equal((await first('unsubscribe_rate', 'workflow:wf_b'))?.value, 1);
+      assert.equal((await first('unsubscribe_rate', 'all'))?.value, 0.5);
+      assert.equal((await first('emails_sent', 'workflow:wf_a'))?.count, 1);
+    });
+
+    it('measures score drift (PSI) of each window against the day before, and none on too few leads', async () => {
+      const ws = await workspace('Psi');
+      const day = START_MINUTE + 8040; // on the hour, so the 1h window is one bucket
+      // A day of scores spread over 0–99, then an hour where every lead scores 90+.
+      const scored = (minute: number, score: number, i: number) => ({
+        type: 'lead.scored' as const,
+        subject: `lead_${minute}_${i}`,
+        data: { score, source: 'web' },
+      });
+      for (let minute = day; minute < day + 1500; minute += 60) {
+        clock.set(minute * 60_000);
+        const batch: ReturnType<typeof scored>[] = [];
+        for (let i = 0; i < 40; i++)
+          batch.push(scored(minute, minute < day + 1440 ? (i * 37) % 100 : 90 + (i % 10), i));
+        await inWorkspace(ws, () =>
+          runtime.store.transaction((trx) => runtime.events.append(trx, ws, batch)),
+        );
+      }
+      clock.set((day + 1500) * 60_000);
+      await runtime.analytics.catchUp(ws);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      const psi = await inWorkspace(ws, () =>
+        runtime.analytics.series(ctx, {
+          metric: 'score_psi',
+          segment: 'all',
+          window: '1h',
+          from: (day + 1440) * 60_000,
+          to: (day + 1500) * 60_000,
+        }),
+      );
+      assert.equal(psi.points.length, 1);
+      assert.equal(psi.points[0]?.count, 40);
+      assert.ok((psi.points[0]?.value ?? 0) > 0.2, `PSI ${psi.points[0]?.value} over the 0.2 mark`);
+      const same = await inWorkspace(ws, () =>
+        runtime.analytics.series(ctx, {
+          metric: 'score_psi',
+          segment: 'source:web',
+          window: '1d',
+          from: (day + 1440 - 1440) * 60_000,
+          to: (day + 1440) * 60_000,
+        }),
+      );
+      assert.equal(same.points[0]?.value, null, 'no reference day before the first day');
+    });
+  });
+}
