@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createStore, type Db, type Store } from '../src/store/index.ts';
-import { createGroupCommit } from '../src/workflows/engine/group-commit.ts';
+import { createGroupCommit, createSettleCommit } from '../src/workflows/engine/group-commit.ts';
 import { DIALECTS } from './support/runtime.ts';
 
 /** Step settles of concurrent jobs share one commit; each keeps its own outcome. */
@@ -89,6 +89,40 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(
         (await ids()).filter((id) => id.startsWith('c')),
         ['c1', 'c2'],
+      );
+    });
+
+    it('step settles share a commit on SQLite and run side by side on PostgreSQL', async () => {
+      const commit = createSettleCommit({ transaction: counted.transaction, dialect });
+      transactions = 0;
+      // The first settle finishes only once the second has started running. In one shared
+      // transaction the second would wait for the first; the guard turns that wait into a failure.
+      let secondStarted: () => void = () => {};
+      const started = new Promise<void>((resolve) => {
+        secondStarted = resolve;
+      });
+      let guard: NodeJS.Timeout | undefined;
+      const serialised = new Promise<never>((_, reject) => {
+        guard = setTimeout(() => reject(new Error('the second settle waited for the first')), 10_000);
+      });
+      const first = commit(async (trx) => {
+        await insert('d1')(trx);
+        if (dialect === 'postgres') await Promise.race([started, serialised]);
+        return 'd1';
+      });
+      const second = commit(async (trx) => {
+        secondStarted();
+        return insert('d2')(trx);
+      });
+      try {
+        assert.deepEqual(await Promise.all([first, second]), ['d1', 'd2']);
+      } finally {
+        clearTimeout(guard);
+      }
+      assert.equal(transactions, dialect === 'postgres' ? 2 : 1);
+      assert.deepEqual(
+        (await ids()).filter((id) => id.startsWith('d')),
+        ['d1', 'd2'],
       );
     });
   });

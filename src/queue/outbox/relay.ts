@@ -1,5 +1,5 @@
 import { asScheduler, type Clock, LeadloopError } from '../../core/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { Db, Store } from '../../store/index.ts';
 import { fixedChunks } from '../../store/index.ts';
 import { type JobPool, jobNamesOf } from '../catalog.ts';
 import { fairDueIds, fairOrder, type JobStatus } from '../job-rows.ts';
@@ -35,6 +35,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Whether a pool has a queued job that is due (the jobs_due_by_name index answers it). */
+async function anyDue(db: Db, pool: JobPool, now: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('status', '=', 'queued' satisfies JobStatus)
+    .where('name', 'in', jobNamesOf([pool]))
+    .where('run_at', '<=', now)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * The outbox relay. In one transaction it picks due `queued` rows of a pool (skipping rows another
  * relay has locked, on PostgreSQL), hands them to the broker with the row id, and marks them `sent`.
@@ -51,6 +64,12 @@ export function createRelay(options: RelayOptions): Relay {
       const waiting = await withTimeout(broker.waiting(pool), brokerTimeoutMs, `broker waiting(${pool})`);
       if (waiting > bound / 2) return 0;
       const room = bound - waiting;
+      // A pass relays every pool, and most passes find most pools with nothing due: a plain read
+      // says so without a transaction (nor, on SQLite, the write lock). Each pool's transaction
+      // made a pass over six pools take 114 ms at the median on a loaded PostgreSQL, and a job
+      // enqueued mid-pass waits for the next one. A job committed after this read wakes the relay
+      // again (notify), as one committed after the transaction's read did.
+      if (!(await asScheduler(() => anyDue(store.db, pool, clock.now())))) return 0;
       return asScheduler(() =>
         store.transaction(async (trx) => {
           const now = clock.now();

@@ -12,7 +12,7 @@ import { createDefinitionCache, type DefinitionCache, type LoadedVersion } from 
 import type { StartRunInput } from './engine-types.ts';
 import { createEventDelivery } from './event-delivery.ts';
 import { type ExecutorDeps, executeStep, StepFailure, type StepOutcome } from './executors.ts';
-import { createGroupCommit } from './group-commit.ts';
+import { createSettleCommit } from './group-commit.ts';
 import { createRateLimiter } from './limits.ts';
 import { DATABASE_ONLY, loopOutcome, needsConsent, scopeOf, suppression } from './run-scope.ts';
 import {
@@ -116,7 +116,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     },
   };
 
-  const commit = createGroupCommit(store);
+  const commit = createSettleCommit(store);
   const { settingsOf, runningOf, concurrencyOf, admit } = createAdmission({ store, clock, settings });
   const recorder = createStepRecorder({
     store,

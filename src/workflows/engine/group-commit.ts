@@ -74,3 +74,16 @@ export function createGroupCommit(
       setTimeout(() => void flush(), gatherMs);
     });
 }
+
+/**
+ * The commit step settles take on a store. SQLite has one writer, and each commit waits for the
+ * disk, so settles share a commit (group commit above). PostgreSQL runs transactions of separate
+ * connections side by side and already flushes the WAL of concurrent commits together; there, one
+ * group at a time made every settle of the process wait behind the statement round trips of the
+ * settles before it (measured: 14 ms a settle, groups of 3–14, in series), so each settle takes a
+ * transaction of its own and runs alongside the others, as settles of separate worker processes do.
+ */
+export function createSettleCommit(store: Pick<Store, 'transaction' | 'dialect'>): GroupCommit {
+  if (store.dialect === 'postgres') return (fn) => store.transaction(fn);
+  return createGroupCommit(store);
+}
