@@ -10,7 +10,7 @@
  * Usage: node bench/workflows.ts [--runs 1000] [--timers 100] [--skip-corpus]
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -243,8 +243,10 @@ async function timerLateness(target: Target): Promise<Record<string, number>> {
 
 const results: Record<string, unknown> = {
   measuredAt: new Date().toISOString(),
-  note: 'measured on a shared 2-core machine while other work ran; figures vary run to run',
-  command: `node bench/workflows.ts --runs ${RUNS} --timers ${TIMERS}`,
+  // The load average at the start says whether other work shared the machine.
+  loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+  note: '2-core machine; figures vary run to run, more so when loadAverageAtStart is high',
+  command: `${process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL=… TEST_REDIS_URL=… ' : ''}node bench/workflows.ts --runs ${RUNS} --timers ${TIMERS}`,
   n8nReference: { workflow: 'webhook → code → IF', acceptedPerSecond: '83–89', completedPerSecond: '60–62' },
 };
 for (const target of targets) {
