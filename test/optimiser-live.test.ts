@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
-import { createSourceHolds } from '../src/main/source-holds.ts';
-import {
-  createLiveOptimiser,
-  type LiveOptimiser,
-  type PerformanceReviewer,
-  type ThresholdControl,
-  type ThresholdSnapshot,
+import type {
+  LiveOptimiser,
+  PerformanceReviewer,
+  ThresholdControl,
+  ThresholdSnapshot,
 } from '../src/optimiser/index.ts';
 import { createSchedules, type JobContext } from '../src/queue/index.ts';
+import { createTestLiveOptimiser } from './support/live-optimiser.ts';
 import { feedMinutes, type MinuteTraffic, steadyTraffic } from './support/optimiser-feed.ts';
 import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
 
@@ -104,26 +103,8 @@ for (const dialect of DIALECTS) {
       (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
         .id;
 
-    const optimiserWith = (thresholds: ThresholdControl, reviewer: PerformanceReviewer): LiveOptimiser => {
-      return createLiveOptimiser({
-        store: runtime.store,
-        queue: runtime.queue,
-        audit: runtime.audit,
-        events: runtime.events,
-        clock,
-        ids: runtime.ids,
-        metrics: {
-          catchUp: async (ws) => {
-            await runtime.analytics.catchUp(ws);
-          },
-          perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
-        },
-        thresholds,
-        sources: createSourceHolds(clock),
-        reviewer,
-        periods: async () => [],
-      });
-    };
+    const optimiserWith = (thresholds: ThresholdControl, reviewer: PerformanceReviewer): LiveOptimiser =>
+      createTestLiveOptimiser(runtime, clock, { thresholds, reviewer });
     const silentReviewer: PerformanceReviewer = {
       review: async () => ({ ok: false, reason: 'not asked in this test' }),
     };

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
 import type { NewDomainEvent } from '../src/events/index.ts';
-import { createSourceHolds } from '../src/main/source-holds.ts';
-import { createLiveOptimiser, type LiveOptimiser } from '../src/optimiser/index.ts';
+import type { LiveOptimiser } from '../src/optimiser/index.ts';
+import { createTestLiveOptimiser } from './support/live-optimiser.ts';
 import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -47,30 +47,7 @@ for (const dialect of DIALECTS) {
         .id;
 
     /** A new optimiser, as a restarted process builds it: nothing in memory, only the stored state. */
-    const restarted = (): LiveOptimiser =>
-      createLiveOptimiser({
-        store: runtime.store,
-        queue: runtime.queue,
-        audit: runtime.audit,
-        events: runtime.events,
-        clock,
-        ids: runtime.ids,
-        metrics: {
-          catchUp: async (ws) => {
-            await runtime.analytics.catchUp(ws);
-          },
-          perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
-        },
-        thresholds: {
-          championVersion: async () => null,
-          recompute: async () => {},
-          current: async () => null,
-          replace: async () => false,
-        },
-        sources: createSourceHolds(clock),
-        reviewer: { review: async () => ({ ok: false, reason: 'not asked in this test' }) },
-        periods: async () => [],
-      });
+    const restarted = (): LiveOptimiser => createTestLiveOptimiser(runtime, clock);
 
     it('finds a fall in conversions with Page-Hinkley, with its evidence, and a restart every minute changes nothing', async () => {
       const steady = await workspace('Outcomes steady');

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
-import { createSourceHolds } from '../src/main/source-holds.ts';
 import { workflowActivity } from '../src/main/workflow-activity.ts';
-import {
-  createLiveOptimiser,
-  type LiveOptimiser,
-  type WorkflowActivityRow,
-  type WorkflowControl,
-} from '../src/optimiser/index.ts';
+import type { LiveOptimiser, WorkflowActivityRow, WorkflowControl } from '../src/optimiser/index.ts';
+import { createTestLiveOptimiser } from './support/live-optimiser.ts';
 import { feedMinutes, steadyTraffic } from './support/optimiser-feed.ts';
 import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
 
@@ -70,31 +65,7 @@ for (const dialect of DIALECTS) {
         .id;
 
     const optimiserWith = (workflows: WorkflowControl, brokenFrom: () => number): LiveOptimiser =>
-      createLiveOptimiser({
-        store: runtime.store,
-        queue: runtime.queue,
-        audit: runtime.audit,
-        events: runtime.events,
-        clock,
-        ids: runtime.ids,
-        metrics: {
-          catchUp: async (ws) => {
-            await runtime.analytics.catchUp(ws);
-          },
-          perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
-        },
-        thresholds: {
-          championVersion: async () => null,
-          recompute: async () => {},
-          current: async () => null,
-          replace: async () => false,
-        },
-        sources: createSourceHolds(clock),
-        reviewer: { review: async () => ({ ok: false, reason: 'not asked in this test' }) },
-        workflows,
-        activity: { perMinute: activityOf(brokenFrom) },
-        periods: async () => [],
-      });
+      createTestLiveOptimiser(runtime, clock, { workflows, activity: { perMinute: activityOf(brokenFrom) } });
 
     /** Steady lead traffic (for the guard's baseline) and minutes of monitoring until an alert opens. */
     async function untilBroken(ws: string, optimiser: LiveOptimiser, start: number) {
