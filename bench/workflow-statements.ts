@@ -108,6 +108,7 @@ await inWorkspace(workspace.id, async () => {
     await poll.connect();
   }
   const before = statements;
+  texts.clear();
   runtime.startWorkers(4);
   for (const leadId of leadIds) await runtime.workflows.service.run(ws, created.id, { leadId }, ACTOR);
   const completed = async (): Promise<number> => {
@@ -140,6 +141,6 @@ await inWorkspace(workspace.id, async () => {
     }),
   );
 });
-await poll?.end();
+await (poll as pg.Client | null)?.end();
 await runtime.dispose();
 await sink.close();
