@@ -422,15 +422,15 @@ async function subjectRunIds(scope: SubjectScope): Promise<string[]> {
     for (const row of rows) ids.add(row.id);
   }
   const contacts = [...scope.emails, ...scope.phones];
-  if (contacts.length > 0) {
+  // A retention batch brings hundreds of contacts: keep each OR chain under SQLite's depth limit.
+  for (let i = 0; i < contacts.length; i += 200) {
+    const part = contacts.slice(i, i + 200);
     const rows = await scope.db
       .selectFrom('workflow_runs')
       .select('id')
       .where('workspace_id', '=', scope.ctx.workspaceId)
       .where('lead_id', 'is', null)
-      .where((eb) =>
-        eb.or(contacts.map((c) => eb(eb.fn('lower', ['input']), 'like', `%${c.toLowerCase()}%`))),
-      )
+      .where((eb) => eb.or(part.map((c) => eb(eb.fn('lower', ['input']), 'like', `%${c.toLowerCase()}%`))))
       .execute();
     for (const row of rows) ids.add(row.id);
   }
