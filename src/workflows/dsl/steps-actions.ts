@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { scalarSchema } from './predicate.ts';
-import { base, credentialRefSchema, dataFlow, jsonTemplateSchema, next, templateSchema } from './step-kit.ts';
+import {
+  base,
+  credentialRefSchema,
+  dataFlow,
+  jsonTemplateSchema,
+  next,
+  templateSchema,
+  varNameSchema,
+} from './step-kit.ts';
 import { stepIdSchema } from './triggers.ts';
 
 /** Steps that act: messages, requests, CRM records, the lead itself, the council, other workflows. */
@@ -106,20 +114,54 @@ export const chatMessageStepSchema = z
   })
   .strict();
 
-/** Create-or-update a CRM record, matched on e-mail or an external id. `fields`: CRM property → template. */
+/**
+ * Create-or-update a CRM record, matched on e-mail or an external id. `fields`: CRM property →
+ * template. Pipedrive: the person is matched on e-mail (searched, then updated or created); a
+ * `lead` or `deal` is then created for that person, a `company` is an organisation matched on name.
+ */
 export const crmUpsertStepSchema = z
   .object({
     ...base,
     ...next,
     ...dataFlow,
     type: z.literal('crm_upsert'),
-    provider: z.enum(['hubspot', 'salesforce']),
+    provider: z.enum(['hubspot', 'salesforce', 'pipedrive']),
     object: z.enum(['contact', 'lead', 'company', 'deal']),
     matchOn: z.enum(['email', 'externalId']).optional(),
     fields: z.record(z.string().max(100), templateSchema).optional(),
     credential: credentialRefSchema,
   })
   .strict();
+
+/**
+ * A row in a spreadsheet-like table: Google Sheets (`document`: the spreadsheet id, `table`: the
+ * sheet's name; columns are the header row's names) or Airtable (`document`: the base id,
+ * `table`: the table's name or id; columns are field names). `append` adds a row; `upsert`
+ * updates the row whose `matchOn` column equals the value given for it in `columns`, else adds
+ * one; `lookup` reads the rows whose `matchOn` column equals that value (all rows without
+ * `matchOn`, at most 100) into `vars.<saveAs>`.
+ */
+export const tableRowStepSchema = z
+  .object({
+    ...base,
+    ...next,
+    ...dataFlow,
+    type: z.literal('table_row'),
+    provider: z.enum(['google_sheets', 'airtable']),
+    operation: z.enum(['append', 'upsert', 'lookup']),
+    document: z.string().min(1).max(2000),
+    table: z.string().min(1).max(2000),
+    columns: z.record(z.string().min(1).max(200), templateSchema).optional(),
+    matchOn: z.string().min(1).max(200).optional(),
+    saveAs: varNameSchema.optional(),
+    credential: credentialRefSchema,
+  })
+  .strict()
+  .refine((s) => s.operation !== 'upsert' || s.matchOn !== undefined, 'an upsert needs matchOn')
+  .refine(
+    (s) => s.matchOn === undefined || s.columns?.[s.matchOn] !== undefined,
+    'matchOn must name one of the columns (its value is what is matched)',
+  );
 
 const ownerSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fieldRefSchema, predicateSchema, scalarSchema } from './predicate.ts';
-import { base, jsonTemplateSchema, next, templateSchema } from './step-kit.ts';
+import { base, jsonTemplateSchema, next, templateSchema, varNameSchema } from './step-kit.ts';
 import { stepIdSchema, timeZoneSchema } from './triggers.ts';
 
 /** Steps that steer the run or shape its data: branches, waits, loops, splits, variables, no-ops. */
@@ -113,6 +113,13 @@ export const loopStepSchema = z
     body: stepIdSchema,
     maxIterations: z.number().int().min(1).max(1000),
     over: fieldRefSchema.optional(),
+    /** With `over`: each entry also sets `vars.<as>` to the current item. */
+    as: varNameSchema.optional(),
+    /**
+     * With `over`: an item that is an object sets its own fields as run variables (`vars.<field>`),
+     * as n8n's Split Out makes each element the current item; any other item goes to `vars.<as>`.
+     */
+    spread: z.boolean().optional(),
   })
   .strict();
 
@@ -155,6 +162,40 @@ export const setVarsStepSchema = z
     ...next,
     type: z.literal('set_vars'),
     values: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), jsonTemplateSchema),
+  })
+  .strict();
+
+/**
+ * Appends values to lists in run variables: each `append` entry (`vars.<name>` → a field
+ * reference) adds the reference's current value to the list `vars.<name>`. Placed at the end of a
+ * loop body it gathers one value per item (n8n's Aggregate after Split Out). With `loop`, the list
+ * starts afresh on that loop's first item, so a loop entered again does not keep the last pass.
+ */
+export const collectStepSchema = z
+  .object({
+    ...base,
+    ...next,
+    type: z.literal('collect'),
+    append: z.record(varNameSchema, fieldRefSchema).refine((a) => Object.keys(a).length > 0, 'names no list'),
+    loop: stepIdSchema.optional(),
+    /** Longest list kept (later values are dropped); default 1,000. */
+    maxItems: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
+/**
+ * Renders a template into `vars.<saveAs>` and converts its markup: `text` (as written), `html`
+ * (values HTML-escaped), `markdown_to_html`, `html_to_markdown`, `html_to_text`. No code runs:
+ * the template is logic-less and the converters only rewrite markup.
+ */
+export const renderStepSchema = z
+  .object({
+    ...base,
+    ...next,
+    type: z.literal('render'),
+    format: z.enum(['text', 'html', 'markdown_to_html', 'html_to_markdown', 'html_to_text']),
+    template: templateSchema,
+    saveAs: varNameSchema,
   })
   .strict();
 

@@ -9,14 +9,17 @@ import {
   sendEmailStepSchema,
   sendSmsStepSchema,
   startWorkflowStepSchema,
+  tableRowStepSchema,
   updateLeadStepSchema,
   webhookStepSchema,
 } from './steps-actions.ts';
 import {
+  collectStepSchema,
   conditionStepSchema,
   loopStepSchema,
   noopStepSchema,
   opaqueStepSchema,
+  renderStepSchema,
   setVarsStepSchema,
   splitStepSchema,
   switchStepSchema,
@@ -46,6 +49,7 @@ export const stepSchema = z.discriminatedUnion('type', [
   webhookStepSchema,
   chatMessageStepSchema,
   crmUpsertStepSchema,
+  tableRowStepSchema,
   assignOwnerStepSchema,
   updateLeadStepSchema,
   askCouncilStepSchema,
@@ -53,6 +57,8 @@ export const stepSchema = z.discriminatedUnion('type', [
   startWorkflowStepSchema,
   loopStepSchema,
   setVarsStepSchema,
+  collectStepSchema,
+  renderStepSchema,
   noopStepSchema,
   opaqueStepSchema,
 ]);
@@ -63,7 +69,7 @@ export type StepOf<T extends StepType> = Extract<Step, { type: T }>;
 
 /**
  * What a step does to the world, for idempotency keys, rate limits and the verifier:
- * `email`, `sms`, `http`, `webhook`, `chat`, `crm`, `sequence` (enrols into marketing e-mail),
+ * `email`, `sms`, `http`, `webhook`, `chat`, `crm` (CRM records and spreadsheet rows), `sequence` (enrols into marketing e-mail),
  * `ai` (council), `unknown` (opaque), or `null` for steps that only touch the run or the lead.
  */
 export type EffectClass =
@@ -88,6 +94,7 @@ export const EFFECT_CLASS: Record<StepType, EffectClass | null> = {
   webhook: 'webhook',
   chat_message: 'chat',
   crm_upsert: 'crm',
+  table_row: 'crm',
   assign_owner: null,
   update_lead: null,
   ask_council: 'ai',
@@ -95,6 +102,8 @@ export const EFFECT_CLASS: Record<StepType, EffectClass | null> = {
   start_workflow: null,
   loop: null,
   set_vars: null,
+  collect: null,
+  render: null,
   noop: null,
   opaque: 'unknown',
 };
