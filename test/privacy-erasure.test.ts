@@ -370,7 +370,14 @@ for (const dialect of DIALECTS) {
           (f) => f.table,
         ),
       );
-      for (const table of ['leads', 'lead_history', 'events', 'chat_sessions', 'workflow_runs', 'workflow_steps'])
+      for (const table of [
+        'leads',
+        'lead_history',
+        'events',
+        'chat_sessions',
+        'workflow_runs',
+        'workflow_steps',
+      ])
         assert.ok(holding.has(table), `scan finds the person in ${table}: ${[...holding]}`);
       // The council's in-memory reuse cache holds the decision asked about the person.
       assert.deepEqual(
