@@ -32,8 +32,15 @@ for (const broker of BROKERS) {
   }, () => {
     let cluster: Cluster;
     let sink: HttpSink;
+    /** Called with the count of `/effect` requests as each arrives (the kills ride on it). */
+    let onEffect: ((n: number) => void) | null = null;
     before(async () => {
-      sink = await startHttpSink();
+      let effects = 0;
+      sink = await startHttpSink((request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+        if (request.url === '/effect') onEffect?.(++effects);
+      });
       cluster = await startCluster(adminUrl as string, {
         redis: false,
         workers: 2,
@@ -62,16 +69,20 @@ for (const broker of BROKERS) {
           "select count(*) as n from workflow_runs where workflow_id = $1 and status in ('queued','running')",
           [workflowId],
         );
-      const effects = () => sink.requests.filter((r) => r.url === '/effect').length;
+      // One worker dies early (the other takes its leased jobs over once their leases lapse), then
+      // the last one dies while runs are in flight, and a fresh worker picks up what is left. The
+      // kills are sent from the sink as the requests arrive, so polling cannot let them come late.
+      const kills: Promise<void>[] = [];
+      onEffect = (n) => {
+        if (n >= RUNS / 8 && kills.length === 0) kills.push(cluster.killWorker(0, 'SIGKILL'));
+        if (n >= RUNS / 3 && kills.length === 1) kills.push(cluster.killWorker(1, 'SIGKILL'));
+      };
       const accepted = await startRuns(cluster.apiUrl, apiKey, workflowId, RUNS);
       assert.equal(accepted.length, RUNS, 'the API acknowledged every run');
+      assert.ok(await until(async () => kills.length === 2, 300_000), 'both kills were sent');
+      await Promise.all(kills);
+      onEffect = null;
 
-      // One worker dies early (the other takes its leased jobs over once their leases lapse), then
-      // the last one dies while runs are in flight, and a fresh worker picks up what is left.
-      await until(async () => effects() >= RUNS / 8, 300_000);
-      await cluster.killWorker(0, 'SIGKILL');
-      await until(async () => effects() >= RUNS / 3, 300_000);
-      await cluster.killWorker(1, 'SIGKILL');
       const unfinishedAtKill = await open();
       await cluster.startWorker();
       const finished = await until(async () => (await open()) === 0, Math.max(300_000, RUNS * 400));
