@@ -213,10 +213,18 @@ describe('n8n CRM, markup, form and reported nodes', () => {
   const flow = {
     name: 'Form to Pipedrive',
     nodes: [
-      node('On form submission', 'formTrigger', { formTitle: 'Contact us' }, 2.2),
+      node(
+        'On form submission',
+        'formTrigger',
+        {
+          formTitle: 'Contact us',
+          formFields: { values: [{ fieldLabel: 'Name' }, { fieldLabel: 'Email' }] },
+        },
+        2.2,
+      ),
       node('Person', 'pipedrive', {
         resource: 'person',
-        name: '={{ $json.name }}',
+        name: "={{ $('On form submission').item.json.Name }}",
         additionalFields: { email: ['={{ $json.email }}'], phone: ['={{ $json.phone }}'] },
       }),
       node('Note', 'pipedrive', { resource: 'note', content: 'x', additionalFields: {} }),
@@ -247,9 +255,13 @@ describe('n8n CRM, markup, form and reported nodes', () => {
       provider: 'pipedrive',
       object: 'contact',
       credential: 'pipedrive',
-      fields: { name: '{{vars.name}}', phone: '{{vars.phone}}' },
+      fields: { name: '{{trigger.body.Name}}', phone: '{{vars.phone}}' },
       next: byName('Note').id,
     });
+    assert.match(
+      outcome('On form submission')?.reasons[0] ?? '',
+      /fields \(Name, Email\) arrive as trigger\.body/,
+    );
     assert.equal(outcome('Note')?.outcome, 'unmapped');
     assert.match(outcome('Note')?.reasons[0] ?? '', /Pipedrive note/);
     assert.deepEqual(
