@@ -186,12 +186,15 @@ function nodeFor(step: Step, names: ReadonlyMap<string, string>): NodeSpec {
           });
     case 'crm_upsert': {
       if (step.provider === 'pipedrive') {
-        const { name, title, ...rest } = step.fields ?? {};
+        const { name, title, content, ...rest } = step.fields ?? {};
         return base('pipedrive', 1, {
-          resource: { contact: 'person', lead: 'lead', deal: 'deal', company: 'organization' }[step.object],
+          resource: { contact: 'person', lead: 'lead', deal: 'deal', company: 'organization', note: 'note' }[
+            step.object
+          ],
           operation: 'create',
           ...(name !== undefined ? { name: t(name) } : {}),
           ...(title !== undefined ? { title: t(title) } : {}),
+          ...(content !== undefined ? { content: t(content) } : {}),
           additionalFields: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, t(v)])),
         });
       }
@@ -199,9 +202,15 @@ function nodeFor(step: Step, names: ReadonlyMap<string, string>): NodeSpec {
       const resource =
         step.provider === 'hubspot'
           ? step.object
-          : ({ contact: 'contact', lead: 'lead', company: 'account', deal: 'opportunity' } as const)[
-              step.object
-            ];
+          : (
+              {
+                contact: 'contact',
+                lead: 'lead',
+                company: 'account',
+                deal: 'opportunity',
+                note: 'note',
+              } as const
+            )[step.object];
       return base(step.provider, step.provider === 'hubspot' ? 2 : 1, {
         resource,
         operation: 'upsert',

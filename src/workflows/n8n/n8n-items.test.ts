@@ -227,7 +227,12 @@ describe('n8n CRM, markup, form and reported nodes', () => {
         name: "={{ $('On form submission').item.json.Name }}",
         additionalFields: { email: ['={{ $json.email }}'], phone: ['={{ $json.phone }}'] },
       }),
-      node('Note', 'pipedrive', { resource: 'note', content: 'x', additionalFields: {} }),
+      node('Note', 'pipedrive', {
+        resource: 'note',
+        content: '=Asked: {{ $json.message }}',
+        additionalFields: { lead_id: '={{ $json.id }}' },
+      }),
+      node('Call', 'pipedrive', { resource: 'activity', type: 'call', subject: 'x', additionalFields: {} }),
       node('To HTML', 'markdown', { mode: 'markdownToHtml', markdown: '={{ $json.message }}', options: {} }),
       node('Template', 'html', { html: '<p>{{ $json.name }}</p>' }, 1.2),
       node('Scrape', 'html', { operation: 'extractHtmlContent', extractionValues: { values: [] } }, 1.2),
@@ -237,7 +242,8 @@ describe('n8n CRM, markup, form and reported nodes', () => {
     connections: {
       'On form submission': main(['Person']),
       Person: main(['Note']),
-      Note: main(['To HTML']),
+      Note: main(['Call']),
+      Call: main(['To HTML']),
       'To HTML': main(['Template']),
       Template: main(['Scrape']),
       Scrape: main(['Read PDF']),
@@ -262,8 +268,15 @@ describe('n8n CRM, markup, form and reported nodes', () => {
       outcome('On form submission')?.reasons[0] ?? '',
       /fields \(Name, Email\) arrive as trigger\.body/,
     );
-    assert.equal(outcome('Note')?.outcome, 'unmapped');
-    assert.match(outcome('Note')?.reasons[0] ?? '', /Pipedrive note/);
+    const note = byName('Note');
+    assert.deepEqual(note.type === 'crm_upsert' && [note.provider, note.object, note.fields], [
+      'pipedrive',
+      'note',
+      { content: 'Asked: {{vars.message}}' },
+    ]);
+    assert.match(outcome('Note')?.reasons.join(' ') ?? '', /attached to the lead's person/);
+    assert.equal(outcome('Call')?.outcome, 'unmapped');
+    assert.match(outcome('Call')?.reasons[0] ?? '', /Pipedrive activity/);
     assert.deepEqual(
       (({ type, format, template, saveAs }) => ({ type, format, template, saveAs }))(
         byName('To HTML') as Extract<Step, { type: 'render' }>,
