@@ -192,7 +192,8 @@ export function airtableNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappin
   );
 }
 
-const PIPEDRIVE_OBJECT: Record<string, 'contact' | 'lead' | 'deal' | 'company'> = {
+const PIPEDRIVE_OBJECT: Record<string, 'contact' | 'lead' | 'deal' | 'company' | 'note'> = {
+  note: 'note',
   person: 'contact',
   lead: 'lead',
   deal: 'deal',
@@ -207,12 +208,15 @@ export function pipedriveNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappi
   if (!object || (op !== 'create' && op !== 'update'))
     return opaque(
       node,
-      `Pipedrive ${resource} ${op}: Leadloop creates or updates people, leads, deals and organisations only`,
+      `Pipedrive ${resource} ${op}: Leadloop creates or updates people, leads, deals, notes and organisations only`,
     );
   const fields: Record<string, string> = {};
-  for (const key of ['name', 'title']) if (typeof p[key] === 'string') fields[key] = t(p[key], key);
+  for (const key of ['name', 'title', 'content'])
+    if (typeof p[key] === 'string') fields[key] = t(p[key], key);
   for (const [key, value] of Object.entries(rec(p.additionalFields))) {
-    if (key === 'email' || key === 'phone') {
+    if (object === 'note' && /^(person|deal|lead|org)_id$/.test(key)) {
+      reasons.push(`the note is attached to the lead's person (found by e-mail), not to the ${key} given`);
+    } else if (key === 'email' || key === 'phone') {
       const first = Array.isArray(value) ? value[0] : value;
       if (typeof first === 'string' && key === 'phone') fields.phone = t(first, key);
       if (key === 'email') reasons.push("the person is matched on the lead's e-mail");
@@ -221,7 +225,7 @@ export function pipedriveNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappi
     else reasons.push(`the ${key} field group is left out`);
   }
   if (op === 'update') reasons.push('an update matches the person on e-mail (not on the Pipedrive id)');
-  if (object === 'lead' || object === 'deal')
+  if (object === 'lead' || object === 'deal' || object === 'note')
     reasons.push(`the ${object} is created for the lead's person (found by e-mail or created)`);
   return step(
     {
