@@ -85,7 +85,7 @@ const PATTERNS: RolePattern[] = [
     guard:
       /\bi(?:'m| am)?\s+(?:head|heading|oversee|overseeing|in charge|responsible|run|running|look|looking|lead|leading|own|owning|manage|managing)\b/,
     pattern: r(
-      `(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible for|run(?:ning)?|look(?:ing)? after|lead(?:ing)?|own(?:ing)?|manag(?:e|ing))\\s+(?:the |our |all )?(?:${FUNCTIONS})(?:\\s*(?:&|and|\\/)?\\s*(?:${FUNCTIONS}))*(?: department| org(?:ani[sz]ation)?| function)?(?!(?:\\s+[\\p{L}&/-]+){0,2}\\s+team\\b)`,
+      `(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible (?:for|of)|run(?:ning)?|look(?:ing)? after|lead(?:ing)?|own(?:ing)?|manag(?:e|ing))\\s+(?:the |our |all )?(?:${FUNCTIONS})(?:\\s*(?:&|and|\\/)?\\s*(?:${FUNCTIONS}))*(?: department| org(?:ani[sz]ation)?| function)?(?!(?:\\s+[\\p{L}&/-]+){0,2}\\s+team\\b)`,
     ),
   },
   {
@@ -189,10 +189,13 @@ function subjectOf(folded: string, span: { start: number; end: number }): RoleMa
 /** The clause before a title is empty, a greeting or at most two words ("Senior", "Hi, regional"). */
 function startsSentence(clause: string): boolean {
   const words = clause
-    .replace(/^[\s,!.-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|hi there)\b[\s,!.-]*)?/u, '')
+    .replace(
+      /^[\s,!.-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|hi there|good (?:morning|afternoon|day)|dear)\b(?:\s+(?:sir|madam|all|team|there|everyone))?[\s,!.-]*)?/u,
+      '',
+    )
     .trim();
   if (
-    /^(?:(?:this is|it'?s|i'?m|i am|my name is|me llamo|soy|je suis|ich bin|hier ist)\s+)?[\p{L}'-]+(?:\s+[\p{L}'-]+)?\s*,$/u.test(
+    /^(?:(?:this is|it'?s|i'?m|i am|myself|my name is|me llamo|soy|je suis|ich bin|hier ist|(?:best|kind|warm)? ?regards|best|cheers|thanks|thank you|sincerely|greetings|br),?\s+)?[\p{L}'-]+(?:\s+[\p{L}'-]+)?\s*,$/u.test(
       words,
     )
   )

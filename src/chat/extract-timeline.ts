@@ -3,7 +3,7 @@ import { addDays, toIsoDate, type Ymd, ymdOf } from './dates.ts';
 import type { TimelineValue } from './slot-values.ts';
 import { fold, overlaps, type Span } from './text.ts';
 import { endOfPeriod, RULES, type TimelineOptions } from './timeline-rules.ts';
-import { repairSpelling } from './timeline-words.ts';
+import { MONTH_LEAD, MONTHS, repairSpelling } from './timeline-words.ts';
 
 export type { TimelineOptions } from './timeline-rules.ts';
 
@@ -57,6 +57,21 @@ function scan(folded: string, today: Ymd, options: TimelineOptions, found: Timel
   return added;
 }
 
+/**
+ * A word repaired into a bare month name ("Februrary") counts after a lead-in ("by", "end of") or as
+ * the whole answer to "when?": names one letter from a month ("Marco", "Marzo") are no deadline.
+ */
+function monthRepairStands(
+  folded: string,
+  repairedText: string,
+  span: Span,
+  options: TimelineOptions,
+): boolean {
+  if (MONTHS[repairedText] === undefined) return true;
+  if (MONTH_LEAD.test(folded.slice(Math.max(0, span.start - 20), span.start))) return true;
+  return options.expecting === true && folded.trim().length === span.end - span.start;
+}
+
 const BEFORE_DAY = /\b(?:before|prior to|vor dem|vor|antes del?|avant le)\s+$/;
 
 export function extractTimeline(text: string, options: TimelineOptions): TimelineMatch[] {
@@ -68,6 +83,7 @@ export function extractTimeline(text: string, options: TimelineOptions): Timelin
   if (repaired !== null) {
     for (const match of scan(repaired.text, today, options, [])) {
       const span = { start: repaired.start(match.start), end: repaired.end(match.end) };
+      if (!monthRepairStands(folded, repaired.text.slice(match.start, match.end), span, options)) continue;
       if (!found.some((f) => overlaps(f, span))) found.push({ ...span, value: match.value });
     }
   }
