@@ -62,6 +62,11 @@ describe('roles in sign-offs and self-introductions', () => {
     assert.equal(unasked('I am responsible of sales in a furniture company'), 'director');
   });
 
+  it('reads a title in the possessive, or of someone the visitor works for, as someone else’s', () => {
+    assert.equal(unasked("I am the CFO's assistant"), 'individual');
+    assert.equal(unasked('I work for the CRO'), undefined);
+  });
+
   it('still reads a title after someone else’s name as nobody’s', () => {
     assert.equal(unasked('We met Maria, our VP Marketing, last week'), undefined);
   });
@@ -86,6 +91,16 @@ describe('time phrases', () => {
     const got = slots('Requests that arrive on Saturday morning sit untouched until Tuesday', 'need');
     assert.equal(got.timeline, undefined);
     assert.equal(got.need, 'Requests that arrive on Saturday morning sit untouched until Tuesday');
+  });
+});
+
+describe('the need', () => {
+  it('keeps the last word of a clause that ends on its own, and drops the one left before a date', () => {
+    assert.equal(slots('Our referrals are drying up', 'need').need, 'Our referrals are drying up');
+    assert.equal(
+      slots('we need lead scoring in place by March', 'need').need,
+      'we need lead scoring in place',
+    );
   });
 });
 

@@ -61,6 +61,8 @@ const QUESTION_START =
 const TRAILING_CONNECTOR =
   /\s+(?:and|but|so|by|within|in|around|about|of|for|with|at|to|the|a|an|our|is|are|was|before|until|till|starting|from|on|maybe|roughly|approximately|under|over|up|budget)$/iu;
 
+const TRAILING_CONJUNCTION = /\s+(?:and|but|so)$/iu;
+
 /** The character other extractors' spans are masked with. */
 const CLAIMED = '\u0000';
 
@@ -135,7 +137,10 @@ function spanOf(original: string, folded: string, masked: string, run: Clause[])
   const claimedBefore = cue !== undefined && masked.slice(start, cue).includes(CLAIMED);
   if (claimedBefore && cue !== undefined) start = cue;
   const firstClaim = masked.indexOf(CLAIMED, start);
-  if (firstClaim >= 0 && firstClaim < end) end = firstClaim;
+  // Cut before another slot's words ("we need it by | March"): the word left dangling goes too. A
+  // clause that ends on its own keeps its last word ("our pipeline is drying up", "follow up").
+  const cut = firstClaim >= 0 && firstClaim < end;
+  if (cut) end = firstClaim;
   let text = original.slice(start, end);
   const lead = FILLER.exec(`${fold(text)} `)?.[0].length ?? 0;
   text = text.slice(Math.min(lead, text.length));
@@ -143,7 +148,7 @@ function spanOf(original: string, folded: string, masked: string, run: Clause[])
   let previous = '';
   while (previous !== text) {
     previous = text;
-    text = text.replace(/[\s,;:.!?(–—-]+$/u, '').replace(TRAILING_CONNECTOR, '');
+    text = text.replace(/[\s,;:.!?(–—-]+$/u, '').replace(cut ? TRAILING_CONNECTOR : TRAILING_CONJUNCTION, '');
   }
   text = text.replace(/^[\s,;:.!?)–—-]+/u, '');
   const words = contentWords(text);

@@ -73,7 +73,7 @@ const PATTERNS: RolePattern[] = [
     self: true,
     pattern: r(
       [
-        "(?:i|i'm|i am|we)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:the|this|my|our|a)\\s+(?:company|business|firm|shop|agency|startup|practice|store)",
+        "(?:i|i'm|i am|we)\\s+(?:run|own|co-own|founded|started|co-founded|am running|'m running)\\s+(?:the|this|my|our|a)\\s+(?:company|business|firm|shop|agency|startup|practice|store)",
         // "I own three dental practices", "I run a yoga studio": only the visitor's own business.
         "(?:i|i'm|i am)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:(?:the|this|my|our|a|an|two|three|four|five|several|a few|\\d+)\\s+)?(?:[\\p{L}-]+\\s+){0,2}(?:company|companies|business|businesses|firm|shop|shops|agency|startup|practice|practices|store|stores|studio|studios|clinic|clinics|restaurant|restaurants|hotel|hotels|gym|gyms|salon|salons|brand|franchise|franchises|school|cafe|bakery|office|offices|dealership|dealerships)",
       ].join('|'),
@@ -107,7 +107,7 @@ const PATTERNS: RolePattern[] = [
 const SELF_BEFORE =
   /(?:^\W*as\s+|\bi(?:'m| am)|\bim\b|\bme (?:is|am)\b|i work as|i work like|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
 const OTHER_BEFORE =
-  /(?:\b(?:my|our|his|her|their|your|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|mi|mis|nuestr[oa]|mon|ma|notre|nos)\s+(?:[\p{L}-]+\s+){0,2}|report(?:s|ing)? (?:directly )?to (?:the |our |my )?|reports to|with (?:the|our|my) |the (?:ceo|cfo|cto|founder|owner)(?: and| or)? (?:the )?)$/u;
+  /(?:\b(?:my|our|his|her|their|your|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|mi|mis|nuestr[oa]|mon|ma|notre|nos)\s+(?:[\p{L}-]+\s+){0,2}|report(?:s|ing)? (?:directly )?to (?:the |our |my )?|reports to|(?:work|working|researching|looking|asking) for (?:the |our |my )?|with (?:the|our|my) |the (?:ceo|cfo|cto|founder|owner)(?: and| or)? (?:the )?)$/u;
 
 /**
  * Roles and decision statements mapped to authority levels: C-level, founders and "I'm the one
@@ -169,6 +169,8 @@ const SELF_AFTER =
 function subjectOf(folded: string, span: { start: number; end: number }): RoleMatch['subject'] {
   const before = folded.slice(Math.max(0, span.start - 50), span.start);
   const clause = before.slice(Math.max(before.search(/[^.;!?]*$/), 0));
+  // "the CEO's assistant": a title in the possessive is someone else's.
+  if (/^['’]s\b/u.test(folded.slice(span.end))) return 'other';
   if (/\bmy (?:role|title|position|job(?: title)?) (?:is|=|:)\s*(?:the |a |an )?$/.test(clause))
     return 'self';
   if (OTHER_BEFORE.test(clause) && !/\b(?:i'm|i am|im)\s+(?:the|a|an)?\s*$/.test(clause)) return 'other';
