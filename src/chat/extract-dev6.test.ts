@@ -36,6 +36,12 @@ describe('budgets as visitors nobody tuned against write them', () => {
     assert.deepEqual(money('we grew a lot between 2019 and 2024', { ...asked, expecting: false }), []);
   });
 
+  it('reads a range of number words that share one multiplier', () => {
+    assert.deepEqual(money('between four and six thousand euros'), [
+      { min: 4000, max: 6000, currency: 'EUR', period: 'one_off' },
+    ]);
+  });
+
   it('keeps periods written "at month", "one year", "per quater"', () => {
     assert.equal(money('max 300 euro at month')[0]?.period, 'month');
     assert.equal(money('budget 12000 USD one year')[0]?.period, 'year');

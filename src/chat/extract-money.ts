@@ -88,8 +88,11 @@ const MULTIPLIER =
   'lakhs?|lacs?|crores?|k|thousand|grand|tsd\\.?|tausend|mil|mille|millions?|millionen|millones|millon|mio\\.?|mm|mn|m|billions?|bn|b|mrd\\.?|milliards?';
 const NUMBER = "\\d{1,3}(?:[ \\u00a0\\u202f]\\d{3})+(?!\\d)|\\d[\\d.,']*\\d|\\d";
 
+// "between five and ten thousand": the first number of a range borrows the second's multiplier.
+const WORD_RANGE_TO_MULTIPLIER = `(?:and|to|or|-)\\s+(?:${NUMBER_WORD_PATTERN})\\s+(?:thousand|grand|million)\\b`;
+const WORD_RANGE_AFTER = new RegExp(`^\\s*${WORD_RANGE_TO_MULTIPLIER}`, 'u');
 const AMOUNT = new RegExp(
-  `(?<![\\p{L}\\d.,$€£])(?:(?<pre>${PREFIX})\\s?)?(?:(?<num>${NUMBER})|(?<word>half a|${NUMBER_WORD_PATTERN})\\s+(?=(?:thousand|grand|million|k)\\b))` +
+  `(?<![\\p{L}\\d.,$€£])(?:(?<pre>${PREFIX})\\s?)?(?:(?<num>${NUMBER})|(?<word>half a|${NUMBER_WORD_PATTERN})\\s+(?=(?:thousand|grand|million|k)\\b|${WORD_RANGE_TO_MULTIPLIER}))` +
     `(?:\\s?(?<mult>${MULTIPLIER})(?![\\p{L}\\d]))?(?:\\s?(?<post>${SUFFIX})(?![\\p{L}]))?`,
   'gu',
 );
@@ -198,7 +201,8 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
       end = start + match[0].indexOf(groups.mult, (groups.pre?.length ?? 0) + (groups.num?.length ?? 0));
       while (end > start && /\s/.test(folded[end - 1] ?? '')) end--;
     }
-    if (groups.word !== undefined && multiplier === undefined) continue;
+    if (groups.word !== undefined && multiplier === undefined && !WORD_RANGE_AFTER.test(folded.slice(end)))
+      continue;
     if (currency === undefined && multiplier === undefined && NOT_MONEY_AFTER.test(folded.slice(end)))
       continue;
     const perSeat = PER_SEAT_AFTER.test(folded.slice(end)) && currency !== undefined;
