@@ -36,6 +36,15 @@ describe('budgets as visitors nobody tuned against write them', () => {
     assert.deepEqual(money('we grew a lot between 2019 and 2024', { ...asked, expecting: false }), []);
   });
 
+  it('reads "2k leads a month" as a count of leads, and finds the budget said after it', () => {
+    assert.deepEqual(slots('we get ~3k signups a month and can spend 4-6k/month', 'budget').budget, {
+      min: 4000,
+      max: 6000,
+      currency: 'USD',
+      period: 'month',
+    });
+  });
+
   it('reads a range of number words that share one multiplier', () => {
     assert.deepEqual(money('between four and six thousand euros'), [
       { min: 4000, max: 6000, currency: 'EUR', period: 'one_off' },
@@ -103,6 +112,11 @@ describe('time phrases', () => {
 describe('the need', () => {
   it('keeps the last word of a clause that ends on its own, and drops the one left before a date', () => {
     assert.equal(slots('Our referrals are drying up', 'need').need, 'Our referrals are drying up');
+    // "…that" points back: the clause it points at is part of the need, as one span of the message.
+    assert.equal(
+      slots('Trial users never hear from sales. We want to change that.', 'need').need,
+      'Trial users never hear from sales. We want to change that',
+    );
     assert.equal(
       slots('we need lead scoring in place by March', 'need').need,
       'we need lead scoring in place',

@@ -203,8 +203,8 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
     }
     if (groups.word !== undefined && multiplier === undefined && !WORD_RANGE_AFTER.test(folded.slice(end)))
       continue;
-    if (currency === undefined && multiplier === undefined && NOT_MONEY_AFTER.test(folded.slice(end)))
-      continue;
+    // "2k leads a month", "40 hours": a count of something else, whatever its multiplier.
+    if (currency === undefined && NOT_MONEY_AFTER.test(folded.slice(end))) continue;
     const perSeat = PER_SEAT_AFTER.test(folded.slice(end)) && currency !== undefined;
     if (PER_UNIT_AFTER.test(folded.slice(end)) && groups.mult === undefined && !perSeat) continue;
     const yearLike = groups.num !== undefined && /^(19|20)\d\d$/.test(groups.num);

@@ -193,10 +193,27 @@ export function extractNeed(
     .filter((c): c is NeedMatch => c !== undefined && contentWords(c.value).length >= Math.min(minWords, 2));
   const byWords = (a: NeedMatch, b: NeedMatch) => contentWords(b.value).length - contentWords(a.value).length;
   const cued = candidates.filter((c) => c.cued).sort(byWords)[0];
-  if (cued !== undefined) return cued;
+  if (cued !== undefined) return withAntecedent(source, cued, candidates);
   if (!expecting) return undefined;
   const plain = candidates.filter((c) => contentWords(c.value).length >= minWords).sort(byWords)[0];
   return plain === undefined ? undefined : { ...plain, cued: false };
+}
+
+// "half are junk. Looking to fix that": the need phrase points back at the clause before it.
+const POINTS_BACK = /\b(?:that|this|it|them|these|those)\s*$/iu;
+
+/** A need phrase whose object is a pronoun, joined with the clause right before it when only punctuation parts them. */
+function withAntecedent(source: string, need: NeedMatch, candidates: readonly NeedMatch[]): NeedMatch {
+  if (!POINTS_BACK.test(need.value)) return need;
+  // Where the need's words begin (its span may start at the punctuation before them).
+  const start = source.indexOf(need.value, need.start);
+  if (start < 0) return need;
+  const before = candidates
+    .filter((c) => c.end <= start && /^[\s,;:.!–—-]*$/u.test(source.slice(c.end, start)))
+    .at(-1);
+  if (before === undefined) return need;
+  const end = start + need.value.length;
+  return { ...need, start: before.start, end, value: source.slice(before.start, end) };
 }
 
 /** A free-text answer taken whole (less greetings and claimed words) when its question was asked. */
