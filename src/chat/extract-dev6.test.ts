@@ -80,6 +80,8 @@ describe('roles in sign-offs and self-introductions', () => {
   it('reads a title in the possessive, or of someone the visitor works for, as someone else’s', () => {
     assert.equal(unasked("I am the CFO's assistant"), 'individual');
     assert.equal(unasked('I work for the CRO'), undefined);
+    // "it's" after a title ending in "IT" is no possessive.
+    assert.equal(unasked("I'm a freelancer, it's just me"), 'individual');
   });
 
   it('still reads a title after someone else’s name as nobody’s', () => {

@@ -170,7 +170,9 @@ function subjectOf(folded: string, span: { start: number; end: number }): RoleMa
   const before = folded.slice(Math.max(0, span.start - 50), span.start);
   const clause = before.slice(Math.max(before.search(/[^.;!?]*$/), 0));
   // "the CEO's assistant": a title in the possessive is someone else's.
-  if (/^['’]s\b/u.test(folded.slice(span.end))) return 'other';
+  // ("… IT" followed by "'s" is "it's", not the IT department's.)
+  if (/^['’]s\b/u.test(folded.slice(span.end)) && !/\bit$/u.test(folded.slice(span.start, span.end)))
+    return 'other';
   if (/\bmy (?:role|title|position|job(?: title)?) (?:is|=|:)\s*(?:the |a |an )?$/.test(clause))
     return 'self';
   if (OTHER_BEFORE.test(clause) && !/\b(?:i'm|i am|im)\s+(?:the|a|an)?\s*$/.test(clause)) return 'other';
