@@ -6,6 +6,7 @@ import {
   type Workflow,
   type WorkflowIssue,
 } from '../dsl/index.ts';
+import { closeItemLoops } from './item-loops.ts';
 import type { N8nNode, Outcome } from './mapper-kit.ts';
 import { LEADLOOP_NOTES_PREFIX, mapNode } from './node-mappers.ts';
 
@@ -195,6 +196,7 @@ export function importN8nWorkflow(input: unknown, options: { timezone?: string }
     report.notes.push('no trigger could be mapped; the workflow gets a manual trigger');
     report.fullyMapped = false;
   }
+  closeItemLoops(steps, report.notes);
   for (const s of steps.values()) {
     if (s.type === 'loop' && s.body === '') {
       steps.set(s.id, {

@@ -7,6 +7,7 @@ import {
   slackNode,
   twilioNode,
 } from './action-mappers.ts';
+import { aggregateNode, formNode, htmlNode, markdownNode, REPORTED, splitOutNode } from './data-mappers.ts';
 import { condition, setNode, switchNode, waitNode } from './flow-mappers.ts';
 import {
   type MapContext,
@@ -19,6 +20,7 @@ import {
   str,
 } from './mapper-kit.ts';
 import { cronFromCronNode, cronFromScheduleRule } from './schedule.ts';
+import { airtableNode, googleSheetsNode, pipedriveNode } from './table-mappers.ts';
 
 const WEBHOOK_PUSH_TRIGGERS = new Set([
   'formTrigger',
@@ -125,6 +127,20 @@ const N8N_MAPPERS: Record<string, Mapper> = {
     ]),
   stopAndError: () =>
     step({ type: 'noop' }, ['the run ends here (n8n marks it failed; Leadloop records it as finished)']),
+  googleSheets: googleSheetsNode,
+  airtable: airtableNode,
+  pipedrive: pipedriveNode,
+  splitOut: splitOutNode,
+  aggregate: aggregateNode,
+  markdown: markdownNode,
+  html: htmlNode,
+  form: formNode,
+  ...Object.fromEntries(
+    Object.entries(REPORTED).map(([type, reason]): [string, Mapper] => [
+      type,
+      (node) => opaque(node, reason),
+    ]),
+  ),
   code: (node) => opaque(node, 'Code nodes are never executed'),
   function: (node) => opaque(node, 'Function nodes are never executed'),
   functionItem: (node) => opaque(node, 'Function Item nodes are never executed'),
