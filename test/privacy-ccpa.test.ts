@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { call } from './support/http.ts';
+import { call, sendWebhook } from './support/http.ts';
 import {
   DIALECTS,
   eventually,
@@ -14,6 +14,8 @@ import { type HttpSink, startHttpSink } from './support/sinks.ts';
 import { prepareWorkspace } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
+/** A second workspace with its webhook secret and widget key, for the GPC channels. */
+const gpcWs = { workspaceId: '', apiKey: '' };
 const DAY = 86_400_000;
 
 /** A share with a third party (an ad audience), guarded by the CCPA/GPC check the verifier requires. */
@@ -54,10 +56,18 @@ for (const dialect of DIALECTS) {
     let http: HttpApp;
     let sink: HttpSink;
     let ws = { workspaceId: '', organisationId: '', apiKey: '' };
+    const keys = { webhookSecret: '', widgetKey: '' };
 
     before(async () => {
       sink = await startHttpSink();
       ({ runtime, http, ws } = await startAppWithWorkspace(dialect));
+      const created = await runtime.tenants.createWorkspace({
+        name: 'GPC',
+        organisation: 'Org GPC',
+        actor: ACTOR,
+      });
+      Object.assign(keys, { webhookSecret: created.webhookSecret, widgetKey: created.widgetKey });
+      Object.assign(gpcWs, { workspaceId: created.workspace.id, apiKey: created.apiKey });
       await inWorkspace(ws.workspaceId, () => prepareWorkspace(runtime, ws.workspaceId));
       runtime.startWorkers(2);
     });
@@ -173,6 +183,63 @@ for (const dialect of DIALECTS) {
       assert.equal(sink.requests.length, 1, sharedIds.join('\n'));
       assert.ok(sharedIds[0]?.includes(plain));
       assert.ok(!sharedIds.some((b) => b.includes(requested) || b.includes(gpc)));
+    });
+
+    it('Global Privacy Control from a signed webhook and from the widget flag each record an opt-out of sale/share', async () => {
+      const stateOf = async (leadId: string) =>
+        (await call(http.app, 'GET', `/v1/leads/${leadId}/consents`, { key: gpcWs.apiKey })).body.state as {
+          saleOrShareOptOut: boolean;
+          gpc: boolean;
+        };
+      const leadOfEvent = (eventId: string) =>
+        eventually(async () => {
+          const event = await call(http.app, 'GET', `/v1/events/${eventId}`, { key: gpcWs.apiKey });
+          return (event.body.leadId as string | null) ?? undefined;
+        });
+      const signalled = await sendWebhook(
+        http.app,
+        gpcWs.workspaceId,
+        keys.webhookSecret,
+        { email: 'hook.gpc@gpc.example', name: 'Hook Gpc' },
+        { headers: { 'sec-gpc': '1' } },
+      );
+      assert.equal(signalled.status, 202, JSON.stringify(signalled.body));
+      const plain = await sendWebhook(http.app, gpcWs.workspaceId, keys.webhookSecret, {
+        email: 'hook.plain@gpc.example',
+      });
+      const hookLead = await leadOfEvent(signalled.body.eventId as string);
+      const plainLead = await leadOfEvent(plain.body.eventId as string);
+      const hookState = await stateOf(hookLead);
+      assert.equal(hookState.saleOrShareOptOut, true, 'Sec-GPC on the signed webhook opted out');
+      assert.equal(hookState.gpc, true);
+      assert.equal((await stateOf(plainLead)).saleOrShareOptOut, false, 'no signal, no opt-out recorded');
+
+      // The widget sends the browser's navigator.globalPrivacyControl as the session's context.gpc.
+      const started = await call(http.app, 'POST', '/v1/chat/sessions', {
+        body: { widgetKey: keys.widgetKey, context: { gpc: true } },
+      });
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      const sessionId = started.body.sessionId as string;
+      const say = (text: string) =>
+        call(http.app, 'POST', `/v1/chat/sessions/${sessionId}/messages`, {
+          body: { text },
+          headers: { 'x-widget-key': keys.widgetKey },
+        });
+      await say(
+        "Hi, I'm Wanda Widget, the CTO of Widget Works, a 200-person logistics company. We need a better way to route inbound leads. Budget is around $50k and we'd like to go live next quarter.",
+      );
+      await say('wanda@widget-works.example');
+      const last = await say('yes');
+      assert.equal(last.body.outcome, 'qualified', JSON.stringify(last.body));
+      const chatLead = await eventually(async () => {
+        const session = await call(http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: gpcWs.apiKey });
+        return (session.body.leadId as string | null) ?? undefined;
+      }, 30_000);
+      const chatState = await eventually(async () => {
+        const state = await stateOf(chatLead);
+        return state.saleOrShareOptOut ? state : undefined;
+      });
+      assert.equal(chatState.gpc, true);
     });
   });
 }
