@@ -141,7 +141,9 @@ export const crmUpsertStepSchema = z
  * `table`: the table's name or id; columns are field names). `append` adds a row; `upsert`
  * updates the row whose `matchOn` column equals the value given for it in `columns`, else adds
  * one; `lookup` reads the rows whose `matchOn` column equals that value (all rows without
- * `matchOn`, at most 100) into `vars.<saveAs>`.
+ * `matchOn`, at most 100) into `vars.<saveAs>`. An `append` also writes the step's idempotency
+ * key (run id + step key) into `keyColumn` (default `leadloop_key`; `false` turns it off) so a
+ * retried step finds its row instead of adding a second one.
  */
 export const tableRowStepSchema = z
   .object({
@@ -155,6 +157,7 @@ export const tableRowStepSchema = z
     table: z.string().min(1).max(2000),
     columns: z.record(z.string().min(1).max(200), templateSchema).optional(),
     matchOn: z.string().min(1).max(200).optional(),
+    keyColumn: z.union([z.string().min(1).max(200), z.literal(false)]).optional(),
     saveAs: varNameSchema.optional(),
     credential: credentialRefSchema,
   })
