@@ -294,7 +294,7 @@ describe('table and Pipedrive connectors', () => {
     assert.deepEqual(JSON.parse(note?.body ?? ''), { content: 'Asked for a demo', person_id: 7 });
   });
 
-  it('a keyed Airtable append is an upsert merged on the key field, so a retry merges into the first record', async () => {
+  it('a keyed Airtable append is an upsert merged on the key field', async () => {
     const n = sink.requests.length;
     const written = await airtableRow(deps(), {
       token: 'pat-1',
