@@ -109,6 +109,7 @@ export interface AnalyticsService {
       | 'scored'
       | 'chat_reached'
       | 'chat_dropped'
+      | 'chats_ended'
       | 'outcomes'
       | 'conversions',
     fromMinute: number,

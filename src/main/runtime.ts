@@ -218,6 +218,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     predictive,
     council,
     workflows: workflows.service,
+    chats,
     ...(options.random ? { random: options.random } : {}),
   });
 
