@@ -37,7 +37,7 @@ describe('rollups from domain events', () => {
   it('counts model spend, conversions once, and drop-off at the question the visitor left', () => {
     const incs = rollupsOf([
       event('council.decided', { calls: 3, tokens: 1500 }),
-      event('council.decided', { calls: 1, tokens: 500 }),
+      event('council.decided', { calls: 1, tokens: 500, spend: 0.0025, currency: 'USD' }),
       event('outcome.recorded', { converted: true, value: 900, change: 'recorded' }),
       event('outcome.recorded', { converted: true, value: 900, change: 'replaced' }),
       event('chat.ended', {
@@ -52,6 +52,9 @@ describe('rollups from domain events', () => {
       [find(incs, 'model_tokens', 'all')?.total, find(incs, 'model_calls', 'all')?.total],
       [2000, 4],
     );
+    // Spend in money only from decisions priced when recorded (the first carried none).
+    assert.equal(find(incs, 'model_spend', 'all')?.total, 0.0025);
+    assert.equal(find(incs, 'model_spend', 'all')?.count, 1);
     assert.deepEqual(
       [find(incs, 'conversions', 'all')?.count, find(incs, 'conversions', 'all')?.total],
       [1, 900],

@@ -28,7 +28,8 @@ const num = (value: unknown): number | null =>
  *   outcomes, and conversions (total: their value); per the lead's source when the event names it,
  *   as `source_outcomes` and `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
- * - `council.decided` → model decisions (total: tokens) and model calls (total: calls).
+ * - `council.decided` → model decisions (total: tokens), model calls (total: calls) and model
+ *   spend (total: its price in money, from the event's `spend`).
  */
 export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
   const sums = new Map<string, RollupIncrement>();
@@ -121,6 +122,8 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
       case 'council.decided':
         add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);
         add('model_calls', ['all'], minute, num(data.calls) ?? 0);
+        // In money (the producer priced each model's tokens); decisions recorded before prices had none.
+        if (num(data.spend) !== null) add('model_spend', ['all'], minute, num(data.spend) ?? 0);
         break;
       default:
         break;

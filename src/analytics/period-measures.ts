@@ -4,8 +4,8 @@ import { readTotals } from './metric-rollups.ts';
 
 /**
  * One period's measures of a business unit or segment, all from the per-minute rollups, so units
- * are compared on the same definitions. Cost is in model tokens (the council records tokens, not
- * prices) and is kept under the `all` segment only, so a source segment has no cost.
+ * are compared on the same definitions. Cost is in model tokens and in money (US dollars, each
+ * model's tokens at its price) and is kept under the `all` segment only, so a segment has no cost.
  */
 export interface PeriodMeasures {
   arrivals: number;
@@ -20,6 +20,10 @@ export interface PeriodMeasures {
   modelTokens: number | null;
   tokensPerQualified: number | null;
   tokensPerConversion: number | null;
+  /** Model spend in US dollars. */
+  modelSpend: number | null;
+  spendPerQualified: number | null;
+  spendPerConversion: number | null;
 }
 
 const STORED = [
@@ -31,6 +35,7 @@ const STORED = [
   'source_conversions',
   'model_calls',
   'model_tokens',
+  'model_spend',
 ] as const;
 
 type Sums = Map<string, { count: number; total: number }>;
@@ -46,6 +51,7 @@ function measuresOf(sums: Sums | undefined, withCost: boolean): PeriodMeasures {
   const outcomes = count('outcomes');
   const conversions = count('conversions');
   const tokens = total('model_tokens');
+  const spend = total('model_spend');
   return {
     arrivals,
     qualified,
@@ -58,6 +64,9 @@ function measuresOf(sums: Sums | undefined, withCost: boolean): PeriodMeasures {
     modelTokens: withCost ? tokens : null,
     tokensPerQualified: withCost ? ratio(tokens, qualified) : null,
     tokensPerConversion: withCost ? ratio(tokens, conversions) : null,
+    modelSpend: withCost ? spend : null,
+    spendPerQualified: withCost ? ratio(spend, qualified) : null,
+    spendPerConversion: withCost ? ratio(spend, conversions) : null,
   };
 }
 
@@ -71,6 +80,7 @@ export function sumMeasures(list: readonly PeriodMeasures[]): PeriodMeasures {
     ['conversions', { count: sum((m) => m.conversions), total: sum((m) => m.value) }],
     ['model_calls', { count: 0, total: sum((m) => m.modelCalls) }],
     ['model_tokens', { count: 0, total: sum((m) => m.modelTokens) }],
+    ['model_spend', { count: 0, total: sum((m) => m.modelSpend) }],
   ]);
   return measuresOf(sums, true);
 }

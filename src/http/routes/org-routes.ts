@@ -18,6 +18,14 @@ const measuresSchema = z.object({
   modelTokens: z.number().nullable(),
   tokensPerQualified: z.number().nullable(),
   tokensPerConversion: z.number().nullable(),
+  modelSpend: z
+    .number()
+    .nullable()
+    .describe(
+      'Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0)',
+    ),
+  spendPerQualified: z.number().nullable(),
+  spendPerConversion: z.number().nullable(),
 });
 
 const periodSchema = z
@@ -84,6 +92,9 @@ function sumSegments(list: readonly PeriodMeasures[]): PeriodMeasures {
     modelTokens: null,
     tokensPerQualified: null,
     tokensPerConversion: null,
+    modelSpend: null,
+    spendPerQualified: null,
+    spendPerConversion: null,
   };
 }
 
