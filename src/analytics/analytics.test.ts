@@ -79,4 +79,20 @@ describe('rollups from domain events', () => {
     assert.equal(find(incs, 'speed_to_lead', 'source:web')?.total, 600);
     assert.equal(find(incs, `speed_to_lead#${binOf(600)}`, 'all')?.count, 1);
   });
+
+  it('counts arrivals, qualification and outcomes per industry and region under their own names', () => {
+    const incs = rollupsOf([
+      event('lead.created', { source: 'web', industry: 'saas', region: 'dach' }),
+      event('lead.qualified', { source: 'web', industry: 'saas', region: 'dach' }),
+      event('lead.created', { source: 'web' }),
+      event('outcome.recorded', { change: 'recorded', converted: true, value: 10, industry: 'saas' }),
+    ]);
+    assert.equal(find(incs, 'segment_arrivals', 'industry:saas')?.count, 1);
+    assert.equal(find(incs, 'segment_arrivals', 'region:dach')?.count, 1);
+    assert.equal(find(incs, 'segment_qualified', 'industry:saas')?.count, 1);
+    // The detectors' `arrivals` stay per source: no stream per industry or region from these.
+    assert.equal(find(incs, 'arrivals', 'industry:saas'), undefined);
+    assert.equal(find(incs, 'arrivals', 'all')?.count, 2);
+    assert.equal(find(incs, 'conversions', 'industry:saas')?.total, 10);
+  });
 });

@@ -17,9 +17,11 @@ const num = (value: unknown): number | null =>
  * Per-minute increments of the stored metrics, each under `all` and its segments. Every figure
  * comes from the event itself (the producers put them there), so rolling up needs no other read:
  *
- * - `lead.created` → arrivals; `lead.scored` → scored (total: the score) and its score bin
+ * - `lead.created` → arrivals (per source; per industry and region as `segment_arrivals`);
+ *   `lead.scored` → scored (total: the score) and its score bin
  *   (`score#<bin>`, see `scoreBin`); `lead.qualified` →
- *   qualified and, from `acceptedAt`, the speed-to-lead histogram (seconds), per source.
+ *   qualified (per industry and region also as `segment_qualified`) and, from `acceptedAt`, the
+ *   speed-to-lead histogram (seconds), per source.
  * - `chat.taken_over` with `waitedMs` → the hand-off wait histogram, per playbook.
  * - `chat.started` → chat starts, per playbook.
  * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
@@ -58,10 +60,17 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
     const source = str(data.source);
     const bySource = ['all', source && `source:${source}`];
     const playbook = str(data.playbook);
+    // Industry and region (closed vocabularies; the producer leaves out what it could not name).
+    const industry = str(data.industry);
+    const region = str(data.region);
+    const byLeadSegment = [industry && `industry:${industry}`, region && `region:${region}`];
     const byPlaybook = ['all', playbook && `playbook:${playbook}`];
     switch (event.type) {
       case 'lead.created':
         add('arrivals', bySource, minute);
+        // Under their own names: the detectors watch every segment of `arrivals`, and a stream per
+        // industry and region would change their alarm policy; the organisation analytics read these.
+        add('segment_arrivals', byLeadSegment, minute);
         break;
       case 'lead.scored': {
         const score = num(data.score);
@@ -72,6 +81,7 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
       }
       case 'lead.qualified': {
         add('qualified', bySource, minute);
+        add('segment_qualified', byLeadSegment, minute);
         const accepted = num(data.acceptedAt);
         if (accepted !== null)
           addDuration('speed_to_lead', bySource, minute, Math.max(0, event.at - accepted) / 1000);
@@ -104,8 +114,9 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
       }
       case 'outcome.recorded':
         if (data.change !== 'recorded') break;
-        add('outcomes', ['all'], minute);
-        if (data.converted === true) add('conversions', ['all'], minute, num(data.value) ?? 0);
+        add('outcomes', ['all', ...byLeadSegment], minute);
+        if (data.converted === true)
+          add('conversions', ['all', ...byLeadSegment], minute, num(data.value) ?? 0);
         // Calibration: the probability the champion gave before the outcome was known.
         if (num(data.predicted) !== null) {
           add('predicted', ['all'], minute, num(data.predicted) ?? 0);

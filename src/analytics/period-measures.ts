@@ -33,6 +33,8 @@ const STORED = [
   'conversions',
   'source_outcomes',
   'source_conversions',
+  'segment_arrivals',
+  'segment_qualified',
   'model_calls',
   'model_tokens',
   'model_spend',
@@ -40,11 +42,22 @@ const STORED = [
 
 type Sums = Map<string, { count: number; total: number }>;
 
-function measuresOf(sums: Sums | undefined, withCost: boolean): PeriodMeasures {
-  // A source segment keeps its outcomes under `source_*` (see `rollupsOf`).
-  const stored = (m: string) => (withCost ? m : `source_${m}`);
-  const count = (m: string) => sums?.get(m === 'outcomes' || m === 'conversions' ? stored(m) : m)?.count ?? 0;
-  const total = (m: string) => sums?.get(m === 'outcomes' || m === 'conversions' ? stored(m) : m)?.total ?? 0;
+/**
+ * Where each kind of segment keeps its rows (see `rollupsOf`): a unit (`all`) under the plain
+ * names; a source its outcomes under `source_*`; an industry or region its arrivals and qualified
+ * under `segment_*`.
+ */
+type SegmentKind = 'unit' | 'source' | 'lead';
+const STORED_AS: Record<SegmentKind, Partial<Record<string, string>>> = {
+  unit: {},
+  source: { outcomes: 'source_outcomes', conversions: 'source_conversions' },
+  lead: { arrivals: 'segment_arrivals', qualified: 'segment_qualified' },
+};
+
+function measuresOf(sums: Sums | undefined, kind: SegmentKind): PeriodMeasures {
+  const withCost = kind === 'unit';
+  const count = (m: string) => sums?.get(STORED_AS[kind][m] ?? m)?.count ?? 0;
+  const total = (m: string) => sums?.get(STORED_AS[kind][m] ?? m)?.total ?? 0;
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
   const arrivals = count('arrivals');
   const qualified = count('qualified');
@@ -82,12 +95,12 @@ export function sumMeasures(list: readonly PeriodMeasures[]): PeriodMeasures {
     ['model_tokens', { count: 0, total: sum((m) => m.modelTokens) }],
     ['model_spend', { count: 0, total: sum((m) => m.modelSpend) }],
   ]);
-  return measuresOf(sums, true);
+  return measuresOf(sums, 'unit');
 }
 
 /**
- * The measures over minutes [from, to): `all` for the unit, and one entry per other segment that
- * has rows in the period (sources: `source:<name>`).
+ * The measures over minutes [from, to): `all` for the unit, and one entry per segment that has
+ * rows in the period: `source:<name>`, `industry:<industry>`, `region:<region>`.
  */
 export async function readPeriodMeasures(
   db: Db,
@@ -97,6 +110,10 @@ export async function readPeriodMeasures(
 ): Promise<{ all: PeriodMeasures; segments: Map<string, PeriodMeasures> }> {
   const totals = await readTotals(db, ctx, { metrics: STORED, from, to });
   const segments = new Map<string, PeriodMeasures>();
-  for (const [segment, sums] of totals) if (segment !== 'all') segments.set(segment, measuresOf(sums, false));
-  return { all: measuresOf(totals.get('all'), true), segments };
+  for (const [segment, sums] of totals) {
+    if (segment.startsWith('source:')) segments.set(segment, measuresOf(sums, 'source'));
+    else if (segment.startsWith('industry:') || segment.startsWith('region:'))
+      segments.set(segment, measuresOf(sums, 'lead'));
+  }
+  return { all: measuresOf(totals.get('all'), 'unit'), segments };
 }

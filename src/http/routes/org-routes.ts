@@ -37,7 +37,9 @@ const periodSchema = z
     previous: measuresSchema.describe('The window of equal length just before (the trend)'),
     segments: z
       .array(z.object({ segment: z.string(), current: measuresSchema, previous: measuresSchema }))
-      .describe('Per source (`source:<name>`): no model spend'),
+      .describe(
+        'Per source (`source:<name>`), industry (`industry:<industry>`) and region (`region:<region>`), in the council’s vocabularies (leads outside them are in no industry or region segment); no model spend',
+      ),
   })
   .optional()
   .describe('With `window=Nd`: the measures over the last N days and the N days before');
@@ -153,7 +155,7 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
           .optional()
           .describe(
             '`1m`/`15m`/`1h`/`1d`: a trend per business unit in buckets of this length; `Nd`: the ' +
-              'measures over the last N days against the N days before, per unit and per source',
+              'measures over the last N days against the N days before, per unit and per source, industry and region',
           ),
         periods: z.coerce
           .number()
