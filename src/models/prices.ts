@@ -11,11 +11,12 @@ export const PRICE_CURRENCY = 'USD';
 
 /**
  * Where the default prices come from: the providers' public price lists (standard, not batch or
- * cached-input, rates), read for this table in December 2026. Prices change: a deployment that
- * bills on spend sets its own with `LEADLOOP_MODEL_PRICES`.
+ * cached-input, rates) as published in 2025. They were not re-checked against the live pages when
+ * this table was written (this build machine has no route to them), and prices change: a
+ * deployment that bills on spend sets its own with `LEADLOOP_MODEL_PRICES`.
  */
 export const DEFAULT_PRICE_SOURCE =
-  'list prices per million tokens from openai.com/api/pricing and anthropic.com/pricing (standard rates, read 2026-12-06)';
+  'list prices per million tokens from openai.com/api/pricing and anthropic.com/pricing (standard rates as published in 2025, not re-checked; set LEADLOOP_MODEL_PRICES to bill on them)';
 
 /**
  * Default prices of the models we name in the docs and configuration examples, keyed
