@@ -102,11 +102,12 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const ownWhileBehindEveryMs = options.ownWhileBehindEveryMs ?? 2000;
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });
   // Sets while requests arrive: the fixed part of a set's time apart from the part per job, and on
-  // the worker thread a backlog raises the floor (set-sizer.ts).
+  // the worker thread a backlog raises the floor (set-sizer.ts), up to SHARED_PART: a set of 256
+  // held the lock long enough that acceptance fell by half on the loaded machine.
   const sizer = createSetSizer({
     budgetMs: batchBudgetMs,
     minSize: options.ownThread ? Math.min(16, batchSize) : 1,
-    maxSize: batchSize,
+    maxSize: Math.min(SHARED_PART, batchSize),
     growWhileBehind: options.ownThread ?? false,
   });
   const { alarms, methods } = createTableMethods(db, clock);
