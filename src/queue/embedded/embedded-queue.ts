@@ -101,14 +101,12 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const batchBudgetMs = options.batchBudgetMs ?? 2;
   const ownWhileBehindEveryMs = options.ownWhileBehindEveryMs ?? 2000;
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });
-  // Sets while requests arrive: the fixed part of a set's time apart from the part per job, and on
-  // the worker thread a backlog raises the floor (set-sizer.ts), up to SHARED_PART: a set of 256
-  // held the lock long enough that acceptance fell by half on the loaded machine.
+  // Sets while requests arrive: the fixed part of a set's time apart from the part per job
+  // (set-sizer.ts); on the worker thread at least 16, where a set holds only the write lock.
   const sizer = createSetSizer({
     budgetMs: batchBudgetMs,
     minSize: options.ownThread ? Math.min(16, batchSize) : 1,
     maxSize: Math.min(SHARED_PART, batchSize),
-    growWhileBehind: options.ownThread ?? false,
   });
   const { alarms, methods } = createTableMethods(db, clock);
 
@@ -192,7 +190,6 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
           // loop as it took (ingestion first; the backlog drains when it is quiet).
           const claimed = await claim(batchNames, batchSize);
           behind = claimed.length === batchSize;
-          sizer.claimed(behind);
           const { rows: batch, partEnds } = byWorkspace(claimed);
           let next = 0;
           while (next < batch.length) {

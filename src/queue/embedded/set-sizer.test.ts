@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSetSizer } from './set-sizer.ts';
 
-const thread = { budgetMs: 8, minSize: 16, maxSize: 256, growWhileBehind: true };
+const thread = { budgetMs: 8, minSize: 16, maxSize: 256 };
 
 describe('set sizer', () => {
   it('does not count a set’s fixed cost against each job', () => {
@@ -17,29 +17,6 @@ describe('set sizer', () => {
     const sizer = createSetSizer(thread);
     for (const jobs of [16, 20, 17, 30, 16]) sizer.observe(jobs, 12 + 0.3 * jobs);
     assert.equal(sizer.size(), 16);
-  });
-
-  it('raises the floor while claims come back full, and lowers it again when they do not', () => {
-    const sizer = createSetSizer(thread);
-    for (const jobs of [16, 24, 16, 32]) sizer.observe(jobs, 2 + 0.5 * jobs);
-    assert.equal(sizer.size(), 16);
-    const floors: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      sizer.claimed(true);
-      floors.push(sizer.size());
-    }
-    assert.deepEqual(floors, [32, 64, 128, 256, 256, 256]);
-    sizer.claimed(false);
-    assert.equal(sizer.size(), 128);
-    for (let i = 0; i < 5; i++) sizer.claimed(false);
-    assert.equal(sizer.size(), 16);
-  });
-
-  it('inline, a backlog does not make sets larger (requests keep the event loop)', () => {
-    const sizer = createSetSizer({ budgetMs: 2.2, minSize: 1, maxSize: 256, growWhileBehind: false });
-    for (const jobs of [1, 2, 1, 3]) sizer.observe(jobs, 1 + 0.5 * jobs);
-    for (let i = 0; i < 4; i++) sizer.claimed(true);
-    assert.equal(sizer.size(), 2);
   });
 
   it('without a spread of sizes, uses the average per job', () => {

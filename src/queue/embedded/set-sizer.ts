@@ -10,28 +10,24 @@
  * most), and the size is what fits the budget after the fixed part.
  *
  * The budget bounds how long the set holds what requests wait for (the write lock, or the event
- * loop inline). Where that cannot keep up with arrivals, the backlog says so (claims come back
- * full): then `floor` doubles at each full claim up to `maxSize`, trading some request latency for
- * processing that keeps pace, and halves back at each claim that is not full.
+ * loop inline). Letting a backlog grow sets past it (a floor doubling at each full claim) was
+ * tried and dropped: on a loaded machine the worker thread, at niceness 10, held the lock while
+ * descheduled, and acceptance fell by half.
  */
 export interface SetSizer {
   /** The size of the next set while requests arrive. */
   size(): number;
   /** A set of `jobs` took `ms` (the time it held the lock, not the time it waited for it). */
   observe(jobs: number, ms: number): void;
-  /** A claim came back full (the jobs have a backlog) or not. */
-  claimed(full: boolean): void;
 }
 
 export interface SetSizerOptions {
   /** Target time of a set while requests arrive. */
   budgetMs: number;
-  /** Smallest set while requests arrive, and the floor when the jobs keep up. */
+  /** Smallest set while requests arrive. */
   minSize: number;
-  /** Largest set (a claim). */
+  /** Largest set while requests arrive. */
   maxSize: number;
-  /** Whether a backlog raises the floor (the worker thread); inline, requests keep priority. */
-  growWhileBehind: boolean;
 }
 
 /** Weight of the previous sets against the newest in the fit. */
@@ -45,10 +41,9 @@ export function createSetSizer(options: SetSizerOptions): SetSizer {
   let st = 0;
   let snn = 0;
   let snt = 0;
-  let floor = minSize;
   return {
     size() {
-      if (w === 0) return floor;
+      if (w === 0) return minSize;
       const variance = w * snn - sn * sn;
       const slope = variance > 1e-9 * w * snn ? (w * snt - sn * st) / variance : 0;
       // No spread in sizes yet (or a fit that says bigger sets are cheaper): the average per job,
@@ -56,7 +51,7 @@ export function createSetSizer(options: SetSizerOptions): SetSizer {
       const perJob = slope > 0 ? slope : st / Math.max(sn, 1);
       const fixed = slope > 0 ? Math.max(0, (st - slope * sn) / w) : 0;
       const fits = Math.floor((budgetMs - fixed) / Math.max(perJob, 1e-3));
-      return Math.min(maxSize, Math.max(floor, fits));
+      return Math.min(maxSize, Math.max(minSize, fits));
     },
     observe(jobs, ms) {
       if (jobs <= 0) return;
@@ -65,10 +60,6 @@ export function createSetSizer(options: SetSizerOptions): SetSizer {
       st = DECAY * st + ms;
       snn = DECAY * snn + jobs * jobs;
       snt = DECAY * snt + jobs * ms;
-    },
-    claimed(full) {
-      if (!options.growWhileBehind) return;
-      floor = full ? Math.min(maxSize, floor * 2) : Math.max(minSize, Math.floor(floor / 2));
     },
   };
 }
