@@ -90,7 +90,7 @@ function fullYear(raw: string | undefined): number | undefined {
 }
 
 /** A named period relative to today: `next quarter` is `{ period: 'quarter', offset: 1 }`. */
-export interface PeriodRef {
+interface PeriodRef {
   period: Period;
   offset: number;
 }

@@ -198,7 +198,7 @@ export function importN8nWorkflow(input: unknown, options: { timezone?: string }
     report.notes.push('no trigger could be mapped; the workflow gets a manual trigger');
     report.fullyMapped = false;
   }
-  closeItemLoops(steps, report.notes);
+  closeItemLoops(steps, report.notes, (base) => idFor(base, taken));
   for (const s of steps.values()) {
     if (s.type === 'loop' && s.body === '') {
       steps.set(s.id, {

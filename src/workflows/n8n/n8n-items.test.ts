@@ -209,6 +209,52 @@ describe('n8n items: Split Out and Aggregate', () => {
   });
 });
 
+describe('n8n rows: a read passes one item per row on', () => {
+  test('a Google Sheets read gets a loop over its rows before the nodes after it', () => {
+    const { workflow, byName, report } = imported({
+      name: 'Follow up every row',
+      nodes: [
+        node('Every morning', 'scheduleTrigger', { rule: { interval: [{ field: 'days' }] } }, 1.2),
+        node(
+          'Read leads',
+          'googleSheets',
+          {
+            documentId: { __rl: true, mode: 'id', value: 'sheet-9' },
+            sheetName: { __rl: true, mode: 'name', value: 'Leads' },
+            filtersUI: { values: [{ lookupColumn: 'Status', lookupValue: 'new' }] },
+            options: {},
+          },
+          4.5,
+        ),
+        node(
+          'Mail',
+          'emailSend',
+          { toEmail: '={{ $json.Email }}', subject: 'Hi {{ $json.Name }}', text: 'x' },
+          2.1,
+        ),
+      ],
+      connections: { 'Every morning': main(['Read leads']), 'Read leads': main(['Mail']) },
+    });
+    const read = byName('Read leads');
+    assert.ok(read.type === 'table_row');
+    assert.deepEqual(
+      [read.operation, read.matchOn, read.columns, read.saveAs],
+      ['lookup', 'Status', { Status: 'new' }, 'rows'],
+    );
+    const loop = workflow.steps.find((s) => s.id === read.next);
+    assert.ok(loop?.type === 'loop');
+    assert.deepEqual(
+      [loop.over, loop.spread, loop.body, loop.next],
+      ['vars.rows', true, byName('Mail').id, undefined],
+    );
+    const mail = byName('Mail');
+    assert.equal(mail.type === 'send_email' && mail.next, loop.id, 'each row returns to the loop');
+    assert.equal(mail.type === 'send_email' && mail.to, '{{vars.Email}}');
+    assert.ok(report.ok && report.report.notes.some((n) => /once per row/.test(n)));
+    roundTrips(workflow);
+  });
+});
+
 describe('n8n CRM, markup, form and reported nodes', () => {
   const flow = {
     name: 'Form to Pipedrive',

@@ -111,7 +111,9 @@ export function googleSheetsNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMa
       columns[column] = t(first?.lookupValue ?? p.lookupValue ?? '', 'lookup value');
     }
     if (filters.length > 1) reasons.push('only the first filter is applied');
-    reasons.push('the rows found are kept in vars.rows (at most 100); n8n passes one item per row on');
+    reasons.push(
+      'the rows found (at most 100) are kept in vars.rows and the steps after it run once per row',
+    );
   }
   return step(
     {
@@ -170,7 +172,7 @@ export function airtableNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappin
         `the formula ${formula.slice(0, 200)} is not a single field = value test: every record is read`,
       );
     reasons.push(
-      'the records found are kept in vars.records (at most 100); n8n passes one item per record on',
+      'the records found (at most 100) are kept in vars.records and the steps after it run once per record',
     );
   }
   const document = base.value ? t(base.value, 'base') : '';
