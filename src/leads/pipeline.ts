@@ -136,9 +136,11 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
   ): Promise<number> {
     const loaded = await selectEvents.execute(
       db,
-      jobs.map((job) => ({ workspaceId, id: job.payload.eventId })),
+      jobs.map((job) => ({ id: job.payload.eventId })),
     );
-    const byId = new Map(loaded.map((event) => [event.id, event]));
+    const byId = new Map(
+      loaded.filter((event) => event.workspace_id === workspaceId).map((event) => [event.id, event]),
+    );
     const organisationId = await organisationOf(db, workspaceId);
     const now = clock.now();
     const items: Item[] = [];
