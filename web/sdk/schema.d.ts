@@ -9003,6 +9003,7 @@ export interface operations {
                 } | {
                     /** Format: uri */
                     baseUrl?: string;
+                    keyField?: string;
                     /** @constant */
                     kind: "pipedrive";
                     token: string;
