@@ -60,9 +60,40 @@ function pipedriveAnswer(request: ReceivedRequest, res: import('node:http').Serv
         data: { items: request.url.includes('known') ? [{ result_score: 1, item: { id: 7 } }] : [] },
       }),
     );
+  if (request.url.startsWith('/pd/v1/persons/'))
+    return void res.end(
+      JSON.stringify({ success: true, data: { id: Number(request.url.split('/').at(-1)) } }),
+    );
   if (request.url.startsWith('/pd/v1/persons'))
     return void res.end(JSON.stringify({ success: true, data: { id: 8 } }));
   res.end(JSON.stringify({ success: true, data: { id: 'lead-uuid-1' } }));
+}
+
+/**
+ * A sheet that keeps its rows. The first append is applied and then answered 500, as when the
+ * answer is lost after Google wrote the row; later appends answer normally.
+ */
+function statefulSheet() {
+  const grid: string[][] = [['Email', 'Name']];
+  let appends = 0;
+  const answer = (request: ReceivedRequest, res: import('node:http').ServerResponse) => {
+    const body = request.body ? (JSON.parse(request.body) as { range?: string; values?: string[][] }) : {};
+    if (request.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ values: grid }));
+    }
+    if (request.method === 'PUT') {
+      const cell = /!([A-Z]+)1$/.exec(body.range ?? '');
+      if (cell?.[1]) (grid[0] as string[])[cell[1].charCodeAt(0) - 65] = body.values?.[0]?.[0] ?? '';
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('{}');
+    }
+    grid.push(...(body.values ?? []));
+    appends += 1;
+    res.writeHead(appends === 1 ? 500 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(appends === 1 ? { error: { code: 500 } } : { updates: {} }));
+  };
+  return { grid, answer };
 }
 
 describe('table and Pipedrive connectors', () => {
@@ -250,7 +281,115 @@ describe('table and Pipedrive connectors', () => {
     assert.equal(update?.url, '/pd/v1/persons/7');
     assert.deepEqual(JSON.parse(update?.body ?? ''), { phone: '+1 555', name: 'Kai' });
     assert.equal(known.summary.created, false);
+
+    const k = sink.requests.length;
+    await upsertPipedriveRecord(deps(), {
+      token: 'pd-token',
+      baseUrl: `${sink.url}/pd`,
+      object: 'note',
+      record: { email: 'known@example.com', properties: { content: 'Asked for a demo' } },
+    });
+    const note = since(k).at(-1);
+    assert.equal(note?.url, '/pd/v1/notes');
+    assert.deepEqual(JSON.parse(note?.body ?? ''), { content: 'Asked for a demo', person_id: 7 });
   });
+
+  it('a keyed Airtable append is an upsert merged on the key field', async () => {
+    const n = sink.requests.length;
+    const written = await airtableRow(deps(), {
+      token: 'pat-1',
+      baseUrl: `${sink.url}/at`,
+      document: 'appBase1',
+      table: 'Leads',
+      operation: 'append',
+      columns: { Email: 'bob@example.com' },
+      idempotency: { key: 'run-1:row', column: 'leadloop_key' },
+    });
+    const patch = since(n)[0];
+    assert.equal(patch?.method, 'PATCH');
+    assert.deepEqual(JSON.parse(patch?.body ?? ''), {
+      performUpsert: { fieldsToMergeOn: ['leadloop_key'] },
+      records: [{ fields: { Email: 'bob@example.com', leadloop_key: 'run-1:row' } }],
+      typecast: true,
+    });
+    assert.equal(written.summary.created, true);
+  });
+});
+
+/**
+ * Pipedrive that keeps its notes and deals. The first creation of each is applied and then
+ * answered 500 (the answer lost); the deal search matches the custom field's value exactly.
+ */
+function statefulPipedrive() {
+  const notes: { id: number; content: string; person_id: number }[] = [];
+  const deals: { id: number; title: string; person_id: number; [field: string]: unknown }[] = [];
+  const answer = (request: ReceivedRequest, res: import('node:http').ServerResponse) => {
+    const url = new URL(`http://x${request.url}`);
+    const send = (status: number, data: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: status < 300, data }));
+    };
+    if (url.pathname === '/v1/persons/search') return send(200, { items: [{ item: { id: 7 } }] });
+    if (url.pathname === '/v1/persons/7') return send(200, { id: 7 });
+    if (url.pathname === '/v1/notes' && request.method === 'GET')
+      return send(
+        200,
+        notes.filter((n) => String(n.person_id) === url.searchParams.get('person_id')),
+      );
+    if (url.pathname === '/v1/deals/search') {
+      const term = url.searchParams.get('term');
+      const hit = deals.find(
+        (d) => d.dealKey === term && String(d.person_id) === url.searchParams.get('person_id'),
+      );
+      return send(200, { items: hit ? [{ item: { id: hit.id } }] : [] });
+    }
+    const body = JSON.parse(request.body) as Record<string, unknown>;
+    if (url.pathname === '/v1/notes') {
+      notes.push({ ...(body as { content: string; person_id: number }), id: notes.length + 1 });
+      return send(notes.length === 1 ? 500 : 201, { id: notes.length });
+    }
+    deals.push({ ...(body as { title: string; person_id: number }), id: deals.length + 1 });
+    return send(deals.length === 1 ? 500 : 201, { id: deals.length });
+  };
+  return { notes, deals, answer };
+}
+
+describe('Pipedrive creations keyed by the step', () => {
+  const http = createSafeHttp();
+  let sink: HttpSink;
+  let state: ReturnType<typeof statefulPipedrive>;
+  before(async () => {
+    state = statefulPipedrive();
+    sink = await startHttpSink(state.answer);
+  });
+  after(() => sink.close());
+
+  for (const object of ['note', 'deal'] as const)
+    it(`a ${object} whose first answer was lost is found by its key on the retry, not created twice`, async () => {
+      const write = () =>
+        upsertPipedriveRecord(
+          { http, policy: LOCAL },
+          {
+            token: 'pd',
+            baseUrl: sink.url,
+            object,
+            keyField: 'dealKey',
+            idempotencyKey: `run-9:${object}`,
+            record: {
+              email: 'known@example.com',
+              properties: { title: 'Demo', content: 'Asked for a demo' },
+            },
+          },
+        );
+      await assert.rejects(write(), (e: OutboundError) => e.retryable);
+      const retried = await write();
+      assert.equal(retried.summary.created, false);
+      assert.equal(retried.summary.replayed, true);
+      assert.equal(retried.summary.id, 1);
+      const rows = object === 'note' ? state.notes : state.deals;
+      assert.equal(rows.length, 1, `exactly one ${object}`);
+      if (object === 'note') assert.match(state.notes[0]?.content ?? '', /leadloop_key: run-9:note$/);
+    });
 });
 
 for (const dialect of DIALECTS) {
@@ -258,9 +397,12 @@ for (const dialect of DIALECTS) {
     let runtime: TestRuntime;
     let http: HttpApp;
     let sink: HttpSink;
+    let lossySink: HttpSink;
+    const lossy = statefulSheet();
     const ws = { workspaceId: '', apiKey: '' };
     before(async () => {
       sink = await startHttpSink(sheetsAnswer);
+      lossySink = await startHttpSink(lossy.answer);
       const app = await startWorkflowApp(dialect, { workers: 2 });
       ({ runtime, http } = app);
       Object.assign(ws, app.ws);
@@ -275,7 +417,57 @@ for (const dialect of DIALECTS) {
     after(async () => {
       await stopTestApp({ runtime, http });
       await sink.close();
+      await lossySink.close();
     });
+
+    it('a retried append whose first answer was lost leaves exactly one row', () =>
+      inWorkspace(ws.workspaceId, async () => {
+        await runtime.workflows.credentials.put(runtime.store.db, { workspaceId: ws.workspaceId }, 'lossy', {
+          kind: 'google_sheets',
+          token: 'gs-token',
+          baseUrl: lossySink.url,
+        });
+        const created = await runtime.workflows.service.create(
+          ws,
+          {
+            schemaVersion: 1,
+            name: 'One row, answer lost',
+            triggers: [{ type: 'manual' }],
+            start: 'row',
+            steps: [
+              {
+                id: 'row',
+                type: 'table_row',
+                provider: 'google_sheets',
+                operation: 'append',
+                document: 'sheet-1',
+                table: 'Leads',
+                columns: { Email: 'c@example.com', Name: 'C' },
+                credential: 'lossy',
+                retry: { maxAttempts: 3, backoffMs: 10 },
+              },
+            ],
+          },
+          ACTOR,
+        );
+        const { runId } = await runtime.workflows.service.run(
+          ws,
+          created.id,
+          { leadId: null, data: {} },
+          ACTOR,
+        );
+        const run = await eventually(async () => {
+          const r = await runtime.workflows.service.getRun(ws, runId);
+          return r.status === 'completed' || r.status === 'failed' ? r : undefined;
+        });
+        assert.equal(run.status, 'completed', JSON.stringify(run.steps));
+        const row = run.steps.find((s) => s.stepId === 'row');
+        assert.equal(row?.attempts, 2, 'the first attempt failed on the lost answer and was retried');
+        assert.deepEqual(lossy.grid, [
+          ['Email', 'Name', 'leadloop_key'],
+          ['c@example.com', 'C', `${runId}:${row?.stepKey}`],
+        ]);
+      }));
 
     it('appends one row per item, gathers the items, and renders the summary after the last', () =>
       inWorkspace(ws.workspaceId, async () => {
@@ -336,12 +528,14 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(run.status, 'completed', JSON.stringify(run.steps));
         const appends = sink.requests.filter((r) => r.url.includes('%3Aappend') || r.url.includes(':append'));
+        const rowKeys = run.steps.filter((s) => s.stepId === 'row').map((s) => `${runId}:${s.stepKey}`);
         assert.deepEqual(
           appends.map((r) => JSON.parse(r.body).values[0]),
           [
-            ['a@example.com', 'A', ''],
-            ['b@example.com', 'B', ''],
+            ['a@example.com', 'A', '', rowKeys[0]],
+            ['b@example.com', 'B', '', rowKeys[1]],
           ],
+          'each row carries its step visit idempotency key in the added key column',
         );
         assert.equal(
           new Set(run.steps.filter((s) => s.stepId === 'row').map((s) => s.stepKey)).size,

@@ -6,9 +6,13 @@ import { isRetryableStatus, OutboundError, type OutboundResponse } from './safe-
  * `x-api-token` header (never in the URL, where proxies and logs would keep it). A person is
  * matched on e-mail (`GET /v1/persons/search`, exact match) and updated (`PUT /v1/persons/{id}`)
  * or created (`POST /v1/persons`); a `lead` or `deal` is then created for that person
- * (`POST /v1/leads`, `POST /v1/deals`), and a `company` is an organisation matched on name.
- * Pipedrive takes no idempotency key: the person step is an upsert and repeats harmlessly, but a
- * retried lead or deal creation whose first answer was lost can create a second one.
+ * (`POST /v1/leads`, `POST /v1/deals`, `POST /v1/notes`), and a `company` is an organisation
+ * matched on name.
+ * Pipedrive takes no idempotency key, so the step's own key (run id + step key) is stored with what
+ * it creates and looked up first: a note ends with a `leadloop_key:` line and the person's notes
+ * are read before adding one; a lead or deal keeps the key in the custom field the credential
+ * names (`keyField`) and is searched for by it. The person step is an upsert on e-mail. Without
+ * `keyField` a retried lead or deal whose first answer was lost can still be created twice.
  */
 
 const PIPEDRIVE_API = 'https://api.pipedrive.com';
@@ -17,9 +21,16 @@ export interface PipedriveInput {
   token: string;
   /** The company domain's API root (`https://acme.pipedrive.com/api`) or a test server; default the public API. */
   baseUrl?: string;
-  object: 'contact' | 'lead' | 'company' | 'deal';
+  object: 'contact' | 'lead' | 'company' | 'deal' | 'note';
   record: CrmRecord;
+  /** The step's idempotency key (run id + step key). */
+  idempotencyKey?: string;
+  /** The API key of the deal/lead custom field that keeps `idempotencyKey`. */
+  keyField?: string;
 }
+
+/** The line a note's content ends with, naming the step that wrote it. */
+const noteMarker = (key: string) => `leadloop_key: ${key}`;
 
 function failIfBad(response: OutboundResponse): void {
   if (response.status >= 200 && response.status < 300) return;
@@ -39,10 +50,10 @@ function data(response: OutboundResponse): Record<string, unknown> {
 }
 
 /** Pipedrive's first search hit's id (`data.items[0].item.id`), or null. */
-function firstHit(response: OutboundResponse): number | null {
+function firstHit(response: OutboundResponse): number | string | null {
   const items = data(response).items;
   const id = Array.isArray(items) ? (items[0] as { item?: { id?: unknown } } | undefined)?.item?.id : null;
-  return typeof id === 'number' ? id : null;
+  return typeof id === 'number' || typeof id === 'string' ? id : null;
 }
 
 export async function upsertPipedriveRecord(
@@ -100,13 +111,69 @@ export async function upsertPipedriveRecord(
     return { status: person.status, summary: { ...summary, id: personId, created: !found } };
 
   const recordTitle = String(title ?? `${String(name ?? email)} ${input.object}`);
-  const created = await call('POST', input.object === 'lead' ? '/leads' : '/deals', {
-    ...rest,
-    title: recordTitle,
-    person_id: personId,
-  });
+  const path = { lead: '/leads', deal: '/deals', note: '/notes' }[input.object];
+  const key = input.idempotencyKey;
+  const earlier = key ? await findEarlier(call, input.object, personId, key, input.keyField) : null;
+  if (earlier !== null)
+    return {
+      status: 200,
+      summary: { ...summary, id: earlier, personId, created: false, replayed: true },
+    };
+  const content = String(rest.content ?? title ?? '');
+  const created = await call(
+    'POST',
+    path,
+    input.object === 'note'
+      ? { ...rest, content: key ? `${content}\n\n${noteMarker(key)}` : content, person_id: personId }
+      : {
+          ...rest,
+          ...(key && input.keyField ? { [input.keyField]: key } : {}),
+          title: recordTitle,
+          person_id: personId,
+        },
+  );
   return {
     status: created.status,
     summary: { ...summary, id: data(created).id ?? null, personId, created: true },
   };
+}
+
+type PipedriveCall = (method: 'GET', path: string) => Promise<OutboundResponse>;
+
+/**
+ * What an earlier attempt of this step created for the person, found by its key: a note whose
+ * content carries the marker (the person's latest 100 notes), or a lead or deal whose `keyField`
+ * equals the key (Pipedrive's search, exact match). Null when there is none or no way to tell.
+ */
+async function findEarlier(
+  call: PipedriveCall,
+  object: 'lead' | 'deal' | 'note',
+  personId: unknown,
+  key: string,
+  keyField: string | undefined,
+): Promise<string | number | null> {
+  if (object === 'note') {
+    const query = new URLSearchParams({ person_id: String(personId), limit: '100', sort: 'add_time DESC' });
+    const response = await call('GET', `/notes?${query}`);
+    let notes: unknown;
+    try {
+      notes = (JSON.parse(response.body) as { data?: unknown }).data;
+    } catch {
+      notes = null;
+    }
+    const marker = noteMarker(key);
+    const hit = (Array.isArray(notes) ? notes : []).find(
+      (n: { content?: unknown }) => typeof n?.content === 'string' && n.content.includes(marker),
+    ) as { id?: string | number } | undefined;
+    return hit?.id ?? null;
+  }
+  if (!keyField) return null;
+  const query = new URLSearchParams({
+    term: key,
+    fields: 'custom_fields',
+    exact_match: 'true',
+    person_id: String(personId),
+    limit: '1',
+  });
+  return firstHit(await call('GET', `/${object}s/search?${query}`));
 }

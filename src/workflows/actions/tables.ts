@@ -4,13 +4,13 @@ import { isRetryableStatus, OutboundError, type OutboundResponse } from './safe-
 /**
  * Rows in spreadsheet-like tables through their documented REST APIs: Google Sheets v4
  * (`spreadsheets.values`) and Airtable (`/v0/{baseId}/{table}`). Both take a bearer token from the
- * credential store. Neither API takes an idempotency key, so an `upsert` (matched on a column) is
- * the way to make a retried step write its row once; a retried `append` after a lost answer may
- * add a second row.
+ * credential store. Neither API takes an idempotency key, so an `append` writes the step's key
+ * (run id + step key) into a key column and a retry finds it there instead of adding a second row;
+ * an `upsert` (matched on a column) already writes its row once.
  */
 
 /** Column name → cell value, already rendered. */
-export type RowValues = Record<string, string>;
+type RowValues = Record<string, string>;
 
 export interface TableRowInput {
   token: string;
@@ -23,6 +23,8 @@ export interface TableRowInput {
   operation: 'append' | 'upsert' | 'lookup';
   columns: RowValues;
   matchOn?: string;
+  /** The step's idempotency key (run id + step key) and the column an `append` keeps it in. */
+  idempotency?: { key: string; column: string };
 }
 
 /** What a table step hands back: the effect summary and, for lookups, the rows found. */
@@ -31,7 +33,7 @@ export interface TableRowResult extends EffectResult {
 }
 
 /** Rows a lookup returns at most. */
-export const LOOKUP_LIMIT = 100;
+const LOOKUP_LIMIT = 100;
 
 const SHEETS_API = 'https://sheets.googleapis.com';
 const AIRTABLE_API = 'https://api.airtable.com';
@@ -86,8 +88,8 @@ export async function googleSheetsRow(deps: ConnectorDeps, input: TableRowInput)
     failIfBad(response, 'Google Sheets');
     return json(response);
   };
-  // An append needs only the header row; an upsert or lookup reads the rows it matches against.
-  const cells = input.operation === 'append' ? '1:1' : 'A:ZZ';
+  // A plain append needs only the header row; a keyed append, an upsert or a lookup reads the rows.
+  const cells = input.operation === 'append' && !input.idempotency ? '1:1' : 'A:ZZ';
   const sheet = await send('GET', encodeURIComponent(sheetRange(input.table, cells)));
   const grid = (Array.isArray(sheet.values) ? sheet.values : []) as unknown[][];
   let header = (grid[0] ?? []).map((c) => String(c ?? ''));
@@ -113,7 +115,25 @@ export async function googleSheetsRow(deps: ConnectorDeps, input: TableRowInput)
     return { status: 200, summary: { ...summary, found: rows.length }, rows };
   }
 
-  const names = Object.keys(input.columns);
+  const keyed = input.operation === 'append' ? input.idempotency : undefined;
+  const columns = keyed ? { ...input.columns, [keyed.column]: keyed.key } : input.columns;
+  const names = Object.keys(columns);
+  if (keyed && header.length > 0) {
+    const col = header.indexOf(keyed.column);
+    const at = col < 0 ? -1 : grid.findIndex((row, i) => i > 0 && String(row[col] ?? '') === keyed.key);
+    // An earlier attempt of this step appended the row and its answer was lost: nothing to add.
+    if (at > 0) return { status: 200, summary: { ...summary, row: at + 1, created: false, replayed: true } };
+    if (col < 0) {
+      // The key column is added to the header, right of the last named column, so a sheet made by
+      // hand does not have to be prepared for it.
+      header = [...header, keyed.column];
+      const cell = sheetRange(input.table, `${columnLetter(header.length)}1`);
+      await send('PUT', `${encodeURIComponent(cell)}?valueInputOption=RAW`, {
+        range: cell,
+        values: [[keyed.column]],
+      });
+    }
+  }
   if (header.length === 0) {
     header = names;
     await send(
@@ -141,7 +161,7 @@ export async function googleSheetsRow(deps: ConnectorDeps, input: TableRowInput)
     });
     return { status: 200, summary: { ...summary, row: at + 1, created: false } };
   }
-  const row = header.map((h) => input.columns[h] ?? '');
+  const row = header.map((h) => columns[h] ?? '');
   const appended = await send(
     'POST',
     `${encodeURIComponent(sheetRange(input.table, 'A1'))}:append?valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS`,
@@ -158,6 +178,8 @@ const formulaString = (value: string) => `"${value.replace(/\\/g, '\\\\').replac
  * Airtable: `append` is `POST /v0/{base}/{table}` with one record; `upsert` is `PATCH` with
  * `performUpsert.fieldsToMergeOn` (Airtable matches and creates in one call); `lookup` is `GET`
  * with `filterByFormula` `{field} = "value"`. `typecast` lets Airtable convert text to the field's type.
+ * A keyed `append` is an upsert merged on the key field, so Airtable itself keeps a retried
+ * append to one record; the field must exist in the table (Airtable does not create fields).
  */
 export async function airtableRow(deps: ConnectorDeps, input: TableRowInput): Promise<TableRowResult> {
   const url = `${input.baseUrl ?? AIRTABLE_API}/v0/${encodeURIComponent(input.document)}/${encodeURIComponent(input.table)}`;
@@ -180,7 +202,9 @@ export async function airtableRow(deps: ConnectorDeps, input: TableRowInput): Pr
     const rows = records.slice(0, LOOKUP_LIMIT).map((r) => ({ id: r.id ?? null, ...(r.fields ?? {}) }));
     return { status: response.status, summary: { ...summary, found: rows.length }, rows };
   }
-  const upsert = input.operation === 'upsert' && input.matchOn !== undefined;
+  const keyed = input.operation === 'append' ? input.idempotency : undefined;
+  const mergeOn = keyed ? keyed.column : input.operation === 'upsert' ? input.matchOn : undefined;
+  const upsert = mergeOn !== undefined;
   const response = await deps.http.send(
     deps.policy,
     {
@@ -188,16 +212,24 @@ export async function airtableRow(deps: ConnectorDeps, input: TableRowInput): Pr
       url,
       headers,
       body: JSON.stringify({
-        ...(upsert ? { performUpsert: { fieldsToMergeOn: [input.matchOn] } } : {}),
-        records: [{ fields: input.columns }],
+        ...(upsert ? { performUpsert: { fieldsToMergeOn: [mergeOn] } } : {}),
+        records: [{ fields: keyed ? { ...input.columns, [keyed.column]: keyed.key } : input.columns }],
         typecast: true,
       }),
     },
     deps.signal,
   );
+  if (keyed && response.status === 422 && response.body.includes('UNKNOWN_FIELD_NAME'))
+    throw new OutboundError(
+      `Airtable has no field "${keyed.column}" to keep the step's idempotency key in: add it (single line text) or set keyColumn: false`,
+      false,
+    );
   failIfBad(response, 'Airtable');
   const parsed = json(response) as { records?: { id?: string }[]; createdRecords?: string[] };
   const id = parsed.records?.[0]?.id ?? null;
   const created = upsert ? id !== null && (parsed.createdRecords ?? []).includes(id) : true;
-  return { status: response.status, summary: { ...summary, id, created } };
+  return {
+    status: response.status,
+    summary: { ...summary, id, created, ...(keyed && !created ? { replayed: true } : {}) },
+  };
 }

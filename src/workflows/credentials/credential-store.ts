@@ -45,6 +45,11 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
       token: z.string().min(1).max(4000),
       /** The company domain's API root (`https://acme.pipedrive.com/api`); default the public API. */
       baseUrl: z.url().optional(),
+      /**
+       * The API key (40-hex hash) of a text custom field on deals and leads that keeps the step's
+       * idempotency key, so a retried deal or lead creation finds the first one.
+       */
+      keyField: z.string().min(1).max(100).optional(),
     })
     .strict(),
   z

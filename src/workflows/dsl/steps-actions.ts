@@ -117,7 +117,8 @@ export const chatMessageStepSchema = z
 /**
  * Create-or-update a CRM record, matched on e-mail or an external id. `fields`: CRM property →
  * template. Pipedrive: the person is matched on e-mail (searched, then updated or created); a
- * `lead` or `deal` is then created for that person, a `company` is an organisation matched on name.
+ * `lead`, `deal` or `note` (`fields.content`) is then created for that person, a `company` is an
+ * organisation matched on name. Notes are Pipedrive's only.
  */
 export const crmUpsertStepSchema = z
   .object({
@@ -126,12 +127,13 @@ export const crmUpsertStepSchema = z
     ...dataFlow,
     type: z.literal('crm_upsert'),
     provider: z.enum(['hubspot', 'salesforce', 'pipedrive']),
-    object: z.enum(['contact', 'lead', 'company', 'deal']),
+    object: z.enum(['contact', 'lead', 'company', 'deal', 'note']),
     matchOn: z.enum(['email', 'externalId']).optional(),
     fields: z.record(z.string().max(100), templateSchema).optional(),
     credential: credentialRefSchema,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.object !== 'note' || s.provider === 'pipedrive', 'notes are a Pipedrive object');
 
 /**
  * A row in a spreadsheet-like table: Google Sheets (`document`: the spreadsheet id, `table`: the
@@ -139,7 +141,9 @@ export const crmUpsertStepSchema = z
  * `table`: the table's name or id; columns are field names). `append` adds a row; `upsert`
  * updates the row whose `matchOn` column equals the value given for it in `columns`, else adds
  * one; `lookup` reads the rows whose `matchOn` column equals that value (all rows without
- * `matchOn`, at most 100) into `vars.<saveAs>`.
+ * `matchOn`, at most 100) into `vars.<saveAs>`. An `append` also writes the step's idempotency
+ * key (run id + step key) into `keyColumn` (default `leadloop_key`; `false` turns it off) so a
+ * retried step finds its row instead of adding a second one.
  */
 export const tableRowStepSchema = z
   .object({
@@ -153,6 +157,7 @@ export const tableRowStepSchema = z
     table: z.string().min(1).max(2000),
     columns: z.record(z.string().min(1).max(200), templateSchema).optional(),
     matchOn: z.string().min(1).max(200).optional(),
+    keyColumn: z.union([z.string().min(1).max(200), z.literal(false)]).optional(),
     saveAs: varNameSchema.optional(),
     credential: credentialRefSchema,
   })

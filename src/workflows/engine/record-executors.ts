@@ -146,6 +146,8 @@ export async function crmUpsertStep(
         upsertPipedriveRecord(on, {
           ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
           token: c.token,
+          ...(c.keyField ? { keyField: c.keyField } : {}),
+          idempotencyKey: rt.idempotencyKey,
           object: step.object,
           record,
         }),
@@ -157,6 +159,9 @@ export async function crmUpsertStep(
   }
   return go(step.next, { status: result.status, ...result.summary });
 }
+
+/** The column or field a table `append` keeps the step's idempotency key in, unless the step names another. */
+const DEFAULT_KEY_COLUMN = 'leadloop_key';
 
 /**
  * A spreadsheet or Airtable row. Lookups keep the rows found under `vars.<saveAs>`; writes keep
@@ -179,6 +184,9 @@ export async function tableRowStep(
     operation: step.operation,
     columns,
     ...(step.matchOn ? { matchOn: step.matchOn } : {}),
+    ...(step.keyColumn === false
+      ? {}
+      : { idempotency: { key: rt.idempotencyKey, column: step.keyColumn ?? DEFAULT_KEY_COLUMN } }),
   };
   const result = await outbound(() =>
     step.provider === 'google_sheets' ? googleSheetsRow(on, input) : airtableRow(on, input),
