@@ -13,7 +13,7 @@ export interface RelayOptions {
   fairnessWindow?: number | undefined;
   /** Broker calls made while the relay holds a database transaction give up after this long. */
   brokerTimeoutMs: number;
-  /** Most jobs of one `batch` kind and one workspace handed over in one delivery (default 64). */
+  /** Most jobs of one `batch` kind and one workspace handed over in one delivery (default 256). */
   setSize?: number | undefined;
 }
 
@@ -96,7 +96,7 @@ export function deliveriesOf(
 export function createRelay(options: RelayOptions): Relay {
   const { store, clock, broker, resendAfterMs, brokerTimeoutMs } = options;
   const locks = store.dialect === 'postgres';
-  const setSize = options.setSize ?? 64;
+  const setSize = options.setSize ?? 256;
   return {
     async relay(pool, bound) {
       // While the broker is away, jobs simply stay queued in the database (enqueue never needs it).
