@@ -38,8 +38,9 @@ export interface OutboxQueueOptions {
   fairnessWindow?: number;
   workerId?: string;
   /**
-   * Most `batch` jobs committed in one transaction (default 256, as the embedded claim); the relay also hands a workspace's
-   * jobs of a `batch` kind to the broker in sets of this size, one delivery each.
+   * Most `batch` jobs committed in one transaction (default 256, as the embedded claim); the relay
+   * also hands a workspace's jobs of a `batch` kind to the broker in sets of this size, one delivery
+   * each.
    */
   batchSize?: number;
   /** Broker and relay errors (connection loss, timeouts); the queue carries on and retries. */
