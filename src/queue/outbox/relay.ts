@@ -57,21 +57,25 @@ const setPool = (pool: JobPool): boolean =>
 
 /**
  * Deliveries for rows in fair order. Rows of a `batch` kind go in sets of one kind and one
- * workspace, up to `setSize`, each placed where its first row falls in the fair order; other rows
- * are a delivery each.
+ * workspace, up to `setSize`; other rows are a delivery each. Workspaces with fewer jobs in the
+ * pass go first, each workspace's sets in order: a set may hold hundreds of one workspace's jobs,
+ * and a small workspace should not wait behind them (the embedded claim runs small workspaces'
+ * groups first for the same reason).
  */
 export function deliveriesOf(
   rows: readonly { id: string; workspace_id: string; name: string; run_at: number }[],
   setSize: number,
 ): Delivery[] {
-  const deliveries: Delivery[] = [];
+  const made: { delivery: Delivery; key: string }[] = [];
   const open = new Map<string, string[]>();
+  const jobsOf = new Map<string, number>();
   for (const row of fairOrder(rows)) {
+    const key = `${row.name}\u0000${row.workspace_id}`;
+    jobsOf.set(key, (jobsOf.get(key) ?? 0) + 1);
     if (jobCatalog[row.name as JobName]?.unitOfWork !== 'batch' || setSize <= 1) {
-      deliveries.push({ id: row.id, workspaceId: row.workspace_id, name: row.name });
+      made.push({ delivery: { id: row.id, workspaceId: row.workspace_id, name: row.name }, key });
       continue;
     }
-    const key = `${row.name}\u0000${row.workspace_id}`;
     const set = open.get(key);
     if (set && set.length < setSize) {
       set.push(row.id);
@@ -79,10 +83,12 @@ export function deliveriesOf(
     }
     const fresh = [row.id];
     open.set(key, fresh);
-    deliveries.push({ id: row.id, workspaceId: row.workspace_id, name: row.name, ids: fresh });
+    made.push({ delivery: { id: row.id, workspaceId: row.workspace_id, name: row.name, ids: fresh }, key });
   }
+  // Stable: equal counts keep the fair order.
+  made.sort((a, b) => (jobsOf.get(a.key) ?? 0) - (jobsOf.get(b.key) ?? 0));
   // A set of one is an ordinary delivery.
-  return deliveries.map((d) =>
+  return made.map(({ delivery: d }) =>
     d.ids && d.ids.length === 1 ? { id: d.id, workspaceId: d.workspaceId, name: d.name } : d,
   );
 }
