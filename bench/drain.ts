@@ -14,8 +14,9 @@
  * and counts every query the pg driver sends: one round trip each (node-postgres sends a
  * parameterised query as one parse/bind/execute/sync exchange and does not pipeline).
  * With --workers N (PostgreSQL) N-1 more worker processes (this script, forked) drain beside this
- * one; their statements and CPU are added to the totals.
- * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq] [--workers 1]
+ * one; their statements and CPU are added to the totals. --workspaces N spreads the leads
+ * round-robin over N workspaces (one workspace's sets run one at a time, whatever the workers).
+ * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq] [--workers 1] [--workspaces 1]
  */
 
 import { type ChildProcess, fork } from 'node:child_process';
@@ -46,9 +47,12 @@ const { values } = parseArgs({
     only: { type: 'string' },
     concurrency: { type: 'string' },
     workers: { type: 'string', default: '1' },
+    workspaces: { type: 'string', default: '1' },
   },
 });
 const WORKERS = Number(values.workers);
+/** Leads spread round-robin over this many workspaces: one workspace's sets run one at a time. */
+const WORKSPACES = Number(values.workspaces);
 if (WORKERS > 1 && !values.postgres) throw new Error('--workers needs --postgres (SQLite is one process)');
 /** Set in a forked worker process: the schema and data directory of the run it joins. */
 const CHILD = process.env.DRAIN_CHILD_SCHEMA
@@ -219,16 +223,20 @@ async function run(): Promise<{
     ...(POSTGRES ? { postgresSchema: schema } : { sqliteFile: join(dir, 'leadloop.db') }),
   });
   try {
-    const { workspace } = await runtime.tenants.createWorkspace({
-      name: 'Drain',
-      actor: { type: 'system', id: 'bench' },
-    });
+    const workspaceIds: string[] = [];
+    for (let i = 0; i < WORKSPACES; i++) {
+      const { workspace } = await runtime.tenants.createWorkspace({
+        name: `Drain ${i + 1}`,
+        actor: { type: 'system', id: 'bench' },
+      });
+      workspaceIds.push(workspace.id);
+    }
     const pending: Promise<unknown>[] = [];
     for (let n = 1; n <= LEADS; n++) {
       const rawBody = benchLeadBody(n);
       pending.push(
         runtime.ingest.acceptLead({
-          workspaceId: workspace.id,
+          workspaceId: workspaceIds[n % WORKSPACES] as string,
           source: 'webhook',
           idempotencyKey: `msg_${n}`,
           rawBody,
@@ -277,14 +285,19 @@ async function run(): Promise<{
     for (const child of children) child.send('start');
     runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY, ONLY);
     for (;;) {
-      const row = await inWorkspace(workspace.id, () =>
-        runtime.store.db
-          .selectFrom('events')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('status', '=', 'accepted')
-          .executeTakeFirstOrThrow(),
-      );
-      if (Number(row.n) === 0) break;
+      let left = 0;
+      for (const workspaceId of workspaceIds) {
+        const row = await inWorkspace(workspaceId, () =>
+          runtime.store.db
+            .selectFrom('events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('status', '=', 'accepted')
+            .executeTakeFirstOrThrow(),
+        );
+        left += Number(row.n);
+        if (left > 0) break;
+      }
+      if (left === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const elapsed = performance.now() - started;
@@ -324,7 +337,9 @@ if (CHILD) {
 
 async function main(): Promise<void> {
   const database = POSTGRES ? `postgres${values.broker === 'none' ? '' : ` + ${values.broker}`}` : 'sqlite';
-  process.stderr.write(`database: ${database}, ${WORKERS} worker process${WORKERS > 1 ? 'es' : ''}\n`);
+  process.stderr.write(
+    `database: ${database}, ${WORKERS} worker process${WORKERS > 1 ? 'es' : ''}, ${WORKSPACES} workspace${WORKSPACES > 1 ? 's' : ''}\n`,
+  );
   const runs: Awaited<ReturnType<typeof run>>[] = [];
   for (let i = 1; i <= Number(values.runs); i++) {
     process.stderr.write(`run ${i}/${values.runs}: ${LEADS} leads\n`);
@@ -365,7 +380,7 @@ async function main(): Promise<void> {
   for (const [text, n] of top)
     process.stdout.write(`${(n / LEADS).toFixed(2).padStart(6)}  ${text.slice(0, 110)}\n`);
   const file = writeResult(
-    `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}${WORKERS > 1 ? `-${WORKERS}-workers` : ''}`,
+    `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}${WORKERS > 1 ? `-${WORKERS}-workers` : ''}${WORKSPACES > 1 ? `-${WORKSPACES}-workspaces` : ''}`,
     {
       command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.concurrency ? ` --concurrency ${values.concurrency}` : ''}${WORKERS > 1 ? ` --workers ${WORKERS}` : ''}`,
       database,
