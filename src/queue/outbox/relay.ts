@@ -24,7 +24,12 @@ export interface Relay {
    * A pool of `batch` kinds is handed over in sets (one delivery per set), and its buffer holds at
    * least two sets. Returns how many jobs it handed over.
    */
-  relay(pool: JobPool, bound: number): Promise<number>;
+  relay(pool: JobPool, bound: number, options?: { due?: boolean }): Promise<number>;
+  /**
+   * The pools among `pools` with a queued job that is due, in one statement: a pass asks once
+   * instead of once per pool, and gives each `relay` call the answer (`due`).
+   */
+  duePools(pools: readonly JobPool[]): Promise<Set<JobPool>>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -93,9 +98,40 @@ export function deliveriesOf(
   );
 }
 
+/** Which of `pools` have a queued job that is due: one `exists` per pool, one statement. */
+async function duePoolsIn(db: Db, pools: readonly JobPool[], now: number): Promise<Set<JobPool>> {
+  if (pools.length === 0) return new Set();
+  const row = await db
+    .selectNoFrom((eb) =>
+      pools.map((pool, i) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('jobs')
+              .select('id')
+              .where('status', '=', 'queued' satisfies JobStatus)
+              .where('name', 'in', jobNamesOf([pool]))
+              .where('run_at', '<=', now)
+              .limit(1),
+          )
+          .as(`p${i}`),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  const flags = row as Record<string, unknown>;
+  // SQLite answers 1/0, PostgreSQL true/false.
+  return new Set(
+    pools.filter((_, i) => {
+      const flag = flags[`p${i}`];
+      return flag === true || Number(flag) === 1;
+    }),
+  );
+}
+
 /**
  * The outbox relay. In one transaction it picks due `queued` rows of a pool (skipping rows another
- * relay has locked, on PostgreSQL), hands them to the broker with the row id, and marks them `sent`.
+ * relay has locked, on PostgreSQL), marks them `sent` and hands them to the broker by row id (a
+ * `batch` kind's rows in sets, see `deliveriesOf`).
  * If the transaction does not commit after the hand-over, the rows stay `queued` and are handed over
  * again: a worker ignores a delivery whose row is not `sent` (or whose lease it does not hold).
  */
@@ -104,7 +140,9 @@ export function createRelay(options: RelayOptions): Relay {
   const locks = store.dialect === 'postgres';
   const setSize = options.setSize ?? 256;
   return {
-    async relay(pool, bound) {
+    duePools: (pools) => asScheduler(() => duePoolsIn(store.db, pools, clock.now())),
+    async relay(pool, bound, relayOptions) {
+      if (relayOptions?.due === false) return 0;
       // While the broker is away, jobs simply stay queued in the database (enqueue never needs it).
       if (!broker.ready()) return 0;
       const waiting = await withTimeout(broker.waiting(pool), brokerTimeoutMs, `broker waiting(${pool})`);
@@ -118,7 +156,8 @@ export function createRelay(options: RelayOptions): Relay {
       // made a pass over six pools take 114 ms at the median on a loaded PostgreSQL, and a job
       // enqueued mid-pass waits for the next one. A job committed after this read wakes the relay
       // again (notify), as one committed after the transaction's read did.
-      if (!(await asScheduler(() => anyDue(store.db, pool, clock.now())))) return 0;
+      if (relayOptions?.due !== true && !(await asScheduler(() => anyDue(store.db, pool, clock.now()))))
+        return 0;
       return asScheduler(() =>
         store.transaction(async (trx) => {
           const now = clock.now();
