@@ -10,7 +10,7 @@ import { createRabbitmqQueue } from '../../src/queue/rabbitmq/rabbitmq-queue.ts'
 import { openBullmqProbe } from '../../src/queue/testing/bullmq-test-support.ts';
 import { uniquePrefix } from '../../src/queue/testing/queue-test-support.ts';
 import { deleteRabbitmqTopology, openRabbitmqProbe } from '../../src/queue/testing/rabbitmq-test-support.ts';
-import { type Store, type UnitOfWork } from '../../src/store/index.ts';
+import type { Store, UnitOfWork } from '../../src/store/index.ts';
 import { freePort } from './cluster.ts';
 import { until } from './outbox.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
