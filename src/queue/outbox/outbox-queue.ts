@@ -38,7 +38,7 @@ export interface OutboxQueueOptions {
   fairnessWindow?: number;
   workerId?: string;
   /**
-   * Most `batch` jobs committed in one transaction (default 256, as the embedded claim); the relay
+   * Most `batch` jobs committed in one transaction (default 64); the relay
    * also hands a workspace's jobs of a `batch` kind to the broker in sets of this size, one delivery
    * each.
    */
@@ -96,7 +96,7 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
   const resendAfterMs = options.resendAfterMs ?? 60_000;
   const idlePollMs = options.idlePollMs ?? 250;
   const random = options.random ?? Math.random;
-  const batchSize = options.batchSize ?? 256;
+  const batchSize = options.batchSize ?? 64;
   const workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const onError = brokerErrors(options);
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });

@@ -123,8 +123,8 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         assert.deepEqual(
           broker.published.map((d) => [d.workspaceId, d.ids?.length]),
           [
-            ['ws_2', 3],
             ['ws_1', 64],
+            ['ws_2', 3],
             ['ws_1', 61],
           ],
         );

@@ -13,7 +13,7 @@ export interface RelayOptions {
   fairnessWindow?: number | undefined;
   /** Broker calls made while the relay holds a database transaction give up after this long. */
   brokerTimeoutMs: number;
-  /** Most jobs of one `batch` kind and one workspace handed over in one delivery (default 256). */
+  /** Most jobs of one `batch` kind and one workspace handed over in one delivery (default 64). */
   setSize?: number | undefined;
 }
 
@@ -62,10 +62,8 @@ const setPool = (pool: JobPool): boolean =>
 
 /**
  * Deliveries for rows in fair order. Rows of a `batch` kind go in sets of one kind and one
- * workspace, up to `setSize`; other rows are a delivery each. Workspaces with fewer jobs in the
- * pass go first, each workspace's sets in order: a set may hold hundreds of one workspace's jobs,
- * and a small workspace should not wait behind them (the embedded claim runs small workspaces'
- * groups first for the same reason).
+ * workspace, up to `setSize`, each placed where its first row falls in the fair order; other rows
+ * are a delivery each.
  */
 export function deliveriesOf(
   rows: readonly { id: string; workspace_id: string; name: string; run_at: number }[],
@@ -73,10 +71,8 @@ export function deliveriesOf(
 ): Delivery[] {
   const made: { delivery: Delivery; key: string }[] = [];
   const open = new Map<string, string[]>();
-  const jobsOf = new Map<string, number>();
   for (const row of fairOrder(rows)) {
     const key = `${row.name}\u0000${row.workspace_id}`;
-    jobsOf.set(key, (jobsOf.get(key) ?? 0) + 1);
     if (jobCatalog[row.name as JobName]?.unitOfWork !== 'batch' || setSize <= 1) {
       made.push({ delivery: { id: row.id, workspaceId: row.workspace_id, name: row.name }, key });
       continue;
@@ -90,8 +86,6 @@ export function deliveriesOf(
     open.set(key, fresh);
     made.push({ delivery: { id: row.id, workspaceId: row.workspace_id, name: row.name, ids: fresh }, key });
   }
-  // Stable: equal counts keep the fair order.
-  made.sort((a, b) => (jobsOf.get(a.key) ?? 0) - (jobsOf.get(b.key) ?? 0));
   // A set of one is an ordinary delivery.
   return made.map(({ delivery: d }) =>
     d.ids && d.ids.length === 1 ? { id: d.id, workspaceId: d.workspaceId, name: d.name } : d,
@@ -130,15 +124,15 @@ async function duePoolsIn(db: Db, pools: readonly JobPool[], now: number): Promi
 
 /**
  * The outbox relay. In one transaction it picks due `queued` rows of a pool (skipping rows another
- * relay has locked, on PostgreSQL), marks them `sent` and hands them to the broker by row id (a
- * `batch` kind's rows in sets, see `deliveriesOf`).
+ * relay has locked, on PostgreSQL), hands them to the broker by row id (a `batch` kind's rows in
+ * sets, see `deliveriesOf`), and marks them `sent`.
  * If the transaction does not commit after the hand-over, the rows stay `queued` and are handed over
  * again: a worker ignores a delivery whose row is not `sent` (or whose lease it does not hold).
  */
 export function createRelay(options: RelayOptions): Relay {
   const { store, clock, broker, resendAfterMs, brokerTimeoutMs } = options;
   const locks = store.dialect === 'postgres';
-  const setSize = options.setSize ?? 256;
+  const setSize = options.setSize ?? 64;
   return {
     duePools: (pools) => asScheduler(() => duePoolsIn(store.db, pools, clock.now())),
     async relay(pool, bound, relayOptions) {
@@ -180,8 +174,11 @@ export function createRelay(options: RelayOptions): Relay {
             )
             .execute();
           if (rows.length === 0) return 0;
-          // Marked first, handed over last: a consumer that gets a delivery before this commits
-          // waits for these row locks (claim.ts), so the shorter the gap, the less it waits.
+          await withTimeout(
+            broker.publish(pool, deliveriesOf(rows, setSize)),
+            brokerTimeoutMs,
+            `broker publish(${pool})`,
+          );
           for (const chunk of fixedChunks(rows.map((row) => row.id)))
             await trx
               .updateTable('jobs')
@@ -193,11 +190,6 @@ export function createRelay(options: RelayOptions): Relay {
               })
               .where('id', 'in', chunk)
               .execute();
-          await withTimeout(
-            broker.publish(pool, deliveriesOf(rows, setSize)),
-            brokerTimeoutMs,
-            `broker publish(${pool})`,
-          );
           return rows.length;
         }),
       );
