@@ -13,10 +13,15 @@
  * test suites do), with --broker redis|rabbitmq dispatching through TEST_REDIS_URL / TEST_AMQP_URL,
  * and counts every query the pg driver sends: one round trip each (node-postgres sends a
  * parameterised query as one parse/bind/execute/sync exchange and does not pipeline).
- * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq]
+ * With --workers N (PostgreSQL) N-1 more worker processes (this script, forked) drain beside this
+ * one; their statements and CPU are added to the totals. --workspaces N spreads the leads
+ * round-robin over N workspaces (one workspace's sets run one at a time, whatever the workers).
+ * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq] [--workers 1] [--workspaces 1]
  */
 
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -41,8 +46,18 @@ const { values } = parseArgs({
     broker: { type: 'string', default: 'none' },
     only: { type: 'string' },
     concurrency: { type: 'string' },
+    workers: { type: 'string', default: '1' },
+    workspaces: { type: 'string', default: '1' },
   },
 });
+const WORKERS = Number(values.workers);
+/** Leads spread round-robin over this many workspaces: one workspace's sets run one at a time. */
+const WORKSPACES = Number(values.workspaces);
+if (WORKERS > 1 && !values.postgres) throw new Error('--workers needs --postgres (SQLite is one process)');
+/** Set in a forked worker process: the schema and data directory of the run it joins. */
+const CHILD = process.env.DRAIN_CHILD_SCHEMA
+  ? { schema: process.env.DRAIN_CHILD_SCHEMA, dir: process.env.DRAIN_CHILD_DIR as string }
+  : null;
 const POSTGRES = values.postgres;
 /** `--only pipeline`: only the pipeline's pool runs (the council's follow-up jobs wait), so the figures are the pipeline's. */
 const parsedPools = values.only === undefined ? undefined : parsePools(values.only);
@@ -115,6 +130,84 @@ interface ProfileNode {
 const allocated = (node: ProfileNode): number =>
   node.children.reduce((sum, child) => sum + allocated(child), node.selfSize);
 
+function configFor(dir: string, schema: string) {
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    LEADLOOP_DATA_DIR: dir,
+    ...(values.concurrency ? { LEADLOOP_WORKER_CONCURRENCY: values.concurrency } : {}),
+    ...(POSTGRES
+      ? { DATABASE_OWNER_URL: adminUrl, DATABASE_URL: appRoleUrl(), ...brokerEnv(`leadloop-drain-${schema}`) }
+      : {}),
+  });
+}
+
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+const totalStatements = () => [...statements.values()].reduce((a, b) => a + b, 0);
+
+/**
+ * A forked worker process: opens the parent's schema (already migrated), runs the same pools when
+ * told to start, and reports its statements and CPU when told to stop.
+ */
+async function runChild(child: { schema: string; dir: string }): Promise<void> {
+  const config = configFor(child.dir, child.schema);
+  const runtime = await createRuntime(config, {
+    logger: pino({ level: 'silent' }),
+    postgresSchema: child.schema,
+    migrated: true,
+  });
+  let cpuBefore = 0;
+  process.on('message', async (message: string) => {
+    if (message === 'start') {
+      statements.clear();
+      cpuBefore = cpuMs();
+      counting = true;
+      runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY, ONLY);
+    } else if (message === 'stop') {
+      counting = false;
+      const cpu = cpuMs() - cpuBefore;
+      await runtime.stopWorkers();
+      process.send?.({ statements: Object.fromEntries(statements), cpuMs: cpu });
+      await runtime.close();
+      process.disconnect();
+    }
+  });
+  // A parent that died mid-run leaves nothing running behind it.
+  process.on('disconnect', () => process.exit(0));
+  process.send?.('ready');
+}
+
+/** Forks the extra worker processes of a run and waits until each has opened the database. */
+async function forkWorkers(schema: string, dir: string): Promise<ChildProcess[]> {
+  const children = Array.from({ length: WORKERS - 1 }, () =>
+    fork(import.meta.filename, process.argv.slice(2), {
+      env: { ...process.env, DRAIN_CHILD_SCHEMA: schema, DRAIN_CHILD_DIR: dir },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  await Promise.all(children.map(async (child) => ((await once(child, 'message')) as [string])[0]));
+  return children;
+}
+
+/** Stops the extra workers; adds their statements to this process's and returns their CPU ms. */
+async function stopWorkers(children: ChildProcess[]): Promise<number> {
+  let cpu = 0;
+  await Promise.all(
+    children.map(async (child) => {
+      const reply = once(child, 'message');
+      child.send('stop');
+      const [report] = (await reply) as [{ statements: Record<string, number>; cpuMs: number }];
+      for (const [text, n] of Object.entries(report.statements))
+        statements.set(text, (statements.get(text) ?? 0) + n);
+      cpu += report.cpuMs;
+      if (child.exitCode === null) await once(child, 'exit');
+    }),
+  );
+  return cpu;
+}
+
 async function run(): Promise<{
   leadsPerSecond: number;
   statementsPerLead: number;
@@ -124,29 +217,26 @@ async function run(): Promise<{
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'leadloop-drain-'));
   const schema = `drain_${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    LEADLOOP_DATA_DIR: dir,
-    ...(values.concurrency ? { LEADLOOP_WORKER_CONCURRENCY: values.concurrency } : {}),
-    ...(POSTGRES
-      ? { DATABASE_OWNER_URL: adminUrl, DATABASE_URL: appRoleUrl(), ...brokerEnv(`leadloop-drain-${schema}`) }
-      : {}),
-  });
+  const config = configFor(dir, schema);
   const runtime = await createRuntime(config, {
     logger: pino({ level: 'silent' }),
     ...(POSTGRES ? { postgresSchema: schema } : { sqliteFile: join(dir, 'leadloop.db') }),
   });
   try {
-    const { workspace } = await runtime.tenants.createWorkspace({
-      name: 'Drain',
-      actor: { type: 'system', id: 'bench' },
-    });
+    const workspaceIds: string[] = [];
+    for (let i = 0; i < WORKSPACES; i++) {
+      const { workspace } = await runtime.tenants.createWorkspace({
+        name: `Drain ${i + 1}`,
+        actor: { type: 'system', id: 'bench' },
+      });
+      workspaceIds.push(workspace.id);
+    }
     const pending: Promise<unknown>[] = [];
     for (let n = 1; n <= LEADS; n++) {
       const rawBody = benchLeadBody(n);
       pending.push(
         runtime.ingest.acceptLead({
-          workspaceId: workspace.id,
+          workspaceId: workspaceIds[n % WORKSPACES] as string,
           source: 'webhook',
           idempotencyKey: `msg_${n}`,
           rawBody,
@@ -167,10 +257,6 @@ async function run(): Promise<{
     statements.clear();
     // CPU time (not wall time: the machine may be shared) per stage, and of the whole process.
     const stageCpu = new Map<string, number>();
-    const cpuMs = () => {
-      const { user, system } = process.cpuUsage();
-      return (user + system) / 1000;
-    };
     const stages = runtime.pipeline.stages as PipelineStage[];
     stages.forEach((stage, i) => {
       const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -192,28 +278,36 @@ async function run(): Promise<{
           : {}),
       };
     });
+    const children = await forkWorkers(schema, dir);
     const cpuBefore = cpuMs();
     counting = true;
     const started = performance.now();
+    for (const child of children) child.send('start');
     runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY, ONLY);
     for (;;) {
-      const row = await inWorkspace(workspace.id, () =>
-        runtime.store.db
-          .selectFrom('events')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('status', '=', 'accepted')
-          .executeTakeFirstOrThrow(),
-      );
-      if (Number(row.n) === 0) break;
+      let left = 0;
+      for (const workspaceId of workspaceIds) {
+        const row = await inWorkspace(workspaceId, () =>
+          runtime.store.db
+            .selectFrom('events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('status', '=', 'accepted')
+            .executeTakeFirstOrThrow(),
+        );
+        left += Number(row.n);
+        if (left > 0) break;
+      }
+      if (left === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const elapsed = performance.now() - started;
-    const cpuPerLead = (cpuMs() - cpuBefore) / LEADS;
+    const ownCpu = cpuMs() - cpuBefore;
     counting = false;
+    const cpuPerLead = (ownCpu + (await stopWorkers(children))) / LEADS;
     const { profile } = await session.post('HeapProfiler.stopSampling');
     session.disconnect();
     await runtime.stopWorkers();
-    const total = [...statements.values()].reduce((a, b) => a + b, 0);
+    const total = totalStatements();
     return {
       leadsPerSecond: Math.round((LEADS / elapsed) * 1000),
       statementsPerLead: total / LEADS,
@@ -235,57 +329,68 @@ async function run(): Promise<{
   }
 }
 
-const database = POSTGRES ? `postgres${values.broker === 'none' ? '' : ` + ${values.broker}`}` : 'sqlite';
-process.stderr.write(`database: ${database}\n`);
-const runs: Awaited<ReturnType<typeof run>>[] = [];
-for (let i = 1; i <= Number(values.runs); i++) {
-  process.stderr.write(`run ${i}/${values.runs}: ${LEADS} leads\n`);
-  runs.push(await run());
+if (CHILD) {
+  await runChild(CHILD);
+} else {
+  await main();
 }
-const median = (pick: (r: (typeof runs)[number]) => number) => {
-  const sorted = runs.map(pick).sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
-const summary = {
-  leadsPerSecond: median((r) => r.leadsPerSecond),
-  statementsPerLead: Number(median((r) => r.statementsPerLead).toFixed(2)),
-  kibAllocatedPerLead: Math.round(median((r) => r.kibPerLead)),
-  cpuMsPerLead: Number(median((r) => r.cpuMsPerLead).toFixed(3)),
-};
-printTable(
-  runs.map((r, i) => ({
-    run: i + 1,
-    'drained leads/s': r.leadsPerSecond,
-    [POSTGRES ? 'statements (= round trips)/lead' : 'statements/lead (in-process, no round trips)']:
-      r.statementsPerLead.toFixed(2),
-    'KiB allocated/lead': Math.round(r.kibPerLead),
-    'CPU ms/lead (process)': r.cpuMsPerLead.toFixed(3),
-  })),
-);
-const last = runs.at(-1);
-if (last) {
-  process.stdout.write(
-    '\nCPU ms per lead by pipeline stage in the last run (the rest: runner, persistence, queue):\n',
+
+async function main(): Promise<void> {
+  const database = POSTGRES ? `postgres${values.broker === 'none' ? '' : ` + ${values.broker}`}` : 'sqlite';
+  process.stderr.write(
+    `database: ${database}, ${WORKERS} worker process${WORKERS > 1 ? 'es' : ''}, ${WORKSPACES} workspace${WORKSPACES > 1 ? 's' : ''}\n`,
   );
-  for (const [name, ms] of Object.entries(last.stageCpuMsPerLead))
-    process.stdout.write(`${ms.toFixed(4).padStart(8)}  ${name}\n`);
+  const runs: Awaited<ReturnType<typeof run>>[] = [];
+  for (let i = 1; i <= Number(values.runs); i++) {
+    process.stderr.write(`run ${i}/${values.runs}: ${LEADS} leads\n`);
+    runs.push(await run());
+  }
+  const median = (pick: (r: (typeof runs)[number]) => number) => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  };
+  const summary = {
+    leadsPerSecond: median((r) => r.leadsPerSecond),
+    statementsPerLead: Number(median((r) => r.statementsPerLead).toFixed(2)),
+    kibAllocatedPerLead: Math.round(median((r) => r.kibPerLead)),
+    cpuMsPerLead: Number(median((r) => r.cpuMsPerLead).toFixed(3)),
+  };
+  printTable(
+    runs.map((r, i) => ({
+      run: i + 1,
+      'drained leads/s': r.leadsPerSecond,
+      [POSTGRES ? 'statements (= round trips)/lead' : 'statements/lead (in-process, no round trips)']:
+        r.statementsPerLead.toFixed(2),
+      'KiB allocated/lead': Math.round(r.kibPerLead),
+      'CPU ms/lead (process)': r.cpuMsPerLead.toFixed(3),
+    })),
+  );
+  const last = runs.at(-1);
+  if (last) {
+    process.stdout.write(
+      '\nCPU ms per lead by pipeline stage in the last run (the rest: runner, persistence, queue):\n',
+    );
+    for (const [name, ms] of Object.entries(last.stageCpuMsPerLead))
+      process.stdout.write(`${ms.toFixed(4).padStart(8)}  ${name}\n`);
+  }
+  process.stdout.write(
+    `\nstatements per lead in the last run (of ${Math.round(summary.statementsPerLead * LEADS)}):\n`,
+  );
+  const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
+  for (const [text, n] of top)
+    process.stdout.write(`${(n / LEADS).toFixed(2).padStart(6)}  ${text.slice(0, 110)}\n`);
+  const file = writeResult(
+    `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}${WORKERS > 1 ? `-${WORKERS}-workers` : ''}${WORKSPACES > 1 ? `-${WORKSPACES}-workspaces` : ''}`,
+    {
+      command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.concurrency ? ` --concurrency ${values.concurrency}` : ''}${WORKERS > 1 ? ` --workers ${WORKERS}` : ''}`,
+      database,
+      workerProcesses: WORKERS,
+      roundTripsPerLead: POSTGRES ? summary.statementsPerLead : 0,
+      leads: LEADS,
+      median: summary,
+      runs,
+      topStatements: top.map(([sql, n]) => ({ sql, perLead: Number((n / LEADS).toFixed(2)) })),
+    },
+  );
+  process.stdout.write(`wrote ${file}\n`);
 }
-process.stdout.write(
-  `\nstatements per lead in the last run (of ${Math.round(summary.statementsPerLead * LEADS)}):\n`,
-);
-const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
-for (const [text, n] of top)
-  process.stdout.write(`${(n / LEADS).toFixed(2).padStart(6)}  ${text.slice(0, 110)}\n`);
-const file = writeResult(
-  `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}`,
-  {
-    command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.concurrency ? ` --concurrency ${values.concurrency}` : ''}`,
-    database,
-    roundTripsPerLead: POSTGRES ? summary.statementsPerLead : 0,
-    leads: LEADS,
-    median: summary,
-    runs,
-    topStatements: top.map(([sql, n]) => ({ sql, perLead: Number((n / LEADS).toFixed(2)) })),
-  },
-);
-process.stdout.write(`wrote ${file}\n`);

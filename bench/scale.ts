@@ -10,7 +10,7 @@
  *   2. backlog: with no worker running, BACKLOG events are accepted; then the workers start and we
  *      time the drain.
  * Leads are spread round-robin over --workspaces workspaces (default 4).
- * Usage: node bench/scale.ts [--duration 15] [--connections 32] [--backlog 50000] [--workspaces 4] [--only embedded,redis-1,redis-2,rabbitmq-1]
+ * Usage: node bench/scale.ts [--duration 15] [--connections 32] [--backlog 50000] [--workspaces 4] [--only embedded,redis-1,redis-2,rabbitmq-1,rabbitmq-2]
  * Needs BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL superuser URL) for the scaled modes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -323,6 +323,7 @@ const modes: Record<string, [string, (startWorkers: boolean) => Promise<Deployme
   'redis-1': ['PostgreSQL + Redis, 1 API + 1 worker', (w) => scaled(1, w)],
   'redis-2': ['PostgreSQL + Redis, 1 API + 2 workers', (w) => scaled(2, w)],
   'rabbitmq-1': ['PostgreSQL + RabbitMQ, 1 API + 1 worker', (w) => scaled(1, w, 'rabbitmq')],
+  'rabbitmq-2': ['PostgreSQL + RabbitMQ, 1 API + 2 workers', (w) => scaled(2, w, 'rabbitmq')],
 };
 const chosen = values.only ? values.only.split(',') : Object.keys(modes);
 const results: ScaleResult[] = [];

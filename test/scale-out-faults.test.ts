@@ -2,18 +2,25 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { deleteRabbitmqTopology } from '../src/queue/testing/rabbitmq-test-support.ts';
 import { type Cluster, startCluster } from './support/cluster.ts';
-import { TEST_MASTER_KEY } from './support/runtime.ts';
+import { TEST_BROKER, TEST_MASTER_KEY } from './support/runtime.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 
 /**
  * Faults across processes, checked like Jepsen checks a database: a client records every event the
  * API acknowledged (retrying unanswered requests with the same Idempotency-Key, as a real client
- * does) while workers are SIGKILLed, Redis is killed and restarted, and the database drops every
- * session of the application role. Afterwards the final state must hold each acknowledged event
- * exactly once: stored, processed, one lead, one history entry, one audit entry.
+ * does) while workers are SIGKILLed, the broker goes away (Redis killed and restarted; with
+ * TEST_BROKER=rabbitmq, every RabbitMQ connection cut by a proxy and refused, then restored), and
+ * the database drops every session of the application role. Afterwards the final state must hold
+ * each acknowledged event exactly once: stored, processed, one lead, one history entry, one audit
+ * entry.
  */
 const adminUrl = process.env.TEST_DATABASE_URL;
-const withRedis = Boolean(process.env.TEST_REDIS_URL);
+const amqpUrl = process.env.TEST_AMQP_URL;
+const withRabbitmq = TEST_BROKER === 'rabbitmq' && Boolean(amqpUrl);
+const withRedis = !withRabbitmq && Boolean(process.env.TEST_REDIS_URL);
+const brokerName = withRabbitmq ? 'RabbitMQ' : withRedis ? 'Redis' : null;
 const TOTAL = 2400;
 
 interface History {
@@ -76,21 +83,36 @@ describe('scale-out faults (PostgreSQL, app role, API + worker processes)', {
   skip: adminUrl ? false : 'TEST_DATABASE_URL is not set',
 }, () => {
   let cluster: Cluster;
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>> | null = null;
 
   before(async () => {
+    let queueUrl: Record<string, string> = {};
+    if (withRabbitmq) {
+      const target = new URL(amqpUrl as string);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5672) });
+      const proxied = new URL(amqpUrl as string);
+      proxied.port = String(proxy.port);
+      queueUrl = { QUEUE_URL: proxied.toString() };
+    }
     cluster = await startCluster(adminUrl as string, {
       redis: withRedis,
       workers: 2,
       workerConcurrency: 8,
       // Short leases and re-send delays, so recovery happens within the test's patience.
-      env: { LEADLOOP_QUEUE_VISIBILITY_MS: '3000', LEADLOOP_QUEUE_RESEND_AFTER_MS: '5000' },
+      env: { LEADLOOP_QUEUE_VISIBILITY_MS: '3000', LEADLOOP_QUEUE_RESEND_AFTER_MS: '5000', ...queueUrl },
     });
   });
   after(async () => {
     await cluster?.close();
+    await proxy?.close();
+    // The cluster's queue prefix is its database's name; its RabbitMQ queues go with it.
+    if (withRabbitmq && cluster)
+      await deleteRabbitmqTopology(amqpUrl as string, new URL(cluster.ownerUrl).pathname.slice(1)).catch(
+        () => {},
+      );
   });
 
-  it(`holds every acknowledged event exactly once across worker kills${withRedis ? ', a Redis outage' : ''} and dropped database sessions`, async () => {
+  it(`holds every acknowledged event exactly once across worker kills${brokerName ? `, a ${brokerName} outage` : ''} and dropped database sessions`, async () => {
     const done = new Set<string>();
     const fault = async (name: string, at: number, acked: number, action: () => Promise<unknown>) => {
       if (acked < at || done.has(name)) return;
@@ -105,6 +127,11 @@ describe('scale-out faults (PostgreSQL, app role, API + worker processes)', {
       if (withRedis) {
         await fault('stop redis', 800, acked, () => cluster.stopRedis());
         await fault('start redis', 1300, acked, () => cluster.startRedis());
+      }
+      if (proxy) {
+        const link = proxy;
+        await fault('cut rabbitmq', 800, acked, () => link.cut());
+        await fault('restore rabbitmq', 1300, acked, () => link.restore());
       }
       await fault('break database sessions', 1700, acked, () => cluster.breakDatabaseConnections());
       await fault('kill worker 1', 2000, acked, () => cluster.killWorker(1, 'SIGKILL'));

@@ -12,6 +12,14 @@ export interface NewDomainEvent {
 export interface DomainEventLog {
   /** Records events inside the caller's transaction (they exist only if the change committed). */
   append(unit: UnitOfWork, workspaceId: string, events: NewDomainEvent[]): Promise<void>;
+  /**
+   * Takes now, in the caller's transaction, the workspace's append turn that `append` would take
+   * (PostgreSQL; held until commit, a no-op on SQLite). A writer that will append after other
+   * writes takes it first, so two such transactions of one workspace run one after the other
+   * instead of each holding rows the other needs (a deadlock) or deduplicating against rows the
+   * other has not committed.
+   */
+  takeTurn(unit: UnitOfWork, workspaceId: string): Promise<void>;
   /** Events of one workspace after `afterSeq`, oldest first. */
   readSince(workspaceId: string, afterSeq: number, limit?: number): Promise<DomainEvent[]>;
   /** The newest position of a workspace's stream (0 when empty). */
@@ -38,19 +46,23 @@ export function createDomainEventLog(options: {
     'data',
     'created_at',
   ])((db, rows) => db.insertInto('domain_events').values(rows));
+  // A reader moves its cursor to the last position it saw, so positions must become visible in
+  // order. PostgreSQL hands out sequence values at insert, not at commit: a transaction that took
+  // position 10 and committed after another's 11 would be skipped for good. Writers of a
+  // workspace's events therefore take positions one transaction at a time (released at commit;
+  // taking it again in the same transaction is free). SQLite has one writer at a time anyway.
+  async function takeTurn(unit: UnitOfWork, workspaceId: string): Promise<void> {
+    if (store.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`domain_events:${workspaceId}`}, 0))`.execute(
+        dbOf(unit),
+      );
+  }
   return {
+    takeTurn,
     async append(unit, workspaceId, events) {
       if (events.length === 0) return;
       const db = dbOf(unit);
-      // A reader moves its cursor to the last position it saw, so positions must become visible
-      // in order. PostgreSQL hands out sequence values at insert, not at commit: a transaction that
-      // took position 10 and committed after another's 11 would be skipped for good. Writers of a
-      // workspace's events therefore take positions one transaction at a time (released at commit).
-      // SQLite has one writer at a time anyway.
-      if (store.dialect === 'postgres')
-        await sql`select pg_advisory_xact_lock(hashtextextended(${`domain_events:${workspaceId}`}, 0))`.execute(
-          db,
-        );
+      await takeTurn(db, workspaceId);
       const at = clock.now();
       await insertRows.execute(
         db,

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Queue as BullQueue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobPool } from '../catalog.ts';
-import type { Broker, Delivery } from '../outbox/broker.ts';
+import { type Broker, type Delivery, jobIdsOf } from '../outbox/broker.ts';
 import {
   brokerErrors,
   createOutboxQueue,
@@ -24,6 +25,17 @@ export interface BullmqQueueOptions extends OutboxQueueOptions {
   prefix?: string;
   /** Redis calls made while the relay holds a database transaction give up after this long. */
   redisTimeoutMs?: number;
+}
+
+/**
+ * BullMQ's id for a delivery. BullMQ ignores an id it still holds, which turns away a re-sent job
+ * still waiting; a set's id is a digest of its jobs, since a re-send may group them differently
+ * (the first job's id alone would then drop the others until the next re-send).
+ */
+export function bullmqJobId(delivery: Delivery): string {
+  const ids = jobIdsOf(delivery);
+  if (ids.length === 1) return delivery.id;
+  return `set-${createHash('sha256').update(ids.join(',')).digest('base64url').slice(0, 27)}`;
 }
 
 /** The BullMQ adapter of the queue port, plus `close()` for its Redis connections. */
@@ -68,8 +80,8 @@ function createBullmqBroker(options: BullmqQueueOptions): Broker {
         deliveries.map((delivery) => ({
           name: delivery.name,
           data: delivery,
-          // BullMQ ignores a job id it still holds; Redis keeps nothing once a delivery ends.
-          opts: { jobId: delivery.id, removeOnComplete: true, removeOnFail: true },
+          // Redis keeps nothing once a delivery ends.
+          opts: { jobId: bullmqJobId(delivery), removeOnComplete: true, removeOnFail: true },
         })),
       );
     },

@@ -1,11 +1,22 @@
 import type { JobPool } from '../catalog.ts';
 
-/** What a broker carries of a job: ids only. The payload stays in the database row. */
+/**
+ * What a broker carries: ids only, the payloads stay in the database rows. A delivery of a `batch`
+ * kind may carry a set of jobs (one kind, one workspace) in `ids`, so a broker's cost per message is
+ * shared by the set and the worker runs it as one (see relay.ts); without `ids` it is the job `id`.
+ */
 export interface Delivery {
+  /** The job, or the first job of the set. */
   id: string;
   workspaceId: string;
   name: string;
+  /** Every job of the set, `id` first; absent for a delivery of one job. */
+  ids?: readonly string[];
 }
+
+/** The jobs a delivery hands over (a message of an older relay carries only `id`). */
+export const jobIdsOf = (delivery: Delivery): readonly string[] =>
+  delivery.ids && delivery.ids.length > 0 ? delivery.ids : [delivery.id];
 
 export interface ConsumeOptions {
   pools: readonly JobPool[];

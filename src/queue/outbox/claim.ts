@@ -37,11 +37,12 @@ export function createClaim(options: { store: Store; clock: Clock; workerId: str
     // wait for a row whose committed version does not match. Waiting for the relay's row lock and
     // trying again settles it: `sent` if the relay committed, still `queued` if it rolled back.
     const got = new Set(taken.map((r) => r.id));
-    for (const id of ids) {
-      if (got.has(id)) continue;
-      await asScheduler(() => db.selectFrom('jobs').select('id').where('id', '=', id).forUpdate().execute());
-      taken.push(...(await tryClaim([id])));
-    }
+    const missing = ids.filter((id) => !got.has(id));
+    // One wait for the lot (a set is handed over in one relay transaction), then one more try.
+    await asScheduler(() =>
+      db.selectFrom('jobs').select('id').where('id', 'in', missing).forUpdate().execute(),
+    );
+    taken.push(...(await tryClaim(missing)));
     return taken;
   }
 

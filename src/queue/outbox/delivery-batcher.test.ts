@@ -18,6 +18,25 @@ describe('delivery batcher', () => {
     assert.deepEqual(batches, [['a'], ['b', 'c', 'd'], ['e']]);
   });
 
+  it('never splits a delivery that carries a set, and adds others only while they fit', async () => {
+    const batches: string[][] = [];
+    let release: () => void = () => {};
+    const add = createDeliveryBatcher(async (ids) => {
+      batches.push(ids);
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+    }, 4);
+    const first = add(['a', 'b', 'c', 'd', 'e']);
+    await new Promise((r) => setImmediate(r));
+    const rest = [add(['f', 'g']), add('h'), add(['i', 'j']), add('k')];
+    release();
+    await Promise.all([first, ...rest]);
+    assert.deepEqual(batches, [
+      ['a', 'b', 'c', 'd', 'e'],
+      ['f', 'g', 'h'],
+      ['i', 'j', 'k'],
+    ]);
+  });
+
   it('rejects every delivery of a batch that failed, and carries on with the next', async () => {
     const add = createDeliveryBatcher(async (ids) => {
       if (ids.includes('bad')) throw new Error('database away');

@@ -8,7 +8,7 @@ import { insertJobs, recoverExpired } from '../job-rows.ts';
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { Queue, WorkerOptions } from '../port.ts';
 import { createTableMethods } from '../table-methods.ts';
-import type { Broker, Delivery } from './broker.ts';
+import { type Broker, type Delivery, jobIdsOf } from './broker.ts';
 import { createClaim } from './claim.ts';
 import { createWorkspaceBatchers } from './delivery-batcher.ts';
 import { createRelay } from './relay.ts';
@@ -37,7 +37,11 @@ export interface OutboxQueueOptions {
   /** How many of the oldest due jobs the relay shares out round-robin across workspaces. */
   fairnessWindow?: number;
   workerId?: string;
-  /** Most `batch` deliveries committed in one transaction (default 64). */
+  /**
+   * Most `batch` jobs committed in one transaction (default 64); the relay
+   * also hands a workspace's jobs of a `batch` kind to the broker in sets of this size, one delivery
+   * each.
+   */
   batchSize?: number;
   /** Broker and relay errors (connection loss, timeouts); the queue carries on and retries. */
   onError?: (error: unknown) => void;
@@ -92,6 +96,7 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
   const resendAfterMs = options.resendAfterMs ?? 60_000;
   const idlePollMs = options.idlePollMs ?? 250;
   const random = options.random ?? Math.random;
+  const batchSize = options.batchSize ?? 64;
   const workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const onError = brokerErrors(options);
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });
@@ -103,6 +108,7 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
     resendAfterMs,
     fairnessWindow: options.fairnessWindow,
     brokerTimeoutMs: settings.brokerTimeoutMs,
+    setSize: batchSize,
   });
   const claims = createClaim({ store, clock, workerId, visibilityMs });
 
@@ -115,11 +121,11 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
     delivery: Delivery,
     opts: WorkerOptions,
     alarm: Alarm,
-    batched: (workspaceId: string, id: string) => Promise<void>,
+    batched: (workspaceId: string, ids: readonly string[]) => Promise<void>,
   ): Promise<void> {
     try {
       if (unitOf(delivery.name) === 'batch') {
-        await batched(delivery.workspaceId, delivery.id);
+        await batched(delivery.workspaceId, jobIdsOf(delivery));
         return;
       }
       const row = await claims.claim(delivery.id);
@@ -142,7 +148,7 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
       const batched = createWorkspaceBatchers(async (jobIds) => {
         const rows = await claims.claimMany(jobIds);
         if (rows.length > 0) await runner.runBatch(rows, opts);
-      }, options.batchSize ?? 64);
+      }, batchSize);
       const consumer = broker.consume({
         pools,
         concurrency: opts.concurrency,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createIdGenerator, createManualClock, inWorkspace } from '../../core/index.ts';
+import { asScheduler, createIdGenerator, createManualClock, inWorkspace } from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import { insertJobs } from '../job-rows.ts';
 import { testDatabases } from '../testing/queue-test-support.ts';
@@ -82,6 +82,66 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         // Handed over: the row is `sent`, so the next pass finds nothing due and opens nothing.
         assert.equal(await relay.relay('workflows', 64), 0);
         assert.equal(transactions, 1);
+      } finally {
+        await dispose();
+      }
+    });
+
+    it("hands a workspace's pipeline jobs over in sets, one delivery each, in fair order", async () => {
+      const { queueStore, dispose } = await database.open();
+      try {
+        const clock = createManualClock(Date.UTC(2026, 11, 6));
+        const ids = createIdGenerator();
+        const enqueue = (workspaceId: string, n: number) =>
+          inWorkspace(workspaceId, () =>
+            queueStore.transaction((trx) =>
+              insertJobs(
+                trx,
+                Array.from({ length: n }, (_, i) => ({
+                  name: 'lead.process' as const,
+                  workspaceId,
+                  payload: { eventId: `evt_${workspaceId}_${i}` },
+                })),
+                { clock, ids },
+              ),
+            ),
+          );
+        await enqueue('ws_1', 150);
+        clock.advance(1);
+        await enqueue('ws_2', 3);
+        const broker = recordingBroker();
+        const relay = createRelay({
+          store: queueStore,
+          clock,
+          broker,
+          resendAfterMs: 60_000,
+          brokerTimeoutMs: 5_000,
+          setSize: 64,
+        });
+        // A bound of 64 jobs is still two sets: the first pass hands over 128 jobs in two deliveries.
+        assert.equal(await relay.relay('pipeline', 64), 128);
+        assert.deepEqual(
+          broker.published.map((d) => [d.workspaceId, d.ids?.length]),
+          [
+            ['ws_1', 64],
+            ['ws_2', 3],
+            ['ws_1', 61],
+          ],
+        );
+        assert.equal(await relay.relay('pipeline', 64), 25);
+        assert.deepEqual(
+          broker.published.slice(3).map((d) => [d.workspaceId, d.ids?.length]),
+          [['ws_1', 25]],
+        );
+        // Every job handed over once, each delivery led by its first job.
+        const handed = broker.published.flatMap((d) => d.ids ?? [d.id]);
+        assert.equal(new Set(handed).size, 153);
+        for (const d of broker.published) assert.equal(d.id, d.ids?.[0]);
+        const jobs = await asScheduler(() =>
+          queueStore.db.selectFrom('jobs').select(['id', 'status']).execute(),
+        );
+        assert.deepEqual(new Set(jobs.map((j) => j.id)), new Set(handed));
+        assert.ok(jobs.every((j) => j.status === 'sent'));
       } finally {
         await dispose();
       }

@@ -1,9 +1,9 @@
 import { asScheduler, type Clock, LeadloopError } from '../../core/index.ts';
 import type { Db, Store } from '../../store/index.ts';
 import { fixedChunks } from '../../store/index.ts';
-import { type JobPool, jobNamesOf } from '../catalog.ts';
+import { type JobName, type JobPool, jobCatalog, jobNamesOf } from '../catalog.ts';
 import { fairDueIds, fairOrder, type JobStatus } from '../job-rows.ts';
-import type { Broker } from './broker.ts';
+import type { Broker, Delivery } from './broker.ts';
 
 export interface RelayOptions {
   store: Store;
@@ -13,13 +13,16 @@ export interface RelayOptions {
   fairnessWindow?: number | undefined;
   /** Broker calls made while the relay holds a database transaction give up after this long. */
   brokerTimeoutMs: number;
+  /** Most jobs of one `batch` kind and one workspace handed over in one delivery (default 64). */
+  setSize?: number | undefined;
 }
 
 export interface Relay {
   /**
-   * Tops a pool's broker buffer up to `bound` waiting deliveries with due rows, fairly across
+   * Tops a pool's broker buffer up to `bound` waiting jobs with due rows, fairly across
    * workspaces, once it has drained to half (so relaying costs one transaction per several jobs).
-   * Returns how many jobs it handed over.
+   * A pool of `batch` kinds is handed over in sets (one delivery per set), and its buffer holds at
+   * least two sets. Returns how many jobs it handed over.
    */
   relay(pool: JobPool, bound: number, options?: { due?: boolean }): Promise<number>;
   /**
@@ -51,6 +54,42 @@ async function anyDue(db: Db, pool: JobPool, now: number): Promise<boolean> {
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Whether every kind of a pool commits its effects with its acknowledgement, so it can go in sets. */
+const setPool = (pool: JobPool): boolean =>
+  jobNamesOf([pool]).every((name) => jobCatalog[name].unitOfWork === 'batch');
+
+/**
+ * Deliveries for rows in fair order. Rows of a `batch` kind go in sets of one kind and one
+ * workspace, up to `setSize`, each placed where its first row falls in the fair order; other rows
+ * are a delivery each.
+ */
+export function deliveriesOf(
+  rows: readonly { id: string; workspace_id: string; name: string; run_at: number }[],
+  setSize: number,
+): Delivery[] {
+  const made: { delivery: Delivery; key: string }[] = [];
+  const open = new Map<string, string[]>();
+  for (const row of fairOrder(rows)) {
+    const key = `${row.name}\u0000${row.workspace_id}`;
+    if (jobCatalog[row.name as JobName]?.unitOfWork !== 'batch' || setSize <= 1) {
+      made.push({ delivery: { id: row.id, workspaceId: row.workspace_id, name: row.name }, key });
+      continue;
+    }
+    const set = open.get(key);
+    if (set && set.length < setSize) {
+      set.push(row.id);
+      continue;
+    }
+    const fresh = [row.id];
+    open.set(key, fresh);
+    made.push({ delivery: { id: row.id, workspaceId: row.workspace_id, name: row.name, ids: fresh }, key });
+  }
+  // A set of one is an ordinary delivery.
+  return made.map(({ delivery: d }) =>
+    d.ids && d.ids.length === 1 ? { id: d.id, workspaceId: d.workspaceId, name: d.name } : d,
+  );
 }
 
 /** Which of `pools` have a queued job that is due: one `exists` per pool, one statement. */
@@ -85,13 +124,15 @@ async function duePoolsIn(db: Db, pools: readonly JobPool[], now: number): Promi
 
 /**
  * The outbox relay. In one transaction it picks due `queued` rows of a pool (skipping rows another
- * relay has locked, on PostgreSQL), hands them to the broker with the row id, and marks them `sent`.
+ * relay has locked, on PostgreSQL), hands them to the broker by row id (a `batch` kind's rows in
+ * sets, see `deliveriesOf`), and marks them `sent`.
  * If the transaction does not commit after the hand-over, the rows stay `queued` and are handed over
  * again: a worker ignores a delivery whose row is not `sent` (or whose lease it does not hold).
  */
 export function createRelay(options: RelayOptions): Relay {
   const { store, clock, broker, resendAfterMs, brokerTimeoutMs } = options;
   const locks = store.dialect === 'postgres';
+  const setSize = options.setSize ?? 64;
   return {
     duePools: (pools) => asScheduler(() => duePoolsIn(store.db, pools, clock.now())),
     async relay(pool, bound, relayOptions) {
@@ -99,8 +140,11 @@ export function createRelay(options: RelayOptions): Relay {
       // While the broker is away, jobs simply stay queued in the database (enqueue never needs it).
       if (!broker.ready()) return 0;
       const waiting = await withTimeout(broker.waiting(pool), brokerTimeoutMs, `broker waiting(${pool})`);
-      if (waiting > bound / 2) return 0;
-      const room = bound - waiting;
+      // The broker counts deliveries; a set pool's deliveries hold up to `setSize` jobs each.
+      const perDelivery = setPool(pool) ? setSize : 1;
+      const deliveriesBound = Math.max(perDelivery > 1 ? 2 : 1, Math.ceil(bound / perDelivery));
+      if (waiting > deliveriesBound / 2) return 0;
+      const room = (deliveriesBound - waiting) * perDelivery;
       // A pass relays every pool, and most passes find most pools with nothing due: a plain read
       // says so without a transaction (nor, on SQLite, the write lock). Each pool's transaction
       // made a pass over six pools take 114 ms at the median on a loaded PostgreSQL, and a job
@@ -131,10 +175,7 @@ export function createRelay(options: RelayOptions): Relay {
             .execute();
           if (rows.length === 0) return 0;
           await withTimeout(
-            broker.publish(
-              pool,
-              fairOrder(rows).map((row) => ({ id: row.id, workspaceId: row.workspace_id, name: row.name })),
-            ),
+            broker.publish(pool, deliveriesOf(rows, setSize)),
             brokerTimeoutMs,
             `broker publish(${pool})`,
           );

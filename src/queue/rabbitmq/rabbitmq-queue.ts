@@ -28,11 +28,21 @@ export type RabbitmqQueue = OutboxQueue;
 const parse = (message: ConsumeMessage): Delivery | null => {
   try {
     const value = JSON.parse(message.content.toString('utf8')) as Partial<Delivery>;
-    return typeof value.id === 'string' &&
-      typeof value.workspaceId === 'string' &&
-      typeof value.name === 'string'
-      ? { id: value.id, workspaceId: value.workspaceId, name: value.name }
-      : null;
+    if (
+      typeof value.id !== 'string' ||
+      typeof value.workspaceId !== 'string' ||
+      typeof value.name !== 'string'
+    )
+      return null;
+    const ids = Array.isArray(value.ids)
+      ? value.ids.filter((id): id is string => typeof id === 'string')
+      : [];
+    return {
+      id: value.id,
+      workspaceId: value.workspaceId,
+      name: value.name,
+      ...(ids.length > 0 ? { ids } : {}),
+    };
   } catch {
     return null;
   }
