@@ -60,6 +60,10 @@ function pipedriveAnswer(request: ReceivedRequest, res: import('node:http').Serv
         data: { items: request.url.includes('known') ? [{ result_score: 1, item: { id: 7 } }] : [] },
       }),
     );
+  if (request.url.startsWith('/pd/v1/persons/'))
+    return void res.end(
+      JSON.stringify({ success: true, data: { id: Number(request.url.split('/').at(-1)) } }),
+    );
   if (request.url.startsWith('/pd/v1/persons'))
     return void res.end(JSON.stringify({ success: true, data: { id: 8 } }));
   res.end(JSON.stringify({ success: true, data: { id: 'lead-uuid-1' } }));
@@ -250,6 +254,17 @@ describe('table and Pipedrive connectors', () => {
     assert.equal(update?.url, '/pd/v1/persons/7');
     assert.deepEqual(JSON.parse(update?.body ?? ''), { phone: '+1 555', name: 'Kai' });
     assert.equal(known.summary.created, false);
+
+    const k = sink.requests.length;
+    await upsertPipedriveRecord(deps(), {
+      token: 'pd-token',
+      baseUrl: `${sink.url}/pd`,
+      object: 'note',
+      record: { email: 'known@example.com', properties: { content: 'Asked for a demo' } },
+    });
+    const note = since(k).at(-1);
+    assert.equal(note?.url, '/pd/v1/notes');
+    assert.deepEqual(JSON.parse(note?.body ?? ''), { content: 'Asked for a demo', person_id: 7 });
   });
 });
 

@@ -6,7 +6,8 @@ import { isRetryableStatus, OutboundError, type OutboundResponse } from './safe-
  * `x-api-token` header (never in the URL, where proxies and logs would keep it). A person is
  * matched on e-mail (`GET /v1/persons/search`, exact match) and updated (`PUT /v1/persons/{id}`)
  * or created (`POST /v1/persons`); a `lead` or `deal` is then created for that person
- * (`POST /v1/leads`, `POST /v1/deals`), and a `company` is an organisation matched on name.
+ * (`POST /v1/leads`, `POST /v1/deals`, `POST /v1/notes`), and a `company` is an organisation
+ * matched on name.
  * Pipedrive takes no idempotency key: the person step is an upsert and repeats harmlessly, but a
  * retried lead or deal creation whose first answer was lost can create a second one.
  */
@@ -17,7 +18,7 @@ export interface PipedriveInput {
   token: string;
   /** The company domain's API root (`https://acme.pipedrive.com/api`) or a test server; default the public API. */
   baseUrl?: string;
-  object: 'contact' | 'lead' | 'company' | 'deal';
+  object: 'contact' | 'lead' | 'company' | 'deal' | 'note';
   record: CrmRecord;
 }
 
@@ -100,11 +101,14 @@ export async function upsertPipedriveRecord(
     return { status: person.status, summary: { ...summary, id: personId, created: !found } };
 
   const recordTitle = String(title ?? `${String(name ?? email)} ${input.object}`);
-  const created = await call('POST', input.object === 'lead' ? '/leads' : '/deals', {
-    ...rest,
-    title: recordTitle,
-    person_id: personId,
-  });
+  const path = { lead: '/leads', deal: '/deals', note: '/notes' }[input.object];
+  const created = await call(
+    'POST',
+    path,
+    input.object === 'note'
+      ? { ...rest, content: String(rest.content ?? title ?? ''), person_id: personId }
+      : { ...rest, title: recordTitle, person_id: personId },
+  );
   return {
     status: created.status,
     summary: { ...summary, id: data(created).id ?? null, personId, created: true },

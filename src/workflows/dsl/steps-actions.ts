@@ -117,7 +117,8 @@ export const chatMessageStepSchema = z
 /**
  * Create-or-update a CRM record, matched on e-mail or an external id. `fields`: CRM property →
  * template. Pipedrive: the person is matched on e-mail (searched, then updated or created); a
- * `lead` or `deal` is then created for that person, a `company` is an organisation matched on name.
+ * `lead`, `deal` or `note` (`fields.content`) is then created for that person, a `company` is an
+ * organisation matched on name. Notes are Pipedrive's only.
  */
 export const crmUpsertStepSchema = z
   .object({
@@ -126,12 +127,13 @@ export const crmUpsertStepSchema = z
     ...dataFlow,
     type: z.literal('crm_upsert'),
     provider: z.enum(['hubspot', 'salesforce', 'pipedrive']),
-    object: z.enum(['contact', 'lead', 'company', 'deal']),
+    object: z.enum(['contact', 'lead', 'company', 'deal', 'note']),
     matchOn: z.enum(['email', 'externalId']).optional(),
     fields: z.record(z.string().max(100), templateSchema).optional(),
     credential: credentialRefSchema,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.object !== 'note' || s.provider === 'pipedrive', 'notes are a Pipedrive object');
 
 /**
  * A row in a spreadsheet-like table: Google Sheets (`document`: the spreadsheet id, `table`: the

@@ -59,8 +59,27 @@ function endAt(step: Step, to: string): void {
   }
 }
 
+/**
+ * A Google Sheets read or an Airtable search passes one item per row on in n8n; the `table_row`
+ * lookup keeps the rows in `vars.<saveAs>`, so a loop over them is put between the lookup and the
+ * nodes after it (no row: the run ends, as n8n runs nothing after a read that found none).
+ */
+function loopOverRows(steps: StepMap, newId: (base: string) => string, notes: string[]): void {
+  for (const s of [...steps.values()]) {
+    if (s.type !== 'table_row' || s.operation !== 'lookup' || !s.saveAs || !s.next) continue;
+    const over = `vars.${s.saveAs}`;
+    const after = steps.get(s.next);
+    if (after?.type === 'loop' && after.over === over) continue;
+    const id = newId(`${s.id}-each`);
+    steps.set(id, { id, type: 'loop', over, spread: true, as: 'row', maxIterations: 100, body: s.next });
+    s.next = id;
+    notes.push(`the steps after "${s.id}" run once per row found, through the loop "${id}"`);
+  }
+}
+
 /** Closes the body of every item loop (a loop with `over`) and fills whole-item `collect` references. */
-export function closeItemLoops(steps: StepMap, notes: string[]): void {
+export function closeItemLoops(steps: StepMap, notes: string[], newId: (base: string) => string): void {
+  loopOverRows(steps, newId, notes);
   for (const loop of steps.values()) {
     if (loop.type !== 'loop' || loop.over === undefined || loop.body === '') continue;
     const inBody = new Set<string>();

@@ -111,7 +111,9 @@ export function googleSheetsNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMa
       columns[column] = t(first?.lookupValue ?? p.lookupValue ?? '', 'lookup value');
     }
     if (filters.length > 1) reasons.push('only the first filter is applied');
-    reasons.push('the rows found are kept in vars.rows (at most 100); n8n passes one item per row on');
+    reasons.push(
+      'the rows found (at most 100) are kept in vars.rows and the steps after it run once per row',
+    );
   }
   return step(
     {
@@ -170,7 +172,7 @@ export function airtableNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappin
         `the formula ${formula.slice(0, 200)} is not a single field = value test: every record is read`,
       );
     reasons.push(
-      'the records found are kept in vars.records (at most 100); n8n passes one item per record on',
+      'the records found (at most 100) are kept in vars.records and the steps after it run once per record',
     );
   }
   const document = base.value ? t(base.value, 'base') : '';
@@ -192,7 +194,8 @@ export function airtableNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappin
   );
 }
 
-const PIPEDRIVE_OBJECT: Record<string, 'contact' | 'lead' | 'deal' | 'company'> = {
+const PIPEDRIVE_OBJECT: Record<string, 'contact' | 'lead' | 'deal' | 'company' | 'note'> = {
+  note: 'note',
   person: 'contact',
   lead: 'lead',
   deal: 'deal',
@@ -207,12 +210,15 @@ export function pipedriveNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappi
   if (!object || (op !== 'create' && op !== 'update'))
     return opaque(
       node,
-      `Pipedrive ${resource} ${op}: Leadloop creates or updates people, leads, deals and organisations only`,
+      `Pipedrive ${resource} ${op}: Leadloop creates or updates people, leads, deals, notes and organisations only`,
     );
   const fields: Record<string, string> = {};
-  for (const key of ['name', 'title']) if (typeof p[key] === 'string') fields[key] = t(p[key], key);
+  for (const key of ['name', 'title', 'content'])
+    if (typeof p[key] === 'string') fields[key] = t(p[key], key);
   for (const [key, value] of Object.entries(rec(p.additionalFields))) {
-    if (key === 'email' || key === 'phone') {
+    if (object === 'note' && /^(person|deal|lead|org)_id$/.test(key)) {
+      reasons.push(`the note is attached to the lead's person (found by e-mail), not to the ${key} given`);
+    } else if (key === 'email' || key === 'phone') {
       const first = Array.isArray(value) ? value[0] : value;
       if (typeof first === 'string' && key === 'phone') fields.phone = t(first, key);
       if (key === 'email') reasons.push("the person is matched on the lead's e-mail");
@@ -221,7 +227,7 @@ export function pipedriveNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappi
     else reasons.push(`the ${key} field group is left out`);
   }
   if (op === 'update') reasons.push('an update matches the person on e-mail (not on the Pipedrive id)');
-  if (object === 'lead' || object === 'deal')
+  if (object === 'lead' || object === 'deal' || object === 'note')
     reasons.push(`the ${object} is created for the lead's person (found by e-mail or created)`);
   return step(
     {
