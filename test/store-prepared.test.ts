@@ -98,7 +98,22 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('runs inside transactions, compiled per handle, with the fixed condition still applied', async () => {
+    it('compiles once for the database and every transaction on it', async () => {
+      let builds = 0;
+      const countOf = prepared<{ workspaceId: string }>()((db, v) => {
+        builds++;
+        return db
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', v.workspaceId);
+      });
+      await countOf.execute(store.db, { workspaceId: 'ws_a' });
+      for (let i = 0; i < 3; i++)
+        await store.transaction((trx) => countOf.execute(trx, { workspaceId: 'ws_b' }));
+      assert.equal(builds, 1);
+    });
+
+    it('runs inside transactions, with the fixed condition still applied', async () => {
       await store.transaction(async (trx) => {
         const first = await markProcessed.execute(trx, {
           workspaceId: 'ws_a',

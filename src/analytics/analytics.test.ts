@@ -37,7 +37,7 @@ describe('rollups from domain events', () => {
   it('counts model spend, conversions once, and drop-off at the question the visitor left', () => {
     const incs = rollupsOf([
       event('council.decided', { calls: 3, tokens: 1500 }),
-      event('council.decided', { calls: 1, tokens: 500 }),
+      event('council.decided', { calls: 1, tokens: 500, spend: 0.0025, currency: 'USD' }),
       event('outcome.recorded', { converted: true, value: 900, change: 'recorded' }),
       event('outcome.recorded', { converted: true, value: 900, change: 'replaced' }),
       event('chat.ended', {
@@ -52,6 +52,9 @@ describe('rollups from domain events', () => {
       [find(incs, 'model_tokens', 'all')?.total, find(incs, 'model_calls', 'all')?.total],
       [2000, 4],
     );
+    // Spend in money only from decisions priced when recorded (the first carried none).
+    assert.equal(find(incs, 'model_spend', 'all')?.total, 0.0025);
+    assert.equal(find(incs, 'model_spend', 'all')?.count, 1);
     assert.deepEqual(
       [find(incs, 'conversions', 'all')?.count, find(incs, 'conversions', 'all')?.total],
       [1, 900],
@@ -75,5 +78,21 @@ describe('rollups from domain events', () => {
     const incs = rollupsOf([event('lead.qualified', { source: 'web', acceptedAt: 0 }, 600_000)]);
     assert.equal(find(incs, 'speed_to_lead', 'source:web')?.total, 600);
     assert.equal(find(incs, `speed_to_lead#${binOf(600)}`, 'all')?.count, 1);
+  });
+
+  it('counts arrivals, qualification and outcomes per industry and region under their own names', () => {
+    const incs = rollupsOf([
+      event('lead.created', { source: 'web', industry: 'saas', region: 'dach' }),
+      event('lead.qualified', { source: 'web', industry: 'saas', region: 'dach' }),
+      event('lead.created', { source: 'web' }),
+      event('outcome.recorded', { change: 'recorded', converted: true, value: 10, industry: 'saas' }),
+    ]);
+    assert.equal(find(incs, 'segment_arrivals', 'industry:saas')?.count, 1);
+    assert.equal(find(incs, 'segment_arrivals', 'region:dach')?.count, 1);
+    assert.equal(find(incs, 'segment_qualified', 'industry:saas')?.count, 1);
+    // The detectors' `arrivals` stay per source: no stream per industry or region from these.
+    assert.equal(find(incs, 'arrivals', 'industry:saas'), undefined);
+    assert.equal(find(incs, 'arrivals', 'all')?.count, 2);
+    assert.equal(find(incs, 'conversions', 'industry:saas')?.total, 10);
   });
 });

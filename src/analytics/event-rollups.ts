@@ -17,9 +17,11 @@ const num = (value: unknown): number | null =>
  * Per-minute increments of the stored metrics, each under `all` and its segments. Every figure
  * comes from the event itself (the producers put them there), so rolling up needs no other read:
  *
- * - `lead.created` → arrivals; `lead.scored` → scored (total: the score) and its score bin
+ * - `lead.created` → arrivals (per source; per industry and region as `segment_arrivals`);
+ *   `lead.scored` → scored (total: the score) and its score bin
  *   (`score#<bin>`, see `scoreBin`); `lead.qualified` →
- *   qualified and, from `acceptedAt`, the speed-to-lead histogram (seconds), per source.
+ *   qualified (per industry and region also as `segment_qualified`) and, from `acceptedAt`, the
+ *   speed-to-lead histogram (seconds), per source.
  * - `chat.taken_over` with `waitedMs` → the hand-off wait histogram, per playbook.
  * - `chat.started` → chat starts, per playbook.
  * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
@@ -28,7 +30,8 @@ const num = (value: unknown): number | null =>
  *   outcomes, and conversions (total: their value); per the lead's source when the event names it,
  *   as `source_outcomes` and `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
- * - `council.decided` → model decisions (total: tokens) and model calls (total: calls).
+ * - `council.decided` → model decisions (total: tokens), model calls (total: calls) and model
+ *   spend (total: its price in money, from the event's `spend`).
  */
 export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
   const sums = new Map<string, RollupIncrement>();
@@ -57,10 +60,17 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
     const source = str(data.source);
     const bySource = ['all', source && `source:${source}`];
     const playbook = str(data.playbook);
+    // Industry and region (closed vocabularies; the producer leaves out what it could not name).
+    const industry = str(data.industry);
+    const region = str(data.region);
+    const byLeadSegment = [industry && `industry:${industry}`, region && `region:${region}`];
     const byPlaybook = ['all', playbook && `playbook:${playbook}`];
     switch (event.type) {
       case 'lead.created':
         add('arrivals', bySource, minute);
+        // Under their own names: the detectors watch every segment of `arrivals`, and a stream per
+        // industry and region would change their alarm policy; the organisation analytics read these.
+        add('segment_arrivals', byLeadSegment, minute);
         break;
       case 'lead.scored': {
         const score = num(data.score);
@@ -71,6 +81,7 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
       }
       case 'lead.qualified': {
         add('qualified', bySource, minute);
+        add('segment_qualified', byLeadSegment, minute);
         const accepted = num(data.acceptedAt);
         if (accepted !== null)
           addDuration('speed_to_lead', bySource, minute, Math.max(0, event.at - accepted) / 1000);
@@ -103,8 +114,9 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
       }
       case 'outcome.recorded':
         if (data.change !== 'recorded') break;
-        add('outcomes', ['all'], minute);
-        if (data.converted === true) add('conversions', ['all'], minute, num(data.value) ?? 0);
+        add('outcomes', ['all', ...byLeadSegment], minute);
+        if (data.converted === true)
+          add('conversions', ['all', ...byLeadSegment], minute, num(data.value) ?? 0);
         // Calibration: the probability the champion gave before the outcome was known.
         if (num(data.predicted) !== null) {
           add('predicted', ['all'], minute, num(data.predicted) ?? 0);
@@ -121,6 +133,8 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
       case 'council.decided':
         add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);
         add('model_calls', ['all'], minute, num(data.calls) ?? 0);
+        // In money (the producer priced each model's tokens); decisions recorded before prices had none.
+        if (num(data.spend) !== null) add('model_spend', ['all'], minute, num(data.spend) ?? 0);
         break;
       default:
         break;

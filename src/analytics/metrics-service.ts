@@ -45,6 +45,7 @@ export const METRIC_NAMES = [
   'value',
   'model_calls',
   'model_tokens',
+  'model_spend',
   'cost_per_qualified',
   'cost_per_conversion',
   'emails_sent',
@@ -109,6 +110,7 @@ export interface AnalyticsService {
       | 'scored'
       | 'chat_reached'
       | 'chat_dropped'
+      | 'chats_ended'
       | 'outcomes'
       | 'conversions',
     fromMinute: number,
@@ -159,9 +161,11 @@ const READINGS: Record<MetricName, Reading> = {
   value: { kind: 'sum', stored: 'conversions' },
   model_calls: { kind: 'sum', stored: 'model_calls' },
   model_tokens: { kind: 'sum', stored: 'model_tokens' },
-  // Spend is in model tokens: the council records tokens, not prices.
-  cost_per_qualified: { kind: 'cost', stored: 'model_tokens', over: 'qualified' },
-  cost_per_conversion: { kind: 'cost', stored: 'model_tokens', over: 'conversions' },
+  // Spend in money (US dollars): each model's tokens at its price, configured or listed
+  // (src/models/prices.ts); the offline model and Ollama cost 0.
+  model_spend: { kind: 'sum', stored: 'model_spend' },
+  cost_per_qualified: { kind: 'cost', stored: 'model_spend', over: 'qualified' },
+  cost_per_conversion: { kind: 'cost', stored: 'model_spend', over: 'conversions' },
   // From the workflow engine's records (segments `all` and `workflow:<id>`); replies are not
   // observed (no inbound mailbox), so there is no reply rate.
   emails_sent: { kind: 'email', share: 'sent' },

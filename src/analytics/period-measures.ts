@@ -4,8 +4,8 @@ import { readTotals } from './metric-rollups.ts';
 
 /**
  * One period's measures of a business unit or segment, all from the per-minute rollups, so units
- * are compared on the same definitions. Cost is in model tokens (the council records tokens, not
- * prices) and is kept under the `all` segment only, so a source segment has no cost.
+ * are compared on the same definitions. Cost is in model tokens and in money (US dollars, each
+ * model's tokens at its price) and is kept under the `all` segment only, so a segment has no cost.
  */
 export interface PeriodMeasures {
   arrivals: number;
@@ -20,6 +20,10 @@ export interface PeriodMeasures {
   modelTokens: number | null;
   tokensPerQualified: number | null;
   tokensPerConversion: number | null;
+  /** Model spend in US dollars. */
+  modelSpend: number | null;
+  spendPerQualified: number | null;
+  spendPerConversion: number | null;
 }
 
 const STORED = [
@@ -29,23 +33,38 @@ const STORED = [
   'conversions',
   'source_outcomes',
   'source_conversions',
+  'segment_arrivals',
+  'segment_qualified',
   'model_calls',
   'model_tokens',
+  'model_spend',
 ] as const;
 
 type Sums = Map<string, { count: number; total: number }>;
 
-function measuresOf(sums: Sums | undefined, withCost: boolean): PeriodMeasures {
-  // A source segment keeps its outcomes under `source_*` (see `rollupsOf`).
-  const stored = (m: string) => (withCost ? m : `source_${m}`);
-  const count = (m: string) => sums?.get(m === 'outcomes' || m === 'conversions' ? stored(m) : m)?.count ?? 0;
-  const total = (m: string) => sums?.get(m === 'outcomes' || m === 'conversions' ? stored(m) : m)?.total ?? 0;
+/**
+ * Where each kind of segment keeps its rows (see `rollupsOf`): a unit (`all`) under the plain
+ * names; a source its outcomes under `source_*`; an industry or region its arrivals and qualified
+ * under `segment_*`.
+ */
+type SegmentKind = 'unit' | 'source' | 'lead';
+const STORED_AS: Record<SegmentKind, Partial<Record<string, string>>> = {
+  unit: {},
+  source: { outcomes: 'source_outcomes', conversions: 'source_conversions' },
+  lead: { arrivals: 'segment_arrivals', qualified: 'segment_qualified' },
+};
+
+function measuresOf(sums: Sums | undefined, kind: SegmentKind): PeriodMeasures {
+  const withCost = kind === 'unit';
+  const count = (m: string) => sums?.get(STORED_AS[kind][m] ?? m)?.count ?? 0;
+  const total = (m: string) => sums?.get(STORED_AS[kind][m] ?? m)?.total ?? 0;
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
   const arrivals = count('arrivals');
   const qualified = count('qualified');
   const outcomes = count('outcomes');
   const conversions = count('conversions');
   const tokens = total('model_tokens');
+  const spend = total('model_spend');
   return {
     arrivals,
     qualified,
@@ -58,6 +77,9 @@ function measuresOf(sums: Sums | undefined, withCost: boolean): PeriodMeasures {
     modelTokens: withCost ? tokens : null,
     tokensPerQualified: withCost ? ratio(tokens, qualified) : null,
     tokensPerConversion: withCost ? ratio(tokens, conversions) : null,
+    modelSpend: withCost ? spend : null,
+    spendPerQualified: withCost ? ratio(spend, qualified) : null,
+    spendPerConversion: withCost ? ratio(spend, conversions) : null,
   };
 }
 
@@ -71,13 +93,14 @@ export function sumMeasures(list: readonly PeriodMeasures[]): PeriodMeasures {
     ['conversions', { count: sum((m) => m.conversions), total: sum((m) => m.value) }],
     ['model_calls', { count: 0, total: sum((m) => m.modelCalls) }],
     ['model_tokens', { count: 0, total: sum((m) => m.modelTokens) }],
+    ['model_spend', { count: 0, total: sum((m) => m.modelSpend) }],
   ]);
-  return measuresOf(sums, true);
+  return measuresOf(sums, 'unit');
 }
 
 /**
- * The measures over minutes [from, to): `all` for the unit, and one entry per other segment that
- * has rows in the period (sources: `source:<name>`).
+ * The measures over minutes [from, to): `all` for the unit, and one entry per segment that has
+ * rows in the period: `source:<name>`, `industry:<industry>`, `region:<region>`.
  */
 export async function readPeriodMeasures(
   db: Db,
@@ -87,6 +110,10 @@ export async function readPeriodMeasures(
 ): Promise<{ all: PeriodMeasures; segments: Map<string, PeriodMeasures> }> {
   const totals = await readTotals(db, ctx, { metrics: STORED, from, to });
   const segments = new Map<string, PeriodMeasures>();
-  for (const [segment, sums] of totals) if (segment !== 'all') segments.set(segment, measuresOf(sums, false));
-  return { all: measuresOf(totals.get('all'), true), segments };
+  for (const [segment, sums] of totals) {
+    if (segment.startsWith('source:')) segments.set(segment, measuresOf(sums, 'source'));
+    else if (segment.startsWith('industry:') || segment.startsWith('region:'))
+      segments.set(segment, measuresOf(sums, 'lead'));
+  }
+  return { all: measuresOf(totals.get('all'), 'unit'), segments };
 }

@@ -140,6 +140,15 @@ export interface ConversationLeadSink {
   submit(input: { workspaceId: string; sessionId: string; lead: unknown }): Promise<{ eventId: string }>;
 }
 
+/**
+ * The order a workspace asks a playbook's questions in, when the optimiser changed it (chat
+ * declares it; the composition root wires it to the optimiser's stored order).
+ */
+export interface QuestionOrderSource {
+  /** Question slots, first asked first; null: the playbook's own order. */
+  orderFor(ctx: WorkspaceContext, playbookId: string): Promise<string[] | null>;
+}
+
 export interface ChatServiceOptions {
   store: Store;
   chats: ChatStore;
@@ -154,4 +163,6 @@ export interface ChatServiceOptions {
   events: DomainEventLog;
   /** The workspaces' content the bot answers visitors' questions from. */
   knowledge?: Pick<KnowledgeLibrary, 'answer' | 'search'>;
+  /** Without it, every conversation asks the questions in the playbook's own order. */
+  questionOrder?: QuestionOrderSource;
 }

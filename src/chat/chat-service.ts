@@ -12,6 +12,7 @@ import type {
 } from './chat-service-types.ts';
 import type { StoredSession } from './chat-store.ts';
 import type { TurnResult } from './dialog-engine-types.ts';
+import type { Playbook } from './playbook-schema.ts';
 import type { SessionState } from './session-state.ts';
 import { leadFromSession, messagesSince, noticeOf, statusOf } from './session-views.ts';
 import { summarizeSession } from './summary.ts';
@@ -223,7 +224,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   ): Promise<ChatTurn> {
     const { playbook, locale, context, signal } = input;
     const ctx = { workspaceId: workspace.id, organisationId: workspace.organisationId };
-    const chosen = await chats.playbook(ctx, playbook ?? 'bant');
+    const found = await chats.playbook(ctx, playbook ?? 'bant');
+    const chosen = found && withQuestionOrder(found, await options.questionOrder?.orderFor(ctx, found.id));
     if (!chosen)
       throw new LeadloopError('validation_failed', `no playbook "${playbook}" in this workspace`, {
         issues: [{ field: 'body.playbook', reason: 'no such playbook' }],
@@ -252,7 +254,11 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         updated_at: now,
       });
       await events.append(trx, workspace.id, [
-        { type: 'chat.started', subject: sessionId, data: { sessionId, playbook: chosen.id } },
+        {
+          type: 'chat.started',
+          subject: sessionId,
+          data: { sessionId, playbook: chosen.id, questions: chosen.questions.map((q) => q.slot) },
+        },
       ]);
     });
     return {
@@ -447,4 +453,16 @@ export function createChatService(options: ChatServiceOptions): ChatService {
 /** PostgreSQL's "deadlock detected": it aborted this transaction so that another could go on. */
 function isDeadlock(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01';
+}
+
+/**
+ * The playbook with its questions in `order`, when the order names exactly its question slots; a
+ * playbook edited since the order was set keeps its own order (the conversation embeds the result).
+ */
+export function withQuestionOrder(playbook: Playbook, order: readonly string[] | null | undefined): Playbook {
+  if (!order || order.length !== playbook.questions.length) return playbook;
+  const bySlot = new Map(playbook.questions.map((q) => [q.slot, q]));
+  const questions = order.map((slot) => bySlot.get(slot));
+  if (new Set(order).size !== order.length || questions.some((q) => q === undefined)) return playbook;
+  return { ...playbook, questions: questions as Playbook['questions'] };
 }

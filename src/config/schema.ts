@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+const modelPricesSchema = z.record(
+  z.string().regex(/^[a-z-]+:.+$/, 'keys are provider:model, such as openai:gpt-4o-mini'),
+  z
+    .object({ inputPerMillion: z.number().nonnegative(), outputPerMillion: z.number().nonnegative() })
+    .strict(),
+);
+
 /** Environment variables Leadloop reads, validated once at boot. */
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -71,6 +78,25 @@ const configSchema = z.object({
    * before it sends the offline wording instead (the whole reply is bounded by LEADLOOP_MODEL_TIMEOUT_MS).
    */
   LEADLOOP_CHAT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(3_000),
+  /**
+   * Prices of models per million tokens in US dollars, JSON keyed `provider:model`
+   * (`{"openai:gpt-4o-mini": {"inputPerMillion": 0.15, "outputPerMillion": 0.6}}`); they replace the
+   * built-in list prices (src/models/prices.ts) for those models, so spend metrics are in money.
+   */
+  LEADLOOP_MODEL_PRICES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return {};
+      try {
+        const parsed = modelPricesSchema.safeParse(JSON.parse(raw));
+        if (parsed.success) return parsed.data;
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'invalid prices' });
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      }
+      return z.NEVER;
+    }),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /**

@@ -22,7 +22,7 @@ import {
   updateDecisionReview,
   updateRouterStats,
 } from './council-store.ts';
-import type { CouncilDecision } from './decision-record.ts';
+import type { AgentRunRecord, CouncilDecision } from './decision-record.ts';
 import { hashValue } from './hashing.ts';
 import type { Answer } from './question-schemas.ts';
 import { applyFeedback, type DecisionReview, decisionAuditRecord, overrideDecision } from './review.ts';
@@ -125,7 +125,15 @@ export interface CouncilServiceOptions {
 type SpendReaction = (
   db: Db,
   workspaceId: string,
-  spend: { decisionId: string; questionType: string; calls: number; tokens: number; offline: boolean },
+  spend: {
+    decisionId: string;
+    questionType: string;
+    calls: number;
+    tokens: number;
+    offline: boolean;
+    /** Tokens per answering model (`provider`, `model`), prompt and answer apart: what prices apply to. */
+    byModel: { provider: string; model: string; inputTokens: number; outputTokens: number }[];
+  },
 ) => Promise<void>;
 
 type DecisionReaction = (
@@ -269,6 +277,7 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
           calls: decision.cost.calls,
           tokens: decision.cost.tokens,
           offline: context.offline === true,
+          byModel: tokensByModel(decision.runs),
         });
       const id = inserted
         ? decision.id
@@ -459,4 +468,31 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
       }
     },
   };
+}
+
+/**
+ * A decision's tokens per answering model. A run recorded without its prompt's share counts all
+ * its tokens as prompt tokens (the cheaper rate: spend is never overstated).
+ */
+function tokensByModel(
+  runs: readonly AgentRunRecord[],
+): { provider: string; model: string; inputTokens: number; outputTokens: number }[] {
+  const out = new Map<
+    string,
+    { provider: string; model: string; inputTokens: number; outputTokens: number }
+  >();
+  for (const run of runs) {
+    const key = `${run.model.provider}:${run.model.model}`;
+    const entry = out.get(key) ?? {
+      provider: run.model.provider,
+      model: run.model.model,
+      inputTokens: 0,
+      outputTokens: 0,
+    };
+    const input = Math.min(run.tokens, run.inputTokens ?? run.tokens);
+    entry.inputTokens += input;
+    entry.outputTokens += run.tokens - input;
+    out.set(key, entry);
+  }
+  return [...out.values()];
 }

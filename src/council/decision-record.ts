@@ -32,6 +32,8 @@ export interface AgentRunRecord {
   proposal: Proposal;
   model: ModelInfo;
   tokens: number;
+  /** Of `tokens`, those of the prompt (the rest are the answer's); absent in runs recorded before it. */
+  inputTokens?: number;
   sample: number | null;
 }
 

@@ -172,6 +172,7 @@ async function consult(
             : null,
         },
         tokens: used.tokens,
+        inputTokens: result.usage.inputTokens,
         sample: options.sample ?? null,
       },
     };

@@ -20,17 +20,22 @@ type LeadRow = Required<Insertable<LeadsTable>>;
  * statement per chunk size). Row 0 carries the values every row shares (the workspace).
  */
 
-export const selectEvents = preparedRows<{ workspaceId: string; id: string }>(['workspaceId', 'id'])(
-  (db, rows) =>
-    db
-      .selectFrom('events')
-      .selectAll()
-      .where('workspace_id', '=', (rows[0] as Slots<{ workspaceId: string }>).workspaceId)
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      ),
+/**
+ * Events by id, through the primary key only: with `workspace_id = ?` beside `id in (…)`, SQLite
+ * (no statistics) chose an index that starts with the workspace and read every event of it, so the
+ * statement cost grew with the table (8 CPU ms for 64 ids among 30,000 events) and was the largest
+ * part of a small set's cost (docs/decisions/2026-12-06-worker-set-size.md). The caller drops
+ * rows of another workspace; row security fences them too on PostgreSQL.
+ */
+export const selectEvents = preparedRows<{ id: string }>(['id'])((db, rows) =>
+  db
+    .selectFrom('events')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    ),
 );
 
 const selectLeadsBy = (column: 'email' | 'phone') =>

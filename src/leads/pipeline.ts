@@ -7,7 +7,7 @@ import type { Db, EventsTable } from '../store/index.ts';
 import { dbOf, toJson, withSavepoint } from '../store/index.ts';
 import { recordConsent } from './consent-writes.ts';
 import { insertClaim } from './identity-claims.ts';
-import type { NormalisedLead } from './lead.ts';
+import type { Lead, NormalisedLead } from './lead.ts';
 import { insertHistoryRows, markEventsProcessed, selectEvents, upsertLeads } from './lead-statements.ts';
 import type { NormalisedLeads } from './normalised-leads.ts';
 import { type PipelineStage, runStageOverBatch, type StageContext } from './stage.ts';
@@ -36,6 +36,12 @@ export interface LeadPipelineOptions {
   organisationOf: (db: Db, workspaceId: string) => Promise<string>;
   /** Leads ingestion already normalised in this process (taken instead of normalising the payload again). */
   normalisedLeads?: NormalisedLeads;
+  /**
+   * The lead's segments in closed vocabularies (industry, region), put on `lead.created` and
+   * `lead.qualified` so metrics count arrivals and qualification per segment without reading the
+   * lead; a value outside the vocabulary is left out (no free text on the event). Wired in `src/main/`.
+   */
+  segmentsOf?: (lead: Pick<Lead, 'country' | 'attributes'>) => { industry?: string; region?: string };
 }
 
 export interface LeadPipeline {
@@ -130,9 +136,11 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
   ): Promise<number> {
     const loaded = await selectEvents.execute(
       db,
-      jobs.map((job) => ({ workspaceId, id: job.payload.eventId })),
+      jobs.map((job) => ({ id: job.payload.eventId })),
     );
-    const byId = new Map(loaded.map((event) => [event.id, event]));
+    const byId = new Map(
+      loaded.filter((event) => event.workspace_id === workspaceId).map((event) => [event.id, event]),
+    );
     const organisationId = await organisationOf(db, workspaceId);
     const now = clock.now();
     const items: Item[] = [];
@@ -192,6 +200,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     }
     const records: AuditRecord[] = [];
     const emitted: NewDomainEvent[] = [];
+    const segments = (lead: Lead) => options.segmentsOf?.(lead) ?? {};
     for (const { ctx, emitted: own, audits } of wave) {
       const lead = ctx.lead;
       if (!lead) throw new LeadloopError('internal', 'pipeline produced no lead', { retryable: false });
@@ -203,9 +212,14 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
           type: created ? 'lead.created' : 'lead.updated',
           subject: lead.id,
           // The source lets metrics segment arrivals without reading the lead (no personal data).
-          data: { eventId: event.id, fields: changedFields, source: lead.source },
+          data: { eventId: event.id, fields: changedFields, source: lead.source, ...segments(lead) },
         });
-      for (const e of own) emitted.push({ ...e, subject: e.subject || lead.id });
+      for (const e of own)
+        emitted.push({
+          ...e,
+          subject: e.subject || lead.id,
+          ...(e.type === 'lead.qualified' ? { data: { ...e.data, ...segments(lead) } } : {}),
+        });
       records.push({
         actor: WORKER,
         action: created ? 'lead.created' : 'lead.merged',

@@ -19,6 +19,7 @@ import type { Config } from '../config/index.ts';
 import type { Clock, IdGenerator } from '../core/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import { eventIdOf, type IngestService } from '../ingest/index.ts';
+import { readQuestionOrder } from '../optimiser/index.ts';
 import type { Store } from '../store/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
 import type { ModelWiring } from './model-wiring.ts';
@@ -100,6 +101,10 @@ export function wireChat(options: {
     ids,
     audit,
     events,
+    // The optimiser's question-order changes, read from its table at each conversation's start.
+    questionOrder: {
+      orderFor: (ctx, playbookId) => readQuestionOrder(store.db, ctx.workspaceId, playbookId),
+    },
   });
   return { chats, chatKnowledge, chat };
 }

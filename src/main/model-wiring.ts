@@ -12,8 +12,10 @@ import { registerCouncilSkills } from '../council/index.ts';
 import {
   createInMemoryTokenBudget,
   createModelClient,
+  createModelPrices,
   createSkillRegistry,
   type ModelClient,
+  type ModelPrices,
   parseModelSpec,
 } from '../models/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
@@ -27,6 +29,8 @@ export interface ModelWiring {
   offline: boolean;
   /** Chat's rule-based slot extractor: the offline model's chat skill, and every engine's fallback. */
   offlineExtractor: ReturnType<typeof createOfflineExtractor>;
+  /** Prices per model (LEADLOOP_MODEL_PRICES over the list prices): spend in money. */
+  prices: ModelPrices;
 }
 
 export function wireModels(options: { config: Config; clock: Clock; metrics: Metrics }): ModelWiring {
@@ -65,5 +69,6 @@ export function wireModels(options: { config: Config; clock: Clock; metrics: Met
     },
   });
   const offlineModels = offline ? models : createModelClient({ model: 'offline', skills, clock });
-  return { models, offlineModels, offline, offlineExtractor };
+  const prices = createModelPrices(config.LEADLOOP_MODEL_PRICES);
+  return { models, offlineModels, offline, offlineExtractor, prices };
 }

@@ -1,4 +1,5 @@
 import type { AnalyticsService } from '../analytics/index.ts';
+import type { ChatStore } from '../chat/index.ts';
 import type { AuditLog } from '../compliance/index.ts';
 import { type Clock, type IdGenerator, LeadloopError } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
@@ -35,6 +36,8 @@ export function wireOptimiser(options: {
   predictive: PredictiveScoring;
   council: CouncilService;
   workflows: WorkflowService;
+  /** Chat's playbooks: the question slots a question-order change reorders. */
+  chats: Pick<ChatStore, 'playbook'>;
   /** Draws of the split optimiser's Thompson sampling; seeded in tests. */
   random?: () => number;
 }): LiveOptimiser & { splits: SplitOptimiser } {
@@ -107,6 +110,10 @@ export function wireOptimiser(options: {
     sources,
     workflows: workflowControl(options.workflows),
     activity: workflowActivityPort(options.store.db),
+    playbooks: {
+      slots: async (ctx, playbookId) =>
+        (await options.chats.playbook(ctx, playbookId))?.questions.map((q) => q.slot) ?? null,
+    },
     reviewer,
     periods: (workspaceId, query) => predictive.insights.periodForecasts(workspaceId, query),
   });

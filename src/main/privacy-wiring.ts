@@ -262,6 +262,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   holders.declareClean('optimiser_policies', 'configuration');
   holders.declareClean('source_holds', 'lead sources the optimiser paused: source name and the change');
   holders.declareClean('split_weights', 'shares of workflow split variants: names and numbers');
+  holders.declareClean('question_orders', 'the order of a playbook’s question slots: slot names');
   holders.declareClean('message_templates', 'e-mail and SMS templates: names (configuration)');
   holders.declareClean(
     'message_template_versions',

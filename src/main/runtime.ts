@@ -4,7 +4,13 @@ import { createChatScoringStage } from '../chat/index.ts';
 import { createAuditKeys, createAuditLog } from '../compliance/index.ts';
 import type { Config } from '../config/index.ts';
 import { createIdGenerator, createSecretBox, systemClock } from '../core/index.ts';
-import { createInMemoryDecisionCache, createNextActionStage } from '../council/index.ts';
+import {
+  createInMemoryDecisionCache,
+  createNextActionStage,
+  normaliseCountry,
+  normaliseIndustry,
+  regionOf,
+} from '../council/index.ts';
 import { createDomainEventLog, type DomainEventLog } from '../events/index.ts';
 import type { LifecycleState } from '../http/index.ts';
 import { createIngestService, createSubmissionWriter } from '../ingest/index.ts';
@@ -189,6 +195,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const pipeline = createLeadPipeline({
     normalisedLeads,
+    // The council's vocabularies, so analytics and the learned optimizers name segments alike.
+    segmentsOf: (lead) => {
+      const industry = normaliseIndustry(
+        typeof lead.attributes.industry === 'string' ? lead.attributes.industry : null,
+      );
+      const region = regionOf(normaliseCountry(lead.country));
+      return { ...(industry ? { industry } : {}), ...(region ? { region } : {}) };
+    },
     organisationOf: directory.organisationOf,
     clock,
     ids,
@@ -218,6 +232,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     predictive,
     council,
     workflows: workflows.service,
+    chats,
     ...(options.random ? { random: options.random } : {}),
   });
 

@@ -2,7 +2,8 @@
  * The optimiser: drift detectors (Page-Hinkley, CUSUM, ADWIN, PSI, rate tests), the lead-stream
  * simulator that tunes and measures them (`npm run bench:optimiser`), and the live loop: the
  * per-minute monitor on the scheduler, stored alerts, guarded adjustments under a per-workspace
- * policy, the council's review of alerts, and the guarantee report.
+ * policy (thresholds, source and workflow pauses, split and routing weights, playbook question
+ * order), the council's review of alerts, and the guarantee report.
  */
 export type { Adwin, AdwinOptions, AdwinState } from './detectors/adwin.ts';
 export { ADWIN_DEFAULTS, createAdwin } from './detectors/adwin.ts';
@@ -30,6 +31,8 @@ export { optimiserPolicySchema } from './live/policy.ts';
 export type {
   MetricCounts,
   PerformanceReviewer,
+  PlaybookQuestions,
+  QuestionOrderState,
   ReviewRecommendation,
   SourceHoldState,
   SourceHolds,
@@ -40,6 +43,7 @@ export type {
   WorkflowControl,
   WorkflowPauseState,
 } from './live/ports.ts';
+export { readQuestionOrder } from './live/question-order.ts';
 export type { SplitExperiments, SplitOptimiser } from './live/split-optimiser.ts';
 export { createSplitOptimiser } from './live/split-optimiser.ts';
 export { readSplitWeights } from './live/split-weights.ts';

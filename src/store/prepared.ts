@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, DialectAdapter, KyselyPlugin, QueryResult } from 'kysely';
 import { fixedChunks } from './chunks.ts';
 import type { Db } from './database.ts';
 import { executeCompiled } from './direct-runner.ts';
@@ -54,6 +54,32 @@ function compileTemplate(query: CompiledQuery<unknown>): Template {
   return { query, sources: query.parameters.map((p) => (p instanceof Slot ? p.source : null)) };
 }
 
+/**
+ * Compiled SQL depends on the dialect and the handle's plugins, not on the handle: a transaction
+ * (a handle of its own, one per worker set) compiles what its database compiled. Keyed per handle,
+ * every set compiled every prepared query again; with sets of a few jobs that was a fixed cost
+ * per set (docs/decisions/2026-12-06-worker-set-size.md). The dialect is the adapter object its
+ * Kysely instance created once; transactions copy the plugin list, so plugins compare one by one.
+ */
+function perDialect<T>() {
+  const byAdapter = new WeakMap<DialectAdapter, { plugins: readonly KyselyPlugin[]; value: T }[]>();
+  return (db: Db, create: () => T): T => {
+    const { adapter, plugins } = db.getExecutor();
+    let entries = byAdapter.get(adapter);
+    if (!entries) {
+      entries = [];
+      byAdapter.set(adapter, entries);
+    }
+    const found = entries.find(
+      (entry) => entry.plugins.length === plugins.length && entry.plugins.every((p, i) => p === plugins[i]),
+    );
+    if (found) return found.value;
+    const value = create();
+    entries.push({ plugins: [...plugins], value });
+    return value;
+  };
+}
+
 /** Runs the template with values from `pick` (on the connection directly when `db` holds it). */
 function run<O>(
   db: Db,
@@ -70,8 +96,7 @@ function run<O>(
  * worker runs for every lead. Kysely builds an immutable tree and compiles it to SQL on every call,
  * which was two fifths of all allocation while the workers drained a backlog (npm run bench:drain);
  * a prepared query skips both and hands the same SQL text to the driver, whose statement cache
- * then finds it. Compiled SQL depends on the dialect, so it is kept per handle: the database, and
- * each transaction (a worker's transaction runs a batch of jobs, so it compiles once per batch).
+ * then finds it. Compiled SQL depends on the dialect, so it is kept per dialect (see `perDialect`).
  *
  * `const q = prepared<{ id: string }>()((db, v) => db.selectFrom('events').selectAll().where('id', '=', v.id));`
  * then `(await q.execute(db, { id })).rows`. Only values given as slots vary; anything else written
@@ -80,15 +105,13 @@ function run<O>(
  */
 export function prepared<V extends Record<string, unknown>>() {
   return <O>(build: (db: Db, values: Slots<V>) => Compilable<O>): Prepared<V, O> => {
-    const templates = new WeakMap<Db, Template>();
+    const templates = perDialect<Template>();
     const slots = slotsFor(-1) as Slots<V>;
     return {
       execute(db, values) {
-        let template = templates.get(db);
-        if (!template) {
-          template = compileTemplate(build(db, slots).compile() as CompiledQuery<unknown>);
-          templates.set(db, template);
-        }
+        const template = templates(db, () =>
+          compileTemplate(build(db, slots).compile() as CompiledQuery<unknown>),
+        );
         return run<O>(db, template, ({ key }) => values[key]);
       },
     };
@@ -105,7 +128,7 @@ export function preparedRows<R extends Record<string, unknown>>(
   maxRows = 64,
 ) {
   return <O>(build: (db: Db, rows: Slots<R>[]) => Compilable<O>): PreparedRows<R, O> => {
-    const templates = new WeakMap<Db, Template[]>();
+    const templates = perDialect<Template[]>();
     const rowSlots = Array.from(
       { length: maxRows },
       (_, row) => Object.fromEntries(columns.map((key) => [key, new Slot({ row, key })])) as Slots<R>,
@@ -113,11 +136,7 @@ export function preparedRows<R extends Record<string, unknown>>(
     const executeOne = async (db: Db, rows: readonly R[]): Promise<QueryResult<O>> => {
       if (rows.length === 0 || rows.length > maxRows)
         throw new RangeError(`1 to ${maxRows} rows, not ${rows.length}`);
-      let byCount = templates.get(db);
-      if (!byCount) {
-        byCount = [];
-        templates.set(db, byCount);
-      }
+      const byCount = templates(db, () => []);
       let template = byCount[rows.length];
       if (!template) {
         template = compileTemplate(

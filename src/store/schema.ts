@@ -13,6 +13,7 @@ import type {
   OptimiserAlertsTable,
   OptimiserPoliciesTable,
   OptimiserStateTable,
+  QuestionOrdersTable,
   SchedulesTable,
   SourceHoldsTable,
   SplitWeightsTable,
@@ -123,6 +124,7 @@ export interface Database {
   optimiser_policies: OptimiserPoliciesTable;
   source_holds: SourceHoldsTable;
   split_weights: SplitWeightsTable;
+  question_orders: QuestionOrdersTable;
   chat_knowledge: ChatKnowledgeTable;
 }
 
@@ -178,6 +180,7 @@ export const TENANT_TABLES = [
   'source_holds',
   'split_weights',
   'chat_knowledge',
+  'question_orders',
 ] as const satisfies readonly (keyof Database)[];
 
 /**

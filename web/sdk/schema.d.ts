@@ -132,7 +132,7 @@ export interface paths {
         };
         /**
          * A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment
-         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, cost_per_qualified and cost_per_conversion (model tokens per qualified lead / conversion). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>.
+         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, model_spend, cost_per_qualified and cost_per_conversion (model spend in US dollars, total / per qualified lead / per conversion: each model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama cost 0). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>.
          */
         get: operations["getMetricSeries"];
         put?: never;
@@ -2063,7 +2063,7 @@ export interface components {
             guardUntil: string;
             id: string;
             /** @enum {string} */
-            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights" | "workflow_pause" | "routing_weights";
+            kind: "threshold_nudge" | "threshold_recalibration" | "source_pause" | "split_weights" | "workflow_pause" | "routing_weights" | "question_order";
             /** @enum {string} */
             origin: "detector" | "council" | "person";
             reason: string;
@@ -2468,7 +2468,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2489,7 +2489,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                         points: {
                             count: number;
                             start: string;
@@ -5786,6 +5786,55 @@ export interface operations {
                         enabled: boolean;
                         /**
                          * @default {
+                         *       "mode": "apply",
+                         *       "maxPerHour": 1,
+                         *       "minReached": 50,
+                         *       "guard": {
+                         *         "metric": "chat_completion",
+                         *         "windowMinutes": 1440,
+                         *         "maxRelativeDrop": 0.2
+                         *       }
+                         *     }
+                         */
+                        questionOrder: {
+                            /**
+                             * @default {
+                             *       "metric": "chat_completion",
+                             *       "windowMinutes": 1440,
+                             *       "maxRelativeDrop": 0.2
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
+                                 * @default qualification_rate
+                                 * @enum {string}
+                                 */
+                                metric: "qualification_rate" | "chat_completion";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description Ended chats that reached each of the two questions (the day before) before they are compared
+                             * @default 50
+                             */
+                            minReached: number;
+                            /**
+                             * @description When chats start stopping at one question: ask it one place later by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
+                        /**
+                         * @default {
                          *       "mode": "propose",
                          *       "floor": 0.1,
                          *       "maxStep": 0.05,
@@ -5838,10 +5887,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -5888,10 +5938,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -5917,10 +5968,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -5952,10 +6004,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -6018,10 +6071,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -6066,6 +6120,55 @@ export interface operations {
                     council?: "apply" | "propose" | "off";
                     /** @default true */
                     enabled?: boolean;
+                    /**
+                     * @default {
+                     *       "mode": "apply",
+                     *       "maxPerHour": 1,
+                     *       "minReached": 50,
+                     *       "guard": {
+                     *         "metric": "chat_completion",
+                     *         "windowMinutes": 1440,
+                     *         "maxRelativeDrop": 0.2
+                     *       }
+                     *     }
+                     */
+                    questionOrder?: {
+                        /**
+                         * @default {
+                         *       "metric": "chat_completion",
+                         *       "windowMinutes": 1440,
+                         *       "maxRelativeDrop": 0.2
+                         *     }
+                         */
+                        guard?: {
+                            /**
+                             * @description Rolled back when the metric falls this share below the window before the change
+                             * @default 0.25
+                             */
+                            maxRelativeDrop?: number;
+                            /**
+                             * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
+                             * @default qualification_rate
+                             * @enum {string}
+                             */
+                            metric?: "qualification_rate" | "chat_completion";
+                            /** @default 240 */
+                            windowMinutes?: number;
+                        };
+                        /** @default 1 */
+                        maxPerHour?: number;
+                        /**
+                         * @description Ended chats that reached each of the two questions (the day before) before they are compared
+                         * @default 50
+                         */
+                        minReached?: number;
+                        /**
+                         * @description When chats start stopping at one question: ask it one place later by itself, only record the proposal for a person, or do nothing
+                         * @default apply
+                         * @enum {string}
+                         */
+                        mode?: "apply" | "propose" | "off";
+                    };
                     /**
                      * @default {
                      *       "mode": "propose",
@@ -6120,10 +6223,11 @@ export interface operations {
                              */
                             maxRelativeDrop?: number;
                             /**
+                             * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                              * @default qualification_rate
-                             * @constant
+                             * @enum {string}
                              */
-                            metric?: "qualification_rate";
+                            metric?: "qualification_rate" | "chat_completion";
                             /** @default 240 */
                             windowMinutes?: number;
                         };
@@ -6170,10 +6274,11 @@ export interface operations {
                              */
                             maxRelativeDrop?: number;
                             /**
+                             * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                              * @default qualification_rate
-                             * @constant
+                             * @enum {string}
                              */
-                            metric?: "qualification_rate";
+                            metric?: "qualification_rate" | "chat_completion";
                             /** @default 240 */
                             windowMinutes?: number;
                         };
@@ -6199,10 +6304,11 @@ export interface operations {
                              */
                             maxRelativeDrop?: number;
                             /**
+                             * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                              * @default qualification_rate
-                             * @constant
+                             * @enum {string}
                              */
-                            metric?: "qualification_rate";
+                            metric?: "qualification_rate" | "chat_completion";
                             /** @default 240 */
                             windowMinutes?: number;
                         };
@@ -6234,10 +6340,11 @@ export interface operations {
                              */
                             maxRelativeDrop?: number;
                             /**
+                             * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                              * @default qualification_rate
-                             * @constant
+                             * @enum {string}
                              */
-                            metric?: "qualification_rate";
+                            metric?: "qualification_rate" | "chat_completion";
                             /** @default 240 */
                             windowMinutes?: number;
                         };
@@ -6299,10 +6406,11 @@ export interface operations {
                              */
                             maxRelativeDrop?: number;
                             /**
+                             * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                              * @default qualification_rate
-                             * @constant
+                             * @enum {string}
                              */
-                            metric?: "qualification_rate";
+                            metric?: "qualification_rate" | "chat_completion";
                             /** @default 240 */
                             windowMinutes?: number;
                         };
@@ -6334,6 +6442,55 @@ export interface operations {
                         council: "apply" | "propose" | "off";
                         /** @default true */
                         enabled: boolean;
+                        /**
+                         * @default {
+                         *       "mode": "apply",
+                         *       "maxPerHour": 1,
+                         *       "minReached": 50,
+                         *       "guard": {
+                         *         "metric": "chat_completion",
+                         *         "windowMinutes": 1440,
+                         *         "maxRelativeDrop": 0.2
+                         *       }
+                         *     }
+                         */
+                        questionOrder: {
+                            /**
+                             * @default {
+                             *       "metric": "chat_completion",
+                             *       "windowMinutes": 1440,
+                             *       "maxRelativeDrop": 0.2
+                             *     }
+                             */
+                            guard: {
+                                /**
+                                 * @description Rolled back when the metric falls this share below the window before the change
+                                 * @default 0.25
+                                 */
+                                maxRelativeDrop: number;
+                                /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
+                                 * @default qualification_rate
+                                 * @enum {string}
+                                 */
+                                metric: "qualification_rate" | "chat_completion";
+                                /** @default 240 */
+                                windowMinutes: number;
+                            };
+                            /** @default 1 */
+                            maxPerHour: number;
+                            /**
+                             * @description Ended chats that reached each of the two questions (the day before) before they are compared
+                             * @default 50
+                             */
+                            minReached: number;
+                            /**
+                             * @description When chats start stopping at one question: ask it one place later by itself, only record the proposal for a person, or do nothing
+                             * @default apply
+                             * @enum {string}
+                             */
+                            mode: "apply" | "propose" | "off";
+                        };
                         /**
                          * @default {
                          *       "mode": "propose",
@@ -6388,10 +6545,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -6438,10 +6596,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -6467,10 +6626,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -6502,10 +6662,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -6568,10 +6729,11 @@ export interface operations {
                                  */
                                 maxRelativeDrop: number;
                                 /**
+                                 * @description qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question
                                  * @default qualification_rate
-                                 * @constant
+                                 * @enum {string}
                                  */
-                                metric: "qualification_rate";
+                                metric: "qualification_rate" | "chat_completion";
                                 /** @default 240 */
                                 windowMinutes: number;
                             };
@@ -6635,10 +6797,14 @@ export interface operations {
                                     conversions: number;
                                     /** @description Null for a segment: model spend is kept per unit only */
                                     modelCalls: number | null;
+                                    /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                    modelSpend: number | null;
                                     modelTokens: number | null;
                                     outcomes: number;
                                     qualificationRate: number | null;
                                     qualified: number;
+                                    spendPerConversion: number | null;
+                                    spendPerQualified: number | null;
                                     tokensPerConversion: number | null;
                                     tokensPerQualified: number | null;
                                     value: number;
@@ -6652,15 +6818,19 @@ export interface operations {
                                     conversions: number;
                                     /** @description Null for a segment: model spend is kept per unit only */
                                     modelCalls: number | null;
+                                    /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                    modelSpend: number | null;
                                     modelTokens: number | null;
                                     outcomes: number;
                                     qualificationRate: number | null;
                                     qualified: number;
+                                    spendPerConversion: number | null;
+                                    spendPerQualified: number | null;
                                     tokensPerConversion: number | null;
                                     tokensPerQualified: number | null;
                                     value: number;
                                 };
-                                /** @description Per source (`source:<name>`): no model spend */
+                                /** @description Per source (`source:<name>`), industry (`industry:<industry>`) and region (`region:<region>`), in the council’s vocabularies (leads outside them are in no industry or region segment); no model spend */
                                 segments: {
                                     current: {
                                         arrivals: number;
@@ -6669,10 +6839,14 @@ export interface operations {
                                         conversions: number;
                                         /** @description Null for a segment: model spend is kept per unit only */
                                         modelCalls: number | null;
+                                        /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                        modelSpend: number | null;
                                         modelTokens: number | null;
                                         outcomes: number;
                                         qualificationRate: number | null;
                                         qualified: number;
+                                        spendPerConversion: number | null;
+                                        spendPerQualified: number | null;
                                         tokensPerConversion: number | null;
                                         tokensPerQualified: number | null;
                                         value: number;
@@ -6684,10 +6858,14 @@ export interface operations {
                                         conversions: number;
                                         /** @description Null for a segment: model spend is kept per unit only */
                                         modelCalls: number | null;
+                                        /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                        modelSpend: number | null;
                                         modelTokens: number | null;
                                         outcomes: number;
                                         qualificationRate: number | null;
                                         qualified: number;
+                                        spendPerConversion: number | null;
+                                        spendPerQualified: number | null;
                                         tokensPerConversion: number | null;
                                         tokensPerQualified: number | null;
                                         value: number;
@@ -6725,10 +6903,14 @@ export interface operations {
                                     conversions: number;
                                     /** @description Null for a segment: model spend is kept per unit only */
                                     modelCalls: number | null;
+                                    /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                    modelSpend: number | null;
                                     modelTokens: number | null;
                                     outcomes: number;
                                     qualificationRate: number | null;
                                     qualified: number;
+                                    spendPerConversion: number | null;
+                                    spendPerQualified: number | null;
                                     tokensPerConversion: number | null;
                                     tokensPerQualified: number | null;
                                     value: number;
@@ -6742,15 +6924,19 @@ export interface operations {
                                     conversions: number;
                                     /** @description Null for a segment: model spend is kept per unit only */
                                     modelCalls: number | null;
+                                    /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                    modelSpend: number | null;
                                     modelTokens: number | null;
                                     outcomes: number;
                                     qualificationRate: number | null;
                                     qualified: number;
+                                    spendPerConversion: number | null;
+                                    spendPerQualified: number | null;
                                     tokensPerConversion: number | null;
                                     tokensPerQualified: number | null;
                                     value: number;
                                 };
-                                /** @description Per source (`source:<name>`): no model spend */
+                                /** @description Per source (`source:<name>`), industry (`industry:<industry>`) and region (`region:<region>`), in the council’s vocabularies (leads outside them are in no industry or region segment); no model spend */
                                 segments: {
                                     current: {
                                         arrivals: number;
@@ -6759,10 +6945,14 @@ export interface operations {
                                         conversions: number;
                                         /** @description Null for a segment: model spend is kept per unit only */
                                         modelCalls: number | null;
+                                        /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                        modelSpend: number | null;
                                         modelTokens: number | null;
                                         outcomes: number;
                                         qualificationRate: number | null;
                                         qualified: number;
+                                        spendPerConversion: number | null;
+                                        spendPerQualified: number | null;
                                         tokensPerConversion: number | null;
                                         tokensPerQualified: number | null;
                                         value: number;
@@ -6774,10 +6964,14 @@ export interface operations {
                                         conversions: number;
                                         /** @description Null for a segment: model spend is kept per unit only */
                                         modelCalls: number | null;
+                                        /** @description Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0) */
+                                        modelSpend: number | null;
                                         modelTokens: number | null;
                                         outcomes: number;
                                         qualificationRate: number | null;
                                         qualified: number;
+                                        spendPerConversion: number | null;
+                                        spendPerQualified: number | null;
                                         tokensPerConversion: number | null;
                                         tokensPerQualified: number | null;
                                         value: number;

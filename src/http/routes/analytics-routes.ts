@@ -91,8 +91,10 @@ export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCata
       'Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 ' +
       '(seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off ' +
       'request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); ' +
-      'outcomes, conversions, conversion_rate, value; model_calls, model_tokens, cost_per_qualified and ' +
-      'cost_per_conversion (model tokens per qualified lead / conversion). Segments: all, source:<source>, ' +
+      'outcomes, conversions, conversion_rate, value; model_calls, model_tokens, model_spend, cost_per_qualified and ' +
+      'cost_per_conversion (model spend in US dollars, total / per qualified lead / per conversion: each ' +
+      'model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama ' +
+      'cost 0). Segments: all, source:<source>, ' +
       'playbook:<playbook>, question:<playbook>/<question>.',
     tag: 'Analytics',
     auth: 'read',

@@ -18,6 +18,14 @@ const measuresSchema = z.object({
   modelTokens: z.number().nullable(),
   tokensPerQualified: z.number().nullable(),
   tokensPerConversion: z.number().nullable(),
+  modelSpend: z
+    .number()
+    .nullable()
+    .describe(
+      'Model spend in US dollars: each model’s tokens at its price (LEADLOOP_MODEL_PRICES, else the providers’ list prices; offline and Ollama cost 0)',
+    ),
+  spendPerQualified: z.number().nullable(),
+  spendPerConversion: z.number().nullable(),
 });
 
 const periodSchema = z
@@ -29,7 +37,9 @@ const periodSchema = z
     previous: measuresSchema.describe('The window of equal length just before (the trend)'),
     segments: z
       .array(z.object({ segment: z.string(), current: measuresSchema, previous: measuresSchema }))
-      .describe('Per source (`source:<name>`): no model spend'),
+      .describe(
+        'Per source (`source:<name>`), industry (`industry:<industry>`) and region (`region:<region>`), in the council’s vocabularies (leads outside them are in no industry or region segment); no model spend',
+      ),
   })
   .optional()
   .describe('With `window=Nd`: the measures over the last N days and the N days before');
@@ -84,6 +94,9 @@ function sumSegments(list: readonly PeriodMeasures[]): PeriodMeasures {
     modelTokens: null,
     tokensPerQualified: null,
     tokensPerConversion: null,
+    modelSpend: null,
+    spendPerQualified: null,
+    spendPerConversion: null,
   };
 }
 
@@ -142,7 +155,7 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
           .optional()
           .describe(
             '`1m`/`15m`/`1h`/`1d`: a trend per business unit in buckets of this length; `Nd`: the ' +
-              'measures over the last N days against the N days before, per unit and per source',
+              'measures over the last N days against the N days before, per unit and per source, industry and region',
           ),
         periods: z.coerce
           .number()

@@ -7,12 +7,13 @@ import {
   type Adjustment,
   type AdjustmentDeps,
   freshGuard,
-  shift,
   toAdjustment,
 } from './adjustments.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
-import type { ThresholdSnapshot } from './ports.ts';
+import type { QuestionOrderState, ThresholdSnapshot } from './ports.ts';
+import { replaceQuestionOrder } from './question-order.ts';
 import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
+import { shift } from './threshold-changes.ts';
 
 /**
  * A person decides a proposal the policy held back (policy mode `propose`, a council
@@ -60,6 +61,8 @@ function guardOf(policy: OptimiserPolicy, adjustment: Adjustment, raise: boolean
       return policy.sourcePause.guard;
     case 'workflow_pause':
       return policy.workflowPause.guard;
+    case 'question_order':
+      return policy.questionOrder.guard;
     // Weights are judged by the next hourly decision on late conversions, not a guard window.
     case 'split_weights':
     case 'routing_weights':
@@ -105,6 +108,15 @@ export async function approveProposal(
       at: now,
     });
     if (!replaced) throw unapplicable(adjustment.id, 'the split’s weights changed since it was proposed');
+  } else if ('order' in after) {
+    const replaced = await replaceQuestionOrder(db, ctx.workspaceId, {
+      expected: adjustment.before as QuestionOrderState,
+      next: after,
+      adjustmentId: adjustment.id,
+      at: now,
+    });
+    if (!replaced)
+      throw unapplicable(adjustment.id, 'the playbook’s question order changed since it was proposed');
   } else if ('source' in after) {
     const held = await deps.sources.hold(db, ctx.workspaceId, after.source, {
       adjustmentId: adjustment.id,
@@ -138,7 +150,8 @@ export async function approveProposal(
     after = next;
   }
   const guard = guardOf(input.policy, adjustment, raise);
-  const guardState = freshGuard(guard, input.baseline, now);
+  const segment = 'order' in after ? `playbook:${after.playbookId}` : 'all';
+  const guardState = freshGuard(guard, input.baseline, now, segment);
   const reason = `${adjustment.reason} — approved by ${by}${input.note ? `: ${input.note}` : ''}`;
   const moved = await db
     .updateTable('optimiser_adjustments')

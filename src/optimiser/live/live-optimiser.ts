@@ -11,11 +11,6 @@ import {
   type AdjustmentStatus,
   appliedAdjustments,
   listAdjustments,
-  proposeChange,
-  proposeSourcePause,
-  releaseRecovered,
-  rollBackByHand,
-  watchGuard,
 } from './adjustments.ts';
 import {
   type Alert,
@@ -37,6 +32,7 @@ import type {
   CountedMetric,
   MetricCounts,
   PerformanceReviewer,
+  PlaybookQuestions,
   SourceHolds,
   ThresholdControl,
   WorkflowActivity,
@@ -44,7 +40,10 @@ import type {
   WorkflowControl,
 } from './ports.ts';
 import { PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.ts';
+import { chatCompletionMinutes, createQuestionOrders } from './question-order.ts';
 import { createReviewJob } from './review-job.ts';
+import { rollBackByHand, watchGuard } from './settlement.ts';
+import { proposeSourcePause, releaseRecovered } from './source-pause.ts';
 import {
   EMPTY_MONITOR_STATE,
   type Firing,
@@ -55,6 +54,7 @@ import {
   setReferences,
   stepMinute,
 } from './streams.ts';
+import { proposeChange } from './threshold-changes.ts';
 import { createWorkflowPauses } from './workflow-pause.ts';
 import { setWorkflowReferences, stepWorkflows, workflowRecovered } from './workflow-streams.ts';
 
@@ -74,6 +74,8 @@ export interface LiveOptimiserOptions {
   workflows?: WorkflowControl;
   /** The workflow engine's e-mail activity, for the bounce and unsubscribe streams. */
   activity?: WorkflowActivity;
+  /** Chat's playbooks (their question slots); without it, question order is not changed. */
+  playbooks?: PlaybookQuestions;
   /** Expected and realised conversions of a past period, per segment (scoring's period forecast). */
   periods(workspaceId: string, query: { from: number; to: number; level: number }): Promise<PeriodFigures[]>;
 }
@@ -318,7 +320,23 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           qualified: q.perMinute.get(minute)?.get('all') ?? 0,
         });
     }
+    // A question-order change is judged on its playbook's chat completion, not on qualification.
+    const chatGuardMinutes = new Map<string, { minute: number; arrivals: number; qualified: number }[]>();
+    for (const a of applied)
+      if (a.guard?.metric === 'chat_completion' && a.guard.segment.startsWith('playbook:'))
+        chatGuardMinutes.set(
+          a.id,
+          await chatCompletionMinutes(
+            metrics,
+            ctx,
+            a.guard.segment.slice('playbook:'.length),
+            a.guard.nextMinute,
+            evalTo,
+          ),
+        );
     const recalibrate = firings.some((f) => f.kind === 'qualification_drop');
+    /** Questions chats started stopping at: candidates to be asked one place later. */
+    const dropoffs: { alertId: string; segment: string; summary: string }[] = [];
     // One source's qualification collapsing (not the workspace's): a candidate for a pause.
     const collapsed: { alertId: string; source: string; summary: string }[] = [];
     const brokenWorkflows: { alertId: string; workflowId: string; summary: string }[] = [];
@@ -338,6 +356,8 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
               source: alert.segment.slice('source:'.length),
               summary: alert.summary,
             });
+          if (firing.kind === 'chat_dropoff_rise')
+            dropoffs.push({ alertId: alert.id, segment: alert.segment, summary: alert.summary });
           if (alert.kind.startsWith('workflow_'))
             brokenWorkflows.push({
               alertId: alert.id,
@@ -401,7 +421,9 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           }
         for (const adjustment of applied) {
           if (released.has(adjustment.id)) continue;
-          const minutes = [...guardMinutes.entries()].map(([minute, c]) => ({ minute, ...c }));
+          const minutes =
+            chatGuardMinutes.get(adjustment.id) ??
+            [...guardMinutes.entries()].map(([minute, c]) => ({ minute, ...c }));
           const status = await watchGuard(trx, adjustmentDeps, workspaceId, adjustment, minutes);
           if (status !== 'applied') report.adjustments.push({ id: adjustment.id, status });
           if (status === 'rolled_back' && adjustment.kind === 'workflow_pause') toResume.push(adjustment);
@@ -459,6 +481,19 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
       }
     }
     for (const adjustment of toResume) await resumeAfterGuard(ctx, adjustment);
+    for (const d of policy.questionOrder.mode === 'off' ? [] : dropoffs) {
+      // `question:<playbook>/<slot>`; playbook ids and slots carry no `/`.
+      const [playbookId = '', focus = ''] = d.segment.slice('question:'.length).split('/');
+      const made = await questionOrders.reorder(ctx, policy, {
+        origin: 'detector',
+        alertId: d.alertId,
+        playbookId,
+        focus,
+        reason: `chats stop more often at ${focus} (${d.summary})`,
+      });
+      if (made.adjustment)
+        report.adjustments.push({ id: made.adjustment.id, status: made.adjustment.status });
+    }
     if (brokenWorkflows.length > 0 && options.workflows && policy.workflowPause.mode !== 'off') {
       const baseline = await baselineBefore(ctx, policy.workflowPause.guard.windowMinutes);
       for (const b of brokenWorkflows) {
@@ -477,6 +512,15 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
     queue.notify();
     return report;
   }
+
+  const questionOrders = createQuestionOrders({
+    store,
+    clock,
+    ids,
+    metrics,
+    adjustmentDeps,
+    playbooks: options.playbooks,
+  });
 
   const { pauseWorkflow, resumeAfterGuard } = createWorkflowPauses({
     store,
@@ -597,9 +641,16 @@ export function createLiveOptimiser(options: LiveOptimiserOptions): LiveOptimise
           : found.kind === 'source_pause'
             ? policy.sourcePause.guard
             : policy.thresholdNudge.guard;
-      const baseline = await baselineBefore(ctx, guard.windowMinutes);
-      let workflowVersion: number | undefined;
       const after = found.after;
+      const baseline =
+        'order' in after
+          ? await questionOrders.completionBefore(
+              ctx,
+              after.playbookId,
+              policy.questionOrder.guard.windowMinutes,
+            )
+          : await baselineBefore(ctx, guard.windowMinutes);
+      let workflowVersion: number | undefined;
       if ('active' in after && found.status === 'proposed') {
         if (!options.workflows)
           throw new LeadloopError('unavailable', 'workflows cannot be paused in this deployment');

@@ -7,7 +7,12 @@ import { fromJson, toJson } from '../../store/index.ts';
 /** How an applied change is watched: the metric it must not hurt, for how long, and by how much. */
 const guardSchema = z
   .object({
-    metric: z.literal('qualification_rate').default('qualification_rate'),
+    metric: z
+      .enum(['qualification_rate', 'chat_completion'])
+      .default('qualification_rate')
+      .describe(
+        'qualification_rate: the workspace’s qualified share of arrivals; chat_completion: the share of a playbook’s ended chats that did not stop at a question',
+      ),
     windowMinutes: z.number().int().min(15).max(10_080).default(240),
     maxRelativeDrop: z
       .number()
@@ -20,6 +25,8 @@ const guardSchema = z
 export type Guard = z.infer<typeof guardSchema>;
 
 const DEFAULT_GUARD: Guard = { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.25 };
+/** Chats are fewer than leads: a day's window, and a fifth fewer completed chats rolls it back. */
+const CHAT_GUARD: Guard = { metric: 'chat_completion', windowMinutes: 1440, maxRelativeDrop: 0.2 };
 
 /**
  * What the optimiser may change by itself (as data, per workspace). Every kind is bounded, rate
@@ -140,6 +147,28 @@ export const optimiserPolicySchema = z
       })
       .strict()
       .default({ mode: 'propose', floor: 0.1, maxStep: 0.05, minOutcomes: 50 }),
+    questionOrder: z
+      .object({
+        mode: z
+          .enum(['apply', 'propose', 'off'])
+          .default('apply')
+          .describe(
+            'When chats start stopping at one question: ask it one place later by itself, only record the proposal for a person, or do nothing',
+          ),
+        maxPerHour: z.number().int().min(0).max(12).default(1),
+        minReached: z
+          .number()
+          .int()
+          .min(10)
+          .max(100_000)
+          .default(50)
+          .describe(
+            'Ended chats that reached each of the two questions (the day before) before they are compared',
+          ),
+        guard: guardSchema.default(CHAT_GUARD),
+      })
+      .strict()
+      .default({ mode: 'apply', maxPerHour: 1, minReached: 50, guard: CHAT_GUARD }),
     council: z
       .enum(['apply', 'propose', 'off'])
       .default('apply')
@@ -188,7 +217,7 @@ export async function writePolicy(
     actor,
     action: 'optimiser.policy_updated',
     subject: ctx.workspaceId,
-    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, source pauses ${policy.sourcePause.mode === 'off' ? 'off' : `${policy.sourcePause.mode}, ≤ ${policy.sourcePause.maxPerHour} an hour`}, workflow pauses ${policy.workflowPause.mode === 'off' ? 'off' : `${policy.workflowPause.mode}, ≤ ${policy.workflowPause.maxPerHour} an hour`}, council ${policy.council}`,
+    reason: `optimiser policy version ${version}: automatic changes ${policy.enabled ? 'on' : 'off'}, threshold nudges ${policy.thresholdNudge.enabled ? `≤ ${policy.thresholdNudge.maxStep} a step, ${policy.thresholdNudge.maxPerHour} an hour` : 'off'}, source pauses ${policy.sourcePause.mode === 'off' ? 'off' : `${policy.sourcePause.mode}, ≤ ${policy.sourcePause.maxPerHour} an hour`}, workflow pauses ${policy.workflowPause.mode === 'off' ? 'off' : `${policy.workflowPause.mode}, ≤ ${policy.workflowPause.maxPerHour} an hour`}, question order ${policy.questionOrder.mode === 'off' ? 'off' : `${policy.questionOrder.mode}, ≤ ${policy.questionOrder.maxPerHour} an hour`}, council ${policy.council}`,
     data: { version, policy },
   });
   return { ...policy, version };

@@ -12,6 +12,7 @@ export type CountedMetric =
   | 'qualified'
   | 'chat_reached'
   | 'chat_dropped'
+  | 'chats_ended'
   | 'outcomes'
   | 'conversions';
 
@@ -145,4 +146,17 @@ export interface PerformanceReviewer {
       }
     | { ok: false; reason: string }
   >;
+}
+
+/** The order a workspace's chat asks a playbook's questions in (the value a `question_order` changes). */
+export interface QuestionOrderState {
+  playbookId: string;
+  /** Question slots, first asked first; empty: the playbook's own order. */
+  order: string[];
+}
+
+/** Chat's playbooks as the optimiser reads them: a playbook's question slots in its own order. */
+export interface PlaybookQuestions {
+  /** Null when the workspace has no such playbook. */
+  slots(ctx: WorkspaceContext, playbookId: string): Promise<string[] | null>;
 }

@@ -4,10 +4,11 @@ import { inWorkspace } from '../../core/index.ts';
 import type { DomainEventLog } from '../../events/index.ts';
 import type { JobContext } from '../../queue/index.ts';
 import type { Store } from '../../store/index.ts';
-import { type AdjustmentDeps, proposeChange } from './adjustments.ts';
+import type { AdjustmentDeps } from './adjustments.ts';
 import { findAlert, setAlertReview } from './alerts.ts';
 import { readPolicy } from './policy.ts';
 import type { PerformanceReviewer } from './ports.ts';
+import { proposeChange } from './threshold-changes.ts';
 import { recordWorkflowPause } from './workflow-pause.ts';
 
 /**

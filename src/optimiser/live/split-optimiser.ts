@@ -1,8 +1,9 @@
 import { type Actor, inWorkspace, type Random, type WorkspaceContext } from '../../core/index.ts';
 import type { Db, OptimiserAdjustmentsTable, Store } from '../../store/index.ts';
 import { toJson } from '../../store/index.ts';
-import { type Adjustment, type AdjustmentDeps, appliedAdjustments, record, settle } from './adjustments.ts';
+import { type Adjustment, type AdjustmentDeps, appliedAdjustments, record } from './adjustments.ts';
 import { readPolicy } from './policy.ts';
+import { settle } from './settlement.ts';
 import { readSplitWeights, replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
 import { decideSplit, type VariantStats } from './variant-split.ts';
 

@@ -6,6 +6,7 @@ import { claimValues, fairDueIds, insertJobs, type JobStatus, recoverExpired } f
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { EnqueueRequest, Queue } from '../port.ts';
 import { createTableMethods } from '../table-methods.ts';
+import { createSetSizer } from './set-sizer.ts';
 
 export interface EmbeddedQueueOptions {
   store: Store;
@@ -100,8 +101,13 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
   const batchBudgetMs = options.batchBudgetMs ?? 2;
   const ownWhileBehindEveryMs = options.ownWhileBehindEveryMs ?? 2000;
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });
-  /** Moving average of milliseconds per batch job, to size the next batch to the budget. */
-  let msPerJob = 1;
+  // Sets while requests arrive: the fixed part of a set's time apart from the part per job
+  // (set-sizer.ts); on the worker thread at least 16, where a set holds only the write lock.
+  const sizer = createSetSizer({
+    budgetMs: batchBudgetMs,
+    minSize: options.ownThread ? Math.min(16, batchSize) : 1,
+    maxSize: Math.min(SHARED_PART, batchSize),
+  });
   const { alarms, methods } = createTableMethods(db, clock);
 
   /**
@@ -192,9 +198,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
               break;
             }
             const busy = opts.busy?.() ?? false;
-            const size = busy
-              ? Math.max(1, Math.floor(batchBudgetMs / msPerJob))
-              : (partEnds.find((end) => end > next) ?? batch.length) - next;
+            const size = busy ? sizer.size() : (partEnds.find((end) => end > next) ?? batch.length) - next;
             const part = batch.slice(next, next + size);
             next += part.length;
             const started = performance.now();
@@ -204,7 +208,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
             // commits): counting the wait made sets shrink to one lead just when turns were scarce.
             const waited = (store.lockWaitMs?.() ?? 0) - waitedBefore;
             const elapsed = Math.max(0, performance.now() - started - waited);
-            msPerJob = 0.8 * msPerJob + (0.2 * Math.max(elapsed, 0.01)) / part.length;
+            sizer.observe(part.length, elapsed);
             if (busy && !options.ownThread)
               await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(3 * elapsed))));
             else await new Promise((resolve) => setImmediate(resolve));

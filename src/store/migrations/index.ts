@@ -19,6 +19,7 @@ import { signInCounterScopeMigration } from './019-sign-in-counter-scope.ts';
 import { apiKeyManagementMigration } from './023-api-key-management.ts';
 import { privacyMigration } from './030-privacy.ts';
 import { privacyRequestHoldMigration } from './031-privacy-request-hold.ts';
+import { questionOrdersMigration } from './035-question-orders.ts';
 import { workflowsMigration } from './040-workflows.ts';
 import { workflowTriggersMigration } from './041-workflow-triggers.ts';
 import { messageTemplatesMigration } from './042-message-templates.ts';
@@ -56,6 +57,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '023-api-key-management': apiKeyManagementMigration(dialect),
     '030-privacy': privacyMigration(dialect),
     '031-privacy-request-hold': privacyRequestHoldMigration(),
+    '035-question-orders': questionOrdersMigration(dialect),
     '040-workflows': workflowsMigration(dialect),
     '041-workflow-triggers': workflowTriggersMigration(dialect),
     '042-message-templates': messageTemplatesMigration(dialect),

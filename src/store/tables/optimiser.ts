@@ -81,6 +81,16 @@ export interface SplitWeightsTable {
   updated_at: number;
 }
 
+/** The order a workspace's chat asks a playbook's questions in, set by the optimiser (migration 035). */
+export interface QuestionOrdersTable {
+  workspace_id: string;
+  playbook_id: string;
+  /** JSON: the question slots, first asked first. */
+  question_order: string;
+  adjustment_id: string;
+  updated_at: number;
+}
+
 /** A workspace's adjustment policy, JSON (migration 061). */
 export interface OptimiserPoliciesTable {
   workspace_id: string;

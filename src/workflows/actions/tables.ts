@@ -10,7 +10,7 @@ import { isRetryableStatus, OutboundError, type OutboundResponse } from './safe-
  */
 
 /** Column name → cell value, already rendered. */
-export type RowValues = Record<string, string>;
+type RowValues = Record<string, string>;
 
 export interface TableRowInput {
   token: string;
@@ -31,7 +31,7 @@ export interface TableRowResult extends EffectResult {
 }
 
 /** Rows a lookup returns at most. */
-export const LOOKUP_LIMIT = 100;
+const LOOKUP_LIMIT = 100;
 
 const SHEETS_API = 'https://sheets.googleapis.com';
 const AIRTABLE_API = 'https://api.airtable.com';

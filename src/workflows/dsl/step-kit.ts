@@ -36,7 +36,7 @@ export const credentialRefSchema = z
  * (a sale or share under CCPA/CPRA, e.g. ad-audience sync). When absent the verifier assumes
  * `third_party` for `http_request` / `webhook` and `service_provider` for `crm_upsert`.
  */
-export const SHARING = ['first_party', 'service_provider', 'third_party'] as const;
+const SHARING = ['first_party', 'service_provider', 'third_party'] as const;
 export type Sharing = (typeof SHARING)[number];
 
 /** Per-step retry policy (exponential backoff); engine default when absent. */

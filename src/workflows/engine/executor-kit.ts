@@ -82,7 +82,7 @@ export const go = (next: string | undefined, output: Record<string, unknown> = {
   output,
 });
 
-export const WORKFLOW_ACTOR = (run: WorkflowRunsTable): Actor => ({
+const WORKFLOW_ACTOR = (run: WorkflowRunsTable): Actor => ({
   type: 'worker',
   id: `workflow:${run.workflow_id}`,
 });

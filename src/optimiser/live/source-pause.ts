@@ -1,0 +1,122 @@
+import type { WorkspaceContext } from '../../core/index.ts';
+import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
+import { toJson } from '../../store/index.ts';
+import {
+  type Adjustment,
+  type AdjustmentDeps,
+  type AdjustmentStatus,
+  freshGuard,
+  MIN_GUARD_ARRIVALS,
+  MINUTE,
+  madeInLastHour,
+  OPTIMISER,
+  record,
+  toAdjustment,
+} from './adjustments.ts';
+import type { OptimiserPolicy } from './policy.ts';
+import type { SourceHoldState } from './ports.ts';
+import { settle } from './settlement.ts';
+
+/** Source pauses: a source whose qualification collapses is held from automated actions until it recovers. */
+
+export interface ProposedPause {
+  origin: Adjustment['origin'];
+  alertId: string | null;
+  /** The source as the lead carries it (the segment `source:<source>`). */
+  source: string;
+  reason: string;
+}
+
+/**
+ * Records a source pause and, when the policy allows it, holds the source's leads from automated
+ * actions with the pause's guard, in the caller's transaction. The same bounds as a nudge: switched
+ * off, over the hourly limit or with too little traffic to guard, it is recorded as `proposed`.
+ */
+export async function proposeSourcePause(
+  db: Db,
+  deps: AdjustmentDeps,
+  ctx: WorkspaceContext,
+  policy: OptimiserPolicy,
+  change: ProposedPause,
+  baseline: { rate: number; arrivals: number; from: number; to: number },
+): Promise<Adjustment> {
+  const now = deps.clock.now();
+  const rule = policy.sourcePause;
+  let blocked: string | null = null;
+  if (!policy.enabled) blocked = 'automatic changes are switched off for this workspace';
+  else if (rule.mode === 'off') blocked = 'source pauses are switched off in the policy';
+  else if (rule.mode === 'propose') blocked = 'the policy records source pauses for a person to decide';
+  else {
+    if ((await madeInLastHour(db, ctx.workspaceId, 'source_pause', now)) >= rule.maxPerHour)
+      blocked = `the policy allows ${rule.maxPerHour} source pause(s) an hour`;
+    else if (baseline.arrivals < MIN_GUARD_ARRIVALS)
+      blocked = `only ${baseline.arrivals} arrivals in the ${rule.guard.windowMinutes} minutes before: too few to guard the change`;
+  }
+  const id = deps.ids.next('adj');
+  if (
+    !blocked &&
+    !(await deps.sources.hold(db, ctx.workspaceId, change.source, {
+      adjustmentId: id,
+      reason: change.reason,
+    }))
+  )
+    blocked = `source ${change.source} is already held`;
+  const guardState = blocked ? null : freshGuard(rule.guard, baseline, now);
+  const before: SourceHoldState = { source: change.source, held: false };
+  const after: SourceHoldState = { source: change.source, held: true };
+  const row: OptimiserAdjustmentsTable = {
+    id,
+    workspace_id: ctx.workspaceId,
+    kind: 'source_pause',
+    status: blocked ? 'proposed' : 'applied',
+    origin: change.origin,
+    alert_id: change.alertId,
+    target: `source ${change.source}`,
+    before_value: toJson(before),
+    after_value: toJson(after),
+    reason: blocked ? `${change.reason} — not applied: ${blocked}` : change.reason,
+    guard: toJson(guardState),
+    created_at: now,
+    guard_until: blocked ? now : now + rule.guard.windowMinutes * MINUTE,
+    settled_at: null,
+    settlement: null,
+  };
+  return record(deps, db, ctx, row, { before, after, guard: guardState });
+}
+
+/**
+ * Lifts the pauses an alert placed once it resolved (the source qualifies again): in force or
+ * already kept by their guard, a pause lasts only as long as the collapse that caused it.
+ */
+export async function releaseRecovered(
+  db: Db,
+  deps: AdjustmentDeps,
+  workspaceId: string,
+  alertId: string,
+  why: string,
+): Promise<{ id: string; status: AdjustmentStatus }[]> {
+  const rows = await db
+    .selectFrom('optimiser_adjustments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('alert_id', '=', alertId)
+    .where('kind', '=', 'source_pause')
+    .where('status', 'in', ['applied', 'kept'])
+    .execute();
+  const out: { id: string; status: AdjustmentStatus }[] = [];
+  for (const row of rows) {
+    if (row.status === 'kept')
+      await db
+        .updateTable('optimiser_adjustments')
+        .set({ status: 'applied' })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', row.id)
+        .execute();
+    const adjustment = { ...toAdjustment(row), status: 'applied' as const };
+    out.push({
+      id: row.id,
+      status: await settle(db, deps, workspaceId, adjustment, 'rolled_back', why, OPTIMISER),
+    });
+  }
+  return out;
+}
