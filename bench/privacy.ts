@@ -18,6 +18,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
 import { generateSecretKey, inWorkspace } from '../src/core/index.ts';
 import { createRuntime } from '../src/main/runtime.ts';
+import { leadRow, outcomeRow } from '../test/support/rows.ts';
 import { printTable, writeResult } from './support.ts';
 
 const { values } = parseArgs({
@@ -61,25 +62,19 @@ await inWorkspace(ws, async () => {
       await trx
         .insertInto('leads')
         .values(
-          rows.map((r) => ({
-            id: r.id,
-            workspace_id: ws,
-            email: r.email,
-            phone: `+1415${String(r.i).padStart(7, '0')}`,
-            name: `Person ${r.i}`,
-            company: `Company ${r.i % 997}`,
-            company_domain: `company${r.i % 997}.example.com`,
-            title: 'Manager',
-            country: 'US',
-            source: 'api',
-            utm: '{}',
-            attributes: '{}',
-            status: 'new',
-            score: 10,
-            score_breakdown: '[]',
-            created_at: r.at,
-            updated_at: r.at,
-          })),
+          rows.map((r) =>
+            leadRow(r.id, ws, r.at, {
+              email: r.email,
+              phone: `+1415${String(r.i).padStart(7, '0')}`,
+              name: `Person ${r.i}`,
+              company: `Company ${r.i % 997}`,
+              company_domain: `company${r.i % 997}.example.com`,
+              title: 'Manager',
+              country: 'US',
+              source: 'api',
+              score: 10,
+            }),
+          ),
         )
         .execute();
       await trx
@@ -151,24 +146,7 @@ await inWorkspace(ws, async () => {
       if (converted.length > 0)
         await trx
           .insertInto('lead_outcomes')
-          .values(
-            converted.map((r) => ({
-              workspace_id: ws,
-              lead_id: r.id,
-              converted: 1,
-              value: null,
-              occurred_at: r.at,
-              recorded_at: r.at,
-              updated_at: r.at,
-              revision: 1,
-              body_hash: 'x',
-              source: 'api',
-              probability: null,
-              model_version: null,
-              challenger_probability: null,
-              challenger_version: null,
-            })),
-          )
+          .values(converted.map((r) => outcomeRow(ws, r.id, r.at, { converted: 1, body_hash: 'x' })))
           .execute();
     });
   }

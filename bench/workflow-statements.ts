@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { inWorkspace } from '../src/core/index.ts';
+import { leadRow } from '../test/support/rows.ts';
 import { createTestRuntime, eventually } from '../test/support/runtime.ts';
 import { startHttpSink } from '../test/support/sinks.ts';
 import { prepareWorkspace, threeStepWorkflow } from '../test/support/workflow-fixtures.ts';
@@ -77,25 +78,7 @@ await inWorkspace(workspace.id, async () => {
     const now = Date.now();
     await runtime.inspect
       .insertInto('leads')
-      .values({
-        id,
-        workspace_id: workspace.id,
-        email: `l${i}@example.com`,
-        phone: null,
-        name: null,
-        company: null,
-        company_domain: null,
-        title: null,
-        country: null,
-        source: null,
-        utm: '{}',
-        attributes: '{}',
-        status: 'new',
-        score: 10,
-        score_breakdown: '[]',
-        created_at: now,
-        updated_at: now,
-      })
+      .values(leadRow(id, workspace.id, now, { email: `l${i}@example.com`, score: 10 }))
       .execute();
     leadIds.push(id);
   }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
 import { signWebhook } from '../src/ingest/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call, json } from './support/http.ts';
-import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 /** The attack run's HTTP findings (issue 12), each reproduced against a running app. */
 const SYSTEM = { type: 'system' as const, id: 'abuse-test' };
@@ -13,15 +12,14 @@ const METRICS_TOKEN = 'metrics-token-0123456789';
 const lead = (email: string) => ({ email, title: 'CEO', company: 'Acme' });
 
 describe('abuse paths', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
+  const app = useTestApp('sqlite', { runtime: { config: { LEADLOOP_METRICS_TOKEN: METRICS_TOKEN } } });
   const ws = { id: '', key: '', secret: '', widget: '' };
 
   function webhook(options: { from: string; secret?: string; id?: string; workspaceId?: string }) {
     const raw = JSON.stringify(lead(`hook-${Math.random()}@acme.example.com`));
     const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
     const timestamp = Math.floor(Date.now() / 1000);
-    return http.app
+    return app.http.app
       .inject({
         method: 'POST',
         url: `/v1/webhooks/${options.workspaceId ?? ws.id}/leads`,
@@ -40,8 +38,7 @@ describe('abuse paths', () => {
   }
 
   before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite', { config: { LEADLOOP_METRICS_TOKEN: METRICS_TOKEN } }));
-    const created = await runtime.tenants.createWorkspace({ name: 'Target', actor: SYSTEM });
+    const created = await app.runtime.tenants.createWorkspace({ name: 'Target', actor: SYSTEM });
     Object.assign(ws, {
       id: created.workspace.id,
       key: created.apiKey,
@@ -49,10 +46,9 @@ describe('abuse paths', () => {
       widget: created.widgetKey,
     });
   });
-  after(() => stopTestApp({ runtime, http }));
 
   it('unsigned webhooks throttle their sender, not the workspace: its real webhooks and API still answer 202', async () => {
-    await runtime.tenants.updateSettings(ws.id, { rateLimit: { perSecond: 1, burst: 3 } }, SYSTEM);
+    await app.runtime.tenants.updateSettings(ws.id, { rateLimit: { perSecond: 1, burst: 3 } }, SYSTEM);
     const statuses = new Map<number, number>();
     for (let i = 0; i < 200; i++) {
       const { status } = await webhook({ from: '203.0.113.66' });
@@ -62,7 +58,7 @@ describe('abuse paths', () => {
     assert.equal(statuses.get(429), 170, 'then its own bucket refuses it');
     const real = await webhook({ from: '198.51.100.7', secret: ws.secret });
     assert.equal(real.status, 202, JSON.stringify(real.body));
-    const api = await http.app
+    const api = await app.http.app
       .inject({
         method: 'POST',
         url: '/v1/leads',
@@ -72,14 +68,14 @@ describe('abuse paths', () => {
       })
       .then(json);
     assert.equal(api.status, 202, JSON.stringify(api.body));
-    await runtime.tenants.updateSettings(ws.id, {}, SYSTEM);
+    await app.runtime.tenants.updateSettings(ws.id, {}, SYSTEM);
   });
 
   it('unknown API keys are limited per client address, before any lookup', async () => {
     const from = '203.0.113.9';
     const answers: number[] = [];
     for (let i = 0; i < 35; i++) {
-      const response = await http.app.inject({
+      const response = await app.http.app.inject({
         method: 'GET',
         url: '/v1/leads',
         remoteAddress: from,
@@ -89,7 +85,7 @@ describe('abuse paths', () => {
     }
     assert.deepEqual([...new Set(answers.slice(0, 30))], [401]);
     assert.deepEqual([...new Set(answers.slice(30))], [429]);
-    const other = await http.app.inject({
+    const other = await app.http.app.inject({
       method: 'GET',
       url: '/v1/leads',
       remoteAddress: '198.51.100.9',
@@ -117,7 +113,7 @@ describe('abuse paths', () => {
   });
 
   it('answers headers over 16 KiB with a 431 in problem+json', async () => {
-    const address = await http.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = await app.http.app.listen({ port: 0, host: '127.0.0.1' });
     const url = new URL('/v1/leads', address);
     const { status, type, body } = await new Promise<{ status: number; type: string; body: string }>(
       (resolve, reject) => {
@@ -140,7 +136,7 @@ describe('abuse paths', () => {
   });
 
   it('answers an invalid widget origin in the settings with 400 naming the field', async () => {
-    const answer = await call(http.app, 'PUT', '/v1/workspace/settings', {
+    const answer = await call(app.http.app, 'PUT', '/v1/workspace/settings', {
       key: ws.key,
       body: { widget: { allowedOrigins: ['not a url'] } },
     });
@@ -149,55 +145,59 @@ describe('abuse paths', () => {
   });
 
   it('enforces the widget origin allow-list on the poll route too', async () => {
-    const started = await call(http.app, 'POST', '/v1/chat/sessions', {
+    const started = await call(app.http.app, 'POST', '/v1/chat/sessions', {
       body: { widgetKey: ws.widget },
       headers: { origin: 'https://shop.example' },
     });
     assert.equal(started.status, 201);
-    await runtime.tenants.updateSettings(
+    await app.runtime.tenants.updateSettings(
       ws.id,
       { widget: { allowedOrigins: ['https://shop.example'] } },
       SYSTEM,
     );
     const poll = (origin: string) =>
-      call(http.app, 'GET', `/v1/chat/sessions/${started.body.sessionId}/messages`, {
+      call(app.http.app, 'GET', `/v1/chat/sessions/${started.body.sessionId}/messages`, {
         headers: { origin, 'x-widget-key': ws.widget },
       });
     assert.equal((await poll('https://shop.example')).status, 200);
     const foreign = await poll('https://evil.example');
     assert.equal(foreign.status, 403);
     assert.equal(foreign.body.errors?.[0]?.field, 'header.origin');
-    await runtime.tenants.updateSettings(ws.id, {}, SYSTEM);
+    await app.runtime.tenants.updateSettings(ws.id, {}, SYSTEM);
   });
 
   it('serves /metrics only with the token, without workspace ids unless asked', async () => {
-    const asked = await call(http.app, 'POST', '/v1/council/questions', {
+    const asked = await call(app.http.app, 'POST', '/v1/council/questions', {
       key: ws.key,
       body: { type: 'segment.strategy', segment: { industry: 'software' } },
     });
     assert.ok(asked.status < 300, JSON.stringify(asked.body));
-    assert.equal((await http.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
+    assert.equal((await app.http.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
     const auth = { authorization: `Bearer ${METRICS_TOKEN}` };
-    const scrape = await http.app.inject({ method: 'GET', url: '/metrics', headers: auth });
+    const scrape = await app.http.app.inject({ method: 'GET', url: '/metrics', headers: auth });
     assert.equal(scrape.statusCode, 200);
     assert.match(scrape.body, /leadloop_http_requests_total/);
     assert.ok(!scrape.body.includes(ws.id), 'a workspace id in the default scrape');
-    const detailed = await http.app.inject({ method: 'GET', url: '/metrics?workspaces=true', headers: auth });
+    const detailed = await app.http.app.inject({
+      method: 'GET',
+      url: '/metrics?workspaces=true',
+      headers: auth,
+    });
     assert.ok(detailed.body.includes(ws.id), 'per-workspace series when asked');
   });
 
   it('caps open event streams per key, and stream ids are opaque cursors of one workspace', async () => {
-    const other = await runtime.tenants.createWorkspace({ name: 'Other', actor: SYSTEM });
+    const other = await app.runtime.tenants.createWorkspace({ name: 'Other', actor: SYSTEM });
     await inWorkspace(other.workspace.id, () =>
-      runtime.store.transaction((trx) =>
-        runtime.events.append(trx, other.workspace.id, [
+      app.runtime.store.transaction((trx) =>
+        app.runtime.events.append(trx, other.workspace.id, [
           { type: 'lead.created', subject: 'lead_x', data: {} },
         ]),
       ),
     );
-    const address = await http.app
+    const address = await app.http.app
       .listen({ port: 0, host: '127.0.0.1' })
-      .catch(() => http.app.server.address());
+      .catch(() => app.http.app.server.address());
     const base =
       typeof address === 'string' ? address : `http://127.0.0.1:${(address as { port: number }).port}`;
     const controller = new AbortController();
@@ -223,7 +223,7 @@ describe('abuse paths', () => {
     const foreignId = /id: (\S+)/.exec(text)?.[1] as string;
     assert.doesNotMatch(foreignId, /^\d+$/, 'ids are not bare positions');
     controller.abort();
-    http.closeStreams();
+    app.http.closeStreams();
     await new Promise((r) => setTimeout(r, 50));
     const resumed = await fetch(`${base}/v1/events/stream`, {
       headers: { authorization: `Bearer ${ws.key}`, 'last-event-id': foreignId },

@@ -1,38 +1,35 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createAnalyticsService } from '../src/analytics/index.ts';
 import { type DomainEvent, inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
 for (const dialect of DIALECTS) {
   describe(`chat starts and calibration metrics (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let ws = { apiKey: '', widgetKey: '', workspaceId: '' };
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'K',
         organisation: 'Org K',
         actor: ACTOR,
       });
       ws = { apiKey: created.apiKey, widgetKey: created.widgetKey, workspaceId: created.workspace.id };
     });
-    after(() => stopTestApp({ runtime, http }));
 
     it('counts chat starts from the widget, per playbook', async () => {
       for (let i = 0; i < 3; i++) {
-        const started = await call(http.app, 'POST', '/v1/chat/sessions', {
+        const started = await call(app.http.app, 'POST', '/v1/chat/sessions', {
           body: { widgetKey: ws.widgetKey },
         });
         assert.equal(started.status, 201, JSON.stringify(started.body));
       }
-      const res = await call(http.app, 'GET', '/v1/analytics/metrics?metric=chat_starts&window=1h', {
+      const res = await call(app.http.app, 'GET', '/v1/analytics/metrics?metric=chat_starts&window=1h', {
         key: ws.apiKey,
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -46,7 +43,7 @@ for (const dialect of DIALECTS) {
 
     it('gives mean predicted against observed conversion on the outcomes that had a prediction', async () => {
       // Outcome events as the scoring wiring writes them: a fed stream, so the figures are exact.
-      const at = runtime.clock.now();
+      const at = app.runtime.clock.now();
       const outcome = (seq: number, data: Record<string, unknown>): DomainEvent => ({
         id: `dev_cal_${seq}`,
         seq,
@@ -66,15 +63,15 @@ for (const dialect of DIALECTS) {
         // A corrected outcome is not counted again.
         outcome(6, { converted: true, predicted: 0.9, change: 'replaced' }),
       ];
-      const other = await runtime.tenants.createWorkspace({
+      const other = await app.runtime.tenants.createWorkspace({
         name: 'K2',
         organisation: 'Org K',
         actor: ACTOR,
       });
       const workspaceId = other.workspace.id;
       const service = createAnalyticsService({
-        store: runtime.store,
-        clock: runtime.clock,
+        store: app.runtime.store,
+        clock: app.runtime.clock,
         feed: {
           readSince: async (id, afterSeq) =>
             events.filter((e) => id === workspaceId && e.seq > afterSeq).map((e) => ({ ...e, workspaceId })),

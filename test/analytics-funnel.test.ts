@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createManualClock } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 const ACTOR = { type: 'system', id: 'test' } as const;
 const T0 = Date.parse('2026-12-06T10:00:00Z');
@@ -11,21 +11,18 @@ const T0 = Date.parse('2026-12-06T10:00:00Z');
 for (const dialect of DIALECTS) {
   describe(`funnel metrics: speed-to-lead, hand-off wait, chat drop-off, conversions (${dialect})`, () => {
     const clock = createManualClock(T0);
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect, { runtime: { clock } });
     let ws: { workspaceId: string; apiKey: string; widgetKey: string };
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect, { clock }));
-      const a = await runtime.tenants.createWorkspace({ name: 'Funnel', actor: ACTOR });
+      const a = await app.runtime.tenants.createWorkspace({ name: 'Funnel', actor: ACTOR });
       ws = { workspaceId: a.workspace.id, apiKey: a.apiKey, widgetKey: a.widgetKey };
-      runtime.startWorkers(2);
+      app.runtime.startWorkers(2);
     });
-    after(() => stopTestApp({ runtime, http }));
 
     const metric = async (name: string, segment = 'all') => {
       const res = await call(
-        http.app,
+        app.http.app,
         'GET',
         `/v1/analytics/metrics?metric=${name}&segment=${encodeURIComponent(segment)}&window=1d&from=2026-12-06T00:00:00Z&to=2026-12-07T00:00:00Z`,
         { key: ws.apiKey },
@@ -39,7 +36,7 @@ for (const dialect of DIALECTS) {
       };
     };
     const leadsOf = async () =>
-      ((await call(http.app, 'GET', '/v1/leads?limit=50', { key: ws.apiKey })).body.items ?? []) as {
+      ((await call(app.http.app, 'GET', '/v1/leads?limit=50', { key: ws.apiKey })).body.items ?? []) as {
         id: string;
         status: string;
       }[];
@@ -47,16 +44,19 @@ for (const dialect of DIALECTS) {
     it('measures speed-to-lead from acceptance to qualification, even when the lead qualifies later', async () => {
       // The first submission does not qualify; five minutes later the threshold falls and the
       // same lead, submitted again, qualifies: 300 s after it was accepted.
-      await call(http.app, 'PUT', '/v1/scoring/rules', {
+      await call(app.http.app, 'PUT', '/v1/scoring/rules', {
         key: ws.apiKey,
         body: { threshold: 1000, rules: [] },
       });
       const body = { email: 'ada@funnel-corp.example.com', company: 'Funnel Corp', source: 'web' };
-      assert.equal((await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body })).status, 202);
+      assert.equal((await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body })).status, 202);
       await eventually(async () => ((await leadsOf()).length === 1 ? true : undefined));
       clock.advance(300_000);
-      await call(http.app, 'PUT', '/v1/scoring/rules', { key: ws.apiKey, body: { threshold: 0, rules: [] } });
-      assert.equal((await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body })).status, 202);
+      await call(app.http.app, 'PUT', '/v1/scoring/rules', {
+        key: ws.apiKey,
+        body: { threshold: 0, rules: [] },
+      });
+      assert.equal((await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body })).status, 202);
       await eventually(async () => ((await leadsOf())[0]?.status === 'qualified' ? true : undefined));
 
       const p50 = await metric('speed_to_lead_p50');
@@ -71,7 +71,7 @@ for (const dialect of DIALECTS) {
       const [lead] = await leadsOf();
       assert.ok(lead);
       for (let i = 0; i < 2; i++) {
-        const res = await call(http.app, 'POST', `/v1/leads/${lead.id}/outcome`, {
+        const res = await call(app.http.app, 'POST', `/v1/leads/${lead.id}/outcome`, {
           key: ws.apiKey,
           body: { converted: true, value: 1200 },
         });
@@ -83,14 +83,14 @@ for (const dialect of DIALECTS) {
     });
 
     const startChat = async () => {
-      const started = await call(http.app, 'POST', '/v1/chat/sessions', {
+      const started = await call(app.http.app, 'POST', '/v1/chat/sessions', {
         body: { widgetKey: ws.widgetKey },
       });
       assert.equal(started.status, 201, JSON.stringify(started.body));
       return started.body.sessionId as string;
     };
     const say = (sessionId: string, text: string) =>
-      call(http.app, 'POST', `/v1/chat/sessions/${sessionId}/messages`, {
+      call(app.http.app, 'POST', `/v1/chat/sessions/${sessionId}/messages`, {
         body: { text },
         headers: { 'x-widget-key': ws.widgetKey },
       });
@@ -99,7 +99,7 @@ for (const dialect of DIALECTS) {
       const sessionId = await startChat();
       await say(sessionId, 'Can I talk to a real person please?');
       clock.advance(90_000);
-      const taken = await call(http.app, 'POST', `/v1/chat/sessions/${sessionId}/takeover`, {
+      const taken = await call(app.http.app, 'POST', `/v1/chat/sessions/${sessionId}/takeover`, {
         key: ws.apiKey,
         body: { agent: { id: 'u_dana', name: 'Dana' } },
       });
@@ -117,7 +117,7 @@ for (const dialect of DIALECTS) {
       const sessionId = await startChat();
       const left = await say(sessionId, 'bye');
       assert.equal(left.status, 200, JSON.stringify(left.body));
-      const session = await call(http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: ws.apiKey });
+      const session = await call(app.http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: ws.apiKey });
       assert.equal(session.status, 200);
       const overall = await metric('chat_dropoff');
       assert.deepEqual([overall.value, overall.count], [1, 1]);

@@ -1,63 +1,68 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createAnalyticsService } from '../src/analytics/index.ts';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 for (const dialect of DIALECTS) {
   describe(`streaming metrics (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let apiKey = '';
     let workspaceId = '';
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const ws = await runtime.tenants.createWorkspace({
+      const ws = await app.runtime.tenants.createWorkspace({
         name: 'M',
         organisation: 'Org M',
         actor: { type: 'system', id: 'test' },
       });
       apiKey = ws.apiKey;
       workspaceId = ws.workspace.id;
-      runtime.startWorkers(2);
-      await call(http.app, 'PUT', '/v1/scoring/rules', { key: apiKey, body: { threshold: 0, rules: [] } });
+      app.runtime.startWorkers(2);
+      await call(app.http.app, 'PUT', '/v1/scoring/rules', {
+        key: apiKey,
+        body: { threshold: 0, rules: [] },
+      });
       for (let i = 0; i < 6; i++) {
-        const res = await call(http.app, 'POST', '/v1/leads', {
+        const res = await call(app.http.app, 'POST', '/v1/leads', {
           key: apiKey,
           body: { email: `m${i}@m-corp.example.com`, company: 'M Corp', source: i < 4 ? 'web' : 'partner' },
         });
         assert.equal(res.status, 202, JSON.stringify(res.body));
       }
       await eventually(async () => {
-        const list = await call(http.app, 'GET', '/v1/leads?limit=50', { key: apiKey });
+        const list = await call(app.http.app, 'GET', '/v1/leads?limit=50', { key: apiKey });
         return ((list.body.items as unknown[] | undefined)?.length ?? 0) >= 6 ? true : undefined;
       });
     });
-    after(() => stopTestApp({ runtime, http }));
 
     const total = (body: Record<string, unknown>) =>
       (body.points as { count: number }[]).reduce((a, p) => a + p.count, 0);
 
     it('counts arrivals per source and overall from the domain events, in 1-minute buckets', async () => {
-      const all = await call(http.app, 'GET', '/v1/analytics/metrics?metric=arrivals&window=1m', {
+      const all = await call(app.http.app, 'GET', '/v1/analytics/metrics?metric=arrivals&window=1m', {
         key: apiKey,
       });
       assert.equal(all.status, 200, JSON.stringify(all.body));
       assert.equal(total(all.body), 6);
       assert.deepEqual(all.body.segments, ['all', 'source:partner', 'source:web']);
       const web = await call(
-        http.app,
+        app.http.app,
         'GET',
         '/v1/analytics/metrics?metric=arrivals&segment=source:web&window=1h',
         { key: apiKey },
       );
       assert.equal(total(web.body), 4);
-      const rate = await call(http.app, 'GET', '/v1/analytics/metrics?metric=qualification_rate&window=1d', {
-        key: apiKey,
-      });
+      const rate = await call(
+        app.http.app,
+        'GET',
+        '/v1/analytics/metrics?metric=qualification_rate&window=1d',
+        {
+          key: apiKey,
+        },
+      );
       const filled = (rate.body.points as { value: number | null }[]).filter((p) => p.value !== null);
       assert.ok(filled.length >= 1);
       for (const p of filled) assert.ok((p.value ?? -1) >= 0 && (p.value ?? 2) <= 1);
@@ -65,16 +70,16 @@ for (const dialect of DIALECTS) {
 
     it('keeps its rollups across a restart and never counts an event twice', async () => {
       const again = createAnalyticsService({
-        store: runtime.store,
-        feed: runtime.events,
-        clock: runtime.clock,
+        store: app.runtime.store,
+        feed: app.runtime.events,
+        clock: app.runtime.clock,
       });
       // Council decisions on the qualified leads may still be committing their events, so the new
       // service may find some: exactly those after the persisted cursor, never the ones before it.
       const cursorOf = async () =>
         Number(
           (
-            await runtime.inspect
+            await app.runtime.inspect
               .selectFrom('metric_cursors')
               .select('seq')
               .where('workspace_id', '=', workspaceId)
@@ -83,7 +88,7 @@ for (const dialect of DIALECTS) {
         );
       const persisted = await cursorOf();
       const consumed = await again.catchUp(workspaceId);
-      const newer = await runtime.inspect
+      const newer = await app.runtime.inspect
         .selectFrom('domain_events')
         .select((eb) => eb.fn.countAll().as('n'))
         .where('workspace_id', '=', workspaceId)
@@ -106,12 +111,12 @@ for (const dialect of DIALECTS) {
 
     it('gives the organisation a trend per business unit from the same rollups', async () => {
       // The directory is not readable without a scope on PostgreSQL: ask the service.
-      const org = (await runtime.tenants.getWorkspace(workspaceId))?.organisationId ?? '';
-      const orgKey = await runtime.tenants.createOrganisationKey({ organisationId: org });
-      const plain = await call(http.app, 'GET', '/v1/org/analytics', { key: orgKey.key });
+      const org = (await app.runtime.tenants.getWorkspace(workspaceId))?.organisationId ?? '';
+      const orgKey = await app.runtime.tenants.createOrganisationKey({ organisationId: org });
+      const plain = await call(app.http.app, 'GET', '/v1/org/analytics', { key: orgKey.key });
       assert.equal(plain.status, 200);
       assert.equal((plain.body.total as Record<string, unknown>).trend, undefined, 'no window, no trend');
-      const withTrend = await call(http.app, 'GET', '/v1/org/analytics?window=1h&periods=24', {
+      const withTrend = await call(app.http.app, 'GET', '/v1/org/analytics?window=1h&periods=24', {
         key: orgKey.key,
       });
       assert.equal(withTrend.status, 200, JSON.stringify(withTrend.body));
@@ -126,24 +131,24 @@ for (const dialect of DIALECTS) {
         unit?.trend.reduce((a, p) => a + p.arrivals, 0),
         6,
       );
-      const bad = await call(http.app, 'GET', '/v1/org/analytics?window=2h', { key: orgKey.key });
+      const bad = await call(app.http.app, 'GET', '/v1/org/analytics?window=2h', { key: orgKey.key });
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(bad.body), /query\.window/);
     });
 
     it('answers problem+json naming the field for a bad metric or too many points', async () => {
-      const bad = await call(http.app, 'GET', '/v1/analytics/metrics?metric=nope', { key: apiKey });
+      const bad = await call(app.http.app, 'GET', '/v1/analytics/metrics?metric=nope', { key: apiKey });
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(bad.body), /query\.metric/);
       const tooMany = await call(
-        http.app,
+        app.http.app,
         'GET',
         '/v1/analytics/metrics?metric=arrivals&window=1m&from=2026-01-01T00:00:00Z&to=2026-01-03T00:00:00Z',
         { key: apiKey },
       );
       assert.equal(tooMany.status, 400);
       assert.match(JSON.stringify(tooMany.body), /query\.window/);
-      const anonymous = await call(http.app, 'GET', '/v1/analytics/metrics?metric=arrivals');
+      const anonymous = await call(app.http.app, 'GET', '/v1/analytics/metrics?metric=arrivals');
       assert.equal(anonymous.status, 401);
     });
   });

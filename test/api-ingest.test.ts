@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { before, describe, it } from 'node:test';
 import { signWebhook } from '../src/ingest/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call, sendWebhook } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 const lead = {
   email: 'grace@navy.example.org',
@@ -14,13 +14,11 @@ const lead = {
 
 for (const dialect of DIALECTS) {
   describe(`ingestion (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let ws: { workspaceId: string; apiKey: string; webhookSecret: string };
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'Acme',
         actor: { type: 'system', id: 'test' },
       });
@@ -30,14 +28,11 @@ for (const dialect of DIALECTS) {
         webhookSecret: created.webhookSecret,
       };
     });
-    after(async () => {
-      await stopTestApp({ runtime, http });
-    });
 
     const count = async (table: 'events' | 'jobs' | 'idempotency_keys') =>
       Number(
         (
-          await runtime.inspect
+          await app.runtime.inspect
             .selectFrom(table)
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow()
@@ -45,18 +40,18 @@ for (const dialect of DIALECTS) {
       );
 
     it('accepts a signed webhook with 202 and stores the event and its job before answering', async () => {
-      const response = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead);
+      const response = await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead);
       assert.equal(response.status, 202);
       const eventId = response.body.eventId as string;
       assert.match(eventId, /^evt_/);
-      const stored = await runtime.inspect
+      const stored = await app.runtime.inspect
         .selectFrom('events')
         .selectAll()
         .where('id', '=', eventId)
         .executeTakeFirstOrThrow();
       assert.equal(stored.status, 'accepted');
       assert.equal(stored.workspace_id, ws.workspaceId);
-      const job = await runtime.inspect
+      const job = await app.runtime.inspect
         .selectFrom('jobs')
         .selectAll()
         .where('payload', 'like', `%${eventId}%`)
@@ -65,11 +60,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('answers a replayed webhook-id with the original response and stores nothing new', async () => {
-      const first = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead, {
+      const first = await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead, {
         id: 'msg_replay_1',
       });
       const events = await count('events');
-      const replay = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead, {
+      const replay = await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead, {
         id: 'msg_replay_1',
       });
       assert.equal(replay.status, 202);
@@ -81,7 +76,7 @@ for (const dialect of DIALECTS) {
     it('rejects a bad signature, an expired timestamp and missing headers with 401 naming the header', async () => {
       const raw = JSON.stringify(lead);
       const now = Math.floor(Date.now() / 1000);
-      const forged = await http.app.inject({
+      const forged = await app.http.app.inject({
         method: 'POST',
         url: `/v1/webhooks/${ws.workspaceId}/leads`,
         headers: {
@@ -96,13 +91,13 @@ for (const dialect of DIALECTS) {
       assert.equal(forged.headers['content-type'], 'application/problem+json; charset=utf-8');
       assert.equal(JSON.parse(forged.body).errors[0].field, 'header.webhook-signature');
 
-      const old = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead, {
+      const old = await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead, {
         timestamp: now - 301,
       });
       assert.equal(old.status, 401);
       assert.equal(old.body.errors?.[0]?.field, 'header.webhook-timestamp');
 
-      const missing = await http.app.inject({
+      const missing = await app.http.app.inject({
         method: 'POST',
         url: `/v1/webhooks/${ws.workspaceId}/leads`,
         headers: { 'content-type': 'application/json' },
@@ -113,40 +108,45 @@ for (const dialect of DIALECTS) {
     });
 
     it('answers 404 for an unknown workspace', async () => {
-      const response = await sendWebhook(http.app, 'ws_01M8GMDSZ7A0KEFJKE1S8CK68M', ws.webhookSecret, lead);
+      const response = await sendWebhook(
+        app.http.app,
+        'ws_01M8GMDSZ7A0KEFJKE1S8CK68M',
+        ws.webhookSecret,
+        lead,
+      );
       assert.equal(response.status, 404);
       assert.equal(response.body.errors?.[0]?.field, 'path.workspaceId');
     });
 
     it('keeps verifying the previous secret during a rotation overlap, and stops with no overlap', async () => {
-      const rotated = await runtime.tenants.rotateSecret({
+      const rotated = await app.runtime.tenants.rotateSecret({
         workspaceId: ws.workspaceId,
         overlapSeconds: 3600,
         actor: { type: 'system', id: 'test' },
       });
-      assert.equal((await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 202);
-      assert.equal((await sendWebhook(http.app, ws.workspaceId, rotated.secret, lead)).status, 202);
-      const again = await runtime.tenants.rotateSecret({
+      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 202);
+      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, rotated.secret, lead)).status, 202);
+      const again = await app.runtime.tenants.rotateSecret({
         workspaceId: ws.workspaceId,
         overlapSeconds: 0,
         actor: { type: 'system', id: 'test' },
       });
-      assert.equal((await sendWebhook(http.app, ws.workspaceId, rotated.secret, lead)).status, 401);
-      assert.equal((await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 401);
-      assert.equal((await sendWebhook(http.app, ws.workspaceId, again.secret, lead)).status, 202);
+      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, rotated.secret, lead)).status, 401);
+      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 401);
+      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, again.secret, lead)).status, 202);
       ws.webhookSecret = again.secret;
     });
 
     it('implements Idempotency-Key: same body replays, another body is 422', async () => {
       const headers = { 'idempotency-key': 'order-42' };
-      const first = await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers });
+      const first = await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers });
       assert.equal(first.status, 202);
       const events = await count('events');
-      const replay = await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers });
+      const replay = await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers });
       assert.equal(replay.status, 202);
       assert.deepEqual(replay.body, first.body);
       assert.equal(replay.headers['idempotent-replayed'], 'true');
-      const other = await call(http.app, 'POST', '/v1/leads', {
+      const other = await call(app.http.app, 'POST', '/v1/leads', {
         key: ws.apiKey,
         body: { ...lead, name: 'Someone Else' },
         headers,
@@ -159,8 +159,8 @@ for (const dialect of DIALECTS) {
     it('answers 409 to a second request with the same key while the first is in flight', async () => {
       const headers = { 'idempotency-key': 'concurrent-1' };
       const [a, b] = await Promise.all([
-        call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers }),
-        call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers }),
+        call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers }),
+        call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead, headers }),
       ]);
       assert.deepEqual([a.status, b.status].sort(), [202, 409]);
       const conflict = a.status === 409 ? a : b;
@@ -176,7 +176,7 @@ for (const dialect of DIALECTS) {
       const cases: [string, Awaited<ReturnType<typeof call>>, number, string][] = [
         [
           'malformed JSON',
-          await call(http.app, 'POST', '/v1/leads', {
+          await call(app.http.app, 'POST', '/v1/leads', {
             key: ws.apiKey,
             body: '{"email": ',
             headers: { 'idempotency-key': 'bad-1' },
@@ -186,13 +186,13 @@ for (const dialect of DIALECTS) {
         ],
         [
           'wrong type',
-          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { email: 42 } }),
+          await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { email: 42 } }),
           400,
           'body.email',
         ],
         [
           'unknown field',
-          await call(http.app, 'POST', '/v1/leads', {
+          await call(app.http.app, 'POST', '/v1/leads', {
             key: ws.apiKey,
             body: { email: 'a@b.co', emial: 'x' },
           }),
@@ -201,25 +201,25 @@ for (const dialect of DIALECTS) {
         ],
         [
           'invalid email',
-          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { email: 'nope' } }),
+          await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { email: 'nope' } }),
           400,
           'body.email',
         ],
         [
           'invalid phone',
-          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { phone: '12' } }),
+          await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { phone: '12' } }),
           400,
           'body.phone',
         ],
         [
           'neither email nor phone',
-          await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { name: 'x' } }),
+          await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: { name: 'x' } }),
           400,
           'body.email',
         ],
         [
           'bad consent timestamp',
-          await call(http.app, 'POST', '/v1/leads', {
+          await call(app.http.app, 'POST', '/v1/leads', {
             key: ws.apiKey,
             body: {
               email: 'a@b.co',
@@ -231,7 +231,7 @@ for (const dialect of DIALECTS) {
         ],
         [
           'not JSON',
-          await call(http.app, 'POST', '/v1/leads', {
+          await call(app.http.app, 'POST', '/v1/leads', {
             key: ws.apiKey,
             body: 'email=a@b.co',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -241,17 +241,22 @@ for (const dialect of DIALECTS) {
         ],
         [
           'too large',
-          await call(http.app, 'POST', '/v1/leads', {
+          await call(app.http.app, 'POST', '/v1/leads', {
             key: ws.apiKey,
             body: { email: 'a@b.co', attributes: { blob: 'x'.repeat(300 * 1024) } },
           }),
           413,
           'body',
         ],
-        ['no key', await call(http.app, 'POST', '/v1/leads', { body: lead }), 401, 'header.authorization'],
+        [
+          'no key',
+          await call(app.http.app, 'POST', '/v1/leads', { body: lead }),
+          401,
+          'header.authorization',
+        ],
         [
           'unknown key',
-          await call(http.app, 'POST', '/v1/leads', { key: 'll_admin_nope', body: lead }),
+          await call(app.http.app, 'POST', '/v1/leads', { key: 'll_admin_nope', body: lead }),
           401,
           'header.authorization',
         ],
@@ -273,7 +278,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('says where custom data goes when a lead has an unknown field', async () => {
-      const response = await call(http.app, 'POST', '/v1/leads', {
+      const response = await call(app.http.app, 'POST', '/v1/leads', {
         key: ws.apiKey,
         body: { email: 'a@b.co', industry: 'saas' },
       });
@@ -287,69 +292,74 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses a read-only key on the ingest route with 403', async () => {
-      const reader = await runtime.tenants.createApiKey({
+      const reader = await app.runtime.tenants.createApiKey({
         workspaceId: ws.workspaceId,
         scope: 'read',
         actor: { type: 'system', id: 'test' },
       });
-      const response = await call(http.app, 'POST', '/v1/leads', { key: reader.key, body: lead });
+      const response = await call(app.http.app, 'POST', '/v1/leads', { key: reader.key, body: lead });
       assert.equal(response.status, 403);
       assert.equal(response.body.code, 'forbidden');
     });
 
     it('rate-limits a workspace with 429 and Retry-After, without affecting another workspace', async () => {
-      const small = await runtime.tenants.createWorkspace({
+      const small = await app.runtime.tenants.createWorkspace({
         name: 'Small',
         actor: { type: 'system', id: 'test' },
       });
-      await runtime.tenants.updateSettings(
+      await app.runtime.tenants.updateSettings(
         small.workspace.id,
         { rateLimit: { perSecond: 1, burst: 2 } },
         { type: 'system', id: 'test' },
       );
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++)
-        statuses.push((await call(http.app, 'POST', '/v1/leads', { key: small.apiKey, body: lead })).status);
+        statuses.push(
+          (await call(app.http.app, 'POST', '/v1/leads', { key: small.apiKey, body: lead })).status,
+        );
       assert.deepEqual(statuses, [202, 202, 429, 429]);
-      const limited = await call(http.app, 'POST', '/v1/leads', { key: small.apiKey, body: lead });
+      const limited = await call(app.http.app, 'POST', '/v1/leads', { key: small.apiKey, body: lead });
       assert.equal(limited.headers['retry-after'], '1');
       assert.equal(limited.body.code, 'rate_limited');
-      assert.equal((await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead })).status, 202);
+      assert.equal(
+        (await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead })).status,
+        202,
+      );
     });
 
     it('answers 503 with Retry-After while starting or draining, and stores nothing', async () => {
       const events = await count('events');
       for (const state of ['starting', 'draining'] as const) {
-        runtime.lifecycle.set(state);
-        const api = await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead });
-        const hook = await sendWebhook(http.app, ws.workspaceId, ws.webhookSecret, lead);
+        app.runtime.lifecycle.set(state);
+        const api = await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body: lead });
+        const hook = await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead);
         assert.equal(api.status, 503);
         assert.equal(hook.status, 503);
         assert.equal(api.headers['retry-after'], '5');
-        const ready = await call(http.app, 'GET', '/readyz');
+        const ready = await call(app.http.app, 'GET', '/readyz');
         assert.equal(ready.status, 503);
       }
-      runtime.lifecycle.set('ready');
+      app.runtime.lifecycle.set('ready');
       assert.equal(await count('events'), events);
-      assert.equal((await call(http.app, 'GET', '/readyz')).status, 200);
+      assert.equal((await call(app.http.app, 'GET', '/readyz')).status, 200);
     });
 
     it('processes accepted events: GET /v1/events/{id} moves from accepted to processed with the lead id', async () => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
+      const accepted = await call(app.http.app, 'POST', '/v1/leads', {
         key: ws.apiKey,
         body: { email: 'status@check.example.com' },
       });
       const eventId = accepted.body.eventId as string;
-      const before = await call(http.app, 'GET', `/v1/events/${eventId}`, { key: ws.apiKey });
+      const before = await call(app.http.app, 'GET', `/v1/events/${eventId}`, { key: ws.apiKey });
       assert.equal(before.body.status, 'accepted');
       assert.equal(before.body.leadId, null);
-      runtime.startWorkers(4);
+      app.runtime.startWorkers(4);
       const processed = await eventually(async () => {
-        const response = await call(http.app, 'GET', `/v1/events/${eventId}`, { key: ws.apiKey });
+        const response = await call(app.http.app, 'GET', `/v1/events/${eventId}`, { key: ws.apiKey });
         return response.body.status === 'processed' ? response : undefined;
       });
       assert.match(processed.body.leadId as string, /^lead_/);
-      await runtime.stopWorkers();
+      await app.runtime.stopWorkers();
     });
   });
 }

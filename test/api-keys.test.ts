@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { before, describe, it } from 'node:test';
 import { createTenantsService } from '../src/tenants/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS } from './support/runtime.ts';
 import { callWithSession, createOperator, signIn } from './support/session.ts';
 
 /**
@@ -26,29 +26,23 @@ interface ListedKey {
 
 for (const dialect of DIALECTS) {
   describe(`API keys: list and revoke (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
 
-    before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
-    });
+    before(async () => {});
 
     const workspace = async (name: string) => {
-      const created = await runtime.tenants.createWorkspace({ name, actor: ACTOR });
+      const created = await app.runtime.tenants.createWorkspace({ name, actor: ACTOR });
       return { id: created.workspace.id, adminKey: created.apiKey };
     };
     const list = async (key: string) => {
-      const response = await call(http.app, 'GET', '/v1/api-keys', { key });
+      const response = await call(app.http.app, 'GET', '/v1/api-keys', { key });
       assert.equal(response.status, 200, JSON.stringify(response.body));
       return response.body.items as ListedKey[];
     };
 
     it('lists the keys with scope, label, creator and last use, never the key or its hash', async () => {
       const ws = await workspace('Listing');
-      const made = await call(http.app, 'POST', '/v1/api-keys', {
+      const made = await call(app.http.app, 'POST', '/v1/api-keys', {
         key: ws.adminKey,
         body: { scope: 'ingest', label: 'web form' },
       });
@@ -81,35 +75,39 @@ for (const dialect of DIALECTS) {
 
     it('refuses a revoked key on the next request, in this process and in another one on the same database', async () => {
       const ws = await workspace('Revoking');
-      const made = await call(http.app, 'POST', '/v1/api-keys', {
+      const made = await call(app.http.app, 'POST', '/v1/api-keys', {
         key: ws.adminKey,
         body: { scope: 'read', label: 'dashboard' },
       });
       const readKey = made.body.key as string;
       // A second process: its own tenants service (and whatever it keeps in memory) on the same store.
       const other = createTenantsService({
-        store: runtime.store,
-        clock: runtime.clock,
-        ids: runtime.ids,
-        audit: runtime.audit,
+        store: app.runtime.store,
+        clock: app.runtime.clock,
+        ids: app.runtime.ids,
+        audit: app.runtime.audit,
       });
-      assert.equal((await call(http.app, 'GET', '/v1/leads', { key: readKey })).status, 200);
+      assert.equal((await call(app.http.app, 'GET', '/v1/leads', { key: readKey })).status, 200);
       assert.ok(await other.authenticate(readKey), 'the other process knows the key');
 
-      const revoked = await call(http.app, 'DELETE', `/v1/api-keys/${made.body.id}`, { key: ws.adminKey });
+      const revoked = await call(app.http.app, 'DELETE', `/v1/api-keys/${made.body.id}`, {
+        key: ws.adminKey,
+      });
       assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
       assert.ok(revoked.body.revokedAt);
 
-      const refused = await call(http.app, 'GET', '/v1/leads', { key: readKey });
+      const refused = await call(app.http.app, 'GET', '/v1/leads', { key: readKey });
       assert.equal(refused.status, 401);
       assert.match(String(refused.headers['content-type']), /application\/problem\+json/);
       assert.equal(await other.authenticate(readKey), null, 'the other process refuses it at once');
 
-      const again = await call(http.app, 'DELETE', `/v1/api-keys/${made.body.id}`, { key: ws.adminKey });
+      const again = await call(app.http.app, 'DELETE', `/v1/api-keys/${made.body.id}`, { key: ws.adminKey });
       assert.equal(again.status, 200, 'revoking a revoked key answers it unchanged');
       assert.equal(again.body.revokedAt, revoked.body.revokedAt);
 
-      const audit = await call(http.app, 'GET', `/v1/audit?subject=${made.body.id}`, { key: ws.adminKey });
+      const audit = await call(app.http.app, 'GET', `/v1/audit?subject=${made.body.id}`, {
+        key: ws.adminKey,
+      });
       const entries = audit.body.items as { action: string; actor: { type: string; id: string } }[];
       const admin = (await list(ws.adminKey)).find((k) => k.scope === 'admin');
       assert.deepEqual(
@@ -124,15 +122,15 @@ for (const dialect of DIALECTS) {
       const theirs = await workspace('Theirs');
       const theirKey = (await list(theirs.adminKey))[0]?.id;
       for (const id of [`key_${'0'.repeat(26)}`, theirKey]) {
-        const response = await call(http.app, 'DELETE', `/v1/api-keys/${id}`, { key: mine.adminKey });
+        const response = await call(app.http.app, 'DELETE', `/v1/api-keys/${id}`, { key: mine.adminKey });
         assert.equal(response.status, 404, JSON.stringify(response.body));
         assert.match(String(response.headers['content-type']), /application\/problem\+json/);
         assert.deepEqual(response.body.errors, [
           { field: 'path.id', reason: 'no such key in this workspace' },
         ]);
       }
-      assert.equal((await call(http.app, 'GET', '/v1/workspace', { key: theirs.adminKey })).status, 200);
-      const malformed = await call(http.app, 'DELETE', '/v1/api-keys/not-a-key', { key: mine.adminKey });
+      assert.equal((await call(app.http.app, 'GET', '/v1/workspace', { key: theirs.adminKey })).status, 200);
+      const malformed = await call(app.http.app, 'DELETE', '/v1/api-keys/not-a-key', { key: mine.adminKey });
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.errors?.[0]?.field, 'path.id');
     });
@@ -140,51 +138,56 @@ for (const dialect of DIALECTS) {
     it('refuses to revoke the last admin key of a workspace without a console admin (409), and allows it with one', async () => {
       const ws = await workspace('Last admin');
       const adminKeyId = (await list(ws.adminKey))[0]?.id;
-      const ingest = await call(http.app, 'POST', '/v1/api-keys', {
+      const ingest = await call(app.http.app, 'POST', '/v1/api-keys', {
         key: ws.adminKey,
         body: { scope: 'ingest' },
       });
-      const refused = await call(http.app, 'DELETE', `/v1/api-keys/${adminKeyId}`, { key: ws.adminKey });
+      const refused = await call(app.http.app, 'DELETE', `/v1/api-keys/${adminKeyId}`, { key: ws.adminKey });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.match(String(refused.headers['content-type']), /application\/problem\+json/);
       assert.deepEqual(refused.body.errors, [
         { field: 'path.id', reason: 'the last way to administer the workspace' },
       ]);
-      assert.equal((await call(http.app, 'GET', '/v1/workspace', { key: ws.adminKey })).status, 200);
+      assert.equal((await call(app.http.app, 'GET', '/v1/workspace', { key: ws.adminKey })).status, 200);
       // A key that is not admin may go.
       assert.equal(
-        (await call(http.app, 'DELETE', `/v1/api-keys/${ingest.body.id}`, { key: ws.adminKey })).status,
+        (await call(app.http.app, 'DELETE', `/v1/api-keys/${ingest.body.id}`, { key: ws.adminKey })).status,
         200,
       );
 
       // A second admin key: the first may then be revoked, with itself.
-      const second = await call(http.app, 'POST', '/v1/api-keys', {
+      const second = await call(app.http.app, 'POST', '/v1/api-keys', {
         key: ws.adminKey,
         body: { scope: 'admin' },
       });
       assert.equal(
-        (await call(http.app, 'DELETE', `/v1/api-keys/${adminKeyId}`, { key: ws.adminKey })).status,
+        (await call(app.http.app, 'DELETE', `/v1/api-keys/${adminKeyId}`, { key: ws.adminKey })).status,
         200,
       );
-      assert.equal((await call(http.app, 'GET', '/v1/workspace', { key: ws.adminKey })).status, 401);
+      assert.equal((await call(app.http.app, 'GET', '/v1/workspace', { key: ws.adminKey })).status, 401);
 
       // With a console admin, the last admin key may go; the admin revokes it as a user.
-      const operator = await createOperator(runtime, {
+      const operator = await createOperator(app.runtime, {
         email: `admin-${ws.id.toLowerCase()}@example.com`,
         workspaceId: ws.id,
         role: 'admin',
       });
-      const session = await signIn(http.app, operator.email, operator.password);
-      const byUser = await callWithSession(http.app, session, 'DELETE', `/v1/api-keys/${second.body.id}`);
+      const session = await signIn(app.http.app, operator.email, operator.password);
+      const byUser = await callWithSession(app.http.app, session, 'DELETE', `/v1/api-keys/${second.body.id}`);
       assert.equal(byUser.status, 200, JSON.stringify(byUser.body));
-      const audit = await callWithSession(http.app, session, 'GET', `/v1/audit?subject=${second.body.id}`);
+      const audit = await callWithSession(
+        app.http.app,
+        session,
+        'GET',
+        `/v1/audit?subject=${second.body.id}`,
+      );
       assert.deepEqual(
         (audit.body.items as { action: string; actor: unknown }[]).find((e) => e.action === 'api_key.revoked')
           ?.actor,
         { type: 'user', id: operator.id },
       );
       assert.equal(
-        (await call(http.app, 'GET', '/v1/workspace', { key: second.body.key as string })).status,
+        (await call(app.http.app, 'GET', '/v1/workspace', { key: second.body.key as string })).status,
         401,
       );
     });
@@ -193,17 +196,17 @@ for (const dialect of DIALECTS) {
       const ws = await workspace('Roles');
       const adminKeyId = (await list(ws.adminKey))[0]?.id;
       for (const role of ['member', 'viewer'] as const) {
-        const user = await createOperator(runtime, {
+        const user = await createOperator(app.runtime, {
           email: `${role}-${ws.id.toLowerCase()}@example.com`,
           workspaceId: ws.id,
           role,
         });
-        const session = await signIn(http.app, user.email, user.password);
-        assert.equal((await callWithSession(http.app, session, 'GET', '/v1/api-keys')).status, 403);
-        const revoke = await callWithSession(http.app, session, 'DELETE', `/v1/api-keys/${adminKeyId}`);
+        const session = await signIn(app.http.app, user.email, user.password);
+        assert.equal((await callWithSession(app.http.app, session, 'GET', '/v1/api-keys')).status, 403);
+        const revoke = await callWithSession(app.http.app, session, 'DELETE', `/v1/api-keys/${adminKeyId}`);
         assert.equal(revoke.status, 403);
       }
-      assert.equal((await call(http.app, 'GET', '/v1/workspace', { key: ws.adminKey })).status, 200);
+      assert.equal((await call(app.http.app, 'GET', '/v1/workspace', { key: ws.adminKey })).status, 200);
     });
   });
 }

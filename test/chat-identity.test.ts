@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { before, describe, it } from 'node:test';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 /**
  * Issue 12, finding 3: a chat visitor who gives an existing lead's e-mail and answers "yes" used
@@ -14,39 +14,39 @@ const OPENING =
 
 for (const dialect of DIALECTS) {
   describe(`chat identity claims (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     const ws = { id: '', key: '', widget: '' };
     const email = 'ann@target.example.com';
     let victim = '';
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'Claims',
         actor: { type: 'system', id: 't' },
       });
       Object.assign(ws, { id: created.workspace.id, key: created.apiKey, widget: created.widgetKey });
-      runtime.startWorkers(2);
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
+      app.runtime.startWorkers(2);
+      const accepted = await call(app.http.app, 'POST', '/v1/leads', {
         key: ws.key,
         body: { email, name: 'Ann Target', title: 'VP Sales', company: 'Target' },
       });
       victim = await eventually(async () => {
-        const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.key });
+        const event = await call(app.http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.key });
         return (event.body.leadId as string | null) ?? undefined;
       });
     });
-    after(() => stopTestApp({ runtime, http }));
 
-    const lead = async (id: string) => (await call(http.app, 'GET', `/v1/leads/${id}`, { key: ws.key })).body;
+    const lead = async (id: string) =>
+      (await call(app.http.app, 'GET', `/v1/leads/${id}`, { key: ws.key })).body;
 
     it('keeps an existing lead unchanged when a chat visitor gives its e-mail and consents', async () => {
       const before = await lead(victim);
-      const started = await call(http.app, 'POST', '/v1/chat/sessions', { body: { widgetKey: ws.widget } });
+      const started = await call(app.http.app, 'POST', '/v1/chat/sessions', {
+        body: { widgetKey: ws.widget },
+      });
       const sessionId = started.body.sessionId as string;
       const say = (text: string) =>
-        call(http.app, 'POST', `/v1/chat/sessions/${sessionId}/messages`, {
+        call(app.http.app, 'POST', `/v1/chat/sessions/${sessionId}/messages`, {
           body: { text },
           headers: { 'x-widget-key': ws.widget },
         });
@@ -55,7 +55,7 @@ for (const dialect of DIALECTS) {
       const last = await say('yes');
       assert.equal(last.body.state, 'ended', JSON.stringify(last.body));
       const chatLead = await eventually(async () => {
-        const session = await call(http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: ws.key });
+        const session = await call(app.http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: ws.key });
         return (session.body.leadId as string | null) ?? undefined;
       });
       assert.notEqual(chatLead, victim, 'the chat merged into the existing lead');
@@ -80,7 +80,7 @@ for (const dialect of DIALECTS) {
         'the visitor’s consent stays on their own lead',
       );
 
-      const pending = await call(http.app, 'GET', '/v1/identity-claims?status=pending', { key: ws.key });
+      const pending = await call(app.http.app, 'GET', '/v1/identity-claims?status=pending', { key: ws.key });
       const claims = pending.body.items as {
         id: string;
         leadId: string;
@@ -99,31 +99,31 @@ for (const dialect of DIALECTS) {
     });
 
     it('lets an admin confirm or reject a claim once, audited with the reason', async () => {
-      const [claim] = (await call(http.app, 'GET', '/v1/identity-claims?status=pending', { key: ws.key }))
+      const [claim] = (await call(app.http.app, 'GET', '/v1/identity-claims?status=pending', { key: ws.key }))
         .body.items as { id: string; leadId: string }[];
       assert.ok(claim);
-      const read = await runtime.tenants.createApiKey({
+      const read = await app.runtime.tenants.createApiKey({
         workspaceId: ws.id,
         scope: 'read',
         actor: { type: 'system', id: 't' },
       });
-      const forbidden = await call(http.app, 'POST', `/v1/identity-claims/${claim.id}/confirm`, {
+      const forbidden = await call(app.http.app, 'POST', `/v1/identity-claims/${claim.id}/confirm`, {
         key: read.key,
         body: { reason: 'called her' },
       });
       assert.equal(forbidden.status, 403);
-      const confirmed = await call(http.app, 'POST', `/v1/identity-claims/${claim.id}/confirm`, {
+      const confirmed = await call(app.http.app, 'POST', `/v1/identity-claims/${claim.id}/confirm`, {
         key: ws.key,
         body: { reason: 'called her back on the number we have' },
       });
       assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
       assert.equal(confirmed.body.status, 'confirmed');
-      const again = await call(http.app, 'POST', `/v1/identity-claims/${claim.id}/reject`, {
+      const again = await call(app.http.app, 'POST', `/v1/identity-claims/${claim.id}/reject`, {
         key: ws.key,
         body: { reason: 'changed my mind' },
       });
       assert.equal(again.status, 409);
-      const audit = await call(http.app, 'GET', `/v1/audit?subject=${claim.leadId}`, { key: ws.key });
+      const audit = await call(app.http.app, 'GET', `/v1/audit?subject=${claim.leadId}`, { key: ws.key });
       const actions = (audit.body.items as { action: string; reason: string }[]).map((e) => e.action);
       assert.ok(actions.includes('lead.identity_claimed'), actions.join());
       assert.ok(actions.includes('lead.identity_claim_confirmed'), actions.join());

@@ -1,38 +1,33 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { before, describe, it } from 'node:test';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { eventually } from './support/runtime.ts';
 
 describe('API reads added for the console', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
+  const app = useTestApp('sqlite');
   let key = '';
   before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-    const created = await runtime.tenants.createWorkspace({
+    const created = await app.runtime.tenants.createWorkspace({
       name: 'Inbox',
       actor: { type: 'system', id: 't' },
     });
     key = created.apiKey;
-    runtime.startWorkers(1);
+    app.runtime.startWorkers(1);
     const leads = [
       { email: 'ada@analytical.example.com', name: 'Ada Lovelace', company: 'Analytical', source: 'webinar' },
       { email: 'grace@navy.example.com', name: 'Grace Hopper', company: 'Navy', title: 'CEO', source: 'ads' },
       { email: 'alan@bletchley.example.com', name: 'Alan Turing', company: 'Bletchley_Park', source: 'ads' },
     ];
-    for (const lead of leads) await call(http.app, 'POST', '/v1/leads', { key, body: lead });
+    for (const lead of leads) await call(app.http.app, 'POST', '/v1/leads', { key, body: lead });
     await eventually(async () => {
-      const page = await call(http.app, 'GET', '/v1/leads', { key });
+      const page = await call(app.http.app, 'GET', '/v1/leads', { key });
       return (page.body.items as unknown[]).length === 3 ? true : undefined;
     });
   });
-  after(async () => {
-    await stopTestApp({ runtime, http });
-  });
 
   const emails = async (query: string) =>
-    ((await call(http.app, 'GET', `/v1/leads?${query}`, { key })).body.items as { email: string }[]).map(
+    ((await call(app.http.app, 'GET', `/v1/leads?${query}`, { key })).body.items as { email: string }[]).map(
       (l) => l.email,
     );
 
@@ -45,7 +40,7 @@ describe('API reads added for the console', () => {
     assert.deepEqual(await emails('q=y_p'), []);
     assert.deepEqual(await emails('q=%25'), []);
     const scores = (
-      (await call(http.app, 'GET', '/v1/leads', { key })).body.items as { score: number }[]
+      (await call(app.http.app, 'GET', '/v1/leads', { key })).body.items as { score: number }[]
     ).map((l) => l.score);
     const top = Math.max(...scores);
     assert.equal((await emails(`minScore=${top}`)).length, scores.filter((s) => s >= top).length);

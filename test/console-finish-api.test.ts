@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { before, describe, it } from 'node:test';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { leadRow, outcomeRow } from './support/rows.ts';
+import { DIALECTS } from './support/runtime.ts';
 
 /**
  * The API behind the console's funnel chart, calibration plot and suppression list, on both
@@ -10,8 +11,7 @@ import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support
  */
 for (const dialect of DIALECTS) {
   describe(`console data: funnel, calibration, suppressions (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let key = '';
     let readKey = '';
     let workspaceId = '';
@@ -20,14 +20,13 @@ for (const dialect of DIALECTS) {
     const DAY = 86_400_000;
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
       const actor = { type: 'system', id: 't' } as const;
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'Unit North',
         organisation: 'Group',
         actor,
       });
-      const other = await runtime.tenants.createWorkspace({
+      const other = await app.runtime.tenants.createWorkspace({
         name: 'Unit South',
         organisation: 'Group',
         actor,
@@ -36,10 +35,7 @@ for (const dialect of DIALECTS) {
       workspaceId = created.workspace.id;
       otherWorkspaceId = other.workspace.id;
       organisation = created.workspace.organisationId;
-      readKey = (await runtime.tenants.createApiKey({ workspaceId, scope: 'read', actor })).key;
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
+      readKey = (await app.runtime.tenants.createApiKey({ workspaceId, scope: 'read', actor })).key;
     });
 
     /** A lead created `ageDays` ago, with the stages it reached written as their capabilities write them. */
@@ -49,35 +45,23 @@ for (const dialect of DIALECTS) {
       ageDays: number,
       reached: { chat?: boolean; merged?: boolean; qualified?: boolean; converted?: boolean | 'lost' },
     ): Promise<string> {
-      const id = runtime.ids.next('lead');
-      const at = runtime.clock.now() - ageDays * DAY;
-      await runtime.inspect
+      const id = app.runtime.ids.next('lead');
+      const at = app.runtime.clock.now() - ageDays * DAY;
+      await app.runtime.inspect
         .insertInto('leads')
-        .values({
-          id,
-          workspace_id: ws,
-          email: `p${n}@funnel.example.com`,
-          phone: null,
-          name: null,
-          company: null,
-          company_domain: null,
-          title: null,
-          country: null,
-          source: 'web',
-          utm: '{}',
-          attributes: '{}',
-          status: reached.qualified ? 'qualified' : 'new',
-          score: 0,
-          score_breakdown: '[]',
-          created_at: at,
-          updated_at: at,
-        })
+        .values(
+          leadRow(id, ws, at, {
+            email: `p${n}@funnel.example.com`,
+            source: 'web',
+            status: reached.qualified ? 'qualified' : 'new',
+          }),
+        )
         .execute();
       if (reached.chat)
-        await runtime.inspect
+        await app.runtime.inspect
           .insertInto('chat_sessions')
           .values({
-            id: runtime.ids.next('chat'),
+            id: app.runtime.ids.next('chat'),
             workspace_id: ws,
             playbook_id: 'default',
             status: 'ended',
@@ -91,7 +75,7 @@ for (const dialect of DIALECTS) {
           })
           .execute();
       for (const action of reached.merged ? ['lead.created', 'lead.merged'] : ['lead.created'])
-        await runtime.inspect
+        await app.runtime.inspect
           .insertInto('lead_history')
           .values({
             workspace_id: ws,
@@ -103,24 +87,11 @@ for (const dialect of DIALECTS) {
           })
           .execute();
       if (reached.converted)
-        await runtime.inspect
+        await app.runtime.inspect
           .insertInto('lead_outcomes')
-          .values({
-            workspace_id: ws,
-            lead_id: id,
-            converted: reached.converted === true ? 1 : 0,
-            value: null,
-            occurred_at: at,
-            recorded_at: at,
-            updated_at: at,
-            revision: 1,
-            body_hash: `h${n}`,
-            source: 'api',
-            probability: null,
-            model_version: null,
-            challenger_probability: null,
-            challenger_version: null,
-          })
+          .values(
+            outcomeRow(ws, id, at, { converted: reached.converted === true ? 1 : 0, body_hash: `h${n}` }),
+          )
           .execute();
       return id;
     }
@@ -144,7 +115,7 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 4; i++) await lead(otherWorkspaceId, n++, 1, { chat: i === 0, converted: i === 1 });
 
       const funnel = async (window: string, k = key) => {
-        const response = await call(http.app, 'GET', `/v1/analytics/funnel?window=${window}`, { key: k });
+        const response = await call(app.http.app, 'GET', `/v1/analytics/funnel?window=${window}`, { key: k });
         assert.equal(response.status, 200, JSON.stringify(response.body));
         return response.body as {
           from: string;
@@ -172,12 +143,12 @@ for (const dialect of DIALECTS) {
         month.stages.map((s) => s.count),
         [15, 8, 6, 2],
       );
-      const bad = await call(http.app, 'GET', '/v1/analytics/funnel?window=2d', { key });
+      const bad = await call(app.http.app, 'GET', '/v1/analytics/funnel?window=2d', { key });
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(bad.body), /query\.window/);
 
-      const orgKey = await runtime.tenants.createOrganisationKey({ organisationId: organisation });
-      const org = await call(http.app, 'GET', '/v1/org/funnel?window=7d', { key: orgKey.key });
+      const orgKey = await app.runtime.tenants.createOrganisationKey({ organisationId: organisation });
+      const org = await call(app.http.app, 'GET', '/v1/org/funnel?window=7d', { key: orgKey.key });
       assert.equal(org.status, 200, JSON.stringify(org.body));
       const units = org.body.workspaces as { name: string; stages: { count: number }[] }[];
       assert.deepEqual(units.map((u) => [u.name, u.stages.map((s) => s.count)]).sort(), [
@@ -189,12 +160,12 @@ for (const dialect of DIALECTS) {
         [14, 8, 5, 3],
       );
       // A workspace key is not an organisation key.
-      assert.equal((await call(http.app, 'GET', '/v1/org/funnel', { key })).status, 403);
+      assert.equal((await call(app.http.app, 'GET', '/v1/org/funnel', { key })).status, 403);
     });
 
     it("bins a model version's own predictions against the outcomes that followed them", async () => {
-      const now = runtime.clock.now();
-      await runtime.inspect
+      const now = app.runtime.clock.now();
+      await app.runtime.inspect
         .insertInto('scoring_models')
         .values({
           workspace_id: workspaceId,
@@ -227,29 +198,30 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 20; i++) rows.push({ p: 0.85, v: 3, cp: null, cv: null, converted: i < 18 });
       for (let i = 0; i < 10; i++) rows.push({ p: 0.3, v: 2, cp: 0.55, cv: 3, converted: i < 5 });
       for (let i = 0; i < 15; i++) rows.push({ p: 0.99, v: 2, cp: null, cv: null, converted: false });
-      await runtime.inspect
+      await app.runtime.inspect
         .insertInto('lead_outcomes')
         .values(
-          rows.map((r, i) => ({
-            workspace_id: workspaceId,
-            lead_id: `lead_CAL${String(i).padStart(23, '0')}`,
-            converted: r.converted ? 1 : 0,
-            value: null,
+          rows.map((r, i) =>
             // The shadow predictions are the newest.
-            occurred_at: now - (rows.length - i) * 60_000,
-            recorded_at: now,
-            updated_at: now,
-            revision: 1,
-            body_hash: `c${i}`,
-            source: 'api',
-            probability: r.p,
-            model_version: r.v,
-            challenger_probability: r.cp,
-            challenger_version: r.cv,
-          })),
+            outcomeRow(
+              workspaceId,
+              `lead_CAL${String(i).padStart(23, '0')}`,
+              now - (rows.length - i) * 60_000,
+              {
+                converted: r.converted ? 1 : 0,
+                recorded_at: now,
+                updated_at: now,
+                body_hash: `c${i}`,
+                probability: r.p,
+                model_version: r.v,
+                challenger_probability: r.cp,
+                challenger_version: r.cv,
+              },
+            ),
+          ),
         )
         .execute();
-      const response = await call(http.app, 'GET', '/v1/models/3/calibration', { key: readKey });
+      const response = await call(app.http.app, 'GET', '/v1/models/3/calibration', { key: readKey });
       assert.equal(response.status, 200, JSON.stringify(response.body));
       const body = response.body as {
         outcomes: number;
@@ -278,20 +250,20 @@ for (const dialect of DIALECTS) {
       // |40·0.15 − 4| + |20·0.85 − 18| + |10·0.55 − 5| over 70 outcomes.
       assert.ok(Math.abs(body.ece - 3.5 / 70) < 1e-9, String(body.ece));
       // The latest outcomes only: the 10 newest are the shadow ones.
-      const latest = await call(http.app, 'GET', '/v1/models/3/calibration?limit=10&bins=5', { key });
+      const latest = await call(app.http.app, 'GET', '/v1/models/3/calibration?limit=10&bins=5', { key });
       assert.deepEqual(
         (latest.body.bins as { count: number }[]).map((b) => b.count),
         [0, 0, 10, 0, 0],
       );
-      assert.equal((await call(http.app, 'GET', '/v1/models/9/calibration', { key })).status, 404);
+      assert.equal((await call(app.http.app, 'GET', '/v1/models/9/calibration', { key })).status, 404);
     });
 
     it('lists the suppression list as hash prefixes and answers a lookup by e-mail, admins only', async () => {
       const ctx = { workspaceId, organisationId: organisation };
       const hash = (kind: 'email' | 'phone', value: string) =>
-        runtime.privacy.keys.suppressionHash(ctx, kind, value);
-      const now = runtime.clock.now();
-      await runtime.inspect
+        app.runtime.privacy.keys.suppressionHash(ctx, kind, value);
+      const now = app.runtime.clock.now();
+      await app.runtime.inspect
         .insertInto('privacy_suppressions')
         .values([
           {
@@ -325,7 +297,7 @@ for (const dialect of DIALECTS) {
           },
         ])
         .execute();
-      const first = await call(http.app, 'GET', '/v1/privacy/suppressions?limit=2', { key });
+      const first = await call(app.http.app, 'GET', '/v1/privacy/suppressions?limit=2', { key });
       assert.equal(first.status, 200, JSON.stringify(first.body));
       assert.equal(first.body.total, 3);
       const items = first.body.items as { hashPrefix: string; kind: string; reason: string }[];
@@ -339,7 +311,7 @@ for (const dialect of DIALECTS) {
       assert.equal(items[1]?.hashPrefix, hash('email', 'stop@example.com').slice(0, 12));
       assert.ok(!JSON.stringify(first.body).includes('stop@'));
       const second = await call(
-        http.app,
+        app.http.app,
         'GET',
         `/v1/privacy/suppressions?limit=2&cursor=${first.body.nextCursor}`,
         {
@@ -353,37 +325,40 @@ for (const dialect of DIALECTS) {
       assert.equal(second.body.nextCursor, null);
 
       // The e-mail is normalised as ingestion stores it, then hashed on the server.
-      const yes = await call(http.app, 'POST', '/v1/privacy/suppressions/lookup', {
+      const yes = await call(app.http.app, 'POST', '/v1/privacy/suppressions/lookup', {
         key,
         body: { email: '  Gone@Example.COM ' },
       });
       assert.equal(yes.status, 200, JSON.stringify(yes.body));
       assert.equal(yes.body.suppressed, true);
       assert.equal((yes.body.entry as { reason: string }).reason, 'erasure');
-      const no = await call(http.app, 'POST', '/v1/privacy/suppressions/lookup', {
+      const no = await call(app.http.app, 'POST', '/v1/privacy/suppressions/lookup', {
         key,
         body: { email: 'other@example.com' },
       });
       assert.equal(no.body.suppressed, false);
       assert.equal(no.body.entry, null);
-      const invalid = await call(http.app, 'POST', '/v1/privacy/suppressions/lookup', {
+      const invalid = await call(app.http.app, 'POST', '/v1/privacy/suppressions/lookup', {
         key,
         body: { email: 'not an address' },
       });
       assert.equal(invalid.status, 400);
       assert.match(JSON.stringify(invalid.body), /body\.email/);
       // The check is audited with the hash prefix, never the address.
-      const audit = await call(http.app, 'GET', '/v1/audit?limit=200', { key });
+      const audit = await call(app.http.app, 'GET', '/v1/audit?limit=200', { key });
       const checks = (audit.body.items as { action: string; subject: string }[]).filter(
         (e) => e.action === 'privacy.suppression_checked',
       );
       assert.equal(checks.length, 2);
       assert.ok(!JSON.stringify(audit.body).includes('other@example.com'));
       // A read key (a viewer) may neither list nor ask.
-      assert.equal((await call(http.app, 'GET', '/v1/privacy/suppressions', { key: readKey })).status, 403);
+      assert.equal(
+        (await call(app.http.app, 'GET', '/v1/privacy/suppressions', { key: readKey })).status,
+        403,
+      );
       assert.equal(
         (
-          await call(http.app, 'POST', '/v1/privacy/suppressions/lookup', {
+          await call(app.http.app, 'POST', '/v1/privacy/suppressions/lookup', {
             key: readKey,
             body: { email: 'gone@example.com' },
           })

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { HttpApp } from '../src/http/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS } from './support/runtime.ts';
 
 /**
  * The inbox's filters and keyset pages on both databases: owner, segment, consent (the privacy
@@ -12,14 +12,12 @@ import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support
  */
 for (const dialect of DIALECTS) {
   describe(`inbox filters and pages (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let key = '';
     let workspaceId = '';
     const ids: string[] = [];
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'Inbox',
         actor: { type: 'system', id: 't' },
       });
@@ -27,7 +25,7 @@ for (const dialect of DIALECTS) {
       workspaceId = created.workspace.id;
       const t0 = 1_700_000_000_000;
       const rows = Array.from({ length: 30 }, (_, n) => {
-        const id = runtime.ids.next('lead');
+        const id = app.runtime.ids.next('lead');
         ids.push(id);
         return {
           id,
@@ -52,11 +50,12 @@ for (const dialect of DIALECTS) {
           updated_at: t0,
         };
       });
-      await runtime.inspect.insertInto('leads').values(rows).execute();
+      await app.runtime.inspect.insertInto('leads').values(rows).execute();
       // Consent: lead 2 granted e-mail marketing; lead 4 granted then withdrew; lead 5 objected to profiling.
       const consent = async (n: number, entries: object[]) =>
         assert.equal(
-          (await call(http.app, 'POST', `/v1/leads/${ids[n]}/consents`, { key, body: { entries } })).status,
+          (await call(app.http.app, 'POST', `/v1/leads/${ids[n]}/consents`, { key, body: { entries } }))
+            .status,
           201,
         );
       await consent(2, [{ purpose: 'email_marketing', action: 'grant' }]);
@@ -66,12 +65,9 @@ for (const dialect of DIALECTS) {
       ]);
       await consent(5, [{ purpose: 'profiling', action: 'withdraw' }]);
     });
-    after(async () => {
-      await stopTestApp({ runtime, http });
-    });
 
     const list = async (query: string) => {
-      const response = await call(http.app, 'GET', `/v1/leads?${query}`, { key });
+      const response = await call(app.http.app, 'GET', `/v1/leads?${query}`, { key });
       assert.equal(response.status, 200, JSON.stringify(response.body));
       return response.body as { items: { id: string; email: string }[]; nextCursor: string | null };
     };
@@ -98,9 +94,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await numbers('segment=webinar'), [0, 5, 10, 15, 20, 25]);
       const put = async (segmentBy: string) => {
         const { version: _version, ...settings } = (
-          await call(http.app, 'GET', '/v1/scoring/settings', { key })
+          await call(app.http.app, 'GET', '/v1/scoring/settings', { key })
         ).body;
-        const response = await call(http.app, 'PUT', '/v1/scoring/settings', {
+        const response = await call(app.http.app, 'PUT', '/v1/scoring/settings', {
           key,
           body: { ...settings, segmentBy },
         });
@@ -121,7 +117,7 @@ for (const dialect of DIALECTS) {
       // Profiling is allowed by default: only the objection denies it.
       assert.deepEqual(await numbers('consent=profiling:denied'), [5]);
       assert.equal((await numbers('consent=profiling:allowed&limit=200')).length, 29);
-      const bad = await call(http.app, 'GET', '/v1/leads?consent=everything', { key });
+      const bad = await call(app.http.app, 'GET', '/v1/leads?consent=everything', { key });
       assert.equal(bad.status, 400);
     });
 
@@ -131,13 +127,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await numbers('q=ZO%C3%AB%20baker'), [7]);
       assert.deepEqual(await numbers('q=quinn-baker'), [7]);
       assert.deepEqual(await numbers('q=nobody'), []);
-      await runtime.inspect
+      await app.runtime.inspect
         .updateTable('leads')
         .set({ name: 'Renamed Somebody' })
         .where('id', '=', ids[12] as string)
         .execute();
       assert.deepEqual(await numbers('q=renamed'), [12]);
-      await runtime.inspect
+      await app.runtime.inspect
         .deleteFrom('leads')
         .where('id', '=', ids[29] as string)
         .execute();
@@ -146,7 +142,7 @@ for (const dialect of DIALECTS) {
         const { rows } = await sql<{
           n: number;
         }>`select count(*) as n from leads_fts where leads_fts match 'renamed OR person29'`.execute(
-          runtime.inspect,
+          app.runtime.inspect,
         );
         assert.equal(Number(rows[0]?.n), 1);
       }

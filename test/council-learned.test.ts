@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { leadRow, outcomeRow } from './support/rows.ts';
 import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -41,44 +42,18 @@ for (const dialect of DIALECTS) {
         const at = NOW - 86_400_000 * (1 + (i % 20));
         await runtime.inspect
           .insertInto('leads')
-          .values({
-            id,
-            workspace_id: ws,
-            email: null,
-            phone: null,
-            name: null,
-            company: null,
-            company_domain: null,
-            title: null,
-            country: lead.country,
-            source: 'web',
-            utm: '{}',
-            attributes: JSON.stringify({ industry: lead.industry, dealSizeUsd: lead.dealSizeUsd }),
-            status: lead.status ?? 'new',
-            score: 0,
-            score_breakdown: '[]',
-            created_at: at,
-            updated_at: at,
-          })
+          .values(
+            leadRow(id, ws, at, {
+              country: lead.country,
+              source: 'web',
+              attributes: JSON.stringify({ industry: lead.industry, dealSizeUsd: lead.dealSizeUsd }),
+              status: lead.status ?? 'new',
+            }),
+          )
           .execute();
         await runtime.inspect
           .insertInto('lead_outcomes')
-          .values({
-            workspace_id: ws,
-            lead_id: id,
-            converted: i < conversions ? 1 : 0,
-            value: null,
-            occurred_at: at,
-            recorded_at: at,
-            updated_at: at,
-            revision: 1,
-            body_hash: `h${n}`,
-            source: 'api',
-            probability: null,
-            model_version: null,
-            challenger_probability: null,
-            challenger_version: null,
-          })
+          .values(outcomeRow(ws, id, at, { converted: i < conversions ? 1 : 0, body_hash: `h${n}` }))
           .execute();
       }
     }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import type { HttpApp } from '../src/http/index.ts';
 import { TENANT_TABLES } from '../src/store/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { eventually } from './support/runtime.ts';
 
 /**
  * Issue 12's fuzz run, sized for CI: random bodies (JSON of any shape, near-valid leads and
@@ -80,8 +80,7 @@ const body = fc.oneof(
 );
 
 describe('fuzzed bodies on every write route', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
+  const app = useTestApp('sqlite');
   const ids: Record<string, string> = {};
   let key = '';
 
@@ -97,41 +96,39 @@ describe('fuzzed bodies on every write route', () => {
           (select group_concat(status) from council_decisions) as decisions,
           (select group_concat(version) from scoring_rules) as rules`,
       )
-      .execute(runtime.store.db);
+      .execute(app.runtime.store.db);
     return JSON.stringify(rows[0]);
   }
 
   before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-    const created = await runtime.tenants.createWorkspace({
+    const created = await app.runtime.tenants.createWorkspace({
       name: 'Fuzz',
       actor: { type: 'system', id: 'fuzz' },
     });
     key = created.apiKey;
-    runtime.startWorkers(1);
-    const accepted = await call(http.app, 'POST', '/v1/leads', {
+    app.runtime.startWorkers(1);
+    const accepted = await call(app.http.app, 'POST', '/v1/leads', {
       key,
       body: { email: 'fuzz@acme.example.com', title: 'CEO', company: 'Acme' },
     });
     ids.lead = await eventually(async () => {
-      const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key });
+      const event = await call(app.http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key });
       return (event.body.leadId as string | null) ?? undefined;
     });
-    const asked = await call(http.app, 'POST', '/v1/council/questions', {
+    const asked = await call(app.http.app, 'POST', '/v1/council/questions', {
       key,
       body: { type: 'lead.next_action', leadId: ids.lead },
     });
     ids.decision = asked.body.id as string;
-    const chat = await call(http.app, 'POST', '/v1/chat/sessions', {
+    const chat = await call(app.http.app, 'POST', '/v1/chat/sessions', {
       body: { widgetKey: created.widgetKey },
     });
     ids.session = chat.body.sessionId as string;
-    await runtime.stopWorkers();
+    await app.runtime.stopWorkers();
   });
-  after(() => stopTestApp({ runtime, http }));
 
   it(`answers ${BODIES_PER_ROUTE} random bodies per write route without a 5xx or a partial write`, async () => {
-    const routes = http.catalog.filter((r) => r.method !== 'GET');
+    const routes = app.http.catalog.filter((r) => r.method !== 'GET');
     assert.ok(routes.length >= 15, `${routes.length} write routes`);
     const fill = (url: string) =>
       url
@@ -149,14 +146,14 @@ describe('fuzzed bodies on every write route', () => {
                   : (ids.lead as string),
         )
         .replace(':version', '1');
-    ids.workspace = (await call(http.app, 'GET', '/v1/workspace', { key })).body.id as string;
+    ids.workspace = (await call(app.http.app, 'GET', '/v1/workspace', { key })).body.id as string;
     let sent = 0;
     const statuses = new Map<number, number>();
     for (const [index, route] of routes.entries()) {
       const samples = fc.sample(body, { numRuns: BODIES_PER_ROUTE, seed: 12 });
       for (const payload of samples) {
         const before = await fingerprint();
-        const response = await http.app.inject({
+        const response = await app.http.app.inject({
           method: route.method,
           url: fill(route.url),
           // One address per route: the unsigned webhook bodies' failures throttle only their own.

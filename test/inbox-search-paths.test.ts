@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { HttpApp } from '../src/http/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 /**
  * SQLite answers a search two ways: it walks the newest leads and tests the words itself (a common
@@ -12,21 +11,19 @@ import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.t
  * old leads carry must still be found past the walk's budget.
  */
 describe('inbox search: the newest-first walk and the index agree (sqlite)', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
+  const app = useTestApp('sqlite');
   let key = '';
   const ids: string[] = [];
   const LEADS = 1500;
   before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-    const created = await runtime.tenants.createWorkspace({
+    const created = await app.runtime.tenants.createWorkspace({
       name: 'Search',
       actor: { type: 'system', id: 't' },
     });
     key = created.apiKey;
     const t0 = 1_700_000_000_000;
     const rows = Array.from({ length: LEADS }, (_, n) => {
-      const id = runtime.ids.next('lead');
+      const id = app.runtime.ids.next('lead');
       ids.push(id);
       return {
         id,
@@ -50,13 +47,10 @@ describe('inbox search: the newest-first walk and the index agree (sqlite)', () 
       };
     });
     for (let i = 0; i < rows.length; i += 300)
-      await runtime.inspect
+      await app.runtime.inspect
         .insertInto('leads')
         .values(rows.slice(i, i + 300))
         .execute();
-  });
-  after(async () => {
-    await stopTestApp({ runtime, http });
   });
 
   /** Every page of a search, in order. */
@@ -65,7 +59,7 @@ describe('inbox search: the newest-first walk and the index agree (sqlite)', () 
     let cursor: string | null = null;
     do {
       const response = await call(
-        http.app,
+        app.http.app,
         'GET',
         `/v1/leads?${query}&limit=50${cursor ? `&cursor=${cursor}` : ''}`,
         { key },
@@ -82,7 +76,7 @@ describe('inbox search: the newest-first walk and the index agree (sqlite)', () 
   async function indexAnswer(match: string, where = sql`1 = 1`): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`select id from leads
       where rowid in (select rowid from leads_fts where leads_fts match ${match}) and ${where}
-      order by created_at desc, id desc`.execute(runtime.inspect);
+      order by created_at desc, id desc`.execute(app.runtime.inspect);
     return rows.map((r) => r.id);
   }
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { HttpApp } from '../src/http/index.ts';
 import { signWebhook } from '../src/ingest/index.ts';
-import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { useTestApp } from './support/app.ts';
 
 const fieldValue = fc.oneof(
   fc.string(),
@@ -42,13 +41,12 @@ const body = fc.oneof(
 );
 
 describe('ingest routes under arbitrary input (property)', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
+  const app = useTestApp('sqlite');
   let ws: { workspaceId: string; apiKey: string; webhookSecret: string };
   const count = async () =>
     Number(
       (
-        await runtime.inspect
+        await app.runtime.inspect
           .selectFrom('events')
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .executeTakeFirstOrThrow()
@@ -56,20 +54,16 @@ describe('ingest routes under arbitrary input (property)', () => {
     );
 
   before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-    const created = await runtime.tenants.createWorkspace({
+    const created = await app.runtime.tenants.createWorkspace({
       name: 'Props',
       actor: { type: 'system', id: 'test' },
     });
     ws = { workspaceId: created.workspace.id, apiKey: created.apiKey, webhookSecret: created.webhookSecret };
-    await runtime.tenants.updateSettings(
+    await app.runtime.tenants.updateSettings(
       ws.workspaceId,
       { rateLimit: { perSecond: 100_000, burst: 100_000 } },
       { type: 'system', id: 'test' },
     );
-  });
-  after(async () => {
-    await stopTestApp({ runtime, http });
   });
 
   it('POST /v1/leads never answers 5xx, and stores exactly one event per 202 and none otherwise', async () => {
@@ -85,7 +79,7 @@ describe('ingest routes under arbitrary input (property)', () => {
             'content-type': type,
           };
           if (key !== null) headers['idempotency-key'] = key;
-          const response = await http.app.inject({ method: 'POST', url: '/v1/leads', headers, payload });
+          const response = await app.http.app.inject({ method: 'POST', url: '/v1/leads', headers, payload });
           assert.ok(response.statusCode < 500, `${response.statusCode}: ${response.body}`);
           const after = await count();
           if (response.statusCode === 202 && response.headers['idempotent-replayed'] !== 'true')
@@ -117,7 +111,7 @@ describe('ingest routes under arbitrary input (property)', () => {
           headers['webhook-signature'] = sign
             ? signWebhook(ws.webhookSecret, id || 'x', Number(now), payload)
             : `v1,${Buffer.from(payload.slice(0, 20)).toString('base64')}`;
-          const response = await http.app.inject({
+          const response = await app.http.app.inject({
             method: 'POST',
             url: `/v1/webhooks/${ws.workspaceId}/leads`,
             headers,

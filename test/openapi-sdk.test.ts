@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import type { HttpApp } from '../src/http/index.ts';
 import { generateSdk } from '../web/sdk/generate.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 describe('OpenAPI for generators, and the SDK generated from it', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
-  before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-  });
-  after(async () => {
-    await stopTestApp({ runtime, http });
-  });
+  const app = useTestApp('sqlite');
 
   it('serves a document that swagger-parser validates, every $ref resolving from the root', async () => {
-    const served = (await call(http.app, 'GET', '/openapi.json')).body;
+    const served = (await call(app.http.app, 'GET', '/openapi.json')).body;
     const text = JSON.stringify(served);
     assert.ok(!text.includes('#/$defs/'), 'no schema-local $defs references are left');
     await SwaggerParser.validate(structuredClone(served) as never);

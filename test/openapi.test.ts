@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { z } from 'zod';
-import type { HttpApp } from '../src/http/index.ts';
 import { leadDetailSchema, leadListSchema } from '../src/http/schemas.ts';
 import { leadInputSchema } from '../src/leads/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { eventually } from './support/runtime.ts';
 
 describe('OpenAPI document and docs page', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
-  before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-  });
-  after(async () => {
-    await stopTestApp({ runtime, http });
-  });
+  const app = useTestApp('sqlite');
 
   it('describes every registered route, from the schemas that validate requests', async () => {
-    const response = await call(http.app, 'GET', '/openapi.json');
+    const response = await call(app.http.app, 'GET', '/openapi.json');
     assert.equal(response.status, 200);
     const doc = response.body as {
       openapi: string;
@@ -34,7 +27,7 @@ describe('OpenAPI document and docs page', () => {
     const operations = Object.values(doc.paths).flatMap((p) => Object.values(p));
     const ids = operations.map((o) => o.operationId);
     assert.equal(new Set(ids).size, ids.length, 'operation ids are unique');
-    assert.deepEqual(ids.sort(), http.catalog.map((r) => r.operationId).sort());
+    assert.deepEqual(ids.sort(), app.http.catalog.map((r) => r.operationId).sort());
     const createLead = doc.paths['/v1/leads']?.post;
     const { $schema: _s, ...expected } = z.toJSONSchema(leadInputSchema, { io: 'input' }) as Record<
       string,
@@ -45,18 +38,18 @@ describe('OpenAPI document and docs page', () => {
   });
 
   it('serves a docs page', async () => {
-    const page = await http.app.inject({ method: 'GET', url: '/docs/' });
+    const page = await app.http.app.inject({ method: 'GET', url: '/docs/' });
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /swagger/i);
   });
 
   it('answers with bodies that match the documented response schemas', async () => {
-    const created = await runtime.tenants.createWorkspace({
+    const created = await app.runtime.tenants.createWorkspace({
       name: 'Docs',
       actor: { type: 'system', id: 'test' },
     });
-    runtime.startWorkers(1);
-    const accepted = await call(http.app, 'POST', '/v1/leads', {
+    app.runtime.startWorkers(1);
+    const accepted = await call(app.http.app, 'POST', '/v1/leads', {
       key: created.apiKey,
       body: {
         email: 'schema@check.example.com',
@@ -70,12 +63,12 @@ describe('OpenAPI document and docs page', () => {
     });
     const leadId = await eventually(
       async () =>
-        ((await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: created.apiKey })).body
-          .leadId as string | null) ?? undefined,
+        ((await call(app.http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: created.apiKey }))
+          .body.leadId as string | null) ?? undefined,
     );
     leadDetailSchema.parse(
-      (await call(http.app, 'GET', `/v1/leads/${leadId}`, { key: created.apiKey })).body,
+      (await call(app.http.app, 'GET', `/v1/leads/${leadId}`, { key: created.apiKey })).body,
     );
-    leadListSchema.parse((await call(http.app, 'GET', '/v1/leads', { key: created.apiKey })).body);
+    leadListSchema.parse((await call(app.http.app, 'GET', '/v1/leads', { key: created.apiKey })).body);
   });
 });

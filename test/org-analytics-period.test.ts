@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { before, describe, it } from 'node:test';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -29,23 +29,25 @@ interface Unit {
 
 for (const dialect of DIALECTS) {
   describe(`organisation analytics over a window of days (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let orgKey = '';
     const units = { north: '', south: '', other: '' };
 
     /** Leads from the given sources, then an outcome for each: converted (worth `value`) or not. */
     async function seed(apiKey: string, leads: { source: string; converted: boolean; value?: number }[]) {
-      await call(http.app, 'PUT', '/v1/scoring/rules', { key: apiKey, body: { threshold: 0, rules: [] } });
+      await call(app.http.app, 'PUT', '/v1/scoring/rules', {
+        key: apiKey,
+        body: { threshold: 0, rules: [] },
+      });
       for (const [i, lead] of leads.entries()) {
-        const res = await call(http.app, 'POST', '/v1/leads', {
+        const res = await call(app.http.app, 'POST', '/v1/leads', {
           key: apiKey,
           body: { email: `p${i}@${lead.source}-corp.example.com`, company: 'P Corp', source: lead.source },
         });
         assert.equal(res.status, 202, JSON.stringify(res.body));
       }
       const items = await eventually(async () => {
-        const list = await call(http.app, 'GET', '/v1/leads?limit=50', { key: apiKey });
+        const list = await call(app.http.app, 'GET', '/v1/leads?limit=50', { key: apiKey });
         const found = (list.body.items as { id: string; source: string }[] | undefined) ?? [];
         return found.length >= leads.length ? found : undefined;
       });
@@ -54,7 +56,7 @@ for (const dialect of DIALECTS) {
       for (const lead of leads) {
         const index = remaining.findIndex((l) => l.source === lead.source);
         const [target] = remaining.splice(index, 1);
-        const res = await call(http.app, 'POST', `/v1/leads/${target?.id}/outcome`, {
+        const res = await call(app.http.app, 'POST', `/v1/leads/${target?.id}/outcome`, {
           key: apiKey,
           body: { converted: lead.converted, ...(lead.value !== undefined ? { value: lead.value } : {}) },
         });
@@ -63,18 +65,17 @@ for (const dialect of DIALECTS) {
     }
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const north = await runtime.tenants.createWorkspace({
+      const north = await app.runtime.tenants.createWorkspace({
         name: 'North',
         organisation: 'Org P',
         actor: ACTOR,
       });
-      const south = await runtime.tenants.createWorkspace({
+      const south = await app.runtime.tenants.createWorkspace({
         name: 'South',
         organisation: 'Org P',
         actor: ACTOR,
       });
-      const other = await runtime.tenants.createWorkspace({
+      const other = await app.runtime.tenants.createWorkspace({
         name: 'Other',
         organisation: 'Org Q',
         actor: ACTOR,
@@ -83,9 +84,9 @@ for (const dialect of DIALECTS) {
       units.south = south.workspace.id;
       units.other = other.workspace.id;
       orgKey = (
-        await runtime.tenants.createOrganisationKey({ organisationId: north.workspace.organisationId })
+        await app.runtime.tenants.createOrganisationKey({ organisationId: north.workspace.organisationId })
       ).key;
-      runtime.startWorkers(2);
+      app.runtime.startWorkers(2);
       await seed(north.apiKey, [
         { source: 'web', converted: true, value: 100 },
         { source: 'web', converted: true, value: 100 },
@@ -103,11 +104,10 @@ for (const dialect of DIALECTS) {
         { source: 'event', converted: true, value: 999 },
       ]);
     });
-    after(() => stopTestApp({ runtime, http }));
 
     it('compares business units on conversions, rates and value, per source, and shows no other organisation', async () => {
       const body = await eventually(async () => {
-        const res = await call(http.app, 'GET', '/v1/org/analytics?window=30d', { key: orgKey });
+        const res = await call(app.http.app, 'GET', '/v1/org/analytics?window=30d', { key: orgKey });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         const total = res.body.total as { period?: Period };
         return total.period?.current.outcomes === 8 && total.period.current.arrivals === 8
@@ -157,17 +157,19 @@ for (const dialect of DIALECTS) {
     });
 
     it('keeps the bucket windows as trends and refuses a bad window with problem+json', async () => {
-      const hourly = await call(http.app, 'GET', '/v1/org/analytics?window=1h&periods=2', { key: orgKey });
+      const hourly = await call(app.http.app, 'GET', '/v1/org/analytics?window=1h&periods=2', {
+        key: orgKey,
+      });
       assert.equal(hourly.status, 200, JSON.stringify(hourly.body));
       const total = hourly.body.total as { trend?: unknown[]; period?: unknown };
       // Two hours, aligned to whole hours: two or three buckets.
       assert.ok((total.trend?.length ?? 0) >= 2, 'the trend in hourly buckets stays');
       assert.equal(total.period, undefined, 'a bucket window is a trend, not a period');
-      const weekly = await call(http.app, 'GET', '/v1/org/analytics?window=7d', { key: orgKey });
+      const weekly = await call(app.http.app, 'GET', '/v1/org/analytics?window=7d', { key: orgKey });
       assert.equal((weekly.body.total as { trend?: unknown }).trend, undefined);
       assert.equal((weekly.body.total as { period: Period }).period.window, '7d');
       for (const bad of ['0d', '7x', '400d', 'd', '-7d', '2h']) {
-        const res = await call(http.app, 'GET', `/v1/org/analytics?window=${bad}`, { key: orgKey });
+        const res = await call(app.http.app, 'GET', `/v1/org/analytics?window=${bad}`, { key: orgKey });
         assert.equal(res.status, 400, bad);
         assert.match(String(res.headers['content-type']), /problem\+json/);
         assert.match(JSON.stringify(res.body), /query\.window/);

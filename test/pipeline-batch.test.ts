@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import { inWorkspace, LeadloopError } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
 import type { PipelineStage } from '../src/leads/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 /*
  * The set-based pipeline (issue 13): events claimed together are processed as one set, with the
@@ -12,8 +12,7 @@ import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } fro
  */
 for (const dialect of DIALECTS) {
   describe(`set-based lead pipeline (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let key: string;
     let workspaceId: string;
     /** Sizes of the sets the probe stage saw; the events it was asked to fail on. */
@@ -38,18 +37,14 @@ for (const dialect of DIALECTS) {
     };
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'Batch',
         actor: { type: 'system', id: 'test' },
       });
       key = created.apiKey;
       workspaceId = created.workspace.id;
       // After dedupe, so the probe sees merged leads; the pipeline's list is the one it runs.
-      (runtime.pipeline.stages as PipelineStage[]).splice(2, 0, probe);
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
+      (app.runtime.pipeline.stages as PipelineStage[]).splice(2, 0, probe);
     });
     beforeEach(() => {
       sizes.length = 0;
@@ -59,7 +54,7 @@ for (const dialect of DIALECTS) {
     async function accept(bodies: unknown[]): Promise<string[]> {
       const ids: string[] = [];
       for (const body of bodies) {
-        const res = await call(http.app, 'POST', '/v1/leads', { key, body });
+        const res = await call(app.http.app, 'POST', '/v1/leads', { key, body });
         assert.equal(res.status, 202, JSON.stringify(res.body));
         ids.push(res.body.eventId as string);
       }
@@ -69,14 +64,14 @@ for (const dialect of DIALECTS) {
     }
 
     const statusOf = async (eventId: string) =>
-      (await call(http.app, 'GET', `/v1/events/${eventId}`, { key })).body as {
+      (await call(app.http.app, 'GET', `/v1/events/${eventId}`, { key })).body as {
         status: string;
         leadId?: string;
       };
 
     const historyRows = (eventIds: string[]) =>
       inWorkspace(workspaceId, () =>
-        runtime.store.db
+        app.runtime.store.db
           .selectFrom('lead_history')
           .select(['event_id', 'lead_id', 'action'])
           .where('workspace_id', '=', workspaceId)
@@ -92,7 +87,7 @@ for (const dialect of DIALECTS) {
         { email: 'same@corp.example.com', title: 'CTO' },
         { email: 'SAME@corp.example.com', name: 'Last' },
       ]);
-      runtime.startWorkers(4);
+      app.runtime.startWorkers(4);
       try {
         const done = await eventually(async () => {
           const all = await Promise.all(ids.map(statusOf));
@@ -102,16 +97,16 @@ for (const dialect of DIALECTS) {
         assert.ok(Math.max(...sizes) > 1, `sets of ${sizes.join(', ')}`);
         const same = new Set(done.slice(10).map((e) => e.leadId));
         assert.equal(same.size, 1, 'the three events of one person made one lead');
-        const lead = await call(http.app, 'GET', `/v1/leads/${[...same][0]}`, { key });
+        const lead = await call(app.http.app, 'GET', `/v1/leads/${[...same][0]}`, { key });
         assert.equal(lead.body.name, 'Last');
         assert.equal(lead.body.title, 'CTO');
         const history = lead.body.history as { action: string }[];
         assert.deepEqual(history.map((h) => h.action).sort(), ['created', 'merged', 'merged']);
         assert.equal(new Set(done.slice(0, 10).map((e) => e.leadId)).size, 10);
-        const verification = await inWorkspace(workspaceId, () => runtime.audit.verify({ workspaceId }));
+        const verification = await inWorkspace(workspaceId, () => app.runtime.audit.verify({ workspaceId }));
         assert.deepEqual(verification.problems, []);
       } finally {
-        await runtime.stopWorkers();
+        await app.runtime.stopWorkers();
       }
     });
 
@@ -124,7 +119,7 @@ for (const dialect of DIALECTS) {
       ]);
       const poison = ids[6] as string;
       const others = ids.filter((id) => id !== poison);
-      runtime.startWorkers(4);
+      app.runtime.startWorkers(4);
       try {
         await eventually(async () => {
           const all = await Promise.all(others.map(statusOf));
@@ -142,7 +137,7 @@ for (const dialect of DIALECTS) {
         assert.equal(rows.length, others.length);
         assert.equal(new Set(rows.map((r) => r.event_id)).size, others.length);
         assert.equal((await historyRows([poison])).length, 0);
-        const job = await runtime.store.db
+        const job = await app.runtime.store.db
           .selectFrom('jobs')
           .select(['attempts', 'status'])
           .where('name', '=', 'lead.process')
@@ -150,10 +145,10 @@ for (const dialect of DIALECTS) {
           .executeTakeFirst()
           .catch(() => undefined);
         if (job) assert.ok(job.attempts >= 1);
-        const verification = await inWorkspace(workspaceId, () => runtime.audit.verify({ workspaceId }));
+        const verification = await inWorkspace(workspaceId, () => app.runtime.audit.verify({ workspaceId }));
         assert.deepEqual(verification.problems, []);
       } finally {
-        await runtime.stopWorkers();
+        await app.runtime.stopWorkers();
       }
     });
   });

@@ -1,38 +1,33 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
 import { DEFAULT_RULE_SET } from '../src/scoring/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 for (const dialect of DIALECTS) {
   describe(`lead pipeline (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     let key: string;
     let workspaceId: string;
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'Pipeline',
         actor: { type: 'system', id: 'test' },
       });
       key = created.apiKey;
       workspaceId = created.workspace.id;
-      runtime.startWorkers(4);
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
+      app.runtime.startWorkers(4);
     });
 
     async function submit(body: unknown): Promise<{ eventId: string; leadId: string }> {
-      const accepted = await call(http.app, 'POST', '/v1/leads', { key, body });
+      const accepted = await call(app.http.app, 'POST', '/v1/leads', { key, body });
       assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
       const eventId = accepted.body.eventId as string;
       return eventually(async () => {
-        const event = await call(http.app, 'GET', `/v1/events/${eventId}`, { key });
+        const event = await call(app.http.app, 'GET', `/v1/events/${eventId}`, { key });
         if (event.body.status === 'failed') throw new Error(`event failed: ${event.body.error}`);
         return event.body.status === 'processed'
           ? { eventId, leadId: event.body.leadId as string }
@@ -57,7 +52,7 @@ for (const dialect of DIALECTS) {
           method: 'form',
         },
       });
-      const lead = await call(http.app, 'GET', `/v1/leads/${leadId}`, { key });
+      const lead = await call(app.http.app, 'GET', `/v1/leads/${leadId}`, { key });
       assert.equal(lead.status, 200);
       assert.equal(lead.body.email, 'linus@kernel.example.org');
       assert.equal(lead.body.phone, '+4930901820');
@@ -114,9 +109,9 @@ for (const dialect of DIALECTS) {
         attributes: { employees: 400 },
       });
       assert.equal(second.leadId, first.leadId);
-      const list = await call(http.app, 'GET', '/v1/leads?email=margaret@apollo.example.com', { key });
+      const list = await call(app.http.app, 'GET', '/v1/leads?email=margaret@apollo.example.com', { key });
       assert.equal((list.body.items as unknown[]).length, 1);
-      const lead = await call(http.app, 'GET', `/v1/leads/${first.leadId}`, { key });
+      const lead = await call(app.http.app, 'GET', `/v1/leads/${first.leadId}`, { key });
       assert.equal(lead.body.title, 'Director of Software');
       assert.equal(lead.body.company, 'MIT');
       const history = lead.body.history as {
@@ -138,7 +133,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('scores with the workspace rules set through the API, and audits the change', async () => {
-      const put = await call(http.app, 'PUT', '/v1/scoring/rules', {
+      const put = await call(app.http.app, 'PUT', '/v1/scoring/rules', {
         key,
         body: {
           threshold: 30,
@@ -155,10 +150,10 @@ for (const dialect of DIALECTS) {
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.version, 1);
       const { leadId } = await submit({ email: 'cfo@bank.example.com', attributes: { industry: 'Fintech' } });
-      const lead = await call(http.app, 'GET', `/v1/leads/${leadId}`, { key });
+      const lead = await call(app.http.app, 'GET', `/v1/leads/${leadId}`, { key });
       assert.equal(lead.body.score, 40);
       assert.equal(lead.body.status, 'qualified');
-      const audit = await call(http.app, 'GET', `/v1/audit?subject=${leadId}`, { key });
+      const audit = await call(app.http.app, 'GET', `/v1/audit?subject=${leadId}`, { key });
       // The pipeline's own entries; a council decision for the qualified lead may land in between.
       const actions = (audit.body.items as { action: string; reason: string }[])
         .map((e) => e.action)
@@ -169,11 +164,11 @@ for (const dialect of DIALECTS) {
       ).find((e) => e.action === 'lead.scored');
       assert.match(scored?.reason ?? '', /fintech \+40 = 40/);
       assert.equal(scored?.data.model, 'point-rules v1');
-      const rulesAudit = await call(http.app, 'GET', `/v1/audit?subject=${workspaceId}`, { key });
+      const rulesAudit = await call(app.http.app, 'GET', `/v1/audit?subject=${workspaceId}`, { key });
       assert.ok(
         (rulesAudit.body.items as { action: string }[]).some((e) => e.action === 'scoring.rules_updated'),
       );
-      const restored = await call(http.app, 'PUT', '/v1/scoring/rules', { key, body: DEFAULT_RULE_SET });
+      const restored = await call(app.http.app, 'PUT', '/v1/scoring/rules', { key, body: DEFAULT_RULE_SET });
       assert.equal(restored.status, 200);
     });
 
@@ -183,16 +178,16 @@ for (const dialect of DIALECTS) {
         name: 'Private Person',
         phone: '+442079460958',
       });
-      const audit = await call(http.app, 'GET', `/v1/audit?subject=${leadId}`, { key });
+      const audit = await call(app.http.app, 'GET', `/v1/audit?subject=${leadId}`, { key });
       const text = JSON.stringify(audit.body);
       for (const secret of ['private.person', 'Private Person', '7946'])
         assert.ok(!text.includes(secret), `audit contains ${secret}`);
-      const verification = await inWorkspace(workspaceId, () => runtime.audit.verify({ workspaceId }));
+      const verification = await inWorkspace(workspaceId, () => app.runtime.audit.verify({ workspaceId }));
       assert.deepEqual(verification.problems, []);
     });
 
     it('streams domain events over SSE, resuming after Last-Event-ID', async () => {
-      const address = await http.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = await app.http.app.listen({ port: 0, host: '127.0.0.1' });
       const controller = new AbortController();
       const response = await fetch(`${address}/v1/events/stream`, {
         headers: { authorization: `Bearer ${key}` },
@@ -224,14 +219,14 @@ for (const dialect of DIALECTS) {
       const resumedText = await resumedStream.until((text) => text.includes('lead.qualified'));
       assert.ok(!resumedText.includes(`id: ${firstId}\n`), 'resumes after the given id');
       await resumedStream.cancel();
-      http.closeStreams();
+      app.http.closeStreams();
     });
 
     it('marks an event whose stored payload is not a lead as failed instead of retrying forever', async () => {
-      const eventId = runtime.ids.next('evt');
+      const eventId = app.runtime.ids.next('evt');
       // Written as the application, in the workspace's data scope (row-level security on PostgreSQL).
       await inWorkspace(workspaceId, () =>
-        runtime.store.transaction(async (trx) => {
+        app.runtime.store.transaction(async (trx) => {
           await trx
             .insertInto('events')
             .values({
@@ -248,16 +243,16 @@ for (const dialect of DIALECTS) {
               processed_at: null,
             })
             .execute();
-          await runtime.queue.enqueue(trx, [{ name: 'lead.process', workspaceId, payload: { eventId } }]);
+          await app.runtime.queue.enqueue(trx, [{ name: 'lead.process', workspaceId, payload: { eventId } }]);
         }),
       );
-      runtime.queue.notify();
+      app.runtime.queue.notify();
       const failed = await eventually(async () => {
-        const event = await call(http.app, 'GET', `/v1/events/${eventId}`, { key });
+        const event = await call(app.http.app, 'GET', `/v1/events/${eventId}`, { key });
         return event.body.status === 'failed' ? event : undefined;
       });
       assert.match(failed.body.error as string, /email/);
-      assert.equal((await runtime.queue.depth()).dead, 0);
+      assert.equal((await app.runtime.queue.depth()).dead, 0);
     });
   });
 }

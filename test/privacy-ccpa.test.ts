@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
+import { useAppWithWorkspace } from './support/app.ts';
 import { call, sendWebhook } from './support/http.ts';
-import {
-  DIALECTS,
-  eventually,
-  startAppWithWorkspace,
-  stopTestApp,
-  type TestRuntime,
-} from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 import { type HttpSink, startHttpSink } from './support/sinks.ts';
 import { prepareWorkspace } from './support/workflow-fixtures.ts';
 
@@ -52,41 +46,39 @@ const AUDIENCE_SYNC = (sinkUrl: string) => ({
  */
 for (const dialect of DIALECTS) {
   describe(`CCPA requests and opt-outs (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useAppWithWorkspace(dialect);
     let sink: HttpSink;
-    let ws = { workspaceId: '', organisationId: '', apiKey: '' };
     const keys = { webhookSecret: '', widgetKey: '' };
 
     before(async () => {
       sink = await startHttpSink();
-      ({ runtime, http, ws } = await startAppWithWorkspace(dialect));
-      const created = await runtime.tenants.createWorkspace({
+      const created = await app.runtime.tenants.createWorkspace({
         name: 'GPC',
         organisation: 'Org GPC',
         actor: ACTOR,
       });
       Object.assign(keys, { webhookSecret: created.webhookSecret, widgetKey: created.widgetKey });
       Object.assign(gpcWs, { workspaceId: created.workspace.id, apiKey: created.apiKey });
-      await inWorkspace(ws.workspaceId, () => prepareWorkspace(runtime, ws.workspaceId));
-      runtime.startWorkers(2);
+      await inWorkspace(app.ws.workspaceId, () => prepareWorkspace(app.runtime, app.ws.workspaceId));
+      app.runtime.startWorkers(2);
     });
     after(async () => {
-      await stopTestApp({ runtime, http });
       await sink.close();
     });
 
     const submit = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', { key: ws.apiKey, body, headers });
+      const accepted = await call(app.http.app, 'POST', '/v1/leads', { key: app.ws.apiKey, body, headers });
       assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
       return eventually(async () => {
-        const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.apiKey });
+        const event = await call(app.http.app, 'GET', `/v1/events/${accepted.body.eventId}`, {
+          key: app.ws.apiKey,
+        });
         return (event.body.leadId as string | null) ?? undefined;
       });
     };
     const file = async (body: Record<string, unknown>) => {
-      const filed = await call(http.app, 'POST', '/v1/privacy/requests', {
-        key: ws.apiKey,
+      const filed = await call(app.http.app, 'POST', '/v1/privacy/requests', {
+        key: app.ws.apiKey,
         body: { ...body, jurisdiction: 'ccpa' },
       });
       assert.equal(filed.status, 201, JSON.stringify(filed.body));
@@ -104,7 +96,8 @@ for (const dialect of DIALECTS) {
     };
     const saleOptOut = async (leadId: string) =>
       (
-        (await call(http.app, 'GET', `/v1/leads/${leadId}/consents`, { key: ws.apiKey })).body.state as {
+        (await call(app.http.app, 'GET', `/v1/leads/${leadId}/consents`, { key: app.ws.apiKey })).body
+          .state as {
           saleOrShareOptOut: boolean;
         }
       ).saleOrShareOptOut;
@@ -119,8 +112,8 @@ for (const dialect of DIALECTS) {
       const know = await file({ type: 'access', subject: { email: 'CAL.CONSUMER@ccpa.example' } });
       assertCcpaClock(know);
       assert.equal(know.status, 'completed');
-      const exported = await call(http.app, 'GET', `/v1/privacy/requests/${know.id}/export`, {
-        key: ws.apiKey,
+      const exported = await call(app.http.app, 'GET', `/v1/privacy/requests/${know.id}/export`, {
+        key: app.ws.apiKey,
       });
       assert.equal(exported.status, 200);
       assert.ok(JSON.stringify(exported.body).includes('Cal Consumr'), 'the export holds what is known');
@@ -133,7 +126,7 @@ for (const dialect of DIALECTS) {
       assertCcpaClock(correct);
       assert.equal(correct.status, 'completed');
       assert.equal(
-        (await call(http.app, 'GET', `/v1/leads/${leadId}`, { key: ws.apiKey })).body.name,
+        (await call(app.http.app, 'GET', `/v1/leads/${leadId}`, { key: app.ws.apiKey })).body.name,
         'Cal Consumer',
       );
 
@@ -146,8 +139,13 @@ for (const dialect of DIALECTS) {
       const del = await file({ type: 'erasure', subject: { email: 'cal.consumer@ccpa.example' } });
       assertCcpaClock(del);
       assert.equal(del.status, 'completed');
-      assert.equal((await call(http.app, 'GET', `/v1/leads/${leadId}`, { key: ws.apiKey })).status, 404);
-      const listed = await call(http.app, 'GET', '/v1/privacy/requests?status=completed', { key: ws.apiKey });
+      assert.equal(
+        (await call(app.http.app, 'GET', `/v1/leads/${leadId}`, { key: app.ws.apiKey })).status,
+        404,
+      );
+      const listed = await call(app.http.app, 'GET', '/v1/privacy/requests?status=completed', {
+        key: app.ws.apiKey,
+      });
       const ids = (listed.body.items as { id: string; jurisdiction: string }[])
         .filter((r) => r.jurisdiction === 'ccpa')
         .map((r) => r.id);
@@ -155,9 +153,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('a lead that opted out (by request or by Sec-GPC) is never shared with a third party; one that did not is', async () => {
-      const workflowId = await inWorkspace(ws.workspaceId, async () => {
-        const created = await runtime.workflows.service.create(ws, AUDIENCE_SYNC(sink.url), ACTOR);
-        await runtime.workflows.service.activate(ws, created.id, ACTOR);
+      const workflowId = await inWorkspace(app.ws.workspaceId, async () => {
+        const created = await app.runtime.workflows.service.create(app.ws, AUDIENCE_SYNC(sink.url), ACTOR);
+        await app.runtime.workflows.service.activate(app.ws, created.id, ACTOR);
         return created.id;
       });
       const plain = await submit({ email: 'plain@share.example', name: 'Pat Plain' });
@@ -167,10 +165,10 @@ for (const dialect of DIALECTS) {
       assert.equal(await saleOptOut(gpc), true, 'Sec-GPC: 1 recorded an opt-out');
 
       const outcome = async (leadId: string) =>
-        inWorkspace(ws.workspaceId, async () => {
-          const { runId } = await runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR);
+        inWorkspace(app.ws.workspaceId, async () => {
+          const { runId } = await app.runtime.workflows.service.run(app.ws, workflowId, { leadId }, ACTOR);
           return eventually(async () => {
-            const run = await runtime.workflows.service.getRun(ws, runId);
+            const run = await app.runtime.workflows.service.getRun(app.ws, runId);
             if (run.status === 'failed') throw new Error(JSON.stringify(run));
             return run.status === 'completed' ? run.steps.map((s) => s.stepId) : undefined;
           });
@@ -187,24 +185,25 @@ for (const dialect of DIALECTS) {
 
     it('Global Privacy Control from a signed webhook and from the widget flag each record an opt-out of sale/share', async () => {
       const stateOf = async (leadId: string) =>
-        (await call(http.app, 'GET', `/v1/leads/${leadId}/consents`, { key: gpcWs.apiKey })).body.state as {
+        (await call(app.http.app, 'GET', `/v1/leads/${leadId}/consents`, { key: gpcWs.apiKey })).body
+          .state as {
           saleOrShareOptOut: boolean;
           gpc: boolean;
         };
       const leadOfEvent = (eventId: string) =>
         eventually(async () => {
-          const event = await call(http.app, 'GET', `/v1/events/${eventId}`, { key: gpcWs.apiKey });
+          const event = await call(app.http.app, 'GET', `/v1/events/${eventId}`, { key: gpcWs.apiKey });
           return (event.body.leadId as string | null) ?? undefined;
         });
       const signalled = await sendWebhook(
-        http.app,
+        app.http.app,
         gpcWs.workspaceId,
         keys.webhookSecret,
         { email: 'hook.gpc@gpc.example', name: 'Hook Gpc' },
         { headers: { 'sec-gpc': '1' } },
       );
       assert.equal(signalled.status, 202, JSON.stringify(signalled.body));
-      const plain = await sendWebhook(http.app, gpcWs.workspaceId, keys.webhookSecret, {
+      const plain = await sendWebhook(app.http.app, gpcWs.workspaceId, keys.webhookSecret, {
         email: 'hook.plain@gpc.example',
       });
       const hookLead = await leadOfEvent(signalled.body.eventId as string);
@@ -215,13 +214,13 @@ for (const dialect of DIALECTS) {
       assert.equal((await stateOf(plainLead)).saleOrShareOptOut, false, 'no signal, no opt-out recorded');
 
       // The widget sends the browser's navigator.globalPrivacyControl as the session's context.gpc.
-      const started = await call(http.app, 'POST', '/v1/chat/sessions', {
+      const started = await call(app.http.app, 'POST', '/v1/chat/sessions', {
         body: { widgetKey: keys.widgetKey, context: { gpc: true } },
       });
       assert.equal(started.status, 201, JSON.stringify(started.body));
       const sessionId = started.body.sessionId as string;
       const say = (text: string) =>
-        call(http.app, 'POST', `/v1/chat/sessions/${sessionId}/messages`, {
+        call(app.http.app, 'POST', `/v1/chat/sessions/${sessionId}/messages`, {
           body: { text },
           headers: { 'x-widget-key': keys.widgetKey },
         });
@@ -232,7 +231,9 @@ for (const dialect of DIALECTS) {
       const last = await say('yes');
       assert.equal(last.body.outcome, 'qualified', JSON.stringify(last.body));
       const chatLead = await eventually(async () => {
-        const session = await call(http.app, 'GET', `/v1/chat/sessions/${sessionId}`, { key: gpcWs.apiKey });
+        const session = await call(app.http.app, 'GET', `/v1/chat/sessions/${sessionId}`, {
+          key: gpcWs.apiKey,
+        });
         return (session.body.leadId as string | null) ?? undefined;
       }, 30_000);
       const chatState = await eventually(async () => {

@@ -1,40 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { describe, it } from 'node:test';
 import { createDbCouncilTools } from '../src/main/council-tools/index.ts';
+import { useAppWithWorkspace } from './support/app.ts';
 import { call } from './support/http.ts';
-import {
-  DIALECTS,
-  eventually,
-  startAppWithWorkspace,
-  stopTestApp,
-  type TestRuntime,
-} from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 /** The council's database tools read the privacy ledger at each call: a withdrawal counts at once. */
 for (const dialect of DIALECTS) {
   describe(`council tools read consent from the ledger (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
-    let ws = { workspaceId: '', organisationId: '', apiKey: '' };
-
-    before(async () => {
-      ({ runtime, http, ws } = await startAppWithWorkspace(dialect));
-      runtime.startWorkers(2);
-    });
-    after(() => stopTestApp({ runtime, http }));
+    const app = useAppWithWorkspace(dialect, { workers: 2 });
 
     const withdraw = async (leadId: string, purpose: string) => {
-      const response = await call(http.app, 'POST', `/v1/leads/${leadId}/consents`, {
-        key: ws.apiKey,
+      const response = await call(app.http.app, 'POST', `/v1/leads/${leadId}/consents`, {
+        key: app.ws.apiKey,
         body: { entries: [{ purpose, action: 'withdraw' }] },
       });
       assert.equal(response.status, 201, JSON.stringify(response.body));
     };
 
     it('withdrawn e-mail consent reaches getLead as withdrawn; withdrawn profiling leaves nothing to profile on', async () => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
-        key: ws.apiKey,
+      const accepted = await call(app.http.app, 'POST', '/v1/leads', {
+        key: app.ws.apiKey,
         body: {
           email: 'carla.council@tools.example',
           name: 'Carla',
@@ -52,18 +38,20 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
       const leadId = await eventually(async () => {
-        const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.apiKey });
+        const event = await call(app.http.app, 'GET', `/v1/events/${accepted.body.eventId}`, {
+          key: app.ws.apiKey,
+        });
         return (event.body.leadId as string | null) ?? undefined;
       });
       // The same tools the runtime's council uses, over the same ledger.
       const tools = createDbCouncilTools({
-        store: runtime.store,
-        chats: runtime.chats,
-        rules: runtime.rules,
-        clock: runtime.clock,
-        consentState: runtime.privacy.consentState,
+        store: app.runtime.store,
+        chats: app.runtime.chats,
+        rules: app.runtime.rules,
+        clock: app.runtime.clock,
+        consentState: app.runtime.privacy.consentState,
       });
-      const scope = { workspaceId: ws.workspaceId };
+      const scope = { workspaceId: app.ws.workspaceId };
 
       const granted = await tools.getLead(scope, { leadId });
       assert.ok(granted);
@@ -93,8 +81,8 @@ for (const dialect of DIALECTS) {
       assert.equal(await tools.getConversation(scope, { leadId }), null);
 
       // Through the runtime's own council: the decision read no score.
-      const asked = await call(http.app, 'POST', '/v1/council/questions', {
-        key: ws.apiKey,
+      const asked = await call(app.http.app, 'POST', '/v1/council/questions', {
+        key: app.ws.apiKey,
         body: { type: 'lead.next_action', leadId },
       });
       assert.equal(asked.status, 200, JSON.stringify(asked.body));

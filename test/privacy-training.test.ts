@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
+import { useAppWithWorkspace } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startAppWithWorkspace, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -11,42 +11,43 @@ const ACTOR = { type: 'system' as const, id: 'test' };
 /** A model version says how many outcomes it left out for privacy, and why; the API shows it. */
 for (const dialect of DIALECTS) {
   describe(`training leaves out withdrawn and erased people and says so (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
-    let ws = { workspaceId: '', organisationId: '', apiKey: '' };
+    const app = useAppWithWorkspace(dialect, { workers: 2 });
 
     before(async () => {
-      ({ runtime, http, ws } = await startAppWithWorkspace(dialect));
-      runtime.startWorkers(2);
-      const settings = await call(http.app, 'PUT', '/v1/scoring/settings', {
-        key: ws.apiKey,
+      const settings = await call(app.http.app, 'PUT', '/v1/scoring/settings', {
+        key: app.ws.apiKey,
         body: { autoRetrain: false },
       });
       assert.equal(settings.status, 200, JSON.stringify(settings.body));
     });
-    after(() => stopTestApp({ runtime, http }));
 
     it('records in the version’s reason and metrics the outcomes of leads that withdrew profiling or were erased', async () => {
       const leads = syntheticLeads(240, { seed: 11, prefix: 'train' });
-      const ids = await submitLeads(http.app, runtime.store, ws.apiKey, ws.workspaceId, leads);
-      await reportOutcomes(http.app, ws.apiKey, ids, leads);
+      const ids = await submitLeads(
+        app.http.app,
+        app.runtime.store,
+        app.ws.apiKey,
+        app.ws.workspaceId,
+        leads,
+      );
+      await reportOutcomes(app.http.app, app.ws.apiKey, ids, leads);
       // Two object to profiling, one restricts processing, one is erased.
       for (const [leadId, purpose] of [
         [ids[0], 'profiling'],
         [ids[1], 'profiling'],
         [ids[2], 'processing'],
       ] as const) {
-        const response = await call(http.app, 'POST', `/v1/leads/${leadId}/consents`, {
-          key: ws.apiKey,
+        const response = await call(app.http.app, 'POST', `/v1/leads/${leadId}/consents`, {
+          key: app.ws.apiKey,
           body: { entries: [{ purpose, action: 'withdraw' }] },
         });
         assert.equal(response.status, 201, JSON.stringify(response.body));
       }
-      const erased = await call(http.app, 'DELETE', `/v1/leads/${ids[3]}`, { key: ws.apiKey });
+      const erased = await call(app.http.app, 'DELETE', `/v1/leads/${ids[3]}`, { key: app.ws.apiKey });
       assert.equal(erased.status, 200, JSON.stringify(erased.body));
 
-      const trained = await inWorkspace(ws.workspaceId, () =>
-        runtime.predictive.training.train(ws.workspaceId, { trigger: 'test', actor: ACTOR }),
+      const trained = await inWorkspace(app.ws.workspaceId, () =>
+        app.runtime.predictive.training.train(app.ws.workspaceId, { trigger: 'test', actor: ACTOR }),
       );
       assert.equal(trained.status, 'trained', trained.reason);
       assert.match(
@@ -54,7 +55,7 @@ for (const dialect of DIALECTS) {
         /4 outcomes left out \(erased: 1, processing restricted: 1, profiling withdrawn: 2\)/,
       );
 
-      const models = await call(http.app, 'GET', '/v1/models', { key: ws.apiKey });
+      const models = await call(app.http.app, 'GET', '/v1/models', { key: app.ws.apiKey });
       assert.equal(models.status, 200, JSON.stringify(models.body));
       const version = (
         models.body.items as {

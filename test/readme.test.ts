@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { HttpApp } from '../src/http/index.ts';
+import { describe, it } from 'node:test';
 import { banner } from '../src/main/demo.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { eventually } from './support/runtime.ts';
 
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 
 /** The README's quick-start example must keep working: it is what a newcomer pastes first. */
 describe('README quick start', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
-  before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-    runtime.startWorkers(2);
-  });
-  after(async () => {
-    await stopTestApp({ runtime, http });
-  });
+  const app = useTestApp('sqlite', { workers: 2 });
 
   it('shows the same curl example the server prints, and that example qualifies a lead', async () => {
     const body = /-d '(\{"email".*\})'/.exec(readme)?.[1];
@@ -32,14 +24,14 @@ describe('README quick start', () => {
       widgetKey: 'pk_x',
     });
     assert.ok(printed.includes(body), 'README and banner show the same example');
-    const created = await runtime.tenants.createWorkspace({
+    const created = await app.runtime.tenants.createWorkspace({
       name: 'Readme',
       actor: { type: 'system', id: 'test' },
     });
-    const accepted = await call(http.app, 'POST', '/v1/leads', { key: created.apiKey, body });
+    const accepted = await call(app.http.app, 'POST', '/v1/leads', { key: created.apiKey, body });
     assert.equal(accepted.status, 202);
     const lead = await eventually(async () => {
-      const list = await call(http.app, 'GET', '/v1/leads', { key: created.apiKey });
+      const list = await call(app.http.app, 'GET', '/v1/leads', { key: created.apiKey });
       return (list.body.items as { status: string; score: number }[])[0];
     });
     assert.equal(lead.status, 'qualified');

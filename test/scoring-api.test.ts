@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
 import { auc, STREAM_DEFAULTS } from '../src/scoring/ml/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
 type Body = Record<string, unknown>;
 
 for (const dialect of DIALECTS) {
   describe(`predictive scoring API (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     const A = { workspaceId: '', key: '' };
     const B = { workspaceId: '', key: '' };
     const ACTOR = { type: 'system' as const, id: 'test' };
@@ -22,13 +21,13 @@ for (const dialect of DIALECTS) {
     let heldOutIds: string[] = [];
 
     const asA = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) =>
-      call(http.app, method, url, { key: A.key, body });
+      call(app.http.app, method, url, { key: A.key, body });
     const auditOf = async (action: string) => {
       const entries = [];
       let cursor: number | undefined;
       do {
         const page = await inWorkspace(A.workspaceId, () =>
-          runtime.audit.list(A.workspaceId, { limit: 500, cursor }),
+          app.runtime.audit.list(A.workspaceId, { limit: 500, cursor }),
         );
         entries.push(...page.items.filter((e) => e.action === action));
         cursor = page.nextCursor ?? undefined;
@@ -37,19 +36,15 @@ for (const dialect of DIALECTS) {
     };
 
     before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      const a = await runtime.tenants.createWorkspace({ name: 'A', organisation: 'Org A', actor: ACTOR });
-      const b = await runtime.tenants.createWorkspace({ name: 'B', organisation: 'Org B', actor: ACTOR });
+      const a = await app.runtime.tenants.createWorkspace({ name: 'A', organisation: 'Org A', actor: ACTOR });
+      const b = await app.runtime.tenants.createWorkspace({ name: 'B', organisation: 'Org B', actor: ACTOR });
       Object.assign(A, { workspaceId: a.workspace.id, key: a.apiKey });
       Object.assign(B, { workspaceId: b.workspace.id, key: b.apiKey });
-      runtime.startWorkers(2);
+      app.runtime.startWorkers(2);
       // Training is explicit until the continuous-learning test turns automatic retraining on.
       const settings = await asA('PUT', '/v1/scoring/settings', { autoRetrain: false });
       assert.equal(settings.status, 200, JSON.stringify(settings.body));
-      trainingIds = await submitLeads(http.app, runtime.store, A.key, A.workspaceId, training);
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
+      trainingIds = await submitLeads(app.http.app, app.runtime.store, A.key, A.workspaceId, training);
     });
 
     it('records an outcome idempotently: the same body gets the same answer, a different one replaces it and is audited', async () => {
@@ -81,25 +76,25 @@ for (const dialect of DIALECTS) {
 
     it("answers 404 for another workspace's lead and keeps its outcomes apart", async () => {
       const lead = trainingIds[1] as string;
-      const foreign = await call(http.app, 'POST', `/v1/leads/${lead}/outcome`, {
+      const foreign = await call(app.http.app, 'POST', `/v1/leads/${lead}/outcome`, {
         key: B.key,
         body: { converted: true },
       });
       assert.equal(foreign.status, 404);
-      assert.equal((await call(http.app, 'GET', `/v1/leads/${lead}/score`, { key: B.key })).status, 404);
-      const stored = await runtime.inspect
+      assert.equal((await call(app.http.app, 'GET', `/v1/leads/${lead}/score`, { key: B.key })).status, 404);
+      const stored = await app.runtime.inspect
         .selectFrom('lead_outcomes')
         .select('workspace_id')
         .where('lead_id', '=', lead)
         .execute();
       assert.deepEqual(stored, []);
-      const models = await call(http.app, 'GET', '/v1/models', { key: B.key });
+      const models = await call(app.http.app, 'GET', '/v1/models', { key: B.key });
       assert.equal(models.body.requirements && (models.body.requirements as Body).labelled, 0);
     });
 
     it('keeps the point rules below the minimum and says how many more conversions it needs', async () => {
       const few = trainingIds.slice(0, 40);
-      await reportOutcomes(http.app, A.key, few, training.slice(0, 40));
+      await reportOutcomes(app.http.app, A.key, few, training.slice(0, 40));
       const models = await asA('GET', '/v1/models');
       assert.equal(models.status, 200);
       assert.equal(models.body.scorer, 'point rules');
@@ -112,7 +107,7 @@ for (const dialect of DIALECTS) {
         new RegExp(`${need.moreConversionsNeeded} more conversions`),
       );
       const result = await inWorkspace(A.workspaceId, () =>
-        runtime.predictive.training.train(A.workspaceId, {
+        app.runtime.predictive.training.train(A.workspaceId, {
           trigger: 'test',
           actor: ACTOR,
         }),
@@ -123,9 +118,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('trains a champion that beats the point rules on leads it has never seen', async () => {
-      await reportOutcomes(http.app, A.key, trainingIds.slice(40), training.slice(40));
+      await reportOutcomes(app.http.app, A.key, trainingIds.slice(40), training.slice(40));
       const result = await inWorkspace(A.workspaceId, () =>
-        runtime.predictive.training.train(A.workspaceId, {
+        app.runtime.predictive.training.train(A.workspaceId, {
           trigger: 'test',
           actor: ACTOR,
         }),
@@ -144,8 +139,8 @@ for (const dialect of DIALECTS) {
       assert.match(result.reason, /^AUC /);
 
       // New leads, scored by the pipeline with the champion, outcomes drawn by the same hidden rule.
-      heldOutIds = await submitLeads(http.app, runtime.store, A.key, A.workspaceId, heldOut);
-      const scores = await runtime.inspect
+      heldOutIds = await submitLeads(app.http.app, app.runtime.store, A.key, A.workspaceId, heldOut);
+      const scores = await app.runtime.inspect
         .selectFrom('lead_scores')
         .select(['lead_id', 'probability', 'model_version'])
         .where('workspace_id', '=', A.workspaceId)
@@ -153,7 +148,7 @@ for (const dialect of DIALECTS) {
         .execute();
       assert.equal(scores.length, heldOut.length, 'every new lead has a model prediction');
       const probability = new Map(scores.map((s) => [s.lead_id, Number(s.probability)]));
-      const leads = await runtime.inspect
+      const leads = await app.runtime.inspect
         .selectFrom('leads')
         .select(['id', 'score_breakdown'])
         .where('id', 'in', heldOutIds)
@@ -215,8 +210,8 @@ for (const dialect of DIALECTS) {
 
     it('promotes and rolls back model versions, each audited with its reason', async () => {
       // Outcomes of the unseen leads arrive; each is logged against the prediction made before it.
-      await reportOutcomes(http.app, A.key, heldOutIds, heldOut);
-      const logged = await runtime.inspect
+      await reportOutcomes(app.http.app, A.key, heldOutIds, heldOut);
+      const logged = await app.runtime.inspect
         .selectFrom('lead_outcomes')
         .select(['probability', 'model_version'])
         .where('workspace_id', '=', A.workspaceId)
@@ -224,7 +219,7 @@ for (const dialect of DIALECTS) {
         .execute();
       assert.ok(logged.every((o) => o.model_version === 1 && o.probability !== null));
       const second = await inWorkspace(A.workspaceId, () =>
-        runtime.predictive.training.train(A.workspaceId, {
+        app.runtime.predictive.training.train(A.workspaceId, {
           trigger: 'test',
           actor: ACTOR,
         }),
@@ -340,8 +335,8 @@ for (const dialect of DIALECTS) {
       assert.equal(put.status, 200);
       const versionsBefore = ((await asA('GET', '/v1/models')).body.items as Body[]).length;
       const more = syntheticLeads(25, { seed: 9, offset: 2000 });
-      const ids = await submitLeads(http.app, runtime.store, A.key, A.workspaceId, more);
-      await reportOutcomes(http.app, A.key, ids, more);
+      const ids = await submitLeads(app.http.app, app.runtime.store, A.key, A.workspaceId, more);
+      await reportOutcomes(app.http.app, A.key, ids, more);
       assert.ok((await auditOf('scoring.retrain_queued')).some((e) => e.data.trigger === 'new-outcomes'));
       const models = await eventually(async () => {
         const body = (await asA('GET', '/v1/models')).body;
@@ -349,7 +344,7 @@ for (const dialect of DIALECTS) {
       }, 20_000);
       assert.equal((models.training as Body).trigger, 'new-outcomes');
       assert.equal((models.learning as Body).retrainPending, null);
-      const report = await inWorkspace(A.workspaceId, () => runtime.predictive.evaluate(A.workspaceId));
+      const report = await inWorkspace(A.workspaceId, () => app.runtime.predictive.evaluate(A.workspaceId));
       assert.ok(report.predictions >= heldOut.length);
       assert.ok((report.overall?.auc ?? 0) > 0.7, JSON.stringify(report.overall));
       assert.deepEqual(
@@ -360,7 +355,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("rolls up calibration from the champion's probabilities on recorded outcomes", async () => {
-      const rows = await runtime.inspect
+      const rows = await app.runtime.inspect
         .selectFrom('lead_outcomes')
         .select(['probability', 'converted'])
         .where('workspace_id', '=', A.workspaceId)
@@ -369,7 +364,7 @@ for (const dialect of DIALECTS) {
       assert.ok(rows.length >= 20, `outcomes with a prediction: ${rows.length}`);
       const meanPredicted = rows.reduce((a, r) => a + Number(r.probability), 0) / rows.length;
       const observed = rows.filter((r) => Number(r.converted) === 1).length / rows.length;
-      const from = new Date(runtime.clock.now() - 1000 * 86_400_000).toISOString();
+      const from = new Date(app.runtime.clock.now() - 1000 * 86_400_000).toISOString();
       const read = async (metric: string) => {
         const res = await asA('GET', `/v1/analytics/metrics?metric=${metric}&window=1d&from=${from}`);
         assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -404,7 +399,7 @@ for (const dialect of DIALECTS) {
       // challenger's shadow evaluation: let both settle, then compare around the failing training.
       const busy = async () =>
         (
-          await runtime.inspect
+          await app.runtime.inspect
             .selectFrom('jobs')
             .select('id')
             .where('name', '=', 'scoring.retrain')
@@ -414,7 +409,7 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 500 && (await busy()); i++) await new Promise((r) => setTimeout(r, 20));
       const before = (await asA('GET', '/v1/models')).body;
       const result = await inWorkspace(A.workspaceId, () =>
-        runtime.predictive.training.train(A.workspaceId, {
+        app.runtime.predictive.training.train(A.workspaceId, {
           trigger: 'test',
           actor: ACTOR,
         }),
@@ -439,7 +434,7 @@ for (const dialect of DIALECTS) {
       for (const [operationId, url] of checks) {
         const response = await asA('GET', url);
         assert.equal(response.status, 200, `${url}: ${JSON.stringify(response.body)}`);
-        const schema = http.catalog.find((r) => r.operationId === operationId)?.responses[200]?.schema;
+        const schema = app.http.catalog.find((r) => r.operationId === operationId)?.responses[200]?.schema;
         const parsed = schema?.safeParse(response.body);
         assert.ok(parsed?.success, `${operationId}: ${parsed?.error?.message}`);
       }
@@ -447,7 +442,7 @@ for (const dialect of DIALECTS) {
 
     it("keeps workspace A's scoring data from workspace B on every scoring route", async () => {
       const asB = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) =>
-        call(http.app, method, url, { key: B.key, body });
+        call(app.http.app, method, url, { key: B.key, body });
       const aModels = async () => (await asA('GET', '/v1/models')).body;
       const before = await aModels();
       const leadId = trainingIds[2] as string;
@@ -505,7 +500,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(after.items, before.items);
       assert.equal(after.champion, before.champion);
       // The point-rules routes (same tag) have their cases in isolation.test.ts.
-      const scoringRoutes = http.catalog
+      const scoringRoutes = app.http.catalog
         .filter((r) => r.tag === 'Scoring' && !r.url.startsWith('/v1/scoring/rules'))
         .map((r) => r.operationId);
       assert.deepEqual(

@@ -1,33 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
 for (const dialect of DIALECTS) {
   describe(`training examples at outcome time (${dialect})`, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect, { workers: 2 });
     const ACTOR = { type: 'system' as const, id: 'test' };
 
-    before(async () => {
-      ({ runtime, http } = await startTestApp(dialect));
-      runtime.startWorkers(2);
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
-    });
+    before(async () => {});
 
     it('trains on each lead as it stood when its outcome happened, not on what arrived afterwards', async () => {
-      const c = await runtime.tenants.createWorkspace({ name: 'C', organisation: 'Org C', actor: ACTOR });
+      const c = await app.runtime.tenants.createWorkspace({ name: 'C', organisation: 'Org C', actor: ACTOR });
       const asC = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) =>
-        call(http.app, method, url, { key: c.apiKey, body });
+        call(app.http.app, method, url, { key: c.apiKey, body });
       assert.equal((await asC('PUT', '/v1/scoring/settings', { autoRetrain: false })).status, 200);
       const leads = syntheticLeads(240, { seed: 31, prefix: 'snap' });
-      const ids = await submitLeads(http.app, runtime.store, c.apiKey, c.workspace.id, leads);
-      await reportOutcomes(http.app, c.apiKey, ids, leads);
+      const ids = await submitLeads(app.http.app, app.runtime.store, c.apiKey, c.workspace.id, leads);
+      await reportOutcomes(app.http.app, c.apiKey, ids, leads);
       // Later events must carry a later timestamp than the last outcome.
       await new Promise((resolve) => setTimeout(resolve, 5));
       // Only a lead that converted comes back, to book its onboarding: a perfect predictor, but
@@ -37,17 +30,17 @@ for (const dialect of DIALECTS) {
         ...lead,
         body: { email: lead.body.email, attributes: { onboarding: 'booked' } },
       }));
-      const merged = await submitLeads(http.app, runtime.store, c.apiKey, c.workspace.id, followUps);
+      const merged = await submitLeads(app.http.app, app.runtime.store, c.apiKey, c.workspace.id, followUps);
       assert.deepEqual(
         merged,
         converted.map((x) => x.id),
         'the follow-ups merged into the same leads',
       );
       const result = await inWorkspace(c.workspace.id, () =>
-        runtime.predictive.training.train(c.workspace.id, { trigger: 'test', actor: ACTOR }),
+        app.runtime.predictive.training.train(c.workspace.id, { trigger: 'test', actor: ACTOR }),
       );
       assert.equal(result.status, 'trained', result.reason);
-      const stored = await runtime.inspect
+      const stored = await app.runtime.inspect
         .selectFrom('scoring_models')
         .select('feature_spec')
         .where('workspace_id', '=', c.workspace.id)

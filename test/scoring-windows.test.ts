@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
 import type { ModelVersionView } from '../src/scoring/index.ts';
 import { createSeededRandom, STREAM_DEFAULTS } from '../src/scoring/ml/index.ts';
+import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 /**
  * The app's retraining follows the streaming policy the benchmark validates: beside the long
@@ -79,8 +79,7 @@ async function inBatches<T, R>(items: readonly T[], count: number, run: (item: T
 for (const dialect of DIALECTS) {
   // Thousands of leads through the API and the pipeline: minutes on PostgreSQL, not the usual seconds.
   describe(`training windows (${dialect})`, { timeout: 900_000 }, () => {
-    let runtime: TestRuntime;
-    let http: HttpApp;
+    const app = useTestApp(dialect);
     const W = { workspaceId: '', key: '' };
     const ACTOR = { type: 'system' as const, id: 'test' };
     // One outcome a minute, in the order the leads are listed: time order is known exactly.
@@ -88,7 +87,7 @@ for (const dialect of DIALECTS) {
     let reported = 0;
 
     const api = (method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) =>
-      call(http.app, method, url, { key: W.key, body });
+      call(app.http.app, method, url, { key: W.key, body });
 
     /** Submits leads through the API, waits until the pipeline made each one, reports the outcomes. */
     async function arrive(batch: Lead[]): Promise<void> {
@@ -101,7 +100,7 @@ for (const dialect of DIALECTS) {
       await eventually(async () => {
         const pending = events.filter((e) => !leadIds.has(e));
         for (let i = 0; i < pending.length; i += 500) {
-          const rows = await runtime.inspect
+          const rows = await app.runtime.inspect
             .selectFrom('events')
             .select(['id', 'status', 'lead_id', 'error'])
             .where('id', 'in', pending.slice(i, i + 500))
@@ -142,21 +141,20 @@ for (const dialect of DIALECTS) {
     /** The audit entry of `action` about a model version. */
     const auditOf = async (action: string, version: ModelVersionView) => {
       const page = await inWorkspace(W.workspaceId, () =>
-        runtime.audit.list(W.workspaceId, { subject: version.id, limit: 50 }),
+        app.runtime.audit.list(W.workspaceId, { subject: version.id, limit: 50 }),
       );
       return page.items.find((e) => e.action === action);
     };
 
     before(
       async () => {
-        ({ runtime, http } = await startTestApp(dialect));
-        const created = await runtime.tenants.createWorkspace({
+        const created = await app.runtime.tenants.createWorkspace({
           name: 'Windows',
           organisation: 'Org W',
           actor: ACTOR,
         });
         Object.assign(W, { workspaceId: created.workspace.id, key: created.apiKey });
-        runtime.startWorkers(4);
+        app.runtime.startWorkers(4);
         const settings = await api('PUT', '/v1/scoring/settings', { autoRetrain: false });
         assert.equal(settings.status, 200, JSON.stringify(settings.body));
         // No lead qualifies: each would queue a council job, and thousands of them would hold up
@@ -168,10 +166,6 @@ for (const dialect of DIALECTS) {
       },
       { timeout: 600_000 },
     );
-
-    after(async () => {
-      await stopTestApp({ runtime, http });
-    });
 
     it('keeps the long window when nothing drifts, and says it beat the short one on the latest outcomes', async () => {
       assert.ok(BEFORE_DRIFT > SHORT && SHORT > 0, 'more outcomes than the short window');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { leadRow } from './support/rows.ts';
 import { createTestRuntime, eventually, type TestRuntime } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -27,25 +28,13 @@ describe('schedule trigger with forEachLead (SQLite, manual clock)', () => {
       ids.push(id);
       await runtime.inspect
         .insertInto('leads')
-        .values({
-          id,
-          workspace_id: workspaceId,
-          email: `l${i}@example.com`,
-          phone: null,
-          name: null,
-          company: null,
-          company_domain: null,
-          title: null,
-          country: 'US',
-          source: null,
-          utm: '{}',
-          attributes: '{}',
-          status: 'new',
-          score,
-          score_breakdown: '[]',
-          created_at: Date.UTC(2026, 0, 1) + i * 1000,
-          updated_at: Date.UTC(2026, 0, 1) + i * 1000,
-        })
+        .values(
+          leadRow(id, workspaceId, Date.UTC(2026, 0, 1) + i * 1000, {
+            email: `l${i}@example.com`,
+            country: 'US',
+            score,
+          }),
+        )
         .execute();
     }
     let workflowId = '';

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createManualClock } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
 import { createStore, type Store } from '../src/store/index.ts';
 import { createWorkspaceDirectory } from '../src/tenants/index.ts';
+import { useTestApp } from './support/app.ts';
 import { sendWebhook } from './support/http.ts';
-import { startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 describe('workspace directory', () => {
   let store: Store;
@@ -54,32 +53,28 @@ describe('workspace directory', () => {
 });
 
 describe('webhook path', () => {
-  let runtime: TestRuntime;
-  let http: HttpApp;
-  before(async () => {
-    ({ runtime, http } = await startTestApp('sqlite'));
-  });
-  after(() => stopTestApp({ runtime, http }));
+  const app = useTestApp('sqlite');
+  before(async () => {});
 
   it('looks the workspace up once per webhook', async () => {
-    const created = await runtime.tenants.createWorkspace({
+    const created = await app.runtime.tenants.createWorkspace({
       name: 'Acme',
       actor: { type: 'system', id: 'test' },
     });
-    const getWorkspace = runtime.tenants.getWorkspace.bind(runtime.tenants);
+    const getWorkspace = app.runtime.tenants.getWorkspace.bind(app.runtime.tenants);
     let lookups = 0;
-    runtime.tenants.getWorkspace = (workspaceId) => {
+    app.runtime.tenants.getWorkspace = (workspaceId) => {
       lookups += 1;
       return getWorkspace(workspaceId);
     };
     try {
-      const response = await sendWebhook(http.app, created.workspace.id, created.webhookSecret, {
+      const response = await sendWebhook(app.http.app, created.workspace.id, created.webhookSecret, {
         email: 'ada@example.org',
       });
       assert.equal(response.status, 202);
       assert.equal(lookups, 1);
     } finally {
-      runtime.tenants.getWorkspace = getWorkspace;
+      app.runtime.tenants.getWorkspace = getWorkspace;
     }
   });
 });

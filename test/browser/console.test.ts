@@ -9,6 +9,7 @@ import pino from 'pino';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/index.ts';
 import { type RunningServer, serve } from '../../src/main/serve.ts';
+import { outcomeRow } from '../support/rows.ts';
 import { eventually } from '../support/runtime.ts';
 import { browserSkipReason, launchChromium } from './support/chromium.ts';
 import { widgetDriver } from './support/widget-driver.ts';
@@ -331,22 +332,16 @@ describe('operator console in Chromium', { skip }, () => {
     await db
       .insertInto('lead_outcomes')
       .values(
-        Array.from({ length: 60 }, (_, i) => ({
-          workspace_id: demo.workspaceId,
-          lead_id: `lead_BRW${String(i).padStart(23, '0')}`,
-          converted: i % 3 === 0 ? 1 : 0,
-          value: null,
-          occurred_at: now - i * 60_000,
-          recorded_at: now,
-          updated_at: now,
-          revision: 1,
-          body_hash: `b${i}`,
-          source: 'api',
-          probability: (i % 10) / 10 + 0.05,
-          model_version: 1,
-          challenger_probability: null,
-          challenger_version: null,
-        })),
+        Array.from({ length: 60 }, (_, i) =>
+          outcomeRow(demo.workspaceId, `lead_BRW${String(i).padStart(23, '0')}`, now - i * 60_000, {
+            recorded_at: now,
+            updated_at: now,
+            converted: i % 3 === 0 ? 1 : 0,
+            body_hash: `b${i}`,
+            probability: (i % 10) / 10 + 0.05,
+            model_version: 1,
+          }),
+        ),
       )
       .execute();
     await db

@@ -1,0 +1,53 @@
+import { after, before } from 'node:test';
+import type { HttpApp } from '../../src/http/index.ts';
+import {
+  type createTestRuntime,
+  startAppWithWorkspace,
+  startTestApp,
+  stopTestApp,
+  type TestDialect,
+  type TestRuntime,
+} from './runtime.ts';
+
+// Kept apart from runtime.ts, which benchmarks import too: only test files should load node:test.
+
+/** A started test app, as {@link useTestApp} hands it to a suite. */
+export interface TestApp {
+  runtime: TestRuntime;
+  http: HttpApp;
+}
+
+interface UseTestAppOptions {
+  /** Job workers to start once the app is up (none unless given). */
+  workers?: number;
+  runtime?: Parameters<typeof createTestRuntime>[1];
+}
+
+/**
+ * Starts a test app before the suite's tests and stops it after them (call it inside `describe`).
+ * The returned object is filled in when `before` runs, so tests read `app.runtime` and `app.http`
+ * inside their bodies, never at declaration time.
+ */
+export function useTestApp(dialect: TestDialect, options: UseTestAppOptions = {}): TestApp {
+  const app = {} as TestApp;
+  before(async () => {
+    Object.assign(app, await startTestApp(dialect, options.runtime));
+    if (options.workers) app.runtime.startWorkers(options.workers);
+  });
+  after(() => stopTestApp(app));
+  return app;
+}
+
+/** {@link useTestApp} with one workspace created, as {@link startAppWithWorkspace} creates it. */
+export function useAppWithWorkspace(
+  dialect: TestDialect,
+  options: UseTestAppOptions = {},
+): TestApp & { ws: { workspaceId: string; organisationId: string; apiKey: string } } {
+  const app = {} as TestApp & { ws: { workspaceId: string; organisationId: string; apiKey: string } };
+  before(async () => {
+    Object.assign(app, await startAppWithWorkspace(dialect, options.runtime));
+    if (options.workers) app.runtime.startWorkers(options.workers);
+  });
+  after(() => stopTestApp(app));
+  return app;
+}

@@ -1,0 +1,60 @@
+import type { Insertable } from 'kysely';
+import type { Database } from '../../src/store/index.ts';
+
+/**
+ * Whole rows for seeding tables directly, for tests and benchmarks that need many leads or outcomes
+ * without running the pipeline. Every column has a neutral default, so a caller names only what its
+ * scenario is about, and a column added to a table is filled in one place.
+ */
+type LeadRow = Insertable<Database['leads']>;
+type OutcomeRow = Insertable<Database['lead_outcomes']>;
+
+/** A lead row: no contact fields, no source, status `new`, score 0, created and updated at `at`. */
+export function leadRow(id: string, workspaceId: string, at: number, fields: Partial<LeadRow> = {}): LeadRow {
+  return {
+    id,
+    workspace_id: workspaceId,
+    email: null,
+    phone: null,
+    name: null,
+    company: null,
+    company_domain: null,
+    title: null,
+    country: null,
+    source: null,
+    utm: '{}',
+    attributes: '{}',
+    status: 'new',
+    score: 0,
+    score_breakdown: '[]',
+    created_at: at,
+    updated_at: at,
+    ...fields,
+  };
+}
+
+/** An outcome row as the API records it (revision 1), occurred and recorded at `at`, without predictions. */
+export function outcomeRow(
+  workspaceId: string,
+  leadId: string,
+  at: number,
+  fields: Partial<OutcomeRow> = {},
+): OutcomeRow {
+  return {
+    workspace_id: workspaceId,
+    lead_id: leadId,
+    converted: 0,
+    value: null,
+    occurred_at: at,
+    recorded_at: at,
+    updated_at: at,
+    revision: 1,
+    body_hash: `h-${leadId}`,
+    source: 'api',
+    probability: null,
+    model_version: null,
+    challenger_probability: null,
+    challenger_version: null,
+    ...fields,
+  };
+}
