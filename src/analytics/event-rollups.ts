@@ -25,8 +25,9 @@ const num = (value: unknown): number | null =>
  * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
  *   visitor left is reached and dropped (per playbook question and overall).
  * - `outcome.recorded` (first recording only, so a corrected outcome is not counted twice) →
- *   outcomes, and conversions (total: their value); per the lead's source when the event names it,
- *   as `source_outcomes` and `source_conversions`; with the champion's `predicted` probability,
+ *   outcomes, and conversions (total: their value), under `all` and each segment the event names
+ *   (`source:`, `industry:`, `region:`, `playbook:`); per source also as `source_outcomes` and
+ *   `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
  * - `council.decided` → model decisions (total: tokens) and model calls (total: calls).
  */
@@ -101,23 +102,35 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         }
         break;
       }
-      case 'outcome.recorded':
+      case 'outcome.recorded': {
         if (data.change !== 'recorded') break;
-        add('outcomes', ['all'], minute);
-        if (data.converted === true) add('conversions', ['all'], minute, num(data.value) ?? 0);
+        // Per segment, so the optimiser's conversion detectors watch each one (and the
+        // `conversion_rate` series answers per segment). Industry and region come from closed
+        // vocabularies; the producer leaves out what it could not name.
+        const industry = str(data.industry);
+        const region = str(data.region);
+        const byOutcomeSegment = [
+          ...bySource,
+          industry && `industry:${industry}`,
+          region && `region:${region}`,
+          playbook && `playbook:${playbook}`,
+        ];
+        add('outcomes', byOutcomeSegment, minute);
+        if (data.converted === true) add('conversions', byOutcomeSegment, minute, num(data.value) ?? 0);
         // Calibration: the probability the champion gave before the outcome was known.
         if (num(data.predicted) !== null) {
           add('predicted', ['all'], minute, num(data.predicted) ?? 0);
           if (data.converted === true) add('predicted_converted', ['all'], minute);
         }
-        // Per source under their own names: the optimiser's outcome detectors read every segment
-        // of `outcomes`, and per-source streams there would be a change of its alarm policy.
+        // Also under their own names per source: the organisation analytics read these, and rows
+        // rolled up before outcomes had segments exist only here.
         if (source !== null) {
           add('source_outcomes', [`source:${source}`], minute);
           if (data.converted === true)
             add('source_conversions', [`source:${source}`], minute, num(data.value) ?? 0);
         }
         break;
+      }
       case 'council.decided':
         add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);
         add('model_calls', ['all'], minute, num(data.calls) ?? 0);

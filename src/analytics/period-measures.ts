@@ -87,6 +87,8 @@ export async function readPeriodMeasures(
 ): Promise<{ all: PeriodMeasures; segments: Map<string, PeriodMeasures> }> {
   const totals = await readTotals(db, ctx, { metrics: STORED, from, to });
   const segments = new Map<string, PeriodMeasures>();
-  for (const [segment, sums] of totals) if (segment !== 'all') segments.set(segment, measuresOf(sums, false));
+  // Sources only: outcomes also roll up per industry, region and playbook, where arrivals do not.
+  for (const [segment, sums] of totals)
+    if (segment.startsWith('source:')) segments.set(segment, measuresOf(sums, false));
   return { all: measuresOf(totals.get('all'), true), segments };
 }
