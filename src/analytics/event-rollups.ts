@@ -5,6 +5,9 @@ import type { RollupIncrement } from './metric-rollups.ts';
 /** Marks a histogram row: `speed_to_lead#12` counts the durations in bin 12. */
 export const BIN_SEPARATOR = '#';
 
+/** Rows `model_points#<0–100>` under `model:<version>`: a model's score points per lead. */
+export const MODEL_POINTS = 'model_points';
+
 /** Score bins: ten points wide, the last open-ended (scores are summed points, at least 0). */
 export const SCORE_BINS = 11;
 const scoreBin = (score: number): number => Math.min(SCORE_BINS - 1, Math.max(0, Math.floor(score / 10)));
@@ -18,7 +21,8 @@ const num = (value: unknown): number | null =>
  * comes from the event itself (the producers put them there), so rolling up needs no other read:
  *
  * - `lead.created` → arrivals; `lead.scored` → scored (total: the score) and its score bin
- *   (`score#<bin>`, see `scoreBin`); `lead.qualified` →
+ *   (`score#<bin>`, see `scoreBin`), and with a model's probability its points
+ *   (`model_points#<points>` under `model:<version>`); `lead.qualified` →
  *   qualified and, from `acceptedAt`, the speed-to-lead histogram (seconds), per source.
  * - `chat.taken_over` with `waitedMs` → the hand-off wait histogram, per playbook.
  * - `chat.started` → chat starts, per playbook.
@@ -68,6 +72,16 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         add('scored', bySource, minute, score ?? 1);
         // The score distribution, for its drift (PSI) against a reference day.
         if (score !== null) add(`score${BIN_SEPARATOR}${scoreBin(score)}`, bySource, minute);
+        // The model's own score points, per model version: its drift from the version's training
+        // scores (a version's points mean nothing on another version's scale).
+        const version = num(data.modelVersion);
+        const probability = num(data.probability);
+        if (version !== null && probability !== null)
+          add(
+            `${MODEL_POINTS}${BIN_SEPARATOR}${Math.min(100, Math.max(0, Math.round(100 * probability)))}`,
+            [`model:${version}`],
+            minute,
+          );
         break;
       }
       case 'lead.qualified': {

@@ -26,6 +26,7 @@ import { createMonitor, type MonitorReport } from './monitor.ts';
 import { createMonitorReads } from './monitor-reads.ts';
 import { type OptimiserPolicy, type OptimiserPolicyInput, readPolicy, writePolicy } from './policy.ts';
 import type {
+  ChampionScores,
   MetricCounts,
   PerformanceReviewer,
   SourceHolds,
@@ -51,6 +52,8 @@ export interface LiveOptimiserOptions {
   reviewer: PerformanceReviewer;
   /** Deactivates and reactivates workflows (a `workflow_pause`); without it, workflows are not watched. */
   workflows?: WorkflowControl;
+  /** The champion's training scores, the score-drift stream's reference (else the reference day). */
+  champion?: ChampionScores;
   /** The workflow engine's e-mail activity, for the bounce and unsubscribe streams. */
   activity?: WorkflowActivity;
   /** Expected and realised conversions of a past period, per segment (scoring's period forecast). */

@@ -16,8 +16,15 @@ import { createMonitorReads, readMonitorState, writeMonitorState } from './monit
 import { conversionsRecovered, stepOutcomes } from './outcome-streams.ts';
 import { type OptimiserPolicy, readPolicy } from './policy.ts';
 import type { WorkflowActivityRow } from './ports.ts';
-import { PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.ts';
-import { type Firing, LIVE_DETECTOR_SETTINGS, recovered, setReferences, stepMinute } from './streams.ts';
+import { choosePsiBasis, PSI_SETTINGS, rebin, scoreDrift, stepPsi } from './psi-stream.ts';
+import {
+  type Firing,
+  LIVE_DETECTOR_SETTINGS,
+  type MonitorState,
+  recovered,
+  setReferences,
+  stepMinute,
+} from './streams.ts';
 import { createWorkflowPauses } from './workflow-pause.ts';
 import { setWorkflowReferences, stepWorkflows, workflowRecovered } from './workflow-streams.ts';
 
@@ -91,13 +98,16 @@ export function createMonitor(
       });
       current.referenceMinute = evalTo;
       if (options.activity) setWorkflowReferences(current, await options.activity.perMinute(ctx, from, to));
-      if (metrics.scoreHistogram)
+      if (metrics.scoreHistogram && current.psi?.basis?.kind !== 'training')
         current.psi = {
           reference: await metrics.scoreHistogram(ctx, 'all', from, to),
           above: current.psi?.above ?? 0,
           since: current.psi?.since ?? null,
+          ...(current.psi?.basis ? { basis: current.psi.basis } : {}),
         };
     }
+    const champion = await thresholds.championVersion(workspaceId);
+    await choosePsiReference(ctx, current, champion, evalTo);
     const firings: Firing[] = [];
     const arrivals = await countsBySegment(ctx, 'arrivals', next, evalTo);
     const qualified = await countsBySegment(ctx, 'qualified', next, evalTo);
@@ -128,10 +138,22 @@ export function createMonitor(
         }),
       );
     }
-    const scores =
-      metrics.scoreHistogram && current.psi
-        ? await metrics.scoreHistogram(ctx, 'all', evalTo - PSI_SETTINGS.windowMinutes, evalTo)
-        : null;
+    const basis = current.psi?.basis;
+    const scores = !current.psi
+      ? null
+      : basis?.kind === 'training' && metrics.modelScoreHistogram
+        ? rebin(
+            await metrics.modelScoreHistogram(
+              ctx,
+              basis.champion,
+              evalTo - PSI_SETTINGS.windowMinutes,
+              evalTo,
+            ),
+            basis.edges,
+          )
+        : metrics.scoreHistogram
+          ? await metrics.scoreHistogram(ctx, 'all', evalTo - PSI_SETTINGS.windowMinutes, evalTo)
+          : null;
     if (scores && current.psi && evalTo > next) {
       const reference = { from: current.referenceFrom ?? 0, to: evalTo - s.referenceLagMinutes };
       const drift = stepPsi(current.psi, evalTo, scores, reference);
@@ -142,7 +164,6 @@ export function createMonitor(
     report.streams = Object.keys(current.streams).length;
 
     // Thresholds are never stale: a new champion scores on another scale, so they follow at once.
-    const champion = await thresholds.championVersion(workspaceId);
     if (champion !== current.champion) {
       if (champion !== null) {
         await thresholds.recompute(workspaceId, MONITOR);
@@ -332,6 +353,44 @@ export function createMonitor(
       events.notify(workspaceId);
     queue.notify();
     return report;
+  }
+
+  /**
+   * The score-drift stream's reference for the champion of the moment, chosen again when the
+   * champion changes (its statistic restarts: another model's scores are another distribution).
+   */
+  async function choosePsiReference(
+    ctx: WorkspaceContext,
+    current: MonitorState,
+    champion: number | null,
+    evalTo: number,
+  ): Promise<void> {
+    if (!metrics.scoreHistogram && !metrics.modelScoreHistogram) return;
+    if (current.psi?.basis && current.psi.basis.champion === champion) return;
+    const readable = options.champion && metrics.modelScoreHistogram;
+    const chosen =
+      champion !== null && !readable
+        ? {
+            basis: {
+              kind: 'reference_day' as const,
+              champion,
+              reason: 'model scores are not read in this deployment: live scores against the reference day',
+            },
+            reference: null,
+          }
+        : choosePsiBasis(
+            champion,
+            champion !== null
+              ? ((await options.champion?.trainingScores(ctx.workspaceId, champion)) ?? null)
+              : null,
+          );
+    const to = evalTo - LIVE_DETECTOR_SETTINGS.referenceLagMinutes;
+    const reference =
+      chosen.reference ??
+      (metrics.scoreHistogram
+        ? await metrics.scoreHistogram(ctx, 'all', to - LIVE_DETECTOR_SETTINGS.referenceMinutes, to)
+        : []);
+    current.psi = { reference, above: 0, since: null, basis: chosen.basis };
   }
 
   async function recalibrateThresholds(
