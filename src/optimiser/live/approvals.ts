@@ -10,9 +10,11 @@ import {
   shift,
   toAdjustment,
 } from './adjustments.ts';
+import { findAlert } from './alerts.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
 import type { ThresholdSnapshot } from './ports.ts';
 import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
+import { workflowGuard, workflowWatchOf } from './workflow-pause.ts';
 
 /**
  * A person decides a proposal the policy held back (policy mode `propose`, a council
@@ -138,7 +140,16 @@ export async function approveProposal(
     after = next;
   }
   const guard = guardOf(input.policy, adjustment, raise);
-  const guardState = freshGuard(guard, input.baseline, now);
+  // A workflow pause on a workflow's bounce or unsubscribe alert watches that rate (workflow-pause.ts).
+  const alert =
+    'active' in after && adjustment.alertId !== null
+      ? await findAlert(db, ctx, adjustment.alertId).catch(() => null)
+      : null;
+  const watch = alert && 'active' in after ? workflowWatchOf(alert) : null;
+  const guardState =
+    watch && 'active' in after
+      ? workflowGuard(input.policy.workflowPause.guard, after.workflowId, watch, now)
+      : freshGuard(guard, input.baseline, now);
   const reason = `${adjustment.reason} — approved by ${by}${input.note ? `: ${input.note}` : ''}`;
   const moved = await db
     .updateTable('optimiser_adjustments')

@@ -1,9 +1,6 @@
-import type { AuditLog } from '../../compliance/index.ts';
-import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../../core/index.ts';
+import type { Actor, WorkspaceContext } from '../../core/index.ts';
 import { inWorkspace, LeadloopError } from '../../core/index.ts';
-import type { DomainEventLog } from '../../events/index.ts';
-import type { JobContext, PeriodicJob, Queue } from '../../queue/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { JobContext, PeriodicJob } from '../../queue/index.ts';
 import {
   type Adjustment,
   type AdjustmentDeps,
@@ -22,43 +19,14 @@ import {
 } from './alerts.ts';
 import { approveProposal, findAdjustment, rejectProposal } from './approvals.ts';
 import { buildGuarantee, type GuaranteeReport, type PeriodFigures } from './guarantee.ts';
+import type { LiveOptimiserOptions } from './live-options.ts';
 import { createMonitor, type MonitorReport } from './monitor.ts';
 import { createMonitorReads } from './monitor-reads.ts';
 import { type OptimiserPolicy, type OptimiserPolicyInput, readPolicy, writePolicy } from './policy.ts';
-import type {
-  ChampionScores,
-  MetricCounts,
-  PerformanceReviewer,
-  SourceHolds,
-  ThresholdControl,
-  WorkflowActivity,
-  WorkflowControl,
-} from './ports.ts';
 import { createReviewJob } from './review-job.ts';
 
+export type { LiveOptimiserOptions } from './live-options.ts';
 export type { MonitorReport } from './monitor.ts';
-
-export interface LiveOptimiserOptions {
-  store: Store;
-  queue: Queue;
-  audit: AuditLog;
-  events: DomainEventLog;
-  clock: Clock;
-  ids: IdGenerator;
-  metrics: MetricCounts;
-  thresholds: ThresholdControl;
-  /** Holds a lead source's leads from automated actions (a `source_pause`). */
-  sources: SourceHolds;
-  reviewer: PerformanceReviewer;
-  /** Deactivates and reactivates workflows (a `workflow_pause`); without it, workflows are not watched. */
-  workflows?: WorkflowControl;
-  /** The champion's training scores, the score-drift stream's reference (else the reference day). */
-  champion?: ChampionScores;
-  /** The workflow engine's e-mail activity, for the bounce and unsubscribe streams. */
-  activity?: WorkflowActivity;
-  /** Expected and realised conversions of a past period, per segment (scoring's period forecast). */
-  periods(workspaceId: string, query: { from: number; to: number; level: number }): Promise<PeriodFigures[]>;
-}
 
 export interface LiveOptimiser {
   /** The schedules this capability needs (every workspace): the monitor minute and the daily sweep. */

@@ -11,7 +11,7 @@ import {
   watchGuard,
 } from './adjustments.ts';
 import { type AlertDeps, liveAlertOf, liveAlerts, openAlert, resolveAlert } from './alerts.ts';
-import type { LiveOptimiserOptions } from './live-optimiser.ts';
+import type { LiveOptimiserOptions } from './live-options.ts';
 import { createMonitorReads, readMonitorState, writeMonitorState } from './monitor-reads.ts';
 import { conversionsRecovered, stepOutcomes } from './outcome-streams.ts';
 import { type OptimiserPolicy, readPolicy } from './policy.ts';
@@ -25,7 +25,13 @@ import {
   setReferences,
   stepMinute,
 } from './streams.ts';
-import { createWorkflowPauses } from './workflow-pause.ts';
+import {
+  createWorkflowPauses,
+  isWorkflowGuard,
+  type WorkflowWatch,
+  watchWorkflowGuard,
+  workflowWatchOf,
+} from './workflow-pause.ts';
 import { setWorkflowReferences, stepWorkflows, workflowRecovered } from './workflow-streams.ts';
 
 /** What one monitor run did (for tests and the `metrics.evaluated` event). */
@@ -195,10 +201,25 @@ export function createMonitor(
           qualified: q.perMinute.get(minute)?.get('all') ?? 0,
         });
     }
+    // Workflow pauses watch their own workflow's sends (runs in progress), not the qualification rate.
+    const workflowGuards = applied.filter((a) => isWorkflowGuard(a.guard));
+    const guardActivity =
+      workflowGuards.length > 0 && options.activity
+        ? await options.activity.perMinute(
+            ctx,
+            Math.min(...workflowGuards.map((a) => a.guard?.nextMinute ?? evalTo)),
+            evalTo,
+          )
+        : [];
     const recalibrate = firings.some((f) => f.kind === 'qualification_drop');
     // One source's qualification collapsing (not the workspace's): a candidate for a pause.
     const collapsed: { alertId: string; source: string; summary: string }[] = [];
-    const brokenWorkflows: { alertId: string; workflowId: string; summary: string }[] = [];
+    const brokenWorkflows: {
+      alertId: string;
+      workflowId: string;
+      summary: string;
+      watch: WorkflowWatch | null;
+    }[] = [];
     /** Workflow pauses the guard rolled back in this run: activated again once the run commits. */
     const toResume: Adjustment[] = [];
 
@@ -220,6 +241,7 @@ export function createMonitor(
               alertId: alert.id,
               workflowId: alert.segment.slice('workflow:'.length),
               summary: alert.summary,
+              watch: workflowWatchOf(alert),
             });
           if (policy.council !== 'off')
             await queue.enqueue(trx, [
@@ -279,7 +301,9 @@ export function createMonitor(
         for (const adjustment of applied) {
           if (released.has(adjustment.id)) continue;
           const minutes = [...guardMinutes.entries()].map(([minute, c]) => ({ minute, ...c }));
-          const status = await watchGuard(trx, adjustmentDeps, workspaceId, adjustment, minutes);
+          const status = isWorkflowGuard(adjustment.guard)
+            ? await watchWorkflowGuard(trx, adjustmentDeps, workspaceId, adjustment, guardActivity, evalTo)
+            : await watchGuard(trx, adjustmentDeps, workspaceId, adjustment, minutes);
           if (status !== 'applied') report.adjustments.push({ id: adjustment.id, status });
           if (status === 'rolled_back' && adjustment.kind === 'workflow_pause') toResume.push(adjustment);
         }
@@ -345,6 +369,7 @@ export function createMonitor(
           workflowId: b.workflowId,
           reason: `workflow ${b.workflowId} collapsed (${b.summary}): deactivated, so no new run starts`,
           baseline,
+          watch: b.watch ?? undefined,
         });
         report.adjustments.push({ id: adjustment.id, status: adjustment.status });
       }

@@ -17,9 +17,18 @@ const guardSchema = z
       .describe('Rolled back when the metric falls this share below the window before the change'),
   })
   .strict();
-export type Guard = z.infer<typeof guardSchema>;
+/**
+ * The metric a guard watches. A policy sets `qualification_rate`; a workflow pause made on a
+ * workflow's bounce or unsubscribe alert watches that rate of that workflow instead.
+ */
+export type GuardMetric = 'qualification_rate' | 'bounce_rate' | 'unsubscribe_rate';
+export type Guard = Omit<z.infer<typeof guardSchema>, 'metric'> & { metric: GuardMetric };
 
-const DEFAULT_GUARD: Guard = { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.25 };
+const DEFAULT_GUARD: z.infer<typeof guardSchema> = {
+  metric: 'qualification_rate',
+  windowMinutes: 240,
+  maxRelativeDrop: 0.25,
+};
 
 /**
  * What the optimiser may change by itself (as data, per workspace). Every kind is bounded, rate
@@ -92,7 +101,11 @@ export const optimiserPolicySchema = z
             'When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing',
           ),
         maxPerHour: z.number().int().min(0).max(12).default(1),
-        guard: guardSchema.default(DEFAULT_GUARD),
+        guard: guardSchema
+          .default(DEFAULT_GUARD)
+          .describe(
+            'A pause made on a workflow’s bounce or unsubscribe alert is watched for `windowMinutes` on that rate of that workflow (the sends of runs still in progress): it is undone when they are back at the rate before the spike, and kept otherwise; `metric` and `maxRelativeDrop` apply only to a pause on another alert',
+          ),
       })
       .strict()
       .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
