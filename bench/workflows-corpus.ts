@@ -33,12 +33,18 @@ async function corpusBench(dir: string) {
   let embedded = 0;
   let leadWorkflows = 0;
   let leadFullyMapped = 0;
+  let leadNodes = 0;
+  let leadMappedNodes = 0;
   for (const r of results) {
     if (!r.workflow || !r.report) continue;
     const nodeTypes = r.report.nodes.filter((n) => n.outcome !== 'note');
     const lead = LEAD_RELATED.test(r.file) || nodeTypes.some((n) => LEAD_RELATED.test(n.type));
     if (lead) leadWorkflows += 1;
     if (lead && r.report.fullyMapped) leadFullyMapped += 1;
+    if (lead) {
+      leadNodes += nodeTypes.length;
+      leadMappedNodes += nodeTypes.filter((n) => n.outcome !== 'unmapped').length;
+    }
     const seen = new Set<string>();
     for (const n of nodeTypes) {
       const row = perType.get(n.type) ?? {
@@ -97,6 +103,10 @@ async function corpusBench(dir: string) {
     leadRelated: {
       workflows: leadWorkflows,
       fullyMapped: leadFullyMapped,
+      fullyMappedShare: share(leadFullyMapped, leadWorkflows),
+      nodes: leadNodes,
+      mappedNodes: leadMappedNodes,
+      nodesMappedShare: share(leadMappedNodes, leadNodes),
       nodeTypesInAtLeast5Percent: leadCommon.map((t) => ({
         type: t.type,
         workflowShare: t.leadShare,
@@ -182,6 +192,14 @@ export async function runCorpusBench(): Promise<Record<string, unknown>> {
       },
       { measure: 'export → import stable', value: `${corpus.roundTrip.stable}/${corpus.roundTrip.of}` },
       { measure: 'lead-related workflows', value: corpus.leadRelated.workflows },
+      {
+        measure: 'lead-related fully mapped',
+        value: `${corpus.leadRelated.fullyMapped} (${(corpus.leadRelated.fullyMappedShare * 100).toFixed(1)}%)`,
+      },
+      {
+        measure: 'lead-related nodes mapped or approximated',
+        value: `${corpus.leadRelated.mappedNodes}/${corpus.leadRelated.nodes} (${(corpus.leadRelated.nodesMappedShare * 100).toFixed(1)}%)`,
+      },
       {
         measure: 'common lead node types unmapped',
         value: corpus.leadRelated.unmappedCommonTypes.join(', ') || 'none',

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateSecretKey, inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { fingerprint } from '../src/ingest/index.ts';
+import { fingerprint, signWebhook } from '../src/ingest/index.ts';
 import { rowToLead } from '../src/main/commands/import-command.ts';
-import { call, sendWebhook } from './support/http.ts';
+import { call, json, sendWebhook } from './support/http.ts';
 import {
   findInFiles,
   findInMemory,
@@ -17,6 +17,8 @@ import {
 } from './support/privacy-scan.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
+import { type HttpSink, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
+import { prepareWorkspace } from './support/workflow-fixtures.ts';
 
 /**
  * Issue 14's evaluation: one person enters through every entry point (signed webhook, API with
@@ -34,6 +36,53 @@ const PERSON = {
 const NEEDLES = ['quarrington', '+442079460321', '2079460321', '7946 0321'];
 const ACTOR = { type: 'system' as const, id: 'test' };
 
+/** A manual run for the lead: a call to a CRM-like sink that answers with what it got, then a marketing e-mail. */
+const FOLLOW_UP = (sinkUrl: string) => ({
+  schemaVersion: 1,
+  name: 'Follow up',
+  triggers: [{ type: 'manual' }],
+  start: 'check',
+  steps: [
+    { id: 'check', type: 'condition', when: { consent: { purposes: ['email_marketing'] } }, onTrue: 'crm' },
+    {
+      id: 'crm',
+      type: 'http_request',
+      method: 'POST',
+      url: `${sinkUrl}/crm`,
+      sharing: 'first_party',
+      body: { name: '{{lead.name}}', company: '{{lead.company}}' },
+      saveAs: 'crm',
+      next: 'mail',
+    },
+    {
+      id: 'mail',
+      type: 'send_email',
+      to: 'lead',
+      purpose: 'marketing',
+      subject: 'Welcome, {{lead.name}}',
+      body: 'Hello {{lead.name}} of {{lead.company}}.',
+    },
+  ],
+});
+
+/** An inbound hook whose body names the person but no lead: the run has no lead id, only the body. */
+const INBOUND = (sinkUrl: string) => ({
+  schemaVersion: 1,
+  name: 'Inbound contact form',
+  triggers: [{ type: 'webhook', path: 'contact-form' }],
+  start: 'post',
+  steps: [
+    {
+      id: 'post',
+      type: 'http_request',
+      method: 'POST',
+      url: `${sinkUrl}/inbound`,
+      sharing: 'first_party',
+      body: { email: '{{trigger.body.email}}' },
+    },
+  ],
+});
+
 for (const dialect of DIALECTS) {
   describe(`erasure leaves no trace (${dialect})`, () => {
     let runtime: TestRuntime;
@@ -45,11 +94,20 @@ for (const dialect of DIALECTS) {
     let chatLeadId = '';
     let exportBody = '';
     let exportCsvText = '';
+    let smtp: SmtpSink;
+    let sink: HttpSink;
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'leadloop-privacy-'));
+      smtp = await startSmtpSink();
+      // Echoes what it was sent, so the workflow step's stored output holds the person too.
+      sink = await startHttpSink((request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(request.body || '{}');
+      });
       ({ runtime, http } = await startTestApp(dialect, {
         masterKey: generateSecretKey(),
+        config: { LEADLOOP_SMTP_URL: smtp.url },
         ...(dialect === 'sqlite' ? { sqliteFile: join(dir, 'leadloop.db') } : {}),
       }));
       const a = await runtime.tenants.createWorkspace({ name: 'A', organisation: 'Org A', actor: ACTOR });
@@ -59,6 +117,7 @@ for (const dialect of DIALECTS) {
         webhookSecret: a.webhookSecret,
         widgetKey: a.widgetKey,
       });
+      await inWorkspace(A.workspaceId, () => prepareWorkspace(runtime, A.workspaceId));
       runtime.startWorkers(2);
       const settings = await call(http.app, 'PUT', '/v1/scoring/settings', {
         key: A.apiKey,
@@ -68,6 +127,8 @@ for (const dialect of DIALECTS) {
     });
     after(async () => {
       await stopTestApp({ runtime, http });
+      await smtp.close();
+      await sink.close();
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -170,6 +231,65 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(asked.status, 200, JSON.stringify(asked.body));
 
+      // Workflows: a run for the lead that calls a CRM and e-mails the person, and an inbound hook
+      // whose body names the person without naming a lead.
+      const ws = { workspaceId: A.workspaceId };
+      const [followUp, inbound] = await inWorkspace(A.workspaceId, async () => {
+        const ids: string[] = [];
+        for (const definition of [FOLLOW_UP(sink.url), INBOUND(sink.url)]) {
+          const id = (await runtime.workflows.service.create(ws, definition, ACTOR)).id;
+          await runtime.workflows.service.activate(ws, id, ACTOR);
+          ids.push(id);
+        }
+        return ids as [string, string];
+      });
+      const { runId } = await inWorkspace(A.workspaceId, () =>
+        runtime.workflows.service.run(ws, followUp, { leadId }, ACTOR),
+      );
+      await eventually(async () => {
+        const run = await inWorkspace(A.workspaceId, () => runtime.workflows.service.getRun(ws, runId));
+        if (run.status === 'failed') throw new Error(JSON.stringify(run));
+        return run.status === 'completed' ? run : undefined;
+      }, 30_000);
+      await eventually(async () =>
+        smtp.messages.find((m) => m.to.some((to) => to.toLowerCase() === PERSON.email.toLowerCase())),
+      );
+      const hooks = await call(http.app, 'GET', `/v1/workflows/${inbound}/hooks`, { key: A.apiKey });
+      const endpoint = (hooks.body.items as { secret: string }[])[0];
+      assert.ok(endpoint, JSON.stringify(hooks.body));
+      const raw = JSON.stringify({ email: PERSON.email, name: PERSON.name });
+      const ts = Math.floor(Date.now() / 1000);
+      const received = json(
+        await http.app.inject({
+          method: 'POST',
+          url: `/v1/hooks/${A.workspaceId}/contact-form`,
+          headers: {
+            'content-type': 'application/json',
+            'webhook-id': 'msg_contact_1',
+            'webhook-timestamp': String(ts),
+            'webhook-signature': signWebhook(endpoint.secret, 'msg_contact_1', ts, raw),
+          },
+          payload: raw,
+        }),
+      );
+      assert.equal(received.status, 202, JSON.stringify(received.body));
+      await eventually(async () => {
+        const run = await inWorkspace(A.workspaceId, () =>
+          runtime.workflows.service.getRun(ws, received.body.runId as string),
+        );
+        return run.status === 'completed' ? run : undefined;
+      }, 30_000);
+
+      // Analytics and the optimiser roll up what happened (aggregates: the scan below checks them too).
+      await runtime.analytics.catchUp(A.workspaceId);
+      await inWorkspace(A.workspaceId, () => runtime.optimiser.monitor(A.workspaceId));
+      const rollups = await runtime.inspect
+        .selectFrom('metric_rollups')
+        .select('metric')
+        .where('workspace_id', '=', A.workspaceId)
+        .execute();
+      assert.ok(rollups.length > 0, 'analytics rolled up the workspace’s events');
+
       // A retrain that learns from this person among others.
       const others = syntheticLeads(240, { seed: 7, prefix: 'other' });
       const otherIds = await submitLeads(http.app, runtime.store, A.apiKey, A.workspaceId, others);
@@ -228,6 +348,8 @@ for (const dialect of DIALECTS) {
         'consent_events',
         'consent_records',
         'audit_log',
+        'workflow_runs',
+        'workflow_steps',
       ]) {
         assert.ok((tables[table]?.length ?? 0) > 0, `export holds ${table}`);
       }
@@ -248,7 +370,14 @@ for (const dialect of DIALECTS) {
           (f) => f.table,
         ),
       );
-      for (const table of ['leads', 'lead_history', 'events', 'chat_sessions'])
+      for (const table of [
+        'leads',
+        'lead_history',
+        'events',
+        'chat_sessions',
+        'workflow_runs',
+        'workflow_steps',
+      ])
         assert.ok(holding.has(table), `scan finds the person in ${table}: ${[...holding]}`);
       // The council's in-memory reuse cache holds the decision asked about the person.
       assert.deepEqual(
@@ -275,6 +404,10 @@ for (const dialect of DIALECTS) {
       assert.equal(removed.leads, 2, JSON.stringify(removed));
       assert.equal(removed['leads.identity_claims'], 1, JSON.stringify(removed));
       assert.equal(removed['ingest.events'], 4, JSON.stringify(removed));
+      // The lead's run and the hook's run that named the person in its body.
+      assert.equal(removed['workflows.runs'], 2, JSON.stringify(removed));
+      // Their steps (check, CRM call, e-mail; the hook's call), reached before the runs are gone.
+      assert.ok((removed['workflows.steps'] ?? 0) >= 4, JSON.stringify(removed));
       // Work queued by the erasure (a retrain without the erased outcome) runs, then we look.
       await eventually(async () => {
         const left = await runtime.inspect

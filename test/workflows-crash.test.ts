@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { exited, startServerProcess } from './support/server-process.ts';
 import { type HttpSink, startHttpSink } from './support/sinks.ts';
+import { api, crashWorkflow, setUpWorkflow, timerWorkflow } from './support/workflow-crash.ts';
 
 /** Runs started before the kill; WORKFLOW_CRASH_RUNS=2000 reproduces the issue's figure (slow on a shared machine). */
 const RUNS = Number(process.env.WORKFLOW_CRASH_RUNS ?? 300);
@@ -14,21 +15,6 @@ const SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 const startServer = (dataDir: string) =>
   startServerProcess(dataDir, { LEADLOOP_SECRET_KEY: SECRET_KEY, LEADLOOP_QUEUE_VISIBILITY_MS: '1000' });
 
-async function api(url: string, key: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return {
-    status: response.status,
-    body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
-  };
-}
-
 function query<T>(dataDir: string, sql: string): T[] {
   const db = new DatabaseSync(join(dataDir, 'leadloop.db'), { readOnly: true });
   try {
@@ -36,19 +22,6 @@ function query<T>(dataDir: string, sql: string): T[] {
   } finally {
     db.close();
   }
-}
-
-async function setUp(url: string, key: string, workflow: unknown): Promise<string> {
-  const settings = await api(url, key, 'PUT', '/v1/workflow-settings', {
-    egressAllow: ['127.0.0.1'],
-    ratePerConnector: 10_000,
-  });
-  assert.equal(settings.status, 200, JSON.stringify(settings.body));
-  const created = await api(url, key, 'POST', '/v1/workflows', workflow);
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const activated = await api(url, key, 'POST', `/v1/workflows/${created.body.id}/activate`, {});
-  assert.equal(activated.status, 200, JSON.stringify(activated.body));
-  return created.body.id as string;
 }
 
 describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
@@ -71,26 +44,7 @@ describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
     const { apiKey } = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
       apiKey: string;
     };
-    const workflowId = await setUp(server.url, apiKey, {
-      schemaVersion: 1,
-      name: 'Crash test',
-      triggers: [{ type: 'manual' }],
-      start: 'check',
-      steps: [
-        { id: 'check', type: 'condition', when: { field: 'trigger.n', op: 'gte', value: 0 }, onTrue: 'call' },
-        {
-          id: 'call',
-          type: 'http_request',
-          method: 'POST',
-          url: `${sink.url}/effect`,
-          sharing: 'first_party',
-          body: { n: '{{trigger.n}}' },
-          retry: { maxAttempts: 10, backoffMs: 100 },
-          next: 'mark',
-        },
-        { id: 'mark', type: 'set_vars', values: { done: 'yes' } },
-      ],
-    });
+    const workflowId = await setUpWorkflow(server.url, apiKey, crashWorkflow(sink.url));
     const accepted: string[] = [];
     let killed = false;
     let next = 0;
@@ -172,22 +126,7 @@ describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
     const { apiKey } = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
       apiKey: string;
     };
-    const workflowId = await setUp(server.url, apiKey, {
-      schemaVersion: 1,
-      name: 'Timers',
-      triggers: [{ type: 'manual' }],
-      start: 'pause',
-      steps: [
-        { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 25_000 }, next: 'call' },
-        {
-          id: 'call',
-          type: 'http_request',
-          method: 'POST',
-          url: `${sink.url}/timer`,
-          sharing: 'first_party',
-        },
-      ],
-    });
+    const workflowId = await setUpWorkflow(server.url, apiKey, timerWorkflow(sink.url, 25_000));
     for (let i = 0; i < 20; i++)
       assert.equal(
         (await api(server.url, apiKey, 'POST', `/v1/workflows/${workflowId}/runs`, { leadId: null })).status,

@@ -32,6 +32,7 @@ const CURRENCY_SYMBOLS: Record<string, string> = {
   '£': 'GBP',
   '¥': 'JPY',
   '₹': 'INR',
+  r$: 'BRL',
 };
 const CURRENCY_CODES =
   'usd eur gbp jpy chf cad aud nzd sek nok dkk pln czk inr brl mxn sgd hkd cny zar'.split(' ');
@@ -87,8 +88,11 @@ const MULTIPLIER =
   'lakhs?|lacs?|crores?|k|thousand|grand|tsd\\.?|tausend|mil|mille|millions?|millionen|millones|millon|mio\\.?|mm|mn|m|billions?|bn|b|mrd\\.?|milliards?';
 const NUMBER = "\\d{1,3}(?:[ \\u00a0\\u202f]\\d{3})+(?!\\d)|\\d[\\d.,']*\\d|\\d";
 
+// "between five and ten thousand": the first number of a range borrows the second's multiplier.
+const WORD_RANGE_TO_MULTIPLIER = `(?:and|to|or|-)\\s+(?:${NUMBER_WORD_PATTERN})\\s+(?:thousand|grand|million)\\b`;
+const WORD_RANGE_AFTER = new RegExp(`^\\s*${WORD_RANGE_TO_MULTIPLIER}`, 'u');
 const AMOUNT = new RegExp(
-  `(?<![\\p{L}\\d.,$€£])(?:(?<pre>${PREFIX})\\s?)?(?:(?<num>${NUMBER})|(?<word>half a|${NUMBER_WORD_PATTERN})\\s+(?=(?:thousand|grand|million|k)\\b))` +
+  `(?<![\\p{L}\\d.,$€£])(?:(?<pre>${PREFIX})\\s?)?(?:(?<num>${NUMBER})|(?<word>half a|${NUMBER_WORD_PATTERN})\\s+(?=(?:thousand|grand|million|k)\\b|${WORD_RANGE_TO_MULTIPLIER}))` +
     `(?:\\s?(?<mult>${MULTIPLIER})(?![\\p{L}\\d]))?(?:\\s?(?<post>${SUFFIX})(?![\\p{L}]))?`,
   'gu',
 );
@@ -96,11 +100,15 @@ const AMOUNT = new RegExp(
 const NOT_MONEY_AFTER =
   /^\s*(?:%|percent|per ?cent|months?|monate?n?|mes(?:es)?|mois|weeks?|wochen?|semanas?|semaines?|days?|tage?n?|dias?|jours?|years?|yrs?|jahren?|anos?|ans?|employees|people|persons?|staff|users?|seats?|licen[cs]es|leads|calls|emails|hours?|hrs?|minutes?|mins?|times|x\b|mitarbeiter\w*|angestellte|personen|leute|empleados|personas|trabajadores|salaries|employes|personnes|reps|engineers|developers|agents|people|sales ?reps|members|customers|clients|accounts|locations|offices|countries|st\b|nd\b|rd\b|th\b|pm\b|am\b|o'?clock|uhr)(?![\p{L}])/u;
 const MONTHLY_AFTER =
-  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:month|mo)\b|\/\s*mo\b|monthly|pro monat|im monat|monatlich|al mes|por mes|mensuales?|par mois|mensuels?)/u;
+  /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:month|mo)\b|\/\s*mo\b|monthly|pro monat|im monat|monatlich|al mes|por mes|mensuales?|par mois|mensuels?)/u;
 const QUARTERLY_AFTER =
-  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:quarter|qtr|q)\b|quarterly|pro quartal|im quartal|por trimestre|al trimestre|par trimestre|trimestriel)/u;
+  /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:quarter|quater|qtr|q)\b|quarterly|pro quartal|im quartal|por trimestre|al trimestre|par trimestre|trimestriel)/u;
 const YEARLY_AFTER =
-  /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:year|yr|annum)\b|\/\s*y\b|annually|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|anuales?|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
+  /^\s*(?:(?:per|a|an|one|each|every|by|in a|\/)\s*(?:year|yr|annum|anno)\b|\/\s*y\b|annually|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|anuales?|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
+const PERIOD_AFTER = new RegExp(
+  [MONTHLY_AFTER, QUARTERLY_AFTER, YEARLY_AFTER].map((pattern) => `(?:${pattern.source})`).join('|'),
+  'u',
+);
 // No budget period is shorter than a month: a weekly amount is kept as the year it makes.
 const WEEKLY_AFTER =
   /^\s*(?:(?:per|a|an|each|every|\/)\s*(?:week|wk)\b|weekly|pro woche|por semana|par semaine)/u;
@@ -193,13 +201,17 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
       end = start + match[0].indexOf(groups.mult, (groups.pre?.length ?? 0) + (groups.num?.length ?? 0));
       while (end > start && /\s/.test(folded[end - 1] ?? '')) end--;
     }
-    if (groups.word !== undefined && multiplier === undefined) continue;
-    if (currency === undefined && multiplier === undefined && NOT_MONEY_AFTER.test(folded.slice(end)))
+    if (groups.word !== undefined && multiplier === undefined && !WORD_RANGE_AFTER.test(folded.slice(end)))
       continue;
+    // "2k leads a month", "40 hours": a count of something else, whatever its multiplier.
+    if (currency === undefined && NOT_MONEY_AFTER.test(folded.slice(end))) continue;
     const perSeat = PER_SEAT_AFTER.test(folded.slice(end)) && currency !== undefined;
     if (PER_UNIT_AFTER.test(folded.slice(end)) && groups.mult === undefined && !perSeat) continue;
     const yearLike = groups.num !== undefined && /^(19|20)\d\d$/.test(groups.num);
-    if (yearLike && currency === undefined && multiplier === undefined && !anchored) continue;
+    // "between 2000 and 3000 euros": a range's low end, not a year.
+    const rangeStart =
+      /^\s*(?:-|–|to|and)\s*(?!(?:19|20)\d\d\b)\d/u.test(after) || /\bbetween\s*$/u.test(before);
+    if (yearLike && currency === undefined && multiplier === undefined && !anchored && !rangeStart) continue;
     const weekly = WEEKLY_AFTER.test(folded.slice(end).replace(PER_SEAT_AFTER, ''));
     const amount = base * (multiplier ?? 1) * (weekly ? WEEKS_PER_YEAR : 1);
     tokens.push({
@@ -294,7 +306,13 @@ export function extractMoney(text: string, options: MoneyOptions): MoneyMatch[] 
     if (!a.clear && !options.expecting) continue;
     const upper =
       UPPER_BOUND.test(folded.slice(Math.max(0, a.start - 20), a.start)) ||
-      UPPER_BOUND_AFTER.test(folded.slice(a.end, a.end + 20));
+      // "20 dollars a month max": the bound may follow the amount's period.
+      UPPER_BOUND_AFTER.test(
+        folded
+          .slice(a.end, a.end + 40)
+          .replace(PER_SEAT_AFTER, '')
+          .replace(PERIOD_AFTER, ''),
+      );
     out.push({
       start: a.start,
       end: a.end,

@@ -61,6 +61,8 @@ const QUESTION_START =
 const TRAILING_CONNECTOR =
   /\s+(?:and|but|so|by|within|in|around|about|of|for|with|at|to|the|a|an|our|is|are|was|before|until|till|starting|from|on|maybe|roughly|approximately|under|over|up|budget)$/iu;
 
+const TRAILING_CONJUNCTION = /\s+(?:and|but|so)$/iu;
+
 /** The character other extractors' spans are masked with. */
 const CLAIMED = '\u0000';
 
@@ -135,7 +137,10 @@ function spanOf(original: string, folded: string, masked: string, run: Clause[])
   const claimedBefore = cue !== undefined && masked.slice(start, cue).includes(CLAIMED);
   if (claimedBefore && cue !== undefined) start = cue;
   const firstClaim = masked.indexOf(CLAIMED, start);
-  if (firstClaim >= 0 && firstClaim < end) end = firstClaim;
+  // Cut before another slot's words ("we need it by | March"): the word left dangling goes too. A
+  // clause that ends on its own keeps its last word ("our pipeline is drying up", "follow up").
+  const cut = firstClaim >= 0 && firstClaim < end;
+  if (cut) end = firstClaim;
   let text = original.slice(start, end);
   const lead = FILLER.exec(`${fold(text)} `)?.[0].length ?? 0;
   text = text.slice(Math.min(lead, text.length));
@@ -143,7 +148,7 @@ function spanOf(original: string, folded: string, masked: string, run: Clause[])
   let previous = '';
   while (previous !== text) {
     previous = text;
-    text = text.replace(/[\s,;:.!?(–—-]+$/u, '').replace(TRAILING_CONNECTOR, '');
+    text = text.replace(/[\s,;:.!?(–—-]+$/u, '').replace(cut ? TRAILING_CONNECTOR : TRAILING_CONJUNCTION, '');
   }
   text = text.replace(/^[\s,;:.!?)–—-]+/u, '');
   const words = contentWords(text);
@@ -188,10 +193,27 @@ export function extractNeed(
     .filter((c): c is NeedMatch => c !== undefined && contentWords(c.value).length >= Math.min(minWords, 2));
   const byWords = (a: NeedMatch, b: NeedMatch) => contentWords(b.value).length - contentWords(a.value).length;
   const cued = candidates.filter((c) => c.cued).sort(byWords)[0];
-  if (cued !== undefined) return cued;
+  if (cued !== undefined) return withAntecedent(source, cued, candidates);
   if (!expecting) return undefined;
   const plain = candidates.filter((c) => contentWords(c.value).length >= minWords).sort(byWords)[0];
   return plain === undefined ? undefined : { ...plain, cued: false };
+}
+
+// "half are junk. Looking to fix that": the need phrase points back at the clause before it.
+const POINTS_BACK = /\b(?:that|this|it|them|these|those)\s*$/iu;
+
+/** A need phrase whose object is a pronoun, joined with the clause right before it when only punctuation parts them. */
+function withAntecedent(source: string, need: NeedMatch, candidates: readonly NeedMatch[]): NeedMatch {
+  if (!POINTS_BACK.test(need.value)) return need;
+  // Where the need's words begin (its span may start at the punctuation before them).
+  const start = source.indexOf(need.value, need.start);
+  if (start < 0) return need;
+  const before = candidates
+    .filter((c) => c.end <= start && /^[\s,;:.!–—-]*$/u.test(source.slice(c.end, start)))
+    .at(-1);
+  if (before === undefined) return need;
+  const end = start + need.value.length;
+  return { ...need, start: before.start, end, value: source.slice(before.start, end) };
 }
 
 /** A free-text answer taken whole (less greetings and claimed words) when its question was asked. */

@@ -1,20 +1,6 @@
-import { createRequire } from 'node:module';
-import type nlpType from 'compromise';
 import { findTitles } from '../leads/index.ts';
+import { nlp } from './lexicon.ts';
 import { fold } from './text.ts';
-
-/*
- * compromise's lexicon is about 20 MiB of heap once loaded, in every thread that imports this file
- * (the embedded server's worker thread imports chat for the pipeline's chat stage, which never
- * extracts): it is loaded at the first name to check, synchronously, so callers stay synchronous.
- */
-const require = createRequire(import.meta.url);
-let loaded: typeof nlpType | undefined;
-const nlp = (text: string) => {
-  // Its CommonJS build exports the function itself.
-  loaded ??= require('compromise') as typeof nlpType;
-  return loaded(text);
-};
 
 /** The visitor's own name and company when a message states them. */
 export interface PersonFindings {

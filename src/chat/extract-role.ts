@@ -73,7 +73,7 @@ const PATTERNS: RolePattern[] = [
     self: true,
     pattern: r(
       [
-        "(?:i|i'm|i am|we)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:the|this|my|our|a)\\s+(?:company|business|firm|shop|agency|startup|practice|store)",
+        "(?:i|i'm|i am|we)\\s+(?:run|own|co-own|founded|started|co-founded|am running|'m running)\\s+(?:the|this|my|our|a)\\s+(?:company|business|firm|shop|agency|startup|practice|store)",
         // "I own three dental practices", "I run a yoga studio": only the visitor's own business.
         "(?:i|i'm|i am)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:(?:the|this|my|our|a|an|two|three|four|five|several|a few|\\d+)\\s+)?(?:[\\p{L}-]+\\s+){0,2}(?:company|companies|business|businesses|firm|shop|shops|agency|startup|practice|practices|store|stores|studio|studios|clinic|clinics|restaurant|restaurants|hotel|hotels|gym|gyms|salon|salons|brand|franchise|franchises|school|cafe|bakery|office|offices|dealership|dealerships)",
       ].join('|'),
@@ -85,7 +85,7 @@ const PATTERNS: RolePattern[] = [
     guard:
       /\bi(?:'m| am)?\s+(?:head|heading|oversee|overseeing|in charge|responsible|run|running|look|looking|lead|leading|own|owning|manage|managing)\b/,
     pattern: r(
-      `(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible for|run(?:ning)?|look(?:ing)? after|lead(?:ing)?|own(?:ing)?|manag(?:e|ing))\\s+(?:the |our |all )?(?:${FUNCTIONS})(?:\\s*(?:&|and|\\/)?\\s*(?:${FUNCTIONS}))*(?: department| org(?:ani[sz]ation)?| function)?(?!(?:\\s+[\\p{L}&/-]+){0,2}\\s+team\\b)`,
+      `(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible (?:for|of)|run(?:ning)?|look(?:ing)? after|lead(?:ing)?|own(?:ing)?|manag(?:e|ing))\\s+(?:the |our |all )?(?:${FUNCTIONS})(?:\\s*(?:&|and|\\/)?\\s*(?:${FUNCTIONS}))*(?: department| org(?:ani[sz]ation)?| function)?(?!(?:\\s+[\\p{L}&/-]+){0,2}\\s+team\\b)`,
     ),
   },
   {
@@ -107,7 +107,7 @@ const PATTERNS: RolePattern[] = [
 const SELF_BEFORE =
   /(?:^\W*as\s+|\bi(?:'m| am)|\bim\b|\bme (?:is|am)\b|i work as|i work like|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
 const OTHER_BEFORE =
-  /(?:\b(?:my|our|his|her|their|your|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|mi|mis|nuestr[oa]|mon|ma|notre|nos)\s+(?:[\p{L}-]+\s+){0,2}|report(?:s|ing)? (?:directly )?to (?:the |our |my )?|reports to|with (?:the|our|my) |the (?:ceo|cfo|cto|founder|owner)(?: and| or)? (?:the )?)$/u;
+  /(?:\b(?:my|our|his|her|their|your|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|mi|mis|nuestr[oa]|mon|ma|notre|nos)\s+(?:[\p{L}-]+\s+){0,2}|report(?:s|ing)? (?:directly )?to (?:the |our |my )?|reports to|(?:work|working|researching|looking|asking) for (?:the |our |my )?|with (?:the|our|my) |the (?:ceo|cfo|cto|founder|owner)(?: and| or)? (?:the )?)$/u;
 
 /**
  * Roles and decision statements mapped to authority levels: C-level, founders and "I'm the one
@@ -169,6 +169,10 @@ const SELF_AFTER =
 function subjectOf(folded: string, span: { start: number; end: number }): RoleMatch['subject'] {
   const before = folded.slice(Math.max(0, span.start - 50), span.start);
   const clause = before.slice(Math.max(before.search(/[^.;!?]*$/), 0));
+  // "the CEO's assistant": a title in the possessive is someone else's.
+  // ("… IT" followed by "'s" is "it's", not the IT department's.)
+  if (/^['’]s\b/u.test(folded.slice(span.end)) && !/\bit$/u.test(folded.slice(span.start, span.end)))
+    return 'other';
   if (/\bmy (?:role|title|position|job(?: title)?) (?:is|=|:)\s*(?:the |a |an )?$/.test(clause))
     return 'self';
   if (OTHER_BEFORE.test(clause) && !/\b(?:i'm|i am|im)\s+(?:the|a|an)?\s*$/.test(clause)) return 'other';
@@ -189,10 +193,13 @@ function subjectOf(folded: string, span: { start: number; end: number }): RoleMa
 /** The clause before a title is empty, a greeting or at most two words ("Senior", "Hi, regional"). */
 function startsSentence(clause: string): boolean {
   const words = clause
-    .replace(/^[\s,!.-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|hi there)\b[\s,!.-]*)?/u, '')
+    .replace(
+      /^[\s,!.-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|hi there|good (?:morning|afternoon|day)|dear)\b(?:\s+(?:sir|madam|all|team|there|everyone))?[\s,!.-]*)?/u,
+      '',
+    )
     .trim();
   if (
-    /^(?:(?:this is|it'?s|i'?m|i am|my name is|me llamo|soy|je suis|ich bin|hier ist)\s+)?[\p{L}'-]+(?:\s+[\p{L}'-]+)?\s*,$/u.test(
+    /^(?:(?:this is|it'?s|i'?m|i am|myself|my name is|me llamo|soy|je suis|ich bin|hier ist|(?:best|kind|warm)? ?regards|best|cheers|thanks|thank you|sincerely|greetings|br),?\s+)?[\p{L}'-]+(?:\s+[\p{L}'-]+)?\s*,$/u.test(
       words,
     )
   )

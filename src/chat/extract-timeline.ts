@@ -1,439 +1,15 @@
 import * as chrono from 'chrono-node';
-import {
-  addDays,
-  addMonths,
-  endOfMonth,
-  endOfQuarter,
-  endOfWeek,
-  isValidDate,
-  quarterOf,
-  toIsoDate,
-  type Ymd,
-  ymdOf,
-} from './dates.ts';
+import { addDays, toIsoDate, type Ymd, ymdOf } from './dates.ts';
 import type { TimelineValue } from './slot-values.ts';
-import { createSpeller } from './spelling.ts';
-import { fold, NUMBER_WORD_PATTERN, overlaps, parseCount, type Span } from './text.ts';
-import { WINDOW_RULES } from './timeline-windows.ts';
+import { fold, overlaps, type Span } from './text.ts';
+import { endOfPeriod, RULES, type TimelineOptions } from './timeline-rules.ts';
+import { MONTH_LEAD, MONTHS, repairSpelling } from './timeline-words.ts';
+
+export type { TimelineOptions } from './timeline-rules.ts';
 
 /** A deadline found in a message. */
 export interface TimelineMatch extends Span {
   value: TimelineValue;
-}
-
-/** What relative dates resolve against. */
-export interface TimelineOptions {
-  /** Session clock, milliseconds since the epoch; relative phrases resolve against its UTC date. */
-  now: number;
-  /** `en-US` reads `03/04/2027` as March 4; every other locale as 3 April. */
-  locale?: string;
-  /** The visitor was just asked for a timeline: a bare "March" or "6 weeks" is an answer. */
-  expecting?: boolean;
-}
-
-/** How many days "as soon as possible" means. */
-const ASAP_DAYS = 30;
-
-const MONTHS: Record<string, number> = {
-  january: 1,
-  jan: 1,
-  januar: 1,
-  enero: 1,
-  janvier: 1,
-  february: 2,
-  feb: 2,
-  februar: 2,
-  febrero: 2,
-  fevrier: 2,
-  march: 3,
-  mar: 3,
-  marz: 3,
-  marzo: 3,
-  mars: 3,
-  april: 4,
-  apr: 4,
-  abril: 4,
-  avril: 4,
-  may: 5,
-  mai: 5,
-  mayo: 5,
-  june: 6,
-  jun: 6,
-  juni: 6,
-  junio: 6,
-  juin: 6,
-  july: 7,
-  jul: 7,
-  juli: 7,
-  julio: 7,
-  juillet: 7,
-  august: 8,
-  aug: 8,
-  agosto: 8,
-  aout: 8,
-  september: 9,
-  sep: 9,
-  sept: 9,
-  septiembre: 9,
-  setiembre: 9,
-  septembre: 9,
-  october: 10,
-  oct: 10,
-  oktober: 10,
-  octubre: 10,
-  octobre: 10,
-  november: 11,
-  nov: 11,
-  noviembre: 11,
-  novembre: 11,
-  december: 12,
-  dec: 12,
-  dezember: 12,
-  diciembre: 12,
-  decembre: 12,
-};
-// Month names that are also common words need a preposition or a day next to them.
-const AMBIGUOUS_MONTHS = new Set([
-  'may',
-  'march',
-  'mar',
-  'mai',
-  'jun',
-  'jan',
-  'dec',
-  'sep',
-  'aug',
-  'mars',
-  'oct',
-  'nov',
-]);
-const MONTH_PATTERN = Object.keys(MONTHS)
-  .sort((a, b) => b.length - a.length)
-  .join('|');
-const MONTH_LEAD =
-  /(?:by|in|before|until|till|end of|the end of|early|mid|mid-|late|around|from|starting|bis|im|ende|anfang|vor|en|para|antes de|a finales de|hasta|d'ici|fin|debut|avant|jusqu'en|in early|in late|by early|by mid|by late|by the end of)\s*$/;
-
-const UNIT_WORDS: Record<string, 'day' | 'week' | 'month' | 'quarter' | 'year'> = {
-  day: 'day',
-  days: 'day',
-  tag: 'day',
-  tage: 'day',
-  tagen: 'day',
-  dia: 'day',
-  dias: 'day',
-  jour: 'day',
-  jours: 'day',
-  week: 'week',
-  weeks: 'week',
-  woche: 'week',
-  wochen: 'week',
-  semana: 'week',
-  semanas: 'week',
-  semaine: 'week',
-  semaines: 'week',
-  month: 'month',
-  months: 'month',
-  monat: 'month',
-  monate: 'month',
-  monaten: 'month',
-  mes: 'month',
-  meses: 'month',
-  mois: 'month',
-  quarter: 'quarter',
-  quarters: 'quarter',
-  quartal: 'quarter',
-  quartale: 'quarter',
-  quartalen: 'quarter',
-  trimestre: 'quarter',
-  trimestres: 'quarter',
-  year: 'year',
-  years: 'year',
-  jahr: 'year',
-  jahre: 'year',
-  jahren: 'year',
-  ano: 'year',
-  anos: 'year',
-  an: 'year',
-  ans: 'year',
-  annee: 'year',
-  annees: 'year',
-};
-const UNIT_PATTERN = Object.keys(UNIT_WORDS)
-  .sort((a, b) => b.length - a.length)
-  .join('|');
-const COUNT = `\\d{1,3}|${NUMBER_WORD_PATTERN}`;
-
-type Period = 'week' | 'month' | 'quarter' | 'year';
-const PERIOD_WORDS: Record<string, Period> = {
-  week: 'week',
-  woche: 'week',
-  semana: 'week',
-  semaine: 'week',
-  month: 'month',
-  monat: 'month',
-  monats: 'month',
-  mes: 'month',
-  mois: 'month',
-  quarter: 'quarter',
-  quartal: 'quarter',
-  quartals: 'quarter',
-  trimestre: 'quarter',
-  year: 'year',
-  jahr: 'year',
-  jahres: 'year',
-  ano: 'year',
-  annee: 'year',
-};
-const PERIOD_PATTERN = Object.keys(PERIOD_WORDS).join('|');
-
-function endOfPeriod(today: Ymd, period: Period, offset: number): Ymd {
-  switch (period) {
-    case 'week':
-      return endOfWeek(addDays(today, offset * 7));
-    case 'month': {
-      const shifted = addMonths({ ...today, d: 1 }, offset);
-      return endOfMonth(shifted.y, shifted.m);
-    }
-    case 'quarter': {
-      const index = today.y * 4 + quarterOf(today) - 1 + offset;
-      return endOfQuarter(Math.floor(index / 4), (index % 4) + 1);
-    }
-    case 'year':
-      return { y: today.y + offset, m: 12, d: 31 };
-  }
-}
-
-function addUnits(today: Ymd, unit: 'day' | 'week' | 'month' | 'quarter' | 'year', count: number): Ymd {
-  switch (unit) {
-    case 'day':
-      return addDays(today, Math.round(count));
-    case 'week':
-      return addDays(today, Math.round(count * 7));
-    case 'month':
-      return count % 1 === 0 ? addMonths(today, count) : addDays(today, Math.round(count * 30.44));
-    case 'quarter':
-      return addMonths(today, Math.round(count * 3));
-    case 'year':
-      return addMonths(today, Math.round(count * 12));
-  }
-}
-
-/** The next occurrence (today or later) of the end of a month given without a year. */
-function nextMonthEnd(today: Ymd, month: number, year: number | undefined): Ymd {
-  if (year !== undefined) return endOfMonth(year, month);
-  return endOfMonth(month >= today.m ? today.y : today.y + 1, month);
-}
-
-function fullYear(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw.replace(/^'/, ''));
-  return raw.replace(/^'/, '').length === 2 ? 2000 + n : n;
-}
-
-/** A named period relative to today: `next quarter` is `{ period: 'quarter', offset: 1 }`. */
-interface PeriodRef {
-  period: Period;
-  offset: number;
-}
-
-interface Rule {
-  pattern: RegExp;
-  /** The rule names a day: "before" it means the day before. */
-  exactDay?: boolean;
-  resolve(
-    match: RegExpExecArray,
-    today: Ymd,
-    options: TimelineOptions,
-    folded: string,
-  ): Ymd | PeriodRef | undefined;
-}
-
-const NEXT =
-  '(?:next|the next|the coming|coming|upcoming|nachste[nrs]?|im nachsten|proximo|proxima|el proximo|la proxima|siguiente)';
-const THIS = '(?:this|the current|current|diese[nrs]?|dieses|este|esta|ce|cette)';
-const END_OF =
-  "(?:(?:by |before |until |at )?(?:the )?end of(?: the)?|ende (?:des|dieses|der)|fin(?:al)? de(?:l)?|a finales del?|fin d[eu]l?'?|d'ici la fin d[eu]l?'?)";
-
-const RULES: Rule[] = [
-  ...WINDOW_RULES,
-  {
-    pattern: /\b(\d{4})-(\d{1,2})-(\d{1,2})\b/g,
-    exactDay: true,
-    resolve: (m) => date(Number(m[1]), Number(m[2]), Number(m[3])),
-  },
-  {
-    pattern: /\b(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\b/g,
-    exactDay: true,
-    resolve: (m, _today, options) => {
-      const a = Number(m[1]);
-      const b = Number(m[2]);
-      const y = fullYear(m[3]) ?? 0;
-      const monthFirst = (options.locale === 'en-US' && a <= 12) || b > 12;
-      return monthFirst ? date(y, a, b) : date(y, b, a);
-    },
-  },
-  {
-    // 15 March 2027, 15th of March, 15. Marz, March 15th, 2027
-    pattern: new RegExp(
-      `\\b(?:(\\d{1,2})(?:st|nd|rd|th|er|\\.)?\\s+(?:of\\s+|de\\s+)?(${MONTH_PATTERN})|(${MONTH_PATTERN})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?!\\d))(?:,?\\s+(?:de\\s+)?(\\d{4}))?\\b`,
-      'g',
-    ),
-    exactDay: true,
-    resolve: (m, today) => {
-      const month = MONTHS[m[2] ?? m[3] ?? ''];
-      const day = Number(m[1] ?? m[4]);
-      if (month === undefined) return undefined;
-      const year = m[5] === undefined ? undefined : Number(m[5]);
-      if (year !== undefined) return date(year, month, day);
-      const candidate = date(today.y, month, day);
-      if (candidate === undefined) return undefined;
-      return toIso(candidate) < toIso(today) ? date(today.y + 1, month, day) : candidate;
-    },
-  },
-  {
-    // Q1, Q3 2027, end of Q2, first quarter (of next year)
-    pattern: new RegExp(
-      `\\b(?:${END_OF}\\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\\s+quarter)(?:\\s*(?:of\\s+)?(?:'|fy)?(\\d{4}|\\d{2}\\b)|\\s+(?:of\\s+)?(next year|this year))?\\b`,
-      'g',
-    ),
-    resolve: (m, today) => {
-      const q =
-        m[1] !== undefined
-          ? Number(m[1])
-          : ['first', 'second', 'third', 'fourth'].indexOf(ordinalWord(m[2])) + 1;
-      const explicit = m[4] === 'next year' ? today.y + 1 : m[4] === 'this year' ? today.y : fullYear(m[3]);
-      if (explicit !== undefined) return endOfQuarter(explicit, q);
-      return q >= quarterOf(today) ? endOfQuarter(today.y, q) : endOfQuarter(today.y + 1, q);
-    },
-  },
-  {
-    pattern: /\b(?:(h[12])|(first|second) half)(?:\s+(?:of\s+)?(next year|this year|\d{4}))?\b/g,
-    resolve: (m, today) => {
-      const half = m[1] === 'h1' || m[2] === 'first' ? 1 : 2;
-      const year =
-        m[3] === 'next year'
-          ? today.y + 1
-          : m[3] === 'this year' || m[3] === undefined
-            ? today.y
-            : Number(m[3]);
-      const end = endOfMonth(m[3] === undefined && half === 1 && today.m > 6 ? year + 1 : year, half * 6);
-      return end;
-    },
-  },
-  {
-    // early/mid/late next year, beginning of 2027, in 2027, end of the year, year end, EOY
-    pattern: new RegExp(
-      `\\b(?:(early|beginning of|begin of|start of|the start of|the beginning of|anfang|principios de|debut|mid of|mid|mid-|middle of|the middle of|late|${END_OF}|later|sometime|some time|sometime in|in|by|during)\\s*)?(next year|this year|(?:20\\d\\d)(?![\\d./-])|the year|year(?=\\s*$|\\s*[,.;!?])|year[- ]end|eoy|nachstes jahr|dieses jahr|jahresende|el proximo ano|el ano que viene|este ano|l'annee prochaine|cette annee|fin d'annee|jahres|(?:el )?ano|l'annee|l'an)`,
-      'g',
-    ),
-    resolve: (m, today) => {
-      const what = m[2] ?? '';
-      const lead = (m[1] ?? '').trim();
-      let year: number;
-      if (/^(?:jahres|(?:el )?ano|l'annee|l'an)$/.test(what) && lead === '') return undefined;
-      // "until end of year": a bare "year" only after "end of".
-      if (what === 'year' && !/end of|^fin|ende/.test(lead)) return undefined;
-      if (/^20\d\d$/.test(what)) {
-        if (lead === '') return undefined;
-        year = Number(what);
-      } else if (/next|nachstes|proximo|que viene|prochaine/.test(what)) year = today.y + 1;
-      else year = today.y;
-      if (/^(early|beginning|begin|start|the start|the beginning|anfang|principios|debut)/.test(lead))
-        return endOfQuarter(year, 1);
-      if (/^(mid|middle|the middle)/.test(lead)) return endOfMonth(year, 6);
-      return { y: year, m: 12, d: 31 };
-    },
-  },
-  {
-    // next quarter, this month, end of next week, nachstes Quartal, el proximo trimestre, le mois prochain
-    pattern: new RegExp(
-      `\\b(?:(${END_OF})\\s+)?(?:(${NEXT}|${THIS}|the)\\s+(${PERIOD_PATTERN})|(?:le |la |el )?(${PERIOD_PATTERN}) (prochaine?|que viene|siguiente))\\b`,
-      'g',
-    ),
-    resolve: (m) => {
-      const period = PERIOD_WORDS[m[3] ?? m[4] ?? ''];
-      if (period === undefined) return undefined;
-      const which = m[2] ?? '';
-      const offset = m[5] !== undefined || new RegExp(`^${NEXT}$`).test(which) ? 1 : 0;
-      if (which === 'the' && m[1] === undefined) return undefined;
-      return { period, offset };
-    },
-  },
-  {
-    // in 3 months, within two weeks, in the next 6-8 weeks, 3 months from now, in half a year, dans 3 mois
-    pattern: new RegExp(
-      `\\b(?:(?:in|within|inside of|over|during|in den nachsten|innerhalb(?: von)?|in|en|dentro de|en los proximos|en las proximas|dans|d'ici|sous)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+|nachsten\\s+)?(?:(?:about|around|roughly|approximately|approx\\.?|ca\\.?|etwa|unos|unas|environ|~)\\s+)?(?:(${COUNT})\\s*(?:-|to|or|bis|a|o)\\s*)?(${COUNT}|half a|a half)\\s+(${UNIT_PATTERN})\\b|\\b(${COUNT})\\s+(${UNIT_PATTERN})\\s+(?:from now|out|away|time|from today))`,
-      'g',
-    ),
-    resolve: (m, today) => {
-      const rawCount = m[2] ?? m[4] ?? '';
-      const unit = UNIT_WORDS[m[3] ?? m[5] ?? ''];
-      const count = rawCount === 'half a' || rawCount === 'a half' ? 0.5 : parseCount(rawCount);
-      if (unit === undefined || count === undefined || count <= 0 || count > 120) return undefined;
-      return addUnits(today, unit, count);
-    },
-  },
-  {
-    // 6-8 weeks (a range needs no preposition); 3 months (only as the answer to the question)
-    pattern: new RegExp(
-      `\\b(?:(${COUNT})\\s*(?:-|to|or)\\s*)?(half an?|a half|${COUNT})\\s+(${UNIT_PATTERN})\\b`,
-      'g',
-    ),
-    resolve: (m, today, options) => {
-      if (m[1] === undefined && options.expecting !== true) return undefined;
-      const unit = UNIT_WORDS[m[3] ?? ''];
-      const count = /half/.test(m[2] ?? '') ? 0.5 : parseCount(m[2] ?? '');
-      if (unit === undefined || count === undefined || count <= 0 || count > 120) return undefined;
-      return addUnits(today, unit, count);
-    },
-  },
-  {
-    pattern: new RegExp(`\\b(${MONTH_PATTERN})\\b(?:\\s+(\\d{4}))?`, 'g'),
-    resolve: (m, today, options, folded) => {
-      const name = m[1] ?? '';
-      const month = MONTHS[name];
-      if (month === undefined) return undefined;
-      const lead = MONTH_LEAD.test(folded.slice(Math.max(0, m.index - 20), m.index));
-      const alone = options.expecting === true && folded.trim().split(/\s+/).length <= 3;
-      if (!lead && !alone && (AMBIGUOUS_MONTHS.has(name) || name.length <= 3) && m[2] === undefined)
-        return undefined;
-      return nextMonthEnd(today, month, m[2] === undefined ? undefined : Number(m[2]));
-    },
-  },
-  {
-    pattern:
-      /\b(?:asap|a\.s\.a\.p\.?|as (?:soon|fast|quickly|early) as (?:possible|we can|you can)|right away|immediately|straight away|(?:it'?s|is|very|quite|pretty|super) urgent|urgently|sofort|so schnell wie moglich|schnellstmoglich|umgehend|lo antes posible|cuanto antes|inmediatamente|lo mas pronto posible|des que possible|au plus vite|immediatement|tout de suite)\b/g,
-    resolve: (_m, today) => addDays(today, ASAP_DAYS),
-  },
-  {
-    // "we needed it yesterday", or "yesterday" as the answer to "when?": as soon as possible
-    pattern: /\b(needed (?:it|this|that) )?yesterday\b/g,
-    resolve: (m, today, options) =>
-      m[1] !== undefined || options.expecting === true ? addDays(today, ASAP_DAYS) : undefined,
-  },
-  {
-    pattern: /\b(today|tomorrow|heute|morgen|hoy|manana|aujourd'hui|demain)\b/g,
-    resolve: (m, today) =>
-      addDays(today, ['today', 'heute', 'hoy', "aujourd'hui"].includes(m[1] ?? '') ? 0 : 1),
-  },
-];
-
-function ordinalWord(raw: string | undefined): string {
-  return (
-    ({ '1st': 'first', '2nd': 'second', '3rd': 'third', '4th': 'fourth' } as Record<string, string>)[
-      raw ?? ''
-    ] ??
-    raw ??
-    ''
-  );
-}
-
-function date(y: number, m: number, d: number): Ymd | undefined {
-  return isValidDate(y, m, d) ? { y, m, d } : undefined;
-}
-
-function toIso(date: Ymd): string {
-  return toIsoDate(date);
 }
 
 // "500 euros a month", "2k per year": the period of an amount, not a deadline.
@@ -450,46 +26,6 @@ function perPeriodOfAmount(folded: string, m: RegExpExecArray): boolean {
   }
   return AMOUNT_BEFORE.test(folded.slice(Math.max(0, at - 30), at).trimEnd());
 }
-
-// Misspelt time words ("next quater", "in 3 monts", "as soon as posible", "in 2 wks"). English only,
-// and words that are common in their own right ("sprint", "match", "hours") are left as they are.
-const PROTECTED = [
-  'match',
-  'matches',
-  'mouth',
-  'mouths',
-  'sprint',
-  'sprints',
-  'string',
-  'strings',
-  'winner',
-  'winners',
-  'quartet',
-  'hours',
-];
-const repairSpelling = createSpeller(
-  [
-    ...Object.keys(MONTHS).filter((word) => word.length >= 5 && /^[a-z]+$/.test(word)),
-    ...'months month weeks week years year days quarter quarters possible immediately within until beginning middle christmas summer spring autumn winter financial fiscal urgent urgently'.split(
-      ' ',
-    ),
-  ],
-  {
-    mths: 'months',
-    mnths: 'months',
-    mos: 'months',
-    mnth: 'month',
-    wks: 'weeks',
-    weks: 'weeks',
-    wek: 'week',
-    wk: 'week',
-    yrs: 'years',
-    yr: 'year',
-    qtr: 'quarter',
-    qtrs: 'quarters',
-  },
-  PROTECTED,
-);
 
 const CHRONO_HINT = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(st|nd|rd|th))\b/;
 
@@ -521,6 +57,21 @@ function scan(folded: string, today: Ymd, options: TimelineOptions, found: Timel
   return added;
 }
 
+/**
+ * A word repaired into a bare month name ("Februrary") counts after a lead-in ("by", "end of") or as
+ * the whole answer to "when?": names one letter from a month ("Marco", "Marzo") are no deadline.
+ */
+function monthRepairStands(
+  folded: string,
+  repairedText: string,
+  span: Span,
+  options: TimelineOptions,
+): boolean {
+  if (MONTHS[repairedText] === undefined) return true;
+  if (MONTH_LEAD.test(folded.slice(Math.max(0, span.start - 20), span.start))) return true;
+  return options.expecting === true && folded.trim().length === span.end - span.start;
+}
+
 const BEFORE_DAY = /\b(?:before|prior to|vor dem|vor|antes del?|avant le)\s+$/;
 
 export function extractTimeline(text: string, options: TimelineOptions): TimelineMatch[] {
@@ -532,6 +83,7 @@ export function extractTimeline(text: string, options: TimelineOptions): Timelin
   if (repaired !== null) {
     for (const match of scan(repaired.text, today, options, [])) {
       const span = { start: repaired.start(match.start), end: repaired.end(match.end) };
+      if (!monthRepairStands(folded, repaired.text.slice(match.start, match.end), span, options)) continue;
       if (!found.some((f) => overlaps(f, span))) found.push({ ...span, value: match.value });
     }
   }

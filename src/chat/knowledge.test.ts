@@ -74,6 +74,26 @@ describe('createKnowledgeBase', () => {
     assert.equal(kb.answer('What is the capital of France?'), null);
   });
 
+  it('declines unanswerable questions that share words with a section the content has', () => {
+    // Written for this test: each question shares most of its words with one section, which does not
+    // answer it. The bot must offer a person rather than answer from the weak match.
+    const content = createKnowledgeBase([
+      {
+        file: 'product.md',
+        markdown:
+          '# Product\n\n## API\nThe REST API is limited to 600 requests per minute per workspace.\n\n## CRM\nNew contacts and chat transcripts are synced to HubSpot within five minutes.\n\n## Calendars\nAgents book meetings in Google Calendar.\n\n## Mobile app\nThere is no native mobile app; the console works in a phone browser.\n',
+      },
+    ]);
+    // "Google" is in the content, but not in the section that would answer.
+    assert.equal(content.answer('Do you sync contacts with Google Contacts?'), null);
+    // "agents" is named by the question and missing from the API section, which only mentions the rest in passing.
+    assert.equal(content.answer('Is there a limit on agents per workspace?'), null);
+    assert.equal(content.answer('Do you offer training for new agents?'), null);
+    // A section about the rest of the question still answers it.
+    assert.equal(content.answer('Is there a mobile app for iPhone?')?.source.heading, 'Mobile app');
+    assert.equal(content.answer('What is the API rate limit?')?.source.heading, 'API');
+  });
+
   it('tells questions from statements', () => {
     assert.equal(isQuestion('Does your pricing work per seat?'), true);
     assert.equal(isQuestion('how long does onboarding take'), true);

@@ -1,4 +1,5 @@
 import MiniSearch from 'minisearch';
+import { taggedTerms } from './lexicon.ts';
 import { contentWords, fold } from './text.ts';
 
 /** A workspace document: a markdown file as given (FAQ, pricing notes, pages), or plain text. */
@@ -148,14 +149,31 @@ function stem(word: string): string {
   return root;
 }
 
+/** The folded content words of a question that are not question framing. */
+function askedWords(text: string): string[] {
+  return contentWords(text).filter((word) => !QUESTION_WORDS.has(word));
+}
+
+/** A word's term: stemmed, with synonyms mapped to one word. */
+function termOf(word: string): string {
+  const root = stem(word);
+  return SYNONYMS[word] ?? SYNONYMS[root] ?? root;
+}
+
 /** Folded, stop-worded, stemmed terms with synonyms mapped to one word. */
 function termsOf(text: string): string[] {
-  return contentWords(text)
-    .filter((word) => !QUESTION_WORDS.has(word))
-    .map((word) => {
-      const root = stem(word);
-      return SYNONYMS[word] ?? SYNONYMS[root] ?? root;
-    });
+  return askedWords(text).map(termOf);
+}
+
+/**
+ * Whether a word names a thing rather than an action or a quality: a topic of the synonym map, or a
+ * word compromise's lexicon reads, on its own, as a noun and never as a verb ("agents", "backups",
+ * "weekends"; not "run", "keep", "offer"). Asked only of the few words a passage does not cover.
+ */
+function namesAThing(word: string): boolean {
+  const [term] = taggedTerms(word);
+  const tags = term?.tags ?? [];
+  return tags.includes('Noun') && !tags.includes('Verb') && !tags.includes('Pronoun');
 }
 
 /** Splits markdown files into sections on `## ` headings; the text before the first one is its own section. */
@@ -222,7 +240,6 @@ export function createKnowledgeBase(documents: readonly KnowledgeDocument[]): Kn
     searchOptions: { boost: { heading: 2 }, prefix: (term) => term.length >= 5, fuzzy: 0.15 },
   });
   index.addAll(sections);
-  const vocabulary = new Set(sections.flatMap((s) => termsOf(`${s.heading} ${s.text}`)));
 
   return {
     sections: sections.length,
@@ -253,16 +270,27 @@ export function createKnowledgeBase(documents: readonly KnowledgeDocument[]): Kn
           question.indexOf(original) > 0
         );
       });
-      if (specific.some((word) => !vocabulary.has(SYNONYMS[word] ?? stem(word)))) return null;
       const [best] = index.search(terms.join(' '), { combineWith: 'OR' });
       if (best === undefined) return null;
       const section = sections[best.id as number] as Section;
       const have = new Set(termsOf(`${section.heading} ${section.text}`));
-      const covered = terms.filter(
-        (t) => have.has(t) || [...have].some((h) => h.startsWith(t) && t.length >= 5),
-      );
+      const covers = (term: string) =>
+        have.has(term) || (term.length >= 5 && [...have].some((h) => h.startsWith(term)));
+      // A name or number the question asks about must be in the passage that answers, not anywhere in
+      // the content: "Google Contacts" is not answered by a CRM section because a calendar one says "Google".
+      if (specific.some((word) => !covers(termOf(word)))) return null;
+      const covered = terms.filter(covers);
       // More than half of the topic words: "mobile app" is not answered by a section about a Zapier app.
       if (covered.length / terms.length <= 0.5) return null;
+      // A thing the question names that the passage does not mention ("agents" in "a limit on agents
+      // per workspace") is allowed only when the passage is about the rest, its heading naming one of
+      // them ("Mobile app" answers "a mobile app for iPhone"); a passage that merely mentions the other
+      // words in passing (the API's "limited … per workspace") does not answer.
+      const missing = askedWords(question).filter((word) => !covers(termOf(word)));
+      if (missing.some(namesAThing)) {
+        const heading = new Set(termsOf(section.heading));
+        if (!covered.some((term) => heading.has(term))) return null;
+      }
       return { text: extract(section, terms), source: { file: section.file, heading: section.heading } };
     },
   };

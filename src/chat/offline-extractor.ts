@@ -126,17 +126,21 @@ function matchEnum(folded: string, field: ExtractionField, expecting: boolean): 
 }
 
 // "start in January and be done by end of February": the start of the work is not its deadline.
-const START_BEFORE = /\b(?:start|starting|begin|beginning|kick ?off|kicking off|from)\b[^,.;!?]{0,12}$/;
+const START_BEFORE =
+  /\b(?:starts?|starting|started|begins?|beginning|kicks? ?off|kicking off|from)\b[^,.;!?]{0,12}$/;
 // Deadline words at the start of a phrase: "by", "before", "within the next", "end of"...
 const DEADLINE_FORM = /^(?:by|before|until|till|no later than|within|in the next|end of|the end of|asap)\b/;
 // "our cost doubled this year": a time in a statement about the past is no deadline.
 const PAST_VERB_BEFORE =
   /\b(?!(?:need|want|plann|schedul|expect|hop|aim|intend|requir|target|budget|approv|allocat)ed\b)[a-z]{3,}ed\s+(?:(?:in|over|during|since)\s+)?$/;
 const DAY_MS = 86_400_000;
+// Nobody asked: a day within the week ("leads that come in on Friday wait until Monday", "nobody calls
+// back within a day") describes the problem; no one buys and rolls out a tool in less.
+const UNSOLICITED_MIN_DAYS = 7;
 
 /**
  * The time phrases of a message that state when the visitor wants the thing. Unless a timeline is
- * the answer expected, a phrase inside a description of the problem is none: within three days of
+ * the answer expected, a phrase inside a description of the problem is none: within a week of
  * now ("nobody calls back within a day", "visited today") or after a verb in the past ("doubled
  * this year"). Of several, one said as the start of the work ("start in January") gives way.
  */
@@ -150,7 +154,7 @@ function deadlinesOf(
   if (!answer) {
     kept = found.filter((t) => {
       const text = folded.slice(t.start, t.end);
-      if (Date.parse(t.value.byDate) - context.now < 3 * DAY_MS) return false;
+      if (Date.parse(t.value.byDate) - context.now < UNSOLICITED_MIN_DAYS * DAY_MS) return false;
       return (
         DEADLINE_FORM.test(text) || !PAST_VERB_BEFORE.test(folded.slice(Math.max(0, t.start - 30), t.start))
       );

@@ -192,36 +192,56 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
       match: 'lead',
     }),
   );
-  // Workflows: a run and its steps' inputs and outputs (e-mails sent, HTTP answers) belong to its lead.
-  holders.register(
-    columnHolder({ name: 'workflows.runs', table: 'workflow_runs', column: 'lead_id', match: 'lead' }),
-  );
-  // The subject's workflow runs, as a subquery (steps are keyed by run, not by lead).
-  const runsOf = (scope: SubjectScope) =>
-    scope.db
-      .selectFrom('workflow_runs')
-      .select('id')
-      .where('workspace_id', '=', scope.ctx.workspaceId)
-      .where('lead_id', 'in', [...scope.leadIds]);
+  // Workflows: a run and its steps' inputs and outputs (e-mails sent, HTTP answers) belong to its
+  // lead; a run started by an inbound hook or a schedule may have no lead and name the person only
+  // in its stored input. Steps are keyed by run, so they go first: deleting the runs first would
+  // leave their steps unreachable (and their outputs behind).
   holders.register({
     name: 'workflows.steps',
     tables: ['workflow_steps'],
     action: 'delete',
     async export(scope) {
-      if (scope.leadIds.length === 0) return [];
+      const runIds = await subjectRunIds(scope);
+      if (runIds.length === 0) return [];
       return scope.db
         .selectFrom('workflow_steps')
         .selectAll()
         .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('run_id', 'in', runsOf(scope))
+        .where('run_id', 'in', runIds)
         .execute();
     },
     async erase(scope) {
-      if (scope.leadIds.length === 0) return 0;
+      const runIds = await subjectRunIds(scope);
+      if (runIds.length === 0) return 0;
       const result = await scope.db
         .deleteFrom('workflow_steps')
         .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('run_id', 'in', runsOf(scope))
+        .where('run_id', 'in', runIds)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows ?? 0);
+    },
+  });
+  holders.register({
+    name: 'workflows.runs',
+    tables: ['workflow_runs'],
+    action: 'delete',
+    async export(scope) {
+      const runIds = await subjectRunIds(scope);
+      if (runIds.length === 0) return [];
+      return scope.db
+        .selectFrom('workflow_runs')
+        .selectAll()
+        .where('workspace_id', '=', scope.ctx.workspaceId)
+        .where('id', 'in', runIds)
+        .execute();
+    },
+    async erase(scope) {
+      const runIds = await subjectRunIds(scope);
+      if (runIds.length === 0) return 0;
+      const result = await scope.db
+        .deleteFrom('workflow_runs')
+        .where('workspace_id', '=', scope.ctx.workspaceId)
+        .where('id', 'in', runIds)
         .executeTakeFirst();
       return Number(result.numDeletedRows ?? 0);
     },
@@ -385,6 +405,37 @@ export const retentionTargets: RetentionTargets = {
     },
   },
 };
+
+/**
+ * The subject's workflow runs: those of their leads, and lead-less runs (inbound hooks, schedules)
+ * whose stored input names their e-mail or phone, matched as pending submissions are.
+ */
+async function subjectRunIds(scope: SubjectScope): Promise<string[]> {
+  const ids = new Set<string>();
+  if (scope.leadIds.length > 0) {
+    const rows = await scope.db
+      .selectFrom('workflow_runs')
+      .select('id')
+      .where('workspace_id', '=', scope.ctx.workspaceId)
+      .where('lead_id', 'in', [...scope.leadIds])
+      .execute();
+    for (const row of rows) ids.add(row.id);
+  }
+  const contacts = [...scope.emails, ...scope.phones];
+  // A retention batch brings hundreds of contacts: keep each OR chain under SQLite's depth limit.
+  for (let i = 0; i < contacts.length; i += 200) {
+    const part = contacts.slice(i, i + 200);
+    const rows = await scope.db
+      .selectFrom('workflow_runs')
+      .select('id')
+      .where('workspace_id', '=', scope.ctx.workspaceId)
+      .where('lead_id', 'is', null)
+      .where((eb) => eb.or(part.map((c) => eb(eb.fn('lower', ['input']), 'like', `%${c.toLowerCase()}%`))))
+      .execute();
+    for (const row of rows) ids.add(row.id);
+  }
+  return [...ids];
+}
 
 /** Deletes `runIds`' steps, then the runs (steps are keyed by run). */
 async function deleteRuns(db: Db, ctx: WorkspaceContext, runIds: string[]): Promise<void> {

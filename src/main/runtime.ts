@@ -247,7 +247,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const workers = createWorkerControl({
     queue,
     schedules,
-    optimiser,
+    periodicJobs: [...optimiser.periodicJobs, ...privacy.periodicJobs],
     handlers,
     batchHandlers,
     requestsArriving:

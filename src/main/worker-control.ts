@@ -4,7 +4,15 @@ import type { CouncilService } from '../council/index.ts';
 import type { LeadPipeline } from '../leads/index.ts';
 import type { LiveOptimiser, SplitOptimiser } from '../optimiser/index.ts';
 import type { Privacy } from '../privacy/index.ts';
-import type { BatchJobHandlers, JobHandlers, JobOutcome, JobPool, Queue, Schedules } from '../queue/index.ts';
+import type {
+  BatchJobHandlers,
+  JobHandlers,
+  JobOutcome,
+  JobPool,
+  PeriodicJob,
+  Queue,
+  Schedules,
+} from '../queue/index.ts';
 import type { PredictiveScoring } from '../scoring/index.ts';
 import type { Metrics } from '../telemetry/index.ts';
 import type { WorkflowWiring } from './workflow-wiring.ts';
@@ -66,7 +74,8 @@ export function jobOutcomeRecorder(metrics: Metrics, logger: Logger): (outcome: 
 export function createWorkerControl(options: {
   queue: Queue;
   schedules: Schedules;
-  optimiser: LiveOptimiser;
+  /** Every capability's per-workspace schedules (the optimiser's minute, privacy's daily retention). */
+  periodicJobs: readonly PeriodicJob[];
   handlers: JobHandlers;
   batchHandlers: BatchJobHandlers;
   /** The server is taking requests: a batch leaves the event loop (and the write lock) to them. */
@@ -74,7 +83,7 @@ export function createWorkerControl(options: {
   onSettled: (outcome: JobOutcome) => void;
   scheduleTickMs?: number | undefined;
 }): { startWorkers(concurrency: number, pools?: readonly JobPool[]): void; stopWorkers(): Promise<void> } {
-  const { queue, schedules, optimiser } = options;
+  const { queue, schedules } = options;
   let workerAbort: AbortController | null = null;
   let workerDone: Promise<void> | null = null;
   let ticking: Promise<void> | null = null;
@@ -86,7 +95,7 @@ export function createWorkerControl(options: {
       // enqueue per slot however many tick, and a restart loses nothing (the rows are durable).
       if (options.scheduleTickMs !== 0)
         ticking = schedules.run({
-          periodic: optimiser.periodicJobs,
+          periodic: options.periodicJobs,
           everyMs: options.scheduleTickMs ?? 5_000,
           signal: workerAbort.signal,
         });

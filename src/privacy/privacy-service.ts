@@ -9,7 +9,7 @@ import {
   LeadloopError,
   type WorkspaceContext,
 } from '../core/index.ts';
-import type { JobContext, Queue } from '../queue/index.ts';
+import type { JobContext, PeriodicJob, Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
 import {
   type ConsentEntry,
@@ -98,9 +98,14 @@ export interface Privacy {
   /** The download behind the page's "copy of my data": the bundle of an access request filed with this link. */
   preferenceExport(token: string, requestId: string): Promise<ExportBundle>;
   retentionPolicy(ctx: WorkspaceContext): ReturnType<Retention['get']>;
-  /** Saves a policy and queues a sweep now (then daily), in one transaction. */
+  /** Saves a policy and queues a sweep now, in one transaction (the daily schedule does the rest). */
   setRetention(ctx: WorkspaceContext, policy: RetentionPolicy, actor: Actor): Promise<number>;
-  /** The `privacy.retention` job: sweeps, finishes interrupted requests, schedules the next run. */
+  /**
+   * The daily `privacy.retention` schedule of every workspace, whether or not it ever saved a
+   * policy: the defaults apply on their own, and interrupted requests are finished.
+   */
+  readonly periodicJobs: readonly PeriodicJob<'privacy.retention'>[];
+  /** The `privacy.retention` job: finishes interrupted requests, then sweeps. */
   retentionJob(job: JobContext<'privacy.retention'>): Promise<void>;
   /** SQLite: overwrite freed pages and empty the WAL, so erased bytes leave the files. */
   scrubStorage(): Promise<{ checkpointed: boolean }>;
@@ -390,6 +395,15 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
       return bundle;
     },
     retentionPolicy: (ctx) => retention.get(db, ctx),
+    periodicJobs: [
+      {
+        name: 'privacy.retention',
+        job: 'privacy.retention',
+        everyMs: DAY,
+        firstRunAfterMs: DAY,
+        payload: () => ({ trigger: 'schedule' }),
+      },
+    ],
     async setRetention(ctx, policy, actor) {
       const version = await store.transaction(async (trx) => {
         const v = await retention.put(trx, ctx, policy, actor);
@@ -411,25 +425,6 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
       const ctx = { workspaceId: job.workspaceId, organisationId: ws.organisation_id };
       await requests.resume(ctx, RETENTION_JOB);
       await retention.sweep(ctx, RETENTION_JOB);
-      await store.transaction(async (trx) => {
-        const next = await trx
-          .selectFrom('jobs')
-          .select('id')
-          .where('workspace_id', '=', job.workspaceId)
-          .where('name', '=', 'privacy.retention')
-          .where('status', 'in', ['queued', 'sent'])
-          .where('id', '!=', job.id)
-          .executeTakeFirst();
-        if (!next)
-          await queue.enqueue(trx, [
-            {
-              name: 'privacy.retention',
-              workspaceId: job.workspaceId,
-              payload: { trigger: 'schedule' },
-              runAt: clock.now() + DAY,
-            },
-          ]);
-      });
     },
   };
 }

@@ -13,6 +13,11 @@ export interface PeriodicJob<N extends JobName = JobName> {
   name: string;
   job: N;
   everyMs: number;
+  /**
+   * When a workspace's first slot falls, from the moment its row is added (default 0: at once).
+   * A daily sweep waits a day, so a fresh process does not sweep every workspace on boot.
+   */
+  firstRunAfterMs?: number;
   payload: (slot: number) => JobPayload<N>;
 }
 
@@ -46,6 +51,7 @@ export function createSchedules(options: {
   async function ensure(periodic: PeriodicJob): Promise<number> {
     payloads.set(periodic.name, periodic.payload);
     const now = clock.now();
+    const first = now + (periodic.firstRunAfterMs ?? 0);
     // Workspaces are a directory table (no row-level security); schedules admit the scheduler.
     const result = await asScheduler(() =>
       store.db
@@ -59,7 +65,7 @@ export function createSchedules(options: {
               sql.lit(periodic.name).as('name'),
               sql.lit(periodic.job).as('job'),
               sql.lit(periodic.everyMs).as('every_ms'),
-              sql.lit(now).as('next_run_at'),
+              sql.lit(first).as('next_run_at'),
               sql.lit(null).as('last_run_at'),
               sql.lit(0).as('runs'),
             ])

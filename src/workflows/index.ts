@@ -2,7 +2,8 @@
  * Workflows: what happens to a lead after it arrives. The durable engine (steps as jobs, memoised,
  * timers as due rows, retries, cancellation, limits), the workflow service (versions, verification
  * before activation, runs), actions with real components (SMTP e-mail, signed webhooks, HTTP
- * requests that cannot reach the host, Slack/Teams, HubSpot/Salesforce, SMS and automated calls
+ * requests that cannot reach the host, Slack/Teams, HubSpot/Salesforce/Pipedrive, Google Sheets and
+ * Airtable rows, SMS and automated calls
  * through Twilio with quiet hours), versioned e-mail/SMS templates per workspace, a credential store sealed
  * at rest, and the ports the capability needs from the rest of Leadloop.
  */
@@ -18,9 +19,13 @@ export { egressRefusal, isPrivateAddress } from './actions/egress.ts';
 
 export { createEmailSender } from './actions/email.ts';
 
+export { upsertPipedriveRecord } from './actions/pipedrive.ts';
+
 export { createSafeHttp, OutboundError } from './actions/safe-http.ts';
 
 export { sendTwilioMessage } from './actions/sms.ts';
+
+export { airtableRow, googleSheetsRow } from './actions/tables.ts';
 
 export { verifyWorkflow } from './compliance/index.ts';
 export type { CredentialStore } from './credentials/credential-store.ts';

@@ -46,7 +46,7 @@ export async function sendWebhook(
   workspaceId: string,
   secret: string,
   body: unknown,
-  options: { id?: string; timestamp?: number } = {},
+  options: { id?: string; timestamp?: number; headers?: Record<string, string> } = {},
 ): Promise<Json> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const id = options.id ?? `msg_${Date.now()}_${counter++}`;
@@ -60,6 +60,7 @@ export async function sendWebhook(
         'webhook-id': id,
         'webhook-timestamp': String(timestamp),
         'webhook-signature': signWebhook(secret, id, timestamp, raw),
+        ...options.headers,
       },
       payload: raw,
     }),

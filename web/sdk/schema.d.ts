@@ -8830,6 +8830,24 @@ export interface operations {
                     /** @constant */
                     kind: "twilio";
                 } | {
+                    /** Format: uri */
+                    baseUrl?: string;
+                    /** @constant */
+                    kind: "pipedrive";
+                    token: string;
+                } | {
+                    /** Format: uri */
+                    baseUrl?: string;
+                    /** @constant */
+                    kind: "google_sheets";
+                    token: string;
+                } | {
+                    /** Format: uri */
+                    baseUrl?: string;
+                    /** @constant */
+                    kind: "airtable";
+                    token: string;
+                } | {
                     /** @constant */
                     kind: "header";
                     name: string;

@@ -62,12 +62,17 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         );
 
         // A timer not yet due, and a pool with no jobs at all: no transaction, nothing handed over.
+        assert.deepEqual(await relay.duePools(['workflows', 'pipeline']), new Set());
         assert.equal(await relay.relay('workflows', 64), 0);
         assert.equal(await relay.relay('pipeline', 64), 0);
         assert.equal(transactions, 0);
         assert.equal(broker.published.length, 0);
 
         clock.advance(1_000);
+        assert.deepEqual(await relay.duePools(['workflows', 'pipeline']), new Set(['workflows']));
+        // Told that nothing is due, the relay believes it and reads nothing.
+        assert.equal(await relay.relay('workflows', 64, { due: false }), 0);
+        assert.equal(transactions, 0);
         assert.equal(await relay.relay('workflows', 64), 1);
         assert.equal(transactions, 1);
         assert.deepEqual(

@@ -21,7 +21,12 @@ export interface Relay {
    * workspaces, once it has drained to half (so relaying costs one transaction per several jobs).
    * Returns how many jobs it handed over.
    */
-  relay(pool: JobPool, bound: number): Promise<number>;
+  relay(pool: JobPool, bound: number, options?: { due?: boolean }): Promise<number>;
+  /**
+   * The pools among `pools` with a queued job that is due, in one statement: a pass asks once
+   * instead of once per pool, and gives each `relay` call the answer (`due`).
+   */
+  duePools(pools: readonly JobPool[]): Promise<Set<JobPool>>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -48,6 +53,36 @@ async function anyDue(db: Db, pool: JobPool, now: number): Promise<boolean> {
   return row !== undefined;
 }
 
+/** Which of `pools` have a queued job that is due: one `exists` per pool, one statement. */
+async function duePoolsIn(db: Db, pools: readonly JobPool[], now: number): Promise<Set<JobPool>> {
+  if (pools.length === 0) return new Set();
+  const row = await db
+    .selectNoFrom((eb) =>
+      pools.map((pool, i) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('jobs')
+              .select('id')
+              .where('status', '=', 'queued' satisfies JobStatus)
+              .where('name', 'in', jobNamesOf([pool]))
+              .where('run_at', '<=', now)
+              .limit(1),
+          )
+          .as(`p${i}`),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  const flags = row as Record<string, unknown>;
+  // SQLite answers 1/0, PostgreSQL true/false.
+  return new Set(
+    pools.filter((_, i) => {
+      const flag = flags[`p${i}`];
+      return flag === true || Number(flag) === 1;
+    }),
+  );
+}
+
 /**
  * The outbox relay. In one transaction it picks due `queued` rows of a pool (skipping rows another
  * relay has locked, on PostgreSQL), hands them to the broker with the row id, and marks them `sent`.
@@ -58,7 +93,9 @@ export function createRelay(options: RelayOptions): Relay {
   const { store, clock, broker, resendAfterMs, brokerTimeoutMs } = options;
   const locks = store.dialect === 'postgres';
   return {
-    async relay(pool, bound) {
+    duePools: (pools) => asScheduler(() => duePoolsIn(store.db, pools, clock.now())),
+    async relay(pool, bound, relayOptions) {
+      if (relayOptions?.due === false) return 0;
       // While the broker is away, jobs simply stay queued in the database (enqueue never needs it).
       if (!broker.ready()) return 0;
       const waiting = await withTimeout(broker.waiting(pool), brokerTimeoutMs, `broker waiting(${pool})`);
@@ -69,7 +106,8 @@ export function createRelay(options: RelayOptions): Relay {
       // made a pass over six pools take 114 ms at the median on a loaded PostgreSQL, and a job
       // enqueued mid-pass waits for the next one. A job committed after this read wakes the relay
       // again (notify), as one committed after the transaction's read did.
-      if (!(await asScheduler(() => anyDue(store.db, pool, clock.now())))) return 0;
+      if (relayOptions?.due !== true && !(await asScheduler(() => anyDue(store.db, pool, clock.now()))))
+        return 0;
       return asScheduler(() =>
         store.transaction(async (trx) => {
           const now = clock.now();

@@ -32,6 +32,7 @@ import { optimiserMigration } from './061-optimiser.ts';
 import { sourceHoldsMigration } from './067-source-holds.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 import { chatKnowledgeMigration } from './071-chat-knowledge.ts';
+import { workflowRunsByLeadMigration } from './072-workflow-runs-by-lead.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -68,5 +69,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '067-source-holds': sourceHoldsMigration(dialect),
     '070-chat-operator-list': chatOperatorListMigration(),
     '071-chat-knowledge': chatKnowledgeMigration(dialect),
+    '072-workflow-runs-by-lead': workflowRunsByLeadMigration(),
   };
 }

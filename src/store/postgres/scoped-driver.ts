@@ -20,9 +20,9 @@ import { SearchPathIntrospector } from './search-path-introspector.ts';
  * key sees nothing. Setting them with `is_local = true` means they vanish at commit or rollback,
  * so a pooled connection can never carry one request's workspace into the next.
  */
-const SET_SCOPE = `select set_config('app.workspace_id', $1, true), set_config('app.scheduler', $2, true), set_config('app.scope_proof', $3, true)`;
+const SET_SCOPE = (workspaces: string, scheduler: string, proof: string) =>
+  `select set_config('app.workspace_id', ${workspaces}, true), set_config('app.scheduler', ${scheduler}, true), set_config('app.scope_proof', ${proof}, true)`;
 const BACKEND_PID = CompiledQuery.raw('select pg_backend_pid() as pid');
-const BEGIN = CompiledQuery.raw('begin');
 const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
 
@@ -39,7 +39,21 @@ interface ScopeSigning {
   pids: WeakMap<DatabaseConnection, number>;
 }
 
-async function setScope(signing: ScopeSigning, connection: DatabaseConnection, key: string): Promise<void> {
+/** A string literal; the values are ids and signatures, and a backslash would need E'' quoting. */
+function literal(value: string): string {
+  invariant(!value.includes('\\'), 'a data scope value holds no backslash');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The statement that applies a scope, with its values written in: a statement without parameters
+ * goes over the simple query protocol, which takes several statements in one round trip.
+ */
+async function scopeStatement(
+  signing: ScopeSigning,
+  connection: DatabaseConnection,
+  key: string,
+): Promise<string> {
   invariant(
     signing.key,
     'a data scope on PostgreSQL is signed with the master key: pass `masterKey` to createStore',
@@ -52,16 +66,34 @@ async function setScope(signing: ScopeSigning, connection: DatabaseConnection, k
   }
   const scheduler = key === '\u0000scheduler';
   const proof = scopeProof(signing.key, scheduler ? SCHEDULER_SUBJECT : key, pid, signing.now());
-  await connection.executeQuery(
-    CompiledQuery.raw(SET_SCOPE, [scheduler ? '' : key, scheduler ? 'on' : '', proof]),
-  );
+  return SET_SCOPE(literal(scheduler ? '' : key), scheduler ? "'on'" : "''", literal(proof));
 }
+
+/** The statement that opens a transaction with these settings (as Kysely's PostgreSQL driver words it). */
+function beginStatement(settings: TransactionSettings): string {
+  if (!settings.isolationLevel && !settings.accessMode) return 'begin';
+  return [
+    'start transaction',
+    settings.isolationLevel && `isolation level ${settings.isolationLevel}`,
+    settings.accessMode,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** `set local …` without parameters: it returns nothing, so it can travel with the BEGIN. */
+const SET_LOCAL = /^\s*set\s+local\s/i;
 
 /**
  * A connection that applies the caller's data scope (from AsyncLocalStorage) before each query.
  * Inside a transaction it sets the scope when it differs from the one already applied, so a batch
  * transaction can run jobs of several workspaces, each under its own. Outside a transaction a
  * scoped query is wrapped in its own short transaction, since a local setting needs one.
+ *
+ * Round trips: BEGIN is held back until the transaction's first statement and sent with the
+ * scope's settings (and a leading `set local`) as one simple query; a scoped read outside a
+ * transaction costs three round trips instead of four, and a transaction one fewer. A
+ * transaction that runs no statement sends nothing at all.
  */
 class ScopedConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
@@ -69,17 +101,38 @@ class ScopedConnection implements DatabaseConnection {
   inTransaction = false;
   /** The scope key in force in the open transaction; `undefined` when unknown (after a rollback to a savepoint). */
   applied: string | undefined = '';
+  /** The BEGIN not sent yet (null: sent, or no transaction). */
+  pendingBegin: string | null = null;
 
   constructor(inner: DatabaseConnection, signing: ScopeSigning) {
     this.inner = inner;
     this.#signing = signing;
   }
 
+  /** Sends the held-back BEGIN with the settings of `key` and, when given, a `set local` statement. */
+  async begin(key: string, setLocal?: string): Promise<void> {
+    const statements = [this.pendingBegin as string];
+    this.pendingBegin = null;
+    if (key !== '') statements.push(await scopeStatement(this.#signing, this.inner, key));
+    if (setLocal) statements.push(setLocal);
+    await this.inner.executeQuery(CompiledQuery.raw(statements.join('; ')));
+    this.applied = key;
+  }
+
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const key = scopeKey(currentDataScope());
     if (this.inTransaction) {
+      if (this.pendingBegin !== null) {
+        if (query.parameters.length === 0 && SET_LOCAL.test(query.sql)) {
+          await this.begin(key, query.sql);
+          return { rows: [] };
+        }
+        await this.begin(key);
+      }
       if (this.applied !== key) {
-        await setScope(this.#signing, this.inner, key);
+        await this.inner.executeQuery(
+          CompiledQuery.raw(await scopeStatement(this.#signing, this.inner, key)),
+        );
         this.applied = key;
       }
       try {
@@ -90,9 +143,10 @@ class ScopedConnection implements DatabaseConnection {
       }
     }
     if (key === '') return this.inner.executeQuery<R>(query);
-    await this.inner.executeQuery(BEGIN);
+    await this.inner.executeQuery(
+      CompiledQuery.raw(`begin; ${await scopeStatement(this.#signing, this.inner, key)}`),
+    );
     try {
-      await setScope(this.#signing, this.inner, key);
       const result = await this.inner.executeQuery<R>(query);
       await this.inner.executeQuery(COMMIT);
       return result;
@@ -102,10 +156,12 @@ class ScopedConnection implements DatabaseConnection {
     }
   }
 
-  streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
-    if (scopeKey(currentDataScope()) !== '' && !this.inTransaction)
+  async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    const key = scopeKey(currentDataScope());
+    if (key !== '' && !this.inTransaction)
       unreachable('streamed queries with a data scope must run inside a transaction');
-    return this.inner.streamQuery<R>(query, chunkSize);
+    if (this.pendingBegin !== null) await this.begin(key);
+    yield* this.inner.streamQuery<R>(query, chunkSize);
   }
 }
 
@@ -124,28 +180,33 @@ class ScopedDriver implements Driver {
   }
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
     const scoped = connection as ScopedConnection;
-    await this.#inner.beginTransaction(scoped.inner, settings);
+    scoped.pendingBegin = beginStatement(settings);
     scoped.inTransaction = true;
     scoped.applied = '';
   }
   async commitTransaction(connection: DatabaseConnection) {
     const scoped = connection as ScopedConnection;
     try {
-      await this.#inner.commitTransaction(scoped.inner);
+      // Nothing ran: no transaction was opened on the server, so there is nothing to commit.
+      if (scoped.pendingBegin === null) await this.#inner.commitTransaction(scoped.inner);
     } finally {
       scoped.inTransaction = false;
+      scoped.pendingBegin = null;
     }
   }
   async rollbackTransaction(connection: DatabaseConnection) {
     const scoped = connection as ScopedConnection;
     try {
-      await this.#inner.rollbackTransaction(scoped.inner);
+      if (scoped.pendingBegin === null) await this.#inner.rollbackTransaction(scoped.inner);
     } finally {
       scoped.inTransaction = false;
+      scoped.pendingBegin = null;
     }
   }
   async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
-    await this.#inner.savepoint?.((connection as ScopedConnection).inner, name, compile);
+    const scoped = connection as ScopedConnection;
+    if (scoped.pendingBegin !== null) await scoped.begin(scopeKey(currentDataScope()));
+    await this.#inner.savepoint?.(scoped.inner, name, compile);
   }
   async rollbackToSavepoint(
     connection: DatabaseConnection,

@@ -21,9 +21,14 @@ export function matchesAction(matcher: ActionMatcher, step: Step): boolean {
     return false;
   if (
     matcher.sharing &&
-    (step.type === 'http_request' || step.type === 'webhook' || step.type === 'crm_upsert')
+    (step.type === 'http_request' ||
+      step.type === 'webhook' ||
+      step.type === 'crm_upsert' ||
+      step.type === 'table_row')
   ) {
-    const sharing = step.sharing ?? (step.type === 'crm_upsert' ? 'service_provider' : 'third_party');
+    const sharing =
+      step.sharing ??
+      (step.type === 'crm_upsert' || step.type === 'table_row' ? 'service_provider' : 'third_party');
     if (!matcher.sharing.includes(sharing)) return false;
   }
   return true;

@@ -41,6 +41,30 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('pipedrive'),
+      token: z.string().min(1).max(4000),
+      /** The company domain's API root (`https://acme.pipedrive.com/api`); default the public API. */
+      baseUrl: z.url().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('google_sheets'),
+      /** An OAuth access token with the spreadsheets scope. */
+      token: z.string().min(1).max(4000),
+      baseUrl: z.url().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('airtable'),
+      /** A personal access token with `data.records:read` / `data.records:write` on the base. */
+      token: z.string().min(1).max(4000),
+      baseUrl: z.url().optional(),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('header'),
       name: z.string().min(1).max(100),
       value: z.string().min(1).max(4000),

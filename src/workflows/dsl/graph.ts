@@ -94,11 +94,14 @@ export function stepEdges(step: Step): StepEdge[] {
     case 'webhook':
     case 'chat_message':
     case 'crm_upsert':
+    case 'table_row':
     case 'assign_owner':
     case 'update_lead':
     case 'add_to_sequence':
     case 'start_workflow':
     case 'set_vars':
+    case 'collect':
+    case 'render':
     case 'noop':
       add({ kind: 'next', to: step.next });
       break;

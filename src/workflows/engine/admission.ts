@@ -1,18 +1,16 @@
 import type { Clock } from '../../core/index.ts';
-import type { Db, Store, WorkflowRunsTable } from '../../store/index.ts';
+import type { Db, WorkflowRunsTable } from '../../store/index.ts';
 import type { SettingsStore, WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
 import type { Workflow } from '../dsl/index.ts';
+
+export type Admission = ReturnType<typeof createAdmission>;
 
 /**
  * Which runs may execute now: a workflow's concurrency limit (its own setting, else the workspace's)
  * counted over its `running` runs, and the workspace settings every step reads, cached briefly.
  */
-export function createAdmission(options: {
-  store: Pick<Store, 'unsynced'>;
-  clock: Clock;
-  settings: SettingsStore;
-}) {
-  const { store, clock, settings } = options;
+export function createAdmission(options: { clock: Clock; settings: SettingsStore }) {
+  const { clock, settings } = options;
 
   /** Settings change rarely and every step reads them: cached per workspace for a second. */
   const settingsCache = new Map<string, { at: number; value: WorkspaceWorkflowSettings }>();
@@ -39,24 +37,23 @@ export function createAdmission(options: {
     return Number(running.n);
   }
 
-  async function admit(
+  /** Takes a concurrency slot for a queued run in `db`; false when its workflow has none free. */
+  async function admitIn(
+    db: Db,
     run: WorkflowRunsTable,
     wf: Workflow,
     ws: WorkspaceWorkflowSettings,
   ): Promise<boolean> {
-    // Unsynced: a power cut that forgets the admission only lets the run be admitted again.
-    return store.unsynced(async (trx) => {
-      if ((await runningOf(trx, run.workflow_id)) >= concurrencyOf(wf, ws)) return false;
-      await trx
-        .updateTable('workflow_runs')
-        .set({ status: 'running', updated_at: clock.now() })
-        .where('workspace_id', '=', run.workspace_id)
-        .where('id', '=', run.id)
-        .where('status', '=', 'queued')
-        .execute();
-      return true;
-    });
+    if ((await runningOf(db, run.workflow_id)) >= concurrencyOf(wf, ws)) return false;
+    await db
+      .updateTable('workflow_runs')
+      .set({ status: 'running', updated_at: clock.now() })
+      .where('workspace_id', '=', run.workspace_id)
+      .where('id', '=', run.id)
+      .where('status', '=', 'queued')
+      .execute();
+    return true;
   }
 
-  return { settingsOf, runningOf, concurrencyOf, admit };
+  return { settingsOf, runningOf, concurrencyOf, admitIn };
 }

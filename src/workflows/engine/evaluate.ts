@@ -47,7 +47,8 @@ export function leadView(lead: WorkflowLead): Record<string, unknown> {
   };
 }
 
-function resolveRef(scope: RunScope, ref: string): unknown {
+/** The value a field reference names in the scope (undefined when absent). */
+export function resolveRef(scope: RunScope, ref: string): unknown {
   const parts = ref.split('.');
   const root = parts.shift();
   let value: unknown =

@@ -1,148 +1,27 @@
-import { type Actor, assertNever, unreachable } from '../../core/index.ts';
-import type { Db, WorkflowRunsTable } from '../../store/index.ts';
+import { assertNever, unreachable } from '../../core/index.ts';
+import type { Step, StepOf } from '../dsl/index.ts';
+import type { LeadPatch } from '../ports.ts';
+import { collectStep, renderStep } from './data-executors.ts';
+import { evaluate, renderJson, renderText } from './evaluate.ts';
 import {
-  sendChatMessage,
-  sendHttpRequest,
-  sendSignedWebhook,
-  upsertHubspotContact,
-  upsertSalesforceLead,
-  type WebhookSigner,
-} from '../actions/connectors.ts';
-import type { EmailSender } from '../actions/email.ts';
-import { OutboundError, type SafeHttp } from '../actions/safe-http.ts';
-import { sendTwilioMessage } from '../actions/sms.ts';
-import type { CredentialStore } from '../credentials/credential-store.ts';
-import type { WorkspaceWorkflowSettings } from '../credentials/settings-store.ts';
-import type { Step, StepOf, Workflow } from '../dsl/index.ts';
-import type { CouncilPort, LeadPatch, LeadPort, SplitWeights } from '../ports.ts';
-import type { TemplateStore } from '../templates/template-store.ts';
-import { evaluate, type RunScope, renderJson, renderText, templateView } from './evaluate.ts';
-import { countryOfNumber, nextSendingWindow, recipientZones, toE164 } from './quiet-hours.ts';
+  type ExecutorDeps,
+  go,
+  leadOf,
+  outbound,
+  StepFailure,
+  type StepOutcome,
+  type StepRuntime,
+  updateLead,
+} from './executor-kit.ts';
+import { chatMessageStep, sendEmailStep, sendSmsStep } from './message-executors.ts';
+import { crmUpsertStep, httpRequestStep, tableRowStep, webhookStep } from './record-executors.ts';
 import { chooseVariant, weightedTurn } from './split-choice.ts';
 import { nextTimeOfDay } from './time.ts';
 
-/** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
+export { type ExecutorDeps, StepFailure, type StepOutcome, type StepRuntime } from './executor-kit.ts';
+
+/** How long a `start_workflow`/** How long a `start_workflow` with `wait: true` waits for its child run before it fails. */
 const CHILD_RUN_DEADLINE_MS = 30 * 86_400_000;
-
-/** What one step does next: continue along an edge (or end), or wait until a due time. */
-export type StepOutcome =
-  | {
-      kind: 'continue';
-      next: string | undefined;
-      output: Record<string, unknown>;
-      status?: 'completed' | 'skipped';
-    }
-  | { kind: 'wait'; wakeAt: number; output: Record<string, unknown> };
-
-/** A step failed; `retryable` decides between the step's retry policy and its error edge. */
-export class StepFailure extends Error {
-  readonly retryable: boolean;
-  constructor(message: string, retryable: boolean) {
-    super(message);
-    this.name = 'StepFailure';
-    this.retryable = retryable;
-  }
-}
-
-export interface StepRuntime {
-  db: Db;
-  workspaceId: string;
-  run: WorkflowRunsTable;
-  workflow: Workflow;
-  stepKey: string;
-  scope: RunScope;
-  settings: WorkspaceWorkflowSettings;
-  /** run id + step key: the same on every attempt of this step, different for every other step. */
-  idempotencyKey: string;
-  now: number;
-  signal: AbortSignal;
-}
-
-export interface ExecutorDeps {
-  leads: LeadPort;
-  council: CouncilPort | null;
-  credentials: CredentialStore;
-  templates: TemplateStore;
-  http: SafeHttp;
-  email: EmailSender | null;
-  sign: WebhookSigner;
-  unsubscribeUrl: (workspaceId: string, leadId: string) => string | null;
-  /** Starts another workflow's run for the same lead (the `workflow` trigger); returns its id. */
-  startChild(
-    db: Db,
-    workspaceId: string,
-    input: {
-      workflowId: string;
-      version: number | 'latest';
-      leadId: string | null;
-      dedupeKey: string;
-      parentRunId: string;
-    },
-  ): Promise<string | null>;
-  /** The run's ordinal among its workflow's runs (round-robin assignment). */
-  runOrdinal(db: Db, run: WorkflowRunsTable): Promise<number>;
-  /** Weights of `split` steps set by the optimiser (absent: the steps' own weights). */
-  splits?: SplitWeights;
-  /** Uniform draws in [0, 1) (variant picks); seeded in tests. */
-  random?: () => number;
-}
-
-const WORKFLOW_ACTOR = (run: WorkflowRunsTable): Actor => ({
-  type: 'worker',
-  id: `workflow:${run.workflow_id}`,
-});
-
-function leadOf(rt: StepRuntime): Record<string, unknown> {
-  if (!rt.scope.lead) throw new StepFailure('this step needs a lead and the run has none', false);
-  return rt.scope.lead;
-}
-
-async function credential<K extends Parameters<CredentialStore['reveal']>[3]>(
-  deps: ExecutorDeps,
-  rt: StepRuntime,
-  name: string,
-  kind: K,
-) {
-  const value = await deps.credentials.reveal(rt.db, { workspaceId: rt.workspaceId }, name, kind);
-  if (!value)
-    throw new StepFailure(`the credential "${name}" of kind ${kind} does not exist in this workspace`, false);
-  return value;
-}
-
-const policy = (rt: StepRuntime) => ({ allow: rt.settings.egressAllow });
-
-/** A stored template's pinned version: the one asked for, else the one current when the run started. */
-async function storedTemplate(
-  deps: ExecutorDeps,
-  rt: StepRuntime,
-  id: string,
-  version: number | undefined,
-  channel: 'email' | 'sms',
-): Promise<{ version: number; subject?: string; text?: string; html?: string }> {
-  const found = await deps.templates.resolve(rt.db, { workspaceId: rt.workspaceId }, id, {
-    ...(version !== undefined ? { version } : {}),
-    asOf: Number(rt.run.created_at),
-  });
-  if (!found)
-    throw new StepFailure(
-      `template ${id}${version ? ` v${version}` : ''} does not exist in this workspace`,
-      false,
-    );
-  if (found.channel !== channel)
-    throw new StepFailure(`template ${id} is an ${found.channel} template, not ${channel}`, false);
-  return { version: found.version, ...found.content };
-}
-
-/** Turns connector errors into step failures that keep their retryability. */
-async function outbound<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof StepFailure) throw error;
-    if (error instanceof OutboundError) throw new StepFailure(error.message, error.retryable);
-    throw new StepFailure((error as Error).message, true);
-  }
-}
 
 function waitUntil(step: StepOf<'wait'>, rt: StepRuntime): number {
   const spec = step.wait;
@@ -205,30 +84,8 @@ async function assignOwner(
   }
 }
 
-async function updateLead(
-  deps: ExecutorDeps,
-  rt: StepRuntime,
-  patch: LeadPatch,
-  reason: string,
-): Promise<void> {
-  const lead = leadOf(rt);
-  await deps.leads.update(
-    rt.db,
-    { workspaceId: rt.workspaceId },
-    String(lead.id),
-    patch,
-    WORKFLOW_ACTOR(rt.run),
-    reason,
-  );
-}
-
 /** Runs one step. Effects carry `rt.idempotencyKey`; the engine memoises the outcome. */
 export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDeps): Promise<StepOutcome> {
-  const go = (next: string | undefined, output: Record<string, unknown> = {}): StepOutcome => ({
-    kind: 'continue',
-    next,
-    output,
-  });
   switch (step.type) {
     case 'condition': {
       const result = evaluate(step.when, rt.scope);
@@ -252,205 +109,20 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
         output:
           step.wait.kind === 'event' ? { waitingFor: step.wait.event, match: step.wait.match ?? null } : {},
       };
-    case 'send_email': {
-      if (!deps.email) throw new StepFailure('no SMTP server is configured (LEADLOOP_SMTP_URL)', false);
-      const lead = rt.scope.lead;
-      const to =
-        step.to === 'lead' ? (lead?.email as string | null | undefined) : renderText(step.to, rt.scope);
-      if (!to) throw new StepFailure('the recipient has no e-mail address', false);
-      const commercial = step.purpose === 'marketing';
-      const sender = rt.settings.sender;
-      const from = step.from
-        ? renderText(step.from, rt.scope)
-        : (sender?.from ?? rt.workflow.settings?.sender?.email);
-      if (!from)
-        throw new StepFailure(
-          'no sender: set the workspace sender (workflow settings) or the step’s from',
-          false,
-        );
-      const postalAddress =
-        step.postalAddress ?? sender?.postalAddress ?? rt.workflow.settings?.sender?.postalAddress ?? '';
-      const unsubscribeUrl = commercial && lead ? deps.unsubscribeUrl(rt.workspaceId, String(lead.id)) : null;
-      const stored = step.template
-        ? await storedTemplate(deps, rt, step.template, step.templateVersion, 'email')
-        : null;
-      const subject = stored ? stored.subject : step.subject;
-      const text = stored ? stored.text : step.body;
-      const html = stored ? stored.html : step.html;
-      const sent = await outbound(() =>
-        (deps.email as EmailSender).send(
-          { from, postalAddress, ...(sender?.replyTo ? { replyTo: sender.replyTo } : {}) },
-          {
-            to,
-            subject: subject ?? '',
-            ...(text !== undefined ? { text } : {}),
-            ...(html !== undefined ? { html } : {}),
-            commercial,
-            ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-            idempotencyKey: rt.idempotencyKey,
-          },
-          templateView(rt.scope),
-        ),
-      );
-      return go(step.next, {
-        messageId: sent.messageId,
-        accepted: sent.accepted.length,
-        purpose: step.purpose,
-        ...(stored ? { template: step.template, templateVersion: stored.version } : {}),
-      });
-    }
-    case 'send_sms': {
-      const lead = rt.scope.lead;
-      const raw =
-        step.to === 'lead' ? (lead?.phone as string | null | undefined) : renderText(step.to, rt.scope);
-      if (!raw) throw new StepFailure('the recipient has no phone number', false);
-      const leadCountry = typeof lead?.country === 'string' ? lead.country : null;
-      const to = toE164(raw, leadCountry);
-      if (!to) throw new StepFailure('the recipient’s phone number is not a number in E.164 form', false);
-      const channel = step.channel ?? 'sms';
-      if (step.purpose !== 'internal') {
-        const zones = recipientZones({
-          leadTimeZone: (lead?.attributes as Record<string, unknown> | undefined)?.timezone,
-          numberCountry: countryOfNumber(to),
-          leadCountry,
-          fallback: rt.workflow.settings?.timezone ?? 'UTC',
-        });
-        const opens = nextSendingWindow(rt.now, zones);
-        // Quiet hours: the step waits (a durable timer) and sends when the window opens.
-        if (opens > rt.now)
-          return {
-            kind: 'wait',
-            wakeAt: opens,
-            output: { quietHours: true, until: new Date(opens).toISOString(), timeZones: [...zones] },
-          };
-      }
-      const stored = step.template
-        ? await storedTemplate(deps, rt, step.template, step.templateVersion, 'sms')
-        : null;
-      const body = stored ? stored.text : step.text;
-      if (!body) throw new StepFailure('the SMS step has neither text nor a template', false);
-      const account = await credential(deps, rt, step.credential ?? 'sms-provider', 'twilio');
-      const result = await outbound(() =>
-        sendTwilioMessage(
-          { http: deps.http, policy: policy(rt), signal: rt.signal },
-          { account, channel, to, text: renderText(body, rt.scope), idempotencyKey: rt.idempotencyKey },
-        ),
-      );
-      return go(step.next, {
-        status: result.status,
-        country: countryOfNumber(to),
-        ...result.summary,
-        ...(stored ? { template: step.template, templateVersion: stored.version } : {}),
-      });
-    }
-    case 'http_request': {
-      const url = new URL(renderText(step.url, rt.scope));
-      for (const [k, v] of Object.entries(step.query ?? {})) url.searchParams.set(k, renderText(v, rt.scope));
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(step.headers ?? {})) headers[k] = renderText(v, rt.scope);
-      if (step.credential) {
-        const stored = await deps.credentials.reveal(
-          rt.db,
-          { workspaceId: rt.workspaceId },
-          step.credential,
-          'bearer_token',
-        );
-        const header = stored
-          ? null
-          : await deps.credentials.reveal(rt.db, { workspaceId: rt.workspaceId }, step.credential, 'header');
-        if (stored) headers.authorization = `Bearer ${stored.token}`;
-        else if (header) headers[header.name] = header.value;
-        else
-          throw new StepFailure(
-            `the credential "${step.credential}" (bearer_token or header) does not exist`,
-            false,
-          );
-      }
-      const method = step.method === 'HEAD' ? 'GET' : step.method;
-      const result = await outbound(() =>
-        sendHttpRequest(
-          { http: deps.http, policy: policy(rt), signal: rt.signal },
-          {
-            method,
-            url: url.toString(),
-            headers,
-            ...(step.body !== undefined ? { body: renderJson(step.body, rt.scope) } : {}),
-            idempotencyKey: rt.idempotencyKey,
-          },
-        ),
-      );
-      let body: unknown = result.body;
-      try {
-        body = JSON.parse(result.body);
-      } catch {}
-      return go(step.next, {
-        status: result.status,
-        ...(step.saveAs ? { saveAs: step.saveAs, response: body } : {}),
-        ...result.summary,
-      });
-    }
-    case 'webhook': {
-      const secret = await credential(deps, rt, step.secret, 'webhook_secret');
-      const data =
-        step.payload !== undefined
-          ? renderJson(step.payload, rt.scope)
-          : { leadId: rt.run.lead_id, runId: rt.run.id };
-      const result = await outbound(() =>
-        sendSignedWebhook(
-          { http: deps.http, policy: policy(rt), signal: rt.signal, sign: deps.sign, nowMs: rt.now },
-          {
-            url: renderText(step.url, rt.scope),
-            secret: secret.secret,
-            idempotencyKey: rt.idempotencyKey,
-            payload: { type: step.event, timestamp: new Date(rt.now).toISOString(), data },
-          },
-        ),
-      );
-      return go(step.next, { status: result.status, ...result.summary });
-    }
-    case 'chat_message': {
-      const hook = await credential(deps, rt, step.webhook, 'chat_webhook');
-      const result = await outbound(() =>
-        sendChatMessage(
-          { http: deps.http, policy: policy(rt), signal: rt.signal },
-          { channel: step.channel, webhookUrl: hook.url, text: renderText(step.text, rt.scope) },
-        ),
-      );
-      return go(step.next, { status: result.status, ...result.summary });
-    }
-    case 'crm_upsert': {
-      const lead = leadOf(rt);
-      const email = lead.email as string | null;
-      if (!email) throw new StepFailure('the lead has no e-mail to match the CRM record on', false);
-      const properties: Record<string, string> = {};
-      for (const [k, v] of Object.entries(step.fields ?? {})) properties[k] = renderText(v, rt.scope);
-      const deps2 = { http: deps.http, policy: policy(rt), signal: rt.signal };
-      const result =
-        step.provider === 'hubspot'
-          ? await (async () => {
-              const c = await credential(deps, rt, step.credential, 'hubspot');
-              return outbound(() =>
-                upsertHubspotContact(deps2, {
-                  ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
-                  token: c.token,
-                  idempotencyKey: rt.idempotencyKey,
-                  record: { email, properties },
-                }),
-              );
-            })()
-          : await (async () => {
-              const c = await credential(deps, rt, step.credential, 'salesforce');
-              return outbound(() =>
-                upsertSalesforceLead(deps2, {
-                  instanceUrl: c.instanceUrl,
-                  token: c.token,
-                  ...(c.externalIdField ? { externalIdField: c.externalIdField } : {}),
-                  record: { email, properties },
-                }),
-              );
-            })();
-      return go(step.next, { status: result.status, ...result.summary });
-    }
+    case 'send_email':
+      return sendEmailStep(step, rt, deps);
+    case 'send_sms':
+      return sendSmsStep(step, rt, deps);
+    case 'http_request':
+      return httpRequestStep(step, rt, deps);
+    case 'webhook':
+      return webhookStep(step, rt, deps);
+    case 'chat_message':
+      return chatMessageStep(step, rt, deps);
+    case 'crm_upsert':
+      return crmUpsertStep(step, rt, deps);
+    case 'table_row':
+      return tableRowStep(step, rt, deps);
     case 'assign_owner': {
       const owner = await assignOwner(step, rt, deps);
       if (!owner) throw new StepFailure('no owner matched and the step has no fallbackOwner', false);
@@ -534,6 +206,10 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
       for (const [k, v] of Object.entries(step.values)) vars[k] = renderJson(v, rt.scope);
       return go(step.next, { vars });
     }
+    case 'collect':
+      return collectStep(step, rt);
+    case 'render':
+      return renderStep(step, rt);
     case 'noop':
       return go(step.next);
     case 'opaque':

@@ -17,6 +17,8 @@ export const DATABASE_ONLY: ReadonlySet<Step['type']> = new Set<Step['type']>([
   'condition',
   'switch',
   'set_vars',
+  'collect',
+  'render',
   'noop',
   'loop',
   'update_lead',
@@ -32,6 +34,9 @@ export const CHANGES_LEAD: ReadonlySet<Step['type']> = new Set<Step['type']>([
   'add_to_sequence',
 ]);
 
+/** Steps whose output's `vars` become run variables (a loop's item, collected lists). */
+const VARS_FROM_OUTPUT: ReadonlySet<Step['type']> = new Set<Step['type']>(['set_vars', 'loop', 'collect']);
+
 /** Folds a finished step's output into the scope the next steps read. */
 export function absorb(
   scope: RunScope,
@@ -39,7 +44,7 @@ export function absorb(
   output: Record<string, unknown>,
 ): void {
   scope.steps[step.id] = output;
-  if (step.type === 'set_vars' && output.vars && typeof output.vars === 'object')
+  if (VARS_FROM_OUTPUT.has(step.type) && output.vars && typeof output.vars === 'object')
     Object.assign(scope.vars, output.vars);
   if (typeof output.saveAs === 'string') scope.vars[output.saveAs] = output.response;
   if (step.type === 'loop' && output.entered)
@@ -113,11 +118,23 @@ export function loopOutcome(
   }
   const more = index < step.maxIterations && (items === null || index < items.length);
   if (!more) return { kind: 'continue', next: step.next, output: { entered: false, iterations: index } };
+  const item = items ? items[index] : null;
   return {
     kind: 'continue',
     next: step.body,
-    output: { entered: true, index, item: items ? items[index] : null },
+    output: { entered: true, index, item, ...itemVars(step, item) },
   };
+}
+
+/** The run variables a loop's item sets (`as`, `spread`); none without them. */
+function itemVars(step: Extract<Step, { type: 'loop' }>, item: unknown): { vars?: Record<string, unknown> } {
+  if (step.spread && item !== null && typeof item === 'object' && !Array.isArray(item)) {
+    const vars = Object.fromEntries(
+      Object.entries(item as Record<string, unknown>).filter(([k]) => /^[A-Za-z0-9_-]{1,64}$/.test(k)),
+    );
+    return { vars };
+  }
+  return step.as ? { vars: { [step.as]: item ?? null } } : {};
 }
 
 /**

@@ -5,6 +5,7 @@ import { n8nConditionsFromPredicate } from './conditions.ts';
 import { n8nFromTemplate } from './expressions.ts';
 import type { N8nNode } from './mapper-kit.ts';
 import { LEADLOOP_NOTES_PREFIX, mapNode } from './node-mappers.ts';
+import { type NodeSpec, tableRowNode } from './table-export.ts';
 
 /**
  * A Leadloop workflow → n8n workflow JSON that n8n's importers accept: `name`, `nodes` (uuid `id`,
@@ -83,8 +84,6 @@ function durationParams(ms: number, amountKey: string, unitKey: string): Record<
   }
   return { [amountKey]: ms / 1000, [unitKey]: 'seconds' };
 }
-
-type NodeSpec = { type: string; typeVersion: number; parameters: Record<string, unknown> };
 
 function nodeFor(step: Step, names: ReadonlyMap<string, string>): NodeSpec {
   const t = (s: string | undefined) => (s === undefined ? '' : n8nFromTemplate(s, names));
@@ -186,19 +185,49 @@ function nodeFor(step: Step, names: ReadonlyMap<string, string>): NodeSpec {
             message: t(step.text),
           });
     case 'crm_upsert': {
+      if (step.provider === 'pipedrive') {
+        const { name, title, content, ...rest } = step.fields ?? {};
+        return base('pipedrive', 1, {
+          resource: { contact: 'person', lead: 'lead', deal: 'deal', company: 'organization', note: 'note' }[
+            step.object
+          ],
+          operation: 'create',
+          ...(name !== undefined ? { name: t(name) } : {}),
+          ...(title !== undefined ? { title: t(title) } : {}),
+          ...(content !== undefined ? { content: t(content) } : {}),
+          additionalFields: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, t(v)])),
+        });
+      }
       const fields = Object.fromEntries(Object.entries(step.fields ?? {}).map(([k, v]) => [k, t(v)]));
       const resource =
         step.provider === 'hubspot'
           ? step.object
-          : ({ contact: 'contact', lead: 'lead', company: 'account', deal: 'opportunity' } as const)[
-              step.object
-            ];
+          : (
+              {
+                contact: 'contact',
+                lead: 'lead',
+                company: 'account',
+                deal: 'opportunity',
+                note: 'note',
+              } as const
+            )[step.object];
       return base(step.provider, step.provider === 'hubspot' ? 2 : 1, {
         resource,
         operation: 'upsert',
         additionalFields: fields,
       });
     }
+    case 'table_row':
+      return tableRowNode(step, names);
+    case 'render':
+      return step.format === 'markdown_to_html' || step.format === 'html_to_markdown'
+        ? base('markdown', 1, {
+            mode: step.format === 'markdown_to_html' ? 'markdownToHtml' : 'htmlToMarkdown',
+            [step.format === 'markdown_to_html' ? 'markdown' : 'html']: t(step.template),
+            destinationKey: step.saveAs,
+            options: {},
+          })
+        : base('html', 1.2, { operation: 'generateHtmlTemplate', html: t(step.template) });
     case 'start_workflow':
       return base('executeWorkflow', 1.2, {
         source: 'database',

@@ -16,6 +16,11 @@ export interface RefContext {
   stepIdByName: ReadonlyMap<string, string>;
   /** Names of trigger nodes. */
   triggerNames: ReadonlySet<string>;
+  /**
+   * Trigger nodes whose item is the submitted data itself (forms and app triggers that become the
+   * inbound webhook): their fields live under `trigger.body` in Leadloop.
+   */
+  bodyTriggerNames?: ReadonlySet<string>;
 }
 
 const SEG = /^[A-Za-z0-9_-]{1,64}$/;
@@ -62,7 +67,7 @@ export function refFromExpression(expr: string, ctx: RefContext): string | null 
     const segs = pathSegments(node[3] as string);
     if (!segs || segs.length === 0) return null;
     if (ctx.triggerNames.has(name)) {
-      const ref = `trigger.${segs.join('.')}`;
+      const ref = `trigger.${ctx.bodyTriggerNames?.has(name) ? 'body.' : ''}${segs.join('.')}`;
       return FIELD_REF_PATTERN.test(ref) ? ref : null;
     }
     const id = ctx.stepIdByName.get(name);

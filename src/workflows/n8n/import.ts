@@ -6,8 +6,9 @@ import {
   type Workflow,
   type WorkflowIssue,
 } from '../dsl/index.ts';
+import { closeItemLoops } from './item-loops.ts';
 import type { N8nNode, Outcome } from './mapper-kit.ts';
-import { LEADLOOP_NOTES_PREFIX, mapNode } from './node-mappers.ts';
+import { LEADLOOP_NOTES_PREFIX, mapNode, pushesBody } from './node-mappers.ts';
 
 /**
  * n8n workflow JSON → a Leadloop workflow and a report of every node: mapped, approximated (with
@@ -115,12 +116,14 @@ export function importN8nWorkflow(input: unknown, options: { timezone?: string }
   }
 
   const triggerNames = new Set<string>();
+  const bodyTriggerNames = new Set<string>();
   const stepIdByName = new Map<string, string>();
   const taken = new Set<string>();
   const isTriggerType = (n: N8nNode) => /Trigger$/.test(n.type) || /\.(webhook|cron|start)$/.test(n.type);
   for (const n of nodes) {
     if (n.type.endsWith('.stickyNote')) continue;
     if (isTriggerType(n)) triggerNames.add(n.name);
+    if (isTriggerType(n) && pushesBody(n.type)) bodyTriggerNames.add(n.name);
     else stepIdByName.set(n.name, idFor(n.name, taken));
   }
 
@@ -130,7 +133,7 @@ export function importN8nWorkflow(input: unknown, options: { timezone?: string }
   const positions: Record<string, [number, number]> = {};
   for (const n of nodes) {
     const id = stepIdByName.get(n.name) ?? '';
-    const mapped = mapNode(n, { id, timezone, stepIdByName, triggerNames });
+    const mapped = mapNode(n, { id, timezone, stepIdByName, triggerNames, bodyTriggerNames });
     if (mapped.kind === 'note') {
       notes.push({
         text: mapped.text,
@@ -195,6 +198,7 @@ export function importN8nWorkflow(input: unknown, options: { timezone?: string }
     report.notes.push('no trigger could be mapped; the workflow gets a manual trigger');
     report.fullyMapped = false;
   }
+  closeItemLoops(steps, report.notes, (base) => idFor(base, taken));
   for (const s of steps.values()) {
     if (s.type === 'loop' && s.body === '') {
       steps.set(s.id, {

@@ -7,6 +7,7 @@ import {
   slackNode,
   twilioNode,
 } from './action-mappers.ts';
+import { aggregateNode, formNode, htmlNode, markdownNode, REPORTED, splitOutNode } from './data-mappers.ts';
 import { condition, setNode, switchNode, waitNode } from './flow-mappers.ts';
 import {
   type MapContext,
@@ -19,6 +20,7 @@ import {
   str,
 } from './mapper-kit.ts';
 import { cronFromCronNode, cronFromScheduleRule } from './schedule.ts';
+import { airtableNode, googleSheetsNode, pipedriveNode } from './table-mappers.ts';
 
 const WEBHOOK_PUSH_TRIGGERS = new Set([
   'formTrigger',
@@ -37,6 +39,11 @@ const WEBHOOK_PUSH_TRIGGERS = new Set([
   'formstackTrigger',
   'salesforceTrigger',
 ]);
+
+/** Whether an n8n trigger type becomes the inbound webhook with its data as the body (forms, app pushes). */
+export function pushesBody(type: string): boolean {
+  return type.startsWith('n8n-nodes-base.') && WEBHOOK_PUSH_TRIGGERS.has(type.replace(/^.*\./, ''));
+}
 
 function webhookPath(raw: unknown): string | undefined {
   const s = str(raw)
@@ -125,10 +132,38 @@ const N8N_MAPPERS: Record<string, Mapper> = {
     ]),
   stopAndError: () =>
     step({ type: 'noop' }, ['the run ends here (n8n marks it failed; Leadloop records it as finished)']),
+  googleSheets: googleSheetsNode,
+  airtable: airtableNode,
+  pipedrive: pipedriveNode,
+  splitOut: splitOutNode,
+  aggregate: aggregateNode,
+  markdown: markdownNode,
+  html: htmlNode,
+  form: formNode,
+  ...Object.fromEntries(
+    Object.entries(REPORTED).map(([type, reason]): [string, Mapper] => [
+      type,
+      (node) => opaque(node, reason),
+    ]),
+  ),
   code: (node) => opaque(node, 'Code nodes are never executed'),
   function: (node) => opaque(node, 'Function nodes are never executed'),
   functionItem: (node) => opaque(node, 'Function Item nodes are never executed'),
 };
+
+/** What a user reads about a push trigger: where its data arrives, and a form's fields by name. */
+function pushReason(short: string, p: Record<string, unknown>): string {
+  if (short !== 'formTrigger')
+    return `${short} becomes the workflow's inbound webhook; point the service at it (its data arrives as trigger.body)`;
+  const fields = (
+    ((p.formFields as Record<string, unknown> | undefined)?.values ?? []) as Record<string, unknown>[]
+  )
+    .map((f) => str(f.fieldLabel))
+    .filter((f): f is string => Boolean(f));
+  return `the form becomes the workflow's inbound webhook: the form page posts to it and its fields${
+    fields.length > 0 ? ` (${fields.join(', ').slice(0, 300)})` : ''
+  } arrive as trigger.body.<field>`;
+}
 
 /** Prefix of node notes that carry the Leadloop step or trigger an export could not express in n8n parameters. */
 export const LEADLOOP_NOTES_PREFIX = 'leadloop:';
@@ -184,10 +219,7 @@ export function mapNode(node: N8nNode, ctx: MapContext): NodeMapping {
   if (!mapper) {
     if (/Trigger$/.test(short)) {
       return WEBHOOK_PUSH_TRIGGERS.has(short)
-        ? trigger(
-            [{ type: 'webhook' }],
-            [`${short} becomes the workflow's inbound webhook; point the service at it`],
-          )
+        ? trigger([{ type: 'webhook' }], [pushReason(short, node.parameters ?? {})])
         : {
             kind: 'trigger',
             triggers: [],

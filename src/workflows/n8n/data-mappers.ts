@@ -1,0 +1,154 @@
+import { refFromExpression } from './expressions.ts';
+import {
+  type MapContext,
+  type N8nNode,
+  type NodeMapping,
+  opaque,
+  step,
+  str,
+  templater,
+} from './mapper-kit.ts';
+
+/**
+ * Mappers of n8n's item and markup nodes: Split Out (→ a `loop` over the list whose items become
+ * the current item's variables), Aggregate (→ `collect`; the importer closes the loop body on it),
+ * Markdown and HTML (→ `render`), Form pages, and the file, Drive and LinkedIn nodes Leadloop
+ * reports instead of running, each with its reason.
+ */
+
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
+
+/** An n8n field name or path (`items`, `body.results`, `={{ $json.items }}`) as a field reference. */
+function fieldRef(raw: string, ctx: MapContext): string | null {
+  const expr = /^=?\s*\{\{\s*([\s\S]*?)\s*\}\}\s*$/.exec(raw);
+  if (expr) return refFromExpression(expr[1] as string, ctx);
+  const path = raw.replace(/^=/, '').trim();
+  return refFromExpression(
+    `$json${path
+      .split('.')
+      .map((s) => (/^[A-Za-z_$][\w$-]*$/.test(s) ? `.${s}` : `["${s}"]`))
+      .join('')}`,
+    ctx,
+  );
+}
+
+export function splitOutNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping {
+  const reasons: string[] = [];
+  const fields = String(p.fieldToSplitOut ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const first = fields[0];
+  const over = first ? fieldRef(first, ctx) : null;
+  if (!first || !over) return opaque(node, `Split Out of "${first ?? ''}" (not a field Leadloop can name)`);
+  if (fields.length > 1)
+    reasons.push(`only the first field (${first}) is split out; ${fields.slice(1).join(', ')} are left out`);
+  const destination = str(rec(p.options).destinationFieldName);
+  const last = over.split('.').at(-1) as string;
+  reasons.push(
+    'the items are taken one at a time by a loop (at most 1,000); the steps after it run once per item',
+  );
+  return step(
+    {
+      type: 'loop',
+      body: '',
+      maxIterations: 1000,
+      over,
+      ...(destination && /^[A-Za-z0-9_-]{1,64}$/.test(destination)
+        ? { as: destination }
+        : { as: last, spread: true }),
+    },
+    reasons,
+  );
+}
+
+export function aggregateNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping {
+  const reasons: string[] = [];
+  const append: Record<string, string> = {};
+  if (p.aggregate === 'aggregateAllItemData') {
+    const into = str(p.destinationFieldName) ?? 'data';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(into)) return opaque(node, `Aggregate into "${into}"`);
+    append[into] = '';
+    if (p.include && p.include !== 'allFields')
+      reasons.push('every field of the item is kept (the include filter is left out)');
+  } else {
+    const list = (rec(p.fieldsToAggregate).fieldToAggregate ?? []) as Rec[];
+    for (const f of list) {
+      const field = str(f.fieldToAggregate);
+      if (!field) continue;
+      const ref = fieldRef(field, ctx);
+      const name =
+        (f.renameField === true ? str(f.outputFieldName) : undefined) ?? field.split('.').at(-1) ?? '';
+      if (ref && /^[A-Za-z0-9_-]{1,64}$/.test(name)) append[name] = ref;
+      else reasons.push(`the field ${field} is left out (not a name Leadloop can hold)`);
+    }
+    if (Object.keys(append).length === 0) return opaque(node, 'Aggregate without fields to aggregate');
+  }
+  reasons.push('values are appended to lists in run variables once per item of the loop before it');
+  // An empty reference means "the whole item"; the importer replaces it with the loop's item.
+  return step({ type: 'collect', append }, reasons);
+}
+
+export function markdownNode(_node: N8nNode, p: Rec, ctx: MapContext): NodeMapping {
+  const { t, reasons } = templater(ctx);
+  const toHtml = p.mode === 'markdownToHtml';
+  const source = t(toHtml ? (p.markdown ?? '') : (p.html ?? ''), toHtml ? 'markdown' : 'html');
+  const into = str(p.destinationKey) ?? 'data';
+  if (Object.keys(rec(p.options)).length > 0) reasons.push('conversion options are left out');
+  return step(
+    {
+      type: 'render',
+      format: toHtml ? 'markdown_to_html' : 'html_to_markdown',
+      template: source,
+      saveAs: /^[A-Za-z0-9_-]{1,64}$/.test(into) ? into : 'data',
+    },
+    reasons,
+  );
+}
+
+export function htmlNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping {
+  const op = str(p.operation) ?? 'generateHtmlTemplate';
+  if (op !== 'generateHtmlTemplate')
+    return opaque(
+      node,
+      op === 'extractHtmlContent'
+        ? 'HTML extraction by CSS selector needs an HTML parser that Leadloop does not run'
+        : `HTML ${op} has no Leadloop step`,
+    );
+  const { t, reasons } = templater(ctx);
+  // The HTML node evaluates {{ }} in its template without the leading "=" of other parameters.
+  const html = String(p.html ?? '');
+  const template = t(html.startsWith('=') ? html : `=${html}`, 'template');
+  return step({ type: 'render', format: 'text', template, saveAs: 'html' }, reasons);
+}
+
+export function formNode(_node: N8nNode, p: Rec): NodeMapping {
+  if (str(p.operation) === 'completion') {
+    const text = [str(p.completionTitle), str(p.completionMessage) ?? str(p.responseText)]
+      .filter(Boolean)
+      .join(' — ')
+      .slice(0, 300);
+    return step({ type: 'noop' }, [
+      `the form's end screen is not shown: Leadloop's inbound webhook answers 202${text ? ` (n8n showed "${text}")` : ''}`,
+    ]);
+  }
+  const fields = ((rec(p.formFields).values ?? []) as Rec[])
+    .map((f) => str(f.fieldLabel))
+    .filter((f): f is string => Boolean(f));
+  return step({ type: 'noop' }, [
+    `a further form page: the workflow's inbound webhook takes one submission, so its fields${
+      fields.length > 0 ? ` (${fields.join(', ').slice(0, 300)})` : ''
+    } belong in the form that posts to it`,
+  ]);
+}
+
+/** Nodes reported, with the reason a user reads in the import report. */
+export const REPORTED: Record<string, string> = {
+  extractFromFile:
+    'Leadloop runs carry JSON, not binary files: extract the file (CSV, PDF, spreadsheet) before it reaches the workflow',
+  googleDrive:
+    'Leadloop runs carry JSON, not files: Google Drive uploads, downloads and sharing stay outside the lead workflow',
+  linkedIn:
+    'LinkedIn posts are publishing, not a lead action, and LinkedIn does not let tools message leads; no Leadloop step',
+};
