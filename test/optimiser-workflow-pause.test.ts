@@ -36,13 +36,17 @@ function memoryWorkflows() {
   return { control, calls, active: () => state.get('wf_news')?.active };
 }
 
-/** Two e-mails a minute from `wf_news`: one in 20 minutes bounces, until `brokenFrom`, then all do. */
+/**
+ * Two e-mails a minute from `wf_news` (runs in progress keep sending after a pause): one in 20
+ * minutes bounces, except from `brokenFrom` until `fixedFrom`, when all do.
+ */
 const activityOf =
-  (brokenFrom: () => number) =>
+  (brokenFrom: () => number, fixedFrom: () => number = () => Number.POSITIVE_INFINITY) =>
   async (_ctx: unknown, from: number, to: number): Promise<WorkflowActivityRow[]> => {
     const rows: WorkflowActivityRow[] = [];
     for (let minute = from; minute < to; minute++) {
-      const failed = minute >= brokenFrom() ? 2 : minute % 20 === 0 ? 1 : 0;
+      const broken = minute >= brokenFrom() && minute < fixedFrom();
+      const failed = broken ? 2 : minute % 20 === 0 ? 1 : 0;
       rows.push({ minute, workflowId: 'wf_news', sent: 2 - failed, failed, unsubscribed: 0 });
     }
     return rows;
@@ -64,8 +68,15 @@ for (const dialect of DIALECTS) {
       (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
         .id;
 
-    const optimiserWith = (workflows: WorkflowControl, brokenFrom: () => number): LiveOptimiser =>
-      createTestLiveOptimiser(runtime, clock, { workflows, activity: { perMinute: activityOf(brokenFrom) } });
+    const optimiserWith = (
+      workflows: WorkflowControl,
+      brokenFrom: () => number,
+      fixedFrom?: () => number,
+    ): LiveOptimiser =>
+      createTestLiveOptimiser(runtime, clock, {
+        workflows,
+        activity: { perMinute: activityOf(brokenFrom, fixedFrom) },
+      });
 
     /** Steady lead traffic (for the guard's baseline) and minutes of monitoring until an alert opens. */
     async function untilBroken(ws: string, optimiser: LiveOptimiser, start: number) {
@@ -114,11 +125,16 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(actions.sort(), ['optimiser.change_applied', 'optimiser.change_rolled_back']);
     });
 
-    it('holds a pause for a person under `propose`: approved it pauses, and the guard undoes it when qualification collapses', async () => {
+    it('holds a pause for a person under `propose`: approved it pauses, a qualification collapse does not undo it, and its guard does once the workflow’s sends stop bouncing', async () => {
       const ws = await workspace('Bounce propose');
       const workflows = memoryWorkflows();
       const brokenAt = START_MINUTE + 2000 + 310;
-      const optimiser = optimiserWith(workflows.control, () => brokenAt);
+      let fixedAt = Number.POSITIVE_INFINITY;
+      const optimiser = optimiserWith(
+        workflows.control,
+        () => brokenAt,
+        () => fixedAt,
+      );
       const ctx = { workspaceId: ws, organisationId: '' };
       await inWorkspace(ws, () => optimiser.putPolicy(ctx, { workflowPause: { mode: 'propose' } }, PERSON));
       const { report, minute } = await untilBroken(ws, optimiser, START_MINUTE + 2000);
@@ -135,18 +151,62 @@ for (const dialect of DIALECTS) {
         inWorkspace(ws, () => optimiser.reject(ctx, id, PERSON)),
         /only a proposed change/,
       );
-      // Nothing qualifies after the pause: the guard's sequential test rolls it back by itself.
+      assert.equal(approved.guard?.metric, 'bounce_rate', 'the guard watches the metric that fired');
+      // Nothing qualifies after the pause, but the workflow still bounces: the pause stands.
+      const collapse = () => ({ web: { arrivals: 2, qualified: 0 }, ads: { arrivals: 1, qualified: 0 } });
       let settled: string | undefined;
-      for (let m = minute + 1; m < minute + 30 && !settled; m++) {
-        await feedMinutes(runtime, clock, ws, m, 1, () => ({
-          web: { arrivals: 2, qualified: 0 },
-          ads: { arrivals: 1, qualified: 0 },
-        }));
+      for (let m = minute + 1; m < minute + 20 && !settled; m++) {
+        await feedMinutes(runtime, clock, ws, m, 1, collapse);
+        settled = (await optimiser.monitor(ws)).adjustments.find((a) => a.id === id)?.status;
+      }
+      assert.equal(settled, undefined, 'not rolled back on qualification');
+      // The mail server takes the sends again: the guard's sequential test rolls the pause back.
+      fixedAt = minute + 20;
+      for (let m = minute + 20; m < minute + 40 && !settled; m++) {
+        await feedMinutes(runtime, clock, ws, m, 1, collapse);
         settled = (await optimiser.monitor(ws)).adjustments.find((a) => a.id === id)?.status;
       }
       assert.equal(settled, 'rolled_back');
+      const [undone] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 1 }));
+      assert.match(undone?.settlement ?? '', /bounce rate .* before the spike/);
       assert.equal(workflows.active(), true, 'activated again after the rollback committed');
       assert.match(workflows.calls.at(-1) ?? '', /^resume wf_news v3 by optimiser\.adjustment:/);
+    });
+
+    it('keeps a pause when its window ends with the workflow still bouncing', async () => {
+      const ws = await workspace('Bounce kept');
+      const workflows = memoryWorkflows();
+      const brokenAt = START_MINUTE + 4000 + 310;
+      const optimiser = optimiserWith(workflows.control, () => brokenAt);
+      const ctx = { workspaceId: ws, organisationId: '' };
+      await inWorkspace(ws, () =>
+        optimiser.putPolicy(
+          ctx,
+          {
+            workflowPause: {
+              guard: { metric: 'qualification_rate', windowMinutes: 15, maxRelativeDrop: 0.25 },
+            },
+          },
+          PERSON,
+        ),
+      );
+      const { report, minute } = await untilBroken(ws, optimiser, START_MINUTE + 4000);
+      const id = report.adjustments[0]!.id;
+      assert.equal(report.adjustments[0]?.status, 'applied');
+      let settled: string | undefined;
+      for (let m = minute + 1; m < minute + 25 && !settled; m++) {
+        await feedMinutes(runtime, clock, ws, m, 1, steadyTraffic);
+        settled = (await optimiser.monitor(ws)).adjustments.find((a) => a.id === id)?.status;
+      }
+      assert.equal(settled, 'kept');
+      assert.equal(workflows.active(), false, 'still paused');
+      const [kept] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 1 }));
+      assert.equal(kept?.guard?.metric, 'bounce_rate');
+      assert.equal(kept?.guard?.segment, 'workflow:wf_news');
+      assert.match(
+        kept?.settlement ?? '',
+        /without evidence that the workflow recovered \(bounce rate 100\.0%/,
+      );
     });
 
     it('counts sends, bounces and unsubscribes per workflow and minute from the engine’s records', async () => {

@@ -177,6 +177,16 @@ for (const dialect of DIALECTS) {
       assert.equal(window.size, LONG);
       assert.equal(window.rows, BEFORE_DRIFT);
       assert.equal(version.rows, BEFORE_DRIFT, 'refitted on the whole window');
+      // Its own scores on that window are stored with it: the reference for live score drift.
+      const scores = version.metrics.trainingScores;
+      assert.ok(scores, 'the version stores its training scores');
+      assert.equal(scores.points.length, 101);
+      assert.equal(scores.rows, BEFORE_DRIFT);
+      assert.equal(
+        scores.points.reduce((a, b) => a + b, 0),
+        BEFORE_DRIFT,
+      );
+      assert.ok(scores.points.filter((n) => n > 0).length > 1, 'more than one score point');
       assert.equal(window.selection?.outcomes, LATEST);
       const [long, short] = window.selection?.candidates ?? [];
       assert.deepEqual(

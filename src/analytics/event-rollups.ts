@@ -5,6 +5,9 @@ import type { RollupIncrement } from './metric-rollups.ts';
 /** Marks a histogram row: `speed_to_lead#12` counts the durations in bin 12. */
 export const BIN_SEPARATOR = '#';
 
+/** Rows `model_points#<0–100>` under `model:<version>`: a model's score points per lead. */
+export const MODEL_POINTS = 'model_points';
+
 /** Score bins: ten points wide, the last open-ended (scores are summed points, at least 0). */
 export const SCORE_BINS = 11;
 const scoreBin = (score: number): number => Math.min(SCORE_BINS - 1, Math.max(0, Math.floor(score / 10)));
@@ -19,7 +22,8 @@ const num = (value: unknown): number | null =>
  *
  * - `lead.created` → arrivals (per source; per industry and region as `segment_arrivals`);
  *   `lead.scored` → scored (total: the score) and its score bin
- *   (`score#<bin>`, see `scoreBin`); `lead.qualified` →
+ *   (`score#<bin>`, see `scoreBin`), and with a model's probability its points
+ *   (`model_points#<points>` under `model:<version>`); `lead.qualified` →
  *   qualified (per industry and region also as `segment_qualified`) and, from `acceptedAt`, the
  *   speed-to-lead histogram (seconds), per source.
  * - `chat.taken_over` with `waitedMs` → the hand-off wait histogram, per playbook.
@@ -27,8 +31,9 @@ const num = (value: unknown): number | null =>
  * - `chat.ended` → chats ended; each answered question is reached, the question pending when the
  *   visitor left is reached and dropped (per playbook question and overall).
  * - `outcome.recorded` (first recording only, so a corrected outcome is not counted twice) →
- *   outcomes, and conversions (total: their value); per the lead's source when the event names it,
- *   as `source_outcomes` and `source_conversions`; with the champion's `predicted` probability,
+ *   outcomes, and conversions (total: their value), under `all` and each segment the event names
+ *   (`source:`, `industry:`, `region:`, `playbook:`); per source also as `source_outcomes` and
+ *   `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
  * - `council.decided` → model decisions (total: tokens), model calls (total: calls) and model
  *   spend (total: its price in money, from the event's `spend`).
@@ -77,6 +82,16 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         add('scored', bySource, minute, score ?? 1);
         // The score distribution, for its drift (PSI) against a reference day.
         if (score !== null) add(`score${BIN_SEPARATOR}${scoreBin(score)}`, bySource, minute);
+        // The model's own score points, per model version: its drift from the version's training
+        // scores (a version's points mean nothing on another version's scale).
+        const version = num(data.modelVersion);
+        const probability = num(data.probability);
+        if (version !== null && probability !== null)
+          add(
+            `${MODEL_POINTS}${BIN_SEPARATOR}${Math.min(100, Math.max(0, Math.round(100 * probability)))}`,
+            [`model:${version}`],
+            minute,
+          );
         break;
       }
       case 'lead.qualified': {
@@ -112,24 +127,27 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         }
         break;
       }
-      case 'outcome.recorded':
+      case 'outcome.recorded': {
         if (data.change !== 'recorded') break;
-        add('outcomes', ['all', ...byLeadSegment], minute);
-        if (data.converted === true)
-          add('conversions', ['all', ...byLeadSegment], minute, num(data.value) ?? 0);
+        // Per segment, so the optimiser's conversion detectors watch each one (and the
+        // `conversion_rate` series answers per segment).
+        const byOutcomeSegment = [...bySource, ...byLeadSegment, playbook && `playbook:${playbook}`];
+        add('outcomes', byOutcomeSegment, minute);
+        if (data.converted === true) add('conversions', byOutcomeSegment, minute, num(data.value) ?? 0);
         // Calibration: the probability the champion gave before the outcome was known.
         if (num(data.predicted) !== null) {
           add('predicted', ['all'], minute, num(data.predicted) ?? 0);
           if (data.converted === true) add('predicted_converted', ['all'], minute);
         }
-        // Per source under their own names: the optimiser's outcome detectors read every segment
-        // of `outcomes`, and per-source streams there would be a change of its alarm policy.
+        // Also under their own names per source: the organisation analytics read these, and rows
+        // rolled up before outcomes had segments exist only here.
         if (source !== null) {
           add('source_outcomes', [`source:${source}`], minute);
           if (data.converted === true)
             add('source_conversions', [`source:${source}`], minute, num(data.value) ?? 0);
         }
         break;
+      }
       case 'council.decided':
         add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);
         add('model_calls', ['all'], minute, num(data.calls) ?? 0);

@@ -1,7 +1,7 @@
 import type { Clock, DomainEvent, WorkspaceContext } from '../core/index.ts';
 import { assertNever, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
-import { BIN_SEPARATOR, rollupsOf, SCORE_BINS } from './event-rollups.ts';
+import { BIN_SEPARATOR, MODEL_POINTS, rollupsOf, SCORE_BINS } from './event-rollups.ts';
 import { quantileOf } from './histogram.ts';
 import type { Bucket } from './metric-rollups.ts';
 import { addRollups, listSegments, readBuckets, readHistograms, readMinutes } from './metric-rollups.ts';
@@ -92,6 +92,16 @@ export interface AnalyticsService {
   scoreHistogram(
     ctx: WorkspaceContext,
     segment: string,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<number[]>;
+  /**
+   * How many leads model `version` gave each score point (0–100, `round(100 · probability)`) over
+   * minutes in [from, to): the live side of its drift from its training scores.
+   */
+  modelScoreHistogram(
+    ctx: WorkspaceContext,
+    version: number,
     fromMinute: number,
     toMinute: number,
   ): Promise<number[]>;
@@ -306,6 +316,21 @@ export function createAnalyticsService(options: {
         bucketMinutes: span,
       });
       return binsOf(histograms.get(fromMinute));
+    },
+
+    async modelScoreHistogram(ctx, version, fromMinute, toMinute) {
+      const histograms = await readHistograms(store.db, ctx, {
+        metric: MODEL_POINTS,
+        separator: BIN_SEPARATOR,
+        segment: `model:${version}`,
+        from: fromMinute,
+        to: toMinute,
+        bucketMinutes: Math.max(1, toMinute - fromMinute),
+      });
+      const points = new Array<number>(101).fill(0);
+      for (const [point, count] of histograms.get(fromMinute) ?? [])
+        if (point >= 0 && point <= 100) points[point] = count;
+      return points;
     },
 
     async catchUp(workspaceId) {

@@ -144,7 +144,7 @@ export interface ConversationLeadSink {
  * The order a workspace asks a playbook's questions in, when the optimiser changed it (chat
  * declares it; the composition root wires it to the optimiser's stored order).
  */
-export interface QuestionOrderSource {
+interface QuestionOrderSource {
   /** Question slots, first asked first; null: the playbook's own order. */
   orderFor(ctx: WorkspaceContext, playbookId: string): Promise<string[] | null>;
 }

@@ -459,7 +459,7 @@ function isDeadlock(error: unknown): boolean {
  * The playbook with its questions in `order`, when the order names exactly its question slots; a
  * playbook edited since the order was set keeps its own order (the conversation embeds the result).
  */
-export function withQuestionOrder(playbook: Playbook, order: readonly string[] | null | undefined): Playbook {
+function withQuestionOrder(playbook: Playbook, order: readonly string[] | null | undefined): Playbook {
   if (!order || order.length !== playbook.questions.length) return playbook;
   const bySlot = new Map(playbook.questions.map((q) => [q.slot, q]));
   const questions = order.map((slot) => bySlot.get(slot));

@@ -20,4 +20,10 @@ export interface ScoringDraft {
   lines: ScoreLine[];
   /** Set by a stage that qualifies the lead whatever its points (a model's threshold, a playbook). */
   qualifiedBy: string | null;
+  /**
+   * Set by a predictive stage: the model version and its probability for this lead, carried on
+   * `lead.scored` (figures only) so the live score distribution can be compared with the model's
+   * training scores.
+   */
+  prediction?: { version: number; probability: number };
 }

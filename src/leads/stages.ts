@@ -179,7 +179,14 @@ export const finalizeScoreStage: PipelineStage = {
     ctx.emit({
       type: 'lead.scored',
       subject: lead.id,
-      data: { score, previous: ctx.existing?.score ?? null, model: scoring.model },
+      data: {
+        score,
+        previous: ctx.existing?.score ?? null,
+        model: scoring.model,
+        ...(scoring.prediction
+          ? { modelVersion: scoring.prediction.version, probability: scoring.prediction.probability }
+          : {}),
+      },
     });
     ctx.audit({
       action: 'lead.scored',

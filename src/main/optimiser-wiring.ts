@@ -105,6 +105,14 @@ export function wireOptimiser(options: {
       },
       perMinute: (ctx, metric, from, to) => analytics.perMinute(ctx, metric, from, to),
       scoreHistogram: (ctx, segment, from, to) => analytics.scoreHistogram(ctx, segment, from, to),
+      modelScoreHistogram: (ctx, version, from, to) => analytics.modelScoreHistogram(ctx, version, from, to),
+    },
+    champion: {
+      async trainingScores(workspaceId, version) {
+        const view = await predictive.registry.get(options.store.db, workspaceId, version);
+        const scores = view?.metrics.trainingScores;
+        return view && scores ? { ...scores, trainedAt: view.trainedAt } : null;
+      },
     },
     thresholds,
     sources,

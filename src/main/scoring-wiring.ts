@@ -1,11 +1,12 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Clock, IdGenerator } from '../core/index.ts';
-import type { CouncilService } from '../council/index.ts';
+import { type CouncilService, normaliseCountry, normaliseIndustry, regionOf } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import { createPredictiveScoring, type PredictiveScoring, type RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
+import { fromJson } from '../store/index.ts';
 import type { WorkflowEngine } from '../workflows/index.ts';
 import { trainingExclusions } from './privacy-wiring.ts';
 
@@ -46,10 +47,26 @@ export function wirePredictive(options: {
       async (db, ctx, outcome) => {
         const lead = await db
           .selectFrom('leads')
-          .select('source')
+          .select(['source', 'country', 'attributes'])
           .where('workspace_id', '=', ctx.workspaceId)
           .where('id', '=', outcome.leadId)
           .executeTakeFirst();
+        // The lead's segments, so the optimiser's conversion detectors can watch each one: the
+        // council's closed vocabularies of industry and region (a value outside them is left out,
+        // which also keeps free text out of the event), and the playbook of its latest chat.
+        const chat = await db
+          .selectFrom('chat_sessions')
+          .select('playbook_id')
+          .where('workspace_id', '=', ctx.workspaceId)
+          .where('lead_id', '=', outcome.leadId)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        const attributes = lead ? fromJson<Record<string, unknown>>(lead.attributes, {}) : {};
+        const industry = normaliseIndustry(
+          typeof attributes.industry === 'string' ? attributes.industry : null,
+        );
+        const region = regionOf(normaliseCountry(lead?.country ?? null));
         // The champion's probability taken before the outcome was known (for calibration).
         const prediction = await db
           .selectFrom('lead_outcomes')
@@ -67,6 +84,9 @@ export function wirePredictive(options: {
               value: outcome.value,
               change: outcome.change,
               ...(lead?.source ? { source: lead.source } : {}),
+              ...(industry ? { industry } : {}),
+              ...(region ? { region } : {}),
+              ...(chat ? { playbook: chat.playbook_id } : {}),
               ...(predicted !== null ? { predicted } : {}),
             },
           },

@@ -47,8 +47,8 @@ export type {
   ObjectResult,
 } from './port.ts';
 /** Prices per model (configured, or the providers' list prices; offline and Ollama free) and the cost of a call. */
-export type { ModelPrice, ModelPrices, PriceBasis } from './prices.ts';
-export { createModelPrices, DEFAULT_MODEL_PRICES, PRICE_CURRENCY } from './prices.ts';
+export type { ModelPrices } from './prices.ts';
+export { createModelPrices } from './prices.ts';
 /** Provider registry types. */
 /** Provider registry keyed `provider:model`, and the default endpoints. */
 /** Retry policy types. */

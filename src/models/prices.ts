@@ -7,7 +7,7 @@ export interface ModelPrice {
 }
 
 /** The one currency model prices are written in (providers bill in US dollars). */
-export const PRICE_CURRENCY = 'USD';
+const PRICE_CURRENCY = 'USD';
 
 /**
  * Where the default prices come from: the providers' public price lists (standard, not batch or
@@ -15,7 +15,7 @@ export const PRICE_CURRENCY = 'USD';
  * this table was written (this build machine has no route to them), and prices change: a
  * deployment that bills on spend sets its own with `LEADLOOP_MODEL_PRICES`.
  */
-export const DEFAULT_PRICE_SOURCE =
+const DEFAULT_PRICE_SOURCE =
   'list prices per million tokens from openai.com/api/pricing and anthropic.com/pricing (standard rates as published in 2025, not re-checked; set LEADLOOP_MODEL_PRICES to bill on them)';
 
 /**
@@ -23,7 +23,7 @@ export const DEFAULT_PRICE_SOURCE =
  * `provider:model`. A dated model id (`claude-3-5-haiku-20241022`) takes the price of its longest
  * listed prefix. The offline model and Ollama run on the deployment's own hardware: 0.
  */
-export const DEFAULT_MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
+const DEFAULT_MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'openai:gpt-4o-mini': { inputPerMillion: 0.15, outputPerMillion: 0.6 },
   'openai:gpt-4o': { inputPerMillion: 2.5, outputPerMillion: 10 },
   'openai:gpt-4.1-nano': { inputPerMillion: 0.1, outputPerMillion: 0.4 },
@@ -42,7 +42,7 @@ export const DEFAULT_MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
 const FREE_PROVIDERS = new Set(['offline', 'ollama']);
 
 /** Why a call has the price it has. */
-export type PriceBasis = 'configured' | 'default' | 'free' | 'unpriced';
+type PriceBasis = 'configured' | 'default' | 'free' | 'unpriced';
 
 export interface ModelPrices {
   /** The price of `provider:model`, and where it came from (`unpriced`: null, spend unknown). */

@@ -60,6 +60,12 @@ export interface ModelMetrics {
   } | null;
   /** Outcomes left out of training, by reason (profiling withdrawn, erased); absent on older versions. */
   exclusions?: { total: number; byReason: Record<string, number> };
+  /**
+   * The model's scores on its own training window: how many rows got each score line's points
+   * (`round(100 · probability)`, 0–100), the reference a live score distribution drifts from.
+   * Absent on versions trained before it was recorded.
+   */
+  trainingScores?: { points: number[]; rows: number };
 }
 
 export interface ModelVersionView {

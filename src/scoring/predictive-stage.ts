@@ -189,6 +189,7 @@ export function createPredictiveStage(options: {
     });
     if (!prediction) return;
     scoring.lines.push(predictionLine(prediction));
+    scoring.prediction = { version: prediction.modelVersion, probability: prediction.probability };
     if (
       scoring.qualifiedBy === null &&
       prediction.threshold !== null &&

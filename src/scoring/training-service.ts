@@ -8,7 +8,14 @@ import { fromJson } from '../store/index.ts';
 import { leadRecord, leadRecordSource, workspaceFeatureSpec } from './lead-features.ts';
 import { historiesOf, leadAsOf } from './lead-snapshot.ts';
 import { figures, outcomeCounts, requirements } from './learning.ts';
-import { applyCalibrator, auc, recalibratedLogLoss } from './ml/index.ts';
+import {
+  applyCalibrator,
+  auc,
+  createScorer,
+  type RowSource,
+  recalibratedLogLoss,
+  type ScoringModel,
+} from './ml/index.ts';
 import type { ModelMetrics, ModelStatus, ModelVersionRegistry } from './model-version-registry.ts';
 import { isModelLine } from './predictive-stage.ts';
 import type { TrainingAttempt } from './scoring-state.ts';
@@ -77,6 +84,20 @@ export interface TrainingService {
   train(workspaceId: string, options: TrainOptions): Promise<TrainingResult>;
   /** The `scoring.retrain` job handler. */
   retrainJob(job: JobContext<'scoring.retrain'>): Promise<void>;
+}
+
+/**
+ * The model's score points on the rows of its window (from `offset`), as the predictive stage gives
+ * them to live leads, so the live distribution can be compared with it (PSI).
+ */
+function trainingScores(model: ScoringModel, source: RowSource, offset: number) {
+  const points = new Array<number>(101).fill(0);
+  const { probabilities } = createScorer(model).scoreBatch(source);
+  for (let i = offset; i < probabilities.length; i++) {
+    const p = Math.min(100, Math.max(0, Math.round(100 * (probabilities[i] ?? 0))));
+    points[p] = (points[p] ?? 0) + 1;
+  }
+  return { points, rows: Math.max(0, probabilities.length - offset) };
 }
 
 const fixed = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
@@ -240,6 +261,7 @@ export function createTrainingService(options: {
       comparison: null,
       exclusions,
     };
+    metrics.trainingScores = trainingScores(trained.model, source, offset);
     const modelAuc = metrics.validation.auc;
     const rulesAuc = metrics.pointRules.auc;
     const n = window.rows.length;

@@ -132,7 +132,7 @@ export interface paths {
         };
         /**
          * A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment
-         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, model_spend, cost_per_qualified and cost_per_conversion (model spend in US dollars, total / per qualified lead / per conversion: each model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama cost 0). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>.
+         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, model_spend, cost_per_qualified and cost_per_conversion (model spend in US dollars, total / per qualified lead / per conversion: each model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama cost 0). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>; outcomes, conversions and conversion_rate also industry:<industry> and region:<region> (the council vocabularies).
          */
         get: operations["getMetricSeries"];
         put?: never;
@@ -5123,6 +5123,11 @@ export interface operations {
                                     auc: number | null;
                                 };
                                 selection: string;
+                                /** @description The model's scores on its training window: rows per score point 0–100, the reference its live score drift (PSI) is measured against. Absent on versions trained before it was recorded. */
+                                trainingScores?: {
+                                    points: number[];
+                                    rows: number;
+                                };
                                 validation: {
                                     auc: number | null;
                                     ece: number | null;
@@ -5271,6 +5276,11 @@ export interface operations {
                                 auc: number | null;
                             };
                             selection: string;
+                            /** @description The model's scores on its training window: rows per score point 0–100, the reference its live score drift (PSI) is measured against. Absent on versions trained before it was recorded. */
+                            trainingScores?: {
+                                points: number[];
+                                rows: number;
+                            };
                             validation: {
                                 auc: number | null;
                                 ece: number | null;
@@ -5356,6 +5366,11 @@ export interface operations {
                                     auc: number | null;
                                 };
                                 selection: string;
+                                /** @description The model's scores on its training window: rows per score point 0–100, the reference its live score drift (PSI) is measured against. Absent on versions trained before it was recorded. */
+                                trainingScores?: {
+                                    points: number[];
+                                    rows: number;
+                                };
                                 validation: {
                                     auc: number | null;
                                     ece: number | null;
@@ -5405,6 +5420,11 @@ export interface operations {
                                     auc: number | null;
                                 };
                                 selection: string;
+                                /** @description The model's scores on its training window: rows per score point 0–100, the reference its live score drift (PSI) is measured against. Absent on versions trained before it was recorded. */
+                                trainingScores?: {
+                                    points: number[];
+                                    rows: number;
+                                };
                                 validation: {
                                     auc: number | null;
                                     ece: number | null;
@@ -6058,6 +6078,7 @@ export interface operations {
                          */
                         workflowPause: {
                             /**
+                             * @description A pause made on a workflow’s bounce or unsubscribe alert is watched for `windowMinutes` on that rate of that workflow (the sends of runs still in progress): it is undone when they are back at the rate before the spike, and kept otherwise; `metric` and `maxRelativeDrop` apply only to a pause on another alert
                              * @default {
                              *       "metric": "qualification_rate",
                              *       "windowMinutes": 240,
@@ -6393,6 +6414,7 @@ export interface operations {
                      */
                     workflowPause?: {
                         /**
+                         * @description A pause made on a workflow’s bounce or unsubscribe alert is watched for `windowMinutes` on that rate of that workflow (the sends of runs still in progress): it is undone when they are back at the rate before the spike, and kept otherwise; `metric` and `maxRelativeDrop` apply only to a pause on another alert
                          * @default {
                          *       "metric": "qualification_rate",
                          *       "windowMinutes": 240,
@@ -6716,6 +6738,7 @@ export interface operations {
                          */
                         workflowPause: {
                             /**
+                             * @description A pause made on a workflow’s bounce or unsubscribe alert is watched for `windowMinutes` on that rate of that workflow (the sends of runs still in progress): it is undone when they are back at the rate before the spike, and kept otherwise; `metric` and `maxRelativeDrop` apply only to a pause on another alert
                              * @default {
                              *       "metric": "qualification_rate",
                              *       "windowMinutes": 240,

@@ -12,7 +12,7 @@ import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const SEGMENT =
-  /^(all|(source|playbook):[A-Za-z0-9_.:-]{1,100}|question:[A-Za-z0-9_.:-]{1,100}\/[A-Za-z0-9_.:-]{1,100})$/;
+  /^(all|(source|playbook|industry|region):[A-Za-z0-9_.:-]{1,100}|question:[A-Za-z0-9_.:-]{1,100}\/[A-Za-z0-9_.:-]{1,100})$/;
 const windowNames = Object.keys(WINDOWS) as [WindowName, ...WindowName[]];
 
 const metricSeriesSchema = z.object({
@@ -95,7 +95,8 @@ export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCata
       'cost_per_conversion (model spend in US dollars, total / per qualified lead / per conversion: each ' +
       'model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama ' +
       'cost 0). Segments: all, source:<source>, ' +
-      'playbook:<playbook>, question:<playbook>/<question>.',
+      'playbook:<playbook>, question:<playbook>/<question>; outcomes, conversions and conversion_rate also ' +
+      'industry:<industry> and region:<region> (the council vocabularies).',
     tag: 'Analytics',
     auth: 'read',
     query: z
@@ -105,7 +106,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCata
           .string()
           .regex(
             SEGMENT,
-            'must be all, source:<source>, playbook:<playbook> or question:<playbook>/<question>',
+            'must be all, source:<source>, playbook:<playbook>, industry:<industry>, region:<region> or question:<playbook>/<question>',
           )
           .default('all'),
         window: z.enum(windowNames).default('1h'),

@@ -77,6 +77,12 @@ const modelVersionSchema = z.object({
       .object({ total: z.number().int(), byReason: z.record(z.string(), z.number().int()) })
       .optional()
       .describe('Outcomes left out of training, by reason (profiling withdrawn, erased people).'),
+    trainingScores: z
+      .object({ points: z.array(z.number().int()), rows: z.number().int() })
+      .optional()
+      .describe(
+        "The model's scores on its training window: rows per score point 0–100, the reference its live score drift (PSI) is measured against. Absent on versions trained before it was recorded.",
+      ),
   }),
   features: z.array(z.object({ name: z.string(), kind: z.string(), label: z.string() })),
   reason: z.string(),

@@ -9,11 +9,13 @@ import {
   freshGuard,
   toAdjustment,
 } from './adjustments.ts';
+import { findAlert } from './alerts.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
 import type { QuestionOrderState, ThresholdSnapshot } from './ports.ts';
 import { replaceQuestionOrder } from './question-order.ts';
 import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
 import { shift } from './threshold-changes.ts';
+import { workflowGuard, workflowWatchOf } from './workflow-pause.ts';
 
 /**
  * A person decides a proposal the policy held back (policy mode `propose`, a council
@@ -151,7 +153,16 @@ export async function approveProposal(
   }
   const guard = guardOf(input.policy, adjustment, raise);
   const segment = 'order' in after ? `playbook:${after.playbookId}` : 'all';
-  const guardState = freshGuard(guard, input.baseline, now, segment);
+  // A workflow pause on a workflow's bounce or unsubscribe alert watches that rate (workflow-pause.ts).
+  const alert =
+    'active' in after && adjustment.alertId !== null
+      ? await findAlert(db, ctx, adjustment.alertId).catch(() => null)
+      : null;
+  const watch = alert && 'active' in after ? workflowWatchOf(alert) : null;
+  const guardState =
+    watch && 'active' in after
+      ? workflowGuard(input.policy.workflowPause.guard, after.workflowId, watch, now)
+      : freshGuard(guard, input.baseline, now, segment);
   const reason = `${adjustment.reason} — approved by ${by}${input.note ? `: ${input.note}` : ''}`;
   const moved = await db
     .updateTable('optimiser_adjustments')

@@ -19,6 +19,17 @@ const OUTCOME_DETECTOR_SETTINGS = {
   quietMinutes: 60,
   /** A conversion alert resolves once the last `recoveryMinutes` hold this many outcomes near the baseline. */
   minRecoveryOutcomes: 30,
+  /**
+   * Streams per kind of segment (`source`, `industry`, `region`, `playbook`), besides `all`. Sources
+   * and playbooks are open-ended (a partner per source is common), and every stream costs twice:
+   * its state (ADWIN's buckets, a few kB) is rewritten with the workspace's monitor state each
+   * minute, and each stream spends its own false alarms, so a dimension with many thin segments
+   * would raise the workspace's alarms without finding more. Industry (the council's vocabulary)
+   * and region (six) fit; the first segments of a kind to report outcomes are watched.
+   */
+  maxSegmentsPerKind: 8,
+  /** A segment with no outcome for this long gives its place up (its evidence is stale anyway). */
+  idleMinutes: 14 * 24 * 60,
 } as const;
 
 export interface OutcomeStreamState {
@@ -32,6 +43,8 @@ export interface OutcomeStreamState {
   phFrom: number;
   /** No firing before this minute (the quiet hour after one). */
   quietUntil: number;
+  /** Minute of the stream's latest outcome (absent in state stored before segments were watched). */
+  last?: number;
 }
 
 export interface OutcomeFiring {
@@ -71,9 +84,36 @@ function spread(outcomes: number, conversions: number): number[] {
   return values;
 }
 
+const kindOf = (segment: string) => segment.split(':', 1)[0] ?? segment;
+
 /**
- * Feeds one complete minute of outcomes per segment to both detectors of each segment (a segment is
- * watched from its first outcome); returns the streams that fired. Mutates `streams`.
+ * Starts streams for segments with their first outcomes, within `maxSegmentsPerKind` per kind, and
+ * drops streams idle for `idleMinutes`. Candidates are taken busiest first, then by name, so the
+ * same minutes always admit the same segments whatever order the rows were read in.
+ */
+function admit(streams: Record<string, OutcomeStreamState>, minute: number, outcomes: Map<string, number>) {
+  for (const [segment, stream] of Object.entries(streams))
+    if (segment !== 'all' && minute - (stream.last ?? stream.since) >= s.idleMinutes) delete streams[segment];
+  const perKind = new Map<string, number>();
+  for (const segment of Object.keys(streams))
+    if (segment !== 'all') perKind.set(kindOf(segment), (perKind.get(kindOf(segment)) ?? 0) + 1);
+  const candidates = [...outcomes]
+    .filter(([segment, n]) => n > 0 && !streams[segment])
+    .sort(([a, n], [b, m]) => m - n || (a < b ? -1 : a > b ? 1 : 0));
+  for (const [segment] of candidates) {
+    if (segment !== 'all') {
+      const kind = kindOf(segment);
+      if ((perKind.get(kind) ?? 0) >= s.maxSegmentsPerKind) continue;
+      perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+    }
+    streams[segment] = fresh(minute);
+  }
+}
+
+/**
+ * Feeds one complete minute of outcomes per segment (`all`, `source:`, `industry:`, `region:`,
+ * `playbook:`) to both detectors of each watched segment; returns the streams that fired. Mutates
+ * `streams`.
  */
 export function stepOutcomes(
   streams: Record<string, OutcomeStreamState>,
@@ -81,12 +121,11 @@ export function stepOutcomes(
   counts: { outcomes: Map<string, number>; conversions: Map<string, number> },
 ): OutcomeFiring[] {
   const firings: OutcomeFiring[] = [];
-  for (const [segment, outcomes] of counts.outcomes) {
-    if (outcomes > 0 && !streams[segment]) streams[segment] = fresh(minute);
-  }
+  admit(streams, minute, counts.outcomes);
   for (const [segment, stream] of Object.entries(streams)) {
     const outcomes = counts.outcomes.get(segment) ?? 0;
     if (outcomes === 0) continue;
+    stream.last = minute;
     const conversions = Math.min(outcomes, counts.conversions.get(segment) ?? 0);
     const ph = createPageHinkley(
       { mode: 'down', alpha: 1, delta: s.phDelta, threshold: s.phThreshold, minInstances: s.phMinInstances },

@@ -22,11 +22,21 @@ const guardSchema = z
       .describe('Rolled back when the metric falls this share below the window before the change'),
   })
   .strict();
-export type Guard = z.infer<typeof guardSchema>;
+/**
+ * The metric a guard watches. A policy sets `qualification_rate` or `chat_completion`; a workflow
+ * pause made on a workflow's bounce or unsubscribe alert watches that rate of that workflow instead.
+ */
+type GuardMetric = 'qualification_rate' | 'chat_completion' | 'bounce_rate' | 'unsubscribe_rate';
+export type Guard = Omit<z.infer<typeof guardSchema>, 'metric'> & { metric: GuardMetric };
 
-const DEFAULT_GUARD: Guard = { metric: 'qualification_rate', windowMinutes: 240, maxRelativeDrop: 0.25 };
+type GuardSetting = z.infer<typeof guardSchema>;
+const DEFAULT_GUARD: GuardSetting = {
+  metric: 'qualification_rate',
+  windowMinutes: 240,
+  maxRelativeDrop: 0.25,
+};
 /** Chats are fewer than leads: a day's window, and a fifth fewer completed chats rolls it back. */
-const CHAT_GUARD: Guard = { metric: 'chat_completion', windowMinutes: 1440, maxRelativeDrop: 0.2 };
+const CHAT_GUARD: GuardSetting = { metric: 'chat_completion', windowMinutes: 1440, maxRelativeDrop: 0.2 };
 
 /**
  * What the optimiser may change by itself (as data, per workspace). Every kind is bounded, rate
@@ -99,7 +109,11 @@ export const optimiserPolicySchema = z
             'When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing',
           ),
         maxPerHour: z.number().int().min(0).max(12).default(1),
-        guard: guardSchema.default(DEFAULT_GUARD),
+        guard: guardSchema
+          .default(DEFAULT_GUARD)
+          .describe(
+            'A pause made on a workflow’s bounce or unsubscribe alert is watched for `windowMinutes` on that rate of that workflow (the sends of runs still in progress): it is undone when they are back at the rate before the spike, and kept otherwise; `metric` and `maxRelativeDrop` apply only to a pause on another alert',
+          ),
       })
       .strict()
       .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),

@@ -35,6 +35,25 @@ export interface MetricCounts {
     fromMinute: number,
     toMinute: number,
   ): Promise<number[]>;
+  /** Leads per score point (0–100) model `version` gave over [from, to); without it, PSI uses the reference day. */
+  modelScoreHistogram?(
+    ctx: WorkspaceContext,
+    version: number,
+    fromMinute: number,
+    toMinute: number,
+  ): Promise<number[]>;
+}
+
+/** Scoring's model versions, as the score-drift stream reads them. */
+export interface ChampionScores {
+  /**
+   * Version `version`'s scores on its own training window (rows per score point 0–100) and when it
+   * was trained; null when the version stored none (trained before they were recorded).
+   */
+  trainingScores(
+    workspaceId: string,
+    version: number,
+  ): Promise<{ points: number[]; rows: number; trainedAt: number } | null>;
 }
 
 /** Qualification thresholds as the pipeline applies them (probabilities). */

@@ -25,7 +25,7 @@ import type { CountedMetric, MetricCounts, PlaybookQuestions, QuestionOrderState
  */
 
 /** Drop-off is compared over the day before the change (the detectors' reference length). */
-export const DROPOFF_EVIDENCE_MINUTES = 1440;
+const DROPOFF_EVIDENCE_MINUTES = 1440;
 /** One-sided z of the two-proportion test a swap needs (about a 1% chance under no difference). */
 const SWAP_Z = 2.33;
 

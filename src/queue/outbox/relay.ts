@@ -65,7 +65,7 @@ const setPool = (pool: JobPool): boolean =>
  * workspace, up to `setSize`, each placed where its first row falls in the fair order; other rows
  * are a delivery each.
  */
-export function deliveriesOf(
+function deliveriesOf(
   rows: readonly { id: string; workspace_id: string; name: string; run_at: number }[],
   setSize: number,
 ): Delivery[] {
