@@ -36,16 +36,23 @@ const num = (value: unknown): number | null =>
  *   `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
  * - `council.decided` → model decisions (total: tokens), model calls (total: calls) and model
- *   spend (total: its price in money, from the event's `spend`).
+ *   spend (total: its price in money, from the event's `spend`); per call `model_attempts` and
+ *   `model_errors` (`failedCalls`), and the decision's `latencyMs` as the `model_latency` histogram.
  */
 export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
   const sums = new Map<string, RollupIncrement>();
-  const add = (metric: string, segments: readonly (string | null)[], minute: number, value = 1) => {
+  const add = (
+    metric: string,
+    segments: readonly (string | null)[],
+    minute: number,
+    value = 1,
+    count = 1,
+  ) => {
     for (const segment of segments) {
       if (segment === null) continue;
       const key = `${metric}\u0000${segment}\u0000${minute}`;
       const inc = sums.get(key) ?? { metric, segment, minute, count: 0, total: 0 };
-      inc.count += 1;
+      inc.count += count;
       inc.total += value;
       sums.set(key, inc);
     }
@@ -153,6 +160,13 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         add('model_calls', ['all'], minute, num(data.calls) ?? 0);
         // In money (the producer priced each model's tokens); decisions recorded before prices had none.
         if (num(data.spend) !== null) add('model_spend', ['all'], minute, num(data.spend) ?? 0);
+        // Counted per call (the detectors read counts): calls, and those that failed (a provider
+        // error, or the offline model answering for it), for the error share.
+        add('model_attempts', ['all'], minute, num(data.calls) ?? 0, num(data.calls) ?? 0);
+        add('model_errors', ['all'], minute, num(data.failedCalls) ?? 0, num(data.failedCalls) ?? 0);
+        // The decision's time waiting on models; absent in decisions recorded before it was measured.
+        if (num(data.latencyMs) !== null)
+          addDuration('model_latency', ['all'], minute, Math.max(0, num(data.latencyMs) ?? 0) / 1000);
         break;
       default:
         break;

@@ -5,6 +5,7 @@ import { BIN_SEPARATOR, MODEL_POINTS, rollupsOf, SCORE_BINS } from './event-roll
 import { quantileOf } from './histogram.ts';
 import type { Bucket } from './metric-rollups.ts';
 import { addRollups, listSegments, readBuckets, readHistograms, readMinutes } from './metric-rollups.ts';
+import { type ModelLatency, readModelLatency } from './model-latency.ts';
 import { type PeriodMeasures, readPeriodMeasures } from './period-measures.ts';
 
 /**
@@ -46,6 +47,8 @@ export const METRIC_NAMES = [
   'model_calls',
   'model_tokens',
   'model_spend',
+  'model_error_rate',
+  'model_latency_p90',
   'cost_per_qualified',
   'cost_per_conversion',
   'emails_sent',
@@ -105,6 +108,11 @@ export interface AnalyticsService {
     fromMinute: number,
     toMinute: number,
   ): Promise<number[]>;
+  /** Model latency over minutes [from, to), with per minute the decisions slower than a bound. */
+  modelLatency(
+    ctx: WorkspaceContext,
+    query: { from: number; to: number; slowerThanSeconds: number | null },
+  ): Promise<ModelLatency>;
   /** Arrivals, conversions, value and cost over minutes [from, to), overall and per segment. */
   period(
     ctx: WorkspaceContext,
@@ -122,7 +130,9 @@ export interface AnalyticsService {
       | 'chat_dropped'
       | 'chats_ended'
       | 'outcomes'
-      | 'conversions',
+      | 'conversions'
+      | 'model_attempts'
+      | 'model_errors',
     fromMinute: number,
     toMinute: number,
   ): Promise<{ minute: number; segment: string; count: number }[]>;
@@ -174,6 +184,10 @@ const READINGS: Record<MetricName, Reading> = {
   // Spend in money (US dollars): each model's tokens at its price, configured or listed
   // (src/models/prices.ts); the offline model and Ollama cost 0.
   model_spend: { kind: 'sum', stored: 'model_spend' },
+  // Per model call: the share that failed (a provider error, or the offline model answering for
+  // it); latency per decision, in seconds.
+  model_error_rate: { kind: 'rate', stored: 'model_errors', over: 'model_attempts' },
+  model_latency_p90: { kind: 'quantile', stored: 'model_latency', q: 0.9 },
   cost_per_qualified: { kind: 'cost', stored: 'model_spend', over: 'qualified' },
   cost_per_conversion: { kind: 'cost', stored: 'model_spend', over: 'conversions' },
   // From the workflow engine's records (segments `all` and `workflow:<id>`); replies are not
@@ -305,6 +319,7 @@ export function createAnalyticsService(options: {
   return {
     perMinute: (ctx, metric, from, to) => readMinutes(store.db, ctx, { metric, from, to }),
     period: (ctx, from, to) => readPeriodMeasures(store.db, ctx, from, to),
+    modelLatency: (ctx, query) => readModelLatency(store.db, ctx, query),
     async scoreHistogram(ctx, segment, fromMinute, toMinute) {
       const span = Math.max(1, toMinute - fromMinute);
       const histograms = await readHistograms(store.db, ctx, {

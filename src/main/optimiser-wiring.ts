@@ -106,6 +106,7 @@ export function wireOptimiser(options: {
       perMinute: (ctx, metric, from, to) => analytics.perMinute(ctx, metric, from, to),
       scoreHistogram: (ctx, segment, from, to) => analytics.scoreHistogram(ctx, segment, from, to),
       modelScoreHistogram: (ctx, version, from, to) => analytics.modelScoreHistogram(ctx, version, from, to),
+      modelLatency: (ctx, query) => analytics.modelLatency(ctx, query),
     },
     champion: {
       async trainingScores(workspaceId, version) {

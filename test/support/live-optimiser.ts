@@ -27,6 +27,7 @@ export function createTestLiveOptimiser(
         await runtime.analytics.catchUp(ws);
       },
       perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
+      modelLatency: (ctx, query) => runtime.analytics.modelLatency(ctx, query),
     },
     thresholds: {
       championVersion: async () => null,

@@ -8,6 +8,7 @@ import {
 } from './adjustments.ts';
 import { type AlertDeps, liveAlertOf, liveAlerts, openAlert, resolveAlert } from './alerts.ts';
 import type { LiveOptimiserOptions } from './live-options.ts';
+import { modelRecovered, modelStreamsOf, stepModel } from './model-streams.ts';
 import { createMonitorReads, readMonitorState, writeMonitorState } from './monitor-reads.ts';
 import { conversionsRecovered, stepOutcomes } from './outcome-streams.ts';
 import { type OptimiserPolicy, readPolicy } from './policy.ts';
@@ -93,6 +94,7 @@ export function createMonitor(
     if (evalTo - next > MAX_CATCH_UP_MINUTES) next = evalTo - MAX_CATCH_UP_MINUTES;
     let current = state;
     const s = LIVE_DETECTOR_SETTINGS;
+    const models = modelStreamsOf(ctx, countsBySegment, metrics);
     if (current.referenceMinute === null || evalTo - current.referenceMinute >= s.referenceLagMinutes) {
       const to = evalTo - s.referenceLagMinutes;
       const from = to - s.referenceMinutes;
@@ -108,6 +110,7 @@ export function createMonitor(
       });
       current.referenceMinute = evalTo;
       if (options.activity) setWorkflowReferences(current, await options.activity.perMinute(ctx, from, to));
+      await models.reference(current, from, to);
       if (metrics.scoreHistogram && current.psi?.basis?.kind !== 'training')
         current.psi = {
           reference: await metrics.scoreHistogram(ctx, 'all', from, to),
@@ -126,6 +129,7 @@ export function createMonitor(
     const outcomes = await countsBySegment(ctx, 'outcomes', next, evalTo);
     const conversions = await countsBySegment(ctx, 'conversions', next, evalTo);
     current.outcomes ??= {};
+    const model = await models.window(current, next, evalTo);
     const activity = options.activity
       ? await options.activity.perMinute(ctx, Math.min(next, evalTo - s.recoveryMinutes), evalTo)
       : [];
@@ -133,6 +137,7 @@ export function createMonitor(
     for (const row of activity) activityAt.set(row.minute, [...(activityAt.get(row.minute) ?? []), row]);
     for (let minute = next; minute < evalTo; minute++) {
       firings.push(...stepWorkflows(current, minute, activityAt.get(minute) ?? []));
+      firings.push(...stepModel(current, minute, model));
       firings.push(
         ...stepMinute(current, minute, {
           arrivals: arrivals.perMinute.get(minute) ?? new Map(),
@@ -191,6 +196,7 @@ export function createMonitor(
       countsBySegment(ctx, 'outcomes', evalTo - s.recoveryMinutes, evalTo),
       countsBySegment(ctx, 'conversions', evalTo - s.recoveryMinutes, evalTo),
     ]);
+    const modelRecent = await models.window(current, evalTo - s.recoveryMinutes, evalTo);
     const guardMinutes = new Map<number, { arrivals: number; qualified: number }>();
     const applied = await appliedAdjustments(store.db, workspaceId);
     if (applied.length > 0) {
@@ -286,17 +292,19 @@ export function createMonitor(
                     alert.segment.slice('workflow:'.length),
                     activity.filter((r) => r.minute >= evalTo - s.recoveryMinutes),
                   )
-                : alert.kind === 'conversion_drop'
-                  ? conversionsRecovered(alert.evidence.baseline.value, {
-                      outcomes: recent[4].total.get(alert.segment) ?? 0,
-                      conversions: recent[5].total.get(alert.segment) ?? 0,
-                    })
-                  : recovered(alert.kind, alert.evidence.baseline.value, {
-                      arrivals: trials,
-                      qualified: chats
-                        ? trials - (recent[3].total.get(alert.segment) ?? 0)
-                        : (recent[1].total.get(alert.segment) ?? 0),
-                    });
+                : alert.kind.startsWith('model_')
+                  ? modelRecovered(alert.kind, alert.evidence.baseline.value, modelRecent)
+                  : alert.kind === 'conversion_drop'
+                    ? conversionsRecovered(alert.evidence.baseline.value, {
+                        outcomes: recent[4].total.get(alert.segment) ?? 0,
+                        conversions: recent[5].total.get(alert.segment) ?? 0,
+                      })
+                    : recovered(alert.kind, alert.evidence.baseline.value, {
+                        arrivals: trials,
+                        qualified: chats
+                          ? trials - (recent[3].total.get(alert.segment) ?? 0)
+                          : (recent[1].total.get(alert.segment) ?? 0),
+                      });
           if (back && (old || alert.kind === 'source_silent')) {
             await resolveAlert(
               trx,

@@ -14,7 +14,16 @@ export type CountedMetric =
   | 'chat_dropped'
   | 'chats_ended'
   | 'outcomes'
-  | 'conversions';
+  | 'conversions'
+  | 'model_attempts'
+  | 'model_errors';
+
+/** Model latency over a span: its p90 (seconds) and, per minute, decisions and those slower than a bound. */
+export interface ModelLatencyReading {
+  p90: number | null;
+  decisions: number;
+  perMinute: { minute: number; decisions: number; slow: number }[];
+}
 
 /** Counts per segment (`all`, `source:<source>`) of a stored metric. */
 export interface MetricCounts {
@@ -35,6 +44,11 @@ export interface MetricCounts {
     fromMinute: number,
     toMinute: number,
   ): Promise<number[]>;
+  /** Model latency per minute; without it, latency is not watched. */
+  modelLatency?(
+    ctx: WorkspaceContext,
+    query: { from: number; to: number; slowerThanSeconds: number | null },
+  ): Promise<ModelLatencyReading>;
   /** Leads per score point (0–100) model `version` gave over [from, to); without it, PSI uses the reference day. */
   modelScoreHistogram?(
     ctx: WorkspaceContext,

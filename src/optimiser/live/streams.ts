@@ -57,6 +57,8 @@ export interface MonitorState {
   outcomes?: Record<string, OutcomeStreamState>;
   /** Bounce and unsubscribe shares per workflow (absent in states stored before them). */
   workflows?: Record<string, StreamState>;
+  /** Model failures and slow decisions, and the latency bound (absent in states stored before them). */
+  model?: { streams: Record<string, StreamState>; latencyBound: number | null };
   /** The score distribution's drift against the reference day (absent in states stored before it). */
   psi?: PsiState;
 }
@@ -81,6 +83,8 @@ export interface Firing {
     | 'conversion_drop'
     | 'workflow_bounce_spike'
     | 'workflow_unsubscribe_spike'
+    | 'model_error_spike'
+    | 'model_latency_rise'
     | 'score_psi_shift';
   summary: string;
   evidence: AlertEvidence;
