@@ -129,6 +129,8 @@ type SpendReaction = (
     decisionId: string;
     questionType: string;
     calls: number;
+    failedCalls: number;
+    latencyMs: number;
     tokens: number;
     offline: boolean;
     /** Tokens per answering model (`provider`, `model`), prompt and answer apart: what prices apply to. */
@@ -233,6 +235,7 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
     },
   ): Promise<StoredDecision> {
     const pipeline = context.trigger === 'pipeline';
+    const asked = clock.now();
     const result = await council.ask(question, {
       workspaceId: tenant.workspaceId,
       purpose: pipeline ? 'pipeline' : 'api',
@@ -244,6 +247,9 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
       return askAndStore(tenant, question, { ...context, offline: true });
     if (!result.ok) throw askError(result.error, question);
     const decision = result.value;
+    // The decision's wall time (its model calls, with the tool reads between them): the optimiser's
+    // model-latency detector watches it.
+    const latencyMs = Math.max(0, clock.now() - asked);
     const requestedBy = actorRef(context.actor);
     return store.transaction(async (trx) => {
       const now = clock.now();
@@ -275,6 +281,9 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
           decisionId: decision.id,
           questionType: decision.question.type,
           calls: decision.cost.calls,
+          // Calls that failed: answered by the offline model instead, or by no one.
+          failedCalls: decision.model.fallbackCalls + decision.routing.failures.length,
+          latencyMs,
           tokens: decision.cost.tokens,
           offline: context.offline === true,
           byModel: tokensByModel(decision.runs),

@@ -53,6 +53,8 @@ export function wireCouncil(options: {
           data: {
             questionType: spend.questionType,
             calls: spend.calls,
+            failedCalls: spend.failedCalls,
+            latencyMs: spend.latencyMs,
             tokens: spend.tokens,
             offline: spend.offline,
             ...spendOf(options.model.prices, spend.byModel),
