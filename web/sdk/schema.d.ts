@@ -1876,7 +1876,7 @@ export interface components {
                 };
             };
             id: string;
-            /** @description qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike or workflow_unsubscribe_spike */
+            /** @description qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike, workflow_unsubscribe_spike, model_error_spike or model_latency_rise */
             kind: string;
             metric: string;
             openedAt: string;
@@ -2468,7 +2468,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2489,7 +2489,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
                         points: {
                             count: number;
                             start: string;
