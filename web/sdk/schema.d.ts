@@ -541,7 +541,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled */
+        /** Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled, email.replied, meeting.booked */
         get: operations["streamEvents"];
         put?: never;
         post?: never;
