@@ -28,6 +28,7 @@ for (const dialect of DIALECTS) {
       workflowId: '',
       templateId: '',
       runId: '',
+      messageId: '',
       alertId: '',
       adjustmentId: '',
       email: 'alice@a-corp.example.com',
@@ -150,6 +151,47 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(run.status, 202, JSON.stringify(run.body));
       A.runId = run.body.runId as string;
+      // An e-mail A's workflow sent (as the engine records it), for the inbound reply route.
+      const mailRun = runtime.ids.next('wfr');
+      const sentAt = runtime.clock.now();
+      await runtime.inspect
+        .insertInto('workflow_runs')
+        .values({
+          id: mailRun,
+          workspace_id: A.workspaceId,
+          workflow_id: A.workflowId,
+          version: 1,
+          engine_version: 1,
+          lead_id: A.leadId,
+          trigger: 'manual',
+          dedupe_key: mailRun,
+          status: 'completed',
+          input: '{}',
+          error: null,
+          created_at: sentAt,
+          updated_at: sentAt,
+          finished_at: sentAt,
+        })
+        .execute();
+      A.messageId = `<${mailRun}.hello@a.example.com>`;
+      await runtime.inspect
+        .insertInto('workflow_steps')
+        .values({
+          workspace_id: A.workspaceId,
+          run_id: mailRun,
+          step_key: 'hello',
+          step_id: 'hello',
+          type: 'send_email',
+          seq: 1,
+          status: 'completed',
+          attempts: 1,
+          output: JSON.stringify({ messageId: A.messageId }),
+          error: null,
+          wake_at: null,
+          started_at: sentAt,
+          finished_at: sentAt,
+        })
+        .execute();
       await call(http.app, 'PUT', '/v1/workflow-credentials/a-secret', {
         key: A.apiKey,
         body: { kind: 'bearer_token', token: 'a-private-token' },
@@ -752,6 +794,30 @@ for (const dialect of DIALECTS) {
       },
       async getWorkflowRun() {
         notFound(await asB('GET', `/v1/workflow-runs/${A.runId}`));
+      },
+      async receiveEmailReply() {
+        notFound(
+          await asB('POST', '/v1/email/inbound', {
+            from: 'x@b.example.com',
+            to: 'y@b.example.com',
+            inReplyTo: A.messageId,
+          }),
+        );
+        const replies = await runtime.inspect
+          .selectFrom('domain_events')
+          .select('id')
+          .where('type', '=', 'email.replied')
+          .execute();
+        assert.equal(replies.length, 0);
+      },
+      async recordMeeting() {
+        notFound(await asB('POST', '/v1/meetings', { leadId: A.leadId, startsAt: '2026-12-07T10:00:00Z' }));
+        const meetings = await runtime.inspect
+          .selectFrom('domain_events')
+          .select('id')
+          .where('type', '=', 'meeting.booked')
+          .execute();
+        assert.equal(meetings.length, 0);
       },
       async cancelWorkflowRun() {
         notFound(await asB('POST', `/v1/workflow-runs/${A.runId}/cancel`, { reason: 'intrusion' }));

@@ -35,6 +35,8 @@ const num = (value: unknown): number | null =>
  *   (`source:`, `industry:`, `region:`, `playbook:`); per source also as `source_outcomes` and
  *   `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
+ * - `email.replied` → replies, and `meeting.booked` → meetings, under `all` and `workflow:<id>`
+ *   (a meeting without a workflow under `all` only).
  * - `council.decided` → model decisions (total: tokens), model calls (total: calls) and model
  *   spend (total: its price in money, from the event's `spend`); per call `model_attempts` and
  *   `model_errors` (`failedCalls`), and the decision's `latencyMs` as the `model_latency` histogram.
@@ -153,6 +155,16 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
           if (data.converted === true)
             add('source_conversions', [`source:${source}`], minute, num(data.value) ?? 0);
         }
+        break;
+      }
+      case 'email.replied':
+      case 'meeting.booked': {
+        const workflow = str(data.workflowId);
+        add(
+          event.type === 'email.replied' ? 'replies' : 'meetings',
+          ['all', workflow && `workflow:${workflow}`],
+          minute,
+        );
         break;
       }
       case 'council.decided':

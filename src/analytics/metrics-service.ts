@@ -54,6 +54,9 @@ export const METRIC_NAMES = [
   'emails_sent',
   'bounce_rate',
   'unsubscribe_rate',
+  'replies',
+  'reply_rate',
+  'meetings',
   'score_psi',
 ] as const;
 type MetricName = (typeof METRIC_NAMES)[number];
@@ -154,7 +157,7 @@ type Reading =
   | { kind: 'cost'; stored: string; over: string }
   | { kind: 'calibration'; stored: string; over: string }
   | { kind: 'quantile'; stored: string; q: number }
-  | { kind: 'email'; share: 'sent' | 'bounced' | 'unsubscribed' }
+  | { kind: 'email'; share: 'sent' | 'bounced' | 'unsubscribed' | 'replied' }
   | { kind: 'psi' };
 
 const READINGS: Record<MetricName, Reading> = {
@@ -190,11 +193,16 @@ const READINGS: Record<MetricName, Reading> = {
   model_latency_p90: { kind: 'quantile', stored: 'model_latency', q: 0.9 },
   cost_per_qualified: { kind: 'cost', stored: 'model_spend', over: 'qualified' },
   cost_per_conversion: { kind: 'cost', stored: 'model_spend', over: 'conversions' },
-  // From the workflow engine's records (segments `all` and `workflow:<id>`); replies are not
-  // observed (no inbound mailbox), so there is no reply rate.
+  // From the workflow engine's records (segments `all` and `workflow:<id>`).
   emails_sent: { kind: 'email', share: 'sent' },
   bounce_rate: { kind: 'email', share: 'bounced' },
   unsubscribe_rate: { kind: 'email', share: 'unsubscribed' },
+  // Replies and meetings arrive as events (`POST /v1/email/inbound`, `POST /v1/meetings`). The
+  // reply rate is a window's replies over its sends: a reply counts in the window it arrived, not
+  // the one its message was sent in (so a short window can read above 1).
+  replies: { kind: 'count', stored: 'replies' },
+  reply_rate: { kind: 'email', share: 'replied' },
+  meetings: { kind: 'count', stored: 'meetings' },
   // Each window's score distribution against the day before `from` (see `scorePsi`).
   score_psi: { kind: 'psi' },
 };
@@ -248,12 +256,26 @@ export function createAnalyticsService(options: {
   async function emailSeries(
     ctx: WorkspaceContext,
     query: SeriesQuery,
-    share: 'sent' | 'bounced' | 'unsubscribed',
+    share: 'sent' | 'bounced' | 'unsubscribed' | 'replied',
     from: number,
     to: number,
     bucket: number,
   ): Promise<MetricSeries> {
     const rows = options.email ? await options.email.perMinute(ctx, from, to) : [];
+    const replies =
+      share === 'replied'
+        ? new Map(
+            (
+              await readBuckets(store.db, ctx, {
+                metric: 'replies',
+                segment: query.segment,
+                from,
+                to,
+                bucketMinutes: bucket,
+              })
+            ).map((b) => [b.minute, b.count]),
+          )
+        : new Map<number, number>();
     const workflow = query.segment.startsWith('workflow:') ? query.segment.slice('workflow:'.length) : null;
     const sums = new Map<number, { sent: number; failed: number; unsubscribed: number }>();
     const segments = new Set<string>(rows.length > 0 ? ['all'] : []);
@@ -277,7 +299,9 @@ export function createAnalyticsService(options: {
           ? { value: s.sent, count: s.sent }
           : share === 'bounced'
             ? { value: attempts > 0 ? s.failed / attempts : null, count: attempts }
-            : { value: s.sent > 0 ? s.unsubscribed / s.sent : null, count: s.sent }),
+            : share === 'replied'
+              ? { value: s.sent > 0 ? (replies.get(start) ?? 0) / s.sent : null, count: s.sent }
+              : { value: s.sent > 0 ? s.unsubscribed / s.sent : null, count: s.sent }),
       });
     }
     return { ...seriesHead(query, from, to), points, segments: [...segments].sort() };

@@ -17,7 +17,9 @@ export type DomainEventType =
   | 'alert.resolved'
   | 'metrics.evaluated'
   | 'optimiser.adjusted'
-  | 'optimiser.adjustment_settled';
+  | 'optimiser.adjustment_settled'
+  | 'email.replied'
+  | 'meeting.booked';
 
 export interface DomainEvent {
   id: string;
@@ -28,7 +30,8 @@ export interface DomainEvent {
   /**
    * The id of what the event is about: a lead id, a chat session id for `chat.*`, an alert id for
    * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`, a decision id
-   * for `council.decided`, a lead id for `outcome.recorded`.
+   * for `council.decided`, a lead id for `outcome.recorded`, `email.replied` (the run id when the
+   * run had no lead) and `meeting.booked`.
    */
   subject: string;
   data: Record<string, unknown>;

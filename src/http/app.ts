@@ -14,6 +14,7 @@ import { registerChatKnowledgeRoutes } from './routes/chat-knowledge-routes.ts';
 import { registerChatRoutes } from './routes/chat-routes.ts';
 import { registerConsoleWeb } from './routes/console-web.ts';
 import { registerCouncilRoutes } from './routes/council-routes.ts';
+import { registerEngagementRoutes } from './routes/engagement-routes.ts';
 import { registerIdentityRoutes } from './routes/identity-routes.ts';
 import { registerIngestRoutes } from './routes/ingest-routes.ts';
 import { registerOptimiserRoutes } from './routes/optimiser-routes.ts';
@@ -191,6 +192,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
   registerWorkflowHookRoutes(app, catalog, deps);
   registerTemplateRoutes(app, catalog, deps);
   registerOptimiserRoutes(app, catalog, deps);
+  registerEngagementRoutes(app, catalog, deps);
 
   let document: Record<string, unknown> | null = null;
   const openApiDocument = () => {

@@ -62,6 +62,40 @@ export interface WorkflowHttp {
   ): Promise<Result<GeneratedWorkflow, GenerationRefusal>>;
 }
 
+/** A reply to workflow e-mail, as an inbound-parse webhook delivers it (only the ids are kept). */
+export interface InboundReply {
+  inReplyTo?: string | undefined;
+  references?: string | undefined;
+}
+
+export interface MeetingBooking {
+  leadId: string;
+  /** Epoch milliseconds. */
+  startsAt: number;
+  workflowId?: string | undefined;
+  /** The calendar's id of the booking: a redelivery with the same id counts once. */
+  externalId?: string | undefined;
+}
+
+/** Replies to workflow e-mail and meetings booked (built in `src/main/engagements.ts`). */
+export interface Engagements {
+  /** Matches the reply to the sent message; `not_found` when none of this workspace matches. */
+  recordReply(
+    workspaceId: string,
+    reply: InboundReply,
+  ): Promise<{
+    runId: string;
+    stepKey: string;
+    workflowId: string;
+    leadId: string | null;
+    replayed: boolean;
+  }>;
+  recordMeeting(
+    workspaceId: string,
+    meeting: MeetingBooking,
+  ): Promise<{ leadId: string; workflowId: string | null; replayed: boolean }>;
+}
+
 export type LifecycleState = 'starting' | 'ready' | 'draining';
 
 /** What the HTTP layer needs; built by the composition root. */
@@ -108,4 +142,6 @@ export interface HttpDeps {
   ssePollMs?: number;
   /** The live optimiser: alerts, adjustments, policy, guarantee report. */
   optimiser?: LiveOptimiser;
+  /** Replies and meetings (absent: their routes answer 404). */
+  engagements?: Engagements;
 }

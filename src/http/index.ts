@@ -1,6 +1,6 @@
 export type { HttpApp } from './app.ts';
 export { createHttpApp } from './app.ts';
-export type { LifecycleState, WorkflowHttp } from './deps.ts';
+export type { Engagements, InboundReply, LifecycleState, MeetingBooking, WorkflowHttp } from './deps.ts';
 
 export {} from './problem.ts';
 

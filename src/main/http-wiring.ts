@@ -2,6 +2,7 @@ import { createFunnelService } from '../analytics/index.ts';
 import type { SecretBox } from '../core/index.ts';
 import type { HttpApp } from '../http/index.ts';
 import { createIdentityClaims } from '../leads/index.ts';
+import { createEngagements } from './engagements.ts';
 import { createFunnelSource } from './funnel-source.ts';
 import type { Runtime } from './runtime-types.ts';
 
@@ -47,5 +48,6 @@ export async function createRuntimeHttp(
     ssePollMs: extra.ssePollMs,
     workflows: runtime.workflows,
     optimiser: runtime.optimiser,
+    engagements: createEngagements({ store, events: runtime.events, clock }),
   });
 }

@@ -132,7 +132,7 @@ export interface paths {
         };
         /**
          * A streaming metric as a series over 1m, 15m, 1h or 1d windows, per segment
-         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, model_spend, cost_per_qualified and cost_per_conversion (model spend in US dollars, total / per qualified lead / per conversion: each model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama cost 0). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>; outcomes, conversions and conversion_rate also industry:<industry> and region:<region> (the council vocabularies).
+         * @description Rolled up per minute from the workspace’s domain events (persisted, so a restart loses nothing). Metrics: arrivals, qualified, qualification_rate, scored, mean_score; speed_to_lead_p50/p90 (seconds from acceptance to qualification); handoff_wait_p50/p90 (seconds from a chat hand-off request to a person joining); chats_ended, chat_dropoff (share of chats that stopped at a question); outcomes, conversions, conversion_rate, value; model_calls, model_tokens, model_spend, cost_per_qualified and cost_per_conversion (model spend in US dollars, total / per qualified lead / per conversion: each model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama cost 0). Segments: all, source:<source>, playbook:<playbook>, question:<playbook>/<question>; outcomes, conversions and conversion_rate also industry:<industry> and region:<region> (the council vocabularies). Workflow e-mail: emails_sent, bounce_rate, unsubscribe_rate, replies, reply_rate (replies over sends in the window) and meetings, also per workflow:<workflowId>.
          */
         get: operations["getMetricSeries"];
         put?: never;
@@ -497,6 +497,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/email/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A reply to a workflow e-mail, as an inbound-parse webhook posts it (Mailgun/SendGrid-like fields)
+         * @description Matched to the sent message by `inReplyTo`, then `references` (newest first), within the caller’s workspace. Records `email.replied` (run, step, workflow, lead) once per sent message; the body and addresses are not stored. No match: 404, nothing recorded.
+         */
+        post: operations["receiveEmailReply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events/{eventId}": {
         parameters: {
             query?: never;
@@ -521,7 +541,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled */
+        /** Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled, email.replied, meeting.booked */
         get: operations["streamEvents"];
         put?: never;
         post?: never;
@@ -767,6 +787,26 @@ export interface paths {
         get: operations["getLeadScore"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A meeting booked with a lead (from a calendar integration), counted for the workflow that led to it
+         * @description Without `workflowId`, the meeting counts for the workflow whose e-mail reached the lead last. With `externalId` (the calendar’s booking id), a redelivery counts once.
+         */
+        post: operations["recordMeeting"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2468,7 +2508,7 @@ export interface operations {
         parameters: {
             query: {
                 from?: string;
-                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
+                metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "replies" | "reply_rate" | "meetings" | "score_psi";
                 segment?: string;
                 to?: string;
                 window?: "1m" | "15m" | "1h" | "1d";
@@ -2489,7 +2529,7 @@ export interface operations {
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
-                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "score_psi";
+                        metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "replies" | "reply_rate" | "meetings" | "score_psi";
                         points: {
                             count: number;
                             start: string;
@@ -4150,6 +4190,54 @@ export interface operations {
             };
         };
     };
+    receiveEmailReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: string;
+                    html?: string;
+                    inReplyTo?: string;
+                    messageId?: string;
+                    references?: string;
+                    subject?: string;
+                    text?: string;
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The sent message the reply answers; `replayed` when it was already counted replied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        leadId: string | null;
+                        replayed: boolean;
+                        runId: string;
+                        stepKey: string;
+                        workflowId: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getEvent: {
         parameters: {
             query?: never;
@@ -5065,6 +5153,49 @@ export interface operations {
                         score: number;
                         scorer: string;
                         status: string;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordMeeting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    externalId?: string;
+                    leadId: string;
+                    /** Format: date-time */
+                    startsAt: string;
+                    workflowId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The meeting, recorded (or `replayed`: already recorded) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        leadId: string;
+                        replayed: boolean;
+                        workflowId: string | null;
                     };
                 };
             };

@@ -12,7 +12,7 @@ import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const SEGMENT =
-  /^(all|(source|playbook|industry|region):[A-Za-z0-9_.:-]{1,100}|question:[A-Za-z0-9_.:-]{1,100}\/[A-Za-z0-9_.:-]{1,100})$/;
+  /^(all|(source|playbook|industry|region|workflow):[A-Za-z0-9_.:-]{1,100}|question:[A-Za-z0-9_.:-]{1,100}\/[A-Za-z0-9_.:-]{1,100})$/;
 const windowNames = Object.keys(WINDOWS) as [WindowName, ...WindowName[]];
 
 const metricSeriesSchema = z.object({
@@ -96,7 +96,9 @@ export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCata
       'model’s tokens at its price, LEADLOOP_MODEL_PRICES or the providers’ list prices; offline and Ollama ' +
       'cost 0). Segments: all, source:<source>, ' +
       'playbook:<playbook>, question:<playbook>/<question>; outcomes, conversions and conversion_rate also ' +
-      'industry:<industry> and region:<region> (the council vocabularies).',
+      'industry:<industry> and region:<region> (the council vocabularies). Workflow e-mail: emails_sent, ' +
+      'bounce_rate, unsubscribe_rate, replies, reply_rate (replies over sends in the window) and meetings, ' +
+      'also per workflow:<workflowId>.',
     tag: 'Analytics',
     auth: 'read',
     query: z
@@ -106,7 +108,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCata
           .string()
           .regex(
             SEGMENT,
-            'must be all, source:<source>, playbook:<playbook>, industry:<industry>, region:<region> or question:<playbook>/<question>',
+            'must be all, source:<source>, playbook:<playbook>, industry:<industry>, region:<region>, workflow:<workflow> or question:<playbook>/<question>',
           )
           .default('all'),
         window: z.enum(windowNames).default('1h'),

@@ -66,7 +66,7 @@ export function registerStreamRoute(
     url: '/v1/events/stream',
     operationId: 'streamEvents',
     summary:
-      'Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled',
+      'Server-sent events: lead.*, chat.*, alert.opened/acknowledged/resolved, metrics.evaluated, optimiser.adjusted/adjustment_settled, email.replied, meeting.booked',
     tag: 'Events',
     auth: 'read',
     query: z

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { HttpDeps } from '../deps.ts';
+import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+
+const header = z.string().max(4000);
+
+/**
+ * Replies to workflow e-mail and meetings booked: what the reply and meeting metrics count.
+ * Called by the workspace's mail provider (an inbound-parse webhook) and calendar, with a key of
+ * scope `ingest` (the write scope) or `admin`.
+ */
+export function registerEngagementRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+  const { tenants, engagements } = deps;
+  if (!engagements) return;
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/email/inbound',
+    operationId: 'receiveEmailReply',
+    summary:
+      'A reply to a workflow e-mail, as an inbound-parse webhook posts it (Mailgun/SendGrid-like fields)',
+    description:
+      'Matched to the sent message by `inReplyTo`, then `references` (newest first), within the caller’s workspace. ' +
+      'Records `email.replied` (run, step, workflow, lead) once per sent message; the body and addresses are not stored. ' +
+      'No match: 404, nothing recorded.',
+    tag: 'Workflows',
+    auth: 'ingest',
+    body: z
+      .object({
+        from: z.string().trim().min(3).max(320),
+        to: z.string().trim().min(3).max(2000),
+        subject: z.string().max(2000).optional(),
+        inReplyTo: header.optional(),
+        references: header.optional(),
+        text: z.string().max(200_000).optional(),
+        html: z.string().max(400_000).optional(),
+        messageId: z.string().max(1000).optional(),
+      })
+      .strict(),
+    responses: {
+      200: {
+        description: 'The sent message the reply answers; `replayed` when it was already counted replied',
+        schema: z.object({
+          runId: z.string(),
+          stepKey: z.string(),
+          workflowId: z.string(),
+          leadId: z.string().nullable(),
+          replayed: z.boolean(),
+        }),
+      },
+    },
+    async handler({ principal, body }) {
+      return engagements.recordReply(workspaceOf(principal).workspaceId, {
+        inReplyTo: body.inReplyTo,
+        references: body.references,
+      });
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/meetings',
+    operationId: 'recordMeeting',
+    summary:
+      'A meeting booked with a lead (from a calendar integration), counted for the workflow that led to it',
+    description:
+      'Without `workflowId`, the meeting counts for the workflow whose e-mail reached the lead last. ' +
+      'With `externalId` (the calendar’s booking id), a redelivery counts once.',
+    tag: 'Workflows',
+    auth: 'ingest',
+    body: z
+      .object({
+        leadId: z.string().min(1).max(100),
+        startsAt: z.iso.datetime({ offset: true }),
+        workflowId: z.string().min(1).max(100).optional(),
+        externalId: z.string().min(1).max(500).optional(),
+      })
+      .strict(),
+    responses: {
+      200: {
+        description: 'The meeting, recorded (or `replayed`: already recorded)',
+        schema: z.object({ leadId: z.string(), workflowId: z.string().nullable(), replayed: z.boolean() }),
+      },
+    },
+    async handler({ principal, body }) {
+      return engagements.recordMeeting(workspaceOf(principal).workspaceId, {
+        leadId: body.leadId,
+        startsAt: Date.parse(body.startsAt),
+        workflowId: body.workflowId,
+        externalId: body.externalId,
+      });
+    },
+  });
+}
