@@ -363,13 +363,16 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           ...(agent.name ? { name: agent.name } : {}),
         });
         const result = await applyTurn(stored, turn);
-        await audit.append(store.db, ctx.workspaceId, {
-          actor,
-          action: 'chat.taken_over',
-          subject: sessionId,
-          reason: `agent ${agent.id} took over the conversation; the bot is silent until release`,
-          data: { agentId: agent.id },
-        });
+        // In a transaction: the head's row lock orders this append after any other of the workspace.
+        await store.transaction((trx) =>
+          audit.append(trx, ctx.workspaceId, {
+            actor,
+            action: 'chat.taken_over',
+            subject: sessionId,
+            reason: `agent ${agent.id} took over the conversation; the bot is silent until release`,
+            data: { agentId: agent.id },
+          }),
+        );
         return result;
       });
     },
@@ -438,12 +441,15 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return serialised(sessionId, async () => {
         const stored = await forWorkspace(ctx, sessionId);
         const result = await applyTurn(stored, await engineFor(ctx.workspaceId).release(stored.state));
-        await audit.append(store.db, ctx.workspaceId, {
-          actor,
-          action: 'chat.released',
-          subject: sessionId,
-          reason: 'the conversation was handed back to the bot',
-        });
+        // In a transaction: the head's row lock orders this append after any other of the workspace.
+        await store.transaction((trx) =>
+          audit.append(trx, ctx.workspaceId, {
+            actor,
+            action: 'chat.released',
+            subject: sessionId,
+            reason: 'the conversation was handed back to the bot',
+          }),
+        );
         return result;
       });
     },
