@@ -165,7 +165,8 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
               nextSweep = clock.now() + Math.max(1000, Math.min(visibilityMs / 4, resendAfterMs, 15_000));
             }
             // A worker relays only the pools it runs: a pool nobody runs keeps its jobs in the database.
-            for (const pool of pools) await relay.relay(pool, opts.concurrency * (options.bufferPerWorker ?? 4));
+            for (const pool of pools)
+              await relay.relay(pool, opts.concurrency * (options.bufferPerWorker ?? 4));
           } catch (error) {
             onError(error);
           }
