@@ -46,8 +46,9 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
       /** The company domain's API root (`https://acme.pipedrive.com/api`); default the public API. */
       baseUrl: z.url().optional(),
       /**
-       * The API key (40-hex hash) of a text custom field on deals and leads that keeps the step's
-       * idempotency key, so a retried deal or lead creation finds the first one.
+       * The API key (40-hex hash) of a text custom field on deals and leads that also keeps the
+       * step's idempotency key, found through Pipedrive's search. Optional: without it a retried
+       * deal or lead creation is found by its `origin_id` among the person's deals or leads.
        */
       keyField: z.string().min(1).max(100).optional(),
     })
