@@ -8,6 +8,7 @@ import {
   str,
   templater,
 } from './mapper-kit.ts';
+import { hubspotRead } from './vendor-requests.ts';
 
 /** Mappers of n8n's action nodes: e-mail and Gmail, Slack and Teams, HubSpot and Salesforce, HTTP Request, Twilio, Execute Workflow. */
 
@@ -74,9 +75,15 @@ const CRM_OBJECT: Record<string, 'contact' | 'lead' | 'company' | 'deal'> = {
 export function crmNode(node: N8nNode, p: Record<string, unknown>, ctx: MapContext): NodeMapping {
   const { t, reasons } = templater(ctx);
   const provider = node.type.endsWith('.hubspot') ? 'hubspot' : 'salesforce';
-  const resource = str(p.resource) ?? (provider === 'hubspot' ? 'deal' : 'lead');
+  // n8n leaves defaults out of saved parameters: HubSpot v1 defaults to deals, v2 to contacts.
+  const hubspotDefault = (node.typeVersion ?? 1) >= 2 ? 'contact' : 'deal';
+  const resource = str(p.resource) ?? (provider === 'hubspot' ? hubspotDefault : 'lead');
   const operation =
     str(p.operation) ?? (provider === 'hubspot' && resource === 'contact' ? 'upsert' : 'create');
+  if (provider === 'hubspot') {
+    const read = hubspotRead(node, p, ctx, resource, operation);
+    if (read) return read;
+  }
   const object = CRM_OBJECT[resource];
   if (!object || !['create', 'upsert', 'update'].includes(operation)) {
     return opaque(node, `${provider} ${resource} ${operation} has no Leadloop step`);

@@ -149,6 +149,4 @@ export const REPORTED: Record<string, string> = {
     'Leadloop runs carry JSON, not binary files: extract the file (CSV, PDF, spreadsheet) before it reaches the workflow',
   googleDrive:
     'Leadloop runs carry JSON, not files: Google Drive uploads, downloads and sharing stay outside the lead workflow',
-  linkedIn:
-    'LinkedIn posts are publishing, not a lead action, and LinkedIn does not let tools message leads; no Leadloop step',
 };

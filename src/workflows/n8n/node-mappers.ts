@@ -21,6 +21,7 @@ import {
 } from './mapper-kit.ts';
 import { cronFromCronNode, cronFromScheduleRule } from './schedule.ts';
 import { airtableNode, googleSheetsNode, pipedriveNode } from './table-mappers.ts';
+import { linkedInNode } from './vendor-requests.ts';
 
 const WEBHOOK_PUSH_TRIGGERS = new Set([
   'formTrigger',
@@ -135,6 +136,7 @@ const N8N_MAPPERS: Record<string, Mapper> = {
   googleSheets: googleSheetsNode,
   airtable: airtableNode,
   pipedrive: pipedriveNode,
+  linkedIn: linkedInNode,
   splitOut: splitOutNode,
   aggregate: aggregateNode,
   markdown: markdownNode,
