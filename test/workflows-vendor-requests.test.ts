@@ -14,7 +14,12 @@ import { startWorkflowApp } from './support/workflow-fixtures.ts';
  */
 
 const ACTOR = { type: 'system' as const, id: 'test' };
-const ORIGINS = ['https://api.hubapi.com', 'https://api.pipedrive.com', 'https://api.linkedin.com'];
+const ORIGINS = [
+  'https://api.hubapi.com',
+  'https://api.pipedrive.com',
+  'https://api.linkedin.com',
+  'https://slack.com',
+];
 
 const n8nWorkflow = {
   name: 'Enrich and announce',
@@ -66,11 +71,37 @@ const n8nWorkflow = {
         additionalFields: {},
       },
     },
+    {
+      name: 'Mark handled',
+      type: 'n8n-nodes-base.slack',
+      typeVersion: 2.2,
+      parameters: {
+        operation: 'update',
+        channelId: { __rl: true, mode: 'id', value: 'C080KBCK1TL' },
+        ts: '={{ $json.trigger.ts }}',
+        text: '=Handled: {{ $json.trigger.company }}',
+        otherOptions: {},
+        updateFields: {},
+      },
+    },
+    {
+      name: 'React',
+      type: 'n8n-nodes-base.slack',
+      typeVersion: 2.2,
+      parameters: {
+        resource: 'reaction',
+        name: 'white_check_mark',
+        channelId: { __rl: true, mode: 'id', value: 'C080KBCK1TL' },
+        timestamp: '={{ $json.trigger.ts }}',
+      },
+    },
   ],
   connections: {
     Start: { main: [[{ node: 'Find contact', type: 'main', index: 0 }]] },
     'Find contact': { main: [[{ node: 'Find person', type: 'main', index: 0 }]] },
     'Find person': { main: [[{ node: 'Announce', type: 'main', index: 0 }]] },
+    Announce: { main: [[{ node: 'Mark handled', type: 'main', index: 0 }]] },
+    'Mark handled': { main: [[{ node: 'React', type: 'main', index: 0 }]] },
   },
 };
 
@@ -122,15 +153,28 @@ function vendorAnswer(request: ReceivedRequest, res: import('node:http').ServerR
     res.writeHead(201, { 'x-restli-id': 'urn:li:share:6844785523593134080' });
     return void res.end();
   }
+  if (request.method === 'POST' && url.pathname.startsWith('/api/')) {
+    if (request.headers.authorization !== 'Bearer xoxb-test') return flaw('bearer token');
+    if (!String(request.headers['content-type']).startsWith('application/json')) return flaw('JSON body');
+    const body = JSON.parse(request.body) as Record<string, unknown>;
+    const required = {
+      '/api/chat.update': ['channel', 'ts', 'text'],
+      '/api/reactions.add': ['channel', 'name', 'timestamp'],
+    }[url.pathname];
+    if (!required) return flaw(`no such method ${url.pathname}`);
+    if (!required.every((k) => typeof body[k] === 'string' && body[k] !== ''))
+      return flaw(required.join(', '));
+    return json(200, { ok: true, channel: body.channel, ts: body.ts ?? body.timestamp });
+  }
   flaw(`no such endpoint ${request.method} ${url.pathname}`);
 }
 
-describe('n8n vendor reads and LinkedIn posts imported as HTTP requests', () => {
+describe('n8n vendor reads, LinkedIn posts and Slack Web API calls imported as HTTP requests', () => {
   it('maps each node to its vendor request and says what differs from n8n', () => {
     const imported = importN8nWorkflow(n8nWorkflow);
     assert.ok(imported.ok);
     const byName = new Map(imported.report.nodes.map((n) => [n.name, n]));
-    for (const name of ['Find contact', 'Find person', 'Announce']) {
+    for (const name of ['Find contact', 'Find person', 'Announce', 'Mark handled', 'React']) {
       assert.equal(byName.get(name)?.outcome, 'approximated', name);
       assert.ok(
         byName.get(name)?.reasons.some((r) => r.includes('credential')),
@@ -169,7 +213,7 @@ describe('n8n vendor reads and LinkedIn posts imported as HTTP requests', () => 
     });
   });
 
-  it('keeps image posts, engagements and unknown filters unmapped with the reason', () => {
+  it('keeps image posts and filters the CRM search lacks unmapped, with the reason', () => {
     const imported = importN8nWorkflow({
       nodes: [
         {
@@ -226,6 +270,7 @@ for (const dialect of DIALECTS) {
           value: 'pd-token',
         });
         await put(runtime.store.db, scope, 'linkedin_token', { kind: 'bearer_token', token: 'li-token' });
+        await put(runtime.store.db, scope, 'slack_token', { kind: 'bearer_token', token: 'xoxb-test' });
       });
     });
     after(async () => {
@@ -249,7 +294,7 @@ for (const dialect of DIALECTS) {
         const { runId } = await runtime.workflows.service.run(
           ws,
           created.id,
-          { leadId: null, data: { email: 'ann@example.com', company: 'Initech' } },
+          { leadId: null, data: { email: 'ann@example.com', company: 'Initech', ts: '1405894322.002768' } },
           ACTOR,
         );
         const run = await eventually(async () => {
@@ -281,6 +326,19 @@ for (const dialect of DIALECTS) {
           lifecycleState: 'PUBLISHED',
           isReshareDisabledByAuthor: false,
         });
+        assert.deepEqual(JSON.parse(sink.requests.find((r) => r.url === '/api/chat.update')?.body ?? '{}'), {
+          channel: 'C080KBCK1TL',
+          ts: '1405894322.002768',
+          text: 'Handled: Initech',
+        });
+        assert.deepEqual(
+          JSON.parse(sink.requests.find((r) => r.url === '/api/reactions.add')?.body ?? '{}'),
+          {
+            channel: 'C080KBCK1TL',
+            name: 'white_check_mark',
+            timestamp: '1405894322.002768',
+          },
+        );
         const search = sink.requests.find((r) => r.url.startsWith('/v1/persons/search'));
         assert.equal(new URL(`http://x${search?.url}`).searchParams.get('term'), 'ann@example.com');
       }));

@@ -8,7 +8,7 @@ import {
   str,
   templater,
 } from './mapper-kit.ts';
-import { hubspotRead } from './vendor-requests.ts';
+import { hubspotRead, slackWebApi } from './vendor-requests.ts';
 
 /** Mappers of n8n's action nodes: e-mail and Gmail, Slack and Teams, HubSpot and Salesforce, HTTP Request, Twilio, Execute Workflow. */
 
@@ -49,6 +49,8 @@ export function slackNode(node: N8nNode, p: Record<string, unknown>, ctx: MapCon
   const ok = isTeams
     ? ['channelMessage', 'chatMessage'].includes(resource) && operation === 'create'
     : resource === 'message' && operation === 'post';
+  const api = !ok && !isTeams ? slackWebApi(node, p, ctx, resource) : null;
+  if (api) return api;
   if (!ok)
     return opaque(node, `${isTeams ? 'Teams' : 'Slack'} ${resource} ${operation} has no Leadloop step`);
   reasons.push('the channel is set by the incoming-webhook credential named in `webhook`');

@@ -305,3 +305,121 @@ export function linkedInNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappin
     reasons,
   );
 }
+
+const SLACK_API = 'https://slack.com/api';
+
+/** Slack Web API methods by n8n resource and operation: [HTTP method, API method]. */
+const SLACK_METHODS: Record<string, Record<string, ['GET' | 'POST', string]>> = {
+  message: {
+    update: ['POST', 'chat.update'],
+    delete: ['POST', 'chat.delete'],
+    getPermalink: ['GET', 'chat.getPermalink'],
+    search: ['GET', 'search.messages'],
+  },
+  reaction: {
+    add: ['POST', 'reactions.add'],
+    remove: ['POST', 'reactions.remove'],
+    get: ['GET', 'reactions.get'],
+  },
+  channel: {
+    create: ['POST', 'conversations.create'],
+    archive: ['POST', 'conversations.archive'],
+    unarchive: ['POST', 'conversations.unarchive'],
+    invite: ['POST', 'conversations.invite'],
+    join: ['POST', 'conversations.join'],
+    leave: ['POST', 'conversations.leave'],
+    open: ['POST', 'conversations.open'],
+    rename: ['POST', 'conversations.rename'],
+    setPurpose: ['POST', 'conversations.setPurpose'],
+    setTopic: ['POST', 'conversations.setTopic'],
+    get: ['GET', 'conversations.info'],
+    getAll: ['GET', 'conversations.list'],
+    history: ['GET', 'conversations.history'],
+    replies: ['GET', 'conversations.replies'],
+    member: ['GET', 'conversations.members'],
+  },
+  user: {
+    info: ['GET', 'users.info'],
+    getAll: ['GET', 'users.list'],
+    getPresence: ['GET', 'users.getPresence'],
+  },
+};
+
+/** n8n's default operation per Slack resource (left out of saved parameters). */
+const SLACK_DEFAULT_OP: Record<string, string> = {
+  message: 'post',
+  reaction: 'add',
+  channel: 'create',
+  user: 'info',
+};
+
+/**
+ * Slack operations other than posting a message (which is the incoming-webhook `chat_message`
+ * step) as Slack Web API calls (`https://slack.com/api/<method>`, a bot token as bearer; JSON body
+ * for writes, query arguments for reads). Null when the operation has no Web API method here
+ * (files, which upload binary data; profiles; sendAndWait, which waits for a person).
+ */
+export function slackWebApi(node: N8nNode, p: Rec, ctx: MapContext, resource: string): NodeMapping | null {
+  const operation = str(p.operation) ?? SLACK_DEFAULT_OP[resource] ?? '';
+  const method = SLACK_METHODS[resource]?.[operation];
+  if (!method) return null;
+  const { t, reasons } = templater(ctx);
+  const args: Record<string, string> = {};
+  const put = (name: string, value: unknown, what: string) => {
+    const v = locatorValue(value);
+    if (v === undefined || v === null || v === '') return;
+    args[name] = Array.isArray(v) ? v.map((x) => t(x, what)).join(',') : t(v, what);
+  };
+  const options = {
+    ...rec(p.otherOptions),
+    ...rec(p.options),
+    ...rec(p.filters),
+    ...rec(p.additionalFields),
+  };
+  put('channel', p.channelId ?? p.channel, 'channel');
+  if (resource === 'message') {
+    put('ts', p.ts, 'ts');
+    if (operation === 'update') put('text', p.text, 'text');
+    if (operation === 'search') {
+      put('query', p.query, 'query');
+      if (typeof p.limit === 'number') args.count = String(Math.min(Math.max(1, Math.round(p.limit)), 100));
+      reasons.push('search.messages needs a user token (search:read), not a bot token');
+    }
+    if (operation === 'getPermalink') put('message_ts', p.timestamp ?? p.ts, 'ts');
+  } else if (resource === 'reaction') {
+    put('name', p.name, 'emoji name');
+    put('timestamp', p.timestamp, 'timestamp');
+  } else if (resource === 'channel') {
+    if (operation === 'create') {
+      if (!args.channel) return opaque(node, 'a Slack channel create without a name');
+      args.name = args.channel;
+      delete args.channel;
+      if (p.channelVisibility === 'private' || options.isPrivate === true) args.is_private = 'true';
+    }
+    if (operation === 'invite' || operation === 'open') put('users', p.userIds ?? options.users, 'users');
+    if (operation === 'replies') put('ts', p.ts, 'ts');
+    if (operation === 'rename') put('name', p.name, 'name');
+    if (operation === 'setPurpose') put('purpose', p.purpose, 'purpose');
+    if (operation === 'setTopic') put('topic', p.topic, 'topic');
+    if (operation === 'getAll' && options.excludeArchived === true) args.exclude_archived = 'true';
+  } else if (resource === 'user') {
+    put('user', p.user, 'user');
+  }
+  if (p.returnAll === true) reasons.push('one page of results is read (Slack pages by cursor), not all');
+  reasons.push(tokenReason('slack_token', "bearer_token: the Slack app's bot token"));
+  reasons.push('Slack answers a failed call with 200 and `ok: false`; the step does not fail on it');
+  const isRead = method[0] === 'GET';
+  return step(
+    {
+      type: 'http_request',
+      method: method[0],
+      url: `${SLACK_API}/${method[1]}`,
+      ...(isRead ? (Object.keys(args).length > 0 ? { query: args } : {}) : { body: args }),
+      credential: 'slack_token',
+      // The business's own workspace, as the chat_message step posts to.
+      sharing: 'service_provider',
+      ...(isRead ? { saveAs: saveAs(node) } : {}),
+    },
+    reasons,
+  );
+}
