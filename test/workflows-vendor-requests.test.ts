@@ -118,12 +118,7 @@ function vendorAnswer(request: ReceivedRequest, res: import('node:http').ServerR
     const body = JSON.parse(request.body) as Record<string, unknown>;
     const filter = (body.filterGroups as { filters: Record<string, unknown>[] }[] | undefined)?.[0]
       ?.filters?.[0];
-    if (
-      !filter ||
-      filter.propertyName !== 'email' ||
-      filter.operator !== 'EQ' ||
-      typeof filter.value !== 'string'
-    )
+    if (filter?.propertyName !== 'email' || filter.operator !== 'EQ' || typeof filter.value !== 'string')
       return flaw('filterGroups[].filters[] of { propertyName, operator, value }');
     return json(200, {
       total: 1,
