@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { importN8nWorkflow, type Workflow } from '../src/workflows/index.ts';
+import { exportN8nWorkflow } from '../src/workflows/n8n/index.ts';
 import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, type ReceivedRequest, startHttpSink } from './support/sinks.ts';
 import { startWorkflowApp } from './support/workflow-fixtures.ts';
@@ -19,6 +20,7 @@ const ORIGINS = [
   'https://api.pipedrive.com',
   'https://api.linkedin.com',
   'https://slack.com',
+  'https://www.example.com',
 ];
 
 const n8nWorkflow = {
@@ -72,6 +74,33 @@ const n8nWorkflow = {
       },
     },
     {
+      name: 'Fetch page',
+      type: 'n8n-nodes-base.httpRequest',
+      typeVersion: 4.2,
+      parameters: { url: 'https://www.example.com/news', options: {} },
+    },
+    {
+      name: 'Scrape',
+      type: 'n8n-nodes-base.html',
+      typeVersion: 1.2,
+      parameters: {
+        operation: 'extractHtmlContent',
+        extractionValues: {
+          values: [
+            { key: 'headline', cssSelector: 'h1', skipSelectors: '.ad' },
+            {
+              key: 'links',
+              cssSelector: 'a',
+              returnValue: 'attribute',
+              attribute: 'href',
+              returnArray: true,
+            },
+          ],
+        },
+        options: { cleanUpText: true },
+      },
+    },
+    {
       name: 'Mark handled',
       type: 'n8n-nodes-base.slack',
       typeVersion: 2.2,
@@ -79,7 +108,7 @@ const n8nWorkflow = {
         operation: 'update',
         channelId: { __rl: true, mode: 'id', value: 'C080KBCK1TL' },
         ts: '={{ $json.trigger.ts }}',
-        text: '=Handled: {{ $json.trigger.company }}',
+        text: '=Handled: {{ $json.trigger.company }} ({{ $json.headline }})',
         otherOptions: {},
         updateFields: {},
       },
@@ -100,7 +129,9 @@ const n8nWorkflow = {
     Start: { main: [[{ node: 'Find contact', type: 'main', index: 0 }]] },
     'Find contact': { main: [[{ node: 'Find person', type: 'main', index: 0 }]] },
     'Find person': { main: [[{ node: 'Announce', type: 'main', index: 0 }]] },
-    Announce: { main: [[{ node: 'Mark handled', type: 'main', index: 0 }]] },
+    Announce: { main: [[{ node: 'Fetch page', type: 'main', index: 0 }]] },
+    'Fetch page': { main: [[{ node: 'Scrape', type: 'main', index: 0 }]] },
+    Scrape: { main: [[{ node: 'Mark handled', type: 'main', index: 0 }]] },
     'Mark handled': { main: [[{ node: 'React', type: 'main', index: 0 }]] },
   },
 };
@@ -147,6 +178,12 @@ function vendorAnswer(request: ReceivedRequest, res: import('node:http').ServerR
       return flaw('distribution.feedDistribution');
     res.writeHead(201, { 'x-restli-id': 'urn:li:share:6844785523593134080' });
     return void res.end();
+  }
+  if (request.method === 'GET' && url.pathname === '/news') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return void res.end(
+      '<html><body><h1>Big\n  news <span class="ad">AD</span></h1><a href="/one">1</a><a href="/two">2</a></body></html>',
+    );
   }
   if (request.method === 'POST' && url.pathname.startsWith('/api/')) {
     if (request.headers.authorization !== 'Bearer xoxb-test') return flaw('bearer token');
@@ -206,6 +243,36 @@ describe('n8n vendor reads, LinkedIn posts and Slack Web API calls imported as H
       fields: 'email',
       limit: '1',
     });
+  });
+
+  it('maps HTML extraction to html_extract and exports it back to the same n8n node', () => {
+    const imported = importN8nWorkflow(n8nWorkflow);
+    assert.ok(imported.ok);
+    const scrape = imported.report.nodes.find((n) => n.name === 'Scrape');
+    assert.equal(scrape?.outcome, 'approximated');
+    assert.match(scrape?.reasons.join(' ') ?? '', /read from vars\.data/);
+    const step = imported.workflow.steps.find((s) => s.id === scrape?.step);
+    assert.deepEqual(step?.type === 'html_extract' && [step.source, step.extract, step.cleanUpText], [
+      'vars.data',
+      [
+        { key: 'headline', selector: 'h1', value: 'text', skip: '.ad' },
+        { key: 'links', selector: 'a', value: 'attribute', attribute: 'href', all: true },
+      ],
+      true,
+    ]);
+    const exported = exportN8nWorkflow(imported.workflow);
+    const node = (
+      exported.workflow.nodes as { name: string; type: string; parameters: Record<string, unknown> }[]
+    ).find((n) => n.name === 'Scrape');
+    assert.equal(node?.type, 'n8n-nodes-base.html');
+    assert.equal(node?.parameters.operation, 'extractHtmlContent');
+    assert.ok(!exported.report.embedded.includes(step?.id ?? ''), 'expressed in n8n parameters, not notes');
+    const back = importN8nWorkflow(JSON.parse(JSON.stringify(exported.workflow)));
+    assert.ok(back.ok);
+    assert.deepEqual(
+      back.workflow.steps.find((s) => s.type === 'html_extract'),
+      imported.workflow.steps.find((s) => s.type === 'html_extract'),
+    );
   });
 
   it('keeps image posts and filters the CRM search lacks unmapped, with the reason', () => {
@@ -284,7 +351,10 @@ for (const dialect of DIALECTS) {
         // A post is a third party: the verifier asks for the CCPA sale/share guard, which the user
         // adds after import; it is not what this test is about.
         for (const s of workflow.steps)
-          if (s.type === 'http_request' && s.credential === 'linkedin_token') s.sharing = 'service_provider';
+          if (s.type === 'http_request' && !s.sharing) s.sharing = 'service_provider';
+        // As the import report says: the fetching step saves its response where the extraction reads.
+        const fetchId = imported.report.nodes.find((n) => n.name === 'Fetch page')?.step;
+        for (const s of workflow.steps) if (s.type === 'http_request' && s.id === fetchId) s.saveAs = 'data';
         const created = await runtime.workflows.service.create(ws, workflow, ACTOR);
         const { runId } = await runtime.workflows.service.run(
           ws,
@@ -324,7 +394,7 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(JSON.parse(sink.requests.find((r) => r.url === '/api/chat.update')?.body ?? '{}'), {
           channel: 'C080KBCK1TL',
           ts: '1405894322.002768',
-          text: 'Handled: Initech',
+          text: 'Handled: Initech (Big news)',
         });
         assert.deepEqual(
           JSON.parse(sink.requests.find((r) => r.url === '/api/reactions.add')?.body ?? '{}'),
@@ -334,6 +404,8 @@ for (const dialect of DIALECTS) {
             timestamp: '1405894322.002768',
           },
         );
+        const scraped = outputs.find((o) => o && 'htmlLength' in o);
+        assert.deepEqual(scraped?.vars, { headline: 'Big news', links: ['/one', '/two'] });
         const search = sink.requests.find((r) => r.url.startsWith('/v1/persons/search'));
         assert.equal(new URL(`http://x${search?.url}`).searchParams.get('term'), 'ann@example.com');
       }));
