@@ -13,6 +13,20 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bearer_token'), token: z.string().min(1).max(4000) }).strict(),
   z.object({ kind: z.literal('chat_webhook'), url: z.url().max(2000) }).strict(),
   z
+    .object({
+      kind: z.literal('google_oauth'),
+      /** The OAuth client (Google Cloud console) the refresh token was issued to. */
+      clientId: z.string().min(1).max(500),
+      clientSecret: z.string().min(1).max(500),
+      refreshToken: z.string().min(1).max(2000),
+      /** The current access token and when it expires (ms); refreshed and stored back when due. */
+      accessToken: z.string().min(1).max(4000).optional(),
+      expiresAt: z.number().int().min(0).optional(),
+      /** The token endpoint; default Google's (`https://oauth2.googleapis.com/token`). */
+      tokenUrl: z.url().optional(),
+    })
+    .strict(),
+  z
     .object({ kind: z.literal('hubspot'), token: z.string().min(1).max(4000), baseUrl: z.url().optional() })
     .strict(),
   z

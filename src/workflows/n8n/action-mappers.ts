@@ -1,4 +1,5 @@
 import type { JsonTemplate } from '../dsl/index.ts';
+import { gmailApi } from './google-requests.ts';
 import {
   type MapContext,
   type N8nNode,
@@ -18,7 +19,10 @@ export function emailNode(node: N8nNode, p: Record<string, unknown>, ctx: MapCon
   if (isGmail) {
     const op = str(p.operation) ?? 'send';
     if ((p.resource ?? 'message') !== 'message' || (op !== 'send' && op !== 'reply')) {
-      return opaque(node, `Gmail ${String(p.resource ?? 'message')} ${op} has no Leadloop step`);
+      return (
+        gmailApi(node, p, ctx) ??
+        opaque(node, `Gmail ${String(p.resource ?? 'message')} ${op} has no Leadloop step`)
+      );
     }
     if (op === 'reply') reasons.push('a Gmail reply becomes a new e-mail');
   }
