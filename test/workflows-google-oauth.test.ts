@@ -35,6 +35,17 @@ const gmailWorkflow = {
       parameters: { operation: 'markAsRead', messageId: '={{ $json.trigger.id }}' },
     },
     {
+      name: 'Find folder',
+      type: 'n8n-nodes-base.googleDrive',
+      typeVersion: 3,
+      parameters: {
+        resource: 'fileFolder',
+        queryString: '={{ $json.trigger.company }}',
+        filter: { whatToSearch: 'folders' },
+        options: {},
+      },
+    },
+    {
       name: 'Fetch',
       type: 'n8n-nodes-base.gmail',
       typeVersion: 2.1,
@@ -44,7 +55,8 @@ const gmailWorkflow = {
   connections: {
     Start: { main: [[{ node: 'Label', type: 'main', index: 0 }]] },
     Label: { main: [[{ node: 'Read', type: 'main', index: 0 }]] },
-    Read: { main: [[{ node: 'Fetch', type: 'main', index: 0 }]] },
+    Read: { main: [[{ node: 'Find folder', type: 'main', index: 0 }]] },
+    'Find folder': { main: [[{ node: 'Fetch', type: 'main', index: 0 }]] },
   },
 };
 
@@ -68,8 +80,8 @@ function googleServer() {
       return json(200, { access_token: `ya29.token-${issued}`, expires_in: 3599, token_type: 'Bearer' });
     }
     const auth = String(request.headers.authorization ?? '');
-    if (auth !== `Bearer ya29.token-${issued}`)
-      return json(401, { error: { code: 401, status: 'UNAUTHENTICATED' } });
+    const n = Number(/^Bearer ya29\.token-(\d+)$/.exec(auth)?.[1] ?? 0);
+    if (n < 1 || n > issued) return json(401, { error: { code: 401, status: 'UNAUTHENTICATED' } });
     const base = '/gmail/v1/users/me/messages/m-1';
     if (request.method === 'POST' && url.pathname === `${base}/modify`) {
       const body = JSON.parse(request.body) as { addLabelIds?: unknown; removeLabelIds?: unknown };
@@ -77,6 +89,17 @@ function googleServer() {
       return ok
         ? json(200, { id: 'm-1', labelIds: ['INBOX', 'Label_42'] })
         : json(400, { error: { code: 400, message: 'labelIds must be arrays' } });
+    }
+    if (request.method === 'GET' && url.pathname === '/drive/v3/files') {
+      const q = url.searchParams.get('q');
+      if (
+        q !==
+        "trashed = false and name contains 'Initech' and mimeType = 'application/vnd.google-apps.folder'"
+      )
+        return json(400, { error: { code: 400, message: `bad q ${q}` } });
+      return json(200, {
+        files: [{ id: 'f-1', name: 'Initech', mimeType: 'application/vnd.google-apps.folder' }],
+      });
     }
     if (request.method === 'GET' && url.pathname === base && url.searchParams.get('format') === 'metadata')
       return json(200, { id: 'm-1', threadId: 't-1', snippet: 'Thanks!', labelIds: ['INBOX', 'Label_42'] });
@@ -86,7 +109,7 @@ function googleServer() {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`Gmail through a refreshed Google OAuth token (${dialect})`, () => {
+  describe(`Gmail and Drive through refreshed Google OAuth tokens (${dialect})`, () => {
     let runtime: TestRuntime;
     let http: HttpApp;
     let sink: HttpSink;
@@ -107,7 +130,7 @@ for (const dialect of DIALECTS) {
       const { runId } = await runtime.workflows.service.run(
         ws,
         workflowId,
-        { leadId: null, data: { id: 'm-1' } },
+        { leadId: null, data: { id: 'm-1', company: 'Initech' } },
         ACTOR,
       );
       return eventually(async () => {
@@ -119,6 +142,13 @@ for (const dialect of DIALECTS) {
     it('refreshes once, stores the token sealed, reuses it, and keeps the secrets out of the run', () =>
       inWorkspace(ws.workspaceId, async () => {
         const scope = { workspaceId: ws.workspaceId };
+        await runtime.workflows.credentials.put(runtime.store.db, scope, 'google_drive', {
+          kind: 'google_oauth',
+          clientId: 'client-1',
+          clientSecret: SECRET,
+          refreshToken: REFRESH,
+          tokenUrl: `${sink.url}/token`,
+        });
         await runtime.workflows.credentials.put(runtime.store.db, scope, 'gmail', {
           kind: 'google_oauth',
           clientId: 'client-1',
@@ -129,15 +159,28 @@ for (const dialect of DIALECTS) {
         const imported = importN8nWorkflow(gmailWorkflow);
         assert.ok(imported.ok);
         assert.deepEqual(
-          imported.report.nodes.filter((n) => n.type.endsWith('gmail')).map((n) => n.outcome),
-          ['approximated', 'approximated', 'approximated'],
+          imported.report.nodes
+            .filter((n) => n.type !== 'n8n-nodes-base.manualTrigger')
+            .map((n) => n.outcome),
+          ['approximated', 'approximated', 'approximated', 'approximated'],
         );
-        const text = JSON.stringify(imported.workflow).split('https://gmail.googleapis.com').join(sink.url);
+        const text = JSON.stringify(imported.workflow)
+          .split('https://gmail.googleapis.com')
+          .join(sink.url)
+          .split('https://www.googleapis.com')
+          .join(sink.url);
         const created = await runtime.workflows.service.create(ws, JSON.parse(text) as Workflow, ACTOR);
 
         const first = await runOnce(created.id);
         assert.equal(first.status, 'completed', JSON.stringify(first.steps));
-        assert.equal(google.issued(), 1, 'one refresh serves the three calls');
+        assert.equal(google.issued(), 2, 'one refresh per credential (gmail, google_drive) serves its calls');
+        const folder = first.steps.find(
+          (s) => (s.output as { saveAs?: string } | null)?.saveAs === 'find_folder',
+        );
+        assert.deepEqual(
+          (folder?.output as { response?: { files?: unknown } } | undefined)?.response?.files,
+          [{ id: 'f-1', name: 'Initech', mimeType: 'application/vnd.google-apps.folder' }],
+        );
         const stored = await runtime.workflows.credentials.reveal(
           runtime.store.db,
           scope,
@@ -168,7 +211,7 @@ for (const dialect of DIALECTS) {
 
         const second = await runOnce(created.id);
         assert.equal(second.status, 'completed');
-        assert.equal(google.issued(), 1, 'a valid stored token is reused, not refreshed');
+        assert.equal(google.issued(), 2, 'valid stored tokens are reused, not refreshed');
 
         await runtime.workflows.credentials.put(runtime.store.db, scope, 'gmail', {
           ...(stored as NonNullable<typeof stored>),
@@ -176,7 +219,7 @@ for (const dialect of DIALECTS) {
         });
         const third = await runOnce(created.id);
         assert.equal(third.status, 'completed');
-        assert.equal(google.issued(), 2, 'an expired token is refreshed');
+        assert.equal(google.issued(), 3, 'the expired gmail token is refreshed, the drive one is not');
       }));
 
     it('a revoked refresh token fails the step without retrying and without the secret in the error', () =>

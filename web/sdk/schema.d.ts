@@ -9133,6 +9133,16 @@ export interface operations {
                     /** Format: uri */
                     url: string;
                 } | {
+                    accessToken?: string;
+                    clientId: string;
+                    clientSecret: string;
+                    expiresAt?: number;
+                    /** @constant */
+                    kind: "google_oauth";
+                    refreshToken: string;
+                    /** Format: uri */
+                    tokenUrl?: string;
+                } | {
                     /** Format: uri */
                     baseUrl?: string;
                     /** @constant */

@@ -206,6 +206,4 @@ export function formNode(_node: N8nNode, p: Rec): NodeMapping {
 export const REPORTED: Record<string, string> = {
   extractFromFile:
     'Leadloop runs carry JSON, not binary files: extract the file (CSV, PDF, spreadsheet) before it reaches the workflow',
-  googleDrive:
-    'Leadloop runs carry JSON, not files: Google Drive uploads, downloads and sharing stay outside the lead workflow',
 };

@@ -141,3 +141,109 @@ export function gmailApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping | 
     reasons,
   );
 }
+
+const DRIVE_API = 'https://www.googleapis.com/drive/v3';
+const FOLDER_MIME = 'application/vnd.google-apps.folder';
+
+/** A resource locator's or plain parameter's value, as a template; undefined when empty. */
+function locator(v: unknown, t: (value: unknown, what: string) => string, what: string): string | undefined {
+  const raw = v && typeof v === 'object' && '__rl' in (v as Rec) ? (v as Rec).value : v;
+  return typeof raw === 'string' && raw.length > 0 ? t(raw, what) : undefined;
+}
+
+/**
+ * Google Drive operations on metadata (Drive API v3): search files and folders, create a folder,
+ * copy, delete or trash, share. Uploads, downloads and updates move file content, which a JSON run
+ * does not carry; they stay unmapped (null here).
+ */
+export function googleDriveApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping | null {
+  const resource = str(p.resource) ?? 'file';
+  const operation =
+    str(p.operation) ?? { file: 'upload', folder: 'create', fileFolder: 'search' }[resource] ?? '';
+  const { t, reasons } = templater(ctx);
+  const options = rec(p.options);
+  const shared = { supportsAllDrives: 'true' };
+  let request: Rec | null = null;
+  if (resource === 'fileFolder' && operation === 'search') {
+    const filter = rec(p.filter);
+    const q: string[] = ['trashed = false'];
+    if (p.searchMethod === 'query' && typeof p.queryString === 'string' && p.queryString)
+      q.push(`(${t(p.queryString, 'query')})`);
+    else if (typeof p.queryString === 'string' && p.queryString) {
+      q.push(`name contains '${t(p.queryString, 'name')}'`);
+      reasons.push("a name with a quote in it must be escaped (\\') in the Drive query");
+    }
+    if (filter.whatToSearch === 'folders') q.push(`mimeType = '${FOLDER_MIME}'`);
+    if (filter.whatToSearch === 'files') q.push(`mimeType != '${FOLDER_MIME}'`);
+    const folder = locator(filter.folderId, t, 'folder');
+    if (folder && folder !== 'root') q.push(`'${folder}' in parents`);
+    const limit = typeof p.limit === 'number' ? Math.min(Math.max(1, Math.round(p.limit)), 1000) : 50;
+    if (p.returnAll === true) reasons.push('one page of 1,000 is read, not all');
+    request = {
+      method: 'GET',
+      url: `${DRIVE_API}/files`,
+      query: {
+        q: q.join(' and '),
+        pageSize: String(p.returnAll === true ? 1000 : limit),
+        fields: 'nextPageToken, files(id, name, mimeType, webViewLink, parents)',
+        includeItemsFromAllDrives: 'true',
+        ...shared,
+      },
+    };
+  } else if (resource === 'folder' && operation === 'create') {
+    const parent = locator(p.folderId, t, 'parent folder');
+    if (typeof p.name !== 'string' || !p.name) return opaque(node, 'a Google Drive folder without a name');
+    request = {
+      method: 'POST',
+      url: `${DRIVE_API}/files`,
+      query: shared,
+      body: { name: t(p.name, 'name'), mimeType: FOLDER_MIME, ...(parent ? { parents: [parent] } : {}) },
+    };
+    reasons.push(
+      'Drive takes no idempotency key: a retried step whose answer was lost can create a second folder',
+    );
+  } else if (resource === 'file' && ['copy', 'deleteFile', 'share'].includes(operation)) {
+    const id = locator(p.fileId, t, 'file id');
+    if (!id) return opaque(node, `Google Drive ${operation} without a file id`);
+    if (operation === 'copy') {
+      const parent = p.sameFolder === false ? locator(p.folderId, t, 'folder') : undefined;
+      request = {
+        method: 'POST',
+        url: `${DRIVE_API}/files/${id}/copy`,
+        query: shared,
+        body: {
+          ...(typeof p.name === 'string' && p.name ? { name: t(p.name, 'name') } : {}),
+          ...(parent ? { parents: [parent] } : {}),
+        },
+      };
+    } else if (operation === 'deleteFile') {
+      request =
+        options.deletePermanently === true
+          ? { method: 'DELETE', url: `${DRIVE_API}/files/${id}`, query: shared }
+          : { method: 'PATCH', url: `${DRIVE_API}/files/${id}`, query: shared, body: { trashed: true } };
+    } else {
+      const perm = rec(rec(p.permissionsUi).permissionsValues);
+      if (typeof perm.role !== 'string' || typeof perm.type !== 'string')
+        return opaque(node, 'a Google Drive share without a role and type');
+      const body: Record<string, JsonTemplate> = { role: perm.role, type: perm.type };
+      if (typeof perm.emailAddress === 'string') body.emailAddress = t(perm.emailAddress, 'e-mail');
+      if (typeof perm.domain === 'string') body.domain = t(perm.domain, 'domain');
+      if (typeof perm.allowFileDiscovery === 'boolean') body.allowFileDiscovery = perm.allowFileDiscovery;
+      request = { method: 'POST', url: `${DRIVE_API}/files/${id}/permissions`, query: shared, body };
+    }
+  }
+  if (!request) return null;
+  reasons.push(
+    'authenticates with the credential "google_drive" (google_oauth: client id, secret and refresh token; the access token is refreshed when due)',
+  );
+  return step(
+    {
+      type: 'http_request',
+      credential: 'google_drive',
+      sharing: 'service_provider',
+      ...request,
+      ...(request.method === 'GET' ? { saveAs: slug(node.name) } : {}),
+    },
+    reasons,
+  );
+}

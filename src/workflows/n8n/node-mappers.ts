@@ -9,6 +9,7 @@ import {
 } from './action-mappers.ts';
 import { aggregateNode, formNode, htmlNode, markdownNode, REPORTED, splitOutNode } from './data-mappers.ts';
 import { condition, setNode, switchNode, waitNode } from './flow-mappers.ts';
+import { googleDriveApi } from './google-requests.ts';
 import {
   type MapContext,
   type Mapper,
@@ -137,6 +138,18 @@ const N8N_MAPPERS: Record<string, Mapper> = {
   airtable: airtableNode,
   pipedrive: pipedriveNode,
   linkedIn: linkedInNode,
+  googleDrive: (node, p, ctx) => {
+    const op = String(p.operation ?? (p.resource === 'folder' ? 'create' : 'upload'));
+    return (
+      googleDriveApi(node, p, ctx) ??
+      opaque(
+        node,
+        ['upload', 'download', 'update', 'createFromText'].includes(op)
+          ? `Google Drive ${op} moves file content; Leadloop runs carry JSON, not files`
+          : `Google Drive ${op} has no Leadloop step`,
+      )
+    );
+  },
   splitOut: splitOutNode,
   aggregate: aggregateNode,
   markdown: markdownNode,
