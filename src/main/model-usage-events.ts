@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type Clock, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
-import type { ModelClient, ModelPrices, TextResult } from '../models/index.ts';
+import type { ModelClient, ModelPrices, ObjectResult } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** Model usage of one council decision or one chat model call, as the analytics rollups count it. */
@@ -93,7 +93,7 @@ export function meteredModelClient(options: {
   const answered = (
     request: { workspaceId: string; task?: string },
     startedAt: number,
-    result: Pick<TextResult, 'provider' | 'model' | 'usage' | 'fallback'>,
+    result: Pick<ObjectResult<unknown>, 'provider' | 'model' | 'usage' | 'fallback'>,
   ) => {
     const failed = result.fallback !== null;
     append(request.workspaceId, request.task, {
