@@ -113,6 +113,21 @@ for (const dialect of DIALECTS) {
         assert.equal(p.modelVersion, 3);
         assert.ok((p.value ?? 0) > 2, `PSI ${p.value} against training`);
       }
+      // The runtime's own wiring asks scoring's registry, which has no v3 here: the fallback, saying why.
+      const wired = await inWorkspace(ws, () =>
+        runtime.analytics.series(
+          { workspaceId: ws, organisationId: '' },
+          {
+            metric: 'score_psi',
+            segment: 'all',
+            window: '1h',
+            from: (start + 60) * 60_000,
+            to: (start + 180) * 60_000,
+          },
+        ),
+      );
+      assert.equal(wired.baseline, 'previous_day');
+      assert.match(wired.baselineNote ?? '', /champion v3 was trained before training scores were stored/);
       const plain = await psi(ws, undefined, { from: start + 60, to: start + 180 });
       assert.equal(plain.baseline, 'previous_day');
       assert.match(plain.baselineNote ?? '', /not read in this deployment/);
