@@ -193,8 +193,8 @@ const READINGS: Record<MetricName, Reading> = {
   // Spend in money (US dollars): each model's tokens at its price, configured or listed
   // (src/models/prices.ts); the offline model and Ollama cost 0.
   model_spend: { kind: 'sum', stored: 'model_spend' },
-  // Per model call: the share that failed (a provider error, or the offline model answering for
-  // it); latency per decision, in seconds.
+  // Per model call (the council's and, as `model.used`, chat's): the share that failed (a provider
+  // error, or the offline model answering for it); latency per council decision or chat call, in seconds.
   model_error_rate: { kind: 'rate', stored: 'model_errors', over: 'model_attempts' },
   model_latency_p90: { kind: 'quantile', stored: 'model_latency', q: 0.9 },
   cost_per_qualified: { kind: 'cost', stored: 'model_spend', over: 'qualified' },
