@@ -27,7 +27,16 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
   z
-    .object({ kind: z.literal('hubspot'), token: z.string().min(1).max(4000), baseUrl: z.url().optional() })
+    .object({
+      kind: z.literal('hubspot'),
+      token: z.string().min(1).max(4000),
+      baseUrl: z.url().optional(),
+      /** A unique-value property that keys companies and deals (contacts are keyed by e-mail). */
+      keyProperty: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,99}$/)
+        .optional(),
+    })
     .strict(),
   z
     .object({

@@ -3,8 +3,8 @@ import {
   type EffectResult,
   sendHttpRequest,
   sendSignedWebhook,
-  upsertHubspotContact,
-  upsertSalesforceLead,
+  upsertHubspotRecord,
+  upsertSalesforceRecord,
 } from '../actions/connectors.ts';
 import { googleAccessToken } from '../actions/google-oauth.ts';
 import { upsertPipedriveRecord } from '../actions/pipedrive.ts';
@@ -130,6 +130,13 @@ export async function webhookStep(
   return go(step.next, { status: result.status, ...result.summary });
 }
 
+/** The schema lets only Pipedrive write notes; this says so to the type checker too. */
+function personOrRecord(step: StepOf<'crm_upsert'>): Exclude<StepOf<'crm_upsert'>['object'], 'note'> {
+  if (step.object === 'note')
+    throw new StepFailure(`notes are a Pipedrive object, not ${step.provider}'s`, false);
+  return step.object;
+}
+
 /** Create-or-update a CRM record for the run's lead. */
 export async function crmUpsertStep(
   step: StepOf<'crm_upsert'>,
@@ -148,9 +155,11 @@ export async function crmUpsertStep(
     case 'hubspot': {
       const c = await credential(deps, rt, step.credential, 'hubspot');
       result = await outbound(() =>
-        upsertHubspotContact(on, {
+        upsertHubspotRecord(on, {
           ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
           token: c.token,
+          object: personOrRecord(step),
+          ...(c.keyProperty ? { keyProperty: c.keyProperty } : {}),
           idempotencyKey: rt.idempotencyKey,
           record,
         }),
@@ -160,9 +169,11 @@ export async function crmUpsertStep(
     case 'salesforce': {
       const c = await credential(deps, rt, step.credential, 'salesforce');
       result = await outbound(() =>
-        upsertSalesforceLead(on, {
+        upsertSalesforceRecord(on, {
           instanceUrl: c.instanceUrl,
           token: c.token,
+          object: personOrRecord(step),
+          idempotencyKey: rt.idempotencyKey,
           ...(c.externalIdField ? { externalIdField: c.externalIdField } : {}),
           record,
         }),
