@@ -76,6 +76,27 @@ function rowStatus(state: SessionState): 'waiting' | 'taken_over' | 'active' | '
 export function createChatStore(options: { store: Store; clock: Clock; audit: AuditLog }): ChatStore {
   const { store, clock, audit } = options;
   const db = store.db;
+  const sessionsOfLeads: ChatStore['sessionsOfLeads'] = async (unit, ctx, leadIds) => {
+    const trx = dbOf(unit);
+    const byLead = new Map<string, StoredSession[]>();
+    for (const chunk of fixedChunks([...new Set(leadIds)])) {
+      const rows = await trx
+        .selectFrom('chat_sessions')
+        .selectAll()
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('lead_id', 'in', chunk)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      for (const row of rows) {
+        const leadId = row.lead_id as string;
+        const sessions = byLead.get(leadId);
+        if (sessions) sessions.push(toStored(row));
+        else byLead.set(leadId, [toStored(row)]);
+      }
+    }
+    return byLead;
+  };
   return {
     async insertSession(unit, row) {
       const trx = dbOf(unit);
@@ -120,38 +141,9 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
       return { ...previous, ...next };
     },
     async sessionsOfLead(unit, ctx, leadId) {
-      const trx = dbOf(unit);
-      const rows = await trx
-        .selectFrom('chat_sessions')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('lead_id', '=', leadId)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return rows.map(toStored);
+      return (await sessionsOfLeads(unit, ctx, [leadId])).get(leadId) ?? [];
     },
-    async sessionsOfLeads(unit, ctx, leadIds) {
-      const trx = dbOf(unit);
-      const byLead = new Map<string, StoredSession[]>();
-      for (const chunk of fixedChunks([...new Set(leadIds)])) {
-        const rows = await trx
-          .selectFrom('chat_sessions')
-          .selectAll()
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('lead_id', 'in', chunk)
-          .orderBy('created_at')
-          .orderBy('id')
-          .execute();
-        for (const row of rows) {
-          const leadId = row.lead_id as string;
-          const sessions = byLead.get(leadId);
-          if (sessions) sessions.push(toStored(row));
-          else byLead.set(leadId, [toStored(row)]);
-        }
-      }
-      return byLead;
-    },
+    sessionsOfLeads,
     async listSessions(ctx, query) {
       let select = db.selectFrom('chat_sessions').selectAll().where('workspace_id', '=', ctx.workspaceId);
       if (query.status === 'waiting') select = select.where('status', '=', 'waiting');
