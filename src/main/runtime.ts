@@ -81,6 +81,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const metrics = createMetrics({
     depth: () => queue.depth(),
     ...(options.writeLockStats ? { writeLock: options.writeLockStats } : {}),
+    ...(options.workerThreadHeap ? { workerThreadHeap: options.workerThreadHeap } : {}),
   });
 
   // Tenants, users and ingestion.
