@@ -19,7 +19,8 @@ export type DomainEventType =
   | 'optimiser.adjusted'
   | 'optimiser.adjustment_settled'
   | 'email.replied'
-  | 'meeting.booked';
+  | 'meeting.booked'
+  | 'meeting.canceled';
 
 export interface DomainEvent {
   id: string;
@@ -31,7 +32,7 @@ export interface DomainEvent {
    * The id of what the event is about: a lead id, a chat session id for `chat.*`, an alert id for
    * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`, a decision id
    * for `council.decided`, a lead id for `outcome.recorded`, `email.replied` (the run id when the
-   * run had no lead) and `meeting.booked`.
+   * run had no lead), `meeting.booked` and `meeting.canceled`.
    */
   subject: string;
   data: Record<string, unknown>;
