@@ -36,8 +36,10 @@ const num = (value: unknown): number | null =>
  *   `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
  * - `email.replied` → replies, and `meeting.booked` → meetings, under `all` and `workflow:<id>`
- *   (a meeting without a workflow under `all` only).
- * - `council.decided` and `model.used` (one call outside the council) → model decisions (total: tokens), model calls (total: calls) and model
+ *   (a meeting without a workflow under `all` only); `meeting.canceled` takes its meeting back
+ *   out (−1, in the minute of the cancellation), so meetings count the bookings that stand.
+ * - `council.decided` and `model.used` (one call outside the council) → model decisions (total:
+ *   tokens), model calls (total: calls) and model
  *   spend (total: its price in money, from the event's `spend`); per call `model_attempts` and
  *   `model_errors` (`failedCalls`), and the decision's (or call's) `latencyMs` as the `model_latency` histogram.
  */
@@ -158,12 +160,16 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         break;
       }
       case 'email.replied':
-      case 'meeting.booked': {
+      case 'meeting.booked':
+      case 'meeting.canceled': {
         const workflow = str(data.workflowId);
+        const canceled = event.type === 'meeting.canceled';
         add(
           event.type === 'email.replied' ? 'replies' : 'meetings',
           ['all', workflow && `workflow:${workflow}`],
           minute,
+          canceled ? -1 : 1,
+          canceled ? -1 : 1,
         );
         break;
       }

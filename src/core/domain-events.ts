@@ -20,7 +20,8 @@ export type DomainEventType =
   | 'optimiser.adjusted'
   | 'optimiser.adjustment_settled'
   | 'email.replied'
-  | 'meeting.booked';
+  | 'meeting.booked'
+  | 'meeting.canceled';
 
 export interface DomainEvent {
   id: string;
@@ -33,7 +34,7 @@ export interface DomainEvent {
    * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`, a decision id
    * for `council.decided`, the workspace id for `model.used` (one model call outside the
    * council, such as chat's), a lead id for `outcome.recorded`, `email.replied` (the run id when the
-   * run had no lead) and `meeting.booked`.
+   * run had no lead), `meeting.booked` and `meeting.canceled`.
    */
   subject: string;
   data: Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { WorkspaceContext } from '../../core/index.ts';
 import type { CountsBySegment } from './monitor-reads.ts';
 import type { CountedMetric, MetricCounts, ModelLatencyReading } from './ports.ts';
-import { type Firing, type MonitorState, pct, stepRise } from './streams.ts';
+import { type Firing, type MonitorState, pct, riseEvidence, stepRise } from './streams.ts';
 
 /**
  * Two label-free indicators of the model port, both Bernoulli CUSUMs against the reference day:
@@ -28,7 +28,6 @@ export const MODEL_DETECTOR_SETTINGS = {
 export type ModelDetectorSettings = { [K in keyof typeof MODEL_DETECTOR_SETTINGS]: number };
 
 const m = MODEL_DETECTOR_SETTINGS;
-const MINUTE = 60_000;
 const ERRORS = 'model_errors:all';
 const LATENCY = 'model_latency:all';
 
@@ -144,23 +143,14 @@ export function stepModel(
       summary: errors
         ? `model calls fail more often: ${pct(step.observed.value)} of ${step.observed.count} since ${new Date(step.window.from).toISOString()} against ${pct(step.p0)} the day before`
         : `model decisions are slower: ${pct(step.observed.value)} of ${step.observed.count} took longer than ${bound} (the day before's p90) since ${new Date(step.window.from).toISOString()}`,
-      evidence: {
+      evidence: riseEvidence(state, stream, step, {
         detector: errors
           ? `Bernoulli CUSUM (failed-call share ${pct(step.p0)} → ${pct(step.p1)}, h ${rule.h})`
           : `Bernoulli CUSUM (share of decisions slower than ${bound} ${pct(step.p0)} → ${pct(step.p1)}, h ${rule.h})`,
         metric: errors ? 'model_error_rate' : 'model_latency_p90',
         segment: 'all',
-        window: step.window,
-        baseline: {
-          value: step.p0,
-          count: stream.referenceCount,
-          from: (state.referenceFrom ?? 0) * MINUTE,
-          to: (state.referenceMinute ?? 0) * MINUTE,
-        },
-        observed: step.observed,
-        statistic: step.statistic,
-        threshold: rule.h,
-      },
+        h: rule.h,
+      }),
     });
   }
   return firings;

@@ -242,6 +242,7 @@ export function createMonitor(
     const collapsed: { alertId: string; source: string; summary: string }[] = [];
     const brokenWorkflows: {
       alertId: string;
+      kind: string;
       workflowId: string;
       summary: string;
       watch: WorkflowWatch | null;
@@ -267,6 +268,7 @@ export function createMonitor(
           if (alert.kind.startsWith('workflow_'))
             brokenWorkflows.push({
               alertId: alert.id,
+              kind: alert.kind,
               workflowId: alert.segment.slice('workflow:'.length),
               summary: alert.summary,
               watch: workflowWatchOf(alert),
@@ -415,6 +417,7 @@ export function createMonitor(
           reason: `workflow ${b.workflowId} collapsed (${b.summary}): deactivated, so no new run starts`,
           baseline,
           watch: b.watch ?? undefined,
+          alertKind: b.kind,
         });
         report.adjustments.push({ id: adjustment.id, status: adjustment.status });
       }
