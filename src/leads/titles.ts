@@ -59,12 +59,12 @@ const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   {
     level: 'executive',
     source:
-      'chief [a-z]+(?: [a-z]+)? officer|c[efotmirpsdh]o|cxo|c-level|c-suite|co-?founders?|founders?|(?:business |company |shop |agency |franchise |practice |clinic |store )?owner|proprietor|(?<!vice[- ])president|geschaftsfuhrer(?:in)?|inhaber(?:in)?|grunder(?:in)?|mitgrunder(?:in)?|vorstand(?:svorsitzende[rn]?)?|dueno|duena|fundador(?:a)?|cofundador(?:a)?|propietari[oa]|pdg|fondat(?:eur|rice)|cofondat(?:eur|rice)|gerant(?:e)?|patron(?:ne)?|socio director|director(?:a)? general|(?:senior |equity |founding |name )?partner(?=\\s+(?:at|in|of|with)\\b|\\s*[,.;!]|\\s*$)',
+      'chief [a-z]+(?: [a-z]+)? officer|c[efotmirpsdh]o|cxo|c-level|c-suite|co-?founders?|founders?|(?:business |company |shop |agency |franchise |practice |clinic |store )?owner|proprietor|(?<!vice[- ])president|geschaftsfuhrer(?:in)?|inhaber(?:in)?|grunder(?:in)?|mitgrunder(?:in)?|vorstand(?:svorsitzende[rn]?)?|dueno|duena|fundador(?:a)?|cofundador(?:a)?|propietari[oa]|pdg|fondat(?:eur|rice)|cofondat(?:eur|rice)|gerant(?:e)?|patron(?:ne)?|socio director|director(?:a)? general|soci[oa](?:[- ](?:fundador(?:a)?|propietari[oa]|diretor(?:a)?))?|presidente|diretor(?:a)? (?:geral|executiv[oa])|proprietari[oa]|(?:senior |equity |founding |name )?partner(?=\\s+(?:at|in|of|with)\\b|\\s*[,.;!]|\\s*$)',
   },
   {
     level: 'director',
     source:
-      '(?:senior |associate |regional |group )?director(?:a)?|head of|(?:global|regional) head|[a-z]*leiter(?:in)?|direktor(?:in)?|bereichsleiter(?:in)?|abteilungsleiter(?:in)?|jef[ea] de departamento|jef[ea] de (?:ventas|marketing|compras)|directeur|directrice|responsable de departement',
+      '(?:senior |associate |regional |group )?director(?:a)?|head of|(?:global|regional) head|[a-z]*leiter(?:in)?|direktor(?:in)?|diretor(?:a)?|bereichsleiter(?:in)?|abteilungsleiter(?:in)?|jef[ea] de departamento|jef[ea] de (?:ventas|marketing|compras)|directeur|directrice|responsable de departement',
   },
   {
     level: 'manager',
