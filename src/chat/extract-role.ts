@@ -64,7 +64,7 @@ const PATTERNS: RolePattern[] = [
         "(?:^\\W*|(?:i|we)(?:'d| would| will|'ll)? )(?:need|have|has) to (?:check|run it|run this|get (?:it )?(?:approved|approval|sign[- ]off)|ask|talk|consult|clear it)(?: \\w+){0,3} (?:with |by |from )?(?:my|our|the) (?:boss|manager|director|cfo|ceo|cto|vp|head|supervisor|leadership|management|team lead)",
         "(?:i(?:'m| am) |^\\W*(?:no,?\\s*)?)not (?:the |a )?(?:decision[- ]?maker|one who decides|the one signing)",
         // "my boss decides": the visitor is not the one who does (the boss stays a role of its own).
-        "(?<=(?:my|our|the) (?:boss|manager|owner|ceo|cfo|coo|founder|director|gm|md|vp|head of [\\p{L}-]+) )(?:decides|will decide|signs(?: off)?|approves|has the (?:final|last) (?:say|word)|makes the (?:final )?(?:call|decision))",
+        '(?<=(?:my|our|the) (?:boss|manager|owner|ceo|cfo|coo|founder|director|gm|md|vp|head of [\\p{L}-]+) )(?:decides|will decide|signs(?: off)?|approves|has the (?:final|last) (?:say|word)|makes the (?:final )?(?:call|decision))',
         "i don'?t (?:make|have) the (?:final )?(?:decision|call|say)",
         "i(?:'m| am) (?:just )?(?:researching|looking into this|gathering info(?:rmation)?|gathering quotes|collecting quotes) (?:for|on behalf of)",
         'individual contributor|\\bic\\b',

@@ -11,7 +11,7 @@ import { isMoney, type SlotType, type SlotValue } from './slot-values.ts';
 import { fold, mask, type Span } from './text.ts';
 
 const CORRECTION =
-  /(?:^(?:sorry|no|nope|oops)[,.!]?\s+not\b|(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
+  /(?:^(?:sorry|no|nope|oops)[,.!]?\s+not\b|^(?:sorry|oops|my bad)\b(?![,.!]?\s+(?:i|we)\s+(?:don'?t|do not|can'?t|cannot)\b)|,\s*not\s+(?:in\s+|by\s+|the\s+)?\w+(?:\s+\w+)?\s*(?:[—–,.;!-]|$)|(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
 
 const CONTRAST = /\b(?:but|however|though|although|whereas|aber|jedoch|pero|sin embargo|mais|cependant)\b/;
 const NEGATED_BEFORE =
@@ -160,9 +160,18 @@ function deadlinesOf(
       );
     });
   }
+  // "new title since October", "last March": a time in the past is no deadline, asked or not.
+  kept = kept.filter((t) => !SINCE_BEFORE.test(folded.slice(Math.max(0, t.start - 20), t.start)));
+  // "as soon as possible, at most in 3 weeks": the window named says more than the hurry.
+  const named = kept.filter((t) => !HURRY.test(folded.slice(t.start, t.end)));
+  if (named.length > 0) kept = named;
   const ends = kept.filter((t) => !START_BEFORE.test(folded.slice(Math.max(0, t.start - 30), t.start)));
   return ends.length > 0 ? ends : kept;
 }
+
+const SINCE_BEFORE = /\b(?:since|last|seit|desde|depuis|back in|earlier in)\s+(?:the\s+)?$/;
+const HURRY =
+  /^(?:asap|a\.s\.a\.p|(?:it'?s|is|very|quite|pretty|super) urgent|urgently|as (?:soon|fast|quickly|early) as|right away|immediately|straight away|sofort|so schnell|schnellstmoglich|umgehend|lo antes|cuanto antes|inmediatamente|lo mas pronto|des que|au plus vite|immediatement|tout de suite|o quanto antes|o mais rapido)/;
 
 // "we spend 800 a month on ads": money that goes to something else is no budget for this.
 const SPENT_ON =

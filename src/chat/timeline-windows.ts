@@ -5,6 +5,7 @@
  * "spring" ends on 20 June and so does "before summer" (the day before summer starts).
  */
 import { endOfMonth, toIsoDate, type Ymd } from './dates.ts';
+import { MONTH_PATTERN, MONTHS } from './timeline-words.ts';
 
 /** A rule as `extract-timeline` runs it: a global pattern on folded text and its resolution. */
 export interface WindowRule {
@@ -94,12 +95,12 @@ export const WINDOW_RULES: WindowRule[] = [
   {
     // before March → the end of February; before Q2 → the end of Q1; before next year → 31 Dec
     pattern: new RegExp(
-      `\\b(?:before|prior to|ahead of)\\s+(?:(${MONTH_EN})(?:\\s+(20\\d\\d))?|q([1-4])(?:\\s+(20\\d\\d))?|(next year|the new year|20\\d\\d))\\b`,
+      `\\b(?:before|prior to|ahead of|antes de|antes do|avant|vor)\\s+(?:(${MONTH_PATTERN})(?:\\s+(20\\d\\d))?|q([1-4])(?:\\s+(20\\d\\d))?|(next year|the new year|20\\d\\d))\\b`,
       'g',
     ),
     resolve: (m, today) => {
       if (m[1] !== undefined) {
-        const month = MONTHS_EN[m[1]] as number;
+        const month = MONTHS[m[1]] as number;
         const year = m[2] !== undefined ? Number(m[2]) : nextOccurrence(today, month, 1).y;
         const end = month === 1 ? endOfMonth(year - 1, 12) : endOfMonth(year, month - 1);
         return iso(end) < iso(today)

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { extractRoles } from './extract-role.ts';
+import { extractTimeline } from './extract-timeline.ts';
+import { extractOffline } from './offline-extractor.ts';
+import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
+
+// Informal and non-English phrasings (phone apostrophes, "im", abbreviations, day/month dates, Spanish,
+// French, German and Portuguese time words), written for the general rule each test names.
+const now = Date.UTC(2026, 10, 28, 10);
+const bant: ExtractionField[] = [
+  { slot: 'need', type: 'text', keywords: [], cue: 'need' },
+  { slot: 'authority', type: 'role', keywords: [], subject: 'self' },
+  { slot: 'timeline', type: 'timeline', keywords: [] },
+  { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
+];
+const slots = (text: string, expecting: string | null, extra: Partial<ExtractionContext> = {}) =>
+  extractOffline(text, { fields: bant, expecting, now, language: 'en', filled: {}, ...extra }).slots;
+const role = (text: string) => slots(text, 'authority').authority;
+const when = (text: string, expecting = true) => extractTimeline(text, { now, expecting })[0]?.value.byDate;
+
+describe('roles typed informally', () => {
+  it('reads "I’m" with a phone apostrophe and "im" / "iam" without one', () => {
+    assert.equal(role('I’m responsible for marketing'), 'director');
+    assert.equal(role('im responsible for marketing'), 'director');
+    assert.equal(role('im the one who decides'), 'executive');
+    assert.equal(role('Iam the CEO'), 'executive');
+    assert.equal(slots('I’m the one who signs off, we lose leads', null).authority, 'executive');
+  });
+
+  it('expands title abbreviations', () => {
+    assert.equal(role('mktg mgr'), 'manager');
+    assert.equal(role('dir of marketing'), 'director');
+    assert.equal(role('GM of a dealership'), 'executive');
+    assert.equal(role('MD'), 'executive');
+  });
+
+  it('reads short answers about the visitor and about who decides', () => {
+    assert.equal(role('just an intern'), 'individual');
+    assert.equal(role('work in sales'), 'individual');
+    assert.equal(role('decision maker'), 'executive');
+    assert.equal(role('not the decision maker'), 'individual');
+    assert.equal(role('im the boss'), 'executive');
+    assert.equal(role('i sign the checks'), 'executive');
+    assert.equal(role('need to check with my boss'), 'individual');
+    assert.equal(role('my boss decides'), 'individual');
+    // The boss stays someone else's role ("who signs?" questions read it).
+    assert.deepEqual(
+      extractRoles('Our CFO signs off').map((r) => [r.level, r.subject]),
+      [
+        ['executive', 'other'],
+        ['individual', 'self'],
+      ],
+    );
+    // A title first still wins over the boss statement.
+    assert.equal(role("I'm the sales manager, my boss decides"), 'manager');
+  });
+
+  it('reads Portuguese titles', () => {
+    assert.equal(role('sou sócio da empresa'), 'executive');
+    assert.equal(role('diretor comercial'), 'director');
+    assert.equal(role('presidente'), 'executive');
+  });
+});
+
+describe('times in other forms and languages', () => {
+  it('reads a day and month without a year after a deadline word, as the next one to come', () => {
+    assert.equal(when('bis 15.03.'), '2027-03-15');
+    assert.equal(when('by 03/15'), '2027-03-15');
+    assert.equal(when('by 15/01 ideally'), '2027-01-15');
+    assert.equal(when('by 30/11'), '2026-11-30');
+    // Before a day is the day before it.
+    assert.equal(when('before 15/1'), '2027-01-14');
+    // Without a deadline word, only as the whole answer.
+    assert.equal(when('15/01'), '2027-01-15');
+    assert.equal(when('we split it 50/50 between teams', false), undefined);
+    assert.equal(when('24/7'), undefined);
+    assert.equal(when('about 2.5 people'), undefined);
+  });
+
+  it('reads "before <month>" in Spanish, French, German and Portuguese as the end of the month before', () => {
+    for (const phrase of ['antes de septiembre', 'avant septembre', 'vor September', 'antes de setembro']) {
+      assert.equal(when(phrase), '2027-08-31', phrase);
+    }
+  });
+
+  it('reads the end of a period without "this" and ordinal quarters in other languages', () => {
+    assert.equal(when("d'ici la fin du trimestre"), '2026-12-31');
+    assert.equal(when('bis Ende des Quartals'), '2026-12-31');
+    assert.equal(when('até o fim de janeiro'), '2027-01-31');
+    assert.equal(when('para el primer trimestre del próximo año'), '2027-03-31');
+    assert.equal(when('im ersten Quartal'), '2027-03-31');
+  });
+
+  it('reads a half-year named in its last quarter as next year’s', () => {
+    assert.equal(when('H2'), '2027-12-31');
+    assert.equal(
+      extractTimeline('H2', { now: Date.UTC(2026, 6, 1), expecting: true })[0]?.value.byDate,
+      '2026-12-31',
+    );
+  });
+
+  it('prefers a named window to a hurry, and never takes a time in the past', () => {
+    assert.deepEqual(slots('lo antes posible, como mucho en 3 semanas', 'timeline').timeline, {
+      byDate: '2026-12-19',
+    });
+    assert.deepEqual(slots("it's urgent, this quarter", 'timeline').timeline, { byDate: '2026-12-31' });
+    assert.equal(slots("I'm the VP of Sales now, new title since October", 'authority').timeline, undefined);
+  });
+
+  it('takes "sorry, X, not Y" as a correction', () => {
+    const filled = { timeline: { byDate: '2027-01-31' } };
+    const result = extractOffline('sorry, end of March, not January — the board moved', {
+      fields: bant,
+      expecting: null,
+      now,
+      language: 'en',
+      filled,
+    });
+    assert.equal(result.correction, true);
+    assert.deepEqual(result.slots.timeline, { byDate: '2027-03-31' });
+  });
+});
