@@ -56,6 +56,18 @@ describe('roles typed informally', () => {
     assert.equal(role("I'm the sales manager, my boss decides"), 'manager');
   });
 
+  it('reads a function head, a signature after a dash, a business of one', () => {
+    assert.equal(role('I am Zonal Head - Digital Sales'), 'director');
+    assert.equal(role('sales head'), 'director');
+    assert.equal(
+      slots('Hello — Ana Silva, Head of Growth, Acme. Our challenge: churn', null).authority,
+      'director',
+    );
+    assert.equal(role('just me, I do everything'), 'executive');
+    assert.equal(role('self-employed'), 'executive');
+    assert.equal(role('sou a dona da clínica'), 'executive');
+  });
+
   it('reads Portuguese titles', () => {
     assert.equal(role('sou sócio da empresa'), 'executive');
     assert.equal(role('diretor comercial'), 'director');
@@ -119,5 +131,34 @@ describe('times in other forms and languages', () => {
     });
     assert.equal(result.correction, true);
     assert.deepEqual(result.slots.timeline, { byDate: '2027-03-31' });
+  });
+});
+
+describe('who signs off (a role of anyone)', () => {
+  const meddic: ExtractionField[] = [
+    { slot: 'identify_pain', type: 'text', keywords: [], cue: 'need' },
+    { slot: 'economic_buyer', type: 'role', keywords: [], subject: 'any' },
+  ];
+  const buyer = (text: string, expecting: string | null) =>
+    extractOffline(text, { fields: meddic, expecting, now, language: 'en', filled: {} }).slots.economic_buyer;
+
+  it('takes an unasked role only when it is said to sign', () => {
+    assert.equal(buyer('our AEs waste demos on companies with no budget', 'identify_pain'), undefined);
+    assert.equal(buyer('Procurement manager at a hospital group, our enquiries get lost', null), undefined);
+    assert.equal(buyer('Problem: slow quotes. The board signs off anything over 50k', null), 'executive');
+    assert.equal(buyer('CMO here, leads are junk, and I sign off the budget myself', null), 'executive');
+  });
+
+  it('takes the highest of several people named when asked', () => {
+    assert.equal(
+      buyer('Chief Medical Officer and the finance director together', 'economic_buyer'),
+      'executive',
+    );
+    assert.equal(buyer('the DAF, Directeur Administratif et Financier', 'economic_buyer'), 'executive');
+    assert.equal(buyer('probably our head of sales', 'economic_buyer'), 'director');
+  });
+
+  it("never takes the board as the visitor's own role", () => {
+    assert.equal(role('the board decides'), undefined);
   });
 });

@@ -18,6 +18,8 @@ interface RolePattern {
   level: AuthorityLevel;
   /** Statements that are about the visitor by construction ("I sign off"). */
   self?: boolean;
+  /** Statements never about the visitor ("the board"). */
+  other?: boolean;
   /** A cheap test the message must pass before the (long) pattern is tried. */
   guard?: RegExp;
 }
@@ -50,6 +52,9 @@ const PATTERNS: RolePattern[] = [
         // A bare answer to "are you involved in the buying decision?".
         '^\\W*(?:yes,?\\s*)?(?:the |a )?(?:final |main |key )?decision[- ]?maker',
         'i decide',
+        // A business of one: "just me, I do everything", "solo founder", "self-employed".
+        "^\\W*(?:it'?s |its )?just me\\b(?=\\s*(?:[,.;!]|$|here|running|doing))",
+        'i do (?:everything|it all)|one[- ](?:man|woman|person) (?:band|show|business|shop|team)|solopreneur|self[- ]employed|sole (?:trader|proprietor)|i work (?:alone|on my own|by myself)',
         'ich entscheide|ich bin (?:der |die )?entscheider(?:in)?|die entscheidung liegt bei mir|ich unterschreibe',
         'yo decido|soy (?:quien|el que|la que) decide|la decision es mia|yo firmo',
         "c'est moi qui (?:decide|signe)|je (?:decide|signe)|je suis (?:le |la )?decideu(?:r|se)",
@@ -102,6 +107,14 @@ const PATTERNS: RolePattern[] = [
     ),
   },
   {
+    // "The board signs off": a body above every title, never the visitor.
+    level: 'executive',
+    other: true,
+    pattern: r(
+      "the board(?: of directors)?|our board|board approval|board of directors|(?:der |unser )?(?:vorstand|aufsichtsrat)|(?:el |nuestro )?consejo(?: de administracion)?|la junta directiva|(?:le |notre )?conseil d'administration|(?:a |nossa )?diretoria",
+    ),
+  },
+  {
     level: 'director',
     self: true,
     pattern: r(
@@ -130,13 +143,14 @@ const OTHER_BEFORE =
 export function extractRoles(text: string): RoleMatch[] {
   const folded = fold(text);
   const found: RoleMatch[] = [];
-  for (const { pattern, level, self, guard } of PATTERNS) {
+  for (const { pattern, level, self, other, guard } of PATTERNS) {
     if (guard !== undefined && !guard.test(folded)) continue;
     pattern.lastIndex = 0;
     for (const match of folded.matchAll(pattern)) {
       const span = { start: match.index, end: match.index + match[0].length };
       if (span.end === span.start || found.some((f) => overlaps(f, span))) continue;
-      found.push({ ...span, level, subject: self === true ? 'self' : subjectOf(folded, span) });
+      const subject = self === true ? 'self' : other === true ? 'other' : subjectOf(folded, span);
+      found.push({ ...span, level, subject });
     }
   }
   for (const title of findTitles(folded)) {
@@ -223,7 +237,7 @@ function subjectOf(folded: string, span: { start: number; end: number }): RoleMa
 function startsSentence(clause: string): boolean {
   const words = clause
     .replace(
-      /^[\s,!.-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|hi there|good (?:morning|afternoon|day)|dear)\b(?:\s+(?:sir|madam|all|team|there|everyone))?[\s,!.-]*)?/u,
+      /^[\s,!.—–-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|ola|oi|hi there|good (?:morning|afternoon|day)|dear)\b(?:\s+(?:sir|madam|all|team|there|everyone))?[\s,!.—–-]*)?/u,
       '',
     )
     .trim();

@@ -3,11 +3,11 @@ import { extractContact } from './extract-contact.ts';
 import { extractMoney } from './extract-money.ts';
 import { extractNeed, wholeAnswer } from './extract-need.ts';
 import { extractPerson } from './extract-person.ts';
-import { extractRoles, selfAuthority } from './extract-role.ts';
+import { extractRoles, type RoleMatch, selfAuthority } from './extract-role.ts';
 import { extractTimeline, type TimelineMatch } from './extract-timeline.ts';
 import { detectIntents, type Intent } from './intents.ts';
 import type { Extraction, ExtractionContext, ExtractionField, SlotExtractor } from './slot-extractor.ts';
-import { isMoney, type SlotType, type SlotValue } from './slot-values.ts';
+import { type AuthorityLevel, isMoney, type SlotType, type SlotValue } from './slot-values.ts';
 import { fold, mask, type Span } from './text.ts';
 
 const CORRECTION =
@@ -180,6 +180,23 @@ function spentElsewhere(folded: string, money: Span): boolean {
   return SPENT_ON.test(folded.slice(money.end, money.end + 40));
 }
 
+const RANK: Record<AuthorityLevel, number> = { individual: 0, manager: 1, director: 2, vp: 3, executive: 4 };
+const SIGN_WORDS =
+  /\b(?:sign(?:s|ed|ing)?|approv(?:e|es|ed|al|ing)|decides?|decided|budget (?:holder|owner)|holds? the budget|final (?:say|word)|entscheidet|genehmigt|unterschreibt|decide|firma|aprueba|valide|signe|aprova|assina)\b/;
+
+/** A sign-off word in the role's own sentence, just before or after it ("signed off by our CFO"). */
+function signs(folded: string, role: Span): boolean {
+  const before =
+    folded
+      .slice(Math.max(0, role.start - 30), role.start)
+      .split(/[.;!?]/)
+      .at(-1) ?? '';
+  const after = folded.slice(role.end, role.end + 40).split(/[.;!?]/)[0] ?? '';
+  return (
+    SIGN_WORDS.test(before) || SIGN_WORDS.test(after) || SIGN_WORDS.test(folded.slice(role.start, role.end))
+  );
+}
+
 /** Reads every slot the playbook knows out of one message, without a model. Never throws. */
 export function extractOffline(text: string, context: ExtractionContext): Extraction {
   const expecting = context.fields.find((f) => f.slot === context.expecting);
@@ -252,9 +269,16 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   const roles = extractRoles(mask(text, claimed));
   for (const field of context.fields.filter((f) => f.type === 'role')) {
     const pending = context.expecting === field.slot;
+    // Unasked, "who signs" takes only a role said to sign ("the board signs off", "I approve the budget"):
+    // "our AEs waste demos" or the visitor's own title names no buyer.
+    const candidates = field.subject === 'any' && !pending ? roles.filter((r) => signs(folded, r)) : roles;
+    // "Who signs off?" answered with several people ("the CMO and the finance director"): the highest.
     const pick =
       field.subject === 'any'
-        ? (roles.find((r) => r.subject !== 'self') ?? roles[0])
+        ? candidates.reduce<RoleMatch | undefined>(
+            (best, r) => (best === undefined || RANK[r.level] > RANK[best.level] ? r : best),
+            undefined,
+          )
         : selfAuthority(roles, pending || roles.every((r) => r.subject === 'bare'));
     if (pick !== undefined && (pending || pick.subject === 'self' || field.subject === 'any')) {
       out.slots[field.slot] = pick.level;
