@@ -162,3 +162,49 @@ describe('who signs off (a role of anyone)', () => {
     assert.equal(role('the board decides'), undefined);
   });
 });
+
+describe('amounts in other languages', () => {
+  const budget = (text: string) => slots(text, 'budget').budget;
+  it('reads "mil" as a thousand among Spanish or Portuguese words and a million in English slang', () => {
+    assert.deepEqual(budget('R$ 4 mil per month'), {
+      min: 4000,
+      max: 4000,
+      currency: 'BRL',
+      period: 'month',
+    });
+    assert.deepEqual(budget('uns 2 mil reais por mês'), {
+      min: 2000,
+      max: 2000,
+      currency: 'BRL',
+      period: 'month',
+    });
+    assert.deepEqual(budget('alrededor de 200 mil pesos mexicanos al año'), {
+      min: 200_000,
+      max: 200_000,
+      currency: 'MXN',
+      period: 'year',
+    });
+    assert.deepEqual(budget('$2 mil'), {
+      min: 2_000_000,
+      max: 2_000_000,
+      currency: 'USD',
+      period: 'one_off',
+    });
+  });
+
+  it('counts lakhs and crores in rupees, and takes "zero" as a budget of nothing', () => {
+    assert.deepEqual(budget('around 8 lakhs per annum'), {
+      min: 800_000,
+      max: 800_000,
+      currency: 'INR',
+      period: 'year',
+    });
+    assert.deepEqual(budget("zero, it's for university"), {
+      min: 0,
+      max: 0,
+      currency: 'USD',
+      period: 'one_off',
+    });
+    assert.equal(slots('zero leads come from the site', 'need').budget, undefined);
+  });
+});
