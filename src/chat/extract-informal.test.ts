@@ -208,3 +208,60 @@ describe('amounts in other languages', () => {
     assert.equal(slots('zero leads come from the site', 'need').budget, undefined);
   });
 });
+
+describe('needs and free-text answers', () => {
+  it('keeps a pain whose words include a skip phrase inside the sentence', () => {
+    assert.equal(
+      slots('our AEs waste demos on companies with no budget', 'need').need,
+      'our AEs waste demos on companies with no budget',
+    );
+    assert.equal(
+      slots('reps have no idea which leads are hot', 'need').need,
+      'reps have no idea which leads are hot',
+    );
+  });
+
+  it('reads a need said for someone else and "challenge is simple:"', () => {
+    assert.match(
+      String(slots('She wants one place where finance sees every deal', 'need').need),
+      /one place where finance sees every deal/,
+    );
+    assert.match(
+      String(
+        slots(
+          'EVP here. Challenge is simple: 40 reps and no idea which leads they work. I want this solved',
+          null,
+        ).need,
+      ),
+      /no idea which leads they work/,
+    );
+  });
+
+  it('keeps a free-text answer whole, months and titles included', () => {
+    const meddic: ExtractionField[] = [
+      { slot: 'identify_pain', type: 'text', keywords: [], cue: 'need' },
+      { slot: 'decision_process', type: 'text', keywords: [] },
+      { slot: 'economic_buyer', type: 'role', keywords: [], subject: 'any' },
+      {
+        slot: 'champion',
+        type: 'enum',
+        keywords: [],
+        options: [{ value: 'maybe', words: ['maybe', 'not sure'] }],
+      },
+    ];
+    const read = (text: string, expecting: string) =>
+      extractOffline(text, { fields: meddic, expecting, now, language: 'en', filled: {} }).slots;
+    assert.equal(
+      read('formal tender: RFP in January, shortlist in February, contract by April', 'decision_process')
+        .decision_process,
+      'formal tender: RFP in January, shortlist in February, contract by April',
+    );
+    assert.equal(
+      read('I decide, legal reviews the contract', 'decision_process').decision_process,
+      'I decide, legal reviews the contract',
+    );
+    // A bare "not sure" answers the question asked, not the champion one.
+    assert.equal(read('not sure how we would measure it yet', 'decision_process').champion, undefined);
+    assert.equal(read('not sure', 'champion').champion, 'maybe');
+  });
+});

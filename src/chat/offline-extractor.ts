@@ -110,12 +110,17 @@ function assign(
   }
 }
 
+// Yes/no/maybe words answer the question just asked; unasked they answer another one ("not sure how we'd
+// measure it" is no "maybe" to championing).
+const BARE_ANSWER =
+  /^(?:yes|yeah|yep|sure|of course|definitely|absolutely|certainly|happy to|no|nope|not really|never|maybe|perhaps|possibly|not sure|unsure|depends|it depends|probably|probably not)$/;
+
 function matchEnum(folded: string, field: ExtractionField, expecting: boolean): string | undefined {
   let best: { value: string; at: number } | undefined;
   for (const option of field.options ?? []) {
     for (const word of option.words) {
       const w = fold(word).trim();
-      if (w.length === 0 || (!expecting && w.length < 5)) continue;
+      if (w.length === 0 || (!expecting && (w.length < 5 || BARE_ANSWER.test(w)))) continue;
       const at = folded.search(
         new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'u'),
       );
@@ -302,7 +307,7 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
     const need =
       field.cue === 'need'
         ? extractNeed(text, nulMasked, pending && statement, field.minWords ?? 2)
-        : wholeAnswer(mask(text, claimed).replace(/ {2,}/g, ' ').trim(), field.minWords ?? 2);
+        : wholeAnswer(text.trim(), field.minWords ?? 2);
     if (need !== undefined && (need.cued || pending)) out.slots[field.slot] = need.value;
   }
   return out;
