@@ -265,3 +265,27 @@ describe('needs and free-text answers', () => {
     assert.equal(read('not sure', 'champion').champion, 'maybe');
   });
 });
+
+describe('terse messages', () => {
+  it('reads a sentence opening with "no one" or "don\'t" as a statement, not a refusal', () => {
+    assert.equal(slots('no one answers chat after 5pm', 'need').need, 'no one answers chat after 5pm');
+    assert.equal(slots('no idea which leads convert', 'need').need, 'no idea which leads convert');
+    assert.equal(slots("don't get leads fast enough", 'need').need, "don't get leads fast enough");
+  });
+
+  it('reads a window of two months as ending with the later one, and fillers before a count', () => {
+    assert.equal(when('jan/feb'), '2027-02-28');
+    assert.equal(when('March or April'), '2027-04-30');
+    assert.equal(when('dec/jan'), '2027-01-31');
+    assert.equal(when('in like 6 wks'), '2027-01-09');
+  });
+
+  it('reads "annual" after an amount as its period', () => {
+    assert.deepEqual(slots('50k annual', 'budget').budget, {
+      min: 50_000,
+      max: 50_000,
+      currency: 'USD',
+      period: 'year',
+    });
+  });
+});

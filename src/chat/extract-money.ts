@@ -110,7 +110,7 @@ const MONTHLY_AFTER =
 const QUARTERLY_AFTER =
   /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:quarter|quater|qtr|q)\b|quarterly|pro quartal|im quartal|por trimestre|al trimestre|par trimestre|trimestriel)/u;
 const YEARLY_AFTER =
-  /^\s*(?:(?:per|a|an|one|each|every|by|in a|\/)\s*(?:year|yr|annum|anno)\b|\/\s*y\b|annually|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|ao ano|anuales?|anuais|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
+  /^\s*(?:(?:per|a|an|one|each|every|by|in a|\/)\s*(?:year|yr|annum|anno)\b|\/\s*y\b|annual(?:ly)?|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|ao ano|anuales?|anuais|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
 const PERIOD_AFTER = new RegExp(
   [MONTHLY_AFTER, QUARTERLY_AFTER, YEARLY_AFTER].map((pattern) => `(?:${pattern.source})`).join('|'),
   'u',

@@ -256,7 +256,7 @@ export const RULES: Rule[] = [
   {
     // in 3 months, within two weeks, in the next 6-8 weeks, 3 months from now, in half a year, dans 3 mois
     pattern: new RegExp(
-      `\\b(?:(?:in|within|inside of|over|during|in den nachsten|innerhalb(?: von)?|in|en|dentro de|en los proximos|en las proximas|dans|d'ici|sous)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+|nachsten\\s+)?(?:(?:about|around|roughly|approximately|approx\\.?|ca\\.?|etwa|unos|unas|environ|~)\\s+)?(?:(${COUNT})\\s*(?:-|to|or|bis|a|o)\\s*)?(${COUNT}|half a|a half)\\s+(${UNIT_PATTERN})\\b|\\b(${COUNT})\\s+(${UNIT_PATTERN})\\s+(?:from now|out|away|time|from today))`,
+      `\\b(?:(?:in|within|inside of|over|during|in den nachsten|innerhalb(?: von)?|in|en|dentro de|en los proximos|en las proximas|dans|d'ici|sous)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+|nachsten\\s+)?(?:(?:about|around|roughly|approximately|approx\\.?|ca\\.?|like|maybe|max|maximum|at most|just|only|etwa|unos|unas|environ|~)\\s+)?(?:(${COUNT})\\s*(?:-|to|or|bis|a|o)\\s*)?(${COUNT}|half a|a half)\\s+(${UNIT_PATTERN})\\b|\\b(${COUNT})\\s+(${UNIT_PATTERN})\\s+(?:from now|out|away|time|from today))`,
       'g',
     ),
     resolve: (m, today) => {
@@ -279,6 +279,22 @@ export const RULES: Rule[] = [
       const count = /half/.test(m[2] ?? '') ? 0.5 : parseCount(m[2] ?? '');
       if (unit === undefined || count === undefined || count <= 0 || count > 120) return undefined;
       return addUnits(today, unit, count);
+    },
+  },
+  {
+    // "jan/feb", "March or April", "May-June": the window ends with the later month.
+    pattern: new RegExp(
+      `\\b(${MONTH_PATTERN})\\s*(?:\\/|-|–|or|to|and|oder|bis|o|a|ou)\\s*(${MONTH_PATTERN})\\b(?:\\s+(\\d{4}))?`,
+      'g',
+    ),
+    resolve: (m, today) => {
+      const first = MONTHS[m[1] ?? ''];
+      const last = MONTHS[m[2] ?? ''];
+      if (first === undefined || last === undefined || first === last) return undefined;
+      const year = m[3] === undefined ? undefined : Number(m[3]);
+      const start = nextMonthEnd(today, first, year);
+      // "Nov/Dec" said in November is this year's; "Dec/Jan" runs into the next.
+      return endOfMonth(last >= first ? start.y : start.y + 1, last);
     },
   },
   {
