@@ -65,6 +65,7 @@ describe('roles typed informally', () => {
     );
     assert.equal(role('just me, I do everything'), 'executive');
     assert.equal(role('self-employed'), 'executive');
+    assert.equal(role('its my company'), 'executive');
     assert.equal(role('sou a dona da clínica'), 'executive');
   });
 

@@ -54,6 +54,7 @@ const PATTERNS: RolePattern[] = [
         'i decide',
         // A business of one: "just me, I do everything", "solo founder", "self-employed".
         "^\\W*(?:it'?s |its )?just me\\b(?=\\s*(?:[,.;!]|$|here|running|doing))",
+        "(?:it'?s|its|it is) my (?:own )?(?:company|business|firm|shop|agency|store|practice|startup)",
         'i do (?:everything|it all)|one[- ](?:man|woman|person) (?:band|show|business|shop|team)|solopreneur|self[- ]employed|sole (?:trader|proprietor)|i work (?:alone|on my own|by myself)',
         'ich entscheide|ich bin (?:der |die )?entscheider(?:in)?|die entscheidung liegt bei mir|ich unterschreibe',
         'yo decido|soy (?:quien|el que|la que) decide|la decision es mia|yo firmo',
