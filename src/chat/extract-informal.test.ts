@@ -274,6 +274,13 @@ describe('terse messages', () => {
     assert.equal(slots("don't get leads fast enough", 'need').need, "don't get leads fast enough");
   });
 
+  it('reads a need with no subject in a terse multi-slot message', () => {
+    const result = slots('vp sales, need lead routing by march, budget 20k', null);
+    assert.equal(result.need, 'need lead routing');
+    assert.equal(result.authority, 'vp');
+    assert.deepEqual(result.timeline, { byDate: '2027-03-31' });
+  });
+
   it('reads a window of two months as ending with the later one, and fillers before a count', () => {
     assert.equal(when('jan/feb'), '2027-02-28');
     assert.equal(when('March or April'), '2027-04-30');

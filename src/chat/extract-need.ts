@@ -15,6 +15,8 @@ const WANT_CUES = [
   '(?:she|he|they|my boss|our boss|the team|our team|(?:our|my|the) (?:[\\p{L}-]+ )?(?:team|reps|staff|agents|people|manager|boss|ceo|cfo|cmo|founder|owner))\\s+(?:really |urgently |just |also )?(?:needs?|wants?|would like)(?:\\s+(?:for|to|with))?',
   // Non-native forms: "we search a tool for…", "we are searching a CRM", "I look for a way to…".
   "(?:we|i)(?:'re| are|'m| am)?\\s+(?:search(?:ing)?|seek(?:ing)?|look(?:ing)? for)(?:\\s+for)?",
+  // Terse, with no subject at all: "vp sales, need lead routing by march".
+  '^\\s*(?:really |urgently |also |just )?(?:need|needs|want|wanna)(?=\\s+(?:a|an|to|some|more|better|help|lead|leads|our|the|[\\p{L}-]+ing)\\b)(?:\\s+(?:for|to|with))?',
   // The subject carried over from an earlier clause: "we have a budget of 50k and need a CRM".
   '(?:and|but|so)\\s+(?:really |urgently |also )?(?:need|want)(?:\\s+(?:for|to|with))?',
   "(?:main |biggest |key |big )?(?:challenge|problem|pain point|pain|issue)s?(?:\\s+(?:is|was|here is|here's)(?:\\s+(?:simple|easy|this|basically))?)?\\s*:",
