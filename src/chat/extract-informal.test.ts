@@ -105,6 +105,12 @@ describe('times in other forms and languages', () => {
     assert.equal(when('im ersten Quartal'), '2027-03-31');
   });
 
+  it('reads a fiscal year that the visitor says runs April to March', () => {
+    assert.equal(when('next fiscal year, our FY is April to March'), '2028-03-31');
+    assert.equal(when('this financial year, FY runs from April to March'), '2027-03-31');
+    assert.equal(when('next fiscal year'), '2027-12-31');
+  });
+
   it('reads a half-year named in its last quarter as next year’s', () => {
     assert.equal(when('H2'), '2027-12-31');
     assert.equal(

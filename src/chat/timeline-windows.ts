@@ -91,6 +91,10 @@ const MONTH_EN = Object.keys(MONTHS_EN)
   .sort((a, b) => b.length - a.length)
   .join('|');
 
+const FY_SPAN = new RegExp(
+  `\\b(?:fy|fiscal year|financial year)\\s+(?:is|runs|goes|=|:)?\\s*(?:from\\s+)?(${MONTH_PATTERN})\\s*(?:to|-|–|through|till|until)\\s*(${MONTH_PATTERN})\\b`,
+);
+
 export const WINDOW_RULES: WindowRule[] = [
   {
     // before March → the end of February; before Q2 → the end of Q1; before next year → 31 Dec
@@ -150,6 +154,13 @@ export const WINDOW_RULES: WindowRule[] = [
         return { y: m[2].length === 2 ? 2000 + Number(m[2]) : Number(m[2]), m: 12, d: 31 };
       const next = /next/.test(m[0]);
       if (!next && m[1] === undefined && !/this|current/.test(m[0])) return undefined;
+      // "our FY is April to March": the year said ends with its last month, not in December.
+      const span = FY_SPAN.exec(m.input);
+      const last = span === null ? undefined : MONTHS[span[2] ?? ''];
+      if (last !== undefined) {
+        const current = last >= today.m ? today.y : today.y + 1;
+        return endOfMonth(next ? current + 1 : current, last);
+      }
       return { y: next ? today.y + 1 : today.y, m: 12, d: 31 };
     },
   },
