@@ -33,6 +33,7 @@ describe('roles typed informally', () => {
     assert.equal(role('dir of marketing'), 'director');
     assert.equal(role('GM of a dealership'), 'executive');
     assert.equal(role('MD'), 'executive');
+    assert.equal(role('AVP marketing'), 'vp');
   });
 
   it('reads short answers about the visitor and about who decides', () => {

@@ -54,7 +54,7 @@ const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   {
     level: 'vp',
     source:
-      '(?:senior |executive |assistant |regional )?vice[- ]?president|s?e?vp|v\\.p\\.|vizeprasident(?:in)?|vicepresidente|vice-presidente?',
+      '(?:senior |executive |assistant |regional )?vice[- ]?president|s?e?vp|avp|v\\.p\\.|vizeprasident(?:in)?|vicepresidente|vice-presidente?',
   },
   {
     level: 'executive',
