@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { extractRoles } from './extract-role.ts';
 import { extractTimeline } from './extract-timeline.ts';
+import { detectIntents } from './intents.ts';
 import { extractOffline } from './offline-extractor.ts';
 import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
 
@@ -279,6 +280,21 @@ describe('terse messages', () => {
     assert.equal(slots('no one answers chat after 5pm', 'need').need, 'no one answers chat after 5pm');
     assert.equal(slots('no idea which leads convert', 'need').need, 'no idea which leads convert');
     assert.equal(slots("don't get leads fast enough", 'need').need, "don't get leads fast enough");
+  });
+
+  it('still reads a skip that opens a clause, after "we have" or "there is"', () => {
+    for (const text of [
+      'we have no timeline yet',
+      'there is no budget yet',
+      'honestly no idea',
+      'ok, not sure yet',
+    ])
+      assert.ok(detectIntents(text).includes('skip'), text);
+    for (const text of [
+      'our AEs waste demos on companies with no budget',
+      'we have no idea which leads convert',
+    ])
+      assert.ok(!detectIntents(text).includes('skip'), text);
   });
 
   it('reads a need with no subject in a terse multi-slot message', () => {

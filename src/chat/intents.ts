@@ -25,7 +25,7 @@ const BYE_AT_END =
 // A skip opens the message or one of its clauses ("honestly no idea", "ok, not sure yet"); inside a
 // sentence it describes the problem ("companies with no budget", "we have no idea which leads convert").
 const SKIP_LEAD =
-  "(?:^|[,.;:!?—–-]\\s*)(?:(?:honestly|well|sorry|um+|uh+|hmm+|tbh|oh|so|ok|okay|actually|really|still|currently|right now|at the moment|to be honest|i|we|i'?m|we'?re|i am|we are|just|but|and|then|yet)[,\\s]+)*";
+  "(?:^|[,.;:!?—–-]\\s*)(?:(?:honestly|well|sorry|um+|uh+|hmm+|tbh|oh|so|ok|okay|actually|really|still|currently|right now|at the moment|to be honest|i|we|i'?m|we'?re|i am|we are|have|has|got|there'?s|there is|there are|just|but|and|then|yet)[,\\s]+)*";
 const SKIP_PHRASE =
   /(?:skip|pass|next question|prefer not to (?:say|share|answer)|rather not (?:say|share|answer)|i'?d rather not|(?:don'?t|do not) want to (?:say|share|answer)|(?:i )?(?:don'?t|do not) know|dunno|idk|whenever|not sure|unsure|no idea|no clue|haven'?t decided|not decided|undecided|n\/a|none of your business|confidential|can'?t (?:say|share|tell|disclose)|not (?:able|allowed) to (?:say|share|disclose)|no comment|tbd|to be determined|no budget(?: yet)?|(?:don'?t|do not|haven'?t|have not|didn'?t|did not) (?:have|set|got|get|fix|agree(?: on)?|define) (?:a |any |the )?(?:budget|timeline|deadline)(?: yet)?|no (?:fixed |set |real )?(?:timeline|deadline|time ?frame)|no rush|keine ahnung|weiss (?:ich )?nicht|lieber nicht|kein budget|noch offen|no (?:lo )?se|prefiero no (?:decir|responder)|ni idea|sin presupuesto|je ne sais pas|je prefere ne pas|aucune idee|pas de budget)\b/;
 // "no idea which leads convert": what the visitor cannot see is the problem itself.
