@@ -311,6 +311,16 @@ describe('terse messages', () => {
     assert.equal(when('in like 6 wks'), '2027-01-09');
   });
 
+  it('reads an amount said per month in a message about buying as the budget, not a count of leads', () => {
+    const result = slots(
+      'marketing manager here looking for a chatbot, maybe 500 a month, want it live in 6 weeks',
+      null,
+    );
+    assert.deepEqual(result.budget, { min: 500, max: 500, currency: 'USD', period: 'month' });
+    assert.equal(result.need, 'looking for a chatbot');
+    assert.equal(slots('we get 500 a month from ads and lose half', null).budget, undefined);
+  });
+
   it('reads "annual" after an amount as its period', () => {
     assert.deepEqual(slots('50k annual', 'budget').budget, {
       min: 50_000,

@@ -194,6 +194,17 @@ const IBERIAN_CURRENCIES = new Set(['BRL', 'MXN', 'ARS', 'COP', 'CLP', 'PEN', 'U
 const IBERIAN_WORDS =
   /(?<![\p{L}])(?:por|al|ao|mes|ano|anual|mensal|mensual|reais|real|pesos|soles|unos|unas|uns|umas|alrededor|cerca|aproximadamente|presupuesto|orcamento|euros)(?![\p{L}])/u;
 
+// "we get 500 a month", "we book 40 a week": a count of things that come in, not money.
+const COUNT_VERB_BEFORE =
+  /\b(?:get|gets|getting|receive|receives|handle|handles|see|sees|generate|generates|process|processes|book|books|close|closes|sign|signs|send|sends|leads?|calls?|demos?|enquiries|inquiries|requests?|visitors?|orders?|deals?)\s+(?:(?:about|around|roughly|maybe|like|some|over|almost|nearly)\s+)?$/u;
+
+/** "maybe 500 a month" in a message about buying: an amount said per month or year is a price. */
+function pricedPerPeriod(folded: string, start: number, end: number): boolean {
+  const after = folded.slice(end);
+  if (!MONTHLY_AFTER.test(after) && !YEARLY_AFTER.test(after)) return false;
+  return !COUNT_VERB_BEFORE.test(folded.slice(Math.max(0, start - 30), start));
+}
+
 function tokenize(folded: string, options: MoneyOptions): Token[] {
   const tokens: Token[] = [];
   for (const match of folded.matchAll(AMOUNT)) {
@@ -243,7 +254,11 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
       perSeat,
       multiplier: groups.mult === undefined ? undefined : multiplier,
       currency,
-      clear: currency !== undefined || groups.mult !== undefined || anchored,
+      clear:
+        currency !== undefined ||
+        groups.mult !== undefined ||
+        anchored ||
+        pricedPerPeriod(folded, start, end),
     });
   }
   return tokens;
