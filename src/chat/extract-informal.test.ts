@@ -201,6 +201,14 @@ describe('amounts in other languages', () => {
     });
   });
 
+  it('reads "/mois", "/mes" as per month and drops greetings in other languages from the need', () => {
+    assert.deepEqual(budget('500€/mois'), { min: 500, max: 500, currency: 'EUR', period: 'month' });
+    assert.equal(
+      slots('Hola, perdemos muchos leads porque nadie responde rápido', 'need').need,
+      'perdemos muchos leads porque nadie responde rápido',
+    );
+  });
+
   it('counts lakhs and crores in rupees, and takes "zero" as a budget of nothing', () => {
     assert.deepEqual(budget('around 8 lakhs per annum'), {
       min: 800_000,

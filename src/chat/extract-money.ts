@@ -106,11 +106,11 @@ const AMOUNT = new RegExp(
 const NOT_MONEY_AFTER =
   /^\s*(?:%|percent|per ?cent|months?|monate?n?|mes(?:es)?|mois|weeks?|wochen?|semanas?|semaines?|days?|tage?n?|dias?|jours?|years?|yrs?|jahren?|anos?|ans?|employees|people|persons?|staff|users?|seats?|licen[cs]es|leads|calls|emails|hours?|hrs?|minutes?|mins?|times|x\b|mitarbeiter\w*|angestellte|personen|leute|empleados|personas|trabajadores|salaries|employes|personnes|reps|engineers|developers|agents|people|sales ?reps|members|customers|clients|accounts|locations|offices|countries|st\b|nd\b|rd\b|th\b|pm\b|am\b|o'?clock|uhr)(?![\p{L}])/u;
 const MONTHLY_AFTER =
-  /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:month|mo)\b|\/\s*mo\b|monthly|pro monat|im monat|monatlich|al mes|por mes|ao mes|mensuales?|mensais?|mensalmente|par mois|mensuels?)/u;
+  /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:month|mo)\b|\/\s*(?:mo|mois|mes|monat|mon)\b|monthly|pro monat|im monat|monatlich|al mes|por mes|ao mes|mensuales?|mensais?|mensalmente|par mois|mensuels?)/u;
 const QUARTERLY_AFTER =
   /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:quarter|quater|qtr|q)\b|quarterly|pro quartal|im quartal|por trimestre|al trimestre|par trimestre|trimestriel)/u;
 const YEARLY_AFTER =
-  /^\s*(?:(?:per|a|an|one|each|every|by|in a|\/)\s*(?:year|yr|annum|anno)\b|\/\s*y\b|annual(?:ly)?|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|ao ano|anuales?|anuais|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
+  /^\s*(?:(?:per|a|an|one|each|every|by|in a|\/)\s*(?:year|yr|annum|anno)\b|\/\s*(?:y|an|ano|jahr|j)\b|annual(?:ly)?|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|ao ano|anuales?|anuais|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
 const PERIOD_AFTER = new RegExp(
   [MONTHLY_AFTER, QUARTERLY_AFTER, YEARLY_AFTER].map((pattern) => `(?:${pattern.source})`).join('|'),
   'u',

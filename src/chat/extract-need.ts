@@ -59,7 +59,7 @@ const GENERIC = new Set(
 const SLOT_CLAUSE =
   /^(?:our |the |my )?(?:budget|timeline|deadline|time ?frame|i'?m |i am |my role|my name|we'?re (?:a |an )?\d|we have (?:a |about )?\d|we are (?:a |an )?\d|as (?:a|the) |(?:and|with) (?:a |our |the )?budget|reporting to|report to|i report|(?:just |i'?m |i am )?(?:gathering|collecting|getting|comparing|requesting) (?:a few |some )?(?:quotes|offers|proposals|bids|info|information|prices|pricing|options)|on behalf of|researching)/;
 const FILLER =
-  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|hi there|hello there|well|so|ok|okay|yeah|yes|sure|basically|honestly|mainly|mostly|mostly just|um+|uh+|hmm+|right|thanks|thank you|i guess|i think|i'd say|probably|and|but|also|plus|then)[,.!\s]+)+/;
+  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|hi there|hello there|hola|buenos dias|buenas tardes|buenas|hallo|guten tag|guten morgen|moin|servus|bonjour|salut|bonsoir|ola|oi|bom dia|boa tarde|well|so|ok|okay|yeah|yes|sure|basically|honestly|mainly|mostly|mostly just|um+|uh+|hmm+|right|thanks|thank you|i guess|i think|i'd say|probably|and|but|also|plus|then)[,.!\s]+)+/;
 const TAKEN_BACK = /^(?:sorry[,.!]?\s+|no[,.!]?\s+)?not (?:a |an |the |really |just )?\S/;
 const QUESTION_START =
   /^(?:do|does|did|can|could|would|will|is|are|was|how|what|which|who|where|when|why|any|have you|has)\b/;
