@@ -129,6 +129,27 @@ describe('times in other forms and languages', () => {
     assert.equal(slots("I'm the VP of Sales now, new title since October", 'authority').timeline, undefined);
   });
 
+  it('corrects a month set against another one ("march not april")', () => {
+    const filled = { timeline: { byDate: '2027-04-30' } };
+    const result = extractOffline('oh wait, march not april', {
+      fields: bant,
+      expecting: null,
+      now,
+      language: 'en',
+      filled,
+    });
+    assert.deepEqual(result.slots.timeline, { byDate: '2027-03-31' });
+    // Only the month taken back is read: nothing is stored.
+    const back = extractOffline('sorry, not april', {
+      fields: bant,
+      expecting: null,
+      now,
+      language: 'en',
+      filled,
+    });
+    assert.equal(back.slots.timeline, undefined);
+  });
+
   it('takes "sorry, X, not Y" as a correction', () => {
     const filled = { timeline: { byDate: '2027-01-31' } };
     const result = extractOffline('sorry, end of March, not January — the board moved', {

@@ -81,6 +81,8 @@ function assign(
     (c, i) => i > 0 && CONTRAST.test(folded.slice(kept[i - 1]?.end ?? 0, c.start)),
   );
   if (contrast > 0) kept = kept.slice(contrast);
+  // "march not april" with "march" unread: what is taken back is never the answer.
+  if (kept.length === 0 && correction) return;
   const pool = kept.length > 0 ? kept : candidates;
   const ordered = correction ? [...pool].reverse() : pool;
   if (fields.length === 1) {

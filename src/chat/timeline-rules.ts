@@ -303,7 +303,10 @@ export const RULES: Rule[] = [
       const name = m[1] ?? '';
       const month = MONTHS[name];
       if (month === undefined) return undefined;
-      const lead = MONTH_LEAD.test(folded.slice(Math.max(0, m.index - 20), m.index));
+      const lead =
+        MONTH_LEAD.test(folded.slice(Math.max(0, m.index - 20), m.index)) ||
+        // "march not april": set against another month, a month name is one.
+        CONTRASTED_MONTH.test(folded.slice(m.index + m[0].length, m.index + m[0].length + 30));
       const alone = options.expecting === true && folded.trim().split(/\s+/).length <= 3;
       if (!lead && !alone && (AMBIGUOUS_MONTHS.has(name) || name.length <= 3) && m[2] === undefined)
         return undefined;
@@ -328,6 +331,9 @@ export const RULES: Rule[] = [
   },
 ];
 
+const CONTRASTED_MONTH = new RegExp(
+  `^\\s*,?\\s*(?:not|instead of|rather than|nicht|no|pas)\\s+(?:in\\s+|by\\s+)?(?:${MONTH_PATTERN})\\b`,
+);
 const DAY_LEAD =
   /\b(?:by|before|until|till|due|on|no later than|bis(?: zum)?|vor dem|am|avant le|le|d'ici le|antes del?|hasta el|para el|el|ate|ate o dia)\s+(?:the\s+)?$/;
 
