@@ -299,6 +299,7 @@ describe('needs and free-text answers', () => {
       'I decide, legal reviews the contract',
     );
     // A bare "not sure" answers the question asked, not the champion one.
+    assert.equal(read("We can't see which campaigns work", 'identify_pain').champion, undefined);
     assert.equal(read('not sure how we would measure it yet', 'decision_process').champion, undefined);
     assert.equal(read('not sure', 'champion').champion, 'maybe');
   });
@@ -357,5 +358,24 @@ describe('terse messages', () => {
       currency: 'USD',
       period: 'year',
     });
+  });
+});
+
+describe('yes and no in other languages', () => {
+  it('reads Portuguese and Spanish yes/no, and champion answers in them', async () => {
+    const { BUILT_IN_PLAYBOOKS } = await import('./builtin-playbooks.ts');
+    assert.ok(detectIntents('sim').includes('yes'));
+    assert.ok(detectIntents('não').includes('no'));
+    const champion = BUILT_IN_PLAYBOOKS.meddic.questions.find((q) => q.slot === 'champion');
+    const options = (champion?.options ?? []).map((o) => ({
+      value: o.value,
+      words: [o.value, ...o.synonyms],
+    }));
+    const fields: ExtractionField[] = [{ slot: 'champion', type: 'enum', keywords: [], options }];
+    const read = (text: string) =>
+      extractOffline(text, { fields, expecting: 'champion', now, language: 'en', filled: {} }).slots.champion;
+    assert.equal(read('sí, claro'), 'yes');
+    assert.equal(read("I can't champion it, I only run the tender"), 'no');
+    assert.equal(read('tal vez'), 'maybe');
   });
 });

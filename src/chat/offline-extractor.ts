@@ -115,7 +115,7 @@ function assign(
 // Yes/no/maybe words answer the question just asked; unasked they answer another one ("not sure how we'd
 // measure it" is no "maybe" to championing).
 const BARE_ANSWER =
-  /^(?:yes|yeah|yep|sure|of course|definitely|absolutely|certainly|happy to|no|nope|not really|never|maybe|perhaps|possibly|not sure|unsure|depends|it depends|probably|probably not)$/;
+  /^(?:yes|yeah|yep|sure|of course|definitely|absolutely|certainly|happy to|no|nope|not really|never|maybe|perhaps|possibly|not sure|unsure|depends|it depends|probably|probably not|can't|cannot|won't|not me|claro|por supuesto|com certeza|bien sur|quizas|tal vez|talvez|peut-etre)$/;
 
 function matchEnum(folded: string, field: ExtractionField, expecting: boolean): string | undefined {
   let best: { value: string; at: number } | undefined;
