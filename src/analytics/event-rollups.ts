@@ -37,9 +37,9 @@ const num = (value: unknown): number | null =>
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
  * - `email.replied` → replies, and `meeting.booked` → meetings, under `all` and `workflow:<id>`
  *   (a meeting without a workflow under `all` only).
- * - `council.decided` → model decisions (total: tokens), model calls (total: calls) and model
+ * - `council.decided` and `model.used` (one call outside the council) → model decisions (total: tokens), model calls (total: calls) and model
  *   spend (total: its price in money, from the event's `spend`); per call `model_attempts` and
- *   `model_errors` (`failedCalls`), and the decision's `latencyMs` as the `model_latency` histogram.
+ *   `model_errors` (`failedCalls`), and the decision's (or call's) `latencyMs` as the `model_latency` histogram.
  */
 export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
   const sums = new Map<string, RollupIncrement>();
@@ -167,7 +167,10 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         );
         break;
       }
+      // A council decision's calls, or one call outside the council (chat's extraction, phrasing and
+      // answers): the same figures, counted the same way.
       case 'council.decided':
+      case 'model.used':
         add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);
         add('model_calls', ['all'], minute, num(data.calls) ?? 0);
         // In money (the producer priced each model's tokens); decisions recorded before prices had none.

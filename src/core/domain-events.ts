@@ -11,6 +11,7 @@ export type DomainEventType =
   | 'chat.released'
   | 'chat.ended'
   | 'council.decided'
+  | 'model.used'
   | 'outcome.recorded'
   | 'alert.opened'
   | 'alert.acknowledged'
@@ -30,7 +31,8 @@ export interface DomainEvent {
   /**
    * The id of what the event is about: a lead id, a chat session id for `chat.*`, an alert id for
    * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`, a decision id
-   * for `council.decided`, a lead id for `outcome.recorded`, `email.replied` (the run id when the
+   * for `council.decided`, the workspace id for `model.used` (one model call outside the
+   * council, such as chat's), a lead id for `outcome.recorded`, `email.replied` (the run id when the
    * run had no lead) and `meeting.booked`.
    */
   subject: string;

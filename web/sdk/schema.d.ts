@@ -2526,12 +2526,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /**
+                         * @description score_psi only: `training` compares each window with the training scores of the champion in force (segment all, every champion in the range stored them); `previous_day` with the 24 hours before `from`
+                         * @enum {string}
+                         */
+                        baseline?: "training" | "previous_day";
+                        /** @description score_psi only: which champions, or why the previous day */
+                        baselineNote?: string;
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
                         metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "replies" | "reply_rate" | "meetings" | "score_psi";
                         points: {
                             count: number;
+                            /** @description score_psi against training scores: the champion version whose scores the window holds */
+                            modelVersion?: number;
                             start: string;
                             /** @description null when the bucket has no events behind a rate or mean */
                             value: number | null;
@@ -9132,6 +9141,16 @@ export interface operations {
                     kind: "chat_webhook";
                     /** Format: uri */
                     url: string;
+                } | {
+                    accessToken?: string;
+                    clientId: string;
+                    clientSecret: string;
+                    expiresAt?: number;
+                    /** @constant */
+                    kind: "google_oauth";
+                    refreshToken: string;
+                    /** Format: uri */
+                    tokenUrl?: string;
                 } | {
                     /** Format: uri */
                     baseUrl?: string;

@@ -6,11 +6,16 @@ import { type Firing, type MonitorState, pct, stepRise } from './streams.ts';
 /**
  * Two label-free indicators of the model port, both Bernoulli CUSUMs against the reference day:
  * the share of model calls that failed (a provider error or timeout, the offline model answering
- * instead), and the share of council decisions slower than the reference day's p90 latency (about
- * 10% while nothing changes). Neither is tuned in the simulator (it has no model): a rise of 10
- * points in errors and of 20 points in slow decisions, at the bounce stream's h = 11 nats.
+ * instead), and the share of model decisions (a council decision, or one call outside the council)
+ * slower than the reference day's p90 latency (about 10% while nothing changes). A rise of 10
+ * points in errors and of 20 points in slow decisions, at h = 11 nats: measured, not guessed, in
+ * `npm run bench:optimiser -- --only-model-health` (src/optimiser/simulator/model-health.ts): at 5
+ * calls a minute, 0.03 false alarms a simulated week per stream, an error spike 1% → 20% found in
+ * 7 minutes (median; p90 12) and a latency ×3 in 3. Lower h finds a spike sooner in a quiet
+ * workspace (1 call a minute: 23 minutes at 11, 14 at 5) but false-alarms 7 times a week at 5
+ * calls a minute, so h stays (docs/benchmarks.md).
  */
-const MODEL_DETECTOR_SETTINGS = {
+export const MODEL_DETECTOR_SETTINGS = {
   errorShift: 0.1,
   errorH: 11,
   slowShift: 0.2,
@@ -18,6 +23,9 @@ const MODEL_DETECTOR_SETTINGS = {
   /** Calls (or decisions) the reference day needs for the stream to be watched. */
   minReference: 50,
 } as const;
+
+/** The detectors' shifts and thresholds, so the simulator can try others (`simulator/model-health.ts`). */
+export type ModelDetectorSettings = { [K in keyof typeof MODEL_DETECTOR_SETTINGS]: number };
 
 const m = MODEL_DETECTOR_SETTINGS;
 const MINUTE = 60_000;
@@ -112,12 +120,19 @@ async function readModelWindow(
 }
 
 /** Feeds one minute to the model streams; returns those that fired. */
-export function stepModel(state: MonitorState, minute: number, window: ModelWindow): Firing[] {
+export function stepModel(
+  state: MonitorState,
+  minute: number,
+  window: ModelWindow,
+  settings: ModelDetectorSettings = m,
+): Firing[] {
   const firings: Firing[] = [];
   const seen = window.perMinute.get(minute) ?? { calls: 0, errors: 0, decisions: 0, slow: 0 };
   for (const [key, stream] of Object.entries(state.model?.streams ?? {})) {
     const errors = key === ERRORS;
-    const rule = errors ? { shift: m.errorShift, h: m.errorH } : { shift: m.slowShift, h: m.slowH };
+    const rule = errors
+      ? { shift: settings.errorShift, h: settings.errorH }
+      : { shift: settings.slowShift, h: settings.slowH };
     const step = errors
       ? stepRise(stream, minute, seen.calls, seen.errors, rule)
       : stepRise(stream, minute, seen.decisions, seen.slow, rule);

@@ -1,5 +1,5 @@
 import type { Actor, WorkspaceContext } from '../../core/index.ts';
-import { inWorkspace } from '../../core/index.ts';
+import { inWorkspace, rebin } from '../../core/index.ts';
 import {
   type Adjustment,
   type AdjustmentDeps,
@@ -13,7 +13,7 @@ import { createMonitorReads, readMonitorState, writeMonitorState } from './monit
 import { conversionsRecovered, stepOutcomes } from './outcome-streams.ts';
 import { type OptimiserPolicy, readPolicy } from './policy.ts';
 import type { WorkflowActivityRow } from './ports.ts';
-import { choosePsiBasis, PSI_SETTINGS, rebin, scoreDrift, stepPsi } from './psi-stream.ts';
+import { choosePsiBasis, PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.ts';
 import { chatCompletionMinutes, type createQuestionOrders } from './question-order.ts';
 import { watchGuard } from './settlement.ts';
 import { proposeSourcePause, releaseRecovered } from './source-pause.ts';

@@ -6,6 +6,7 @@ import {
   upsertHubspotContact,
   upsertSalesforceLead,
 } from '../actions/connectors.ts';
+import { googleAccessToken } from '../actions/google-oauth.ts';
 import { upsertPipedriveRecord } from '../actions/pipedrive.ts';
 import { airtableRow, googleSheetsRow } from '../actions/tables.ts';
 import type { StepOf } from '../dsl/index.ts';
@@ -44,11 +45,21 @@ export async function httpRequestStep(
     const header = stored
       ? null
       : await deps.credentials.reveal(rt.db, { workspaceId: rt.workspaceId }, step.credential, 'header');
+    const google =
+      stored || header
+        ? null
+        : await deps.credentials.reveal(
+            rt.db,
+            { workspaceId: rt.workspaceId },
+            step.credential,
+            'google_oauth',
+          );
     if (stored) headers.authorization = `Bearer ${stored.token}`;
     else if (header) headers[header.name] = header.value;
+    else if (google) headers.authorization = `Bearer ${await googleToken(step.credential, google, rt, deps)}`;
     else
       throw new StepFailure(
-        `the credential "${step.credential}" (bearer_token or header) does not exist`,
+        `the credential "${step.credential}" (bearer_token, header or google_oauth) does not exist`,
         false,
       );
   }
@@ -74,6 +85,24 @@ export async function httpRequestStep(
     ...(step.saveAs ? { saveAs: step.saveAs, response: body } : {}),
     ...result.summary,
   });
+}
+
+/**
+ * A Google access token for the credential, refreshed when due; a refreshed token is sealed back
+ * into the credential store so the next step (and run) reuses it instead of refreshing again.
+ */
+async function googleToken(
+  name: string,
+  credential: Extract<Parameters<ExecutorDeps['credentials']['put']>[3], { kind: 'google_oauth' }>,
+  rt: StepRuntime,
+  deps: ExecutorDeps,
+): Promise<string> {
+  const { token, refreshed } = await outbound(() =>
+    googleAccessToken({ http: deps.http, policy: policy(rt), signal: rt.signal, nowMs: rt.now }, credential),
+  );
+  if (refreshed)
+    await deps.credentials.put(rt.db, { workspaceId: rt.workspaceId }, name, { ...credential, ...refreshed });
+  return token;
 }
 
 /** A Standard Webhooks signed POST. */
