@@ -367,10 +367,8 @@ describe('yes and no in other languages', () => {
     assert.ok(detectIntents('sim').includes('yes'));
     assert.ok(detectIntents('não').includes('no'));
     const champion = BUILT_IN_PLAYBOOKS.meddic.questions.find((q) => q.slot === 'champion');
-    const options = (champion?.options ?? []).map((o) => ({
-      value: o.value,
-      words: [o.value, ...o.synonyms],
-    }));
+    assert.ok(champion?.type === 'enum');
+    const options = champion.options.map((o) => ({ value: o.value, words: [o.value, ...o.synonyms] }));
     const fields: ExtractionField[] = [{ slot: 'champion', type: 'enum', keywords: [], options }];
     const read = (text: string) =>
       extractOffline(text, { fields, expecting: 'champion', now, language: 'en', filled: {} }).slots.champion;
