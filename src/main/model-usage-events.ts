@@ -50,10 +50,11 @@ export function spendOf(
 }
 
 /**
- * The model client as chat sees it: every call it makes (answered, fallen back to the offline
- * model, failed, timed out or given up on by its caller) becomes a `model.used` event, so chat's
- * calls land in the rollups the council's decisions feed. The council is not wrapped: its calls
- * reach the stream once, with the decision that made them.
+ * The model client as chat and workflow generation see it: every call made through it (answered,
+ * fallen back to the offline model, failed, timed out or given up on by its caller) becomes a
+ * `model.used` event, so those calls land in the rollups the council's decisions feed. The council
+ * is not wrapped (nor a workflow's council step, which asks the council service): its calls reach
+ * the stream once, with the decision that made them.
  *
  * Events are appended after the call, in their own transaction and off the caller's path: a
  * chat turn never waits on the event log, and a turn's own transaction (which may hold the

@@ -28,6 +28,7 @@ import { createRuntimeHttp } from './http-wiring.ts';
 import { openQueue, openStore } from './infrastructure-wiring.ts';
 import { loadMasterKey, loadPreviousMasterKeys } from './master-key.ts';
 import { rotateMasterKey } from './master-key-rotation.ts';
+import { meteredModelClient } from './model-usage-events.ts';
 import { wireModels } from './model-wiring.ts';
 import { wireOptimiser } from './optimiser-wiring.ts';
 import {
@@ -196,7 +197,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     audit,
     council,
     verify: (workflow) => verifyWorkflow(workflow),
-    ...(model.offline ? {} : { models }),
+    // Generation's model calls are recorded as `model.used` events, as chat's are. A workflow's
+    // council step asks the council service, whose calls reach the stream with `council.decided`.
+    ...(model.offline
+      ? {}
+      : { models: meteredModelClient({ models, prices: model.prices, store, events, clock, logger }) }),
     masterKey: options.masterKey ?? masterKey,
     previousMasterKeys,
     ...(options.random ? { random: options.random } : {}),
