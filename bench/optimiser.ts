@@ -14,10 +14,14 @@
  * detectors: false alarms per simulated week without a change, and detection delay of an error
  * spike (1% → 20%) and a latency rise (×3) (src/optimiser/simulator/model-health.ts).
  *
+ * `replies` — one workflow's e-mail sends, each answered with probability 8% after a lognormal
+ * delay, through the live reply-collapse stream: false alarms per simulated week without a change,
+ * and detection delay of a collapse to 3% (src/optimiser/simulator/workflow-replies.ts).
+ *
  * Options: --runs N (runs per fault scenario; default the frozen count), --null-weeks N,
  * --tuning-weeks N (default 6), --only-extras (run only the two further measures and merge them
  * into the existing bench/results/optimiser.json), --only-model-health (the same for
- * `modelHealth`). Results go to bench/results/optimiser.json.
+ * `modelHealth`), --only-replies (the same for `replies`). Results go to bench/results/optimiser.json.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,6 +34,7 @@ import { runScenarioSet } from '../src/optimiser/simulator/bench-runner.ts';
 import { type ModelHealthScenario, simulateModelHealth } from '../src/optimiser/simulator/model-health.ts';
 import { type CellCall, type CellPolicy, simulatePooled } from '../src/optimiser/simulator/pooled-world.ts';
 import { simulateSplits } from '../src/optimiser/simulator/split-sim.ts';
+import { type ReplyScenario, simulateReplies } from '../src/optimiser/simulator/workflow-replies.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -40,6 +45,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'only-extras': { type: 'boolean', default: false },
     'only-model-health': { type: 'boolean', default: false },
+    'only-replies': { type: 'boolean', default: false },
   },
 });
 // ../shared/data relative to the repository; a worktree one level deeper finds it one more level up.
@@ -142,6 +148,12 @@ const printExtras = (e: ReturnType<typeof extras>) => {
     );
 };
 
+/** Runs per scenario of the live-stream replays, and how their alarms are counted. */
+const STREAM_RUNS = {
+  runs: 30,
+  alarm: 'repeats within 60 minutes of an alarm of the same stream count once (an open alert)',
+} as const;
+
 /**
  * Model-call streams at two volumes: 5 calls a minute (a council decision or two and the chat's
  * calls at 10 leads a minute) and 1 a minute (a quiet workspace). Two simulated weeks without a
@@ -168,14 +180,12 @@ async function modelHealth() {
       minutes: 60 + 360,
     },
   ]);
-  const runs = 30;
-  const scenariosOut = await simulateModelHealth(scenarios, runs, { binOf, quantileOf });
+  const scenariosOut = await simulateModelHealth(scenarios, STREAM_RUNS.runs, { binOf, quantileOf });
   return {
     settings: {
-      runs,
+      ...STREAM_RUNS,
       errorRate: base.errorRate,
       latency: `lognormal, median ${base.latencyMedian} s, σ ${base.latencySigma}`,
-      alarm: 'repeats within 60 minutes of an alarm of the same stream count once (an open alert)',
     },
     scenarios: scenariosOut,
   };
@@ -189,10 +199,57 @@ const printModelHealth = (h: Awaited<ReturnType<typeof modelHealth>>) => {
     );
 };
 
+/**
+ * Reply streams at two volumes: 1 send a minute (about 115 replies a day) and 0.25 a minute (about
+ * 29 a day, just over the 20 replies the reference day needs). Replies come after a lognormal delay
+ * (median 1 h, σ 1: a p90 near 3.6 h). One simulated week without a change per run; collapses start
+ * an hour after the reference day and are watched for two days.
+ */
+function replies() {
+  const base = { replyRate: 0.08, replyDelayMedian: 60, replyDelaySigma: 1 };
+  const scenarios: ReplyScenario[] = [1, 0.25].flatMap((sendsPerMinute) => [
+    {
+      name: `no change, 8% replies (${sendsPerMinute} sends/min)`,
+      sendsPerMinute,
+      ...base,
+      minutes: 7 * 1440,
+    },
+    ...[0.04, 0.03].map((collapseTo) => ({
+      name: `collapse 8% → ${collapseTo * 100}% (${sendsPerMinute} sends/min)`,
+      sendsPerMinute,
+      ...base,
+      collapseTo,
+      collapseAfterMinutes: 60,
+      minutes: 60 + 2 * 1440,
+    })),
+  ]);
+  return {
+    settings: {
+      ...STREAM_RUNS,
+      replyRate: base.replyRate,
+      replyDelay: `lognormal, median ${base.replyDelayMedian} min, σ ${base.replyDelaySigma}`,
+    },
+    scenarios: simulateReplies(scenarios, STREAM_RUNS.runs),
+  };
+}
+
+const printReplies = (r: ReturnType<typeof replies>) => {
+  console.log('\nreplies | detected | median (p90) min | false alarms/week (count) | other streams');
+  for (const x of r.scenarios)
+    console.log(
+      `${x.scenario} | ${x.detected ?? '-'} | ${x.medianDetectionMinutes ?? '-'} (${x.p90DetectionMinutes ?? '-'}) | ${x.falseAlarmsPerWeek} (${x.falseAlarms}) | ${x.otherStreamAlarms}`,
+    );
+};
+
 const note =
   'measured on a shared 2-core machine while other work ran; figures are simulated minutes, not wall time';
 let out: Record<string, unknown>;
-if (values['only-model-health']) {
+if (values['only-replies']) {
+  const previous = existsSync(resultPath) ? JSON.parse(readFileSync(resultPath, 'utf8')) : {};
+  const r = replies();
+  printReplies(r);
+  out = { ...previous, replies: r, repliesMeasuredAt: new Date().toISOString() };
+} else if (values['only-model-health']) {
   const previous = existsSync(resultPath) ? JSON.parse(readFileSync(resultPath, 'utf8')) : {};
   const h = await modelHealth();
   printModelHealth(h);
@@ -218,10 +275,13 @@ if (values['only-model-health']) {
   printExtras(e);
   const h = await modelHealth();
   printModelHealth(h);
+  const r = replies();
+  printReplies(r);
   out = {
     ...report,
     ...e,
     modelHealth: h,
+    replies: r,
     measuredAt: new Date().toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     note,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type CellCall, type CellPolicy, simulatePooled } from './pooled-world.ts';
 import { simulateSplits } from './split-sim.ts';
+import { simulateReplies } from './workflow-replies.ts';
 
 test('the Thompson split loses less to the oracle than a fixed even split when one variant is better', () => {
   const [better, same] = simulateSplits(
@@ -45,4 +46,21 @@ test('the pooled-world simulator credits a policy that stops the segments below 
   assert.equal(sensible?.regret, 0);
   assert.ok((stopAll?.regret ?? 0) > 100, JSON.stringify(stopAll));
   assert.equal(stopAll?.leadsWorked, 0);
+});
+
+test('the reply simulation runs the live reply stream: quiet without a change, alarmed by a collapse', () => {
+  const base = { sendsPerMinute: 4, replyRate: 0.1, replyDelayMedian: 30, replyDelaySigma: 0.5 };
+  const [still, collapse] = simulateReplies(
+    [
+      { name: 'still', ...base, minutes: 1440 },
+      { name: 'collapse', ...base, collapseTo: 0.01, collapseAfterMinutes: 60, minutes: 60 + 1440 },
+    ],
+    3,
+  );
+  assert.ok(still && collapse);
+  assert.equal(still.falseAlarms, 0, JSON.stringify(still));
+  assert.equal(collapse.detected, 3, JSON.stringify(collapse));
+  // Replies to sends before the collapse keep arriving for about an hour: not found at once.
+  assert.ok((collapse.medianDetectionMinutes ?? 0) > 10, JSON.stringify(collapse));
+  assert.equal(collapse.otherStreamAlarms, 0);
 });

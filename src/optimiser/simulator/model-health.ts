@@ -145,9 +145,24 @@ async function runOnce(
   return outcome;
 }
 
-function lognormal(random: Random, median: number, sigma: number): number {
+/** A lognormal draw with the given median and σ (latencies, reply delays). */
+export function lognormal(random: Random, median: number, sigma: number): number {
   const u = Math.min(1 - 1e-12, Math.max(1e-12, random()));
   return median * Math.exp(sigma * normalQuantile(u));
+}
+
+/** Runs that detected the fault, and the median and p90 delay in minutes (a miss counts as infinite). */
+export function delaySummary(runDelays: readonly (number | null)[]) {
+  const delays = runDelays.map((d) => d ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const at = (q: number) => {
+    const v = delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? Number.POSITIVE_INFINITY;
+    return Number.isFinite(v) ? v : null;
+  };
+  return {
+    detected: runDelays.filter((d) => d !== null).length,
+    medianDetectionMinutes: at(0.5),
+    p90DetectionMinutes: at(0.9),
+  };
 }
 
 /** Per scenario: detection delays (median, p90, misses) and false alarms per simulated week. */
@@ -162,24 +177,12 @@ export async function simulateModelHealth(
     const results: RunOutcome[] = [];
     for (let seed = 1; seed <= runs; seed++) results.push(await runOnce(scenario, seed, binning, settings));
     const weeks = results.reduce((a, r) => a + r.watchedMinutes, 0) / (7 * 1440);
-    const delays = results.map((r) => r.delay ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
-    const at = (q: number) => {
-      const v =
-        delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? Number.POSITIVE_INFINITY;
-      return Number.isFinite(v) ? v : null;
-    };
     const errors = results.reduce((a, r) => a + r.falseAlarms.errors, 0);
     const latency = results.reduce((a, r) => a + r.falseAlarms.latency, 0);
     out.push({
       scenario: scenario.name,
       runs,
-      ...(scenario.fault
-        ? {
-            detected: results.filter((r) => r.delay !== null).length,
-            medianDetectionMinutes: at(0.5),
-            p90DetectionMinutes: at(0.9),
-          }
-        : {}),
+      ...(scenario.fault ? delaySummary(results.map((r) => r.delay)) : {}),
       watchedWeeks: Math.round(weeks * 100) / 100,
       falseAlarmsPerWeek: {
         errors: Math.round((errors / weeks) * 1000) / 1000,
