@@ -419,7 +419,7 @@ async function serverMemory() {
         metricsText,
       )?.[1] ?? Number.NaN,
     );
-  const gauge = (name: string) => value(name) / 2 ** 20;
+  const gauge = (name: string, labels = '') => value(name, labels) / 2 ** 20;
   // The worker thread's turns at SQLite's write lock (absent with inline workers): how long each
   // side waited for it, and how often the worker had to claim a turn.
   const lock = (thread: string) => ({
@@ -433,6 +433,8 @@ async function serverMemory() {
     heapTotalMiB: gauge('leadloop_nodejs_heap_size_total_bytes'),
     externalMiB: gauge('leadloop_nodejs_external_memory_bytes'),
     rssNowMiB: gauge('leadloop_process_resident_memory_bytes'),
+    workerThreadHeapUsedMiB: gauge('leadloop_worker_thread_heap_bytes', 'kind="used"'),
+    workerThreadHeapTotalMiB: gauge('leadloop_worker_thread_heap_bytes', 'kind="total"'),
     writeLock: { http: lock('http'), worker: lock('worker') },
   };
 }
