@@ -6,7 +6,7 @@ import type { Privacy } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import { createPredictiveScoring, type PredictiveScoring, type RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
-import { fromJson } from '../store/index.ts';
+import { fromJson, workspaceRow } from '../store/index.ts';
 import type { WorkflowEngine } from '../workflows/index.ts';
 import { trainingExclusions } from './privacy-wiring.ts';
 
@@ -45,12 +45,11 @@ export function wirePredictive(options: {
       // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
       // The lead's source and the prediction ride along (no personal data) for the rollups.
       async (db, ctx, outcome) => {
-        const lead = await db
-          .selectFrom('leads')
-          .select(['source', 'country', 'attributes'])
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('id', '=', outcome.leadId)
-          .executeTakeFirst();
+        const lead = await workspaceRow(db, 'leads', ctx.workspaceId, { id: outcome.leadId }, [
+          'source',
+          'country',
+          'attributes',
+        ]);
         // The lead's segments, so the optimiser's conversion detectors can watch each one: the
         // council's closed vocabularies of industry and region (a value outside them is left out,
         // which also keeps free text out of the event), and the playbook of its latest chat.
@@ -68,12 +67,13 @@ export function wirePredictive(options: {
         );
         const region = regionOf(normaliseCountry(lead?.country ?? null));
         // The champion's probability taken before the outcome was known (for calibration).
-        const prediction = await db
-          .selectFrom('lead_outcomes')
-          .select('probability')
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('lead_id', '=', outcome.leadId)
-          .executeTakeFirst();
+        const prediction = await workspaceRow(
+          db,
+          'lead_outcomes',
+          ctx.workspaceId,
+          { lead_id: outcome.leadId },
+          ['probability'],
+        );
         const predicted = prediction?.probability == null ? null : Number(prediction.probability);
         await events.append(db, ctx.workspaceId, [
           {

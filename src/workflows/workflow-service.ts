@@ -1,6 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import { type Actor, type Clock, type IdGenerator, LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
+import { workspaceRow } from '../store/index.ts';
 import { parseWorkflow, type Workflow, type WorkflowIssue } from './dsl/index.ts';
 import type { WorkflowEngine } from './engine/engine.ts';
 import type { HookStore } from './inbound/hook-store.ts';
@@ -429,12 +430,7 @@ export function createWorkflowService(options: {
       return rows.map(runSummary);
     },
     async getRun(ws, runId) {
-      const run = await db
-        .selectFrom('workflow_runs')
-        .selectAll()
-        .where('workspace_id', '=', ws.workspaceId)
-        .where('id', '=', runId)
-        .executeTakeFirst();
+      const run = await workspaceRow(db, 'workflow_runs', ws.workspaceId, { id: runId });
       if (!run) throw notFound('run', runId);
       const steps = await db
         .selectFrom('workflow_steps')
@@ -460,12 +456,7 @@ export function createWorkflowService(options: {
       };
     },
     async cancelRun(ws, runId, actor, reason) {
-      const run = await db
-        .selectFrom('workflow_runs')
-        .selectAll()
-        .where('workspace_id', '=', ws.workspaceId)
-        .where('id', '=', runId)
-        .executeTakeFirst();
+      const run = await workspaceRow(db, 'workflow_runs', ws.workspaceId, { id: runId });
       if (!run) throw notFound('run', runId);
       const cancelled = await engine.cancelRun(ws.workspaceId, runId, actor, reason);
       if (!cancelled)

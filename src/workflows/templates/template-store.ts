@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type IdGenerator, LeadloopError } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
-import { fromJson } from '../../store/index.ts';
+import { fromJson, workspaceRow } from '../../store/index.ts';
 import type { WorkspaceRef } from '../ports.ts';
 
 /** A template version's content: logic-less Mustache strings (no code runs in a template). */
@@ -123,12 +123,7 @@ export function createTemplateStore(options: { ids: IdGenerator }): TemplateStor
       issues: [{ field: 'path.id', reason: 'no such template' }],
     });
   async function get(db: Db, ctx: WorkspaceRef, id: string) {
-    const row = await db
-      .selectFrom('message_templates')
-      .selectAll()
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await workspaceRow(db, 'message_templates', ctx.workspaceId, { id });
     return row ? summary(row) : null;
   }
   async function insertVersion(
