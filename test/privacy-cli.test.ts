@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { spawnCli } from './support/cli.ts';
 
-const root = join(import.meta.dirname, '..');
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn', LEADLOOP_MASTER_KEY: '' },
-  });
+const cli = (args: string[]) => spawnCli(args, { LEADLOOP_MASTER_KEY: '' });
 
 describe('leadloop privacy (CLI)', () => {
   let dataDir = '';

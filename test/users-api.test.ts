@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS } from './support/runtime.ts';
+import { DIALECTS, testWorkspace } from './support/runtime.ts';
 import { callWithSession, createOperator, signIn } from './support/session.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -14,9 +14,7 @@ for (const dialect of DIALECTS) {
     let apiKey = '';
 
     before(async () => {
-      const created = await app.runtime.tenants.createWorkspace({ name: 'Console', actor: ACTOR });
-      workspaceId = created.workspace.id;
-      apiKey = created.apiKey;
+      ({ workspaceId, apiKey } = await testWorkspace(app.runtime, 'Console'));
     });
 
     it('signs in with an HttpOnly, SameSite session cookie and audits the user as actor', async () => {
