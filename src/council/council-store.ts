@@ -229,11 +229,7 @@ export function createDbAgentDirectory(store: Store): AgentDirectory {
 }
 
 export async function readRouterStats(db: Db, tenant: CouncilTenant): Promise<RouterStats> {
-  const row = await db
-    .selectFrom('council_router_stats')
-    .select('stats')
-    .where('workspace_id', '=', tenant.workspaceId)
-    .executeTakeFirst();
+  const row = await workspaceRow(db, 'council_router_stats', tenant.workspaceId, {}, ['stats']);
   return parseRouterStats(fromJson(row?.stats, null));
 }
 

@@ -1,6 +1,6 @@
 import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
-import { dbOf, fromJson, workspaceRow } from '../store/index.ts';
+import { dbOf, fromJson, workspaceRow, workspaceRows } from '../store/index.ts';
 import type { Lead, LeadStatus } from './lead.ts';
 import { selectLeadsByEmail, selectLeadsByPhone } from './lead-statements.ts';
 
@@ -79,13 +79,7 @@ export async function leadHistory(
   leadId: string,
 ): Promise<LeadHistoryEntry[]> {
   const db = dbOf(unit);
-  const rows = await db
-    .selectFrom('lead_history')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('lead_id', '=', leadId)
-    .orderBy('id')
-    .execute();
+  const rows = await workspaceRows(db, 'lead_history', ctx.workspaceId, { lead_id: leadId }, ['id']);
   return rows.map((r) => ({
     eventId: r.event_id,
     action: r.action,
@@ -100,13 +94,7 @@ export async function leadConsents(
   leadId: string,
 ): Promise<ConsentRecord[]> {
   const db = dbOf(unit);
-  const rows = await db
-    .selectFrom('consent_records')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('lead_id', '=', leadId)
-    .orderBy('given_at')
-    .execute();
+  const rows = await workspaceRows(db, 'consent_records', ctx.workspaceId, { lead_id: leadId }, ['given_at']);
   return rows.map((r) => ({
     id: r.id,
     eventId: r.event_id,

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
 
@@ -9,7 +9,7 @@ type WorkspaceTable = {
 
 type Row<T extends WorkspaceTable> = Selectable<Database[T]>;
 
-/** Equality conditions on a table's columns besides the workspace (at least one). */
+/** Equality conditions on a table's columns, besides the workspace's. */
 type Match<T extends WorkspaceTable> = Partial<Record<keyof Row<T> & string, string | number>>;
 
 /**
@@ -37,12 +37,36 @@ export function workspaceRow(
   match: Record<string, string | number | undefined>,
   columns?: readonly string[],
 ): Promise<unknown> {
-  // Kysely cannot check a column against a table chosen by a type parameter; the overloads above
-  // keep callers typed, so the query itself is built on the untyped builder.
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  const untyped = db as unknown as Kysely<any>;
-  const from = untyped.selectFrom(table);
-  let query = (columns ? from.select(columns) : from.selectAll()).where('workspace_id', '=', workspaceId);
-  for (const [column, value] of Object.entries(match)) query = query.where(column, '=', value);
-  return query.executeTakeFirst();
+  const from = untyped(db).selectFrom(table);
+  return matching(columns ? from.select(columns) : from.selectAll(), workspaceId, match).executeTakeFirst();
+}
+
+/**
+ * Every row of a workspace's table that `match` names (a lead's history, a run's steps), whole, in
+ * ascending order of the `orderBy` columns.
+ */
+export function workspaceRows<T extends WorkspaceTable>(
+  db: Db,
+  table: T,
+  workspaceId: string,
+  match: Match<T>,
+  orderBy: readonly (keyof Row<T> & string)[],
+): Promise<Row<T>[]> {
+  let query = matching(untyped(db).selectFrom(table).selectAll(), workspaceId, match);
+  for (const column of orderBy) query = query.orderBy(column);
+  return query.execute() as Promise<Row<T>[]>;
+}
+
+// Kysely cannot check a column against a table chosen by a type parameter; the signatures above
+// keep callers typed, so the queries themselves are built on the untyped builder.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type UntypedQuery = SelectQueryBuilder<any, any, any>;
+
+// biome-ignore lint/suspicious/noExplicitAny: see above
+const untyped = (db: Db) => db as unknown as Kysely<any>;
+
+function matching(query: UntypedQuery, workspaceId: string, match: Record<string, unknown>): UntypedQuery {
+  let where = query.where('workspace_id', '=', workspaceId);
+  for (const [column, value] of Object.entries(match)) where = where.where(column, '=', value);
+  return where;
 }

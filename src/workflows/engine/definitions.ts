@@ -42,13 +42,13 @@ export function createDefinitionCache(options: {
     const key = `${workspaceId}:${workflowId}:${v}`;
     const hit = versions.get(key);
     if (hit) return hit;
-    const row = await db
-      .selectFrom('workflow_versions')
-      .select('definition')
-      .where('workspace_id', '=', workspaceId)
-      .where('workflow_id', '=', workflowId)
-      .where('version', '=', v)
-      .executeTakeFirst();
+    const row = await workspaceRow(
+      db,
+      'workflow_versions',
+      workspaceId,
+      { workflow_id: workflowId, version: v },
+      ['definition'],
+    );
     if (!row) return null;
     const workflow = JSON.parse(row.definition) as Workflow;
     const loaded = { id: workflowId, version: v, workflow, steps: stepMap(workflow) };
