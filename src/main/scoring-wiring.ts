@@ -1,11 +1,7 @@
-import type { AuditLog } from '../compliance/index.ts';
-import type { Clock, IdGenerator } from '../core/index.ts';
 import { type CouncilService, normaliseCountry, normaliseIndustry, regionOf } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { Privacy } from '../privacy/index.ts';
-import type { Queue } from '../queue/index.ts';
-import { createPredictiveScoring, type PredictiveScoring, type RulesRepository } from '../scoring/index.ts';
-import type { Store } from '../store/index.ts';
+import { createPredictiveScoring, type PredictiveScoring } from '../scoring/index.ts';
 import { fromJson, workspaceRow } from '../store/index.ts';
 import type { WorkflowEngine } from '../workflows/index.ts';
 import { trainingExclusions } from './privacy-wiring.ts';
@@ -15,25 +11,19 @@ import { trainingExclusions } from './privacy-wiring.ts';
  * workflow engine are built after scoring (they read its scores), so they are reached through
  * `later`, called only once an outcome is recorded.
  */
-export function wirePredictive(options: {
-  store: Store;
-  queue: Queue;
-  audit: AuditLog;
-  rules: RulesRepository;
-  clock: Clock;
-  ids: IdGenerator;
-  events: DomainEventLog;
-  privacy: Privacy;
-  later: { council(): CouncilService; workflowEngine(): WorkflowEngine };
-}): PredictiveScoring {
-  const { store, queue, audit, rules, clock, ids, events, privacy, later } = options;
+export function wirePredictive(
+  options: Pick<
+    Parameters<typeof createPredictiveScoring>[0],
+    'store' | 'queue' | 'audit' | 'rules' | 'clock' | 'ids'
+  > & {
+    events: DomainEventLog;
+    privacy: Privacy;
+    later: { council(): CouncilService; workflowEngine(): WorkflowEngine };
+  },
+): PredictiveScoring {
+  const { events, privacy, later, ...scoring } = options;
   return createPredictiveScoring({
-    store,
-    queue,
-    audit,
-    rules,
-    clock,
-    ids,
+    ...scoring,
     // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
     // a new or changed outcome tells the council's router whether its advice paid off.
     onOutcome: async (ctx, leadId, converted) => {
