@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { useTempDir } from './support/app.ts';
-import { spawnCli } from './support/cli.ts';
+import { cliWorkspace, spawnCli } from './support/cli.ts';
 import { exited, startServerProcess } from './support/server-process.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -14,6 +14,9 @@ const cli = spawnCli;
 
 describe('leadloop CLI (SQLite)', () => {
   const data = useTempDir('leadloop-cli-');
+  /** `leadloop import <csv> --workspace <id> --json` on the suite's data directory. */
+  const importJson = (csv: string, workspaceId: string) =>
+    cli(['import', csv, '--workspace', workspaceId, '--data-dir', data.path, '--json']);
 
   it('creates a workspace with --json beside a running server on the same data', async () => {
     const { child: server, url } = await startServerProcess(data.path);
@@ -50,9 +53,7 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('imports a CSV through the pipeline and reports accepted, merged and rejected rows with reasons', () => {
-    const created = JSON.parse(
-      cli(['workspace', 'create', 'Importers', '--data-dir', data.path, '--json']).stdout,
-    ) as { workspaceId: string };
+    const created = cliWorkspace(data.path, 'Importers');
     const csv = join(data.path, 'leads.csv');
     writeFileSync(
       csv,
@@ -65,15 +66,7 @@ describe('leadloop CLI (SQLite)', () => {
         ';No;Contact;;;;;;',
       ].join('\n'),
     );
-    const result = cli([
-      'import',
-      csv,
-      '--workspace',
-      created.workspaceId,
-      '--data-dir',
-      data.path,
-      '--json',
-    ]);
+    const result = importJson(csv, created.workspaceId);
     assert.equal(result.status, 1, 'rejected rows make the exit code non-zero');
     const summary = JSON.parse(result.stdout) as {
       rows: number;
@@ -95,9 +88,10 @@ describe('leadloop CLI (SQLite)', () => {
     assert.match(summary.rejections[0]?.reasons.join(' ') ?? '', /email is not a valid email/);
     assert.match(summary.rejections[1]?.reasons.join(' ') ?? '', /required unless phone/);
     // Importing the same file again changes nothing.
-    const again = JSON.parse(
-      cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', data.path, '--json']).stdout,
-    ) as { accepted: number; alreadyImported: number };
+    const again = JSON.parse(importJson(csv, created.workspaceId).stdout) as {
+      accepted: number;
+      alreadyImported: number;
+    };
     assert.equal(again.accepted, 0);
     assert.equal(again.alreadyImported, 3);
     const db = new DatabaseSync(join(data.path, 'leadloop.db'), { readOnly: true });
@@ -112,9 +106,7 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('records the consent columns of an import in the consent ledger (method import) and names a bad consent cell', () => {
-    const created = JSON.parse(
-      cli(['workspace', 'create', 'Consenting', '--data-dir', data.path, '--json']).stdout,
-    ) as { workspaceId: string };
+    const created = cliWorkspace(data.path, 'Consenting');
     const csv = join(data.path, 'consent.csv');
     writeFileSync(
       csv,
@@ -126,15 +118,7 @@ describe('leadloop CLI (SQLite)', () => {
         'plain@row.example.com,,,',
       ].join('\n'),
     );
-    const result = cli([
-      'import',
-      csv,
-      '--workspace',
-      created.workspaceId,
-      '--data-dir',
-      data.path,
-      '--json',
-    ]);
+    const result = importJson(csv, created.workspaceId);
     assert.equal(result.status, 1, result.stderr);
     const summary = JSON.parse(result.stdout) as {
       accepted: number;
@@ -171,9 +155,7 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('shows a progress bar and a human summary without --json', () => {
-    const created = JSON.parse(
-      cli(['workspace', 'create', 'Progress', '--data-dir', data.path, '--json']).stdout,
-    ) as { workspaceId: string };
+    const created = cliWorkspace(data.path, 'Progress');
     const csv = join(data.path, 'progress.csv');
     writeFileSync(
       csv,
@@ -218,9 +200,7 @@ describe('leadloop CLI (SQLite)', () => {
     db.close();
 
     // A fresh workspace with three entries (creation, two keys); then swap entries 2 and 3.
-    const fresh = JSON.parse(
-      cli(['workspace', 'create', 'Reorder', '--data-dir', data.path, '--json']).stdout,
-    ) as { workspaceId: string };
+    const fresh = cliWorkspace(data.path, 'Reorder');
     for (const scope of ['read', 'ingest'])
       assert.equal(
         cli(['key', 'create', '--workspace', fresh.workspaceId, '--scope', scope, '--data-dir', data.path])
@@ -245,9 +225,7 @@ describe('leadloop CLI (SQLite)', () => {
     const file = join(data.path, 'audit-checkpoint.json');
     const written = cli(['audit', 'checkpoint', '--out', file, '--data-dir', data.path]);
     assert.equal(written.status, 0, written.stdout + written.stderr);
-    const fresh = JSON.parse(
-      cli(['workspace', 'create', 'Checkpointed', '--data-dir', data.path, '--json']).stdout,
-    ) as { workspaceId: string };
+    const fresh = cliWorkspace(data.path, 'Checkpointed');
     assert.equal(cli(['audit', 'checkpoint', '--out', file, '--data-dir', data.path]).status, 0);
     const clean = cli([
       'audit',

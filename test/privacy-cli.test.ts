@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { spawnCli } from './support/cli.ts';
+import { cliWorkspace, spawnCli } from './support/cli.ts';
 
 const cli = (args: string[]) => spawnCli(args, { LEADLOOP_MASTER_KEY: '' });
 
@@ -12,11 +12,7 @@ describe('leadloop privacy (CLI)', () => {
   let workspaceId = '';
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'leadloop-privacy-cli-'));
-    workspaceId = (
-      JSON.parse(cli(['workspace', 'create', 'Privacy', '--data-dir', dataDir, '--json']).stdout) as {
-        workspaceId: string;
-      }
-    ).workspaceId;
+    workspaceId = cliWorkspace(dataDir, 'Privacy').workspaceId;
     const csv = join(dataDir, 'leads.csv');
     writeFileSync(
       csv,

@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { banner, ensureDemoWorkspace } from '../src/main/demo.ts';
 import { createRuntime } from '../src/main/runtime.ts';
 import { useTempDir } from './support/app.ts';
-import { spawnCli } from './support/cli.ts';
+import { cliWorkspace, spawnCli } from './support/cli.ts';
 import { call } from './support/http.ts';
 
 const cli = (args: string[]) => spawnCli(args);
@@ -44,15 +44,13 @@ describe('leadloop user (CLI) and the demo admin', () => {
   });
 
   it('creates, lists, invites and resets accounts', () => {
-    const workspace = JSON.parse(
-      cli(['workspace', 'create', 'Sales', '--data-dir', data.path, '--json']).stdout,
-    ) as Record<string, string>;
+    const workspace = cliWorkspace(data.path, 'Sales');
     const created = cli([
       'user',
       'create',
       'rep@example.com',
       '--workspace',
-      workspace.workspaceId as string,
+      workspace.workspaceId,
       '--role',
       'viewer',
       '--data-dir',
@@ -63,21 +61,14 @@ describe('leadloop user (CLI) and the demo admin', () => {
     const user = JSON.parse(created.stdout) as Record<string, string>;
     assert.equal(user.role, 'viewer');
     assert.ok((user.password ?? '').length >= 10);
-    const listed = cli([
-      'user',
-      'list',
-      '--workspace',
-      workspace.workspaceId as string,
-      '--data-dir',
-      data.path,
-    ]);
+    const listed = cli(['user', 'list', '--workspace', workspace.workspaceId, '--data-dir', data.path]);
     assert.match(listed.stdout, /rep@example\.com {2}viewer/);
     const invited = cli([
       'user',
       'invite',
       'new@example.com',
       '--workspace',
-      workspace.workspaceId as string,
+      workspace.workspaceId,
       '--data-dir',
       data.path,
       '--json',

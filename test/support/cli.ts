@@ -49,6 +49,16 @@ export function spawnCli(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+/** Creates a workspace with `leadloop workspace create --json` in a SQLite data directory: what it prints. */
+export function cliWorkspace(
+  dataDir: string,
+  name: string,
+): Record<string, string> & { workspaceId: string } {
+  const created = spawnCli(['workspace', 'create', name, '--data-dir', dataDir, '--json']);
+  assert.equal(created.status, 0, created.stderr);
+  return JSON.parse(created.stdout) as Record<string, string> & { workspaceId: string };
+}
+
 /** Runs `leadloop audit verify` on a SQLite data directory and asserts every chain is intact. */
 export function assertAuditIntact(dataDir: string): void {
   const verify = spawnCli(['audit', 'verify', '--data-dir', dataDir]);
