@@ -10,17 +10,24 @@
  * `learnedOptimizers` — segment calls from rates pooled across business units against the written
  * rules on one unit's outcomes (src/optimiser/simulator/split-sim.ts, pooled-world.ts).
  *
+ * `modelHealth` — model-call streams (1% failed calls, lognormal latency) through the live model
+ * detectors: false alarms per simulated week without a change, and detection delay of an error
+ * spike (1% → 20%) and a latency rise (×3) (src/optimiser/simulator/model-health.ts).
+ *
  * Options: --runs N (runs per fault scenario; default the frozen count), --null-weeks N,
  * --tuning-weeks N (default 6), --only-extras (run only the two further measures and merge them
- * into the existing bench/results/optimiser.json). Results go to bench/results/optimiser.json.
+ * into the existing bench/results/optimiser.json), --only-model-health (the same for
+ * `modelHealth`). Results go to bench/results/optimiser.json.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { binOf, quantileOf } from '../src/analytics/histogram.ts';
 import { type LearnedConversions, learnedCall, learnRates, ruleCall } from '../src/council/index.ts';
 import { parseBankCsv, prepareBankMaterial } from '../src/optimiser/simulator/bank-stream.ts';
 import { runScenarioSet } from '../src/optimiser/simulator/bench-runner.ts';
+import { type ModelHealthScenario, simulateModelHealth } from '../src/optimiser/simulator/model-health.ts';
 import { type CellCall, type CellPolicy, simulatePooled } from '../src/optimiser/simulator/pooled-world.ts';
 import { simulateSplits } from '../src/optimiser/simulator/split-sim.ts';
 
@@ -32,6 +39,7 @@ const { values } = parseArgs({
     'tuning-weeks': { type: 'string', default: '6' },
     data: { type: 'string' },
     'only-extras': { type: 'boolean', default: false },
+    'only-model-health': { type: 'boolean', default: false },
   },
 });
 // ../shared/data relative to the repository; a worktree one level deeper finds it one more level up.
@@ -134,10 +142,62 @@ const printExtras = (e: ReturnType<typeof extras>) => {
     );
 };
 
+/**
+ * Model-call streams at two volumes: 5 calls a minute (a council decision or two and the chat's
+ * calls at 10 leads a minute) and 1 a minute (a quiet workspace). Two simulated weeks without a
+ * change per run; faults start an hour after the reference day.
+ */
+async function modelHealth() {
+  const base = { errorRate: 0.01, latencyMedian: 1.2, latencySigma: 0.5 };
+  const scenarios: ModelHealthScenario[] = [5, 1].flatMap((callsPerMinute) => [
+    { name: `no change (${callsPerMinute}/min)`, callsPerMinute, ...base, minutes: 2 * 7 * 1440 },
+    {
+      name: `error spike 1% → 20% (${callsPerMinute}/min)`,
+      callsPerMinute,
+      ...base,
+      fault: { errorRate: 0.2 },
+      faultAfterMinutes: 60,
+      minutes: 60 + 360,
+    },
+    {
+      name: `latency ×3 (${callsPerMinute}/min)`,
+      callsPerMinute,
+      ...base,
+      fault: { latencyFactor: 3 },
+      faultAfterMinutes: 60,
+      minutes: 60 + 360,
+    },
+  ]);
+  const runs = 30;
+  const scenariosOut = await simulateModelHealth(scenarios, runs, { binOf, quantileOf });
+  return {
+    settings: {
+      runs,
+      errorRate: base.errorRate,
+      latency: `lognormal, median ${base.latencyMedian} s, σ ${base.latencySigma}`,
+      alarm: 'repeats within 60 minutes of an alarm of the same stream count once (an open alert)',
+    },
+    scenarios: scenariosOut,
+  };
+}
+
+const printModelHealth = (h: Awaited<ReturnType<typeof modelHealth>>) => {
+  console.log('\nmodel health | detected | median (p90) min | false alarms/week errors | latency');
+  for (const r of h.scenarios)
+    console.log(
+      `${r.scenario} | ${r.detected ?? '-'} | ${r.medianDetectionMinutes ?? '-'} (${r.p90DetectionMinutes ?? '-'}) | ${r.falseAlarmsPerWeek.errors} | ${r.falseAlarmsPerWeek.latency}`,
+    );
+};
+
 const note =
   'measured on a shared 2-core machine while other work ran; figures are simulated minutes, not wall time';
 let out: Record<string, unknown>;
-if (values['only-extras']) {
+if (values['only-model-health']) {
+  const previous = existsSync(resultPath) ? JSON.parse(readFileSync(resultPath, 'utf8')) : {};
+  const h = await modelHealth();
+  printModelHealth(h);
+  out = { ...previous, modelHealth: h, modelHealthMeasuredAt: new Date().toISOString() };
+} else if (values['only-extras']) {
   const previous = existsSync(resultPath) ? JSON.parse(readFileSync(resultPath, 'utf8')) : {};
   const e = extras();
   printExtras(e);
@@ -156,9 +216,12 @@ if (values['only-extras']) {
   });
   const e = extras();
   printExtras(e);
+  const h = await modelHealth();
+  printModelHealth(h);
   out = {
     ...report,
     ...e,
+    modelHealth: h,
     measuredAt: new Date().toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     note,

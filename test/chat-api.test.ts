@@ -89,6 +89,24 @@ for (const dialect of DIALECTS) {
       const consents = lead.body.consents as { method: string; purposes: string[] }[];
       assert.equal(consents[0]?.method, 'chat');
       assert.ok((consents[0]?.purposes.length ?? 0) > 0);
+
+      // A later submission merged into the lead keeps the conversation's points and qualification
+      // (the chat stage reads a set's merged leads' conversations together).
+      const merged = await call(http.app, 'POST', '/v1/leads', {
+        key: ws.apiKey,
+        body: { email: 'cto@freightly.com', title: 'Chief Technology Officer' },
+      });
+      assert.equal(merged.status, 202, JSON.stringify(merged.body));
+      const after = await eventually(async () => {
+        const response = await call(http.app, 'GET', `/v1/leads/${leadId}`, { key: ws.apiKey });
+        return response.body.title === 'Chief Technology Officer' ? response : undefined;
+      });
+      assert.equal(after.body.status, 'qualified');
+      const mergedBreakdown = after.body.scoreBreakdown as { ruleId: string; points: number }[];
+      assert.ok(
+        mergedBreakdown.some((l) => l.ruleId === 'chat-budget' && l.points > 0),
+        JSON.stringify(mergedBreakdown),
+      );
     });
 
     it('streams a reply as server-sent events when asked to', async () => {

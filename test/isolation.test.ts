@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { signWebhook } from '../src/ingest/index.ts';
+import { signCalendly } from '../src/main/calendly-inbound.ts';
 import { call, type Json, sendWebhook } from './support/http.ts';
 import { workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
@@ -789,6 +790,62 @@ for (const dialect of DIALECTS) {
           .selectFrom('domain_events')
           .select('id')
           .where('type', '=', 'meeting.booked')
+          .execute();
+        assert.equal(meetings.length, 0);
+      },
+      async receiveCalendlyWebhook() {
+        // Each workspace keeps its own signing key; B's key must not open A's endpoint, and a
+        // delivery to B's endpoint naming A's lead finds no lead in B.
+        for (const [key, secret] of [
+          [A.apiKey, 'calendly-key-of-workspace-a-0001'],
+          [B.apiKey, 'calendly-key-of-workspace-b-0001'],
+        ] as const)
+          assert.equal(
+            (
+              await call(http.app, 'PUT', '/v1/workflow-credentials/calendly', {
+                key,
+                body: { kind: 'webhook_secret', secret },
+              })
+            ).status,
+            200,
+          );
+        const body = (event: string) =>
+          JSON.stringify({
+            event,
+            payload: {
+              uri: 'https://api.calendly.com/scheduled_events/E/invitees/intrusion',
+              email: A.email,
+              scheduled_event: { start_time: '2026-12-09T15:00:00Z' },
+            },
+          });
+        const send = (workspaceId: string, raw: string) =>
+          http.app.inject({
+            method: 'POST',
+            url: `/v1/meetings/calendly/${workspaceId}`,
+            headers: {
+              'content-type': 'application/json',
+              'calendly-webhook-signature': signCalendly(
+                'calendly-key-of-workspace-b-0001',
+                Math.floor(Date.now() / 1000),
+                raw,
+              ),
+            },
+            payload: raw,
+          });
+        assert.equal((await send(A.workspaceId, body('invitee.created'))).statusCode, 401);
+        assert.equal((await send(A.workspaceId, body('invitee.canceled'))).statusCode, 401);
+        // B's own endpoint resolves the e-mail among B's leads only (B may hold a lead of its own
+        // with that address): never A's lead. A cancellation of a booking B never had stores nothing.
+        const inB = JSON.parse((await send(B.workspaceId, body('invitee.canceled'))).body) as {
+          recorded: boolean;
+          leadId: unknown;
+        };
+        assert.notEqual(inB.leadId, A.leadId);
+        assert.equal(inB.recorded, false);
+        const meetings = await runtime.inspect
+          .selectFrom('domain_events')
+          .select('id')
+          .where('type', 'in', ['meeting.booked', 'meeting.canceled'])
           .execute();
         assert.equal(meetings.length, 0);
       },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { spendOf } from '../src/main/council-wiring.ts';
+import { spendOf } from '../src/main/model-usage-events.ts';
 import { createModelPrices } from '../src/models/index.ts';
 
 describe('model prices', () => {

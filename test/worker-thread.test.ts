@@ -154,6 +154,16 @@ describe('embedded server, workers on a worker thread (SQLite)', () => {
       while (Date.now() < deadline && (await processed()) < 800) await new Promise((r) => setTimeout(r, 50));
       assert.equal(await processed(), 800);
       assert.equal(server.workerThread?.starts(), 1);
+      // /metrics shows the thread's heap beside the process's RSS: a second isolate's share of it.
+      const exposition = await server.runtime.metrics.registry.metrics();
+      const heap = (kind: string) =>
+        Number(
+          new RegExp(`^leadloop_worker_thread_heap_bytes\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(
+            exposition,
+          )?.[1],
+        );
+      assert.ok(heap('used') > 1_000_000, exposition.slice(0, 200));
+      assert.ok(heap('total') >= heap('used'));
       await server.stop();
       assertExactlyOnce(dataDir, acknowledged);
     } finally {

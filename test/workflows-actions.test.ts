@@ -10,8 +10,8 @@ import {
   type OutboundError,
   sendChatMessage,
   sendSignedWebhook,
-  upsertHubspotContact,
-  upsertSalesforceLead,
+  upsertHubspotRecord,
+  upsertSalesforceRecord,
 } from '../src/workflows/index.ts';
 import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
 
@@ -143,18 +143,23 @@ describe('safe HTTP client', () => {
 describe('connectors against local servers that check the documented shapes', () => {
   let sink: HttpSink;
   const http = createSafeHttp();
+  const hubspotWrites: { object: string; id: string }[] = [];
+  const salesforceWrites: string[] = [];
   before(async () => {
     sink = await startHttpSink((request, res) => {
       const body = request.body ? JSON.parse(request.body) : null;
-      if (request.url === '/crm/v3/objects/contacts/batch/upsert') {
+      const hubspot = /^\/crm\/v3\/objects\/(contacts|companies|deals)\/batch\/upsert$/.exec(request.url);
+      if (hubspot) {
         const input = body?.inputs?.[0];
+        const key = hubspot[1] === 'contacts' ? 'email' : 'leadloop_key';
         const valid =
           request.method === 'POST' &&
           request.headers.authorization === 'Bearer hs-token' &&
           Array.isArray(body.inputs) &&
-          input.idProperty === 'email' &&
+          input.idProperty === key &&
           typeof input.id === 'string' &&
-          input.properties.email === input.id;
+          input.properties[key] === input.id;
+        if (valid) hubspotWrites.push({ object: hubspot[1] as string, id: input.id });
         res.writeHead(valid ? 200 : 400, { 'content-type': 'application/json' });
         return res.end(
           JSON.stringify(
@@ -164,14 +169,24 @@ describe('connectors against local servers that check the documented shapes', ()
           ),
         );
       }
-      const sf = /^\/services\/data\/v61\.0\/sobjects\/Lead\/Email\/(.+)$/.exec(request.url);
+      const sf =
+        /^\/services\/data\/v61\.0\/sobjects\/(Lead|Contact|Opportunity)\/(Email|Leadloop_Key__c)\/(.+)$/.exec(
+          request.url,
+        );
       if (sf) {
+        const [, sobject, field] = sf;
+        const required: Record<string, string[]> = {
+          Lead: ['LastName', 'Company'],
+          Contact: ['LastName'],
+          Opportunity: ['Name', 'StageName', 'CloseDate'],
+        };
         const valid =
           request.method === 'PATCH' &&
           request.headers.authorization === 'Bearer sf-token' &&
-          !('Email' in body) &&
-          typeof body.LastName === 'string' &&
-          typeof body.Company === 'string';
+          !((field as string) in body) &&
+          (field === 'Email') === (sobject !== 'Opportunity') &&
+          (required[sobject as string] ?? []).every((name) => typeof body[name] === 'string');
+        if (valid) salesforceWrites.push(`${sobject}/${decodeURIComponent(sf[3] as string)}`);
         res.writeHead(valid ? 201 : 400, { 'content-type': 'application/json' });
         return res.end(
           JSON.stringify(
@@ -241,27 +256,64 @@ describe('connectors against local servers that check the documented shapes', ()
   });
 
   it('upserts a HubSpot contact by email and a Salesforce Lead by external id', async () => {
-    const hs = await upsertHubspotContact(deps(), {
+    const hs = await upsertHubspotRecord(deps(), {
       baseUrl: sink.url,
       token: 'hs-token',
+      object: 'contact',
       idempotencyKey: 'run_1:crm',
       record: { email: 'ann@example.com', properties: { firstname: 'Ann' } },
     });
-    assert.deepEqual(hs.summary, { crm: 'hubspot', id: '101', created: true });
-    const sf = await upsertSalesforceLead(deps(), {
+    assert.deepEqual(hs.summary, { crm: 'hubspot', object: 'contact', id: '101', created: true });
+    const sf = await upsertSalesforceRecord(deps(), {
       instanceUrl: sink.url,
       token: 'sf-token',
+      object: 'lead',
+      idempotencyKey: 'run_1:crm',
       record: { email: 'ann@example.com', properties: { LastName: 'Lee', Company: 'Acme' } },
     });
-    assert.deepEqual(sf.summary, { crm: 'salesforce', id: '00Q000000000001', created: true });
+    assert.deepEqual(sf.summary, { crm: 'salesforce', object: 'lead', id: '00Q000000000001', created: true });
     await assert.rejects(
-      upsertSalesforceLead(deps(), {
+      upsertSalesforceRecord(deps(), {
         instanceUrl: sink.url,
         token: 'sf-token',
+        object: 'lead',
+        idempotencyKey: 'run_1:crm',
         record: { email: 'ann@example.com', properties: { LastName: 'Lee' } },
       }),
       (e: OutboundError) => !e.retryable && /Salesforce answered 400/.test(e.message),
     );
+  });
+
+  it('writes a HubSpot deal and a Salesforce Opportunity as those objects, keyed by the step so a retry updates the same one', async () => {
+    hubspotWrites.length = 0;
+    salesforceWrites.length = 0;
+    const record = {
+      email: 'ann@example.com',
+      properties: { dealname: 'Acme', Name: 'Acme', StageName: 'New', CloseDate: '2027-01-31' },
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const hs = await upsertHubspotRecord(deps(), {
+        baseUrl: sink.url,
+        token: 'hs-token',
+        object: 'deal',
+        idempotencyKey: 'run_2:deal',
+        record,
+      });
+      assert.equal(hs.summary.object, 'deal');
+      await upsertSalesforceRecord(deps(), {
+        instanceUrl: sink.url,
+        token: 'sf-token',
+        object: 'deal',
+        idempotencyKey: 'run_2:deal',
+        record,
+      });
+    }
+    // Both attempts name the same record (the sink would create it once); neither wrote a contact.
+    assert.deepEqual(hubspotWrites, [
+      { object: 'deals', id: 'run_2:deal' },
+      { object: 'deals', id: 'run_2:deal' },
+    ]);
+    assert.deepEqual(salesforceWrites, ['Opportunity/run_2:deal', 'Opportunity/run_2:deal']);
   });
 
   it('posts Slack and Teams incoming-webhook shapes; a 503 is retryable', async () => {

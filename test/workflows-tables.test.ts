@@ -9,6 +9,7 @@ import {
   type OutboundError,
   upsertPipedriveRecord,
 } from '../src/workflows/index.ts';
+import { call } from './support/http.ts';
 import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, type ReceivedRequest, startHttpSink } from './support/sinks.ts';
 import { startWorkflowApp } from './support/workflow-fixtures.ts';
@@ -317,19 +318,64 @@ describe('table and Pipedrive connectors', () => {
 });
 
 /**
- * Pipedrive that keeps its notes and deals. The first creation of each is applied and then
- * answered 500 (the answer lost); the deal search matches the custom field's value exactly.
+ * Pipedrive that keeps its notes, deals and leads. The first creation of each is applied and then
+ * answered 500 (the answer lost); the deal search matches the custom field's value exactly; the
+ * person's deals and leads are listed as the v1 API pages them (100 a page; `origin_id` is what
+ * the creation set, else null; 150 unrelated deals come first so the match is on page two).
  */
 function statefulPipedrive() {
+  type Row = {
+    id: number | string;
+    title: string;
+    person_id: number;
+    origin_id?: unknown;
+    [field: string]: unknown;
+  };
   const notes: { id: number; content: string; person_id: number }[] = [];
-  const deals: { id: number; title: string; person_id: number; [field: string]: unknown }[] = [];
+  const deals: Row[] = [];
+  const leads: Row[] = [];
+  const unrelated: Row[] = Array.from({ length: 150 }, (_, i) => ({
+    id: 1000 + i,
+    title: `Older ${i}`,
+    person_id: 7,
+    origin_id: null,
+  }));
   const answer = (request: ReceivedRequest, res: import('node:http').ServerResponse) => {
     const url = new URL(`http://x${request.url}`);
-    const send = (status: number, data: unknown) => {
+    const send = (status: number, data: unknown, additional?: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ success: status < 300, data }));
+      res.end(
+        JSON.stringify({
+          success: status < 300,
+          data,
+          ...(additional ? { additional_data: additional } : {}),
+        }),
+      );
+    };
+    const page = (rows: Row[]) => {
+      const start = Number(url.searchParams.get('start') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      return { rows: rows.slice(start, start + limit), more: start + limit < rows.length, start, limit };
     };
     if (url.pathname === '/v1/persons/search') return send(200, { items: [{ item: { id: 7 } }] });
+    if (url.pathname === '/v1/persons/7/deals' && request.method === 'GET') {
+      assert.equal(url.searchParams.get('status'), 'all_not_deleted');
+      const all = [
+        ...unrelated,
+        ...deals.filter((d) => d.person_id === 7).map((d) => ({ origin_id: null, ...d })),
+      ];
+      const p = page(all);
+      return send(200, p.rows, {
+        pagination: { start: p.start, limit: p.limit, more_items_in_collection: p.more },
+      });
+    }
+    if (url.pathname === '/v1/leads' && request.method === 'GET') {
+      const all = [...unrelated, ...leads].filter(
+        (l) => String(l.person_id) === url.searchParams.get('person_id'),
+      );
+      const p = page(all.map((l) => ({ origin_id: null, ...l })));
+      return send(200, p.rows, { start: p.start, limit: p.limit, more_items_in_collection: p.more });
+    }
     if (url.pathname === '/v1/persons/7') return send(200, { id: 7 });
     if (url.pathname === '/v1/notes' && request.method === 'GET')
       return send(
@@ -348,10 +394,14 @@ function statefulPipedrive() {
       notes.push({ ...(body as { content: string; person_id: number }), id: notes.length + 1 });
       return send(notes.length === 1 ? 500 : 201, { id: notes.length });
     }
+    if (url.pathname === '/v1/leads') {
+      leads.push({ ...(body as { title: string; person_id: number }), id: `lead-${leads.length + 1}` });
+      return send(leads.length === 1 ? 500 : 201, { id: `lead-${leads.length}` });
+    }
     deals.push({ ...(body as { title: string; person_id: number }), id: deals.length + 1 });
     return send(deals.length === 1 ? 500 : 201, { id: deals.length });
   };
-  return { notes, deals, answer };
+  return { notes, deals, leads, answer };
 }
 
 describe('Pipedrive creations keyed by the step', () => {
@@ -392,8 +442,58 @@ describe('Pipedrive creations keyed by the step', () => {
     });
 });
 
+describe('Pipedrive leads and deals keyed by origin_id, without a key field', () => {
+  const http = createSafeHttp();
+  let sink: HttpSink;
+  let state: ReturnType<typeof statefulPipedrive>;
+  before(async () => {
+    state = statefulPipedrive();
+    sink = await startHttpSink(state.answer);
+  });
+  after(() => sink.close());
+
+  for (const object of ['lead', 'deal'] as const)
+    it(`a ${object} whose first answer was lost is found among the person's ${object}s on the retry`, async () => {
+      const write = (key: string) =>
+        upsertPipedriveRecord(
+          { http, policy: LOCAL },
+          {
+            token: 'pd',
+            baseUrl: sink.url,
+            object,
+            idempotencyKey: key,
+            record: { email: 'known@example.com', properties: { title: 'Demo' } },
+          },
+        );
+      await assert.rejects(write(`run-4:${object}`), (e: OutboundError) => e.retryable);
+      const retried = await write(`run-4:${object}`);
+      const rows = object === 'lead' ? state.leads : state.deals;
+      assert.equal(rows.length, 1, `exactly one ${object}`);
+      assert.equal(rows[0]?.origin_id, `run-4:${object}`, 'the creation carried the key as origin_id');
+      assert.equal(rows[0]?.title, 'Demo');
+      assert.deepEqual(
+        { id: retried.summary.id, created: retried.summary.created, replayed: retried.summary.replayed },
+        { id: rows[0]?.id, created: false, replayed: true },
+      );
+      const other = await write(`run-5:${object}`);
+      assert.equal(other.summary.created, true, 'another step (another key) creates its own');
+      assert.equal(rows.length, 2);
+      const listed = sink.requests.filter((r) =>
+        r.url.startsWith(object === 'lead' ? '/v1/leads?' : '/v1/persons/7/deals?'),
+      );
+      assert.ok(
+        listed.some((r) => r.url.includes('start=100')),
+        'the listing was paged past the 150 older records',
+      );
+      assert.ok(
+        sink.requests.every((r) => !r.url.includes('/search?term=run-')),
+        'no custom-field search without keyField',
+      );
+    });
+});
+
 for (const dialect of DIALECTS) {
-  describe(`an item loop writing sheet rows, run by the engine (${dialect})`, () => {
+  describe(`sheet rows and Pipedrive deals written by the engine (${dialect})`, () => {
     let runtime: TestRuntime;
     let http: HttpApp;
     let sink: HttpSink;
@@ -467,6 +567,66 @@ for (const dialect of DIALECTS) {
           ['Email', 'Name', 'leadloop_key'],
           ['c@example.com', 'C', `${runId}:${row?.stepKey}`],
         ]);
+      }));
+
+    it('a retried Pipedrive deal without a key field whose first answer was lost leaves exactly one deal', () =>
+      inWorkspace(ws.workspaceId, async () => {
+        const pd = statefulPipedrive();
+        const pdSink = await startHttpSink(pd.answer);
+        try {
+          await runtime.workflows.credentials.put(runtime.store.db, { workspaceId: ws.workspaceId }, 'pd', {
+            kind: 'pipedrive',
+            token: 'pd-token',
+            baseUrl: pdSink.url,
+          });
+          const created = await runtime.workflows.service.create(
+            ws,
+            {
+              schemaVersion: 1,
+              name: 'One deal, answer lost',
+              triggers: [{ type: 'manual' }],
+              start: 'deal',
+              steps: [
+                {
+                  id: 'deal',
+                  type: 'crm_upsert',
+                  provider: 'pipedrive',
+                  object: 'deal',
+                  fields: { title: 'Demo request' },
+                  credential: 'pd',
+                  retry: { maxAttempts: 3, backoffMs: 10 },
+                },
+              ],
+            },
+            ACTOR,
+          );
+          const accepted = await call(http.app, 'POST', '/v1/leads', {
+            key: ws.apiKey,
+            body: { email: 'known@example.com', name: 'Known', country: 'US' },
+          });
+          assert.equal(accepted.status, 202);
+          const leadId = await eventually(async () => {
+            const row = await runtime.inspect
+              .selectFrom('leads')
+              .select('id')
+              .where('email', '=', 'known@example.com')
+              .executeTakeFirst();
+            return row?.id;
+          });
+          const { runId } = await runtime.workflows.service.run(ws, created.id, { leadId }, ACTOR);
+          const run = await eventually(async () => {
+            const r = await runtime.workflows.service.getRun(ws, runId);
+            return r.status === 'completed' || r.status === 'failed' ? r : undefined;
+          });
+          assert.equal(run.status, 'completed', JSON.stringify(run.steps));
+          const step = run.steps.find((s) => s.stepId === 'deal');
+          assert.equal(step?.attempts, 2, 'the first attempt failed on the lost answer and was retried');
+          assert.equal(pd.deals.length, 1, JSON.stringify(pd.deals));
+          assert.equal(pd.deals[0]?.origin_id, `${runId}:${step?.stepKey}`);
+          assert.equal((step?.output as Record<string, unknown> | undefined)?.replayed, true);
+        } finally {
+          await pdSink.close();
+        }
       }));
 
     it('appends one row per item, gathers the items, and renders the summary after the last', () =>

@@ -36,10 +36,12 @@ const num = (value: unknown): number | null =>
  *   `source_conversions`; with the champion's `predicted` probability,
  *   `predicted` (total: the probabilities) and `predicted_converted`, for calibration.
  * - `email.replied` → replies, and `meeting.booked` → meetings, under `all` and `workflow:<id>`
- *   (a meeting without a workflow under `all` only).
- * - `council.decided` → model decisions (total: tokens), model calls (total: calls) and model
+ *   (a meeting without a workflow under `all` only); `meeting.canceled` takes its meeting back
+ *   out (−1, in the minute of the cancellation), so meetings count the bookings that stand.
+ * - `council.decided` and `model.used` (one call outside the council) → model decisions (total:
+ *   tokens), model calls (total: calls) and model
  *   spend (total: its price in money, from the event's `spend`); per call `model_attempts` and
- *   `model_errors` (`failedCalls`), and the decision's `latencyMs` as the `model_latency` histogram.
+ *   `model_errors` (`failedCalls`), and the decision's (or call's) `latencyMs` as the `model_latency` histogram.
  */
 export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
   const sums = new Map<string, RollupIncrement>();
@@ -158,16 +160,23 @@ export function rollupsOf(events: readonly DomainEvent[]): RollupIncrement[] {
         break;
       }
       case 'email.replied':
-      case 'meeting.booked': {
+      case 'meeting.booked':
+      case 'meeting.canceled': {
         const workflow = str(data.workflowId);
+        const canceled = event.type === 'meeting.canceled';
         add(
           event.type === 'email.replied' ? 'replies' : 'meetings',
           ['all', workflow && `workflow:${workflow}`],
           minute,
+          canceled ? -1 : 1,
+          canceled ? -1 : 1,
         );
         break;
       }
+      // A council decision's calls, or one call outside the council (chat's extraction, phrasing and
+      // answers): the same figures, counted the same way.
       case 'council.decided':
+      case 'model.used':
         add('model_tokens', ['all'], minute, num(data.tokens) ?? 0);
         add('model_calls', ['all'], minute, num(data.calls) ?? 0);
         // In money (the producer priced each model's tokens); decisions recorded before prices had none.

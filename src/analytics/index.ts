@@ -12,3 +12,4 @@ export type {
 export { createAnalyticsService, METRIC_NAMES, WINDOWS } from './metrics-service.ts';
 export type { PeriodMeasures } from './period-measures.ts';
 export { sumMeasures } from './period-measures.ts';
+export type { TrainingScoreSource } from './score-psi.ts';

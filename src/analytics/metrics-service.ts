@@ -1,12 +1,13 @@
 import type { Clock, DomainEvent, WorkspaceContext } from '../core/index.ts';
 import { assertNever, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
-import { BIN_SEPARATOR, MODEL_POINTS, rollupsOf, SCORE_BINS } from './event-rollups.ts';
+import { BIN_SEPARATOR, MODEL_POINTS, rollupsOf } from './event-rollups.ts';
 import { quantileOf } from './histogram.ts';
 import type { Bucket } from './metric-rollups.ts';
 import { addRollups, listSegments, readBuckets, readHistograms, readMinutes } from './metric-rollups.ts';
 import { type ModelLatency, readModelLatency } from './model-latency.ts';
 import { type PeriodMeasures, readPeriodMeasures } from './period-measures.ts';
+import { binsOf, type PsiBaseline, readScorePsi, type TrainingScoreSource } from './score-psi.ts';
 
 /**
  * The workflow engine's e-mail activity per minute and workflow (sends completed, sends refused,
@@ -78,6 +79,8 @@ interface SeriesPoint {
   value: number | null;
   /** Events behind the value (the denominator of a rate). */
   count: number;
+  /** `score_psi` against training scores: the model version whose scores the window holds. */
+  modelVersion?: number;
 }
 
 interface MetricSeries {
@@ -88,6 +91,9 @@ interface MetricSeries {
   to: number;
   points: SeriesPoint[];
   segments: string[];
+  /** `score_psi` only: what each window is compared with, and why. */
+  baseline?: PsiBaseline;
+  baselineNote?: string;
 }
 
 export interface AnalyticsService {
@@ -187,8 +193,8 @@ const READINGS: Record<MetricName, Reading> = {
   // Spend in money (US dollars): each model's tokens at its price, configured or listed
   // (src/models/prices.ts); the offline model and Ollama cost 0.
   model_spend: { kind: 'sum', stored: 'model_spend' },
-  // Per model call: the share that failed (a provider error, or the offline model answering for
-  // it); latency per decision, in seconds.
+  // Per model call (the council's and, as `model.used`, chat's): the share that failed (a provider
+  // error, or the offline model answering for it); latency per council decision or chat call, in seconds.
   model_error_rate: { kind: 'rate', stored: 'model_errors', over: 'model_attempts' },
   model_latency_p90: { kind: 'quantile', stored: 'model_latency', q: 0.9 },
   cost_per_qualified: { kind: 'cost', stored: 'model_spend', over: 'qualified' },
@@ -203,12 +209,10 @@ const READINGS: Record<MetricName, Reading> = {
   replies: { kind: 'count', stored: 'replies' },
   reply_rate: { kind: 'email', share: 'replied' },
   meetings: { kind: 'count', stored: 'meetings' },
-  // Each window's score distribution against the day before `from` (see `scorePsi`).
+  // Each window's score distribution against the training scores of the champion in force, or
+  // without them the day before `from` (see `readScorePsi`).
   score_psi: { kind: 'psi' },
 };
-
-/** Fewer scored leads than this in a window give no PSI (noise alone exceeds 0.2 on small samples). */
-const MIN_PSI_LEADS = 30;
 
 export function createAnalyticsService(options: {
   store: Store;
@@ -216,6 +220,8 @@ export function createAnalyticsService(options: {
   clock: Clock;
   /** Without it, the e-mail metrics read as empty. */
   email?: EmailActivityFeed;
+  /** Champions' training scores, the `score_psi` baseline; without it, the previous day is. */
+  training?: TrainingScoreSource;
 }): AnalyticsService {
   const { store, feed, clock } = options;
 
@@ -307,39 +313,6 @@ export function createAnalyticsService(options: {
     return { ...seriesHead(query, from, to), points, segments: [...segments].sort() };
   }
 
-  /** Each window's PSI of score bins against the 24 hours before `from` (same segment). */
-  async function psiSeries(
-    ctx: WorkspaceContext,
-    query: SeriesQuery,
-    from: number,
-    to: number,
-    bucket: number,
-  ): Promise<MetricSeries> {
-    const read = (f: number, t: number, minutes: number) =>
-      readHistograms(store.db, ctx, {
-        metric: 'score',
-        separator: BIN_SEPARATOR,
-        segment: query.segment,
-        from: f,
-        to: t,
-        bucketMinutes: minutes,
-      });
-    const [reference, windows, segments] = await Promise.all([
-      read(from - 1440, from, 1440),
-      read(from, to, bucket),
-      listSegments(store.db, ctx, 'scored', from - 1440, to),
-    ]);
-    const expected = binsOf(reference.get(from - 1440));
-    const points: SeriesPoint[] = [];
-    for (let start = from; start < to; start += bucket) {
-      const actual = binsOf(windows.get(start));
-      const n = actual.reduce((a, b) => a + b, 0);
-      const value = n >= MIN_PSI_LEADS && expected.some((c) => c > 0) ? scorePsi(expected, actual) : null;
-      points.push({ start: start * 60_000, value, count: n });
-    }
-    return { ...seriesHead(query, from, to), points, segments };
-  }
-
   return {
     perMinute: (ctx, metric, from, to) => readMinutes(store.db, ctx, { metric, from, to }),
     period: (ctx, from, to) => readPeriodMeasures(store.db, ctx, from, to),
@@ -410,7 +383,16 @@ export function createAnalyticsService(options: {
         });
       const reading = READINGS[query.metric];
       if (reading.kind === 'email') return emailSeries(ctx, query, reading.share, from, to, bucket);
-      if (reading.kind === 'psi') return psiSeries(ctx, query, from, to, bucket);
+      if (reading.kind === 'psi')
+        return {
+          ...seriesHead(query, from, to),
+          ...(await readScorePsi(store.db, ctx, options.training, {
+            segment: query.segment,
+            from,
+            to,
+            bucket,
+          })),
+        };
       const range = { segment: query.segment, from, to, bucketMinutes: bucket };
       const over =
         reading.kind === 'rate' || reading.kind === 'cost' || reading.kind === 'calibration'
@@ -456,26 +438,6 @@ function seriesHead(query: SeriesQuery, from: number, to: number) {
     from: from * 60_000,
     to: to * 60_000,
   };
-}
-
-function binsOf(histogram: Map<number, number> | undefined): number[] {
-  const bins = new Array<number>(SCORE_BINS).fill(0);
-  for (const [bin, count] of histogram ?? []) if (bin >= 0 && bin < SCORE_BINS) bins[bin] = count;
-  return bins;
-}
-
-/** Population stability index over bin counts (empty bins floored at 1e-4, as is usual). */
-function scorePsi(expected: readonly number[], actual: readonly number[]): number {
-  const e = expected.reduce((a, b) => a + b, 0);
-  const a = actual.reduce((x, y) => x + y, 0);
-  if (e === 0 || a === 0) return 0;
-  let value = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const p = Math.max((expected[i] ?? 0) / e, 1e-4);
-    const q = Math.max((actual[i] ?? 0) / a, 1e-4);
-    value += (q - p) * Math.log(q / p);
-  }
-  return value;
 }
 
 /** One bucket's value and the count behind it, by the metric's reading. */

@@ -2,7 +2,7 @@ import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { ChatSessionsTable, Store, UnitOfWork } from '../store/index.ts';
-import { dbOf, fromJson, toJson } from '../store/index.ts';
+import { dbOf, fixedChunks, fromJson, toJson } from '../store/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
 import { type Playbook, parsePlaybook } from './playbook-schema.ts';
 import { parseSessionState, type SessionState } from './session-state.ts';
@@ -27,6 +27,12 @@ export interface ChatStore {
     changes?: Partial<ChatSessionsTable>,
   ): Promise<ChatSessionsTable>;
   sessionsOfLead(unit: UnitOfWork, ctx: WorkspaceContext, leadId: string): Promise<StoredSession[]>;
+  /** `sessionsOfLead` for several leads of a workspace in one statement per chunk, by lead id. */
+  sessionsOfLeads(
+    unit: UnitOfWork,
+    ctx: WorkspaceContext,
+    leadIds: readonly string[],
+  ): Promise<Map<string, StoredSession[]>>;
   /**
    * Sessions by operator status, latest activity first, one more than `limit` when more follow.
    * `cursor` is `updatedAt|id` of the last session of the previous page.
@@ -70,6 +76,27 @@ function rowStatus(state: SessionState): 'waiting' | 'taken_over' | 'active' | '
 export function createChatStore(options: { store: Store; clock: Clock; audit: AuditLog }): ChatStore {
   const { store, clock, audit } = options;
   const db = store.db;
+  const sessionsOfLeads: ChatStore['sessionsOfLeads'] = async (unit, ctx, leadIds) => {
+    const trx = dbOf(unit);
+    const byLead = new Map<string, StoredSession[]>();
+    for (const chunk of fixedChunks([...new Set(leadIds)])) {
+      const rows = await trx
+        .selectFrom('chat_sessions')
+        .selectAll()
+        .where('workspace_id', '=', ctx.workspaceId)
+        .where('lead_id', 'in', chunk)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      for (const row of rows) {
+        const leadId = row.lead_id as string;
+        const sessions = byLead.get(leadId);
+        if (sessions) sessions.push(toStored(row));
+        else byLead.set(leadId, [toStored(row)]);
+      }
+    }
+    return byLead;
+  };
   return {
     async insertSession(unit, row) {
       const trx = dbOf(unit);
@@ -114,16 +141,9 @@ export function createChatStore(options: { store: Store; clock: Clock; audit: Au
       return { ...previous, ...next };
     },
     async sessionsOfLead(unit, ctx, leadId) {
-      const trx = dbOf(unit);
-      const rows = await trx
-        .selectFrom('chat_sessions')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('lead_id', '=', leadId)
-        .orderBy('created_at')
-        .execute();
-      return rows.map(toStored);
+      return (await sessionsOfLeads(unit, ctx, [leadId])).get(leadId) ?? [];
     },
+    sessionsOfLeads,
     async listSessions(ctx, query) {
       let select = db.selectFrom('chat_sessions').selectAll().where('workspace_id', '=', ctx.workspaceId);
       if (query.status === 'waiting') select = select.where('status', '=', 'waiting');

@@ -11,6 +11,7 @@ export type DomainEventType =
   | 'chat.released'
   | 'chat.ended'
   | 'council.decided'
+  | 'model.used'
   | 'outcome.recorded'
   | 'alert.opened'
   | 'alert.acknowledged'
@@ -19,7 +20,8 @@ export type DomainEventType =
   | 'optimiser.adjusted'
   | 'optimiser.adjustment_settled'
   | 'email.replied'
-  | 'meeting.booked';
+  | 'meeting.booked'
+  | 'meeting.canceled';
 
 export interface DomainEvent {
   id: string;
@@ -30,8 +32,9 @@ export interface DomainEvent {
   /**
    * The id of what the event is about: a lead id, a chat session id for `chat.*`, an alert id for
    * `alert.*`, an adjustment id for `optimiser.*`, the workspace id for `metrics.*`, a decision id
-   * for `council.decided`, a lead id for `outcome.recorded`, `email.replied` (the run id when the
-   * run had no lead) and `meeting.booked`.
+   * for `council.decided`, the workspace id for `model.used` (one model call outside the
+   * council, such as chat's), a lead id for `outcome.recorded`, `email.replied` (the run id when the
+   * run had no lead), `meeting.booked` and `meeting.canceled`.
    */
   subject: string;
   data: Record<string, unknown>;

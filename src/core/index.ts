@@ -17,7 +17,7 @@ export { err, ok } from './result.ts';
 export type { SecretBox } from './secret-box.ts';
 export { createSecretBox, generateSecretKey, isSealed, masterKeyId } from './secret-box.ts';
 export type { RateInterval } from './statistics.ts';
-export { normalQuantile, wilsonInterval } from './statistics.ts';
+export { decileEdges, normalQuantile, rebin, wilsonInterval } from './statistics.ts';
 export type { Actor, KeyScope, WorkspaceContext } from './tenant.ts';
 
 export type { UnknownFieldHint } from './validation.ts';

@@ -61,3 +61,34 @@ export function wilsonInterval(successes: number, n: number, confidence = 0.95):
   const half = (z / denominator) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return { rate: p, lower: Math.max(0, centre - half), upper: Math.min(1, centre + half), confidence };
 }
+
+/**
+ * Interior edges of the deciles of a distribution over score points (rows per point): a point below `edges[i]`
+ * falls in bin i or lower. Equal edges merge (a model that gives few distinct scores has fewer
+ * bins), so every bin of the training side holds about a tenth of its rows, the usual PSI binning.
+ */
+export function decileEdges(points: readonly number[]): number[] {
+  const total = points.reduce((a, b) => a + b, 0);
+  const edges: number[] = [];
+  let cumulative = 0;
+  let decile = 1;
+  for (let p = 0; p < points.length && decile < 10; p++) {
+    cumulative += points[p] ?? 0;
+    while (decile < 10 && cumulative >= (decile * total) / 10) {
+      if (p + 1 < points.length && edges[edges.length - 1] !== p + 1) edges.push(p + 1);
+      decile += 1;
+    }
+  }
+  return edges;
+}
+
+/** Counts per score point summed into the bins `edges` cut. */
+export function rebin(points: readonly number[], edges: readonly number[]): number[] {
+  const bins = new Array<number>(edges.length + 1).fill(0);
+  let bin = 0;
+  for (let p = 0; p < points.length; p++) {
+    while (bin < edges.length && p >= (edges[bin] ?? 0)) bin += 1;
+    bins[bin] = (bins[bin] ?? 0) + (points[p] ?? 0);
+  }
+  return bins;
+}

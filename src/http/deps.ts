@@ -77,6 +77,18 @@ export interface MeetingBooking {
   externalId?: string | undefined;
 }
 
+/** What a Calendly delivery did: recorded (or replayed), or nothing, with why. */
+export interface CalendlyAnswer {
+  event: 'invitee.created' | 'invitee.canceled';
+  /** The invitee's URI: the booking's id, on which deliveries are idempotent. */
+  invitee: string;
+  leadId: string | null;
+  workflowId: string | null;
+  recorded: boolean;
+  replayed: boolean;
+  note: string;
+}
+
 /** Replies to workflow e-mail and meetings booked (built in `src/main/engagements.ts`). */
 export interface Engagements {
   /** Matches the reply to the sent message; `not_found` when none of this workspace matches. */
@@ -94,6 +106,15 @@ export interface Engagements {
     workspaceId: string,
     meeting: MeetingBooking,
   ): Promise<{ leadId: string; workflowId: string | null; replayed: boolean }>;
+  /**
+   * A Calendly webhook delivery: the signature is verified (`signature_invalid` otherwise) before
+   * `admit` charges the workspace's rate limit and anything else is read.
+   */
+  recordCalendly(
+    workspaceId: string,
+    delivery: { signature: string | undefined; rawBody: string },
+    admit: () => Promise<void>,
+  ): Promise<CalendlyAnswer>;
 }
 
 export type LifecycleState = 'starting' | 'ready' | 'draining';

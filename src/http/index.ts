@@ -1,6 +1,13 @@
 export type { HttpApp } from './app.ts';
 export { createHttpApp } from './app.ts';
-export type { Engagements, InboundReply, LifecycleState, MeetingBooking, WorkflowHttp } from './deps.ts';
+export type {
+  CalendlyAnswer,
+  Engagements,
+  InboundReply,
+  LifecycleState,
+  MeetingBooking,
+  WorkflowHttp,
+} from './deps.ts';
 
 export {} from './problem.ts';
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { Result } from '../core/index.ts';
 import { assertNever, err, ok } from '../core/index.ts';
 
@@ -12,16 +12,30 @@ export type SignatureFailure =
   | { reason: 'no_v1_signature' }
   | { reason: 'no_match' };
 
-function secretBytes(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+/**
+ * Secrets as `KeyObject`s, imported once: `createHmac` with a `Buffer` key imports it again on
+ * every call, about 15 µs of the HTTP thread's CPU per webhook (five times the MAC itself).
+ * Bounded like the tenants' secret cache, whose entries these mirror.
+ */
+const keys = new Map<string, KeyObject>();
+
+function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= 10_000) keys.clear();
+    key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function mac(secret: string, id: string, timestamp: number, body: string | Buffer): Buffer {
+  return createHmac('sha256', secretKey(secret)).update(`${id}.${timestamp}.`).update(body).digest();
 }
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` */
 export function signWebhook(secret: string, id: string, timestamp: number, body: string | Buffer): string {
-  const mac = createHmac('sha256', secretBytes(secret));
-  mac.update(`${id}.${timestamp}.`);
-  mac.update(body);
-  return `v1,${mac.digest('base64')}`;
+  return `v1,${mac(secret, id, timestamp, body).toString('base64')}`;
 }
 
 export interface SignatureHeaders {
@@ -57,7 +71,7 @@ export function verifyWebhook(
     .map((part) => Buffer.from(part.slice(3), 'base64'));
   if (offered.length === 0) return err({ reason: 'no_v1_signature' });
   for (const secret of secrets) {
-    const expected = Buffer.from(signWebhook(secret, headers.id, timestamp, body).slice(3), 'base64');
+    const expected = mac(secret, headers.id, timestamp, body);
     for (const candidate of offered) {
       if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) {
         return ok({ id: headers.id, timestamp });

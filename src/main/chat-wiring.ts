@@ -22,6 +22,7 @@ import { eventIdOf, type IngestService } from '../ingest/index.ts';
 import { readQuestionOrder } from '../optimiser/index.ts';
 import type { Store } from '../store/index.ts';
 import type { TenantsService } from '../tenants/index.ts';
+import { meteredModelClient } from './model-usage-events.ts';
 import type { ModelWiring } from './model-wiring.ts';
 
 /** Chat: its stores, each workspace's dialog engine over the model, and its port to ingestion. */
@@ -38,7 +39,16 @@ export function wireChat(options: {
   model: ModelWiring;
 }): { chats: ChatStore; chatKnowledge: KnowledgeLibrary; chat: ChatService } {
   const { config, clock, ids, logger, store, audit, events, tenants, ingest } = options;
-  const { models, offline, offlineExtractor } = options.model;
+  const { offline, offlineExtractor } = options.model;
+  // Every chat model call is recorded as a `model.used` event: spend and model health count it.
+  const models = meteredModelClient({
+    models: options.model.models,
+    prices: options.model.prices,
+    store,
+    events,
+    clock,
+    logger,
+  });
   // With the offline model, the offline extractor is the model: no detour through the port.
   // With a real model, each workspace's extractor calls it (accounted to that workspace) and falls
   // back to the offline extractor on failure, timeout or invalid output.

@@ -12,12 +12,12 @@ import {
   type DecisionCache,
 } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
-import type { ModelPrices } from '../models/index.ts';
 import type { Privacy } from '../privacy/index.ts';
 import type { RulesRepository } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
 import type { WorkflowEngine } from '../workflows/index.ts';
 import { createDbCouncilTools } from './council-tools/index.ts';
+import { modelUsageData } from './model-usage-events.ts';
 import type { ModelWiring } from './model-wiring.ts';
 
 /**
@@ -52,12 +52,8 @@ export function wireCouncil(options: {
           subject: spend.decisionId,
           data: {
             questionType: spend.questionType,
-            calls: spend.calls,
-            failedCalls: spend.failedCalls,
-            latencyMs: spend.latencyMs,
-            tokens: spend.tokens,
             offline: spend.offline,
-            ...spendOf(options.model.prices, spend.byModel),
+            ...modelUsageData(options.model.prices, spend),
           },
         },
       ]),
@@ -86,23 +82,4 @@ export function wireCouncil(options: {
       ids: () => ids.next('dec'),
     }),
   });
-}
-
-/**
- * A decision's spend in money from its tokens per model: `spend` over the priced models,
- * `unpricedTokens` for models without a price (an `openai-compatible` server not configured in
- * LEADLOOP_MODEL_PRICES), so a total is never silently short.
- */
-export function spendOf(
-  prices: ModelPrices,
-  byModel: readonly { provider: string; model: string; inputTokens: number; outputTokens: number }[],
-): { spend: number; currency: string; unpricedTokens: number } {
-  let spend = 0;
-  let unpricedTokens = 0;
-  for (const m of byModel) {
-    const cost = prices.costOf(m.provider, m.model, m);
-    if (cost === null) unpricedTokens += m.inputTokens + m.outputTokens;
-    else spend += cost;
-  }
-  return { spend, currency: prices.currency, unpricedTokens };
 }

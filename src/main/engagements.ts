@@ -1,7 +1,9 @@
 import { type Clock, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
-import type { Engagements, InboundReply, MeetingBooking } from '../http/index.ts';
+import type { CalendlyAnswer, Engagements, InboundReply, MeetingBooking } from '../http/index.ts';
+import { normaliseEmail } from '../leads/index.ts';
 import { type Db, fromJson, type Store, workspaceRow } from '../store/index.ts';
+import { parseCalendly, verifyCalendly } from './calendly-inbound.ts';
 
 /** Message ids in a header value: `<…>` tokens, as In-Reply-To and References carry them. */
 const messageIdsOf = (header: string | undefined): string[] => header?.match(/<[^<>\s]{1,300}>/g) ?? [];
@@ -54,9 +56,39 @@ export function createEngagements(options: {
   store: Store;
   events: DomainEventLog;
   clock: Clock;
+  /** The workspace's Calendly signing key (sealed in the credential store); without it, none verifies. */
+  calendlyKey?: (workspaceId: string) => Promise<string | null>;
 }): Engagements {
   const { store, events, clock } = options;
-  return {
+
+  /** A booking's cancellation: once per invitee, and only of a booking recorded here. */
+  const cancelMeeting = (workspaceId: string, leadId: string, invitee: string) =>
+    inWorkspace(workspaceId, async () => {
+      const result = await store.transaction(async (trx) => {
+        await events.takeTurn(trx, workspaceId);
+        const booked = (await earlier(trx, workspaceId, 'meeting.booked', leadId)).find(
+          (d) => d.externalId === invitee,
+        );
+        if (!booked) return { workflowId: null, recorded: false, replayed: false };
+        const workflowId = typeof booked.workflowId === 'string' ? booked.workflowId : null;
+        const replayed = (await earlier(trx, workspaceId, 'meeting.canceled', leadId)).some(
+          (d) => d.externalId === invitee,
+        );
+        if (!replayed)
+          await events.append(trx, workspaceId, [
+            {
+              type: 'meeting.canceled',
+              subject: leadId,
+              data: { externalId: invitee, canceledAt: clock.now(), ...(workflowId ? { workflowId } : {}) },
+            },
+          ]);
+        return { workflowId, recorded: true, replayed };
+      });
+      if (result.recorded && !result.replayed) events.notify(workspaceId);
+      return result;
+    });
+
+  const engagements: Engagements = {
     recordReply: (workspaceId, reply: InboundReply) =>
       inWorkspace(workspaceId, async () => {
         const candidates = [...messageIdsOf(reply.inReplyTo), ...messageIdsOf(reply.references).reverse()];
@@ -144,5 +176,67 @@ export function createEngagements(options: {
         if (!result.replayed) events.notify(workspaceId);
         return result;
       }),
+
+    async recordCalendly(workspaceId, delivery, admit): Promise<CalendlyAnswer> {
+      const key = options.calendlyKey;
+      await verifyCalendly(delivery.signature, delivery.rawBody, clock.now(), () =>
+        key ? key(workspaceId) : Promise.resolve(null),
+      );
+      await admit();
+      const { event, payload } = parseCalendly(delivery.rawBody);
+      const email = normaliseEmail(payload.email);
+      if (!email.ok)
+        throw new LeadloopError('validation_failed', 'the body is not valid', {
+          issues: [{ field: 'body.payload.email', reason: email.error }],
+        });
+      const lead = await inWorkspace(workspaceId, () =>
+        store.db
+          .selectFrom('leads')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('email', '=', email.value)
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(1)
+          .executeTakeFirst(),
+      );
+      const base = { event, invitee: payload.uri };
+      if (!lead)
+        return {
+          ...base,
+          leadId: null,
+          workflowId: null,
+          recorded: false,
+          replayed: false,
+          note: 'no lead of this workspace has the invitee’s e-mail: nothing recorded',
+        };
+      if (event === 'invitee.canceled') {
+        const canceled = await cancelMeeting(workspaceId, lead.id, payload.uri);
+        return {
+          ...base,
+          leadId: lead.id,
+          ...canceled,
+          note: canceled.recorded
+            ? canceled.replayed
+              ? 'already canceled'
+              : 'meeting canceled'
+            : 'no meeting of this invitee was recorded: nothing to cancel',
+        };
+      }
+      const booked = await engagements.recordMeeting(workspaceId, {
+        leadId: lead.id,
+        startsAt: Date.parse(payload.scheduled_event.start_time),
+        externalId: payload.uri,
+      });
+      return {
+        ...base,
+        leadId: lead.id,
+        workflowId: booked.workflowId,
+        recorded: true,
+        replayed: booked.replayed,
+        note: booked.replayed ? 'already recorded' : 'meeting recorded',
+      };
+    },
   };
+  return engagements;
 }

@@ -1,7 +1,8 @@
 import { createFunnelService } from '../analytics/index.ts';
-import type { SecretBox } from '../core/index.ts';
+import { inWorkspace, type SecretBox } from '../core/index.ts';
 import type { HttpApp } from '../http/index.ts';
 import { createIdentityClaims } from '../leads/index.ts';
+import { CALENDLY_CREDENTIAL } from './calendly-inbound.ts';
 import { createEngagements } from './engagements.ts';
 import { createFunnelSource } from './funnel-source.ts';
 import type { Runtime } from './runtime-types.ts';
@@ -48,6 +49,18 @@ export async function createRuntimeHttp(
     ssePollMs: extra.ssePollMs,
     workflows: runtime.workflows,
     optimiser: runtime.optimiser,
-    engagements: createEngagements({ store, events: runtime.events, clock }),
+    engagements: createEngagements({
+      store,
+      events: runtime.events,
+      clock,
+      calendlyKey: (workspaceId) =>
+        inWorkspace(workspaceId, async () => {
+          const { workflows } = runtime;
+          const key = await workflows.read((db) =>
+            workflows.credentials.reveal(db, { workspaceId }, CALENDLY_CREDENTIAL, 'webhook_secret'),
+          );
+          return key?.secret ?? null;
+        }),
+    }),
   });
 }

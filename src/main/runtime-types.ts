@@ -93,6 +93,8 @@ export interface RuntimeOptions {
   writeTurns?: WriteTurns;
   /** Both threads' turns at the write lock, for /metrics (the embedded server with a worker thread). */
   writeLockStats?: () => Record<'http' | 'worker', WriteTurnsStats>;
+  /** The worker thread's V8 heap, for /metrics (null while no thread runs): the process's RSS holds two heaps. */
+  workerThreadHeap?: () => Promise<{ usedBytes: number; totalBytes: number } | null>;
   /** This process's (or thread's) name on the jobs it claims; default the pid. */
   workerId?: string;
   /** The schema is known to be migrated (the worker thread: its server migrated before starting it). */

@@ -81,6 +81,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const metrics = createMetrics({
     depth: () => queue.depth(),
     ...(options.writeLockStats ? { writeLock: options.writeLockStats } : {}),
+    ...(options.workerThreadHeap ? { workerThreadHeap: options.workerThreadHeap } : {}),
   });
 
   // Tenants, users and ingestion.
@@ -135,6 +136,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     feed: events,
     clock,
     email: workflowActivityPort(store.db),
+    // `score_psi`'s baseline: the champion's training scores, stored with its version by scoring
+    // (built below; only called once a series is asked for).
+    training: {
+      async trainingScores(workspaceId, version) {
+        const view = await predictive.registry.get(store.db, workspaceId, version);
+        return view?.metrics.trainingScores ?? null;
+      },
+    },
   });
   // A decision record with its prompts and tool calls is tens of KB: keep the reuse cache small
   // (a flood of qualified leads, each asked about once, fills it with entries nobody reads).

@@ -16,7 +16,7 @@ export interface WorkerThreadHost {
   /** For the server's own runtime: its turns at the write lock, and what tells the thread of work. */
   readonly serverOptions: Pick<
     RuntimeOptions,
-    'writeTurns' | 'normalisedLeads' | 'onSubmissionsCommitted' | 'writeLockStats'
+    'writeTurns' | 'normalisedLeads' | 'onSubmissionsCommitted' | 'writeLockStats' | 'workerThreadHeap'
   >;
   /** Starts the thread; resolves once it runs jobs. It is restarted whenever it dies, until `stop`. */
   start(runtime: Runtime): Promise<void>;
@@ -152,6 +152,12 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
     serverOptions: {
       writeTurns: createWriteTurns(turns, 'first'),
       writeLockStats: () => writeTurnsStats(turns),
+      async workerThreadHeap() {
+        const thread = worker;
+        if (!thread || !ready) return null;
+        const heap = await thread.getHeapStatistics().catch(() => null);
+        return heap && { usedBytes: heap.used_heap_size, totalBytes: heap.total_heap_size };
+      },
       normalisedLeads: forward,
       onSubmissionsCommitted() {
         arriving[0] = Date.now();

@@ -10,8 +10,9 @@ const MINUTE = 60_000;
  * the analytics metrics: `sent` are `send_email` steps that completed in the minute, `failed` those
  * the mail server refused (the step failed: a bounce), `unsubscribed` withdrawals of e-mail
  * marketing (the one-click link or the preference page) in the minute, each counted for the
- * workflow whose e-mail reached the person last before it. The engine records no replies (there is
- * no inbound mailbox), so none are counted.
+ * workflow whose e-mail reached the person last before it. `replied` are replies to the
+ * workflow's e-mail that arrived in the minute (`POST /v1/email/inbound`), read from the metric
+ * rollups the monitor has just caught up (`replies` under `workflow:<id>`).
  */
 export async function workflowActivity(
   db: Db,
@@ -54,6 +55,19 @@ export async function workflowActivity(
     .where('occurred_at', '>=', from)
     .where('occurred_at', '<', to)
     .execute();
+  const replies = await db
+    .selectFrom('metric_rollups')
+    .select(['minute', 'segment', 'count'])
+    .where('workspace_id', '=', ws)
+    .where('metric', '=', 'replies')
+    .where('minute', '>=', fromMinute)
+    .where('minute', '<', toMinute)
+    .where('segment', 'like', 'workflow:%')
+    .execute();
+  for (const r of replies) {
+    const added = row(Number(r.minute), r.segment.slice('workflow:'.length));
+    added.replied = (added.replied ?? 0) + Number(r.count);
+  }
   if (withdrawals.length === 0) return [...rows.values()];
   const leads = [...new Set(withdrawals.map((w) => w.lead_id))];
   const delivered = await db

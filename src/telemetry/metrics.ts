@@ -29,6 +29,8 @@ export function createMetrics(
     defaultMetrics?: boolean;
     /** SQLite's write lock shared by the server's threads: each side's turns (store/write-turns.ts). */
     writeLock?: () => Record<string, WriteLockStats>;
+    /** The embedded server's worker thread's V8 heap (the default metrics cover this thread's only). */
+    workerThreadHeap?: () => Promise<{ usedBytes: number; totalBytes: number } | null>;
   } = {},
 ): Metrics {
   const registry = new Registry();
@@ -67,6 +69,20 @@ export function createMetrics(
       (s) => s.claimed,
     );
   }
+  const workerThreadHeap = options.workerThreadHeap;
+  if (workerThreadHeap)
+    new Gauge({
+      name: 'leadloop_worker_thread_heap_bytes',
+      help: "The worker thread's V8 heap: used and total (reserved), in bytes.",
+      labelNames: ['kind'],
+      registers: [registry],
+      async collect() {
+        const heap = await workerThreadHeap();
+        if (!heap) return;
+        this.set({ kind: 'used' }, heap.usedBytes);
+        this.set({ kind: 'total' }, heap.totalBytes);
+      },
+    });
   return {
     registry,
     eventsAccepted: new Counter({

@@ -11,8 +11,8 @@
 export {
   sendChatMessage,
   sendSignedWebhook,
-  upsertHubspotContact,
-  upsertSalesforceLead,
+  upsertHubspotRecord,
+  upsertSalesforceRecord,
 } from './actions/connectors.ts';
 
 export { egressRefusal, isPrivateAddress } from './actions/egress.ts';

@@ -813,6 +813,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/meetings/calendly/{workspaceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A Calendly webhook delivery (invitee.created, invitee.canceled): a meeting booked or canceled
+         * @description Subscribe this URL in Calendly with a signing key, and store the same key as the workspace’s credential `calendly` (kind `webhook_secret`, PUT /v1/workflow-credentials/calendly). The `Calendly-Webhook-Signature` header (`t=<seconds>,v1=<hex HMAC-SHA256 of "t.body">`) is checked before anything but the key is read: unsigned, wrongly signed or older than 180 s answers 401 (and counts against the caller’s address). `invitee.created` records a meeting for the lead with the invitee’s e-mail (counted in the `meetings` metric for the workflow whose e-mail reached the lead last); `invitee.canceled` cancels it. Idempotent on the invitee URI (`payload.uri`): a redelivery is `replayed` and changes nothing, and a canceled booking stays canceled. No lead with that e-mail: 200 with `recorded: false` and nothing stored (Calendly would retry an error).
+         */
+        post: operations["receiveCalendlyWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -1916,7 +1936,7 @@ export interface components {
                 };
             };
             id: string;
-            /** @description qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike, workflow_unsubscribe_spike, model_error_spike or model_latency_rise */
+            /** @description qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike, workflow_unsubscribe_spike, workflow_reply_collapse, model_error_spike or model_latency_rise */
             kind: string;
             metric: string;
             openedAt: string;
@@ -2526,12 +2546,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /**
+                         * @description score_psi only: `training` compares each window with the training scores of the champion in force (segment all, every champion in the range stored them); `previous_day` with the 24 hours before `from`
+                         * @enum {string}
+                         */
+                        baseline?: "training" | "previous_day";
+                        /** @description score_psi only: which champions, or why the previous day */
+                        baselineNote?: string;
                         /** @description Start of the first bucket (ISO 8601) */
                         from: string;
                         /** @enum {string} */
                         metric: "arrivals" | "qualified" | "qualification_rate" | "scored" | "mean_score" | "speed_to_lead_p50" | "speed_to_lead_p90" | "handoff_wait_p50" | "handoff_wait_p90" | "chat_starts" | "chats_ended" | "chat_dropoff" | "outcomes" | "conversions" | "conversion_rate" | "mean_predicted" | "calibration" | "value" | "model_calls" | "model_tokens" | "model_spend" | "model_error_rate" | "model_latency_p90" | "cost_per_qualified" | "cost_per_conversion" | "emails_sent" | "bounce_rate" | "unsubscribe_rate" | "replies" | "reply_rate" | "meetings" | "score_psi";
                         points: {
                             count: number;
+                            /** @description score_psi against training scores: the champion version whose scores the window holds */
+                            modelVersion?: number;
                             start: string;
                             /** @description null when the bucket has no events behind a rate or mean */
                             value: number | null;
@@ -5194,6 +5223,49 @@ export interface operations {
                 content: {
                     "application/json": {
                         leadId: string;
+                        replayed: boolean;
+                        workflowId: string | null;
+                    };
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveCalendlyWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description t=<seconds since the epoch>,v1=<hex HMAC-SHA256 of "t.body" with the signing key> */
+                "Calendly-Webhook-Signature": string;
+            };
+            path: {
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the delivery did */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        event: "invitee.created" | "invitee.canceled";
+                        invitee: string;
+                        leadId: string | null;
+                        note: string;
+                        recorded: boolean;
                         replayed: boolean;
                         workflowId: string | null;
                     };
@@ -9133,8 +9205,19 @@ export interface operations {
                     /** Format: uri */
                     url: string;
                 } | {
+                    accessToken?: string;
+                    clientId: string;
+                    clientSecret: string;
+                    expiresAt?: number;
+                    /** @constant */
+                    kind: "google_oauth";
+                    refreshToken: string;
+                    /** Format: uri */
+                    tokenUrl?: string;
+                } | {
                     /** Format: uri */
                     baseUrl?: string;
+                    keyProperty?: string;
                     /** @constant */
                     kind: "hubspot";
                     token: string;

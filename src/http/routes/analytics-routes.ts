@@ -26,9 +26,22 @@ const metricSeriesSchema = z.object({
       start: z.string(),
       value: z.number().nullable().describe('null when the bucket has no events behind a rate or mean'),
       count: z.number().int(),
+      modelVersion: z
+        .number()
+        .int()
+        .optional()
+        .describe('score_psi against training scores: the champion version whose scores the window holds'),
     }),
   ),
   segments: z.array(z.string()).describe('Segments with data for this metric in the range'),
+  baseline: z
+    .enum(['training', 'previous_day'])
+    .optional()
+    .describe(
+      'score_psi only: `training` compares each window with the training scores of the champion in force ' +
+        '(segment all, every champion in the range stored them); `previous_day` with the 24 hours before `from`',
+    ),
+  baselineNote: z.string().optional().describe('score_psi only: which champions, or why the previous day'),
 });
 
 const funnelWindows = Object.keys(FUNNEL_WINDOWS) as [FunnelWindow, ...FunnelWindow[]];

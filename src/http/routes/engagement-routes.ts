@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HttpDeps } from '../deps.ts';
+import { admitInbound } from '../inbound-admit.ts';
 import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 
 const header = z.string().max(4000);
@@ -90,6 +91,55 @@ export function registerEngagementRoutes(app: FastifyInstance, catalog: RouteCat
         workflowId: body.workflowId,
         externalId: body.externalId,
       });
+    },
+  });
+
+  registerRoute(app, catalog, tenants, {
+    method: 'POST',
+    url: '/v1/meetings/calendly/:workspaceId',
+    operationId: 'receiveCalendlyWebhook',
+    summary: 'A Calendly webhook delivery (invitee.created, invitee.canceled): a meeting booked or canceled',
+    description:
+      'Subscribe this URL in Calendly with a signing key, and store the same key as the workspace’s credential `calendly` ' +
+      '(kind `webhook_secret`, PUT /v1/workflow-credentials/calendly). The `Calendly-Webhook-Signature` header ' +
+      '(`t=<seconds>,v1=<hex HMAC-SHA256 of "t.body">`) is checked before anything but the key is read: unsigned, ' +
+      'wrongly signed or older than 180 s answers 401 (and counts against the caller’s address). ' +
+      '`invitee.created` records a meeting for the lead with the invitee’s e-mail (counted in the `meetings` metric ' +
+      'for the workflow whose e-mail reached the lead last); `invitee.canceled` cancels it. Idempotent on the invitee URI ' +
+      '(`payload.uri`): a redelivery is `replayed` and changes nothing, and a canceled booking stays canceled. ' +
+      'No lead with that e-mail: 200 with `recorded: false` and nothing stored (Calendly would retry an error).',
+    tag: 'Workflows',
+    auth: 'webhook',
+    params: z.object({ workspaceId: z.string().regex(/^ws_[0-9A-Z]{26}$/) }),
+    rawBody: true,
+    headers: [
+      {
+        name: 'Calendly-Webhook-Signature',
+        description: 't=<seconds since the epoch>,v1=<hex HMAC-SHA256 of "t.body" with the signing key>',
+        required: true,
+      },
+    ],
+    responses: {
+      200: {
+        description: 'What the delivery did',
+        schema: z.object({
+          event: z.enum(['invitee.created', 'invitee.canceled']),
+          invitee: z.string(),
+          leadId: z.string().nullable(),
+          workflowId: z.string().nullable(),
+          recorded: z.boolean(),
+          replayed: z.boolean(),
+          note: z.string(),
+        }),
+      },
+    },
+    async handler({ params, rawBody, request }) {
+      const value = request.headers['calendly-webhook-signature'];
+      return engagements.recordCalendly(
+        params.workspaceId,
+        { signature: Array.isArray(value) ? value[0] : value, rawBody },
+        () => admitInbound(deps, params.workspaceId),
+      );
     },
   });
 }

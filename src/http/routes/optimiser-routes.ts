@@ -33,7 +33,7 @@ const alertSchema = z
     kind: z
       .string()
       .describe(
-        'qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike, workflow_unsubscribe_spike, model_error_spike or model_latency_rise',
+        'qualification_drop, source_silent, chat_dropoff_rise, conversion_drop, workflow_bounce_spike, workflow_unsubscribe_spike, workflow_reply_collapse, model_error_spike or model_latency_rise',
       ),
     status: z.enum(ALERT_STATUSES),
     metric: z.string(),

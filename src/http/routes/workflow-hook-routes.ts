@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
+import { admitInbound } from '../inbound-admit.ts';
 import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
 
 const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
@@ -18,23 +19,8 @@ export function registerWorkflowHookRoutes(
   catalog: RouteCatalog,
   deps: HttpDeps,
 ): void {
-  const { tenants, rateLimiter } = deps;
+  const { tenants } = deps;
 
-  /** The workspace's bucket, charged only after the signature verified: forgeries never drain it. */
-  async function admit(workspaceId: string): Promise<void> {
-    const workspace = await tenants.getWorkspace(workspaceId);
-    if (!workspace)
-      throw new LeadloopError('not_found', `workspace ${workspaceId} does not exist`, {
-        issues: [{ field: 'path.workspaceId', reason: 'no such workspace' }],
-      });
-    const taken = rateLimiter.take(`hooks:${workspaceId}`, workspace.settings.rateLimit);
-    if (!taken.allowed)
-      throw new LeadloopError(
-        'rate_limited',
-        `workspace ${workspaceId} is over its inbound rate of ${workspace.settings.rateLimit.perSecond}/s`,
-        { retryAfterSeconds: taken.retryAfterSeconds },
-      );
-  }
   const wf = () => {
     if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
     return deps.workflows;
@@ -80,7 +66,7 @@ export function registerWorkflowHookRoutes(
         params.path,
         { id, timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
         rawBody,
-        () => admit(params.workspaceId),
+        () => admitInbound(deps, params.workspaceId),
       );
       reply.status(202);
       return result;

@@ -1,16 +1,21 @@
 import type { WorkspaceContext } from '../../core/index.ts';
 import type { CountsBySegment } from './monitor-reads.ts';
 import type { CountedMetric, MetricCounts, ModelLatencyReading } from './ports.ts';
-import { type Firing, type MonitorState, pct, stepRise } from './streams.ts';
+import { type Firing, type MonitorState, pct, riseEvidence, stepRise } from './streams.ts';
 
 /**
  * Two label-free indicators of the model port, both Bernoulli CUSUMs against the reference day:
  * the share of model calls that failed (a provider error or timeout, the offline model answering
- * instead), and the share of council decisions slower than the reference day's p90 latency (about
- * 10% while nothing changes). Neither is tuned in the simulator (it has no model): a rise of 10
- * points in errors and of 20 points in slow decisions, at the bounce stream's h = 11 nats.
+ * instead), and the share of model decisions (a council decision, or one call outside the council)
+ * slower than the reference day's p90 latency (about 10% while nothing changes). A rise of 10
+ * points in errors and of 20 points in slow decisions, at h = 11 nats: measured, not guessed, in
+ * `npm run bench:optimiser -- --only-model-health` (src/optimiser/simulator/model-health.ts): at 5
+ * calls a minute, 0.03 false alarms a simulated week per stream, an error spike 1% → 20% found in
+ * 7 minutes (median; p90 12) and a latency ×3 in 3. Lower h finds a spike sooner in a quiet
+ * workspace (1 call a minute: 23 minutes at 11, 14 at 5) but false-alarms 7 times a week at 5
+ * calls a minute, so h stays (docs/benchmarks.md).
  */
-const MODEL_DETECTOR_SETTINGS = {
+export const MODEL_DETECTOR_SETTINGS = {
   errorShift: 0.1,
   errorH: 11,
   slowShift: 0.2,
@@ -19,8 +24,10 @@ const MODEL_DETECTOR_SETTINGS = {
   minReference: 50,
 } as const;
 
+/** The detectors' shifts and thresholds, so the simulator can try others (`simulator/model-health.ts`). */
+export type ModelDetectorSettings = { [K in keyof typeof MODEL_DETECTOR_SETTINGS]: number };
+
 const m = MODEL_DETECTOR_SETTINGS;
-const MINUTE = 60_000;
 const ERRORS = 'model_errors:all';
 const LATENCY = 'model_latency:all';
 
@@ -112,12 +119,19 @@ async function readModelWindow(
 }
 
 /** Feeds one minute to the model streams; returns those that fired. */
-export function stepModel(state: MonitorState, minute: number, window: ModelWindow): Firing[] {
+export function stepModel(
+  state: MonitorState,
+  minute: number,
+  window: ModelWindow,
+  settings: ModelDetectorSettings = m,
+): Firing[] {
   const firings: Firing[] = [];
   const seen = window.perMinute.get(minute) ?? { calls: 0, errors: 0, decisions: 0, slow: 0 };
   for (const [key, stream] of Object.entries(state.model?.streams ?? {})) {
     const errors = key === ERRORS;
-    const rule = errors ? { shift: m.errorShift, h: m.errorH } : { shift: m.slowShift, h: m.slowH };
+    const rule = errors
+      ? { shift: settings.errorShift, h: settings.errorH }
+      : { shift: settings.slowShift, h: settings.slowH };
     const step = errors
       ? stepRise(stream, minute, seen.calls, seen.errors, rule)
       : stepRise(stream, minute, seen.decisions, seen.slow, rule);
@@ -129,23 +143,14 @@ export function stepModel(state: MonitorState, minute: number, window: ModelWind
       summary: errors
         ? `model calls fail more often: ${pct(step.observed.value)} of ${step.observed.count} since ${new Date(step.window.from).toISOString()} against ${pct(step.p0)} the day before`
         : `model decisions are slower: ${pct(step.observed.value)} of ${step.observed.count} took longer than ${bound} (the day before's p90) since ${new Date(step.window.from).toISOString()}`,
-      evidence: {
+      evidence: riseEvidence(state, stream, step, {
         detector: errors
           ? `Bernoulli CUSUM (failed-call share ${pct(step.p0)} → ${pct(step.p1)}, h ${rule.h})`
           : `Bernoulli CUSUM (share of decisions slower than ${bound} ${pct(step.p0)} → ${pct(step.p1)}, h ${rule.h})`,
         metric: errors ? 'model_error_rate' : 'model_latency_p90',
         segment: 'all',
-        window: step.window,
-        baseline: {
-          value: step.p0,
-          count: stream.referenceCount,
-          from: (state.referenceFrom ?? 0) * MINUTE,
-          to: (state.referenceMinute ?? 0) * MINUTE,
-        },
-        observed: step.observed,
-        statistic: step.statistic,
-        threshold: rule.h,
-      },
+        h: rule.h,
+      }),
     });
   }
   return firings;

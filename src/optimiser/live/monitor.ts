@@ -1,5 +1,5 @@
 import type { Actor, WorkspaceContext } from '../../core/index.ts';
-import { inWorkspace } from '../../core/index.ts';
+import { inWorkspace, rebin } from '../../core/index.ts';
 import {
   type Adjustment,
   type AdjustmentDeps,
@@ -13,7 +13,7 @@ import { createMonitorReads, readMonitorState, writeMonitorState } from './monit
 import { conversionsRecovered, stepOutcomes } from './outcome-streams.ts';
 import { type OptimiserPolicy, readPolicy } from './policy.ts';
 import type { WorkflowActivityRow } from './ports.ts';
-import { choosePsiBasis, PSI_SETTINGS, rebin, scoreDrift, stepPsi } from './psi-stream.ts';
+import { choosePsiBasis, PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.ts';
 import { chatCompletionMinutes, type createQuestionOrders } from './question-order.ts';
 import { watchGuard } from './settlement.ts';
 import { proposeSourcePause, releaseRecovered } from './source-pause.ts';
@@ -242,6 +242,7 @@ export function createMonitor(
     const collapsed: { alertId: string; source: string; summary: string }[] = [];
     const brokenWorkflows: {
       alertId: string;
+      kind: string;
       workflowId: string;
       summary: string;
       watch: WorkflowWatch | null;
@@ -267,6 +268,7 @@ export function createMonitor(
           if (alert.kind.startsWith('workflow_'))
             brokenWorkflows.push({
               alertId: alert.id,
+              kind: alert.kind,
               workflowId: alert.segment.slice('workflow:'.length),
               summary: alert.summary,
               watch: workflowWatchOf(alert),
@@ -415,6 +417,7 @@ export function createMonitor(
           reason: `workflow ${b.workflowId} collapsed (${b.summary}): deactivated, so no new run starts`,
           baseline,
           watch: b.watch ?? undefined,
+          alertKind: b.kind,
         });
         report.adjustments.push({ id: adjustment.id, status: adjustment.status });
       }

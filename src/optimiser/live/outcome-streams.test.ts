@@ -62,4 +62,36 @@ describe('conversion streams per segment', () => {
     }
     assert.deepEqual(fired, ['conversion:industry:saas']);
   });
+
+  it('splits the alarm budget across the kinds of stream each outcome feeds', () => {
+    // The same outcomes under `all`, an industry and a source: three kinds, so ADWIN's δ is a third
+    // and Page-Hinkley's threshold rises by σ²·ln 3 / (2δ) at the stream's running rate.
+    const run = (overrides: { budgetSplit?: boolean }) => {
+      const streams: Record<string, OutcomeStreamState> = {};
+      for (let minute = 0; minute < 600; minute++) {
+        const c = minute < 60 ? 3 : 0;
+        const fired = stepOutcomes(
+          streams,
+          minute,
+          counts([
+            ['all', 10, c],
+            ['industry:saas', 10, c],
+            ['source:web', 10, c],
+          ]),
+          overrides,
+        ).find((f) => f.stream === 'conversion:all');
+        if (fired) return { minute, evidence: fired.evidence };
+      }
+      throw new Error('never fired');
+    };
+    const split = run({});
+    const pooled = run({ budgetSplit: false });
+    if (split.evidence.detector.startsWith('Page-Hinkley')) {
+      const p = split.evidence.baseline.value;
+      assert.ok(Math.abs(split.evidence.threshold - (50 + (p * (1 - p) * Math.log(3)) / 0.015)) < 3);
+      assert.match(split.evidence.detector, /for 3 kinds of stream/);
+    } else assert.match(split.evidence.detector, /ADWIN \(δ 0\.000067\)/);
+    assert.ok(split.minute >= pooled.minute, `split ${split.minute}, pooled ${pooled.minute}`);
+    assert.ok(split.minute - 60 < 30, 'a collapse to no conversion is still found within half an hour');
+  });
 });

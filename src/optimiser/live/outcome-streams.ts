@@ -30,6 +30,17 @@ const OUTCOME_DETECTOR_SETTINGS = {
   maxSegmentsPerKind: 8,
   /** A segment with no outcome for this long gives its place up (its evidence is stale anyway). */
   idleMinutes: 14 * 24 * 60,
+  /**
+   * Split the false-alarm budget across the streams an outcome feeds (Bonferroni). Each outcome
+   * updates one stream of every watched kind (`all`, its source, industry, region, playbook), and
+   * a detector's false alarms grow with the observations it sees, so m kinds spend m times the
+   * pooled pair's alarms (the simulator measured 3× with three kinds, docs/benchmarks.md). With
+   * the split, ADWIN's δ is divided by m, and Page-Hinkley's threshold rises by σ²·ln(m)/(2δ):
+   * a random walk drifting down by δ a step with variance σ² reaches h with probability about
+   * exp(−2δh/σ²) (Siegmund), so that rise divides its false alarms by m; σ² is p(1 − p) at the
+   * stream's running conversion rate.
+   */
+  budgetSplit: true as boolean,
 } as const;
 
 export interface OutcomeStreamState {
@@ -55,7 +66,6 @@ export interface OutcomeFiring {
 }
 
 const MINUTE = 60_000;
-const s = OUTCOME_DETECTOR_SETTINGS;
 
 function fresh(minute: number): OutcomeStreamState {
   return {
@@ -91,9 +101,15 @@ const kindOf = (segment: string) => segment.split(':', 1)[0] ?? segment;
  * drops streams idle for `idleMinutes`. Candidates are taken busiest first, then by name, so the
  * same minutes always admit the same segments whatever order the rows were read in.
  */
-function admit(streams: Record<string, OutcomeStreamState>, minute: number, outcomes: Map<string, number>) {
+function admit(
+  streams: Record<string, OutcomeStreamState>,
+  minute: number,
+  outcomes: Map<string, number>,
+  maxSegmentsPerKind: number,
+  idleMinutes: number,
+) {
   for (const [segment, stream] of Object.entries(streams))
-    if (segment !== 'all' && minute - (stream.last ?? stream.since) >= s.idleMinutes) delete streams[segment];
+    if (segment !== 'all' && minute - (stream.last ?? stream.since) >= idleMinutes) delete streams[segment];
   const perKind = new Map<string, number>();
   for (const segment of Object.keys(streams))
     if (segment !== 'all') perKind.set(kindOf(segment), (perKind.get(kindOf(segment)) ?? 0) + 1);
@@ -103,7 +119,7 @@ function admit(streams: Record<string, OutcomeStreamState>, minute: number, outc
   for (const [segment] of candidates) {
     if (segment !== 'all') {
       const kind = kindOf(segment);
-      if ((perKind.get(kind) ?? 0) >= s.maxSegmentsPerKind) continue;
+      if ((perKind.get(kind) ?? 0) >= maxSegmentsPerKind) continue;
       perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
     }
     streams[segment] = fresh(minute);
@@ -119,19 +135,26 @@ export function stepOutcomes(
   streams: Record<string, OutcomeStreamState>,
   minute: number,
   counts: { outcomes: Map<string, number>; conversions: Map<string, number> },
+  /** The simulator's before/after comparisons only; the monitor runs the settings above. */
+  overrides: Partial<typeof OUTCOME_DETECTOR_SETTINGS> = {},
 ): OutcomeFiring[] {
+  const s = { ...OUTCOME_DETECTOR_SETTINGS, ...overrides };
   const firings: OutcomeFiring[] = [];
-  admit(streams, minute, counts.outcomes);
+  admit(streams, minute, counts.outcomes, s.maxSegmentsPerKind, s.idleMinutes);
+  const kinds = s.budgetSplit ? new Set(Object.keys(streams).map(kindOf)).size : 1;
   for (const [segment, stream] of Object.entries(streams)) {
     const outcomes = counts.outcomes.get(segment) ?? 0;
     if (outcomes === 0) continue;
     stream.last = minute;
     const conversions = Math.min(outcomes, counts.conversions.get(segment) ?? 0);
+    const variance = stream.ph.n > 0 ? stream.ph.mean * (1 - stream.ph.mean) : 0.25;
+    const phThreshold = s.phThreshold + (variance * Math.log(kinds)) / (2 * s.phDelta);
+    const adwinDelta = s.adwinDelta / kinds;
     const ph = createPageHinkley(
-      { mode: 'down', alpha: 1, delta: s.phDelta, threshold: s.phThreshold, minInstances: s.phMinInstances },
+      { mode: 'down', alpha: 1, delta: s.phDelta, threshold: phThreshold, minInstances: s.phMinInstances },
       stream.ph,
     );
-    const adwin = createAdwin({ delta: s.adwinDelta }, stream.adwin);
+    const adwin = createAdwin({ delta: adwinDelta }, stream.adwin);
     let fired: 'ph' | 'adwin' | null = null;
     let evidence = {
       baseline: 0,
@@ -170,8 +193,8 @@ export function stepOutcomes(
           observed: stream.conversions / stream.outcomes,
           observedCount: stream.outcomes,
           statistic: before.down + (mean - x - s.phDelta),
-          threshold: s.phThreshold,
-          detector: `Page-Hinkley (down, δ ${s.phDelta}, threshold ${s.phThreshold}, ≥ ${s.phMinInstances} outcomes)`,
+          threshold: phThreshold,
+          detector: `Page-Hinkley (down, δ ${s.phDelta}, threshold ${round(phThreshold)}${kinds > 1 ? ` for ${kinds} kinds of stream` : ''}, ≥ ${s.phMinInstances} outcomes)`,
         };
       } else if (adwinFired && adwin.mean() < meanBefore) {
         // ADWIN drops the older part of its window on a change either way; only a fall is an alarm.
@@ -184,7 +207,7 @@ export function stepOutcomes(
           observedCount: adwin.width(),
           statistic: meanBefore - adwin.mean(),
           threshold: 0,
-          detector: `ADWIN (δ ${s.adwinDelta}): the window's mean fell from ${pct(meanBefore)} over ${widthBefore} outcomes to ${pct(adwin.mean())} over the ${adwin.width()} it kept`,
+          detector: `ADWIN (δ ${adwinDelta.toPrecision(2)}): the window's mean fell from ${pct(meanBefore)} over ${widthBefore} outcomes to ${pct(adwin.mean())} over the ${adwin.width()} it kept`,
         };
       }
     }
@@ -222,8 +245,13 @@ export function stepOutcomes(
 
 /** Whether a conversion alert's segment is back near its baseline over the recent outcomes. */
 export function conversionsRecovered(baseline: number, recent: { outcomes: number; conversions: number }) {
-  return recent.outcomes >= s.minRecoveryOutcomes && recent.conversions / recent.outcomes >= 0.9 * baseline;
+  return (
+    recent.outcomes >= OUTCOME_DETECTOR_SETTINGS.minRecoveryOutcomes &&
+    recent.conversions / recent.outcomes >= 0.9 * baseline
+  );
 }
+
+const round = (x: number) => Math.round(x * 10) / 10;
 
 function pct(value: number | null): string {
   return value === null ? 'n/a' : `${(100 * value).toFixed(1)}%`;

@@ -141,13 +141,18 @@ export interface WorkflowControl {
   resume(workspaceId: string, workflowId: string, version: number, actor: Actor): Promise<boolean>;
 }
 
-/** Per minute and workflow: e-mails sent, sends that failed (bounced), and unsubscribes after a send. */
+/**
+ * Per minute and workflow: e-mails sent, sends that failed (bounced), unsubscribes after a send,
+ * and replies to its e-mail that arrived in the minute (`POST /v1/email/inbound`; absent where the
+ * deployment does not read them).
+ */
 export interface WorkflowActivityRow {
   minute: number;
   workflowId: string;
   sent: number;
   failed: number;
   unsubscribed: number;
+  replied?: number;
 }
 
 /** The workflow engine's e-mail activity, read from its step records and the consent ledger. */

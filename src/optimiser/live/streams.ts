@@ -83,6 +83,7 @@ export interface Firing {
     | 'conversion_drop'
     | 'workflow_bounce_spike'
     | 'workflow_unsubscribe_spike'
+    | 'workflow_reply_collapse'
     | 'model_error_spike'
     | 'model_latency_rise'
     | 'score_psi_shift';
@@ -234,21 +235,12 @@ export function stepMinute(
           stream: key,
           kind: 'chat_dropoff_rise',
           summary: `chats stop more often at ${segment.slice('question:'.length)}: ${pct(step.observed.value)} of ${step.observed.count} chats that reached it since ${new Date(step.window.from).toISOString()} against ${pct(step.p0)} the day before`,
-          evidence: {
+          evidence: riseEvidence(state, stream, step, {
             detector: `Bernoulli CUSUM (drop-off ${pct(step.p0)} → ${pct(step.p1)}, h ${s.dropH})`,
             metric: 'chat_dropoff',
             segment,
-            window: step.window,
-            baseline: {
-              value: step.p0,
-              count: stream.referenceCount,
-              from: (state.referenceFrom ?? 0) * MINUTE,
-              to: (state.referenceMinute ?? 0) * MINUTE,
-            },
-            observed: step.observed,
-            statistic: step.statistic,
-            threshold: s.dropH,
-          },
+            h: s.dropH,
+          }),
         });
     } else if (key.startsWith('silence:')) {
       if (arrivals > 0) stream.lastArrival = minute + 1;
@@ -322,6 +314,45 @@ export function stepRise(
     stream.since = minute + 1;
   }
   return result;
+}
+
+/**
+ * The evidence of a fired `stepRise`: the window the CUSUM accumulated over, the reference share
+ * with the reference day it came from, what was observed since, and the statistic against h. One
+ * builder, so every rise alert (drop-off, bounces, unsubscribes, model, replies) reads alike.
+ */
+export function riseEvidence(
+  state: MonitorState,
+  stream: StreamState,
+  step: ReturnType<typeof stepRise>,
+  what: {
+    detector: string;
+    metric: string;
+    segment: string;
+    h: number;
+    /** The stream watches the complement of the metric (sends with no reply for the reply rate). */
+    complement?: boolean;
+  },
+): AlertEvidence {
+  const value = (v: number) => (what.complement ? 1 - v : v);
+  return {
+    detector: what.detector,
+    metric: what.metric,
+    segment: what.segment,
+    window: step.window,
+    baseline: {
+      value: value(step.p0),
+      count: stream.referenceCount,
+      from: (state.referenceFrom ?? 0) * MINUTE,
+      to: (state.referenceMinute ?? 0) * MINUTE,
+    },
+    observed: {
+      value: step.observed.value === null ? null : value(step.observed.value),
+      count: step.observed.count,
+    },
+    statistic: step.statistic,
+    threshold: what.h,
+  };
 }
 
 /** Whether a live alert's stream has recovered, from the last `recoveryMinutes` of counts. */

@@ -172,13 +172,22 @@ async function workflowPauseBlock(
   db: Db,
   ctx: WorkspaceContext,
   policy: OptimiserPolicy,
-  change: { origin: Adjustment['origin']; baseline: { arrivals: number }; watch?: WorkflowWatch | undefined },
+  change: {
+    origin: Adjustment['origin'];
+    baseline: { arrivals: number };
+    watch?: WorkflowWatch | undefined;
+    alertKind?: string | undefined;
+  },
   now: number,
 ): Promise<string | null> {
   const rule = policy.workflowPause;
   if (!policy.enabled) return 'automatic changes are switched off for this workspace';
   if (rule.mode === 'off') return 'workflow pauses are switched off in the policy';
   if (rule.mode === 'propose') return 'the policy records workflow pauses for a person to decide';
+  // `apply` is the policy's word on bounce and unsubscribe spikes: a workflow that breaks delivery.
+  // Replies also collapse when mail lands in spam or a list goes stale, which a pause does not mend.
+  if (change.alertKind === 'workflow_reply_collapse')
+    return 'the policy applies workflow pauses to bounce and unsubscribe spikes; a reply collapse waits for a person';
   // A council recommendation on a workflow is advice in words: a person decides it.
   if (change.origin === 'council')
     return 'the council’s workflow recommendations wait for a person’s approval';
@@ -269,6 +278,8 @@ export function createWorkflowPauses(deps: {
       baseline: { rate: number; arrivals: number; from: number; to: number };
       /** The workflow alert's metric: the guard watches it (and its baseline is the alert's). */
       watch?: WorkflowWatch | undefined;
+      /** The alert's kind: a reply collapse is only proposed. */
+      alertKind?: string | undefined;
     },
   ): Promise<Adjustment> {
     const id = ids.next('adj');

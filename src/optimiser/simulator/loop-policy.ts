@@ -4,6 +4,7 @@ import { bernoulliLlr, createCusum } from '../detectors/cusum.ts';
 import { createPageHinkley } from '../detectors/page-hinkley.ts';
 import { binIndex, psi, psiCriticalValue, quantileEdges } from '../detectors/psi.ts';
 import { silenceMinutesNeeded } from '../detectors/rate-tests.ts';
+import { type OutcomeStreamState, stepOutcomes } from '../live/outcome-streams.ts';
 import type { Baseline } from './baseline.ts';
 import type { Alarm, AlarmFamily, Observation } from './world.ts';
 
@@ -34,6 +35,13 @@ export interface LoopParams {
    * from it by Lorden's bound (no tuning). 0 switches them off (the first run's detector set).
    */
   residualBudget: number;
+  /**
+   * Conversion outcomes watched per segment (all, each industry, each source) by the live monitor's
+   * own streams (live/outcome-streams.ts, its settings unless `outcomeOverrides` says otherwise)
+   * instead of the one pooled Page-Hinkley and ADWIN pair above. Absent: pooled.
+   */
+  segmentOutcomes?: boolean;
+  outcomeOverrides?: Parameters<typeof stepOutcomes>[3];
 }
 
 /** Anchor-based starting point (docs/optimiser.md): the "first run" the report keeps. */
@@ -144,6 +152,7 @@ export function createLoopPolicy(
   const reference = new Array<number>(edges.length + 1).fill(0);
   for (const s of trainingScores) reference[binIndex(edges, s)] = (reference[binIndex(edges, s)] ?? 0) + 1;
   const window: number[][] = [];
+  const outcomeStreams: Record<string, OutcomeStreamState> = {};
 
   return {
     observeMinute(minute, observations, revealed, ownChange) {
@@ -183,11 +192,23 @@ export function createLoopPolicy(
         const silentFor = minute - (lastArrival.get(key) ?? minute);
         if (silentFor >= silenceMinutesNeeded(rate, silenceBudget)) raise('silence', key, silentFor * rate);
       }
-      for (const o of revealed) {
-        const x = o.converted ? 1 : 0;
-        if (ph.update(x)) raise('conversion', 'all', 0);
-        if (adwin.update(x)) raise('conversion', 'all:adwin', adwin.mean());
-      }
+      if (params.segmentOutcomes) {
+        const outcomes = new Map<string, number>();
+        const conversions = new Map<string, number>();
+        for (const o of revealed)
+          for (const segment of ['all', `industry:${o.lead.industry}`, `source:${o.lead.source}`]) {
+            outcomes.set(segment, (outcomes.get(segment) ?? 0) + 1);
+            if (o.converted) conversions.set(segment, (conversions.get(segment) ?? 0) + 1);
+          }
+        const counts = { outcomes, conversions };
+        for (const f of stepOutcomes(outcomeStreams, minute, counts, params.outcomeOverrides))
+          raise('conversion', f.stream, f.evidence.statistic);
+      } else
+        for (const o of revealed) {
+          const x = o.converted ? 1 : 0;
+          if (ph.update(x)) raise('conversion', 'all', 0);
+          if (adwin.update(x)) raise('conversion', 'all:adwin', adwin.mean());
+        }
       window.push(bins);
       if (window.length > params.psiWindowMinutes) window.shift();
       const current = new Array<number>(bins.length).fill(0);

@@ -33,6 +33,10 @@ export interface RunResult {
   /** Alarms whose change repairs nothing (every alarm in the no-change scenario). */
   falseAlarms: number;
   falseAlarmsByFamily: Partial<Record<AlarmFamily, number>>;
+  /** False alarms per family and stream (`conversion/conversion:industry:x`, `silence/source:y`, …). */
+  falseAlarmsByStream: Record<string, number>;
+  /** Minutes from onset to the first conversion alarm on the pooled stream or the faulty segment's. */
+  conversionDetection: { minutes: number; stream: string } | null;
   changes: number;
   rolledBack: number;
   /** Conversions lost against the counterfactual with no fault and no change (the oracle loses none). */
@@ -52,6 +56,8 @@ export function simulateRun(
   seed: number,
   policyName: PolicyName,
   params: LoopParams,
+  /** Alarms change nothing: measures detectors on a fault left in place (the outcome streams' delay). */
+  options: { observeOnly?: boolean } = {},
 ): RunResult {
   const random = createSeededRandom(seed);
   const plan = createSeededRandom(seed * 7919 + 13);
@@ -94,6 +100,8 @@ export function simulateRun(
     alarms: 0,
     falseAlarms: 0,
     falseAlarmsByFamily: {},
+    falseAlarmsByStream: {},
+    conversionDetection: null,
     changes: 0,
     rolledBack: 0,
     lostConversions: 0,
@@ -136,11 +144,21 @@ export function simulateRun(
     const ownChange = (o: Observation) => live.some((c) => c.minute < minute && inStream(o.lead, c.stream));
     for (const alarm of policy?.observeMinute(minute, observations, revealed, ownChange) ?? []) {
       result.alarms += 1;
+      if (
+        alarm.family === 'conversion' &&
+        result.conversionDetection === null &&
+        minute >= world.onset &&
+        covers(world, alarm.stream)
+      )
+        result.conversionDetection = { minutes: minute - world.onset, stream: alarm.stream };
       const fixes = minute < world.mitigatedAt && changeFixes(world, alarm);
       if (!fixes) {
         result.falseAlarms += 1;
         result.falseAlarmsByFamily[alarm.family] = (result.falseAlarmsByFamily[alarm.family] ?? 0) + 1;
+        const key = `${alarm.family}/${alarm.stream}`;
+        result.falseAlarmsByStream[key] = (result.falseAlarmsByStream[key] ?? 0) + 1;
       }
+      if (options.observeOnly) continue;
       if (fixes) {
         world.mitigatedAt = minute + 1;
         if (result.detectionMinutes === null) {
@@ -165,6 +183,20 @@ export function simulateRun(
     }
   }
   return result;
+}
+
+/**
+ * Whether a conversion alarm's stream holds leads the fault touches: the pooled stream does; a
+ * segment does when the fault is in it (one industry), or is everywhere (a broken workflow
+ * variant takes conversions from every segment).
+ */
+function covers(world: World, stream: string): boolean {
+  const f = world.fault;
+  const segment = stream.replace(/^conversion:/, '');
+  if (segment === 'all' || segment === 'all:adwin')
+    return f?.kind === 'qualification' || f?.kind === 'workflow';
+  if (f?.kind === 'workflow') return true;
+  return f?.kind === 'qualification' && (f.scope === '*' || segment === `industry:${f.scope}`);
 }
 
 /** At most one live change per stream: a second alarm on the same knob only alerts. */

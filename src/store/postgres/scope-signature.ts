@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync } from 'node:crypto';
 import { invariant } from '../../core/index.ts';
 
 /**
@@ -31,11 +31,13 @@ const SCOPE_PROOF_TTL_SECONDS = 300;
 export function deriveScopeKey(masterKey: Uint8Array): ScopeKey {
   invariant(masterKey.byteLength === 32, 'the master key must be 32 bytes');
   const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'leadloop data scope', 32));
-  const id = createHmac('sha256', key).update('key id').digest('hex').slice(0, 16);
+  // Imported once: a Buffer key is imported again on every MAC (audit-keys.ts says how much).
+  const macKey = createSecretKey(key);
+  const id = createHmac('sha256', macKey).update('key id').digest('hex').slice(0, 16);
   return {
     id,
     sign: (subject, pid, expiresAt) =>
-      createHmac('sha256', key)
+      createHmac('sha256', macKey)
         .update(message(id, pid, expiresAt, subject))
         .digest('hex'),
     pads() {

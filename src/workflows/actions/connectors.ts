@@ -135,32 +135,55 @@ export interface CrmRecord {
   properties: Record<string, string | number | boolean | null>;
 }
 
+/** The CRM objects a `crm_upsert` step writes (the DSL's names). */
+export type CrmObject = 'contact' | 'lead' | 'company' | 'deal';
+
+const HUBSPOT_PATH: Record<CrmObject, string> = {
+  // HubSpot's contacts are its people; a Leadloop lead is written as one (as n8n's node does).
+  contact: 'contacts',
+  lead: 'contacts',
+  company: 'companies',
+  deal: 'deals',
+};
+
 /**
- * HubSpot: `POST /crm/v3/objects/contacts/batch/upsert` with `idProperty: "email"` and a private
- * app token. An upsert by a unique property is idempotent by nature: a retried step updates the
- * same contact.
+ * HubSpot: `POST /crm/v3/objects/<object>/batch/upsert` with a private app token. Contacts are
+ * keyed by e-mail. Companies and deals have no natural unique key, so they are keyed by the step's
+ * idempotency key in a unique-value property the account creates (`keyProperty`, default
+ * `leadloop_key`): a retried step updates the record its first attempt made instead of adding one.
  */
-export async function upsertHubspotContact(
+export async function upsertHubspotRecord(
   deps: ConnectorDeps,
-  input: { baseUrl?: string; token: string; record: CrmRecord; idempotencyKey: string },
+  input: {
+    baseUrl?: string;
+    token: string;
+    object: CrmObject;
+    keyProperty?: string;
+    record: CrmRecord;
+    idempotencyKey: string;
+  },
 ): Promise<EffectResult> {
   const base = input.baseUrl ?? 'https://api.hubapi.com';
+  const byEmail = HUBSPOT_PATH[input.object] === 'contacts';
+  const key = input.keyProperty ?? 'leadloop_key';
+  const row = byEmail
+    ? {
+        idProperty: 'email',
+        id: input.record.email,
+        properties: { ...input.record.properties, email: input.record.email },
+      }
+    : {
+        idProperty: key,
+        id: input.idempotencyKey,
+        properties: { ...input.record.properties, [key]: input.idempotencyKey },
+      };
   const response = await deps.http.send(
     deps.policy,
     {
       method: 'POST',
-      url: `${base}/crm/v3/objects/contacts/batch/upsert`,
+      url: `${base}/crm/v3/objects/${HUBSPOT_PATH[input.object]}/batch/upsert`,
       headers: { authorization: `Bearer ${input.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        inputs: [
-          {
-            idProperty: 'email',
-            id: input.record.email,
-            properties: { ...input.record.properties, email: input.record.email },
-            objectWriteTraceId: input.idempotencyKey,
-          },
-        ],
-      }),
+      body: JSON.stringify({ inputs: [{ ...row, objectWriteTraceId: input.idempotencyKey }] }),
     },
     deps.signal,
   );
@@ -169,35 +192,53 @@ export async function upsertHubspotContact(
   const first = parsed?.results?.[0];
   return {
     status: response.status,
-    summary: { crm: 'hubspot', id: first?.id ?? null, created: first?.new ?? null },
+    summary: { crm: 'hubspot', object: input.object, id: first?.id ?? null, created: first?.new ?? null },
   };
 }
 
+const SALESFORCE_OBJECT: Record<CrmObject, string> = {
+  lead: 'Lead',
+  contact: 'Contact',
+  company: 'Account',
+  deal: 'Opportunity',
+};
+
 /**
- * Salesforce: `PATCH /services/data/vXX.X/sobjects/Lead/<externalIdField>/<value>` creates (201)
- * or updates (200/204) the Lead whose external id matches; the body must not repeat that field.
+ * Salesforce: `PATCH /services/data/vXX.X/sobjects/<Object>/<externalIdField>/<value>` creates (201)
+ * or updates (200/204) the record whose external id matches; the body must not repeat that field.
+ * Leads and contacts match on `Email` (an idLookup field) unless the credential names an external
+ * id field; accounts and opportunities have no e-mail, so they match on the step's idempotency key
+ * in the credential's external id field (default `Leadloop_Key__c`, created by the account).
  */
-export async function upsertSalesforceLead(
+export async function upsertSalesforceRecord(
   deps: ConnectorDeps,
   input: {
     instanceUrl: string;
     token: string;
     apiVersion?: string;
+    object: CrmObject;
     externalIdField?: string;
     record: CrmRecord;
+    idempotencyKey: string;
   },
 ): Promise<EffectResult> {
-  const field = input.externalIdField ?? 'Email';
+  const person = input.object === 'lead' || input.object === 'contact';
+  const field = input.externalIdField ?? (person ? 'Email' : 'Leadloop_Key__c');
   const version = input.apiVersion ?? 'v61.0';
   const { [field]: _omit, ...fields } = input.record.properties;
-  const body = field === 'Email' ? fields : { ...fields, Email: input.record.email };
-  const value = field === 'Email' ? input.record.email : String(input.record.properties[field] ?? '');
+  const body = field === 'Email' || !person ? fields : { ...fields, Email: input.record.email };
+  const value = !person
+    ? input.idempotencyKey
+    : field === 'Email'
+      ? input.record.email
+      : String(input.record.properties[field] ?? '');
   if (!value) throw new OutboundError(`the record has no value for the external id field ${field}`, false);
+  const sobject = SALESFORCE_OBJECT[input.object];
   const response = await deps.http.send(
     deps.policy,
     {
       method: 'PATCH',
-      url: `${input.instanceUrl}/services/data/${version}/sobjects/Lead/${encodeURIComponent(field)}/${encodeURIComponent(value)}`,
+      url: `${input.instanceUrl}/services/data/${version}/sobjects/${sobject}/${encodeURIComponent(field)}/${encodeURIComponent(value)}`,
       headers: { authorization: `Bearer ${input.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     },
@@ -207,7 +248,12 @@ export async function upsertSalesforceLead(
   const parsed = safeJson(response.body) as { id?: string } | null;
   return {
     status: response.status,
-    summary: { crm: 'salesforce', id: parsed?.id ?? null, created: response.status === 201 },
+    summary: {
+      crm: 'salesforce',
+      object: input.object,
+      id: parsed?.id ?? null,
+      created: response.status === 201,
+    },
   };
 }
 

@@ -10,9 +10,11 @@ import { isRetryableStatus, OutboundError, type OutboundResponse } from './safe-
  * matched on name.
  * Pipedrive takes no idempotency key, so the step's own key (run id + step key) is stored with what
  * it creates and looked up first: a note ends with a `leadloop_key:` line and the person's notes
- * are read before adding one; a lead or deal keeps the key in the custom field the credential
- * names (`keyField`) and is searched for by it. The person step is an upsert on e-mail. Without
- * `keyField` a retried lead or deal whose first answer was lost can still be created twice.
+ * are read before adding one; a lead or deal is created with the key as its `origin_id` (a field
+ * the API sets only on creation and returns on every read) and the person's leads or deals are
+ * listed and matched on it — or, when the credential names a `keyField` custom field, the key is
+ * also written there and found through the search endpoint. The person step is an upsert on
+ * e-mail. See docs/decisions/2026-12-07-pipedrive-idempotency.md.
  */
 
 const PIPEDRIVE_API = 'https://api.pipedrive.com';
@@ -127,6 +129,7 @@ export async function upsertPipedriveRecord(
       ? { ...rest, content: key ? `${content}\n\n${noteMarker(key)}` : content, person_id: personId }
       : {
           ...rest,
+          ...(key ? { origin_id: key } : {}),
           ...(key && input.keyField ? { [input.keyField]: key } : {}),
           title: recordTitle,
           person_id: personId,
@@ -167,7 +170,7 @@ async function findEarlier(
     ) as { id?: string | number } | undefined;
     return hit?.id ?? null;
   }
-  if (!keyField) return null;
+  if (!keyField) return findByOrigin(call, object, personId, key);
   const query = new URLSearchParams({
     term: key,
     fields: 'custom_fields',
@@ -176,4 +179,47 @@ async function findEarlier(
     limit: '1',
   });
   return firstHit(await call('GET', `/${object}s/search?${query}`));
+}
+
+/** Pages of the person's leads or deals read before giving up (100 each, newest deals first). */
+const ORIGIN_PAGES = 5;
+
+/**
+ * The person's lead or deal whose `origin_id` is the key. Leads: `GET /v1/leads?person_id=`
+ * (not archived ones, oldest first, paged); deals: `GET /v1/persons/{id}/deals` with every status
+ * but deleted, newest first. Both are plain listings, current on the next read, unlike the
+ * search index.
+ */
+async function findByOrigin(
+  call: PipedriveCall,
+  object: 'lead' | 'deal',
+  personId: unknown,
+  key: string,
+): Promise<string | number | null> {
+  for (let page = 0; page < ORIGIN_PAGES; page += 1) {
+    const paging = { start: String(page * 100), limit: '100' };
+    const path =
+      object === 'lead'
+        ? `/leads?${new URLSearchParams({ person_id: String(personId), ...paging })}`
+        : `/persons/${encodeURIComponent(String(personId))}/deals?${new URLSearchParams({
+            status: 'all_not_deleted',
+            sort: 'add_time DESC',
+            ...paging,
+          })}`;
+    let parsed: { data?: unknown; additional_data?: { pagination?: { more_items_in_collection?: unknown } } };
+    try {
+      parsed = JSON.parse((await call('GET', path)).body) as typeof parsed;
+    } catch {
+      return null;
+    }
+    const rows = Array.isArray(parsed.data) ? (parsed.data as { id?: unknown; origin_id?: unknown }[]) : [];
+    const hit = rows.find((r) => r?.origin_id === key);
+    if (hit && (typeof hit.id === 'string' || typeof hit.id === 'number')) return hit.id;
+    const more =
+      parsed.additional_data?.pagination?.more_items_in_collection ??
+      (parsed.additional_data as { more_items_in_collection?: unknown } | undefined)
+        ?.more_items_in_collection;
+    if (more !== true) return null;
+  }
+  return null;
 }

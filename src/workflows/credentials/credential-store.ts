@@ -14,7 +14,30 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bearer_token'), token: z.string().min(1).max(4000) }).strict(),
   z.object({ kind: z.literal('chat_webhook'), url: z.url().max(2000) }).strict(),
   z
-    .object({ kind: z.literal('hubspot'), token: z.string().min(1).max(4000), baseUrl: z.url().optional() })
+    .object({
+      kind: z.literal('google_oauth'),
+      /** The OAuth client (Google Cloud console) the refresh token was issued to. */
+      clientId: z.string().min(1).max(500),
+      clientSecret: z.string().min(1).max(500),
+      refreshToken: z.string().min(1).max(2000),
+      /** The current access token and when it expires (ms); refreshed and stored back when due. */
+      accessToken: z.string().min(1).max(4000).optional(),
+      expiresAt: z.number().int().min(0).optional(),
+      /** The token endpoint; default Google's (`https://oauth2.googleapis.com/token`). */
+      tokenUrl: z.url().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('hubspot'),
+      token: z.string().min(1).max(4000),
+      baseUrl: z.url().optional(),
+      /** A unique-value property that keys companies and deals (contacts are keyed by e-mail). */
+      keyProperty: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,99}$/)
+        .optional(),
+    })
     .strict(),
   z
     .object({
@@ -47,8 +70,9 @@ export const credentialInputSchema = z.discriminatedUnion('kind', [
       /** The company domain's API root (`https://acme.pipedrive.com/api`); default the public API. */
       baseUrl: z.url().optional(),
       /**
-       * The API key (40-hex hash) of a text custom field on deals and leads that keeps the step's
-       * idempotency key, so a retried deal or lead creation finds the first one.
+       * The API key (40-hex hash) of a text custom field on deals and leads that also keeps the
+       * step's idempotency key, found through Pipedrive's search. Optional: without it a retried
+       * deal or lead creation is found by its `origin_id` among the person's deals or leads.
        */
       keyField: z.string().min(1).max(100).optional(),
     })

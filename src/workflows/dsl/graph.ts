@@ -102,6 +102,7 @@ export function stepEdges(step: Step): StepEdge[] {
     case 'set_vars':
     case 'collect':
     case 'render':
+    case 'html_extract':
     case 'noop':
       add({ kind: 'next', to: step.next });
       break;

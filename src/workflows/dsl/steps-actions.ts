@@ -118,7 +118,10 @@ export const chatMessageStepSchema = z
  * Create-or-update a CRM record, matched on e-mail or an external id. `fields`: CRM property →
  * template. Pipedrive: the person is matched on e-mail (searched, then updated or created); a
  * `lead`, `deal` or `note` (`fields.content`) is then created for that person, a `company` is an
- * organisation matched on name. Notes are Pipedrive's only.
+ * organisation matched on name. Notes are Pipedrive's only. HubSpot: contacts and leads are its
+ * contacts, keyed by e-mail; companies and deals are keyed by the step's idempotency key in a
+ * unique property (the credential's `keyProperty`). Salesforce: Lead and Contact by `Email`,
+ * Account (`company`) and Opportunity (`deal`) by the idempotency key in an external id field.
  */
 export const crmUpsertStepSchema = z
   .object({

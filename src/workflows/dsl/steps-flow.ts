@@ -199,6 +199,42 @@ export const renderStepSchema = z
   })
   .strict();
 
+/**
+ * Extracts values from HTML by CSS selector into run variables (`vars.<key>`), as n8n's HTML
+ * node does: `value` is the element's `text`, inner `html`, an `attribute`, or a form field's
+ * `value`; `all` keeps every match as a list (else the first match, or null). `skip` removes
+ * matching descendants before the text is taken. No code runs: the HTML is parsed, never executed.
+ */
+export const htmlExtractStepSchema = z
+  .object({
+    ...base,
+    ...next,
+    type: z.literal('html_extract'),
+    /** Where the HTML is: a field reference (`steps.fetch.response`, `vars.page`, `trigger.body.html`). */
+    source: fieldRefSchema,
+    extract: z
+      .array(
+        z
+          .object({
+            key: varNameSchema,
+            selector: z.string().min(1).max(500),
+            value: z.enum(['text', 'html', 'attribute', 'value']),
+            attribute: z.string().min(1).max(100).optional(),
+            all: z.boolean().optional(),
+            skip: z.string().min(1).max(500).optional(),
+          })
+          .strict()
+          .refine((e) => e.value !== 'attribute' || e.attribute !== undefined, 'attribute needs its name'),
+      )
+      .min(1)
+      .max(50),
+    /** Trim leading and trailing white space of each value (default true). */
+    trim: z.boolean().optional(),
+    /** Collapse runs of white space and line breaks in text to one space. */
+    cleanUpText: z.boolean().optional(),
+  })
+  .strict();
+
 /** Does nothing (a join point, an imported n8n NoOp / Merge). */
 export const noopStepSchema = z.object({ ...base, ...next, type: z.literal('noop') }).strict();
 

@@ -16,6 +16,7 @@ import {
 import {
   collectStepSchema,
   conditionStepSchema,
+  htmlExtractStepSchema,
   loopStepSchema,
   noopStepSchema,
   opaqueStepSchema,
@@ -59,6 +60,7 @@ export const stepSchema = z.discriminatedUnion('type', [
   setVarsStepSchema,
   collectStepSchema,
   renderStepSchema,
+  htmlExtractStepSchema,
   noopStepSchema,
   opaqueStepSchema,
 ]);
@@ -104,6 +106,7 @@ export const EFFECT_CLASS: Record<StepType, EffectClass | null> = {
   set_vars: null,
   collect: null,
   render: null,
+  html_extract: null,
   noop: null,
   opaque: 'unknown',
 };

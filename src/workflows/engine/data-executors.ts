@@ -1,11 +1,12 @@
 import { assertNever } from '../../core/index.ts';
+import { extractHtml } from '../actions/html-extract.ts';
 import { htmlToMarkdown, htmlToText, markdownToHtml } from '../actions/markup.ts';
 import { renderTemplate } from '../actions/templates.ts';
 import type { StepOf } from '../dsl/index.ts';
 import { resolveRef, templateView } from './evaluate.ts';
 import { go, type StepOutcome, type StepRuntime } from './executor-kit.ts';
 
-/** Executors of the steps that only shape run data: `collect` and `render`. */
+/** Executors of the steps that only shape run data: `collect`, `render` and `html_extract`. */
 
 const DEFAULT_MAX_ITEMS = 1000;
 
@@ -58,4 +59,23 @@ export function renderStep(step: StepOf<'render'>, rt: StepRuntime): StepOutcome
       return assertNever(step.format, 'render format');
   }
   return go(step.next, { saveAs: step.saveAs, response: result, format: step.format, length: result.length });
+}
+
+/**
+ * Extracts values from the HTML at `source` into `vars.<key>`. A source that is not a string
+ * (absent, or JSON) extracts nothing: every key is null, and the output says why.
+ */
+export function htmlExtractStep(step: StepOf<'html_extract'>, rt: StepRuntime): StepOutcome {
+  const source = resolveRef(rt.scope, step.source);
+  const html = typeof source === 'string' ? source : '';
+  const { values, errors } = extractHtml(html, step.extract, {
+    ...(step.trim !== undefined ? { trim: step.trim } : {}),
+    ...(step.cleanUpText !== undefined ? { cleanUpText: step.cleanUpText } : {}),
+  });
+  return go(step.next, {
+    vars: values,
+    htmlLength: html.length,
+    ...(typeof source !== 'string' ? { sourceMissing: true } : {}),
+    ...(errors.length > 0 ? { errors } : {}),
+  });
 }

@@ -1,7 +1,7 @@
 import { assertNever, unreachable } from '../../core/index.ts';
 import type { Step, StepOf } from '../dsl/index.ts';
 import type { LeadPatch } from '../ports.ts';
-import { collectStep, renderStep } from './data-executors.ts';
+import { collectStep, htmlExtractStep, renderStep } from './data-executors.ts';
 import { evaluate, renderJson, renderText } from './evaluate.ts';
 import {
   type ExecutorDeps,
@@ -210,6 +210,8 @@ export async function executeStep(step: Step, rt: StepRuntime, deps: ExecutorDep
       return collectStep(step, rt);
     case 'render':
       return renderStep(step, rt);
+    case 'html_extract':
+      return htmlExtractStep(step, rt);
     case 'noop':
       return go(step.next);
     case 'opaque':

@@ -3,9 +3,10 @@ import {
   type EffectResult,
   sendHttpRequest,
   sendSignedWebhook,
-  upsertHubspotContact,
-  upsertSalesforceLead,
+  upsertHubspotRecord,
+  upsertSalesforceRecord,
 } from '../actions/connectors.ts';
+import { googleAccessToken } from '../actions/google-oauth.ts';
 import { upsertPipedriveRecord } from '../actions/pipedrive.ts';
 import { airtableRow, googleSheetsRow } from '../actions/tables.ts';
 import type { StepOf } from '../dsl/index.ts';
@@ -44,11 +45,21 @@ export async function httpRequestStep(
     const header = stored
       ? null
       : await deps.credentials.reveal(rt.db, { workspaceId: rt.workspaceId }, step.credential, 'header');
+    const google =
+      stored || header
+        ? null
+        : await deps.credentials.reveal(
+            rt.db,
+            { workspaceId: rt.workspaceId },
+            step.credential,
+            'google_oauth',
+          );
     if (stored) headers.authorization = `Bearer ${stored.token}`;
     else if (header) headers[header.name] = header.value;
+    else if (google) headers.authorization = `Bearer ${await googleToken(step.credential, google, rt, deps)}`;
     else
       throw new StepFailure(
-        `the credential "${step.credential}" (bearer_token or header) does not exist`,
+        `the credential "${step.credential}" (bearer_token, header or google_oauth) does not exist`,
         false,
       );
   }
@@ -76,6 +87,24 @@ export async function httpRequestStep(
   });
 }
 
+/**
+ * A Google access token for the credential, refreshed when due; a refreshed token is sealed back
+ * into the credential store so the next step (and run) reuses it instead of refreshing again.
+ */
+async function googleToken(
+  name: string,
+  credential: Extract<Parameters<ExecutorDeps['credentials']['put']>[3], { kind: 'google_oauth' }>,
+  rt: StepRuntime,
+  deps: ExecutorDeps,
+): Promise<string> {
+  const { token, refreshed } = await outbound(() =>
+    googleAccessToken({ http: deps.http, policy: policy(rt), signal: rt.signal, nowMs: rt.now }, credential),
+  );
+  if (refreshed)
+    await deps.credentials.put(rt.db, { workspaceId: rt.workspaceId }, name, { ...credential, ...refreshed });
+  return token;
+}
+
 /** A Standard Webhooks signed POST. */
 export async function webhookStep(
   step: StepOf<'webhook'>,
@@ -101,6 +130,13 @@ export async function webhookStep(
   return go(step.next, { status: result.status, ...result.summary });
 }
 
+/** The schema lets only Pipedrive write notes; this says so to the type checker too. */
+function personOrRecord(step: StepOf<'crm_upsert'>): Exclude<StepOf<'crm_upsert'>['object'], 'note'> {
+  if (step.object === 'note')
+    throw new StepFailure(`notes are a Pipedrive object, not ${step.provider}'s`, false);
+  return step.object;
+}
+
 /** Create-or-update a CRM record for the run's lead. */
 export async function crmUpsertStep(
   step: StepOf<'crm_upsert'>,
@@ -119,9 +155,11 @@ export async function crmUpsertStep(
     case 'hubspot': {
       const c = await credential(deps, rt, step.credential, 'hubspot');
       result = await outbound(() =>
-        upsertHubspotContact(on, {
+        upsertHubspotRecord(on, {
           ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
           token: c.token,
+          object: personOrRecord(step),
+          ...(c.keyProperty ? { keyProperty: c.keyProperty } : {}),
           idempotencyKey: rt.idempotencyKey,
           record,
         }),
@@ -131,9 +169,11 @@ export async function crmUpsertStep(
     case 'salesforce': {
       const c = await credential(deps, rt, step.credential, 'salesforce');
       result = await outbound(() =>
-        upsertSalesforceLead(on, {
+        upsertSalesforceRecord(on, {
           instanceUrl: c.instanceUrl,
           token: c.token,
+          object: personOrRecord(step),
+          idempotencyKey: rt.idempotencyKey,
           ...(c.externalIdField ? { externalIdField: c.externalIdField } : {}),
           record,
         }),

@@ -19,6 +19,7 @@ export const DATABASE_ONLY: ReadonlySet<Step['type']> = new Set<Step['type']>([
   'set_vars',
   'collect',
   'render',
+  'html_extract',
   'noop',
   'loop',
   'update_lead',
@@ -35,7 +36,12 @@ export const CHANGES_LEAD: ReadonlySet<Step['type']> = new Set<Step['type']>([
 ]);
 
 /** Steps whose output's `vars` become run variables (a loop's item, collected lists). */
-const VARS_FROM_OUTPUT: ReadonlySet<Step['type']> = new Set<Step['type']>(['set_vars', 'loop', 'collect']);
+const VARS_FROM_OUTPUT: ReadonlySet<Step['type']> = new Set<Step['type']>([
+  'set_vars',
+  'loop',
+  'collect',
+  'html_extract',
+]);
 
 /** Folds a finished step's output into the scope the next steps read. */
 export function absorb(

@@ -198,7 +198,11 @@ export function composeWorkflow(input: GoalFacts, play: Play, constraints: Gener
         },
         ...(constraints.industry === 'healthcare' && /covered/.test(facts.text) ? { covered: true } : {}),
       },
-      `create or update the ${facts.crm.object} in ${facts.crm.provider === 'hubspot' ? 'HubSpot' : 'Salesforce'} (matched on e-mail, so retries never duplicate)`,
+      `create or update the ${facts.crm.object} in ${facts.crm.provider === 'hubspot' ? 'HubSpot' : 'Salesforce'} (${
+        facts.crm.object === 'deal'
+          ? "keyed by the run and step in the CRM's unique key field"
+          : 'matched on e-mail'
+      }, so retries never duplicate)`,
     );
   }
   if (facts.http) {

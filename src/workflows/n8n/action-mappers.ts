@@ -1,4 +1,5 @@
 import type { JsonTemplate } from '../dsl/index.ts';
+import { gmailApi } from './google-requests.ts';
 import {
   type MapContext,
   type N8nNode,
@@ -8,6 +9,7 @@ import {
   str,
   templater,
 } from './mapper-kit.ts';
+import { hubspotRead, slackWebApi } from './vendor-requests.ts';
 
 /** Mappers of n8n's action nodes: e-mail and Gmail, Slack and Teams, HubSpot and Salesforce, HTTP Request, Twilio, Execute Workflow. */
 
@@ -17,7 +19,10 @@ export function emailNode(node: N8nNode, p: Record<string, unknown>, ctx: MapCon
   if (isGmail) {
     const op = str(p.operation) ?? 'send';
     if ((p.resource ?? 'message') !== 'message' || (op !== 'send' && op !== 'reply')) {
-      return opaque(node, `Gmail ${String(p.resource ?? 'message')} ${op} has no Leadloop step`);
+      return (
+        gmailApi(node, p, ctx) ??
+        opaque(node, `Gmail ${String(p.resource ?? 'message')} ${op} has no Leadloop step`)
+      );
     }
     if (op === 'reply') reasons.push('a Gmail reply becomes a new e-mail');
   }
@@ -48,6 +53,8 @@ export function slackNode(node: N8nNode, p: Record<string, unknown>, ctx: MapCon
   const ok = isTeams
     ? ['channelMessage', 'chatMessage'].includes(resource) && operation === 'create'
     : resource === 'message' && operation === 'post';
+  const api = !ok && !isTeams ? slackWebApi(node, p, ctx, resource) : null;
+  if (api) return api;
   if (!ok)
     return opaque(node, `${isTeams ? 'Teams' : 'Slack'} ${resource} ${operation} has no Leadloop step`);
   reasons.push('the channel is set by the incoming-webhook credential named in `webhook`');
@@ -74,9 +81,15 @@ const CRM_OBJECT: Record<string, 'contact' | 'lead' | 'company' | 'deal'> = {
 export function crmNode(node: N8nNode, p: Record<string, unknown>, ctx: MapContext): NodeMapping {
   const { t, reasons } = templater(ctx);
   const provider = node.type.endsWith('.hubspot') ? 'hubspot' : 'salesforce';
-  const resource = str(p.resource) ?? (provider === 'hubspot' ? 'deal' : 'lead');
+  // n8n leaves defaults out of saved parameters: HubSpot v1 defaults to deals, v2 to contacts.
+  const hubspotDefault = (node.typeVersion ?? 1) >= 2 ? 'contact' : 'deal';
+  const resource = str(p.resource) ?? (provider === 'hubspot' ? hubspotDefault : 'lead');
   const operation =
     str(p.operation) ?? (provider === 'hubspot' && resource === 'contact' ? 'upsert' : 'create');
+  if (provider === 'hubspot') {
+    const read = hubspotRead(node, p, ctx, resource, operation);
+    if (read) return read;
+  }
   const object = CRM_OBJECT[resource];
   if (!object || !['create', 'upsert', 'update'].includes(operation)) {
     return opaque(node, `${provider} ${resource} ${operation} has no Leadloop step`);

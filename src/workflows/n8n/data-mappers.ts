@@ -1,3 +1,4 @@
+import { FIELD_REF_PATTERN } from '../dsl/index.ts';
 import { refFromExpression } from './expressions.ts';
 import {
   type MapContext,
@@ -12,8 +13,8 @@ import {
 /**
  * Mappers of n8n's item and markup nodes: Split Out (→ a `loop` over the list whose items become
  * the current item's variables), Aggregate (→ `collect`; the importer closes the loop body on it),
- * Markdown and HTML (→ `render`), Form pages, and the file, Drive and LinkedIn nodes Leadloop
- * reports instead of running, each with its reason.
+ * Markdown and HTML templates (→ `render`), HTML extraction by CSS selector (→ `html_extract`),
+ * Form pages, and the file and Drive nodes Leadloop reports instead of running, each with its reason.
  */
 
 type Rec = Record<string, unknown>;
@@ -107,15 +108,73 @@ export function markdownNode(_node: N8nNode, p: Rec, ctx: MapContext): NodeMappi
   );
 }
 
+const RETURN_VALUES: Record<string, 'text' | 'html' | 'attribute' | 'value'> = {
+  text: 'text',
+  html: 'html',
+  attribute: 'attribute',
+  value: 'value',
+};
+
+/** A parameter's text when it holds no expression (an "=" prefix with no `{{ }}` is plain text). */
+function staticText(v: unknown): string | undefined {
+  const s = str(v);
+  if (s === undefined || s.includes('{{')) return undefined;
+  return (s.startsWith('=') ? s.slice(1) : s).trim() || undefined;
+}
+
+/** n8n's "Extract HTML Content" → `html_extract`, reading the HTML from the item's field. */
+function htmlExtractNode(node: N8nNode, p: Rec): NodeMapping {
+  if (p.sourceData === 'binary')
+    return opaque(node, 'HTML extraction from a binary file: Leadloop runs carry JSON, not files');
+  const field = staticText(p.dataPropertyName) ?? 'data';
+  const source = `vars.${field}`;
+  if (!FIELD_REF_PATTERN.test(source) || field.includes('.'))
+    return opaque(node, `HTML extraction from the field "${field.slice(0, 100)}"`);
+  const reasons: string[] = [];
+  const extract: Rec[] = [];
+  for (const v of (rec(p.extractionValues).values ?? []) as Rec[]) {
+    const key = str(v.key);
+    const selector = staticText(v.cssSelector);
+    const value = RETURN_VALUES[str(v.returnValue) ?? 'text'];
+    if (!key || !/^[A-Za-z0-9_-]{1,64}$/.test(key) || !selector || !value)
+      return opaque(
+        node,
+        `HTML extraction rule ${JSON.stringify(v).slice(0, 200)} has no static key and selector`,
+      );
+    const attribute = str(v.attribute);
+    if (value === 'attribute' && !attribute)
+      return opaque(node, `HTML extraction of ${key}: attribute without a name`);
+    const skip = str(v.skipSelectors);
+    extract.push({
+      key,
+      selector: selector.slice(0, 500),
+      value,
+      ...(value === 'attribute' ? { attribute } : {}),
+      ...(v.returnArray === true ? { all: true } : {}),
+      ...(skip && value === 'text' ? { skip: skip.slice(0, 500) } : {}),
+    });
+  }
+  if (extract.length === 0) return opaque(node, 'HTML extraction without extraction values');
+  const options = rec(p.options);
+  reasons.push(
+    `the HTML is read from ${source} (the item's "${field}"): give the HTTP Request step that fetches the page \`saveAs: "${field}"\``,
+  );
+  return step(
+    {
+      type: 'html_extract',
+      source,
+      extract,
+      ...(options.trimValues === false ? { trim: false } : {}),
+      ...(options.cleanUpText === true ? { cleanUpText: true } : {}),
+    },
+    reasons,
+  );
+}
+
 export function htmlNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping {
   const op = str(p.operation) ?? 'generateHtmlTemplate';
-  if (op !== 'generateHtmlTemplate')
-    return opaque(
-      node,
-      op === 'extractHtmlContent'
-        ? 'HTML extraction by CSS selector needs an HTML parser that Leadloop does not run'
-        : `HTML ${op} has no Leadloop step`,
-    );
+  if (op === 'extractHtmlContent') return htmlExtractNode(node, p);
+  if (op !== 'generateHtmlTemplate') return opaque(node, `HTML ${op} has no Leadloop step`);
   const { t, reasons } = templater(ctx);
   // The HTML node evaluates {{ }} in its template without the leading "=" of other parameters.
   const html = String(p.html ?? '');
@@ -147,8 +206,4 @@ export function formNode(_node: N8nNode, p: Rec): NodeMapping {
 export const REPORTED: Record<string, string> = {
   extractFromFile:
     'Leadloop runs carry JSON, not binary files: extract the file (CSV, PDF, spreadsheet) before it reaches the workflow',
-  googleDrive:
-    'Leadloop runs carry JSON, not files: Google Drive uploads, downloads and sharing stay outside the lead workflow',
-  linkedIn:
-    'LinkedIn posts are publishing, not a lead action, and LinkedIn does not let tools message leads; no Leadloop step',
 };

@@ -228,6 +228,26 @@ function nodeFor(step: Step, names: ReadonlyMap<string, string>): NodeSpec {
             options: {},
           })
         : base('html', 1.2, { operation: 'generateHtmlTemplate', html: t(step.template) });
+    case 'html_extract':
+      return base('html', 1.2, {
+        operation: 'extractHtmlContent',
+        sourceData: 'json',
+        dataPropertyName: step.source.replace(/^vars\./, ''),
+        extractionValues: {
+          values: step.extract.map((e) => ({
+            key: e.key,
+            cssSelector: e.selector,
+            returnValue: e.value,
+            ...(e.attribute !== undefined ? { attribute: e.attribute } : {}),
+            ...(e.skip !== undefined ? { skipSelectors: e.skip } : {}),
+            ...(e.all ? { returnArray: true } : {}),
+          })),
+        },
+        options: {
+          ...(step.trim === false ? { trimValues: false } : {}),
+          ...(step.cleanUpText ? { cleanUpText: true } : {}),
+        },
+      });
     case 'start_workflow':
       return base('executeWorkflow', 1.2, {
         source: 'database',

@@ -331,7 +331,7 @@ describe('n8n CRM, markup, form and reported nodes', () => {
     );
     const template = byName('Template');
     assert.equal(template.type === 'render' && template.template, '<p>{{vars.name}}</p>');
-    assert.match(outcome('Scrape')?.reasons[0] ?? '', /CSS selector/);
+    assert.match(outcome('Scrape')?.reasons[0] ?? '', /without extraction values/);
     assert.match(outcome('Read PDF')?.reasons[0] ?? '', /not binary files/);
     assert.equal(outcome('Thanks')?.outcome, 'approximated');
     assert.match(outcome('Thanks')?.reasons[0] ?? '', /Thank you/);

@@ -9,6 +9,7 @@ import {
 } from './action-mappers.ts';
 import { aggregateNode, formNode, htmlNode, markdownNode, REPORTED, splitOutNode } from './data-mappers.ts';
 import { condition, setNode, switchNode, waitNode } from './flow-mappers.ts';
+import { googleDriveApi } from './google-requests.ts';
 import {
   type MapContext,
   type Mapper,
@@ -21,6 +22,7 @@ import {
 } from './mapper-kit.ts';
 import { cronFromCronNode, cronFromScheduleRule } from './schedule.ts';
 import { airtableNode, googleSheetsNode, pipedriveNode } from './table-mappers.ts';
+import { linkedInNode } from './vendor-requests.ts';
 
 const WEBHOOK_PUSH_TRIGGERS = new Set([
   'formTrigger',
@@ -135,6 +137,19 @@ const N8N_MAPPERS: Record<string, Mapper> = {
   googleSheets: googleSheetsNode,
   airtable: airtableNode,
   pipedrive: pipedriveNode,
+  linkedIn: linkedInNode,
+  googleDrive: (node, p, ctx) => {
+    const op = String(p.operation ?? (p.resource === 'folder' ? 'create' : 'upload'));
+    return (
+      googleDriveApi(node, p, ctx) ??
+      opaque(
+        node,
+        ['upload', 'download', 'update', 'createFromText'].includes(op)
+          ? `Google Drive ${op} moves file content; Leadloop runs carry JSON, not files`
+          : `Google Drive ${op} has no Leadloop step`,
+      )
+    );
+  },
   splitOut: splitOutNode,
   aggregate: aggregateNode,
   markdown: markdownNode,

@@ -7,6 +7,7 @@ import {
   str,
   templater,
 } from './mapper-kit.ts';
+import { pipedriveRead } from './vendor-requests.ts';
 
 /**
  * Mappers of n8n's spreadsheet and CRM nodes that Leadloop runs itself: Google Sheets and Airtable
@@ -206,6 +207,8 @@ export function pipedriveNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappi
   const { t, reasons } = templater(ctx);
   const resource = str(p.resource) ?? 'deal';
   const op = str(p.operation) ?? 'create';
+  const read = pipedriveRead(node, p, ctx, resource, op);
+  if (read) return read;
   const object = PIPEDRIVE_OBJECT[resource];
   if (!object || (op !== 'create' && op !== 'update'))
     return opaque(
