@@ -114,6 +114,10 @@ rows.push(['consent accuracy', ...Object.values(sets).map((r) => pct(r.consentAc
 rows.push(['e-mail accuracy', ...Object.values(sets).map((r) => pct(r.emailAccuracy))]);
 rows.push(['name accuracy', ...Object.values(sets).map((r) => pct(r.nameAccuracy))]);
 rows.push(['company accuracy', ...Object.values(sets).map((r) => pct(r.companyAccuracy))]);
+rows.push([
+  'fragment needs (not a span)',
+  ...Object.values(sets).map((r) => `${r.fragmentNeeds} of ${r.storedNeeds}`),
+]);
 const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
 for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '));
 console.log(

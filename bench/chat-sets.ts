@@ -112,6 +112,9 @@ export interface SetReport {
   emailAccuracy: number;
   nameAccuracy: number | null;
   companyAccuracy: number | null;
+  /** Need-like texts stored, and those that are not a contiguous span of a visitor turn. */
+  storedNeeds: number;
+  fragmentNeeds: number;
 }
 
 /**
@@ -131,6 +134,7 @@ export async function evaluateSet(
   let emailTotal = 0;
   const named = { right: 0, total: 0 };
   const company = { right: 0, total: 0 };
+  const spans = { stored: 0, fragments: 0 };
   for (const fixture of fixtures) {
     const playbook = chat.BUILT_IN_PLAYBOOKS[fixture.playbook];
     // The held-out files carry labels the older fixture schema does not know; the run needs only these fields.
@@ -143,6 +147,16 @@ export async function evaluateSet(
     for (const question of playbook.questions) {
       const got = actual[question.slot];
       const want = fixture.expected.slots[question.slot];
+      // The issue's "zero fragment needs": every stored need-like text, right or wrong, must be a
+      // contiguous span of one visitor turn (counted whether or not a need was expected).
+      if (SPAN_SLOTS.has(question.slot) && typeof got === 'string') {
+        spans.stored++;
+        const text = norm(got).replace(/[.!?,;]+$/, '');
+        if (!fixture.turns.some((turn) => norm(turn).includes(text))) {
+          spans.fragments++;
+          onError(fixture.id, `${question.slot}: ${JSON.stringify(got)} is not a span of a visitor turn`);
+        }
+      }
       const kind = SPAN_SLOTS.has(question.slot) ? 'need' : question.type;
       for (const [map, rule] of [
         [strict, 'strict'],
@@ -209,6 +223,8 @@ export async function evaluateSet(
     emailAccuracy: ratio(emails, emailTotal),
     nameAccuracy: named.total === 0 ? null : named.right / named.total,
     companyAccuracy: company.total === 0 ? null : company.right / company.total,
+    storedNeeds: spans.stored,
+    fragmentNeeds: spans.fragments,
   };
 }
 

@@ -55,6 +55,12 @@ const CURRENCY_WORDS: Record<string, string> = {
   rupees: 'INR',
   rupee: 'INR',
   pesos: 'MXN',
+  'pesos mexicanos': 'MXN',
+  'pesos argentinos': 'ARS',
+  'pesos colombianos': 'COP',
+  'pesos chilenos': 'CLP',
+  reais: 'BRL',
+  reales: 'BRL',
   zloty: 'PLN',
   zlotys: 'PLN',
   zlotych: 'PLN',
@@ -100,11 +106,11 @@ const AMOUNT = new RegExp(
 const NOT_MONEY_AFTER =
   /^\s*(?:%|percent|per ?cent|months?|monate?n?|mes(?:es)?|mois|weeks?|wochen?|semanas?|semaines?|days?|tage?n?|dias?|jours?|years?|yrs?|jahren?|anos?|ans?|employees|people|persons?|staff|users?|seats?|licen[cs]es|leads|calls|emails|hours?|hrs?|minutes?|mins?|times|x\b|mitarbeiter\w*|angestellte|personen|leute|empleados|personas|trabajadores|salaries|employes|personnes|reps|engineers|developers|agents|people|sales ?reps|members|customers|clients|accounts|locations|offices|countries|st\b|nd\b|rd\b|th\b|pm\b|am\b|o'?clock|uhr)(?![\p{L}])/u;
 const MONTHLY_AFTER =
-  /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:month|mo)\b|\/\s*mo\b|monthly|pro monat|im monat|monatlich|al mes|por mes|mensuales?|par mois|mensuels?)/u;
+  /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:month|mo)\b|\/\s*(?:mo|mois|mes|monat|mon)\b|monthly|pro monat|im monat|monatlich|al mes|por mes|ao mes|mensuales?|mensais?|mensalmente|par mois|mensuels?)/u;
 const QUARTERLY_AFTER =
   /^\s*(?:(?:per|a|an|each|every|at|by|in a|\/)\s*(?:quarter|quater|qtr|q)\b|quarterly|pro quartal|im quartal|por trimestre|al trimestre|par trimestre|trimestriel)/u;
 const YEARLY_AFTER =
-  /^\s*(?:(?:per|a|an|one|each|every|by|in a|\/)\s*(?:year|yr|annum|anno)\b|\/\s*y\b|annually|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|anuales?|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
+  /^\s*(?:(?:per|a|an|one|each|every|by|in a|\/)\s*(?:year|yr|annum|anno)\b|\/\s*(?:y|an|ano|jahr|j)\b|annual(?:ly)?|yearly|p\.?\s?a\.?(?![\p{L}])|pro jahr|im jahr|jahrlich|al ano|por ano|ao ano|anuales?|anuais|par an\b|annuels?|for (?:the|a|one|the whole|the full|the entire) year\b)/u;
 const PERIOD_AFTER = new RegExp(
   [MONTHLY_AFTER, QUARTERLY_AFTER, YEARLY_AFTER].map((pattern) => `(?:${pattern.source})`).join('|'),
   'u',
@@ -149,13 +155,19 @@ function multiplierValue(
   base: number,
   options: MoneyOptions,
   clearContext: boolean,
+  iberian: boolean,
 ) {
   if (raw === undefined) return undefined;
   const m = raw.replace(/\.$/, '');
   if (['k', 'thousand', 'grand', 'tsd', 'tausend', 'mille'].includes(m)) return 1_000;
   if (/^(?:lakh|lac)s?$/.test(m)) return 100_000;
   if (/^crores?$/.test(m)) return 10_000_000;
-  if (m === 'mil') return options.language === 'es' ? 1_000 : base < 10 ? 1_000_000 : 1_000;
+  if (m === 'mil')
+    return options.language === 'es' || options.language === 'pt' || iberian
+      ? 1_000
+      : base < 10
+        ? 1_000_000
+        : 1_000;
   if (['b', 'bn', 'billion', 'billions', 'mrd', 'milliard', 'milliards'].includes(m)) {
     return clearContext ? 1_000_000_000 : undefined;
   }
@@ -178,6 +190,21 @@ function currencyOf(pre: string | undefined, post: string | undefined, before: s
   return word;
 }
 
+const IBERIAN_CURRENCIES = new Set(['BRL', 'MXN', 'ARS', 'COP', 'CLP', 'PEN', 'UYU']);
+const IBERIAN_WORDS =
+  /(?<![\p{L}])(?:por|al|ao|mes|ano|anual|mensal|mensual|reais|real|pesos|soles|unos|unas|uns|umas|alrededor|cerca|aproximadamente|presupuesto|orcamento|euros)(?![\p{L}])/u;
+
+// "we get 500 a month", "we book 40 a week": a count of things that come in, not money.
+const COUNT_VERB_BEFORE =
+  /\b(?:get|gets|getting|receive|receives|handle|handles|see|sees|generate|generates|process|processes|book|books|close|closes|sign|signs|send|sends|leads?|calls?|demos?|enquiries|inquiries|requests?|visitors?|orders?|deals?)\s+(?:(?:about|around|roughly|maybe|like|some|over|almost|nearly)\s+)?$/u;
+
+/** "maybe 500 a month" in a message about buying: an amount said per month or year is a price. */
+function pricedPerPeriod(folded: string, start: number, end: number): boolean {
+  const after = folded.slice(end);
+  if (!MONTHLY_AFTER.test(after) && !YEARLY_AFTER.test(after)) return false;
+  return !COUNT_VERB_BEFORE.test(folded.slice(Math.max(0, start - 30), start));
+}
+
 function tokenize(folded: string, options: MoneyOptions): Token[] {
   const tokens: Token[] = [];
   for (const match of folded.matchAll(AMOUNT)) {
@@ -189,13 +216,18 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
     if (base === undefined) continue;
     const before = folded.slice(Math.max(0, start - 40), start);
     const after = folded.slice(end);
-    const currency = currencyOf(groups.pre, groups.post, before);
+    // Lakhs and crores are counted in rupees.
+    const currency =
+      currencyOf(groups.pre, groups.post, before) ??
+      (/^(?:lakh|lac|crore)/.test(groups.mult ?? '') ? 'INR' : undefined);
     const anchored = BUDGET_WORDS.test(before) || /^\s*(?:budget|presupuesto)\b/u.test(after);
     const multiplier = multiplierValue(
       groups.mult,
       base,
       options,
       currency !== undefined || anchored || options.expecting,
+      // "R$ 4 mil", "2 mil reais por mes": Spanish or Portuguese words around make "mil" a thousand.
+      IBERIAN_CURRENCIES.has(currency ?? '') || IBERIAN_WORDS.test(folded),
     );
     if (groups.mult !== undefined && multiplier === undefined) {
       end = start + match[0].indexOf(groups.mult, (groups.pre?.length ?? 0) + (groups.num?.length ?? 0));
@@ -222,7 +254,11 @@ function tokenize(folded: string, options: MoneyOptions): Token[] {
       perSeat,
       multiplier: groups.mult === undefined ? undefined : multiplier,
       currency,
-      clear: currency !== undefined || groups.mult !== undefined || anchored,
+      clear:
+        currency !== undefined ||
+        groups.mult !== undefined ||
+        anchored ||
+        pricedPerPeriod(folded, start, end),
     });
   }
   return tokens;
@@ -326,6 +362,14 @@ export function extractMoney(text: string, options: MoneyOptions): MoneyMatch[] 
       explicitCurrency: a.currency !== undefined,
       clear: a.clear,
     });
+  }
+  // "zero, it's for university": asked about money, a budget of nothing is a budget.
+  const zero =
+    options.expecting && out.length === 0 ? /^\W*(?:zero|cero|nil|null)(?![\p{L}])/u.exec(folded) : null;
+  if (zero !== null) {
+    const start = zero[0].length - zero[0].trimStart().length;
+    const value = { min: 0, max: 0, currency: options.defaultCurrency, period: 'one_off' as const };
+    out.push({ start, end: zero[0].length, value, explicitCurrency: false, clear: true });
   }
   return out;
 }

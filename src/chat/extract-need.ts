@@ -11,11 +11,15 @@ export interface NeedMatch extends Span {
 const WANT_CUES = [
   "(?:we|i)(?:'re| are|'m| am)?\\s+(?:really |urgently |mainly |basically |mostly |desperately |just |also )?(?:need(?:s)?|want(?:s)?|wanna|would like|would love|are looking|'re looking|am looking|'m looking|are hoping|'re hoping|hope|plan|are planning|'re planning|are trying|'re trying|am trying|'m trying|aim|are aiming|have to|must)(?:\\s+(?:for|to|with|is))?",
   "(?:we|i)'d (?:like|love)(?:\\s+to)?",
+  // Said for someone else: "she wants one place where…", "our reps need…", "the team needs…".
+  '(?:she|he|they|my boss|our boss|the team|our team|(?:our|my|the) (?:[\\p{L}-]+ )?(?:team|reps|staff|agents|people|manager|boss|ceo|cfo|cmo|founder|owner))\\s+(?:really |urgently |just |also )?(?:needs?|wants?|would like)(?:\\s+(?:for|to|with))?',
   // Non-native forms: "we search a tool for…", "we are searching a CRM", "I look for a way to…".
   "(?:we|i)(?:'re| are|'m| am)?\\s+(?:search(?:ing)?|seek(?:ing)?|look(?:ing)? for)(?:\\s+for)?",
+  // Terse, with no subject at all: "vp sales, need lead routing by march".
+  '^\\s*(?:really |urgently |also |just )?(?:need|needs|want|wanna)(?=\\s+(?:a|an|to|some|more|better|help|lead|leads|our|the|[\\p{L}-]+ing)\\b)(?:\\s+(?:for|to|with))?',
   // The subject carried over from an earlier clause: "we have a budget of 50k and need a CRM".
   '(?:and|but|so)\\s+(?:really |urgently |also )?(?:need|want)(?:\\s+(?:for|to|with))?',
-  '(?:main |biggest |key |big )?(?:challenge|problem|pain point|pain|issue)s?\\s*:',
+  "(?:main |biggest |key |big )?(?:challenge|problem|pain point|pain|issue)s?(?:\\s+(?:is|was|here is|here's)(?:\\s+(?:simple|easy|this|basically))?)?\\s*:",
   '(?:(?:we|i)\\s+)?(?:looking for|looking to|looking into|need help with|need a way to|help (?:us|me)(?: with)?|interested in|in the market for|searching for|evaluating|shopping for|trying to|hoping to|want to|need to|goal is to)',
   '(?:our|my|the)\\s+(?:main |biggest |big |key |core |current |real |number one |#1 |primary )?(?:problem|challenge|pain(?: point)?|issue|goal|priority|need|bottleneck|struggle|headache|use case|objective|focus)s?\\s+(?:is|are|right now is|at the moment is|would be|being)(?:\\s+that)?:?',
   "(?:it'?s|it is|that'?s)\\s+about",
@@ -48,13 +52,14 @@ const GENERIC = new Set(
     'running live up done set sorted budget actually closer timeline deadline role title company employees ' +
     'people team size around about roughly approximately maybe probably thanks thank cheers browsing evaluating ' +
     'options looking prices bye know curious need needs want wants like would love hope hoping plan planning ' +
-    'trying try looking interested sorry meant mean got approved ok okay yes yeah sure hi hello hey need'
+    'trying try looking interested sorry meant mean got approved ok okay yes yeah sure hi hello hey need ' +
+    'solved fixed sorted handled addressed done'
   ).split(' '),
 );
 const SLOT_CLAUSE =
   /^(?:our |the |my )?(?:budget|timeline|deadline|time ?frame|i'?m |i am |my role|my name|we'?re (?:a |an )?\d|we have (?:a |about )?\d|we are (?:a |an )?\d|as (?:a|the) |(?:and|with) (?:a |our |the )?budget|reporting to|report to|i report|(?:just |i'?m |i am )?(?:gathering|collecting|getting|comparing|requesting) (?:a few |some )?(?:quotes|offers|proposals|bids|info|information|prices|pricing|options)|on behalf of|researching)/;
 const FILLER =
-  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|hi there|hello there|well|so|ok|okay|yeah|yes|sure|basically|honestly|mainly|mostly|mostly just|um+|uh+|hmm+|right|thanks|thank you|i guess|i think|i'd say|probably|and|but|also|plus|then)[,.!\s]+)+/;
+  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening|day)|hi there|hello there|hola|buenos dias|buenas tardes|buenas|hallo|guten tag|guten morgen|moin|servus|bonjour|salut|bonsoir|ola|oi|bom dia|boa tarde|well|so|ok|okay|yeah|yes|sure|basically|honestly|mainly|mostly|mostly just|um+|uh+|hmm+|right|thanks|thank you|i guess|i think|i'd say|probably|and|but|also|plus|then)[,.!\s]+)+/;
 const TAKEN_BACK = /^(?:sorry[,.!]?\s+|no[,.!]?\s+)?not (?:a |an |the |really |just )?\S/;
 const QUESTION_START =
   /^(?:do|does|did|can|could|would|will|is|are|was|how|what|which|who|where|when|why|any|have you|has)\b/;

@@ -18,6 +18,8 @@ interface RolePattern {
   level: AuthorityLevel;
   /** Statements that are about the visitor by construction ("I sign off"). */
   self?: boolean;
+  /** Statements never about the visitor ("the board"). */
+  other?: boolean;
   /** A cheap test the message must pass before the (long) pattern is tried. */
   guard?: RegExp;
 }
@@ -25,7 +27,11 @@ interface RolePattern {
 const FUNCTIONS = [...FUNCTION_WORDS, 'lead generation', 'demand gen', 'sales ops', 'business development']
   .sort((a, b) => b.length - a.length)
   .join('|');
-const r = (source: string) => new RegExp(`\\b(?:${source})\\b`, 'gu');
+// Typed fast, "I'm" is "im" and "I am" is "iam": every first-person form below accepts both.
+const informal = (source: string) =>
+  source.replaceAll("i'm", "i'?m").replaceAll("(?:'m| am)", "(?:'?m| ?am)").replaceAll('i am', 'i ?am');
+const r = (source: string) => new RegExp(`\\b(?:${informal(source)})\\b`, 'gu');
+const g = (guard: RegExp) => new RegExp(informal(guard.source), guard.flags);
 
 // Statements about the visitor's own say; titles come from the lead kernel's shared vocabulary.
 const PATTERNS: RolePattern[] = [
@@ -39,7 +45,17 @@ const PATTERNS: RolePattern[] = [
         "(?:it'?s|its|it is|that'?s|that is) (?:my|ultimately my) (?:call|decision)",
         "i(?:'m| am) (?:the |a )?(?:final |main |key |ultimate |sole )?decision[- ]?maker",
         'the (?:final )?decision is (?:mine|with me|up to me)',
+        "i(?:'m| am) (?:the )?(?:big )?boss\\b(?! of)",
+        'i sign (?:the )?(?:checks|cheques|contracts?|pos|purchase orders?|invoices)',
+        "i(?:'m| am) the one (?:deciding|signing|approving|paying)",
+        'i (?:call|make) the shots',
+        // A bare answer to "are you involved in the buying decision?".
+        '^\\W*(?:yes,?\\s*)?(?:the |a )?(?:final |main |key )?decision[- ]?maker',
         'i decide',
+        // A business of one: "just me, I do everything", "solo founder", "self-employed".
+        "^\\W*(?:it'?s |its )?just me\\b(?=\\s*(?:[,.;!]|$|here|running|doing))",
+        "(?:it'?s|its|it is) my (?:own )?(?:company|business|firm|shop|agency|store|practice|startup)",
+        'i do (?:everything|it all)|one[- ](?:man|woman|person) (?:band|show|business|shop|team)|solopreneur|self[- ]employed|sole (?:trader|proprietor)|i work (?:alone|on my own|by myself)',
         'ich entscheide|ich bin (?:der |die )?entscheider(?:in)?|die entscheidung liegt bei mir|ich unterschreibe',
         'yo decido|soy (?:quien|el que|la que) decide|la decision es mia|yo firmo',
         "c'est moi qui (?:decide|signe)|je (?:decide|signe)|je suis (?:le |la )?decideu(?:r|se)",
@@ -51,8 +67,10 @@ const PATTERNS: RolePattern[] = [
     self: true,
     pattern: r(
       [
-        "(?:i|we)(?:'d| would| will|'ll)? (?:need|have|has) to (?:check|run it|run this|get (?:it )?(?:approved|approval|sign[- ]off)|ask|talk|consult|clear it)(?: \\w+){0,3} (?:with |by |from )?(?:my|our|the) (?:boss|manager|director|cfo|ceo|cto|vp|head|supervisor|leadership|management|team lead)",
-        "i(?:'m| am) not (?:the |a )?(?:decision[- ]?maker|one who decides|the one signing)",
+        "(?:^\\W*|(?:i|we)(?:'d| would| will|'ll)? )(?:need|have|has) to (?:check|run it|run this|get (?:it )?(?:approved|approval|sign[- ]off)|ask|talk|consult|clear it)(?: \\w+){0,3} (?:with |by |from )?(?:my|our|the) (?:boss|manager|director|cfo|ceo|cto|vp|head|supervisor|leadership|management|team lead)",
+        "(?:i(?:'m| am) |^\\W*(?:no,?\\s*)?)not (?:the |a )?(?:decision[- ]?maker|one who decides|the one signing)",
+        // "my boss decides": the visitor is not the one who does (the boss stays a role of its own).
+        '(?<=(?:my|our|the) (?:boss|manager|owner|ceo|cfo|coo|founder|director|gm|md|vp|head of [\\p{L}-]+) )(?:decides|will decide|signs(?: off)?|approves|has the (?:final|last) (?:say|word)|makes the (?:final )?(?:call|decision))',
         "i don'?t (?:make|have) the (?:final )?(?:decision|call|say)",
         "i(?:'m| am) (?:just )?(?:researching|looking into this|gathering info(?:rmation)?|gathering quotes|collecting quotes) (?:for|on behalf of)",
         'individual contributor|\\bic\\b',
@@ -63,9 +81,9 @@ const PATTERNS: RolePattern[] = [
     // "I work in marketing", "I'm on the sales team": a member of a function, not its head.
     level: 'individual',
     self: true,
-    guard: /\bi(?:'m| am)?\s+(?:work|working|on|in|part)\b/,
+    guard: g(/(?:^\W*|\bi(?:'m| am)?\s+)(?:work|working|on|in|part)\b/),
     pattern: r(
-      `(?:i|i'm|i am)\\s+(?:work(?:ing)?\\s+(?:in|on|for)|on|in|part of)\\s+(?:the |our )?(?:${FUNCTIONS})(?: team| department)?(?![\\p{L}])`,
+      `(?:^\\W*(?=w)|(?:i|i'm|i am)\\s+)(?:work(?:ing)?\\s+(?:in|on|for)|on|in|part of)\\s+(?:the |our )?(?:${FUNCTIONS})(?: team| department)?(?![\\p{L}])`,
     ),
   },
   {
@@ -75,17 +93,26 @@ const PATTERNS: RolePattern[] = [
       [
         "(?:i|i'm|i am|we)\\s+(?:run|own|co-own|founded|started|co-founded|am running|'m running)\\s+(?:the|this|my|our|a)\\s+(?:company|business|firm|shop|agency|startup|practice|store)",
         // "I own three dental practices", "I run a yoga studio": only the visitor's own business.
-        "(?:i|i'm|i am)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:(?:the|this|my|our|a|an|two|three|four|five|several|a few|\\d+)\\s+)?(?:[\\p{L}-]+\\s+){0,2}(?:company|companies|business|businesses|firm|shop|shops|agency|startup|practice|practices|store|stores|studio|studios|clinic|clinics|restaurant|restaurants|hotel|hotels|gym|gyms|salon|salons|brand|franchise|franchises|school|cafe|bakery|office|offices|dealership|dealerships)",
+        "(?:i|i'm|i am)\\s+(?:run|own|founded|started|co-founded|am running|'m running)\\s+(?:(?:the|this|my|our|a|an|two|three|four|five|several|a few|\\d+)\\s+)?(?:[\\p{L}-]+\\s+){0,2}(?:company|companies|business|businesses|firm|shop|shops|agency|startup|practice|practices|store|stores|studio|studios|clinic|clinics|restaurant|restaurants|hotel|hotels|gym|gyms|salon|salons|brand|franchise|franchises|school|cafe|bakery|office|offices|dealership|dealerships|place)",
       ].join('|'),
     ),
   },
   {
     level: 'director',
     self: true,
-    guard:
+    guard: g(
       /\bi(?:'m| am)?\s+(?:head|heading|oversee|overseeing|in charge|responsible|run|running|look|looking|lead|leading|own|owning|manage|managing)\b/,
+    ),
     pattern: r(
       `(?:i|i'm|i am)\\s+(?:head(?:ing)?(?: up)?|oversee(?:ing)?|in charge of|responsible (?:for|of)|run(?:ning)?|look(?:ing)? after|lead(?:ing)?|own(?:ing)?|manag(?:e|ing))\\s+(?:the |our |all )?(?:${FUNCTIONS})(?:\\s*(?:&|and|\\/)?\\s*(?:${FUNCTIONS}))*(?: department| org(?:ani[sz]ation)?| function)?(?!(?:\\s+[\\p{L}&/-]+){0,2}\\s+team\\b)`,
+    ),
+  },
+  {
+    // "The board signs off": a body above every title, never the visitor.
+    level: 'executive',
+    other: true,
+    pattern: r(
+      "the board(?: of directors)?|our board|board approval|board of directors|(?:der |unser )?(?:vorstand|aufsichtsrat)|(?:el |nuestro )?consejo(?: de administracion)?|la junta directiva|(?:le |notre )?conseil d'administration|(?:a |nossa )?diretoria",
     ),
   },
   {
@@ -105,7 +132,7 @@ const PATTERNS: RolePattern[] = [
 ];
 
 const SELF_BEFORE =
-  /(?:^\W*as\s+|\bi(?:'m| am)|\bim\b|\bme (?:is|am)\b|i work as|i work like|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
+  /(?:^\W*as\s+|\bi(?:'m| am)|\bim\b|\bme (?:is|am)\b|i work as|i work like|i'm working as|as (?:a|an|the)|my (?:role|title|position|job) is|i serve as|i run|i lead|i head|i'm currently|i was promoted to|ich bin|ich arbeite als|\bsou\b|trabalho como|\bals\b|\bsoy\b|trabajo como|je suis|je travaille comme|en tant que|here,?|(?:my )?(?:role|title|position|job title)\s*:)\s*[^.;!?]{0,30}$/;
 const OTHER_BEFORE =
   /(?:\b(?:my|our|his|her|their|your|mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|mi|mis|nuestr[oa]|mon|ma|notre|nos)\s+(?:[\p{L}-]+\s+){0,2}|report(?:s|ing)? (?:directly )?to (?:the |our |my )?|reports to|(?:work|working|researching|looking|asking) for (?:the |our |my )?|with (?:the|our|my) |the (?:ceo|cfo|cto|founder|owner)(?: and| or)? (?:the )?)$/u;
 
@@ -117,13 +144,14 @@ const OTHER_BEFORE =
 export function extractRoles(text: string): RoleMatch[] {
   const folded = fold(text);
   const found: RoleMatch[] = [];
-  for (const { pattern, level, self, guard } of PATTERNS) {
+  for (const { pattern, level, self, other, guard } of PATTERNS) {
     if (guard !== undefined && !guard.test(folded)) continue;
     pattern.lastIndex = 0;
     for (const match of folded.matchAll(pattern)) {
       const span = { start: match.index, end: match.index + match[0].length };
       if (span.end === span.start || found.some((f) => overlaps(f, span))) continue;
-      found.push({ ...span, level, subject: self === true ? 'self' : subjectOf(folded, span) });
+      const subject = self === true ? 'self' : other === true ? 'other' : subjectOf(folded, span);
+      found.push({ ...span, level, subject });
     }
   }
   for (const title of findTitles(folded)) {
@@ -149,9 +177,25 @@ export function extractRoles(text: string): RoleMatch[] {
 const TITLE_WORDS =
   'chief officer director manager president founder executive marketing operations procurement purchasing assistant coordinator specialist intern owner partner principal senior junior engineer developer analyst consultant business development revenue technology technical financial finance product customer success growth demand generation representative administrator supervisor leader head vice sales';
 // Inflected forms are real words ("I managed", "she founded"), never misspelt titles.
+// Short forms of titles people type in chat ("mktg mgr", "dir of sales", "GM", "MD").
+const TITLE_ABBREVIATIONS: Record<string, string> = {
+  mgr: 'manager',
+  mngr: 'manager',
+  dir: 'director',
+  mktg: 'marketing',
+  mkting: 'marketing',
+  gm: 'general manager',
+  md: 'managing director',
+  bizdev: 'business development',
+  acct: 'account',
+  exec: 'executive',
+  asst: 'assistant',
+  coord: 'coordinator',
+  pres: 'president',
+};
 const repairTitleWords = createSpeller(
   TITLE_WORDS.split(' '),
-  {},
+  TITLE_ABBREVIATIONS,
   TITLE_WORDS.split(' ').flatMap((w) => [
     `${w}s`,
     `${w}ed`,
@@ -194,7 +238,7 @@ function subjectOf(folded: string, span: { start: number; end: number }): RoleMa
 function startsSentence(clause: string): boolean {
   const words = clause
     .replace(
-      /^[\s,!.-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|hi there|good (?:morning|afternoon|day)|dear)\b(?:\s+(?:sir|madam|all|team|there|everyone))?[\s,!.-]*)?/u,
+      /^[\s,!.—–-]*(?:(?:hi|hello|hey|hola|hallo|bonjour|ola|oi|hi there|good (?:morning|afternoon|day)|dear)\b(?:\s+(?:sir|madam|all|team|there|everyone))?[\s,!.—–-]*)?/u,
       '',
     )
     .trim();
@@ -206,6 +250,8 @@ function startsSentence(clause: string): boolean {
     return true;
   return (
     words === '' ||
+    // "just an intern", "a sales rep": the answer names the writer's own title.
+    /^(?:(?:just|only|simply)\s+)?(?:a|an)$/u.test(words) ||
     /^(?:senior|junior|interim|acting|deputy|lead|global|regional|associate|assistant)$/u.test(words)
   );
 }

@@ -3,15 +3,15 @@ import { extractContact } from './extract-contact.ts';
 import { extractMoney } from './extract-money.ts';
 import { extractNeed, wholeAnswer } from './extract-need.ts';
 import { extractPerson } from './extract-person.ts';
-import { extractRoles, selfAuthority } from './extract-role.ts';
+import { extractRoles, type RoleMatch, selfAuthority } from './extract-role.ts';
 import { extractTimeline, type TimelineMatch } from './extract-timeline.ts';
 import { detectIntents, type Intent } from './intents.ts';
 import type { Extraction, ExtractionContext, ExtractionField, SlotExtractor } from './slot-extractor.ts';
-import { isMoney, type SlotType, type SlotValue } from './slot-values.ts';
+import { type AuthorityLevel, isMoney, type SlotType, type SlotValue } from './slot-values.ts';
 import { fold, mask, type Span } from './text.ts';
 
 const CORRECTION =
-  /(?:^(?:sorry|no|nope|oops)[,.!]?\s+not\b|(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
+  /(?:^(?:sorry|no|nope|oops)[,.!]?\s+not\b|^(?:sorry|oops|my bad)\b(?![,.!]?\s+(?:i|we)\s+(?:don'?t|do not|can'?t|cannot)\b)|,\s*not\s+(?:in\s+|by\s+|the\s+)?\w+(?:\s+\w+)?\s*(?:[—–,.;!-]|$)|(?:^|[.!?,;]\s*)actually\b|\bactually,|\bactually (?:our|my|the|it'?s|its|we|i|make|more|closer|nearer|about|around|\d)|\b(?:correction|sorry,? (?:i|we) meant|i meant|i mean|make that|make it|or rather|scratch that|wait(?=,)|oops|quick update|update(?=:)|(?:has|have|it'?s|plans?) changed|changed (?:my mind|it)|change of plans?|revised|more like|closer to|to be (?:precise|exact)|not \S+ but|instead|eigentlich|korrektur|ich meinte|doch eher|en realidad|perdon|quise decir|mas bien|en fait|plutot|je voulais dire)\b)/;
 
 const CONTRAST = /\b(?:but|however|though|although|whereas|aber|jedoch|pero|sin embargo|mais|cependant)\b/;
 const NEGATED_BEFORE =
@@ -81,6 +81,8 @@ function assign(
     (c, i) => i > 0 && CONTRAST.test(folded.slice(kept[i - 1]?.end ?? 0, c.start)),
   );
   if (contrast > 0) kept = kept.slice(contrast);
+  // "march not april" with "march" unread: what is taken back is never the answer.
+  if (kept.length === 0 && correction) return;
   const pool = kept.length > 0 ? kept : candidates;
   const ordered = correction ? [...pool].reverse() : pool;
   if (fields.length === 1) {
@@ -110,12 +112,17 @@ function assign(
   }
 }
 
+// Yes/no/maybe words answer the question just asked; unasked they answer another one ("not sure how we'd
+// measure it" is no "maybe" to championing).
+const BARE_ANSWER =
+  /^(?:yes|yeah|yep|sure|of course|definitely|absolutely|certainly|happy to|no|nope|not really|never|maybe|perhaps|possibly|not sure|unsure|depends|it depends|probably|probably not|can't|cannot|won't|not me|claro|por supuesto|com certeza|bien sur|quizas|tal vez|talvez|peut-etre)$/;
+
 function matchEnum(folded: string, field: ExtractionField, expecting: boolean): string | undefined {
   let best: { value: string; at: number } | undefined;
   for (const option of field.options ?? []) {
     for (const word of option.words) {
       const w = fold(word).trim();
-      if (w.length === 0 || (!expecting && w.length < 5)) continue;
+      if (w.length === 0 || (!expecting && (w.length < 5 || BARE_ANSWER.test(w)))) continue;
       const at = folded.search(
         new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'u'),
       );
@@ -160,15 +167,41 @@ function deadlinesOf(
       );
     });
   }
+  // "new title since October", "last March": a time in the past is no deadline, asked or not.
+  kept = kept.filter((t) => !SINCE_BEFORE.test(folded.slice(Math.max(0, t.start - 20), t.start)));
+  // "as soon as possible, at most in 3 weeks": the window named says more than the hurry.
+  const named = kept.filter((t) => !HURRY.test(folded.slice(t.start, t.end)));
+  if (named.length > 0) kept = named;
   const ends = kept.filter((t) => !START_BEFORE.test(folded.slice(Math.max(0, t.start - 30), t.start)));
   return ends.length > 0 ? ends : kept;
 }
+
+const SINCE_BEFORE = /\b(?:since|last|seit|desde|depuis|back in|earlier in)\s+(?:the\s+)?$/;
+const HURRY =
+  /^(?:asap|a\.s\.a\.p|(?:it'?s|is|very|quite|pretty|super) urgent|urgently|as (?:soon|fast|quickly|early) as|right away|immediately|straight away|sofort|so schnell|schnellstmoglich|umgehend|lo antes|cuanto antes|inmediatamente|lo mas pronto|des que|au plus vite|immediatement|tout de suite|o quanto antes|o mais rapido)/;
 
 // "we spend 800 a month on ads": money that goes to something else is no budget for this.
 const SPENT_ON =
   /^\s*(?:(?:a|an|per|each|every)\s+(?:month|year|week|quarter)\s+)?on\s+(?!(?:this|it|that|a (?:tool|solution|platform)|the (?:tool|solution|platform))\b)/;
 function spentElsewhere(folded: string, money: Span): boolean {
   return SPENT_ON.test(folded.slice(money.end, money.end + 40));
+}
+
+const RANK: Record<AuthorityLevel, number> = { individual: 0, manager: 1, director: 2, vp: 3, executive: 4 };
+const SIGN_WORDS =
+  /\b(?:sign(?:s|ed|ing)?|approv(?:e|es|ed|al|ing)|decides?|decided|budget (?:holder|owner)|holds? the budget|final (?:say|word)|entscheidet|genehmigt|unterschreibt|decide|firma|aprueba|valide|signe|aprova|assina)\b/;
+
+/** A sign-off word in the role's own sentence, just before or after it ("signed off by our CFO"). */
+function signs(folded: string, role: Span): boolean {
+  const before =
+    folded
+      .slice(Math.max(0, role.start - 30), role.start)
+      .split(/[.;!?]/)
+      .at(-1) ?? '';
+  const after = folded.slice(role.end, role.end + 40).split(/[.;!?]/)[0] ?? '';
+  return (
+    SIGN_WORDS.test(before) || SIGN_WORDS.test(after) || SIGN_WORDS.test(folded.slice(role.start, role.end))
+  );
 }
 
 /** Reads every slot the playbook knows out of one message, without a model. Never throws. */
@@ -243,9 +276,16 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   const roles = extractRoles(mask(text, claimed));
   for (const field of context.fields.filter((f) => f.type === 'role')) {
     const pending = context.expecting === field.slot;
+    // Unasked, "who signs" takes only a role said to sign ("the board signs off", "I approve the budget"):
+    // "our AEs waste demos" or the visitor's own title names no buyer.
+    const candidates = field.subject === 'any' && !pending ? roles.filter((r) => signs(folded, r)) : roles;
+    // "Who signs off?" answered with several people ("the CMO and the finance director"): the highest.
     const pick =
       field.subject === 'any'
-        ? (roles.find((r) => r.subject !== 'self') ?? roles[0])
+        ? candidates.reduce<RoleMatch | undefined>(
+            (best, r) => (best === undefined || RANK[r.level] > RANK[best.level] ? r : best),
+            undefined,
+          )
         : selfAuthority(roles, pending || roles.every((r) => r.subject === 'bare'));
     if (pick !== undefined && (pending || pick.subject === 'self' || field.subject === 'any')) {
       out.slots[field.slot] = pick.level;
@@ -269,7 +309,7 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
     const need =
       field.cue === 'need'
         ? extractNeed(text, nulMasked, pending && statement, field.minWords ?? 2)
-        : wholeAnswer(mask(text, claimed).replace(/ {2,}/g, ' ').trim(), field.minWords ?? 2);
+        : wholeAnswer(text.trim(), field.minWords ?? 2);
     if (need !== undefined && (need.cued || pending)) out.slots[field.slot] = need.value;
   }
   return out;

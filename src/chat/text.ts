@@ -4,7 +4,7 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
 const ASCII = /^[\x20-\x7e\t\n\r]*$/;
 
 /**
- * Lower case without diacritics (`März` → `marz`), keeping every UTF-16 offset of the input, so a
+ * Lower case without diacritics (`März` → `marz`) and with plain apostrophes, keeping every UTF-16 offset of the input, so a
  * match found in the folded text can be cut out of the original.
  */
 export function fold(text: string): string {
@@ -12,6 +12,11 @@ export function fold(text: string): string {
   if (ASCII.test(text)) return text.toLowerCase();
   let out = '';
   for (const char of text) {
+    // Phones type "I’m" with a typographic apostrophe; every pattern is written with the plain one.
+    if (char === '\u2019' || char === '\u2018' || char === '\u02bc') {
+      out += "'";
+      continue;
+    }
     const lower = char.toLowerCase();
     const base = lower.normalize('NFKD').replace(COMBINING_MARKS, '');
     if (base.length === char.length) out += base;

@@ -126,6 +126,45 @@ export const RULES: Rule[] = [
     },
   },
   {
+    // "by 15/01", "bis 15.03.", "avant le 30/04", "by 03/15": a day and month without a year, only after a
+    // deadline word or as the whole answer ("24/7", "50/50" and decimals are no dates); the next one to come.
+    pattern: /\b(\d{1,2})[./](\d{1,2})(?![./]?\d)\.?/g,
+    exactDay: true,
+    resolve: (m, today, options, folded) => {
+      const lead = DAY_LEAD.test(folded.slice(Math.max(0, m.index - 16), m.index));
+      const alone = options.expecting === true && /^\W*\d{1,2}[./]\d{1,2}\.?(?:\s+\p{L}+)?\W*$/u.test(folded);
+      // "24/7" is round the clock.
+      if ((!lead && !alone) || /^(?:24\/7|7\/24)$/.test(m[0])) return undefined;
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      const monthFirst = (options.locale === 'en-US' && a <= 12) || b > 12;
+      const [month, day] = monthFirst ? [a, b] : [b, a];
+      const candidate = date(today.y, month, day);
+      if (candidate === undefined) return undefined;
+      return toIso(candidate) < toIso(today) ? date(today.y + 1, month, day) : candidate;
+    },
+  },
+  {
+    // primer trimestre del proximo ano, premier trimestre, erstes Quartal, primeiro trimestre
+    pattern: new RegExp(
+      `\\b(?:(primer|primero|primeiro|premier|erste[snr]?|1\\.)|(segundo|deuxieme|second|zweite[snr]?|2\\.)|(tercer|tercero|terceiro|troisieme|dritte[snr]?|3\\.)|(cuarto|quarto|quatrieme|vierte[snr]?|4\\.))\\s+(?:trimestre|quartal)(?:\\s+(?:del?|do|du|des)\\s+(${NEXT}\\s+(?:ano|annee|jahres)|ano que viene|annee prochaine|proximo ano))?`,
+      'g',
+    ),
+    resolve: (m, today) => {
+      const q = m[1] !== undefined ? 1 : m[2] !== undefined ? 2 : m[3] !== undefined ? 3 : 4;
+      if (m[5] !== undefined) return endOfQuarter(today.y + 1, q);
+      return q >= quarterOf(today) ? endOfQuarter(today.y, q) : endOfQuarter(today.y + 1, q);
+    },
+  },
+  {
+    // end of the quarter without "this": fin du trimestre, fin de mes, Ende des Quartals, fim do mes
+    pattern: new RegExp(`\\b(?:${END_OF})\\s*(${PERIOD_PATTERN})(?!\\p{L})`, 'gu'),
+    resolve: (m) => {
+      const period = PERIOD_WORDS[m[1] ?? ''];
+      return period === undefined ? undefined : { period, offset: 0 };
+    },
+  },
+  {
     // 15 March 2027, 15th of March, 15. Marz, March 15th, 2027
     pattern: new RegExp(
       `\\b(?:(\\d{1,2})(?:st|nd|rd|th|er|\\.)?\\s+(?:of\\s+|de\\s+)?(${MONTH_PATTERN})|(${MONTH_PATTERN})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?!\\d))(?:,?\\s+(?:de\\s+)?(\\d{4}))?\\b`,
@@ -169,14 +208,16 @@ export const RULES: Rule[] = [
           : m[3] === 'this year' || m[3] === undefined
             ? today.y
             : Number(m[3]);
-      const end = endOfMonth(m[3] === undefined && half === 1 && today.m > 6 ? year + 1 : year, half * 6);
+      // A half named when its last quarter has begun ("H2" in November) is next year's.
+      const past = half === 1 ? today.m > 6 : today.m > 9;
+      const end = endOfMonth(m[3] === undefined && past ? year + 1 : year, half * 6);
       return end;
     },
   },
   {
     // early/mid/late next year, beginning of 2027, in 2027, end of the year, year end, EOY
     pattern: new RegExp(
-      `\\b(?:(early|beginning of|begin of|start of|the start of|the beginning of|anfang|principios de|debut|mid of|mid|mid-|middle of|the middle of|late|${END_OF}|later|sometime|some time|sometime in|in|by|during)\\s*)?(next year|this year|(?:20\\d\\d)(?![\\d./-])|the year|year(?=\\s*$|\\s*[,.;!?])|year[- ]end|eoy|nachstes jahr|dieses jahr|jahresende|el proximo ano|el ano que viene|este ano|l'annee prochaine|cette annee|fin d'annee|jahres|(?:el )?ano|l'annee|l'an)`,
+      `\\b(?:(early|beginning of|begin of|start of|the start of|the beginning of|anfang|principios de|debut|mid of|mid|mid-|middle of|the middle of|late|${END_OF}|later|sometime|some time|sometime in|in|by|during)\\s*)?(next year|this year|(?:20\\d\\d)(?![\\d./-])|the year|year(?=\\s*$|\\s*[,.;!?])|year[- ]end|eoy|nachstes jahr|dieses jahr|jahresende|el proximo ano|el ano que viene|(?:o |do )?proximo ano|este ano|l'annee prochaine|cette annee|fin d'annee|jahres|(?:el )?ano|l'annee|l'an)`,
       'g',
     ),
     resolve: (m, today) => {
@@ -215,7 +256,7 @@ export const RULES: Rule[] = [
   {
     // in 3 months, within two weeks, in the next 6-8 weeks, 3 months from now, in half a year, dans 3 mois
     pattern: new RegExp(
-      `\\b(?:(?:in|within|inside of|over|during|in den nachsten|innerhalb(?: von)?|in|en|dentro de|en los proximos|en las proximas|dans|d'ici|sous)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+|nachsten\\s+)?(?:(?:about|around|roughly|approximately|approx\\.?|ca\\.?|etwa|unos|unas|environ|~)\\s+)?(?:(${COUNT})\\s*(?:-|to|or|bis|a|o)\\s*)?(${COUNT}|half a|a half)\\s+(${UNIT_PATTERN})\\b|\\b(${COUNT})\\s+(${UNIT_PATTERN})\\s+(?:from now|out|away|time|from today))`,
+      `\\b(?:(?:in|within|inside of|over|during|in den nachsten|innerhalb(?: von)?|in|en|dentro de|en los proximos|en las proximas|dans|d'ici|sous)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+|nachsten\\s+)?(?:(?:about|around|roughly|approximately|approx\\.?|ca\\.?|like|maybe|max|maximum|at most|just|only|etwa|unos|unas|environ|~)\\s+)?(?:(${COUNT})\\s*(?:-|to|or|bis|a|o)\\s*)?(${COUNT}|half a|a half)\\s+(${UNIT_PATTERN})\\b|\\b(${COUNT})\\s+(${UNIT_PATTERN})\\s+(?:from now|out|away|time|from today))`,
       'g',
     ),
     resolve: (m, today) => {
@@ -241,12 +282,31 @@ export const RULES: Rule[] = [
     },
   },
   {
+    // "jan/feb", "March or April", "May-June": the window ends with the later month.
+    pattern: new RegExp(
+      `\\b(${MONTH_PATTERN})\\s*(?:\\/|-|–|or|to|and|oder|bis|o|a|ou)\\s*(${MONTH_PATTERN})\\b(?:\\s+(\\d{4}))?`,
+      'g',
+    ),
+    resolve: (m, today) => {
+      const first = MONTHS[m[1] ?? ''];
+      const last = MONTHS[m[2] ?? ''];
+      if (first === undefined || last === undefined || first === last) return undefined;
+      const year = m[3] === undefined ? undefined : Number(m[3]);
+      const start = nextMonthEnd(today, first, year);
+      // "Nov/Dec" said in November is this year's; "Dec/Jan" runs into the next.
+      return endOfMonth(last >= first ? start.y : start.y + 1, last);
+    },
+  },
+  {
     pattern: new RegExp(`\\b(${MONTH_PATTERN})\\b(?:\\s+(\\d{4}))?`, 'g'),
     resolve: (m, today, options, folded) => {
       const name = m[1] ?? '';
       const month = MONTHS[name];
       if (month === undefined) return undefined;
-      const lead = MONTH_LEAD.test(folded.slice(Math.max(0, m.index - 20), m.index));
+      const lead =
+        MONTH_LEAD.test(folded.slice(Math.max(0, m.index - 20), m.index)) ||
+        // "march not april": set against another month, a month name is one.
+        CONTRASTED_MONTH.test(folded.slice(m.index + m[0].length, m.index + m[0].length + 30));
       const alone = options.expecting === true && folded.trim().split(/\s+/).length <= 3;
       if (!lead && !alone && (AMBIGUOUS_MONTHS.has(name) || name.length <= 3) && m[2] === undefined)
         return undefined;
@@ -270,6 +330,12 @@ export const RULES: Rule[] = [
       addDays(today, ['today', 'heute', 'hoy', "aujourd'hui"].includes(m[1] ?? '') ? 0 : 1),
   },
 ];
+
+const CONTRASTED_MONTH = new RegExp(
+  `^\\s*,?\\s*(?:not|instead of|rather than|nicht|no|pas)\\s+(?:in\\s+|by\\s+)?(?:${MONTH_PATTERN})\\b`,
+);
+const DAY_LEAD =
+  /\b(?:by|before|until|till|due|on|no later than|bis(?: zum)?|vor dem|am|avant le|le|d'ici le|antes del?|hasta el|para el|el|ate|ate o dia)\s+(?:the\s+)?$/;
 
 function ordinalWord(raw: string | undefined): string {
   return (

@@ -5,6 +5,7 @@
  * "spring" ends on 20 June and so does "before summer" (the day before summer starts).
  */
 import { endOfMonth, toIsoDate, type Ymd } from './dates.ts';
+import { MONTH_PATTERN, MONTHS } from './timeline-words.ts';
 
 /** A rule as `extract-timeline` runs it: a global pattern on folded text and its resolution. */
 export interface WindowRule {
@@ -90,16 +91,20 @@ const MONTH_EN = Object.keys(MONTHS_EN)
   .sort((a, b) => b.length - a.length)
   .join('|');
 
+const FY_SPAN = new RegExp(
+  `\\b(?:fy|fiscal year|financial year)\\s+(?:is|runs|goes|=|:)?\\s*(?:from\\s+)?(${MONTH_PATTERN})\\s*(?:to|-|–|through|till|until)\\s*(${MONTH_PATTERN})\\b`,
+);
+
 export const WINDOW_RULES: WindowRule[] = [
   {
     // before March → the end of February; before Q2 → the end of Q1; before next year → 31 Dec
     pattern: new RegExp(
-      `\\b(?:before|prior to|ahead of)\\s+(?:(${MONTH_EN})(?:\\s+(20\\d\\d))?|q([1-4])(?:\\s+(20\\d\\d))?|(next year|the new year|20\\d\\d))\\b`,
+      `\\b(?:before|prior to|ahead of|antes de|antes do|avant|vor)\\s+(?:(${MONTH_PATTERN})(?:\\s+(20\\d\\d))?|q([1-4])(?:\\s+(20\\d\\d))?|(next year|the new year|20\\d\\d))\\b`,
       'g',
     ),
     resolve: (m, today) => {
       if (m[1] !== undefined) {
-        const month = MONTHS_EN[m[1]] as number;
+        const month = MONTHS[m[1]] as number;
         const year = m[2] !== undefined ? Number(m[2]) : nextOccurrence(today, month, 1).y;
         const end = month === 1 ? endOfMonth(year - 1, 12) : endOfMonth(year, month - 1);
         return iso(end) < iso(today)
@@ -149,6 +154,13 @@ export const WINDOW_RULES: WindowRule[] = [
         return { y: m[2].length === 2 ? 2000 + Number(m[2]) : Number(m[2]), m: 12, d: 31 };
       const next = /next/.test(m[0]);
       if (!next && m[1] === undefined && !/this|current/.test(m[0])) return undefined;
+      // "our FY is April to March": the year said ends with its last month, not in December.
+      const span = FY_SPAN.exec(m.input);
+      const last = span === null ? undefined : MONTHS[span[2] ?? ''];
+      if (last !== undefined) {
+        const current = last >= today.m ? today.y : today.y + 1;
+        return endOfMonth(next ? current + 1 : current, last);
+      }
       return { y: next ? today.y + 1 : today.y, m: 12, d: 31 };
     },
   },

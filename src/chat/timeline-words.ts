@@ -1,5 +1,6 @@
 /**
- * The words of time phrases: month names, units and periods in English, German, Spanish and French,
+ * The words of time phrases: month names, units and periods in English, German, Spanish, French and
+ * Portuguese,
  * the "next / this / end of" lead-ins the rules share, and the spelling repair for misspelt time words.
  */
 import { createSpeller } from './spelling.ts';
@@ -11,33 +12,39 @@ export const MONTHS: Record<string, number> = {
   januar: 1,
   enero: 1,
   janvier: 1,
+  janeiro: 1,
   february: 2,
   feb: 2,
   februar: 2,
   febrero: 2,
   fevrier: 2,
+  fevereiro: 2,
   march: 3,
   mar: 3,
   marz: 3,
   marzo: 3,
   mars: 3,
+  marco: 3,
   april: 4,
   apr: 4,
   abril: 4,
   avril: 4,
   may: 5,
   mai: 5,
+  maio: 5,
   mayo: 5,
   june: 6,
   jun: 6,
   juni: 6,
   junio: 6,
   juin: 6,
+  junho: 6,
   july: 7,
   jul: 7,
   juli: 7,
   julio: 7,
   juillet: 7,
+  julho: 7,
   august: 8,
   aug: 8,
   agosto: 8,
@@ -48,23 +55,29 @@ export const MONTHS: Record<string, number> = {
   septiembre: 9,
   setiembre: 9,
   septembre: 9,
+  setembro: 9,
   october: 10,
   oct: 10,
   oktober: 10,
   octubre: 10,
   octobre: 10,
+  outubro: 10,
   november: 11,
   nov: 11,
   noviembre: 11,
   novembre: 11,
+  novembro: 11,
   december: 12,
   dec: 12,
   dezember: 12,
   diciembre: 12,
   decembre: 12,
+  dezembro: 12,
 };
 // Month names that are also common words need a preposition or a day next to them.
 export const AMBIGUOUS_MONTHS = new Set([
+  // "Marco" is also a name.
+  'marco',
   'may',
   'march',
   'mar',
@@ -82,7 +95,7 @@ export const MONTH_PATTERN = Object.keys(MONTHS)
   .sort((a, b) => b.length - a.length)
   .join('|');
 export const MONTH_LEAD =
-  /(?:by|in|before|until|till|end of|the end of|early|mid|mid-|late|around|from|starting|bis|im|ende|anfang|vor|en|para|antes de|a finales de|hasta|d'ici|fin|debut|avant|jusqu'en|in early|in late|by early|by mid|by late|by the end of)\s*$/;
+  /(?:by|in|before|until|till|end of|the end of|early|mid|mid-|late|around|from|starting|bis|im|ende|anfang|vor|en|para|antes de|a finales de|hasta|d'ici|fin|debut|avant|jusqu'en|ate|ate o fim de|ate o final de|fim de|final de|em|antes do|in early|in late|by early|by mid|by late|by the end of)\s*$/;
 
 export const UNIT_WORDS: Record<string, 'day' | 'week' | 'month' | 'quarter' | 'year'> = {
   day: 'day',
@@ -161,7 +174,7 @@ export const NEXT =
   '(?:next|the next|the coming|coming|upcoming|nachste[nrs]?|im nachsten|proximo|proxima|el proximo|la proxima|siguiente)';
 export const THIS = '(?:this|the current|current|diese[nrs]?|dieses|este|esta|ce|cette)';
 export const END_OF =
-  "(?:(?:by |before |until |at )?(?:the )?end of(?: the)?|ende (?:des|dieses|der)|fin(?:al)? de(?:l)?|a finales del?|fin d[eu]l?'?|d'ici la fin d[eu]l?'?)";
+  "(?:(?:by |before |until |at )?(?:the )?end of(?: the)?|ende (?:des|dieses|der)|fin(?:al)? de(?:l)?|fim d[eoa]|final d[eoa]|a finales del?|fin d[eu]l?'?|d'ici la fin d[eu]l?'?)";
 
 // Misspelt time words ("next quater", "in 3 monts", "as soon as posible", "in 2 wks"). English only,
 // and words that are common in their own right ("sprint", "match", "hours") are left as they are.

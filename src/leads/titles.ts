@@ -54,17 +54,17 @@ const TITLE_RULES: ReadonlyArray<{ level: AuthorityLevel; source: string }> = [
   {
     level: 'vp',
     source:
-      '(?:senior |executive |assistant |regional )?vice[- ]?president|s?e?vp|v\\.p\\.|vizeprasident(?:in)?|vicepresidente|vice-presidente?',
+      '(?:senior |executive |assistant |regional )?vice[- ]?president|s?e?vp|avp|v\\.p\\.|vizeprasident(?:in)?|vicepresidente|vice-presidente?',
   },
   {
     level: 'executive',
     source:
-      'chief [a-z]+(?: [a-z]+)? officer|c[efotmirpsdh]o|cxo|c-level|c-suite|co-?founders?|founders?|(?:business |company |shop |agency |franchise |practice |clinic |store )?owner|proprietor|(?<!vice[- ])president|geschaftsfuhrer(?:in)?|inhaber(?:in)?|grunder(?:in)?|mitgrunder(?:in)?|vorstand(?:svorsitzende[rn]?)?|dueno|duena|fundador(?:a)?|cofundador(?:a)?|propietari[oa]|pdg|fondat(?:eur|rice)|cofondat(?:eur|rice)|gerant(?:e)?|patron(?:ne)?|socio director|director(?:a)? general|(?:senior |equity |founding |name )?partner(?=\\s+(?:at|in|of|with)\\b|\\s*[,.;!]|\\s*$)',
+      'chief [a-z]+(?: [a-z]+)? officer|c[efotmirpsdh]o|cxo|c-level|c-suite|co-?founders?|founders?|(?:business |company |shop |agency |franchise |practice |clinic |store )?owner|proprietor|(?<!vice[- ])president|geschaftsfuhrer(?:in)?|inhaber(?:in)?|grunder(?:in)?|mitgrunder(?:in)?|vorstand(?:svorsitzende[rn]?)?|dueno|duena|fundador(?:a)?|cofundador(?:a)?|propietari[oa]|pdg|fondat(?:eur|rice)|cofondat(?:eur|rice)|gerant(?:e)?|patron(?:ne)?|socio director|director(?:a)? general|daf|directeur administratif et financier|directeur financier|directrice financiere|director(?:a)? financier[oa]|diretor(?:a)? financeir[oa]|dono|(?<=\\b(?:a|sou) )dona|soci[oa](?:[- ](?:fundador(?:a)?|propietari[oa]|diretor(?:a)?))?|presidente|diretor(?:a)? (?:geral|executiv[oa])|proprietari[oa]|(?:senior |equity |founding |name )?partner(?=\\s+(?:at|in|of|with)\\b|\\s*[,.;!]|\\s*$)',
   },
   {
     level: 'director',
     source:
-      '(?:senior |associate |regional |group )?director(?:a)?|head of|(?:global|regional) head|[a-z]*leiter(?:in)?|direktor(?:in)?|bereichsleiter(?:in)?|abteilungsleiter(?:in)?|jef[ea] de departamento|jef[ea] de (?:ventas|marketing|compras)|directeur|directrice|responsable de departement',
+      '(?:senior |associate |regional |group )?director(?:a)?|head of|(?:global|regional|zonal|country|national|area|cluster|circle|branch|divisional|vertical|business|practice) head(?! ?count)|[a-z]*leiter(?:in)?|direktor(?:in)?|diretor(?:a)?|bereichsleiter(?:in)?|abteilungsleiter(?:in)?|jef[ea] de departamento|jef[ea] de (?:ventas|marketing|compras)|directeur|directrice|responsable de departement',
   },
   {
     level: 'manager',
@@ -146,6 +146,7 @@ function functionsAfter(text: string, end: number): number {
 
 // "RevOps lead", "partnerships lead": a function's lead is a manager ("leads" are prospects).
 const LEAD = /(?<![\p{L}\p{N}])lead(?![\p{L}\p{N}])/gu;
+const HEAD = /(?<![\p{L}\p{N}])head(?![\p{L}\p{N}])(?!\s*(?:of|count|quarters?|start|office|up)\b)/gu;
 // Words that also qualify a prospect ("inbound lead", "web lead", "partner lead") make no title.
 const PROSPECT_WORDS = new Set(
   'inbound outbound web online events partner partners channel channels enterprise smb mid-market key client clients account accounts field retail medical patient sales marketing customer global regional international'.split(
@@ -182,6 +183,14 @@ export function findTitles(folded: string): TitleMatch[] {
       continue;
     if (!found.some((f) => f.start < span.end && span.start < f.end))
       found.push({ ...span, level: 'manager' });
+  }
+  // "sales head", "marketing head" (Indian English): a function's head is its director.
+  for (const match of folded.matchAll(HEAD)) {
+    const span = { start: match.index, end: match.index + match[0].length };
+    const previous = wordBefore(folded, span.start);
+    if (previous === undefined || !DEPARTMENTS.has(previous.word) || previous.word === 'team') continue;
+    if (!found.some((f) => f.start < span.end && span.start < f.end))
+      found.push({ ...span, level: 'director' });
   }
   found.sort((a, b) => a.start - b.start);
   const merged: TitleMatch[] = [];

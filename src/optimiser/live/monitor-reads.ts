@@ -1,8 +1,16 @@
 import type { Clock, WorkspaceContext } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
 import { fromJson, toJson } from '../../store/index.ts';
-import type { CountedMetric, MetricCounts } from './ports.ts';
-import { EMPTY_MONITOR_STATE, type MonitorState, type SegmentCounts } from './streams.ts';
+import type { modelStreamsOf } from './model-streams.ts';
+import type { CountedMetric, MetricCounts, WorkflowActivity } from './ports.ts';
+import {
+  EMPTY_MONITOR_STATE,
+  LIVE_DETECTOR_SETTINGS,
+  type MonitorState,
+  type SegmentCounts,
+  setReferences,
+} from './streams.ts';
+import { setWorkflowReferences } from './workflow-streams.ts';
 
 const MINUTE = 60_000;
 
@@ -84,4 +92,47 @@ export async function writeMonitorState(
     .where('updated_at', '=', version)
     .executeTakeFirst();
   return Number(moved.numUpdatedRows) === 1;
+}
+
+/**
+ * The detectors' reference day, read again once it is `referenceLagMinutes` old: arrivals,
+ * qualification, chat drop-off, workflow activity, model calls and (unless the champion's training
+ * scores serve) the score histogram, over the day that ended that lag before `evalTo`.
+ */
+export async function refreshReferences(
+  state: MonitorState,
+  evalTo: number,
+  deps: {
+    ctx: WorkspaceContext;
+    countsBySegment: ReturnType<typeof createMonitorReads>['countsBySegment'];
+    models: ReturnType<typeof modelStreamsOf>;
+    metrics: MetricCounts;
+    activity?: WorkflowActivity;
+  },
+): Promise<MonitorState> {
+  const { ctx, countsBySegment, models, metrics } = deps;
+  const s = LIVE_DETECTOR_SETTINGS;
+  const to = evalTo - s.referenceLagMinutes;
+  const from = to - s.referenceMinutes;
+  const current = setReferences(state, {
+    arrivals: (await countsBySegment(ctx, 'arrivals', from, to)).total,
+    qualified: (await countsBySegment(ctx, 'qualified', from, to)).total,
+    chats: {
+      reached: (await countsBySegment(ctx, 'chat_reached', from, to)).total,
+      dropped: (await countsBySegment(ctx, 'chat_dropped', from, to)).total,
+    },
+    from,
+    to: evalTo,
+  });
+  current.referenceMinute = evalTo;
+  if (deps.activity) setWorkflowReferences(current, await deps.activity.perMinute(ctx, from, to));
+  await models.reference(current, from, to);
+  if (metrics.scoreHistogram && current.psi?.basis?.kind !== 'training')
+    current.psi = {
+      reference: await metrics.scoreHistogram(ctx, 'all', from, to),
+      above: current.psi?.above ?? 0,
+      since: current.psi?.since ?? null,
+      ...(current.psi?.basis ? { basis: current.psi.basis } : {}),
+    };
+  return current;
 }

@@ -9,7 +9,12 @@ import {
 import { type AlertDeps, liveAlertOf, liveAlerts, openAlert, resolveAlert } from './alerts.ts';
 import type { LiveOptimiserOptions } from './live-options.ts';
 import { modelRecovered, modelStreamsOf, stepModel } from './model-streams.ts';
-import { createMonitorReads, readMonitorState, writeMonitorState } from './monitor-reads.ts';
+import {
+  createMonitorReads,
+  readMonitorState,
+  refreshReferences,
+  writeMonitorState,
+} from './monitor-reads.ts';
 import { conversionsRecovered, stepOutcomes } from './outcome-streams.ts';
 import { type OptimiserPolicy, readPolicy } from './policy.ts';
 import type { WorkflowActivityRow } from './ports.ts';
@@ -17,14 +22,7 @@ import { choosePsiBasis, PSI_SETTINGS, scoreDrift, stepPsi } from './psi-stream.
 import { chatCompletionMinutes, type createQuestionOrders } from './question-order.ts';
 import { watchGuard } from './settlement.ts';
 import { proposeSourcePause, releaseRecovered } from './source-pause.ts';
-import {
-  type Firing,
-  LIVE_DETECTOR_SETTINGS,
-  type MonitorState,
-  recovered,
-  setReferences,
-  stepMinute,
-} from './streams.ts';
+import { type Firing, LIVE_DETECTOR_SETTINGS, type MonitorState, recovered, stepMinute } from './streams.ts';
 import { proposeChange } from './threshold-changes.ts';
 import {
   createWorkflowPauses,
@@ -33,7 +31,7 @@ import {
   watchWorkflowGuard,
   workflowWatchOf,
 } from './workflow-pause.ts';
-import { setWorkflowReferences, stepWorkflows, workflowRecovered } from './workflow-streams.ts';
+import { stepWorkflows, workflowRecovered } from './workflow-streams.ts';
 
 /** What one monitor run did (for tests and the `metrics.evaluated` event). */
 export interface MonitorReport {
@@ -95,30 +93,14 @@ export function createMonitor(
     let current = state;
     const s = LIVE_DETECTOR_SETTINGS;
     const models = modelStreamsOf(ctx, countsBySegment, metrics);
-    if (current.referenceMinute === null || evalTo - current.referenceMinute >= s.referenceLagMinutes) {
-      const to = evalTo - s.referenceLagMinutes;
-      const from = to - s.referenceMinutes;
-      current = setReferences(current, {
-        arrivals: (await countsBySegment(ctx, 'arrivals', from, to)).total,
-        qualified: (await countsBySegment(ctx, 'qualified', from, to)).total,
-        chats: {
-          reached: (await countsBySegment(ctx, 'chat_reached', from, to)).total,
-          dropped: (await countsBySegment(ctx, 'chat_dropped', from, to)).total,
-        },
-        from,
-        to: evalTo,
+    if (current.referenceMinute === null || evalTo - current.referenceMinute >= s.referenceLagMinutes)
+      current = await refreshReferences(current, evalTo, {
+        ctx,
+        countsBySegment,
+        models,
+        metrics,
+        ...(options.activity ? { activity: options.activity } : {}),
       });
-      current.referenceMinute = evalTo;
-      if (options.activity) setWorkflowReferences(current, await options.activity.perMinute(ctx, from, to));
-      await models.reference(current, from, to);
-      if (metrics.scoreHistogram && current.psi?.basis?.kind !== 'training')
-        current.psi = {
-          reference: await metrics.scoreHistogram(ctx, 'all', from, to),
-          above: current.psi?.above ?? 0,
-          since: current.psi?.since ?? null,
-          ...(current.psi?.basis ? { basis: current.psi.basis } : {}),
-        };
-    }
     const champion = await thresholds.championVersion(workspaceId);
     await choosePsiReference(ctx, current, champion, evalTo);
     const firings: Firing[] = [];
