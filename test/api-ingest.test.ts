@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { signWebhook } from '../src/ingest/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call, sendWebhook } from './support/http.ts';
-import { DIALECTS, eventually } from './support/runtime.ts';
+import { DIALECTS, eventually, testWorkspace } from './support/runtime.ts';
 
 const lead = {
   email: 'grace@navy.example.org',
@@ -18,15 +18,7 @@ for (const dialect of DIALECTS) {
     let ws: { workspaceId: string; apiKey: string; webhookSecret: string };
 
     before(async () => {
-      const created = await app.runtime.tenants.createWorkspace({
-        name: 'Acme',
-        actor: { type: 'system', id: 'test' },
-      });
-      ws = {
-        workspaceId: created.workspace.id,
-        apiKey: created.apiKey,
-        webhookSecret: created.webhookSecret,
-      };
+      ws = await testWorkspace(app.runtime, 'Acme');
     });
 
     const count = async (table: 'events' | 'jobs' | 'idempotency_keys') =>
@@ -303,12 +295,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('rate-limits a workspace with 429 and Retry-After, without affecting another workspace', async () => {
-      const small = await app.runtime.tenants.createWorkspace({
-        name: 'Small',
-        actor: { type: 'system', id: 'test' },
-      });
+      const small = await testWorkspace(app.runtime, 'Small');
       await app.runtime.tenants.updateSettings(
-        small.workspace.id,
+        small.workspaceId,
         { rateLimit: { perSecond: 1, burst: 2 } },
         { type: 'system', id: 'test' },
       );

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +7,13 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { masterKeyId } from '../src/core/index.ts';
+import { spawnCli } from './support/cli.ts';
 
 /**
  * Issue 12: `leadloop audit reseal` and `leadloop master-key rotate`, run as the operator runs
  * them (a spawned CLI) against a temporary SQLite data directory and a temporary PostgreSQL
  * database (the CLI working as the application role): exit codes, output and effects.
  */
-const root = join(import.meta.dirname, '..');
 const OLD_KEY = Buffer.alloc(32, 3);
 const NEW_KEY = Buffer.alloc(32, 4);
 
@@ -25,15 +24,10 @@ interface Target {
 }
 
 function cli(target: Target, args: string[], keys: { current: Buffer; previous?: Buffer }) {
-  return spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'warn',
-      ...target.env,
-      LEADLOOP_MASTER_KEY: keys.current.toString('base64'),
-      LEADLOOP_PREVIOUS_MASTER_KEYS: keys.previous?.toString('base64') ?? '',
-    },
+  return spawnCli(args, {
+    ...target.env,
+    LEADLOOP_MASTER_KEY: keys.current.toString('base64'),
+    LEADLOOP_PREVIOUS_MASTER_KEYS: keys.previous?.toString('base64') ?? '',
   });
 }
 

@@ -4,25 +4,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { useTempDir } from './support/app.ts';
+import { cliWorkspace, spawnCli } from './support/cli.ts';
 import { exited, startServerProcess } from './support/server-process.ts';
 
 const root = join(import.meta.dirname, '..');
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-  });
+const cli = spawnCli;
 
 describe('leadloop CLI (SQLite)', () => {
-  let dataDir: string;
-  before(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-cli-'));
-  });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const data = useTempDir('leadloop-cli-');
+  /** `leadloop import <csv> --workspace <id> --json` on the suite's data directory. */
+  const importJson = (csv: string, workspaceId: string) =>
+    cli(['import', csv, '--workspace', workspaceId, '--data-dir', data.path, '--json']);
 
   it('creates a workspace with --json beside a running server on the same data', async () => {
-    const { child: server, url } = await startServerProcess(dataDir);
+    const { child: server, url } = await startServerProcess(data.path);
     try {
       const created = cli([
         'workspace',
@@ -31,7 +28,7 @@ describe('leadloop CLI (SQLite)', () => {
         '--org',
         'Acme',
         '--data-dir',
-        dataDir,
+        data.path,
         '--json',
       ]);
       assert.equal(created.status, 0, created.stderr);
@@ -56,10 +53,8 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('imports a CSV through the pipeline and reports accepted, merged and rejected rows with reasons', () => {
-    const created = JSON.parse(
-      cli(['workspace', 'create', 'Importers', '--data-dir', dataDir, '--json']).stdout,
-    ) as { workspaceId: string };
-    const csv = join(dataDir, 'leads.csv');
+    const created = cliWorkspace(data.path, 'Importers');
+    const csv = join(data.path, 'leads.csv');
     writeFileSync(
       csv,
       [
@@ -71,7 +66,7 @@ describe('leadloop CLI (SQLite)', () => {
         ';No;Contact;;;;;;',
       ].join('\n'),
     );
-    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir, '--json']);
+    const result = importJson(csv, created.workspaceId);
     assert.equal(result.status, 1, 'rejected rows make the exit code non-zero');
     const summary = JSON.parse(result.stdout) as {
       rows: number;
@@ -93,12 +88,13 @@ describe('leadloop CLI (SQLite)', () => {
     assert.match(summary.rejections[0]?.reasons.join(' ') ?? '', /email is not a valid email/);
     assert.match(summary.rejections[1]?.reasons.join(' ') ?? '', /required unless phone/);
     // Importing the same file again changes nothing.
-    const again = JSON.parse(
-      cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir, '--json']).stdout,
-    ) as { accepted: number; alreadyImported: number };
+    const again = JSON.parse(importJson(csv, created.workspaceId).stdout) as {
+      accepted: number;
+      alreadyImported: number;
+    };
     assert.equal(again.accepted, 0);
     assert.equal(again.alreadyImported, 3);
-    const db = new DatabaseSync(join(dataDir, 'leadloop.db'), { readOnly: true });
+    const db = new DatabaseSync(join(data.path, 'leadloop.db'), { readOnly: true });
     const lead = db
       .prepare('select name, title, attributes, utm from leads where email = ?')
       .get('ada@engines.example.com') as { name: string; title: string; attributes: string; utm: string };
@@ -110,10 +106,8 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('records the consent columns of an import in the consent ledger (method import) and names a bad consent cell', () => {
-    const created = JSON.parse(
-      cli(['workspace', 'create', 'Consenting', '--data-dir', dataDir, '--json']).stdout,
-    ) as { workspaceId: string };
-    const csv = join(dataDir, 'consent.csv');
+    const created = cliWorkspace(data.path, 'Consenting');
+    const csv = join(data.path, 'consent.csv');
     writeFileSync(
       csv,
       [
@@ -124,7 +118,7 @@ describe('leadloop CLI (SQLite)', () => {
         'plain@row.example.com,,,',
       ].join('\n'),
     );
-    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir, '--json']);
+    const result = importJson(csv, created.workspaceId);
     assert.equal(result.status, 1, result.stderr);
     const summary = JSON.parse(result.stdout) as {
       accepted: number;
@@ -137,7 +131,7 @@ describe('leadloop CLI (SQLite)', () => {
     );
     assert.match(summary.rejections[0]?.reasons.join(' ') ?? '', /consent names purposes/);
     assert.match(summary.rejections[1]?.reasons.join(' ') ?? '', /consent\.timestamp/);
-    const db = new DatabaseSync(join(dataDir, 'leadloop.db'), { readOnly: true });
+    const db = new DatabaseSync(join(data.path, 'leadloop.db'), { readOnly: true });
     const entries = db
       .prepare(
         `select l.email, c.purpose, c.action, c.method, c.notice_version, c.occurred_at
@@ -161,15 +155,13 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('shows a progress bar and a human summary without --json', () => {
-    const created = JSON.parse(
-      cli(['workspace', 'create', 'Progress', '--data-dir', dataDir, '--json']).stdout,
-    ) as { workspaceId: string };
-    const csv = join(dataDir, 'progress.csv');
+    const created = cliWorkspace(data.path, 'Progress');
+    const csv = join(data.path, 'progress.csv');
     writeFileSync(
       csv,
       `email,company\n${Array.from({ length: 50 }, (_, i) => `p${i}@corp${i}.example.com,Corp ${i}`).join('\n')}\n`,
     );
-    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', dataDir]);
+    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', data.path]);
     assert.equal(result.status, 0, result.stderr);
     // Each phase counts the rows once: 50 rows are never shown as 100.
     assert.match(result.stderr, /processing \[=+\] 50\/50 rows/);
@@ -178,18 +170,18 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('verifies the audit trail and names an edited, a deleted and a reordered entry', () => {
-    const intact = cli(['audit', 'verify', '--data-dir', dataDir]);
+    const intact = cli(['audit', 'verify', '--data-dir', data.path]);
     assert.equal(intact.status, 0, intact.stdout + intact.stderr);
     assert.match(intact.stdout, /audit trail intact: \d+ entries/);
 
-    const db = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    const db = new DatabaseSync(join(data.path, 'leadloop.db'));
     const ws = (
       db
         .prepare('select workspace_id from audit_log group by workspace_id having count(*) >= 6 limit 1')
         .get() as { workspace_id: string }
     ).workspace_id;
     db.prepare("update audit_log set reason = 'nothing to see' where workspace_id = ? and seq = 2").run(ws);
-    let result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', dataDir]);
+    let result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', data.path]);
     assert.equal(result.status, 3);
     let problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
     assert.deepEqual(
@@ -198,7 +190,7 @@ describe('leadloop CLI (SQLite)', () => {
     );
 
     db.prepare('delete from audit_log where workspace_id = ? and seq = 2').run(ws);
-    result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', dataDir]);
+    result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', data.path]);
     problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
     assert.deepEqual(
       problems.map((p) => p.kind),
@@ -208,21 +200,19 @@ describe('leadloop CLI (SQLite)', () => {
     db.close();
 
     // A fresh workspace with three entries (creation, two keys); then swap entries 2 and 3.
-    const fresh = JSON.parse(
-      cli(['workspace', 'create', 'Reorder', '--data-dir', dataDir, '--json']).stdout,
-    ) as { workspaceId: string };
+    const fresh = cliWorkspace(data.path, 'Reorder');
     for (const scope of ['read', 'ingest'])
       assert.equal(
-        cli(['key', 'create', '--workspace', fresh.workspaceId, '--scope', scope, '--data-dir', dataDir])
+        cli(['key', 'create', '--workspace', fresh.workspaceId, '--scope', scope, '--data-dir', data.path])
           .status,
         0,
       );
-    const db2 = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    const db2 = new DatabaseSync(join(data.path, 'leadloop.db'));
     db2.prepare('update audit_log set seq = -1 where workspace_id = ? and seq = 2').run(fresh.workspaceId);
     db2.prepare('update audit_log set seq = 2 where workspace_id = ? and seq = 3').run(fresh.workspaceId);
     db2.prepare('update audit_log set seq = 3 where workspace_id = ? and seq = -1').run(fresh.workspaceId);
     db2.close();
-    result = cli(['audit', 'verify', '--workspace', fresh.workspaceId, '--json', '--data-dir', dataDir]);
+    result = cli(['audit', 'verify', '--workspace', fresh.workspaceId, '--json', '--data-dir', data.path]);
     assert.equal(result.status, 3);
     problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
     assert.ok(
@@ -232,13 +222,11 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('writes a signed checkpoint, and verify against it names a truncation since', () => {
-    const file = join(dataDir, 'audit-checkpoint.json');
-    const written = cli(['audit', 'checkpoint', '--out', file, '--data-dir', dataDir]);
+    const file = join(data.path, 'audit-checkpoint.json');
+    const written = cli(['audit', 'checkpoint', '--out', file, '--data-dir', data.path]);
     assert.equal(written.status, 0, written.stdout + written.stderr);
-    const fresh = JSON.parse(
-      cli(['workspace', 'create', 'Checkpointed', '--data-dir', dataDir, '--json']).stdout,
-    ) as { workspaceId: string };
-    assert.equal(cli(['audit', 'checkpoint', '--out', file, '--data-dir', dataDir]).status, 0);
+    const fresh = cliWorkspace(data.path, 'Checkpointed');
+    assert.equal(cli(['audit', 'checkpoint', '--out', file, '--data-dir', data.path]).status, 0);
     const clean = cli([
       'audit',
       'verify',
@@ -247,10 +235,10 @@ describe('leadloop CLI (SQLite)', () => {
       '--checkpoint',
       file,
       '--data-dir',
-      dataDir,
+      data.path,
     ]);
     assert.equal(clean.status, 0, clean.stdout + clean.stderr);
-    const db = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    const db = new DatabaseSync(join(data.path, 'leadloop.db'));
     db.prepare('delete from audit_log where workspace_id = ?').run(fresh.workspaceId);
     db.prepare('delete from audit_heads where workspace_id = ?').run(fresh.workspaceId);
     db.prepare('delete from api_keys where workspace_id = ?').run(fresh.workspaceId);
@@ -259,7 +247,7 @@ describe('leadloop CLI (SQLite)', () => {
     db.prepare('delete from workspaces where id = ?').run(fresh.workspaceId);
     db.close();
     // Gone from the directory, the heads and the log: only the checkpoint still knows it.
-    const result = cli(['audit', 'verify', '--checkpoint', file, '--json', '--data-dir', dataDir]);
+    const result = cli(['audit', 'verify', '--checkpoint', file, '--json', '--data-dir', data.path]);
     assert.equal(result.status, 3, result.stdout + result.stderr);
     const problems = (JSON.parse(result.stdout) as { problems: { workspaceId: string; kind: string }[] })
       .problems;
@@ -270,13 +258,13 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('lists and replays dead-lettered jobs', () => {
-    const db = new DatabaseSync(join(dataDir, 'leadloop.db'));
+    const db = new DatabaseSync(join(data.path, 'leadloop.db'));
     const ws = (db.prepare('select id from workspaces limit 1').get() as { id: string }).id;
     db.prepare(
       "insert into jobs (id, workspace_id, name, payload, status, attempts, max_attempts, run_at, created_at, updated_at, last_error) values ('job_DEAD1', ?, 'lead.process', '{\"eventId\":\"evt_x\"}', 'dead', 8, 8, 0, 0, 0, 'gave up')",
     ).run(ws);
     db.close();
-    const dead = cli(['jobs', 'dead', '--json', '--data-dir', dataDir]);
+    const dead = cli(['jobs', 'dead', '--json', '--data-dir', data.path]);
     assert.equal(dead.status, 0, dead.stderr);
     assert.deepEqual(
       (JSON.parse(dead.stdout) as { items: { id: string; lastError: string }[] }).items.map((j) => [
@@ -285,17 +273,17 @@ describe('leadloop CLI (SQLite)', () => {
       ]),
       [['job_DEAD1', 'gave up']],
     );
-    const replay = cli(['jobs', 'replay', '--id', 'job_DEAD1', '--json', '--data-dir', dataDir]);
+    const replay = cli(['jobs', 'replay', '--id', 'job_DEAD1', '--json', '--data-dir', data.path]);
     assert.deepEqual(JSON.parse(replay.stdout), { replayed: 1 });
     assert.deepEqual(
-      (JSON.parse(cli(['jobs', 'dead', '--json', '--data-dir', dataDir]).stdout) as { items: unknown[] })
+      (JSON.parse(cli(['jobs', 'dead', '--json', '--data-dir', data.path]).stdout) as { items: unknown[] })
         .items,
       [],
     );
   });
 
   it('lists and revokes API keys, and refuses to revoke the last admin key (exit code, reason)', () => {
-    const created = cli(['workspace', 'create', 'Keys', '--data-dir', dataDir, '--json']);
+    const created = cli(['workspace', 'create', 'Keys', '--data-dir', data.path, '--json']);
     assert.equal(created.status, 0, created.stderr);
     const ws = (JSON.parse(created.stdout) as { workspaceId: string }).workspaceId;
     const made = cli([
@@ -308,11 +296,11 @@ describe('leadloop CLI (SQLite)', () => {
       '--label',
       'forms',
       '--data-dir',
-      dataDir,
+      data.path,
       '--json',
     ]);
     const ingest = JSON.parse(made.stdout) as { id: string };
-    const listed = cli(['key', 'list', '--workspace', ws, '--data-dir', dataDir, '--json']);
+    const listed = cli(['key', 'list', '--workspace', ws, '--data-dir', data.path, '--json']);
     assert.equal(listed.status, 0, listed.stderr);
     const keys = (JSON.parse(listed.stdout) as { items: { id: string; scope: string; createdBy: string }[] })
       .items;
@@ -323,12 +311,12 @@ describe('leadloop CLI (SQLite)', () => {
         ['ingest', 'cli'],
       ],
     );
-    const revoked = cli(['key', 'revoke', ingest.id, '--workspace', ws, '--data-dir', dataDir]);
+    const revoked = cli(['key', 'revoke', ingest.id, '--workspace', ws, '--data-dir', data.path]);
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.match(revoked.stdout, new RegExp(`key ${ingest.id} revoked at `));
-    const human = cli(['key', 'list', '--workspace', ws, '--data-dir', dataDir]).stdout;
+    const human = cli(['key', 'list', '--workspace', ws, '--data-dir', data.path]).stdout;
     assert.match(human, new RegExp(`${ingest.id} ingest revoked`));
-    const last = cli(['key', 'revoke', keys[0]?.id as string, '--workspace', ws, '--data-dir', dataDir]);
+    const last = cli(['key', 'revoke', keys[0]?.id as string, '--workspace', ws, '--data-dir', data.path]);
     assert.notEqual(last.status, 0);
     assert.match(last.stderr, /no admin key and no console admin/);
   });
@@ -337,7 +325,7 @@ describe('leadloop CLI (SQLite)', () => {
     const unknown = cli(['frobnicate']);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
-    const badPort = cli(['migrate', '--data-dir', dataDir], { PORT: 'eighty' });
+    const badPort = cli(['migrate', '--data-dir', data.path], { PORT: 'eighty' });
     assert.equal(badPort.status, 2);
     assert.match(badPort.stderr, /PORT="eighty"/);
     const badDb = cli(['migrate'], { DATABASE_URL: 'mysql://nope' });
@@ -349,7 +337,7 @@ describe('leadloop CLI (SQLite)', () => {
     const cache = mkdtempSync(join(tmpdir(), 'leadloop-compile-cache-'));
     try {
       const run = (env: Record<string, string>) =>
-        spawnSync(process.execPath, [join(root, 'bin/leadloop.js'), 'migrate', '--data-dir', dataDir], {
+        spawnSync(process.execPath, [join(root, 'bin/leadloop.js'), 'migrate', '--data-dir', data.path], {
           encoding: 'utf8',
           env: { ...process.env, LOG_LEVEL: 'warn', NODE_COMPILE_CACHE: cache, ...env },
         });

@@ -2,17 +2,13 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually } from './support/runtime.ts';
+import { eventually, testWorkspace } from './support/runtime.ts';
 
 describe('API reads added for the console', () => {
   const app = useTestApp('sqlite');
   let key = '';
   before(async () => {
-    const created = await app.runtime.tenants.createWorkspace({
-      name: 'Inbox',
-      actor: { type: 'system', id: 't' },
-    });
-    key = created.apiKey;
+    key = (await testWorkspace(app.runtime, 'Inbox')).apiKey;
     app.runtime.startWorkers(1);
     const leads = [
       { email: 'ada@analytical.example.com', name: 'Ada Lovelace', company: 'Analytical', source: 'webinar' },

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS } from './support/runtime.ts';
+import { DIALECTS, testWorkspace } from './support/runtime.ts';
 
 /**
  * The inbox's filters and keyset pages on both databases: owner, segment, consent (the privacy
@@ -17,12 +17,7 @@ for (const dialect of DIALECTS) {
     let workspaceId = '';
     const ids: string[] = [];
     before(async () => {
-      const created = await app.runtime.tenants.createWorkspace({
-        name: 'Inbox',
-        actor: { type: 'system', id: 't' },
-      });
-      key = created.apiKey;
-      workspaceId = created.workspace.id;
+      ({ apiKey: key, workspaceId } = await testWorkspace(app.runtime, 'Inbox'));
       const t0 = 1_700_000_000_000;
       const rows = Array.from({ length: 30 }, (_, n) => {
         const id = app.runtime.ids.next('lead');

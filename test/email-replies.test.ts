@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { leadRow } from './support/rows.ts';
+import { leadRow, workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -18,40 +18,12 @@ for (const dialect of DIALECTS) {
       const at = app.runtime.clock.now() - 60_000;
       await app.runtime.inspect
         .insertInto('workflow_runs')
-        .values({
-          id: run,
-          workspace_id: workspaceId,
-          workflow_id: workflow,
-          version: 1,
-          engine_version: 1,
-          lead_id: lead,
-          trigger: 'manual',
-          dedupe_key: run,
-          status: 'completed',
-          input: '{}',
-          error: null,
-          created_at: at,
-          updated_at: at,
-          finished_at: at,
-        })
+        .values(workflowRunRow(run, workspaceId, workflow, lead, at))
         .execute();
+      const output = { messageId: messageOf(run, 'hello'), accepted: 1 };
       await app.runtime.inspect
         .insertInto('workflow_steps')
-        .values({
-          workspace_id: workspaceId,
-          run_id: run,
-          step_key: 'hello',
-          step_id: 'hello',
-          type: 'send_email',
-          seq: 1,
-          status: 'completed',
-          attempts: 1,
-          output: JSON.stringify({ messageId: messageOf(run, 'hello'), accepted: 1 }),
-          error: null,
-          wake_at: null,
-          started_at: at,
-          finished_at: at,
-        })
+        .values(workflowStepRow(workspaceId, run, { id: 'hello', type: 'send_email', output }, at))
         .execute();
     }
 

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { TENANT_TABLES } from '../src/store/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually } from './support/runtime.ts';
+import { eventually, testWorkspace } from './support/runtime.ts';
 
 /**
  * Issue 12's fuzz run, sized for CI: random bodies (JSON of any shape, near-valid leads and
@@ -101,10 +101,7 @@ describe('fuzzed bodies on every write route', () => {
   }
 
   before(async () => {
-    const created = await app.runtime.tenants.createWorkspace({
-      name: 'Fuzz',
-      actor: { type: 'system', id: 'fuzz' },
-    });
+    const created = await testWorkspace(app.runtime, 'Fuzz');
     key = created.apiKey;
     app.runtime.startWorkers(1);
     const accepted = await call(app.http.app, 'POST', '/v1/leads', {

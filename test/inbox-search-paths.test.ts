@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
+import { testWorkspace } from './support/runtime.ts';
 
 /**
  * SQLite answers a search two ways: it walks the newest leads and tests the words itself (a common
@@ -16,10 +17,7 @@ describe('inbox search: the newest-first walk and the index agree (sqlite)', () 
   const ids: string[] = [];
   const LEADS = 1500;
   before(async () => {
-    const created = await app.runtime.tenants.createWorkspace({
-      name: 'Search',
-      actor: { type: 'system', id: 't' },
-    });
+    const created = await testWorkspace(app.runtime, 'Search');
     key = created.apiKey;
     const t0 = 1_700_000_000_000;
     const rows = Array.from({ length: LEADS }, (_, n) => {
@@ -27,7 +25,7 @@ describe('inbox search: the newest-first walk and the index agree (sqlite)', () 
       ids.push(id);
       return {
         id,
-        workspace_id: created.workspace.id,
+        workspace_id: created.workspaceId,
         // Only the 40 oldest leads carry "zephyr": far past the walk's budget of newest leads.
         email: `user${n}@${n < 40 ? 'zephyr' : `firm${n % 7}`}.example.com`,
         phone: null,

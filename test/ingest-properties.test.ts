@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { signWebhook } from '../src/ingest/index.ts';
 import { useTestApp } from './support/app.ts';
+import { testWorkspace } from './support/runtime.ts';
 
 const fieldValue = fc.oneof(
   fc.string(),
@@ -54,11 +55,7 @@ describe('ingest routes under arbitrary input (property)', () => {
     );
 
   before(async () => {
-    const created = await app.runtime.tenants.createWorkspace({
-      name: 'Props',
-      actor: { type: 'system', id: 'test' },
-    });
-    ws = { workspaceId: created.workspace.id, apiKey: created.apiKey, webhookSecret: created.webhookSecret };
+    ws = await testWorkspace(app.runtime, 'Props');
     await app.runtime.tenants.updateSettings(
       ws.workspaceId,
       { rateLimit: { perSecond: 100_000, burst: 100_000 } },

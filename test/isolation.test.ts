@@ -5,6 +5,7 @@ import type { HttpApp } from '../src/http/index.ts';
 import { signWebhook } from '../src/ingest/index.ts';
 import { signCalendly } from '../src/main/calendly-inbound.ts';
 import { call, type Json, sendWebhook } from './support/http.ts';
+import { workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { callWithSession, createOperator, signIn, type TestSession } from './support/session.ts';
 
@@ -157,41 +158,13 @@ for (const dialect of DIALECTS) {
       const sentAt = runtime.clock.now();
       await runtime.inspect
         .insertInto('workflow_runs')
-        .values({
-          id: mailRun,
-          workspace_id: A.workspaceId,
-          workflow_id: A.workflowId,
-          version: 1,
-          engine_version: 1,
-          lead_id: A.leadId,
-          trigger: 'manual',
-          dedupe_key: mailRun,
-          status: 'completed',
-          input: '{}',
-          error: null,
-          created_at: sentAt,
-          updated_at: sentAt,
-          finished_at: sentAt,
-        })
+        .values(workflowRunRow(mailRun, A.workspaceId, A.workflowId, A.leadId, sentAt))
         .execute();
       A.messageId = `<${mailRun}.hello@a.example.com>`;
+      const output = { messageId: A.messageId };
       await runtime.inspect
         .insertInto('workflow_steps')
-        .values({
-          workspace_id: A.workspaceId,
-          run_id: mailRun,
-          step_key: 'hello',
-          step_id: 'hello',
-          type: 'send_email',
-          seq: 1,
-          status: 'completed',
-          attempts: 1,
-          output: JSON.stringify({ messageId: A.messageId }),
-          error: null,
-          wake_at: null,
-          started_at: sentAt,
-          finished_at: sentAt,
-        })
+        .values(workflowStepRow(A.workspaceId, mailRun, { id: 'hello', type: 'send_email', output }, sentAt))
         .execute();
       await call(http.app, 'PUT', '/v1/workflow-credentials/a-secret', {
         key: A.apiKey,

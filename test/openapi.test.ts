@@ -5,7 +5,7 @@ import { leadDetailSchema, leadListSchema } from '../src/http/schemas.ts';
 import { leadInputSchema } from '../src/leads/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually } from './support/runtime.ts';
+import { eventually, testWorkspace } from './support/runtime.ts';
 
 describe('OpenAPI document and docs page', () => {
   const app = useTestApp('sqlite');
@@ -44,10 +44,7 @@ describe('OpenAPI document and docs page', () => {
   });
 
   it('answers with bodies that match the documented response schemas', async () => {
-    const created = await app.runtime.tenants.createWorkspace({
-      name: 'Docs',
-      actor: { type: 'system', id: 'test' },
-    });
+    const created = await testWorkspace(app.runtime, 'Docs');
     app.runtime.startWorkers(1);
     const accepted = await call(app.http.app, 'POST', '/v1/leads', {
       key: created.apiKey,

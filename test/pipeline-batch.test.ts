@@ -4,7 +4,7 @@ import { inWorkspace, LeadloopError } from '../src/core/index.ts';
 import type { PipelineStage } from '../src/leads/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually } from './support/runtime.ts';
+import { DIALECTS, eventually, testWorkspace } from './support/runtime.ts';
 
 /*
  * The set-based pipeline (issue 13): events claimed together are processed as one set, with the
@@ -37,12 +37,7 @@ for (const dialect of DIALECTS) {
     };
 
     before(async () => {
-      const created = await app.runtime.tenants.createWorkspace({
-        name: 'Batch',
-        actor: { type: 'system', id: 'test' },
-      });
-      key = created.apiKey;
-      workspaceId = created.workspace.id;
+      ({ apiKey: key, workspaceId } = await testWorkspace(app.runtime, 'Batch'));
       // After dedupe, so the probe sees merged leads; the pipeline's list is the one it runs.
       (app.runtime.pipeline.stages as PipelineStage[]).splice(2, 0, probe);
     });

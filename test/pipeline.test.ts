@@ -4,7 +4,7 @@ import { inWorkspace } from '../src/core/index.ts';
 import { DEFAULT_RULE_SET } from '../src/scoring/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually } from './support/runtime.ts';
+import { DIALECTS, eventually, testWorkspace } from './support/runtime.ts';
 
 for (const dialect of DIALECTS) {
   describe(`lead pipeline (${dialect})`, () => {
@@ -13,12 +13,7 @@ for (const dialect of DIALECTS) {
     let workspaceId: string;
 
     before(async () => {
-      const created = await app.runtime.tenants.createWorkspace({
-        name: 'Pipeline',
-        actor: { type: 'system', id: 'test' },
-      });
-      key = created.apiKey;
-      workspaceId = created.workspace.id;
+      ({ apiKey: key, workspaceId } = await testWorkspace(app.runtime, 'Pipeline'));
       app.runtime.startWorkers(4);
     });
 

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cliWorkspace, spawnCli } from './support/cli.ts';
 
-const root = join(import.meta.dirname, '..');
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn', LEADLOOP_MASTER_KEY: '' },
-  });
+const cli = (args: string[]) => spawnCli(args, { LEADLOOP_MASTER_KEY: '' });
 
 describe('leadloop privacy (CLI)', () => {
   let dataDir = '';
   let workspaceId = '';
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'leadloop-privacy-cli-'));
-    workspaceId = (
-      JSON.parse(cli(['workspace', 'create', 'Privacy', '--data-dir', dataDir, '--json']).stdout) as {
-        workspaceId: string;
-      }
-    ).workspaceId;
+    workspaceId = cliWorkspace(dataDir, 'Privacy').workspaceId;
     const csv = join(dataDir, 'leads.csv');
     writeFileSync(
       csv,

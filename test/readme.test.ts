@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { banner } from '../src/main/demo.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { eventually } from './support/runtime.ts';
+import { eventually, testWorkspace } from './support/runtime.ts';
 
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 
@@ -24,10 +24,7 @@ describe('README quick start', () => {
       widgetKey: 'pk_x',
     });
     assert.ok(printed.includes(body), 'README and banner show the same example');
-    const created = await app.runtime.tenants.createWorkspace({
-      name: 'Readme',
-      actor: { type: 'system', id: 'test' },
-    });
+    const created = await testWorkspace(app.runtime, 'Readme');
     const accepted = await call(app.http.app, 'POST', '/v1/leads', { key: created.apiKey, body });
     assert.equal(accepted.status, 202);
     const lead = await eventually(async () => {

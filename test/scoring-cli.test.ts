@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,17 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { createScoringCommands } from '../src/main/commands/scoring-commands.ts';
-import { runCommand } from './support/cli.ts';
+import { runCommand, spawnCli } from './support/cli.ts';
 import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
 import { submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 
 const root = join(import.meta.dirname, '..');
 const bankFile = join(root, '../shared/data/bank-marketing/bank-additional.csv');
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
+const cli = (args: string[]) => spawnCli(args);
 
 describe('leadloop train --csv', () => {
   let dir: string;

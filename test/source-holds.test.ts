@@ -3,9 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { createSourceHolds } from '../src/main/source-holds.ts';
-import { call } from './support/http.ts';
 import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
-import { startWorkflowApp } from './support/workflow-fixtures.ts';
+import { startWorkflowApp, submitLeadAndWait } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -24,22 +23,8 @@ for (const dialect of DIALECTS) {
       await stopTestApp({ runtime, http });
     });
 
-    const newLead = async (email: string, source: string) => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
-        key: ws.apiKey,
-        body: { email, name: 'Ann', country: 'US', source },
-      });
-      assert.equal(accepted.status, 202);
-      return eventually(async () => {
-        const found = await runtime.inspect
-          .selectFrom('leads')
-          .select('id')
-          .where('workspace_id', '=', ws.workspaceId)
-          .where('email', '=', email)
-          .executeTakeFirst();
-        return found?.id;
-      });
-    };
+    const newLead = (email: string, source: string) =>
+      submitLeadAndWait({ runtime, http }, ws, { email, name: 'Ann', country: 'US', source });
     const runsOf = (leadId: string) =>
       runtime.inspect
         .selectFrom('workflow_runs')

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import type { Role } from '../src/users/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS } from './support/runtime.ts';
+import { DIALECTS, testWorkspace } from './support/runtime.ts';
 import { callWithSession, createOperator, signIn } from './support/session.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -14,17 +15,13 @@ for (const dialect of DIALECTS) {
     let apiKey = '';
 
     before(async () => {
-      const created = await app.runtime.tenants.createWorkspace({ name: 'Console', actor: ACTOR });
-      workspaceId = created.workspace.id;
-      apiKey = created.apiKey;
+      ({ workspaceId, apiKey } = await testWorkspace(app.runtime, 'Console'));
     });
+    /** An account with `role` in the suite's workspace. */
+    const operator = (email: string, role: Role) => createOperator(app.runtime, { email, workspaceId, role });
 
     it('signs in with an HttpOnly, SameSite session cookie and audits the user as actor', async () => {
-      const admin = await createOperator(app.runtime, {
-        email: 'Admin@Example.com',
-        workspaceId,
-        role: 'admin',
-      });
+      const admin = await operator('Admin@Example.com', 'admin');
       const response = await call(app.http.app, 'POST', '/v1/session', {
         body: { email: 'admin@example.com', password: admin.password },
       });
@@ -52,11 +49,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('answers an unknown e-mail and a wrong password alike, and locks after 5 failures', async () => {
-      const user = await createOperator(app.runtime, {
-        email: 'lock@example.com',
-        workspaceId,
-        role: 'member',
-      });
+      const user = await operator('lock@example.com', 'member');
       const unknown = await call(app.http.app, 'POST', '/v1/session', {
         body: { email: 'nobody@example.com', password: 'whatever-long' },
       });
@@ -91,11 +84,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses a state-changing session request without its CSRF token', async () => {
-      const user = await createOperator(app.runtime, {
-        email: 'csrf@example.com',
-        workspaceId,
-        role: 'admin',
-      });
+      const user = await operator('csrf@example.com', 'admin');
       const session = await signIn(app.http.app, user.email, user.password);
       const without = await callWithSession(
         app.http.app,
@@ -116,16 +105,8 @@ for (const dialect of DIALECTS) {
     });
 
     it('lets a viewer read but not change, and a member operate but not administer', async () => {
-      const viewer = await createOperator(app.runtime, {
-        email: 'viewer@example.com',
-        workspaceId,
-        role: 'viewer',
-      });
-      const member = await createOperator(app.runtime, {
-        email: 'member@example.com',
-        workspaceId,
-        role: 'member',
-      });
+      const viewer = await operator('viewer@example.com', 'viewer');
+      const member = await operator('member@example.com', 'member');
       const asViewer = await signIn(app.http.app, viewer.email, viewer.password);
       const asMember = await signIn(app.http.app, member.email, member.password);
       assert.equal((await callWithSession(app.http.app, asViewer, 'GET', '/v1/leads')).status, 200);
@@ -155,11 +136,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('ends every session on sign-out everywhere, and other sessions on a password change', async () => {
-      const user = await createOperator(app.runtime, {
-        email: 'multi@example.com',
-        workspaceId,
-        role: 'member',
-      });
+      const user = await operator('multi@example.com', 'member');
       const laptop = await signIn(app.http.app, user.email, user.password);
       const phone = await signIn(app.http.app, user.email, user.password);
       const changed = await callWithSession(app.http.app, laptop, 'PUT', '/v1/session/password', {
@@ -177,11 +154,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('invites by a single-use link that creates the account with the invited role', async () => {
-      const admin = await createOperator(app.runtime, {
-        email: 'inviter@example.com',
-        workspaceId,
-        role: 'admin',
-      });
+      const admin = await operator('inviter@example.com', 'admin');
       const session = await signIn(app.http.app, admin.email, admin.password);
       const invited = await callWithSession(app.http.app, session, 'POST', '/v1/users/invitations', {
         email: 'new@example.com',

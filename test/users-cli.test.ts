@@ -1,37 +1,28 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
 import { banner, ensureDemoWorkspace } from '../src/main/demo.ts';
 import { createRuntime } from '../src/main/runtime.ts';
+import { useTempDir } from './support/app.ts';
+import { cliWorkspace, spawnCli } from './support/cli.ts';
 import { call } from './support/http.ts';
 
-const root = join(import.meta.dirname, '..');
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'src/main/cli.ts'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
+const cli = (args: string[]) => spawnCli(args);
 
 describe('leadloop user (CLI) and the demo admin', () => {
-  let dataDir: string;
-  before(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-users-'));
-  });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const data = useTempDir('leadloop-users-');
 
   it('creates the demo admin on first run, prints the sign-in and keeps it in demo-credentials.json', async () => {
-    const runtime = await createRuntime(loadConfig({ LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), {
+    const runtime = await createRuntime(loadConfig({ LEADLOOP_DATA_DIR: data.path, LOG_LEVEL: 'silent' }), {
       logger: pino({ level: 'silent' }),
     });
     try {
-      const demo = await ensureDemoWorkspace(runtime, dataDir);
+      const demo = await ensureDemoWorkspace(runtime, data.path);
       assert.ok(demo?.adminEmail && demo.adminPassword);
-      const file = join(dataDir, 'demo-credentials.json');
+      const file = join(data.path, 'demo-credentials.json');
       assert.equal(statSync(file).mode & 0o777, 0o600);
       const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
       assert.equal(saved.adminPassword, demo.adminPassword);
@@ -46,58 +37,49 @@ describe('leadloop user (CLI) and the demo admin', () => {
       assert.equal(signedIn.body.organisationRole, 'admin');
       await http.app.close();
       // A second start finds the same credentials.
-      assert.deepEqual(await ensureDemoWorkspace(runtime, dataDir), demo);
+      assert.deepEqual(await ensureDemoWorkspace(runtime, data.path), demo);
     } finally {
       await runtime.close();
     }
   });
 
   it('creates, lists, invites and resets accounts', () => {
-    const workspace = JSON.parse(
-      cli(['workspace', 'create', 'Sales', '--data-dir', dataDir, '--json']).stdout,
-    ) as Record<string, string>;
+    const workspace = cliWorkspace(data.path, 'Sales');
     const created = cli([
       'user',
       'create',
       'rep@example.com',
       '--workspace',
-      workspace.workspaceId as string,
+      workspace.workspaceId,
       '--role',
       'viewer',
       '--data-dir',
-      dataDir,
+      data.path,
       '--json',
     ]);
     assert.equal(created.status, 0, created.stderr);
     const user = JSON.parse(created.stdout) as Record<string, string>;
     assert.equal(user.role, 'viewer');
     assert.ok((user.password ?? '').length >= 10);
-    const listed = cli([
-      'user',
-      'list',
-      '--workspace',
-      workspace.workspaceId as string,
-      '--data-dir',
-      dataDir,
-    ]);
+    const listed = cli(['user', 'list', '--workspace', workspace.workspaceId, '--data-dir', data.path]);
     assert.match(listed.stdout, /rep@example\.com {2}viewer/);
     const invited = cli([
       'user',
       'invite',
       'new@example.com',
       '--workspace',
-      workspace.workspaceId as string,
+      workspace.workspaceId,
       '--data-dir',
-      dataDir,
+      data.path,
       '--json',
     ]);
     assert.match(
       (JSON.parse(invited.stdout) as { link: string }).link,
       /\/app\/invitation#[A-Za-z0-9_-]{43}$/,
     );
-    const reset = cli(['user', 'reset', 'rep@example.com', '--data-dir', dataDir, '--json']);
+    const reset = cli(['user', 'reset', 'rep@example.com', '--data-dir', data.path, '--json']);
     assert.notEqual((JSON.parse(reset.stdout) as { password: string }).password, user.password);
-    const bad = cli(['user', 'create', 'x@example.com', '--data-dir', dataDir]);
+    const bad = cli(['user', 'create', 'x@example.com', '--data-dir', data.path]);
     assert.notEqual(bad.status, 0);
   });
 });

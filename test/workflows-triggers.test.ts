@@ -9,7 +9,7 @@ import { signWebhook } from '../src/ingest/index.ts';
 import { call, json } from './support/http.ts';
 import { createTestRuntime, DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, startHttpSink } from './support/sinks.ts';
-import { startWorkflowApp } from './support/workflow-fixtures.ts';
+import { startWorkflowApp, submitLeadAndWait } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -59,22 +59,8 @@ for (const dialect of DIALECTS) {
       await runtime.workflows.service.activate(ws, created.id, ACTOR);
       return created.id;
     };
-    const newLead = async (email: string) => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
-        key: ws.apiKey,
-        body: { email, name: 'Ann', country: 'US' },
-      });
-      assert.equal(accepted.status, 202);
-      return eventually(async () => {
-        const found = await runtime.inspect
-          .selectFrom('leads')
-          .select('id')
-          .where('workspace_id', '=', ws.workspaceId)
-          .where('email', '=', email)
-          .executeTakeFirst();
-        return found?.id;
-      });
-    };
+    const newLead = (email: string) =>
+      submitLeadAndWait({ runtime, http }, ws, { email, name: 'Ann', country: 'US' });
 
     it(
       'outcome.recorded starts a run for the outcomes it names, once per recorded outcome',

@@ -5,6 +5,7 @@ import { createStore, type Store } from '../src/store/index.ts';
 import { createWorkspaceDirectory } from '../src/tenants/index.ts';
 import { useTestApp } from './support/app.ts';
 import { sendWebhook } from './support/http.ts';
+import { testWorkspace } from './support/runtime.ts';
 
 describe('workspace directory', () => {
   let store: Store;
@@ -57,10 +58,7 @@ describe('webhook path', () => {
   before(async () => {});
 
   it('looks the workspace up once per webhook', async () => {
-    const created = await app.runtime.tenants.createWorkspace({
-      name: 'Acme',
-      actor: { type: 'system', id: 'test' },
-    });
+    const created = await testWorkspace(app.runtime, 'Acme');
     const getWorkspace = app.runtime.tenants.getWorkspace.bind(app.runtime.tenants);
     let lookups = 0;
     app.runtime.tenants.getWorkspace = (workspaceId) => {
@@ -68,7 +66,7 @@ describe('webhook path', () => {
       return getWorkspace(workspaceId);
     };
     try {
-      const response = await sendWebhook(app.http.app, created.workspace.id, created.webhookSecret, {
+      const response = await sendWebhook(app.http.app, created.workspaceId, created.webhookSecret, {
         email: 'ada@example.org',
       });
       assert.equal(response.status, 202);

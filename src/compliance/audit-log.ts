@@ -9,6 +9,7 @@ import {
   type Store,
   toJson,
   type UnitOfWork,
+  workspaceRows,
 } from '../store/index.ts';
 import {
   type AuditEntry,
@@ -210,12 +211,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       if (!keys) throw new LeadloopError('unavailable', 'resealing needs the audit key (the master key)');
       return store.transaction(async (trx) => {
         const head = await lockHead(trx, workspaceId);
-        const rows = await trx
-          .selectFrom('audit_log')
-          .selectAll()
-          .where('workspace_id', '=', workspaceId)
-          .orderBy('seq')
-          .execute();
+        const rows = await workspaceRows(trx, 'audit_log', workspaceId, {}, ['seq']);
         const problems = verifyChain(workspaceId, rows.map(toEntry), head);
         for (const row of rows)
           if (

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson, LeadloopError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
+import { workspaceRows } from '../store/index.ts';
 import { type AuditProblem, type AuditVerification, toEntry, verifyChain } from './audit-chain.ts';
 import { type AuditKeys, macVerifies } from './audit-keys.ts';
 
@@ -119,12 +120,7 @@ export async function verifyAuditTrail(options: {
   let entries = 0;
   const resealed: AuditVerification['resealed'] = [];
   for (const ws of all) {
-    const rows = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('workspace_id', '=', ws)
-      .orderBy('seq')
-      .execute();
+    const rows = await workspaceRows(db, 'audit_log', ws, {}, ['seq']);
     entries += rows.length;
     const head = heads.get(ws);
     const fail = (kind: AuditProblem['kind'], seq: number, id: string | null, message: string) =>

@@ -1,7 +1,7 @@
 import type { Clock, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { CouncilDecisionsTable, Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import { fromJson, toJson, workspaceRow } from '../store/index.ts';
 import { type AgentDirectory, mergeAgents } from './agent-catalog.ts';
 import type { Agent } from './agent-schema.ts';
 import { BUILT_IN_AGENTS } from './builtin-agents.ts';
@@ -101,12 +101,7 @@ export async function insertDecision(
 
 /** The decision a job stored, if it stored one. */
 export async function decisionIdOfJob(db: Db, tenant: CouncilTenant, jobId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('council_decisions')
-    .select('id')
-    .where('workspace_id', '=', tenant.workspaceId)
-    .where('job_id', '=', jobId)
-    .executeTakeFirst();
+  const row = await workspaceRow(db, 'council_decisions', tenant.workspaceId, { job_id: jobId }, ['id']);
   return row?.id ?? null;
 }
 
@@ -186,12 +181,9 @@ export async function putAgentOverride(
   definition: Record<string, unknown>,
   now: number,
 ): Promise<boolean> {
-  const existing = await db
-    .selectFrom('council_agents')
-    .select('agent_id')
-    .where('workspace_id', '=', tenant.workspaceId)
-    .where('agent_id', '=', agentId)
-    .executeTakeFirst();
+  const existing = await workspaceRow(db, 'council_agents', tenant.workspaceId, { agent_id: agentId }, [
+    'agent_id',
+  ]);
   if (existing) {
     await db
       .updateTable('council_agents')
@@ -237,11 +229,7 @@ export function createDbAgentDirectory(store: Store): AgentDirectory {
 }
 
 export async function readRouterStats(db: Db, tenant: CouncilTenant): Promise<RouterStats> {
-  const row = await db
-    .selectFrom('council_router_stats')
-    .select('stats')
-    .where('workspace_id', '=', tenant.workspaceId)
-    .executeTakeFirst();
+  const row = await workspaceRow(db, 'council_router_stats', tenant.workspaceId, {}, ['stats']);
   return parseRouterStats(fromJson(row?.stats, null));
 }
 

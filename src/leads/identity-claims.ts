@@ -2,6 +2,7 @@ import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { Db, IdentityClaimsTable, Store } from '../store/index.ts';
+import { workspaceRow } from '../store/index.ts';
 
 type IdentityClaimStatus = 'pending' | 'confirmed' | 'rejected';
 
@@ -98,12 +99,7 @@ export function createIdentityClaims(options: {
     },
     decide(ctx, id, verdict) {
       return store.transaction(async (trx) => {
-        const row = await trx
-          .selectFrom('identity_claims')
-          .selectAll()
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('id', '=', id)
-          .executeTakeFirst();
+        const row = await workspaceRow(trx, 'identity_claims', ctx.workspaceId, { id });
         if (!row)
           throw new LeadloopError('not_found', `identity claim ${id} not found`, {
             issues: [{ field: 'path.id', reason: 'no such claim in this workspace' }],

@@ -1,6 +1,6 @@
 import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
-import { dbOf, fromJson } from '../store/index.ts';
+import { dbOf, fromJson, workspaceRow, workspaceRows } from '../store/index.ts';
 import type { Lead, LeadStatus } from './lead.ts';
 import { selectLeadsByEmail, selectLeadsByPhone } from './lead-statements.ts';
 
@@ -45,12 +45,7 @@ export function toLead(row: LeadsTable): Lead {
 /** Every read names the workspace: a lead id from another workspace is simply not found. */
 export async function findLead(unit: UnitOfWork, ctx: WorkspaceContext, id: string): Promise<Lead | null> {
   const db = dbOf(unit);
-  const row = await db
-    .selectFrom('leads')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await workspaceRow(db, 'leads', ctx.workspaceId, { id });
   return row ? toLead(row) : null;
 }
 
@@ -84,13 +79,7 @@ export async function leadHistory(
   leadId: string,
 ): Promise<LeadHistoryEntry[]> {
   const db = dbOf(unit);
-  const rows = await db
-    .selectFrom('lead_history')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('lead_id', '=', leadId)
-    .orderBy('id')
-    .execute();
+  const rows = await workspaceRows(db, 'lead_history', ctx.workspaceId, { lead_id: leadId }, ['id']);
   return rows.map((r) => ({
     eventId: r.event_id,
     action: r.action,
@@ -105,13 +94,7 @@ export async function leadConsents(
   leadId: string,
 ): Promise<ConsentRecord[]> {
   const db = dbOf(unit);
-  const rows = await db
-    .selectFrom('consent_records')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('lead_id', '=', leadId)
-    .orderBy('given_at')
-    .execute();
+  const rows = await workspaceRows(db, 'consent_records', ctx.workspaceId, { lead_id: leadId }, ['given_at']);
   return rows.map((r) => ({
     id: r.id,
     eventId: r.event_id,
@@ -138,12 +121,15 @@ export async function findEventStatus(
   eventId: string,
 ): Promise<SubmissionStatus | null> {
   const db = dbOf(unit);
-  const row = await db
-    .selectFrom('events')
-    .select(['id', 'status', 'source', 'lead_id', 'error', 'created_at', 'processed_at'])
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('id', '=', eventId)
-    .executeTakeFirst();
+  const row = await workspaceRow(db, 'events', ctx.workspaceId, { id: eventId }, [
+    'id',
+    'status',
+    'source',
+    'lead_id',
+    'error',
+    'created_at',
+    'processed_at',
+  ]);
   if (!row) return null;
   return {
     id: row.id,

@@ -2,7 +2,7 @@ import { type Clock, inWorkspace, LeadloopError } from '../core/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { CalendlyAnswer, Engagements, InboundReply, MeetingBooking } from '../http/index.ts';
 import { normaliseEmail } from '../leads/index.ts';
-import { type Db, fromJson, type Store } from '../store/index.ts';
+import { type Db, fromJson, type Store, workspaceRow } from '../store/index.ts';
 import { parseCalendly, verifyCalendly } from './calendly-inbound.ts';
 
 /** Message ids in a header value: `<…>` tokens, as In-Reply-To and References carry them. */
@@ -129,12 +129,7 @@ export function createEngagements(options: {
     recordMeeting: (workspaceId, meeting: MeetingBooking) =>
       inWorkspace(workspaceId, async () => {
         const result = await store.transaction(async (trx) => {
-          const lead = await trx
-            .selectFrom('leads')
-            .select('id')
-            .where('workspace_id', '=', workspaceId)
-            .where('id', '=', meeting.leadId)
-            .executeTakeFirst();
+          const lead = await workspaceRow(trx, 'leads', workspaceId, { id: meeting.leadId }, ['id']);
           if (!lead)
             throw new LeadloopError('not_found', 'no such lead in this workspace', {
               issues: [{ field: 'body.leadId', reason: 'no such lead' }],

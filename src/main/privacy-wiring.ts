@@ -15,7 +15,7 @@ import {
 } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { TrainingExclusions } from '../scoring/index.ts';
-import { type Db, dbOf, fromJson, toJson } from '../store/index.ts';
+import { type Db, dbOf, fromJson, toJson, workspaceRow } from '../store/index.ts';
 import type { WorkflowPrivacy } from './workflow-wiring.ts';
 
 export const contactNormaliser: ContactNormaliser = {
@@ -281,12 +281,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
 export function chatEventGpc(chats: ChatStore) {
   void chats;
   return async (db: Db, ctx: WorkspaceContext, eventId: string): Promise<boolean> => {
-    const row = await db
-      .selectFrom('chat_sessions')
-      .select('state')
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where('event_id', '=', eventId)
-      .executeTakeFirst();
+    const row = await workspaceRow(db, 'chat_sessions', ctx.workspaceId, { event_id: eventId }, ['state']);
     if (!row) return false;
     const state = fromJson<{ context?: { gpc?: boolean }; consent?: { gpc?: boolean } | null }>(
       row.state,

@@ -1,12 +1,8 @@
-import type { AuditLog } from '../compliance/index.ts';
-import type { Clock, IdGenerator } from '../core/index.ts';
 import { type CouncilService, normaliseCountry, normaliseIndustry, regionOf } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { Privacy } from '../privacy/index.ts';
-import type { Queue } from '../queue/index.ts';
-import { createPredictiveScoring, type PredictiveScoring, type RulesRepository } from '../scoring/index.ts';
-import type { Store } from '../store/index.ts';
-import { fromJson } from '../store/index.ts';
+import { createPredictiveScoring, type PredictiveScoring } from '../scoring/index.ts';
+import { fromJson, workspaceRow } from '../store/index.ts';
 import type { WorkflowEngine } from '../workflows/index.ts';
 import { trainingExclusions } from './privacy-wiring.ts';
 
@@ -15,25 +11,19 @@ import { trainingExclusions } from './privacy-wiring.ts';
  * workflow engine are built after scoring (they read its scores), so they are reached through
  * `later`, called only once an outcome is recorded.
  */
-export function wirePredictive(options: {
-  store: Store;
-  queue: Queue;
-  audit: AuditLog;
-  rules: RulesRepository;
-  clock: Clock;
-  ids: IdGenerator;
-  events: DomainEventLog;
-  privacy: Privacy;
-  later: { council(): CouncilService; workflowEngine(): WorkflowEngine };
-}): PredictiveScoring {
-  const { store, queue, audit, rules, clock, ids, events, privacy, later } = options;
+export function wirePredictive(
+  options: Pick<
+    Parameters<typeof createPredictiveScoring>[0],
+    'store' | 'queue' | 'audit' | 'rules' | 'clock' | 'ids'
+  > & {
+    events: DomainEventLog;
+    privacy: Privacy;
+    later: { council(): CouncilService; workflowEngine(): WorkflowEngine };
+  },
+): PredictiveScoring {
+  const { events, privacy, later, ...scoring } = options;
   return createPredictiveScoring({
-    store,
-    queue,
-    audit,
-    rules,
-    clock,
-    ids,
+    ...scoring,
     // Cross-capability reaction, wired once here so the API and `leadloop outcomes import` agree:
     // a new or changed outcome tells the council's router whether its advice paid off.
     onOutcome: async (ctx, leadId, converted) => {
@@ -45,12 +35,11 @@ export function wirePredictive(options: {
       // Conversions and value reach the analytics rollups as a domain event committed with the outcome.
       // The lead's source and the prediction ride along (no personal data) for the rollups.
       async (db, ctx, outcome) => {
-        const lead = await db
-          .selectFrom('leads')
-          .select(['source', 'country', 'attributes'])
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('id', '=', outcome.leadId)
-          .executeTakeFirst();
+        const lead = await workspaceRow(db, 'leads', ctx.workspaceId, { id: outcome.leadId }, [
+          'source',
+          'country',
+          'attributes',
+        ]);
         // The lead's segments, so the optimiser's conversion detectors can watch each one: the
         // council's closed vocabularies of industry and region (a value outside them is left out,
         // which also keeps free text out of the event), and the playbook of its latest chat.
@@ -68,12 +57,13 @@ export function wirePredictive(options: {
         );
         const region = regionOf(normaliseCountry(lead?.country ?? null));
         // The champion's probability taken before the outcome was known (for calibration).
-        const prediction = await db
-          .selectFrom('lead_outcomes')
-          .select('probability')
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('lead_id', '=', outcome.leadId)
-          .executeTakeFirst();
+        const prediction = await workspaceRow(
+          db,
+          'lead_outcomes',
+          ctx.workspaceId,
+          { lead_id: outcome.leadId },
+          ['probability'],
+        );
         const predicted = prediction?.probability == null ? null : Number(prediction.probability);
         await events.append(db, ctx.workspaceId, [
           {

@@ -19,7 +19,7 @@ import { readSplitWeights } from '../optimiser/index.ts';
 import type { ConsentEntryInput, ConsentStateReader } from '../privacy/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Db, Store } from '../store/index.ts';
-import { fromJson } from '../store/index.ts';
+import { fromJson, workspaceRow } from '../store/index.ts';
 import {
   type ConsentPort,
   type CouncilPort,
@@ -151,12 +151,7 @@ function createDefaultConsentPort(): ConsentPort {
         .where('workspace_id', '=', ctx.workspaceId)
         .where('lead_id', '=', leadId)
         .execute();
-      const lead = await db
-        .selectFrom('leads')
-        .select('attributes')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .executeTakeFirst();
+      const lead = await workspaceRow(db, 'leads', ctx.workspaceId, { id: leadId }, ['attributes']);
       const attributes = fromJson<Record<string, unknown>>(lead?.attributes, {});
       const purposes = new Set<string>();
       const written = new Set<string>();

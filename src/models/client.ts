@@ -178,6 +178,20 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
   const record = (workspaceId: string, target: Target, outcome: ModelCallOutcome, usage: ModelUsage) =>
     meter.record({ workspaceId, provider: target.provider, model: target.model, outcome, ...usage });
 
+  /**
+   * Records a failed attempt on the configured model and says why it failed. A caller's own abort is
+   * not the model's failure: it is recorded as `aborted` and the caller's reason is rethrown.
+   */
+  const primaryFailed = (request: ModelCallOptions, error: unknown, timedOut: boolean): Failure => {
+    if (request.signal?.aborted) {
+      record(request.workspaceId, primary, 'aborted', NO_USAGE);
+      throw request.signal.reason;
+    }
+    const failure = classify(error, timedOut);
+    record(request.workspaceId, primary, failure.outcome, failure.usage);
+    return failure;
+  };
+
   async function admit(request: ModelCallOptions & ModelPrompt): Promise<BudgetReservation | undefined> {
     if (request.workspaceId.trim() === '') {
       throw new LeadloopError('internal', 'a model call needs a workspaceId');
@@ -254,12 +268,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
         spent.push(attempt.usage);
         return { ...attempt, target: primary, fallback: null };
       } catch (error) {
-        if (request.signal?.aborted) {
-          record(request.workspaceId, primary, 'aborted', NO_USAGE);
-          throw request.signal.reason;
-        }
-        const failure = classify(error, timedOut());
-        record(request.workspaceId, primary, failure.outcome, failure.usage);
+        const failure = primaryFailed(request, error, timedOut());
         spent.push(failure.usage);
         if (!canFallBack) throw finalError(primary, failure, error);
         const fallback: ModelFallback = {
@@ -419,12 +428,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
           answered = yield* streamFrom(primary, signal, state);
           record(request.workspaceId, primary, 'ok', answered.usage);
         } catch (error) {
-          if (request.signal?.aborted) {
-            record(request.workspaceId, primary, 'aborted', NO_USAGE);
-            throw request.signal.reason;
-          }
-          const failure = classify(error, timedOut());
-          record(request.workspaceId, primary, failure.outcome, failure.usage);
+          const failure = primaryFailed(request, error, timedOut());
           // Once text reached the visitor, swapping in another model's reply would garble it.
           if (!canFallBack || state.emitted) throw finalError(primary, failure, error);
           fallback = { from: primary.spec, reason: failure.reason, message: failure.message };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../core/index.ts';
 import type { ConsentEventsTable, Db } from '../store/index.ts';
-import { fixedChunks } from '../store/index.ts';
+import { fixedChunks, workspaceRows } from '../store/index.ts';
 import { type ConsentMethod, DEFAULT_ALLOWED, DEFAULT_BASIS, PURPOSES, type Purpose } from './purposes.ts';
 
 type ConsentAction = 'grant' | 'withdraw';
@@ -149,15 +149,11 @@ export function createConsentLedger(options: {
   const { clock, ids, audit } = options;
 
   async function history(db: Db, ctx: WorkspaceContext, leadId: string): Promise<ConsentEntry[]> {
-    const rows = await db
-      .selectFrom('consent_events')
-      .selectAll()
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where('lead_id', '=', leadId)
-      .orderBy('occurred_at')
-      .orderBy('recorded_at')
-      .orderBy('id')
-      .execute();
+    const rows = await workspaceRows(db, 'consent_events', ctx.workspaceId, { lead_id: leadId }, [
+      'occurred_at',
+      'recorded_at',
+      'id',
+    ]);
     return rows.map(toEntry);
   }
 

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { WorkspaceContext } from '../core/index.ts';
 import { unreachable } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
@@ -96,33 +96,8 @@ export function columnHolder(options: {
       );
     return out;
   };
-  return {
-    name: options.name,
-    tables: [table],
-    action: 'delete',
-    async export(scope) {
-      const rows = new Map<string, Record<string, unknown>>();
-      for (const condition of conditions(scope)) {
-        const result = await sql<
-          Record<string, unknown>
-        >`select * from ${sql.table(table)} where ${condition}`.execute(scope.db);
-        for (const row of result.rows)
-          rows.set(
-            JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
-            row,
-          );
-      }
-      return [...rows.values()];
-    },
-    async erase(scope) {
-      let removed = 0;
-      for (const condition of conditions(scope)) {
-        const result = await sql`delete from ${sql.table(table)} where ${condition}`.execute(scope.db);
-        removed += Number(result.numAffectedRows ?? 0);
-      }
-      return removed;
-    },
-  };
+  // A row that names both the lead and one of its events matches both statements: export it once.
+  return deletingHolder(options.name, table, conditions, true);
 }
 
 /**
@@ -156,19 +131,39 @@ export function mentionHolder(options: {
     }
     return out;
   };
+  return deletingHolder(options.name, table, conditions, false);
+}
+
+/**
+ * A holder of `table` whose subject's rows are those meeting any of `conditions` (one statement
+ * each): export selects them (each once when `distinct`: a row may meet several), erasure deletes them.
+ */
+function deletingHolder(
+  name: string,
+  table: string,
+  conditions: (scope: SubjectScope) => RawBuilder<unknown>[],
+  distinct: boolean,
+): PersonalDataHolder {
   return {
-    name: options.name,
+    name,
     tables: [table],
     action: 'delete',
     async export(scope) {
-      const rows: Record<string, unknown>[] = [];
+      const rows = new Map<string, Record<string, unknown>>();
+      const all: Record<string, unknown>[] = [];
       for (const condition of conditions(scope)) {
         const result = await sql<
           Record<string, unknown>
         >`select * from ${sql.table(table)} where ${condition}`.execute(scope.db);
-        rows.push(...result.rows);
+        if (!distinct) all.push(...result.rows);
+        else
+          for (const row of result.rows)
+            rows.set(
+              JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
+              row,
+            );
       }
-      return rows;
+      return distinct ? [...rows.values()] : all;
     },
     async erase(scope) {
       let removed = 0;

@@ -11,6 +11,7 @@ import {
 } from '../core/index.ts';
 import type { JobContext, PeriodicJob, Queue } from '../queue/index.ts';
 import type { Store } from '../store/index.ts';
+import { workspaceRow } from '../store/index.ts';
 import {
   type ConsentEntry,
   type ConsentEntryInput,
@@ -174,14 +175,7 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
   });
 
   async function leadExists(ctx: WorkspaceContext, leadId: string) {
-    return (
-      (await db
-        .selectFrom('leads')
-        .select('id')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .executeTakeFirst()) !== undefined
-    );
+    return (await workspaceRow(db, 'leads', ctx.workspaceId, { id: leadId }, ['id'])) !== undefined;
   }
   const noLead = (leadId: string) =>
     new LeadloopError('not_found', `lead ${leadId} not found in this workspace`, {
@@ -195,12 +189,7 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
     actor: Actor,
   ) {
     return store.transaction(async (trx) => {
-      const lead = await trx
-        .selectFrom('leads')
-        .select('id')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .executeTakeFirst();
+      const lead = await workspaceRow(trx, 'leads', ctx.workspaceId, { id: leadId }, ['id']);
       if (!lead) throw noLead(leadId);
       const recorded = await ledger.record(trx, ctx, leadId, entries, actor);
       return { recorded, state: await ledger.state(trx, ctx, leadId) };
@@ -268,12 +257,10 @@ export function createPrivacy(options: PrivacyOptions): Privacy {
     async recordGpcSignal(workspaceId, eventId) {
       await inWorkspace(workspaceId, () =>
         store.transaction(async (trx) => {
-          const event = await trx
-            .selectFrom('events')
-            .select(['lead_id', 'status'])
-            .where('workspace_id', '=', workspaceId)
-            .where('id', '=', eventId)
-            .executeTakeFirst();
+          const event = await workspaceRow(trx, 'events', workspaceId, { id: eventId }, [
+            'lead_id',
+            'status',
+          ]);
           if (!event) return;
           if (event.lead_id) {
             const ws = await trx

@@ -2,7 +2,7 @@ import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
 import { changeLead } from '../leads/index.ts';
 import type { Db, PrivacyRequestsTable } from '../store/index.ts';
-import { toJson } from '../store/index.ts';
+import { toJson, workspaceRow } from '../store/index.ts';
 import type { ConsentEntryInput, ConsentLedger } from './consent-ledger.ts';
 import type { HolderRegistry, SubjectScope } from './holders.ts';
 import type { Changes } from './request-schema.ts';
@@ -101,12 +101,7 @@ export function createRequestEffects(options: {
     if (changes.country) set.country = changes.country.toUpperCase();
     const now = clock.now();
     for (const leadId of scope.leadIds) {
-      const lead = await db
-        .selectFrom('leads')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('id', '=', leadId)
-        .executeTakeFirst();
+      const lead = await workspaceRow(db, 'leads', ctx.workspaceId, { id: leadId });
       if (!lead) continue;
       const diff: Record<string, { from: unknown; to: unknown }> = {};
       for (const [field, value] of Object.entries(set)) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
 import type { Db, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import { fromJson, toJson, workspaceRow } from '../store/index.ts';
 import type { HolderRegistry } from './holders.ts';
 import { scopeOfLeads } from './subject-scope.ts';
 
@@ -104,11 +104,7 @@ export function createRetention(options: {
   const { store, clock, audit, holders, targets } = options;
 
   async function get(db: Db, ctx: WorkspaceContext) {
-    const row = await db
-      .selectFrom('privacy_retention')
-      .selectAll()
-      .where('workspace_id', '=', ctx.workspaceId)
-      .executeTakeFirst();
+    const row = await workspaceRow(db, 'privacy_retention', ctx.workspaceId, {});
     return {
       // A policy saved before a category existed keeps that category's default.
       policy: row

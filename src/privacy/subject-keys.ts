@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createSecretBox, type SecretBox, type WorkspaceContext } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
+import { workspaceRow } from '../store/index.ts';
 
 /**
  * Per-subject keys for crypto-shredding. Personal data the audit trail must hold (a request's
@@ -55,12 +56,7 @@ export function createSubjectKeys(options: {
     subject: string,
     create: boolean,
   ): Promise<SecretBox | null> {
-    const row = await db
-      .selectFrom('privacy_subject_keys')
-      .select('key_sealed')
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where('subject', '=', subject)
-      .executeTakeFirst();
+    const row = await workspaceRow(db, 'privacy_subject_keys', ctx.workspaceId, { subject }, ['key_sealed']);
     if (row)
       return createSecretBox(Buffer.from(master.open(row.key_sealed, keyContext(ctx, subject)), 'base64'));
     if (!create) return null;

@@ -1,5 +1,6 @@
 import type { WorkspaceContext } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
+import { workspaceRow } from '../store/index.ts';
 import type { SubjectScope } from './holders.ts';
 
 /** How a person is named in a request: by email, phone or a lead id (at least one). */
@@ -80,12 +81,7 @@ export async function resolveSubject(
   }
   // A lead id given alone that names no lead of this workspace matches nothing.
   if (ref.leadId && emails.size === 0 && phones.size === 0) {
-    const exists = await db
-      .selectFrom('leads')
-      .select('id')
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where('id', '=', ref.leadId)
-      .executeTakeFirst();
+    const exists = await workspaceRow(db, 'leads', ctx.workspaceId, { id: ref.leadId }, ['id']);
     if (!exists) leadIds.delete(ref.leadId);
   }
 

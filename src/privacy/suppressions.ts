@@ -1,6 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import { type Actor, LeadloopError, type WorkspaceContext } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
+import { workspaceRow } from '../store/index.ts';
 import type { SubjectKeys } from './subject-keys.ts';
 import type { ContactNormaliser } from './subject-scope.ts';
 
@@ -111,12 +112,12 @@ export function createSuppressionList(options: {
         });
       const hash = keys.suppressionHash(ctx, kind, value);
       return store.transaction(async (trx) => {
-        const row = await trx
-          .selectFrom('privacy_suppressions')
-          .select(['hash', 'kind', 'reason', 'created_at'])
-          .where('workspace_id', '=', ctx.workspaceId)
-          .where('hash', '=', hash)
-          .executeTakeFirst();
+        const row = await workspaceRow(trx, 'privacy_suppressions', ctx.workspaceId, { hash }, [
+          'hash',
+          'kind',
+          'reason',
+          'created_at',
+        ]);
         await audit.append(trx, ctx.workspaceId, {
           actor,
           action: 'privacy.suppression_checked',

@@ -2,7 +2,7 @@ import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, IdGenerator } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { Db, ScoringModelsTable, Store } from '../store/index.ts';
-import { fromJson, prepared, toJson } from '../store/index.ts';
+import { fromJson, prepared, toJson, workspaceRow } from '../store/index.ts';
 import type { CandidateSummary, FeatureKind, FeatureSpec, Scorer, ScoringModel } from './ml/index.ts';
 import { createScorer, parseScoringModel, serializeModel } from './ml/index.ts';
 
@@ -194,12 +194,7 @@ export function createModelVersionRegistry(options: {
   const scorers = new Map<string, Scorer>();
 
   const get = async (db: Db, workspaceId: string, version: number) => {
-    const row = await db
-      .selectFrom('scoring_models')
-      .select(VIEW_COLUMNS)
-      .where('workspace_id', '=', workspaceId)
-      .where('version', '=', version)
-      .executeTakeFirst();
+    const row = await workspaceRow(db, 'scoring_models', workspaceId, { version }, VIEW_COLUMNS);
     return row ? toView(row) : null;
   };
 
@@ -290,12 +285,7 @@ export function createModelVersionRegistry(options: {
     async scorer(db, workspaceId, model) {
       const cached = scorers.get(model.id);
       if (cached) return cached;
-      const row = await db
-        .selectFrom('scoring_models')
-        .select('model')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', model.id)
-        .executeTakeFirst();
+      const row = await workspaceRow(db, 'scoring_models', workspaceId, { id: model.id }, ['model']);
       if (!row) throw new LeadloopError('not_found', `model ${model.id} not found in this workspace`);
       const scorer = createScorer(parseScoringModel(JSON.parse(row.model)), { topFactors: 3 });
       if (scorers.size >= MAX_CACHED_SCORERS) scorers.delete(scorers.keys().next().value as string);

@@ -1,7 +1,7 @@
 import type { Actor, WorkspaceContext } from '../core/index.ts';
 import type { PipelineStage, ScoreLine, ScoringLeadFields, StageContext } from '../leads/index.ts';
 import type { Db } from '../store/index.ts';
-import { dbOf, fromJson, toJson } from '../store/index.ts';
+import { dbOf, fromJson, toJson, workspaceRow } from '../store/index.ts';
 import { leadRecord, segmentOf } from './lead-features.ts';
 import type { ScoreFactor } from './ml/index.ts';
 import type { ActiveModel, ModelVersionRegistry } from './model-version-registry.ts';
@@ -97,12 +97,7 @@ export function createPredictor(registry: ModelVersionRegistry): Predictor {
       };
     },
     async stored(db, workspaceId, leadId) {
-      const row = await db
-        .selectFrom('lead_scores')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('lead_id', '=', leadId)
-        .executeTakeFirst();
+      const row = await workspaceRow(db, 'lead_scores', workspaceId, { lead_id: leadId });
       if (!row) return null;
       return {
         modelVersion: Number(row.model_version),

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock, WorkspaceContext } from '../core/index.ts';
 import type { Db, Store, UnitOfWork } from '../store/index.ts';
-import { dbOf, fromJson, toJson } from '../store/index.ts';
+import { dbOf, fromJson, toJson, workspaceRow } from '../store/index.ts';
 import { DEFAULT_RULE_SET, type PointRule, type RuleSet, ruleSetSchema } from './point-rules.ts';
 
 interface StoredRuleSet extends RuleSet {
@@ -49,11 +49,7 @@ export function createRulesRepository(options: {
   return repository;
 
   async function read(db: Db, ctx: WorkspaceContext): Promise<StoredRuleSet> {
-    const row = await db
-      .selectFrom('scoring_rules')
-      .selectAll()
-      .where('workspace_id', '=', ctx.workspaceId)
-      .executeTakeFirst();
+    const row = await workspaceRow(db, 'scoring_rules', ctx.workspaceId, {});
     if (!row) return { ...DEFAULT_RULE_SET, version: 0, updatedAt: null };
     return {
       rules: fromJson<PointRule[]>(row.rules, []),
@@ -67,11 +63,7 @@ export function createRulesRepository(options: {
     const parsed = ruleSetSchema.parse(ruleSet);
     const now = clock.now();
     return store.transaction(async (trx) => {
-      const current = await trx
-        .selectFrom('scoring_rules')
-        .select('version')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .executeTakeFirst();
+      const current = await workspaceRow(trx, 'scoring_rules', ctx.workspaceId, {}, ['version']);
       const version = (current?.version ?? 0) + 1;
       if (current) {
         await trx

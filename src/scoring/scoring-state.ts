@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type ScoringLeadFields, toLead } from '../leads/index.ts';
 import type { Db, LeadsTable } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import { fromJson, toJson, workspaceRow } from '../store/index.ts';
 
 const SEGMENT_BY =
   /^(source|country|seniority|utm\.(source|medium|campaign|term|content)|attributes\.[A-Za-z0-9_.-]{1,100})$/;
@@ -101,11 +101,7 @@ const EMPTY_LEARNING: LearningState = { outcomesSinceTraining: 0, retrainPending
 
 /** The workspace's scoring state; defaults when nothing was stored yet. */
 export async function readState(db: Db, workspaceId: string): Promise<ScoringState> {
-  const row = await db
-    .selectFrom('scoring_state')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
+  const row = await workspaceRow(db, 'scoring_state', workspaceId, {});
   if (!row)
     return {
       settings: DEFAULT_SCORING_SETTINGS,

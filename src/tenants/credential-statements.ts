@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DialectName } from '../store/index.ts';
+import { workspaceRow } from '../store/index.ts';
 
 /*
  * Reads and writes of the key tables, webhook secrets and workspace settings. On PostgreSQL the
@@ -94,12 +95,7 @@ export async function revokeApiKey(
     const row = rows[0];
     return { outcome: row?.outcome ?? 'missing', remainingAdminKeys: Number(row?.remaining_admin_keys ?? 0) };
   }
-  const row = await trx
-    .selectFrom('api_keys')
-    .select('revoked_at')
-    .where('id', '=', input.id)
-    .where('workspace_id', '=', input.workspaceId)
-    .executeTakeFirst();
+  const row = await workspaceRow(trx, 'api_keys', input.workspaceId, { id: input.id }, ['revoked_at']);
   let outcome: RevokeOutcome = 'missing';
   if (row && row.revoked_at !== null) outcome = 'already_revoked';
   else if (row) {

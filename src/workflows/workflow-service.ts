@@ -1,6 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import { type Actor, type Clock, type IdGenerator, LeadloopError } from '../core/index.ts';
 import type { Store } from '../store/index.ts';
+import { workspaceRow, workspaceRows } from '../store/index.ts';
 import { parseWorkflow, type Workflow, type WorkflowIssue } from './dsl/index.ts';
 import type { WorkflowEngine } from './engine/engine.ts';
 import type { HookStore } from './inbound/hook-store.ts';
@@ -137,13 +138,13 @@ export function createWorkflowService(options: {
   async function get(ws: WorkspaceRef, id: string, version?: number): Promise<WorkflowDetail> {
     const r = await row(ws, id);
     const v = version ?? r.latest_version;
-    const stored = await db
-      .selectFrom('workflow_versions')
-      .select('definition')
-      .where('workspace_id', '=', ws.workspaceId)
-      .where('workflow_id', '=', id)
-      .where('version', '=', v)
-      .executeTakeFirst();
+    const stored = await workspaceRow(
+      db,
+      'workflow_versions',
+      ws.workspaceId,
+      { workflow_id: id, version: v },
+      ['definition'],
+    );
     if (!stored)
       throw new LeadloopError('not_found', `workflow ${id} has no version ${v}`, {
         issues: [{ field: 'query.version', reason: 'no such version' }],
@@ -429,20 +430,9 @@ export function createWorkflowService(options: {
       return rows.map(runSummary);
     },
     async getRun(ws, runId) {
-      const run = await db
-        .selectFrom('workflow_runs')
-        .selectAll()
-        .where('workspace_id', '=', ws.workspaceId)
-        .where('id', '=', runId)
-        .executeTakeFirst();
+      const run = await workspaceRow(db, 'workflow_runs', ws.workspaceId, { id: runId });
       if (!run) throw notFound('run', runId);
-      const steps = await db
-        .selectFrom('workflow_steps')
-        .selectAll()
-        .where('workspace_id', '=', ws.workspaceId)
-        .where('run_id', '=', runId)
-        .orderBy('seq')
-        .execute();
+      const steps = await workspaceRows(db, 'workflow_steps', ws.workspaceId, { run_id: runId }, ['seq']);
       return {
         ...runSummary(run),
         steps: steps.map((s) => ({
@@ -460,12 +450,7 @@ export function createWorkflowService(options: {
       };
     },
     async cancelRun(ws, runId, actor, reason) {
-      const run = await db
-        .selectFrom('workflow_runs')
-        .selectAll()
-        .where('workspace_id', '=', ws.workspaceId)
-        .where('id', '=', runId)
-        .executeTakeFirst();
+      const run = await workspaceRow(db, 'workflow_runs', ws.workspaceId, { id: runId });
       if (!run) throw notFound('run', runId);
       const cancelled = await engine.cancelRun(ws.workspaceId, runId, actor, reason);
       if (!cancelled)

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { HttpApp } from '../../src/http/index.ts';
 import {
@@ -50,4 +53,17 @@ export function useAppWithWorkspace(
   });
   after(() => stopTestApp(app));
   return app;
+}
+
+/**
+ * A temporary directory for the suite (call it inside `describe`): made before its tests and removed
+ * after them. Like {@link useTestApp}, `path` is filled in when `before` runs: read it in test bodies.
+ */
+export function useTempDir(prefix: string): { path: string } {
+  const dir = { path: '' };
+  before(() => {
+    dir.path = mkdtempSync(join(tmpdir(), prefix));
+  });
+  after(() => rmSync(dir.path, { recursive: true, force: true }));
+  return dir;
 }

@@ -41,13 +41,27 @@ export async function runCommand(
   return { code, stdout, stderr };
 }
 
+/** Runs the real CLI (`src/main/cli.ts`) in a child process, logging warnings only; `env` overrides this process's. */
+export function spawnCli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [join(import.meta.dirname, '../../src/main/cli.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+  });
+}
+
+/** Creates a workspace with `leadloop workspace create --json` in a SQLite data directory: what it prints. */
+export function cliWorkspace(
+  dataDir: string,
+  name: string,
+): Record<string, string> & { workspaceId: string } {
+  const created = spawnCli(['workspace', 'create', name, '--data-dir', dataDir, '--json']);
+  assert.equal(created.status, 0, created.stderr);
+  return JSON.parse(created.stdout) as Record<string, string> & { workspaceId: string };
+}
+
 /** Runs `leadloop audit verify` on a SQLite data directory and asserts every chain is intact. */
 export function assertAuditIntact(dataDir: string): void {
-  const verify = spawnSync(
-    process.execPath,
-    [join(import.meta.dirname, '../../src/main/cli.ts'), 'audit', 'verify', '--data-dir', dataDir],
-    { encoding: 'utf8' },
-  );
+  const verify = spawnCli(['audit', 'verify', '--data-dir', dataDir]);
   assert.equal(verify.status, 0, verify.stdout + verify.stderr);
   assert.match(verify.stdout, /audit trail intact/);
 }

@@ -198,7 +198,7 @@ export function outboxBrokers(env: NodeJS.ProcessEnv): OutboxBroker[] {
 }
 
 /** A private, memory-only Redis (never the machine's own), ready to accept connections. */
-async function startRedis(port: number): Promise<ChildProcess> {
+export async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

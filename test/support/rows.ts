@@ -8,6 +8,8 @@ import type { Database } from '../../src/store/index.ts';
  */
 type LeadRow = Insertable<Database['leads']>;
 type OutcomeRow = Insertable<Database['lead_outcomes']>;
+type WorkflowRunRow = Insertable<Database['workflow_runs']>;
+type WorkflowStepRow = Insertable<Database['workflow_steps']>;
 
 /** A lead row: no contact fields, no source, status `new`, score 0, created and updated at `at`. */
 export function leadRow(id: string, workspaceId: string, at: number, fields: Partial<LeadRow> = {}): LeadRow {
@@ -56,5 +58,55 @@ export function outcomeRow(
     challenger_probability: null,
     challenger_version: null,
     ...fields,
+  };
+}
+
+/** A finished manual run of version 1 of a workflow, for `leadId`, started and finished at `at`. */
+export function workflowRunRow(
+  id: string,
+  workspaceId: string,
+  workflowId: string,
+  leadId: string | null,
+  at: number,
+): WorkflowRunRow {
+  return {
+    id,
+    workspace_id: workspaceId,
+    workflow_id: workflowId,
+    version: 1,
+    engine_version: 1,
+    lead_id: leadId,
+    trigger: 'manual',
+    dedupe_key: id,
+    status: 'completed',
+    input: '{}',
+    error: null,
+    created_at: at,
+    updated_at: at,
+    finished_at: at,
+  };
+}
+
+/** A run's first step, completed at its first attempt at `at` with `output`. */
+export function workflowStepRow(
+  workspaceId: string,
+  runId: string,
+  step: { id: string; type: string; output: unknown },
+  at: number,
+): WorkflowStepRow {
+  return {
+    workspace_id: workspaceId,
+    run_id: runId,
+    step_key: step.id,
+    step_id: step.id,
+    type: step.type,
+    seq: 1,
+    status: 'completed',
+    attempts: 1,
+    output: JSON.stringify(step.output),
+    error: null,
+    wake_at: null,
+    started_at: at,
+    finished_at: at,
   };
 }

@@ -163,6 +163,35 @@ export async function stopTestApp(app: { runtime: TestRuntime; http: HttpApp }):
   await app.runtime.dispose();
 }
 
+/**
+ * A workspace created by the system actor (in `organisation`, else in an organisation of its own),
+ * flattened to the ids and keys suites hold on to.
+ */
+export async function testWorkspace(
+  runtime: Pick<Runtime, 'tenants'>,
+  name: string,
+  organisation?: string,
+): Promise<{
+  workspaceId: string;
+  organisationId: string;
+  apiKey: string;
+  webhookSecret: string;
+  widgetKey: string;
+}> {
+  const created = await runtime.tenants.createWorkspace({
+    name,
+    organisation,
+    actor: { type: 'system', id: 'test' },
+  });
+  return {
+    workspaceId: created.workspace.id,
+    organisationId: created.workspace.organisationId,
+    apiKey: created.apiKey,
+    webhookSecret: created.webhookSecret,
+    widgetKey: created.widgetKey,
+  };
+}
+
 /** {@link startTestApp} with one workspace created (workers not started). */
 export async function startAppWithWorkspace(
   dialect: TestDialect,
@@ -173,15 +202,6 @@ export async function startAppWithWorkspace(
   ws: { workspaceId: string; organisationId: string; apiKey: string };
 }> {
   const { runtime, http } = await startTestApp(dialect, options);
-  const created = await runtime.tenants.createWorkspace({
-    name: 'W',
-    organisation: 'Org',
-    actor: { type: 'system', id: 'test' },
-  });
-  const ws = {
-    workspaceId: created.workspace.id,
-    organisationId: created.workspace.organisationId,
-    apiKey: created.apiKey,
-  };
-  return { runtime, http, ws };
+  const { workspaceId, organisationId, apiKey } = await testWorkspace(runtime, 'W', 'Org');
+  return { runtime, http, ws: { workspaceId, organisationId, apiKey } };
 }

@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict';
 import { inWorkspace } from '../../src/core/index.ts';
 import type { HttpApp } from '../../src/http/index.ts';
 import { call } from './http.ts';
-import { startAppWithWorkspace, type TestDialect, type TestRuntime } from './runtime.ts';
+import { eventually, startAppWithWorkspace, type TestDialect, type TestRuntime } from './runtime.ts';
 
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('workflow-endpoint-secret-32bytes').toString('base64')}`;
 
@@ -114,4 +115,23 @@ export async function startWorkflowApp(
     await call(http.app, 'PUT', '/v1/scoring/rules', { key: ws.apiKey, body: { threshold: 0, rules: [] } });
   runtime.startWorkers(options.workers);
   return { runtime, http, ws: { workspaceId: ws.workspaceId, apiKey: ws.apiKey } };
+}
+
+/** Submits a lead through the API and waits until the pipeline has stored it (found by its e-mail): its id. */
+export async function submitLeadAndWait(
+  app: { runtime: TestRuntime; http: HttpApp },
+  ws: { workspaceId: string; apiKey: string },
+  body: { email: string } & Record<string, unknown>,
+): Promise<string> {
+  const accepted = await call(app.http.app, 'POST', '/v1/leads', { key: ws.apiKey, body });
+  assert.equal(accepted.status, 202);
+  return eventually(async () => {
+    const found = await app.runtime.inspect
+      .selectFrom('leads')
+      .select('id')
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('email', '=', body.email)
+      .executeTakeFirst();
+    return found?.id;
+  });
 }

@@ -1,7 +1,6 @@
 import type { Clock, WorkspaceContext } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
 import { fromJson, toJson } from '../../store/index.ts';
-import type { modelStreamsOf } from './model-streams.ts';
 import type { CountedMetric, MetricCounts, WorkflowActivity } from './ports.ts';
 import {
   EMPTY_MONITOR_STATE,
@@ -105,7 +104,8 @@ export async function refreshReferences(
   deps: {
     ctx: WorkspaceContext;
     countsBySegment: ReturnType<typeof createMonitorReads>['countsBySegment'];
-    models: ReturnType<typeof modelStreamsOf>;
+    /** The model streams' reference setter (`modelStreamsOf`), passed in: that file reads these counts. */
+    models: { reference(state: MonitorState, from: number, to: number): Promise<unknown> };
     metrics: MetricCounts;
     activity?: WorkflowActivity;
   },

@@ -41,13 +41,19 @@ export function bullmqJobId(delivery: Delivery): string {
 /** The BullMQ adapter of the queue port, plus `close()` for its Redis connections. */
 export type BullmqQueue = OutboxQueue;
 
+/** A pool's BullMQ queue on the producer's connection; `broken` once its connection check failed. */
+interface PoolQueue {
+  queue: BullQueue<Delivery, void, string>;
+  broken: boolean;
+}
+
 /** Redis as the outbox's broker: one BullMQ queue per pool; the producer connects on first use. */
 function createBullmqBroker(options: BullmqQueueOptions): Broker {
   const { redisUrl } = options;
   const prefix = options.prefix ?? 'leadloop';
   const onError = brokerErrors(options);
   // Made on first use: a process that only enqueues (the API role) never connects to Redis.
-  let producer: { redis: Redis; queues: Map<JobPool, BullQueue<Delivery, void, string>> } | null = null;
+  let producer: { redis: Redis; queues: Map<JobPool, PoolQueue> } | null = null;
   const producerFor = () => {
     if (!producer) {
       // Fails fast while Redis is away (no offline queue), so the relay never holds a database
@@ -64,12 +70,20 @@ function createBullmqBroker(options: BullmqQueueOptions): Broker {
   };
   const queueOf = (pool: JobPool) => {
     const { redis, queues } = producerFor();
-    let queue = queues.get(pool);
-    if (!queue) {
-      queue = new BullQueue<Delivery, void, string>(bullmqQueueName(pool), { connection: redis, prefix });
-      queue.on('error', onError);
-      queues.set(pool, queue);
-    }
+    const known = queues.get(pool);
+    if (known && !known.broken) return known.queue;
+    // BullMQ checks a queue's connection once, when the queue is made (an INFO for Redis's version),
+    // and a failed check fails every later call on that queue, even once Redis answers again. A
+    // queue made while the connection drops (the relay first needs a pool just as Redis goes away)
+    // would leave that pool's jobs queued for the life of the process: it is made again instead.
+    if (known) void known.queue.close().catch(() => {});
+    const queue = new BullQueue<Delivery, void, string>(bullmqQueueName(pool), { connection: redis, prefix });
+    queue.on('error', onError);
+    const made: PoolQueue = { queue, broken: false };
+    queue.waitUntilReady().catch(() => {
+      made.broken = true;
+    });
+    queues.set(pool, made);
     return queue;
   };
   return {
@@ -99,7 +113,7 @@ function createBullmqBroker(options: BullmqQueueOptions): Broker {
       if (!producer) return;
       const { redis, queues } = producer;
       producer = null;
-      for (const queue of queues.values()) await queue.close().catch(onError);
+      for (const { queue } of queues.values()) await queue.close().catch(onError);
       redis.disconnect();
     },
   };

@@ -165,8 +165,21 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
               nextSweep = clock.now() + Math.max(1000, Math.min(visibilityMs / 4, resendAfterMs, 15_000));
             }
             // A worker relays only the pools it runs: a pool nobody runs keeps its jobs in the database.
-            for (const pool of pools)
-              await relay.relay(pool, opts.concurrency * (options.bufferPerWorker ?? 4));
+            // One read says which pools have anything due (three round trips on PostgreSQL, where a
+            // read per pool cost three each, several times per workflow run).
+            const due = pools.length > 1 ? await relay.duePools(pools) : null;
+            for (const pool of pools) {
+              // One pool's broker failure must not starve the pools after it in the pass: before,
+              // a pool whose broker queue kept failing left every later pool's jobs queued for good
+              // (docs/decisions/2026-12-06-workflow-round-trips-postgres.md, point 3).
+              try {
+                await relay.relay(pool, opts.concurrency * (options.bufferPerWorker ?? 4), {
+                  ...(due ? { due: due.has(pool) } : {}),
+                });
+              } catch (error) {
+                onError(error);
+              }
+            }
           } catch (error) {
             onError(error);
           }

@@ -1,4 +1,5 @@
 import { unreachable } from '../../core/index.ts';
+import { baseLogOdds, classWeights } from './class-weight.ts';
 import type { EncodedRows } from './feature-pipeline.ts';
 import type { BoostedTreesModel, TreeNodes } from './forest.ts';
 import { compileForest, forestMargin } from './forest.ts';
@@ -103,15 +104,8 @@ export function trainBoostedTrees(
   for (let f = 0; f < F; f++) binOffset[f + 1] = binOffset[f]! + (binCounts[f] as number);
   const totalBins = binOffset[F]!;
 
-  let totalWeight = 0;
-  let positiveWeight = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights ? weights[i]! : 1;
-    totalWeight += w;
-    if (labels[i] === 1) positiveWeight += w;
-  }
-  const rate = Math.min(1 - 1e-6, Math.max(1e-6, positiveWeight / totalWeight));
-  const baseScore = Math.log(rate / (1 - rate));
+  const classes = classWeights(labels, weights, n);
+  const baseScore = baseLogOdds(classes.positive, classes.total);
 
   const margin = new Float64Array(n).fill(baseScore);
   const grad = new Float64Array(n);

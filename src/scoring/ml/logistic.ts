@@ -1,3 +1,4 @@
+import { baseLogOdds, classWeights } from './class-weight.ts';
 import type { EncodedRows } from './feature-pipeline.ts';
 
 /** A fitted L2-regularised logistic regression over the pipeline's design columns. */
@@ -51,13 +52,7 @@ export function trainLogistic(
   const tolerance = options.tolerance ?? 1e-5;
   const weights = options.weights;
   const { designIndex, designValue } = data;
-  let totalWeight = 0;
-  let positiveWeight = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weights ? weights[i]! : 1;
-    totalWeight += w;
-    if (labels[i] === 1) positiveWeight += w;
-  }
+  const { total: totalWeight, positive: positiveWeight } = classWeights(labels, weights, n);
   const means = new Float64Array(designWidth);
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i]! : 1;
@@ -70,8 +65,7 @@ export function trainLogistic(
     theta[0] = options.initial.intercept;
     theta.set(options.initial.coefficients, 1);
   } else {
-    const rate = Math.min(1 - 1e-6, Math.max(1e-6, positiveWeight / totalWeight));
-    theta[0] = Math.log(rate / (1 - rate));
+    theta[0] = baseLogOdds(positiveWeight, totalWeight);
   }
 
   const evaluate = (x: Float64Array, grad: Float64Array): number => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock, SecretBox } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
+import { workspaceRow } from '../../store/index.ts';
 import type { WorkspaceRef } from '../ports.ts';
 
 /**
@@ -177,12 +178,10 @@ export function createCredentialStore(options: { box: SecretBox; clock: Clock })
       return Number(result.numDeletedRows) > 0;
     },
     async reveal(db, ctx, name, kind) {
-      const row = await db
-        .selectFrom('workflow_credentials')
-        .select(['kind', 'sealed'])
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('name', '=', name)
-        .executeTakeFirst();
+      const row = await workspaceRow(db, 'workflow_credentials', ctx.workspaceId, { name }, [
+        'kind',
+        'sealed',
+      ]);
       if (!row || row.kind !== kind) return null;
       const value = JSON.parse(box.open(row.sealed, contextOf(ctx.workspaceId, name))) as CredentialInput;
       return value.kind === kind ? (value as Extract<CredentialInput, { kind: typeof kind }>) : null;

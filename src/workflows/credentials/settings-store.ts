@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
-import { fromJson } from '../../store/index.ts';
+import { fromJson, workspaceRow } from '../../store/index.ts';
 import type { WorkspaceRef } from '../ports.ts';
 
 /** A workspace's workflow settings: where steps may send, who e-mail comes from, limits. */
@@ -54,11 +54,7 @@ export interface SettingsStore {
 export function createSettingsStore(options: { clock: Clock }): SettingsStore {
   return {
     async get(db, ctx) {
-      const row = await db
-        .selectFrom('workflow_settings')
-        .select('settings')
-        .where('workspace_id', '=', ctx.workspaceId)
-        .executeTakeFirst();
+      const row = await workspaceRow(db, 'workflow_settings', ctx.workspaceId, {}, ['settings']);
       if (!row) return DEFAULT_WORKSPACE_WORKFLOW_SETTINGS;
       const parsed = workspaceWorkflowSettingsSchema.safeParse(
         withoutRetiredKeys(fromJson<Record<string, unknown>>(row.settings, {})),

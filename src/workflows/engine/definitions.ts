@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
+import { workspaceRow } from '../../store/index.ts';
 import { type Step, stepMap, type Workflow } from '../dsl/index.ts';
 
 export interface LoadedVersion {
@@ -41,13 +42,13 @@ export function createDefinitionCache(options: {
     const key = `${workspaceId}:${workflowId}:${v}`;
     const hit = versions.get(key);
     if (hit) return hit;
-    const row = await db
-      .selectFrom('workflow_versions')
-      .select('definition')
-      .where('workspace_id', '=', workspaceId)
-      .where('workflow_id', '=', workflowId)
-      .where('version', '=', v)
-      .executeTakeFirst();
+    const row = await workspaceRow(
+      db,
+      'workflow_versions',
+      workspaceId,
+      { workflow_id: workflowId, version: v },
+      ['definition'],
+    );
     if (!row) return null;
     const workflow = JSON.parse(row.definition) as Workflow;
     const loaded = { id: workflowId, version: v, workflow, steps: stepMap(workflow) };
@@ -59,12 +60,11 @@ export function createDefinitionCache(options: {
   return {
     version,
     async runnable(db, workspaceId, workflowId, v) {
-      const row = await db
-        .selectFrom('workflows')
-        .select(['status', 'active_version', 'deleted_at'])
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', workflowId)
-        .executeTakeFirst();
+      const row = await workspaceRow(db, 'workflows', workspaceId, { id: workflowId }, [
+        'status',
+        'active_version',
+        'deleted_at',
+      ]);
       if (!row || row.deleted_at !== null) return null;
       if (v !== undefined) return version(db, workspaceId, workflowId, v);
       if (row.status !== 'active' || row.active_version === null) return null;

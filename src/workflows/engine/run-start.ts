@@ -1,7 +1,7 @@
 import type { Clock, IdGenerator } from '../../core/index.ts';
 import type { Queue } from '../../queue/index.ts';
 import type { Db } from '../../store/index.ts';
-import { fixedChunks, withSavepoint } from '../../store/index.ts';
+import { fixedChunks, withSavepoint, workspaceRow } from '../../store/index.ts';
 import type { ConsentPort, LeadPort } from '../ports.ts';
 import type { Admission } from './admission.ts';
 import type { DefinitionCache, LoadedVersion } from './definitions.ts';
@@ -80,13 +80,13 @@ export function createRunStarter(options: {
       .returning('id')
       .executeTakeFirst();
     if (!inserted) {
-      const existing = await db
-        .selectFrom('workflow_runs')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('workflow_id', '=', input.workflowId)
-        .where('dedupe_key', '=', input.dedupeKey)
-        .executeTakeFirst();
+      const existing = await workspaceRow(
+        db,
+        'workflow_runs',
+        workspaceId,
+        { workflow_id: input.workflowId, dedupe_key: input.dedupeKey },
+        ['id'],
+      );
       return existing ? { runId: existing.id, created: false } : null;
     }
     // Admitted at once: its database-only first steps run in the caller's transaction (the event's),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Clock, LeadloopError, type SecretBox } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
+import { workspaceRow } from '../../store/index.ts';
 import type { Workflow } from '../dsl/index.ts';
 import type { WorkspaceRef } from '../ports.ts';
 
@@ -96,12 +97,11 @@ export function createHookStore(options: { box: SecretBox; clock: Clock }): Hook
       return rows.map((r) => open(ctx.workspaceId, r));
     },
     async find(db, ctx, path) {
-      const row = await db
-        .selectFrom('workflow_hooks')
-        .select(['path', 'workflow_id', 'sealed_secret'])
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('path', '=', path)
-        .executeTakeFirst();
+      const row = await workspaceRow(db, 'workflow_hooks', ctx.workspaceId, { path }, [
+        'path',
+        'workflow_id',
+        'sealed_secret',
+      ]);
       return row ? open(ctx.workspaceId, row) : null;
     },
   };

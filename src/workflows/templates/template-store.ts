@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type IdGenerator, LeadloopError } from '../../core/index.ts';
 import type { Db } from '../../store/index.ts';
-import { fromJson } from '../../store/index.ts';
+import { fromJson, workspaceRow, workspaceRows } from '../../store/index.ts';
 import type { WorkspaceRef } from '../ports.ts';
 
 /** A template version's content: logic-less Mustache strings (no code runs in a template). */
@@ -123,12 +123,7 @@ export function createTemplateStore(options: { ids: IdGenerator }): TemplateStor
       issues: [{ field: 'path.id', reason: 'no such template' }],
     });
   async function get(db: Db, ctx: WorkspaceRef, id: string) {
-    const row = await db
-      .selectFrom('message_templates')
-      .selectAll()
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await workspaceRow(db, 'message_templates', ctx.workspaceId, { id });
     return row ? summary(row) : null;
   }
   async function insertVersion(
@@ -200,24 +195,18 @@ export function createTemplateStore(options: { ids: IdGenerator }): TemplateStor
       return insertVersion(db, ctx, id, next, content, by, now);
     },
     async list(db, ctx) {
-      const rows = await db
-        .selectFrom('message_templates')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
+      const rows = await workspaceRows(db, 'message_templates', ctx.workspaceId, {}, ['created_at', 'id']);
       return rows.map(summary);
     },
     get,
     async versions(db, ctx, id) {
-      const rows = await db
-        .selectFrom('message_template_versions')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .where('template_id', '=', id)
-        .orderBy('version')
-        .execute();
+      const rows = await workspaceRows(
+        db,
+        'message_template_versions',
+        ctx.workspaceId,
+        { template_id: id },
+        ['version'],
+      );
       return rows.map(version);
     },
     async resolve(db, ctx, id, pin) {
@@ -236,13 +225,10 @@ export function createTemplateStore(options: { ids: IdGenerator }): TemplateStor
       const row =
         (await query.executeTakeFirst()) ??
         (pin.version === undefined
-          ? await db
-              .selectFrom('message_template_versions')
-              .selectAll()
-              .where('workspace_id', '=', ctx.workspaceId)
-              .where('template_id', '=', id)
-              .where('version', '=', 1)
-              .executeTakeFirst()
+          ? await workspaceRow(db, 'message_template_versions', ctx.workspaceId, {
+              template_id: id,
+              version: 1,
+            })
           : undefined);
       return row ? { ...version(row), channel: head.channel } : null;
     },
