@@ -2,7 +2,8 @@
  * npm run bench:optimiser:segments — false alarms of the per-segment conversion streams. The live
  * monitor runs Page-Hinkley and ADWIN per segment (live/outcome-streams.ts); the main simulator
  * bench pools conversions into one pair. This runs the tuned loop with the live streams instead
- * (all, each industry, each source: the simulator has no region or second playbook), on the
+ * (all, each industry, source, region and playbook: regions are a seeded draw, playbooks the bank
+ * file's contact channel), on the
  * report seeds' no-change weeks and sudden-drop runs, with the live settings as they were
  * (`before`: no split of the alarm budget) and as they are (`after`), and reports false alarms per
  * simulated week in total, per family and per kind of conversion stream, the sudden drop's
@@ -11,7 +12,8 @@
  * of outcomes does not move: a blind spot by construction) and the broken workflow (bounced leads
  * never convert: every segment's conversion rate falls).
  *
- * Options: --null-weeks N (default 30), --runs N (runs per fault scenario, default 30), --data PATH.
+ * Options: --null-weeks N (default 30), --runs N (runs per fault scenario, default 30), --data PATH,
+ * --only-live (only the streams as the monitor runs them, merged into the results as `allKinds`).
  * Results go to bench/results/optimiser-segments.json.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     'null-weeks': { type: 'string', default: '30' },
     runs: { type: 'string', default: '30' },
     data: { type: 'string' },
+    'only-live': { type: 'boolean', default: false },
   },
 });
 const dataPath =
@@ -131,6 +134,18 @@ function measure(label: string, params: LoopParams) {
 }
 
 const started = Date.now();
+if (values['only-live']) {
+  // Only the streams as the monitor runs them, merged into the previous results under their own key.
+  const path = join(here, 'results', 'optimiser-segments.json');
+  const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+  const live = measure('per-segment live streams, all five kinds (as the monitor runs them)', {
+    ...tuned,
+    segmentOutcomes: true,
+  });
+  const allKinds = { weeks, faultRuns, result: live, seconds: (Date.now() - started) / 1000 };
+  writeFileSync(path, `${JSON.stringify({ ...previous, allKinds }, null, 2)}\n`);
+  process.exit(0);
+}
 const results = [
   measure('pooled conversion pair (the main bench)', tuned),
   measure('per-segment live streams, before the budget split', {

@@ -9,13 +9,15 @@ import { LeadloopError } from '../../core/index.ts';
  */
 export interface BankRow {
   industry: string;
+  /** The channel the bank reached the customer on (`contact`): the simulator's playbook segment. */
+  playbook?: string;
   features: readonly string[];
   converts: boolean;
 }
 
 export interface BankMaterial {
   /** Rows the simulator replays (four in five). */
-  replay: readonly { industry: string; score: number; converts: boolean }[];
+  replay: readonly { industry: string; playbook?: string; score: number; converts: boolean }[];
   /** Champion scores of the held-out training rows: the PSI reference. */
   trainingScores: readonly number[];
 }
@@ -44,11 +46,13 @@ export function parseBankCsv(text: string): BankRow[] {
   };
   const featureIdx = FEATURE_COLUMNS.map(at);
   const jobIdx = at('job');
+  const contactIdx = at('contact');
   const yIdx = at('y');
   return lines.slice(1).map((line) => {
     const cells = line.split(';').map(unquote);
     return {
       industry: cells[jobIdx] ?? 'unknown',
+      playbook: cells[contactIdx] ?? 'unknown',
       features: featureIdx.map((i, k) => `${FEATURE_COLUMNS[k]}=${cells[i] ?? ''}`),
       converts: cells[yIdx] === 'yes',
     };
@@ -80,7 +84,12 @@ export function prepareBankMaterial(rows: readonly BankRow[]): BankMaterial {
     return 1 / (1 + Math.exp(-logit));
   };
   return {
-    replay: replayRows.map((r) => ({ industry: r.industry, score: score(r), converts: r.converts })),
+    replay: replayRows.map((r) => ({
+      industry: r.industry,
+      ...(r.playbook ? { playbook: r.playbook } : {}),
+      score: score(r),
+      converts: r.converts,
+    })),
     trainingScores: training.map(score),
   };
 }

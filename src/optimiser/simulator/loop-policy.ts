@@ -36,7 +36,7 @@ export interface LoopParams {
    */
   residualBudget: number;
   /**
-   * Conversion outcomes watched per segment (all, each industry, each source) by the live monitor's
+   * Conversion outcomes watched per segment (all, each industry, source, region and playbook) by the live monitor's
    * own streams (live/outcome-streams.ts, its settings unless `outcomeOverrides` says otherwise)
    * instead of the one pooled Page-Hinkley and ADWIN pair above. Absent: pooled.
    */
@@ -196,7 +196,13 @@ export function createLoopPolicy(
         const outcomes = new Map<string, number>();
         const conversions = new Map<string, number>();
         for (const o of revealed)
-          for (const segment of ['all', `industry:${o.lead.industry}`, `source:${o.lead.source}`]) {
+          for (const segment of [
+            'all',
+            `industry:${o.lead.industry}`,
+            `source:${o.lead.source}`,
+            `region:${o.lead.region}`,
+            `playbook:${o.lead.playbook}`,
+          ]) {
             outcomes.set(segment, (outcomes.get(segment) ?? 0) + 1);
             if (o.converted) conversions.set(segment, (conversions.get(segment) ?? 0) + 1);
           }

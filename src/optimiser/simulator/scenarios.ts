@@ -35,6 +35,15 @@ export const SOURCE_MIX: readonly (readonly [string, number])[] = [
 /** Baseline drop-off at each of the playbook's four questions. */
 export const QUESTION_DROPOFF: readonly number[] = [0.06, 0.04, 0.05, 0.03];
 /** Workflow variants a qualified lead is split between, and their baseline bounce rate. */
+/** Lead regions (the council's six) and their shares: only the per-segment conversion streams read them. */
+export const REGION_MIX: readonly (readonly [string, number])[] = [
+  ['north_america', 0.35],
+  ['dach', 0.2],
+  ['uk', 0.15],
+  ['apac', 0.12],
+  ['latam', 0.1],
+  ['other', 0.08],
+];
 export const WORKFLOW_VARIANTS: readonly string[] = ['a', 'b'];
 export const BASELINE_BOUNCE = 0.03;
 /** Share of scores at or above the qualification threshold in the champion's training data. */
