@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createSeededRandom } from '../../core/index.ts';
+import { generateMinute } from './lead-stream.ts';
 import { type CellCall, type CellPolicy, simulatePooled } from './pooled-world.ts';
+import { REGION_MIX } from './scenarios.ts';
 import { simulateSplits } from './split-sim.ts';
 import { simulateReplies } from './workflow-replies.ts';
 
@@ -63,4 +66,32 @@ test('the reply simulation runs the live reply stream: quiet without a change, a
   // Replies to sends before the collapse keep arriving for about an hour: not found at once.
   assert.ok((collapse.medianDetectionMinutes ?? 0) > 10, JSON.stringify(collapse));
   assert.equal(collapse.otherStreamAlarms, 0);
+});
+
+test('simulated leads carry a region in the configured mix and their bank row’s playbook; the region is not drawn from the lead stream’s randomness', () => {
+  const material = {
+    replay: [
+      { industry: 'x', playbook: 'cellular', score: 0.5, converts: true },
+      { industry: 'y', score: 0.2, converts: false },
+    ],
+    trainingScores: [],
+  };
+  const regions = new Map<string, number>();
+  const random = createSeededRandom(7);
+  let leads = 0;
+  for (let minute = 0; minute < 2000; minute++)
+    for (const lead of generateMinute(material, random, minute)) {
+      leads += 1;
+      regions.set(lead.region, (regions.get(lead.region) ?? 0) + 1);
+      assert.equal(lead.playbook, lead.industry === 'x' ? 'cellular' : 'default');
+    }
+  for (const [name, share] of REGION_MIX) {
+    const seen = (regions.get(name) ?? 0) / leads;
+    assert.ok(Math.abs(seen - share) < 0.01, `${name}: ${seen} against ${share}`);
+  }
+  // The region is a hash of the lead's minute and place: another seed gives the same regions in order.
+  const regionsAt = (seed: number) =>
+    Array.from({ length: 50 }, (_, m) => generateMinute(material, createSeededRandom(seed), m)[0]?.region);
+  assert.deepEqual(regionsAt(7), regionsAt(8));
+  assert.ok(new Set(regionsAt(7)).size >= 4, 'minutes differ');
 });
