@@ -4,7 +4,7 @@
  *
  *   node bench/chat-dev.ts [--dir test/fixtures/conversations-dev5 --dir …] [--quiet]
  *
- * Without --dir it plays dev sets 5 and 6 and prints each, then both together.
+ * Without --dir it plays dev sets 5, 6 and 7 and prints each, then all together.
  *
  *   node bench/chat-dev.ts --questions test/fixtures/knowledge-dev
  *
@@ -22,7 +22,11 @@ import {
   questionSchema,
 } from './chat-sets.ts';
 
-const DEV_SETS = ['test/fixtures/conversations-dev5', 'test/fixtures/conversations-dev6'];
+const DEV_SETS = [
+  'test/fixtures/conversations-dev5',
+  'test/fixtures/conversations-dev6',
+  'test/fixtures/conversations-dev7',
+];
 const { values } = parseArgs({
   options: {
     dir: { type: 'string', multiple: true, default: DEV_SETS },
