@@ -68,4 +68,41 @@ describe('domain event positions (postgres)', {
     );
     assert.ok((all[0]?.seq ?? 0) < (all[1]?.seq ?? 0));
   });
+  it("orders a workspace's locks, event turn before audit head, so an audit-first writer and an event-first writer never deadlock", async () => {
+    // Before: the pipeline took the event turn then the audit head, a workflow step's settle the head
+    // then the turn; with both open PostgreSQL failed one with "deadlock detected" (retried after a
+    // backoff: PostgreSQL + Redis workflow runs fell to 14/s). Now the audit append takes the turn first.
+    const actor = { type: 'system' as const, id: 'lock-order' };
+    const record = (action: string) => ({ actor, action, subject: workspaceId, reason: 'lock order' });
+    const event = (subject: string) => [{ type: 'lead.created' as const, subject, data: {} }];
+    let releaseEventFirst: () => void = () => {};
+    const eventFirstHolds = new Promise<void>((resolve) => (releaseEventFirst = resolve));
+    let turnTaken: () => void = () => {};
+    const eventFirstIn = new Promise<void>((resolve) => (turnTaken = resolve));
+    const eventFirst = inWorkspace(workspaceId, () =>
+      runtime.store.transaction(async (trx) => {
+        await runtime.events.takeTurn(trx, workspaceId);
+        turnTaken();
+        await eventFirstHolds;
+        await runtime.audit.append(trx, workspaceId, record('event.first'));
+      }),
+    );
+    await eventFirstIn;
+    const auditFirst = inWorkspace(workspaceId, () =>
+      runtime.store.transaction(async (trx) => {
+        await runtime.audit.append(trx, workspaceId, record('audit.first'));
+        await runtime.events.append(trx, workspaceId, event('audit-first'));
+      }),
+    );
+    // Give the audit-first writer time to take what it can before the first one goes on.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    releaseEventFirst();
+    const results = await Promise.allSettled([eventFirst, auditFirst]);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'rejected' ? String((r.reason as Error).message) : 'ok')),
+      ['ok', 'ok'],
+    );
+    const verified = await inWorkspace(workspaceId, () => runtime.audit.verify({ workspaceId }));
+    assert.deepEqual(verified.problems, []);
+  });
 });

@@ -7,6 +7,7 @@ import {
   prepared,
   preparedRows,
   type Store,
+  takeEventTurn,
   toJson,
   type UnitOfWork,
   workspaceRows,
@@ -103,6 +104,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   /** The head, locked for this transaction. PostgreSQL: through the definer function (no UPDATE grant needed). */
   async function lockHead(db: Db, workspaceId: string): Promise<{ seq: number; hash: string }> {
     if (postgres) {
+      // The workspace's write order: the event turn first, then the head (store/event-turn.ts).
+      await takeEventTurn(db, workspaceId);
       const { rows } = await sql<{ seq: string; hash: string }>`
         select seq, hash from audit_lock_head(${workspaceId})`.execute(db);
       const row = rows[0];

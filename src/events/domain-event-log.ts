@@ -1,7 +1,7 @@
-import { type Insertable, sql } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Clock, DomainEvent, DomainEventType, IdGenerator } from '../core/index.ts';
 import type { DomainEventsTable, Store, UnitOfWork } from '../store/index.ts';
-import { dbOf, fromJson, preparedRows, toJson } from '../store/index.ts';
+import { dbOf, fromJson, preparedRows, takeEventTurn, toJson } from '../store/index.ts';
 
 export interface NewDomainEvent {
   type: DomainEventType;
@@ -52,10 +52,7 @@ export function createDomainEventLog(options: {
   // workspace's events therefore take positions one transaction at a time (released at commit;
   // taking it again in the same transaction is free). SQLite has one writer at a time anyway.
   async function takeTurn(unit: UnitOfWork, workspaceId: string): Promise<void> {
-    if (store.dialect === 'postgres')
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`domain_events:${workspaceId}`}, 0))`.execute(
-        dbOf(unit),
-      );
+    if (store.dialect === 'postgres') await takeEventTurn(dbOf(unit), workspaceId);
   }
   return {
     takeTurn,
