@@ -5,6 +5,8 @@ import {
   type N8nNode,
   type NodeMapping,
   opaque,
+  type Rec,
+  rec,
   step,
   str,
   templater,
@@ -16,9 +18,6 @@ import {
  * Markdown and HTML templates (→ `render`), HTML extraction by CSS selector (→ `html_extract`),
  * Form pages, and the file and Drive nodes Leadloop reports instead of running, each with its reason.
  */
-
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
 
 /** An n8n field name or path (`items`, `body.results`, `={{ $json.items }}`) as a field reference. */
 function fieldRef(raw: string, ctx: MapContext): string | null {

@@ -4,6 +4,9 @@ import {
   type N8nNode,
   type NodeMapping,
   opaque,
+  type Rec,
+  rec,
+  saveAsName,
   step,
   str,
   templater,
@@ -15,20 +18,7 @@ import {
  * refreshes from the stored refresh token. Reads keep Google's JSON under `vars.<saveAs>`.
  */
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
-
 const GMAIL_API = 'https://gmail.googleapis.com/gmail/v1/users/me';
-
-function slug(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '_')
-      .replace(/^_+|_+$/g, '')
-      .slice(0, 60) || 'response'
-  );
-}
 
 /** n8n's default operation per Gmail resource (left out of saved parameters). */
 const DEFAULT_OP: Record<string, string> = {
@@ -137,7 +127,7 @@ export function gmailApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping | 
     'authenticates with the credential "gmail" (google_oauth: client id, secret and refresh token; the access token is refreshed when due)',
   );
   return step(
-    { ...common, ...request, ...(request.method === 'GET' ? { saveAs: slug(node.name) } : {}) },
+    { ...common, ...request, ...(request.method === 'GET' ? { saveAs: saveAsName(node) } : {}) },
     reasons,
   );
 }
@@ -242,7 +232,7 @@ export function googleDriveApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapp
       credential: 'google_drive',
       sharing: 'service_provider',
       ...request,
-      ...(request.method === 'GET' ? { saveAs: slug(node.name) } : {}),
+      ...(request.method === 'GET' ? { saveAs: saveAsName(node) } : {}),
     },
     reasons,
   );

@@ -40,6 +40,21 @@ export type Mapper = (node: N8nNode, p: Record<string, unknown>, ctx: MapContext
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+export type Rec = Record<string, unknown>;
+/** A parameter group as an object (n8n leaves absent groups out, or saves them as arrays). */
+export const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
+
+/** Where an imported read keeps the vendor's answer: `vars.<node name as an identifier>`. */
+export function saveAsName(node: N8nNode): string {
+  return (
+    node.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 60) || 'response'
+  );
+}
+
 /** Collects template conversions and whether all were exact. */
 export function templater(ctx: MapContext) {
   const reasons: string[] = [];

@@ -3,6 +3,8 @@ import {
   type N8nNode,
   type NodeMapping,
   opaque,
+  type Rec,
+  rec,
   step,
   str,
   templater,
@@ -15,8 +17,6 @@ import { pipedriveRead } from './vendor-requests.ts';
  * an expression are kept as templates; the credential is the one named after the provider.
  */
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
 const SEG = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** n8n's resource locator (`{ __rl, mode, value, cachedResultName }`) or a plain value. */

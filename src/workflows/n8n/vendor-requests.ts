@@ -4,6 +4,9 @@ import {
   type N8nNode,
   type NodeMapping,
   opaque,
+  type Rec,
+  rec,
+  saveAsName,
   step,
   str,
   templater,
@@ -17,9 +20,6 @@ import {
  * `vars.<saveAs>`, named after the node), not n8n's reshaped item, and the token is a credential
  * the user stores.
  */
-
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
 
 const HUBSPOT_API = 'https://api.hubapi.com';
 const PIPEDRIVE_API = 'https://api.pipedrive.com/v1';
@@ -35,15 +35,6 @@ function locatorValue(v: unknown): unknown {
 
 function tokenReason(credential: string, kind: string): string {
   return `authenticates with the credential "${credential}" (${kind}); store the account's token under that name`;
-}
-
-function saveAs(node: N8nNode): string {
-  const slug = node.name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 60);
-  return slug ? slug : 'response';
 }
 
 const HUBSPOT_OBJECTS: Record<string, string> = {
@@ -94,7 +85,7 @@ export function hubspotRead(
     // The account's own CRM, processing for the business: as a crm_upsert is.
     sharing: 'service_provider',
     headers: { accept: 'application/json' },
-    saveAs: saveAs(node),
+    saveAs: saveAsName(node),
   };
   reasons.push(tokenReason('hubspot_token', 'bearer_token: a private app token'));
   reasons.push("the answer is HubSpot's JSON (`properties.<name>`), not n8n's reshaped item");
@@ -207,7 +198,7 @@ export function pipedriveRead(
     method: 'GET',
     credential: 'pipedrive_token',
     sharing: 'service_provider',
-    saveAs: saveAs(node),
+    saveAs: saveAsName(node),
   };
   reasons.push(tokenReason('pipedrive_token', 'header: x-api-token and the company API token'));
   reasons.push("the answer is Pipedrive's JSON (`data`), not n8n's reshaped item");
@@ -418,7 +409,7 @@ export function slackWebApi(node: N8nNode, p: Rec, ctx: MapContext, resource: st
       credential: 'slack_token',
       // The business's own workspace, as the chat_message step posts to.
       sharing: 'service_provider',
-      ...(isRead ? { saveAs: saveAs(node) } : {}),
+      ...(isRead ? { saveAs: saveAsName(node) } : {}),
     },
     reasons,
   );
