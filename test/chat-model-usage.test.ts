@@ -11,6 +11,7 @@ import {
 } from '../src/models/testing/protocol-server.ts';
 import { call } from './support/http.ts';
 import { createTestLiveOptimiser } from './support/live-optimiser.ts';
+import { metricTotalOverDay } from './support/metric-total.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const START = Date.UTC(2026, 7, 3, 12);
@@ -80,23 +81,8 @@ for (const dialect of DIALECTS) {
       assert.equal(turn.status, 200, JSON.stringify(turn.body));
     }
 
-    /** The sum of a metric's points over the last day, once the model calls are in the stream. */
-    async function total(workspaceId: string, metric: 'model_calls' | 'model_spend' | 'model_tokens') {
-      await runtime.analytics.catchUp(workspaceId);
-      const series = await inWorkspace(workspaceId, () =>
-        runtime.analytics.series(
-          { workspaceId, organisationId: '' },
-          {
-            metric,
-            segment: 'all',
-            window: '1h',
-            from: clock.now() - 1440 * MINUTE,
-            to: clock.now() + MINUTE,
-          },
-        ),
-      );
-      return series.points.reduce((s, p) => s + (p.value ?? 0), 0);
-    }
+    const total = (workspaceId: string, metric: 'model_calls' | 'model_spend' | 'model_tokens') =>
+      metricTotalOverDay(runtime, clock, workspaceId, metric);
 
     it('counts chat extraction and wording calls in model_calls, model_tokens and model_spend', async () => {
       const { workspace, widgetKey } = await runtime.tenants.createWorkspace({

@@ -8,10 +8,10 @@ import {
   startProtocolServer,
 } from '../src/models/testing/protocol-server.ts';
 import { call } from './support/http.ts';
+import { metricTotalOverDay } from './support/metric-total.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const START = Date.UTC(2026, 7, 3, 12);
-const MINUTE = 60_000;
 const ACTOR = { type: 'system' as const, id: 'test' };
 const GOAL = 'When a lead qualifies, assign an owner round robin and notify sales on Slack';
 
@@ -71,23 +71,8 @@ for (const dialect of DIALECTS) {
       await server.close();
     });
 
-    /** The sum of a metric's points over the last day, once the model calls are in the stream. */
-    async function total(workspaceId: string, metric: 'model_calls' | 'model_spend' | 'model_tokens') {
-      await runtime.analytics.catchUp(workspaceId);
-      const series = await inWorkspace(workspaceId, () =>
-        runtime.analytics.series(
-          { workspaceId, organisationId: '' },
-          {
-            metric,
-            segment: 'all',
-            window: '1h',
-            from: clock.now() - 1440 * MINUTE,
-            to: clock.now() + MINUTE,
-          },
-        ),
-      );
-      return series.points.reduce((s, p) => s + (p.value ?? 0), 0);
-    }
+    const total = (workspaceId: string, metric: 'model_calls' | 'model_spend' | 'model_tokens') =>
+      metricTotalOverDay(runtime, clock, workspaceId, metric);
 
     async function generate(apiKey: string) {
       const draft = await call(http.app, 'POST', '/v1/workflows/generate', {
