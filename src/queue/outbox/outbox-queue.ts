@@ -38,9 +38,10 @@ export interface OutboxQueueOptions {
   fairnessWindow?: number;
   workerId?: string;
   /**
-   * Most `batch` jobs committed in one transaction (default 64); the relay
+   * Most `batch` jobs committed in one transaction (default 256, as the embedded claim); the relay
    * also hands a workspace's jobs of a `batch` kind to the broker in sets of this size, one delivery
-   * each.
+   * each, when a pass holds one workspace's jobs, and in sets of at most 64 when it holds several
+   * (see relay.ts).
    */
   batchSize?: number;
   /** Broker and relay errors (connection loss, timeouts); the queue carries on and retries. */
@@ -96,7 +97,7 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
   const resendAfterMs = options.resendAfterMs ?? 60_000;
   const idlePollMs = options.idlePollMs ?? 250;
   const random = options.random ?? Math.random;
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? 256;
   const workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const onError = brokerErrors(options);
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asScheduler, createIdGenerator, createManualClock, inWorkspace } from '../../core/index.ts';
+import {
+  asScheduler,
+  type Clock,
+  createIdGenerator,
+  createManualClock,
+  inWorkspace,
+} from '../../core/index.ts';
 import type { Store } from '../../store/index.ts';
 import { insertJobs } from '../job-rows.ts';
 import { testDatabases } from '../testing/queue-test-support.ts';
@@ -20,6 +26,25 @@ function recordingBroker(): Broker & { published: Delivery[] } {
     consume: () => ({ stop: async () => {} }),
     close: async () => {},
   };
+}
+
+/** Enqueues `n` `lead.process` jobs in a workspace, in one transaction. */
+function pipelineJobsIn(store: Store, clock: Clock) {
+  const ids = createIdGenerator();
+  return (workspaceId: string, n: number) =>
+    inWorkspace(workspaceId, () =>
+      store.transaction((trx) =>
+        insertJobs(
+          trx,
+          Array.from({ length: n }, (_, i) => ({
+            name: 'lead.process' as const,
+            workspaceId,
+            payload: { eventId: `evt_${workspaceId}_${i}` },
+          })),
+          { clock, ids },
+        ),
+      ),
+    );
 }
 
 for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
@@ -91,21 +116,7 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
       const { queueStore, dispose } = await database.open();
       try {
         const clock = createManualClock(Date.UTC(2026, 11, 6));
-        const ids = createIdGenerator();
-        const enqueue = (workspaceId: string, n: number) =>
-          inWorkspace(workspaceId, () =>
-            queueStore.transaction((trx) =>
-              insertJobs(
-                trx,
-                Array.from({ length: n }, (_, i) => ({
-                  name: 'lead.process' as const,
-                  workspaceId,
-                  payload: { eventId: `evt_${workspaceId}_${i}` },
-                })),
-                { clock, ids },
-              ),
-            ),
-          );
+        const enqueue = pipelineJobsIn(queueStore, clock);
         await enqueue('ws_1', 150);
         clock.advance(1);
         await enqueue('ws_2', 3);
@@ -142,6 +153,52 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         );
         assert.deepEqual(new Set(jobs.map((j) => j.id)), new Set(handed));
         assert.ok(jobs.every((j) => j.status === 'sent'));
+      } finally {
+        await dispose();
+      }
+    });
+
+    it("hands one workspace's backlog over in sets of 256, and several workspaces' in sets of 64", async () => {
+      const { queueStore, dispose } = await database.open();
+      try {
+        const clock = createManualClock(Date.UTC(2026, 11, 6));
+        const enqueue = pipelineJobsIn(queueStore, clock);
+        const broker = recordingBroker();
+        const relay = createRelay({
+          store: queueStore,
+          clock,
+          broker,
+          resendAfterMs: 60_000,
+          brokerTimeoutMs: 5_000,
+        });
+        await enqueue('ws_1', 662);
+        assert.equal(await relay.relay('pipeline', 64), 512);
+        assert.deepEqual(
+          broker.published.map((d) => [d.workspaceId, d.ids?.length]),
+          [
+            ['ws_1', 256],
+            ['ws_1', 256],
+          ],
+        );
+        // 150 of ws_1 left, then a second workspace: the pass takes what sets of 64 would have
+        // taken, in fair order, and leaves the rest queued for the next pass.
+        clock.advance(1);
+        await enqueue('ws_2', 3);
+        broker.published.length = 0;
+        assert.equal(await relay.relay('pipeline', 64), 128);
+        assert.deepEqual(
+          broker.published.map((d) => [d.workspaceId, d.ids?.length]),
+          [
+            ['ws_1', 64],
+            ['ws_2', 3],
+            ['ws_1', 61],
+          ],
+        );
+        const queued = await asScheduler(() =>
+          queueStore.db.selectFrom('jobs').select('id').where('status', '=', 'queued').execute(),
+        );
+        assert.equal(queued.length, 25);
+        assert.equal(await relay.relay('pipeline', 64), 25);
       } finally {
         await dispose();
       }
