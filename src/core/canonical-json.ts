@@ -112,17 +112,13 @@ function write(value: unknown, ancestors: object[]): string {
   return out;
 }
 
-/** JCS has no form for a lone surrogate (it is not valid Unicode), so it is refused, not escaped. */
+/**
+ * JCS has no form for a lone surrogate (it is not valid Unicode), so it is refused, not escaped.
+ * `isWellFormed` checks in native code what a loop over the string's code units did in JavaScript
+ * (most of the time canonical JSON took for an audit entry).
+ */
 function quote(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0xd800 || code > 0xdfff) continue;
-    const next = text.charCodeAt(i + 1);
-    if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-      i++;
-      continue;
-    }
+  if (!text.isWellFormed())
     throw new LeadloopError('validation_failed', 'a lone surrogate is not allowed in canonical JSON');
-  }
   return JSON.stringify(text);
 }
