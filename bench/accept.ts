@@ -11,13 +11,14 @@
  * It runs under `npm start`'s Node flags (it starts itself again with them). Profile with
  * `node --cpu-prof --cpu-prof-dir=DIR bench/accept.ts --runs 1`: the profile of the measured window
  * is the child's (the run's window is printed in the profile's clock).
- * Usage: node bench/accept.ts [--requests 20000] [--warmup 3000] [--runs 3] [--mode inject|socket|both]
+ * Usage: node bench/accept.ts [--requests 20000] [--warmup 3000] [--runs 3] [--mode inject|socket|both] [--alloc]
  */
 
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,14 @@ if (process.env.BENCH_ACCEPT_CHILD === undefined) {
   const flags = startArgs().filter((arg) => arg.startsWith('--'));
   const { status } = spawnSync(
     process.execPath,
-    [...flags, ...process.execArgv, import.meta.filename, ...process.argv.slice(2)],
+    [
+      ...flags,
+      // Later flags win: BENCH_NODE_ARGS="--max-semi-space-size=16" measures another setting.
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...process.execArgv,
+      import.meta.filename,
+      ...process.argv.slice(2),
+    ],
     { stdio: 'inherit', env: { ...process.env, BENCH_ACCEPT_CHILD: '1' } },
   );
   process.exit(status ?? 1);
@@ -46,9 +54,12 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3000' },
     runs: { type: 'string', default: '3' },
     mode: { type: 'string', default: 'inject' },
+    alloc: { type: 'boolean', default: false },
   },
 });
 const REQUESTS = Number(values.requests);
+/** `--alloc`: also count bytes allocated per request (V8's sampling heap profiler, collected objects included). */
+const ALLOC = values.alloc;
 const WARMUP = Number(values.warmup);
 const RUNS = Number(values.runs);
 const MODES = values.mode === 'both' ? ['inject', 'socket'] : [values.mode as string];
@@ -105,8 +116,17 @@ async function sendAll(send: Send, requests: Signed[]): Promise<void> {
 interface RunResult {
   cpuMicrosPerRequest: number;
   requestsPerSecond: number;
+  /** With --alloc: KiB allocated per request. */
+  kibPerRequest: number | null;
   windowUs: number[];
 }
+
+interface ProfileNode {
+  selfSize: number;
+  children: ProfileNode[];
+}
+const allocated = (node: ProfileNode): number =>
+  node.children.reduce((sum, child) => sum + allocated(child), node.selfSize);
 
 async function run(mode: string): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'leadloop-accept-'));
@@ -162,6 +182,16 @@ async function run(mode: string): Promise<RunResult> {
 
     await sendAll(send, sign(created.webhookSecret, 1, WARMUP));
     const requests = sign(created.webhookSecret, WARMUP + 1, REQUESTS);
+    const session = ALLOC ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 16_384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     const cpuBefore = cpuMicros();
     const started = performance.now();
     await sendAll(send, requests);
@@ -169,6 +199,12 @@ async function run(mode: string): Promise<RunResult> {
     const cpu = cpuMicros() - cpuBefore;
     // The measured window on the monotonic clock a --cpu-prof profile's timestamps use (µs).
     const windowUs = [hrMicros() - Math.round(elapsed * 1000), hrMicros()];
+    let kibPerRequest: number | null = null;
+    if (session) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      session.disconnect();
+      kibPerRequest = allocated(profile.head as unknown as ProfileNode) / REQUESTS / 1024;
+    }
 
     agent?.destroy();
     agent = null;
@@ -184,6 +220,7 @@ async function run(mode: string): Promise<RunResult> {
     return {
       cpuMicrosPerRequest: cpu / REQUESTS,
       requestsPerSecond: Math.round((REQUESTS / elapsed) * 1000),
+      kibPerRequest,
       windowUs,
     };
   } finally {
@@ -210,6 +247,7 @@ for (const mode of MODES) {
     runs.push(result);
     process.stderr.write(
       `${mode} run ${i + 1}: ${result.cpuMicrosPerRequest.toFixed(1)} CPU µs/request, ${result.requestsPerSecond}/s` +
+        `${result.kibPerRequest === null ? '' : `, ${result.kibPerRequest.toFixed(1)} KiB allocated/request`}` +
         ` (window ${result.windowUs.join('-')} µs)\n`,
     );
   }
@@ -222,6 +260,7 @@ for (const mode of MODES) {
     'CPU µs/request (median)': cpu,
     'CPU µs/request (runs)': runs.map((r) => r.cpuMicrosPerRequest.toFixed(0)).join(' / '),
     'requests/s (median)': rate,
+    ...(ALLOC ? { 'KiB allocated/request (median)': median(runs.map((r) => r.kibPerRequest ?? 0)) } : {}),
   });
   results.push({ mode, cpuMicrosPerRequest: cpu, requestsPerSecond: rate, runs });
 }
