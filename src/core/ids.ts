@@ -56,6 +56,7 @@ export function createIdGenerator(
   const now = options.now ?? Date.now;
   const random = options.random ?? pooledRandom();
   let lastTime = -1;
+  let timePart = '';
   const lastRandom = new Uint8Array(16);
   return {
     next(kind) {
@@ -71,14 +72,41 @@ export function createIdGenerator(
         }
       } else {
         lastTime = time;
+        timePart = encodeTime(time);
         const bytes = random(16);
         for (let i = 0; i < 16; i++) lastRandom[i] = (bytes[i] ?? 0) % 32;
       }
-      let randomPart = '';
-      for (let i = 0; i < 16; i++) randomPart += ALPHABET[lastRandom[i] ?? 0];
-      return `${kind}_${encodeTime(time)}${randomPart}`;
+      return `${kind}_${timePart}${randomDigits(lastRandom)}`;
     },
   };
+}
+
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
+/**
+ * The 16 random digits as one flat string: appending them one by one made 16 intermediate strings
+ * per id (two ids per accepted webhook, about 1.5 KiB of the accept path's allocation).
+ */
+function randomDigits(d: Uint8Array): string {
+  const c = (i: number) => ALPHABET_CODES[d[i] ?? 0] ?? 48;
+  return String.fromCharCode(
+    c(0),
+    c(1),
+    c(2),
+    c(3),
+    c(4),
+    c(5),
+    c(6),
+    c(7),
+    c(8),
+    c(9),
+    c(10),
+    c(11),
+    c(12),
+    c(13),
+    c(14),
+    c(15),
+  );
 }
 
 /**
