@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { addColumn } from './kit.ts';
 
 /**
  * Listing and revoking a workspace's API keys (the console's settings, `leadloop keys`). Two
@@ -21,8 +22,8 @@ import type { DialectName } from '../dialect-name.ts';
 export function apiKeyManagementMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('api_keys').addColumn('created_by', 'text').execute();
-      await db.schema.alterTable('api_keys').addColumn('last_used_at', 'bigint').execute();
+      await addColumn(db, 'api_keys', 'created_by', 'text');
+      await addColumn(db, 'api_keys', 'last_used_at', 'bigint');
       if (dialect !== 'postgres') return;
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
       const quoted = `"${(rows[0]?.schema ?? 'public').replaceAll('"', '""')}"`;
