@@ -1,13 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import {
-  CREATED_UPDATED,
-  createIndex,
-  createTable,
-  IN_WORKSPACE,
-  PER_WORKSPACE,
-  WORKSPACE_ROW,
-} from './kit.ts';
+import * as kit from './kit.ts';
 
 export function initialMigration(dialect: DialectName) {
   return {
@@ -16,7 +9,7 @@ export function initialMigration(dialect: DialectName) {
       // An auto-numbered key: PostgreSQL's bigserial, SQLite's rowid alias.
       const serial = dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key autoincrement';
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'organisations',
         columns: {
           id: 'text primary key',
@@ -25,7 +18,7 @@ export function initialMigration(dialect: DialectName) {
         },
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'workspaces',
         columns: {
           id: 'text primary key',
@@ -36,7 +29,7 @@ export function initialMigration(dialect: DialectName) {
         },
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'api_keys',
         columns: {
           id: 'text primary key',
@@ -51,21 +44,21 @@ export function initialMigration(dialect: DialectName) {
         },
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'webhook_secrets',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           secret: 'text not null',
           created_at: 'bigint not null',
           expires_at: 'bigint',
         },
       });
-      await createIndex(db, 'webhook_secrets_ws', 'webhook_secrets', ['workspace_id']);
+      await kit.createIndex(db, 'webhook_secrets_ws', 'webhook_secrets', ['workspace_id']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'events',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           type: 'text not null',
           source: 'text not null',
           payload: 'text not null',
@@ -77,12 +70,12 @@ export function initialMigration(dialect: DialectName) {
           processed_at: 'bigint',
         },
       });
-      await createIndex(db, 'events_ws_status', 'events', ['workspace_id', 'status']);
+      await kit.createIndex(db, 'events_ws_status', 'events', ['workspace_id', 'status']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'idempotency_keys',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           scope: 'text not null',
           key: 'text not null',
           request_hash: 'text not null',
@@ -93,10 +86,10 @@ export function initialMigration(dialect: DialectName) {
         primaryKey: ['workspace_id', 'scope', 'key'],
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'jobs',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           name: 'text not null',
           payload: 'text not null',
           status: 'text not null',
@@ -106,16 +99,16 @@ export function initialMigration(dialect: DialectName) {
           locked_until: 'bigint',
           locked_by: 'text',
           last_error: 'text',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
         },
       });
-      await createIndex(db, 'jobs_due', 'jobs', ['status', 'run_at']);
-      await createIndex(db, 'jobs_ws_status', 'jobs', ['workspace_id', 'status']);
+      await kit.createIndex(db, 'jobs_due', 'jobs', ['status', 'run_at']);
+      await kit.createIndex(db, 'jobs_ws_status', 'jobs', ['workspace_id', 'status']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'leads',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           email: 'text',
           phone: 'text',
           name: 'text',
@@ -129,14 +122,14 @@ export function initialMigration(dialect: DialectName) {
           status: 'text not null',
           score: 'integer not null',
           score_breakdown: 'text not null',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
         },
       });
-      await createIndex(db, 'leads_ws_email', 'leads', ['workspace_id', 'email'], { unique: true });
-      await createIndex(db, 'leads_ws_phone', 'leads', ['workspace_id', 'phone']);
-      await createIndex(db, 'leads_ws_status', 'leads', ['workspace_id', 'status', 'id']);
+      await kit.createIndex(db, 'leads_ws_email', 'leads', ['workspace_id', 'email'], { unique: true });
+      await kit.createIndex(db, 'leads_ws_phone', 'leads', ['workspace_id', 'phone']);
+      await kit.createIndex(db, 'leads_ws_status', 'leads', ['workspace_id', 'status', 'id']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'lead_history',
         columns: {
           id: serial,
@@ -148,12 +141,12 @@ export function initialMigration(dialect: DialectName) {
           created_at: 'bigint not null',
         },
       });
-      await createIndex(db, 'lead_history_lead', 'lead_history', ['workspace_id', 'lead_id']);
+      await kit.createIndex(db, 'lead_history_lead', 'lead_history', ['workspace_id', 'lead_id']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'consent_records',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           lead_id: 'text not null',
           event_id: 'text not null',
           purposes: 'text not null',
@@ -163,12 +156,12 @@ export function initialMigration(dialect: DialectName) {
           created_at: 'bigint not null',
         },
       });
-      await createIndex(db, 'consent_lead', 'consent_records', ['workspace_id', 'lead_id']);
+      await kit.createIndex(db, 'consent_lead', 'consent_records', ['workspace_id', 'lead_id']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'scoring_rules',
         columns: {
-          ...PER_WORKSPACE,
+          ...kit.PER_WORKSPACE,
           version: 'integer not null',
           rules: 'text not null',
           threshold: 'integer not null',
@@ -176,7 +169,7 @@ export function initialMigration(dialect: DialectName) {
         },
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'domain_events',
         columns: {
           seq: serial,
@@ -188,21 +181,21 @@ export function initialMigration(dialect: DialectName) {
           created_at: 'bigint not null',
         },
       });
-      await createIndex(db, 'domain_events_ws', 'domain_events', ['workspace_id', 'seq']);
+      await kit.createIndex(db, 'domain_events_ws', 'domain_events', ['workspace_id', 'seq']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'audit_heads',
         columns: {
-          ...PER_WORKSPACE,
+          ...kit.PER_WORKSPACE,
           seq: 'bigint not null',
           hash: 'text not null',
         },
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'audit_log',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           seq: 'bigint not null',
           id: 'text not null unique',
           at: 'bigint not null',
@@ -217,7 +210,7 @@ export function initialMigration(dialect: DialectName) {
         },
         primaryKey: ['workspace_id', 'seq'],
       });
-      await createIndex(db, 'audit_log_subject', 'audit_log', ['workspace_id', 'subject']);
+      await kit.createIndex(db, 'audit_log_subject', 'audit_log', ['workspace_id', 'subject']);
     },
   };
 }

@@ -1,13 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import {
-  CREATED_UPDATED,
-  createIndex,
-  createTable,
-  IN_WORKSPACE,
-  PER_WORKSPACE,
-  WORKSPACE_ROW,
-} from './kit.ts';
+import * as kit from './kit.ts';
 
 /**
  * The AI council: stored decisions (the full record as JSON, with the human review beside it),
@@ -18,10 +11,10 @@ export function councilMigration(dialect: DialectName) {
   const float = dialect === 'postgres' ? 'double precision' : 'real';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'council_decisions',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           question_type: 'text not null',
           lead_id: 'text',
           trigger: 'text not null',
@@ -33,38 +26,38 @@ export function councilMigration(dialect: DialectName) {
           review: 'text',
           overrides: 'text not null',
           requested_by: 'text not null',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
         },
       });
-      await createIndex(db, 'council_decisions_ws_lead', 'council_decisions', [
+      await kit.createIndex(db, 'council_decisions_ws_lead', 'council_decisions', [
         'workspace_id',
         'lead_id',
         'created_at',
       ]);
-      await createIndex(db, 'council_decisions_ws_created', 'council_decisions', [
+      await kit.createIndex(db, 'council_decisions_ws_created', 'council_decisions', [
         'workspace_id',
         'created_at',
       ]);
       // A pipeline job that runs twice (lost acknowledgement) stores its decision once.
-      await createIndex(db, 'council_decisions_ws_job', 'council_decisions', ['workspace_id', 'job_id'], {
+      await kit.createIndex(db, 'council_decisions_ws_job', 'council_decisions', ['workspace_id', 'job_id'], {
         unique: true,
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'council_agents',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           agent_id: 'text not null',
           definition: 'text not null',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
         },
         primaryKey: ['workspace_id', 'agent_id'],
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'council_router_stats',
         columns: {
-          ...PER_WORKSPACE,
+          ...kit.PER_WORKSPACE,
           stats: 'text not null',
           updated_at: 'bigint not null',
         },

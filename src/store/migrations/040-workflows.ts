@@ -1,14 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { enableTenantIsolation } from './005-row-level-security.ts';
-import {
-  CREATED_UPDATED,
-  createIndex,
-  createTable,
-  IN_WORKSPACE,
-  PER_WORKSPACE,
-  WORKSPACE_ROW,
-} from './kit.ts';
+import * as kit from './kit.ts';
 
 const TABLES = [
   'workflows',
@@ -27,25 +20,25 @@ const TABLES = [
 export function workflowsMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'workflows',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           name: 'text not null',
           status: 'text not null',
           latest_version: 'integer not null',
           active_version: 'integer',
           triggers: 'text not null',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
           deleted_at: 'bigint',
         },
       });
-      await createIndex(db, 'workflows_ws_status', 'workflows', ['workspace_id', 'status']);
+      await kit.createIndex(db, 'workflows_ws_status', 'workflows', ['workspace_id', 'status']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'workflow_versions',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           workflow_id: 'text not null',
           version: 'integer not null',
           definition: 'text not null',
@@ -55,10 +48,10 @@ export function workflowsMigration(dialect: DialectName) {
         primaryKey: ['workflow_id', 'version'],
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'workflow_runs',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           workflow_id: 'text not null',
           version: 'integer not null',
           engine_version: 'integer not null',
@@ -68,29 +61,29 @@ export function workflowsMigration(dialect: DialectName) {
           status: 'text not null',
           input: 'text not null',
           error: 'text',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
           finished_at: 'bigint',
         },
       });
       // One run per trigger occurrence: a pipeline job that runs twice starts its workflows once.
-      await createIndex(
+      await kit.createIndex(
         db,
         'workflow_runs_dedupe',
         'workflow_runs',
         ['workspace_id', 'workflow_id', 'dedupe_key'],
         { unique: true },
       );
-      await createIndex(db, 'workflow_runs_ws_wf_created', 'workflow_runs', [
+      await kit.createIndex(db, 'workflow_runs_ws_wf_created', 'workflow_runs', [
         'workspace_id',
         'workflow_id',
         'created_at',
       ]);
-      await createIndex(db, 'workflow_runs_wf_status', 'workflow_runs', ['workflow_id', 'status']);
+      await kit.createIndex(db, 'workflow_runs_wf_status', 'workflow_runs', ['workflow_id', 'status']);
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'workflow_steps',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           run_id: 'text not null',
           step_key: 'text not null',
           step_id: 'text not null',
@@ -107,22 +100,22 @@ export function workflowsMigration(dialect: DialectName) {
         primaryKey: ['run_id', 'step_key'],
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'workflow_credentials',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           name: 'text not null',
           kind: 'text not null',
           sealed: 'text not null',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
         },
         primaryKey: ['workspace_id', 'name'],
       });
 
-      await createTable(db, {
+      await kit.createTable(db, {
         name: 'workflow_settings',
         columns: {
-          ...PER_WORKSPACE,
+          ...kit.PER_WORKSPACE,
           settings: 'text not null',
           updated_at: 'bigint not null',
         },

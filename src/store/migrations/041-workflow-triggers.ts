@@ -1,13 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import {
-  CREATED_UPDATED,
-  createIndex,
-  createTenantTable,
-  dropTables,
-  IN_WORKSPACE,
-  WORKSPACE_ROW,
-} from './kit.ts';
+import * as kit from './kit.ts';
 
 /**
  * The triggers that fire on their own. `workflow_schedules`: one due row per schedule trigger of an
@@ -18,10 +11,10 @@ import {
 export function workflowTriggersMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await createTenantTable(db, dialect, {
+      await kit.createTenantTable(db, dialect, {
         name: 'workflow_schedules',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           workflow_id: 'text not null',
           version: 'integer not null',
           trigger_index: 'integer not null',
@@ -29,14 +22,17 @@ export function workflowTriggersMigration(dialect: DialectName) {
           timezone: 'text not null',
           next_at: 'bigint not null',
           last_fired_at: 'bigint',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
         },
       });
-      await createIndex(db, 'workflow_schedules_wf', 'workflow_schedules', ['workspace_id', 'workflow_id']);
-      await createTenantTable(db, dialect, {
+      await kit.createIndex(db, 'workflow_schedules_wf', 'workflow_schedules', [
+        'workspace_id',
+        'workflow_id',
+      ]);
+      await kit.createTenantTable(db, dialect, {
         name: 'workflow_hooks',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           path: 'text not null',
           workflow_id: 'text not null',
           sealed_secret: 'text not null',
@@ -46,7 +42,7 @@ export function workflowTriggersMigration(dialect: DialectName) {
       });
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await dropTables(db, ['workflow_hooks', 'workflow_schedules']);
+      await kit.dropTables(db, ['workflow_hooks', 'workflow_schedules']);
     },
   };
 }

@@ -1,13 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import {
-  CREATED_UPDATED,
-  createIndex,
-  createTenantTable,
-  dropTables,
-  IN_WORKSPACE,
-  WORKSPACE_ROW,
-} from './kit.ts';
+import * as kit from './kit.ts';
 
 /**
  * Versioned e-mail and SMS templates per workspace. `message_templates`: a template's name,
@@ -17,21 +10,21 @@ import {
 export function messageTemplatesMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await createTenantTable(db, dialect, {
+      await kit.createTenantTable(db, dialect, {
         name: 'message_templates',
         columns: {
-          ...WORKSPACE_ROW,
+          ...kit.WORKSPACE_ROW,
           name: 'text not null',
           channel: 'text not null',
           latest_version: 'integer not null',
-          ...CREATED_UPDATED,
+          ...kit.CREATED_UPDATED,
         },
       });
-      await createIndex(db, 'message_templates_ws', 'message_templates', ['workspace_id', 'created_at']);
-      await createTenantTable(db, dialect, {
+      await kit.createIndex(db, 'message_templates_ws', 'message_templates', ['workspace_id', 'created_at']);
+      await kit.createTenantTable(db, dialect, {
         name: 'message_template_versions',
         columns: {
-          ...IN_WORKSPACE,
+          ...kit.IN_WORKSPACE,
           template_id: 'text not null',
           version: 'integer not null',
           content: 'text not null',
@@ -42,7 +35,7 @@ export function messageTemplatesMigration(dialect: DialectName) {
       });
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await dropTables(db, ['message_template_versions', 'message_templates']);
+      await kit.dropTables(db, ['message_template_versions', 'message_templates']);
     },
   };
 }

@@ -8,7 +8,13 @@
  * builds (and what every down() leaves) with checked-in snapshots on SQLite and PostgreSQL
  * (docs/decisions/2026-12-07-migration-kit.md).
  */
-import type { ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely';
+import {
+  type ColumnDataType,
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  type Kysely,
+  sql,
+} from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { enableTenantIsolation } from './005-row-level-security.ts';
 
@@ -155,3 +161,25 @@ export const CREATED_UPDATED = {
   created_at: 'bigint not null',
   updated_at: 'bigint not null',
 } as const satisfies Record<string, ColumnWords>;
+
+/** Whether the current schema has the table `name` (a migration that may run before or after its creator). */
+export async function tableExists(db: Kysely<unknown>, name: string): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`
+    select to_regclass(quote_ident(current_schema()) || ${`.${name}`}) is not null as present`.execute(db);
+  return rows[0]?.present === true;
+}
+
+/** Takes EXECUTE on the definer functions (signatures) in `quotedSchema` from PUBLIC; grants come later. */
+export async function revokeFromPublic(
+  db: Kysely<unknown>,
+  quotedSchema: string,
+  functions: readonly string[],
+): Promise<void> {
+  for (const fn of functions)
+    await sql`revoke execute on function ${sql.raw(`${quotedSchema}.${fn}`)} from public`.execute(db);
+}
+
+/** Drops the functions (signatures) that exist, in the order given. */
+export async function dropFunctions(db: Kysely<unknown>, functions: readonly string[]): Promise<void> {
+  for (const fn of functions) await sql`drop function if exists ${sql.raw(fn)}`.execute(db);
+}
