@@ -131,6 +131,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   bodyLimit?: number;
   /** Extra request headers worth documenting. */
   headers?: { name: string; description: string; required?: boolean }[];
+  /** The status of a successful answer when it is not 200; a 204 answers with no body. */
+  status?: 201 | 202 | 204;
   responses: Record<number, RouteResponse>;
   handler(input: RouteInput<P, Q, B>): Promise<unknown>;
 }
@@ -245,7 +247,10 @@ export function registerRoute<P, Q, B>(
         body = parseInput(spec.body, parsed, 'body');
       }
       const run = () => spec.handler({ params, query, body, rawBody, principal, request, reply });
-      return withDataScope(await dataScopeOf(tenants, spec.auth, principal, params), run);
+      const result = await withDataScope(await dataScopeOf(tenants, spec.auth, principal, params), run);
+      if (spec.status === undefined) return result;
+      reply.status(spec.status);
+      return spec.status === 204 ? null : result;
     },
   });
 }

@@ -82,13 +82,14 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     body: z
       .object({ scope: z.enum(['admin', 'ingest', 'read', 'advise']), label: z.string().max(100).optional() })
       .strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The new key',
         schema: z.object({ id: z.string(), key: z.string(), scope: z.string() }),
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const ctx = workspaceOf(principal);
       const created = await tenants.createApiKey({
         workspaceId: ctx.workspaceId,
@@ -96,7 +97,6 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
         label: body.label,
         actor: actorOf(principal),
       });
-      reply.status(201);
       return { ...created, scope: body.scope };
     },
   });
@@ -158,20 +158,20 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
           .default(86_400),
       })
       .strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The new secret',
         schema: z.object({ id: z.string(), secret: z.string(), previousExpiresAt: z.iso.datetime() }),
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const ctx = workspaceOf(principal);
       const rotated = await tenants.rotateSecret({
         workspaceId: ctx.workspaceId,
         overlapSeconds: body.overlapSeconds,
         actor: actorOf(principal),
       });
-      reply.status(201);
       return { ...rotated, previousExpiresAt: iso(rotated.previousExpiresAt) };
     },
   });

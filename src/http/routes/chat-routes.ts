@@ -130,18 +130,17 @@ export function registerChatRoutes(
           .optional(),
       })
       .strict(),
+    status: 201,
     responses: { 201: { description: 'The new session and the bot’s opening messages', schema: turnSchema } },
-    async handler({ body, request, reply }) {
+    async handler({ body, request }) {
       limit(`chat-start:${request.ip}`, 1, 20);
-      const turn = await chat.start({
+      return chat.start({
         widgetKey: body.widgetKey,
         origin: header(request, 'origin'),
         playbook: body.playbook,
         locale: body.locale,
         context: body.context,
       });
-      reply.status(201);
-      return turn;
     },
   });
 

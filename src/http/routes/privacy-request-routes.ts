@@ -72,18 +72,18 @@ export function registerPrivacyRequestRoutes(
     tag: 'Privacy',
     auth: 'admin',
     body: requestInputSchema,
+    status: 201,
     responses: {
       201: {
         description: 'Filed (and carried out unless `hold`); `dueAt` is the legal deadline',
         schema: requestSchema,
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const request = await privacy.requests.submit(workspaceOf(principal), body, {
         actor: actorOf(principal),
         origin: 'api',
       });
-      reply.status(201);
       return requestJson(request);
     },
   });

@@ -122,13 +122,14 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     auth: 'ingest',
     params: leadParams,
     body: consentBody,
+    status: 201,
     responses: {
       201: {
         description: 'Recorded; the new state',
         schema: z.object({ state: consentStateSchema, recorded: z.array(consentEntrySchema) }),
       },
     },
-    async handler({ principal, params, body, request, reply }) {
+    async handler({ principal, params, body, request }) {
       const now = clock.now();
       const entries = body.entries.map((e) => ({
         purpose: e.purpose,
@@ -157,7 +158,6 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
         entries,
         actorOf(principal),
       );
-      reply.status(201);
       return { state: stateJson(result.state), recorded: result.recorded.map(entryJson) };
     },
   });
@@ -226,15 +226,15 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
       .object({ ttlDays: z.number().int().min(1).max(90).default(30) })
       .strict()
       .optional(),
+    status: 201,
     responses: {
       201: {
         description: 'The link',
         schema: z.object({ path: z.string(), token: z.string(), expiresAt: z.iso.datetime() }),
       },
     },
-    async handler({ principal, params, body, reply }) {
+    async handler({ principal, params, body }) {
       const link = await privacy.preferenceLink(workspaceOf(principal), params.id, body?.ttlDays ?? 30);
-      reply.status(201);
       return { path: `/p/${link.token}`, token: link.token, expiresAt: iso(link.expiresAt) };
     },
   });

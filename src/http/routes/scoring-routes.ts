@@ -268,16 +268,16 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     summary: "Queue training on the workspace's outcomes now",
     tag: 'Scoring',
     auth: 'admin',
+    status: 202,
     responses: {
       202: {
         description: 'Queued (or already queued)',
         schema: z.object({ queued: z.boolean(), reason: z.string() }),
       },
     },
-    async handler({ principal, reply }) {
+    async handler({ principal }) {
       const ctx = workspaceOf(principal);
       const result = await predictive.requestTraining(ctx.workspaceId, actorOf(principal));
-      reply.status(202);
       return result;
     },
   });

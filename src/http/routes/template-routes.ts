@@ -61,10 +61,11 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     tag,
     auth: 'admin',
     body: templateInputSchema,
+    status: 201,
     responses: {
       201: { description: 'Created', schema: summarySchema.extend({ version: versionSchema }) },
     },
-    handler: async ({ principal, body, reply }) => {
+    handler: async ({ principal, body }) => {
       const ws = workspaceOf(principal);
       const actor = actorOf(principal);
       const created = await wf().transaction(async (trx) => {
@@ -77,7 +78,6 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
         });
         return made;
       });
-      reply.status(201);
       return { ...present(created), version: presentVersion(created.version) };
     },
   });
@@ -130,8 +130,9 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     auth: 'admin',
     params: z.object({ id: templateId }),
     body: z.object({ content: templateContentSchema }).strict(),
+    status: 201,
     responses: { 201: { description: 'Published', schema: versionSchema } },
-    handler: async ({ principal, params, body, reply }) => {
+    handler: async ({ principal, params, body }) => {
       const ws = workspaceOf(principal);
       const actor = actorOf(principal);
       const published = await wf().transaction(async (trx) => {
@@ -151,7 +152,6 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
         });
         return v;
       });
-      reply.status(201);
       return presentVersion(published);
     },
   });

@@ -135,13 +135,12 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     summary: 'Sign out (this session)',
     tag: 'Users',
     auth: 'public',
+    status: 204,
     responses: { 204: { description: 'Signed out' } },
     async handler({ request, reply }) {
       const { token } = await requireSession(request, true);
       await users.signOut(token);
       setCookie(request, reply, '', 0);
-      reply.status(204);
-      return null;
     },
   });
 
@@ -184,12 +183,11 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     tag: 'Users',
     auth: 'public',
     body: z.object({ currentPassword: z.string().max(1000), newPassword: z.string().max(1000) }).strict(),
+    status: 204,
     responses: { 204: { description: 'Changed' } },
-    async handler({ request, body, reply }) {
+    async handler({ request, body }) {
       const { session } = await requireSession(request, true);
       await users.changePassword({ session, current: body.currentPassword, next: body.newPassword });
-      reply.status(204);
-      return null;
     },
   });
 
@@ -229,6 +227,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     tag: 'Users',
     auth: 'admin',
     body: z.object({ email: z.email(), role: roleSchema }).strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The invitation; the link is shown once',
@@ -240,14 +239,13 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
         }),
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const ctx = workspaceOf(principal);
       const invitation = await users.invite({
         workspaceId: ctx.workspaceId,
         ...body,
         actor: actorOf(principal),
       });
-      reply.status(201);
       return {
         id: invitation.id,
         token: invitation.token,
@@ -271,16 +269,15 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
         password: z.string().max(1000),
       })
       .strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The account',
         schema: z.object({ id: z.string(), email: z.string(), name: z.string() }),
       },
     },
-    async handler({ body, reply }) {
-      const user = await users.acceptInvitation(body);
-      reply.status(201);
-      return user;
+    async handler({ body }) {
+      return users.acceptInvitation(body);
     },
   });
 }

@@ -45,13 +45,14 @@ export function registerWorkflowHookRoutes(
       { name: 'webhook-timestamp', description: 'Seconds since the epoch', required: true },
       { name: 'webhook-signature', description: 'v1,<base64 signature>', required: true },
     ],
+    status: 202,
     responses: {
       202: {
         description: 'The run is stored and queued',
         schema: z.object({ runId: z.string(), replayed: z.boolean() }),
       },
     },
-    async handler({ params, rawBody, request, reply }) {
+    async handler({ params, rawBody, request }) {
       const header = (name: string) => {
         const value = request.headers[name];
         return Array.isArray(value) ? value[0] : value;
@@ -61,15 +62,13 @@ export function registerWorkflowHookRoutes(
         throw new LeadloopError('validation_failed', 'the webhook-id header is not a message id', {
           issues: [{ field: 'header.webhook-id', reason: 'must be 1 to 255 visible ASCII characters' }],
         });
-      const result = await wf().receiveHook(
+      return wf().receiveHook(
         params.workspaceId,
         params.path,
         { id, timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
         rawBody,
         () => admitInbound(deps, params.workspaceId),
       );
-      reply.status(202);
-      return result;
     },
   });
 

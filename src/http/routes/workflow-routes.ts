@@ -80,10 +80,10 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     tag,
     auth: 'admin',
     body: documentBody,
+    status: 201,
     responses: { 201: { description: 'Created', schema: detailSchema } },
-    handler: async ({ principal, body, reply }) => {
+    handler: async ({ principal, body }) => {
       const created = await wf().service.create(workspaceOf(principal), body, actorOf(principal));
-      reply.status(201);
       return detailJson(created);
     },
   });
@@ -137,11 +137,10 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     tag,
     auth: 'admin',
     params: z.object({ id: workflowId }),
+    status: 204,
     responses: { 204: { description: 'Deleted' } },
-    handler: async ({ principal, params, reply }) => {
+    handler: async ({ principal, params }) => {
       await wf().service.remove(workspaceOf(principal), params.id, actorOf(principal));
-      reply.status(204);
-      return null;
     },
   });
 
@@ -229,18 +228,17 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
           .optional(),
       })
       .strict(),
+    status: 202,
     responses: {
       202: { description: 'Started', schema: z.object({ runId: z.string(), version: z.number().int() }) },
     },
-    handler: async ({ principal, params, body, reply }) => {
-      const started = await wf().service.run(
+    handler: async ({ principal, params, body }) => {
+      return wf().service.run(
         workspaceOf(principal),
         params.id,
         { leadId: body.leadId, ...(body.data ? { data: body.data } : {}) },
         actorOf(principal),
       );
-      reply.status(202);
-      return started;
     },
   });
 

@@ -115,8 +115,9 @@ export function registerWorkflowSettingsRoutes(
     tag,
     auth: 'admin',
     params: z.object({ name: credentialName }),
+    status: 204,
     responses: { 204: { description: 'Deleted' } },
-    handler: async ({ principal, params, reply }) => {
+    handler: async ({ principal, params }) => {
       const ws = workspaceOf(principal);
       const removed = await wf().transaction(async (trx) => {
         const done = await wf().credentials.remove(trx, ws, params.name);
@@ -133,8 +134,6 @@ export function registerWorkflowSettingsRoutes(
         throw new LeadloopError('not_found', `credential ${params.name} not found in this workspace`, {
           issues: [{ field: 'path.name', reason: 'no such credential' }],
         });
-      reply.status(204);
-      return null;
     },
   });
 }
