@@ -214,7 +214,22 @@ async function dataScopeOf(
   return { kind: 'workspaces', workspaceIds: [] };
 }
 
-export function registerRoute<P, Q, B>(
+/** Declares one route: validated, authenticated, scoped, and listed in the OpenAPI catalog. */
+export type DeclareRoute = <P, Q, B>(spec: RouteSpec<P, Q, B>) => void;
+
+/**
+ * Binds the app, its route catalog and the key lookup once, so a routes module declares each route
+ * with its spec alone: `route({ method: 'GET', url: '/v1/leads', operationId: 'listLeads', … })`.
+ */
+export function declareRoutes(
+  app: FastifyInstance,
+  catalog: RouteCatalog,
+  tenants: TenantsService,
+): DeclareRoute {
+  return (spec) => registerRoute(app, catalog, tenants, spec);
+}
+
+function registerRoute<P, Q, B>(
   app: FastifyInstance,
   catalog: RouteCatalog,
   tenants: TenantsService,

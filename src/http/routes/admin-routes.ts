@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ruleSetSchema } from '../../scoring/index.ts';
 import type { ListedApiKey } from '../../tenants/index.ts';
 import { workspaceSettingsSchema } from '../../tenants/index.ts';
 import { actorNames } from '../actor-names.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { idParam, iso, isoOrNull } from '../schemas.ts';
 
 const storedRuleSetSchema = ruleSetSchema.extend({
@@ -38,10 +37,10 @@ const apiKeyJson = (key: ListedApiKey, nameOf: (actor: string | null) => string 
   revokedAt: isoOrNull(key.revokedAt),
 });
 
-export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+export function registerAdminRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const { tenants, rules, queue } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workspace',
     operationId: 'getWorkspace',
@@ -56,7 +55,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/workspace/settings',
     operationId: 'updateWorkspaceSettings',
@@ -72,7 +71,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/api-keys',
     operationId: 'createApiKey',
@@ -101,7 +100,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/api-keys',
     operationId: 'listApiKeys',
@@ -123,7 +122,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/api-keys/:id',
     operationId: 'revokeApiKey',
@@ -141,7 +140,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/webhook-secrets/rotate',
     operationId: 'rotateWebhookSecret',
@@ -176,7 +175,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/scoring/rules',
     operationId: 'getScoringRules',
@@ -192,7 +191,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/scoring/rules',
     operationId: 'putScoringRules',
@@ -207,7 +206,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/jobs/dead',
     operationId: 'listDeadJobs',
@@ -229,7 +228,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/jobs/dead/replay',
     operationId: 'replayDeadJobs',

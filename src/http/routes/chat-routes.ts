@@ -4,7 +4,7 @@ import type { ChatTurn } from '../../chat/index.ts';
 import { LeadloopError } from '../../core/index.ts';
 import { utmSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { writeEventStreamHead } from './stream-route.ts';
 
 const messageSchema = z.object({
@@ -57,7 +57,7 @@ const header = (request: FastifyRequest, name: string) => {
 /** `streams` holds the open live streams, which shutdown ends (as it ends the event stream's). */
 export function registerChatRoutes(
   app: FastifyInstance,
-  catalog: RouteCatalog,
+  route: DeclareRoute,
   deps: HttpDeps,
   streams: Set<import('node:http').ServerResponse>,
 ): void {
@@ -105,7 +105,7 @@ export function registerChatRoutes(
     }
   }
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions',
     operationId: 'startChat',
@@ -144,7 +144,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/messages',
     operationId: 'sendChatMessage',
@@ -198,7 +198,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions/:id/messages',
     operationId: 'pollChatMessages',
@@ -221,7 +221,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions/:id/stream',
     operationId: 'streamChatSession',
@@ -307,7 +307,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions',
     operationId: 'listChatSessions',
@@ -335,7 +335,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions/:id',
     operationId: 'getChatSession',
@@ -349,7 +349,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/takeover',
     operationId: 'takeOverChat',
@@ -364,7 +364,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/agent-messages',
     operationId: 'sendAgentMessage',
@@ -379,7 +379,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/release',
     operationId: 'releaseChat',
@@ -393,7 +393,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/playbooks',
     operationId: 'listPlaybooks',
@@ -407,7 +407,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/playbooks/:id',
     operationId: 'putPlaybook',

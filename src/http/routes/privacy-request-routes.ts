@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import { exportCsv, type PrivacyRequest, REQUEST_STATUSES, requestInputSchema } from '../../privacy/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso, isoOrNull } from '../schemas.ts';
 
 const requestParams = z.object({
@@ -54,14 +53,10 @@ const reasonBody = z
   .strict();
 
 /** Data-subject requests: filing (run at once, or on hold), reading, the export, and the operator's run / reject / extend. */
-export function registerPrivacyRequestRoutes(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-): void {
-  const { tenants, privacy } = deps;
+export function registerPrivacyRequestRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { privacy } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/privacy/requests',
     operationId: 'createPrivacyRequest',
@@ -88,7 +83,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/requests',
     operationId: 'listPrivacyRequests',
@@ -108,7 +103,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/requests/:id',
     operationId: 'getPrivacyRequest',
@@ -127,7 +122,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/requests/:id/export',
     operationId: 'exportPrivacyRequest',
@@ -154,7 +149,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/privacy/requests/:id/run',
     operationId: 'runPrivacyRequest',
@@ -179,7 +174,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/privacy/requests/:id/reject',
     operationId: 'rejectPrivacyRequest',
@@ -199,7 +194,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/privacy/requests/:id/extend',
     operationId: 'extendPrivacyRequest',

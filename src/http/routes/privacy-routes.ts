@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   CONSENT_METHODS,
@@ -9,7 +8,7 @@ import {
   retentionPolicySchema,
 } from '../../privacy/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso, isoOrNull } from '../schemas.ts';
 import { requestJson, requestSchema } from './privacy-request-routes.ts';
 
@@ -89,10 +88,10 @@ const retentionSchema = z.object({
   lastReport: z.record(z.string(), z.unknown()).nullable(),
 });
 
-export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, privacy, clock } = deps;
+export function registerPrivacyRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { privacy, clock } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/leads/:id/consents',
     operationId: 'getLeadConsents',
@@ -112,7 +111,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/leads/:id/consents',
     operationId: 'recordLeadConsents',
@@ -162,7 +161,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/leads/:id',
     operationId: 'eraseLead',
@@ -181,7 +180,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/retention',
     operationId: 'getRetention',
@@ -199,7 +198,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/privacy/retention',
     operationId: 'putRetention',
@@ -214,7 +213,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/leads/:id/preference-link',
     operationId: 'createPreferenceLink',
@@ -239,7 +238,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/p/:token',
     operationId: 'preferencePage',
@@ -263,7 +262,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/p/:token',
     operationId: 'preferenceAction',
@@ -279,7 +278,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/p/:token/export/:requestId',
     operationId: 'preferenceExport',
@@ -303,7 +302,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/.well-known/gpc.json',
     operationId: 'gpcSupport',

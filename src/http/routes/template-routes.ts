@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import {
@@ -8,7 +7,7 @@ import {
   templateInputSchema,
 } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const templateId = z.string().regex(/^tpl_[0-9A-Z]{26}$/, 'must be an id starting with tpl_');
@@ -32,8 +31,8 @@ const versionSchema = z.object({
  * (`template`, optional `templateVersion`). Content is logic-less Mustache; a version never changes
  * once published, and a run uses the version current when it started unless the step pins one.
  */
-export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, clock } = deps;
+export function registerTemplateRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { clock } = deps;
   const tag = 'workflows';
   const wf = () => {
     if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
@@ -51,7 +50,7 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     createdAt: iso(v.createdAt),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/templates',
     operationId: 'createTemplate',
@@ -82,7 +81,7 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/templates',
     operationId: 'listTemplates',
@@ -95,7 +94,7 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     }),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/templates/:id',
     operationId: 'getTemplate',
@@ -120,7 +119,7 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/templates/:id/versions',
     operationId: 'createTemplateVersion',

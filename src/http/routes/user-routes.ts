@@ -4,7 +4,7 @@ import { LeadloopError } from '../../core/index.ts';
 import type { UserSession, UsersService } from '../../users/index.ts';
 import { ROLES } from '../../users/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, setSessionAuthenticator, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, setSessionAuthenticator, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const SESSION_COOKIE = 'leadloop_session';
@@ -63,8 +63,8 @@ async function sessionBody(users: UsersService, session: UserSession) {
 }
 
 /** Sign-in, sign-out, password and invitations for the console; users of a workspace for admins. */
-export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, users } = deps;
+export function registerUserRoutes(app: FastifyInstance, route: DeclareRoute, deps: HttpDeps): void {
+  const { users } = deps;
   setSessionAuthenticator(app, async (request) => {
     const token = cookieOf(request);
     const session = token ? await users.authenticate(token) : null;
@@ -91,7 +91,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     return { token, session };
   }
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/session',
     operationId: 'signIn',
@@ -115,7 +115,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/session',
     operationId: 'getSession',
@@ -128,7 +128,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/session',
     operationId: 'signOut',
@@ -144,7 +144,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/session/sign-out-everywhere',
     operationId: 'signOutEverywhere',
@@ -160,7 +160,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/session/workspace',
     operationId: 'switchWorkspace',
@@ -175,7 +175,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/session/password',
     operationId: 'changePassword',
@@ -191,7 +191,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/users',
     operationId: 'listUsers',
@@ -219,7 +219,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/users/invitations',
     operationId: 'inviteUser',
@@ -255,7 +255,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/users/invitations/accept',
     operationId: 'acceptInvitation',

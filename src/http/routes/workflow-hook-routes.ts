@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { admitInbound } from '../inbound-admit.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { type DeclareRoute, workspaceOf } from '../route.ts';
 
 const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
 const hookSchema = z.object({
@@ -14,19 +13,13 @@ const hookSchema = z.object({
 });
 
 /** Each workflow's own inbound endpoint (`webhook` trigger) and how its owner reads the endpoint's secret. */
-export function registerWorkflowHookRoutes(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-): void {
-  const { tenants } = deps;
-
+export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const wf = () => {
     if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
     return deps.workflows;
   };
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/hooks/:workspaceId/:path',
     operationId: 'receiveWorkflowHook',
@@ -72,7 +65,7 @@ export function registerWorkflowHookRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflows/:id/hooks',
     operationId: 'listWorkflowHooks',
