@@ -330,48 +330,45 @@ export function registerOptimiserRoutes(route: DeclareRoute, deps: HttpDeps): vo
     .object({ note: z.string().max(500).optional() })
     .strict()
     .optional();
-  route({
-    method: 'POST',
-    url: '/v1/optimiser/adjustments/:id/approve',
+  /** Approving and rejecting a proposal differ only in the verdict recorded and in their wording. */
+  const verdictRoute = (
+    verdict: 'approve' | 'reject',
+    words: { operationId: string; summary: string; description?: string; done: string; conflict: string },
+  ) =>
+    route({
+      method: 'POST',
+      url: `/v1/optimiser/adjustments/:id/${verdict}`,
+      operationId: words.operationId,
+      summary: words.summary,
+      ...(words.description === undefined ? {} : { description: words.description }),
+      tag: 'Optimiser',
+      auth: 'admin',
+      params: adjustmentParams,
+      body: decision,
+      responses: {
+        200: { description: words.done, schema: adjustmentSchema },
+        404: { description: 'No such adjustment' },
+        409: { description: words.conflict },
+      },
+      async handler({ principal, params, body }) {
+        return adjustmentView(
+          await optimiser[verdict](workspaceOf(principal), params.id, actorOf(principal), body?.note),
+        );
+      },
+    });
+  verdictRoute('approve', {
     operationId: 'approveOptimiserAdjustment',
     summary: 'Apply a proposed change now (audited with you as the actor), bounded and guarded',
     description:
       'A proposal the policy held for a person (mode `propose`, a council recommendation that needs approval, a change over its hourly limit) is applied within the policy’s step bound and watched by the same guard as an automatic change; roll it back with `/rollback`.',
-    tag: 'Optimiser',
-    auth: 'admin',
-    params: adjustmentParams,
-    body: decision,
-    responses: {
-      200: { description: 'The adjustment, applied', schema: adjustmentSchema },
-      404: { description: 'No such adjustment' },
-      409: { description: 'Not a proposal, or it can no longer be applied (the reason says why)' },
-    },
-    async handler({ principal, params, body }) {
-      return adjustmentView(
-        await optimiser.approve(workspaceOf(principal), params.id, actorOf(principal), body?.note),
-      );
-    },
+    done: 'The adjustment, applied',
+    conflict: 'Not a proposal, or it can no longer be applied (the reason says why)',
   });
-
-  route({
-    method: 'POST',
-    url: '/v1/optimiser/adjustments/:id/reject',
+  verdictRoute('reject', {
     operationId: 'rejectOptimiserAdjustment',
     summary: 'Decline a proposed change (audited with you as the actor)',
-    tag: 'Optimiser',
-    auth: 'admin',
-    params: adjustmentParams,
-    body: decision,
-    responses: {
-      200: { description: 'The adjustment, rejected', schema: adjustmentSchema },
-      404: { description: 'No such adjustment' },
-      409: { description: 'Not a proposal' },
-    },
-    async handler({ principal, params, body }) {
-      return adjustmentView(
-        await optimiser.reject(workspaceOf(principal), params.id, actorOf(principal), body?.note),
-      );
-    },
+    done: 'The adjustment, rejected',
+    conflict: 'Not a proposal',
   });
 
   route({

@@ -174,43 +174,42 @@ export function registerPrivacyRequestRoutes(route: DeclareRoute, deps: HttpDeps
     },
   });
 
-  route({
-    method: 'POST',
-    url: '/v1/privacy/requests/:id/reject',
+  /** Rejecting and extending a request both take the operator's reason, and answer the request. */
+  const withReasonRoute = (
+    action: 'reject' | 'extend',
+    words: { operationId: string; summary: string; description: string; done: string },
+  ) =>
+    route({
+      method: 'POST',
+      url: `/v1/privacy/requests/:id/${action}`,
+      operationId: words.operationId,
+      summary: words.summary,
+      description: words.description,
+      tag: 'Privacy',
+      auth: 'admin',
+      params: requestParams,
+      body: reasonBody,
+      responses: { 200: { description: words.done, schema: requestSchema } },
+      async handler({ principal, params, body }) {
+        return requestJson(
+          await privacy.requests[action](workspaceOf(principal), params.id, body.reason, actorOf(principal)),
+        );
+      },
+    });
+  withReasonRoute('reject', {
     operationId: 'rejectPrivacyRequest',
     summary:
       'Reject a request not yet carried out (e.g. the identity could not be verified), with the reason',
     description:
       'The filed subject and changes are cleared at once; the request stays as the record. 409 once started.',
-    tag: 'Privacy',
-    auth: 'admin',
-    params: requestParams,
-    body: reasonBody,
-    responses: { 200: { description: 'The rejected request', schema: requestSchema } },
-    async handler({ principal, params, body }) {
-      return requestJson(
-        await privacy.requests.reject(workspaceOf(principal), params.id, body.reason, actorOf(principal)),
-      );
-    },
+    done: 'The rejected request',
   });
-
-  route({
-    method: 'POST',
-    url: '/v1/privacy/requests/:id/extend',
+  withReasonRoute('extend', {
     operationId: 'extendPrivacyRequest',
     summary:
       'Extend an open request’s deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days)',
     description:
       'Once per request; the person must be told within the first deadline, with the reason. Leadloop does not message them: the `extended` step records `requesterNotified: false`, and the operator tells them. 409 when closed or already extended.',
-    tag: 'Privacy',
-    auth: 'admin',
-    params: requestParams,
-    body: reasonBody,
-    responses: { 200: { description: 'The request with its new `dueAt`', schema: requestSchema } },
-    async handler({ principal, params, body }) {
-      return requestJson(
-        await privacy.requests.extend(workspaceOf(principal), params.id, body.reason, actorOf(principal)),
-      );
-    },
+    done: 'The request with its new `dueAt`',
   });
 }
