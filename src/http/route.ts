@@ -113,7 +113,7 @@ interface RouteInput<P, Q, B> {
   reply: FastifyReply;
 }
 
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify path syntax (`/v1/leads/:id`); the OpenAPI document shows `{id}`. */
   url: string;
