@@ -113,7 +113,7 @@ interface RouteInput<P, Q, B> {
   reply: FastifyReply;
 }
 
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify path syntax (`/v1/leads/:id`); the OpenAPI document shows `{id}`. */
   url: string;
@@ -131,6 +131,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   bodyLimit?: number;
   /** Extra request headers worth documenting. */
   headers?: { name: string; description: string; required?: boolean }[];
+  /** The status of a successful answer when it is not 200; a 204 answers with no body. */
+  status?: 201 | 202 | 204;
   responses: Record<number, RouteResponse>;
   handler(input: RouteInput<P, Q, B>): Promise<unknown>;
 }
@@ -212,7 +214,22 @@ async function dataScopeOf(
   return { kind: 'workspaces', workspaceIds: [] };
 }
 
-export function registerRoute<P, Q, B>(
+/** Declares one route: validated, authenticated, scoped, and listed in the OpenAPI catalog. */
+export type DeclareRoute = <P, Q, B>(spec: RouteSpec<P, Q, B>) => void;
+
+/**
+ * Binds the app, its route catalog and the key lookup once, so a routes module declares each route
+ * with its spec alone: `route({ method: 'GET', url: '/v1/leads', operationId: 'listLeads', … })`.
+ */
+export function declareRoutes(
+  app: FastifyInstance,
+  catalog: RouteCatalog,
+  tenants: TenantsService,
+): DeclareRoute {
+  return (spec) => registerRoute(app, catalog, tenants, spec);
+}
+
+function registerRoute<P, Q, B>(
   app: FastifyInstance,
   catalog: RouteCatalog,
   tenants: TenantsService,
@@ -245,7 +262,10 @@ export function registerRoute<P, Q, B>(
         body = parseInput(spec.body, parsed, 'body');
       }
       const run = () => spec.handler({ params, query, body, rawBody, principal, request, reply });
-      return withDataScope(await dataScopeOf(tenants, spec.auth, principal, params), run);
+      const result = await withDataScope(await dataScopeOf(tenants, spec.auth, principal, params), run);
+      if (spec.status === undefined) return result;
+      reply.status(spec.status);
+      return spec.status === 204 ? null : result;
     },
   });
 }

@@ -119,31 +119,27 @@ export function meteredModelClient(options: {
     });
   };
 
+  /** One whole call (text or object): its answer, or what it threw, is counted once. */
+  const counted = async <R extends Parameters<typeof answered>[2]>(
+    request: { workspaceId: string; task?: string },
+    call: () => Promise<R>,
+  ): Promise<R> => {
+    const startedAt = clock.now();
+    try {
+      const result = await call();
+      answered(request, startedAt, result);
+      return result;
+    } catch (error) {
+      thrown(request, startedAt, error);
+      throw error;
+    }
+  };
+
   return {
     model: models.model,
     usage: (workspaceId) => models.usage(workspaceId),
-    async generateText(request) {
-      const startedAt = clock.now();
-      try {
-        const result = await models.generateText(request);
-        answered(request, startedAt, result);
-        return result;
-      } catch (error) {
-        thrown(request, startedAt, error);
-        throw error;
-      }
-    },
-    async generateObject(request) {
-      const startedAt = clock.now();
-      try {
-        const result = await models.generateObject(request);
-        answered(request, startedAt, result);
-        return result;
-      } catch (error) {
-        thrown(request, startedAt, error);
-        throw error;
-      }
-    },
+    generateText: (request) => counted(request, () => models.generateText(request)),
+    generateObject: (request) => counted(request, () => models.generateObject(request)),
     async streamText(request) {
       const startedAt = clock.now();
       let stream: Awaited<ReturnType<ModelClient['streamText']>>;

@@ -196,56 +196,34 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
   // lead; a run started by an inbound hook or a schedule may have no lead and name the person only
   // in its stored input. Steps are keyed by run, so they go first: deleting the runs first would
   // leave their steps unreachable (and their outputs behind).
-  holders.register({
-    name: 'workflows.steps',
-    tables: ['workflow_steps'],
-    action: 'delete',
-    async export(scope) {
-      const runIds = await subjectRunIds(scope);
-      if (runIds.length === 0) return [];
-      return scope.db
-        .selectFrom('workflow_steps')
-        .selectAll()
-        .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('run_id', 'in', runIds)
-        .execute();
-    },
-    async erase(scope) {
-      const runIds = await subjectRunIds(scope);
-      if (runIds.length === 0) return 0;
-      const result = await scope.db
-        .deleteFrom('workflow_steps')
-        .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('run_id', 'in', runIds)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows ?? 0);
-    },
-  });
-  holders.register({
-    name: 'workflows.runs',
-    tables: ['workflow_runs'],
-    action: 'delete',
-    async export(scope) {
-      const runIds = await subjectRunIds(scope);
-      if (runIds.length === 0) return [];
-      return scope.db
-        .selectFrom('workflow_runs')
-        .selectAll()
-        .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('id', 'in', runIds)
-        .execute();
-    },
-    async erase(scope) {
-      const runIds = await subjectRunIds(scope);
-      if (runIds.length === 0) return 0;
-      const result = await scope.db
-        .deleteFrom('workflow_runs')
-        .where('workspace_id', '=', scope.ctx.workspaceId)
-        .where('id', 'in', runIds)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows ?? 0);
-    },
-  });
+  const runHolder = (name: string, table: 'workflow_steps' | 'workflow_runs', runColumn: 'run_id' | 'id') =>
+    holders.register({
+      name,
+      tables: [table],
+      action: 'delete',
+      async export(scope) {
+        const runIds = await subjectRunIds(scope);
+        if (runIds.length === 0) return [];
+        return scope.db
+          .selectFrom(table)
+          .selectAll()
+          .where('workspace_id', '=', scope.ctx.workspaceId)
+          .where(runColumn, 'in', runIds)
+          .execute();
+      },
+      async erase(scope) {
+        const runIds = await subjectRunIds(scope);
+        if (runIds.length === 0) return 0;
+        const result = await scope.db
+          .deleteFrom(table)
+          .where('workspace_id', '=', scope.ctx.workspaceId)
+          .where(runColumn, 'in', runIds)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows ?? 0);
+      },
+    });
+  runHolder('workflows.steps', 'workflow_steps', 'run_id');
+  runHolder('workflows.runs', 'workflow_runs', 'id');
   holders.declareClean('workflows', 'workflow definitions (configuration)');
   holders.declareClean('workflow_versions', 'workflow definitions (configuration)');
   holders.declareClean('workflow_credentials', 'connector credentials, sealed');

@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ruleSetSchema } from '../../scoring/index.ts';
 import type { ListedApiKey } from '../../tenants/index.ts';
 import { workspaceSettingsSchema } from '../../tenants/index.ts';
 import { actorNames } from '../actor-names.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { idParam, iso, isoOrNull } from '../schemas.ts';
 
 const storedRuleSetSchema = ruleSetSchema.extend({
@@ -38,10 +37,10 @@ const apiKeyJson = (key: ListedApiKey, nameOf: (actor: string | null) => string 
   revokedAt: isoOrNull(key.revokedAt),
 });
 
-export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+export function registerAdminRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const { tenants, rules, queue } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workspace',
     operationId: 'getWorkspace',
@@ -56,7 +55,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/workspace/settings',
     operationId: 'updateWorkspaceSettings',
@@ -72,7 +71,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/api-keys',
     operationId: 'createApiKey',
@@ -82,13 +81,14 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     body: z
       .object({ scope: z.enum(['admin', 'ingest', 'read', 'advise']), label: z.string().max(100).optional() })
       .strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The new key',
         schema: z.object({ id: z.string(), key: z.string(), scope: z.string() }),
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const ctx = workspaceOf(principal);
       const created = await tenants.createApiKey({
         workspaceId: ctx.workspaceId,
@@ -96,12 +96,11 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
         label: body.label,
         actor: actorOf(principal),
       });
-      reply.status(201);
       return { ...created, scope: body.scope };
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/api-keys',
     operationId: 'listApiKeys',
@@ -123,7 +122,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/api-keys/:id',
     operationId: 'revokeApiKey',
@@ -141,7 +140,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/webhook-secrets/rotate',
     operationId: 'rotateWebhookSecret',
@@ -158,25 +157,25 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
           .default(86_400),
       })
       .strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The new secret',
         schema: z.object({ id: z.string(), secret: z.string(), previousExpiresAt: z.iso.datetime() }),
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const ctx = workspaceOf(principal);
       const rotated = await tenants.rotateSecret({
         workspaceId: ctx.workspaceId,
         overlapSeconds: body.overlapSeconds,
         actor: actorOf(principal),
       });
-      reply.status(201);
       return { ...rotated, previousExpiresAt: iso(rotated.previousExpiresAt) };
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/scoring/rules',
     operationId: 'getScoringRules',
@@ -192,7 +191,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/scoring/rules',
     operationId: 'putScoringRules',
@@ -207,7 +206,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/jobs/dead',
     operationId: 'listDeadJobs',
@@ -229,7 +228,7 @@ export function registerAdminRoutes(app: FastifyInstance, catalog: RouteCatalog,
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/jobs/dead/replay',
     operationId: 'replayDeadJobs',

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   FUNNEL_WINDOWS,
@@ -8,7 +7,7 @@ import {
   type WindowName,
 } from '../../analytics/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const SEGMENT =
@@ -75,10 +74,10 @@ export function funnelJson(report: { window: FunnelWindow; from: number; to: num
   return { ...report, from: iso(report.from), to: iso(report.to) };
 }
 
-export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, analytics, funnel } = deps;
+export function registerAnalyticsRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { analytics, funnel } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/analytics/funnel',
     operationId: 'getFunnel',
@@ -94,7 +93,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/analytics/metrics',
     operationId: 'getMetricSeries',

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { knowledgeDocumentsSchema } from '../../chat/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 
 const summaryShape = {
   documents: z.number().int(),
@@ -13,14 +12,10 @@ const summaryShape = {
 };
 
 /** The workspace's content the chat bot answers visitors' questions from. */
-export function registerChatKnowledgeRoutes(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-): void {
-  const { tenants, chatKnowledge } = deps;
+export function registerChatKnowledgeRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { chatKnowledge } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/chat/knowledge',
     operationId: 'putChatKnowledge',
@@ -44,7 +39,7 @@ export function registerChatKnowledgeRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/knowledge',
     operationId: 'getChatKnowledge',

@@ -4,7 +4,7 @@ import type { ChatTurn } from '../../chat/index.ts';
 import { LeadloopError } from '../../core/index.ts';
 import { utmSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { writeEventStreamHead } from './stream-route.ts';
 
 const messageSchema = z.object({
@@ -57,7 +57,7 @@ const header = (request: FastifyRequest, name: string) => {
 /** `streams` holds the open live streams, which shutdown ends (as it ends the event stream's). */
 export function registerChatRoutes(
   app: FastifyInstance,
-  catalog: RouteCatalog,
+  route: DeclareRoute,
   deps: HttpDeps,
   streams: Set<import('node:http').ServerResponse>,
 ): void {
@@ -105,7 +105,7 @@ export function registerChatRoutes(
     }
   }
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions',
     operationId: 'startChat',
@@ -130,22 +130,21 @@ export function registerChatRoutes(
           .optional(),
       })
       .strict(),
+    status: 201,
     responses: { 201: { description: 'The new session and the bot’s opening messages', schema: turnSchema } },
-    async handler({ body, request, reply }) {
+    async handler({ body, request }) {
       limit(`chat-start:${request.ip}`, 1, 20);
-      const turn = await chat.start({
+      return chat.start({
         widgetKey: body.widgetKey,
         origin: header(request, 'origin'),
         playbook: body.playbook,
         locale: body.locale,
         context: body.context,
       });
-      reply.status(201);
-      return turn;
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/messages',
     operationId: 'sendChatMessage',
@@ -199,7 +198,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions/:id/messages',
     operationId: 'pollChatMessages',
@@ -222,7 +221,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions/:id/stream',
     operationId: 'streamChatSession',
@@ -308,7 +307,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions',
     operationId: 'listChatSessions',
@@ -336,7 +335,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/chat/sessions/:id',
     operationId: 'getChatSession',
@@ -350,7 +349,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/takeover',
     operationId: 'takeOverChat',
@@ -365,7 +364,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/agent-messages',
     operationId: 'sendAgentMessage',
@@ -380,7 +379,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/chat/sessions/:id/release',
     operationId: 'releaseChat',
@@ -394,7 +393,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/playbooks',
     operationId: 'listPlaybooks',
@@ -408,7 +407,7 @@ export function registerChatRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/playbooks/:id',
     operationId: 'putPlaybook',

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { questionSchema, type RouterStats } from '../../council/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 
 const decisionId = z.string().regex(/^dec_[0-9A-Z]{26}$/, 'must be an id starting with dec_');
 const agentId = z
@@ -107,10 +106,10 @@ function statsJson(stats: RouterStats) {
 }
 
 /** The AI council: agents, questions, decisions with feedback and human override. */
-export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, council } = deps;
+export function registerCouncilRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { council } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/council/agents',
     operationId: 'listCouncilAgents',
@@ -123,7 +122,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/council/agents/:id',
     operationId: 'putCouncilAgent',
@@ -147,7 +146,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/council/questions',
     operationId: 'askCouncil',
@@ -167,7 +166,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/council/decisions',
     operationId: 'listCouncilDecisions',
@@ -184,7 +183,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/council/decisions/:id',
     operationId: 'getCouncilDecision',
@@ -198,7 +197,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/council/decisions/:id/feedback',
     operationId: 'giveCouncilFeedback',
@@ -229,7 +228,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/council/decisions/:id/override',
     operationId: 'overrideCouncilDecision',
@@ -246,7 +245,7 @@ export function registerCouncilRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/council/router/stats',
     operationId: 'getCouncilRouterStats',

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HttpDeps } from '../deps.ts';
 import { admitInbound } from '../inbound-admit.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { type DeclareRoute, workspaceOf } from '../route.ts';
 
 const header = z.string().max(4000);
 
@@ -11,11 +10,11 @@ const header = z.string().max(4000);
  * Called by the workspace's mail provider (an inbound-parse webhook) and calendar, with a key of
  * scope `ingest` (the write scope) or `admin`.
  */
-export function registerEngagementRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, engagements } = deps;
+export function registerEngagementRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { engagements } = deps;
   if (!engagements) return;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/email/inbound',
     operationId: 'receiveEmailReply',
@@ -59,7 +58,7 @@ export function registerEngagementRoutes(app: FastifyInstance, catalog: RouteCat
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/meetings',
     operationId: 'recordMeeting',
@@ -94,7 +93,7 @@ export function registerEngagementRoutes(app: FastifyInstance, catalog: RouteCat
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/meetings/calendly/:workspaceId',
     operationId: 'receiveCalendlyWebhook',

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { IdentityClaim } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const claimSchema = z.object({
@@ -28,10 +27,10 @@ function claimJson(claim: IdentityClaim) {
 }
 
 /** Operators review chat visitors' unverified claims to be existing leads (issue 12). */
-export function registerIdentityRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, claims } = deps;
+export function registerIdentityRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { claims } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/identity-claims',
     operationId: 'listIdentityClaims',
@@ -52,7 +51,7 @@ export function registerIdentityRoutes(app: FastifyInstance, catalog: RouteCatal
     ['confirm', 'confirmed'],
     ['reject', 'rejected'],
   ] as const) {
-    registerRoute(app, catalog, tenants, {
+    route({
       method: 'POST',
       url: `/v1/identity-claims/:id/${verb}`,
       operationId: `${verb}IdentityClaim`,

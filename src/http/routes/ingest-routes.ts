@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import { acceptedSchema, type SubmissionOutcome } from '../../ingest/index.ts';
 import { leadInputSchema } from '../../leads/index.ts';
 import type { Workspace } from '../../tenants/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import type { RouteCatalog } from '../route.ts';
-import { registerRoute, workspaceOf } from '../route.ts';
+import { type DeclareRoute, workspaceOf } from '../route.ts';
 import { idParam } from '../schemas.ts';
 
 /** Standard Webhooks message ids are short; a long one would only bloat the idempotency table. */
@@ -18,7 +17,7 @@ function answer(reply: FastifyReply, outcome: SubmissionOutcome, replayHeader: s
   return outcome.body;
 }
 
-export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+export function registerIngestRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const { tenants, ingest, lifecycle, rateLimiter, metrics } = deps;
 
   function ready(): void {
@@ -51,7 +50,7 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
     }
   }
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/webhooks/:workspaceId/leads',
     operationId: 'ingestWebhook',
@@ -101,7 +100,7 @@ export function registerIngestRoutes(app: FastifyInstance, catalog: RouteCatalog
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/leads',
     operationId: 'createLead',

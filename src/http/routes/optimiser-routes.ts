@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   ADJUSTMENT_KINDS,
@@ -10,7 +9,7 @@ import {
 } from '../../optimiser/index.ts';
 import { actorNames } from '../actor-names.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { idParam, iso } from '../schemas.ts';
 
 const ADJUSTMENT_STATUSES = ['applied', 'kept', 'rolled_back', 'proposed', 'superseded', 'rejected'] as const;
@@ -182,8 +181,8 @@ const alertParams = z.object({ id: idParam('alr') }).strict();
 const adjustmentParams = z.object({ id: idParam('adj') }).strict();
 const limit = z.coerce.number().int().min(1).max(500).default(100);
 
-export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, optimiser } = deps;
+export function registerOptimiserRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { optimiser } = deps;
   if (!optimiser) return;
   const views = async (workspaceId: string, alerts: Alert[]) => {
     const nameOf = await actorNames(
@@ -194,7 +193,7 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     return alerts.map((alert) => alertView(alert, nameOf));
   };
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/alerts',
     operationId: 'listAlerts',
@@ -211,7 +210,7 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/alerts/:id',
     operationId: 'getAlert',
@@ -230,7 +229,7 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/alerts/:id/ack',
     operationId: 'acknowledgeAlert',
@@ -256,7 +255,7 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/optimiser/adjustments',
     operationId: 'listOptimiserAdjustments',
@@ -273,7 +272,7 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/optimiser/adjustments',
     operationId: 'requestOptimiserAdjustment',
@@ -306,7 +305,7 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/optimiser/adjustments/:id/rollback',
     operationId: 'rollBackOptimiserAdjustment',
@@ -331,51 +330,48 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     .object({ note: z.string().max(500).optional() })
     .strict()
     .optional();
-  registerRoute(app, catalog, tenants, {
-    method: 'POST',
-    url: '/v1/optimiser/adjustments/:id/approve',
+  /** Approving and rejecting a proposal differ only in the verdict recorded and in their wording. */
+  const verdictRoute = (
+    verdict: 'approve' | 'reject',
+    words: { operationId: string; summary: string; description?: string; done: string; conflict: string },
+  ) =>
+    route({
+      method: 'POST',
+      url: `/v1/optimiser/adjustments/:id/${verdict}`,
+      operationId: words.operationId,
+      summary: words.summary,
+      ...(words.description === undefined ? {} : { description: words.description }),
+      tag: 'Optimiser',
+      auth: 'admin',
+      params: adjustmentParams,
+      body: decision,
+      responses: {
+        200: { description: words.done, schema: adjustmentSchema },
+        404: { description: 'No such adjustment' },
+        409: { description: words.conflict },
+      },
+      async handler({ principal, params, body }) {
+        return adjustmentView(
+          await optimiser[verdict](workspaceOf(principal), params.id, actorOf(principal), body?.note),
+        );
+      },
+    });
+  verdictRoute('approve', {
     operationId: 'approveOptimiserAdjustment',
     summary: 'Apply a proposed change now (audited with you as the actor), bounded and guarded',
     description:
       'A proposal the policy held for a person (mode `propose`, a council recommendation that needs approval, a change over its hourly limit) is applied within the policy’s step bound and watched by the same guard as an automatic change; roll it back with `/rollback`.',
-    tag: 'Optimiser',
-    auth: 'admin',
-    params: adjustmentParams,
-    body: decision,
-    responses: {
-      200: { description: 'The adjustment, applied', schema: adjustmentSchema },
-      404: { description: 'No such adjustment' },
-      409: { description: 'Not a proposal, or it can no longer be applied (the reason says why)' },
-    },
-    async handler({ principal, params, body }) {
-      return adjustmentView(
-        await optimiser.approve(workspaceOf(principal), params.id, actorOf(principal), body?.note),
-      );
-    },
+    done: 'The adjustment, applied',
+    conflict: 'Not a proposal, or it can no longer be applied (the reason says why)',
   });
-
-  registerRoute(app, catalog, tenants, {
-    method: 'POST',
-    url: '/v1/optimiser/adjustments/:id/reject',
+  verdictRoute('reject', {
     operationId: 'rejectOptimiserAdjustment',
     summary: 'Decline a proposed change (audited with you as the actor)',
-    tag: 'Optimiser',
-    auth: 'admin',
-    params: adjustmentParams,
-    body: decision,
-    responses: {
-      200: { description: 'The adjustment, rejected', schema: adjustmentSchema },
-      404: { description: 'No such adjustment' },
-      409: { description: 'Not a proposal' },
-    },
-    async handler({ principal, params, body }) {
-      return adjustmentView(
-        await optimiser.reject(workspaceOf(principal), params.id, actorOf(principal), body?.note),
-      );
-    },
+    done: 'The adjustment, rejected',
+    conflict: 'Not a proposal',
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/optimiser/policy',
     operationId: 'getOptimiserPolicy',
@@ -388,7 +384,7 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/optimiser/policy',
     operationId: 'putOptimiserPolicy',
@@ -411,15 +407,15 @@ export function registerOptimiserRoutes(app: FastifyInstance, catalog: RouteCata
       alias: ' The same report as `GET /v1/optimiser/guarantee`.',
     },
   ] as const;
-  for (const route of guaranteeRoutes)
-    registerRoute(app, catalog, tenants, {
+  for (const guarantee of guaranteeRoutes)
+    route({
       method: 'GET',
-      url: route.url,
-      operationId: route.operationId,
+      url: guarantee.url,
+      operationId: guarantee.operationId,
       summary: 'Guaranteed against realised conversions per period and segment, with the backtest’s coverage',
       description:
         'For each past period (ending at the last UTC midnight) and segment: the qualified leads, the forecast of their conversions with its interval, the guarantee (the forecast’s lower `quantile`), and what happened; `backtest` says how often the guarantee held where every outcome is known. `format=csv` gives the rows as CSV.' +
-        route.alias,
+        guarantee.alias,
       tag: 'Optimiser',
       auth: 'read',
       query: z

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type PeriodMeasures, sumMeasures, WINDOWS, type WindowName } from '../../analytics/index.ts';
 import { inWorkspace, LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute } from '../route.ts';
+import type { DeclareRoute } from '../route.ts';
 import { funnelJson, funnelQuery, funnelSchema } from './analytics-routes.ts';
 
 const measuresSchema = z.object({
@@ -101,9 +100,9 @@ function sumSegments(list: readonly PeriodMeasures[]): PeriodMeasures {
 }
 
 /** Aggregates only: an organisation key never sees a lead's personal data. */
-export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+export function registerOrgRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const { tenants, leads } = deps;
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/org/funnel',
     operationId: 'orgFunnel',
@@ -139,7 +138,7 @@ export function registerOrgRoutes(app: FastifyInstance, catalog: RouteCatalog, d
       };
     },
   });
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/org/analytics',
     operationId: 'orgAnalytics',

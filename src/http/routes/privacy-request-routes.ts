@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import { exportCsv, type PrivacyRequest, REQUEST_STATUSES, requestInputSchema } from '../../privacy/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso, isoOrNull } from '../schemas.ts';
 
 const requestParams = z.object({
@@ -54,14 +53,10 @@ const reasonBody = z
   .strict();
 
 /** Data-subject requests: filing (run at once, or on hold), reading, the export, and the operator's run / reject / extend. */
-export function registerPrivacyRequestRoutes(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-): void {
-  const { tenants, privacy } = deps;
+export function registerPrivacyRequestRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { privacy } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/privacy/requests',
     operationId: 'createPrivacyRequest',
@@ -72,23 +67,23 @@ export function registerPrivacyRequestRoutes(
     tag: 'Privacy',
     auth: 'admin',
     body: requestInputSchema,
+    status: 201,
     responses: {
       201: {
         description: 'Filed (and carried out unless `hold`); `dueAt` is the legal deadline',
         schema: requestSchema,
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const request = await privacy.requests.submit(workspaceOf(principal), body, {
         actor: actorOf(principal),
         origin: 'api',
       });
-      reply.status(201);
       return requestJson(request);
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/requests',
     operationId: 'listPrivacyRequests',
@@ -108,7 +103,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/requests/:id',
     operationId: 'getPrivacyRequest',
@@ -127,7 +122,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/requests/:id/export',
     operationId: 'exportPrivacyRequest',
@@ -154,7 +149,7 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/privacy/requests/:id/run',
     operationId: 'runPrivacyRequest',
@@ -179,43 +174,42 @@ export function registerPrivacyRequestRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
-    method: 'POST',
-    url: '/v1/privacy/requests/:id/reject',
+  /** Rejecting and extending a request both take the operator's reason, and answer the request. */
+  const withReasonRoute = (
+    action: 'reject' | 'extend',
+    words: { operationId: string; summary: string; description: string; done: string },
+  ) =>
+    route({
+      method: 'POST',
+      url: `/v1/privacy/requests/:id/${action}`,
+      operationId: words.operationId,
+      summary: words.summary,
+      description: words.description,
+      tag: 'Privacy',
+      auth: 'admin',
+      params: requestParams,
+      body: reasonBody,
+      responses: { 200: { description: words.done, schema: requestSchema } },
+      async handler({ principal, params, body }) {
+        return requestJson(
+          await privacy.requests[action](workspaceOf(principal), params.id, body.reason, actorOf(principal)),
+        );
+      },
+    });
+  withReasonRoute('reject', {
     operationId: 'rejectPrivacyRequest',
     summary:
       'Reject a request not yet carried out (e.g. the identity could not be verified), with the reason',
     description:
       'The filed subject and changes are cleared at once; the request stays as the record. 409 once started.',
-    tag: 'Privacy',
-    auth: 'admin',
-    params: requestParams,
-    body: reasonBody,
-    responses: { 200: { description: 'The rejected request', schema: requestSchema } },
-    async handler({ principal, params, body }) {
-      return requestJson(
-        await privacy.requests.reject(workspaceOf(principal), params.id, body.reason, actorOf(principal)),
-      );
-    },
+    done: 'The rejected request',
   });
-
-  registerRoute(app, catalog, tenants, {
-    method: 'POST',
-    url: '/v1/privacy/requests/:id/extend',
+  withReasonRoute('extend', {
     operationId: 'extendPrivacyRequest',
     summary:
       'Extend an open request’s deadline to the furthest the law allows (GDPR +2 months, CCPA +45 days)',
     description:
       'Once per request; the person must be told within the first deadline, with the reason. Leadloop does not message them: the `extended` step records `requesterNotified: false`, and the operator tells them. 409 when closed or already extended.',
-    tag: 'Privacy',
-    auth: 'admin',
-    params: requestParams,
-    body: reasonBody,
-    responses: { 200: { description: 'The request with its new `dueAt`', schema: requestSchema } },
-    async handler({ principal, params, body }) {
-      return requestJson(
-        await privacy.requests.extend(workspaceOf(principal), params.id, body.reason, actorOf(principal)),
-      );
-    },
+    done: 'The request with its new `dueAt`',
   });
 }

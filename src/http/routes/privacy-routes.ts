@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   CONSENT_METHODS,
@@ -9,7 +8,7 @@ import {
   retentionPolicySchema,
 } from '../../privacy/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso, isoOrNull } from '../schemas.ts';
 import { requestJson, requestSchema } from './privacy-request-routes.ts';
 
@@ -89,10 +88,10 @@ const retentionSchema = z.object({
   lastReport: z.record(z.string(), z.unknown()).nullable(),
 });
 
-export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, privacy, clock } = deps;
+export function registerPrivacyRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { privacy, clock } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/leads/:id/consents',
     operationId: 'getLeadConsents',
@@ -112,7 +111,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/leads/:id/consents',
     operationId: 'recordLeadConsents',
@@ -122,13 +121,14 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     auth: 'ingest',
     params: leadParams,
     body: consentBody,
+    status: 201,
     responses: {
       201: {
         description: 'Recorded; the new state',
         schema: z.object({ state: consentStateSchema, recorded: z.array(consentEntrySchema) }),
       },
     },
-    async handler({ principal, params, body, request, reply }) {
+    async handler({ principal, params, body, request }) {
       const now = clock.now();
       const entries = body.entries.map((e) => ({
         purpose: e.purpose,
@@ -157,12 +157,11 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
         entries,
         actorOf(principal),
       );
-      reply.status(201);
       return { state: stateJson(result.state), recorded: result.recorded.map(entryJson) };
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/leads/:id',
     operationId: 'eraseLead',
@@ -181,7 +180,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/retention',
     operationId: 'getRetention',
@@ -199,7 +198,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/privacy/retention',
     operationId: 'putRetention',
@@ -214,7 +213,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/leads/:id/preference-link',
     operationId: 'createPreferenceLink',
@@ -226,20 +225,20 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
       .object({ ttlDays: z.number().int().min(1).max(90).default(30) })
       .strict()
       .optional(),
+    status: 201,
     responses: {
       201: {
         description: 'The link',
         schema: z.object({ path: z.string(), token: z.string(), expiresAt: z.iso.datetime() }),
       },
     },
-    async handler({ principal, params, body, reply }) {
+    async handler({ principal, params, body }) {
       const link = await privacy.preferenceLink(workspaceOf(principal), params.id, body?.ttlDays ?? 30);
-      reply.status(201);
       return { path: `/p/${link.token}`, token: link.token, expiresAt: iso(link.expiresAt) };
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/p/:token',
     operationId: 'preferencePage',
@@ -263,7 +262,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/p/:token',
     operationId: 'preferenceAction',
@@ -279,7 +278,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/p/:token/export/:requestId',
     operationId: 'preferenceExport',
@@ -303,7 +302,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/.well-known/gpc.json',
     operationId: 'gpcSupport',

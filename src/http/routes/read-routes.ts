@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { Lead } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { type DeclareRoute, workspaceOf } from '../route.ts';
 import {
   auditListSchema,
   eventStatusSchema,
@@ -19,10 +18,10 @@ function leadJson(lead: Lead) {
   return { ...rest, createdAt: iso(createdAt), updatedAt: iso(updatedAt) };
 }
 
-export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, leads, audit } = deps;
+export function registerReadRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { leads, audit } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/leads/:id',
     operationId: 'getLead',
@@ -65,7 +64,7 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/leads',
     operationId: 'listLeads',
@@ -117,7 +116,7 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/events/:eventId',
     operationId: 'getEvent',
@@ -142,7 +141,7 @@ export function registerReadRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/audit',
     operationId: 'listAudit',

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { ModelVersionView, Prediction, StoredOutcome } from '../../scoring/index.ts';
 import { outcomeInputSchema, scoringSettingsSchema } from '../../scoring/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso, isoOrNull, scoreLineSchema } from '../schemas.ts';
 
 const leadId = z.string().regex(/^lead_[0-9A-Z]{26}$/, 'must be an id starting with lead_');
@@ -137,10 +136,10 @@ const notFound = (id: string) =>
   });
 
 /** Predictive scoring: outcomes, the model registry, explanations, thresholds, forecasts. */
-export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, predictive } = deps;
+export function registerScoringRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { predictive } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/leads/:id/outcome',
     operationId: 'recordLeadOutcome',
@@ -159,7 +158,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/leads/:id/score',
     operationId: 'getLeadScore',
@@ -179,7 +178,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/models',
     operationId: 'listModels',
@@ -214,7 +213,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/models/:version/calibration',
     operationId: 'getModelCalibration',
@@ -261,28 +260,28 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/models/train',
     operationId: 'trainModel',
     summary: "Queue training on the workspace's outcomes now",
     tag: 'Scoring',
     auth: 'admin',
+    status: 202,
     responses: {
       202: {
         description: 'Queued (or already queued)',
         schema: z.object({ queued: z.boolean(), reason: z.string() }),
       },
     },
-    async handler({ principal, reply }) {
+    async handler({ principal }) {
       const ctx = workspaceOf(principal);
       const result = await predictive.requestTraining(ctx.workspaceId, actorOf(principal));
-      reply.status(202);
       return result;
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/models/:version/promote',
     operationId: 'promoteModel',
@@ -300,7 +299,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/models/rollback',
     operationId: 'rollbackModel',
@@ -324,7 +323,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/scoring/thresholds',
     operationId: 'getScoringThresholds',
@@ -354,7 +353,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/scoring/settings',
     operationId: 'getScoringSettings',
@@ -368,7 +367,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/scoring/settings',
     operationId: 'updateScoringSettings',
@@ -383,7 +382,7 @@ export function registerScoringRoutes(app: FastifyInstance, catalog: RouteCatalo
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/forecast',
     operationId: 'getForecast',

@@ -1,9 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError, type SecretBox } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { type DeclareRoute, workspaceOf } from '../route.ts';
 
 /** Open streams one key may hold; more is a client bug or an attempt to tie up the server. */
 const MAX_STREAMS_PER_KEY = 10;
@@ -52,16 +51,11 @@ export function writeEventStreamHead(
   });
 }
 
-export function registerStreamRoute(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-  open: Set<ServerResponse>,
-): void {
-  const { tenants, events, secretBox } = deps;
+export function registerStreamRoute(route: DeclareRoute, deps: HttpDeps, open: Set<ServerResponse>): void {
+  const { events, secretBox } = deps;
   const perKey = new Map<string, number>();
   const pollMs = deps.ssePollMs ?? 1000;
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/events/stream',
     operationId: 'streamEvents',

@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const entrySchema = z.object({
@@ -19,10 +18,10 @@ const entryJson = (entry: { hashPrefix: string; kind: string; reason: string; cr
 });
 
 /** The privacy suppression list (admins): hash prefixes only, and a server-side "is this person suppressed?". */
-export function registerSuppressionRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, privacy } = deps;
+export function registerSuppressionRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { privacy } = deps;
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/privacy/suppressions',
     operationId: 'listSuppressions',
@@ -51,7 +50,7 @@ export function registerSuppressionRoutes(app: FastifyInstance, catalog: RouteCa
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/privacy/suppressions/lookup',
     operationId: 'lookupSuppression',

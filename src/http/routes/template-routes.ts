@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import {
@@ -8,7 +7,7 @@ import {
   templateInputSchema,
 } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const templateId = z.string().regex(/^tpl_[0-9A-Z]{26}$/, 'must be an id starting with tpl_');
@@ -32,8 +31,8 @@ const versionSchema = z.object({
  * (`template`, optional `templateVersion`). Content is logic-less Mustache; a version never changes
  * once published, and a run uses the version current when it started unless the step pins one.
  */
-export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, clock } = deps;
+export function registerTemplateRoutes(route: DeclareRoute, deps: HttpDeps): void {
+  const { clock } = deps;
   const tag = 'workflows';
   const wf = () => {
     if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
@@ -51,7 +50,7 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     createdAt: iso(v.createdAt),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/templates',
     operationId: 'createTemplate',
@@ -61,10 +60,11 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     tag,
     auth: 'admin',
     body: templateInputSchema,
+    status: 201,
     responses: {
       201: { description: 'Created', schema: summarySchema.extend({ version: versionSchema }) },
     },
-    handler: async ({ principal, body, reply }) => {
+    handler: async ({ principal, body }) => {
       const ws = workspaceOf(principal);
       const actor = actorOf(principal);
       const created = await wf().transaction(async (trx) => {
@@ -77,12 +77,11 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
         });
         return made;
       });
-      reply.status(201);
       return { ...present(created), version: presentVersion(created.version) };
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/templates',
     operationId: 'listTemplates',
@@ -95,7 +94,7 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     }),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/templates/:id',
     operationId: 'getTemplate',
@@ -120,7 +119,7 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/templates/:id/versions',
     operationId: 'createTemplateVersion',
@@ -130,8 +129,9 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
     auth: 'admin',
     params: z.object({ id: templateId }),
     body: z.object({ content: templateContentSchema }).strict(),
+    status: 201,
     responses: { 201: { description: 'Published', schema: versionSchema } },
-    handler: async ({ principal, params, body, reply }) => {
+    handler: async ({ principal, params, body }) => {
       const ws = workspaceOf(principal);
       const actor = actorOf(principal);
       const published = await wf().transaction(async (trx) => {
@@ -151,7 +151,6 @@ export function registerTemplateRoutes(app: FastifyInstance, catalog: RouteCatal
         });
         return v;
       });
-      reply.status(201);
       return presentVersion(published);
     },
   });

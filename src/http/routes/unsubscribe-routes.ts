@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { type RouteCatalog, registerRoute } from '../route.ts';
+import type { DeclareRoute } from '../route.ts';
 
 const tag = 'workflows';
 const params = z.object({
@@ -47,13 +47,13 @@ const INVALID = page(
  * mailbox provider's one-click POST unsubscribes; a GET never does, because mail scanners and link
  * previews fetch links nobody clicked, so it shows a page whose button sends that same POST.
  */
-export function registerUnsubscribeRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
+export function registerUnsubscribeRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const wf = () => {
     if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
     return deps.workflows;
   };
 
-  registerRoute(app, catalog, deps.tenants, {
+  route({
     method: 'GET',
     url: '/v1/unsubscribe/:workspaceId/:leadId',
     operationId: 'unsubscribePage',
@@ -74,7 +74,7 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, catalog: RouteCa
     },
   });
 
-  registerRoute(app, catalog, deps.tenants, {
+  route({
     method: 'POST',
     url: '/v1/unsubscribe/:workspaceId/:leadId',
     operationId: 'unsubscribe',

@@ -4,7 +4,7 @@ import { LeadloopError } from '../../core/index.ts';
 import type { UserSession, UsersService } from '../../users/index.ts';
 import { ROLES } from '../../users/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, setSessionAuthenticator, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, setSessionAuthenticator, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
 
 const SESSION_COOKIE = 'leadloop_session';
@@ -63,8 +63,8 @@ async function sessionBody(users: UsersService, session: UserSession) {
 }
 
 /** Sign-in, sign-out, password and invitations for the console; users of a workspace for admins. */
-export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants, users } = deps;
+export function registerUserRoutes(app: FastifyInstance, route: DeclareRoute, deps: HttpDeps): void {
+  const { users } = deps;
   setSessionAuthenticator(app, async (request) => {
     const token = cookieOf(request);
     const session = token ? await users.authenticate(token) : null;
@@ -91,7 +91,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     return { token, session };
   }
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/session',
     operationId: 'signIn',
@@ -115,7 +115,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/session',
     operationId: 'getSession',
@@ -128,24 +128,23 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/session',
     operationId: 'signOut',
     summary: 'Sign out (this session)',
     tag: 'Users',
     auth: 'public',
+    status: 204,
     responses: { 204: { description: 'Signed out' } },
     async handler({ request, reply }) {
       const { token } = await requireSession(request, true);
       await users.signOut(token);
       setCookie(request, reply, '', 0);
-      reply.status(204);
-      return null;
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/session/sign-out-everywhere',
     operationId: 'signOutEverywhere',
@@ -161,7 +160,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/session/workspace',
     operationId: 'switchWorkspace',
@@ -176,7 +175,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/session/password',
     operationId: 'changePassword',
@@ -184,16 +183,15 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     tag: 'Users',
     auth: 'public',
     body: z.object({ currentPassword: z.string().max(1000), newPassword: z.string().max(1000) }).strict(),
+    status: 204,
     responses: { 204: { description: 'Changed' } },
-    async handler({ request, body, reply }) {
+    async handler({ request, body }) {
       const { session } = await requireSession(request, true);
       await users.changePassword({ session, current: body.currentPassword, next: body.newPassword });
-      reply.status(204);
-      return null;
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/users',
     operationId: 'listUsers',
@@ -221,7 +219,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/users/invitations',
     operationId: 'inviteUser',
@@ -229,6 +227,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     tag: 'Users',
     auth: 'admin',
     body: z.object({ email: z.email(), role: roleSchema }).strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The invitation; the link is shown once',
@@ -240,14 +239,13 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
         }),
       },
     },
-    async handler({ principal, body, reply }) {
+    async handler({ principal, body }) {
       const ctx = workspaceOf(principal);
       const invitation = await users.invite({
         workspaceId: ctx.workspaceId,
         ...body,
         actor: actorOf(principal),
       });
-      reply.status(201);
       return {
         id: invitation.id,
         token: invitation.token,
@@ -257,7 +255,7 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/users/invitations/accept',
     operationId: 'acceptInvitation',
@@ -271,16 +269,15 @@ export function registerUserRoutes(app: FastifyInstance, catalog: RouteCatalog, 
         password: z.string().max(1000),
       })
       .strict(),
+    status: 201,
     responses: {
       201: {
         description: 'The account',
         schema: z.object({ id: z.string(), email: z.string(), name: z.string() }),
       },
     },
-    async handler({ body, reply }) {
-      const user = await users.acceptInvitation(body);
-      reply.status(201);
-      return user;
+    async handler({ body }) {
+      return users.acceptInvitation(body);
     },
   });
 }

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import { importN8nWorkflow, isN8nWorkflow, workflowJsonSchema } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { documentBody, workflowsOf } from './workflow-route-schemas.ts';
 
 const findingSchema = z.object({
@@ -19,16 +18,11 @@ const verificationSchema = z.object({
 });
 
 /** Writing workflows: the schema, verification, generation from a description, n8n import. */
-export function registerWorkflowAuthoringRoutes(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-): void {
-  const { tenants } = deps;
+export function registerWorkflowAuthoringRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const wf = () => workflowsOf(deps);
   const tag = 'workflows';
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflows/schema',
     operationId: 'getWorkflowSchema',
@@ -44,7 +38,7 @@ export function registerWorkflowAuthoringRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflows/verify',
     operationId: 'verifyWorkflow',
@@ -69,7 +63,7 @@ export function registerWorkflowAuthoringRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflows/generate',
     operationId: 'generateWorkflow',
@@ -119,7 +113,7 @@ export function registerWorkflowAuthoringRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflows/import/n8n',
     operationId: 'importN8nWorkflows',

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { admitInbound } from '../inbound-admit.ts';
-import { type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { type DeclareRoute, workspaceOf } from '../route.ts';
 
 const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
 const hookSchema = z.object({
@@ -14,19 +13,13 @@ const hookSchema = z.object({
 });
 
 /** Each workflow's own inbound endpoint (`webhook` trigger) and how its owner reads the endpoint's secret. */
-export function registerWorkflowHookRoutes(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-): void {
-  const { tenants } = deps;
-
+export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const wf = () => {
     if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
     return deps.workflows;
   };
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/hooks/:workspaceId/:path',
     operationId: 'receiveWorkflowHook',
@@ -45,13 +38,14 @@ export function registerWorkflowHookRoutes(
       { name: 'webhook-timestamp', description: 'Seconds since the epoch', required: true },
       { name: 'webhook-signature', description: 'v1,<base64 signature>', required: true },
     ],
+    status: 202,
     responses: {
       202: {
         description: 'The run is stored and queued',
         schema: z.object({ runId: z.string(), replayed: z.boolean() }),
       },
     },
-    async handler({ params, rawBody, request, reply }) {
+    async handler({ params, rawBody, request }) {
       const header = (name: string) => {
         const value = request.headers[name];
         return Array.isArray(value) ? value[0] : value;
@@ -61,19 +55,17 @@ export function registerWorkflowHookRoutes(
         throw new LeadloopError('validation_failed', 'the webhook-id header is not a message id', {
           issues: [{ field: 'header.webhook-id', reason: 'must be 1 to 255 visible ASCII characters' }],
         });
-      const result = await wf().receiveHook(
+      return wf().receiveHook(
         params.workspaceId,
         params.path,
         { id, timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
         rawBody,
         () => admitInbound(deps, params.workspaceId),
       );
-      reply.status(202);
-      return result;
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflows/:id/hooks',
     operationId: 'listWorkflowHooks',

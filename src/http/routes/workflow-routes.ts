@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { WorkflowDetail, WorkflowSummary } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { documentBody, iso, workflowId, workflowsOf } from './workflow-route-schemas.ts';
 
 const runId = z.string().regex(/^wfr_[0-9A-Z]{26}$/, 'must be an id starting with wfr_');
@@ -67,12 +66,11 @@ const runJson = (r: { createdAt: number; finishedAt: number | null }) => ({
 });
 
 /** Workflows and their runs: create, read, version, activate, run, cancel. */
-export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatalog, deps: HttpDeps): void {
-  const { tenants } = deps;
+export function registerWorkflowRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const wf = () => workflowsOf(deps);
   const tag = 'workflows';
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflows',
     operationId: 'createWorkflow',
@@ -80,15 +78,15 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     tag,
     auth: 'admin',
     body: documentBody,
+    status: 201,
     responses: { 201: { description: 'Created', schema: detailSchema } },
-    handler: async ({ principal, body, reply }) => {
+    handler: async ({ principal, body }) => {
       const created = await wf().service.create(workspaceOf(principal), body, actorOf(principal));
-      reply.status(201);
       return detailJson(created);
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflows',
     operationId: 'listWorkflows',
@@ -101,7 +99,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     }),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflows/:id',
     operationId: 'getWorkflow',
@@ -115,7 +113,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
       detailJson(await wf().service.get(workspaceOf(principal), params.id, query.version)),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/workflows/:id',
     operationId: 'updateWorkflow',
@@ -129,7 +127,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
       detailJson(await wf().service.update(workspaceOf(principal), params.id, body, actorOf(principal))),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/workflows/:id',
     operationId: 'deleteWorkflow',
@@ -137,15 +135,14 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     tag,
     auth: 'admin',
     params: z.object({ id: workflowId }),
+    status: 204,
     responses: { 204: { description: 'Deleted' } },
-    handler: async ({ principal, params, reply }) => {
+    handler: async ({ principal, params }) => {
       await wf().service.remove(workspaceOf(principal), params.id, actorOf(principal));
-      reply.status(204);
-      return null;
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflows/:id/activate',
     operationId: 'activateWorkflow',
@@ -196,7 +193,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflows/:id/deactivate',
     operationId: 'deactivateWorkflow',
@@ -209,7 +206,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
       detailJson(await wf().service.deactivate(workspaceOf(principal), params.id, actorOf(principal))),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflows/:id/runs',
     operationId: 'runWorkflow',
@@ -229,22 +226,21 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
           .optional(),
       })
       .strict(),
+    status: 202,
     responses: {
       202: { description: 'Started', schema: z.object({ runId: z.string(), version: z.number().int() }) },
     },
-    handler: async ({ principal, params, body, reply }) => {
-      const started = await wf().service.run(
+    handler: async ({ principal, params, body }) => {
+      return wf().service.run(
         workspaceOf(principal),
         params.id,
         { leadId: body.leadId, ...(body.data ? { data: body.data } : {}) },
         actorOf(principal),
       );
-      reply.status(202);
-      return started;
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflows/:id/runs',
     operationId: 'listWorkflowRuns',
@@ -271,7 +267,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflow-runs/:runId',
     operationId: 'getWorkflowRun',
@@ -294,7 +290,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, catalog: RouteCatal
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'POST',
     url: '/v1/workflow-runs/:runId/cancel',
     operationId: 'cancelWorkflowRun',

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import { credentialInputSchema, workspaceWorkflowSettingsSchema } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
-import { actorOf, type RouteCatalog, registerRoute, workspaceOf } from '../route.ts';
+import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso, workflowsOf } from './workflow-route-schemas.ts';
 
 const credentialName = z
@@ -11,16 +10,11 @@ const credentialName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be letters, digits, ".", "_" or "-" (at most 100)');
 
 /** A workspace's workflow settings (egress, sender, limits) and its sealed credentials. */
-export function registerWorkflowSettingsRoutes(
-  app: FastifyInstance,
-  catalog: RouteCatalog,
-  deps: HttpDeps,
-): void {
-  const { tenants } = deps;
+export function registerWorkflowSettingsRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const wf = () => workflowsOf(deps);
   const tag = 'workflows';
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflow-settings',
     operationId: 'getWorkflowSettings',
@@ -31,7 +25,7 @@ export function registerWorkflowSettingsRoutes(
     handler: async ({ principal }) => wf().read((db) => wf().settings.get(db, workspaceOf(principal))),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/workflow-settings',
     operationId: 'putWorkflowSettings',
@@ -62,7 +56,7 @@ export function registerWorkflowSettingsRoutes(
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   });
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'GET',
     url: '/v1/workflow-credentials',
     operationId: 'listWorkflowCredentials',
@@ -81,7 +75,7 @@ export function registerWorkflowSettingsRoutes(
     }),
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'PUT',
     url: '/v1/workflow-credentials/:name',
     operationId: 'putWorkflowCredential',
@@ -107,7 +101,7 @@ export function registerWorkflowSettingsRoutes(
     },
   });
 
-  registerRoute(app, catalog, tenants, {
+  route({
     method: 'DELETE',
     url: '/v1/workflow-credentials/:name',
     operationId: 'deleteWorkflowCredential',
@@ -115,8 +109,9 @@ export function registerWorkflowSettingsRoutes(
     tag,
     auth: 'admin',
     params: z.object({ name: credentialName }),
+    status: 204,
     responses: { 204: { description: 'Deleted' } },
-    handler: async ({ principal, params, reply }) => {
+    handler: async ({ principal, params }) => {
       const ws = workspaceOf(principal);
       const removed = await wf().transaction(async (trx) => {
         const done = await wf().credentials.remove(trx, ws, params.name);
@@ -133,8 +128,6 @@ export function registerWorkflowSettingsRoutes(
         throw new LeadloopError('not_found', `credential ${params.name} not found in this workspace`, {
           issues: [{ field: 'path.name', reason: 'no such credential' }],
         });
-      reply.status(204);
-      return null;
     },
   });
 }
