@@ -68,6 +68,8 @@ export function fingerprint(body: string | Buffer): string {
 interface Pending {
   submission: Submission;
   eventId: string;
+  /** The 202's body, `{"eventId":…}`: stored with the idempotency key and sent. */
+  body: string;
   resolve: (outcome: SubmissionOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -133,7 +135,7 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
               scope: p.submission.source,
               key: p.submission.idempotencyKey as string,
               request_hash: p.submission.requestHash,
-              response_body: toJson({ eventId: p.eventId }),
+              response_body: p.body,
               created_at: now,
             })),
           );
@@ -200,7 +202,7 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
             kind: 'accepted',
             status: 202,
             eventId: p.eventId,
-            body: toJson({ eventId: p.eventId }),
+            body: p.body,
           });
       }),
     );
@@ -283,7 +285,8 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
         inFlight.set(key, submission.requestHash);
       }
       return new Promise<SubmissionOutcome>((resolve, reject) => {
-        waiting.push({ submission, eventId: ids.next('evt'), resolve, reject });
+        const eventId = ids.next('evt');
+        waiting.push({ submission, eventId, body: toJson({ eventId }), resolve, reject });
         schedule();
       });
     },

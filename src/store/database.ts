@@ -53,8 +53,16 @@ export interface Store {
   readonly dialect: DialectName;
   /** Where the data lives, for banners and logs (never includes a password). */
   readonly location: string;
-  /** Runs `fn` in one transaction; nested calls become savepoints of the outer one. */
-  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction; nested calls become savepoints of the outer one. With
+   * `unsynced`, the commit does not wait for the disk (see `unsynced` below for why that loses
+   * nothing a power cut would not undo as a whole): for work whose every effect and acknowledgement
+   * commit together, so a forgotten commit is simply done again.
+   */
+  transaction<T>(
+    fn: (trx: Transaction<Database>) => Promise<T>,
+    options?: { unsynced?: boolean },
+  ): Promise<T>;
   /**
    * Runs `fn`'s writes without waiting for the disk at their commit. Both databases write one
    * sequential log, so a power loss can forget these writes only together with everything
@@ -129,8 +137,30 @@ export function createStore(options: StoreOptions): Store {
     db,
     dialect,
     location,
-    transaction: (fn) =>
-      db.transaction().execute((trx) => (direct ? withDirectRunner(trx, direct, () => fn(trx)) : fn(trx))),
+    transaction: (fn, transactionOptions) => {
+      if (!transactionOptions?.unsynced)
+        return db
+          .transaction()
+          .execute((trx) => (direct ? withDirectRunner(trx, direct, () => fn(trx)) : fn(trx)));
+      if (dialect === 'postgres')
+        return db.transaction().execute(async (trx) => {
+          await sql`set local synchronous_commit = off`.execute(trx);
+          return fn(trx);
+        });
+      // The setting is per connection, and the connection is held from before BEGIN to after it is
+      // restored, so no other caller's commit runs unsynced. Setting it takes no write lock.
+      const runner = direct as DirectRunner;
+      return db.connection().execute(async (connection) => {
+        await sql`pragma synchronous = normal`.execute(connection);
+        try {
+          return await connection
+            .transaction()
+            .execute((trx) => withDirectRunner(trx, runner, () => fn(trx)));
+        } finally {
+          await sql`pragma synchronous = full`.execute(connection);
+        }
+      });
+    },
     unsynced: (fn) =>
       dialect === 'postgres'
         ? db.transaction().execute(async (trx) => {

@@ -6,6 +6,7 @@ import { claimValues, fairDueIds, insertJobs, type JobStatus, recoverExpired } f
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { EnqueueRequest, Queue } from '../port.ts';
 import { createTableMethods } from '../table-methods.ts';
+import { createLoopShare } from './loop-share.ts';
 import { createSetSizer } from './set-sizer.ts';
 
 export interface EmbeddedQueueOptions {
@@ -109,6 +110,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
     maxSize: Math.min(SHARED_PART, batchSize),
   });
   const { alarms, methods } = createTableMethods(db, clock);
+  const share = createLoopShare();
 
   /**
    * Claims due jobs, round-robin across workspaces: marks them active with a lease and counts the
@@ -209,9 +211,12 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
             const waited = (store.lockWaitMs?.() ?? 0) - waitedBefore;
             const elapsed = Math.max(0, performance.now() - started - waited);
             sizer.observe(part.length, elapsed);
-            if (busy && !options.ownThread)
-              await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(3 * elapsed))));
-            else await new Promise((resolve) => setImmediate(resolve));
+            if (busy && !options.ownThread) {
+              share.observe(behind);
+              await new Promise((resolve) =>
+                setTimeout(resolve, Math.max(1, Math.round(share.pause(elapsed)))),
+              );
+            } else await new Promise((resolve) => setImmediate(resolve));
           }
           if (batch.length === batchSize) continue;
           // Idle: wait for a wake-up (new work, a finished job) or the poll interval.

@@ -38,9 +38,12 @@ export interface OutboxQueueOptions {
   fairnessWindow?: number;
   workerId?: string;
   /**
-   * Most `batch` jobs committed in one transaction (default 64); the relay
-   * also hands a workspace's jobs of a `batch` kind to the broker in sets of this size, one delivery
-   * each.
+   * Most `batch` jobs committed in one transaction (default 256 on PostgreSQL, as the embedded
+   * claim; 64 on SQLite); the relay also hands a workspace's jobs of a `batch` kind to the broker in
+   * sets of this size, one delivery each, when a pass holds one workspace's jobs, and in sets of at
+   * most 64 when it holds several (see relay.ts). SQLite runs one transaction at a time, so a set
+   * of 256 would hold up another workspace's set already delivered (the conformance case of a small
+   * workspace behind a large backlog failed there: 379 of 400 first); PostgreSQL runs them side by side.
    */
   batchSize?: number;
   /** Broker and relay errors (connection loss, timeouts); the queue carries on and retries. */
@@ -96,7 +99,7 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
   const resendAfterMs = options.resendAfterMs ?? 60_000;
   const idlePollMs = options.idlePollMs ?? 250;
   const random = options.random ?? Math.random;
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? (store.dialect === 'postgres' ? 256 : 64);
   const workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const onError = brokerErrors(options);
   const runner = createJobRunner({ store, clock, random, workerId, visibilityMs });

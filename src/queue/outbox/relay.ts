@@ -13,8 +13,16 @@ export interface RelayOptions {
   fairnessWindow?: number | undefined;
   /** Broker calls made while the relay holds a database transaction give up after this long. */
   brokerTimeoutMs: number;
-  /** Most jobs of one `batch` kind and one workspace handed over in one delivery (default 64). */
+  /**
+   * Most jobs of one `batch` kind and one workspace handed over in one delivery when a pass holds
+   * one workspace's jobs (default 256).
+   */
   setSize?: number | undefined;
+  /**
+   * The same when a pass holds several workspaces' jobs (default 64, at most `setSize`): a smaller
+   * set, so a small workspace is not held behind a large one's sets.
+   */
+  sharedSetSize?: number | undefined;
 }
 
 export interface Relay {
@@ -92,6 +100,9 @@ function deliveriesOf(
   );
 }
 
+const severalWorkspaces = (rows: readonly { workspace_id: string }[]): boolean =>
+  rows.some((row) => row.workspace_id !== rows[0]?.workspace_id);
+
 /** Which of `pools` have a queued job that is due: one `exists` per pool, one statement. */
 async function duePoolsIn(db: Db, pools: readonly JobPool[], now: number): Promise<Set<JobPool>> {
   if (pools.length === 0) return new Set();
@@ -132,7 +143,10 @@ async function duePoolsIn(db: Db, pools: readonly JobPool[], now: number): Promi
 export function createRelay(options: RelayOptions): Relay {
   const { store, clock, broker, resendAfterMs, brokerTimeoutMs } = options;
   const locks = store.dialect === 'postgres';
-  const setSize = options.setSize ?? 64;
+  const setSize = options.setSize ?? 256;
+  const sharedSetSize = Math.min(setSize, options.sharedSetSize ?? 64);
+  /** Pools whose last pass filled its room: the next pass skips the read that asks whether any is due. */
+  const backlogged = new Set<JobPool>();
   return {
     duePools: (pools) => asScheduler(() => duePoolsIn(store.db, pools, clock.now())),
     async relay(pool, bound, relayOptions) {
@@ -141,27 +155,37 @@ export function createRelay(options: RelayOptions): Relay {
       if (!broker.ready()) return 0;
       const waiting = await withTimeout(broker.waiting(pool), brokerTimeoutMs, `broker waiting(${pool})`);
       // The broker counts deliveries; a set pool's deliveries hold up to `setSize` jobs each.
-      const perDelivery = setPool(pool) ? setSize : 1;
-      const deliveriesBound = Math.max(perDelivery > 1 ? 2 : 1, Math.ceil(bound / perDelivery));
-      if (waiting > deliveriesBound / 2) return 0;
-      const room = (deliveriesBound - waiting) * perDelivery;
+      const sets = setPool(pool);
+      const roomFor = (perDelivery: number) => {
+        const deliveriesBound = Math.max(perDelivery > 1 ? 2 : 1, Math.ceil(bound / perDelivery));
+        return { open: waiting <= deliveriesBound / 2, jobs: (deliveriesBound - waiting) * perDelivery };
+      };
+      const room = roomFor(sets ? setSize : 1);
+      if (!room.open) return 0;
       // A pass relays every pool, and most passes find most pools with nothing due: a plain read
       // says so without a transaction (nor, on SQLite, the write lock). Each pool's transaction
       // made a pass over six pools take 114 ms at the median on a loaded PostgreSQL, and a job
       // enqueued mid-pass waits for the next one. A job committed after this read wakes the relay
       // again (notify), as one committed after the transaction's read did.
-      if (relayOptions?.due !== true && !(await asScheduler(() => anyDue(store.db, pool, clock.now()))))
+      // After a pass that filled its room the pool has a backlog, and the read would only say so
+      // (three round trips on PostgreSQL: begin with the scope, the read, commit): skipped.
+      if (
+        relayOptions?.due !== true &&
+        !backlogged.has(pool) &&
+        !(await asScheduler(() => anyDue(store.db, pool, clock.now())))
+      )
         return 0;
+      backlogged.delete(pool);
       return asScheduler(() =>
         store.transaction(async (trx) => {
           const now = clock.now();
           const fair = fairDueIds(trx, {
             now,
-            limit: room,
+            limit: room.jobs,
             names: jobNamesOf([pool]),
             window: options.fairnessWindow,
           });
-          const rows = await trx
+          const picked = await trx
             .selectFrom('jobs')
             .select(['id', 'workspace_id', 'name', 'run_at'])
             .where('id', 'in', fair)
@@ -173,9 +197,16 @@ export function createRelay(options: RelayOptions): Relay {
                 .skipLocked(),
             )
             .execute();
+          if (picked.length === 0) return 0;
+          if (picked.length === room.jobs) backlogged.add(pool);
+          // Several workspaces in the pass: sets of `sharedSetSize`, and only the rows those sets'
+          // room holds, first in fair order (what a pass at that set size would have picked); the
+          // others stay queued, unlocked at commit.
+          const shared = sets && sharedSetSize < setSize && severalWorkspaces(picked);
+          const rows = shared ? fairOrder(picked).slice(0, roomFor(sharedSetSize).jobs) : picked;
           if (rows.length === 0) return 0;
           await withTimeout(
-            broker.publish(pool, deliveriesOf(rows, setSize)),
+            broker.publish(pool, deliveriesOf(rows, shared ? sharedSetSize : setSize)),
             brokerTimeoutMs,
             `broker publish(${pool})`,
           );
