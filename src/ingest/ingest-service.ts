@@ -5,7 +5,6 @@ import {
   leadInputSchema,
   type NormalisedLead,
   normaliseLead,
-  parsePlainLead,
   unknownLeadFieldHint,
 } from '../leads/index.ts';
 import type { TenantsService, Workspace } from '../tenants/index.ts';
@@ -77,8 +76,7 @@ export function createIngestService(options: {
 
   /** The lead as submitted (stored as the event's payload) and its normalised form (for the pipeline). */
   function validate(value: unknown, prefix = 'body'): { lead: LeadInput; normalised: NormalisedLead } {
-    // The plain case skips zod (the same value; see leads/plain-lead.ts); zod names what is wrong.
-    const lead = parsePlainLead(value) ?? parseInput(leadInputSchema, value, prefix, unknownLeadFieldHint);
+    const lead = parseInput(leadInputSchema, value, prefix, unknownLeadFieldHint);
     const normalised = normaliseLead(lead);
     if (!normalised.ok) {
       throw new LeadloopError('validation_failed', `the ${prefix} is not a valid lead`, {

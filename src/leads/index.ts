@@ -39,7 +39,6 @@ export type { NormalisedLeads } from './normalised-leads.ts';
 export { createNormalisedLeads } from './normalised-leads.ts';
 export type { LeadPipeline } from './pipeline.ts';
 export { createLeadPipeline } from './pipeline.ts';
-export { parsePlainLead } from './plain-lead.ts';
 export type { ScoreLine, ScoreResult } from './score.ts';
 export { leadsWithScoreAndOutcome } from './scored-leads.ts';
 export type { PipelineStage, StageContext } from './stage.ts';

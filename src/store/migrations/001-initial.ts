@@ -1,227 +1,216 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import * as kit from './kit.ts';
 
 export function initialMigration(dialect: DialectName) {
   return {
     // Migrations describe the schema before the typed `Database` exists, so they are untyped.
     async up(db: Kysely<unknown>): Promise<void> {
-      const serial = (table: string, column: string) =>
-        db.schema
-          .createTable(table)
-          .addColumn(column, dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-          );
+      // An auto-numbered key: PostgreSQL's bigserial, SQLite's rowid alias.
+      const serial = dialect === 'postgres' ? 'bigserial primary key' : 'integer primary key autoincrement';
 
-      await db.schema
-        .createTable('organisations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await kit.createTable(db, {
+        name: 'organisations',
+        columns: {
+          id: 'text primary key',
+          name: 'text not null',
+          created_at: 'bigint not null',
+        },
+      });
 
-      await db.schema
-        .createTable('workspaces')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('organisation_id', 'text', (c) => c.notNull().references('organisations.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('settings', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await kit.createTable(db, {
+        name: 'workspaces',
+        columns: {
+          id: 'text primary key',
+          organisation_id: 'text not null references organisations.id',
+          name: 'text not null',
+          settings: 'text not null',
+          created_at: 'bigint not null',
+        },
+      });
 
-      await db.schema
-        .createTable('api_keys')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('organisation_id', 'text', (c) => c.notNull().references('organisations.id'))
-        .addColumn('workspace_id', 'text', (c) => c.references('workspaces.id'))
-        .addColumn('scope', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull().unique())
-        .addColumn('prefix', 'text', (c) => c.notNull())
-        .addColumn('label', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('revoked_at', 'bigint')
-        .execute();
+      await kit.createTable(db, {
+        name: 'api_keys',
+        columns: {
+          id: 'text primary key',
+          organisation_id: 'text not null references organisations.id',
+          workspace_id: 'text references workspaces.id',
+          scope: 'text not null',
+          hash: 'text not null unique',
+          prefix: 'text not null',
+          label: 'text not null',
+          created_at: 'bigint not null',
+          revoked_at: 'bigint',
+        },
+      });
 
-      await db.schema
-        .createTable('webhook_secrets')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('secret', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint')
-        .execute();
-      await db.schema
-        .createIndex('webhook_secrets_ws')
-        .on('webhook_secrets')
-        .column('workspace_id')
-        .execute();
+      await kit.createTable(db, {
+        name: 'webhook_secrets',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          secret: 'text not null',
+          created_at: 'bigint not null',
+          expires_at: 'bigint',
+        },
+      });
+      await kit.createIndex(db, 'webhook_secrets_ws', 'webhook_secrets', ['workspace_id']);
 
-      await db.schema
-        .createTable('events')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('lead_id', 'text')
-        .addColumn('error', 'text')
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('processed_at', 'bigint')
-        .execute();
-      await db.schema
-        .createIndex('events_ws_status')
-        .on('events')
-        .columns(['workspace_id', 'status'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'events',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          type: 'text not null',
+          source: 'text not null',
+          payload: 'text not null',
+          status: 'text not null',
+          lead_id: 'text',
+          error: 'text',
+          attempts: 'integer not null default 0',
+          created_at: 'bigint not null',
+          processed_at: 'bigint',
+        },
+      });
+      await kit.createIndex(db, 'events_ws_status', 'events', ['workspace_id', 'status']);
 
-      await db.schema
-        .createTable('idempotency_keys')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('scope', 'text', (c) => c.notNull())
-        .addColumn('key', 'text', (c) => c.notNull())
-        .addColumn('request_hash', 'text', (c) => c.notNull())
-        .addColumn('response_status', 'integer', (c) => c.notNull())
-        .addColumn('response_body', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('idempotency_keys_pk', ['workspace_id', 'scope', 'key'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'idempotency_keys',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          scope: 'text not null',
+          key: 'text not null',
+          request_hash: 'text not null',
+          response_status: 'integer not null',
+          response_body: 'text not null',
+          created_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'scope', 'key'],
+      });
 
-      await db.schema
-        .createTable('jobs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('max_attempts', 'integer', (c) => c.notNull())
-        .addColumn('run_at', 'bigint', (c) => c.notNull())
-        .addColumn('locked_until', 'bigint')
-        .addColumn('locked_by', 'text')
-        .addColumn('last_error', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
-      await db.schema.createIndex('jobs_ws_status').on('jobs').columns(['workspace_id', 'status']).execute();
+      await kit.createTable(db, {
+        name: 'jobs',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          name: 'text not null',
+          payload: 'text not null',
+          status: 'text not null',
+          attempts: 'integer not null',
+          max_attempts: 'integer not null',
+          run_at: 'bigint not null',
+          locked_until: 'bigint',
+          locked_by: 'text',
+          last_error: 'text',
+          ...kit.CREATED_UPDATED,
+        },
+      });
+      await kit.createIndex(db, 'jobs_due', 'jobs', ['status', 'run_at']);
+      await kit.createIndex(db, 'jobs_ws_status', 'jobs', ['workspace_id', 'status']);
 
-      await db.schema
-        .createTable('leads')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('email', 'text')
-        .addColumn('phone', 'text')
-        .addColumn('name', 'text')
-        .addColumn('company', 'text')
-        .addColumn('company_domain', 'text')
-        .addColumn('title', 'text')
-        .addColumn('country', 'text')
-        .addColumn('source', 'text')
-        .addColumn('utm', 'text', (c) => c.notNull())
-        .addColumn('attributes', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('score', 'integer', (c) => c.notNull())
-        .addColumn('score_breakdown', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('leads_ws_email')
-        .unique()
-        .on('leads')
-        .columns(['workspace_id', 'email'])
-        .execute();
-      await db.schema.createIndex('leads_ws_phone').on('leads').columns(['workspace_id', 'phone']).execute();
-      await db.schema
-        .createIndex('leads_ws_status')
-        .on('leads')
-        .columns(['workspace_id', 'status', 'id'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'leads',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          email: 'text',
+          phone: 'text',
+          name: 'text',
+          company: 'text',
+          company_domain: 'text',
+          title: 'text',
+          country: 'text',
+          source: 'text',
+          utm: 'text not null',
+          attributes: 'text not null',
+          status: 'text not null',
+          score: 'integer not null',
+          score_breakdown: 'text not null',
+          ...kit.CREATED_UPDATED,
+        },
+      });
+      await kit.createIndex(db, 'leads_ws_email', 'leads', ['workspace_id', 'email'], { unique: true });
+      await kit.createIndex(db, 'leads_ws_phone', 'leads', ['workspace_id', 'phone']);
+      await kit.createIndex(db, 'leads_ws_status', 'leads', ['workspace_id', 'status', 'id']);
 
-      await serial('lead_history', 'id')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('lead_id', 'text', (c) => c.notNull())
-        .addColumn('event_id', 'text', (c) => c.notNull())
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('changes', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('lead_history_lead')
-        .on('lead_history')
-        .columns(['workspace_id', 'lead_id'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'lead_history',
+        columns: {
+          id: serial,
+          workspace_id: 'text not null references workspaces.id',
+          lead_id: 'text not null',
+          event_id: 'text not null',
+          action: 'text not null',
+          changes: 'text not null',
+          created_at: 'bigint not null',
+        },
+      });
+      await kit.createIndex(db, 'lead_history_lead', 'lead_history', ['workspace_id', 'lead_id']);
 
-      await db.schema
-        .createTable('consent_records')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('lead_id', 'text', (c) => c.notNull())
-        .addColumn('event_id', 'text', (c) => c.notNull())
-        .addColumn('purposes', 'text', (c) => c.notNull())
-        .addColumn('text_version', 'text', (c) => c.notNull())
-        .addColumn('given_at', 'bigint', (c) => c.notNull())
-        .addColumn('method', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('consent_lead')
-        .on('consent_records')
-        .columns(['workspace_id', 'lead_id'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'consent_records',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          lead_id: 'text not null',
+          event_id: 'text not null',
+          purposes: 'text not null',
+          text_version: 'text not null',
+          given_at: 'bigint not null',
+          method: 'text not null',
+          created_at: 'bigint not null',
+        },
+      });
+      await kit.createIndex(db, 'consent_lead', 'consent_records', ['workspace_id', 'lead_id']);
 
-      await db.schema
-        .createTable('scoring_rules')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('rules', 'text', (c) => c.notNull())
-        .addColumn('threshold', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await kit.createTable(db, {
+        name: 'scoring_rules',
+        columns: {
+          ...kit.PER_WORKSPACE,
+          version: 'integer not null',
+          rules: 'text not null',
+          threshold: 'integer not null',
+          updated_at: 'bigint not null',
+        },
+      });
 
-      await serial('domain_events', 'seq')
-        .addColumn('id', 'text', (c) => c.notNull().unique())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('data', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('domain_events_ws')
-        .on('domain_events')
-        .columns(['workspace_id', 'seq'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'domain_events',
+        columns: {
+          seq: serial,
+          id: 'text not null unique',
+          workspace_id: 'text not null references workspaces.id',
+          type: 'text not null',
+          subject: 'text not null',
+          data: 'text not null',
+          created_at: 'bigint not null',
+        },
+      });
+      await kit.createIndex(db, 'domain_events_ws', 'domain_events', ['workspace_id', 'seq']);
 
-      await db.schema
-        .createTable('audit_heads')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('seq', 'bigint', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .execute();
+      await kit.createTable(db, {
+        name: 'audit_heads',
+        columns: {
+          ...kit.PER_WORKSPACE,
+          seq: 'bigint not null',
+          hash: 'text not null',
+        },
+      });
 
-      await db.schema
-        .createTable('audit_log')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('seq', 'bigint', (c) => c.notNull())
-        .addColumn('id', 'text', (c) => c.notNull().unique())
-        .addColumn('at', 'bigint', (c) => c.notNull())
-        .addColumn('actor_type', 'text', (c) => c.notNull())
-        .addColumn('actor_id', 'text', (c) => c.notNull())
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('data', 'text', (c) => c.notNull())
-        .addColumn('prev_hash', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('audit_log_pk', ['workspace_id', 'seq'])
-        .execute();
-      await db.schema
-        .createIndex('audit_log_subject')
-        .on('audit_log')
-        .columns(['workspace_id', 'subject'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'audit_log',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          seq: 'bigint not null',
+          id: 'text not null unique',
+          at: 'bigint not null',
+          actor_type: 'text not null',
+          actor_id: 'text not null',
+          action: 'text not null',
+          subject: 'text not null',
+          reason: 'text not null',
+          data: 'text not null',
+          prev_hash: 'text not null',
+          hash: 'text not null',
+        },
+        primaryKey: ['workspace_id', 'seq'],
+      });
+      await kit.createIndex(db, 'audit_log_subject', 'audit_log', ['workspace_id', 'subject']);
     },
   };
 }

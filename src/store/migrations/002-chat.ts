@@ -1,47 +1,48 @@
 import type { Kysely } from 'kysely';
+import { CREATED_UPDATED, createIndex, createTable, IN_WORKSPACE, WORKSPACE_ROW } from './kit.ts';
 
 /** Chat: publishable widget keys, stored conversations, per-workspace playbooks. */
 export function chatMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('widget_keys')
-        .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('revoked_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('widget_keys_ws').on('widget_keys').column('workspace_id').execute();
+      await createTable(db, {
+        name: 'widget_keys',
+        columns: {
+          key: 'text primary key',
+          workspace_id: 'text not null references workspaces.id',
+          created_at: 'bigint not null',
+          revoked_at: 'bigint',
+        },
+      });
+      await createIndex(db, 'widget_keys_ws', 'widget_keys', ['workspace_id']);
 
-      await db.schema
-        .createTable('chat_sessions')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('playbook_id', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('outcome', 'text')
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('event_id', 'text')
-        .addColumn('lead_id', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('chat_sessions_ws_lead')
-        .on('chat_sessions')
-        .columns(['workspace_id', 'lead_id'])
-        .execute();
+      await createTable(db, {
+        name: 'chat_sessions',
+        columns: {
+          ...WORKSPACE_ROW,
+          playbook_id: 'text not null',
+          status: 'text not null',
+          outcome: 'text',
+          state: 'text not null',
+          version: 'integer not null',
+          event_id: 'text',
+          lead_id: 'text',
+          ...CREATED_UPDATED,
+        },
+      });
+      await createIndex(db, 'chat_sessions_ws_lead', 'chat_sessions', ['workspace_id', 'lead_id']);
 
-      await db.schema
-        .createTable('playbooks')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('id', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('definition', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('playbooks_pk', ['workspace_id', 'id'])
-        .execute();
+      await createTable(db, {
+        name: 'playbooks',
+        columns: {
+          ...IN_WORKSPACE,
+          id: 'text not null',
+          version: 'integer not null',
+          definition: 'text not null',
+          updated_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'id'],
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { createIndex, createTable, IN_WORKSPACE, PER_WORKSPACE } from './kit.ts';
 
 /**
  * Predictive scoring: conversion outcomes (with the prediction made before each was known), the
@@ -11,86 +12,82 @@ export function scoringMigration(dialect: DialectName) {
   const float = dialect === 'postgres' ? 'double precision' : 'real';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('lead_outcomes')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('lead_id', 'text', (c) => c.notNull())
-        .addColumn('converted', 'integer', (c) => c.notNull())
-        .addColumn('value', float)
-        .addColumn('occurred_at', 'bigint', (c) => c.notNull())
-        .addColumn('recorded_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addColumn('revision', 'integer', (c) => c.notNull())
-        .addColumn('body_hash', 'text', (c) => c.notNull())
-        .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('probability', float)
-        .addColumn('model_version', 'integer')
-        .addColumn('challenger_probability', float)
-        .addColumn('challenger_version', 'integer')
-        .addPrimaryKeyConstraint('lead_outcomes_pk', ['workspace_id', 'lead_id'])
-        .execute();
-      await db.schema
-        .createIndex('lead_outcomes_ws_occurred')
-        .on('lead_outcomes')
-        .columns(['workspace_id', 'occurred_at'])
-        .execute();
-      await db.schema
-        .createIndex('lead_outcomes_ws_recorded')
-        .on('lead_outcomes')
-        .columns(['workspace_id', 'recorded_at'])
-        .execute();
+      await createTable(db, {
+        name: 'lead_outcomes',
+        columns: {
+          ...IN_WORKSPACE,
+          lead_id: 'text not null',
+          converted: 'integer not null',
+          value: float,
+          occurred_at: 'bigint not null',
+          recorded_at: 'bigint not null',
+          updated_at: 'bigint not null',
+          revision: 'integer not null',
+          body_hash: 'text not null',
+          source: 'text not null',
+          probability: float,
+          model_version: 'integer',
+          challenger_probability: float,
+          challenger_version: 'integer',
+        },
+        primaryKey: ['workspace_id', 'lead_id'],
+      });
+      await createIndex(db, 'lead_outcomes_ws_occurred', 'lead_outcomes', ['workspace_id', 'occurred_at']);
+      await createIndex(db, 'lead_outcomes_ws_recorded', 'lead_outcomes', ['workspace_id', 'recorded_at']);
 
-      await db.schema
-        .createTable('scoring_models')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('id', 'text', (c) => c.notNull().unique())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('model', 'text', (c) => c.notNull())
-        .addColumn('feature_spec', 'text', (c) => c.notNull())
-        .addColumn('metrics', 'text', (c) => c.notNull())
-        .addColumn('rows', 'integer', (c) => c.notNull())
-        .addColumn('positives', 'integer', (c) => c.notNull())
-        .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('replaces_version', 'integer')
-        .addColumn('trained_at', 'bigint', (c) => c.notNull())
-        .addColumn('promoted_at', 'bigint')
-        .addColumn('retired_at', 'bigint')
-        .addPrimaryKeyConstraint('scoring_models_pk', ['workspace_id', 'version'])
-        .execute();
-      await db.schema
-        .createIndex('scoring_models_ws_status')
-        .on('scoring_models')
-        .columns(['workspace_id', 'status'])
-        .execute();
+      await createTable(db, {
+        name: 'scoring_models',
+        columns: {
+          ...IN_WORKSPACE,
+          version: 'integer not null',
+          id: 'text not null unique',
+          status: 'text not null',
+          kind: 'text not null',
+          model: 'text not null',
+          feature_spec: 'text not null',
+          metrics: 'text not null',
+          rows: 'integer not null',
+          positives: 'integer not null',
+          reason: 'text not null',
+          replaces_version: 'integer',
+          trained_at: 'bigint not null',
+          promoted_at: 'bigint',
+          retired_at: 'bigint',
+        },
+        primaryKey: ['workspace_id', 'version'],
+      });
+      await createIndex(db, 'scoring_models_ws_status', 'scoring_models', ['workspace_id', 'status']);
 
-      await db.schema
-        .createTable('lead_scores')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('lead_id', 'text', (c) => c.notNull())
-        .addColumn('model_version', 'integer', (c) => c.notNull())
-        .addColumn('probability', float, (c) => c.notNull())
-        .addColumn('points', 'integer', (c) => c.notNull())
-        .addColumn('factors', 'text', (c) => c.notNull())
-        .addColumn('segment', 'text', (c) => c.notNull())
-        .addColumn('threshold', float)
-        .addColumn('challenger_version', 'integer')
-        .addColumn('challenger_probability', float)
-        .addColumn('scored_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('lead_scores_pk', ['workspace_id', 'lead_id'])
-        .execute();
+      await createTable(db, {
+        name: 'lead_scores',
+        columns: {
+          ...IN_WORKSPACE,
+          lead_id: 'text not null',
+          model_version: 'integer not null',
+          probability: `${float} not null`,
+          points: 'integer not null',
+          factors: 'text not null',
+          segment: 'text not null',
+          threshold: float,
+          challenger_version: 'integer',
+          challenger_probability: float,
+          scored_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'lead_id'],
+      });
 
-      await db.schema
-        .createTable('scoring_state')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('settings', 'text', (c) => c.notNull())
-        .addColumn('settings_version', 'integer', (c) => c.notNull())
-        .addColumn('thresholds', 'text')
-        .addColumn('training', 'text')
-        .addColumn('learning', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, {
+        name: 'scoring_state',
+        columns: {
+          ...PER_WORKSPACE,
+          settings: 'text not null',
+          settings_version: 'integer not null',
+          thresholds: 'text',
+          training: 'text',
+          learning: 'text not null',
+          updated_at: 'bigint not null',
+        },
+      });
     },
   };
 }

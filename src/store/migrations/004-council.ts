@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import * as kit from './kit.ts';
 
 /**
  * The AI council: stored decisions (the full record as JSON, with the human review beside it),
@@ -10,58 +11,57 @@ export function councilMigration(dialect: DialectName) {
   const float = dialect === 'postgres' ? 'double precision' : 'real';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('council_decisions')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('question_type', 'text', (c) => c.notNull())
-        .addColumn('lead_id', 'text')
-        .addColumn('trigger', 'text', (c) => c.notNull())
-        .addColumn('job_id', 'text')
-        .addColumn('decision_class', 'text', (c) => c.notNull())
-        .addColumn('confidence', float, (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('record', 'text', (c) => c.notNull())
-        .addColumn('review', 'text')
-        .addColumn('overrides', 'text', (c) => c.notNull())
-        .addColumn('requested_by', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('council_decisions_ws_lead')
-        .on('council_decisions')
-        .columns(['workspace_id', 'lead_id', 'created_at'])
-        .execute();
-      await db.schema
-        .createIndex('council_decisions_ws_created')
-        .on('council_decisions')
-        .columns(['workspace_id', 'created_at'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'council_decisions',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          question_type: 'text not null',
+          lead_id: 'text',
+          trigger: 'text not null',
+          job_id: 'text',
+          decision_class: 'text not null',
+          confidence: `${float} not null`,
+          status: 'text not null',
+          record: 'text not null',
+          review: 'text',
+          overrides: 'text not null',
+          requested_by: 'text not null',
+          ...kit.CREATED_UPDATED,
+        },
+      });
+      await kit.createIndex(db, 'council_decisions_ws_lead', 'council_decisions', [
+        'workspace_id',
+        'lead_id',
+        'created_at',
+      ]);
+      await kit.createIndex(db, 'council_decisions_ws_created', 'council_decisions', [
+        'workspace_id',
+        'created_at',
+      ]);
       // A pipeline job that runs twice (lost acknowledgement) stores its decision once.
-      await db.schema
-        .createIndex('council_decisions_ws_job')
-        .on('council_decisions')
-        .columns(['workspace_id', 'job_id'])
-        .unique()
-        .execute();
+      await kit.createIndex(db, 'council_decisions_ws_job', 'council_decisions', ['workspace_id', 'job_id'], {
+        unique: true,
+      });
 
-      await db.schema
-        .createTable('council_agents')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('agent_id', 'text', (c) => c.notNull())
-        .addColumn('definition', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('council_agents_pk', ['workspace_id', 'agent_id'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'council_agents',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          agent_id: 'text not null',
+          definition: 'text not null',
+          ...kit.CREATED_UPDATED,
+        },
+        primaryKey: ['workspace_id', 'agent_id'],
+      });
 
-      await db.schema
-        .createTable('council_router_stats')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('stats', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await kit.createTable(db, {
+        name: 'council_router_stats',
+        columns: {
+          ...kit.PER_WORKSPACE,
+          stats: 'text not null',
+          updated_at: 'bigint not null',
+        },
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createIndex } from './kit.ts';
 
 /**
  * The claim of long (`none`) jobs filters by status and name and orders by run_at; with only the
@@ -8,11 +9,7 @@ import type { Kysely } from 'kysely';
 export function jobDispatchIndexMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createIndex('jobs_due_by_name')
-        .on('jobs')
-        .columns(['status', 'name', 'run_at'])
-        .execute();
+      await createIndex(db, 'jobs_due_by_name', 'jobs', ['status', 'name', 'run_at']);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropIndex('jobs_due_by_name').execute();

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { addColumn } from './kit.ts';
 
 /**
  * Audit entries and heads gain a MAC (HMAC-SHA256 with a key derived from the master key, which
@@ -19,8 +20,8 @@ import type { DialectName } from '../dialect-name.ts';
 export function auditAppendMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('audit_log').addColumn('mac', 'text').execute();
-      await db.schema.alterTable('audit_heads').addColumn('mac', 'text').execute();
+      await addColumn(db, 'audit_log', 'mac', 'text');
+      await addColumn(db, 'audit_heads', 'mac', 'text');
       if (dialect !== 'postgres') return;
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
       const schema = rows[0]?.schema as string;

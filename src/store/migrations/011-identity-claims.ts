@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import { createIndex, createTenantTable, WORKSPACE_ROW } from './kit.ts';
 
 /**
  * A chat visitor's claim to be an existing lead (same e-mail or phone, unverified): the chat gets
@@ -10,25 +10,21 @@ import { enableTenantIsolation } from './005-row-level-security.ts';
 export function identityClaimsMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('identity_claims')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('lead_id', 'text', (c) => c.notNull())
-        .addColumn('claimed_lead_id', 'text', (c) => c.notNull())
-        .addColumn('event_id', 'text', (c) => c.notNull())
-        .addColumn('matched_on', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('decided_at', 'bigint')
-        .addColumn('decided_by', 'text')
-        .execute();
-      await db.schema
-        .createIndex('identity_claims_ws_status')
-        .on('identity_claims')
-        .columns(['workspace_id', 'status', 'id'])
-        .execute();
-      if (dialect === 'postgres') await enableTenantIsolation(db, 'identity_claims');
+      await createTenantTable(db, dialect, {
+        name: 'identity_claims',
+        columns: {
+          ...WORKSPACE_ROW,
+          lead_id: 'text not null',
+          claimed_lead_id: 'text not null',
+          event_id: 'text not null',
+          matched_on: 'text not null',
+          status: 'text not null',
+          created_at: 'bigint not null',
+          decided_at: 'bigint',
+          decided_by: 'text',
+        },
+      });
+      await createIndex(db, 'identity_claims_ws_status', 'identity_claims', ['workspace_id', 'status', 'id']);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('identity_claims').execute();

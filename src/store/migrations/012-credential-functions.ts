@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { dropFunctions, revokeFromPublic } from './kit.ts';
 
 /**
  * PostgreSQL only. API keys and widget keys are reached through SECURITY DEFINER functions, and
@@ -21,13 +22,11 @@ export function credentialFunctionsMigration(dialect: DialectName) {
         current,
         `p_workspace = any (string_to_array(current_setting('app.workspace_id', true), ','))`,
       );
-      const q = (name: string) => sql.raw(`${schema}.${name}`);
-      for (const fn of CREDENTIAL_FUNCTIONS)
-        await sql`revoke execute on function ${q(fn)} from public`.execute(db);
+      await revokeFromPublic(db, schema, CREDENTIAL_FUNCTIONS);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      for (const fn of CREDENTIAL_FUNCTIONS) await sql`drop function if exists ${sql.raw(fn)}`.execute(db);
+      await dropFunctions(db, CREDENTIAL_FUNCTIONS);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { DialectName } from '../dialect-name.ts';
 import { verifiedScopeCondition } from './005-row-level-security.ts';
 import { createAuditAppendFunctions } from './010-audit-append.ts';
 import { createCredentialFunctions } from './012-credential-functions.ts';
+import { revokeFromPublic } from './kit.ts';
 
 /**
  * PostgreSQL only. Row-level security stops trusting `app.workspace_id` and `app.scheduler`,
@@ -57,8 +58,7 @@ export function signedDataScopeMigration(dialect: DialectName) {
           select coalesce(current_setting('app.scheduler', true), '') = 'on'
              and ${q('leadloop_scope_check')}('*scheduler')
         $fn$`.execute(db);
-      for (const fn of SCOPE_FUNCTIONS)
-        await sql`revoke execute on function ${q(fn)} from public`.execute(db);
+      await revokeFromPublic(db, `"${schema.replaceAll('"', '""')}"`, SCOPE_FUNCTIONS);
 
       const policies = await sql<{ table: string }>`
         select tablename as table from pg_policies

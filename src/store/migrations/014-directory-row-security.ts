@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { quotedSchema } from './organisation-scope-check.ts';
 
 /**
  * PostgreSQL only. Row-level security on the two directory tables a tenant could rewrite:
@@ -14,8 +15,7 @@ export function directoryRowSecurityMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-      const quoted = `"${(rows[0]?.schema ?? 'public').replaceAll('"', '""')}"`;
+      const quoted = await quotedSchema(db);
       const scope = sql.raw(`(select ${quoted}.leadloop_scope_workspaces())::text[]`);
       for (const table of ['workspaces', 'organisations']) {
         const t = sql.table(table);

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { quotedSchema } from './organisation-scope-check.ts';
 
 /**
  * PostgreSQL only. `audit_reseal(ws, macs)` adds MACs to entries written before migration 010,
@@ -11,8 +12,7 @@ export function auditResealMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-      const quoted = `"${(rows[0]?.schema ?? 'public').replaceAll('"', '""')}"`;
+      const quoted = await quotedSchema(db);
       const q = (name: string) => sql.raw(`${quoted}.${name}`);
       await sql`create function ${q('audit_reseal')}(p_workspace text, p_macs jsonb) returns integer
         language plpgsql security definer set search_path = '' as $fn$

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { verifiedScopeCondition } from './005-row-level-security.ts';
+import { dropFunctions, revokeFromPublic, tableExists } from './kit.ts';
 import { createOrganisationScopeCheck } from './organisation-scope-check.ts';
 
 /**
@@ -30,14 +31,11 @@ export function consoleAccountSecurityMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      const { rows } = await sql<{ present: boolean }>`
-        select to_regclass(quote_ident(current_schema()) || '.users') is not null as present`.execute(db);
-      if (rows[0]?.present) await secureConsoleAccounts(db);
+      if (await tableExists(db, 'users')) await secureConsoleAccounts(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      for (const fn of CONSOLE_ACCOUNT_FUNCTIONS)
-        await sql`drop function if exists ${sql.raw(fn)}`.execute(db);
+      await dropFunctions(db, CONSOLE_ACCOUNT_FUNCTIONS);
       for (const [table, policies] of Object.entries(POLICIES)) {
         for (const policy of policies)
           await sql`drop policy if exists ${sql.id(policy)} on ${sql.table(table)}`.execute(db);
@@ -178,6 +176,5 @@ export async function secureConsoleAccounts(db: Kysely<unknown>): Promise<void> 
       get diagnostics ended = row_count;
       return ended;
     end $fn$`.execute(db);
-  for (const fn of CONSOLE_ACCOUNT_FUNCTIONS)
-    await sql`revoke execute on function ${q(fn)} from public`.execute(db);
+  await revokeFromPublic(db, quoted, CONSOLE_ACCOUNT_FUNCTIONS);
 }

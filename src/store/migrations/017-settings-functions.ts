@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { dropFunctions, revokeFromPublic } from './kit.ts';
+import { quotedSchema } from './organisation-scope-check.ts';
 
 /**
  * PostgreSQL only. Webhook secrets and workspace settings are written only through SECURITY
@@ -15,8 +17,7 @@ export function settingsFunctionsMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-      const quoted = `"${(rows[0]?.schema ?? 'public').replaceAll('"', '""')}"`;
+      const quoted = await quotedSchema(db);
       const q = (name: string) => sql.raw(`${quoted}.${name}`);
       const inScope = (column: string) => sql.raw(`${column} = any (${quoted}.leadloop_scope_workspaces())`);
       const sealed = (value: string) => sql.raw(`coalesce(${value}, '') ~ '^sb[0-9]+\\.'`);
@@ -58,12 +59,11 @@ export function settingsFunctionsMigration(dialect: DialectName) {
           end if;
           update ${q('workspaces')} w set settings = p_settings where w.id = p_workspace;
         end $fn$`.execute(db);
-      for (const fn of SETTINGS_FUNCTIONS)
-        await sql`revoke execute on function ${q(fn)} from public`.execute(db);
+      await revokeFromPublic(db, quoted, SETTINGS_FUNCTIONS);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      for (const fn of SETTINGS_FUNCTIONS) await sql`drop function if exists ${sql.raw(fn)}`.execute(db);
+      await dropFunctions(db, SETTINGS_FUNCTIONS);
     },
   };
 }

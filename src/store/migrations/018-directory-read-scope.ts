@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { secureConsoleAccounts } from './016-console-account-security.ts';
+import { tableExists } from './kit.ts';
 import { createOrganisationScopeCheck, quotedSchema } from './organisation-scope-check.ts';
 
 /**
@@ -35,9 +36,7 @@ export function directoryReadScopeMigration(dialect: DialectName) {
       await sql`create policy scoped_read on organisations for select
         using (${scheduler} or id in (select w.organisation_id from ${sql.raw(quoted)}.workspaces w
                                        where w.id = any (${scope})))`.execute(db);
-      const { rows } = await sql<{ present: boolean }>`
-        select to_regclass(quote_ident(current_schema()) || '.users') is not null as present`.execute(db);
-      if (rows[0]?.present) await secureConsoleAccounts(db);
+      if (await tableExists(db, 'users')) await secureConsoleAccounts(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;

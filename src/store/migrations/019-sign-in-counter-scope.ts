@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { secureConsoleAccounts } from './016-console-account-security.ts';
+import { tableExists } from './kit.ts';
 import { quotedSchema } from './organisation-scope-check.ts';
 
 /**
@@ -16,9 +17,7 @@ export function signInCounterScopeMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;
-      const { rows } = await sql<{ present: boolean }>`
-        select to_regclass(quote_ident(current_schema()) || '.users') is not null as present`.execute(db);
-      if (rows[0]?.present) await secureConsoleAccounts(db);
+      if (await tableExists(db, 'users')) await secureConsoleAccounts(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       if (dialect !== 'postgres') return;

@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { addColumn, dropFunctions, revokeFromPublic } from './kit.ts';
+import { quotedSchema } from './organisation-scope-check.ts';
 
 /**
  * Listing and revoking a workspace's API keys (the console's settings, `leadloop keys`). Two
@@ -21,11 +23,10 @@ import type { DialectName } from '../dialect-name.ts';
 export function apiKeyManagementMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('api_keys').addColumn('created_by', 'text').execute();
-      await db.schema.alterTable('api_keys').addColumn('last_used_at', 'bigint').execute();
+      await addColumn(db, 'api_keys', 'created_by', 'text');
+      await addColumn(db, 'api_keys', 'last_used_at', 'bigint');
       if (dialect !== 'postgres') return;
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-      const quoted = `"${(rows[0]?.schema ?? 'public').replaceAll('"', '""')}"`;
+      const quoted = await quotedSchema(db);
       const q = (name: string) => sql.raw(`${quoted}.${name}`);
       const inScope = sql.raw(`p_workspace = any (${quoted}.leadloop_scope_workspaces())`);
       const notInScope = sql`raise exception 'workspace % is not in this transaction''s data scope', p_workspace
@@ -76,13 +77,10 @@ export function apiKeyManagementMigration(dialect: DialectName) {
           update ${q('api_keys')} k set last_used_at = p_now
            where k.id = p_id and (k.last_used_at is null or k.last_used_at < p_now - 60000)
         $fn$`.execute(db);
-      for (const fn of KEY_MANAGEMENT_FUNCTIONS)
-        await sql`revoke execute on function ${q(fn)} from public`.execute(db);
+      await revokeFromPublic(db, quoted, KEY_MANAGEMENT_FUNCTIONS);
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      if (dialect === 'postgres')
-        for (const fn of KEY_MANAGEMENT_FUNCTIONS)
-          await sql`drop function if exists ${sql.raw(fn)}`.execute(db);
+      if (dialect === 'postgres') await dropFunctions(db, KEY_MANAGEMENT_FUNCTIONS);
       await db.schema.alterTable('api_keys').dropColumn('last_used_at').execute();
       await db.schema.alterTable('api_keys').dropColumn('created_by').execute();
     },

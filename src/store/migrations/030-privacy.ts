@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { enableTenantIsolation } from './005-row-level-security.ts';
+import { createIndex, createTable, IN_WORKSPACE, PER_WORKSPACE, WORKSPACE_ROW } from './kit.ts';
 
 const TABLES = [
   'consent_events',
@@ -19,118 +20,108 @@ const TABLES = [
 export function privacyMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('consent_events')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('lead_id', 'text', (c) => c.notNull())
-        .addColumn('purpose', 'text', (c) => c.notNull())
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('notice_version', 'text')
-        .addColumn('notice_hash', 'text')
-        .addColumn('method', 'text', (c) => c.notNull())
-        .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('gpc', 'integer', (c) => c.notNull())
-        .addColumn('evidence', 'text')
-        .addColumn('occurred_at', 'bigint', (c) => c.notNull())
-        .addColumn('recorded_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('consent_events_ws_lead')
-        .on('consent_events')
-        .columns(['workspace_id', 'lead_id', 'occurred_at'])
-        .execute();
+      await createTable(db, {
+        name: 'consent_events',
+        columns: {
+          ...WORKSPACE_ROW,
+          lead_id: 'text not null',
+          purpose: 'text not null',
+          action: 'text not null',
+          notice_version: 'text',
+          notice_hash: 'text',
+          method: 'text not null',
+          source: 'text not null',
+          gpc: 'integer not null',
+          evidence: 'text',
+          occurred_at: 'bigint not null',
+          recorded_at: 'bigint not null',
+        },
+      });
+      await createIndex(db, 'consent_events_ws_lead', 'consent_events', [
+        'workspace_id',
+        'lead_id',
+        'occurred_at',
+      ]);
 
-      await db.schema
-        .createTable('privacy_requests')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('jurisdiction', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('origin', 'text', (c) => c.notNull())
-        .addColumn('subject_sealed', 'text')
-        .addColumn('changes_sealed', 'text')
-        .addColumn('lead_ids', 'text', (c) => c.notNull())
-        .addColumn('steps', 'text', (c) => c.notNull())
-        .addColumn('result', 'text')
-        .addColumn('received_at', 'bigint', (c) => c.notNull())
-        .addColumn('ack_due_at', 'bigint', (c) => c.notNull())
-        .addColumn('due_at', 'bigint', (c) => c.notNull())
-        .addColumn('extended_due_at', 'bigint', (c) => c.notNull())
-        .addColumn('completed_at', 'bigint')
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('privacy_requests_ws_status')
-        .on('privacy_requests')
-        .columns(['workspace_id', 'status', 'received_at'])
-        .execute();
+      await createTable(db, {
+        name: 'privacy_requests',
+        columns: {
+          ...WORKSPACE_ROW,
+          type: 'text not null',
+          jurisdiction: 'text not null',
+          status: 'text not null',
+          origin: 'text not null',
+          subject_sealed: 'text',
+          changes_sealed: 'text',
+          lead_ids: 'text not null',
+          steps: 'text not null',
+          result: 'text',
+          received_at: 'bigint not null',
+          ack_due_at: 'bigint not null',
+          due_at: 'bigint not null',
+          extended_due_at: 'bigint not null',
+          completed_at: 'bigint',
+          updated_at: 'bigint not null',
+        },
+      });
+      await createIndex(db, 'privacy_requests_ws_status', 'privacy_requests', [
+        'workspace_id',
+        'status',
+        'received_at',
+      ]);
 
-      await db.schema
-        .createTable('privacy_subject_keys')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('key_sealed', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('privacy_subject_keys_pk', ['workspace_id', 'subject'])
-        .execute();
+      await createTable(db, {
+        name: 'privacy_subject_keys',
+        columns: {
+          ...IN_WORKSPACE,
+          subject: 'text not null',
+          key_sealed: 'text not null',
+          created_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'subject'],
+      });
 
-      await db.schema
-        .createTable('privacy_suppressions')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('privacy_suppressions_pk', ['workspace_id', 'hash'])
-        .execute();
+      await createTable(db, {
+        name: 'privacy_suppressions',
+        columns: {
+          ...IN_WORKSPACE,
+          hash: 'text not null',
+          kind: 'text not null',
+          reason: 'text not null',
+          created_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'hash'],
+      });
 
-      await db.schema
-        .createTable('privacy_retention')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('policy', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('last_run_at', 'bigint')
-        .addColumn('last_report', 'text')
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, {
+        name: 'privacy_retention',
+        columns: {
+          ...PER_WORKSPACE,
+          policy: 'text not null',
+          version: 'integer not null',
+          last_run_at: 'bigint',
+          last_report: 'text',
+          updated_at: 'bigint not null',
+        },
+      });
 
-      await db.schema
-        .createTable('privacy_signals')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('event_id', 'text', (c) => c.notNull())
-        .addColumn('gpc', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('privacy_signals_pk', ['workspace_id', 'event_id'])
-        .execute();
+      await createTable(db, {
+        name: 'privacy_signals',
+        columns: {
+          ...IN_WORKSPACE,
+          event_id: 'text not null',
+          gpc: 'integer not null',
+          created_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'event_id'],
+      });
 
       // Retention sweeps and erasure look leads, events and sessions up by age and by lead.
-      await db.schema
-        .createIndex('leads_ws_updated')
-        .on('leads')
-        .columns(['workspace_id', 'updated_at'])
-        .execute();
-      await db.schema
-        .createIndex('events_ws_lead')
-        .on('events')
-        .columns(['workspace_id', 'lead_id'])
-        .execute();
-      await db.schema
-        .createIndex('domain_events_ws_subject')
-        .on('domain_events')
-        .columns(['workspace_id', 'subject'])
-        .execute();
-      await db.schema
-        .createIndex('chat_sessions_ws_event')
-        .on('chat_sessions')
-        .columns(['workspace_id', 'event_id'])
-        .execute();
-      await db.schema
-        .createIndex('events_ws_created')
-        .on('events')
-        .columns(['workspace_id', 'created_at'])
-        .execute();
+      await createIndex(db, 'leads_ws_updated', 'leads', ['workspace_id', 'updated_at']);
+      await createIndex(db, 'events_ws_lead', 'events', ['workspace_id', 'lead_id']);
+      await createIndex(db, 'domain_events_ws_subject', 'domain_events', ['workspace_id', 'subject']);
+      await createIndex(db, 'chat_sessions_ws_event', 'chat_sessions', ['workspace_id', 'event_id']);
+      await createIndex(db, 'events_ws_created', 'events', ['workspace_id', 'created_at']);
 
       if (dialect === 'postgres') {
         for (const table of TABLES) await enableTenantIsolation(db, table);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { addColumn } from './kit.ts';
 
 /**
  * A data-subject request can be filed on hold (the operator verifies who asked first) and is then
@@ -7,10 +8,7 @@ import type { Kysely } from 'kysely';
 export function privacyRequestHoldMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .alterTable('privacy_requests')
-        .addColumn('held', 'integer', (c) => c.notNull().defaultTo(0))
-        .execute();
+      await addColumn(db, 'privacy_requests', 'held', 'integer not null default 0');
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.alterTable('privacy_requests').dropColumn('held').execute();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import { createTenantTable, IN_WORKSPACE } from './kit.ts';
 
 /**
  * The order in which a workspace's chat asks a playbook's questions, as the optimiser set it (one
@@ -9,16 +9,17 @@ import { enableTenantIsolation } from './005-row-level-security.ts';
 export function questionOrdersMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('question_orders')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('playbook_id', 'text', (c) => c.notNull())
-        .addColumn('question_order', 'text', (c) => c.notNull())
-        .addColumn('adjustment_id', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('question_orders_pk', ['workspace_id', 'playbook_id'])
-        .execute();
-      if (dialect === 'postgres') await enableTenantIsolation(db, 'question_orders');
+      await createTenantTable(db, dialect, {
+        name: 'question_orders',
+        columns: {
+          ...IN_WORKSPACE,
+          playbook_id: 'text not null',
+          question_order: 'text not null',
+          adjustment_id: 'text not null',
+          updated_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'playbook_id'],
+      });
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('question_orders').execute();

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { enableTenantIsolation } from './005-row-level-security.ts';
+import * as kit from './kit.ts';
 
 const TABLES = [
   'workflows',
@@ -19,106 +20,106 @@ const TABLES = [
 export function workflowsMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('workflows')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('latest_version', 'integer', (c) => c.notNull())
-        .addColumn('active_version', 'integer')
-        .addColumn('triggers', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addColumn('deleted_at', 'bigint')
-        .execute();
-      await db.schema
-        .createIndex('workflows_ws_status')
-        .on('workflows')
-        .columns(['workspace_id', 'status'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'workflows',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          name: 'text not null',
+          status: 'text not null',
+          latest_version: 'integer not null',
+          active_version: 'integer',
+          triggers: 'text not null',
+          ...kit.CREATED_UPDATED,
+          deleted_at: 'bigint',
+        },
+      });
+      await kit.createIndex(db, 'workflows_ws_status', 'workflows', ['workspace_id', 'status']);
 
-      await db.schema
-        .createTable('workflow_versions')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('workflow_id', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('definition', 'text', (c) => c.notNull())
-        .addColumn('created_by', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('workflow_versions_pk', ['workflow_id', 'version'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'workflow_versions',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          workflow_id: 'text not null',
+          version: 'integer not null',
+          definition: 'text not null',
+          created_by: 'text not null',
+          created_at: 'bigint not null',
+        },
+        primaryKey: ['workflow_id', 'version'],
+      });
 
-      await db.schema
-        .createTable('workflow_runs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('workflow_id', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('engine_version', 'integer', (c) => c.notNull())
-        .addColumn('lead_id', 'text')
-        .addColumn('trigger', 'text', (c) => c.notNull())
-        .addColumn('dedupe_key', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('input', 'text', (c) => c.notNull())
-        .addColumn('error', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addColumn('finished_at', 'bigint')
-        .execute();
+      await kit.createTable(db, {
+        name: 'workflow_runs',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          workflow_id: 'text not null',
+          version: 'integer not null',
+          engine_version: 'integer not null',
+          lead_id: 'text',
+          trigger: 'text not null',
+          dedupe_key: 'text not null',
+          status: 'text not null',
+          input: 'text not null',
+          error: 'text',
+          ...kit.CREATED_UPDATED,
+          finished_at: 'bigint',
+        },
+      });
       // One run per trigger occurrence: a pipeline job that runs twice starts its workflows once.
-      await db.schema
-        .createIndex('workflow_runs_dedupe')
-        .on('workflow_runs')
-        .columns(['workspace_id', 'workflow_id', 'dedupe_key'])
-        .unique()
-        .execute();
-      await db.schema
-        .createIndex('workflow_runs_ws_wf_created')
-        .on('workflow_runs')
-        .columns(['workspace_id', 'workflow_id', 'created_at'])
-        .execute();
-      await db.schema
-        .createIndex('workflow_runs_wf_status')
-        .on('workflow_runs')
-        .columns(['workflow_id', 'status'])
-        .execute();
+      await kit.createIndex(
+        db,
+        'workflow_runs_dedupe',
+        'workflow_runs',
+        ['workspace_id', 'workflow_id', 'dedupe_key'],
+        { unique: true },
+      );
+      await kit.createIndex(db, 'workflow_runs_ws_wf_created', 'workflow_runs', [
+        'workspace_id',
+        'workflow_id',
+        'created_at',
+      ]);
+      await kit.createIndex(db, 'workflow_runs_wf_status', 'workflow_runs', ['workflow_id', 'status']);
 
-      await db.schema
-        .createTable('workflow_steps')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('run_id', 'text', (c) => c.notNull())
-        .addColumn('step_key', 'text', (c) => c.notNull())
-        .addColumn('step_id', 'text', (c) => c.notNull())
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('output', 'text')
-        .addColumn('error', 'text')
-        .addColumn('wake_at', 'bigint')
-        .addColumn('started_at', 'bigint', (c) => c.notNull())
-        .addColumn('finished_at', 'bigint')
-        .addPrimaryKeyConstraint('workflow_steps_pk', ['run_id', 'step_key'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'workflow_steps',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          run_id: 'text not null',
+          step_key: 'text not null',
+          step_id: 'text not null',
+          type: 'text not null',
+          seq: 'integer not null',
+          status: 'text not null',
+          attempts: 'integer not null',
+          output: 'text',
+          error: 'text',
+          wake_at: 'bigint',
+          started_at: 'bigint not null',
+          finished_at: 'bigint',
+        },
+        primaryKey: ['run_id', 'step_key'],
+      });
 
-      await db.schema
-        .createTable('workflow_credentials')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('sealed', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('workflow_credentials_pk', ['workspace_id', 'name'])
-        .execute();
+      await kit.createTable(db, {
+        name: 'workflow_credentials',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          name: 'text not null',
+          kind: 'text not null',
+          sealed: 'text not null',
+          ...kit.CREATED_UPDATED,
+        },
+        primaryKey: ['workspace_id', 'name'],
+      });
 
-      await db.schema
-        .createTable('workflow_settings')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('settings', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await kit.createTable(db, {
+        name: 'workflow_settings',
+        columns: {
+          ...kit.PER_WORKSPACE,
+          settings: 'text not null',
+          updated_at: 'bigint not null',
+        },
+      });
 
       if (dialect === 'postgres') for (const table of TABLES) await enableTenantIsolation(db, table);
     },

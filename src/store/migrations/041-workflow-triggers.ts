@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import * as kit from './kit.ts';
 
 /**
  * The triggers that fire on their own. `workflow_schedules`: one due row per schedule trigger of an
@@ -11,42 +11,38 @@ import { enableTenantIsolation } from './005-row-level-security.ts';
 export function workflowTriggersMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('workflow_schedules')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('workflow_id', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('trigger_index', 'integer', (c) => c.notNull())
-        .addColumn('cron', 'text', (c) => c.notNull())
-        .addColumn('timezone', 'text', (c) => c.notNull())
-        .addColumn('next_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_fired_at', 'bigint')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('workflow_schedules_wf')
-        .on('workflow_schedules')
-        .columns(['workspace_id', 'workflow_id'])
-        .execute();
-      await db.schema
-        .createTable('workflow_hooks')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('path', 'text', (c) => c.notNull())
-        .addColumn('workflow_id', 'text', (c) => c.notNull())
-        .addColumn('sealed_secret', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('workflow_hooks_pk', ['workspace_id', 'path'])
-        .execute();
-      if (dialect === 'postgres') {
-        await enableTenantIsolation(db, 'workflow_schedules');
-        await enableTenantIsolation(db, 'workflow_hooks');
-      }
+      await kit.createTenantTable(db, dialect, {
+        name: 'workflow_schedules',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          workflow_id: 'text not null',
+          version: 'integer not null',
+          trigger_index: 'integer not null',
+          cron: 'text not null',
+          timezone: 'text not null',
+          next_at: 'bigint not null',
+          last_fired_at: 'bigint',
+          ...kit.CREATED_UPDATED,
+        },
+      });
+      await kit.createIndex(db, 'workflow_schedules_wf', 'workflow_schedules', [
+        'workspace_id',
+        'workflow_id',
+      ]);
+      await kit.createTenantTable(db, dialect, {
+        name: 'workflow_hooks',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          path: 'text not null',
+          workflow_id: 'text not null',
+          sealed_secret: 'text not null',
+          created_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'path'],
+      });
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.dropTable('workflow_hooks').execute();
-      await db.schema.dropTable('workflow_schedules').execute();
+      await kit.dropTables(db, ['workflow_hooks', 'workflow_schedules']);
     },
   };
 }

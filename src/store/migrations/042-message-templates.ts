@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import * as kit from './kit.ts';
 
 /**
  * Versioned e-mail and SMS templates per workspace. `message_templates`: a template's name,
@@ -10,39 +10,32 @@ import { enableTenantIsolation } from './005-row-level-security.ts';
 export function messageTemplatesMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('message_templates')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('channel', 'text', (c) => c.notNull())
-        .addColumn('latest_version', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('message_templates_ws')
-        .on('message_templates')
-        .columns(['workspace_id', 'created_at'])
-        .execute();
-      await db.schema
-        .createTable('message_template_versions')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('template_id', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('content', 'text', (c) => c.notNull())
-        .addColumn('created_by', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('message_template_versions_pk', ['template_id', 'version'])
-        .execute();
-      if (dialect === 'postgres') {
-        await enableTenantIsolation(db, 'message_templates');
-        await enableTenantIsolation(db, 'message_template_versions');
-      }
+      await kit.createTenantTable(db, dialect, {
+        name: 'message_templates',
+        columns: {
+          ...kit.WORKSPACE_ROW,
+          name: 'text not null',
+          channel: 'text not null',
+          latest_version: 'integer not null',
+          ...kit.CREATED_UPDATED,
+        },
+      });
+      await kit.createIndex(db, 'message_templates_ws', 'message_templates', ['workspace_id', 'created_at']);
+      await kit.createTenantTable(db, dialect, {
+        name: 'message_template_versions',
+        columns: {
+          ...kit.IN_WORKSPACE,
+          template_id: 'text not null',
+          version: 'integer not null',
+          content: 'text not null',
+          created_by: 'text not null',
+          created_at: 'bigint not null',
+        },
+        primaryKey: ['template_id', 'version'],
+      });
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.dropTable('message_template_versions').execute();
-      await db.schema.dropTable('message_templates').execute();
+      await kit.dropTables(db, ['message_template_versions', 'message_templates']);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { secureConsoleAccounts } from './016-console-account-security.ts';
+import { createIndex, createTable } from './kit.ts';
 
 /**
  * Operator accounts for the console: users, their roles per workspace and per organisation,
@@ -12,55 +13,64 @@ import { secureConsoleAccounts } from './016-console-account-security.ts';
 export function usersMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('email', 'text', (c) => c.notNull().unique())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('locked_until', 'bigint')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('password_changed_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('user_memberships')
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        // Exactly one of the two scopes is set: a workspace role or an organisation role.
-        .addColumn('workspace_id', 'text', (c) => c.references('workspaces.id'))
-        .addColumn('organisation_id', 'text', (c) => c.notNull().references('organisations.id'))
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('user_memberships_unique')
-        .on('user_memberships')
-        .columns(['user_id', 'organisation_id', 'workspace_id'])
-        .unique()
-        .execute();
-      await db.schema
-        .createTable('user_sessions')
-        // sha256 of the cookie's token; the token itself is never stored.
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('user_sessions_user').on('user_sessions').column('user_id').execute();
-      await db.schema
-        .createTable('user_invitations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('email', 'text', (c) => c.notNull())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('invited_by', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('accepted_at', 'bigint')
-        .execute();
+      await createTable(db, {
+        name: 'users',
+        columns: {
+          id: 'text primary key',
+          email: 'text not null unique',
+          name: 'text not null',
+          password_hash: 'text not null',
+          failed_logins: 'integer not null default 0',
+          locked_until: 'bigint',
+          created_at: 'bigint not null',
+          password_changed_at: 'bigint not null',
+        },
+      });
+      await createTable(db, {
+        name: 'user_memberships',
+        columns: {
+          user_id: 'text not null references users.id',
+          // Exactly one of the two scopes is set: a workspace role or an organisation role.
+          workspace_id: 'text references workspaces.id',
+          organisation_id: 'text not null references organisations.id',
+          role: 'text not null',
+          created_at: 'bigint not null',
+        },
+      });
+      await createIndex(
+        db,
+        'user_memberships_unique',
+        'user_memberships',
+        ['user_id', 'organisation_id', 'workspace_id'],
+        { unique: true },
+      );
+      await createTable(db, {
+        name: 'user_sessions',
+        columns: {
+          // sha256 of the cookie's token; the token itself is never stored.
+          id: 'text primary key',
+          user_id: 'text not null references users.id',
+          workspace_id: 'text not null references workspaces.id',
+          created_at: 'bigint not null',
+          last_seen_at: 'bigint not null',
+          expires_at: 'bigint not null',
+        },
+      });
+      await createIndex(db, 'user_sessions_user', 'user_sessions', ['user_id']);
+      await createTable(db, {
+        name: 'user_invitations',
+        columns: {
+          id: 'text primary key',
+          token_hash: 'text not null unique',
+          email: 'text not null',
+          workspace_id: 'text not null references workspaces.id',
+          role: 'text not null',
+          invited_by: 'text not null',
+          created_at: 'bigint not null',
+          expires_at: 'bigint not null',
+          accepted_at: 'bigint',
+        },
+      });
       if (dialect === 'postgres') await secureConsoleAccounts(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {

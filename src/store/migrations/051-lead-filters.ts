@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createIndex, dropIndexes } from './kit.ts';
 
 /**
  * The console's inbox reads newest first by id within a workspace. Without (workspace, id) SQLite
@@ -9,15 +10,10 @@ import type { Kysely } from 'kysely';
 export function leadFiltersMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createIndex('leads_ws_source')
-        .on('leads')
-        .columns(['workspace_id', 'source', 'id'])
-        .execute();
+      await createIndex(db, 'leads_ws_source', 'leads', ['workspace_id', 'source', 'id']);
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.dropIndex('leads_ws_source').execute();
-      await db.schema.dropIndex('leads_ws_id').execute();
+      await dropIndexes(db, ['leads_ws_source', 'leads_ws_id']);
     },
   };
 }

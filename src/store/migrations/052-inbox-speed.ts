@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
+import { createIndex, dropIndexes } from './kit.ts';
 
 /**
  * The console's inbox at 100,000 leads (bench:console). It pages newest first by keyset on
@@ -21,28 +22,26 @@ const LEAD_SEARCH_DOCUMENT_PG = sql`to_tsvector('simple', regexp_replace(coalesc
 export function inboxSpeedMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.dropIndex('leads_ws_status').execute();
-      await db.schema.dropIndex('leads_ws_source').execute();
-      await db.schema
-        .createIndex('leads_ws_created')
-        .on('leads')
-        .columns(['workspace_id', 'created_at', 'id'])
-        .execute();
-      await db.schema
-        .createIndex('leads_ws_status_created')
-        .on('leads')
-        .columns(['workspace_id', 'status', 'created_at', 'id'])
-        .execute();
-      await db.schema
-        .createIndex('leads_ws_source_created')
-        .on('leads')
-        .columns(['workspace_id', 'source', 'created_at', 'id'])
-        .execute();
-      await db.schema
-        .createIndex('consent_events_ws_purpose_lead')
-        .on('consent_events')
-        .columns(['workspace_id', 'purpose', 'lead_id', 'occurred_at'])
-        .execute();
+      await dropIndexes(db, ['leads_ws_status', 'leads_ws_source']);
+      await createIndex(db, 'leads_ws_created', 'leads', ['workspace_id', 'created_at', 'id']);
+      await createIndex(db, 'leads_ws_status_created', 'leads', [
+        'workspace_id',
+        'status',
+        'created_at',
+        'id',
+      ]);
+      await createIndex(db, 'leads_ws_source_created', 'leads', [
+        'workspace_id',
+        'source',
+        'created_at',
+        'id',
+      ]);
+      await createIndex(db, 'consent_events_ws_purpose_lead', 'consent_events', [
+        'workspace_id',
+        'purpose',
+        'lead_id',
+        'occurred_at',
+      ]);
       if (dialect === 'postgres') {
         await sql`create index leads_ws_owner on leads (workspace_id, (attributes::jsonb ->> 'owner'), created_at, id)`.execute(
           db,
@@ -83,21 +82,15 @@ export function inboxSpeedMigration(dialect: DialectName) {
         await db.schema.dropIndex('leads_search').execute();
         await sql`alter table leads drop column search_document`.execute(db);
       }
-      await db.schema.dropIndex('leads_ws_owner').execute();
-      await db.schema.dropIndex('consent_events_ws_purpose_lead').execute();
-      await db.schema.dropIndex('leads_ws_source_created').execute();
-      await db.schema.dropIndex('leads_ws_status_created').execute();
-      await db.schema.dropIndex('leads_ws_created').execute();
-      await db.schema
-        .createIndex('leads_ws_status')
-        .on('leads')
-        .columns(['workspace_id', 'status', 'id'])
-        .execute();
-      await db.schema
-        .createIndex('leads_ws_source')
-        .on('leads')
-        .columns(['workspace_id', 'source', 'id'])
-        .execute();
+      await dropIndexes(db, [
+        'leads_ws_owner',
+        'consent_events_ws_purpose_lead',
+        'leads_ws_source_created',
+        'leads_ws_status_created',
+        'leads_ws_created',
+      ]);
+      await createIndex(db, 'leads_ws_status', 'leads', ['workspace_id', 'status', 'id']);
+      await createIndex(db, 'leads_ws_source', 'leads', ['workspace_id', 'source', 'id']);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createIndex, dropIndexes } from './kit.ts';
 
 /**
  * The optimiser reads workflow e-mail activity per minute (sends finished, failed, and e-mail
@@ -9,20 +10,19 @@ import type { Kysely } from 'kysely';
 export function workflowActivityMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createIndex('workflow_steps_ws_type_finished')
-        .on('workflow_steps')
-        .columns(['workspace_id', 'type', 'finished_at'])
-        .execute();
-      await db.schema
-        .createIndex('consent_events_ws_purpose_occurred')
-        .on('consent_events')
-        .columns(['workspace_id', 'purpose', 'occurred_at'])
-        .execute();
+      await createIndex(db, 'workflow_steps_ws_type_finished', 'workflow_steps', [
+        'workspace_id',
+        'type',
+        'finished_at',
+      ]);
+      await createIndex(db, 'consent_events_ws_purpose_occurred', 'consent_events', [
+        'workspace_id',
+        'purpose',
+        'occurred_at',
+      ]);
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.dropIndex('consent_events_ws_purpose_occurred').execute();
-      await db.schema.dropIndex('workflow_steps_ws_type_finished').execute();
+      await dropIndexes(db, ['consent_events_ws_purpose_occurred', 'workflow_steps_ws_type_finished']);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import { createTenantTable, dropTables, IN_WORKSPACE, PER_WORKSPACE } from './kit.ts';
 
 /**
  * Streaming metrics kept as per-minute rollups (workspace × metric × segment × minute, a count and
@@ -12,30 +12,29 @@ export function analyticsMigration(dialect: DialectName) {
   const float = dialect === 'postgres' ? 'double precision' : 'real';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('metric_rollups')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('metric', 'text', (c) => c.notNull())
-        .addColumn('segment', 'text', (c) => c.notNull())
-        .addColumn('minute', 'bigint', (c) => c.notNull())
-        .addColumn('count', 'bigint', (c) => c.notNull())
-        .addColumn('total', float, (c) => c.notNull())
-        .addPrimaryKeyConstraint('metric_rollups_pk', ['workspace_id', 'metric', 'segment', 'minute'])
-        .execute();
-      await db.schema
-        .createTable('metric_cursors')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('seq', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      if (dialect === 'postgres') {
-        await enableTenantIsolation(db, 'metric_rollups');
-        await enableTenantIsolation(db, 'metric_cursors');
-      }
+      await createTenantTable(db, dialect, {
+        name: 'metric_rollups',
+        columns: {
+          ...IN_WORKSPACE,
+          metric: 'text not null',
+          segment: 'text not null',
+          minute: 'bigint not null',
+          count: 'bigint not null',
+          total: `${float} not null`,
+        },
+        primaryKey: ['workspace_id', 'metric', 'segment', 'minute'],
+      });
+      await createTenantTable(db, dialect, {
+        name: 'metric_cursors',
+        columns: {
+          ...PER_WORKSPACE,
+          seq: 'bigint not null',
+          updated_at: 'bigint not null',
+        },
+      });
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.dropTable('metric_cursors').execute();
-      await db.schema.dropTable('metric_rollups').execute();
+      await dropTables(db, ['metric_cursors', 'metric_rollups']);
     },
   };
 }

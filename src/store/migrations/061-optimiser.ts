@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import { enableSchedulerAccess, enableTenantIsolation } from './005-row-level-security.ts';
+import { createIndex, createTable, IN_WORKSPACE, PER_WORKSPACE, WORKSPACE_ROW } from './kit.ts';
 
 const TABLES = [
   'schedules',
@@ -19,77 +20,85 @@ const TABLES = [
 export function optimiserMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('schedules')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('job', 'text', (c) => c.notNull())
-        .addColumn('every_ms', 'bigint', (c) => c.notNull())
-        .addColumn('next_run_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_run_at', 'bigint')
-        .addColumn('runs', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('schedules_pk', ['workspace_id', 'name'])
-        .execute();
-      await db.schema.createIndex('schedules_due').on('schedules').columns(['next_run_at']).execute();
-      await db.schema
-        .createTable('optimiser_state')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('optimiser_alerts')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('stream', 'text', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('metric', 'text', (c) => c.notNull())
-        .addColumn('segment', 'text', (c) => c.notNull())
-        .addColumn('summary', 'text', (c) => c.notNull())
-        .addColumn('evidence', 'text', (c) => c.notNull())
-        .addColumn('review', 'text')
-        .addColumn('opened_at', 'bigint', (c) => c.notNull())
-        .addColumn('acknowledged_at', 'bigint')
-        .addColumn('acknowledged_by', 'text')
-        .addColumn('resolved_at', 'bigint')
-        .addColumn('resolution', 'text')
-        .execute();
-      await db.schema
-        .createIndex('optimiser_alerts_ws')
-        .on('optimiser_alerts')
-        .columns(['workspace_id', 'status', 'opened_at'])
-        .execute();
-      await db.schema
-        .createTable('optimiser_adjustments')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('origin', 'text', (c) => c.notNull())
-        .addColumn('alert_id', 'text')
-        .addColumn('target', 'text', (c) => c.notNull())
-        .addColumn('before_value', 'text', (c) => c.notNull())
-        .addColumn('after_value', 'text', (c) => c.notNull())
-        .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('guard', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('guard_until', 'bigint', (c) => c.notNull())
-        .addColumn('settled_at', 'bigint')
-        .addColumn('settlement', 'text')
-        .execute();
-      await db.schema
-        .createIndex('optimiser_adjustments_ws')
-        .on('optimiser_adjustments')
-        .columns(['workspace_id', 'status', 'created_at'])
-        .execute();
-      await db.schema
-        .createTable('optimiser_policies')
-        .addColumn('workspace_id', 'text', (c) => c.primaryKey().references('workspaces.id'))
-        .addColumn('policy', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
+      await createTable(db, {
+        name: 'schedules',
+        columns: {
+          ...IN_WORKSPACE,
+          name: 'text not null',
+          job: 'text not null',
+          every_ms: 'bigint not null',
+          next_run_at: 'bigint not null',
+          last_run_at: 'bigint',
+          runs: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'name'],
+      });
+      await createIndex(db, 'schedules_due', 'schedules', ['next_run_at']);
+      await createTable(db, {
+        name: 'optimiser_state',
+        columns: {
+          ...PER_WORKSPACE,
+          state: 'text not null',
+          updated_at: 'bigint not null',
+        },
+      });
+      await createTable(db, {
+        name: 'optimiser_alerts',
+        columns: {
+          ...WORKSPACE_ROW,
+          stream: 'text not null',
+          kind: 'text not null',
+          status: 'text not null',
+          metric: 'text not null',
+          segment: 'text not null',
+          summary: 'text not null',
+          evidence: 'text not null',
+          review: 'text',
+          opened_at: 'bigint not null',
+          acknowledged_at: 'bigint',
+          acknowledged_by: 'text',
+          resolved_at: 'bigint',
+          resolution: 'text',
+        },
+      });
+      await createIndex(db, 'optimiser_alerts_ws', 'optimiser_alerts', [
+        'workspace_id',
+        'status',
+        'opened_at',
+      ]);
+      await createTable(db, {
+        name: 'optimiser_adjustments',
+        columns: {
+          ...WORKSPACE_ROW,
+          kind: 'text not null',
+          status: 'text not null',
+          origin: 'text not null',
+          alert_id: 'text',
+          target: 'text not null',
+          before_value: 'text not null',
+          after_value: 'text not null',
+          reason: 'text not null',
+          guard: 'text not null',
+          created_at: 'bigint not null',
+          guard_until: 'bigint not null',
+          settled_at: 'bigint',
+          settlement: 'text',
+        },
+      });
+      await createIndex(db, 'optimiser_adjustments_ws', 'optimiser_adjustments', [
+        'workspace_id',
+        'status',
+        'created_at',
+      ]);
+      await createTable(db, {
+        name: 'optimiser_policies',
+        columns: {
+          ...PER_WORKSPACE,
+          policy: 'text not null',
+          version: 'integer not null',
+          updated_at: 'bigint not null',
+        },
+      });
       if (dialect === 'postgres') {
         for (const table of TABLES) await enableTenantIsolation(db, table);
         await enableSchedulerAccess(db, 'schedules');

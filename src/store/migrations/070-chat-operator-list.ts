@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createIndex } from './kit.ts';
 
 /**
  * Operators list conversations by status (`waiting` for a person, live, ended), latest activity
@@ -7,11 +8,11 @@ import type { Kysely } from 'kysely';
 export function chatOperatorListMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createIndex('chat_sessions_ws_status_updated')
-        .on('chat_sessions')
-        .columns(['workspace_id', 'status', 'updated_at'])
-        .execute();
+      await createIndex(db, 'chat_sessions_ws_status_updated', 'chat_sessions', [
+        'workspace_id',
+        'status',
+        'updated_at',
+      ]);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropIndex('chat_sessions_ws_status_updated').execute();

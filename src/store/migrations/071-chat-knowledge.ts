@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
-import { enableTenantIsolation } from './005-row-level-security.ts';
+import { createTenantTable, IN_WORKSPACE } from './kit.ts';
 
 /**
  * Each workspace's chat knowledge: the documents (FAQ entries, pages, pricing notes) the bot answers
@@ -11,18 +11,19 @@ import { enableTenantIsolation } from './005-row-level-security.ts';
 export function chatKnowledgeMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('chat_knowledge')
-        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
-        .addColumn('position', 'integer', (c) => c.notNull())
-        .addColumn('title', 'text', (c) => c.notNull())
-        .addColumn('format', 'text', (c) => c.notNull())
-        .addColumn('content', 'text', (c) => c.notNull())
-        .addColumn('revision', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('chat_knowledge_pk', ['workspace_id', 'position'])
-        .execute();
-      if (dialect === 'postgres') await enableTenantIsolation(db, 'chat_knowledge');
+      await createTenantTable(db, dialect, {
+        name: 'chat_knowledge',
+        columns: {
+          ...IN_WORKSPACE,
+          position: 'integer not null',
+          title: 'text not null',
+          format: 'text not null',
+          content: 'text not null',
+          revision: 'text not null',
+          updated_at: 'bigint not null',
+        },
+        primaryKey: ['workspace_id', 'position'],
+      });
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('chat_knowledge').execute();

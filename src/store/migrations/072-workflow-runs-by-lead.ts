@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createIndex } from './kit.ts';
 
 /**
  * A person's workflow runs are found by lead: erasure and export (every run of the person), the
@@ -8,11 +9,7 @@ import type { Kysely } from 'kysely';
 export function workflowRunsByLeadMigration() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createIndex('workflow_runs_ws_lead')
-        .on('workflow_runs')
-        .columns(['workspace_id', 'lead_id'])
-        .execute();
+      await createIndex(db, 'workflow_runs_ws_lead', 'workflow_runs', ['workspace_id', 'lead_id']);
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropIndex('workflow_runs_ws_lead').execute();

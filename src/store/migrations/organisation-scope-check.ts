@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { revokeFromPublic } from './kit.ts';
 
 /** The directory functions' signatures; `leadloop migrate` grants EXECUTE on them to the application role. */
 export const DIRECTORY_FUNCTIONS = ['leadloop_scope_holds_organisation(text)'] as const;
@@ -24,6 +25,5 @@ export async function createOrganisationScopeCheck(db: Kysely<unknown>): Promise
                           where w.organisation_id = p_organisation
                             and not (w.id = any (${q('leadloop_scope_workspaces')}())))
     $fn$`.execute(db);
-  for (const fn of DIRECTORY_FUNCTIONS)
-    await sql`revoke execute on function ${q(fn)} from public`.execute(db);
+  await revokeFromPublic(db, quoted, DIRECTORY_FUNCTIONS);
 }
