@@ -40,6 +40,7 @@ export { createNormalisedLeads } from './normalised-leads.ts';
 export type { LeadPipeline } from './pipeline.ts';
 export { createLeadPipeline } from './pipeline.ts';
 export type { ScoreLine, ScoreResult } from './score.ts';
+export { leadsWithScoreAndOutcome } from './scored-leads.ts';
 export type { PipelineStage, StageContext } from './stage.ts';
 export { contextsByWorkspace, runStageOverBatch } from './stage.ts';
 export { authorityOfTitle, FUNCTION_WORDS, findTitles } from './titles.ts';

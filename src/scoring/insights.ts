@@ -1,6 +1,7 @@
 import type { AuditLog } from '../compliance/index.ts';
 import type { Actor, Clock } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
+import { leadsWithScoreAndOutcome } from '../leads/index.ts';
 import type { Db, Store, UnitOfWork } from '../store/index.ts';
 import { dbOf } from '../store/index.ts';
 import { segmentOf } from './lead-features.ts';
@@ -304,25 +305,13 @@ export function createInsights(options: { store: Store; audit: AuditLog; clock: 
       const state = await readState(db, workspaceId);
       const segmentBy = state.settings.segmentBy;
       const rows = (
-        await db
-          .selectFrom('leads')
-          .leftJoin('lead_scores', (join) =>
-            join
-              .onRef('lead_scores.lead_id', '=', 'leads.id')
-              .onRef('lead_scores.workspace_id', '=', 'leads.workspace_id'),
-          )
-          .leftJoin('lead_outcomes', (join) =>
-            join
-              .onRef('lead_outcomes.lead_id', '=', 'leads.id')
-              .onRef('lead_outcomes.workspace_id', '=', 'leads.workspace_id'),
-          )
+        await leadsWithScoreAndOutcome(db, workspaceId)
           .select([
             'leads.id as id',
             'lead_scores.probability as scored',
             'lead_outcomes.probability as predicted',
             'lead_outcomes.converted as converted',
           ])
-          .where('leads.workspace_id', '=', workspaceId)
           .where('leads.status', '=', 'qualified')
           .orderBy('leads.created_at', 'desc')
           .orderBy('leads.id', 'desc')

@@ -24,6 +24,9 @@ export const outcomeInputSchema = z
 
 type OutcomeInput = z.infer<typeof outcomeInputSchema>;
 
+/** What recording an outcome takes, in a transaction of its own or in the caller's. */
+type RecordArgs = [ctx: WorkspaceContext, leadId: string, input: OutcomeInput, actor: Actor, source: string];
+
 export interface StoredOutcome {
   leadId: string;
   converted: boolean;
@@ -140,25 +143,16 @@ export function createOutcomeService(options: {
   const { store, audit, clock, predictor, learning } = options;
   const onOutcome = options.onOutcome ?? (async () => {});
 
-  async function recordCommitted(
-    ctx: WorkspaceContext,
-    leadId: string,
-    input: OutcomeInput,
-    actor: Actor,
-    source: string,
-  ): Promise<OutcomeResult> {
-    const result = await store.transaction((trx) => recordIn(trx, ctx, leadId, input, actor, source));
+  async function recordCommitted(...args: RecordArgs): Promise<OutcomeResult> {
+    const result = await store.transaction((trx) => recordIn(trx, ...args));
+    const [ctx, leadId, input] = args;
     if (result.change !== 'unchanged') await onOutcome(ctx, leadId, input.converted);
     return result;
   }
 
   async function recordIn(
     trx: Db,
-    ctx: WorkspaceContext,
-    leadId: string,
-    input: OutcomeInput,
-    actor: Actor,
-    source: string,
+    ...[ctx, leadId, input, actor, source]: RecordArgs
   ): Promise<OutcomeResult> {
     const workspaceId = ctx.workspaceId;
     const lead = (await loadLeads(trx, workspaceId, [leadId])).get(leadId);

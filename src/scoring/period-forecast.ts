@@ -1,3 +1,4 @@
+import { leadsWithScoreAndOutcome } from '../leads/index.ts';
 import type { Db } from '../store/index.ts';
 import { forecastConversions } from './ml/index.ts';
 
@@ -30,28 +31,18 @@ export async function periodForecasts(
   workspaceId: string,
   query: { from: number; to: number; level: number },
 ): Promise<PeriodForecast[]> {
-  const rows = await db
-    .selectFrom('lead_scores')
-    .innerJoin('leads', (join) =>
-      join
-        .onRef('leads.id', '=', 'lead_scores.lead_id')
-        .onRef('leads.workspace_id', '=', 'lead_scores.workspace_id'),
-    )
-    .leftJoin('lead_outcomes', (join) =>
-      join
-        .onRef('lead_outcomes.lead_id', '=', 'lead_scores.lead_id')
-        .onRef('lead_outcomes.workspace_id', '=', 'lead_scores.workspace_id'),
-    )
+  // The conditions on scored_at keep scored leads only (a lead without a score has none).
+  const rows = await leadsWithScoreAndOutcome(db, workspaceId)
     .select([
       'lead_scores.segment as segment',
       'lead_scores.probability as scored',
       'lead_outcomes.probability as predicted',
       'lead_outcomes.converted as converted',
     ])
-    .where('lead_scores.workspace_id', '=', workspaceId)
     .where('leads.status', '=', 'qualified')
     .where('lead_scores.scored_at', '>=', query.from)
     .where('lead_scores.scored_at', '<', query.to)
+    .$narrowType<{ segment: string; scored: number }>()
     .execute();
   const history = (
     await db

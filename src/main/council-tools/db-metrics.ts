@@ -11,6 +11,7 @@ import {
   type SegmentCounts,
   type Source,
 } from '../../council/index.ts';
+import { leadsWithScoreAndOutcome } from '../../leads/index.ts';
 import type { Db } from '../../store/index.ts';
 import { fromJson } from '../../store/index.ts';
 
@@ -46,13 +47,7 @@ interface LeadFactsRow {
 
 /** The window's leads, normalised the way the council's rules read them (whole-value matches only). */
 async function leadsInWindow(db: Db, workspaceId: string, since: number): Promise<LeadFactsRow[]> {
-  const rows = await db
-    .selectFrom('leads')
-    .leftJoin('lead_outcomes', (join) =>
-      join
-        .onRef('lead_outcomes.workspace_id', '=', 'leads.workspace_id')
-        .onRef('lead_outcomes.lead_id', '=', 'leads.id'),
-    )
+  const rows = await leadsWithScoreAndOutcome(db, workspaceId)
     .select([
       'leads.source',
       'leads.country',
@@ -61,7 +56,6 @@ async function leadsInWindow(db: Db, workspaceId: string, since: number): Promis
       'leads.score',
       'lead_outcomes.converted',
     ])
-    .where('leads.workspace_id', '=', workspaceId)
     .where('leads.created_at', '>=', since)
     .orderBy('leads.created_at', 'desc')
     .limit(MAX_ROWS)

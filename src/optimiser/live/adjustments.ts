@@ -1,8 +1,9 @@
 import type { AuditLog } from '../../compliance/index.ts';
 import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../../core/index.ts';
+import { LeadloopError } from '../../core/index.ts';
 import type { DomainEventLog } from '../../events/index.ts';
 import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
-import { fromJson } from '../../store/index.ts';
+import { fromJson, workspaceRow } from '../../store/index.ts';
 import type { CusumState } from '../detectors/cusum.ts';
 import type { Guard } from './policy.ts';
 import type {
@@ -176,6 +177,16 @@ export async function record(
       data: { kind: row.kind, status: row.status, origin: row.origin, alertId: row.alert_id },
     },
   ]);
+  return toAdjustment(row);
+}
+
+/** The adjustment `id` of the workspace; `not_found` when there is none. */
+export async function findAdjustment(db: Db, ctx: WorkspaceContext, id: string): Promise<Adjustment> {
+  const row = await workspaceRow(db, 'optimiser_adjustments', ctx.workspaceId, { id });
+  if (!row)
+    throw new LeadloopError('not_found', `no adjustment ${id} in this workspace`, {
+      issues: [{ field: 'path.id', reason: 'unknown adjustment' }],
+    });
   return toAdjustment(row);
 }
 

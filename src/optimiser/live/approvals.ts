@@ -6,8 +6,8 @@ import {
   type AdjustedValue,
   type Adjustment,
   type AdjustmentDeps,
+  findAdjustment,
   freshGuard,
-  toAdjustment,
 } from './adjustments.ts';
 import { findAlert } from './alerts.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
@@ -23,20 +23,6 @@ import { workflowGuard, workflowWatchOf } from './workflow-pause.ts';
  * with the same step bound and guard as an automatic change, and it can be rolled back like one;
  * rejecting closes it. Both are audited with the person as the actor.
  */
-
-export async function findAdjustment(db: Db, ctx: WorkspaceContext, id: string): Promise<Adjustment> {
-  const row = await db
-    .selectFrom('optimiser_adjustments')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row)
-    throw new LeadloopError('not_found', `no adjustment ${id} in this workspace`, {
-      issues: [{ field: 'path.id', reason: 'unknown adjustment' }],
-    });
-  return toAdjustment(row);
-}
 
 /** Throws unless the change is a proposal still waiting for a decision. */
 function assertProposed(adjustment: Adjustment): void {

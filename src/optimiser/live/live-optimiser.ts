@@ -5,6 +5,7 @@ import {
   type Adjustment,
   type AdjustmentDeps,
   type AdjustmentStatus,
+  findAdjustment,
   listAdjustments,
 } from './adjustments.ts';
 import {
@@ -15,7 +16,7 @@ import {
   findAlert,
   listAlerts,
 } from './alerts.ts';
-import { approveProposal, findAdjustment, rejectProposal } from './approvals.ts';
+import { approveProposal, rejectProposal } from './approvals.ts';
 import { buildGuarantee, type GuaranteeReport, type PeriodFigures } from './guarantee.ts';
 import type { LiveOptimiserOptions } from './live-options.ts';
 import { createMonitor, type MonitorReport } from './monitor.ts';

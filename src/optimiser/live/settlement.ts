@@ -7,6 +7,7 @@ import {
   type Adjustment,
   type AdjustmentDeps,
   type AdjustmentStatus,
+  findAdjustment,
   OPTIMISER,
   toAdjustment,
 } from './adjustments.ts';
@@ -50,31 +51,31 @@ export async function watchGuard(
     }
   }
   guard.cusum = cusum.state();
-  if (fired) {
-    const observed = guard.trials > 0 ? guard.hits / guard.trials : 0;
-    return settle(
-      db,
-      deps,
-      workspaceId,
-      adjustment,
-      'rolled_back',
-      `guard fired: qualification rate ${(100 * observed).toFixed(1)}% over ${guard.trials} arrivals since the change against ${(100 * guard.baseline.rate).toFixed(1)}% before it (sequential test, h ${guard.h}, bound −${Math.round(100 * guard.maxRelativeDrop)}%)`,
-      OPTIMISER,
-    );
-  }
+  const observed = guard.trials > 0 ? guard.hits / guard.trials : 0;
+  return concludeWatch(db, deps, workspaceId, adjustment, {
+    fired,
+    rolledBack: `guard fired: qualification rate ${(100 * observed).toFixed(1)}% over ${guard.trials} arrivals since the change against ${(100 * guard.baseline.rate).toFixed(1)}% before it (sequential test, h ${guard.h}, bound −${Math.round(100 * guard.maxRelativeDrop)}%)`,
+    kept: `guard window of ${guard.windowMinutes} minutes passed: qualification ${(100 * observed).toFixed(1)}% over ${guard.trials} arrivals against ${(100 * guard.baseline.rate).toFixed(1)}% before`,
+  });
+}
+
+/**
+ * What a guard's look ends in: the change rolled back when its test fired, kept when its window
+ * has passed, else still applied with what the guard has seen so far stored for its next look.
+ */
+export async function concludeWatch(
+  db: Db,
+  deps: AdjustmentDeps,
+  workspaceId: string,
+  adjustment: Adjustment,
+  look: { fired: boolean; rolledBack: string; kept: string },
+): Promise<AdjustmentStatus> {
+  if (look.fired) return settle(db, deps, workspaceId, adjustment, 'rolled_back', look.rolledBack, OPTIMISER);
   if (deps.clock.now() >= adjustment.guardUntil)
-    return settle(
-      db,
-      deps,
-      workspaceId,
-      adjustment,
-      'kept',
-      `guard window of ${guard.windowMinutes} minutes passed: qualification ${(100 * (guard.trials > 0 ? guard.hits / guard.trials : 0)).toFixed(1)}% over ${guard.trials} arrivals against ${(100 * guard.baseline.rate).toFixed(1)}% before`,
-      OPTIMISER,
-    );
+    return settle(db, deps, workspaceId, adjustment, 'kept', look.kept, OPTIMISER);
   await db
     .updateTable('optimiser_adjustments')
-    .set({ guard: toJson(guard) })
+    .set({ guard: toJson(adjustment.guard) })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', adjustment.id)
     .execute();
@@ -180,17 +181,7 @@ export async function rollBackByHand(
   /** For a workflow pause: whether the caller activated the workflow again (outside this transaction). */
   resumed?: boolean,
 ): Promise<Adjustment> {
-  const row = await db
-    .selectFrom('optimiser_adjustments')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row)
-    throw new LeadloopError('not_found', `no adjustment ${id} in this workspace`, {
-      issues: [{ field: 'path.id', reason: 'unknown adjustment' }],
-    });
-  const adjustment = toAdjustment(row);
+  const adjustment = await findAdjustment(db, ctx, id);
   if (adjustment.status !== 'applied' && adjustment.status !== 'kept')
     throw new LeadloopError(
       'conflict',

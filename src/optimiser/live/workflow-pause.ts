@@ -15,7 +15,7 @@ import {
 } from './adjustments.ts';
 import type { OptimiserPolicy } from './policy.ts';
 import type { WorkflowActivityRow, WorkflowControl, WorkflowPauseState } from './ports.ts';
-import { settle } from './settlement.ts';
+import { concludeWatch } from './settlement.ts';
 
 /**
  * A `workflow_pause`: a workflow whose e-mail collapses (bounces or unsubscribes spiking) is
@@ -135,36 +135,13 @@ export async function watchWorkflowGuard(
   guard.cusum = cusum.state();
   const what = bounce ? 'bounce rate' : 'unsubscribe rate';
   const seen = `${what} ${pct(guard.trials > 0 ? guard.hits / guard.trials : null)} over ${guard.trials} sends of runs in progress since the pause, against ${pct(recovered)} before the spike and ${pct(broken)} when it fired`;
-  if (fired)
-    return settle(
-      db,
-      deps,
-      workspaceId,
-      adjustment,
-      'rolled_back',
-      `guard fired: the workflow's ${seen} (sequential test, h ${guard.h}): the collapse has passed, so the workflow is activated again`,
-      OPTIMISER,
-    );
-  if (deps.clock.now() >= adjustment.guardUntil)
-    return settle(
-      db,
-      deps,
-      workspaceId,
-      adjustment,
-      'kept',
-      `guard window of ${guard.windowMinutes} minutes passed without evidence that the workflow recovered (${seen}): it stays paused until a person activates it`,
-      OPTIMISER,
-    );
-  await db
-    .updateTable('optimiser_adjustments')
-    .set({ guard: toJson(guard) })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', adjustment.id)
-    .execute();
-  return 'applied';
+  return concludeWatch(db, deps, workspaceId, adjustment, {
+    fired,
+    rolledBack: `guard fired: the workflow's ${seen} (sequential test, h ${guard.h}): the collapse has passed, so the workflow is activated again`,
+    kept: `guard window of ${guard.windowMinutes} minutes passed without evidence that the workflow recovered (${seen}): it stays paused until a person activates it`,
+  });
 }
 
-const OPTIMISER = { type: 'worker' as const, id: 'optimiser' };
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
 
 /** Why the policy holds a workflow pause back (recorded as `proposed`), or null to make it. */

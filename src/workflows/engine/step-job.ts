@@ -140,6 +140,11 @@ export function createStepJob(options: {
     }
     const rows = await runSteps(db, workspaceId, runId);
     const row = rows.find((r) => r.step_key === stepKey);
+    /** A step that ends without running: settled now, the run going on from its steps so far. */
+    const settled = (attempts: number, outcome: StepOutcome, scope: RunScope): Prepared => ({
+      kind: 'settle',
+      args: [job, run, wf, step, attempts, outcome, ws, null, { scope, rows }],
+    });
     // Memoised: a finished step is never run again; its successor was queued when it finished.
     if (row && FINAL_STEP.has(row.status)) return null;
     // A step held back by quiet hours (`send_sms`) runs again when its timer is due.
@@ -159,28 +164,19 @@ export function createStepJob(options: {
       const timedOut = step.type === 'wait' && step.wait.kind === 'event';
       const next = step.type === 'wait' ? (timedOut ? step.onTimeout : step.next) : undefined;
       const scope = await scopeOf(db, { leads, consent }, run, rows, needsConsent(step, wf.workflow));
-      return {
-        kind: 'settle',
-        args: [
-          job,
-          run,
-          wf,
-          step,
-          row.attempts,
-          {
-            kind: 'continue',
-            next,
-            output: {
-              ...parseOutput(row),
-              ...(timedOut ? { timedOut: true } : {}),
-              lateMs: clock.now() - wakeAt,
-            },
+      return settled(
+        row.attempts,
+        {
+          kind: 'continue',
+          next,
+          output: {
+            ...parseOutput(row),
+            ...(timedOut ? { timedOut: true } : {}),
+            lateMs: clock.now() - wakeAt,
           },
-          ws,
-          null,
-          { scope, rows },
-        ],
-      };
+        },
+        scope,
+      );
     }
     const effect = EFFECT_CLASS[step.type];
     if (effect && effect !== 'ai') {
@@ -214,20 +210,7 @@ export function createStepJob(options: {
     const suppressed = suppression(step, wf.workflow, rows, scope);
     if (suppressed) {
       const next = 'next' in step ? step.next : undefined;
-      return {
-        kind: 'settle',
-        args: [
-          job,
-          run,
-          wf,
-          step,
-          attempts,
-          { kind: 'continue', next, status: 'skipped', output: { suppressed } },
-          ws,
-          null,
-          { scope, rows },
-        ],
-      };
+      return settled(attempts, { kind: 'continue', next, status: 'skipped', output: { suppressed } }, scope);
     }
     return { kind: 'run', run, wf, step, ws, rows, scope, attempts, now };
   }

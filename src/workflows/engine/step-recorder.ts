@@ -24,6 +24,17 @@ import {
 
 const WORKER: Actor = { type: 'worker', id: 'workflow.step' };
 
+type AdvanceArgs = [
+  trx: Db,
+  run: WorkflowRunsTable,
+  wf: LoadedVersion,
+  from: string | undefined,
+  chain: { scope: RunScope; rows: WorkflowStepsTable[] } | null,
+  ws: WorkspaceWorkflowSettings,
+  signal: AbortSignal,
+  leadChanged: boolean,
+];
+
 type SettleArgs = [
   job: JobContext<'workflow.step'>,
   run: WorkflowRunsTable,
@@ -65,16 +76,7 @@ function memoRow(
 
 export interface StepRecorder {
   /** The database-only steps from `from` on, then the next job or the run's end, in `trx` (see below). */
-  advance(
-    trx: Db,
-    run: WorkflowRunsTable,
-    wf: LoadedVersion,
-    from: string | undefined,
-    chain: { scope: RunScope; rows: WorkflowStepsTable[] } | null,
-    ws: WorkspaceWorkflowSettings,
-    signal: AbortSignal,
-    leadChanged: boolean,
-  ): Promise<void>;
+  advance(...args: AdvanceArgs): Promise<void>;
   settleIn(trx: Db, ...args: SettleArgs): Promise<boolean>;
   settle(...args: SettleArgs): Promise<void>;
   fail(
@@ -153,14 +155,7 @@ export function createStepRecorder(options: {
    * checks consent first, read in `trx`: it may have been withdrawn since the run last looked.
    */
   async function advance(
-    trx: Db,
-    run: WorkflowRunsTable,
-    wf: LoadedVersion,
-    from: string | undefined,
-    chain: { scope: RunScope; rows: WorkflowStepsTable[] } | null,
-    ws: WorkspaceWorkflowSettings,
-    signal: AbortSignal,
-    leadChanged: boolean,
+    ...[trx, run, wf, from, chain, ws, signal, leadChanged]: AdvanceArgs
   ): Promise<void> {
     const now = clock.now();
     const hasLoop = wf.workflow.steps.some((s) => s.type === 'loop');
