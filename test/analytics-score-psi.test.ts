@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createAnalyticsService, type TrainingScoreSource } from '../src/analytics/index.ts';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { inWorkspace } from '../src/core/index.ts';
 import type { NewDomainEvent } from '../src/events/index.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
+import { metricSeries } from './support/metric-total.ts';
+import { appendMinutes } from './support/optimiser-feed.ts';
+import { DIALECTS } from './support/runtime.ts';
 
-const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 6, 1) / 60_000);
 
 /** 1,000 training rows, their score points (0–100) drawn by `pointOf(i)`. */
@@ -21,19 +23,8 @@ const SPREAD = trainingOf((i) => 5 + (i % 90));
 
 for (const dialect of DIALECTS) {
   describe(`score_psi against the champion's training scores (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
 
     /** Ten leads a minute scored by model `version`, at the points `pointOf(minute, i)`. */
     async function feed(
@@ -43,23 +34,18 @@ for (const dialect of DIALECTS) {
       version: number,
       pointOf: (minute: number, i: number) => number,
     ) {
-      await inWorkspace(ws, () =>
-        runtime.store.transaction(async (trx) => {
-          for (let minute = from; minute < from + minutes; minute++) {
-            clock.set(minute * 60_000 + 1_000);
-            const batch: NewDomainEvent[] = [];
-            for (let i = 0; i < 10; i++) {
-              const points = pointOf(minute, i);
-              batch.push({
-                type: 'lead.scored',
-                subject: `lead_${minute}_${i}`,
-                data: { score: points, modelVersion: version, probability: points / 100, source: 'web' },
-              });
-            }
-            await runtime.events.append(trx, ws, batch);
-          }
-        }),
-      );
+      await appendMinutes(suite, ws, from, minutes, (minute) => {
+        const batch: NewDomainEvent[] = [];
+        for (let i = 0; i < 10; i++) {
+          const points = pointOf(minute, i);
+          batch.push({
+            type: 'lead.scored',
+            subject: `lead_${minute}_${i}`,
+            data: { score: points, modelVersion: version, probability: points / 100, source: 'web' },
+          });
+        }
+        return batch;
+      });
     }
     const high = (minute: number, i: number) => 80 + ((minute + i) % 15);
     const spread = (minute: number, i: number) => 5 + ((minute * 10 + i) % 90);
@@ -71,8 +57,8 @@ for (const dialect of DIALECTS) {
       range: { from: number; to: number; segment?: string },
     ) {
       const service = createAnalyticsService({
-        store: runtime.store,
-        feed: runtime.events,
+        store: suite.runtime.store,
+        feed: suite.runtime.events,
         clock,
         ...(training ? { training } : {}),
       });
@@ -114,18 +100,12 @@ for (const dialect of DIALECTS) {
         assert.ok((p.value ?? 0) > 2, `PSI ${p.value} against training`);
       }
       // The runtime's own wiring asks scoring's registry, which has no v3 here: the fallback, saying why.
-      const wired = await inWorkspace(ws, () =>
-        runtime.analytics.series(
-          { workspaceId: ws, organisationId: '' },
-          {
-            metric: 'score_psi',
-            segment: 'all',
-            window: '1h',
-            from: (start + 60) * 60_000,
-            to: (start + 180) * 60_000,
-          },
-        ),
-      );
+      const wired = await metricSeries(suite.runtime, ws, {
+        metric: 'score_psi',
+        window: '1h',
+        from: (start + 60) * 60_000,
+        to: (start + 180) * 60_000,
+      });
       assert.equal(wired.baseline, 'previous_day');
       assert.match(wired.baselineNote ?? '', /champion v3 was trained before training scores were stored/);
       const plain = await psi(ws, undefined, { from: start + 60, to: start + 180 });
@@ -180,9 +160,9 @@ for (const dialect of DIALECTS) {
       // No model scored (the point rules did): the previous day, saying so.
       const rules = await workspace('PSI rules');
       await inWorkspace(rules, () =>
-        runtime.store.transaction(async (trx) => {
+        suite.runtime.store.transaction(async (trx) => {
           clock.set((start + 5 * 60) * 60_000);
-          await runtime.events.append(trx, rules, [
+          await suite.runtime.events.append(trx, rules, [
             { type: 'lead.scored', subject: 'lead_r', data: { score: 40, source: 'web' } },
           ]);
         }),

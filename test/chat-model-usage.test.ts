@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
 import type { NewDomainEvent } from '../src/events/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
-import {
-  loadFixture,
-  openAiTextStream,
-  type ProtocolServer,
-  startProtocolServer,
-} from '../src/models/testing/protocol-server.ts';
+import { loadFixture, openAiTextStream } from '../src/models/testing/protocol-server.ts';
+import { useAppWithModelServer } from './support/app.ts';
 import { call } from './support/http.ts';
 import { createTestLiveOptimiser } from './support/live-optimiser.ts';
-import { metricTotalOverDay } from './support/metric-total.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { metricSeries, metricTotalOverDay } from './support/metric-total.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 const START = Date.UTC(2026, 7, 3, 12);
 const MINUTE = 60_000;
@@ -27,33 +22,13 @@ function objectAnswer() {
 
 for (const dialect of DIALECTS) {
   describe(`chat's own model calls in spend and model health (${dialect})`, () => {
-    let server: ProtocolServer;
-    let runtime: TestRuntime;
-    let http: HttpApp;
     const clock = createManualClock(START);
-
-    before(async () => {
-      server = await startProtocolServer();
-      ({ runtime, http } = await startTestApp(dialect, {
-        clock,
-        config: {
-          LEADLOOP_MODEL: 'openai:gpt-4o-mini',
-          OPENAI_API_KEY: 'sk-test',
-          LEADLOOP_MODEL_BASE_URL: `${server.url}/v1`,
-          LEADLOOP_MODEL_TIMEOUT_MS: '3000',
-          LEADLOOP_CHAT_MODEL_TIMEOUT_MS: '2000',
-        },
-      }));
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
-      await server.close();
-    });
+    const app = useAppWithModelServer(dialect, { clock, config: { LEADLOOP_CHAT_MODEL_TIMEOUT_MS: '2000' } });
 
     /** The local provider answers (or, `failing`, refuses) every call from now on. */
     function script(failing: boolean) {
-      server.reset();
-      server.respond('/v1/chat/completions', (request) =>
+      app.server.reset();
+      app.server.respond('/v1/chat/completions', (request) =>
         failing
           ? {
               status: 400,
@@ -72,9 +47,9 @@ for (const dialect of DIALECTS) {
 
     /** A conversation: its start (one reply worded) and one visitor message (extraction and wording). */
     async function converse(widgetKey: string) {
-      const started = await call(http.app, 'POST', '/v1/chat/sessions', { body: { widgetKey } });
+      const started = await call(app.http.app, 'POST', '/v1/chat/sessions', { body: { widgetKey } });
       assert.equal(started.status, 201, JSON.stringify(started.body));
-      const turn = await call(http.app, 'POST', `/v1/chat/sessions/${started.body.sessionId}/messages`, {
+      const turn = await call(app.http.app, 'POST', `/v1/chat/sessions/${started.body.sessionId}/messages`, {
         body: { text: 'We lose leads because nobody calls back' },
         headers: { 'x-widget-key': widgetKey },
       });
@@ -82,16 +57,16 @@ for (const dialect of DIALECTS) {
     }
 
     const total = (workspaceId: string, metric: 'model_calls' | 'model_spend' | 'model_tokens') =>
-      metricTotalOverDay(runtime, clock, workspaceId, metric);
+      metricTotalOverDay(app.runtime, clock, workspaceId, metric);
 
     it('counts chat extraction and wording calls in model_calls, model_tokens and model_spend', async () => {
-      const { workspace, widgetKey } = await runtime.tenants.createWorkspace({
+      const { workspace, widgetKey } = await app.runtime.tenants.createWorkspace({
         name: 'Chat spend',
         actor: ACTOR,
       });
       script(false);
       await converse(widgetKey);
-      const requests = server.requests.length;
+      const requests = app.server.requests.length;
       assert.ok(requests >= 3, `the model was called ${requests} times`);
       // Every call the provider saw is counted once (the events land just after each call).
       const calls = await eventually(async () => {
@@ -103,7 +78,9 @@ for (const dialect of DIALECTS) {
       // gpt-4o-mini at its list price: a few hundred tokens cost a fraction of a cent, not 0.
       const spend = await total(workspace.id, 'model_spend');
       assert.ok(spend > 0 && spend < 0.01, `spend ${spend}`);
-      const events = await inWorkspace(workspace.id, () => runtime.events.readSince(workspace.id, 0, 1000));
+      const events = await inWorkspace(workspace.id, () =>
+        app.runtime.events.readSince(workspace.id, 0, 1000),
+      );
       const used = events.filter((e) => e.type === 'model.used');
       assert.equal(used.length, requests);
       assert.ok(used.some((e) => e.data.task === 'chat.extract'));
@@ -116,7 +93,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('counts failed chat calls in model_error_rate, and the monitor’s model-health alert opens on them', async () => {
-      const { workspace, widgetKey } = await runtime.tenants.createWorkspace({
+      const { workspace, widgetKey } = await app.runtime.tenants.createWorkspace({
         name: 'Chat errors',
         actor: ACTOR,
       });
@@ -124,7 +101,7 @@ for (const dialect of DIALECTS) {
       const now = Math.floor(START / MINUTE) + 3 * 1440;
       // A healthy day before: 100 model calls, one failed.
       await inWorkspace(ws, () =>
-        runtime.store.transaction(async (trx) => {
+        app.runtime.store.transaction(async (trx) => {
           for (let i = 0; i < 100; i++) {
             clock.set((now - 1400 + i * 12) * MINUTE);
             const event: NewDomainEvent = {
@@ -138,33 +115,27 @@ for (const dialect of DIALECTS) {
                 tokens: 50,
               },
             };
-            await runtime.events.append(trx, ws, [event]);
+            await app.runtime.events.append(trx, ws, [event]);
           }
         }),
       );
       clock.set(now * MINUTE);
-      const optimiser = createTestLiveOptimiser(runtime, clock);
+      const optimiser = createTestLiveOptimiser(app.runtime, clock);
       assert.deepEqual((await optimiser.monitor(ws)).opened, [], 'nothing is wrong yet');
 
       // The provider starts refusing: every chat call fails and the offline wording stands in.
       script(true);
       clock.set((now + 1) * MINUTE + 1_000);
       for (let i = 0; i < 3; i++) await converse(widgetKey);
-      const failed = server.requests.length;
+      const failed = app.server.requests.length;
       assert.ok(failed >= 6, `${failed} failed calls`);
       await eventually(async () => ((await total(ws, 'model_calls')) >= 100 + failed ? true : undefined));
-      const errors = await inWorkspace(ws, () =>
-        runtime.analytics.series(
-          { workspaceId: ws, organisationId: '' },
-          {
-            metric: 'model_error_rate',
-            segment: 'all',
-            window: '1m',
-            from: (now + 1) * MINUTE,
-            to: (now + 2) * MINUTE,
-          },
-        ),
-      );
+      const errors = await metricSeries(app.runtime, ws, {
+        metric: 'model_error_rate',
+        window: '1m',
+        from: (now + 1) * MINUTE,
+        to: (now + 2) * MINUTE,
+      });
       assert.equal(errors.points[0]?.value, 1, 'every call of the minute failed');
       assert.equal(errors.points[0]?.count, failed);
 

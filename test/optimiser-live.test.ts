@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import type {
   LiveOptimiser,
   PerformanceReviewer,
@@ -8,9 +8,9 @@ import type {
   ThresholdSnapshot,
 } from '../src/optimiser/index.ts';
 import { createSchedules, type JobContext } from '../src/queue/index.ts';
-import { createTestLiveOptimiser } from './support/live-optimiser.ts';
-import { feedMinutes, type MinuteTraffic, steadyTraffic } from './support/optimiser-feed.ts';
-import { createTestRuntime, DIALECTS, eventually, type TestRuntime } from './support/runtime.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
+import { appendMinutes, feedMinutes, type MinuteTraffic, steadyTraffic } from './support/optimiser-feed.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 2, 2) / 60_000);
@@ -67,61 +67,63 @@ const webStopsQualifying = (m: number): MinuteTraffic => ({
   web: { arrivals: 2, qualified: 0 },
 });
 
-/** Feeds a minute at a time and runs the monitor after each, until an alert opens (or `limit` minutes). */
-async function untilAlert(
-  runtime: TestRuntime,
-  clock: { set(ms: number): void },
-  optimiser: Pick<LiveOptimiser, 'monitor'>,
-  ws: string,
-  start: number,
-  limit: number,
-  traffic: (minute: number) => MinuteTraffic,
-): Promise<{ opened: string[]; minute: number }> {
-  let opened: string[] = [];
-  let minute = start;
-  while (opened.length === 0 && minute < start + limit) {
-    await feedMinutes(runtime, clock, ws, minute, 1, traffic);
-    minute += 1;
-    opened = (await optimiser.monitor(ws)).opened;
-  }
-  return { opened, minute };
-}
-
 for (const dialect of DIALECTS) {
   describe(`live optimiser (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
 
     const optimiserWith = (thresholds: ThresholdControl, reviewer: PerformanceReviewer): LiveOptimiser =>
-      createTestLiveOptimiser(runtime, clock, { thresholds, reviewer });
+      suite.liveOptimiser({ thresholds, reviewer });
     const silentReviewer: PerformanceReviewer = {
       review: async () => ({ ok: false, reason: 'not asked in this test' }),
     };
 
+    /** Feeds a minute at a time and runs the monitor after each, until an alert opens (or `limit` minutes). */
+    async function untilAlert(
+      optimiser: Pick<LiveOptimiser, 'monitor'>,
+      ws: string,
+      start: number,
+      limit: number,
+      traffic: (minute: number) => MinuteTraffic,
+    ): Promise<{ opened: string[]; minute: number }> {
+      let opened: string[] = [];
+      let minute = start;
+      while (opened.length === 0 && minute < start + limit) {
+        await feedMinutes(suite.runtime, clock, ws, minute, 1, traffic);
+        minute += 1;
+        opened = (await optimiser.monitor(ws)).opened;
+      }
+      return { opened, minute };
+    }
+
+    /**
+     * `steady` minutes of steady traffic from `from` (by default a day from the next minute), one
+     * monitor run for its reference, then {@link untilAlert} on `traffic` for at most `limit` minutes.
+     */
+    async function alertAfterSteady(
+      optimiser: Pick<LiveOptimiser, 'monitor'>,
+      ws: string,
+      traffic: (minute: number) => MinuteTraffic,
+      { from = Math.floor(clock.now() / 60_000) + 1, steady = DAY_PLUS, limit = 60 } = {},
+    ): Promise<{ opened: string[]; minute: number; from: number }> {
+      await feedMinutes(suite.runtime, clock, ws, from, steady, steadyTraffic);
+      await optimiser.monitor(ws);
+      return { ...(await untilAlert(optimiser, ws, from + steady, limit, traffic)), from };
+    }
+
     it('schedules one monitor job per workspace and slot, however many tick, and resumes after a restart', async () => {
       const a = await workspace('Sched A');
       const b = await workspace('Sched B');
-      const monitor = runtime.optimiser.periodicJobs.find((p) => p.name === 'optimiser.monitor');
+      const monitor = suite.runtime.optimiser.periodicJobs.find((p) => p.name === 'optimiser.monitor');
       assert.ok(monitor);
-      const first = createSchedules({ store: runtime.store, queue: runtime.queue, clock });
-      const second = createSchedules({ store: runtime.store, queue: runtime.queue, clock });
+      const first = createSchedules({ store: suite.runtime.store, queue: suite.runtime.queue, clock });
+      const second = createSchedules({ store: suite.runtime.store, queue: suite.runtime.queue, clock });
       assert.ok((await first.ensureForAllWorkspaces(monitor)) >= 2);
       assert.equal(await first.ensureForAllWorkspaces(monitor), 0, 'ensuring again adds nothing');
       await second.ensureForAllWorkspaces(monitor);
       const jobsOf = async (ws: string) =>
         (
-          await runtime.inspect
+          await suite.runtime.inspect
             .selectFrom('jobs')
             .select(['payload'])
             .where('workspace_id', '=', ws)
@@ -134,14 +136,14 @@ for (const dialect of DIALECTS) {
       assert.equal((await jobsOf(b)).length, 1);
       // Down for three and a half minutes: one job for the missed slots, not three.
       clock.advance(210_000);
-      const restarted = createSchedules({ store: runtime.store, queue: runtime.queue, clock });
+      const restarted = createSchedules({ store: suite.runtime.store, queue: suite.runtime.queue, clock });
       await restarted.ensureForAllWorkspaces(monitor);
       await restarted.tick();
       await restarted.tick();
       const slots = await jobsOf(a);
       assert.equal(slots.length, 2);
       assert.equal(slots[1]! - slots[0]!, 60_000, 'the job stands for the first missed slot');
-      const row = await runtime.inspect
+      const row = await suite.runtime.inspect
         .selectFrom('schedules')
         .selectAll()
         .where('workspace_id', '=', a)
@@ -155,21 +157,13 @@ for (const dialect of DIALECTS) {
       const ws = await workspace('Drop');
       const thresholds = memoryThresholds(null);
       const optimiser = optimiserWith(thresholds.control, silentReviewer);
-      await feedMinutes(runtime, clock, ws, START_MINUTE, DAY_PLUS, steadyTraffic);
+      await feedMinutes(suite.runtime, clock, ws, START_MINUTE, DAY_PLUS, steadyTraffic);
       const first = await optimiser.monitor(ws);
       assert.equal(first.evaluated, null, 'the first run sets references and evaluates nothing yet');
       assert.equal(first.streams, 5, 'qualification of all, web and ads; silence of web and ads');
       assert.equal((await optimiser.monitor(ws)).opened.length, 0, 'steady traffic raises nothing');
       const dropStart = START_MINUTE + DAY_PLUS;
-      const { opened, minute } = await untilAlert(
-        runtime,
-        clock,
-        optimiser,
-        ws,
-        dropStart,
-        60,
-        webStopsQualifying,
-      );
+      const { opened, minute } = await untilAlert(optimiser, ws, dropStart, 60, webStopsQualifying);
       const delay = minute - dropStart;
       assert.equal(opened.length, 1);
       assert.ok(delay <= 30, `detected after ${delay} minutes`);
@@ -182,15 +176,17 @@ for (const dialect of DIALECTS) {
       assert.ok(Math.abs(alert.evidence.baseline.value - 0.5) < 0.01, 'baseline: half of web qualified');
       assert.equal(alert.evidence.observed.value, 0);
       assert.ok(alert.evidence.statistic >= alert.evidence.threshold);
-      const streamed = await inWorkspace(ws, () => runtime.events.readSince(ws, 0, 100_000));
+      const streamed = await inWorkspace(ws, () => suite.runtime.events.readSince(ws, 0, 100_000));
       assert.ok(streamed.some((e) => e.type === 'alert.opened' && e.subject === alert.id));
       assert.ok(streamed.some((e) => e.type === 'metrics.evaluated'));
-      const audited = await inWorkspace(ws, () => runtime.audit.list(ws, { subject: alert.id, limit: 10 }));
+      const audited = await inWorkspace(ws, () =>
+        suite.runtime.audit.list(ws, { subject: alert.id, limit: 10 }),
+      );
       assert.deepEqual(
         audited.items.map((e) => e.action),
         ['optimiser.alert_opened'],
       );
-      const review = await runtime.inspect
+      const review = await suite.runtime.inspect
         .selectFrom('jobs')
         .select('payload')
         .where('workspace_id', '=', ws)
@@ -208,7 +204,7 @@ for (const dialect of DIALECTS) {
         [],
       );
       // Web qualifies again: after an hour the alert resolves by itself.
-      await feedMinutes(runtime, clock, ws, minute, 90, steadyTraffic);
+      await feedMinutes(suite.runtime, clock, ws, minute, 90, steadyTraffic);
       const recovered = await optimiser.monitor(ws);
       assert.deepEqual(recovered.resolved, [alert.id]);
       const resolved = await inWorkspace(ws, () => optimiser.alert(ctx, alert.id));
@@ -219,19 +215,19 @@ for (const dialect of DIALECTS) {
     it('finds a silent source and resolves the alert when it speaks again', async () => {
       const ws = await workspace('Silence');
       const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
-      const from = Math.floor(clock.now() / 60_000) + 1;
-      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
-      await optimiser.monitor(ws);
-      const { opened, minute } = await untilAlert(runtime, clock, optimiser, ws, from + DAY_PLUS, 40, () => ({
-        web: { arrivals: 2, qualified: 1 },
-      }));
+      const { opened, minute, from } = await alertAfterSteady(
+        optimiser,
+        ws,
+        () => ({ web: { arrivals: 2, qualified: 1 } }),
+        { limit: 40 },
+      );
       const delay = minute - (from + DAY_PLUS);
       assert.ok(delay <= 15, `ads found silent after ${delay} minutes`);
       const ctx = { workspaceId: ws, organisationId: '' };
       const alert = await inWorkspace(ws, () => optimiser.alert(ctx, opened[0]!));
       assert.equal(alert.kind, 'source_silent');
       assert.equal(alert.segment, 'source:ads');
-      await feedMinutes(runtime, clock, ws, minute, 2, steadyTraffic);
+      await feedMinutes(suite.runtime, clock, ws, minute, 2, steadyTraffic);
       assert.deepEqual((await optimiser.monitor(ws)).resolved, [alert.id]);
     });
 
@@ -240,27 +236,17 @@ for (const dialect of DIALECTS) {
       const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
       /** Two chats a minute end after reaching `budget`; `drops(minute)` of them stopped there. */
       const feedChats = async (fromMinute: number, minutes: number, drops: (minute: number) => number) => {
-        for (let start = fromMinute; start < fromMinute + minutes; start += 120)
-          await inWorkspace(ws, () =>
-            runtime.store.transaction(async (trx) => {
-              for (let minute = start; minute < Math.min(start + 120, fromMinute + minutes); minute++) {
-                clock.set(minute * 60_000 + 1_000);
-                await runtime.events.append(
-                  trx,
-                  ws,
-                  [0, 1].map((i) => ({
-                    type: 'chat.ended' as const,
-                    subject: `chat_${minute}_${i}`,
-                    data: {
-                      playbook: 'pb',
-                      answered: i < drops(minute) ? ['need'] : ['need', 'budget'],
-                      droppedAt: i < drops(minute) ? 'budget' : null,
-                    },
-                  })),
-                );
-              }
-            }),
-          );
+        await appendMinutes(suite, ws, fromMinute, minutes, (minute) =>
+          [0, 1].map((i) => ({
+            type: 'chat.ended' as const,
+            subject: `chat_${minute}_${i}`,
+            data: {
+              playbook: 'pb',
+              answered: i < drops(minute) ? ['need'] : ['need', 'budget'],
+              droppedAt: i < drops(minute) ? 'budget' : null,
+            },
+          })),
+        );
         clock.set((fromMinute + minutes) * 60_000);
       };
       const from = Math.floor(clock.now() / 60_000) + 1;
@@ -330,18 +316,7 @@ for (const dialect of DIALECTS) {
         }),
       };
       const optimiser = optimiserWith(thresholds.control, reviewer);
-      const from = Math.floor(clock.now() / 60_000) + 1;
-      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
-      await optimiser.monitor(ws);
-      const { opened } = await untilAlert(
-        runtime,
-        clock,
-        optimiser,
-        ws,
-        from + DAY_PLUS,
-        60,
-        webStopsQualifying,
-      );
+      const { opened } = await alertAfterSteady(optimiser, ws, webStopsQualifying);
       assert.equal(opened.length, 1);
       await optimiser.reviewJob(jobOf('optimiser.review', ws, { alertId: opened[0]! }));
       const ctx = { workspaceId: ws, organisationId: '' };
@@ -369,31 +344,20 @@ for (const dialect of DIALECTS) {
 
     it('asks the real council (offline model) about an alert and stores its review', async () => {
       const ws = await workspace('Real council');
-      const from = Math.floor(clock.now() / 60_000) + 1;
-      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
-      await runtime.optimiser.monitor(ws);
-      const { opened } = await untilAlert(
-        runtime,
-        clock,
-        runtime.optimiser,
-        ws,
-        from + DAY_PLUS,
-        60,
-        webStopsQualifying,
-      );
+      const { opened } = await alertAfterSteady(suite.runtime.optimiser, ws, webStopsQualifying);
       assert.equal(opened.length, 1);
-      runtime.startWorkers(1, ['optimiser']);
+      suite.runtime.startWorkers(1, ['optimiser']);
       const ctx = { workspaceId: ws, organisationId: '' };
       const review = await eventually(
         async () =>
-          (await inWorkspace(ws, () => runtime.optimiser.alert(ctx, opened[0]!))).review ?? undefined,
+          (await inWorkspace(ws, () => suite.runtime.optimiser.alert(ctx, opened[0]!))).review ?? undefined,
         30_000,
       );
-      await runtime.stopWorkers();
+      await suite.runtime.stopWorkers();
       assert.equal(review.status, 'reviewed', review.note);
       assert.match(review.decisionId ?? '', /^dec_/);
       const decision = await inWorkspace(ws, () =>
-        runtime.council.decision({ workspaceId: ws }, review.decisionId!),
+        suite.runtime.council.decision({ workspaceId: ws }, review.decisionId!),
       );
       assert.equal(decision.question.type, 'performance.review');
     });
@@ -402,7 +366,7 @@ for (const dialect of DIALECTS) {
       const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
       const ctx = { workspaceId: ws, organisationId: '' };
       const holds = () =>
-        runtime.inspect
+        suite.runtime.inspect
           .selectFrom('source_holds')
           .select(['source', 'adjustment_id'])
           .where('workspace_id', '=', ws)
@@ -420,18 +384,7 @@ for (const dialect of DIALECTS) {
           ACTOR,
         ),
       );
-      const from = Math.floor(clock.now() / 60_000) + 1;
-      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
-      await optimiser.monitor(ws);
-      const { opened, minute } = await untilAlert(
-        runtime,
-        clock,
-        optimiser,
-        ws,
-        from + DAY_PLUS,
-        60,
-        webStopsQualifying,
-      );
+      const { opened, minute } = await alertAfterSteady(optimiser, ws, webStopsQualifying);
       assert.equal(opened.length, 1);
       const [pause] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
       assert.equal(pause?.kind, 'source_pause');
@@ -440,18 +393,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(pause?.after, { source: 'web', held: true });
       assert.ok(pause?.guard, 'the pause is guarded like every change');
       assert.deepEqual(await holds(), [{ source: 'web', adjustment_id: pause?.id }]);
-      const audited = await inWorkspace(ws, () => runtime.audit.list(ws, { subject: pause!.id, limit: 10 }));
+      const audited = await inWorkspace(ws, () =>
+        suite.runtime.audit.list(ws, { subject: pause!.id, limit: 10 }),
+      );
       assert.deepEqual(
         audited.items.map((e) => e.action),
         ['optimiser.change_applied'],
       );
       assert.match(audited.items[0]?.reason ?? '', /source web collapsed/);
       // Still collapsed when the guard window ends: the pause is kept, the hold stays.
-      await feedMinutes(runtime, clock, ws, minute, 20, webStopsQualifying);
+      await feedMinutes(suite.runtime, clock, ws, minute, 20, webStopsQualifying);
       assert.deepEqual((await optimiser.monitor(ws)).adjustments, [{ id: pause!.id, status: 'kept' }]);
       assert.equal((await holds()).length, 1);
       // Web qualifies again: the alert resolves and the pause lifts itself, audited.
-      await feedMinutes(runtime, clock, ws, minute + 20, 90, steadyTraffic);
+      await feedMinutes(suite.runtime, clock, ws, minute + 20, 90, steadyTraffic);
       const recovered = await optimiser.monitor(ws);
       assert.ok(recovered.resolved.includes(opened[0]!), 'the source’s alert resolves');
       assert.deepEqual(recovered.adjustments, [{ id: pause!.id, status: 'rolled_back' }]);
@@ -471,23 +426,12 @@ for (const dialect of DIALECTS) {
       const optimiser = optimiserWith(memoryThresholds(null).control, silentReviewer);
       const ctx = { workspaceId: ws, organisationId: '' };
       await inWorkspace(ws, () => optimiser.putPolicy(ctx, { sourcePause: { mode: 'propose' } }, ACTOR));
-      const from = Math.floor(clock.now() / 60_000) + 1;
-      await feedMinutes(runtime, clock, ws, from, DAY_PLUS, steadyTraffic);
-      await optimiser.monitor(ws);
-      const { minute } = await untilAlert(
-        runtime,
-        clock,
-        optimiser,
-        ws,
-        from + DAY_PLUS,
-        60,
-        webStopsQualifying,
-      );
+      const { minute } = await alertAfterSteady(optimiser, ws, webStopsQualifying);
       const [proposed] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
       assert.equal(proposed?.kind, 'source_pause');
       assert.equal(proposed?.status, 'proposed');
       assert.match(proposed?.reason ?? '', /for a person to decide/);
-      const held = await runtime.inspect
+      const held = await suite.runtime.inspect
         .selectFrom('source_holds')
         .selectAll()
         .where('workspace_id', '=', ws)
@@ -497,9 +441,11 @@ for (const dialect of DIALECTS) {
       await inWorkspace(ws, () =>
         optimiser.putPolicy(ctx, { sourcePause: { mode: 'apply', maxPerHour: 1 } }, ACTOR),
       );
-      await feedMinutes(runtime, clock, ws, minute, 90, steadyTraffic);
-      await optimiser.monitor(ws);
-      const again = await untilAlert(runtime, clock, optimiser, ws, minute + 90, 90, webStopsQualifying);
+      const again = await alertAfterSteady(optimiser, ws, webStopsQualifying, {
+        from: minute,
+        steady: 90,
+        limit: 90,
+      });
       assert.equal(again.opened.length, 1);
       const [applied] = await inWorkspace(ws, () =>
         optimiser.adjustments(ctx, { status: 'applied', limit: 10 }),
@@ -509,7 +455,7 @@ for (const dialect of DIALECTS) {
       assert.equal(undone.status, 'rolled_back');
       assert.equal(
         (
-          await runtime.inspect
+          await suite.runtime.inspect
             .selectFrom('source_holds')
             .selectAll()
             .where('workspace_id', '=', ws)
@@ -519,17 +465,11 @@ for (const dialect of DIALECTS) {
       );
       // A bound of 0 an hour: the next collapse is only proposed, with the bound as its reason.
       await inWorkspace(ws, () => optimiser.putPolicy(ctx, { sourcePause: { maxPerHour: 0 } }, ACTOR));
-      await feedMinutes(runtime, clock, ws, again.minute, 90, steadyTraffic);
-      await optimiser.monitor(ws);
-      const third = await untilAlert(
-        runtime,
-        clock,
-        optimiser,
-        ws,
-        again.minute + 90,
-        90,
-        webStopsQualifying,
-      );
+      const third = await alertAfterSteady(optimiser, ws, webStopsQualifying, {
+        from: again.minute,
+        steady: 90,
+        limit: 90,
+      });
       assert.equal(third.opened.length, 1);
       const [bounded] = await inWorkspace(ws, () => optimiser.adjustments(ctx, { limit: 10 }));
       assert.equal(bounded?.kind, 'source_pause');

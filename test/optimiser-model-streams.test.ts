@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import type { NewDomainEvent } from '../src/events/index.ts';
-import { createTestLiveOptimiser } from './support/live-optimiser.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
+import { metricSeries } from './support/metric-total.ts';
+import { appendMinutes } from './support/optimiser-feed.ts';
+import { DIALECTS } from './support/runtime.ts';
 
-const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 5, 6) / 60_000);
 
 /** A minute's council decisions: each made `calls` model calls, `failed` of them failed, in `latencyMs`. */
@@ -21,44 +22,28 @@ const healthy = (minute: number): Minute => ({
 
 for (const dialect of DIALECTS) {
   describe(`live detectors on the model port (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
 
     const feed = async (ws: string, from: number, minutes: number, shape: (minute: number) => Minute) => {
-      await inWorkspace(ws, () =>
-        runtime.store.transaction(async (trx) => {
-          for (let minute = from; minute < from + minutes; minute++) {
-            clock.set(minute * 60_000 + 1_000);
-            const m = shape(minute);
-            const batch: NewDomainEvent[] = [];
-            for (let i = 0; i < m.decisions; i++)
-              batch.push({
-                type: 'council.decided',
-                subject: `dec_${minute}_${i}`,
-                data: {
-                  questionType: 'lead.next_action',
-                  calls: m.calls,
-                  tokens: 100,
-                  offline: false,
-                  failedCalls: Math.min(m.calls, Math.ceil(m.failed / m.decisions)),
-                  latencyMs: m.latencyMs(i),
-                },
-              });
-            await runtime.events.append(trx, ws, batch);
-          }
-        }),
-      );
+      await appendMinutes(suite, ws, from, minutes, (minute) => {
+        const m = shape(minute);
+        const batch: NewDomainEvent[] = [];
+        for (let i = 0; i < m.decisions; i++)
+          batch.push({
+            type: 'council.decided',
+            subject: `dec_${minute}_${i}`,
+            data: {
+              questionType: 'lead.next_action',
+              calls: m.calls,
+              tokens: 100,
+              offline: false,
+              failedCalls: Math.min(m.calls, Math.ceil(m.failed / m.decisions)),
+              latencyMs: m.latencyMs(i),
+            },
+          });
+        return batch;
+      });
       clock.set((from + minutes + 1) * 60_000);
     };
 
@@ -70,7 +55,7 @@ for (const dialect of DIALECTS) {
       shape: (minute: number) => Minute,
       until: (report: { opened: string[]; resolved: string[] }) => boolean,
     ) => {
-      const optimiser = createTestLiveOptimiser(runtime, clock);
+      const optimiser = suite.liveOptimiser();
       for (let minute = from; minute < from + limit; minute++) {
         await feed(ws, minute, 1, shape);
         const report = await optimiser.monitor(ws);
@@ -80,15 +65,13 @@ for (const dialect of DIALECTS) {
     };
 
     const alertOf = (ws: string, id: string) =>
-      inWorkspace(ws, () =>
-        createTestLiveOptimiser(runtime, clock).alert({ workspaceId: ws, organisationId: '' }, id),
-      );
+      inWorkspace(ws, () => suite.liveOptimiser().alert({ workspaceId: ws, organisationId: '' }, id));
 
     it('opens a model-error alert with its evidence when calls start failing, and resolves it on recovery', async () => {
       const ws = await workspace('Model errors');
       const start = START_MINUTE;
       await feed(ws, start, 1500, healthy);
-      assert.deepEqual((await createTestLiveOptimiser(runtime, clock).monitor(ws)).opened, []);
+      assert.deepEqual((await suite.liveOptimiser().monitor(ws)).opened, []);
       const failingFrom = start + 1500;
       // The provider goes down: half the calls fail and fall back to the offline model.
       const failing = (minute: number): Minute => ({ ...healthy(minute), failed: 2 });
@@ -108,18 +91,12 @@ for (const dialect of DIALECTS) {
       );
 
       // The series the API answers shows the same rise.
-      const series = await inWorkspace(ws, () =>
-        runtime.analytics.series(
-          { workspaceId: ws, organisationId: '' },
-          {
-            metric: 'model_error_rate',
-            segment: 'all',
-            window: '15m',
-            from: (failingFrom - 60) * 60_000,
-            to: (opened.minute + 1) * 60_000,
-          },
-        ),
-      );
+      const series = await metricSeries(suite.runtime, ws, {
+        metric: 'model_error_rate',
+        window: '15m',
+        from: (failingFrom - 60) * 60_000,
+        to: (opened.minute + 1) * 60_000,
+      });
       const values = series.points.map((p) => p.value ?? 0);
       assert.ok(Math.max(...values) > 0.3 && Math.min(...values) < 0.05, `series ${values.join(', ')}`);
 
@@ -132,7 +109,7 @@ for (const dialect of DIALECTS) {
       const ws = await workspace('Model latency');
       const start = START_MINUTE + 10_000;
       await feed(ws, start, 1500, healthy);
-      assert.deepEqual((await createTestLiveOptimiser(runtime, clock).monitor(ws)).opened, []);
+      assert.deepEqual((await suite.liveOptimiser().monitor(ws)).opened, []);
       const slowFrom = start + 1500;
       const slow = (minute: number): Minute => ({ ...healthy(minute), latencyMs: (i) => 4000 + i * 100 });
       const opened = await watch(ws, slowFrom, 60, slow, (r) => r.opened.length > 0);
@@ -145,18 +122,12 @@ for (const dialect of DIALECTS) {
       assert.equal(alert.evidence.observed.value, 1, 'every decision since was slower than the p90');
 
       const p90Over = async (from: number, to: number) => {
-        const series = await inWorkspace(ws, () =>
-          runtime.analytics.series(
-            { workspaceId: ws, organisationId: '' },
-            {
-              metric: 'model_latency_p90',
-              segment: 'all',
-              window: '1m',
-              from: from * 60_000,
-              to: to * 60_000,
-            },
-          ),
-        );
+        const series = await metricSeries(suite.runtime, ws, {
+          metric: 'model_latency_p90',
+          window: '1m',
+          from: from * 60_000,
+          to: to * 60_000,
+        });
         return series.points.filter((p) => p.count > 0).at(-1)?.value ?? null;
       };
       const before = await p90Over(slowFrom - 2, slowFrom);

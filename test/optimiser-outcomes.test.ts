@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import type { NewDomainEvent } from '../src/events/index.ts';
 import type { LiveOptimiser } from '../src/optimiser/index.ts';
-import { createTestLiveOptimiser } from './support/live-optimiser.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
+import { appendMinutes } from './support/optimiser-feed.ts';
+import { DIALECTS, type TestRuntime } from './support/runtime.ts';
 
-const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 3, 6) / 60_000);
 
 /** Appends one minute of outcomes (`converted` of `outcomes` converted) at that minute on the clock. */
@@ -32,34 +32,23 @@ async function feedOutcomes(
 
 for (const dialect of DIALECTS) {
   describe(`live detectors on conversion outcomes (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
 
     /** A new optimiser, as a restarted process builds it: nothing in memory, only the stored state. */
-    const restarted = (): LiveOptimiser => createTestLiveOptimiser(runtime, clock);
+    const restarted = (): LiveOptimiser => suite.liveOptimiser();
 
     it('finds a fall in conversions with Page-Hinkley, with its evidence, and a restart every minute changes nothing', async () => {
       const steady = await workspace('Outcomes steady');
       const restarting = await workspace('Outcomes restarting');
-      const kept = runtime.optimiser;
+      const kept = suite.runtime.optimiser;
       // 10 outcomes a minute: 20% convert for two hours, then 5%.
       const converted = (m: number) => (m < 120 ? 2 : m % 2);
       const opened: Record<string, { minute: number; id: string } | undefined> = {};
       for (let m = 0; m < 240; m++) {
         const minute = START_MINUTE + m;
         for (const ws of [steady, restarting])
-          await feedOutcomes(runtime, clock, ws, minute, 10, converted(m));
+          await feedOutcomes(suite.runtime, clock, ws, minute, 10, converted(m));
         clock.set((minute + 2) * 60_000);
         const reports = {
           [steady]: await kept.monitor(steady),
@@ -94,10 +83,10 @@ for (const dialect of DIALECTS) {
         alert.evidence.window.from >= (START_MINUTE + 100) * 60_000,
         'the window starts near the fall',
       );
-      const streamed = await inWorkspace(steady, () => runtime.events.readSince(steady, 0, 100_000));
+      const streamed = await inWorkspace(steady, () => suite.runtime.events.readSince(steady, 0, 100_000));
       assert.ok(streamed.some((e) => e.type === 'alert.opened' && e.subject === alert.id));
       const audited = await inWorkspace(steady, () =>
-        runtime.audit.list(steady, { subject: alert.id, limit: 5 }),
+        suite.runtime.audit.list(steady, { subject: alert.id, limit: 5 }),
       );
       assert.deepEqual(
         audited.items.map((e) => e.action),
@@ -110,35 +99,28 @@ for (const dialect of DIALECTS) {
       const start = START_MINUTE + 5000;
       /** One scored lead a minute: scores spread over 0–99, or all 90+ once shifted. */
       const feedScores = async (from: number, minutes: number, shifted: boolean) => {
-        await inWorkspace(ws, () =>
-          runtime.store.transaction(async (trx) => {
-            for (let minute = from; minute < from + minutes; minute++) {
-              clock.set(minute * 60_000 + 1_000);
-              await runtime.events.append(trx, ws, [
-                {
-                  type: 'lead.scored',
-                  subject: `lead_${minute}`,
-                  data: { score: shifted ? 90 + (minute % 10) : (minute * 37) % 100, source: 'web' },
-                },
-              ]);
-            }
-          }),
-        );
+        await appendMinutes(suite, ws, from, minutes, (minute) => [
+          {
+            type: 'lead.scored',
+            subject: `lead_${minute}`,
+            data: { score: shifted ? 90 + (minute % 10) : (minute * 37) % 100, source: 'web' },
+          },
+        ]);
         clock.set((from + minutes + 1) * 60_000);
       };
       await feedScores(start, 1500, false);
-      assert.deepEqual((await runtime.optimiser.monitor(ws)).opened, []);
+      assert.deepEqual((await suite.runtime.optimiser.monitor(ws)).opened, []);
       let minute = start + 1500;
       let opened: string | undefined;
       for (; minute < start + 1560 && !opened; minute++) {
         await feedScores(minute, 1, true);
-        opened = (await runtime.optimiser.monitor(ws)).opened[0];
+        opened = (await suite.runtime.optimiser.monitor(ws)).opened[0];
       }
       assert.ok(opened, 'an alert opened within the hour');
       const shiftedFor = minute - (start + 1500);
       assert.ok(shiftedFor >= 15, `not before the shift lasted 15 minutes (${shiftedFor})`);
       const alert = await inWorkspace(ws, () =>
-        runtime.optimiser.alert({ workspaceId: ws, organisationId: '' }, opened as string),
+        suite.runtime.optimiser.alert({ workspaceId: ws, organisationId: '' }, opened as string),
       );
       assert.equal(alert.kind, 'score_psi_shift');
       assert.equal(alert.evidence.metric, 'score_psi');
@@ -151,9 +133,9 @@ for (const dialect of DIALECTS) {
       let alarms = 0;
       for (let m = 0; m < 300; m++) {
         const minute = START_MINUTE + 1000 + m;
-        await feedOutcomes(runtime, clock, ws, minute, 10, m % 5 === 0 ? 3 : 2);
+        await feedOutcomes(suite.runtime, clock, ws, minute, 10, m % 5 === 0 ? 3 : 2);
         clock.set((minute + 2) * 60_000);
-        alarms += (await runtime.optimiser.monitor(ws)).opened.length;
+        alarms += (await suite.runtime.optimiser.monitor(ws)).opened.length;
       }
       assert.equal(alarms, 0);
     });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
-import type { NewDomainEvent } from '../src/events/index.ts';
+import { describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import type { LiveOptimiser } from '../src/optimiser/index.ts';
-import { createTestLiveOptimiser } from './support/live-optimiser.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
+import { appendMinutes } from './support/optimiser-feed.ts';
+import { DIALECTS } from './support/runtime.ts';
 
-const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 5, 6) / 60_000);
 const TRAINED_AT = Date.UTC(2026, 5, 1);
 
@@ -19,32 +18,21 @@ const TRAINING = (() => {
 
 for (const dialect of DIALECTS) {
   describe(`score drift against the champion's training scores (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
 
     /** A live optimiser whose champion is v7, with or without training scores stored. */
     const optimiser = (stored: boolean): LiveOptimiser =>
-      createTestLiveOptimiser(runtime, clock, {
+      suite.liveOptimiser({
         metrics: {
           catchUp: async (ws) => {
-            await runtime.analytics.catchUp(ws);
+            await suite.runtime.analytics.catchUp(ws);
           },
-          perMinute: (ctx, metric, from, to) => runtime.analytics.perMinute(ctx, metric, from, to),
+          perMinute: (ctx, metric, from, to) => suite.runtime.analytics.perMinute(ctx, metric, from, to),
           scoreHistogram: (ctx, segment, from, to) =>
-            runtime.analytics.scoreHistogram(ctx, segment, from, to),
+            suite.runtime.analytics.scoreHistogram(ctx, segment, from, to),
           modelScoreHistogram: (ctx, version, from, to) =>
-            runtime.analytics.modelScoreHistogram(ctx, version, from, to),
+            suite.runtime.analytics.modelScoreHistogram(ctx, version, from, to),
         },
         thresholds: {
           championVersion: async () => 7,
@@ -57,38 +45,35 @@ for (const dialect of DIALECTS) {
 
     /** Two leads a minute scored by v7; `high` puts every probability at 0.85–0.94. */
     async function feed(ws: string, from: number, minutes: number, high: boolean) {
-      await inWorkspace(ws, () =>
-        runtime.store.transaction(async (trx) => {
-          for (let minute = from; minute < from + minutes; minute++) {
-            clock.set(minute * 60_000 + 1_000);
-            const batch: NewDomainEvent[] = [0, 1].map((i) => {
-              const points = high ? 85 + ((minute + i) % 10) : 5 + ((minute * 2 + i * 41) % 90);
-              return {
-                type: 'lead.scored',
-                subject: `lead_${minute}_${i}`,
-                data: { score: points, modelVersion: 7, probability: points / 100, source: 'web' },
-              };
-            });
-            await runtime.events.append(trx, ws, batch);
-          }
+      await appendMinutes(suite, ws, from, minutes, (minute) =>
+        [0, 1].map((i) => {
+          const points = high ? 85 + ((minute + i) % 10) : 5 + ((minute * 2 + i * 41) % 90);
+          return {
+            type: 'lead.scored',
+            subject: `lead_${minute}_${i}`,
+            data: { score: points, modelVersion: 7, probability: points / 100, source: 'web' },
+          };
         }),
       );
+    }
+
+    /** High scores a minute at a time from `from`, each under `watcher`'s monitor: the first alert opened within `limit` minutes. */
+    async function firstHighScoreAlert(watcher: LiveOptimiser, ws: string, from: number, limit: number) {
+      for (let minute = from; minute < from + limit; minute++) {
+        await feed(ws, minute, 1, true);
+        clock.set((minute + 2) * 60_000);
+        const [opened] = (await watcher.monitor(ws)).opened;
+        if (opened)
+          return inWorkspace(ws, () => watcher.alert({ workspaceId: ws, organisationId: '' }, opened));
+      }
+      return undefined;
     }
 
     it('finds live scores that sat apart from the training scores from the start, which a reference day of live scores cannot', async () => {
       const ws = await workspace('PSI training');
       const withTraining = optimiser(true);
-      let opened: string | undefined;
-      let minute = START_MINUTE;
-      for (; minute < START_MINUTE + 90 && !opened; minute++) {
-        await feed(ws, minute, 1, true);
-        clock.set((minute + 2) * 60_000);
-        opened = (await withTraining.monitor(ws)).opened[0];
-      }
-      assert.ok(opened, 'an alert opened within 90 minutes');
-      const alert = await inWorkspace(ws, () =>
-        withTraining.alert({ workspaceId: ws, organisationId: '' }, opened as string),
-      );
+      const alert = await firstHighScoreAlert(withTraining, ws, START_MINUTE, 90);
+      assert.ok(alert, 'an alert opened within 90 minutes');
       assert.equal(alert.kind, 'score_psi_shift');
       assert.match(alert.evidence.detector, /champion v7's live score points against its training scores/);
       assert.match(alert.summary, /against its 1000 training rows/);
@@ -115,16 +100,8 @@ for (const dialect of DIALECTS) {
       await feed(ws, start, 1500, false);
       clock.set((start + 1501) * 60_000);
       assert.deepEqual((await withoutTraining.monitor(ws)).opened, []);
-      let opened: string | undefined;
-      for (let minute = start + 1500; minute < start + 1560 && !opened; minute++) {
-        await feed(ws, minute, 1, true);
-        clock.set((minute + 2) * 60_000);
-        opened = (await withoutTraining.monitor(ws)).opened[0];
-      }
-      assert.ok(opened, 'the reference-day stream still finds a shift');
-      const alert = await inWorkspace(ws, () =>
-        withoutTraining.alert({ workspaceId: ws, organisationId: '' }, opened as string),
-      );
+      const alert = await firstHighScoreAlert(withoutTraining, ws, start + 1500, 60);
+      assert.ok(alert, 'the reference-day stream still finds a shift');
       assert.match(alert.evidence.detector, /against the reference day/);
       assert.match(
         alert.evidence.detector,

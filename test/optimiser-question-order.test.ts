@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
+import { appendMinutes } from './support/optimiser-feed.ts';
+import { DIALECTS } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 3, 6) / 60_000);
@@ -11,15 +13,8 @@ const BANT = ['need', 'authority', 'timeline', 'budget'];
 
 for (const dialect of DIALECTS) {
   describe(`question order (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock } = suite;
 
     /**
      * Two BANT chats end a minute, asked in `order`; `drops(minute)` of them stopped at `at` (the
@@ -33,61 +28,59 @@ for (const dialect of DIALECTS) {
       at: string,
       drops: (minute: number) => number,
     ) => {
-      for (let start = fromMinute; start < fromMinute + minutes; start += 120)
-        await inWorkspace(ws, () =>
-          runtime.store.transaction(async (trx) => {
-            for (let minute = start; minute < Math.min(start + 120, fromMinute + minutes); minute++) {
-              clock.set(minute * 60_000 + 1_000);
-              await runtime.events.append(
-                trx,
-                ws,
-                [0, 1].map((i) => {
-                  const stops = i < drops(minute);
-                  return {
-                    type: 'chat.ended' as const,
-                    subject: `chat_${minute}_${i}`,
-                    data: {
-                      playbook: 'bant',
-                      answered: stops ? order.slice(0, order.indexOf(at)) : order,
-                      droppedAt: stops ? at : null,
-                    },
-                  };
-                }),
-              );
-            }
-          }),
-        );
+      await appendMinutes(suite, ws, fromMinute, minutes, (minute) =>
+        [0, 1].map((i) => {
+          const stops = i < drops(minute);
+          return {
+            type: 'chat.ended' as const,
+            subject: `chat_${minute}_${i}`,
+            data: {
+              playbook: 'bant',
+              answered: stops ? order.slice(0, order.indexOf(at)) : order,
+              droppedAt: stops ? at : null,
+            },
+          };
+        }),
+      );
       clock.set((fromMinute + minutes) * 60_000);
     };
 
     /** The question slots a new conversation of the workspace is asked, in order (from `chat.started`). */
     const askedOrder = async (ws: string, widgetKey: string): Promise<string[]> => {
-      const turn = await runtime.chat.start({ widgetKey, origin: undefined, playbook: 'bant' });
-      const events = await inWorkspace(ws, () => runtime.events.readSince(ws, 0, 100_000));
+      const turn = await suite.runtime.chat.start({ widgetKey, origin: undefined, playbook: 'bant' });
+      const events = await inWorkspace(ws, () => suite.runtime.events.readSince(ws, 0, 100_000));
       const started = events.find((e) => e.type === 'chat.started' && e.subject === turn.sessionId);
       return (started?.data.questions as string[] | undefined) ?? [];
     };
 
+    /**
+     * A day at 5% drop-off at `timeline` (nobody leaves at `budget`), then every chat leaves at
+     * `timeline`, a minute at a time under the monitor, until an alert opens (or an hour passes).
+     */
+    const untilTimelineDropOff = async (ws: string) => {
+      const from = Math.floor(clock.now() / 60_000) + 1;
+      await feedChats(ws, from, DAY_PLUS, BANT, 'timeline', (m) => (m % 10 === 0 ? 1 : 0));
+      await suite.runtime.optimiser.monitor(ws);
+      let minute = from + DAY_PLUS;
+      let report = await suite.runtime.optimiser.monitor(ws);
+      while (report.opened.length === 0 && minute < from + DAY_PLUS + 60) {
+        await feedChats(ws, minute, 1, BANT, 'timeline', () => 1);
+        minute += 1;
+        report = await suite.runtime.optimiser.monitor(ws);
+      }
+      return { report, minute };
+    };
+
     it('asks a question that starts losing chats one place later, audited, and the guard undoes it when chats stop completing', async () => {
-      const created = await runtime.tenants.createWorkspace({ name: 'Order', actor: ACTOR });
+      const created = await suite.runtime.tenants.createWorkspace({ name: 'Order', actor: ACTOR });
       const ws = created.workspace.id;
       const ctx = { workspaceId: ws, organisationId: created.workspace.organisationId };
       assert.deepEqual(await askedOrder(ws, created.widgetKey), BANT);
 
-      // A day at 5% drop-off at `timeline`; nobody leaves at `budget`.
-      const from = Math.floor(clock.now() / 60_000) + 1;
-      await feedChats(ws, from, DAY_PLUS, BANT, 'timeline', (m) => (m % 10 === 0 ? 1 : 0));
-      await runtime.optimiser.monitor(ws);
-      let minute = from + DAY_PLUS;
-      let report = await runtime.optimiser.monitor(ws);
-      while (report.opened.length === 0 && minute < from + DAY_PLUS + 60) {
-        await feedChats(ws, minute, 1, BANT, 'timeline', () => 1);
-        minute += 1;
-        report = await runtime.optimiser.monitor(ws);
-      }
+      let { report, minute } = await untilTimelineDropOff(ws);
       assert.equal(report.opened.length, 1, 'the drop-off alert opened');
       assert.equal(report.adjustments.length, 1, JSON.stringify(report));
-      const [change] = await inWorkspace(ws, () => runtime.optimiser.adjustments(ctx, { limit: 10 }));
+      const [change] = await inWorkspace(ws, () => suite.runtime.optimiser.adjustments(ctx, { limit: 10 }));
       assert.ok(change);
       assert.equal(change.kind, 'question_order');
       assert.equal(change.status, 'applied');
@@ -103,7 +96,7 @@ for (const dialect of DIALECTS) {
       // New conversations ask budget before timeline; the change is in the audit trail with its evidence.
       assert.deepEqual(await askedOrder(ws, created.widgetKey), ['need', 'authority', 'budget', 'timeline']);
       const audited = await inWorkspace(ws, () =>
-        runtime.store.db
+        suite.runtime.store.db
           .selectFrom('audit_log')
           .select(['action', 'data'])
           .where('workspace_id', '=', ws)
@@ -121,8 +114,8 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 30 && status === 'applied'; i++) {
         await feedChats(ws, minute, 1, ['need', 'authority', 'budget', 'timeline'], 'budget', () => 2);
         minute += 1;
-        await runtime.optimiser.monitor(ws);
-        status = (await inWorkspace(ws, () => runtime.optimiser.adjustments(ctx, { limit: 10 }))).find(
+        await suite.runtime.optimiser.monitor(ws);
+        status = (await inWorkspace(ws, () => suite.runtime.optimiser.adjustments(ctx, { limit: 10 }))).find(
           (a) => a.id === change.id,
         )?.status as string;
       }
@@ -131,36 +124,27 @@ for (const dialect of DIALECTS) {
     });
 
     it('under `propose`, records the change for a person; approving applies it, rolling back by hand restores the order', async () => {
-      const created = await runtime.tenants.createWorkspace({ name: 'Order propose', actor: ACTOR });
+      const created = await suite.runtime.tenants.createWorkspace({ name: 'Order propose', actor: ACTOR });
       const ws = created.workspace.id;
       const ctx = { workspaceId: ws, organisationId: created.workspace.organisationId };
       await inWorkspace(ws, () =>
-        runtime.optimiser.putPolicy(ctx, { questionOrder: { mode: 'propose' } }, ACTOR),
+        suite.runtime.optimiser.putPolicy(ctx, { questionOrder: { mode: 'propose' } }, ACTOR),
       );
-      const from = Math.floor(clock.now() / 60_000) + 1;
-      await feedChats(ws, from, DAY_PLUS, BANT, 'timeline', (m) => (m % 10 === 0 ? 1 : 0));
-      await runtime.optimiser.monitor(ws);
-      let minute = from + DAY_PLUS;
-      let report = await runtime.optimiser.monitor(ws);
-      while (report.opened.length === 0 && minute < from + DAY_PLUS + 60) {
-        await feedChats(ws, minute, 1, BANT, 'timeline', () => 1);
-        minute += 1;
-        report = await runtime.optimiser.monitor(ws);
-      }
-      const [proposal] = await inWorkspace(ws, () => runtime.optimiser.adjustments(ctx, { limit: 10 }));
+      await untilTimelineDropOff(ws);
+      const [proposal] = await inWorkspace(ws, () => suite.runtime.optimiser.adjustments(ctx, { limit: 10 }));
       assert.equal(proposal?.status, 'proposed');
       assert.match(proposal?.reason ?? '', /for a person to decide/);
       assert.deepEqual(await askedOrder(ws, created.widgetKey), BANT);
 
       const person = { type: 'user' as const, id: 'usr_1' };
       const approved = await inWorkspace(ws, () =>
-        runtime.optimiser.approve(ctx, proposal?.id ?? '', person),
+        suite.runtime.optimiser.approve(ctx, proposal?.id ?? '', person),
       );
       assert.equal(approved.status, 'applied');
       assert.equal(approved.guard?.segment, 'playbook:bant');
       assert.deepEqual(await askedOrder(ws, created.widgetKey), ['need', 'authority', 'budget', 'timeline']);
       const undone = await inWorkspace(ws, () =>
-        runtime.optimiser.rollback(ctx, approved.id, person, 'we prefer our own order'),
+        suite.runtime.optimiser.rollback(ctx, approved.id, person, 'we prefer our own order'),
       );
       assert.equal(undone.status, 'rolled_back');
       assert.deepEqual(await askedOrder(ws, created.widgetKey), BANT);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import { workflowActivity } from '../src/main/workflow-activity.ts';
 import type { LiveOptimiser, WorkflowActivityRow, WorkflowControl } from '../src/optimiser/index.ts';
-import { createTestLiveOptimiser } from './support/live-optimiser.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
 import { feedMinutes, steadyTraffic } from './support/optimiser-feed.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS } from './support/runtime.ts';
 
-const ACTOR = { type: 'system' as const, id: 'test' };
 const PERSON = { type: 'user' as const, id: 'usr_admin' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 6, 6) / 60_000);
 
@@ -52,26 +51,15 @@ const activityOf =
 
 for (const dialect of DIALECTS) {
   describe(`reply collapse (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
 
     /** A day's reference, then minutes of monitoring; the first report that opened an alert. */
     async function watch(ws: string, optimiser: LiveOptimiser, start: number, minutes: number) {
-      await feedMinutes(runtime, clock, ws, start, 300, steadyTraffic);
+      await feedMinutes(suite.runtime, clock, ws, start, 300, steadyTraffic);
       await optimiser.monitor(ws);
       for (let minute = start + 300; minute < start + 300 + minutes; minute++) {
-        await feedMinutes(runtime, clock, ws, minute, 1, steadyTraffic);
+        await feedMinutes(suite.runtime, clock, ws, minute, 1, steadyTraffic);
         const report = await optimiser.monitor(ws);
         if (report.opened.length > 0) return { report, minute };
       }
@@ -82,7 +70,7 @@ for (const dialect of DIALECTS) {
       const ws = await workspace('Replies');
       const workflows = memoryWorkflows();
       const collapsedAt = START_MINUTE + 310;
-      const optimiser = createTestLiveOptimiser(runtime, clock, {
+      const optimiser = suite.liveOptimiser({
         workflows: workflows.control,
         activity: { perMinute: activityOf((minute) => (minute < collapsedAt ? 1 : 0)) },
       });
@@ -120,7 +108,7 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(acknowledged.status, 'acknowledged');
       const actions = (
-        await inWorkspace(ws, () => runtime.audit.list(ws, { subject: alert.id, limit: 10 }))
+        await inWorkspace(ws, () => suite.runtime.audit.list(ws, { subject: alert.id, limit: 10 }))
       ).items.map((e) => e.action);
       assert.deepEqual(actions.sort(), ['optimiser.alert_acknowledged', 'optimiser.alert_opened']);
       // Still collapsed: the same stream opens nothing more while its alert is live.
@@ -134,7 +122,7 @@ for (const dialect of DIALECTS) {
       const ws = await workspace('Replies steady');
       const start = START_MINUTE + 3000;
       // Ten minutes' replies all at once, every tenth minute: the sum is what the test weighs.
-      const optimiser = createTestLiveOptimiser(runtime, clock, {
+      const optimiser = suite.liveOptimiser({
         workflows: memoryWorkflows().control,
         activity: { perMinute: activityOf((minute) => (minute % 10 === 0 ? 10 : 0)) },
       });
@@ -145,12 +133,12 @@ for (const dialect of DIALECTS) {
       const ws = await workspace('Replies thin');
       const start = START_MINUTE + 6000;
       // 12 replies over the reference day, then none: below the 20 the stream needs.
-      const optimiser = createTestLiveOptimiser(runtime, clock, {
+      const optimiser = suite.liveOptimiser({
         workflows: memoryWorkflows().control,
         activity: { perMinute: activityOf((minute) => (minute >= start && minute % 20 === 0 ? 1 : 0)) },
       });
       assert.equal(await watch(ws, optimiser, start, 5), null);
-      const { state } = await runtime.inspect
+      const { state } = await suite.runtime.inspect
         .selectFrom('optimiser_state')
         .select('state')
         .where('workspace_id', '=', ws)
@@ -172,7 +160,7 @@ for (const dialect of DIALECTS) {
         total: count,
       });
       await inWorkspace(ws, () =>
-        runtime.store.db
+        suite.runtime.store.db
           .insertInto('metric_rollups')
           .values([
             rollup('all', m, 3),
@@ -183,7 +171,7 @@ for (const dialect of DIALECTS) {
           .execute(),
       );
       const rows = await inWorkspace(ws, () =>
-        workflowActivity(runtime.store.db, { workspaceId: ws }, m, m + 5),
+        workflowActivity(suite.runtime.store.db, { workspaceId: ws }, m, m + 5),
       );
       const sorted = rows.sort((x, y) => x.minute - y.minute || x.workflowId.localeCompare(y.workflowId));
       assert.deepEqual(sorted, [

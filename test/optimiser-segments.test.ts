@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { inWorkspace } from '../src/core/index.ts';
 import type { NewDomainEvent } from '../src/events/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import type { LiveOptimiser } from '../src/optimiser/index.ts';
 import { call } from './support/http.ts';
-import { createTestLiveOptimiser } from './support/live-optimiser.ts';
-import {
-  createTestRuntime,
-  DIALECTS,
-  eventually,
-  startTestApp,
-  stopTestApp,
-  type TestRuntime,
-} from './support/runtime.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
+import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 4, 6) / 60_000);
@@ -76,20 +69,9 @@ for (const dialect of DIALECTS) {
   });
 
   describe(`conversion detectors per segment (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
-    const restarted = (): LiveOptimiser => createTestLiveOptimiser(runtime, clock);
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
+    const restarted = (): LiveOptimiser => suite.liveOptimiser();
 
     /** One minute of outcomes per industry: [industry, outcomes, converted]. */
     async function feed(ws: string, minute: number, rows: [string, number, number][]) {
@@ -102,7 +84,9 @@ for (const dialect of DIALECTS) {
             subject: `lead_${industry}_${minute}_${i}`,
             data: { converted: i < converted, value: 0, change: 'recorded', industry, region: 'uk' },
           });
-      await inWorkspace(ws, () => runtime.store.transaction((trx) => runtime.events.append(trx, ws, batch)));
+      await inWorkspace(ws, () =>
+        suite.runtime.store.transaction((trx) => suite.runtime.events.append(trx, ws, batch)),
+      );
     }
 
     it('finds the industry whose conversions fell, not its neighbour, and a restart every minute changes nothing', async () => {
@@ -119,7 +103,7 @@ for (const dialect of DIALECTS) {
         for (const ws of [kept, restarting]) await feed(ws, minute, rows(m));
         clock.set((minute + 2) * 60_000);
         const reports = {
-          [kept]: await runtime.optimiser.monitor(kept),
+          [kept]: await suite.runtime.optimiser.monitor(kept),
           [restarting]: await restarted().monitor(restarting),
         };
         for (const ws of [kept, restarting]) {
@@ -134,7 +118,7 @@ for (const dialect of DIALECTS) {
       assert.ok(a.minute >= 60 && a.minute - 60 <= 30, `found ${a.minute - 60} minutes after the fall`);
       assert.equal(b.minute, a.minute, 'a restarted monitor resumes the same statistics');
       const alerts = await inWorkspace(kept, () =>
-        runtime.optimiser.alerts({ workspaceId: kept, organisationId: '' }, { limit: 20 }),
+        suite.runtime.optimiser.alerts({ workspaceId: kept, organisationId: '' }, { limit: 20 }),
       );
       const streams = alerts.map((x) => x.stream);
       assert.ok(streams.includes('conversion:industry:saas'), streams.join(', '));
@@ -144,7 +128,7 @@ for (const dialect of DIALECTS) {
       assert.equal(saas?.evidence.metric, 'conversion_rate');
       assert.ok((saas?.evidence.baseline.value ?? 0) > 0.2, 'baseline: the segment’s own 30%');
       const other = await inWorkspace(restarting, () =>
-        runtime.optimiser.alerts({ workspaceId: restarting, organisationId: '' }, { limit: 20 }),
+        suite.runtime.optimiser.alerts({ workspaceId: restarting, organisationId: '' }, { limit: 20 }),
       );
       assert.deepEqual(other.map((x) => x.stream).sort(), [...streams].sort());
     });

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createManualClock, inWorkspace } from '../src/core/index.ts';
+import { describe, it } from 'node:test';
+import { inWorkspace } from '../src/core/index.ts';
 import { workflowActivity } from '../src/main/workflow-activity.ts';
 import type { LiveOptimiser, WorkflowActivityRow, WorkflowControl } from '../src/optimiser/index.ts';
-import { createTestLiveOptimiser } from './support/live-optimiser.ts';
+import { useClockedRuntime } from './support/live-optimiser.ts';
 import { feedMinutes, steadyTraffic } from './support/optimiser-feed.ts';
-import { createTestRuntime, DIALECTS, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS } from './support/runtime.ts';
 
-const ACTOR = { type: 'system' as const, id: 'test' };
 const PERSON = { type: 'user' as const, id: 'usr_admin' };
 const START_MINUTE = Math.floor(Date.UTC(2026, 5, 8) / 60_000);
 
@@ -54,37 +53,26 @@ const activityOf =
 
 for (const dialect of DIALECTS) {
   describe(`workflow pause (${dialect})`, () => {
-    let runtime: TestRuntime;
-    const clock = createManualClock(START_MINUTE * 60_000);
-
-    before(async () => {
-      runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
-    });
-    after(async () => {
-      await runtime.dispose();
-    });
-
-    const workspace = async (name: string) =>
-      (await runtime.tenants.createWorkspace({ name, organisation: `Org ${name}`, actor: ACTOR })).workspace
-        .id;
+    const suite = useClockedRuntime(dialect, START_MINUTE);
+    const { clock, workspace } = suite;
 
     const optimiserWith = (
       workflows: WorkflowControl,
       brokenFrom: () => number,
       fixedFrom?: () => number,
     ): LiveOptimiser =>
-      createTestLiveOptimiser(runtime, clock, {
+      suite.liveOptimiser({
         workflows,
         activity: { perMinute: activityOf(brokenFrom, fixedFrom) },
       });
 
     /** Steady lead traffic (for the guard's baseline) and minutes of monitoring until an alert opens. */
     async function untilBroken(ws: string, optimiser: LiveOptimiser, start: number) {
-      await feedMinutes(runtime, clock, ws, start, 300, steadyTraffic);
+      await feedMinutes(suite.runtime, clock, ws, start, 300, steadyTraffic);
       await optimiser.monitor(ws);
       let minute = start + 300;
       for (; minute < start + 340; minute++) {
-        await feedMinutes(runtime, clock, ws, minute, 1, steadyTraffic);
+        await feedMinutes(suite.runtime, clock, ws, minute, 1, steadyTraffic);
         const report = await optimiser.monitor(ws);
         if (report.opened.length > 0) return { report, minute };
       }
@@ -120,7 +108,7 @@ for (const dialect of DIALECTS) {
       assert.equal(workflows.active(), true);
       assert.equal(workflows.calls[1], 'resume wf_news v3 by usr_admin');
       const actions = (
-        await inWorkspace(ws, () => runtime.audit.list(ws, { subject: id, limit: 10 }))
+        await inWorkspace(ws, () => suite.runtime.audit.list(ws, { subject: id, limit: 10 }))
       ).items.map((e) => e.action);
       assert.deepEqual(actions.sort(), ['optimiser.change_applied', 'optimiser.change_rolled_back']);
     });
@@ -145,7 +133,8 @@ for (const dialect of DIALECTS) {
       assert.equal(approved.status, 'applied');
       assert.equal(workflows.active(), false);
       assert.deepEqual(approved.before, { workflowId: 'wf_news', active: true, version: 3 });
-      const entries = (await inWorkspace(ws, () => runtime.audit.list(ws, { subject: id, limit: 10 }))).items;
+      const entries = (await inWorkspace(ws, () => suite.runtime.audit.list(ws, { subject: id, limit: 10 })))
+        .items;
       assert.deepEqual(entries.find((e) => e.action === 'optimiser.change_approved')?.actor, PERSON);
       await assert.rejects(
         inWorkspace(ws, () => optimiser.reject(ctx, id, PERSON)),
@@ -156,14 +145,14 @@ for (const dialect of DIALECTS) {
       const collapse = () => ({ web: { arrivals: 2, qualified: 0 }, ads: { arrivals: 1, qualified: 0 } });
       let settled: string | undefined;
       for (let m = minute + 1; m < minute + 20 && !settled; m++) {
-        await feedMinutes(runtime, clock, ws, m, 1, collapse);
+        await feedMinutes(suite.runtime, clock, ws, m, 1, collapse);
         settled = (await optimiser.monitor(ws)).adjustments.find((a) => a.id === id)?.status;
       }
       assert.equal(settled, undefined, 'not rolled back on qualification');
       // The mail server takes the sends again: the guard's sequential test rolls the pause back.
       fixedAt = minute + 20;
       for (let m = minute + 20; m < minute + 40 && !settled; m++) {
-        await feedMinutes(runtime, clock, ws, m, 1, collapse);
+        await feedMinutes(suite.runtime, clock, ws, m, 1, collapse);
         settled = (await optimiser.monitor(ws)).adjustments.find((a) => a.id === id)?.status;
       }
       assert.equal(settled, 'rolled_back');
@@ -195,7 +184,7 @@ for (const dialect of DIALECTS) {
       assert.equal(report.adjustments[0]?.status, 'applied');
       let settled: string | undefined;
       for (let m = minute + 1; m < minute + 25 && !settled; m++) {
-        await feedMinutes(runtime, clock, ws, m, 1, steadyTraffic);
+        await feedMinutes(suite.runtime, clock, ws, m, 1, steadyTraffic);
         settled = (await optimiser.monitor(ws)).adjustments.find((a) => a.id === id)?.status;
       }
       assert.equal(settled, 'kept');
@@ -213,7 +202,7 @@ for (const dialect of DIALECTS) {
       const ws = await workspace('Activity');
       const m = START_MINUTE + 5000;
       const run = (id: string, workflow: string, lead: string) =>
-        runtime.inspect
+        suite.runtime.inspect
           .insertInto('workflow_runs')
           .values({
             id,
@@ -233,7 +222,7 @@ for (const dialect of DIALECTS) {
           })
           .execute();
       const step = (runId: string, key: string, status: string, at: number) =>
-        runtime.inspect
+        suite.runtime.inspect
           .insertInto('workflow_steps')
           .values({
             workspace_id: ws,
@@ -257,7 +246,7 @@ for (const dialect of DIALECTS) {
       await step('run_a', 's1', 'completed', m * 60_000 + 5_000);
       await step('run_b', 's1', 'completed', m * 60_000 + 20_000);
       await step('run_c', 's1', 'failed', m * 60_000 + 30_000);
-      await runtime.inspect
+      await suite.runtime.inspect
         .insertInto('consent_events')
         .values({
           id: 'cev_1',
@@ -276,7 +265,7 @@ for (const dialect of DIALECTS) {
         })
         .execute();
       const rows = await inWorkspace(ws, () =>
-        workflowActivity(runtime.store.db, { workspaceId: ws }, m, m + 2),
+        workflowActivity(suite.runtime.store.db, { workspaceId: ws }, m, m + 2),
       );
       const sorted = rows.sort((x, y) => x.minute - y.minute || x.workflowId.localeCompare(y.workflowId));
       assert.deepEqual(sorted, [
@@ -289,7 +278,7 @@ for (const dialect of DIALECTS) {
       const ctx = { workspaceId: ws, organisationId: '' };
       const series = (metric: 'bounce_rate' | 'unsubscribe_rate' | 'emails_sent', segment = 'all') =>
         inWorkspace(ws, () =>
-          runtime.analytics.series(ctx, {
+          suite.runtime.analytics.series(ctx, {
             metric,
             segment,
             window: '15m',
@@ -323,14 +312,14 @@ for (const dialect of DIALECTS) {
         for (let i = 0; i < 40; i++)
           batch.push(scored(minute, minute < day + 1440 ? (i * 37) % 100 : 90 + (i % 10), i));
         await inWorkspace(ws, () =>
-          runtime.store.transaction((trx) => runtime.events.append(trx, ws, batch)),
+          suite.runtime.store.transaction((trx) => suite.runtime.events.append(trx, ws, batch)),
         );
       }
       clock.set((day + 1500) * 60_000);
-      await runtime.analytics.catchUp(ws);
+      await suite.runtime.analytics.catchUp(ws);
       const ctx = { workspaceId: ws, organisationId: '' };
       const psi = await inWorkspace(ws, () =>
-        runtime.analytics.series(ctx, {
+        suite.runtime.analytics.series(ctx, {
           metric: 'score_psi',
           segment: 'all',
           window: '1h',
@@ -342,7 +331,7 @@ for (const dialect of DIALECTS) {
       assert.equal(psi.points[0]?.count, 40);
       assert.ok((psi.points[0]?.value ?? 0) > 0.2, `PSI ${psi.points[0]?.value} over the 0.2 mark`);
       const same = await inWorkspace(ws, () =>
-        runtime.analytics.series(ctx, {
+        suite.runtime.analytics.series(ctx, {
           metric: 'score_psi',
           segment: 'source:web',
           window: '1d',

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
-import type { HttpApp } from '../src/http/index.ts';
-import {
-  loadFixture,
-  type ProtocolServer,
-  startProtocolServer,
-} from '../src/models/testing/protocol-server.ts';
+import { loadFixture } from '../src/models/testing/protocol-server.ts';
+import { useAppWithModelServer } from './support/app.ts';
 import { call } from './support/http.ts';
 import { metricTotalOverDay } from './support/metric-total.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, eventually } from './support/runtime.ts';
 
 const START = Date.UTC(2026, 7, 3, 12);
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -49,33 +45,14 @@ const broken = { workflow: { ...valid.workflow, start: 'nowhere' }, explanation:
 
 for (const dialect of DIALECTS) {
   describe(`workflow generation's model calls in spend and model health (${dialect})`, () => {
-    let server: ProtocolServer;
-    let runtime: TestRuntime;
-    let http: HttpApp;
     const clock = createManualClock(START);
-
-    before(async () => {
-      server = await startProtocolServer();
-      ({ runtime, http } = await startTestApp(dialect, {
-        clock,
-        config: {
-          LEADLOOP_MODEL: 'openai:gpt-4o-mini',
-          OPENAI_API_KEY: 'sk-test',
-          LEADLOOP_MODEL_BASE_URL: `${server.url}/v1`,
-          LEADLOOP_MODEL_TIMEOUT_MS: '3000',
-        },
-      }));
-    });
-    after(async () => {
-      await stopTestApp({ runtime, http });
-      await server.close();
-    });
+    const app = useAppWithModelServer(dialect, { clock });
 
     const total = (workspaceId: string, metric: 'model_calls' | 'model_spend' | 'model_tokens') =>
-      metricTotalOverDay(runtime, clock, workspaceId, metric);
+      metricTotalOverDay(app.runtime, clock, workspaceId, metric);
 
     async function generate(apiKey: string) {
-      const draft = await call(http.app, 'POST', '/v1/workflows/generate', {
+      const draft = await call(app.http.app, 'POST', '/v1/workflows/generate', {
         key: apiKey,
         body: { goal: GOAL },
       });
@@ -84,22 +61,22 @@ for (const dialect of DIALECTS) {
     }
 
     async function usedEvents(workspaceId: string) {
-      const events = await inWorkspace(workspaceId, () => runtime.events.readSince(workspaceId, 0, 1000));
+      const events = await inWorkspace(workspaceId, () => app.runtime.events.readSince(workspaceId, 0, 1000));
       return events.filter((e) => e.type === 'model.used');
     }
 
     it('counts every generation call, repairs included, once in model_calls, model_tokens and model_spend', async () => {
-      const { workspace, apiKey } = await runtime.tenants.createWorkspace({
+      const { workspace, apiKey } = await app.runtime.tenants.createWorkspace({
         name: 'Generation spend',
         actor: ACTOR,
       });
-      server.reset();
+      app.server.reset();
       let seen = 0;
-      server.respond('/v1/chat/completions', () => answer(seen++ === 0 ? broken : valid));
+      app.server.respond('/v1/chat/completions', () => answer(seen++ === 0 ? broken : valid));
       const draft = await generate(apiKey);
       assert.equal(draft.source.kind, 'model', JSON.stringify(draft.source));
       assert.equal(draft.source.repairs, 1);
-      const requests = server.requests.length;
+      const requests = app.server.requests.length;
       assert.equal(requests, 2, 'one answer and one repair');
       const calls = await eventually(async () => {
         const n = await total(workspace.id, 'model_calls');
@@ -112,23 +89,25 @@ for (const dialect of DIALECTS) {
       const used = await usedEvents(workspace.id);
       assert.equal(used.length, requests);
       assert.ok(used.every((e) => e.data.task === 'workflows.generate' && e.data.failedCalls === 0));
-      const events = await inWorkspace(workspace.id, () => runtime.events.readSince(workspace.id, 0, 1000));
+      const events = await inWorkspace(workspace.id, () =>
+        app.runtime.events.readSince(workspace.id, 0, 1000),
+      );
       assert.equal(events.filter((e) => e.type === 'council.decided').length, 0, 'no council decision');
     });
 
     it('counts a refused generation call as a failed call (the offline library answers the draft)', async () => {
-      const { workspace, apiKey } = await runtime.tenants.createWorkspace({
+      const { workspace, apiKey } = await app.runtime.tenants.createWorkspace({
         name: 'Generation errors',
         actor: ACTOR,
       });
-      server.reset();
-      server.respond('/v1/chat/completions', () => ({
+      app.server.reset();
+      app.server.respond('/v1/chat/completions', () => ({
         status: 400,
         json: { error: { message: 'the provider is down', type: 'invalid_request_error' } },
       }));
       const draft = await generate(apiKey);
       assert.notEqual(draft.source.kind, 'model', JSON.stringify(draft.source));
-      const requests = server.requests.length;
+      const requests = app.server.requests.length;
       assert.ok(requests >= 1, `${requests} requests`);
       const used = await eventually(async () => {
         const list = await usedEvents(workspace.id);

@@ -404,15 +404,20 @@ function statefulPipedrive() {
   return { notes, deals, leads, answer };
 }
 
+/** A fresh {@link statefulPipedrive} behind a local sink for the suite (call it inside `describe`). */
+function useStatefulPipedrive(): { sink: HttpSink; state: ReturnType<typeof statefulPipedrive> } {
+  const pd = {} as { sink: HttpSink; state: ReturnType<typeof statefulPipedrive> };
+  before(async () => {
+    pd.state = statefulPipedrive();
+    pd.sink = await startHttpSink(pd.state.answer);
+  });
+  after(() => pd.sink.close());
+  return pd;
+}
+
 describe('Pipedrive creations keyed by the step', () => {
   const http = createSafeHttp();
-  let sink: HttpSink;
-  let state: ReturnType<typeof statefulPipedrive>;
-  before(async () => {
-    state = statefulPipedrive();
-    sink = await startHttpSink(state.answer);
-  });
-  after(() => sink.close());
+  const pd = useStatefulPipedrive();
 
   for (const object of ['note', 'deal'] as const)
     it(`a ${object} whose first answer was lost is found by its key on the retry, not created twice`, async () => {
@@ -421,7 +426,7 @@ describe('Pipedrive creations keyed by the step', () => {
           { http, policy: LOCAL },
           {
             token: 'pd',
-            baseUrl: sink.url,
+            baseUrl: pd.sink.url,
             object,
             keyField: 'dealKey',
             idempotencyKey: `run-9:${object}`,
@@ -436,21 +441,15 @@ describe('Pipedrive creations keyed by the step', () => {
       assert.equal(retried.summary.created, false);
       assert.equal(retried.summary.replayed, true);
       assert.equal(retried.summary.id, 1);
-      const rows = object === 'note' ? state.notes : state.deals;
+      const rows = object === 'note' ? pd.state.notes : pd.state.deals;
       assert.equal(rows.length, 1, `exactly one ${object}`);
-      if (object === 'note') assert.match(state.notes[0]?.content ?? '', /leadloop_key: run-9:note$/);
+      if (object === 'note') assert.match(pd.state.notes[0]?.content ?? '', /leadloop_key: run-9:note$/);
     });
 });
 
 describe('Pipedrive leads and deals keyed by origin_id, without a key field', () => {
   const http = createSafeHttp();
-  let sink: HttpSink;
-  let state: ReturnType<typeof statefulPipedrive>;
-  before(async () => {
-    state = statefulPipedrive();
-    sink = await startHttpSink(state.answer);
-  });
-  after(() => sink.close());
+  const pd = useStatefulPipedrive();
 
   for (const object of ['lead', 'deal'] as const)
     it(`a ${object} whose first answer was lost is found among the person's ${object}s on the retry`, async () => {
@@ -459,7 +458,7 @@ describe('Pipedrive leads and deals keyed by origin_id, without a key field', ()
           { http, policy: LOCAL },
           {
             token: 'pd',
-            baseUrl: sink.url,
+            baseUrl: pd.sink.url,
             object,
             idempotencyKey: key,
             record: { email: 'known@example.com', properties: { title: 'Demo' } },
@@ -467,7 +466,7 @@ describe('Pipedrive leads and deals keyed by origin_id, without a key field', ()
         );
       await assert.rejects(write(`run-4:${object}`), (e: OutboundError) => e.retryable);
       const retried = await write(`run-4:${object}`);
-      const rows = object === 'lead' ? state.leads : state.deals;
+      const rows = object === 'lead' ? pd.state.leads : pd.state.deals;
       assert.equal(rows.length, 1, `exactly one ${object}`);
       assert.equal(rows[0]?.origin_id, `run-4:${object}`, 'the creation carried the key as origin_id');
       assert.equal(rows[0]?.title, 'Demo');
@@ -478,7 +477,7 @@ describe('Pipedrive leads and deals keyed by origin_id, without a key field', ()
       const other = await write(`run-5:${object}`);
       assert.equal(other.summary.created, true, 'another step (another key) creates its own');
       assert.equal(rows.length, 2);
-      const listed = sink.requests.filter((r) =>
+      const listed = pd.sink.requests.filter((r) =>
         r.url.startsWith(object === 'lead' ? '/v1/leads?' : '/v1/persons/7/deals?'),
       );
       assert.ok(
@@ -486,7 +485,7 @@ describe('Pipedrive leads and deals keyed by origin_id, without a key field', ()
         'the listing was paged past the 150 older records',
       );
       assert.ok(
-        sink.requests.every((r) => !r.url.includes('/search?term=run-')),
+        pd.sink.requests.every((r) => !r.url.includes('/search?term=run-')),
         'no custom-field search without keyField',
       );
     });

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import type { Clock } from '../../src/core/index.ts';
 import type { HttpApp } from '../../src/http/index.ts';
+import { type ProtocolServer, startProtocolServer } from '../../src/models/testing/protocol-server.ts';
 import {
   type createTestRuntime,
   startAppWithWorkspace,
@@ -52,6 +54,39 @@ export function useAppWithWorkspace(
     if (options.workers) app.runtime.startWorkers(options.workers);
   });
   after(() => stopTestApp(app));
+  return app;
+}
+
+/**
+ * {@link useTestApp} whose AI model is OpenAI's wire protocol answered by a local protocol server
+ * (started first, closed last): the suite scripts `app.server` and reads what reached it. `config`
+ * adds to (or replaces) the model settings.
+ */
+export function useAppWithModelServer(
+  dialect: TestDialect,
+  options: { clock: Clock; config?: Record<string, string> },
+): TestApp & { server: ProtocolServer } {
+  const app = {} as TestApp & { server: ProtocolServer };
+  before(async () => {
+    app.server = await startProtocolServer();
+    Object.assign(
+      app,
+      await startTestApp(dialect, {
+        clock: options.clock,
+        config: {
+          LEADLOOP_MODEL: 'openai:gpt-4o-mini',
+          OPENAI_API_KEY: 'sk-test',
+          LEADLOOP_MODEL_BASE_URL: `${app.server.url}/v1`,
+          LEADLOOP_MODEL_TIMEOUT_MS: '3000',
+          ...options.config,
+        },
+      }),
+    );
+  });
+  after(async () => {
+    await stopTestApp(app);
+    await app.server.close();
+  });
   return app;
 }
 

@@ -1,7 +1,8 @@
-import type { Clock } from '../../src/core/index.ts';
+import { after, before } from 'node:test';
+import { type Clock, createManualClock } from '../../src/core/index.ts';
 import { createSourceHolds } from '../../src/main/source-holds.ts';
 import { createLiveOptimiser, type LiveOptimiser } from '../../src/optimiser/index.ts';
-import type { TestRuntime } from './runtime.ts';
+import { createTestRuntime, type TestDialect, type TestRuntime } from './runtime.ts';
 
 type LiveOptimiserDeps = Parameters<typeof createLiveOptimiser>[0];
 
@@ -40,4 +41,50 @@ export function createTestLiveOptimiser(
     periods: async () => [],
     ...overrides,
   });
+}
+
+/** A suite's runtime on a manual clock, as {@link useClockedRuntime} hands it over. */
+export interface ClockedRuntime {
+  /** Filled in when `before` runs: read it in test bodies, never at declaration time. */
+  readonly runtime: TestRuntime;
+  /** Starts at the suite's first minute; only the test moves it. */
+  readonly clock: ReturnType<typeof createManualClock>;
+  /** A new workspace (in an organisation of its own) created by the system actor; its id. */
+  workspace(name: string): Promise<string>;
+  /** A new live optimiser on the runtime, as a restarted process builds it ({@link createTestLiveOptimiser}). */
+  liveOptimiser(overrides?: Partial<LiveOptimiserDeps>): LiveOptimiser;
+}
+
+/**
+ * A test runtime on a manual clock at `startMinute`, with no schedule ticking (the suite runs the
+ * monitor itself): created before the suite's tests, disposed of after them. Call it inside `describe`.
+ */
+export function useClockedRuntime(dialect: TestDialect, startMinute: number): ClockedRuntime {
+  const clock = createManualClock(startMinute * 60_000);
+  let runtime: TestRuntime | undefined;
+  const started = (): TestRuntime => {
+    if (!runtime) throw new Error('the runtime starts in before(): read it inside a test');
+    return runtime;
+  };
+  before(async () => {
+    runtime = await createTestRuntime(dialect, { clock, scheduleTickMs: 0 });
+  });
+  after(async () => {
+    await runtime?.dispose();
+  });
+  return {
+    get runtime() {
+      return started();
+    },
+    clock,
+    workspace: async (name) =>
+      (
+        await started().tenants.createWorkspace({
+          name,
+          organisation: `Org ${name}`,
+          actor: { type: 'system', id: 'test' },
+        })
+      ).workspace.id,
+    liveOptimiser: (overrides) => createTestLiveOptimiser(started(), clock, overrides),
+  };
 }
