@@ -15,6 +15,7 @@ import {
   type Kysely,
   sql,
 } from 'kysely';
+import { invariant } from '../../core/index.ts';
 import type { DialectName } from '../dialect-name.ts';
 import { enableTenantIsolation } from './005-row-level-security.ts';
 
@@ -51,12 +52,12 @@ function parseColumn(words: ColumnWords): {
   build: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
 } {
   const type = TYPES.find((t) => words === t || words.startsWith(`${t} `));
-  if (!type) throw new Error(`migration kit: no column type in "${words}"`);
+  invariant(type, `migration kit: no column type in "${words}"`);
   const steps: Array<(c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder> = [];
   let rest = words.slice(type.length).trim();
   while (rest) {
     const match = MODIFIERS.map(([pattern, apply]) => [rest.match(pattern), apply] as const).find(([m]) => m);
-    if (!match?.[0]) throw new Error(`migration kit: unknown column words "${rest}" in "${words}"`);
+    invariant(match?.[0], `migration kit: unknown column words "${rest}" in "${words}"`);
     const [found, apply] = match;
     steps.push((c) => apply(c, found[1] ?? ''));
     rest = rest.slice(found[0].length).trim();
