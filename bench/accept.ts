@@ -18,7 +18,6 @@ import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
 import { createRuntime } from '../src/main/runtime.ts';
-import { benchLeadBody, printTable, startArgs, writeResult } from './support.ts';
+import { benchLeadBody, countAllocations, printTable, startArgs, writeResult } from './support.ts';
 
 // The heap flags of `npm start` (the young generation's size sets how often, and how much, the
 // collector copies): run again under them unless this process already is the measured one.
@@ -121,13 +120,6 @@ interface RunResult {
   windowUs: number[];
 }
 
-interface ProfileNode {
-  selfSize: number;
-  children: ProfileNode[];
-}
-const allocated = (node: ProfileNode): number =>
-  node.children.reduce((sum, child) => sum + allocated(child), node.selfSize);
-
 async function run(mode: string): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'leadloop-accept-'));
   const file = join(dir, 'leadloop.db');
@@ -182,16 +174,7 @@ async function run(mode: string): Promise<RunResult> {
 
     await sendAll(send, sign(created.webhookSecret, 1, WARMUP));
     const requests = sign(created.webhookSecret, WARMUP + 1, REQUESTS);
-    const session = ALLOC ? new Session() : null;
-    if (session) {
-      session.connect();
-      await session.post('HeapProfiler.enable');
-      await session.post('HeapProfiler.startSampling', {
-        samplingInterval: 16_384,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      });
-    }
+    const allocations = ALLOC ? await countAllocations() : null;
     const cpuBefore = cpuMicros();
     const started = performance.now();
     await sendAll(send, requests);
@@ -200,11 +183,7 @@ async function run(mode: string): Promise<RunResult> {
     // The measured window on the monotonic clock a --cpu-prof profile's timestamps use (µs).
     const windowUs = [hrMicros() - Math.round(elapsed * 1000), hrMicros()];
     let kibPerRequest: number | null = null;
-    if (session) {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      session.disconnect();
-      kibPerRequest = allocated(profile.head as unknown as ProfileNode) / REQUESTS / 1024;
-    }
+    if (allocations) kibPerRequest = (await allocations.stop()) / REQUESTS / 1024;
 
     agent?.destroy();
     agent = null;

@@ -23,7 +23,6 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatementSync } from 'node:sqlite';
@@ -35,7 +34,7 @@ import { inWorkspace } from '../src/core/index.ts';
 import type { PipelineStage } from '../src/leads/index.ts';
 import { createRuntime } from '../src/main/runtime.ts';
 import { parsePools } from '../src/queue/index.ts';
-import { benchLeadBody, printTable, writeResult } from './support.ts';
+import { benchLeadBody, countAllocations, printTable, writeResult } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -122,13 +121,6 @@ function brokerEnv(prefix: string): Record<string, string> {
     };
   return {};
 }
-
-interface ProfileNode {
-  selfSize: number;
-  children: ProfileNode[];
-}
-const allocated = (node: ProfileNode): number =>
-  node.children.reduce((sum, child) => sum + allocated(child), node.selfSize);
 
 function configFor(dir: string, schema: string) {
   return loadConfig({
@@ -246,14 +238,7 @@ async function run(): Promise<{
     }
     await Promise.all(pending);
 
-    const session = new Session();
-    session.connect();
-    await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', {
-      samplingInterval: 16_384,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
+    const allocations = await countAllocations();
     statements.clear();
     // CPU time (not wall time: the machine may be shared) per stage, and of the whole process.
     const stageCpu = new Map<string, number>();
@@ -304,14 +289,13 @@ async function run(): Promise<{
     const ownCpu = cpuMs() - cpuBefore;
     counting = false;
     const cpuPerLead = (ownCpu + (await stopWorkers(children))) / LEADS;
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    session.disconnect();
+    const allocatedBytes = await allocations.stop();
     await runtime.stopWorkers();
     const total = totalStatements();
     return {
       leadsPerSecond: Math.round((LEADS / elapsed) * 1000),
       statementsPerLead: total / LEADS,
-      kibPerLead: allocated(profile.head as unknown as ProfileNode) / LEADS / 1024,
+      kibPerLead: allocatedBytes / LEADS / 1024,
       cpuMsPerLead: cpuPerLead,
       stageCpuMsPerLead: Object.fromEntries(
         [...stageCpu].map(([name, ms]) => [name, Number((ms / LEADS).toFixed(4))]),

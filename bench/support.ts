@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -79,4 +80,33 @@ export function benchLeadBody(n: number): string {
     source: SOURCES[n % SOURCES.length],
     attributes: { employees: (n * 37) % 5000 },
   });
+}
+
+interface ProfileNode {
+  selfSize: number;
+  children: ProfileNode[];
+}
+const allocated = (node: ProfileNode): number =>
+  node.children.reduce((sum, child) => sum + allocated(child), node.selfSize);
+
+/**
+ * Starts counting the bytes this thread allocates (V8's sampling heap profiler, objects already
+ * collected included); `stop()` returns the count since the start.
+ */
+export async function countAllocations(): Promise<{ stop(): Promise<number> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return {
+    async stop() {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      session.disconnect();
+      return allocated(profile.head as unknown as ProfileNode);
+    },
+  };
 }

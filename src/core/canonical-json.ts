@@ -69,6 +69,7 @@ function sortedKeys(record: object): string[] {
   return keys;
 }
 
+/** JCS has no form for a lone surrogate (it is not valid Unicode), so it is refused, not escaped. */
 function loneSurrogate(): never {
   throw new LeadloopError('validation_failed', 'a lone surrogate is not allowed in canonical JSON');
 }
@@ -112,13 +113,7 @@ function write(value: unknown, ancestors: object[]): string {
   return out;
 }
 
-/**
- * JCS has no form for a lone surrogate (it is not valid Unicode), so it is refused, not escaped.
- * `isWellFormed` checks in native code what a loop over the string's code units did in JavaScript
- * (most of the time canonical JSON took for an audit entry).
- */
 function quote(text: string): string {
-  if (!text.isWellFormed())
-    throw new LeadloopError('validation_failed', 'a lone surrogate is not allowed in canonical JSON');
+  if (!text.isWellFormed()) loneSurrogate();
   return JSON.stringify(text);
 }

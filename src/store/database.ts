@@ -133,6 +133,25 @@ export function createStore(options: StoreOptions): Store {
     location = file;
   }
 
+  /** PostgreSQL: one transaction whose commit returns before its log is flushed. */
+  const unsyncedTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    db.transaction().execute(async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      return fn(trx);
+    });
+  /**
+   * SQLite: `fn` with the connection's commits unsynced. The setting is per connection, and the
+   * connection is held until it is restored, so no other caller's commit runs unsynced.
+   */
+  const withNormalSync = async <T>(connection: Kysely<Database>, fn: () => Promise<T>): Promise<T> => {
+    await sql`pragma synchronous = normal`.execute(connection);
+    try {
+      return await fn();
+    } finally {
+      await sql`pragma synchronous = full`.execute(connection);
+    }
+  };
+
   return {
     db,
     dialect,
@@ -142,44 +161,27 @@ export function createStore(options: StoreOptions): Store {
         return db
           .transaction()
           .execute((trx) => (direct ? withDirectRunner(trx, direct, () => fn(trx)) : fn(trx)));
-      if (dialect === 'postgres')
-        return db.transaction().execute(async (trx) => {
-          await sql`set local synchronous_commit = off`.execute(trx);
-          return fn(trx);
-        });
-      // The setting is per connection, and the connection is held from before BEGIN to after it is
-      // restored, so no other caller's commit runs unsynced. Setting it takes no write lock.
+      if (dialect === 'postgres') return unsyncedTransaction(fn);
       const runner = direct as DirectRunner;
-      return db.connection().execute(async (connection) => {
-        await sql`pragma synchronous = normal`.execute(connection);
-        try {
-          return await connection
-            .transaction()
-            .execute((trx) => withDirectRunner(trx, runner, () => fn(trx)));
-        } finally {
-          await sql`pragma synchronous = full`.execute(connection);
-        }
-      });
+      // Setting it takes no write lock; BEGIN takes its turn as any transaction does.
+      return db
+        .connection()
+        .execute((connection) =>
+          withNormalSync(connection, () =>
+            connection.transaction().execute((trx) => withDirectRunner(trx, runner, () => fn(trx))),
+          ),
+        );
     },
     unsynced: (fn) =>
       dialect === 'postgres'
-        ? db.transaction().execute(async (trx) => {
-            await sql`set local synchronous_commit = off`.execute(trx);
-            return fn(trx);
-          })
-        : // One connection held throughout, so no other caller's commit runs while the setting is off.
-          // Its writes take the lock statement by statement (busy_timeout), so the yielding thread
+        ? unsyncedTransaction(fn)
+        : // Its writes take the lock statement by statement (busy_timeout), so the yielding thread
           // first lets the other thread's waiting commit go, and keeps its turn (if it claimed one)
           // until its statements ran (store/write-turns.ts).
           db.connection().execute(async (connection) => {
             await options.writeTurns?.before();
             try {
-              await sql`pragma synchronous = normal`.execute(connection);
-              try {
-                return await fn(connection);
-              } finally {
-                await sql`pragma synchronous = full`.execute(connection);
-              }
+              return await withNormalSync(connection, () => fn(connection));
             } finally {
               options.writeTurns?.after(0);
             }

@@ -5,10 +5,10 @@
  * fifths for the sets), so acceptance slows to what the process can also process instead of the
  * backlog growing for as long as the load lasts, and it rises again once the backlog is gone.
  */
-export function createLoopShare(options: { most?: number; least?: number; step?: number } = {}) {
-  const most = options.most ?? 3;
-  const least = options.least ?? 0.25;
-  const step = options.step ?? 0.9;
+export function createLoopShare() {
+  const most = 3;
+  const least = 0.25;
+  const step = 0.9;
   let factor = most;
   return {
     observe(behind: boolean): void {
