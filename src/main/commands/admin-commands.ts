@@ -1,11 +1,11 @@
 import type { KeyScope } from '../../core/index.ts';
-import { createRuntime } from '../runtime.ts';
+import { withRuntime } from './command-runtime.ts';
 import {
   bool,
   type Command,
   type CommandContext,
   cliActor,
-  dataDirOption,
+  commandOptions,
   noSuchWorkspace,
   str,
   usageError,
@@ -14,13 +14,12 @@ import {
 export const workspaceCommand: Command = {
   summary: 'Create a workspace (and its organisation if new)',
   usage: 'leadloop workspace create <name> [--org <org>] [--data-dir D] [--json]',
-  options: { ...dataDirOption, org: { type: 'string' }, json: { type: 'boolean' } },
+  options: commandOptions(['org'], ['json']),
   logLevel: 'warn',
   async run(context) {
     const [sub, name] = context.positionals;
     if (sub !== 'create' || !name) throw usageError(`usage: ${this.usage}`);
-    const runtime = await createRuntime(context.config);
-    try {
+    return withRuntime(context, async (runtime) => {
       const created = await runtime.tenants.createWorkspace({
         name,
         organisation: str(context, 'org'),
@@ -40,9 +39,7 @@ export const workspaceCommand: Command = {
         );
       }
       return 0;
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };
 
@@ -50,14 +47,7 @@ export const keyCommand: Command = {
   summary: "Create, list or revoke a workspace's API keys, or create an organisation key",
   usage:
     'leadloop key create (--workspace <id> --scope admin|ingest|read|advise | --org <org>) [--label L] [--json] | leadloop key list --workspace <id> [--json] | leadloop key revoke <keyId> --workspace <id> [--json]',
-  options: {
-    ...dataDirOption,
-    workspace: { type: 'string' },
-    scope: { type: 'string' },
-    org: { type: 'string' },
-    label: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: commandOptions(['workspace', 'scope', 'org', 'label'], ['json']),
   logLevel: 'warn',
   async run(context) {
     const sub = context.positionals[0];
@@ -67,8 +57,7 @@ export const keyCommand: Command = {
     const org = str(context, 'org');
     const scope = str(context, 'scope') ?? (org ? 'org' : undefined);
     if (!workspaceId && !org) throw usageError('give --workspace <id> or --org <org>');
-    const runtime = await createRuntime(context.config);
-    try {
+    return withRuntime(context, async (runtime) => {
       let created: { id: string; key: string };
       if (org && !workspaceId) {
         created = await runtime.tenants.createOrganisationKey({
@@ -88,9 +77,7 @@ export const keyCommand: Command = {
       if (bool(context, 'json')) context.stdout.write(`${JSON.stringify({ ...created, scope })}\n`);
       else context.stdout.write(`key ${created.id} (${scope}): ${created.key}\n(shown once)\n`);
       return 0;
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };
 
@@ -100,8 +87,7 @@ async function manageKeys(context: CommandContext, sub: 'list' | 'revoke', usage
   const workspaceId = str(context, 'workspace');
   const keyId = context.positionals[1];
   if (!workspaceId || (sub === 'revoke' && !keyId)) throw usageError(`usage: ${usage}`);
-  const runtime = await createRuntime(context.config);
-  try {
+  return withRuntime(context, async (runtime) => {
     if (!(await runtime.tenants.getWorkspace(workspaceId))) throw noSuchWorkspace(workspaceId);
     const json = bool(context, 'json');
     if (sub === 'revoke') {
@@ -123,20 +109,13 @@ async function manageKeys(context: CommandContext, sub: 'list' | 'revoke', usage
           `${k.id} ${k.scope.padEnd(6)} ${k.revokedAt === null ? 'active ' : 'revoked'} created ${when(k.createdAt)} by ${k.createdBy ?? '-'} last used ${when(k.lastUsedAt)} ${k.label}\n`,
         );
     return 0;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 export const secretCommand: Command = {
   summary: "Rotate a workspace's webhook secret (old one verifies during the overlap)",
   usage: 'leadloop secret rotate --workspace <id> [--overlap-seconds 86400] [--json]',
-  options: {
-    ...dataDirOption,
-    workspace: { type: 'string' },
-    'overlap-seconds': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: commandOptions(['workspace', 'overlap-seconds'], ['json']),
   logLevel: 'warn',
   async run(context) {
     const workspaceId = str(context, 'workspace');
@@ -144,8 +123,7 @@ export const secretCommand: Command = {
     const overlapSeconds = Number(str(context, 'overlap-seconds') ?? 86_400);
     if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0)
       throw usageError('--overlap-seconds must be a non-negative integer');
-    const runtime = await createRuntime(context.config);
-    try {
+    return withRuntime(context, async (runtime) => {
       if (!(await runtime.tenants.getWorkspace(workspaceId))) throw noSuchWorkspace(workspaceId);
       const rotated = await runtime.tenants.rotateSecret({
         workspaceId,
@@ -158,9 +136,7 @@ export const secretCommand: Command = {
           `new webhook secret: ${rotated.secret}\nprevious secrets verify until ${new Date(rotated.previousExpiresAt).toISOString()}\n`,
         );
       return 0;
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };
 
@@ -168,18 +144,12 @@ export const jobsCommand: Command = {
   summary: 'List or replay dead-lettered jobs',
   usage:
     'leadloop jobs dead [--workspace <id>] [--json] | leadloop jobs replay [--workspace <id>] [--id <jobId> ...]',
-  options: {
-    ...dataDirOption,
-    workspace: { type: 'string' },
-    id: { type: 'string', multiple: true },
-    json: { type: 'boolean' },
-  },
+  options: { ...commandOptions(['workspace'], ['json']), id: { type: 'string', multiple: true } },
   logLevel: 'warn',
   async run(context) {
     const sub = context.positionals[0];
     if (sub !== 'dead' && sub !== 'replay') throw usageError(`usage: ${this.usage}`);
-    const runtime = await createRuntime(context.config);
-    try {
+    return withRuntime(context, async (runtime) => {
       const workspaceId = str(context, 'workspace');
       if (sub === 'dead') {
         const dead = await runtime.queue.listDead({ workspaceId, limit: 1000 });
@@ -201,8 +171,6 @@ export const jobsCommand: Command = {
         else context.stdout.write(`${replayed} job(s) put back in the queue\n`);
       }
       return 0;
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };

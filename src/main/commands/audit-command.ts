@@ -1,22 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type AuditCheckpoint, parseCheckpoint } from '../../compliance/index.ts';
 import { readingDirectory, withDataScope } from '../../core/index.ts';
-import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
+import { withRuntime } from './command-runtime.ts';
+import { bool, type Command, commandOptions, str, usageError } from './types.ts';
 
 export const auditCommand: Command = {
   summary:
     'Verify the hash-chained audit trail, write a signed checkpoint of its heads, or seal chains written before MACs',
   usage:
     'leadloop audit verify [--workspace <id>] [--checkpoint FILE] [--json] | leadloop audit checkpoint [--out FILE] | leadloop audit reseal (--workspace <id> | --all) [--json]',
-  options: {
-    ...dataDirOption,
-    workspace: { type: 'string' },
-    all: { type: 'boolean' },
-    checkpoint: { type: 'string' },
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: commandOptions(['workspace', 'checkpoint', 'out'], ['all', 'json']),
   logLevel: 'warn',
   async run(context) {
     const sub = context.positionals[0];
@@ -28,8 +21,7 @@ export const auditCommand: Command = {
     const checkpoint: AuditCheckpoint | undefined = file
       ? parseCheckpoint(readFileSync(file, 'utf8'))
       : undefined;
-    const runtime = await createRuntime(context.config);
-    try {
+    return withRuntime(context, async (runtime) => {
       // The operator verifies one workspace or all of them: the data scope names exactly those,
       // from the directory and from the checkpoint (a workspace deleted from both is beyond reach
       // of row-level security; docs/security.md says what that means).
@@ -102,8 +94,6 @@ export const auditCommand: Command = {
           context.stdout.write(`  ${p.workspaceId} #${p.seq} ${p.kind}: ${p.message}\n`);
       }
       return result.problems.length === 0 ? 0 : 3;
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };

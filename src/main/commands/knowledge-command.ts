@@ -1,10 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
-import { inWorkspace, LeadloopError } from '../../core/index.ts';
-import { createRuntime } from '../runtime.ts';
-import type { RuntimeOpener } from './scoring-commands.ts';
-import { type Command, cliActor, dataDirOption, str, usageError } from './types.ts';
-import { count, resolveWorkspace } from './workspace-option.ts';
+import { LeadloopError } from '../../core/index.ts';
+import { openRuntime, type RuntimeOpener, withWorkspace } from './command-runtime.ts';
+import { type Command, cliActor, commandOptions, usageError } from './types.ts';
+import { count } from './workspace-option.ts';
 
 const USAGE = 'leadloop knowledge load [--workspace <id>] <folder>';
 
@@ -54,11 +53,11 @@ function uniqueTitles(documents: FileDocument[]): void {
  * markdown and text files, through the same validation and audit as `PUT /v1/chat/knowledge`.
  * Progress (one line per file) goes to stderr, the summary to stdout.
  */
-export function createKnowledgeCommand(open: RuntimeOpener = (config) => createRuntime(config)): Command {
+export function createKnowledgeCommand(open: RuntimeOpener = openRuntime): Command {
   return {
     summary: "Load a folder of .md/.txt files as the workspace's chat knowledge (replaces what was there)",
     usage: USAGE,
-    options: { ...dataDirOption, workspace: { type: 'string' } },
+    options: commandOptions(['workspace']),
     logLevel: 'warn',
     async run(context) {
       const [sub, folder, ...extra] = context.positionals;
@@ -74,11 +73,10 @@ export function createKnowledgeCommand(open: RuntimeOpener = (config) => createR
         );
       }
       uniqueTitles(documents);
-      const runtime = await open(context.config);
-      try {
-        const ctx = await resolveWorkspace(runtime, str(context, 'workspace'));
-        const summary = await inWorkspace(ctx.workspaceId, () =>
-          runtime.chatKnowledge
+      return withWorkspace(
+        context,
+        async (runtime, ctx) => {
+          const summary = await runtime.chatKnowledge
             .replace(
               ctx,
               { documents: documents.map(({ title, format, content }) => ({ title, format, content })) },
@@ -95,15 +93,14 @@ export function createKnowledgeCommand(open: RuntimeOpener = (config) => createR
                   return file === undefined ? issue : { ...issue, field: `${file} (${issue.field})` };
                 }),
               });
-            }),
-        );
-        context.stdout.write(
-          `${ctx.workspaceId}: ${count(summary.documents, 'document')}, ${count(summary.sections, 'section')}, ${summary.characters} characters loaded (revision ${summary.revision})\n`,
-        );
-        return 0;
-      } finally {
-        await runtime.close();
-      }
+            });
+          context.stdout.write(
+            `${ctx.workspaceId}: ${count(summary.documents, 'document')}, ${count(summary.sections, 'section')}, ${summary.characters} characters loaded (revision ${summary.revision})\n`,
+          );
+          return 0;
+        },
+        open,
+      );
     },
   };
 }

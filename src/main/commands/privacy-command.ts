@@ -1,18 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import type { Config } from '../../config/index.ts';
-import { inWorkspace, LeadloopError, type WorkspaceContext } from '../../core/index.ts';
+import { LeadloopError } from '../../core/index.ts';
 import {
   exportCsv,
   type PrivacyRequest,
   type RequestInput,
   requestInputSchema,
 } from '../../privacy/index.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
-import { bool, type Command, type CommandContext, dataDirOption, str } from './types.ts';
-import { resolveWorkspace } from './workspace-option.ts';
-
-/** Opens the application for a command; tests pass one that reuses their runtime. */
-export type PrivacyRuntimeOpener = (config: Config) => Promise<Runtime>;
+import { openRuntime, type RuntimeOpener, withWorkspace } from './command-runtime.ts';
+import { bool, type Command, type CommandContext, commandOptions, str } from './types.ts';
 
 const SUBCOMMANDS = ['request', 'list', 'export', 'erase', 'run', 'reject', 'extend'] as const;
 
@@ -26,30 +21,16 @@ function line(r: PrivacyRequest): string {
  * as `POST /v1/privacy/requests`, filed by the CLI (audited as the shell user). `--hold` files
  * without carrying out; `run|reject|extend --id dsr_… [--reason R]` are the operator's next steps.
  */
-export function createPrivacyCommand(
-  open: PrivacyRuntimeOpener = (config) => createRuntime(config),
-): Command {
+export function createPrivacyCommand(open: RuntimeOpener = openRuntime): Command {
   return {
     summary:
       'Data-subject requests: file (access, erasure, rectification, restriction, objection, opt_out), list, export, erase; run, reject or extend a held one',
     usage:
       'leadloop privacy request|list|export|erase|run|reject|extend [--workspace <id>] [--email E | --phone P | --lead ID] [--type T] [--jurisdiction gdpr|ccpa] [--hold] [--status S] [--id dsr_…] [--reason R] [--out FILE] [--csv] [--json]   (--workspace may be left out when there is exactly one)',
-    options: {
-      ...dataDirOption,
-      workspace: { type: 'string' },
-      email: { type: 'string' },
-      phone: { type: 'string' },
-      lead: { type: 'string' },
-      type: { type: 'string' },
-      jurisdiction: { type: 'string' },
-      status: { type: 'string' },
-      id: { type: 'string' },
-      hold: { type: 'boolean' },
-      reason: { type: 'string' },
-      out: { type: 'string' },
-      csv: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+    options: commandOptions(
+      ['workspace', 'email', 'phone', 'lead', 'type', 'jurisdiction', 'status', 'id', 'reason', 'out'],
+      ['hold', 'csv', 'json'],
+    ),
     logLevel: 'warn',
     async run(context: CommandContext) {
       const sub = context.positionals[0];
@@ -57,14 +38,13 @@ export function createPrivacyCommand(
         throw new LeadloopError('validation_failed', `give one of: ${SUBCOMMANDS.join(', ')}`, {
           issues: [{ field: 'subcommand', reason: `must be one of ${SUBCOMMANDS.join(', ')}` }],
         });
-      const runtime = await open(context.config);
       const actor = { type: 'cli' as const, id: context.env.USER ?? 'cli' };
       const json = bool(context, 'json');
       const print = (value: unknown, text: string) =>
         context.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
-      try {
-        const ctx: WorkspaceContext = await resolveWorkspace(runtime, str(context, 'workspace'));
-        return await inWorkspace(ctx.workspaceId, async () => {
+      return withWorkspace(
+        context,
+        async (runtime, ctx) => {
           const subject = {
             ...(str(context, 'email') ? { email: str(context, 'email') } : {}),
             ...(str(context, 'phone') ? { phone: str(context, 'phone') } : {}),
@@ -155,10 +135,9 @@ export function createPrivacyCommand(
             default:
               return 2;
           }
-        });
-      } finally {
-        await runtime.close();
-      }
+        },
+        open,
+      );
     },
   };
 }

@@ -23,6 +23,21 @@ export interface Command {
 
 export const dataDirOption = { 'data-dir': { type: 'string' } } as const satisfies ParseArgsOptionsConfig;
 
+/**
+ * A command's options: `--data-dir` and the string and boolean flags it names (a flag that may be
+ * repeated is spread in beside them).
+ */
+export function commandOptions(
+  strings: readonly string[],
+  booleans: readonly string[] = [],
+): ParseArgsOptionsConfig {
+  return {
+    ...dataDirOption,
+    ...Object.fromEntries(strings.map((name) => [name, { type: 'string' as const }])),
+    ...Object.fromEntries(booleans.map((name) => [name, { type: 'boolean' as const }])),
+  };
+}
+
 export function str(context: CommandContext, key: string): string | undefined {
   const value = context.values[key];
   return typeof value === 'string' ? value : undefined;
@@ -31,6 +46,10 @@ export function str(context: CommandContext, key: string): string | undefined {
 export function bool(context: CommandContext, key: string): boolean {
   return context.values[key] === true;
 }
+
+/** Prints a command's result: its JSON with `--json`, else the text (which brings its own newline). */
+export const printer = (context: CommandContext) => (value: unknown, text: string) =>
+  context.stdout.write(bool(context, 'json') ? `${JSON.stringify(value)}\n` : text);
 
 /** Who a command acts as in the audit trail: the invoking user (from the command's environment). */
 export const cliActor = (context: CommandContext) =>

@@ -1,6 +1,6 @@
 import { generatePassword, isRole, type Role } from '../../users/index.ts';
-import { createRuntime } from '../runtime.ts';
-import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
+import { withRuntime } from './command-runtime.ts';
+import { type Command, commandOptions, printer, str, usageError } from './types.ts';
 
 const CLI_ACTOR = { type: 'cli', id: process.env.USER ?? 'cli' } as const;
 
@@ -14,25 +14,14 @@ export const userCommand: Command = {
   summary: 'Console accounts: create one, invite someone, list a workspace’s users, reset a password',
   usage:
     'leadloop user create <email> (--workspace <id> | --org <id>) [--role admin|member|viewer] [--name N] | user invite <email> --workspace <id> [--role R] [--base-url URL] | user list --workspace <id> | user reset <email> [--json]',
-  options: {
-    ...dataDirOption,
-    workspace: { type: 'string' },
-    org: { type: 'string' },
-    role: { type: 'string' },
-    name: { type: 'string' },
-    'base-url': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: commandOptions(['workspace', 'org', 'role', 'name', 'base-url'], ['json']),
   logLevel: 'warn',
   async run(context) {
     const [sub, email] = context.positionals;
     const workspaceId = str(context, 'workspace');
     const organisationId = str(context, 'org');
-    const print = (value: Record<string, unknown>, text: string) =>
-      context.stdout.write(bool(context, 'json') ? `${JSON.stringify(value)}\n` : text);
-    const runtime = await createRuntime(context.config);
-    const users = runtime.users;
-    try {
+    const print = printer(context);
+    return withRuntime(context, async ({ users }) => {
       if (sub === 'create' && email && (workspaceId || organisationId)) {
         const role = roleOption(str(context, 'role'));
         const password = generatePassword();
@@ -77,8 +66,6 @@ export const userCommand: Command = {
         );
       } else throw usageError(`usage: ${this.usage}`);
       return 0;
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };
