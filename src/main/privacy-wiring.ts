@@ -29,6 +29,61 @@ export const contactNormaliser: ContactNormaliser = {
   },
 };
 
+/** Each table in `tables` declared clean for the same reason. */
+const alike = (tables: readonly string[], why: string): Record<string, string> =>
+  Object.fromEntries(tables.map((table) => [table, why]));
+
+/**
+ * Tables that hold no personal data, each with the reason: declared so that a table neither covered
+ * by a holder nor listed here is reported as forgotten.
+ */
+const NO_PERSONAL_DATA: Record<string, string> = {
+  // SQLite's inbox search index (052): an external-content FTS5 table over leads, kept in step by
+  // triggers with secure-delete, so erasing a lead's row removes its words; it stores no row copy.
+  ...alike(
+    ['leads_fts', 'leads_fts_data', 'leads_fts_idx', 'leads_fts_docsize', 'leads_fts_config'],
+    'the search index of leads, erased with the lead row by triggers',
+  ),
+  webhook_secrets: 'signing secrets',
+  scoring_rules: 'configuration',
+  audit_heads: 'the newest hash per workspace',
+  playbooks: 'configuration',
+  scoring_models: 'trained parameters and aggregate figures; retrained without erased outcomes',
+  scoring_state: 'settings and training bookkeeping (counts)',
+  council_agents: 'configuration',
+  council_router_stats: 'aggregate counts per agent combination',
+  privacy_suppressions: 'peppered hashes with no lead id beside them',
+  privacy_retention: 'configuration and sweep counts',
+  ...alike(['organisations', 'workspaces', 'api_keys', 'widget_keys'], 'directory: tenants and credentials'),
+  scope_keys: 'the data-scope signing key (PostgreSQL, owner only)',
+  workflows: 'workflow definitions (configuration)',
+  workflow_versions: 'workflow definitions (configuration)',
+  workflow_credentials: 'connector credentials, sealed',
+  workflow_settings: 'configuration',
+  workflow_schedules: 'schedule triggers: cron, time zone, next fire time',
+  workflow_hooks: 'inbound endpoints: path and sealed signing secret',
+  // Analytics: per-minute aggregate counts by segment, no lead ids.
+  metric_rollups: 'aggregate counts per minute and segment',
+  metric_cursors: 'stream positions',
+  schedules: 'due times of periodic jobs',
+  optimiser_state: 'detector statistics per segment',
+  optimiser_alerts: 'detector firings: figures and segment names, no lead',
+  optimiser_adjustments: 'bounded setting changes and their guards',
+  optimiser_policies: 'configuration',
+  source_holds: 'lead sources the optimiser paused: source name and the change',
+  split_weights: 'shares of workflow split variants: names and numbers',
+  question_orders: 'the order of a playbook’s question slots: slot names',
+  message_templates: 'e-mail and SMS templates: names (configuration)',
+  message_template_versions:
+    "template text with placeholders, written by the workspace's staff (no lead's values)",
+  chat_knowledge: "the company's own content the chat bot answers from (FAQ, pages, pricing)",
+  // Console operators are the workspace's staff, not the people its leads are about.
+  ...alike(
+    ['users', 'user_memberships', 'user_sessions', 'user_invitations'],
+    'operator accounts of the console (staff, not lead subjects)',
+  ),
+};
+
 /**
  * Every table that can hold a person, by the capability that owns it. A table added later must
  * be registered here (or declared clean): the erasure scan test enumerates the schema and fails
@@ -148,33 +203,6 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
     erase: async () => 0,
   });
 
-  // SQLite's inbox search index (052): an external-content FTS5 table over leads, kept in step by
-  // triggers with secure-delete, so erasing a lead's row removes its words; it stores no row copy.
-  for (const table of [
-    'leads_fts',
-    'leads_fts_data',
-    'leads_fts_idx',
-    'leads_fts_docsize',
-    'leads_fts_config',
-  ])
-    holders.declareClean(table, 'the search index of leads, erased with the lead row by triggers');
-  holders.declareClean('webhook_secrets', 'signing secrets');
-  holders.declareClean('scoring_rules', 'configuration');
-  holders.declareClean('audit_heads', 'the newest hash per workspace');
-  holders.declareClean('playbooks', 'configuration');
-  holders.declareClean(
-    'scoring_models',
-    'trained parameters and aggregate figures; retrained without erased outcomes',
-  );
-  holders.declareClean('scoring_state', 'settings and training bookkeeping (counts)');
-  holders.declareClean('council_agents', 'configuration');
-  holders.declareClean('council_router_stats', 'aggregate counts per agent combination');
-  holders.declareClean('privacy_suppressions', 'peppered hashes with no lead id beside them');
-  holders.declareClean('privacy_retention', 'configuration and sweep counts');
-  for (const table of ['organisations', 'workspaces', 'api_keys', 'widget_keys'])
-    holders.declareClean(table, 'directory: tenants and credentials');
-  holders.declareClean('scope_keys', 'the data-scope signing key (PostgreSQL, owner only)');
-
   // Hardening: a chat visitor's claim to be an existing lead links two leads by id only.
   holders.register(
     columnHolder({
@@ -224,35 +252,7 @@ export function registerPersonalDataHolders(holders: HolderRegistry): void {
     });
   runHolder('workflows.steps', 'workflow_steps', 'run_id');
   runHolder('workflows.runs', 'workflow_runs', 'id');
-  holders.declareClean('workflows', 'workflow definitions (configuration)');
-  holders.declareClean('workflow_versions', 'workflow definitions (configuration)');
-  holders.declareClean('workflow_credentials', 'connector credentials, sealed');
-  holders.declareClean('workflow_settings', 'configuration');
-  holders.declareClean('workflow_schedules', 'schedule triggers: cron, time zone, next fire time');
-  holders.declareClean('workflow_hooks', 'inbound endpoints: path and sealed signing secret');
-  // Analytics: per-minute aggregate counts by segment, no lead ids.
-  holders.declareClean('metric_rollups', 'aggregate counts per minute and segment');
-  holders.declareClean('metric_cursors', 'stream positions');
-  holders.declareClean('schedules', 'due times of periodic jobs');
-  holders.declareClean('optimiser_state', 'detector statistics per segment');
-  holders.declareClean('optimiser_alerts', 'detector firings: figures and segment names, no lead');
-  holders.declareClean('optimiser_adjustments', 'bounded setting changes and their guards');
-  holders.declareClean('optimiser_policies', 'configuration');
-  holders.declareClean('source_holds', 'lead sources the optimiser paused: source name and the change');
-  holders.declareClean('split_weights', 'shares of workflow split variants: names and numbers');
-  holders.declareClean('question_orders', 'the order of a playbook’s question slots: slot names');
-  holders.declareClean('message_templates', 'e-mail and SMS templates: names (configuration)');
-  holders.declareClean(
-    'message_template_versions',
-    "template text with placeholders, written by the workspace's staff (no lead's values)",
-  );
-  holders.declareClean(
-    'chat_knowledge',
-    "the company's own content the chat bot answers from (FAQ, pages, pricing)",
-  );
-  // Console operators are the workspace's staff, not the people its leads are about.
-  for (const table of ['users', 'user_memberships', 'user_sessions', 'user_invitations'])
-    holders.declareClean(table, 'operator accounts of the console (staff, not lead subjects)');
+  for (const [table, why] of Object.entries(NO_PERSONAL_DATA)) holders.declareClean(table, why);
 }
 
 /** Whether the conversation that produced an event ran with Global Privacy Control on. */

@@ -14,6 +14,16 @@ const MINUTE = 60_000;
  * workflow's e-mail that arrived in the minute (`POST /v1/email/inbound`), read from the metric
  * rollups the monitor has just caught up (`replies` under `workflow:<id>`).
  */
+/** The workspace's `send_email` steps, each beside its run (both filtered by workspace for row-level security). */
+function emailSteps(db: Db, ws: string) {
+  return db
+    .selectFrom('workflow_steps as s')
+    .innerJoin('workflow_runs as r', (j) => j.onRef('r.id', '=', 's.run_id'))
+    .where('s.workspace_id', '=', ws)
+    .where('r.workspace_id', '=', ws)
+    .where('s.type', '=', 'send_email');
+}
+
 export async function workflowActivity(
   db: Db,
   ctx: Pick<WorkspaceContext, 'workspaceId'>,
@@ -30,13 +40,8 @@ export async function workflowActivity(
     rows.set(key, r);
     return r;
   };
-  const sends = await db
-    .selectFrom('workflow_steps as s')
-    .innerJoin('workflow_runs as r', (j) => j.onRef('r.id', '=', 's.run_id'))
+  const sends = await emailSteps(db, ws)
     .select(['r.workflow_id', 's.status', 's.finished_at'])
-    .where('s.workspace_id', '=', ws)
-    .where('r.workspace_id', '=', ws)
-    .where('s.type', '=', 'send_email')
     .where('s.finished_at', '>=', from)
     .where('s.finished_at', '<', to)
     .where('s.status', 'in', ['completed', 'failed'])
@@ -70,14 +75,9 @@ export async function workflowActivity(
   }
   if (withdrawals.length === 0) return [...rows.values()];
   const leads = [...new Set(withdrawals.map((w) => w.lead_id))];
-  const delivered = await db
-    .selectFrom('workflow_steps as s')
-    .innerJoin('workflow_runs as r', (j) => j.onRef('r.id', '=', 's.run_id'))
+  const delivered = await emailSteps(db, ws)
     .select(['r.workflow_id', 'r.lead_id', 's.finished_at'])
-    .where('s.workspace_id', '=', ws)
-    .where('r.workspace_id', '=', ws)
     .where('r.lead_id', 'in', leads)
-    .where('s.type', '=', 'send_email')
     .where('s.status', '=', 'completed')
     .where('s.finished_at', '<', to)
     .execute();

@@ -3,6 +3,17 @@ import type { Db } from '../store/index.ts';
 import { workspaceRow } from '../store/index.ts';
 import type { SubjectScope } from './holders.ts';
 
+/** The ids of the events of these leads (at least one lead). */
+async function eventIdsOf(db: Db, ctx: WorkspaceContext, leadIds: readonly string[]): Promise<string[]> {
+  const events = await db
+    .selectFrom('events')
+    .select('id')
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('lead_id', 'in', [...leadIds])
+    .execute();
+  return events.map((e) => e.id);
+}
+
 /** How a person is named in a request: by email, phone or a lead id (at least one). */
 export interface SubjectRef {
   email?: string | undefined;
@@ -85,16 +96,7 @@ export async function resolveSubject(
     if (!exists) leadIds.delete(ref.leadId);
   }
 
-  const eventIds = new Set<string>();
-  if (leadIds.size > 0) {
-    const events = await db
-      .selectFrom('events')
-      .select('id')
-      .where('workspace_id', '=', ctx.workspaceId)
-      .where('lead_id', 'in', [...leadIds])
-      .execute();
-    for (const e of events) eventIds.add(e.id);
-  }
+  const eventIds = new Set<string>(leadIds.size > 0 ? await eventIdsOf(db, ctx, [...leadIds]) : []);
   const contacts = [...emails, ...phones];
   if (contacts.length > 0) {
     // Not yet processed (or failed) events have no lead: their stored payload names the person.
@@ -132,17 +134,11 @@ export async function scopeOfLeads(
     .where('workspace_id', '=', ctx.workspaceId)
     .where('id', 'in', [...leadIds])
     .execute();
-  const events = await db
-    .selectFrom('events')
-    .select('id')
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('lead_id', 'in', [...leadIds])
-    .execute();
   return {
     db,
     ctx,
     leadIds: [...leadIds],
-    eventIds: events.map((e) => e.id),
+    eventIds: await eventIdsOf(db, ctx, leadIds),
     emails: leads.flatMap((l) => (l.email ? [l.email] : [])),
     phones: leads.flatMap((l) => (l.phone ? [l.phone] : [])),
   };

@@ -44,6 +44,9 @@ export function createSessions(
   const { store, db, clock, record, inScope, passwords } = context;
   const { maxFailedLogins: maxFailed, lockoutMs, attemptsPerMinute, idleMs, maxAgeMs } = limits;
   const roleIn = accounts.roleIn;
+  /** A session event: the account acts on itself, so it is both the actor and the subject. */
+  const recordOwn = (workspaceId: string, userId: string, action: string, reason: string) =>
+    record(workspaceId, { type: 'user', id: userId }, action, userId, reason);
   const attempts = new Map<string, { count: number; windowStart: number }>();
   // Unknown e-mails are checked against this so that they take as long as known ones.
   const dummyHash = hashPassword('not a password of anyone');
@@ -142,13 +145,7 @@ export function createSessions(
           issues: [{ field: 'body.email', reason: 'the account has no role in any workspace' }],
         });
       const signedIn = await startSession(user, target);
-      await record(
-        target,
-        { type: 'user', id: user.id },
-        'user.signed_in',
-        user.id,
-        'signed in to the console',
-      );
+      await recordOwn(target, user.id, 'user.signed_in', 'signed in to the console');
       return signedIn;
     },
 
@@ -198,25 +195,12 @@ export function createSessions(
         await inWorkspace(row.workspace_id, () =>
           db.deleteFrom('user_sessions').where('id', '=', sha256(token)).execute(),
         );
-      if (session)
-        await record(
-          session.workspaceId,
-          { type: 'user', id: session.user.id },
-          'user.signed_out',
-          session.user.id,
-          'signed out',
-        );
+      if (session) await recordOwn(session.workspaceId, session.user.id, 'user.signed_out', 'signed out');
     },
 
     async signOutEverywhere(userId, workspaceId) {
       const count = await inWorkspace(workspaceId, () => endSessions(db, store.dialect, userId, null));
-      await record(
-        workspaceId,
-        { type: 'user', id: userId },
-        'user.signed_out_everywhere',
-        userId,
-        `${count} sessions ended`,
-      );
+      await recordOwn(workspaceId, userId, 'user.signed_out_everywhere', `${count} sessions ended`);
       return count;
     },
 
@@ -236,13 +220,7 @@ export function createSessions(
           .where('id', '=', session.sessionId)
           .execute(),
       );
-      await record(
-        workspaceId,
-        { type: 'user', id: session.user.id },
-        'user.switched_workspace',
-        session.user.id,
-        `from ${session.workspaceId}`,
-      );
+      await recordOwn(workspaceId, session.user.id, 'user.switched_workspace', `from ${session.workspaceId}`);
       const switched = await sessions.authenticate(token);
       if (!switched) throw new LeadloopError('unauthenticated', 'the session has ended');
       return switched;
@@ -269,11 +247,10 @@ export function createSessions(
         // Other sessions may be an attacker's: a password change ends them, keeping this one.
         await endSessions(db, store.dialect, session.user.id, session.sessionId);
       });
-      await record(
+      await recordOwn(
         session.workspaceId,
-        { type: 'user', id: session.user.id },
-        'user.password_changed',
         session.user.id,
+        'user.password_changed',
         'password changed; other sessions ended',
       );
     },
