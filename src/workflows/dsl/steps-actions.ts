@@ -77,10 +77,7 @@ export const httpRequestStepSchema = z
     credential: credentialRefSchema.optional(),
     maxResponseBytes: z.number().int().min(1).max(10_000_000).optional(),
     /** Stores the (truncated) response under `vars.<saveAs>`. */
-    saveAs: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/)
-      .optional(),
+    saveAs: varNameSchema.optional(),
   })
   .strict();
 
@@ -235,10 +232,7 @@ export const askCouncilStepSchema = z
       .max(20),
     default: stepIdSchema.optional(),
     /** Stores the answer under `vars.<saveAs>`. */
-    saveAs: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/)
-      .optional(),
+    saveAs: varNameSchema.optional(),
   })
   .strict();
 

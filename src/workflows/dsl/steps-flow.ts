@@ -161,7 +161,7 @@ export const setVarsStepSchema = z
     ...base,
     ...next,
     type: z.literal('set_vars'),
-    values: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), jsonTemplateSchema),
+    values: z.record(varNameSchema, jsonTemplateSchema),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import {
   type N8nNode,
   type NodeMapping,
   opaque,
+  pageSize,
   type Rec,
   rec,
   saveAsName,
@@ -17,6 +18,27 @@ import {
  * users/me/...`) through the `google_oauth` credential named `gmail`, whose access token the engine
  * refreshes from the stored refresh token. Reads keep Google's JSON under `vars.<saveAs>`.
  */
+
+/**
+ * A Google API call as an `http_request` step through a `google_oauth` credential: the account's
+ * own mailbox or drive, so processing for the business. A read keeps Google's answer under
+ * `vars.<node name>`.
+ */
+function googleApiStep(node: N8nNode, credential: string, request: Rec, reasons: string[]): NodeMapping {
+  reasons.push(
+    `authenticates with the credential "${credential}" (google_oauth: client id, secret and refresh token; the access token is refreshed when due)`,
+  );
+  return step(
+    {
+      type: 'http_request',
+      credential,
+      sharing: 'service_provider',
+      ...request,
+      ...(request.method === 'GET' ? { saveAs: saveAsName(node) } : {}),
+    },
+    reasons,
+  );
+}
 
 const GMAIL_API = 'https://gmail.googleapis.com/gmail/v1/users/me';
 
@@ -48,7 +70,6 @@ export function gmailApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping | 
     }
     return [];
   };
-  const common = { type: 'http_request', credential: 'gmail', sharing: 'service_provider' };
   let request: Rec | null = null;
   if (resource === 'label') {
     if (operation === 'getAll') request = { method: 'GET', url: `${GMAIL_API}/labels` };
@@ -82,7 +103,7 @@ export function gmailApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping | 
         );
         if (left.length > 0) reasons.push(`filters left out: ${left.join(', ')}`);
         const labelIds = labels(filters.labelIds);
-        const limit = typeof p.limit === 'number' ? Math.min(Math.max(1, Math.round(p.limit)), 500) : 50;
+        const limit = pageSize(p.limit, 500, 50);
         if (p.returnAll === true) reasons.push('one page of 500 is read, not all');
         request = {
           method: 'GET',
@@ -123,13 +144,7 @@ export function gmailApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapping | 
       return opaque(node, `Gmail ${resource} ${operation} without an id`);
     return null;
   }
-  reasons.push(
-    'authenticates with the credential "gmail" (google_oauth: client id, secret and refresh token; the access token is refreshed when due)',
-  );
-  return step(
-    { ...common, ...request, ...(request.method === 'GET' ? { saveAs: saveAsName(node) } : {}) },
-    reasons,
-  );
+  return googleApiStep(node, 'gmail', request, reasons);
 }
 
 const DRIVE_API = 'https://www.googleapis.com/drive/v3';
@@ -167,7 +182,7 @@ export function googleDriveApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapp
     if (filter.whatToSearch === 'files') q.push(`mimeType != '${FOLDER_MIME}'`);
     const folder = locator(filter.folderId, t, 'folder');
     if (folder && folder !== 'root') q.push(`'${folder}' in parents`);
-    const limit = typeof p.limit === 'number' ? Math.min(Math.max(1, Math.round(p.limit)), 1000) : 50;
+    const limit = pageSize(p.limit, 1000, 50);
     if (p.returnAll === true) reasons.push('one page of 1,000 is read, not all');
     request = {
       method: 'GET',
@@ -223,17 +238,5 @@ export function googleDriveApi(node: N8nNode, p: Rec, ctx: MapContext): NodeMapp
     }
   }
   if (!request) return null;
-  reasons.push(
-    'authenticates with the credential "google_drive" (google_oauth: client id, secret and refresh token; the access token is refreshed when due)',
-  );
-  return step(
-    {
-      type: 'http_request',
-      credential: 'google_drive',
-      sharing: 'service_provider',
-      ...request,
-      ...(request.method === 'GET' ? { saveAs: saveAsName(node) } : {}),
-    },
-    reasons,
-  );
+  return googleApiStep(node, 'google_drive', request, reasons);
 }

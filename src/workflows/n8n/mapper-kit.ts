@@ -44,6 +44,11 @@ export type Rec = Record<string, unknown>;
 /** A parameter group as an object (n8n leaves absent groups out, or saves them as arrays). */
 export const rec = (v: unknown): Rec => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : {});
 
+/** n8n's `limit` parameter as a page size from 1 to `max`; `fallback` when the node gives none. */
+export function pageSize(limit: unknown, max: number, fallback: number): number {
+  return typeof limit === 'number' ? Math.min(Math.max(1, Math.round(limit)), max) : fallback;
+}
+
 /** Where an imported read keeps the vendor's answer: `vars.<node name as an identifier>`. */
 export function saveAsName(node: N8nNode): string {
   return (

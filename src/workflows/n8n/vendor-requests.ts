@@ -4,6 +4,7 @@ import {
   type N8nNode,
   type NodeMapping,
   opaque,
+  pageSize,
   type Rec,
   rec,
   saveAsName,
@@ -26,6 +27,15 @@ const PIPEDRIVE_API = 'https://api.pipedrive.com/v1';
 const LINKEDIN_API = 'https://api.linkedin.com/rest';
 /** A version LinkedIn documents for the Posts API (`LinkedIn-Version: YYYYMM`); versions live about a year. */
 const LINKEDIN_VERSION = '202601';
+
+/** A vendor read by the n8n node's resource and operation; null when the operation is not a read here. */
+type VendorRead = (
+  node: N8nNode,
+  p: Rec,
+  ctx: MapContext,
+  resource: string,
+  operation: string,
+) => NodeMapping | null;
 
 /** The value of an n8n resource locator (`{ __rl, mode, value }`) or a plain value. */
 function locatorValue(v: unknown): unknown {
@@ -64,13 +74,7 @@ const HUBSPOT_OPERATORS = new Set([
  * `filterGroups`, `properties`, `sorts`, `limit`.
  * Null when the operation is not one of these (the caller reports it).
  */
-export function hubspotRead(
-  node: N8nNode,
-  p: Rec,
-  ctx: MapContext,
-  resource: string,
-  operation: string,
-): NodeMapping | null {
+export const hubspotRead: VendorRead = (node, p, ctx, resource, operation) => {
   const type = HUBSPOT_OBJECTS[resource];
   if (!type || !['get', 'getAll', 'search', 'searchByDomain'].includes(operation)) return null;
   if (operation === 'searchByDomain' && resource !== 'company') return null;
@@ -108,7 +112,7 @@ export function hubspotRead(
   }
   if (operation === 'getAll') {
     if (p.returnAll === true) reasons.push('at most 100 records are read (one page), not all');
-    const limit = typeof p.limit === 'number' ? Math.min(Math.max(1, Math.round(p.limit)), 100) : 100;
+    const limit = pageSize(p.limit, 100, 100);
     return step(
       {
         ...common,
@@ -148,7 +152,7 @@ export function hubspotRead(
       if (filters.length > 0) filterGroups.push({ filters });
     }
   }
-  const limit = typeof p.limit === 'number' ? Math.min(Math.max(1, Math.round(p.limit)), 200) : 100;
+  const limit = pageSize(p.limit, 200, 100);
   if (p.returnAll === true) reasons.push('at most 200 records are read (one page), not all');
   const sortBy = str(extra.sortBy);
   const body: Record<string, JsonTemplate> = {
@@ -167,7 +171,7 @@ export function hubspotRead(
     { ...common, method: 'POST', url: `${HUBSPOT_API}/crm/v3/objects/${type}/search`, body },
     reasons,
   );
-}
+};
 
 const PIPEDRIVE_PATHS: Record<string, string> = {
   person: 'persons',
@@ -183,13 +187,7 @@ const PIPEDRIVE_PATHS: Record<string, string> = {
  * (the API token in `x-api-token`).
  * Null when the operation is not one of these.
  */
-export function pipedriveRead(
-  node: N8nNode,
-  p: Rec,
-  ctx: MapContext,
-  resource: string,
-  operation: string,
-): NodeMapping | null {
+export const pipedriveRead: VendorRead = (node, p, ctx, resource, operation) => {
   const path = PIPEDRIVE_PATHS[resource];
   if (!path || !['get', 'getAll', 'search'].includes(operation)) return null;
   const { t, reasons } = templater(ctx);
@@ -211,7 +209,7 @@ export function pipedriveRead(
   }
   if (operation === 'getAll') {
     if (p.returnAll === true) reasons.push('at most 500 records are read (one page), not all');
-    const limit = typeof p.limit === 'number' ? Math.min(Math.max(1, Math.round(p.limit)), 500) : 100;
+    const limit = pageSize(p.limit, 500, 100);
     return step(
       {
         ...common,
@@ -229,11 +227,11 @@ export function pipedriveRead(
   if (extra.exactMatch === true || p.exactMatch === true) query.exact_match = 'true';
   const includeFields = str(extra.includeFields);
   if (includeFields && /^[a-z_.,]{1,200}$/.test(includeFields)) query.include_fields = includeFields;
-  const limit = typeof p.limit === 'number' ? Math.min(Math.max(1, Math.round(p.limit)), 500) : 100;
+  const limit = pageSize(p.limit, 500, 100);
   if (p.returnAll === true) reasons.push('at most 500 results are read (one page), not all');
   query.limit = String(p.returnAll === true ? 500 : limit);
   return step({ ...common, url: `${PIPEDRIVE_API}/${path}/search`, query }, reasons);
-}
+};
 
 /**
  * LinkedIn's "create a post" as the Posts API does it: `POST /rest/posts` with `LinkedIn-Version`
@@ -299,40 +297,48 @@ export function linkedInNode(node: N8nNode, p: Rec, ctx: MapContext): NodeMappin
 
 const SLACK_API = 'https://slack.com/api';
 
+type SlackMethod = ['GET' | 'POST', string];
+
+/** Slack Web API methods named `<family>.<operation>` after the n8n operation: writes POST, reads GET. */
+function slackFamily(family: string, writes: readonly string[], reads: readonly string[] = []) {
+  const methods: Record<string, SlackMethod> = {};
+  for (const op of writes) methods[op] = ['POST', `${family}.${op}`];
+  for (const op of reads) methods[op] = ['GET', `${family}.${op}`];
+  return methods;
+}
+
 /** Slack Web API methods by n8n resource and operation: [HTTP method, API method]. */
-const SLACK_METHODS: Record<string, Record<string, ['GET' | 'POST', string]>> = {
+const SLACK_METHODS: Record<string, Record<string, SlackMethod>> = {
   message: {
-    update: ['POST', 'chat.update'],
-    delete: ['POST', 'chat.delete'],
-    getPermalink: ['GET', 'chat.getPermalink'],
+    ...slackFamily('chat', ['update', 'delete'], ['getPermalink']),
     search: ['GET', 'search.messages'],
   },
-  reaction: {
-    add: ['POST', 'reactions.add'],
-    remove: ['POST', 'reactions.remove'],
-    get: ['GET', 'reactions.get'],
-  },
+  reaction: slackFamily('reactions', ['add', 'remove'], ['get']),
   channel: {
-    create: ['POST', 'conversations.create'],
-    archive: ['POST', 'conversations.archive'],
-    unarchive: ['POST', 'conversations.unarchive'],
-    invite: ['POST', 'conversations.invite'],
-    join: ['POST', 'conversations.join'],
-    leave: ['POST', 'conversations.leave'],
-    open: ['POST', 'conversations.open'],
-    rename: ['POST', 'conversations.rename'],
-    setPurpose: ['POST', 'conversations.setPurpose'],
-    setTopic: ['POST', 'conversations.setTopic'],
+    ...slackFamily(
+      'conversations',
+      [
+        'create',
+        'archive',
+        'unarchive',
+        'invite',
+        'join',
+        'leave',
+        'open',
+        'rename',
+        'setPurpose',
+        'setTopic',
+      ],
+      ['history', 'replies'],
+    ),
     get: ['GET', 'conversations.info'],
     getAll: ['GET', 'conversations.list'],
-    history: ['GET', 'conversations.history'],
-    replies: ['GET', 'conversations.replies'],
     member: ['GET', 'conversations.members'],
   },
   user: {
+    ...slackFamily('users', [], ['getPresence']),
     info: ['GET', 'users.info'],
     getAll: ['GET', 'users.list'],
-    getPresence: ['GET', 'users.getPresence'],
   },
 };
 
@@ -373,7 +379,7 @@ export function slackWebApi(node: N8nNode, p: Rec, ctx: MapContext, resource: st
     if (operation === 'update') put('text', p.text, 'text');
     if (operation === 'search') {
       put('query', p.query, 'query');
-      if (typeof p.limit === 'number') args.count = String(Math.min(Math.max(1, Math.round(p.limit)), 100));
+      if (typeof p.limit === 'number') args.count = String(pageSize(p.limit, 100, 100));
       reasons.push('search.messages needs a user token (search:read), not a bot token');
     }
     if (operation === 'getPermalink') put('message_ts', p.timestamp ?? p.ts, 'ts');
