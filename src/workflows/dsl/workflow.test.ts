@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { assignThenMail } from '../testing/speed-to-lead.ts';
 import { stepEdges } from './graph.ts';
 import { regionOf } from './regions.ts';
 import { parseWorkflow, type Workflow, workflowJsonSchema } from './workflow.ts';
@@ -27,22 +28,7 @@ const speedToLead = {
       when: { consent: { purposes: ['email_marketing'] } },
       onTrue: 'assign',
     },
-    {
-      id: 'assign',
-      type: 'assign_owner',
-      strategy: 'round_robin',
-      owners: [{ id: 'ana' }, { id: 'bo' }],
-      next: 'mail',
-    },
-    {
-      id: 'mail',
-      type: 'send_email',
-      to: 'lead',
-      purpose: 'marketing',
-      subject: 'Hi {{lead.name}}',
-      body: 'Hello',
-      next: 'wait',
-    },
+    ...assignThenMail('Hello'),
     {
       id: 'wait',
       type: 'wait',

@@ -131,13 +131,13 @@ export function createSchedules(options: {
     const { scheduleId, dueAt } = job.payload;
     const workspaceId = job.workspaceId;
     const fired = await store.transaction(async (trx) => {
-      let query = trx
+      const row = await trx
         .selectFrom('workflow_schedules')
         .selectAll()
         .where('workspace_id', '=', workspaceId)
-        .where('id', '=', scheduleId);
-      if (store.dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
+        .where('id', '=', scheduleId)
+        .$if(store.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
       if (!row || Number(row.next_at) !== dueAt) return false;
       const now = clock.now();
       if (now < dueAt) {

@@ -352,13 +352,13 @@ export function createStepRecorder(options: {
     const parentRunId = (JSON.parse(child.input) as { parentRunId?: unknown }).parentRunId;
     if (typeof parentRunId !== 'string') return;
     const workspaceId = child.workspace_id;
-    let lock = trx
+    const parent = await trx
       .selectFrom('workflow_runs')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
-      .where('id', '=', parentRunId);
-    if (store.dialect === 'postgres') lock = lock.forUpdate();
-    const parent = await lock.executeTakeFirst();
+      .where('id', '=', parentRunId)
+      .$if(store.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
     if (!parent || FINAL_RUN.has(parent.status)) return;
     const waiting = await trx
       .selectFrom('workflow_steps')

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson } from '../../core/index.ts';
 import { parseWorkflow, type Workflow } from '../dsl/index.ts';
+import { assignThenMail } from '../testing/speed-to-lead.ts';
 import { exportN8nWorkflow } from './export.ts';
 import { importN8nFilesDetailed } from './files.ts';
 import { importN8nWorkflow } from './import.ts';
@@ -260,22 +261,7 @@ describe('n8n export', () => {
         onTrue: 'assign',
         onFalse: 'council',
       },
-      {
-        id: 'assign',
-        type: 'assign_owner',
-        strategy: 'round_robin',
-        owners: [{ id: 'ana' }, { id: 'bo' }],
-        next: 'mail',
-      },
-      {
-        id: 'mail',
-        type: 'send_email',
-        to: 'lead',
-        purpose: 'marketing',
-        subject: 'Hi {{lead.name}}',
-        body: 'Hello from {{steps.assign.owner}}',
-        next: 'wait',
-      },
+      ...assignThenMail('Hello from {{steps.assign.owner}}'),
       {
         id: 'wait',
         type: 'wait',
