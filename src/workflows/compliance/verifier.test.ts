@@ -15,6 +15,15 @@ const mail = (id: string, next?: string): Step => ({
   ...(next ? { next } : {}),
 });
 
+/** A condition step: when `when` holds it goes on to `onTrue`, else to `onFalse` (either may be left out). */
+const condition = (
+  id: string,
+  when: Extract<Step, { type: 'condition' }>['when'],
+  onTrue?: string,
+  onFalse?: string,
+): Step => ({ id, type: 'condition', when, ...(onTrue ? { onTrue } : {}), ...(onFalse ? { onFalse } : {}) });
+const scoreAtLeast50 = { field: 'lead.score', op: 'gte', value: 50 } as const;
+
 function wf(steps: Step[], extra: Partial<Workflow> = {}): Workflow {
   const workflow: Workflow = {
     schemaVersion: 1,
@@ -65,13 +74,7 @@ describe('compliance verifier', () => {
 
   test('a check on only one branch leaves the other path unguarded', () => {
     const steps: Step[] = [
-      {
-        id: 's',
-        type: 'condition',
-        when: { field: 'lead.score', op: 'gte', value: 50 },
-        onTrue: 'c',
-        onFalse: 'mail',
-      },
+      condition('s', scoreAtLeast50, 'c', 'mail'),
       { id: 'c', type: 'condition', when: consent, onTrue: 'mail' },
       mail('mail'),
     ];
@@ -81,20 +84,9 @@ describe('compliance verifier', () => {
 
   test('checks on every branch together prove the action without a single dominator', () => {
     const steps: Step[] = [
-      {
-        id: 's',
-        type: 'condition',
-        when: { field: 'lead.score', op: 'gte', value: 50 },
-        onTrue: 'c1',
-        onFalse: 'c2',
-      },
+      condition('s', scoreAtLeast50, 'c1', 'c2'),
       { id: 'c1', type: 'condition', when: consent, onTrue: 'mail' },
-      {
-        id: 'c2',
-        type: 'condition',
-        when: { all: [consent, { field: 'lead.score', op: 'gt', value: 1 }] },
-        onTrue: 'mail',
-      },
+      condition('c2', { all: [consent, { field: 'lead.score', op: 'gt', value: 1 }] }, 'mail'),
       mail('mail'),
     ];
     const v = verifyWorkflow(wf(steps));
@@ -146,22 +138,12 @@ describe('compliance verifier', () => {
 
   test('a condition keeping the path outside the EU/UK discharges GDPR but not CAN-SPAM', () => {
     const steps: Step[] = [
-      {
-        id: 'us',
-        type: 'condition',
-        when: { field: 'lead.country', op: 'in', value: ['US', 'ca'] },
-        onTrue: 'mail',
-      },
+      condition('us', { field: 'lead.country', op: 'in', value: ['US', 'ca'] }, 'mail'),
       mail('mail'),
     ];
     assert.deepEqual(rulesOf(wf(steps)), []);
     const eu: Step[] = [
-      {
-        id: 'r',
-        type: 'condition',
-        when: { field: 'lead.region', op: 'not_in', value: ['EU', 'EEA', 'UK'] },
-        onTrue: 'mail',
-      },
+      condition('r', { field: 'lead.region', op: 'not_in', value: ['EU', 'EEA', 'UK'] }, 'mail'),
       mail('mail'),
     ];
     assert.deepEqual(rulesOf(wf(eu)), []);
