@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assignThenMail } from '../testing/speed-to-lead.ts';
+import { assignMailAwaitReply } from '../testing/speed-to-lead.ts';
 import { stepEdges } from './graph.ts';
 import { regionOf } from './regions.ts';
 import { parseWorkflow, type Workflow, workflowJsonSchema } from './workflow.ts';
@@ -28,14 +28,7 @@ const speedToLead = {
       when: { consent: { purposes: ['email_marketing'] } },
       onTrue: 'assign',
     },
-    ...assignThenMail('Hello'),
-    {
-      id: 'wait',
-      type: 'wait',
-      wait: { kind: 'event', event: 'email.replied', timeoutMs: 86_400_000 },
-      next: 'done',
-      onTimeout: 'escalate',
-    },
+    ...assignMailAwaitReply('Hello', { next: 'done', onTimeout: 'escalate' }),
     {
       id: 'escalate',
       type: 'chat_message',

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson } from '../../core/index.ts';
 import { parseWorkflow, type Workflow } from '../dsl/index.ts';
-import { assignThenMail } from '../testing/speed-to-lead.ts';
+import { assignMailAwaitReply } from '../testing/speed-to-lead.ts';
 import { exportN8nWorkflow } from './export.ts';
 import { importN8nFilesDetailed } from './files.ts';
 import { importN8nWorkflow } from './import.ts';
@@ -261,14 +261,7 @@ describe('n8n export', () => {
         onTrue: 'assign',
         onFalse: 'council',
       },
-      ...assignThenMail('Hello from {{steps.assign.owner}}'),
-      {
-        id: 'wait',
-        type: 'wait',
-        wait: { kind: 'event', event: 'email.replied', timeoutMs: 86_400_000 },
-        next: 'crm',
-        onTimeout: 'crm',
-      },
+      ...assignMailAwaitReply('Hello from {{steps.assign.owner}}', { next: 'crm', onTimeout: 'crm' }),
       {
         id: 'crm',
         type: 'crm_upsert',

@@ -1,10 +1,11 @@
 import type { Step } from '../dsl/index.ts';
 
 /**
- * The middle of the "speed to lead" fixtures of the DSL and n8n tests: a round-robin owner, then a
- * marketing e-mail to the lead that goes on to the step `wait`.
+ * The middle of the "speed to lead" fixtures of the DSL and n8n tests: a round-robin owner, a
+ * marketing e-mail to the lead with this body, then a wait of a day for the reply, going on to
+ * `next` when it comes and to `onTimeout` when it does not.
  */
-export function assignThenMail(body: string): Step[] {
+export function assignMailAwaitReply(body: string, after: { next: string; onTimeout: string }): Step[] {
   return [
     {
       id: 'assign',
@@ -21,6 +22,12 @@ export function assignThenMail(body: string): Step[] {
       subject: 'Hi {{lead.name}}',
       body,
       next: 'wait',
+    },
+    {
+      id: 'wait',
+      type: 'wait',
+      wait: { kind: 'event', event: 'email.replied', timeoutMs: 86_400_000 },
+      ...after,
     },
   ];
 }
