@@ -4,19 +4,11 @@ import { extractRoles } from './extract-role.ts';
 import { extractTimeline } from './extract-timeline.ts';
 import { detectIntents } from './intents.ts';
 import { extractOffline } from './offline-extractor.ts';
-import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
+import type { ExtractionField } from './slot-extractor.ts';
+import { bantContext, EXTRACTION_NOW as now, bantSlots as slots } from './testing/bant-extraction.ts';
 
 // Informal and non-English phrasings (phone apostrophes, "im", abbreviations, day/month dates, Spanish,
 // French, German and Portuguese time words), written for the general rule each test names.
-const now = Date.UTC(2026, 10, 28, 10);
-const bant: ExtractionField[] = [
-  { slot: 'need', type: 'text', keywords: [], cue: 'need' },
-  { slot: 'authority', type: 'role', keywords: [], subject: 'self' },
-  { slot: 'timeline', type: 'timeline', keywords: [] },
-  { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
-];
-const slots = (text: string, expecting: string | null, extra: Partial<ExtractionContext> = {}) =>
-  extractOffline(text, { fields: bant, expecting, now, language: 'en', filled: {}, ...extra }).slots;
 const role = (text: string) => slots(text, 'authority').authority;
 const when = (text: string, expecting = true) => extractTimeline(text, { now, expecting })[0]?.value.byDate;
 
@@ -131,34 +123,19 @@ describe('times in other forms and languages', () => {
 
   it('corrects a month set against another one ("march not april")', () => {
     const filled = { timeline: { byDate: '2027-04-30' } };
-    const result = extractOffline('oh wait, march not april', {
-      fields: bant,
-      expecting: null,
-      now,
-      language: 'en',
-      filled,
-    });
+    const result = extractOffline('oh wait, march not april', bantContext(null, { filled }));
     assert.deepEqual(result.slots.timeline, { byDate: '2027-03-31' });
     // Only the month taken back is read: nothing is stored.
-    const back = extractOffline('sorry, not april', {
-      fields: bant,
-      expecting: null,
-      now,
-      language: 'en',
-      filled,
-    });
+    const back = extractOffline('sorry, not april', bantContext(null, { filled }));
     assert.equal(back.slots.timeline, undefined);
   });
 
   it('takes "sorry, X, not Y" as a correction', () => {
     const filled = { timeline: { byDate: '2027-01-31' } };
-    const result = extractOffline('sorry, end of March, not January — the board moved', {
-      fields: bant,
-      expecting: null,
-      now,
-      language: 'en',
-      filled,
-    });
+    const result = extractOffline(
+      'sorry, end of March, not January — the board moved',
+      bantContext(null, { filled }),
+    );
     assert.equal(result.correction, true);
     assert.deepEqual(result.slots.timeline, { byDate: '2027-03-31' });
   });
