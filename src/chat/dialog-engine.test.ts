@@ -1,37 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createManualClock, LeadloopError } from '../core/index.ts';
+import { LeadloopError } from '../core/index.ts';
 import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
-import { createDialogEngine } from './dialog-engine.ts';
 import type { TurnResult } from './dialog-engine-types.ts';
 import type { Playbook } from './playbook-schema.ts';
-import { parseSessionState, type SessionState, slotValues } from './session-state.ts';
+import { parseSessionState, slotValues } from './session-state.ts';
 import { ERASED, eraseSessionPersonalData, summarizeSession } from './summary.ts';
+import { conversation } from './testing/conversation.ts';
 
-const START = Date.UTC(2026, 10, 28, 10);
 const bant: Playbook = { ...BUILT_IN_PLAYBOOKS.bant, meetingUrl: 'https://cal.example.com/acme' };
 
-function setup(sessionId = 'ses_test', locale?: string) {
-  const clock = createManualClock(START);
-  const engine = createDialogEngine({ clock });
-  const context = { sessionId, ...(locale ? { locale } : {}) };
-  const start = (playbook: Playbook = bant) => engine.start(playbook, context);
-  /** Sends the visitor's messages in turn, 15 seconds apart. */
-  async function say(state: SessionState, ...texts: string[]): Promise<TurnResult> {
-    let result: TurnResult = { state, replies: [], events: [] };
-    for (const text of texts) {
-      clock.advance(15_000);
-      result = await engine.handle(result.state, text);
-    }
-    return result;
-  }
-  /** Opens a BANT conversation and sends the visitor's messages in turn. */
-  async function converse(...texts: string[]): Promise<TurnResult> {
-    const opened = await start();
-    return say(opened.state, ...texts);
-  }
-  return { clock, engine, start, say, converse };
-}
+/** A conversation on BANT with a meeting link, from 28 November 2026, 10:00 UTC. */
+const setup = (sessionId?: string, locale?: string) => conversation({ sessionId, locale, playbook: bant });
 
 /** A visitor who answers every BANT question, leaves an email and consents: ends qualified. */
 const QUALIFYING_ANSWERS = [
