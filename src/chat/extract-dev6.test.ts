@@ -4,7 +4,7 @@ import { extractMoney, type MoneyOptions } from './extract-money.ts';
 import { extractRoles, selfAuthority } from './extract-role.ts';
 import { extractTimeline } from './extract-timeline.ts';
 import { detectIntents } from './intents.ts';
-import { EXTRACTION_NOW as now, bantSlots as slots } from './testing/bant-extraction.ts';
+import { EXTRACTION_NOW as now, bantSlots as slots } from './testing/extraction.ts';
 
 // Phrasings of the kinds dev set 6 collects (ranges that start like a year, periods written the
 // non-native way, sign-offs, names one letter from a month), written for these tests.

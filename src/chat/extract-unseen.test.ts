@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bantSlots as slots } from './testing/bant-extraction.ts';
+import { bantSlots as slots } from './testing/extraction.ts';
 
 // Messages written from issue 18's description (titles first, non-native English, typos), not taken
 // from any evaluation set: what a visitor nobody tuned against might write.

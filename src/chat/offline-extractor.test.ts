@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { extractOffline } from './offline-extractor.ts';
 import type { ExtractionField } from './slot-extractor.ts';
-import { BANT_FIELDS, bantContext as context } from './testing/bant-extraction.ts';
+import { BANT_FIELDS, bantContext as context } from './testing/extraction.ts';
 
 describe('extractOffline', () => {
   it('reads several slots from one message', () => {

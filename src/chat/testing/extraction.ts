@@ -12,12 +12,21 @@ export const BANT_FIELDS: ExtractionField[] = [
   { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
 ];
 
-/** An English BANT extraction context at `EXTRACTION_NOW` with nothing filled yet; `extra` overrides. */
+/** An English extraction context at `EXTRACTION_NOW` with nothing filled yet; `extra` overrides. */
+export function extractionContext(
+  fields: ExtractionField[],
+  expecting: string | null,
+  extra: Partial<ExtractionContext> = {},
+): ExtractionContext {
+  return { fields, expecting, now: EXTRACTION_NOW, language: 'en', filled: {}, ...extra };
+}
+
+/** `extractionContext` for the BANT fields. */
 export function bantContext(
   expecting: string | null,
   extra: Partial<ExtractionContext> = {},
 ): ExtractionContext {
-  return { fields: BANT_FIELDS, expecting, now: EXTRACTION_NOW, language: 'en', filled: {}, ...extra };
+  return extractionContext(BANT_FIELDS, expecting, extra);
 }
 
 /** The slots the offline extractor reads from one message in a BANT conversation. */
