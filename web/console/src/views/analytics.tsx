@@ -2,19 +2,19 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
+import { Card } from '../components/card.tsx';
+import { DataTable } from '../components/data-table.tsx';
 import { useSession } from '../session.tsx';
 import { CalibrationPlot } from './analytics-calibration.tsx';
 import { ForecastChart, QualificationOverTime, Rollback } from './analytics-charts.tsx';
 import { Funnel, OrgFunnel } from './analytics-funnel.tsx';
 import { ChartTable, pct } from './chart-table.tsx';
 
-function Card(props: { title: string; children: React.ReactNode }) {
-  return (
-    <div className="card">
-      <h2>{props.title}</h2>
-      {props.children}
-    </div>
-  );
+/** A trained model version as the model card lists it (the API types its metrics loosely). */
+interface ModelVersion {
+  version: number;
+  status: string;
+  metrics?: unknown;
 }
 
 /** The calibration plot of one version: the champion first, any other on request. */
@@ -118,32 +118,21 @@ export default function Analytics() {
             <p>
               Scoring with <strong>{models.data.scorer}</strong>. {models.data.reason}
             </p>
-            <table className="grid small">
-              <caption>
-                Versions (champion {models.data.champion ?? '—'}, challenger {models.data.challenger ?? '—'})
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Metrics</th>
-                </tr>
-              </thead>
-              <tbody>
-                {models.data.items.map((m) => {
-                  const model = m as unknown as { version: number; status: string; metrics?: unknown };
-                  return (
-                    <tr key={model.version}>
-                      <td>{model.version}</td>
-                      <td>{model.status}</td>
-                      <td>
-                        <code className="small">{JSON.stringify(model.metrics ?? {}).slice(0, 120)}</code>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <DataTable
+              caption={`Versions (champion ${models.data.champion ?? '—'}, challenger ${models.data.challenger ?? '—'})`}
+              rows={models.data.items as unknown as ModelVersion[]}
+              rowKey={(model) => model.version}
+              columns={[
+                { header: 'Version', cell: (model) => model.version },
+                { header: 'Status', cell: (model) => model.status },
+                {
+                  header: 'Metrics',
+                  cell: (model) => (
+                    <code className="small">{JSON.stringify(model.metrics ?? {}).slice(0, 120)}</code>
+                  ),
+                },
+              ]}
+            />
             {models.data.items.length === 0 && <p className="muted small">No trained model yet.</p>}
             {models.data.items.length > 0 && (
               <Calibration
