@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, LabelList, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
+import { SelectField } from '../components/fields.tsx';
 import { ChartTable, pct } from './chart-table.tsx';
 
 const WINDOWS = ['7d', '30d', '90d', '365d'] as const;
@@ -16,20 +17,14 @@ const STAGES = ['arrived', 'engaged', 'qualified', 'converted'] as const;
 
 function WindowPicker(props: { id: string; value: FunnelWindow; onChange: (w: FunnelWindow) => void }) {
   return (
-    <label className="inline-label">
-      Leads that arrived in the last
-      <select
-        id={props.id}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value as FunnelWindow)}
-      >
-        {WINDOWS.map((w) => (
-          <option key={w} value={w}>
-            {w.replace('d', ' days')}
-          </option>
-        ))}
-      </select>
-    </label>
+    <SelectField
+      label="Leads that arrived in the last"
+      labelClassName="inline-label"
+      id={props.id}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value as FunnelWindow)}
+      choices={WINDOWS.map((w) => ({ value: w, label: w.replace('d', ' days') }))}
+    />
   );
 }
 

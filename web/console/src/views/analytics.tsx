@@ -4,6 +4,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'rec
 import { api, unwrap } from '../api.ts';
 import { Card } from '../components/card.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { SelectField } from '../components/fields.tsx';
 import { useSession } from '../session.tsx';
 import { CalibrationPlot } from './analytics-calibration.tsx';
 import { ForecastChart, QualificationOverTime, Rollback } from './analytics-charts.tsx';
@@ -23,16 +24,13 @@ function Calibration(props: { versions: number[]; initial: number }) {
   return (
     <>
       <h3>Calibration</h3>
-      <label className="inline-label">
-        Model version
-        <select value={version} onChange={(e) => setVersion(Number(e.target.value))}>
-          {props.versions.map((v) => (
-            <option key={v} value={v}>
-              v{v}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="Model version"
+        labelClassName="inline-label"
+        value={version}
+        onChange={(e) => setVersion(Number(e.target.value))}
+        choices={props.versions.map((v) => ({ value: v, label: `v${v}` }))}
+      />
       <CalibrationPlot version={version} />
     </>
   );

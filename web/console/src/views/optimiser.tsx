@@ -4,6 +4,7 @@ import { api, unwrap } from '../api.ts';
 import { LoadError, ProblemAlert } from '../components/alerts.tsx';
 import { Card } from '../components/card.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { InlineForm } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
@@ -88,21 +89,13 @@ function AlertCard(props: { alert: Alert }) {
         </p>
       )}
       {can.operate && alert.status === 'open' && (
-        <form
-          className="inline"
-          onSubmit={(ev) => {
-            ev.preventDefault();
-            ack.mutate();
-          }}
-        >
-          <label>
-            Note (optional)
-            <input value={note} onChange={(ev) => setNote(ev.target.value)} maxLength={500} />
-          </label>
-          <button type="submit" disabled={ack.isPending}>
-            Acknowledge
-          </button>
-        </form>
+        <InlineForm
+          label="Note (optional)"
+          field={{ value: note, onChange: (ev) => setNote(ev.target.value), maxLength: 500 }}
+          submit="Acknowledge"
+          busy={ack.isPending}
+          onSubmit={() => ack.mutate()}
+        />
       )}
       <ProblemAlert error={ack.error} />
     </article>

@@ -4,6 +4,7 @@ import { api, unwrap } from '../api.ts';
 import { LoadError, ProblemAlert } from '../components/alerts.tsx';
 import { Card } from '../components/card.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { InlineForm } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 import { RequestActions } from './privacy-actions.tsx';
 
@@ -53,21 +54,13 @@ function Suppressions() {
   });
   return (
     <Card title="Suppression list">
-      <form
-        className="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          lookup.mutate(email);
-        }}
-      >
-        <label>
-          Is this e-mail suppressed?
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
-        </label>
-        <button type="submit" disabled={lookup.isPending}>
-          Check
-        </button>
-      </form>
+      <InlineForm
+        label="Is this e-mail suppressed?"
+        field={{ type: 'email', value: email, onChange: (e) => setEmail(e.target.value), required: true }}
+        submit="Check"
+        busy={lookup.isPending}
+        onSubmit={() => lookup.mutate(email)}
+      />
       <ProblemAlert error={lookup.error} />
       {lookup.data && (
         <p role="status" className="lookup-result">

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api, problemDetail, unwrap } from '../api.ts';
 import { LoadError } from '../components/alerts.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { SelectField } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
@@ -92,17 +93,15 @@ function WorkflowDetail(props: { id: string }) {
         {w.status === 'active' ? `Active (version ${w.activeVersion})` : 'Inactive'} · triggers{' '}
         {w.triggers.join(', ') || '—'}
       </p>
-      <label>
-        Version
-        <select value={w.version} onChange={(e) => setVersion(Number(e.target.value))}>
-          {Array.from({ length: w.latestVersion }, (_, i) => w.latestVersion - i).map((v) => (
-            <option key={v} value={v}>
-              {v}
-              {v === w.activeVersion ? ' (active)' : ''}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="Version"
+        value={w.version}
+        onChange={(e) => setVersion(Number(e.target.value))}
+        choices={Array.from({ length: w.latestVersion }, (_, i) => w.latestVersion - i).map((v) => ({
+          value: v,
+          label: `${v}${v === w.activeVersion ? ' (active)' : ''}`,
+        }))}
+      />
       {can.administer && (
         <div className="actions">
           <button type="button" onClick={() => toggle.mutate(true)} disabled={toggle.isPending}>
