@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
 import { Card } from '../components/card.tsx';
 import { DataTable } from '../components/data-table.tsx';
@@ -9,7 +8,7 @@ import { useSession } from '../session.tsx';
 import { CalibrationPlot } from './analytics-calibration.tsx';
 import { ForecastChart, QualificationOverTime, Rollback } from './analytics-charts.tsx';
 import { Funnel, OrgFunnel } from './analytics-funnel.tsx';
-import { ChartTable, pct } from './chart-table.tsx';
+import { barsPerName, ChartTable, pct } from './chart-table.tsx';
 
 /** A trained model version as the model card lists it (the API types its metrics loosely). */
 interface ModelVersion {
@@ -82,17 +81,10 @@ export default function Analytics() {
             <ChartTable
               label="Leads and qualified leads per business unit"
               height={240}
-              chart={
-                <BarChart data={units}>
-                  <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="name" />
-                  <YAxis allowDecimals={false} />
-                  <Tooltip />
-                  <Legend />
-                  <Bar isAnimationActive={false} dataKey="leads" name="Leads" fill="var(--chart-1)" />
-                  <Bar isAnimationActive={false} dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
-                </BarChart>
-              }
+              chart={barsPerName(units, [
+                { dataKey: 'leads', name: 'Leads', fill: 'var(--chart-1)' },
+                { dataKey: 'qualified', name: 'Qualified', fill: 'var(--chart-2)' },
+              ])}
               table={{
                 caption: 'The same figures as a table',
                 rows: units,

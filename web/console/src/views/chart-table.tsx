@@ -1,9 +1,35 @@
 import type { ReactElement, ReactNode } from 'react';
-import { ResponsiveContainer } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { DataTable, type DataTableProps } from '../components/data-table.tsx';
 
 /** A share as a whole percentage; `—` where there is none (nothing to divide by). */
 export const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
+
+/** One series of a bar chart: the row field it draws, its legend name and its colour. */
+interface BarSeries {
+  dataKey: string;
+  name: string;
+  fill: string;
+}
+
+/**
+ * Counts per named group (a business unit), one bar per series side by side. A function, not a
+ * component: ResponsiveContainer sizes the chart element it is handed.
+ */
+export function barsPerName(data: { name: string }[], series: BarSeries[]): ReactElement {
+  return (
+    <BarChart data={data}>
+      <CartesianGrid strokeDasharray="3 3" />
+      <XAxis dataKey="name" />
+      <YAxis allowDecimals={false} />
+      <Tooltip />
+      <Legend />
+      {series.map((bar) => (
+        <Bar key={bar.dataKey} isAnimationActive={false} {...bar} />
+      ))}
+    </BarChart>
+  );
+}
 
 /**
  * A chart (recharts, sized to its card) described for assistive technology by `label`, then the
