@@ -27,7 +27,7 @@ export interface DataTableProps<Row> {
   scroll?: boolean;
 }
 
-const numeric = (column: { numeric?: boolean }) => (column.numeric ? 'num' : undefined);
+const numericClass = (column: { numeric?: boolean }) => (column.numeric ? 'num' : undefined);
 
 /**
  * A `grid` table: a header cell and a body cell per column, from one declaration, so a column's
@@ -40,7 +40,7 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
       <thead>
         <tr>
           {props.columns.map((c) => (
-            <th key={c.header} scope="col" className={numeric(c)}>
+            <th key={c.header} scope="col" className={numericClass(c)}>
               {c.header}
             </th>
           ))}
@@ -50,7 +50,7 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
         {props.rows.map((row) => (
           <tr key={props.rowKey(row)} className={props.rowClassName?.(row)}>
             {props.columns.map((c) => (
-              <td key={c.header} className={numeric(c)} data-label={c.labelled ? c.header : undefined}>
+              <td key={c.header} className={numericClass(c)} data-label={c.labelled ? c.header : undefined}>
                 {c.cell(row)}
               </td>
             ))}
