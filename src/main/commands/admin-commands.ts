@@ -1,5 +1,5 @@
 import type { KeyScope } from '../../core/index.ts';
-import { withRuntime } from './command-runtime.ts';
+import { runtimeScopes } from './command-runtime.ts';
 import {
   bool,
   type Command,
@@ -10,6 +10,8 @@ import {
   str,
   usageError,
 } from './types.ts';
+
+const { withRuntime } = runtimeScopes();
 
 export const workspaceCommand: Command = {
   summary: 'Create a workspace (and its organisation if new)',

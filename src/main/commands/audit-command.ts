@@ -1,8 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type AuditCheckpoint, parseCheckpoint } from '../../compliance/index.ts';
 import { readingDirectory, withDataScope } from '../../core/index.ts';
-import { withRuntime } from './command-runtime.ts';
+import { runtimeScopes } from './command-runtime.ts';
 import { bool, type Command, commandOptions, str, usageError } from './types.ts';
+
+const { withRuntime } = runtimeScopes();
 
 export const auditCommand: Command = {
   summary:

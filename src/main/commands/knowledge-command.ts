@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { LeadloopError } from '../../core/index.ts';
-import { openRuntime, type RuntimeOpener, withWorkspace } from './command-runtime.ts';
+import { type RuntimeOpener, runtimeScopes } from './command-runtime.ts';
 import { type Command, cliActor, commandOptions, usageError } from './types.ts';
 import { count } from './workspace-option.ts';
 
@@ -53,7 +53,8 @@ function uniqueTitles(documents: FileDocument[]): void {
  * markdown and text files, through the same validation and audit as `PUT /v1/chat/knowledge`.
  * Progress (one line per file) goes to stderr, the summary to stdout.
  */
-export function createKnowledgeCommand(open: RuntimeOpener = openRuntime): Command {
+export function createKnowledgeCommand(open?: RuntimeOpener): Command {
+  const { withWorkspace } = runtimeScopes(open);
   return {
     summary: "Load a folder of .md/.txt files as the workspace's chat knowledge (replaces what was there)",
     usage: USAGE,
@@ -73,34 +74,30 @@ export function createKnowledgeCommand(open: RuntimeOpener = openRuntime): Comma
         );
       }
       uniqueTitles(documents);
-      return withWorkspace(
-        context,
-        async (runtime, ctx) => {
-          const summary = await runtime.chatKnowledge
-            .replace(
-              ctx,
-              { documents: documents.map(({ title, format, content }) => ({ title, format, content })) },
-              cliActor(context),
-            )
-            .catch((error: unknown) => {
-              // Name the file, not the index in the request body.
-              if (!(error instanceof LeadloopError) || error.issues.length === 0) throw error;
-              throw new LeadloopError(error.code, error.message, {
-                cause: error,
-                issues: error.issues.map((issue) => {
-                  const index = /^body\.documents\.(\d+)/.exec(issue.field)?.[1];
-                  const file = index === undefined ? undefined : documents[Number(index)]?.file;
-                  return file === undefined ? issue : { ...issue, field: `${file} (${issue.field})` };
-                }),
-              });
+      return withWorkspace(context, async (runtime, ctx) => {
+        const summary = await runtime.chatKnowledge
+          .replace(
+            ctx,
+            { documents: documents.map(({ title, format, content }) => ({ title, format, content })) },
+            cliActor(context),
+          )
+          .catch((error: unknown) => {
+            // Name the file, not the index in the request body.
+            if (!(error instanceof LeadloopError) || error.issues.length === 0) throw error;
+            throw new LeadloopError(error.code, error.message, {
+              cause: error,
+              issues: error.issues.map((issue) => {
+                const index = /^body\.documents\.(\d+)/.exec(issue.field)?.[1];
+                const file = index === undefined ? undefined : documents[Number(index)]?.file;
+                return file === undefined ? issue : { ...issue, field: `${file} (${issue.field})` };
+              }),
             });
-          context.stdout.write(
-            `${ctx.workspaceId}: ${count(summary.documents, 'document')}, ${count(summary.sections, 'section')}, ${summary.characters} characters loaded (revision ${summary.revision})\n`,
-          );
-          return 0;
-        },
-        open,
-      );
+          });
+        context.stdout.write(
+          `${ctx.workspaceId}: ${count(summary.documents, 'document')}, ${count(summary.sections, 'section')}, ${summary.characters} characters loaded (revision ${summary.revision})\n`,
+        );
+        return 0;
+      });
     },
   };
 }

@@ -6,7 +6,7 @@ import {
   type RequestInput,
   requestInputSchema,
 } from '../../privacy/index.ts';
-import { openRuntime, type RuntimeOpener, withWorkspace } from './command-runtime.ts';
+import { type RuntimeOpener, runtimeScopes } from './command-runtime.ts';
 import { bool, type Command, type CommandContext, commandOptions, str } from './types.ts';
 
 const SUBCOMMANDS = ['request', 'list', 'export', 'erase', 'run', 'reject', 'extend'] as const;
@@ -21,7 +21,8 @@ function line(r: PrivacyRequest): string {
  * as `POST /v1/privacy/requests`, filed by the CLI (audited as the shell user). `--hold` files
  * without carrying out; `run|reject|extend --id dsr_… [--reason R]` are the operator's next steps.
  */
-export function createPrivacyCommand(open: RuntimeOpener = openRuntime): Command {
+export function createPrivacyCommand(open?: RuntimeOpener): Command {
+  const { withWorkspace } = runtimeScopes(open);
   return {
     summary:
       'Data-subject requests: file (access, erasure, rectification, restriction, objection, opt_out), list, export, erase; run, reject or extend a held one',
@@ -42,102 +43,98 @@ export function createPrivacyCommand(open: RuntimeOpener = openRuntime): Command
       const json = bool(context, 'json');
       const print = (value: unknown, text: string) =>
         context.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
-      return withWorkspace(
-        context,
-        async (runtime, ctx) => {
-          const subject = {
-            ...(str(context, 'email') ? { email: str(context, 'email') } : {}),
-            ...(str(context, 'phone') ? { phone: str(context, 'phone') } : {}),
-            ...(str(context, 'lead') ? { leadId: str(context, 'lead') } : {}),
-          };
-          const file = async (type: string) => {
-            const parsed = requestInputSchema.safeParse({
-              type,
-              subject,
-              jurisdiction: str(context, 'jurisdiction') ?? 'gdpr',
-              ...(bool(context, 'hold') ? { hold: true } : {}),
+      return withWorkspace(context, async (runtime, ctx) => {
+        const subject = {
+          ...(str(context, 'email') ? { email: str(context, 'email') } : {}),
+          ...(str(context, 'phone') ? { phone: str(context, 'phone') } : {}),
+          ...(str(context, 'lead') ? { leadId: str(context, 'lead') } : {}),
+        };
+        const file = async (type: string) => {
+          const parsed = requestInputSchema.safeParse({
+            type,
+            subject,
+            jurisdiction: str(context, 'jurisdiction') ?? 'gdpr',
+            ...(bool(context, 'hold') ? { hold: true } : {}),
+          });
+          if (!parsed.success)
+            throw new LeadloopError('validation_failed', 'the request is not valid', {
+              issues: parsed.error.issues.map((i) => ({
+                field: i.path.join('.') || 'request',
+                reason: i.message,
+              })),
             });
-            if (!parsed.success)
-              throw new LeadloopError('validation_failed', 'the request is not valid', {
-                issues: parsed.error.issues.map((i) => ({
-                  field: i.path.join('.') || 'request',
-                  reason: i.message,
-                })),
-              });
-            return runtime.privacy.requests.submit(ctx, parsed.data as RequestInput, {
-              actor,
-              origin: 'cli',
-            });
-          };
-          switch (sub) {
-            case 'request': {
-              const request = await file(str(context, 'type') ?? 'access');
-              print(request, line(request));
-              return 0;
-            }
-            case 'erase': {
-              const request = await file('erasure');
-              print(request, `${line(request)}\nremoved: ${JSON.stringify(request.result?.removed ?? {})}`);
-              return 0;
-            }
-            case 'list': {
-              const status = str(context, 'status') as PrivacyRequest['status'] | undefined;
-              const items = await runtime.privacy.requests.list(ctx, { status, limit: 200 });
-              print(items, items.map(line).join('\n') || 'no requests');
-              return 0;
-            }
-            case 'export': {
-              // An existing access request by --id, or a new one for the subject given.
-              const id = str(context, 'id') ?? (await file('access')).id;
-              const bundle = await runtime.privacy.requests.exportOf(ctx, id);
-              const text = bool(context, 'csv') ? exportCsv(bundle) : `${JSON.stringify(bundle, null, 2)}\n`;
-              const out = str(context, 'out');
-              if (out) {
-                writeFileSync(out, text, { mode: 0o600 });
-                context.stderr.write(
-                  `${id}: ${bundle.holders.reduce((n, h) => n + h.rows, 0)} rows written to ${out}\n`,
-                );
-              } else context.stdout.write(text);
-              return 0;
-            }
-            case 'run':
-            case 'reject':
-            case 'extend': {
-              const id = str(context, 'id');
-              const reason = str(context, 'reason');
-              if (!id)
-                throw new LeadloopError('validation_failed', `privacy ${sub} needs --id dsr_…`, {
-                  issues: [{ field: 'id', reason: 'is required' }],
-                });
-              if (sub !== 'run' && !reason)
-                throw new LeadloopError('validation_failed', `privacy ${sub} needs --reason`, {
-                  issues: [
-                    {
-                      field: 'reason',
-                      reason: 'is required (it goes in the request log and the audit trail)',
-                    },
-                  ],
-                });
-              const known = await runtime.privacy.requests.get(ctx, id);
-              if (!known)
-                throw new LeadloopError('not_found', `privacy request ${id} not found in this workspace`, {
-                  issues: [{ field: 'id', reason: 'no such request in this workspace' }],
-                });
-              const request =
-                sub === 'run'
-                  ? await runtime.privacy.requests.run(ctx, id, actor)
-                  : sub === 'reject'
-                    ? await runtime.privacy.requests.reject(ctx, id, reason as string, actor)
-                    : await runtime.privacy.requests.extend(ctx, id, reason as string, actor);
-              print(request, line(request));
-              return 0;
-            }
-            default:
-              return 2;
+          return runtime.privacy.requests.submit(ctx, parsed.data as RequestInput, {
+            actor,
+            origin: 'cli',
+          });
+        };
+        switch (sub) {
+          case 'request': {
+            const request = await file(str(context, 'type') ?? 'access');
+            print(request, line(request));
+            return 0;
           }
-        },
-        open,
-      );
+          case 'erase': {
+            const request = await file('erasure');
+            print(request, `${line(request)}\nremoved: ${JSON.stringify(request.result?.removed ?? {})}`);
+            return 0;
+          }
+          case 'list': {
+            const status = str(context, 'status') as PrivacyRequest['status'] | undefined;
+            const items = await runtime.privacy.requests.list(ctx, { status, limit: 200 });
+            print(items, items.map(line).join('\n') || 'no requests');
+            return 0;
+          }
+          case 'export': {
+            // An existing access request by --id, or a new one for the subject given.
+            const id = str(context, 'id') ?? (await file('access')).id;
+            const bundle = await runtime.privacy.requests.exportOf(ctx, id);
+            const text = bool(context, 'csv') ? exportCsv(bundle) : `${JSON.stringify(bundle, null, 2)}\n`;
+            const out = str(context, 'out');
+            if (out) {
+              writeFileSync(out, text, { mode: 0o600 });
+              context.stderr.write(
+                `${id}: ${bundle.holders.reduce((n, h) => n + h.rows, 0)} rows written to ${out}\n`,
+              );
+            } else context.stdout.write(text);
+            return 0;
+          }
+          case 'run':
+          case 'reject':
+          case 'extend': {
+            const id = str(context, 'id');
+            const reason = str(context, 'reason');
+            if (!id)
+              throw new LeadloopError('validation_failed', `privacy ${sub} needs --id dsr_…`, {
+                issues: [{ field: 'id', reason: 'is required' }],
+              });
+            if (sub !== 'run' && !reason)
+              throw new LeadloopError('validation_failed', `privacy ${sub} needs --reason`, {
+                issues: [
+                  {
+                    field: 'reason',
+                    reason: 'is required (it goes in the request log and the audit trail)',
+                  },
+                ],
+              });
+            const known = await runtime.privacy.requests.get(ctx, id);
+            if (!known)
+              throw new LeadloopError('not_found', `privacy request ${id} not found in this workspace`, {
+                issues: [{ field: 'id', reason: 'no such request in this workspace' }],
+              });
+            const request =
+              sub === 'run'
+                ? await runtime.privacy.requests.run(ctx, id, actor)
+                : sub === 'reject'
+                  ? await runtime.privacy.requests.reject(ctx, id, reason as string, actor)
+                  : await runtime.privacy.requests.extend(ctx, id, reason as string, actor);
+            print(request, line(request));
+            return 0;
+          }
+          default:
+            return 2;
+        }
+      });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { LeadloopError } from '../../core/index.ts';
 import type { ModelVersionView, TrainingReport } from '../../scoring/index.ts';
 import { readCsvFile, runCsvTraining } from '../../scoring/index.ts';
-import { openRuntime, type RuntimeOpener, withWorkspace } from './command-runtime.ts';
+import { type RuntimeOpener, runtimeScopes } from './command-runtime.ts';
 import { bool, type Command, cliActor, commandOptions, str, usageError } from './types.ts';
 import { count } from './workspace-option.ts';
 
@@ -69,7 +69,8 @@ function modelLine(v: ModelVersionView): string {
 }
 
 /** The predictive-scoring commands, over a runtime opener (the real one by default). */
-export function createScoringCommands(open: RuntimeOpener = openRuntime) {
+export function createScoringCommands(open?: RuntimeOpener) {
+  const { withWorkspace } = runtimeScopes(open);
   const train: Command = {
     summary: "Train a model on a CSV file (report on a holdout), or on a workspace's outcomes",
     usage:
@@ -108,27 +109,23 @@ export function createScoringCommands(open: RuntimeOpener = openRuntime) {
         context.stdout.write(json ? `${JSON.stringify(csvReportJson(report))}\n` : csvReportText(report));
         return 0;
       }
-      return withWorkspace(
-        context,
-        async (runtime, { workspaceId }) => {
-          const result = await runtime.predictive.training.train(workspaceId, {
-            trigger: 'cli',
-            actor: cliActor(context),
-            onProgress: progress,
-          });
-          if (json) context.stdout.write(`${JSON.stringify(result)}\n`);
-          else {
-            const v = result.metrics?.validation;
-            context.stdout.write(
-              result.status === 'trained'
-                ? `model v${result.version} registered as ${result.modelStatus}: ${result.reason}\n  validation window: ${v?.rows} outcomes, AUC ${f(v?.auc, 3)}, log-loss ${f(v?.logLoss, 3)}, ECE ${f(v?.ece, 3)}, lift ${f(v?.liftTopDecile, 2)}; point rules AUC ${f(result.metrics?.pointRules.auc, 3)}\n`
-                : `no model trained (${result.status}): ${result.reason}\n`,
-            );
-          }
-          return result.status === 'trained' ? 0 : 1;
-        },
-        open,
-      );
+      return withWorkspace(context, async (runtime, { workspaceId }) => {
+        const result = await runtime.predictive.training.train(workspaceId, {
+          trigger: 'cli',
+          actor: cliActor(context),
+          onProgress: progress,
+        });
+        if (json) context.stdout.write(`${JSON.stringify(result)}\n`);
+        else {
+          const v = result.metrics?.validation;
+          context.stdout.write(
+            result.status === 'trained'
+              ? `model v${result.version} registered as ${result.modelStatus}: ${result.reason}\n  validation window: ${v?.rows} outcomes, AUC ${f(v?.auc, 3)}, log-loss ${f(v?.logLoss, 3)}, ECE ${f(v?.ece, 3)}, lift ${f(v?.liftTopDecile, 2)}; point rules AUC ${f(result.metrics?.pointRules.auc, 3)}\n`
+              : `no model trained (${result.status}): ${result.reason}\n`,
+          );
+        }
+        return result.status === 'trained' ? 0 : 1;
+      });
     },
   };
 
@@ -142,45 +139,41 @@ export function createScoringCommands(open: RuntimeOpener = openRuntime) {
       const [sub, versionText] = context.positionals;
       if (sub !== 'list' && sub !== 'promote' && sub !== 'rollback') throw usageError(`usage: ${this.usage}`);
       const json = bool(context, 'json');
-      return withWorkspace(
-        context,
-        async (runtime, { workspaceId }) => {
-          if (sub === 'list') {
-            const overview = await runtime.predictive.models(workspaceId);
-            if (json) context.stdout.write(`${JSON.stringify(overview)}\n`);
-            else {
-              context.stdout.write(`scoring with: ${overview.scorer}\n${overview.reason}\n`);
-              for (const v of overview.items) context.stdout.write(modelLine(v));
-            }
-            return 0;
+      return withWorkspace(context, async (runtime, { workspaceId }) => {
+        if (sub === 'list') {
+          const overview = await runtime.predictive.models(workspaceId);
+          if (json) context.stdout.write(`${JSON.stringify(overview)}\n`);
+          else {
+            context.stdout.write(`scoring with: ${overview.scorer}\n${overview.reason}\n`);
+            for (const v of overview.items) context.stdout.write(modelLine(v));
           }
-          const reason = str(context, 'reason')?.trim();
-          if (!reason || reason.length < 3)
-            throw usageError('give --reason "why" (it is kept in the audit trail)');
-          if (sub === 'promote') {
-            const version = Number(versionText);
-            if (!Number.isInteger(version) || version < 1) throw usageError(`usage: ${this.usage}`);
-            const promoted = await runtime.predictive.registry.promote(
-              workspaceId,
-              version,
-              reason,
-              cliActor(context),
-            );
-            context.stdout.write(
-              json ? `${JSON.stringify(promoted)}\n` : `model v${promoted.version} is the champion\n`,
-            );
-            return 0;
-          }
-          const result = await runtime.predictive.registry.rollback(workspaceId, reason, cliActor(context));
+          return 0;
+        }
+        const reason = str(context, 'reason')?.trim();
+        if (!reason || reason.length < 3)
+          throw usageError('give --reason "why" (it is kept in the audit trail)');
+        if (sub === 'promote') {
+          const version = Number(versionText);
+          if (!Number.isInteger(version) || version < 1) throw usageError(`usage: ${this.usage}`);
+          const promoted = await runtime.predictive.registry.promote(
+            workspaceId,
+            version,
+            reason,
+            cliActor(context),
+          );
           context.stdout.write(
-            json
-              ? `${JSON.stringify(result)}\n`
-              : `model v${result.retired.version} retired; ${result.champion ? `v${result.champion.version} scores leads again` : 'the point rules score leads again'}\n`,
+            json ? `${JSON.stringify(promoted)}\n` : `model v${promoted.version} is the champion\n`,
           );
           return 0;
-        },
-        open,
-      );
+        }
+        const result = await runtime.predictive.registry.rollback(workspaceId, reason, cliActor(context));
+        context.stdout.write(
+          json
+            ? `${JSON.stringify(result)}\n`
+            : `model v${result.retired.version} retired; ${result.champion ? `v${result.champion.version} scores leads again` : 'the point rules score leads again'}\n`,
+        );
+        return 0;
+      });
     },
   };
 
@@ -190,35 +183,31 @@ export function createScoringCommands(open: RuntimeOpener = openRuntime) {
     options: commandOptions(['workspace'], ['json']),
     logLevel: 'warn',
     async run(context) {
-      return withWorkspace(
-        context,
-        async (runtime, { workspaceId }) => {
-          const report = await runtime.predictive.evaluate(workspaceId);
-          if (bool(context, 'json')) {
-            context.stdout.write(`${JSON.stringify(report)}\n`);
-            return 0;
-          }
-          const line = (label: string, m: typeof report.overall) =>
-            m
-              ? `${label.padEnd(10)} ${String(m.rows).padStart(6)} outcomes  AUC ${f(m.auc, 3)}  log-loss ${f(m.logLoss, 3)}  ECE ${f(m.ece, 3)}\n`
-              : '';
-          context.stdout.write(`${report.reason}\n`);
-          context.stdout.write(line('overall', report.overall));
-          context.stdout.write(line('recent', report.recent));
-          for (const v of report.byVersion) context.stdout.write(line(`  v${v.version}`, v));
-          if (report.shadow)
-            context.stdout.write(
-              `shadow: challenger v${report.shadow.challenger} vs champion v${report.shadow.champion} on ${report.shadow.outcomes} outcomes (needs ${report.shadow.needed}): log-loss ${f(report.shadow.challengerLogLoss, 4)} vs ${f(report.shadow.championLogLoss, 4)}\n`,
-            );
-          context.stdout.write(
-            `learning: ${report.learning.outcomesSinceTraining} outcomes since the last training${report.learning.retrainPending ? `, retraining queued (${report.learning.retrainPending})` : ''}\n`,
-          );
-          if (report.training)
-            context.stdout.write(`last training (${report.training.status}): ${report.training.reason}\n`);
+      return withWorkspace(context, async (runtime, { workspaceId }) => {
+        const report = await runtime.predictive.evaluate(workspaceId);
+        if (bool(context, 'json')) {
+          context.stdout.write(`${JSON.stringify(report)}\n`);
           return 0;
-        },
-        open,
-      );
+        }
+        const line = (label: string, m: typeof report.overall) =>
+          m
+            ? `${label.padEnd(10)} ${String(m.rows).padStart(6)} outcomes  AUC ${f(m.auc, 3)}  log-loss ${f(m.logLoss, 3)}  ECE ${f(m.ece, 3)}\n`
+            : '';
+        context.stdout.write(`${report.reason}\n`);
+        context.stdout.write(line('overall', report.overall));
+        context.stdout.write(line('recent', report.recent));
+        for (const v of report.byVersion) context.stdout.write(line(`  v${v.version}`, v));
+        if (report.shadow)
+          context.stdout.write(
+            `shadow: challenger v${report.shadow.challenger} vs champion v${report.shadow.champion} on ${report.shadow.outcomes} outcomes (needs ${report.shadow.needed}): log-loss ${f(report.shadow.challengerLogLoss, 4)} vs ${f(report.shadow.championLogLoss, 4)}\n`,
+          );
+        context.stdout.write(
+          `learning: ${report.learning.outcomesSinceTraining} outcomes since the last training${report.learning.retrainPending ? `, retraining queued (${report.learning.retrainPending})` : ''}\n`,
+        );
+        if (report.training)
+          context.stdout.write(`last training (${report.training.status}): ${report.training.reason}\n`);
+        return 0;
+      });
     },
   };
 
@@ -231,22 +220,18 @@ export function createScoringCommands(open: RuntimeOpener = openRuntime) {
       const [sub, file] = context.positionals;
       if (sub !== 'import' || !file) throw usageError(`usage: ${this.usage}`);
       const table = await readCsvFile(file);
-      return withWorkspace(
-        context,
-        async (runtime, ctx) => {
-          const summary = await runtime.predictive.outcomes.importTable(ctx, table, file, cliActor(context));
-          if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(summary)}\n`);
-          else {
-            context.stdout.write(
-              `${count(summary.rows, 'row')}: ${summary.recorded} recorded, ${summary.replaced} replaced, ${summary.unchanged} unchanged, ${summary.rejected} rejected${summary.retrainQueued ? `; retraining queued (${summary.retrainQueued})` : ''}\n`,
-            );
-            for (const r of summary.rejections.slice(0, 50))
-              context.stdout.write(`  row ${r.row}: ${r.reason}\n`);
-          }
-          return summary.rejected > 0 ? 1 : 0;
-        },
-        open,
-      );
+      return withWorkspace(context, async (runtime, ctx) => {
+        const summary = await runtime.predictive.outcomes.importTable(ctx, table, file, cliActor(context));
+        if (bool(context, 'json')) context.stdout.write(`${JSON.stringify(summary)}\n`);
+        else {
+          context.stdout.write(
+            `${count(summary.rows, 'row')}: ${summary.recorded} recorded, ${summary.replaced} replaced, ${summary.unchanged} unchanged, ${summary.rejected} rejected${summary.retrainQueued ? `; retraining queued (${summary.retrainQueued})` : ''}\n`,
+          );
+          for (const r of summary.rejections.slice(0, 50))
+            context.stdout.write(`  row ${r.row}: ${r.reason}\n`);
+        }
+        return summary.rejected > 0 ? 1 : 0;
+      });
     },
   };
 

@@ -1,6 +1,8 @@
 import { generatePassword, isRole, type Role } from '../../users/index.ts';
-import { withRuntime } from './command-runtime.ts';
+import { runtimeScopes } from './command-runtime.ts';
 import { type Command, commandOptions, printer, str, usageError } from './types.ts';
+
+const { withRuntime } = runtimeScopes();
 
 const CLI_ACTOR = { type: 'cli', id: process.env.USER ?? 'cli' } as const;
 
