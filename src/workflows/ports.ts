@@ -1,30 +1,19 @@
 import type { Actor, WorkspaceContext } from '../core/index.ts';
+import type { Lead } from '../leads/index.ts';
 import type { Db } from '../store/index.ts';
 
 /** The part of a workspace context the engine has in a job: the workspace's id. */
 export type WorkspaceRef = Pick<WorkspaceContext, 'workspaceId'>;
 
 /**
- * What a workflow reads of a lead. Declared by workflows (the consumer), adapted in `src/main` from
- * the lead kernel, so the engine never depends on how leads are stored.
+ * What a workflow reads of a lead: the kernel's fields but the workspace (a run has it) and the
+ * score breakdown, with the status as plain text and the attributes as plain values. Adapted in
+ * `src/main` from the lead kernel, so the engine never depends on how leads are stored.
  */
-export interface WorkflowLead {
-  id: string;
-  email: string | null;
-  phone: string | null;
-  name: string | null;
-  company: string | null;
-  companyDomain: string | null;
-  title: string | null;
-  country: string | null;
-  source: string | null;
+export type WorkflowLead = Omit<Lead, 'workspaceId' | 'scoreBreakdown' | 'status' | 'attributes'> & {
   status: string;
-  score: number;
-  utm: Record<string, string>;
   attributes: Record<string, string | number | boolean | null>;
-  createdAt: number;
-  updatedAt: number;
-}
+};
 
 export interface LeadPatch {
   /** Attribute keys set (null removes). */
