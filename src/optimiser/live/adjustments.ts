@@ -3,7 +3,7 @@ import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../../core/ind
 import { LeadloopError } from '../../core/index.ts';
 import type { DomainEventLog } from '../../events/index.ts';
 import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
-import { fromJson, toJson, workspaceRow } from '../../store/index.ts';
+import { fromJson, toJson, workspacePage, workspaceRow } from '../../store/index.ts';
 import type { CusumState } from '../detectors/cusum.ts';
 import type { Guard } from './policy.ts';
 import type {
@@ -227,17 +227,21 @@ export async function record(
   db: Db,
   ctx: WorkspaceContext,
   change: ChangeRecord,
-  /** Audited with the change: the values before and after, the guard, and any evidence of the kind's own. */
-  evidence: { before: unknown; after: unknown; guard: unknown; [more: string]: unknown },
+  /**
+   * Audited with the change: the values before and after and the guard (by default the change's
+   * own), and any evidence of the kind's own.
+   */
+  evidence: Record<string, unknown> = {},
 ): Promise<Adjustment> {
   const row = changeRow(ctx, change);
+  const audited = { before: change.before, after: change.after, guard: change.guard, ...evidence };
   await db.insertInto('optimiser_adjustments').values(row).execute();
   await deps.audit.append(db, ctx.workspaceId, {
     actor: OPTIMISER,
     action: row.status === 'proposed' ? 'optimiser.change_proposed' : 'optimiser.change_applied',
     subject: row.id,
     reason: row.reason,
-    data: { kind: row.kind, ...evidence, alertId: row.alert_id },
+    data: { kind: row.kind, ...audited, alertId: row.alert_id },
   });
   await deps.events.append(db, ctx.workspaceId, [
     {
@@ -275,14 +279,12 @@ export async function listAdjustments(
   ctx: WorkspaceContext,
   query: { status?: AdjustmentStatus | undefined; limit: number },
 ): Promise<Adjustment[]> {
-  const rows = await db
-    .selectFrom('optimiser_adjustments')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.limit)
-    .execute();
+  const rows = await workspacePage(
+    db,
+    'optimiser_adjustments',
+    ctx.workspaceId,
+    { status: query.status },
+    { newest: 'created_at', limit: query.limit },
+  );
   return rows.map(toAdjustment);
 }
