@@ -337,9 +337,6 @@ export function createQuestionOrders(deps: {
             now,
           },
           {
-            before,
-            after,
-            guard,
             dropoff: { [swap.slot]: swap.evidence.slot, [swap.next]: swap.evidence.next, z: swap.evidence.z },
           },
         );

@@ -57,24 +57,18 @@ export async function proposeSourcePause(
   const guardState = blocked ? null : freshGuard(rule.guard, baseline, now);
   const before: SourceHoldState = { source: change.source, held: false };
   const after: SourceHoldState = { source: change.source, held: true };
-  return record(
-    deps,
-    db,
-    ctx,
-    {
-      ...change,
-      id,
-      kind: 'source_pause',
-      target: `source ${change.source}`,
-      before,
-      after,
-      blocked,
-      guard: guardState,
-      watchMinutes: rule.guard.windowMinutes,
-      now,
-    },
-    { before, after, guard: guardState },
-  );
+  return record(deps, db, ctx, {
+    ...change,
+    id,
+    kind: 'source_pause',
+    target: `source ${change.source}`,
+    before,
+    after,
+    blocked,
+    guard: guardState,
+    watchMinutes: rule.guard.windowMinutes,
+    now,
+  });
 }
 
 /**

@@ -216,23 +216,17 @@ export async function recordWorkflowPause(
     : change.watch
       ? workflowGuard(rule.guard, change.workflowId, change.watch, now)
       : freshGuard(rule.guard, baseline, now);
-  return record(
-    deps,
-    db,
-    ctx,
-    {
-      ...change,
-      kind: 'workflow_pause',
-      target: `workflow ${change.workflowId}`,
-      before,
-      after,
-      blocked: o.paused ? null : o.blocked,
-      guard: guardState,
-      watchMinutes: rule.guard.windowMinutes,
-      now,
-    },
-    { before, after, guard: guardState },
-  );
+  return record(deps, db, ctx, {
+    ...change,
+    kind: 'workflow_pause',
+    target: `workflow ${change.workflowId}`,
+    before,
+    after,
+    blocked: o.paused ? null : o.blocked,
+    guard: guardState,
+    watchMinutes: rule.guard.windowMinutes,
+    now,
+  });
 }
 
 /** Making and undoing workflow pauses around the workflows service's own transactions. */
