@@ -1,8 +1,24 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * The bank-marketing CSV the optimiser benchmarks replay: `given` (their --data), else
+ * ../shared/data/bank-marketing beside the repository (a worktree one level deeper finds it one more
+ * level up).
+ */
+export function bankMarketingCsv(given: string | undefined): string {
+  const found =
+    given ??
+    [join(import.meta.dirname, '..', '..', 'shared'), join(import.meta.dirname, '..', '..', '..', 'shared')]
+      .map((dir) => join(dir, 'data', 'bank-marketing', 'bank-additional-full.csv'))
+      .find((path) => existsSync(path));
+  if (!found)
+    throw new Error('bank-additional-full.csv not found under ../shared/data/bank-marketing; pass --data');
+  return found;
+}
 
 /** Where every benchmark writes its JSON. */
 export const RESULTS_DIR = join(import.meta.dirname, 'results');
