@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { signWebhook } from '../src/ingest/index.ts';
 import { signCalendly } from '../src/main/calendly-inbound.ts';
-import { call, type Json, sendWebhook } from './support/http.ts';
+import { call, type Json, sendSigned, sendWebhook } from './support/http.ts';
 import { workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { callWithSession, createOperator, signIn, type TestSession } from './support/session.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+
+/** A workflow of one no-op step: what the cases create, run or refuse when only ownership matters. */
+const noopWorkflow = (name: string, trigger?: Record<string, unknown>) =>
+  defineWorkflow(name, [{ id: 'n', type: 'noop' }], trigger);
 
 /**
  * Tenant isolation, route by route: a key of workspace B never reads or changes workspace A's data,
@@ -137,13 +141,9 @@ for (const dialect of DIALECTS) {
         .execute();
       const workflow = await call(http.app, 'POST', '/v1/workflows', {
         key: A.apiKey,
-        body: {
-          schemaVersion: 1,
-          name: 'Private workflow A',
-          triggers: [{ type: 'manual' }],
-          start: 'pause',
-          steps: [{ id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 } }],
-        },
+        body: defineWorkflow('Private workflow A', [
+          { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 } },
+        ]),
       });
       assert.equal(workflow.status, 201, JSON.stringify(workflow.body));
       A.workflowId = workflow.body.id as string;
@@ -660,13 +660,7 @@ for (const dialect of DIALECTS) {
         assert.equal((await asB('GET', '/v1/workflows/schema')).status, 200);
       },
       async verifyWorkflow() {
-        const verified = await asB('POST', '/v1/workflows/verify', {
-          schemaVersion: 1,
-          name: 'x',
-          triggers: [{ type: 'manual' }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const verified = await asB('POST', '/v1/workflows/verify', noopWorkflow('x'));
         assert.equal(verified.status, 200);
         assert.ok(!JSON.stringify(verified.body).includes(A.workflowId));
       },
@@ -703,13 +697,7 @@ for (const dialect of DIALECTS) {
         assert.ok(!listA.some((w) => w.name === 'From n8n'), 'the import landed in B only');
       },
       async createWorkflow() {
-        const created = await asB('POST', '/v1/workflows', {
-          schemaVersion: 1,
-          name: 'B own',
-          triggers: [{ type: 'manual' }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const created = await asB('POST', '/v1/workflows', noopWorkflow('B own'));
         assert.equal(created.status, 201);
         const listA = (await call(http.app, 'GET', '/v1/workflows', { key: A.apiKey })).body.items as {
           name: string;
@@ -723,15 +711,7 @@ for (const dialect of DIALECTS) {
         notFound(await asB('GET', `/v1/workflows/${A.workflowId}`));
       },
       async updateWorkflow() {
-        notFound(
-          await asB('PUT', `/v1/workflows/${A.workflowId}`, {
-            schemaVersion: 1,
-            name: 'hijack',
-            triggers: [{ type: 'manual' }],
-            start: 'n',
-            steps: [{ id: 'n', type: 'noop' }],
-          }),
-        );
+        notFound(await asB('PUT', `/v1/workflows/${A.workflowId}`, noopWorkflow('hijack')));
         const a = await call(http.app, 'GET', `/v1/workflows/${A.workflowId}`, { key: A.apiKey });
         assert.equal(a.body.name, 'Private workflow A');
       },
@@ -754,13 +734,7 @@ for (const dialect of DIALECTS) {
       },
       async runWorkflow() {
         notFound(await asB('POST', `/v1/workflows/${A.workflowId}/runs`, { leadId: null }));
-        const own = await asB('POST', '/v1/workflows', {
-          schemaVersion: 1,
-          name: 'B run',
-          triggers: [{ type: 'manual' }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const own = await asB('POST', '/v1/workflows', noopWorkflow('B run'));
         notFound(await asB('POST', `/v1/workflows/${own.body.id}/runs`, { leadId: A.leadId }));
       },
       async listWorkflowRuns() {
@@ -928,13 +902,7 @@ for (const dialect of DIALECTS) {
         hookCases++;
         const hooked = await call(http.app, 'POST', '/v1/workflows', {
           key: A.apiKey,
-          body: {
-            schemaVersion: 1,
-            name: 'A hook',
-            triggers: [{ type: 'webhook', path: `a-hook-list-${hookCases}` }],
-            start: 'n',
-            steps: [{ id: 'n', type: 'noop' }],
-          },
+          body: noopWorkflow('A hook', { type: 'webhook', path: `a-hook-list-${hookCases}` }),
         });
         await call(http.app, 'POST', `/v1/workflows/${hooked.body.id}/activate`, { key: A.apiKey, body: {} });
         const own = await call(http.app, 'GET', `/v1/workflows/${hooked.body.id}/hooks`, { key: A.apiKey });
@@ -944,13 +912,7 @@ for (const dialect of DIALECTS) {
       async receiveWorkflowHook() {
         hookCases++;
         const path = `shared-path-${hookCases}`;
-        const hookDoc = (name: string) => ({
-          schemaVersion: 1,
-          name,
-          triggers: [{ type: 'webhook', path }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const hookDoc = (name: string) => noopWorkflow(name, { type: 'webhook', path });
         const a = await call(http.app, 'POST', '/v1/workflows', { key: A.apiKey, body: hookDoc('A in') });
         await call(http.app, 'POST', `/v1/workflows/${a.body.id}/activate`, { key: A.apiKey, body: {} });
         // B has an endpoint of the same path; its secret must not start A's workflow.
@@ -959,20 +921,16 @@ for (const dialect of DIALECTS) {
         const bHooks = await asB('GET', `/v1/workflows/${b.body.id}/hooks`);
         const bSecret = (bHooks.body.items as { secret: string }[])[0]?.secret ?? '';
         assert.ok(bSecret.startsWith('whsec_'));
-        const raw = '{"x":1}';
-        const ts = Math.floor(Date.now() / 1000);
-        const response = await http.app.inject({
-          method: 'POST',
-          url: `/v1/hooks/${A.workspaceId}/${path}`,
-          headers: {
-            'content-type': 'application/json',
-            'webhook-id': 'intrusion-1',
-            'webhook-timestamp': String(ts),
-            'webhook-signature': signWebhook(bSecret, 'intrusion-1', ts, raw),
+        const response = await sendSigned(
+          http.app,
+          `/v1/hooks/${A.workspaceId}/${path}`,
+          bSecret,
+          '{"x":1}',
+          {
+            id: 'intrusion-1',
           },
-          payload: raw,
-        });
-        assert.equal(response.statusCode, 401);
+        );
+        assert.equal(response.status, 401);
         const runs = await call(http.app, 'GET', `/v1/workflows/${a.body.id}/runs`, { key: A.apiKey });
         assert.equal((runs.body.items as unknown[]).length, 0, "B's secret started nothing in A");
       },
