@@ -110,14 +110,38 @@ describe('table and Pipedrive connectors', () => {
   });
   after(() => sink.close());
   const since = (n: number) => sink.requests.slice(n);
+  type RowInput = Parameters<typeof googleSheetsRow>[1];
+  type Defaulted = 'token' | 'baseUrl' | 'document' | 'table';
+  /** Calls a table connector at `path` of the local sink, with `defaults` for what the call leaves out. */
+  const tableAt =
+    (
+      connector: typeof googleSheetsRow,
+      path: string,
+      defaults: Pick<RowInput, 'token' | 'document' | 'table'>,
+    ) =>
+    (input: Omit<RowInput, Defaulted> & Partial<Pick<RowInput, Defaulted>>) =>
+      connector(deps(), { ...defaults, baseUrl: `${sink.url}${path}`, ...input });
+  /** The sheet `Leads` of document sheet-123, as gs-token. */
+  const sheetRow = tableAt(googleSheetsRow, '/gs', {
+    token: 'gs-token',
+    document: 'sheet-123',
+    table: 'Leads',
+  });
+  /** The Airtable table `Leads` of base appBase1, as pat-1. */
+  const airtableRecord = tableAt(airtableRow, '/at', {
+    token: 'pat-1',
+    document: 'appBase1',
+    table: 'Leads',
+  });
+  /** A Pipedrive `object` for the person `record` names, against the local Pipedrive, as pd-token. */
+  const pipedrive = (
+    object: Parameters<typeof upsertPipedriveRecord>[1]['object'],
+    record: Parameters<typeof upsertPipedriveRecord>[1]['record'],
+  ) => upsertPipedriveRecord(deps(), { token: 'pd-token', baseUrl: `${sink.url}/pd`, object, record });
 
   it('appends a Google Sheets row in header order through values:append', async () => {
     const n = sink.requests.length;
-    const result = await googleSheetsRow(deps(), {
-      token: 'gs-token',
-      baseUrl: `${sink.url}/gs`,
-      document: 'sheet-123',
-      table: 'Leads',
+    const result = await sheetRow({
       operation: 'append',
       columns: { Name: 'Bob', Email: 'bob@example.com' },
     });
@@ -144,11 +168,7 @@ describe('table and Pipedrive connectors', () => {
 
   it('updates the matching Google Sheets row in place, keeping the cells the step does not name', async () => {
     const n = sink.requests.length;
-    const result = await googleSheetsRow(deps(), {
-      token: 'gs-token',
-      baseUrl: `${sink.url}/gs`,
-      document: 'sheet-123',
-      table: 'Leads',
+    const result = await sheetRow({
       operation: 'upsert',
       matchOn: 'Email',
       columns: { Email: 'ann@example.com', Stage: 'qualified' },
@@ -165,35 +185,17 @@ describe('table and Pipedrive connectors', () => {
 
   it('writes the header of an empty sheet first, and refuses a column the header lacks', async () => {
     const n = sink.requests.length;
-    await googleSheetsRow(deps(), {
-      token: 't',
-      baseUrl: `${sink.url}/gs`,
-      document: 's',
-      table: 'Empty',
-      operation: 'append',
-      columns: { Email: 'a@example.com' },
-    });
+    await sheetRow({ table: 'Empty', operation: 'append', columns: { Email: 'a@example.com' } });
     const header = since(n).find((r) => r.method === 'PUT');
     assert.deepEqual(JSON.parse(header?.body ?? '').values, [['Email']]);
     await assert.rejects(
-      googleSheetsRow(deps(), {
-        token: 't',
-        baseUrl: `${sink.url}/gs`,
-        document: 's',
-        table: 'Leads',
-        operation: 'append',
-        columns: { Phone: '1' },
-      }),
+      sheetRow({ operation: 'append', columns: { Phone: '1' } }),
       (e: OutboundError) => !e.retryable && /no column "Phone"/.test(e.message),
     );
   });
 
   it('looks rows up by column as header → cell objects', async () => {
-    const result = await googleSheetsRow(deps(), {
-      token: 't',
-      baseUrl: `${sink.url}/gs`,
-      document: 's',
-      table: 'Leads',
+    const result = await sheetRow({
       operation: 'lookup',
       matchOn: 'Email',
       columns: { Email: 'ann@example.com' },
@@ -203,10 +205,7 @@ describe('table and Pipedrive connectors', () => {
 
   it('upserts an Airtable record with performUpsert and searches with filterByFormula', async () => {
     const n = sink.requests.length;
-    const written = await airtableRow(deps(), {
-      token: 'pat-1',
-      baseUrl: `${sink.url}/at`,
-      document: 'appBase1',
+    const written = await airtableRecord({
       table: 'Leads table',
       operation: 'upsert',
       matchOn: 'Email',
@@ -223,11 +222,7 @@ describe('table and Pipedrive connectors', () => {
     });
     assert.deepEqual(written.summary, { table: 'airtable', name: 'Leads table', id: 'rec2', created: true });
 
-    const found = await airtableRow(deps(), {
-      token: 'pat-1',
-      baseUrl: `${sink.url}/at`,
-      document: 'appBase1',
-      table: 'Leads',
+    const found = await airtableRecord({
       operation: 'lookup',
       matchOn: 'Email',
       columns: { Email: 'say "hi"' },
@@ -240,11 +235,9 @@ describe('table and Pipedrive connectors', () => {
 
   it('Pipedrive: finds the person by e-mail, creates one when absent, then the lead for that person', async () => {
     const n = sink.requests.length;
-    const lead = await upsertPipedriveRecord(deps(), {
-      token: 'pd-token',
-      baseUrl: `${sink.url}/pd`,
-      object: 'lead',
-      record: { email: 'new@example.com', properties: { name: 'Nia', title: 'Website lead' } },
+    const lead = await pipedrive('lead', {
+      email: 'new@example.com',
+      properties: { name: 'Nia', title: 'Website lead' },
     });
     const [search, person, created] = since(n);
     assert.equal(search?.method, 'GET');
@@ -271,11 +264,9 @@ describe('table and Pipedrive connectors', () => {
     });
 
     const m = sink.requests.length;
-    const known = await upsertPipedriveRecord(deps(), {
-      token: 'pd-token',
-      baseUrl: `${sink.url}/pd`,
-      object: 'contact',
-      record: { email: 'known@example.com', properties: { name: 'Kai', phone: '+1 555' } },
+    const known = await pipedrive('contact', {
+      email: 'known@example.com',
+      properties: { name: 'Kai', phone: '+1 555' },
     });
     const update = since(m)[1];
     assert.equal(update?.method, 'PUT');
@@ -284,12 +275,7 @@ describe('table and Pipedrive connectors', () => {
     assert.equal(known.summary.created, false);
 
     const k = sink.requests.length;
-    await upsertPipedriveRecord(deps(), {
-      token: 'pd-token',
-      baseUrl: `${sink.url}/pd`,
-      object: 'note',
-      record: { email: 'known@example.com', properties: { content: 'Asked for a demo' } },
-    });
+    await pipedrive('note', { email: 'known@example.com', properties: { content: 'Asked for a demo' } });
     const note = since(k).at(-1);
     assert.equal(note?.url, '/pd/v1/notes');
     assert.deepEqual(JSON.parse(note?.body ?? ''), { content: 'Asked for a demo', person_id: 7 });
@@ -297,11 +283,7 @@ describe('table and Pipedrive connectors', () => {
 
   it('a keyed Airtable append is an upsert merged on the key field', async () => {
     const n = sink.requests.length;
-    const written = await airtableRow(deps(), {
-      token: 'pat-1',
-      baseUrl: `${sink.url}/at`,
-      document: 'appBase1',
-      table: 'Leads',
+    const written = await airtableRecord({
       operation: 'append',
       columns: { Email: 'bob@example.com' },
       idempotency: { key: 'run-1:row', column: 'leadloop_key' },
