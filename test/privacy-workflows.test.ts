@@ -17,6 +17,7 @@ import {
   prepareWorkspace,
   runWhen,
   submitLeadForId,
+  wakeWaitingSteps,
   withdrawThroughPreferenceLink,
 } from './support/workflow-fixtures.ts';
 
@@ -146,21 +147,7 @@ for (const dialect of DIALECTS) {
       inWorkspace(ws.workspaceId, () => runWhen(runtime, ws, runId, (run) => run.status === 'completed'));
     /** The hour's pause is a due job row and the step's wake time: bring both forward instead of waiting an hour. */
     const wakeUp = async (runId: string) => {
-      await inWorkspace(ws.workspaceId, async () => {
-        await runtime.inspect
-          .updateTable('workflow_steps')
-          .set({ wake_at: Date.now() })
-          .where('run_id', '=', runId)
-          .where('status', '=', 'waiting')
-          .execute();
-        await runtime.inspect
-          .updateTable('jobs')
-          .set({ run_at: Date.now() })
-          .where('name', '=', 'workflow.step')
-          .where('payload', 'like', `%${runId}%`)
-          .where('status', '=', 'queued')
-          .execute();
-      });
+      await inWorkspace(ws.workspaceId, () => wakeWaitingSteps(runtime, runId));
       runtime.queue.notify();
       return completed(runId);
     };

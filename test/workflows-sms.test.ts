@@ -104,30 +104,23 @@ describe('SMS through Twilio’s REST shape', () => {
   });
 
   it('a rejected number is a permanent failure naming Twilio’s error; a 503 is retryable', async () => {
-    await assert.rejects(
+    const text = (baseUrl: string, to: string) =>
       sendTwilioMessage(deps, {
-        account: { ...ACCOUNT, baseUrl: sink.url },
+        account: { ...ACCOUNT, baseUrl },
         channel: 'sms',
-        to: '+15005550001',
+        to,
         text: 'x',
         idempotencyKey: 'k',
-      }),
+      });
+    await assert.rejects(
+      text(sink.url, '+15005550001'),
       (error: OutboundError) => error.retryable === false && /21211/.test(error.message),
     );
     const down = await startHttpSink((_r, res) => {
       res.writeHead(503);
       res.end('busy');
     });
-    await assert.rejects(
-      sendTwilioMessage(deps, {
-        account: { ...ACCOUNT, baseUrl: down.url },
-        channel: 'sms',
-        to: '+442079460000',
-        text: 'x',
-        idempotencyKey: 'k',
-      }),
-      (error: OutboundError) => error.retryable === true,
-    );
+    await assert.rejects(text(down.url, '+442079460000'), (error: OutboundError) => error.retryable === true);
     await down.close();
   });
 });

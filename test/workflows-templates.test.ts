@@ -6,7 +6,12 @@ import { call } from './support/http.ts';
 import { eventually, startAppWithWorkspace, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { mailHeader, type SmtpSink, startSmtpSink } from './support/sinks.ts';
 import { defineWorkflow } from './support/workflow-definition.ts';
-import { createActiveWorkflow, prepareWorkspace, submitLeadForId } from './support/workflow-fixtures.ts';
+import {
+  createActiveWorkflow,
+  prepareWorkspace,
+  submitLeadForId,
+  wakeWaitingSteps,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -116,17 +121,7 @@ describe('message templates (SQLite)', () => {
       return runIds.every((id) => waiting.some((w) => w.run_id === id)) ? true : undefined;
     });
     // Bring the hour's timers forward instead of waiting.
-    await runtime.inspect
-      .updateTable('workflow_steps')
-      .set({ wake_at: Date.now() })
-      .where('status', '=', 'waiting')
-      .execute();
-    await runtime.inspect
-      .updateTable('jobs')
-      .set({ run_at: Date.now() })
-      .where('name', '=', 'workflow.step')
-      .where('status', '=', 'queued')
-      .execute();
+    await wakeWaitingSteps(runtime);
     runtime.queue.notify();
     await eventually(async () => (smtp.messages.length >= 3 ? true : undefined), 30_000);
     const subjectTo = (email: string) =>

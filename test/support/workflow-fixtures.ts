@@ -205,3 +205,24 @@ export async function withdrawThroughPreferenceLink(
   });
   assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
 }
+
+/**
+ * Brings waiting workflow timers forward instead of waiting them out: the waiting steps' wake time
+ * and their queued job rows become now (only the run's, when `runId` is given). The caller then
+ * tells the queue (`runtime.queue.notify()`).
+ */
+export async function wakeWaitingSteps(runtime: TestRuntime, runId?: string): Promise<void> {
+  await runtime.inspect
+    .updateTable('workflow_steps')
+    .set({ wake_at: Date.now() })
+    .$if(runId !== undefined, (q) => q.where('run_id', '=', runId as string))
+    .where('status', '=', 'waiting')
+    .execute();
+  await runtime.inspect
+    .updateTable('jobs')
+    .set({ run_at: Date.now() })
+    .where('name', '=', 'workflow.step')
+    .$if(runId !== undefined, (q) => q.where('payload', 'like', `%${runId}%`))
+    .where('status', '=', 'queued')
+    .execute();
+}
