@@ -15,7 +15,6 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +25,14 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
 import { createRuntime } from '../src/main/runtime.ts';
-import { benchLeadBody, countAllocations, printTable, startArgs, writeResult } from './support.ts';
+import {
+  benchWebhookSigner,
+  countAllocations,
+  printTable,
+  type SignedWebhook,
+  startArgs,
+  writeResult,
+} from './support.ts';
 
 // The heap flags of `npm start` (the young generation's size sets how often, and how much, the
 // collector copies): run again under them unless this process already is the measured one.
@@ -68,30 +74,11 @@ for (const mode of MODES)
 /** In flight at once, as bench:ingest's open loop keeps at most 64 on the wire. */
 const CONCURRENCY = 64;
 
-interface Signed {
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** bench/ingest.ts's signer: the same bodies, ids and Standard Webhooks signature. */
-function sign(secret: string, from: number, count: number): Signed[] {
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+/** bench/ingest.ts's requests: the same bodies, ids and Standard Webhooks signature. */
+function sign(secret: string, from: number, count: number): SignedWebhook[] {
+  const signed = benchWebhookSigner(secret);
   const timestamp = Math.floor(Date.now() / 1000);
-  return Array.from({ length: count }, (_, i) => {
-    const n = from + i;
-    const body = benchLeadBody(n);
-    const id = `msg_bench_${process.pid}_${n}`;
-    const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-    return {
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': `v1,${signature}`,
-      },
-    };
-  });
+  return Array.from({ length: count }, (_, i) => signed(from + i, timestamp));
 }
 
 const cpuMicros = () => {
@@ -101,10 +88,10 @@ const cpuMicros = () => {
 
 const hrMicros = () => Number(process.hrtime.bigint() / 1000n);
 
-type Send = (request: Signed) => Promise<number>;
+type Send = (request: SignedWebhook) => Promise<number>;
 
 /** Sends every request, CONCURRENCY at a time; throws on any answer but 202. */
-async function sendAll(send: Send, requests: Signed[]): Promise<void> {
+async function sendAll(send: Send, requests: SignedWebhook[]): Promise<void> {
   for (let i = 0; i < requests.length; i += CONCURRENCY) {
     const statuses = await Promise.all(requests.slice(i, i + CONCURRENCY).map(send));
     const bad = statuses.find((s) => s !== 202);

@@ -19,7 +19,6 @@
  * Usage: node bench/ingest.ts [--duration 20] [--connections 64] [--rate 3000] [--runs saturation,rated]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
 import { openLoop } from './open-loop.ts';
-import { benchLeadBody, peakRssMiB, printTable, startArgs, writeResult } from './support.ts';
+import { benchWebhookSigner, peakRssMiB, printTable, startArgs, writeResult } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -87,26 +86,13 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; demo
   return { child, demo };
 }
 
+/** Each request the next lead of the mix, signed at the time it is sent. */
 function signer(secret: string) {
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const signed = benchWebhookSigner(secret);
   let n = 0;
   return (request: Request): Request => {
     n++;
-    const body = benchLeadBody(n);
-    const id = `msg_bench_${process.pid}_${n}`;
-    const timestamp = Math.floor(Date.now() / 1000);
-    const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-    return {
-      ...request,
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': `v1,${signature}`,
-      },
-    };
+    return { ...request, method: 'POST', ...signed(n, Math.floor(Date.now() / 1000)) };
   };
 }
 

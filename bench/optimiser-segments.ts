@@ -30,6 +30,7 @@ import {
   type Scenario,
 } from '../src/optimiser/simulator/scenarios.ts';
 import { summarise } from '../src/optimiser/simulator/summary.ts';
+import { bankMarketingCsv } from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -40,12 +41,7 @@ const { values } = parseArgs({
     'only-live': { type: 'boolean', default: false },
   },
 });
-const dataPath =
-  values.data ??
-  [join(here, '..', '..', 'shared'), join(here, '..', '..', '..', 'shared')]
-    .map((dir) => join(dir, 'data', 'bank-marketing', 'bank-additional-full.csv'))
-    .find((path) => existsSync(path));
-if (!dataPath) throw new Error('bank-additional-full.csv not found; pass --data');
+const dataPath = bankMarketingCsv(values.data);
 const material = prepareBankMaterial(parseBankCsv(readFileSync(dataPath, 'utf8')));
 const tuned = JSON.parse(readFileSync(join(here, 'results', 'optimiser.json'), 'utf8')).tuned
   .params as LoopParams;

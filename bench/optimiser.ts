@@ -35,6 +35,7 @@ import { type ModelHealthScenario, simulateModelHealth } from '../src/optimiser/
 import { type CellCall, type CellPolicy, simulatePooled } from '../src/optimiser/simulator/pooled-world.ts';
 import { simulateSplits } from '../src/optimiser/simulator/split-sim.ts';
 import { type ReplyScenario, simulateReplies } from '../src/optimiser/simulator/workflow-replies.ts';
+import { bankMarketingCsv } from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -48,14 +49,7 @@ const { values } = parseArgs({
     'only-replies': { type: 'boolean', default: false },
   },
 });
-// ../shared/data relative to the repository; a worktree one level deeper finds it one more level up.
-const dataPath =
-  values.data ??
-  [join(here, '..', '..', 'shared'), join(here, '..', '..', '..', 'shared')]
-    .map((dir) => join(dir, 'data', 'bank-marketing', 'bank-additional-full.csv'))
-    .find((path) => existsSync(path));
-if (!dataPath)
-  throw new Error('bank-additional-full.csv not found under ../shared/data/bank-marketing; pass --data');
+const dataPath = bankMarketingCsv(values.data);
 const started = Date.now();
 const csv = readFileSync(dataPath, 'utf8');
 const resultPath = join(here, 'results', 'optimiser.json');

@@ -1,7 +1,24 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * The bank-marketing CSV the optimiser benchmarks replay: `given` (their --data), else
+ * ../shared/data/bank-marketing beside the repository (a worktree one level deeper finds it one more
+ * level up).
+ */
+export function bankMarketingCsv(given: string | undefined): string {
+  const found =
+    given ??
+    [join(import.meta.dirname, '..', '..', 'shared'), join(import.meta.dirname, '..', '..', '..', 'shared')]
+      .map((dir) => join(dir, 'data', 'bank-marketing', 'bank-additional-full.csv'))
+      .find((path) => existsSync(path));
+  if (!found)
+    throw new Error('bank-additional-full.csv not found under ../shared/data/bank-marketing; pass --data');
+  return found;
+}
 
 /** Where every benchmark writes its JSON. */
 export const RESULTS_DIR = join(import.meta.dirname, 'results');
@@ -80,6 +97,34 @@ export function benchLeadBody(n: number): string {
     source: SOURCES[n % SOURCES.length],
     attributes: { employees: (n * 37) % 5000 },
   });
+}
+
+/** A webhook as a client sends it: the JSON body and the Standard Webhooks headers. */
+export interface SignedWebhook {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Signs the benchmarks' leads for a workspace's `whsec_` secret (Standard Webhooks): the n-th lead
+ * of the mix (`benchLeadBody`) with webhook id `msg_bench_<pid>_<n>` and the given Unix timestamp.
+ */
+export function benchWebhookSigner(secret: string): (n: number, timestamp: number) => SignedWebhook {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  return (n, timestamp) => {
+    const body = benchLeadBody(n);
+    const id = `msg_bench_${process.pid}_${n}`;
+    const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': `v1,${signature}`,
+      },
+    };
+  };
 }
 
 interface ProfileNode {

@@ -111,21 +111,21 @@ for (const dialect of DIALECTS) {
     });
 
     it('keeps verifying the previous secret during a rotation overlap, and stops with no overlap', async () => {
-      const rotated = await app.runtime.tenants.rotateSecret({
-        workspaceId: ws.workspaceId,
-        overlapSeconds: 3600,
-        actor: { type: 'system', id: 'test' },
-      });
-      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 202);
-      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, rotated.secret, lead)).status, 202);
-      const again = await app.runtime.tenants.rotateSecret({
-        workspaceId: ws.workspaceId,
-        overlapSeconds: 0,
-        actor: { type: 'system', id: 'test' },
-      });
-      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, rotated.secret, lead)).status, 401);
-      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, ws.webhookSecret, lead)).status, 401);
-      assert.equal((await sendWebhook(app.http.app, ws.workspaceId, again.secret, lead)).status, 202);
+      const rotate = (overlapSeconds: number) =>
+        app.runtime.tenants.rotateSecret({
+          workspaceId: ws.workspaceId,
+          overlapSeconds,
+          actor: { type: 'system', id: 'test' },
+        });
+      const statusWith = async (secret: string) =>
+        (await sendWebhook(app.http.app, ws.workspaceId, secret, lead)).status;
+      const rotated = await rotate(3600);
+      assert.equal(await statusWith(ws.webhookSecret), 202);
+      assert.equal(await statusWith(rotated.secret), 202);
+      const again = await rotate(0);
+      assert.equal(await statusWith(rotated.secret), 401);
+      assert.equal(await statusWith(ws.webhookSecret), 401);
+      assert.equal(await statusWith(again.secret), 202);
       ws.webhookSecret = again.secret;
     });
 

@@ -86,6 +86,12 @@ const isPhrasing = (request: Recorded) => request.body.stream === true;
 
 const MARK = 'Happily:';
 
+/** Reads a server-sent event stream's body as text. */
+const textReader = (response: Response) =>
+  (response.body as ReadableStream<Uint8Array>)
+    .pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>)
+    .getReader();
+
 for (const provider of PROVIDERS) {
   describe(`chat replies through a real provider (${provider.name} protocol, local server)`, () => {
     let server: ProtocolServer;
@@ -100,6 +106,21 @@ for (const provider of PROVIDERS) {
     let slots: Record<string, unknown> = {};
 
     const reword = (request: Recorded) => ({ sse: provider.stream([`${MARK} `, draftOf(request)]) });
+    /**
+     * Holds the next worded reply after its first word until the returned function is called, so a
+     * test can look at the stream mid-reply; the replies after it are reworded at once.
+     */
+    const holdFirstReply = () => {
+      const { promise: gate, resolve: release } = Promise.withResolvers<void>();
+      let held = false;
+      phrasing = (request) => {
+        if (held) return reword(request);
+        held = true;
+        const [first, ...rest] = draftOf(request).split(' ');
+        return { sse: provider.stream([`${MARK} `, `${first} `, { until: gate }, rest.join(' ')]) };
+      };
+      return release;
+    };
 
     before(async () => {
       server = await startProtocolServer();
@@ -242,16 +263,7 @@ for (const provider of PROVIDERS) {
 
     it('streams a reply to the widget word by word while the model writes it, and saves it once', async () => {
       const sessionId = (await start()).body.sessionId as string;
-      const { promise: gate, resolve: release } = Promise.withResolvers<void>();
-      let held = false;
-      phrasing = (request) => {
-        if (held) return reword(request);
-        held = true;
-        const words = draftOf(request).split(' ');
-        return {
-          sse: provider.stream([`${MARK} `, `${words[0]} `, { until: gate }, words.slice(1).join(' ')]),
-        };
-      };
+      const release = holdFirstReply();
       const response = await fetch(`${base}/v1/chat/sessions/${sessionId}/messages`, {
         method: 'POST',
         headers: {
@@ -263,9 +275,7 @@ for (const provider of PROVIDERS) {
       });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-      const reader = (response.body as ReadableStream<Uint8Array>)
-        .pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>)
-        .getReader();
+      const reader = textReader(response);
       let received = '';
       while (!received.includes('event: delta')) {
         const { value, done } = await reader.read();
@@ -305,21 +315,12 @@ for (const provider of PROVIDERS) {
 
     it('shows the reply on the conversation’s live stream as message.delta events, then as the message', async () => {
       const sessionId = (await start()).body.sessionId as string;
-      const { promise: gate, resolve: release } = Promise.withResolvers<void>();
-      let held = false;
-      phrasing = (request) => {
-        if (held) return reword(request);
-        held = true;
-        const [first, ...rest] = draftOf(request).split(' ');
-        return { sse: provider.stream([`${MARK} `, `${first} `, { until: gate }, rest.join(' ')]) };
-      };
+      const release = holdFirstReply();
       const live = await fetch(`${base}/v1/chat/sessions/${sessionId}/stream`, {
         headers: { 'x-widget-key': widgetKey, accept: 'text/event-stream' },
       });
       assert.equal(live.status, 200);
-      const reader = (live.body as ReadableStream<Uint8Array>)
-        .pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>)
-        .getReader();
+      const reader = textReader(live);
       let received = '';
       const readUntil = async (pattern: RegExp) => {
         while (!pattern.test(received)) {

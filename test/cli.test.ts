@@ -6,31 +6,29 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { useTempDir } from './support/app.ts';
-import { cliWorkspace, spawnCli } from './support/cli.ts';
+import { cliIn, cliWorkspace, spawnCli } from './support/cli.ts';
 import { exited, startServerProcess } from './support/server-process.ts';
 
 const root = join(import.meta.dirname, '..');
-const cli = spawnCli;
 
 describe('leadloop CLI (SQLite)', () => {
   const data = useTempDir('leadloop-cli-');
+  const cli = cliIn(data);
   /** `leadloop import <csv> --workspace <id> --json` on the suite's data directory. */
   const importJson = (csv: string, workspaceId: string) =>
-    cli(['import', csv, '--workspace', workspaceId, '--data-dir', data.path, '--json']);
+    cli(['import', csv, '--workspace', workspaceId, '--json']);
+  /** Creates a workspace, writes `lines` to a CSV file in the data directory and imports it with --json. */
+  const importRows = (workspaceName: string, fileName: string, lines: string[]) => {
+    const created = cliWorkspace(data.path, workspaceName);
+    const csv = join(data.path, fileName);
+    writeFileSync(csv, lines.join('\n'));
+    return { created, csv, result: importJson(csv, created.workspaceId) };
+  };
 
   it('creates a workspace with --json beside a running server on the same data', async () => {
     const { child: server, url } = await startServerProcess(data.path);
     try {
-      const created = cli([
-        'workspace',
-        'create',
-        'Sales EU',
-        '--org',
-        'Acme',
-        '--data-dir',
-        data.path,
-        '--json',
-      ]);
+      const created = cli(['workspace', 'create', 'Sales EU', '--org', 'Acme', '--json']);
       assert.equal(created.status, 0, created.stderr);
       const out = JSON.parse(created.stdout) as Record<string, string>;
       assert.deepEqual(Object.keys(out).sort(), [
@@ -53,20 +51,14 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('imports a CSV through the pipeline and reports accepted, merged and rejected rows with reasons', () => {
-    const created = cliWorkspace(data.path, 'Importers');
-    const csv = join(data.path, 'leads.csv');
-    writeFileSync(
-      csv,
-      [
-        'Email;First Name;Last Name;Job Title;Company;Country;Phone;Employees;utm_source',
-        'ada@engines.example.com;Ada;Lovelace;CTO;Engines;GB;+44 20 7946 0958;120;newsletter',
-        'grace@navy.example.org;Grace;Hopper;Director;Navy;US;;5000;',
-        'ADA@engines.example.com;Ada;King;Chief Technology Officer;Engines;GB;;;',
-        'not-an-email;Bad;Row;;;;;;',
-        ';No;Contact;;;;;;',
-      ].join('\n'),
-    );
-    const result = importJson(csv, created.workspaceId);
+    const { created, csv, result } = importRows('Importers', 'leads.csv', [
+      'Email;First Name;Last Name;Job Title;Company;Country;Phone;Employees;utm_source',
+      'ada@engines.example.com;Ada;Lovelace;CTO;Engines;GB;+44 20 7946 0958;120;newsletter',
+      'grace@navy.example.org;Grace;Hopper;Director;Navy;US;;5000;',
+      'ADA@engines.example.com;Ada;King;Chief Technology Officer;Engines;GB;;;',
+      'not-an-email;Bad;Row;;;;;;',
+      ';No;Contact;;;;;;',
+    ]);
     assert.equal(result.status, 1, 'rejected rows make the exit code non-zero');
     const summary = JSON.parse(result.stdout) as {
       rows: number;
@@ -106,19 +98,13 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('records the consent columns of an import in the consent ledger (method import) and names a bad consent cell', () => {
-    const created = cliWorkspace(data.path, 'Consenting');
-    const csv = join(data.path, 'consent.csv');
-    writeFileSync(
-      csv,
-      [
-        'email,consent,consent_version,consent_date',
-        'opted@in.example.com,email_marketing|sales_contact,notice-2026-10,2026-10-01',
-        'yes@no.example.com,yes,notice-2026-10,2026-10-01',
-        'undated@in.example.com,email_marketing,notice-2026-10,',
-        'plain@row.example.com,,,',
-      ].join('\n'),
-    );
-    const result = importJson(csv, created.workspaceId);
+    const { created, result } = importRows('Consenting', 'consent.csv', [
+      'email,consent,consent_version,consent_date',
+      'opted@in.example.com,email_marketing|sales_contact,notice-2026-10,2026-10-01',
+      'yes@no.example.com,yes,notice-2026-10,2026-10-01',
+      'undated@in.example.com,email_marketing,notice-2026-10,',
+      'plain@row.example.com,,,',
+    ]);
     assert.equal(result.status, 1, result.stderr);
     const summary = JSON.parse(result.stdout) as {
       accepted: number;
@@ -161,7 +147,7 @@ describe('leadloop CLI (SQLite)', () => {
       csv,
       `email,company\n${Array.from({ length: 50 }, (_, i) => `p${i}@corp${i}.example.com,Corp ${i}`).join('\n')}\n`,
     );
-    const result = cli(['import', csv, '--workspace', created.workspaceId, '--data-dir', data.path]);
+    const result = cli(['import', csv, '--workspace', created.workspaceId]);
     assert.equal(result.status, 0, result.stderr);
     // Each phase counts the rows once: 50 rows are never shown as 100.
     assert.match(result.stderr, /processing \[=+\] 50\/50 rows/);
@@ -170,7 +156,7 @@ describe('leadloop CLI (SQLite)', () => {
   });
 
   it('verifies the audit trail and names an edited, a deleted and a reordered entry', () => {
-    const intact = cli(['audit', 'verify', '--data-dir', data.path]);
+    const intact = cli(['audit', 'verify']);
     assert.equal(intact.status, 0, intact.stdout + intact.stderr);
     assert.match(intact.stdout, /audit trail intact: \d+ entries/);
 
@@ -181,7 +167,7 @@ describe('leadloop CLI (SQLite)', () => {
         .get() as { workspace_id: string }
     ).workspace_id;
     db.prepare("update audit_log set reason = 'nothing to see' where workspace_id = ? and seq = 2").run(ws);
-    let result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', data.path]);
+    let result = cli(['audit', 'verify', '--workspace', ws, '--json']);
     assert.equal(result.status, 3);
     let problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
     assert.deepEqual(
@@ -190,7 +176,7 @@ describe('leadloop CLI (SQLite)', () => {
     );
 
     db.prepare('delete from audit_log where workspace_id = ? and seq = 2').run(ws);
-    result = cli(['audit', 'verify', '--workspace', ws, '--json', '--data-dir', data.path]);
+    result = cli(['audit', 'verify', '--workspace', ws, '--json']);
     problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
     assert.deepEqual(
       problems.map((p) => p.kind),
@@ -202,17 +188,13 @@ describe('leadloop CLI (SQLite)', () => {
     // A fresh workspace with three entries (creation, two keys); then swap entries 2 and 3.
     const fresh = cliWorkspace(data.path, 'Reorder');
     for (const scope of ['read', 'ingest'])
-      assert.equal(
-        cli(['key', 'create', '--workspace', fresh.workspaceId, '--scope', scope, '--data-dir', data.path])
-          .status,
-        0,
-      );
+      assert.equal(cli(['key', 'create', '--workspace', fresh.workspaceId, '--scope', scope]).status, 0);
     const db2 = new DatabaseSync(join(data.path, 'leadloop.db'));
     db2.prepare('update audit_log set seq = -1 where workspace_id = ? and seq = 2').run(fresh.workspaceId);
     db2.prepare('update audit_log set seq = 2 where workspace_id = ? and seq = 3').run(fresh.workspaceId);
     db2.prepare('update audit_log set seq = 3 where workspace_id = ? and seq = -1').run(fresh.workspaceId);
     db2.close();
-    result = cli(['audit', 'verify', '--workspace', fresh.workspaceId, '--json', '--data-dir', data.path]);
+    result = cli(['audit', 'verify', '--workspace', fresh.workspaceId, '--json']);
     assert.equal(result.status, 3);
     problems = (JSON.parse(result.stdout) as { problems: { seq: number; kind: string }[] }).problems;
     assert.ok(
@@ -223,20 +205,11 @@ describe('leadloop CLI (SQLite)', () => {
 
   it('writes a signed checkpoint, and verify against it names a truncation since', () => {
     const file = join(data.path, 'audit-checkpoint.json');
-    const written = cli(['audit', 'checkpoint', '--out', file, '--data-dir', data.path]);
+    const written = cli(['audit', 'checkpoint', '--out', file]);
     assert.equal(written.status, 0, written.stdout + written.stderr);
     const fresh = cliWorkspace(data.path, 'Checkpointed');
-    assert.equal(cli(['audit', 'checkpoint', '--out', file, '--data-dir', data.path]).status, 0);
-    const clean = cli([
-      'audit',
-      'verify',
-      '--workspace',
-      fresh.workspaceId,
-      '--checkpoint',
-      file,
-      '--data-dir',
-      data.path,
-    ]);
+    assert.equal(cli(['audit', 'checkpoint', '--out', file]).status, 0);
+    const clean = cli(['audit', 'verify', '--workspace', fresh.workspaceId, '--checkpoint', file]);
     assert.equal(clean.status, 0, clean.stdout + clean.stderr);
     const db = new DatabaseSync(join(data.path, 'leadloop.db'));
     db.prepare('delete from audit_log where workspace_id = ?').run(fresh.workspaceId);
@@ -247,7 +220,7 @@ describe('leadloop CLI (SQLite)', () => {
     db.prepare('delete from workspaces where id = ?').run(fresh.workspaceId);
     db.close();
     // Gone from the directory, the heads and the log: only the checkpoint still knows it.
-    const result = cli(['audit', 'verify', '--checkpoint', file, '--json', '--data-dir', data.path]);
+    const result = cli(['audit', 'verify', '--checkpoint', file, '--json']);
     assert.equal(result.status, 3, result.stdout + result.stderr);
     const problems = (JSON.parse(result.stdout) as { problems: { workspaceId: string; kind: string }[] })
       .problems;
@@ -264,7 +237,7 @@ describe('leadloop CLI (SQLite)', () => {
       "insert into jobs (id, workspace_id, name, payload, status, attempts, max_attempts, run_at, created_at, updated_at, last_error) values ('job_DEAD1', ?, 'lead.process', '{\"eventId\":\"evt_x\"}', 'dead', 8, 8, 0, 0, 0, 'gave up')",
     ).run(ws);
     db.close();
-    const dead = cli(['jobs', 'dead', '--json', '--data-dir', data.path]);
+    const dead = cli(['jobs', 'dead', '--json']);
     assert.equal(dead.status, 0, dead.stderr);
     assert.deepEqual(
       (JSON.parse(dead.stdout) as { items: { id: string; lastError: string }[] }).items.map((j) => [
@@ -273,34 +246,18 @@ describe('leadloop CLI (SQLite)', () => {
       ]),
       [['job_DEAD1', 'gave up']],
     );
-    const replay = cli(['jobs', 'replay', '--id', 'job_DEAD1', '--json', '--data-dir', data.path]);
+    const replay = cli(['jobs', 'replay', '--id', 'job_DEAD1', '--json']);
     assert.deepEqual(JSON.parse(replay.stdout), { replayed: 1 });
-    assert.deepEqual(
-      (JSON.parse(cli(['jobs', 'dead', '--json', '--data-dir', data.path]).stdout) as { items: unknown[] })
-        .items,
-      [],
-    );
+    assert.deepEqual((JSON.parse(cli(['jobs', 'dead', '--json']).stdout) as { items: unknown[] }).items, []);
   });
 
   it('lists and revokes API keys, and refuses to revoke the last admin key (exit code, reason)', () => {
-    const created = cli(['workspace', 'create', 'Keys', '--data-dir', data.path, '--json']);
+    const created = cli(['workspace', 'create', 'Keys', '--json']);
     assert.equal(created.status, 0, created.stderr);
     const ws = (JSON.parse(created.stdout) as { workspaceId: string }).workspaceId;
-    const made = cli([
-      'key',
-      'create',
-      '--workspace',
-      ws,
-      '--scope',
-      'ingest',
-      '--label',
-      'forms',
-      '--data-dir',
-      data.path,
-      '--json',
-    ]);
+    const made = cli(['key', 'create', '--workspace', ws, '--scope', 'ingest', '--label', 'forms', '--json']);
     const ingest = JSON.parse(made.stdout) as { id: string };
-    const listed = cli(['key', 'list', '--workspace', ws, '--data-dir', data.path, '--json']);
+    const listed = cli(['key', 'list', '--workspace', ws, '--json']);
     assert.equal(listed.status, 0, listed.stderr);
     const keys = (JSON.parse(listed.stdout) as { items: { id: string; scope: string; createdBy: string }[] })
       .items;
@@ -311,24 +268,24 @@ describe('leadloop CLI (SQLite)', () => {
         ['ingest', 'cli'],
       ],
     );
-    const revoked = cli(['key', 'revoke', ingest.id, '--workspace', ws, '--data-dir', data.path]);
+    const revoked = cli(['key', 'revoke', ingest.id, '--workspace', ws]);
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.match(revoked.stdout, new RegExp(`key ${ingest.id} revoked at `));
-    const human = cli(['key', 'list', '--workspace', ws, '--data-dir', data.path]).stdout;
+    const human = cli(['key', 'list', '--workspace', ws]).stdout;
     assert.match(human, new RegExp(`${ingest.id} ingest revoked`));
-    const last = cli(['key', 'revoke', keys[0]?.id as string, '--workspace', ws, '--data-dir', data.path]);
+    const last = cli(['key', 'revoke', keys[0]?.id as string, '--workspace', ws]);
     assert.notEqual(last.status, 0);
     assert.match(last.stderr, /no admin key and no console admin/);
   });
 
   it('explains bad usage and bad configuration instead of a stack trace', () => {
-    const unknown = cli(['frobnicate']);
+    const unknown = spawnCli(['frobnicate']);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
-    const badPort = cli(['migrate', '--data-dir', data.path], { PORT: 'eighty' });
+    const badPort = cli(['migrate'], { PORT: 'eighty' });
     assert.equal(badPort.status, 2);
     assert.match(badPort.stderr, /PORT="eighty"/);
-    const badDb = cli(['migrate'], { DATABASE_URL: 'mysql://nope' });
+    const badDb = spawnCli(['migrate'], { DATABASE_URL: 'mysql://nope' });
     assert.match(badDb.stderr, /DATABASE_URL.*postgres/);
     assert.ok(readFileSync(join(root, 'package.json'), 'utf8').includes('"leadloop"'));
   });

@@ -1,30 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { cliWorkspace, spawnCli } from './support/cli.ts';
-
-const cli = (args: string[]) => spawnCli(args, { LEADLOOP_MASTER_KEY: '' });
+import { before, describe, it } from 'node:test';
+import { useTempDir } from './support/app.ts';
+import { cliIn, cliWorkspace } from './support/cli.ts';
 
 describe('leadloop privacy (CLI)', () => {
-  let dataDir = '';
+  const data = useTempDir('leadloop-privacy-cli-');
+  const cli = cliIn(data, { LEADLOOP_MASTER_KEY: '' });
   let workspaceId = '';
   before(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-privacy-cli-'));
-    workspaceId = cliWorkspace(dataDir, 'Privacy').workspaceId;
-    const csv = join(dataDir, 'leads.csv');
+    workspaceId = cliWorkspace(data.path, 'Privacy').workspaceId;
+    const csv = join(data.path, 'leads.csv');
     writeFileSync(
       csv,
       'email,name,company\nann.erase@cli.example,Ann Erase,Erase Corp\nbob.keep@cli.example,Bob Keep,Keep Corp\n',
     );
-    const imported = cli(['import', csv, '--workspace', workspaceId, '--data-dir', dataDir, '--json']);
+    const imported = cli(['import', csv, '--workspace', workspaceId, '--json']);
     assert.equal(imported.status, 0, imported.stderr);
   });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('files an access request, exports the bundle to a private file, erases, and lists both', () => {
-    const out = join(dataDir, 'ann.json');
+    const out = join(data.path, 'ann.json');
     const exported = cli([
       'privacy',
       'export',
@@ -34,15 +31,13 @@ describe('leadloop privacy (CLI)', () => {
       'Ann.Erase@cli.example',
       '--out',
       out,
-      '--data-dir',
-      dataDir,
     ]);
     assert.equal(exported.status, 0, exported.stderr);
     const bundle = JSON.parse(readFileSync(out, 'utf8')) as { tables: Record<string, { email?: string }[]> };
     assert.equal(bundle.tables.leads?.[0]?.email, 'ann.erase@cli.example');
     assert.equal(statSync(out).mode & 0o077, 0, 'the export file is readable by its owner only');
     assert.ok(
-      statSync(join(dataDir, 'master.key')).isFile(),
+      statSync(join(data.path, 'master.key')).isFile(),
       'a master key file was created in the data directory',
     );
 
@@ -53,25 +48,14 @@ describe('leadloop privacy (CLI)', () => {
       workspaceId,
       '--email',
       'ann.erase@cli.example',
-      '--data-dir',
-      dataDir,
       '--json',
     ]);
     assert.equal(erased.status, 0, erased.stderr);
     assert.equal((JSON.parse(erased.stdout) as { status: string }).status, 'completed');
-    const listed = cli(['privacy', 'list', '--workspace', workspaceId, '--data-dir', dataDir]);
+    const listed = cli(['privacy', 'list', '--workspace', workspaceId]);
     assert.match(listed.stdout, /erasure\s+gdpr\s+completed/);
     assert.match(listed.stdout, /access\s+gdpr\s+completed/);
-    const again = cli([
-      'privacy',
-      'erase',
-      '--workspace',
-      workspaceId,
-      '--email',
-      'ann.erase@cli.example',
-      '--data-dir',
-      dataDir,
-    ]);
+    const again = cli(['privacy', 'erase', '--workspace', workspaceId, '--email', 'ann.erase@cli.example']);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /body.subject: matches no lead of this workspace/);
     const kept = cli([
@@ -83,8 +67,6 @@ describe('leadloop privacy (CLI)', () => {
       workspaceId,
       '--email',
       'bob.keep@cli.example',
-      '--data-dir',
-      dataDir,
       '--json',
     ]);
     assert.equal(
@@ -96,12 +78,12 @@ describe('leadloop privacy (CLI)', () => {
 
   it('files on hold without --workspace (the only one), extends with a reason, runs; rejects another and wants a reason', () => {
     writeFileSync(
-      join(dataDir, 'held.csv'),
+      join(data.path, 'held.csv'),
       'email,name\ncarl.held@cli.example,Carl Held\ndora.doubt@cli.example,Dora Doubt\n',
     );
-    assert.equal(cli(['import', join(dataDir, 'held.csv'), '--data-dir', dataDir, '--json']).status, 0);
+    assert.equal(cli(['import', join(data.path, 'held.csv'), '--json']).status, 0);
     const json = (args: string[]) => {
-      const result = cli([...args, '--data-dir', dataDir, '--json']);
+      const result = cli([...args, '--json']);
       assert.equal(result.status, 0, result.stderr);
       return JSON.parse(result.stdout) as {
         id: string;
@@ -114,7 +96,7 @@ describe('leadloop privacy (CLI)', () => {
     const held = json(['privacy', 'erase', '--email', 'carl.held@cli.example', '--hold']);
     assert.equal(held.status, 'received');
     assert.equal(held.held, true);
-    const listed = cli(['privacy', 'list', '--status', 'received', '--data-dir', dataDir]);
+    const listed = cli(['privacy', 'list', '--status', 'received']);
     assert.match(listed.stdout, new RegExp(`${held.id} .*\\(held\\)`));
     const extended = json(['privacy', 'extend', '--id', held.id, '--reason', 'waiting for ID']);
     assert.equal(extended.dueAt, held.extendedDueAt);
@@ -130,7 +112,7 @@ describe('leadloop privacy (CLI)', () => {
       'dora.doubt@cli.example',
       '--hold',
     ]);
-    const noReason = cli(['privacy', 'reject', '--id', doubtful.id, '--data-dir', dataDir]);
+    const noReason = cli(['privacy', 'reject', '--id', doubtful.id]);
     assert.notEqual(noReason.status, 0);
     assert.match(noReason.stderr, /reason/);
     const rejected = json(['privacy', 'reject', '--id', doubtful.id, '--reason', 'identity not verified']);

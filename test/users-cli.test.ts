@@ -7,13 +7,12 @@ import { loadConfig } from '../src/config/index.ts';
 import { banner, ensureDemoWorkspace } from '../src/main/demo.ts';
 import { createRuntime } from '../src/main/runtime.ts';
 import { useTempDir } from './support/app.ts';
-import { cliWorkspace, spawnCli } from './support/cli.ts';
+import { cliIn, cliWorkspace } from './support/cli.ts';
 import { call } from './support/http.ts';
-
-const cli = (args: string[]) => spawnCli(args);
 
 describe('leadloop user (CLI) and the demo admin', () => {
   const data = useTempDir('leadloop-users-');
+  const cli = cliIn(data);
 
   it('creates the demo admin on first run, prints the sign-in and keeps it in demo-credentials.json', async () => {
     const runtime = await createRuntime(loadConfig({ LEADLOOP_DATA_DIR: data.path, LOG_LEVEL: 'silent' }), {
@@ -53,15 +52,13 @@ describe('leadloop user (CLI) and the demo admin', () => {
       workspace.workspaceId,
       '--role',
       'viewer',
-      '--data-dir',
-      data.path,
       '--json',
     ]);
     assert.equal(created.status, 0, created.stderr);
     const user = JSON.parse(created.stdout) as Record<string, string>;
     assert.equal(user.role, 'viewer');
     assert.ok((user.password ?? '').length >= 10);
-    const listed = cli(['user', 'list', '--workspace', workspace.workspaceId, '--data-dir', data.path]);
+    const listed = cli(['user', 'list', '--workspace', workspace.workspaceId]);
     assert.match(listed.stdout, /rep@example\.com {2}viewer/);
     const invited = cli([
       'user',
@@ -69,17 +66,15 @@ describe('leadloop user (CLI) and the demo admin', () => {
       'new@example.com',
       '--workspace',
       workspace.workspaceId,
-      '--data-dir',
-      data.path,
       '--json',
     ]);
     assert.match(
       (JSON.parse(invited.stdout) as { link: string }).link,
       /\/app\/invitation#[A-Za-z0-9_-]{43}$/,
     );
-    const reset = cli(['user', 'reset', 'rep@example.com', '--data-dir', data.path, '--json']);
+    const reset = cli(['user', 'reset', 'rep@example.com', '--json']);
     assert.notEqual((JSON.parse(reset.stdout) as { password: string }).password, user.password);
-    const bad = cli(['user', 'create', 'x@example.com', '--data-dir', data.path]);
+    const bad = cli(['user', 'create', 'x@example.com']);
     assert.notEqual(bad.status, 0);
   });
 });

@@ -1,29 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createManualClock } from '../core/index.ts';
-import { BUILT_IN_PLAYBOOKS } from './builtin-playbooks.ts';
-import { createDialogEngine } from './dialog-engine.ts';
 import type { TurnResult } from './dialog-engine-types.ts';
-import type { SessionState } from './session-state.ts';
+import { conversation } from './testing/conversation.ts';
 
 /** A BANT conversation whose answers disqualify (a 300-dollar one-off budget). */
 async function disqualifiedVisitor(
   locale?: string,
   turns = ['I need a booking form for my yoga studio', "I'm the owner", 'next month', '300 dollars'],
 ) {
-  const clock = createManualClock(Date.parse('2026-12-06T10:00:00Z'));
-  const engine = createDialogEngine({ clock });
-  let result: TurnResult = await engine.start(BUILT_IN_PLAYBOOKS.bant, {
+  const { converse, say } = conversation({
     sessionId: `ses_offer_${locale ?? 'en'}`,
-    ...(locale ? { locale } : {}),
+    locale,
+    startsAt: Date.parse('2026-12-06T10:00:00Z'),
   });
-  const say = async (state: SessionState, text: string) => {
-    clock.advance(15_000);
-    result = await engine.handle(state, text);
-    return result;
-  };
-  for (const text of turns) await say(result.state, text);
-  return { result, say };
+  return { result: await converse(...turns), say };
 }
 
 const text = (result: TurnResult) => result.replies.map((r) => r.text).join(' ');

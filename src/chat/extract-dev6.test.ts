@@ -4,28 +4,12 @@ import { extractMoney, type MoneyOptions } from './extract-money.ts';
 import { extractRoles, selfAuthority } from './extract-role.ts';
 import { extractTimeline } from './extract-timeline.ts';
 import { detectIntents } from './intents.ts';
-import { extractOffline } from './offline-extractor.ts';
-import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
+import { EXTRACTION_NOW as now, bantSlots as slots } from './testing/extraction.ts';
 
 // Phrasings of the kinds dev set 6 collects (ranges that start like a year, periods written the
 // non-native way, sign-offs, names one letter from a month), written for these tests.
-const now = Date.UTC(2026, 10, 28, 10);
 const asked: MoneyOptions = { defaultCurrency: 'USD', expecting: true };
 const money = (text: string, options = asked) => extractMoney(text, options).map((m) => m.value);
-const bant: ExtractionField[] = [
-  { slot: 'need', type: 'text', keywords: [], cue: 'need' },
-  { slot: 'authority', type: 'role', keywords: [], subject: 'self' },
-  { slot: 'timeline', type: 'timeline', keywords: [] },
-  { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
-];
-const slots = (text: string, expecting: string | null = null) =>
-  extractOffline(text, {
-    fields: bant,
-    expecting,
-    now,
-    language: 'en',
-    filled: {},
-  } satisfies ExtractionContext).slots;
 
 describe('budgets as visitors nobody tuned against write them', () => {
   it('reads a range whose low end looks like a year', () => {

@@ -4,19 +4,16 @@ import { extractRoles } from './extract-role.ts';
 import { extractTimeline } from './extract-timeline.ts';
 import { detectIntents } from './intents.ts';
 import { extractOffline } from './offline-extractor.ts';
-import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
+import type { ExtractionField } from './slot-extractor.ts';
+import {
+  bantContext,
+  extractionContext,
+  EXTRACTION_NOW as now,
+  bantSlots as slots,
+} from './testing/extraction.ts';
 
 // Informal and non-English phrasings (phone apostrophes, "im", abbreviations, day/month dates, Spanish,
 // French, German and Portuguese time words), written for the general rule each test names.
-const now = Date.UTC(2026, 10, 28, 10);
-const bant: ExtractionField[] = [
-  { slot: 'need', type: 'text', keywords: [], cue: 'need' },
-  { slot: 'authority', type: 'role', keywords: [], subject: 'self' },
-  { slot: 'timeline', type: 'timeline', keywords: [] },
-  { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
-];
-const slots = (text: string, expecting: string | null, extra: Partial<ExtractionContext> = {}) =>
-  extractOffline(text, { fields: bant, expecting, now, language: 'en', filled: {}, ...extra }).slots;
 const role = (text: string) => slots(text, 'authority').authority;
 const when = (text: string, expecting = true) => extractTimeline(text, { now, expecting })[0]?.value.byDate;
 
@@ -131,34 +128,19 @@ describe('times in other forms and languages', () => {
 
   it('corrects a month set against another one ("march not april")', () => {
     const filled = { timeline: { byDate: '2027-04-30' } };
-    const result = extractOffline('oh wait, march not april', {
-      fields: bant,
-      expecting: null,
-      now,
-      language: 'en',
-      filled,
-    });
+    const result = extractOffline('oh wait, march not april', bantContext(null, { filled }));
     assert.deepEqual(result.slots.timeline, { byDate: '2027-03-31' });
     // Only the month taken back is read: nothing is stored.
-    const back = extractOffline('sorry, not april', {
-      fields: bant,
-      expecting: null,
-      now,
-      language: 'en',
-      filled,
-    });
+    const back = extractOffline('sorry, not april', bantContext(null, { filled }));
     assert.equal(back.slots.timeline, undefined);
   });
 
   it('takes "sorry, X, not Y" as a correction', () => {
     const filled = { timeline: { byDate: '2027-01-31' } };
-    const result = extractOffline('sorry, end of March, not January — the board moved', {
-      fields: bant,
-      expecting: null,
-      now,
-      language: 'en',
-      filled,
-    });
+    const result = extractOffline(
+      'sorry, end of March, not January — the board moved',
+      bantContext(null, { filled }),
+    );
     assert.equal(result.correction, true);
     assert.deepEqual(result.slots.timeline, { byDate: '2027-03-31' });
   });
@@ -170,7 +152,7 @@ describe('who signs off (a role of anyone)', () => {
     { slot: 'economic_buyer', type: 'role', keywords: [], subject: 'any' },
   ];
   const buyer = (text: string, expecting: string | null) =>
-    extractOffline(text, { fields: meddic, expecting, now, language: 'en', filled: {} }).slots.economic_buyer;
+    extractOffline(text, extractionContext(meddic, expecting)).slots.economic_buyer;
 
   it('takes an unasked role only when it is said to sign', () => {
     assert.equal(buyer('our AEs waste demos on companies with no budget', 'identify_pain'), undefined);
@@ -196,30 +178,17 @@ describe('who signs off (a role of anyone)', () => {
 describe('amounts in other languages', () => {
   const budget = (text: string) => slots(text, 'budget').budget;
   it('reads "mil" as a thousand among Spanish or Portuguese words and a million in English slang', () => {
-    assert.deepEqual(budget('R$ 4 mil per month'), {
-      min: 4000,
-      max: 4000,
-      currency: 'BRL',
-      period: 'month',
-    });
-    assert.deepEqual(budget('uns 2 mil reais por mês'), {
-      min: 2000,
-      max: 2000,
-      currency: 'BRL',
-      period: 'month',
-    });
-    assert.deepEqual(budget('alrededor de 200 mil pesos mexicanos al año'), {
-      min: 200_000,
-      max: 200_000,
-      currency: 'MXN',
-      period: 'year',
-    });
-    assert.deepEqual(budget('$2 mil'), {
-      min: 2_000_000,
-      max: 2_000_000,
-      currency: 'USD',
-      period: 'one_off',
-    });
+    for (const [text, expected] of [
+      ['R$ 4 mil per month', { min: 4000, max: 4000, currency: 'BRL', period: 'month' }],
+      ['uns 2 mil reais por mês', { min: 2000, max: 2000, currency: 'BRL', period: 'month' }],
+      [
+        'alrededor de 200 mil pesos mexicanos al año',
+        { min: 200_000, max: 200_000, currency: 'MXN', period: 'year' },
+      ],
+      ['$2 mil', { min: 2_000_000, max: 2_000_000, currency: 'USD', period: 'one_off' }],
+    ] as const) {
+      assert.deepEqual(budget(text), expected, text);
+    }
   });
 
   it('reads "/mois", "/mes" as per month and drops greetings in other languages from the need', () => {
@@ -231,18 +200,12 @@ describe('amounts in other languages', () => {
   });
 
   it('counts lakhs and crores in rupees, and takes "zero" as a budget of nothing', () => {
-    assert.deepEqual(budget('around 8 lakhs per annum'), {
-      min: 800_000,
-      max: 800_000,
-      currency: 'INR',
-      period: 'year',
-    });
-    assert.deepEqual(budget("zero, it's for university"), {
-      min: 0,
-      max: 0,
-      currency: 'USD',
-      period: 'one_off',
-    });
+    for (const [text, expected] of [
+      ['around 8 lakhs per annum', { min: 800_000, max: 800_000, currency: 'INR', period: 'year' }],
+      ["zero, it's for university", { min: 0, max: 0, currency: 'USD', period: 'one_off' }],
+    ] as const) {
+      assert.deepEqual(budget(text), expected, text);
+    }
     assert.equal(slots('zero leads come from the site', 'need').budget, undefined);
   });
 });
@@ -288,7 +251,7 @@ describe('needs and free-text answers', () => {
       },
     ];
     const read = (text: string, expecting: string) =>
-      extractOffline(text, { fields: meddic, expecting, now, language: 'en', filled: {} }).slots;
+      extractOffline(text, extractionContext(meddic, expecting)).slots;
     assert.equal(
       read('formal tender: RFP in January, shortlist in February, contract by April', 'decision_process')
         .decision_process,
@@ -370,8 +333,7 @@ describe('yes and no in other languages', () => {
     assert.ok(champion?.type === 'enum');
     const options = champion.options.map((o) => ({ value: o.value, words: [o.value, ...o.synonyms] }));
     const fields: ExtractionField[] = [{ slot: 'champion', type: 'enum', keywords: [], options }];
-    const read = (text: string) =>
-      extractOffline(text, { fields, expecting: 'champion', now, language: 'en', filled: {} }).slots.champion;
+    const read = (text: string) => extractOffline(text, extractionContext(fields, 'champion')).slots.champion;
     assert.equal(read('sí, claro'), 'yes');
     assert.equal(read("I can't champion it, I only run the tender"), 'no');
     assert.equal(read('tal vez'), 'maybe');

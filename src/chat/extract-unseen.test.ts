@@ -1,24 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { extractOffline } from './offline-extractor.ts';
-import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
+import { bantSlots as slots } from './testing/extraction.ts';
 
 // Messages written from issue 18's description (titles first, non-native English, typos), not taken
 // from any evaluation set: what a visitor nobody tuned against might write.
-const bant: ExtractionField[] = [
-  { slot: 'need', type: 'text', keywords: [], cue: 'need' },
-  { slot: 'authority', type: 'role', keywords: [], subject: 'self' },
-  { slot: 'timeline', type: 'timeline', keywords: [] },
-  { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
-];
-const slots = (text: string, expecting: string | null = null) =>
-  extractOffline(text, {
-    fields: bant,
-    expecting,
-    now: Date.UTC(2026, 10, 28, 10),
-    language: 'en',
-    filled: {},
-  } satisfies ExtractionContext).slots;
 
 describe('extraction on phrasings nobody tuned against', () => {
   it('keeps the need of a message that opens with a title, whatever question was asked', () => {

@@ -2,22 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { extractOffline } from './offline-extractor.ts';
-import type { ExtractionContext, ExtractionField } from './slot-extractor.ts';
-
-const bant: ExtractionField[] = [
-  { slot: 'need', type: 'text', keywords: [], cue: 'need' },
-  { slot: 'authority', type: 'role', keywords: [], subject: 'self' },
-  { slot: 'timeline', type: 'timeline', keywords: [] },
-  { slot: 'budget', type: 'money', keywords: [], defaultCurrency: 'USD' },
-];
-const context = (expecting: string | null, extra: Partial<ExtractionContext> = {}): ExtractionContext => ({
-  fields: bant,
-  expecting,
-  now: Date.UTC(2026, 10, 28, 10),
-  language: 'en',
-  filled: {},
-  ...extra,
-});
+import type { ExtractionField } from './slot-extractor.ts';
+import { BANT_FIELDS, bantContext as context } from './testing/extraction.ts';
 
 describe('extractOffline', () => {
   it('reads several slots from one message', () => {
@@ -164,7 +150,7 @@ describe('extractOffline', () => {
         fc.constantFrom(null, 'need', 'authority', 'timeline', 'budget'),
         (text, expecting) => {
           const result = extractOffline(text, context(expecting));
-          for (const slot of Object.keys(result.slots)) assert.ok(bant.some((f) => f.slot === slot));
+          for (const slot of Object.keys(result.slots)) assert.ok(BANT_FIELDS.some((f) => f.slot === slot));
         },
       ),
       { numRuns: 300 },

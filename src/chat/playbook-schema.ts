@@ -34,6 +34,12 @@ const slotName = z
 const points = z.number().int().min(-100).max(100);
 const amountTier = z.object({ atLeast: z.number().nonnegative(), points }).strict();
 const dayTier = z.object({ withinDays: z.number().int().nonnegative(), points }).strict();
+/** Points by tiers: of the tiers an answer meets, the best-scoring one counts (see scoring.ts). */
+const tieredPoints = <Tier extends z.ZodType>(tier: Tier) =>
+  z
+    .object({ tiers: z.array(tier).max(10).default([]) })
+    .strict()
+    .default({ tiers: [] });
 const bounds = z
   .object({ min: z.number().nonnegative().optional(), max: z.number().nonnegative().optional() })
   .strict();
@@ -58,10 +64,7 @@ const moneyQuestion = z
     allowedCurrencies: z.array(currencySchema).min(1).max(30).optional(),
     validation: bounds.default({}),
     /** Tiers compare the top of the budget, converted to the playbook's scoring currency. */
-    points: z
-      .object({ tiers: z.array(amountTier).max(10).default([]) })
-      .strict()
-      .default({ tiers: [] }),
+    points: tieredPoints(amountTier),
   })
   .strict();
 
@@ -70,10 +73,7 @@ const timelineQuestion = z
     ...questionBase,
     type: z.literal('timeline'),
     validation: z.object({ maxDaysAhead: z.number().int().positive().optional() }).strict().default({}),
-    points: z
-      .object({ tiers: z.array(dayTier).max(10).default([]) })
-      .strict()
-      .default({ tiers: [] }),
+    points: tieredPoints(dayTier),
   })
   .strict();
 
@@ -95,10 +95,7 @@ const companySizeQuestion = z
     ...questionBase,
     type: z.literal('company_size'),
     validation: bounds.default({}),
-    points: z
-      .object({ tiers: z.array(amountTier).max(10).default([]) })
-      .strict()
-      .default({ tiers: [] }),
+    points: tieredPoints(amountTier),
   })
   .strict();
 

@@ -44,6 +44,17 @@ function guarded(primary: ReplyPhraser, timeoutMs = 50) {
   };
 }
 
+/** The guarded phraser sends `reply` as drafted, and says why, when the model words it as `worded`. */
+async function assertKeepsTemplate(worded: string, reason: string, reply: Reply = draft) {
+  const { phraser, reasons } = guarded(fake(async () => worded));
+  assert.deepEqual(
+    await phraser.phrase(reply, context),
+    { text: reply.text, origin: { path: 'offline', reason } },
+    worded,
+  );
+  assert.deepEqual(reasons, [reason]);
+}
+
 describe('guarded phraser', () => {
   it("uses the model's wording when it passes the checks", async () => {
     const { phraser, reasons } = guarded(fake(async () => 'And when would you ideally go live?'));
@@ -76,21 +87,17 @@ describe('guarded phraser', () => {
       ['Book here: https://evil.example.com', 'unknown link'],
       ['Another visitor, bob@other.com, said the same.', 'unknown email'],
     ] as const) {
-      const { phraser, reasons } = guarded(fake(async () => leak));
-      assert.equal((await phraser.phrase(draft, context)).text, draft.text);
-      assert.deepEqual(reasons, [reason]);
+      await assertKeepsTemplate(leak, reason);
     }
   });
 
   it('keeps the template when the model drops the meeting link', async () => {
-    const { phraser, reasons } = guarded(fake(async () => 'Book a meeting with us!'));
     const meeting: Reply = {
       kind: 'outcome',
       text: 'Book here: https://cal.example.com/acme',
       link: 'https://cal.example.com/acme',
     };
-    assert.equal((await phraser.phrase(meeting, context)).text, meeting.text);
-    assert.deepEqual(reasons, ['dropped the link']);
+    await assertKeepsTemplate('Book a meeting with us!', 'dropped the link', meeting);
   });
 
   it('keeps the template on errors and timeouts', async () => {
@@ -136,12 +143,7 @@ describe('guarded phraser', () => {
       ['When would you like to start? Plans begin at $49.', 'adds figures'],
       ['When would you like to start your free trial?', 'promises terms'],
     ] as const) {
-      const { phraser, reasons } = guarded(fake(async () => worded));
-      assert.deepEqual(await phraser.phrase(draft, context), {
-        text: draft.text,
-        origin: { path: 'offline', reason },
-      });
-      assert.deepEqual(reasons, [reason]);
+      await assertKeepsTemplate(worded, reason);
     }
   });
 

@@ -8,7 +8,13 @@ import { dbOf, toJson, withSavepoint } from '../store/index.ts';
 import { recordConsent } from './consent-writes.ts';
 import { insertClaim } from './identity-claims.ts';
 import type { Lead, NormalisedLead } from './lead.ts';
-import { insertHistoryRows, markEventsProcessed, selectEvents, upsertLeads } from './lead-statements.ts';
+import {
+  indexNewLeads,
+  insertHistoryRows,
+  markEventsProcessed,
+  selectEvents,
+  upsertLeads,
+} from './lead-statements.ts';
 import type { NormalisedLeads } from './normalised-leads.ts';
 import { type PipelineStage, runStageOverBatch, type StageContext } from './stage.ts';
 import { dedupeStage, finalizeScoreStage, normaliseEvent, normaliseStage, qualifyStage } from './stages.ts';
@@ -326,6 +332,13 @@ async function persistLeads(
         updated_at: now,
       };
     }),
+  );
+  await indexNewLeads(
+    db,
+    workspaceId,
+    contexts
+      .filter((ctx) => ctx.existing === null)
+      .map((ctx) => (ctx.lead as NonNullable<StageContext['lead']>).id),
   );
   await insertHistoryRows.execute(
     db,

@@ -86,15 +86,20 @@ interface ThresholdLevels {
   segments: Record<string, number>;
 }
 
-function sameLevels(a: ThresholdLevels, b: ThresholdLevels): boolean {
-  if (Math.abs(a.workspace - b.workspace) > 1e-9) return false;
+/** Whether the workspace's threshold and every segment's agree within `tolerance` (same segments). */
+function levelsWithin(a: ThresholdLevels, b: ThresholdLevels, tolerance: number): boolean {
+  if (Math.abs(a.workspace - b.workspace) > tolerance) return false;
   const keys = new Set([...Object.keys(a.segments), ...Object.keys(b.segments)]);
   for (const key of keys) {
     const x = a.segments[key];
     const y = b.segments[key];
-    if (x === undefined || y === undefined || Math.abs(x - y) > 1e-9) return false;
+    if (x === undefined || y === undefined || Math.abs(x - y) > tolerance) return false;
   }
   return true;
+}
+
+function sameLevels(a: ThresholdLevels, b: ThresholdLevels): boolean {
+  return levelsWithin(a, b, 1e-9);
 }
 
 /** Thresholds use at most this many of the latest scored outcomes. */
@@ -110,14 +115,7 @@ function sameThresholds(a: StoredThresholds | null, b: StoredThresholds): boolea
     a.costPerLead !== b.costPerLead
   )
     return false;
-  if (Math.abs(a.workspace - b.workspace) > 5e-4) return false;
-  const keys = new Set([...Object.keys(a.segments), ...Object.keys(b.segments)]);
-  for (const key of keys) {
-    const x = a.segments[key];
-    const y = b.segments[key];
-    if (x === undefined || y === undefined || Math.abs(x - y) > 5e-4) return false;
-  }
-  return true;
+  return levelsWithin(a, b, 5e-4);
 }
 
 export function createInsights(options: { store: Store; audit: AuditLog; clock: Clock }): Insights {

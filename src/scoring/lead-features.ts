@@ -52,13 +52,19 @@ export function leadRecord(lead: ScoringLeadFields, touches: number): LeadRecord
   return record;
 }
 
+/** A feature read as it stands from the record's column of the same name (see `leadRecord`). */
+function columnFeature(
+  name: string,
+  kind: FeatureDeclaration['kind'],
+  label: string,
+  more: Pick<FeatureDeclaration, 'levelLabels' | 'minCount'> = {},
+): FeatureDeclaration {
+  return { name, kind, source: { op: 'column', column: name }, label, ...more };
+}
+
 /** The features every workspace model starts from: lead fields, source/UTM, behaviour, recency. */
 const BASE_FEATURES: readonly FeatureDeclaration[] = [
-  {
-    name: 'seniority',
-    kind: 'categorical',
-    source: { op: 'column', column: 'seniority' },
-    label: 'seniority',
+  columnFeature('seniority', 'categorical', 'seniority', {
     levelLabels: {
       executive: 'executive or founder',
       director: 'director',
@@ -67,7 +73,7 @@ const BASE_FEATURES: readonly FeatureDeclaration[] = [
       'not-a-buyer': 'student, intern or job seeker',
     },
     minCount: 5,
-  },
+  }),
   {
     name: 'email_kind',
     kind: 'categorical',
@@ -76,52 +82,19 @@ const BASE_FEATURES: readonly FeatureDeclaration[] = [
     levelLabels: { business: 'business email address', free: 'free email address' },
     minCount: 5,
   },
-  {
-    name: 'company_size',
-    kind: 'numeric',
-    source: { op: 'column', column: 'company_size' },
-    label: 'company size',
-  },
-  { name: 'country', kind: 'categorical', source: { op: 'column', column: 'country' }, label: 'country' },
-  { name: 'source', kind: 'categorical', source: { op: 'column', column: 'source' }, label: 'source' },
-  {
-    name: 'utm_source',
-    kind: 'categorical',
-    source: { op: 'column', column: 'utm_source' },
-    label: 'campaign source',
-  },
-  {
-    name: 'utm_medium',
-    kind: 'categorical',
-    source: { op: 'column', column: 'utm_medium' },
-    label: 'campaign medium',
-  },
-  {
-    name: 'utm_campaign',
-    kind: 'categorical',
-    source: { op: 'column', column: 'utm_campaign' },
-    label: 'campaign',
-  },
-  {
-    name: 'has_phone',
-    kind: 'boolean',
-    source: { op: 'column', column: 'has_phone' },
-    label: 'phone',
+  columnFeature('company_size', 'numeric', 'company size'),
+  columnFeature('country', 'categorical', 'country'),
+  columnFeature('source', 'categorical', 'source'),
+  columnFeature('utm_source', 'categorical', 'campaign source'),
+  columnFeature('utm_medium', 'categorical', 'campaign medium'),
+  columnFeature('utm_campaign', 'categorical', 'campaign'),
+  columnFeature('has_phone', 'boolean', 'phone', {
     levelLabels: { true: 'gave a phone number', false: 'no phone number' },
-  },
-  {
-    name: 'has_company',
-    kind: 'boolean',
-    source: { op: 'column', column: 'has_company' },
-    label: 'company',
+  }),
+  columnFeature('has_company', 'boolean', 'company', {
     levelLabels: { true: 'named a company', false: 'no company named' },
-  },
-  {
-    name: 'touches',
-    kind: 'numeric',
-    source: { op: 'column', column: 'touches' },
-    label: 'submissions',
-  },
+  }),
+  columnFeature('touches', 'numeric', 'submissions'),
   {
     name: 'engagement_days',
     kind: 'numeric',

@@ -212,6 +212,15 @@ export function createOutcomeService(options: {
           challenger_version: prediction.challenger?.version ?? null,
         }
       : {};
+    // The outcome as this write leaves it: first recorded at `recordedAt`, now at `revision`.
+    const storedAs = (recordedAt: number, revision: number): StoredOutcome => ({
+      leadId,
+      converted: input.converted,
+      value: row.value,
+      occurredAt,
+      recordedAt,
+      revision,
+    });
     let stored: StoredOutcome;
     let change: OutcomeResult['change'];
     if (!existing) {
@@ -230,14 +239,7 @@ export function createOutcomeService(options: {
           ...predicted,
         })
         .execute();
-      stored = {
-        leadId,
-        converted: input.converted,
-        value: row.value,
-        occurredAt,
-        recordedAt: now,
-        revision: 1,
-      };
+      stored = storedAs(now, 1);
       change = 'recorded';
       await audit.append(trx, workspaceId, {
         actor,
@@ -261,14 +263,7 @@ export function createOutcomeService(options: {
         .where('workspace_id', '=', workspaceId)
         .where('lead_id', '=', leadId)
         .execute();
-      stored = {
-        leadId,
-        converted: input.converted,
-        value: row.value,
-        occurredAt,
-        recordedAt: Number(existing.recorded_at),
-        revision,
-      };
+      stored = storedAs(Number(existing.recorded_at), revision);
       change = 'replaced';
       const before = toOutcome(existing);
       await audit.append(trx, workspaceId, {

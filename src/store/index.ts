@@ -2,6 +2,7 @@ export { fixedChunks } from './chunks.ts';
 export type { Db, Store } from './database.ts';
 export { createStore } from './database.ts';
 export type { DialectName } from './dialect-name.ts';
+export { dialectOf } from './dialect-of.ts';
 export { takeEventTurn } from './event-turn.ts';
 export { fromJson, toJson } from './json.ts';
 

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { loadConfig } from '../../src/config/index.ts';
-import { type RunningServer, serve } from '../../src/main/serve.ts';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { outcomeRow } from '../support/rows.ts';
 import { eventually } from '../support/runtime.ts';
-import { browserSkipReason, launchChromium } from './support/chromium.ts';
+import { browserSkipReason } from './support/chromium.ts';
+import { RESULTS, useServerInChromium } from './support/suite.ts';
 import { widgetDriver } from './support/widget-driver.ts';
 
 const skip = browserSkipReason();
@@ -20,7 +17,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // refreshes the documented copies in docs/images/console/ on purpose.
 const SHOTS = process.env.LEADLOOP_DOCS_SCREENSHOTS
   ? join(ROOT, 'docs', 'images', 'console')
-  : join(ROOT, 'test-results', 'console');
+  : join(RESULTS, 'console');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -33,23 +30,19 @@ const PHONE = { width: 390, height: 844 };
  * refuses. Every view is scanned with axe-core and photographed at 1440×900 and 390×844.
  */
 describe('operator console in Chromium', { skip }, () => {
-  let browser: Browser;
-  let server: RunningServer;
-  let dataDir: string;
-  let demo: { apiKey: string; adminEmail: string; adminPassword: string; workspaceId: string };
+  const suite = useServerInChromium<{
+    apiKey: string;
+    adminEmail: string;
+    adminPassword: string;
+    workspaceId: string;
+  }>('console', { ssePollMs: 200 });
   let admin: BrowserContext;
   let page: Page;
   let leadId = '';
   const violations: string[] = [];
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return (await response.json()) as Record<string, unknown>;
-  };
+  const api = async (method: string, path: string, body?: unknown) =>
+    (await suite.api(method, path, body)).body;
 
   /** axe-core in the page (evaluated through the debugging protocol: the CSP forbids inline script). */
   const scan = async (p: Page, view: string) => {
@@ -81,16 +74,6 @@ describe('operator console in Chromium', { skip }, () => {
   };
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'leadloop-console-'));
-    const config = loadConfig(
-      {},
-      { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    );
-    server = await serve(
-      { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
-      { logger: pino({ level: 'silent' }), queuePollMs: 20, ssePollMs: 200 },
-    );
-    demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'));
     const people = [
       {
         email: 'ada@analytical.example.com',
@@ -122,18 +105,12 @@ describe('operator console in Chromium', { skip }, () => {
     for (const id of [leadId, leadId])
       await api('POST', '/v1/council/questions', { type: 'lead.next_action', leadId: id });
     mkdirSync(SHOTS, { recursive: true });
-    browser = await launchChromium();
-    admin = await browser.newContext({ viewport: DESKTOP });
+    admin = await suite.browser.newContext({ viewport: DESKTOP });
     page = await admin.newPage();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves /app with a strict CSP and cacheable assets', async () => {
-    const response = await fetch(`${server.url}/app/leads/x`);
+    const response = await fetch(`${suite.server.url}/app/leads/x`);
     assert.equal(response.status, 200);
     const csp = response.headers.get('content-security-policy') ?? '';
     assert.match(csp, /script-src 'self'(;|$)/);
@@ -144,15 +121,15 @@ describe('operator console in Chromium', { skip }, () => {
       'no inline script',
     );
     const asset = /src="(\/app\/assets\/[^"]+\.js)"/.exec(html)?.[1] as string;
-    const served = await fetch(`${server.url}${asset}`);
+    const served = await fetch(`${suite.server.url}${asset}`);
     assert.match(served.headers.get('cache-control') ?? '', /immutable/);
   });
 
   it('signs in with the printed demo admin and triages the inbox by keyboard', async () => {
-    await page.goto(`${server.url}/app`);
+    await page.goto(`${suite.server.url}/app`);
     await shoot(page, 'sign-in');
-    await page.getByLabel('E-mail').fill(demo.adminEmail);
-    await page.getByLabel('Password').fill(demo.adminPassword);
+    await page.getByLabel('E-mail').fill(suite.demo.adminEmail);
+    await page.getByLabel('Password').fill(suite.demo.adminPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
     await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
@@ -174,9 +151,9 @@ describe('operator console in Chromium', { skip }, () => {
   });
 
   it('takes over a chat that the visitor sees in the widget', async () => {
-    const visitorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const visitorContext = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const visitor = await visitorContext.newPage();
-    await visitor.goto(`${server.url}/demo`);
+    await visitor.goto(`${suite.server.url}/demo`);
     const widget = widgetDriver(visitor);
     await widget.open();
     await widget.waitForReplies(1);
@@ -248,7 +225,9 @@ describe('operator console in Chromium', { skip }, () => {
       (await page.getByRole('status').filter({ hasText: 'New read key' }).locator('code').textContent()) ??
       '';
     const withKey = (key: string) =>
-      fetch(`${server.url}/v1/leads`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+      fetch(`${suite.server.url}/v1/leads`, { headers: { authorization: `Bearer ${key}` } }).then(
+        (r) => r.status,
+      );
     assert.equal(await withKey(shown), 200);
     const row = page.getByRole('row').filter({ hasText: 'read key created in the console' });
     await row.getByRole('cell', { name: 'read', exact: true }).waitFor();
@@ -305,14 +284,14 @@ describe('operator console in Chromium', { skip }, () => {
   });
 
   it('draws the funnel and the calibration plot, lists suppressions and acknowledges an alert live', async () => {
-    const db = server.runtime.store.db;
-    const ctx = { workspaceId: demo.workspaceId, organisationId: '' };
+    const db = suite.server.runtime.store.db;
+    const ctx = { workspaceId: suite.demo.workspaceId, organisationId: '' };
     const now = Date.now();
     // A retired model version with 60 outcomes it scored beforehand (as the pipeline records them).
     await db
       .insertInto('scoring_models')
       .values({
-        workspace_id: demo.workspaceId,
+        workspace_id: suite.demo.workspaceId,
         version: 1,
         id: 'mdl_console_browser_test',
         status: 'retired',
@@ -333,7 +312,7 @@ describe('operator console in Chromium', { skip }, () => {
       .insertInto('lead_outcomes')
       .values(
         Array.from({ length: 60 }, (_, i) =>
-          outcomeRow(demo.workspaceId, `lead_BRW${String(i).padStart(23, '0')}`, now - i * 60_000, {
+          outcomeRow(suite.demo.workspaceId, `lead_BRW${String(i).padStart(23, '0')}`, now - i * 60_000, {
             recorded_at: now,
             updated_at: now,
             converted: i % 3 === 0 ? 1 : 0,
@@ -347,8 +326,8 @@ describe('operator console in Chromium', { skip }, () => {
     await db
       .insertInto('privacy_suppressions')
       .values({
-        workspace_id: demo.workspaceId,
-        hash: server.runtime.privacy.keys.suppressionHash(ctx, 'email', 'erased@example.com'),
+        workspace_id: suite.demo.workspaceId,
+        hash: suite.server.runtime.privacy.keys.suppressionHash(ctx, 'email', 'erased@example.com'),
         kind: 'email',
         reason: 'erasure',
         created_at: now,
@@ -366,12 +345,12 @@ describe('operator console in Chromium', { skip }, () => {
       statistic: number;
       threshold: number;
     }) => {
-      const id = server.runtime.ids.next('alr');
+      const id = suite.server.runtime.ids.next('alr');
       await db
         .insertInto('optimiser_alerts')
         .values({
           id,
-          workspace_id: demo.workspaceId,
+          workspace_id: suite.demo.workspaceId,
           stream: `${alert.kind}:${alert.segment}`,
           kind: alert.kind,
           status: 'open',
@@ -412,12 +391,12 @@ describe('operator console in Chromium', { skip }, () => {
 
     /** A change the policy held for a person, as the monitor records one under `propose`. */
     const proposePause = async (source: string, reason: string) => {
-      const id = server.runtime.ids.next('adj');
+      const id = suite.server.runtime.ids.next('adj');
       await db
         .insertInto('optimiser_adjustments')
         .values({
           id,
-          workspace_id: demo.workspaceId,
+          workspace_id: suite.demo.workspaceId,
           kind: 'source_pause',
           status: 'proposed',
           origin: 'detector',
@@ -445,7 +424,7 @@ describe('operator console in Chromium', { skip }, () => {
     );
 
     // Loaded afresh: the rows above were written behind the console's back (no event announces them).
-    await page.goto(`${server.url}/app/analytics`);
+    await page.goto(`${suite.server.url}/app/analytics`);
     await page.getByRole('heading', { name: 'Funnel', exact: true }).waitFor();
     await page.getByRole('img', { name: /^Funnel over 30d: Arrived [1-9]/ }).waitFor();
     await page.getByRole('img', { name: /^Calibration of model v1 on 60 outcomes/ }).waitFor();
@@ -535,18 +514,18 @@ describe('operator console in Chromium', { skip }, () => {
   });
 
   it('gives a viewer no buttons that change things, and the API refuses them', async () => {
-    const users = server.runtime.users;
+    const users = suite.server.runtime.users;
     const actor = { type: 'system' as const, id: 'test' };
     const viewer = await users.createUser({
       email: 'viewer@example.com',
       password: 'viewer-password',
-      workspaceId: demo.workspaceId,
+      workspaceId: suite.demo.workspaceId,
       actor,
     });
-    await users.grantRole({ userId: viewer.id, workspaceId: demo.workspaceId, role: 'viewer', actor });
-    const context = await browser.newContext({ viewport: DESKTOP });
+    await users.grantRole({ userId: viewer.id, workspaceId: suite.demo.workspaceId, role: 'viewer', actor });
+    const context = await suite.browser.newContext({ viewport: DESKTOP });
     const p = await context.newPage();
-    await p.goto(`${server.url}/app/settings`);
+    await p.goto(`${suite.server.url}/app/settings`);
     await p.getByLabel('E-mail').fill('viewer@example.com');
     await p.getByLabel('Password').fill('viewer-password');
     await p.getByRole('button', { name: 'Sign in' }).click();

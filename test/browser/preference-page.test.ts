@@ -1,48 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../../src/main/serve.ts';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { eventually } from '../support/runtime.ts';
-import { browserSkipReason, launchChromium } from './support/chromium.ts';
-import { type DemoServer, startDemoServer } from './support/demo-server.ts';
+import { browserSkipReason } from './support/chromium.ts';
+import { RESULTS, useServerInChromium } from './support/suite.ts';
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the preference page browser test: ${skip}`);
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const RESULTS = join(ROOT, 'test-results');
-
 /** The preference page on the real server in Chromium: choices, a withdrawal, a request, GPC, a bad link. */
 describe('preference page in Chromium', { skip }, () => {
-  let browser: Browser;
-  let server: RunningServer;
-  let running: DemoServer<typeof demo> | undefined;
-  let demo: { workspaceId: string; apiKey: string };
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${demo.apiKey}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-
-  before(async () => {
-    running = await startDemoServer<typeof demo>('preferences');
-    ({ server, demo } = running);
-    mkdirSync(RESULTS, { recursive: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await running?.stop();
-  });
+  const suite = useServerInChromium<{ workspaceId: string; apiKey: string }>('preferences');
+  const { api } = suite;
 
   it('shows consent per purpose, takes a grant at once, fulfils access (a download) and erasure (after confirming) at once, honours GPC, and explains a bad link', async () => {
     const accepted = await api('POST', '/v1/leads', {
@@ -63,10 +32,10 @@ describe('preference page in Chromium', { skip }, () => {
     const link = await api('POST', `/v1/leads/${leadId}/preference-link`, { ttlDays: 7 });
     assert.equal(link.status, 201, JSON.stringify(link.body));
 
-    const context = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
+    const context = await suite.browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
     const page = await context.newPage();
     page.on('dialog', (dialog) => dialog.accept());
-    const response = await page.goto(`${server.url}${link.body.path}`);
+    const response = await page.goto(`${suite.server.url}${link.body.path}`);
     assert.equal(response?.status(), 200);
     assert.equal(await page.locator('td[data-purpose="sms"]').textContent(), 'Allowed');
     assert.equal(await page.locator('td[data-purpose="email_marketing"]').textContent(), 'Not allowed');
@@ -99,7 +68,7 @@ describe('preference page in Chromium', { skip }, () => {
     const bundle = await page.evaluate(async (url) => (await fetch(url)).text(), href);
     assert.ok(bundle.includes('pat.page@prefs.example'), 'the download holds what is kept about the person');
     const other = await fetch(
-      `${server.url}${href.replace(/dsr_[0-9A-Z]{26}/, 'dsr_00000000000000000000000000')}`,
+      `${suite.server.url}${href.replace(/dsr_[0-9A-Z]{26}/, 'dsr_00000000000000000000000000')}`,
     );
     assert.equal(other.status, 404, 'another request id gives nothing');
     await page.screenshot({ path: join(RESULTS, 'preference-page-download.png'), fullPage: true });
@@ -122,11 +91,11 @@ describe('preference page in Chromium', { skip }, () => {
         `${type} request completed with its deadline: ${JSON.stringify(filed)}`,
       );
     assert.equal((await api('GET', `/v1/leads/${leadId}`)).status, 404, 'the person is erased');
-    const gone = await page.goto(`${server.url}${link.body.path}`);
+    const gone = await page.goto(`${suite.server.url}${link.body.path}`);
     assert.equal(gone?.status(), 400, 'the link of an erased person reads as any invalid link');
 
     const token = String(link.body.token);
-    const bad = await page.goto(`${server.url}/p/${token.slice(0, -3)}AAA`);
+    const bad = await page.goto(`${suite.server.url}/p/${token.slice(0, -3)}AAA`);
     assert.equal(bad?.status(), 400);
     assert.match((await page.locator('#problem').textContent()) ?? '', /not valid/);
     await page.screenshot({ path: join(RESULTS, 'preference-page-bad-link.png'), fullPage: true });

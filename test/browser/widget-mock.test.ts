@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { browserSkipReason, launchChromium } from './support/chromium.ts';
 import { type MockChatServer, startMockChatServer } from './support/mock-chat-server.ts';
 import { DEMO_FILE, ensureWidgetBuilt, WIDGET_FILE } from './support/widget-build.ts';
-import { QUALIFYING, widgetDriver } from './support/widget-driver.ts';
+import { DESKTOP_VISITOR, openChat, QUALIFYING, widgetDriver } from './support/widget-driver.ts';
 
 // Widget behaviours that need a server to misbehave on cue (errors, 429, broken streams,
 // takeovers), against a mock that wraps the real dialog engine. widget.test.ts runs the real server.
@@ -32,7 +32,7 @@ describe('chat widget in Chromium, against a mock of the chat API on another ori
   });
 
   const newPage = async (options: { gpc?: boolean } = {}): Promise<Page> => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    context = await browser.newContext(DESKTOP_VISITOR);
     if (options.gpc) {
       await context.addInitScript(() => {
         Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });
@@ -90,10 +90,7 @@ describe('chat widget in Chromium, against a mock of the chat API on another ori
 
   it('streams replies behind a typing indicator, then offers quick replies and a meeting button', async () => {
     const page = await newPage();
-    const widget = widgetDriver(page);
-    await page.goto(`${mock.siteOrigin}/demo`);
-    await widget.open();
-    await widget.waitForReplies(2);
+    const widget = await openChat(page, `${mock.siteOrigin}/demo`);
     // Record what a visitor only glimpses: the typing dots and the half-streamed (aria-hidden) draft.
     await page.evaluate(() => {
       const root = document.querySelector('leadloop-chat')!.shadowRoot!;
@@ -144,10 +141,7 @@ describe('chat widget in Chromium, against a mock of the chat API on another ori
 
   it('continues the conversation after a reload', async () => {
     const page = await newPage();
-    const widget = widgetDriver(page);
-    await page.goto(`${mock.siteOrigin}/demo`);
-    await widget.open();
-    await widget.waitForReplies(2);
+    const widget = await openChat(page, `${mock.siteOrigin}/demo`);
     await widget.say('We need faster lead routing for our SDR team');
     const starts = mock.starts.length;
     const sessionId = await sessionIdOf(page);
@@ -165,10 +159,7 @@ describe('chat widget in Chromium, against a mock of the chat API on another ori
 
   it('explains API errors in plain words and lets the visitor retry, waiting out a 429', async () => {
     const page = await newPage();
-    const widget = widgetDriver(page);
-    await page.goto(`${mock.siteOrigin}/demo`);
-    await widget.open();
-    await widget.waitForReplies(2);
+    const widget = await openChat(page, `${mock.siteOrigin}/demo`);
 
     mock.failNext('send', {
       status: 500,
@@ -235,10 +226,7 @@ describe('chat widget in Chromium, against a mock of the chat API on another ori
 
   it('recovers a reply whose stream broke midway without sending the message twice', async () => {
     const page = await newPage();
-    const widget = widgetDriver(page);
-    await page.goto(`${mock.siteOrigin}/demo`);
-    await widget.open();
-    await widget.waitForReplies(2);
+    const widget = await openChat(page, `${mock.siteOrigin}/demo`);
     mock.failNext('send', { status: 200, breakStreamAfterEvents: 2 });
     await widget.say(QUALIFYING);
     await widget.alert.waitFor({ state: 'hidden' });
@@ -253,10 +241,7 @@ describe('chat widget in Chromium, against a mock of the chat API on another ori
 
   it("shows a human agent's messages during a takeover and notes the hand-back", async () => {
     const page = await newPage();
-    const widget = widgetDriver(page);
-    await page.goto(`${mock.siteOrigin}/demo`);
-    await widget.open();
-    await widget.waitForReplies(2);
+    const widget = await openChat(page, `${mock.siteOrigin}/demo`);
     const sessionId = await sessionIdOf(page);
     mock.takeOver(sessionId, 'Sam');
     await widget.input.fill('Can I talk to a person?');

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import {
   loadFixture,
   openAiTextStream,
   type ProtocolServer,
   startProtocolServer,
 } from '../../src/models/testing/protocol-server.ts';
-import { browserSkipReason, launchChromium } from './support/chromium.ts';
-import { type DemoServer, startDemoServer } from './support/demo-server.ts';
-import { ensureWidgetBuilt } from './support/widget-build.ts';
-import { widgetDriver } from './support/widget-driver.ts';
+import { browserSkipReason } from './support/chromium.ts';
+import { useServerInChromium } from './support/suite.ts';
+import { DESKTOP_VISITOR, openChat } from './support/widget-driver.ts';
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the widget model-streaming browser test: ${skip}`);
@@ -34,14 +33,11 @@ const draftOf = (request: Recorded) =>
  * OpenAI-protocol server): a reply shows word by word while the model is still writing it.
  */
 describe('chat widget with a model that streams, in Chromium', { skip }, () => {
-  let browser: Browser;
   let provider: ProtocolServer;
-  let running: DemoServer<{ widgetKey: string; apiKey: string }> | undefined;
   let context: BrowserContext | undefined;
   const { promise: gate, resolve: release } = Promise.withResolvers<void>();
 
   before(async () => {
-    await ensureWidgetBuilt();
     provider = await startProtocolServer();
     let held = false;
     provider.respond(PATH, (request) => {
@@ -63,18 +59,19 @@ describe('chat widget with a model that streams, in Chromium', { skip }, () => {
       }
       return { sse: openAiTextStream([`${MARK} `, draft]) };
     });
-    running = await startDemoServer('widget-model', {
+  });
+  // The held reply is let go before the server stops; the provider closes after it.
+  after(() => release());
+  const suite = useServerInChromium<{ widgetKey: string; apiKey: string }>('widget-model', {
+    widget: true,
+    env: () => ({
       LEADLOOP_MODEL: 'openai:gpt-4o-mini',
       OPENAI_API_KEY: 'sk-test',
       LEADLOOP_MODEL_BASE_URL: `${provider.url}/v1`,
       LEADLOOP_MODEL_TIMEOUT_MS: '60000',
-    });
-    browser = await launchChromium();
+    }),
   });
   after(async () => {
-    release();
-    await browser?.close();
-    await running?.stop();
     await provider?.close();
   });
   afterEach(async () => {
@@ -83,12 +80,9 @@ describe('chat widget with a model that streams, in Chromium', { skip }, () => {
   });
 
   it('shows the reply’s first words before the model has finished it, then the whole reply once', async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    context = await suite.browser.newContext(DESKTOP_VISITOR);
     const page = await context.newPage();
-    const widget = widgetDriver(page);
-    await page.goto(`${running?.server.url}/demo`);
-    await widget.open();
-    await widget.waitForReplies(2);
+    const widget = await openChat(page, `${suite.server.url}/demo`);
     const [, opening] = (await widget.replyTexts()).map(spoken);
     assert.ok(opening?.startsWith(MARK), `the opening question was worded by the model: ${opening}`);
 

@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext } from 'playwright-core';
-import type { RunningServer } from '../../src/main/serve.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import type { BrowserContext } from 'playwright-core';
 import { eventually } from '../support/runtime.ts';
-import { browserSkipReason, launchChromium } from './support/chromium.ts';
-import { type DemoServer, startDemoServer } from './support/demo-server.ts';
-import { ensureWidgetBuilt, WIDGET_FILE, widgetSize } from './support/widget-build.ts';
-import { QUALIFYING, widgetDriver } from './support/widget-driver.ts';
+import { browserSkipReason } from './support/chromium.ts';
+import { RESULTS, useServerInChromium } from './support/suite.ts';
+import { WIDGET_FILE, widgetSize } from './support/widget-build.ts';
+import { DESKTOP_VISITOR, openChat, QUALIFYING, widgetDriver } from './support/widget-driver.ts';
 
 const skip = browserSkipReason();
 if (skip) console.log(`# skipping the widget browser tests: ${skip}`);
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** Screenshots for review land here (gitignored). */
-const RESULTS = join(ROOT, 'test-results');
 
 /**
  * The widget end to end: the real server in-process (temporary SQLite data dir, port 0), its demo
@@ -25,30 +19,21 @@ const RESULTS = join(ROOT, 'test-results');
  * API. Screenshots for review go to test-results/ (gitignored).
  */
 describe('chat widget on the real server, in Chromium', { skip }, () => {
-  let browser: Browser;
-  let server: RunningServer;
-  let running: DemoServer<typeof demo> | undefined;
-  let demo: { workspaceId: string; apiKey: string; widgetKey: string };
+  const suite = useServerInChromium<{ workspaceId: string; apiKey: string; widgetKey: string }>('widget', {
+    widget: true,
+  });
   let context: BrowserContext | undefined;
   const api = async (path: string) => {
-    const response = await fetch(`${server.url}${path}`, {
-      headers: { authorization: `Bearer ${demo.apiKey}` },
-    });
-    assert.equal(response.status, 200, `GET ${path}: ${response.status} ${await response.clone().text()}`);
-    return (await response.json()) as Record<string, unknown>;
+    const { status, body } = await suite.api('GET', path);
+    assert.equal(status, 200, `GET ${path}: ${status} ${JSON.stringify(body)}`);
+    return body;
+  };
+  /** A page in a fresh desktop visitor's context (closed after each test). */
+  const visitorPage = async () => {
+    context = await suite.browser.newContext(DESKTOP_VISITOR);
+    return context.newPage();
   };
 
-  before(async () => {
-    await ensureWidgetBuilt();
-    running = await startDemoServer<typeof demo>('widget');
-    ({ server, demo } = running);
-    mkdirSync(RESULTS, { recursive: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await running?.stop();
-  });
   afterEach(async () => {
     await context?.close();
     context = undefined;
@@ -58,33 +43,29 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
     const size = widgetSize(readFileSync(WIDGET_FILE));
     console.log(`# widget.js: ${size.raw} B raw, ${size.gzipped} B gzipped`);
     assert.ok(size.gzipped < 30 * 1024, `widget.js is ${size.gzipped} B gzipped`);
-    const served = await fetch(`${server.url}/widget.js`);
+    const served = await fetch(`${suite.server.url}/widget.js`);
     assert.equal(served.status, 200);
     assert.match(served.headers.get('content-type') ?? '', /javascript/);
     assert.equal(await served.text(), readFileSync(WIDGET_FILE, 'utf8'));
   });
 
   it("serves the demo page at /demo with the demo workspace's widget key in its script tag", async () => {
-    const response = await fetch(`${server.url}/demo`);
+    const response = await fetch(`${suite.server.url}/demo`);
     assert.equal(response.status, 200, 'GET /demo');
     assert.match(response.headers.get('content-type') ?? '', /text\/html/);
     const html = await response.text();
     assert.doesNotMatch(html, /__(WORKSPACE_ID|WIDGET_KEY|API_ORIGIN)__/);
-    assert.ok(html.includes(`data-key="${demo.widgetKey}"`), 'the widget key is injected');
-    assert.ok(html.includes(`data-workspace="${demo.workspaceId}"`), 'the workspace id is injected');
+    assert.ok(html.includes(`data-key="${suite.demo.widgetKey}"`), 'the widget key is injected');
+    assert.ok(html.includes(`data-workspace="${suite.demo.workspaceId}"`), 'the workspace id is injected');
   });
 
   it('hands over to a person live: the reply arrives over the stream, named, with the header saying who joined', async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    const page = await context.newPage();
-    const widget = widgetDriver(page);
+    const page = await visitorPage();
     const started = page.waitForResponse(
       (r) => r.url().endsWith('/v1/chat/sessions') && r.request().method() === 'POST',
     );
-    await page.goto(`${server.url}/demo`);
-    await widget.open();
+    const widget = await openChat(page, `${suite.server.url}/demo`);
     const { sessionId } = (await (await started).json()) as { sessionId: string };
-    await widget.waitForReplies(2);
     await widget.say('Can I talk to a real person?');
     const waiting = await api('/v1/chat/sessions?status=waiting');
     assert.ok((waiting.items as { id: string }[]).some((item) => item.id === sessionId));
@@ -96,12 +77,8 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
         polls.push(request.url());
     });
     const operator = async (path: string, body: unknown) => {
-      const response = await fetch(`${server.url}/v1/chat/sessions/${sessionId}/${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      assert.equal(response.status, 200, await response.text());
+      const answer = await suite.api('POST', `/v1/chat/sessions/${sessionId}/${path}`, body);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
     };
     const agent = { id: 'u_dana', name: 'Dana' };
     await operator('takeover', { agent });
@@ -116,16 +93,12 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
   });
 
   it('qualifies a visitor in the demo page; the lead shows up through the API with its slots and score', async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    const page = await context.newPage();
-    const widget = widgetDriver(page);
+    const page = await visitorPage();
     const started = page.waitForResponse(
       (r) => r.url().endsWith('/v1/chat/sessions') && r.request().method() === 'POST',
     );
-    await page.goto(`${server.url}/demo?utm_source=newsletter&utm_campaign=winter`);
-    await widget.open();
+    const widget = await openChat(page, `${suite.server.url}/demo?utm_source=newsletter&utm_campaign=winter`);
     const { sessionId } = (await (await started).json()) as { sessionId: string };
-    await widget.waitForReplies(2);
     assert.match((await widget.replyTexts())[0] ?? '', /automated assistant/i);
 
     await widget.say(QUALIFYING);
@@ -193,19 +166,11 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
       url: 'https://acme.example/privacy',
       text: 'Acme processes your contact details to follow up on your enquiry.',
     };
-    const saved = await fetch(`${server.url}/v1/workspace/settings`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ privacy: { notice } }),
-    });
-    assert.equal(saved.status, 200, await saved.text());
+    const saved = await suite.api('PUT', '/v1/workspace/settings', { privacy: { notice } });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
 
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    const page = await context.newPage();
-    const widget = widgetDriver(page);
-    await page.goto(`${server.url}/demo`);
-    await widget.open();
-    await widget.waitForReplies(2);
+    const page = await visitorPage();
+    const widget = await openChat(page, `${suite.server.url}/demo`);
     const link = widget.host.getByRole('link', { name: /Privacy notice/ });
     assert.equal(await link.count(), 0, 'the notice is linked at the consent step, not before');
     await widget.say(QUALIFYING);
@@ -251,7 +216,7 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
   });
 
   it('fits a 375-px-wide phone screen', async () => {
-    context = await browser.newContext({
+    context = await suite.browser.newContext({
       viewport: { width: 375, height: 812 },
       deviceScaleFactor: 2,
       isMobile: true,
@@ -260,7 +225,7 @@ describe('chat widget on the real server, in Chromium', { skip }, () => {
     });
     const page = await context.newPage();
     const widget = widgetDriver(page);
-    await page.goto(`${server.url}/demo`);
+    await page.goto(`${suite.server.url}/demo`);
     await widget.launcher.waitFor();
     await page.screenshot({ path: join(RESULTS, 'widget-phone-closed.png'), animations: 'disabled' });
     await widget.launcher.tap();

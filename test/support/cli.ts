@@ -65,3 +65,13 @@ export function assertAuditIntact(dataDir: string): void {
   assert.equal(verify.status, 0, verify.stdout + verify.stderr);
   assert.match(verify.stdout, /audit trail intact/);
 }
+
+/**
+ * `spawnCli` on one SQLite data directory: each call's arguments end with `--data-dir <dir.path>`,
+ * read at call time (so a directory `useTempDir` makes in `before` serves). `env` as `spawnCli`'s,
+ * the call's own `env` over the one given here.
+ */
+export function cliIn(dir: { readonly path: string }, env: Record<string, string> = {}) {
+  return (args: string[], more: Record<string, string> = {}) =>
+    spawnCli([...args, '--data-dir', dir.path], { ...env, ...more });
+}

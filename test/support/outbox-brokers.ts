@@ -6,6 +6,7 @@ import { createBullmqQueue } from '../../src/queue/bullmq/bullmq-queue.ts';
 import { jobCatalog } from '../../src/queue/catalog.ts';
 import type { JobName, Queue } from '../../src/queue/index.ts';
 import type { Delivery } from '../../src/queue/outbox/broker.ts';
+import type { OutboxQueueOptions } from '../../src/queue/outbox/outbox-queue.ts';
 import { createRabbitmqQueue } from '../../src/queue/rabbitmq/rabbitmq-queue.ts';
 import { openBullmqProbe } from '../../src/queue/testing/bullmq-test-support.ts';
 import { uniquePrefix } from '../../src/queue/testing/queue-test-support.ts';
@@ -58,6 +59,31 @@ export interface OutboxBroker {
   outage(): Promise<Outage>;
 }
 
+/**
+ * The queues a harness opens on its database, polling every 20 ms and handing a job over again after
+ * 300 ms (so the fault tests run in seconds); `create` adds what the broker needs, `close` closes them all.
+ */
+function openedQueues(queueStore: Store, create: (base: OutboxQueueOptions) => ClosableQueue) {
+  const queues: ClosableQueue[] = [];
+  return {
+    open(over: QueueOverrides = {}): ClosableQueue {
+      const queue = create({
+        store: queueStore,
+        clock: systemClock,
+        ids: createIdGenerator(),
+        idlePollMs: 20,
+        resendAfterMs: 300,
+        ...over,
+      });
+      queues.push(queue);
+      return queue;
+    },
+    async close() {
+      for (const queue of queues) await queue.close();
+    },
+  };
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 300));
 const sentRows = async (store: Store) =>
   (await store.db.selectFrom('jobs').select('id').where('status', '=', 'sent').execute()).length;
@@ -71,23 +97,12 @@ function bullmq(redisUrl: string | undefined): OutboxBroker {
     async harness(queueStore, url = redisUrl as string) {
       const prefix = uniquePrefix();
       const probe = openBullmqProbe(url, prefix);
-      const queues: ClosableQueue[] = [];
+      const queues = openedQueues(queueStore, (base) =>
+        createBullmqQueue({ ...base, redisUrl: url, prefix }),
+      );
       const jobId = (delivery: Delivery, tag: string) => `${tag}-${delivery.id}`;
       return {
-        open(over = {}) {
-          const queue = createBullmqQueue({
-            store: queueStore,
-            clock: systemClock,
-            ids: createIdGenerator(),
-            redisUrl: url,
-            prefix,
-            idlePollMs: 20,
-            resendAfterMs: 300,
-            ...over,
-          });
-          queues.push(queue);
-          return queue;
-        },
+        open: queues.open,
         async deliver(delivery, tag) {
           await probe.queueFor(delivery.name as JobName).add(delivery.name, delivery, {
             jobId: jobId(delivery, tag),
@@ -106,7 +121,7 @@ function bullmq(redisUrl: string | undefined): OutboxBroker {
         // A private Redis without persistence loses everything when it dies.
         async loseEverything() {},
         async dispose() {
-          for (const queue of queues) await queue.close();
+          await queues.close();
           await probe.close();
         },
       };
@@ -140,22 +155,11 @@ function rabbitmq(amqpUrl: string | undefined): OutboxBroker {
     async harness(queueStore, url = amqpUrl as string, adminUrl = url) {
       const prefix = uniquePrefix();
       const probe = await openRabbitmqProbe(adminUrl, prefix);
-      const queues: ClosableQueue[] = [];
+      const queues = openedQueues(queueStore, (base) =>
+        createRabbitmqQueue({ ...base, amqpUrl: url, prefix }),
+      );
       return {
-        open(over = {}) {
-          const queue = createRabbitmqQueue({
-            store: queueStore,
-            clock: systemClock,
-            ids: createIdGenerator(),
-            amqpUrl: url,
-            prefix,
-            idlePollMs: 20,
-            resendAfterMs: 300,
-            ...over,
-          });
-          queues.push(queue);
-          return queue;
-        },
+        open: queues.open,
         deliver: (delivery) => probe.deliver(delivery),
         async taken(delivery) {
           const pool = jobCatalog[delivery.name as JobName].pool;
@@ -168,7 +172,7 @@ function rabbitmq(amqpUrl: string | undefined): OutboxBroker {
         holdingThree: async () => (await probe.ready('council')) === 3,
         loseEverything: () => probe.purge(),
         async dispose() {
-          for (const queue of queues) await queue.close();
+          await queues.close();
           await probe.close();
           await deleteRabbitmqTopology(adminUrl, prefix).catch(() => {});
         },

@@ -4,6 +4,7 @@ import type { ChatTurn } from '../../chat/index.ts';
 import { LeadloopError } from '../../core/index.ts';
 import { utmSchema } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
+import { requestHeader } from '../request-headers.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { writeEventStreamHead } from './stream-route.ts';
 
@@ -49,11 +50,6 @@ const agentSchema = z
   .object({ id: z.string().min(1).max(100), name: z.string().max(100).optional() })
   .strict();
 
-const header = (request: FastifyRequest, name: string) => {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
 /** `streams` holds the open live streams, which shutdown ends (as it ends the event stream's). */
 export function registerChatRoutes(
   app: FastifyInstance,
@@ -67,7 +63,7 @@ export function registerChatRoutes(
   // browser read answers (errors included); the allow-list itself is enforced per request.
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/chat/sessions')) return;
-    const origin = header(request, 'origin');
+    const origin = requestHeader(request, 'origin');
     // Retry-After must be readable by the widget on another origin, to time its retry after a 429.
     if (origin)
       reply
@@ -95,7 +91,7 @@ export function registerChatRoutes(
   async function checkOrigin(request: FastifyRequest, workspaceId: string): Promise<void> {
     const workspace = await tenants.getWorkspace(workspaceId);
     const allowed = workspace?.settings.widget.allowedOrigins ?? [];
-    const origin = header(request, 'origin');
+    const origin = requestHeader(request, 'origin');
     if (allowed.length > 0 && (!origin || !allowed.includes(origin))) {
       throw new LeadloopError(
         'forbidden',
@@ -136,7 +132,7 @@ export function registerChatRoutes(
       limit(`chat-start:${request.ip}`, 1, 20);
       return chat.start({
         widgetKey: body.widgetKey,
-        origin: header(request, 'origin'),
+        origin: requestHeader(request, 'origin'),
         playbook: body.playbook,
         locale: body.locale,
         context: body.context,
@@ -164,14 +160,14 @@ export function registerChatRoutes(
     async handler({ params, body, request, reply }) {
       limit(`chat-ip:${request.ip}`, 20, 60);
       limit(`chat-session:${params.id}`, 2, 10);
-      const widgetKey = header(request, 'x-widget-key');
+      const widgetKey = requestHeader(request, 'x-widget-key');
       const workspaceId = await chat.workspaceOfSession(params.id, widgetKey);
       if (workspaceId) await checkOrigin(request, workspaceId);
-      if (!(header(request, 'accept') ?? '').includes('text/event-stream'))
+      if (!(requestHeader(request, 'accept') ?? '').includes('text/event-stream'))
         return chat.message({ sessionId: params.id, widgetKey, text: body.text });
       // The stream opens with the first text a model writes: until then a refusal (a conflict, a
       // message too long) is still an ordinary problem+json answer.
-      const stream = turnStream(reply.raw, request.id, header(request, 'origin'));
+      const stream = turnStream(reply.raw, request.id, requestHeader(request, 'origin'));
       let turn: ChatTurn;
       try {
         turn = await chat.message({
@@ -211,11 +207,11 @@ export function registerChatRoutes(
     responses: { 200: { description: 'Messages after `after`', schema: turnSchema } },
     async handler({ params, query, request }) {
       limit(`chat-ip:${request.ip}`, 20, 60);
-      const workspaceId = await chat.workspaceOfSession(params.id, header(request, 'x-widget-key'));
+      const workspaceId = await chat.workspaceOfSession(params.id, requestHeader(request, 'x-widget-key'));
       if (workspaceId) await checkOrigin(request, workspaceId);
       return chat.poll({
         sessionId: params.id,
-        widgetKey: header(request, 'x-widget-key'),
+        widgetKey: requestHeader(request, 'x-widget-key'),
         after: query.after,
       });
     },
@@ -246,16 +242,16 @@ export function registerChatRoutes(
     responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' } },
     async handler({ params, query, request, reply }) {
       limit(`chat-ip:${request.ip}`, 20, 60);
-      const widgetKey = header(request, 'x-widget-key');
+      const widgetKey = requestHeader(request, 'x-widget-key');
       const workspaceId = await chat.workspaceOfSession(params.id, widgetKey);
       if (workspaceId) await checkOrigin(request, workspaceId);
-      const lastEventId = header(request, 'last-event-id');
+      const lastEventId = requestHeader(request, 'last-event-id');
       let after = lastEventId && /^m\d{1,9}$/.test(lastEventId) ? lastEventId : query.after;
       // Validates the key and the session before the stream opens (errors are problem+json).
       const first = await chat.poll({ sessionId: params.id, widgetKey, after });
       reply.hijack();
       const res = reply.raw;
-      const origin = header(request, 'origin');
+      const origin = requestHeader(request, 'origin');
       writeEventStreamHead(
         res,
         request.id,

@@ -5,11 +5,9 @@ import { acceptedSchema, type SubmissionOutcome } from '../../ingest/index.ts';
 import { leadInputSchema } from '../../leads/index.ts';
 import type { Workspace } from '../../tenants/index.ts';
 import type { HttpDeps } from '../deps.ts';
+import { requestHeader, webhookHeaders } from '../request-headers.ts';
 import { type DeclareRoute, workspaceOf } from '../route.ts';
 import { idParam } from '../schemas.ts';
-
-/** Standard Webhooks message ids are short; a long one would only bloat the idempotency table. */
-const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
 
 function answer(reply: FastifyReply, outcome: SubmissionOutcome, replayHeader: string): string {
   reply.status(outcome.status).header('content-type', 'application/json');
@@ -74,27 +72,15 @@ export function registerIngestRoutes(route: DeclareRoute, deps: HttpDeps): void 
     responses: { 202: { description: 'Accepted and durable', schema: acceptedSchema } },
     async handler({ params, rawBody, request, reply }) {
       ready();
-      const header = (name: string) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      const webhookId = header('webhook-id');
-      if (webhookId !== undefined && !WEBHOOK_ID.test(webhookId))
-        throw new LeadloopError('validation_failed', 'the webhook-id header is not a message id', {
-          issues: [{ field: 'header.webhook-id', reason: 'must be 1 to 255 visible ASCII characters' }],
-        });
+      const headers = webhookHeaders(request);
       const outcome = await ingest.acceptWebhook({
         admit: (workspace) => admit(params.workspaceId, workspace),
         workspaceId: params.workspaceId,
-        headers: {
-          id: header('webhook-id'),
-          timestamp: header('webhook-timestamp'),
-          signature: header('webhook-signature'),
-        },
+        headers,
         rawBody,
       });
       if (outcome.kind === 'accepted') metrics.eventsAccepted.inc({ source: 'webhook' });
-      if (outcome.kind === 'accepted' && header('sec-gpc') === '1')
+      if (outcome.kind === 'accepted' && requestHeader(request, 'sec-gpc') === '1')
         await deps.privacy.recordGpcSignal(params.workspaceId, outcome.eventId);
       return answer(reply, outcome, 'webhook-replayed');
     },

@@ -9,6 +9,7 @@ import {
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
 import { iso } from '../schemas.ts';
+import { workflowsOf } from './workflow-route-schemas.ts';
 
 const templateId = z.string().regex(/^tpl_[0-9A-Z]{26}$/, 'must be an id starting with tpl_');
 const summarySchema = z.object({
@@ -34,10 +35,7 @@ const versionSchema = z.object({
 export function registerTemplateRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const { clock } = deps;
   const tag = 'workflows';
-  const wf = () => {
-    if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
-    return deps.workflows;
-  };
+  const wf = () => workflowsOf(deps);
   const present = (s: TemplateSummary) => ({
     ...s,
     createdAt: iso(s.createdAt),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { DeclareRoute } from '../route.ts';
+import { workflowsOf } from './workflow-route-schemas.ts';
 
 const tag = 'workflows';
 const params = z.object({
@@ -48,10 +49,7 @@ const INVALID = page(
  * previews fetch links nobody clicked, so it shows a page whose button sends that same POST.
  */
 export function registerUnsubscribeRoutes(route: DeclareRoute, deps: HttpDeps): void {
-  const wf = () => {
-    if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
-    return deps.workflows;
-  };
+  const wf = () => workflowsOf(deps);
 
   route({
     method: 'GET',

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { admitInbound } from '../inbound-admit.ts';
+import { webhookHeaders } from '../request-headers.ts';
 import { type DeclareRoute, workspaceOf } from '../route.ts';
+import { workflowsOf } from './workflow-route-schemas.ts';
 
-const WEBHOOK_ID = /^[\x21-\x7e]{1,255}$/;
 const hookSchema = z.object({
   path: z.string(),
   workflowId: z.string(),
@@ -14,10 +14,7 @@ const hookSchema = z.object({
 
 /** Each workflow's own inbound endpoint (`webhook` trigger) and how its owner reads the endpoint's secret. */
 export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps): void {
-  const wf = () => {
-    if (!deps.workflows) throw new LeadloopError('unavailable', 'workflows are not wired in this process');
-    return deps.workflows;
-  };
+  const wf = () => workflowsOf(deps);
 
   route({
     method: 'POST',
@@ -46,21 +43,10 @@ export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps):
       },
     },
     async handler({ params, rawBody, request }) {
-      const header = (name: string) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      const id = header('webhook-id');
-      if (id !== undefined && !WEBHOOK_ID.test(id))
-        throw new LeadloopError('validation_failed', 'the webhook-id header is not a message id', {
-          issues: [{ field: 'header.webhook-id', reason: 'must be 1 to 255 visible ASCII characters' }],
-        });
-      return wf().receiveHook(
-        params.workspaceId,
-        params.path,
-        { id, timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
-        rawBody,
-        () => admitInbound(deps, params.workspaceId),
+      // The webhook-id is checked before anything else, as the lead webhook does.
+      const headers = webhookHeaders(request);
+      return wf().receiveHook(params.workspaceId, params.path, headers, rawBody, () =>
+        admitInbound(deps, params.workspaceId),
       );
     },
   });

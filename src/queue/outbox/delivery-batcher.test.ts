@@ -2,14 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDeliveryBatcher, createWorkspaceBatchers } from './delivery-batcher.ts';
 
+/** A batcher of at most `limit` ids whose first batch waits for `release()`, so later ones queue up. */
+function heldBatcher(limit: number) {
+  const batches: string[][] = [];
+  let release: () => void = () => {};
+  const add = createDeliveryBatcher(async (ids) => {
+    batches.push(ids);
+    if (batches.length === 1) await new Promise<void>((r) => (release = r));
+  }, limit);
+  return { batches, add, release: () => release() };
+}
+
 describe('delivery batcher', () => {
   it('groups deliveries that arrive while a batch runs into the next batch, up to the limit', async () => {
-    const batches: string[][] = [];
-    let release: () => void = () => {};
-    const add = createDeliveryBatcher(async (ids) => {
-      batches.push(ids);
-      if (batches.length === 1) await new Promise<void>((r) => (release = r));
-    }, 3);
+    const { batches, add, release } = heldBatcher(3);
     const first = add('a');
     await new Promise((r) => setImmediate(r));
     const rest = ['b', 'c', 'd', 'e'].map((id) => add(id));
@@ -19,12 +25,7 @@ describe('delivery batcher', () => {
   });
 
   it('never splits a delivery that carries a set, and adds others only while they fit', async () => {
-    const batches: string[][] = [];
-    let release: () => void = () => {};
-    const add = createDeliveryBatcher(async (ids) => {
-      batches.push(ids);
-      if (batches.length === 1) await new Promise<void>((r) => (release = r));
-    }, 4);
+    const { batches, add, release } = heldBatcher(4);
     const first = add(['a', 'b', 'c', 'd', 'e']);
     await new Promise((r) => setImmediate(r));
     const rest = [add(['f', 'g']), add('h'), add(['i', 'j']), add('k')];

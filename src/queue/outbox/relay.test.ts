@@ -69,12 +69,38 @@ function countingRelay(store: Store, clock: Clock, setSize?: number) {
   return { relay, broker, transactions: () => transactions };
 }
 
+/** Each delivery as its workspace and the number of jobs in its set. */
+const sets = (published: Delivery[]) => published.map((d) => [d.workspaceId, d.ids?.length]);
+
+/**
+ * 150 jobs of `ws_1` queued before 3 of `ws_2`, handed over in sets of 64 in one pass: `ws_2`'s set
+ * comes second, not behind `ws_1`'s whole backlog.
+ */
+const FAIR_SETS = [
+  ['ws_1', 64],
+  ['ws_2', 3],
+  ['ws_1', 61],
+];
+
 for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
   describe(`outbox relay (${database.label})`, () => {
-    it('opens no transaction for a pool with nothing due, and hands a due job over', async () => {
-      const { queueStore, dispose } = await database.open();
-      try {
-        const clock = createManualClock(Date.UTC(2026, 11, 6));
+    /** A test on a fresh database (disposed after it) with a manual clock at 2026-12-06. */
+    const relayTest = (
+      name: string,
+      body: (queueStore: Store, clock: ReturnType<typeof createManualClock>) => Promise<void>,
+    ) =>
+      it(name, async () => {
+        const { queueStore, dispose } = await database.open();
+        try {
+          await body(queueStore, createManualClock(Date.UTC(2026, 11, 6)));
+        } finally {
+          await dispose();
+        }
+      });
+
+    relayTest(
+      'opens no transaction for a pool with nothing due, and hands a due job over',
+      async (queueStore, clock) => {
         const { relay, broker, transactions } = countingRelay(queueStore, clock);
         await inWorkspace('ws_1', () =>
           queueStore.transaction((trx) =>
@@ -114,15 +140,12 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         // Handed over: the row is `sent`, so the next pass finds nothing due and opens nothing.
         assert.equal(await relay.relay('workflows', 64), 0);
         assert.equal(transactions(), 1);
-      } finally {
-        await dispose();
-      }
-    });
+      },
+    );
 
-    it("hands a workspace's pipeline jobs over in sets, one delivery each, in fair order", async () => {
-      const { queueStore, dispose } = await database.open();
-      try {
-        const clock = createManualClock(Date.UTC(2026, 11, 6));
+    relayTest(
+      "hands a workspace's pipeline jobs over in sets, one delivery each, in fair order",
+      async (queueStore, clock) => {
         const enqueue = pipelineJobsIn(queueStore, clock);
         await enqueue('ws_1', 150);
         clock.advance(1);
@@ -130,19 +153,9 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         const { relay, broker } = countingRelay(queueStore, clock, 64);
         // A bound of 64 jobs is still two sets: the first pass hands over 128 jobs in two deliveries.
         assert.equal(await relay.relay('pipeline', 64), 128);
-        assert.deepEqual(
-          broker.published.map((d) => [d.workspaceId, d.ids?.length]),
-          [
-            ['ws_1', 64],
-            ['ws_2', 3],
-            ['ws_1', 61],
-          ],
-        );
+        assert.deepEqual(sets(broker.published), FAIR_SETS);
         assert.equal(await relay.relay('pipeline', 64), 25);
-        assert.deepEqual(
-          broker.published.slice(3).map((d) => [d.workspaceId, d.ids?.length]),
-          [['ws_1', 25]],
-        );
+        assert.deepEqual(sets(broker.published.slice(3)), [['ws_1', 25]]);
         // Every job handed over once, each delivery led by its first job.
         const handed = broker.published.flatMap((d) => d.ids ?? [d.id]);
         assert.equal(new Set(handed).size, 153);
@@ -152,15 +165,12 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         );
         assert.deepEqual(new Set(jobs.map((j) => j.id)), new Set(handed));
         assert.ok(jobs.every((j) => j.status === 'sent'));
-      } finally {
-        await dispose();
-      }
-    });
+      },
+    );
 
-    it('skips the due read after a pass that filled its room, and reads again after one that did not', async () => {
-      const { queueStore, dispose } = await database.open();
-      try {
-        const clock = createManualClock(Date.UTC(2026, 11, 6));
+    relayTest(
+      'skips the due read after a pass that filled its room, and reads again after one that did not',
+      async (queueStore, clock) => {
         const { relay, transactions } = countingRelay(queueStore, clock, 64);
         await pipelineJobsIn(queueStore, clock)('ws_1', 128);
         assert.equal(await relay.relay('pipeline', 64), 128);
@@ -172,48 +182,33 @@ for (const database of testDatabases(process.env.TEST_DATABASE_URL)) {
         // That pass was not full: the next one reads first, finds nothing due and opens nothing.
         assert.equal(await relay.relay('pipeline', 64), 0);
         assert.equal(transactions(), 2);
-      } finally {
-        await dispose();
-      }
-    });
+      },
+    );
 
-    it("hands one workspace's backlog over in sets of 256, and several workspaces' in sets of 64", async () => {
-      const { queueStore, dispose } = await database.open();
-      try {
-        const clock = createManualClock(Date.UTC(2026, 11, 6));
+    relayTest(
+      "hands one workspace's backlog over in sets of 256, and several workspaces' in sets of 64",
+      async (queueStore, clock) => {
         const enqueue = pipelineJobsIn(queueStore, clock);
         const { relay, broker } = countingRelay(queueStore, clock);
         await enqueue('ws_1', 662);
         assert.equal(await relay.relay('pipeline', 64), 512);
-        assert.deepEqual(
-          broker.published.map((d) => [d.workspaceId, d.ids?.length]),
-          [
-            ['ws_1', 256],
-            ['ws_1', 256],
-          ],
-        );
+        assert.deepEqual(sets(broker.published), [
+          ['ws_1', 256],
+          ['ws_1', 256],
+        ]);
         // 150 of ws_1 left, then a second workspace: the pass takes what sets of 64 would have
         // taken, in fair order, and leaves the rest queued for the next pass.
         clock.advance(1);
         await enqueue('ws_2', 3);
         broker.published.length = 0;
         assert.equal(await relay.relay('pipeline', 64), 128);
-        assert.deepEqual(
-          broker.published.map((d) => [d.workspaceId, d.ids?.length]),
-          [
-            ['ws_1', 64],
-            ['ws_2', 3],
-            ['ws_1', 61],
-          ],
-        );
+        assert.deepEqual(sets(broker.published), FAIR_SETS);
         const queued = await asScheduler(() =>
           queueStore.db.selectFrom('jobs').select('id').where('status', '=', 'queued').execute(),
         );
         assert.equal(queued.length, 25);
         assert.equal(await relay.relay('pipeline', 64), 25);
-      } finally {
-        await dispose();
-      }
-    });
+      },
+    );
   });
 }

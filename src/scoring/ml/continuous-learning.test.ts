@@ -6,7 +6,7 @@ import { createContinuousLearner, fitShift } from './continuous-learning.ts';
 import type { LeadRecord } from './dataset.ts';
 import { recordSource } from './dataset.ts';
 import type { FeatureSpec } from './feature-spec.ts';
-import { runPrequential, streamReport } from './prequential.ts';
+import { type PrequentialOptions, runPrequential, streamReport } from './prequential.ts';
 import { createSeededRandom } from './random.ts';
 
 const SPEC: FeatureSpec = {
@@ -180,14 +180,19 @@ describe('continuous learner', () => {
 });
 
 describe('prequential evaluation', () => {
-  it('scores a drifting stream test-then-train and retrains on schedule', () => {
-    const data = stream(3000, 12, (i) => -2 + i / 1000);
-    const result = runPrequential({
+  /** A drifting stream's run after its first 1000 rows: retrained every 500, recalibrated every 10. */
+  const drifting = (data: ReturnType<typeof stream>, more: Partial<PrequentialOptions> = {}) =>
+    runPrequential({
       source: recordSource(data.records),
       labels: data.labels,
       initialRows: 1000,
       learner: { ...BASE, spec: SPEC, retrainEvery: 500, recalibrateEvery: 10, shiftWindow: 150 },
+      ...more,
     });
+
+  it('scores a drifting stream test-then-train and retrains on schedule', () => {
+    const data = stream(3000, 12, (i) => -2 + i / 1000);
+    const result = drifting(data);
     assert.equal(result.probabilities.length, 2000);
     assert.deepEqual(result.labels, data.labels.slice(1000));
     assert.equal(result.versions.length, 1 + 4);
@@ -198,13 +203,7 @@ describe('prequential evaluation', () => {
 
   it('checks its forecasts block by block against what happened', () => {
     const data = stream(3000, 14, (i) => -2 + i / 1500);
-    const result = runPrequential({
-      source: recordSource(data.records),
-      labels: data.labels,
-      initialRows: 1000,
-      learner: { ...BASE, spec: SPEC, retrainEvery: 500, recalibrateEvery: 10, shiftWindow: 150 },
-      forecast: { leads: 100, level: 0.9 },
-    });
+    const result = drifting(data, { forecast: { leads: 100, level: 0.9 } });
     const f = result.forecast!;
     assert.equal(f.windows, 20);
     assert.ok(f.coverage >= 0.8, `coverage ${f.coverage}`);

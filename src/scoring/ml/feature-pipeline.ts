@@ -244,19 +244,24 @@ function compileFeature(
   const label = declaration.label ?? declaration.name;
   const phrases = declaration.levelLabels ?? {};
   const extract = (read: ColumnReader) => deriveValue(declaration.source, read, missing);
+  // Numeric and boolean features write two ordered design columns each (the value, and whether it is
+  // missing or which way it went); only their bins and codes differ.
+  const twoColumns = {
+    declaration,
+    state,
+    slots: 2,
+    designOffset,
+    designWidth: 2,
+    categorical: false,
+    extract,
+  };
   switch (state.kind) {
     case 'numeric': {
       const { mean, scale, lower, upper, q25, q75 } = state;
       const edges = Float64Array.from(state.edges);
       return {
-        declaration,
-        state,
-        slots: 2,
-        designOffset,
-        designWidth: 2,
+        ...twoColumns,
         bins: edges.length + 2,
-        categorical: false,
-        extract,
         code: (raw) => values.number(raw),
         design(code, index, value, at) {
           index[at] = designOffset;
@@ -327,14 +332,8 @@ function compileFeature(
       const yes = phrases.true ?? `${label}: yes`;
       const no = phrases.false ?? `${label}: no`;
       return {
-        declaration,
-        state,
-        slots: 2,
-        designOffset,
-        designWidth: 2,
+        ...twoColumns,
         bins: 3,
-        categorical: false,
-        extract,
         code(raw) {
           const value = values.isMissing(raw) ? undefined : parseBooleanValue(raw);
           return value === undefined ? 0 : value + 1;

@@ -34,6 +34,7 @@ import { sourceHoldsMigration } from './067-source-holds.ts';
 import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 import { chatKnowledgeMigration } from './071-chat-knowledge.ts';
 import { workflowRunsByLeadMigration } from './072-workflow-runs-by-lead.ts';
+import { leadSearchPerSetMigration } from './073-lead-search-per-set.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -72,5 +73,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '070-chat-operator-list': chatOperatorListMigration(),
     '071-chat-knowledge': chatKnowledgeMigration(dialect),
     '072-workflow-runs-by-lead': workflowRunsByLeadMigration(),
+    '073-lead-search-per-set': leadSearchPerSetMigration(dialect),
   };
 }

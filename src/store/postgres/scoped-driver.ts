@@ -184,20 +184,17 @@ class ScopedDriver implements Driver {
     scoped.inTransaction = true;
     scoped.applied = '';
   }
-  async commitTransaction(connection: DatabaseConnection) {
-    const scoped = connection as ScopedConnection;
-    try {
-      // Nothing ran: no transaction was opened on the server, so there is nothing to commit.
-      if (scoped.pendingBegin === null) await this.#inner.commitTransaction(scoped.inner);
-    } finally {
-      scoped.inTransaction = false;
-      scoped.pendingBegin = null;
-    }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.#end(connection as ScopedConnection, (inner) => this.#inner.commitTransaction(inner));
   }
-  async rollbackTransaction(connection: DatabaseConnection) {
-    const scoped = connection as ScopedConnection;
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.#end(connection as ScopedConnection, (inner) => this.#inner.rollbackTransaction(inner));
+  }
+  /** Ends the transaction with `end` (commit or rollback) on the server, if one was opened there. */
+  async #end(scoped: ScopedConnection, end: (inner: DatabaseConnection) => Promise<void>): Promise<void> {
     try {
-      if (scoped.pendingBegin === null) await this.#inner.rollbackTransaction(scoped.inner);
+      // Nothing ran: no transaction was opened on the server, so there is nothing to end.
+      if (scoped.pendingBegin === null) await end(scoped.inner);
     } finally {
       scoped.inTransaction = false;
       scoped.pendingBegin = null;

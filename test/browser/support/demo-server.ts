@@ -12,19 +12,29 @@ export interface DemoServer<Demo> {
   stop(): Promise<void>;
 }
 
-/** `env` adds configuration, such as a model provider (`LEADLOOP_MODEL`). */
+interface DemoServerOptions {
+  /** Adds configuration, such as a model provider (`LEADLOOP_MODEL`). */
+  env?: Record<string, string>;
+  /** How often the live-event streams look for new events (the console test shortens it). */
+  ssePollMs?: number;
+}
+
 export async function startDemoServer<Demo>(
   name: string,
-  env: Record<string, string> = {},
+  options: DemoServerOptions = {},
 ): Promise<DemoServer<Demo>> {
   const dataDir = mkdtempSync(join(tmpdir(), `leadloop-${name}-`));
   const config = loadConfig(
     {},
-    { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
+    { PORT: 0, HOST: '127.0.0.1', LEADLOOP_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env },
   );
   const server = await serve(
     { ...config, LEADLOOP_WORKER_CONCURRENCY: 2 },
-    { logger: pino({ level: 'silent' }), queuePollMs: 20 },
+    {
+      logger: pino({ level: 'silent' }),
+      queuePollMs: 20,
+      ...(options.ssePollMs === undefined ? {} : { ssePollMs: options.ssePollMs }),
+    },
   );
   const demo = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as Demo;
   return {

@@ -4,6 +4,9 @@ import type { Locator, Page } from 'playwright-core';
 export const QUALIFYING =
   "Hi, I'm the VP of Sales at Acme, we have a budget of around 50k and need a lead-scoring tool by next quarter";
 
+/** A desktop visitor's browser context: the size and language most widget tests use. */
+export const DESKTOP_VISITOR = { viewport: { width: 1280, height: 800 }, locale: 'en-US' };
+
 /**
  * Drives the widget the way a visitor does, through accessible names and roles (Playwright's
  * locators pierce the open shadow root), so a test that passes also proves the labels exist.
@@ -86,4 +89,13 @@ export function widgetDriver(page: Page, timeout = 15_000): WidgetDriver {
     },
   };
   return driver;
+}
+
+/** Goes to `url` (a page with the widget), opens the chat and waits for its greeting and first question. */
+export async function openChat(page: Page, url: string): Promise<WidgetDriver> {
+  const widget = widgetDriver(page);
+  await page.goto(url);
+  await widget.open();
+  await widget.waitForReplies(2);
+  return widget;
 }

@@ -24,6 +24,10 @@ export class ApiError extends Error {
   }
 }
 
+/** The problem's detail for a person to read, or the error as text where it is not an API problem. */
+export const problemDetail = (error: unknown): string =>
+  error instanceof ApiError ? error.problem.detail : String(error);
+
 /** Unwraps an openapi-fetch answer: the data, or an ApiError carrying the problem+json. */
 export async function unwrap<T>(
   call: Promise<{ data?: T; error?: unknown; response: Response }>,

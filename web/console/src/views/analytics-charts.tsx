@@ -1,7 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Area, CartesianGrid, ComposedChart, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, unwrap } from '../api.ts';
+import { ProblemAlert } from '../components/alerts.tsx';
+import { InlineForm } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 import { ChartTable, pct } from './chart-table.tsx';
 
@@ -153,30 +155,20 @@ export function Rollback(props: { champion: number | null }) {
           Roll back model v{props.champion}…
         </button>
       ) : (
-        <form
-          className="inline"
-          onSubmit={(e) => {
-            e.preventDefault();
-            rollback.mutate();
-          }}
+        <InlineForm
+          label="Reason (kept in the audit trail)"
+          field={{ value: reason, onChange: (e) => setReason(e.target.value), required: true, minLength: 3 }}
+          submit={<>Confirm: retire v{props.champion}</>}
+          submitClassName="danger"
+          busy={rollback.isPending}
+          onSubmit={() => rollback.mutate()}
         >
-          <label>
-            Reason (kept in the audit trail)
-            <input value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} />
-          </label>
-          <button type="submit" className="danger" disabled={rollback.isPending}>
-            Confirm: retire v{props.champion}
-          </button>
           <button type="button" onClick={() => setConfirming(false)}>
             Cancel
           </button>
-        </form>
+        </InlineForm>
       )}
-      {rollback.isError && (
-        <p role="alert">
-          {rollback.error instanceof ApiError ? rollback.error.problem.detail : String(rollback.error)}
-        </p>
-      )}
+      <ProblemAlert error={rollback.error} />
       {rollback.data && (
         <p role="status">
           Retired v{rollback.data.retired.version}; now scoring with{' '}

@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, LabelList, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, LabelList, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
-import { ChartTable, pct } from './chart-table.tsx';
+import { SelectField } from '../components/fields.tsx';
+import { barsPerName, ChartTable, pct } from './chart-table.tsx';
 
 const WINDOWS = ['7d', '30d', '90d', '365d'] as const;
 type FunnelWindow = (typeof WINDOWS)[number];
@@ -13,23 +14,23 @@ const STAGE_LABEL = {
   converted: 'Converted',
 };
 const STAGES = ['arrived', 'engaged', 'qualified', 'converted'] as const;
+const STAGE_FILL = {
+  arrived: 'var(--chart-1)',
+  engaged: 'var(--chart-3)',
+  qualified: 'var(--chart-2)',
+  converted: 'var(--chart-4)',
+};
 
 function WindowPicker(props: { id: string; value: FunnelWindow; onChange: (w: FunnelWindow) => void }) {
   return (
-    <label className="inline-label">
-      Leads that arrived in the last
-      <select
-        id={props.id}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value as FunnelWindow)}
-      >
-        {WINDOWS.map((w) => (
-          <option key={w} value={w}>
-            {w.replace('d', ' days')}
-          </option>
-        ))}
-      </select>
-    </label>
+    <SelectField
+      label="Leads that arrived in the last"
+      labelClassName="inline-label"
+      id={props.id}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value as FunnelWindow)}
+      choices={WINDOWS.map((w) => ({ value: w, label: w.replace('d', ' days') }))}
+    />
   );
 }
 
@@ -105,19 +106,10 @@ export function OrgFunnel() {
         <ChartTable
           label={`Funnel per business unit over ${window}`}
           height={240}
-          chart={
-            <BarChart data={data}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="name" />
-              <YAxis allowDecimals={false} />
-              <Tooltip />
-              <Legend />
-              <Bar isAnimationActive={false} dataKey="arrived" name="Arrived" fill="var(--chart-1)" />
-              <Bar isAnimationActive={false} dataKey="engaged" name="Engaged" fill="var(--chart-3)" />
-              <Bar isAnimationActive={false} dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
-              <Bar isAnimationActive={false} dataKey="converted" name="Converted" fill="var(--chart-4)" />
-            </BarChart>
-          }
+          chart={barsPerName(
+            data,
+            STAGES.map((stage) => ({ dataKey: stage, name: STAGE_LABEL[stage], fill: STAGE_FILL[stage] })),
+          )}
           table={{
             caption: 'The same figures, with arrived → converted',
             scroll: true,

@@ -1,20 +1,20 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '../api.ts';
+import { Card } from '../components/card.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { SelectField } from '../components/fields.tsx';
 import { useSession } from '../session.tsx';
 import { CalibrationPlot } from './analytics-calibration.tsx';
 import { ForecastChart, QualificationOverTime, Rollback } from './analytics-charts.tsx';
 import { Funnel, OrgFunnel } from './analytics-funnel.tsx';
-import { ChartTable, pct } from './chart-table.tsx';
+import { barsPerName, ChartTable, pct } from './chart-table.tsx';
 
-function Card(props: { title: string; children: React.ReactNode }) {
-  return (
-    <div className="card">
-      <h2>{props.title}</h2>
-      {props.children}
-    </div>
-  );
+/** A trained model version as the model card lists it (the API types its metrics loosely). */
+interface ModelVersion {
+  version: number;
+  status: string;
+  metrics?: unknown;
 }
 
 /** The calibration plot of one version: the champion first, any other on request. */
@@ -23,16 +23,13 @@ function Calibration(props: { versions: number[]; initial: number }) {
   return (
     <>
       <h3>Calibration</h3>
-      <label className="inline-label">
-        Model version
-        <select value={version} onChange={(e) => setVersion(Number(e.target.value))}>
-          {props.versions.map((v) => (
-            <option key={v} value={v}>
-              v{v}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="Model version"
+        labelClassName="inline-label"
+        value={version}
+        onChange={(e) => setVersion(Number(e.target.value))}
+        choices={props.versions.map((v) => ({ value: v, label: `v${v}` }))}
+      />
       <CalibrationPlot version={version} />
     </>
   );
@@ -84,17 +81,10 @@ export default function Analytics() {
             <ChartTable
               label="Leads and qualified leads per business unit"
               height={240}
-              chart={
-                <BarChart data={units}>
-                  <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="name" />
-                  <YAxis allowDecimals={false} />
-                  <Tooltip />
-                  <Legend />
-                  <Bar isAnimationActive={false} dataKey="leads" name="Leads" fill="var(--chart-1)" />
-                  <Bar isAnimationActive={false} dataKey="qualified" name="Qualified" fill="var(--chart-2)" />
-                </BarChart>
-              }
+              chart={barsPerName(units, [
+                { dataKey: 'leads', name: 'Leads', fill: 'var(--chart-1)' },
+                { dataKey: 'qualified', name: 'Qualified', fill: 'var(--chart-2)' },
+              ])}
               table={{
                 caption: 'The same figures as a table',
                 rows: units,
@@ -118,32 +108,21 @@ export default function Analytics() {
             <p>
               Scoring with <strong>{models.data.scorer}</strong>. {models.data.reason}
             </p>
-            <table className="grid small">
-              <caption>
-                Versions (champion {models.data.champion ?? '—'}, challenger {models.data.challenger ?? '—'})
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Metrics</th>
-                </tr>
-              </thead>
-              <tbody>
-                {models.data.items.map((m) => {
-                  const model = m as unknown as { version: number; status: string; metrics?: unknown };
-                  return (
-                    <tr key={model.version}>
-                      <td>{model.version}</td>
-                      <td>{model.status}</td>
-                      <td>
-                        <code className="small">{JSON.stringify(model.metrics ?? {}).slice(0, 120)}</code>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <DataTable
+              caption={`Versions (champion ${models.data.champion ?? '—'}, challenger ${models.data.challenger ?? '—'})`}
+              rows={models.data.items as unknown as ModelVersion[]}
+              rowKey={(model) => model.version}
+              columns={[
+                { header: 'Version', cell: (model) => model.version },
+                { header: 'Status', cell: (model) => model.status },
+                {
+                  header: 'Metrics',
+                  cell: (model) => (
+                    <code className="small">{JSON.stringify(model.metrics ?? {}).slice(0, 120)}</code>
+                  ),
+                },
+              ]}
+            />
             {models.data.items.length === 0 && <p className="muted small">No trained model yet.</p>}
             {models.data.items.length > 0 && (
               <Calibration

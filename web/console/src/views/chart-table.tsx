@@ -1,61 +1,33 @@
 import type { ReactElement, ReactNode } from 'react';
-import { ResponsiveContainer } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { DataTable, type DataTableProps } from '../components/data-table.tsx';
 
 /** A share as a whole percentage; `—` where there is none (nothing to divide by). */
 export const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
 
-/** One column of a chart's table: its header, whether it holds figures, and each row's cell. */
-interface Column<Row> {
-  header: string;
-  numeric?: boolean;
-  cell: (row: Row) => ReactNode;
+/** One series of a bar chart: the row field it draws, its legend name and its colour. */
+interface BarSeries {
+  dataKey: string;
+  name: string;
+  fill: string;
 }
 
-/** The rows a chart draws, as a table: screen readers and anyone who wants the exact figures read it. */
-export interface ChartTableRows<Row> {
-  columns: Column<Row>[];
-  rows: Row[];
-  rowKey: (row: Row) => string | number;
-  caption?: ReactNode;
-  /** Folds the table into a disclosure with this summary (for tables longer than the chart is tall). */
-  summary?: string;
-  /** Scrolls sideways on narrow screens (many columns). */
-  scroll?: boolean;
-}
-
-function DataTable<Row>(props: ChartTableRows<Row>) {
-  const table = (
-    <table className="grid small">
-      {props.caption && <caption>{props.caption}</caption>}
-      <thead>
-        <tr>
-          {props.columns.map((c) => (
-            <th key={c.header} scope="col" className={c.numeric ? 'num' : undefined}>
-              {c.header}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((row) => (
-          <tr key={props.rowKey(row)}>
-            {props.columns.map((c) => (
-              <td key={c.header} className={c.numeric ? 'num' : undefined}>
-                {c.cell(row)}
-              </td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-  const placed = props.scroll ? <div className="table-scroll">{table}</div> : table;
-  if (!props.summary) return placed;
+/**
+ * Counts per named group (a business unit), one bar per series side by side. A function, not a
+ * component: ResponsiveContainer sizes the chart element it is handed.
+ */
+export function barsPerName(data: { name: string }[], series: BarSeries[]): ReactElement {
   return (
-    <details>
-      <summary>{props.summary}</summary>
-      {placed}
-    </details>
+    <BarChart data={data}>
+      <CartesianGrid strokeDasharray="3 3" />
+      <XAxis dataKey="name" />
+      <YAxis allowDecimals={false} />
+      <Tooltip />
+      <Legend />
+      {series.map((bar) => (
+        <Bar key={bar.dataKey} isAnimationActive={false} {...bar} />
+      ))}
+    </BarChart>
   );
 }
 
@@ -68,7 +40,8 @@ export function ChartTable<Row>(props: {
   height: number;
   chart: ReactElement;
   note?: ReactNode;
-  table?: ChartTableRows<Row>;
+  /** The rows the chart draws, as a table: screen readers and anyone who wants the exact figures read it. */
+  table?: DataTableProps<Row>;
 }) {
   return (
     <>

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, problemDetail, unwrap } from '../api.ts';
 import { useCan, useSession } from '../session.tsx';
 
 interface SessionView {
@@ -31,7 +31,7 @@ function Transcript(props: { id: string }) {
     setError(null);
     void client.invalidateQueries({ queryKey: ['conversations'] });
   };
-  const onError = (e: unknown) => setError(e instanceof ApiError ? e.problem.detail : String(e));
+  const onError = (e: unknown) => setError(problemDetail(e));
   const takeOver = useMutation({
     mutationFn: () =>
       unwrap(api.POST('/v1/chat/sessions/{id}/takeover', { params: { path: { id } }, body: { agent } })),

@@ -2,7 +2,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import type { paths } from '../../../sdk/index.ts';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, problemDetail, unwrap } from '../api.ts';
+import { SelectField } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 
 type Decision = paths['/v1/council/decisions/{id}']['get']['responses'][200]['content']['application/json'];
@@ -20,8 +21,7 @@ export function DecisionCard(props: { decision: Decision; showLead?: boolean }) 
     setMessage(text);
     void client.invalidateQueries({ queryKey: ['decisions'] });
   };
-  const fail = (error: unknown) =>
-    setMessage(error instanceof ApiError ? error.problem.detail : String(error));
+  const fail = (error: unknown) => setMessage(problemDetail(error));
   const feedback = useMutation({
     mutationFn: (verdict: 'accept' | 'reject') =>
       unwrap(
@@ -99,16 +99,12 @@ export function DecisionCard(props: { decision: Decision; showLead?: boolean }) 
       )}
       {overriding && (
         <form className="override" onSubmit={submitOverride}>
-          <label>
-            New action
-            <select name="action" defaultValue={output?.action}>
-              {ACTIONS.map((action) => (
-                <option key={action} value={action}>
-                  {action.replaceAll('_', ' ')}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            label="New action"
+            name="action"
+            defaultValue={output?.action}
+            choices={ACTIONS.map((action) => ({ value: action, label: action.replaceAll('_', ' ') }))}
+          />
           <label>
             Reason (recorded; GDPR Art. 22 human intervention)
             <input name="reason" required minLength={3} />

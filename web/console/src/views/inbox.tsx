@@ -2,6 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api.ts';
+import { type Choice, SelectField } from '../components/fields.tsx';
 
 interface Band {
   minScore?: number;
@@ -15,6 +16,12 @@ const BANDS: Record<string, Band> = {
   warm: { minScore: 40, maxScore: 69.999, label: 'Warm (40–69)' },
   cold: { maxScore: 39.999, label: 'Cold (under 40)' },
 };
+
+const STATUSES: Choice[] = [
+  { value: '', label: 'Any status' },
+  { value: 'new', label: 'New' },
+  { value: 'qualified', label: 'Qualified' },
+];
 
 /** The privacy ledger's current state of a purpose (derived from its latest entry). */
 const CONSENTS: Record<string, string> = {
@@ -108,24 +115,18 @@ export function Inbox() {
             onChange={(e) => set('q', e.target.value)}
           />
         </label>
-        <label>
-          Status
-          <select value={filters.status} onChange={(e) => set('status', e.target.value)}>
-            <option value="">Any status</option>
-            <option value="new">New</option>
-            <option value="qualified">Qualified</option>
-          </select>
-        </label>
-        <label>
-          Score
-          <select value={filters.band} onChange={(e) => set('band', e.target.value)}>
-            {Object.entries(BANDS).map(([value, b]) => (
-              <option key={value} value={value}>
-                {b.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Status"
+          value={filters.status}
+          onChange={(e) => set('status', e.target.value)}
+          choices={STATUSES}
+        />
+        <SelectField
+          label="Score"
+          value={filters.band}
+          onChange={(e) => set('band', e.target.value)}
+          choices={Object.entries(BANDS).map(([value, b]) => ({ value, label: b.label }))}
+        />
         {(['source', 'segment', 'owner'] as const).map((name) => (
           <label key={name}>
             {name[0]?.toUpperCase()}
@@ -137,16 +138,12 @@ export function Inbox() {
             />
           </label>
         ))}
-        <label>
-          Consent
-          <select value={filters.consent} onChange={(e) => set('consent', e.target.value)}>
-            {Object.entries(CONSENTS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Consent"
+          value={filters.consent}
+          onChange={(e) => set('consent', e.target.value)}
+          choices={Object.entries(CONSENTS).map(([value, label]) => ({ value, label }))}
+        />
       </search>
       <p className="muted small" id="inbox-help">
         Newest first, updated live. Search matches words that begin with what you type; the segment is a value

@@ -1,11 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, unwrap } from '../api.ts';
+import { LoadError, ProblemAlert } from '../components/alerts.tsx';
+import { Card } from '../components/card.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { InlineForm } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 const num = (v: number | null) => (v === null ? '—' : Math.abs(v) < 1 ? v.toFixed(3) : v.toFixed(1));
 
+type Adjustment = Awaited<ReturnType<typeof listAdjustments>>['items'][number];
+const listAdjustments = () =>
+  unwrap(api.GET('/v1/optimiser/adjustments', { params: { query: { limit: 20 } } }));
 type Alert = Awaited<ReturnType<typeof listAlerts>>['items'][number];
 const listAlerts = (status: 'open' | 'acknowledged' | 'resolved') =>
   unwrap(api.GET('/v1/alerts', { params: { query: { status, limit: 50 } } }));
@@ -82,25 +89,15 @@ function AlertCard(props: { alert: Alert }) {
         </p>
       )}
       {can.operate && alert.status === 'open' && (
-        <form
-          className="inline"
-          onSubmit={(ev) => {
-            ev.preventDefault();
-            ack.mutate();
-          }}
-        >
-          <label>
-            Note (optional)
-            <input value={note} onChange={(ev) => setNote(ev.target.value)} maxLength={500} />
-          </label>
-          <button type="submit" disabled={ack.isPending}>
-            Acknowledge
-          </button>
-        </form>
+        <InlineForm
+          label="Note (optional)"
+          field={{ value: note, onChange: (ev) => setNote(ev.target.value), maxLength: 500 }}
+          submit="Acknowledge"
+          busy={ack.isPending}
+          onSubmit={() => ack.mutate()}
+        />
       )}
-      {ack.isError && (
-        <p role="alert">{ack.error instanceof ApiError ? ack.error.problem.detail : String(ack.error)}</p>
-      )}
+      <ProblemAlert error={ack.error} />
     </article>
   );
 }
@@ -115,7 +112,7 @@ function Adjustments() {
   const [reason, setReason] = useState('');
   const list = useQuery({
     queryKey: ['alerts', 'adjustments'],
-    queryFn: () => unwrap(api.GET('/v1/optimiser/adjustments', { params: { query: { limit: 20 } } })),
+    queryFn: listAdjustments,
   });
   const rollback = useMutation({
     mutationFn: (id: string) =>
@@ -142,9 +139,40 @@ function Adjustments() {
     },
   });
   const failure = rollback.error ?? decide.error;
-  if (list.isError) return <p role="alert">Could not load changes: {list.error.message}</p>;
+  if (list.isError) return <LoadError what="changes" error={list.error} />;
   if (!list.data) return <p className="loading">Loading…</p>;
   if (list.data.items.length === 0) return <p className="muted">No changes yet.</p>;
+  const actions = (a: Adjustment) => (
+    <>
+      {a.status === 'applied' && (
+        <button
+          type="button"
+          disabled={reason.trim().length === 0 || rollback.isPending}
+          onClick={() => rollback.mutate(a.id)}
+        >
+          Roll back
+        </button>
+      )}
+      {a.status === 'proposed' && can.administer && (
+        <span className="actions">
+          <button
+            type="button"
+            disabled={decide.isPending}
+            onClick={() => decide.mutate({ id: a.id, verdict: 'approve' })}
+          >
+            Approve
+          </button>{' '}
+          <button
+            type="button"
+            disabled={decide.isPending}
+            onClick={() => decide.mutate({ id: a.id, verdict: 'reject' })}
+          >
+            Reject
+          </button>
+        </span>
+      )}
+    </>
+  );
   return (
     <>
       {can.operate && (
@@ -154,68 +182,34 @@ function Adjustments() {
           <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
         </label>
       )}
-      <div className="table-scroll">
-        <table className="grid small">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Change</th>
-              <th scope="col">Status</th>
-              <th scope="col">Why</th>
-              {can.operate && <th scope="col">Action</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((a) => (
-              <tr key={a.id}>
-                <td>{when(a.createdAt)}</td>
-                <td>
-                  {a.kind} on {a.target} ({a.origin})
-                </td>
-                <td>
-                  {a.status}
-                  {a.settlement && <span className="muted"> · {a.settlement}</span>}
-                </td>
-                <td>{a.reason}</td>
-                {can.operate && (
-                  <td>
-                    {a.status === 'applied' && (
-                      <button
-                        type="button"
-                        disabled={reason.trim().length === 0 || rollback.isPending}
-                        onClick={() => rollback.mutate(a.id)}
-                      >
-                        Roll back
-                      </button>
-                    )}
-                    {a.status === 'proposed' && can.administer && (
-                      <span className="actions">
-                        <button
-                          type="button"
-                          disabled={decide.isPending}
-                          onClick={() => decide.mutate({ id: a.id, verdict: 'approve' })}
-                        >
-                          Approve
-                        </button>{' '}
-                        <button
-                          type="button"
-                          disabled={decide.isPending}
-                          onClick={() => decide.mutate({ id: a.id, verdict: 'reject' })}
-                        >
-                          Reject
-                        </button>
-                      </span>
-                    )}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {failure && (
-        <p role="alert">{failure instanceof ApiError ? failure.problem.detail : String(failure)}</p>
-      )}
+      <DataTable
+        scroll
+        rows={list.data.items}
+        rowKey={(a) => a.id}
+        columns={[
+          { header: 'When', cell: (a) => when(a.createdAt) },
+          {
+            header: 'Change',
+            cell: (a) => (
+              <>
+                {a.kind} on {a.target} ({a.origin})
+              </>
+            ),
+          },
+          {
+            header: 'Status',
+            cell: (a) => (
+              <>
+                {a.status}
+                {a.settlement && <span className="muted"> · {a.settlement}</span>}
+              </>
+            ),
+          },
+          { header: 'Why', cell: (a) => a.reason },
+          ...(can.operate ? [{ header: 'Action', cell: (a: Adjustment) => actions(a) }] : []),
+        ]}
+      />
+      <ProblemAlert error={failure} />
     </>
   );
 }
@@ -236,17 +230,16 @@ export function Optimiser() {
         Open and acknowledged alerts, updated live. A detector resolves an alert itself when the stream
         recovers.
       </p>
-      {failed && <p role="alert">Could not load alerts: {failed.message}</p>}
+      <LoadError what="alerts" error={failed} />
       {open.isSuccess && acknowledged.isSuccess && items.length === 0 && (
         <p className="muted">No open alerts.</p>
       )}
       {items.map((alert) => (
         <AlertCard key={alert.id} alert={alert} />
       ))}
-      <div className="card">
-        <h2>Changes</h2>
+      <Card title="Changes">
         <Adjustments />
-      </div>
+      </Card>
     </section>
   );
 }

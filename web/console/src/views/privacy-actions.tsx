@@ -1,6 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { ApiError, api, unwrap } from '../api.ts';
+import { useState } from 'react';
+import { api, unwrap } from '../api.ts';
+import { ProblemAlert } from '../components/alerts.tsx';
+import { InlineForm } from '../components/fields.tsx';
 
 type Action = 'reject' | 'extend';
 
@@ -51,10 +53,6 @@ export function RequestActions(props: { request: RequestRow }) {
   const canReject = request.status === 'received';
   const canRun = request.status === 'received' && request.held;
   const failure = run.error ?? decide.error;
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    if (asking) decide.mutate({ action: asking, reason: reason.trim() });
-  };
   const label = `${request.type} request ${request.id}`;
   return (
     <div className="request-actions">
@@ -68,18 +66,24 @@ export function RequestActions(props: { request: RequestRow }) {
         </p>
       )}
       {asking ? (
-        <form className="inline" onSubmit={onSubmit} aria-label={`${asking} ${label}`}>
-          <label>
-            {asking === 'reject' ? 'Reason for rejecting' : 'Reason for the extension (tell the person)'}
-            <input value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} />
-          </label>
-          <button type="submit" className={asking === 'reject' ? 'danger' : ''} disabled={decide.isPending}>
-            {asking === 'reject' ? 'Confirm rejection' : 'Confirm extension'}
-          </button>
+        <InlineForm
+          aria-label={`${asking} ${label}`}
+          label={asking === 'reject' ? 'Reason for rejecting' : 'Reason for the extension (tell the person)'}
+          field={{
+            value: reason,
+            onChange: (e) => setReason(e.target.value),
+            required: true,
+            maxLength: 500,
+          }}
+          submit={asking === 'reject' ? 'Confirm rejection' : 'Confirm extension'}
+          submitClassName={asking === 'reject' ? 'danger' : ''}
+          busy={decide.isPending}
+          onSubmit={() => decide.mutate({ action: asking, reason: reason.trim() })}
+        >
           <button type="button" onClick={() => setAsking(null)}>
             Cancel
           </button>
-        </form>
+        </InlineForm>
       ) : (
         (canRun || canReject || canExtend) && (
           <div className="actions">
@@ -115,9 +119,7 @@ export function RequestActions(props: { request: RequestRow }) {
           </div>
         )
       )}
-      {failure && (
-        <p role="alert">{failure instanceof ApiError ? failure.problem.detail : String(failure)}</p>
-      )}
+      <ProblemAlert error={failure} />
     </div>
   );
 }

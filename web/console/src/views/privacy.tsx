@@ -1,6 +1,10 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, unwrap } from '../api.ts';
+import { LoadError, ProblemAlert } from '../components/alerts.tsx';
+import { Card } from '../components/card.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { InlineForm } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 import { RequestActions } from './privacy-actions.tsx';
 
@@ -9,6 +13,22 @@ const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString() : 
 /** Days until a deadline (negative: overdue), so the queue reads by urgency. */
 function daysLeft(iso: string, now: number): number {
   return Math.ceil((Date.parse(iso) - now) / 86_400_000);
+}
+
+/** The day a request is due, and how many days are left (or how many it is overdue) while it is open. */
+function Deadline(props: { request: { dueAt: string; completedAt: string | null }; now: number }) {
+  const { request } = props;
+  const left = daysLeft(request.dueAt, props.now);
+  return (
+    <>
+      {day(request.dueAt)}{' '}
+      {!request.completedAt && (
+        <span className={left < 0 ? 'badge danger' : 'muted'}>
+          {left < 0 ? `${-left} days overdue` : `${left} days left`}
+        </span>
+      )}
+    </>
+  );
 }
 
 /**
@@ -33,28 +53,15 @@ function Suppressions() {
       unwrap(api.POST('/v1/privacy/suppressions/lookup', { body: { email: address } })),
   });
   return (
-    <div className="card">
-      <h2>Suppression list</h2>
-      <form
-        className="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          lookup.mutate(email);
-        }}
-      >
-        <label>
-          Is this e-mail suppressed?
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
-        </label>
-        <button type="submit" disabled={lookup.isPending}>
-          Check
-        </button>
-      </form>
-      {lookup.isError && (
-        <p role="alert">
-          {lookup.error instanceof ApiError ? lookup.error.problem.detail : String(lookup.error)}
-        </p>
-      )}
+    <Card title="Suppression list">
+      <InlineForm
+        label="Is this e-mail suppressed?"
+        field={{ type: 'email', value: email, onChange: (e) => setEmail(e.target.value), required: true }}
+        submit="Check"
+        busy={lookup.isPending}
+        onSubmit={() => lookup.mutate(email)}
+      />
+      <ProblemAlert error={lookup.error} />
       {lookup.data && (
         <p role="status" className="lookup-result">
           {lookup.data.entry
@@ -62,7 +69,7 @@ function Suppressions() {
             : 'Not suppressed.'}
         </p>
       )}
-      {list.isError && <p role="alert">Could not load the list: {list.error.message}</p>}
+      <LoadError what="the list" error={list.error} />
       {list.data && (
         <>
           <p className="small muted">
@@ -70,30 +77,17 @@ function Suppressions() {
             a normalised e-mail or phone; the contact itself is not kept.
           </p>
           {list.data.items.length > 0 && (
-            <div className="table-scroll">
-              <table className="grid small">
-                <thead>
-                  <tr>
-                    <th scope="col">Entry</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Since</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.data.items.map((entry) => (
-                    <tr key={`${entry.hashPrefix}-${entry.createdAt}`}>
-                      <td>
-                        <code>{entry.hashPrefix}…</code>
-                      </td>
-                      <td>{entry.kind}</td>
-                      <td>{entry.reason}</td>
-                      <td>{day(entry.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              scroll
+              rows={list.data.items}
+              rowKey={(entry) => `${entry.hashPrefix}-${entry.createdAt}`}
+              columns={[
+                { header: 'Entry', cell: (entry) => <code>{entry.hashPrefix}…</code> },
+                { header: 'Kind', cell: (entry) => entry.kind },
+                { header: 'Reason', cell: (entry) => entry.reason },
+                { header: 'Since', cell: (entry) => day(entry.createdAt) },
+              ]}
+            />
           )}
           <div className="inline">
             {cursor && (
@@ -109,7 +103,7 @@ function Suppressions() {
           </div>
         </>
       )}
-    </div>
+    </Card>
   );
 }
 
@@ -140,68 +134,53 @@ export function Privacy() {
   return (
     <section aria-labelledby="privacy-title">
       <h1 id="privacy-title">Privacy</h1>
-      <div className="card">
-        <h2>Requests</h2>
+      <Card title="Requests">
         <p className="small muted">
           Open requests first, by legal deadline. File one with POST /v1/privacy/requests or `leadloop
           privacy`; one filed on hold waits here until you run or reject it.
         </p>
-        {requests.isError && <p role="alert">Could not load requests: {requests.error.message}</p>}
+        <LoadError what="requests" error={requests.error} />
         {items.length === 0 && requests.isSuccess && <p className="muted">No requests.</p>}
         {items.length > 0 && (
-          <div className="table-scroll">
-            <table className="grid small stack">
-              <thead>
-                <tr>
-                  <th scope="col">Type</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Received</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Leads</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((r) => {
-                  const left = daysLeft(r.dueAt, now);
-                  return (
-                    <tr key={r.id}>
-                      <td>
-                        {r.type} <span className="muted">({r.jurisdiction})</span>
-                      </td>
-                      <td data-label="Status">
-                        {r.status}
-                        {r.held && r.status === 'received' && (
-                          <>
-                            {' '}
-                            <span className="badge">held</span>
-                          </>
-                        )}
-                      </td>
-                      <td data-label="Received">{day(r.receivedAt)}</td>
-                      <td data-label="Due">
-                        {day(r.dueAt)}{' '}
-                        {!r.completedAt && (
-                          <span className={left < 0 ? 'badge danger' : 'muted'}>
-                            {left < 0 ? `${-left} days overdue` : `${left} days left`}
-                          </span>
-                        )}
-                      </td>
-                      <td data-label="Leads">{r.leadIds.length}</td>
-                      <td>
-                        <RequestActions request={r} />
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="grid small stack"
+            scroll
+            rows={items}
+            rowKey={(r) => r.id}
+            columns={[
+              {
+                header: 'Type',
+                cell: (r) => (
+                  <>
+                    {r.type} <span className="muted">({r.jurisdiction})</span>
+                  </>
+                ),
+              },
+              {
+                header: 'Status',
+                labelled: true,
+                cell: (r) => (
+                  <>
+                    {r.status}
+                    {r.held && r.status === 'received' && (
+                      <>
+                        {' '}
+                        <span className="badge">held</span>
+                      </>
+                    )}
+                  </>
+                ),
+              },
+              { header: 'Received', labelled: true, cell: (r) => day(r.receivedAt) },
+              { header: 'Due', labelled: true, cell: (r) => <Deadline request={r} now={now} /> },
+              { header: 'Leads', labelled: true, cell: (r) => r.leadIds.length },
+              { header: 'Actions', cell: (r) => <RequestActions request={r} /> },
+            ]}
+          />
         )}
-      </div>
+      </Card>
       <Suppressions />
-      <div className="card">
-        <h2>Retention</h2>
+      <Card title="Retention">
         {retention.data ? (
           <>
             <p className="small">
@@ -213,7 +192,7 @@ export function Privacy() {
         ) : (
           <p className="loading">Loading…</p>
         )}
-      </div>
+      </Card>
     </section>
   );
 }

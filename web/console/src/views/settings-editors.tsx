@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { ApiError, api, unwrap } from '../api.ts';
+import { SelectField } from '../components/fields.tsx';
 
 function problemText(error: unknown): string {
   if (!(error instanceof ApiError)) return String(error);
@@ -93,16 +94,15 @@ export function PlaybookEditor() {
   const copyId = `${current.id}-custom`;
   return (
     <>
-      <label>
-        Playbook
-        <select value={current.id} onChange={(e) => setChosen(e.target.value)}>
-          {items.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} {p.builtIn ? '(built in: saving makes a custom copy)' : ''}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="Playbook"
+        value={current.id}
+        onChange={(e) => setChosen(e.target.value)}
+        choices={items.map((p) => ({
+          value: p.id,
+          label: `${p.name} ${p.builtIn ? '(built in: saving makes a custom copy)' : ''}`,
+        }))}
+      />
       <JsonEditor
         label={builtIn ? `New custom playbook "${copyId}"` : `Playbook "${current.id}"`}
         initial={initial}

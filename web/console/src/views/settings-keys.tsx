@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, unwrap } from '../api.ts';
+import { ProblemAlert } from '../components/alerts.tsx';
+import { Card } from '../components/card.tsx';
+import { DataTable } from '../components/data-table.tsx';
 import { useCan } from '../session.tsx';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
@@ -9,7 +12,6 @@ const creator = (actor: string) => {
   const [type, id] = actor.split(':', 2);
   return id ? `${id} (${type})` : actor;
 };
-const problemOf = (e: unknown) => (e instanceof ApiError ? e.problem.detail : String(e));
 
 type Scope = 'admin' | 'ingest' | 'read' | 'advise';
 
@@ -51,15 +53,13 @@ export function ApiKeys() {
   });
   if (!can.administer)
     return (
-      <div className="card">
-        <h2>API keys</h2>
+      <Card title="API keys">
         <p className="muted small">Only admins see and manage keys.</p>
-      </div>
+      </Card>
     );
   const failure = create.error ?? revoke.error ?? keys.error;
   return (
-    <div className="card">
-      <h2>API keys</h2>
+    <Card title="API keys">
       <p className="small muted">
         Keys are stored hashed: a new key is shown once. A revoked key is refused from its next request.
       </p>
@@ -71,73 +71,76 @@ export function ApiKeys() {
         ))}
       </div>
       {create.data && <Secret label={`New ${create.data.scope} key`} value={create.data.key} />}
-      {failure && <p role="alert">{problemOf(failure)}</p>}
+      <ProblemAlert error={failure} />
       {keys.data && (
-        <div className="table-scroll">
-          <table className="grid small stack">
-            <caption className="visually-hidden">API keys of this workspace</caption>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.items.map((key) => (
-                <tr key={key.id}>
-                  <td>
-                    {key.label || <span className="muted">no label</span>}
-                    <br />
-                    <code className="muted">{key.id}</code>
-                  </td>
-                  <td data-label="Scope">{key.scope}</td>
-                  <td data-label="Created">
-                    {when(key.createdAt)}
-                    {key.createdBy && (
-                      <>
-                        <br />
-                        <span className="muted">by {key.createdByName ?? creator(key.createdBy)}</span>
-                      </>
-                    )}
-                  </td>
-                  <td data-label="Last used">{when(key.lastUsedAt)}</td>
-                  <td>
-                    {key.revokedAt ? (
-                      <span className="badge">revoked {when(key.revokedAt)}</span>
-                    ) : confirming === key.id ? (
-                      <span className="actions">
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => revoke.mutate(key.id)}
-                          disabled={revoke.isPending}
-                        >
-                          Confirm revoking {key.label || key.id}
-                        </button>
-                        <button type="button" onClick={() => setConfirming(null)}>
-                          Keep it
-                        </button>
-                      </span>
-                    ) : (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => setConfirming(key.id)}
-                        aria-label={`Revoke ${key.label || key.id}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="grid small stack"
+          scroll
+          caption="API keys of this workspace"
+          captionClassName="visually-hidden"
+          rows={keys.data.items}
+          rowKey={(key) => key.id}
+          columns={[
+            {
+              header: 'Key',
+              cell: (key) => (
+                <>
+                  {key.label || <span className="muted">no label</span>}
+                  <br />
+                  <code className="muted">{key.id}</code>
+                </>
+              ),
+            },
+            { header: 'Scope', labelled: true, cell: (key) => key.scope },
+            {
+              header: 'Created',
+              labelled: true,
+              cell: (key) => (
+                <>
+                  {when(key.createdAt)}
+                  {key.createdBy && (
+                    <>
+                      <br />
+                      <span className="muted">by {key.createdByName ?? creator(key.createdBy)}</span>
+                    </>
+                  )}
+                </>
+              ),
+            },
+            { header: 'Last used', labelled: true, cell: (key) => when(key.lastUsedAt) },
+            {
+              header: 'Status',
+              cell: (key) =>
+                key.revokedAt ? (
+                  <span className="badge">revoked {when(key.revokedAt)}</span>
+                ) : confirming === key.id ? (
+                  <span className="actions">
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => revoke.mutate(key.id)}
+                      disabled={revoke.isPending}
+                    >
+                      Confirm revoking {key.label || key.id}
+                    </button>
+                    <button type="button" onClick={() => setConfirming(null)}>
+                      Keep it
+                    </button>
+                  </span>
+                ) : (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => setConfirming(key.id)}
+                    aria-label={`Revoke ${key.label || key.id}`}
+                  >
+                    Revoke
+                  </button>
+                ),
+            },
+          ]}
+        />
       )}
-    </div>
+    </Card>
   );
 }

@@ -1,15 +1,19 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, problemDetail, unwrap } from '../api.ts';
+import { Card } from '../components/card.tsx';
+import { SelectField } from '../components/fields.tsx';
 import { useCan, useSession } from '../session.tsx';
 import { OriginsEditor, PlaybookEditor, RulesEditor } from './settings-editors.tsx';
 import { ApiKeys, Secret } from './settings-keys.tsx';
+
+const ROLES = ['admin', 'member', 'viewer'] as const;
 
 export function Settings() {
   const session = useSession();
   const can = useCan();
   const [error, setError] = useState<string | null>(null);
-  const onError = (e: unknown) => setError(e instanceof ApiError ? e.problem.detail : String(e));
+  const onError = (e: unknown) => setError(problemDetail(e));
   const workspace = useQuery({ queryKey: ['workspace'], queryFn: () => unwrap(api.GET('/v1/workspace')) });
   const rules = useQuery({ queryKey: ['rules'], queryFn: () => unwrap(api.GET('/v1/scoring/rules')) });
   const playbooks = useQuery({ queryKey: ['playbooks'], queryFn: () => unwrap(api.GET('/v1/playbooks')) });
@@ -19,14 +23,17 @@ export function Settings() {
     onError,
   });
   const invite = useMutation({
-    mutationFn: (body: { email: string; role: 'admin' | 'member' | 'viewer' }) =>
+    mutationFn: (body: { email: string; role: (typeof ROLES)[number] }) =>
       unwrap(api.POST('/v1/users/invitations', { body })),
     onError,
   });
   const onInvite = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    invite.mutate({ email: String(form.get('email')), role: String(form.get('role')) as 'member' });
+    invite.mutate({
+      email: String(form.get('email')),
+      role: String(form.get('role')) as (typeof ROLES)[number],
+    });
   };
   const origin = window.location.origin;
   const snippet = `<script src="${origin}/widget.js" data-leadloop-key="WIDGET_KEY" async></script>`;
@@ -34,15 +41,13 @@ export function Settings() {
     <section aria-labelledby="settings-title" className="settings">
       <h1 id="settings-title">Settings</h1>
       {error && <p role="alert">{error}</p>}
-      <div className="card">
-        <h2>Workspace</h2>
+      <Card title="Workspace">
         <p>
           {(workspace.data as { name?: string } | undefined)?.name} · <code>{session.workspaceId}</code>
         </p>
-      </div>
+      </Card>
       <ApiKeys />
-      <div className="card">
-        <h2>Webhook signing secret</h2>
+      <Card title="Webhook signing secret">
         <p className="small muted">After a rotation the previous secret still verifies for 24 hours.</p>
         {can.administer && (
           <button type="button" onClick={() => rotate.mutate()} disabled={rotate.isPending}>
@@ -50,9 +55,8 @@ export function Settings() {
           </button>
         )}
         {rotate.data && <Secret label="New webhook secret" value={rotate.data.secret} />}
-      </div>
-      <div className="card">
-        <h2>Chat widget</h2>
+      </Card>
+      <Card title="Chat widget">
         <p className="small">
           Paste before &lt;/body&gt; on your site (the widget key was printed with the workspace):
         </p>
@@ -60,17 +64,15 @@ export function Settings() {
           <code>{snippet}</code>
         </pre>
         {can.administer && <OriginsEditor />}
-      </div>
-      <div className="card">
-        <h2>Scoring</h2>
+      </Card>
+      <Card title="Scoring">
         <p>
           Threshold {rules.data?.threshold} · {rules.data?.rules.length ?? 0} rules · version{' '}
           {rules.data?.version}
         </p>
         {can.administer ? <RulesEditor /> : <p className="small muted">Only admins edit the rules.</p>}
-      </div>
-      <div className="card">
-        <h2>Playbooks</h2>
+      </Card>
+      <Card title="Playbooks">
         <ul>
           {(
             playbooks.data as unknown as
@@ -83,9 +85,8 @@ export function Settings() {
           ))}
         </ul>
         {can.administer && <PlaybookEditor />}
-      </div>
-      <div className="card">
-        <h2>People</h2>
+      </Card>
+      <Card title="People">
         <ul>
           {users.data?.items.map((u) => (
             <li key={u.id}>
@@ -99,19 +100,17 @@ export function Settings() {
               E-mail
               <input name="email" type="email" required />
             </label>
-            <label>
-              Role
-              <select name="role" defaultValue="member">
-                <option value="admin">admin</option>
-                <option value="member">member</option>
-                <option value="viewer">viewer</option>
-              </select>
-            </label>
+            <SelectField
+              label="Role"
+              name="role"
+              defaultValue="member"
+              choices={ROLES.map((role) => ({ value: role, label: role }))}
+            />
             <button type="submit">Invite</button>
           </form>
         )}
         {invite.data && <Secret label="Invitation link" value={`${origin}${invite.data.link}`} />}
-      </div>
+      </Card>
     </section>
   );
 }

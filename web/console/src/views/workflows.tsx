@@ -1,6 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, api, unwrap } from '../api.ts';
+import { api, problemDetail, unwrap } from '../api.ts';
+import { LoadError } from '../components/alerts.tsx';
+import { DataTable } from '../components/data-table.tsx';
+import { SelectField } from '../components/fields.tsx';
 import { useCan } from '../session.tsx';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
@@ -15,42 +18,30 @@ function RunSteps(props: { runId: string }) {
   });
   if (!run.data) return <p className="loading">Loading run…</p>;
   return (
-    <div className="table-scroll">
-      <table className="grid small">
-        <caption>
+    <DataTable
+      scroll
+      caption={
+        <>
           Run {run.data.id} · {run.data.status}
           {run.data.error ? ` · ${run.data.error}` : ''}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Attempts
-            </th>
-            <th scope="col">Time</th>
-            <th scope="col">Output or error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {run.data.steps.map((step) => (
-            <tr key={step.stepKey}>
-              <td>{step.stepId}</td>
-              <td>{step.type}</td>
-              <td>{step.status}</td>
-              <td className="num">{step.attempts}</td>
-              <td>{took(step.startedAt, step.finishedAt)}</td>
-              <td>
-                <code className="small">
-                  {step.error ?? JSON.stringify(step.output ?? null).slice(0, 160)}
-                </code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        </>
+      }
+      rows={run.data.steps}
+      rowKey={(step) => step.stepKey}
+      columns={[
+        { header: 'Step', cell: (step) => step.stepId },
+        { header: 'Type', cell: (step) => step.type },
+        { header: 'Status', cell: (step) => step.status },
+        { header: 'Attempts', numeric: true, cell: (step) => step.attempts },
+        { header: 'Time', cell: (step) => took(step.startedAt, step.finishedAt) },
+        {
+          header: 'Output or error',
+          cell: (step) => (
+            <code className="small">{step.error ?? JSON.stringify(step.output ?? null).slice(0, 160)}</code>
+          ),
+        },
+      ]}
+    />
   );
 }
 
@@ -91,7 +82,7 @@ function WorkflowDetail(props: { id: string }) {
       void client.invalidateQueries({ queryKey: ['workflows'] });
       void client.invalidateQueries({ queryKey: ['workflow', props.id] });
     },
-    onError: (e) => setError(e instanceof ApiError ? e.problem.detail : String(e)),
+    onError: (e) => setError(problemDetail(e)),
   });
   const w = detail.data;
   if (!w) return <p className="loading">Loading…</p>;
@@ -102,17 +93,15 @@ function WorkflowDetail(props: { id: string }) {
         {w.status === 'active' ? `Active (version ${w.activeVersion})` : 'Inactive'} · triggers{' '}
         {w.triggers.join(', ') || '—'}
       </p>
-      <label>
-        Version
-        <select value={w.version} onChange={(e) => setVersion(Number(e.target.value))}>
-          {Array.from({ length: w.latestVersion }, (_, i) => w.latestVersion - i).map((v) => (
-            <option key={v} value={v}>
-              {v}
-              {v === w.activeVersion ? ' (active)' : ''}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label="Version"
+        value={w.version}
+        onChange={(e) => setVersion(Number(e.target.value))}
+        choices={Array.from({ length: w.latestVersion }, (_, i) => w.latestVersion - i).map((v) => ({
+          value: v,
+          label: `${v}${v === w.activeVersion ? ' (active)' : ''}`,
+        }))}
+      />
       {can.administer && (
         <div className="actions">
           <button type="button" onClick={() => toggle.mutate(true)} disabled={toggle.isPending}>
@@ -161,43 +150,32 @@ export function Workflows() {
   return (
     <section aria-labelledby="workflows-title">
       <h1 id="workflows-title">Workflows</h1>
-      {list.isError && <p role="alert">Could not load workflows: {list.error.message}</p>}
+      <LoadError what="workflows" error={list.error} />
       {list.data && list.data.items.length === 0 && (
         <p className="muted">No workflows yet: create one with POST /v1/workflows or `leadloop workflow`.</p>
       )}
-      {(list.data?.items.length ?? 0) > 0 && (
-        <div className="table-scroll">
-          <table className="grid">
-            <thead>
-              <tr>
-                <th scope="col">Workflow</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Versions
-                </th>
-                <th scope="col">Triggers</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((w) => (
-                <tr key={w.id} className={open === w.id ? 'selected' : undefined}>
-                  <td>
-                    <button type="button" className="link" onClick={() => setOpen(w.id)}>
-                      {w.name}
-                    </button>
-                  </td>
-                  <td>
-                    <span className={`badge ${w.status}`}>{w.status}</span>
-                  </td>
-                  <td className="num">{w.latestVersion}</td>
-                  <td>{w.triggers.join(', ')}</td>
-                  <td>{when(w.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {list.data && list.data.items.length > 0 && (
+        <DataTable
+          className="grid"
+          scroll
+          rows={list.data.items}
+          rowKey={(w) => w.id}
+          rowClassName={(w) => (open === w.id ? 'selected' : undefined)}
+          columns={[
+            {
+              header: 'Workflow',
+              cell: (w) => (
+                <button type="button" className="link" onClick={() => setOpen(w.id)}>
+                  {w.name}
+                </button>
+              ),
+            },
+            { header: 'Status', cell: (w) => <span className={`badge ${w.status}`}>{w.status}</span> },
+            { header: 'Versions', numeric: true, cell: (w) => w.latestVersion },
+            { header: 'Triggers', cell: (w) => w.triggers.join(', ') },
+            { header: 'Updated', cell: (w) => when(w.updatedAt) },
+          ]}
+        />
       )}
       {open && <WorkflowDetail id={open} />}
     </section>
