@@ -13,14 +13,8 @@ import {
   upsertHubspotRecord,
   upsertSalesforceRecord,
 } from '../src/workflows/index.ts';
-import {
-  type HttpSink,
-  mailHeader,
-  type SmtpSink,
-  signatureOf,
-  startHttpSink,
-  startSmtpSink,
-} from './support/sinks.ts';
+import { signatureOf } from './support/http.ts';
+import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
 
 const LOCAL = { allow: ['127.0.0.1'] };
 const NONE = { allow: [] };

@@ -5,16 +5,9 @@ import type { HttpApp } from '../src/http/index.ts';
 import { verifyWebhook } from '../src/ingest/index.ts';
 import { emailSteps } from '../src/main/council-tools/db-metrics.ts';
 import { workflowSummaries } from '../src/main/council-tools/db-workflows.ts';
-import { call } from './support/http.ts';
+import { call, signatureOf } from './support/http.ts';
 import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
-import {
-  type HttpSink,
-  mailHeader,
-  type SmtpSink,
-  signatureOf,
-  startHttpSink,
-  startSmtpSink,
-} from './support/sinks.ts';
+import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
 import { defineWorkflow } from './support/workflow-definition.ts';
 import {
   createActiveWorkflow,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { signWebhook } from '../../src/ingest/index.ts';
+import type { ReceivedRequest } from './sinks.ts';
 
 export interface Json {
   status: number;
@@ -82,4 +83,13 @@ export async function sendSigned(
       payload: raw,
     }),
   );
+}
+
+/** The Standard Webhooks signature headers of a received request, as `verifyWebhook` takes them. */
+export function signatureOf(request: ReceivedRequest): { id: string; timestamp: string; signature: string } {
+  return {
+    id: request.headers['webhook-id'] as string,
+    timestamp: request.headers['webhook-timestamp'] as string,
+    signature: request.headers['webhook-signature'] as string,
+  };
 }

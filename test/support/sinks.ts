@@ -9,15 +9,6 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** The Standard Webhooks signature headers of a received request, as `verifyWebhook` takes them. */
-export function signatureOf(request: ReceivedRequest): { id: string; timestamp: string; signature: string } {
-  return {
-    id: request.headers['webhook-id'] as string,
-    timestamp: request.headers['webhook-timestamp'] as string,
-    signature: request.headers['webhook-signature'] as string,
-  };
-}
-
 export interface HttpSink {
   url: string;
   port: number;
