@@ -345,6 +345,19 @@ for (const dialect of DIALECTS) {
       return id;
     }
 
+    /** B reads `url` (200) and the answer holds nothing of A's `needle`. */
+    const readsNothingOf = async (url: string, needle: string) => {
+      const theirs = await asB('GET', url);
+      assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+      assert.ok(!JSON.stringify(theirs.body).includes(needle));
+    };
+    /** B's `action` on A's applied optimiser change is not found, and the change stays applied. */
+    const adjustmentOfAStaysApplied = async (action: string, body: Record<string, string>) => {
+      notFound(await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/${action}`, body));
+      const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
+      assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
+    };
+
     const cases: Record<string, () => Promise<void>> = {
       async ingestWebhook() {
         assert.equal(
@@ -1092,11 +1105,7 @@ for (const dialect of DIALECTS) {
         const response = await call(http.app, 'GET', '/.well-known/gpc.json');
         assert.deepEqual(response.body, { gpc: true, lastUpdate: '2026-12-06' });
       },
-      async listAlerts() {
-        const listed = await asB('GET', '/v1/alerts');
-        assert.equal(listed.status, 200, JSON.stringify(listed.body));
-        assert.ok(!JSON.stringify(listed.body).includes(A.alertId));
-      },
+      listAlerts: () => readsNothingOf('/v1/alerts', A.alertId),
       async getAlert() {
         notFound(await asB('GET', `/v1/alerts/${A.alertId}`));
       },
@@ -1105,11 +1114,7 @@ for (const dialect of DIALECTS) {
         const mine = await call(http.app, 'GET', `/v1/alerts/${A.alertId}`, { key: A.apiKey });
         assert.equal(mine.body.status, 'open');
       },
-      async listOptimiserAdjustments() {
-        const listed = await asB('GET', '/v1/optimiser/adjustments');
-        assert.equal(listed.status, 200, JSON.stringify(listed.body));
-        assert.ok(!JSON.stringify(listed.body).includes(A.adjustmentId));
-      },
+      listOptimiserAdjustments: () => readsNothingOf('/v1/optimiser/adjustments', A.adjustmentId),
       async requestOptimiserAdjustment() {
         const asked = await asB('POST', '/v1/optimiser/adjustments', {
           kind: 'threshold_nudge',
@@ -1121,27 +1126,9 @@ for (const dialect of DIALECTS) {
         const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
         assert.equal(mine.body.items?.length, 1);
       },
-      async rollBackOptimiserAdjustment() {
-        notFound(
-          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/rollback`, { reason: 'not yours' }),
-        );
-        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
-        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
-      },
-      async approveOptimiserAdjustment() {
-        notFound(
-          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/approve`, { note: 'not yours' }),
-        );
-        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
-        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
-      },
-      async rejectOptimiserAdjustment() {
-        notFound(
-          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/reject`, { note: 'not yours' }),
-        );
-        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
-        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
-      },
+      rollBackOptimiserAdjustment: () => adjustmentOfAStaysApplied('rollback', { reason: 'not yours' }),
+      approveOptimiserAdjustment: () => adjustmentOfAStaysApplied('approve', { note: 'not yours' }),
+      rejectOptimiserAdjustment: () => adjustmentOfAStaysApplied('reject', { note: 'not yours' }),
       async getOptimiserPolicy() {
         const theirs = await asB('GET', '/v1/optimiser/policy');
         assert.equal(theirs.status, 200);
@@ -1156,11 +1143,7 @@ for (const dialect of DIALECTS) {
         assert.equal(mine.body.council, 'off');
         assert.equal(mine.body.enabled, true);
       },
-      async getGuaranteeReport() {
-        const theirs = await asB('GET', '/v1/optimiser/guarantee?period=1d&periods=2');
-        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
-        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
-      },
+      getGuaranteeReport: () => readsNothingOf('/v1/optimiser/guarantee?period=1d&periods=2', A.workspaceId),
       async getFunnel() {
         const mine = await call(http.app, 'GET', '/v1/analytics/funnel?window=7d', { key: A.apiKey });
         assert.ok(((mine.body.stages as { count: number }[])[0]?.count ?? 0) >= 1, 'A sees its own arrivals');
@@ -1245,11 +1228,7 @@ for (const dialect of DIALECTS) {
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.equal(theirs.body.suppressed, false);
       },
-      async getReportsGuarantee() {
-        const theirs = await asB('GET', '/v1/reports/guarantee?period=1d&periods=2');
-        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
-        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
-      },
+      getReportsGuarantee: () => readsNothingOf('/v1/reports/guarantee?period=1d&periods=2', A.workspaceId),
       async getMetricSeries() {
         const mine = await call(http.app, 'GET', '/v1/analytics/metrics?metric=arrivals&window=1h', {
           key: A.apiKey,
