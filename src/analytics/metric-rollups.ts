@@ -38,25 +38,34 @@ export interface Bucket {
   total: number;
 }
 
+/** The workspace's per-minute rows for minutes in [from, to), for a caller to pick metrics from. */
+function rollupsIn(db: Db, ctx: WorkspaceContext, from: number, to: number) {
+  return db
+    .selectFrom('metric_rollups')
+    .where('workspace_id', '=', ctx.workspaceId)
+    .where('minute', '>=', from)
+    .where('minute', '<', to);
+}
+
+/** The first minute of the bucket of `bucketMinutes` that `minute` falls in, counting from `from`. */
+const bucketStart = (minute: number, from: number, bucketMinutes: number) =>
+  from + Math.floor((minute - from) / bucketMinutes) * bucketMinutes;
+
 /** Sums of one metric and segment per bucket of `bucketMinutes`, for minutes in [from, to). */
 export async function readBuckets(
   db: Db,
   ctx: WorkspaceContext,
   query: { metric: string; segment: string; from: number; to: number; bucketMinutes: number },
 ): Promise<Bucket[]> {
-  const rows = await db
-    .selectFrom('metric_rollups')
+  const rows = await rollupsIn(db, ctx, query.from, query.to)
     .select(['minute', 'count', 'total'])
-    .where('workspace_id', '=', ctx.workspaceId)
     .where('metric', '=', query.metric)
     .where('segment', '=', query.segment)
-    .where('minute', '>=', query.from)
-    .where('minute', '<', query.to)
     .execute();
   const buckets = new Map<number, Bucket>();
   for (const row of rows) {
     const minute = Number(row.minute);
-    const start = query.from + Math.floor((minute - query.from) / query.bucketMinutes) * query.bucketMinutes;
+    const start = bucketStart(minute, query.from, query.bucketMinutes);
     const b = buckets.get(start) ?? { minute: start, count: 0, total: 0 };
     b.count += Number(row.count);
     b.total += Number(row.total);
@@ -82,14 +91,10 @@ export async function readHistograms(
   },
 ): Promise<Map<number, Map<number, number>>> {
   const prefix = `${query.metric}${query.separator}`;
-  const rows = await db
-    .selectFrom('metric_rollups')
+  const rows = await rollupsIn(db, ctx, query.from, query.to)
     .select(['metric', 'minute', 'count'])
-    .where('workspace_id', '=', ctx.workspaceId)
     .where('metric', 'like', `${prefix}%`)
     .where('segment', '=', query.segment)
-    .where('minute', '>=', query.from)
-    .where('minute', '<', query.to)
     .execute();
   const buckets = new Map<number, Map<number, number>>();
   for (const row of rows) {
@@ -97,7 +102,7 @@ export async function readHistograms(
     const bin = Number(row.metric.slice(prefix.length));
     if (!Number.isInteger(bin)) continue;
     const minute = Number(row.minute);
-    const start = query.from + Math.floor((minute - query.from) / query.bucketMinutes) * query.bucketMinutes;
+    const start = bucketStart(minute, query.from, query.bucketMinutes);
     const histogram = buckets.get(start) ?? new Map<number, number>();
     histogram.set(bin, (histogram.get(bin) ?? 0) + Number(row.count));
     buckets.set(start, histogram);
@@ -113,14 +118,10 @@ export async function listSegments(
   from: number,
   to: number,
 ): Promise<string[]> {
-  const rows = await db
-    .selectFrom('metric_rollups')
+  const rows = await rollupsIn(db, ctx, from, to)
     .select('segment')
     .distinct()
-    .where('workspace_id', '=', ctx.workspaceId)
     .where('metric', '=', metric)
-    .where('minute', '>=', from)
-    .where('minute', '<', to)
     .execute();
   return rows.map((r) => r.segment).sort();
 }
@@ -131,13 +132,9 @@ export async function readMinutes(
   ctx: WorkspaceContext,
   query: { metric: string; from: number; to: number },
 ): Promise<{ minute: number; segment: string; count: number }[]> {
-  const rows = await db
-    .selectFrom('metric_rollups')
+  const rows = await rollupsIn(db, ctx, query.from, query.to)
     .select(['minute', 'segment', 'count'])
-    .where('workspace_id', '=', ctx.workspaceId)
     .where('metric', '=', query.metric)
-    .where('minute', '>=', query.from)
-    .where('minute', '<', query.to)
     .execute();
   return rows.map((r) => ({ minute: Number(r.minute), segment: r.segment, count: Number(r.count) }));
 }
@@ -148,18 +145,14 @@ export async function readTotals(
   ctx: WorkspaceContext,
   query: { metrics: readonly string[]; from: number; to: number },
 ): Promise<Map<string, Map<string, { count: number; total: number }>>> {
-  const rows = await db
-    .selectFrom('metric_rollups')
+  const rows = await rollupsIn(db, ctx, query.from, query.to)
     .select((eb) => [
       'metric',
       'segment',
       eb.fn.sum<number | string>('count').as('count'),
       eb.fn.sum<number | string>('total').as('total'),
     ])
-    .where('workspace_id', '=', ctx.workspaceId)
     .where('metric', 'in', [...query.metrics])
-    .where('minute', '>=', query.from)
-    .where('minute', '<', query.to)
     .groupBy(['metric', 'segment'])
     .execute();
   const out = new Map<string, Map<string, { count: number; total: number }>>();

@@ -417,15 +417,7 @@ export function createAnalyticsService(options: {
         const b = bottoms.get(start);
         points.push({ start: start * 60_000, ...pointOf(reading, t, b, histograms.get(start)) });
       }
-      return {
-        metric: query.metric,
-        segment: query.segment,
-        window: query.window,
-        from: from * 60_000,
-        to: to * 60_000,
-        points,
-        segments,
-      };
+      return { ...seriesHead(query, from, to), points, segments };
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Clock, WorkspaceContext } from '../core/index.ts';
 import { LeadloopError } from '../core/index.ts';
 import type { CouncilDecisionsTable, Db, Store } from '../store/index.ts';
-import { fromJson, toJson, workspaceRow } from '../store/index.ts';
+import { fromJson, toJson, workspacePage, workspaceRow } from '../store/index.ts';
 import { type AgentDirectory, mergeAgents } from './agent-catalog.ts';
 import type { Agent } from './agent-schema.ts';
 import { BUILT_IN_AGENTS } from './builtin-agents.ts';
@@ -128,15 +128,13 @@ export async function listDecisions(
   tenant: CouncilTenant,
   query: { leadId?: string | undefined; limit: number },
 ): Promise<StoredDecision[]> {
-  const rows = await db
-    .selectFrom('council_decisions')
-    .selectAll()
-    .where('workspace_id', '=', tenant.workspaceId)
-    .$if(query.leadId !== undefined, (q) => q.where('lead_id', '=', query.leadId as string))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.limit)
-    .execute();
+  const rows = await workspacePage(
+    db,
+    'council_decisions',
+    tenant.workspaceId,
+    { lead_id: query.leadId },
+    { newest: 'created_at', limit: query.limit },
+  );
   return rows.map(toStored);
 }
 

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { createModelClient } from './client.ts';
 import type { ModelClient } from './port.ts';
-import {
-  loadFixture,
-  type ProtocolServer,
-  type SseEvent,
-  startProtocolServer,
-} from './testing/protocol-server.ts';
+import { loadFixture, type SseEvent } from './testing/protocol-server.ts';
+import { LOOKUP_LEAD_TOOLS, readStream, setUpWireTest, toolRoundTrip } from './testing/wire-test.ts';
 
 const PATH = '/v1/messages';
 const nextActionSchema = z.object({
@@ -17,39 +13,22 @@ const nextActionSchema = z.object({
   message: z.string(),
 });
 
-let server: ProtocolServer;
-let sleeps: number[];
+const wire = setUpWireTest();
+const { sleeps, body } = wire;
 
 function client(model = 'anthropic:claude-sonnet-4-5'): ModelClient {
   return createModelClient({
     model,
-    providers: { anthropic: { apiKey: 'sk-ant-test', baseURL: `${server.url}/v1` } },
+    providers: { anthropic: { apiKey: 'sk-ant-test', baseURL: `${wire.server.url}/v1` } },
     retry: { maxRetries: 2, initialDelayMs: 10 },
     random: () => 1,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
+    sleep: wire.sleep,
   });
 }
 
-function body(index = 0): Record<string, unknown> {
-  const request = server.requests[index];
-  assert.ok(request, `expected request #${index}`);
-  return request.body;
-}
-
-before(async () => {
-  server = await startProtocolServer();
-});
-after(() => server.close());
-beforeEach(() => {
-  server.reset();
-  sleeps = [];
-});
-
 describe('Anthropic Messages wire format', () => {
   test('sends x-api-key, anthropic-version, the system prompt and max_tokens, and returns text and usage', async () => {
-    server.reply(PATH, { json: loadFixture('anthropic-messages-text.json') });
+    wire.server.reply(PATH, { json: loadFixture('anthropic-messages-text.json') });
     const result = await client().generateText({
       workspaceId: 'ws_b',
       system: 'You qualify leads for Acme.',
@@ -57,7 +36,7 @@ describe('Anthropic Messages wire format', () => {
       maxOutputTokens: 300,
     });
 
-    const request = server.requests[0];
+    const request = wire.server.requests[0];
     assert.equal(request?.path, PATH);
     assert.equal(request?.headers['x-api-key'], 'sk-ant-test');
     assert.equal(request?.headers['anthropic-version'], '2023-06-01');
@@ -78,17 +57,12 @@ describe('Anthropic Messages wire format', () => {
   });
 
   test('offers tools with input_schema, returns tool_use blocks as tool calls, and sends tool_result blocks back', async () => {
-    server.reply(
+    wire.server.reply(
       PATH,
       { json: loadFixture('anthropic-messages-tool-use.json') },
       { json: loadFixture('anthropic-messages-text.json') },
     );
-    const tools = {
-      lookup_lead: {
-        description: 'Reads a lead of this workspace.',
-        inputSchema: z.object({ leadId: z.string(), include: z.array(z.enum(['history', 'score'])) }),
-      },
-    };
+    const tools = LOOKUP_LEAD_TOOLS;
     const models = client();
     const first = await models.generateText({ workspaceId: 'ws_b', prompt: 'Research this lead.', tools });
 
@@ -113,16 +87,7 @@ describe('Anthropic Messages wire format', () => {
     await models.generateText({
       workspaceId: 'ws_b',
       tools,
-      messages: [
-        { role: 'user', content: 'Research this lead.' },
-        { role: 'assistant', content: first.text, toolCalls: first.toolCalls },
-        {
-          role: 'tool',
-          results: [
-            { toolCallId: 'toolu_01A09q90qw90lq917835lq9', toolName: 'lookup_lead', output: { events: 3 } },
-          ],
-        },
-      ],
+      messages: toolRoundTrip('Research this lead.', first, first.text, { events: 3 }),
     });
     const messages = body(1).messages as Array<{ role: string; content: Array<Record<string, unknown>> }>;
     assert.deepEqual(
@@ -137,7 +102,7 @@ describe('Anthropic Messages wire format', () => {
   });
 
   test('asks a structured-output model for a json_schema output format and validates the object', async () => {
-    server.reply(PATH, { json: loadFixture('anthropic-messages-json.json') });
+    wire.server.reply(PATH, { json: loadFixture('anthropic-messages-json.json') });
     const result = await client().generateObject({
       workspaceId: 'ws_b',
       task: 'council.strategist',
@@ -157,7 +122,7 @@ describe('Anthropic Messages wire format', () => {
   });
 
   test('gets structured output from an older model through a forced json tool', async () => {
-    server.reply(PATH, { json: loadFixture('anthropic-messages-json-tool.json') });
+    wire.server.reply(PATH, { json: loadFixture('anthropic-messages-json-tool.json') });
     const result = await client('anthropic:claude-3-haiku-20240307').generateObject({
       workspaceId: 'ws_b',
       schema: nextActionSchema,
@@ -183,11 +148,9 @@ describe('Anthropic Messages wire format', () => {
 
   test('streams text deltas from content_block_delta events with input and output usage', async () => {
     const { events } = loadFixture<{ events: SseEvent[] }>('anthropic-messages-stream.json');
-    server.reply(PATH, { sse: events });
+    wire.server.reply(PATH, { sse: events });
     const stream = await client().streamText({ workspaceId: 'ws_b', prompt: 'Can we do a demo?' });
-    const deltas: string[] = [];
-    for await (const delta of stream) deltas.push(delta);
-    const result = await stream.result;
+    const { deltas, result } = await readStream(stream);
 
     assert.equal(body().stream, true);
     assert.deepEqual(deltas, ['Great', ', a demo it is.', ' Which day suits you?']);
@@ -199,24 +162,24 @@ describe('Anthropic Messages wire format', () => {
 
 describe('Anthropic retries', () => {
   test('retries a 529 overloaded response, then succeeds', async () => {
-    server.reply(
+    wire.server.reply(
       PATH,
       { status: 529, json: loadFixture('anthropic-error-529.json') },
       { json: loadFixture('anthropic-messages-text.json') },
     );
     const result = await client().generateText({ workspaceId: 'ws_b', prompt: 'Hello' });
 
-    assert.equal(server.requests.length, 2);
+    assert.equal(wire.server.requests.length, 2);
     assert.deepEqual(sleeps, [10]);
     assert.equal(result.provider, 'anthropic');
     assert.equal(result.fallback, null);
   });
 
   test('does not retry a 400 and falls back to the offline model', async () => {
-    server.reply(PATH, { status: 400, json: loadFixture('anthropic-error-400.json') });
+    wire.server.reply(PATH, { status: 400, json: loadFixture('anthropic-error-400.json') });
     const result = await client().generateText({ workspaceId: 'ws_b', prompt: 'Hello' });
 
-    assert.equal(server.requests.length, 1);
+    assert.equal(wire.server.requests.length, 1);
     assert.deepEqual(sleeps, []);
     assert.equal(result.provider, 'offline');
     assert.equal(result.fallback?.from, 'anthropic:claude-sonnet-4-5');

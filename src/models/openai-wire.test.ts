@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { z } from 'zod';
 import { createModelClient, type ModelClientOptions } from './client.ts';
 import type { ModelClient } from './port.ts';
-import {
-  loadFixture,
-  type ProtocolServer,
-  type SseEvent,
-  startProtocolServer,
-} from './testing/protocol-server.ts';
+import { loadFixture, type SseEvent } from './testing/protocol-server.ts';
+import { LOOKUP_LEAD_TOOLS, readStream, setUpWireTest, toolRoundTrip } from './testing/wire-test.ts';
 
 const PATH = '/v1/chat/completions';
 const slotsSchema = z.object({
@@ -24,14 +20,14 @@ const offlineSlots: Slots = {
   need: 'offline',
 };
 
-let server: ProtocolServer;
-let sleeps: number[];
+const wire = setUpWireTest();
+const { sleeps, body } = wire;
 let fetchCalls: number;
 
 function client(extra: Partial<ModelClientOptions> = {}): ModelClient {
   return createModelClient({
     model: 'openai:gpt-4o-mini',
-    providers: { openai: { apiKey: 'sk-test-123', baseURL: `${server.url}/v1` } },
+    providers: { openai: { apiKey: 'sk-test-123', baseURL: `${wire.server.url}/v1` } },
     fetch: (input, init) => {
       fetchCalls += 1;
       return fetch(input, init);
@@ -39,32 +35,23 @@ function client(extra: Partial<ModelClientOptions> = {}): ModelClient {
     skills: { 'chat.extract': () => ({ type: 'object', object: offlineSlots }) },
     retry: { maxRetries: 2, initialDelayMs: 10, backoffFactor: 2 },
     random: () => 1,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
+    sleep: wire.sleep,
     ...extra,
   });
 }
 
-function body(index = 0): Record<string, unknown> {
-  const request = server.requests[index];
-  assert.ok(request, `expected request #${index}`);
-  return request.body;
-}
-
-before(async () => {
-  server = await startProtocolServer();
-});
-after(() => server.close());
 beforeEach(() => {
-  server.reset();
-  sleeps = [];
   fetchCalls = 0;
 });
 
+/** Chat's slot extraction, the structured call the fallback tests make. */
+function extractSlots(models: ModelClient, prompt: string) {
+  return models.generateObject({ workspaceId: 'ws_a', task: 'chat.extract', schema: slotsSchema, prompt });
+}
+
 describe('OpenAI Chat Completions wire format', () => {
   test('sends model, system and messages with bearer auth through the injected fetch, and returns text and usage', async () => {
-    server.reply(PATH, { json: loadFixture('openai-chat-text.json') });
+    wire.server.reply(PATH, { json: loadFixture('openai-chat-text.json') });
     const result = await client().generateText({
       workspaceId: 'ws_a',
       system: 'You qualify leads for Acme.',
@@ -76,7 +63,7 @@ describe('OpenAI Chat Completions wire format', () => {
       temperature: 0.2,
     });
 
-    const request = server.requests[0];
+    const request = wire.server.requests[0];
     assert.equal(request?.method, 'POST');
     assert.equal(request?.path, PATH);
     assert.equal(request?.headers.authorization, 'Bearer sk-test-123');
@@ -104,17 +91,12 @@ describe('OpenAI Chat Completions wire format', () => {
   });
 
   test('offers tools as functions, returns tool calls with parsed input, and sends tool results back', async () => {
-    server.reply(
+    wire.server.reply(
       PATH,
       { json: loadFixture('openai-chat-tool-call.json') },
       { json: loadFixture('openai-chat-text.json') },
     );
-    const tools = {
-      lookup_lead: {
-        description: 'Reads a lead of this workspace.',
-        inputSchema: z.object({ leadId: z.string(), include: z.array(z.enum(['history', 'score'])) }),
-      },
-    };
+    const tools = LOOKUP_LEAD_TOOLS;
     const models = client();
     const first = await models.generateText({
       workspaceId: 'ws_a',
@@ -143,20 +125,7 @@ describe('OpenAI Chat Completions wire format', () => {
     await models.generateText({
       workspaceId: 'ws_a',
       tools,
-      messages: [
-        { role: 'user', content: 'What should we do with this lead?' },
-        { role: 'assistant', content: '', toolCalls: first.toolCalls },
-        {
-          role: 'tool',
-          results: [
-            {
-              toolCallId: 'call_Xk2m9QvR7tLp3sWb8nYc1dFe',
-              toolName: 'lookup_lead',
-              output: { stage: 'qualified' },
-            },
-          ],
-        },
-      ],
+      messages: toolRoundTrip('What should we do with this lead?', first, '', { stage: 'qualified' }),
     });
     const messages = body(1).messages as Array<Record<string, unknown>>;
     assert.deepEqual(messages[1], {
@@ -184,7 +153,7 @@ describe('OpenAI Chat Completions wire format', () => {
   });
 
   test('asks for structured output with a json_schema response_format named after the task and validates the object', async () => {
-    server.reply(PATH, { json: loadFixture('openai-chat-json.json') });
+    wire.server.reply(PATH, { json: loadFixture('openai-chat-json.json') });
     const result = await client().generateObject({
       workspaceId: 'ws_a',
       task: 'chat.extract',
@@ -214,11 +183,9 @@ describe('OpenAI Chat Completions wire format', () => {
 
   test('streams text deltas over SSE with include_usage and reports usage from the final chunk', async () => {
     const { events } = loadFixture<{ events: SseEvent[] }>('openai-chat-stream.json');
-    server.reply(PATH, { sse: events });
+    wire.server.reply(PATH, { sse: events });
     const stream = await client().streamText({ workspaceId: 'ws_a', prompt: 'Can I get a demo?' });
-    const deltas: string[] = [];
-    for await (const delta of stream) deltas.push(delta);
-    const result = await stream.result;
+    const { deltas, result } = await readStream(stream);
 
     assert.equal(body().stream, true);
     assert.deepEqual(body().stream_options, { include_usage: true });
@@ -231,7 +198,7 @@ describe('OpenAI Chat Completions wire format', () => {
 
   test('a reader that stops early aborts the provider request', async () => {
     const { events } = loadFixture<{ events: SseEvent[] }>('openai-chat-stream.json');
-    server.reply(PATH, { sse: events, eventDelayMs: 40 });
+    wire.server.reply(PATH, { sse: events, eventDelayMs: 40 });
     const models = client();
     const stream = await models.streamText({ workspaceId: 'ws_a', prompt: 'Can I get a demo?' });
     for await (const delta of stream) {
@@ -239,15 +206,15 @@ describe('OpenAI Chat Completions wire format', () => {
       break;
     }
     await assert.rejects(stream.result, /stopped reading/);
-    for (let i = 0; i < 50 && server.abortedRequests() === 0; i++)
+    for (let i = 0; i < 50 && wire.server.abortedRequests() === 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    assert.equal(server.abortedRequests(), 1);
+    assert.equal(wire.server.abortedRequests(), 1);
     assert.equal(models.usage('ws_a').byOutcome.aborted, 1);
   });
 
   test('assembles a streamed tool call from argument fragments', async () => {
     const { events } = loadFixture<{ events: SseEvent[] }>('openai-chat-stream-tool-call.json');
-    server.reply(PATH, { sse: events });
+    wire.server.reply(PATH, { sse: events });
     const stream = await client().streamText({
       workspaceId: 'ws_a',
       prompt: 'How is the SaaS EMEA segment doing?',
@@ -258,9 +225,7 @@ describe('OpenAI Chat Completions wire format', () => {
         },
       },
     });
-    const deltas: string[] = [];
-    for await (const delta of stream) deltas.push(delta);
-    const result = await stream.result;
+    const { deltas, result } = await readStream(stream);
 
     assert.deepEqual(deltas, []);
     assert.deepEqual(result.toolCalls, [
@@ -277,7 +242,7 @@ describe('OpenAI Chat Completions wire format', () => {
 
 describe('OpenAI retries, timeouts and fallback', () => {
   test('retries a 429, waiting as long as retry-after-ms asks, then succeeds', async () => {
-    server.reply(
+    wire.server.reply(
       PATH,
       { status: 429, headers: { 'retry-after-ms': '120' }, json: loadFixture('openai-error-429.json') },
       { json: loadFixture('openai-chat-text.json') },
@@ -285,7 +250,7 @@ describe('OpenAI retries, timeouts and fallback', () => {
     const models = client();
     const result = await models.generateText({ workspaceId: 'ws_a', prompt: 'Hello' });
 
-    assert.equal(server.requests.length, 2);
+    assert.equal(wire.server.requests.length, 2);
     assert.deepEqual(sleeps, [120]);
     assert.equal(result.provider, 'openai');
     assert.equal(result.fallback, null);
@@ -293,14 +258,14 @@ describe('OpenAI retries, timeouts and fallback', () => {
   });
 
   test('gives up at once when retry-after asks for longer than the longest wait, falling back as rate_limited', async () => {
-    server.reply(PATH, {
+    wire.server.reply(PATH, {
       status: 429,
       headers: { 'retry-after': '120' },
       json: loadFixture('openai-error-429.json'),
     });
     const result = await client().generateText({ workspaceId: 'ws_a', prompt: 'Hello' });
 
-    assert.equal(server.requests.length, 1);
+    assert.equal(wire.server.requests.length, 1);
     assert.deepEqual(sleeps, []);
     assert.equal(result.provider, 'offline');
     assert.equal(result.fallback?.reason, 'rate_limited');
@@ -308,16 +273,11 @@ describe('OpenAI retries, timeouts and fallback', () => {
 
   test('retries a 500 with exponential backoff and falls back to the offline model once retries run out', async () => {
     const failure = { status: 500, json: loadFixture('openai-error-500.json') };
-    server.reply(PATH, failure, failure, failure);
+    wire.server.reply(PATH, failure, failure, failure);
     const models = client();
-    const result = await models.generateObject({
-      workspaceId: 'ws_a',
-      task: 'chat.extract',
-      schema: slotsSchema,
-      prompt: 'budget 50k',
-    });
+    const result = await extractSlots(models, 'budget 50k');
 
-    assert.equal(server.requests.length, 3);
+    assert.equal(wire.server.requests.length, 3);
     assert.deepEqual(sleeps, [10, 20]);
     assert.deepEqual(result.object, offlineSlots);
     assert.equal(result.provider, 'offline');
@@ -329,26 +289,21 @@ describe('OpenAI retries, timeouts and fallback', () => {
   });
 
   test('does not retry a 400 and reports the fallback as rejected', async () => {
-    server.reply(
+    wire.server.reply(
       PATH,
       { status: 400, json: loadFixture('openai-error-400.json') },
       { json: loadFixture('openai-chat-json.json') },
     );
-    const result = await client().generateObject({
-      workspaceId: 'ws_a',
-      task: 'chat.extract',
-      schema: slotsSchema,
-      prompt: 'x',
-    });
+    const result = await extractSlots(client(), 'x');
 
-    assert.equal(server.requests.length, 1);
+    assert.equal(wire.server.requests.length, 1);
     assert.deepEqual(sleeps, []);
     assert.equal(result.fallback?.reason, 'rejected');
     assert.match(result.fallback?.message ?? '', /required/);
   });
 
   test('falls back to the offline model with reason timeout when the provider does not answer in time', async () => {
-    server.reply(PATH, { hang: true });
+    wire.server.reply(PATH, { hang: true });
     const models = client({ timeoutMs: 150 });
     const result = await models.generateText({ workspaceId: 'ws_a', prompt: 'Hi, can I book a demo?' });
 
@@ -367,16 +322,11 @@ describe('OpenAI retries, timeouts and fallback', () => {
     const choice = wrong.choices[0];
     assert.ok(choice);
     choice.message.content = '{"budget":"a lot","authority":"boss"}';
-    server.reply(PATH, { json: wrong });
+    wire.server.reply(PATH, { json: wrong });
     const models = client();
-    const result = await models.generateObject({
-      workspaceId: 'ws_a',
-      task: 'chat.extract',
-      schema: slotsSchema,
-      prompt: 'x',
-    });
+    const result = await extractSlots(models, 'x');
 
-    assert.equal(server.requests.length, 1);
+    assert.equal(wire.server.requests.length, 1);
     assert.equal(result.fallback?.reason, 'invalid_output');
     assert.deepEqual(result.object, offlineSlots);
     // The failed call's tokens are still accounted to the workspace.
@@ -384,7 +334,7 @@ describe('OpenAI retries, timeouts and fallback', () => {
   });
 
   test('a call the caller cancels neither retries nor falls back', async () => {
-    server.reply(PATH, { hang: true });
+    wire.server.reply(PATH, { hang: true });
     const models = client();
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('visitor left')), 30);
@@ -393,14 +343,14 @@ describe('OpenAI retries, timeouts and fallback', () => {
       /visitor left/,
     );
 
-    assert.equal(server.requests.length, 1);
+    assert.equal(wire.server.requests.length, 1);
     const usage = models.usage('ws_a');
     assert.equal(usage.byOutcome.aborted, 1);
     assert.equal(usage.byOutcome.fallback, 0);
   });
 
   test('without fallback a failure surfaces as a retryable unavailable error', async () => {
-    server.reply(PATH, { status: 503, json: loadFixture('openai-error-500.json') });
+    wire.server.reply(PATH, { status: 503, json: loadFixture('openai-error-500.json') });
     await assert.rejects(
       client({ fallback: false, retry: { maxRetries: 0 } }).generateText({
         workspaceId: 'ws_a',
@@ -417,14 +367,12 @@ describe('OpenAI retries, timeouts and fallback', () => {
   });
 
   test('a stream that fails before its first delta falls back to the offline reply, streamed', async () => {
-    server.reply(PATH, { status: 500, json: loadFixture('openai-error-500.json') });
+    wire.server.reply(PATH, { status: 500, json: loadFixture('openai-error-500.json') });
     const stream = await client({ retry: { maxRetries: 0 } }).streamText({
       workspaceId: 'ws_a',
       prompt: 'What does it cost?',
     });
-    const deltas: string[] = [];
-    for await (const delta of stream) deltas.push(delta);
-    const result = await stream.result;
+    const { deltas, result } = await readStream(stream);
 
     assert.ok(deltas.length > 1);
     assert.equal(deltas.join(''), result.text);
@@ -435,15 +383,15 @@ describe('OpenAI retries, timeouts and fallback', () => {
 
 describe('OpenAI-compatible providers', () => {
   test('ollama:<model> speaks the same protocol at its base URL without an API key', async () => {
-    server.reply(PATH, { json: loadFixture('openai-chat-text.json') });
+    wire.server.reply(PATH, { json: loadFixture('openai-chat-text.json') });
     const models = createModelClient({
       model: 'ollama:llama3.1:8b',
-      providers: { ollama: { baseURL: `${server.url}/v1` } },
+      providers: { ollama: { baseURL: `${wire.server.url}/v1` } },
     });
     const result = await models.generateText({ workspaceId: 'ws_a', prompt: 'Hello' });
 
-    assert.equal(server.requests[0]?.path, PATH);
-    assert.equal(server.requests[0]?.headers.authorization, undefined);
+    assert.equal(wire.server.requests[0]?.path, PATH);
+    assert.equal(wire.server.requests[0]?.headers.authorization, undefined);
     assert.equal(body().model, 'llama3.1:8b');
     assert.equal(result.provider, 'ollama');
     assert.equal(result.model, 'llama3.1:8b');
@@ -451,14 +399,14 @@ describe('OpenAI-compatible providers', () => {
   });
 
   test('openai-compatible:<model> sends its key to the configured base URL', async () => {
-    server.reply('/gateway/v1/chat/completions', { json: loadFixture('openai-chat-text.json') });
+    wire.server.reply('/gateway/v1/chat/completions', { json: loadFixture('openai-chat-text.json') });
     const models = createModelClient({
       model: 'openai-compatible:mistral-small',
-      providers: { openaiCompatible: { baseURL: `${server.url}/gateway/v1`, apiKey: 'gw-key' } },
+      providers: { openaiCompatible: { baseURL: `${wire.server.url}/gateway/v1`, apiKey: 'gw-key' } },
     });
     const result = await models.generateText({ workspaceId: 'ws_a', prompt: 'Hello' });
 
-    assert.equal(server.requests[0]?.headers.authorization, 'Bearer gw-key');
+    assert.equal(wire.server.requests[0]?.headers.authorization, 'Bearer gw-key');
     assert.equal(body().model, 'mistral-small');
     assert.equal(result.provider, 'openai-compatible');
   });

@@ -29,6 +29,6 @@ export type { ScoringModelsTable } from './tables/scoring.ts';
 export type { WorkflowRunsTable, WorkflowStepsTable } from './tables/workflows.ts';
 export type { UnitOfWork } from './unit-of-work.ts';
 export { dbOf } from './unit-of-work.ts';
-export { workspaceRow, workspaceRows } from './workspace-row.ts';
+export { workspacePage, workspaceRow, workspaceRows } from './workspace-row.ts';
 export type { WriteTurns, WriteTurnsStats } from './write-turns.ts';
 export { createWriteTurns, createWriteTurnsMemory, writeTurnsStats } from './write-turns.ts';

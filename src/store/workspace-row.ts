@@ -57,6 +57,25 @@ export function workspaceRows<T extends WorkspaceTable>(
   return query.execute() as Promise<Row<T>[]>;
 }
 
+/**
+ * A page of a workspace's table, newest first by `newest` (then by id, so a page is stable), at
+ * most `limit` rows. A `match` value left undefined does not filter: a list's optional filter.
+ */
+export function workspacePage<T extends WorkspaceTable>(
+  db: Db,
+  table: T,
+  workspaceId: string,
+  match: Partial<Record<keyof Row<T> & string, string | number | undefined>>,
+  page: { newest: keyof Row<T> & string; limit: number },
+): Promise<Row<T>[]> {
+  const given = Object.fromEntries(Object.entries(match).filter(([, value]) => value !== undefined));
+  return matching(untyped(db).selectFrom(table).selectAll(), workspaceId, given)
+    .orderBy(page.newest, 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit)
+    .execute() as Promise<Row<T>[]>;
+}
+
 // Kysely cannot check a column against a table chosen by a type parameter; the signatures above
 // keep callers typed, so the queries themselves are built on the untyped builder.
 // biome-ignore lint/suspicious/noExplicitAny: see above

@@ -3,7 +3,7 @@ import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../../core/ind
 import { LeadloopError } from '../../core/index.ts';
 import type { DomainEventLog } from '../../events/index.ts';
 import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
-import { fromJson, workspaceRow } from '../../store/index.ts';
+import { fromJson, toJson, workspacePage, workspaceRow } from '../../store/index.ts';
 import type { CusumState } from '../detectors/cusum.ts';
 import type { Guard } from './policy.ts';
 import type {
@@ -96,7 +96,7 @@ export const MINUTE = 60_000;
 /** The guard's CUSUM threshold (nats), as in the simulator's rollback test. */
 const GUARD_H = 4;
 /** Below this many arrivals in the window before, a change cannot be judged and is not made. */
-export const MIN_GUARD_ARRIVALS = 30;
+const MIN_GUARD_ARRIVALS = 30;
 
 export function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
   return {
@@ -118,7 +118,7 @@ export function toAdjustment(row: OptimiserAdjustmentsTable): Adjustment {
 }
 
 /** Changes of `kind` made (applied at some point) in the hour before `now`: the hourly bound. */
-export async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind, now: number) {
+async function madeInLastHour(db: Db, workspaceId: string, kind: AdjustmentKind, now: number) {
   const lastHour = await db
     .selectFrom('optimiser_adjustments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -128,6 +128,33 @@ export async function madeInLastHour(db: Db, workspaceId: string, kind: Adjustme
     .where('created_at', '>', now - 3_600_000)
     .executeTakeFirst();
   return Number(lastHour?.n ?? 0);
+}
+
+/**
+ * Why a kind the policy sets a mode for stays a proposal: automatic changes off, the kind off, or
+ * left for a person to decide (`kinds` names it in the reason: "source pauses"). Null: apply it.
+ */
+export function modeBlock(enabled: boolean, mode: 'off' | 'propose' | 'apply', kinds: string): string | null {
+  if (!enabled) return 'automatic changes are switched off for this workspace';
+  if (mode === 'off') return `${kinds} are switched off in the policy`;
+  if (mode === 'propose') return `the policy records ${kinds} for a person to decide`;
+  return null;
+}
+
+/** Why a change over its kind's hourly limit stays a proposal (`one` names one change: "source pause"). */
+export async function hourlyBlock(
+  db: Db,
+  workspaceId: string,
+  bound: { kind: AdjustmentKind; maxPerHour: number; one: string; now: number },
+): Promise<string | null> {
+  return (await madeInLastHour(db, workspaceId, bound.kind, bound.now)) >= bound.maxPerHour
+    ? `the policy allows ${bound.maxPerHour} ${bound.one}(s) an hour`
+    : null;
+}
+
+/** Why a change with too little traffic before it to judge stays a proposal (`counted`: "arrivals in …"). */
+export function trafficBlock(arrivals: number, counted: string): string | null {
+  return arrivals < MIN_GUARD_ARRIVALS ? `only ${arrivals} ${counted}: too few to guard the change` : null;
 }
 
 /**
@@ -153,22 +180,68 @@ export function freshGuard(
   };
 }
 
+/** A change as its kind decided it, before it is stored: every kind's record has this form. */
+export interface ChangeRecord {
+  id: string;
+  kind: AdjustmentKind;
+  origin: Adjustment['origin'];
+  alertId: string | null;
+  target: string;
+  before: AdjustedValue;
+  after: AdjustedValue;
+  reason: string;
+  /** Why the change stays only proposed; null when it was applied. */
+  blocked: string | null;
+  /** The guard stored with the change (null when applied without one or not applied). */
+  guard: GuardState | null;
+  /** How long an applied change is watched before its guard keeps it. */
+  watchMinutes: number;
+  now: number;
+}
+
+/** The stored row of a change: a proposal carries why it was not applied and ends its watch at once. */
+function changeRow(ctx: WorkspaceContext, change: ChangeRecord): OptimiserAdjustmentsTable {
+  const { blocked, now } = change;
+  return {
+    id: change.id,
+    workspace_id: ctx.workspaceId,
+    kind: change.kind,
+    status: blocked ? 'proposed' : 'applied',
+    origin: change.origin,
+    alert_id: change.alertId,
+    target: change.target,
+    before_value: toJson(change.before),
+    after_value: toJson(change.after),
+    reason: blocked ? `${change.reason} — not applied: ${blocked}` : change.reason,
+    guard: toJson(change.guard),
+    created_at: now,
+    guard_until: blocked ? now : now + change.watchMinutes * MINUTE,
+    settled_at: null,
+    settlement: null,
+  };
+}
+
 /** Stores a change of any kind, audits it (applied or only proposed) and announces it on the stream. */
 export async function record(
   deps: Pick<AdjustmentDeps, 'audit' | 'events'>,
   db: Db,
   ctx: WorkspaceContext,
-  row: OptimiserAdjustmentsTable,
-  /** Audited with the change: the values before and after, the guard, and any evidence of the kind's own. */
-  evidence: { before: unknown; after: unknown; guard: unknown; [more: string]: unknown },
+  change: ChangeRecord,
+  /**
+   * Audited with the change: the values before and after and the guard (by default the change's
+   * own), and any evidence of the kind's own.
+   */
+  evidence: Record<string, unknown> = {},
 ): Promise<Adjustment> {
+  const row = changeRow(ctx, change);
+  const audited = { before: change.before, after: change.after, guard: change.guard, ...evidence };
   await db.insertInto('optimiser_adjustments').values(row).execute();
   await deps.audit.append(db, ctx.workspaceId, {
     actor: OPTIMISER,
     action: row.status === 'proposed' ? 'optimiser.change_proposed' : 'optimiser.change_applied',
     subject: row.id,
     reason: row.reason,
-    data: { kind: row.kind, ...evidence, alertId: row.alert_id },
+    data: { kind: row.kind, ...audited, alertId: row.alert_id },
   });
   await deps.events.append(db, ctx.workspaceId, [
     {
@@ -206,14 +279,12 @@ export async function listAdjustments(
   ctx: WorkspaceContext,
   query: { status?: AdjustmentStatus | undefined; limit: number },
 ): Promise<Adjustment[]> {
-  const rows = await db
-    .selectFrom('optimiser_adjustments')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.limit)
-    .execute();
+  const rows = await workspacePage(
+    db,
+    'optimiser_adjustments',
+    ctx.workspaceId,
+    { status: query.status },
+    { newest: 'created_at', limit: query.limit },
+  );
   return rows.map(toAdjustment);
 }

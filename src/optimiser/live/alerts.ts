@@ -3,7 +3,7 @@ import type { Actor, Clock, IdGenerator, WorkspaceContext } from '../../core/ind
 import { LeadloopError } from '../../core/index.ts';
 import type { DomainEventLog } from '../../events/index.ts';
 import type { Db, OptimiserAlertsTable } from '../../store/index.ts';
-import { fromJson, toJson } from '../../store/index.ts';
+import { fromJson, toJson, workspacePage, workspaceRow } from '../../store/index.ts';
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
@@ -199,12 +199,7 @@ export async function setAlertReview(
 }
 
 export async function findAlert(db: Db, ctx: WorkspaceContext, id: string): Promise<Alert> {
-  const row = await db
-    .selectFrom('optimiser_alerts')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await workspaceRow(db, 'optimiser_alerts', ctx.workspaceId, { id });
   if (!row)
     throw new LeadloopError('not_found', `no alert ${id} in this workspace`, {
       issues: [{ field: 'path.id', reason: 'unknown alert' }],
@@ -217,15 +212,13 @@ export async function listAlerts(
   ctx: WorkspaceContext,
   query: { status?: AlertStatus | undefined; limit: number },
 ): Promise<Alert[]> {
-  const rows = await db
-    .selectFrom('optimiser_alerts')
-    .selectAll()
-    .where('workspace_id', '=', ctx.workspaceId)
-    .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
-    .orderBy('opened_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.limit)
-    .execute();
+  const rows = await workspacePage(
+    db,
+    'optimiser_alerts',
+    ctx.workspaceId,
+    { status: query.status },
+    { newest: 'opened_at', limit: query.limit },
+  );
   return rows.map(toAlert);
 }
 

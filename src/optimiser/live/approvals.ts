@@ -1,6 +1,9 @@
+import type { Updateable } from 'kysely';
+import type { AuditRecord } from '../../compliance/index.ts';
 import type { Actor, WorkspaceContext } from '../../core/index.ts';
 import { LeadloopError } from '../../core/index.ts';
-import type { Db } from '../../store/index.ts';
+import type { NewDomainEvent } from '../../events/index.ts';
+import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
 import { toJson } from '../../store/index.ts';
 import {
   type AdjustedValue,
@@ -150,36 +153,26 @@ export async function approveProposal(
       ? workflowGuard(input.policy.workflowPause.guard, after.workflowId, watch, now)
       : freshGuard(guard, input.baseline, now, segment);
   const reason = `${adjustment.reason} — approved by ${by}${input.note ? `: ${input.note}` : ''}`;
-  const moved = await db
-    .updateTable('optimiser_adjustments')
-    .set({
+  return decide(db, deps, ctx, adjustment, {
+    set: {
       status: 'applied',
       before_value: toJson(before),
       after_value: toJson(after),
       reason,
       guard: toJson(guardState),
       guard_until: now + guard.windowMinutes * 60_000,
-    })
-    .where('workspace_id', '=', ctx.workspaceId)
-    .where('id', '=', adjustment.id)
-    .where('status', '=', 'proposed')
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) throw unapplicable(adjustment.id, 'it was decided concurrently');
-  await deps.audit.append(db, ctx.workspaceId, {
-    actor: input.actor,
-    action: 'optimiser.change_approved',
-    subject: adjustment.id,
-    reason,
-    data: { kind: adjustment.kind, before, after, guard: guardState },
-  });
-  await deps.events.append(db, ctx.workspaceId, [
-    {
+    },
+    audit: {
+      actor: input.actor,
+      action: 'optimiser.change_approved',
+      reason,
+      data: { kind: adjustment.kind, before, after, guard: guardState },
+    },
+    event: {
       type: 'optimiser.adjusted',
-      subject: adjustment.id,
       data: { kind: adjustment.kind, status: 'applied', origin: adjustment.origin, approvedBy: by },
     },
-  ]);
-  return findAdjustment(db, ctx, adjustment.id);
+  });
 }
 
 /** Closes a proposal without applying it, in the caller's transaction; audited. */
@@ -192,27 +185,42 @@ export async function rejectProposal(
   const adjustment = await findAdjustment(db, ctx, input.id);
   assertProposed(adjustment);
   const settlement = `rejected by ${input.actor.type} ${input.actor.id}${input.note ? `: ${input.note}` : ''}`;
+  return decide(db, deps, ctx, adjustment, {
+    set: { status: 'rejected', settled_at: deps.clock.now(), settlement },
+    audit: {
+      actor: input.actor,
+      action: 'optimiser.change_rejected',
+      reason: settlement,
+      data: { kind: adjustment.kind, proposed: adjustment.after },
+    },
+    event: { type: 'optimiser.adjustment_settled', data: { kind: adjustment.kind, status: 'rejected' } },
+  });
+}
+
+/**
+ * Records a person's decision on a proposal: the row moves only if it is still proposed (two
+ * decisions at once: the second fails), then the decision is audited and announced.
+ */
+async function decide(
+  db: Db,
+  deps: AdjustmentDeps,
+  ctx: WorkspaceContext,
+  adjustment: Adjustment,
+  decision: {
+    set: Updateable<OptimiserAdjustmentsTable>;
+    audit: Omit<AuditRecord, 'subject'>;
+    event: Omit<NewDomainEvent, 'subject'>;
+  },
+): Promise<Adjustment> {
   const moved = await db
     .updateTable('optimiser_adjustments')
-    .set({ status: 'rejected', settled_at: deps.clock.now(), settlement })
+    .set(decision.set)
     .where('workspace_id', '=', ctx.workspaceId)
     .where('id', '=', adjustment.id)
     .where('status', '=', 'proposed')
     .executeTakeFirst();
   if (Number(moved.numUpdatedRows) !== 1) throw unapplicable(adjustment.id, 'it was decided concurrently');
-  await deps.audit.append(db, ctx.workspaceId, {
-    actor: input.actor,
-    action: 'optimiser.change_rejected',
-    subject: adjustment.id,
-    reason: settlement,
-    data: { kind: adjustment.kind, proposed: adjustment.after },
-  });
-  await deps.events.append(db, ctx.workspaceId, [
-    {
-      type: 'optimiser.adjustment_settled',
-      subject: adjustment.id,
-      data: { kind: adjustment.kind, status: 'rejected' },
-    },
-  ]);
+  await deps.audit.append(db, ctx.workspaceId, { ...decision.audit, subject: adjustment.id });
+  await deps.events.append(db, ctx.workspaceId, [{ ...decision.event, subject: adjustment.id }]);
   return findAdjustment(db, ctx, adjustment.id);
 }

@@ -38,6 +38,13 @@ const DEFAULT_GUARD: GuardSetting = {
 /** Chats are fewer than leads: a day's window, and a fifth fewer completed chats rolls it back. */
 const CHAT_GUARD: GuardSetting = { metric: 'chat_completion', windowMinutes: 1440, maxRelativeDrop: 0.2 };
 
+/** What a kind does when its detector fires: apply within bounds, only propose, or nothing. */
+const modeSchema = (fallback: 'apply' | 'propose' | 'off', what: string) =>
+  z.enum(['apply', 'propose', 'off']).default(fallback).describe(what);
+
+/** How many changes of a kind an hour at the most. */
+const perHourSchema = () => z.number().int().min(0).max(12).default(1);
+
 /**
  * What the optimiser may change by itself (as data, per workspace). Every kind is bounded, rate
  * limited, guarded and audited; `enabled: false` stops every automatic change (detectors and
@@ -55,7 +62,7 @@ export const optimiserPolicySchema = z
           .max(0.2)
           .default(0.03)
           .describe('Largest change of a qualification threshold in one step (probability points)'),
-        maxPerHour: z.number().int().min(0).max(12).default(1),
+        maxPerHour: perHourSchema(),
         guard: guardSchema.default({
           metric: 'qualification_rate',
           windowMinutes: 240,
@@ -89,26 +96,22 @@ export const optimiserPolicySchema = z
       }),
     sourcePause: z
       .object({
-        mode: z
-          .enum(['apply', 'propose', 'off'])
-          .default('apply')
-          .describe(
-            'When one source’s qualification collapses: hold its leads from automated actions, only record the proposal for a person, or do nothing',
-          ),
-        maxPerHour: z.number().int().min(0).max(12).default(1),
+        mode: modeSchema(
+          'apply',
+          'When one source’s qualification collapses: hold its leads from automated actions, only record the proposal for a person, or do nothing',
+        ),
+        maxPerHour: perHourSchema(),
         guard: guardSchema.default(DEFAULT_GUARD),
       })
       .strict()
       .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
     workflowPause: z
       .object({
-        mode: z
-          .enum(['apply', 'propose', 'off'])
-          .default('apply')
-          .describe(
-            'When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing',
-          ),
-        maxPerHour: z.number().int().min(0).max(12).default(1),
+        mode: modeSchema(
+          'apply',
+          'When a workflow’s e-mail bounces or unsubscribes spike: deactivate it (no new runs), only record the proposal for a person, or do nothing',
+        ),
+        maxPerHour: perHourSchema(),
         guard: guardSchema
           .default(DEFAULT_GUARD)
           .describe(
@@ -119,12 +122,10 @@ export const optimiserPolicySchema = z
       .default({ mode: 'apply', maxPerHour: 1, guard: DEFAULT_GUARD }),
     variantSplit: z
       .object({
-        mode: z
-          .enum(['apply', 'propose', 'off'])
-          .default('apply')
-          .describe(
-            'Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing',
-          ),
+        mode: modeSchema(
+          'apply',
+          'Rebalance workflow split variants by Thompson sampling by itself, only record the proposal for a person, or do nothing',
+        ),
         floor: z.number().min(0).max(0.5).default(0.1).describe('Smallest share any variant keeps'),
         maxStep: z
           .number()
@@ -144,12 +145,10 @@ export const optimiserPolicySchema = z
       .default({ mode: 'apply', floor: 0.1, maxStep: 0.1, minOutcomes: 30 }),
     routingWeights: z
       .object({
-        mode: z
-          .enum(['apply', 'propose', 'off'])
-          .default('propose')
-          .describe(
-            "Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing",
-          ),
+        mode: modeSchema(
+          'propose',
+          "Move round-robin shares toward owners whose leads convert by itself, only record the proposal for a person (default: people's workload is at stake), or do nothing",
+        ),
         floor: z.number().min(0).max(0.5).default(0.1).describe('Smallest share any owner keeps'),
         maxStep: z
           .number()
@@ -163,13 +162,11 @@ export const optimiserPolicySchema = z
       .default({ mode: 'propose', floor: 0.1, maxStep: 0.05, minOutcomes: 50 }),
     questionOrder: z
       .object({
-        mode: z
-          .enum(['apply', 'propose', 'off'])
-          .default('apply')
-          .describe(
-            'When chats start stopping at one question: ask it one place later by itself, only record the proposal for a person, or do nothing',
-          ),
-        maxPerHour: z.number().int().min(0).max(12).default(1),
+        mode: modeSchema(
+          'apply',
+          'When chats start stopping at one question: ask it one place later by itself, only record the proposal for a person, or do nothing',
+        ),
+        maxPerHour: perHourSchema(),
         minReached: z
           .number()
           .int()
@@ -183,12 +180,10 @@ export const optimiserPolicySchema = z
       })
       .strict()
       .default({ mode: 'apply', maxPerHour: 1, minReached: 50, guard: CHAT_GUARD }),
-    council: z
-      .enum(['apply', 'propose', 'off'])
-      .default('apply')
-      .describe(
-        'On an alert: ask the council and apply its proposals within bounds, only record them, or not ask',
-      ),
+    council: modeSchema(
+      'apply',
+      'On an alert: ask the council and apply its proposals within bounds, only record them, or not ask',
+    ),
   })
   .strict();
 export type OptimiserPolicy = z.infer<typeof optimiserPolicySchema>;

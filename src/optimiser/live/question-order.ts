@@ -1,15 +1,16 @@
 import type { Clock, IdGenerator, WorkspaceContext } from '../../core/index.ts';
 import { inWorkspace } from '../../core/index.ts';
-import type { Db, OptimiserAdjustmentsTable, Store } from '../../store/index.ts';
+import type { Db, Store } from '../../store/index.ts';
 import { fromJson, toJson } from '../../store/index.ts';
 import {
   type Adjustment,
   type AdjustmentDeps,
   freshGuard,
-  MIN_GUARD_ARRIVALS,
+  hourlyBlock,
   MINUTE,
-  madeInLastHour,
+  modeBlock,
   record,
+  trafficBlock,
 } from './adjustments.ts';
 import type { OptimiserPolicy } from './policy.ts';
 import type { CountedMetric, MetricCounts, PlaybookQuestions, QuestionOrderState } from './ports.ts';
@@ -247,15 +248,25 @@ export function createQuestionOrders(deps: {
     baseline: { arrivals: number },
   ): Promise<string | null> {
     const rule = policy.questionOrder;
-    if (!policy.enabled) return 'automatic changes are switched off for this workspace';
-    if (rule.mode === 'off') return 'question-order changes are switched off in the policy';
-    if (rule.mode === 'propose' || origin === 'council')
-      return 'the policy records question-order changes for a person to decide';
-    if ((await madeInLastHour(db, ctx.workspaceId, 'question_order', clock.now())) >= rule.maxPerHour)
-      return `the policy allows ${rule.maxPerHour} question-order change(s) an hour`;
-    if (baseline.arrivals < MIN_GUARD_ARRIVALS)
-      return `only ${baseline.arrivals} ended chats of the playbook in the ${rule.guard.windowMinutes} minutes before: too few to guard the change`;
-    return null;
+    // A council recommendation is advice: a person decides it, as in `propose` mode.
+    const mode = modeBlock(
+      policy.enabled,
+      rule.mode === 'apply' && origin === 'council' ? 'propose' : rule.mode,
+      'question-order changes',
+    );
+    if (mode) return mode;
+    return (
+      (await hourlyBlock(db, ctx.workspaceId, {
+        kind: 'question_order',
+        ...rule,
+        one: 'question-order change',
+        now: clock.now(),
+      })) ??
+      trafficBlock(
+        baseline.arrivals,
+        `ended chats of the playbook in the ${rule.guard.windowMinutes} minutes before`,
+      )
+    );
   }
 
   /**
@@ -308,29 +319,27 @@ export function createQuestionOrders(deps: {
         )
           blocked = 'the playbook’s question order changed while the change was prepared';
         const guard = blocked ? null : freshGuard(rule.guard, baseline, now, segment);
-        const row: OptimiserAdjustmentsTable = {
-          id,
-          workspace_id: ctx.workspaceId,
-          kind: 'question_order',
-          status: blocked ? 'proposed' : 'applied',
-          origin: request.origin,
-          alert_id: request.alertId,
-          target: `playbook ${request.playbookId} question order`,
-          before_value: toJson(before),
-          after_value: toJson(after),
-          reason: blocked ? `${reason} — not applied: ${blocked}` : reason,
-          guard: toJson(guard),
-          created_at: now,
-          guard_until: blocked ? now : now + rule.guard.windowMinutes * MINUTE,
-          settled_at: null,
-          settlement: null,
-        };
-        return record(adjustmentDeps, trx, ctx, row, {
-          before,
-          after,
-          guard,
-          dropoff: { [swap.slot]: swap.evidence.slot, [swap.next]: swap.evidence.next, z: swap.evidence.z },
-        });
+        return record(
+          adjustmentDeps,
+          trx,
+          ctx,
+          {
+            ...request,
+            id,
+            kind: 'question_order',
+            target: `playbook ${request.playbookId} question order`,
+            before,
+            after,
+            reason,
+            blocked,
+            guard,
+            watchMinutes: rule.guard.windowMinutes,
+            now,
+          },
+          {
+            dropoff: { [swap.slot]: swap.evidence.slot, [swap.next]: swap.evidence.next, z: swap.evidence.z },
+          },
+        );
       }),
     );
     return { adjustment };

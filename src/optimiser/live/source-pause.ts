@@ -1,17 +1,16 @@
 import type { WorkspaceContext } from '../../core/index.ts';
-import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
-import { toJson } from '../../store/index.ts';
+import type { Db } from '../../store/index.ts';
 import {
   type Adjustment,
   type AdjustmentDeps,
   type AdjustmentStatus,
   freshGuard,
-  MIN_GUARD_ARRIVALS,
-  MINUTE,
-  madeInLastHour,
+  hourlyBlock,
+  modeBlock,
   OPTIMISER,
   record,
   toAdjustment,
+  trafficBlock,
 } from './adjustments.ts';
 import type { OptimiserPolicy } from './policy.ts';
 import type { SourceHoldState } from './ports.ts';
@@ -42,16 +41,10 @@ export async function proposeSourcePause(
 ): Promise<Adjustment> {
   const now = deps.clock.now();
   const rule = policy.sourcePause;
-  let blocked: string | null = null;
-  if (!policy.enabled) blocked = 'automatic changes are switched off for this workspace';
-  else if (rule.mode === 'off') blocked = 'source pauses are switched off in the policy';
-  else if (rule.mode === 'propose') blocked = 'the policy records source pauses for a person to decide';
-  else {
-    if ((await madeInLastHour(db, ctx.workspaceId, 'source_pause', now)) >= rule.maxPerHour)
-      blocked = `the policy allows ${rule.maxPerHour} source pause(s) an hour`;
-    else if (baseline.arrivals < MIN_GUARD_ARRIVALS)
-      blocked = `only ${baseline.arrivals} arrivals in the ${rule.guard.windowMinutes} minutes before: too few to guard the change`;
-  }
+  let blocked =
+    modeBlock(policy.enabled, rule.mode, 'source pauses') ??
+    (await hourlyBlock(db, ctx.workspaceId, { kind: 'source_pause', ...rule, one: 'source pause', now })) ??
+    trafficBlock(baseline.arrivals, `arrivals in the ${rule.guard.windowMinutes} minutes before`);
   const id = deps.ids.next('adj');
   if (
     !blocked &&
@@ -64,24 +57,18 @@ export async function proposeSourcePause(
   const guardState = blocked ? null : freshGuard(rule.guard, baseline, now);
   const before: SourceHoldState = { source: change.source, held: false };
   const after: SourceHoldState = { source: change.source, held: true };
-  const row: OptimiserAdjustmentsTable = {
+  return record(deps, db, ctx, {
+    ...change,
     id,
-    workspace_id: ctx.workspaceId,
     kind: 'source_pause',
-    status: blocked ? 'proposed' : 'applied',
-    origin: change.origin,
-    alert_id: change.alertId,
     target: `source ${change.source}`,
-    before_value: toJson(before),
-    after_value: toJson(after),
-    reason: blocked ? `${change.reason} — not applied: ${blocked}` : change.reason,
-    guard: toJson(guardState),
-    created_at: now,
-    guard_until: blocked ? now : now + rule.guard.windowMinutes * MINUTE,
-    settled_at: null,
-    settlement: null,
-  };
-  return record(deps, db, ctx, row, { before, after, guard: guardState });
+    before,
+    after,
+    blocked,
+    guard: guardState,
+    watchMinutes: rule.guard.windowMinutes,
+    now,
+  });
 }
 
 /**

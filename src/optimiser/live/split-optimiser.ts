@@ -1,7 +1,12 @@
 import { type Actor, inWorkspace, type Random, type WorkspaceContext } from '../../core/index.ts';
-import type { Db, OptimiserAdjustmentsTable, Store } from '../../store/index.ts';
-import { toJson } from '../../store/index.ts';
-import { type Adjustment, type AdjustmentDeps, appliedAdjustments, record } from './adjustments.ts';
+import type { Db, Store } from '../../store/index.ts';
+import {
+  type Adjustment,
+  type AdjustmentDeps,
+  appliedAdjustments,
+  modeBlock,
+  record,
+} from './adjustments.ts';
 import { readPolicy } from './policy.ts';
 import { settle } from './settlement.ts';
 import { readSplitWeights, replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
@@ -109,11 +114,9 @@ export function createSplitOptimiser(options: {
       .join('; ');
     const reason = `${routing ? 'Routing weights: ' : ''}Thompson sampling on conversion (Beta posteriors, floor ${pct(rule.floor)}, at most ${pct(rule.maxStep)} a variant an hour): ${evidence}`;
     const id = deps.ids.next('adj');
-    let blocked: string | null = null;
-    if (!policy.enabled) blocked = 'automatic changes are switched off for this workspace';
-    else if (rule.mode === 'propose')
-      blocked = `the policy records ${routing ? 'routing' : 'split'} changes for a person to decide`;
-    else if (
+    let blocked = modeBlock(policy.enabled, rule.mode, `${routing ? 'routing' : 'split'} changes`);
+    if (
+      !blocked &&
       !(await replaceSplitWeights(db, ctx.workspaceId, {
         expected: before,
         next: after,
@@ -122,24 +125,27 @@ export function createSplitOptimiser(options: {
       }))
     )
       blocked = "the split's weights changed while the change was prepared";
-    const row: OptimiserAdjustmentsTable = {
-      id,
-      workspace_id: ctx.workspaceId,
-      kind,
-      status: blocked ? 'proposed' : 'applied',
-      origin: 'detector',
-      alert_id: null,
-      target,
-      before_value: toJson(before),
-      after_value: toJson(after),
-      reason: blocked ? `${reason} — not applied: ${blocked}` : reason,
-      guard: toJson(null),
-      created_at: now,
-      guard_until: blocked ? now : now + HOUR,
-      settled_at: null,
-      settlement: null,
-    };
-    return record(deps, db, ctx, row, { before, after, guard: { posteriors: decision.posteriors } });
+    // Weights have no guard: the next hourly decision reads their late conversions.
+    return record(
+      deps,
+      db,
+      ctx,
+      {
+        id,
+        kind,
+        origin: 'detector',
+        alertId: null,
+        target,
+        before,
+        after,
+        reason,
+        blocked,
+        guard: null,
+        watchMinutes: 60,
+        now,
+      },
+      { before, after, guard: { posteriors: decision.posteriors } },
+    );
   }
 
   return {

@@ -183,47 +183,32 @@ export function stepMinute(
       const qualified = Math.min(arrivals, counts.qualified.get(segment) ?? 0);
       const p0 = 1 - stream.reference;
       const p1 = Math.min(0.999, 1 - stream.reference * (1 - s.qualShift));
-      const cusum = createCusum({ slack: 0, threshold: s.qualH, mode: 'up' }, stream.cusum);
       // The minute's leads one by one would give the same sum: the order inside a minute is unknown.
       const llr =
         (arrivals - qualified) * bernoulliLlr(true, p0, p1) + qualified * bernoulliLlr(false, p0, p1);
-      const before = cusum.statistic();
-      if (before === 0) {
-        stream.since = minute;
-        stream.trials = 0;
-        stream.hits = 0;
-      }
-      stream.trials += arrivals;
-      stream.hits += qualified;
-      const statistic = before + llr;
-      const fired = cusum.update(llr);
-      stream.cusum = cusum.state();
-      if (fired) {
-        const observed = stream.trials > 0 ? stream.hits / stream.trials : null;
+      // The window counts qualified leads: its observed value is the qualification rate.
+      const step = cusumMinute(stream, minute, { trials: arrivals, hits: qualified }, llr, s.qualH);
+      if (step.fired)
         firings.push({
           stream: key,
           kind: 'qualification_drop',
-          summary: `qualification rate of ${segment} fell: ${pct(observed)} of ${stream.trials} arrivals since ${new Date(stream.since * MINUTE).toISOString()} against ${pct(stream.reference)} the day before`,
+          summary: `qualification rate of ${segment} fell: ${pct(step.observed.value)} of ${step.observed.count} arrivals since ${new Date(step.window.from).toISOString()} against ${pct(stream.reference)} the day before`,
           evidence: {
             detector: `Bernoulli CUSUM (share not qualifying ${pct(p0)} → ${pct(p1)}, h ${s.qualH})`,
             metric: 'qualification_rate',
             segment,
-            window: { from: stream.since * MINUTE, to: (minute + 1) * MINUTE },
+            window: step.window,
             baseline: {
               value: stream.reference,
               count: stream.referenceCount,
               from: (state.referenceFrom ?? 0) * MINUTE,
               to: (state.referenceMinute ?? 0) * MINUTE,
             },
-            observed: { value: observed, count: stream.trials },
-            statistic,
+            observed: step.observed,
+            statistic: step.statistic,
             threshold: s.qualH,
           },
         });
-        stream.trials = 0;
-        stream.hits = 0;
-        stream.since = minute + 1;
-      }
     } else if (key.startsWith('dropoff:')) {
       const reached = counts.reached?.get(segment) ?? 0;
       const step = stepRise(stream, minute, reached, counts.dropped?.get(segment) ?? 0, {
@@ -288,22 +273,35 @@ export function stepRise(
   const hits = Math.min(trials, hitsIn);
   const p0 = stream.reference;
   const p1 = Math.min(0.999, p0 + rule.shift);
-  const cusum = createCusum({ slack: 0, threshold: rule.h, mode: 'up' }, stream.cusum);
   const llr = hits * bernoulliLlr(true, p0, p1) + (trials - hits) * bernoulliLlr(false, p0, p1);
+  return { p0, p1, ...cusumMinute(stream, minute, { trials, hits }, llr, rule.h) };
+}
+
+/**
+ * Feeds one minute's log-likelihood ratio to a stream's CUSUM and counts the minute's trials and
+ * hits in its window: the window restarts when the statistic stands at zero, and after firing (the
+ * result still describes the window that fired).
+ */
+function cusumMinute(
+  stream: StreamState,
+  minute: number,
+  counted: { trials: number; hits: number },
+  llr: number,
+  h: number,
+) {
+  const cusum = createCusum({ slack: 0, threshold: h, mode: 'up' }, stream.cusum);
   const before = cusum.statistic();
   if (before === 0) {
     stream.since = minute;
     stream.trials = 0;
     stream.hits = 0;
   }
-  stream.trials += trials;
-  stream.hits += hits;
+  stream.trials += counted.trials;
+  stream.hits += counted.hits;
   const fired = cusum.update(llr);
   stream.cusum = cusum.state();
   const result = {
     fired,
-    p0,
-    p1,
     statistic: before + llr,
     window: { from: stream.since * MINUTE, to: (minute + 1) * MINUTE },
     observed: { value: stream.trials > 0 ? stream.hits / stream.trials : null, count: stream.trials },

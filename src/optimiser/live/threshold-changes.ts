@@ -1,16 +1,14 @@
 import type { WorkspaceContext } from '../../core/index.ts';
-import type { Db, OptimiserAdjustmentsTable } from '../../store/index.ts';
-import { toJson } from '../../store/index.ts';
+import type { Db } from '../../store/index.ts';
 import {
   type Adjustment,
   type AdjustmentDeps,
   type AdjustmentKind,
   freshGuard,
-  MIN_GUARD_ARRIVALS,
-  MINUTE,
-  madeInLastHour,
+  hourlyBlock,
   OPTIMISER,
   record,
+  trafficBlock,
 } from './adjustments.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
 import type { ThresholdSnapshot } from './ports.ts';
@@ -67,10 +65,13 @@ export async function proposeChange(
     guard = delta > 0 ? rule.raiseGuard : rule.guard;
     if (!rule.enabled) blocked = 'threshold nudges are switched off in the policy';
     else if (delta === 0) blocked = 'a step of 0 changes nothing (maxStep is 0 or no direction)';
-    else {
-      if ((await madeInLastHour(db, ctx.workspaceId, 'threshold_nudge', now)) >= rule.maxPerHour)
-        blocked = `the policy allows ${rule.maxPerHour} threshold nudge(s) an hour`;
-    }
+    else
+      blocked = await hourlyBlock(db, ctx.workspaceId, {
+        kind: 'threshold_nudge',
+        ...rule,
+        one: 'threshold nudge',
+        now,
+      });
   } else {
     after = change.recalibrated?.after ?? null;
     if (!policy.thresholdRecalibration.enabled)
@@ -80,8 +81,8 @@ export async function proposeChange(
   if (!policy.enabled) blocked = 'automatic changes are switched off for this workspace';
   else if (!change.apply) blocked = blocked ?? 'the policy records council proposals without applying them';
   // A recalibration is scoring's own recomputation, already stored when it is recorded here.
-  if (!blocked && change.kind === 'threshold_nudge' && baseline.arrivals < MIN_GUARD_ARRIVALS)
-    blocked = `only ${baseline.arrivals} arrivals in the ${guard.windowMinutes} minutes before: too few to guard the change`;
+  if (!blocked && change.kind === 'threshold_nudge')
+    blocked = trafficBlock(baseline.arrivals, `arrivals in the ${guard.windowMinutes} minutes before`);
   const id = deps.ids.next('adj');
   const guardState = blocked || !after ? null : freshGuard(guard, baseline, now);
   if (!blocked && before && after && change.kind === 'threshold_nudge') {
@@ -93,22 +94,21 @@ export async function proposeChange(
     );
     if (!done) blocked = 'the thresholds changed while the change was prepared';
   }
-  const row: OptimiserAdjustmentsTable = {
-    id,
-    workspace_id: ctx.workspaceId,
-    kind: change.kind,
-    status: blocked ? 'proposed' : 'applied',
-    origin: change.origin,
-    alert_id: change.alertId,
-    target: 'qualification thresholds',
-    before_value: toJson(before ?? { workspace: 0, segments: {} }),
-    after_value: toJson(after ?? before ?? { workspace: 0, segments: {} }),
-    reason: blocked ? `${change.reason} — not applied: ${blocked}` : change.reason,
-    guard: toJson(blocked ? null : guardState),
-    created_at: now,
-    guard_until: blocked ? now : now + guard.windowMinutes * MINUTE,
-    settled_at: null,
-    settlement: null,
-  };
-  return record(deps, db, ctx, row, { before, after, guard: guardState });
+  return record(
+    deps,
+    db,
+    ctx,
+    {
+      ...change,
+      id,
+      target: 'qualification thresholds',
+      before: before ?? { workspace: 0, segments: {} },
+      after: after ?? before ?? { workspace: 0, segments: {} },
+      blocked,
+      guard: blocked ? null : guardState,
+      watchMinutes: guard.windowMinutes,
+      now,
+    },
+    { before, after, guard: guardState },
+  );
 }

@@ -1,17 +1,17 @@
 import type { AuditLog } from '../../compliance/index.ts';
 import type { Clock, IdGenerator, WorkspaceContext } from '../../core/index.ts';
 import { inWorkspace } from '../../core/index.ts';
-import type { Db, OptimiserAdjustmentsTable, Store } from '../../store/index.ts';
-import { toJson } from '../../store/index.ts';
+import type { Db, Store } from '../../store/index.ts';
 import { bernoulliLlr, createCusum } from '../detectors/cusum.ts';
 import {
   type Adjustment,
   type AdjustmentDeps,
   type AdjustmentStatus,
   freshGuard,
-  MIN_GUARD_ARRIVALS,
-  madeInLastHour,
+  hourlyBlock,
+  modeBlock,
   record,
+  trafficBlock,
 } from './adjustments.ts';
 import type { OptimiserPolicy } from './policy.ts';
 import type { WorkflowActivityRow, WorkflowControl, WorkflowPauseState } from './ports.ts';
@@ -158,9 +158,8 @@ async function workflowPauseBlock(
   now: number,
 ): Promise<string | null> {
   const rule = policy.workflowPause;
-  if (!policy.enabled) return 'automatic changes are switched off for this workspace';
-  if (rule.mode === 'off') return 'workflow pauses are switched off in the policy';
-  if (rule.mode === 'propose') return 'the policy records workflow pauses for a person to decide';
+  const mode = modeBlock(policy.enabled, rule.mode, 'workflow pauses');
+  if (mode) return mode;
   // `apply` is the policy's word on bounce and unsubscribe spikes: a workflow that breaks delivery.
   // Replies also collapse when mail lands in spam or a list goes stale, which a pause does not mend.
   if (change.alertKind === 'workflow_reply_collapse')
@@ -168,13 +167,20 @@ async function workflowPauseBlock(
   // A council recommendation on a workflow is advice in words: a person decides it.
   if (change.origin === 'council')
     return 'the council’s workflow recommendations wait for a person’s approval';
-  if ((await madeInLastHour(db, ctx.workspaceId, 'workflow_pause', now)) >= rule.maxPerHour)
-    return `the policy allows ${rule.maxPerHour} workflow pause(s) an hour`;
-  if (change.baseline.arrivals < MIN_GUARD_ARRIVALS)
-    return change.watch
-      ? `only ${change.baseline.arrivals} sends of the workflow before the spike: too few to guard the change`
-      : `only ${change.baseline.arrivals} arrivals in the ${rule.guard.windowMinutes} minutes before: too few to guard the change`;
-  return null;
+  return (
+    (await hourlyBlock(db, ctx.workspaceId, {
+      kind: 'workflow_pause',
+      ...rule,
+      one: 'workflow pause',
+      now,
+    })) ??
+    trafficBlock(
+      change.baseline.arrivals,
+      change.watch
+        ? 'sends of the workflow before the spike'
+        : `arrivals in the ${rule.guard.windowMinutes} minutes before`,
+    )
+  );
 }
 
 export interface WorkflowPauseRecord {
@@ -210,24 +216,17 @@ export async function recordWorkflowPause(
     : change.watch
       ? workflowGuard(rule.guard, change.workflowId, change.watch, now)
       : freshGuard(rule.guard, baseline, now);
-  const row: OptimiserAdjustmentsTable = {
-    id: change.id,
-    workspace_id: ctx.workspaceId,
+  return record(deps, db, ctx, {
+    ...change,
     kind: 'workflow_pause',
-    status: o.paused ? 'applied' : 'proposed',
-    origin: change.origin,
-    alert_id: change.alertId,
     target: `workflow ${change.workflowId}`,
-    before_value: toJson(before),
-    after_value: toJson(after),
-    reason: o.paused ? change.reason : `${change.reason} — not applied: ${o.blocked}`,
-    guard: toJson(guardState),
-    created_at: now,
-    guard_until: o.paused ? now + rule.guard.windowMinutes * 60_000 : now,
-    settled_at: null,
-    settlement: null,
-  };
-  return record(deps, db, ctx, row, { before, after, guard: guardState });
+    before,
+    after,
+    blocked: o.paused ? null : o.blocked,
+    guard: guardState,
+    watchMinutes: rule.guard.windowMinutes,
+    now,
+  });
 }
 
 /** Making and undoing workflow pauses around the workflows service's own transactions. */
