@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { signWebhook } from '../src/ingest/index.ts';
 import { signCalendly } from '../src/main/calendly-inbound.ts';
-import { call, type Json, sendWebhook } from './support/http.ts';
+import { call, type Json, sendSigned, sendWebhook } from './support/http.ts';
 import { workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { callWithSession, createOperator, signIn, type TestSession } from './support/session.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+
+/** A workflow of one no-op step: what the cases create, run or refuse when only ownership matters. */
+const noopWorkflow = (name: string, trigger?: Record<string, unknown>) =>
+  defineWorkflow(name, [{ id: 'n', type: 'noop' }], trigger);
 
 /**
  * Tenant isolation, route by route: a key of workspace B never reads or changes workspace A's data,
@@ -137,13 +141,9 @@ for (const dialect of DIALECTS) {
         .execute();
       const workflow = await call(http.app, 'POST', '/v1/workflows', {
         key: A.apiKey,
-        body: {
-          schemaVersion: 1,
-          name: 'Private workflow A',
-          triggers: [{ type: 'manual' }],
-          start: 'pause',
-          steps: [{ id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 } }],
-        },
+        body: defineWorkflow('Private workflow A', [
+          { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 } },
+        ]),
       });
       assert.equal(workflow.status, 201, JSON.stringify(workflow.body));
       A.workflowId = workflow.body.id as string;
@@ -315,6 +315,10 @@ for (const dialect of DIALECTS) {
       return heldRequest;
     };
     const app = (url: string) => http.app.inject({ method: 'GET', url });
+    /** How many domain events of these types exist in any workspace (the cases expect none). */
+    const domainEventCount = async (types: string[]) =>
+      (await runtime.inspect.selectFrom('domain_events').select('id').where('type', 'in', types).execute())
+        .length;
     /** A pending identity claim in A (a chat lead claiming A's lead), written as the pipeline would. */
     let claimA: string | null = null;
     async function claimOfA(): Promise<string> {
@@ -340,6 +344,19 @@ for (const dialect of DIALECTS) {
       claimA = id;
       return id;
     }
+
+    /** B reads `url` (200) and the answer holds nothing of A's `needle`. */
+    const readsNothingOf = async (url: string, needle: string) => {
+      const theirs = await asB('GET', url);
+      assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+      assert.ok(!JSON.stringify(theirs.body).includes(needle));
+    };
+    /** B's `action` on A's applied optimiser change is not found, and the change stays applied. */
+    const adjustmentOfAStaysApplied = async (action: string, body: Record<string, string>) => {
+      notFound(await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/${action}`, body));
+      const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
+      assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
+    };
 
     const cases: Record<string, () => Promise<void>> = {
       async ingestWebhook() {
@@ -660,13 +677,7 @@ for (const dialect of DIALECTS) {
         assert.equal((await asB('GET', '/v1/workflows/schema')).status, 200);
       },
       async verifyWorkflow() {
-        const verified = await asB('POST', '/v1/workflows/verify', {
-          schemaVersion: 1,
-          name: 'x',
-          triggers: [{ type: 'manual' }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const verified = await asB('POST', '/v1/workflows/verify', noopWorkflow('x'));
         assert.equal(verified.status, 200);
         assert.ok(!JSON.stringify(verified.body).includes(A.workflowId));
       },
@@ -703,13 +714,7 @@ for (const dialect of DIALECTS) {
         assert.ok(!listA.some((w) => w.name === 'From n8n'), 'the import landed in B only');
       },
       async createWorkflow() {
-        const created = await asB('POST', '/v1/workflows', {
-          schemaVersion: 1,
-          name: 'B own',
-          triggers: [{ type: 'manual' }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const created = await asB('POST', '/v1/workflows', noopWorkflow('B own'));
         assert.equal(created.status, 201);
         const listA = (await call(http.app, 'GET', '/v1/workflows', { key: A.apiKey })).body.items as {
           name: string;
@@ -723,15 +728,7 @@ for (const dialect of DIALECTS) {
         notFound(await asB('GET', `/v1/workflows/${A.workflowId}`));
       },
       async updateWorkflow() {
-        notFound(
-          await asB('PUT', `/v1/workflows/${A.workflowId}`, {
-            schemaVersion: 1,
-            name: 'hijack',
-            triggers: [{ type: 'manual' }],
-            start: 'n',
-            steps: [{ id: 'n', type: 'noop' }],
-          }),
-        );
+        notFound(await asB('PUT', `/v1/workflows/${A.workflowId}`, noopWorkflow('hijack')));
         const a = await call(http.app, 'GET', `/v1/workflows/${A.workflowId}`, { key: A.apiKey });
         assert.equal(a.body.name, 'Private workflow A');
       },
@@ -754,13 +751,7 @@ for (const dialect of DIALECTS) {
       },
       async runWorkflow() {
         notFound(await asB('POST', `/v1/workflows/${A.workflowId}/runs`, { leadId: null }));
-        const own = await asB('POST', '/v1/workflows', {
-          schemaVersion: 1,
-          name: 'B run',
-          triggers: [{ type: 'manual' }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const own = await asB('POST', '/v1/workflows', noopWorkflow('B run'));
         notFound(await asB('POST', `/v1/workflows/${own.body.id}/runs`, { leadId: A.leadId }));
       },
       async listWorkflowRuns() {
@@ -777,21 +768,11 @@ for (const dialect of DIALECTS) {
             inReplyTo: A.messageId,
           }),
         );
-        const replies = await runtime.inspect
-          .selectFrom('domain_events')
-          .select('id')
-          .where('type', '=', 'email.replied')
-          .execute();
-        assert.equal(replies.length, 0);
+        assert.equal(await domainEventCount(['email.replied']), 0);
       },
       async recordMeeting() {
         notFound(await asB('POST', '/v1/meetings', { leadId: A.leadId, startsAt: '2026-12-07T10:00:00Z' }));
-        const meetings = await runtime.inspect
-          .selectFrom('domain_events')
-          .select('id')
-          .where('type', '=', 'meeting.booked')
-          .execute();
-        assert.equal(meetings.length, 0);
+        assert.equal(await domainEventCount(['meeting.booked']), 0);
       },
       async receiveCalendlyWebhook() {
         // Each workspace keeps its own signing key; B's key must not open A's endpoint, and a
@@ -842,12 +823,7 @@ for (const dialect of DIALECTS) {
         };
         assert.notEqual(inB.leadId, A.leadId);
         assert.equal(inB.recorded, false);
-        const meetings = await runtime.inspect
-          .selectFrom('domain_events')
-          .select('id')
-          .where('type', 'in', ['meeting.booked', 'meeting.canceled'])
-          .execute();
-        assert.equal(meetings.length, 0);
+        assert.equal(await domainEventCount(['meeting.booked', 'meeting.canceled']), 0);
       },
       async cancelWorkflowRun() {
         notFound(await asB('POST', `/v1/workflow-runs/${A.runId}/cancel`, { reason: 'intrusion' }));
@@ -928,13 +904,7 @@ for (const dialect of DIALECTS) {
         hookCases++;
         const hooked = await call(http.app, 'POST', '/v1/workflows', {
           key: A.apiKey,
-          body: {
-            schemaVersion: 1,
-            name: 'A hook',
-            triggers: [{ type: 'webhook', path: `a-hook-list-${hookCases}` }],
-            start: 'n',
-            steps: [{ id: 'n', type: 'noop' }],
-          },
+          body: noopWorkflow('A hook', { type: 'webhook', path: `a-hook-list-${hookCases}` }),
         });
         await call(http.app, 'POST', `/v1/workflows/${hooked.body.id}/activate`, { key: A.apiKey, body: {} });
         const own = await call(http.app, 'GET', `/v1/workflows/${hooked.body.id}/hooks`, { key: A.apiKey });
@@ -944,13 +914,7 @@ for (const dialect of DIALECTS) {
       async receiveWorkflowHook() {
         hookCases++;
         const path = `shared-path-${hookCases}`;
-        const hookDoc = (name: string) => ({
-          schemaVersion: 1,
-          name,
-          triggers: [{ type: 'webhook', path }],
-          start: 'n',
-          steps: [{ id: 'n', type: 'noop' }],
-        });
+        const hookDoc = (name: string) => noopWorkflow(name, { type: 'webhook', path });
         const a = await call(http.app, 'POST', '/v1/workflows', { key: A.apiKey, body: hookDoc('A in') });
         await call(http.app, 'POST', `/v1/workflows/${a.body.id}/activate`, { key: A.apiKey, body: {} });
         // B has an endpoint of the same path; its secret must not start A's workflow.
@@ -959,20 +923,16 @@ for (const dialect of DIALECTS) {
         const bHooks = await asB('GET', `/v1/workflows/${b.body.id}/hooks`);
         const bSecret = (bHooks.body.items as { secret: string }[])[0]?.secret ?? '';
         assert.ok(bSecret.startsWith('whsec_'));
-        const raw = '{"x":1}';
-        const ts = Math.floor(Date.now() / 1000);
-        const response = await http.app.inject({
-          method: 'POST',
-          url: `/v1/hooks/${A.workspaceId}/${path}`,
-          headers: {
-            'content-type': 'application/json',
-            'webhook-id': 'intrusion-1',
-            'webhook-timestamp': String(ts),
-            'webhook-signature': signWebhook(bSecret, 'intrusion-1', ts, raw),
+        const response = await sendSigned(
+          http.app,
+          `/v1/hooks/${A.workspaceId}/${path}`,
+          bSecret,
+          '{"x":1}',
+          {
+            id: 'intrusion-1',
           },
-          payload: raw,
-        });
-        assert.equal(response.statusCode, 401);
+        );
+        assert.equal(response.status, 401);
         const runs = await call(http.app, 'GET', `/v1/workflows/${a.body.id}/runs`, { key: A.apiKey });
         assert.equal((runs.body.items as unknown[]).length, 0, "B's secret started nothing in A");
       },
@@ -1145,11 +1105,7 @@ for (const dialect of DIALECTS) {
         const response = await call(http.app, 'GET', '/.well-known/gpc.json');
         assert.deepEqual(response.body, { gpc: true, lastUpdate: '2026-12-06' });
       },
-      async listAlerts() {
-        const listed = await asB('GET', '/v1/alerts');
-        assert.equal(listed.status, 200, JSON.stringify(listed.body));
-        assert.ok(!JSON.stringify(listed.body).includes(A.alertId));
-      },
+      listAlerts: () => readsNothingOf('/v1/alerts', A.alertId),
       async getAlert() {
         notFound(await asB('GET', `/v1/alerts/${A.alertId}`));
       },
@@ -1158,11 +1114,7 @@ for (const dialect of DIALECTS) {
         const mine = await call(http.app, 'GET', `/v1/alerts/${A.alertId}`, { key: A.apiKey });
         assert.equal(mine.body.status, 'open');
       },
-      async listOptimiserAdjustments() {
-        const listed = await asB('GET', '/v1/optimiser/adjustments');
-        assert.equal(listed.status, 200, JSON.stringify(listed.body));
-        assert.ok(!JSON.stringify(listed.body).includes(A.adjustmentId));
-      },
+      listOptimiserAdjustments: () => readsNothingOf('/v1/optimiser/adjustments', A.adjustmentId),
       async requestOptimiserAdjustment() {
         const asked = await asB('POST', '/v1/optimiser/adjustments', {
           kind: 'threshold_nudge',
@@ -1174,27 +1126,9 @@ for (const dialect of DIALECTS) {
         const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
         assert.equal(mine.body.items?.length, 1);
       },
-      async rollBackOptimiserAdjustment() {
-        notFound(
-          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/rollback`, { reason: 'not yours' }),
-        );
-        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
-        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
-      },
-      async approveOptimiserAdjustment() {
-        notFound(
-          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/approve`, { note: 'not yours' }),
-        );
-        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
-        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
-      },
-      async rejectOptimiserAdjustment() {
-        notFound(
-          await asB('POST', `/v1/optimiser/adjustments/${A.adjustmentId}/reject`, { note: 'not yours' }),
-        );
-        const mine = await call(http.app, 'GET', '/v1/optimiser/adjustments', { key: A.apiKey });
-        assert.equal((mine.body.items as { status: string }[])[0]?.status, 'applied');
-      },
+      rollBackOptimiserAdjustment: () => adjustmentOfAStaysApplied('rollback', { reason: 'not yours' }),
+      approveOptimiserAdjustment: () => adjustmentOfAStaysApplied('approve', { note: 'not yours' }),
+      rejectOptimiserAdjustment: () => adjustmentOfAStaysApplied('reject', { note: 'not yours' }),
       async getOptimiserPolicy() {
         const theirs = await asB('GET', '/v1/optimiser/policy');
         assert.equal(theirs.status, 200);
@@ -1209,11 +1143,7 @@ for (const dialect of DIALECTS) {
         assert.equal(mine.body.council, 'off');
         assert.equal(mine.body.enabled, true);
       },
-      async getGuaranteeReport() {
-        const theirs = await asB('GET', '/v1/optimiser/guarantee?period=1d&periods=2');
-        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
-        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
-      },
+      getGuaranteeReport: () => readsNothingOf('/v1/optimiser/guarantee?period=1d&periods=2', A.workspaceId),
       async getFunnel() {
         const mine = await call(http.app, 'GET', '/v1/analytics/funnel?window=7d', { key: A.apiKey });
         assert.ok(((mine.body.stages as { count: number }[])[0]?.count ?? 0) >= 1, 'A sees its own arrivals');
@@ -1298,11 +1228,7 @@ for (const dialect of DIALECTS) {
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.equal(theirs.body.suppressed, false);
       },
-      async getReportsGuarantee() {
-        const theirs = await asB('GET', '/v1/reports/guarantee?period=1d&periods=2');
-        assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
-        assert.ok(!JSON.stringify(theirs.body).includes(A.workspaceId));
-      },
+      getReportsGuarantee: () => readsNothingOf('/v1/reports/guarantee?period=1d&periods=2', A.workspaceId),
       async getMetricSeries() {
         const mine = await call(http.app, 'GET', '/v1/analytics/metrics?metric=arrivals&window=1h', {
           key: A.apiKey,

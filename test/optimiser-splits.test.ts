@@ -10,30 +10,26 @@ import {
   stopTestApp,
   type TestRuntime,
 } from './support/runtime.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import { createActiveWorkflow } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 const HOUR = 3_600_000;
 
 /** A manual workflow whose split sends each run to one of two tagging variants. */
-const splitWorkflow = {
-  schemaVersion: 1,
-  name: 'Subject line test',
-  triggers: [{ type: 'manual' }],
-  start: 'ab',
-  steps: [
-    {
-      id: 'ab',
-      type: 'split',
-      metric: 'conversion',
-      variants: [
-        { name: 'short', next: 'tag-short' },
-        { name: 'long', next: 'tag-long' },
-      ],
-    },
-    { id: 'tag-short', type: 'update_lead', addTags: ['short'] },
-    { id: 'tag-long', type: 'update_lead', addTags: ['long'] },
-  ],
-};
+const splitWorkflow = defineWorkflow('Subject line test', [
+  {
+    id: 'ab',
+    type: 'split',
+    metric: 'conversion',
+    variants: [
+      { name: 'short', next: 'tag-short' },
+      { name: 'long', next: 'tag-long' },
+    ],
+  },
+  { id: 'tag-short', type: 'update_lead', addTags: ['short'] },
+  { id: 'tag-long', type: 'update_lead', addTags: ['long'] },
+]);
 
 for (const dialect of DIALECTS) {
   describe(`workflow split by Thompson sampling (${dialect})`, () => {
@@ -105,13 +101,24 @@ for (const dialect of DIALECTS) {
       return variants;
     }
 
+    /** Records each lead's outcome: 3 in 4 of the leads that took `winner` convert, 1 in 10 of the others. */
+    async function recordOutcomes(taken: Map<string, string>, winner: string) {
+      const ctx = { workspaceId: ws.workspaceId, organisationId: ws.organisationId };
+      let i = 0;
+      for (const [leadId, value] of taken) {
+        const converted = value === winner ? i % 4 !== 0 : i % 10 === 0;
+        i += 1;
+        await inWorkspace(ws.workspaceId, () =>
+          runtime.predictive.outcomes.record(ctx, leadId, { converted }, ACTOR, 'api'),
+        );
+      }
+    }
+
     it('rebalances toward the variant whose leads convert, audited; the engine follows the new weights; one call rolls it back', async () => {
       const ctx = { workspaceId: ws.workspaceId, organisationId: ws.organisationId };
-      const wf = await inWorkspace(ws.workspaceId, async () => {
-        const created = await runtime.workflows.service.create(ws, splitWorkflow, ACTOR);
-        await runtime.workflows.service.activate(ws, created.id, ACTOR);
-        return created;
-      });
+      const workflowId = await inWorkspace(ws.workspaceId, () =>
+        createActiveWorkflow(runtime, ws, splitWorkflow),
+      );
       // Let the split move all traffic in one decision, so the engine's use of the weights shows.
       await inWorkspace(ws.workspaceId, () =>
         runtime.optimiser.putPolicy(
@@ -120,7 +127,7 @@ for (const dialect of DIALECTS) {
           ACTOR,
         ),
       );
-      const first = await runLeads(wf.id, 'split-a', 40);
+      const first = await runLeads(workflowId, 'split-a', 40);
       const taken = [...first.values()];
       assert.ok(taken.includes('short') && taken.includes('long'), 'equal starting weights use both');
 
@@ -130,21 +137,14 @@ for (const dialect of DIALECTS) {
         'no decision before the split has outcomes',
       );
       // Leads through `long` convert (3 in 4), leads through `short` do not (1 in 10).
-      let i = 0;
-      for (const [leadId, variant] of first) {
-        const converted = variant === 'long' ? i % 4 !== 0 : i % 10 === 0;
-        i += 1;
-        await inWorkspace(ws.workspaceId, () =>
-          runtime.predictive.outcomes.record(ctx, leadId, { converted }, ACTOR, 'api'),
-        );
-      }
+      await recordOutcomes(first, 'long');
       const [change] = await runtime.optimiser.splits.rebalance(ws.workspaceId);
       assert.ok(change);
       assert.equal(change.kind, 'split_weights');
       assert.equal(change.status, 'applied');
-      assert.equal(change.target, `workflow ${wf.id} split ab`);
-      assert.deepEqual(change.before, { workflowId: wf.id, stepId: 'ab', weights: {} });
-      assert.deepEqual(change.after, { workflowId: wf.id, stepId: 'ab', weights: { short: 0, long: 1 } });
+      assert.equal(change.target, `workflow ${workflowId} split ab`);
+      assert.deepEqual(change.before, { workflowId, stepId: 'ab', weights: {} });
+      assert.deepEqual(change.after, { workflowId, stepId: 'ab', weights: { short: 0, long: 1 } });
       assert.match(change.reason, /Thompson sampling on conversion/);
       assert.match(change.reason, /long: \d+\/\d+ converted, posterior mean [\d.]+%, P\(best\) 100%/);
       const audited = await runtime.inspect
@@ -163,7 +163,7 @@ for (const dialect of DIALECTS) {
         'at most one decision a split an hour',
       );
 
-      const second = await runLeads(wf.id, 'split-b', 12);
+      const second = await runLeads(workflowId, 'split-b', 12);
       assert.deepEqual(
         new Set(second.values()),
         new Set(['long']),
@@ -205,28 +205,15 @@ for (const dialect of DIALECTS) {
 
     it('moves round-robin shares toward the owner whose leads convert, as a routing_weights change', async () => {
       const ctx = { workspaceId: ws.workspaceId, organisationId: ws.organisationId };
-      const wf = await inWorkspace(ws.workspaceId, async () => {
-        const created = await runtime.workflows.service.create(
-          ws,
-          {
-            schemaVersion: 1,
-            name: 'Route to reps',
-            triggers: [{ type: 'manual' }],
-            start: 'route',
-            steps: [
-              {
-                id: 'route',
-                type: 'assign_owner',
-                strategy: 'round_robin',
-                owners: [{ id: 'ann' }, { id: 'bob' }],
-              },
-            ],
-          },
-          ACTOR,
-        );
-        await runtime.workflows.service.activate(ws, created.id, ACTOR);
-        return created;
-      });
+      const routing = defineWorkflow('Route to reps', [
+        {
+          id: 'route',
+          type: 'assign_owner',
+          strategy: 'round_robin',
+          owners: [{ id: 'ann' }, { id: 'bob' }],
+        },
+      ]);
+      const workflowId = await inWorkspace(ws.workspaceId, () => createActiveWorkflow(runtime, ws, routing));
       await inWorkspace(ws.workspaceId, () =>
         runtime.optimiser.putPolicy(
           ctx,
@@ -235,24 +222,17 @@ for (const dialect of DIALECTS) {
         ),
       );
       const step = { id: 'route', field: 'owner' };
-      const first = await runLeads(wf.id, 'route-a', 40, step);
+      const first = await runLeads(workflowId, 'route-a', 40, step);
       assert.equal([...first.values()].filter((o) => o === 'ann').length, 20, 'plain round-robin alternates');
-      let i = 0;
-      for (const [leadId, owner] of first) {
-        const converted = owner === 'ann' ? i % 4 !== 0 : i % 10 === 0;
-        i += 1;
-        await inWorkspace(ws.workspaceId, () =>
-          runtime.predictive.outcomes.record(ctx, leadId, { converted }, ACTOR, 'api'),
-        );
-      }
+      await recordOutcomes(first, 'ann');
       const made = await runtime.optimiser.splits.rebalance(ws.workspaceId);
       const change = made.find((c) => c.kind === 'routing_weights');
       assert.ok(change, JSON.stringify(made));
       assert.equal(change.status, 'applied');
-      assert.equal(change.target, `workflow ${wf.id} owners at route`);
-      assert.deepEqual(change.after, { workflowId: wf.id, stepId: 'route', weights: { ann: 0.8, bob: 0.2 } });
+      assert.equal(change.target, `workflow ${workflowId} owners at route`);
+      assert.deepEqual(change.after, { workflowId, stepId: 'route', weights: { ann: 0.8, bob: 0.2 } });
       assert.match(change.reason, /^Routing weights: Thompson sampling on conversion/);
-      const second = await runLeads(wf.id, 'route-b', 20, step);
+      const second = await runLeads(workflowId, 'route-b', 20, step);
       const ann = [...second.values()].filter((o) => o === 'ann').length;
       assert.ok(ann >= 14 && ann <= 18, `ann took ${ann} of 20 at a 0.8 share`);
     });

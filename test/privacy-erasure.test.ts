@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateSecretKey, inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { fingerprint, signWebhook } from '../src/ingest/index.ts';
+import { fingerprint } from '../src/ingest/index.ts';
 import { rowToLead } from '../src/main/commands/import-command.ts';
-import { call, json, sendWebhook } from './support/http.ts';
+import { call, sendSigned, sendWebhook } from './support/http.ts';
 import {
   findInFiles,
   findInMemory,
@@ -18,7 +18,8 @@ import {
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { reportOutcomes, submitLeads, syntheticLeads } from './support/scoring-fixtures.ts';
 import { type HttpSink, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
-import { prepareWorkspace } from './support/workflow-fixtures.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import { createActiveWorkflow, prepareWorkspace, runWhen } from './support/workflow-fixtures.ts';
 
 /**
  * Issue 14's evaluation: one person enters through every entry point (signed webhook, API with
@@ -37,12 +38,8 @@ const NEEDLES = ['quarrington', '+442079460321', '2079460321', '7946 0321'];
 const ACTOR = { type: 'system' as const, id: 'test' };
 
 /** A manual run for the lead: a call to a CRM-like sink that answers with what it got, then a marketing e-mail. */
-const FOLLOW_UP = (sinkUrl: string) => ({
-  schemaVersion: 1,
-  name: 'Follow up',
-  triggers: [{ type: 'manual' }],
-  start: 'check',
-  steps: [
+const FOLLOW_UP = (sinkUrl: string) =>
+  defineWorkflow('Follow up', [
     { id: 'check', type: 'condition', when: { consent: { purposes: ['email_marketing'] } }, onTrue: 'crm' },
     {
       id: 'crm',
@@ -62,26 +59,24 @@ const FOLLOW_UP = (sinkUrl: string) => ({
       subject: 'Welcome, {{lead.name}}',
       body: 'Hello {{lead.name}} of {{lead.company}}.',
     },
-  ],
-});
+  ]);
 
 /** An inbound hook whose body names the person but no lead: the run has no lead id, only the body. */
-const INBOUND = (sinkUrl: string) => ({
-  schemaVersion: 1,
-  name: 'Inbound contact form',
-  triggers: [{ type: 'webhook', path: 'contact-form' }],
-  start: 'post',
-  steps: [
-    {
-      id: 'post',
-      type: 'http_request',
-      method: 'POST',
-      url: `${sinkUrl}/inbound`,
-      sharing: 'first_party',
-      body: { email: '{{trigger.body.email}}' },
-    },
-  ],
-});
+const INBOUND = (sinkUrl: string) =>
+  defineWorkflow(
+    'Inbound contact form',
+    [
+      {
+        id: 'post',
+        type: 'http_request',
+        method: 'POST',
+        url: `${sinkUrl}/inbound`,
+        sharing: 'first_party',
+        body: { email: '{{trigger.body.email}}' },
+      },
+    ],
+    { type: 'webhook', path: 'contact-form' },
+  );
 
 for (const dialect of DIALECTS) {
   describe(`erasure leaves no trace (${dialect})`, () => {
@@ -234,51 +229,38 @@ for (const dialect of DIALECTS) {
       // Workflows: a run for the lead that calls a CRM and e-mails the person, and an inbound hook
       // whose body names the person without naming a lead.
       const ws = { workspaceId: A.workspaceId };
-      const [followUp, inbound] = await inWorkspace(A.workspaceId, async () => {
-        const ids: string[] = [];
-        for (const definition of [FOLLOW_UP(sink.url), INBOUND(sink.url)]) {
-          const id = (await runtime.workflows.service.create(ws, definition, ACTOR)).id;
-          await runtime.workflows.service.activate(ws, id, ACTOR);
-          ids.push(id);
-        }
-        return ids as [string, string];
-      });
+      const followUp = await inWorkspace(A.workspaceId, () =>
+        createActiveWorkflow(runtime, ws, FOLLOW_UP(sink.url)),
+      );
+      const inbound = await inWorkspace(A.workspaceId, () =>
+        createActiveWorkflow(runtime, ws, INBOUND(sink.url)),
+      );
       const { runId } = await inWorkspace(A.workspaceId, () =>
         runtime.workflows.service.run(ws, followUp, { leadId }, ACTOR),
       );
-      await eventually(async () => {
-        const run = await inWorkspace(A.workspaceId, () => runtime.workflows.service.getRun(ws, runId));
+      // A failed run fails the set-up at once, with the run, instead of waiting out the timeout.
+      const followed = (run: { status: string }) => {
         if (run.status === 'failed') throw new Error(JSON.stringify(run));
-        return run.status === 'completed' ? run : undefined;
-      }, 30_000);
+        return run.status === 'completed';
+      };
+      await inWorkspace(A.workspaceId, () => runWhen(runtime, ws, runId, followed, 30_000));
       await eventually(async () =>
         smtp.messages.find((m) => m.to.some((to) => to.toLowerCase() === PERSON.email.toLowerCase())),
       );
       const hooks = await call(http.app, 'GET', `/v1/workflows/${inbound}/hooks`, { key: A.apiKey });
       const endpoint = (hooks.body.items as { secret: string }[])[0];
       assert.ok(endpoint, JSON.stringify(hooks.body));
-      const raw = JSON.stringify({ email: PERSON.email, name: PERSON.name });
-      const ts = Math.floor(Date.now() / 1000);
-      const received = json(
-        await http.app.inject({
-          method: 'POST',
-          url: `/v1/hooks/${A.workspaceId}/contact-form`,
-          headers: {
-            'content-type': 'application/json',
-            'webhook-id': 'msg_contact_1',
-            'webhook-timestamp': String(ts),
-            'webhook-signature': signWebhook(endpoint.secret, 'msg_contact_1', ts, raw),
-          },
-          payload: raw,
-        }),
+      const received = await sendSigned(
+        http.app,
+        `/v1/hooks/${A.workspaceId}/contact-form`,
+        endpoint.secret,
+        JSON.stringify({ email: PERSON.email, name: PERSON.name }),
+        { id: 'msg_contact_1' },
       );
       assert.equal(received.status, 202, JSON.stringify(received.body));
-      await eventually(async () => {
-        const run = await inWorkspace(A.workspaceId, () =>
-          runtime.workflows.service.getRun(ws, received.body.runId as string),
-        );
-        return run.status === 'completed' ? run : undefined;
-      }, 30_000);
+      await inWorkspace(A.workspaceId, () =>
+        runWhen(runtime, ws, received.body.runId as string, (run) => run.status === 'completed', 30_000),
+      );
 
       // Analytics and the optimiser roll up what happened (aggregates: the scan below checks them too).
       await runtime.analytics.catchUp(A.workspaceId);

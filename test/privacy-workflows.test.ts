@@ -11,7 +11,15 @@ import {
   type TestRuntime,
 } from './support/runtime.ts';
 import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
-import { prepareWorkspace } from './support/workflow-fixtures.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import {
+  createActiveWorkflow,
+  prepareWorkspace,
+  runWhen,
+  submitLeadForId,
+  wakeWaitingSteps,
+  withdrawThroughPreferenceLink,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -19,45 +27,35 @@ const ACTOR = { type: 'system' as const, id: 'test' };
  * A pause (a due timer row), then consent checked, then a marketing e-mail. (The verifier wants the
  * check after the wait: a wait forgets every check before it.)
  */
-const NURTURE = {
-  schemaVersion: 1,
-  name: 'Nurture after a pause',
-  triggers: [{ type: 'manual' }],
-  start: 'pause',
-  steps: [
-    { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 }, next: 'check' },
-    {
-      id: 'check',
-      type: 'condition',
-      when: { consent: { purposes: ['email_marketing'] } },
-      onTrue: 'mail',
-      onFalse: 'held',
-    },
-    { id: 'held', type: 'noop' },
-    {
-      id: 'mail',
-      type: 'send_email',
-      to: 'lead',
-      purpose: 'marketing',
-      subject: 'News for {{lead.name}}',
-      body: 'Hello {{lead.name}}.',
-      next: 'done',
-    },
-    { id: 'done', type: 'noop' },
-  ],
-};
+const NURTURE = defineWorkflow('Nurture after a pause', [
+  { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 }, next: 'check' },
+  {
+    id: 'check',
+    type: 'condition',
+    when: { consent: { purposes: ['email_marketing'] } },
+    onTrue: 'mail',
+    onFalse: 'held',
+  },
+  { id: 'held', type: 'noop' },
+  {
+    id: 'mail',
+    type: 'send_email',
+    to: 'lead',
+    purpose: 'marketing',
+    subject: 'News for {{lead.name}}',
+    body: 'Hello {{lead.name}}.',
+    next: 'done',
+  },
+  { id: 'done', type: 'noop' },
+]);
 
 /**
  * A consent check, a call to a CRM-like endpoint (a step of its own, which can take long or retry),
  * then enrolment in a sequence and a marketing e-mail. The enrolment runs inline, in the call's
  * transaction: it must look at consent again, as the e-mail step does.
  */
-const ENROL = (sinkUrl: string) => ({
-  schemaVersion: 1,
-  name: 'Enrol after a sync',
-  triggers: [{ type: 'manual' }],
-  start: 'check',
-  steps: [
+const ENROL = (sinkUrl: string) =>
+  defineWorkflow('Enrol after a sync', [
     {
       id: 'check',
       type: 'condition',
@@ -82,8 +80,7 @@ const ENROL = (sinkUrl: string) => ({
       subject: 'Welcome to the series, {{lead.name}}',
       body: 'Hello {{lead.name}}.',
     },
-  ],
-});
+  ]);
 
 /** The privacy ledger drives the workflow engine: withdrawals stop the next e-mail of a waiting run. */
 for (const dialect of DIALECTS) {
@@ -111,8 +108,7 @@ for (const dialect of DIALECTS) {
       }));
       await inWorkspace(ws.workspaceId, async () => {
         await prepareWorkspace(runtime, ws.workspaceId);
-        workflowId = (await runtime.workflows.service.create(ws, NURTURE, ACTOR)).id;
-        await runtime.workflows.service.activate(ws, workflowId, ACTOR);
+        workflowId = await createActiveWorkflow(runtime, ws, NURTURE);
       });
       // A real socket: the one-click unsubscribe is posted the way a mailbox provider posts it.
       origin = await http.app.listen({ port: 0, host: '127.0.0.1' });
@@ -124,57 +120,36 @@ for (const dialect of DIALECTS) {
       await crm.close();
     });
 
-    const submit = async (email: string, name: string) => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
-        key: ws.apiKey,
-        body: {
-          email,
-          name,
-          consent: {
-            purposes: ['email_marketing'],
-            textVersion: 'notice-7',
-            timestamp: new Date().toISOString(),
-            method: 'checkbox',
-          },
+    const submit = (email: string, name: string) =>
+      submitLeadForId(http.app, ws.apiKey, {
+        email,
+        name,
+        consent: {
+          purposes: ['email_marketing'],
+          textVersion: 'notice-7',
+          timestamp: new Date().toISOString(),
+          method: 'checkbox',
         },
       });
-      assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
-      return eventually(async () => {
-        const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.apiKey });
-        return (event.body.leadId as string | null) ?? undefined;
-      });
-    };
     const startRun = (leadId: string) =>
       inWorkspace(ws.workspaceId, async () => {
         const { runId } = await runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR);
-        await eventually(async () => {
-          const run = await runtime.workflows.service.getRun(ws, runId);
-          return run.steps.find((s) => s.stepId === 'pause')?.status === 'waiting' ? true : undefined;
-        });
+        await runWhen(
+          runtime,
+          ws,
+          runId,
+          (run) => run.steps.find((s) => s.stepId === 'pause')?.status === 'waiting',
+        );
         return runId;
       });
+    /** Waits (outside the workspace scope, each poll inside it) until the run completed. */
+    const completed = (runId: string) =>
+      inWorkspace(ws.workspaceId, () => runWhen(runtime, ws, runId, (run) => run.status === 'completed'));
     /** The hour's pause is a due job row and the step's wake time: bring both forward instead of waiting an hour. */
     const wakeUp = async (runId: string) => {
-      await inWorkspace(ws.workspaceId, async () => {
-        await runtime.inspect
-          .updateTable('workflow_steps')
-          .set({ wake_at: Date.now() })
-          .where('run_id', '=', runId)
-          .where('status', '=', 'waiting')
-          .execute();
-        await runtime.inspect
-          .updateTable('jobs')
-          .set({ run_at: Date.now() })
-          .where('name', '=', 'workflow.step')
-          .where('payload', 'like', `%${runId}%`)
-          .where('status', '=', 'queued')
-          .execute();
-      });
+      await inWorkspace(ws.workspaceId, () => wakeWaitingSteps(runtime, runId));
       runtime.queue.notify();
-      return eventually(async () => {
-        const run = await inWorkspace(ws.workspaceId, () => runtime.workflows.service.getRun(ws, runId));
-        return run.status === 'completed' ? run : undefined;
-      });
+      return completed(runId);
     };
     const consents = async (leadId: string) =>
       (await call(http.app, 'GET', `/v1/leads/${leadId}/consents`, { key: ws.apiKey })).body as {
@@ -187,15 +162,7 @@ for (const dialect of DIALECTS) {
       const keptRun = await startRun(kept);
       const withdrawnRun = await startRun(withdrawn);
 
-      const link = await call(http.app, 'POST', `/v1/leads/${withdrawn}/preference-link`, {
-        key: ws.apiKey,
-        body: { ttlDays: 7 },
-      });
-      assert.equal(link.status, 201, JSON.stringify(link.body));
-      const posted = await call(http.app, 'POST', String(link.body.path), {
-        body: { action: 'withdraw', purpose: 'email_marketing' },
-      });
-      assert.equal(posted.status, 200, JSON.stringify(posted.body));
+      await withdrawThroughPreferenceLink(http.app, ws.apiKey, withdrawn, 'email_marketing');
       // The older consent records still say "granted": only the ledger knows of the withdrawal.
       assert.equal((await consents(withdrawn)).state.purposes.email_marketing?.allowed, false);
 
@@ -332,30 +299,18 @@ for (const dialect of DIALECTS) {
 
     it('consent withdrawn while a run is inside a call: the enrolment run inline after it is suppressed and audited, and no e-mail is sent', async () => {
       const leadId = await submit('sam.sequence@ledger.example', 'Sam');
-      const enrolId = await inWorkspace(ws.workspaceId, async () => {
-        const id = (await runtime.workflows.service.create(ws, ENROL(crm.url), ACTOR)).id;
-        await runtime.workflows.service.activate(ws, id, ACTOR);
-        return id;
-      });
+      const enrolId = await inWorkspace(ws.workspaceId, () =>
+        createActiveWorkflow(runtime, ws, ENROL(crm.url)),
+      );
       const { runId } = await inWorkspace(ws.workspaceId, () =>
         runtime.workflows.service.run(ws, enrolId, { leadId }, ACTOR),
       );
       // The consent check passed and the run waits for the CRM's answer.
       await eventually(async () => (held.length > 0 ? true : undefined));
-      const link = await call(http.app, 'POST', `/v1/leads/${leadId}/preference-link`, {
-        key: ws.apiKey,
-        body: { ttlDays: 7 },
-      });
-      const posted = await call(http.app, 'POST', String(link.body.path), {
-        body: { action: 'withdraw', purpose: 'email_marketing' },
-      });
-      assert.equal(posted.status, 200, JSON.stringify(posted.body));
+      await withdrawThroughPreferenceLink(http.app, ws.apiKey, leadId, 'email_marketing');
       for (const answer of held.splice(0)) answer();
 
-      const done = await eventually(async () => {
-        const run = await inWorkspace(ws.workspaceId, () => runtime.workflows.service.getRun(ws, runId));
-        return run.status === 'completed' ? run : undefined;
-      });
+      const done = await completed(runId);
       assert.deepEqual(
         done.steps.map((s) => [s.stepId, s.status]),
         [

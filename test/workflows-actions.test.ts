@@ -13,6 +13,7 @@ import {
   upsertHubspotRecord,
   upsertSalesforceRecord,
 } from '../src/workflows/index.ts';
+import { signatureOf } from './support/http.ts';
 import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
 
 const LOCAL = { allow: ['127.0.0.1'] };
@@ -230,24 +231,11 @@ describe('connectors against local servers that check the documented shapes', ()
     );
     const received = sink.requests.at(-1);
     assert.ok(received);
-    const verified = verifyWebhook(
-      {
-        id: received.headers['webhook-id'] as string,
-        timestamp: received.headers['webhook-timestamp'] as string,
-        signature: received.headers['webhook-signature'] as string,
-      },
-      received.body,
-      [secret],
-      now,
-    );
+    const verified = verifyWebhook(signatureOf(received), received.body, [secret], now);
     assert.equal(verified.ok, true);
     assert.equal(received.headers['webhook-id'], 'run_1:notify');
     const tampered = verifyWebhook(
-      {
-        id: 'run_1:notify',
-        timestamp: received.headers['webhook-timestamp'] as string,
-        signature: received.headers['webhook-signature'] as string,
-      },
+      { ...signatureOf(received), id: 'run_1:notify' },
       `${received.body} `,
       [secret],
       now,

@@ -24,9 +24,21 @@ function query<T>(dataDir: string, sql: string): T[] {
   }
 }
 
+/** The API key `leadloop serve` wrote for its demo workspace on first start. */
+function demoApiKey(dataDir: string): string {
+  return (JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as { apiKey: string })
+    .apiKey;
+}
+
 describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
   let sink: HttpSink;
   const dirs: string[] = [];
+  /** A fresh data directory for one server, removed after the suite. */
+  const newDataDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
   before(async () => {
     sink = await startHttpSink();
   });
@@ -38,12 +50,9 @@ describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
   it(`finishes every run and the sink sees each idempotency key once in effect (${RUNS} runs, kill mid-flight)`, {
     timeout: 600_000,
   }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-wf-crash-'));
-    dirs.push(dataDir);
+    const dataDir = newDataDir('leadloop-wf-crash-');
     let server = await startServer(dataDir);
-    const { apiKey } = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
-      apiKey: string;
-    };
+    const apiKey = demoApiKey(dataDir);
     const workflowId = await setUpWorkflow(server.url, apiKey, crashWorkflow(sink.url));
     const accepted: string[] = [];
     let killed = false;
@@ -120,12 +129,9 @@ describe('workflow runs across a SIGKILL (SQLite, child process)', () => {
   it('fires every timer after a restart from its durable due row, never before due', {
     timeout: 300_000,
   }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-wf-timers-'));
-    dirs.push(dataDir);
+    const dataDir = newDataDir('leadloop-wf-timers-');
     let server = await startServer(dataDir);
-    const { apiKey } = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as {
-      apiKey: string;
-    };
+    const apiKey = demoApiKey(dataDir);
     const workflowId = await setUpWorkflow(server.url, apiKey, timerWorkflow(sink.url, 25_000));
     for (let i = 0; i < 20; i++)
       assert.equal(

@@ -5,7 +5,8 @@ import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
 import { eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
-import { startWorkflowApp } from './support/workflow-fixtures.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import { createActiveWorkflow, startWorkflowApp, submitLeadAndWait } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -34,40 +35,25 @@ describe('database-only steps run as their own job (SQLite)', () => {
 
   it('a crash between the effect and its record leaves neither; the retried job applies the effect once', () =>
     inWorkspace(ws.workspaceId, async () => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
-        key: ws.apiKey,
-        body: { email: 'first-step@example.com', name: 'Ann', country: 'US' },
+      const leadId = await submitLeadAndWait({ runtime, http }, ws, {
+        email: 'first-step@example.com',
+        name: 'Ann',
+        country: 'US',
       });
-      assert.equal(accepted.status, 202);
-      const leadId = await eventually(async () => {
-        const row = await runtime.inspect
-          .selectFrom('leads')
-          .select('id')
-          .where('email', '=', 'first-step@example.com')
-          .executeTakeFirst();
-        return row?.id;
-      });
-      const wf = await runtime.workflows.service.create(
+      const workflowId = await createActiveWorkflow(
+        runtime,
         ws,
-        {
-          schemaVersion: 1,
-          name: 'Tag first',
-          triggers: [{ type: 'manual' }],
-          start: 'tag',
-          steps: [
-            { id: 'tag', type: 'update_lead', addTags: ['first-step'], next: 'mark' },
-            { id: 'mark', type: 'set_vars', values: { done: 'yes' } },
-          ],
-        },
-        ACTOR,
+        defineWorkflow('Tag first', [
+          { id: 'tag', type: 'update_lead', addTags: ['first-step'], next: 'mark' },
+          { id: 'mark', type: 'set_vars', values: { done: 'yes' } },
+        ]),
       );
-      await runtime.workflows.service.activate(ws, wf.id, ACTOR);
       await sql`create trigger crash_before_memo before insert on workflow_steps
         when new.step_id = 'tag'
         begin select raise(abort, 'simulated crash before the step is recorded'); end`.execute(
         runtime.inspect,
       );
-      const started = await runtime.workflows.service.run(ws, wf.id, { leadId }, ACTOR);
+      const started = await runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR);
       // The step's job ran and failed at the record.
       await eventually(async () => {
         const job = await runtime.inspect

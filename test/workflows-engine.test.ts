@@ -5,11 +5,14 @@ import type { HttpApp } from '../src/http/index.ts';
 import { verifyWebhook } from '../src/ingest/index.ts';
 import { emailSteps } from '../src/main/council-tools/db-metrics.ts';
 import { workflowSummaries } from '../src/main/council-tools/db-workflows.ts';
-import { call } from './support/http.ts';
+import { call, signatureOf } from './support/http.ts';
 import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, mailHeader, type SmtpSink, startHttpSink, startSmtpSink } from './support/sinks.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
 import {
+  createActiveWorkflow,
   qualifiedLeadWorkflow,
+  runWhen,
   startWorkflowApp,
   WEBHOOK_SECRET,
   waitingWorkflow,
@@ -58,8 +61,7 @@ for (const dialect of DIALECTS) {
     it(
       'a qualified lead runs the workflow: signed webhook at the sink, e-mail at the SMTP server, lead updated, every action audited',
       scoped(async () => {
-        const created = await runtime.workflows.service.create(ws, qualifiedLeadWorkflow(sink.url), ACTOR);
-        await runtime.workflows.service.activate(ws, created.id, ACTOR);
+        const workflowId = await createActiveWorkflow(runtime, ws, qualifiedLeadWorkflow(sink.url));
         const accepted = await call(http.app, 'POST', '/v1/leads', {
           key: ws.apiKey,
           body: {
@@ -77,7 +79,7 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
         const run = await eventually(async () =>
-          (await runsOf(created.id)).find((r) => r.status === 'completed'),
+          (await runsOf(workflowId)).find((r) => r.status === 'completed'),
         );
         const detail = await runtime.workflows.service.getRun(ws, run.id);
         assert.deepEqual(
@@ -92,16 +94,7 @@ for (const dialect of DIALECTS) {
 
         const hook = sink.requests.find((r) => r.url === '/hooks/lead');
         assert.ok(hook, 'the webhook reached the sink');
-        const verified = verifyWebhook(
-          {
-            id: hook.headers['webhook-id'] as string,
-            timestamp: hook.headers['webhook-timestamp'] as string,
-            signature: hook.headers['webhook-signature'] as string,
-          },
-          hook.body,
-          [WEBHOOK_SECRET],
-          Date.now(),
-        );
+        const verified = verifyWebhook(signatureOf(hook), hook.body, [WEBHOOK_SECRET], Date.now());
         assert.equal(verified.ok, true);
         assert.equal(hook.headers['webhook-id'], `${run.id}:hook#1`);
         assert.deepEqual(JSON.parse(hook.body).data, { leadId: run.leadId, company: 'Initech' });
@@ -125,7 +118,7 @@ for (const dialect of DIALECTS) {
           2,
           'webhook and e-mail audited',
         );
-        await runtime.workflows.service.deactivate(ws, created.id, ACTOR);
+        await runtime.workflows.service.deactivate(ws, workflowId, ACTOR);
       }),
     );
 
@@ -151,19 +144,17 @@ for (const dialect of DIALECTS) {
     it(
       'a lead without consent takes the other branch and nothing is sent',
       scoped(async () => {
-        const created = await runtime.workflows.service.create(
-          ws,
-          { ...qualifiedLeadWorkflow(sink.url), name: 'No consent' },
-          ACTOR,
-        );
-        await runtime.workflows.service.activate(ws, created.id, ACTOR);
+        const workflowId = await createActiveWorkflow(runtime, ws, {
+          ...qualifiedLeadWorkflow(sink.url),
+          name: 'No consent',
+        });
         const before = smtp.messages.length;
         await call(http.app, 'POST', '/v1/leads', {
           key: ws.apiKey,
           body: { email: 'bob@globex.example', name: 'Bob', country: 'FR' },
         });
         const run = await eventually(async () =>
-          (await runsOf(created.id)).find((r) => r.status === 'completed'),
+          (await runsOf(workflowId)).find((r) => r.status === 'completed'),
         );
         const detail = await runtime.workflows.service.getRun(ws, run.id);
         assert.deepEqual(
@@ -171,7 +162,7 @@ for (const dialect of DIALECTS) {
           ['check'],
         );
         assert.equal(smtp.messages.length, before);
-        await runtime.workflows.service.deactivate(ws, created.id, ACTOR);
+        await runtime.workflows.service.deactivate(ws, workflowId, ACTOR);
       }),
     );
 
@@ -181,30 +172,21 @@ for (const dialect of DIALECTS) {
         failFirst = 2;
         const created = await runtime.workflows.service.create(
           ws,
-          {
-            schemaVersion: 1,
-            name: 'Flaky call',
-            triggers: [{ type: 'manual' }],
-            start: 'call',
-            steps: [
-              {
-                id: 'call',
-                type: 'http_request',
-                method: 'POST',
-                url: `${sink.url}/flaky`,
-                sharing: 'first_party',
-                body: { x: 1 },
-                retry: { maxAttempts: 4, backoffMs: 20, factor: 1 },
-              },
-            ],
-          },
+          defineWorkflow('Flaky call', [
+            {
+              id: 'call',
+              type: 'http_request',
+              method: 'POST',
+              url: `${sink.url}/flaky`,
+              sharing: 'first_party',
+              body: { x: 1 },
+              retry: { maxAttempts: 4, backoffMs: 20, factor: 1 },
+            },
+          ]),
           ACTOR,
         );
         const { runId } = await runtime.workflows.service.run(ws, created.id, { leadId: null }, ACTOR);
-        await eventually(async () =>
-          (await runtime.workflows.service.getRun(ws, runId)).status === 'completed' ? true : undefined,
-        );
-        const detail = await runtime.workflows.service.getRun(ws, runId);
+        const detail = await runWhen(runtime, ws, runId, (r) => r.status === 'completed');
         assert.equal(detail.steps[0]?.attempts, 3);
         const calls = sink.requests.filter((r) => r.url === '/flaky');
         assert.equal(calls.length, 3);
@@ -233,28 +215,19 @@ for (const dialect of DIALECTS) {
 
         const ssrf = await runtime.workflows.service.create(
           ws,
-          {
-            schemaVersion: 1,
-            name: 'Metadata',
-            triggers: [{ type: 'manual' }],
-            start: 'call',
-            steps: [
-              {
-                id: 'call',
-                type: 'http_request',
-                method: 'GET',
-                url: 'http://169.254.169.254/latest/meta-data/',
-                sharing: 'first_party',
-              },
-            ],
-          },
+          defineWorkflow('Metadata', [
+            {
+              id: 'call',
+              type: 'http_request',
+              method: 'GET',
+              url: 'http://169.254.169.254/latest/meta-data/',
+              sharing: 'first_party',
+            },
+          ]),
           ACTOR,
         );
         const { runId } = await runtime.workflows.service.run(ws, ssrf.id, { leadId: null }, ACTOR);
-        const failed = await eventually(async () => {
-          const r = await runtime.workflows.service.getRun(ws, runId);
-          return r.status === 'failed' ? r : undefined;
-        });
+        const failed = await runWhen(runtime, ws, runId, (r) => r.status === 'failed');
         assert.match(failed.error ?? '', /private, loopback or link-local/);
         assert.equal(failed.steps[0]?.attempts, 1);
       }),
@@ -265,10 +238,7 @@ for (const dialect of DIALECTS) {
       scoped(async () => {
         const created = await runtime.workflows.service.create(ws, waitingWorkflow(60_000), ACTOR);
         const { runId } = await runtime.workflows.service.run(ws, created.id, { leadId: null }, ACTOR);
-        const waiting = await eventually(async () => {
-          const r = await runtime.workflows.service.getRun(ws, runId);
-          return r.steps[0]?.status === 'waiting' ? r : undefined;
-        });
+        const waiting = await runWhen(runtime, ws, runId, (r) => r.steps[0]?.status === 'waiting');
         assert.ok((waiting.steps[0]?.wakeAt ?? 0) > Date.now() + 50_000);
         const due = await runtime.inspect
           .selectFrom('jobs')
@@ -287,26 +257,16 @@ for (const dialect of DIALECTS) {
     it(
       'runs keep the version they started on when a new version is published',
       scoped(async () => {
-        const v1 = {
-          schemaVersion: 1,
-          name: 'Versioned',
-          triggers: [{ type: 'manual' }],
-          start: 'pause',
-          steps: [
-            { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 300 }, next: 'mark' },
-            { id: 'mark', type: 'set_vars', values: { version: 'one' } },
-          ],
-        };
-        const created = await runtime.workflows.service.create(ws, v1, ACTOR);
-        await runtime.workflows.service.activate(ws, created.id, ACTOR);
-        const { runId } = await runtime.workflows.service.run(ws, created.id, { leadId: null }, ACTOR);
+        const v1 = defineWorkflow('Versioned', [
+          { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 300 }, next: 'mark' },
+          { id: 'mark', type: 'set_vars', values: { version: 'one' } },
+        ]);
+        const workflowId = await createActiveWorkflow(runtime, ws, v1);
+        const { runId } = await runtime.workflows.service.run(ws, workflowId, { leadId: null }, ACTOR);
         const v2 = { ...v1, steps: [{ id: 'other', type: 'noop' }], start: 'other' };
-        await runtime.workflows.service.update(ws, created.id, v2, ACTOR);
-        await runtime.workflows.service.activate(ws, created.id, ACTOR);
-        const done = await eventually(async () => {
-          const r = await runtime.workflows.service.getRun(ws, runId);
-          return r.status === 'completed' ? r : undefined;
-        });
+        await runtime.workflows.service.update(ws, workflowId, v2, ACTOR);
+        await runtime.workflows.service.activate(ws, workflowId, ACTOR);
+        const done = await runWhen(runtime, ws, runId, (r) => r.status === 'completed');
         assert.equal(done.version, 1);
         assert.deepEqual(
           done.steps.map((s) => s.stepId),

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { importN8nWorkflow, type Workflow } from '../src/workflows/index.ts';
-import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, type ReceivedRequest, startHttpSink } from './support/sinks.ts';
-import { startWorkflowApp } from './support/workflow-fixtures.ts';
+import { runToEnd, startWorkflowApp } from './support/workflow-fixtures.ts';
 
 /**
  * Gmail operations imported from n8n run as Gmail API calls with a Google OAuth credential: the
@@ -126,36 +126,20 @@ for (const dialect of DIALECTS) {
       await sink.close();
     });
 
-    const runOnce = async (workflowId: string) => {
-      const { runId } = await runtime.workflows.service.run(
-        ws,
-        workflowId,
-        { leadId: null, data: { id: 'm-1', company: 'Initech' } },
-        ACTOR,
-      );
-      return eventually(async () => {
-        const r = await runtime.workflows.service.getRun(ws, runId);
-        return r.status === 'completed' || r.status === 'failed' ? r : undefined;
-      });
-    };
+    const runOnce = (workflowId: string) =>
+      runToEnd(runtime, ws, workflowId, { leadId: null, data: { id: 'm-1', company: 'Initech' } });
 
     it('refreshes once, stores the token sealed, reuses it, and keeps the secrets out of the run', () =>
       inWorkspace(ws.workspaceId, async () => {
         const scope = { workspaceId: ws.workspaceId };
-        await runtime.workflows.credentials.put(runtime.store.db, scope, 'google_drive', {
-          kind: 'google_oauth',
-          clientId: 'client-1',
-          clientSecret: SECRET,
-          refreshToken: REFRESH,
-          tokenUrl: `${sink.url}/token`,
-        });
-        await runtime.workflows.credentials.put(runtime.store.db, scope, 'gmail', {
-          kind: 'google_oauth',
-          clientId: 'client-1',
-          clientSecret: SECRET,
-          refreshToken: REFRESH,
-          tokenUrl: `${sink.url}/token`,
-        });
+        for (const name of ['google_drive', 'gmail'])
+          await runtime.workflows.credentials.put(runtime.store.db, scope, name, {
+            kind: 'google_oauth',
+            clientId: 'client-1',
+            clientSecret: SECRET,
+            refreshToken: REFRESH,
+            tokenUrl: `${sink.url}/token`,
+          });
         const imported = importN8nWorkflow(gmailWorkflow);
         assert.ok(imported.ok);
         assert.deepEqual(

@@ -3,6 +3,8 @@ import { after, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
 import { leadRow } from './support/rows.ts';
 import { createTestRuntime, eventually, type TestRuntime } from './support/runtime.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import { createActiveWorkflow } from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -37,29 +39,18 @@ describe('schedule trigger with forEachLead (SQLite, manual clock)', () => {
         )
         .execute();
     }
-    let workflowId = '';
-    await inWorkspace(workspaceId, async () => {
-      const wf = await runtime.workflows.service.create(
+    const workflowId = await inWorkspace(workspaceId, () =>
+      createActiveWorkflow(
+        runtime,
         { workspaceId },
-        {
-          schemaVersion: 1,
-          name: 'Hot leads every hour',
-          triggers: [
-            {
-              type: 'schedule',
-              cron: '0 * * * *',
-              timezone: 'UTC',
-              forEachLead: { where: { field: 'lead.score', op: 'gte', value: 50 }, limit: 3 },
-            },
-          ],
-          start: 'done',
-          steps: [{ id: 'done', type: 'noop' }],
-        },
-        ACTOR,
-      );
-      workflowId = wf.id;
-      await runtime.workflows.service.activate({ workspaceId }, wf.id, ACTOR);
-    });
+        defineWorkflow('Hot leads every hour', [{ id: 'done', type: 'noop' }], {
+          type: 'schedule',
+          cron: '0 * * * *',
+          timezone: 'UTC',
+          forEachLead: { where: { field: 'lead.score', op: 'gte', value: 50 }, limit: 3 },
+        }),
+      ),
+    );
     runtime.startWorkers(2);
     clock.set(Date.UTC(2026, 0, 5, 9, 0, 1));
     runtime.queue.notify();

@@ -14,7 +14,13 @@ import {
 import { call } from './support/http.ts';
 import { eventually, startAppWithWorkspace, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, type ReceivedRequest, startHttpSink } from './support/sinks.ts';
-import { prepareWorkspace } from './support/workflow-fixtures.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import {
+  createActiveWorkflow,
+  prepareWorkspace,
+  submitLeadForId,
+  withdrawThroughPreferenceLink,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 const ACCOUNT = { accountSid: 'AC0123456789abcdef', authToken: 'token-123', from: '+15005550006' };
@@ -98,30 +104,23 @@ describe('SMS through Twilio’s REST shape', () => {
   });
 
   it('a rejected number is a permanent failure naming Twilio’s error; a 503 is retryable', async () => {
-    await assert.rejects(
+    const text = (baseUrl: string, to: string) =>
       sendTwilioMessage(deps, {
-        account: { ...ACCOUNT, baseUrl: sink.url },
+        account: { ...ACCOUNT, baseUrl },
         channel: 'sms',
-        to: '+15005550001',
+        to,
         text: 'x',
         idempotencyKey: 'k',
-      }),
+      });
+    await assert.rejects(
+      text(sink.url, '+15005550001'),
       (error: OutboundError) => error.retryable === false && /21211/.test(error.message),
     );
     const down = await startHttpSink((_r, res) => {
       res.writeHead(503);
       res.end('busy');
     });
-    await assert.rejects(
-      sendTwilioMessage(deps, {
-        account: { ...ACCOUNT, baseUrl: down.url },
-        channel: 'sms',
-        to: '+442079460000',
-        text: 'x',
-        idempotencyKey: 'k',
-      }),
-      (error: OutboundError) => error.retryable === true,
-    );
+    await assert.rejects(text(down.url, '+442079460000'), (error: OutboundError) => error.retryable === true);
     await down.close();
   });
 });
@@ -191,33 +190,25 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
         ...ACCOUNT,
         baseUrl: sink.url,
       });
-      const created = await runtime.workflows.service.create(
+      workflowId = await createActiveWorkflow(
+        runtime,
         ws,
-        {
-          schemaVersion: 1,
-          name: 'Text reminder',
-          triggers: [{ type: 'manual' }],
-          start: 'consent',
-          steps: [
-            {
-              id: 'consent',
-              type: 'condition',
-              when: { consent: { purposes: ['sms'], written: true } },
-              onTrue: 'text',
-            },
-            {
-              id: 'text',
-              type: 'send_sms',
-              to: 'lead',
-              purpose: 'transactional',
-              text: 'Hi {{lead.name}}, your demo is tomorrow',
-            },
-          ],
-        },
-        ACTOR,
+        defineWorkflow('Text reminder', [
+          {
+            id: 'consent',
+            type: 'condition',
+            when: { consent: { purposes: ['sms'], written: true } },
+            onTrue: 'text',
+          },
+          {
+            id: 'text',
+            type: 'send_sms',
+            to: 'lead',
+            purpose: 'transactional',
+            text: 'Hi {{lead.name}}, your demo is tomorrow',
+          },
+        ]),
       );
-      workflowId = created.id;
-      await runtime.workflows.service.activate(ws, workflowId, ACTOR);
     });
     runtime.startWorkers(2);
   });
@@ -229,13 +220,9 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
   it('the verifier refuses an SMS to a lead without the written-consent guard (TCPA)', async () => {
     const verdict = await call(http.app, 'POST', '/v1/workflows/verify', {
       key: ws.apiKey,
-      body: {
-        schemaVersion: 1,
-        name: 'Unguarded',
-        triggers: [{ type: 'manual' }],
-        start: 'text',
-        steps: [{ id: 'text', type: 'send_sms', to: 'lead', purpose: 'transactional', text: 'hi' }],
-      },
+      body: defineWorkflow('Unguarded', [
+        { id: 'text', type: 'send_sms', to: 'lead', purpose: 'transactional', text: 'hi' },
+      ]),
     });
     assert.equal(verdict.body.ok, false, JSON.stringify(verdict.body));
     const rules = (verdict.body.findings as { rule: string; step: string }[]).map(
@@ -244,28 +231,19 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
     assert.ok(rules.includes('tcpa.sms_written_consent@text'), rules.join());
   });
 
-  const lead = async (email: string, phone: string, country: string, method: string) => {
-    const accepted = await call(http.app, 'POST', '/v1/leads', {
-      key: ws.apiKey,
-      body: {
-        email,
-        name: 'Ann',
-        phone,
-        country,
-        consent: {
-          purposes: ['sms'],
-          textVersion: 'n-1',
-          timestamp: new Date(clock.now()).toISOString(),
-          method,
-        },
+  const lead = (email: string, phone: string, country: string, method: string) =>
+    submitLeadForId(http.app, ws.apiKey, {
+      email,
+      name: 'Ann',
+      phone,
+      country,
+      consent: {
+        purposes: ['sms'],
+        textVersion: 'n-1',
+        timestamp: new Date(clock.now()).toISOString(),
+        method,
       },
     });
-    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
-    return eventually(async () => {
-      const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.apiKey });
-      return (event.body.leadId as string | null) ?? undefined;
-    });
-  };
   const stepOf = (runId: string) =>
     runtime.inspect
       .selectFrom('workflow_steps')
@@ -273,6 +251,12 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
       .where('run_id', '=', runId)
       .where('step_id', '=', 'text')
       .executeTakeFirst();
+  /** Waits until the run's text step is in `status`; the step then. */
+  const textStepIn = (runId: string, status: string) =>
+    eventually(async () => {
+      const s = await stepOf(runId);
+      return s?.status === status ? s : undefined;
+    });
 
   it('holds texts at night until 8:00 in the recipient’s zone, then sends each once; no written consent, no text', async () => {
     const london = await lead('uk@example.com', '+44 20 7946 0000', 'GB', 'checkbox');
@@ -283,14 +267,8 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
     const uk = await start(london);
     const us = await start(newYork);
     const none = await start(spoken);
-    const ukWait = await eventually(async () => {
-      const s = await stepOf(uk.runId);
-      return s?.status === 'waiting' ? s : undefined;
-    });
-    const usWait = await eventually(async () => {
-      const s = await stepOf(us.runId);
-      return s?.status === 'waiting' ? s : undefined;
-    });
+    const ukWait = await textStepIn(uk.runId, 'waiting');
+    const usWait = await textStepIn(us.runId, 'waiting');
     assert.equal(Number(ukWait.wake_at), Date.UTC(2026, 0, 6, 8, 0), 'London opens at 08:00 UTC');
     assert.equal(
       Number(usWait.wake_at),
@@ -321,12 +299,12 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
     assert.equal(new URLSearchParams(sink.requests[0]?.body).get('Body'), 'Hi Ann, your demo is tomorrow');
     // Settled before the clock jumps again (a jump past the job's lease would let another worker
     // deliver it a second time, with the same idempotency key: at-least-once, deduplicated by key).
-    await eventually(async () => ((await stepOf(uk.runId))?.status === 'completed' ? true : undefined));
+    await textStepIn(uk.runId, 'completed');
     assert.equal((await stepOf(us.runId))?.status, 'waiting', 'still night in Honolulu');
 
     clock.set(Date.UTC(2026, 0, 6, 18, 0, 1));
     runtime.queue.notify();
-    await eventually(async () => ((await stepOf(us.runId))?.status === 'completed' ? true : undefined));
+    await textStepIn(us.runId, 'completed');
     assert.deepEqual(
       sink.requests.map((r) => new URLSearchParams(r.body).get('To')),
       ['+442079460000', '+12125550100'],
@@ -348,23 +326,12 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
     const { runId } = await inWorkspace(ws.workspaceId, () =>
       runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR),
     );
-    await eventually(async () => ((await stepOf(runId))?.status === 'waiting' ? true : undefined));
-    const link = await call(http.app, 'POST', `/v1/leads/${leadId}/preference-link`, {
-      key: ws.apiKey,
-      body: { ttlDays: 7 },
-    });
-    assert.equal(link.status, 201, JSON.stringify(link.body));
-    const withdrawn = await call(http.app, 'POST', String(link.body.path), {
-      body: { action: 'withdraw', purpose: 'sms' },
-    });
-    assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+    await textStepIn(runId, 'waiting');
+    await withdrawThroughPreferenceLink(http.app, ws.apiKey, leadId, 'sms');
 
     clock.set(Date.UTC(2026, 0, 7, 18, 0, 1));
     runtime.queue.notify();
-    const step = await eventually(async () => {
-      const s = await stepOf(runId);
-      return s?.status === 'skipped' ? s : undefined;
-    });
+    const step = await textStepIn(runId, 'skipped');
     const reason = String((JSON.parse(step.output ?? '{}') as { suppressed?: unknown }).suppressed);
     assert.match(reason, /consent changed since condition consent/);
     assert.equal(sink.requests.length, before, 'no text was sent');

@@ -9,10 +9,10 @@ import {
   type OutboundError,
   upsertPipedriveRecord,
 } from '../src/workflows/index.ts';
-import { call } from './support/http.ts';
-import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, type ReceivedRequest, startHttpSink } from './support/sinks.ts';
-import { startWorkflowApp } from './support/workflow-fixtures.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import { runToEnd, startWorkflowApp, submitLeadAndWait } from './support/workflow-fixtures.ts';
 
 /**
  * Google Sheets, Airtable and Pipedrive connectors against a local server that answers as their
@@ -110,14 +110,38 @@ describe('table and Pipedrive connectors', () => {
   });
   after(() => sink.close());
   const since = (n: number) => sink.requests.slice(n);
+  type RowInput = Parameters<typeof googleSheetsRow>[1];
+  type Defaulted = 'token' | 'baseUrl' | 'document' | 'table';
+  /** Calls a table connector at `path` of the local sink, with `defaults` for what the call leaves out. */
+  const tableAt =
+    (
+      connector: typeof googleSheetsRow,
+      path: string,
+      defaults: Pick<RowInput, 'token' | 'document' | 'table'>,
+    ) =>
+    (input: Omit<RowInput, Defaulted> & Partial<Pick<RowInput, Defaulted>>) =>
+      connector(deps(), { ...defaults, baseUrl: `${sink.url}${path}`, ...input });
+  /** The sheet `Leads` of document sheet-123, as gs-token. */
+  const sheetRow = tableAt(googleSheetsRow, '/gs', {
+    token: 'gs-token',
+    document: 'sheet-123',
+    table: 'Leads',
+  });
+  /** The Airtable table `Leads` of base appBase1, as pat-1. */
+  const airtableRecord = tableAt(airtableRow, '/at', {
+    token: 'pat-1',
+    document: 'appBase1',
+    table: 'Leads',
+  });
+  /** A Pipedrive `object` for the person `record` names, against the local Pipedrive, as pd-token. */
+  const pipedrive = (
+    object: Parameters<typeof upsertPipedriveRecord>[1]['object'],
+    record: Parameters<typeof upsertPipedriveRecord>[1]['record'],
+  ) => upsertPipedriveRecord(deps(), { token: 'pd-token', baseUrl: `${sink.url}/pd`, object, record });
 
   it('appends a Google Sheets row in header order through values:append', async () => {
     const n = sink.requests.length;
-    const result = await googleSheetsRow(deps(), {
-      token: 'gs-token',
-      baseUrl: `${sink.url}/gs`,
-      document: 'sheet-123',
-      table: 'Leads',
+    const result = await sheetRow({
       operation: 'append',
       columns: { Name: 'Bob', Email: 'bob@example.com' },
     });
@@ -144,11 +168,7 @@ describe('table and Pipedrive connectors', () => {
 
   it('updates the matching Google Sheets row in place, keeping the cells the step does not name', async () => {
     const n = sink.requests.length;
-    const result = await googleSheetsRow(deps(), {
-      token: 'gs-token',
-      baseUrl: `${sink.url}/gs`,
-      document: 'sheet-123',
-      table: 'Leads',
+    const result = await sheetRow({
       operation: 'upsert',
       matchOn: 'Email',
       columns: { Email: 'ann@example.com', Stage: 'qualified' },
@@ -165,35 +185,17 @@ describe('table and Pipedrive connectors', () => {
 
   it('writes the header of an empty sheet first, and refuses a column the header lacks', async () => {
     const n = sink.requests.length;
-    await googleSheetsRow(deps(), {
-      token: 't',
-      baseUrl: `${sink.url}/gs`,
-      document: 's',
-      table: 'Empty',
-      operation: 'append',
-      columns: { Email: 'a@example.com' },
-    });
+    await sheetRow({ table: 'Empty', operation: 'append', columns: { Email: 'a@example.com' } });
     const header = since(n).find((r) => r.method === 'PUT');
     assert.deepEqual(JSON.parse(header?.body ?? '').values, [['Email']]);
     await assert.rejects(
-      googleSheetsRow(deps(), {
-        token: 't',
-        baseUrl: `${sink.url}/gs`,
-        document: 's',
-        table: 'Leads',
-        operation: 'append',
-        columns: { Phone: '1' },
-      }),
+      sheetRow({ operation: 'append', columns: { Phone: '1' } }),
       (e: OutboundError) => !e.retryable && /no column "Phone"/.test(e.message),
     );
   });
 
   it('looks rows up by column as header → cell objects', async () => {
-    const result = await googleSheetsRow(deps(), {
-      token: 't',
-      baseUrl: `${sink.url}/gs`,
-      document: 's',
-      table: 'Leads',
+    const result = await sheetRow({
       operation: 'lookup',
       matchOn: 'Email',
       columns: { Email: 'ann@example.com' },
@@ -203,10 +205,7 @@ describe('table and Pipedrive connectors', () => {
 
   it('upserts an Airtable record with performUpsert and searches with filterByFormula', async () => {
     const n = sink.requests.length;
-    const written = await airtableRow(deps(), {
-      token: 'pat-1',
-      baseUrl: `${sink.url}/at`,
-      document: 'appBase1',
+    const written = await airtableRecord({
       table: 'Leads table',
       operation: 'upsert',
       matchOn: 'Email',
@@ -223,11 +222,7 @@ describe('table and Pipedrive connectors', () => {
     });
     assert.deepEqual(written.summary, { table: 'airtable', name: 'Leads table', id: 'rec2', created: true });
 
-    const found = await airtableRow(deps(), {
-      token: 'pat-1',
-      baseUrl: `${sink.url}/at`,
-      document: 'appBase1',
-      table: 'Leads',
+    const found = await airtableRecord({
       operation: 'lookup',
       matchOn: 'Email',
       columns: { Email: 'say "hi"' },
@@ -240,11 +235,9 @@ describe('table and Pipedrive connectors', () => {
 
   it('Pipedrive: finds the person by e-mail, creates one when absent, then the lead for that person', async () => {
     const n = sink.requests.length;
-    const lead = await upsertPipedriveRecord(deps(), {
-      token: 'pd-token',
-      baseUrl: `${sink.url}/pd`,
-      object: 'lead',
-      record: { email: 'new@example.com', properties: { name: 'Nia', title: 'Website lead' } },
+    const lead = await pipedrive('lead', {
+      email: 'new@example.com',
+      properties: { name: 'Nia', title: 'Website lead' },
     });
     const [search, person, created] = since(n);
     assert.equal(search?.method, 'GET');
@@ -271,11 +264,9 @@ describe('table and Pipedrive connectors', () => {
     });
 
     const m = sink.requests.length;
-    const known = await upsertPipedriveRecord(deps(), {
-      token: 'pd-token',
-      baseUrl: `${sink.url}/pd`,
-      object: 'contact',
-      record: { email: 'known@example.com', properties: { name: 'Kai', phone: '+1 555' } },
+    const known = await pipedrive('contact', {
+      email: 'known@example.com',
+      properties: { name: 'Kai', phone: '+1 555' },
     });
     const update = since(m)[1];
     assert.equal(update?.method, 'PUT');
@@ -284,12 +275,7 @@ describe('table and Pipedrive connectors', () => {
     assert.equal(known.summary.created, false);
 
     const k = sink.requests.length;
-    await upsertPipedriveRecord(deps(), {
-      token: 'pd-token',
-      baseUrl: `${sink.url}/pd`,
-      object: 'note',
-      record: { email: 'known@example.com', properties: { content: 'Asked for a demo' } },
-    });
+    await pipedrive('note', { email: 'known@example.com', properties: { content: 'Asked for a demo' } });
     const note = since(k).at(-1);
     assert.equal(note?.url, '/pd/v1/notes');
     assert.deepEqual(JSON.parse(note?.body ?? ''), { content: 'Asked for a demo', person_id: 7 });
@@ -297,11 +283,7 @@ describe('table and Pipedrive connectors', () => {
 
   it('a keyed Airtable append is an upsert merged on the key field', async () => {
     const n = sink.requests.length;
-    const written = await airtableRow(deps(), {
-      token: 'pat-1',
-      baseUrl: `${sink.url}/at`,
-      document: 'appBase1',
-      table: 'Leads',
+    const written = await airtableRecord({
       operation: 'append',
       columns: { Email: 'bob@example.com' },
       idempotency: { key: 'run-1:row', column: 'leadloop_key' },
@@ -499,19 +481,34 @@ for (const dialect of DIALECTS) {
     let lossySink: HttpSink;
     const lossy = statefulSheet();
     const ws = { workspaceId: '', apiKey: '' };
+    /** Stores a credential named `name` for `kind`'s connector at `baseUrl` (runs inside the workspace). */
+    const putCredential = (
+      name: string,
+      kind: 'google_sheets' | 'pipedrive',
+      token: string,
+      baseUrl: string,
+    ) =>
+      runtime.workflows.credentials.put(runtime.store.db, { workspaceId: ws.workspaceId }, name, {
+        kind,
+        token,
+        baseUrl,
+      });
+    /** Creates the one-step workflow and runs it to its end with `input`. */
+    const runOnce = async (
+      name: string,
+      step: Record<string, unknown> & { id: string },
+      input: { leadId: string | null; data?: Record<string, unknown> },
+    ) => {
+      const created = await runtime.workflows.service.create(ws, defineWorkflow(name, [step]), ACTOR);
+      return runToEnd(runtime, ws, created.id, input);
+    };
     before(async () => {
       sink = await startHttpSink(sheetsAnswer);
       lossySink = await startHttpSink(lossy.answer);
       const app = await startWorkflowApp(dialect, { workers: 2 });
       ({ runtime, http } = app);
       Object.assign(ws, app.ws);
-      await inWorkspace(ws.workspaceId, () =>
-        runtime.workflows.credentials.put(runtime.store.db, { workspaceId: ws.workspaceId }, 'sheets', {
-          kind: 'google_sheets',
-          token: 'gs-token',
-          baseUrl: sink.url,
-        }),
-      );
+      await inWorkspace(ws.workspaceId, () => putCredential('sheets', 'google_sheets', 'gs-token', sink.url));
     });
     after(async () => {
       await stopTestApp({ runtime, http });
@@ -521,50 +518,28 @@ for (const dialect of DIALECTS) {
 
     it('a retried append whose first answer was lost leaves exactly one row', () =>
       inWorkspace(ws.workspaceId, async () => {
-        await runtime.workflows.credentials.put(runtime.store.db, { workspaceId: ws.workspaceId }, 'lossy', {
-          kind: 'google_sheets',
-          token: 'gs-token',
-          baseUrl: lossySink.url,
-        });
-        const created = await runtime.workflows.service.create(
-          ws,
+        await putCredential('lossy', 'google_sheets', 'gs-token', lossySink.url);
+        const run = await runOnce(
+          'One row, answer lost',
           {
-            schemaVersion: 1,
-            name: 'One row, answer lost',
-            triggers: [{ type: 'manual' }],
-            start: 'row',
-            steps: [
-              {
-                id: 'row',
-                type: 'table_row',
-                provider: 'google_sheets',
-                operation: 'append',
-                document: 'sheet-1',
-                table: 'Leads',
-                columns: { Email: 'c@example.com', Name: 'C' },
-                credential: 'lossy',
-                retry: { maxAttempts: 3, backoffMs: 10 },
-              },
-            ],
+            id: 'row',
+            type: 'table_row',
+            provider: 'google_sheets',
+            operation: 'append',
+            document: 'sheet-1',
+            table: 'Leads',
+            columns: { Email: 'c@example.com', Name: 'C' },
+            credential: 'lossy',
+            retry: { maxAttempts: 3, backoffMs: 10 },
           },
-          ACTOR,
-        );
-        const { runId } = await runtime.workflows.service.run(
-          ws,
-          created.id,
           { leadId: null, data: {} },
-          ACTOR,
         );
-        const run = await eventually(async () => {
-          const r = await runtime.workflows.service.getRun(ws, runId);
-          return r.status === 'completed' || r.status === 'failed' ? r : undefined;
-        });
         assert.equal(run.status, 'completed', JSON.stringify(run.steps));
         const row = run.steps.find((s) => s.stepId === 'row');
         assert.equal(row?.attempts, 2, 'the first attempt failed on the lost answer and was retried');
         assert.deepEqual(lossy.grid, [
           ['Email', 'Name', 'leadloop_key'],
-          ['c@example.com', 'C', `${runId}:${row?.stepKey}`],
+          ['c@example.com', 'C', `${run.id}:${row?.stepKey}`],
         ]);
       }));
 
@@ -573,55 +548,30 @@ for (const dialect of DIALECTS) {
         const pd = statefulPipedrive();
         const pdSink = await startHttpSink(pd.answer);
         try {
-          await runtime.workflows.credentials.put(runtime.store.db, { workspaceId: ws.workspaceId }, 'pd', {
-            kind: 'pipedrive',
-            token: 'pd-token',
-            baseUrl: pdSink.url,
+          await putCredential('pd', 'pipedrive', 'pd-token', pdSink.url);
+          const leadId = await submitLeadAndWait({ runtime, http }, ws, {
+            email: 'known@example.com',
+            name: 'Known',
+            country: 'US',
           });
-          const created = await runtime.workflows.service.create(
-            ws,
+          const run = await runOnce(
+            'One deal, answer lost',
             {
-              schemaVersion: 1,
-              name: 'One deal, answer lost',
-              triggers: [{ type: 'manual' }],
-              start: 'deal',
-              steps: [
-                {
-                  id: 'deal',
-                  type: 'crm_upsert',
-                  provider: 'pipedrive',
-                  object: 'deal',
-                  fields: { title: 'Demo request' },
-                  credential: 'pd',
-                  retry: { maxAttempts: 3, backoffMs: 10 },
-                },
-              ],
+              id: 'deal',
+              type: 'crm_upsert',
+              provider: 'pipedrive',
+              object: 'deal',
+              fields: { title: 'Demo request' },
+              credential: 'pd',
+              retry: { maxAttempts: 3, backoffMs: 10 },
             },
-            ACTOR,
+            { leadId },
           );
-          const accepted = await call(http.app, 'POST', '/v1/leads', {
-            key: ws.apiKey,
-            body: { email: 'known@example.com', name: 'Known', country: 'US' },
-          });
-          assert.equal(accepted.status, 202);
-          const leadId = await eventually(async () => {
-            const row = await runtime.inspect
-              .selectFrom('leads')
-              .select('id')
-              .where('email', '=', 'known@example.com')
-              .executeTakeFirst();
-            return row?.id;
-          });
-          const { runId } = await runtime.workflows.service.run(ws, created.id, { leadId }, ACTOR);
-          const run = await eventually(async () => {
-            const r = await runtime.workflows.service.getRun(ws, runId);
-            return r.status === 'completed' || r.status === 'failed' ? r : undefined;
-          });
           assert.equal(run.status, 'completed', JSON.stringify(run.steps));
           const step = run.steps.find((s) => s.stepId === 'deal');
           assert.equal(step?.attempts, 2, 'the first attempt failed on the lost answer and was retried');
           assert.equal(pd.deals.length, 1, JSON.stringify(pd.deals));
-          assert.equal(pd.deals[0]?.origin_id, `${runId}:${step?.stepKey}`);
+          assert.equal(pd.deals[0]?.origin_id, `${run.id}:${step?.stepKey}`);
           assert.equal((step?.output as Record<string, unknown> | undefined)?.replayed, true);
         } finally {
           await pdSink.close();
@@ -632,62 +582,47 @@ for (const dialect of DIALECTS) {
       inWorkspace(ws.workspaceId, async () => {
         const created = await runtime.workflows.service.create(
           ws,
-          {
-            schemaVersion: 1,
-            name: 'Rows per attendee',
-            triggers: [{ type: 'manual' }],
-            start: 'each',
-            steps: [
-              {
-                id: 'each',
-                type: 'loop',
-                over: 'trigger.people',
-                as: 'person',
-                spread: true,
-                maxIterations: 10,
-                body: 'row',
-                next: 'summary',
-              },
-              {
-                id: 'row',
-                type: 'table_row',
-                provider: 'google_sheets',
-                operation: 'append',
-                document: 'sheet-123',
-                table: 'Leads',
-                columns: { Email: '{{vars.email}}', Name: '{{vars.name}}' },
-                credential: 'sheets',
-                next: 'gather',
-              },
-              { id: 'gather', type: 'collect', append: { emails: 'vars.email' }, loop: 'each', next: 'each' },
-              {
-                id: 'summary',
-                type: 'render',
-                format: 'markdown_to_html',
-                template: '**Added:** {{#vars.emails}}{{.}} {{/vars.emails}}',
-                saveAs: 'summary',
-              },
-            ],
-          },
+          defineWorkflow('Rows per attendee', [
+            {
+              id: 'each',
+              type: 'loop',
+              over: 'trigger.people',
+              as: 'person',
+              spread: true,
+              maxIterations: 10,
+              body: 'row',
+              next: 'summary',
+            },
+            {
+              id: 'row',
+              type: 'table_row',
+              provider: 'google_sheets',
+              operation: 'append',
+              document: 'sheet-123',
+              table: 'Leads',
+              columns: { Email: '{{vars.email}}', Name: '{{vars.name}}' },
+              credential: 'sheets',
+              next: 'gather',
+            },
+            { id: 'gather', type: 'collect', append: { emails: 'vars.email' }, loop: 'each', next: 'each' },
+            {
+              id: 'summary',
+              type: 'render',
+              format: 'markdown_to_html',
+              template: '**Added:** {{#vars.emails}}{{.}} {{/vars.emails}}',
+              saveAs: 'summary',
+            },
+          ]),
           ACTOR,
         );
         const people = [
           { email: 'a@example.com', name: 'A' },
           { email: 'b@example.com', name: 'B' },
         ];
-        const { runId } = await runtime.workflows.service.run(
-          ws,
-          created.id,
-          { leadId: null, data: { people } },
-          ACTOR,
-        );
-        const run = await eventually(async () => {
-          const r = await runtime.workflows.service.getRun(ws, runId);
-          return r.status === 'completed' || r.status === 'failed' ? r : undefined;
-        });
+        const run = await runToEnd(runtime, ws, created.id, { leadId: null, data: { people } });
         assert.equal(run.status, 'completed', JSON.stringify(run.steps));
         const appends = sink.requests.filter((r) => r.url.includes('%3Aappend') || r.url.includes(':append'));
-        const rowKeys = run.steps.filter((s) => s.stepId === 'row').map((s) => `${runId}:${s.stepKey}`);
+        const rowKeys = run.steps.filter((s) => s.stepId === 'row').map((s) => `${run.id}:${s.stepKey}`);
         assert.deepEqual(
           appends.map((r) => JSON.parse(r.body).values[0]),
           [

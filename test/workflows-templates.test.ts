@@ -5,7 +5,13 @@ import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
 import { eventually, startAppWithWorkspace, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { mailHeader, type SmtpSink, startSmtpSink } from './support/sinks.ts';
-import { prepareWorkspace } from './support/workflow-fixtures.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import {
+  createActiveWorkflow,
+  prepareWorkspace,
+  submitLeadForId,
+  wakeWaitingSteps,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -75,12 +81,8 @@ describe('message templates (SQLite)', () => {
       },
     });
     const templateId = made.body.id as string;
-    const definition = (pin?: number) => ({
-      schemaVersion: 1,
-      name: `Welcome ${pin ?? 'current'}`,
-      triggers: [{ type: 'manual' }],
-      start: 'pause',
-      steps: [
+    const definition = (pin?: number) =>
+      defineWorkflow(`Welcome ${pin ?? 'current'}`, [
         { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 3_600_000 }, next: 'mail' },
         {
           id: 'mail',
@@ -90,25 +92,12 @@ describe('message templates (SQLite)', () => {
           template: templateId,
           ...(pin ? { templateVersion: pin } : {}),
         },
-      ],
-    });
-    const leadOf = async (email: string) => {
-      const accepted = await call(http.app, 'POST', '/v1/leads', {
-        key: ws.apiKey,
-        body: { email, name: 'Ann' },
-      });
-      return eventually(async () => {
-        const event = await call(http.app, 'GET', `/v1/events/${accepted.body.eventId}`, { key: ws.apiKey });
-        return (event.body.leadId as string | null) ?? undefined;
-      });
-    };
-    const { current, pinned } = await inWorkspace(ws.workspaceId, async () => {
-      const a = await runtime.workflows.service.create(ws, definition(), ACTOR);
-      const b = await runtime.workflows.service.create(ws, definition(1), ACTOR);
-      await runtime.workflows.service.activate(ws, a.id, ACTOR);
-      await runtime.workflows.service.activate(ws, b.id, ACTOR);
-      return { current: a.id, pinned: b.id };
-    });
+      ]);
+    const leadOf = (email: string) => submitLeadForId(http.app, ws.apiKey, { email, name: 'Ann' });
+    const { current, pinned } = await inWorkspace(ws.workspaceId, async () => ({
+      current: await createActiveWorkflow(runtime, ws, definition()),
+      pinned: await createActiveWorkflow(runtime, ws, definition(1)),
+    }));
     const start = (workflowId: string, leadId: string) =>
       inWorkspace(ws.workspaceId, () => runtime.workflows.service.run(ws, workflowId, { leadId }, ACTOR));
     const early = await start(current, await leadOf('early@example.com'));
@@ -132,17 +121,7 @@ describe('message templates (SQLite)', () => {
       return runIds.every((id) => waiting.some((w) => w.run_id === id)) ? true : undefined;
     });
     // Bring the hour's timers forward instead of waiting.
-    await runtime.inspect
-      .updateTable('workflow_steps')
-      .set({ wake_at: Date.now() })
-      .where('status', '=', 'waiting')
-      .execute();
-    await runtime.inspect
-      .updateTable('jobs')
-      .set({ run_at: Date.now() })
-      .where('name', '=', 'workflow.step')
-      .where('status', '=', 'queued')
-      .execute();
+    await wakeWaitingSteps(runtime);
     runtime.queue.notify();
     await eventually(async () => (smtp.messages.length >= 3 ? true : undefined), 30_000);
     const subjectTo = (email: string) =>

@@ -5,23 +5,27 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createManualClock, inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
-import { signWebhook } from '../src/ingest/index.ts';
-import { call, json } from './support/http.ts';
+import { call, json, sendSigned } from './support/http.ts';
 import { createTestRuntime, DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, startHttpSink } from './support/sinks.ts';
-import { startWorkflowApp, submitLeadAndWait } from './support/workflow-fixtures.ts';
+import { defineWorkflow } from './support/workflow-definition.ts';
+import {
+  createActiveWorkflow,
+  runEnded,
+  runWhen,
+  startWorkflowApp,
+  submitLeadAndWait,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
 /** A workflow that only tags its lead: enough to see which trigger started which run. */
 function tagging(name: string, trigger: Record<string, unknown>) {
-  return {
-    schemaVersion: 1,
+  return defineWorkflow(
     name,
-    triggers: [trigger],
-    start: 'tag',
-    steps: [{ id: 'tag', type: 'update_lead', addTags: [name.toLowerCase().replace(/\W+/g, '-')] }],
-  };
+    [{ id: 'tag', type: 'update_lead', addTags: [name.toLowerCase().replace(/\W+/g, '-')] }],
+    trigger,
+  );
 }
 
 const runRows = (runtime: TestRuntime, workflowId: string) =>
@@ -54,11 +58,7 @@ for (const dialect of DIALECTS) {
     });
 
     const scoped = (fn: () => Promise<void>) => () => inWorkspace(ws.workspaceId, fn);
-    const activate = async (definition: unknown) => {
-      const created = await runtime.workflows.service.create(ws, definition, ACTOR);
-      await runtime.workflows.service.activate(ws, created.id, ACTOR);
-      return created.id;
-    };
+    const activate = (definition: unknown) => createActiveWorkflow(runtime, ws, definition);
     const newLead = (email: string) =>
       submitLeadAndWait({ runtime, http }, ws, { email, name: 'Ann', country: 'US' });
 
@@ -155,38 +155,35 @@ for (const dialect of DIALECTS) {
     it(
       'start_workflow with wait continues after the child run ends, and takes onError when the child fails',
       scoped(async () => {
-        const child = await activate({
-          schemaVersion: 1,
-          name: 'Child',
-          triggers: [{ type: 'workflow' }],
-          start: 'pause',
-          steps: [
-            { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 300 }, next: 'tag' },
-            { id: 'tag', type: 'update_lead', addTags: ['child-done'] },
-          ],
-        });
-        const failing = await activate({
-          schemaVersion: 1,
-          name: 'Failing child',
-          triggers: [{ type: 'workflow' }],
-          start: 'call',
-          steps: [
-            {
-              id: 'call',
-              type: 'http_request',
-              method: 'POST',
-              url: `${sink.url}/broken`,
-              sharing: 'first_party',
-              retry: { maxAttempts: 1 },
-            },
-          ],
-        });
-        const parent = (childId: string, name: string) => ({
-          schemaVersion: 1,
-          name,
-          triggers: [{ type: 'manual' }],
-          start: 'spawn',
-          steps: [
+        const byParent = { type: 'workflow' };
+        const child = await activate(
+          defineWorkflow(
+            'Child',
+            [
+              { id: 'pause', type: 'wait', wait: { kind: 'duration', ms: 300 }, next: 'tag' },
+              { id: 'tag', type: 'update_lead', addTags: ['child-done'] },
+            ],
+            byParent,
+          ),
+        );
+        const failing = await activate(
+          defineWorkflow(
+            'Failing child',
+            [
+              {
+                id: 'call',
+                type: 'http_request',
+                method: 'POST',
+                url: `${sink.url}/broken`,
+                sharing: 'first_party',
+                retry: { maxAttempts: 1 },
+              },
+            ],
+            byParent,
+          ),
+        );
+        const parent = (childId: string, name: string) =>
+          defineWorkflow(name, [
             {
               id: 'spawn',
               type: 'start_workflow',
@@ -197,18 +194,13 @@ for (const dialect of DIALECTS) {
             },
             { id: 'after', type: 'update_lead', addTags: [`${name}-after`] },
             { id: 'handled', type: 'update_lead', addTags: [`${name}-handled`] },
-          ],
-        });
+          ]);
         const leadId = await newLead('parent@example.com');
         const ok = await activate(parent(child, 'ok'));
         const bad = await activate(parent(failing, 'bad'));
         const okRun = await runtime.workflows.service.run(ws, ok, { leadId }, ACTOR);
         const badRun = await runtime.workflows.service.run(ws, bad, { leadId }, ACTOR);
-        const done = async (runId: string) =>
-          eventually(async () => {
-            const r = await runtime.workflows.service.getRun(ws, runId);
-            return r.status === 'completed' || r.status === 'failed' ? r : undefined;
-          }, 20_000);
+        const done = (runId: string) => runWhen(runtime, ws, runId, runEnded, 20_000);
         const okDetail = await done(okRun.runId);
         assert.equal(okDetail.status, 'completed');
         assert.deepEqual(
@@ -247,22 +239,22 @@ for (const dialect of DIALECTS) {
     it(
       'the inbound endpoint verifies the signature before anything, validates the body, commits before 202 and dedupes replays',
       scoped(async () => {
-        const id = await activate({
-          schemaVersion: 1,
-          name: 'Inbound',
-          triggers: [{ type: 'webhook', path: 'inbound-orders' }],
-          start: 'post',
-          steps: [
-            {
-              id: 'post',
-              type: 'http_request',
-              method: 'POST',
-              url: `${sink.url}/inbound`,
-              sharing: 'first_party',
-              body: { order: '{{trigger.body.order}}' },
-            },
-          ],
-        });
+        const id = await activate(
+          defineWorkflow(
+            'Inbound',
+            [
+              {
+                id: 'post',
+                type: 'http_request',
+                method: 'POST',
+                url: `${sink.url}/inbound`,
+                sharing: 'first_party',
+                body: { order: '{{trigger.body.order}}' },
+              },
+            ],
+            { type: 'webhook', path: 'inbound-orders' },
+          ),
+        );
         const hooks = await call(http.app, 'GET', `/v1/workflows/${id}/hooks`, { key: ws.apiKey });
         assert.equal(hooks.status, 200);
         const hook = (hooks.body.items as { path: string; url: string; secret: string }[])[0];
@@ -270,22 +262,8 @@ for (const dialect of DIALECTS) {
         assert.equal(hook.path, 'inbound-orders');
         assert.match(hook.url, new RegExp(`/v1/hooks/${ws.workspaceId}/inbound-orders$`));
         const url = `/v1/hooks/${ws.workspaceId}/inbound-orders`;
-        const send = async (raw: string, secret: string, msgId: string) => {
-          const ts = Math.floor(Date.now() / 1000);
-          return json(
-            await http.app.inject({
-              method: 'POST',
-              url,
-              headers: {
-                'content-type': 'application/json',
-                'webhook-id': msgId,
-                'webhook-timestamp': String(ts),
-                'webhook-signature': signWebhook(secret, msgId, ts, raw),
-              },
-              payload: raw,
-            }),
-          );
-        };
+        const send = (raw: string, secret: string, msgId: string) =>
+          sendSigned(http.app, url, secret, raw, { id: msgId });
         const forged = await send('{"order":"A-1"}', `whsec_${Buffer.alloc(32, 1).toString('base64')}`, 'm1');
         assert.equal(forged.status, 401, JSON.stringify(forged.body));
         const unknown = json(
@@ -347,20 +325,16 @@ describe('schedule trigger (sqlite file, manual clock, restarts)', () => {
     const created = await first.tenants.createWorkspace({ name: 'S', organisation: 'Org', actor: ACTOR });
     workspaceId = created.workspace.id;
     await inWorkspace(workspaceId, async () => {
-      const wf = await first.workflows.service.create(
+      workflowId = await createActiveWorkflow(
+        first,
         { workspaceId },
-        {
-          schemaVersion: 1,
-          name: 'Hourly in Berlin',
-          // Minute 0 of every hour in Berlin: 09:00 UTC is 10:00 there.
-          triggers: [{ type: 'schedule', cron: '0 * * * *', timezone: 'Europe/Berlin' }],
-          start: 'done',
-          steps: [{ id: 'done', type: 'noop' }],
-        },
-        ACTOR,
+        // Minute 0 of every hour in Berlin: 09:00 UTC is 10:00 there.
+        defineWorkflow('Hourly in Berlin', [{ id: 'done', type: 'noop' }], {
+          type: 'schedule',
+          cron: '0 * * * *',
+          timezone: 'Europe/Berlin',
+        }),
       );
-      workflowId = wf.id;
-      await first.workflows.service.activate({ workspaceId }, wf.id, ACTOR);
     });
     first.startWorkers(2);
     await new Promise((r) => setTimeout(r, 100));

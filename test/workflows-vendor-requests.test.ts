@@ -4,9 +4,9 @@ import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { importN8nWorkflow, type Workflow } from '../src/workflows/index.ts';
 import { exportN8nWorkflow } from '../src/workflows/n8n/index.ts';
-import { DIALECTS, eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { type HttpSink, type ReceivedRequest, startHttpSink } from './support/sinks.ts';
-import { startWorkflowApp } from './support/workflow-fixtures.ts';
+import { runToEnd, startWorkflowApp } from './support/workflow-fixtures.ts';
 
 /**
  * n8n HubSpot and Pipedrive reads and LinkedIn posts, imported as `http_request` steps and run by
@@ -356,15 +356,9 @@ for (const dialect of DIALECTS) {
         const fetchId = imported.report.nodes.find((n) => n.name === 'Fetch page')?.step;
         for (const s of workflow.steps) if (s.type === 'http_request' && s.id === fetchId) s.saveAs = 'data';
         const created = await runtime.workflows.service.create(ws, workflow, ACTOR);
-        const { runId } = await runtime.workflows.service.run(
-          ws,
-          created.id,
-          { leadId: null, data: { email: 'ann@example.com', company: 'Initech', ts: '1405894322.002768' } },
-          ACTOR,
-        );
-        const run = await eventually(async () => {
-          const r = await runtime.workflows.service.getRun(ws, runId);
-          return r.status === 'completed' || r.status === 'failed' ? r : undefined;
+        const run = await runToEnd(runtime, ws, created.id, {
+          leadId: null,
+          data: { email: 'ann@example.com', company: 'Initech', ts: '1405894322.002768' },
         });
         assert.equal(run.status, 'completed', JSON.stringify(run.steps));
         const outputs = run.steps.map((s) => s.output as Record<string, unknown>);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { signWebhook } from '../../src/ingest/index.ts';
+import type { ReceivedRequest } from './sinks.ts';
 
 export interface Json {
   status: number;
@@ -40,21 +41,38 @@ export async function call(
 
 let counter = 0;
 
-/** Sends a correctly signed Standard Webhooks request. */
-export async function sendWebhook(
+/** Sends a correctly signed Standard Webhooks request to the lead webhook of the workspace. */
+export function sendWebhook(
   app: FastifyInstance,
   workspaceId: string,
   secret: string,
   body: unknown,
-  options: { id?: string; timestamp?: number; headers?: Record<string, string> } = {},
+  options: SignedOptions = {},
 ): Promise<Json> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  return sendSigned(app, `/v1/webhooks/${workspaceId}/leads`, secret, raw, options);
+}
+
+interface SignedOptions {
+  id?: string;
+  timestamp?: number;
+  headers?: Record<string, string>;
+}
+
+/** POSTs `raw` to `url` as a Standard Webhooks sender holding `secret` signs it (a workflow's inbound hook, say). */
+export async function sendSigned(
+  app: FastifyInstance,
+  url: string,
+  secret: string,
+  raw: string,
+  options: SignedOptions = {},
+): Promise<Json> {
   const id = options.id ?? `msg_${Date.now()}_${counter++}`;
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   return json(
     await app.inject({
       method: 'POST',
-      url: `/v1/webhooks/${workspaceId}/leads`,
+      url,
       headers: {
         'content-type': 'application/json',
         'webhook-id': id,
@@ -65,4 +83,13 @@ export async function sendWebhook(
       payload: raw,
     }),
   );
+}
+
+/** The Standard Webhooks signature headers of a received request, as `verifyWebhook` takes them. */
+export function signatureOf(request: ReceivedRequest): { id: string; timestamp: string; signature: string } {
+  return {
+    id: request.headers['webhook-id'] as string,
+    timestamp: request.headers['webhook-timestamp'] as string,
+    signature: request.headers['webhook-signature'] as string,
+  };
 }

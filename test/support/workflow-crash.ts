@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { defineWorkflow } from './workflow-definition.ts';
 
 /**
  * What the SIGKILL tests of the workflow engine share, on SQLite (one `leadloop serve` process) and
@@ -36,40 +37,28 @@ export async function setUpWorkflow(url: string, key: string, workflow: unknown)
 
 /** Condition → HTTP call to the sink (its idempotency key is `<run>:call#1`) → a variable. */
 export function crashWorkflow(sinkUrl: string) {
-  return {
-    schemaVersion: 1,
-    name: 'Crash test',
-    triggers: [{ type: 'manual' }],
-    start: 'check',
-    steps: [
-      { id: 'check', type: 'condition', when: { field: 'trigger.n', op: 'gte', value: 0 }, onTrue: 'call' },
-      {
-        id: 'call',
-        type: 'http_request',
-        method: 'POST',
-        url: `${sinkUrl}/effect`,
-        sharing: 'first_party',
-        body: { n: '{{trigger.n}}' },
-        retry: { maxAttempts: 10, backoffMs: 100 },
-        next: 'mark',
-      },
-      { id: 'mark', type: 'set_vars', values: { done: 'yes' } },
-    ],
-  };
+  return defineWorkflow('Crash test', [
+    { id: 'check', type: 'condition', when: { field: 'trigger.n', op: 'gte', value: 0 }, onTrue: 'call' },
+    {
+      id: 'call',
+      type: 'http_request',
+      method: 'POST',
+      url: `${sinkUrl}/effect`,
+      sharing: 'first_party',
+      body: { n: '{{trigger.n}}' },
+      retry: { maxAttempts: 10, backoffMs: 100 },
+      next: 'mark',
+    },
+    { id: 'mark', type: 'set_vars', values: { done: 'yes' } },
+  ]);
 }
 
 /** Waits `ms` (a timer as a due row), then calls the sink at `/timer`. */
 export function timerWorkflow(sinkUrl: string, ms: number) {
-  return {
-    schemaVersion: 1,
-    name: 'Timers',
-    triggers: [{ type: 'manual' }],
-    start: 'pause',
-    steps: [
-      { id: 'pause', type: 'wait', wait: { kind: 'duration', ms }, next: 'call' },
-      { id: 'call', type: 'http_request', method: 'POST', url: `${sinkUrl}/timer`, sharing: 'first_party' },
-    ],
-  };
+  return defineWorkflow('Timers', [
+    { id: 'pause', type: 'wait', wait: { kind: 'duration', ms }, next: 'call' },
+    { id: 'call', type: 'http_request', method: 'POST', url: `${sinkUrl}/timer`, sharing: 'first_party' },
+  ]);
 }
 
 /**
