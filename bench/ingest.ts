@@ -436,8 +436,8 @@ const checks = Object.fromEntries(
 process.stdout.write(`checks: ${JSON.stringify(checks)}\n`);
 const out = writeResult('ingest', {
   command: `node bench/ingest.ts --duration ${duration} --connections ${connections} --rate ${rate} --runs ${values.runs}`,
-  // The server inherits this environment: where its workers ran (inline by default).
-  embeddedWorkers: process.env.LEADLOOP_EMBEDDED_WORKERS ?? 'inline',
+  // The server inherits this environment: where its workers ran (`auto`: a thread on two CPUs or more).
+  embeddedWorkers: process.env.LEADLOOP_EMBEDDED_WORKERS ?? 'auto',
   duration,
   connections,
   runs: results.map((r) => r.json),

@@ -6,7 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
-import { type RunningServer, serve } from '../src/main/serve.ts';
+import { type RunningServer, serve, workersOn } from '../src/main/serve.ts';
 import { assertAuditIntact } from './support/cli.ts';
 
 /*
@@ -139,6 +139,14 @@ function assertExactlyOnce(dataDir: string, acknowledged: string[]): void {
 }
 
 describe('embedded server, workers on a worker thread (SQLite)', () => {
+  it('puts the workers on a thread by default only when a second CPU can run it', () => {
+    assert.equal(loadConfig({}, {}).LEADLOOP_EMBEDDED_WORKERS, 'auto');
+    assert.equal(workersOn('auto', 2), 'thread');
+    assert.equal(workersOn('auto', 1), 'inline');
+    assert.equal(workersOn('inline', 8), 'inline');
+    assert.equal(workersOn('thread', 1), 'thread');
+  });
+
   it('processes leads posted over HTTP exactly once, on the thread', async () => {
     const { server, dataDir, apiKey } = await start();
     try {

@@ -59,13 +59,14 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEADLOOP_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /**
-   * Where `leadloop serve` (embedded queue) runs its job workers: `inline` (default), on the event
-   * loop that answers requests (it processes only when requests leave it time); `thread`, a worker
-   * thread with its own database connection. The thread is not the default yet: measured on a quiet
-   * machine it processed 21 leads/s during a 1,500/s load against 0 inline, drained slower and
-   * used 350 MiB against 256 (docs/decisions/2026-12-06-worker-thread.md).
+   * Where `leadloop serve` (embedded queue) runs its job workers: `thread`, a worker thread with its
+   * own database connection; `inline`, on the event loop that answers requests (it processes only
+   * when requests leave it time); `auto` (default), the thread when the machine has two CPUs or
+   * more. At 3,000 webhooks/s on two cores the thread processed 1,709-1,874 leads/s during the
+   * load against 202 inline, for about 80 MiB more RSS
+   * (docs/decisions/2026-12-07-worker-thread-by-default.md).
    */
-  LEADLOOP_EMBEDDED_WORKERS: z.enum(['thread', 'inline']).default('inline'),
+  LEADLOOP_EMBEDDED_WORKERS: z.enum(['auto', 'thread', 'inline']).default('auto'),
   /** `offline` (default, no network), `openai:gpt-4o-mini`, `anthropic:<model>`, `ollama:llama3.1`, `openai-compatible:<model>`. */
   LEADLOOP_MODEL: z.string().min(1).default('offline'),
   /** Base URL for ollama / openai-compatible providers (or a proxy for openai / anthropic). */

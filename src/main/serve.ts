@@ -1,4 +1,5 @@
 import { flushCompileCache } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { banner, ensureDemoWorkspace } from './demo.ts';
@@ -10,7 +11,9 @@ export interface ServeOptions extends RuntimeOptions {
   /** `all` runs workers in-process; `api` only answers HTTP. */
   role?: 'all' | 'api';
   /** Where the workers run (role all, embedded queue); default `LEADLOOP_EMBEDDED_WORKERS`. */
-  workers?: 'thread' | 'inline';
+  workers?: 'auto' | 'thread' | 'inline';
+  /** CPUs `auto` counts (default: the process's available parallelism). */
+  cpus?: number;
   printBanner?: boolean;
   handleSignals?: boolean;
 }
@@ -24,6 +27,15 @@ export interface RunningServer {
 }
 
 /**
+ * `auto` puts the workers on a thread when a second CPU can run it: on one CPU the thread only
+ * takes turns with requests on the same core, as the inline workers do, for a second V8 heap.
+ */
+export function workersOn(setting: 'auto' | 'thread' | 'inline', cpus: number): 'thread' | 'inline' {
+  if (setting !== 'auto') return setting;
+  return cpus >= 2 ? 'thread' : 'inline';
+}
+
+/**
  * Starts HTTP and (unless role is api) in-process workers. Ingestion answers 503 until the
  * database is migrated and the server listens, and again from the moment a stop begins.
  */
@@ -32,7 +44,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   // in-memory SQLite, and not needed with a broker (its workers are processes of their own).
   const threaded =
     options.role !== 'api' &&
-    (options.workers ?? config.LEADLOOP_EMBEDDED_WORKERS) === 'thread' &&
+    workersOn(options.workers ?? config.LEADLOOP_EMBEDDED_WORKERS, options.cpus ?? availableParallelism()) ===
+      'thread' &&
     !config.REDIS_URL &&
     !config.QUEUE_URL &&
     options.sqliteFile !== ':memory:';
