@@ -5,6 +5,7 @@ import { DEFAULT_RULE_SET } from '../src/scoring/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
 import { DIALECTS, eventually, testWorkspace } from './support/runtime.ts';
+import { FINTECH_RULES } from './support/scoring-fixtures.ts';
 
 for (const dialect of DIALECTS) {
   describe(`lead pipeline (${dialect})`, () => {
@@ -128,20 +129,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('scores with the workspace rules set through the API, and audits the change', async () => {
-      const put = await call(app.http.app, 'PUT', '/v1/scoring/rules', {
-        key,
-        body: {
-          threshold: 30,
-          rules: [
-            {
-              id: 'fintech',
-              description: 'Fintech industry',
-              when: { field: 'attributes.industry', op: 'eq', value: 'fintech' },
-              points: 40,
-            },
-          ],
-        },
-      });
+      const put = await call(app.http.app, 'PUT', '/v1/scoring/rules', { key, body: FINTECH_RULES });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.version, 1);
       const { leadId } = await submit({ email: 'cfo@bank.example.com', attributes: { industry: 'Fintech' } });

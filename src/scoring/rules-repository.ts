@@ -27,21 +27,29 @@ export function createRulesRepository(options: {
   // Every processed event reads its workspace's rules; a one-second cache saves that query while
   // keeping another process's change visible within a second (this process's own at once).
   const cache = new Map<string, { value: StoredRuleSet; until: number }>();
+  // Bumped by every write, before and after it: a read that began before a write ends (a pipeline
+  // set whose transaction still sees the old rules) must not put them back in the cache after the
+  // write cleared it, or this process scores with the old rules for another second.
+  let writes = 0;
   const repository: RulesRepository = {
     current: (ctx) => repository.get(store.db, ctx),
     async get(unit, ctx) {
       const cached = cache.get(ctx.workspaceId);
       if (cached && cached.until > clock.now()) return cached.value;
+      const before = writes;
       const value = await read(dbOf(unit), ctx);
+      if (writes !== before) return value;
       if (cache.size > 10_000) cache.clear();
       cache.set(ctx.workspaceId, { value, until: clock.now() + 1000 });
       return value;
     },
     async put(ctx, ruleSet, actor) {
+      writes += 1;
       cache.delete(ctx.workspaceId);
       try {
         return await write(ctx, ruleSet, actor);
       } finally {
+        writes += 1;
         cache.delete(ctx.workspaceId);
       }
     },

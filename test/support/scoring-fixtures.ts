@@ -5,6 +5,19 @@ import type { Store } from '../../src/store/index.ts';
 import { call } from './http.ts';
 import { eventually } from './runtime.ts';
 
+/** A rule set with one rule, 40 points for the fintech industry, qualifying at 30. */
+export const FINTECH_RULES = {
+  threshold: 30,
+  rules: [
+    {
+      id: 'fintech',
+      description: 'Fintech industry',
+      when: { field: 'attributes.industry', op: 'eq' as const, value: 'fintech' },
+      points: 40,
+    },
+  ],
+};
+
 /** A synthetic lead and the outcome a hidden attribute decides for it. */
 export interface SyntheticLead {
   body: Record<string, unknown>;
