@@ -63,7 +63,7 @@ const configSchema = z.object({
    * own database connection; `inline`, on the event loop that answers requests (it processes only
    * when requests leave it time); `auto` (default), the thread when the machine has two CPUs or
    * more. At 3,000 webhooks/s on two cores the thread processed 1,709-1,874 leads/s during the
-   * load against 202 inline, for about 80 MiB more RSS
+   * load against 202 inline, for about 80 MiB more RSS and a higher request p99
    * (docs/decisions/2026-12-07-worker-thread-by-default.md).
    */
   LEADLOOP_EMBEDDED_WORKERS: z.enum(['auto', 'thread', 'inline']).default('auto'),

@@ -106,8 +106,8 @@ export const upsertLeads = preparedRows<LeadRow>([
 
 /**
  * Adds new leads to SQLite's lead search (FTS5 over the leads table), a chunk of leads per
- * statement, in the transaction that inserts them. An insert trigger did it a row at a time and
- * cost about 26 µs of the pipeline's ~300 µs per lead, against about 3 µs this way
+ * statement, in the transaction that inserts them. An insert trigger did it a row at a time: in
+ * SQLite alone 18-19 µs a row against 7-8 this way, about 5% of the drain's CPU on a quiet machine
  * (docs/decisions/2026-12-07-lead-search-per-set.md). A lead the index already holds is skipped:
  * an external-content FTS5 table corrupts when a row is indexed twice. PostgreSQL's search
  * document is a generated column and needs nothing. The unary plus keeps the planner on the

@@ -29,12 +29,12 @@ const WHEN_WORDS_CHANGED = sql`when old.email is not new.email or old.name is no
 /**
  * SQLite's lead search stops indexing new leads row by row: the pipeline indexes each set's new
  * leads in one statement (`indexNewLeads` in src/leads/lead-statements.ts), in the transaction that
- * inserts them, at about a ninth of the insert trigger's cost. A lead inserted any other way (a
+ * inserts them, for less than half of the insert trigger's cost. A lead inserted any other way (a
  * test's or a benchmark's seed) is not in the index until it changes; the update and delete
  * triggers therefore remove a row only when the index holds it (an external-content FTS5 table
  * corrupts when asked to remove a row it never held), and an update indexes the row anew. The
  * update trigger fires only when a searched word changed: every merge rewrites the whole lead, and
- * re-indexing unchanged words (with secure-delete on) cost about 11 µs a lead in bench:drain.
+ * re-indexing unchanged words (with secure-delete on) is the dearest thing FTS5 does.
  * PostgreSQL's search document is a generated column; nothing changes there.
  */
 export function leadSearchPerSetMigration(dialect: DialectName) {
