@@ -8,7 +8,7 @@ import {
   type WorkspaceContext,
 } from '../core/index.ts';
 import type { Db, PrivacyRequestsTable, Store } from '../store/index.ts';
-import { fromJson, toJson } from '../store/index.ts';
+import { fromJson, toJson, workspacePage } from '../store/index.ts';
 import type { ConsentLedger } from './consent-ledger.ts';
 import { deadlinesFor, type Jurisdiction } from './deadlines.ts';
 import { buildExport, type ExportBundle } from './export-bundle.ts';
@@ -348,15 +348,13 @@ export function createPrivacyRequests(options: PrivacyRequestsOptions): PrivacyR
       return row ? toRequest(row) : null;
     },
     async list(ctx, query) {
-      const rows = await store.db
-        .selectFrom('privacy_requests')
-        .selectAll()
-        .where('workspace_id', '=', ctx.workspaceId)
-        .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as string))
-        .orderBy('received_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(query.limit)
-        .execute();
+      const rows = await workspacePage(
+        store.db,
+        'privacy_requests',
+        ctx.workspaceId,
+        { status: query.status },
+        { newest: 'received_at', limit: query.limit },
+      );
       return rows.map(toRequest);
     },
     async exportOf(ctx, id) {

@@ -14,8 +14,6 @@ const hookSchema = z.object({
 
 /** Each workflow's own inbound endpoint (`webhook` trigger) and how its owner reads the endpoint's secret. */
 export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps): void {
-  const wf = () => workflowsOf(deps);
-
   route({
     method: 'POST',
     url: '/v1/hooks/:workspaceId/:path',
@@ -45,7 +43,7 @@ export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps):
     async handler({ params, rawBody, request }) {
       // The webhook-id is checked before anything else, as the lead webhook does.
       const headers = webhookHeaders(request);
-      return wf().receiveHook(params.workspaceId, params.path, headers, rawBody, () =>
+      return workflowsOf(deps).receiveHook(params.workspaceId, params.path, headers, rawBody, () =>
         admitInbound(deps, params.workspaceId),
       );
     },
@@ -64,8 +62,8 @@ export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps):
     responses: { 200: { description: 'Endpoints', schema: z.object({ items: z.array(hookSchema) }) } },
     handler: async ({ principal, params }) => {
       const ws = workspaceOf(principal);
-      await wf().service.get(ws, params.id);
-      return { items: await wf().hooksOf(ws.workspaceId, params.id) };
+      await workflowsOf(deps).service.get(ws, params.id);
+      return { items: await workflowsOf(deps).hooksOf(ws.workspaceId, params.id) };
     },
   });
 }
