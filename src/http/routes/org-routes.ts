@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type PeriodMeasures, sumMeasures, WINDOWS, type WindowName } from '../../analytics/index.ts';
 import { inWorkspace, LeadloopError } from '../../core/index.ts';
+import type { Principal } from '../../tenants/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import type { DeclareRoute } from '../route.ts';
 import { funnelJson, funnelQuery, funnelSchema } from './analytics-routes.ts';
@@ -99,9 +100,24 @@ function sumSegments(list: readonly PeriodMeasures[]): PeriodMeasures {
   };
 }
 
+/** An organisation route's answer: the figures of each business unit (workspace) and their total. */
+const perUnitAndTotal = (figures: z.ZodObject) =>
+  z.object({
+    organisationId: z.string(),
+    workspaces: z.array(figures.extend({ workspaceId: z.string(), name: z.string() })),
+    total: figures,
+  });
+
 /** Aggregates only: an organisation key never sees a lead's personal data. */
 export function registerOrgRoutes(route: DeclareRoute, deps: HttpDeps): void {
   const { tenants, leads } = deps;
+  /** The organisation an organisation key names, with its workspaces (business units). */
+  const unitsOf = async (principal: Principal | null) => {
+    if (principal?.kind !== 'organisation')
+      throw new LeadloopError('forbidden', 'this route needs an organisation key');
+    const { organisationId } = principal;
+    return { organisationId, workspaces: await tenants.listWorkspaces(organisationId) };
+  };
   route({
     method: 'GET',
     url: '/v1/org/funnel',
@@ -113,23 +129,17 @@ export function registerOrgRoutes(route: DeclareRoute, deps: HttpDeps): void {
     responses: {
       200: {
         description: 'Per business unit and in total',
-        schema: z.object({
-          organisationId: z.string(),
-          workspaces: z.array(funnelSchema.extend({ workspaceId: z.string(), name: z.string() })),
-          total: funnelSchema,
-        }),
+        schema: perUnitAndTotal(funnelSchema),
       },
     },
     async handler({ principal, query }) {
-      if (principal?.kind !== 'organisation')
-        throw new LeadloopError('forbidden', 'this route needs an organisation key');
-      const workspaces = await tenants.listWorkspaces(principal.organisationId);
+      const { organisationId, workspaces } = await unitsOf(principal);
       const { byWorkspace, total } = await deps.funnel.report(
         workspaces.map((w) => w.id),
         query.window,
       );
       return {
-        organisationId: principal.organisationId,
+        organisationId,
         workspaces: workspaces.flatMap((w) => {
           const report = byWorkspace.get(w.id);
           return report ? [{ workspaceId: w.id, name: w.name, ...funnelJson(report) }] : [];
@@ -168,17 +178,11 @@ export function registerOrgRoutes(route: DeclareRoute, deps: HttpDeps): void {
     responses: {
       200: {
         description: 'Per-workspace and total counts',
-        schema: z.object({
-          organisationId: z.string(),
-          workspaces: z.array(workspaceFiguresSchema.extend({ workspaceId: z.string(), name: z.string() })),
-          total: workspaceFiguresSchema,
-        }),
+        schema: perUnitAndTotal(workspaceFiguresSchema),
       },
     },
     async handler({ principal, query }) {
-      if (principal?.kind !== 'organisation')
-        throw new LeadloopError('forbidden', 'this route needs an organisation key');
-      const workspaces = await tenants.listWorkspaces(principal.organisationId);
+      const { organisationId, workspaces } = await unitsOf(principal);
       const trends = new Map<string, TrendPoint[]>();
       if (query.window && isBucket(query.window)) {
         const window = query.window;
@@ -186,7 +190,7 @@ export function registerOrgRoutes(route: DeclareRoute, deps: HttpDeps): void {
         const from = to - WINDOWS[window] * query.periods * 60_000;
         for (const w of workspaces) {
           await deps.analytics.catchUp(w.id);
-          const ctx = { workspaceId: w.id, organisationId: principal.organisationId };
+          const ctx = { workspaceId: w.id, organisationId };
           const [arrivals, qualified] = await inWorkspace(w.id, () =>
             Promise.all(
               (['arrivals', 'qualified'] as const).map((metric) =>
@@ -213,7 +217,7 @@ export function registerOrgRoutes(route: DeclareRoute, deps: HttpDeps): void {
         span = { from: to - days * 1440, to };
         for (const w of workspaces) {
           await deps.analytics.catchUp(w.id);
-          const ctx = { workspaceId: w.id, organisationId: principal.organisationId };
+          const ctx = { workspaceId: w.id, organisationId };
           // Each unit in its own data scope: on PostgreSQL row-level security shows only its rows.
           const [current, previous] = await inWorkspace(w.id, () =>
             Promise.all([
@@ -264,7 +268,7 @@ export function registerOrgRoutes(route: DeclareRoute, deps: HttpDeps): void {
       };
       const { byWorkspace, total } = await leads.figures(workspaces.map((w) => w.id));
       return {
-        organisationId: principal.organisationId,
+        organisationId,
         workspaces: workspaces.map((w) => ({
           workspaceId: w.id,
           name: w.name,
