@@ -14,9 +14,8 @@ import {
 } from './adjustments.ts';
 import { findAlert } from './alerts.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
-import type { QuestionOrderState, ThresholdSnapshot } from './ports.ts';
-import { replaceQuestionOrder } from './question-order.ts';
-import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
+import type { ThresholdSnapshot } from './ports.ts';
+import { replaceStoredSetting } from './stored-settings.ts';
 import { shift } from './threshold-changes.ts';
 import { workflowGuard, workflowWatchOf } from './workflow-pause.ts';
 
@@ -91,23 +90,18 @@ export async function approveProposal(
     if (input.workflowVersion === undefined) throw unapplicable(adjustment.id, 'the workflow was not paused');
     before = { workflowId: after.workflowId, active: true, version: input.workflowVersion };
     after = { ...before, active: false };
-  } else if ('weights' in after) {
-    const replaced = await replaceSplitWeights(db, ctx.workspaceId, {
-      expected: adjustment.before as SplitWeightsState,
-      next: after,
-      adjustmentId: adjustment.id,
-      at: now,
-    });
-    if (!replaced) throw unapplicable(adjustment.id, 'the split’s weights changed since it was proposed');
-  } else if ('order' in after) {
-    const replaced = await replaceQuestionOrder(db, ctx.workspaceId, {
-      expected: adjustment.before as QuestionOrderState,
+  } else if ('weights' in after || 'order' in after) {
+    const replaced = await replaceStoredSetting(db, ctx.workspaceId, {
+      expected: adjustment.before as typeof after,
       next: after,
       adjustmentId: adjustment.id,
       at: now,
     });
     if (!replaced)
-      throw unapplicable(adjustment.id, 'the playbook’s question order changed since it was proposed');
+      throw unapplicable(
+        adjustment.id,
+        `${'order' in after ? 'the playbook’s question order' : 'the split’s weights'} changed since it was proposed`,
+      );
   } else if ('source' in after) {
     const held = await deps.sources.hold(db, ctx.workspaceId, after.source, {
       adjustmentId: adjustment.id,

@@ -11,9 +11,8 @@ import {
   OPTIMISER,
   toAdjustment,
 } from './adjustments.ts';
-import type { QuestionOrderState, ThresholdSnapshot } from './ports.ts';
-import { replaceQuestionOrder } from './question-order.ts';
-import { replaceSplitWeights, type SplitWeightsState } from './split-weights.ts';
+import type { ThresholdSnapshot } from './ports.ts';
+import { replaceStoredSetting } from './stored-settings.ts';
 
 /**
  * How a change ends: its guard's sequential test keeps it or rolls it back, or a person rolls it
@@ -99,34 +98,27 @@ export async function settle(
     // A workflow is activated again by the workflows service in its own transaction: the caller
     // does that outside this one (before it for a person's rollback, after commit for the guard's).
     const undone =
-      'order' in after
-        ? await replaceQuestionOrder(db, workspaceId, {
+      'order' in after || 'weights' in after
+        ? await replaceStoredSetting(db, workspaceId, {
             expected: after,
-            next: adjustment.before as QuestionOrderState,
+            next: adjustment.before as typeof after,
             adjustmentId: adjustment.id,
             at: deps.clock.now(),
           })
-        : 'weights' in after
-          ? await replaceSplitWeights(db, workspaceId, {
-              expected: after,
-              next: adjustment.before as SplitWeightsState,
-              adjustmentId: adjustment.id,
-              at: deps.clock.now(),
-            })
-          : 'active' in after
-            ? (resumed ?? true)
-            : 'source' in after
-              ? await deps.sources.release(db, workspaceId, after.source, adjustment.id)
-              : await deps.thresholds.replace(
-                  db,
-                  workspaceId,
-                  {
-                    expected: after,
-                    next: adjustment.before as ThresholdSnapshot,
-                    reason: `rollback of ${adjustment.id}: ${why}`,
-                  },
-                  actor,
-                );
+        : 'active' in after
+          ? (resumed ?? true)
+          : 'source' in after
+            ? await deps.sources.release(db, workspaceId, after.source, adjustment.id)
+            : await deps.thresholds.replace(
+                db,
+                workspaceId,
+                {
+                  expected: after,
+                  next: adjustment.before as ThresholdSnapshot,
+                  reason: `rollback of ${adjustment.id}: ${why}`,
+                },
+                actor,
+              );
     if (!undone) {
       status = 'superseded';
       settlement =
