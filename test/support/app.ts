@@ -34,13 +34,7 @@ interface UseTestAppOptions {
  * inside their bodies, never at declaration time.
  */
 export function useTestApp(dialect: TestDialect, options: UseTestAppOptions = {}): TestApp {
-  const app = {} as TestApp;
-  before(async () => {
-    Object.assign(app, await startTestApp(dialect, options.runtime));
-    if (options.workers) app.runtime.startWorkers(options.workers);
-  });
-  after(() => stopTestApp(app));
-  return app;
+  return useStarted(() => startTestApp(dialect, options.runtime), options.workers);
 }
 
 /** {@link useTestApp} with one workspace created, as {@link startAppWithWorkspace} creates it. */
@@ -48,10 +42,15 @@ export function useAppWithWorkspace(
   dialect: TestDialect,
   options: UseTestAppOptions = {},
 ): TestApp & { ws: { workspaceId: string; organisationId: string; apiKey: string } } {
-  const app = {} as TestApp & { ws: { workspaceId: string; organisationId: string; apiKey: string } };
+  return useStarted(() => startAppWithWorkspace(dialect, options.runtime), options.workers);
+}
+
+/** What `start` makes, started before the suite's tests (with `workers`, if any) and stopped after. */
+function useStarted<T extends TestApp>(start: () => Promise<T>, workers: number | undefined): T {
+  const app = {} as T;
   before(async () => {
-    Object.assign(app, await startAppWithWorkspace(dialect, options.runtime));
-    if (options.workers) app.runtime.startWorkers(options.workers);
+    Object.assign(app, await start());
+    if (workers) app.runtime.startWorkers(workers);
   });
   after(() => stopTestApp(app));
   return app;
