@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inWorkspace } from '../src/core/index.ts';
+import type { Db } from '../src/store/index.ts';
 import { createTestRuntime, type TestRuntime } from './support/runtime.ts';
 
 /**
@@ -29,20 +30,28 @@ describe('domain event positions (postgres)', {
     await runtime.dispose();
   });
 
-  it('makes a later writer wait for the earlier one, so no reader skips a position', async () => {
-    const event = (subject: string) => [{ type: 'lead.created' as const, subject, data: {} }];
-    let releaseFirst: () => void = () => {};
-    const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
-    let firstAppended: () => void = () => {};
-    const firstIn = new Promise<void>((resolve) => (firstAppended = resolve));
-    const first = inWorkspace(workspaceId, () =>
+  /**
+   * A transaction of the workspace that runs `first`, then stays open until `release()` before it
+   * runs `then` and commits: `entered` resolves once `first` has run, `done` once it has committed.
+   */
+  const heldOpen = (first: (trx: Db) => Promise<unknown>, then?: (trx: Db) => Promise<unknown>) => {
+    const { promise: entered, resolve: enter } = Promise.withResolvers<void>();
+    const { promise: released, resolve: release } = Promise.withResolvers<void>();
+    const done = inWorkspace(workspaceId, () =>
       runtime.store.transaction(async (trx) => {
-        await runtime.events.append(trx, workspaceId, event('first'));
-        firstAppended();
-        await firstHolds;
+        await first(trx);
+        enter();
+        await released;
+        await then?.(trx);
       }),
     );
-    await firstIn;
+    return { entered, release, done };
+  };
+
+  it('makes a later writer wait for the earlier one, so no reader skips a position', async () => {
+    const event = (subject: string) => [{ type: 'lead.created' as const, subject, data: {} }];
+    const first = heldOpen((trx) => runtime.events.append(trx, workspaceId, event('first')));
+    await first.entered;
     let secondDone = false;
     const second = inWorkspace(workspaceId, () =>
       runtime.store.transaction(async (trx) => {
@@ -58,9 +67,9 @@ describe('domain event positions (postgres)', {
       assert.deepEqual(midway, [], 'nothing is visible before the first commits');
     } finally {
       // Closes the first transaction even when an assertion failed, so the test ends.
-      releaseFirst();
+      first.release();
     }
-    await Promise.all([first, second]);
+    await Promise.all([first.done, second]);
     const all = await inWorkspace(workspaceId, () => runtime.events.readSince(workspaceId, 0));
     assert.deepEqual(
       all.map((e) => e.subject),
@@ -75,19 +84,11 @@ describe('domain event positions (postgres)', {
     const actor = { type: 'system' as const, id: 'lock-order' };
     const record = (action: string) => ({ actor, action, subject: workspaceId, reason: 'lock order' });
     const event = (subject: string) => [{ type: 'lead.created' as const, subject, data: {} }];
-    let releaseEventFirst: () => void = () => {};
-    const eventFirstHolds = new Promise<void>((resolve) => (releaseEventFirst = resolve));
-    let turnTaken: () => void = () => {};
-    const eventFirstIn = new Promise<void>((resolve) => (turnTaken = resolve));
-    const eventFirst = inWorkspace(workspaceId, () =>
-      runtime.store.transaction(async (trx) => {
-        await runtime.events.takeTurn(trx, workspaceId);
-        turnTaken();
-        await eventFirstHolds;
-        await runtime.audit.append(trx, workspaceId, record('event.first'));
-      }),
+    const eventFirst = heldOpen(
+      (trx) => runtime.events.takeTurn(trx, workspaceId),
+      (trx) => runtime.audit.append(trx, workspaceId, record('event.first')),
     );
-    await eventFirstIn;
+    await eventFirst.entered;
     const auditFirst = inWorkspace(workspaceId, () =>
       runtime.store.transaction(async (trx) => {
         await runtime.audit.append(trx, workspaceId, record('audit.first'));
@@ -96,8 +97,8 @@ describe('domain event positions (postgres)', {
     );
     // Give the audit-first writer time to take what it can before the first one goes on.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    releaseEventFirst();
-    const results = await Promise.allSettled([eventFirst, auditFirst]);
+    eventFirst.release();
+    const results = await Promise.allSettled([eventFirst.done, auditFirst]);
     assert.deepEqual(
       results.map((r) => (r.status === 'rejected' ? String((r.reason as Error).message) : 'ok')),
       ['ok', 'ok'],
