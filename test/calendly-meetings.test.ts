@@ -7,9 +7,8 @@ import type { Store } from '../src/store/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call, json } from './support/http.ts';
 import { leadRow } from './support/rows.ts';
-import { DIALECTS } from './support/runtime.ts';
+import { DIALECTS, testWorkspace } from './support/runtime.ts';
 
-const ACTOR = { type: 'system' as const, id: 'test' };
 const KEY_A = 'calendly-signing-key-of-workspace-a';
 const KEY_B = 'calendly-signing-key-of-workspace-b';
 
@@ -95,12 +94,8 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       for (const name of ['a', 'b'] as const) {
-        const made = await app.runtime.tenants.createWorkspace({
-          name: `Calendly ${name}`,
-          organisation: `Org calendly ${name}`,
-          actor: ACTOR,
-        });
-        ws[name] = { id: made.workspace.id, key: made.apiKey };
+        const made = await testWorkspace(app.runtime, `Calendly ${name}`, `Org calendly ${name}`);
+        ws[name] = { id: made.workspaceId, key: made.apiKey };
         const stored = await call(app.http.app, 'PUT', '/v1/workflow-credentials/calendly', {
           key: made.apiKey,
           body: { kind: 'webhook_secret', secret: name === 'a' ? KEY_A : KEY_B },

@@ -3,9 +3,7 @@ import { before, describe, it } from 'node:test';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
 import { leadRow, workflowRunRow, workflowStepRow } from './support/rows.ts';
-import { DIALECTS } from './support/runtime.ts';
-
-const ACTOR = { type: 'system' as const, id: 'test' };
+import { DIALECTS, testWorkspace } from './support/runtime.ts';
 
 for (const dialect of DIALECTS) {
   describe(`replies and meetings from workflow e-mail (${dialect})`, () => {
@@ -29,16 +27,12 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       for (const name of ['a', 'b'] as const) {
-        const made = await app.runtime.tenants.createWorkspace({
-          name: `Replies ${name}`,
-          organisation: `Org replies ${name}`,
-          actor: ACTOR,
-        });
-        ws[name] = { id: made.workspace.id, key: made.apiKey };
+        const made = await testWorkspace(app.runtime, `Replies ${name}`, `Org replies ${name}`);
+        ws[name] = { id: made.workspaceId, key: made.apiKey };
         const at = app.runtime.clock.now();
         await app.runtime.inspect
           .insertInto('leads')
-          .values([1, 2].map((n) => leadRow(`lead_${name}${n}`, made.workspace.id, at)))
+          .values([1, 2].map((n) => leadRow(`lead_${name}${n}`, made.workspaceId, at)))
           .execute();
       }
       await sent(ws.a.id, 'wfr_A1', 'wf_news', 'lead_a1');
