@@ -39,6 +39,13 @@ for (const dialect of DIALECTS) {
       assert.equal(response.status, 200, JSON.stringify(response.body));
       return response.body.items as ListedKey[];
     };
+    /** Revoking key `id` with `key` is refused: problem+json with `status`, naming the id and why. */
+    const refusedRevoke = async (key: string, id: string | undefined, status: number, reason: string) => {
+      const response = await call(app.http.app, 'DELETE', `/v1/api-keys/${id}`, { key });
+      assert.equal(response.status, status, JSON.stringify(response.body));
+      assert.match(String(response.headers['content-type']), /application\/problem\+json/);
+      assert.deepEqual(response.body.errors, [{ field: 'path.id', reason }]);
+    };
 
     it('lists the keys with scope, label, creator and last use, never the key or its hash', async () => {
       const ws = await workspace('Listing');
@@ -121,14 +128,8 @@ for (const dialect of DIALECTS) {
       const mine = await workspace('Mine');
       const theirs = await workspace('Theirs');
       const theirKey = (await list(theirs.adminKey))[0]?.id;
-      for (const id of [`key_${'0'.repeat(26)}`, theirKey]) {
-        const response = await call(app.http.app, 'DELETE', `/v1/api-keys/${id}`, { key: mine.adminKey });
-        assert.equal(response.status, 404, JSON.stringify(response.body));
-        assert.match(String(response.headers['content-type']), /application\/problem\+json/);
-        assert.deepEqual(response.body.errors, [
-          { field: 'path.id', reason: 'no such key in this workspace' },
-        ]);
-      }
+      for (const id of [`key_${'0'.repeat(26)}`, theirKey])
+        await refusedRevoke(mine.adminKey, id, 404, 'no such key in this workspace');
       assert.equal((await call(app.http.app, 'GET', '/v1/workspace', { key: theirs.adminKey })).status, 200);
       const malformed = await call(app.http.app, 'DELETE', '/v1/api-keys/not-a-key', { key: mine.adminKey });
       assert.equal(malformed.status, 400);
@@ -142,12 +143,7 @@ for (const dialect of DIALECTS) {
         key: ws.adminKey,
         body: { scope: 'ingest' },
       });
-      const refused = await call(app.http.app, 'DELETE', `/v1/api-keys/${adminKeyId}`, { key: ws.adminKey });
-      assert.equal(refused.status, 409, JSON.stringify(refused.body));
-      assert.match(String(refused.headers['content-type']), /application\/problem\+json/);
-      assert.deepEqual(refused.body.errors, [
-        { field: 'path.id', reason: 'the last way to administer the workspace' },
-      ]);
+      await refusedRevoke(ws.adminKey, adminKeyId, 409, 'the last way to administer the workspace');
       assert.equal((await call(app.http.app, 'GET', '/v1/workspace', { key: ws.adminKey })).status, 200);
       // A key that is not admin may go.
       assert.equal(
