@@ -44,6 +44,14 @@ for (const dialect of DIALECTS) {
       (
         await db.selectFrom('audit_log').selectAll().where('workspace_id', '=', ws).orderBy('seq').execute()
       ).map((r) => ({ ...r, seq: Number(r.seq), at: Number(r.at) }));
+    /** Rewrites one entry's reason in place, leaving its hash and the chain as they were. */
+    const editReason = (ws: string, seq: number) =>
+      db
+        .updateTable('audit_log')
+        .set({ reason: 'nothing happened' })
+        .where('workspace_id', '=', ws)
+        .where('seq', '=', seq)
+        .execute();
     const asEntry = (r: Awaited<ReturnType<typeof rows>>[number]): Omit<AuditEntry, 'hash' | 'seq'> => ({
       id: r.id,
       workspaceId: r.workspace_id,
@@ -65,12 +73,7 @@ for (const dialect of DIALECTS) {
     it('deleting a head row and then editing an entry is reported', async () => {
       const ws = await workspace('no-head');
       await db.deleteFrom('audit_heads').where('workspace_id', '=', ws).execute();
-      await db
-        .updateTable('audit_log')
-        .set({ reason: 'nothing happened' })
-        .where('workspace_id', '=', ws)
-        .where('seq', '=', 3)
-        .execute();
+      await editReason(ws, 3);
       assert.deepEqual(kinds((await verify(ws)).problems), ['edited', 'missing_head']);
     });
 
@@ -183,12 +186,7 @@ for (const dialect of DIALECTS) {
       // An unsealed chain that was edited is not blessed by a reseal.
       const edited = await workspace('pre-010-edited');
       await db.updateTable('audit_log').set({ mac: null }).where('workspace_id', '=', edited).execute();
-      await db
-        .updateTable('audit_log')
-        .set({ reason: 'nothing happened' })
-        .where('workspace_id', '=', edited)
-        .where('seq', '=', 2)
-        .execute();
+      await editReason(edited, 2);
       const refused = await everyone(() => runtime.audit.reseal(edited, ACTOR));
       assert.equal(refused.ok, false);
       assert.deepEqual(kinds(refused.ok ? [] : refused.problems), ['edited']);
