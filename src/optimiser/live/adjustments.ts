@@ -52,10 +52,18 @@ export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
  */
 export type AdjustmentStatus = 'applied' | 'kept' | 'rolled_back' | 'proposed' | 'superseded' | 'rejected';
 
+/** What a guard compares a change against: the rate and its arrivals over `[from, to)` before it. */
+export interface GuardBaseline {
+  rate: number;
+  arrivals: number;
+  from: number;
+  to: number;
+}
+
 /** The sequential test behind a guard, kept with the change so a restart resumes it. */
 export interface GuardState extends Guard {
   segment: string;
-  baseline: { rate: number; arrivals: number; from: number; to: number };
+  baseline: GuardBaseline;
   h: number;
   cusum: CusumState;
   nextMinute: number;
@@ -161,12 +169,7 @@ export function trafficBlock(arrivals: number, counted: string): string | null {
  * A guard starting at the minute after `now`, against the window before the change, on `segment`
  * of its metric (`all`, or `playbook:<id>` for chat completion).
  */
-export function freshGuard(
-  guard: Guard,
-  baseline: GuardState['baseline'],
-  now: number,
-  segment = 'all',
-): GuardState {
+export function freshGuard(guard: Guard, baseline: GuardBaseline, now: number, segment = 'all'): GuardState {
   return {
     ...guard,
     segment,

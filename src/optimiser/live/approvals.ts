@@ -11,6 +11,7 @@ import {
   type AdjustmentDeps,
   findAdjustment,
   freshGuard,
+  type GuardBaseline,
 } from './adjustments.ts';
 import { findAlert } from './alerts.ts';
 import type { Guard, OptimiserPolicy } from './policy.ts';
@@ -75,7 +76,7 @@ export async function approveProposal(
     actor: Actor;
     note: string | undefined;
     policy: OptimiserPolicy;
-    baseline: { rate: number; arrivals: number; from: number; to: number };
+    baseline: GuardBaseline;
     workflowVersion?: number;
   },
 ): Promise<Adjustment> {

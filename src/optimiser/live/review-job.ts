@@ -4,7 +4,7 @@ import { inWorkspace } from '../../core/index.ts';
 import type { DomainEventLog } from '../../events/index.ts';
 import type { JobContext } from '../../queue/index.ts';
 import type { Store } from '../../store/index.ts';
-import type { AdjustmentDeps } from './adjustments.ts';
+import type { AdjustmentDeps, GuardBaseline } from './adjustments.ts';
 import { findAlert, setAlertReview } from './alerts.ts';
 import { readPolicy } from './policy.ts';
 import type { PerformanceReviewer } from './ports.ts';
@@ -23,10 +23,7 @@ export function createReviewJob(deps: {
   ids: IdGenerator;
   reviewer: PerformanceReviewer;
   adjustmentDeps: AdjustmentDeps;
-  baselineBefore(
-    ctx: WorkspaceContext,
-    minutes: number,
-  ): Promise<{ rate: number; arrivals: number; from: number; to: number }>;
+  baselineBefore(ctx: WorkspaceContext, minutes: number): Promise<GuardBaseline>;
 }): (job: JobContext<'optimiser.review'>) => Promise<void> {
   const { store, audit, events, ids, reviewer, adjustmentDeps, baselineBefore } = deps;
   return (job) =>

@@ -5,6 +5,7 @@ import {
   type AdjustmentDeps,
   type AdjustmentStatus,
   freshGuard,
+  type GuardBaseline,
   hourlyBlock,
   modeBlock,
   OPTIMISER,
@@ -37,7 +38,7 @@ export async function proposeSourcePause(
   ctx: WorkspaceContext,
   policy: OptimiserPolicy,
   change: ProposedPause,
-  baseline: { rate: number; arrivals: number; from: number; to: number },
+  baseline: GuardBaseline,
 ): Promise<Adjustment> {
   const now = deps.clock.now();
   const rule = policy.sourcePause;

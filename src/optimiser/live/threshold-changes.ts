@@ -5,6 +5,7 @@ import {
   type AdjustmentDeps,
   type AdjustmentKind,
   freshGuard,
+  type GuardBaseline,
   hourlyBlock,
   OPTIMISER,
   record,
@@ -47,7 +48,7 @@ export async function proposeChange(
   ctx: WorkspaceContext,
   policy: OptimiserPolicy,
   change: ProposedChange,
-  baseline: { rate: number; arrivals: number; from: number; to: number },
+  baseline: GuardBaseline,
 ): Promise<Adjustment> {
   const now = deps.clock.now();
   const current = await deps.thresholds.current(db, ctx.workspaceId);

@@ -8,6 +8,7 @@ import {
   type AdjustmentDeps,
   type AdjustmentStatus,
   freshGuard,
+  type GuardBaseline,
   hourlyBlock,
   modeBlock,
   record,
@@ -45,7 +46,7 @@ export interface WorkflowGuardState extends GuardState {
 export interface WorkflowWatch {
   metric: 'bounce_rate' | 'unsubscribe_rate';
   /** The rate before the spike and the sends it was measured on (the alert's baseline). */
-  baseline: { rate: number; arrivals: number; from: number; to: number };
+  baseline: GuardBaseline;
   elevated: number;
 }
 
@@ -203,7 +204,7 @@ export async function recordWorkflowPause(
   ctx: WorkspaceContext,
   policy: OptimiserPolicy,
   change: WorkflowPauseRecord,
-  baseline: { rate: number; arrivals: number; from: number; to: number },
+  baseline: GuardBaseline,
 ): Promise<Adjustment> {
   const now = deps.clock.now();
   const rule = policy.workflowPause;
@@ -251,7 +252,7 @@ export function createWorkflowPauses(deps: {
       alertId: string | null;
       workflowId: string;
       reason: string;
-      baseline: { rate: number; arrivals: number; from: number; to: number };
+      baseline: GuardBaseline;
       /** The workflow alert's metric: the guard watches it (and its baseline is the alert's). */
       watch?: WorkflowWatch | undefined;
       /** The alert's kind: a reply collapse is only proposed. */
