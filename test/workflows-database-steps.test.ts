@@ -6,7 +6,12 @@ import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
 import { eventually, stopTestApp, type TestRuntime } from './support/runtime.ts';
 import { defineWorkflow } from './support/workflow-definition.ts';
-import { createActiveWorkflow, startWorkflowApp, submitLeadAndWait } from './support/workflow-fixtures.ts';
+import {
+  createActiveWorkflow,
+  runWhen,
+  startWorkflowApp,
+  submitLeadAndWait,
+} from './support/workflow-fixtures.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
 
@@ -77,14 +82,7 @@ describe('database-only steps run as their own job (SQLite)', () => {
       assert.deepEqual(memo, [], 'nothing recorded');
 
       await sql`drop trigger crash_before_memo`.execute(runtime.inspect);
-      await eventually(async () => {
-        const run = await runtime.inspect
-          .selectFrom('workflow_runs')
-          .select('status')
-          .where('id', '=', started.runId)
-          .executeTakeFirst();
-        return run?.status === 'completed' ? true : undefined;
-      }, 120_000);
+      await runWhen(runtime, ws, started.runId, (run) => run.status === 'completed', 120_000);
       assert.deepEqual(
         (await tagsOf(leadId)).filter((t) => t === 'first-step'),
         ['first-step'],

@@ -18,6 +18,7 @@ import { defineWorkflow } from './support/workflow-definition.ts';
 import {
   createActiveWorkflow,
   prepareWorkspace,
+  runWhen,
   submitLeadForId,
   withdrawThroughPreferenceLink,
 } from './support/workflow-fixtures.ts';
@@ -276,14 +277,9 @@ describe('send_sms in a workflow: TCPA consent, quiet hours as a durable wait (S
       'the US opens when it is 8:00 in Honolulu',
     );
     assert.equal(JSON.parse(usWait.output ?? '{}').quietHours, true);
-    const noConsent = await eventually(async () => {
-      const run = await runtime.inspect
-        .selectFrom('workflow_runs')
-        .select('status')
-        .where('id', '=', none.runId)
-        .executeTakeFirst();
-      return run?.status === 'completed' ? run : undefined;
-    });
+    const noConsent = await inWorkspace(ws.workspaceId, () =>
+      runWhen(runtime, ws, none.runId, (run) => run.status === 'completed'),
+    );
     assert.equal(noConsent.status, 'completed');
     assert.equal(
       await stepOf(none.runId),
