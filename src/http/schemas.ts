@@ -96,6 +96,6 @@ export const auditListSchema = z.object({
 export const iso = (ms: number) => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** A path id of one kind (`lead_` + 26 base32 characters): checked before anything else runs. */
+/** An id of one kind (`lead_` + 26 base32 characters) in a path or body: checked before anything else runs. */
 export const idParam = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}_[0-9A-Z]{26}$`), `must be an id starting with ${prefix}_`);

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { questionSchema, type RouterStats } from '../../council/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
+import { idParam } from '../schemas.ts';
 
-const decisionId = z.string().regex(/^dec_[0-9A-Z]{26}$/, 'must be an id starting with dec_');
+const decisionId = idParam('dec');
 const agentId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, "-" or "_" (at most 64)');

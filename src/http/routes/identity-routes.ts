@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { IdentityClaim } from '../../leads/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
-import { iso } from '../schemas.ts';
+import { idParam, iso } from '../schemas.ts';
 
 const claimSchema = z.object({
   id: z.string(),
@@ -16,7 +16,7 @@ const claimSchema = z.object({
   decidedBy: z.string().nullable(),
 });
 
-const claimId = z.string().regex(/^idc_[0-9A-Z]{26}$/, 'must be an id starting with idc_');
+const claimId = idParam('idc');
 
 function claimJson(claim: IdentityClaim) {
   return {

@@ -3,10 +3,10 @@ import { LeadloopError } from '../../core/index.ts';
 import { exportCsv, type PrivacyRequest, REQUEST_STATUSES, requestInputSchema } from '../../privacy/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
-import { iso, isoOrNull } from '../schemas.ts';
+import { idParam, iso, isoOrNull } from '../schemas.ts';
 
 const requestParams = z.object({
-  id: z.string().regex(/^dsr_[0-9A-Z]{26}$/, 'must be an id starting with dsr_'),
+  id: idParam('dsr'),
 });
 
 export const requestSchema = z.object({

@@ -9,11 +9,11 @@ import {
 } from '../../privacy/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
-import { iso, isoOrNull } from '../schemas.ts';
+import { idParam, iso, isoOrNull } from '../schemas.ts';
 import { requestJson, requestSchema } from './privacy-request-routes.ts';
 
 const leadParams = z.object({
-  id: z.string().regex(/^lead_[0-9A-Z]{26}$/, 'must be an id starting with lead_'),
+  id: idParam('lead'),
 });
 
 const purposeStateSchema = z.object({
@@ -288,7 +288,7 @@ export function registerPrivacyRoutes(route: DeclareRoute, deps: HttpDeps): void
     auth: 'public',
     params: z.object({
       token: z.string().min(1).max(600),
-      requestId: z.string().regex(/^dsr_[0-9A-Z]{26}$/, 'must be an id starting with dsr_'),
+      requestId: idParam('dsr'),
     }),
     responses: {
       200: { description: 'The export bundle (JSON)', schema: z.record(z.string(), z.unknown()) },

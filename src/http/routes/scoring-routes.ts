@@ -4,9 +4,9 @@ import type { ModelVersionView, Prediction, StoredOutcome } from '../../scoring/
 import { outcomeInputSchema, scoringSettingsSchema } from '../../scoring/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
-import { iso, isoOrNull, scoreLineSchema } from '../schemas.ts';
+import { idParam, iso, isoOrNull, scoreLineSchema } from '../schemas.ts';
 
-const leadId = z.string().regex(/^lead_[0-9A-Z]{26}$/, 'must be an id starting with lead_');
+const leadId = idParam('lead');
 const reasonBody = z
   .object({ reason: z.string().trim().min(3).max(500).describe('Why; kept in the audit trail.') })
   .strict();

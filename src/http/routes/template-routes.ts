@@ -8,10 +8,10 @@ import {
 } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
-import { iso } from '../schemas.ts';
+import { idParam, iso } from '../schemas.ts';
 import { workflowsOf } from './workflow-route-schemas.ts';
 
-const templateId = z.string().regex(/^tpl_[0-9A-Z]{26}$/, 'must be an id starting with tpl_');
+const templateId = idParam('tpl');
 const summarySchema = z.object({
   id: z.string(),
   name: z.string(),

@@ -3,7 +3,7 @@ import type { HttpDeps } from '../deps.ts';
 import { admitInbound } from '../inbound-admit.ts';
 import { webhookHeaders } from '../request-headers.ts';
 import { type DeclareRoute, workspaceOf } from '../route.ts';
-import { workflowsOf } from './workflow-route-schemas.ts';
+import { workflowId, workflowsOf } from './workflow-route-schemas.ts';
 
 const hookSchema = z.object({
   path: z.string(),
@@ -58,7 +58,7 @@ export function registerWorkflowHookRoutes(route: DeclareRoute, deps: HttpDeps):
       'An endpoint exists for each `webhook` trigger once the workflow was activated; its secret stays the same across versions.',
     tag: 'workflows',
     auth: 'admin',
-    params: z.object({ id: z.string().regex(/^wf_[0-9A-Z]{26}$/, 'must be an id starting with wf_') }),
+    params: z.object({ id: workflowId }),
     responses: { 200: { description: 'Endpoints', schema: z.object({ items: z.array(hookSchema) }) } },
     handler: async ({ principal, params }) => {
       const ws = workspaceOf(principal);

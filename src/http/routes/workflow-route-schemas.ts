@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { LeadloopError } from '../../core/index.ts';
 import type { HttpDeps } from '../deps.ts';
+import { idParam } from '../schemas.ts';
 
-// What the workflow routes share: the workflow id and document schemas, timestamps, the wiring check.
+// What the workflow routes share: the workflow id and document schemas, the wiring check.
 
-export const workflowId = z.string().regex(/^wf_[0-9A-Z]{26}$/, 'must be an id starting with wf_');
+export const workflowId = idParam('wf');
 export const documentBody = z
   .record(z.string(), z.unknown())
   .describe('A workflow document; its schema is GET /v1/workflows/schema.');
 
-export const iso = (ms: number) => new Date(ms).toISOString();
 const NOT_WIRED = () => new LeadloopError('unavailable', 'workflows are not wired in this process');
 
 /** The process's workflows, or `unavailable` where they are not wired. */

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { WorkflowDetail, WorkflowSummary } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
-import { documentBody, iso, workflowId, workflowsOf } from './workflow-route-schemas.ts';
+import { idParam, iso } from '../schemas.ts';
+import { documentBody, workflowId, workflowsOf } from './workflow-route-schemas.ts';
 
-const runId = z.string().regex(/^wfr_[0-9A-Z]{26}$/, 'must be an id starting with wfr_');
+const runId = idParam('wfr');
 const summarySchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -216,11 +217,7 @@ export function registerWorkflowRoutes(route: DeclareRoute, deps: HttpDeps): voi
     params: z.object({ id: workflowId }),
     body: z
       .object({
-        leadId: z
-          .string()
-          .regex(/^lead_[0-9A-Z]{26}$/, 'must be an id starting with lead_')
-          .nullable()
-          .default(null),
+        leadId: idParam('lead').nullable().default(null),
         data: z
           .record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
           .optional(),

@@ -3,7 +3,8 @@ import { LeadloopError } from '../../core/index.ts';
 import { credentialInputSchema, workspaceWorkflowSettingsSchema } from '../../workflows/index.ts';
 import type { HttpDeps } from '../deps.ts';
 import { actorOf, type DeclareRoute, workspaceOf } from '../route.ts';
-import { iso, workflowsOf } from './workflow-route-schemas.ts';
+import { iso } from '../schemas.ts';
+import { workflowsOf } from './workflow-route-schemas.ts';
 
 const credentialName = z
   .string()
