@@ -3,9 +3,8 @@ import { before, describe, it } from 'node:test';
 import { createManualClock } from '../src/core/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually } from './support/runtime.ts';
+import { DIALECTS, eventually, testWorkspace } from './support/runtime.ts';
 
-const ACTOR = { type: 'system', id: 'test' } as const;
 const T0 = Date.parse('2026-12-06T10:00:00Z');
 
 for (const dialect of DIALECTS) {
@@ -15,8 +14,7 @@ for (const dialect of DIALECTS) {
     let ws: { workspaceId: string; apiKey: string; widgetKey: string };
 
     before(async () => {
-      const a = await app.runtime.tenants.createWorkspace({ name: 'Funnel', actor: ACTOR });
-      ws = { workspaceId: a.workspace.id, apiKey: a.apiKey, widgetKey: a.widgetKey };
+      ws = await testWorkspace(app.runtime, 'Funnel');
       app.runtime.startWorkers(2);
     });
 

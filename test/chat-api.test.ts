@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import {
+  DIALECTS,
+  eventually,
+  startTestApp,
+  stopTestApp,
+  type TestRuntime,
+  testWorkspace,
+} from './support/runtime.ts';
 
 const OPENING =
   "Hi, I'm the CTO of a 200-person logistics company. We need a better way to route inbound leads to the right rep. Budget is around $50k and we'd like to go live next quarter.";
@@ -16,16 +23,8 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       ({ runtime, http } = await startTestApp(dialect));
-      const a = await runtime.tenants.createWorkspace({
-        name: 'Chat A',
-        actor: { type: 'system', id: 'test' },
-      });
-      const b = await runtime.tenants.createWorkspace({
-        name: 'Chat B',
-        actor: { type: 'system', id: 'test' },
-      });
-      ws = { workspaceId: a.workspace.id, apiKey: a.apiKey, widgetKey: a.widgetKey };
-      other = { apiKey: b.apiKey, widgetKey: b.widgetKey };
+      ws = await testWorkspace(runtime, 'Chat A');
+      other = await testWorkspace(runtime, 'Chat B');
       runtime.startWorkers(2);
     });
     after(async () => {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createManualClock } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, startTestApp, stopTestApp, type TestRuntime, testWorkspace } from './support/runtime.ts';
 
 const ACTOR = { type: 'system', id: 'test' } as const;
 
@@ -50,8 +50,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       // A stream that only polled would wait a minute: what arrives sooner was pushed.
       ({ runtime, http } = await startTestApp(dialect, { ssePollMs: 60_000 }));
-      const a = await runtime.tenants.createWorkspace({ name: 'Hand-off', actor: ACTOR });
-      ws = { workspaceId: a.workspace.id, apiKey: a.apiKey, widgetKey: a.widgetKey };
+      ws = await testWorkspace(runtime, 'Hand-off');
       await http.app.listen({ port: 0, host: '127.0.0.1' });
       base = `http://127.0.0.1:${(http.app.server.address() as AddressInfo).port}`;
     });
@@ -201,8 +200,8 @@ for (const dialect of DIALECTS) {
     });
 
     it('says honestly that nobody is free after the workspace hand-off time, once, and offers a follow-up', async () => {
-      const a = await runtime.tenants.createWorkspace({ name: 'Nobody home', actor: ACTOR });
-      await runtime.tenants.updateSettings(a.workspace.id, { chat: { handoffTimeoutSeconds: 30 } }, ACTOR);
+      const a = await testWorkspace(runtime, 'Nobody home');
+      await runtime.tenants.updateSettings(a.workspaceId, { chat: { handoffTimeoutSeconds: 30 } }, ACTOR);
       const started = await call(http.app, 'POST', '/v1/chat/sessions', { body: { widgetKey: a.widgetKey } });
       const sessionId = started.body.sessionId as string;
       const poll = () =>

@@ -7,7 +7,7 @@ import type { HttpApp } from '../src/http/index.ts';
 import { createKnowledgeCommand } from '../src/main/commands/knowledge-command.ts';
 import { runCommand } from './support/cli.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
+import { DIALECTS, startTestApp, stopTestApp, type TestRuntime, testWorkspace } from './support/runtime.ts';
 
 const PRICING = [
   '# Pricing',
@@ -36,11 +36,8 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       ({ runtime, http } = await startTestApp(dialect));
-      const actor = { type: 'system', id: 'test' } as const;
-      const a = await runtime.tenants.createWorkspace({ name: 'Knows', actor });
-      const b = await runtime.tenants.createWorkspace({ name: 'Knows nothing', actor });
-      ws = { workspaceId: a.workspace.id, apiKey: a.apiKey, widgetKey: a.widgetKey };
-      other = { workspaceId: b.workspace.id, apiKey: b.apiKey, widgetKey: b.widgetKey };
+      ws = await testWorkspace(runtime, 'Knows');
+      other = await testWorkspace(runtime, 'Knows nothing');
       dir = mkdtempSync(join(tmpdir(), 'leadloop-knowledge-'));
     });
     after(async () => {
