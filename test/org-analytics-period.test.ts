@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { useTestApp } from './support/app.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually } from './support/runtime.ts';
-
-const ACTOR = { type: 'system' as const, id: 'test' };
+import { DIALECTS, eventually, northAndSouth, testWorkspace } from './support/runtime.ts';
 
 interface Measures {
   arrivals: number;
@@ -65,27 +63,12 @@ for (const dialect of DIALECTS) {
     }
 
     before(async () => {
-      const north = await app.runtime.tenants.createWorkspace({
-        name: 'North',
-        organisation: 'Org P',
-        actor: ACTOR,
-      });
-      const south = await app.runtime.tenants.createWorkspace({
-        name: 'South',
-        organisation: 'Org P',
-        actor: ACTOR,
-      });
-      const other = await app.runtime.tenants.createWorkspace({
-        name: 'Other',
-        organisation: 'Org Q',
-        actor: ACTOR,
-      });
-      units.north = north.workspace.id;
-      units.south = south.workspace.id;
-      units.other = other.workspace.id;
-      orgKey = (
-        await app.runtime.tenants.createOrganisationKey({ organisationId: north.workspace.organisationId })
-      ).key;
+      const { north, south, orgKey: key } = await northAndSouth(app.runtime, 'Org P');
+      const other = await testWorkspace(app.runtime, 'Other', 'Org Q');
+      units.north = north.workspaceId;
+      units.south = south.workspaceId;
+      units.other = other.workspaceId;
+      orgKey = key;
       app.runtime.startWorkers(2);
       await seed(north.apiKey, [
         { source: 'web', converted: true, value: 100 },

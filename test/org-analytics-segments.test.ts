@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
-import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
-
-const ACTOR = { type: 'system' as const, id: 'test' };
+import {
+  DIALECTS,
+  eventually,
+  northAndSouth,
+  startTestApp,
+  stopTestApp,
+  type TestRuntime,
+} from './support/runtime.ts';
 
 interface Measures {
   arrivals: number;
@@ -47,21 +52,10 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       ({ runtime, http } = await startTestApp(dialect));
-      const north = await runtime.tenants.createWorkspace({
-        name: 'North',
-        organisation: 'Org S',
-        actor: ACTOR,
-      });
-      const south = await runtime.tenants.createWorkspace({
-        name: 'South',
-        organisation: 'Org S',
-        actor: ACTOR,
-      });
-      units.north = north.workspace.id;
-      units.south = south.workspace.id;
-      orgKey = (
-        await runtime.tenants.createOrganisationKey({ organisationId: north.workspace.organisationId })
-      ).key;
+      const { north, south, orgKey: key } = await northAndSouth(runtime, 'Org S');
+      units.north = north.workspaceId;
+      units.south = south.workspaceId;
+      orgKey = key;
       runtime.startWorkers(2);
       await seed(north.apiKey, [
         { industry: 'SaaS', country: 'DE' },

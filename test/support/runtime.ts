@@ -163,6 +163,15 @@ export async function stopTestApp(app: { runtime: TestRuntime; http: HttpApp }):
   await app.runtime.dispose();
 }
 
+/** A workspace as suites hold on to it: its ids and keys. */
+interface TestWorkspace {
+  workspaceId: string;
+  organisationId: string;
+  apiKey: string;
+  webhookSecret: string;
+  widgetKey: string;
+}
+
 /**
  * A workspace created by the system actor (in `organisation`, else in an organisation of its own),
  * flattened to the ids and keys suites hold on to.
@@ -171,13 +180,7 @@ export async function testWorkspace(
   runtime: Pick<Runtime, 'tenants'>,
   name: string,
   organisation?: string,
-): Promise<{
-  workspaceId: string;
-  organisationId: string;
-  apiKey: string;
-  webhookSecret: string;
-  widgetKey: string;
-}> {
+): Promise<TestWorkspace> {
   const created = await runtime.tenants.createWorkspace({
     name,
     organisation,
@@ -190,6 +193,17 @@ export async function testWorkspace(
     webhookSecret: created.webhookSecret,
     widgetKey: created.widgetKey,
   };
+}
+
+/** Two business units, North and South, of one organisation, and a key of that organisation. */
+export async function northAndSouth(
+  runtime: Pick<Runtime, 'tenants'>,
+  organisation: string,
+): Promise<{ north: TestWorkspace; south: TestWorkspace; orgKey: string }> {
+  const north = await testWorkspace(runtime, 'North', organisation);
+  const south = await testWorkspace(runtime, 'South', organisation);
+  const { key } = await runtime.tenants.createOrganisationKey({ organisationId: north.organisationId });
+  return { north, south, orgKey: key };
 }
 
 /** {@link startTestApp} with one workspace created (workers not started). */
