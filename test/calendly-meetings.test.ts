@@ -6,7 +6,7 @@ import { createEngagements } from '../src/main/engagements.ts';
 import type { Store } from '../src/store/index.ts';
 import { useTestApp } from './support/app.ts';
 import { call, json } from './support/http.ts';
-import { leadRow } from './support/rows.ts';
+import { leadRow, workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS, testWorkspace } from './support/runtime.ts';
 
 const KEY_A = 'calendly-signing-key-of-workspace-a';
@@ -113,40 +113,13 @@ for (const dialect of DIALECTS) {
       // The workflow whose e-mail reached Ada last: her meeting counts for it.
       await app.runtime.inspect
         .insertInto('workflow_runs')
-        .values({
-          id: 'wfr_cal',
-          workspace_id: ws.a.id,
-          workflow_id: 'wf_intro',
-          version: 1,
-          engine_version: 1,
-          lead_id: 'lead_cal_a',
-          trigger: 'manual',
-          dedupe_key: 'wfr_cal',
-          status: 'completed',
-          input: '{}',
-          error: null,
-          created_at: at - 60_000,
-          updated_at: at - 60_000,
-          finished_at: at - 60_000,
-        })
+        .values(workflowRunRow('wfr_cal', ws.a.id, 'wf_intro', 'lead_cal_a', at - 60_000))
         .execute();
       await app.runtime.inspect
         .insertInto('workflow_steps')
-        .values({
-          workspace_id: ws.a.id,
-          run_id: 'wfr_cal',
-          step_key: 'hello',
-          step_id: 'hello',
-          type: 'send_email',
-          seq: 1,
-          status: 'completed',
-          attempts: 1,
-          output: '{}',
-          error: null,
-          wake_at: null,
-          started_at: at - 60_000,
-          finished_at: at - 60_000,
-        })
+        .values(
+          workflowStepRow(ws.a.id, 'wfr_cal', { id: 'hello', type: 'send_email', output: {} }, at - 60_000),
+        )
         .execute();
     });
 

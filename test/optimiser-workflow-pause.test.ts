@@ -5,6 +5,7 @@ import { workflowActivity } from '../src/main/workflow-activity.ts';
 import type { LiveOptimiser, WorkflowActivityRow, WorkflowControl } from '../src/optimiser/index.ts';
 import { useClockedRuntime } from './support/live-optimiser.ts';
 import { feedMinutes, steadyTraffic } from './support/optimiser-feed.ts';
+import { workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS } from './support/runtime.ts';
 
 const PERSON = { type: 'user' as const, id: 'usr_admin' };
@@ -204,41 +205,12 @@ for (const dialect of DIALECTS) {
       const run = (id: string, workflow: string, lead: string) =>
         suite.runtime.inspect
           .insertInto('workflow_runs')
-          .values({
-            id,
-            workspace_id: ws,
-            workflow_id: workflow,
-            version: 1,
-            engine_version: 1,
-            lead_id: lead,
-            trigger: 'manual',
-            dedupe_key: id,
-            status: 'completed',
-            input: '{}',
-            error: null,
-            created_at: m * 60_000,
-            updated_at: m * 60_000,
-            finished_at: m * 60_000,
-          })
+          .values(workflowRunRow(id, ws, workflow, lead, m * 60_000))
           .execute();
       const step = (runId: string, key: string, status: string, at: number) =>
         suite.runtime.inspect
           .insertInto('workflow_steps')
-          .values({
-            workspace_id: ws,
-            run_id: runId,
-            step_key: key,
-            step_id: key,
-            type: 'send_email',
-            seq: 1,
-            status,
-            attempts: 1,
-            output: null,
-            error: null,
-            wake_at: null,
-            started_at: at,
-            finished_at: at,
-          })
+          .values(workflowStepRow(ws, runId, { id: key, type: 'send_email', output: null }, at, { status }))
           .execute();
       await run('run_a', 'wf_a', 'lead_1');
       await run('run_b', 'wf_b', 'lead_1');

@@ -4,6 +4,7 @@ import { inWorkspace } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { call } from './support/http.ts';
 import { findInMemory } from './support/privacy-scan.ts';
+import { workflowRunRow, workflowStepRow } from './support/rows.ts';
 import { DIALECTS, eventually, startTestApp, stopTestApp, type TestRuntime } from './support/runtime.ts';
 
 const ACTOR = { type: 'system' as const, id: 'test' };
@@ -378,37 +379,19 @@ for (const dialect of DIALECTS) {
       const old = Date.now() - 40 * 86_400_000;
       // Workflow runs: one finished long ago (goes), one finished lately and one still waiting
       // since long ago (both stay: a waiting run needs its memoised steps to resume).
-      const run = (id: string, status: string, at: number) => ({
-        id,
-        workspace_id: A.workspaceId,
-        workflow_id: 'wf_retention',
-        version: 1,
-        engine_version: 1,
-        lead_id: customer,
-        trigger: 'lead.qualified',
-        dedupe_key: id,
-        status,
-        input: '{}',
-        error: null,
-        created_at: at,
-        updated_at: at,
-        finished_at: status === 'running' ? null : at,
-      });
-      const step = (runId: string, at: number) => ({
-        workspace_id: A.workspaceId,
-        run_id: runId,
-        step_key: 'mail',
-        step_id: 'mail',
-        type: 'send_email',
-        seq: 1,
-        status: 'completed',
-        attempts: 1,
-        output: '{"messageId":"<m@acme.example>"}',
-        error: null,
-        wake_at: null,
-        started_at: at,
-        finished_at: at,
-      });
+      const run = (id: string, status: string, at: number) =>
+        workflowRunRow(id, A.workspaceId, 'wf_retention', customer, at, {
+          trigger: 'lead.qualified',
+          status,
+          finished_at: status === 'running' ? null : at,
+        });
+      const step = (runId: string, at: number) =>
+        workflowStepRow(
+          A.workspaceId,
+          runId,
+          { id: 'mail', type: 'send_email', output: { messageId: '<m@acme.example>' } },
+          at,
+        );
       const runIds = {
         old: 'wfr_retention_old',
         recent: 'wfr_retention_recent',

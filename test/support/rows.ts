@@ -68,6 +68,7 @@ export function workflowRunRow(
   workflowId: string,
   leadId: string | null,
   at: number,
+  fields: Partial<WorkflowRunRow> = {},
 ): WorkflowRunRow {
   return {
     id,
@@ -84,15 +85,17 @@ export function workflowRunRow(
     created_at: at,
     updated_at: at,
     finished_at: at,
+    ...fields,
   };
 }
 
-/** A run's first step, completed at its first attempt at `at` with `output`. */
+/** A run's first step, completed at its first attempt at `at` with `output` (null: none). */
 export function workflowStepRow(
   workspaceId: string,
   runId: string,
   step: { id: string; type: string; output: unknown },
   at: number,
+  fields: Partial<WorkflowStepRow> = {},
 ): WorkflowStepRow {
   return {
     workspace_id: workspaceId,
@@ -103,10 +106,11 @@ export function workflowStepRow(
     seq: 1,
     status: 'completed',
     attempts: 1,
-    output: JSON.stringify(step.output),
+    output: step.output === null ? null : JSON.stringify(step.output),
     error: null,
     wake_at: null,
     started_at: at,
     finished_at: at,
+    ...fields,
   };
 }
