@@ -210,7 +210,10 @@ for (const dialect of DIALECTS) {
       const step = (runId: string, key: string, status: string, at: number) =>
         suite.runtime.inspect
           .insertInto('workflow_steps')
-          .values(workflowStepRow(ws, runId, { id: key, type: 'send_email', output: null }, at, { status }))
+          .values({
+            ...workflowStepRow(ws, runId, { id: key, type: 'send_email', output: null }, at),
+            status,
+          })
           .execute();
       await run('run_a', 'wf_a', 'lead_1');
       await run('run_b', 'wf_b', 'lead_1');

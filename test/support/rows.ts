@@ -95,7 +95,6 @@ export function workflowStepRow(
   runId: string,
   step: { id: string; type: string; output: unknown },
   at: number,
-  fields: Partial<WorkflowStepRow> = {},
 ): WorkflowStepRow {
   return {
     workspace_id: workspaceId,
@@ -111,6 +110,5 @@ export function workflowStepRow(
     wake_at: null,
     started_at: at,
     finished_at: at,
-    ...fields,
   };
 }
