@@ -1,4 +1,4 @@
-import * as chrono from 'chrono-node';
+import { lazyModule } from '../core/index.ts';
 import { addDays, toIsoDate, type Ymd, ymdOf } from './dates.ts';
 import type { TimelineValue } from './slot-values.ts';
 import { fold, overlaps, type Span } from './text.ts';
@@ -6,6 +6,10 @@ import { endOfPeriod, RULES, type TimelineOptions } from './timeline-rules.ts';
 import { MONTH_LEAD, MONTHS, repairSpelling } from './timeline-words.ts';
 
 export type { TimelineOptions } from './timeline-rules.ts';
+
+// About 4 MiB of heap, loaded with the first message that needs it, not by the worker thread that
+// imports chat for the pipeline and never extracts (core/lazy-module.ts).
+const chrono = lazyModule<typeof import('chrono-node')>('chrono-node');
 
 /** A deadline found in a message. */
 export interface TimelineMatch extends Span {
@@ -89,7 +93,7 @@ export function extractTimeline(text: string, options: TimelineOptions): Timelin
   }
   if (CHRONO_HINT.test(folded)) {
     const reference = { instant: new Date(options.now), timezone: 0 };
-    for (const result of chrono.parse(text, reference, { forwardDate: true })) {
+    for (const result of chrono().parse(text, reference, { forwardDate: true })) {
       const span = { start: result.index, end: result.index + result.text.length };
       if (found.some((f) => overlaps(f, span))) continue;
       if (!result.start.isCertain('day') && !result.start.isCertain('weekday')) continue;

@@ -1,19 +1,17 @@
-import { createRequire } from 'node:module';
 import type nlpType from 'compromise';
+import { lazyModule } from '../core/index.ts';
 
 /*
  * compromise's lexicon is about 20 MiB of heap once loaded, in every thread that imports it (the
  * embedded server's worker thread imports chat for the pipeline's chat stage, which never extracts):
  * it is loaded at the first use, synchronously, so callers stay synchronous.
  */
-const require = createRequire(import.meta.url);
-let loaded: typeof nlpType | undefined;
+// Its CommonJS build exports the function itself.
+const compromise = lazyModule<typeof nlpType>('compromise');
 
 /** compromise's parse of a text, loading its lexicon on the first call. */
 export function nlp(text: string): ReturnType<typeof nlpType> {
-  // Its CommonJS build exports the function itself.
-  loaded ??= require('compromise') as typeof nlpType;
-  return loaded(text);
+  return compromise()(text);
 }
 
 interface TaggedTerm {

@@ -10,6 +10,7 @@ export type { ErrorCode, FieldIssue } from './errors.ts';
 export { assertNever, invariant, LeadloopError, unreachable } from './errors.ts';
 export type { IdGenerator } from './ids.ts';
 export { createIdGenerator } from './ids.ts';
+export { lazyModule } from './lazy-module.ts';
 export type { Random } from './random.ts';
 export { createSeededRandom } from './random.ts';
 export type { Result } from './result.ts';

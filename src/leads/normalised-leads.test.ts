@@ -11,7 +11,7 @@ const event = (payload: unknown): EventsTable =>
   ({ id: 'evt_1', payload: toJson(payload) }) as unknown as EventsTable;
 
 describe('normalised leads handed from ingestion to the pipeline', () => {
-  it('gives a lead once (the taker owns it) and forgets the oldest beyond its bound', () => {
+  it('gives a lead once (the taker owns it) and, when full, keeps the oldest (taken first)', () => {
     const leads = createNormalisedLeads(2);
     const lead = (email: string) => {
       const result = normaliseLead({ email });
@@ -22,9 +22,32 @@ describe('normalised leads handed from ingestion to the pipeline', () => {
     leads.put('evt_b', lead('b@x.example.com'));
     leads.put('evt_c', lead('c@x.example.com'));
     assert.equal(leads.size, 2);
-    assert.equal(leads.take('evt_a'), undefined, 'the oldest was evicted');
+    assert.equal(leads.take('evt_c'), undefined, 'the newest was not kept');
+    assert.equal(leads.take('evt_a')?.email, 'a@x.example.com');
+    assert.equal(leads.take('evt_a'), undefined, 'taken once');
+    leads.put('evt_d', lead('d@x.example.com'));
     assert.equal(leads.take('evt_b')?.email, 'b@x.example.com');
-    assert.equal(leads.take('evt_b'), undefined, 'taken once');
+    assert.equal(leads.take('evt_d')?.email, 'd@x.example.com', 'kept again once there was room');
+  });
+
+  it('lets a lead nobody takes go once it is stale, and only when room is needed', () => {
+    const leads = createNormalisedLeads(2, 3);
+    const lead = (email: string) => {
+      const result = normaliseLead({ email });
+      assert.ok(result.ok);
+      return result.value;
+    };
+    leads.put('evt_never', lead('never@x.example.com'));
+    for (let i = 0; i < 4; i++) {
+      leads.put(`evt_${i}`, lead(`${i}@x.example.com`));
+      leads.take(`evt_${i}`);
+    }
+    leads.put('evt_full', lead('full@x.example.com'));
+    // Five puts after it, the untaken lead is stale: the next put that needs room replaces it.
+    leads.put('evt_new', lead('new@x.example.com'));
+    assert.equal(leads.take('evt_never'), undefined, 'the stale lead went');
+    assert.equal(leads.take('evt_new')?.email, 'new@x.example.com');
+    assert.equal(leads.take('evt_full')?.email, 'full@x.example.com');
   });
 
   it('the fallback from the stored payload gives the lead ingestion normalised', () => {

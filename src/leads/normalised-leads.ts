@@ -17,23 +17,53 @@ export interface NormalisedLeads {
 }
 
 /**
- * Bounded (the oldest entries go first), so a backlog larger than `maxEntries` costs parses, not
- * memory: a normalised lead is a few hundred bytes, 20,000 of them a few MiB.
+ * Bounded, so a backlog larger than `maxEntries` costs parses, not memory: a normalised lead is a
+ * few hundred bytes, 20,000 of them a few MiB. When full it keeps what it holds and drops the new
+ * lead: the pipeline takes leads oldest first, so the held ones are those it needs next. Evicting
+ * the oldest instead missed on every lead once a backlog outgrew the bound (each kept lead was
+ * evicted before the pipeline reached it), and finding the oldest as a Map's first key, behind
+ * the holes of taken entries, cost the worker thread a sixth of its CPU under a sustained load
+ * (docs/decisions/2026-12-07-handover-keeps-the-oldest.md). A lead nobody takes (its event was
+ * processed elsewhere) would hold its place for ever, so one still held after `staleAfter` more
+ * puts goes when room is needed.
  */
-export function createNormalisedLeads(maxEntries = 20_000): NormalisedLeads {
-  const entries = new Map<string, NormalisedLead>();
+export function createNormalisedLeads(maxEntries = 20_000, staleAfter = 10 * maxEntries): NormalisedLeads {
+  const entries = new Map<string, { lead: NormalisedLead; seq: number }>();
+  // Event ids in the order they were put, with their sequence numbers: the oldest held is found
+  // by popping ids already taken (each once), never by walking the Map.
+  const order: { eventId: string; seq: number }[] = [];
+  let head = 0;
+  let seq = 0;
+  const oldestHeld = () => {
+    while (head < order.length) {
+      const first = order[head] as { eventId: string; seq: number };
+      if (entries.get(first.eventId)?.seq === first.seq) return first;
+      head++;
+    }
+    return undefined;
+  };
   return {
     put(eventId, lead) {
+      seq++;
       if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
+        const oldest = oldestHeld();
+        if (!oldest || seq - oldest.seq <= staleAfter) return;
+        entries.delete(oldest.eventId);
+        head++;
       }
-      entries.set(eventId, lead);
+      entries.set(eventId, { lead, seq });
+      order.push({ eventId, seq });
+      // Drops the popped front now and then, so the array stays about as long as what is held.
+      if (head > 1024 && head * 2 > order.length) {
+        order.splice(0, head);
+        head = 0;
+      }
     },
     take(eventId) {
-      const lead = entries.get(eventId);
-      if (lead !== undefined) entries.delete(eventId);
-      return lead;
+      const entry = entries.get(eventId);
+      if (entry === undefined) return undefined;
+      entries.delete(eventId);
+      return entry.lead;
     },
     get size() {
       return entries.size;

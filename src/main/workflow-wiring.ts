@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import type { AuditLog } from '../compliance/index.ts';
 import type { Config } from '../config/index.ts';
 import {
@@ -8,6 +8,7 @@ import {
   type IdGenerator,
   inWorkspace,
   LeadloopError,
+  lazyModule,
   type Result,
 } from '../core/index.ts';
 import type { CouncilService } from '../council/index.ts';
@@ -44,6 +45,10 @@ import {
   type WorkflowService,
 } from '../workflows/index.ts';
 import { consentNames } from './consent-view.ts';
+
+// Loaded when SMTP is configured: a server that sends no e-mail does not carry the mailer in either
+// thread (about 2 MiB of heap each; core/lazy-module.ts).
+const mailer = lazyModule<typeof nodemailer>('nodemailer');
 
 /** The lead port over the lead kernel: reads with `findLead`, writes attributes/status with history. */
 function createWorkflowLeadPort(options: {
@@ -302,7 +307,7 @@ export function wireWorkflows(options: {
     templates,
     settings,
     http: createSafeHttp({ timeoutMs: config.LEADLOOP_WORKFLOW_HTTP_TIMEOUT_MS }),
-    email: smtp ? createEmailSender(nodemailer.createTransport(smtp)) : null,
+    email: smtp ? createEmailSender(mailer().createTransport(smtp)) : null,
     sign: signWebhook,
     splits: {
       current: (db, ctx, workflowId, stepId) => readSplitWeights(db, ctx.workspaceId, workflowId, stepId),

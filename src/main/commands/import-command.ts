@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { parse } from 'csv-parse/sync';
-import { inWorkspace, LeadloopError } from '../../core/index.ts';
+import { inWorkspace, LeadloopError, lazyModule } from '../../core/index.ts';
 import type { LeadInput } from '../../leads/index.ts';
 import { createRuntime } from '../runtime.ts';
 import { bool, type Command, dataDirOption, str, usageError } from './types.ts';
 import { count, resolveWorkspace } from './workspace-option.ts';
+
+// Every command's module loads with the CLI, `serve` included: the parser only with an import.
+const csvParse = lazyModule<typeof import('csv-parse/sync')>('csv-parse/sync');
 
 const FIELD_ALIASES: Record<string, keyof LeadInput | `utm.${string}` | 'firstName' | 'lastName'> = {
   email: 'email',
@@ -142,7 +144,7 @@ export const importCommand: Command = {
     const file = context.positionals[0];
     if (!file) throw usageError(`usage: ${this.usage}`);
     const text = readFileSync(file, 'utf8');
-    const records = parse(text, {
+    const records = csvParse().parse(text, {
       columns: true,
       bom: true,
       delimiter: sniffDelimiter(text),

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { CsvError, parse } from 'csv-parse/sync';
-import { LeadloopError } from '../../core/index.ts';
+import { LeadloopError, lazyModule } from '../../core/index.ts';
+
+// Loaded by `train --csv`, not by every server (core/lazy-module.ts).
+const csvParse = lazyModule<typeof import('csv-parse/sync')>('csv-parse/sync');
 
 export type CsvDelimiter = ',' | ';' | '\t' | '|';
 
@@ -75,10 +77,10 @@ export function parseCsv(text: string, options: { delimiter?: CsvDelimiter } = {
   const delimiter = options.delimiter ?? sniffDelimiter(text.replace(/^\uFEFF/, ''));
   let records: string[][];
   try {
-    records = parse(text, { delimiter, bom: true, skip_empty_lines: true, relax_quotes: false });
+    records = csvParse().parse(text, { delimiter, bom: true, skip_empty_lines: true, relax_quotes: false });
   } catch (error) {
     const reason =
-      error instanceof CsvError
+      error instanceof csvParse().CsvError
         ? `${error.message}`
         : `could not be parsed as CSV: ${error instanceof Error ? error.message : String(error)}`;
     throw new LeadloopError('validation_failed', `the CSV file could not be parsed: ${reason}`, {

@@ -1,6 +1,11 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyModule } from '../../core/index.ts';
 import type { ScopeKey } from './scope-signature.ts';
 import { ScopedPostgresDialect } from './scoped-driver.ts';
+
+// The driver loads when a PostgreSQL store opens: the embedded (SQLite) server's two threads never
+// need it (about 3 MiB of heap each; core/lazy-module.ts).
+const pgDriver = lazyModule<typeof pg>('pg');
 
 /**
  * PostgreSQL through `pg`, every query under the caller's data scope (see `scoped-driver.ts`).
@@ -14,14 +19,15 @@ export function createPostgresDialect(
   dialect: ScopedPostgresDialect;
   pool: pg.Pool;
 } {
+  const driver = pgDriver();
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       if (oid === 20) return (value: string) => Number(value);
       // biome-ignore lint/suspicious/noExplicitAny: pg's overloads do not accept a union format
-      return pg.types.getTypeParser(oid, format as any);
+      return driver.types.getTypeParser(oid, format as any);
     },
   };
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types });
+  const pool = new driver.Pool({ connectionString, max: options.max ?? 10, types });
   // A client that loses its server must not crash the process: the pool reports idle ones here,
   // and a checked-out one (the pool removes its listener while lent) fails its query, is released
   // as unusable and replaced. Found by killing the database sessions under load (scale-out test).

@@ -1,4 +1,8 @@
-import { type HTMLElement, parse } from 'node-html-parser';
+import type { HTMLElement } from 'node-html-parser';
+import { lazyModule } from '../../core/index.ts';
+
+// Loaded with the first extraction: only imported n8n workflows use it (core/lazy-module.ts).
+const htmlParser = lazyModule<typeof import('node-html-parser')>('node-html-parser');
 
 /**
  * CSS-selector extraction from HTML, the way n8n's HTML node "Extract HTML Content" does it:
@@ -63,7 +67,7 @@ export function extractHtml(
   const errors: string[] = [];
   for (const rule of rules) {
     // Each rule gets its own tree: `skip` removes nodes, which must not change other rules' matches.
-    const root = parse(html.slice(0, MAX_HTML_CHARS), { comment: false });
+    const root = htmlParser().parse(html.slice(0, MAX_HTML_CHARS), { comment: false });
     try {
       if (rule.all) {
         values[rule.key] = root

@@ -1,5 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
-import type { Clock, IdGenerator } from '../../core/index.ts';
+import { type Clock, type IdGenerator, lazyModule } from '../../core/index.ts';
 import type { JobContext, Queue } from '../../queue/index.ts';
 import type { Db, Store } from '../../store/index.ts';
 import type { LeadPort } from '../ports.ts';
@@ -7,16 +6,20 @@ import type { LoadedVersion } from './definitions.ts';
 import type { StartRunInput } from './engine-types.ts';
 import { evaluate, leadView, type RunScope } from './evaluate.ts';
 
+// cron-parser and its luxon: loaded with the first schedule, not by every server (core/lazy-module.ts).
+const cronParser = lazyModule<typeof import('cron-parser')>('cron-parser');
+
 /** The first occurrence of `cron` in `timezone` strictly after `after` (ms since the epoch). */
 function nextFire(cron: string, timezone: string, after: number): number {
-  return CronExpressionParser.parse(cron, { currentDate: new Date(after), tz: timezone })
+  return cronParser()
+    .CronExpressionParser.parse(cron, { currentDate: new Date(after), tz: timezone })
     .next()
     .getTime();
 }
 
 /** How many occurrences fall in (from, to], counting at most `cap`. */
 function occurrencesBetween(cron: string, timezone: string, from: number, to: number, cap = 10_000) {
-  const it = CronExpressionParser.parse(cron, { currentDate: new Date(from), tz: timezone });
+  const it = cronParser().CronExpressionParser.parse(cron, { currentDate: new Date(from), tz: timezone });
   let n = 0;
   while (n < cap && it.next().getTime() <= to) n++;
   return n;
