@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatementSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.ts';
@@ -70,6 +71,13 @@ const LEADS = Number(values.leads);
 
 const statements = new Map<string, number>();
 let counting = false;
+/**
+ * The script's own poll for "anything left?" is not the pipeline's work: it is left out of the
+ * statement counts, and it reads one row through the status index. (Until 2026-12-07 it counted
+ * every accepted event every 20 ms: on PostgreSQL about 8% of the database's time in a 10,000-lead
+ * drain, on SQLite CPU on the pipeline's own thread, and 0.02 of the statements per lead.)
+ */
+const POLL_MARK = 'bench:drain poll';
 type StatementMethod = (this: StatementSync, ...args: unknown[]) => unknown;
 const proto = StatementSync.prototype as unknown as Record<
   'all' | 'run' | 'get' | 'iterate',
@@ -78,7 +86,7 @@ const proto = StatementSync.prototype as unknown as Record<
 for (const method of ['all', 'run', 'get', 'iterate'] as const) {
   const original = proto[method];
   proto[method] = function (this: StatementSync, ...args: unknown[]) {
-    if (counting) {
+    if (counting && !this.sourceSQL.includes(POLL_MARK)) {
       // Multi-row statements differ only in their number of value tuples: count them as one text.
       const text = this.sourceSQL.replace(/\(\?(, \?)*\)(, \(\?(, \?)*\))*/g, '(…)');
       statements.set(text, (statements.get(text) ?? 0) + 1);
@@ -92,9 +100,9 @@ type QueryMethod = (this: pg.Client, ...args: unknown[]) => unknown;
 const clientProto = pg.Client.prototype as unknown as { query: QueryMethod };
 const originalQuery = clientProto.query;
 clientProto.query = function (this: pg.Client, ...args: unknown[]) {
-  if (counting) {
-    const first = args[0] as string | { text?: string };
-    const raw = typeof first === 'string' ? first : (first?.text ?? '');
+  const first = args[0] as string | { text?: string };
+  const raw = typeof first === 'string' ? first : (first?.text ?? '');
+  if (counting && !raw.includes(POLL_MARK)) {
     const text = raw.replace(/\(\$\d+(, \$\d+)*\)(, \(\$\d+(, \$\d+)*\))*/g, '(…)').replace(/\$\d+/g, '$');
     statements.set(text, (statements.get(text) ?? 0) + 1);
   }
@@ -272,14 +280,11 @@ async function run(): Promise<{
     for (;;) {
       let left = 0;
       for (const workspaceId of workspaceIds) {
-        const row = await inWorkspace(workspaceId, () =>
-          runtime.store.db
-            .selectFrom('events')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('status', '=', 'accepted')
-            .executeTakeFirstOrThrow(),
+        const rows = await inWorkspace(workspaceId, () =>
+          sql<{ one: number }>`select 1 as one from events where workspace_id = ${workspaceId}
+            and status = 'accepted' limit 1 ${sql.raw(`/* ${POLL_MARK} */`)}`.execute(runtime.store.db),
         );
-        left += Number(row.n);
+        left += rows.rows.length;
         if (left > 0) break;
       }
       if (left === 0) break;
