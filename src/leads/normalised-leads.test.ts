@@ -30,7 +30,7 @@ describe('normalised leads handed from ingestion to the pipeline', () => {
     assert.equal(leads.take('evt_d')?.email, 'd@x.example.com', 'kept again once there was room');
   });
 
-  it('lets a lead nobody takes go once it is stale, and only when room is needed', () => {
+  it('lets a lead nobody takes go once it is stale, full or not', () => {
     const leads = createNormalisedLeads(2, 3);
     const lead = (email: string) => {
       const result = normaliseLead({ email });
@@ -48,6 +48,15 @@ describe('normalised leads handed from ingestion to the pipeline', () => {
     assert.equal(leads.take('evt_never'), undefined, 'the stale lead went');
     assert.equal(leads.take('evt_new')?.email, 'new@x.example.com');
     assert.equal(leads.take('evt_full')?.email, 'full@x.example.com');
+
+    // Never full: the untaken lead still goes after `staleAfter` puts.
+    const roomy = createNormalisedLeads(100, 50);
+    roomy.put('evt_never', lead('never@x.example.com'));
+    for (let i = 0; i < 60; i++) {
+      roomy.put(`evt_r${i}`, lead(`${i}@x.example.com`));
+      roomy.take(`evt_r${i}`);
+    }
+    assert.equal(roomy.size, 0);
   });
 
   it('the fallback from the stored payload gives the lead ingestion normalised', () => {

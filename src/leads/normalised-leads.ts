@@ -27,7 +27,7 @@ export interface NormalisedLeads {
  * the holes of taken entries, cost the worker thread a sixth of its CPU under a sustained load
  * (docs/decisions/2026-12-07-handover-keeps-the-oldest.md). A lead nobody takes (its event was
  * processed elsewhere) would hold its place for ever, so one still held after `staleAfter` more
- * puts goes when room is needed.
+ * puts goes.
  */
 export function createNormalisedLeads(maxEntries = 4_096, staleAfter = 10 * maxEntries): NormalisedLeads {
   const entries = new Map<string, { lead: NormalisedLead; seq: number }>();
@@ -47,12 +47,13 @@ export function createNormalisedLeads(maxEntries = 4_096, staleAfter = 10 * maxE
   return {
     put(eventId, lead) {
       seq++;
-      if (entries.size >= maxEntries) {
-        const oldest = oldestHeld();
-        if (!oldest || seq - oldest.seq <= staleAfter) return;
+      // Every put moves the front past taken ids (so `order` stays about as long as what is held)
+      // and lets go of a lead nobody took for `staleAfter` puts, full or not.
+      for (let oldest = oldestHeld(); oldest && seq - oldest.seq > staleAfter; oldest = oldestHeld()) {
         entries.delete(oldest.eventId);
         head++;
       }
+      if (entries.size >= maxEntries) return;
       entries.set(eventId, { lead, seq });
       order.push({ eventId, seq });
       // Drops the popped front now and then, so the array stays about as long as what is held.
