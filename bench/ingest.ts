@@ -267,6 +267,7 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
 
   const threadsAtStart = child.pid ? threadCpu(child.pid) : {};
   const lockAtStart = (await serverMemory()).writeLock;
+  const generatorAtStart = process.cpuUsage();
   const started = Date.now();
   const result = overallRate
     ? await paced(url, sign, onResponse, overallRate)
@@ -276,6 +277,8 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
   const duringLoad = {
     cpuSecondsByThread: cpuSince(threadsAtStart, child.pid ? threadCpu(child.pid) : {}),
     writeLock: lockSince(lockAtStart, (await serverMemory()).writeLock),
+    // The load generator shares the machine's CPUs with the server: what it took of them.
+    loadGeneratorCpuSeconds: cpuSeconds(process.cpuUsage(generatorAtStart)),
   };
   process.stderr.write(`${label}: during the load: ${JSON.stringify(duringLoad)}\n`);
   const acceptedPerSecond = result.ok / ((loadEnded - started) / 1000);
@@ -365,6 +368,10 @@ function threadCpu(pid: number): Record<string, number> {
     // Not Linux: no per-thread figures.
   }
   return out;
+}
+
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return Math.round((usage.user + usage.system) / 10_000) / 100;
 }
 
 function cpuSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {

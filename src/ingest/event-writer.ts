@@ -94,6 +94,135 @@ export interface SubmissionWriterOptions {
   /** Where accepted submissions' normalised leads go for the pipeline (so it does not normalise again). */
   normalisedLeads?: NormalisedLeads;
   onCommitted?: (count: number, workspaceIds: string[]) => void;
+  /**
+   * Stores a batch on another connection (the embedded worker thread's: one writer), which then
+   * hands the normalised leads to its pipeline and wakes its workers; null stores it here.
+   */
+  storeElsewhere?: StoreElsewhere;
+}
+
+export type StoreElsewhere = (
+  now: number,
+  records: SubmissionRecord[],
+  leads: [eventId: string, lead: NormalisedLead][],
+) => Promise<StoredOutcome[]> | null;
+
+/** One accepted submission as the group commit stores it (structured-clonable: it may cross threads). */
+export interface SubmissionRecord {
+  eventId: string;
+  workspaceId: string;
+  source: IdempotencyScope;
+  /** The validated body as JSON. */
+  payload: string;
+  idempotencyKey?: string | undefined;
+  requestHash: string;
+  /** The 202's body, stored with the idempotency key. */
+  body: string;
+}
+
+/** What storing a record came to: a new event, the answer to an earlier request with its key, or a key reused for another body. */
+export type StoredOutcome =
+  | { kind: 'accepted' }
+  | { kind: 'replayed'; status: number; body: string }
+  | { kind: 'reused' };
+
+const keyReused = (source: IdempotencyScope) =>
+  new LeadloopError(
+    'idempotency_key_reused',
+    'this idempotency key was already used with a different request body',
+    {
+      issues: [
+        {
+          field: source === 'webhook' ? 'header.webhook-id' : 'header.idempotency-key',
+          reason: 'was already used with a different request body',
+        },
+      ],
+    },
+  );
+
+const recordKey = (r: { workspace_id: string; scope: string; key: string }) =>
+  `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`;
+
+/**
+ * Stores a group commit's records in one synced transaction: their idempotency keys, their events
+ * and their pipeline jobs. Returns one outcome per record, in order. Runs on whichever thread holds
+ * the connection that writes them (the worker thread's, when the embedded server has one).
+ */
+export async function storeSubmissions(
+  deps: { store: Store; queue: Queue },
+  now: number,
+  records: SubmissionRecord[],
+): Promise<StoredOutcome[]> {
+  const outcomes: StoredOutcome[] = records.map(() => ({ kind: 'accepted' }));
+  // One transaction carries the batch's requests, each already authenticated for its workspace;
+  // the scope admits exactly those workspaces.
+  const scope: DataScope = {
+    kind: 'workspaces',
+    workspaceIds: [...new Set(records.map((r) => r.workspaceId))],
+  };
+  await withDataScope(scope, () =>
+    deps.store.transaction(async (trx) => {
+      const keyed = records.flatMap((r, i) => (r.idempotencyKey === undefined ? [] : [i]));
+      if (keyed.length > 0) {
+        const inserted = await insertKeys.execute(
+          trx,
+          keyed.map((i) => {
+            const r = records[i] as SubmissionRecord;
+            return {
+              workspace_id: r.workspaceId,
+              scope: r.source,
+              key: r.idempotencyKey as string,
+              request_hash: r.requestHash,
+              response_body: r.body,
+              created_at: now,
+            };
+          }),
+        );
+        const won = new Set(inserted.map(recordKey));
+        for (const i of keyed) {
+          const r = records[i] as SubmissionRecord;
+          if (
+            won.has(
+              recordKey({ workspace_id: r.workspaceId, scope: r.source, key: r.idempotencyKey as string }),
+            )
+          )
+            continue;
+          const original = await trx
+            .selectFrom('idempotency_keys')
+            .select(['request_hash', 'response_status', 'response_body'])
+            .where('workspace_id', '=', r.workspaceId)
+            .where('scope', '=', r.source)
+            .where('key', '=', r.idempotencyKey as string)
+            .executeTakeFirstOrThrow();
+          outcomes[i] =
+            original.request_hash !== r.requestHash
+              ? { kind: 'reused' }
+              : { kind: 'replayed', status: original.response_status, body: original.response_body };
+        }
+      }
+      const accepted = records.filter((_, i) => outcomes[i]?.kind === 'accepted');
+      if (accepted.length === 0) return;
+      await insertEvents.execute(
+        trx,
+        accepted.map((r) => ({
+          id: r.eventId,
+          workspace_id: r.workspaceId,
+          source: r.source,
+          payload: r.payload,
+          created_at: now,
+        })),
+      );
+      await deps.queue.enqueue(
+        trx,
+        accepted.map((r) => ({
+          name: 'lead.process' as const,
+          workspaceId: r.workspaceId,
+          payload: { eventId: r.eventId },
+        })),
+      );
+    }),
+  );
+  return outcomes;
 }
 
 const keyOf = (s: Submission) => `${s.workspaceId}\u0000${s.source}\u0000${s.idempotencyKey}`;
@@ -114,132 +243,92 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
   let scheduled = false;
   let lastSubmit = 0;
 
-  async function commit(batch: Pending[]): Promise<void> {
-    const now = clock.now();
-    const outcomes = new Map<Pending, SubmissionOutcome>();
-    // One transaction carries the batch's requests, each already authenticated for its workspace;
-    // the scope admits exactly those workspaces.
-    const scope: DataScope = {
-      kind: 'workspaces',
-      workspaceIds: [...new Set(batch.map((p) => p.submission.workspaceId))],
-    };
-    await withDataScope(scope, () =>
-      store.transaction(async (trx) => {
-        const keyed = batch.filter((p) => p.submission.idempotencyKey !== undefined);
-        const fresh = new Set(batch.filter((p) => p.submission.idempotencyKey === undefined));
-        if (keyed.length > 0) {
-          const inserted = await insertKeys.execute(
-            trx,
-            keyed.map((p) => ({
-              workspace_id: p.submission.workspaceId,
-              scope: p.submission.source,
-              key: p.submission.idempotencyKey as string,
-              request_hash: p.submission.requestHash,
-              response_body: p.body,
-              created_at: now,
-            })),
-          );
-          const won = new Set(inserted.map((r) => `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`));
-          for (const p of keyed) {
-            if (won.has(keyOf(p.submission))) {
-              fresh.add(p);
-              continue;
-            }
-            const original = await trx
-              .selectFrom('idempotency_keys')
-              .select(['request_hash', 'response_status', 'response_body'])
-              .where('workspace_id', '=', p.submission.workspaceId)
-              .where('scope', '=', p.submission.source)
-              .where('key', '=', p.submission.idempotencyKey as string)
-              .executeTakeFirstOrThrow();
-            if (original.request_hash !== p.submission.requestHash) {
-              p.reject(
-                new LeadloopError(
-                  'idempotency_key_reused',
-                  'this idempotency key was already used with a different request body',
-                  {
-                    issues: [
-                      {
-                        field:
-                          p.submission.source === 'webhook' ? 'header.webhook-id' : 'header.idempotency-key',
-                        reason: 'was already used with a different request body',
-                      },
-                    ],
-                  },
-                ),
-              );
-            } else {
-              outcomes.set(p, {
-                kind: 'replayed',
-                status: original.response_status,
-                body: original.response_body,
-              });
-            }
-          }
-        }
-        const accepted = batch.filter((p) => fresh.has(p));
-        if (accepted.length === 0) return;
-        await insertEvents.execute(
-          trx,
-          accepted.map((p) => ({
-            id: p.eventId,
-            workspace_id: p.submission.workspaceId,
-            source: p.submission.source,
-            payload: toJson(p.submission.payload),
-            created_at: now,
-          })),
-        );
-        await queue.enqueue(
-          trx,
-          accepted.map((p) => ({
-            name: 'lead.process' as const,
-            workspaceId: p.submission.workspaceId,
-            payload: { eventId: p.eventId },
-          })),
-        );
-        for (const p of accepted)
-          outcomes.set(p, {
-            kind: 'accepted',
-            status: 202,
-            eventId: p.eventId,
-            body: p.body,
-          });
+  /** Group commits stored on another thread and not yet answered. */
+  const elsewhereInFlight = new Set<Promise<void>>();
+
+  /** Starts storing a batch; `elsewhere`: on another thread, which merges what arrives meanwhile. */
+  function commit(batch: Pending[]): { elsewhere: boolean; done: Promise<void> } {
+    const records = batch.map(
+      (p): SubmissionRecord => ({
+        eventId: p.eventId,
+        workspaceId: p.submission.workspaceId,
+        source: p.submission.source,
+        payload: toJson(p.submission.payload),
+        idempotencyKey: p.submission.idempotencyKey,
+        requestHash: p.submission.requestHash,
+        body: p.body,
       }),
     );
-    const committed = [...outcomes.entries()].filter(([, o]) => o.kind === 'accepted');
-    if (options.normalisedLeads)
-      for (const [p] of committed)
+    const now = clock.now();
+    const elsewhere = options.storeElsewhere?.(
+      now,
+      records,
+      batch.flatMap((p) =>
+        p.submission.normalised ? [[p.eventId, p.submission.normalised] as [string, NormalisedLead]] : [],
+      ),
+    );
+    const done = (elsewhere ?? storeSubmissions({ store, queue }, now, records)).then((stored) =>
+      settle(batch, stored, elsewhere !== null && elsewhere !== undefined),
+    );
+    return { elsewhere: elsewhere !== null && elsewhere !== undefined, done };
+  }
+
+  function settle(batch: Pending[], stored: StoredOutcome[], elsewhere: boolean): void {
+    const accepted: Pending[] = [];
+    batch.forEach((p, i) => {
+      const outcome = stored[i] as StoredOutcome;
+      if (outcome.kind === 'accepted') accepted.push(p);
+    });
+    if (!elsewhere && options.normalisedLeads)
+      for (const p of accepted)
         if (p.submission.normalised) options.normalisedLeads.put(p.eventId, p.submission.normalised);
-    if (committed.length > 0) {
+    if (accepted.length > 0) {
       options.onCommitted?.(
-        committed.length,
-        committed.map(([p]) => p.submission.workspaceId),
+        accepted.length,
+        accepted.map((p) => p.submission.workspaceId),
       );
-      queue.notify();
+      if (!elsewhere) queue.notify();
     }
-    for (const [p, outcome] of outcomes) p.resolve(outcome);
+    batch.forEach((p, i) => {
+      const outcome = stored[i] as StoredOutcome;
+      if (outcome.kind === 'accepted')
+        p.resolve({ kind: 'accepted', status: 202, eventId: p.eventId, body: p.body });
+      else if (outcome.kind === 'replayed')
+        p.resolve({ kind: 'replayed', status: outcome.status, body: outcome.body });
+      else p.reject(keyReused(p.submission.source));
+    });
   }
 
   async function flushLoop(): Promise<void> {
     while (waiting.length > 0) {
       const batch = waiting.slice(0, maxBatch);
       waiting = waiting.slice(batch.length);
-      try {
-        await commit(batch);
-      } catch (error) {
-        // Nothing of this batch was written (one transaction), so every caller gets an error.
-        for (const p of batch)
-          p.reject(
-            new LeadloopError('unavailable', 'the event could not be stored; retry', {
-              cause: error,
-              retryable: true,
-              retryAfterSeconds: 1,
-            }),
-          );
-      } finally {
-        for (const p of batch)
-          if (p.submission.idempotencyKey !== undefined) inFlight.delete(keyOf(p.submission));
+      const { elsewhere, done } = commit(batch);
+      const settled = done
+        .catch((error: unknown) => {
+          // Nothing of this batch was written here (one transaction), or the thread that was to
+          // write it stopped: every caller gets an error, and a retry with its key is answered
+          // from whatever did land.
+          for (const p of batch)
+            p.reject(
+              new LeadloopError('unavailable', 'the event could not be stored; retry', {
+                cause: error,
+                retryable: true,
+                retryAfterSeconds: 1,
+              }),
+            );
+        })
+        .finally(() => {
+          for (const p of batch)
+            if (p.submission.idempotencyKey !== undefined) inFlight.delete(keyOf(p.submission));
+        });
+      if (!elsewhere) {
+        await settled;
+        continue;
       }
+      // The other thread merges batches that reach it while it is busy: the next need not wait.
+      elsewhereInFlight.add(settled);
+      void settled.then(() => elsewhereInFlight.delete(settled));
     }
   }
 
@@ -291,8 +380,9 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
       });
     },
     async drain() {
-      while (waiting.length > 0 || flushing || scheduled) {
+      while (waiting.length > 0 || flushing || scheduled || elsewhereInFlight.size > 0) {
         if (flushing) await flushing;
+        else if (elsewhereInFlight.size > 0) await Promise.all(elsewhereInFlight);
         else await new Promise((r) => setImmediate(r));
       }
     },

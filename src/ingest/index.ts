@@ -2,10 +2,13 @@
 
 export { acceptedSchema } from './accepted-schema.ts';
 export type {
+  StoredOutcome,
+  StoreElsewhere,
   SubmissionOutcome,
+  SubmissionRecord,
   SubmissionWriter,
 } from './event-writer.ts';
-export { createSubmissionWriter, fingerprint } from './event-writer.ts';
+export { createSubmissionWriter, fingerprint, storeSubmissions } from './event-writer.ts';
 export type { IngestService } from './ingest-service.ts';
 export { createIngestService, eventIdOf } from './ingest-service.ts';
 

@@ -7,7 +7,7 @@ import type { Clock, IdGenerator } from '../core/index.ts';
 import type { CouncilCost, CouncilService, DecisionCache } from '../council/index.ts';
 import type { DomainEventLog } from '../events/index.ts';
 import type { HttpApp, LifecycleState } from '../http/index.ts';
-import type { IngestService, SubmissionWriter } from '../ingest/index.ts';
+import type { IngestService, StoreElsewhere, SubmissionWriter } from '../ingest/index.ts';
 import type { LeadPipeline, LeadReader, NormalisedLeads } from '../leads/index.ts';
 import type { ModelClient } from '../models/index.ts';
 import type { LiveOptimiser, SplitOptimiser } from '../optimiser/index.ts';
@@ -103,6 +103,8 @@ export interface RuntimeOptions {
   normalisedLeads?: NormalisedLeads;
   /** After each group commit of accepted submissions (the worker thread is told there is work). */
   onSubmissionsCommitted?: () => void;
+  /** Group commits of accepted submissions made on another thread's connection (one writer); null: here. */
+  storeSubmissionsElsewhere?: StoreElsewhere;
   /** Told after each job settles, instead of this process's metrics (the worker thread reports to the server). */
   onJobSettled?: (outcome: JobOutcome) => void;
   /** Told when a workspace's domain events grew (the worker thread wakes the server's streams). */
@@ -111,7 +113,7 @@ export interface RuntimeOptions {
    * The workers run on a thread of their own (the embedded server's worker thread), so a batch need
    * not leave the event loop to requests; `requestsArriving` says when the server is taking them.
    */
-  ownThread?: { requestsArriving: () => boolean };
+  ownThread?: { requestsArriving: () => boolean; beforeEachSet?: () => Promise<void> | void };
 }
 
 /** Each workspace's council budget per day (model calls and tokens) unless `councilBudget` says otherwise. */

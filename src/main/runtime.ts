@@ -112,6 +112,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ids,
     normalisedLeads,
     ...(onSubmissionsCommitted ? { onCommitted: () => onSubmissionsCommitted() } : {}),
+    ...(options.storeSubmissionsElsewhere ? { storeElsewhere: options.storeSubmissionsElsewhere } : {}),
   });
   const ingest = createIngestService({ tenants, writer, clock });
 
@@ -281,6 +282,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     batchHandlers,
     requestsArriving:
       options.ownThread?.requestsArriving ?? (() => clock.now() - writer.lastSubmitAt() < 100),
+    beforeEachSet: options.ownThread?.beforeEachSet,
     onSettled: options.onJobSettled ?? recordJobOutcome,
     scheduleTickMs: options.scheduleTickMs,
   });

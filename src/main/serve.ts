@@ -50,7 +50,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     !config.QUEUE_URL &&
     options.sqliteFile !== ':memory:';
   const host = threaded
-    ? createWorkerThreadHost({ concurrency: config.LEADLOOP_WORKER_CONCURRENCY, runtime: options })
+    ? createWorkerThreadHost({
+        concurrency: config.LEADLOOP_WORKER_CONCURRENCY,
+        runtime: options,
+        oneWriter: !config.DATABASE_URL,
+      })
     : null;
   const runtime = await createRuntime(config, { ...options, ...host?.serverOptions });
   const demo = await ensureDemoWorkspace(runtime, resolve(config.LEADLOOP_DATA_DIR));

@@ -80,6 +80,8 @@ export function createWorkerControl(options: {
   batchHandlers: BatchJobHandlers;
   /** The server is taking requests: a batch leaves the event loop (and the write lock) to them. */
   requestsArriving: () => boolean;
+  /** See WorkerOptions.beforeEachSet. */
+  beforeEachSet?: (() => Promise<void> | void) | undefined;
   onSettled: (outcome: JobOutcome) => void;
   scheduleTickMs?: number | undefined;
 }): { startWorkers(concurrency: number, pools?: readonly JobPool[]): void; stopWorkers(): Promise<void> } {
@@ -106,6 +108,7 @@ export function createWorkerControl(options: {
         ...(pools ? { pools } : {}),
         signal: workerAbort.signal,
         busy: options.requestsArriving,
+        ...(options.beforeEachSet ? { beforeEachSet: options.beforeEachSet } : {}),
         // Jobs run on the worker thread are counted and logged where /metrics is served.
         onSettled: options.onSettled,
       });

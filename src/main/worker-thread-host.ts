@@ -1,8 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { LeadloopError } from '../core/index.ts';
+import type { StoreElsewhere } from '../ingest/index.ts';
 import type { NormalisedLead, NormalisedLeads } from '../leads/index.ts';
 import { releaseJobsOf } from '../queue/index.ts';
 import { createWriteTurns, createWriteTurnsMemory, writeTurnsStats } from '../store/index.ts';
+import { createStoreSender } from './one-writer.ts';
 import type { Runtime, RuntimeOptions } from './runtime.ts';
 import type {
   FromWorkerThread,
@@ -16,7 +18,12 @@ export interface WorkerThreadHost {
   /** For the server's own runtime: its turns at the write lock, and what tells the thread of work. */
   readonly serverOptions: Pick<
     RuntimeOptions,
-    'writeTurns' | 'normalisedLeads' | 'onSubmissionsCommitted' | 'writeLockStats' | 'workerThreadHeap'
+    | 'writeTurns'
+    | 'normalisedLeads'
+    | 'onSubmissionsCommitted'
+    | 'storeSubmissionsElsewhere'
+    | 'writeLockStats'
+    | 'workerThreadHeap'
   >;
   /** Starts the thread; resolves once it runs jobs. It is restarted whenever it dies, until `stop`. */
   start(runtime: Runtime): Promise<void>;
@@ -36,6 +43,12 @@ export interface WorkerThreadHostOptions {
   runtime: RuntimeOptions;
   /** First wait before restarting a dead thread; doubles up to 10 s while it keeps dying at once. */
   restartDelayMs?: number;
+  /**
+   * The thread's connection stores accepted submissions as well (SQLite: one writer, see
+   * docs/decisions/2026-12-07-one-writer.md); PostgreSQL takes concurrent writers, so there the
+   * server's own connections keep storing them.
+   */
+  oneWriter: boolean;
 }
 
 /** The options a structured clone keeps; functions (clock, logger, ids) stay with the server. */
@@ -60,6 +73,11 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
   let releasedTotal = 0;
   let restartDelay = options.restartDelayMs ?? 100;
   let restartTimer: NodeJS.Timeout | null = null;
+  /** One writer: the thread's connection stores the server's group commits (one-writer.ts). */
+  let sender: ReturnType<typeof createStoreSender> | null = null;
+  // While no thread runs (starting, restarting) the server stores them on its own connection.
+  const storeElsewhere: StoreElsewhere = (now, records, leads) =>
+    sender && ready ? sender.storeElsewhere(now, records, leads) : null;
   /** Normalised leads and a wake-up, sent in one message per turn of the server's event loop. */
   let leads: [string, NormalisedLead][] = [];
   let sending = false;
@@ -88,6 +106,7 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
   function spawn(runtime: Runtime): Promise<void> {
     started++;
     const workerId = `${process.pid}.t${started}`;
+    const channel = new MessageChannel();
     const data: WorkerThreadData = {
       config: runtime.config,
       concurrency: options.concurrency,
@@ -95,9 +114,16 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
       runtime: threadRuntimeOptions(options.runtime),
       turns,
       arriving: arrivingMemory,
+      stores: channel.port2,
     };
-    const thread = new Worker(THREAD_ENTRY, { workerData: data, name: `leadloop-worker-${started}` });
+    const thread = new Worker(THREAD_ENTRY, {
+      workerData: data,
+      transferList: [channel.port2],
+      name: `leadloop-worker-${started}`,
+    });
     worker = thread;
+    const threadSender = createStoreSender(channel.port1);
+    sender = threadSender;
     const bornAt = Date.now();
     return new Promise<void>((resolve, reject) => {
       thread.on('message', (message: FromWorkerThread) => {
@@ -116,7 +142,10 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
         if (worker === thread) {
           worker = null;
           ready = false;
+          sender = null;
         }
+        threadSender.rejectAll('the worker thread stopped before answering; retry');
+        channel.port1.close();
         if (stopping) return;
         const failure = new LeadloopError('internal', `worker thread exited with code ${code}`, {
           retryable: true,
@@ -159,9 +188,11 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
         return heap && { usedBytes: heap.used_heap_size, totalBytes: heap.total_heap_size };
       },
       normalisedLeads: forward,
+      ...(options.oneWriter ? { storeSubmissionsElsewhere: storeElsewhere } : {}),
       onSubmissionsCommitted() {
         arriving[0] = Date.now();
-        send();
+        // One writer: the thread stored them and woke its own workers.
+        if (!options.oneWriter) send();
       },
     },
     start: (runtime) => spawn(runtime),

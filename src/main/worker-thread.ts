@@ -1,17 +1,20 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
+import { storeSubmissions } from '../ingest/index.ts';
 import { createNormalisedLeads, type NormalisedLead } from '../leads/index.ts';
 import type { JobOutcome } from '../queue/index.ts';
 import { createWriteTurns } from '../store/index.ts';
+import { createStoreReceiver } from './one-writer.ts';
 import { createRuntime, type RuntimeOptions } from './runtime.ts';
 
 /*
  * The embedded server's worker thread (started by worker-thread-host.ts): its own runtime and
- * database connection, running every job pool, while the server's thread only accepts. The
- * database is the record of every job, so nothing here is needed for correctness but the
- * connection: the messages only wake this thread sooner and hand over what ingestion normalised.
+ * database connection, running every job pool, while the server's thread only accepts. With
+ * SQLite this connection also stores what the server accepts (one-writer.ts), and the server
+ * answers a request once its commit here is synced. The database is the record of every job, so
+ * a thread that dies loses nothing: its replacement claims the jobs it held.
  */
 
 /** The server's runtime options the thread takes over (those that survive a structured clone). */
@@ -30,6 +33,8 @@ export interface WorkerThreadData {
   turns: SharedArrayBuffer;
   /** One Float64: when the server last committed accepted submissions (epoch ms). */
   arriving: SharedArrayBuffer;
+  /** Where the server sends group commits for this thread's connection to make (one-writer.ts). */
+  stores: MessagePort;
 }
 
 /** Server → thread. */
@@ -83,13 +88,24 @@ if (port) {
     });
   };
   const normalisedLeads = createNormalisedLeads();
+  // One writer: the server's group commits are stored on this thread's connection.
+  const stores = createStoreReceiver({
+    port: data.stores,
+    store: (now, records) => storeSubmissions(runtime, now, records),
+    handOver: (eventId, lead) => normalisedLeads.put(eventId, lead),
+    stored: () => runtime.queue.notify(),
+    onError: (error) => runtime.logger.warn({ err: error }, 'could not store accepted submissions'),
+  });
   const runtime = await createRuntime(data.config, {
     ...data.runtime,
     migrated: true,
     normalisedLeads,
     workerId: data.workerId,
     writeTurns: createWriteTurns(data.turns, 'yielding'),
-    ownThread: { requestsArriving: () => Date.now() - (arriving[0] ?? 0) < 100 },
+    ownThread: {
+      requestsArriving: () => Date.now() - (arriving[0] ?? 0) < 100,
+      beforeEachSet: stores.flush,
+    },
     onJobSettled: (outcome) => {
       outcomes.push(outcome);
       post();

@@ -65,6 +65,11 @@ export interface WorkerOptions {
   pools?: readonly JobPool[];
   /** True while the process is busy answering requests; batch workers then leave it room. */
   busy?: () => boolean;
+  /**
+   * Work that cannot wait for the event loop, done before each claim and each set (the embedded
+   * worker thread stores accepted submissions there: their requests wait for it).
+   */
+  beforeEachSet?: () => Promise<void> | void;
   /** Called after each job, for metrics. */
   onSettled?: (outcome: JobOutcome) => void;
 }

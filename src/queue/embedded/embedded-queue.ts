@@ -190,6 +190,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
           // One claim takes up to `batchSize` jobs. While requests arrive they run in transactions
           // sized to the time budget, and after each, requests get at least as much of the event
           // loop as it took (ingestion first; the backlog drains when it is quiet).
+          await opts.beforeEachSet?.();
           const claimed = await claim(batchNames, batchSize);
           behind = claimed.length === batchSize;
           const { rows: batch, partEnds } = byWorkspace(claimed);
@@ -199,6 +200,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
               await runner.release(batch.slice(next));
               break;
             }
+            await opts.beforeEachSet?.();
             const busy = opts.busy?.() ?? false;
             const size = busy ? sizer.size() : (partEnds.find((end) => end > next) ?? batch.length) - next;
             const part = batch.slice(next, next + size);

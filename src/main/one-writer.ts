@@ -1,0 +1,126 @@
+import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { LeadloopError } from '../core/index.ts';
+import type { StoredOutcome, StoreElsewhere, SubmissionRecord } from '../ingest/index.ts';
+import type { NormalisedLead } from '../leads/index.ts';
+
+/*
+ * One writer (docs/decisions/2026-12-07-one-writer.md): with SQLite, the embedded server's HTTP
+ * thread sends its group commits of accepted submissions to the worker thread, whose connection
+ * stores them between pipeline sets, so one connection holds the write lock instead of two taking
+ * turns at it. A request is still answered only once the commit holding its event is synced.
+ */
+
+/** Server → thread: a group commit to make. */
+interface StoreRequest {
+  id: number;
+  now: number;
+  records: SubmissionRecord[];
+  leads: [eventId: string, lead: NormalisedLead][];
+}
+
+/** Thread → server: the request's outcomes, in order, or why there are none. */
+interface StoreReply {
+  id: number;
+  outcomes?: StoredOutcome[];
+  error?: string;
+}
+
+/** The server's side: sends group commits on `port` and settles them with the replies. */
+export function createStoreSender(port: MessagePort): {
+  storeElsewhere: StoreElsewhere;
+  /** The thread stopped: commits it was asked for may or may not have landed. */
+  rejectAll(reason: string): void;
+} {
+  const waiting = new Map<number, { resolve: (o: StoredOutcome[]) => void; reject: (e: unknown) => void }>();
+  let ids = 0;
+  port.on('message', (reply: StoreReply) => {
+    const request = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (reply.outcomes) request?.resolve(reply.outcomes);
+    else
+      request?.reject(
+        new LeadloopError('unavailable', reply.error ?? 'the event could not be stored', { retryable: true }),
+      );
+  });
+  return {
+    storeElsewhere: (now, records, leads) => {
+      const id = ++ids;
+      return new Promise<StoredOutcome[]>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        port.postMessage({ id, now, records, leads } satisfies StoreRequest);
+      });
+    },
+    rejectAll(reason) {
+      // Their callers are told to retry; a retry with the same idempotency key is answered from
+      // whatever did land.
+      for (const request of waiting.values())
+        request.reject(new LeadloopError('unavailable', reason, { retryable: true }));
+      waiting.clear();
+    },
+  };
+}
+
+export interface StoreReceiverOptions {
+  port: MessagePort;
+  /** Stores records in one synced transaction (ingest's storeSubmissions on this thread's connection). */
+  store(now: number, records: SubmissionRecord[]): Promise<StoredOutcome[]>;
+  /** An accepted submission's normalised lead, for this thread's pipeline. */
+  handOver(eventId: string, lead: NormalisedLead): void;
+  /** After each group that stored something: the pipeline has work. */
+  stored(): void;
+  onError(error: unknown): void;
+}
+
+/**
+ * The thread's side. `flush` stores everything that has arrived in one transaction; the worker
+ * calls it before each pipeline set (a request waits on it, a set does not), and it runs by itself
+ * when the thread is idle. It takes messages not yet dispatched synchronously, so a set never runs
+ * ahead of a group commit that had already arrived.
+ */
+export function createStoreReceiver(options: StoreReceiverOptions): { flush(): Promise<void> } {
+  const { port } = options;
+  const arrived: StoreRequest[] = [];
+  let storing: Promise<void> | null = null;
+
+  async function storeGroup(group: StoreRequest[]): Promise<void> {
+    const records = group.flatMap((request) => request.records);
+    let stored: StoredOutcome[];
+    try {
+      stored = await options.store(Math.min(...group.map((request) => request.now)), records);
+    } catch (error) {
+      options.onError(error);
+      for (const request of group)
+        port.postMessage({ id: request.id, error: 'the event could not be stored' } satisfies StoreReply);
+      return;
+    }
+    let at = 0;
+    for (const request of group) {
+      const outcomes = stored.slice(at, at + request.records.length);
+      at += request.records.length;
+      const accepted = new Set(
+        request.records.filter((_, i) => outcomes[i]?.kind === 'accepted').map((r) => r.eventId),
+      );
+      for (const [eventId, lead] of request.leads) if (accepted.has(eventId)) options.handOver(eventId, lead);
+      port.postMessage({ id: request.id, outcomes } satisfies StoreReply);
+    }
+    options.stored();
+  }
+
+  function flush(): Promise<void> {
+    if (storing) return storing;
+    for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port))
+      arrived.push(next.message as StoreRequest);
+    if (arrived.length === 0) return Promise.resolve();
+    storing = storeGroup(arrived.splice(0)).finally(() => {
+      storing = null;
+    });
+    return storing;
+  }
+
+  port.on('message', (request: StoreRequest) => {
+    arrived.push(request);
+    // The requests dispatched in this turn of the loop join one transaction.
+    if (arrived.length === 1) setImmediate(() => void flush());
+  });
+  return { flush };
+}
