@@ -116,6 +116,37 @@ describe('one writer: group commits stored on another thread’s connection', ()
     }
   });
 
+  it('stores on the server’s connection while the thread is slow to answer', async () => {
+    const channel = new MessageChannel();
+    let clock = 0;
+    const sender = createStoreSender(channel.port1, { slowAfterMs: 50, now: () => clock });
+    const receiver = createStoreReceiver({
+      port: channel.port2,
+      store: async (_now, records) => records.map((): StoredOutcome => ({ kind: 'accepted' })),
+      handOver: () => {},
+      stored: () => {},
+      onError: () => {},
+    });
+    try {
+      const first = sender.storeElsewhere(1, [record('evt_a')], []);
+      assert.ok(first);
+      clock = 40;
+      // Within the bound the next batch goes to the thread as well.
+      const second = sender.storeElsewhere(1, [record('evt_b')], []);
+      assert.ok(second);
+      clock = 51;
+      // The oldest has waited longer than the bound: the caller stores this batch itself.
+      assert.equal(sender.storeElsewhere(1, [record('evt_c')], []), null);
+      await receiver.flush();
+      await Promise.all([first, second]);
+      // Answered: back to the thread.
+      assert.ok(sender.storeElsewhere(1, [record('evt_d')], []));
+    } finally {
+      channel.port1.close();
+      channel.port2.close();
+    }
+  });
+
   it('tells the callers of unanswered requests to retry when the thread stops', async () => {
     const channel = new MessageChannel();
     const sender = createStoreSender(channel.port1);

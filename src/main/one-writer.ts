@@ -25,13 +25,32 @@ interface StoreReply {
   error?: string;
 }
 
+export interface StoreSenderOptions {
+  /**
+   * While the oldest unanswered request is older than this, the server stores new group commits
+   * on its own connection (taking turns at the write lock, as without one writer): a thread that
+   * is starved of CPU (it runs at niceness 10) or stuck in a long set does not hold up acceptance.
+   */
+  slowAfterMs?: number;
+  now?: () => number;
+}
+
 /** The server's side: sends group commits on `port` and settles them with the replies. */
-export function createStoreSender(port: MessagePort): {
+export function createStoreSender(
+  port: MessagePort,
+  options: StoreSenderOptions = {},
+): {
   storeElsewhere: StoreElsewhere;
   /** The thread stopped: commits it was asked for may or may not have landed. */
   rejectAll(reason: string): void;
 } {
-  const waiting = new Map<number, { resolve: (o: StoredOutcome[]) => void; reject: (e: unknown) => void }>();
+  const slowAfterMs = options.slowAfterMs ?? 50;
+  const now = options.now ?? (() => performance.now());
+  /** Unanswered requests in the order they were sent (a Map keeps insertion order). */
+  const waiting = new Map<
+    number,
+    { sentAt: number; resolve: (o: StoredOutcome[]) => void; reject: (e: unknown) => void }
+  >();
   let ids = 0;
   port.on('message', (reply: StoreReply) => {
     const request = waiting.get(reply.id);
@@ -43,11 +62,14 @@ export function createStoreSender(port: MessagePort): {
       );
   });
   return {
-    storeElsewhere: (now, records, leads) => {
+    storeElsewhere: (at, records, leads) => {
+      const sentAt = now();
+      const oldest = waiting.values().next().value;
+      if (oldest && sentAt - oldest.sentAt > slowAfterMs) return null;
       const id = ++ids;
       return new Promise<StoredOutcome[]>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        port.postMessage({ id, now, records, leads } satisfies StoreRequest);
+        waiting.set(id, { sentAt, resolve, reject });
+        port.postMessage({ id, now: at, records, leads } satisfies StoreRequest);
       });
     },
     rejectAll(reason) {
