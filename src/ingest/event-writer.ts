@@ -93,7 +93,8 @@ export interface SubmissionWriterOptions {
   maxBatch?: number;
   /** Where accepted submissions' normalised leads go for the pipeline (so it does not normalise again). */
   normalisedLeads?: NormalisedLeads;
-  onCommitted?: (count: number, workspaceIds: string[]) => void;
+  /** `elsewhere`: another thread stored them (`storeElsewhere`) and has woken its own workers. */
+  onCommitted?: (count: number, workspaceIds: string[], elsewhere: boolean) => void;
   /**
    * Stores a batch on another connection (the embedded worker thread's: one writer), which then
    * hands the normalised leads to its pipeline and wakes its workers; null stores it here.
@@ -286,6 +287,7 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
       options.onCommitted?.(
         accepted.length,
         accepted.map((p) => p.submission.workspaceId),
+        elsewhere,
       );
       if (!elsewhere) queue.notify();
     }

@@ -102,7 +102,7 @@ export interface RuntimeOptions {
   /** Where accepted submissions' normalised leads go (the worker thread's, when it runs the pipeline). */
   normalisedLeads?: NormalisedLeads;
   /** After each group commit of accepted submissions (the worker thread is told there is work). */
-  onSubmissionsCommitted?: () => void;
+  onSubmissionsCommitted?: (storedElsewhere: boolean) => void;
   /** Group commits of accepted submissions made on another thread's connection (one writer); null: here. */
   storeSubmissionsElsewhere?: StoreElsewhere;
   /** Told after each job settles, instead of this process's metrics (the worker thread reports to the server). */

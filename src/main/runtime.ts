@@ -111,7 +111,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     ids,
     normalisedLeads,
-    ...(onSubmissionsCommitted ? { onCommitted: () => onSubmissionsCommitted() } : {}),
+    ...(onSubmissionsCommitted
+      ? { onCommitted: (_count, _workspaces, elsewhere) => onSubmissionsCommitted(elsewhere) }
+      : {}),
     ...(options.storeSubmissionsElsewhere ? { storeElsewhere: options.storeSubmissionsElsewhere } : {}),
   });
   const ingest = createIngestService({ tenants, writer, clock });

@@ -189,10 +189,10 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
       },
       normalisedLeads: forward,
       ...(options.oneWriter ? { storeSubmissionsElsewhere: storeElsewhere } : {}),
-      onSubmissionsCommitted() {
+      onSubmissionsCommitted(storedByThread) {
         arriving[0] = Date.now();
-        // One writer: the thread stored them and woke its own workers.
-        if (!options.oneWriter) send();
+        // The thread stored them and woke its own workers; a commit made here wakes it.
+        if (!storedByThread) send();
       },
     },
     start: (runtime) => spawn(runtime),
