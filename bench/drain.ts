@@ -22,7 +22,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatementSync } from 'node:sqlite';
@@ -145,6 +145,18 @@ const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
+/**
+ * Bytes this process passed to write(2) (Linux `/proc/self/io` wchar): on SQLite, the log frames
+ * its commits write and what checkpoints copy, which is most of a commit's cost; null elsewhere.
+ */
+const writtenBytes = (): number | null => {
+  try {
+    const wchar = /^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1];
+    return wchar === undefined ? null : Number(wchar);
+  } catch {
+    return null;
+  }
+};
 const totalStatements = () => [...statements.values()].reduce((a, b) => a + b, 0);
 
 /**
@@ -212,6 +224,7 @@ async function run(): Promise<{
   leadsPerSecond: number;
   statementsPerLead: number;
   kibPerLead: number;
+  kibWrittenPerLead: number | null;
   cpuMsPerLead: number;
   stageCpuMsPerLead: Record<string, number>;
 }> {
@@ -273,6 +286,7 @@ async function run(): Promise<{
     });
     const children = await forkWorkers(schema, dir);
     const cpuBefore = cpuMs();
+    const writtenBefore = writtenBytes();
     counting = true;
     const started = performance.now();
     for (const child of children) child.send('start');
@@ -292,6 +306,7 @@ async function run(): Promise<{
     }
     const elapsed = performance.now() - started;
     const ownCpu = cpuMs() - cpuBefore;
+    const writtenAfter = writtenBytes();
     counting = false;
     const cpuPerLead = (ownCpu + (await stopWorkers(children))) / LEADS;
     const allocatedBytes = await allocations.stop();
@@ -301,6 +316,11 @@ async function run(): Promise<{
       leadsPerSecond: Math.round((LEADS / elapsed) * 1000),
       statementsPerLead: total / LEADS,
       kibPerLead: allocatedBytes / LEADS / 1024,
+      // The database's own writes happen in this process only with SQLite and no worker processes.
+      kibWrittenPerLead:
+        POSTGRES || children.length > 0 || writtenBefore === null || writtenAfter === null
+          ? null
+          : (writtenAfter - writtenBefore) / LEADS / 1024,
       cpuMsPerLead: cpuPerLead,
       stageCpuMsPerLead: Object.fromEntries(
         [...stageCpu].map(([name, ms]) => [name, Number((ms / LEADS).toFixed(4))]),
@@ -342,6 +362,9 @@ async function main(): Promise<void> {
     leadsPerSecond: median((r) => r.leadsPerSecond),
     statementsPerLead: Number(median((r) => r.statementsPerLead).toFixed(2)),
     kibAllocatedPerLead: Math.round(median((r) => r.kibPerLead)),
+    kibWrittenPerLead: runs.some((r) => r.kibWrittenPerLead === null)
+      ? null
+      : Number(median((r) => r.kibWrittenPerLead ?? 0).toFixed(1)),
     cpuMsPerLead: Number(median((r) => r.cpuMsPerLead).toFixed(3)),
   };
   printTable(
@@ -351,6 +374,7 @@ async function main(): Promise<void> {
       [POSTGRES ? 'statements (= round trips)/lead' : 'statements/lead (in-process, no round trips)']:
         r.statementsPerLead.toFixed(2),
       'KiB allocated/lead': Math.round(r.kibPerLead),
+      'KiB written/lead': r.kibWrittenPerLead === null ? 'n/a' : r.kibWrittenPerLead.toFixed(1),
       'CPU ms/lead (process)': r.cpuMsPerLead.toFixed(3),
     })),
   );

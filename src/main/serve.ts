@@ -14,6 +14,11 @@ export interface ServeOptions extends RuntimeOptions {
   workers?: 'auto' | 'thread' | 'inline';
   /** CPUs `auto` counts (default: the process's available parallelism). */
   cpus?: number;
+  /**
+   * One writer: how long the server waits for the worker thread to answer its oldest group commit
+   * before it stores new ones itself (default 50 ms; one-writer.ts).
+   */
+  slowWriterAfterMs?: number;
   printBanner?: boolean;
   handleSignals?: boolean;
 }
@@ -54,6 +59,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         concurrency: config.LEADLOOP_WORKER_CONCURRENCY,
         runtime: options,
         oneWriter: !config.DATABASE_URL,
+        ...(options.slowWriterAfterMs === undefined ? {} : { slowWriterAfterMs: options.slowWriterAfterMs }),
       })
     : null;
   const runtime = await createRuntime(config, { ...options, ...host?.serverOptions });

@@ -49,6 +49,8 @@ export interface WorkerThreadHostOptions {
    * server's own connections keep storing them.
    */
   oneWriter: boolean;
+  /** See StoreSenderOptions.slowAfterMs. */
+  slowWriterAfterMs?: number;
 }
 
 /** The options a structured clone keeps; functions (clock, logger, ids) stay with the server. */
@@ -122,7 +124,10 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
       name: `leadloop-worker-${started}`,
     });
     worker = thread;
-    const threadSender = createStoreSender(channel.port1);
+    const threadSender = createStoreSender(
+      channel.port1,
+      options.slowWriterAfterMs === undefined ? {} : { slowAfterMs: options.slowWriterAfterMs },
+    );
     sender = threadSender;
     const bornAt = Date.now();
     return new Promise<void>((resolve, reject) => {
