@@ -141,8 +141,9 @@ const keyReused = (source: IdempotencyScope) =>
     },
   );
 
-const recordKey = (r: { workspace_id: string; scope: string; key: string }) =>
-  `${r.workspace_id}\u0000${r.scope}\u0000${r.key}`;
+/** An idempotency key's identity: its workspace, its scope and the key. */
+const keyOf = (s: { workspaceId: string; source: string; idempotencyKey?: string | undefined }) =>
+  `${s.workspaceId}\u0000${s.source}\u0000${s.idempotencyKey}`;
 
 /**
  * Stores a group commit's records in one synced transaction: their idempotency keys, their events
@@ -179,15 +180,14 @@ export async function storeSubmissions(
             };
           }),
         );
-        const won = new Set(inserted.map(recordKey));
+        const won = new Set(
+          inserted.map((row) =>
+            keyOf({ workspaceId: row.workspace_id, source: row.scope, idempotencyKey: row.key }),
+          ),
+        );
         for (const i of keyed) {
           const r = records[i] as SubmissionRecord;
-          if (
-            won.has(
-              recordKey({ workspace_id: r.workspaceId, scope: r.source, key: r.idempotencyKey as string }),
-            )
-          )
-            continue;
+          if (won.has(keyOf(r))) continue;
           const original = await trx
             .selectFrom('idempotency_keys')
             .select(['request_hash', 'response_status', 'response_body'])
@@ -225,8 +225,6 @@ export async function storeSubmissions(
   );
   return outcomes;
 }
-
-const keyOf = (s: Submission) => `${s.workspaceId}\u0000${s.source}\u0000${s.idempotencyKey}`;
 
 /**
  * Group commit: submissions that arrive while a commit is running are written together in the
@@ -268,10 +266,11 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
         p.submission.normalised ? [[p.eventId, p.submission.normalised] as [string, NormalisedLead]] : [],
       ),
     );
+    const remote = elsewhere !== null && elsewhere !== undefined;
     const done = (elsewhere ?? storeSubmissions({ store, queue }, now, records)).then((stored) =>
-      settle(batch, stored, elsewhere !== null && elsewhere !== undefined),
+      settle(batch, stored, remote),
     );
-    return { elsewhere: elsewhere !== null && elsewhere !== undefined, done };
+    return { elsewhere: remote, done };
   }
 
   function settle(batch: Pending[], stored: StoredOutcome[], elsewhere: boolean): void {
@@ -366,11 +365,7 @@ export function createSubmissionWriter(options: SubmissionWriterOptions): Submis
                     retryAfterSeconds: 1,
                   },
                 )
-              : new LeadloopError(
-                  'idempotency_key_reused',
-                  'this idempotency key was already used with a different request body',
-                  { issues: [{ field, reason: 'was already used with a different request body' }] },
-                ),
+              : keyReused(submission.source),
           );
         }
         inFlight.set(key, submission.requestHash);

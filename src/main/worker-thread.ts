@@ -88,14 +88,6 @@ if (port) {
     });
   };
   const normalisedLeads = createNormalisedLeads();
-  // One writer: the server's group commits are stored on this thread's connection.
-  const stores = createStoreReceiver({
-    port: data.stores,
-    store: (now, records) => storeSubmissions(runtime, now, records),
-    handOver: (eventId, lead) => normalisedLeads.put(eventId, lead),
-    stored: () => runtime.queue.notify(),
-    onError: (error) => runtime.logger.warn({ err: error }, 'could not store accepted submissions'),
-  });
   const runtime = await createRuntime(data.config, {
     ...data.runtime,
     migrated: true,
@@ -104,7 +96,7 @@ if (port) {
     writeTurns: createWriteTurns(data.turns, 'yielding'),
     ownThread: {
       requestsArriving: () => Date.now() - (arriving[0] ?? 0) < 100,
-      beforeEachSet: stores.flush,
+      beforeEachSet: () => stores.flush(),
     },
     onJobSettled: (outcome) => {
       outcomes.push(outcome);
@@ -114,6 +106,16 @@ if (port) {
       notified.add(workspaceId);
       post();
     },
+  });
+  // One writer: the server's group commits are stored on this thread's connection. Created after
+  // the runtime it stores with; the workers that flush it start below, and the server sends only
+  // once this thread says it is ready.
+  const stores = createStoreReceiver({
+    port: data.stores,
+    store: (now, records) => storeSubmissions(runtime, now, records),
+    handOver: (eventId, lead) => normalisedLeads.put(eventId, lead),
+    stored: () => runtime.queue.notify(),
+    onError: (error) => runtime.logger.warn({ err: error }, 'could not store accepted submissions'),
   });
   port.on('message', (message: ToWorkerThread) => {
     if (message.type === 'work') {
