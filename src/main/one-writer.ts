@@ -43,6 +43,8 @@ export function createStoreSender(
   storeElsewhere: StoreElsewhere;
   /** The thread stopped: commits it was asked for may or may not have landed. */
   rejectAll(reason: string): void;
+  /** Group commits sent and not yet answered. */
+  waiting(): number;
 } {
   const slowAfterMs = options.slowAfterMs ?? 50;
   const now = options.now ?? (() => performance.now());
@@ -79,6 +81,7 @@ export function createStoreSender(
         request.reject(new LeadloopError('unavailable', reason, { retryable: true }));
       waiting.clear();
     },
+    waiting: () => waiting.size,
   };
 }
 

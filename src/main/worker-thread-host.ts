@@ -35,6 +35,8 @@ export interface WorkerThreadHost {
   starts(): number;
   /** Jobs put back in the queue from threads that died holding them. */
   released(): number;
+  /** Group commits the running thread was sent and has not answered (one writer). */
+  storesWaiting(): number;
 }
 
 export interface WorkerThreadHostOptions {
@@ -213,5 +215,6 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
     current: () => worker,
     starts: () => started,
     released: () => releasedTotal,
+    storesWaiting: () => sender?.waiting() ?? 0,
   };
 }
