@@ -16,6 +16,7 @@
  * With --workers N (PostgreSQL) N-1 more worker processes (this script, forked) drain beside this
  * one; their statements and CPU are added to the totals. --workspaces N spreads the leads
  * round-robin over N workspaces (one workspace's sets run one at a time, whatever the workers).
+ * It also sums the time spent in each statement text (on PostgreSQL, from sending to answer).
  * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq] [--workers 1] [--workspaces 1]
  */
 
@@ -70,6 +71,15 @@ const adminUrl =
 const LEADS = Number(values.leads);
 
 const statements = new Map<string, number>();
+/**
+ * Milliseconds spent in each statement text, summed: on SQLite the call's own time (the
+ * statement runs on this thread), on PostgreSQL from sending it to its answer (the round trip
+ * and the server's work). Where the database's share of a lead goes, which counts cannot say.
+ */
+const statementMs = new Map<string, number>();
+function addTime(text: string, started: bigint): void {
+  statementMs.set(text, (statementMs.get(text) ?? 0) + Number(process.hrtime.bigint() - started) / 1e6);
+}
 let counting = false;
 /**
  * The script's own poll for "anything left?" is not the pipeline's work: it is left out of the
@@ -90,6 +100,12 @@ for (const method of ['all', 'run', 'get', 'iterate'] as const) {
       // Multi-row statements differ only in their number of value tuples: count them as one text.
       const text = this.sourceSQL.replace(/\(\?(, \?)*\)(, \(\?(, \?)*\))*/g, '(…)');
       statements.set(text, (statements.get(text) ?? 0) + 1);
+      const started = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        addTime(text, started);
+      }
     }
     return original.apply(this, args);
   };
@@ -105,6 +121,13 @@ clientProto.query = function (this: pg.Client, ...args: unknown[]) {
   if (counting && !raw.includes(POLL_MARK)) {
     const text = raw.replace(/\(\$\d+(, \$\d+)*\)(, \(\$\d+(, \$\d+)*\))*/g, '(…)').replace(/\$\d+/g, '$');
     statements.set(text, (statements.get(text) ?? 0) + 1);
+    const started = process.hrtime.bigint();
+    const result = originalQuery.apply(this, args);
+    if (result instanceof Promise) {
+      const done = () => addTime(text, started);
+      result.then(done, done);
+    }
+    return result;
   }
   return originalQuery.apply(this, args);
 };
@@ -174,6 +197,7 @@ async function runChild(child: { schema: string; dir: string }): Promise<void> {
   process.on('message', async (message: string) => {
     if (message === 'start') {
       statements.clear();
+      statementMs.clear();
       cpuBefore = cpuMs();
       counting = true;
       runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY, ONLY);
@@ -181,7 +205,11 @@ async function runChild(child: { schema: string; dir: string }): Promise<void> {
       counting = false;
       const cpu = cpuMs() - cpuBefore;
       await runtime.stopWorkers();
-      process.send?.({ statements: Object.fromEntries(statements), cpuMs: cpu });
+      process.send?.({
+        statements: Object.fromEntries(statements),
+        statementMs: Object.fromEntries(statementMs),
+        cpuMs: cpu,
+      });
       await runtime.close();
       process.disconnect();
     }
@@ -210,9 +238,13 @@ async function stopWorkers(children: ChildProcess[]): Promise<number> {
     children.map(async (child) => {
       const reply = once(child, 'message');
       child.send('stop');
-      const [report] = (await reply) as [{ statements: Record<string, number>; cpuMs: number }];
+      const [report] = (await reply) as [
+        { statements: Record<string, number>; statementMs: Record<string, number>; cpuMs: number },
+      ];
       for (const [text, n] of Object.entries(report.statements))
         statements.set(text, (statements.get(text) ?? 0) + n);
+      for (const [text, ms] of Object.entries(report.statementMs))
+        statementMs.set(text, (statementMs.get(text) ?? 0) + ms);
       cpu += report.cpuMs;
       if (child.exitCode === null) await once(child, 'exit');
     }),
@@ -261,6 +293,7 @@ async function run(): Promise<{
 
     const allocations = await countAllocations();
     statements.clear();
+    statementMs.clear();
     // CPU time (not wall time: the machine may be shared) per stage, and of the whole process.
     const stageCpu = new Map<string, number>();
     const stages = runtime.pipeline.stages as PipelineStage[];
@@ -392,6 +425,15 @@ async function main(): Promise<void> {
   const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
   for (const [text, n] of top)
     process.stdout.write(`${(n / LEADS).toFixed(2).padStart(6)}  ${text.slice(0, 110)}\n`);
+  const totalMs = [...statementMs.values()].reduce((a, b) => a + b, 0);
+  process.stdout.write(
+    `\ntime in statements in the last run, µs per lead (of ${((1000 * totalMs) / LEADS).toFixed(0)}${POSTGRES ? ', each from sending to answer, summed over connections' : ''}):\n`,
+  );
+  const slowest = [...statementMs].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
+  for (const [text, ms] of slowest)
+    process.stdout.write(
+      `${((1000 * ms) / LEADS).toFixed(1).padStart(7)}  ${text.replace(/\s+/g, ' ').slice(0, 110)}\n`,
+    );
   const file = writeResult(
     `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}${WORKERS > 1 ? `-${WORKERS}-workers` : ''}${WORKSPACES > 1 ? `-${WORKSPACES}-workspaces` : ''}`,
     {
@@ -403,6 +445,11 @@ async function main(): Promise<void> {
       median: summary,
       runs,
       topStatements: top.map(([sql, n]) => ({ sql, perLead: Number((n / LEADS).toFixed(2)) })),
+      statementMicrosecondsPerLead: Number(((1000 * totalMs) / LEADS).toFixed(1)),
+      slowestStatements: slowest.map(([sql, ms]) => ({
+        sql,
+        microsecondsPerLead: Number(((1000 * ms) / LEADS).toFixed(1)),
+      })),
     },
   );
   process.stdout.write(`wrote ${file}\n`);

@@ -258,6 +258,30 @@ describe('the application role cannot rewrite the audit trail (postgres)', {
       ),
       /does not continue the chain/,
     );
+    // A batch is checked entry by entry: one that does not follow its predecessor in the batch
+    // (a wrong previous hash, or a position skipped) fails the whole call, naming that entry.
+    const batch = (head: { seq: number; hash: string }, second: { seq: number; prev: string }) =>
+      JSON.stringify([
+        { seq: head.seq + 1, prev_hash: head.hash, id: 'aud_first', at: 0, hash: 'h1', data: '{}' },
+        { seq: second.seq, prev_hash: second.prev, id: 'aud_second', at: 0, hash: 'h2', data: '{}' },
+      ]);
+    for (const second of [
+      (head: { seq: number }) => ({ seq: head.seq + 2, prev: 'not-h1' }),
+      (head: { seq: number }) => ({ seq: head.seq + 3, prev: 'h1' }),
+    ])
+      await assert.rejects(
+        withDataScope({ kind: 'workspaces', workspaceIds: [ws] }, () =>
+          app.db.transaction().execute(async (trx) => {
+            const { rows } = await sql<{
+              seq: string;
+              hash: string;
+            }>`select * from audit_lock_head(${ws})`.execute(trx);
+            const head = { seq: Number(rows[0]?.seq), hash: rows[0]?.hash ?? '' };
+            await sql`select audit_append(${ws}, ${batch(head, second(head))}::jsonb, null)`.execute(trx);
+          }),
+        ),
+        /audit entry aud_second does not continue the chain/,
+      );
     await assert.rejects(
       withDataScope({ kind: 'workspaces', workspaceIds: ['ws_other'] }, () =>
         app.db.transaction().execute((trx) => sql`select * from audit_lock_head(${ws})`.execute(trx)),

@@ -75,15 +75,7 @@ export async function createAuditAppendFunctions(db: Kysely<unknown>, schema: st
       head_hash text;
       e jsonb;
     begin
-      if not (${inScope}) then
-        raise exception 'workspace % is not in this transaction''s data scope', p_workspace
-          using errcode = '42501';
-      end if;
-      select h.seq, h.hash into head_seq, head_hash from ${s('audit_heads')} h
-        where h.workspace_id = p_workspace for update;
-      if not found then
-        raise exception 'audit head of % is missing; lock it first', p_workspace using errcode = '55000';
-      end if;
+      ${lockedHeadOrRaise(schema, inScope)}
       for e in select value from jsonb_array_elements(p_entries) loop
         if (e->>'seq')::bigint <> head_seq + 1 or e->>'prev_hash' <> head_hash then
           raise exception 'audit entry % does not continue the chain of %', e->>'id', p_workspace
@@ -100,4 +92,21 @@ export async function createAuditAppendFunctions(db: Kysely<unknown>, schema: st
       update ${s('audit_heads')} set seq = head_seq, hash = head_hash, mac = p_head_mac
         where workspace_id = p_workspace;
     end $fn$`.execute(db);
+}
+
+/**
+ * The start of `audit_append`'s body: refuses a workspace outside the transaction's data scope,
+ * then reads the head it must continue (locked by `audit_lock_head`) into `head_seq` and
+ * `head_hash`.
+ */
+export function lockedHeadOrRaise(schema: string, inScope: ReturnType<typeof sql.raw>) {
+  return sql`if not (${inScope}) then
+        raise exception 'workspace % is not in this transaction''s data scope', p_workspace
+          using errcode = '42501';
+      end if;
+      select h.seq, h.hash into head_seq, head_hash from ${sql.table(`${schema}.audit_heads`)} h
+        where h.workspace_id = p_workspace for update;
+      if not found then
+        raise exception 'audit head of % is missing; lock it first', p_workspace using errcode = '55000';
+      end if;`;
 }

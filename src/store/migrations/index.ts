@@ -35,6 +35,7 @@ import { chatOperatorListMigration } from './070-chat-operator-list.ts';
 import { chatKnowledgeMigration } from './071-chat-knowledge.ts';
 import { workflowRunsByLeadMigration } from './072-workflow-runs-by-lead.ts';
 import { leadSearchPerSetMigration } from './073-lead-search-per-set.ts';
+import { auditAppendSetMigration } from './074-audit-append-set.ts';
 
 /** One ordered list of migrations for both dialects; names sort in application order. */
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -74,5 +75,6 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '071-chat-knowledge': chatKnowledgeMigration(dialect),
     '072-workflow-runs-by-lead': workflowRunsByLeadMigration(),
     '073-lead-search-per-set': leadSearchPerSetMigration(dialect),
+    '074-audit-append-set': auditAppendSetMigration(dialect),
   };
 }
