@@ -15,6 +15,16 @@ if (major < 24) {
 // holding memory. A flag already given (command line or NODE_OPTIONS) wins; LEADLOOP_NODE_FLAGS=0
 // turns this off.
 const MEMORY_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
+// The C allocator's settings (glibc reads them at start, so they too need the new process image):
+// two arenas instead of one per thread, and blocks of 128 KiB or more mapped and unmapped on their
+// own rather than kept in an arena once freed. Peak RSS under a sustained load fell by about 20 MiB
+// (docs/decisions/2026-12-07-allocator-settings.md). A value already in the environment wins;
+// other C libraries ignore them.
+const MALLOC_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+};
 if (
   ['serve', 'worker'].includes(process.argv[2]) &&
   process.env.LEADLOOP_NODE_FLAGS !== '0' &&
@@ -22,11 +32,12 @@ if (
 ) {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   const missing = MEMORY_FLAGS.filter((flag) => !given.some((g) => g.split('=')[0] === flag.split('=')[0]));
-  if (missing.length > 0)
+  const unset = Object.entries(MALLOC_ENV).filter(([name]) => process.env[name] === undefined);
+  if (missing.length > 0 || unset.length > 0)
     process.execve(
       process.execPath,
       [process.execPath, ...process.execArgv, ...missing, ...process.argv.slice(1)],
-      process.env,
+      { ...process.env, ...Object.fromEntries(unset) },
     );
 }
 // The module compile cache keeps each file's compiled form, so later starts skip compiling: the
