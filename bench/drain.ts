@@ -73,8 +73,9 @@ const LEADS = Number(values.leads);
 const statements = new Map<string, number>();
 /**
  * Milliseconds spent in each statement text, summed: on SQLite the call's own time (the
- * statement runs on this thread), on PostgreSQL from sending it to its answer (the round trip
- * and the server's work). Where the database's share of a lead goes, which counts cannot say.
+ * statement runs on this thread), on PostgreSQL from sending it to its answer (the round trip,
+ * the server's work, and any wait for this process's event loop to take the answer). Where the
+ * database's share of a lead goes, which counts cannot say.
  */
 const statementMs = new Map<string, number>();
 function addTime(text: string, started: bigint): void {
@@ -170,7 +171,7 @@ const cpuMs = () => {
 };
 /**
  * Bytes this process passed to write(2) (Linux `/proc/self/io` wchar): on SQLite, the log frames
- * its commits write and what checkpoints copy, which is most of a commit's cost; null elsewhere.
+ * its commits write, what checkpoints copy, and any temporary files SQLite writes; null elsewhere.
  */
 const writtenBytes = (): number | null => {
   try {

@@ -17,7 +17,7 @@ if (major < 24) {
 const MEMORY_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 // The C allocator's settings (glibc reads them at start, so they too need the new process image):
 // two arenas instead of one per thread, and blocks of 128 KiB or more mapped and unmapped on their
-// own rather than kept in an arena once freed. Peak RSS under a sustained load fell by about 20 MiB
+// own rather than kept in an arena once freed. Peak RSS under a sustained load fell by 15-20 MiB
 // (docs/decisions/2026-12-07-allocator-settings.md). A value already in the environment wins;
 // other C libraries ignore them.
 const MALLOC_ENV = {

@@ -4,9 +4,10 @@ import { createAuditAppendFunctions, lockedHeadOrRaise } from './010-audit-appen
 
 /**
  * PostgreSQL only. `audit_append` checks and inserts a batch of entries in one statement each
- * instead of one INSERT per entry in a PL/pgSQL loop. Each of those INSERTs evaluated the audit
- * log's row-level-security policy afresh, and with it the signed-scope check (an HMAC in SQL),
- * so a pipeline set of a few hundred entries paid for it a few hundred times. The contract is
+ * instead of one INSERT per entry in a PL/pgSQL loop: a pipeline set of a few hundred entries ran
+ * a few hundred statements, each with its own executor start and its own reads of the entry's
+ * JSON fields (and, where the function's owner is not a superuser, its own evaluation of the audit
+ * log's row-level-security policy with the signed-scope check). The contract is
  * unchanged: the entries must continue the chain from the locked head (positions and previous
  * hashes, checked in order), or nothing is inserted and the call fails with 55000.
  */

@@ -153,8 +153,8 @@ export function createNodeSqlite(
   db.exec('pragma foreign_keys = on');
   // Statement journals (a multi-row statement inside a larger transaction keeps one, to undo
   // itself alone) and sort b-trees stay in memory: as files they were half the bytes a drained
-  // lead wrote (19.5 against 35.8 KiB) and a write call per page, and the drain ran 8-15% faster
-  // without them (docs/decisions/2026-12-07-one-writer.md, "Temporary files").
+  // lead wrote (19.5 against 35.8 KiB) and a write call per page, and the drain ran 8-20% faster
+  // without them (four pairs) (docs/decisions/2026-12-07-one-writer.md, "Temporary files").
   db.exec('pragma temp_store = memory');
   // Deleted rows are overwritten with zeros, not left in free pages (erasure; Node's SQLite is
   // built without SQLITE_SECURE_DELETE and the setting is per connection).
