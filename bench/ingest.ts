@@ -16,7 +16,11 @@
  * second, the backlog at its end, the drain rate after it, and accepted → processed p50/p99.
  * Checks: 2xx answers == events stored == events processed (nothing lost, nothing doubled), and
  * peak RSS of each server process.
- * Usage: node bench/ingest.ts [--duration 20] [--connections 64] [--rate 3000] [--runs saturation,rated]
+ *   - capacity: rated runs at rates chosen by bisection (capacity-search.ts), RATE first, to find
+ *     the highest offered rate the server holds: it accepts what is offered and processes it while
+ *     it arrives, every accepted lead processed within 2 s at the 99th percentile. That is what a
+ *     deployment can take sustained, which neither acceptance nor a drain says alone.
+ * Usage: node bench/ingest.ts [--duration 20] [--connections 64] [--rate 3000] [--runs saturation,rated,capacity] [--resolution 100]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
+import { searchCapacity } from './capacity-search.ts';
 import { openLoop } from './open-loop.ts';
 import { benchWebhookSigner, peakRssMiB, printTable, startArgs, writeResult } from './support.ts';
 
@@ -33,8 +38,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '64' },
     rate: { type: 'string', default: '3000' },
-    /** Which runs to make: `saturation`, `rated` or both (comma-separated). */
+    /** Which runs to make: `saturation`, `rated`, `capacity` (comma-separated). */
     runs: { type: 'string', default: 'saturation,rated' },
+    /** capacity: stop once held and not held are this close (requests/s). */
+    resolution: { type: 'string', default: '100' },
     port: { type: 'string', default: '3917' },
     role: { type: 'string', default: 'all' },
   },
@@ -432,22 +439,69 @@ async function serverMemory() {
   };
 }
 
+/**
+ * What holding a rate means: at least 98% of what was offered accepted, and every accepted lead
+ * processed within 2 s at the 99th percentile (so the backlog never grew past about 2 s of
+ * arrivals), with the history checks passing. Request latency is reported, not required.
+ */
+const HOLDS = { acceptedShare: 0.98, acceptedToProcessedP99Ms: 2000 };
+
+function holds(result: RunResult, offered: number): boolean {
+  const json = result.json as {
+    acceptedPerSecond: number;
+    sustained: { acceptedToProcessedMs: { p99: number } };
+  };
+  return (
+    Object.values(result.checks).every(Boolean) &&
+    json.acceptedPerSecond >= HOLDS.acceptedShare * offered &&
+    json.sustained.acceptedToProcessedMs.p99 <= HOLDS.acceptedToProcessedP99Ms
+  );
+}
+
 const wanted = new Set(String(values.runs).split(','));
 const results: RunResult[] = [];
 if (wanted.has('saturation')) results.push(await run('saturation', undefined));
 if (wanted.has('rated')) results.push(await run(`${rate}/s`, rate));
+let capacity: Record<string, unknown> | undefined;
+if (wanted.has('capacity')) {
+  const found = await searchCapacity({
+    upper: rate,
+    resolution: Number(values.resolution),
+    async probe(offered) {
+      const result = await run(`${offered}/s`, offered);
+      const held = holds(result, offered);
+      result.row.held = held ? 'yes' : 'no';
+      process.stderr.write(`capacity: ${offered}/s ${held ? 'held' : 'not held'}\n`);
+      return { held, result };
+    },
+  });
+  results.push(...found.probes.map((p) => p.result));
+  capacity = {
+    heldPerSecond: found.heldRate,
+    notHeldPerSecond: found.failedRate,
+    criteria: HOLDS,
+    probes: found.probes.map((p) => ({ offered: p.rate, held: p.held })),
+  };
+}
 printTable(results.map((r) => r.row));
+if (capacity)
+  process.stdout.write(
+    `sustained capacity: ${capacity.heldPerSecond}/s held` +
+      `${capacity.notHeldPerSecond === null ? ' (the upper bound)' : `, ${capacity.notHeldPerSecond}/s not`}\n`,
+  );
 const checks = Object.fromEntries(
   Object.keys(results[0]?.checks ?? {}).map((name) => [name, results.every((r) => r.checks[name] === true)]),
 );
 process.stdout.write(`checks: ${JSON.stringify(checks)}\n`);
-const out = writeResult('ingest', {
-  command: `node bench/ingest.ts --duration ${duration} --connections ${connections} --rate ${rate} --runs ${values.runs}`,
+// A capacity search alone keeps its own record, beside the rated run's.
+const out = writeResult(wanted.size === 1 && capacity ? 'ingest-capacity' : 'ingest', {
+  command: `node bench/ingest.ts --duration ${duration} --connections ${connections} --rate ${rate} --runs ${values.runs}${wanted.has('capacity') ? ` --resolution ${values.resolution}` : ''}`,
   // The server inherits this environment: where its workers ran (`auto`: a thread on two CPUs or more).
   embeddedWorkers: process.env.LEADLOOP_EMBEDDED_WORKERS ?? 'auto',
   duration,
   connections,
   runs: results.map((r) => r.json),
+  ...(capacity ? { capacity } : {}),
   checks,
   targets: { acceptedPerSecond: 3000, p99MsAtRate: 25, rate: 3000, peakRssMiB: 250 },
 });
