@@ -51,7 +51,13 @@ describe('crash safety (SIGKILL mid-flight, SQLite)', () => {
       }
     };
 
-    // Keep 32 requests in flight; kill the server once 1,500 are acknowledged (workers are mid-batch).
+    // Keep 32 requests in flight; kill the server once 1,500 are acknowledged and some accepted
+    // events still wait for the pipeline (seen from a read-only connection), so the kill lands
+    // mid-batch with a backlog: a pipeline that keeps up with this load would otherwise leave none.
+    const file = join(dataDir, 'leadloop.db');
+    const watcher = new DatabaseSync(file, { readOnly: true });
+    const queued = watcher.prepare("select exists(select 1 from events where status = 'accepted') as any");
+    const backlog = () => Number((queued.get() as { any: number }).any) === 1;
     await new Promise<void>((resolve) => {
       let inFlight = 0;
       const pump = () => {
@@ -59,7 +65,7 @@ describe('crash safety (SIGKILL mid-flight, SQLite)', () => {
           inFlight++;
           void sendOne(sent++).finally(() => {
             inFlight--;
-            if (!killed && acknowledged.size >= 1500) {
+            if (!killed && acknowledged.size >= 1500 && backlog()) {
               killed = true;
               server.child.kill('SIGKILL');
             }
@@ -70,9 +76,12 @@ describe('crash safety (SIGKILL mid-flight, SQLite)', () => {
       };
       pump();
     });
+    watcher.close();
+    const killedWithBacklog = killed;
+    if (!killed) server.child.kill('SIGKILL');
     await exited(server.child);
+    assert.ok(killedWithBacklog, 'the server was killed with a backlog before 5,000 requests were sent');
 
-    const file = join(dataDir, 'leadloop.db');
     const countProcessed = () => {
       const db = new DatabaseSync(file, { readOnly: true });
       try {

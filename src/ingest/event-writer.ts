@@ -149,11 +149,13 @@ const keyOf = (s: { workspaceId: string; source: string; idempotencyKey?: string
  * Stores a group commit's records in one synced transaction: their idempotency keys, their events
  * and their pipeline jobs. Returns one outcome per record, in order. Runs on whichever thread holds
  * the connection that writes them (the worker thread's, when the embedded server has one).
+ * `unsynced`: the caller makes the commit durable itself (`Store.syncLog`) before it answers anyone.
  */
 export async function storeSubmissions(
   deps: { store: Store; queue: Queue },
   now: number,
   records: SubmissionRecord[],
+  options?: { unsynced?: boolean },
 ): Promise<StoredOutcome[]> {
   const outcomes: StoredOutcome[] = records.map(() => ({ kind: 'accepted' }));
   // One transaction carries the batch's requests, each already authenticated for its workspace;
@@ -221,7 +223,7 @@ export async function storeSubmissions(
           payload: { eventId: r.eventId },
         })),
       );
-    }),
+    }, options),
   );
   return outcomes;
 }

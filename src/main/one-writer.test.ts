@@ -95,6 +95,56 @@ describe('one writer: group commits stored on another thread’s connection', ()
     }
   });
 
+  it('with the log synced by the server, answers only once its sync of the thread’s commit ends', async () => {
+    const channel = new MessageChannel();
+    const syncs: { resolve(): void; reject(error: Error): void }[] = [];
+    const sender = createStoreSender(channel.port1, {
+      syncLog: () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject })),
+    });
+    const committed: string[] = [];
+    const receiver = createStoreReceiver({
+      port: channel.port2,
+      store: async (_now, records) => {
+        committed.push(...records.map((r) => r.eventId));
+        return records.map((): StoredOutcome => ({ kind: 'accepted' }));
+      },
+      handOver: () => {},
+      stored: () => {},
+      onError: () => {},
+    });
+    try {
+      let answered = false;
+      const request = sender.storeElsewhere(1, [record('evt_a')], []);
+      void request?.then(() => {
+        answered = true;
+      });
+      await receiver.flush();
+      // The thread has committed and replied; the server's sync has started and not ended.
+      for (let i = 0; i < 50 && syncs.length === 0; i++) await new Promise((r) => setTimeout(r, 2));
+      assert.deepEqual(committed, ['evt_a']);
+      assert.equal(syncs.length, 1);
+      assert.equal(sender.waiting(), 0, 'the thread has answered');
+      await new Promise((r) => setTimeout(r, 10));
+      assert.equal(answered, false, 'nobody is answered before the log is on the disk');
+      syncs[0]?.resolve();
+      assert.deepEqual(await request, [{ kind: 'accepted' }]);
+
+      // A failed sync: the commit stays, and its callers are told to retry.
+      const second = sender.storeElsewhere(1, [record('evt_b')], []);
+      await receiver.flush();
+      for (let i = 0; i < 50 && syncs.length === 1; i++) await new Promise((r) => setTimeout(r, 2));
+      syncs[1]?.reject(new Error('EIO'));
+      await assert.rejects(second as Promise<unknown>, (error: { code?: string; retryable?: boolean }) => {
+        assert.equal(error.code, 'unavailable');
+        assert.equal(error.retryable, true);
+        return true;
+      });
+    } finally {
+      channel.port1.close();
+      channel.port2.close();
+    }
+  });
+
   it('answers every request of a failed transaction with a retryable error', async () => {
     const side = pair(async () => {
       throw new Error('disk full');

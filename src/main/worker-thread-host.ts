@@ -109,6 +109,8 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
 
   function spawn(runtime: Runtime): Promise<void> {
     started++;
+    // The thread's commits of accepted submissions are made durable here, off the thread.
+    const syncLog = options.oneWriter ? runtime.store.syncLog : undefined;
     const workerId = `${process.pid}.t${started}`;
     const channel = new MessageChannel();
     const data: WorkerThreadData = {
@@ -119,6 +121,7 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
       turns,
       arriving: arrivingMemory,
       stores: channel.port2,
+      storesUnsynced: syncLog !== undefined,
     };
     const thread = new Worker(THREAD_ENTRY, {
       workerData: data,
@@ -126,10 +129,10 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
       name: `leadloop-worker-${started}`,
     });
     worker = thread;
-    const threadSender = createStoreSender(
-      channel.port1,
-      options.slowWriterAfterMs === undefined ? {} : { slowAfterMs: options.slowWriterAfterMs },
-    );
+    const threadSender = createStoreSender(channel.port1, {
+      ...(options.slowWriterAfterMs === undefined ? {} : { slowAfterMs: options.slowWriterAfterMs }),
+      syncLog,
+    });
     sender = threadSender;
     const bornAt = Date.now();
     return new Promise<void>((resolve, reject) => {

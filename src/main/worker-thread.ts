@@ -35,6 +35,11 @@ export interface WorkerThreadData {
   arriving: SharedArrayBuffer;
   /** Where the server sends group commits for this thread's connection to make (one-writer.ts). */
   stores: MessagePort;
+  /**
+   * The server makes the group commits durable itself before it answers (StoreSenderOptions.syncLog),
+   * so this thread commits them without waiting for the disk.
+   */
+  storesUnsynced: boolean;
 }
 
 /** Server → thread. */
@@ -112,7 +117,7 @@ if (port) {
   // once this thread says it is ready.
   const stores = createStoreReceiver({
     port: data.stores,
-    store: (now, records) => storeSubmissions(runtime, now, records),
+    store: (now, records) => storeSubmissions(runtime, now, records, { unsynced: data.storesUnsynced }),
     handOver: (eventId, lead) => normalisedLeads.put(eventId, lead),
     stored: () => runtime.queue.notify(),
     onError: (error) => runtime.logger.warn({ err: error }, 'could not store accepted submissions'),

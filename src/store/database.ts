@@ -14,6 +14,7 @@ import { DIRECTORY_FUNCTIONS } from './migrations/organisation-scope-check.ts';
 import { createPostgresDialect } from './postgres/postgres-dialect.ts';
 import { deriveScopeKey, type ScopeKey } from './postgres/scope-signature.ts';
 import type { Database } from './schema.ts';
+import { createLogSync, type LogSync } from './sqlite/log-sync.ts';
 import { createNodeSqlite } from './sqlite/node-sqlite-dialect.ts';
 import type { WriteTurns } from './write-turns.ts';
 
@@ -90,6 +91,14 @@ export interface Store {
    * A worker subtracts it to size its sets by the time they hold the lock, not the time they waited.
    */
   lockWaitMs?(): number;
+  /**
+   * SQLite with a file: makes every commit made so far durable, on libuv's thread pool instead of
+   * the committing thread (store/sqlite/log-sync.ts). A caller that commits with `unsynced` and
+   * answers only after this resolves has the durability of a synced commit without stopping its
+   * thread for the disk. Absent on PostgreSQL (its commits wait without blocking the thread) and
+   * for an in-memory database.
+   */
+  syncLog?(): Promise<void>;
   /** Quick liveness probe for /readyz. */
   ping(): Promise<void>;
   destroy(): Promise<void>;
@@ -112,6 +121,7 @@ export function createStore(options: StoreOptions): Store {
   let location: string;
   let direct: DirectRunner | null = null;
   let scopeKey: ScopeKey | undefined;
+  let syncLog: LogSync | undefined;
   if (options.databaseUrl) {
     dialect = 'postgres';
     let url = options.databaseUrl;
@@ -131,6 +141,7 @@ export function createStore(options: StoreOptions): Store {
     db = new Kysely<Database>({ dialect: sqlite.dialect });
     direct = sqlite.run;
     location = file;
+    if (file !== ':memory:') syncLog = createLogSync(`${file}-wal`);
   }
 
   /** PostgreSQL: one transaction whose commit returns before its log is flushed. */
@@ -228,10 +239,14 @@ export function createStore(options: StoreOptions): Store {
       return rows[0]?.scope?.join(',') === probe;
     },
     lockWaitMs: () => options.writeTurns?.waitedMs() ?? 0,
+    ...(syncLog ? { syncLog: () => (syncLog as LogSync)() } : {}),
     async ping() {
       await sql`select 1`.execute(db);
     },
-    destroy: () => db.destroy(),
+    async destroy() {
+      await syncLog?.close();
+      await db.destroy();
+    },
   };
 }
 
