@@ -37,6 +37,8 @@ export interface WorkerThreadHost {
   released(): number;
   /** Group commits the running thread was sent and has not answered (one writer). */
   storesWaiting(): number;
+  /** Group commits that threads died without answering: their requests were told to retry. */
+  storesAbandoned(): number;
 }
 
 export interface WorkerThreadHostOptions {
@@ -75,6 +77,7 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
   let stopping = false;
   let started = 0;
   let releasedTotal = 0;
+  let abandonedTotal = 0;
   let restartDelay = options.restartDelayMs ?? 100;
   let restartTimer: NodeJS.Timeout | null = null;
   /** One writer: the thread's connection stores the server's group commits (one-writer.ts). */
@@ -154,6 +157,7 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
           ready = false;
           sender = null;
         }
+        abandonedTotal += threadSender.waiting();
         threadSender.rejectAll('the worker thread stopped before answering; retry');
         channel.port1.close();
         if (stopping) return;
@@ -219,5 +223,6 @@ export function createWorkerThreadHost(options: WorkerThreadHostOptions): Worker
     starts: () => started,
     released: () => releasedTotal,
     storesWaiting: () => sender?.waiting() ?? 0,
+    storesAbandoned: () => abandonedTotal,
   };
 }
