@@ -37,8 +37,9 @@ export interface StoreSenderOptions {
    * The thread commits without waiting for the disk, and this makes its commits durable
    * (Store.syncLog: an fdatasync of the log on this thread's pool) before the requests are
    * answered. The thread goes on with its pipeline sets instead of stopping inside COMMIT for the
-   * disk, a fifth of its time under load (docs/decisions/2026-12-07-sustained-capacity.md), and
-   * this thread's loop is free to answer as soon as the disk has the commit.
+   * disk (it was in disk waits about an eighth of the time under load), and this thread's loop is
+   * free to answer as soon as the disk has the commit
+   * (docs/decisions/2026-12-07-sustained-capacity.md).
    */
   syncLog?: (() => Promise<void>) | undefined;
 }
