@@ -41,9 +41,9 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
 
 /** Prints rows as an aligned text table. */
 export function printTable(rows: Record<string, string | number>[]): void {
-  const first = rows[0];
-  if (!first) return;
-  const headers = Object.keys(first);
+  if (rows.length === 0) return;
+  // Every column any row has, in the order they first appear (a capacity probe adds `held`).
+  const headers = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const cell = (v: string | number | undefined) =>
     typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? '');
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => cell(r[h]).length)));

@@ -239,7 +239,7 @@ export function createStore(options: StoreOptions): Store {
       return rows[0]?.scope?.join(',') === probe;
     },
     lockWaitMs: () => options.writeTurns?.waitedMs() ?? 0,
-    ...(syncLog ? { syncLog: () => (syncLog as LogSync)() } : {}),
+    ...(syncLog ? { syncLog } : {}),
     async ping() {
       await sql`select 1`.execute(db);
     },

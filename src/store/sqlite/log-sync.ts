@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /**
  * Makes SQLite's write-ahead log durable on libuv's thread pool instead of inside COMMIT
@@ -19,7 +19,7 @@ export interface LogSync {
 }
 
 export function createLogSync(walFile: string): LogSync {
-  let handle: Promise<Awaited<ReturnType<typeof open>>> | null = null;
+  let handle: Promise<FileHandle> | null = null;
   const once = async (): Promise<void> => {
     handle ??= open(walFile, 'r');
     // A failed open is not kept: the next commit tries again.
@@ -36,7 +36,7 @@ export function createLogSync(walFile: string): LogSync {
     await sync().catch(() => undefined);
     const opened = handle;
     handle = null;
-    if (opened) await (await opened.catch(() => null))?.close();
+    await (await opened?.catch(() => null))?.close();
   };
   return sync;
 }
