@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { inWorkspace } from '../src/core/index.ts';
-import type { Db } from '../src/store/index.ts';
+import { type Db, takeEventTurn, withSavepoint } from '../src/store/index.ts';
 import { createTestRuntime, type TestRuntime } from './support/runtime.ts';
 
 /**
@@ -105,5 +106,33 @@ describe('domain event positions (postgres)', {
     );
     const verified = await inWorkspace(workspaceId, () => runtime.audit.verify({ workspaceId }));
     assert.deepEqual(verified.problems, []);
+  });
+
+  it('takes the turn again after a rollback to a savepoint gave it back', async () => {
+    // Whether this transaction's backend holds an advisory lock (the turn is the only one here).
+    const holds = async (trx: Db) => {
+      const { rows } = await sql<{ n: string }>`
+        select count(*) as n from pg_locks
+         where locktype = 'advisory' and granted and pid = pg_backend_pid()`.execute(trx);
+      return Number(rows[0]?.n) > 0;
+    };
+    await inWorkspace(workspaceId, () =>
+      runtime.store.transaction(async (trx) => {
+        await assert.rejects(
+          withSavepoint(trx, async () => {
+            await takeEventTurn(trx, workspaceId);
+            assert.equal(await holds(trx), true);
+            throw new Error('undone');
+          }),
+          /undone/,
+        );
+        assert.equal(await holds(trx), false, 'the rollback gave the turn back');
+        // Remembered as held, it would be skipped here and the appends would run without it.
+        await takeEventTurn(trx, workspaceId);
+        assert.equal(await holds(trx), true);
+        await takeEventTurn(trx, workspaceId);
+        assert.equal(await holds(trx), true);
+      }),
+    );
   });
 });

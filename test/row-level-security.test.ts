@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { asScheduler, inWorkspace, withDataScope } from '../src/core/index.ts';
 import type { HttpApp } from '../src/http/index.ts';
 import { DIRECTORY_TABLES, OWNER_TABLES, type Store, TENANT_TABLES } from '../src/store/index.ts';
+import { createPostgresDialect } from '../src/store/postgres/postgres-dialect.ts';
 import { deriveScopeKey, SCHEDULER_SUBJECT, scopeProof } from '../src/store/postgres/scope-signature.ts';
 import { call } from './support/http.ts';
 import {
@@ -296,5 +297,64 @@ describe('row-level security (postgres)', { skip: enabled ? false : 'TEST_DATABA
       assert.deepEqual([...(await inWorkspace(ws.B.id, () => countsIn(trx, 'leads'))).keys()], [ws.B.id]);
       assert.equal((await countsIn(trx, 'leads')).size, 0);
     });
+  });
+
+  it('outside a transaction, makes the session’s scope each statement’s own: none, another workspace’s, and a transaction’s own', async () => {
+    // The one connection keeps A's scope in its session after an A read; every later caller must
+    // still see only its own scope, with or without a transaction.
+    const only = async (scope: string | null, read: () => Promise<Map<string, number>>) =>
+      assert.deepEqual([...(await (scope ? inWorkspace(scope, read) : read())).keys()], scope ? [scope] : []);
+    await only(ws.A.id, () => countsIn(app.db, 'leads'));
+    await only(ws.A.id, () => countsIn(app.db, 'consent_events'));
+    await only(null, () => countsIn(app.db, 'leads'));
+    await only(ws.A.id, () => countsIn(app.db, 'leads'));
+    await only(ws.B.id, () => countsIn(app.db, 'leads'));
+    await only(null, () => app.transaction((trx) => countsIn(trx, 'leads')));
+    await only(ws.A.id, () => countsIn(app.db, 'leads'));
+    await only(null, () => app.transaction((trx) => countsIn(trx, 'leads')));
+    await only(ws.A.id, () => countsIn(app.db, 'leads'));
+    await only(ws.B.id, () => app.transaction((trx) => countsIn(trx, 'leads')));
+    // The transaction's settings were local: the session still holds A's scope, and says so.
+    await only(ws.A.id, () => countsIn(app.db, 'leads'));
+    await asScheduler(async () => {
+      const { rows } = await sql<{ n: string }>`select count(*) as n from leads`.execute(app.db);
+      assert.equal(Number(rows[0]?.n), 0, 'the scheduler sees no lead data');
+    });
+    await only(null, () => countsIn(app.db, 'leads'));
+  });
+
+  it('signs a session’s scope again before its proof nears expiry', async () => {
+    let now = Date.now();
+    const url = new URL(appRoleUrl());
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const { dialect } = createPostgresDialect(url.toString(), {
+      max: 1,
+      scopeKey: deriveScopeKey(TEST_MASTER_KEY_BYTES),
+      now: () => now,
+    });
+    const db = new Kysely<Record<string, never>>({ dialect });
+    const proof = () =>
+      inWorkspace(ws.A.id, async () => {
+        const { rows } = await sql<{
+          proof: string;
+        }>`select current_setting('app.scope_proof', true) as proof`.execute(db);
+        return rows[0]?.proof ?? '';
+      });
+    try {
+      const first = await proof();
+      assert.match(first, /\./);
+      now += 60_000;
+      assert.equal(await proof(), first, 'a fresh proof is kept: no statement to set it again');
+      // Proofs live 300 s; with less than a minute left, the next statement signs a new one.
+      now += 190_000;
+      const second = await proof();
+      assert.notEqual(second, first);
+      assert.deepEqual(
+        [...(await inWorkspace(ws.A.id, () => countsIn(db as never, 'leads'))).keys()],
+        [ws.A.id],
+      );
+    } finally {
+      await db.destroy();
+    }
   });
 });

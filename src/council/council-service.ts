@@ -267,6 +267,13 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
           decisionClass: decision.decisionClass,
           confidence: decision.confidence,
         });
+      // Read before the appends: they take the workspace's turn, which its other writers wait for
+      // until this transaction ends (store/event-turn.ts).
+      const id = inserted
+        ? decision.id
+        : context.jobId && (await decisionIdOfJob(trx, tenant, context.jobId));
+      const stored = id ? await findDecision(trx, tenant, id) : null;
+      if (!stored) throw new LeadloopError('internal', `decision ${decision.id} was not stored`);
       if (inserted) {
         const record = decisionAuditRecord(decision);
         await audit.append(trx, tenant.workspaceId, {
@@ -288,11 +295,6 @@ export function createCouncilService(options: CouncilServiceOptions): CouncilSer
           offline: context.offline === true,
           byModel: tokensByModel(decision.runs),
         });
-      const id = inserted
-        ? decision.id
-        : context.jobId && (await decisionIdOfJob(trx, tenant, context.jobId));
-      const stored = id ? await findDecision(trx, tenant, id) : null;
-      if (!stored) throw new LeadloopError('internal', `decision ${decision.id} was not stored`);
       return stored;
     });
   }

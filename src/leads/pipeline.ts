@@ -195,11 +195,32 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
       };
       items.push(item);
     }
-    for (const wave of wavesOf(items)) await runWave(db, workspaceId, now, wave);
+    const records: AuditRecord[] = [];
+    const emitted: NewDomainEvent[] = [];
+    const waves = wavesOf(items);
+    for (const wave of waves) await runWave(db, workspaceId, now, wave, records, emitted);
+    // One append per workspace and set: the chain head is read and moved once for all entries.
+    // The appends take the workspace's turn (store/event-turn.ts), which its other writers wait
+    // for until this transaction ends, so they come after every wave's writes that do not need
+    // it; the reactions (workflow starts, which append too) follow them, as the trail reads.
+    await audit.appendMany(db, workspaceId, records);
+    await events.append(db, workspaceId, emitted);
+    for (const wave of waves) {
+      const contexts = wave.map((item) => item.ctx);
+      for (const stage of stages) await stage.afterWrite?.(contexts);
+    }
     return items.length;
   }
 
-  async function runWave(db: Db, workspaceId: string, now: number, wave: Item[]): Promise<void> {
+  /** Runs the stages over one wave and writes its leads; its audit records and events are collected. */
+  async function runWave(
+    db: Db,
+    workspaceId: string,
+    now: number,
+    wave: Item[],
+    records: AuditRecord[],
+    emitted: NewDomainEvent[],
+  ): Promise<void> {
     const contexts = wave.map((item) => item.ctx);
     // Lead ids are known before the stages run, so events and audit entries can name them.
     const draftIds = wave.map(() => ids.next('lead'));
@@ -209,8 +230,6 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
         if (ctx.lead && ctx.lead.id === '') ctx.lead.id = draftIds[i] as string;
       });
     }
-    const records: AuditRecord[] = [];
-    const emitted: NewDomainEvent[] = [];
     const segments = (lead: Lead) => options.segmentsOf?.(lead) ?? {};
     for (const { ctx, emitted: own, audits } of wave) {
       const lead = ctx.lead;
@@ -251,9 +270,6 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
       for (const record of audits) records.push({ ...record, actor: WORKER });
     }
     await persistLeads(db, workspaceId, now, contexts);
-    // One append per workspace and wave: the chain head is read and moved once for all entries.
-    await audit.appendMany(db, workspaceId, records);
-    await events.append(db, workspaceId, emitted);
     await markEventsProcessed(
       db,
       workspaceId,
@@ -264,7 +280,6 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
         attempts: job.attempt,
       })),
     );
-    for (const stage of stages) await stage.afterWrite?.(contexts);
   }
 
   return {

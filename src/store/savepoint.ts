@@ -1,5 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import { executeCompiled } from './direct-runner.ts';
+import { forgetEventTurns } from './event-turn.ts';
 import { dbOf, type UnitOfWork } from './unit-of-work.ts';
 
 /*
@@ -26,6 +27,7 @@ export async function withSavepoint<T>(unit: UnitOfWork, fn: () => Promise<T>): 
     await executeCompiled(db, RELEASE);
     return result;
   } catch (error) {
+    forgetEventTurns(db);
     await executeCompiled(db, ROLLBACK);
     await executeCompiled(db, RELEASE);
     throw error;

@@ -14,7 +14,7 @@ const pgDriver = lazyModule<typeof pg>('pg');
  */
 export function createPostgresDialect(
   connectionString: string,
-  options: { max?: number; scopeKey?: ScopeKey | undefined } = {},
+  options: { max?: number; scopeKey?: ScopeKey | undefined; now?: () => number } = {},
 ): {
   dialect: ScopedPostgresDialect;
   pool: pg.Pool;
@@ -33,5 +33,6 @@ export function createPostgresDialect(
   // as unusable and replaced. Found by killing the database sessions under load (scale-out test).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return { dialect: new ScopedPostgresDialect({ pool }, { key: options.scopeKey }), pool };
+  const scope = { key: options.scopeKey, ...(options.now ? { now: options.now } : {}) };
+  return { dialect: new ScopedPostgresDialect({ pool }, scope), pool };
 }

@@ -54,8 +54,13 @@ function message(keyId: string, pid: number, expiresAt: number, subject: string)
   return `${keyId}|${pid}|${expiresAt}|${subject}`;
 }
 
+/** When a proof made at `nowMs` expires, in epoch milliseconds (whole seconds). */
+export function scopeProofExpiry(nowMs: number): number {
+  return (Math.floor(nowMs / 1000) + SCOPE_PROOF_TTL_SECONDS) * 1000;
+}
+
 /** The value of `app.scope_proof`: key id, pid, expiry (epoch seconds) and MAC, dot-separated. */
 export function scopeProof(key: ScopeKey, subject: string, pid: number, nowMs: number): string {
-  const expiresAt = Math.floor(nowMs / 1000) + SCOPE_PROOF_TTL_SECONDS;
+  const expiresAt = scopeProofExpiry(nowMs) / 1000;
   return `${key.id}.${pid}.${expiresAt}.${key.sign(subject, pid, expiresAt)}`;
 }

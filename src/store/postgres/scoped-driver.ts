@@ -11,20 +11,29 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import { currentDataScope, type DataScope, invariant, unreachable } from '../../core/index.ts';
-import { SCHEDULER_SUBJECT, type ScopeKey, scopeProof } from './scope-signature.ts';
+import { SCHEDULER_SUBJECT, type ScopeKey, scopeProof, scopeProofExpiry } from './scope-signature.ts';
 import { SearchPathIntrospector } from './search-path-introspector.ts';
 
 /*
- * Row-level security reads three transaction-local settings: the scope and its proof (an HMAC
- * bound to this backend, see `scope-signature.ts`), so a session that sets the scope without the
- * key sees nothing. Setting them with `is_local = true` means they vanish at commit or rollback,
- * so a pooled connection can never carry one request's workspace into the next.
+ * Row-level security reads three settings: the scope and its proof (an HMAC bound to this backend,
+ * see `scope-signature.ts`), so a session that sets the scope without the key sees nothing.
+ *
+ * Inside a transaction they are set transaction-local (`is_local = true`): they vanish at commit or
+ * rollback. A statement outside a transaction runs under settings of the session instead, set
+ * (`is_local = false`) only when the backend's differ from the statement's scope, so a run of reads
+ * in one workspace costs one round trip each instead of three (BEGIN with the settings, the read,
+ * COMMIT). The driver knows what each backend holds (`SessionScope`), and every statement it sends
+ * outside a transaction first makes the session's scope its own, the empty one included: a pooled
+ * connection never lends one caller's workspace to the next. A transaction starts from the
+ * session's settings, so it sets its own whenever they differ, the empty scope included.
  */
-const SET_SCOPE = (workspaces: string, scheduler: string, proof: string) =>
-  `select set_config('app.workspace_id', ${workspaces}, true), set_config('app.scheduler', ${scheduler}, true), set_config('app.scope_proof', ${proof}, true)`;
+const SET_SCOPE = (workspaces: string, scheduler: string, proof: string, local: boolean) =>
+  `select set_config('app.workspace_id', ${workspaces}, ${local}), set_config('app.scheduler', ${scheduler}, ${local}), set_config('app.scope_proof', ${proof}, ${local})`;
+/** No scope: the empty settings (an empty proof verifies nothing). */
+const CLEAR_SCOPE = (local: boolean) => SET_SCOPE("''", "''", "''", local);
+/** A session's signed scope is used again only while its proof has at least this long to live. */
+const SESSION_PROOF_MARGIN_MS = 60_000;
 const BACKEND_PID = CompiledQuery.raw('select pg_backend_pid() as pid');
-const COMMIT = CompiledQuery.raw('commit');
-const ROLLBACK = CompiledQuery.raw('rollback');
 
 /** The settings for a scope, as one comparable key; `''` is "no scope" (sees no tenant rows). */
 function scopeKey(scope: DataScope | undefined): string {
@@ -32,11 +41,37 @@ function scopeKey(scope: DataScope | undefined): string {
   return scope.kind === 'scheduler' ? '\u0000scheduler' : scope.workspaceIds.join(',');
 }
 
+/**
+ * The scope a backend's session settings hold, for statements outside a transaction: its key and
+ * when its proof expires. `undefined` key: unknown (a statement that set it failed), set again.
+ */
+interface SessionScope {
+  key: string | undefined;
+  expiresAt: number;
+}
+
 /** Signs scopes for one backend; the pid is asked once per pooled connection, not per transaction. */
 interface ScopeSigning {
   key: ScopeKey | undefined;
   now: () => number;
   pids: WeakMap<DatabaseConnection, number>;
+  /** Per pooled connection; none yet: a new backend, which holds no scope. */
+  sessions: WeakMap<DatabaseConnection, SessionScope>;
+}
+
+/** The session scope of `connection` (a new backend's is the empty one). */
+function sessionOf(signing: ScopeSigning, connection: DatabaseConnection): SessionScope {
+  let session = signing.sessions.get(connection);
+  if (!session) {
+    session = { key: '', expiresAt: Number.POSITIVE_INFINITY };
+    signing.sessions.set(connection, session);
+  }
+  return session;
+}
+
+/** Whether the session already holds `key`, with a proof that outlives the margin. */
+function holds(signing: ScopeSigning, session: SessionScope, key: string): boolean {
+  return session.key === key && session.expiresAt - signing.now() >= SESSION_PROOF_MARGIN_MS;
 }
 
 /** A string literal; the values are ids and signatures, and a backslash would need E'' quoting. */
@@ -53,7 +88,9 @@ async function scopeStatement(
   signing: ScopeSigning,
   connection: DatabaseConnection,
   key: string,
+  local = true,
 ): Promise<string> {
+  if (key === '') return CLEAR_SCOPE(local);
   invariant(
     signing.key,
     'a data scope on PostgreSQL is signed with the master key: pass `masterKey` to createStore',
@@ -66,7 +103,23 @@ async function scopeStatement(
   }
   const scheduler = key === '\u0000scheduler';
   const proof = scopeProof(signing.key, scheduler ? SCHEDULER_SUBJECT : key, pid, signing.now());
-  return SET_SCOPE(literal(scheduler ? '' : key), scheduler ? "'on'" : "''", literal(proof));
+  return SET_SCOPE(literal(scheduler ? '' : key), scheduler ? "'on'" : "''", literal(proof), local);
+}
+
+/** Makes the session settings of `connection` hold `key` (outside a transaction). */
+async function setSessionScope(
+  signing: ScopeSigning,
+  connection: DatabaseConnection,
+  session: SessionScope,
+  key: string,
+): Promise<void> {
+  const expiresAt = key === '' ? Number.POSITIVE_INFINITY : scopeProofExpiry(signing.now());
+  const statement = await scopeStatement(signing, connection, key, false);
+  // Until it is known to have run, the backend may hold either scope.
+  session.key = undefined;
+  await connection.executeQuery(CompiledQuery.raw(statement));
+  session.key = key;
+  session.expiresAt = expiresAt;
 }
 
 /** The statement that opens a transaction with these settings (as Kysely's PostgreSQL driver words it). */
@@ -88,12 +141,13 @@ const SET_LOCAL = /^\s*set\s+local\s/i;
  * A connection that applies the caller's data scope (from AsyncLocalStorage) before each query.
  * Inside a transaction it sets the scope when it differs from the one already applied, so a batch
  * transaction can run jobs of several workspaces, each under its own. Outside a transaction a
- * scoped query is wrapped in its own short transaction, since a local setting needs one.
+ * query runs under the session's settings, made the query's scope first when they are not.
  *
  * Round trips: BEGIN is held back until the transaction's first statement and sent with the
- * scope's settings (and a leading `set local`) as one simple query; a scoped read outside a
- * transaction costs three round trips instead of four, and a transaction one fewer. A
- * transaction that runs no statement sends nothing at all.
+ * scope's settings (and a leading `set local`) as one simple query, or alone when the session
+ * already holds the scope; a read outside a transaction costs one round trip when the backend's
+ * previous statement had its scope, two when not. A transaction that runs no statement sends
+ * nothing at all.
  */
 class ScopedConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
@@ -113,7 +167,9 @@ class ScopedConnection implements DatabaseConnection {
   async begin(key: string, setLocal?: string): Promise<void> {
     const statements = [this.pendingBegin as string];
     this.pendingBegin = null;
-    if (key !== '') statements.push(await scopeStatement(this.#signing, this.inner, key));
+    // The transaction starts from the session's settings: kept when they are its scope.
+    if (!holds(this.#signing, sessionOf(this.#signing, this.inner), key))
+      statements.push(await scopeStatement(this.#signing, this.inner, key));
     if (setLocal) statements.push(setLocal);
     await this.inner.executeQuery(CompiledQuery.raw(statements.join('; ')));
     this.applied = key;
@@ -142,18 +198,9 @@ class ScopedConnection implements DatabaseConnection {
         if (/^\s*rollback\s+to/i.test(query.sql)) this.applied = undefined;
       }
     }
-    if (key === '') return this.inner.executeQuery<R>(query);
-    await this.inner.executeQuery(
-      CompiledQuery.raw(`begin; ${await scopeStatement(this.#signing, this.inner, key)}`),
-    );
-    try {
-      const result = await this.inner.executeQuery<R>(query);
-      await this.inner.executeQuery(COMMIT);
-      return result;
-    } catch (error) {
-      await this.inner.executeQuery(ROLLBACK).catch(() => {});
-      throw error;
-    }
+    const session = sessionOf(this.#signing, this.inner);
+    if (!holds(this.#signing, session, key)) await setSessionScope(this.#signing, this.inner, session, key);
+    return this.inner.executeQuery<R>(query);
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
@@ -161,6 +208,10 @@ class ScopedConnection implements DatabaseConnection {
     if (key !== '' && !this.inTransaction)
       unreachable('streamed queries with a data scope must run inside a transaction');
     if (this.pendingBegin !== null) await this.begin(key);
+    else if (!this.inTransaction) {
+      const session = sessionOf(this.#signing, this.inner);
+      if (!holds(this.#signing, session, key)) await setSessionScope(this.#signing, this.inner, session, key);
+    }
     yield* this.inner.streamQuery<R>(query, chunkSize);
   }
 }
@@ -234,7 +285,12 @@ export class ScopedPostgresDialect extends PostgresDialect {
   readonly #signing: ScopeSigning;
   constructor(config: PostgresDialectConfig, scope: { key: ScopeKey | undefined; now?: () => number }) {
     super(config);
-    this.#signing = { key: scope.key, now: scope.now ?? Date.now, pids: new WeakMap() };
+    this.#signing = {
+      key: scope.key,
+      now: scope.now ?? Date.now,
+      pids: new WeakMap(),
+      sessions: new WeakMap(),
+    };
   }
 
   override createDriver(): Driver {
