@@ -51,7 +51,10 @@ for (const dialect of DIALECTS) {
         clock: app.runtime.clock,
         consentState: app.runtime.privacy.consentState,
       });
-      const scope = { workspaceId: app.ws.workspaceId };
+      // One scope object per decision, as the council's gateway makes them: what a decision read,
+      // it keeps; the next decision reads again.
+      const decision = () => ({ workspaceId: app.ws.workspaceId });
+      const scope = decision();
 
       const granted = await tools.getLead(scope, { leadId });
       assert.ok(granted);
@@ -62,7 +65,9 @@ for (const dialect of DIALECTS) {
       assert.ok(await tools.getScore(scope, { leadId }), 'a score while profiling is allowed');
 
       await withdraw(leadId, 'email_marketing');
-      const afterEmail = await tools.getLead(scope, { leadId });
+      const sameDecision = await tools.getLead(scope, { leadId });
+      assert.deepEqual(sameDecision?.consentWithdrawn, [], 'one decision reads one snapshot');
+      const afterEmail = await tools.getLead(decision(), { leadId });
       assert.ok(afterEmail);
       assert.ok(!afterEmail.consentPurposes.includes('email_marketing'));
       assert.ok(!afterEmail.consentPurposes.includes('marketing'));
@@ -70,15 +75,16 @@ for (const dialect of DIALECTS) {
       assert.ok(afterEmail.consentPurposes.includes('sales_contact'), 'phone consent still stands');
 
       await withdraw(leadId, 'profiling');
-      const afterProfiling = await tools.getLead(scope, { leadId });
+      const next = decision();
+      const afterProfiling = await tools.getLead(next, { leadId });
       assert.ok(afterProfiling);
       assert.equal(afterProfiling.title, null);
       assert.equal(afterProfiling.industry, null);
       assert.equal(afterProfiling.employees, null);
       assert.deepEqual(afterProfiling.attributes, {});
       assert.equal(afterProfiling.country, 'US', 'where the person is stays: it decides the law');
-      assert.equal(await tools.getScore(scope, { leadId }), null);
-      assert.equal(await tools.getConversation(scope, { leadId }), null);
+      assert.equal(await tools.getScore(next, { leadId }), null);
+      assert.equal(await tools.getConversation(decision(), { leadId }), null);
 
       // Through the runtime's own council: the decision read no score.
       const asked = await call(app.http.app, 'POST', '/v1/council/questions', {

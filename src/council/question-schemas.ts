@@ -155,8 +155,23 @@ const ruleNoteSchema = z.object({ id: text(80), text: text(400) });
 /** A rule note. */
 export type RuleNote = z.infer<typeof ruleNoteSchema>;
 
-/** An agent's structured proposal (the object every agent call must return). */
-export function proposalSchema<T extends QuestionType>(type: T) {
+const proposalSchemas = new Map<QuestionType, ReturnType<typeof buildProposalSchema>>();
+
+/**
+ * An agent's structured proposal (the object every agent call must return). One schema object per
+ * question type: the model client turns each into JSON Schema once (models/client.ts), which took
+ * about 3% of a PostgreSQL drain's CPU when every agent call built and converted its own.
+ */
+export function proposalSchema<T extends QuestionType>(type: T): ReturnType<typeof buildProposalSchema<T>> {
+  let schema = proposalSchemas.get(type);
+  if (!schema) {
+    schema = buildProposalSchema(type);
+    proposalSchemas.set(type, schema);
+  }
+  return schema as ReturnType<typeof buildProposalSchema<T>>;
+}
+
+function buildProposalSchema<T extends QuestionType>(type: T) {
   return z.object({
     answer: ANSWER_SCHEMAS[type],
     confidence: z.number().min(0).max(1),

@@ -225,7 +225,10 @@ export const workflowSummarySchema = z.object({
 /** A workflow summary. */
 export type WorkflowSummary = z.infer<typeof workflowSummarySchema>;
 
-/** The scope every tool call runs in. Only the council's gateway builds one. */
+/**
+ * The scope every tool call runs in. Only the council's gateway builds one, one object per
+ * decision: an implementation may keep what it read for as long as the object lives.
+ */
 export interface ToolScope {
   readonly workspaceId: string;
   readonly signal?: AbortSignal;

@@ -1,6 +1,15 @@
 import { APICallError, type LanguageModelV3 } from '@ai-sdk/provider';
-import { generateText, type LanguageModelUsage, NoObjectGeneratedError, Output, streamText } from 'ai';
+import {
+  generateText,
+  type LanguageModelUsage,
+  NoObjectGeneratedError,
+  Output,
+  type Schema,
+  streamText,
+  zodSchema,
+} from 'ai';
 import type { Registry } from 'prom-client';
+import type { z } from 'zod';
 import { type Clock, invariant, LeadloopError, sleep, systemClock } from '../core/index.ts';
 import type { BudgetReservation, TokenBudget } from './budget.ts';
 import { estimatePromptTokens, schemaNameFor, toJsonObject, toSdkMessages, toSdkTools } from './messages.ts';
@@ -133,6 +142,22 @@ function resolveSpec(model: string | ModelSpec): ModelSpec {
  *   workspaceId, task: 'chat.extract', schema: slotsSchema, prompt: visitorText, skillInput: { text: visitorText },
  * });
  */
+
+/**
+ * The AI SDK's form of a zod schema, one per schema object: it converts the schema to JSON Schema
+ * at its first use and keeps the result, where a zod schema passed as is was converted at every
+ * call (about 3% of a PostgreSQL drain's CPU, the council's agents asking for proposals).
+ */
+const sdkSchemas = new WeakMap<z.ZodType, Schema<unknown>>();
+function sdkSchema<T>(schema: z.ZodType<T>): Schema<T> {
+  let known = sdkSchemas.get(schema) as Schema<T> | undefined;
+  if (!known) {
+    known = zodSchema(schema);
+    sdkSchemas.set(schema, known as Schema<unknown>);
+  }
+  return known;
+}
+
 export function createModelClient(options: ModelClientOptions = {}): ModelClient {
   const spec = resolveSpec(options.model ?? 'offline');
   const clock = options.clock ?? systemClock;
@@ -332,7 +357,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     async generateObject(request) {
       const name = request.schemaName ?? schemaNameFor(request.task);
       const output = Output.object({
-        schema: request.schema,
+        schema: sdkSchema(request.schema),
         ...(name === undefined ? {} : { name }),
         ...(request.schemaDescription === undefined ? {} : { description: request.schemaDescription }),
       });

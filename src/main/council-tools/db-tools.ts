@@ -29,8 +29,8 @@ export interface DbCouncilToolsOptions {
   rules: RulesRepository;
   clock: Clock;
   /**
-   * The privacy ledger's derived consent, read at each call (a withdrawal counts at once). Absent,
-   * the lead's older consent records are read and nothing is withheld.
+   * The privacy ledger's derived consent, read once per decision (a withdrawal counts from the next
+   * decision on). Absent, the lead's older consent records are read and nothing is withheld.
    */
   consentState?: ConsentStateReader;
 }
@@ -117,8 +117,32 @@ function councilSlots(session: StoredSession, values: Record<string, unknown>): 
 export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilTools {
   const { store, chats, rules, clock } = options;
   const db: Db = store.db;
-  const consentOf = (ctx: WorkspaceContext, leadId: string): Promise<ConsentState | null> =>
-    options.consentState ? options.consentState(db, ctx, leadId) : Promise.resolve(null);
+  // The gateway makes one scope object per decision, and its tools ask for the same lead and the
+  // same consent state several times (getLead, getConversation, getScore, by each agent): each is
+  // read once per decision, a snapshot the whole decision shares.
+  const decisionReads = new WeakMap<ToolScope, Map<string, Promise<unknown>>>();
+  function once<T>(scope: ToolScope, key: string, read: () => Promise<T>): Promise<T> {
+    let reads = decisionReads.get(scope);
+    if (!reads) {
+      reads = new Map();
+      decisionReads.set(scope, reads);
+    }
+    const known = reads.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const pending = read();
+    reads.set(key, pending);
+    pending.catch(() => reads.delete(key));
+    return pending;
+  }
+  const reader = options.consentState;
+  const consentOf = (
+    scope: ToolScope,
+    ctx: WorkspaceContext,
+    leadId: string,
+  ): Promise<ConsentState | null> =>
+    reader ? once(scope, `consent:${leadId}`, () => reader(db, ctx, leadId)) : Promise.resolve(null);
+  const leadOf = (scope: ToolScope, ctx: WorkspaceContext, leadId: string) =>
+    once(scope, `lead:${leadId}`, () => findLead(db, ctx, leadId));
 
   // A workspace never changes organisation; the repositories want the full context.
   const organisations = new Map<string, string>();
@@ -162,9 +186,9 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
   const tools: CouncilTools = {
     async getLead(scope, args) {
       const ctx = await contextOf(scope);
-      const lead = await findLead(db, ctx, args.leadId);
+      const lead = await leadOf(scope, ctx, args.leadId);
       if (!lead) return null;
-      const state = await consentOf(ctx, lead.id);
+      const state = await consentOf(scope, ctx, lead.id);
       if (!state) {
         const consents = await leadConsents(db, ctx, lead.id);
         return snapshotOf(
@@ -193,7 +217,7 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
     },
     async getConversation(scope, args): Promise<ConversationSnapshot | null> {
       const ctx = await contextOf(scope);
-      if ((await consentOf(ctx, args.leadId))?.profilingAllowed === false) return null;
+      if ((await consentOf(scope, ctx, args.leadId))?.profilingAllowed === false) return null;
       const session = await latestSession(ctx, args.leadId);
       if (!session) return null;
       const summary = summarizeSession(session.state, clock.now());
@@ -213,8 +237,8 @@ export function createDbCouncilTools(options: DbCouncilToolsOptions): CouncilToo
     },
     async getScore(scope, args): Promise<ScoreSnapshot | null> {
       const ctx = await contextOf(scope);
-      if ((await consentOf(ctx, args.leadId))?.profilingAllowed === false) return null;
-      const lead = await findLead(db, ctx, args.leadId);
+      if ((await consentOf(scope, ctx, args.leadId))?.profilingAllowed === false) return null;
+      const lead = await leadOf(scope, ctx, args.leadId);
       if (!lead) return null;
       const ruleSet = await rules.get(db, ctx);
       const clamp = (n: number) => Math.min(100, Math.max(0, n));
