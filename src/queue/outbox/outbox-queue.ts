@@ -168,8 +168,8 @@ export function createOutboxQueue(options: OutboxQueueOptions, settings: OutboxB
               nextSweep = clock.now() + Math.max(1000, Math.min(visibilityMs / 4, resendAfterMs, 15_000));
             }
             // A worker relays only the pools it runs: a pool nobody runs keeps its jobs in the database.
-            // One read says which pools have anything due (three round trips on PostgreSQL, where a
-            // read per pool cost three each, several times per workflow run).
+            // One read says which pools have anything due (one round trip on PostgreSQL, where a
+            // read per pool cost one or two each, several times per workflow run).
             const due = pools.length > 1 ? await relay.duePools(pools) : null;
             for (const pool of pools) {
               // One pool's broker failure must not starve the pools after it in the pass: before,

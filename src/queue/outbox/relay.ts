@@ -168,7 +168,7 @@ export function createRelay(options: RelayOptions): Relay {
       // enqueued mid-pass waits for the next one. A job committed after this read wakes the relay
       // again (notify), as one committed after the transaction's read did.
       // After a pass that filled its room the pool has a backlog, and the read would only say so
-      // (three round trips on PostgreSQL: begin with the scope, the read, commit): skipped.
+      // (a round trip on PostgreSQL, two when the connection's session held another scope): skipped.
       if (
         relayOptions?.due !== true &&
         !backlogged.has(pool) &&
