@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Db } from './database.ts';
+import { type Prepared, prepared } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 /** The tables with a `workspace_id` column. */
@@ -37,8 +38,15 @@ export function workspaceRow(
   match: Record<string, string | number | undefined>,
   columns?: readonly string[],
 ): Promise<unknown> {
-  const from = untyped(db).selectFrom(table);
-  return matching(columns ? from.select(columns) : from.selectAll(), workspaceId, match).executeTakeFirst();
+  const keys = Object.keys(match);
+  const query = shaped(
+    `row\u0000${table}\u0000${columns?.join(',') ?? '*'}\u0000${keys.join(',')}`,
+    (d, v) => {
+      const from = untyped(d).selectFrom(table);
+      return matching(columns ? from.select(columns) : from.selectAll(), v, keys);
+    },
+  );
+  return query.execute(db, valuesOf(workspaceId, match)).then((result) => result.rows[0]);
 }
 
 /**
@@ -52,9 +60,15 @@ export function workspaceRows<T extends WorkspaceTable>(
   match: Match<T>,
   orderBy: readonly (keyof Row<T> & string)[],
 ): Promise<Row<T>[]> {
-  let query = matching(untyped(db).selectFrom(table).selectAll(), workspaceId, match);
-  for (const column of orderBy) query = query.orderBy(column);
-  return query.execute() as Promise<Row<T>[]>;
+  const keys = Object.keys(match);
+  const query = shaped(`rows\u0000${table}\u0000${keys.join(',')}\u0000${orderBy.join(',')}`, (d, v) => {
+    let built = matching(untyped(d).selectFrom(table).selectAll(), v, keys);
+    for (const column of orderBy) built = built.orderBy(column);
+    return built;
+  });
+  return query
+    .execute(db, valuesOf(workspaceId, match as Record<string, unknown>))
+    .then((result) => result.rows as Row<T>[]);
 }
 
 /**
@@ -69,7 +83,7 @@ export function workspacePage<T extends WorkspaceTable>(
   page: { newest: keyof Row<T> & string; limit: number },
 ): Promise<Row<T>[]> {
   const given = Object.fromEntries(Object.entries(match).filter(([, value]) => value !== undefined));
-  return matching(untyped(db).selectFrom(table).selectAll(), workspaceId, given)
+  return matchingValues(untyped(db).selectFrom(table).selectAll(), workspaceId, given)
     .orderBy(page.newest, 'desc')
     .orderBy('id', 'desc')
     .limit(page.limit)
@@ -84,8 +98,45 @@ type UntypedQuery = SelectQueryBuilder<any, any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: see above
 const untyped = (db: Db) => db as unknown as Kysely<any>;
 
-function matching(query: UntypedQuery, workspaceId: string, match: Record<string, unknown>): UntypedQuery {
+function matchingValues(
+  query: UntypedQuery,
+  workspaceId: string,
+  match: Record<string, unknown>,
+): UntypedQuery {
   let where = query.where('workspace_id', '=', workspaceId);
   for (const [column, value] of Object.entries(match)) where = where.where(column, '=', value);
+  return where;
+}
+
+/*
+ * The reads above run for every lead a worker processes and every tool call of a council decision:
+ * each shape (table, columns, matched keys, order) is built and compiled once and run with new
+ * values (store/prepared.ts). Building them per call was about 3% of a decision's CPU on SQLite.
+ * The shapes are the call sites', a few dozen.
+ */
+type Values = Record<string, unknown>;
+const shapes = new Map<string, Prepared<Values, unknown>>();
+
+function shaped(key: string, build: (db: Db, values: Values) => UntypedQuery): Prepared<Values, unknown> {
+  let query = shapes.get(key);
+  if (!query) {
+    query = prepared<Values>()((db, slots) => build(db, slots));
+    shapes.set(key, query);
+  }
+  return query;
+}
+
+/** The slots' names: the workspace, then each matched column (prefixed, so no name clashes). */
+const matchSlot = (column: string) => `match:${column}`;
+
+function valuesOf(workspaceId: string, match: Record<string, unknown>): Values {
+  const values: Values = { workspace: workspaceId };
+  for (const [column, value] of Object.entries(match)) values[matchSlot(column)] = value;
+  return values;
+}
+
+function matching(query: UntypedQuery, slots: Values, keys: readonly string[]): UntypedQuery {
+  let where = query.where('workspace_id', '=', slots.workspace);
+  for (const column of keys) where = where.where(column, '=', slots[matchSlot(column)]);
   return where;
 }
