@@ -111,7 +111,8 @@ function matchingValues(
 /*
  * The reads above run for every lead a worker processes and every tool call of a council decision:
  * each shape (table, columns, matched keys, order) is built and compiled once and run with new
- * values (store/prepared.ts). Building them per call was about 3% of a decision's CPU on SQLite.
+ * values (store/prepared.ts). Building them per call was 2-3% of a council decision's CPU samples
+ * on SQLite; a lead's allocation fell 2% (bench:drain; its rate moved within the machine's drift).
  * The shapes are the call sites', a few dozen.
  */
 type Values = Record<string, unknown>;
