@@ -357,6 +357,10 @@ async function run(): Promise<{
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const allElapsed = performance.now() - started;
+    if (idlePolls < 2)
+      process.stderr.write(
+        `the queue still had jobs due ${QUEUE_WAIT_MS / 1000} s after the last event: "queue idle" is a lower bound\n`,
+      );
     const ownCpu = cpuMs() - cpuBefore;
     const writtenAfter = writtenBytes();
     counting = false;

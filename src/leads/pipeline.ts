@@ -199,10 +199,8 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     const emitted: NewDomainEvent[] = [];
     const waves = wavesOf(items);
     for (const wave of waves) await runWave(db, workspaceId, now, wave, records, emitted);
-    // One append per workspace and set: the chain head is read and moved once for all entries.
-    // The appends take the workspace's turn (store/event-turn.ts), which its other writers wait
-    // for until this transaction ends, so they come after every wave's writes that do not need
-    // it; the reactions (workflow starts, which append too) follow them, as the trail reads.
+    // One append per workspace and set, not per wave: the chain head is read and moved once for
+    // all entries. The reactions (workflow starts, which append too) follow, as the trail reads.
     await audit.appendMany(db, workspaceId, records);
     await events.append(db, workspaceId, emitted);
     for (const wave of waves) {

@@ -133,20 +133,10 @@ function resolveSpec(model: string | ModelSpec): ModelSpec {
 }
 
 /**
- * Creates the model port. Resolves the configured model at once, so bad specs and missing API
- * keys fail at boot rather than on the first visitor.
- *
- * @example
- * const models = createModelClient({ model: 'offline', skills, budget, metricsRegistry });
- * const { object } = await models.generateObject({
- *   workspaceId, task: 'chat.extract', schema: slotsSchema, prompt: visitorText, skillInput: { text: visitorText },
- * });
- */
-
-/**
  * The AI SDK's form of a zod schema, one per schema object: it converts the schema to JSON Schema
  * at its first use and keeps the result, where a zod schema passed as is was converted at every
- * call (about 3% of a PostgreSQL drain's CPU, the council's agents asking for proposals).
+ * call (with building the council's proposal schemas per call, 2.3% of a PostgreSQL drain's CPU
+ * samples).
  */
 const sdkSchemas = new WeakMap<z.ZodType, Schema<unknown>>();
 function sdkSchema<T>(schema: z.ZodType<T>): Schema<T> {
@@ -158,6 +148,16 @@ function sdkSchema<T>(schema: z.ZodType<T>): Schema<T> {
   return known;
 }
 
+/**
+ * Creates the model port. Resolves the configured model at once, so bad specs and missing API
+ * keys fail at boot rather than on the first visitor.
+ *
+ * @example
+ * const models = createModelClient({ model: 'offline', skills, budget, metricsRegistry });
+ * const { object } = await models.generateObject({
+ *   workspaceId, task: 'chat.extract', schema: slotsSchema, prompt: visitorText, skillInput: { text: visitorText },
+ * });
+ */
 export function createModelClient(options: ModelClientOptions = {}): ModelClient {
   const spec = resolveSpec(options.model ?? 'offline');
   const clock = options.clock ?? systemClock;

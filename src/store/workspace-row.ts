@@ -43,7 +43,7 @@ export function workspaceRow(
     `row\u0000${table}\u0000${columns?.join(',') ?? '*'}\u0000${keys.join(',')}`,
     (d, v) => {
       const from = untyped(d).selectFrom(table);
-      return matching(columns ? from.select(columns) : from.selectAll(), v, keys);
+      return matching(columns ? from.select(columns) : from.selectAll(), v.workspace, slotsOf(v, keys));
     },
   );
   return query.execute(db, valuesOf(workspaceId, match)).then((result) => result.rows[0]);
@@ -62,7 +62,7 @@ export function workspaceRows<T extends WorkspaceTable>(
 ): Promise<Row<T>[]> {
   const keys = Object.keys(match);
   const query = shaped(`rows\u0000${table}\u0000${keys.join(',')}\u0000${orderBy.join(',')}`, (d, v) => {
-    let built = matching(untyped(d).selectFrom(table).selectAll(), v, keys);
+    let built = matching(untyped(d).selectFrom(table).selectAll(), v.workspace, slotsOf(v, keys));
     for (const column of orderBy) built = built.orderBy(column);
     return built;
   });
@@ -83,7 +83,7 @@ export function workspacePage<T extends WorkspaceTable>(
   page: { newest: keyof Row<T> & string; limit: number },
 ): Promise<Row<T>[]> {
   const given = Object.fromEntries(Object.entries(match).filter(([, value]) => value !== undefined));
-  return matchingValues(untyped(db).selectFrom(table).selectAll(), workspaceId, given)
+  return matching(untyped(db).selectFrom(table).selectAll(), workspaceId, given)
     .orderBy(page.newest, 'desc')
     .orderBy('id', 'desc')
     .limit(page.limit)
@@ -98,12 +98,9 @@ type UntypedQuery = SelectQueryBuilder<any, any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: see above
 const untyped = (db: Db) => db as unknown as Kysely<any>;
 
-function matchingValues(
-  query: UntypedQuery,
-  workspaceId: string,
-  match: Record<string, unknown>,
-): UntypedQuery {
-  let where = query.where('workspace_id', '=', workspaceId);
+/** `workspace` and `match` are values, or a prepared query's slots for them. */
+function matching(query: UntypedQuery, workspace: unknown, match: Record<string, unknown>): UntypedQuery {
+  let where = query.where('workspace_id', '=', workspace);
   for (const [column, value] of Object.entries(match)) where = where.where(column, '=', value);
   return where;
 }
@@ -136,8 +133,7 @@ function valuesOf(workspaceId: string, match: Record<string, unknown>): Values {
   return values;
 }
 
-function matching(query: UntypedQuery, slots: Values, keys: readonly string[]): UntypedQuery {
-  let where = query.where('workspace_id', '=', slots.workspace);
-  for (const column of keys) where = where.where(column, '=', slots[matchSlot(column)]);
-  return where;
+/** The matched columns' slots, by column. */
+function slotsOf(slots: Values, keys: readonly string[]): Values {
+  return Object.fromEntries(keys.map((column) => [column, slots[matchSlot(column)]]));
 }

@@ -175,6 +175,12 @@ class ScopedConnection implements DatabaseConnection {
     this.applied = key;
   }
 
+  /** Outside a transaction: makes the session's settings hold `key`, unless they already do. */
+  async applySessionScope(key: string): Promise<void> {
+    const session = sessionOf(this.#signing, this.inner);
+    if (!holds(this.#signing, session, key)) await setSessionScope(this.#signing, this.inner, session, key);
+  }
+
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const key = scopeKey(currentDataScope());
     if (this.inTransaction) {
@@ -198,8 +204,7 @@ class ScopedConnection implements DatabaseConnection {
         if (/^\s*rollback\s+to/i.test(query.sql)) this.applied = undefined;
       }
     }
-    const session = sessionOf(this.#signing, this.inner);
-    if (!holds(this.#signing, session, key)) await setSessionScope(this.#signing, this.inner, session, key);
+    await this.applySessionScope(key);
     return this.inner.executeQuery<R>(query);
   }
 
@@ -208,10 +213,7 @@ class ScopedConnection implements DatabaseConnection {
     if (key !== '' && !this.inTransaction)
       unreachable('streamed queries with a data scope must run inside a transaction');
     if (this.pendingBegin !== null) await this.begin(key);
-    else if (!this.inTransaction) {
-      const session = sessionOf(this.#signing, this.inner);
-      if (!holds(this.#signing, session, key)) await setSessionScope(this.#signing, this.inner, session, key);
-    }
+    else if (!this.inTransaction) await this.applySessionScope(key);
     yield* this.inner.streamQuery<R>(query, chunkSize);
   }
 }
