@@ -2,7 +2,7 @@ import type { WorkspaceContext } from '../core/index.ts';
 import type { LeadsTable, UnitOfWork } from '../store/index.ts';
 import { dbOf, fromJson, workspaceRow, workspaceRows } from '../store/index.ts';
 import type { Lead, LeadStatus } from './lead.ts';
-import { selectLeadsByEmail, selectLeadsByPhone } from './lead-statements.ts';
+import { selectLeadsByKeys } from './lead-statements.ts';
 
 export interface LeadHistoryEntry {
   eventId: string;
@@ -51,7 +51,8 @@ export async function findLead(unit: UnitOfWork, ctx: WorkspaceContext, id: stri
 
 /**
  * The workspace's leads with any of `emails` or `phones`, ordered by id (a key's first row is what
- * `findLeadByEmailOrPhone` finds): one statement per chunk of keys, for a batch of events.
+ * `findLeadByEmailOrPhone` finds): one statement per key column on PostgreSQL, per chunk of keys on
+ * SQLite, for a batch of events.
  */
 export async function findLeadsByEmailOrPhone(
   unit: UnitOfWork,
@@ -61,14 +62,8 @@ export async function findLeadsByEmailOrPhone(
 ): Promise<LeadsTable[]> {
   const db = dbOf(unit);
   const rows = [
-    ...(await selectLeadsByEmail.execute(
-      db,
-      emails.map((value) => ({ workspaceId, value })),
-    )),
-    ...(await selectLeadsByPhone.execute(
-      db,
-      phones.map((value) => ({ workspaceId, value })),
-    )),
+    ...(await selectLeadsByKeys(db, 'email', workspaceId, emails)),
+    ...(await selectLeadsByKeys(db, 'phone', workspaceId, phones)),
   ];
   return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -25,7 +25,7 @@ describe('lead statements on SQLite', () => {
         text = event.query.sql;
       },
     });
-    await selectEvents.execute(db, [{ id: 'evt_1' }, { id: 'evt_2' }, { id: 'evt_3' }]);
+    await selectEvents(db, ['evt_1', 'evt_2', 'evt_3']);
     await db.destroy();
     const raw = new DatabaseSync(file);
     const plan = raw

@@ -145,9 +145,9 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
     // the audit head (measured with two workers: sets undone and re-run job by job, 5-10 round trips
     // per lead).
     await events.takeTurn(db, workspaceId);
-    const loaded = await selectEvents.execute(
+    const loaded = await selectEvents(
       db,
-      jobs.map((job) => ({ id: job.payload.eventId })),
+      jobs.map((job) => job.payload.eventId),
     );
     const byId = new Map(
       loaded.filter((event) => event.workspace_id === workspaceId).map((event) => [event.id, event]),
@@ -268,7 +268,7 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
       for (const record of audits) records.push({ ...record, actor: WORKER });
     }
     await persistLeads(db, workspaceId, now, contexts);
-    await markEventsProcessed(
+    const marked = await markEventsProcessed(
       db,
       workspaceId,
       now,
@@ -278,6 +278,12 @@ export function createLeadPipeline(options: LeadPipelineOptions): LeadPipeline {
         attempts: job.attempt,
       })),
     );
+    // Every event of the wave was read in this transaction, accepted and in the workspace: one
+    // that did not change was changed by someone else meanwhile, and the set runs again.
+    if (marked !== wave.length)
+      throw new LeadloopError('conflict', `marked ${marked} of ${wave.length} events processed`, {
+        retryable: true,
+      });
   }
 
   return {

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { asScheduler, type Clock, type IdGenerator, inWorkspace } from '../core/index.ts';
 import type { Database, Db, JobsTable } from '../store/index.ts';
 import { fromJson, preparedRows, toJson } from '../store/index.ts';
@@ -103,6 +103,16 @@ export function fairDueIds(
     .orderBy('turn')
     .orderBy('run_at')
     .limit(options.limit);
+}
+
+/**
+ * The rows of a fair pick on PostgreSQL, found by primary key. With `id in (pick)` the planner
+ * hash-joined the pick to a scan of every queued job: 5.7 ms a relay pass at the median with 16,000
+ * lead jobs queued, a twelfth of the database's time in `bench:drain --postgres --workspaces 4`,
+ * growing with the backlog. `= any(array(pick))` runs the pick once and looks each id up.
+ */
+export function inPick(pick: ReturnType<typeof fairDueIds>) {
+  return sql<boolean>`id = any(array(${pick}))`;
 }
 
 /** The columns a claim sets: the job is active, leased to `workerId`, and this attempt counts. */

@@ -2,7 +2,7 @@ import { asScheduler, type Clock, type IdGenerator } from '../../core/index.ts';
 import { type DialectName, dbOf, type JobsTable, type Store } from '../../store/index.ts';
 import { createAlarm } from '../alarm.ts';
 import { type JobName, jobNamesOf } from '../catalog.ts';
-import { claimValues, fairDueIds, insertJobs, type JobStatus, recoverExpired } from '../job-rows.ts';
+import { claimValues, fairDueIds, inPick, insertJobs, type JobStatus, recoverExpired } from '../job-rows.ts';
 import { createJobRunner, unitOf } from '../job-runner.ts';
 import type { EnqueueRequest, Queue } from '../port.ts';
 import { createTableMethods } from '../table-methods.ts';
@@ -128,7 +128,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions): Queue {
         ? db
             .selectFrom('jobs')
             .select('id')
-            .where('id', 'in', fair)
+            .where(inPick(fair))
             .where('status', '=', 'queued' satisfies JobStatus)
             .forUpdate()
             .skipLocked()

@@ -2,7 +2,7 @@ import { asScheduler, type Clock, LeadloopError } from '../../core/index.ts';
 import type { Db, Store } from '../../store/index.ts';
 import { fixedChunks } from '../../store/index.ts';
 import { type JobName, type JobPool, jobCatalog, jobNamesOf } from '../catalog.ts';
-import { fairDueIds, fairOrder, type JobStatus } from '../job-rows.ts';
+import { fairDueIds, fairOrder, inPick, type JobStatus } from '../job-rows.ts';
 import type { Broker, Delivery } from './broker.ts';
 
 export interface RelayOptions {
@@ -188,14 +188,15 @@ export function createRelay(options: RelayOptions): Relay {
           const picked = await trx
             .selectFrom('jobs')
             .select(['id', 'workspace_id', 'name', 'run_at'])
-            .where('id', 'in', fair)
             // See the embedded claim: rows are locked one level above the window function.
             .$if(locks, (q) =>
               q
+                .where(inPick(fair))
                 .where('status', '=', 'queued' satisfies JobStatus)
                 .forUpdate()
                 .skipLocked(),
             )
+            .$if(!locks, (q) => q.where('id', 'in', fair))
             .execute();
           if (picked.length === 0) return 0;
           if (picked.length === room.jobs) backlogged.add(pool);
