@@ -19,7 +19,11 @@
  * one; their statements and CPU are added to the totals. --workspaces N spreads the leads
  * round-robin over N workspaces (one workspace's sets run one at a time, whatever the workers).
  * It also sums the time spent in each statement text (on PostgreSQL, from sending to answer).
- * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq] [--workers 1] [--workspaces 1]
+ * With --pg-stat (PostgreSQL, with pg_stat_statements in shared_preload_libraries and the extension
+ * created in the database's public schema) it also prints the database's own execution time per
+ * lead until the events are processed, whole cluster, and the statements that took most of it.
+ * With --only, "queue idle" waits only for the pools that run.
+ * Usage: node bench/drain.ts [--leads 3000] [--runs 3] [--top 12] [--postgres] [--broker none|redis|rabbitmq] [--workers 1] [--workspaces 1] [--pg-stat]
  */
 
 import { type ChildProcess, fork } from 'node:child_process';
@@ -37,6 +41,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { asScheduler, inWorkspace } from '../src/core/index.ts';
 import type { PipelineStage } from '../src/leads/index.ts';
 import { createRuntime } from '../src/main/runtime.ts';
+import { jobNamesOf } from '../src/queue/catalog.ts';
 import { parsePools } from '../src/queue/index.ts';
 import { benchLeadBody, countAllocations, printTable, writeResult } from './support.ts';
 
@@ -51,6 +56,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     workers: { type: 'string', default: '1' },
     workspaces: { type: 'string', default: '1' },
+    'pg-stat': { type: 'boolean', default: false },
   },
 });
 const WORKERS = Number(values.workers);
@@ -71,6 +77,30 @@ const adminUrl =
   process.env.TEST_DATABASE_URL ??
   'postgres://postgres@127.0.0.1:5432/test';
 const LEADS = Number(values.leads);
+
+/** Runs `text` on the database as the superuser (for pg_stat_statements). */
+async function pgStat<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return (await client.query<R>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The database's execution time since the reset, per lead, and the statements that took most. */
+async function readPgStat(): Promise<{ usPerLead: number; top: { us: number; text: string }[] }> {
+  const rows = await pgStat<{ ms: number; text: string }>(
+    `select total_exec_time as ms, regexp_replace(query, '\\s+', ' ', 'g') as text
+       from public.pg_stat_statements order by total_exec_time desc`,
+  );
+  const perLead = (ms: number) => (1000 * ms) / LEADS;
+  return {
+    usPerLead: perLead(rows.reduce((sum, row) => sum + Number(row.ms), 0)),
+    top: rows.slice(0, Number(values.top)).map((row) => ({ us: perLead(Number(row.ms)), text: row.text })),
+  };
+}
 
 const statements = new Map<string, number>();
 /**
@@ -264,6 +294,8 @@ async function run(): Promise<{
   kibPerLead: number;
   kibWrittenPerLead: number | null;
   cpuMsPerLead: number;
+  /** With --pg-stat: the database's execution time until the events were processed. */
+  databaseTime: Awaited<ReturnType<typeof readPgStat>> | null;
   stageCpuMsPerLead: Record<string, number>;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'leadloop-drain-'));
@@ -327,6 +359,7 @@ async function run(): Promise<{
     const cpuBefore = cpuMs();
     const writtenBefore = writtenBytes();
     counting = true;
+    if (values['pg-stat']) await pgStat('select public.pg_stat_statements_reset()');
     const started = performance.now();
     for (const child of children) child.send('start');
     runtime.startWorkers(config.LEADLOOP_WORKER_CONCURRENCY, ONLY);
@@ -344,6 +377,7 @@ async function run(): Promise<{
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const elapsed = performance.now() - started;
+    const databaseTime = values['pg-stat'] ? await readPgStat() : null;
     // Then until the queue has nothing due: the council's decisions for the qualified leads, the
     // workflows they start. Statements and CPU count to here, so a lead's cost includes what it
     // caused, however much of it ran while the events were still being processed.
@@ -351,7 +385,8 @@ async function run(): Promise<{
     while (idlePolls < 2 && performance.now() - started < elapsed + QUEUE_WAIT_MS) {
       const due = await asScheduler(() =>
         sql<{ one: number }>`select 1 as one from jobs where status <> 'dead'
-          and run_at <= ${Date.now()} limit 1 ${sql.raw(`/* ${POLL_MARK} */`)}`.execute(runtime.store.db),
+          and run_at <= ${Date.now()} ${ONLY ? sql`and name in (${sql.join(jobNamesOf(ONLY))})` : sql``}
+          limit 1 ${sql.raw(`/* ${POLL_MARK} */`)}`.execute(runtime.store.db),
       );
       idlePolls = due.rows.length === 0 ? idlePolls + 1 : 0;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -379,6 +414,7 @@ async function run(): Promise<{
           ? null
           : (writtenAfter - writtenBefore) / LEADS / 1024,
       cpuMsPerLead: cpuPerLead,
+      databaseTime,
       stageCpuMsPerLead: Object.fromEntries(
         [...stageCpu].map(([name, ms]) => [name, Number((ms / LEADS).toFixed(4))]),
       ),
@@ -460,13 +496,21 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${((1000 * ms) / LEADS).toFixed(1).padStart(7)}  ${text.replace(/\s+/g, ' ').slice(0, 110)}\n`,
     );
+  if (last?.databaseTime) {
+    process.stdout.write(
+      `\ndatabase execution time until the events were processed, µs per lead (pg_stat_statements, of ${last.databaseTime.usPerLead.toFixed(0)}):\n`,
+    );
+    for (const { us, text } of last.databaseTime.top)
+      process.stdout.write(`${us.toFixed(1).padStart(7)}  ${text.slice(0, 110)}\n`);
+  }
   const file = writeResult(
     `${POSTGRES ? `drain-${database.replace(/ \+ /, '-')}` : 'drain'}${values.only ? `-${values.only}` : ''}${WORKERS > 1 ? `-${WORKERS}-workers` : ''}${WORKSPACES > 1 ? `-${WORKSPACES}-workspaces` : ''}`,
     {
-      command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.concurrency ? ` --concurrency ${values.concurrency}` : ''}${WORKERS > 1 ? ` --workers ${WORKERS}` : ''}`,
+      command: `node bench/drain.ts --leads ${LEADS} --runs ${values.runs}${POSTGRES ? ` --postgres --broker ${values.broker}` : ''}${values.only ? ` --only ${values.only}` : ''}${values.concurrency ? ` --concurrency ${values.concurrency}` : ''}${WORKERS > 1 ? ` --workers ${WORKERS}` : ''}${WORKSPACES > 1 ? ` --workspaces ${WORKSPACES}` : ''}${values['pg-stat'] ? ' --pg-stat' : ''}`,
       database,
       workerProcesses: WORKERS,
       roundTripsPerLead: POSTGRES ? summary.statementsPerLead : 0,
+      ...(last?.databaseTime ? { databaseExecUsPerLead: Math.round(last.databaseTime.usPerLead) } : {}),
       leads: LEADS,
       median: summary,
       runs,
