@@ -134,7 +134,7 @@ describe('the pipeline’s set lookups on PostgreSQL', {
     );
   });
 
-  it('finds the same rows as a list would, and marks each event once', async () => {
+  it('finds each event and lead once, only in the workspace named, and marks each event once', async () => {
     const found = await inWorkspace('ws_1', () =>
       app.transaction(async (trx) => ({
         events: await selectEvents(trx, [...ids, ids[0] as string, 'evt_missing']),
