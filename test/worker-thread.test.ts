@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -165,6 +165,27 @@ describe('embedded server, workers on a worker thread (SQLite)', () => {
     assert.equal(workersOn('auto', 1), 'inline');
     assert.equal(workersOn('inline', 8), 'inline');
     assert.equal(workersOn('thread', 1), 'thread');
+  });
+
+  it("runs the thread at the process's priority: it stores every accepted request", async (t) => {
+    if (!existsSync('/proc/self/task')) return t.skip('threads are read from /proc (Linux)');
+    const { server } = await start();
+    try {
+      assert.ok(server.workerThread?.current(), 'the workers run on a thread');
+      // Each thread's niceness is field 19 of /proc/self/task/TID/stat (the fields after its name).
+      const threads = readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return {
+          name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
+          nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]),
+        };
+      });
+      const worker = threads.find((thread) => thread.name.startsWith('leadloop-worker'));
+      assert.ok(worker, JSON.stringify(threads));
+      assert.equal(worker.nice, threads[0]?.nice);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('processes leads posted over HTTP exactly once, on the thread', async () => {

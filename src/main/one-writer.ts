@@ -29,7 +29,7 @@ export interface StoreSenderOptions {
   /**
    * While the oldest unanswered request is older than this, the server stores new group commits
    * on its own connection (taking turns at the write lock, as without one writer): a thread that
-   * is starved of CPU (it runs at niceness 10) or stuck in a long set does not hold up acceptance.
+   * is starved of CPU or stuck in a long set does not hold up acceptance.
    */
   slowAfterMs?: number;
   now?: () => number;

@@ -1,5 +1,3 @@
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import { storeSubmissions } from '../ingest/index.ts';
@@ -53,24 +51,11 @@ export type FromWorkerThread =
   | { type: 'settled'; outcomes: JobOutcome[]; workspaceIds: string[] }
   | { type: 'stopped' };
 
-/**
- * Ingestion first, as the server did on one thread: when the cores are all busy, this thread's
- * share of the CPU gives way to the HTTP thread's (a niceness of 10 gives it about a tenth of the
- * HTTP thread's weight), and when a core is free it takes all of it. Linux sets a niceness per
- * thread (its task id is the last part of /proc/thread-self); elsewhere the thread keeps the
- * process's priority.
- */
-function lowerThisThreadsPriority(): void {
-  try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
-  } catch {
-    // Not Linux, or not allowed: same priority as the HTTP thread.
-  }
-}
-
+// The thread runs at the process's priority. It ran at niceness 10 until one writer made it store
+// every accepted request: on a machine whose cores were taken by other work it was starved, and
+// acceptance stalled behind it (docs/decisions/2026-12-08-worker-thread-equal-priority.md).
 const port = parentPort;
 if (port) {
-  lowerThisThreadsPriority();
   const data = workerData as WorkerThreadData;
   const arriving = new Float64Array(data.arriving);
   // Outcomes and stream wake-ups go to the server in one message per turn of this thread's loop.

@@ -11,7 +11,7 @@
  *
  * The budget bounds how long the set holds what requests wait for (the write lock, or the event
  * loop inline). Letting a backlog grow sets past it (a floor doubling at each full claim) was
- * tried and dropped: on a loaded machine the worker thread, at niceness 10, held the lock while
+ * tried and dropped: on a loaded machine the worker thread, then at niceness 10, held the lock while
  * descheduled, and acceptance fell by half.
  */
 export interface SetSizer {
