@@ -273,7 +273,8 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
   const warm = counts(file).events;
 
   const threadsAtStart = child.pid ? threadCpu(child.pid) : {};
-  const lockAtStart = (await serverMemory()).writeLock;
+  const atStart = await serverMemory();
+  const lockAtStart = atStart.writeLock;
   const generatorAtStart = process.cpuUsage();
   const started = Date.now();
   const result = overallRate
@@ -281,9 +282,14 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
     : await saturate(url, sign, onResponse);
   const loadEnded = Date.now();
   // What each side did while the load lasted: CPU per thread and the write lock's turns.
+  const atLoadEnd = await serverMemory();
   const duringLoad = {
     cpuSecondsByThread: cpuSince(threadsAtStart, child.pid ? threadCpu(child.pid) : {}),
-    writeLock: lockSince(lockAtStart, (await serverMemory()).writeLock),
+    writeLock: lockSince(lockAtStart, atLoadEnd.writeLock),
+    // The server's own time per webhook (leadloop_http_request_duration_seconds): the bucket that
+    // holds the 50th and 99th percentile of this load's requests, an upper bound in ms. The gap to
+    // the client's p50/p99 is the network, the client's queueing and CPU the server did not get.
+    serverLatencyMs: serverQuantiles(atStart.webhookBuckets, atLoadEnd.webhookBuckets),
     // The load generator shares the machine's CPUs with the server: what it took of them.
     loadGeneratorCpuSeconds: cpuSeconds(process.cpuUsage(generatorAtStart)),
   };
@@ -298,7 +304,7 @@ async function run(label: string, overallRate: number | undefined): Promise<RunR
     final = counts(file);
   }
   const rss = child.pid ? peakRssMiB(child.pid) : null;
-  const memory = await serverMemory();
+  const { webhookBuckets: _buckets, ...memory } = await serverMemory();
   process.stderr.write(`${label}: memory at the end: ${JSON.stringify(memory)}\n`);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -400,6 +406,23 @@ function lockSince(before: LockFigures, after: LockFigures): LockFigures {
   return { http: side(before.http, after.http), worker: side(before.worker, after.worker) };
 }
 
+/** p50 and p99 (each as the upper bound of its histogram bucket, in ms) of what arrived between two scrapes. */
+function serverQuantiles(
+  before: Map<number, number>,
+  after: Map<number, number>,
+): { p50: number | null; p99: number | null } {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  const at = (q: number) => {
+    if (total === 0) return null;
+    const i = counts.findIndex((c) => c >= q * total);
+    const le = bounds[i] ?? Number.POSITIVE_INFINITY;
+    return Number.isFinite(le) ? le * 1000 : null;
+  };
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
 /** The server's own view of its memory, to tell V8 heap from native allocations. */
 async function serverMemory() {
   // A fresh connection: an idle keep-alive socket from the settings call may have been closed by now.
@@ -428,7 +451,14 @@ async function serverMemory() {
     busyTries: value('leadloop_sqlite_write_busy_tries_total', `thread="${thread}"`),
     claimed: value('leadloop_sqlite_write_turns_claimed_total', `thread="${thread}"`),
   });
+  // Cumulative counts of the webhook route's latency histogram, by upper bound in seconds.
+  const webhookBuckets = new Map<number, number>();
+  for (const match of metricsText.matchAll(
+    /^leadloop_http_request_duration_seconds_bucket\{le="([^"]+)",route="\/v1\/webhooks\/:workspaceId\/leads",method="POST"\} (\S+)$/gm,
+  ))
+    webhookBuckets.set(Number(match[1]), Number(match[2]));
   return {
+    webhookBuckets,
     heapUsedMiB: gauge('leadloop_nodejs_heap_size_used_bytes'),
     heapTotalMiB: gauge('leadloop_nodejs_heap_size_total_bytes'),
     externalMiB: gauge('leadloop_nodejs_external_memory_bytes'),

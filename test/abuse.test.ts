@@ -177,6 +177,12 @@ describe('abuse paths', () => {
     const scrape = await app.http.app.inject({ method: 'GET', url: '/metrics', headers: auth });
     assert.equal(scrape.statusCode, 200);
     assert.match(scrape.body, /leadloop_http_requests_total/);
+    // The council question above is in the server's latency histogram under its route.
+    const answered =
+      /^leadloop_http_request_duration_seconds_count\{route="\/v1\/council\/questions",method="POST"\} (\d+)$/m.exec(
+        scrape.body,
+      );
+    assert.equal(answered?.[1], '1', scrape.body.slice(0, 400));
     assert.ok(!scrape.body.includes(ws.id), 'a workspace id in the default scrape');
     const detailed = await app.http.app.inject({
       method: 'GET',

@@ -132,11 +132,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<HttpApp> {
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.httpRequests.inc({
-      route: request.routeOptions.url ?? 'unmatched',
-      method: request.method,
-      status: String(reply.statusCode),
-    });
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.httpRequestDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500)
       request.log.error(
         { url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
