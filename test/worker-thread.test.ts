@@ -176,13 +176,16 @@ describe('embedded server, workers on a worker thread (SQLite)', () => {
       const threads = readdirSync('/proc/self/task').map((tid) => {
         const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
         return {
+          tid,
           name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
           nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]),
         };
       });
       const worker = threads.find((thread) => thread.name.startsWith('leadloop-worker'));
-      assert.ok(worker, JSON.stringify(threads));
-      assert.equal(worker.nice, threads[0]?.nice);
+      // The process's main thread has the process id as its task id.
+      const main = threads.find((thread) => thread.tid === String(process.pid));
+      assert.ok(worker && main, JSON.stringify(threads));
+      assert.equal(worker.nice, main.nice);
     } finally {
       await server.stop();
     }
